@@ -1,0 +1,34 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace deltascope::cli {
+
+/// A small command-line reader: positionals, --name value, --name=value and flags.
+class Args {
+public:
+    /// flags: options that take no value.
+    Args(const std::vector<std::string>& argv, const std::vector<std::string>& flags);
+
+    const std::vector<std::string>& positionals() const { return m_positionals; }
+    bool has(const std::string& name) const;
+    std::optional<std::string> value(const std::string& name) const;
+    std::vector<std::string> values(const std::string& name) const;
+    /// Options given that are not in the known list; empty when all are known.
+    std::vector<std::string> unknown(const std::vector<std::string>& known) const;
+    const std::string& error() const { return m_error; }
+
+private:
+    std::vector<std::string> m_positionals;
+    std::multimap<std::string, std::string> m_options;
+    std::string m_error;
+};
+
+/// Parses a number option; on failure fills error.
+std::optional<double> toNumber(const std::string& name, const std::string& text, std::string& error);
+std::optional<long long> toInteger(const std::string& name, const std::string& text, std::string& error);
+
+} // namespace deltascope::cli

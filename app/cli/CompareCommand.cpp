@@ -1,0 +1,267 @@
+#include "Args.h"
+#include "Commands.h"
+
+#include "common/AtomicFile.h"
+#include "eval/KeepList.h"
+#include "eval/Pairing.h"
+#include "eval/RunLoader.h"
+#include "report/ComparisonReport.h"
+#include "report/ReportWriters.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <unistd.h>
+
+namespace deltascope::cli {
+
+namespace {
+
+constexpr const char* kHelp = R"(usage: deltascope-cli compare BASE CAND [options]
+
+Pairs the samples of BASE and CAND on (task, filter, doc_id) and tests whether CAND is worse:
+exact one-sided McNemar per binary task, pooled / Fisher / max-drop across tasks, and the
+sign-flip permutation test for continuous metrics.
+
+selection:
+  --task T[,T...]          compare only these tasks (repeatable)
+  --metric TASK=METRIC     metric to compare for TASK (default: the task's first metric)
+  --filter F[,F...]        compare only these filters (e.g. strict-match)
+  --run TIMESTAMP          when a folder holds several runs of one model, pick this one
+  --base-run TS, --cand-run TS   the same, for one side only
+  --keep-list FILE         compare only the samples listed (from `deltascope-cli shrink`)
+generic id/score tables (CSV or JSONL):
+  --input-format auto|lm-eval|table
+  --id-column NAME         default: doc_id, id, example_id or prompt_id
+  --score-column NAME      default: score
+  --task-column NAME       default: a "task" column, else the file name (dotted keys for JSONL)
+  --filter-column NAME
+statistics:
+  --alpha A                family-wise level (default 0.05)
+  --permutations P         sign-flip permutations (default 10000; runs the test even if all tasks are binary)
+  --seed S                 seed of the permutation stream (default 0)
+  --threads N              worker threads (default: all cores)
+output:
+  --format table|json|csv|md   (default table)
+  --output FILE            write there (atomically) instead of stdout
+  --skip-bad-lines         report malformed records as warnings and go on
+  --quiet                  no progress or warnings on stderr
+
+exit status: 0 no degradation, 1 degradation found, 2 error
+)";
+
+std::vector<std::string> splitList(const std::vector<std::string>& values)
+{
+    std::vector<std::string> out;
+    for (const auto& v : values) {
+        std::size_t pos = 0;
+        while (pos <= v.size()) {
+            const auto comma = v.find(',', pos);
+            const auto item = v.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+            if (!item.empty())
+                out.push_back(item);
+            if (comma == std::string::npos)
+                break;
+            pos = comma + 1;
+        }
+    }
+    return out;
+}
+
+int fail(const std::string& message)
+{
+    std::fprintf(stderr, "deltascope-cli: %s\n", message.c_str());
+    return Error;
+}
+
+int failWith(const Diagnostic& d)
+{
+    std::fprintf(stderr, "deltascope-cli: %s\n", d.toString().c_str());
+    return Error;
+}
+
+Progress stderrProgress(bool enabled, const char* what)
+{
+    Progress p;
+    if (!enabled || !::isatty(STDERR_FILENO))
+        return p;
+    p.callback = [what](double f, std::string_view stage) {
+        if (f >= 0)
+            std::fprintf(stderr, "\r%s: %.*s %5.1f%%", what, static_cast<int>(stage.size()), stage.data(), 100.0 * f);
+        return true;
+    };
+    return p;
+}
+
+void clearProgress(bool enabled)
+{
+    if (enabled && ::isatty(STDERR_FILENO))
+        std::fprintf(stderr, "\r\033[K");
+}
+
+} // namespace
+
+bool emit(const std::string& text, const std::string& outputPath)
+{
+    if (outputPath.empty() || outputPath == "-") {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+        return true;
+    }
+    const std::string why = writeFileAtomically(outputPath, text);
+    if (!why.empty()) {
+        std::fprintf(stderr, "deltascope-cli: %s\n", why.c_str());
+        return false;
+    }
+    return true;
+}
+
+int runCompare(const std::vector<std::string>& argv)
+{
+    const Args args(argv, { "skip-bad-lines", "quiet", "help" });
+    if (args.has("help")) {
+        std::fputs(kHelp, stdout);
+        return 0;
+    }
+    if (!args.error().empty())
+        return fail(args.error());
+    const auto unknown = args.unknown({ "task", "metric", "filter", "run", "base-run", "cand-run", "keep-list",
+        "input-format", "id-column", "score-column", "task-column", "filter-column", "alpha", "permutations", "seed",
+        "threads", "format", "output", "skip-bad-lines", "quiet", "help" });
+    if (!unknown.empty())
+        return fail("unknown option " + unknown.front() + " (see deltascope-cli compare --help)");
+    if (args.positionals().size() != 2)
+        return fail("compare needs exactly two inputs, BASE and CAND (see deltascope-cli compare --help)");
+    const std::string basePath = args.positionals()[0];
+    const std::string candPath = args.positionals()[1];
+    const bool quiet = args.has("quiet");
+
+    std::string error;
+    report::CompareSettings settings;
+    if (auto v = args.value("alpha")) {
+        const auto a = toNumber("alpha", *v, error);
+        if (!a || !(*a > 0.0 && *a < 1.0))
+            return fail(error.empty() ? "--alpha must be in (0, 1)" : error);
+        settings.alpha = *a;
+    }
+    if (auto v = args.value("permutations")) {
+        const auto p = toInteger("permutations", *v, error);
+        if (!p || *p < 1 || *p > 4000000000LL)
+            return fail(error.empty() ? "--permutations must be between 1 and 4e9" : error);
+        settings.permutations = static_cast<std::uint64_t>(*p);
+        settings.permutationRequested = true;
+    }
+    if (auto v = args.value("seed")) {
+        const auto s = toInteger("seed", *v, error);
+        if (!s || *s < 0)
+            return fail(error.empty() ? "--seed must be a non-negative integer" : error);
+        settings.seed = static_cast<std::uint64_t>(*s);
+    }
+    unsigned threads = 0;
+    if (auto v = args.value("threads")) {
+        const auto t = toInteger("threads", *v, error);
+        if (!t || *t < 1 || *t > 1024)
+            return fail(error.empty() ? "--threads must be between 1 and 1024" : error);
+        threads = static_cast<unsigned>(*t);
+    }
+    settings.threads = threads;
+    const std::string format = args.value("format").value_or("table");
+    if (format != "table" && format != "json" && format != "csv" && format != "md")
+        return fail("--format must be table, json, csv or md");
+    const std::string output = args.value("output").value_or("");
+    if (!output.empty()) {
+        std::error_code ec;
+        for (const auto& in : { basePath, candPath })
+            if (std::filesystem::equivalent(output, in, ec))
+                return fail("--output " + output + " is one of the inputs; input files are never overwritten");
+    }
+
+    eval::LoadOptions load;
+    load.tasks = splitList(args.values("task"));
+    load.filters = splitList(args.values("filter"));
+    for (const auto& m : args.values("metric")) {
+        const auto eq = m.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
+            return fail("--metric expects TASK=METRIC, got \"" + m + "\"");
+        load.metrics[m.substr(0, eq)] = m.substr(eq + 1);
+    }
+    load.skipBadLines = args.has("skip-bad-lines");
+    load.columns.id = args.value("id-column").value_or("");
+    load.columns.score = args.value("score-column").value_or("");
+    load.columns.task = args.value("task-column").value_or("");
+    load.columns.filter = args.value("filter-column").value_or("");
+    load.threads = threads;
+    const std::string inputFormat = args.value("input-format").value_or("auto");
+    if (inputFormat == "lm-eval")
+        load.format = eval::LoadOptions::Format::LmEval;
+    else if (inputFormat == "table")
+        load.format = eval::LoadOptions::Format::Table;
+    else if (inputFormat != "auto")
+        return fail("--input-format must be auto, lm-eval or table");
+
+    std::optional<eval::KeepList> keep;
+    if (auto k = args.value("keep-list")) {
+        auto kl = eval::loadKeepList(*k);
+        if (!kl.ok())
+            return failWith(*kl.error);
+        keep = std::move(*kl.value);
+    }
+
+    auto baseLoad = load;
+    baseLoad.runTimestamp = args.value("base-run").value_or(args.value("run").value_or(""));
+    baseLoad.progress = stderrProgress(!quiet, "baseline");
+    auto base = eval::loadRun(basePath, baseLoad);
+    clearProgress(!quiet);
+    if (!base.ok())
+        return failWith(*base.error);
+    auto candLoad = load;
+    candLoad.runTimestamp = args.value("cand-run").value_or(args.value("run").value_or(""));
+    candLoad.progress = stderrProgress(!quiet, "candidate");
+    auto cand = eval::loadRun(candPath, candLoad);
+    clearProgress(!quiet);
+    if (!cand.ok())
+        return failWith(*cand.error);
+
+    eval::PairOptions po;
+    po.keepList = keep ? &*keep : nullptr;
+    const auto paired = eval::pairRuns(*base.value, *cand.value, po);
+    bool anyPairs = false;
+    for (const auto& t : paired.tasks)
+        anyPairs = anyPairs || !t.base.empty();
+    if (!anyPairs) {
+        std::string why = "no sample of " + basePath + " could be paired with one of " + candPath;
+        for (const auto& w : paired.warnings)
+            why += "\n  " + w.toString();
+        for (const auto& t : paired.tasks)
+            for (const auto& w : t.warnings)
+                why += "\n  " + w.toString();
+        return fail(why);
+    }
+
+    settings.progress = stderrProgress(!quiet, "permutations");
+    auto rep = report::buildReport(*base.value, *cand.value, paired, settings);
+    clearProgress(!quiet);
+    rep.warnings.insert(rep.warnings.begin(), cand.warnings.begin(), cand.warnings.end());
+    rep.warnings.insert(rep.warnings.begin(), base.warnings.begin(), base.warnings.end());
+
+    std::string text;
+    if (format == "json")
+        text = report::toJson(rep);
+    else if (format == "csv")
+        text = report::toCsv(rep);
+    else if (format == "md")
+        text = report::toMarkdown(rep);
+    else
+        text = report::toTable(rep);
+    if (!emit(text, output))
+        return Error;
+    if (!quiet && format != "table") {
+        for (const auto& w : rep.warnings)
+            std::fprintf(stderr, "%s\n", w.toString().c_str());
+        for (const auto& t : rep.tasks)
+            for (const auto& w : t.warnings)
+                std::fprintf(stderr, "%s\n", w.toString().c_str());
+    }
+    return rep.degraded ? Degradation : NoDegradation;
+}
+
+} // namespace deltascope::cli

@@ -1,0 +1,118 @@
+#include "Args.h"
+#include "Commands.h"
+
+#include "stats/Power.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+
+namespace deltascope::cli {
+
+namespace {
+
+constexpr const char* kHelp = R"(usage: deltascope-cli power --n N --flip-rate F [--drop D] [--alpha A] [--power P] [--format table|json]
+
+For the one-sided exact McNemar test at level alpha with the given power:
+  - the minimum detectable accuracy drop with N paired samples when a fraction F of pairs flip,
+  - the samples needed to detect a drop D (normal approximation), and
+  - the exact power at N for the drop D (sum over the binomial distribution).
+F is the flip rate seen in a comparable comparison (b + c) / n, e.g. from `compare`.
+)";
+
+int fail(const std::string& m)
+{
+    std::fprintf(stderr, "deltascope-cli: %s\n", m.c_str());
+    return Error;
+}
+
+} // namespace
+
+int runPower(const std::vector<std::string>& argv)
+{
+    const Args args(argv, { "help" });
+    if (args.has("help")) {
+        std::fputs(kHelp, stdout);
+        return 0;
+    }
+    if (!args.error().empty())
+        return fail(args.error());
+    if (const auto u = args.unknown({ "n", "flip-rate", "drop", "alpha", "power", "format", "output", "help" }); !u.empty())
+        return fail("unknown option " + u.front() + " (see deltascope-cli power --help)");
+    if (!args.positionals().empty())
+        return fail("power takes no positional arguments (see deltascope-cli power --help)");
+    std::string error;
+    stats::PowerQuery q;
+    const auto f = args.value("flip-rate");
+    if (!f)
+        return fail("power needs --flip-rate F (the fraction of samples whose outcome differs between the two models)");
+    const auto fv = toNumber("flip-rate", *f, error);
+    if (!fv || !(*fv > 0.0 && *fv <= 1.0))
+        return fail(error.empty() ? "--flip-rate must be in (0, 1]" : error);
+    q.flipRate = *fv;
+    if (auto v = args.value("alpha")) {
+        const auto a = toNumber("alpha", *v, error);
+        if (!a || !(*a > 0.0 && *a < 1.0))
+            return fail(error.empty() ? "--alpha must be in (0, 1)" : error);
+        q.alpha = *a;
+    }
+    if (auto v = args.value("power")) {
+        const auto p = toNumber("power", *v, error);
+        if (!p || !(*p > 0.0 && *p < 1.0))
+            return fail(error.empty() ? "--power must be in (0, 1)" : error);
+        q.power = *p;
+    }
+    std::optional<long long> n;
+    if (auto v = args.value("n")) {
+        n = toInteger("n", *v, error);
+        if (!n || *n < 1)
+            return fail(error.empty() ? "--n must be a positive integer" : error);
+    }
+    std::optional<double> drop;
+    if (auto v = args.value("drop")) {
+        drop = toNumber("drop", *v, error);
+        if (!drop || !(*drop > 0.0 && *drop <= q.flipRate))
+            return fail(error.empty() ? "--drop must be in (0, flip-rate]: a drop cannot exceed the flip rate" : error);
+    }
+    if (!n && !drop)
+        return fail("power needs --n N, --drop D or both");
+
+    nlohmann::ordered_json j;
+    j["alpha"] = q.alpha;
+    j["power"] = q.power;
+    j["flip_rate"] = q.flipRate;
+    std::string text;
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "alpha = %g (one-sided), power = %g, flip rate = %g\n", q.alpha, q.power, q.flipRate);
+    text += buf;
+    if (n) {
+        const double mdd = stats::minimumDetectableDrop(*n, q);
+        j["n"] = *n;
+        j["min_detectable_drop"] = mdd;
+        std::snprintf(buf, sizeof buf, "minimum detectable drop with n = %lld: %.4f (%.2f points)\n", *n, mdd, 100 * mdd);
+        text += buf;
+    }
+    if (drop) {
+        const auto need = stats::samplesNeeded(*drop, q);
+        j["drop"] = *drop;
+        j["samples_needed"] = need;
+        std::snprintf(buf, sizeof buf, "samples needed to detect a drop of %.4f (%.2f points): %lld\n", *drop, 100 * *drop,
+            static_cast<long long>(need));
+        text += buf;
+        const long long at = n ? *n : need;
+        const double exact = stats::exactPower(at, *drop, q);
+        j["exact_power"] = exact;
+        j["exact_power_n"] = at;
+        std::snprintf(buf, sizeof buf, "exact power with n = %lld for that drop: %.4f\n", at, exact);
+        text += buf;
+    }
+    const std::string format = args.value("format").value_or("table");
+    if (format == "json")
+        text = j.dump(2) + "\n";
+    else if (format != "table")
+        return fail("--format must be table or json");
+    return emit(text, args.value("output").value_or("")) ? 0 : Error;
+}
+
+} // namespace deltascope::cli

@@ -1,0 +1,171 @@
+#include "Args.h"
+#include "Commands.h"
+
+#include "eval/RunLoader.h"
+#include "stats/Shrink.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <unordered_map>
+
+namespace deltascope::cli {
+
+namespace {
+
+constexpr const char* kHelp = R"(usage: deltascope-cli shrink RUN1 RUN2 [RUN3 ...] --output keep.json [options]
+
+RUN1.. are reruns of the same baseline model (e.g. sampled at temperature > 0). Samples whose
+score is identical in every rerun carry no signal for a paired test; the keep-list names the
+others. Pass it to `compare --keep-list keep.json` to compare on the shrunk set.
+
+options: --task, --metric TASK=METRIC, --filter, --id-column, --score-column, --task-column,
+         --input-format (as for compare), --format table|json (summary on stdout)
+)";
+
+int fail(const std::string& m)
+{
+    std::fprintf(stderr, "deltascope-cli: %s\n", m.c_str());
+    return Error;
+}
+
+} // namespace
+
+int runShrink(const std::vector<std::string>& argv)
+{
+    const Args args(argv, { "help", "skip-bad-lines" });
+    if (args.has("help")) {
+        std::fputs(kHelp, stdout);
+        return 0;
+    }
+    if (!args.error().empty())
+        return fail(args.error());
+    if (const auto u = args.unknown({ "task", "metric", "filter", "id-column", "score-column", "task-column",
+            "input-format", "output", "format", "help", "skip-bad-lines" });
+        !u.empty())
+        return fail("unknown option " + u.front() + " (see deltascope-cli shrink --help)");
+    if (args.positionals().size() < 2)
+        return fail("shrink needs at least two reruns of the baseline");
+    const auto output = args.value("output");
+    if (!output)
+        return fail("shrink needs --output FILE for the keep-list");
+
+    eval::LoadOptions load;
+    for (const auto& t : args.values("task"))
+        load.tasks.push_back(t);
+    for (const auto& f : args.values("filter"))
+        load.filters.push_back(f);
+    for (const auto& m : args.values("metric")) {
+        const auto eq = m.find('=');
+        if (eq == std::string::npos)
+            return fail("--metric expects TASK=METRIC, got \"" + m + "\"");
+        load.metrics[m.substr(0, eq)] = m.substr(eq + 1);
+    }
+    load.columns.id = args.value("id-column").value_or("");
+    load.columns.score = args.value("score-column").value_or("");
+    load.columns.task = args.value("task-column").value_or("");
+    load.skipBadLines = args.has("skip-bad-lines");
+    const std::string inputFormat = args.value("input-format").value_or("auto");
+    if (inputFormat == "lm-eval")
+        load.format = eval::LoadOptions::Format::LmEval;
+    else if (inputFormat == "table")
+        load.format = eval::LoadOptions::Format::Table;
+
+    std::vector<eval::EvalRun> runs;
+    for (const auto& path : args.positionals()) {
+        auto r = eval::loadRun(path, load);
+        if (!r.ok()) {
+            std::fprintf(stderr, "deltascope-cli: %s\n", r.error->toString().c_str());
+            return Error;
+        }
+        for (const auto& w : r.warnings)
+            std::fprintf(stderr, "%s\n", w.toString().c_str());
+        runs.push_back(std::move(*r.value));
+    }
+
+    // Samples present (with a score) in every rerun, in the first run's order.
+    std::vector<stats::RerunTask> tasks;
+    for (const auto& t0 : runs.front().tasks) {
+        std::vector<std::unordered_map<std::string, double>> others;
+        bool everywhere = true;
+        for (std::size_t r = 1; r < runs.size() && everywhere; ++r) {
+            const eval::TaskSamples* match = nullptr;
+            for (const auto& t : runs[r].tasks)
+                if (t.task == t0.task && t.filter == t0.filter)
+                    match = &t;
+            if (!match) {
+                everywhere = false;
+                break;
+            }
+            std::unordered_map<std::string, double> m;
+            for (const auto& s : match->samples)
+                m.emplace(s.docId, s.score);
+            others.push_back(std::move(m));
+        }
+        if (!everywhere) {
+            std::fprintf(stderr, "warning: task %s [%s] is not in every rerun; left out of the keep-list\n",
+                t0.task.c_str(), t0.filter.c_str());
+            continue;
+        }
+        stats::RerunTask rt;
+        rt.task = t0.task;
+        rt.filter = t0.filter;
+        rt.scores.resize(runs.size());
+        std::unordered_map<std::string, bool> seen;
+        for (const auto& s : t0.samples) {
+            if (std::isnan(s.score) || !seen.emplace(s.docId, true).second)
+                continue;
+            std::vector<double> row { s.score };
+            for (const auto& m : others) {
+                const auto it = m.find(s.docId);
+                if (it == m.end() || std::isnan(it->second))
+                    break;
+                row.push_back(it->second);
+            }
+            if (row.size() != runs.size())
+                continue;
+            rt.ids.push_back(s.docId);
+            for (std::size_t r = 0; r < row.size(); ++r)
+                rt.scores[r].push_back(row[r]);
+        }
+        tasks.push_back(std::move(rt));
+    }
+    const auto result = stats::shrink(tasks);
+
+    nlohmann::ordered_json keep;
+    keep["format"] = "deltascope-keep-list";
+    keep["version"] = 1;
+    keep["reruns"] = args.positionals();
+    keep["summary"] = { { "total", result.total }, { "kept", result.kept }, { "cost_saved", result.costSaved },
+        { "flip_rate", result.flipRate }, { "kept_flip_rate", result.keptFlipRate } };
+    nlohmann::ordered_json samples = nlohmann::ordered_json::array();
+    for (const auto& t : result.tasks)
+        for (const auto& id : t.keep)
+            samples.push_back({ { "task", t.task }, { "filter", t.filter }, { "doc_id", id } });
+    keep["samples"] = std::move(samples);
+    if (!emit(keep.dump(1) + "\n", *output))
+        return Error;
+
+    std::string text;
+    char buf[512];
+    for (const auto& t : result.tasks) {
+        std::snprintf(buf, sizeof buf, "%-32s %-16s keep %7lld of %7lld  rerun flip rate %.4f -> %.4f\n", t.task.c_str(),
+            t.filter.c_str(), static_cast<long long>(t.keep.size()), static_cast<long long>(t.total), t.flipRate,
+            t.keptFlipRate);
+        text += buf;
+    }
+    std::snprintf(buf, sizeof buf,
+        "\nkept %lld of %lld samples: %.1f%% of the evaluation cost saved; flip rate between reruns %.4f -> %.4f\n"
+        "keep-list written to %s\n",
+        static_cast<long long>(result.kept), static_cast<long long>(result.total), 100.0 * result.costSaved,
+        result.flipRate, result.keptFlipRate, output->c_str());
+    text += buf;
+    if (args.value("format").value_or("table") == "json")
+        text = keep["summary"].dump(2) + "\n";
+    std::fputs(text.c_str(), stdout);
+    return 0;
+}
+
+} // namespace deltascope::cli

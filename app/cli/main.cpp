@@ -1,0 +1,49 @@
+#include "Commands.h"
+
+#include "deltascope/config.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* kUsage = R"(deltascope-cli: did an optimization make the model worse?
+
+usage:
+  deltascope-cli compare BASE CAND [options]   paired tests of a candidate run against a baseline
+  deltascope-cli power [options]               minimum detectable drop and samples needed
+  deltascope-cli shrink RUN1 RUN2 [...] --output keep.json
+                                               keep only samples whose score varies across reruns
+  deltascope-cli --version
+
+BASE and CAND are lm-eval output folders or files (written with --log_samples), or id/score
+tables (CSV or JSONL). Run a command with --help for its options.
+
+exit status: 0 no degradation, 1 degradation found, 2 error
+)";
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::fputs(kUsage, args.empty() ? stderr : stdout);
+        return args.empty() ? deltascope::cli::Error : 0;
+    }
+    if (args[0] == "--version") {
+        std::printf("deltascope-cli %s\n", DELTASCOPE_VERSION_STRING);
+        return 0;
+    }
+    const std::string command = args[0];
+    args.erase(args.begin());
+    if (command == "compare")
+        return deltascope::cli::runCompare(args);
+    if (command == "power")
+        return deltascope::cli::runPower(args);
+    if (command == "shrink")
+        return deltascope::cli::runShrink(args);
+    std::fprintf(stderr, "deltascope-cli: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
+    return deltascope::cli::Error;
+}

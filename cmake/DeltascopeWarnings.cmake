@@ -1,0 +1,14 @@
+# Strict warnings for Deltascope's own targets only (never global, never on dependencies).
+function(deltascope_target_warnings target)
+    target_compile_options(${target} PRIVATE
+        $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+            -Werror=undef -Werror=return-type -Wnon-virtual-dtor>
+        $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall -Werror=all-warnings>)
+endfunction()
+
+# Qt hygiene for targets that link Qt.
+function(deltascope_qt_hygiene target)
+    target_compile_definitions(${target} PRIVATE
+        QT_NO_CAST_FROM_ASCII QT_NO_CAST_TO_ASCII QT_USE_QSTRINGBUILDER QT_NO_FOREACH
+        QT_NO_URL_CAST_FROM_STRING QT_NO_CAST_FROM_BYTEARRAY)
+endfunction()

@@ -1,0 +1,47 @@
+#include "common/AtomicFile.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace deltascope {
+
+std::string writeFileAtomically(const std::string& path, std::string_view contents)
+{
+    std::string tmpl = path + ".tmp-XXXXXX";
+    const int fd = ::mkstemp(tmpl.data());
+    if (fd < 0)
+        return "cannot create a temporary file next to " + path + ": " + std::strerror(errno);
+    const char* p = contents.data();
+    std::size_t left = contents.size();
+    while (left > 0) {
+        const ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            const std::string reason = std::strerror(errno);
+            ::close(fd);
+            ::unlink(tmpl.c_str());
+            return "cannot write " + path + ": " + reason;
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    ::fchmod(fd, 0644);
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        const std::string reason = std::strerror(errno);
+        ::unlink(tmpl.c_str());
+        return "cannot write " + path + ": " + reason;
+    }
+    if (std::rename(tmpl.c_str(), path.c_str()) != 0) {
+        const std::string reason = std::strerror(errno);
+        ::unlink(tmpl.c_str());
+        return "cannot rename the temporary file onto " + path + ": " + reason;
+    }
+    return {};
+}
+
+} // namespace deltascope

@@ -1,0 +1,83 @@
+#include "common/MappedFile.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utility>
+
+namespace deltascope {
+
+MappedFile::~MappedFile() { close(); }
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : m_path(std::move(other.m_path))
+    , m_data(std::exchange(other.m_data, nullptr))
+    , m_size(std::exchange(other.m_size, 0))
+    , m_mapped(std::exchange(other.m_mapped, false))
+{
+}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept
+{
+    if (this != &other) {
+        close();
+        m_path = std::move(other.m_path);
+        m_data = std::exchange(other.m_data, nullptr);
+        m_size = std::exchange(other.m_size, 0);
+        m_mapped = std::exchange(other.m_mapped, false);
+    }
+    return *this;
+}
+
+bool MappedFile::open(const std::string& path, std::string& error)
+{
+    close();
+    m_path = path;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        error = std::string("cannot open: ") + std::strerror(errno);
+        return false;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        error = std::string("cannot stat: ") + std::strerror(errno);
+        ::close(fd);
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        error = "not a regular file";
+        ::close(fd);
+        return false;
+    }
+    m_size = static_cast<std::size_t>(st.st_size);
+    if (m_size == 0) {
+        ::close(fd);
+        m_data = "";
+        return true;
+    }
+    void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (p == MAP_FAILED) {
+        error = std::string("cannot map: ") + std::strerror(errno);
+        m_size = 0;
+        return false;
+    }
+    ::madvise(p, m_size, MADV_SEQUENTIAL);
+    m_data = static_cast<const char*>(p);
+    m_mapped = true;
+    return true;
+}
+
+void MappedFile::close()
+{
+    if (m_mapped)
+        ::munmap(const_cast<char*>(m_data), m_size);
+    m_data = nullptr;
+    m_size = 0;
+    m_mapped = false;
+}
+
+} // namespace deltascope

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace deltascope {
+
+/// A read-only memory mapping of a whole file. Input files are never opened for writing.
+class MappedFile {
+public:
+    MappedFile() = default;
+    ~MappedFile();
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+    MappedFile(MappedFile&& other) noexcept;
+    MappedFile& operator=(MappedFile&& other) noexcept;
+
+    /// Maps the file; on failure returns false and fills error with the reason.
+    bool open(const std::string& path, std::string& error);
+
+    const char* data() const { return m_data; }
+    std::size_t size() const { return m_size; }
+    std::string_view view() const { return { m_data, m_size }; }
+    const std::string& path() const { return m_path; }
+
+private:
+    void close();
+
+    std::string m_path;
+    const char* m_data = nullptr;
+    std::size_t m_size = 0;
+    bool m_mapped = false;
+};
+
+} // namespace deltascope

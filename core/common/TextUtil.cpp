@@ -1,0 +1,148 @@
+#include "common/TextUtil.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace deltascope {
+
+std::optional<double> parseDouble(std::string_view text)
+{
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+        text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r'))
+        text.remove_suffix(1);
+    if (text.empty())
+        return std::nullopt;
+    if (text == "NaN" || text == "nan")
+        return std::numeric_limits<double>::quiet_NaN();
+    if (text == "Infinity" || text == "inf" || text == "+inf")
+        return std::numeric_limits<double>::infinity();
+    if (text == "-Infinity" || text == "-inf")
+        return -std::numeric_limits<double>::infinity();
+    if (text == "true" || text == "True")
+        return 1.0;
+    if (text == "false" || text == "False")
+        return 0.0;
+    if (text.front() == '+')
+        text.remove_prefix(1);
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size())
+        return std::nullopt;
+    return v;
+}
+
+namespace {
+
+    template <typename Emit>
+    void scanNonFinite(std::string_view json, Emit&& emit)
+    {
+        bool inString = false;
+        std::size_t i = 0;
+        while (i < json.size()) {
+            const char ch = json[i];
+            if (inString) {
+                if (ch == '\\') {
+                    emit(json.substr(i, 2), std::string_view {});
+                    i += 2;
+                    continue;
+                }
+                if (ch == '"')
+                    inString = false;
+                emit(json.substr(i, 1), std::string_view {});
+                ++i;
+                continue;
+            }
+            if (ch == '"') {
+                inString = true;
+                emit(json.substr(i, 1), std::string_view {});
+                ++i;
+                continue;
+            }
+            for (std::string_view tok : { std::string_view("-Infinity"), std::string_view("Infinity"),
+                     std::string_view("NaN") }) {
+                if (json.substr(i, tok.size()) == tok) {
+                    emit(std::string_view {}, tok);
+                    i += tok.size();
+                    goto next;
+                }
+            }
+            emit(json.substr(i, 1), std::string_view {});
+            ++i;
+        next:;
+        }
+    }
+
+} // namespace
+
+bool replaceNonFiniteTokens(std::string& json)
+{
+    if (json.find("NaN") == std::string::npos && json.find("Infinity") == std::string::npos)
+        return false;
+    std::string out;
+    out.reserve(json.size());
+    bool replaced = false;
+    scanNonFinite(json, [&](std::string_view plain, std::string_view token) {
+        if (!token.empty()) {
+            out += "null";
+            replaced = true;
+        } else {
+            out += plain;
+        }
+    });
+    json.swap(out);
+    return replaced;
+}
+
+std::string quoteNonFiniteTokens(std::string_view json)
+{
+    std::string out;
+    out.reserve(json.size() + 16);
+    scanNonFinite(json, [&](std::string_view plain, std::string_view token) {
+        if (!token.empty()) {
+            out += '"';
+            out += token;
+            out += '"';
+        } else {
+            out += plain;
+        }
+    });
+    return out;
+}
+
+std::uint64_t fingerprint64(std::string_view text)
+{
+    std::uint64_t h = 1469598103934665603ULL;
+    for (const char ch : text) {
+        h ^= static_cast<unsigned char>(ch);
+        h *= 1099511628211ULL;
+    }
+    return h == 0 ? 1 : h; // 0 means "no hash"
+}
+
+std::string baseName(std::string_view path)
+{
+    const auto pos = path.find_last_of('/');
+    return std::string(pos == std::string_view::npos ? path : path.substr(pos + 1));
+}
+
+std::int64_t lineOfOffset(std::string_view text, std::size_t offset)
+{
+    offset = std::min(offset, text.size());
+    return 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n');
+}
+
+std::string formatDouble(double v)
+{
+    if (std::isnan(v))
+        return "nan";
+    if (std::isinf(v))
+        return v > 0 ? "inf" : "-inf";
+    char buf[64];
+    const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    return ec == std::errc() ? std::string(buf, ptr) : std::string("?");
+}
+
+} // namespace deltascope

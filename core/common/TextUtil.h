@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace deltascope {
+
+/// Parses a whole string as a double (accepting Python's nan/inf spellings); nullopt otherwise.
+std::optional<double> parseDouble(std::string_view text);
+
+/// Replaces Python's bare NaN / Infinity / -Infinity tokens (outside strings) by null, so a strict
+/// JSON parser accepts the text. Returns true when something was replaced.
+bool replaceNonFiniteTokens(std::string& json);
+
+/// Like replaceNonFiniteTokens but writes each token as a string ("NaN", "Infinity", "-Infinity")
+/// so that the value is kept and can be turned back into a double.
+std::string quoteNonFiniteTokens(std::string_view json);
+
+/// 64-bit FNV-1a, used to keep compact fingerprints of long hash strings.
+std::uint64_t fingerprint64(std::string_view text);
+
+/// The file name part of a path.
+std::string baseName(std::string_view path);
+
+/// 1-based line number of byte offset in text.
+std::int64_t lineOfOffset(std::string_view text, std::size_t offset);
+
+/// Formats a double with the shortest representation that round-trips.
+std::string formatDouble(double v);
+
+} // namespace deltascope

@@ -1,0 +1,13 @@
+#include "eval/EvalRun.h"
+
+namespace deltascope::eval {
+
+std::size_t EvalRun::sampleCount() const
+{
+    std::size_t n = 0;
+    for (const auto& t : tasks)
+        n += t.samples.size();
+    return n;
+}
+
+} // namespace deltascope::eval

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace deltascope::eval {
+
+/// One scored sample. Only what the views and tests need is kept; prompts and responses stay in
+/// the mapped file and are found again through (file, offset, length).
+struct SampleRecord {
+    std::string docId;
+    double score = std::numeric_limits<double>::quiet_NaN(); ///< NaN: no usable score
+    std::uint64_t docHash = 0; ///< fingerprint of doc_hash; 0 when absent
+    std::uint64_t promptHash = 0; ///< fingerprint of prompt_hash; 0 when absent
+    std::uint32_t file = 0; ///< index into EvalRun::files
+    std::uint32_t length = 0; ///< bytes of the record
+    std::uint64_t offset = 0; ///< byte offset of the record in its file
+    std::int64_t line = 0; ///< 1-based line of the record
+};
+
+/// The samples of one (task, filter) of one run.
+struct TaskSamples {
+    std::string task;
+    std::string filter = "none";
+    std::string metric;
+    bool higherIsBetter = true;
+    bool logLikelihood = false; ///< per-sample values are log-likelihoods (perplexity-style metrics)
+    std::vector<SampleRecord> samples;
+};
+
+/// What is known about where a run came from.
+struct RunInfo {
+    std::string path; ///< what the user named
+    std::string model;
+    std::string lmEvalVersion;
+    std::string timestamp;
+    std::string resultsFile;
+    std::string format; ///< e.g. "lm-eval 0.4.7+", "lm-eval 0.4.3-0.4.6", "lm-eval 0.4.0-0.4.2", "table"
+};
+
+struct EvalRun {
+    RunInfo info;
+    std::vector<std::string> files; ///< files the samples came from
+    std::vector<TaskSamples> tasks;
+
+    std::size_t sampleCount() const;
+};
+
+} // namespace deltascope::eval

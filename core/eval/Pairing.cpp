@@ -1,0 +1,155 @@
+#include "eval/Pairing.h"
+
+#include <cmath>
+#include <map>
+#include <string_view>
+#include <unordered_map>
+
+namespace deltascope::eval {
+
+namespace {
+
+    std::string label(const TaskSamples& t) { return t.filter == "none" ? t.task : t.task + " [" + t.filter + "]"; }
+
+    std::string fileOf(const EvalRun& run, const SampleRecord& s)
+    {
+        return s.file < run.files.size() ? run.files[s.file] : run.info.path;
+    }
+
+    // Index of the first occurrence of each kept id; later occurrences are counted as duplicates.
+    std::unordered_map<std::string_view, std::uint32_t> indexSide(const EvalRun& run, const TaskSamples& t,
+        const KeepList* keep, std::int64_t& duplicates, std::vector<Diagnostic>& warnings, const char* side)
+    {
+        std::unordered_map<std::string_view, std::uint32_t> index;
+        index.reserve(t.samples.size());
+        const bool filtered = keep && keep->covers(t.task);
+        std::int64_t differing = 0;
+        for (std::uint32_t i = 0; i < t.samples.size(); ++i) {
+            const auto& s = t.samples[i];
+            if (filtered && !keep->keeps(t.task, t.filter, s.docId))
+                continue;
+            const auto [it, inserted] = index.emplace(s.docId, i);
+            if (inserted)
+                continue;
+            ++duplicates;
+            const auto& first = t.samples[it->second];
+            const bool same = first.score == s.score || (std::isnan(first.score) && std::isnan(s.score));
+            differing += same ? 0 : 1;
+            if (duplicates <= 3) {
+                warnings.push_back(Diagnostic::warning(fileOf(run, s), s.line,
+                    std::string(side) + " " + label(t) + ": id \"" + s.docId + "\" appears again (first at line "
+                        + std::to_string(first.line) + "); the first occurrence is kept"
+                        + (same ? " (both have the same score)" : " (the scores differ)")));
+            }
+        }
+        if (duplicates > 3)
+            warnings.push_back(Diagnostic::warning(run.info.path, 0,
+                std::string(side) + " " + label(t) + ": " + std::to_string(duplicates)
+                    + " duplicated ids in all; the first occurrence of each is kept ("
+                    + std::to_string(differing) + " with a different score)"));
+        return index;
+    }
+
+} // namespace
+
+PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions& options)
+{
+    PairedRuns out;
+    std::map<std::pair<std::string, std::string>, int> candTasks;
+    for (std::size_t i = 0; i < cand.tasks.size(); ++i)
+        candTasks.emplace(std::make_pair(cand.tasks[i].task, cand.tasks[i].filter), static_cast<int>(i));
+    std::map<std::pair<std::string, std::string>, bool> used;
+
+    for (std::size_t bi = 0; bi < base.tasks.size(); ++bi) {
+        const TaskSamples& bt = base.tasks[bi];
+        const auto found = candTasks.find({ bt.task, bt.filter });
+        if (found == candTasks.end()) {
+            out.warnings.push_back(Diagnostic::warning(base.info.path, 0,
+                "task " + label(bt) + " is only in the baseline; it is not compared"));
+            continue;
+        }
+        used[{ bt.task, bt.filter }] = true;
+        const TaskSamples& ct = cand.tasks[static_cast<std::size_t>(found->second)];
+        PairedTask pt;
+        pt.task = bt.task;
+        pt.filter = bt.filter;
+        pt.metric = bt.metric;
+        pt.higherIsBetter = bt.higherIsBetter;
+        pt.baseTask = static_cast<int>(bi);
+        pt.candTask = found->second;
+        if (bt.metric != ct.metric)
+            pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
+                label(bt) + ": the baseline is scored on \"" + bt.metric + "\" and the candidate on \"" + ct.metric
+                    + "\"; pass --metric " + bt.task + "=METRIC to compare like with like"));
+
+        const auto baseIndex = indexSide(base, bt, options.keepList, pt.duplicatesBase, pt.warnings, "baseline");
+        const auto candIndex = indexSide(cand, ct, options.keepList, pt.duplicatesCand, pt.warnings, "candidate");
+
+        // Pairs in baseline file order.
+        std::int64_t firstMismatchLine = 0;
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
+        pairs.reserve(baseIndex.size());
+        for (std::uint32_t i = 0; i < bt.samples.size(); ++i) {
+            const auto& s = bt.samples[i];
+            const auto bit = baseIndex.find(s.docId);
+            if (bit == baseIndex.end() || bit->second != i)
+                continue; // filtered out, or a duplicate
+            const auto cit = candIndex.find(s.docId);
+            if (cit == candIndex.end()) {
+                ++pt.unmatchedBase;
+                continue;
+            }
+            pairs.emplace_back(i, cit->second);
+        }
+        pt.unmatchedCand = static_cast<std::int64_t>(candIndex.size()) - static_cast<std::int64_t>(pairs.size());
+        pt.base.reserve(pairs.size());
+        pt.cand.reserve(pairs.size());
+        for (const auto& [i, j] : pairs) {
+            const auto& bs = bt.samples[i];
+            const auto& cs = ct.samples[j];
+            const bool docDiffers = bs.docHash && cs.docHash && bs.docHash != cs.docHash;
+            const bool promptDiffers = bs.promptHash && cs.promptHash && bs.promptHash != cs.promptHash;
+            if (docDiffers || promptDiffers) {
+                if (pt.hashMismatches++ == 0)
+                    firstMismatchLine = cs.line;
+            }
+            if (std::isnan(bs.score) || std::isnan(cs.score) || std::isinf(bs.score) || std::isinf(cs.score)) {
+                ++pt.missingScores;
+                continue;
+            }
+            pt.base.push_back(bs.score);
+            pt.cand.push_back(cs.score);
+            pt.baseIndex.push_back(i);
+            pt.candIndex.push_back(j);
+            if ((bs.score != 0.0 && bs.score != 1.0) || (cs.score != 0.0 && cs.score != 1.0))
+                pt.binary = false;
+        }
+        if (pt.unmatchedBase > 0 || pt.unmatchedCand > 0)
+            pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
+                label(bt) + ": the two runs cover different documents: " + std::to_string(pt.unmatchedBase)
+                    + " baseline and " + std::to_string(pt.unmatchedCand)
+                    + " candidate samples have no partner and are left out"));
+        if (pt.hashMismatches > 0) {
+            const auto& first = ct.samples[pairs.front().second];
+            pt.warnings.push_back(Diagnostic::warning(first.file < cand.files.size() ? cand.files[first.file] : cand.info.path,
+                firstMismatchLine,
+                label(bt) + ": " + std::to_string(pt.hashMismatches)
+                    + " pairs have different doc or prompt hashes: the two runs did not see the same prompts, so "
+                      "their comparison may not be valid"));
+        }
+        if (pt.missingScores > 0)
+            pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
+                label(bt) + ": " + std::to_string(pt.missingScores)
+                    + " pairs are left out because one side has no numeric score"));
+        if (pt.base.empty())
+            pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0, label(bt) + ": no sample could be paired"));
+        out.tasks.push_back(std::move(pt));
+    }
+    for (const auto& ct : cand.tasks)
+        if (!used.count({ ct.task, ct.filter }))
+            out.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
+                "task " + label(ct) + " is only in the candidate; it is not compared"));
+    return out;
+}
+
+} // namespace deltascope::eval

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "common/Diagnostic.h"
+#include "eval/EvalRun.h"
+#include "eval/KeepList.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace deltascope::eval {
+
+/// The samples of one (task, filter) found on both sides, aligned pair by pair.
+struct PairedTask {
+    std::string task;
+    std::string filter;
+    std::string metric;
+    bool higherIsBetter = true;
+    bool binary = true; ///< every paired score is 0 or 1
+    std::vector<double> base; ///< baseline score of pair i
+    std::vector<double> cand; ///< candidate score of pair i
+    std::vector<std::uint32_t> baseIndex; ///< index into the baseline TaskSamples::samples
+    std::vector<std::uint32_t> candIndex;
+    int baseTask = -1; ///< index into EvalRun::tasks
+    int candTask = -1;
+    std::int64_t unmatchedBase = 0; ///< baseline samples with no candidate partner
+    std::int64_t unmatchedCand = 0;
+    std::int64_t duplicatesBase = 0; ///< repeated ids (the first occurrence is kept)
+    std::int64_t duplicatesCand = 0;
+    std::int64_t hashMismatches = 0; ///< pairs whose doc_hash or prompt_hash differ
+    std::int64_t missingScores = 0; ///< pairs dropped because one side has no score
+    std::vector<Diagnostic> warnings; ///< about this task
+
+    /// Oriented difference of pair i: positive when the candidate is worse.
+    double difference(std::size_t i) const { return higherIsBetter ? base[i] - cand[i] : cand[i] - base[i]; }
+    std::int64_t duplicates() const { return duplicatesBase + duplicatesCand; }
+};
+
+struct PairedRuns {
+    std::vector<PairedTask> tasks;
+    std::vector<Diagnostic> warnings; ///< tasks on one side only, and the like
+};
+
+struct PairOptions {
+    const KeepList* keepList = nullptr;
+};
+
+/// Pairs two runs on (task, filter, doc_id), never on line order.
+PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions& options = {});
+
+} // namespace deltascope::eval

@@ -1,0 +1,141 @@
+#include "eval/ResultsFile.h"
+
+#include "common/MappedFile.h"
+#include "common/TextUtil.h"
+
+#include <nlohmann/json.hpp>
+
+namespace deltascope::eval {
+
+using Json = nlohmann::ordered_json;
+
+std::string modelFromArgs(const std::string& modelArgs)
+{
+    for (const char* key : { "pretrained=", "model=", "path=", "engine=", "model_name=" }) {
+        const auto pos = modelArgs.find(key);
+        if (pos != std::string::npos && (pos == 0 || modelArgs[pos - 1] == ',')) {
+            const auto start = pos + std::string_view(key).size();
+            const auto end = modelArgs.find(',', start);
+            return modelArgs.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        }
+    }
+    return modelArgs;
+}
+
+namespace {
+
+    std::string stringOr(const Json& j, const char* key)
+    {
+        const auto it = j.find(key);
+        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    }
+
+    std::string modelOf(const Json& root)
+    {
+        if (auto name = stringOr(root, "model_name"); !name.empty())
+            return name;
+        const auto cfg = root.find("config");
+        if (cfg == root.end() || !cfg->is_object())
+            return {};
+        const auto args = cfg->find("model_args");
+        if (args != cfg->end()) {
+            if (args->is_string() && !args->get<std::string>().empty())
+                return modelFromArgs(args->get<std::string>());
+            if (args->is_object()) {
+                for (const char* key : { "pretrained", "model", "path", "engine", "model_name" })
+                    if (auto v = stringOr(*args, key); !v.empty())
+                        return v;
+            }
+        }
+        return stringOr(*cfg, "model");
+    }
+
+} // namespace
+
+Result<ResultsFile> parseResultsFile(const std::string& path)
+{
+    MappedFile file;
+    std::string why;
+    if (!file.open(path, why))
+        return Result<ResultsFile>::failure(Diagnostic::error(path, 0, why));
+    std::string text(file.view());
+    replaceNonFiniteTokens(text);
+    Json root;
+    try {
+        root = Json::parse(text);
+    } catch (const Json::parse_error& e) {
+        // nlohmann reports a byte offset; turn it into a line.
+        const auto line = lineOfOffset(text, e.byte > 0 ? e.byte - 1 : 0);
+        return Result<ResultsFile>::failure(
+            Diagnostic::error(path, line, std::string("malformed JSON in results file: ") + e.what()));
+    }
+    if (!root.is_object())
+        return Result<ResultsFile>::failure(Diagnostic::error(path, 1, "a results file must hold a JSON object"));
+
+    Result<ResultsFile> out;
+    ResultsFile rf;
+    rf.path = path;
+    rf.model = modelOf(root);
+    rf.lmEvalVersion = stringOr(root, "lm_eval_version");
+
+    const auto results = root.find("results");
+    const auto configs = root.find("configs");
+    const auto hib = root.find("higher_is_better");
+    if (results != root.end() && results->is_object()) {
+        for (const auto& [task, entry] : results->items()) {
+            TaskConfig tc;
+            if (entry.is_object()) {
+                for (const auto& [key, value] : entry.items()) {
+                    const auto comma = key.find(',');
+                    if (comma == std::string::npos)
+                        continue;
+                    const std::string metric = key.substr(0, comma);
+                    if (metric.ends_with("_stderr"))
+                        continue;
+                    bool seen = false;
+                    for (const auto& m : tc.metrics)
+                        seen = seen || m == metric;
+                    if (!seen)
+                        tc.metrics.push_back(metric);
+                }
+            }
+            rf.tasks.emplace(task, std::move(tc));
+        }
+    }
+    if (configs != root.end() && configs->is_object()) {
+        for (const auto& [task, cfg] : configs->items()) {
+            auto& tc = rf.tasks[task];
+            const auto fl = cfg.find("filter_list");
+            if (fl != cfg.end() && fl->is_array()) {
+                for (const auto& f : *fl)
+                    if (f.is_object())
+                        if (auto name = stringOr(f, "name"); !name.empty())
+                            tc.filters.push_back(name);
+            }
+            const auto ml = cfg.find("metric_list");
+            if (tc.metrics.empty() && ml != cfg.end() && ml->is_array()) {
+                for (const auto& m : *ml)
+                    if (m.is_object())
+                        if (auto name = stringOr(m, "metric"); !name.empty())
+                            tc.metrics.push_back(name);
+            }
+        }
+    }
+    if (hib != root.end() && hib->is_object()) {
+        for (const auto& [task, metrics] : hib->items()) {
+            if (!metrics.is_object())
+                continue;
+            auto& tc = rf.tasks[task];
+            for (const auto& [metric, flag] : metrics.items())
+                if (flag.is_boolean())
+                    tc.higherIsBetter[metric] = flag.get<bool>();
+        }
+    }
+    for (auto& [task, tc] : rf.tasks)
+        if (tc.filters.empty())
+            tc.filters.push_back("none");
+    out.value = std::move(rf);
+    return out;
+}
+
+} // namespace deltascope::eval

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "common/Diagnostic.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace deltascope::eval {
+
+/// What a per-task entry of an lm-eval results file says.
+struct TaskConfig {
+    std::vector<std::string> metrics; ///< in the order the results file lists them
+    std::vector<std::string> filters; ///< filter_list names in order; {"none"} when absent
+    std::map<std::string, bool> higherIsBetter;
+};
+
+/// The parts of an lm-eval results_<timestamp>.json (or 0.4.0's results.json) that matter here.
+struct ResultsFile {
+    std::string path;
+    std::string model;
+    std::string lmEvalVersion;
+    std::map<std::string, TaskConfig> tasks;
+};
+
+/// Parses a results file; Python's bare NaN / Infinity are accepted.
+Result<ResultsFile> parseResultsFile(const std::string& path);
+
+/// The model named by a model_args value ("pretrained=org/name,dtype=..." or a dict).
+std::string modelFromArgs(const std::string& modelArgs);
+
+} // namespace deltascope::eval

@@ -1,0 +1,208 @@
+#include "eval/RunDiscovery.h"
+
+#include "eval/ResultsFile.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <system_error>
+
+namespace fs = std::filesystem;
+
+namespace deltascope::eval {
+
+std::string RunCandidate::label() const
+{
+    std::string s = model.empty() ? std::string("(unknown model)") : model;
+    if (!timestamp.empty())
+        s += " @ " + timestamp;
+    s += " (" + dir + ")";
+    return s;
+}
+
+namespace {
+
+    bool looksLikeTimestamp(std::string_view s)
+    {
+        // 2025-04-30T18-24-41.082644
+        return s.size() >= 19 && std::isdigit(static_cast<unsigned char>(s[0])) && s[4] == '-' && s[10] == 'T';
+    }
+
+    // samples_<task>_<ts>.jsonl -> (task, ts)
+    bool splitSamplesName(const std::string& name, std::string& task, std::string& ts)
+    {
+        if (!name.starts_with("samples_") || !name.ends_with(".jsonl"))
+            return false;
+        const std::string core = name.substr(8, name.size() - 8 - 6);
+        for (auto pos = core.rfind('_'); pos != std::string::npos && pos > 0; pos = core.rfind('_', pos - 1)) {
+            if (looksLikeTimestamp(std::string_view(core).substr(pos + 1))) {
+                task = core.substr(0, pos);
+                ts = core.substr(pos + 1);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    bool splitResultsName(const std::string& name, std::string& ts)
+    {
+        if (name == "results.json") {
+            ts.clear();
+            return true;
+        }
+        if (!name.starts_with("results_") || !name.ends_with(".json"))
+            return false;
+        ts = name.substr(8, name.size() - 8 - 5);
+        return looksLikeTimestamp(ts);
+    }
+
+    struct Key {
+        std::string dir;
+        std::string ts;
+        bool operator<(const Key& o) const { return std::tie(dir, ts) < std::tie(o.dir, o.ts); }
+    };
+
+    void addFile(const fs::path& p, std::map<Key, RunCandidate>& runs, std::vector<fs::path>& legacyDirs)
+    {
+        const std::string name = p.filename().string();
+        const std::string dir = p.parent_path().string();
+        std::string task;
+        std::string ts;
+        if (splitResultsName(name, ts)) {
+            auto& run = runs[{ dir, ts }];
+            run.dir = dir;
+            run.timestamp = ts;
+            run.resultsFile = p.string();
+            if (name == "results.json") {
+                run.legacyArrays = true;
+                legacyDirs.push_back(p.parent_path());
+            }
+        } else if (splitSamplesName(name, task, ts)) {
+            auto& run = runs[{ dir, ts }];
+            run.dir = dir;
+            run.timestamp = ts;
+            run.samples.push_back({ task, p.string() });
+        }
+    }
+
+    // 0.4.0-0.4.2 name samples files <model_args>_<task>.jsonl: match the task names the results
+    // file lists, longest first so that "arc_challenge" wins over "challenge".
+    void attachLegacySamples(RunCandidate& run, const ResultsFile& rf)
+    {
+        std::vector<std::string> tasks;
+        for (const auto& [task, cfg] : rf.tasks)
+            tasks.push_back(task);
+        std::sort(tasks.begin(), tasks.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(run.dir, ec)) {
+            const std::string name = entry.path().filename().string();
+            if (!entry.is_regular_file() || !name.ends_with(".jsonl") || name.starts_with("samples_"))
+                continue;
+            const std::string stem = name.substr(0, name.size() - 6);
+            for (const auto& task : tasks) {
+                if (stem == task || stem.ends_with("_" + task)) {
+                    run.samples.push_back({ task, entry.path().string() });
+                    break;
+                }
+            }
+        }
+    }
+
+} // namespace
+
+bool isLmEvalFileName(const std::string& name)
+{
+    std::string a;
+    std::string b;
+    return splitResultsName(name, a) || splitSamplesName(name, a, b);
+}
+
+Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
+{
+    using R = Result<std::vector<RunCandidate>>;
+    std::error_code ec;
+    const fs::path root(path);
+    const auto status = fs::status(root, ec);
+    if (ec || !fs::exists(status))
+        return R::failure(Diagnostic::error(path, 0, "no such file or folder"));
+
+    std::map<Key, RunCandidate> runs;
+    std::vector<fs::path> legacyDirs;
+    bool singleSamplesFile = false;
+    if (fs::is_directory(status)) {
+        fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+        if (ec)
+            return R::failure(Diagnostic::error(path, 0, "cannot read folder: " + ec.message()));
+        for (const auto end = fs::recursive_directory_iterator(); it != end; it.increment(ec)) {
+            if (ec)
+                break;
+            if (it.depth() > 8) {
+                it.disable_recursion_pending();
+                continue;
+            }
+            if (it->is_regular_file(ec))
+                addFile(it->path(), runs, legacyDirs);
+        }
+    } else {
+        addFile(root, runs, legacyDirs);
+        if (runs.empty())
+            return R::failure(Diagnostic::error(path, 0, "not an lm-eval results or samples file name"));
+        // A single samples file: use the results file of the same timestamp when it is there.
+        const auto& only = runs.begin()->second;
+        if (only.resultsFile.empty()) {
+            singleSamplesFile = true;
+            const fs::path results = root.parent_path() / ("results_" + only.timestamp + ".json");
+            if (fs::exists(results, ec))
+                runs.begin()->second.resultsFile = results.string();
+        } else if (!only.legacyArrays) {
+            // A results file: add its samples files.
+            auto& run = runs.begin()->second;
+            for (const auto& entry : fs::directory_iterator(root.parent_path(), ec)) {
+                std::string task;
+                std::string ts;
+                if (splitSamplesName(entry.path().filename().string(), task, ts) && ts == run.timestamp)
+                    run.samples.push_back({ task, entry.path().string() });
+            }
+        }
+    }
+    (void)singleSamplesFile;
+
+    Result<std::vector<RunCandidate>> out;
+    std::vector<RunCandidate> list;
+    for (auto& [key, run] : runs) {
+        if (!run.resultsFile.empty()) {
+            auto rf = parseResultsFile(run.resultsFile);
+            if (rf.ok()) {
+                run.model = rf.value->model;
+                run.lmEvalVersion = rf.value->lmEvalVersion;
+                if (run.legacyArrays)
+                    attachLegacySamples(run, *rf.value);
+            } else {
+                out.warnings.push_back(*rf.error);
+            }
+        }
+        if (run.samples.empty()) {
+            if (!run.resultsFile.empty())
+                out.warnings.push_back(Diagnostic::warning(run.resultsFile, 0,
+                    "results file without per-sample files (was lm_eval run with --log_samples?); skipped"));
+            continue;
+        }
+        std::sort(run.samples.begin(), run.samples.end(),
+            [](const auto& a, const auto& b) { return std::tie(a.task, a.path) < std::tie(b.task, b.path); });
+        list.push_back(std::move(run));
+    }
+    std::sort(list.begin(), list.end(), [](const RunCandidate& a, const RunCandidate& b) {
+        return std::tie(a.model, a.timestamp, a.dir) < std::tie(b.model, b.timestamp, b.dir);
+    });
+    if (list.empty()) {
+        Diagnostic d = Diagnostic::error(path, 0,
+            "no lm-eval samples found (expected samples_<task>_<timestamp>.jsonl files written by lm_eval --log_samples)");
+        if (!out.warnings.empty())
+            d.message += "; " + out.warnings.front().toString();
+        return R::failure(std::move(d));
+    }
+    out.value = std::move(list);
+    return out;
+}
+
+} // namespace deltascope::eval

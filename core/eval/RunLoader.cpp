@@ -1,0 +1,308 @@
+#include "eval/RunLoader.h"
+
+#include "common/MappedFile.h"
+#include "eval/ResultsFile.h"
+#include "eval/SamplesParser.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace deltascope::eval {
+
+namespace {
+
+    bool contains(const std::vector<std::string>& list, const std::string& s)
+    {
+        return std::find(list.begin(), list.end(), s) != list.end();
+    }
+
+    // Keeps only the requested filters.
+    void applyFilterSelection(EvalRun& run, const LoadOptions& options)
+    {
+        if (options.filters.empty())
+            return;
+        std::erase_if(run.tasks, [&](const TaskSamples& t) { return !contains(options.filters, t.filter); });
+    }
+
+    // Runs work items on a small pool while the calling thread reports progress.
+    template <typename Work>
+    bool runParallel(std::size_t items, unsigned threads, std::uint64_t totalBytes, std::atomic<std::uint64_t>& bytes,
+        std::atomic<bool>& cancel, const Progress& progress, Work&& work)
+    {
+        std::atomic<std::size_t> next { 0 };
+        std::atomic<std::size_t> finished { 0 };
+        auto loop = [&] {
+            for (std::size_t i = next++; i < items && !cancel.load(); i = next++) {
+                work(i);
+                ++finished;
+            }
+        };
+        const unsigned n = static_cast<unsigned>(std::min<std::size_t>(std::max(1u, threads), items));
+        std::vector<std::thread> pool;
+        for (unsigned t = 1; t < n; ++t)
+            pool.emplace_back(loop);
+        if (progress.callback) {
+            // The calling thread reports; one worker fewer keeps the cores busy with parsing.
+            if (n == 1)
+                pool.emplace_back(loop);
+            while (finished.load() < items && !cancel.load()) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(25));
+                const double frac = totalBytes ? static_cast<double>(bytes.load()) / static_cast<double>(totalBytes) : -1.0;
+                if (!progress.report(std::min(frac, 1.0), "loading samples"))
+                    cancel = true;
+            }
+        } else {
+            loop();
+        }
+        for (auto& t : pool)
+            t.join();
+        return !cancel.load();
+    }
+
+} // namespace
+
+LoadOptions::Format detectFormat(const std::string& path)
+{
+    std::error_code ec;
+    if (fs::is_directory(path, ec))
+        return LoadOptions::Format::LmEval;
+    const std::string name = fs::path(path).filename().string();
+    if (isLmEvalFileName(name))
+        return LoadOptions::Format::LmEval;
+    if (name.ends_with(".csv") || name.ends_with(".tsv"))
+        return LoadOptions::Format::Table;
+    // Sniff the first record: lm-eval samples carry doc_id with resps / filtered_resps.
+    MappedFile file;
+    std::string why;
+    if (!file.open(path, why))
+        return LoadOptions::Format::Table;
+    const std::string_view head = file.view().substr(0, 1 << 16);
+    const auto first = head.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && head[first] == '[')
+        return LoadOptions::Format::LmEval;
+    if (head.find("\"doc_id\"") != std::string_view::npos
+        && (head.find("\"filtered_resps\"") != std::string_view::npos || head.find("\"resps\"") != std::string_view::npos))
+        return LoadOptions::Format::LmEval;
+    return LoadOptions::Format::Table;
+}
+
+Result<RunCandidate> chooseRun(const std::vector<RunCandidate>& runs, const std::string& path, const std::string& timestamp)
+{
+    using R = Result<RunCandidate>;
+    std::string listing;
+    for (const auto& r : runs)
+        listing += "\n  " + r.label();
+    if (!timestamp.empty()) {
+        for (const auto& r : runs)
+            if (r.timestamp == timestamp || r.dir == timestamp)
+                return R { r, {}, {} };
+        return R::failure(Diagnostic::error(path, 0, "no run with timestamp " + timestamp + "; found:" + listing));
+    }
+    if (runs.size() == 1)
+        return R { runs.front(), {}, {} };
+    for (const auto& r : runs)
+        if (r.model != runs.front().model)
+            return R::failure(Diagnostic::error(path, 0,
+                "the folder holds runs of several models; name one run's folder or file:" + listing));
+    const auto newest = std::max_element(runs.begin(), runs.end(),
+        [](const RunCandidate& a, const RunCandidate& b) { return a.timestamp < b.timestamp; });
+    R out { *newest, {}, {} };
+    out.warnings.push_back(Diagnostic::warning(path, 0,
+        std::to_string(runs.size()) + " runs of " + (newest->model.empty() ? std::string("one model") : newest->model)
+            + " found; using the newest, " + newest->timestamp + " (choose another with --run TIMESTAMP):" + listing));
+    return out;
+}
+
+Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, const LoadOptions& options)
+{
+    using R = Result<EvalRun>;
+    R out;
+    std::optional<ResultsFile> results;
+    if (!run.resultsFile.empty()) {
+        auto rf = parseResultsFile(run.resultsFile);
+        if (!rf.ok())
+            return R::failure(*rf.error);
+        results = std::move(*rf.value);
+    }
+
+    std::vector<SamplesFileRef> files;
+    for (const auto& s : run.samples)
+        if (options.tasks.empty() || contains(options.tasks, s.task))
+            files.push_back(s);
+    if (files.empty())
+        return R::failure(Diagnostic::error(path, 0, "none of the requested tasks is in this run"));
+
+    std::uint64_t totalBytes = 0;
+    for (const auto& f : files) {
+        std::error_code ec;
+        totalBytes += fs::file_size(f.path, ec);
+    }
+    std::vector<Result<std::vector<TaskSamples>>> parsed(files.size());
+    std::atomic<std::uint64_t> bytes { 0 };
+    std::atomic<bool> cancel { false };
+    const unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    const bool finished = runParallel(files.size(), threads, totalBytes, bytes, cancel, options.progress, [&](std::size_t i) {
+        SamplesParseOptions so;
+        so.task = files[i].task;
+        const auto m = options.metrics.find(files[i].task);
+        if (m != options.metrics.end())
+            so.metric = m->second;
+        if (results) {
+            const auto tc = results->tasks.find(files[i].task);
+            if (tc != results->tasks.end())
+                so.config = &tc->second;
+        }
+        so.skipBadLines = options.skipBadLines;
+        so.fileIndex = static_cast<std::uint32_t>(i);
+        so.bytesDone = &bytes;
+        so.cancel = &cancel;
+        parsed[i] = parseSamplesFile(files[i].path, so);
+        if (parsed[i].error)
+            cancel = true; // one fatal error stops the whole load
+    });
+    for (auto& p : parsed)
+        if (p.error)
+            return R::failure(*p.error);
+    if (!finished)
+        return R::failure(Diagnostic::error(path, 0, "loading was cancelled"));
+
+    EvalRun er;
+    er.info.path = path;
+    er.info.model = run.model;
+    er.info.lmEvalVersion = run.lmEvalVersion;
+    er.info.timestamp = run.timestamp;
+    er.info.resultsFile = run.resultsFile;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        er.files.push_back(files[i].path);
+        out.warnings.insert(out.warnings.end(), parsed[i].warnings.begin(), parsed[i].warnings.end());
+        for (auto& t : *parsed[i].value)
+            er.tasks.push_back(std::move(t));
+    }
+    // Which lm-eval layout this was, for the report.
+    bool anyFilterKey = false;
+    if (run.legacyArrays) {
+        er.info.format = "lm-eval 0.4.0-0.4.2 (JSON arrays)";
+    } else {
+        MappedFile f;
+        std::string why;
+        if (f.open(files.front().path, why)) {
+            const auto head = f.view().substr(0, std::min<std::size_t>(f.size(), 1 << 20));
+            const auto nl = head.find('\n');
+            anyFilterKey = head.substr(0, nl).find("\"filter\":") != std::string_view::npos;
+        }
+        er.info.format = anyFilterKey ? "lm-eval 0.4.7+ (JSONL with filter)" : "lm-eval 0.4.3-0.4.6 (JSONL)";
+    }
+    if (!options.metrics.empty()) {
+        for (const auto& [task, metric] : options.metrics) {
+            bool found = false;
+            for (const auto& t : er.tasks)
+                found = found || t.task == task;
+            if (!found)
+                out.warnings.push_back(Diagnostic::warning(path, 0, "--metric names task \"" + task + "\", which this run does not have"));
+        }
+    }
+    applyFilterSelection(er, options);
+    if (er.tasks.empty())
+        return R::failure(Diagnostic::error(path, 0, "no samples left after the --filter selection"));
+    out.value = std::move(er);
+    return out;
+}
+
+Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options)
+{
+    using R = Result<EvalRun>;
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+        return R::failure(Diagnostic::error(path, 0, "no such file or folder"));
+    auto format = options.format == LoadOptions::Format::Auto ? detectFormat(path) : options.format;
+    if (!options.columns.id.empty() && !fs::is_directory(path, ec) && options.format == LoadOptions::Format::Auto)
+        format = LoadOptions::Format::Table;
+
+    if (format == LoadOptions::Format::Table) {
+        if (fs::is_directory(path, ec)) {
+            // A folder of tables: one file per task.
+            std::vector<std::string> files;
+            for (const auto& e : fs::directory_iterator(path, ec)) {
+                const auto name = e.path().filename().string();
+                if (e.is_regular_file() && (name.ends_with(".csv") || name.ends_with(".jsonl")))
+                    files.push_back(e.path().string());
+            }
+            std::sort(files.begin(), files.end());
+            if (files.empty())
+                return R::failure(Diagnostic::error(path, 0, "no .csv or .jsonl score tables in the folder"));
+            R out;
+            EvalRun merged;
+            merged.info.path = path;
+            merged.info.format = "score tables";
+            for (const auto& f : files) {
+                auto r = loadScoreTable(f, options.columns, options.skipBadLines);
+                if (!r.ok())
+                    return R::failure(*r.error);
+                out.warnings.insert(out.warnings.end(), r.warnings.begin(), r.warnings.end());
+                const auto index = static_cast<std::uint32_t>(merged.files.size());
+                merged.files.push_back(f);
+                for (auto& t : r.value->tasks) {
+                    for (auto& s : t.samples)
+                        s.file = index;
+                    merged.tasks.push_back(std::move(t));
+                }
+            }
+            out.value = std::move(merged);
+            return out;
+        }
+        auto r = loadScoreTable(path, options.columns, options.skipBadLines);
+        if (r.ok()) {
+            if (!options.tasks.empty())
+                std::erase_if(r.value->tasks, [&](const TaskSamples& t) { return !contains(options.tasks, t.task); });
+            if (r.value->tasks.empty())
+                return R::failure(Diagnostic::error(path, 0, "none of the requested tasks is in this table"));
+        }
+        return r;
+    }
+
+    if (!fs::is_directory(path, ec) && !isLmEvalFileName(fs::path(path).filename().string())) {
+        // A samples file under another name (0.4.0-0.4.2 write <model_args>_<task>.jsonl).
+        RunCandidate single;
+        const fs::path p(path);
+        single.dir = p.parent_path().string();
+        std::string task = p.stem().string();
+        const fs::path legacyResults = p.parent_path() / "results.json";
+        if (fs::exists(legacyResults, ec)) {
+            single.resultsFile = legacyResults.string();
+            if (auto rf = parseResultsFile(single.resultsFile); rf.ok()) {
+                single.model = rf.value->model;
+                std::size_t best = 0;
+                for (const auto& [name, cfg] : rf.value->tasks)
+                    if ((task == name || task.ends_with("_" + name)) && name.size() > best) {
+                        best = name.size();
+                        single.samples = { { name, path } };
+                    }
+            }
+        }
+        if (single.samples.empty())
+            single.samples = { { task, path } };
+        single.legacyArrays = true;
+        return loadCandidate(single, path, options);
+    }
+
+    auto found = discoverRuns(path);
+    if (!found.ok())
+        return R::failure(*found.error);
+    auto chosen = chooseRun(*found.value, path, options.runTimestamp);
+    if (!chosen.ok())
+        return R::failure(*chosen.error);
+    auto loaded = loadCandidate(*chosen.value, path, options);
+    if (!loaded.ok())
+        return loaded;
+    loaded.warnings.insert(loaded.warnings.begin(), chosen.warnings.begin(), chosen.warnings.end());
+    loaded.warnings.insert(loaded.warnings.begin(), found.warnings.begin(), found.warnings.end());
+    return loaded;
+}
+
+} // namespace deltascope::eval

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "common/Diagnostic.h"
+#include "eval/EvalRun.h"
+#include "eval/ResultsFile.h"
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace deltascope::eval {
+
+struct SamplesParseOptions {
+    std::string task;
+    std::string metric; ///< empty: the results file's first metric, else the record's "metrics"[0]
+    const TaskConfig* config = nullptr; ///< from the results file, when there is one
+    bool skipBadLines = false; ///< report malformed records as warnings instead of failing
+    std::uint32_t fileIndex = 0;
+    std::atomic<std::uint64_t>* bytesDone = nullptr; ///< progress, in bytes of this file
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+/// Parses one lm-eval samples file: JSON lines (0.4.3 and later) or one indented JSON array
+/// (0.4.0-0.4.2). Returns one TaskSamples per filter, in order of first appearance. Records
+/// without a "filter" key (before 0.4.7) take their filter from the order in which a document
+/// repeats, following the task's filter_list.
+Result<std::vector<TaskSamples>> parseSamplesFile(const std::string& path, const SamplesParseOptions& options);
+
+} // namespace deltascope::eval

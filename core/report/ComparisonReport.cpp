@@ -1,0 +1,159 @@
+#include "report/ComparisonReport.h"
+
+#include "common/TextUtil.h"
+#include "stats/Holm.h"
+#include "stats/McNemar.h"
+#include "stats/SignFlip.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace deltascope::report {
+
+namespace {
+
+    std::string pText(double p)
+    {
+        std::ostringstream s;
+        s.precision(3);
+        s << p;
+        return s.str();
+    }
+
+    void fillContinuous(TaskResult& r, const eval::PairedTask& pt)
+    {
+        const auto n = static_cast<std::int64_t>(pt.base.size());
+        double sumB = 0;
+        double sumC = 0;
+        double sumD = 0;
+        for (std::size_t i = 0; i < pt.base.size(); ++i) {
+            sumB += pt.base[i];
+            sumC += pt.cand[i];
+            const double d = pt.difference(i);
+            sumD += d;
+            r.b += d > 0 ? 1 : 0;
+            r.c += d < 0 ? 1 : 0;
+        }
+        if (n == 0)
+            return;
+        const double nd = static_cast<double>(n);
+        r.accBase = sumB / nd;
+        r.accCand = sumC / nd;
+        r.delta = sumD / nd;
+        r.flipRate = static_cast<double>(r.b + r.c) / nd;
+        double ss = 0;
+        for (std::size_t i = 0; i < pt.base.size(); ++i) {
+            const double e = pt.difference(i) - r.delta;
+            ss += e * e;
+        }
+        const double se = n > 1 ? std::sqrt(ss / (nd - 1.0) / nd) : 0.0;
+        r.ciLow = r.delta - 1.959963984540054 * se;
+        r.ciHigh = r.delta + 1.959963984540054 * se;
+    }
+
+} // namespace
+
+ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& cand, const eval::PairedRuns& paired,
+    const CompareSettings& settings)
+{
+    ComparisonReport rep;
+    rep.alpha = settings.alpha;
+    rep.baseline = base.info;
+    rep.candidate = cand.info;
+    rep.warnings = paired.warnings;
+
+    std::vector<stats::TaskCounts> counts;
+    std::vector<double> allD;
+    std::vector<std::size_t> offsets { 0 };
+    for (const auto& pt : paired.tasks) {
+        TaskResult r;
+        r.task = pt.task;
+        r.filter = pt.filter;
+        r.metric = pt.metric;
+        r.continuous = !pt.binary;
+        r.n = static_cast<std::int64_t>(pt.base.size());
+        r.unmatchedBase = pt.unmatchedBase;
+        r.unmatchedCand = pt.unmatchedCand;
+        r.duplicates = pt.duplicates();
+        r.hashMismatches = pt.hashMismatches;
+        r.missingScores = pt.missingScores;
+        r.warnings = pt.warnings;
+        if (pt.binary) {
+            std::int64_t b = 0;
+            std::int64_t c = 0;
+            double sumB = 0;
+            double sumC = 0;
+            for (std::size_t i = 0; i < pt.base.size(); ++i) {
+                const double d = pt.difference(i);
+                b += d > 0 ? 1 : 0;
+                c += d < 0 ? 1 : 0;
+                sumB += pt.base[i];
+                sumC += pt.cand[i];
+            }
+            const auto m = stats::mcnemar(b, c, r.n);
+            r.b = b;
+            r.c = c;
+            r.accBase = r.n ? sumB / static_cast<double>(r.n) : 0.0;
+            r.accCand = r.n ? sumC / static_cast<double>(r.n) : 0.0;
+            r.delta = m.delta;
+            r.flipRate = m.flipRate;
+            r.ciLow = m.ciLow;
+            r.ciHigh = m.ciHigh;
+            r.pValue = m.pOneSided;
+            r.pTwoSided = m.pTwoSided;
+            counts.push_back({ b, c });
+        } else {
+            rep.hasContinuous = true;
+            fillContinuous(r, pt);
+        }
+        for (std::size_t i = 0; i < pt.base.size(); ++i)
+            allD.push_back(pt.difference(i));
+        offsets.push_back(allD.size());
+        rep.tasks.push_back(std::move(r));
+    }
+
+    rep.aggregate = stats::aggregate(counts, settings.alpha);
+    if (rep.hasContinuous || settings.permutationRequested) {
+        stats::SignFlipOptions so;
+        so.permutations = settings.permutations;
+        so.seed = settings.seed;
+        so.threads = settings.threads;
+        so.progress = settings.progress;
+        const auto sf = stats::signFlipTest(allD, offsets, so);
+        rep.cancelled = sf.cancelled;
+        rep.permutation.present = true;
+        rep.permutation.permutations = settings.permutations;
+        rep.permutation.seed = settings.seed;
+        rep.permutation.statistic = sf.statistic;
+        rep.permutation.pValue = sf.pValue;
+        for (std::size_t t = 0; t < rep.tasks.size(); ++t) {
+            rep.permutation.perTask.emplace_back(rep.tasks[t].key(), sf.taskPValue[t]);
+            if (rep.tasks[t].continuous) {
+                rep.tasks[t].pValue = sf.taskPValue[t];
+                rep.tasks[t].pTwoSided = std::min(1.0, 2.0 * std::min(sf.taskPValue[t], sf.taskPValueLower[t]));
+            }
+        }
+    }
+
+    std::vector<double> ps;
+    for (const auto& t : rep.tasks)
+        ps.push_back(t.pValue);
+    const auto holm = stats::holmAdjust(ps);
+    for (std::size_t i = 0; i < rep.tasks.size(); ++i)
+        rep.tasks[i].pHolm = holm[i];
+
+    if (rep.hasContinuous) {
+        rep.degraded = rep.permutation.pValue < settings.alpha;
+        rep.decisionBasis = "continuous metrics present: pooled sign-flip permutation test over all samples, p = "
+            + pText(rep.permutation.pValue) + (rep.degraded ? " < " : " >= ") + "alpha = " + pText(settings.alpha);
+    } else {
+        rep.degraded = rep.aggregate.degraded;
+        const double level = settings.alpha / 3.0;
+        rep.decisionBasis = "smallest of pooled (p = " + pText(rep.aggregate.pooled.pValue) + "), Fisher (p = "
+            + pText(rep.aggregate.fisher.pValue) + ") and max-drop (p = " + pText(rep.aggregate.maxDrop.pValue)
+            + ") " + (rep.degraded ? "is below" : "is not below") + " alpha/3 = " + pText(level);
+    }
+    return rep;
+}
+
+} // namespace deltascope::report

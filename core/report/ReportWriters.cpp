@@ -1,0 +1,284 @@
+#include "report/ReportWriters.h"
+
+#include "common/TextUtil.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace deltascope::report {
+
+namespace {
+
+    using Json = nlohmann::ordered_json;
+
+    Json runJson(const eval::RunInfo& info)
+    {
+        Json j;
+        j["path"] = info.path;
+        j["model"] = info.model;
+        j["format"] = info.format;
+        j["lm_eval_version"] = info.lmEvalVersion;
+        j["timestamp"] = info.timestamp;
+        return j;
+    }
+
+    std::string fmt(const char* f, double v)
+    {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, f, v);
+        return buf;
+    }
+
+    std::string pFormat(double p)
+    {
+        if (p >= 0.001)
+            return fmt("%.4f", p);
+        return fmt("%.2e", p);
+    }
+
+    std::string pct(double v) { return fmt("%.2f", 100.0 * v); }
+
+    std::string signedPct(double v) { return fmt("%+.2f", 100.0 * v); }
+
+    std::string taskLabel(const TaskResult& t) { return t.filter == "none" ? t.task : t.task + " [" + t.filter + "]"; }
+
+    std::string csvField(const std::string& s)
+    {
+        if (s.find_first_of(",\"\n") == std::string::npos)
+            return s;
+        std::string out = "\"";
+        for (const char ch : s) {
+            if (ch == '"')
+                out += '"';
+            out += ch;
+        }
+        return out + "\"";
+    }
+
+    const char* verdictWord(const TaskResult& t, double alpha)
+    {
+        if (t.n == 0)
+            return "no pairs";
+        if (t.pHolm < alpha)
+            return "WORSE";
+        if (t.pValue < alpha)
+            return "worse?";
+        return "ok";
+    }
+
+    std::string modelName(const eval::RunInfo& info) { return info.model.empty() ? baseName(info.path) : info.model; }
+
+    std::vector<const Diagnostic*> allWarnings(const ComparisonReport& r)
+    {
+        std::vector<const Diagnostic*> out;
+        for (const auto& w : r.warnings)
+            out.push_back(&w);
+        for (const auto& t : r.tasks)
+            for (const auto& w : t.warnings)
+                out.push_back(&w);
+        return out;
+    }
+
+} // namespace
+
+std::string toJson(const ComparisonReport& r)
+{
+    Json root;
+    root["alpha"] = r.alpha;
+    root["baseline"] = runJson(r.baseline);
+    root["candidate"] = runJson(r.candidate);
+    Json tasks = Json::array();
+    for (const auto& t : r.tasks) {
+        Json j;
+        j["task"] = t.task;
+        j["filter"] = t.filter;
+        j["metric"] = t.metric;
+        j["kind"] = t.continuous ? "continuous" : "binary";
+        j["n"] = t.n;
+        j["b"] = t.b;
+        j["c"] = t.c;
+        j["acc_base"] = t.accBase;
+        j["acc_cand"] = t.accCand;
+        j["delta"] = t.delta;
+        j["flip_rate"] = t.flipRate;
+        j["ci95"] = Json::array({ t.ciLow, t.ciHigh });
+        j["p_value"] = t.pValue;
+        j["p_two_sided"] = t.pTwoSided;
+        j["p_holm"] = t.pHolm;
+        j["unmatched_base"] = t.unmatchedBase;
+        j["unmatched_cand"] = t.unmatchedCand;
+        j["duplicates"] = t.duplicates;
+        j["hash_mismatches"] = t.hashMismatches;
+        j["missing_scores"] = t.missingScores;
+        Json w = Json::array();
+        for (const auto& d : t.warnings)
+            w.push_back(d.toString());
+        j["warnings"] = w;
+        tasks.push_back(std::move(j));
+    }
+    root["tasks"] = std::move(tasks);
+    Json agg;
+    agg["pooled"] = { { "b", r.aggregate.pooled.b }, { "c", r.aggregate.pooled.c }, { "p_value", r.aggregate.pooled.pValue } };
+    agg["fisher"] = { { "statistic", r.aggregate.fisher.statistic }, { "df", r.aggregate.fisher.df },
+        { "p_value", r.aggregate.fisher.pValue } };
+    const int mt = r.aggregate.maxDrop.task;
+    std::vector<const TaskResult*> binary;
+    for (const auto& t : r.tasks)
+        if (!t.continuous)
+            binary.push_back(&t);
+    agg["max_drop"] = { { "statistic", r.aggregate.maxDrop.statistic },
+        { "task", mt >= 0 && static_cast<std::size_t>(mt) < binary.size() ? Json(binary[mt]->key()) : Json(nullptr) },
+        { "p_value", r.aggregate.maxDrop.pValue } };
+    agg["degraded"] = r.degraded;
+    agg["decision"] = r.decisionBasis;
+    root["aggregate"] = std::move(agg);
+    if (r.permutation.present) {
+        Json perm;
+        perm["permutations"] = r.permutation.permutations;
+        perm["seed"] = r.permutation.seed;
+        perm["statistic"] = r.permutation.statistic;
+        perm["p_value"] = r.permutation.pValue;
+        Json per = Json::object();
+        for (const auto& [task, p] : r.permutation.perTask)
+            per[task] = p;
+        perm["per_task"] = std::move(per);
+        root["permutation"] = std::move(perm);
+    }
+    Json w = Json::array();
+    for (const auto& d : r.warnings)
+        w.push_back(d.toString());
+    root["warnings"] = std::move(w);
+    return root.dump(2) + "\n";
+}
+
+std::string toCsv(const ComparisonReport& r)
+{
+    std::ostringstream out;
+    out.precision(17);
+    out << "task,filter,metric,kind,n,b,c,acc_base,acc_cand,delta,flip_rate,ci95_low,ci95_high,p_value,p_two_sided,"
+           "p_holm,unmatched_base,unmatched_cand,duplicates,hash_mismatches\n";
+    for (const auto& t : r.tasks) {
+        out << csvField(t.task) << ',' << csvField(t.filter) << ',' << csvField(t.metric) << ','
+            << (t.continuous ? "continuous" : "binary") << ',' << t.n << ',' << t.b << ',' << t.c << ',' << t.accBase
+            << ',' << t.accCand << ',' << t.delta << ',' << t.flipRate << ',' << t.ciLow << ',' << t.ciHigh << ','
+            << t.pValue << ',' << t.pTwoSided << ',' << t.pHolm << ',' << t.unmatchedBase << ',' << t.unmatchedCand
+            << ',' << t.duplicates << ',' << t.hashMismatches << '\n';
+    }
+    return out.str();
+}
+
+std::string toMarkdown(const ComparisonReport& r)
+{
+    std::ostringstream out;
+    out << "### Deltascope: " << (r.degraded ? "❌ candidate is worse than baseline" : "✅ no degradation detected")
+        << "\n\n";
+    out << "**Baseline:** `" << modelName(r.baseline) << "`  \n**Candidate:** `" << modelName(r.candidate)
+        << "`  \n**Decision:** " << r.decisionBasis << ".\n\n";
+    out << "| task | metric | n | baseline | candidate | drop (pts) | 95% CI | b / c | p | p (Holm) | |\n";
+    out << "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---|\n";
+    for (const auto& t : r.tasks) {
+        const bool pctScale = !t.continuous;
+        out << "| " << taskLabel(t) << " | " << t.metric << " | " << t.n << " | "
+            << (pctScale ? pct(t.accBase) : fmt("%.4g", t.accBase)) << " | "
+            << (pctScale ? pct(t.accCand) : fmt("%.4g", t.accCand)) << " | "
+            << (pctScale ? signedPct(t.delta) : fmt("%+.4g", t.delta)) << " | ["
+            << (pctScale ? signedPct(t.ciLow) : fmt("%+.4g", t.ciLow)) << ", "
+            << (pctScale ? signedPct(t.ciHigh) : fmt("%+.4g", t.ciHigh)) << "] | " << t.b << " / " << t.c << " | "
+            << pFormat(t.pValue) << " | " << pFormat(t.pHolm) << " | " << verdictWord(t, r.alpha) << " |\n";
+    }
+    out << "\n";
+    if (!r.hasContinuous) {
+        out << "Across tasks (alpha/3 = " << fmt("%.4g", r.alpha / 3) << " each): pooled p = "
+            << pFormat(r.aggregate.pooled.pValue) << " (b = " << r.aggregate.pooled.b << ", c = " << r.aggregate.pooled.c
+            << "), Fisher p = " << pFormat(r.aggregate.fisher.pValue) << ", max-drop p = "
+            << pFormat(r.aggregate.maxDrop.pValue) << ".\n";
+    }
+    if (r.permutation.present)
+        out << "Sign-flip permutation test (" << r.permutation.permutations << " permutations, seed "
+            << r.permutation.seed << "): p = " << pFormat(r.permutation.pValue) << ".\n";
+    const auto warnings = allWarnings(r);
+    if (!warnings.empty()) {
+        out << "\n<details><summary>" << warnings.size() << " warning(s)</summary>\n\n";
+        for (const auto* w : warnings)
+            out << "- " << w->toString() << "\n";
+        out << "\n</details>\n";
+    }
+    out << "\n<sub>drop = baseline - candidate, in accuracy points for binary metrics; b = regressions, c = "
+           "improvements; one-sided exact McNemar per task.</sub>\n";
+    return out.str();
+}
+
+std::string toTable(const ComparisonReport& r)
+{
+    struct Row {
+        std::vector<std::string> cells;
+    };
+    const std::vector<std::string> head { "task", "metric", "kind", "n", "base", "cand", "drop", "95% CI", "b", "c",
+        "p", "p_holm", "verdict" };
+    std::vector<Row> rows;
+    for (const auto& t : r.tasks) {
+        const bool p100 = !t.continuous;
+        auto v = [&](double x) { return p100 ? pct(x) : fmt("%.4g", x); };
+        auto sv = [&](double x) { return p100 ? signedPct(x) : fmt("%+.4g", x); };
+        rows.push_back({ { taskLabel(t), t.metric, t.continuous ? "cont." : "binary", std::to_string(t.n), v(t.accBase),
+            v(t.accCand), sv(t.delta), "[" + sv(t.ciLow) + ", " + sv(t.ciHigh) + "]", std::to_string(t.b),
+            std::to_string(t.c), pFormat(t.pValue), pFormat(t.pHolm), verdictWord(t, r.alpha) } });
+    }
+    std::vector<std::size_t> width(head.size());
+    for (std::size_t i = 0; i < head.size(); ++i)
+        width[i] = head[i].size();
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.cells.size(); ++i)
+            width[i] = std::max(width[i], row.cells[i].size());
+    std::ostringstream out;
+    out << "baseline : " << modelName(r.baseline) << "  (" << r.baseline.path << ")\n";
+    out << "candidate: " << modelName(r.candidate) << "  (" << r.candidate.path << ")\n\n";
+    auto line = [&](const std::vector<std::string>& cells) {
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            const bool left = i <= 2 || i == 12;
+            const std::size_t pad = width[i] - cells[i].size();
+            if (!left)
+                out << std::string(pad, ' ');
+            out << cells[i];
+            if (left && i + 1 < cells.size())
+                out << std::string(pad, ' ');
+            if (i + 1 < cells.size())
+                out << "  ";
+        }
+        out << "\n";
+    };
+    line(head);
+    std::size_t total = 0;
+    for (const auto w : width)
+        total += w + 2;
+    out << std::string(total - 2, '-') << "\n";
+    for (const auto& row : rows)
+        line(row.cells);
+    out << "\n(base, cand, drop in % for binary metrics; drop = baseline - candidate; b = regressions, c = improvements)\n\n";
+    if (!r.hasContinuous || r.aggregate.pooled.b + r.aggregate.pooled.c > 0) {
+        out << "pooled    : b = " << r.aggregate.pooled.b << ", c = " << r.aggregate.pooled.c
+            << ", p = " << pFormat(r.aggregate.pooled.pValue) << "\n";
+        out << "fisher    : X = " << fmt("%.3f", r.aggregate.fisher.statistic) << ", df = " << r.aggregate.fisher.df
+            << ", p = " << pFormat(r.aggregate.fisher.pValue) << "\n";
+        out << "max drop  : z = " << fmt("%.3f", r.aggregate.maxDrop.statistic) << ", p = "
+            << pFormat(r.aggregate.maxDrop.pValue) << "\n";
+    }
+    if (r.permutation.present)
+        out << "sign-flip : " << r.permutation.permutations << " permutations, seed " << r.permutation.seed
+            << ", T = " << fmt("%.6g", r.permutation.statistic) << ", p = " << pFormat(r.permutation.pValue) << "\n";
+    out << "\nVERDICT: " << (r.degraded ? "DEGRADED: the candidate is worse than the baseline" : "no degradation detected")
+        << "\n         (" << r.decisionBasis << ")\n";
+    const auto warnings = allWarnings(r);
+    if (!warnings.empty()) {
+        out << "\n" << warnings.size() << " warning(s):\n";
+        for (const auto* w : warnings)
+            out << "  " << w->toString() << "\n";
+    }
+    return out.str();
+}
+
+} // namespace deltascope::report

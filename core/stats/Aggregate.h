@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace deltascope::stats {
+
+/// Discordant-pair counts of one task.
+struct TaskCounts {
+    std::int64_t b = 0;
+    std::int64_t c = 0;
+};
+
+struct PooledResult {
+    std::int64_t b = 0;
+    std::int64_t c = 0;
+    double pValue = 1.0;
+};
+
+struct FisherResult {
+    double statistic = 0.0; ///< -2 sum ln p_t
+    int df = 0; ///< 2 T, T = tasks with at least one discordant pair
+    double pValue = 1.0;
+};
+
+struct MaxDropResult {
+    double statistic = 0.0; ///< max_t (b_t - c_t) / sqrt(b_t + c_t)
+    int task = -1; ///< index of the task that attains it; -1 when no task has discordant pairs
+    double pValue = 1.0;
+};
+
+/// One decision across the tasks of a comparison (pooled, Fisher, exact max-drop; alpha/3 each).
+struct AggregateResult {
+    PooledResult pooled;
+    FisherResult fisher;
+    MaxDropResult maxDrop;
+    double alpha = 0.05;
+    bool degraded = false;
+};
+
+PooledResult pooledTest(std::span<const TaskCounts> tasks);
+FisherResult fisherTest(std::span<const TaskCounts> tasks);
+MaxDropResult maxDropTest(std::span<const TaskCounts> tasks);
+AggregateResult aggregate(std::span<const TaskCounts> tasks, double alpha);
+
+} // namespace deltascope::stats

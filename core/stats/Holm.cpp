@@ -1,0 +1,25 @@
+#include "stats/Holm.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace deltascope::stats {
+
+std::vector<double> holmAdjust(std::span<const double> p)
+{
+    const std::size_t m = p.size();
+    std::vector<std::size_t> order(m);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
+    std::vector<double> adjusted(m, 1.0);
+    double running = 0.0;
+    for (std::size_t rank = 0; rank < m; ++rank) {
+        const std::size_t i = order[rank];
+        const double scaled = std::min(1.0, static_cast<double>(m - rank) * p[i]);
+        running = std::max(running, scaled);
+        adjusted[i] = running;
+    }
+    return adjusted;
+}
+
+} // namespace deltascope::stats

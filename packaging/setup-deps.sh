@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Deltascope needs to build, test and run.
+# Idempotent: packages already present are left alone. Works as root or through sudo.
+set -euo pipefail
+
+BUILD_PKGS=(
+    build-essential cmake ninja-build pkg-config
+    qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
+    libboost-math-dev nlohmann-json3-dev libsimdjson-dev
+)
+TEST_PKGS=(python3 python3-scipy python3-numpy)
+
+want=("${BUILD_PKGS[@]}")
+if [[ "${1:-}" == "--with-tests" ]]; then
+    want+=("${TEST_PKGS[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "deltascope setup: all ${#want[@]} packages already installed"
+    exit 0
+fi
+
+SUDO=()
+if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo)
+    else
+        echo "deltascope setup: need root or sudo to install: ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+echo "deltascope setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
