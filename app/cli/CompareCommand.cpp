@@ -221,6 +221,9 @@ int runCompare(const std::vector<std::string>& argv)
     if (!cand.ok())
         return failWith(*cand.error);
 
+    if (auto note = eval::alignFileNamedTasks(*base.value, *cand.value))
+        cand.warnings.push_back(*note);
+
     eval::PairOptions po;
     po.keepList = keep ? &*keep : nullptr;
     const auto paired = eval::pairRuns(*base.value, *cand.value, po);

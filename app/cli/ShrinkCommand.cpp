@@ -1,6 +1,7 @@
 #include "Args.h"
 #include "Commands.h"
 
+#include "eval/Pairing.h"
 #include "eval/RunLoader.h"
 #include "stats/Shrink.h"
 
@@ -82,6 +83,8 @@ int runShrink(const std::vector<std::string>& argv)
         }
         for (const auto& w : r.warnings)
             std::fprintf(stderr, "%s\n", w.toString().c_str());
+        if (!runs.empty())
+            eval::alignFileNamedTasks(runs.front(), *r.value);
         runs.push_back(std::move(*r.value));
     }
 

@@ -27,6 +27,7 @@ struct TaskSamples {
     std::string metric;
     bool higherIsBetter = true;
     bool logLikelihood = false; ///< per-sample values are log-likelihoods (perplexity-style metrics)
+    bool taskFromFileName = false; ///< a score table without a task column: named after its file
     std::vector<SampleRecord> samples;
 };
 

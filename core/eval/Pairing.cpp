@@ -52,6 +52,20 @@ namespace {
 
 } // namespace
 
+std::optional<Diagnostic> alignFileNamedTasks(const EvalRun& reference, EvalRun& other)
+{
+    if (reference.tasks.size() != 1 || other.tasks.size() != 1)
+        return std::nullopt;
+    const auto& ref = reference.tasks.front();
+    auto& mine = other.tasks.front();
+    if (ref.task == mine.task || !(ref.taskFromFileName || mine.taskFromFileName))
+        return std::nullopt;
+    const std::string old = mine.task;
+    mine.task = ref.task;
+    return Diagnostic::note(other.info.path, 0,
+        "task \"" + old + "\" (named after its file) is compared with task \"" + ref.task + "\"");
+}
+
 PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions& options)
 {
     PairedRuns out;

@@ -5,6 +5,7 @@
 #include "eval/KeepList.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,11 @@ struct PairedRuns {
 struct PairOptions {
     const KeepList* keepList = nullptr;
 };
+
+/// Two score tables without a task column are named after their files (gsm8k_fp16.csv,
+/// gsm8k_q4.csv): when each side holds one such task, give `other`'s the reference's name so they
+/// pair. Returns a note saying so, or nothing when no renaming was needed.
+std::optional<Diagnostic> alignFileNamedTasks(const EvalRun& reference, EvalRun& other);
 
 /// Pairs two runs on (task, filter, doc_id), never on line order.
 PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions& options = {});

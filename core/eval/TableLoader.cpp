@@ -26,6 +26,8 @@ namespace {
         std::map<std::pair<std::string, std::string>, std::size_t> index;
         std::string scoreName;
 
+        std::string fileTask;
+
         TaskSamples& get(const std::string& task, const std::string& filter)
         {
             auto it = index.find({ task, filter });
@@ -36,6 +38,7 @@ namespace {
             t.task = task;
             t.filter = filter;
             t.metric = scoreName;
+            t.taskFromFileName = task == fileTask;
             tasks.push_back(std::move(t));
             return tasks.back();
         }
@@ -136,6 +139,7 @@ namespace {
         TaskGroups groups;
         groups.scoreName = scoreName;
         const std::string defaultTask = stemOf(path);
+        groups.fileTask = defaultTask;
         std::vector<std::string> fields;
         std::int64_t missing = 0;
         std::int64_t firstMissing = 0;
@@ -237,6 +241,7 @@ namespace {
         TaskGroups groups;
         groups.scoreName = scoreName;
         const std::string defaultTask = stemOf(path);
+        groups.fileTask = defaultTask;
         od::parser parser;
         std::string buf;
         std::size_t pos = 0;

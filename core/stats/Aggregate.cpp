@@ -39,20 +39,40 @@ namespace {
 
     double zScore(std::int64_t b, std::int64_t n) { return static_cast<double>(2 * b - n) / std::sqrt(static_cast<double>(n)); }
 
+    __extension__ using Wide = __int128;
+
+    // Sign of a1 / sqrt(m1) - a2 / sqrt(m2), in exact integer arithmetic, so that ties between
+    // tasks (200/sqrt(1000) and 40/sqrt(40), say) are not decided by rounding.
+    int compareZ(std::int64_t a1, std::int64_t m1, std::int64_t a2, std::int64_t m2)
+    {
+        if ((a1 >= 0) != (a2 >= 0))
+            return a1 >= 0 ? 1 : -1;
+        const Wide l = static_cast<Wide>(a1) * a1 * m2;
+        const Wide r = static_cast<Wide>(a2) * a2 * m1;
+        const int magnitude = l > r ? 1 : (l < r ? -1 : 0);
+        return a1 >= 0 ? magnitude : -magnitude;
+    }
+
+    bool zAtLeast(std::int64_t x, std::int64_t n, std::int64_t a, std::int64_t m) { return compareZ(2 * x - n, n, a, m) >= 0; }
+
 } // namespace
 
 MaxDropResult maxDropTest(std::span<const TaskCounts> tasks)
 {
     MaxDropResult r;
     r.statistic = -std::numeric_limits<double>::infinity();
+    std::int64_t maxA = 0; // M = maxA / sqrt(maxM), kept exactly
+    std::int64_t maxM = 1;
     for (std::size_t i = 0; i < tasks.size(); ++i) {
         const std::int64_t n = tasks[i].b + tasks[i].c;
         if (n == 0)
             continue;
-        const double z = zScore(tasks[i].b, n);
-        if (z > r.statistic) {
-            r.statistic = z;
+        // The first task wins ties.
+        if (r.task < 0 || compareZ(2 * tasks[i].b - n, n, maxA, maxM) > 0) {
+            r.statistic = zScore(tasks[i].b, n);
             r.task = static_cast<int>(i);
+            maxA = 2 * tasks[i].b - n;
+            maxM = n;
         }
     }
     if (r.task < 0) {
@@ -67,13 +87,12 @@ MaxDropResult maxDropTest(std::span<const TaskCounts> tasks)
         const std::int64_t n = t.b + t.c;
         if (n == 0)
             continue;
-        // Smallest x with z(x) >= M, evaluated with the same arithmetic as M itself so that the
-        // attaining task counts its own value.
+        // Smallest x with z(x) >= M: a floating estimate, then settled with exact comparisons.
         auto x = static_cast<std::int64_t>(std::ceil((r.statistic * std::sqrt(static_cast<double>(n)) + static_cast<double>(n)) / 2.0));
         x = std::max<std::int64_t>(0, std::min(x, n + 1));
-        while (x > 0 && zScore(x - 1, n) >= r.statistic)
+        while (x > 0 && zAtLeast(x - 1, n, maxA, maxM))
             --x;
-        while (x <= n && zScore(x, n) < r.statistic)
+        while (x <= n && !zAtLeast(x, n, maxA, maxM))
             ++x;
         const double s = binomialUpperTailHalf(n, x);
         logNone += std::log1p(-s);

@@ -1,0 +1,143 @@
+#include "TestData.h"
+
+#include "eval/RunDiscovery.h"
+#include "eval/RunLoader.h"
+
+using namespace deltascope;
+
+namespace {
+
+QByteArray resultsJson(const char* model)
+{
+    return QByteArray("{\"results\": {\"t\": {\"alias\": \"t\", \"acc,none\": 0.5, \"acc_stderr,none\": NaN}},"
+                      " \"higher_is_better\": {\"t\": {\"acc\": true}}, \"model_name\": \"")
+        + model + "\", \"lm_eval_version\": \"0.4.9\"}";
+}
+
+QByteArray samples(double score)
+{
+    QByteArray out;
+    for (int i = 0; i < 4; ++i)
+        out += "{\"doc_id\": " + QByteArray::number(i) + ", \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": "
+            + QByteArray::number(score) + "}\n";
+    return out;
+}
+
+} // namespace
+
+class TestRunDiscovery : public QObject {
+    Q_OBJECT
+private slots:
+    void severalRunsOfOneModelPickNewest();
+    void pickByTimestamp();
+    void severalModelsIsAnError();
+    void singleSamplesFileUsesItsResults();
+    void resultsFileOnly();
+    void folderWithoutSamples();
+    void missingPath();
+    void realResultsOnlyFolder();
+};
+
+void TestRunDiscovery::severalRunsOfOneModelPickNewest()
+{
+    QTemporaryDir dir;
+    test::writeFile(dir, QStringLiteral("m/results_2026-01-01T10-00-00.000001.json"), resultsJson("org/m"));
+    test::writeFile(dir, QStringLiteral("m/samples_t_2026-01-01T10-00-00.000001.jsonl"), samples(0));
+    test::writeFile(dir, QStringLiteral("m/results_2026-02-01T10-00-00.000001.json"), resultsJson("org/m"));
+    test::writeFile(dir, QStringLiteral("m/samples_t_2026-02-01T10-00-00.000001.jsonl"), samples(1));
+    const auto found = eval::discoverRuns(dir.path().toStdString());
+    QVERIFY(found.ok());
+    QCOMPARE(found.value->size(), std::size_t(2));
+    const auto run = eval::loadRun(dir.path().toStdString(), {});
+    QVERIFY(run.ok());
+    QCOMPARE(run.value->info.timestamp, std::string("2026-02-01T10-00-00.000001"));
+    QCOMPARE(run.value->tasks.front().samples.front().score, 1.0);
+    bool warned = false;
+    for (const auto& w : run.warnings)
+        warned = warned || w.message.find("using the newest") != std::string::npos;
+    QVERIFY(warned);
+}
+
+void TestRunDiscovery::pickByTimestamp()
+{
+    QTemporaryDir dir;
+    test::writeFile(dir, QStringLiteral("results_2026-01-01T10-00-00.000001.json"), resultsJson("org/m"));
+    test::writeFile(dir, QStringLiteral("samples_t_2026-01-01T10-00-00.000001.jsonl"), samples(0));
+    test::writeFile(dir, QStringLiteral("results_2026-02-01T10-00-00.000001.json"), resultsJson("org/m"));
+    test::writeFile(dir, QStringLiteral("samples_t_2026-02-01T10-00-00.000001.jsonl"), samples(1));
+    eval::LoadOptions lo;
+    lo.runTimestamp = "2026-01-01T10-00-00.000001";
+    const auto run = eval::loadRun(dir.path().toStdString(), lo);
+    QVERIFY(run.ok());
+    QCOMPARE(run.value->tasks.front().samples.front().score, 0.0);
+    lo.runTimestamp = "2030-01-01T00-00-00.000000";
+    const auto none = eval::loadRun(dir.path().toStdString(), lo);
+    QVERIFY(!none.ok());
+    QVERIFY(none.error->message.find("2026-02-01T10-00-00.000001") != std::string::npos); // lists what exists
+}
+
+void TestRunDiscovery::severalModelsIsAnError()
+{
+    QTemporaryDir dir;
+    test::writeFile(dir, QStringLiteral("a/results_2026-01-01T10-00-00.000001.json"), resultsJson("org/a"));
+    test::writeFile(dir, QStringLiteral("a/samples_t_2026-01-01T10-00-00.000001.jsonl"), samples(0));
+    test::writeFile(dir, QStringLiteral("b/results_2026-01-02T10-00-00.000001.json"), resultsJson("org/b"));
+    test::writeFile(dir, QStringLiteral("b/samples_t_2026-01-02T10-00-00.000001.jsonl"), samples(1));
+    const auto run = eval::loadRun(dir.path().toStdString(), {});
+    QVERIFY(!run.ok());
+    QVERIFY(run.error->message.find("several models") != std::string::npos);
+    QVERIFY(run.error->message.find("org/a") != std::string::npos);
+    QVERIFY(run.error->message.find("org/b") != std::string::npos);
+}
+
+void TestRunDiscovery::singleSamplesFileUsesItsResults()
+{
+    const std::string file = test::dataPath(
+        "eval/layout_0.4.3/baseline/acme__Llama-3.1-8B-Instruct/samples_gsm8k_2026-03-02T10-15-42.118204.jsonl");
+    const auto run = eval::loadRun(file, {});
+    QVERIFY2(run.ok(), run.error ? run.error->toString().c_str() : "");
+    // The filter names come from the results file next to it.
+    QCOMPARE(run.value->tasks.size(), std::size_t(2));
+    QCOMPARE(run.value->tasks[0].filter, std::string("strict-match"));
+    QCOMPARE(run.value->tasks[1].filter, std::string("flexible-extract"));
+}
+
+void TestRunDiscovery::resultsFileOnly()
+{
+    const std::string file = test::dataPath(
+        "eval/layout_current/candidate/acme__Llama-3.1-8B-Instruct-W4A16/results_2026-03-03T09-02-11.530977.json");
+    const auto run = eval::loadRun(file, {});
+    QVERIFY(run.ok());
+    QCOMPARE(run.value->tasks.size(), std::size_t(3));
+}
+
+void TestRunDiscovery::folderWithoutSamples()
+{
+    QTemporaryDir dir;
+    test::writeFile(dir, QStringLiteral("results_2026-01-01T10-00-00.000001.json"), resultsJson("org/m"));
+    const auto run = eval::loadRun(dir.path().toStdString(), {});
+    QVERIFY(!run.ok());
+    QVERIFY(run.error->message.find("no lm-eval samples") != std::string::npos);
+    QVERIFY(run.error->message.find("--log_samples") != std::string::npos);
+}
+
+void TestRunDiscovery::missingPath()
+{
+    const auto run = eval::loadRun("/nonexistent/deltascope/run", {});
+    QVERIFY(!run.ok());
+    QCOMPARE(run.error->file, std::string("/nonexistent/deltascope/run"));
+}
+
+void TestRunDiscovery::realResultsOnlyFolder()
+{
+    const std::string root = test::sharedPath("lmeval_results_only");
+    if (!QFileInfo::exists(QString::fromStdString(root)))
+        QSKIP("../shared/data/real is not present");
+    // Real results files without samples: a clear error, not a crash.
+    const auto run = eval::loadRun(root, {});
+    QVERIFY(!run.ok());
+    QVERIFY(run.error->message.find("no lm-eval samples") != std::string::npos);
+}
+
+QTEST_GUILESS_MAIN(TestRunDiscovery)
+#include "tst_rundiscovery.moc"

@@ -1,0 +1,165 @@
+#include "TestData.h"
+
+#include <QProcess>
+
+using namespace deltascope;
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run cli(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(DELTASCOPE_CLI), args);
+    if (!p.waitForFinished(120000))
+        qFatal("deltascope-cli did not finish");
+    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+        p.readAllStandardError() };
+}
+
+QString fixture(const char* rel) { return QString::fromStdString(test::dataPath(rel)); }
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private slots:
+    void demoIsDegraded();
+    void noDegradationExitsZero();
+    void jsonToFileAtomically();
+    void errorsExitTwoWithFileAndLine_data();
+    void errorsExitTwoWithFileAndLine();
+    void refusesToOverwriteInput();
+    void realMmluWithColumns();
+    void powerAndShrink();
+};
+
+void TestCli::demoIsDegraded()
+{
+    const QString demo = QStringLiteral(DELTASCOPE_DEMO_DIR);
+    if (!QFileInfo::exists(demo + QStringLiteral("/baseline")))
+        QSKIP("the demo runs were not generated (python3 missing at build time)");
+    const auto r = cli({ QStringLiteral("compare"), demo + QStringLiteral("/baseline"), demo + QStringLiteral("/candidate"),
+        QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(r.exitCode, 1);
+    const auto doc = QJsonDocument::fromJson(r.out).object();
+    const auto agg = doc.value(QStringLiteral("aggregate")).toObject();
+    QVERIFY(agg.value(QStringLiteral("degraded")).toBool());
+    // Every task lost less than one point, so a 1-point threshold would pass this candidate...
+    for (const auto t : doc.value(QStringLiteral("tasks")).toArray())
+        QVERIFY(t.toObject().value(QStringLiteral("delta")).toDouble() < 0.01);
+    // ...while the pooled exact test catches it.
+    QVERIFY(agg.value(QStringLiteral("pooled")).toObject().value(QStringLiteral("p_value")).toDouble() < 0.05 / 3);
+}
+
+void TestCli::noDegradationExitsZero()
+{
+    const auto r = cli({ QStringLiteral("compare"), fixture("eval/layout_0.4.0/baseline"),
+        fixture("eval/layout_0.4.0/candidate") });
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(r.out.contains("VERDICT: no degradation detected"));
+    QVERIFY(r.out.contains("gsm8k [strict-match]"));
+}
+
+void TestCli::jsonToFileAtomically()
+{
+    QTemporaryDir dir;
+    const QString out = dir.filePath(QStringLiteral("r.json"));
+    const auto r = cli({ QStringLiteral("compare"), fixture("eval/layout_0.4.3/baseline"),
+        fixture("eval/layout_0.4.3/candidate"), QStringLiteral("--format"), QStringLiteral("json"),
+        QStringLiteral("--output"), out, QStringLiteral("--permutations"), QStringLiteral("1000"),
+        QStringLiteral("--seed"), QStringLiteral("3") });
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(r.out.isEmpty());
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto doc = QJsonDocument::fromJson(f.readAll()).object();
+    QCOMPARE(doc.value(QStringLiteral("tasks")).toArray().size(), 3);
+    QCOMPARE(doc.value(QStringLiteral("permutation")).toObject().value(QStringLiteral("seed")).toInt(), 3);
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 1); // no temporary file left behind
+}
+
+void TestCli::errorsExitTwoWithFileAndLine_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("malformed line 2") << QByteArray("{\"doc_id\": 0, \"acc\": 1}\n{\"doc_id\": 1, \"acc\"\n")
+                                      << QStringLiteral(".jsonl:2: error: malformed JSON");
+    QTest::newRow("empty file") << QByteArray("") << QStringLiteral("is empty");
+    QTest::newRow("not json") << QByteArray("<html>\n") << QStringLiteral(".jsonl:1: error: expected a JSON object");
+}
+
+void TestCli::errorsExitTwoWithFileAndLine()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    test::writeFile(dir, QStringLiteral("bad/samples_t_2026-01-01T00-00-00.000001.jsonl"), content);
+    const auto r = cli({ QStringLiteral("compare"), dir.filePath(QStringLiteral("bad")), fixture("eval/layout_current/candidate") });
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(QString::fromUtf8(r.err).contains(expected), r.err.constData());
+}
+
+void TestCli::refusesToOverwriteInput()
+{
+    QTemporaryDir dir;
+    const auto a = test::writeFile(dir, QStringLiteral("a.csv"), "id,score\n1,1\n");
+    const auto b = test::writeFile(dir, QStringLiteral("b.csv"), "id,score\n1,0\n");
+    const auto r = cli({ QStringLiteral("compare"), QString::fromStdString(a), QString::fromStdString(b),
+        QStringLiteral("--output"), QString::fromStdString(b) });
+    QCOMPARE(r.exitCode, 2);
+    QFile f(QString::fromStdString(b));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), QByteArray("id,score\n1,0\n"));
+}
+
+void TestCli::realMmluWithColumns()
+{
+    const QString root = QString::fromStdString(test::sharedPath("mmlu_llama31_8b_fp16_vs_q4"));
+    if (!QFileInfo::exists(root))
+        QSKIP("../shared/data/real is not present");
+    const auto r = cli({ QStringLiteral("compare"), root + QStringLiteral("/mmlu_fp16.jsonl"),
+        root + QStringLiteral("/mmlu_q4_K_M.jsonl"), QStringLiteral("--id-column"), QStringLiteral("example_id"),
+        QStringLiteral("--score-column"), QStringLiteral("score"), QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(r.exitCode, 0);
+    const auto t = QJsonDocument::fromJson(r.out).object().value(QStringLiteral("tasks")).toArray().at(0).toObject();
+    QCOMPARE(t.value(QStringLiteral("n")).toInt(), 499);
+    QCOMPARE(t.value(QStringLiteral("duplicates")).toInt(), 2); // one repeated id on each side
+    QVERIFY(r.err.contains("first occurrence is kept"));
+}
+
+void TestCli::powerAndShrink()
+{
+    const auto p = cli({ QStringLiteral("power"), QStringLiteral("--n"), QStringLiteral("6000"),
+        QStringLiteral("--flip-rate"), QStringLiteral("0.025"), QStringLiteral("--drop"), QStringLiteral("0.005"),
+        QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(p.exitCode, 0);
+    const auto j = QJsonDocument::fromJson(p.out).object();
+    QVERIFY(j.value(QStringLiteral("min_detectable_drop")).toDouble() > 0.004);
+    QVERIFY(j.value(QStringLiteral("samples_needed")).toInt() > 5000);
+    QCOMPARE(cli({ QStringLiteral("power") }).exitCode, 2);
+
+    QTemporaryDir dir;
+    const auto r1 = test::writeFile(dir, QStringLiteral("r1.csv"), "id,score\n1,1\n2,0\n3,1\n4,0\n");
+    const auto r2 = test::writeFile(dir, QStringLiteral("r2.csv"), "id,score\n1,1\n2,1\n3,1\n4,0\n");
+    const QString keep = dir.filePath(QStringLiteral("keep.json"));
+    const auto s = cli({ QStringLiteral("shrink"), QString::fromStdString(r1), QString::fromStdString(r2),
+        QStringLiteral("--output"), keep });
+    QCOMPARE(s.exitCode, 0);
+    QVERIFY(s.out.contains("kept 1 of 4 samples"));
+    // The keep-list restricts a later comparison to sample 2.
+    const auto c = cli({ QStringLiteral("compare"), QString::fromStdString(r1), QString::fromStdString(r2),
+        QStringLiteral("--keep-list"), keep, QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(c.exitCode, 0);
+    const auto t = QJsonDocument::fromJson(c.out).object().value(QStringLiteral("tasks")).toArray().at(0).toObject();
+    QCOMPARE(t.value(QStringLiteral("n")).toInt(), 1);
+    QCOMPARE(t.value(QStringLiteral("c")).toInt(), 1);
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
