@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 #include <utility>
 
 namespace deltascope {
@@ -69,6 +70,16 @@ bool MappedFile::open(const std::string& path, std::string& error)
     m_data = static_cast<const char*>(p);
     m_mapped = true;
     return true;
+}
+
+void MappedFile::release(std::size_t upTo) const
+{
+    if (!m_mapped)
+        return;
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t bytes = std::min(upTo, m_size) / page * page;
+    if (bytes > 0)
+        ::madvise(const_cast<char*>(m_data), bytes, MADV_DONTNEED);
 }
 
 void MappedFile::close()

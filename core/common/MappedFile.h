@@ -24,6 +24,10 @@ public:
     std::string_view view() const { return { m_data, m_size }; }
     const std::string& path() const { return m_path; }
 
+    /// Tells the kernel that [0, upTo) will not be read again, so its pages leave this process's
+    /// resident set (they stay in the page cache). Offsets into the file remain valid.
+    void release(std::size_t upTo) const;
+
 private:
     void close();
 

@@ -52,6 +52,25 @@ namespace {
 
 } // namespace
 
+void PairedTask::summarize()
+{
+    binary = true;
+    worse = 0;
+    better = 0;
+    sumBase = 0.0;
+    sumCand = 0.0;
+    for (std::size_t i = 0; i < base.size(); ++i) {
+        const double b = base[i];
+        const double c = cand[i];
+        binary = binary && (b == 0.0 || b == 1.0) && (c == 0.0 || c == 1.0);
+        const double d = difference(i);
+        worse += d > 0 ? 1 : 0;
+        better += d < 0 ? 1 : 0;
+        sumBase += b;
+        sumCand += c;
+    }
+}
+
 std::optional<Diagnostic> alignFileNamedTasks(const EvalRun& reference, EvalRun& other)
 {
     if (reference.tasks.size() != 1 || other.tasks.size() != 1)
@@ -135,9 +154,8 @@ PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions&
             pt.cand.push_back(cs.score);
             pt.baseIndex.push_back(i);
             pt.candIndex.push_back(j);
-            if ((bs.score != 0.0 && bs.score != 1.0) || (cs.score != 0.0 && cs.score != 1.0))
-                pt.binary = false;
         }
+        pt.summarize();
         if (pt.unmatchedBase > 0 || pt.unmatchedCand > 0)
             pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
                 label(bt) + ": the two runs cover different documents: " + std::to_string(pt.unmatchedBase)

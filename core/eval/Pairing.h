@@ -32,6 +32,15 @@ struct PairedTask {
     std::int64_t missingScores = 0; ///< pairs dropped because one side has no score
     std::vector<Diagnostic> warnings; ///< about this task
 
+    // Summary of the pairs, filled by summarize() (pairRuns calls it).
+    std::int64_t worse = 0; ///< pairs where the candidate scores worse (b for binary scores)
+    std::int64_t better = 0; ///< pairs where it scores better (c)
+    double sumBase = 0.0;
+    double sumCand = 0.0;
+
+    /// Computes binary, worse, better and the sums from base and cand.
+    void summarize();
+
     /// Oriented difference of pair i: positive when the candidate is worse.
     double difference(std::size_t i) const { return higherIsBetter ? base[i] - cand[i] : cand[i] - base[i]; }
     std::int64_t duplicates() const { return duplicatesBase + duplicatesCand; }

@@ -382,6 +382,7 @@ namespace {
             std::size_t pos = 0;
             std::int64_t line = 0;
             std::size_t reported = 0;
+            std::size_t released = 0;
             while (pos < size) {
                 ++line;
                 const void* nl = std::memchr(data + pos, '\n', size - pos);
@@ -409,6 +410,11 @@ namespace {
                     if (options.bytesDone)
                         options.bytesDone->fetch_add(pos - reported, std::memory_order_relaxed);
                     reported = pos;
+                    // Keep the resident set small on huge files: what was parsed is not read again.
+                    if (pos - released >= (64u << 20)) {
+                        file.release(b);
+                        released = b;
+                    }
                     if (cancelled())
                         return;
                 }

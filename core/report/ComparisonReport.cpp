@@ -22,31 +22,22 @@ namespace {
 
     void fillContinuous(TaskResult& r, const eval::PairedTask& pt)
     {
-        const auto n = static_cast<std::int64_t>(pt.base.size());
-        double sumB = 0;
-        double sumC = 0;
-        double sumD = 0;
-        for (std::size_t i = 0; i < pt.base.size(); ++i) {
-            sumB += pt.base[i];
-            sumC += pt.cand[i];
-            const double d = pt.difference(i);
-            sumD += d;
-            r.b += d > 0 ? 1 : 0;
-            r.c += d < 0 ? 1 : 0;
-        }
-        if (n == 0)
+        r.b = pt.worse;
+        r.c = pt.better;
+        if (r.n == 0)
             return;
-        const double nd = static_cast<double>(n);
-        r.accBase = sumB / nd;
-        r.accCand = sumC / nd;
-        r.delta = sumD / nd;
+        const double nd = static_cast<double>(r.n);
+        r.accBase = pt.sumBase / nd;
+        r.accCand = pt.sumCand / nd;
+        r.delta = (pt.higherIsBetter ? pt.sumBase - pt.sumCand : pt.sumCand - pt.sumBase) / nd;
         r.flipRate = static_cast<double>(r.b + r.c) / nd;
         double ss = 0;
         for (std::size_t i = 0; i < pt.base.size(); ++i) {
             const double e = pt.difference(i) - r.delta;
             ss += e * e;
         }
-        const double se = n > 1 ? std::sqrt(ss / (nd - 1.0) / nd) : 0.0;
+        // Normal-approximation 95% interval of the mean difference.
+        const double se = r.n > 1 ? std::sqrt(ss / (nd - 1.0) / nd) : 0.0;
         r.ciLow = r.delta - 1.959963984540054 * se;
         r.ciHigh = r.delta + 1.959963984540054 * se;
     }
@@ -79,41 +70,35 @@ ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& can
         r.missingScores = pt.missingScores;
         r.warnings = pt.warnings;
         if (pt.binary) {
-            std::int64_t b = 0;
-            std::int64_t c = 0;
-            double sumB = 0;
-            double sumC = 0;
-            for (std::size_t i = 0; i < pt.base.size(); ++i) {
-                const double d = pt.difference(i);
-                b += d > 0 ? 1 : 0;
-                c += d < 0 ? 1 : 0;
-                sumB += pt.base[i];
-                sumC += pt.cand[i];
-            }
-            const auto m = stats::mcnemar(b, c, r.n);
-            r.b = b;
-            r.c = c;
-            r.accBase = r.n ? sumB / static_cast<double>(r.n) : 0.0;
-            r.accCand = r.n ? sumC / static_cast<double>(r.n) : 0.0;
+            const auto m = stats::mcnemar(pt.worse, pt.better, r.n);
+            r.b = pt.worse;
+            r.c = pt.better;
+            r.accBase = r.n ? pt.sumBase / static_cast<double>(r.n) : 0.0;
+            r.accCand = r.n ? pt.sumCand / static_cast<double>(r.n) : 0.0;
             r.delta = m.delta;
             r.flipRate = m.flipRate;
             r.ciLow = m.ciLow;
             r.ciHigh = m.ciHigh;
             r.pValue = m.pOneSided;
             r.pTwoSided = m.pTwoSided;
-            counts.push_back({ b, c });
+            counts.push_back({ pt.worse, pt.better });
         } else {
             rep.hasContinuous = true;
             fillContinuous(r, pt);
         }
-        for (std::size_t i = 0; i < pt.base.size(); ++i)
-            allD.push_back(pt.difference(i));
-        offsets.push_back(allD.size());
         rep.tasks.push_back(std::move(r));
+    }
+    const bool permute = rep.hasContinuous || settings.permutationRequested;
+    if (permute) {
+        for (const auto& pt : paired.tasks) {
+            for (std::size_t i = 0; i < pt.base.size(); ++i)
+                allD.push_back(pt.difference(i));
+            offsets.push_back(allD.size());
+        }
     }
 
     rep.aggregate = stats::aggregate(counts, settings.alpha);
-    if (rep.hasContinuous || settings.permutationRequested) {
+    if (permute) {
         stats::SignFlipOptions so;
         so.permutations = settings.permutations;
         so.seed = settings.seed;

@@ -224,8 +224,10 @@ std::string toTable(const ComparisonReport& r)
         const bool p100 = !t.continuous;
         auto v = [&](double x) { return p100 ? pct(x) : fmt("%.4g", x); };
         auto sv = [&](double x) { return p100 ? signedPct(x) : fmt("%+.4g", x); };
+        std::string interval = "[";
+        interval.append(sv(t.ciLow)).append(", ").append(sv(t.ciHigh)).append("]");
         rows.push_back({ { taskLabel(t), t.metric, t.continuous ? "cont." : "binary", std::to_string(t.n), v(t.accBase),
-            v(t.accCand), sv(t.delta), "[" + sv(t.ciLow) + ", " + sv(t.ciHigh) + "]", std::to_string(t.b),
+            v(t.accCand), sv(t.delta), interval, std::to_string(t.b),
             std::to_string(t.c), pFormat(t.pValue), pFormat(t.pHolm), verdictWord(t, r.alpha) } });
     }
     std::vector<std::size_t> width(head.size());
