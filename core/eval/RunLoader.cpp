@@ -135,8 +135,18 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
     for (const auto& s : run.samples)
         if (options.tasks.empty() || contains(options.tasks, s.task))
             files.push_back(s);
+    std::string available;
+    for (const auto& s : run.samples)
+        available += (available.empty() ? "" : ", ") + s.task;
     if (files.empty())
-        return R::failure(Diagnostic::error(path, 0, "none of the requested tasks is in this run"));
+        return R::failure(Diagnostic::error(path, 0, "none of the requested tasks is in this run (it has: " + available + ")"));
+    for (const auto& wanted : options.tasks) {
+        bool found = false;
+        for (const auto& s : run.samples)
+            found = found || s.task == wanted;
+        if (!found)
+            out.warnings.push_back(Diagnostic::warning(path, 0, "--task " + wanted + ": no such task in this run (it has: " + available + ")"));
+    }
 
     std::uint64_t totalBytes = 0;
     for (const auto& f : files) {

@@ -112,6 +112,8 @@ namespace {
         std::string listing;
         for (const auto& h : header)
             listing += (listing.empty() ? "" : ", ") + h;
+        if (listing.size() > 200)
+            listing = listing.substr(0, 200) + "...";
         int idCol = -1;
         if (!columns.id.empty()) {
             idCol = find(columns.id);
@@ -373,6 +375,16 @@ Result<EvalRun> loadScoreTable(const std::string& path, const TableColumns& colu
     const std::string_view text = file.view();
     if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
         return R::failure(Diagnostic::error(path, 0, "the file is empty"));
+    // A binary file (or one in another encoding) would otherwise produce a baffling header.
+    const std::string_view head = text.substr(0, 1 << 16);
+    std::size_t control = 0;
+    for (const char ch : head) {
+        const auto u = static_cast<unsigned char>(ch);
+        control += (u < 0x20 && u != '\n' && u != '\r' && u != '\t') || u == 0x7f ? 1 : 0;
+    }
+    if (head.find('\0') != std::string_view::npos || control * 100 > head.size())
+        return R::failure(Diagnostic::error(path, 0,
+            "not a text file: expected lm-eval output, or a CSV or JSONL table of ids and scores"));
     const bool json = text[text.find_first_not_of(" \t\r\n")] == '{';
     auto result = json ? loadJsonl(path, text, columns, skipBadLines) : loadCsv(path, text, columns, skipBadLines);
     if (bytesDone)

@@ -34,6 +34,7 @@ private slots:
     void jsonToFileAtomically();
     void errorsExitTwoWithFileAndLine_data();
     void errorsExitTwoWithFileAndLine();
+    void binaryInput();
     void refusesToOverwriteInput();
     void realMmluWithColumns();
     void powerAndShrink();
@@ -92,6 +93,10 @@ void TestCli::errorsExitTwoWithFileAndLine_data()
                                       << QStringLiteral(".jsonl:2: error: malformed JSON");
     QTest::newRow("empty file") << QByteArray("") << QStringLiteral("is empty");
     QTest::newRow("not json") << QByteArray("<html>\n") << QStringLiteral(".jsonl:1: error: expected a JSON object");
+    QTest::newRow("truncated record") << QByteArray("{\"doc_id\": 0, \"acc\": 1}\n{\"doc_id\": 1, \"doc\": {\"question\": \"Wh")
+                                      << QStringLiteral(".jsonl:2: error: malformed JSON");
+    QTest::newRow("score is an object") << QByteArray("{\"doc_id\": 0, \"metrics\": [\"acc\"], \"acc\": {\"x\": 1}}\n")
+                                        << QStringLiteral("no sample of");
 }
 
 void TestCli::errorsExitTwoWithFileAndLine()
@@ -103,6 +108,18 @@ void TestCli::errorsExitTwoWithFileAndLine()
     const auto r = cli({ QStringLiteral("compare"), dir.filePath(QStringLiteral("bad")), fixture("eval/layout_current/candidate") });
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(QString::fromUtf8(r.err).contains(expected), r.err.constData());
+}
+
+void TestCli::binaryInput()
+{
+    QTemporaryDir dir;
+    QByteArray junk;
+    for (int i = 0; i < 4096; ++i)
+        junk.append(static_cast<char>((i * 7919) % 251));
+    const auto path = test::writeFile(dir, QStringLiteral("junk.jsonl"), junk);
+    const auto r = cli({ QStringLiteral("compare"), QString::fromStdString(path), QString::fromStdString(path) });
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY(r.err.contains("not a text file"));
 }
 
 void TestCli::refusesToOverwriteInput()
