@@ -29,6 +29,8 @@ selection:
   --run TIMESTAMP          when a folder holds several runs of one model, pick this one
   --base-run TS, --cand-run TS   the same, for one side only
   --keep-list FILE         compare only the samples listed (from `deltascope-cli shrink`)
+  --base-rerun PATH        another run of the baseline: per-sample scores are averaged (repeatable)
+  --cand-rerun PATH        the same for the candidate
 generic id/score tables (CSV or JSONL):
   --input-format auto|lm-eval|table
   --id-column NAME         default: doc_id, id, example_id or prompt_id
@@ -124,7 +126,7 @@ int runCompare(const std::vector<std::string>& argv)
     }
     if (!args.error().empty())
         return fail(args.error());
-    const auto unknown = args.unknown({ "task", "metric", "filter", "run", "base-run", "cand-run", "keep-list",
+    const auto unknown = args.unknown({ "base-rerun", "cand-rerun", "task", "metric", "filter", "run", "base-run", "cand-run", "keep-list",
         "input-format", "id-column", "score-column", "task-column", "filter-column", "alpha", "permutations", "seed",
         "threads", "format", "output", "skip-bad-lines", "quiet", "help" });
     if (!unknown.empty())
@@ -206,18 +208,36 @@ int runCompare(const std::vector<std::string>& argv)
         keep = std::move(*kl.value);
     }
 
-    auto baseLoad = load;
-    baseLoad.runTimestamp = args.value("base-run").value_or(args.value("run").value_or(""));
-    baseLoad.progress = stderrProgress(!quiet, "baseline");
-    auto base = eval::loadRun(basePath, baseLoad);
-    clearProgress(!quiet);
+    // Loads one side: its run and any reruns, averaged.
+    auto loadSide = [&](const std::string& path, const std::vector<std::string>& reruns, const char* what,
+                        const std::string& timestamp) -> Result<eval::EvalRun> {
+        auto sideLoad = load;
+        sideLoad.runTimestamp = timestamp;
+        sideLoad.progress = stderrProgress(!quiet, what);
+        std::vector<eval::EvalRun> runs;
+        std::vector<Diagnostic> warnings;
+        std::vector<std::string> all { path };
+        all.insert(all.end(), reruns.begin(), reruns.end());
+        for (const auto& p : all) {
+            auto r = eval::loadRun(p, sideLoad);
+            clearProgress(!quiet);
+            if (!r.ok())
+                return r;
+            warnings.insert(warnings.end(), r.warnings.begin(), r.warnings.end());
+            if (!runs.empty())
+                eval::alignFileNamedTasks(runs.front(), *r.value);
+            runs.push_back(std::move(*r.value));
+        }
+        auto merged = eval::averageReruns(std::move(runs));
+        merged.warnings.insert(merged.warnings.begin(), warnings.begin(), warnings.end());
+        return merged;
+    };
+    auto base = loadSide(basePath, args.values("base-rerun"), "baseline",
+        args.value("base-run").value_or(args.value("run").value_or("")));
     if (!base.ok())
         return failWith(*base.error);
-    auto candLoad = load;
-    candLoad.runTimestamp = args.value("cand-run").value_or(args.value("run").value_or(""));
-    candLoad.progress = stderrProgress(!quiet, "candidate");
-    auto cand = eval::loadRun(candPath, candLoad);
-    clearProgress(!quiet);
+    auto cand = loadSide(candPath, args.values("cand-rerun"), "candidate",
+        args.value("cand-run").value_or(args.value("run").value_or("")));
     if (!cand.ok())
         return failWith(*cand.error);
 

@@ -52,6 +52,66 @@ namespace {
 
 } // namespace
 
+Result<EvalRun> averageReruns(std::vector<EvalRun> runs)
+{
+    using R = Result<EvalRun>;
+    if (runs.empty())
+        return R::failure(Diagnostic::error({}, 0, "no runs to average"));
+    R out;
+    EvalRun merged = std::move(runs.front());
+    if (runs.size() == 1) {
+        out.value = std::move(merged);
+        return out;
+    }
+    for (auto& task : merged.tasks) {
+        std::unordered_map<std::string_view, std::pair<double, int>> sums;
+        sums.reserve(task.samples.size());
+        for (const auto& s : task.samples)
+            if (!std::isnan(s.score))
+                sums.emplace(s.docId, std::make_pair(s.score, 1));
+        std::int64_t missing = 0;
+        for (std::size_t r = 1; r < runs.size(); ++r) {
+            const TaskSamples* other = nullptr;
+            for (const auto& t : runs[r].tasks)
+                if (t.task == task.task && t.filter == task.filter)
+                    other = &t;
+            if (!other) {
+                out.warnings.push_back(Diagnostic::warning(runs[r].info.path, 0,
+                    "rerun has no task " + label(task) + "; its mean uses the other reruns"));
+                continue;
+            }
+            std::unordered_map<std::string_view, bool> seen;
+            for (const auto& s : other->samples) {
+                if (std::isnan(s.score) || !seen.emplace(s.docId, true).second)
+                    continue;
+                auto it = sums.find(s.docId);
+                if (it == sums.end()) {
+                    ++missing;
+                    continue;
+                }
+                it->second.first += s.score;
+                ++it->second.second;
+            }
+        }
+        std::int64_t partial = 0;
+        for (auto& s : task.samples) {
+            const auto it = sums.find(s.docId);
+            if (it == sums.end())
+                continue;
+            if (it->second.second != static_cast<int>(runs.size()))
+                ++partial;
+            s.score = it->second.first / it->second.second;
+        }
+        if (partial > 0 || missing > 0)
+            out.warnings.push_back(Diagnostic::warning(merged.info.path, 0,
+                label(task) + ": " + std::to_string(partial) + " samples are missing from some reruns (their mean uses the "
+                    "reruns that have them); " + std::to_string(missing) + " rerun samples are not in the first run"));
+    }
+    merged.info.path += " (+" + std::to_string(runs.size() - 1) + " reruns, averaged)";
+    out.value = std::move(merged);
+    return out;
+}
+
 void PairedTask::summarize()
 {
     binary = true;

@@ -60,6 +60,11 @@ struct PairOptions {
 /// pair. Returns a note saying so, or nothing when no renaming was needed.
 std::optional<Diagnostic> alignFileNamedTasks(const EvalRun& reference, EvalRun& other);
 
+/// Several reruns of one side: each (task, filter, doc_id) gets the mean of its scores over the
+/// reruns that have it. The first run's records (lines, offsets, hashes) are kept. Samples missing
+/// from some reruns are counted in the returned warnings.
+Result<EvalRun> averageReruns(std::vector<EvalRun> runs);
+
 /// Pairs two runs on (task, filter, doc_id), never on line order.
 PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions& options = {});
 

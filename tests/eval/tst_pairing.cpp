@@ -43,7 +43,25 @@ private slots:
     void lowerIsBetterFlipsTheSign();
     void nonBinaryScores();
     void keepList();
+    void rerunsAreAveraged();
 };
+
+void TestPairing::rerunsAreAveraged()
+{
+    std::vector<eval::EvalRun> runs;
+    runs.push_back(run("r1", { task("t", { { "1", 1 }, { "2", 0 }, { "3", 1 } }) }));
+    runs.push_back(run("r2", { task("t", { { "1", 0 }, { "2", 0 }, { "3", 1 } }) }));
+    runs.push_back(run("r3", { task("t", { { "1", 1 }, { "3", 0 }, { "9", 1 } }) }));
+    const auto merged = eval::averageReruns(runs);
+    QVERIFY(merged.ok());
+    const auto& s = merged.value->tasks[0].samples;
+    QCOMPARE(s[0].score, 2.0 / 3.0);
+    QCOMPARE(s[1].score, 0.0); // missing from r3: the mean of the two that have it
+    QCOMPARE(s[2].score, 2.0 / 3.0);
+    QCOMPARE(merged.warnings.size(), std::size_t(1));
+    QVERIFY(merged.warnings[0].message.find("1 samples are missing") != std::string::npos);
+    QVERIFY(merged.warnings[0].message.find("1 rerun samples are not in the first run") != std::string::npos);
+}
 
 void TestPairing::pairsOnIdNotOrder()
 {
