@@ -16,7 +16,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double seconds(Clock::time_point a, Clock::time_point b)
+{
+    return std::chrono::duration<double>(b - a).count();
+}
 
 std::uintmax_t bytesUnder(const std::string& path)
 {
@@ -40,7 +43,8 @@ int main(int argc, char** argv)
     }
     const std::string base = argv[1];
     const std::string cand = argv[2];
-    const unsigned threads = argc > 3 ? static_cast<unsigned>(std::stoul(argv[3])) : std::thread::hardware_concurrency();
+    const unsigned threads
+        = argc > 3 ? static_cast<unsigned>(std::stoul(argv[3])) : std::thread::hardware_concurrency();
     const int repeats = argc > 4 ? std::stoi(argv[4]) : 3;
     const double gb = static_cast<double>(bytesUnder(base) + bytesUnder(cand)) / 1e9;
 
@@ -76,7 +80,8 @@ int main(int argc, char** argv)
     getrusage(RUSAGE_SELF, &ru);
     const double total = bestLoad + bestPair + bestTest;
     std::printf("deltascope  input %.3f GB, %zu records, %u thread(s), best of %d\n", gb, samples, threads, repeats);
-    std::printf("deltascope  load %.3f s  pair %.3f s  tests %.4f s  total %.3f s\n", bestLoad, bestPair, bestTest, total);
+    std::printf(
+        "deltascope  load %.3f s  pair %.3f s  tests %.4f s  total %.3f s\n", bestLoad, bestPair, bestTest, total);
     std::printf("deltascope  throughput %.2f GB/s (%.2f GB/s per thread)  peak RSS %.0f MB  verdict %s\n", gb / total,
         gb / total / threads, static_cast<double>(ru.ru_maxrss) / 1024.0, degraded ? "degraded" : "ok");
     std::printf("RESULT seconds=%.6f gb=%.6f threads=%u\n", total, gb, threads);

@@ -31,7 +31,10 @@ Args::Args(const std::vector<std::string>& argv, const std::vector<std::string>&
     }
 }
 
-bool Args::has(const std::string& name) const { return m_options.count(name) != 0; }
+bool Args::has(const std::string& name) const
+{
+    return m_options.count(name) != 0;
+}
 
 std::optional<std::string> Args::value(const std::string& name) const
 {

@@ -1,6 +1,5 @@
 #include "Args.h"
 #include "Commands.h"
-
 #include "common/AtomicFile.h"
 #include "eval/KeepList.h"
 #include "eval/Pairing.h"
@@ -126,9 +125,9 @@ int runCompare(const std::vector<std::string>& argv)
     }
     if (!args.error().empty())
         return fail(args.error());
-    const auto unknown = args.unknown({ "base-rerun", "cand-rerun", "task", "metric", "filter", "run", "base-run", "cand-run", "keep-list",
-        "input-format", "id-column", "score-column", "task-column", "filter-column", "alpha", "permutations", "seed",
-        "threads", "format", "output", "skip-bad-lines", "quiet", "help" });
+    const auto unknown = args.unknown({ "base-rerun", "cand-rerun", "task", "metric", "filter", "run", "base-run",
+        "cand-run", "keep-list", "input-format", "id-column", "score-column", "task-column", "filter-column", "alpha",
+        "permutations", "seed", "threads", "format", "output", "skip-bad-lines", "quiet", "help" });
     if (!unknown.empty())
         return fail("unknown option " + unknown.front() + " (see deltascope-cli compare --help)");
     if (args.positionals().size() != 2)

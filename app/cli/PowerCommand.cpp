@@ -1,18 +1,17 @@
 #include "Args.h"
 #include "Commands.h"
-
 #include "stats/Power.h"
-
-#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace deltascope::cli {
 
 namespace {
 
-constexpr const char* kHelp = R"(usage: deltascope-cli power --n N --flip-rate F [--drop D] [--alpha A] [--power P] [--format table|json]
+constexpr const char* kHelp
+    = R"(usage: deltascope-cli power --n N --flip-rate F [--drop D] [--alpha A] [--power P] [--format table|json]
 
 For the one-sided exact McNemar test at level alpha with the given power:
   - the minimum detectable accuracy drop with N paired samples when a fraction F of pairs flip,
@@ -38,7 +37,8 @@ int runPower(const std::vector<std::string>& argv)
     }
     if (!args.error().empty())
         return fail(args.error());
-    if (const auto u = args.unknown({ "n", "flip-rate", "drop", "alpha", "power", "format", "output", "help" }); !u.empty())
+    if (const auto u = args.unknown({ "n", "flip-rate", "drop", "alpha", "power", "format", "output", "help" });
+        !u.empty())
         return fail("unknown option " + u.front() + " (see deltascope-cli power --help)");
     if (!args.positionals().empty())
         return fail("power takes no positional arguments (see deltascope-cli power --help)");
@@ -84,21 +84,23 @@ int runPower(const std::vector<std::string>& argv)
     j["flip_rate"] = q.flipRate;
     std::string text;
     char buf[256];
-    std::snprintf(buf, sizeof buf, "alpha = %g (one-sided), power = %g, flip rate = %g\n", q.alpha, q.power, q.flipRate);
+    std::snprintf(
+        buf, sizeof buf, "alpha = %g (one-sided), power = %g, flip rate = %g\n", q.alpha, q.power, q.flipRate);
     text += buf;
     if (n) {
         const double mdd = stats::minimumDetectableDrop(*n, q);
         j["n"] = *n;
         j["min_detectable_drop"] = mdd;
-        std::snprintf(buf, sizeof buf, "minimum detectable drop with n = %lld: %.4f (%.2f points)\n", *n, mdd, 100 * mdd);
+        std::snprintf(
+            buf, sizeof buf, "minimum detectable drop with n = %lld: %.4f (%.2f points)\n", *n, mdd, 100 * mdd);
         text += buf;
     }
     if (drop) {
         const auto need = stats::samplesNeeded(*drop, q);
         j["drop"] = *drop;
         j["samples_needed"] = need;
-        std::snprintf(buf, sizeof buf, "samples needed to detect a drop of %.4f (%.2f points): %lld\n", *drop, 100 * *drop,
-            static_cast<long long>(need));
+        std::snprintf(buf, sizeof buf, "samples needed to detect a drop of %.4f (%.2f points): %lld\n", *drop,
+            100 * *drop, static_cast<long long>(need));
         text += buf;
         const long long at = n ? *n : need;
         const double exact = stats::exactPower(at, *drop, q);

@@ -1,15 +1,13 @@
 #include "Args.h"
 #include "Commands.h"
-
 #include "eval/Pairing.h"
 #include "eval/RunLoader.h"
 #include "stats/Shrink.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 namespace deltascope::cli {
@@ -154,9 +152,9 @@ int runShrink(const std::vector<std::string>& argv)
     std::string text;
     char buf[512];
     for (const auto& t : result.tasks) {
-        std::snprintf(buf, sizeof buf, "%-32s %-16s keep %7lld of %7lld  rerun flip rate %.4f -> %.4f\n", t.task.c_str(),
-            t.filter.c_str(), static_cast<long long>(t.keep.size()), static_cast<long long>(t.total), t.flipRate,
-            t.keptFlipRate);
+        std::snprintf(buf, sizeof buf, "%-32s %-16s keep %7lld of %7lld  rerun flip rate %.4f -> %.4f\n",
+            t.task.c_str(), t.filter.c_str(), static_cast<long long>(t.keep.size()), static_cast<long long>(t.total),
+            t.flipRate, t.keptFlipRate);
         text += buf;
     }
     std::snprintf(buf, sizeof buf,

@@ -1,5 +1,4 @@
 #include "Commands.h"
-
 #include "deltascope/config.h"
 
 #include <cstdio>

@@ -35,8 +35,7 @@ struct Diagnostic {
 };
 
 /// The outcome of a parser or loader: a value and its warnings, or one fatal error.
-template <typename T>
-struct Result {
+template <typename T> struct Result {
     std::optional<T> value;
     std::vector<Diagnostic> warnings;
     std::optional<Diagnostic> error;

@@ -1,25 +1,27 @@
 #include "common/MappedFile.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <algorithm>
 #include <utility>
 
 namespace deltascope {
 
-MappedFile::~MappedFile() { close(); }
+MappedFile::~MappedFile()
+{
+    close();
+}
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
     : m_path(std::move(other.m_path))
     , m_data(std::exchange(other.m_data, nullptr))
     , m_size(std::exchange(other.m_size, 0))
     , m_mapped(std::exchange(other.m_mapped, false))
-{
-}
+{ }
 
 MappedFile& MappedFile::operator=(MappedFile&& other) noexcept
 {
@@ -42,7 +44,7 @@ bool MappedFile::open(const std::string& path, std::string& error)
         error = std::string("cannot open: ") + std::strerror(errno);
         return false;
     }
-    struct stat st {};
+    struct stat st { };
     if (::fstat(fd, &st) != 0) {
         error = std::string("cannot stat: ") + std::strerror(errno);
         ::close(fd);

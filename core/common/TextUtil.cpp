@@ -36,44 +36,43 @@ std::optional<double> parseDouble(std::string_view text)
 
 namespace {
 
-    template <typename Emit>
-    void scanNonFinite(std::string_view json, Emit&& emit)
-    {
-        bool inString = false;
-        std::size_t i = 0;
-        while (i < json.size()) {
-            const char ch = json[i];
-            if (inString) {
-                if (ch == '\\') {
-                    emit(json.substr(i, 2), std::string_view {});
-                    i += 2;
-                    continue;
-                }
-                if (ch == '"')
-                    inString = false;
-                emit(json.substr(i, 1), std::string_view {});
-                ++i;
+template <typename Emit> void scanNonFinite(std::string_view json, Emit&& emit)
+{
+    bool inString = false;
+    std::size_t i = 0;
+    while (i < json.size()) {
+        const char ch = json[i];
+        if (inString) {
+            if (ch == '\\') {
+                emit(json.substr(i, 2), std::string_view {});
+                i += 2;
                 continue;
             }
-            if (ch == '"') {
-                inString = true;
-                emit(json.substr(i, 1), std::string_view {});
-                ++i;
-                continue;
-            }
-            for (std::string_view tok : { std::string_view("-Infinity"), std::string_view("Infinity"),
-                     std::string_view("NaN") }) {
-                if (json.substr(i, tok.size()) == tok) {
-                    emit(std::string_view {}, tok);
-                    i += tok.size();
-                    goto next;
-                }
-            }
+            if (ch == '"')
+                inString = false;
             emit(json.substr(i, 1), std::string_view {});
             ++i;
-        next:;
+            continue;
         }
+        if (ch == '"') {
+            inString = true;
+            emit(json.substr(i, 1), std::string_view {});
+            ++i;
+            continue;
+        }
+        for (std::string_view tok :
+            { std::string_view("-Infinity"), std::string_view("Infinity"), std::string_view("NaN") }) {
+            if (json.substr(i, tok.size()) == tok) {
+                emit(std::string_view {}, tok);
+                i += tok.size();
+                goto next;
+            }
+        }
+        emit(json.substr(i, 1), std::string_view {});
+        ++i;
+    next:;
     }
+}
 
 } // namespace
 

@@ -22,7 +22,8 @@ Result<KeepList> loadKeepList(const std::string& path)
             std::string("malformed keep-list: ") + e.what()));
     }
     if (!root.is_object() || root.value("format", std::string()) != "deltascope-keep-list")
-        return R::failure(Diagnostic::error(path, 1, "not a keep-list (expected \"format\": \"deltascope-keep-list\")"));
+        return R::failure(
+            Diagnostic::error(path, 1, "not a keep-list (expected \"format\": \"deltascope-keep-list\")"));
     const auto samples = root.find("samples");
     if (samples == root.end() || !samples->is_array())
         return R::failure(Diagnostic::error(path, 1, "keep-list has no \"samples\" array"));
@@ -31,12 +32,13 @@ Result<KeepList> loadKeepList(const std::string& path)
     for (const auto& s : *samples) {
         ++i;
         if (!s.is_object() || !s.contains("task") || !s.contains("doc_id") || !s["task"].is_string())
-            return R::failure(Diagnostic::error(path, 0,
-                "keep-list entry " + std::to_string(i) + " needs \"task\" and \"doc_id\""));
+            return R::failure(
+                Diagnostic::error(path, 0, "keep-list entry " + std::to_string(i) + " needs \"task\" and \"doc_id\""));
         const auto& id = s["doc_id"];
         std::string docId = id.is_string() ? id.get<std::string>() : id.dump();
         const std::string task = s["task"].get<std::string>();
-        const std::string filter = s.contains("filter") && s["filter"].is_string() ? s["filter"].get<std::string>() : "none";
+        const std::string filter
+            = s.contains("filter") && s["filter"].is_string() ? s["filter"].get<std::string>() : "none";
         list.tasks.insert(task);
         list.samples.emplace(task, filter, std::move(docId));
     }

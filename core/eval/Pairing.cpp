@@ -9,46 +9,49 @@ namespace deltascope::eval {
 
 namespace {
 
-    std::string label(const TaskSamples& t) { return t.filter == "none" ? t.task : t.task + " [" + t.filter + "]"; }
+std::string label(const TaskSamples& t)
+{
+    return t.filter == "none" ? t.task : t.task + " [" + t.filter + "]";
+}
 
-    std::string fileOf(const EvalRun& run, const SampleRecord& s)
-    {
-        return s.file < run.files.size() ? run.files[s.file] : run.info.path;
-    }
+std::string fileOf(const EvalRun& run, const SampleRecord& s)
+{
+    return s.file < run.files.size() ? run.files[s.file] : run.info.path;
+}
 
-    // Index of the first occurrence of each kept id; later occurrences are counted as duplicates.
-    std::unordered_map<std::string_view, std::uint32_t> indexSide(const EvalRun& run, const TaskSamples& t,
-        const KeepList* keep, std::int64_t& duplicates, std::vector<Diagnostic>& warnings, const char* side)
-    {
-        std::unordered_map<std::string_view, std::uint32_t> index;
-        index.reserve(t.samples.size());
-        const bool filtered = keep && keep->covers(t.task);
-        std::int64_t differing = 0;
-        for (std::uint32_t i = 0; i < t.samples.size(); ++i) {
-            const auto& s = t.samples[i];
-            if (filtered && !keep->keeps(t.task, t.filter, s.docId))
-                continue;
-            const auto [it, inserted] = index.emplace(s.docId, i);
-            if (inserted)
-                continue;
-            ++duplicates;
-            const auto& first = t.samples[it->second];
-            const bool same = first.score == s.score || (std::isnan(first.score) && std::isnan(s.score));
-            differing += same ? 0 : 1;
-            if (duplicates <= 3) {
-                warnings.push_back(Diagnostic::warning(fileOf(run, s), s.line,
-                    std::string(side) + " " + label(t) + ": id \"" + s.docId + "\" appears again (first at line "
-                        + std::to_string(first.line) + "); the first occurrence is kept"
-                        + (same ? " (both have the same score)" : " (the scores differ)")));
-            }
+// Index of the first occurrence of each kept id; later occurrences are counted as duplicates.
+std::unordered_map<std::string_view, std::uint32_t> indexSide(const EvalRun& run, const TaskSamples& t,
+    const KeepList* keep, std::int64_t& duplicates, std::vector<Diagnostic>& warnings, const char* side)
+{
+    std::unordered_map<std::string_view, std::uint32_t> index;
+    index.reserve(t.samples.size());
+    const bool filtered = keep && keep->covers(t.task);
+    std::int64_t differing = 0;
+    for (std::uint32_t i = 0; i < t.samples.size(); ++i) {
+        const auto& s = t.samples[i];
+        if (filtered && !keep->keeps(t.task, t.filter, s.docId))
+            continue;
+        const auto [it, inserted] = index.emplace(s.docId, i);
+        if (inserted)
+            continue;
+        ++duplicates;
+        const auto& first = t.samples[it->second];
+        const bool same = first.score == s.score || (std::isnan(first.score) && std::isnan(s.score));
+        differing += same ? 0 : 1;
+        if (duplicates <= 3) {
+            warnings.push_back(Diagnostic::warning(fileOf(run, s), s.line,
+                std::string(side) + " " + label(t) + ": id \"" + s.docId + "\" appears again (first at line "
+                    + std::to_string(first.line) + "); the first occurrence is kept"
+                    + (same ? " (both have the same score)" : " (the scores differ)")));
         }
-        if (duplicates > 3)
-            warnings.push_back(Diagnostic::warning(run.info.path, 0,
-                std::string(side) + " " + label(t) + ": " + std::to_string(duplicates)
-                    + " duplicated ids in all; the first occurrence of each is kept ("
-                    + std::to_string(differing) + " with a different score)"));
-        return index;
     }
+    if (duplicates > 3)
+        warnings.push_back(Diagnostic::warning(run.info.path, 0,
+            std::string(side) + " " + label(t) + ": " + std::to_string(duplicates)
+                + " duplicated ids in all; the first occurrence of each is kept (" + std::to_string(differing)
+                + " with a different score)"));
+    return index;
+}
 
 } // namespace
 
@@ -76,8 +79,8 @@ Result<EvalRun> averageReruns(std::vector<EvalRun> runs)
                 if (t.task == task.task && t.filter == task.filter)
                     other = &t;
             if (!other) {
-                out.warnings.push_back(Diagnostic::warning(runs[r].info.path, 0,
-                    "rerun has no task " + label(task) + "; its mean uses the other reruns"));
+                out.warnings.push_back(Diagnostic::warning(
+                    runs[r].info.path, 0, "rerun has no task " + label(task) + "; its mean uses the other reruns"));
                 continue;
             }
             std::unordered_map<std::string_view, bool> seen;
@@ -104,8 +107,10 @@ Result<EvalRun> averageReruns(std::vector<EvalRun> runs)
         }
         if (partial > 0 || missing > 0)
             out.warnings.push_back(Diagnostic::warning(merged.info.path, 0,
-                label(task) + ": " + std::to_string(partial) + " samples are missing from some reruns (their mean uses the "
-                    "reruns that have them); " + std::to_string(missing) + " rerun samples are not in the first run"));
+                label(task) + ": " + std::to_string(partial)
+                    + " samples are missing from some reruns (their mean uses the "
+                      "reruns that have them); "
+                    + std::to_string(missing) + " rerun samples are not in the first run"));
     }
     merged.info.path += " (+" + std::to_string(runs.size() - 1) + " reruns, averaged)";
     out.value = std::move(merged);
@@ -141,8 +146,8 @@ std::optional<Diagnostic> alignFileNamedTasks(const EvalRun& reference, EvalRun&
         return std::nullopt;
     const std::string old = mine.task;
     mine.task = ref.task;
-    return Diagnostic::note(other.info.path, 0,
-        "task \"" + old + "\" (named after its file) is compared with task \"" + ref.task + "\"");
+    return Diagnostic::note(
+        other.info.path, 0, "task \"" + old + "\" (named after its file) is compared with task \"" + ref.task + "\"");
 }
 
 PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions& options)
@@ -157,8 +162,8 @@ PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions&
         const TaskSamples& bt = base.tasks[bi];
         const auto found = candTasks.find({ bt.task, bt.filter });
         if (found == candTasks.end()) {
-            out.warnings.push_back(Diagnostic::warning(base.info.path, 0,
-                "task " + label(bt) + " is only in the baseline; it is not compared"));
+            out.warnings.push_back(Diagnostic::warning(
+                base.info.path, 0, "task " + label(bt) + " is only in the baseline; it is not compared"));
             continue;
         }
         used[{ bt.task, bt.filter }] = true;
@@ -223,8 +228,8 @@ PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions&
                     + " candidate samples have no partner and are left out"));
         if (pt.hashMismatches > 0) {
             const auto& first = ct.samples[pairs.front().second];
-            pt.warnings.push_back(Diagnostic::warning(first.file < cand.files.size() ? cand.files[first.file] : cand.info.path,
-                firstMismatchLine,
+            pt.warnings.push_back(Diagnostic::warning(
+                first.file < cand.files.size() ? cand.files[first.file] : cand.info.path, firstMismatchLine,
                 label(bt) + ": " + std::to_string(pt.hashMismatches)
                     + " pairs have different doc or prompt hashes: the two runs did not see the same prompts, so "
                       "their comparison may not be valid"));
@@ -239,8 +244,8 @@ PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions&
     }
     for (const auto& ct : cand.tasks)
         if (!used.count({ ct.task, ct.filter }))
-            out.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
-                "task " + label(ct) + " is only in the candidate; it is not compared"));
+            out.warnings.push_back(Diagnostic::warning(
+                cand.info.path, 0, "task " + label(ct) + " is only in the candidate; it is not compared"));
     return out;
 }
 

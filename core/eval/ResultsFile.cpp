@@ -24,31 +24,31 @@ std::string modelFromArgs(const std::string& modelArgs)
 
 namespace {
 
-    std::string stringOr(const Json& j, const char* key)
-    {
-        const auto it = j.find(key);
-        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-    }
+std::string stringOr(const Json& j, const char* key)
+{
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
 
-    std::string modelOf(const Json& root)
-    {
-        if (auto name = stringOr(root, "model_name"); !name.empty())
-            return name;
-        const auto cfg = root.find("config");
-        if (cfg == root.end() || !cfg->is_object())
-            return {};
-        const auto args = cfg->find("model_args");
-        if (args != cfg->end()) {
-            if (args->is_string() && !args->get<std::string>().empty())
-                return modelFromArgs(args->get<std::string>());
-            if (args->is_object()) {
-                for (const char* key : { "pretrained", "model", "path", "engine", "model_name" })
-                    if (auto v = stringOr(*args, key); !v.empty())
-                        return v;
-            }
+std::string modelOf(const Json& root)
+{
+    if (auto name = stringOr(root, "model_name"); !name.empty())
+        return name;
+    const auto cfg = root.find("config");
+    if (cfg == root.end() || !cfg->is_object())
+        return {};
+    const auto args = cfg->find("model_args");
+    if (args != cfg->end()) {
+        if (args->is_string() && !args->get<std::string>().empty())
+            return modelFromArgs(args->get<std::string>());
+        if (args->is_object()) {
+            for (const char* key : { "pretrained", "model", "path", "engine", "model_name" })
+                if (auto v = stringOr(*args, key); !v.empty())
+                    return v;
         }
-        return stringOr(*cfg, "model");
     }
+    return stringOr(*cfg, "model");
+}
 
 } // namespace
 

@@ -22,91 +22,91 @@ std::string RunCandidate::label() const
 
 namespace {
 
-    bool looksLikeTimestamp(std::string_view s)
-    {
-        // 2025-04-30T18-24-41.082644
-        return s.size() >= 19 && std::isdigit(static_cast<unsigned char>(s[0])) && s[4] == '-' && s[10] == 'T';
-    }
+bool looksLikeTimestamp(std::string_view s)
+{
+    // 2025-04-30T18-24-41.082644
+    return s.size() >= 19 && std::isdigit(static_cast<unsigned char>(s[0])) && s[4] == '-' && s[10] == 'T';
+}
 
-    // samples_<task>_<ts>.jsonl -> (task, ts)
-    bool splitSamplesName(const std::string& name, std::string& task, std::string& ts)
-    {
-        if (!name.starts_with("samples_") || !name.ends_with(".jsonl"))
-            return false;
-        const std::string core = name.substr(8, name.size() - 8 - 6);
-        for (auto pos = core.rfind('_'); pos != std::string::npos && pos > 0; pos = core.rfind('_', pos - 1)) {
-            if (looksLikeTimestamp(std::string_view(core).substr(pos + 1))) {
-                task = core.substr(0, pos);
-                ts = core.substr(pos + 1);
-                return true;
-            }
-        }
+// samples_<task>_<ts>.jsonl -> (task, ts)
+bool splitSamplesName(const std::string& name, std::string& task, std::string& ts)
+{
+    if (!name.starts_with("samples_") || !name.ends_with(".jsonl"))
         return false;
-    }
-
-    bool splitResultsName(const std::string& name, std::string& ts)
-    {
-        if (name == "results.json") {
-            ts.clear();
+    const std::string core = name.substr(8, name.size() - 8 - 6);
+    for (auto pos = core.rfind('_'); pos != std::string::npos && pos > 0; pos = core.rfind('_', pos - 1)) {
+        if (looksLikeTimestamp(std::string_view(core).substr(pos + 1))) {
+            task = core.substr(0, pos);
+            ts = core.substr(pos + 1);
             return true;
         }
-        if (!name.starts_with("results_") || !name.ends_with(".json"))
-            return false;
-        ts = name.substr(8, name.size() - 8 - 5);
-        return looksLikeTimestamp(ts);
     }
+    return false;
+}
 
-    struct Key {
-        std::string dir;
-        std::string ts;
-        bool operator<(const Key& o) const { return std::tie(dir, ts) < std::tie(o.dir, o.ts); }
-    };
+bool splitResultsName(const std::string& name, std::string& ts)
+{
+    if (name == "results.json") {
+        ts.clear();
+        return true;
+    }
+    if (!name.starts_with("results_") || !name.ends_with(".json"))
+        return false;
+    ts = name.substr(8, name.size() - 8 - 5);
+    return looksLikeTimestamp(ts);
+}
 
-    void addFile(const fs::path& p, std::map<Key, RunCandidate>& runs, std::vector<fs::path>& legacyDirs)
-    {
-        const std::string name = p.filename().string();
-        const std::string dir = p.parent_path().string();
-        std::string task;
-        std::string ts;
-        if (splitResultsName(name, ts)) {
-            auto& run = runs[{ dir, ts }];
-            run.dir = dir;
-            run.timestamp = ts;
-            run.resultsFile = p.string();
-            if (name == "results.json") {
-                run.legacyArrays = true;
-                legacyDirs.push_back(p.parent_path());
+struct Key {
+    std::string dir;
+    std::string ts;
+    bool operator<(const Key& o) const { return std::tie(dir, ts) < std::tie(o.dir, o.ts); }
+};
+
+void addFile(const fs::path& p, std::map<Key, RunCandidate>& runs, std::vector<fs::path>& legacyDirs)
+{
+    const std::string name = p.filename().string();
+    const std::string dir = p.parent_path().string();
+    std::string task;
+    std::string ts;
+    if (splitResultsName(name, ts)) {
+        auto& run = runs[{ dir, ts }];
+        run.dir = dir;
+        run.timestamp = ts;
+        run.resultsFile = p.string();
+        if (name == "results.json") {
+            run.legacyArrays = true;
+            legacyDirs.push_back(p.parent_path());
+        }
+    } else if (splitSamplesName(name, task, ts)) {
+        auto& run = runs[{ dir, ts }];
+        run.dir = dir;
+        run.timestamp = ts;
+        run.samples.push_back({ task, p.string() });
+    }
+}
+
+// 0.4.0-0.4.2 name samples files <model_args>_<task>.jsonl: match the task names the results
+// file lists, longest first so that "arc_challenge" wins over "challenge".
+void attachLegacySamples(RunCandidate& run, const ResultsFile& rf)
+{
+    std::vector<std::string> tasks;
+    for (const auto& [task, cfg] : rf.tasks)
+        tasks.push_back(task);
+    std::sort(tasks.begin(), tasks.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(run.dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (!entry.is_regular_file() || !name.ends_with(".jsonl") || name.starts_with("samples_"))
+            continue;
+        const std::string stem = name.substr(0, name.size() - 6);
+        for (const auto& task : tasks) {
+            if (stem == task || stem.ends_with("_" + task)) {
+                run.samples.push_back({ task, entry.path().string() });
+                break;
             }
-        } else if (splitSamplesName(name, task, ts)) {
-            auto& run = runs[{ dir, ts }];
-            run.dir = dir;
-            run.timestamp = ts;
-            run.samples.push_back({ task, p.string() });
         }
     }
-
-    // 0.4.0-0.4.2 name samples files <model_args>_<task>.jsonl: match the task names the results
-    // file lists, longest first so that "arc_challenge" wins over "challenge".
-    void attachLegacySamples(RunCandidate& run, const ResultsFile& rf)
-    {
-        std::vector<std::string> tasks;
-        for (const auto& [task, cfg] : rf.tasks)
-            tasks.push_back(task);
-        std::sort(tasks.begin(), tasks.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
-        std::error_code ec;
-        for (const auto& entry : fs::directory_iterator(run.dir, ec)) {
-            const std::string name = entry.path().filename().string();
-            if (!entry.is_regular_file() || !name.ends_with(".jsonl") || name.starts_with("samples_"))
-                continue;
-            const std::string stem = name.substr(0, name.size() - 6);
-            for (const auto& task : tasks) {
-                if (stem == task || stem.ends_with("_" + task)) {
-                    run.samples.push_back({ task, entry.path().string() });
-                    break;
-                }
-            }
-        }
-    }
+}
 
 } // namespace
 
@@ -196,7 +196,8 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
     });
     if (list.empty()) {
         Diagnostic d = Diagnostic::error(path, 0,
-            "no lm-eval samples found (expected samples_<task>_<timestamp>.jsonl files written by lm_eval --log_samples)");
+            "no lm-eval samples found (expected samples_<task>_<timestamp>.jsonl files written by lm_eval "
+            "--log_samples)");
         if (!out.warnings.empty())
             d.message += "; " + out.warnings.front().toString();
         return R::failure(std::move(d));

@@ -17,53 +17,53 @@ namespace deltascope::eval {
 
 namespace {
 
-    bool contains(const std::vector<std::string>& list, const std::string& s)
-    {
-        return std::find(list.begin(), list.end(), s) != list.end();
-    }
+bool contains(const std::vector<std::string>& list, const std::string& s)
+{
+    return std::find(list.begin(), list.end(), s) != list.end();
+}
 
-    // Keeps only the requested filters.
-    void applyFilterSelection(EvalRun& run, const LoadOptions& options)
-    {
-        if (options.filters.empty())
-            return;
-        std::erase_if(run.tasks, [&](const TaskSamples& t) { return !contains(options.filters, t.filter); });
-    }
+// Keeps only the requested filters.
+void applyFilterSelection(EvalRun& run, const LoadOptions& options)
+{
+    if (options.filters.empty())
+        return;
+    std::erase_if(run.tasks, [&](const TaskSamples& t) { return !contains(options.filters, t.filter); });
+}
 
-    // Runs work items on a small pool while the calling thread reports progress.
-    template <typename Work>
-    bool runParallel(std::size_t items, unsigned threads, std::uint64_t totalBytes, std::atomic<std::uint64_t>& bytes,
-        std::atomic<bool>& cancel, const Progress& progress, Work&& work)
-    {
-        std::atomic<std::size_t> next { 0 };
-        std::atomic<std::size_t> finished { 0 };
-        auto loop = [&] {
-            for (std::size_t i = next++; i < items && !cancel.load(); i = next++) {
-                work(i);
-                ++finished;
-            }
-        };
-        const unsigned n = static_cast<unsigned>(std::min<std::size_t>(std::max(1u, threads), items));
-        std::vector<std::thread> pool;
-        for (unsigned t = 1; t < n; ++t)
-            pool.emplace_back(loop);
-        if (progress.callback) {
-            // The calling thread reports; one worker fewer keeps the cores busy with parsing.
-            if (n == 1)
-                pool.emplace_back(loop);
-            while (finished.load() < items && !cancel.load()) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(25));
-                const double frac = totalBytes ? static_cast<double>(bytes.load()) / static_cast<double>(totalBytes) : -1.0;
-                if (!progress.report(std::min(frac, 1.0), "loading samples"))
-                    cancel = true;
-            }
-        } else {
-            loop();
+// Runs work items on a small pool while the calling thread reports progress.
+template <typename Work>
+bool runParallel(std::size_t items, unsigned threads, std::uint64_t totalBytes, std::atomic<std::uint64_t>& bytes,
+    std::atomic<bool>& cancel, const Progress& progress, Work&& work)
+{
+    std::atomic<std::size_t> next { 0 };
+    std::atomic<std::size_t> finished { 0 };
+    auto loop = [&] {
+        for (std::size_t i = next++; i < items && !cancel.load(); i = next++) {
+            work(i);
+            ++finished;
         }
-        for (auto& t : pool)
-            t.join();
-        return !cancel.load();
+    };
+    const unsigned n = static_cast<unsigned>(std::min<std::size_t>(std::max(1u, threads), items));
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < n; ++t)
+        pool.emplace_back(loop);
+    if (progress.callback) {
+        // The calling thread reports; one worker fewer keeps the cores busy with parsing.
+        if (n == 1)
+            pool.emplace_back(loop);
+        while (finished.load() < items && !cancel.load()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+            const double frac = totalBytes ? static_cast<double>(bytes.load()) / static_cast<double>(totalBytes) : -1.0;
+            if (!progress.report(std::min(frac, 1.0), "loading samples"))
+                cancel = true;
+        }
+    } else {
+        loop();
     }
+    for (auto& t : pool)
+        t.join();
+    return !cancel.load();
+}
 
 } // namespace
 
@@ -87,12 +87,14 @@ LoadOptions::Format detectFormat(const std::string& path)
     if (first != std::string_view::npos && head[first] == '[')
         return LoadOptions::Format::LmEval;
     if (head.find("\"doc_id\"") != std::string_view::npos
-        && (head.find("\"filtered_resps\"") != std::string_view::npos || head.find("\"resps\"") != std::string_view::npos))
+        && (head.find("\"filtered_resps\"") != std::string_view::npos
+            || head.find("\"resps\"") != std::string_view::npos))
         return LoadOptions::Format::LmEval;
     return LoadOptions::Format::Table;
 }
 
-Result<RunCandidate> chooseRun(const std::vector<RunCandidate>& runs, const std::string& path, const std::string& timestamp)
+Result<RunCandidate> chooseRun(
+    const std::vector<RunCandidate>& runs, const std::string& path, const std::string& timestamp)
 {
     using R = Result<RunCandidate>;
     std::string listing;
@@ -108,8 +110,8 @@ Result<RunCandidate> chooseRun(const std::vector<RunCandidate>& runs, const std:
         return R { runs.front(), {}, {} };
     for (const auto& r : runs)
         if (r.model != runs.front().model)
-            return R::failure(Diagnostic::error(path, 0,
-                "the folder holds runs of several models; name one run's folder or file:" + listing));
+            return R::failure(Diagnostic::error(
+                path, 0, "the folder holds runs of several models; name one run's folder or file:" + listing));
     const auto newest = std::max_element(runs.begin(), runs.end(),
         [](const RunCandidate& a, const RunCandidate& b) { return a.timestamp < b.timestamp; });
     R out { *newest, {}, {} };
@@ -139,13 +141,15 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
     for (const auto& s : run.samples)
         available += (available.empty() ? "" : ", ") + s.task;
     if (files.empty())
-        return R::failure(Diagnostic::error(path, 0, "none of the requested tasks is in this run (it has: " + available + ")"));
+        return R::failure(
+            Diagnostic::error(path, 0, "none of the requested tasks is in this run (it has: " + available + ")"));
     for (const auto& wanted : options.tasks) {
         bool found = false;
         for (const auto& s : run.samples)
             found = found || s.task == wanted;
         if (!found)
-            out.warnings.push_back(Diagnostic::warning(path, 0, "--task " + wanted + ": no such task in this run (it has: " + available + ")"));
+            out.warnings.push_back(Diagnostic::warning(
+                path, 0, "--task " + wanted + ": no such task in this run (it has: " + available + ")"));
     }
 
     std::uint64_t totalBytes = 0;
@@ -157,25 +161,26 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
     std::atomic<std::uint64_t> bytes { 0 };
     std::atomic<bool> cancel { false };
     const unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    const bool finished = runParallel(files.size(), threads, totalBytes, bytes, cancel, options.progress, [&](std::size_t i) {
-        SamplesParseOptions so;
-        so.task = files[i].task;
-        const auto m = options.metrics.find(files[i].task);
-        if (m != options.metrics.end())
-            so.metric = m->second;
-        if (results) {
-            const auto tc = results->tasks.find(files[i].task);
-            if (tc != results->tasks.end())
-                so.config = &tc->second;
-        }
-        so.skipBadLines = options.skipBadLines;
-        so.fileIndex = static_cast<std::uint32_t>(i);
-        so.bytesDone = &bytes;
-        so.cancel = &cancel;
-        parsed[i] = parseSamplesFile(files[i].path, so);
-        if (parsed[i].error)
-            cancel = true; // one fatal error stops the whole load
-    });
+    const bool finished
+        = runParallel(files.size(), threads, totalBytes, bytes, cancel, options.progress, [&](std::size_t i) {
+              SamplesParseOptions so;
+              so.task = files[i].task;
+              const auto m = options.metrics.find(files[i].task);
+              if (m != options.metrics.end())
+                  so.metric = m->second;
+              if (results) {
+                  const auto tc = results->tasks.find(files[i].task);
+                  if (tc != results->tasks.end())
+                      so.config = &tc->second;
+              }
+              so.skipBadLines = options.skipBadLines;
+              so.fileIndex = static_cast<std::uint32_t>(i);
+              so.bytesDone = &bytes;
+              so.cancel = &cancel;
+              parsed[i] = parseSamplesFile(files[i].path, so);
+              if (parsed[i].error)
+                  cancel = true; // one fatal error stops the whole load
+          });
     for (auto& p : parsed)
         if (p.error)
             return R::failure(*p.error);
@@ -214,7 +219,8 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
             for (const auto& t : er.tasks)
                 found = found || t.task == task;
             if (!found)
-                out.warnings.push_back(Diagnostic::warning(path, 0, "--metric names task \"" + task + "\", which this run does not have"));
+                out.warnings.push_back(
+                    Diagnostic::warning(path, 0, "--metric names task \"" + task + "\", which this run does not have"));
         }
     }
     applyFilterSelection(er, options);

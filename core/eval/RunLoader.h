@@ -30,7 +30,8 @@ LoadOptions::Format detectFormat(const std::string& path);
 
 /// Chooses the run to load among several found in one folder: the one with the requested
 /// timestamp, else the newest when they all belong to one model. Errors when models differ.
-Result<RunCandidate> chooseRun(const std::vector<RunCandidate>& runs, const std::string& path, const std::string& timestamp);
+Result<RunCandidate> chooseRun(
+    const std::vector<RunCandidate>& runs, const std::string& path, const std::string& timestamp);
 
 /// Loads an lm-eval run (folder or file) or a score table, samples files in parallel.
 Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options);

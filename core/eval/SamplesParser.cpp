@@ -4,513 +4,516 @@
 #include "common/TextUtil.h"
 #include "eval/ScoreValue.h"
 
-#include <simdjson.h>
-
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <simdjson.h>
 #include <unordered_map>
 
 namespace deltascope::eval {
 
 namespace {
 
-    namespace od = simdjson::ondemand;
+namespace od = simdjson::ondemand;
 
-    constexpr std::string_view kKnownKeys[] = { "doc_id", "doc", "target", "arguments", "resps", "filtered_resps",
-        "filter", "metrics", "doc_hash", "prompt_hash", "target_hash" };
+constexpr std::string_view kKnownKeys[] = { "doc_id", "doc", "target", "arguments", "resps", "filtered_resps", "filter",
+    "metrics", "doc_hash", "prompt_hash", "target_hash" };
 
-    bool isKnownKey(std::string_view k)
-    {
-        for (auto known : kKnownKeys)
-            if (k == known)
-                return true;
-        return false;
-    }
+bool isKnownKey(std::string_view k)
+{
+    for (auto known : kKnownKeys)
+        if (k == known)
+            return true;
+    return false;
+}
 
-    struct Record {
-        std::string docId;
-        std::string filter;
-        bool hasDocId = false;
-        bool hasFilter = false;
-        bool hasScore = false;
-        double score = std::nan("");
-        std::uint64_t docHash = 0;
-        std::uint64_t promptHash = 0;
-        std::string problem; ///< why the score could not be read
-    };
+struct Record {
+    std::string docId;
+    std::string filter;
+    bool hasDocId = false;
+    bool hasFilter = false;
+    bool hasScore = false;
+    double score = std::nan("");
+    std::uint64_t docHash = 0;
+    std::uint64_t promptHash = 0;
+    std::string problem; ///< why the score could not be read
+};
 
-    std::string errorText(simdjson::error_code e) { return simdjson::error_message(e); }
+std::string errorText(simdjson::error_code e)
+{
+    return simdjson::error_message(e);
+}
 
-    // Reads a metric value: number, bool, numeric string, list (corpus item or per-instance
-    // values), null or "N/A".
-    simdjson::error_code readScore(od::value value, bool logLikelihood, Record& rec)
-    {
-        od::json_type type;
-        if (auto e = value.type().get(type))
+// Reads a metric value: number, bool, numeric string, list (corpus item or per-instance
+// values), null or "N/A".
+simdjson::error_code readScore(od::value value, bool logLikelihood, Record& rec)
+{
+    od::json_type type;
+    if (auto e = value.type().get(type))
+        return e;
+    switch (type) {
+    case od::json_type::number: {
+        double v = 0;
+        if (auto e = value.get_double().get(v))
             return e;
-        switch (type) {
-        case od::json_type::number: {
-            double v = 0;
-            if (auto e = value.get_double().get(v))
-                return e;
-            rec.score = v;
-            rec.hasScore = true;
-            return simdjson::SUCCESS;
-        }
-        case od::json_type::boolean: {
-            bool v = false;
-            if (auto e = value.get_bool().get(v))
-                return e;
-            rec.score = v ? 1.0 : 0.0;
-            rec.hasScore = true;
-            return simdjson::SUCCESS;
-        }
-        case od::json_type::string: {
-            std::string_view s;
-            if (auto e = value.get_string().get(s))
-                return e;
-            std::string why;
-            const auto v = scoreFromString(s, logLikelihood, why);
-            rec.hasScore = true;
-            if (v)
-                rec.score = *v;
-            else
-                rec.problem = why;
-            return simdjson::SUCCESS;
-        }
-        case od::json_type::null:
-            rec.hasScore = true;
-            return simdjson::SUCCESS;
-        case od::json_type::array: {
-            od::array arr;
-            if (auto e = value.get_array().get(arr))
-                return e;
-            double sum = 0;
-            std::size_t count = 0;
-            for (auto item : arr) {
-                od::value iv;
-                if (auto e = item.get(iv))
-                    return e;
-                od::json_type it;
-                if (auto e = iv.type().get(it))
-                    return e;
-                double v = 0;
-                if (it == od::json_type::number) {
-                    if (auto e = iv.get_double().get(v))
-                        return e;
-                } else if (it == od::json_type::boolean) {
-                    bool bv = false;
-                    if (auto e = iv.get_bool().get(bv))
-                        return e;
-                    v = bv ? 1.0 : 0.0;
-                } else if (it == od::json_type::string) {
-                    std::string_view s;
-                    if (auto e = iv.get_string().get(s))
-                        return e;
-                    const auto pv = parseDouble(s);
-                    if (!pv) {
-                        rec.hasScore = true;
-                        rec.problem = "the metric holds a list of non-numbers (a corpus-level metric such as BLEU "
-                                      "cannot be compared per sample)";
-                        return simdjson::SUCCESS;
-                    }
-                    v = *pv;
-                } else {
-                    rec.hasScore = true;
-                    rec.problem = "the metric holds a nested list";
-                    return simdjson::SUCCESS;
-                }
-                if (logLikelihood && count == 0) {
-                    rec.score = v;
-                    rec.hasScore = true;
-                }
-                sum += v;
-                ++count;
-            }
-            if (!logLikelihood) {
-                rec.hasScore = true;
-                if (count > 0)
-                    rec.score = sum / static_cast<double>(count);
-            } else if (count == 0) {
-                rec.hasScore = true;
-            }
-            return simdjson::SUCCESS;
-        }
-        case od::json_type::object:
-            rec.hasScore = true;
-            rec.problem = "the metric holds an object, not a number";
-            return simdjson::SUCCESS;
-        }
+        rec.score = v;
+        rec.hasScore = true;
         return simdjson::SUCCESS;
     }
-
-    simdjson::error_code readDocId(od::value value, std::string& out)
-    {
-        od::json_type type;
-        if (auto e = value.type().get(type))
+    case od::json_type::boolean: {
+        bool v = false;
+        if (auto e = value.get_bool().get(v))
             return e;
-        if (type == od::json_type::string) {
-            std::string_view s;
-            if (auto e = value.get_string().get(s))
-                return e;
-            out.assign(s);
-            return simdjson::SUCCESS;
-        }
-        if (type == od::json_type::number) {
-            std::string_view raw = value.raw_json_token();
-            while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t' || raw.back() == ',' || raw.back() == '}'))
-                raw.remove_suffix(1);
-            out.assign(raw);
-            return simdjson::SUCCESS;
-        }
-        return simdjson::INCORRECT_TYPE;
+        rec.score = v ? 1.0 : 0.0;
+        rec.hasScore = true;
+        return simdjson::SUCCESS;
     }
-
-    simdjson::error_code readHash(od::value value, std::uint64_t& out)
-    {
-        od::json_type type;
-        if (auto e = value.type().get(type))
-            return e;
-        if (type != od::json_type::string)
-            return simdjson::SUCCESS;
+    case od::json_type::string: {
         std::string_view s;
         if (auto e = value.get_string().get(s))
             return e;
-        out = s.empty() ? 0 : fingerprint64(s);
+        std::string why;
+        const auto v = scoreFromString(s, logLikelihood, why);
+        rec.hasScore = true;
+        if (v)
+            rec.score = *v;
+        else
+            rec.problem = why;
         return simdjson::SUCCESS;
     }
-
-    simdjson::error_code readRecord(od::object obj, std::string_view metric, bool logLikelihood, Record& rec)
-    {
-        for (auto field : obj) {
-            std::string_view key;
-            if (auto e = field.unescaped_key().get(key))
+    case od::json_type::null:
+        rec.hasScore = true;
+        return simdjson::SUCCESS;
+    case od::json_type::array: {
+        od::array arr;
+        if (auto e = value.get_array().get(arr))
+            return e;
+        double sum = 0;
+        std::size_t count = 0;
+        for (auto item : arr) {
+            od::value iv;
+            if (auto e = item.get(iv))
                 return e;
-            if (key == "doc_id") {
-                if (auto e = readDocId(field.value(), rec.docId))
+            od::json_type it;
+            if (auto e = iv.type().get(it))
+                return e;
+            double v = 0;
+            if (it == od::json_type::number) {
+                if (auto e = iv.get_double().get(v))
                     return e;
-                rec.hasDocId = true;
-            } else if (key == "filter") {
+            } else if (it == od::json_type::boolean) {
+                bool bv = false;
+                if (auto e = iv.get_bool().get(bv))
+                    return e;
+                v = bv ? 1.0 : 0.0;
+            } else if (it == od::json_type::string) {
                 std::string_view s;
-                if (auto e = field.value().get_string().get(s))
+                if (auto e = iv.get_string().get(s))
                     return e;
-                rec.filter.assign(s);
-                rec.hasFilter = true;
-            } else if (key == "doc_hash") {
-                if (auto e = readHash(field.value(), rec.docHash))
-                    return e;
-            } else if (key == "prompt_hash") {
-                if (auto e = readHash(field.value(), rec.promptHash))
-                    return e;
-            } else if (key == metric) {
-                if (auto e = readScore(field.value(), logLikelihood, rec))
-                    return e;
+                const auto pv = parseDouble(s);
+                if (!pv) {
+                    rec.hasScore = true;
+                    rec.problem = "the metric holds a list of non-numbers (a corpus-level metric such as BLEU "
+                                  "cannot be compared per sample)";
+                    return simdjson::SUCCESS;
+                }
+                v = *pv;
+            } else {
+                rec.hasScore = true;
+                rec.problem = "the metric holds a nested list";
+                return simdjson::SUCCESS;
             }
-            // Everything else (doc, arguments, resps, ...) is skipped without being materialised.
+            if (logLikelihood && count == 0) {
+                rec.score = v;
+                rec.hasScore = true;
+            }
+            sum += v;
+            ++count;
+        }
+        if (!logLikelihood) {
+            rec.hasScore = true;
+            if (count > 0)
+                rec.score = sum / static_cast<double>(count);
+        } else if (count == 0) {
+            rec.hasScore = true;
         }
         return simdjson::SUCCESS;
     }
+    case od::json_type::object:
+        rec.hasScore = true;
+        rec.problem = "the metric holds an object, not a number";
+        return simdjson::SUCCESS;
+    }
+    return simdjson::SUCCESS;
+}
 
-    // Chooses the metric from the first record: its "metrics" list (0.4.7+), else the first key
-    // that is not one of lm-eval's fixed keys.
-    std::string metricFromFirstRecord(od::object obj)
-    {
-        std::string firstOther;
-        for (auto field : obj) {
-            std::string_view key;
-            if (field.unescaped_key().get(key))
-                return firstOther;
-            if (key == "metrics") {
-                od::array arr;
-                if (!field.value().get_array().get(arr)) {
-                    for (auto item : arr) {
-                        std::string_view s;
-                        if (!item.get_string().get(s))
-                            return std::string(s);
-                    }
-                }
-            } else if (firstOther.empty() && !isKnownKey(key)) {
-                firstOther.assign(key);
-            }
+simdjson::error_code readDocId(od::value value, std::string& out)
+{
+    od::json_type type;
+    if (auto e = value.type().get(type))
+        return e;
+    if (type == od::json_type::string) {
+        std::string_view s;
+        if (auto e = value.get_string().get(s))
+            return e;
+        out.assign(s);
+        return simdjson::SUCCESS;
+    }
+    if (type == od::json_type::number) {
+        std::string_view raw = value.raw_json_token();
+        while (!raw.empty()
+            && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t' || raw.back() == ','
+                || raw.back() == '}'))
+            raw.remove_suffix(1);
+        out.assign(raw);
+        return simdjson::SUCCESS;
+    }
+    return simdjson::INCORRECT_TYPE;
+}
+
+simdjson::error_code readHash(od::value value, std::uint64_t& out)
+{
+    od::json_type type;
+    if (auto e = value.type().get(type))
+        return e;
+    if (type != od::json_type::string)
+        return simdjson::SUCCESS;
+    std::string_view s;
+    if (auto e = value.get_string().get(s))
+        return e;
+    out = s.empty() ? 0 : fingerprint64(s);
+    return simdjson::SUCCESS;
+}
+
+simdjson::error_code readRecord(od::object obj, std::string_view metric, bool logLikelihood, Record& rec)
+{
+    for (auto field : obj) {
+        std::string_view key;
+        if (auto e = field.unescaped_key().get(key))
+            return e;
+        if (key == "doc_id") {
+            if (auto e = readDocId(field.value(), rec.docId))
+                return e;
+            rec.hasDocId = true;
+        } else if (key == "filter") {
+            std::string_view s;
+            if (auto e = field.value().get_string().get(s))
+                return e;
+            rec.filter.assign(s);
+            rec.hasFilter = true;
+        } else if (key == "doc_hash") {
+            if (auto e = readHash(field.value(), rec.docHash))
+                return e;
+        } else if (key == "prompt_hash") {
+            if (auto e = readHash(field.value(), rec.promptHash))
+                return e;
+        } else if (key == metric) {
+            if (auto e = readScore(field.value(), logLikelihood, rec))
+                return e;
         }
-        return firstOther;
+        // Everything else (doc, arguments, resps, ...) is skipped without being materialised.
+    }
+    return simdjson::SUCCESS;
+}
+
+// Chooses the metric from the first record: its "metrics" list (0.4.7+), else the first key
+// that is not one of lm-eval's fixed keys.
+std::string metricFromFirstRecord(od::object obj)
+{
+    std::string firstOther;
+    for (auto field : obj) {
+        std::string_view key;
+        if (field.unescaped_key().get(key))
+            return firstOther;
+        if (key == "metrics") {
+            od::array arr;
+            if (!field.value().get_array().get(arr)) {
+                for (auto item : arr) {
+                    std::string_view s;
+                    if (!item.get_string().get(s))
+                        return std::string(s);
+                }
+            }
+        } else if (firstOther.empty() && !isKnownKey(key)) {
+            firstOther.assign(key);
+        }
+    }
+    return firstOther;
+}
+
+struct Parser {
+    Parser(const std::string& p, const SamplesParseOptions& o)
+        : path(p)
+        , options(o)
+    { }
+
+    const std::string& path;
+    const SamplesParseOptions& options;
+    std::string metric;
+    bool logLikelihood = false;
+    std::vector<std::string> filterNames;
+    od::parser parser;
+    std::string scratch; // padded copy for records near the end of the file
+    std::string quoted; // records with bare NaN / Infinity
+    Result<std::vector<TaskSamples>> result;
+    std::vector<TaskSamples> groups;
+    std::map<std::string, std::size_t> groupIndex;
+    std::unordered_map<std::string, std::uint32_t> occurrences; // docs repeated once per filter
+    std::int64_t missingScores = 0;
+    std::int64_t firstMissingLine = 0;
+    std::string firstProblem;
+    std::int64_t problemCount = 0;
+    std::int64_t problemLine = 0;
+    std::int64_t skippedLines = 0;
+    std::int64_t unfilteredRepeats = 0;
+
+    TaskSamples& group(const std::string& filter)
+    {
+        auto it = groupIndex.find(filter);
+        if (it != groupIndex.end())
+            return groups[it->second];
+        groupIndex.emplace(filter, groups.size());
+        TaskSamples ts;
+        ts.task = options.task;
+        ts.filter = filter;
+        ts.metric = metric;
+        ts.logLikelihood = logLikelihood;
+        ts.higherIsBetter = true;
+        if (!logLikelihood && options.config) {
+            const auto h = options.config->higherIsBetter.find(metric);
+            if (h != options.config->higherIsBetter.end())
+                ts.higherIsBetter = h->second;
+        }
+        groups.push_back(std::move(ts));
+        return groups.back();
     }
 
-    struct Parser {
-        Parser(const std::string& p, const SamplesParseOptions& o)
-            : path(p)
-            , options(o)
-        {
-        }
-
-        const std::string& path;
-        const SamplesParseOptions& options;
-        std::string metric;
-        bool logLikelihood = false;
-        std::vector<std::string> filterNames;
-        od::parser parser;
-        std::string scratch; // padded copy for records near the end of the file
-        std::string quoted; // records with bare NaN / Infinity
-        Result<std::vector<TaskSamples>> result;
-        std::vector<TaskSamples> groups;
-        std::map<std::string, std::size_t> groupIndex;
-        std::unordered_map<std::string, std::uint32_t> occurrences; // docs repeated once per filter
-        std::int64_t missingScores = 0;
-        std::int64_t firstMissingLine = 0;
-        std::string firstProblem;
-        std::int64_t problemCount = 0;
-        std::int64_t problemLine = 0;
-        std::int64_t skippedLines = 0;
-        std::int64_t unfilteredRepeats = 0;
-
-        TaskSamples& group(const std::string& filter)
-        {
-            auto it = groupIndex.find(filter);
-            if (it != groupIndex.end())
-                return groups[it->second];
-            groupIndex.emplace(filter, groups.size());
-            TaskSamples ts;
-            ts.task = options.task;
-            ts.filter = filter;
-            ts.metric = metric;
-            ts.logLikelihood = logLikelihood;
-            ts.higherIsBetter = true;
-            if (!logLikelihood && options.config) {
-                const auto h = options.config->higherIsBetter.find(metric);
-                if (h != options.config->higherIsBetter.end())
-                    ts.higherIsBetter = h->second;
-            }
-            groups.push_back(std::move(ts));
-            return groups.back();
-        }
-
-        // Parses one record held in [begin, begin + len) of a buffer with `capacity` readable bytes.
-        // Returns false when the whole parse must stop.
-        bool record(const char* begin, std::size_t len, std::size_t capacity, std::uint64_t offset, std::int64_t line)
-        {
-            Record rec;
-            auto parseInto = [&](const char* p, std::size_t n, std::size_t cap) -> simdjson::error_code {
-                rec = Record {};
-                od::document doc;
-                if (auto e = parser.iterate(p, n, cap).get(doc))
-                    return e;
-                od::object obj;
-                if (auto e = doc.get_object().get(obj))
-                    return e;
-                if (auto e = readRecord(obj, metric, logLikelihood, rec))
-                    return e;
-                return simdjson::SUCCESS;
-            };
-            simdjson::error_code err = parseInto(begin, len, capacity);
-            if (err) {
-                const std::string_view text(begin, len);
-                if (text.find("NaN") != std::string_view::npos || text.find("Infinity") != std::string_view::npos) {
-                    quoted = quoteNonFiniteTokens(text);
-                    const std::size_t n = quoted.size();
-                    quoted.resize(n + simdjson::SIMDJSON_PADDING, ' ');
-                    err = parseInto(quoted.data(), n, quoted.size());
-                }
-            }
-            if (err) {
-                std::string msg = "malformed JSON record (" + errorText(err) + ")";
-                if (err == simdjson::INCORRECT_TYPE || err == simdjson::TAPE_ERROR)
-                    msg = "malformed JSON record: expected one JSON object per line (" + errorText(err) + ")";
-                if (options.skipBadLines) {
-                    ++skippedLines;
-                    if (skippedLines <= 5)
-                        result.warnings.push_back(Diagnostic::warning(path, line, msg + "; skipped"));
-                    return true;
-                }
-                result.error = Diagnostic::error(path, line, msg);
-                return false;
-            }
-            if (!rec.hasDocId) {
-                if (options.skipBadLines) {
-                    ++skippedLines;
-                    if (skippedLines <= 5)
-                        result.warnings.push_back(Diagnostic::warning(path, line, "record has no doc_id; skipped"));
-                    return true;
-                }
-                result.error = Diagnostic::error(path, line, "record has no \"doc_id\"");
-                return false;
-            }
-            std::string filter;
-            if (rec.hasFilter) {
-                filter = std::move(rec.filter);
-            } else if (filterNames.size() > 1) {
-                const std::uint32_t k = occurrences[rec.docId]++;
-                if (k < filterNames.size()) {
-                    filter = filterNames[k];
-                } else {
-                    filter = filterNames.back();
-                    ++unfilteredRepeats;
-                }
-            } else {
-                filter = filterNames.front();
-            }
-            SampleRecord s;
-            s.docId = std::move(rec.docId);
-            s.score = rec.score;
-            s.docHash = rec.docHash;
-            s.promptHash = rec.promptHash;
-            s.file = options.fileIndex;
-            s.offset = offset;
-            s.length = static_cast<std::uint32_t>(std::min<std::size_t>(len, UINT32_MAX));
-            s.line = line;
-            if (!rec.problem.empty()) {
-                if (problemCount++ == 0) {
-                    firstProblem = rec.problem;
-                    problemLine = line;
-                }
-                s.score = std::nan("");
-            } else if (!rec.hasScore || std::isnan(s.score)) {
-                if (missingScores++ == 0)
-                    firstMissingLine = line;
-            }
-            group(filter).samples.push_back(std::move(s));
-            return true;
-        }
-
-        bool cancelled() const { return options.cancel && options.cancel->load(std::memory_order_relaxed); }
-
-        void parseLines(const MappedFile& file)
-        {
-            const char* data = file.data();
-            const std::size_t size = file.size();
-            std::size_t pos = 0;
-            std::int64_t line = 0;
-            std::size_t reported = 0;
-            std::size_t released = 0;
-            while (pos < size) {
-                ++line;
-                const void* nl = std::memchr(data + pos, '\n', size - pos);
-                const std::size_t end = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - data) : size;
-                std::size_t b = pos;
-                while (b < end && (data[b] == ' ' || data[b] == '\t' || data[b] == '\r'))
-                    ++b;
-                if (b < end) {
-                    const std::size_t len = end - b;
-                    bool more = false;
-                    if (size - b >= len + simdjson::SIMDJSON_PADDING) {
-                        more = record(data + b, len, size - b, b, line);
-                    } else {
-                        // The last records: copy them so that the parser may read past their end.
-                        scratch.assign(data + b, len);
-                        scratch.resize(len + simdjson::SIMDJSON_PADDING, ' ');
-                        // Offsets still refer to the mapped file.
-                        more = record(scratch.data(), len, scratch.size(), b, line);
-                    }
-                    if (!more)
-                        return;
-                }
-                pos = end + 1;
-                if (pos - reported >= (1u << 20)) {
-                    if (options.bytesDone)
-                        options.bytesDone->fetch_add(pos - reported, std::memory_order_relaxed);
-                    reported = pos;
-                    // Keep the resident set small on huge files: what was parsed is not read again.
-                    if (pos - released >= (64u << 20)) {
-                        file.release(b);
-                        released = b;
-                    }
-                    if (cancelled())
-                        return;
-                }
-            }
-            if (options.bytesDone && size > reported)
-                options.bytesDone->fetch_add(size - reported, std::memory_order_relaxed);
-        }
-
-        void parseArray(const MappedFile& file)
-        {
-            const simdjson::padded_string padded(file.data(), file.size());
-            od::parser outer;
+    // Parses one record held in [begin, begin + len) of a buffer with `capacity` readable bytes.
+    // Returns false when the whole parse must stop.
+    bool record(const char* begin, std::size_t len, std::size_t capacity, std::uint64_t offset, std::int64_t line)
+    {
+        Record rec;
+        auto parseInto = [&](const char* p, std::size_t n, std::size_t cap) -> simdjson::error_code {
+            rec = Record {};
             od::document doc;
-            auto fail = [&](simdjson::error_code e, std::size_t offset) {
-                result.error = Diagnostic::error(path, lineOfOffset(file.view(), offset),
-                    "malformed JSON array of samples (" + errorText(e) + ")");
-            };
-            if (auto e = outer.iterate(padded).get(doc))
-                return fail(e, 0);
-            od::array arr;
-            if (auto e = doc.get_array().get(arr))
-                return fail(e, 0);
-            const char* base = padded.data();
-            std::size_t lastOffset = 0;
-            std::int64_t line = 1;
-            for (auto element : arr) {
-                od::object obj;
-                std::string_view raw;
-                if (auto e = element.get_object().get(obj)) {
-                    const char* loc = nullptr;
-                    std::size_t at = lastOffset;
-                    if (!doc.current_location().get(loc))
-                        at = static_cast<std::size_t>(loc - base);
-                    return fail(e, at);
+            if (auto e = parser.iterate(p, n, cap).get(doc))
+                return e;
+            od::object obj;
+            if (auto e = doc.get_object().get(obj))
+                return e;
+            if (auto e = readRecord(obj, metric, logLikelihood, rec))
+                return e;
+            return simdjson::SUCCESS;
+        };
+        simdjson::error_code err = parseInto(begin, len, capacity);
+        if (err) {
+            const std::string_view text(begin, len);
+            if (text.find("NaN") != std::string_view::npos || text.find("Infinity") != std::string_view::npos) {
+                quoted = quoteNonFiniteTokens(text);
+                const std::size_t n = quoted.size();
+                quoted.resize(n + simdjson::SIMDJSON_PADDING, ' ');
+                err = parseInto(quoted.data(), n, quoted.size());
+            }
+        }
+        if (err) {
+            std::string msg = "malformed JSON record (" + errorText(err) + ")";
+            if (err == simdjson::INCORRECT_TYPE || err == simdjson::TAPE_ERROR)
+                msg = "malformed JSON record: expected one JSON object per line (" + errorText(err) + ")";
+            if (options.skipBadLines) {
+                ++skippedLines;
+                if (skippedLines <= 5)
+                    result.warnings.push_back(Diagnostic::warning(path, line, msg + "; skipped"));
+                return true;
+            }
+            result.error = Diagnostic::error(path, line, msg);
+            return false;
+        }
+        if (!rec.hasDocId) {
+            if (options.skipBadLines) {
+                ++skippedLines;
+                if (skippedLines <= 5)
+                    result.warnings.push_back(Diagnostic::warning(path, line, "record has no doc_id; skipped"));
+                return true;
+            }
+            result.error = Diagnostic::error(path, line, "record has no \"doc_id\"");
+            return false;
+        }
+        std::string filter;
+        if (rec.hasFilter) {
+            filter = std::move(rec.filter);
+        } else if (filterNames.size() > 1) {
+            const std::uint32_t k = occurrences[rec.docId]++;
+            if (k < filterNames.size()) {
+                filter = filterNames[k];
+            } else {
+                filter = filterNames.back();
+                ++unfilteredRepeats;
+            }
+        } else {
+            filter = filterNames.front();
+        }
+        SampleRecord s;
+        s.docId = std::move(rec.docId);
+        s.score = rec.score;
+        s.docHash = rec.docHash;
+        s.promptHash = rec.promptHash;
+        s.file = options.fileIndex;
+        s.offset = offset;
+        s.length = static_cast<std::uint32_t>(std::min<std::size_t>(len, UINT32_MAX));
+        s.line = line;
+        if (!rec.problem.empty()) {
+            if (problemCount++ == 0) {
+                firstProblem = rec.problem;
+                problemLine = line;
+            }
+            s.score = std::nan("");
+        } else if (!rec.hasScore || std::isnan(s.score)) {
+            if (missingScores++ == 0)
+                firstMissingLine = line;
+        }
+        group(filter).samples.push_back(std::move(s));
+        return true;
+    }
+
+    bool cancelled() const { return options.cancel && options.cancel->load(std::memory_order_relaxed); }
+
+    void parseLines(const MappedFile& file)
+    {
+        const char* data = file.data();
+        const std::size_t size = file.size();
+        std::size_t pos = 0;
+        std::int64_t line = 0;
+        std::size_t reported = 0;
+        std::size_t released = 0;
+        while (pos < size) {
+            ++line;
+            const void* nl = std::memchr(data + pos, '\n', size - pos);
+            const std::size_t end = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - data) : size;
+            std::size_t b = pos;
+            while (b < end && (data[b] == ' ' || data[b] == '\t' || data[b] == '\r'))
+                ++b;
+            if (b < end) {
+                const std::size_t len = end - b;
+                bool more = false;
+                if (size - b >= len + simdjson::SIMDJSON_PADDING) {
+                    more = record(data + b, len, size - b, b, line);
+                } else {
+                    // The last records: copy them so that the parser may read past their end.
+                    scratch.assign(data + b, len);
+                    scratch.resize(len + simdjson::SIMDJSON_PADDING, ' ');
+                    // Offsets still refer to the mapped file.
+                    more = record(scratch.data(), len, scratch.size(), b, line);
                 }
-                if (auto e = obj.raw_json().get(raw)) {
-                    const char* loc = nullptr;
-                    std::size_t at = lastOffset;
-                    if (!doc.current_location().get(loc))
-                        at = static_cast<std::size_t>(loc - base);
-                    return fail(e, at);
-                }
-                const auto offset = static_cast<std::size_t>(raw.data() - base);
-                line += std::count(base + lastOffset, base + offset, '\n');
-                lastOffset = offset;
-                const std::size_t capacity = padded.size() + simdjson::SIMDJSON_PADDING - offset;
-                if (!record(raw.data(), raw.size(), capacity, offset, line))
+                if (!more)
                     return;
+            }
+            pos = end + 1;
+            if (pos - reported >= (1u << 20)) {
+                if (options.bytesDone)
+                    options.bytesDone->fetch_add(pos - reported, std::memory_order_relaxed);
+                reported = pos;
+                // Keep the resident set small on huge files: what was parsed is not read again.
+                if (pos - released >= (64u << 20)) {
+                    file.release(b);
+                    released = b;
+                }
                 if (cancelled())
                     return;
             }
-            if (options.bytesDone)
-                options.bytesDone->fetch_add(file.size(), std::memory_order_relaxed);
         }
-    };
+        if (options.bytesDone && size > reported)
+            options.bytesDone->fetch_add(size - reported, std::memory_order_relaxed);
+    }
 
-    // Reads the first record of the file (for metric discovery) as a padded copy.
-    std::string firstRecordText(std::string_view text, bool array)
+    void parseArray(const MappedFile& file)
     {
-        if (!array) {
-            std::size_t pos = 0;
-            while (pos < text.size()) {
-                const auto nl = text.find('\n', pos);
-                const auto line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-                if (line.find_first_not_of(" \t\r") != std::string_view::npos)
-                    return std::string(line);
-                if (nl == std::string_view::npos)
-                    break;
-                pos = nl + 1;
+        const simdjson::padded_string padded(file.data(), file.size());
+        od::parser outer;
+        od::document doc;
+        auto fail = [&](simdjson::error_code e, std::size_t offset) {
+            result.error = Diagnostic::error(
+                path, lineOfOffset(file.view(), offset), "malformed JSON array of samples (" + errorText(e) + ")");
+        };
+        if (auto e = outer.iterate(padded).get(doc))
+            return fail(e, 0);
+        od::array arr;
+        if (auto e = doc.get_array().get(arr))
+            return fail(e, 0);
+        const char* base = padded.data();
+        std::size_t lastOffset = 0;
+        std::int64_t line = 1;
+        for (auto element : arr) {
+            od::object obj;
+            std::string_view raw;
+            if (auto e = element.get_object().get(obj)) {
+                const char* loc = nullptr;
+                std::size_t at = lastOffset;
+                if (!doc.current_location().get(loc))
+                    at = static_cast<std::size_t>(loc - base);
+                return fail(e, at);
             }
-            return {};
+            if (auto e = obj.raw_json().get(raw)) {
+                const char* loc = nullptr;
+                std::size_t at = lastOffset;
+                if (!doc.current_location().get(loc))
+                    at = static_cast<std::size_t>(loc - base);
+                return fail(e, at);
+            }
+            const auto offset = static_cast<std::size_t>(raw.data() - base);
+            line += std::count(base + lastOffset, base + offset, '\n');
+            lastOffset = offset;
+            const std::size_t capacity = padded.size() + simdjson::SIMDJSON_PADDING - offset;
+            if (!record(raw.data(), raw.size(), capacity, offset, line))
+                return;
+            if (cancelled())
+                return;
         }
-        // In an array, the first object: from the first '{' to its matching '}'.
-        const auto start = text.find('{');
-        if (start == std::string_view::npos)
-            return {};
-        int depth = 0;
-        bool inString = false;
-        for (std::size_t i = start; i < text.size(); ++i) {
-            const char ch = text[i];
-            if (inString) {
-                if (ch == '\\')
-                    ++i;
-                else if (ch == '"')
-                    inString = false;
-                continue;
-            }
-            if (ch == '"')
-                inString = true;
-            else if (ch == '{')
-                ++depth;
-            else if (ch == '}' && --depth == 0)
-                return std::string(text.substr(start, i - start + 1));
+        if (options.bytesDone)
+            options.bytesDone->fetch_add(file.size(), std::memory_order_relaxed);
+    }
+};
+
+// Reads the first record of the file (for metric discovery) as a padded copy.
+std::string firstRecordText(std::string_view text, bool array)
+{
+    if (!array) {
+        std::size_t pos = 0;
+        while (pos < text.size()) {
+            const auto nl = text.find('\n', pos);
+            const auto line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+            if (line.find_first_not_of(" \t\r") != std::string_view::npos)
+                return std::string(line);
+            if (nl == std::string_view::npos)
+                break;
+            pos = nl + 1;
         }
         return {};
     }
+    // In an array, the first object: from the first '{' to its matching '}'.
+    const auto start = text.find('{');
+    if (start == std::string_view::npos)
+        return {};
+    int depth = 0;
+    bool inString = false;
+    for (std::size_t i = start; i < text.size(); ++i) {
+        const char ch = text[i];
+        if (inString) {
+            if (ch == '\\')
+                ++i;
+            else if (ch == '"')
+                inString = false;
+            continue;
+        }
+        if (ch == '"')
+            inString = true;
+        else if (ch == '{')
+            ++depth;
+        else if (ch == '}' && --depth == 0)
+            return std::string(text.substr(start, i - start + 1));
+    }
+    return {};
+}
 
 } // namespace
 
@@ -568,8 +571,8 @@ Result<std::vector<TaskSamples>> parseSamplesFile(const std::string& path, const
             std::to_string(p.missingScores) + " record(s) have no value for metric \"" + p.metric
                 + "\" (missing, null, NaN or \"N/A\"); they are left out of the comparison"));
     if (p.skippedLines > 5)
-        p.result.warnings.push_back(Diagnostic::warning(path, 0,
-            std::to_string(p.skippedLines) + " malformed records skipped in all"));
+        p.result.warnings.push_back(
+            Diagnostic::warning(path, 0, std::to_string(p.skippedLines) + " malformed records skipped in all"));
     if (p.unfilteredRepeats > 0)
         p.result.warnings.push_back(Diagnostic::warning(path, 0,
             std::to_string(p.unfilteredRepeats) + " record(s) repeat a document more often than the task has filters"));

@@ -4,368 +4,377 @@
 #include "common/TextUtil.h"
 #include "eval/ScoreValue.h"
 
-#include <simdjson.h>
-
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <simdjson.h>
 
 namespace deltascope::eval {
 
 namespace {
 
-    namespace od = simdjson::ondemand;
+namespace od = simdjson::ondemand;
 
-    const char* const kIdDefaults[] = { "doc_id", "id", "example_id", "prompt_id", "sample_id", "question_id" };
+const char* const kIdDefaults[] = { "doc_id", "id", "example_id", "prompt_id", "sample_id", "question_id" };
 
-    std::string stemOf(const std::string& path) { return std::filesystem::path(path).stem().string(); }
+std::string stemOf(const std::string& path)
+{
+    return std::filesystem::path(path).stem().string();
+}
 
-    struct TaskGroups {
-        std::vector<TaskSamples> tasks;
-        std::map<std::pair<std::string, std::string>, std::size_t> index;
-        std::string scoreName;
+struct TaskGroups {
+    std::vector<TaskSamples> tasks;
+    std::map<std::pair<std::string, std::string>, std::size_t> index;
+    std::string scoreName;
 
-        std::string fileTask;
+    std::string fileTask;
 
-        TaskSamples& get(const std::string& task, const std::string& filter)
-        {
-            auto it = index.find({ task, filter });
-            if (it != index.end())
-                return tasks[it->second];
-            index.emplace(std::make_pair(task, filter), tasks.size());
-            TaskSamples t;
-            t.task = task;
-            t.filter = filter;
-            t.metric = scoreName;
-            t.taskFromFileName = task == fileTask;
-            tasks.push_back(std::move(t));
-            return tasks.back();
-        }
-    };
-
-    // ---- CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes) ----
-
-    bool splitCsvRecord(std::string_view text, std::size_t& pos, std::vector<std::string>& fields, std::int64_t& line)
+    TaskSamples& get(const std::string& task, const std::string& filter)
     {
-        fields.clear();
-        std::string field;
-        bool quoted = false;
-        bool any = false;
-        while (pos < text.size()) {
-            const char ch = text[pos];
-            any = true;
-            if (quoted) {
-                if (ch == '"') {
-                    if (pos + 1 < text.size() && text[pos + 1] == '"') {
-                        field += '"';
-                        pos += 2;
-                        continue;
-                    }
-                    quoted = false;
-                } else {
-                    if (ch == '\n')
-                        ++line;
-                    field += ch;
+        auto it = index.find({ task, filter });
+        if (it != index.end())
+            return tasks[it->second];
+        index.emplace(std::make_pair(task, filter), tasks.size());
+        TaskSamples t;
+        t.task = task;
+        t.filter = filter;
+        t.metric = scoreName;
+        t.taskFromFileName = task == fileTask;
+        tasks.push_back(std::move(t));
+        return tasks.back();
+    }
+};
+
+// ---- CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes) ----
+
+bool splitCsvRecord(std::string_view text, std::size_t& pos, std::vector<std::string>& fields, std::int64_t& line)
+{
+    fields.clear();
+    std::string field;
+    bool quoted = false;
+    bool any = false;
+    while (pos < text.size()) {
+        const char ch = text[pos];
+        any = true;
+        if (quoted) {
+            if (ch == '"') {
+                if (pos + 1 < text.size() && text[pos + 1] == '"') {
+                    field += '"';
+                    pos += 2;
+                    continue;
                 }
-                ++pos;
-                continue;
-            }
-            if (ch == '"' && field.empty()) {
-                quoted = true;
-            } else if (ch == ',') {
-                fields.push_back(std::move(field));
-                field.clear();
-            } else if (ch == '\n') {
-                ++pos;
-                fields.push_back(std::move(field));
-                return true;
-            } else if (ch != '\r') {
+                quoted = false;
+            } else {
+                if (ch == '\n')
+                    ++line;
                 field += ch;
             }
             ++pos;
+            continue;
         }
-        if (quoted)
-            return false;
-        if (any)
+        if (ch == '"' && field.empty()) {
+            quoted = true;
+        } else if (ch == ',') {
             fields.push_back(std::move(field));
-        return true;
+            field.clear();
+        } else if (ch == '\n') {
+            ++pos;
+            fields.push_back(std::move(field));
+            return true;
+        } else if (ch != '\r') {
+            field += ch;
+        }
+        ++pos;
     }
+    if (quoted)
+        return false;
+    if (any)
+        fields.push_back(std::move(field));
+    return true;
+}
 
-    Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const TableColumns& columns, bool skipBad)
-    {
-        using R = Result<EvalRun>;
-        Result<EvalRun> out;
-        std::size_t pos = 0;
-        std::int64_t line = 1;
-        std::vector<std::string> header;
-        if (!splitCsvRecord(text, pos, header, line) || header.empty())
-            return R::failure(Diagnostic::error(path, 1, "the CSV file has no header row"));
-        if (!header.empty() && header[0].starts_with("\xEF\xBB\xBF"))
-            header[0].erase(0, 3);
-        auto find = [&](const std::string& name) -> int {
-            for (std::size_t i = 0; i < header.size(); ++i)
-                if (header[i] == name)
-                    return static_cast<int>(i);
-            return -1;
-        };
-        std::string listing;
-        for (const auto& h : header)
-            listing += (listing.empty() ? "" : ", ") + h;
-        if (listing.size() > 200)
-            listing = listing.substr(0, 200) + "...";
-        int idCol = -1;
-        if (!columns.id.empty()) {
-            idCol = find(columns.id);
-            if (idCol < 0)
-                return R::failure(Diagnostic::error(path, 1, "no id column \"" + columns.id + "\" (columns: " + listing + ")"));
-        } else {
-            for (const char* name : kIdDefaults)
-                if ((idCol = find(name)) >= 0)
-                    break;
-            if (idCol < 0)
-                return R::failure(Diagnostic::error(path, 1,
-                    "no id column (looked for doc_id, id, example_id, prompt_id; use --id-column; columns: " + listing + ")"));
-        }
-        const std::string scoreName = columns.score.empty() ? "score" : columns.score;
-        const int scoreCol = find(scoreName);
-        if (scoreCol < 0)
-            return R::failure(Diagnostic::error(path, 1, "no score column \"" + scoreName + "\" (use --score-column; columns: " + listing + ")"));
-        int taskCol = columns.task.empty() ? find("task") : find(columns.task);
-        if (!columns.task.empty() && taskCol < 0)
-            return R::failure(Diagnostic::error(path, 1, "no task column \"" + columns.task + "\" (columns: " + listing + ")"));
-        const int filterCol = columns.filter.empty() ? -1 : find(columns.filter);
-        if (!columns.filter.empty() && filterCol < 0)
-            return R::failure(Diagnostic::error(path, 1, "no filter column \"" + columns.filter + "\" (columns: " + listing + ")"));
-
-        TaskGroups groups;
-        groups.scoreName = scoreName;
-        const std::string defaultTask = stemOf(path);
-        groups.fileTask = defaultTask;
-        std::vector<std::string> fields;
-        std::int64_t missing = 0;
-        std::int64_t firstMissing = 0;
-        while (pos < text.size()) {
-            const std::size_t start = pos;
-            const std::int64_t rowLine = ++line;
-            if (!splitCsvRecord(text, pos, fields, line))
-                return R::failure(Diagnostic::error(path, rowLine, "unterminated quoted field (truncated file?)"));
-            if (fields.size() == 1 && fields[0].empty())
-                continue;
-            const auto need = static_cast<std::size_t>(std::max({ idCol, scoreCol, taskCol, filterCol })) + 1;
-            if (fields.size() < need) {
-                Diagnostic d = Diagnostic::error(path, rowLine,
-                    "row has " + std::to_string(fields.size()) + " fields, the header has " + std::to_string(header.size()));
-                if (!skipBad)
-                    return R::failure(d);
-                d.severity = Diagnostic::Severity::Warning;
-                d.message += "; skipped";
-                out.warnings.push_back(d);
-                continue;
-            }
-            SampleRecord s;
-            s.docId = fields[idCol];
-            s.line = rowLine;
-            s.offset = start;
-            s.length = static_cast<std::uint32_t>(pos - start);
-            std::string why;
-            const auto v = scoreFromString(fields[scoreCol], false, why);
-            if (!why.empty()) {
-                Diagnostic d = Diagnostic::error(path, rowLine, why + " (column \"" + scoreName + "\")");
-                if (!skipBad)
-                    return R::failure(d);
-                d.severity = Diagnostic::Severity::Warning;
-                d.message += "; skipped";
-                out.warnings.push_back(d);
-                continue;
-            }
-            if (v)
-                s.score = *v;
-            else if (missing++ == 0)
-                firstMissing = rowLine;
-            const std::string task = taskCol >= 0 && !fields[taskCol].empty() ? fields[taskCol] : defaultTask;
-            const std::string filter = filterCol >= 0 ? fields[filterCol] : std::string("none");
-            groups.get(task, filter).samples.push_back(std::move(s));
-        }
-        if (missing > 0)
-            out.warnings.push_back(Diagnostic::warning(path, firstMissing,
-                std::to_string(missing) + " row(s) have an empty or N/A score; they are left out of the comparison"));
-        EvalRun run;
-        run.tasks = std::move(groups.tasks);
-        out.value = std::move(run);
-        return out;
+Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const TableColumns& columns, bool skipBad)
+{
+    using R = Result<EvalRun>;
+    Result<EvalRun> out;
+    std::size_t pos = 0;
+    std::int64_t line = 1;
+    std::vector<std::string> header;
+    if (!splitCsvRecord(text, pos, header, line) || header.empty())
+        return R::failure(Diagnostic::error(path, 1, "the CSV file has no header row"));
+    if (!header.empty() && header[0].starts_with("\xEF\xBB\xBF"))
+        header[0].erase(0, 3);
+    auto find = [&](const std::string& name) -> int {
+        for (std::size_t i = 0; i < header.size(); ++i)
+            if (header[i] == name)
+                return static_cast<int>(i);
+        return -1;
+    };
+    std::string listing;
+    for (const auto& h : header)
+        listing += (listing.empty() ? "" : ", ") + h;
+    if (listing.size() > 200)
+        listing = listing.substr(0, 200) + "...";
+    int idCol = -1;
+    if (!columns.id.empty()) {
+        idCol = find(columns.id);
+        if (idCol < 0)
+            return R::failure(
+                Diagnostic::error(path, 1, "no id column \"" + columns.id + "\" (columns: " + listing + ")"));
+    } else {
+        for (const char* name : kIdDefaults)
+            if ((idCol = find(name)) >= 0)
+                break;
+        if (idCol < 0)
+            return R::failure(Diagnostic::error(path, 1,
+                "no id column (looked for doc_id, id, example_id, prompt_id; use --id-column; columns: " + listing
+                    + ")"));
     }
+    const std::string scoreName = columns.score.empty() ? "score" : columns.score;
+    const int scoreCol = find(scoreName);
+    if (scoreCol < 0)
+        return R::failure(Diagnostic::error(
+            path, 1, "no score column \"" + scoreName + "\" (use --score-column; columns: " + listing + ")"));
+    int taskCol = columns.task.empty() ? find("task") : find(columns.task);
+    if (!columns.task.empty() && taskCol < 0)
+        return R::failure(
+            Diagnostic::error(path, 1, "no task column \"" + columns.task + "\" (columns: " + listing + ")"));
+    const int filterCol = columns.filter.empty() ? -1 : find(columns.filter);
+    if (!columns.filter.empty() && filterCol < 0)
+        return R::failure(
+            Diagnostic::error(path, 1, "no filter column \"" + columns.filter + "\" (columns: " + listing + ")"));
 
-    // ---- JSONL ----
-
-    // Looks up a dotted path ("metadata.subject") in an object; the value is read as text or number.
-    simdjson::error_code lookup(od::object obj, std::string_view dotted, od::value& out)
-    {
-        const auto dot = dotted.find('.');
-        const std::string_view head = dotted.substr(0, dot);
-        od::value v;
-        if (auto e = obj.find_field_unordered(head).get(v))
-            return e;
-        if (dot == std::string_view::npos) {
-            out = v;
-            return simdjson::SUCCESS;
+    TaskGroups groups;
+    groups.scoreName = scoreName;
+    const std::string defaultTask = stemOf(path);
+    groups.fileTask = defaultTask;
+    std::vector<std::string> fields;
+    std::int64_t missing = 0;
+    std::int64_t firstMissing = 0;
+    while (pos < text.size()) {
+        const std::size_t start = pos;
+        const std::int64_t rowLine = ++line;
+        if (!splitCsvRecord(text, pos, fields, line))
+            return R::failure(Diagnostic::error(path, rowLine, "unterminated quoted field (truncated file?)"));
+        if (fields.size() == 1 && fields[0].empty())
+            continue;
+        const auto need = static_cast<std::size_t>(std::max({ idCol, scoreCol, taskCol, filterCol })) + 1;
+        if (fields.size() < need) {
+            Diagnostic d = Diagnostic::error(path, rowLine,
+                "row has " + std::to_string(fields.size()) + " fields, the header has "
+                    + std::to_string(header.size()));
+            if (!skipBad)
+                return R::failure(d);
+            d.severity = Diagnostic::Severity::Warning;
+            d.message += "; skipped";
+            out.warnings.push_back(d);
+            continue;
         }
-        od::object inner;
-        if (auto e = v.get_object().get(inner))
-            return e;
-        return lookup(inner, dotted.substr(dot + 1), out);
+        SampleRecord s;
+        s.docId = fields[idCol];
+        s.line = rowLine;
+        s.offset = start;
+        s.length = static_cast<std::uint32_t>(pos - start);
+        std::string why;
+        const auto v = scoreFromString(fields[scoreCol], false, why);
+        if (!why.empty()) {
+            Diagnostic d = Diagnostic::error(path, rowLine, why + " (column \"" + scoreName + "\")");
+            if (!skipBad)
+                return R::failure(d);
+            d.severity = Diagnostic::Severity::Warning;
+            d.message += "; skipped";
+            out.warnings.push_back(d);
+            continue;
+        }
+        if (v)
+            s.score = *v;
+        else if (missing++ == 0)
+            firstMissing = rowLine;
+        const std::string task = taskCol >= 0 && !fields[taskCol].empty() ? fields[taskCol] : defaultTask;
+        const std::string filter = filterCol >= 0 ? fields[filterCol] : std::string("none");
+        groups.get(task, filter).samples.push_back(std::move(s));
     }
+    if (missing > 0)
+        out.warnings.push_back(Diagnostic::warning(path, firstMissing,
+            std::to_string(missing) + " row(s) have an empty or N/A score; they are left out of the comparison"));
+    EvalRun run;
+    run.tasks = std::move(groups.tasks);
+    out.value = std::move(run);
+    return out;
+}
 
-    simdjson::error_code textOf(od::value v, std::string& out)
-    {
-        od::json_type t;
-        if (auto e = v.type().get(t))
-            return e;
-        if (t == od::json_type::string) {
-            std::string_view s;
-            if (auto e = v.get_string().get(s))
-                return e;
-            out.assign(s);
-            return simdjson::SUCCESS;
-        }
-        std::string_view raw = v.raw_json_token();
-        while (!raw.empty() && std::strchr(" \t\r\n,}]", raw.back()))
-            raw.remove_suffix(1);
-        out.assign(raw);
+// ---- JSONL ----
+
+// Looks up a dotted path ("metadata.subject") in an object; the value is read as text or number.
+simdjson::error_code lookup(od::object obj, std::string_view dotted, od::value& out)
+{
+    const auto dot = dotted.find('.');
+    const std::string_view head = dotted.substr(0, dot);
+    od::value v;
+    if (auto e = obj.find_field_unordered(head).get(v))
+        return e;
+    if (dot == std::string_view::npos) {
+        out = v;
         return simdjson::SUCCESS;
     }
+    od::object inner;
+    if (auto e = v.get_object().get(inner))
+        return e;
+    return lookup(inner, dotted.substr(dot + 1), out);
+}
 
-    Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const TableColumns& columns, bool skipBad)
-    {
-        using R = Result<EvalRun>;
-        Result<EvalRun> out;
-        const std::string scoreName = columns.score.empty() ? "score" : columns.score;
-        TaskGroups groups;
-        groups.scoreName = scoreName;
-        const std::string defaultTask = stemOf(path);
-        groups.fileTask = defaultTask;
-        od::parser parser;
-        std::string buf;
-        std::size_t pos = 0;
-        std::int64_t line = 0;
-        std::int64_t missing = 0;
-        std::int64_t firstMissing = 0;
-        std::string idName = columns.id;
-        while (pos < text.size()) {
-            ++line;
-            const auto nl = text.find('\n', pos);
-            const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
-            const std::string_view rec = text.substr(pos, end - pos);
-            const std::size_t start = pos;
-            pos = end + 1;
-            if (rec.find_first_not_of(" \t\r") == std::string_view::npos)
-                continue;
-            buf = quoteNonFiniteTokens(rec);
-            const std::size_t n = buf.size();
-            buf.resize(n + simdjson::SIMDJSON_PADDING, ' ');
-            auto fail = [&](const std::string& msg) -> bool {
-                Diagnostic d = Diagnostic::error(path, line, msg);
-                if (!skipBad) {
-                    out.error = d;
-                    return false;
-                }
-                d.severity = Diagnostic::Severity::Warning;
-                d.message += "; skipped";
-                out.warnings.push_back(d);
-                return true;
-            };
-            od::document doc;
-            od::object obj;
-            simdjson::error_code e = parser.iterate(buf.data(), n, buf.size()).get(doc);
-            if (!e)
-                e = doc.get_object().get(obj);
-            if (e) {
-                if (!fail(std::string("malformed JSON record (") + simdjson::error_message(e) + ")"))
-                    return R::failure(*out.error);
-                continue;
-            }
-            if (idName.empty()) {
-                for (const char* name : kIdDefaults) {
-                    od::value probe;
-                    if (!obj.find_field_unordered(name).get(probe)) {
-                        idName = name;
-                        break;
-                    }
-                }
-                if (idName.empty())
-                    return R::failure(Diagnostic::error(path, line,
-                        "no id field (looked for doc_id, id, example_id, prompt_id; use --id-column)"));
-            }
-            SampleRecord s;
-            s.line = line;
-            s.offset = start;
-            s.length = static_cast<std::uint32_t>(rec.size());
-            od::value v;
-            if (lookup(obj, idName, v) || textOf(v, s.docId)) {
-                if (!fail("record has no id field \"" + idName + "\""))
-                    return R::failure(*out.error);
-                continue;
-            }
-            if (lookup(obj, scoreName, v)) {
-                if (!fail("record has no score field \"" + scoreName + "\""))
-                    return R::failure(*out.error);
-                continue;
-            }
-            std::string scoreText;
-            od::json_type t {};
-            if (v.type().get(t) || textOf(v, scoreText)) {
-                if (!fail("cannot read score field \"" + scoreName + "\""))
-                    return R::failure(*out.error);
-                continue;
-            }
-            if (t == od::json_type::object || t == od::json_type::array) {
-                if (!fail("score field \"" + scoreName + "\" is not a number"))
-                    return R::failure(*out.error);
-                continue;
-            }
-            std::string why;
-            const auto score = t == od::json_type::null ? std::nullopt : scoreFromString(scoreText, false, why);
-            if (!why.empty()) {
-                if (!fail(why + " (field \"" + scoreName + "\")"))
-                    return R::failure(*out.error);
-                continue;
-            }
-            if (score)
-                s.score = *score;
-            else if (missing++ == 0)
-                firstMissing = line;
-            std::string task = defaultTask;
-            const std::string taskName = columns.task.empty() ? "task" : columns.task;
-            if (!lookup(obj, taskName, v)) {
-                std::string tt;
-                if (!textOf(v, tt) && !tt.empty())
-                    task = tt;
-            } else if (!columns.task.empty()) {
-                if (!fail("record has no task field \"" + columns.task + "\""))
-                    return R::failure(*out.error);
-                continue;
-            }
-            std::string filter = "none";
-            if (!columns.filter.empty() && !lookup(obj, columns.filter, v)) {
-                std::string ft;
-                if (!textOf(v, ft))
-                    filter = ft;
-            }
-            groups.get(task, filter).samples.push_back(std::move(s));
-        }
-        if (missing > 0)
-            out.warnings.push_back(Diagnostic::warning(path, firstMissing,
-                std::to_string(missing) + " record(s) have a null, empty or N/A score; they are left out of the comparison"));
-        EvalRun run;
-        run.tasks = std::move(groups.tasks);
-        out.value = std::move(run);
-        return out;
+simdjson::error_code textOf(od::value v, std::string& out)
+{
+    od::json_type t;
+    if (auto e = v.type().get(t))
+        return e;
+    if (t == od::json_type::string) {
+        std::string_view s;
+        if (auto e = v.get_string().get(s))
+            return e;
+        out.assign(s);
+        return simdjson::SUCCESS;
     }
+    std::string_view raw = v.raw_json_token();
+    while (!raw.empty() && std::strchr(" \t\r\n,}]", raw.back()))
+        raw.remove_suffix(1);
+    out.assign(raw);
+    return simdjson::SUCCESS;
+}
+
+Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const TableColumns& columns, bool skipBad)
+{
+    using R = Result<EvalRun>;
+    Result<EvalRun> out;
+    const std::string scoreName = columns.score.empty() ? "score" : columns.score;
+    TaskGroups groups;
+    groups.scoreName = scoreName;
+    const std::string defaultTask = stemOf(path);
+    groups.fileTask = defaultTask;
+    od::parser parser;
+    std::string buf;
+    std::size_t pos = 0;
+    std::int64_t line = 0;
+    std::int64_t missing = 0;
+    std::int64_t firstMissing = 0;
+    std::string idName = columns.id;
+    while (pos < text.size()) {
+        ++line;
+        const auto nl = text.find('\n', pos);
+        const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
+        const std::string_view rec = text.substr(pos, end - pos);
+        const std::size_t start = pos;
+        pos = end + 1;
+        if (rec.find_first_not_of(" \t\r") == std::string_view::npos)
+            continue;
+        buf = quoteNonFiniteTokens(rec);
+        const std::size_t n = buf.size();
+        buf.resize(n + simdjson::SIMDJSON_PADDING, ' ');
+        auto fail = [&](const std::string& msg) -> bool {
+            Diagnostic d = Diagnostic::error(path, line, msg);
+            if (!skipBad) {
+                out.error = d;
+                return false;
+            }
+            d.severity = Diagnostic::Severity::Warning;
+            d.message += "; skipped";
+            out.warnings.push_back(d);
+            return true;
+        };
+        od::document doc;
+        od::object obj;
+        simdjson::error_code e = parser.iterate(buf.data(), n, buf.size()).get(doc);
+        if (!e)
+            e = doc.get_object().get(obj);
+        if (e) {
+            if (!fail(std::string("malformed JSON record (") + simdjson::error_message(e) + ")"))
+                return R::failure(*out.error);
+            continue;
+        }
+        if (idName.empty()) {
+            for (const char* name : kIdDefaults) {
+                od::value probe;
+                if (!obj.find_field_unordered(name).get(probe)) {
+                    idName = name;
+                    break;
+                }
+            }
+            if (idName.empty())
+                return R::failure(Diagnostic::error(
+                    path, line, "no id field (looked for doc_id, id, example_id, prompt_id; use --id-column)"));
+        }
+        SampleRecord s;
+        s.line = line;
+        s.offset = start;
+        s.length = static_cast<std::uint32_t>(rec.size());
+        od::value v;
+        if (lookup(obj, idName, v) || textOf(v, s.docId)) {
+            if (!fail("record has no id field \"" + idName + "\""))
+                return R::failure(*out.error);
+            continue;
+        }
+        if (lookup(obj, scoreName, v)) {
+            if (!fail("record has no score field \"" + scoreName + "\""))
+                return R::failure(*out.error);
+            continue;
+        }
+        std::string scoreText;
+        od::json_type t {};
+        if (v.type().get(t) || textOf(v, scoreText)) {
+            if (!fail("cannot read score field \"" + scoreName + "\""))
+                return R::failure(*out.error);
+            continue;
+        }
+        if (t == od::json_type::object || t == od::json_type::array) {
+            if (!fail("score field \"" + scoreName + "\" is not a number"))
+                return R::failure(*out.error);
+            continue;
+        }
+        std::string why;
+        const auto score = t == od::json_type::null ? std::nullopt : scoreFromString(scoreText, false, why);
+        if (!why.empty()) {
+            if (!fail(why + " (field \"" + scoreName + "\")"))
+                return R::failure(*out.error);
+            continue;
+        }
+        if (score)
+            s.score = *score;
+        else if (missing++ == 0)
+            firstMissing = line;
+        std::string task = defaultTask;
+        const std::string taskName = columns.task.empty() ? "task" : columns.task;
+        if (!lookup(obj, taskName, v)) {
+            std::string tt;
+            if (!textOf(v, tt) && !tt.empty())
+                task = tt;
+        } else if (!columns.task.empty()) {
+            if (!fail("record has no task field \"" + columns.task + "\""))
+                return R::failure(*out.error);
+            continue;
+        }
+        std::string filter = "none";
+        if (!columns.filter.empty() && !lookup(obj, columns.filter, v)) {
+            std::string ft;
+            if (!textOf(v, ft))
+                filter = ft;
+        }
+        groups.get(task, filter).samples.push_back(std::move(s));
+    }
+    if (missing > 0)
+        out.warnings.push_back(Diagnostic::warning(path, firstMissing,
+            std::to_string(missing)
+                + " record(s) have a null, empty or N/A score; they are left out of the comparison"));
+    EvalRun run;
+    run.tasks = std::move(groups.tasks);
+    out.value = std::move(run);
+    return out;
+}
 
 } // namespace
 
-Result<EvalRun> loadScoreTable(const std::string& path, const TableColumns& columns, bool skipBadLines,
-    std::atomic<std::uint64_t>* bytesDone)
+Result<EvalRun> loadScoreTable(
+    const std::string& path, const TableColumns& columns, bool skipBadLines, std::atomic<std::uint64_t>* bytesDone)
 {
     using R = Result<EvalRun>;
     MappedFile file;
@@ -383,8 +392,8 @@ Result<EvalRun> loadScoreTable(const std::string& path, const TableColumns& colu
         control += (u < 0x20 && u != '\n' && u != '\r' && u != '\t') || u == 0x7f ? 1 : 0;
     }
     if (head.find('\0') != std::string_view::npos || control * 100 > head.size())
-        return R::failure(Diagnostic::error(path, 0,
-            "not a text file: expected lm-eval output, or a CSV or JSONL table of ids and scores"));
+        return R::failure(Diagnostic::error(
+            path, 0, "not a text file: expected lm-eval output, or a CSV or JSONL table of ids and scores"));
     const bool json = text[text.find_first_not_of(" \t\r\n")] == '{';
     auto result = json ? loadJsonl(path, text, columns, skipBadLines) : loadCsv(path, text, columns, skipBadLines);
     if (bytesDone)

@@ -12,35 +12,35 @@ namespace deltascope::report {
 
 namespace {
 
-    std::string pText(double p)
-    {
-        std::ostringstream s;
-        s.precision(3);
-        s << p;
-        return s.str();
-    }
+std::string pText(double p)
+{
+    std::ostringstream s;
+    s.precision(3);
+    s << p;
+    return s.str();
+}
 
-    void fillContinuous(TaskResult& r, const eval::PairedTask& pt)
-    {
-        r.b = pt.worse;
-        r.c = pt.better;
-        if (r.n == 0)
-            return;
-        const double nd = static_cast<double>(r.n);
-        r.accBase = pt.sumBase / nd;
-        r.accCand = pt.sumCand / nd;
-        r.delta = (pt.higherIsBetter ? pt.sumBase - pt.sumCand : pt.sumCand - pt.sumBase) / nd;
-        r.flipRate = static_cast<double>(r.b + r.c) / nd;
-        double ss = 0;
-        for (std::size_t i = 0; i < pt.base.size(); ++i) {
-            const double e = pt.difference(i) - r.delta;
-            ss += e * e;
-        }
-        // Normal-approximation 95% interval of the mean difference.
-        const double se = r.n > 1 ? std::sqrt(ss / (nd - 1.0) / nd) : 0.0;
-        r.ciLow = r.delta - 1.959963984540054 * se;
-        r.ciHigh = r.delta + 1.959963984540054 * se;
+void fillContinuous(TaskResult& r, const eval::PairedTask& pt)
+{
+    r.b = pt.worse;
+    r.c = pt.better;
+    if (r.n == 0)
+        return;
+    const double nd = static_cast<double>(r.n);
+    r.accBase = pt.sumBase / nd;
+    r.accCand = pt.sumCand / nd;
+    r.delta = (pt.higherIsBetter ? pt.sumBase - pt.sumCand : pt.sumCand - pt.sumBase) / nd;
+    r.flipRate = static_cast<double>(r.b + r.c) / nd;
+    double ss = 0;
+    for (std::size_t i = 0; i < pt.base.size(); ++i) {
+        const double e = pt.difference(i) - r.delta;
+        ss += e * e;
     }
+    // Normal-approximation 95% interval of the mean difference.
+    const double se = r.n > 1 ? std::sqrt(ss / (nd - 1.0) / nd) : 0.0;
+    r.ciLow = r.delta - 1.959963984540054 * se;
+    r.ciHigh = r.delta + 1.959963984540054 * se;
+}
 
 } // namespace
 
@@ -135,8 +135,8 @@ ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& can
         rep.degraded = rep.aggregate.degraded;
         const double level = settings.alpha / 3.0;
         rep.decisionBasis = "smallest of pooled (p = " + pText(rep.aggregate.pooled.pValue) + "), Fisher (p = "
-            + pText(rep.aggregate.fisher.pValue) + ") and max-drop (p = " + pText(rep.aggregate.maxDrop.pValue)
-            + ") " + (rep.degraded ? "is below" : "is not below") + " alpha/3 = " + pText(level);
+            + pText(rep.aggregate.fisher.pValue) + ") and max-drop (p = " + pText(rep.aggregate.maxDrop.pValue) + ") "
+            + (rep.degraded ? "is below" : "is not below") + " alpha/3 = " + pText(level);
     }
     return rep;
 }

@@ -2,86 +2,97 @@
 
 #include "common/TextUtil.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace deltascope::report {
 
 namespace {
 
-    using Json = nlohmann::ordered_json;
+using Json = nlohmann::ordered_json;
 
-    Json runJson(const eval::RunInfo& info)
-    {
-        Json j;
-        j["path"] = info.path;
-        j["model"] = info.model;
-        j["format"] = info.format;
-        j["lm_eval_version"] = info.lmEvalVersion;
-        j["timestamp"] = info.timestamp;
-        return j;
+Json runJson(const eval::RunInfo& info)
+{
+    Json j;
+    j["path"] = info.path;
+    j["model"] = info.model;
+    j["format"] = info.format;
+    j["lm_eval_version"] = info.lmEvalVersion;
+    j["timestamp"] = info.timestamp;
+    return j;
+}
+
+std::string fmt(const char* f, double v)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+std::string pFormat(double p)
+{
+    if (p >= 0.001)
+        return fmt("%.4f", p);
+    return fmt("%.2e", p);
+}
+
+std::string pct(double v)
+{
+    return fmt("%.2f", 100.0 * v);
+}
+
+std::string signedPct(double v)
+{
+    return fmt("%+.2f", 100.0 * v);
+}
+
+std::string taskLabel(const TaskResult& t)
+{
+    return t.filter == "none" ? t.task : t.task + " [" + t.filter + "]";
+}
+
+std::string csvField(const std::string& s)
+{
+    if (s.find_first_of(",\"\n") == std::string::npos)
+        return s;
+    std::string out = "\"";
+    for (const char ch : s) {
+        if (ch == '"')
+            out += '"';
+        out += ch;
     }
+    return out + "\"";
+}
 
-    std::string fmt(const char* f, double v)
-    {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, f, v);
-        return buf;
-    }
+const char* verdictWord(const TaskResult& t, double alpha)
+{
+    if (t.n == 0)
+        return "no pairs";
+    if (t.pHolm < alpha)
+        return "WORSE";
+    if (t.pValue < alpha)
+        return "worse?";
+    return "ok";
+}
 
-    std::string pFormat(double p)
-    {
-        if (p >= 0.001)
-            return fmt("%.4f", p);
-        return fmt("%.2e", p);
-    }
+std::string modelName(const eval::RunInfo& info)
+{
+    return info.model.empty() ? baseName(info.path) : info.model;
+}
 
-    std::string pct(double v) { return fmt("%.2f", 100.0 * v); }
-
-    std::string signedPct(double v) { return fmt("%+.2f", 100.0 * v); }
-
-    std::string taskLabel(const TaskResult& t) { return t.filter == "none" ? t.task : t.task + " [" + t.filter + "]"; }
-
-    std::string csvField(const std::string& s)
-    {
-        if (s.find_first_of(",\"\n") == std::string::npos)
-            return s;
-        std::string out = "\"";
-        for (const char ch : s) {
-            if (ch == '"')
-                out += '"';
-            out += ch;
-        }
-        return out + "\"";
-    }
-
-    const char* verdictWord(const TaskResult& t, double alpha)
-    {
-        if (t.n == 0)
-            return "no pairs";
-        if (t.pHolm < alpha)
-            return "WORSE";
-        if (t.pValue < alpha)
-            return "worse?";
-        return "ok";
-    }
-
-    std::string modelName(const eval::RunInfo& info) { return info.model.empty() ? baseName(info.path) : info.model; }
-
-    std::vector<const Diagnostic*> allWarnings(const ComparisonReport& r)
-    {
-        std::vector<const Diagnostic*> out;
-        for (const auto& w : r.warnings)
+std::vector<const Diagnostic*> allWarnings(const ComparisonReport& r)
+{
+    std::vector<const Diagnostic*> out;
+    for (const auto& w : r.warnings)
+        out.push_back(&w);
+    for (const auto& t : r.tasks)
+        for (const auto& w : t.warnings)
             out.push_back(&w);
-        for (const auto& t : r.tasks)
-            for (const auto& w : t.warnings)
-                out.push_back(&w);
-        return out;
-    }
+    return out;
+}
 
 } // namespace
 
@@ -122,7 +133,8 @@ std::string toJson(const ComparisonReport& r)
     }
     root["tasks"] = std::move(tasks);
     Json agg;
-    agg["pooled"] = { { "b", r.aggregate.pooled.b }, { "c", r.aggregate.pooled.c }, { "p_value", r.aggregate.pooled.pValue } };
+    agg["pooled"]
+        = { { "b", r.aggregate.pooled.b }, { "c", r.aggregate.pooled.c }, { "p_value", r.aggregate.pooled.pValue } };
     agg["fisher"] = { { "statistic", r.aggregate.fisher.statistic }, { "df", r.aggregate.fisher.df },
         { "p_value", r.aggregate.fisher.pValue } };
     const int mt = r.aggregate.maxDrop.task;
@@ -192,10 +204,10 @@ std::string toMarkdown(const ComparisonReport& r)
     }
     out << "\n";
     if (!r.hasContinuous) {
-        out << "Across tasks (alpha/3 = " << fmt("%.4g", r.alpha / 3) << " each): pooled p = "
-            << pFormat(r.aggregate.pooled.pValue) << " (b = " << r.aggregate.pooled.b << ", c = " << r.aggregate.pooled.c
-            << "), Fisher p = " << pFormat(r.aggregate.fisher.pValue) << ", max-drop p = "
-            << pFormat(r.aggregate.maxDrop.pValue) << ".\n";
+        out << "Across tasks (alpha/3 = " << fmt("%.4g", r.alpha / 3)
+            << " each): pooled p = " << pFormat(r.aggregate.pooled.pValue) << " (b = " << r.aggregate.pooled.b
+            << ", c = " << r.aggregate.pooled.c << "), Fisher p = " << pFormat(r.aggregate.fisher.pValue)
+            << ", max-drop p = " << pFormat(r.aggregate.maxDrop.pValue) << ".\n";
     }
     if (r.permutation.present)
         out << "Sign-flip permutation test (" << r.permutation.permutations << " permutations, seed "
@@ -227,8 +239,8 @@ std::string toTable(const ComparisonReport& r)
         std::string interval = "[";
         interval.append(sv(t.ciLow)).append(", ").append(sv(t.ciHigh)).append("]");
         rows.push_back({ { taskLabel(t), t.metric, t.continuous ? "cont." : "binary", std::to_string(t.n), v(t.accBase),
-            v(t.accCand), sv(t.delta), interval, std::to_string(t.b),
-            std::to_string(t.c), pFormat(t.pValue), pFormat(t.pHolm), verdictWord(t, r.alpha) } });
+            v(t.accCand), sv(t.delta), interval, std::to_string(t.b), std::to_string(t.c), pFormat(t.pValue),
+            pFormat(t.pHolm), verdictWord(t, r.alpha) } });
     }
     std::vector<std::size_t> width(head.size());
     for (std::size_t i = 0; i < head.size(); ++i)
@@ -260,19 +272,21 @@ std::string toTable(const ComparisonReport& r)
     out << std::string(total - 2, '-') << "\n";
     for (const auto& row : rows)
         line(row.cells);
-    out << "\n(base, cand, drop in % for binary metrics; drop = baseline - candidate; b = regressions, c = improvements)\n\n";
+    out << "\n(base, cand, drop in % for binary metrics; drop = baseline - candidate; b = regressions, c = "
+           "improvements)\n\n";
     if (!r.hasContinuous || r.aggregate.pooled.b + r.aggregate.pooled.c > 0) {
         out << "pooled    : b = " << r.aggregate.pooled.b << ", c = " << r.aggregate.pooled.c
             << ", p = " << pFormat(r.aggregate.pooled.pValue) << "\n";
         out << "fisher    : X = " << fmt("%.3f", r.aggregate.fisher.statistic) << ", df = " << r.aggregate.fisher.df
             << ", p = " << pFormat(r.aggregate.fisher.pValue) << "\n";
-        out << "max drop  : z = " << fmt("%.3f", r.aggregate.maxDrop.statistic) << ", p = "
-            << pFormat(r.aggregate.maxDrop.pValue) << "\n";
+        out << "max drop  : z = " << fmt("%.3f", r.aggregate.maxDrop.statistic)
+            << ", p = " << pFormat(r.aggregate.maxDrop.pValue) << "\n";
     }
     if (r.permutation.present)
         out << "sign-flip : " << r.permutation.permutations << " permutations, seed " << r.permutation.seed
             << ", T = " << fmt("%.6g", r.permutation.statistic) << ", p = " << pFormat(r.permutation.pValue) << "\n";
-    out << "\nVERDICT: " << (r.degraded ? "DEGRADED: the candidate is worse than the baseline" : "no degradation detected")
+    out << "\nVERDICT: "
+        << (r.degraded ? "DEGRADED: the candidate is worse than the baseline" : "no degradation detected")
         << "\n         (" << r.decisionBasis << ")\n";
     const auto warnings = allWarnings(r);
     if (!warnings.empty()) {

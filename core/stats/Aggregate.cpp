@@ -37,23 +37,29 @@ FisherResult fisherTest(std::span<const TaskCounts> tasks)
 
 namespace {
 
-    double zScore(std::int64_t b, std::int64_t n) { return static_cast<double>(2 * b - n) / std::sqrt(static_cast<double>(n)); }
+double zScore(std::int64_t b, std::int64_t n)
+{
+    return static_cast<double>(2 * b - n) / std::sqrt(static_cast<double>(n));
+}
 
-    __extension__ using Wide = __int128;
+__extension__ using Wide = __int128;
 
-    // Sign of a1 / sqrt(m1) - a2 / sqrt(m2), in exact integer arithmetic, so that ties between
-    // tasks (200/sqrt(1000) and 40/sqrt(40), say) are not decided by rounding.
-    int compareZ(std::int64_t a1, std::int64_t m1, std::int64_t a2, std::int64_t m2)
-    {
-        if ((a1 >= 0) != (a2 >= 0))
-            return a1 >= 0 ? 1 : -1;
-        const Wide l = static_cast<Wide>(a1) * a1 * m2;
-        const Wide r = static_cast<Wide>(a2) * a2 * m1;
-        const int magnitude = l > r ? 1 : (l < r ? -1 : 0);
-        return a1 >= 0 ? magnitude : -magnitude;
-    }
+// Sign of a1 / sqrt(m1) - a2 / sqrt(m2), in exact integer arithmetic, so that ties between
+// tasks (200/sqrt(1000) and 40/sqrt(40), say) are not decided by rounding.
+int compareZ(std::int64_t a1, std::int64_t m1, std::int64_t a2, std::int64_t m2)
+{
+    if ((a1 >= 0) != (a2 >= 0))
+        return a1 >= 0 ? 1 : -1;
+    const Wide l = static_cast<Wide>(a1) * a1 * m2;
+    const Wide r = static_cast<Wide>(a2) * a2 * m1;
+    const int magnitude = l > r ? 1 : (l < r ? -1 : 0);
+    return a1 >= 0 ? magnitude : -magnitude;
+}
 
-    bool zAtLeast(std::int64_t x, std::int64_t n, std::int64_t a, std::int64_t m) { return compareZ(2 * x - n, n, a, m) >= 0; }
+bool zAtLeast(std::int64_t x, std::int64_t n, std::int64_t a, std::int64_t m)
+{
+    return compareZ(2 * x - n, n, a, m) >= 0;
+}
 
 } // namespace
 
@@ -88,7 +94,8 @@ MaxDropResult maxDropTest(std::span<const TaskCounts> tasks)
         if (n == 0)
             continue;
         // Smallest x with z(x) >= M: a floating estimate, then settled with exact comparisons.
-        auto x = static_cast<std::int64_t>(std::ceil((r.statistic * std::sqrt(static_cast<double>(n)) + static_cast<double>(n)) / 2.0));
+        auto x = static_cast<std::int64_t>(
+            std::ceil((r.statistic * std::sqrt(static_cast<double>(n)) + static_cast<double>(n)) / 2.0));
         x = std::max<std::int64_t>(0, std::min(x, n + 1));
         while (x > 0 && zAtLeast(x - 1, n, maxA, maxM))
             --x;

@@ -2,11 +2,10 @@
 
 #include "stats/MathPolicy.h"
 
+#include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/gamma.hpp>
-
-#include <algorithm>
 #include <cmath>
 
 namespace deltascope::stats {
@@ -25,7 +24,10 @@ double binomialUpperTail(std::int64_t n, double p, std::int64_t k)
     return boost::math::ibeta(static_cast<double>(k), static_cast<double>(n - k + 1), p, detail::Policy());
 }
 
-double binomialUpperTailHalf(std::int64_t n, std::int64_t k) { return binomialUpperTail(n, 0.5, k); }
+double binomialUpperTailHalf(std::int64_t n, std::int64_t k)
+{
+    return binomialUpperTail(n, 0.5, k);
+}
 
 double binomialLowerTailHalf(std::int64_t n, std::int64_t k)
 {

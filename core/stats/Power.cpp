@@ -3,16 +3,18 @@
 #include "stats/Binomial.h"
 #include "stats/MathPolicy.h"
 
-#include <boost/math/distributions/binomial.hpp>
-
 #include <algorithm>
+#include <boost/math/distributions/binomial.hpp>
 #include <cmath>
 
 namespace deltascope::stats {
 
 namespace {
 
-    double zSum(const PowerQuery& q) { return normalQuantile(1.0 - q.alpha) + normalQuantile(q.power); }
+double zSum(const PowerQuery& q)
+{
+    return normalQuantile(1.0 - q.alpha) + normalQuantile(q.power);
+}
 
 } // namespace
 

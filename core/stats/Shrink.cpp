@@ -4,25 +4,25 @@ namespace deltascope::stats {
 
 namespace {
 
-    // Mean over rerun pairs of the fraction of samples (among `which`) that disagree.
-    double pairwiseDisagreement(const RerunTask& t, const std::vector<std::size_t>& which)
-    {
-        const std::size_t runs = t.scores.size();
-        if (runs < 2 || which.empty())
-            return 0.0;
-        double sum = 0.0;
-        std::size_t pairs = 0;
-        for (std::size_t a = 0; a < runs; ++a) {
-            for (std::size_t b = a + 1; b < runs; ++b) {
-                std::size_t differ = 0;
-                for (const std::size_t i : which)
-                    differ += t.scores[a][i] != t.scores[b][i] ? 1 : 0;
-                sum += static_cast<double>(differ) / static_cast<double>(which.size());
-                ++pairs;
-            }
+// Mean over rerun pairs of the fraction of samples (among `which`) that disagree.
+double pairwiseDisagreement(const RerunTask& t, const std::vector<std::size_t>& which)
+{
+    const std::size_t runs = t.scores.size();
+    if (runs < 2 || which.empty())
+        return 0.0;
+    double sum = 0.0;
+    std::size_t pairs = 0;
+    for (std::size_t a = 0; a < runs; ++a) {
+        for (std::size_t b = a + 1; b < runs; ++b) {
+            std::size_t differ = 0;
+            for (const std::size_t i : which)
+                differ += t.scores[a][i] != t.scores[b][i] ? 1 : 0;
+            sum += static_cast<double>(differ) / static_cast<double>(which.size());
+            ++pairs;
         }
-        return sum / static_cast<double>(pairs);
     }
+    return sum / static_cast<double>(pairs);
+}
 
 } // namespace
 

@@ -29,23 +29,23 @@ std::vector<std::int64_t> quantizeDifferences(std::span<const double> d)
 
 namespace {
 
-    constexpr std::size_t kBlock = 128;
+constexpr std::size_t kBlock = 128;
 
-    // Sum of q over the samples of [begin, end) whose sign bit is set.
-    std::int64_t flippedSum(const std::int64_t* q, const std::uint32_t* bits, std::size_t begin, std::size_t end)
-    {
-        std::int64_t s = 0;
-        for (std::size_t i = begin; i < end; ++i) {
-            const auto bit = static_cast<std::int64_t>((bits[i >> 5] >> (i & 31)) & 1u);
-            s += q[i] & -bit;
-        }
-        return s;
+// Sum of q over the samples of [begin, end) whose sign bit is set.
+std::int64_t flippedSum(const std::int64_t* q, const std::uint32_t* bits, std::size_t begin, std::size_t end)
+{
+    std::int64_t s = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+        const auto bit = static_cast<std::int64_t>((bits[i >> 5] >> (i & 31)) & 1u);
+        s += q[i] & -bit;
     }
+    return s;
+}
 
 } // namespace
 
-SignFlipResult signFlipTest(std::span<const double> d, std::span<const std::size_t> taskOffsets,
-    const SignFlipOptions& options)
+SignFlipResult signFlipTest(
+    std::span<const double> d, std::span<const std::size_t> taskOffsets, const SignFlipOptions& options)
 {
     SignFlipResult result;
     result.permutations = options.permutations;
@@ -84,7 +84,8 @@ SignFlipResult signFlipTest(std::span<const double> d, std::span<const std::size
             if (cancel.load(std::memory_order_relaxed))
                 return;
             for (std::size_t b = 0; b < blocks; ++b) {
-                const auto words = Philox4x32::signBlock(options.seed, static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(b));
+                const auto words
+                    = Philox4x32::signBlock(options.seed, static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(b));
                 std::copy(words.begin(), words.end(), bits.begin() + static_cast<std::ptrdiff_t>(4 * b));
             }
             std::int64_t total = 0;

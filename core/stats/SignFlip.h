@@ -32,8 +32,8 @@ struct SignFlipOptions {
 /// permuted sums are exact integers: the result does not depend on summation order, threads or
 /// backend. taskOffsets (size tasks + 1, starting at 0, ending at d.size()) delimits the tasks;
 /// an empty span means one task.
-SignFlipResult signFlipTest(std::span<const double> d, std::span<const std::size_t> taskOffsets,
-    const SignFlipOptions& options);
+SignFlipResult signFlipTest(
+    std::span<const double> d, std::span<const std::size_t> taskOffsets, const SignFlipOptions& options);
 
 /// The fixed-point conversion used by signFlipTest (exposed for the GPU backend and the tests).
 std::vector<std::int64_t> quantizeDifferences(std::span<const double> d);

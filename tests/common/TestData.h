@@ -6,7 +6,6 @@
 #include <QJsonObject>
 #include <QString>
 #include <QtTest>
-
 #include <string>
 
 namespace deltascope::test {
@@ -40,16 +39,16 @@ inline bool closeRel(double actual, double expected, double rel = 1e-9)
 
 } // namespace deltascope::test
 
-#define DS_COMPARE_REL(actual, expected, rel)                                                                  \
-    do {                                                                                                       \
-        const double a_ = (actual);                                                                            \
-        const double e_ = (expected);                                                                          \
-        if (!deltascope::test::closeRel(a_, e_, rel))                                                          \
-            QFAIL(qPrintable(QStringLiteral("%1 = %2, expected %3 (relative tolerance %4)")                     \
-                                 .arg(QStringLiteral(#actual))                                                 \
-                                 .arg(a_, 0, 'g', 17)                                                          \
-                                 .arg(e_, 0, 'g', 17)                                                          \
-                                 .arg(rel)));                                                                  \
+#define DS_COMPARE_REL(actual, expected, rel)                                                                          \
+    do {                                                                                                               \
+        const double a_ = (actual);                                                                                    \
+        const double e_ = (expected);                                                                                  \
+        if (!deltascope::test::closeRel(a_, e_, rel))                                                                  \
+            QFAIL(qPrintable(QStringLiteral("%1 = %2, expected %3 (relative tolerance %4)")                            \
+                                 .arg(QStringLiteral(#actual))                                                         \
+                                 .arg(a_, 0, 'g', 17)                                                                  \
+                                 .arg(e_, 0, 'g', 17)                                                                  \
+                                 .arg(rel)));                                                                          \
     } while (0)
 
 #include <QDir>

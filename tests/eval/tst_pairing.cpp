@@ -1,5 +1,4 @@
 #include "TestData.h"
-
 #include "eval/KeepList.h"
 #include "eval/Pairing.h"
 
@@ -77,8 +76,10 @@ void TestPairing::pairsOnIdNotOrder()
 
 void TestPairing::unmatchedAndOneSidedTasks()
 {
-    const auto base = run("b", { task("t", { { "1", 1 }, { "2", 0 }, { "9", 1 } }), task("only_base", { { "1", 1 } }) });
-    const auto cand = run("c", { task("t", { { "1", 1 }, { "2", 1 }, { "7", 1 }, { "8", 1 } }), task("only_cand", { { "1", 1 } }) });
+    const auto base
+        = run("b", { task("t", { { "1", 1 }, { "2", 0 }, { "9", 1 } }), task("only_base", { { "1", 1 } }) });
+    const auto cand = run(
+        "c", { task("t", { { "1", 1 }, { "2", 1 }, { "7", 1 }, { "8", 1 } }), task("only_cand", { { "1", 1 } }) });
     const auto p = eval::pairRuns(base, cand);
     QCOMPARE(p.tasks.size(), std::size_t(1));
     QCOMPARE(p.tasks[0].unmatchedBase, std::int64_t(1));

@@ -1,5 +1,4 @@
 #include "TestData.h"
-
 #include "eval/RunDiscovery.h"
 #include "eval/RunLoader.h"
 
@@ -18,8 +17,8 @@ QByteArray samples(double score)
 {
     QByteArray out;
     for (int i = 0; i < 4; ++i)
-        out += "{\"doc_id\": " + QByteArray::number(i) + ", \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": "
-            + QByteArray::number(score) + "}\n";
+        out += "{\"doc_id\": " + QByteArray::number(i)
+            + ", \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": " + QByteArray::number(score) + "}\n";
     return out;
 }
 

@@ -1,5 +1,4 @@
 #include "TestData.h"
-
 #include "eval/Pairing.h"
 #include "eval/RunLoader.h"
 #include "eval/SamplesParser.h"
@@ -64,7 +63,8 @@ void TestSamplesParser::layouts_data()
     QTest::addColumn<QString>("layout");
     QTest::addColumn<QString>("format");
     QTest::newRow("0.4.7+ JSONL with filter") << QStringLiteral("layout_current") << QStringLiteral("0.4.7+");
-    QTest::newRow("0.4.3-0.4.6 JSONL, filters by repetition") << QStringLiteral("layout_0.4.3") << QStringLiteral("0.4.3-0.4.6");
+    QTest::newRow("0.4.3-0.4.6 JSONL, filters by repetition")
+        << QStringLiteral("layout_0.4.3") << QStringLiteral("0.4.3-0.4.6");
     QTest::newRow("0.4.0-0.4.2 JSON arrays") << QStringLiteral("layout_0.4.0") << QStringLiteral("0.4.0-0.4.2");
 }
 
@@ -115,7 +115,8 @@ void TestSamplesParser::nonFiniteAndStrings()
     QTemporaryDir dir;
     const auto path = test::writeFile(dir, QStringLiteral("samples_t_2026-01-01T00-00-00.000001.jsonl"),
         "{\"doc_id\": 0, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": 1.0}\n"
-        "{\"doc_id\": 1, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": NaN, \"extra\": [Infinity, -Infinity]}\n"
+        "{\"doc_id\": 1, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": NaN, \"extra\": [Infinity, "
+        "-Infinity]}\n"
         "{\"doc_id\": 2, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": \"N/A\"}\n"
         "{\"doc_id\": 3, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": \"0.0\"}\n"
         "{\"doc_id\": 4, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": true}\n"
@@ -146,7 +147,8 @@ void TestSamplesParser::stringDocIdsAndCorpusItems()
     const auto path = test::writeFile(dir, QStringLiteral("samples_wikitext_2026-01-01T00-00-00.000001.jsonl"),
         "{\"doc_id\": \"7\", \"filter\": \"none\", \"metrics\": [\"word_perplexity\", \"bits_per_byte\"], "
         "\"word_perplexity\": [-2528.156415355567, 1093], \"bits_per_byte\": [-2528.1, 5667]}\n"
-        "{\"doc_id\": 8, \"filter\": \"none\", \"metrics\": [\"word_perplexity\"], \"word_perplexity\": \"[-14952.5, 4751]\"}\n");
+        "{\"doc_id\": 8, \"filter\": \"none\", \"metrics\": [\"word_perplexity\"], \"word_perplexity\": \"[-14952.5, "
+        "4751]\"}\n");
     eval::SamplesParseOptions o;
     o.task = "wikitext";
     const auto r = eval::parseSamplesFile(path, o);
@@ -200,8 +202,8 @@ void TestSamplesParser::truncatedFile()
     QVERIFY(real.open(QIODevice::ReadOnly));
     const QByteArray all = real.readAll();
     QTemporaryDir dir;
-    const auto path = test::writeFile(dir, QStringLiteral("samples_arc_easy_2026-01-01T00-00-00.000001.jsonl"),
-        all.left(all.size() - 200));
+    const auto path = test::writeFile(
+        dir, QStringLiteral("samples_arc_easy_2026-01-01T00-00-00.000001.jsonl"), all.left(all.size() - 200));
     eval::SamplesParseOptions o;
     o.task = "arc_easy";
     o.metric = "acc";
@@ -222,7 +224,8 @@ void TestSamplesParser::emptyFile()
 void TestSamplesParser::notJson()
 {
     QTemporaryDir dir;
-    const auto path = test::writeFile(dir, QStringLiteral("samples_t_2026-01-01T00-00-00.000001.jsonl"), "\nhello, world\n");
+    const auto path
+        = test::writeFile(dir, QStringLiteral("samples_t_2026-01-01T00-00-00.000001.jsonl"), "\nhello, world\n");
     const auto r = eval::parseSamplesFile(path, optionsFor("t"));
     QVERIFY(!r.ok());
     QCOMPARE(r.error->line, std::int64_t(2));
@@ -252,14 +255,15 @@ void TestSamplesParser::missingDocId()
 void TestSamplesParser::outOfOrderLines()
 {
     // Data-parallel runs write lines out of order: pairing must not care.
-    QFile real(QString::fromStdString(test::dataPath(
-        "eval/layout_current/candidate/acme__Llama-3.1-8B-Instruct-W4A16/samples_arc_easy_2026-03-03T09-02-11.530977.jsonl")));
+    QFile real(QString::fromStdString(test::dataPath("eval/layout_current/candidate/acme__Llama-3.1-8B-Instruct-W4A16/"
+                                                     "samples_arc_easy_2026-03-03T09-02-11.530977.jsonl")));
     QVERIFY(real.open(QIODevice::ReadOnly));
     auto lines = real.readAll().split('\n');
     lines.removeAll(QByteArray());
     std::reverse(lines.begin(), lines.end());
     QTemporaryDir dir;
-    test::writeFile(dir, QStringLiteral("cand/samples_arc_easy_2026-03-03T09-02-11.530977.jsonl"), lines.join('\n') + '\n');
+    test::writeFile(
+        dir, QStringLiteral("cand/samples_arc_easy_2026-03-03T09-02-11.530977.jsonl"), lines.join('\n') + '\n');
     eval::LoadOptions lo;
     lo.tasks = { "arc_easy" };
     const auto base = eval::loadRun(test::dataPath("eval/layout_current/baseline"), lo);

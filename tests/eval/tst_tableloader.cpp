@@ -1,5 +1,4 @@
 #include "TestData.h"
-
 #include "eval/Pairing.h"
 #include "eval/RunLoader.h"
 #include "eval/TableLoader.h"
@@ -126,8 +125,9 @@ void TestTableLoader::realMmluPair()
     QCOMPARE(t.duplicatesCand, std::int64_t(1));
     bool said = false;
     for (const auto& w : t.warnings)
-        said = said || (w.message.find("high_school_mathematics::d3f3d532") != std::string::npos
-                   && w.message.find("first occurrence is kept") != std::string::npos);
+        said = said
+            || (w.message.find("high_school_mathematics::d3f3d532") != std::string::npos
+                && w.message.find("first occurrence is kept") != std::string::npos);
     QVERIFY(said);
 }
 

@@ -22,7 +22,10 @@ Run cli(const QStringList& args)
         p.readAllStandardError() };
 }
 
-QString fixture(const char* rel) { return QString::fromStdString(test::dataPath(rel)); }
+QString fixture(const char* rel)
+{
+    return QString::fromStdString(test::dataPath(rel));
+}
 
 } // namespace
 
@@ -45,8 +48,8 @@ void TestCli::demoIsDegraded()
     const QString demo = QStringLiteral(DELTASCOPE_DEMO_DIR);
     if (!QFileInfo::exists(demo + QStringLiteral("/baseline")))
         QSKIP("the demo runs were not generated (python3 missing at build time)");
-    const auto r = cli({ QStringLiteral("compare"), demo + QStringLiteral("/baseline"), demo + QStringLiteral("/candidate"),
-        QStringLiteral("--format"), QStringLiteral("json") });
+    const auto r = cli({ QStringLiteral("compare"), demo + QStringLiteral("/baseline"),
+        demo + QStringLiteral("/candidate"), QStringLiteral("--format"), QStringLiteral("json") });
     QCOMPARE(r.exitCode, 1);
     const auto doc = QJsonDocument::fromJson(r.out).object();
     const auto agg = doc.value(QStringLiteral("aggregate")).toObject();
@@ -60,8 +63,8 @@ void TestCli::demoIsDegraded()
 
 void TestCli::noDegradationExitsZero()
 {
-    const auto r = cli({ QStringLiteral("compare"), fixture("eval/layout_0.4.0/baseline"),
-        fixture("eval/layout_0.4.0/candidate") });
+    const auto r = cli(
+        { QStringLiteral("compare"), fixture("eval/layout_0.4.0/baseline"), fixture("eval/layout_0.4.0/candidate") });
     QCOMPARE(r.exitCode, 0);
     QVERIFY(r.out.contains("VERDICT: no degradation detected"));
     QVERIFY(r.out.contains("gsm8k [strict-match]"));
@@ -71,10 +74,10 @@ void TestCli::jsonToFileAtomically()
 {
     QTemporaryDir dir;
     const QString out = dir.filePath(QStringLiteral("r.json"));
-    const auto r = cli({ QStringLiteral("compare"), fixture("eval/layout_0.4.3/baseline"),
-        fixture("eval/layout_0.4.3/candidate"), QStringLiteral("--format"), QStringLiteral("json"),
-        QStringLiteral("--output"), out, QStringLiteral("--permutations"), QStringLiteral("1000"),
-        QStringLiteral("--seed"), QStringLiteral("3") });
+    const auto r = cli(
+        { QStringLiteral("compare"), fixture("eval/layout_0.4.3/baseline"), fixture("eval/layout_0.4.3/candidate"),
+            QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--output"), out,
+            QStringLiteral("--permutations"), QStringLiteral("1000"), QStringLiteral("--seed"), QStringLiteral("3") });
     QCOMPARE(r.exitCode, 0);
     QVERIFY(r.out.isEmpty());
     QFile f(out);
@@ -93,7 +96,8 @@ void TestCli::errorsExitTwoWithFileAndLine_data()
                                       << QStringLiteral(".jsonl:2: error: malformed JSON");
     QTest::newRow("empty file") << QByteArray("") << QStringLiteral("is empty");
     QTest::newRow("not json") << QByteArray("<html>\n") << QStringLiteral(".jsonl:1: error: expected a JSON object");
-    QTest::newRow("truncated record") << QByteArray("{\"doc_id\": 0, \"acc\": 1}\n{\"doc_id\": 1, \"doc\": {\"question\": \"Wh")
+    QTest::newRow("truncated record") << QByteArray(
+        "{\"doc_id\": 0, \"acc\": 1}\n{\"doc_id\": 1, \"doc\": {\"question\": \"Wh")
                                       << QStringLiteral(".jsonl:2: error: malformed JSON");
     QTest::newRow("score is an object") << QByteArray("{\"doc_id\": 0, \"metrics\": [\"acc\"], \"acc\": {\"x\": 1}}\n")
                                         << QStringLiteral("no sample of");
@@ -105,7 +109,8 @@ void TestCli::errorsExitTwoWithFileAndLine()
     QFETCH(QString, expected);
     QTemporaryDir dir;
     test::writeFile(dir, QStringLiteral("bad/samples_t_2026-01-01T00-00-00.000001.jsonl"), content);
-    const auto r = cli({ QStringLiteral("compare"), dir.filePath(QStringLiteral("bad")), fixture("eval/layout_current/candidate") });
+    const auto r = cli(
+        { QStringLiteral("compare"), dir.filePath(QStringLiteral("bad")), fixture("eval/layout_current/candidate") });
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(QString::fromUtf8(r.err).contains(expected), r.err.constData());
 }
@@ -142,7 +147,8 @@ void TestCli::realMmluWithColumns()
         QSKIP("../shared/data/real is not present");
     const auto r = cli({ QStringLiteral("compare"), root + QStringLiteral("/mmlu_fp16.jsonl"),
         root + QStringLiteral("/mmlu_q4_K_M.jsonl"), QStringLiteral("--id-column"), QStringLiteral("example_id"),
-        QStringLiteral("--score-column"), QStringLiteral("score"), QStringLiteral("--format"), QStringLiteral("json") });
+        QStringLiteral("--score-column"), QStringLiteral("score"), QStringLiteral("--format"),
+        QStringLiteral("json") });
     QCOMPARE(r.exitCode, 0);
     const auto t = QJsonDocument::fromJson(r.out).object().value(QStringLiteral("tasks")).toArray().at(0).toObject();
     QCOMPARE(t.value(QStringLiteral("n")).toInt(), 499);

@@ -1,5 +1,4 @@
 #include "TestData.h"
-
 #include "eval/Pairing.h"
 #include "eval/RunLoader.h"
 #include "report/ComparisonReport.h"

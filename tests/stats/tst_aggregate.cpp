@@ -1,5 +1,4 @@
 #include "TestData.h"
-
 #include "stats/Aggregate.h"
 
 using namespace deltascope;

@@ -1,5 +1,4 @@
 #include "TestData.h"
-
 #include "stats/Binomial.h"
 #include "stats/Holm.h"
 #include "stats/McNemar.h"
@@ -55,8 +54,8 @@ void TestBinomial::mcnemar()
 {
     QFETCH(QJsonObject, row);
     auto get = [&](const char* k) { return row.value(QLatin1String(k)).toDouble(); };
-    const auto r = stats::mcnemar(static_cast<std::int64_t>(get("b")), static_cast<std::int64_t>(get("c")),
-        static_cast<std::int64_t>(get("n")));
+    const auto r = stats::mcnemar(
+        static_cast<std::int64_t>(get("b")), static_cast<std::int64_t>(get("c")), static_cast<std::int64_t>(get("n")));
     DS_COMPARE_REL(r.pOneSided, get("p"), 1e-9);
     DS_COMPARE_REL(r.pTwoSided, get("p2"), 1e-9);
     DS_COMPARE_REL(r.delta, get("delta"), 1e-12);
@@ -70,7 +69,8 @@ void TestBinomial::chiSquared()
 {
     for (const auto v : test::vectors().value(QStringLiteral("chi2_upper")).toArray()) {
         const auto o = v.toObject();
-        DS_COMPARE_REL(stats::chiSquaredUpperTail(o.value(QStringLiteral("x")).toDouble(), o.value(QStringLiteral("df")).toDouble()),
+        DS_COMPARE_REL(stats::chiSquaredUpperTail(
+                           o.value(QStringLiteral("x")).toDouble(), o.value(QStringLiteral("df")).toDouble()),
             o.value(QStringLiteral("p")).toDouble(), 1e-9);
     }
 }

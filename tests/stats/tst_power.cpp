@@ -1,5 +1,4 @@
 #include "TestData.h"
-
 #include "stats/Power.h"
 #include "stats/Shrink.h"
 

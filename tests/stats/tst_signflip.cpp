@@ -1,5 +1,4 @@
 #include "TestData.h"
-
 #include "stats/McNemar.h"
 #include "stats/Philox.h"
 #include "stats/SignFlip.h"
@@ -43,10 +42,9 @@ void TestSignFlip::philoxKnownAnswers()
         const auto c = o.value(QStringLiteral("ctr")).toArray();
         const auto k = o.value(QStringLiteral("key")).toArray();
         const auto e = o.value(QStringLiteral("out")).toArray();
-        const auto out = stats::Philox4x32::generate({ static_cast<std::uint32_t>(c[0].toDouble()),
-                                                         static_cast<std::uint32_t>(c[1].toDouble()),
-                                                         static_cast<std::uint32_t>(c[2].toDouble()),
-                                                         static_cast<std::uint32_t>(c[3].toDouble()) },
+        const auto out = stats::Philox4x32::generate(
+            { static_cast<std::uint32_t>(c[0].toDouble()), static_cast<std::uint32_t>(c[1].toDouble()),
+                static_cast<std::uint32_t>(c[2].toDouble()), static_cast<std::uint32_t>(c[3].toDouble()) },
             { static_cast<std::uint32_t>(k[0].toDouble()), static_cast<std::uint32_t>(k[1].toDouble()) });
         for (int i = 0; i < 4; ++i)
             QCOMPARE(out[static_cast<std::size_t>(i)], static_cast<std::uint32_t>(e[i].toDouble()));
