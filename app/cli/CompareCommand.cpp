@@ -1,5 +1,6 @@
 #include "Args.h"
 #include "Commands.h"
+#include "LoadArgs.h"
 #include "common/AtomicFile.h"
 #include "eval/KeepList.h"
 #include "eval/Pairing.h"
@@ -49,24 +50,6 @@ output:
 
 exit status: 0 no degradation, 1 degradation found, 2 error
 )";
-
-std::vector<std::string> splitList(const std::vector<std::string>& values)
-{
-    std::vector<std::string> out;
-    for (const auto& v : values) {
-        std::size_t pos = 0;
-        while (pos <= v.size()) {
-            const auto comma = v.find(',', pos);
-            const auto item = v.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-            if (!item.empty())
-                out.push_back(item);
-            if (comma == std::string::npos)
-                break;
-            pos = comma + 1;
-        }
-    }
-    return out;
-}
 
 int fail(const std::string& message)
 {
@@ -125,9 +108,10 @@ int runCompare(const std::vector<std::string>& argv)
     }
     if (!args.error().empty())
         return fail(args.error());
-    const auto unknown = args.unknown({ "base-rerun", "cand-rerun", "task", "metric", "filter", "run", "base-run",
-        "cand-run", "keep-list", "input-format", "id-column", "score-column", "task-column", "filter-column", "alpha",
-        "permutations", "seed", "threads", "format", "output", "skip-bad-lines", "quiet", "help" });
+    std::vector<std::string> known { "base-rerun", "cand-rerun", "run", "base-run", "cand-run", "keep-list", "alpha",
+        "permutations", "seed", "threads", "format", "output", "quiet", "help" };
+    known.insert(known.end(), kLoadOptionNames.begin(), kLoadOptionNames.end());
+    const auto unknown = args.unknown(known);
     if (!unknown.empty())
         return fail("unknown option " + unknown.front() + " (see deltascope-cli compare --help)");
     if (args.positionals().size() != 2)
@@ -177,27 +161,9 @@ int runCompare(const std::vector<std::string>& argv)
     }
 
     eval::LoadOptions load;
-    load.tasks = splitList(args.values("task"));
-    load.filters = splitList(args.values("filter"));
-    for (const auto& m : args.values("metric")) {
-        const auto eq = m.find('=');
-        if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
-            return fail("--metric expects TASK=METRIC, got \"" + m + "\"");
-        load.metrics[m.substr(0, eq)] = m.substr(eq + 1);
-    }
-    load.skipBadLines = args.has("skip-bad-lines");
-    load.columns.id = args.value("id-column").value_or("");
-    load.columns.score = args.value("score-column").value_or("");
-    load.columns.task = args.value("task-column").value_or("");
-    load.columns.filter = args.value("filter-column").value_or("");
+    if (!readLoadOptions(args, load, error))
+        return fail(error);
     load.threads = threads;
-    const std::string inputFormat = args.value("input-format").value_or("auto");
-    if (inputFormat == "lm-eval")
-        load.format = eval::LoadOptions::Format::LmEval;
-    else if (inputFormat == "table")
-        load.format = eval::LoadOptions::Format::Table;
-    else if (inputFormat != "auto")
-        return fail("--input-format must be auto, lm-eval or table");
 
     std::optional<eval::KeepList> keep;
     if (auto k = args.value("keep-list")) {

@@ -1,5 +1,6 @@
 #include "Args.h"
 #include "Commands.h"
+#include "LoadArgs.h"
 #include "eval/Pairing.h"
 #include "eval/RunLoader.h"
 #include "stats/Shrink.h"
@@ -41,9 +42,9 @@ int runShrink(const std::vector<std::string>& argv)
     }
     if (!args.error().empty())
         return fail(args.error());
-    if (const auto u = args.unknown({ "task", "metric", "filter", "id-column", "score-column", "task-column",
-            "input-format", "output", "format", "help", "skip-bad-lines" });
-        !u.empty())
+    std::vector<std::string> known { "output", "format", "help" };
+    known.insert(known.end(), kLoadOptionNames.begin(), kLoadOptionNames.end());
+    if (const auto u = args.unknown(known); !u.empty())
         return fail("unknown option " + u.front() + " (see deltascope-cli shrink --help)");
     if (args.positionals().size() < 2)
         return fail("shrink needs at least two reruns of the baseline");
@@ -52,25 +53,9 @@ int runShrink(const std::vector<std::string>& argv)
         return fail("shrink needs --output FILE for the keep-list");
 
     eval::LoadOptions load;
-    for (const auto& t : args.values("task"))
-        load.tasks.push_back(t);
-    for (const auto& f : args.values("filter"))
-        load.filters.push_back(f);
-    for (const auto& m : args.values("metric")) {
-        const auto eq = m.find('=');
-        if (eq == std::string::npos)
-            return fail("--metric expects TASK=METRIC, got \"" + m + "\"");
-        load.metrics[m.substr(0, eq)] = m.substr(eq + 1);
-    }
-    load.columns.id = args.value("id-column").value_or("");
-    load.columns.score = args.value("score-column").value_or("");
-    load.columns.task = args.value("task-column").value_or("");
-    load.skipBadLines = args.has("skip-bad-lines");
-    const std::string inputFormat = args.value("input-format").value_or("auto");
-    if (inputFormat == "lm-eval")
-        load.format = eval::LoadOptions::Format::LmEval;
-    else if (inputFormat == "table")
-        load.format = eval::LoadOptions::Format::Table;
+    std::string error;
+    if (!readLoadOptions(args, load, error))
+        return fail(error);
 
     std::vector<eval::EvalRun> runs;
     for (const auto& path : args.positionals()) {

@@ -2,6 +2,7 @@
 
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
+#include "eval/JsonScalar.h"
 #include "eval/ScoreValue.h"
 
 #include <charconv>
@@ -148,30 +149,6 @@ simdjson::error_code readScore(od::value value, bool logLikelihood, Record& rec)
     return simdjson::SUCCESS;
 }
 
-simdjson::error_code readDocId(od::value value, std::string& out)
-{
-    od::json_type type;
-    if (auto e = value.type().get(type))
-        return e;
-    if (type == od::json_type::string) {
-        std::string_view s;
-        if (auto e = value.get_string().get(s))
-            return e;
-        out.assign(s);
-        return simdjson::SUCCESS;
-    }
-    if (type == od::json_type::number) {
-        std::string_view raw = value.raw_json_token();
-        while (!raw.empty()
-            && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t' || raw.back() == ','
-                || raw.back() == '}'))
-            raw.remove_suffix(1);
-        out.assign(raw);
-        return simdjson::SUCCESS;
-    }
-    return simdjson::INCORRECT_TYPE;
-}
-
 simdjson::error_code readHash(od::value value, std::uint64_t& out)
 {
     od::json_type type;
@@ -193,7 +170,7 @@ simdjson::error_code readRecord(od::object obj, std::string_view metric, bool lo
         if (auto e = field.unescaped_key().get(key))
             return e;
         if (key == "doc_id") {
-            if (auto e = readDocId(field.value(), rec.docId))
+            if (auto e = detail::scalarText(field.value(), rec.docId, true))
                 return e;
             rec.hasDocId = true;
         } else if (key == "filter") {

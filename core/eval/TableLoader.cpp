@@ -2,6 +2,7 @@
 
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
+#include "eval/JsonScalar.h"
 #include "eval/ScoreValue.h"
 
 #include <cmath>
@@ -224,25 +225,6 @@ simdjson::error_code lookup(od::object obj, std::string_view dotted, od::value& 
     return lookup(inner, dotted.substr(dot + 1), out);
 }
 
-simdjson::error_code textOf(od::value v, std::string& out)
-{
-    od::json_type t;
-    if (auto e = v.type().get(t))
-        return e;
-    if (t == od::json_type::string) {
-        std::string_view s;
-        if (auto e = v.get_string().get(s))
-            return e;
-        out.assign(s);
-        return simdjson::SUCCESS;
-    }
-    std::string_view raw = v.raw_json_token();
-    while (!raw.empty() && std::strchr(" \t\r\n,}]", raw.back()))
-        raw.remove_suffix(1);
-    out.assign(raw);
-    return simdjson::SUCCESS;
-}
-
 Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const TableColumns& columns, bool skipBad)
 {
     using R = Result<EvalRun>;
@@ -309,7 +291,7 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
         s.offset = start;
         s.length = static_cast<std::uint32_t>(rec.size());
         od::value v;
-        if (lookup(obj, idName, v) || textOf(v, s.docId)) {
+        if (lookup(obj, idName, v) || detail::scalarText(v, s.docId, false)) {
             if (!fail("record has no id field \"" + idName + "\""))
                 return R::failure(*out.error);
             continue;
@@ -321,7 +303,7 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
         }
         std::string scoreText;
         od::json_type t {};
-        if (v.type().get(t) || textOf(v, scoreText)) {
+        if (v.type().get(t) || detail::scalarText(v, scoreText, false)) {
             if (!fail("cannot read score field \"" + scoreName + "\""))
                 return R::failure(*out.error);
             continue;
@@ -346,7 +328,7 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
         const std::string taskName = columns.task.empty() ? "task" : columns.task;
         if (!lookup(obj, taskName, v)) {
             std::string tt;
-            if (!textOf(v, tt) && !tt.empty())
+            if (!detail::scalarText(v, tt, false) && !tt.empty())
                 task = tt;
         } else if (!columns.task.empty()) {
             if (!fail("record has no task field \"" + columns.task + "\""))
@@ -356,7 +338,7 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
         std::string filter = "none";
         if (!columns.filter.empty() && !lookup(obj, columns.filter, v)) {
             std::string ft;
-            if (!textOf(v, ft))
+            if (!detail::scalarText(v, ft, false))
                 filter = ft;
         }
         groups.get(task, filter).samples.push_back(std::move(s));

@@ -1,0 +1,52 @@
+#include "LoadArgs.h"
+
+namespace deltascope::cli {
+
+std::vector<std::string> splitList(const std::vector<std::string>& values)
+{
+    std::vector<std::string> out;
+    for (const auto& v : values) {
+        std::size_t pos = 0;
+        while (pos <= v.size()) {
+            const auto comma = v.find(',', pos);
+            const auto item = v.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+            if (!item.empty())
+                out.push_back(item);
+            if (comma == std::string::npos)
+                break;
+            pos = comma + 1;
+        }
+    }
+    return out;
+}
+
+bool readLoadOptions(const Args& args, eval::LoadOptions& load, std::string& error)
+{
+    load.tasks = splitList(args.values("task"));
+    load.filters = splitList(args.values("filter"));
+    for (const auto& m : args.values("metric")) {
+        const auto eq = m.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == m.size()) {
+            error = "--metric expects TASK=METRIC, got \"" + m + "\"";
+            return false;
+        }
+        load.metrics[m.substr(0, eq)] = m.substr(eq + 1);
+    }
+    load.skipBadLines = args.has("skip-bad-lines");
+    load.columns.id = args.value("id-column").value_or("");
+    load.columns.score = args.value("score-column").value_or("");
+    load.columns.task = args.value("task-column").value_or("");
+    load.columns.filter = args.value("filter-column").value_or("");
+    const std::string inputFormat = args.value("input-format").value_or("auto");
+    if (inputFormat == "lm-eval") {
+        load.format = eval::LoadOptions::Format::LmEval;
+    } else if (inputFormat == "table") {
+        load.format = eval::LoadOptions::Format::Table;
+    } else if (inputFormat != "auto") {
+        error = "--input-format must be auto, lm-eval or table";
+        return false;
+    }
+    return true;
+}
+
+} // namespace deltascope::cli

@@ -1,0 +1,22 @@
+#pragma once
+
+#include "Args.h"
+#include "eval/RunLoader.h"
+
+#include <string>
+#include <vector>
+
+namespace deltascope::cli {
+
+/// The input options compare and shrink share.
+inline const std::vector<std::string> kLoadOptionNames { "task", "metric", "filter", "input-format", "id-column",
+    "score-column", "task-column", "filter-column", "skip-bad-lines" };
+
+/// Splits "a,b" values of repeated options into one list.
+std::vector<std::string> splitList(const std::vector<std::string>& values);
+
+/// Fills load options from --task, --metric, --filter, --input-format, the column options and
+/// --skip-bad-lines. Returns false with a message on a malformed value.
+bool readLoadOptions(const Args& args, eval::LoadOptions& load, std::string& error);
+
+} // namespace deltascope::cli
