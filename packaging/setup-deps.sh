@@ -7,8 +7,10 @@ BUILD_PKGS=(
     build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
     libboost-math-dev nlohmann-json3-dev libsimdjson-dev
+    python3
 )
-TEST_PKGS=(python3 python3-scipy python3-numpy)
+# scipy checks the statistics' reference vectors and runs the Python peer of the benchmarks.
+TEST_PKGS=(python3-scipy python3-numpy)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then
