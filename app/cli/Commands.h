@@ -11,6 +11,10 @@ enum ExitCode { NoDegradation = 0, Degradation = 1, Error = 2 };
 int runCompare(const std::vector<std::string>& args);
 int runPower(const std::vector<std::string>& args);
 int runShrink(const std::vector<std::string>& args);
+int runTraceInfo(const std::vector<std::string>& args);
+int runConvert(const std::vector<std::string>& args);
+int runXShare(const std::vector<std::string>& args);
+int runSynthTrace(const std::vector<std::string>& args);
 
 /// Writes text to --output atomically, or to stdout; returns false (after printing why) on error.
 bool emit(const std::string& text, const std::string& outputPath);

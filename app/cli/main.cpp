@@ -14,6 +14,10 @@ usage:
   deltascope-cli power [options]               minimum detectable drop and samples needed
   deltascope-cli shrink RUN1 RUN2 [...] --output keep.json
                                                keep only samples whose score varies across reruns
+  deltascope-cli trace-info TRACE              what a router trace holds
+  deltascope-cli convert IN OUT.safetensors    import a trace into the native format
+  deltascope-cli xshare TRACE [options]        batch-aware expert selection over a trace
+  deltascope-cli synth-trace OUT.safetensors   a seeded synthetic router trace
   deltascope-cli --version
 
 BASE and CAND are lm-eval output folders or files (written with --log_samples), or id/score
@@ -43,6 +47,14 @@ int main(int argc, char** argv)
         return deltascope::cli::runPower(args);
     if (command == "shrink")
         return deltascope::cli::runShrink(args);
+    if (command == "trace-info")
+        return deltascope::cli::runTraceInfo(args);
+    if (command == "convert")
+        return deltascope::cli::runConvert(args);
+    if (command == "xshare")
+        return deltascope::cli::runXShare(args);
+    if (command == "synth-trace")
+        return deltascope::cli::runSynthTrace(args);
     std::fprintf(stderr, "deltascope-cli: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
     return deltascope::cli::Error;
 }

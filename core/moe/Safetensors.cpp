@@ -1,0 +1,390 @@
+#include "moe/Safetensors.h"
+
+#include "common/MappedFile.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+namespace deltascope::moe {
+
+namespace {
+
+using Json = nlohmann::json;
+
+struct TensorInfo {
+    std::string dtype;
+    std::vector<std::int64_t> shape;
+    std::uint64_t begin = 0;
+    std::uint64_t end = 0;
+};
+
+std::size_t dtypeSize(const std::string& d)
+{
+    if (d == "F32" || d == "I32" || d == "U32")
+        return 4;
+    if (d == "F16" || d == "BF16" || d == "I16" || d == "U16")
+        return 2;
+    if (d == "F64" || d == "I64" || d == "U64")
+        return 8;
+    if (d == "I8" || d == "U8" || d == "BOOL")
+        return 1;
+    return 0;
+}
+
+std::string shapeText(const std::vector<std::int64_t>& s)
+{
+    std::string out = "[";
+    for (std::size_t i = 0; i < s.size(); ++i)
+        out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+}
+
+bool parseBool(const std::string& s)
+{
+    return s == "true" || s == "True" || s == "1";
+}
+
+} // namespace
+
+Result<Trace> readTraceFile(const std::string& path)
+{
+    using R = Result<Trace>;
+    auto file = std::make_shared<MappedFile>();
+    std::string why;
+    if (!file->open(path, why))
+        return R::failure(Diagnostic::error(path, 0, why));
+    const std::size_t size = file->size();
+    if (size < 8)
+        return R::failure(
+            Diagnostic::error(path, 0, "too short for a safetensors file (" + std::to_string(size) + " bytes)"));
+    std::uint64_t headerLen = 0;
+    for (int i = 7; i >= 0; --i)
+        headerLen = (headerLen << 8) | static_cast<unsigned char>(file->data()[i]);
+    if (headerLen == 0 || headerLen > size - 8 || headerLen > (100u << 20))
+        return R::failure(Diagnostic::error(path, 0,
+            "the safetensors header claims " + std::to_string(headerLen) + " bytes but the file has "
+                + std::to_string(size) + " (truncated file, or not a safetensors file)"));
+    const std::string_view headerText(file->data() + 8, headerLen);
+    Json header;
+    try {
+        header = Json::parse(headerText);
+    } catch (const Json::parse_error& e) {
+        return R::failure(Diagnostic::error(path, 0, std::string("malformed safetensors header: ") + e.what()));
+    }
+    if (!header.is_object())
+        return R::failure(Diagnostic::error(path, 0, "the safetensors header is not a JSON object"));
+
+    const std::uint64_t dataStart = 8 + headerLen;
+    const std::uint64_t dataSize = size - dataStart;
+    std::map<std::string, TensorInfo> tensors;
+    std::map<std::string, std::string> meta;
+    for (const auto& [name, v] : header.items()) {
+        if (name == "__metadata__") {
+            if (v.is_object())
+                for (const auto& [k, mv] : v.items())
+                    if (mv.is_string())
+                        meta[k] = mv.get<std::string>();
+            continue;
+        }
+        TensorInfo t;
+        try {
+            t.dtype = v.at("dtype").get<std::string>();
+            for (const auto& d : v.at("shape")) {
+                const auto x = d.get<std::int64_t>();
+                if (x < 0)
+                    throw std::runtime_error("negative dimension");
+                t.shape.push_back(x);
+            }
+            const auto& off = v.at("data_offsets");
+            t.begin = off.at(0).get<std::uint64_t>();
+            t.end = off.at(1).get<std::uint64_t>();
+        } catch (const std::exception& e) {
+            return R::failure(
+                Diagnostic::error(path, 0, "tensor \"" + name + "\": malformed entry (" + e.what() + ")"));
+        }
+        const std::size_t es = dtypeSize(t.dtype);
+        if (es == 0)
+            return R::failure(Diagnostic::error(path, 0, "tensor \"" + name + "\": unknown dtype " + t.dtype));
+        // Element count, refusing overflow.
+        std::uint64_t count = 1;
+        for (const auto d : t.shape) {
+            if (d != 0 && count > std::numeric_limits<std::uint64_t>::max() / static_cast<std::uint64_t>(d) / es)
+                return R::failure(Diagnostic::error(
+                    path, 0, "tensor \"" + name + "\": shape " + shapeText(t.shape) + " is too large"));
+            count *= static_cast<std::uint64_t>(d);
+        }
+        if (t.end < t.begin || t.end > dataSize || t.end - t.begin != count * es)
+            return R::failure(Diagnostic::error(path, 0,
+                "tensor \"" + name + "\": shape " + shapeText(t.shape) + " of " + t.dtype + " needs "
+                    + std::to_string(count * es) + " bytes, but its data_offsets [" + std::to_string(t.begin) + ", "
+                    + std::to_string(t.end) + "] "
+                    + (t.end > dataSize ? "run past the end of the file" : "do not match")));
+        tensors[name] = t;
+    }
+
+    auto need = [&](const char* name) -> const TensorInfo* {
+        const auto it = tensors.find(name);
+        return it == tensors.end() ? nullptr : &it->second;
+    };
+    const TensorInfo* scores = need("scores");
+    const TensorInfo* ids = need("topk_ids");
+    const TensorInfo* topScores = need("topk_scores");
+    const TensorInfo* req = need("request_id");
+    const TensorInfo* step = need("step_id");
+    if (!scores && !(ids && topScores))
+        return R::failure(Diagnostic::error(path, 0,
+            "not a Deltascope trace: expected a \"scores\" tensor (dense) or \"topk_ids\" and \"topk_scores\" "
+            "(sparse)"));
+    if (!req)
+        return R::failure(Diagnostic::error(path, 0, "the trace has no \"request_id\" tensor"));
+
+    Trace tr;
+    tr.sparse = scores == nullptr;
+    const TensorInfo& main = tr.sparse ? *topScores : *scores;
+    if (main.shape.size() != 3)
+        return R::failure(Diagnostic::error(path, 0,
+            std::string(tr.sparse ? "topk_scores" : "scores") + " must be [tokens, layers, "
+                + (tr.sparse ? "k" : "experts") + "], got " + shapeText(main.shape)));
+    if (main.dtype == "F32")
+        tr.scoreType = ScoreType::F32;
+    else if (main.dtype == "F16")
+        tr.scoreType = ScoreType::F16;
+    else if (main.dtype == "BF16")
+        tr.scoreType = ScoreType::BF16;
+    else
+        return R::failure(Diagnostic::error(path, 0, "scores must be F32, F16 or BF16, got " + main.dtype));
+    tr.tokens = main.shape[0];
+    tr.layers = main.shape[1];
+    if (tr.tokens == 0 || tr.layers == 0)
+        return R::failure(Diagnostic::error(path, 0, "the trace is empty (shape " + shapeText(main.shape) + ")"));
+    if (req->dtype != "I32" || req->shape.size() != 1 || req->shape[0] != tr.tokens)
+        return R::failure(Diagnostic::error(path, 0,
+            "request_id must be I32 [" + std::to_string(tr.tokens) + "], got " + req->dtype + " "
+                + shapeText(req->shape)));
+    if (step && (step->dtype != "I32" || step->shape.size() != 1 || step->shape[0] != tr.tokens))
+        return R::failure(Diagnostic::error(path, 0,
+            "step_id must be I32 [" + std::to_string(tr.tokens) + "], got " + step->dtype + " "
+                + shapeText(step->shape)));
+
+    auto metaInt = [&](const char* key, std::int64_t& out) -> bool {
+        const auto it = meta.find(key);
+        if (it == meta.end())
+            return true;
+        try {
+            std::size_t used = 0;
+            out = std::stoll(it->second, &used);
+            return used == it->second.size();
+        } catch (...) {
+            return false;
+        }
+    };
+    std::int64_t metaExperts = 0;
+    std::int64_t metaTopK = 0;
+    if (!metaInt("num_experts", metaExperts) || !metaInt("top_k", metaTopK))
+        return R::failure(Diagnostic::error(path, 0, "metadata num_experts and top_k must be integers"));
+    if (tr.sparse) {
+        if (ids->shape != topScores->shape)
+            return R::failure(Diagnostic::error(path, 0,
+                "topk_ids " + shapeText(ids->shape) + " and topk_scores " + shapeText(topScores->shape) + " differ"));
+        if (ids->dtype != "I32" && ids->dtype != "I16")
+            return R::failure(Diagnostic::error(path, 0, "topk_ids must be I32 or I16, got " + ids->dtype));
+        tr.topK = main.shape[2];
+        tr.experts = metaExperts;
+        if (tr.experts <= 0)
+            return R::failure(Diagnostic::error(path, 0, "a sparse trace needs metadata num_experts"));
+    } else {
+        tr.experts = main.shape[2];
+        if (metaExperts && metaExperts != tr.experts)
+            return R::failure(Diagnostic::error(path, 0,
+                "metadata num_experts = " + std::to_string(metaExperts) + " but scores have "
+                    + std::to_string(tr.experts) + " experts"));
+        tr.topK = metaTopK;
+        if (tr.topK <= 0)
+            return R::failure(Diagnostic::error(path, 0, "a dense trace needs metadata top_k"));
+    }
+    if (metaTopK && metaTopK != tr.topK)
+        return R::failure(Diagnostic::error(path, 0,
+            "metadata top_k = " + std::to_string(metaTopK) + " but topk tensors have k = " + std::to_string(tr.topK)));
+    if (tr.topK > tr.experts)
+        return R::failure(Diagnostic::error(
+            path, 0, "top_k = " + std::to_string(tr.topK) + " exceeds the " + std::to_string(tr.experts) + " experts"));
+
+    const char* data = file->data() + dataStart;
+    auto copyI32 = [&](const TensorInfo& t) {
+        std::vector<std::int32_t> v(static_cast<std::size_t>(t.shape[0]));
+        std::memcpy(v.data(), data + t.begin, v.size() * 4);
+        return v;
+    };
+    tr.requestId = copyI32(*req);
+    if (step)
+        tr.stepId = copyI32(*step);
+    tr.model = meta.count("model") ? meta["model"] : std::string();
+    if (meta.count("score_kind")) {
+        const auto& k = meta["score_kind"];
+        if (k == "probs")
+            tr.scoreKind = ScoreKind::Probs;
+        else if (k == "logits")
+            tr.scoreKind = ScoreKind::Logits;
+        else if (k == "sigmoid")
+            tr.scoreKind = ScoreKind::Sigmoid;
+        else
+            return R::failure(
+                Diagnostic::error(path, 0, "metadata score_kind must be probs, logits or sigmoid, got " + k));
+    }
+    if (meta.count("norm_topk_prob"))
+        tr.normTopkProb = parseBool(meta["norm_topk_prob"]);
+    if (meta.count("layers")) {
+        const std::string& s = meta["layers"];
+        std::size_t pos = 0;
+        while (pos < s.size()) {
+            const auto comma = s.find(',', pos);
+            try {
+                tr.layerIds.push_back(std::stoi(s.substr(pos, comma - pos)));
+            } catch (...) {
+                return R::failure(Diagnostic::error(path, 0, "metadata layers must be comma-separated integers"));
+            }
+            if (comma == std::string::npos)
+                break;
+            pos = comma + 1;
+        }
+        if (static_cast<std::int64_t>(tr.layerIds.size()) != tr.layers)
+            return R::failure(Diagnostic::error(path, 0,
+                "metadata layers names " + std::to_string(tr.layerIds.size()) + " layers, the scores have "
+                    + std::to_string(tr.layers)));
+    }
+
+    // Scores stay in the mapping when aligned; otherwise (an odd header length) they are copied.
+    const char* scorePtr = data + main.begin;
+    const std::size_t align = tr.scoreType == ScoreType::F32 ? 4 : 2;
+    if (reinterpret_cast<std::uintptr_t>(scorePtr) % align != 0) {
+        auto copy = std::make_shared<std::vector<std::uint8_t>>(main.end - main.begin);
+        std::memcpy(copy->data(), scorePtr, copy->size());
+        tr.ownedScores = copy;
+        tr.scores = copy->data();
+    } else {
+        tr.scores = scorePtr;
+    }
+    if (tr.sparse) {
+        auto owned
+            = std::make_shared<std::vector<std::int32_t>>(static_cast<std::size_t>(tr.tokens * tr.layers * tr.topK));
+        if (ids->dtype == "I32") {
+            std::memcpy(owned->data(), data + ids->begin, owned->size() * 4);
+        } else {
+            for (std::size_t i = 0; i < owned->size(); ++i) {
+                std::int16_t v;
+                std::memcpy(&v, data + ids->begin + 2 * i, 2);
+                (*owned)[i] = v;
+            }
+        }
+        for (std::size_t i = 0; i < owned->size(); ++i) {
+            const auto id = (*owned)[i];
+            if (id < -1 || id >= tr.experts) {
+                const auto k = static_cast<std::int64_t>(i) % tr.topK;
+                const auto l = static_cast<std::int64_t>(i) / tr.topK % tr.layers;
+                const auto t = static_cast<std::int64_t>(i) / tr.topK / tr.layers;
+                return R::failure(Diagnostic::error(path, 0,
+                    "expert id " + std::to_string(id) + " out of range [0, " + std::to_string(tr.experts)
+                        + ") at token " + std::to_string(t) + ", layer " + std::to_string(l) + ", slot "
+                        + std::to_string(k)));
+            }
+        }
+        tr.ownedIds = owned;
+        tr.topkIds = owned->data();
+    }
+    tr.mapping = file;
+    Result<Trace> out;
+    out.value = std::move(tr);
+    return out;
+}
+
+std::string writeTraceFile(const std::string& path, const Trace& trace, ScoreType scoreType)
+{
+    const std::size_t per = scoreType == ScoreType::F32 ? 4 : 2;
+    const auto T = trace.tokens;
+    const auto L = trace.layers;
+    const auto W = trace.sparse ? trace.topK : trace.experts;
+    const std::uint64_t scoreBytes = static_cast<std::uint64_t>(T * L * W) * per;
+    const char* dtype = scoreType == ScoreType::F32 ? "F32" : (scoreType == ScoreType::F16 ? "F16" : "BF16");
+
+    Json header = Json::object();
+    std::uint64_t offset = 0;
+    auto add = [&](const char* name, const char* dt, std::vector<std::int64_t> shape, std::uint64_t bytes) {
+        header[name] = { { "dtype", dt }, { "shape", shape }, { "data_offsets", { offset, offset + bytes } } };
+        offset += bytes;
+    };
+    if (trace.sparse) {
+        add("topk_ids", "I32", { T, L, W }, static_cast<std::uint64_t>(T * L * W) * 4);
+        add("topk_scores", dtype, { T, L, W }, scoreBytes);
+    } else {
+        add("scores", dtype, { T, L, W }, scoreBytes);
+    }
+    add("request_id", "I32", { T }, static_cast<std::uint64_t>(T) * 4);
+    if (trace.hasSteps())
+        add("step_id", "I32", { T }, static_cast<std::uint64_t>(T) * 4);
+    Json meta = { { "format", "deltascope-trace" }, { "model", trace.model },
+        { "num_experts", std::to_string(trace.experts) }, { "top_k", std::to_string(trace.topK) },
+        { "score_kind", toString(trace.scoreKind) }, { "norm_topk_prob", trace.normTopkProb ? "true" : "false" } };
+    if (!trace.layerIds.empty()) {
+        std::string s;
+        for (const int id : trace.layerIds)
+            s += (s.empty() ? "" : ",") + std::to_string(id);
+        meta["layers"] = s;
+    }
+    header["__metadata__"] = meta;
+    std::string text = header.dump();
+    while ((8 + text.size()) % 8 != 0)
+        text += ' ';
+
+    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f)
+        return "cannot create " + tmp + ": " + std::strerror(errno);
+    bool ok = true;
+    auto put = [&](const void* p, std::size_t n) { ok = ok && std::fwrite(p, 1, n, f) == n; };
+    std::uint8_t len[8];
+    for (int i = 0; i < 8; ++i)
+        len[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(text.size()) >> (8 * i));
+    put(len, 8);
+    put(text.data(), text.size());
+    const std::size_t count = static_cast<std::size_t>(T * L * W);
+    if (trace.sparse)
+        put(trace.topkIds, count * 4);
+    std::vector<std::uint8_t> chunk;
+    const std::size_t step = 1 << 20;
+    for (std::size_t i = 0; i < count && ok; i += step) {
+        const std::size_t n = std::min(step, count - i);
+        chunk.resize(n * per);
+        for (std::size_t j = 0; j < n; ++j) {
+            const float v = trace.rawScore(i + j);
+            if (scoreType == ScoreType::F32) {
+                std::memcpy(chunk.data() + 4 * j, &v, 4);
+            } else {
+                const std::uint16_t h = scoreType == ScoreType::F16 ? floatToF16(v) : floatToBf16(v);
+                std::memcpy(chunk.data() + 2 * j, &h, 2);
+            }
+        }
+        put(chunk.data(), chunk.size());
+    }
+    put(trace.requestId.data(), trace.requestId.size() * 4);
+    if (trace.hasSteps())
+        put(trace.stepId.data(), trace.stepId.size() * 4);
+    ok = ok && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+    ok = (std::fclose(f) == 0) && ok;
+    if (!ok) {
+        std::remove(tmp.c_str());
+        return "cannot write " + path + ": " + std::strerror(errno);
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        const std::string reason = std::strerror(errno);
+        std::remove(tmp.c_str());
+        return "cannot rename onto " + path + ": " + reason;
+    }
+    return {};
+}
+
+} // namespace deltascope::moe

@@ -1,0 +1,479 @@
+#include "moe/TraceImport.h"
+
+#include "common/MappedFile.h"
+#include "common/TextUtil.h"
+#include "moe/Safetensors.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <simdjson.h>
+
+namespace deltascope::moe {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+
+struct Record {
+    std::int64_t request = 0;
+    std::int64_t token = 0;
+    std::int64_t layer = 0;
+    std::int64_t step = -1;
+    std::vector<std::int32_t> ids;
+    std::vector<float> scores;
+};
+
+const char* const kRequestKeys[] = { "problem_id", "request_id", "req_id", "seq_id", "request" };
+const char* const kLayerKeys[] = { "layer", "layer_id", "layer_idx" };
+const char* const kTokenKeys[] = { "token_idx", "token_id", "token", "position", "pos" };
+const char* const kExpertKeys[] = { "experts", "expert_ids", "topk_ids", "topk_idx" };
+const char* const kScoreKeys[] = { "gating_probs", "scores", "topk_scores", "weights", "probs", "topk_weights" };
+
+template <std::size_t N>
+std::string detect(const std::set<std::string>& keys, const std::string& configured, const char* const (&candidates)[N])
+{
+    if (!configured.empty())
+        return configured;
+    for (const char* c : candidates)
+        if (keys.count(c))
+            return c;
+    return {};
+}
+
+} // namespace
+
+Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions& options)
+{
+    using R = Result<Trace>;
+    MappedFile file;
+    std::string why;
+    if (!file.open(path, why))
+        return R::failure(Diagnostic::error(path, 0, why));
+    const std::string_view text = file.view();
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+        return R::failure(Diagnostic::error(path, 0, "the trace file is empty"));
+
+    // Key names, from the first record.
+    JsonlTraceKeys keys = options.keys;
+    {
+        const auto nl = text.find('\n');
+        std::string first(text.substr(0, nl));
+        try {
+            const auto j = nlohmann::json::parse(first);
+            std::set<std::string> present;
+            for (const auto& [k, v] : j.items())
+                present.insert(k);
+            keys.request = detect(present, keys.request, kRequestKeys);
+            keys.layer = detect(present, keys.layer, kLayerKeys);
+            keys.token = detect(present, keys.token, kTokenKeys);
+            keys.experts = detect(present, keys.experts, kExpertKeys);
+            keys.scores = detect(present, keys.scores, kScoreKeys);
+            std::string missing;
+            for (const auto* k : { &keys.request, &keys.layer, &keys.token, &keys.experts, &keys.scores })
+                if (k->empty() || !present.count(*k))
+                    missing += (missing.empty() ? "" : ", ") + (k->empty() ? std::string("?") : *k);
+            if (!missing.empty()) {
+                std::string have;
+                for (const auto& k : present)
+                    have += (have.empty() ? "" : ", ") + k;
+                return R::failure(Diagnostic::error(path, 1,
+                    "cannot find the router record keys (missing: " + missing + "; the record has: " + have
+                        + "); name them with --request-key, --layer-key, --token-key, --experts-key, --scores-key"));
+            }
+        } catch (const nlohmann::json::exception& e) {
+            return R::failure(Diagnostic::error(path, 1, std::string("malformed JSON record: ") + e.what()));
+        }
+    }
+
+    std::vector<Record> records;
+    od::parser parser;
+    std::string buf;
+    std::size_t pos = 0;
+    std::int64_t line = 0;
+    Result<Trace> out;
+    std::int64_t maxId = -1;
+    std::size_t maxK = 0;
+    while (pos < text.size()) {
+        ++line;
+        const auto nl = text.find('\n', pos);
+        const auto end = nl == std::string_view::npos ? text.size() : nl;
+        const std::string_view rec = text.substr(pos, end - pos);
+        pos = end + 1;
+        if (rec.find_first_not_of(" \t\r") == std::string_view::npos)
+            continue;
+        buf.assign(rec);
+        const std::size_t n = buf.size();
+        buf.resize(n + simdjson::SIMDJSON_PADDING, ' ');
+        Record r;
+        std::string problem;
+        od::document doc;
+        od::object obj;
+        auto e = parser.iterate(buf.data(), n, buf.size()).get(doc);
+        if (!e)
+            e = doc.get_object().get(obj);
+        auto readInt = [&](const std::string& key, std::int64_t& v) {
+            if (problem.empty() && obj.find_field_unordered(key).get_int64().get(v))
+                problem = "\"" + key + "\" is missing or not an integer";
+        };
+        if (e) {
+            problem = std::string("malformed JSON record (") + simdjson::error_message(e) + ")";
+        } else {
+            readInt(keys.request, r.request);
+            readInt(keys.layer, r.layer);
+            readInt(keys.token, r.token);
+            if (!keys.step.empty())
+                readInt(keys.step, r.step);
+            od::array arr;
+            if (problem.empty() && obj.find_field_unordered(keys.experts).get_array().get(arr))
+                problem = "\"" + keys.experts + "\" is missing or not a list";
+            if (problem.empty()) {
+                for (auto item : arr) {
+                    std::int64_t id = 0;
+                    if (item.get_int64().get(id)) {
+                        problem = "\"" + keys.experts + "\" holds a non-integer";
+                        break;
+                    }
+                    if (id < 0 || (options.experts > 0 && id >= options.experts) || id > 65535) {
+                        problem = "expert id " + std::to_string(id) + " out of range"
+                            + (options.experts > 0 ? " [0, " + std::to_string(options.experts) + ")" : std::string());
+                        break;
+                    }
+                    r.ids.push_back(static_cast<std::int32_t>(id));
+                }
+            }
+            if (problem.empty() && obj.find_field_unordered(keys.scores).get_array().get(arr))
+                problem = "\"" + keys.scores + "\" is missing or not a list";
+            if (problem.empty()) {
+                for (auto item : arr) {
+                    double v = 0;
+                    if (item.get_double().get(v)) {
+                        problem = "\"" + keys.scores + "\" holds a non-number";
+                        break;
+                    }
+                    if (std::isnan(v) || (options.scoreKind == ScoreKind::Probs && v < 0)) {
+                        problem = "score " + formatDouble(v) + " is NaN or negative";
+                        break;
+                    }
+                    r.scores.push_back(static_cast<float>(v));
+                }
+            }
+            if (problem.empty() && r.ids.size() != r.scores.size())
+                problem
+                    = std::to_string(r.ids.size()) + " expert ids but " + std::to_string(r.scores.size()) + " scores";
+            if (problem.empty() && (r.layer < 0 || r.token < 0 || r.layer > 100000))
+                problem = "negative token index or layer";
+        }
+        if (!problem.empty()) {
+            if (!options.skipBadLines)
+                return R::failure(Diagnostic::error(path, line, problem));
+            out.warnings.push_back(Diagnostic::warning(path, line, problem + "; skipped"));
+            continue;
+        }
+        for (const auto id : r.ids)
+            maxId = std::max<std::int64_t>(maxId, id);
+        maxK = std::max(maxK, r.ids.size());
+        records.push_back(std::move(r));
+    }
+    if (records.empty())
+        return R::failure(Diagnostic::error(path, 0, "no router records in the file"));
+
+    std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> tokenRow;
+    std::map<std::int64_t, std::int64_t> layerIndex;
+    for (const auto& r : records) {
+        tokenRow.emplace(std::make_pair(r.request, r.token), 0);
+        layerIndex.emplace(r.layer, 0);
+    }
+    std::int64_t row = 0;
+    for (auto& [key, v] : tokenRow)
+        v = row++;
+    std::int64_t li = 0;
+    std::vector<int> layerIds;
+    for (auto& [layer, v] : layerIndex) {
+        v = li++;
+        layerIds.push_back(static_cast<int>(layer));
+    }
+    const std::int64_t T = row;
+    const std::int64_t L = li;
+    const std::int64_t K = static_cast<std::int64_t>(maxK);
+    const std::int64_t N = options.experts > 0 ? options.experts : maxId + 1;
+    if (K == 0 || N <= 0)
+        return R::failure(Diagnostic::error(path, 0, "the records name no experts"));
+    if (K > N)
+        return R::failure(Diagnostic::error(
+            path, 0, "records list " + std::to_string(K) + " experts but there are only " + std::to_string(N)));
+
+    std::vector<std::int32_t> ids(static_cast<std::size_t>(T * L * K), -1);
+    std::vector<float> scores(static_cast<std::size_t>(T * L * K), 0.0f);
+    std::vector<std::int32_t> request(static_cast<std::size_t>(T));
+    std::vector<std::int32_t> step;
+    bool steps = !keys.step.empty();
+    if (steps)
+        step.assign(static_cast<std::size_t>(T), -1);
+    std::int64_t duplicates = 0;
+    for (const auto& r : records) {
+        const auto t = tokenRow.at({ r.request, r.token });
+        const auto l = layerIndex.at(r.layer);
+        request[static_cast<std::size_t>(t)] = static_cast<std::int32_t>(r.request);
+        if (steps)
+            step[static_cast<std::size_t>(t)] = static_cast<std::int32_t>(r.step);
+        const auto base = static_cast<std::size_t>((t * L + l) * K);
+        if (ids[base] != -1)
+            ++duplicates;
+        for (std::size_t j = 0; j < r.ids.size(); ++j) {
+            ids[base + j] = r.ids[j];
+            scores[base + j] = r.scores[j];
+        }
+    }
+    const auto missing = T * L - static_cast<std::int64_t>(records.size()) + duplicates;
+    if (missing > 0)
+        out.warnings.push_back(Diagnostic::warning(path, 0,
+            std::to_string(missing)
+                + " (token, layer) pairs have no record; those tokens count as not routed at that layer"));
+    if (duplicates > 0)
+        out.warnings.push_back(Diagnostic::warning(
+            path, 0, std::to_string(duplicates) + " records repeat a (request, token, layer); the last one is kept"));
+    Trace tr = makeOwnedTrace(T, L, N, K, true, std::move(scores), std::move(ids), std::move(request));
+    tr.layerIds = std::move(layerIds);
+    tr.stepId = std::move(step);
+    tr.scoreKind = options.scoreKind;
+    tr.normTopkProb = options.normTopkProb;
+    tr.model = options.model;
+    out.value = std::move(tr);
+    return out;
+}
+
+Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
+{
+    using R = Result<Trace>;
+    auto file = std::make_shared<MappedFile>();
+    std::string why;
+    if (!file->open(path, why))
+        return R::failure(Diagnostic::error(path, 0, why));
+    const std::string_view t = file->view();
+    if (t.size() < 10 || t.substr(0, 6) != "\x93NUMPY")
+        return R::failure(Diagnostic::error(path, 0, "not a NumPy .npy file"));
+    const int major = static_cast<unsigned char>(t[6]);
+    std::size_t headerLen = 0;
+    std::size_t headerStart = 0;
+    if (major == 1) {
+        headerLen
+            = static_cast<unsigned char>(t[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(t[9])) << 8);
+        headerStart = 10;
+    } else {
+        if (t.size() < 12)
+            return R::failure(Diagnostic::error(path, 0, "truncated .npy header"));
+        for (int i = 3; i >= 0; --i)
+            headerLen = (headerLen << 8) | static_cast<unsigned char>(t[8 + static_cast<std::size_t>(i)]);
+        headerStart = 12;
+    }
+    if (headerStart + headerLen > t.size())
+        return R::failure(Diagnostic::error(path, 0, "truncated .npy header"));
+    const std::string header(t.substr(headerStart, headerLen));
+    auto field = [&](const char* key) -> std::string {
+        const auto k = header.find(std::string("'") + key + "'");
+        if (k == std::string::npos)
+            return {};
+        const auto colon = header.find(':', k);
+        return header.substr(colon + 1);
+    };
+    const std::string descr = field("descr");
+    const bool f32 = descr.find("'<f4'") == 1 || descr.find("'<f4'") != std::string::npos;
+    const bool f16 = descr.find("'<f2'") != std::string::npos;
+    if (!f32 && !f16)
+        return R::failure(Diagnostic::error(path, 0, "only little-endian float32 or float16 arrays are supported"));
+    if (field("fortran_order").find("True") < field("fortran_order").find(','))
+        return R::failure(
+            Diagnostic::error(path, 0, "Fortran-ordered arrays are not supported; save with np.ascontiguousarray"));
+    std::string shapeText = field("shape");
+    const auto open = shapeText.find('(');
+    const auto close = shapeText.find(')');
+    if (open == std::string::npos || close == std::string::npos)
+        return R::failure(Diagnostic::error(path, 0, "cannot read the array shape"));
+    std::vector<std::int64_t> shape;
+    std::string inner = shapeText.substr(open + 1, close - open - 1);
+    std::size_t p = 0;
+    while (p < inner.size()) {
+        const auto comma = inner.find(',', p);
+        const std::string item = inner.substr(p, comma == std::string::npos ? std::string::npos : comma - p);
+        if (item.find_first_not_of(" ") != std::string::npos)
+            shape.push_back(std::stoll(item));
+        if (comma == std::string::npos)
+            break;
+        p = comma + 1;
+    }
+    if (shape.size() == 2)
+        shape.insert(shape.begin() + 1, 1);
+    if (shape.size() != 3 || shape[0] <= 0 || shape[1] <= 0 || shape[2] <= 0)
+        return R::failure(
+            Diagnostic::error(path, 0, "expected an array [tokens, layers, experts] or [tokens, experts]"));
+    const std::size_t es = f32 ? 4 : 2;
+    const auto count = static_cast<std::uint64_t>(shape[0]) * static_cast<std::uint64_t>(shape[1])
+        * static_cast<std::uint64_t>(shape[2]);
+    const std::size_t dataStart = headerStart + headerLen;
+    if (count > (t.size() - dataStart) / es || count * es != t.size() - dataStart)
+        return R::failure(Diagnostic::error(path, 0,
+            "the array shape needs " + std::to_string(count * es) + " bytes of data but the file holds "
+                + std::to_string(t.size() - dataStart)));
+    if (topK <= 0 || topK > shape[2])
+        return R::failure(Diagnostic::error(
+            path, 0, "a .npy trace needs the model's top-k (--top-k) between 1 and " + std::to_string(shape[2])));
+    Trace tr;
+    tr.tokens = shape[0];
+    tr.layers = shape[1];
+    tr.experts = shape[2];
+    tr.topK = topK;
+    tr.scoreType = f32 ? ScoreType::F32 : ScoreType::F16;
+    tr.scoreKind = options.scoreKind;
+    tr.normTopkProb = options.normTopkProb;
+    tr.model = options.model;
+    const char* data = file->data() + dataStart;
+    if (reinterpret_cast<std::uintptr_t>(data) % es != 0) {
+        auto copy = std::make_shared<std::vector<std::uint8_t>>(count * es);
+        std::memcpy(copy->data(), data, copy->size());
+        tr.ownedScores = copy;
+        tr.scores = copy->data();
+    } else {
+        tr.scores = data;
+    }
+    tr.mapping = file;
+    const std::int64_t per = std::max<std::int64_t>(1, options.tokensPerRequest);
+    tr.requestId.resize(static_cast<std::size_t>(tr.tokens));
+    for (std::int64_t i = 0; i < tr.tokens; ++i)
+        tr.requestId[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i / per);
+    Result<Trace> out;
+    out.value = std::move(tr);
+    return out;
+}
+
+Result<Trace> openTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
+{
+    if (path.ends_with(".safetensors") || path.ends_with(".st"))
+        return readTraceFile(path);
+    if (path.ends_with(".npy"))
+        return importNpyTrace(path, topK, options);
+    MappedFile f;
+    std::string why;
+    if (!f.open(path, why))
+        return Result<Trace>::failure(Diagnostic::error(path, 0, why));
+    if (f.size() >= 8 && f.data()[8] == '{')
+        return readTraceFile(path); // a safetensors file under another name
+    return importJsonlTrace(path, options);
+}
+
+Result<ExpertCounts> loadExpertCounts(const std::string& path)
+{
+    using R = Result<ExpertCounts>;
+    MappedFile file;
+    std::string why;
+    if (!file.open(path, why))
+        return R::failure(Diagnostic::error(path, 0, why));
+    const std::string_view text = file.view();
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos)
+        return R::failure(Diagnostic::error(path, 0, "the counts file is empty"));
+    ExpertCounts c;
+    if (text[first] == '{' || text[first] == '[') {
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(text);
+        } catch (const nlohmann::json::parse_error& e) {
+            return R::failure(Diagnostic::error(
+                path, lineOfOffset(text, e.byte ? e.byte - 1 : 0), std::string("malformed JSON: ") + e.what()));
+        }
+        const nlohmann::json* arr = &j;
+        if (j.is_object()) {
+            if (!j.contains("logical_count"))
+                return R::failure(Diagnostic::error(path, 0, "expected a \"logical_count\" array"));
+            arr = &j["logical_count"];
+        }
+        auto is2d = [](const nlohmann::json& a) {
+            return a.is_array() && !a.empty() && a[0].is_array() && !a[0].empty() && a[0][0].is_number();
+        };
+        std::vector<const nlohmann::json*> mats;
+        if (is2d(*arr)) {
+            mats.push_back(arr);
+        } else if (arr->is_array() && !arr->empty() && is2d((*arr)[0])) {
+            for (const auto& m : *arr)
+                mats.push_back(&m);
+        } else {
+            return R::failure(Diagnostic::error(
+                path, 0, "logical_count must be [layers][experts] or [steps][layers][experts] numbers"));
+        }
+        c.layers = static_cast<std::int64_t>(mats[0]->size());
+        c.experts = static_cast<std::int64_t>((*mats[0])[0].size());
+        c.counts.assign(static_cast<std::size_t>(c.layers * c.experts), 0.0);
+        for (const auto* m : mats) {
+            if (static_cast<std::int64_t>(m->size()) != c.layers)
+                return R::failure(Diagnostic::error(path, 0, "logical_count steps differ in their number of layers"));
+            for (std::int64_t l = 0; l < c.layers; ++l) {
+                const auto& rowv = (*m)[static_cast<std::size_t>(l)];
+                if (!rowv.is_array() || static_cast<std::int64_t>(rowv.size()) != c.experts)
+                    return R::failure(Diagnostic::error(path, 0,
+                        "logical_count layer " + std::to_string(l) + " does not have " + std::to_string(c.experts)
+                            + " experts"));
+                for (std::int64_t e = 0; e < c.experts; ++e) {
+                    const auto& v = rowv[static_cast<std::size_t>(e)];
+                    if (!v.is_number() || v.get<double>() < 0)
+                        return R::failure(
+                            Diagnostic::error(path, 0, "logical_count holds a negative or non-numeric count"));
+                    c.counts[static_cast<std::size_t>(l * c.experts + e)] += v.get<double>();
+                }
+            }
+        }
+        for (std::int64_t l = 0; l < c.layers; ++l)
+            c.layerIds.push_back(static_cast<int>(l));
+    } else {
+        std::map<std::int64_t, std::map<std::int64_t, double>> rows;
+        std::size_t pos = 0;
+        std::int64_t line = 0;
+        std::int64_t maxExpert = -1;
+        while (pos < text.size()) {
+            ++line;
+            const auto nl = text.find('\n', pos);
+            std::string_view l = text.substr(pos, (nl == std::string_view::npos ? text.size() : nl) - pos);
+            pos = nl == std::string_view::npos ? text.size() : nl + 1;
+            if (!l.empty() && l.back() == '\r')
+                l.remove_suffix(1);
+            if (l.empty())
+                continue;
+            if (line == 1) {
+                if (l.substr(0, 8) != "layer_id")
+                    return R::failure(Diagnostic::error(path, 1, "expected the header layer_id,expert_id,count"));
+                continue;
+            }
+            const auto c1 = l.find(',');
+            const auto c2 = c1 == std::string_view::npos ? c1 : l.find(',', c1 + 1);
+            if (c2 == std::string_view::npos)
+                return R::failure(Diagnostic::error(path, line, "expected three fields: layer_id,expert_id,count"));
+            const auto layer = parseDouble(l.substr(0, c1));
+            const auto expert = parseDouble(l.substr(c1 + 1, c2 - c1 - 1));
+            const auto count = parseDouble(l.substr(c2 + 1));
+            if (!layer || !expert || !count || *layer < 0 || *expert < 0 || *count < 0 || *expert > 65535)
+                return R::failure(
+                    Diagnostic::error(path, line, "layer_id, expert_id and count must be non-negative numbers"));
+            rows[static_cast<std::int64_t>(*layer)][static_cast<std::int64_t>(*expert)] += *count;
+            maxExpert = std::max(maxExpert, static_cast<std::int64_t>(*expert));
+        }
+        if (rows.empty())
+            return R::failure(Diagnostic::error(path, 0, "no counts in the file"));
+        c.layers = static_cast<std::int64_t>(rows.size());
+        c.experts = maxExpert + 1;
+        c.counts.assign(static_cast<std::size_t>(c.layers * c.experts), 0.0);
+        std::int64_t li = 0;
+        for (const auto& [layer, experts] : rows) {
+            c.layerIds.push_back(static_cast<int>(layer));
+            for (const auto& [e, v] : experts)
+                c.counts[static_cast<std::size_t>(li * c.experts + e)] = v;
+            ++li;
+        }
+    }
+    Result<ExpertCounts> out;
+    out.value = std::move(c);
+    return out;
+}
+
+} // namespace deltascope::moe

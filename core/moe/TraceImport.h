@@ -1,0 +1,61 @@
+#pragma once
+
+#include "common/Diagnostic.h"
+#include "moe/Trace.h"
+
+#include <string>
+#include <vector>
+
+namespace deltascope::moe {
+
+/// Key names of per-token-layer JSONL router records; empty means "detect": the first of
+/// problem_id / request_id / req_id / seq_id, layer / layer_id, token_idx / token_id / position,
+/// experts / expert_ids / topk_ids, gating_probs / scores / topk_scores / weights / probs.
+struct JsonlTraceKeys {
+    std::string request;
+    std::string layer;
+    std::string token;
+    std::string experts;
+    std::string scores;
+    std::string step; ///< optional recorded batch step
+};
+
+struct TraceImportOptions {
+    JsonlTraceKeys keys;
+    std::int64_t experts = 0; ///< N; 0: the largest expert id + 1 (or the file's own shape)
+    ScoreKind scoreKind = ScoreKind::Probs;
+    bool normTopkProb = true;
+    std::string model;
+    std::int64_t tokensPerRequest = 1; ///< .npy arrays carry no request ids
+    bool skipBadLines = false;
+};
+
+/// Per-token-layer JSONL records (one line per request, layer and generated token with the top-k
+/// expert ids and scores), e.g. a router capture inside a serving engine. Tokens are ordered by
+/// request, then token index; a (token, layer) without a record is marked missing.
+Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions& options);
+
+/// A dense NumPy array [tokens, layers, experts] or [tokens, experts] of float32 or float16.
+Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options);
+
+/// Opens any supported trace: native .safetensors, .npy, or JSONL records.
+Result<Trace> openTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options);
+
+/// Expert load counts (for heatmaps and placement, not for selection).
+struct ExpertCounts {
+    std::int64_t layers = 0;
+    std::int64_t experts = 0;
+    std::vector<int> layerIds;
+    std::vector<double> counts; ///< [layers][experts]
+
+    double at(std::int64_t layer, std::int64_t expert) const
+    {
+        return counts[static_cast<std::size_t>(layer * experts + expert)];
+    }
+};
+
+/// CSV `layer_id,expert_id,count` (SGLang's expert distribution) or JSON with `logical_count`
+/// ([layers][experts], or [steps][layers][experts] which is summed over steps).
+Result<ExpertCounts> loadExpertCounts(const std::string& path);
+
+} // namespace deltascope::moe

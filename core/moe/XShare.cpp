@@ -1,0 +1,457 @@
+#include "moe/XShare.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+
+namespace deltascope::moe {
+
+namespace {
+
+constexpr float kUnknown = -std::numeric_limits<float>::infinity();
+
+// a is a better expert than b for a token: higher score, ties to the lower id.
+inline bool better(float sa, int a, float sb, int b)
+{
+    return sa > sb || (sa == sb && a < b);
+}
+
+// The k best experts of a row among those allowed (all when allowed is null), best first.
+void topOf(const float* row, int n, int k, const std::uint8_t* allowed, std::vector<int>& out)
+{
+    out.clear();
+    for (int e = 0; e < n; ++e) {
+        const float s = row[e];
+        if (s == kUnknown || (allowed && !allowed[e]))
+            continue;
+        if (static_cast<int>(out.size()) < k) {
+            out.push_back(e);
+            for (std::size_t i = out.size() - 1; i > 0 && better(row[out[i]], out[i], row[out[i - 1]], out[i - 1]); --i)
+                std::swap(out[i], out[i - 1]);
+        } else if (better(s, e, row[out.back()], out.back())) {
+            out.back() = e;
+            for (std::size_t i = out.size() - 1; i > 0 && better(row[out[i]], out[i], row[out[i - 1]], out[i - 1]); --i)
+                std::swap(out[i], out[i - 1]);
+        }
+    }
+}
+
+std::vector<int> byUtility(std::vector<int> experts, const std::vector<double>& u)
+{
+    std::sort(experts.begin(), experts.end(), [&](int a, int b) {
+        return u[static_cast<std::size_t>(a)] > u[static_cast<std::size_t>(b)]
+            || (u[static_cast<std::size_t>(a)] == u[static_cast<std::size_t>(b)] && a < b);
+    });
+    return experts;
+}
+
+std::vector<double> utilities(const SliceInput& in)
+{
+    std::vector<double> u(static_cast<std::size_t>(in.experts), 0.0);
+    for (int t = 0; t < in.tokens; ++t) {
+        const float* row = in.scores + static_cast<std::size_t>(t) * static_cast<std::size_t>(in.experts);
+        for (int e = 0; e < in.experts; ++e)
+            if (row[e] != kUnknown)
+                u[static_cast<std::size_t>(e)] += row[e];
+    }
+    return u;
+}
+
+// Baseline fields: top-k per token, union, mass, per-device peaks. Marks inBase[t][e].
+void baseline(const SliceInput& in, const std::vector<int>& device, int devices, SliceSweep& out, SliceScratch& s,
+    std::vector<int>& kOfToken)
+{
+    const auto T = static_cast<std::size_t>(in.tokens);
+    const auto N = static_cast<std::size_t>(in.experts);
+    s.inBase.assign(T * N, 0);
+    s.baseCount.assign(N, 0);
+    kOfToken.assign(T, 0);
+    std::vector<int> top;
+    std::vector<int> devTokens(static_cast<std::size_t>(devices), 0);
+    out.routedTokens = 0;
+    out.massBase = 0.0;
+    for (std::size_t t = 0; t < T; ++t) {
+        const float* row = in.scores + t * N;
+        topOf(row, in.experts, in.topK, nullptr, top);
+        kOfToken[t] = static_cast<int>(top.size());
+        if (!top.empty())
+            ++out.routedTokens;
+        for (const int e : top) {
+            s.inBase[t * N + static_cast<std::size_t>(e)] = 1;
+            ++s.baseCount[static_cast<std::size_t>(e)];
+            out.massBase += row[e];
+            ++devTokens[static_cast<std::size_t>(device[static_cast<std::size_t>(e)])];
+        }
+    }
+    std::vector<int> devActive(static_cast<std::size_t>(devices), 0);
+    out.activatedBase = 0;
+    for (std::size_t e = 0; e < N; ++e)
+        if (s.baseCount[e] > 0) {
+            ++out.activatedBase;
+            ++devActive[static_cast<std::size_t>(device[e])];
+        }
+    out.peakBase = *std::max_element(devActive.begin(), devActive.end());
+    out.peakTokensBase = *std::max_element(devTokens.begin(), devTokens.end());
+}
+
+void sizeArrays(SliceSweep& out, int n)
+{
+    const auto m = static_cast<std::size_t>(n + 1);
+    out.activated.assign(m, 0);
+    out.mass.assign(m, 0.0);
+    out.overlap.assign(m, 0);
+    out.unchanged.assign(m, 0);
+    out.peak.assign(m, 0);
+    out.peakTokens.assign(m, 0);
+}
+
+} // namespace
+
+const char* toString(Policy p)
+{
+    switch (p) {
+    case Policy::TopK:
+        return "topk";
+    case Policy::Batch:
+        return "batch";
+    case Policy::ExpertParallel:
+        return "ep";
+    case Policy::Speculative:
+        return "spec";
+    }
+    return "?";
+}
+
+bool parsePolicy(const std::string& text, Policy& out)
+{
+    for (const Policy p : { Policy::TopK, Policy::Batch, Policy::ExpertParallel, Policy::Speculative })
+        if (text == toString(p)) {
+            out = p;
+            return true;
+        }
+    return false;
+}
+
+std::vector<int> devicesOf(const PolicyConfig& config, int experts)
+{
+    if (!config.placement.empty())
+        return config.placement;
+    const int g = std::max(1, config.devices);
+    std::vector<int> d(static_cast<std::size_t>(experts));
+    for (int e = 0; e < experts; ++e)
+        d[static_cast<std::size_t>(e)] = static_cast<int>(static_cast<std::int64_t>(e) * g / experts);
+    return d;
+}
+
+std::vector<int> batchPriority(const SliceInput& in, int warmup)
+{
+    const auto u = utilities(in);
+    std::vector<std::uint8_t> warm(static_cast<std::size_t>(in.experts), 0);
+    std::vector<int> top;
+    if (warmup > 0)
+        for (int t = 0; t < in.tokens; ++t) {
+            topOf(in.scores + static_cast<std::size_t>(t) * static_cast<std::size_t>(in.experts), in.experts, warmup,
+                nullptr, top);
+            for (const int e : top)
+                warm[static_cast<std::size_t>(e)] = 1;
+        }
+    std::vector<int> first;
+    std::vector<int> rest;
+    for (int e = 0; e < in.experts; ++e)
+        (warm[static_cast<std::size_t>(e)] ? first : rest).push_back(e);
+    auto order = byUtility(std::move(first), u);
+    const auto tail = byUtility(std::move(rest), u);
+    order.insert(order.end(), tail.begin(), tail.end());
+    return order;
+}
+
+std::vector<int> speculativePriority(const SliceInput& in, int requestExperts)
+{
+    const int m = requestExperts > 0 ? requestExperts : in.topK;
+    // Per request: utility of each expert over the request's tokens, and which experts it scored.
+    std::map<std::int32_t, std::pair<std::vector<double>, std::vector<std::uint8_t>>> perRequest;
+    for (int t = 0; t < in.tokens; ++t) {
+        auto& [u, seen] = perRequest[in.request ? in.request[t] : 0];
+        u.resize(static_cast<std::size_t>(in.experts), 0.0);
+        seen.resize(static_cast<std::size_t>(in.experts), 0);
+        const float* row = in.scores + static_cast<std::size_t>(t) * static_cast<std::size_t>(in.experts);
+        for (int e = 0; e < in.experts; ++e)
+            if (row[e] != kUnknown) {
+                u[static_cast<std::size_t>(e)] += row[e];
+                seen[static_cast<std::size_t>(e)] = 1;
+            }
+    }
+    std::vector<double> batchUtility(static_cast<std::size_t>(in.experts), 0.0);
+    std::vector<std::uint8_t> inUnion(static_cast<std::size_t>(in.experts), 0);
+    std::vector<int> all(static_cast<std::size_t>(in.experts));
+    std::iota(all.begin(), all.end(), 0);
+    for (const auto& [req, entry] : perRequest) {
+        const auto& [u, seen] = entry;
+        // The request's m best experts among those it has a score for.
+        std::vector<int> known;
+        for (const int e : all)
+            if (seen[static_cast<std::size_t>(e)])
+                known.push_back(e);
+        auto ranked = byUtility(known, u);
+        if (static_cast<int>(ranked.size()) > m)
+            ranked.resize(static_cast<std::size_t>(m));
+        for (const int e : ranked) {
+            inUnion[static_cast<std::size_t>(e)] = 1;
+            batchUtility[static_cast<std::size_t>(e)] += u[static_cast<std::size_t>(e)];
+        }
+    }
+    std::vector<int> members;
+    for (int e = 0; e < in.experts; ++e)
+        if (inUnion[static_cast<std::size_t>(e)])
+            members.push_back(e);
+    return byUtility(std::move(members), batchUtility);
+}
+
+std::vector<int> expertParallelSelection(const SliceInput& in, const PolicyConfig& config, int budget)
+{
+    const auto order = batchPriority(in, config.warmup);
+    const auto device = devicesOf(config, in.experts);
+    const int g = std::max(1, config.devices);
+    const int capacity = (budget + g - 1) / g;
+    std::vector<int> count(static_cast<std::size_t>(g), 0);
+    std::vector<int> selected;
+    for (const int e : order) {
+        if (static_cast<int>(selected.size()) >= budget)
+            break;
+        auto& c = count[static_cast<std::size_t>(device[static_cast<std::size_t>(e)])];
+        if (c < capacity) {
+            ++c;
+            selected.push_back(e);
+        }
+    }
+    return selected;
+}
+
+void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget, SliceSweep& out, SliceScratch& s)
+{
+    const int N = in.experts;
+    const auto Nz = static_cast<std::size_t>(N);
+    const int G = std::max(1,
+        config.placement.empty() ? config.devices
+                                 : 1 + *std::max_element(config.placement.begin(), config.placement.end()));
+    const auto device = devicesOf(config, N);
+    std::vector<int> kOfToken;
+    baseline(in, device, G, out, s, kOfToken);
+    sizeArrays(out, N);
+
+    if (config.policy == Policy::TopK) {
+        for (int m = 0; m <= N; ++m) {
+            out.activated[static_cast<std::size_t>(m)] = out.activatedBase;
+            out.mass[static_cast<std::size_t>(m)] = out.massBase;
+            out.peak[static_cast<std::size_t>(m)] = out.peakBase;
+            out.peakTokens[static_cast<std::size_t>(m)] = out.peakTokensBase;
+        }
+        int overlap = 0;
+        for (const int kt : kOfToken)
+            overlap += kt;
+        std::fill(out.overlap.begin(), out.overlap.end(), overlap);
+        std::fill(out.unchanged.begin(), out.unchanged.end(), out.routedTokens);
+        out.order.clear();
+        return;
+    }
+
+    out.order = config.policy == Policy::Speculative ? speculativePriority(in, config.requestExperts)
+                                                     : batchPriority(in, config.warmup);
+    const int steps = std::min<int>(static_cast<int>(out.order.size()), std::max(0, maxBudget));
+    s.rank.assign(Nz, -1);
+    for (int p = 0; p < static_cast<int>(out.order.size()); ++p)
+        s.rank[static_cast<std::size_t>(out.order[static_cast<std::size_t>(p)])] = p;
+    s.maxEnd.assign(Nz, 0);
+    s.diffMass.assign(Nz + 2, 0.0);
+    s.diffOverlap.assign(Nz + 2, 0);
+    s.diffUnchanged.assign(Nz + 2, 0);
+    s.devTokenDiff.assign(static_cast<std::size_t>(G) * (Nz + 2), 0);
+    const int k = in.topK;
+    std::vector<int> heapId(static_cast<std::size_t>(k));
+    std::vector<float> heapScore(static_cast<std::size_t>(k));
+
+    for (int t = 0; t < in.tokens; ++t) {
+        const int kt = kOfToken[static_cast<std::size_t>(t)];
+        if (kt == 0)
+            continue;
+        const float* row = in.scores + static_cast<std::size_t>(t) * Nz;
+        const std::uint8_t* base = s.inBase.data() + static_cast<std::size_t>(t) * Nz;
+        int size = 0;
+        int worst = -1; // slot of the worst expert while the heap is full
+        int overlap = 0;
+        bool unchanged = false;
+        for (int p = 0; p < steps; ++p) {
+            const int e = out.order[static_cast<std::size_t>(p)];
+            const float sc = row[e];
+            if (sc == kUnknown)
+                continue;
+            const auto M = static_cast<std::size_t>(p + 1);
+            if (size < k) {
+                heapId[static_cast<std::size_t>(size)] = e;
+                heapScore[static_cast<std::size_t>(size)] = sc;
+                ++size;
+                s.diffMass[M] += sc;
+                s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(e)]) * (Nz + 2) + M] += 1;
+                if (base[e]) {
+                    ++overlap;
+                    ++s.diffOverlap[M];
+                }
+                if (size == k) {
+                    worst = 0;
+                    for (int i = 1; i < k; ++i)
+                        if (better(heapScore[static_cast<std::size_t>(worst)], heapId[static_cast<std::size_t>(worst)],
+                                heapScore[static_cast<std::size_t>(i)], heapId[static_cast<std::size_t>(i)]))
+                            worst = i;
+                }
+            } else if (better(sc, e, heapScore[static_cast<std::size_t>(worst)],
+                           heapId[static_cast<std::size_t>(worst)])) {
+                const int w = heapId[static_cast<std::size_t>(worst)];
+                s.diffMass[M]
+                    += static_cast<double>(sc) - static_cast<double>(heapScore[static_cast<std::size_t>(worst)]);
+                s.maxEnd[static_cast<std::size_t>(w)]
+                    = std::max(s.maxEnd[static_cast<std::size_t>(w)], static_cast<int>(M));
+                s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(w)]) * (Nz + 2) + M] -= 1;
+                s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(e)]) * (Nz + 2) + M] += 1;
+                if (base[w]) {
+                    --overlap;
+                    --s.diffOverlap[M];
+                }
+                if (base[e]) {
+                    ++overlap;
+                    ++s.diffOverlap[M];
+                }
+                heapId[static_cast<std::size_t>(worst)] = e;
+                heapScore[static_cast<std::size_t>(worst)] = sc;
+                for (int i = 0; i < k; ++i)
+                    if (better(heapScore[static_cast<std::size_t>(worst)], heapId[static_cast<std::size_t>(worst)],
+                            heapScore[static_cast<std::size_t>(i)], heapId[static_cast<std::size_t>(i)]))
+                        worst = i;
+            } else {
+                continue;
+            }
+            const bool now = overlap == kt;
+            if (now != unchanged) {
+                s.diffUnchanged[M] += now ? 1 : -1;
+                unchanged = now;
+            }
+        }
+        for (int i = 0; i < size; ++i)
+            s.maxEnd[static_cast<std::size_t>(heapId[static_cast<std::size_t>(i)])] = N + 1;
+    }
+
+    // An expert is active for M in [rank + 1, maxEnd): every token that ever takes it does so
+    // when it enters the selection.
+    s.diff.assign(Nz + 2, 0);
+    s.devDiff.assign(static_cast<std::size_t>(G) * (Nz + 2), 0);
+    for (int e = 0; e < N; ++e) {
+        const int end = s.maxEnd[static_cast<std::size_t>(e)];
+        if (end == 0)
+            continue;
+        const auto start = static_cast<std::size_t>(s.rank[static_cast<std::size_t>(e)] + 1);
+        const auto stop = static_cast<std::size_t>(std::min(end, N + 1));
+        s.diff[start] += 1;
+        s.diff[stop] -= 1;
+        const auto d = static_cast<std::size_t>(device[static_cast<std::size_t>(e)]) * (Nz + 2);
+        s.devDiff[d + start] += 1;
+        s.devDiff[d + stop] -= 1;
+    }
+    int active = 0;
+    double mass = 0;
+    int overlapSum = 0;
+    int unchangedSum = 0;
+    std::vector<int> devActive(static_cast<std::size_t>(G), 0);
+    std::vector<int> devTokens(static_cast<std::size_t>(G), 0);
+    for (std::size_t m = 0; m <= Nz; ++m) {
+        active += s.diff[m];
+        mass += s.diffMass[m];
+        overlapSum += s.diffOverlap[m];
+        unchangedSum += s.diffUnchanged[m];
+        int peak = 0;
+        int peakTokens = 0;
+        for (std::size_t g = 0; g < static_cast<std::size_t>(G); ++g) {
+            devActive[g] += s.devDiff[g * (Nz + 2) + m];
+            devTokens[g] += s.devTokenDiff[g * (Nz + 2) + m];
+            peak = std::max(peak, devActive[g]);
+            peakTokens = std::max(peakTokens, devTokens[g]);
+        }
+        out.activated[m] = active;
+        out.mass[m] = mass;
+        out.overlap[m] = overlapSum;
+        out.unchanged[m] = unchangedSum;
+        out.peak[m] = peak;
+        out.peakTokens[m] = peakTokens;
+    }
+}
+
+void runSliceBudget(const SliceInput& in, const PolicyConfig& config, int budget, SliceSweep& out, SliceScratch& s)
+{
+    const int N = in.experts;
+    const auto Nz = static_cast<std::size_t>(N);
+    const int G = std::max(1,
+        config.placement.empty() ? config.devices
+                                 : 1 + *std::max_element(config.placement.begin(), config.placement.end()));
+    const auto device = devicesOf(config, N);
+    std::vector<int> kOfToken;
+    baseline(in, device, G, out, s, kOfToken);
+    if (out.activated.size() != Nz + 1)
+        sizeArrays(out, N);
+    const auto M = static_cast<std::size_t>(std::clamp(budget, 0, N));
+
+    std::vector<std::uint8_t> allowed(Nz, 0);
+    if (config.policy == Policy::TopK) {
+        std::fill(allowed.begin(), allowed.end(), 1);
+        out.selected.clear();
+    } else {
+        std::vector<int> sel;
+        if (config.policy == Policy::ExpertParallel) {
+            sel = expertParallelSelection(in, config, budget);
+        } else {
+            const auto order = config.policy == Policy::Speculative ? speculativePriority(in, config.requestExperts)
+                                                                    : batchPriority(in, config.warmup);
+            sel.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), M)));
+        }
+        for (const int e : sel)
+            allowed[static_cast<std::size_t>(e)] = 1;
+        out.selected = sel;
+        std::sort(out.selected.begin(), out.selected.end());
+    }
+    std::vector<int> top;
+    std::vector<int> used(Nz, 0);
+    std::vector<int> devTokens(static_cast<std::size_t>(G), 0);
+    double mass = 0;
+    int overlap = 0;
+    int unchanged = 0;
+    for (int t = 0; t < in.tokens; ++t) {
+        const int kt = kOfToken[static_cast<std::size_t>(t)];
+        if (kt == 0)
+            continue;
+        const float* row = in.scores + static_cast<std::size_t>(t) * Nz;
+        topOf(row, N, in.topK, allowed.data(), top);
+        int ov = 0;
+        for (const int e : top) {
+            mass += row[e];
+            used[static_cast<std::size_t>(e)] = 1;
+            ++devTokens[static_cast<std::size_t>(device[static_cast<std::size_t>(e)])];
+            ov += s.inBase[static_cast<std::size_t>(t) * Nz + static_cast<std::size_t>(e)];
+        }
+        overlap += ov;
+        unchanged += ov == kt ? 1 : 0;
+    }
+    std::vector<int> devActive(static_cast<std::size_t>(G), 0);
+    int active = 0;
+    for (std::size_t e = 0; e < Nz; ++e)
+        if (used[e]) {
+            ++active;
+            ++devActive[static_cast<std::size_t>(device[e])];
+        }
+    out.activated[M] = active;
+    out.mass[M] = mass;
+    out.overlap[M] = overlap;
+    out.unchanged[M] = unchanged;
+    out.peak[M] = *std::max_element(devActive.begin(), devActive.end());
+    out.peakTokens[M] = *std::max_element(devTokens.begin(), devTokens.end());
+}
+
+} // namespace deltascope::moe

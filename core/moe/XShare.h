@@ -1,0 +1,89 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace deltascope::moe {
+
+enum class Policy { TopK, Batch, ExpertParallel, Speculative };
+
+const char* toString(Policy p);
+bool parsePolicy(const std::string& text, Policy& out);
+
+struct PolicyConfig {
+    Policy policy = Policy::Batch;
+    int warmup = 1; ///< w: each token's top-w experts go first (0 disables)
+    int devices = 1; ///< G, for the expert-parallel policy and the per-device load
+    std::vector<int> placement; ///< expert -> device; empty: contiguous blocks (e on floor(e G / N))
+    int requestExperts = 0; ///< m of the speculative policy (0: k)
+};
+
+/// One (layer, batch) slice: T tokens' gating scores over N experts, row-major, with -infinity for
+/// experts whose score is unknown (sparse traces).
+struct SliceInput {
+    int tokens = 0;
+    int experts = 0;
+    int topK = 0;
+    const float* scores = nullptr; ///< [tokens][experts]
+    const std::int32_t* request = nullptr; ///< [tokens], for the speculative policy
+};
+
+/// Metrics of one slice for every budget M in [0, experts] (entries below k are meaningless).
+struct SliceSweep {
+    int routedTokens = 0; ///< tokens with at least one known score
+    int activatedBase = 0; ///< |union of the tokens' top-k|
+    double massBase = 0.0; ///< sum of the tokens' top-k scores
+    int peakBase = 0; ///< most activated experts on one device (baseline)
+    int peakTokensBase = 0; ///< most token-expert assignments on one device (baseline)
+    std::vector<int> activated; ///< [M]: experts some token is routed to
+    std::vector<double> mass; ///< [M]: kept score mass
+    std::vector<int> overlap; ///< [M]: sum over tokens of |R_t & R'_t|
+    std::vector<int> unchanged; ///< [M]: tokens whose routing is unchanged
+    std::vector<int> peak; ///< [M]
+    std::vector<int> peakTokens; ///< [M]
+    std::vector<int> order; ///< priority order: S(M) is its first M entries (batch, speculative)
+    std::vector<int> selected; ///< expert-parallel: the selected set of the single budget run
+};
+
+/// Reusable buffers, one per thread.
+struct SliceScratch {
+    std::vector<float> utility;
+    std::vector<std::uint8_t> inBase;
+    std::vector<int> rank;
+    std::vector<int> maxEnd;
+    std::vector<int> diff;
+    std::vector<double> diffMass;
+    std::vector<int> diffOverlap;
+    std::vector<int> diffUnchanged;
+    std::vector<int> devDiff;
+    std::vector<int> devTokenDiff;
+    std::vector<int> baseCount;
+};
+
+/// Device of each expert under the configuration (contiguous blocks unless a placement is given).
+std::vector<int> devicesOf(const PolicyConfig& config, int experts);
+
+/// Runs the batch-greedy or speculative policy on one slice for every budget up to maxBudget in
+/// one pass (S(M) is a prefix of one priority order), or the top-k baseline. For the
+/// expert-parallel policy, which has no nested sets, use runSliceBudget per budget.
+void sweepSlice(
+    const SliceInput& in, const PolicyConfig& config, int maxBudget, SliceSweep& out, SliceScratch& scratch);
+
+/// One budget computed directly from its selected set (every policy). Fills entry M of the arrays
+/// and the baseline fields of out (arrays are sized experts + 1).
+void runSliceBudget(
+    const SliceInput& in, const PolicyConfig& config, int budget, SliceSweep& out, SliceScratch& scratch);
+
+/// The priority order of the batch-greedy policy: warm-up experts by decreasing utility, then the
+/// rest by decreasing utility (ties to the lower id).
+std::vector<int> batchPriority(const SliceInput& in, int warmup);
+
+/// The speculative policy's order: the union of each request's m best experts by batch utility.
+std::vector<int> speculativePriority(const SliceInput& in, int requestExperts);
+
+/// The expert-parallel selection for budget M: greedy over the batch priority, at most ceil(M/G)
+/// experts per device.
+std::vector<int> expertParallelSelection(const SliceInput& in, const PolicyConfig& config, int budget);
+
+} // namespace deltascope::moe

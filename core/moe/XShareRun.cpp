@@ -1,0 +1,251 @@
+#include "moe/XShareRun.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace deltascope::moe {
+
+namespace {
+
+struct Accumulator {
+    // Per budget (index into options.budgets), per layer.
+    std::vector<std::int64_t> activatedBase, activated, overlap, unchanged, routed;
+    std::vector<double> massBase, mass, peakBase, peak, peakTokensBase, peakTokens;
+    std::vector<std::int64_t> layerSlices;
+    std::vector<double> layerActBase, layerAct, layerMassBase, layerMass; // [budget][layer]
+
+    void init(std::size_t budgets, std::size_t layers)
+    {
+        for (auto* v : { &activatedBase, &activated, &overlap, &unchanged, &routed })
+            v->assign(budgets, 0);
+        for (auto* v : { &massBase, &mass, &peakBase, &peak, &peakTokensBase, &peakTokens })
+            v->assign(budgets, 0.0);
+        layerSlices.assign(layers, 0);
+        for (auto* v : { &layerActBase, &layerAct, &layerMassBase, &layerMass })
+            v->assign(budgets * layers, 0.0);
+    }
+};
+
+} // namespace
+
+Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const XShareOptions& options)
+{
+    using R = Result<XShareResult>;
+    const int N = static_cast<int>(trace.experts);
+    const int k = static_cast<int>(trace.topK);
+    if (options.budgets.empty())
+        return R::failure(Diagnostic::error({}, 0, "no budget given"));
+    for (const int m : options.budgets)
+        if (m < k || m > N)
+            return R::failure(Diagnostic::error({}, 0,
+                "budget " + std::to_string(m) + " is outside [k, N] = [" + std::to_string(k) + ", " + std::to_string(N)
+                    + "]"));
+    if (options.policy.policy == Policy::ExpertParallel && options.policy.devices < 1)
+        return R::failure(Diagnostic::error({}, 0, "--devices must be at least 1"));
+    if (!options.policy.placement.empty()) {
+        if (static_cast<int>(options.policy.placement.size()) != N)
+            return R::failure(Diagnostic::error({}, 0,
+                "the placement names " + std::to_string(options.policy.placement.size()) + " experts, the trace has "
+                    + std::to_string(N)));
+        for (const int d : options.policy.placement)
+            if (d < 0 || d >= std::max(1, options.policy.devices))
+                return R::failure(Diagnostic::error({}, 0,
+                    "the placement puts an expert on device " + std::to_string(d) + " of "
+                        + std::to_string(options.policy.devices)));
+    }
+
+    const auto L = static_cast<std::size_t>(trace.layers);
+    const auto B = batches.tokens.size();
+    const std::size_t slices = L * B;
+    const std::size_t nb = options.budgets.size();
+    const int maxBudget = *std::max_element(options.budgets.begin(), options.budgets.end());
+    const bool sweep = options.policy.policy != Policy::ExpertParallel;
+
+    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, slices)));
+    std::vector<Accumulator> acc(threads);
+    for (auto& a : acc)
+        a.init(nb, L);
+    std::vector<SliceRecord> records(options.perSlice ? slices : 0);
+    std::atomic<std::size_t> done { 0 };
+    std::atomic<bool> stop { false };
+    std::mutex errorMutex;
+    std::optional<Diagnostic> error;
+
+    auto worker = [&](unsigned w) {
+        SliceScratch scratch;
+        SliceSweep sw;
+        std::vector<float> g;
+        std::vector<std::int32_t> req;
+        Accumulator& a = acc[w];
+        // Static assignment keeps the floating sums identical from run to run.
+        for (std::size_t s = w; s < slices && !stop.load(std::memory_order_relaxed); s += threads) {
+            const std::size_t layer = s / B;
+            const std::size_t batch = s % B;
+            const auto& rows = batches.tokens[batch];
+            const auto T = rows.size();
+            g.resize(T * static_cast<std::size_t>(N));
+            req.resize(T);
+            for (std::size_t i = 0; i < T; ++i) {
+                float* out = g.data() + i * static_cast<std::size_t>(N);
+                trace.gatingRow(rows[i], static_cast<std::int64_t>(layer), out);
+                req[i] = trace.requestId[static_cast<std::size_t>(rows[i])];
+                for (int e = 0; e < N; ++e) {
+                    const float v = out[e];
+                    if (std::isnan(v) || (v < 0.0f && !std::isinf(v))) {
+                        std::lock_guard<std::mutex> lock(errorMutex);
+                        if (!error)
+                            error = Diagnostic::error({}, 0,
+                                std::string(std::isnan(v) ? "NaN" : "negative") + " gating score at token "
+                                    + std::to_string(rows[i]) + ", layer " + std::to_string(layer) + ", expert "
+                                    + std::to_string(e)
+                                    + (trace.scoreKind == ScoreKind::Probs
+                                            ? " (scores are read as probabilities; logits need score_kind logits)"
+                                            : ""));
+                        stop = true;
+                        return;
+                    }
+                }
+            }
+            SliceInput in;
+            in.tokens = static_cast<int>(T);
+            in.experts = N;
+            in.topK = k;
+            in.scores = g.data();
+            in.request = req.data();
+            if (sweep) {
+                sweepSlice(in, options.policy, maxBudget, sw, scratch);
+            } else {
+                for (const int m : options.budgets)
+                    runSliceBudget(in, options.policy, m, sw, scratch);
+            }
+            ++a.layerSlices[layer];
+            for (std::size_t bi = 0; bi < nb; ++bi) {
+                const auto m = static_cast<std::size_t>(options.budgets[bi]);
+                a.activatedBase[bi] += sw.activatedBase;
+                a.activated[bi] += sw.activated[m];
+                a.massBase[bi] += sw.massBase;
+                a.mass[bi] += sw.mass[m];
+                a.overlap[bi] += sw.overlap[m];
+                a.unchanged[bi] += sw.unchanged[m];
+                a.routed[bi] += sw.routedTokens;
+                a.peakBase[bi] += sw.peakBase;
+                a.peak[bi] += sw.peak[m];
+                a.peakTokensBase[bi] += sw.peakTokensBase;
+                a.peakTokens[bi] += sw.peakTokens[m];
+                a.layerActBase[bi * L + layer] += sw.activatedBase;
+                a.layerAct[bi * L + layer] += sw.activated[m];
+                a.layerMassBase[bi * L + layer] += sw.massBase;
+                a.layerMass[bi * L + layer] += sw.mass[m];
+            }
+            if (options.perSlice) {
+                const auto m = static_cast<std::size_t>(options.budgets.front());
+                SliceRecord& r = records[s];
+                r.layer = trace.layerIds.empty() ? static_cast<int>(layer) : trace.layerIds[layer];
+                r.batch = static_cast<int>(batch);
+                r.tokens = static_cast<int>(T);
+                r.activatedBase = sw.activatedBase;
+                r.activated = sw.activated[m];
+                r.massRetained = sw.massBase > 0 ? sw.mass[m] / sw.massBase : 1.0;
+                if (sweep) {
+                    r.selected.assign(
+                        sw.order.begin(), sw.order.begin() + static_cast<std::ptrdiff_t>(std::min(sw.order.size(), m)));
+                    std::sort(r.selected.begin(), r.selected.end());
+                } else if (options.budgets.size() == 1) {
+                    r.selected = sw.selected;
+                }
+            }
+            done.fetch_add(1, std::memory_order_relaxed);
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned w = 1; w < threads; ++w)
+        pool.emplace_back(worker, w);
+    if (options.progress.callback) {
+        pool.emplace_back(worker, 0u);
+        while (done.load() < slices && !stop.load()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            if (!options.progress.report(
+                    static_cast<double>(done.load()) / static_cast<double>(slices), "expert selection"))
+                stop = true;
+        }
+    } else {
+        worker(0);
+    }
+    for (auto& t : pool)
+        t.join();
+    if (error)
+        return R::failure(*error);
+
+    Accumulator total;
+    total.init(nb, L);
+    for (const auto& a : acc) {
+        for (std::size_t bi = 0; bi < nb; ++bi) {
+            total.activatedBase[bi] += a.activatedBase[bi];
+            total.activated[bi] += a.activated[bi];
+            total.overlap[bi] += a.overlap[bi];
+            total.unchanged[bi] += a.unchanged[bi];
+            total.routed[bi] += a.routed[bi];
+            total.massBase[bi] += a.massBase[bi];
+            total.mass[bi] += a.mass[bi];
+            total.peakBase[bi] += a.peakBase[bi];
+            total.peak[bi] += a.peak[bi];
+            total.peakTokensBase[bi] += a.peakTokensBase[bi];
+            total.peakTokens[bi] += a.peakTokens[bi];
+        }
+        for (std::size_t l = 0; l < L; ++l)
+            total.layerSlices[l] += a.layerSlices[l];
+        for (std::size_t i = 0; i < nb * L; ++i) {
+            total.layerActBase[i] += a.layerActBase[i];
+            total.layerAct[i] += a.layerAct[i];
+            total.layerMassBase[i] += a.layerMassBase[i];
+            total.layerMass[i] += a.layerMass[i];
+        }
+    }
+    XShareResult out;
+    out.sliceCount = static_cast<std::int64_t>(slices);
+    out.cancelled = stop.load();
+    const double sl = slices ? static_cast<double>(slices) : 1.0;
+    for (std::size_t bi = 0; bi < nb; ++bi) {
+        BudgetResult r;
+        r.budget = options.budgets[bi];
+        r.activatedBase = total.activatedBase[bi];
+        r.activated = total.activated[bi];
+        r.reduction
+            = r.activatedBase ? 1.0 - static_cast<double>(r.activated) / static_cast<double>(r.activatedBase) : 0.0;
+        r.massRetained = total.massBase[bi] > 0 ? total.mass[bi] / total.massBase[bi] : 1.0;
+        // Overlap is |R & R'| over the tokens' own k (for sparse traces, the known experts).
+        r.topkOverlap = total.routed[bi]
+            ? static_cast<double>(total.overlap[bi]) / (static_cast<double>(total.routed[bi]) * k)
+            : 1.0;
+        r.unchangedTokens
+            = total.routed[bi] ? static_cast<double>(total.unchanged[bi]) / static_cast<double>(total.routed[bi]) : 1.0;
+        r.peakDeviceLoadBase = total.peakBase[bi] / sl;
+        r.peakDeviceLoad = total.peak[bi] / sl;
+        r.peakDeviceTokensBase = total.peakTokensBase[bi] / sl;
+        r.peakDeviceTokens = total.peakTokens[bi] / sl;
+        for (std::size_t l = 0; l < L; ++l) {
+            LayerMetrics lm;
+            lm.layer = trace.layerIds.empty() ? static_cast<int>(l) : trace.layerIds[l];
+            const double n = total.layerSlices[l] ? static_cast<double>(total.layerSlices[l]) : 1.0;
+            lm.activatedBaseMean = total.layerActBase[bi * L + l] / n;
+            lm.activatedMean = total.layerAct[bi * L + l] / n;
+            lm.massRetained = total.layerMassBase[bi * L + l] > 0
+                ? total.layerMass[bi * L + l] / total.layerMassBase[bi * L + l]
+                : 1.0;
+            r.perLayer.push_back(lm);
+        }
+        out.results.push_back(std::move(r));
+    }
+    out.slices = std::move(records);
+    Result<XShareResult> res;
+    res.value = std::move(out);
+    return res;
+}
+
+} // namespace deltascope::moe

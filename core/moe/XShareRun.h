@@ -1,0 +1,68 @@
+#pragma once
+
+#include "common/Diagnostic.h"
+#include "common/Progress.h"
+#include "moe/Batching.h"
+#include "moe/Trace.h"
+#include "moe/XShare.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace deltascope::moe {
+
+struct LayerMetrics {
+    int layer = 0; ///< model layer index
+    double activatedBaseMean = 0.0; ///< mean over the layer's slices
+    double activatedMean = 0.0;
+    double massRetained = 0.0;
+};
+
+/// A policy at one budget, aggregated over every slice of the trace.
+struct BudgetResult {
+    int budget = 0;
+    std::int64_t activatedBase = 0; ///< sum over slices
+    std::int64_t activated = 0;
+    double reduction = 0.0; ///< 1 - activated / activatedBase
+    double massRetained = 0.0; ///< kept gating mass / baseline top-k mass
+    double topkOverlap = 0.0; ///< mean over routed tokens of |R & R'| / k
+    double unchangedTokens = 0.0; ///< fraction of routed tokens whose routing is unchanged
+    double peakDeviceLoadBase = 0.0; ///< mean over slices of the most activated experts on one device
+    double peakDeviceLoad = 0.0;
+    double peakDeviceTokensBase = 0.0; ///< mean over slices of the most token-expert assignments on one device
+    double peakDeviceTokens = 0.0;
+    std::vector<LayerMetrics> perLayer;
+};
+
+struct SliceRecord {
+    int layer = 0;
+    int batch = 0;
+    int tokens = 0;
+    int activatedBase = 0;
+    int activated = 0;
+    double massRetained = 0.0;
+    std::vector<int> selected;
+};
+
+struct XShareResult {
+    std::vector<BudgetResult> results;
+    std::vector<SliceRecord> slices; ///< for the first budget, when asked for
+    std::int64_t sliceCount = 0;
+    bool cancelled = false;
+};
+
+struct XShareOptions {
+    PolicyConfig policy;
+    std::vector<int> budgets; ///< each in [k, N]
+    bool perSlice = false;
+    unsigned threads = 0;
+    Progress progress;
+};
+
+/// Runs a policy over every (layer, batch) slice of the trace and aggregates the metrics of
+/// DESIGN 4.4 per budget, per layer and overall. Batch and speculative policies compute every
+/// budget from one pass per slice. Fails on NaN or negative probabilities with the token and
+/// layer where they are.
+Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const XShareOptions& options);
+
+} // namespace deltascope::moe

@@ -1,0 +1,287 @@
+#include "TestData.h"
+#include "moe/Safetensors.h"
+#include "moe/SynthTrace.h"
+#include "moe/TraceImport.h"
+
+#include <numeric>
+#include <set>
+
+using namespace deltascope;
+
+namespace {
+
+moe::Trace smallDense()
+{
+    std::vector<float> scores;
+    for (int i = 0; i < 3 * 2 * 4; ++i)
+        scores.push_back(static_cast<float>(i % 7) / 7.0f + 0.01f);
+    auto t = moe::makeOwnedTrace(3, 2, 4, 2, false, scores, {}, { 0, 0, 1 });
+    t.stepId = { 0, 1, 1 };
+    t.model = "tiny";
+    t.layerIds = { 3, 7 };
+    return t;
+}
+
+QByteArray header(const std::string& json)
+{
+    QByteArray out(8, '\0');
+    const auto n = static_cast<quint64>(json.size());
+    for (int i = 0; i < 8; ++i)
+        out[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+    return out + QByteArray::fromStdString(json);
+}
+
+} // namespace
+
+class TestTraceIo : public QObject {
+    Q_OBJECT
+private slots:
+    void roundTrip_data();
+    void roundTrip();
+    void sparseRoundTrip();
+    void badFiles_data();
+    void badFiles();
+    void mixtralTrace();
+    void jsonlErrors();
+    void olmoeCounts();
+    void countsJson();
+    void synthIsSeededAndTopical();
+    void halfPrecision();
+};
+
+void TestTraceIo::roundTrip_data()
+{
+    QTest::addColumn<int>("type");
+    QTest::newRow("F32") << static_cast<int>(moe::ScoreType::F32);
+    QTest::newRow("F16") << static_cast<int>(moe::ScoreType::F16);
+    QTest::newRow("BF16") << static_cast<int>(moe::ScoreType::BF16);
+}
+
+void TestTraceIo::roundTrip()
+{
+    QFETCH(int, type);
+    QTemporaryDir dir;
+    const auto path = dir.filePath(QStringLiteral("t.safetensors")).toStdString();
+    const auto src = smallDense();
+    QVERIFY(moe::writeTraceFile(path, src, static_cast<moe::ScoreType>(type)).empty());
+    const auto r = moe::readTraceFile(path);
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    const auto& t = *r.value;
+    QCOMPARE(t.tokens, std::int64_t(3));
+    QCOMPARE(t.layers, std::int64_t(2));
+    QCOMPARE(t.experts, std::int64_t(4));
+    QCOMPARE(t.topK, std::int64_t(2));
+    QCOMPARE(t.requestId, (std::vector<std::int32_t> { 0, 0, 1 }));
+    QCOMPARE(t.stepId, (std::vector<std::int32_t> { 0, 1, 1 }));
+    QCOMPARE(t.layerIds, (std::vector<int> { 3, 7 }));
+    QCOMPARE(t.model, std::string("tiny"));
+    const double tol = type == 0 ? 0.0 : (type == 1 ? 1e-3 : 1e-2);
+    for (std::size_t i = 0; i < 24; ++i)
+        QVERIFY(std::abs(t.rawScore(i) - src.rawScore(i)) <= tol * std::abs(src.rawScore(i)));
+}
+
+void TestTraceIo::sparseRoundTrip()
+{
+    auto src = moe::makeOwnedTrace(2, 1, 8, 2, true, { 0.7f, 0.3f, 0.6f, 0.4f }, { 5, 1, -1, -1 }, { 4, 4 });
+    QTemporaryDir dir;
+    const auto path = dir.filePath(QStringLiteral("s.safetensors")).toStdString();
+    QVERIFY(moe::writeTraceFile(path, src).empty());
+    const auto r = moe::readTraceFile(path);
+    QVERIFY(r.ok());
+    QVERIFY(r.value->sparse);
+    QCOMPARE(r.value->experts, std::int64_t(8));
+    std::vector<float> row(8);
+    r.value->gatingRow(0, 0, row.data());
+    QCOMPARE(row[5], 0.7f);
+    QCOMPARE(row[1], 0.3f);
+    QVERIFY(std::isinf(row[0]));
+    r.value->gatingRow(1, 0, row.data());
+    for (const float v : row)
+        QVERIFY(std::isinf(v)); // a missing record: nothing known
+}
+
+void TestTraceIo::badFiles_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("empty") << QByteArray() << QStringLiteral("too short");
+    QTest::newRow("header longer than file")
+        << QByteArray("\xff\xff\xff\x00\x00\x00\x00\x00{}", 10) << QStringLiteral("header claims");
+    QTest::newRow("not json") << header("{not json}") << QStringLiteral("malformed safetensors header");
+    QTest::newRow("offsets past the end") << header(
+        R"({"scores":{"dtype":"F32","shape":[1,1,4],"data_offsets":[0,16]},"request_id":{"dtype":"I32","shape":[1],"data_offsets":[16,20]}})")
+                                          << QStringLiteral("run past the end of the file");
+    QTest::newRow("shape does not match bytes")
+        << header(
+               R"({"scores":{"dtype":"F32","shape":[1000000,1000,4],"data_offsets":[0,16]},"request_id":{"dtype":"I32","shape":[1],"data_offsets":[16,20]}})")
+            + QByteArray(20, '\0')
+        << QStringLiteral("do not match");
+    QTest::newRow("k greater than N")
+        << header(
+               R"({"__metadata__":{"top_k":"9"},"scores":{"dtype":"F32","shape":[1,1,4],"data_offsets":[0,16]},"request_id":{"dtype":"I32","shape":[1],"data_offsets":[16,20]}})")
+            + QByteArray(20, '\0')
+        << QStringLiteral("exceeds the 4 experts");
+    QTest::newRow("empty trace") << header(
+        R"({"__metadata__":{"top_k":"1"},"scores":{"dtype":"F32","shape":[0,1,4],"data_offsets":[0,0]},"request_id":{"dtype":"I32","shape":[0],"data_offsets":[0,0]}})")
+                                 << QStringLiteral("empty");
+    QTest::newRow("expert id out of range")
+        << header(
+               R"({"__metadata__":{"num_experts":"4","top_k":"1"},"topk_ids":{"dtype":"I32","shape":[1,1,1],"data_offsets":[0,4]},"topk_scores":{"dtype":"F32","shape":[1,1,1],"data_offsets":[4,8]},"request_id":{"dtype":"I32","shape":[1],"data_offsets":[8,12]}})")
+            + QByteArray("\x09\x00\x00\x00\x00\x00\x80\x3f\x00\x00\x00\x00", 12)
+        << QStringLiteral("expert id 9 out of range");
+    QTest::newRow("no scores") << header(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})")
+            + QByteArray(4, '\0')
+                               << QStringLiteral("not a Deltascope trace");
+}
+
+void TestTraceIo::badFiles()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("bad.safetensors"), content);
+    const auto r = moe::readTraceFile(path);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->file, path);
+    QVERIFY2(QString::fromStdString(r.error->message).contains(expected), r.error->message.c_str());
+}
+
+void TestTraceIo::mixtralTrace()
+{
+    const std::string file = test::sharedPath("router_trace_mixtral8x7b_fp8_gsm8k/gsm8k_2_routing.jsonl");
+    if (!QFileInfo::exists(QString::fromStdString(file)))
+        QSKIP("../shared/data/real is not present");
+    moe::TraceImportOptions o;
+    const auto r = moe::importJsonlTrace(file, o);
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    const auto& t = *r.value;
+    QVERIFY(t.sparse);
+    QCOMPARE(t.layers, std::int64_t(32));
+    QCOMPARE(t.experts, std::int64_t(8));
+    QCOMPARE(t.topK, std::int64_t(2));
+    QCOMPARE(t.requestCount(), std::int64_t(2));
+    QCOMPARE(t.tokens, std::int64_t(168 + 79));
+    // The first record: problem 0, layer 0, token 0 -> experts 7 and 0.
+    std::vector<float> row(8);
+    t.gatingRow(0, 0, row.data());
+    QVERIFY(std::abs(row[7] - 0.80038011f) < 1e-6f);
+    QVERIFY(std::abs(row[0] - 0.19961987f) < 1e-6f);
+    // 7,889 records for 247 x 32 slots: the rest are reported missing.
+    QVERIFY(!r.warnings.empty());
+    QVERIFY(r.warnings[0].message.find(std::to_string(247 * 32 - 7889)) == 0);
+}
+
+void TestTraceIo::jsonlErrors()
+{
+    QTemporaryDir dir;
+    const auto bad = test::writeFile(dir, QStringLiteral("r.jsonl"),
+        "{\"problem_id\": 0, \"layer\": 0, \"token_idx\": 0, \"experts\": [1, 2], \"gating_probs\": [0.5, 0.5]}\n"
+        "{\"problem_id\": 0, \"layer\": 0, \"token_idx\": 1, \"experts\": [1, 99], \"gating_probs\": [0.5, 0.5]}\n");
+    moe::TraceImportOptions o;
+    o.experts = 8;
+    auto r = moe::importJsonlTrace(bad, o);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->line, std::int64_t(2));
+    QVERIFY(r.error->message.find("expert id 99 out of range") != std::string::npos);
+    const auto nan = test::writeFile(dir, QStringLiteral("n.jsonl"),
+        "{\"problem_id\": 0, \"layer\": 0, \"token_idx\": 0, \"experts\": [1, 2], \"gating_probs\": [0.5, -0.5]}\n");
+    r = moe::importJsonlTrace(nan, o);
+    QVERIFY(!r.ok());
+    QVERIFY(r.error->message.find("negative") != std::string::npos);
+    const auto keys = test::writeFile(dir, QStringLiteral("k.jsonl"), "{\"a\": 1}\n");
+    r = moe::importJsonlTrace(keys, o);
+    QVERIFY(!r.ok());
+    QVERIFY(r.error->message.find("--request-key") != std::string::npos);
+}
+
+void TestTraceIo::olmoeCounts()
+{
+    const std::string file = test::sharedPath("expert_counts_olmoe_repo/olmoe_c4.csv");
+    if (!QFileInfo::exists(QString::fromStdString(file)))
+        QSKIP("../shared/data/real is not present");
+    const auto r = moe::loadExpertCounts(file);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value->layers, std::int64_t(3));
+    QCOMPARE(r.value->experts, std::int64_t(64));
+    QCOMPARE(r.value->layerIds, (std::vector<int> { 0, 7, 15 }));
+    double total = 0;
+    for (int e = 0; e < 64; ++e)
+        total += r.value->at(0, e);
+    QCOMPARE(total, 208896.0 * 8); // every token assigns 8 experts
+}
+
+void TestTraceIo::countsJson()
+{
+    QTemporaryDir dir;
+    const auto path
+        = test::writeFile(dir, QStringLiteral("c.json"), "{\"logical_count\": [[[1, 2], [3, 4]], [[1, 0], [0, 1]]]}");
+    const auto r = moe::loadExpertCounts(path);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value->at(0, 1), 2.0);
+    QCOMPARE(r.value->at(1, 0), 3.0);
+    QCOMPARE(r.value->at(1, 1), 5.0);
+}
+
+void TestTraceIo::synthIsSeededAndTopical()
+{
+    moe::SynthOptions o;
+    o.requests = 8;
+    o.tokensPerRequest = 16;
+    o.layers = 2;
+    o.experts = 32;
+    o.topK = 4;
+    o.topic = 2.0;
+    const auto a = moe::makeSyntheticTrace(o);
+    const auto b = moe::makeSyntheticTrace(o);
+    QCOMPARE(a.tokens, b.tokens);
+    for (std::size_t i = 0; i < static_cast<std::size_t>(a.tokens * 2 * 32); ++i)
+        QCOMPARE(a.rawScore(i), b.rawScore(i));
+    // Tokens of one request share top-k experts more than tokens of different requests.
+    auto topSet = [&](std::int64_t t) {
+        std::vector<float> row(32);
+        a.gatingRow(t, 0, row.data());
+        std::vector<int> idx(32);
+        std::iota(idx.begin(), idx.end(), 0);
+        std::partial_sort(idx.begin(), idx.begin() + 4, idx.end(), [&](int x, int y) { return row[x] > row[y]; });
+        return std::set<int>(idx.begin(), idx.begin() + 4);
+    };
+    double same = 0, other = 0;
+    int nSame = 0, nOther = 0;
+    for (std::int64_t i = 0; i < a.tokens; ++i)
+        for (std::int64_t j = i + 1; j < a.tokens; ++j) {
+            const auto si = topSet(i);
+            const auto sj = topSet(j);
+            int common = 0;
+            for (const int e : si)
+                common += sj.count(e) ? 1 : 0;
+            if (a.requestId[static_cast<std::size_t>(i)] == a.requestId[static_cast<std::size_t>(j)]) {
+                same += common;
+                ++nSame;
+            } else {
+                other += common;
+                ++nOther;
+            }
+        }
+    QVERIFY(same / nSame > 1.5 * (other / nOther));
+    for (std::int64_t t = 0; t < a.tokens; ++t) {
+        std::vector<float> row(32);
+        a.gatingRow(t, 1, row.data());
+        double s = 0;
+        for (const float v : row)
+            s += v;
+        QVERIFY(std::abs(s - 1.0) < 1e-5);
+    }
+}
+
+void TestTraceIo::halfPrecision()
+{
+    for (const float v : { 0.0f, 1.0f, 0.333f, 1e-5f, 65504.0f, -2.5f, 6.1e-5f })
+        QVERIFY(std::abs(moe::f16ToFloat(moe::floatToF16(v)) - v) <= 1e-3f * std::abs(v) + 1e-7f);
+    for (const float v : { 0.0f, 1.0f, 0.333f, 1e-20f, 3e38f, -2.5f })
+        QVERIFY(std::abs(moe::bf16ToFloat(moe::floatToBf16(v)) - v) <= 8e-3f * std::abs(v));
+    QCOMPARE(moe::floatToF16(1.0f), std::uint16_t(0x3c00));
+    QCOMPARE(moe::floatToBf16(1.0f), std::uint16_t(0x3f80));
+}
+
+QTEST_GUILESS_MAIN(TestTraceIo)
+#include "tst_traceio.moc"

@@ -1,0 +1,307 @@
+#include "TestData.h"
+#include "moe/XShare.h"
+#include "moe/XShareRun.h"
+
+#include <limits>
+#include <numeric>
+#include <random>
+
+using namespace deltascope;
+using moe::Policy;
+
+namespace {
+
+constexpr float kNone = -std::numeric_limits<float>::infinity();
+
+moe::SliceInput slice(
+    const std::vector<float>& g, int tokens, int experts, int k, const std::vector<std::int32_t>* req = nullptr)
+{
+    moe::SliceInput in;
+    in.tokens = tokens;
+    in.experts = experts;
+    in.topK = k;
+    in.scores = g.data();
+    in.request = req ? req->data() : nullptr;
+    return in;
+}
+
+moe::SliceSweep sweep(const moe::SliceInput& in, moe::PolicyConfig cfg)
+{
+    moe::SliceSweep s;
+    moe::SliceScratch scratch;
+    moe::sweepSlice(in, cfg, in.experts, s, scratch);
+    return s;
+}
+
+moe::SliceSweep direct(const moe::SliceInput& in, moe::PolicyConfig cfg, int budget)
+{
+    moe::SliceSweep s;
+    moe::SliceScratch scratch;
+    moe::runSliceBudget(in, cfg, budget, s, scratch);
+    return s;
+}
+
+moe::PolicyConfig cfgOf(Policy p, int warmup = 1)
+{
+    moe::PolicyConfig c;
+    c.policy = p;
+    c.warmup = warmup;
+    return c;
+}
+
+} // namespace
+
+class TestXShare : public QObject {
+    Q_OBJECT
+private slots:
+    void handWorkedBatch();
+    void tiesGoToLowerId();
+    void warmupLargerThanBudget();
+    void budgetEqualsN();
+    void sparseKeepsOnlyKnown();
+    void speculativeHandWorked();
+    void expertParallelCapacity();
+    void sweepEqualsBudgetByBudget_data();
+    void sweepEqualsBudgetByBudget();
+    void uniformRoutingExpectation();
+};
+
+void TestXShare::handWorkedBatch()
+{
+    // 3 tokens, 4 experts, k = 1.
+    //        e0   e1   e2   e3
+    // t0    0.6  0.3  0.1  0.0
+    // t1    0.1  0.5  0.4  0.0
+    // t2    0.1  0.2  0.3  0.4
+    // utilities: 0.8, 1.0, 0.8, 0.4; top-1: e0, e1, e3 -> A = {0, 1, 3}, base mass 1.5.
+    // warm-up (w = 1) = {0, 1, 3}: order by utility 1 (1.0), 0 (0.8, lower id than... only 0), 3; then 2.
+    const std::vector<float> g { 0.6f, 0.3f, 0.1f, 0.0f, 0.1f, 0.5f, 0.4f, 0.0f, 0.1f, 0.2f, 0.3f, 0.4f };
+    const auto in = slice(g, 3, 4, 1);
+    QCOMPARE(moe::batchPriority(in, 1), (std::vector<int> { 1, 0, 3, 2 }));
+    QCOMPARE(moe::batchPriority(in, 0), (std::vector<int> { 1, 0, 2, 3 })); // ties (0.8) to the lower id
+    const auto s = sweep(in, cfgOf(Policy::Batch));
+    QCOMPARE(s.activatedBase, 3);
+    QVERIFY(std::abs(s.massBase - 1.5) < 1e-6);
+    // M = 1: S = {1}: every token routes to e1; mass 0.3 + 0.5 + 0.2.
+    QCOMPARE(s.activated[1], 1);
+    QVERIFY(std::abs(s.mass[1] - 1.0) < 1e-6);
+    QCOMPARE(s.overlap[1], 1);
+    QCOMPARE(s.unchanged[1], 1);
+    // M = 2: S = {1, 0}: t0 -> e0, t1 -> e1, t2 -> e1.
+    QCOMPARE(s.activated[2], 2);
+    QVERIFY(std::abs(s.mass[2] - (0.6 + 0.5 + 0.2)) < 1e-6);
+    QCOMPARE(s.unchanged[2], 2);
+    // M = 3: S = {1, 0, 3}: everyone has its top-1.
+    QCOMPARE(s.activated[3], 3);
+    QVERIFY(std::abs(s.mass[3] - 1.5) < 1e-6);
+    QCOMPARE(s.unchanged[3], 3);
+    QCOMPARE(s.order, (std::vector<int> { 1, 0, 3, 2 }));
+}
+
+void TestXShare::tiesGoToLowerId()
+{
+    // Two tokens with identical uniform rows: every expert ties; k = 2.
+    const std::vector<float> g(2 * 6, 1.0f / 6.0f);
+    const auto in = slice(g, 2, 6, 2);
+    const auto s = sweep(in, cfgOf(Policy::Batch));
+    QCOMPARE(s.order, (std::vector<int> { 0, 1, 2, 3, 4, 5 }));
+    QCOMPARE(s.activatedBase, 2); // both tokens' top-2 are {0, 1}
+    QCOMPARE(s.activated[2], 2);
+    QCOMPARE(s.unchanged[2], 2);
+}
+
+void TestXShare::warmupLargerThanBudget()
+{
+    // Four tokens with four different favourites: W = {0, 1, 2, 3}, budget 2 < |W|.
+    std::vector<float> g(4 * 6, 0.02f);
+    for (int t = 0; t < 4; ++t)
+        g[static_cast<std::size_t>(t * 6 + t)] = 0.9f;
+    g[1 * 6 + 0] = 0.05f; // raises expert 0's utility above 1, 2, 3
+    const auto in = slice(g, 4, 6, 1);
+    const auto s = sweep(in, cfgOf(Policy::Batch));
+    QCOMPARE(std::vector<int>(s.order.begin(), s.order.begin() + 2), (std::vector<int> { 0, 1 }));
+    QCOMPARE(s.activated[2], 2);
+    const auto d = direct(in, cfgOf(Policy::Batch), 2);
+    QCOMPARE(d.selected, (std::vector<int> { 0, 1 }));
+}
+
+void TestXShare::budgetEqualsN()
+{
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    std::vector<float> g(16 * 12);
+    for (auto& x : g)
+        x = u(rng);
+    const auto in = slice(g, 16, 12, 3);
+    const auto s = sweep(in, cfgOf(Policy::Batch));
+    QCOMPARE(s.activated[12], s.activatedBase);
+    QCOMPARE(s.unchanged[12], 16);
+    QCOMPARE(s.overlap[12], 16 * 3);
+    QVERIFY(std::abs(s.mass[12] - s.massBase) < 1e-9 * s.massBase);
+    // At M = k, exactly k experts are in use.
+    QVERIFY(s.activated[3] <= 3);
+}
+
+void TestXShare::sparseKeepsOnlyKnown()
+{
+    // Sparse top-2: a token whose experts are both outside S keeps nothing (no re-routing to
+    // experts whose scores are unknown).
+    std::vector<float> g(3 * 5, kNone);
+    auto set = [&](int t, int e, float v) { g[static_cast<std::size_t>(t * 5 + e)] = v; };
+    set(0, 0, 0.7f);
+    set(0, 1, 0.3f);
+    set(1, 0, 0.6f);
+    set(1, 2, 0.4f);
+    set(2, 3, 0.55f);
+    set(2, 4, 0.45f);
+    const auto in = slice(g, 3, 5, 2);
+    const auto s = sweep(in, cfgOf(Policy::Batch));
+    QCOMPARE(s.activatedBase, 5);
+    // utilities: e0 1.3, e1 0.3, e2 0.4, e3 0.55, e4 0.45; warm-up {0, 3}; order 0, 3, 4, 2, 1
+    QCOMPARE(s.order, (std::vector<int> { 0, 3, 4, 2, 1 }));
+    QCOMPARE(s.activated[2], 2); // S = {0, 3}
+    QVERIFY(std::abs(s.mass[2] - (0.7 + 0.6 + 0.55)) < 1e-6);
+    QCOMPARE(s.overlap[2], 3);
+    QCOMPARE(s.unchanged[2], 0);
+    QCOMPARE(s.unchanged[3], 1); // + e4: t2 is whole again
+    QCOMPARE(s.unchanged[4], 2); // + e2: t1 too; t0 still lacks e1
+    QCOMPARE(s.unchanged[5], 3);
+}
+
+void TestXShare::speculativeHandWorked()
+{
+    // Two requests of two tokens, 4 experts, k = 1, m = 1.
+    // r0: t0 (0.7 0.2 0.1 0), t1 (0.6 0.3 0.1 0) -> u = (1.3, 0.5, 0.2, 0) keeps e0
+    // r1: t2 (0 0.1 0.3 0.6), t3 (0 0.2 0.2 0.6) -> u = (0, 0.3, 0.5, 1.2) keeps e3
+    // batch utility: e0 1.3, e3 1.2; union {0, 3}; order 0, 3.
+    const std::vector<float> g { 0.7f, 0.2f, 0.1f, 0.0f, 0.6f, 0.3f, 0.1f, 0.0f, 0.0f, 0.1f, 0.3f, 0.6f, 0.0f, 0.2f,
+        0.2f, 0.6f };
+    const std::vector<std::int32_t> req { 0, 0, 1, 1 };
+    const auto in = slice(g, 4, 4, 1, &req);
+    QCOMPARE(moe::speculativePriority(in, 1), (std::vector<int> { 0, 3 }));
+    const auto s = sweep(in, cfgOf(Policy::Speculative));
+    QCOMPARE(s.activated[1], 1);
+    QCOMPARE(s.activated[2], 2);
+    QCOMPARE(s.activated[4], 2); // the union has two experts: S stays the union
+    QCOMPARE(s.unchanged[2], 4);
+    const auto d = direct(in, cfgOf(Policy::Speculative), 1);
+    QCOMPARE(d.selected, (std::vector<int> { 0 }));
+}
+
+void TestXShare::expertParallelCapacity()
+{
+    // 8 experts on 2 devices (0-3, 4-7); the popular experts are all on device 0.
+    std::vector<float> g(4 * 8, 0.01f);
+    for (int t = 0; t < 4; ++t)
+        g[static_cast<std::size_t>(t * 8 + t)] = 0.9f;
+    auto cfg = cfgOf(Policy::ExpertParallel);
+    cfg.devices = 2;
+    const auto in = slice(g, 4, 8, 1);
+    const auto sel = moe::expertParallelSelection(in, cfg, 4);
+    // At most ceil(4 / 2) = 2 per device: two of the favourites, then two from device 1.
+    int dev0 = 0;
+    for (const int e : sel)
+        dev0 += e < 4 ? 1 : 0;
+    QCOMPARE(static_cast<int>(sel.size()), 4);
+    QCOMPARE(dev0, 2);
+    const auto d = direct(in, cfg, 4);
+    QCOMPARE(d.peakBase, 4);
+    QVERIFY(d.peak[4] <= 2);
+}
+
+void TestXShare::sweepEqualsBudgetByBudget_data()
+{
+    QTest::addColumn<int>("tokens");
+    QTest::addColumn<int>("experts");
+    QTest::addColumn<int>("k");
+    QTest::addColumn<int>("policy");
+    QTest::addColumn<bool>("sparse");
+    QTest::addColumn<int>("warmup");
+    for (const auto& [t, n, k] : std::vector<std::tuple<int, int, int>> {
+             { 1, 8, 2 }, { 7, 16, 4 }, { 64, 128, 8 }, { 33, 64, 1 }, { 200, 32, 6 }, { 16, 256, 16 } }) {
+        for (const int p : { 1, 3 })
+            for (const bool sp : { false, true })
+                QTest::addRow("T=%d N=%d k=%d %s %s", t, n, k, p == 1 ? "batch" : "spec", sp ? "sparse" : "dense")
+                    << t << n << k << p << sp << (t % 3);
+    }
+    QTest::newRow("quantised scores with many ties") << 50 << 32 << 4 << 1 << false << -1;
+}
+
+void TestXShare::sweepEqualsBudgetByBudget()
+{
+    QFETCH(int, tokens);
+    QFETCH(int, experts);
+    QFETCH(int, k);
+    QFETCH(int, policy);
+    QFETCH(bool, sparse);
+    QFETCH(int, warmup);
+    std::mt19937 rng(static_cast<unsigned>(tokens * 131 + experts * 7 + k));
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    std::vector<float> g(static_cast<std::size_t>(tokens * experts));
+    for (auto& x : g)
+        x = warmup < 0 ? std::round(u(rng) * 4.0f) / 4.0f : u(rng) * u(rng);
+    if (sparse) {
+        // keep each token's k best only
+        for (int t = 0; t < tokens; ++t) {
+            std::vector<int> idx(static_cast<std::size_t>(experts));
+            std::iota(idx.begin(), idx.end(), 0);
+            float* row = g.data() + static_cast<std::size_t>(t * experts);
+            std::stable_sort(idx.begin(), idx.end(), [&](int a, int b) { return row[a] > row[b]; });
+            for (std::size_t j = static_cast<std::size_t>(k); j < idx.size(); ++j)
+                row[idx[j]] = kNone;
+        }
+    }
+    std::vector<std::int32_t> req(static_cast<std::size_t>(tokens));
+    for (int t = 0; t < tokens; ++t)
+        req[static_cast<std::size_t>(t)] = t % 5;
+    const auto in = slice(g, tokens, experts, k, &req);
+    auto cfg = cfgOf(policy == 1 ? Policy::Batch : Policy::Speculative, std::max(0, warmup));
+    cfg.devices = 4;
+    const auto s = sweep(in, cfg);
+    for (int m = k; m <= experts; ++m) {
+        const auto d = direct(in, cfg, m);
+        const auto M = static_cast<std::size_t>(m);
+        QCOMPARE(s.activated[M], d.activated[M]);
+        QCOMPARE(s.overlap[M], d.overlap[M]);
+        QCOMPARE(s.unchanged[M], d.unchanged[M]);
+        QCOMPARE(s.peak[M], d.peak[M]);
+        QCOMPARE(s.peakTokens[M], d.peakTokens[M]);
+        QVERIFY2(std::abs(s.mass[M] - d.mass[M]) <= 1e-9 * std::max(1.0, d.mass[M]),
+            qPrintable(QStringLiteral("M=%1").arg(m)));
+        QVERIFY(d.activated[M] <= m);
+    }
+}
+
+void TestXShare::uniformRoutingExpectation()
+{
+    // iid uniform scores: a token's top-k is a uniform k-subset, so the expected union over B
+    // tokens is N (1 - (1 - k/N)^B): 163.3 for N = 256, k = 8, B = 32.
+    const int N = 256;
+    const int k = 8;
+    const int B = 32;
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    std::vector<float> g(static_cast<std::size_t>(B * N));
+    double sum = 0;
+    double sumSq = 0;
+    const int reps = 400;
+    moe::SliceScratch scratch;
+    moe::SliceSweep s;
+    auto cfg = cfgOf(Policy::TopK);
+    for (int r = 0; r < reps; ++r) {
+        for (auto& x : g)
+            x = u(rng);
+        moe::sweepSlice(slice(g, B, N, k), cfg, N, s, scratch);
+        sum += s.activatedBase;
+        sumSq += static_cast<double>(s.activatedBase) * s.activatedBase;
+    }
+    const double mean = sum / reps;
+    const double sd = std::sqrt(sumSq / reps - mean * mean);
+    const double expected = N * (1.0 - std::pow(1.0 - static_cast<double>(k) / N, B));
+    QVERIFY(std::abs(expected - 163.3) < 0.05);
+    QVERIFY2(std::abs(mean - expected) < 5.0 * sd / std::sqrt(reps),
+        qPrintable(QStringLiteral("%1 vs %2").arg(mean).arg(expected)));
+}
+
+QTEST_GUILESS_MAIN(TestXShare)
+#include "tst_xshare.moc"
