@@ -1,6 +1,12 @@
 #include "moe/XShare.h"
 
 #include <algorithm>
+#include <cstring>
+#include <functional>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <cmath>
 #include <limits>
 #include <map>
@@ -38,12 +44,90 @@ void topOf(const float* row, int n, int k, const std::uint8_t* allowed, std::vec
     }
 }
 
+// Maxima of the blocks of 8 consecutive experts (n a multiple of 8).
+void blockMaxima(const float* row, int n, float* out)
+{
+#if defined(__SSE2__)
+    for (int b = 0; b < n / 8; ++b) {
+        const __m128 m = _mm_max_ps(_mm_loadu_ps(row + 8 * b), _mm_loadu_ps(row + 8 * b + 4));
+        const __m128 m2 = _mm_max_ps(m, _mm_movehl_ps(m, m));
+        const __m128 m1 = _mm_max_ss(m2, _mm_shuffle_ps(m2, m2, 1));
+        out[b] = _mm_cvtss_f32(m1);
+    }
+#else
+    for (int b = 0; b < n / 8; ++b) {
+        float m = row[8 * b];
+        for (int j = 1; j < 8; ++j)
+            m = std::max(m, row[8 * b + j]);
+        out[b] = m;
+    }
+#endif
+}
+
+// The hot-path version: the k best of a row, best first; returns how many. The k-th largest of the
+// maxima of blocks of 8 experts is a lower bound of the row's k-th largest score (those k maxima
+// belong to k distinct experts), so only the few blocks whose maximum reaches it are scanned.
+int topOfFast(const float* row, int n, int k, int* ids, std::vector<float>& maxima, std::vector<int>& cand)
+{
+    const int blocks = n / 8;
+    cand.clear();
+    if (blocks >= k && n % 8 == 0) {
+        maxima.resize(2 * static_cast<std::size_t>(blocks));
+        float* m = maxima.data();
+        blockMaxima(row, n, m);
+        std::copy(m, m + blocks, m + blocks);
+        std::nth_element(m + blocks, m + blocks + (k - 1), m + 2 * blocks, std::greater<float>());
+        const float threshold = m[blocks + k - 1];
+        for (int b = 0; b < blocks; ++b) {
+            if (!(m[b] >= threshold) || m[b] == kUnknown)
+                continue;
+            for (int e = 8 * b; e < 8 * b + 8; ++e)
+                if (row[e] >= threshold && row[e] != kUnknown)
+                    cand.push_back(e);
+        }
+    } else {
+        for (int e = 0; e < n; ++e)
+            if (row[e] != kUnknown)
+                cand.push_back(e);
+    }
+    // Insertion into the best-first list: there are only a few candidates.
+    int count = 0;
+    for (const int e : cand) {
+        int i = count < k ? count++ : k;
+        if (i == k && !better(row[e], e, row[ids[k - 1]], ids[k - 1]))
+            continue;
+        if (i == k)
+            i = k - 1;
+        while (i > 0 && better(row[e], e, row[ids[i - 1]], ids[i - 1])) {
+            ids[i] = ids[i - 1];
+            --i;
+        }
+        ids[i] = e;
+    }
+    return count;
+}
+
+// Sorts experts by decreasing utility, ties to the lower id, through one integer key per expert:
+// the utility's bits made order-preserving, then the id.
 std::vector<int> byUtility(std::vector<int> experts, const std::vector<double>& u)
 {
-    std::sort(experts.begin(), experts.end(), [&](int a, int b) {
-        return u[static_cast<std::size_t>(a)] > u[static_cast<std::size_t>(b)]
-            || (u[static_cast<std::size_t>(a)] == u[static_cast<std::size_t>(b)] && a < b);
-    });
+    struct Key {
+        std::uint64_t value;
+        int id;
+    };
+    std::vector<Key> keys(experts.size());
+    for (std::size_t i = 0; i < experts.size(); ++i) {
+        const double v = u[static_cast<std::size_t>(experts[i])];
+        std::uint64_t bits;
+        std::memcpy(&bits, &v, sizeof bits);
+        // Map doubles to unsigned integers whose order is the doubles' order.
+        bits = (bits >> 63) ? ~bits : (bits | 0x8000000000000000ULL);
+        keys[i] = { bits, experts[i] };
+    }
+    std::sort(keys.begin(), keys.end(),
+        [](const Key& a, const Key& b) { return a.value > b.value || (a.value == b.value && a.id < b.id); });
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        experts[i] = keys[i].id;
     return experts;
 }
 
@@ -52,21 +136,29 @@ std::vector<double> utilities(const SliceInput& in)
     std::vector<double> u(static_cast<std::size_t>(in.experts), 0.0);
     for (int t = 0; t < in.tokens; ++t) {
         const float* row = in.scores + static_cast<std::size_t>(t) * static_cast<std::size_t>(in.experts);
-        for (int e = 0; e < in.experts; ++e)
-            if (row[e] != kUnknown)
-                u[static_cast<std::size_t>(e)] += row[e];
+        double* acc = u.data();
+        if (in.hasUnknown) {
+            for (int e = 0; e < in.experts; ++e)
+                acc[e] += row[e] == kUnknown ? 0.0 : static_cast<double>(row[e]);
+        } else {
+            for (int e = 0; e < in.experts; ++e)
+                acc[e] += static_cast<double>(row[e]);
+        }
     }
     return u;
 }
 
 // Baseline fields: top-k per token, union, mass, per-device peaks. Marks inBase[t][e].
 void baseline(const SliceInput& in, const std::vector<int>& device, int devices, SliceSweep& out, SliceScratch& s,
-    std::vector<int>& kOfToken)
+    std::vector<int>& kOfToken, bool fast)
 {
     const auto T = static_cast<std::size_t>(in.tokens);
     const auto N = static_cast<std::size_t>(in.experts);
+    const auto K = static_cast<std::size_t>(in.topK);
     s.inBase.assign(T * N, 0);
     s.baseCount.assign(N, 0);
+    s.topIds.resize(T * K);
+    s.topScores.resize(K);
     kOfToken.assign(T, 0);
     std::vector<int> top;
     std::vector<int> devTokens(static_cast<std::size_t>(devices), 0);
@@ -74,15 +166,23 @@ void baseline(const SliceInput& in, const std::vector<int>& device, int devices,
     out.massBase = 0.0;
     for (std::size_t t = 0; t < T; ++t) {
         const float* row = in.scores + t * N;
-        topOf(row, in.experts, in.topK, nullptr, top);
-        kOfToken[t] = static_cast<int>(top.size());
-        if (!top.empty())
-            ++out.routedTokens;
-        for (const int e : top) {
-            s.inBase[t * N + static_cast<std::size_t>(e)] = 1;
-            ++s.baseCount[static_cast<std::size_t>(e)];
+        int* ids = s.topIds.data() + t * K;
+        int count = 0;
+        if (fast) {
+            count = topOfFast(row, in.experts, in.topK, ids, s.topScores, s.candidates);
+        } else {
+            topOf(row, in.experts, in.topK, nullptr, top);
+            count = static_cast<int>(top.size());
+            std::copy(top.begin(), top.end(), ids);
+        }
+        kOfToken[t] = count;
+        out.routedTokens += count > 0 ? 1 : 0;
+        for (int j = 0; j < count; ++j) {
+            const auto e = static_cast<std::size_t>(ids[j]);
+            s.inBase[t * N + e] = 1;
+            ++s.baseCount[e];
             out.massBase += row[e];
-            ++devTokens[static_cast<std::size_t>(device[static_cast<std::size_t>(e)])];
+            ++devTokens[static_cast<std::size_t>(device[e])];
         }
     }
     std::vector<int> devActive(static_cast<std::size_t>(devices), 0);
@@ -94,6 +194,19 @@ void baseline(const SliceInput& in, const std::vector<int>& device, int devices,
         }
     out.peakBase = *std::max_element(devActive.begin(), devActive.end());
     out.peakTokensBase = *std::max_element(devTokens.begin(), devTokens.end());
+}
+
+// Warm-up experts first, each group by decreasing utility (ties to the lower id).
+std::vector<int> orderFrom(const std::vector<double>& u, const std::vector<std::uint8_t>& warm)
+{
+    std::vector<int> first;
+    std::vector<int> rest;
+    for (std::size_t e = 0; e < u.size(); ++e)
+        (warm[e] ? first : rest).push_back(static_cast<int>(e));
+    auto order = byUtility(std::move(first), u);
+    const auto tail = byUtility(std::move(rest), u);
+    order.insert(order.end(), tail.begin(), tail.end());
+    return order;
 }
 
 void sizeArrays(SliceSweep& out, int n)
@@ -157,14 +270,7 @@ std::vector<int> batchPriority(const SliceInput& in, int warmup)
             for (const int e : top)
                 warm[static_cast<std::size_t>(e)] = 1;
         }
-    std::vector<int> first;
-    std::vector<int> rest;
-    for (int e = 0; e < in.experts; ++e)
-        (warm[static_cast<std::size_t>(e)] ? first : rest).push_back(e);
-    auto order = byUtility(std::move(first), u);
-    const auto tail = byUtility(std::move(rest), u);
-    order.insert(order.end(), tail.begin(), tail.end());
-    return order;
+    return orderFrom(u, warm);
 }
 
 std::vector<int> speculativePriority(const SliceInput& in, int requestExperts)
@@ -238,7 +344,7 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
                                  : 1 + *std::max_element(config.placement.begin(), config.placement.end()));
     const auto device = devicesOf(config, N);
     std::vector<int> kOfToken;
-    baseline(in, device, G, out, s, kOfToken);
+    baseline(in, device, G, out, s, kOfToken, true);
     sizeArrays(out, N);
 
     if (config.policy == Policy::TopK) {
@@ -257,8 +363,22 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
         return;
     }
 
-    out.order = config.policy == Policy::Speculative ? speculativePriority(in, config.requestExperts)
-                                                     : batchPriority(in, config.warmup);
+    if (config.policy == Policy::Speculative) {
+        out.order = speculativePriority(in, config.requestExperts);
+    } else if (config.warmup <= in.topK) {
+        // The warm-up set is the head of each token's baseline top-k, already at hand.
+        std::vector<std::uint8_t> warm(Nz, 0);
+        for (int t = 0; t < in.tokens; ++t) {
+            const int w = std::min(config.warmup, kOfToken[static_cast<std::size_t>(t)]);
+            for (int j = 0; j < w; ++j)
+                warm[static_cast<std::size_t>(s.topIds[static_cast<std::size_t>(t) * static_cast<std::size_t>(in.topK)
+                    + static_cast<std::size_t>(j)])]
+                    = 1;
+        }
+        out.order = orderFrom(utilities(in), warm);
+    } else {
+        out.order = batchPriority(in, config.warmup);
+    }
     const int steps = std::min<int>(static_cast<int>(out.order.size()), std::max(0, maxBudget));
     s.rank.assign(Nz, -1);
     for (int p = 0; p < static_cast<int>(out.order.size()); ++p)
@@ -394,7 +514,7 @@ void runSliceBudget(const SliceInput& in, const PolicyConfig& config, int budget
                                  : 1 + *std::max_element(config.placement.begin(), config.placement.end()));
     const auto device = devicesOf(config, N);
     std::vector<int> kOfToken;
-    baseline(in, device, G, out, s, kOfToken);
+    baseline(in, device, G, out, s, kOfToken, false);
     if (out.activated.size() != Nz + 1)
         sizeArrays(out, N);
     const auto M = static_cast<std::size_t>(std::clamp(budget, 0, N));

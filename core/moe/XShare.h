@@ -27,6 +27,7 @@ struct SliceInput {
     int topK = 0;
     const float* scores = nullptr; ///< [tokens][experts]
     const std::int32_t* request = nullptr; ///< [tokens], for the speculative policy
+    bool hasUnknown = true; ///< false promises that no score is -infinity (dense traces): faster sums
 };
 
 /// Metrics of one slice for every budget M in [0, experts] (entries below k are meaningless).
@@ -59,6 +60,9 @@ struct SliceScratch {
     std::vector<int> devDiff;
     std::vector<int> devTokenDiff;
     std::vector<int> baseCount;
+    std::vector<int> topIds; ///< [tokens][k] baseline experts, best first
+    std::vector<float> topScores;
+    std::vector<int> candidates;
 };
 
 /// Device of each expert under the configuration (contiguous blocks unless a placement is given).

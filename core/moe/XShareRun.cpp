@@ -4,6 +4,8 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -95,21 +97,34 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
                 float* out = g.data() + i * static_cast<std::size_t>(N);
                 trace.gatingRow(rows[i], static_cast<std::int64_t>(layer), out);
                 req[i] = trace.requestId[static_cast<std::size_t>(rows[i])];
+                // One vectorisable pass: scores must be finite and non-negative (unknown experts of
+                // a sparse trace are -infinity, and only those).
+                // Integer tests on the bits vectorise: below 0x7f800000 is a finite non-negative
+                // float; 0xff800000 is -infinity.
+                std::uint32_t bad = 0;
+                const std::uint32_t unknown = trace.sparse ? 0xff800000u : 0x7f800000u;
                 for (int e = 0; e < N; ++e) {
+                    std::uint32_t bits;
+                    std::memcpy(&bits, out + e, sizeof bits);
+                    bad |= static_cast<std::uint32_t>(bits >= 0x7f800000u)
+                        & static_cast<std::uint32_t>(bits != unknown);
+                }
+                if (bad) {
+                    int e = 0;
+                    while (e < N && (out[e] >= 0.0f || (trace.sparse && std::isinf(out[e]))))
+                        ++e;
                     const float v = out[e];
-                    if (std::isnan(v) || (v < 0.0f && !std::isinf(v))) {
-                        std::lock_guard<std::mutex> lock(errorMutex);
-                        if (!error)
-                            error = Diagnostic::error({}, 0,
-                                std::string(std::isnan(v) ? "NaN" : "negative") + " gating score at token "
-                                    + std::to_string(rows[i]) + ", layer " + std::to_string(layer) + ", expert "
-                                    + std::to_string(e)
-                                    + (trace.scoreKind == ScoreKind::Probs
-                                            ? " (scores are read as probabilities; logits need score_kind logits)"
-                                            : ""));
-                        stop = true;
-                        return;
-                    }
+                    std::lock_guard<std::mutex> lock(errorMutex);
+                    if (!error)
+                        error = Diagnostic::error({}, 0,
+                            std::string(std::isnan(v) ? "NaN" : "negative") + " gating score at token "
+                                + std::to_string(rows[i]) + ", layer " + std::to_string(layer) + ", expert "
+                                + std::to_string(e)
+                                + (trace.scoreKind == ScoreKind::Probs
+                                        ? " (scores are read as probabilities; logits need score_kind logits)"
+                                        : ""));
+                    stop = true;
+                    return;
                 }
             }
             SliceInput in;
@@ -118,6 +133,7 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
             in.topK = k;
             in.scores = g.data();
             in.request = req.data();
+            in.hasUnknown = trace.sparse;
             if (sweep) {
                 sweepSlice(in, options.policy, maxBudget, sw, scratch);
             } else {

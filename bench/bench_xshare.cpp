@@ -1,0 +1,74 @@
+// Times XShare over a whole trace on the CPU: one budget and the all-budgets sweep for the batch
+// policy, and one budget for the expert-parallel and speculative policies; prints GB/s of trace.
+#include "moe/Batching.h"
+#include "moe/Safetensors.h"
+#include "moe/XShareRun.h"
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <sys/resource.h>
+#include <thread>
+
+using namespace deltascope;
+using Clock = std::chrono::steady_clock;
+
+int main(int argc, char** argv)
+{
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: bench_xshare TRACE.safetensors [threads] [batch-size] [budget]\n");
+        return 2;
+    }
+    const unsigned threads
+        = argc > 2 ? static_cast<unsigned>(std::stoul(argv[2])) : std::thread::hardware_concurrency();
+    const int batchSize = argc > 3 ? std::stoi(argv[3]) : 64;
+    auto tr = moe::readTraceFile(argv[1]);
+    if (!tr.ok()) {
+        std::fprintf(stderr, "%s\n", tr.error->toString().c_str());
+        return 2;
+    }
+    const auto& trace = *tr.value;
+    const int budget = argc > 4 ? std::stoi(argv[4]) : static_cast<int>(2 * trace.topK);
+    moe::BatchingOptions bo;
+    bo.replay = true;
+    bo.batchSize = batchSize;
+    const auto batches = moe::makeBatches(trace, bo);
+    const double gb = static_cast<double>(trace.scoreBytes()) / 1e9;
+    std::printf("trace %.3f GB: %lld tokens x %lld layers x %lld experts, top-%lld; batches of %d; %u thread(s)\n", gb,
+        static_cast<long long>(trace.tokens), static_cast<long long>(trace.layers),
+        static_cast<long long>(trace.experts), static_cast<long long>(trace.topK), batchSize, threads);
+
+    auto time = [&](const char* label, moe::Policy policy, std::vector<int> budgets) {
+        moe::XShareOptions o;
+        o.policy.policy = policy;
+        o.policy.devices = 8;
+        o.budgets = std::move(budgets);
+        o.threads = threads;
+        double best = 1e30;
+        for (int r = 0; r < 3; ++r) {
+            const auto t0 = Clock::now();
+            const auto res = moe::runXShare(trace, *batches.value, o);
+            const auto t1 = Clock::now();
+            if (!res.ok()) {
+                std::fprintf(stderr, "%s\n", res.error->toString().c_str());
+                std::exit(2);
+            }
+            best = std::min(best, std::chrono::duration<double>(t1 - t0).count());
+        }
+        std::printf("%-36s %8.3f s  %6.3f GB/s  %6.3f GB/s per thread\n", label, best, gb / best, gb / best / threads);
+        return best;
+    };
+    std::vector<int> all;
+    for (int m = static_cast<int>(trace.topK); m <= trace.experts; ++m)
+        all.push_back(m);
+    const double one = time("batch greedy, one budget", moe::Policy::Batch, { budget });
+    const double sweep = time("batch greedy, all budgets (one pass)", moe::Policy::Batch, all);
+    time("speculative, one budget", moe::Policy::Speculative, { budget });
+    time("expert-parallel (8 devices), one budget", moe::Policy::ExpertParallel, { budget });
+    rusage ru {};
+    getrusage(RUSAGE_SELF, &ru);
+    std::printf(
+        "all budgets / one budget: %.2fx; peak RSS %.0f MB\n", sweep / one, static_cast<double>(ru.ru_maxrss) / 1024.0);
+    std::printf("RESULT seconds=%.6f gb=%.6f\n", one, gb);
+    return 0;
+}
