@@ -276,42 +276,52 @@ std::vector<int> batchPriority(const SliceInput& in, int warmup)
 std::vector<int> speculativePriority(const SliceInput& in, int requestExperts)
 {
     const int m = requestExperts > 0 ? requestExperts : in.topK;
-    // Per request: utility of each expert over the request's tokens, and which experts it scored.
-    std::map<std::int32_t, std::pair<std::vector<double>, std::vector<std::uint8_t>>> perRequest;
-    for (int t = 0; t < in.tokens; ++t) {
-        auto& [u, seen] = perRequest[in.request ? in.request[t] : 0];
-        u.resize(static_cast<std::size_t>(in.experts), 0.0);
-        seen.resize(static_cast<std::size_t>(in.experts), 0);
-        const float* row = in.scores + static_cast<std::size_t>(t) * static_cast<std::size_t>(in.experts);
-        for (int e = 0; e < in.experts; ++e)
-            if (row[e] != kUnknown) {
-                u[static_cast<std::size_t>(e)] += row[e];
-                seen[static_cast<std::size_t>(e)] = 1;
-            }
-    }
-    std::vector<double> batchUtility(static_cast<std::size_t>(in.experts), 0.0);
-    std::vector<std::uint8_t> inUnion(static_cast<std::size_t>(in.experts), 0);
-    std::vector<int> all(static_cast<std::size_t>(in.experts));
-    std::iota(all.begin(), all.end(), 0);
-    for (const auto& [req, entry] : perRequest) {
-        const auto& [u, seen] = entry;
-        // The request's m best experts among those it has a score for.
-        std::vector<int> known;
-        for (const int e : all)
-            if (seen[static_cast<std::size_t>(e)])
-                known.push_back(e);
-        auto ranked = byUtility(known, u);
-        if (static_cast<int>(ranked.size()) > m)
-            ranked.resize(static_cast<std::size_t>(m));
-        for (const int e : ranked) {
-            inUnion[static_cast<std::size_t>(e)] = 1;
-            batchUtility[static_cast<std::size_t>(e)] += u[static_cast<std::size_t>(e)];
+    const auto N = static_cast<std::size_t>(in.experts);
+    // Tokens grouped by request (stable, so each group keeps token order).
+    std::vector<int> tokens(static_cast<std::size_t>(in.tokens));
+    std::iota(tokens.begin(), tokens.end(), 0);
+    auto requestOf = [&](int t) { return in.request ? in.request[t] : 0; };
+    std::stable_sort(tokens.begin(), tokens.end(), [&](int a, int b) { return requestOf(a) < requestOf(b); });
+
+    std::vector<double> batchUtility(N, 0.0);
+    std::vector<std::uint8_t> inUnion(N, 0);
+    std::vector<double> u(N);
+    std::vector<std::uint8_t> seen(N);
+    std::vector<int> known;
+    for (std::size_t i = 0; i < tokens.size();) {
+        // One request: the utility of each expert over its tokens in the slice.
+        std::fill(u.begin(), u.end(), 0.0);
+        std::fill(seen.begin(), seen.end(), 0);
+        const auto req = requestOf(tokens[i]);
+        for (; i < tokens.size() && requestOf(tokens[i]) == req; ++i) {
+            const float* row = in.scores + static_cast<std::size_t>(tokens[i]) * N;
+            for (std::size_t e = 0; e < N; ++e)
+                if (row[e] != kUnknown) {
+                    u[e] += row[e];
+                    seen[e] = 1;
+                }
+        }
+        // Its m best experts among those it has a score for.
+        known.clear();
+        for (std::size_t e = 0; e < N; ++e)
+            if (seen[e])
+                known.push_back(static_cast<int>(e));
+        const auto keep = std::min(known.size(), static_cast<std::size_t>(m));
+        std::partial_sort(
+            known.begin(), known.begin() + static_cast<std::ptrdiff_t>(keep), known.end(), [&](int a, int b) {
+                return u[static_cast<std::size_t>(a)] > u[static_cast<std::size_t>(b)]
+                    || (u[static_cast<std::size_t>(a)] == u[static_cast<std::size_t>(b)] && a < b);
+            });
+        for (std::size_t j = 0; j < keep; ++j) {
+            const auto e = static_cast<std::size_t>(known[j]);
+            inUnion[e] = 1;
+            batchUtility[e] += u[e];
         }
     }
     std::vector<int> members;
-    for (int e = 0; e < in.experts; ++e)
-        if (inUnion[static_cast<std::size_t>(e)])
-            members.push_back(e);
+    for (std::size_t e = 0; e < N; ++e)
+        if (inUnion[e])
+            members.push_back(static_cast<int>(e));
     return byUtility(std::move(members), batchUtility);
 }
 

@@ -87,8 +87,10 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
         Accumulator& a = acc[w];
         // Static assignment keeps the floating sums identical from run to run.
         for (std::size_t s = w; s < slices && !stop.load(std::memory_order_relaxed); s += threads) {
-            const std::size_t layer = s / B;
-            const std::size_t batch = s % B;
+            // Batch-major: consecutive slices read the same tokens' rows, which lie next to each
+            // other in a [tokens, layers, experts] trace.
+            const std::size_t batch = s / L;
+            const std::size_t layer = s % L;
             const auto& rows = batches.tokens[batch];
             const auto T = rows.size();
             g.resize(T * static_cast<std::size_t>(N));
@@ -161,7 +163,7 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
             }
             if (options.perSlice) {
                 const auto m = static_cast<std::size_t>(options.budgets.front());
-                SliceRecord& r = records[s];
+                SliceRecord& r = records[layer * B + batch];
                 r.layer = trace.layerIds.empty() ? static_cast<int>(layer) : trace.layerIds[layer];
                 r.batch = static_cast<int>(batch);
                 r.tokens = static_cast<int>(T);
