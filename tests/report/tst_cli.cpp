@@ -41,7 +41,127 @@ private slots:
     void refusesToOverwriteInput();
     void realMmluWithColumns();
     void powerAndShrink();
+    void xshareJsonShape();
+    void xshareRealMixtral();
+    void xshareBadInputs_data();
+    void xshareBadInputs();
 };
+
+void TestCli::xshareJsonShape()
+{
+    QTemporaryDir dir;
+    const QString trace = dir.filePath(QStringLiteral("t.safetensors"));
+    QCOMPARE(cli({ QStringLiteral("synth-trace"), trace, QStringLiteral("--requests"), QStringLiteral("6"), QStringLiteral("--tokens"),
+                 QStringLiteral("8"), QStringLiteral("--layers"), QStringLiteral("3"), QStringLiteral("--experts"), QStringLiteral("16"),
+                 QStringLiteral("--top-k"), QStringLiteral("2") })
+                 .exitCode,
+        0);
+    const auto r = cli({ QStringLiteral("xshare"), trace, QStringLiteral("--budgets"), QStringLiteral("2,4,16"), QStringLiteral("--batch-size"),
+        QStringLiteral("4"), QStringLiteral("--per-slice"), QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(r.exitCode, 0);
+    const auto j = QJsonDocument::fromJson(r.out).object();
+    const auto t = j.value(QStringLiteral("trace")).toObject();
+    for (const char* key : { "tokens", "layers", "experts", "top_k", "requests", "kind" })
+        QVERIFY2(t.contains(QLatin1String(key)), key);
+    QCOMPARE(t.value(QStringLiteral("kind")).toString(), QStringLiteral("dense"));
+    QCOMPARE(t.value(QStringLiteral("requests")).toInt(), 6);
+    const auto b = j.value(QStringLiteral("batching")).toObject();
+    QCOMPARE(b.value(QStringLiteral("mode")).toString(), QStringLiteral("replay"));
+    QCOMPARE(b.value(QStringLiteral("batch_size")).toInt(), 4);
+    QVERIFY(b.contains(QStringLiteral("gamma")));
+    const auto p = j.value(QStringLiteral("policy")).toObject();
+    for (const char* key : { "name", "warmup", "devices", "request_experts" })
+        QVERIFY2(p.contains(QLatin1String(key)), key);
+    const auto results = j.value(QStringLiteral("results")).toArray();
+    QCOMPARE(results.size(), 3);
+    for (const auto v : results) {
+        const auto o = v.toObject();
+        for (const char* key : { "budget", "activated_base", "activated", "reduction", "mass_retained", "topk_overlap",
+                 "unchanged_tokens", "peak_device_load_base", "peak_device_load", "per_layer" })
+            QVERIFY2(o.contains(QLatin1String(key)), key);
+        QCOMPARE(o.value(QStringLiteral("per_layer")).toArray().size(), 3);
+        const double reduction = 1.0 - o.value(QStringLiteral("activated")).toDouble() / o.value(QStringLiteral("activated_base")).toDouble();
+        QVERIFY(std::abs(reduction - o.value(QStringLiteral("reduction")).toDouble()) < 1e-12);
+    }
+    // budget N: nothing changes
+    QCOMPARE(results[2].toObject().value(QStringLiteral("activated")).toInt(), results[2].toObject().value(QStringLiteral("activated_base")).toInt());
+    QCOMPARE(results[2].toObject().value(QStringLiteral("mass_retained")).toDouble(), 1.0);
+    const auto slices = j.value(QStringLiteral("slices")).toArray();
+    QVERIFY(!slices.isEmpty());
+    qint64 sum = 0;
+    for (const auto v : slices) {
+        const auto o = v.toObject();
+        QCOMPARE(o.value(QStringLiteral("selected")).toArray().size(), 2); // first budget
+        sum += o.value(QStringLiteral("activated")).toInt();
+    }
+    QCOMPARE(sum, static_cast<qint64>(results[0].toObject().value(QStringLiteral("activated")).toInt()));
+}
+
+void TestCli::xshareRealMixtral()
+{
+    const QString file = QString::fromStdString(test::sharedPath("router_trace_mixtral8x7b_fp8_gsm8k/gsm8k_2_routing.jsonl"));
+    if (!QFileInfo::exists(file))
+        QSKIP("../shared/data/real is not present");
+    QTemporaryDir dir;
+    const QString native = dir.filePath(QStringLiteral("mixtral.safetensors"));
+    QCOMPARE(cli({ QStringLiteral("convert"), file, native, QStringLiteral("--experts"), QStringLiteral("8") }).exitCode, 0);
+    const auto info = cli({ QStringLiteral("trace-info"), native, QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(info.exitCode, 0);
+    const auto ij = QJsonDocument::fromJson(info.out).object();
+    QCOMPARE(ij.value(QStringLiteral("kind")).toString(), QStringLiteral("sparse"));
+    QCOMPARE(ij.value(QStringLiteral("layers")).toInt(), 32);
+    QCOMPARE(ij.value(QStringLiteral("experts")).toInt(), 8);
+    QCOMPARE(ij.value(QStringLiteral("top_k")).toInt(), 2);
+    QCOMPARE(ij.value(QStringLiteral("requests")).toInt(), 2);
+    const auto r = cli({ QStringLiteral("xshare"), native, QStringLiteral("--batch-size"), QStringLiteral("2"), QStringLiteral("--format"),
+        QStringLiteral("json") });
+    QCOMPARE(r.exitCode, 0);
+    const auto results = QJsonDocument::fromJson(r.out).object().value(QStringLiteral("results")).toArray();
+    QCOMPARE(results.size(), 7); // budgets 2..8
+    double previous = 0.0;
+    for (const auto v : results) {
+        const double kept = v.toObject().value(QStringLiteral("mass_retained")).toDouble();
+        QVERIFY(kept >= previous - 1e-12); // more experts never keep less mass
+        previous = kept;
+    }
+    QCOMPARE(previous, 1.0);
+    // Two requests, one token each per step: at most 4 experts per slice, so budget 4 loses nothing.
+    QCOMPARE(results[2].toObject().value(QStringLiteral("activated")).toInt(), results[2].toObject().value(QStringLiteral("activated_base")).toInt());
+}
+
+void TestCli::xshareBadInputs_data()
+{
+    QTest::addColumn<QStringList>("extra");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("budget below k") << QStringList { QStringLiteral("--budget"), QStringLiteral("1") } << QStringLiteral("outside [k, N]");
+    QTest::newRow("budget above N") << QStringList { QStringLiteral("--budget"), QStringLiteral("17") } << QStringLiteral("outside [k, N]");
+    QTest::newRow("unknown policy") << QStringList { QStringLiteral("--policy"), QStringLiteral("random") } << QStringLiteral("--policy");
+    QTest::newRow("missing request") << QStringList { QStringLiteral("--requests"), QStringLiteral("99") } << QStringLiteral("request 99");
+}
+
+void TestCli::xshareBadInputs()
+{
+    QFETCH(QStringList, extra);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const QString trace = dir.filePath(QStringLiteral("t.safetensors"));
+    QCOMPARE(cli({ QStringLiteral("synth-trace"), trace, QStringLiteral("--requests"), QStringLiteral("2"), QStringLiteral("--tokens"),
+                 QStringLiteral("4"), QStringLiteral("--layers"), QStringLiteral("1"), QStringLiteral("--experts"), QStringLiteral("16"),
+                 QStringLiteral("--top-k"), QStringLiteral("2") })
+                 .exitCode,
+        0);
+    const auto r = cli(QStringList { QStringLiteral("xshare"), trace } + extra);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(QString::fromUtf8(r.err).contains(expected), r.err.constData());
+    // A truncated trace names the file and never crashes.
+    QFile f(trace);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray all = f.readAll();
+    const auto cut = test::writeFile(dir, QStringLiteral("cut.safetensors"), all.left(all.size() / 2));
+    const auto c = cli({ QStringLiteral("xshare"), QString::fromStdString(cut) });
+    QCOMPARE(c.exitCode, 2);
+    QVERIFY(c.err.contains("cut.safetensors"));
+}
 
 void TestCli::demoIsDegraded()
 {
