@@ -213,9 +213,10 @@ int runSynthTrace(const std::vector<std::string>& argv)
         std::printf(
             "usage: deltascope-cli synth-trace OUT.safetensors [--requests R] [--tokens T] [--layers L] [--experts N]\n"
             "       [--top-k K] [--topic S] [--noise S] [--seed S] [--counts FILE] [--dtype F32|F16|BF16]\n\n"
-            "A seeded synthetic dense trace: expert popularity per layer from --counts (expert load counts,\n"
-            "e.g. OLMoE's; layer l uses the counts' layer l mod their number of layers), and a topic per\n"
-            "request that its tokens share (--topic, default 1.0) on top of per-token noise (--noise, 1.0).\n"
+            "A seeded synthetic dense trace. Expert popularity per layer comes from real expert load counts:\n"
+            "OLMoE-1B-7B's on C4 by default (built in), or --counts FILE; layer l uses the counts' layer l mod\n"
+            "their number of layers, resampled by rank to --experts. Each request has a topic per layer\n"
+            "that its tokens share (--topic, default 1.0) on top of per-token noise (--noise, 1.0).\n"
             "--tokens is the mean number of tokens per request (default 128).\n");
         return args.has("help") ? 0 : Error;
     }
@@ -264,6 +265,8 @@ int runSynthTrace(const std::vector<std::string>& argv)
             return fail("--counts has " + std::to_string(counts->experts) + " experts, --experts says "
                 + std::to_string(o.experts));
         o.popularity = &*counts;
+    } else {
+        o.popularity = &moe::builtinOlmoeCounts();
     }
     if (o.topK > o.experts)
         return fail("--top-k exceeds --experts");

@@ -331,8 +331,11 @@ std::string writeTraceFile(const std::string& path, const Trace& trace, ScoreTyp
         { "score_kind", toString(trace.scoreKind) }, { "norm_topk_prob", trace.normTopkProb ? "true" : "false" } };
     if (!trace.layerIds.empty()) {
         std::string s;
-        for (const int id : trace.layerIds)
-            s += (s.empty() ? "" : ",") + std::to_string(id);
+        for (const int id : trace.layerIds) {
+            if (!s.empty())
+                s += ',';
+            s += std::to_string(id);
+        }
         meta["layers"] = s;
     }
     header["__metadata__"] = meta;

@@ -1,7 +1,10 @@
 #include "moe/SynthTrace.h"
 
+#include "moe/OlmoeCounts.h"
+
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace deltascope::moe {
 
@@ -45,6 +48,32 @@ Trace makeSyntheticTrace(const SynthOptions& o)
                 total += o.popularity->at(cl, static_cast<std::int64_t>(e)) + 1.0;
             for (std::size_t e = 0; e < N; ++e)
                 logPop[l * N + e] = std::log((o.popularity->at(cl, static_cast<std::int64_t>(e)) + 1.0) / total);
+        } else if (o.popularity) {
+            // Another number of experts: resample the layer's popularity profile by rank (sorted
+            // shares, linearly interpolated), then deal the shares to experts in a seeded order.
+            const auto cl = static_cast<std::int64_t>(l) % o.popularity->layers;
+            const auto M = static_cast<std::size_t>(o.popularity->experts);
+            std::vector<double> share(M);
+            for (std::size_t e = 0; e < M; ++e)
+                share[e] = o.popularity->at(cl, static_cast<std::int64_t>(e)) + 1.0;
+            std::sort(share.begin(), share.end(), std::greater<double>());
+            std::vector<std::size_t> slot(N);
+            for (std::size_t e = 0; e < N; ++e)
+                slot[e] = e;
+            for (std::size_t e = N; e > 1; --e)
+                std::swap(slot[e - 1], slot[static_cast<std::size_t>(rng.next() % e)]);
+            double total = 0;
+            std::vector<double> resampled(N);
+            for (std::size_t r = 0; r < N; ++r) {
+                const double x
+                    = N > 1 ? static_cast<double>(r) * static_cast<double>(M - 1) / static_cast<double>(N - 1) : 0.0;
+                const auto i = static_cast<std::size_t>(x);
+                const double f = x - static_cast<double>(i);
+                resampled[r] = i + 1 < M ? share[i] * (1 - f) + share[i + 1] * f : share[M - 1];
+                total += resampled[r];
+            }
+            for (std::size_t r = 0; r < N; ++r)
+                logPop[l * N + slot[r]] = std::log(resampled[r] / total);
         } else {
             // Zipf-like: a random permutation of ranks with p ~ 1 / (rank + 2)^0.8.
             std::vector<std::size_t> rank(N);
@@ -96,6 +125,15 @@ Trace makeSyntheticTrace(const SynthOptions& o)
     tr.model = "synthetic";
     tr.normTopkProb = o.normTopkProb;
     return tr;
+}
+
+const ExpertCounts& builtinOlmoeCounts()
+{
+    static const ExpertCounts counts = [] {
+        auto r = parseExpertCounts(kOlmoeC4Counts, "built-in OLMoE counts");
+        return r.ok() ? *r.value : ExpertCounts {};
+    }();
+    return counts;
 }
 
 } // namespace deltascope::moe

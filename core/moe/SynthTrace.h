@@ -28,4 +28,8 @@ struct SynthOptions {
 
 Trace makeSyntheticTrace(const SynthOptions& options);
 
+/// OLMoE-1B-7B's expert counts on C4 (layers 0, 7, 15; 64 experts), built into the program: the
+/// default popularity of synthetic traces.
+const ExpertCounts& builtinOlmoeCounts();
+
 } // namespace deltascope::moe

@@ -366,12 +366,16 @@ Result<Trace> openTrace(const std::string& path, std::int64_t topK, const TraceI
 
 Result<ExpertCounts> loadExpertCounts(const std::string& path)
 {
-    using R = Result<ExpertCounts>;
     MappedFile file;
     std::string why;
     if (!file.open(path, why))
-        return R::failure(Diagnostic::error(path, 0, why));
-    const std::string_view text = file.view();
+        return Result<ExpertCounts>::failure(Diagnostic::error(path, 0, why));
+    return parseExpertCounts(file.view(), path);
+}
+
+Result<ExpertCounts> parseExpertCounts(std::string_view text, const std::string& path)
+{
+    using R = Result<ExpertCounts>;
     const auto first = text.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos)
         return R::failure(Diagnostic::error(path, 0, "the counts file is empty"));

@@ -58,4 +58,7 @@ struct ExpertCounts {
 /// ([layers][experts], or [steps][layers][experts] which is summed over steps).
 Result<ExpertCounts> loadExpertCounts(const std::string& path);
 
+/// The same for text already in memory (name is used in messages).
+Result<ExpertCounts> parseExpertCounts(std::string_view text, const std::string& name);
+
 } // namespace deltascope::moe

@@ -47,7 +47,41 @@ private slots:
     void countsJson();
     void synthIsSeededAndTopical();
     void halfPrecision();
+    void builtinCounts();
 };
+
+void TestTraceIo::builtinCounts()
+{
+    const auto& c = moe::builtinOlmoeCounts();
+    QCOMPARE(c.experts, std::int64_t(64));
+    QCOMPARE(c.layers, std::int64_t(3));
+    const std::string file = test::sharedPath("expert_counts_olmoe_repo/olmoe_c4.csv");
+    if (QFileInfo::exists(QString::fromStdString(file))) {
+        const auto r = moe::loadExpertCounts(file);
+        QVERIFY(r.ok());
+        QVERIFY(r.value->counts == c.counts);
+    }
+    // Resampled to 128 experts, the synthetic popularity keeps the real profile's skew: the most
+    // chosen expert of a layer is picked far more often than the least chosen.
+    moe::SynthOptions o;
+    o.requests = 16;
+    o.tokensPerRequest = 64;
+    o.layers = 1;
+    o.experts = 128;
+    o.topK = 8;
+    o.topic = 0.0;
+    o.popularity = &c;
+    const auto t = moe::makeSyntheticTrace(o);
+    std::vector<double> mean(128, 0.0);
+    std::vector<float> row(128);
+    for (std::int64_t i = 0; i < t.tokens; ++i) {
+        t.gatingRow(i, 0, row.data());
+        for (int e = 0; e < 128; ++e)
+            mean[static_cast<std::size_t>(e)] += row[static_cast<std::size_t>(e)];
+    }
+    const auto [lo, hi] = std::minmax_element(mean.begin(), mean.end());
+    QVERIFY(*hi > 4.0 * *lo);
+}
 
 void TestTraceIo::roundTrip_data()
 {

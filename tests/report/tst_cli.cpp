@@ -51,13 +51,15 @@ void TestCli::xshareJsonShape()
 {
     QTemporaryDir dir;
     const QString trace = dir.filePath(QStringLiteral("t.safetensors"));
-    QCOMPARE(cli({ QStringLiteral("synth-trace"), trace, QStringLiteral("--requests"), QStringLiteral("6"), QStringLiteral("--tokens"),
-                 QStringLiteral("8"), QStringLiteral("--layers"), QStringLiteral("3"), QStringLiteral("--experts"), QStringLiteral("16"),
-                 QStringLiteral("--top-k"), QStringLiteral("2") })
-                 .exitCode,
+    QCOMPARE(
+        cli({ QStringLiteral("synth-trace"), trace, QStringLiteral("--requests"), QStringLiteral("6"),
+                QStringLiteral("--tokens"), QStringLiteral("8"), QStringLiteral("--layers"), QStringLiteral("3"),
+                QStringLiteral("--experts"), QStringLiteral("16"), QStringLiteral("--top-k"), QStringLiteral("2") })
+            .exitCode,
         0);
-    const auto r = cli({ QStringLiteral("xshare"), trace, QStringLiteral("--budgets"), QStringLiteral("2,4,16"), QStringLiteral("--batch-size"),
-        QStringLiteral("4"), QStringLiteral("--per-slice"), QStringLiteral("--format"), QStringLiteral("json") });
+    const auto r = cli({ QStringLiteral("xshare"), trace, QStringLiteral("--budgets"), QStringLiteral("2,4,16"),
+        QStringLiteral("--batch-size"), QStringLiteral("4"), QStringLiteral("--per-slice"), QStringLiteral("--format"),
+        QStringLiteral("json") });
     QCOMPARE(r.exitCode, 0);
     const auto j = QJsonDocument::fromJson(r.out).object();
     const auto t = j.value(QStringLiteral("trace")).toObject();
@@ -80,11 +82,13 @@ void TestCli::xshareJsonShape()
                  "unchanged_tokens", "peak_device_load_base", "peak_device_load", "per_layer" })
             QVERIFY2(o.contains(QLatin1String(key)), key);
         QCOMPARE(o.value(QStringLiteral("per_layer")).toArray().size(), 3);
-        const double reduction = 1.0 - o.value(QStringLiteral("activated")).toDouble() / o.value(QStringLiteral("activated_base")).toDouble();
+        const double reduction = 1.0
+            - o.value(QStringLiteral("activated")).toDouble() / o.value(QStringLiteral("activated_base")).toDouble();
         QVERIFY(std::abs(reduction - o.value(QStringLiteral("reduction")).toDouble()) < 1e-12);
     }
     // budget N: nothing changes
-    QCOMPARE(results[2].toObject().value(QStringLiteral("activated")).toInt(), results[2].toObject().value(QStringLiteral("activated_base")).toInt());
+    QCOMPARE(results[2].toObject().value(QStringLiteral("activated")).toInt(),
+        results[2].toObject().value(QStringLiteral("activated_base")).toInt());
     QCOMPARE(results[2].toObject().value(QStringLiteral("mass_retained")).toDouble(), 1.0);
     const auto slices = j.value(QStringLiteral("slices")).toArray();
     QVERIFY(!slices.isEmpty());
@@ -99,12 +103,14 @@ void TestCli::xshareJsonShape()
 
 void TestCli::xshareRealMixtral()
 {
-    const QString file = QString::fromStdString(test::sharedPath("router_trace_mixtral8x7b_fp8_gsm8k/gsm8k_2_routing.jsonl"));
+    const QString file
+        = QString::fromStdString(test::sharedPath("router_trace_mixtral8x7b_fp8_gsm8k/gsm8k_2_routing.jsonl"));
     if (!QFileInfo::exists(file))
         QSKIP("../shared/data/real is not present");
     QTemporaryDir dir;
     const QString native = dir.filePath(QStringLiteral("mixtral.safetensors"));
-    QCOMPARE(cli({ QStringLiteral("convert"), file, native, QStringLiteral("--experts"), QStringLiteral("8") }).exitCode, 0);
+    QCOMPARE(
+        cli({ QStringLiteral("convert"), file, native, QStringLiteral("--experts"), QStringLiteral("8") }).exitCode, 0);
     const auto info = cli({ QStringLiteral("trace-info"), native, QStringLiteral("--format"), QStringLiteral("json") });
     QCOMPARE(info.exitCode, 0);
     const auto ij = QJsonDocument::fromJson(info.out).object();
@@ -113,8 +119,8 @@ void TestCli::xshareRealMixtral()
     QCOMPARE(ij.value(QStringLiteral("experts")).toInt(), 8);
     QCOMPARE(ij.value(QStringLiteral("top_k")).toInt(), 2);
     QCOMPARE(ij.value(QStringLiteral("requests")).toInt(), 2);
-    const auto r = cli({ QStringLiteral("xshare"), native, QStringLiteral("--batch-size"), QStringLiteral("2"), QStringLiteral("--format"),
-        QStringLiteral("json") });
+    const auto r = cli({ QStringLiteral("xshare"), native, QStringLiteral("--batch-size"), QStringLiteral("2"),
+        QStringLiteral("--format"), QStringLiteral("json") });
     QCOMPARE(r.exitCode, 0);
     const auto results = QJsonDocument::fromJson(r.out).object().value(QStringLiteral("results")).toArray();
     QCOMPARE(results.size(), 7); // budgets 2..8
@@ -126,17 +132,22 @@ void TestCli::xshareRealMixtral()
     }
     QCOMPARE(previous, 1.0);
     // Two requests, one token each per step: at most 4 experts per slice, so budget 4 loses nothing.
-    QCOMPARE(results[2].toObject().value(QStringLiteral("activated")).toInt(), results[2].toObject().value(QStringLiteral("activated_base")).toInt());
+    QCOMPARE(results[2].toObject().value(QStringLiteral("activated")).toInt(),
+        results[2].toObject().value(QStringLiteral("activated_base")).toInt());
 }
 
 void TestCli::xshareBadInputs_data()
 {
     QTest::addColumn<QStringList>("extra");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("budget below k") << QStringList { QStringLiteral("--budget"), QStringLiteral("1") } << QStringLiteral("outside [k, N]");
-    QTest::newRow("budget above N") << QStringList { QStringLiteral("--budget"), QStringLiteral("17") } << QStringLiteral("outside [k, N]");
-    QTest::newRow("unknown policy") << QStringList { QStringLiteral("--policy"), QStringLiteral("random") } << QStringLiteral("--policy");
-    QTest::newRow("missing request") << QStringList { QStringLiteral("--requests"), QStringLiteral("99") } << QStringLiteral("request 99");
+    QTest::newRow("budget below k") << QStringList { QStringLiteral("--budget"), QStringLiteral("1") }
+                                    << QStringLiteral("outside [k, N]");
+    QTest::newRow("budget above N") << QStringList { QStringLiteral("--budget"), QStringLiteral("17") }
+                                    << QStringLiteral("outside [k, N]");
+    QTest::newRow("unknown policy") << QStringList { QStringLiteral("--policy"), QStringLiteral("random") }
+                                    << QStringLiteral("--policy");
+    QTest::newRow("missing request") << QStringList { QStringLiteral("--requests"), QStringLiteral("99") }
+                                     << QStringLiteral("request 99");
 }
 
 void TestCli::xshareBadInputs()
@@ -145,10 +156,11 @@ void TestCli::xshareBadInputs()
     QFETCH(QString, expected);
     QTemporaryDir dir;
     const QString trace = dir.filePath(QStringLiteral("t.safetensors"));
-    QCOMPARE(cli({ QStringLiteral("synth-trace"), trace, QStringLiteral("--requests"), QStringLiteral("2"), QStringLiteral("--tokens"),
-                 QStringLiteral("4"), QStringLiteral("--layers"), QStringLiteral("1"), QStringLiteral("--experts"), QStringLiteral("16"),
-                 QStringLiteral("--top-k"), QStringLiteral("2") })
-                 .exitCode,
+    QCOMPARE(
+        cli({ QStringLiteral("synth-trace"), trace, QStringLiteral("--requests"), QStringLiteral("2"),
+                QStringLiteral("--tokens"), QStringLiteral("4"), QStringLiteral("--layers"), QStringLiteral("1"),
+                QStringLiteral("--experts"), QStringLiteral("16"), QStringLiteral("--top-k"), QStringLiteral("2") })
+            .exitCode,
         0);
     const auto r = cli(QStringList { QStringLiteral("xshare"), trace } + extra);
     QCOMPARE(r.exitCode, 2);
