@@ -2,6 +2,7 @@
 
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
+#include "moe/MegatronImport.h"
 #include "moe/Safetensors.h"
 
 #include <algorithm>
@@ -351,6 +352,8 @@ Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const T
 
 Result<Trace> openTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
 {
+    if (isMegatronTrace(path))
+        return importMegatronTrace(path, options);
     if (path.ends_with(".safetensors") || path.ends_with(".st"))
         return readTraceFile(path);
     if (path.ends_with(".npy"))

@@ -1,4 +1,5 @@
 #include "TestData.h"
+#include "moe/MegatronImport.h"
 #include "moe/Safetensors.h"
 #include "moe/SynthTrace.h"
 #include "moe/TraceImport.h"
@@ -48,7 +49,98 @@ private slots:
     void synthIsSeededAndTopical();
     void halfPrecision();
     void builtinCounts();
+    void megatronIdsOnly();
+    void megatronWithLogits();
 };
+
+namespace {
+
+QByteArray megatronRecord(int step, int rank, int layer, const QList<QList<int>>& ids, const QByteArray& logits = {})
+{
+    QJsonArray rows;
+    for (const auto& r : ids) {
+        QJsonArray row;
+        for (const int id : r)
+            row.append(id);
+        rows.append(row);
+    }
+    QJsonObject o { { QStringLiteral("step"), step }, { QStringLiteral("stage"), QStringLiteral("pre_dispatch") },
+        { QStringLiteral("block"), QStringLiteral("decoder") }, { QStringLiteral("layer"), layer },
+        { QStringLiteral("rank"), rank }, { QStringLiteral("num_tokens"), static_cast<int>(ids.size()) },
+        { QStringLiteral("topk"), static_cast<int>(ids.front().size()) }, { QStringLiteral("top_indices"), rows } };
+    if (!logits.isEmpty()) {
+        o.insert(QStringLiteral("logit_offset"), logits.toInt());
+        o.insert(QStringLiteral("logit_bytes"), static_cast<int>(ids.size()) * 4 * 2);
+        o.insert(QStringLiteral("logit_shape"), QJsonArray { static_cast<int>(ids.size()), 4 });
+    }
+    return QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
+}
+
+} // namespace
+
+void TestTraceIo::megatronIdsOnly()
+{
+    QTemporaryDir dir;
+    QByteArray r0 = megatronRecord(0, 0, 1, { { 0, 2 }, { 1, 2 } }) + megatronRecord(0, 0, 3, { { 3, 1 }, { 0, 1 } })
+        + megatronRecord(1, 0, 1, { { 2, 3 } }) + megatronRecord(1, 0, 3, { { 0, 3 } });
+    test::writeFile(dir, QStringLiteral("router_trace_rank0.jsonl"), r0);
+    // rank 1 replicates rank 0's decisions: read once
+    test::writeFile(
+        dir, QStringLiteral("router_trace_rank1.jsonl"), QByteArray(r0).replace("\"rank\":0", "\"rank\":1"));
+    QVERIFY(moe::isMegatronTrace(dir.path().toStdString()));
+    const auto r = moe::openTrace(dir.path().toStdString(), 0, {});
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    const auto& t = *r.value;
+    QVERIFY(t.sparse);
+    QCOMPARE(t.tokens, std::int64_t(3));
+    QCOMPARE(t.layers, std::int64_t(2));
+    QCOMPARE(t.layerIds, (std::vector<int> { 1, 3 }));
+    QCOMPARE(t.experts, std::int64_t(4));
+    QCOMPARE(t.topK, std::int64_t(2));
+    QCOMPARE(t.stepId, (std::vector<std::int32_t> { 0, 0, 1 }));
+    std::vector<float> row(4);
+    t.gatingRow(1, 1, row.data()); // step 0, token 1, layer 3 -> experts 0 and 1
+    QCOMPARE(row[0], 0.5f);
+    QCOMPARE(row[1], 0.5f);
+    QVERIFY(std::isinf(row[2]));
+    bool replicaNote = false;
+    for (const auto& w : r.warnings)
+        replicaNote = replicaNote || w.message.find("read once") != std::string::npos;
+    QVERIFY(replicaNote);
+}
+
+void TestTraceIo::megatronWithLogits()
+{
+    QTemporaryDir dir;
+    // logits for 2 tokens x 4 experts at offset 0 (layer 0) and 16 (layer 1), bf16
+    QByteArray side;
+    for (const float v :
+        { 2.0f, 0.0f, 1.0f, -1.0f, 0.0f, 3.0f, 0.0f, 0.0f, 1.0f, 1.0f, 1.0f, 1.0f, 0.5f, 0.0f, 0.0f, 4.0f }) {
+        const auto b = moe::floatToBf16(v);
+        side.append(static_cast<char>(b & 0xff));
+        side.append(static_cast<char>(b >> 8));
+    }
+    test::writeFile(dir, QStringLiteral("logits_rank0.bin"), side);
+    test::writeFile(dir, QStringLiteral("router_trace_rank0.jsonl"),
+        megatronRecord(0, 0, 0, { { 0, 2 }, { 1, 0 } }, "0") + megatronRecord(0, 0, 1, { { 0, 1 }, { 3, 0 } }, "16"));
+    const auto r = moe::openTrace(dir.filePath(QStringLiteral("router_trace_rank0.jsonl")).toStdString(), 0, {});
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    const auto& t = *r.value;
+    QVERIFY(!t.sparse);
+    QCOMPARE(t.scoreKind, moe::ScoreKind::Logits);
+    std::vector<float> row(4);
+    t.gatingRow(0, 0, row.data());
+    const double z = std::exp(2.0) + 1 + std::exp(1.0) + std::exp(-1.0);
+    QVERIFY(std::abs(row[0] - std::exp(2.0) / z) < 1e-6);
+    t.gatingRow(1, 1, row.data());
+    QVERIFY(row[3] > 0.9f);
+    // a record pointing past the sidecar is refused
+    test::writeFile(
+        dir, QStringLiteral("router_trace_rank0.jsonl"), megatronRecord(0, 0, 0, { { 0, 2 }, { 1, 0 } }, "1000"));
+    const auto bad = moe::openTrace(dir.path().toStdString(), 0, {});
+    QVERIFY(!bad.ok());
+    QVERIFY(bad.error->message.find("sidecar") != std::string::npos);
+}
 
 void TestTraceIo::builtinCounts()
 {
