@@ -31,4 +31,21 @@ private:
 std::optional<double> toNumber(const std::string& name, const std::string& text, std::string& error);
 std::optional<long long> toInteger(const std::string& name, const std::string& text, std::string& error);
 
+/// Reads --name into out when given; false (with error filled) when it is not an integer in [lo, hi].
+template <typename T>
+bool readInteger(const Args& args, const std::string& name, T& out, long long lo, long long hi, std::string& error)
+{
+    const auto v = args.value(name);
+    if (!v)
+        return true;
+    const auto x = toInteger(name, *v, error);
+    if (!x || *x < lo || *x > hi) {
+        if (error.empty())
+            error = "--" + name + " must be between " + std::to_string(lo) + " and " + std::to_string(hi);
+        return false;
+    }
+    out = static_cast<T>(*x);
+    return true;
+}
+
 } // namespace deltascope::cli

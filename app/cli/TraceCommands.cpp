@@ -227,17 +227,7 @@ int runSynthTrace(const std::vector<std::string>& argv)
     std::string error;
     moe::SynthOptions o;
     auto integer = [&](const char* name, std::int64_t& out, std::int64_t lo, std::int64_t hi) {
-        if (auto v = args.value(name)) {
-            const auto x = toInteger(name, *v, error);
-            if (!x || *x < lo || *x > hi) {
-                if (error.empty())
-                    error = std::string("--") + name + " must be between " + std::to_string(lo) + " and "
-                        + std::to_string(hi);
-                return false;
-            }
-            out = *x;
-        }
-        return true;
+        return readInteger(args, name, out, lo, hi, error);
     };
     std::int64_t seed = 1;
     if (!integer("requests", o.requests, 1, 1 << 24) || !integer("tokens", o.tokensPerRequest, 1, 1 << 24)
@@ -308,19 +298,8 @@ int runXShare(const std::vector<std::string>& argv)
     moe::XShareOptions xo;
     if (!moe::parsePolicy(args.value("policy").value_or("batch"), xo.policy.policy))
         return fail("--policy must be topk, batch, ep or spec");
-    auto smallInt = [&](const char* name, int& out, int lo, int hi) {
-        if (auto v = args.value(name)) {
-            const auto x = toInteger(name, *v, error);
-            if (!x || *x < lo || *x > hi) {
-                if (error.empty())
-                    error = std::string("--") + name + " must be between " + std::to_string(lo) + " and "
-                        + std::to_string(hi);
-                return false;
-            }
-            out = static_cast<int>(*x);
-        }
-        return true;
-    };
+    auto smallInt
+        = [&](const char* name, int& out, int lo, int hi) { return readInteger(args, name, out, lo, hi, error); };
     int threads = 0;
     int batchSize = 0;
     int gamma = 0;

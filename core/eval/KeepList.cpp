@@ -1,5 +1,6 @@
 #include "eval/KeepList.h"
 
+#include "common/JsonText.h"
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
 
@@ -14,13 +15,10 @@ Result<KeepList> loadKeepList(const std::string& path)
     std::string why;
     if (!file.open(path, why))
         return R::failure(Diagnostic::error(path, 0, why));
-    nlohmann::json root;
-    try {
-        root = nlohmann::json::parse(file.view());
-    } catch (const nlohmann::json::parse_error& e) {
-        return R::failure(Diagnostic::error(path, lineOfOffset(file.view(), e.byte > 0 ? e.byte - 1 : 0),
-            std::string("malformed keep-list: ") + e.what()));
-    }
+    auto parsed = parseJsonText(file.view(), path);
+    if (!parsed.ok())
+        return R::failure(*parsed.error);
+    const nlohmann::json& root = *parsed.value;
     if (!root.is_object() || root.value("format", std::string()) != "deltascope-keep-list")
         return R::failure(
             Diagnostic::error(path, 1, "not a keep-list (expected \"format\": \"deltascope-keep-list\")"));

@@ -1,5 +1,6 @@
 #include "moe/Placement.h"
 
+#include "common/JsonText.h"
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
 
@@ -22,13 +23,10 @@ Result<std::vector<int>> loadPlacement(const std::string& path, int experts, int
     if (first == std::string_view::npos)
         return R::failure(Diagnostic::error(path, 0, "the placement file is empty"));
     if (text[first] == '{' || text[first] == '[') {
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(text);
-        } catch (const nlohmann::json::parse_error& e) {
-            return R::failure(Diagnostic::error(
-                path, lineOfOffset(text, e.byte ? e.byte - 1 : 0), std::string("malformed JSON: ") + e.what()));
-        }
+        auto parsed = parseJsonText(text, path);
+        if (!parsed.ok())
+            return R::failure(*parsed.error);
+        const nlohmann::json& j = *parsed.value;
         const nlohmann::json& arr = j.is_object() ? j.value("placement", nlohmann::json()) : j;
         if (!arr.is_array() || static_cast<int>(arr.size()) != experts)
             return R::failure(Diagnostic::error(

@@ -1,5 +1,6 @@
 #include "moe/TraceImport.h"
 
+#include "common/JsonText.h"
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
 #include "moe/MegatronImport.h"
@@ -384,13 +385,10 @@ Result<ExpertCounts> parseExpertCounts(std::string_view text, const std::string&
         return R::failure(Diagnostic::error(path, 0, "the counts file is empty"));
     ExpertCounts c;
     if (text[first] == '{' || text[first] == '[') {
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(text);
-        } catch (const nlohmann::json::parse_error& e) {
-            return R::failure(Diagnostic::error(
-                path, lineOfOffset(text, e.byte ? e.byte - 1 : 0), std::string("malformed JSON: ") + e.what()));
-        }
+        auto parsed = parseJsonText(text, path);
+        if (!parsed.ok())
+            return R::failure(*parsed.error);
+        const nlohmann::json& j = *parsed.value;
         const nlohmann::json* arr = &j;
         if (j.is_object()) {
             if (!j.contains("logical_count"))

@@ -247,6 +247,13 @@ bool parsePolicy(const std::string& text, Policy& out)
     return false;
 }
 
+int deviceCount(const PolicyConfig& config)
+{
+    if (!config.placement.empty())
+        return std::max(config.devices, 1 + *std::max_element(config.placement.begin(), config.placement.end()));
+    return std::max(1, config.devices);
+}
+
 std::vector<int> devicesOf(const PolicyConfig& config, int experts)
 {
     if (!config.placement.empty())
@@ -349,9 +356,7 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
 {
     const int N = in.experts;
     const auto Nz = static_cast<std::size_t>(N);
-    const int G = std::max(1,
-        config.placement.empty() ? config.devices
-                                 : 1 + *std::max_element(config.placement.begin(), config.placement.end()));
+    const int G = deviceCount(config);
     const auto device = devicesOf(config, N);
     std::vector<int> kOfToken;
     baseline(in, device, G, out, s, kOfToken, true);
@@ -519,9 +524,7 @@ void runSliceBudget(const SliceInput& in, const PolicyConfig& config, int budget
 {
     const int N = in.experts;
     const auto Nz = static_cast<std::size_t>(N);
-    const int G = std::max(1,
-        config.placement.empty() ? config.devices
-                                 : 1 + *std::max_element(config.placement.begin(), config.placement.end()));
+    const int G = deviceCount(config);
     const auto device = devicesOf(config, N);
     std::vector<int> kOfToken;
     baseline(in, device, G, out, s, kOfToken, false);

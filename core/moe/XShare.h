@@ -65,6 +65,9 @@ struct SliceScratch {
     std::vector<int> candidates;
 };
 
+/// Number of devices the configuration spreads experts over.
+int deviceCount(const PolicyConfig& config);
+
 /// Device of each expert under the configuration (contiguous blocks unless a placement is given).
 std::vector<int> devicesOf(const PolicyConfig& config, int experts);
 

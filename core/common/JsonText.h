@@ -1,0 +1,15 @@
+#pragma once
+
+#include "common/Diagnostic.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace deltascope {
+
+/// Parses a small JSON document (configs, counts, placements, keep-lists); a syntax error becomes
+/// a diagnostic with the file and the line of the offending byte.
+Result<nlohmann::json> parseJsonText(std::string_view text, const std::string& path);
+
+} // namespace deltascope
