@@ -63,25 +63,6 @@ int failWith(const Diagnostic& d)
     return Error;
 }
 
-Progress stderrProgress(bool enabled, const char* what)
-{
-    Progress p;
-    if (!enabled || !::isatty(STDERR_FILENO))
-        return p;
-    p.callback = [what](double f, std::string_view stage) {
-        if (f >= 0)
-            std::fprintf(stderr, "\r%s: %.*s %5.1f%%", what, static_cast<int>(stage.size()), stage.data(), 100.0 * f);
-        return true;
-    };
-    return p;
-}
-
-void clearProgress(bool enabled)
-{
-    if (enabled && ::isatty(STDERR_FILENO))
-        std::fprintf(stderr, "\r\033[K");
-}
-
 } // namespace
 
 bool emit(const std::string& text, const std::string& outputPath)

@@ -1,5 +1,8 @@
 #include "LoadArgs.h"
 
+#include <cstdio>
+#include <unistd.h>
+
 namespace deltascope::cli {
 
 std::vector<std::string> splitList(const std::vector<std::string>& values)
@@ -47,6 +50,25 @@ bool readLoadOptions(const Args& args, eval::LoadOptions& load, std::string& err
         return false;
     }
     return true;
+}
+
+Progress stderrProgress(bool enabled, const char* what)
+{
+    Progress p;
+    if (!enabled || !::isatty(STDERR_FILENO))
+        return p;
+    p.callback = [what](double f, std::string_view stage) {
+        if (f >= 0)
+            std::fprintf(stderr, "\r%s: %.*s %5.1f%%", what, static_cast<int>(stage.size()), stage.data(), 100.0 * f);
+        return true;
+    };
+    return p;
+}
+
+void clearProgress(bool enabled)
+{
+    if (enabled && ::isatty(STDERR_FILENO))
+        std::fprintf(stderr, "\r\033[K");
 }
 
 } // namespace deltascope::cli

@@ -19,4 +19,8 @@ std::vector<std::string> splitList(const std::vector<std::string>& values);
 /// --skip-bad-lines. Returns false with a message on a malformed value.
 bool readLoadOptions(const Args& args, eval::LoadOptions& load, std::string& error);
 
+/// Progress on stderr when it is a terminal ("what: stage  42.0%"), nothing otherwise.
+Progress stderrProgress(bool enabled, const char* what);
+void clearProgress(bool enabled);
+
 } // namespace deltascope::cli

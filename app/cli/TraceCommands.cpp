@@ -393,7 +393,9 @@ int runXShare(const std::vector<std::string>& argv)
     if (!batches.ok())
         return fail(path + ": " + batches.error->message);
 
+    xo.progress = stderrProgress(true, "xshare");
     auto run = moe::runXShare(trace, *batches.value, xo);
+    clearProgress(true);
     if (!run.ok())
         return fail(path + ": " + run.error->message);
     const auto& res = *run.value;
