@@ -404,8 +404,13 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
     s.diffUnchanged.assign(Nz + 2, 0);
     s.devTokenDiff.assign(static_cast<std::size_t>(G) * (Nz + 2), 0);
     const int k = in.topK;
+    // Each token keeps its current routing as a list sorted best first, so the worst is the last
+    // entry and a newcomer is placed by shifting the few entries it beats.
     std::vector<int> heapId(static_cast<std::size_t>(k));
     std::vector<float> heapScore(static_cast<std::size_t>(k));
+    int* ids = heapId.data();
+    float* scs = heapScore.data();
+    const std::size_t stride = Nz + 2;
 
     for (int t = 0; t < in.tokens; ++t) {
         const int kt = kOfToken[static_cast<std::size_t>(t)];
@@ -414,66 +419,51 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
         const float* row = in.scores + static_cast<std::size_t>(t) * Nz;
         const std::uint8_t* base = s.inBase.data() + static_cast<std::size_t>(t) * Nz;
         int size = 0;
-        int worst = -1; // slot of the worst expert while the heap is full
         int overlap = 0;
-        bool unchanged = false;
         for (int p = 0; p < steps; ++p) {
             const int e = out.order[static_cast<std::size_t>(p)];
             const float sc = row[e];
             if (sc == kUnknown)
                 continue;
             const auto M = static_cast<std::size_t>(p + 1);
+            int i;
             if (size < k) {
-                heapId[static_cast<std::size_t>(size)] = e;
-                heapScore[static_cast<std::size_t>(size)] = sc;
-                ++size;
-                s.diffMass[M] += sc;
-                s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(e)]) * (Nz + 2) + M] += 1;
-                if (base[e]) {
-                    ++overlap;
-                    ++s.diffOverlap[M];
-                }
-                if (size == k) {
-                    worst = 0;
-                    for (int i = 1; i < k; ++i)
-                        if (better(heapScore[static_cast<std::size_t>(worst)], heapId[static_cast<std::size_t>(worst)],
-                                heapScore[static_cast<std::size_t>(i)], heapId[static_cast<std::size_t>(i)]))
-                            worst = i;
-                }
-            } else if (better(sc, e, heapScore[static_cast<std::size_t>(worst)],
-                           heapId[static_cast<std::size_t>(worst)])) {
-                const int w = heapId[static_cast<std::size_t>(worst)];
-                s.diffMass[M]
-                    += static_cast<double>(sc) - static_cast<double>(heapScore[static_cast<std::size_t>(worst)]);
+                i = size++;
+            } else {
+                if (!better(sc, e, scs[k - 1], ids[k - 1]))
+                    continue;
+                const int w = ids[k - 1];
+                s.diffMass[M] -= static_cast<double>(scs[k - 1]);
                 s.maxEnd[static_cast<std::size_t>(w)]
                     = std::max(s.maxEnd[static_cast<std::size_t>(w)], static_cast<int>(M));
-                s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(w)]) * (Nz + 2) + M] -= 1;
-                s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(e)]) * (Nz + 2) + M] += 1;
+                s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(w)]) * stride + M] -= 1;
                 if (base[w]) {
                     --overlap;
                     --s.diffOverlap[M];
                 }
-                if (base[e]) {
-                    ++overlap;
-                    ++s.diffOverlap[M];
-                }
-                heapId[static_cast<std::size_t>(worst)] = e;
-                heapScore[static_cast<std::size_t>(worst)] = sc;
-                for (int i = 0; i < k; ++i)
-                    if (better(heapScore[static_cast<std::size_t>(worst)], heapId[static_cast<std::size_t>(worst)],
-                            heapScore[static_cast<std::size_t>(i)], heapId[static_cast<std::size_t>(i)]))
-                        worst = i;
-            } else {
-                continue;
+                i = k - 1;
             }
-            const bool now = overlap == kt;
-            if (now != unchanged) {
-                s.diffUnchanged[M] += now ? 1 : -1;
-                unchanged = now;
+            while (i > 0 && better(sc, e, scs[i - 1], ids[i - 1])) {
+                ids[i] = ids[i - 1];
+                scs[i] = scs[i - 1];
+                --i;
+            }
+            ids[i] = e;
+            scs[i] = sc;
+            s.diffMass[M] += static_cast<double>(sc);
+            s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(e)]) * stride + M] += 1;
+            if (base[e]) {
+                ++overlap;
+                ++s.diffOverlap[M];
+                if (overlap == kt) {
+                    // The token holds its own top-k again: nothing later can displace them.
+                    s.diffUnchanged[M] += 1;
+                    break;
+                }
             }
         }
         for (int i = 0; i < size; ++i)
-            s.maxEnd[static_cast<std::size_t>(heapId[static_cast<std::size_t>(i)])] = N + 1;
+            s.maxEnd[static_cast<std::size_t>(ids[i])] = N + 1;
     }
 
     // An expert is active for M in [rank + 1, maxEnd): every token that ever takes it does so
