@@ -71,19 +71,46 @@ int topOfFast(const float* row, int n, int k, int* ids, std::vector<float>& maxi
 {
     const int blocks = n / 8;
     cand.clear();
+    float threshold = kUnknown;
     if (blocks >= k && n % 8 == 0) {
-        maxima.resize(2 * static_cast<std::size_t>(blocks));
+        maxima.resize(static_cast<std::size_t>(blocks + k));
         float* m = maxima.data();
         blockMaxima(row, n, m);
-        std::copy(m, m + blocks, m + blocks);
-        std::nth_element(m + blocks, m + blocks + (k - 1), m + 2 * blocks, std::greater<float>());
-        const float threshold = m[blocks + k - 1];
+        // The k-th largest block maximum, by insertion into a short descending list.
+        float* best = m + blocks;
+        int held = 0;
         for (int b = 0; b < blocks; ++b) {
-            if (!(m[b] >= threshold) || m[b] == kUnknown)
+            const float v = m[b];
+            if (held == k && !(v > best[k - 1]))
                 continue;
+            int i = held < k ? held++ : k - 1;
+            while (i > 0 && best[i - 1] < v) {
+                best[i] = best[i - 1];
+                --i;
+            }
+            best[i] = v;
+        }
+        threshold = best[k - 1];
+    }
+    if (threshold != kUnknown) {
+        // Only blocks whose maximum reaches the bound can hold candidates.
+        const float* m = maxima.data();
+        for (int b = 0; b < blocks; ++b) {
+            if (!(m[b] >= threshold))
+                continue;
+#if defined(__SSE2__)
+            const __m128 t = _mm_set1_ps(threshold);
+            unsigned mask = static_cast<unsigned>(_mm_movemask_ps(_mm_cmpge_ps(_mm_loadu_ps(row + 8 * b), t)))
+                | static_cast<unsigned>(_mm_movemask_ps(_mm_cmpge_ps(_mm_loadu_ps(row + 8 * b + 4), t))) << 4;
+            while (mask) {
+                cand.push_back(8 * b + __builtin_ctz(mask));
+                mask &= mask - 1;
+            }
+#else
             for (int e = 8 * b; e < 8 * b + 8; ++e)
-                if (row[e] >= threshold && row[e] != kUnknown)
+                if (row[e] >= threshold)
                     cand.push_back(e);
+#endif
         }
     } else {
         for (int e = 0; e < n; ++e)
