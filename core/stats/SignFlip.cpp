@@ -44,24 +44,45 @@ std::int64_t flippedSum(const std::int64_t* q, const std::uint32_t* bits, std::s
 
 } // namespace
 
-SignFlipResult signFlipTest(
-    std::span<const double> d, std::span<const std::size_t> taskOffsets, const SignFlipOptions& options)
+std::vector<std::size_t> normalisedOffsets(std::span<const std::size_t> taskOffsets, std::size_t n)
+{
+    std::vector<std::size_t> offsets(taskOffsets.begin(), taskOffsets.end());
+    if (offsets.size() < 2)
+        offsets = { 0, n };
+    return offsets;
+}
+
+SignFlipResult finishSignFlip(std::span<const double> d, std::span<const std::size_t> taskOffsets,
+    const SignFlipOptions& options, const SignFlipCounts& counts)
 {
     SignFlipResult result;
     result.permutations = options.permutations;
     result.seed = options.seed;
-    std::vector<std::size_t> offsets(taskOffsets.begin(), taskOffsets.end());
-    if (offsets.size() < 2)
-        offsets = { 0, d.size() };
+    const auto offsets = normalisedOffsets(taskOffsets, d.size());
     const std::size_t tasks = offsets.size() - 1;
-
     for (const double v : d)
         result.statistic += v;
     result.taskStatistic.assign(tasks, 0.0);
     for (std::size_t t = 0; t < tasks; ++t)
         for (std::size_t i = offsets[t]; i < offsets[t + 1]; ++i)
             result.taskStatistic[t] += d[i];
+    const double denom = 1.0 + static_cast<double>(options.permutations);
+    result.taskPValue.resize(tasks);
+    result.taskPValueLower.resize(tasks);
+    for (std::size_t t = 0; t < tasks; ++t) {
+        result.taskPValue[t] = (1.0 + static_cast<double>(counts.upper[t])) / denom;
+        result.taskPValueLower[t] = (1.0 + static_cast<double>(counts.lower[t])) / denom;
+    }
+    result.pValue = (1.0 + static_cast<double>(counts.upper[tasks])) / denom;
+    result.pValueLower = (1.0 + static_cast<double>(counts.lower[tasks])) / denom;
+    return result;
+}
 
+SignFlipResult signFlipTest(std::span<const double> d, std::span<const std::size_t> taskOffsets,
+    const SignFlipOptions& options)
+{
+    const auto offsets = normalisedOffsets(taskOffsets, d.size());
+    const std::size_t tasks = offsets.size() - 1;
     const std::vector<std::int64_t> q = quantizeDifferences(d);
     const std::size_t n = q.size();
     const std::size_t blocks = (n + kBlock - 1) / kBlock;
@@ -71,10 +92,9 @@ SignFlipResult signFlipTest(
     threads = static_cast<unsigned>(std::min<std::uint64_t>(threads, std::max<std::uint64_t>(1, perms)));
 
     // T* = T - 2 S where S is the sum over flipped samples, so T* >= T exactly when S <= 0.
-    std::vector<std::vector<std::uint64_t>> taskHits(threads, std::vector<std::uint64_t>(tasks, 0));
-    std::vector<std::uint64_t> poolHits(threads, 0);
-    std::vector<std::vector<std::uint64_t>> taskLow(threads, std::vector<std::uint64_t>(tasks, 0));
-    std::vector<std::uint64_t> poolLow(threads, 0);
+    // Per thread: hits per task, then the pool at index `tasks`.
+    std::vector<std::vector<std::uint64_t>> upper(threads, std::vector<std::uint64_t>(tasks + 1, 0));
+    std::vector<std::vector<std::uint64_t>> lower(threads, std::vector<std::uint64_t>(tasks + 1, 0));
     std::atomic<std::uint64_t> done { 0 };
     std::atomic<bool> cancel { false };
 
@@ -92,11 +112,11 @@ SignFlipResult signFlipTest(
             for (std::size_t t = 0; t < tasks; ++t) {
                 const std::int64_t s = flippedSum(q.data(), bits.data(), offsets[t], offsets[t + 1]);
                 total += s;
-                taskHits[w][t] += s <= 0 ? 1u : 0u;
-                taskLow[w][t] += s >= 0 ? 1u : 0u;
+                upper[w][t] += s <= 0 ? 1u : 0u;
+                lower[w][t] += s >= 0 ? 1u : 0u;
             }
-            poolHits[w] += total <= 0 ? 1u : 0u;
-            poolLow[w] += total >= 0 ? 1u : 0u;
+            upper[w][tasks] += total <= 0 ? 1u : 0u;
+            lower[w][tasks] += total >= 0 ? 1u : 0u;
             done.fetch_add(1, std::memory_order_relaxed);
         }
     };
@@ -115,29 +135,17 @@ SignFlipResult signFlipTest(
     }
     for (auto& t : pool)
         t.join();
-    result.cancelled = cancel.load();
 
-    std::uint64_t pooled = 0;
-    std::uint64_t pooledLow = 0;
-    std::vector<std::uint64_t> perTask(tasks, 0);
-    std::vector<std::uint64_t> perTaskLow(tasks, 0);
-    for (unsigned w = 0; w < threads; ++w) {
-        pooled += poolHits[w];
-        pooledLow += poolLow[w];
-        for (std::size_t t = 0; t < tasks; ++t) {
-            perTask[t] += taskHits[w][t];
-            perTaskLow[t] += taskLow[w][t];
+    SignFlipCounts counts;
+    counts.upper.assign(tasks + 1, 0);
+    counts.lower.assign(tasks + 1, 0);
+    for (unsigned w = 0; w < threads; ++w)
+        for (std::size_t t = 0; t <= tasks; ++t) {
+            counts.upper[t] += upper[w][t];
+            counts.lower[t] += lower[w][t];
         }
-    }
-    result.pValueLower = (1.0 + static_cast<double>(pooledLow)) / (1.0 + static_cast<double>(perms));
-    result.taskPValueLower.resize(tasks);
-    for (std::size_t t = 0; t < tasks; ++t)
-        result.taskPValueLower[t] = (1.0 + static_cast<double>(perTaskLow[t])) / (1.0 + static_cast<double>(perms));
-    const double denom = 1.0 + static_cast<double>(perms);
-    result.pValue = (1.0 + static_cast<double>(pooled)) / denom;
-    result.taskPValue.resize(tasks);
-    for (std::size_t t = 0; t < tasks; ++t)
-        result.taskPValue[t] = (1.0 + static_cast<double>(perTask[t])) / denom;
+    auto result = finishSignFlip(d, offsets, options, counts);
+    result.cancelled = cancel.load();
     return result;
 }
 

@@ -38,4 +38,19 @@ SignFlipResult signFlipTest(
 /// The fixed-point conversion used by signFlipTest (exposed for the GPU backend and the tests).
 std::vector<std::int64_t> quantizeDifferences(std::span<const double> d);
 
+/// Hit counts of a sign-flip run: for each task and then the pool (index tasks), how many
+/// permutations gave T* >= T (upper) and T* <= T (lower).
+struct SignFlipCounts {
+    std::vector<std::uint64_t> upper;
+    std::vector<std::uint64_t> lower;
+};
+
+/// Turns hit counts (from any backend) into the result; the statistics are summed in one fixed
+/// order so every backend reports the same numbers.
+SignFlipResult finishSignFlip(std::span<const double> d, std::span<const std::size_t> taskOffsets,
+    const SignFlipOptions& options, const SignFlipCounts& counts);
+
+/// The task offsets signFlipTest uses: {0, d.size()} when none are given.
+std::vector<std::size_t> normalisedOffsets(std::span<const std::size_t> taskOffsets, std::size_t n);
+
 } // namespace deltascope::stats
