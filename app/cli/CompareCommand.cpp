@@ -1,6 +1,7 @@
 #include "Args.h"
 #include "Commands.h"
 #include "LoadArgs.h"
+#include "backend/ComputeBackend.h"
 #include "common/AtomicFile.h"
 #include "eval/KeepList.h"
 #include "eval/Pairing.h"
@@ -10,6 +11,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <stdexcept>
 #include <unistd.h>
 
 namespace deltascope::cli {
@@ -42,6 +44,7 @@ statistics:
   --permutations P         sign-flip permutations (default 10000; runs the test even if all tasks are binary)
   --seed S                 seed of the permutation stream (default 0)
   --threads N              worker threads (default: all cores)
+  --backend auto|cpu|cuda  where the permutation test runs (default auto: CUDA when a device answers)
 output:
   --format table|json|csv|md   (default table)
   --output FILE            write there (atomically) instead of stdout
@@ -89,8 +92,8 @@ int runCompare(const std::vector<std::string>& argv)
     }
     if (!args.error().empty())
         return fail(args.error());
-    std::vector<std::string> known { "base-rerun", "cand-rerun", "run", "base-run", "cand-run", "keep-list", "alpha",
-        "permutations", "seed", "threads", "format", "output", "quiet", "help" };
+    std::vector<std::string> known { "backend", "base-rerun", "cand-rerun", "run", "base-run", "cand-run", "keep-list",
+        "alpha", "permutations", "seed", "threads", "format", "output", "quiet", "help" };
     known.insert(known.end(), kLoadOptionNames.begin(), kLoadOptionNames.end());
     const auto unknown = args.unknown(known);
     if (!unknown.empty())
@@ -206,8 +209,26 @@ int runCompare(const std::vector<std::string>& argv)
         return fail(why);
     }
 
+    backend::BackendKind kind = backend::BackendKind::Auto;
+    if (!backend::parseBackendKind(args.value("backend").value_or("auto"), kind))
+        return fail("--backend must be auto, cpu or cuda");
+    std::string backendNote;
+    const auto compute = backend::makeBackend(kind, backendNote);
+    // Said once, and only when the choice matters: a GPU was asked for, or a test will run.
+    if (!backendNote.empty() && !quiet && (kind == backend::BackendKind::Cuda || settings.permutationRequested))
+        std::fprintf(stderr, "deltascope-cli: %s\n", backendNote.c_str());
+    settings.backend = compute.get();
     settings.progress = stderrProgress(!quiet, "permutations");
-    auto rep = report::buildReport(*base.value, *cand.value, paired, settings);
+    report::ComparisonReport rep;
+    try {
+        rep = report::buildReport(*base.value, *cand.value, paired, settings);
+    } catch (const std::exception& e) {
+        // A device error mid-run: say so and give the answer from the CPU backend.
+        std::fprintf(
+            stderr, "deltascope-cli: %s backend failed (%s); running on the CPU\n", compute->name().c_str(), e.what());
+        settings.backend = nullptr;
+        rep = report::buildReport(*base.value, *cand.value, paired, settings);
+    }
     clearProgress(!quiet);
     rep.warnings.insert(rep.warnings.begin(), cand.warnings.begin(), cand.warnings.end());
     rep.warnings.insert(rep.warnings.begin(), base.warnings.begin(), base.warnings.end());

@@ -104,7 +104,8 @@ ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& can
         so.seed = settings.seed;
         so.threads = settings.threads;
         so.progress = settings.progress;
-        const auto sf = stats::signFlipTest(allD, offsets, so);
+        const auto sf
+            = settings.backend ? settings.backend->signFlip(allD, offsets, so) : stats::signFlipTest(allD, offsets, so);
         rep.cancelled = sf.cancelled;
         rep.permutation.present = true;
         rep.permutation.permutations = settings.permutations;

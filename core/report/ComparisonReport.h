@@ -1,5 +1,6 @@
 #pragma once
 
+#include "backend/ComputeBackend.h"
 #include "common/Diagnostic.h"
 #include "common/Progress.h"
 #include "eval/EvalRun.h"
@@ -56,6 +57,7 @@ struct CompareSettings {
     bool permutationRequested = false; ///< run it even when every task is binary
     unsigned threads = 0;
     Progress progress;
+    const backend::ComputeBackend* backend = nullptr; ///< where the permutation test runs; null: CPU
 };
 
 /// Everything a comparison concluded, ready for any writer or view.

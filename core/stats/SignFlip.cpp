@@ -78,8 +78,8 @@ SignFlipResult finishSignFlip(std::span<const double> d, std::span<const std::si
     return result;
 }
 
-SignFlipResult signFlipTest(std::span<const double> d, std::span<const std::size_t> taskOffsets,
-    const SignFlipOptions& options)
+SignFlipResult signFlipTest(
+    std::span<const double> d, std::span<const std::size_t> taskOffsets, const SignFlipOptions& options)
 {
     const auto offsets = normalisedOffsets(taskOffsets, d.size());
     const std::size_t tasks = offsets.size() - 1;

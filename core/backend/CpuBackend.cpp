@@ -1,0 +1,11 @@
+#include "backend/CpuBackend.h"
+
+namespace deltascope::backend {
+
+stats::SignFlipResult CpuBackend::signFlip(
+    std::span<const double> d, std::span<const std::size_t> taskOffsets, const stats::SignFlipOptions& options) const
+{
+    return stats::signFlipTest(d, taskOffsets, options);
+}
+
+} // namespace deltascope::backend

@@ -1,0 +1,15 @@
+#pragma once
+
+#include "backend/ComputeBackend.h"
+
+namespace deltascope::backend {
+
+/// The reference backend: multi-threaded C++ on the host.
+class CpuBackend final : public ComputeBackend {
+public:
+    std::string name() const override { return "cpu"; }
+    stats::SignFlipResult signFlip(std::span<const double> d, std::span<const std::size_t> taskOffsets,
+        const stats::SignFlipOptions& options) const override;
+};
+
+} // namespace deltascope::backend
