@@ -86,7 +86,7 @@ Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOpti
             nlohmann::json j;
             try {
                 j = nlohmann::json::parse(rec);
-            } catch (const nlohmann::json::parse_error& e) {
+            } catch (const nlohmann::json::exception& e) {
                 return R::failure(Diagnostic::error(file, line, std::string("malformed JSON record: ") + e.what()));
             }
             try {

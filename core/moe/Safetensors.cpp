@@ -73,7 +73,7 @@ Result<Trace> readTraceFile(const std::string& path)
     Json header;
     try {
         header = Json::parse(headerText);
-    } catch (const Json::parse_error& e) {
+    } catch (const Json::exception& e) {
         return R::failure(Diagnostic::error(path, 0, std::string("malformed safetensors header: ") + e.what()));
     }
     if (!header.is_object())

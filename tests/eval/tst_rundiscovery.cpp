@@ -35,7 +35,21 @@ private slots:
     void folderWithoutSamples();
     void missingPath();
     void realResultsOnlyFolder();
+    void unreadableNumbersAreErrors();
 };
+
+void TestRunDiscovery::unreadableNumbersAreErrors()
+{
+    // Well-formed JSON whose number does not fit a double: an error naming the file, not a crash.
+    QTemporaryDir dir;
+    test::writeFile(dir, QStringLiteral("results_2026-01-01T10-00-00.000001.json"),
+        "{\"results\": {\"t\": {\"acc,none\": 1e999}}, \"model_name\": \"m\"}");
+    test::writeFile(dir, QStringLiteral("samples_t_2026-01-01T10-00-00.000001.jsonl"), samples(1));
+    const auto run = eval::loadRun(dir.path().toStdString(), {});
+    QVERIFY(!run.ok());
+    QVERIFY(run.error->file.ends_with(".json"));
+    QVERIFY(run.error->message.find("unreadable") != std::string::npos);
+}
 
 void TestRunDiscovery::severalRunsOfOneModelPickNewest()
 {
