@@ -128,7 +128,6 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
 
     std::map<Key, RunCandidate> runs;
     std::vector<fs::path> legacyDirs;
-    bool singleSamplesFile = false;
     if (fs::is_directory(status)) {
         fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
         if (ec)
@@ -150,7 +149,6 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
         // A single samples file: use the results file of the same timestamp when it is there.
         const auto& only = runs.begin()->second;
         if (only.resultsFile.empty()) {
-            singleSamplesFile = true;
             const fs::path results = root.parent_path() / ("results_" + only.timestamp + ".json");
             if (fs::exists(results, ec))
                 runs.begin()->second.resultsFile = results.string();
@@ -165,7 +163,6 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
             }
         }
     }
-    (void)singleSamplesFile;
 
     Result<std::vector<RunCandidate>> out;
     std::vector<RunCandidate> list;

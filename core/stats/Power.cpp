@@ -50,14 +50,8 @@ double exactPower(std::int64_t n, double drop, const PowerQuery& q)
     // from m to m + 1, so it is tracked incrementally.
     std::int64_t crit = 1;
     for (std::int64_t m = lo; m <= hi; ++m) {
-        if (m == lo) {
-            crit = 1;
-            while (crit <= m && binomialUpperTailHalf(m, crit) > q.alpha)
-                ++crit;
-        } else {
-            while (crit <= m && binomialUpperTailHalf(m, crit) > q.alpha)
-                ++crit;
-        }
+        while (crit <= m && binomialUpperTailHalf(m, crit) > q.alpha)
+            ++crit;
         if (crit > m)
             continue;
         const double pm = boost::math::pdf(discordant, static_cast<double>(m));
