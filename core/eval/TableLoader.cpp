@@ -49,7 +49,8 @@ struct TaskGroups {
 
 // ---- CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes) ----
 
-bool splitCsvRecord(std::string_view text, std::size_t& pos, std::vector<std::string>& fields, std::int64_t& line)
+bool splitCsvRecord(
+    std::string_view text, std::size_t& pos, std::vector<std::string>& fields, std::int64_t& line, char delimiter)
 {
     fields.clear();
     std::string field;
@@ -76,7 +77,7 @@ bool splitCsvRecord(std::string_view text, std::size_t& pos, std::vector<std::st
         }
         if (ch == '"' && field.empty()) {
             quoted = true;
-        } else if (ch == ',') {
+        } else if (ch == delimiter) {
             fields.push_back(std::move(field));
             field.clear();
         } else if (ch == '\n') {
@@ -102,7 +103,11 @@ Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const Ta
     std::size_t pos = 0;
     std::int64_t line = 1;
     std::vector<std::string> header;
-    if (!splitCsvRecord(text, pos, header, line) || header.empty())
+    // Tab-separated when the header has tabs and no commas.
+    const std::string_view firstLine = text.substr(0, text.find('\n'));
+    const char delimiter
+        = firstLine.find('\t') != std::string_view::npos && firstLine.find(',') == std::string_view::npos ? '\t' : ',';
+    if (!splitCsvRecord(text, pos, header, line, delimiter) || header.empty())
         return R::failure(Diagnostic::error(path, 1, "the CSV file has no header row"));
     if (!header.empty() && header[0].starts_with("\xEF\xBB\xBF"))
         header[0].erase(0, 3);
@@ -156,7 +161,7 @@ Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const Ta
     while (pos < text.size()) {
         const std::size_t start = pos;
         const std::int64_t rowLine = ++line;
-        if (!splitCsvRecord(text, pos, fields, line))
+        if (!splitCsvRecord(text, pos, fields, line, delimiter))
             return R::failure(Diagnostic::error(path, rowLine, "unterminated quoted field (truncated file?)"));
         if (fields.size() == 1 && fields[0].empty())
             continue;

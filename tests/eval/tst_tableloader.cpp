@@ -10,6 +10,7 @@ class TestTableLoader : public QObject {
 private slots:
     void csvWithQuotes();
     void csvTaskFromFileName();
+    void tabSeparated();
     void csvMissingColumn();
     void csvBadScore();
     void jsonlDottedTaskColumn();
@@ -45,6 +46,17 @@ void TestTableLoader::csvTaskFromFileName()
     const auto r = eval::loadScoreTable(path, {}, false);
     QVERIFY(r.ok());
     QCOMPARE(r.value->tasks[0].task, std::string("hellaswag"));
+}
+
+void TestTableLoader::tabSeparated()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("runs.tsv"), "id\tscore\tnote\n1\t1\ta, b\n2\t0\tc\n");
+    const auto r = eval::loadScoreTable(path, {}, false);
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    QCOMPARE(r.value->tasks[0].samples.size(), std::size_t(2));
+    QCOMPARE(r.value->tasks[0].samples[0].score, 1.0);
+    QCOMPARE(r.value->tasks[0].samples[1].docId, std::string("2"));
 }
 
 void TestTableLoader::csvMissingColumn()
