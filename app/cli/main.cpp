@@ -7,7 +7,7 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(deltascope-cli: did an optimization make the model worse?
+constexpr const char* kUsage = R"(deltascope-cli: did an optimization make the model worse, and how many experts does an MoE batch need?
 
 usage:
   deltascope-cli compare BASE CAND [options]   paired tests of a candidate run against a baseline
@@ -21,9 +21,10 @@ usage:
   deltascope-cli --version
 
 BASE and CAND are lm-eval output folders or files (written with --log_samples), or id/score
-tables (CSV or JSONL). Run a command with --help for its options.
+tables (CSV, TSV or JSONL). TRACE is a router trace: native .safetensors, per-token JSONL records,
+a Megatron-Core trace folder or a .npy array. Run a command with --help for its options.
 
-exit status: 0 no degradation, 1 degradation found, 2 error
+exit status: 0 no degradation (or success), 1 degradation found, 2 error
 )";
 
 } // namespace
