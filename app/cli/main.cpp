@@ -7,7 +7,8 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(deltascope-cli: did an optimization make the model worse, and how many experts does an MoE batch need?
+constexpr const char* kUsage
+    = R"(deltascope-cli: did an optimization make the model worse, and how many experts does an MoE batch need?
 
 usage:
   deltascope-cli compare BASE CAND [options]   paired tests of a candidate run against a baseline

@@ -74,6 +74,16 @@ bool MappedFile::open(const std::string& path, std::string& error)
     return true;
 }
 
+std::optional<Diagnostic> MappedFile::openInput(const std::string& path, const char* emptyMessage)
+{
+    std::string why;
+    if (!open(path, why))
+        return Diagnostic::error(path, 0, why);
+    if (view().find_first_not_of(" \t\r\n") == std::string_view::npos)
+        return Diagnostic::error(path, 0, emptyMessage);
+    return std::nullopt;
+}
+
 void MappedFile::release(std::size_t upTo) const
 {
     if (!m_mapped)

@@ -1,6 +1,9 @@
 #pragma once
 
+#include "common/Diagnostic.h"
+
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +21,10 @@ public:
 
     /// Maps the file; on failure returns false and fills error with the reason.
     bool open(const std::string& path, std::string& error);
+
+    /// Maps an input the user named: a diagnostic when it cannot be read or holds only white space
+    /// (then `emptyMessage` says what was expected), nothing when it is ready.
+    std::optional<Diagnostic> openInput(const std::string& path, const char* emptyMessage);
 
     const char* data() const { return m_data; }
     std::size_t size() const { return m_size; }

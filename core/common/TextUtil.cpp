@@ -127,6 +127,19 @@ std::string baseName(std::string_view path)
     return std::string(pos == std::string_view::npos ? path : path.substr(pos + 1));
 }
 
+bool nextLine(std::string_view text, std::size_t& pos, std::string_view& line)
+{
+    if (pos >= text.size())
+        return false;
+    const auto nl = text.find('\n', pos);
+    const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
+    line = text.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    return true;
+}
+
 std::int64_t lineOfOffset(std::string_view text, std::size_t offset)
 {
     offset = std::min(offset, text.size());

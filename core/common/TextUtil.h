@@ -24,6 +24,10 @@ std::uint64_t fingerprint64(std::string_view text);
 /// The file name part of a path.
 std::string baseName(std::string_view path);
 
+/// Steps through text line by line: returns false at the end; otherwise sets line (without its
+/// newline and a trailing carriage return) and moves pos past it.
+bool nextLine(std::string_view text, std::size_t& pos, std::string_view& line);
+
 /// 1-based line number of byte offset in text.
 std::int64_t lineOfOffset(std::string_view text, std::size_t offset);
 

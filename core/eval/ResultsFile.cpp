@@ -69,7 +69,8 @@ Result<ResultsFile> parseResultsFile(const std::string& path)
         return Result<ResultsFile>::failure(
             Diagnostic::error(path, line, std::string("malformed JSON in results file: ") + e.what()));
     } catch (const Json::exception& e) {
-        return Result<ResultsFile>::failure(Diagnostic::error(path, 0, std::string("unreadable results file: ") + e.what()));
+        return Result<ResultsFile>::failure(
+            Diagnostic::error(path, 0, std::string("unreadable results file: ") + e.what()));
     }
     if (!root.is_object())
         return Result<ResultsFile>::failure(Diagnostic::error(path, 1, "a results file must hold a JSON object"));

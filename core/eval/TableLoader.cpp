@@ -365,12 +365,9 @@ Result<EvalRun> loadScoreTable(
 {
     using R = Result<EvalRun>;
     MappedFile file;
-    std::string why;
-    if (!file.open(path, why))
-        return R::failure(Diagnostic::error(path, 0, why));
+    if (auto problem = file.openInput(path, "the file is empty"))
+        return R::failure(*problem);
     const std::string_view text = file.view();
-    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
-        return R::failure(Diagnostic::error(path, 0, "the file is empty"));
     // A binary file (or one in another encoding) would otherwise produce a baffling header.
     const std::string_view head = text.substr(0, 1 << 16);
     std::size_t control = 0;

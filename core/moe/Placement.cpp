@@ -41,13 +41,9 @@ Result<std::vector<int>> loadPlacement(const std::string& path, int experts, int
     } else {
         std::size_t pos = 0;
         std::int64_t line = 0;
-        while (pos < text.size()) {
+        std::string_view l;
+        while (nextLine(text, pos, l)) {
             ++line;
-            const auto nl = text.find('\n', pos);
-            std::string_view l = text.substr(pos, (nl == std::string_view::npos ? text.size() : nl) - pos);
-            pos = nl == std::string_view::npos ? text.size() : nl + 1;
-            if (!l.empty() && l.back() == '\r')
-                l.remove_suffix(1);
             if (l.empty() || (line == 1 && !std::isdigit(static_cast<unsigned char>(l.front()))))
                 continue;
             const auto comma = l.find(',');

@@ -52,12 +52,9 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
 {
     using R = Result<Trace>;
     MappedFile file;
-    std::string why;
-    if (!file.open(path, why))
-        return R::failure(Diagnostic::error(path, 0, why));
+    if (auto problem = file.openInput(path, "the trace file is empty"))
+        return R::failure(*problem);
     const std::string_view text = file.view();
-    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
-        return R::failure(Diagnostic::error(path, 0, "the trace file is empty"));
 
     // Key names, from the first record.
     JsonlTraceKeys keys = options.keys;
@@ -436,13 +433,9 @@ Result<ExpertCounts> parseExpertCounts(std::string_view text, const std::string&
         std::size_t pos = 0;
         std::int64_t line = 0;
         std::int64_t maxExpert = -1;
-        while (pos < text.size()) {
+        std::string_view l;
+        while (nextLine(text, pos, l)) {
             ++line;
-            const auto nl = text.find('\n', pos);
-            std::string_view l = text.substr(pos, (nl == std::string_view::npos ? text.size() : nl) - pos);
-            pos = nl == std::string_view::npos ? text.size() : nl + 1;
-            if (!l.empty() && l.back() == '\r')
-                l.remove_suffix(1);
             if (l.empty())
                 continue;
             if (line == 1) {
