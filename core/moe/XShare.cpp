@@ -117,20 +117,31 @@ int topOfFast(const float* row, int n, int k, int* ids, std::vector<float>& maxi
             if (row[e] != kUnknown)
                 cand.push_back(e);
     }
-    // Insertion into the best-first list: there are only a few candidates.
+    // Insertion into the best-first list of keys (score bits above the inverted id, ordered like
+    // better() for the non-negative scores of a slice): there are only a few candidates.
+    std::uint64_t keys[64];
+    const int cap = std::min(k, 64);
     int count = 0;
     for (const int e : cand) {
-        int i = count < k ? count++ : k;
-        if (i == k && !better(row[e], e, row[ids[k - 1]], ids[k - 1]))
-            continue;
-        if (i == k)
-            i = k - 1;
-        while (i > 0 && better(row[e], e, row[ids[i - 1]], ids[i - 1])) {
-            ids[i] = ids[i - 1];
+        std::uint32_t bits;
+        std::memcpy(&bits, row + e, sizeof bits);
+        const std::uint64_t key = (static_cast<std::uint64_t>(bits) << 32) | ~static_cast<std::uint32_t>(e);
+        int i;
+        if (count < cap) {
+            i = count++;
+        } else {
+            if (key <= keys[cap - 1])
+                continue;
+            i = cap - 1;
+        }
+        while (i > 0 && keys[i - 1] < key) {
+            keys[i] = keys[i - 1];
             --i;
         }
-        ids[i] = e;
+        keys[i] = key;
     }
+    for (int i = 0; i < count; ++i)
+        ids[i] = static_cast<int>(~static_cast<std::uint32_t>(keys[i]));
     return count;
 }
 
@@ -195,7 +206,7 @@ void baseline(const SliceInput& in, const std::vector<int>& device, int devices,
         const float* row = in.scores + t * N;
         int* ids = s.topIds.data() + t * K;
         int count = 0;
-        if (fast) {
+        if (fast && in.topK <= 64) {
             count = topOfFast(row, in.experts, in.topK, ids, s.topScores, s.candidates);
         } else {
             topOf(row, in.experts, in.topK, nullptr, top);
@@ -432,12 +443,18 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
     s.devTokenDiff.assign(static_cast<std::size_t>(G) * (Nz + 2), 0);
     const int k = in.topK;
     // Each token keeps its current routing as a list sorted best first, so the worst is the last
-    // entry and a newcomer is placed by shifting the few entries it beats.
-    std::vector<int> heapId(static_cast<std::size_t>(k));
-    std::vector<float> heapScore(static_cast<std::size_t>(k));
-    int* ids = heapId.data();
-    float* scs = heapScore.data();
+    // entry and a newcomer is placed by shifting the few entries it beats. Entries are keys that
+    // order like better(): the score's bits (scores here are never negative) above the inverted id.
+    std::vector<std::uint64_t> heap(static_cast<std::size_t>(k));
+    std::uint64_t* hk = heap.data();
     const std::size_t stride = Nz + 2;
+    auto scoreOf = [](std::uint64_t key) {
+        const auto bits = static_cast<std::uint32_t>(key >> 32);
+        float f;
+        std::memcpy(&f, &bits, sizeof f);
+        return f;
+    };
+    auto idOf = [](std::uint64_t key) { return static_cast<int>(~static_cast<std::uint32_t>(key)); };
 
     for (int t = 0; t < in.tokens; ++t) {
         const int kt = kOfToken[static_cast<std::size_t>(t)];
@@ -452,15 +469,18 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
             const float sc = row[e];
             if (sc == kUnknown)
                 continue;
+            std::uint32_t bits;
+            std::memcpy(&bits, &sc, sizeof bits);
+            const std::uint64_t key = (static_cast<std::uint64_t>(bits) << 32) | ~static_cast<std::uint32_t>(e);
             const auto M = static_cast<std::size_t>(p + 1);
             int i;
             if (size < k) {
                 i = size++;
             } else {
-                if (!better(sc, e, scs[k - 1], ids[k - 1]))
+                if (key <= hk[k - 1])
                     continue;
-                const int w = ids[k - 1];
-                s.diffMass[M] -= static_cast<double>(scs[k - 1]);
+                const int w = idOf(hk[k - 1]);
+                s.diffMass[M] -= static_cast<double>(scoreOf(hk[k - 1]));
                 s.maxEnd[static_cast<std::size_t>(w)]
                     = std::max(s.maxEnd[static_cast<std::size_t>(w)], static_cast<int>(M));
                 s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(w)]) * stride + M] -= 1;
@@ -470,13 +490,11 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
                 }
                 i = k - 1;
             }
-            while (i > 0 && better(sc, e, scs[i - 1], ids[i - 1])) {
-                ids[i] = ids[i - 1];
-                scs[i] = scs[i - 1];
+            while (i > 0 && hk[i - 1] < key) {
+                hk[i] = hk[i - 1];
                 --i;
             }
-            ids[i] = e;
-            scs[i] = sc;
+            hk[i] = key;
             s.diffMass[M] += static_cast<double>(sc);
             s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(e)]) * stride + M] += 1;
             if (base[e]) {
@@ -490,7 +508,7 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
             }
         }
         for (int i = 0; i < size; ++i)
-            s.maxEnd[static_cast<std::size_t>(ids[i])] = N + 1;
+            s.maxEnd[static_cast<std::size_t>(idOf(hk[i]))] = N + 1;
     }
 
     // An expert is active for M in [rank + 1, maxEnd): every token that ever takes it does so

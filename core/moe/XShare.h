@@ -20,7 +20,8 @@ struct PolicyConfig {
 };
 
 /// One (layer, batch) slice: T tokens' gating scores over N experts, row-major, with -infinity for
-/// experts whose score is unknown (sparse traces).
+/// experts whose score is unknown (sparse traces). Known scores are non-negative (probabilities,
+/// sigmoid outputs), with no -0.0: the kernels order them by their bits.
 struct SliceInput {
     int tokens = 0;
     int experts = 0;

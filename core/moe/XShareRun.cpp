@@ -106,6 +106,7 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
                 std::uint32_t bad = 0;
                 const std::uint32_t unknown = trace.sparse ? 0xff800000u : 0x7f800000u;
                 for (int e = 0; e < N; ++e) {
+                    out[e] += 0.0f; // -0 becomes +0: a zero score is a zero score
                     std::uint32_t bits;
                     std::memcpy(&bits, out + e, sizeof bits);
                     bad |= static_cast<std::uint32_t>(bits >= 0x7f800000u)
