@@ -48,9 +48,8 @@ bool runParallel(std::size_t items, unsigned threads, std::uint64_t totalBytes, 
     for (unsigned t = 1; t < n; ++t)
         pool.emplace_back(loop);
     if (progress.callback) {
-        // The calling thread reports; one worker fewer keeps the cores busy with parsing.
-        if (n == 1)
-            pool.emplace_back(loop);
+        // The calling thread only reports (it sleeps between reports), so all n workers parse.
+        pool.emplace_back(loop);
         while (finished.load() < items && !cancel.load()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
             const double frac = totalBytes ? static_cast<double>(bytes.load()) / static_cast<double>(totalBytes) : -1.0;
