@@ -3,6 +3,8 @@
 #include "eval/RunLoader.h"
 #include "eval/SamplesParser.h"
 
+#include <atomic>
+
 using namespace deltascope;
 
 namespace {
@@ -54,6 +56,7 @@ private slots:
     void metricOverride();
     void missingDocId();
     void outOfOrderLines();
+    void progressAndCancel();
     void realWikitext();
     void realGsm8kTiny();
 };
@@ -274,6 +277,26 @@ void TestSamplesParser::outOfOrderLines()
     QCOMPARE(k.n, std::int64_t(40));
     QCOMPARE(k.b, std::int64_t(3));
     QCOMPARE(k.c, std::int64_t(1));
+}
+
+void TestSamplesParser::progressAndCancel()
+{
+    const std::string root = test::dataPath("eval/layout_current/baseline");
+    eval::LoadOptions lo;
+    lo.threads = 2;
+    std::atomic<int> calls { 0 };
+    lo.progress.callback = [&](double f, std::string_view) {
+        ++calls;
+        return f <= 1.0;
+    };
+    const auto ok = eval::loadRun(root, lo);
+    QVERIFY(ok.ok());
+    QCOMPARE(ok.value->tasks.size(), std::size_t(3));
+    lo.progress.callback = [](double, std::string_view) { return false; }; // cancel at once
+    const auto cancelled = eval::loadRun(root, lo);
+    // Either the files were parsed before the first report, or the load says it was cancelled.
+    if (!cancelled.ok())
+        QVERIFY(cancelled.error->message.find("cancelled") != std::string::npos);
 }
 
 void TestSamplesParser::realWikitext()
