@@ -3,8 +3,6 @@
 #include "eval/RunLoader.h"
 #include "eval/SamplesParser.h"
 
-#include <atomic>
-
 using namespace deltascope;
 
 namespace {
@@ -56,7 +54,7 @@ private slots:
     void metricOverride();
     void missingDocId();
     void outOfOrderLines();
-    void progressAndCancel();
+    void loadWithProgress();
     void realWikitext();
     void realGsm8kTiny();
 };
@@ -279,24 +277,23 @@ void TestSamplesParser::outOfOrderLines()
     QCOMPARE(k.c, std::int64_t(1));
 }
 
-void TestSamplesParser::progressAndCancel()
+void TestSamplesParser::loadWithProgress()
 {
     const std::string root = test::dataPath("eval/layout_current/baseline");
     eval::LoadOptions lo;
     lo.threads = 2;
-    std::atomic<int> calls { 0 };
+    // With a progress callback the calling thread only reports; the workers must still load
+    // every file, in parallel, and the fraction never exceeds 1.
+    bool sane = true;
     lo.progress.callback = [&](double f, std::string_view) {
-        ++calls;
-        return f <= 1.0;
+        sane = sane && f <= 1.0;
+        return true;
     };
     const auto ok = eval::loadRun(root, lo);
     QVERIFY(ok.ok());
     QCOMPARE(ok.value->tasks.size(), std::size_t(3));
-    lo.progress.callback = [](double, std::string_view) { return false; }; // cancel at once
-    const auto cancelled = eval::loadRun(root, lo);
-    // Either the files were parsed before the first report, or the load says it was cancelled.
-    if (!cancelled.ok())
-        QVERIFY(cancelled.error->message.find("cancelled") != std::string::npos);
+    QCOMPARE(ok.value->sampleCount(), std::size_t(40 + 30 + 30));
+    QVERIFY(sane);
 }
 
 void TestSamplesParser::realWikitext()
