@@ -47,6 +47,20 @@ struct TaskGroups {
     }
 };
 
+// A malformed row: fatal, or with skipping a warning. Returns false when loading must stop (the
+// error is then in out.error).
+bool reportBadRow(Diagnostic d, bool skip, Result<EvalRun>& out)
+{
+    if (!skip) {
+        out.error = std::move(d);
+        return false;
+    }
+    d.severity = Diagnostic::Severity::Warning;
+    d.message += "; skipped";
+    out.warnings.push_back(std::move(d));
+    return true;
+}
+
 // ---- CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes) ----
 
 bool splitCsvRecord(
@@ -158,6 +172,7 @@ Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const Ta
     std::vector<std::string> fields;
     std::int64_t missing = 0;
     std::int64_t firstMissing = 0;
+    const auto need = static_cast<std::size_t>(std::max({ idCol, scoreCol, taskCol, filterCol })) + 1;
     while (pos < text.size()) {
         const std::size_t start = pos;
         const std::int64_t rowLine = ++line;
@@ -165,16 +180,12 @@ Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const Ta
             return R::failure(Diagnostic::error(path, rowLine, "unterminated quoted field (truncated file?)"));
         if (fields.size() == 1 && fields[0].empty())
             continue;
-        const auto need = static_cast<std::size_t>(std::max({ idCol, scoreCol, taskCol, filterCol })) + 1;
         if (fields.size() < need) {
-            Diagnostic d = Diagnostic::error(path, rowLine,
-                "row has " + std::to_string(fields.size()) + " fields, the header has "
-                    + std::to_string(header.size()));
-            if (!skipBad)
-                return R::failure(d);
-            d.severity = Diagnostic::Severity::Warning;
-            d.message += "; skipped";
-            out.warnings.push_back(d);
+            if (!reportBadRow(Diagnostic::error(path, rowLine,
+                                  "row has " + std::to_string(fields.size()) + " fields, the header has "
+                                      + std::to_string(header.size())),
+                    skipBad, out))
+                return R::failure(*out.error);
             continue;
         }
         SampleRecord s;
@@ -185,12 +196,8 @@ Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const Ta
         std::string why;
         const auto v = scoreFromString(fields[scoreCol], false, why);
         if (!why.empty()) {
-            Diagnostic d = Diagnostic::error(path, rowLine, why + " (column \"" + scoreName + "\")");
-            if (!skipBad)
-                return R::failure(d);
-            d.severity = Diagnostic::Severity::Warning;
-            d.message += "; skipped";
-            out.warnings.push_back(d);
+            if (!reportBadRow(Diagnostic::error(path, rowLine, why + " (column \"" + scoreName + "\")"), skipBad, out))
+                return R::failure(*out.error);
             continue;
         }
         if (v)
@@ -258,17 +265,8 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
         buf = quoteNonFiniteTokens(rec);
         const std::size_t n = buf.size();
         buf.resize(n + simdjson::SIMDJSON_PADDING, ' ');
-        auto fail = [&](const std::string& msg) -> bool {
-            Diagnostic d = Diagnostic::error(path, line, msg);
-            if (!skipBad) {
-                out.error = d;
-                return false;
-            }
-            d.severity = Diagnostic::Severity::Warning;
-            d.message += "; skipped";
-            out.warnings.push_back(d);
-            return true;
-        };
+        auto fail
+            = [&](const std::string& msg) { return reportBadRow(Diagnostic::error(path, line, msg), skipBad, out); };
         od::document doc;
         od::object obj;
         simdjson::error_code e = parser.iterate(buf.data(), n, buf.size()).get(doc);
