@@ -292,6 +292,25 @@ int deviceCount(const PolicyConfig& config)
     return std::max(1, config.devices);
 }
 
+namespace {
+
+// The device map of a configuration, built once per scratch and reused while the
+// configuration stays the same (every slice of a run).
+const std::vector<int>& cachedDevices(const PolicyConfig& config, int experts, SliceScratch& s, int& count)
+{
+    if (s.deviceExperts != experts || s.deviceConfigured != config.devices || s.devicePlacement != config.placement) {
+        s.device = devicesOf(config, experts);
+        s.deviceCount = deviceCount(config);
+        s.devicePlacement = config.placement;
+        s.deviceConfigured = config.devices;
+        s.deviceExperts = experts;
+    }
+    count = s.deviceCount;
+    return s.device;
+}
+
+} // namespace
+
 std::vector<int> devicesOf(const PolicyConfig& config, int experts)
 {
     if (!config.placement.empty())
@@ -394,8 +413,8 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
 {
     const int N = in.experts;
     const auto Nz = static_cast<std::size_t>(N);
-    const int G = deviceCount(config);
-    const auto device = devicesOf(config, N);
+    int G = 0;
+    const std::vector<int>& device = cachedDevices(config, N, s, G);
     std::vector<int> kOfToken;
     baseline(in, device, G, out, s, kOfToken, true);
     sizeArrays(out, N);
@@ -559,8 +578,8 @@ void runSliceBudget(const SliceInput& in, const PolicyConfig& config, int budget
 {
     const int N = in.experts;
     const auto Nz = static_cast<std::size_t>(N);
-    const int G = deviceCount(config);
-    const auto device = devicesOf(config, N);
+    int G = 0;
+    const std::vector<int>& device = cachedDevices(config, N, s, G);
     std::vector<int> kOfToken;
     baseline(in, device, G, out, s, kOfToken, false);
     if (out.activated.size() != Nz + 1)

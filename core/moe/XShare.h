@@ -61,6 +61,11 @@ struct SliceScratch {
     std::vector<int> devDiff;
     std::vector<int> devTokenDiff;
     std::vector<int> baseCount;
+    std::vector<int> device; ///< expert -> device, cached for the configuration below
+    std::vector<int> devicePlacement;
+    int deviceCount = 0;
+    int deviceExperts = -1;
+    int deviceConfigured = 0;
     std::vector<int> topIds; ///< [tokens][k] baseline experts, best first
     std::vector<float> topScores;
     std::vector<int> candidates;
