@@ -7,6 +7,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DELTASCOPE_AVX2_DISPATCH 1
+#include <immintrin.h>
+#endif
 #include <cmath>
 #include <limits>
 #include <map>
@@ -17,6 +21,52 @@ namespace deltascope::moe {
 namespace {
 
 constexpr float kUnknown = -std::numeric_limits<float>::infinity();
+
+inline const float* rowOf(const SliceInput& in, int t)
+{
+    return in.rows ? in.rows[t] : in.scores + static_cast<std::size_t>(t) * static_cast<std::size_t>(in.experts);
+}
+
+inline int maskWords(int experts)
+{
+    return (experts + 63) / 64;
+}
+
+inline bool testBit(const std::uint64_t* mask, int e)
+{
+    return (mask[e >> 6] >> (e & 63)) & 1u;
+}
+
+inline std::uint64_t keyOf(float score, int e)
+{
+    std::uint32_t bits;
+    std::memcpy(&bits, &score, sizeof bits);
+    return (static_cast<std::uint64_t>(bits) << 32) | ~static_cast<std::uint32_t>(e);
+}
+
+inline int idOfKey(std::uint64_t key)
+{
+    return static_cast<int>(~static_cast<std::uint32_t>(key));
+}
+
+// Places key in a best-first list of at most cap keys holding count; returns the new count.
+inline int insertKey(std::uint64_t* keys, int count, int cap, std::uint64_t key)
+{
+    int i;
+    if (count < cap) {
+        i = count++;
+    } else {
+        if (key <= keys[cap - 1])
+            return count;
+        i = cap - 1;
+    }
+    while (i > 0 && keys[i - 1] < key) {
+        keys[i] = keys[i - 1];
+        --i;
+    }
+    keys[i] = key;
+    return count;
+}
 
 // a is a better expert than b for a token: higher score, ties to the lower id.
 inline bool better(float sa, int a, float sb, int b)
@@ -173,7 +223,7 @@ std::vector<double> utilities(const SliceInput& in)
 {
     std::vector<double> u(static_cast<std::size_t>(in.experts), 0.0);
     for (int t = 0; t < in.tokens; ++t) {
-        const float* row = in.scores + static_cast<std::size_t>(t) * static_cast<std::size_t>(in.experts);
+        const float* row = rowOf(in, t);
         double* acc = u.data();
         if (in.hasUnknown) {
             for (int e = 0; e < in.experts; ++e)
@@ -203,7 +253,7 @@ void baseline(const SliceInput& in, const std::vector<int>& device, int devices,
     out.routedTokens = 0;
     out.massBase = 0.0;
     for (std::size_t t = 0; t < T; ++t) {
-        const float* row = in.scores + t * N;
+        const float* row = rowOf(in, static_cast<int>(t));
         int* ids = s.topIds.data() + t * K;
         int count = 0;
         if (fast && in.topK <= 64) {
@@ -232,6 +282,408 @@ void baseline(const SliceInput& in, const std::vector<int>& device, int devices,
         }
     out.peakBase = *std::max_element(devActive.begin(), devActive.end());
     out.peakTokensBase = *std::max_element(devTokens.begin(), devTokens.end());
+}
+
+// True when no score of the row is negative, -0, NaN or infinite (unsigned bits below +infinity).
+bool rowValid(const float* row, int n)
+{
+    std::uint32_t bad = 0;
+    for (int e = 0; e < n; ++e) {
+        std::uint32_t bits;
+        std::memcpy(&bits, row + e, sizeof bits);
+        bad |= static_cast<std::uint32_t>(bits >= 0x7f800000u);
+    }
+    return bad == 0;
+}
+
+void addUtility(const float* row, int n, bool hasUnknown, double* acc)
+{
+    if (hasUnknown) {
+        for (int e = 0; e < n; ++e)
+            acc[e] += row[e] == kUnknown ? 0.0 : static_cast<double>(row[e]);
+    } else {
+        for (int e = 0; e < n; ++e)
+            acc[e] += static_cast<double>(row[e]);
+    }
+}
+
+#if DELTASCOPE_AVX2_DISPATCH
+bool haveAvx2()
+{
+    static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+    return yes;
+}
+
+// Whether the slice's rows take the vector kernels: dense rows of a multiple of 8 experts, k <= 8.
+bool simdRows(const SliceInput& in)
+{
+    return !in.hasUnknown && in.topK >= 1 && in.topK <= 8 && in.experts >= 16 && in.experts % 8 == 0 && haveAvx2();
+}
+
+// One step of a bitonic network on the 8 lanes: lane i meets lane i ^ D; within blocks of B lanes
+// that sort ascending (every block when B = 8), the lower lane keeps the minimum.
+template <int B, int D> constexpr int takesMax()
+{
+    int mask = 0;
+    for (int i = 0; i < 8; ++i)
+        if (((i & D) != 0) != (B < 8 && (i & B) != 0))
+            mask |= 1 << i;
+    return mask;
+}
+
+template <int B, int D> __attribute__((target("avx2"))) inline __m256 bitonicStep(__m256 v)
+{
+    const __m256i partner = _mm256_setr_epi32(0 ^ D, 1 ^ D, 2 ^ D, 3 ^ D, 4 ^ D, 5 ^ D, 6 ^ D, 7 ^ D);
+    const __m256 p = _mm256_permutevar8x32_ps(v, partner);
+    return _mm256_blend_ps(_mm256_min_ps(v, p), _mm256_max_ps(v, p), takesMax<B, D>());
+}
+
+__attribute__((target("avx2"))) inline __m256 bitonicMerge(__m256 v)
+{
+    return bitonicStep<8, 1>(bitonicStep<8, 2>(bitonicStep<8, 4>(v)));
+}
+
+__attribute__((target("avx2"))) inline __m256 sortLanes(__m256 v)
+{
+    v = bitonicStep<2, 1>(v);
+    v = bitonicStep<4, 1>(bitonicStep<4, 2>(v));
+    return bitonicMerge(v);
+}
+
+// Lane positions of the set bits of each 8-bit mask, packed 3 bits each in lane order: used to
+// pack the lanes that pass a comparison to the front of a vector.
+struct PackTable {
+    std::uint32_t packed[256];
+    constexpr PackTable()
+        : packed {}
+    {
+        for (int m = 0; m < 256; ++m) {
+            std::uint32_t v = 0;
+            int at = 0;
+            for (int lane = 0; lane < 8; ++lane)
+                if (m & (1 << lane))
+                    v |= static_cast<std::uint32_t>(lane) << (3 * at++);
+            packed[m] = v;
+        }
+    }
+};
+constexpr PackTable kPack;
+
+constexpr int kRankCap = 32; // at most this many candidates are ranked without branches
+
+// The k (<= 8) best of a row of n (a multiple of 8, at least 16) scores among the allowed experts
+// (allow: one all-ones or zero lane per expert; null allows all), best first. Scores must be
+// non-negative. The lane maxima of the even and of the odd vectors are maxima of 16 disjoint
+// groups of experts, so the k-th largest of them (or 0, if fewer than k groups hold an allowed
+// expert) bounds the k-th best score from below; the few scores reaching it are packed into a
+// short list and ranked by counting, without data-dependent branches. Returns the count, or -1
+// when too many scores tie at the bound (the caller then ranks them another way).
+__attribute__((target("avx2,popcnt"))) int topkAvx2(const float* row, int n, int k, const float* allow, int* ids)
+{
+    const int vecs = n / 8;
+    const __m256 none = _mm256_set1_ps(-1.0f);
+    const auto load = [ row, allow, none ](int v) __attribute__((target("avx2")))
+    {
+        const __m256 x = _mm256_loadu_ps(row + 8 * v);
+        return allow ? _mm256_blendv_ps(none, x, _mm256_loadu_ps(allow + 8 * v)) : x;
+    };
+    __m256 mx0 = load(0);
+    __m256 mx1 = load(1);
+    for (int v = 2; v + 1 < vecs; v += 2) {
+        mx0 = _mm256_max_ps(mx0, load(v));
+        mx1 = _mm256_max_ps(mx1, load(v + 1));
+    }
+    if (vecs & 1)
+        mx0 = _mm256_max_ps(mx0, load(vecs - 1));
+    // The 8 largest group maxima, ascending: with two sorted lists, the lane-wise maximum of one
+    // and the other reversed holds the 8 largest of both.
+    const __m256 a = sortLanes(mx0);
+    const __m256 b = _mm256_permutevar8x32_ps(sortLanes(mx1), _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0));
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, bitonicMerge(_mm256_max_ps(a, b)));
+    const __m256 t = _mm256_set1_ps(std::max(lanes[8 - k], 0.0f));
+
+    alignas(32) float candScore[kRankCap + 8];
+    alignas(32) int candId[kRankCap + 8];
+    const __m256i shifts = _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
+    const __m256i seven = _mm256_set1_epi32(7);
+    int c = 0;
+    for (int v = 0; v < vecs; ++v) {
+        const __m256 x = load(v);
+        const auto mask = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(x, t, _CMP_GE_OQ)));
+        const __m256i lane = _mm256_and_si256(
+            _mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(kPack.packed[mask])), shifts), seven);
+        _mm256_storeu_ps(candScore + c, _mm256_permutevar8x32_ps(x, lane));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(candId + c), _mm256_add_epi32(lane, _mm256_set1_epi32(8 * v)));
+        c += __builtin_popcount(mask);
+        if (c > kRankCap)
+            return -1;
+    }
+    _mm256_storeu_ps(candScore + c, none);
+    // A candidate's rank: the candidates with a higher score, and those with the same score and a
+    // lower id (they lie before it).
+    int slot[9];
+    const int blocks = (c + 7) / 8;
+    for (int i = 0; i < c; ++i) {
+        const __m256 si = _mm256_set1_ps(candScore[i]);
+        int rank = 0;
+        for (int bl = 0; bl < blocks; ++bl) {
+            const __m256 vals = _mm256_load_ps(candScore + 8 * bl);
+            const auto gt = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(vals, si, _CMP_GT_OQ)));
+            const auto eq = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(vals, si, _CMP_EQ_OQ)));
+            const int before = std::clamp(i - 8 * bl, 0, 8);
+            rank += __builtin_popcount(gt | (eq & ((1u << before) - 1u)));
+        }
+        slot[std::min(rank, k)] = candId[i];
+    }
+    const int count = std::min(c, k);
+    for (int i = 0; i < count; ++i)
+        ids[i] = slot[i];
+    return count;
+}
+
+// The scalar ranking: the k best allowed experts of the row, best first.
+int topkKeys(const float* row, int n, int k, const std::uint64_t* allow, int* ids)
+{
+    std::uint64_t keys[64];
+    int count = 0;
+    const int cap = std::min(k, 64);
+    for (int e = 0; e < n; ++e)
+        if ((!allow || testBit(allow, e)) && row[e] != kUnknown)
+            count = insertKey(keys, count, cap, keyOf(row[e], e));
+    for (int i = 0; i < count; ++i)
+        ids[i] = idOfKey(keys[i]);
+    return count;
+}
+
+// One pass over a dense row of n (a multiple of 8, at least 16) scores, k <= 8: checks the scores
+// and adds them to the utilities; then the k best experts, best first. Returns k, or -1 for a
+// score the kernels cannot order (negative, -0, NaN, infinite).
+__attribute__((target("avx2,popcnt"))) int scanRowAvx2(const float* row, int n, int k, double* util, int* ids)
+{
+    const int vecs = n / 8;
+    __m256i bad = _mm256_setzero_si256();
+    const __m256i limit = _mm256_set1_epi32(0x7f7fffff);
+    for (int v = 0; v < vecs; ++v) {
+        const __m256 x = _mm256_loadu_ps(row + 8 * v);
+        const __m256i xi = _mm256_castps_si256(x);
+        // The sign bit flags negative scores (and -0); the comparison flags +infinity and NaN.
+        bad = _mm256_or_si256(bad, _mm256_or_si256(xi, _mm256_cmpgt_epi32(xi, limit)));
+        double* u = util + 8 * v;
+        _mm256_storeu_pd(u, _mm256_add_pd(_mm256_loadu_pd(u), _mm256_cvtps_pd(_mm256_castps256_ps128(x))));
+        _mm256_storeu_pd(u + 4, _mm256_add_pd(_mm256_loadu_pd(u + 4), _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))));
+    }
+    if (_mm256_movemask_ps(_mm256_castsi256_ps(bad)))
+        return -1;
+    const int count = topkAvx2(row, n, k, nullptr, ids);
+    return count >= 0 ? count : topkKeys(row, n, k, nullptr, ids);
+}
+#endif
+
+// The per-slice work every policy shares, in one pass over the rows: per token the baseline top-k
+// (best first), as bits and its mass; per expert the utility and the number of tokens routed to it.
+// Returns false when in.rows is set and a row holds a score that cannot be ordered.
+bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
+{
+    const int N = in.experts;
+    const int K = in.topK;
+    const auto T = static_cast<std::size_t>(in.tokens);
+    const int W = maskWords(N);
+    s.util.assign(static_cast<std::size_t>(N), 0.0);
+    s.baseCount.assign(static_cast<std::size_t>(N), 0);
+    s.topIds.resize(T * static_cast<std::size_t>(K));
+    s.kOf.resize(T);
+    s.tokenMass.resize(T);
+    s.baseMask.assign(T * static_cast<std::size_t>(W), 0);
+    const bool unchecked = in.rows != nullptr;
+#if DELTASCOPE_AVX2_DISPATCH
+    const bool simd = simdRows(in);
+#endif
+    std::vector<int> top;
+    out.routedTokens = 0;
+    out.massBase = 0.0;
+    for (std::size_t t = 0; t < T; ++t) {
+        const float* row = rowOf(in, static_cast<int>(t));
+        int* ids = s.topIds.data() + t * static_cast<std::size_t>(K);
+        int count = -1;
+#if DELTASCOPE_AVX2_DISPATCH
+        if (simd) {
+            count = scanRowAvx2(row, N, K, s.util.data(), ids);
+            if (count < 0)
+                return false;
+        }
+#endif
+        if (count < 0) {
+            if (unchecked && !rowValid(row, N))
+                return false;
+            addUtility(row, N, in.hasUnknown, s.util.data());
+            if (K <= 64) {
+                count = topOfFast(row, N, K, ids, s.topScores, s.candidates);
+            } else {
+                topOf(row, N, K, nullptr, top);
+                count = static_cast<int>(top.size());
+                std::copy(top.begin(), top.end(), ids);
+            }
+        }
+        s.kOf[t] = count;
+        out.routedTokens += count > 0 ? 1 : 0;
+        std::uint64_t* mask = s.baseMask.data() + t * static_cast<std::size_t>(W);
+        double mass = 0;
+        for (int j = 0; j < count; ++j) {
+            const int e = ids[j];
+            mask[e >> 6] |= std::uint64_t { 1 } << (e & 63);
+            ++s.baseCount[static_cast<std::size_t>(e)];
+            mass += static_cast<double>(row[e]);
+        }
+        s.tokenMass[t] = mass;
+        out.massBase += mass;
+    }
+    return true;
+}
+
+// Baseline union and per-device peaks from the per-expert token counts.
+void baseSummary(const SliceScratch& s, const std::vector<int>& device, int devices, SliceSweep& out)
+{
+    std::vector<int> active(static_cast<std::size_t>(devices), 0);
+    std::vector<int> tokens(static_cast<std::size_t>(devices), 0);
+    out.activatedBase = 0;
+    for (std::size_t e = 0; e < s.baseCount.size(); ++e)
+        if (s.baseCount[e] > 0) {
+            ++out.activatedBase;
+            const auto d = static_cast<std::size_t>(device[e]);
+            ++active[d];
+            tokens[d] += s.baseCount[e];
+        }
+    out.peakBase = *std::max_element(active.begin(), active.end());
+    out.peakTokensBase = *std::max_element(tokens.begin(), tokens.end());
+}
+
+// The warm-up set: each token's top-w experts (w <= k: the head of its baseline list).
+std::vector<std::uint8_t> warmSet(const SliceInput& in, const SliceScratch& s, int warmup)
+{
+    std::vector<std::uint8_t> warm(static_cast<std::size_t>(in.experts), 0);
+    if (warmup <= 0)
+        return warm;
+    std::vector<int> top;
+    for (int t = 0; t < in.tokens; ++t) {
+        if (warmup <= in.topK) {
+            const int w = std::min(warmup, s.kOf[static_cast<std::size_t>(t)]);
+            const int* ids = s.topIds.data() + static_cast<std::size_t>(t) * static_cast<std::size_t>(in.topK);
+            for (int j = 0; j < w; ++j)
+                warm[static_cast<std::size_t>(ids[j])] = 1;
+        } else {
+            topOf(rowOf(in, t), in.experts, warmup, nullptr, top);
+            for (const int e : top)
+                warm[static_cast<std::size_t>(e)] = 1;
+        }
+    }
+    return warm;
+}
+
+// The same order as orderFrom, of which only the first `limit` entries are sorted (the rest
+// follow in no particular order): a budget needs only the head of the priority order.
+void priorityInto(
+    const std::vector<double>& u, const std::vector<std::uint8_t>& warm, int limit, std::vector<int>& order)
+{
+    struct Key {
+        std::uint64_t value; // the utility's bits, order-preserving, with the warm-up flag on top
+        std::uint32_t tail; // the inverted id: the lower id wins a tie
+        bool operator>(const Key& o) const { return value > o.value || (value == o.value && tail > o.tail); }
+    };
+    const auto n = u.size();
+    std::vector<Key> keys(n);
+    for (std::size_t e = 0; e < n; ++e) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &u[e], sizeof bits);
+        // Utilities are sums of non-negative scores: their bits order like the values; the flag
+        // bit is free.
+        keys[e] = { (bits & 0x7fffffffffffffffULL) | (warm[e] ? 0x8000000000000000ULL : 0),
+            ~static_cast<std::uint32_t>(e) };
+    }
+    const auto head
+        = static_cast<std::ptrdiff_t>(std::min<std::size_t>(n, static_cast<std::size_t>(std::max(0, limit))));
+    if (head * 4 >= static_cast<std::ptrdiff_t>(n))
+        std::sort(keys.begin(), keys.end(), std::greater<>());
+    else
+        std::partial_sort(keys.begin(), keys.begin() + head, keys.end(), std::greater<>());
+    order.resize(n);
+    for (std::size_t i = 0; i < n; ++i)
+        order[i] = static_cast<int>(~keys[i].tail);
+}
+
+// One request of the speculative policy: the utilities of its tokens (given by index) over their
+// known scores; its m best experts join the union and add their utility to the batch utility.
+void keepRequestBest(const SliceInput& in, const int* tokens, std::size_t count, int m,
+    std::vector<double>& batchUtility, std::vector<std::uint8_t>& inUnion)
+{
+    const auto N = static_cast<std::size_t>(in.experts);
+    std::vector<double> u(N, 0.0);
+    std::vector<std::uint8_t> seen(N, 0);
+    for (std::size_t q = 0; q < count; ++q) {
+        const float* row = rowOf(in, tokens[q]);
+        for (std::size_t e = 0; e < N; ++e)
+            if (row[e] != kUnknown) {
+                u[e] += row[e];
+                seen[e] = 1;
+            }
+    }
+    std::vector<int> known;
+    for (std::size_t e = 0; e < N; ++e)
+        if (seen[e])
+            known.push_back(static_cast<int>(e));
+    const auto keep = std::min(known.size(), static_cast<std::size_t>(m));
+    std::partial_sort(known.begin(), known.begin() + static_cast<std::ptrdiff_t>(keep), known.end(), [&](int a, int b) {
+        return u[static_cast<std::size_t>(a)] > u[static_cast<std::size_t>(b)]
+            || (u[static_cast<std::size_t>(a)] == u[static_cast<std::size_t>(b)] && a < b);
+    });
+    for (std::size_t r = 0; r < keep; ++r) {
+        const auto e = static_cast<std::size_t>(known[r]);
+        inUnion[e] = 1;
+        batchUtility[e] += u[e];
+    }
+}
+
+// The speculative order from the prepared slice: the same sums, in the same order, as
+// speculativePriority, but a request with one token in the slice keeps the head of that token's
+// baseline list (its m <= k best) instead of ranking all experts again.
+void speculativeInto(const SliceInput& in, const SliceScratch& s, int requestExperts, std::vector<int>& order)
+{
+    const int m = requestExperts > 0 ? requestExperts : in.topK;
+    const auto N = static_cast<std::size_t>(in.experts);
+    const auto K = static_cast<std::size_t>(in.topK);
+    std::vector<std::pair<std::int32_t, int>> byRequest(static_cast<std::size_t>(in.tokens));
+    for (int t = 0; t < in.tokens; ++t)
+        byRequest[static_cast<std::size_t>(t)] = { in.request ? in.request[t] : 0, t };
+    std::sort(byRequest.begin(), byRequest.end()); // by request, then token: stable grouping
+    std::vector<double> batchUtility(N, 0.0);
+    std::vector<std::uint8_t> inUnion(N, 0);
+    for (std::size_t i = 0; i < byRequest.size();) {
+        std::size_t j = i;
+        while (j < byRequest.size() && byRequest[j].first == byRequest[i].first)
+            ++j;
+        const int t0 = byRequest[i].second;
+        if (j - i == 1 && m <= s.kOf[static_cast<std::size_t>(t0)]) {
+            const float* row = rowOf(in, t0);
+            const int* ids = s.topIds.data() + static_cast<std::size_t>(t0) * K;
+            for (int r = 0; r < m; ++r) {
+                const auto e = static_cast<std::size_t>(ids[r]);
+                inUnion[e] = 1;
+                batchUtility[e] += static_cast<double>(row[e]);
+            }
+        } else {
+            // Several tokens (or m beyond the token's list): rank the request's utilities.
+            std::vector<int> group;
+            for (std::size_t q = i; q < j; ++q)
+                group.push_back(byRequest[q].second);
+            keepRequestBest(in, group.data(), group.size(), m, batchUtility, inUnion);
+        }
+        i = j;
+    }
+    std::vector<int> members;
+    for (std::size_t e = 0; e < N; ++e)
+        if (inUnion[e])
+            members.push_back(static_cast<int>(e));
+    order = byUtility(std::move(members), batchUtility);
 }
 
 // Warm-up experts first, each group by decreasing utility (ties to the lower id).
@@ -329,8 +781,7 @@ std::vector<int> batchPriority(const SliceInput& in, int warmup)
     std::vector<int> top;
     if (warmup > 0)
         for (int t = 0; t < in.tokens; ++t) {
-            topOf(in.scores + static_cast<std::size_t>(t) * static_cast<std::size_t>(in.experts), in.experts, warmup,
-                nullptr, top);
+            topOf(rowOf(in, t), in.experts, warmup, nullptr, top);
             for (const int e : top)
                 warm[static_cast<std::size_t>(e)] = 1;
         }
@@ -349,38 +800,12 @@ std::vector<int> speculativePriority(const SliceInput& in, int requestExperts)
 
     std::vector<double> batchUtility(N, 0.0);
     std::vector<std::uint8_t> inUnion(N, 0);
-    std::vector<double> u(N);
-    std::vector<std::uint8_t> seen(N);
-    std::vector<int> known;
     for (std::size_t i = 0; i < tokens.size();) {
-        // One request: the utility of each expert over its tokens in the slice.
-        std::fill(u.begin(), u.end(), 0.0);
-        std::fill(seen.begin(), seen.end(), 0);
-        const auto req = requestOf(tokens[i]);
-        for (; i < tokens.size() && requestOf(tokens[i]) == req; ++i) {
-            const float* row = in.scores + static_cast<std::size_t>(tokens[i]) * N;
-            for (std::size_t e = 0; e < N; ++e)
-                if (row[e] != kUnknown) {
-                    u[e] += row[e];
-                    seen[e] = 1;
-                }
-        }
-        // Its m best experts among those it has a score for.
-        known.clear();
-        for (std::size_t e = 0; e < N; ++e)
-            if (seen[e])
-                known.push_back(static_cast<int>(e));
-        const auto keep = std::min(known.size(), static_cast<std::size_t>(m));
-        std::partial_sort(
-            known.begin(), known.begin() + static_cast<std::ptrdiff_t>(keep), known.end(), [&](int a, int b) {
-                return u[static_cast<std::size_t>(a)] > u[static_cast<std::size_t>(b)]
-                    || (u[static_cast<std::size_t>(a)] == u[static_cast<std::size_t>(b)] && a < b);
-            });
-        for (std::size_t j = 0; j < keep; ++j) {
-            const auto e = static_cast<std::size_t>(known[j]);
-            inUnion[e] = 1;
-            batchUtility[e] += u[e];
-        }
+        std::size_t j = i;
+        while (j < tokens.size() && requestOf(tokens[j]) == requestOf(tokens[i]))
+            ++j;
+        keepRequestBest(in, tokens.data() + i, j - i, m, batchUtility, inUnion);
+        i = j;
     }
     std::vector<int> members;
     for (std::size_t e = 0; e < N; ++e)
@@ -409,14 +834,15 @@ std::vector<int> expertParallelSelection(const SliceInput& in, const PolicyConfi
     return selected;
 }
 
-void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget, SliceSweep& out, SliceScratch& s)
+bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget, SliceSweep& out, SliceScratch& s)
 {
     const int N = in.experts;
     const auto Nz = static_cast<std::size_t>(N);
     int G = 0;
     const std::vector<int>& device = cachedDevices(config, N, s, G);
-    std::vector<int> kOfToken;
-    baseline(in, device, G, out, s, kOfToken, true);
+    if (!prepare(in, s, out))
+        return false;
+    baseSummary(s, device, G, out);
     sizeArrays(out, N);
 
     if (config.policy == Policy::TopK) {
@@ -427,30 +853,18 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
             out.peakTokens[static_cast<std::size_t>(m)] = out.peakTokensBase;
         }
         int overlap = 0;
-        for (const int kt : kOfToken)
+        for (const int kt : s.kOf)
             overlap += kt;
         std::fill(out.overlap.begin(), out.overlap.end(), overlap);
         std::fill(out.unchanged.begin(), out.unchanged.end(), out.routedTokens);
         out.order.clear();
-        return;
+        return true;
     }
 
-    if (config.policy == Policy::Speculative) {
-        out.order = speculativePriority(in, config.requestExperts);
-    } else if (config.warmup <= in.topK) {
-        // The warm-up set is the head of each token's baseline top-k, already at hand.
-        std::vector<std::uint8_t> warm(Nz, 0);
-        for (int t = 0; t < in.tokens; ++t) {
-            const int w = std::min(config.warmup, kOfToken[static_cast<std::size_t>(t)]);
-            for (int j = 0; j < w; ++j)
-                warm[static_cast<std::size_t>(s.topIds[static_cast<std::size_t>(t) * static_cast<std::size_t>(in.topK)
-                    + static_cast<std::size_t>(j)])]
-                    = 1;
-        }
-        out.order = orderFrom(utilities(in), warm);
-    } else {
-        out.order = batchPriority(in, config.warmup);
-    }
+    if (config.policy == Policy::Speculative)
+        speculativeInto(in, s, config.requestExperts, out.order);
+    else
+        priorityInto(s.util, warmSet(in, s, config.warmup), maxBudget, out.order);
     const int steps = std::min<int>(static_cast<int>(out.order.size()), std::max(0, maxBudget));
     s.rank.assign(Nz, -1);
     for (int p = 0; p < static_cast<int>(out.order.size()); ++p)
@@ -461,6 +875,7 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
     s.diffUnchanged.assign(Nz + 2, 0);
     s.devTokenDiff.assign(static_cast<std::size_t>(G) * (Nz + 2), 0);
     const int k = in.topK;
+    const int W = maskWords(N);
     // Each token keeps its current routing as a list sorted best first, so the worst is the last
     // entry and a newcomer is placed by shifting the few entries it beats. Entries are keys that
     // order like better(): the score's bits (scores here are never negative) above the inverted id.
@@ -476,11 +891,11 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
     auto idOf = [](std::uint64_t key) { return static_cast<int>(~static_cast<std::uint32_t>(key)); };
 
     for (int t = 0; t < in.tokens; ++t) {
-        const int kt = kOfToken[static_cast<std::size_t>(t)];
+        const int kt = s.kOf[static_cast<std::size_t>(t)];
         if (kt == 0)
             continue;
-        const float* row = in.scores + static_cast<std::size_t>(t) * Nz;
-        const std::uint8_t* base = s.inBase.data() + static_cast<std::size_t>(t) * Nz;
+        const float* row = rowOf(in, t);
+        const std::uint64_t* base = s.baseMask.data() + static_cast<std::size_t>(t) * static_cast<std::size_t>(W);
         int size = 0;
         int overlap = 0;
         for (int p = 0; p < steps; ++p) {
@@ -503,7 +918,7 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
                 s.maxEnd[static_cast<std::size_t>(w)]
                     = std::max(s.maxEnd[static_cast<std::size_t>(w)], static_cast<int>(M));
                 s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(w)]) * stride + M] -= 1;
-                if (base[w]) {
+                if (testBit(base, w)) {
                     --overlap;
                     --s.diffOverlap[M];
                 }
@@ -516,7 +931,7 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
             hk[i] = key;
             s.diffMass[M] += static_cast<double>(sc);
             s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(e)]) * stride + M] += 1;
-            if (base[e]) {
+            if (testBit(base, e)) {
                 ++overlap;
                 ++s.diffOverlap[M];
                 if (overlap == kt) {
@@ -572,6 +987,174 @@ void sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
         out.peak[m] = peak;
         out.peakTokens[m] = peakTokens;
     }
+    return true;
+}
+
+bool sliceBudgets(
+    const SliceInput& in, const PolicyConfig& config, const std::vector<int>& budgets, SliceSweep& out, SliceScratch& s)
+{
+    const int N = in.experts;
+    const auto Nz = static_cast<std::size_t>(N);
+    const int K = in.topK;
+    const int W = maskWords(N);
+    if (K > 64) {
+        // Very wide routing: the plain per-budget path (its rows are always checked copies).
+        for (const int budget : budgets)
+            runSliceBudget(in, config, budget, out, s);
+        return true;
+    }
+    int G = 0;
+    const std::vector<int>& device = cachedDevices(config, N, s, G);
+    if (!prepare(in, s, out))
+        return false;
+    baseSummary(s, device, G, out);
+    if (out.activated.size() != Nz + 1)
+        sizeArrays(out, N);
+
+    out.order.clear();
+    if (config.policy == Policy::Speculative)
+        speculativeInto(in, s, config.requestExperts, out.order);
+    else if (config.policy == Policy::Batch)
+        priorityInto(s.util, warmSet(in, s, config.warmup),
+            budgets.empty() ? 0 : *std::max_element(budgets.begin(), budgets.end()), out.order);
+    else if (config.policy == Policy::ExpertParallel)
+        priorityInto(s.util, warmSet(in, s, config.warmup), N, out.order);
+
+#if DELTASCOPE_AVX2_DISPATCH
+    const bool simd = simdRows(in);
+#endif
+    std::vector<int> sel;
+    std::vector<int> perDevice;
+    std::vector<int> devActive(static_cast<std::size_t>(G));
+    std::vector<int> devTokens(static_cast<std::size_t>(G));
+    std::uint64_t keys[64];
+    for (const int budget : budgets) {
+        const int M = std::clamp(budget, 0, N);
+        // The selected set.
+        sel.clear();
+        if (config.policy == Policy::TopK) {
+            sel.resize(Nz);
+            std::iota(sel.begin(), sel.end(), 0);
+        } else if (config.policy == Policy::ExpertParallel) {
+            const int g = std::max(1, config.devices);
+            const int capacity = (M + g - 1) / g;
+            perDevice.assign(static_cast<std::size_t>(g), 0);
+            for (const int e : out.order) {
+                if (static_cast<int>(sel.size()) >= M)
+                    break;
+                auto& c = perDevice[static_cast<std::size_t>(device[static_cast<std::size_t>(e)])];
+                if (c < capacity) {
+                    ++c;
+                    sel.push_back(e);
+                }
+            }
+        } else {
+            sel.assign(out.order.begin(),
+                out.order.begin()
+                    + static_cast<std::ptrdiff_t>(std::min(out.order.size(), static_cast<std::size_t>(M))));
+        }
+        s.selMask.assign(static_cast<std::size_t>(W), 0);
+        for (const int e : sel)
+            s.selMask[static_cast<std::size_t>(e >> 6)] |= std::uint64_t { 1 } << (e & 63);
+        const std::uint64_t* S = s.selMask.data();
+#if DELTASCOPE_AVX2_DISPATCH
+        if (simd) {
+            // The selection as blend lanes: the sign bit (-0) marks a selected expert.
+            s.selLanes.assign(Nz, 0.0f);
+            for (const int e : sel)
+                s.selLanes[static_cast<std::size_t>(e)] = -0.0f;
+        }
+#endif
+
+        // Re-routing: a token keeps its baseline experts that were selected (they beat every other
+        // selected expert) and fills up with the best of the rest of the selection.
+        s.used.assign(Nz, 0);
+        double mass = 0;
+        int overlap = 0;
+        int unchanged = 0;
+        for (int t = 0; t < in.tokens; ++t) {
+            const auto tz = static_cast<std::size_t>(t);
+            const int kt = s.kOf[tz];
+            if (kt == 0)
+                continue;
+            const std::uint64_t* R = s.baseMask.data() + tz * static_cast<std::size_t>(W);
+            const int* ids = s.topIds.data() + tz * static_cast<std::size_t>(K);
+            int kept = 0;
+            for (int j = 0; j < kt; ++j)
+                kept += testBit(S, ids[j]) ? 1 : 0;
+            overlap += kept;
+            if (kept == kt) {
+                ++unchanged;
+                mass += s.tokenMass[tz];
+                for (int j = 0; j < kt; ++j)
+                    ++s.used[static_cast<std::size_t>(ids[j])];
+                continue;
+            }
+            const float* row = rowOf(in, t);
+#if DELTASCOPE_AVX2_DISPATCH
+            if (simd) {
+                // The k best within S: the token's selected baseline experts and the best of the rest.
+                int routed[8];
+                int c = topkAvx2(row, N, K, s.selLanes.data(), routed);
+                if (c < 0)
+                    c = topkKeys(row, N, K, S, routed);
+                for (int i = 0; i < c; ++i) {
+                    mass += static_cast<double>(row[routed[i]]);
+                    ++s.used[static_cast<std::size_t>(routed[i])];
+                }
+                continue;
+            }
+#endif
+            for (int j = 0; j < kt; ++j) {
+                const int e = ids[j];
+                if (testBit(S, e)) {
+                    mass += static_cast<double>(row[e]);
+                    ++s.used[static_cast<std::size_t>(e)];
+                }
+            }
+            const int need = std::min(K - kept, 64);
+            int count = 0;
+            for (int w = 0; w < W; ++w) {
+                std::uint64_t bits = S[w] & ~R[w];
+                while (bits) {
+                    const int e = 64 * w + __builtin_ctzll(bits);
+                    bits &= bits - 1;
+                    const float sc = row[e];
+                    if (sc != kUnknown)
+                        count = insertKey(keys, count, need, keyOf(sc, e));
+                }
+            }
+            for (int i = 0; i < count; ++i) {
+                const int e = idOfKey(keys[i]);
+                mass += static_cast<double>(row[e]);
+                ++s.used[static_cast<std::size_t>(e)];
+            }
+        }
+        std::fill(devActive.begin(), devActive.end(), 0);
+        std::fill(devTokens.begin(), devTokens.end(), 0);
+        int active = 0;
+        for (std::size_t e = 0; e < Nz; ++e)
+            if (s.used[e] > 0) {
+                ++active;
+                const auto d = static_cast<std::size_t>(device[e]);
+                ++devActive[d];
+                devTokens[d] += s.used[e];
+            }
+        const auto Mz = static_cast<std::size_t>(M);
+        out.activated[Mz] = active;
+        out.mass[Mz] = mass;
+        out.overlap[Mz] = overlap;
+        out.unchanged[Mz] = unchanged;
+        out.peak[Mz] = *std::max_element(devActive.begin(), devActive.end());
+        out.peakTokens[Mz] = *std::max_element(devTokens.begin(), devTokens.end());
+    }
+    if (config.policy == Policy::TopK)
+        out.selected.clear();
+    else {
+        out.selected = sel;
+        std::sort(out.selected.begin(), out.selected.end());
+    }
+    return true;
 }
 
 void runSliceBudget(const SliceInput& in, const PolicyConfig& config, int budget, SliceSweep& out, SliceScratch& s)
@@ -614,7 +1197,7 @@ void runSliceBudget(const SliceInput& in, const PolicyConfig& config, int budget
         const int kt = kOfToken[static_cast<std::size_t>(t)];
         if (kt == 0)
             continue;
-        const float* row = in.scores + static_cast<std::size_t>(t) * Nz;
+        const float* row = rowOf(in, t);
         topOf(row, N, in.topK, allowed.data(), top);
         int ov = 0;
         for (const int e : top) {

@@ -27,6 +27,9 @@ struct SliceInput {
     int experts = 0;
     int topK = 0;
     const float* scores = nullptr; ///< [tokens][experts]
+    /// When set, token t's row is rows[t] instead of scores + t * experts: rows read in place from
+    /// a memory-mapped trace. Such rows are checked by the kernels (see sweepSlice).
+    const float* const* rows = nullptr;
     const std::int32_t* request = nullptr; ///< [tokens], for the speculative policy
     bool hasUnknown = true; ///< false promises that no score is -infinity (dense traces): faster sums
 };
@@ -69,6 +72,13 @@ struct SliceScratch {
     std::vector<int> topIds; ///< [tokens][k] baseline experts, best first
     std::vector<float> topScores;
     std::vector<int> candidates;
+    std::vector<double> util; ///< [experts] utility sums of the slice
+    std::vector<std::uint64_t> baseMask; ///< [tokens][words] the baseline top-k as bits
+    std::vector<double> tokenMass; ///< [tokens] sum of the token's top-k scores
+    std::vector<int> kOf; ///< [tokens] how many experts the token routes to (k, or fewer known)
+    std::vector<std::uint64_t> selMask; ///< [words] the selected set of one budget
+    std::vector<int> used; ///< [experts] tokens routed to each expert under the policy
+    std::vector<float> selLanes; ///< [experts] -0 for a selected expert, +0 otherwise (vector blends)
 };
 
 /// Number of devices the configuration spreads experts over.
@@ -79,12 +89,22 @@ std::vector<int> devicesOf(const PolicyConfig& config, int experts);
 
 /// Runs the batch-greedy or speculative policy on one slice for every budget up to maxBudget in
 /// one pass (S(M) is a prefix of one priority order), or the top-k baseline. For the
-/// expert-parallel policy, which has no nested sets, use runSliceBudget per budget.
-void sweepSlice(
+/// expert-parallel policy, which has no nested sets, use sliceBudgets.
+/// Returns false, computing nothing, when in.rows is set and some row holds a score the kernels
+/// cannot order (negative, -0, NaN or infinite): the caller copies and checks those rows itself.
+bool sweepSlice(
     const SliceInput& in, const PolicyConfig& config, int maxBudget, SliceSweep& out, SliceScratch& scratch);
 
-/// One budget computed directly from its selected set (every policy). Fills entry M of the arrays
-/// and the baseline fields of out (arrays are sized experts + 1).
+/// The given budgets of any policy, each from its selected set, sharing one pass over the rows
+/// for the baseline and the utilities: the fast path for one budget and for the expert-parallel
+/// policy. Fills entry M of the arrays for each budget M, the baseline fields and, for the last
+/// budget, `selected`. Returns false like sweepSlice.
+bool sliceBudgets(const SliceInput& in, const PolicyConfig& config, const std::vector<int>& budgets, SliceSweep& out,
+    SliceScratch& scratch);
+
+/// One budget computed directly from its selected set (every policy) with plain loops: the
+/// reference the fast paths are tested against. Fills entry M of the arrays and the baseline
+/// fields of out (arrays are sized experts + 1).
 void runSliceBudget(
     const SliceInput& in, const PolicyConfig& config, int budget, SliceSweep& out, SliceScratch& scratch);
 

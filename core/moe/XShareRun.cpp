@@ -66,7 +66,9 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
     const std::size_t slices = L * B;
     const std::size_t nb = options.budgets.size();
     const int maxBudget = *std::max_element(options.budgets.begin(), options.budgets.end());
-    const bool sweep = options.policy.policy != Policy::ExpertParallel;
+    // One budget (and the expert-parallel policy, whose sets do not nest) is computed from its
+    // selected set; several budgets of the nested policies come from one sweep.
+    const bool sweep = options.policy.policy != Policy::ExpertParallel && options.budgets.size() > 1;
 
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     threads = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, slices)));
@@ -79,10 +81,15 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
     std::mutex errorMutex;
     std::optional<Diagnostic> error;
 
+    // Rows are read in place when they are fp32 probabilities in memory the kernels may load from.
+    const auto* mapped = static_cast<const float*>(trace.scores);
+    const bool inPlace = !trace.sparse && trace.scoreType == ScoreType::F32 && trace.scoreKind == ScoreKind::Probs
+        && k <= 64 && mapped != nullptr && reinterpret_cast<std::uintptr_t>(mapped) % alignof(float) == 0;
     auto worker = [&](unsigned w) {
         SliceScratch scratch;
         SliceSweep sw;
         std::vector<float> g;
+        std::vector<const float*> rowPtr;
         std::vector<std::int32_t> req;
         Accumulator& a = acc[w];
         // Static assignment keeps the floating sums identical from run to run.
@@ -93,55 +100,68 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
             const std::size_t layer = s % L;
             const auto& rows = batches.tokens[batch];
             const auto T = rows.size();
-            g.resize(T * static_cast<std::size_t>(N));
             req.resize(T);
-            for (std::size_t i = 0; i < T; ++i) {
-                float* out = g.data() + i * static_cast<std::size_t>(N);
-                trace.gatingRow(rows[i], static_cast<std::int64_t>(layer), out);
+            for (std::size_t i = 0; i < T; ++i)
                 req[i] = trace.requestId[static_cast<std::size_t>(rows[i])];
-                // One vectorisable pass: scores must be finite and non-negative (unknown experts of
-                // a sparse trace are -infinity, and only those).
-                // Integer tests on the bits vectorise: below 0x7f800000 is a finite non-negative
-                // float; 0xff800000 is -infinity.
-                std::uint32_t bad = 0;
-                const std::uint32_t unknown = trace.sparse ? 0xff800000u : 0x7f800000u;
-                for (int e = 0; e < N; ++e) {
-                    out[e] += 0.0f; // -0 becomes +0: a zero score is a zero score
-                    std::uint32_t bits;
-                    std::memcpy(&bits, out + e, sizeof bits);
-                    bad |= static_cast<std::uint32_t>(bits >= 0x7f800000u)
-                        & static_cast<std::uint32_t>(bits != unknown);
-                }
-                if (bad) {
-                    int e = 0;
-                    while (e < N && (out[e] >= 0.0f || (trace.sparse && std::isinf(out[e]))))
-                        ++e;
-                    const float v = out[e];
-                    std::lock_guard<std::mutex> lock(errorMutex);
-                    if (!error)
-                        error = Diagnostic::error({}, 0,
-                            std::string(std::isnan(v) ? "NaN" : "negative") + " gating score at token "
-                                + std::to_string(rows[i]) + ", layer " + std::to_string(layer) + ", expert "
-                                + std::to_string(e)
-                                + (trace.scoreKind == ScoreKind::Probs
-                                        ? " (scores are read as probabilities; logits need score_kind logits)"
-                                        : ""));
-                    stop = true;
-                    return;
-                }
-            }
             SliceInput in;
             in.tokens = static_cast<int>(T);
             in.experts = N;
             in.topK = k;
-            in.scores = g.data();
             in.request = req.data();
             in.hasUnknown = trace.sparse;
-            if (sweep) {
-                sweepSlice(in, options.policy, maxBudget, sw, scratch);
-            } else {
-                for (const int m : options.budgets)
-                    runSliceBudget(in, options.policy, m, sw, scratch);
+            auto compute = [&] {
+                return sweep ? sweepSlice(in, options.policy, maxBudget, sw, scratch)
+                             : sliceBudgets(in, options.policy, options.budgets, sw, scratch);
+            };
+            bool computed = false;
+            if (inPlace) {
+                // Dense fp32 probabilities are read where they lie in the mapped file; the kernels
+                // check them and refuse a slice with a score they cannot order.
+                rowPtr.resize(T);
+                for (std::size_t i = 0; i < T; ++i)
+                    rowPtr[i] = mapped + (static_cast<std::size_t>(rows[i]) * L + layer) * static_cast<std::size_t>(N);
+                in.rows = rowPtr.data();
+                computed = compute();
+                in.rows = nullptr;
+            }
+            if (!computed) {
+                g.resize(T * static_cast<std::size_t>(N));
+                for (std::size_t i = 0; i < T; ++i) {
+                    float* out = g.data() + i * static_cast<std::size_t>(N);
+                    trace.gatingRow(rows[i], static_cast<std::int64_t>(layer), out);
+                    // One vectorisable pass: scores must be finite and non-negative (unknown experts
+                    // of a sparse trace are -infinity, and only those). Integer tests on the bits
+                    // vectorise: below 0x7f800000 is a finite non-negative float; 0xff800000 is
+                    // -infinity.
+                    std::uint32_t bad = 0;
+                    const std::uint32_t unknown = trace.sparse ? 0xff800000u : 0x7f800000u;
+                    for (int e = 0; e < N; ++e) {
+                        out[e] += 0.0f; // -0 becomes +0: a zero score is a zero score
+                        std::uint32_t bits;
+                        std::memcpy(&bits, out + e, sizeof bits);
+                        bad |= static_cast<std::uint32_t>(bits >= 0x7f800000u)
+                            & static_cast<std::uint32_t>(bits != unknown);
+                    }
+                    if (bad) {
+                        int e = 0;
+                        while (e < N && (out[e] >= 0.0f || (trace.sparse && std::isinf(out[e]))))
+                            ++e;
+                        const float v = out[e];
+                        std::lock_guard<std::mutex> lock(errorMutex);
+                        if (!error)
+                            error = Diagnostic::error({}, 0,
+                                std::string(std::isnan(v) ? "NaN" : (std::isinf(v) ? "infinite" : "negative"))
+                                    + " gating score at token " + std::to_string(rows[i]) + ", layer "
+                                    + std::to_string(layer) + ", expert " + std::to_string(e)
+                                    + (trace.scoreKind == ScoreKind::Probs
+                                            ? " (scores are read as probabilities; logits need score_kind logits)"
+                                            : ""));
+                        stop = true;
+                        return;
+                    }
+                }
+                in.scores = g.data();
+                compute();
             }
             ++a.layerSlices[layer];
             for (std::size_t bi = 0; bi < nb; ++bi) {

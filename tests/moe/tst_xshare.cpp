@@ -1,4 +1,6 @@
 #include "TestData.h"
+#include "moe/Batching.h"
+#include "moe/Trace.h"
 #include "moe/XShare.h"
 #include "moe/XShareRun.h"
 
@@ -63,6 +65,10 @@ private slots:
     void expertParallelCapacity();
     void sweepEqualsBudgetByBudget_data();
     void sweepEqualsBudgetByBudget();
+    void fastPathsEqualReference_data();
+    void fastPathsEqualReference();
+    void rowsInPlaceAreChecked();
+    void runFallsBackToCheckedCopies();
     void uniformRoutingExpectation();
 };
 
@@ -270,6 +276,180 @@ void TestXShare::sweepEqualsBudgetByBudget()
             qPrintable(QStringLiteral("M=%1").arg(m)));
         QVERIFY(d.activated[M] <= m);
     }
+}
+
+void TestXShare::fastPathsEqualReference_data()
+{
+    QTest::addColumn<int>("tokens");
+    QTest::addColumn<int>("experts");
+    QTest::addColumn<int>("k");
+    QTest::addColumn<int>("scores"); // 0 products of uniforms, 1 quantised (ties), 2 mostly zero, 3 sparse
+    // The vector kernels take dense rows of a multiple of 8 (>= 16) experts and k <= 8; the other
+    // shapes check the scalar fallbacks of the same functions.
+    for (const auto& [t, n, k] :
+        std::vector<std::tuple<int, int, int>> { { 1, 16, 2 }, { 64, 128, 8 }, { 33, 64, 1 }, { 200, 32, 6 },
+            { 16, 256, 8 }, { 9, 512, 4 }, { 64, 60, 4 }, { 12, 24, 3 }, { 40, 128, 16 }, { 5, 8, 2 } })
+        for (int sc = 0; sc < 4; ++sc)
+            QTest::addRow("T=%d N=%d k=%d scores=%d", t, n, k, sc) << t << n << k << sc;
+}
+
+void TestXShare::fastPathsEqualReference()
+{
+    // sweepSlice and sliceBudgets (the production paths: vector kernels, bit masks, rows read in
+    // place) against runSliceBudget (plain loops), for every policy and every budget.
+    QFETCH(int, tokens);
+    QFETCH(int, experts);
+    QFETCH(int, k);
+    QFETCH(int, scores);
+    std::mt19937 rng(static_cast<unsigned>(tokens * 31 + experts * 3 + k + scores * 1000));
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    const auto T = static_cast<std::size_t>(tokens);
+    const auto N = static_cast<std::size_t>(experts);
+    std::vector<float> g(T * N);
+    for (auto& x : g) {
+        switch (scores) {
+        case 1:
+            x = std::round(u(rng) * 4.0f) / 4.0f;
+            break;
+        case 2:
+            x = u(rng) < 0.9f ? 0.0f : u(rng);
+            break;
+        default:
+            x = u(rng) * u(rng);
+        }
+    }
+    if (scores == 3)
+        for (std::size_t t = 0; t < T; ++t)
+            for (std::size_t e = 0; e < N; ++e)
+                if ((e * 7 + t * 3) % 5 > 1)
+                    g[t * N + e] = kNone;
+    // Rows in place: the same rows reached through pointers, in a scrambled layout.
+    std::vector<float> scrambled(T * N);
+    std::vector<const float*> rows(T);
+    for (std::size_t t = 0; t < T; ++t) {
+        const std::size_t at = T - 1 - t; // reversed
+        std::copy(g.begin() + static_cast<std::ptrdiff_t>(t * N), g.begin() + static_cast<std::ptrdiff_t>((t + 1) * N),
+            scrambled.begin() + static_cast<std::ptrdiff_t>(at * N));
+        rows[t] = scrambled.data() + at * N;
+    }
+    std::vector<std::int32_t> req(T);
+    for (std::size_t t = 0; t < T; ++t)
+        req[t] = static_cast<std::int32_t>((t * 7) % 5 == 0 ? t : t % 3); // single- and multi-token requests
+    for (const Policy p : { Policy::TopK, Policy::Batch, Policy::ExpertParallel, Policy::Speculative }) {
+        for (const bool inPlace : { false, true }) {
+            if (inPlace && scores == 3)
+                continue; // rows read in place are dense
+            auto in = slice(g, tokens, experts, k, &req);
+            in.hasUnknown = scores == 3;
+            if (inPlace)
+                in.rows = rows.data();
+            auto cfg = cfgOf(p, tokens % 3);
+            cfg.devices = 4;
+            cfg.requestExperts = p == Policy::Speculative && experts > 16 ? k + 1 : 0;
+            moe::SliceScratch scratch;
+            moe::SliceSweep sw;
+            if (p != Policy::ExpertParallel)
+                QVERIFY(moe::sweepSlice(in, cfg, experts, sw, scratch));
+            for (int m = k; m <= experts; ++m) {
+                auto ref = slice(g, tokens, experts, k, &req);
+                ref.hasUnknown = true;
+                const auto d = direct(ref, cfg, m);
+                moe::SliceSweep one;
+                QVERIFY(moe::sliceBudgets(in, cfg, { m }, one, scratch));
+                const auto M = static_cast<std::size_t>(m);
+                const QString where = QStringLiteral("policy %1 M=%2 in place %3")
+                                          .arg(QLatin1String(moe::toString(p)))
+                                          .arg(m)
+                                          .arg(inPlace);
+                QVERIFY2(one.activatedBase == d.activatedBase && one.peakBase == d.peakBase
+                        && one.peakTokensBase == d.peakTokensBase && one.routedTokens == d.routedTokens,
+                    qPrintable(where));
+                QVERIFY2(std::abs(one.massBase - d.massBase) <= 1e-9 * std::max(1.0, d.massBase), qPrintable(where));
+                QVERIFY2(one.activated[M] == d.activated[M], qPrintable(where));
+                QVERIFY2(one.overlap[M] == d.overlap[M], qPrintable(where));
+                QVERIFY2(one.unchanged[M] == d.unchanged[M], qPrintable(where));
+                QVERIFY2(one.peak[M] == d.peak[M] && one.peakTokens[M] == d.peakTokens[M], qPrintable(where));
+                QVERIFY2(std::abs(one.mass[M] - d.mass[M]) <= 1e-9 * std::max(1.0, d.mass[M]), qPrintable(where));
+                if (p != Policy::TopK)
+                    QVERIFY2(one.selected == d.selected, qPrintable(where));
+                if (p != Policy::ExpertParallel) {
+                    QVERIFY2(sw.activated[M] == d.activated[M] && sw.overlap[M] == d.overlap[M]
+                            && sw.unchanged[M] == d.unchanged[M] && sw.peak[M] == d.peak[M]
+                            && sw.peakTokens[M] == d.peakTokens[M],
+                        qPrintable(where + QStringLiteral(" (sweep)")));
+                    QVERIFY2(std::abs(sw.mass[M] - d.mass[M]) <= 1e-9 * std::max(1.0, d.mass[M]),
+                        qPrintable(where + QStringLiteral(" (sweep)")));
+                }
+            }
+        }
+    }
+}
+
+void TestXShare::rowsInPlaceAreChecked()
+{
+    // Rows read in place are refused, not ranked, when a score cannot be ordered; the run then
+    // copies them and reports the first bad score.
+    for (const float bad :
+        { -0.5f, -0.0f, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity() }) {
+        for (const int experts : { 64, 20 }) { // vector kernel and scalar check
+            std::vector<float> g(static_cast<std::size_t>(4 * experts), 0.25f);
+            g[static_cast<std::size_t>(2 * experts + 5)] = bad;
+            std::vector<const float*> rows;
+            for (int t = 0; t < 4; ++t)
+                rows.push_back(g.data() + t * experts);
+            auto in = slice(g, 4, experts, 2);
+            in.hasUnknown = false;
+            in.rows = rows.data();
+            moe::SliceScratch scratch;
+            moe::SliceSweep s;
+            QVERIFY(!moe::sliceBudgets(in, cfgOf(Policy::Batch), { 4 }, s, scratch));
+            QVERIFY(!moe::sweepSlice(in, cfgOf(Policy::Batch), experts, s, scratch));
+            g[static_cast<std::size_t>(2 * experts + 5)] = 0.0f;
+            QVERIFY(moe::sliceBudgets(in, cfgOf(Policy::Batch), { 4 }, s, scratch));
+        }
+    }
+}
+
+void TestXShare::runFallsBackToCheckedCopies()
+{
+    // A whole run over a dense fp32 trace (rows read in place): a -0 score is a zero score, so the
+    // run equals the one with +0; a NaN is reported with its token, layer and expert.
+    const int tokens = 40;
+    const int layers = 2;
+    const int experts = 32;
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    std::vector<float> g(static_cast<std::size_t>(tokens * layers * experts));
+    for (auto& x : g)
+        x = u(rng) * u(rng);
+    std::vector<std::int32_t> req(static_cast<std::size_t>(tokens));
+    for (int t = 0; t < tokens; ++t)
+        req[static_cast<std::size_t>(t)] = t / 10;
+    auto run = [&](const std::vector<float>& scores) {
+        const auto trace = moe::makeOwnedTrace(tokens, layers, experts, 4, false, scores, {}, req);
+        moe::BatchingOptions bo;
+        bo.replay = true;
+        bo.batchSize = 3;
+        const auto batches = moe::makeBatches(trace, bo);
+        moe::XShareOptions o;
+        o.budgets = { 6 };
+        o.threads = 1;
+        return moe::runXShare(trace, *batches.value, o);
+    };
+    const std::size_t at = (17 * layers + 1) * experts + 9; // token 17, layer 1, expert 9
+    g[at] = 0.0f;
+    const auto plus = run(g);
+    g[at] = -0.0f;
+    const auto minus = run(g);
+    QVERIFY(plus.ok() && minus.ok());
+    QCOMPARE(minus.value->results[0].activated, plus.value->results[0].activated);
+    QCOMPARE(minus.value->results[0].massRetained, plus.value->results[0].massRetained);
+    QCOMPARE(minus.value->results[0].topkOverlap, plus.value->results[0].topkOverlap);
+    g[at] = std::numeric_limits<float>::quiet_NaN();
+    const auto nan = run(g);
+    QVERIFY(!nan.ok());
+    QVERIFY2(nan.error->message.find("NaN gating score at token 17, layer 1, expert 9") != std::string::npos,
+        nan.error->message.c_str());
 }
 
 void TestXShare::uniformRoutingExpectation()
