@@ -371,6 +371,45 @@ constexpr PackTable kPack;
 
 constexpr int kRankCap = 32; // at most this many candidates are ranked without branches
 
+// The k best of c <= kRankCap candidates in ascending id order (scores padded with -1 to a
+// multiple of 8 lanes), best first. A candidate's rank counts the candidates with a higher score
+// and those with the same score before it (a lower id); the k first ranks are kept. Returns
+// min(c, k).
+__attribute__((target("avx2,popcnt"))) int rankCandidates(
+    const float* candScore, const int* candId, int c, int k, int* ids)
+{
+    int slot[9];
+    const int blocks = (c + 7) / 8;
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int i = 0; i < c; ++i) {
+        const __m256 si = _mm256_set1_ps(candScore[i]);
+        const __m256i at = _mm256_set1_epi32(i);
+        int rank = 0;
+        for (int bl = 0; bl < blocks; ++bl) {
+            const __m256 vals = _mm256_load_ps(candScore + 8 * bl);
+            const __m256i before = _mm256_cmpgt_epi32(at, _mm256_add_epi32(lanes, _mm256_set1_epi32(8 * bl)));
+            const __m256 ahead = _mm256_or_ps(_mm256_cmp_ps(vals, si, _CMP_GT_OQ),
+                _mm256_and_ps(_mm256_cmp_ps(vals, si, _CMP_EQ_OQ), _mm256_castsi256_ps(before)));
+            rank += __builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(ahead)));
+        }
+        slot[std::min(rank, k)] = candId[i];
+    }
+    const int count = std::min(c, k);
+    for (int i = 0; i < count; ++i)
+        ids[i] = slot[i];
+    return count;
+}
+
+// The k best among a short list of experts in ascending id order (at most kRankCap), best first.
+__attribute__((target("avx2,popcnt"))) int topkOfList(const float* row, const int* list, int m, int k, int* ids)
+{
+    alignas(32) float candScore[kRankCap + 8];
+    for (int i = 0; i < m; ++i)
+        candScore[i] = row[list[i]];
+    _mm256_storeu_ps(candScore + m, _mm256_set1_ps(-1.0f));
+    return rankCandidates(candScore, list, m, k, ids);
+}
+
 // The k (<= 8) best of a row of n (a multiple of 8, at least 16) scores among the allowed experts
 // (allow: one all-ones or zero lane per expert; null allows all), best first. Scores must be
 // non-negative. The lane maxima of the even and of the odd vectors are maxima of 16 disjoint
@@ -420,26 +459,7 @@ __attribute__((target("avx2,popcnt"))) int topkAvx2(const float* row, int n, int
             return -1;
     }
     _mm256_storeu_ps(candScore + c, none);
-    // A candidate's rank: the candidates with a higher score, and those with the same score and a
-    // lower id (they lie before it).
-    int slot[9];
-    const int blocks = (c + 7) / 8;
-    for (int i = 0; i < c; ++i) {
-        const __m256 si = _mm256_set1_ps(candScore[i]);
-        int rank = 0;
-        for (int bl = 0; bl < blocks; ++bl) {
-            const __m256 vals = _mm256_load_ps(candScore + 8 * bl);
-            const auto gt = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(vals, si, _CMP_GT_OQ)));
-            const auto eq = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(vals, si, _CMP_EQ_OQ)));
-            const int before = std::clamp(i - 8 * bl, 0, 8);
-            rank += __builtin_popcount(gt | (eq & ((1u << before) - 1u)));
-        }
-        slot[std::min(rank, k)] = candId[i];
-    }
-    const int count = std::min(c, k);
-    for (int i = 0; i < count; ++i)
-        ids[i] = slot[i];
-    return count;
+    return rankCandidates(candScore, candId, c, k, ids);
 }
 
 // The scalar ranking: the k best allowed experts of the row, best first.
@@ -907,38 +927,42 @@ bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
             std::memcpy(&bits, &sc, sizeof bits);
             const std::uint64_t key = (static_cast<std::uint64_t>(bits) << 32) | ~static_cast<std::uint32_t>(e);
             const auto M = static_cast<std::size_t>(p + 1);
-            int i;
             if (size < k) {
-                i = size++;
+                int i = size++;
+                while (i > 0 && hk[i - 1] < key) {
+                    hk[i] = hk[i - 1];
+                    --i;
+                }
+                hk[i] = key;
             } else {
                 if (key <= hk[k - 1])
                     continue;
+                // The worst entry leaves; the newcomer takes its place in order. Both without
+                // branches on the data: a fixed number of compares and conditional moves.
                 const int w = idOf(hk[k - 1]);
                 s.diffMass[M] -= static_cast<double>(scoreOf(hk[k - 1]));
                 s.maxEnd[static_cast<std::size_t>(w)]
                     = std::max(s.maxEnd[static_cast<std::size_t>(w)], static_cast<int>(M));
                 s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(w)]) * stride + M] -= 1;
-                if (testBit(base, w)) {
-                    --overlap;
-                    --s.diffOverlap[M];
-                }
-                i = k - 1;
+                const int left = testBit(base, w) ? 1 : 0;
+                overlap -= left;
+                s.diffOverlap[M] -= left;
+                int pos = 0;
+                for (int j = 0; j + 1 < k; ++j)
+                    pos += hk[j] > key ? 1 : 0;
+                for (int j = k - 1; j > 0; --j)
+                    hk[j] = j > pos ? hk[j - 1] : hk[j];
+                hk[pos] = key;
             }
-            while (i > 0 && hk[i - 1] < key) {
-                hk[i] = hk[i - 1];
-                --i;
-            }
-            hk[i] = key;
             s.diffMass[M] += static_cast<double>(sc);
             s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(e)]) * stride + M] += 1;
-            if (testBit(base, e)) {
-                ++overlap;
-                ++s.diffOverlap[M];
-                if (overlap == kt) {
-                    // The token holds its own top-k again: nothing later can displace them.
-                    s.diffUnchanged[M] += 1;
-                    break;
-                }
+            const int joined = testBit(base, e) ? 1 : 0;
+            overlap += joined;
+            s.diffOverlap[M] += joined;
+            if (joined && overlap == kt) {
+                // The token holds its own top-k again: nothing later can displace them.
+                s.diffUnchanged[M] += 1;
+                break;
             }
         }
         for (int i = 0; i < size; ++i)
@@ -1024,6 +1048,7 @@ bool sliceBudgets(
     const bool simd = simdRows(in);
 #endif
     std::vector<int> sel;
+    std::vector<int> selSorted;
     std::vector<int> perDevice;
     std::vector<int> devActive(static_cast<std::size_t>(G));
     std::vector<int> devTokens(static_cast<std::size_t>(G));
@@ -1059,10 +1084,13 @@ bool sliceBudgets(
         const std::uint64_t* S = s.selMask.data();
 #if DELTASCOPE_AVX2_DISPATCH
         if (simd) {
-            // The selection as blend lanes: the sign bit (-0) marks a selected expert.
+            // The selection as blend lanes (the sign bit of -0 marks a selected expert) and, when
+            // short, as a list in id order to rank directly.
             s.selLanes.assign(Nz, 0.0f);
             for (const int e : sel)
                 s.selLanes[static_cast<std::size_t>(e)] = -0.0f;
+            selSorted = sel;
+            std::sort(selSorted.begin(), selSorted.end());
         }
 #endif
 
@@ -1095,7 +1123,9 @@ bool sliceBudgets(
             if (simd) {
                 // The k best within S: the token's selected baseline experts and the best of the rest.
                 int routed[8];
-                int c = topkAvx2(row, N, K, s.selLanes.data(), routed);
+                int c = selSorted.size() <= static_cast<std::size_t>(kRankCap)
+                    ? topkOfList(row, selSorted.data(), static_cast<int>(selSorted.size()), K, routed)
+                    : topkAvx2(row, N, K, s.selLanes.data(), routed);
                 if (c < 0)
                     c = topkKeys(row, N, K, S, routed);
                 for (int i = 0; i < c; ++i) {
