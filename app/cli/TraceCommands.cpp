@@ -42,8 +42,10 @@ kept gating mass, top-k overlap, unchanged tokens and per-device load.
   --gamma G                speculative length: 1 + G tokens per request and step
   --requests R1,R2,..      replay only these requests
   --devices D              expert-parallel devices (default 1)
-  --placement FILE|balanced    expert -> device (default: contiguous blocks); balanced uses the
-                           trace's own baseline loads, or --placement-counts FILE
+  --placement FILE|balanced    expert -> device (default: contiguous blocks); a FILE entry may list
+                           several devices (copies of the expert); balanced uses the trace's own
+                           baseline loads, or --placement-counts FILE
+  --replicas R             with balanced: R extra expert copies for the heaviest experts (EPLB-style)
   --request-experts m      speculative policy: experts each request keeps (default k)
   --per-slice              also write every slice (for the first budget)
   --format table|json|csv  --output FILE  --threads N
@@ -276,6 +278,19 @@ int runSynthTrace(const std::vector<std::string>& argv)
     return 0;
 }
 
+namespace {
+
+// Extra expert copies beyond one per expert.
+int extraCopies(const moe::PolicyConfig& policy)
+{
+    int n = 0;
+    for (const auto& r : policy.replicas)
+        n += static_cast<int>(r.size());
+    return n;
+}
+
+} // namespace
+
 int runXShare(const std::vector<std::string>& argv)
 {
     const Args args(argv, { "help", "per-slice", "no-norm-topk", "skip-bad-lines" });
@@ -286,7 +301,8 @@ int runXShare(const std::vector<std::string>& argv)
     if (!args.error().empty())
         return fail(args.error());
     std::vector<std::string> known { "help", "policy", "budget", "budgets", "warmup", "batch-size", "gamma", "requests",
-        "devices", "placement", "placement-counts", "request-experts", "per-slice", "format", "output", "threads" };
+        "devices", "placement", "placement-counts", "replicas", "request-experts", "per-slice", "format", "output",
+        "threads" };
     known.insert(known.end(), kImportNames.begin(), kImportNames.end());
     if (const auto u = args.unknown(known); !u.empty())
         return fail("unknown option " + u.front() + " (see deltascope-cli xshare --help)");
@@ -303,7 +319,9 @@ int runXShare(const std::vector<std::string>& argv)
     int threads = 0;
     int batchSize = 0;
     int gamma = 0;
+    int replicas = 0;
     if (!smallInt("warmup", xo.policy.warmup, 0, 65536) || !smallInt("devices", xo.policy.devices, 1, 65536)
+        || !smallInt("replicas", replicas, 0, 1 << 20)
         || !smallInt("request-experts", xo.policy.requestExperts, 1, 65536) || !smallInt("threads", threads, 1, 1024)
         || !smallInt("batch-size", batchSize, 1, 1 << 24) || !smallInt("gamma", gamma, 0, 1024))
         return fail(error);
@@ -370,13 +388,20 @@ int runXShare(const std::vector<std::string>& argv)
                                 load[static_cast<std::size_t>(idx[static_cast<std::size_t>(j)])] += 1.0;
                     }
             }
-            xo.policy.placement = moe::balancedPlacement(load, xo.policy.devices);
+            auto pl = moe::balancedPlacement(load, xo.policy.devices, replicas);
+            xo.policy.placement = std::move(pl.device);
+            xo.policy.replicas = std::move(pl.replicas);
         } else {
+            if (args.has("replicas"))
+                return fail("--replicas goes with --placement balanced (a placement file lists its copies)");
             auto pl = moe::loadPlacement(*p, N, xo.policy.devices);
             if (!pl.ok())
                 return fail(pl.error->toString());
-            xo.policy.placement = std::move(*pl.value);
+            xo.policy.placement = std::move(pl.value->device);
+            xo.policy.replicas = std::move(pl.value->replicas);
         }
+    } else if (args.has("replicas") || args.has("placement-counts")) {
+        return fail("--replicas and --placement-counts go with --placement balanced");
     }
 
     moe::BatchingOptions bo;
@@ -410,7 +435,7 @@ int runXShare(const std::vector<std::string>& argv)
         j["batching"] = { { "mode", batches.value->mode }, { "batch_size", batches.value->batchSize },
             { "gamma", batches.value->gamma }, { "batches", batches.value->tokens.size() } };
         j["policy"] = { { "name", moe::toString(xo.policy.policy) }, { "warmup", xo.policy.warmup },
-            { "devices", xo.policy.devices },
+            { "devices", xo.policy.devices }, { "replicas", extraCopies(xo.policy) },
             { "request_experts", xo.policy.requestExperts > 0 ? xo.policy.requestExperts : k } };
         auto results = nlohmann::ordered_json::array();
         for (const auto& r : res.results) {

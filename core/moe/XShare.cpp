@@ -236,9 +236,42 @@ std::vector<double> utilities(const SliceInput& in)
     return u;
 }
 
+// The most activated experts and the most token-expert assignments on one device, from the
+// number of tokens routed to each expert. A replicated expert's tokens are dealt round-robin over
+// its copies, the placed device first: a copy is active when it receives a token.
+void devicePeaks(const std::vector<int>& counts, const std::vector<int>& device,
+    const std::vector<std::vector<int>>& replicas, int devices, int& peakActive, int& peakTokens)
+{
+    std::vector<int> active(static_cast<std::size_t>(devices), 0);
+    std::vector<int> tokens(static_cast<std::size_t>(devices), 0);
+    for (std::size_t e = 0; e < counts.size(); ++e) {
+        const int c = counts[e];
+        if (c <= 0)
+            continue;
+        const auto d = static_cast<std::size_t>(device[e]);
+        if (replicas.empty() || replicas[e].empty()) {
+            ++active[d];
+            tokens[d] += c;
+            continue;
+        }
+        const auto& extra = replicas[e];
+        const int copies = 1 + static_cast<int>(extra.size());
+        for (int j = 0; j < copies; ++j) {
+            const int share = c / copies + (j < c % copies ? 1 : 0);
+            if (share == 0)
+                break;
+            const auto dj = j == 0 ? d : static_cast<std::size_t>(extra[static_cast<std::size_t>(j - 1)]);
+            ++active[dj];
+            tokens[dj] += share;
+        }
+    }
+    peakActive = *std::max_element(active.begin(), active.end());
+    peakTokens = *std::max_element(tokens.begin(), tokens.end());
+}
+
 // Baseline fields: top-k per token, union, mass, per-device peaks. Marks inBase[t][e].
-void baseline(const SliceInput& in, const std::vector<int>& device, int devices, SliceSweep& out, SliceScratch& s,
-    std::vector<int>& kOfToken, bool fast)
+void baseline(const SliceInput& in, const std::vector<int>& device, const PolicyConfig& config, int devices,
+    SliceSweep& out, SliceScratch& s, std::vector<int>& kOfToken)
 {
     const auto T = static_cast<std::size_t>(in.tokens);
     const auto N = static_cast<std::size_t>(in.experts);
@@ -249,20 +282,14 @@ void baseline(const SliceInput& in, const std::vector<int>& device, int devices,
     s.topScores.resize(K);
     kOfToken.assign(T, 0);
     std::vector<int> top;
-    std::vector<int> devTokens(static_cast<std::size_t>(devices), 0);
     out.routedTokens = 0;
     out.massBase = 0.0;
     for (std::size_t t = 0; t < T; ++t) {
         const float* row = rowOf(in, static_cast<int>(t));
         int* ids = s.topIds.data() + t * K;
-        int count = 0;
-        if (fast && in.topK <= 64) {
-            count = topOfFast(row, in.experts, in.topK, ids, s.topScores, s.candidates);
-        } else {
-            topOf(row, in.experts, in.topK, nullptr, top);
-            count = static_cast<int>(top.size());
-            std::copy(top.begin(), top.end(), ids);
-        }
+        topOf(row, in.experts, in.topK, nullptr, top);
+        const int count = static_cast<int>(top.size());
+        std::copy(top.begin(), top.end(), ids);
         kOfToken[t] = count;
         out.routedTokens += count > 0 ? 1 : 0;
         for (int j = 0; j < count; ++j) {
@@ -270,18 +297,11 @@ void baseline(const SliceInput& in, const std::vector<int>& device, int devices,
             s.inBase[t * N + e] = 1;
             ++s.baseCount[e];
             out.massBase += row[e];
-            ++devTokens[static_cast<std::size_t>(device[e])];
         }
     }
-    std::vector<int> devActive(static_cast<std::size_t>(devices), 0);
-    out.activatedBase = 0;
-    for (std::size_t e = 0; e < N; ++e)
-        if (s.baseCount[e] > 0) {
-            ++out.activatedBase;
-            ++devActive[static_cast<std::size_t>(device[e])];
-        }
-    out.peakBase = *std::max_element(devActive.begin(), devActive.end());
-    out.peakTokensBase = *std::max_element(devTokens.begin(), devTokens.end());
+    out.activatedBase
+        = static_cast<int>(std::count_if(s.baseCount.begin(), s.baseCount.end(), [](int c) { return c > 0; }));
+    devicePeaks(s.baseCount, device, config.replicas, devices, out.peakBase, out.peakTokensBase);
 }
 
 // True when no score of the row is negative, -0, NaN or infinite (unsigned bits below +infinity).
@@ -562,20 +582,12 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
 }
 
 // Baseline union and per-device peaks from the per-expert token counts.
-void baseSummary(const SliceScratch& s, const std::vector<int>& device, int devices, SliceSweep& out)
+void baseSummary(
+    const SliceScratch& s, const std::vector<int>& device, const PolicyConfig& config, int devices, SliceSweep& out)
 {
-    std::vector<int> active(static_cast<std::size_t>(devices), 0);
-    std::vector<int> tokens(static_cast<std::size_t>(devices), 0);
-    out.activatedBase = 0;
-    for (std::size_t e = 0; e < s.baseCount.size(); ++e)
-        if (s.baseCount[e] > 0) {
-            ++out.activatedBase;
-            const auto d = static_cast<std::size_t>(device[e]);
-            ++active[d];
-            tokens[d] += s.baseCount[e];
-        }
-    out.peakBase = *std::max_element(active.begin(), active.end());
-    out.peakTokensBase = *std::max_element(tokens.begin(), tokens.end());
+    out.activatedBase
+        = static_cast<int>(std::count_if(s.baseCount.begin(), s.baseCount.end(), [](int c) { return c > 0; }));
+    devicePeaks(s.baseCount, device, config.replicas, devices, out.peakBase, out.peakTokensBase);
 }
 
 // The warm-up set: each token's top-w experts (w <= k: the head of its baseline list).
@@ -759,9 +771,13 @@ bool parsePolicy(const std::string& text, Policy& out)
 
 int deviceCount(const PolicyConfig& config)
 {
-    if (!config.placement.empty())
-        return std::max(config.devices, 1 + *std::max_element(config.placement.begin(), config.placement.end()));
-    return std::max(1, config.devices);
+    int count = std::max(1, config.devices);
+    for (const int d : config.placement)
+        count = std::max(count, d + 1);
+    for (const auto& copies : config.replicas)
+        for (const int d : copies)
+            count = std::max(count, d + 1);
+    return count;
 }
 
 namespace {
@@ -772,12 +788,11 @@ const std::vector<int>& cachedDevices(const PolicyConfig& config, int experts, S
 {
     if (s.deviceExperts != experts || s.deviceConfigured != config.devices || s.devicePlacement != config.placement) {
         s.device = devicesOf(config, experts);
-        s.deviceCount = deviceCount(config);
         s.devicePlacement = config.placement;
         s.deviceConfigured = config.devices;
         s.deviceExperts = experts;
     }
-    count = s.deviceCount;
+    count = deviceCount(config); // cheap: one look at each placed copy
     return s.device;
 }
 
@@ -862,7 +877,7 @@ bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
     const std::vector<int>& device = cachedDevices(config, N, s, G);
     if (!prepare(in, s, out))
         return false;
-    baseSummary(s, device, G, out);
+    baseSummary(s, device, config, G, out);
     sizeArrays(out, N);
 
     if (config.policy == Policy::TopK) {
@@ -902,6 +917,10 @@ bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
     std::vector<std::uint64_t> heap(static_cast<std::size_t>(k));
     std::uint64_t* hk = heap.data();
     const std::size_t stride = Nz + 2;
+    // With replicated experts the per-device loads depend on each expert's token count, kept per
+    // budget as differences.
+    const bool replicated = !config.replicas.empty();
+    std::vector<int> expertDiff(replicated ? Nz * stride : 0, 0);
     auto scoreOf = [](std::uint64_t key) {
         const auto bits = static_cast<std::uint32_t>(key >> 32);
         float f;
@@ -944,6 +963,8 @@ bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
                 s.maxEnd[static_cast<std::size_t>(w)]
                     = std::max(s.maxEnd[static_cast<std::size_t>(w)], static_cast<int>(M));
                 s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(w)]) * stride + M] -= 1;
+                if (replicated)
+                    expertDiff[static_cast<std::size_t>(w) * stride + M] -= 1;
                 const int left = testBit(base, w) ? 1 : 0;
                 overlap -= left;
                 s.diffOverlap[M] -= left;
@@ -956,6 +977,8 @@ bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
             }
             s.diffMass[M] += static_cast<double>(sc);
             s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(e)]) * stride + M] += 1;
+            if (replicated)
+                expertDiff[static_cast<std::size_t>(e) * stride + M] += 1;
             const int joined = testBit(base, e) ? 1 : 0;
             overlap += joined;
             s.diffOverlap[M] += joined;
@@ -1011,6 +1034,14 @@ bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
         out.peak[m] = peak;
         out.peakTokens[m] = peakTokens;
     }
+    if (replicated) {
+        std::vector<int> counts(Nz, 0);
+        for (std::size_t m = 0; m <= Nz; ++m) {
+            for (std::size_t e = 0; e < Nz; ++e)
+                counts[e] += expertDiff[e * stride + m];
+            devicePeaks(counts, device, config.replicas, G, out.peak[m], out.peakTokens[m]);
+        }
+    }
     return true;
 }
 
@@ -1031,7 +1062,7 @@ bool sliceBudgets(
     const std::vector<int>& device = cachedDevices(config, N, s, G);
     if (!prepare(in, s, out))
         return false;
-    baseSummary(s, device, G, out);
+    baseSummary(s, device, config, G, out);
     if (out.activated.size() != Nz + 1)
         sizeArrays(out, N);
 
@@ -1050,8 +1081,6 @@ bool sliceBudgets(
     std::vector<int> sel;
     std::vector<int> selSorted;
     std::vector<int> perDevice;
-    std::vector<int> devActive(static_cast<std::size_t>(G));
-    std::vector<int> devTokens(static_cast<std::size_t>(G));
     std::uint64_t keys[64];
     for (const int budget : budgets) {
         const int M = std::clamp(budget, 0, N);
@@ -1160,23 +1189,12 @@ bool sliceBudgets(
                 ++s.used[static_cast<std::size_t>(e)];
             }
         }
-        std::fill(devActive.begin(), devActive.end(), 0);
-        std::fill(devTokens.begin(), devTokens.end(), 0);
-        int active = 0;
-        for (std::size_t e = 0; e < Nz; ++e)
-            if (s.used[e] > 0) {
-                ++active;
-                const auto d = static_cast<std::size_t>(device[e]);
-                ++devActive[d];
-                devTokens[d] += s.used[e];
-            }
         const auto Mz = static_cast<std::size_t>(M);
-        out.activated[Mz] = active;
+        out.activated[Mz] = static_cast<int>(std::count_if(s.used.begin(), s.used.end(), [](int c) { return c > 0; }));
         out.mass[Mz] = mass;
         out.overlap[Mz] = overlap;
         out.unchanged[Mz] = unchanged;
-        out.peak[Mz] = *std::max_element(devActive.begin(), devActive.end());
-        out.peakTokens[Mz] = *std::max_element(devTokens.begin(), devTokens.end());
+        devicePeaks(s.used, device, config.replicas, G, out.peak[Mz], out.peakTokens[Mz]);
     }
     if (config.policy == Policy::TopK)
         out.selected.clear();
@@ -1194,7 +1212,7 @@ void runSliceBudget(const SliceInput& in, const PolicyConfig& config, int budget
     int G = 0;
     const std::vector<int>& device = cachedDevices(config, N, s, G);
     std::vector<int> kOfToken;
-    baseline(in, device, G, out, s, kOfToken, false);
+    baseline(in, device, config, G, out, s, kOfToken);
     if (out.activated.size() != Nz + 1)
         sizeArrays(out, N);
     const auto M = static_cast<std::size_t>(std::clamp(budget, 0, N));
@@ -1219,7 +1237,6 @@ void runSliceBudget(const SliceInput& in, const PolicyConfig& config, int budget
     }
     std::vector<int> top;
     std::vector<int> used(Nz, 0);
-    std::vector<int> devTokens(static_cast<std::size_t>(G), 0);
     double mass = 0;
     int overlap = 0;
     int unchanged = 0;
@@ -1232,26 +1249,17 @@ void runSliceBudget(const SliceInput& in, const PolicyConfig& config, int budget
         int ov = 0;
         for (const int e : top) {
             mass += row[e];
-            used[static_cast<std::size_t>(e)] = 1;
-            ++devTokens[static_cast<std::size_t>(device[static_cast<std::size_t>(e)])];
+            ++used[static_cast<std::size_t>(e)];
             ov += s.inBase[static_cast<std::size_t>(t) * Nz + static_cast<std::size_t>(e)];
         }
         overlap += ov;
         unchanged += ov == kt ? 1 : 0;
     }
-    std::vector<int> devActive(static_cast<std::size_t>(G), 0);
-    int active = 0;
-    for (std::size_t e = 0; e < Nz; ++e)
-        if (used[e]) {
-            ++active;
-            ++devActive[static_cast<std::size_t>(device[e])];
-        }
-    out.activated[M] = active;
+    out.activated[M] = static_cast<int>(std::count_if(used.begin(), used.end(), [](int c) { return c > 0; }));
     out.mass[M] = mass;
     out.overlap[M] = overlap;
     out.unchanged[M] = unchanged;
-    out.peak[M] = *std::max_element(devActive.begin(), devActive.end());
-    out.peakTokens[M] = *std::max_element(devTokens.begin(), devTokens.end());
+    devicePeaks(used, device, config.replicas, G, out.peak[M], out.peakTokens[M]);
 }
 
 } // namespace deltascope::moe

@@ -16,6 +16,10 @@ struct PolicyConfig {
     int warmup = 1; ///< w: each token's top-w experts go first (0 disables)
     int devices = 1; ///< G, for the expert-parallel policy and the per-device load
     std::vector<int> placement; ///< expert -> device; empty: contiguous blocks (e on floor(e G / N))
+    /// Devices holding extra copies of each expert (empty: no replication). A replicated expert's
+    /// tokens are dealt round-robin over its copies (the placed device first), so its assignments
+    /// and its activation spread over those devices in the per-device loads.
+    std::vector<std::vector<int>> replicas;
     int requestExperts = 0; ///< m of the speculative policy (0: k)
 };
 
@@ -66,7 +70,6 @@ struct SliceScratch {
     std::vector<int> baseCount;
     std::vector<int> device; ///< expert -> device, cached for the configuration below
     std::vector<int> devicePlacement;
-    int deviceCount = 0;
     int deviceExperts = -1;
     int deviceConfigured = 0;
     std::vector<int> topIds; ///< [tokens][k] baseline experts, best first

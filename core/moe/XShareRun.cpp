@@ -61,6 +61,18 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
                         + std::to_string(options.policy.devices)));
     }
 
+    if (!options.policy.replicas.empty()) {
+        if (static_cast<int>(options.policy.replicas.size()) != N)
+            return R::failure(Diagnostic::error({}, 0,
+                "the replicas name " + std::to_string(options.policy.replicas.size()) + " experts, the trace has "
+                    + std::to_string(N)));
+        for (const auto& copies : options.policy.replicas)
+            for (const int d : copies)
+                if (d < 0 || d >= std::max(1, options.policy.devices))
+                    return R::failure(Diagnostic::error({}, 0,
+                        "an expert copy is on device " + std::to_string(d) + " of "
+                            + std::to_string(options.policy.devices)));
+    }
     const auto L = static_cast<std::size_t>(trace.layers);
     const auto B = batches.tokens.size();
     const std::size_t slices = L * B;

@@ -1,9 +1,11 @@
 #include "TestData.h"
 #include "moe/Batching.h"
+#include "moe/Placement.h"
 #include "moe/Trace.h"
 #include "moe/XShare.h"
 #include "moe/XShareRun.h"
 
+#include <QTemporaryDir>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -69,6 +71,10 @@ private slots:
     void fastPathsEqualReference();
     void rowsInPlaceAreChecked();
     void runFallsBackToCheckedCopies();
+    void balancedPlacementWithReplicas();
+    void replicasShareTokens();
+    void replicatedFastPathsEqualReference();
+    void placementFiles();
     void uniformRoutingExpectation();
 };
 
@@ -450,6 +456,126 @@ void TestXShare::runFallsBackToCheckedCopies()
     QVERIFY(!nan.ok());
     QVERIFY2(nan.error->message.find("NaN gating score at token 17, layer 1, expert 9") != std::string::npos,
         nan.error->message.c_str());
+}
+
+void TestXShare::balancedPlacementWithReplicas()
+{
+    // Loads 10, 1 x 5 on 2 devices. Without copies: 10 alone on one device, the five 1s fill the
+    // other up to ceil(6/2) = 3 experts, the last two join expert 0.
+    const std::vector<double> load { 10, 1, 1, 1, 1, 1 };
+    const auto plain = moe::balancedPlacement(load, 2);
+    QCOMPARE(plain.device, (std::vector<int> { 0, 1, 1, 1, 0, 0 }));
+    QVERIFY(plain.replicas.empty());
+    QCOMPARE(plain.copies(), 6);
+    // One extra copy goes to expert 0 (10 per copy beats 1); its halves of 5 land on both devices
+    // (never two copies on one), then the 1s alternate to the lighter device, lower id first.
+    const auto one = moe::balancedPlacement(load, 2, 1);
+    QCOMPARE(one.device, (std::vector<int> { 0, 0, 1, 0, 1, 0 }));
+    QCOMPARE(one.replicas[0], (std::vector<int> { 1 }));
+    QCOMPARE(one.copies(), 7);
+    // Copies are capped at one per device: 5 extra copies on 2 devices give expert 0 two copies
+    // and the rest go by load per copy (5 now, then the 1s).
+    const auto many = moe::balancedPlacement(load, 2, 5);
+    QCOMPARE(static_cast<int>(many.replicas[0].size()), 1);
+    QCOMPARE(many.copies(), 11);
+    for (std::size_t e = 0; e < load.size(); ++e)
+        for (const int d : many.replicas[e])
+            QVERIFY(d != many.device[e]);
+}
+
+void TestXShare::replicasShareTokens()
+{
+    // 3 tokens, 4 experts, k = 1, all routed to expert 0, which has a copy on device 1 (experts 0, 1
+    // on device 0; 2, 3 on device 1). Round-robin: 2 tokens on device 0, 1 on device 1.
+    const std::vector<float> g { 0.7f, 0.1f, 0.1f, 0.1f, 0.6f, 0.2f, 0.1f, 0.1f, 0.5f, 0.3f, 0.1f, 0.1f };
+    auto cfg = cfgOf(Policy::TopK);
+    cfg.devices = 2;
+    const auto in = slice(g, 3, 4, 1);
+    const auto plain = direct(in, cfg, 4);
+    QCOMPARE(plain.peakBase, 1);
+    QCOMPARE(plain.peakTokensBase, 3);
+    cfg.replicas = { { 1 }, {}, {}, {} };
+    const auto rep = direct(in, cfg, 4);
+    QCOMPARE(rep.peakBase, 1); // one active copy per device
+    QCOMPARE(rep.peakTokensBase, 2);
+    moe::SliceScratch scratch;
+    moe::SliceSweep fast;
+    QVERIFY(moe::sliceBudgets(in, cfg, { 4 }, fast, scratch));
+    QCOMPARE(fast.peakTokensBase, 2);
+    QCOMPARE(fast.peakTokens[4], 2);
+}
+
+void TestXShare::replicatedFastPathsEqualReference()
+{
+    // Random placements with copies: the fast paths' per-device loads equal the reference's.
+    for (const int experts : { 16, 64, 40 }) {
+        const int tokens = 48;
+        const int k = 4;
+        std::mt19937 rng(static_cast<unsigned>(experts));
+        std::uniform_real_distribution<float> u(0.0f, 1.0f);
+        std::vector<float> g(static_cast<std::size_t>(tokens * experts));
+        for (auto& x : g)
+            x = u(rng) * u(rng) * u(rng);
+        std::vector<double> load(static_cast<std::size_t>(experts));
+        for (auto& x : load)
+            x = u(rng);
+        const auto placement = moe::balancedPlacement(load, 4, experts / 4);
+        QVERIFY(!placement.replicas.empty());
+        for (const Policy p : { Policy::TopK, Policy::Batch, Policy::ExpertParallel, Policy::Speculative }) {
+            auto cfg = cfgOf(p);
+            cfg.devices = 4;
+            cfg.placement = placement.device;
+            cfg.replicas = placement.replicas;
+            auto in = slice(g, tokens, experts, k);
+            in.hasUnknown = false;
+            moe::SliceScratch scratch;
+            moe::SliceSweep sw;
+            if (p != Policy::ExpertParallel)
+                QVERIFY(moe::sweepSlice(in, cfg, experts, sw, scratch));
+            for (int m = k; m <= experts; ++m) {
+                const auto d = direct(in, cfg, m);
+                moe::SliceSweep one;
+                QVERIFY(moe::sliceBudgets(in, cfg, { m }, one, scratch));
+                const auto M = static_cast<std::size_t>(m);
+                QCOMPARE(one.peakBase, d.peakBase);
+                QCOMPARE(one.peakTokensBase, d.peakTokensBase);
+                QCOMPARE(one.peak[M], d.peak[M]);
+                QCOMPARE(one.peakTokens[M], d.peakTokens[M]);
+                if (p != Policy::ExpertParallel) {
+                    QCOMPARE(sw.peak[M], d.peak[M]);
+                    QCOMPARE(sw.peakTokens[M], d.peakTokens[M]);
+                }
+            }
+        }
+    }
+}
+
+void TestXShare::placementFiles()
+{
+    QTemporaryDir dir;
+    const auto json = test::writeFile(dir, QStringLiteral("p.json"), "{\"placement\": [0, [1, 0], 1, 0]}");
+    auto p = moe::loadPlacement(json, 4, 2);
+    QVERIFY2(p.ok(), p.ok() ? "" : p.error->toString().c_str());
+    QCOMPARE(p.value->device, (std::vector<int> { 0, 1, 1, 0 }));
+    QCOMPARE(p.value->replicas[1], (std::vector<int> { 0 }));
+    QCOMPARE(p.value->copies(), 5);
+    const auto csv = test::writeFile(dir, QStringLiteral("p.csv"), "expert_id,device\n0,0\n1,1\n2,1\n3,0\n2,0\n");
+    p = moe::loadPlacement(csv, 4, 2);
+    QVERIFY(p.ok());
+    QCOMPARE(p.value->replicas[2], (std::vector<int> { 0 }));
+    const auto twice = test::writeFile(dir, QStringLiteral("t.csv"), "0,0\n1,1\n2,1\n3,0\n2,1\n");
+    p = moe::loadPlacement(twice, 4, 2);
+    QVERIFY(!p.ok());
+    QCOMPARE(p.error->line, std::int64_t(5));
+    QVERIFY(p.error->message.find("two copies on device 1") != std::string::npos);
+    const auto far = test::writeFile(dir, QStringLiteral("f.json"), "[0, 1, 5, 0]");
+    p = moe::loadPlacement(far, 4, 2);
+    QVERIFY(!p.ok());
+    QVERIFY(p.error->message.find("expert 2 is on device 5, but there are 2 devices") != std::string::npos);
+    const auto missing = test::writeFile(dir, QStringLiteral("m.csv"), "0,0\n1,1\n3,0\n");
+    p = moe::loadPlacement(missing, 4, 2);
+    QVERIFY(!p.ok());
+    QVERIFY(p.error->message.find("expert 2 is not placed") != std::string::npos);
 }
 
 void TestXShare::uniformRoutingExpectation()
