@@ -937,10 +937,14 @@ bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
         const std::uint64_t* base = s.baseMask.data() + static_cast<std::size_t>(t) * static_cast<std::size_t>(W);
         int size = 0;
         int overlap = 0;
+        // Once a token holds k experts, only a score reaching its worst one can change anything:
+        // that float test settles most positions before any key is built.
+        float worst = kUnknown;
+        const int* order = out.order.data();
         for (int p = 0; p < steps; ++p) {
-            const int e = out.order[static_cast<std::size_t>(p)];
+            const int e = order[p];
             const float sc = row[e];
-            if (sc == kUnknown)
+            if (!(sc >= worst) || sc == kUnknown)
                 continue;
             std::uint32_t bits;
             std::memcpy(&bits, &sc, sizeof bits);
@@ -953,6 +957,8 @@ bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
                     --i;
                 }
                 hk[i] = key;
+                if (size == k)
+                    worst = scoreOf(hk[k - 1]);
             } else {
                 if (key <= hk[k - 1])
                     continue;
@@ -974,6 +980,7 @@ bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
                 for (int j = k - 1; j > 0; --j)
                     hk[j] = j > pos ? hk[j - 1] : hk[j];
                 hk[pos] = key;
+                worst = scoreOf(hk[k - 1]);
             }
             s.diffMass[M] += static_cast<double>(sc);
             s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(e)]) * stride + M] += 1;
