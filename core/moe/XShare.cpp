@@ -355,7 +355,8 @@ template <int B, int D> __attribute__((target("avx2"))) inline __m256 bitonicSte
 {
     const __m256i partner = _mm256_setr_epi32(0 ^ D, 1 ^ D, 2 ^ D, 3 ^ D, 4 ^ D, 5 ^ D, 6 ^ D, 7 ^ D);
     const __m256 p = _mm256_permutevar8x32_ps(v, partner);
-    return _mm256_blend_ps(_mm256_min_ps(v, p), _mm256_max_ps(v, p), takesMax<B, D>());
+    constexpr int upper = takesMax<B, D>(); // a macro argument in unoptimised builds: no template commas
+    return _mm256_blend_ps(_mm256_min_ps(v, p), _mm256_max_ps(v, p), upper);
 }
 
 __attribute__((target("avx2"))) inline __m256 bitonicMerge(__m256 v)
