@@ -297,4 +297,135 @@ std::string toTable(const ComparisonReport& r)
     return out.str();
 }
 
+namespace {
+
+std::string escapeHtml(const std::string& text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (const char ch : text) {
+        switch (ch) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        default:
+            out += ch;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& figures,
+    const std::vector<std::pair<std::string, std::string>>& settings,
+    const std::vector<std::vector<std::string>>& disagreementRows)
+{
+    std::ostringstream out;
+    auto e = [](const std::string& s) { return escapeHtml(s); };
+    out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Deltascope report: "
+        << e(modelName(r.candidate)) << " vs " << e(modelName(r.baseline)) << "</title>\n<style>\n"
+        << "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;"
+           "padding:0 1em;color:#1b1f24;line-height:1.45}\n"
+           "h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.8em;border-bottom:1px solid #d0d7de}\n"
+           ".verdict{padding:.8em 1em;border-radius:6px;font-weight:600;font-size:1.1em}\n"
+           ".bad{background:#ffebe9;border:1px solid #cf222e;color:#82071e}"
+           ".good{background:#dafbe1;border:1px solid #1a7f37;color:#116329}\n"
+           "table{border-collapse:collapse;font-size:.9em;margin:.5em 0}"
+           "th,td{border:1px solid #d0d7de;padding:.25em .6em;text-align:right}"
+           "th{background:#f6f8fa}td.l,th.l{text-align:left}\n"
+           "tr.worse td{background:#fff1f0}tr.better td{background:#f0fff4}\n"
+           "figure{margin:1em 0}figure img{max-width:100%;border:1px solid #d0d7de}"
+           "figcaption{color:#57606a;font-size:.85em}\n"
+           ".muted{color:#57606a;font-size:.85em}code{background:#f6f8fa;padding:0 .2em}\n"
+           "</style></head><body>\n";
+    out << "<h1>Deltascope: did the candidate get worse?</h1>\n";
+    out << "<div class=\"verdict "
+        << (r.degraded ? "bad\">Candidate is worse than baseline" : "good\">No degradation detected") << "</div>\n<p>"
+        << e(r.decisionBasis) << ".</p>\n";
+
+    out << "<h2>Inputs</h2>\n<table><tr><th class=\"l\"></th><th class=\"l\">model</th><th class=\"l\">path</th>"
+           "<th class=\"l\">format</th><th class=\"l\">timestamp</th></tr>\n";
+    for (const auto& [label, info] : { std::pair { "baseline", &r.baseline }, std::pair { "candidate", &r.candidate } })
+        out << "<tr><td class=\"l\">" << label << "</td><td class=\"l\">" << e(modelName(*info))
+            << "</td><td class=\"l\"><code>" << e(info->path) << "</code></td><td class=\"l\">" << e(info->format)
+            << (info->lmEvalVersion.empty() ? "" : " (" + e(info->lmEvalVersion) + ")") << "</td><td class=\"l\">"
+            << e(info->timestamp) << "</td></tr>\n";
+    out << "</table>\n";
+    if (!settings.empty()) {
+        out << "<h2>Settings</h2>\n<table>";
+        for (const auto& [k, v] : settings)
+            out << "<tr><td class=\"l\">" << e(k) << "</td><td class=\"l\">" << e(v) << "</td></tr>";
+        out << "</table>\n";
+    }
+
+    out << "<h2>Across tasks</h2>\n";
+    if (!r.hasContinuous)
+        out << "<table><tr><th class=\"l\">test</th><th>p-value</th><th class=\"l\">detail</th></tr>\n"
+            << "<tr><td class=\"l\">pooled McNemar</td><td>" << pFormat(r.aggregate.pooled.pValue)
+            << "</td><td class=\"l\">b = " << r.aggregate.pooled.b << ", c = " << r.aggregate.pooled.c << "</td></tr>\n"
+            << "<tr><td class=\"l\">Fisher</td><td>" << pFormat(r.aggregate.fisher.pValue)
+            << "</td><td class=\"l\"></td></tr>\n<tr><td class=\"l\">max-drop</td><td>"
+            << pFormat(r.aggregate.maxDrop.pValue) << "</td><td class=\"l\"></td></tr>\n</table>\n"
+            << "<p class=\"muted\">Each aggregate test is held to alpha/3 = " << fmt("%.4g", r.alpha / 3)
+            << "; the candidate is called worse when any of them rejects.</p>\n";
+    if (r.permutation.present)
+        out << "<p>Sign-flip permutation test (" << r.permutation.permutations << " permutations, seed "
+            << r.permutation.seed << "): p = " << pFormat(r.permutation.pValue) << ".</p>\n";
+
+    out << "<h2>Per task</h2>\n<table><tr><th class=\"l\">task</th><th class=\"l\">metric</th><th>n</th>"
+           "<th>baseline</th><th>candidate</th><th>drop</th><th>95% CI</th><th>b</th><th>c</th><th>p</th>"
+           "<th>p (Holm)</th><th class=\"l\">verdict</th></tr>\n";
+    for (const auto& t : r.tasks) {
+        const bool p100 = !t.continuous;
+        auto v = [&](double x) { return p100 ? pct(x) : fmt("%.4g", x); };
+        auto sv = [&](double x) { return p100 ? signedPct(x) : fmt("%+.4g", x); };
+        const bool worse = t.pHolm < r.alpha && t.delta > 0;
+        out << "<tr" << (worse ? " class=\"worse\"" : "") << "><td class=\"l\">" << e(taskLabel(t))
+            << "</td><td class=\"l\">" << e(t.metric) << "</td><td>" << t.n << "</td><td>" << v(t.accBase)
+            << "</td><td>" << v(t.accCand) << "</td><td>" << sv(t.delta) << "</td><td>[" << sv(t.ciLow) << ", "
+            << sv(t.ciHigh) << "]</td><td>" << t.b << "</td><td>" << t.c << "</td><td>" << pFormat(t.pValue)
+            << "</td><td>" << pFormat(t.pHolm) << "</td><td class=\"l\">" << e(verdictWord(t, r.alpha))
+            << "</td></tr>\n";
+    }
+    out << "</table>\n<p class=\"muted\">drop = baseline - candidate (accuracy points for binary metrics); "
+           "b = regressions, c = improvements; one-sided exact McNemar per task, Holm-adjusted.</p>\n";
+
+    if (!figures.empty()) {
+        out << "<h2>Figures</h2>\n";
+        for (const auto& f : figures)
+            out << "<figure><img alt=\"" << e(f.title) << "\" src=\""
+                << (f.source.empty() ? "data:image/png;base64," + f.pngBase64 : e(f.source)) << "\"><figcaption><b>"
+                << e(f.title) << ".</b> " << e(f.caption) << "</figcaption></figure>\n";
+    }
+    if (!disagreementRows.empty()) {
+        out << "<h2>Disagreements</h2>\n<table>";
+        for (std::size_t i = 0; i < disagreementRows.size(); ++i) {
+            out << "<tr>";
+            for (const auto& cell : disagreementRows[i])
+                out << (i == 0 ? "<th class=\"l\">" : "<td class=\"l\">") << e(cell) << (i == 0 ? "</th>" : "</td>");
+            out << "</tr>\n";
+        }
+        out << "</table>\n";
+    }
+    const auto warnings = allWarnings(r);
+    if (!warnings.empty()) {
+        out << "<h2>Warnings</h2>\n<ul>";
+        for (const auto* w : warnings)
+            out << "<li>" << e(w->toString()) << "</li>";
+        out << "</ul>\n";
+    }
+    out << "<p class=\"muted\">Written by Deltascope.</p>\n</body></html>\n";
+    return out.str();
+}
+
 } // namespace deltascope::report

@@ -3,6 +3,8 @@
 #include "report/ComparisonReport.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace deltascope::report {
 
@@ -14,5 +16,19 @@ std::string toCsv(const ComparisonReport& report);
 std::string toMarkdown(const ComparisonReport& report);
 /// An aligned plain-text table for the terminal.
 std::string toTable(const ComparisonReport& report);
+
+/// A figure for the HTML report, already rendered (the views draw them).
+struct HtmlFigure {
+    std::string title;
+    std::string pngBase64; ///< the picture, base64-encoded PNG (embedded as a data URI)
+    std::string caption;
+    std::string source; ///< when set, the image's address instead of the embedded data
+};
+
+/// One self-contained HTML page: verdict, inputs and settings, the aggregate tests, the task table,
+/// the figures (embedded), warnings and the most telling disagreements.
+std::string toHtml(const ComparisonReport& report, const std::vector<HtmlFigure>& figures,
+    const std::vector<std::pair<std::string, std::string>>& settings,
+    const std::vector<std::vector<std::string>>& disagreementRows = {});
 
 } // namespace deltascope::report

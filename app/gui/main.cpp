@@ -1,0 +1,99 @@
+// The Deltascope window. Also renders without a window for tests, docs and CI:
+//   deltascope BASE CAND                     open a comparison
+//   deltascope --demo                        open the bundled demo
+//   deltascope --screenshot FILE [inputs]    render the loaded window to a PNG and exit
+//   deltascope --export-report FILE [inputs] write the HTML or PDF report and exit (0 no
+//                                            degradation, 1 degradation found, 2 error)
+#include "MainWindow.h"
+#include "degradation/DegradationPage.h"
+#include "degradation/ReportExporter.h"
+#include "plot/PlotView.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QTextStream>
+
+using namespace deltascope::ui;
+
+namespace {
+
+int fail(const QString& message)
+{
+    QTextStream(stderr) << "deltascope: " << message << '\n';
+    return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("Deltascope"));
+    QApplication::setOrganizationName(QStringLiteral("Deltascope"));
+    QApplication::setApplicationVersion(QStringLiteral(DELTASCOPE_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Did an optimisation make the model worse?"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(
+        QStringLiteral("BASE"), QStringLiteral("baseline run (lm-eval folder or file, or a score table)"));
+    parser.addPositionalArgument(QStringLiteral("CAND"), QStringLiteral("candidate run"));
+    const QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Open the bundled demo comparison."));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+        QStringLiteral("Render the window with the comparison loaded to FILE (PNG) and exit."), QStringLiteral("FILE"));
+    const QCommandLineOption report(QStringLiteral("export-report"),
+        QStringLiteral("Write the report (.html or .pdf) to FILE without a window and exit."), QStringLiteral("FILE"));
+    const QCommandLineOption size(QStringLiteral("size"),
+        QStringLiteral("Window size for --screenshot (default 1600x1000)."), QStringLiteral("WxH"),
+        QStringLiteral("1600x1000"));
+    parser.addOptions({ demo, screenshot, report, size });
+    parser.process(app);
+
+    const QStringList inputs = parser.positionalArguments();
+    if (!inputs.isEmpty() && inputs.size() != 2)
+        return fail(QStringLiteral("give two inputs, BASE and CAND (or --demo)"));
+    const bool headless = parser.isSet(screenshot) || parser.isSet(report);
+    if (headless && inputs.isEmpty() && !parser.isSet(demo))
+        return fail(QStringLiteral("--screenshot and --export-report need BASE CAND or --demo"));
+
+    MainWindow window;
+    if (parser.isSet(demo))
+        window.openDemo(!headless);
+    else if (inputs.size() == 2)
+        window.degradation()->compare(inputs[0], inputs[1], !headless);
+
+    if (!headless) {
+        window.show();
+        return QApplication::exec();
+    }
+
+    DegradationPage* page = window.degradation();
+    page->waitUntilIdle();
+    const auto comparison = page->comparison();
+    if (!comparison)
+        return fail(page->lastError().isEmpty() ? QStringLiteral("nothing was loaded") : page->lastError());
+    if (parser.isSet(screenshot)) {
+        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
+        const int w = wh.size() == 2 ? wh[0].toInt() : 1600;
+        const int h = wh.size() == 2 ? wh[1].toInt() : 1000;
+        window.resize(qMax(640, w), qMax(400, h));
+        window.show();
+        QApplication::processEvents(); // lay the window out once before grabbing it
+        for (int i = 0; page->plot(i); ++i)
+            page->plot(i)->replot(QCustomPlot::rpImmediateRefresh);
+        const QString path = parser.value(screenshot);
+        if (!window.grab().save(path, "PNG"))
+            return fail(QStringLiteral("cannot write %1").arg(path));
+    }
+    if (parser.isSet(report)) {
+        const QString path = parser.value(report);
+        const bool pdf = QFileInfo(path).suffix().compare(QStringLiteral("pdf"), Qt::CaseInsensitive) == 0;
+        const QString why = pdf ? exporter::pdf(path, *comparison, page->reportPlots())
+                                : exporter::html(path, *comparison, page->reportPlots());
+        if (!why.isEmpty())
+            return fail(why);
+    }
+    return comparison->report.degraded ? 1 : 0;
+}

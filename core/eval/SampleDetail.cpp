@@ -1,0 +1,186 @@
+#include "eval/SampleDetail.h"
+
+#include "common/JsonText.h"
+#include "common/TextUtil.h"
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace deltascope::eval {
+
+namespace {
+
+using Json = nlohmann::json;
+
+std::string textOf(const Json& v)
+{
+    if (v.is_string())
+        return v.get<std::string>();
+    if (v.is_null())
+        return {};
+    if (v.is_array()) {
+        if (v.size() == 1)
+            return textOf(v[0]);
+        std::string out;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (!out.empty())
+                out += '\n';
+            out += "[" + std::to_string(i) + "] " + (v[i].is_array() ? v[i].dump() : textOf(v[i]));
+        }
+        return out;
+    }
+    if (v.is_object())
+        return v.dump(2);
+    return v.dump();
+}
+
+// Log-likelihood requests answer [log-likelihood, is_greedy] per choice (sometimes as strings).
+// Shown one choice a line, the most likely marked: that is the model's pick.
+bool readLoglikelihoods(const Json& v, std::string& out)
+{
+    if (!v.is_array() || v.size() < 2)
+        return false;
+    std::vector<double> ll;
+    std::vector<std::string> greedy;
+    for (const auto& entry : v) {
+        const Json* item = &entry;
+        while (item->is_array() && item->size() == 1)
+            item = &(*item)[0];
+        if (!item->is_array() || item->size() != 2)
+            return false;
+        const Json& first = (*item)[0];
+        double x = 0;
+        if (first.is_number()) {
+            x = first.get<double>();
+        } else if (first.is_string()) {
+            const auto parsed = parseDouble(first.get<std::string>());
+            if (!parsed)
+                return false;
+            x = *parsed;
+        } else {
+            return false;
+        }
+        ll.push_back(x);
+        greedy.push_back(textOf((*item)[1]));
+    }
+    const auto best = static_cast<std::size_t>(std::max_element(ll.begin(), ll.end()) - ll.begin());
+    out.clear();
+    for (std::size_t i = 0; i < ll.size(); ++i) {
+        if (!out.empty())
+            out += '\n';
+        out += "[" + std::to_string(i) + "] log-likelihood " + formatDouble(ll[i]);
+        if (greedy[i] == "True" || greedy[i] == "true")
+            out += ", greedy";
+        if (i == best)
+            out += "  <- picked";
+    }
+    return true;
+}
+
+std::string responsesOf(const Json& v)
+{
+    std::string out;
+    return readLoglikelihoods(v, out) ? out : textOf(v);
+}
+
+// lm-eval keeps the request arguments as {"gen_args_0": {"arg_0": ..., "arg_1": ...}, ...} since
+// 0.4.3, and as a list of argument lists before.
+void readArguments(const Json& args, SampleDetail& d)
+{
+    std::vector<const Json*> calls;
+    if (args.is_object()) {
+        for (const auto& [key, call] : args.items())
+            calls.push_back(&call);
+    } else if (args.is_array()) {
+        for (const auto& call : args)
+            calls.push_back(&call);
+    }
+    for (const Json* call : calls) {
+        const Json* first = nullptr;
+        const Json* second = nullptr;
+        if (call->is_object()) {
+            if (call->contains("arg_0"))
+                first = &(*call)["arg_0"];
+            if (call->contains("arg_1"))
+                second = &(*call)["arg_1"];
+        } else if (call->is_array() && !call->empty()) {
+            first = &(*call)[0];
+            if (call->size() > 1)
+                second = &(*call)[1];
+        }
+        if (first && d.prompt.empty())
+            d.prompt = textOf(*first);
+        // A string second argument is a continuation to score; an object is generation settings.
+        if (second && second->is_string())
+            d.choices.push_back(second->get<std::string>());
+    }
+}
+
+} // namespace
+
+std::string readableJson(const std::string& jsonText)
+{
+    const Json v = Json::parse(jsonText, nullptr, false);
+    return v.is_discarded() ? jsonText : textOf(v);
+}
+
+Result<SampleDetail> readSampleDetail(const EvalRun& run, const SampleRecord& record)
+{
+    using R = Result<SampleDetail>;
+    if (record.file >= run.files.size())
+        return R::failure(Diagnostic::error({}, 0, "the sample names no file of its run"));
+    const std::string& path = run.files[record.file];
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return R::failure(Diagnostic::error(path, 0, "cannot open the file again to read the sample"));
+    std::string bytes(record.length, '\0');
+    in.seekg(static_cast<std::streamoff>(record.offset));
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (static_cast<std::size_t>(in.gcount()) != bytes.size())
+        return R::failure(Diagnostic::error(path, record.line, "the file is shorter than when it was loaded"));
+
+    SampleDetail d;
+    d.docId = record.docId;
+    d.file = path;
+    d.line = record.line;
+    d.raw = bytes;
+    const auto first = bytes.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || bytes[first] != '{')
+        return R { d, {}, std::nullopt }; // a score-table row: the raw text is all there is
+    auto parsed = parseJsonText(bytes, path);
+    if (!parsed.ok())
+        return R { d, {}, std::nullopt }; // shown raw: the loader accepted it, so it is ours to show
+    const Json& j = *parsed.value;
+    if (!j.is_object())
+        return R { d, {}, std::nullopt };
+    if (j.contains("arguments"))
+        readArguments(j["arguments"], d);
+    if (j.contains("target"))
+        d.target = textOf(j["target"]);
+    if (j.contains("resps"))
+        d.response = responsesOf(j["resps"]);
+    if (j.contains("filtered_resps"))
+        d.filtered = responsesOf(j["filtered_resps"]);
+    if (j.contains("doc"))
+        d.doc = j["doc"].is_string() ? j["doc"].get<std::string>() : j["doc"].dump(2);
+    for (const auto& [key, field] : { std::pair { "doc_hash", &d.docHash }, std::pair { "prompt_hash", &d.promptHash },
+             std::pair { "target_hash", &d.targetHash } })
+        if (j.contains(key))
+            *field = textOf(j[key]);
+    // Metric values sit at the top level under the names listed in "metrics" (0.4.7+); older
+    // records have no list, so every number outside the known fields is taken.
+    if (j.contains("metrics") && j["metrics"].is_array()) {
+        for (const auto& m : j["metrics"])
+            if (m.is_string() && j.contains(m.get<std::string>()))
+                d.metrics.emplace_back(m.get<std::string>(), textOf(j[m.get<std::string>()]));
+    } else {
+        for (const auto& [key, v] : j.items())
+            if ((v.is_number() || v.is_boolean() || (v.is_array() && !v.empty() && v[0].is_number())) && key != "doc_id"
+                && key != "target")
+                d.metrics.emplace_back(key, v.dump());
+    }
+    return R { d, {}, std::nullopt };
+}
+
+} // namespace deltascope::eval

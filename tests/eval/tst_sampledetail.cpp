@@ -1,0 +1,218 @@
+#include "TestData.h"
+#include "common/TextDiff.h"
+#include "eval/RunLoader.h"
+#include "eval/SampleDetail.h"
+
+#include <QTemporaryDir>
+
+using namespace deltascope;
+
+class TestSampleDetail : public QObject {
+    Q_OBJECT
+private slots:
+    void realGsm8kRecord();
+    void legacyArrayRecord();
+    void loglikelihoodResponses();
+    void tableRowIsRaw();
+    void shrunkFileIsAnError();
+    void wordDiff_data();
+    void wordDiff();
+    void wordDiffLongTextsStayBounded();
+};
+
+namespace {
+
+// Reassembles one side of a diff from its spans and the changed pieces.
+std::pair<std::string, std::string> rebuild(const std::string& text, const std::vector<DiffSpan>& spans)
+{
+    std::string all;
+    std::string changed;
+    std::size_t at = 0;
+    for (const auto& s : spans) {
+        if (s.begin != at)
+            return { "gap", "" };
+        all += text.substr(s.begin, s.length);
+        if (s.changed)
+            changed += "[" + text.substr(s.begin, s.length) + "]";
+        at = s.begin + s.length;
+    }
+    return { all, changed };
+}
+
+} // namespace
+
+void TestSampleDetail::realGsm8kRecord()
+{
+    // A real lm-eval 0.4.x gsm8k record: generation arguments, target, filtered answer and metric.
+    auto run = eval::loadRun(test::sharedPath("lmeval_gsm8k_tiny"), {});
+    QVERIFY(run.ok());
+    const auto& task = run.value->tasks.front();
+    const auto it
+        = std::find_if(task.samples.begin(), task.samples.end(), [](const auto& s) { return s.docId == "0"; });
+    QVERIFY(it != task.samples.end());
+    const auto d = eval::readSampleDetail(*run.value, *it);
+    QVERIFY(d.ok());
+    QCOMPARE(d.value->docId, std::string("0"));
+    QVERIFY(d.value->prompt.rfind("Question: Jen and Tyler", 0) == 0);
+    QVERIFY(d.value->prompt.find("Janet’s ducks") != std::string::npos);
+    QVERIFY(d.value->target.find("#### 18") != std::string::npos);
+    QVERIFY(d.value->doc.find("\"question\"") != std::string::npos);
+    QVERIFY(!d.value->docHash.empty() && !d.value->promptHash.empty());
+    QVERIFY(d.value->choices.empty()); // generation: the second argument holds settings, not a choice
+    const bool hasMetric = std::any_of(
+        d.value->metrics.begin(), d.value->metrics.end(), [](const auto& m) { return m.first == "exact_match"; });
+    QVERIFY(hasMetric);
+    QVERIFY(!d.value->response.empty());
+    QCOMPARE(d.value->line, it->line);
+}
+
+void TestSampleDetail::legacyArrayRecord()
+{
+    // 0.4.0-0.4.2 keep records in an indented JSON array: the offsets point into it.
+    auto run = eval::loadRun(test::dataPath("eval/layout_0.4.0/baseline"), {});
+    QVERIFY(run.ok());
+    for (const auto& task : run.value->tasks) {
+        if (task.task != "gsm8k")
+            continue;
+        const auto d = eval::readSampleDetail(*run.value, task.samples.front());
+        QVERIFY(d.ok());
+        QVERIFY(d.value->prompt.rfind("Question: ", 0) == 0);
+        QVERIFY(d.value->target.find("####") != std::string::npos);
+        return;
+    }
+    QFAIL("no gsm8k task in the fixture");
+}
+
+void TestSampleDetail::loglikelihoodResponses()
+{
+    // Multiple choice: one [log-likelihood, is_greedy] per choice, as strings in newer versions.
+    QTemporaryDir dir;
+    const std::string record
+        = R"({"doc_id": 7, "doc": {"q": "x"}, "target": 2, )"
+          R"("arguments": {"gen_args_0": {"arg_0": "Q?", "arg_1": " A"}, "gen_args_1": )"
+          R"({"arg_0": "Q?", "arg_1": " B"}, "gen_args_2": {"arg_0": "Q?", "arg_1": " C"}}, )"
+          R"("resps": [[["-4.5", "False"]], [["-1.25", "True"]], [["-9", "False"]]], )"
+          R"("filtered_resps": [["-4.5", "False"], ["-1.25", "True"], ["-9", "False"]], "acc": 0.0})";
+    const auto path = test::writeFile(
+        dir, QStringLiteral("samples_mc_2025-01-01T00-00-00.jsonl"), QByteArray::fromStdString(record + "\n"));
+    eval::EvalRun run;
+    run.files.push_back(path);
+    eval::SampleRecord rec;
+    rec.docId = "7";
+    rec.length = static_cast<std::uint32_t>(record.size());
+    rec.line = 1;
+    const auto d = eval::readSampleDetail(run, rec);
+    QVERIFY(d.ok());
+    QCOMPARE(d.value->prompt, std::string("Q?"));
+    QCOMPARE(d.value->choices, (std::vector<std::string> { " A", " B", " C" }));
+    QCOMPARE(d.value->target, std::string("2"));
+    QCOMPARE(d.value->response,
+        std::string("[0] log-likelihood -4.5\n[1] log-likelihood -1.25, greedy  <- picked\n[2] log-likelihood -9"));
+    QCOMPARE(d.value->filtered, d.value->response);
+    QCOMPARE(d.value->metrics.size(), std::size_t(1)); // no "metrics" list: the numbers outside known fields
+    QCOMPARE(d.value->metrics[0].first, std::string("acc"));
+}
+
+void TestSampleDetail::tableRowIsRaw()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("t.csv"), "doc_id,score\nq1,1\nq2,0\n");
+    eval::EvalRun run;
+    run.files.push_back(path);
+    eval::SampleRecord rec;
+    rec.docId = "q2";
+    rec.offset = 18;
+    rec.length = 4;
+    rec.line = 3;
+    const auto d = eval::readSampleDetail(run, rec);
+    QVERIFY(d.ok());
+    QCOMPARE(d.value->raw, std::string("q2,0"));
+    QVERIFY(d.value->prompt.empty());
+}
+
+void TestSampleDetail::shrunkFileIsAnError()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("s.jsonl"), "{\"doc_id\": 1}\n");
+    eval::EvalRun run;
+    run.files.push_back(path);
+    eval::SampleRecord rec;
+    rec.offset = 4;
+    rec.length = 100;
+    rec.line = 9;
+    const auto d = eval::readSampleDetail(run, rec);
+    QVERIFY(!d.ok());
+    QCOMPARE(d.error->file, path);
+    QCOMPARE(d.error->line, std::int64_t(9));
+}
+
+void TestSampleDetail::wordDiff_data()
+{
+    QTest::addColumn<QString>("left");
+    QTest::addColumn<QString>("right");
+    QTest::addColumn<QString>("leftChanged");
+    QTest::addColumn<QString>("rightChanged");
+    QTest::newRow("same") << "The answer is 18."
+                          << "The answer is 18."
+                          << ""
+                          << "";
+    QTest::newRow("one number") << "The answer is 18."
+                                << "The answer is 16."
+                                << "[18]"
+                                << "[16]";
+    QTest::newRow("inserted word") << "so 9 eggs"
+                                   << "so 9 duck eggs"
+                                   << ""
+                                   << "[duck ]";
+    QTest::newRow("punctuation") << "#### 18"
+                                 << "#### 18."
+                                 << ""
+                                 << "[.]";
+    QTest::newRow("empty left") << ""
+                                << "new text"
+                                << ""
+                                << "[new text]";
+    QTest::newRow("all different") << "alpha"
+                                   << "beta"
+                                   << "[alpha]"
+                                   << "[beta]";
+}
+
+void TestSampleDetail::wordDiff()
+{
+    QFETCH(QString, left);
+    QFETCH(QString, right);
+    QFETCH(QString, leftChanged);
+    QFETCH(QString, rightChanged);
+    const auto l = left.toStdString();
+    const auto r = right.toStdString();
+    const auto d = diffWords(l, r);
+    const auto [lAll, lChanged] = rebuild(l, d.left);
+    const auto [rAll, rChanged] = rebuild(r, d.right);
+    QCOMPARE(lAll, l);
+    QCOMPARE(rAll, r);
+    QCOMPARE(QString::fromStdString(lChanged), leftChanged);
+    QCOMPARE(QString::fromStdString(rChanged), rightChanged);
+}
+
+void TestSampleDetail::wordDiffLongTextsStayBounded()
+{
+    // Beyond the token cap the common head and tail are kept and the middle marked changed.
+    std::string a = "start ";
+    std::string b = "start ";
+    for (int i = 0; i < 5000; ++i) {
+        a += "a" + std::to_string(i) + " ";
+        b += "b" + std::to_string(i) + " ";
+    }
+    a += "end";
+    b += "end";
+    const auto d = diffWords(a, b, 1000);
+    QCOMPARE(rebuild(a, d.left).first, a);
+    QCOMPARE(rebuild(b, d.right).first, b);
+    QVERIFY(!d.left.front().changed);
+    QVERIFY(!d.left.back().changed);
+    QCOMPARE(d.left.size(), std::size_t(3));
+}
+
+QTEST_GUILESS_MAIN(TestSampleDetail)
+#include "tst_sampledetail.moc"

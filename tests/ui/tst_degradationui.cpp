@@ -1,0 +1,300 @@
+#include "TestData.h"
+#include "common/JobRunner.h"
+#include "degradation/Comparison.h"
+#include "degradation/DisagreementModel.h"
+#include "degradation/DisagreementProxy.h"
+#include "degradation/ReportExporter.h"
+#include "degradation/SampleView.h"
+#include "degradation/TaskFilterProxy.h"
+#include "degradation/TaskTableModel.h"
+#include "plot/DegradationPlots.h"
+#include "plot/PlotView.h"
+
+#include <QAbstractItemModelTester>
+#include <QImage>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+
+using namespace deltascope;
+using namespace deltascope::ui;
+
+class TestDegradationUi : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void taskModel();
+    void taskProxyFiltersAndSorts();
+    void disagreementModel();
+    void disagreementProxy();
+    void retestChangesTheDecision();
+    void jobRunnerLatestWins();
+    void jobRunnerCancel();
+    void exports();
+    void exportFailureLeavesNothing();
+    void plotsDraw();
+    void markedHtmlEscapesAndMarks();
+
+private:
+    ComparisonPtr m_c;
+};
+
+void TestDegradationUi::initTestCase()
+{
+    SideSpec base;
+    base.path = QStringLiteral(DELTASCOPE_DEMO_DIR "/baseline");
+    SideSpec cand;
+    cand.path = QStringLiteral(DELTASCOPE_DEMO_DIR "/candidate");
+    auto r = loadComparison(base, cand, {}, nullptr);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    m_c = *r.value;
+    QVERIFY(m_c->report.tasks.size() >= 3);
+}
+
+void TestDegradationUi::taskModel()
+{
+    TaskTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(model.rowCount(), 0);
+    model.setComparison(m_c);
+    const auto& tasks = m_c->report.tasks;
+    QCOMPARE(model.rowCount(), static_cast<int>(tasks.size()));
+    QCOMPARE(model.columnCount(), int(TaskTableModel::ColumnCount));
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const auto& t = tasks[static_cast<std::size_t>(row)];
+        QCOMPARE(model.index(row, TaskTableModel::PValue).data(TaskTableModel::SortRole).toDouble(), t.pValue);
+        QCOMPARE(model.index(row, TaskTableModel::Regressions).data(TaskTableModel::SortRole).toLongLong(), t.b);
+        QCOMPARE(model.index(row, TaskTableModel::Task).data().toString(), QString::fromStdString(t.task));
+        QCOMPARE(model.index(row, 0).data(TaskTableModel::SignificantRole).toBool(),
+            t.pHolm < m_c->report.alpha && t.delta > 0);
+    }
+    model.setComparison(nullptr);
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestDegradationUi::taskProxyFiltersAndSorts()
+{
+    TaskTableModel model;
+    TaskFilterProxy proxy;
+    proxy.setSourceModel(&model);
+    QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setComparison(m_c);
+    proxy.sort(TaskTableModel::PValue, Qt::AscendingOrder);
+    double last = -1;
+    for (int row = 0; row < proxy.rowCount(); ++row) {
+        const double p = proxy.index(row, TaskTableModel::PValue).data(TaskTableModel::SortRole).toDouble();
+        QVERIFY(p >= last);
+        last = p;
+    }
+    int worse = 0;
+    for (const auto& t : m_c->report.tasks)
+        worse += t.pHolm < m_c->report.alpha && t.delta > 0 ? 1 : 0;
+    proxy.setOnlyWorse(true);
+    QCOMPARE(proxy.rowCount(), worse);
+    proxy.setOnlyWorse(false);
+    proxy.setText(QStringLiteral("GSM8K"));
+    int gsm = 0;
+    for (const auto& t : m_c->report.tasks)
+        gsm += t.task == "gsm8k" ? 1 : 0;
+    QCOMPARE(proxy.rowCount(), gsm);
+}
+
+void TestDegradationUi::disagreementModel()
+{
+    DisagreementModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setComparison(m_c, false);
+    std::int64_t flips = 0;
+    for (const auto& t : m_c->report.tasks)
+        flips += t.b + t.c;
+    QCOMPARE(static_cast<std::int64_t>(model.rowCount()), flips);
+    std::int64_t regressions = 0;
+    for (int row = 0; row < model.rowCount(); ++row)
+        regressions += model.index(row, 0).data(DisagreementModel::DirectionRole).toInt() > 0 ? 1 : 0;
+    std::int64_t b = 0;
+    for (const auto& t : m_c->report.tasks)
+        b += t.b;
+    QCOMPARE(regressions, b);
+    model.setComparison(m_c, true);
+    QCOMPARE(static_cast<std::size_t>(model.rowCount()), m_c->pairCount());
+}
+
+void TestDegradationUi::disagreementProxy()
+{
+    DisagreementModel model;
+    DisagreementProxy proxy;
+    proxy.setSourceModel(&model);
+    QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setComparison(m_c, false);
+    const auto& t0 = m_c->report.tasks.front();
+    proxy.setTasks({ 0 });
+    QCOMPARE(static_cast<std::int64_t>(proxy.rowCount()), t0.b + t0.c);
+    proxy.setDirection(DisagreementProxy::Direction::Regressions);
+    QCOMPARE(static_cast<std::int64_t>(proxy.rowCount()), t0.b);
+    proxy.setDirection(DisagreementProxy::Direction::Improvements);
+    QCOMPARE(static_cast<std::int64_t>(proxy.rowCount()), t0.c);
+    proxy.setDirection(DisagreementProxy::Direction::Any);
+    // A doc id from the table finds its row.
+    const QString id = proxy.index(0, DisagreementModel::DocId).data().toString();
+    proxy.setText(id);
+    QVERIFY(proxy.rowCount() >= 1);
+    for (int row = 0; row < proxy.rowCount(); ++row)
+        QVERIFY(proxy.index(row, DisagreementModel::DocId).data().toString().contains(id));
+    proxy.setText({});
+    proxy.setTasks({});
+    QCOMPARE(proxy.rowCount(), model.rowCount());
+    proxy.sort(DisagreementModel::Drop, Qt::DescendingOrder);
+    QCOMPARE(proxy.index(0, 0).data(DisagreementModel::DirectionRole).toInt(), 1);
+}
+
+void TestDegradationUi::retestChangesTheDecision()
+{
+    QVERIFY(m_c->report.degraded); // the demo's candidate is worse at alpha = 0.05
+    StatsSettings strict;
+    strict.alpha = 1e-6;
+    const auto again = retest(m_c, strict, nullptr);
+    QVERIFY(!again->report.degraded);
+    QCOMPARE(again->paired, m_c->paired); // the loaded runs are shared, not copied
+    StatsSettings perm;
+    perm.runPermutation = true;
+    perm.permutations = 2000;
+    perm.seed = 3;
+    const auto p = retest(m_c, perm, nullptr);
+    QVERIFY(p->report.permutation.present);
+    QCOMPARE(p->report.permutation.permutations, std::uint64_t(2000));
+}
+
+void TestDegradationUi::jobRunnerLatestWins()
+{
+    JobRunner runner;
+    QSignalSpy finished(&runner, &JobRunner::finished);
+    int applied = 0;
+    int value = 0;
+    runner.start(QStringLiteral("slow"), [&](JobControl& c) -> JobRunner::Apply {
+        while (!c.cancelled())
+            QThread::msleep(1);
+        return [&] {
+            ++applied;
+            value = 1;
+        };
+    });
+    runner.start(QStringLiteral("fast"), [&](JobControl& c) -> JobRunner::Apply {
+        c.progress(0.5, QStringLiteral("half"));
+        return [&] {
+            ++applied;
+            value = 2;
+        };
+    });
+    runner.waitForIdle();
+    QTRY_VERIFY(finished.count() >= 2);
+    QTest::qWait(50); // let the cancelled job's result arrive: it must be dropped
+    QCOMPARE(applied, 1);
+    QCOMPARE(value, 2);
+    QVERIFY(!runner.busy());
+}
+
+void TestDegradationUi::jobRunnerCancel()
+{
+    JobRunner runner;
+    QSignalSpy progressed(&runner, &JobRunner::progressed);
+    bool applied = false;
+    runner.start(QStringLiteral("loop"), [&](JobControl& c) -> JobRunner::Apply {
+        for (int i = 0; i < 100000 && c.progress(i / 100000.0, QStringLiteral("working")); ++i)
+            QThread::usleep(50);
+        return [&] { applied = true; };
+    });
+    QTRY_VERIFY(progressed.count() >= 1);
+    runner.cancel();
+    QVERIFY(!runner.busy());
+    QTest::qWait(100);
+    QVERIFY(!applied);
+}
+
+void TestDegradationUi::exports()
+{
+    QTemporaryDir dir;
+    PlotView forest;
+    drawForest(&forest, m_c->report);
+    const QList<ReportPlot> plots { { QStringLiteral("Drop per task"), QStringLiteral("caption"), &forest } };
+
+    const QString html = dir.filePath(QStringLiteral("r.html"));
+    QCOMPARE(exporter::html(html, *m_c, plots), QString());
+    QFile h(html);
+    QVERIFY(h.open(QIODevice::ReadOnly));
+    const QByteArray text = h.readAll();
+    QVERIFY(text.contains("Candidate is worse than baseline"));
+    QVERIFY(text.contains("data:image/png;base64,"));
+    QVERIFY(text.contains(QByteArray::fromStdString(m_c->report.tasks.front().task)));
+    QVERIFY(!text.contains("src=\"figure")); // self-contained: no external images
+
+    const QString pdf = dir.filePath(QStringLiteral("r.pdf"));
+    QCOMPARE(exporter::pdf(pdf, *m_c, plots), QString());
+    QFile p(pdf);
+    QVERIFY(p.open(QIODevice::ReadOnly));
+    QVERIFY(p.read(5) == "%PDF-");
+    QVERIFY(p.size() > 20000); // the figure is in it
+
+    const QString csv = dir.filePath(QStringLiteral("d.csv"));
+    QCOMPARE(exporter::disagreementsCsv(csv, *m_c, {}), QString());
+    QFile c(csv);
+    QVERIFY(c.open(QIODevice::ReadOnly));
+    const auto lines = c.readAll().split('\n');
+    QCOMPARE(static_cast<std::size_t>(lines.size()), m_c->flips->size() + 2); // header and a final newline
+    QCOMPARE(lines[0], QByteArray("task,filter,doc_id,baseline,candidate,drop,direction"));
+
+    const QString json = dir.filePath(QStringLiteral("r.json"));
+    QCOMPARE(exporter::json(json, *m_c), QString());
+    QFile j(json);
+    QVERIFY(j.open(QIODevice::ReadOnly));
+    QVERIFY(QJsonDocument::fromJson(j.readAll()).isObject());
+
+    const QString png = dir.filePath(QStringLiteral("f.png"));
+    QCOMPARE(exporter::plotImage(png, &forest, 800, 500), QString());
+    QCOMPARE(QImage(png).size(), QSize(800, 500));
+    const QString svg = dir.filePath(QStringLiteral("f.svg"));
+    QCOMPARE(exporter::plotImage(svg, &forest, 800, 500), QString());
+    QFile s(svg);
+    QVERIFY(s.open(QIODevice::ReadOnly));
+    QVERIFY(s.readAll().contains("<svg"));
+}
+
+void TestDegradationUi::exportFailureLeavesNothing()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("missing/r.json"));
+    const QString why = exporter::json(path, *m_c);
+    QVERIFY(!why.isEmpty());
+    QVERIFY(why.contains(path));
+    QVERIFY(!QFileInfo::exists(path));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::NoDotAndDotDot | QDir::AllEntries).size(), 0);
+}
+
+void TestDegradationUi::plotsDraw()
+{
+    PlotView plot;
+    drawPValues(&plot, m_c->report);
+    QCOMPARE(plot.plottableCount(), 2); // significant and not
+    int bars = 0;
+    for (int i = 0; i < plot.plottableCount(); ++i)
+        bars += qobject_cast<QCPBars*>(plot.plottable(i))->dataCount();
+    QCOMPARE(bars, static_cast<int>(m_c->report.tasks.size()));
+    PowerPlan plan;
+    plan.flipRate = 0.04;
+    plan.currentN = 10000;
+    plan.targetDrop = 0.005;
+    drawPower(&plot, plan);
+    // n = (z_0.95 + z_0.8)^2 f / d^2 = 6.1826 * 0.04 / 0.000025 = 9892.2 -> 9893
+    QCOMPARE(plan.neededN, std::int64_t(9893));
+    QVERIFY(std::abs(plan.detectableNow - 0.0049730) < 1e-6);
+    QCOMPARE(plot.graphCount(), 1);
+}
+
+void TestDegradationUi::markedHtmlEscapesAndMarks()
+{
+    const std::string text = "a <b> c";
+    const std::vector<DiffSpan> spans { { 0, 2, false }, { 2, 3, true }, { 5, 2, false } };
+    const QString html = markedHtml(text, spans, QColor(0xff, 0xee, 0x00));
+    QCOMPARE(html, QStringLiteral("a <span style='background-color:#ffee00'>&lt;b&gt;</span> c"));
+}
+
+QTEST_MAIN(TestDegradationUi)
+#include "tst_degradationui.moc"

@@ -1,0 +1,85 @@
+#include <QFile>
+#include <QImage>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+// The window's command-line modes, run as a user (or CI) would: offscreen, no display.
+class TestGuiApp : public QObject {
+    Q_OBJECT
+private slots:
+    void screenshotOfTheDemo();
+    void reportWithoutWindow();
+    void badInputExitsTwo();
+
+private:
+    static int run(const QStringList& args, QByteArray* err = nullptr)
+    {
+        QProcess p;
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("DELTASCOPE_DEMO_DIR"), QStringLiteral(DELTASCOPE_DEMO_DIR));
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(DELTASCOPE_GUI_APP), args);
+        if (!p.waitForFinished(120000))
+            return -1;
+        if (err)
+            *err = p.readAllStandardError();
+        return p.exitCode();
+    }
+};
+
+void TestGuiApp::screenshotOfTheDemo()
+{
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("shot.png"));
+    // The demo's candidate is worse: exit status 1, like the command-line tool.
+    QCOMPARE(run({ QStringLiteral("--demo"), QStringLiteral("--screenshot"), png, QStringLiteral("--size"),
+                 QStringLiteral("1280x800") }),
+        1);
+    const QImage image(png);
+    QCOMPARE(image.size(), QSize(1280, 800));
+    // Not a blank window: many distinct colours (tables, plots, text).
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 7)
+        for (int x = 0; x < image.width(); x += 7)
+            colours.insert(image.pixel(x, y));
+    QVERIFY2(colours.size() > 40, qPrintable(QString::number(colours.size())));
+}
+
+void TestGuiApp::reportWithoutWindow()
+{
+    QTemporaryDir dir;
+    const QString html = dir.filePath(QStringLiteral("report.html"));
+    QCOMPARE(run({ QStringLiteral(DELTASCOPE_DEMO_DIR "/baseline"), QStringLiteral(DELTASCOPE_DEMO_DIR "/candidate"),
+                 QStringLiteral("--export-report"), html }),
+        1);
+    QFile f(html);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray text = f.readAll();
+    QVERIFY(text.startsWith("<!DOCTYPE html>"));
+    QVERIFY(text.contains("Candidate is worse than baseline"));
+    QCOMPARE(text.count("data:image/png;base64,"), 4); // every plot embedded
+    const QString pdf = dir.filePath(QStringLiteral("report.pdf"));
+    QCOMPARE(run({ QStringLiteral("--demo"), QStringLiteral("--export-report"), pdf }), 1);
+    QFile p(pdf);
+    QVERIFY(p.open(QIODevice::ReadOnly));
+    QCOMPARE(p.read(5), QByteArray("%PDF-"));
+}
+
+void TestGuiApp::badInputExitsTwo()
+{
+    QTemporaryDir dir;
+    QByteArray err;
+    const QString out = dir.filePath(QStringLiteral("r.html"));
+    QCOMPARE(run({ dir.filePath(QStringLiteral("nope")), dir.filePath(QStringLiteral("nope2")),
+                     QStringLiteral("--export-report"), out },
+                 &err),
+        2);
+    QVERIFY2(err.contains("nope"), err.constData());
+    QVERIFY(!QFile::exists(out));
+    QCOMPARE(run({ QStringLiteral("--screenshot"), out }, &err), 2);
+}
+
+QTEST_GUILESS_MAIN(TestGuiApp)
+#include "tst_guiapp.moc"

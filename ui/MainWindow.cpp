@@ -1,0 +1,252 @@
+#include "MainWindow.h"
+
+#include "backend/ComputeBackend.h"
+#include "common/AppSettings.h"
+#include "degradation/DegradationPage.h"
+#include "degradation/ReportExporter.h"
+#include "plot/PlotView.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTabWidget>
+#include <QToolBar>
+
+#ifndef DELTASCOPE_BUILD_DEMO_DIR
+#define DELTASCOPE_BUILD_DEMO_DIR ""
+#endif
+
+namespace deltascope::ui {
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent)
+    , m_tabs(new QTabWidget(this))
+    , m_degradation(new DegradationPage(this))
+{
+    setWindowTitle(tr("Deltascope"));
+    setObjectName(QStringLiteral("MainWindow"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(m_degradation, tr("Degradation"));
+    setCentralWidget(m_tabs);
+    buildMenus();
+
+    std::string note;
+    const auto compute = backend::makeBackend(backend::BackendKind::Auto, note);
+    auto* backendLabel = new QLabel(tr("compute: %1").arg(QString::fromStdString(compute->name())), this);
+    backendLabel->setToolTip(note.empty() ? tr("Where permutation tests run") : QString::fromStdString(note));
+    statusBar()->addPermanentWidget(backendLabel);
+    connect(m_degradation, &DegradationPage::statusMessage, this,
+        [this](const QString& m) { statusBar()->showMessage(m); });
+    connect(m_degradation, &DegradationPage::comparisonChanged, this, &MainWindow::updateActions);
+    connect(m_degradation, &DegradationPage::comparisonOpened, this, [this](const QString& b, const QString& c) {
+        AppSettings().addRecentComparison({ b, c });
+        rebuildRecentMenu();
+        setWindowTitle(tr("%1 vs %2 - Deltascope").arg(QFileInfo(c).fileName(), QFileInfo(b).fileName()));
+    });
+
+    AppSettings settings;
+    if (!restoreGeometry(settings.windowGeometry()))
+        resize(1440, 900);
+    restoreState(settings.windowState());
+    updateActions();
+    statusBar()->showMessage(tr("Drop a baseline and a candidate run on the boxes above, or open the demo."));
+}
+
+void MainWindow::buildMenus()
+{
+    auto* file = menuBar()->addMenu(tr("&File"));
+    auto* openBase = file->addAction(tr("Open &baseline…"), this, [this] {
+        const QString p
+            = QFileDialog::getExistingDirectory(this, tr("Baseline run folder"), AppSettings().lastDirectory());
+        if (!p.isEmpty())
+            m_degradation->setSide(false, p);
+    });
+    openBase->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+    auto* openCand = file->addAction(tr("Open &candidate…"), this, [this] {
+        const QString p
+            = QFileDialog::getExistingDirectory(this, tr("Candidate run folder"), AppSettings().lastDirectory());
+        if (!p.isEmpty())
+            m_degradation->setSide(true, p);
+    });
+    openCand->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B));
+    auto* demo = file->addAction(
+        style()->standardIcon(QStyle::SP_DialogHelpButton), tr("Open &demo"), this, [this] { openDemo(); });
+    demo->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    m_recent = file->addMenu(tr("&Recent comparisons"));
+    rebuildRecentMenu();
+    file->addSeparator();
+    auto* html = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Export report (HTML)…"), this,
+        [this] { exportReport(false); });
+    html->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    auto* pdf = file->addAction(tr("Export report (&PDF)…"), this, [this] { exportReport(true); });
+    auto* json = file->addAction(tr("Export results (&JSON)…"), this, &MainWindow::exportJson);
+    auto* csv = file->addAction(tr("Export disagreements (&CSV)…"), this, &MainWindow::exportDisagreements);
+    auto* plot = file->addAction(tr("Export p&lot (PNG, SVG)…"), this, &MainWindow::exportPlot);
+    m_needComparison = { html, pdf, json, csv, plot };
+    file->addSeparator();
+    auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Deltascope"), this, [this] {
+        QMessageBox::about(this, tr("About Deltascope"),
+            tr("<h3>Deltascope %1</h3><p>Did an optimisation make the model worse? Paired, exact tests on the "
+               "per-sample results of a baseline and a candidate run.</p>")
+                .arg(QCoreApplication::applicationVersion()));
+    });
+
+    auto* tools = addToolBar(tr("Main"));
+    tools->setObjectName(QStringLiteral("mainToolBar"));
+    tools->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    tools->addAction(demo);
+    tools->addAction(html);
+    auto* cancel = tools->addAction(
+        style()->standardIcon(QStyle::SP_BrowserStop), tr("Cancel"), this, [this] { m_degradation->cancel(); });
+    cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+    cancel->setEnabled(false);
+    connect(m_degradation, &DegradationPage::busyChanged, cancel, &QAction::setEnabled);
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recent->clear();
+    const auto list = AppSettings().recentComparisons();
+    for (const auto& c : list) {
+        auto* a = m_recent->addAction(c.label(), this, [this, c] { m_degradation->compare(c.baseline, c.candidate); });
+        a->setToolTip(c.baseline + QStringLiteral("\n") + c.candidate);
+    }
+    m_recent->setEnabled(!list.isEmpty());
+}
+
+void MainWindow::updateActions()
+{
+    const bool have = m_degradation->comparison() != nullptr;
+    for (auto* a : m_needComparison)
+        a->setEnabled(have);
+}
+
+QString MainWindow::demoDirectory()
+{
+    const QStringList candidates { qEnvironmentVariable("DELTASCOPE_DEMO_DIR"),
+        QCoreApplication::applicationDirPath() + QStringLiteral("/../../demo"),
+        QCoreApplication::applicationDirPath() + QStringLiteral("/../share/deltascope/demo"),
+        QStringLiteral(DELTASCOPE_BUILD_DEMO_DIR) };
+    for (const auto& dir : candidates)
+        if (!dir.isEmpty() && QFileInfo::exists(dir + QStringLiteral("/baseline"))
+            && QFileInfo::exists(dir + QStringLiteral("/candidate")))
+            return QDir(dir).canonicalPath();
+    return {};
+}
+
+void MainWindow::openDemo(bool interactive)
+{
+    const QString dir = demoDirectory();
+    if (dir.isEmpty()) {
+        const QString why = tr("The demo runs were not found (they are generated at build time by "
+                               "resources/demo/make_lmeval_runs.py; set DELTASCOPE_DEMO_DIR to their folder).");
+        statusBar()->showMessage(why);
+        if (interactive)
+            QMessageBox::warning(this, tr("No demo"), why);
+        return;
+    }
+    m_degradation->compare(dir + QStringLiteral("/baseline"), dir + QStringLiteral("/candidate"), interactive);
+}
+
+QString MainWindow::askSavePath(const QString& title, const QString& filter, const QString& suggested)
+{
+    AppSettings settings;
+    const QString path
+        = QFileDialog::getSaveFileName(this, title, settings.lastDirectory() + QLatin1Char('/') + suggested, filter);
+    if (!path.isEmpty())
+        settings.setLastDirectory(QFileInfo(path).absolutePath());
+    return path;
+}
+
+void MainWindow::exportReport(bool pdf)
+{
+    const auto c = m_degradation->comparison();
+    if (!c)
+        return;
+    const QString path = askSavePath(tr("Export report"), pdf ? tr("PDF (*.pdf)") : tr("HTML (*.html)"),
+        pdf ? QStringLiteral("deltascope-report.pdf") : QStringLiteral("deltascope-report.html"));
+    if (path.isEmpty())
+        return;
+    const QString why = pdf ? exporter::pdf(path, *c, m_degradation->reportPlots())
+                            : exporter::html(path, *c, m_degradation->reportPlots());
+    if (!why.isEmpty())
+        QMessageBox::warning(this, tr("Export failed"), why);
+    else
+        statusBar()->showMessage(tr("Report written to %1").arg(path));
+}
+
+void MainWindow::exportJson()
+{
+    const auto c = m_degradation->comparison();
+    const QString path
+        = c ? askSavePath(tr("Export results"), tr("JSON (*.json)"), QStringLiteral("deltascope.json")) : QString();
+    if (path.isEmpty())
+        return;
+    const QString why = exporter::json(path, *c);
+    if (!why.isEmpty())
+        QMessageBox::warning(this, tr("Export failed"), why);
+    else
+        statusBar()->showMessage(tr("Results written to %1").arg(path));
+}
+
+void MainWindow::exportDisagreements()
+{
+    const auto c = m_degradation->comparison();
+    const QString path = c
+        ? askSavePath(tr("Export disagreements"), tr("CSV (*.csv)"), QStringLiteral("disagreements.csv"))
+        : QString();
+    if (path.isEmpty())
+        return;
+    const auto rows = m_degradation->visibleDisagreements();
+    const QString why = exporter::disagreementsCsv(path, *c, rows);
+    if (!why.isEmpty())
+        QMessageBox::warning(this, tr("Export failed"), why);
+    else
+        statusBar()->showMessage(tr("%1 rows written to %2").arg(rows.size()).arg(path));
+}
+
+void MainWindow::exportPlot()
+{
+    if (!m_degradation->comparison())
+        return;
+    bool ok = false;
+    const QStringList names = m_degradation->plotNames();
+    const QString which = QInputDialog::getItem(this, tr("Export plot"), tr("Plot"), names, 0, false, &ok);
+    if (!ok)
+        return;
+    const QString path = askSavePath(tr("Export plot"), tr("PNG (*.png);;SVG (*.svg)"), which + QStringLiteral(".png"));
+    if (path.isEmpty())
+        return;
+    const QString why = exporter::plotImage(path, m_degradation->plot(static_cast<int>(names.indexOf(which))));
+    if (!why.isEmpty())
+        QMessageBox::warning(this, tr("Export failed"), why);
+    else
+        statusBar()->showMessage(tr("Plot written to %1").arg(path));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    AppSettings settings;
+    settings.setWindowGeometry(saveGeometry());
+    settings.setWindowState(saveState());
+    m_degradation->saveState();
+    m_degradation->cancel();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace deltascope::ui

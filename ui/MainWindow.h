@@ -1,0 +1,42 @@
+#pragma once
+
+#include <QMainWindow>
+
+class QMenu;
+class QTabWidget;
+
+namespace deltascope::ui {
+
+class DegradationPage;
+
+/// Assembles the workspaces with menus, toolbar, status bar and the settings kept between runs.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+
+    DegradationPage* degradation() const { return m_degradation; }
+    /// The folder holding the bundled demo runs, or empty when it cannot be found.
+    static QString demoDirectory();
+    void openDemo(bool interactive = true);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildMenus();
+    void rebuildRecentMenu();
+    void exportReport(bool pdf);
+    void exportJson();
+    void exportDisagreements();
+    void exportPlot();
+    QString askSavePath(const QString& title, const QString& filter, const QString& suggested);
+    void updateActions();
+
+    QTabWidget* m_tabs;
+    DegradationPage* m_degradation;
+    QMenu* m_recent = nullptr;
+    QList<QAction*> m_needComparison;
+};
+
+} // namespace deltascope::ui

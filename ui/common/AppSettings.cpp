@@ -1,0 +1,129 @@
+#include "common/AppSettings.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSettings>
+
+namespace deltascope::ui {
+
+namespace {
+
+QSettings store()
+{
+    return QSettings(QStringLiteral("Deltascope"), QStringLiteral("Deltascope"));
+}
+
+} // namespace
+
+QString RecentComparison::label() const
+{
+    return QFileInfo(candidate).fileName() + QStringLiteral(" vs ") + QFileInfo(baseline).fileName();
+}
+
+AppSettings::AppSettings() = default;
+
+QByteArray AppSettings::windowGeometry() const
+{
+    return store().value(QStringLiteral("window/geometry")).toByteArray();
+}
+
+void AppSettings::setWindowGeometry(const QByteArray& g)
+{
+    store().setValue(QStringLiteral("window/geometry"), g);
+}
+
+QByteArray AppSettings::windowState() const
+{
+    return store().value(QStringLiteral("window/state")).toByteArray();
+}
+
+void AppSettings::setWindowState(const QByteArray& s)
+{
+    store().setValue(QStringLiteral("window/state"), s);
+}
+
+QByteArray AppSettings::splitterState(const QString& name) const
+{
+    return store().value(QStringLiteral("splitters/") + name).toByteArray();
+}
+
+void AppSettings::setSplitterState(const QString& name, const QByteArray& s)
+{
+    store().setValue(QStringLiteral("splitters/") + name, s);
+}
+
+QString AppSettings::lastDirectory() const
+{
+    return store().value(QStringLiteral("files/lastDirectory"), QDir::homePath()).toString();
+}
+
+void AppSettings::setLastDirectory(const QString& dir)
+{
+    store().setValue(QStringLiteral("files/lastDirectory"), dir);
+}
+
+double AppSettings::alpha() const
+{
+    const double a = store().value(QStringLiteral("stats/alpha"), 0.05).toDouble();
+    return a > 0 && a < 1 ? a : 0.05;
+}
+
+void AppSettings::setAlpha(double a)
+{
+    store().setValue(QStringLiteral("stats/alpha"), a);
+}
+
+int AppSettings::permutations() const
+{
+    return qBound(100, store().value(QStringLiteral("stats/permutations"), 10000).toInt(), 10000000);
+}
+
+void AppSettings::setPermutations(int n)
+{
+    store().setValue(QStringLiteral("stats/permutations"), n);
+}
+
+int AppSettings::seed() const
+{
+    return store().value(QStringLiteral("stats/seed"), 0).toInt();
+}
+
+void AppSettings::setSeed(int s)
+{
+    store().setValue(QStringLiteral("stats/seed"), s);
+}
+
+QList<RecentComparison> AppSettings::recentComparisons() const
+{
+    auto s = store();
+    QList<RecentComparison> out;
+    const int n = s.beginReadArray(QStringLiteral("recent"));
+    for (int i = 0; i < n && i < kMaxRecent; ++i) {
+        s.setArrayIndex(i);
+        RecentComparison c { s.value(QStringLiteral("baseline")).toString(),
+            s.value(QStringLiteral("candidate")).toString() };
+        if (!c.baseline.isEmpty() && !c.candidate.isEmpty())
+            out.append(c);
+    }
+    s.endArray();
+    return out;
+}
+
+void AppSettings::addRecentComparison(const RecentComparison& c)
+{
+    auto list = recentComparisons();
+    list.removeIf([&](const RecentComparison& r) { return r.baseline == c.baseline && r.candidate == c.candidate; });
+    list.prepend(c);
+    while (list.size() > kMaxRecent)
+        list.removeLast();
+    auto s = store();
+    s.beginWriteArray(QStringLiteral("recent"), static_cast<int>(list.size()));
+    for (int i = 0; i < list.size(); ++i) {
+        s.setArrayIndex(i);
+        s.setValue(QStringLiteral("baseline"), list[i].baseline);
+        s.setValue(QStringLiteral("candidate"), list[i].candidate);
+    }
+    s.endArray();
+}
+
+} // namespace deltascope::ui

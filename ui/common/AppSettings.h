@@ -1,0 +1,44 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+
+namespace deltascope::ui {
+
+/// A comparison the user ran, for the recent list.
+struct RecentComparison {
+    QString baseline;
+    QString candidate;
+    QString label() const;
+};
+
+/// Every setting the application keeps between runs, typed, in one place (QSettings underneath).
+class AppSettings {
+public:
+    AppSettings();
+
+    QByteArray windowGeometry() const;
+    void setWindowGeometry(const QByteArray& g);
+    QByteArray windowState() const;
+    void setWindowState(const QByteArray& s);
+    QByteArray splitterState(const QString& name) const;
+    void setSplitterState(const QString& name, const QByteArray& s);
+
+    QString lastDirectory() const;
+    void setLastDirectory(const QString& dir);
+
+    double alpha() const;
+    void setAlpha(double a);
+    int permutations() const;
+    void setPermutations(int n);
+    int seed() const;
+    void setSeed(int s);
+
+    QList<RecentComparison> recentComparisons() const;
+    void addRecentComparison(const RecentComparison& c); ///< newest first, at most 10, no repeats
+
+    static constexpr int kMaxRecent = 10;
+};
+
+} // namespace deltascope::ui

@@ -1,0 +1,81 @@
+#include "common/Format.h"
+
+#include <QGuiApplication>
+#include <QPalette>
+#include <cmath>
+
+namespace deltascope::ui {
+
+namespace {
+
+bool darkPalette()
+{
+    return QGuiApplication::palette().color(QPalette::Window).lightness() < 128;
+}
+
+} // namespace
+
+QString percent(double fraction)
+{
+    return QString::number(100.0 * fraction, 'f', 2) + QLatin1Char('%');
+}
+
+QString signedPoints(double fraction)
+{
+    const double p = 100.0 * fraction;
+    return (p >= 0 ? QStringLiteral("+") : QString()) + QString::number(p, 'f', 2) + QStringLiteral(" pts");
+}
+
+QString number(double v)
+{
+    return QString::number(v, 'g', 4);
+}
+
+QString signedNumber(double v)
+{
+    return (v >= 0 ? QStringLiteral("+") : QString()) + QString::number(v, 'g', 4);
+}
+
+QString pValue(double p)
+{
+    if (!std::isfinite(p))
+        return QStringLiteral("-");
+    if (p >= 0.001)
+        return QString::number(p, 'f', 4);
+    return QString::number(p, 'e', 2);
+}
+
+QString duration(double seconds)
+{
+    if (seconds < 0)
+        return QString();
+    if (seconds < 60)
+        return QStringLiteral("%1 s").arg(qMax(1, qRound(seconds)));
+    const int s = qRound(seconds);
+    return QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60);
+}
+
+// Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+QColor verdictColor(bool worse)
+{
+    if (worse)
+        return darkPalette() ? QColor(0xf0, 0x7c, 0x5c) : QColor(0xd5, 0x5e, 0x00);
+    return darkPalette() ? QColor(0x56, 0xb4, 0xe9) : QColor(0x00, 0x72, 0xb2);
+}
+
+QColor warningColor()
+{
+    return darkPalette() ? QColor(0xf0, 0xe4, 0x42) : QColor(0xa0, 0x6a, 0x00);
+}
+
+QColor regressionColor()
+{
+    return verdictColor(true);
+}
+
+QColor improvementColor()
+{
+    return darkPalette() ? QColor(0x2e, 0xc4, 0x9a) : QColor(0x00, 0x9e, 0x73);
+}
+
+} // namespace deltascope::ui

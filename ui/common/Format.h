@@ -1,0 +1,21 @@
+#pragma once
+
+#include <QColor>
+#include <QString>
+
+namespace deltascope::ui {
+
+QString percent(double fraction); ///< 0.8123 -> "81.23%"
+QString signedPoints(double fraction); ///< 0.0123 -> "+1.23 pts"
+QString number(double v); ///< 4 significant digits
+QString signedNumber(double v);
+QString pValue(double p); ///< 0.0123, 3.4e-07
+QString duration(double seconds); ///< "3 s", "1 min 20 s"
+
+/// Colours that read on the current palette (light or dark).
+QColor verdictColor(bool worse);
+QColor warningColor();
+QColor regressionColor();
+QColor improvementColor();
+
+} // namespace deltascope::ui

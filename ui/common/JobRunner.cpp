@@ -1,0 +1,126 @@
+#include "common/JobRunner.h"
+
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QMetaObject>
+#include <QPointer>
+#include <QThread>
+#include <mutex>
+
+namespace deltascope::ui {
+
+struct JobRunner::Job : JobControl {
+    quint64 id = 0;
+    std::atomic<bool> stop { false };
+    QPointer<JobRunner> runner;
+    QElapsedTimer clock;
+    std::mutex mutex;
+    qint64 lastReport = -1000;
+    double firstFraction = -1;
+    qint64 firstAt = 0;
+
+    bool cancelled() const override { return stop.load(); }
+
+    bool progress(double fraction, const QString& stage) override
+    {
+        if (stop.load())
+            return false;
+        std::lock_guard<std::mutex> lock(mutex);
+        const qint64 now = clock.elapsed();
+        if (now - lastReport < 50 && fraction < 1.0)
+            return true; // throttled: at most 20 updates a second
+        lastReport = now;
+        // Estimated time left from the rate since the first known fraction.
+        double eta = -1;
+        if (fraction > 0 && firstFraction < 0) {
+            firstFraction = fraction;
+            firstAt = now;
+        } else if (fraction > firstFraction && firstFraction >= 0 && now > firstAt + 300) {
+            const double rate = (fraction - firstFraction) / static_cast<double>(now - firstAt);
+            eta = (1.0 - fraction) / rate / 1000.0;
+        }
+        const quint64 jobId = id;
+        QPointer<JobRunner> r = runner;
+        QMetaObject::invokeMethod(
+            r.data(),
+            [r, jobId, fraction, stage, eta] {
+                if (r)
+                    emit r->progressed(jobId, fraction, stage, eta);
+            },
+            Qt::QueuedConnection);
+        return !stop.load();
+    }
+};
+
+JobRunner::JobRunner(QObject* parent)
+    : QObject(parent)
+{ }
+
+JobRunner::~JobRunner()
+{
+    cancel();
+}
+
+quint64 JobRunner::start(const QString& label, Work work)
+{
+    cancel();
+    auto job = std::make_shared<Job>();
+    job->id = m_next++;
+    job->runner = this;
+    job->clock.start();
+    m_current = job;
+    m_running = job->id;
+    emit started(job->id, label);
+    QThread* thread = QThread::create([job, work = std::move(work)] {
+        Apply apply = work(*job);
+        QPointer<JobRunner> r = job->runner;
+        QMetaObject::invokeMethod(
+            r.data(),
+            [r, job, apply = std::move(apply)]() mutable {
+                if (r)
+                    r->deliver(job, std::move(apply));
+            },
+            Qt::QueuedConnection);
+    });
+    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+    thread->start();
+    return job->id;
+}
+
+void JobRunner::deliver(const std::shared_ptr<Job>& job, Apply apply)
+{
+    const bool latest = m_current == job;
+    const bool applied = latest && !job->stop.load() && apply;
+    if (applied)
+        apply();
+    if (latest) {
+        m_current.reset();
+        m_running = 0;
+    }
+    emit finished(job->id, applied);
+}
+
+void JobRunner::cancel()
+{
+    if (!m_current)
+        return;
+    m_current->stop = true;
+    const quint64 id = m_current->id;
+    m_current.reset();
+    m_running = 0;
+    emit finished(id, false);
+}
+
+void JobRunner::waitForIdle()
+{
+    if (m_running == 0)
+        return;
+    QEventLoop loop;
+    connect(this, &JobRunner::finished, &loop, [this, &loop] {
+        if (m_running == 0)
+            loop.quit();
+    });
+    loop.exec(QEventLoop::ExcludeUserInputEvents);
+}
+
+} // namespace deltascope::ui

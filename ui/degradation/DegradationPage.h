@@ -1,0 +1,114 @@
+#pragma once
+
+#include "degradation/Comparison.h"
+#include "degradation/ReportExporter.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSplitter;
+class QTableView;
+class QTabWidget;
+
+namespace deltascope::ui {
+
+class AggregatePanel;
+class DisagreementModel;
+class DisagreementProxy;
+class DropZone;
+class JobRunner;
+class PlotView;
+class SampleView;
+class TaskFilterProxy;
+class TaskTableModel;
+
+/// The degradation workspace: choose a baseline and a candidate, then read the verdict, the
+/// per-task tests, the plots, the flipped samples and each sample side by side.
+class DegradationPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit DegradationPage(QWidget* parent = nullptr);
+    ~DegradationPage() override;
+
+    /// Starts a comparison. With `interactive`, a folder of several runs or a score table asks
+    /// the user (picker, column mapping); otherwise the defaults are taken.
+    void compare(const QString& base, const QString& cand, bool interactive = true);
+    void setSide(bool candidate, const QString& path, bool interactive = true);
+    void cancel();
+    /// Returns once the running job, if any, has finished (command-line modes).
+    void waitUntilIdle();
+
+    ComparisonPtr comparison() const { return m_comparison; }
+    QString lastError() const { return m_lastError; }
+    QList<ReportPlot> reportPlots() const;
+    std::vector<report::Disagreement> visibleDisagreements() const;
+    PlotView* plot(int i) const;
+    QStringList plotNames() const;
+    void saveState() const;
+
+signals:
+    void statusMessage(const QString& text);
+    void comparisonChanged();
+    void busyChanged(bool busy);
+    void comparisonOpened(const QString& base, const QString& cand);
+
+private:
+    void buildUi();
+    void startLoad();
+    void retestWith(bool permutation);
+    void setComparison(ComparisonPtr c);
+    void redrawPlots();
+    void redrawPower();
+    void onTaskSelection();
+    void onDisagreementSelection();
+    void selectTask(int task);
+    bool prepareSide(bool candidate, const QString& path, bool interactive);
+    void showWarnings();
+
+    ComparisonPtr m_comparison;
+    SideSpec m_base;
+    SideSpec m_cand;
+    QString m_lastError;
+    JobRunner* m_jobs;
+    StatsSettings m_stats;
+
+    DropZone* m_baseZone = nullptr;
+    DropZone* m_candZone = nullptr;
+    QPushButton* m_compare = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_progressText = nullptr;
+    QPushButton* m_cancel = nullptr;
+    QWidget* m_progressRow = nullptr;
+    TaskTableModel* m_taskModel = nullptr;
+    TaskFilterProxy* m_taskProxy = nullptr;
+    QTableView* m_taskView = nullptr;
+    QLineEdit* m_taskFilter = nullptr;
+    QCheckBox* m_onlyWorse = nullptr;
+    QLabel* m_warnings = nullptr;
+    AggregatePanel* m_aggregate = nullptr;
+    QTabWidget* m_plots = nullptr;
+    PlotView* m_forest = nullptr;
+    PlotView* m_pvalues = nullptr;
+    PlotView* m_flips = nullptr;
+    PlotView* m_power = nullptr;
+    QDoubleSpinBox* m_powerLevel = nullptr;
+    QDoubleSpinBox* m_targetDrop = nullptr;
+    QLabel* m_powerAnswer = nullptr;
+    DisagreementModel* m_flipModel = nullptr;
+    DisagreementProxy* m_flipProxy = nullptr;
+    QTableView* m_flipView = nullptr;
+    QComboBox* m_direction = nullptr;
+    QLineEdit* m_flipFilter = nullptr;
+    QCheckBox* m_allPairs = nullptr;
+    QLabel* m_flipCount = nullptr;
+    SampleView* m_sample = nullptr;
+    QList<QSplitter*> m_splitters;
+};
+
+} // namespace deltascope::ui

@@ -1,0 +1,119 @@
+#include "degradation/DisagreementModel.h"
+
+#include "common/Format.h"
+
+#include <QBrush>
+
+namespace deltascope::ui {
+
+DisagreementModel::DisagreementModel(QObject* parent)
+    : QAbstractTableModel(parent)
+    , m_rows(std::make_shared<const std::vector<report::Disagreement>>())
+{ }
+
+void DisagreementModel::setComparison(ComparisonPtr c, bool allPairs)
+{
+    beginResetModel();
+    m_comparison = std::move(c);
+    if (!m_comparison)
+        m_rows = std::make_shared<const std::vector<report::Disagreement>>();
+    else if (allPairs)
+        m_rows = std::make_shared<const std::vector<report::Disagreement>>(
+            report::listDisagreements(*m_comparison->paired, true));
+    else
+        m_rows = m_comparison->flips;
+    endResetModel();
+}
+
+int DisagreementModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_rows->size());
+}
+
+int DisagreementModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QString DisagreementModel::docIdOf(const report::Disagreement& d) const
+{
+    const auto& pt = m_comparison->paired->tasks[d.task];
+    const auto& samples = m_comparison->base->tasks[static_cast<std::size_t>(pt.baseTask)].samples;
+    return QString::fromStdString(samples[pt.baseIndex[d.pair]].docId);
+}
+
+QString DisagreementModel::taskNameOf(std::uint32_t task) const
+{
+    const auto& pt = m_comparison->paired->tasks[task];
+    return QString::fromStdString(pt.filter == "none" ? pt.task : pt.task + " (" + pt.filter + ")");
+}
+
+QVariant DisagreementModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid() || index.row() >= rowCount())
+        return {};
+    const auto& d = rowAt(index.row());
+    switch (role) {
+    case TaskIndexRole:
+        return d.task;
+    case PairIndexRole:
+        return d.pair;
+    case DirectionRole:
+        return d.direction;
+    case SortRole:
+        switch (index.column()) {
+        case Task:
+            return taskNameOf(d.task);
+        case DocId: {
+            // Numeric ids sort as numbers.
+            bool ok = false;
+            const QString id = docIdOf(d);
+            const double v = id.toDouble(&ok);
+            return ok ? QVariant(v) : QVariant(id);
+        }
+        case Baseline:
+            return d.base;
+        case Candidate:
+            return d.cand;
+        case Drop:
+            return d.drop;
+        case Direction:
+            return d.direction;
+        }
+        return {};
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case Task:
+            return taskNameOf(d.task);
+        case DocId:
+            return docIdOf(d);
+        case Baseline:
+            return number(d.base);
+        case Candidate:
+            return number(d.cand);
+        case Drop:
+            return signedNumber(d.drop);
+        case Direction:
+            return d.direction > 0 ? tr("regression") : (d.direction < 0 ? tr("improvement") : tr("same"));
+        }
+        return {};
+    case Qt::ForegroundRole:
+        if (index.column() == Direction && d.direction != 0)
+            return QBrush(d.direction > 0 ? regressionColor() : improvementColor());
+        return {};
+    case Qt::TextAlignmentRole:
+        return index.column() >= Baseline && index.column() <= Drop ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                                                    : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+    }
+    return {};
+}
+
+QVariant DisagreementModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    static const char* names[] = { "Task", "Doc id", "Baseline", "Candidate", "Drop", "Direction" };
+    return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
+}
+
+} // namespace deltascope::ui

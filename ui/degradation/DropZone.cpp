@@ -1,0 +1,101 @@
+#include "degradation/DropZone.h"
+
+#include "common/AppSettings.h"
+
+#include <QDragEnterEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMimeData>
+#include <QPushButton>
+#include <QToolButton>
+
+namespace deltascope::ui {
+
+DropZone::DropZone(const QString& title, QWidget* parent)
+    : QFrame(parent)
+    , m_title(title)
+    , m_label(new QLabel(this))
+{
+    setAcceptDrops(true);
+    setFrameShape(QFrame::StyledPanel);
+    setFrameShadow(QFrame::Sunken);
+    setMinimumHeight(56);
+    m_label->setWordWrap(true);
+    m_label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* folder = new QToolButton(this);
+    folder->setText(tr("Folder…"));
+    folder->setToolTip(tr("Choose an lm-eval output folder"));
+    auto* file = new QToolButton(this);
+    file->setText(tr("File…"));
+    file->setToolTip(tr("Choose a results/samples file or an id/score table (CSV, TSV, JSONL)"));
+    connect(folder, &QToolButton::clicked, this, [this] { browse(true); });
+    connect(file, &QToolButton::clicked, this, [this] { browse(false); });
+    auto* layout = new QHBoxLayout(this);
+    layout->addWidget(m_label, 1);
+    layout->addWidget(folder);
+    layout->addWidget(file);
+    setPath({});
+}
+
+void DropZone::setPath(const QString& path, const QString& detail)
+{
+    m_path = path;
+    if (path.isEmpty())
+        m_label->setText(tr("<b>%1</b><br><span style='color:gray'>drop an lm-eval folder or a score table here</span>")
+                             .arg(m_title));
+    else
+        m_label->setText(QStringLiteral("<b>%1</b>: %2<br><span style='color:gray'>%3</span>")
+                             .arg(m_title, QFileInfo(path).fileName().toHtmlEscaped(),
+                                 (detail.isEmpty() ? path : detail).toHtmlEscaped()));
+}
+
+void DropZone::browse(bool folder)
+{
+    AppSettings settings;
+    const QString chosen = folder
+        ? QFileDialog::getExistingDirectory(
+            this, tr("%1: lm-eval output folder").arg(m_title), settings.lastDirectory())
+        : QFileDialog::getOpenFileName(this, tr("%1: results, samples or score table").arg(m_title),
+            settings.lastDirectory(), tr("Evaluation files (*.json *.jsonl *.csv *.tsv);;All files (*)"));
+    if (chosen.isEmpty())
+        return;
+    settings.setLastDirectory(QFileInfo(chosen).absolutePath());
+    setPath(chosen);
+    emit pathChosen(chosen);
+}
+
+void DropZone::setHighlighted(bool on)
+{
+    setFrameShadow(on ? QFrame::Raised : QFrame::Sunken);
+    setBackgroundRole(on ? QPalette::Highlight : QPalette::Window);
+    setAutoFillBackground(on);
+}
+
+void DropZone::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (event->mimeData()->hasUrls() && event->mimeData()->urls().first().isLocalFile()) {
+        setHighlighted(true);
+        event->acceptProposedAction();
+    }
+}
+
+void DropZone::dragLeaveEvent(QDragLeaveEvent*)
+{
+    setHighlighted(false);
+}
+
+void DropZone::dropEvent(QDropEvent* event)
+{
+    setHighlighted(false);
+    const auto urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.first().isLocalFile())
+        return;
+    const QString path = urls.first().toLocalFile();
+    setPath(path);
+    event->acceptProposedAction();
+    emit pathChosen(path);
+}
+
+} // namespace deltascope::ui

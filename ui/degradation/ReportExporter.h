@@ -1,0 +1,35 @@
+#pragma once
+
+#include "degradation/Comparison.h"
+
+#include <QList>
+#include <QString>
+
+namespace deltascope::ui {
+
+class PlotView;
+
+/// A plot to put in a report, with what it shows.
+struct ReportPlot {
+    QString title;
+    QString caption;
+    PlotView* plot = nullptr;
+};
+
+/// Writers behind the Export menu. Every file is written atomically (a temporary file renamed
+/// into place); each returns an empty string or the reason it failed.
+namespace exporter {
+
+QString html(const QString& path, const Comparison& c, const QList<ReportPlot>& plots);
+QString pdf(const QString& path, const Comparison& c, const QList<ReportPlot>& plots);
+QString json(const QString& path, const Comparison& c);
+/// The disagreement rows given (indices into the comparison's flips, or every flip when empty).
+QString disagreementsCsv(const QString& path, const Comparison& c, const std::vector<report::Disagreement>& rows);
+/// PNG or SVG, chosen by the file's suffix.
+QString plotImage(const QString& path, PlotView* plot, int width = 1200, int height = 700);
+
+/// Settings shown in reports.
+std::vector<std::pair<std::string, std::string>> reportSettings(const Comparison& c);
+
+} // namespace exporter
+} // namespace deltascope::ui

@@ -1,0 +1,154 @@
+#include "degradation/SampleView.h"
+
+#include "common/Format.h"
+#include "common/TextDiff.h"
+#include "eval/SampleDetail.h"
+
+#include <QLabel>
+#include <QSplitter>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+namespace deltascope::ui {
+
+namespace {
+
+QString esc(const std::string& s)
+{
+    return QString::fromStdString(s).toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"));
+}
+
+QString section(const QString& title, const QString& body)
+{
+    return QStringLiteral("<h4 style='margin:8px 0 2px 0'>%1</h4><div style='white-space:pre-wrap'>%2</div>")
+        .arg(title, body.isEmpty() ? QStringLiteral("<i>-</i>") : body);
+}
+
+QString metricsHtml(const eval::SampleDetail& d)
+{
+    QString rows;
+    for (const auto& [k, v] : d.metrics)
+        rows += QStringLiteral("<tr><td>%1</td><td align='right'>%2</td></tr>").arg(esc(k), esc(v));
+    return rows.isEmpty() ? QString() : QStringLiteral("<table cellspacing='0' cellpadding='2'>%1</table>").arg(rows);
+}
+
+QString hashesHtml(const eval::SampleDetail& d)
+{
+    QStringList parts;
+    if (!d.docHash.empty())
+        parts << QStringLiteral("doc %1").arg(esc(d.docHash.substr(0, 12)));
+    if (!d.promptHash.empty())
+        parts << QStringLiteral("prompt %1").arg(esc(d.promptHash.substr(0, 12)));
+    if (!d.targetHash.empty())
+        parts << QStringLiteral("target %1").arg(esc(d.targetHash.substr(0, 12)));
+    return parts.join(QStringLiteral(" · "));
+}
+
+} // namespace
+
+QString markedHtml(const std::string& text, const std::vector<DiffSpan>& spans, const QColor& mark)
+{
+    QString out;
+    for (const auto& s : spans) {
+        const QString piece = esc(text.substr(s.begin, s.length));
+        if (s.changed)
+            out += QStringLiteral("<span style='background-color:%1'>%2</span>").arg(mark.name(), piece);
+        else
+            out += piece;
+    }
+    return out;
+}
+
+SampleView::SampleView(QWidget* parent)
+    : QWidget(parent)
+    , m_header(new QLabel(this))
+    , m_prompt(new QTextBrowser(this))
+    , m_base(new QTextBrowser(this))
+    , m_cand(new QTextBrowser(this))
+{
+    m_header->setWordWrap(true);
+    m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* sides = new QSplitter(Qt::Horizontal, this);
+    sides->addWidget(m_base);
+    sides->addWidget(m_cand);
+    auto* vertical = new QSplitter(Qt::Vertical, this);
+    vertical->addWidget(m_prompt);
+    vertical->addWidget(sides);
+    vertical->setStretchFactor(0, 1);
+    vertical->setStretchFactor(1, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_header);
+    layout->addWidget(vertical, 1);
+    clear();
+}
+
+void SampleView::clear()
+{
+    m_header->setText(tr("Select a row of the disagreement table to read the sample."));
+    m_prompt->clear();
+    m_base->clear();
+    m_cand->clear();
+}
+
+void SampleView::showPair(const ComparisonPtr& c, std::uint32_t task, std::uint32_t pair)
+{
+    const auto& pt = c->paired->tasks[task];
+    const auto& bs = c->base->tasks[static_cast<std::size_t>(pt.baseTask)].samples[pt.baseIndex[pair]];
+    const auto& cs = c->cand->tasks[static_cast<std::size_t>(pt.candTask)].samples[pt.candIndex[pair]];
+    const auto b = eval::readSampleDetail(*c->base, bs);
+    const auto d = eval::readSampleDetail(*c->cand, cs);
+    const double diff = pt.difference(pair);
+    m_header->setText(tr("<b>%1</b> · doc %2 · baseline %3, candidate %4 · <span style='color:%5'>%6</span>")
+                          .arg(QString::fromStdString(pt.task), QString::fromStdString(bs.docId), number(pt.base[pair]),
+                              number(pt.cand[pair]), (diff > 0 ? regressionColor() : improvementColor()).name(),
+                              diff > 0 ? tr("regression") : (diff < 0 ? tr("improvement") : tr("same score"))));
+    if (!b.ok() || !d.ok()) {
+        const QString why = QString::fromStdString((!b.ok() ? b.error : d.error)->toString());
+        m_prompt->setPlainText(why);
+        m_base->clear();
+        m_cand->clear();
+        return;
+    }
+    const auto& bd = *b.value;
+    const auto& cd = *d.value;
+    QString top;
+    if (bd.prompt.empty() && bd.target.empty()) {
+        top = section(tr("Record (%1:%2)").arg(QString::fromStdString(bd.file)).arg(bd.line), esc(bd.raw));
+    } else {
+        top = section(tr("Prompt"), esc(bd.prompt));
+        if (!bd.choices.empty()) {
+            QString list;
+            for (std::size_t i = 0; i < bd.choices.size(); ++i)
+                list += QStringLiteral("[%1] %2<br>").arg(i).arg(esc(bd.choices[i]));
+            top += section(tr("Choices"), list);
+        }
+        top += section(tr("Target"), esc(bd.target));
+        if (bd.promptHash != cd.promptHash && !bd.promptHash.empty() && !cd.promptHash.empty())
+            top += QStringLiteral("<p style='color:%1'>%2</p>")
+                       .arg(warningColor().name(), tr("The two runs saw different prompts (prompt hashes differ)."));
+    }
+    m_prompt->setHtml(top);
+
+    const QColor mark = warningColor().lighter(diff == 0 ? 100 : 160);
+    const auto respDiff = diffWords(bd.response, cd.response);
+    const auto filtDiff = diffWords(bd.filtered, cd.filtered);
+    auto side = [&](const eval::SampleDetail& s, const std::vector<DiffSpan>& resp, const std::vector<DiffSpan>& filt,
+                    const QString& who, const eval::RunInfo& info) {
+        QString html = QStringLiteral("<h3 style='margin:2px 0'>%1 <small>%2</small></h3>")
+                           .arg(who, QString::fromStdString(info.model).toHtmlEscaped());
+        html += section(tr("Response"), markedHtml(s.response, resp, mark));
+        html += section(tr("Filtered answer"), markedHtml(s.filtered, filt, mark));
+        html += section(tr("Metrics"), metricsHtml(s));
+        const QString hashes = hashesHtml(s);
+        if (!hashes.isEmpty())
+            html += QStringLiteral("<p style='color:gray;font-size:small'>%1<br>%2:%3</p>")
+                        .arg(hashes, QString::fromStdString(s.file).toHtmlEscaped())
+                        .arg(s.line);
+        return html;
+    };
+    m_base->setHtml(side(bd, respDiff.left, filtDiff.left, tr("Baseline"), c->base->info));
+    m_cand->setHtml(side(cd, respDiff.right, filtDiff.right, tr("Candidate"), c->cand->info));
+}
+
+} // namespace deltascope::ui

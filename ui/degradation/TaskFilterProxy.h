@@ -1,0 +1,23 @@
+#pragma once
+
+#include <QSortFilterProxyModel>
+
+namespace deltascope::ui {
+
+/// Sorts the task table on numbers and filters it by name and significance.
+class TaskFilterProxy : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    explicit TaskFilterProxy(QObject* parent = nullptr);
+    void setText(const QString& text);
+    void setOnlyWorse(bool only);
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex& parent) const override;
+
+private:
+    QString m_text;
+    bool m_onlyWorse = false;
+};
+
+} // namespace deltascope::ui

@@ -1,0 +1,266 @@
+#include "plot/DegradationPlots.h"
+
+#include "common/Format.h"
+#include "plot/PlotView.h"
+#include "report/PlotData.h"
+#include "stats/Power.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace deltascope::ui {
+
+namespace {
+
+QString taskName(const report::TaskResult& t)
+{
+    return QString::fromStdString(t.key());
+}
+
+QSharedPointer<QCPAxisTickerText> taskTicker(const report::ComparisonReport& r)
+{
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    for (std::size_t i = 0; i < r.tasks.size(); ++i)
+        ticker->addTick(static_cast<double>(i), taskName(r.tasks[i]));
+    return ticker;
+}
+
+double scaleOf(const report::TaskResult& t)
+{
+    return t.continuous ? 1.0 : 100.0; // points for binary metrics
+}
+
+bool worse(const report::ComparisonReport& r, const report::TaskResult& t)
+{
+    return t.pHolm < r.alpha && t.delta > 0;
+}
+
+QCPItemText* label(PlotView* plot, const QString& text, const QColor& color)
+{
+    auto* item = new QCPItemText(plot);
+    item->setText(text);
+    item->setColor(color);
+    item->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+    return item;
+}
+
+} // namespace
+
+void drawForest(PlotView* plot, const report::ComparisonReport& r)
+{
+    plot->reset();
+    const int n = static_cast<int>(r.tasks.size());
+    // Two series so that significant tasks stand out: key = task row, value = drop.
+    QCPGraph* series[2];
+    QCPErrorBars* bars[2];
+    for (int s = 0; s < 2; ++s) {
+        series[s] = plot->addGraph(plot->yAxis, plot->xAxis);
+        series[s]->setLineStyle(QCPGraph::lsNone);
+        const QColor c = verdictColor(s == 1);
+        series[s]->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, c, c, 8));
+        bars[s] = new QCPErrorBars(plot->yAxis, plot->xAxis);
+        bars[s]->setDataPlottable(series[s]);
+        bars[s]->setPen(QPen(c, 1.5));
+        bars[s]->setSelectable(QCP::stNone);
+    }
+    std::vector<int> rowTask[2];
+    double lo = 0;
+    double hi = 0;
+    for (int i = 0; i < n; ++i) {
+        const auto& t = r.tasks[static_cast<std::size_t>(i)];
+        const double k = scaleOf(t);
+        const int s = worse(r, t) ? 1 : 0;
+        series[s]->addData(i, t.delta * k);
+        bars[s]->addData(std::max(0.0, (t.delta - t.ciLow) * k), std::max(0.0, (t.ciHigh - t.delta) * k));
+        rowTask[s].push_back(i);
+        lo = std::min(lo, t.ciLow * k);
+        hi = std::max(hi, t.ciHigh * k);
+    }
+    auto* zero = new QCPItemStraightLine(plot);
+    zero->point1->setCoords(0, 0);
+    zero->point2->setCoords(0, 1);
+    zero->setPen(QPen(plot->palette().color(QPalette::WindowText), 1, Qt::DashLine));
+    plot->yAxis->setTicker(taskTicker(r));
+    plot->yAxis->setRange(-0.7, n - 0.3);
+    plot->yAxis->setRangeReversed(true);
+    const double pad = std::max(0.5, 0.08 * (hi - lo));
+    plot->xAxis->setRange(lo - pad, hi + pad);
+    plot->xAxis->setLabel(QObject::tr("drop: baseline - candidate (points; raw units for continuous metrics)"));
+    plot->setHoverText([&r, series, rowTask](QCPAbstractPlottable* p, int i) {
+        const int s = p == series[1] ? 1 : (p == series[0] ? 0 : -1);
+        if (s < 0 || i < 0 || i >= static_cast<int>(rowTask[s].size()))
+            return QString();
+        const auto& t = r.tasks[static_cast<std::size_t>(rowTask[s][static_cast<std::size_t>(i)])];
+        const bool pts = !t.continuous;
+        return QObject::tr("%1\ndrop %2, 95% [%3, %4]\np = %5 (Holm %6)")
+            .arg(taskName(t), pts ? signedPoints(t.delta) : signedNumber(t.delta),
+                pts ? signedPoints(t.ciLow) : signedNumber(t.ciLow),
+                pts ? signedPoints(t.ciHigh) : signedNumber(t.ciHigh), pValue(t.pValue), pValue(t.pHolm));
+    });
+    plot->setTaskOf([series, rowTask](QCPAbstractPlottable* p, int i) {
+        const int s = p == series[1] ? 1 : (p == series[0] ? 0 : -1);
+        return s < 0 || i < 0 || i >= static_cast<int>(rowTask[s].size()) ? -1
+                                                                          : rowTask[s][static_cast<std::size_t>(i)];
+    });
+    plot->applyPalette();
+}
+
+void drawPValues(PlotView* plot, const report::ComparisonReport& r)
+{
+    plot->reset();
+    const int n = static_cast<int>(r.tasks.size());
+    QCPBars* bars[2];
+    std::vector<int> rowTask[2];
+    for (int s = 0; s < 2; ++s) {
+        bars[s] = new QCPBars(plot->xAxis, plot->yAxis);
+        const QColor c = verdictColor(s == 1);
+        bars[s]->setPen(QPen(c));
+        QColor fill = c;
+        fill.setAlpha(170);
+        bars[s]->setBrush(fill);
+        bars[s]->setWidth(0.7);
+    }
+    double top = 1;
+    for (int i = 0; i < n; ++i) {
+        const auto& t = r.tasks[static_cast<std::size_t>(i)];
+        const double v = -std::log10(std::max(t.pValue, 1e-300));
+        const int s = worse(r, t) ? 1 : 0;
+        bars[s]->addData(i, v);
+        rowTask[s].push_back(i);
+        top = std::max(top, v);
+    }
+    const double alphaLine = -std::log10(r.alpha);
+    const auto holm = report::holmThresholds(static_cast<std::size_t>(std::max(1, n)), r.alpha);
+    const double strictest = -std::log10(holm.front());
+    const QColor fg = plot->palette().color(QPalette::WindowText);
+    for (const auto& [y, text, style] :
+        { std::tuple { alphaLine, QObject::tr("alpha = %1").arg(r.alpha), Qt::DashLine },
+            std::tuple { strictest, QObject::tr("Holm, strictest: alpha/%1").arg(n), Qt::DotLine } }) {
+        auto* line = new QCPItemStraightLine(plot);
+        line->point1->setCoords(0, y);
+        line->point2->setCoords(1, y);
+        line->setPen(QPen(fg, 1, style));
+        auto* l = label(plot, text, fg);
+        l->position->setCoords(-0.45, y);
+    }
+    plot->xAxis->setTicker(taskTicker(r));
+    plot->xAxis->setTickLabelRotation(n > 6 ? 35 : 0);
+    plot->xAxis->setRange(-0.6, n - 0.4);
+    plot->yAxis->setRange(0, std::max(top, strictest) * 1.15);
+    plot->yAxis->setLabel(QObject::tr("-log10 p (one-sided)"));
+    plot->setHoverText([&r, bars, rowTask](QCPAbstractPlottable* p, int i) {
+        const int s = p == bars[1] ? 1 : (p == bars[0] ? 0 : -1);
+        if (s < 0 || i < 0 || i >= static_cast<int>(rowTask[s].size()))
+            return QString();
+        const auto& t = r.tasks[static_cast<std::size_t>(rowTask[s][static_cast<std::size_t>(i)])];
+        return QObject::tr("%1\np = %2, Holm p = %3").arg(taskName(t), pValue(t.pValue), pValue(t.pHolm));
+    });
+    plot->setTaskOf([bars, rowTask](QCPAbstractPlottable* p, int i) {
+        const int s = p == bars[1] ? 1 : (p == bars[0] ? 0 : -1);
+        return s < 0 || i < 0 || i >= static_cast<int>(rowTask[s].size()) ? -1
+                                                                          : rowTask[s][static_cast<std::size_t>(i)];
+    });
+    plot->applyPalette();
+}
+
+void drawFlips(PlotView* plot, const report::ComparisonReport& r)
+{
+    plot->reset();
+    const int n = static_cast<int>(r.tasks.size());
+    auto* group = new QCPBarsGroup(plot);
+    auto* b = new QCPBars(plot->xAxis, plot->yAxis);
+    auto* c = new QCPBars(plot->xAxis, plot->yAxis);
+    double top = 1;
+    for (const auto& [bars, color, name] : { std::tuple { b, regressionColor(), QObject::tr("regressions (b)") },
+             std::tuple { c, improvementColor(), QObject::tr("improvements (c)") } }) {
+        bars->setPen(QPen(color));
+        QColor fill = color;
+        fill.setAlpha(170);
+        bars->setBrush(fill);
+        bars->setWidth(0.38);
+        bars->setBarsGroup(group);
+        bars->setName(name);
+    }
+    for (int i = 0; i < n; ++i) {
+        const auto& t = r.tasks[static_cast<std::size_t>(i)];
+        b->addData(i, static_cast<double>(t.b));
+        c->addData(i, static_cast<double>(t.c));
+        top = std::max({ top, static_cast<double>(t.b), static_cast<double>(t.c) });
+    }
+    plot->legend->setVisible(true);
+    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    plot->xAxis->setTicker(taskTicker(r));
+    plot->xAxis->setTickLabelRotation(n > 6 ? 35 : 0);
+    plot->xAxis->setRange(-0.6, n - 0.4);
+    plot->yAxis->setRange(0, top * 1.15);
+    plot->yAxis->setLabel(QObject::tr("discordant pairs"));
+    plot->setHoverText([&r](QCPAbstractPlottable*, int i) {
+        if (i < 0 || i >= static_cast<int>(r.tasks.size()))
+            return QString();
+        const auto& t = r.tasks[static_cast<std::size_t>(i)];
+        return QObject::tr("%1\n%2 regressions, %3 improvements (of %4 pairs)")
+            .arg(taskName(t))
+            .arg(t.b)
+            .arg(t.c)
+            .arg(t.n);
+    });
+    plot->setTaskOf([n](QCPAbstractPlottable*, int i) { return i >= 0 && i < n ? i : -1; });
+    plot->applyPalette();
+}
+
+void drawPower(PlotView* plot, PowerPlan& plan)
+{
+    plot->reset();
+    stats::PowerQuery q;
+    q.alpha = plan.alpha;
+    q.power = plan.power;
+    q.flipRate = std::max(plan.flipRate, 1e-6);
+    plan.neededN = plan.targetDrop > 0 ? stats::samplesNeeded(plan.targetDrop, q) : 0;
+    plan.detectableNow = plan.currentN > 0 ? stats::minimumDetectableDrop(plan.currentN, q) : 0.0;
+    const std::int64_t nMax = std::max<std::int64_t>({ 1000, plan.currentN * 20, plan.neededN * 2 });
+    const auto curve = report::powerCurve(q.flipRate, plan.alpha, plan.power, 10, nMax, 200);
+    auto* g = plot->addGraph();
+    QVector<double> xs(curve.n.begin(), curve.n.end());
+    QVector<double> ys;
+    for (const double d : curve.drop)
+        ys.push_back(100.0 * d);
+    g->setData(xs, ys, true);
+    g->setPen(QPen(verdictColor(false), 2));
+    g->setName(QObject::tr("minimum detectable drop"));
+    const QColor fg = plot->palette().color(QPalette::WindowText);
+    if (plan.currentN > 0) {
+        auto* now = new QCPItemStraightLine(plot);
+        now->point1->setCoords(static_cast<double>(plan.currentN), 0);
+        now->point2->setCoords(static_cast<double>(plan.currentN), 1);
+        now->setPen(QPen(fg, 1, Qt::DashLine));
+        auto* l = label(
+            plot, QObject::tr(" now: n = %1, detects %2").arg(plan.currentN).arg(signedPoints(plan.detectableNow)), fg);
+        l->position->setCoords(static_cast<double>(plan.currentN), 100.0 * plan.detectableNow);
+    }
+    if (plan.targetDrop > 0) {
+        auto* target = new QCPItemStraightLine(plot);
+        target->point1->setCoords(1, 100.0 * plan.targetDrop);
+        target->point2->setCoords(2, 100.0 * plan.targetDrop);
+        target->setPen(QPen(regressionColor(), 1, Qt::DotLine));
+        auto* l = label(plot, QObject::tr(" target %1: n = %2").arg(signedPoints(plan.targetDrop)).arg(plan.neededN),
+            regressionColor());
+        l->position->setCoords(std::max<double>(11, static_cast<double>(plan.neededN)), 100.0 * plan.targetDrop);
+    }
+    plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
+    plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    plot->xAxis->setRange(10, static_cast<double>(nMax));
+    plot->yAxis->setRange(0, std::min(100.0, ys.isEmpty() ? 10.0 : ys.front() * 1.05));
+    plot->xAxis->setLabel(QObject::tr("paired samples n (flip rate %1)").arg(percent(plan.flipRate)));
+    plot->yAxis->setLabel(QObject::tr("detectable drop (points), power %1").arg(percent(plan.power)));
+    plot->setHoverText([g](QCPAbstractPlottable* p, int i) {
+        if (p != g || i < 0 || i >= g->dataCount())
+            return QString();
+        const auto it = g->data()->at(i);
+        return QObject::tr("n = %1: drops of %2 points or more are detected")
+            .arg(qRound64(it->key))
+            .arg(it->value, 0, 'f', 2);
+    });
+    plot->applyPalette();
+}
+
+} // namespace deltascope::ui

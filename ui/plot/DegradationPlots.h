@@ -1,0 +1,29 @@
+#pragma once
+
+#include "report/ComparisonReport.h"
+
+namespace deltascope::ui {
+
+class PlotView;
+
+/// Per-task drop with its 95% interval, one row per task (binary tasks in accuracy points).
+void drawForest(PlotView* plot, const report::ComparisonReport& r);
+/// -log10 p per task, with the alpha line and Holm's strictest threshold.
+void drawPValues(PlotView* plot, const report::ComparisonReport& r);
+/// Regressions b and improvements c per task, side by side.
+void drawFlips(PlotView* plot, const report::ComparisonReport& r);
+
+/// What the power planner draws and answers.
+struct PowerPlan {
+    double flipRate = 0.0;
+    double alpha = 0.05;
+    double power = 0.8;
+    std::int64_t currentN = 0;
+    double targetDrop = 0.01; ///< fraction (0.01 = one point)
+    std::int64_t neededN = 0; ///< filled: samples needed to detect targetDrop
+    double detectableNow = 0.0; ///< filled: minimum detectable drop at currentN
+};
+/// The minimum detectable drop against the number of pairs for the pooled flip rate.
+void drawPower(PlotView* plot, PowerPlan& plan);
+
+} // namespace deltascope::ui
