@@ -5,12 +5,13 @@ set -euo pipefail
 
 BUILD_PKGS=(
     build-essential cmake ninja-build pkg-config
-    qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
+    qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev qt6-qpa-plugins fonts-dejavu-core
     libboost-math-dev nlohmann-json3-dev libsimdjson-dev
     python3
 )
-# scipy checks the statistics' reference vectors and runs the Python peer of the benchmarks.
-TEST_PKGS=(python3-scipy python3-numpy)
+# scipy checks the statistics' reference vectors and runs the Python peer of the benchmarks;
+# poppler's pdftotext reads the text of exported PDF reports back.
+TEST_PKGS=(python3-scipy python3-numpy poppler-utils)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then

@@ -299,6 +299,9 @@ std::string toTable(const ComparisonReport& r)
 
 namespace {
 
+// Table attributes that browsers and simpler HTML renderers (print engines) both honour.
+constexpr const char* kTableAttrs = "border=\"1\" cellspacing=\"0\" cellpadding=\"3\"";
+
 std::string escapeHtml(const std::string& text)
 {
     std::string out;
@@ -342,7 +345,7 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
            ".good{background:#dafbe1;border:1px solid #1a7f37;color:#116329}\n"
            "table{border-collapse:collapse;font-size:.9em;margin:.5em 0}"
            "th,td{border:1px solid #d0d7de;padding:.25em .6em;text-align:right}"
-           "th{background:#f6f8fa}td.l,th.l{text-align:left}\n"
+           "th{background:#f6f8fa}td.l,th.l,td.w{text-align:left}\n"
            "tr.worse td{background:#fff1f0}tr.better td{background:#f0fff4}\n"
            "figure{margin:1em 0}figure img{max-width:100%;border:1px solid #d0d7de}"
            "figcaption{color:#57606a;font-size:.85em}\n"
@@ -353,24 +356,26 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
         << (r.degraded ? "bad\">Candidate is worse than baseline" : "good\">No degradation detected") << "</div>\n<p>"
         << e(r.decisionBasis) << ".</p>\n";
 
-    out << "<h2>Inputs</h2>\n<table><tr><th class=\"l\"></th><th class=\"l\">model</th><th class=\"l\">path</th>"
+    out << "<h2>Inputs</h2>\n<table " << kTableAttrs
+        << "><tr><th class=\"l\"></th><th class=\"l\">model</th><th class=\"l\">path</th>"
            "<th class=\"l\">format</th><th class=\"l\">timestamp</th></tr>\n";
     for (const auto& [label, info] : { std::pair { "baseline", &r.baseline }, std::pair { "candidate", &r.candidate } })
         out << "<tr><td class=\"l\">" << label << "</td><td class=\"l\">" << e(modelName(*info))
-            << "</td><td class=\"l\"><code>" << e(info->path) << "</code></td><td class=\"l\">" << e(info->format)
+            << "</td><td class=\"w\"><code>" << e(info->path) << "</code></td><td class=\"w\">" << e(info->format)
             << (info->lmEvalVersion.empty() ? "" : " (" + e(info->lmEvalVersion) + ")") << "</td><td class=\"l\">"
             << e(info->timestamp) << "</td></tr>\n";
     out << "</table>\n";
     if (!settings.empty()) {
-        out << "<h2>Settings</h2>\n<table>";
+        out << "<h2>Settings</h2>\n<table " << kTableAttrs << ">";
         for (const auto& [k, v] : settings)
-            out << "<tr><td class=\"l\">" << e(k) << "</td><td class=\"l\">" << e(v) << "</td></tr>";
+            out << "<tr><td class=\"l\">" << e(k) << "</td><td class=\"w\">" << e(v) << "</td></tr>";
         out << "</table>\n";
     }
 
     out << "<h2>Across tasks</h2>\n";
     if (!r.hasContinuous)
-        out << "<table><tr><th class=\"l\">test</th><th>p-value</th><th class=\"l\">detail</th></tr>\n"
+        out << "<table " << kTableAttrs
+            << "><tr><th class=\"l\">test</th><th>p-value</th><th class=\"l\">detail</th></tr>\n"
             << "<tr><td class=\"l\">pooled McNemar</td><td>" << pFormat(r.aggregate.pooled.pValue)
             << "</td><td class=\"l\">b = " << r.aggregate.pooled.b << ", c = " << r.aggregate.pooled.c << "</td></tr>\n"
             << "<tr><td class=\"l\">Fisher</td><td>" << pFormat(r.aggregate.fisher.pValue)
@@ -382,7 +387,8 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
         out << "<p>Sign-flip permutation test (" << r.permutation.permutations << " permutations, seed "
             << r.permutation.seed << "): p = " << pFormat(r.permutation.pValue) << ".</p>\n";
 
-    out << "<h2>Per task</h2>\n<table><tr><th class=\"l\">task</th><th class=\"l\">metric</th><th>n</th>"
+    out << "<h2>Per task</h2>\n<table " << kTableAttrs
+        << " width=\"100%\"><tr><th class=\"l\">task</th><th class=\"l\">metric</th><th>n</th>"
            "<th>baseline</th><th>candidate</th><th>drop</th><th>95% CI</th><th>b</th><th>c</th><th>p</th>"
            "<th>p (Holm)</th><th class=\"l\">verdict</th></tr>\n";
     for (const auto& t : r.tasks) {
@@ -408,7 +414,7 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
                 << e(f.title) << ".</b> " << e(f.caption) << "</figcaption></figure>\n";
     }
     if (!disagreementRows.empty()) {
-        out << "<h2>Disagreements</h2>\n<table>";
+        out << "<h2>Disagreements</h2>\n<table " << kTableAttrs << ">";
         for (std::size_t i = 0; i < disagreementRows.size(); ++i) {
             out << "<tr>";
             for (const auto& cell : disagreementRows[i])

@@ -12,7 +12,9 @@ trap 'rm -rf "$dir"' EXIT
 "$cli" synth-trace "$dir/t.safetensors" --requests 40 --tokens 24 --layers 4 --experts 64 --top-k 6 --seed 9 > /dev/null
 for budget in 6 12 40; do
     ours=$("$cli" xshare "$dir/t.safetensors" --batch-size 16 --budget "$budget" --format csv | tail -1)
-    theirs=$("$py" "$src/bench/peer_xshare.py" "$dir/t.safetensors" 16 "$budget" | head -1)
+    # The whole output first: cutting the pipe early would break the peer's later prints.
+    theirs=$("$py" "$src/bench/peer_xshare.py" "$dir/t.safetensors" 16 "$budget")
+    theirs=${theirs%%$'\n'*}
     base=$(echo "$ours" | cut -d, -f2); act=$(echo "$ours" | cut -d, -f3); mass=$(echo "$ours" | cut -d, -f5)
     want=$(echo "$theirs" | sed -n 's/.*activated \([0-9]*\) -> \([0-9]*\), mass retained \([0-9.]*\).*/\1 \2 \3/p')
     read -r wbase wact wmass <<< "$want"

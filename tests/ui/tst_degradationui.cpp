@@ -1,6 +1,8 @@
 #include "TestData.h"
 #include "common/JobRunner.h"
+#include "degradation/AggregatePanel.h"
 #include "degradation/Comparison.h"
+#include "degradation/DegradationPage.h"
 #include "degradation/DisagreementModel.h"
 #include "degradation/DisagreementProxy.h"
 #include "degradation/ReportExporter.h"
@@ -12,7 +14,11 @@
 
 #include <QAbstractItemModelTester>
 #include <QImage>
+#include <QLabel>
+#include <QProcess>
 #include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 
 using namespace deltascope;
@@ -33,6 +39,10 @@ private slots:
     void exportFailureLeavesNothing();
     void plotsDraw();
     void markedHtmlEscapesAndMarks();
+    void workspaceShowsTheDemo();
+    void realWikitextRuns();
+    void realMmluTables();
+    void pdfText();
 
 private:
     ComparisonPtr m_c;
@@ -294,6 +304,115 @@ void TestDegradationUi::markedHtmlEscapesAndMarks()
     const std::vector<DiffSpan> spans { { 0, 2, false }, { 2, 3, true }, { 5, 2, false } };
     const QString html = markedHtml(text, spans, QColor(0xff, 0xee, 0x00));
     QCOMPARE(html, QStringLiteral("a <span style='background-color:#ffee00'>&lt;b&gt;</span> c"));
+}
+
+void TestDegradationUi::workspaceShowsTheDemo()
+{
+    // The whole page, as the window holds it: load, then read the task table and the verdict.
+    DegradationPage page;
+    QSignalSpy status(&page, &DegradationPage::statusMessage);
+    QSignalSpy changed(&page, &DegradationPage::comparisonChanged);
+    page.resize(1400, 900);
+    page.compare(
+        QStringLiteral(DELTASCOPE_DEMO_DIR "/baseline"), QStringLiteral(DELTASCOPE_DEMO_DIR "/candidate"), false);
+    page.waitUntilIdle();
+    QVERIFY(page.comparison());
+    QVERIFY(changed.count() >= 1);
+    const auto* verdict = page.findChild<QLabel*>(QStringLiteral("verdict"));
+    QVERIFY(verdict);
+    QCOMPARE(verdict->text(), QStringLiteral("Candidate is worse"));
+    const auto tables = page.findChildren<QTableView*>();
+    QVERIFY(tables.size() >= 2);
+    const QTableView* tasks = nullptr;
+    for (const auto* t : tables)
+        if (t->model()->columnCount() == TaskTableModel::ColumnCount)
+            tasks = t;
+    QVERIFY(tasks);
+    QCOMPARE(tasks->model()->rowCount(), static_cast<int>(page.comparison()->report.tasks.size()));
+    // Sorted by p-value: the most significant task (mmlu in the demo) first.
+    QCOMPARE(tasks->model()->index(0, TaskTableModel::Task).data().toString(), QStringLiteral("mmlu"));
+    QVERIFY(status.last().first().toString().startsWith(QStringLiteral("Candidate is worse")));
+    QCOMPARE(page.visibleDisagreements().size(), page.comparison()->flips->size());
+    // A failing load says why and keeps nothing half-loaded.
+    page.compare(QStringLiteral("/nonexistent/base"), QStringLiteral("/nonexistent/cand"), false);
+    page.waitUntilIdle();
+    QVERIFY(page.lastError().contains(QStringLiteral("/nonexistent/base")));
+}
+
+void TestDegradationUi::realWikitextRuns()
+{
+    // Real lm-eval 0.4.12 wikitext runs: continuous per-sample metrics, decided by the permutation test.
+    const QString root = QString::fromStdString(test::sharedPath("lmeval_wikitext_quant/deepseek_moe_16b/lm-eval"));
+    if (!QFileInfo::exists(root))
+        QSKIP("../shared/data/real is not present");
+    SideSpec base;
+    base.path = root + QStringLiteral("/deepseek-moe-16b-chat-Baseline");
+    SideSpec cand;
+    cand.path = root + QStringLiteral("/deepseek-moe-16b-chat-W4A16");
+    StatsSettings stats;
+    stats.permutations = 2000;
+    const auto r = loadComparison(base, cand, stats, nullptr);
+    QVERIFY(r.ok());
+    const auto& c = **r.value;
+    QVERIFY(c.report.hasContinuous);
+    QVERIFY(c.report.permutation.present);
+    QCOMPARE(c.pairCount(), std::size_t(62));
+    TaskTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setComparison(*r.value);
+    QVERIFY(model.index(0, TaskTableModel::Metric).data().toString().contains(QStringLiteral("cont.")));
+}
+
+void TestDegradationUi::realMmluTables()
+{
+    // Real MMLU score tables (not lm-eval): the generic importer with the columns a user maps.
+    const QString root = QString::fromStdString(test::sharedPath("mmlu_llama31_8b_fp16_vs_q4"));
+    if (!QFileInfo::exists(root))
+        QSKIP("../shared/data/real is not present");
+    SideSpec base;
+    base.path = root + QStringLiteral("/mmlu_fp16.jsonl");
+    base.options.format = eval::LoadOptions::Format::Table;
+    base.options.columns.id = "example_id";
+    base.options.columns.score = "score";
+    SideSpec cand = base;
+    cand.path = root + QStringLiteral("/mmlu_q4_K_M.jsonl");
+    const auto r = loadComparison(base, cand, {}, nullptr);
+    QVERIFY(r.ok());
+    const auto& c = **r.value;
+    QCOMPARE(c.report.tasks.size(), std::size_t(1));
+    QCOMPARE(c.report.tasks[0].n, std::int64_t(499));
+    QCOMPARE(c.report.tasks[0].duplicates, std::int64_t(2));
+    TaskTableModel model;
+    model.setComparison(*r.value);
+    QVERIFY(model.index(0, TaskTableModel::Issues).data().toString().contains(QStringLiteral("2 duplicated")));
+    DisagreementModel flips;
+    flips.setComparison(*r.value, false);
+    QCOMPARE(static_cast<std::int64_t>(flips.rowCount()), c.report.tasks[0].b + c.report.tasks[0].c);
+    // The sample view reads a table row back.
+    SampleView view;
+    view.showPair(*r.value, 0, 0);
+}
+
+void TestDegradationUi::pdfText()
+{
+    // The PDF's own text, extracted by poppler (installed with the test dependencies).
+    const QString pdftotext = QStandardPaths::findExecutable(QStringLiteral("pdftotext"));
+    if (pdftotext.isEmpty())
+        QSKIP("pdftotext (poppler-utils) is not installed");
+    QTemporaryDir dir;
+    PlotView forest;
+    drawForest(&forest, m_c->report);
+    const QString pdf = dir.filePath(QStringLiteral("r.pdf"));
+    QCOMPARE(
+        exporter::pdf(pdf, *m_c, { { QStringLiteral("Drop per task"), QStringLiteral("c"), &forest } }), QString());
+    QProcess p;
+    p.start(pdftotext, { QStringLiteral("-layout"), pdf, QStringLiteral("-") });
+    QVERIFY(p.waitForFinished(60000));
+    const QString text = QString::fromUtf8(p.readAllStandardOutput());
+    QVERIFY2(text.contains(QStringLiteral("Candidate is worse than baseline")), qPrintable(text.left(400)));
+    for (const auto& t : m_c->report.tasks)
+        QVERIFY(text.contains(QString::fromStdString(t.task)));
+    QVERIFY(text.contains(QStringLiteral("pooled McNemar")));
 }
 
 QTEST_MAIN(TestDegradationUi)

@@ -28,7 +28,7 @@ void DisagreementProxy::setText(const QString& text)
     invalidateFilter();
 }
 
-bool DisagreementProxy::filterAcceptsRow(int row, const QModelIndex& parent) const
+bool DisagreementProxy::filterAcceptsRow(int row, const QModelIndex&) const
 {
     const auto* m = static_cast<const DisagreementModel*>(sourceModel());
     const auto& d = m->rowAt(row);

@@ -5,10 +5,12 @@
 
 #include <QBuffer>
 #include <QFileInfo>
+#include <QFont>
 #include <QImageWriter>
 #include <QPageLayout>
 #include <QPageSize>
 #include <QPdfWriter>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QSvgGenerator>
 #include <QTextDocument>
@@ -96,7 +98,7 @@ std::string htmlText(const Comparison& c, const QList<ReportPlot>& plots, bool e
 std::vector<std::pair<std::string, std::string>> reportSettings(const Comparison& c)
 {
     std::vector<std::pair<std::string, std::string>> s;
-    s.emplace_back("alpha", formatNumber(c.report.alpha));
+    s.emplace_back("alpha", QString::number(c.report.alpha, 'g', 6).toStdString());
     s.emplace_back("paired samples", std::to_string(c.pairCount()));
     s.emplace_back("tasks", std::to_string(c.report.tasks.size()));
     if (c.report.permutation.present) {
@@ -116,7 +118,18 @@ QString html(const QString& path, const Comparison& c, const QList<ReportPlot>& 
 QString pdf(const QString& path, const Comparison& c, const QList<ReportPlot>& plots)
 {
     QTextDocument doc;
-    doc.setHtml(QString::fromStdString(htmlText(c, plots, false, &doc)));
+    // A smaller type than on screen: the per-task table has a dozen columns to fit on A4.
+    QFont font = doc.defaultFont();
+    font.setPointSizeF(7.5);
+    doc.setDefaultFont(font);
+    // The print engine lays tables out from their attributes; the screen style sheet (em padding,
+    // max-width in pixels) only confuses it.
+    QString text = QString::fromStdString(htmlText(c, plots, false, &doc));
+    static const QRegularExpression style(
+        QStringLiteral("<style>.*</style>"), QRegularExpression::DotMatchesEverythingOption);
+    text.remove(style);
+    doc.setDefaultStyleSheet(QStringLiteral("td, th { white-space: nowrap; } td.w { white-space: normal; }"));
+    doc.setHtml(text);
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly))
         return QObject::tr("cannot write %1: %2").arg(path, f.errorString());
