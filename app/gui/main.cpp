@@ -48,7 +48,11 @@ int main(int argc, char** argv)
     const QCommandLineOption size(QStringLiteral("size"),
         QStringLiteral("Window size for --screenshot (default 1600x1000)."), QStringLiteral("WxH"),
         QStringLiteral("1600x1000"));
-    parser.addOptions({ demo, screenshot, report, size });
+    const QCommandLineOption shown(QStringLiteral("plot"),
+        QStringLiteral(
+            "With --screenshot: the plot in front (drop-per-task, p-values, regressions-improvements, power)."),
+        QStringLiteral("NAME"));
+    parser.addOptions({ demo, screenshot, report, size, shown });
     parser.process(app);
 
     const QStringList inputs = parser.positionalArguments();
@@ -79,6 +83,12 @@ int main(int argc, char** argv)
         const int w = wh.size() == 2 ? wh[0].toInt() : 1600;
         const int h = wh.size() == 2 ? wh[1].toInt() : 1000;
         window.resize(qMax(640, w), qMax(400, h));
+        if (parser.isSet(shown)) {
+            const auto i = page->plotNames().indexOf(parser.value(shown));
+            if (i < 0)
+                return fail(QStringLiteral("--plot must be one of ") + page->plotNames().join(QStringLiteral(", ")));
+            page->showPlot(static_cast<int>(i));
+        }
         window.show();
         QApplication::processEvents(); // lay the window out once before grabbing it
         for (int i = 0; page->plot(i); ++i)

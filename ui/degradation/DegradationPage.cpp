@@ -29,6 +29,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QShortcut>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
@@ -126,6 +127,12 @@ void DegradationPage::buildUi()
     m_taskFilter = new QLineEdit(this);
     m_taskFilter->setPlaceholderText(tr("Filter tasks…"));
     m_taskFilter->setClearButtonEnabled(true);
+    // Ctrl+F searches the tasks, Ctrl+Shift+F the disagreements.
+    auto* findTask = new QShortcut(QKeySequence::Find, this);
+    connect(findTask, &QShortcut::activated, this, [this] {
+        m_taskFilter->setFocus();
+        m_taskFilter->selectAll();
+    });
     m_onlyWorse = new QCheckBox(tr("only worse"), this);
     m_warnings = new QLabel(this);
     m_warnings->setTextInteractionFlags(Qt::LinksAccessibleByMouse);
@@ -219,6 +226,12 @@ void DegradationPage::buildUi()
     m_flipFilter = new QLineEdit(this);
     m_flipFilter->setPlaceholderText(tr("Filter by doc id or task…"));
     m_flipFilter->setClearButtonEnabled(true);
+    m_flipFilter->setMinimumWidth(180);
+    auto* findFlip = new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F), this);
+    connect(findFlip, &QShortcut::activated, this, [this] {
+        m_flipFilter->setFocus();
+        m_flipFilter->selectAll();
+    });
     m_allPairs = new QCheckBox(tr("all pairs"), this);
     m_allPairs->setToolTip(tr("List every pair, not only those whose scores differ"));
     m_flipCount = new QLabel(this);
@@ -553,6 +566,12 @@ PlotView* DegradationPage::plot(int i) const
 {
     const PlotView* all[] = { m_forest, m_pvalues, m_flips, m_power };
     return i >= 0 && i < 4 ? const_cast<PlotView*>(all[i]) : nullptr;
+}
+
+void DegradationPage::showPlot(int i)
+{
+    if (i >= 0 && i < m_plots->count())
+        m_plots->setCurrentIndex(i);
 }
 
 QStringList DegradationPage::plotNames() const

@@ -49,6 +49,7 @@ public:
     QList<ReportPlot> reportPlots() const;
     std::vector<report::Disagreement> visibleDisagreements() const;
     PlotView* plot(int i) const;
+    void showPlot(int i); ///< brings plot i (see plotNames) to the front
     QStringList plotNames() const;
     void saveState() const;
 

@@ -14,7 +14,7 @@ namespace {
 
 QString taskName(const report::TaskResult& t)
 {
-    return QString::fromStdString(t.key());
+    return QString::fromStdString(t.filter == "none" ? t.task : t.task + " [" + t.filter + "]");
 }
 
 QSharedPointer<QCPAxisTickerText> taskTicker(const report::ComparisonReport& r)
