@@ -19,6 +19,8 @@ struct Accumulator {
     std::vector<std::int64_t> activatedBase, activated, overlap, unchanged, routed;
     std::vector<double> massBase, mass, peakBase, peak, peakTokensBase, peakTokens;
     std::vector<std::int64_t> layerSlices;
+    std::vector<std::int64_t> mapBase, mapPolicy; // [layer][expert] slices where the expert is active
+    std::vector<double> devBase, dev, devTokensBase, devTokens; // [device] sums over slices
     std::vector<double> layerActBase, layerAct, layerMassBase, layerMass; // [budget][layer]
 
     void init(std::size_t budgets, std::size_t layers)
@@ -80,13 +82,25 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
     const int maxBudget = *std::max_element(options.budgets.begin(), options.budgets.end());
     // One budget (and the expert-parallel policy, whose sets do not nest) is computed from its
     // selected set; several budgets of the nested policies come from one sweep.
-    const bool sweep = options.policy.policy != Policy::ExpertParallel && options.budgets.size() > 1;
+    const bool sweep = options.policy.policy != Policy::ExpertParallel && options.budgets.size() > 1 && !options.maps;
+    // Maps describe one budget: it is computed alone, from its selected set.
+    const std::vector<int> mapBudget { options.budgets.front() };
+    const int G = deviceCount(options.policy);
+    const auto Nz = static_cast<std::size_t>(N);
+    const auto devices = devicesOf(options.policy, N);
 
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     threads = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, slices)));
     std::vector<Accumulator> acc(threads);
-    for (auto& a : acc)
+    for (auto& a : acc) {
         a.init(nb, L);
+        if (options.maps) {
+            a.mapBase.assign(L * Nz, 0);
+            a.mapPolicy.assign(L * Nz, 0);
+            for (auto* v : { &a.devBase, &a.dev, &a.devTokensBase, &a.devTokens })
+                v->assign(static_cast<std::size_t>(G), 0.0);
+        }
+    }
     std::vector<SliceRecord> records(options.perSlice ? slices : 0);
     std::atomic<std::size_t> done { 0 };
     std::atomic<bool> stop { false };
@@ -122,8 +136,14 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
             in.request = req.data();
             in.hasUnknown = trace.sparse;
             auto compute = [&] {
-                return sweep ? sweepSlice(in, options.policy, maxBudget, sw, scratch)
-                             : sliceBudgets(in, options.policy, options.budgets, sw, scratch);
+                if (sweep)
+                    return sweepSlice(in, options.policy, maxBudget, sw, scratch);
+                if (!options.maps)
+                    return sliceBudgets(in, options.policy, options.budgets, sw, scratch);
+                // The first budget last, so the scratch holds its routing for the maps.
+                std::vector<int> order(options.budgets.begin() + 1, options.budgets.end());
+                order.push_back(options.budgets.front());
+                return sliceBudgets(in, options.policy, order, sw, scratch);
             };
             bool computed = false;
             if (inPlace) {
@@ -176,6 +196,27 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
                 compute();
             }
             ++a.layerSlices[layer];
+            if (options.maps && scratch.used.size() == Nz && scratch.baseCount.size() == Nz) {
+                std::vector<int> baseActive(static_cast<std::size_t>(G), 0);
+                std::vector<int> active(static_cast<std::size_t>(G), 0);
+                for (std::size_t e = 0; e < Nz; ++e) {
+                    const auto d = static_cast<std::size_t>(devices[e]);
+                    if (scratch.baseCount[e] > 0) {
+                        ++a.mapBase[layer * Nz + e];
+                        ++baseActive[d];
+                        a.devTokensBase[d] += scratch.baseCount[e];
+                    }
+                    if (scratch.used[e] > 0) {
+                        ++a.mapPolicy[layer * Nz + e];
+                        ++active[d];
+                        a.devTokens[d] += scratch.used[e];
+                    }
+                }
+                for (std::size_t d = 0; d < static_cast<std::size_t>(G); ++d) {
+                    a.devBase[d] += baseActive[d];
+                    a.dev[d] += active[d];
+                }
+            }
             for (std::size_t bi = 0; bi < nb; ++bi) {
                 const auto m = static_cast<std::size_t>(options.budgets[bi]);
                 a.activatedBase[bi] += sw.activatedBase;
@@ -259,6 +300,39 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
         }
     }
     XShareResult out;
+    if (options.maps) {
+        ActivationMaps& m = out.maps;
+        m.layers = static_cast<int>(L);
+        m.experts = N;
+        m.devices = G;
+        m.base.assign(L * Nz, 0.0);
+        m.policy.assign(L * Nz, 0.0);
+        for (auto* v : { &m.deviceBase, &m.device, &m.deviceTokensBase, &m.deviceTokens })
+            v->assign(static_cast<std::size_t>(G), 0.0);
+        for (const auto& a : acc) {
+            for (std::size_t i = 0; i < L * Nz; ++i) {
+                m.base[i] += static_cast<double>(a.mapBase[i]);
+                m.policy[i] += static_cast<double>(a.mapPolicy[i]);
+            }
+            for (std::size_t d = 0; d < static_cast<std::size_t>(G); ++d) {
+                m.deviceBase[d] += a.devBase[d];
+                m.device[d] += a.dev[d];
+                m.deviceTokensBase[d] += a.devTokensBase[d];
+                m.deviceTokens[d] += a.devTokens[d];
+            }
+        }
+        for (std::size_t l = 0; l < L; ++l) {
+            const auto n = static_cast<double>(std::max<std::int64_t>(1, total.layerSlices[l]));
+            for (std::size_t e = 0; e < Nz; ++e) {
+                m.base[l * Nz + e] /= n;
+                m.policy[l * Nz + e] /= n;
+            }
+        }
+        const double n = slices ? static_cast<double>(slices) : 1.0;
+        for (auto* v : { &m.deviceBase, &m.device, &m.deviceTokensBase, &m.deviceTokens })
+            for (auto& x : *v)
+                x /= n;
+    }
     out.sliceCount = static_cast<std::int64_t>(slices);
     out.cancelled = stop.load();
     const double sl = slices ? static_cast<double>(slices) : 1.0;

@@ -44,8 +44,22 @@ struct SliceRecord {
     std::vector<int> selected;
 };
 
+/// Where the experts are active, for the first budget: what the heatmaps and device charts draw.
+struct ActivationMaps {
+    int layers = 0;
+    int experts = 0;
+    int devices = 0;
+    std::vector<double> base; ///< [layer][expert] fraction of the layer's slices where top-k activates it
+    std::vector<double> policy; ///< [layer][expert] the same under the policy
+    std::vector<double> deviceBase; ///< [device] activated experts per slice, mean
+    std::vector<double> device; ///< [device] the same under the policy
+    std::vector<double> deviceTokensBase; ///< [device] token-expert assignments per slice, mean
+    std::vector<double> deviceTokens;
+};
+
 struct XShareResult {
     std::vector<BudgetResult> results;
+    ActivationMaps maps; ///< filled when asked for
     std::vector<SliceRecord> slices; ///< for the first budget, when asked for
     std::int64_t sliceCount = 0;
     bool cancelled = false;
@@ -55,6 +69,7 @@ struct XShareOptions {
     PolicyConfig policy;
     std::vector<int> budgets; ///< each in [k, N]
     bool perSlice = false;
+    bool maps = false; ///< fill XShareResult::maps (for the first budget, computed alone)
     unsigned threads = 0;
     Progress progress;
 };

@@ -75,6 +75,7 @@ private slots:
     void replicasShareTokens();
     void replicatedFastPathsEqualReference();
     void placementFiles();
+    void activationMaps();
     void uniformRoutingExpectation();
 };
 
@@ -576,6 +577,85 @@ void TestXShare::placementFiles()
     p = moe::loadPlacement(missing, 4, 2);
     QVERIFY(!p.ok());
     QVERIFY(p.error->message.find("expert 2 is not placed") != std::string::npos);
+}
+
+void TestXShare::activationMaps()
+{
+    // The maps agree with the run's own per-layer means and with a brute-force count of each
+    // slice's top-k union.
+    const int tokens = 30;
+    const int layers = 3;
+    const int experts = 16;
+    const int k = 2;
+    std::mt19937 rng(21);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    std::vector<float> g(static_cast<std::size_t>(tokens * layers * experts));
+    for (auto& x : g)
+        x = u(rng) * u(rng);
+    std::vector<std::int32_t> req(static_cast<std::size_t>(tokens));
+    for (int t = 0; t < tokens; ++t)
+        req[static_cast<std::size_t>(t)] = t % 6;
+    const auto trace = moe::makeOwnedTrace(tokens, layers, experts, k, false, g, {}, req);
+    moe::BatchingOptions bo;
+    bo.replay = true;
+    bo.batchSize = 4;
+    const auto batches = moe::makeBatches(trace, bo);
+    moe::XShareOptions o;
+    o.budgets = { 3, 8 };
+    o.maps = true;
+    o.policy.devices = 4;
+    const auto r = moe::runXShare(trace, *batches.value, o);
+    QVERIFY(r.ok());
+    const auto& m = r.value->maps;
+    QCOMPARE(m.layers, layers);
+    QCOMPARE(m.experts, experts);
+    QCOMPARE(m.devices, 4);
+    const auto& res = r.value->results.front(); // budget 3: the maps describe it
+    QCOMPARE(res.budget, 3);
+    double allBase = 0;
+    double all = 0;
+    for (int l = 0; l < layers; ++l) {
+        double sumBase = 0;
+        double sum = 0;
+        for (int e = 0; e < experts; ++e) {
+            sumBase += m.base[static_cast<std::size_t>(l * experts + e)];
+            sum += m.policy[static_cast<std::size_t>(l * experts + e)];
+        }
+        QVERIFY(std::abs(sumBase - res.perLayer[static_cast<std::size_t>(l)].activatedBaseMean) < 1e-9);
+        QVERIFY(std::abs(sum - res.perLayer[static_cast<std::size_t>(l)].activatedMean) < 1e-9);
+        allBase += sumBase;
+        all += sum;
+    }
+    double devBase = 0;
+    double dev = 0;
+    for (int d = 0; d < 4; ++d) {
+        devBase += m.deviceBase[static_cast<std::size_t>(d)];
+        dev += m.device[static_cast<std::size_t>(d)];
+    }
+    const double slices = static_cast<double>(r.value->sliceCount);
+    QVERIFY(std::abs(devBase - static_cast<double>(res.activatedBase) / slices) < 1e-9);
+    QVERIFY(std::abs(dev - static_cast<double>(res.activated) / slices) < 1e-9);
+    // Brute force for layer 1, expert by expert: the fraction of batches whose tokens' top-2 use it.
+    const auto& bt = batches.value->tokens;
+    for (int e = 0; e < experts; ++e) {
+        int hits = 0;
+        for (const auto& rows : bt) {
+            bool used = false;
+            for (const auto t : rows) {
+                const float* row = g.data() + (static_cast<std::size_t>(t) * layers + 1) * experts;
+                int better = 0;
+                for (int f = 0; f < experts; ++f)
+                    better += row[f] > row[e] || (row[f] == row[e] && f < e) ? 1 : 0;
+                used = used || better < k;
+            }
+            hits += used ? 1 : 0;
+        }
+        QVERIFY(
+            std::abs(m.base[static_cast<std::size_t>(experts + e)] - hits / static_cast<double>(bt.size())) < 1e-12);
+    }
+    // Without maps nothing is filled.
+    o.maps = false;
+    QVERIFY(moe::runXShare(trace, *batches.value, o).value->maps.base.empty());
 }
 
 void TestXShare::uniformRoutingExpectation()
