@@ -4,6 +4,7 @@
 #include "common/AppSettings.h"
 #include "degradation/DegradationPage.h"
 #include "degradation/ReportExporter.h"
+#include "experts/ExpertsPage.h"
 #include "plot/PlotView.h"
 
 #include <QAction>
@@ -18,6 +19,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSaveFile>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
@@ -33,11 +35,13 @@ MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent)
     , m_tabs(new QTabWidget(this))
     , m_degradation(new DegradationPage(this))
+    , m_experts(new ExpertsPage(this))
 {
     setWindowTitle(tr("Deltascope"));
     setObjectName(QStringLiteral("MainWindow"));
     m_tabs->setDocumentMode(true);
     m_tabs->addTab(m_degradation, tr("Degradation"));
+    m_tabs->addTab(m_experts, tr("Expert sharing"));
     setCentralWidget(m_tabs);
     buildMenus();
 
@@ -49,6 +53,9 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_degradation, &DegradationPage::statusMessage, this,
         [this](const QString& m) { statusBar()->showMessage(m); });
     connect(m_degradation, &DegradationPage::comparisonChanged, this, &MainWindow::updateActions);
+    connect(m_experts, &ExpertsPage::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m); });
+    connect(m_experts, &ExpertsPage::computed, this, &MainWindow::updateActions);
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateActions);
     connect(m_degradation, &DegradationPage::comparisonOpened, this, [this](const QString& b, const QString& c) {
         AppSettings().addRecentComparison({ b, c });
         rebuildRecentMenu();
@@ -80,9 +87,29 @@ void MainWindow::buildMenus()
             m_degradation->setSide(true, p);
     });
     openCand->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B));
-    auto* demo = file->addAction(
-        style()->standardIcon(QStyle::SP_DialogHelpButton), tr("Open &demo"), this, [this] { openDemo(); });
+    auto* demo = file->addAction(style()->standardIcon(QStyle::SP_DialogHelpButton), tr("Open &demo"), this, [this] {
+        // The demo of the workspace in front.
+        if (m_tabs->currentWidget() == m_experts)
+            m_experts->openDemo();
+        else
+            openDemo();
+    });
     demo->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    auto* trace = file->addAction(tr("Open router &trace…"), this, [this] {
+        AppSettings settings;
+        const QString p = QFileDialog::getOpenFileName(this, tr("Router trace"), settings.lastDirectory(),
+            tr("Router traces (*.safetensors *.jsonl *.npy);;All files (*)"));
+        if (p.isEmpty())
+            return;
+        settings.setLastDirectory(QFileInfo(p).absolutePath());
+        showExperts();
+        m_experts->openTrace(p);
+    });
+    trace->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    file->addAction(tr("Open demo trace"), this, [this] {
+        showExperts();
+        m_experts->openDemo();
+    });
     m_recent = file->addMenu(tr("&Recent comparisons"));
     rebuildRecentMenu();
     file->addSeparator();
@@ -93,7 +120,8 @@ void MainWindow::buildMenus()
     auto* json = file->addAction(tr("Export results (&JSON)…"), this, &MainWindow::exportJson);
     auto* csv = file->addAction(tr("Export disagreements (&CSV)…"), this, &MainWindow::exportDisagreements);
     auto* plot = file->addAction(tr("Export p&lot (PNG, SVG)…"), this, &MainWindow::exportPlot);
-    m_needComparison = { html, pdf, json, csv, plot };
+    auto* layers = file->addAction(tr("Export per-layer expert metrics (CSV)…"), this, &MainWindow::exportLayerCsv);
+    m_needComparison = { html, pdf, json, csv, plot, layers };
     file->addSeparator();
     auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -131,9 +159,35 @@ void MainWindow::rebuildRecentMenu()
 
 void MainWindow::updateActions()
 {
-    const bool have = m_degradation->comparison() != nullptr;
-    for (auto* a : m_needComparison)
-        a->setEnabled(have);
+    const bool experts = m_tabs->currentWidget() == m_experts;
+    const bool have = experts ? m_experts->run() != nullptr : m_degradation->comparison() != nullptr;
+    for (int i = 0; i < m_needComparison.size(); ++i) {
+        // Reports, JSON and disagreements belong to the degradation workspace; plots to both;
+        // the per-layer table to expert sharing.
+        const bool plotAction = i == 4;
+        const bool layerAction = i == 5;
+        m_needComparison[i]->setEnabled(have && (plotAction || (layerAction == experts)));
+    }
+}
+
+void MainWindow::showExperts()
+{
+    m_tabs->setCurrentWidget(m_experts);
+}
+
+void MainWindow::exportLayerCsv()
+{
+    if (!m_experts->run())
+        return;
+    const QString path = askSavePath(tr("Export per-layer metrics"), tr("CSV (*.csv)"), QStringLiteral("layers.csv"));
+    if (path.isEmpty())
+        return;
+    QSaveFile f(path);
+    const QByteArray bytes = m_experts->perLayerCsv().toUtf8();
+    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
+        QMessageBox::warning(this, tr("Export failed"), tr("cannot write %1: %2").arg(path, f.errorString()));
+    else
+        statusBar()->showMessage(tr("Per-layer metrics written to %1").arg(path));
 }
 
 QString MainWindow::demoDirectory()
@@ -222,17 +276,19 @@ void MainWindow::exportDisagreements()
 
 void MainWindow::exportPlot()
 {
-    if (!m_degradation->comparison())
+    const bool experts = m_tabs->currentWidget() == m_experts;
+    if (experts ? !m_experts->run() : !m_degradation->comparison())
         return;
     bool ok = false;
-    const QStringList names = m_degradation->plotNames();
+    const QStringList names = experts ? m_experts->plotNames() : m_degradation->plotNames();
     const QString which = QInputDialog::getItem(this, tr("Export plot"), tr("Plot"), names, 0, false, &ok);
     if (!ok)
         return;
     const QString path = askSavePath(tr("Export plot"), tr("PNG (*.png);;SVG (*.svg)"), which + QStringLiteral(".png"));
     if (path.isEmpty())
         return;
-    const QString why = exporter::plotImage(path, m_degradation->plot(static_cast<int>(names.indexOf(which))));
+    const int index = static_cast<int>(names.indexOf(which));
+    const QString why = exporter::plotImage(path, experts ? m_experts->plot(index) : m_degradation->plot(index));
     if (!why.isEmpty())
         QMessageBox::warning(this, tr("Export failed"), why);
     else

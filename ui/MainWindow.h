@@ -8,6 +8,7 @@ class QTabWidget;
 namespace deltascope::ui {
 
 class DegradationPage;
+class ExpertsPage;
 
 /// Assembles the workspaces with menus, toolbar, status bar and the settings kept between runs.
 class MainWindow : public QMainWindow {
@@ -16,6 +17,8 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
 
     DegradationPage* degradation() const { return m_degradation; }
+    ExpertsPage* experts() const { return m_experts; }
+    void showExperts();
     /// The folder holding the bundled demo runs, or empty when it cannot be found.
     static QString demoDirectory();
     void openDemo(bool interactive = true);
@@ -30,11 +33,13 @@ private:
     void exportJson();
     void exportDisagreements();
     void exportPlot();
+    void exportLayerCsv();
     QString askSavePath(const QString& title, const QString& filter, const QString& suggested);
     void updateActions();
 
     QTabWidget* m_tabs;
     DegradationPage* m_degradation;
+    ExpertsPage* m_experts;
     QMenu* m_recent = nullptr;
     QList<QAction*> m_needComparison;
 };

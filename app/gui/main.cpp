@@ -7,6 +7,7 @@
 #include "MainWindow.h"
 #include "degradation/DegradationPage.h"
 #include "degradation/ReportExporter.h"
+#include "experts/ExpertsPage.h"
 #include "plot/PlotView.h"
 
 #include <QApplication>
@@ -52,25 +53,71 @@ int main(int argc, char** argv)
         QStringLiteral(
             "With --screenshot: the plot in front (drop-per-task, p-values, regressions-improvements, power)."),
         QStringLiteral("NAME"));
-    parser.addOptions({ demo, screenshot, report, size, shown });
+    const QCommandLineOption trace(QStringLiteral("trace"),
+        QStringLiteral("Open a router trace in the expert-sharing workspace."), QStringLiteral("FILE"));
+    const QCommandLineOption workspace(QStringLiteral("workspace"),
+        QStringLiteral("The workspace to show: degradation (default) or experts."), QStringLiteral("NAME"));
+    const QCommandLineOption budget(
+        QStringLiteral("budget"), QStringLiteral("Expert sharing: the budget M to show."), QStringLiteral("M"));
+    parser.addOptions({ demo, screenshot, report, size, shown, trace, workspace, budget });
     parser.process(app);
 
     const QStringList inputs = parser.positionalArguments();
     if (!inputs.isEmpty() && inputs.size() != 2)
         return fail(QStringLiteral("give two inputs, BASE and CAND (or --demo)"));
     const bool headless = parser.isSet(screenshot) || parser.isSet(report);
-    if (headless && inputs.isEmpty() && !parser.isSet(demo))
-        return fail(QStringLiteral("--screenshot and --export-report need BASE CAND or --demo"));
+    if (headless && inputs.isEmpty() && !parser.isSet(demo) && !parser.isSet(trace))
+        return fail(QStringLiteral("--screenshot and --export-report need BASE CAND, --trace FILE or --demo"));
 
+    const bool experts = parser.value(workspace) == QStringLiteral("experts") || parser.isSet(trace);
+    if (parser.isSet(workspace) && !experts && parser.value(workspace) != QStringLiteral("degradation"))
+        return fail(QStringLiteral("--workspace must be degradation or experts"));
     MainWindow window;
-    if (parser.isSet(demo))
+    if (experts) {
+        window.showExperts();
+        if (parser.isSet(trace))
+            window.experts()->openTrace(parser.value(trace));
+        else if (parser.isSet(demo))
+            window.experts()->openDemo();
+    } else if (parser.isSet(demo)) {
         window.openDemo(!headless);
-    else if (inputs.size() == 2)
+    } else if (inputs.size() == 2) {
         window.degradation()->compare(inputs[0], inputs[1], !headless);
+    }
+    if (experts && parser.isSet(budget)) {
+        window.experts()->waitUntilIdle();
+        window.experts()->setBudget(parser.value(budget).toInt());
+    }
 
     if (!headless) {
         window.show();
         return QApplication::exec();
+    }
+    if (experts) {
+        ExpertsPage* page = window.experts();
+        page->waitUntilIdle();
+        if (!page->run())
+            return fail(page->lastError().isEmpty() ? QStringLiteral("no trace was loaded") : page->lastError());
+        if (parser.isSet(report))
+            return fail(QStringLiteral("--export-report is for the degradation workspace; "
+                                       "use --screenshot for expert sharing"));
+        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
+        window.resize(
+            wh.size() == 2 ? qMax(640, wh[0].toInt()) : 1600, wh.size() == 2 ? qMax(400, wh[1].toInt()) : 1000);
+        if (parser.isSet(shown)) {
+            const auto i = page->plotNames().indexOf(parser.value(shown));
+            if (i < 0)
+                return fail(QStringLiteral("--plot must be one of ") + page->plotNames().join(QStringLiteral(", ")));
+            page->showPlot(static_cast<int>(i));
+        }
+        window.show();
+        QApplication::processEvents();
+        for (int i = 0; page->plot(i); ++i)
+            page->plot(i)->replot(QCustomPlot::rpImmediateRefresh);
+        const QString path = parser.value(screenshot);
+        if (!window.grab().save(path, "PNG"))
+            return fail(QStringLiteral("cannot write %1").arg(path));
+        return 0;
     }
 
     DegradationPage* page = window.degradation();

@@ -11,6 +11,7 @@ private slots:
     void screenshotOfTheDemo();
     void reportWithoutWindow();
     void badInputExitsTwo();
+    void expertWorkspaceScreenshot();
 
 private:
     static int run(const QStringList& args, QByteArray* err = nullptr)
@@ -79,6 +80,24 @@ void TestGuiApp::badInputExitsTwo()
     QVERIFY2(err.contains("nope"), err.constData());
     QVERIFY(!QFile::exists(out));
     QCOMPARE(run({ QStringLiteral("--screenshot"), out }, &err), 2);
+}
+
+void TestGuiApp::expertWorkspaceScreenshot()
+{
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("experts.png"));
+    QCOMPARE(
+        run({ QStringLiteral("--workspace"), QStringLiteral("experts"), QStringLiteral("--demo"),
+            QStringLiteral("--budget"), QStringLiteral("12"), QStringLiteral("--plot"), QStringLiteral("budget-sweep"),
+            QStringLiteral("--screenshot"), png, QStringLiteral("--size"), QStringLiteral("1200x800") }),
+        0);
+    QCOMPARE(QImage(png).size(), QSize(1200, 800));
+    QByteArray err;
+    QCOMPARE(run({ QStringLiteral("--trace"), dir.filePath(QStringLiteral("missing.safetensors")),
+                     QStringLiteral("--screenshot"), png },
+                 &err),
+        2);
+    QVERIFY(err.contains("missing.safetensors"));
 }
 
 QTEST_GUILESS_MAIN(TestGuiApp)

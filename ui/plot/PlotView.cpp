@@ -27,6 +27,10 @@ void PlotView::reset()
     yAxis->setLabel(QString());
     m_hover = nullptr;
     m_taskOf = nullptr;
+    m_cellText = nullptr;
+    yAxis2->setVisible(false);
+    xAxis->setTickLabelRotation(0);
+    yAxis->setRangeReversed(false);
 }
 
 void PlotView::applyPalette()
@@ -61,6 +65,15 @@ void PlotView::changeEvent(QEvent* event)
 void PlotView::mouseMoveEvent(QMouseEvent* event)
 {
     QCustomPlot::mouseMoveEvent(event);
+    if (m_cellText) {
+        const QString text
+            = m_cellText(xAxis->pixelToCoord(event->position().x()), yAxis->pixelToCoord(event->position().y()));
+        if (text.isEmpty())
+            QToolTip::hideText();
+        else
+            QToolTip::showText(event->globalPosition().toPoint(), text, this);
+        return;
+    }
     if (!m_hover)
         return;
     QVariant details;

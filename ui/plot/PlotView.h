@@ -14,6 +14,8 @@ public:
     /// Text shown when hovering near data point `i` of `plottable` (set by whoever draws).
     using HoverText = std::function<QString(QCPAbstractPlottable*, int)>;
     void setHoverText(HoverText f) { m_hover = std::move(f); }
+    /// Text for the point (x, y) in plot coordinates, for plots without data points (colour maps).
+    void setCellText(std::function<QString(double, double)> f) { m_cellText = std::move(f); }
     /// Data point i of a plottable stands for task taskOf(i); clicks on it emit taskClicked.
     void setTaskOf(std::function<int(QCPAbstractPlottable*, int)> f) { m_taskOf = std::move(f); }
 
@@ -32,6 +34,7 @@ protected:
 private:
     void onClick(QCPAbstractPlottable* p, int dataIndex, QMouseEvent* event);
     HoverText m_hover;
+    std::function<QString(double, double)> m_cellText;
     std::function<int(QCPAbstractPlottable*, int)> m_taskOf;
 };
 

@@ -1,0 +1,159 @@
+#include "TestData.h"
+#include "experts/ExpertRun.h"
+#include "experts/ExpertsPage.h"
+#include "experts/LayerTableModel.h"
+#include "moe/Batching.h"
+#include "plot/PlotView.h"
+
+#include <QAbstractItemModelTester>
+#include <QJsonArray>
+#include <QLabel>
+#include <QProcess>
+#include <QSignalSpy>
+
+using namespace deltascope;
+using namespace deltascope::ui;
+
+class TestExpertsUi : public QObject {
+    Q_OBJECT
+private slots:
+    void mixtralMatchesTheCli();
+    void demoTraceMatchesADirectRun();
+    void budgetChangeUpdatesTheCharts();
+    void layerModel();
+    void badTraceSaysWhy();
+
+private:
+    static QString mixtral()
+    {
+        return QString::fromStdString(test::sharedPath("router_trace_mixtral8x7b_fp8_gsm8k/gsm8k_2_routing.jsonl"));
+    }
+};
+
+void TestExpertsUi::mixtralMatchesTheCli()
+{
+    if (!QFileInfo::exists(mixtral()))
+        QSKIP("../shared/data/real is not present");
+    ExpertsPage page;
+    page.openTrace(mixtral());
+    page.waitUntilIdle();
+    page.setBudget(3);
+    page.waitUntilIdle();
+    QVERIFY(page.run());
+    const auto& r = page.run()->current->results.front();
+    QCOMPARE(r.budget, 3);
+
+    QProcess cli;
+    cli.start(QStringLiteral(DELTASCOPE_CLI),
+        { QStringLiteral("xshare"), mixtral(), QStringLiteral("--budget"), QStringLiteral("3"),
+            QStringLiteral("--batch-size"), QStringLiteral("32"), QStringLiteral("--format"), QStringLiteral("json") });
+    QVERIFY(cli.waitForFinished(60000));
+    const auto j = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+    const auto res = j.value(QStringLiteral("results")).toArray().at(0).toObject();
+    QCOMPARE(static_cast<qint64>(r.activatedBase), res.value(QStringLiteral("activated_base")).toInteger());
+    QCOMPARE(static_cast<qint64>(r.activated), res.value(QStringLiteral("activated")).toInteger());
+    QVERIFY(std::abs(r.massRetained - res.value(QStringLiteral("mass_retained")).toDouble()) < 1e-12);
+    QVERIFY(std::abs(r.unchangedTokens - res.value(QStringLiteral("unchanged_tokens")).toDouble()) < 1e-12);
+    // The summary line says the same numbers.
+    const auto* summary = page.findChild<QLabel*>(QStringLiteral("summary"));
+    QVERIFY(summary->text().contains(QStringLiteral("M = 3")));
+    QVERIFY(summary->text().contains(QStringLiteral("96.47%")));
+}
+
+void TestExpertsUi::demoTraceMatchesADirectRun()
+{
+    ExpertsPage page;
+    page.openDemo();
+    page.waitUntilIdle();
+    QVERIFY(page.run());
+    const auto trace = page.run()->trace;
+    moe::BatchingOptions bo;
+    bo.replay = true;
+    bo.batchSize = 32;
+    const auto batches = moe::makeBatches(*trace, bo);
+    moe::XShareOptions xo;
+    xo.policy.devices = 8;
+    xo.budgets = { page.run()->budget };
+    const auto direct = moe::runXShare(*trace, *batches.value, xo);
+    QVERIFY(direct.ok());
+    const auto& a = page.run()->current->results.front();
+    const auto& b = direct.value->results.front();
+    QCOMPARE(a.activated, b.activated);
+    QCOMPARE(a.activatedBase, b.activatedBase);
+    QCOMPARE(a.massRetained, b.massRetained);
+    // The sweep covers every budget from k to N, and agrees with the single budget.
+    const auto& sweep = page.run()->sweep->results;
+    QCOMPARE(static_cast<std::int64_t>(sweep.size()), trace->experts - trace->topK + 1);
+    const auto it = std::find_if(sweep.begin(), sweep.end(), [&](const auto& r) { return r.budget == a.budget; });
+    QVERIFY(it != sweep.end());
+    QCOMPARE(it->activated, a.activated);
+}
+
+void TestExpertsUi::budgetChangeUpdatesTheCharts()
+{
+    ExpertsPage page;
+    QSignalSpy computed(&page, &ExpertsPage::computed);
+    page.openDemo();
+    page.waitUntilIdle();
+    auto barsOf = [&](int plot) {
+        auto* bars = qobject_cast<QCPBars*>(page.plot(plot)->plottable(1));
+        std::vector<double> v;
+        for (int i = 0; i < bars->dataCount(); ++i)
+            v.push_back(bars->data()->at(i)->value);
+        return v;
+    };
+    const auto sweepBefore = page.run()->sweep;
+    page.setBudget(10);
+    page.waitUntilIdle();
+    QCOMPARE(page.run()->budget, 10);
+    const auto at10 = barsOf(4);
+    page.setBudget(40);
+    page.waitUntilIdle();
+    QCOMPARE(page.run()->budget, 40);
+    const auto at40 = barsOf(4);
+    QCOMPARE(at40.size(), at10.size());
+    const auto& layers = page.run()->current->results.front().perLayer;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        QCOMPARE(at40[l], layers[l].activatedMean); // the chart shows the current budget
+        QVERIFY(at40[l] > at10[l]);
+    }
+    QCOMPARE(page.run()->sweep, sweepBefore); // a budget change reuses the sweep
+    // The sweep chart marks the budget.
+    bool marked = false;
+    for (int i = 0; i < page.plot(3)->itemCount(); ++i)
+        if (auto* line = qobject_cast<QCPItemStraightLine*>(page.plot(3)->item(i)))
+            marked = marked || line->point1->coords().x() == 40.0;
+    QVERIFY(marked);
+    QVERIFY(computed.count() >= 3);
+}
+
+void TestExpertsUi::layerModel()
+{
+    LayerTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(model.rowCount(), 0);
+    auto run = computeExperts(nullptr, demoTrace(), QStringLiteral("demo"), {}, 12, nullptr);
+    QVERIFY(run.ok());
+    model.setRun(*run.value);
+    const auto& layers = (*run.value)->current->results.front().perLayer;
+    QCOMPARE(model.rowCount(), static_cast<int>(layers.size()));
+    QCOMPARE(
+        model.index(2, LayerTableModel::Policy).data(LayerTableModel::SortRole).toDouble(), layers[2].activatedMean);
+    model.setRun(nullptr);
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestExpertsUi::badTraceSaysWhy()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(
+        dir, QStringLiteral("t.safetensors"), QByteArray("\x10\x00\x00\x00\x00\x00\x00\x00{not json", 17));
+    ExpertsPage page;
+    page.openTrace(QString::fromStdString(path));
+    page.waitUntilIdle();
+    QVERIFY(!page.run());
+    QVERIFY2(page.lastError().contains(QString::fromStdString(path)), qPrintable(page.lastError()));
+}
+
+QTEST_MAIN(TestExpertsUi)
+#include "tst_expertsui.moc"

@@ -1,0 +1,132 @@
+#include "experts/ExpertRun.h"
+
+#include "common/JobRunner.h"
+#include "moe/Placement.h"
+#include "moe/SynthTrace.h"
+#include "moe/TraceImport.h"
+
+#include <QElapsedTimer>
+#include <numeric>
+
+namespace deltascope::ui {
+
+bool ExpertSettings::sameSweep(const ExpertSettings& o) const
+{
+    return replay == o.replay && batchSize == o.batchSize && gamma == o.gamma && policy == o.policy
+        && warmup == o.warmup && devices == o.devices && balanced == o.balanced && requestExperts == o.requestExperts;
+}
+
+Result<std::shared_ptr<const moe::Trace>> openTraceFile(const QString& path, JobControl* control)
+{
+    using R = Result<std::shared_ptr<const moe::Trace>>;
+    if (control)
+        control->progress(-1, QStringLiteral("reading the trace"));
+    auto t = moe::openTrace(path.toStdString(), 0, {});
+    if (!t.ok())
+        return R::failure(*t.error);
+    R r;
+    r.value = std::make_shared<const moe::Trace>(std::move(*t.value));
+    r.warnings = std::move(t.warnings);
+    return r;
+}
+
+std::shared_ptr<const moe::Trace> demoTrace()
+{
+    moe::SynthOptions o;
+    o.requests = 48;
+    o.tokensPerRequest = 96;
+    o.layers = 16;
+    o.experts = 64;
+    o.topK = 8;
+    o.seed = 7;
+    o.popularity = &moe::builtinOlmoeCounts();
+    return std::make_shared<const moe::Trace>(moe::makeSyntheticTrace(o));
+}
+
+Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<const moe::Trace> trace,
+    const QString& path, const ExpertSettings& settings, int budget, JobControl* control)
+{
+    using R = Result<ExpertRunPtr>;
+    QElapsedTimer clock;
+    clock.start();
+    auto run = std::make_shared<ExpertRun>();
+    run->path = path;
+    run->trace = trace;
+    run->settings = settings;
+    const int N = static_cast<int>(trace->experts);
+    const int k = static_cast<int>(trace->topK);
+    run->budget = std::clamp(budget, k, N);
+    run->backend = QStringLiteral("CPU");
+
+    moe::BatchingOptions bo;
+    bo.replay = settings.replay || !trace->hasSteps();
+    bo.batchSize = std::max(1, settings.batchSize);
+    bo.gamma = std::max(0, settings.gamma);
+    const bool reuse = from && from->trace == trace && from->settings.sameSweep(settings);
+    if (reuse) {
+        run->batches = from->batches;
+        run->sweep = from->sweep;
+    } else {
+        auto b = moe::makeBatches(*trace, bo);
+        if (!b.ok())
+            return R::failure(*b.error);
+        run->batches = std::make_shared<const moe::Batches>(std::move(*b.value));
+    }
+
+    moe::XShareOptions xo;
+    xo.policy.policy = settings.policy;
+    xo.policy.warmup = settings.warmup;
+    xo.policy.devices = std::max(1, settings.devices);
+    xo.policy.requestExperts = settings.requestExperts;
+    if (settings.balanced) {
+        // Balanced placement from the trace's own top-k loads, summed over layers.
+        moe::XShareOptions counting;
+        counting.policy.policy = moe::Policy::TopK;
+        counting.budgets = { N };
+        counting.maps = true;
+        auto c = moe::runXShare(*trace, *run->batches, counting);
+        if (!c.ok())
+            return R::failure(*c.error);
+        std::vector<double> load(static_cast<std::size_t>(N), 0.0);
+        for (int l = 0; l < c.value->maps.layers; ++l)
+            for (int e = 0; e < N; ++e)
+                load[static_cast<std::size_t>(e)] += c.value->maps.base[static_cast<std::size_t>(l * N + e)];
+        auto placement = moe::balancedPlacement(load, xo.policy.devices);
+        xo.policy.placement = std::move(placement.device);
+    }
+    auto progress = [control](double from0, double span, const char* what) {
+        Progress p;
+        if (control)
+            p.callback = [control, from0, span, what](double f, std::string_view) {
+                return control->progress(from0 + span * f, QString::fromLatin1(what));
+            };
+        return p;
+    };
+    if (!run->sweep) {
+        xo.budgets.clear();
+        for (int m = k; m <= N; ++m)
+            xo.budgets.push_back(m);
+        xo.progress = progress(0.0, 0.6, "every budget");
+        auto s = moe::runXShare(*trace, *run->batches, xo);
+        if (!s.ok())
+            return R::failure(*s.error);
+        if (s.value->cancelled)
+            return R::failure(Diagnostic::error({}, 0, "cancelled"));
+        run->sweep = std::make_shared<const moe::XShareResult>(std::move(*s.value));
+    }
+    xo.budgets = { run->budget };
+    xo.maps = true;
+    xo.progress = progress(reuse ? 0.0 : 0.6, reuse ? 1.0 : 0.4, "this budget");
+    auto cur = moe::runXShare(*trace, *run->batches, xo);
+    if (!cur.ok())
+        return R::failure(*cur.error);
+    if (cur.value->cancelled)
+        return R::failure(Diagnostic::error({}, 0, "cancelled"));
+    run->current = std::make_shared<const moe::XShareResult>(std::move(*cur.value));
+    run->seconds = static_cast<double>(clock.nsecsElapsed()) / 1e9;
+    R r;
+    r.value = run;
+    return r;
+}
+
+} // namespace deltascope::ui

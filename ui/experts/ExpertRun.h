@@ -1,0 +1,56 @@
+#pragma once
+
+#include "common/Diagnostic.h"
+#include "moe/Batching.h"
+#include "moe/Trace.h"
+#include "moe/XShareRun.h"
+
+#include <QString>
+#include <memory>
+
+namespace deltascope::ui {
+
+class JobControl;
+
+/// What the user set: batching and policy; the budget is separate because it changes most.
+struct ExpertSettings {
+    bool replay = true; ///< false: recorded steps (when the trace has them)
+    int batchSize = 32;
+    int gamma = 0;
+    moe::Policy policy = moe::Policy::Batch;
+    int warmup = 1;
+    int devices = 8;
+    bool balanced = false; ///< balanced placement from the trace's own loads (else contiguous)
+    int requestExperts = 0;
+
+    bool sameSweep(const ExpertSettings& o) const; ///< whether a computed sweep still applies
+};
+
+/// A loaded trace and what was computed on it. Immutable: each computation makes a new one that
+/// shares the trace.
+struct ExpertRun {
+    QString path;
+    std::shared_ptr<const moe::Trace> trace;
+    ExpertSettings settings;
+    int budget = 0;
+    std::shared_ptr<const moe::Batches> batches;
+    std::shared_ptr<const moe::XShareResult> sweep; ///< every budget k..N
+    std::shared_ptr<const moe::XShareResult> current; ///< the budget, with its activation maps
+    double seconds = 0.0; ///< time of the last computation
+    QString backend; ///< where it ran
+};
+
+using ExpertRunPtr = std::shared_ptr<const ExpertRun>;
+
+/// Opens a trace in any supported format (progress through control).
+Result<std::shared_ptr<const moe::Trace>> openTraceFile(const QString& path, JobControl* control);
+
+/// Computes what the views show for these settings and budget, reusing `from`'s sweep and
+/// batches when they still apply.
+Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<const moe::Trace> trace,
+    const QString& path, const ExpertSettings& settings, int budget, JobControl* control);
+
+/// The demo trace: synthetic, expert popularity calibrated on OLMoE's real counts, seeded.
+std::shared_ptr<const moe::Trace> demoTrace();
+
+} // namespace deltascope::ui

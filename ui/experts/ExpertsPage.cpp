@@ -1,0 +1,381 @@
+#include "experts/ExpertsPage.h"
+
+#include "common/Format.h"
+#include "common/JobRunner.h"
+#include "degradation/DropZone.h"
+#include "experts/LayerTableModel.h"
+#include "plot/ExpertPlots.h"
+#include "plot/PlotView.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QSlider>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace deltascope::ui {
+
+ExpertsPage::ExpertsPage(QWidget* parent)
+    : QWidget(parent)
+    , m_jobs(new JobRunner(this))
+    , m_debounce(new QTimer(this))
+{
+    // A slider drag sends many values: each starts a computation only after a short pause, and
+    // the newest request wins anyway.
+    m_debounce->setSingleShot(true);
+    m_debounce->setInterval(40);
+    connect(m_debounce, &QTimer::timeout, this, &ExpertsPage::recompute);
+    buildUi();
+    connect(m_jobs, &JobRunner::started, this, [this] {
+        m_progress->setRange(0, 0);
+        m_progress->show();
+    });
+    connect(m_jobs, &JobRunner::progressed, this, [this](quint64, double f, const QString&, double) {
+        if (f >= 0) {
+            m_progress->setRange(0, 1000);
+            m_progress->setValue(static_cast<int>(1000 * f));
+        }
+    });
+    connect(m_jobs, &JobRunner::finished, this, [this] { m_progress->hide(); });
+}
+
+ExpertsPage::~ExpertsPage()
+{
+    m_jobs->cancel();
+}
+
+void ExpertsPage::buildUi()
+{
+    m_zone = new DropZone(tr("Router trace"), this);
+    connect(m_zone, &DropZone::pathChosen, this, &ExpertsPage::openTrace);
+    m_facts = new QLabel(this);
+    m_facts->setWordWrap(true);
+    m_facts->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    m_policy = new QComboBox(this);
+    m_policy->addItem(tr("top-k (no sharing)"), int(moe::Policy::TopK));
+    m_policy->addItem(tr("XShare batch greedy"), int(moe::Policy::Batch));
+    m_policy->addItem(tr("XShare expert-parallel"), int(moe::Policy::ExpertParallel));
+    m_policy->addItem(tr("XShare speculative"), int(moe::Policy::Speculative));
+    m_policy->setCurrentIndex(1);
+    m_budget = new QSlider(Qt::Horizontal, this);
+    m_budgetBox = new QSpinBox(this);
+    m_warmup = new QSpinBox(this);
+    m_warmup->setRange(0, 64);
+    m_warmup->setValue(1);
+    m_warmup->setToolTip(tr("each token's top-w experts go first (0: none)"));
+    m_replay = new QCheckBox(tr("replay"), this);
+    m_replay->setChecked(true);
+    m_replay->setToolTip(tr("continuous batching replay; off: the batches recorded in the trace"));
+    m_batch = new QSpinBox(this);
+    m_batch->setRange(1, 65536);
+    m_batch->setValue(32);
+    m_gamma = new QSpinBox(this);
+    m_gamma->setRange(0, 64);
+    m_gamma->setToolTip(tr("speculative length: each request adds 1 + gamma tokens per step"));
+    m_devices = new QSpinBox(this);
+    m_devices->setRange(1, 1024);
+    m_devices->setValue(8);
+    m_placement = new QComboBox(this);
+    m_placement->addItems({ tr("contiguous"), tr("balanced") });
+    connect(m_budget, &QSlider::valueChanged, m_budgetBox, &QSpinBox::setValue);
+    connect(m_budgetBox, &QSpinBox::valueChanged, m_budget, &QSlider::setValue);
+    connect(m_budgetBox, &QSpinBox::valueChanged, this, [this] { m_debounce->start(); });
+    for (QSpinBox* box : { m_warmup, m_batch, m_gamma, m_devices })
+        connect(box, &QSpinBox::valueChanged, this, [this] { m_debounce->start(); });
+    connect(m_policy, &QComboBox::currentIndexChanged, this, [this] { m_debounce->start(); });
+    connect(m_placement, &QComboBox::currentIndexChanged, this, [this] { m_debounce->start(); });
+    connect(m_replay, &QCheckBox::toggled, this, [this] { m_debounce->start(); });
+
+    auto* controls = new QGridLayout;
+    controls->addWidget(new QLabel(tr("policy"), this), 0, 0);
+    controls->addWidget(m_policy, 0, 1);
+    controls->addWidget(new QLabel(tr("budget M"), this), 0, 2);
+    controls->addWidget(m_budget, 0, 3);
+    controls->addWidget(m_budgetBox, 0, 4);
+    controls->addWidget(new QLabel(tr("warm-up"), this), 0, 5);
+    controls->addWidget(m_warmup, 0, 6);
+    controls->addWidget(m_replay, 1, 0);
+    auto* batching = new QHBoxLayout;
+    batching->addWidget(new QLabel(tr("batch size"), this));
+    batching->addWidget(m_batch);
+    batching->addWidget(new QLabel(tr("gamma"), this));
+    batching->addWidget(m_gamma);
+    batching->addWidget(new QLabel(tr("devices"), this));
+    batching->addWidget(m_devices);
+    batching->addWidget(new QLabel(tr("placement"), this));
+    batching->addWidget(m_placement);
+    batching->addStretch(1);
+    controls->addLayout(batching, 1, 1, 1, 6);
+    controls->setColumnStretch(3, 1);
+
+    m_summary = new QLabel(this);
+    m_summary->setWordWrap(true);
+    QFont big = m_summary->font();
+    big.setPointSizeF(big.pointSizeF() * 1.15);
+    m_summary->setFont(big);
+    m_summary->setObjectName(QStringLiteral("summary"));
+    m_progress = new QProgressBar(this);
+    m_progress->setMaximumHeight(8);
+    m_progress->setTextVisible(false);
+    m_progress->hide();
+
+    m_mapBase = new PlotView(this);
+    m_mapPolicy = new PlotView(this);
+    m_mapDiff = new PlotView(this);
+    m_sweep = new PlotView(this);
+    m_layers = new PlotView(this);
+    m_devicesPlot = new PlotView(this);
+    auto* maps = new QWidget(this);
+    auto* mapsLayout = new QGridLayout(maps);
+    mapsLayout->setContentsMargins(0, 0, 0, 0);
+    auto* titleBase = new QLabel(tr("<b>Top-k</b>: how often each expert is active per slice"), maps);
+    auto* titlePolicy = new QLabel(tr("<b>Policy</b> at the current budget"), maps);
+    auto* titleDiff = new QLabel(tr("<b>Difference</b> (policy - top-k)"), maps);
+    mapsLayout->addWidget(titleBase, 0, 0);
+    mapsLayout->addWidget(titlePolicy, 0, 1);
+    mapsLayout->addWidget(m_mapBase, 1, 0);
+    mapsLayout->addWidget(m_mapPolicy, 1, 1);
+    mapsLayout->addWidget(titleDiff, 2, 0);
+    mapsLayout->addWidget(m_mapDiff, 3, 0);
+    m_tabs = new QTabWidget(this);
+    m_tabs->addTab(maps, tr("Activation heatmaps"));
+    m_tabs->addTab(m_sweep, tr("Budget sweep"));
+    m_tabs->addTab(m_layers, tr("Per layer"));
+    m_tabs->addTab(m_devicesPlot, tr("Per device"));
+
+    m_layerModel = new LayerTableModel(this);
+    auto* proxy = new QSortFilterProxyModel(this);
+    proxy->setSourceModel(m_layerModel);
+    proxy->setSortRole(LayerTableModel::SortRole);
+    m_layerView = new QTableView(this);
+    m_layerView->setModel(proxy);
+    m_layerView->setSortingEnabled(true);
+    m_layerView->verticalHeader()->hide();
+    m_layerView->setAlternatingRowColors(true);
+    m_layerView->horizontalHeader()->setStretchLastSection(true);
+    mapsLayout->addWidget(m_layerView, 3, 1);
+    mapsLayout->setColumnStretch(0, 1);
+    mapsLayout->setColumnStretch(1, 1);
+    mapsLayout->setRowStretch(1, 1);
+    mapsLayout->setRowStretch(3, 1);
+    m_layerView->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_zone, 2);
+    top->addWidget(m_facts, 3);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addLayout(controls);
+    layout->addWidget(m_summary);
+    layout->addWidget(m_progress);
+    layout->addWidget(m_tabs, 1);
+    for (QWidget* w : std::initializer_list<QWidget*> {
+             m_policy, m_budget, m_budgetBox, m_warmup, m_replay, m_batch, m_gamma, m_devices, m_placement })
+        w->setEnabled(false);
+    m_summary->setText(tr("Open a router trace (drop it on the box, or File ▸ Open trace…) or the demo trace."));
+}
+
+void ExpertsPage::openTrace(const QString& path)
+{
+    m_lastError.clear();
+    emit statusMessage(tr("Opening %1…").arg(QFileInfo(path).fileName()));
+    m_jobs->start(tr("Opening the trace"), [this, path](JobControl& control) -> JobRunner::Apply {
+        auto t = openTraceFile(path, &control);
+        return [this, t = std::move(t), path] {
+            if (!t.ok()) {
+                m_lastError = QString::fromStdString(t.error->toString());
+                emit statusMessage(tr("Could not open the trace: %1").arg(m_lastError));
+                if (isVisible())
+                    QMessageBox::warning(this, tr("Could not open the trace"), m_lastError);
+                return;
+            }
+            setTrace(*t.value, path);
+            emit traceOpened(path);
+        };
+    });
+}
+
+void ExpertsPage::openDemo()
+{
+    setTrace(demoTrace(), tr("demo (synthetic, OLMoE-calibrated)"));
+}
+
+void ExpertsPage::setTrace(std::shared_ptr<const moe::Trace> trace, const QString& path)
+{
+    m_trace = std::move(trace);
+    m_path = path;
+    m_run.reset();
+    m_zone->setPath(path);
+    const auto& t = *m_trace;
+    std::int64_t requests = 0;
+    {
+        std::vector<std::int32_t> ids(t.requestId.begin(), t.requestId.end());
+        std::sort(ids.begin(), ids.end());
+        requests = std::unique(ids.begin(), ids.end()) - ids.begin();
+    }
+    m_facts->setText(
+        tr("<b>%1</b><br>%2 tokens in %3 requests · %4 layers · %5 experts, top-%6 · %7 (%8 %9) · %10 MB")
+            .arg(QString::fromStdString(t.model.empty() ? std::string("unnamed model") : t.model).toHtmlEscaped())
+            .arg(t.tokens)
+            .arg(requests)
+            .arg(t.layers)
+            .arg(t.experts)
+            .arg(t.topK)
+            .arg(t.sparse ? tr("sparse") : tr("dense"))
+            .arg(QString::fromLatin1(moe::toString(t.scoreType)), QString::fromLatin1(moe::toString(t.scoreKind)))
+            .arg(static_cast<double>(t.scoreBytes()) / 1e6, 0, 'f', 1));
+    const QSignalBlocker b1(m_budget);
+    const QSignalBlocker b2(m_budgetBox);
+    m_budget->setRange(static_cast<int>(t.topK), static_cast<int>(t.experts));
+    m_budgetBox->setRange(static_cast<int>(t.topK), static_cast<int>(t.experts));
+    const int start = static_cast<int>(std::min<std::int64_t>(t.experts, 2 * t.topK));
+    m_budget->setValue(start);
+    m_budgetBox->setValue(start);
+    m_replay->setEnabled(t.hasSteps());
+    m_replay->setChecked(!t.hasSteps() || m_replay->isChecked());
+    for (QWidget* w : std::initializer_list<QWidget*> {
+             m_policy, m_budget, m_budgetBox, m_warmup, m_batch, m_gamma, m_devices, m_placement })
+        w->setEnabled(true);
+    recompute();
+}
+
+ExpertSettings ExpertsPage::settings() const
+{
+    ExpertSettings s;
+    s.replay = m_replay->isChecked();
+    s.batchSize = m_batch->value();
+    s.gamma = m_gamma->value();
+    s.policy = static_cast<moe::Policy>(m_policy->currentData().toInt());
+    s.warmup = m_warmup->value();
+    s.devices = m_devices->value();
+    s.balanced = m_placement->currentIndex() == 1;
+    return s;
+}
+
+void ExpertsPage::setBudget(int budget)
+{
+    m_budgetBox->setValue(budget);
+    m_debounce->stop();
+    recompute();
+}
+
+void ExpertsPage::recompute()
+{
+    if (!m_trace)
+        return;
+    const auto trace = m_trace;
+    const auto from = m_run;
+    const auto s = settings();
+    const int budget = m_budgetBox->value();
+    const QString path = m_path;
+    m_jobs->start(
+        tr("Expert selection"), [this, trace, from, s, budget, path](JobControl& control) -> JobRunner::Apply {
+            auto r = computeExperts(from, trace, path, s, budget, &control);
+            if (control.cancelled())
+                return nullptr;
+            return [this, r = std::move(r)] {
+                if (!r.ok()) {
+                    m_lastError = QString::fromStdString(r.error->toString());
+                    emit statusMessage(m_lastError);
+                    return;
+                }
+                setRun(*r.value);
+            };
+        });
+}
+
+void ExpertsPage::setRun(ExpertRunPtr run)
+{
+    m_run = std::move(run);
+    const auto& cur = *m_run->current;
+    const auto& r = cur.results.front();
+    const auto& m = cur.maps;
+    const double slices = static_cast<double>(std::max<std::int64_t>(1, cur.sliceCount));
+    m_summary->setText(tr("M = %1: <b>%2 → %3</b> experts per slice (%4 fewer), <b>%5</b> of the gating mass kept, "
+                          "%6 of tokens unchanged, peak per device %7 → %8")
+                           .arg(r.budget)
+                           .arg(static_cast<double>(r.activatedBase) / slices, 0, 'f', 2)
+                           .arg(static_cast<double>(r.activated) / slices, 0, 'f', 2)
+                           .arg(percent(r.reduction), percent(r.massRetained), percent(r.unchangedTokens))
+                           .arg(r.peakDeviceLoadBase, 0, 'f', 2)
+                           .arg(r.peakDeviceLoad, 0, 'f', 2));
+    std::vector<double> diff(m.base.size());
+    double span = 0.05;
+    for (std::size_t i = 0; i < diff.size(); ++i) {
+        diff[i] = m.policy[i] - m.base[i];
+        span = std::max(span, std::abs(diff[i]));
+    }
+    const auto& ids = m_run->trace->layerIds;
+    drawLayerExpertMap(m_mapBase, m.base, m.layers, m.experts, ids, tr("active fraction"), 0, 1, false);
+    drawLayerExpertMap(m_mapPolicy, m.policy, m.layers, m.experts, ids, tr("active fraction"), 0, 1, false);
+    drawLayerExpertMap(m_mapDiff, diff, m.layers, m.experts, ids, tr("difference"), -span, span, true);
+    drawBudgetSweep(m_sweep, *m_run->sweep, r.budget);
+    drawPerLayer(m_layers, r);
+    drawDevices(m_devicesPlot, m);
+    for (PlotView* p : { m_mapBase, m_mapPolicy, m_mapDiff, m_sweep, m_layers, m_devicesPlot })
+        p->replot(QCustomPlot::rpQueuedReplot);
+    m_layerModel->setRun(m_run);
+    emit statusMessage(tr("Expert selection on the %1 in %2 ms (%3 slices)")
+                           .arg(m_run->backend)
+                           .arg(qRound(1000 * m_run->seconds))
+                           .arg(cur.sliceCount));
+    emit computed();
+}
+
+void ExpertsPage::waitUntilIdle()
+{
+    if (m_debounce->isActive()) {
+        m_debounce->stop();
+        recompute();
+    }
+    m_jobs->waitForIdle();
+}
+
+PlotView* ExpertsPage::plot(int i) const
+{
+    const PlotView* all[] = { m_mapBase, m_mapPolicy, m_mapDiff, m_sweep, m_layers, m_devicesPlot };
+    return i >= 0 && i < 6 ? const_cast<PlotView*>(all[i]) : nullptr;
+}
+
+QStringList ExpertsPage::plotNames() const
+{
+    return { QStringLiteral("heatmap-topk"), QStringLiteral("heatmap-policy"), QStringLiteral("heatmap-difference"),
+        QStringLiteral("budget-sweep"), QStringLiteral("per-layer"), QStringLiteral("per-device") };
+}
+
+void ExpertsPage::showPlot(int i)
+{
+    m_tabs->setCurrentIndex(i <= 2 ? 0 : i - 2);
+}
+
+QString ExpertsPage::perLayerCsv() const
+{
+    if (!m_run)
+        return {};
+    QString out = QStringLiteral("layer,budget,activated_base_mean,activated_mean,mass_retained\n");
+    const auto& r = m_run->current->results.front();
+    for (const auto& l : r.perLayer)
+        out += QStringLiteral("%1,%2,%3,%4,%5\n")
+                   .arg(l.layer)
+                   .arg(r.budget)
+                   .arg(l.activatedBaseMean, 0, 'g', 10)
+                   .arg(l.activatedMean, 0, 'g', 10)
+                   .arg(l.massRetained, 0, 'g', 10);
+    return out;
+}
+
+} // namespace deltascope::ui

@@ -1,0 +1,87 @@
+#pragma once
+
+#include "experts/ExpertRun.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QProgressBar;
+class QSlider;
+class QSpinBox;
+class QTabWidget;
+class QTableView;
+class QTimer;
+
+namespace deltascope::ui {
+
+class DropZone;
+class JobRunner;
+class LayerTableModel;
+class PlotView;
+
+/// The expert-sharing workspace: open a router trace, set the batching and the policy, drag the
+/// budget and watch activated experts, kept gating mass and per-device load change.
+class ExpertsPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit ExpertsPage(QWidget* parent = nullptr);
+    ~ExpertsPage() override;
+
+    void openTrace(const QString& path);
+    void openDemo();
+    void setBudget(int budget);
+    void waitUntilIdle();
+
+    ExpertRunPtr run() const { return m_run; }
+    QString lastError() const { return m_lastError; }
+    PlotView* plot(int i) const;
+    QStringList plotNames() const;
+    void showPlot(int i);
+    QString perLayerCsv() const;
+
+signals:
+    void statusMessage(const QString& text);
+    void computed();
+    void traceOpened(const QString& path);
+
+private:
+    void buildUi();
+    ExpertSettings settings() const;
+    void recompute();
+    void setRun(ExpertRunPtr run);
+    void setTrace(std::shared_ptr<const moe::Trace> trace, const QString& path);
+
+    std::shared_ptr<const moe::Trace> m_trace;
+    QString m_path;
+    ExpertRunPtr m_run;
+    QString m_lastError;
+    JobRunner* m_jobs;
+    QTimer* m_debounce;
+
+    DropZone* m_zone = nullptr;
+    QLabel* m_facts = nullptr;
+    QComboBox* m_policy = nullptr;
+    QSlider* m_budget = nullptr;
+    QSpinBox* m_budgetBox = nullptr;
+    QSpinBox* m_warmup = nullptr;
+    QCheckBox* m_replay = nullptr;
+    QSpinBox* m_batch = nullptr;
+    QSpinBox* m_gamma = nullptr;
+    QSpinBox* m_devices = nullptr;
+    QComboBox* m_placement = nullptr;
+    QLabel* m_summary = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    PlotView* m_mapBase = nullptr;
+    PlotView* m_mapPolicy = nullptr;
+    PlotView* m_mapDiff = nullptr;
+    PlotView* m_sweep = nullptr;
+    PlotView* m_layers = nullptr;
+    PlotView* m_devicesPlot = nullptr;
+    LayerTableModel* m_layerModel = nullptr;
+    QTableView* m_layerView = nullptr;
+};
+
+} // namespace deltascope::ui

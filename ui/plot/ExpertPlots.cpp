@@ -1,0 +1,213 @@
+#include "plot/ExpertPlots.h"
+
+#include "common/Format.h"
+#include "plot/ColorMaps.h"
+#include "plot/PlotView.h"
+
+#include <algorithm>
+
+namespace deltascope::ui {
+
+namespace {
+
+void styleBars(QCPBars* bars, const QColor& color, const QString& name)
+{
+    bars->setPen(QPen(color));
+    QColor fill = color;
+    fill.setAlpha(170);
+    bars->setBrush(fill);
+    bars->setName(name);
+}
+
+} // namespace
+
+void drawLayerExpertMap(PlotView* plot, const std::vector<double>& values, int layers, int experts,
+    const std::vector<int>& layerIds, const QString& scaleLabel, double lo, double hi, bool diverging)
+{
+    plot->reset();
+    // Removing a previous colour scale: the layout's second column.
+    if (plot->plotLayout()->columnCount() > 1) {
+        plot->plotLayout()->removeAt(1);
+        plot->plotLayout()->simplify();
+    }
+    auto* map = new QCPColorMap(plot->xAxis, plot->yAxis);
+    map->data()->setSize(experts, layers);
+    map->data()->setRange(QCPRange(0, experts - 1), QCPRange(0, layers - 1));
+    for (int l = 0; l < layers; ++l)
+        for (int e = 0; e < experts; ++e)
+            map->data()->setCell(e, l, values[static_cast<std::size_t>(l * experts + e)]);
+    auto* scale = new QCPColorScale(plot);
+    plot->plotLayout()->addElement(0, 1, scale);
+    scale->setType(QCPAxis::atRight);
+    scale->axis()->setLabel(scaleLabel);
+    map->setColorScale(scale);
+    map->setGradient(diverging ? divergingGradient() : sequentialGradient());
+    map->setDataRange(QCPRange(lo, hi));
+    map->setInterpolate(false);
+    auto* group = new QCPMarginGroup(plot);
+    plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+    scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+    plot->xAxis->setLabel(QObject::tr("expert"));
+    plot->yAxis->setLabel(QObject::tr("layer"));
+    // Whole layers and experts only.
+    for (QCPAxis* axis : { plot->xAxis, plot->yAxis }) {
+        QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+        ticker->setTickStep(1);
+        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+        axis->setTicker(ticker);
+    }
+    plot->xAxis->setRange(-0.5, experts - 0.5);
+    plot->yAxis->setRange(-0.5, layers - 0.5);
+    // Hover on a colour map: the cell under the mouse (colour maps have no data points).
+    plot->setCellText([map, experts, layers, layerIds](double x, double y) {
+        const int e = qRound(x);
+        const int l = qRound(y);
+        if (e < 0 || e >= experts || l < 0 || l >= layers)
+            return QString();
+        const int id = l < static_cast<int>(layerIds.size()) ? layerIds[static_cast<std::size_t>(l)] : l;
+        return QObject::tr("layer %1, expert %2: %3").arg(id).arg(e).arg(map->data()->cell(e, l), 0, 'f', 3);
+    });
+    plot->applyPalette();
+    scale->axis()->setBasePen(plot->xAxis->basePen());
+    scale->axis()->setTickLabelColor(plot->xAxis->tickLabelColor());
+    scale->axis()->setLabelColor(plot->xAxis->labelColor());
+}
+
+void drawBudgetSweep(PlotView* plot, const moe::XShareResult& sweep, int budget)
+{
+    plot->reset();
+    const double slices = sweep.sliceCount > 0 ? static_cast<double>(sweep.sliceCount) : 1.0;
+    QVector<double> m;
+    QVector<double> act;
+    QVector<double> mass;
+    double base = 0;
+    for (const auto& r : sweep.results) {
+        m.push_back(r.budget);
+        act.push_back(static_cast<double>(r.activated) / slices);
+        mass.push_back(100.0 * r.massRetained);
+        base = static_cast<double>(r.activatedBase) / slices;
+    }
+    auto* a = plot->addGraph(plot->xAxis, plot->yAxis);
+    a->setData(m, act, true);
+    a->setPen(QPen(verdictColor(false), 2));
+    a->setName(QObject::tr("activated experts per slice"));
+    auto* g = plot->addGraph(plot->xAxis, plot->yAxis2);
+    g->setData(m, mass, true);
+    g->setPen(QPen(improvementColor(), 2));
+    g->setName(QObject::tr("gating mass kept (%)"));
+    auto* top = plot->addGraph(plot->xAxis, plot->yAxis);
+    top->setData({ m.isEmpty() ? 0 : m.front(), m.isEmpty() ? 0 : m.back() }, { base, base });
+    top->setPen(QPen(plot->palette().color(QPalette::WindowText), 1, Qt::DotLine));
+    top->setName(QObject::tr("top-k (no sharing)"));
+    auto* now = new QCPItemStraightLine(plot);
+    now->point1->setCoords(budget, 0);
+    now->point2->setCoords(budget, 1);
+    now->setPen(QPen(regressionColor(), 1.5, Qt::DashLine));
+    plot->yAxis2->setVisible(true);
+    plot->xAxis->setLabel(QObject::tr("budget M (experts per layer and batch)"));
+    plot->yAxis->setLabel(QObject::tr("activated experts per slice"));
+    plot->yAxis2->setLabel(QObject::tr("gating mass kept (%)"));
+    if (!m.isEmpty())
+        plot->xAxis->setRange(m.front() - 0.5, m.back() + 0.5);
+    plot->yAxis->setRange(0, std::max(1.0, base * 1.08));
+    plot->yAxis2->setRange(std::max(0.0, *std::min_element(mass.begin(), mass.end()) - 5), 101);
+    plot->legend->setVisible(true);
+    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    plot->setHoverText([a, g, &sweep](QCPAbstractPlottable* p, int i) {
+        if ((p != a && p != g) || i < 0 || i >= static_cast<int>(sweep.results.size()))
+            return QString();
+        const auto& r = sweep.results[static_cast<std::size_t>(i)];
+        return QObject::tr("M = %1: %2 experts per slice, %3 of the gating mass, %4 of tokens unchanged")
+            .arg(r.budget)
+            .arg(static_cast<double>(r.activated) / static_cast<double>(std::max<std::int64_t>(1, sweep.sliceCount)), 0,
+                'f', 2)
+            .arg(percent(r.massRetained), percent(r.unchangedTokens));
+    });
+    plot->applyPalette();
+}
+
+void drawPerLayer(PlotView* plot, const moe::BudgetResult& r)
+{
+    plot->reset();
+    auto* group = new QCPBarsGroup(plot);
+    auto* base = new QCPBars(plot->xAxis, plot->yAxis);
+    auto* pol = new QCPBars(plot->xAxis, plot->yAxis);
+    styleBars(base, verdictColor(false), QObject::tr("top-k"));
+    styleBars(pol, improvementColor(), QObject::tr("policy, M = %1").arg(r.budget));
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    double top = 1;
+    for (std::size_t i = 0; i < r.perLayer.size(); ++i) {
+        const auto& l = r.perLayer[i];
+        base->addData(static_cast<double>(i), l.activatedBaseMean);
+        pol->addData(static_cast<double>(i), l.activatedMean);
+        ticker->addTick(static_cast<double>(i), QString::number(l.layer));
+        top = std::max(top, l.activatedBaseMean);
+    }
+    for (auto* b : { base, pol }) {
+        b->setWidth(0.4);
+        b->setBarsGroup(group);
+    }
+    const int n = static_cast<int>(r.perLayer.size());
+    ticker->setSubTickCount(0);
+    plot->xAxis->setTicker(ticker);
+    plot->xAxis->setRange(-0.6, n - 0.4);
+    plot->yAxis->setRange(0, top * 1.15);
+    plot->xAxis->setLabel(QObject::tr("layer"));
+    plot->yAxis->setLabel(QObject::tr("activated experts per slice"));
+    plot->legend->setVisible(true);
+    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    plot->setHoverText([&r](QCPAbstractPlottable*, int i) {
+        if (i < 0 || i >= static_cast<int>(r.perLayer.size()))
+            return QString();
+        const auto& l = r.perLayer[static_cast<std::size_t>(i)];
+        return QObject::tr("layer %1: %2 -> %3 experts, %4 of the mass")
+            .arg(l.layer)
+            .arg(l.activatedBaseMean, 0, 'f', 2)
+            .arg(l.activatedMean, 0, 'f', 2)
+            .arg(percent(l.massRetained));
+    });
+    plot->applyPalette();
+}
+
+void drawDevices(PlotView* plot, const moe::ActivationMaps& maps)
+{
+    plot->reset();
+    auto* group = new QCPBarsGroup(plot);
+    auto* base = new QCPBars(plot->xAxis, plot->yAxis);
+    auto* pol = new QCPBars(plot->xAxis, plot->yAxis);
+    styleBars(base, verdictColor(false), QObject::tr("top-k"));
+    styleBars(pol, improvementColor(), QObject::tr("policy"));
+    double top = 1;
+    for (int d = 0; d < maps.devices; ++d) {
+        base->addData(d, maps.deviceBase[static_cast<std::size_t>(d)]);
+        pol->addData(d, maps.device[static_cast<std::size_t>(d)]);
+        top = std::max(top, maps.deviceBase[static_cast<std::size_t>(d)]);
+    }
+    for (auto* b : { base, pol }) {
+        b->setWidth(0.4);
+        b->setBarsGroup(group);
+    }
+    QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+    ticker->setTickStep(1);
+    plot->xAxis->setTicker(ticker);
+    plot->xAxis->setRange(-0.6, maps.devices - 0.4);
+    plot->yAxis->setRange(0, top * 1.15);
+    plot->xAxis->setLabel(QObject::tr("device (expert parallelism)"));
+    plot->yAxis->setLabel(QObject::tr("activated experts per slice"));
+    plot->legend->setVisible(true);
+    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    plot->setHoverText([&maps](QCPAbstractPlottable*, int d) {
+        if (d < 0 || d >= maps.devices)
+            return QString();
+        const auto i = static_cast<std::size_t>(d);
+        return QObject::tr("device %1: %2 -> %3 experts, %4 -> %5 token assignments per slice")
+            .arg(d)
+            .arg(maps.deviceBase[i], 0, 'f', 2)
+            .arg(maps.device[i], 0, 'f', 2)
+            .arg(maps.deviceTokensBase[i], 0, 'f', 1)
+            .arg(maps.deviceTokens[i], 0, 'f', 1);
+    });
+    plot->applyPalette();
+}
+
+} // namespace deltascope::ui
