@@ -17,7 +17,7 @@ int main(int argc, char** argv)
 {
     if (argc < 2) {
         std::fprintf(
-            stderr, "usage: bench_xshare TRACE.safetensors [threads] [batch-size] [budget] [one,sweep,spec,ep]\n");
+            stderr, "usage: bench_xshare TRACE.safetensors [threads] [batch-size] [budget] [one,sweep,spec,ep,slider]\n");
         return 2;
     }
     const unsigned threads
@@ -39,8 +39,9 @@ int main(int argc, char** argv)
         static_cast<long long>(trace.tokens), static_cast<long long>(trace.layers),
         static_cast<long long>(trace.experts), static_cast<long long>(trace.topK), batchSize, threads);
 
-    auto time = [&](const char* label, moe::Policy policy, std::vector<int> budgets) {
+    auto time = [&](const char* label, moe::Policy policy, std::vector<int> budgets, bool maps = false) {
         moe::XShareOptions o;
+        o.maps = maps;
         o.policy.policy = policy;
         o.policy.devices = 8;
         o.budgets = std::move(budgets);
@@ -62,7 +63,7 @@ int main(int argc, char** argv)
     std::vector<int> all;
     for (int m = static_cast<int>(trace.topK); m <= trace.experts; ++m)
         all.push_back(m);
-    const std::string cases = argc > 5 ? argv[5] : "one,sweep,spec,ep";
+    const std::string cases = argc > 5 ? argv[5] : "one,sweep,spec,ep,slider";
     auto wanted = [&](const char* name) {
         return ("," + cases + ",").find("," + std::string(name) + ",") != std::string::npos;
     };
@@ -74,6 +75,8 @@ int main(int argc, char** argv)
         sweep = time("batch greedy, all budgets (one pass)", moe::Policy::Batch, all);
     if (wanted("spec"))
         time("speculative, one budget", moe::Policy::Speculative, { budget });
+    if (wanted("slider"))
+        time("slider step (one budget + activation maps)", moe::Policy::Batch, { budget }, true);
     if (wanted("ep"))
         time("expert-parallel (8 devices), one budget", moe::Policy::ExpertParallel, { budget });
     rusage ru {};
