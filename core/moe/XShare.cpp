@@ -850,6 +850,18 @@ std::vector<int> speculativePriority(const SliceInput& in, int requestExperts)
     return byUtility(std::move(members), batchUtility);
 }
 
+std::vector<std::vector<int>> routeWithin(const SliceInput& in, const std::vector<int>& selected)
+{
+    std::vector<std::uint8_t> allowed(static_cast<std::size_t>(in.experts), 0);
+    for (const int e : selected)
+        if (e >= 0 && e < in.experts)
+            allowed[static_cast<std::size_t>(e)] = 1;
+    std::vector<std::vector<int>> out(static_cast<std::size_t>(in.tokens));
+    for (int t = 0; t < in.tokens; ++t)
+        topOf(rowOf(in, t), in.experts, in.topK, allowed.data(), out[static_cast<std::size_t>(t)]);
+    return out;
+}
+
 std::vector<int> expertParallelSelection(const SliceInput& in, const PolicyConfig& config, int budget)
 {
     const auto order = batchPriority(in, config.warmup);

@@ -118,6 +118,10 @@ std::vector<int> batchPriority(const SliceInput& in, int warmup);
 /// The speculative policy's order: the union of each request's m best experts by batch utility.
 std::vector<int> speculativePriority(const SliceInput& in, int requestExperts);
 
+/// Each token's routing within a selected set: its k best experts among them, best first (the
+/// re-routing of every policy; with every expert selected, the baseline top-k).
+std::vector<std::vector<int>> routeWithin(const SliceInput& in, const std::vector<int>& selected);
+
 /// The expert-parallel selection for budget M: greedy over the batch priority, at most ceil(M/G)
 /// experts per device.
 std::vector<int> expertParallelSelection(const SliceInput& in, const PolicyConfig& config, int budget);

@@ -87,6 +87,11 @@ void TestExpertsUi::demoTraceMatchesADirectRun()
     const auto it = std::find_if(sweep.begin(), sweep.end(), [&](const auto& r) { return r.budget == a.budget; });
     QVERIFY(it != sweep.end());
     QCOMPARE(it->activated, a.activated);
+    // The other views are drawn: co-activation of layer 0 and the batch-size curve.
+    QCOMPARE(page.plot(7)->plottableCount(), 1);
+    QVERIFY(page.plot(8)->graphCount() == 2 && page.plot(8)->graph(0)->dataCount() >= 5);
+    QCOMPARE(page.plot(8)->graph(0)->data()->at(0)->value, static_cast<double>(trace->topK)); // B = 1
+    QVERIFY(page.plot(6)->graphCount() == 3); // the slice: top-k, re-routed, selected
 }
 
 void TestExpertsUi::budgetChangeUpdatesTheCharts()

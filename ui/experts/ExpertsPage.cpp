@@ -4,6 +4,7 @@
 #include "common/JobRunner.h"
 #include "degradation/DropZone.h"
 #include "experts/LayerTableModel.h"
+#include "moe/TraceViews.h"
 #include "plot/ExpertPlots.h"
 #include "plot/PlotView.h"
 
@@ -31,6 +32,8 @@ namespace deltascope::ui {
 ExpertsPage::ExpertsPage(QWidget* parent)
     : QWidget(parent)
     , m_jobs(new JobRunner(this))
+    , m_coJobs(new JobRunner(this))
+    , m_sizeJobs(new JobRunner(this))
     , m_debounce(new QTimer(this))
 {
     // A slider drag sends many values: each starts a computation only after a short pause, and
@@ -55,6 +58,8 @@ ExpertsPage::ExpertsPage(QWidget* parent)
 ExpertsPage::~ExpertsPage()
 {
     m_jobs->cancel();
+    m_coJobs->cancel();
+    m_sizeJobs->cancel();
 }
 
 void ExpertsPage::buildUi()
@@ -157,6 +162,44 @@ void ExpertsPage::buildUi()
     m_tabs->addTab(m_layers, tr("Per layer"));
     m_tabs->addTab(m_devicesPlot, tr("Per device"));
 
+    // One slice, tokens x experts.
+    auto* sliceTab = new QWidget(this);
+    m_slice = new PlotView(sliceTab);
+    m_sliceLayer = new QSpinBox(sliceTab);
+    m_sliceBatch = new QSpinBox(sliceTab);
+    m_sliceInfo = new QLabel(sliceTab);
+    auto* sliceBar = new QHBoxLayout;
+    sliceBar->addWidget(new QLabel(tr("layer"), sliceTab));
+    sliceBar->addWidget(m_sliceLayer);
+    sliceBar->addWidget(new QLabel(tr("batch"), sliceTab));
+    sliceBar->addWidget(m_sliceBatch);
+    sliceBar->addWidget(m_sliceInfo, 1);
+    auto* sliceLayout = new QVBoxLayout(sliceTab);
+    sliceLayout->setContentsMargins(0, 0, 0, 0);
+    sliceLayout->addLayout(sliceBar);
+    sliceLayout->addWidget(m_slice, 1);
+    m_tabs->addTab(sliceTab, tr("One slice"));
+    connect(m_sliceLayer, &QSpinBox::valueChanged, this, &ExpertsPage::redrawSlice);
+    connect(m_sliceBatch, &QSpinBox::valueChanged, this, &ExpertsPage::redrawSlice);
+
+    // Co-activation within one layer.
+    auto* coTab = new QWidget(this);
+    m_coactivation = new PlotView(coTab);
+    m_coLayer = new QSpinBox(coTab);
+    auto* coBar = new QHBoxLayout;
+    coBar->addWidget(new QLabel(tr("layer"), coTab));
+    coBar->addWidget(m_coLayer);
+    coBar->addWidget(new QLabel(tr("fraction of tokens whose top-k holds both experts"), coTab), 1);
+    auto* coLayout = new QVBoxLayout(coTab);
+    coLayout->setContentsMargins(0, 0, 0, 0);
+    coLayout->addLayout(coBar);
+    coLayout->addWidget(m_coactivation, 1);
+    m_tabs->addTab(coTab, tr("Co-activation"));
+    connect(m_coLayer, &QSpinBox::valueChanged, this, &ExpertsPage::recomputeCoactivation);
+
+    m_sizes = new PlotView(this);
+    m_tabs->addTab(m_sizes, tr("Batch size"));
+
     m_layerModel = new LayerTableModel(this);
     auto* proxy = new QSortFilterProxyModel(this);
     proxy->setSourceModel(m_layerModel);
@@ -250,7 +293,13 @@ void ExpertsPage::setTrace(std::shared_ptr<const moe::Trace> trace, const QStrin
     for (QWidget* w : std::initializer_list<QWidget*> {
              m_policy, m_budget, m_budgetBox, m_warmup, m_batch, m_gamma, m_devices, m_placement })
         w->setEnabled(true);
+    {
+        const QSignalBlocker block(m_coLayer);
+        m_coLayer->setRange(0, std::max(0, static_cast<int>(t.layers) - 1));
+    }
     recompute();
+    recomputeCoactivation();
+    recomputeBatchSizes();
 }
 
 ExpertSettings ExpertsPage::settings() const
@@ -329,6 +378,13 @@ void ExpertsPage::setRun(ExpertRunPtr run)
     for (PlotView* p : { m_mapBase, m_mapPolicy, m_mapDiff, m_sweep, m_layers, m_devicesPlot })
         p->replot(QCustomPlot::rpQueuedReplot);
     m_layerModel->setRun(m_run);
+    {
+        const QSignalBlocker b1(m_sliceLayer);
+        const QSignalBlocker b2(m_sliceBatch);
+        m_sliceLayer->setRange(0, std::max(0, static_cast<int>(m_run->trace->layers) - 1));
+        m_sliceBatch->setRange(0, std::max(0, static_cast<int>(m_run->batches->tokens.size()) - 1));
+    }
+    redrawSlice();
     emit statusMessage(tr("Expert selection on the %1 in %2 ms (%3 slices)")
                            .arg(m_run->backend)
                            .arg(qRound(1000 * m_run->seconds))
@@ -343,18 +399,98 @@ void ExpertsPage::waitUntilIdle()
         recompute();
     }
     m_jobs->waitForIdle();
+    m_coJobs->waitForIdle();
+    m_sizeJobs->waitForIdle();
+}
+
+void ExpertsPage::redrawSlice()
+{
+    if (!m_run)
+        return;
+    moe::PolicyConfig p;
+    p.policy = m_run->settings.policy;
+    p.warmup = m_run->settings.warmup;
+    p.devices = m_run->settings.devices;
+    p.requestExperts = m_run->settings.requestExperts;
+    const auto d = moe::sliceDetail(
+        *m_run->trace, *m_run->batches, m_sliceLayer->value(), m_sliceBatch->value(), p, m_run->budget);
+    if (!d.ok()) {
+        m_sliceInfo->setText(QString::fromStdString(d.error->toString()));
+        return;
+    }
+    int changed = 0;
+    for (int t = 0; t < d.value->tokens; ++t)
+        changed
+            += d.value->routed[static_cast<std::size_t>(t)] != d.value->baseline[static_cast<std::size_t>(t)] ? 1 : 0;
+    m_sliceInfo->setText(
+        tr("%1 tokens; %2 selected experts; %3 tokens re-routed")
+            .arg(d.value->tokens)
+            .arg(d.value->selected.empty() ? d.value->experts : static_cast<int>(d.value->selected.size()))
+            .arg(changed));
+    drawSlice(m_slice, *d.value);
+    m_slice->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ExpertsPage::recomputeCoactivation()
+{
+    if (!m_trace)
+        return;
+    const auto trace = m_trace;
+    const int layer = m_coLayer->value();
+    m_coJobs->start(tr("Co-activation"), [this, trace, layer](JobControl&) -> JobRunner::Apply {
+        auto m = std::make_shared<std::vector<double>>(moe::coactivation(*trace, layer));
+        return [this, m, trace, layer] {
+            MatrixView v;
+            v.xLabel = tr("expert");
+            v.yLabel = tr("expert");
+            v.scaleLabel = tr("tokens choosing both");
+            v.hi = 0.0;
+            for (const double x : *m)
+                v.hi = std::max(v.hi, x);
+            v.hi = v.hi > 0 ? v.hi : 1.0;
+            const int n = static_cast<int>(trace->experts);
+            drawMatrix(m_coactivation, *m, n, n, v);
+            m_coactivation->replot(QCustomPlot::rpQueuedReplot);
+        };
+    });
+}
+
+void ExpertsPage::recomputeBatchSizes()
+{
+    if (!m_trace)
+        return;
+    const auto trace = m_trace;
+    m_sizeJobs->start(tr("Batch sizes"), [this, trace](JobControl& control) -> JobRunner::Apply {
+        // Powers of two up to the number of requests: beyond it no batch grows.
+        std::vector<std::int32_t> ids(trace->requestId.begin(), trace->requestId.end());
+        std::sort(ids.begin(), ids.end());
+        const auto requests = std::unique(ids.begin(), ids.end()) - ids.begin();
+        std::vector<int> sizes;
+        for (int b = 1; b <= 4096 && (b == 1 || b / 2 < requests); b *= 2)
+            sizes.push_back(b);
+        Progress p;
+        p.callback
+            = [&control](double f, std::string_view) { return control.progress(f, QStringLiteral("batch sizes")); };
+        auto curve = std::make_shared<moe::BatchSizeCurve>(moe::activatedByBatchSize(*trace, sizes, p));
+        return [this, curve] {
+            drawBatchSizes(m_sizes, *curve);
+            m_sizes->replot(QCustomPlot::rpQueuedReplot);
+        };
+    });
 }
 
 PlotView* ExpertsPage::plot(int i) const
 {
-    const PlotView* all[] = { m_mapBase, m_mapPolicy, m_mapDiff, m_sweep, m_layers, m_devicesPlot };
-    return i >= 0 && i < 6 ? const_cast<PlotView*>(all[i]) : nullptr;
+    const PlotView* all[]
+        = { m_mapBase, m_mapPolicy, m_mapDiff, m_sweep, m_layers, m_devicesPlot, m_slice, m_coactivation, m_sizes };
+    return i >= 0 && i < 9 ? const_cast<PlotView*>(all[i]) : nullptr;
 }
 
 QStringList ExpertsPage::plotNames() const
 {
     return { QStringLiteral("heatmap-topk"), QStringLiteral("heatmap-policy"), QStringLiteral("heatmap-difference"),
-        QStringLiteral("budget-sweep"), QStringLiteral("per-layer"), QStringLiteral("per-device") };
+        QStringLiteral("budget-sweep"), QStringLiteral("per-layer"), QStringLiteral("per-device"),
+        QStringLiteral("slice"), QStringLiteral("coactivation"), QStringLiteral("batch-size") };
 }
 
 void ExpertsPage::showPlot(int i)

@@ -52,12 +52,17 @@ private:
     void recompute();
     void setRun(ExpertRunPtr run);
     void setTrace(std::shared_ptr<const moe::Trace> trace, const QString& path);
+    void redrawSlice();
+    void recomputeCoactivation();
+    void recomputeBatchSizes();
 
     std::shared_ptr<const moe::Trace> m_trace;
     QString m_path;
     ExpertRunPtr m_run;
     QString m_lastError;
     JobRunner* m_jobs;
+    JobRunner* m_coJobs; ///< co-activation of one layer
+    JobRunner* m_sizeJobs; ///< the batch-size curve
     QTimer* m_debounce;
 
     DropZone* m_zone = nullptr;
@@ -80,6 +85,13 @@ private:
     PlotView* m_sweep = nullptr;
     PlotView* m_layers = nullptr;
     PlotView* m_devicesPlot = nullptr;
+    PlotView* m_slice = nullptr;
+    PlotView* m_coactivation = nullptr;
+    PlotView* m_sizes = nullptr;
+    QSpinBox* m_sliceLayer = nullptr;
+    QSpinBox* m_sliceBatch = nullptr;
+    QSpinBox* m_coLayer = nullptr;
+    QLabel* m_sliceInfo = nullptr;
     LayerTableModel* m_layerModel = nullptr;
     QTableView* m_layerView = nullptr;
 };

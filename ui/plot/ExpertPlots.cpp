@@ -5,6 +5,7 @@
 #include "plot/PlotView.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace deltascope::ui {
 
@@ -21,56 +22,165 @@ void styleBars(QCPBars* bars, const QColor& color, const QString& name)
 
 } // namespace
 
-void drawLayerExpertMap(PlotView* plot, const std::vector<double>& values, int layers, int experts,
-    const std::vector<int>& layerIds, const QString& scaleLabel, double lo, double hi, bool diverging)
+void drawMatrix(PlotView* plot, const std::vector<double>& values, int rows, int columns, const MatrixView& view)
 {
     plot->reset();
-    // Removing a previous colour scale: the layout's second column.
+    // A previous colour scale sits in the layout's second column.
     if (plot->plotLayout()->columnCount() > 1) {
         plot->plotLayout()->removeAt(1);
         plot->plotLayout()->simplify();
     }
     auto* map = new QCPColorMap(plot->xAxis, plot->yAxis);
-    map->data()->setSize(experts, layers);
-    map->data()->setRange(QCPRange(0, experts - 1), QCPRange(0, layers - 1));
-    for (int l = 0; l < layers; ++l)
-        for (int e = 0; e < experts; ++e)
-            map->data()->setCell(e, l, values[static_cast<std::size_t>(l * experts + e)]);
+    map->data()->setSize(columns, rows);
+    map->data()->setRange(QCPRange(0, columns - 1), QCPRange(0, rows - 1));
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < columns; ++c)
+            map->data()->setCell(c, r, values[static_cast<std::size_t>(r) * static_cast<std::size_t>(columns) + c]);
     auto* scale = new QCPColorScale(plot);
     plot->plotLayout()->addElement(0, 1, scale);
     scale->setType(QCPAxis::atRight);
-    scale->axis()->setLabel(scaleLabel);
+    scale->axis()->setLabel(view.scaleLabel);
     map->setColorScale(scale);
-    map->setGradient(diverging ? divergingGradient() : sequentialGradient());
-    map->setDataRange(QCPRange(lo, hi));
+    map->setGradient(view.diverging ? divergingGradient() : sequentialGradient());
+    map->setDataRange(QCPRange(view.lo, view.hi));
     map->setInterpolate(false);
     auto* group = new QCPMarginGroup(plot);
     plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
-    plot->xAxis->setLabel(QObject::tr("expert"));
-    plot->yAxis->setLabel(QObject::tr("layer"));
-    // Whole layers and experts only.
+    plot->xAxis->setLabel(view.xLabel);
+    plot->yAxis->setLabel(view.yLabel);
+    // Whole rows and columns only.
     for (QCPAxis* axis : { plot->xAxis, plot->yAxis }) {
         QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
         ticker->setTickStep(1);
         ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
         axis->setTicker(ticker);
     }
-    plot->xAxis->setRange(-0.5, experts - 0.5);
-    plot->yAxis->setRange(-0.5, layers - 0.5);
-    // Hover on a colour map: the cell under the mouse (colour maps have no data points).
-    plot->setCellText([map, experts, layers, layerIds](double x, double y) {
-        const int e = qRound(x);
-        const int l = qRound(y);
-        if (e < 0 || e >= experts || l < 0 || l >= layers)
+    plot->xAxis->setRange(-0.5, columns - 0.5);
+    plot->yAxis->setRange(-0.5, rows - 0.5);
+    plot->yAxis->setRangeReversed(view.reversedRows);
+    const auto ids = view.rowIds;
+    const QString xName = view.xLabel;
+    const QString yName = view.yLabel;
+    plot->setCellText([map, rows, columns, ids, xName, yName](double x, double y) {
+        const int c = qRound(x);
+        const int r = qRound(y);
+        if (c < 0 || c >= columns || r < 0 || r >= rows)
             return QString();
-        const int id = l < static_cast<int>(layerIds.size()) ? layerIds[static_cast<std::size_t>(l)] : l;
-        return QObject::tr("layer %1, expert %2: %3").arg(id).arg(e).arg(map->data()->cell(e, l), 0, 'f', 3);
+        const int id = r < static_cast<int>(ids.size()) ? ids[static_cast<std::size_t>(r)] : r;
+        return QObject::tr("%1 %2, %3 %4: %5")
+            .arg(yName)
+            .arg(id)
+            .arg(xName)
+            .arg(c)
+            .arg(map->data()->cell(c, r), 0, 'f', 3);
     });
     plot->applyPalette();
     scale->axis()->setBasePen(plot->xAxis->basePen());
     scale->axis()->setTickLabelColor(plot->xAxis->tickLabelColor());
     scale->axis()->setLabelColor(plot->xAxis->labelColor());
+}
+
+void drawLayerExpertMap(PlotView* plot, const std::vector<double>& values, int layers, int experts,
+    const std::vector<int>& layerIds, const QString& scaleLabel, double lo, double hi, bool diverging)
+{
+    MatrixView v;
+    v.xLabel = QObject::tr("expert");
+    v.yLabel = QObject::tr("layer");
+    v.scaleLabel = scaleLabel;
+    v.lo = lo;
+    v.hi = hi;
+    v.diverging = diverging;
+    v.rowIds = layerIds;
+    drawMatrix(plot, values, layers, experts, v);
+}
+
+void drawSlice(PlotView* plot, const moe::SliceDetail& slice)
+{
+    std::vector<double> values(slice.scores.size());
+    double hi = 0.0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const float v = slice.scores[i];
+        values[i] = std::isfinite(v) ? static_cast<double>(v) : 0.0;
+        hi = std::max(hi, values[i]);
+    }
+    MatrixView v;
+    v.xLabel = QObject::tr("expert");
+    v.yLabel = QObject::tr("token");
+    v.scaleLabel = QObject::tr("gating score");
+    v.hi = hi > 0 ? hi : 1.0;
+    v.reversedRows = true;
+    drawMatrix(plot, values, slice.tokens, slice.experts, v);
+    const QColor fg = plot->palette().color(QPalette::WindowText);
+    auto* base = plot->addGraph();
+    base->setLineStyle(QCPGraph::lsNone);
+    base->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(fg, 1.2), Qt::NoBrush, 9));
+    base->setName(QObject::tr("top-k choice"));
+    auto* routed = plot->addGraph();
+    routed->setLineStyle(QCPGraph::lsNone);
+    routed->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, regressionColor(), regressionColor(), 5));
+    routed->setName(QObject::tr("re-routed choice"));
+    for (int t = 0; t < slice.tokens; ++t) {
+        for (const int e : slice.baseline[static_cast<std::size_t>(t)])
+            base->addData(e, t);
+        for (const int e : slice.routed[static_cast<std::size_t>(t)])
+            routed->addData(e, t);
+    }
+    // The selected experts: a tick row above the tokens.
+    auto* selected = plot->addGraph();
+    selected->setLineStyle(QCPGraph::lsNone);
+    selected->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssTriangleInverted, improvementColor(), improvementColor(), 9));
+    selected->setName(QObject::tr("selected expert"));
+    for (const int e : slice.selected)
+        selected->addData(e, -1.0);
+    plot->yAxis->setRange(-1.7, slice.tokens - 0.5);
+    plot->legend->setVisible(true);
+    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    plot->applyPalette();
+}
+
+void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve)
+{
+    plot->reset();
+    QVector<double> b;
+    QVector<double> act;
+    QVector<double> uni;
+    for (std::size_t i = 0; i < curve.batchSize.size(); ++i) {
+        b.push_back(curve.batchSize[i]);
+        act.push_back(curve.activated[i]);
+        uni.push_back(curve.uniform[i]);
+    }
+    auto* a = plot->addGraph();
+    a->setData(b, act, true);
+    a->setPen(QPen(verdictColor(false), 2));
+    a->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
+    a->setName(QObject::tr("this trace (top-k)"));
+    auto* u = plot->addGraph();
+    u->setData(b, uni, true);
+    u->setPen(QPen(plot->palette().color(QPalette::WindowText), 1.5, Qt::DashLine));
+    u->setName(QObject::tr("uniform routing: N (1 - (1 - k/N)^B)"));
+    plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
+    plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    if (!b.isEmpty()) {
+        plot->xAxis->setRange(b.front() / 1.3, b.back() * 1.3);
+        plot->yAxis->setRange(
+            0, std::max(*std::max_element(uni.begin(), uni.end()), *std::max_element(act.begin(), act.end())) * 1.1);
+    }
+    plot->xAxis->setLabel(QObject::tr("batch size B (tokens decoded together)"));
+    plot->yAxis->setLabel(QObject::tr("activated experts per layer"));
+    plot->legend->setVisible(true);
+    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    plot->setHoverText([a, u, curve](QCPAbstractPlottable* p, int i) {
+        if ((p != a && p != u) || i < 0 || i >= static_cast<int>(curve.batchSize.size()))
+            return QString();
+        const auto k = static_cast<std::size_t>(i);
+        return QObject::tr("B = %1: %2 experts (uniform routing: %3)")
+            .arg(curve.batchSize[k])
+            .arg(curve.activated[k], 0, 'f', 2)
+            .arg(curve.uniform[k], 0, 'f', 2);
+    });
+    plot->applyPalette();
 }
 
 void drawBudgetSweep(PlotView* plot, const moe::XShareResult& sweep, int budget)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "moe/TraceViews.h"
 #include "moe/XShareRun.h"
 
 #include <QString>
@@ -9,9 +10,26 @@ namespace deltascope::ui {
 
 class PlotView;
 
-/// A layer x expert map (values in [lo, hi]) with its colour scale; diverging for differences.
+/// A matrix [rows][columns] as a colour map in [lo, hi] with its scale; diverging for differences.
+struct MatrixView {
+    QString xLabel;
+    QString yLabel;
+    QString scaleLabel;
+    double lo = 0.0;
+    double hi = 1.0;
+    bool diverging = false;
+    std::vector<int> rowIds; ///< names of the rows in hover text (layer ids); empty: the index
+    bool reversedRows = false; ///< first row on top (tokens)
+};
+void drawMatrix(PlotView* plot, const std::vector<double>& values, int rows, int columns, const MatrixView& view);
+/// A layer x expert map (values in [lo, hi]).
 void drawLayerExpertMap(PlotView* plot, const std::vector<double>& values, int layers, int experts,
     const std::vector<int>& layerIds, const QString& scaleLabel, double lo, double hi, bool diverging);
+/// One slice: the tokens' scores, the selected experts (ticks above), each token's baseline
+/// (rings) and re-routed (dots) experts.
+void drawSlice(PlotView* plot, const moe::SliceDetail& slice);
+/// Activated experts per slice against the batch size, with the uniform-routing expectation.
+void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve);
 /// Activated experts per slice and gating mass kept against the budget, the budget marked.
 void drawBudgetSweep(PlotView* plot, const moe::XShareResult& sweep, int budget);
 /// Activated experts per slice, layer by layer, top-k next to the policy.

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "common/Progress.h"
+#include "moe/Batching.h"
+#include "moe/Trace.h"
+#include "moe/XShare.h"
+
+#include <vector>
+
+namespace deltascope::moe {
+
+/// How often two experts are chosen together by one token at one layer: entry (a, b) is the
+/// fraction of routed tokens whose top-k holds both (the diagonal: holds a). [experts][experts]
+std::vector<double> coactivation(const Trace& trace, std::int64_t layer);
+
+/// One slice as the views draw it: the tokens' scores, the selected experts and each token's
+/// baseline and re-routed experts.
+struct SliceDetail {
+    int tokens = 0;
+    int experts = 0;
+    std::vector<float> scores; ///< [tokens][experts], -infinity where unknown
+    std::vector<int> selected; ///< ascending
+    std::vector<std::vector<int>> baseline; ///< per token, best first
+    std::vector<std::vector<int>> routed; ///< per token, within the selection
+};
+
+/// The slice (layer, batch) under a policy and budget. Fails for a batch or layer out of range.
+Result<SliceDetail> sliceDetail(const Trace& trace, const Batches& batches, std::int64_t layer, std::int64_t batch,
+    const PolicyConfig& policy, int budget);
+
+/// Mean activated experts per slice under top-k routing with replay batches of each size, next
+/// to the uniform-routing expectation N (1 - (1 - k/N)^B).
+struct BatchSizeCurve {
+    std::vector<int> batchSize;
+    std::vector<double> activated;
+    std::vector<double> uniform;
+};
+BatchSizeCurve activatedByBatchSize(const Trace& trace, const std::vector<int>& sizes, const Progress& progress = {});
+
+} // namespace deltascope::moe
