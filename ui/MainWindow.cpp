@@ -19,7 +19,6 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QSaveFile>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
@@ -162,11 +161,11 @@ void MainWindow::updateActions()
     const bool experts = m_tabs->currentWidget() == m_experts;
     const bool have = experts ? m_experts->run() != nullptr : m_degradation->comparison() != nullptr;
     for (int i = 0; i < m_needComparison.size(); ++i) {
-        // Reports, JSON and disagreements belong to the degradation workspace; plots to both;
-        // the per-layer table to expert sharing.
-        const bool plotAction = i == 4;
+        // Reports and plots belong to both workspaces; JSON results and disagreements to the
+        // degradation one; the per-layer table to expert sharing.
+        const bool both = i == 0 || i == 1 || i == 4;
         const bool layerAction = i == 5;
-        m_needComparison[i]->setEnabled(have && (plotAction || (layerAction == experts)));
+        m_needComparison[i]->setEnabled(have && (both || (layerAction == experts)));
     }
 }
 
@@ -182,10 +181,9 @@ void MainWindow::exportLayerCsv()
     const QString path = askSavePath(tr("Export per-layer metrics"), tr("CSV (*.csv)"), QStringLiteral("layers.csv"));
     if (path.isEmpty())
         return;
-    QSaveFile f(path);
-    const QByteArray bytes = m_experts->perLayerCsv().toUtf8();
-    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
-        QMessageBox::warning(this, tr("Export failed"), tr("cannot write %1: %2").arg(path, f.errorString()));
+    const QString why = exporter::expertsLayerCsv(path, *m_experts->run());
+    if (!why.isEmpty())
+        QMessageBox::warning(this, tr("Export failed"), why);
     else
         statusBar()->showMessage(tr("Per-layer metrics written to %1").arg(path));
 }
@@ -229,6 +227,20 @@ QString MainWindow::askSavePath(const QString& title, const QString& filter, con
 
 void MainWindow::exportReport(bool pdf)
 {
+    if (m_tabs->currentWidget() == m_experts) {
+        if (!m_experts->run())
+            return;
+        const QString path = askSavePath(tr("Export report"), pdf ? tr("PDF (*.pdf)") : tr("HTML (*.html)"),
+            pdf ? QStringLiteral("deltascope-experts.pdf") : QStringLiteral("deltascope-experts.html"));
+        if (path.isEmpty())
+            return;
+        const QString why = exporter::expertsReport(path, *m_experts->run(), m_experts->reportPlots());
+        if (!why.isEmpty())
+            QMessageBox::warning(this, tr("Export failed"), why);
+        else
+            statusBar()->showMessage(tr("Report written to %1").arg(path));
+        return;
+    }
     const auto c = m_degradation->comparison();
     if (!c)
         return;

@@ -98,9 +98,13 @@ int main(int argc, char** argv)
         page->waitUntilIdle();
         if (!page->run())
             return fail(page->lastError().isEmpty() ? QStringLiteral("no trace was loaded") : page->lastError());
-        if (parser.isSet(report))
-            return fail(QStringLiteral("--export-report is for the degradation workspace; "
-                                       "use --screenshot for expert sharing"));
+        if (parser.isSet(report)) {
+            const QString why = exporter::expertsReport(parser.value(report), *page->run(), page->reportPlots());
+            if (!why.isEmpty())
+                return fail(why);
+            if (!parser.isSet(screenshot))
+                return 0;
+        }
         const QStringList wh = parser.value(size).split(QLatin1Char('x'));
         window.resize(
             wh.size() == 2 ? qMax(640, wh[0].toInt()) : 1600, wh.size() == 2 ? qMax(400, wh[1].toInt()) : 1000);

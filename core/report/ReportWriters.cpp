@@ -327,16 +327,11 @@ std::string escapeHtml(const std::string& text)
     return out;
 }
 
-} // namespace
-
-std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& figures,
-    const std::vector<std::pair<std::string, std::string>>& settings,
-    const std::vector<std::vector<std::string>>& disagreementRows)
+std::string htmlHead(const std::string& title)
 {
     std::ostringstream out;
-    auto e = [](const std::string& s) { return escapeHtml(s); };
-    out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Deltascope report: "
-        << e(modelName(r.candidate)) << " vs " << e(modelName(r.baseline)) << "</title>\n<style>\n"
+    out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" << escapeHtml(title)
+        << "</title>\n<style>\n"
         << "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;"
            "padding:0 1em;color:#1b1f24;line-height:1.45}\n"
            "h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.8em;border-bottom:1px solid #d0d7de}\n"
@@ -351,6 +346,29 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
            "figcaption{color:#57606a;font-size:.85em}\n"
            ".muted{color:#57606a;font-size:.85em}code{background:#f6f8fa;padding:0 .2em}\n"
            "</style></head><body>\n";
+    return out.str();
+}
+
+std::string figuresHtml(const std::vector<HtmlFigure>& figures)
+{
+    std::ostringstream out;
+    for (const auto& f : figures)
+        out << "<figure><img alt=\"" << escapeHtml(f.title) << "\" src=\""
+            << (f.source.empty() ? "data:image/png;base64," + f.pngBase64 : escapeHtml(f.source))
+            << "\"><figcaption><b>" << escapeHtml(f.title) << ".</b> " << escapeHtml(f.caption)
+            << "</figcaption></figure>\n";
+    return out.str();
+}
+
+} // namespace
+
+std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& figures,
+    const std::vector<std::pair<std::string, std::string>>& settings,
+    const std::vector<std::vector<std::string>>& disagreementRows)
+{
+    std::ostringstream out;
+    auto e = [](const std::string& s) { return escapeHtml(s); };
+    out << htmlHead("Deltascope report: " + modelName(r.candidate) + " vs " + modelName(r.baseline));
     out << "<h1>Deltascope: did the candidate get worse?</h1>\n";
     out << "<div class=\"verdict "
         << (r.degraded ? "bad\">Candidate is worse than baseline" : "good\">No degradation detected") << "</div>\n<p>"
@@ -431,6 +449,33 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
         out << "</ul>\n";
     }
     out << "<p class=\"muted\">Written by Deltascope.</p>\n</body></html>\n";
+    return out.str();
+}
+
+std::string toExpertHtml(const ExpertSummary& summary, const std::vector<HtmlFigure>& figures)
+{
+    std::ostringstream out;
+    out << htmlHead("Deltascope: expert sharing");
+    out << "<h1>Deltascope: how many experts does a batch need?</h1>\n<div class=\"verdict good\">"
+        << escapeHtml(summary.headline) << "</div>\n";
+    out << "<h2>Trace and settings</h2>\n<table " << kTableAttrs << ">";
+    for (const auto& [k, v] : summary.facts)
+        out << "<tr><td class=\"l\">" << escapeHtml(k) << "</td><td class=\"w\">" << escapeHtml(v) << "</td></tr>";
+    out << "</table>\n";
+    if (!figures.empty())
+        out << "<h2>Figures</h2>\n" << figuresHtml(figures);
+    if (!summary.layers.empty()) {
+        out << "<h2>Per layer</h2>\n<table " << kTableAttrs << ">";
+        for (std::size_t i = 0; i < summary.layers.size(); ++i) {
+            out << "<tr>";
+            for (const auto& cell : summary.layers[i])
+                out << (i == 0 ? "<th>" : "<td>") << escapeHtml(cell) << (i == 0 ? "</th>" : "</td>");
+            out << "</tr>\n";
+        }
+        out << "</table>\n";
+    }
+    out << "<p class=\"muted\">Activated experts are per slice (one layer of one batch); the gating mass kept is the "
+           "share of the tokens' top-k scores that their re-routed experts keep.</p>\n</body></html>\n";
     return out.str();
 }
 

@@ -31,4 +31,14 @@ std::string toHtml(const ComparisonReport& report, const std::vector<HtmlFigure>
     const std::vector<std::pair<std::string, std::string>>& settings,
     const std::vector<std::vector<std::string>>& disagreementRows = {});
 
+/// What the expert-sharing report says besides its figures.
+struct ExpertSummary {
+    std::string headline; ///< the result at the current budget, one sentence
+    std::vector<std::pair<std::string, std::string>> facts; ///< trace, batching, policy, budget
+    std::vector<std::vector<std::string>> layers; ///< per-layer table, first row the header
+};
+
+/// The expert-sharing report as one self-contained HTML page.
+std::string toExpertHtml(const ExpertSummary& summary, const std::vector<HtmlFigure>& figures);
+
 } // namespace deltascope::report

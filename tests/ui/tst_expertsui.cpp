@@ -1,4 +1,5 @@
 #include "TestData.h"
+#include "degradation/ReportExporter.h"
 #include "experts/ExpertRun.h"
 #include "experts/ExpertsPage.h"
 #include "experts/LayerTableModel.h"
@@ -10,6 +11,8 @@
 #include <QLabel>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
 
 using namespace deltascope;
 using namespace deltascope::ui;
@@ -22,6 +25,7 @@ private slots:
     void budgetChangeUpdatesTheCharts();
     void layerModel();
     void badTraceSaysWhy();
+    void exports();
 
 private:
     static QString mixtral()
@@ -158,6 +162,45 @@ void TestExpertsUi::badTraceSaysWhy()
     page.waitUntilIdle();
     QVERIFY(!page.run());
     QVERIFY2(page.lastError().contains(QString::fromStdString(path)), qPrintable(page.lastError()));
+}
+
+void TestExpertsUi::exports()
+{
+    ExpertsPage page;
+    page.openDemo();
+    page.waitUntilIdle();
+    QVERIFY(page.run());
+    QTemporaryDir dir;
+    const QString html = dir.filePath(QStringLiteral("e.html"));
+    QCOMPARE(exporter::expertsReport(html, *page.run(), page.reportPlots()), QString());
+    QFile h(html);
+    QVERIFY(h.open(QIODevice::ReadOnly));
+    const QByteArray text = h.readAll();
+    QVERIFY(text.contains("how many experts does a batch need"));
+    QCOMPARE(text.count("data:image/png;base64,"), page.reportPlots().size());
+    const auto& layers = page.run()->current->results.front().perLayer;
+    QCOMPARE(text.count("<tr><td>"), static_cast<qsizetype>(layers.size())); // one table row per layer
+    QVERIFY(text.contains(QByteArray(QByteArray("M = ") + QByteArray::number(page.run()->budget))));
+
+    const QString csv = dir.filePath(QStringLiteral("layers.csv"));
+    QCOMPARE(exporter::expertsLayerCsv(csv, *page.run()), QString());
+    QFile c(csv);
+    QVERIFY(c.open(QIODevice::ReadOnly));
+    const auto lines = c.readAll().trimmed().split('\n');
+    QCOMPARE(static_cast<std::size_t>(lines.size()), layers.size() + 1);
+    QVERIFY(lines[1].startsWith(QByteArray(QByteArray::number(layers[0].layer) + ',')));
+
+    const QString pdf = dir.filePath(QStringLiteral("e.pdf"));
+    QCOMPARE(exporter::expertsReport(pdf, *page.run(), page.reportPlots()), QString());
+    const QString pdftotext = QStandardPaths::findExecutable(QStringLiteral("pdftotext"));
+    if (pdftotext.isEmpty())
+        QSKIP("pdftotext (poppler-utils) is not installed");
+    QProcess p;
+    p.start(pdftotext, { pdf, QStringLiteral("-") });
+    QVERIFY(p.waitForFinished(60000));
+    const QString words = QString::fromUtf8(p.readAllStandardOutput());
+    QVERIFY(words.contains(QStringLiteral("Per layer")));
+    QVERIFY(words.contains(QStringLiteral("gating mass kept")));
 }
 
 QTEST_MAIN(TestExpertsUi)

@@ -71,26 +71,12 @@ std::vector<std::vector<std::string>> topDisagreements(const Comparison& c, std:
     return rows;
 }
 
+std::vector<report::HtmlFigure> figuresOf(const QList<ReportPlot>& plots, QTextDocument* doc);
+
 std::string htmlText(const Comparison& c, const QList<ReportPlot>& plots, bool embed, QTextDocument* doc)
 {
-    std::vector<report::HtmlFigure> figures;
-    int i = 0;
-    for (const auto& p : plots) {
-        report::HtmlFigure f;
-        f.title = p.title.toStdString();
-        f.caption = p.caption.toStdString();
-        const QImage image = render(p.plot, 1100, 560);
-        if (embed) {
-            f.pngBase64 = pngOf(image).toBase64().toStdString();
-        } else {
-            const QString name = QStringLiteral("figure%1.png").arg(i++);
-            doc->addResource(
-                QTextDocument::ImageResource, QUrl(name), image.scaledToWidth(640, Qt::SmoothTransformation));
-            f.source = name.toStdString();
-        }
-        figures.push_back(std::move(f));
-    }
-    return report::toHtml(c.report, figures, reportSettings(c), topDisagreements(c, 50));
+    return report::toHtml(
+        c.report, figuresOf(plots, embed ? nullptr : doc), reportSettings(c), topDisagreements(c, 50));
 }
 
 } // namespace
@@ -115,16 +101,17 @@ QString html(const QString& path, const Comparison& c, const QList<ReportPlot>& 
     return writeAll(path, QByteArray::fromStdString(htmlText(c, plots, true, nullptr)));
 }
 
-QString pdf(const QString& path, const Comparison& c, const QList<ReportPlot>& plots)
+namespace {
+
+// Prints HTML (whose figures were added to doc as resources) to an A4 PDF, atomically.
+QString printPdf(const QString& path, QTextDocument& doc, QString text)
 {
-    QTextDocument doc;
     // A smaller type than on screen: the per-task table has a dozen columns to fit on A4.
     QFont font = doc.defaultFont();
     font.setPointSizeF(7.5);
     doc.setDefaultFont(font);
     // The print engine lays tables out from their attributes; the screen style sheet (em padding,
     // max-width in pixels) only confuses it.
-    QString text = QString::fromStdString(htmlText(c, plots, false, &doc));
     static const QRegularExpression style(
         QStringLiteral("<style>.*</style>"), QRegularExpression::DotMatchesEverythingOption);
     text.remove(style);
@@ -144,6 +131,96 @@ QString pdf(const QString& path, const Comparison& c, const QList<ReportPlot>& p
     if (!f.commit())
         return QObject::tr("cannot write %1: %2").arg(path, f.errorString());
     return {};
+}
+
+// Figures for an HTML report: embedded as data, or added to doc as resources for printing.
+std::vector<report::HtmlFigure> figuresOf(const QList<ReportPlot>& plots, QTextDocument* doc)
+{
+    std::vector<report::HtmlFigure> figures;
+    int i = 0;
+    for (const auto& p : plots) {
+        report::HtmlFigure f;
+        f.title = p.title.toStdString();
+        f.caption = p.caption.toStdString();
+        const QImage image = render(p.plot, 1100, 560);
+        if (!doc) {
+            f.pngBase64 = pngOf(image).toBase64().toStdString();
+        } else {
+            const QString name = QStringLiteral("figure%1.png").arg(i++);
+            doc->addResource(
+                QTextDocument::ImageResource, QUrl(name), image.scaledToWidth(640, Qt::SmoothTransformation));
+            f.source = name.toStdString();
+        }
+        figures.push_back(std::move(f));
+    }
+    return figures;
+}
+
+bool wantsPdf(const QString& path)
+{
+    return QFileInfo(path).suffix().compare(QStringLiteral("pdf"), Qt::CaseInsensitive) == 0;
+}
+
+} // namespace
+
+QString pdf(const QString& path, const Comparison& c, const QList<ReportPlot>& plots)
+{
+    QTextDocument doc;
+    return printPdf(path, doc, QString::fromStdString(htmlText(c, plots, false, &doc)));
+}
+
+QString expertsLayerCsv(const QString& path, const ExpertRun& run)
+{
+    std::string out = "layer,budget,activated_base_mean,activated_mean,mass_retained\n";
+    const auto& r = run.current->results.front();
+    for (const auto& l : r.perLayer)
+        out += std::to_string(l.layer) + ',' + std::to_string(r.budget) + ',' + formatNumber(l.activatedBaseMean) + ','
+            + formatNumber(l.activatedMean) + ',' + formatNumber(l.massRetained) + '\n';
+    return writeAll(path, QByteArray::fromStdString(out));
+}
+
+QString expertsReport(const QString& path, const ExpertRun& run, const QList<ReportPlot>& plots)
+{
+    const bool asPdf = wantsPdf(path);
+    QTextDocument doc;
+    const auto figures = figuresOf(plots, asPdf ? &doc : nullptr);
+    const auto& t = *run.trace;
+    const auto& r = run.current->results.front();
+    const double slices = static_cast<double>(std::max<std::int64_t>(1, run.current->sliceCount));
+    std::vector<std::pair<std::string, std::string>> facts {
+        { "trace", run.path.toStdString() },
+        { "model", t.model },
+        { "shape",
+            std::to_string(t.tokens) + " tokens, " + std::to_string(t.layers) + " layers, " + std::to_string(t.experts)
+                + " experts, top-" + std::to_string(t.topK) + (t.sparse ? ", sparse" : ", dense") },
+        { "batching",
+            run.batches->mode + ", batch size " + std::to_string(run.batches->batchSize) + ", gamma "
+                + std::to_string(run.settings.gamma) },
+        { "policy",
+            std::string(moe::toString(run.settings.policy)) + ", warm-up " + std::to_string(run.settings.warmup) + ", "
+                + std::to_string(run.settings.devices) + " devices ("
+                + (run.settings.balanced ? "balanced" : "contiguous") + " placement)" },
+        { "budget M", std::to_string(r.budget) },
+    };
+    std::vector<std::vector<std::string>> layers { { "layer", "top-k experts", "policy experts", "mass kept" } };
+    for (const auto& l : r.perLayer)
+        layers.push_back({ std::to_string(l.layer), QString::number(l.activatedBaseMean, 'f', 2).toStdString(),
+            QString::number(l.activatedMean, 'f', 2).toStdString(),
+            QString::number(100.0 * l.massRetained, 'f', 2).toStdString() + "%" });
+    report::ExpertSummary summary;
+    summary.headline = QObject::tr("M = %1: %2 → %3 experts per slice (%4% fewer), %5% of the gating mass kept")
+                           .arg(r.budget)
+                           .arg(static_cast<double>(r.activatedBase) / slices, 0, 'f', 2)
+                           .arg(static_cast<double>(r.activated) / slices, 0, 'f', 2)
+                           .arg(100.0 * r.reduction, 0, 'f', 1)
+                           .arg(100.0 * r.massRetained, 0, 'f', 2)
+                           .toStdString();
+    summary.facts = std::move(facts);
+    summary.layers = std::move(layers);
+    const std::string html = report::toExpertHtml(summary, figures);
+    if (asPdf)
+        return printPdf(path, doc, QString::fromStdString(html));
+    return writeAll(path, QByteArray::fromStdString(html));
 }
 
 QString json(const QString& path, const Comparison& c)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "degradation/Comparison.h"
+#include "experts/ExpertRun.h"
 
 #include <QList>
 #include <QString>
@@ -27,6 +28,12 @@ QString json(const QString& path, const Comparison& c);
 QString disagreementsCsv(const QString& path, const Comparison& c, const std::vector<report::Disagreement>& rows);
 /// PNG or SVG, chosen by the file's suffix.
 QString plotImage(const QString& path, PlotView* plot, int width = 1200, int height = 700);
+
+/// The expert-sharing report: trace facts, settings, the summary at the current budget, the
+/// figures and the per-layer table (HTML self-contained, or PDF by the suffix).
+QString expertsReport(const QString& path, const ExpertRun& run, const QList<ReportPlot>& plots);
+/// Per-layer metrics of the current budget as CSV.
+QString expertsLayerCsv(const QString& path, const ExpertRun& run);
 
 /// Settings shown in reports.
 std::vector<std::pair<std::string, std::string>> reportSettings(const Comparison& c);

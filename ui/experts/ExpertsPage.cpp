@@ -498,20 +498,21 @@ void ExpertsPage::showPlot(int i)
     m_tabs->setCurrentIndex(i <= 2 ? 0 : i - 2);
 }
 
-QString ExpertsPage::perLayerCsv() const
+QList<ReportPlot> ExpertsPage::reportPlots() const
 {
-    if (!m_run)
-        return {};
-    QString out = QStringLiteral("layer,budget,activated_base_mean,activated_mean,mass_retained\n");
-    const auto& r = m_run->current->results.front();
-    for (const auto& l : r.perLayer)
-        out += QStringLiteral("%1,%2,%3,%4,%5\n")
-                   .arg(l.layer)
-                   .arg(r.budget)
-                   .arg(l.activatedBaseMean, 0, 'g', 10)
-                   .arg(l.activatedMean, 0, 'g', 10)
-                   .arg(l.massRetained, 0, 'g', 10);
-    return out;
+    return { { tr("Top-k activation"),
+                 tr("Fraction of slices (one layer of one batch) in which each expert is active "
+                    "under the model's own top-k routing."),
+                 m_mapBase },
+        { tr("Policy activation"), tr("The same at the current budget."), m_mapPolicy },
+        { tr("Difference"), tr("Policy minus top-k: blue experts are dropped from batches."), m_mapDiff },
+        { tr("Budget sweep"),
+            tr("Activated experts per slice and gating mass kept for every budget; the dashed "
+               "line marks the current one."),
+            m_sweep },
+        { tr("Per device"), tr("Activated experts per slice on each device under expert parallelism."), m_devicesPlot },
+        { tr("Batch size"), tr("Activated experts per layer against the batch size, next to uniform routing."),
+            m_sizes } };
 }
 
 } // namespace deltascope::ui

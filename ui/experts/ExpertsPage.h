@@ -1,5 +1,6 @@
 #pragma once
 
+#include "degradation/ReportExporter.h"
 #include "experts/ExpertRun.h"
 
 #include <QWidget>
@@ -39,7 +40,7 @@ public:
     PlotView* plot(int i) const;
     QStringList plotNames() const;
     void showPlot(int i);
-    QString perLayerCsv() const;
+    QList<ReportPlot> reportPlots() const;
 
 signals:
     void statusMessage(const QString& text);
