@@ -105,6 +105,16 @@ void MainWindow::buildMenus()
         m_experts->openTrace(p);
     });
     trace->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    file->addAction(tr("Open expert load &counts…"), this, [this] {
+        AppSettings settings;
+        const QString p = QFileDialog::getOpenFileName(this, tr("Expert load counts"), settings.lastDirectory(),
+            tr("Expert counts (*.csv *.json);;All files (*)"));
+        if (p.isEmpty())
+            return;
+        settings.setLastDirectory(QFileInfo(p).absolutePath());
+        showExperts();
+        m_experts->openCounts(p);
+    });
     file->addAction(tr("Open demo trace"), this, [this] {
         showExperts();
         m_experts->openDemo();

@@ -59,7 +59,10 @@ int main(int argc, char** argv)
         QStringLiteral("The workspace to show: degradation (default) or experts."), QStringLiteral("NAME"));
     const QCommandLineOption budget(
         QStringLiteral("budget"), QStringLiteral("Expert sharing: the budget M to show."), QStringLiteral("M"));
-    parser.addOptions({ demo, screenshot, report, size, shown, trace, workspace, budget });
+    const QCommandLineOption counts(QStringLiteral("counts"),
+        QStringLiteral("Open expert load counts (CSV or JSON) in the expert-sharing workspace."),
+        QStringLiteral("FILE"));
+    parser.addOptions({ demo, screenshot, report, size, shown, trace, workspace, budget, counts });
     parser.process(app);
 
     const QStringList inputs = parser.positionalArguments();
@@ -69,7 +72,8 @@ int main(int argc, char** argv)
     if (headless && inputs.isEmpty() && !parser.isSet(demo) && !parser.isSet(trace))
         return fail(QStringLiteral("--screenshot and --export-report need BASE CAND, --trace FILE or --demo"));
 
-    const bool experts = parser.value(workspace) == QStringLiteral("experts") || parser.isSet(trace);
+    const bool experts
+        = parser.value(workspace) == QStringLiteral("experts") || parser.isSet(trace) || parser.isSet(counts);
     if (parser.isSet(workspace) && !experts && parser.value(workspace) != QStringLiteral("degradation"))
         return fail(QStringLiteral("--workspace must be degradation or experts"));
     MainWindow window;
@@ -79,6 +83,8 @@ int main(int argc, char** argv)
             window.experts()->openTrace(parser.value(trace));
         else if (parser.isSet(demo))
             window.experts()->openDemo();
+        if (parser.isSet(counts))
+            window.experts()->openCounts(parser.value(counts));
     } else if (parser.isSet(demo)) {
         window.openDemo(!headless);
     } else if (inputs.size() == 2) {

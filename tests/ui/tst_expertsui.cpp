@@ -4,6 +4,7 @@
 #include "experts/ExpertsPage.h"
 #include "experts/LayerTableModel.h"
 #include "moe/Batching.h"
+#include "moe/Placement.h"
 #include "plot/PlotView.h"
 
 #include <QAbstractItemModelTester>
@@ -26,6 +27,7 @@ private slots:
     void layerModel();
     void badTraceSaysWhy();
     void exports();
+    void loadCountsGivePlacement();
 
 private:
     static QString mixtral()
@@ -201,6 +203,31 @@ void TestExpertsUi::exports()
     const QString words = QString::fromUtf8(p.readAllStandardOutput());
     QVERIFY(words.contains(QStringLiteral("Per layer")));
     QVERIFY(words.contains(QStringLiteral("gating mass kept")));
+}
+
+void TestExpertsUi::loadCountsGivePlacement()
+{
+    const QString counts = QString::fromStdString(test::sharedPath("expert_counts_olmoe_repo/olmoe_c4.csv"));
+    if (!QFileInfo::exists(counts))
+        QSKIP("../shared/data/real is not present");
+    ExpertsPage page;
+    page.openCounts(counts);
+    QVERIFY(page.hasCounts());
+    QTemporaryDir dir;
+    const QString out = dir.filePath(QStringLiteral("placement.json"));
+    QCOMPARE(page.exportPlacement(out), QString());
+    // The exported file is a placement the command line and the workspace read back.
+    const auto p = moe::loadPlacement(out.toStdString(), 64, 8);
+    QVERIFY2(p.ok(), p.ok() ? "" : p.error->toString().c_str());
+    QCOMPARE(p.value->copies(), 64);
+    std::vector<int> perDevice(8, 0);
+    for (const int d : p.value->device)
+        ++perDevice[static_cast<std::size_t>(d)];
+    for (const int n : perDevice)
+        QCOMPARE(n, 8); // 64 experts, 8 devices, 8 each
+    const auto bad = test::writeFile(dir, QStringLiteral("bad.csv"), "layer_id,expert_id,count\n0,x,3\n");
+    page.openCounts(QString::fromStdString(bad));
+    QVERIFY(page.lastError().contains(QStringLiteral("bad.csv")));
 }
 
 QTEST_MAIN(TestExpertsUi)

@@ -4,20 +4,27 @@
 #include "common/JobRunner.h"
 #include "degradation/DropZone.h"
 #include "experts/LayerTableModel.h"
+#include "moe/Placement.h"
 #include "moe/TraceViews.h"
 #include "plot/ExpertPlots.h"
 #include "plot/PlotView.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
 #include <QSlider>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
@@ -65,7 +72,13 @@ ExpertsPage::~ExpertsPage()
 void ExpertsPage::buildUi()
 {
     m_zone = new DropZone(tr("Router trace"), this);
-    connect(m_zone, &DropZone::pathChosen, this, &ExpertsPage::openTrace);
+    connect(m_zone, &DropZone::pathChosen, this, [this](const QString& p) {
+        // A .csv is expert load counts (traces are safetensors, JSONL or .npy).
+        if (p.endsWith(QStringLiteral(".csv"), Qt::CaseInsensitive))
+            openCounts(p);
+        else
+            openTrace(p);
+    });
     m_facts = new QLabel(this);
     m_facts->setWordWrap(true);
     m_facts->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -200,6 +213,43 @@ void ExpertsPage::buildUi()
     m_sizes = new PlotView(this);
     m_tabs->addTab(m_sizes, tr("Batch size"));
 
+    // Expert load counts and the balanced placement they give.
+    auto* countsTab = new QWidget(this);
+    m_countsPlot = new PlotView(countsTab);
+    m_countDevices = new QSpinBox(countsTab);
+    m_countDevices->setRange(1, 1024);
+    m_countDevices->setValue(8);
+    m_countReplicas = new QSpinBox(countsTab);
+    m_countReplicas->setRange(0, 65536);
+    m_countReplicas->setToolTip(tr("extra expert copies for the heaviest experts (EPLB-style)"));
+    m_countsInfo = new QLabel(tr("Open expert load counts (File ▸ Open expert load counts…): SGLang's "
+                                 "layer_id,expert_id,count CSV or JSON logical_count."),
+        countsTab);
+    m_countsInfo->setWordWrap(true);
+    auto* exportPlacementButton = new QPushButton(tr("Export balanced placement…"), countsTab);
+    connect(exportPlacementButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Balanced placement"), QStringLiteral("placement.json"), tr("JSON (*.json)"));
+        if (path.isEmpty())
+            return;
+        const QString why = exportPlacement(path);
+        emit statusMessage(why.isEmpty() ? tr("Placement written to %1").arg(path) : why);
+    });
+    connect(m_countDevices, &QSpinBox::valueChanged, this, &ExpertsPage::redrawCounts);
+    connect(m_countReplicas, &QSpinBox::valueChanged, this, &ExpertsPage::redrawCounts);
+    auto* countsBar = new QHBoxLayout;
+    countsBar->addWidget(new QLabel(tr("devices"), countsTab));
+    countsBar->addWidget(m_countDevices);
+    countsBar->addWidget(new QLabel(tr("extra copies"), countsTab));
+    countsBar->addWidget(m_countReplicas);
+    countsBar->addWidget(exportPlacementButton);
+    countsBar->addWidget(m_countsInfo, 1);
+    auto* countsLayout = new QVBoxLayout(countsTab);
+    countsLayout->setContentsMargins(0, 0, 0, 0);
+    countsLayout->addLayout(countsBar);
+    countsLayout->addWidget(m_countsPlot, 1);
+    m_tabs->addTab(countsTab, tr("Load counts"));
+
     m_layerModel = new LayerTableModel(this);
     auto* proxy = new QSortFilterProxyModel(this);
     proxy->setSourceModel(m_layerModel);
@@ -250,6 +300,113 @@ void ExpertsPage::openTrace(const QString& path)
             emit traceOpened(path);
         };
     });
+}
+
+void ExpertsPage::openCounts(const QString& path)
+{
+    auto c = moe::loadExpertCounts(path.toStdString());
+    if (!c.ok()) {
+        m_lastError = QString::fromStdString(c.error->toString());
+        emit statusMessage(tr("Could not read the counts: %1").arg(m_lastError));
+        if (isVisible())
+            QMessageBox::warning(this, tr("Could not read the counts"), m_lastError);
+        return;
+    }
+    m_counts = std::make_shared<const moe::ExpertCounts>(std::move(*c.value));
+    m_countsPath = path;
+    redrawCounts();
+    m_tabs->setCurrentWidget(m_countsPlot->parentWidget());
+    emit statusMessage(tr("Expert load counts: %1 layers x %2 experts from %3")
+                           .arg(m_counts->layers)
+                           .arg(m_counts->experts)
+                           .arg(QFileInfo(path).fileName()));
+}
+
+namespace {
+
+// Loads summed over layers, and the balanced placement they give.
+moe::ExpertPlacement placementOf(const moe::ExpertCounts& counts, int devices, int replicas)
+{
+    std::vector<double> load(static_cast<std::size_t>(counts.experts), 0.0);
+    for (std::int64_t l = 0; l < counts.layers; ++l)
+        for (std::int64_t e = 0; e < counts.experts; ++e)
+            load[static_cast<std::size_t>(e)] += counts.at(l, e);
+    return moe::balancedPlacement(load, devices, replicas);
+}
+
+} // namespace
+
+void ExpertsPage::redrawCounts()
+{
+    if (!m_counts)
+        return;
+    const auto& c = *m_counts;
+    // Each layer's share of its own assignments: layers with more tokens do not drown the others.
+    std::vector<double> share(c.counts.size(), 0.0);
+    double hi = 0;
+    for (std::int64_t l = 0; l < c.layers; ++l) {
+        double total = 0;
+        for (std::int64_t e = 0; e < c.experts; ++e)
+            total += c.at(l, e);
+        for (std::int64_t e = 0; e < c.experts; ++e) {
+            const auto i = static_cast<std::size_t>(l * c.experts + e);
+            share[i] = total > 0 ? c.counts[i] / total : 0.0;
+            hi = std::max(hi, share[i]);
+        }
+    }
+    drawLayerExpertMap(m_countsPlot, share, static_cast<int>(c.layers), static_cast<int>(c.experts), c.layerIds,
+        tr("share of the layer's assignments"), 0, hi > 0 ? hi : 1.0, false);
+    m_countsPlot->replot(QCustomPlot::rpQueuedReplot);
+    const auto p = placementOf(c, m_countDevices->value(), m_countReplicas->value());
+    std::vector<double> deviceLoad(static_cast<std::size_t>(m_countDevices->value()), 0.0);
+    double total = 0;
+    for (std::int64_t e = 0; e < c.experts; ++e) {
+        double load = 0;
+        for (std::int64_t l = 0; l < c.layers; ++l)
+            load += c.at(l, e);
+        total += load;
+        const auto& extra = p.replicas.empty() ? std::vector<int>() : p.replicas[static_cast<std::size_t>(e)];
+        const double share1 = load / static_cast<double>(1 + extra.size());
+        deviceLoad[static_cast<std::size_t>(p.device[static_cast<std::size_t>(e)])] += share1;
+        for (const int d : extra)
+            deviceLoad[static_cast<std::size_t>(d)] += share1;
+    }
+    const double mean = total / static_cast<double>(deviceLoad.size());
+    const double peak = *std::max_element(deviceLoad.begin(), deviceLoad.end());
+    m_countsInfo->setText(tr("%1: %2 layers x %3 experts. Balanced over %4 devices: the busiest device carries "
+                             "%5x the mean load.")
+                              .arg(QFileInfo(m_countsPath).fileName())
+                              .arg(c.layers)
+                              .arg(c.experts)
+                              .arg(deviceLoad.size())
+                              .arg(mean > 0 ? peak / mean : 1.0, 0, 'f', 3));
+}
+
+QString ExpertsPage::exportPlacement(const QString& path) const
+{
+    if (!m_counts)
+        return tr("no expert load counts are open");
+    const auto p = placementOf(*m_counts, m_countDevices->value(), m_countReplicas->value());
+    QJsonArray entries;
+    for (std::size_t e = 0; e < p.device.size(); ++e) {
+        if (p.replicas.empty() || p.replicas[e].empty()) {
+            entries.append(p.device[e]);
+            continue;
+        }
+        QJsonArray copies { p.device[e] };
+        for (const int d : p.replicas[e])
+            copies.append(d);
+        entries.append(copies);
+    }
+    QJsonObject o;
+    o[QStringLiteral("placement")] = entries;
+    o[QStringLiteral("devices")] = m_countDevices->value();
+    o[QStringLiteral("source")] = m_countsPath;
+    QSaveFile f(path);
+    const QByteArray bytes = QJsonDocument(o).toJson(QJsonDocument::Indented);
+    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
+        return tr("cannot write %1: %2").arg(path, f.errorString());
+    return {};
 }
 
 void ExpertsPage::openDemo()

@@ -2,6 +2,7 @@
 
 #include "degradation/ReportExporter.h"
 #include "experts/ExpertRun.h"
+#include "moe/TraceImport.h"
 
 #include <QWidget>
 
@@ -32,6 +33,11 @@ public:
 
     void openTrace(const QString& path);
     void openDemo();
+    /// Expert load counts (SGLang CSV, OLMoE counts, JSON logical_count): shown as a load heatmap,
+    /// and the source of a balanced placement to export.
+    void openCounts(const QString& path);
+    QString exportPlacement(const QString& path) const; ///< JSON; empty string or why it failed
+    bool hasCounts() const { return m_counts != nullptr; }
     void setBudget(int budget);
     void waitUntilIdle();
 
@@ -56,6 +62,7 @@ private:
     void redrawSlice();
     void recomputeCoactivation();
     void recomputeBatchSizes();
+    void redrawCounts();
 
     std::shared_ptr<const moe::Trace> m_trace;
     QString m_path;
@@ -93,6 +100,12 @@ private:
     QSpinBox* m_sliceBatch = nullptr;
     QSpinBox* m_coLayer = nullptr;
     QLabel* m_sliceInfo = nullptr;
+    PlotView* m_countsPlot = nullptr;
+    QSpinBox* m_countDevices = nullptr;
+    QSpinBox* m_countReplicas = nullptr;
+    QLabel* m_countsInfo = nullptr;
+    std::shared_ptr<const moe::ExpertCounts> m_counts;
+    QString m_countsPath;
     LayerTableModel* m_layerModel = nullptr;
     QTableView* m_layerView = nullptr;
 };

@@ -56,6 +56,13 @@ void drawMatrix(PlotView* plot, const std::vector<double>& values, int rows, int
         ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
         axis->setTicker(ticker);
     }
+    if (!view.rowIds.empty() && rows <= 64) {
+        // Rows named by their ids (model layer numbers), not their positions.
+        QSharedPointer<QCPAxisTickerText> named(new QCPAxisTickerText);
+        for (int r = 0; r < rows && r < static_cast<int>(view.rowIds.size()); ++r)
+            named->addTick(r, QString::number(view.rowIds[static_cast<std::size_t>(r)]));
+        plot->yAxis->setTicker(named);
+    }
     plot->xAxis->setRange(-0.5, columns - 0.5);
     plot->yAxis->setRange(-0.5, rows - 0.5);
     plot->yAxis->setRangeReversed(view.reversedRows);
