@@ -54,6 +54,10 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_degradation, &DegradationPage::comparisonChanged, this, &MainWindow::updateActions);
     connect(m_experts, &ExpertsPage::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m); });
     connect(m_experts, &ExpertsPage::computed, this, &MainWindow::updateActions);
+    connect(m_experts, &ExpertsPage::traceOpened, this, [this](const QString& path) {
+        AppSettings().addRecentTrace(path);
+        rebuildRecentMenu();
+    });
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateActions);
     connect(m_degradation, &DegradationPage::comparisonOpened, this, [this](const QString& b, const QString& c) {
         AppSettings().addRecentComparison({ b, c });
@@ -120,6 +124,7 @@ void MainWindow::buildMenus()
         m_experts->openDemo();
     });
     m_recent = file->addMenu(tr("&Recent comparisons"));
+    m_recentTraces = file->addMenu(tr("Recent t&races"));
     rebuildRecentMenu();
     file->addSeparator();
     auto* html = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Export report (HTML)…"), this,
@@ -157,6 +162,17 @@ void MainWindow::buildMenus()
 
 void MainWindow::rebuildRecentMenu()
 {
+    m_recentTraces->clear();
+    const auto traces = AppSettings().recentTraces();
+    for (const auto& t : traces)
+        m_recentTraces
+            ->addAction(QFileInfo(t).fileName(), this,
+                [this, t] {
+                    showExperts();
+                    m_experts->openTrace(t);
+                })
+            ->setToolTip(t);
+    m_recentTraces->setEnabled(!traces.isEmpty());
     m_recent->clear();
     const auto list = AppSettings().recentComparisons();
     for (const auto& c : list) {

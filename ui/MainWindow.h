@@ -41,6 +41,7 @@ private:
     DegradationPage* m_degradation;
     ExpertsPage* m_experts;
     QMenu* m_recent = nullptr;
+    QMenu* m_recentTraces = nullptr;
     QList<QAction*> m_needComparison;
 };
 

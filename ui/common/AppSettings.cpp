@@ -126,4 +126,17 @@ void AppSettings::addRecentComparison(const RecentComparison& c)
     s.endArray();
 }
 
+QStringList AppSettings::recentTraces() const
+{
+    return store().value(QStringLiteral("recentTraces")).toStringList().mid(0, kMaxRecent);
+}
+
+void AppSettings::addRecentTrace(const QString& path)
+{
+    QStringList list = recentTraces();
+    list.removeAll(path);
+    list.prepend(path);
+    store().setValue(QStringLiteral("recentTraces"), list.mid(0, kMaxRecent));
+}
+
 } // namespace deltascope::ui

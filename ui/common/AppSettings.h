@@ -38,6 +38,9 @@ public:
     QList<RecentComparison> recentComparisons() const;
     void addRecentComparison(const RecentComparison& c); ///< newest first, at most 10, no repeats
 
+    QStringList recentTraces() const;
+    void addRecentTrace(const QString& path); ///< newest first, at most 10, no repeats
+
     static constexpr int kMaxRecent = 10;
 };
 

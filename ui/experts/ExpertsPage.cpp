@@ -107,12 +107,16 @@ void ExpertsPage::buildUi()
     m_devices = new QSpinBox(this);
     m_devices->setRange(1, 1024);
     m_devices->setValue(8);
+    m_requestExperts = new QSpinBox(this);
+    m_requestExperts->setRange(0, 4096);
+    m_requestExperts->setSpecialValueText(tr("k"));
+    m_requestExperts->setToolTip(tr("speculative policy: the experts each request keeps (k by default)"));
     m_placement = new QComboBox(this);
     m_placement->addItems({ tr("contiguous"), tr("balanced") });
     connect(m_budget, &QSlider::valueChanged, m_budgetBox, &QSpinBox::setValue);
     connect(m_budgetBox, &QSpinBox::valueChanged, m_budget, &QSlider::setValue);
     connect(m_budgetBox, &QSpinBox::valueChanged, this, [this] { m_debounce->start(); });
-    for (QSpinBox* box : { m_warmup, m_batch, m_gamma, m_devices })
+    for (QSpinBox* box : { m_warmup, m_batch, m_gamma, m_devices, m_requestExperts })
         connect(box, &QSpinBox::valueChanged, this, [this] { m_debounce->start(); });
     connect(m_policy, &QComboBox::currentIndexChanged, this, [this] { m_debounce->start(); });
     connect(m_placement, &QComboBox::currentIndexChanged, this, [this] { m_debounce->start(); });
@@ -136,6 +140,8 @@ void ExpertsPage::buildUi()
     batching->addWidget(m_devices);
     batching->addWidget(new QLabel(tr("placement"), this));
     batching->addWidget(m_placement);
+    batching->addWidget(new QLabel(tr("experts per request"), this));
+    batching->addWidget(m_requestExperts);
     batching->addStretch(1);
     controls->addLayout(batching, 1, 1, 1, 6);
     controls->setColumnStretch(3, 1);
@@ -276,8 +282,8 @@ void ExpertsPage::buildUi()
     layout->addWidget(m_summary);
     layout->addWidget(m_progress);
     layout->addWidget(m_tabs, 1);
-    for (QWidget* w : std::initializer_list<QWidget*> {
-             m_policy, m_budget, m_budgetBox, m_warmup, m_replay, m_batch, m_gamma, m_devices, m_placement })
+    for (QWidget* w : std::initializer_list<QWidget*> { m_policy, m_budget, m_budgetBox, m_warmup, m_replay, m_batch,
+             m_gamma, m_devices, m_placement, m_requestExperts })
         w->setEnabled(false);
     m_summary->setText(tr("Open a router trace (drop it on the box, or File ▸ Open trace…) or the demo trace."));
 }
@@ -448,7 +454,7 @@ void ExpertsPage::setTrace(std::shared_ptr<const moe::Trace> trace, const QStrin
     m_replay->setEnabled(t.hasSteps());
     m_replay->setChecked(!t.hasSteps() || m_replay->isChecked());
     for (QWidget* w : std::initializer_list<QWidget*> {
-             m_policy, m_budget, m_budgetBox, m_warmup, m_batch, m_gamma, m_devices, m_placement })
+             m_policy, m_budget, m_budgetBox, m_warmup, m_batch, m_gamma, m_devices, m_placement, m_requestExperts })
         w->setEnabled(true);
     {
         const QSignalBlocker block(m_coLayer);
@@ -469,6 +475,7 @@ ExpertSettings ExpertsPage::settings() const
     s.warmup = m_warmup->value();
     s.devices = m_devices->value();
     s.balanced = m_placement->currentIndex() == 1;
+    s.requestExperts = m_requestExperts->value();
     return s;
 }
 

@@ -83,6 +83,7 @@ private:
     QSpinBox* m_batch = nullptr;
     QSpinBox* m_gamma = nullptr;
     QSpinBox* m_devices = nullptr;
+    QSpinBox* m_requestExperts = nullptr;
     QComboBox* m_placement = nullptr;
     QLabel* m_summary = nullptr;
     QProgressBar* m_progress = nullptr;
