@@ -25,6 +25,29 @@ int fail(const QString& message)
     return 2;
 }
 
+// Renders the window with `page`'s plot `plotName` in front (empty: as it is) to a PNG.
+template <typename Page>
+int screenshot(MainWindow& window, Page* page, const QString& sizeText, const QString& plotName, const QString& path)
+{
+    const QStringList wh = sizeText.split(QLatin1Char('x'));
+    const int w = wh.size() == 2 ? wh[0].toInt() : 1600;
+    const int h = wh.size() == 2 ? wh[1].toInt() : 1000;
+    window.resize(qMax(640, w), qMax(400, h));
+    if (!plotName.isEmpty()) {
+        const auto i = page->plotNames().indexOf(plotName);
+        if (i < 0)
+            return fail(QStringLiteral("--plot must be one of ") + page->plotNames().join(QStringLiteral(", ")));
+        page->showPlot(static_cast<int>(i));
+    }
+    window.show();
+    QApplication::processEvents(); // lay the window out once before grabbing it
+    for (int i = 0; page->plot(i); ++i)
+        page->plot(i)->replot(QCustomPlot::rpImmediateRefresh);
+    if (!window.grab().save(path, "PNG"))
+        return fail(QStringLiteral("cannot write %1").arg(path));
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -111,23 +134,7 @@ int main(int argc, char** argv)
             if (!parser.isSet(screenshot))
                 return 0;
         }
-        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
-        window.resize(
-            wh.size() == 2 ? qMax(640, wh[0].toInt()) : 1600, wh.size() == 2 ? qMax(400, wh[1].toInt()) : 1000);
-        if (parser.isSet(shown)) {
-            const auto i = page->plotNames().indexOf(parser.value(shown));
-            if (i < 0)
-                return fail(QStringLiteral("--plot must be one of ") + page->plotNames().join(QStringLiteral(", ")));
-            page->showPlot(static_cast<int>(i));
-        }
-        window.show();
-        QApplication::processEvents();
-        for (int i = 0; page->plot(i); ++i)
-            page->plot(i)->replot(QCustomPlot::rpImmediateRefresh);
-        const QString path = parser.value(screenshot);
-        if (!window.grab().save(path, "PNG"))
-            return fail(QStringLiteral("cannot write %1").arg(path));
-        return 0;
+        return screenshot(window, page, parser.value(size), parser.value(shown), parser.value(screenshot));
     }
 
     DegradationPage* page = window.degradation();
@@ -136,23 +143,9 @@ int main(int argc, char** argv)
     if (!comparison)
         return fail(page->lastError().isEmpty() ? QStringLiteral("nothing was loaded") : page->lastError());
     if (parser.isSet(screenshot)) {
-        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
-        const int w = wh.size() == 2 ? wh[0].toInt() : 1600;
-        const int h = wh.size() == 2 ? wh[1].toInt() : 1000;
-        window.resize(qMax(640, w), qMax(400, h));
-        if (parser.isSet(shown)) {
-            const auto i = page->plotNames().indexOf(parser.value(shown));
-            if (i < 0)
-                return fail(QStringLiteral("--plot must be one of ") + page->plotNames().join(QStringLiteral(", ")));
-            page->showPlot(static_cast<int>(i));
-        }
-        window.show();
-        QApplication::processEvents(); // lay the window out once before grabbing it
-        for (int i = 0; page->plot(i); ++i)
-            page->plot(i)->replot(QCustomPlot::rpImmediateRefresh);
-        const QString path = parser.value(screenshot);
-        if (!window.grab().save(path, "PNG"))
-            return fail(QStringLiteral("cannot write %1").arg(path));
+        if (const int status
+            = screenshot(window, page, parser.value(size), parser.value(shown), parser.value(screenshot)))
+            return status;
     }
     if (parser.isSet(report)) {
         const QString path = parser.value(report);
