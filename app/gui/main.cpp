@@ -27,7 +27,7 @@ int fail(const QString& message)
 
 // Renders the window with `page`'s plot `plotName` in front (empty: as it is) to a PNG.
 template <typename Page>
-int screenshot(MainWindow& window, Page* page, const QString& sizeText, const QString& plotName, const QString& path)
+int renderWindow(MainWindow& window, Page* page, const QString& sizeText, const QString& plotName, const QString& path)
 {
     const QStringList wh = sizeText.split(QLatin1Char('x'));
     const int w = wh.size() == 2 ? wh[0].toInt() : 1600;
@@ -134,7 +134,7 @@ int main(int argc, char** argv)
             if (!parser.isSet(screenshot))
                 return 0;
         }
-        return screenshot(window, page, parser.value(size), parser.value(shown), parser.value(screenshot));
+        return renderWindow(window, page, parser.value(size), parser.value(shown), parser.value(screenshot));
     }
 
     DegradationPage* page = window.degradation();
@@ -144,7 +144,7 @@ int main(int argc, char** argv)
         return fail(page->lastError().isEmpty() ? QStringLiteral("nothing was loaded") : page->lastError());
     if (parser.isSet(screenshot)) {
         if (const int status
-            = screenshot(window, page, parser.value(size), parser.value(shown), parser.value(screenshot)))
+            = renderWindow(window, page, parser.value(size), parser.value(shown), parser.value(screenshot)))
             return status;
     }
     if (parser.isSet(report)) {
