@@ -16,8 +16,8 @@ using Clock = std::chrono::steady_clock;
 int main(int argc, char** argv)
 {
     if (argc < 2) {
-        std::fprintf(
-            stderr, "usage: bench_xshare TRACE.safetensors [threads] [batch-size] [budget] [one,sweep,spec,ep,slider]\n");
+        std::fprintf(stderr,
+            "usage: bench_xshare TRACE.safetensors [threads] [batch-size] [budget] [one,sweep,spec,ep,slider]\n");
         return 2;
     }
     const unsigned threads
