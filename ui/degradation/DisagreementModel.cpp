@@ -112,7 +112,7 @@ QVariant DisagreementModel::headerData(int section, Qt::Orientation orientation,
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char* names[] = { "Task", "Doc id", "Baseline", "Candidate", "Drop", "Direction" };
+    static const char* names[] = { "Task", "Doc id", "Base", "Cand", "Drop", "Direction" };
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 
