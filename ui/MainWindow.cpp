@@ -19,6 +19,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSaveFile>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
@@ -135,7 +136,21 @@ void MainWindow::buildMenus()
     auto* csv = file->addAction(tr("Export disagreements (&CSV)…"), this, &MainWindow::exportDisagreements);
     auto* plot = file->addAction(tr("Export p&lot (PNG, SVG)…"), this, &MainWindow::exportPlot);
     auto* layers = file->addAction(tr("Export per-layer expert metrics (CSV)…"), this, &MainWindow::exportLayerCsv);
-    m_needComparison = { html, pdf, json, csv, plot, layers };
+    auto* slices = file->addAction(tr("Export per-slice expert metrics (CSV)…"), this, [this] {
+        if (!m_experts->run())
+            return;
+        const QString path
+            = askSavePath(tr("Export per-slice metrics"), tr("CSV (*.csv)"), QStringLiteral("slices.csv"));
+        if (path.isEmpty())
+            return;
+        QSaveFile f(path);
+        const QByteArray bytes = sliceCsv(*m_experts->run()).toUtf8();
+        if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
+            QMessageBox::warning(this, tr("Export failed"), tr("cannot write %1: %2").arg(path, f.errorString()));
+        else
+            statusBar()->showMessage(tr("Per-slice metrics written to %1").arg(path));
+    });
+    m_needComparison = { html, pdf, json, csv, plot, layers, slices };
     file->addSeparator();
     auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -190,7 +205,7 @@ void MainWindow::updateActions()
         // Reports and plots belong to both workspaces; JSON results and disagreements to the
         // degradation one; the per-layer table to expert sharing.
         const bool both = i == 0 || i == 1 || i == 4;
-        const bool layerAction = i == 5;
+        const bool layerAction = i >= 5;
         m_needComparison[i]->setEnabled(have && (both || (layerAction == experts)));
     }
 }

@@ -14,6 +14,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <set>
 
 using namespace deltascope;
 using namespace deltascope::ui;
@@ -28,6 +29,7 @@ private slots:
     void badTraceSaysWhy();
     void exports();
     void loadCountsGivePlacement();
+    void requestsPlacementAndSlices();
 
 private:
     static QString mixtral()
@@ -228,6 +230,53 @@ void TestExpertsUi::loadCountsGivePlacement()
     const auto bad = test::writeFile(dir, QStringLiteral("bad.csv"), "layer_id,expert_id,count\n0,x,3\n");
     page.openCounts(QString::fromStdString(bad));
     QVERIFY(page.lastError().contains(QStringLiteral("bad.csv")));
+}
+
+void TestExpertsUi::requestsPlacementAndSlices()
+{
+    std::vector<std::int32_t> ids;
+    QString why;
+    QVERIFY(parseRequestList(QStringLiteral(" 0-3, 7 ,9-10"), ids, why));
+    QCOMPARE(ids, (std::vector<std::int32_t> { 0, 1, 2, 3, 7, 9, 10 }));
+    QVERIFY(parseRequestList(QString(), ids, why) && ids.empty());
+    QVERIFY(!parseRequestList(QStringLiteral("3-1"), ids, why));
+    QVERIFY(!parseRequestList(QStringLiteral("a"), ids, why));
+    QVERIFY(why.contains(QStringLiteral("\"a\"")));
+
+    const auto trace = demoTrace();
+    QTemporaryDir dir;
+    // Every expert on device 0 of 2: the busiest device holds every activated expert.
+    QString placement = QStringLiteral("{\"placement\": [");
+    for (int e = 0; e < trace->experts; ++e)
+        placement += (e ? QStringLiteral(",0") : QStringLiteral("0"));
+    placement += QStringLiteral("]}");
+    const auto path = test::writeFile(dir, QStringLiteral("p.json"), placement.toUtf8());
+    ExpertSettings s;
+    s.devices = 2;
+    s.placementFile = QString::fromStdString(path);
+    s.requests = { 0, 1, 2, 3, 4, 5, 6, 7 };
+    s.batchSize = 4;
+    const auto r = computeExperts(nullptr, trace, QStringLiteral("demo"), s, 12, nullptr);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    const auto& run = **r.value;
+    const auto& res = run.current->results.front();
+    const double slices = static_cast<double>(run.current->sliceCount);
+    QVERIFY(std::abs(res.peakDeviceLoadBase - static_cast<double>(res.activatedBase) / slices) < 1e-12);
+    // Only the 8 requests chosen were replayed.
+    std::set<std::int32_t> seen;
+    for (const auto& rows : run.batches->tokens)
+        for (const auto t : rows)
+            seen.insert(trace->requestId[static_cast<std::size_t>(t)]);
+    QCOMPARE(seen, (std::set<std::int32_t> { 0, 1, 2, 3, 4, 5, 6, 7 }));
+    // One CSV line per slice, after the header; each lists its selected experts.
+    const QStringList lines = sliceCsv(run).trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(lines.size(), static_cast<qsizetype>(run.current->sliceCount + 1));
+    QCOMPARE(lines[1].section(QLatin1Char('"'), 1, 1).split(QLatin1Char(' ')).size(), 12);
+    // A bad placement file is named in the error.
+    s.placementFile = dir.filePath(QStringLiteral("missing.json"));
+    const auto bad = computeExperts(nullptr, trace, QStringLiteral("demo"), s, 12, nullptr);
+    QVERIFY(!bad.ok());
+    QVERIFY(QString::fromStdString(bad.error->toString()).contains(QStringLiteral("missing.json")));
 }
 
 QTEST_MAIN(TestExpertsUi)

@@ -13,7 +13,8 @@ namespace deltascope::ui {
 bool ExpertSettings::sameSweep(const ExpertSettings& o) const
 {
     return replay == o.replay && batchSize == o.batchSize && gamma == o.gamma && policy == o.policy
-        && warmup == o.warmup && devices == o.devices && balanced == o.balanced && requestExperts == o.requestExperts;
+        && warmup == o.warmup && devices == o.devices && balanced == o.balanced && requestExperts == o.requestExperts
+        && placementFile == o.placementFile && requests == o.requests;
 }
 
 Result<std::shared_ptr<const moe::Trace>> openTraceFile(const QString& path, JobControl* control)
@@ -28,6 +29,45 @@ Result<std::shared_ptr<const moe::Trace>> openTraceFile(const QString& path, Job
     r.value = std::make_shared<const moe::Trace>(std::move(*t.value));
     r.warnings = std::move(t.warnings);
     return r;
+}
+
+bool parseRequestList(const QString& text, std::vector<std::int32_t>& out, QString& why)
+{
+    out.clear();
+    for (const QString& raw : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QString part = raw.trimmed();
+        const auto dash = part.indexOf(QLatin1Char('-'), 1);
+        bool ok1 = false;
+        bool ok2 = false;
+        const int lo = (dash < 0 ? part : part.left(dash)).trimmed().toInt(&ok1);
+        const int hi = dash < 0 ? lo : part.mid(dash + 1).trimmed().toInt(&ok2);
+        if (!ok1 || (dash >= 0 && !ok2) || lo < 0 || hi < lo || hi - lo > 10000000) {
+            why = QObject::tr("\"%1\" is not a request id or a range such as 0-9").arg(part);
+            return false;
+        }
+        for (int r = lo; r <= hi; ++r)
+            out.push_back(r);
+    }
+    return true;
+}
+
+QString sliceCsv(const ExpertRun& run)
+{
+    QString out = QStringLiteral("layer,batch,tokens,activated_base,activated,mass_retained,selected\n");
+    for (const auto& s : run.current->slices) {
+        QStringList ids;
+        for (const int e : s.selected)
+            ids << QString::number(e);
+        out += QStringLiteral("%1,%2,%3,%4,%5,%6,\"%7\"\n")
+                   .arg(s.layer)
+                   .arg(s.batch)
+                   .arg(s.tokens)
+                   .arg(s.activatedBase)
+                   .arg(s.activated)
+                   .arg(s.massRetained, 0, 'g', 10)
+                   .arg(ids.join(QLatin1Char(' ')));
+    }
+    return out;
 }
 
 std::shared_ptr<const moe::Trace> demoTrace()
@@ -62,6 +102,9 @@ Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<co
     bo.replay = settings.replay || !trace->hasSteps();
     bo.batchSize = std::max(1, settings.batchSize);
     bo.gamma = std::max(0, settings.gamma);
+    bo.requests = settings.requests;
+    if (!settings.requests.empty())
+        bo.replay = true;
     const bool reuse = from && from->trace == trace && from->settings.sameSweep(settings);
     if (reuse) {
         run->batches = from->batches;
@@ -78,7 +121,13 @@ Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<co
     xo.policy.warmup = settings.warmup;
     xo.policy.devices = std::max(1, settings.devices);
     xo.policy.requestExperts = settings.requestExperts;
-    if (settings.balanced) {
+    if (!settings.placementFile.isEmpty()) {
+        auto p = moe::loadPlacement(settings.placementFile.toStdString(), N, xo.policy.devices);
+        if (!p.ok())
+            return R::failure(*p.error);
+        xo.policy.placement = std::move(p.value->device);
+        xo.policy.replicas = std::move(p.value->replicas);
+    } else if (settings.balanced) {
         // Balanced placement from the trace's own top-k loads, summed over layers.
         moe::XShareOptions counting;
         counting.policy.policy = moe::Policy::TopK;
@@ -116,6 +165,7 @@ Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<co
     }
     xo.budgets = { run->budget };
     xo.maps = true;
+    xo.perSlice = true;
     xo.progress = progress(reuse ? 0.0 : 0.6, reuse ? 1.0 : 0.4, "this budget");
     auto cur = moe::runXShare(*trace, *run->batches, xo);
     if (!cur.ok())

@@ -21,6 +21,8 @@ struct ExpertSettings {
     int warmup = 1;
     int devices = 8;
     bool balanced = false; ///< balanced placement from the trace's own loads (else contiguous)
+    QString placementFile; ///< a placement file (JSON or CSV, copies allowed); wins over balanced
+    std::vector<std::int32_t> requests; ///< replay only these requests (empty: all)
     int requestExperts = 0;
 
     bool sameSweep(const ExpertSettings& o) const; ///< whether a computed sweep still applies
@@ -49,6 +51,13 @@ Result<std::shared_ptr<const moe::Trace>> openTraceFile(const QString& path, Job
 /// batches when they still apply.
 Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<const moe::Trace> trace,
     const QString& path, const ExpertSettings& settings, int budget, JobControl* control);
+
+/// Request ids from text such as "0-9, 20, 31-40"; false with a message for anything else.
+bool parseRequestList(const QString& text, std::vector<std::int32_t>& out, QString& why);
+
+/// Each slice of the current budget as CSV: layer, batch, tokens, activated experts (top-k,
+/// policy), kept mass and the selected experts.
+QString sliceCsv(const ExpertRun& run);
 
 /// The demo trace: synthetic, expert popularity calibrated on OLMoE's real counts, seeded.
 std::shared_ptr<const moe::Trace> demoTrace();

@@ -21,6 +21,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -112,14 +113,33 @@ void ExpertsPage::buildUi()
     m_requestExperts->setSpecialValueText(tr("k"));
     m_requestExperts->setToolTip(tr("speculative policy: the experts each request keeps (k by default)"));
     m_placement = new QComboBox(this);
-    m_placement->addItems({ tr("contiguous"), tr("balanced") });
+    m_placement->addItems({ tr("contiguous"), tr("balanced"), tr("from a file…") });
+    m_requests = new QLineEdit(this);
+    m_requests->setPlaceholderText(tr("all requests"));
+    m_requests->setToolTip(tr("replay only these requests, e.g. 0-9, 20, 31-40 (mix datasets by their request ids)"));
+    m_requests->setClearButtonEnabled(true);
+    connect(m_requests, &QLineEdit::editingFinished, this, [this] { m_debounce->start(); });
     connect(m_budget, &QSlider::valueChanged, m_budgetBox, &QSpinBox::setValue);
     connect(m_budgetBox, &QSpinBox::valueChanged, m_budget, &QSlider::setValue);
     connect(m_budgetBox, &QSpinBox::valueChanged, this, [this] { m_debounce->start(); });
     for (QSpinBox* box : { m_warmup, m_batch, m_gamma, m_devices, m_requestExperts })
         connect(box, &QSpinBox::valueChanged, this, [this] { m_debounce->start(); });
     connect(m_policy, &QComboBox::currentIndexChanged, this, [this] { m_debounce->start(); });
-    connect(m_placement, &QComboBox::currentIndexChanged, this, [this] { m_debounce->start(); });
+    connect(m_placement, &QComboBox::currentIndexChanged, this, [this](int i) {
+        if (i == 2) {
+            const QString p = QFileDialog::getOpenFileName(
+                this, tr("Expert placement"), QString(), tr("Placements (*.json *.csv);;All files (*)"));
+            if (p.isEmpty()) {
+                const QSignalBlocker block(m_placement);
+                m_placement->setCurrentIndex(m_placementFile.isEmpty() ? 0 : 2);
+                return;
+            }
+            m_placementFile = p;
+        } else {
+            m_placementFile.clear();
+        }
+        m_debounce->start();
+    });
     connect(m_replay, &QCheckBox::toggled, this, [this] { m_debounce->start(); });
 
     auto* controls = new QGridLayout;
@@ -142,6 +162,8 @@ void ExpertsPage::buildUi()
     batching->addWidget(m_placement);
     batching->addWidget(new QLabel(tr("experts per request"), this));
     batching->addWidget(m_requestExperts);
+    batching->addWidget(new QLabel(tr("requests"), this));
+    batching->addWidget(m_requests, 1);
     batching->addStretch(1);
     controls->addLayout(batching, 1, 1, 1, 6);
     controls->setColumnStretch(3, 1);
@@ -283,7 +305,7 @@ void ExpertsPage::buildUi()
     layout->addWidget(m_progress);
     layout->addWidget(m_tabs, 1);
     for (QWidget* w : std::initializer_list<QWidget*> { m_policy, m_budget, m_budgetBox, m_warmup, m_replay, m_batch,
-             m_gamma, m_devices, m_placement, m_requestExperts })
+             m_gamma, m_devices, m_placement, m_requestExperts, m_requests })
         w->setEnabled(false);
     m_summary->setText(tr("Open a router trace (drop it on the box, or File ▸ Open trace…) or the demo trace."));
 }
@@ -453,8 +475,8 @@ void ExpertsPage::setTrace(std::shared_ptr<const moe::Trace> trace, const QStrin
     m_budgetBox->setValue(start);
     m_replay->setEnabled(t.hasSteps());
     m_replay->setChecked(!t.hasSteps() || m_replay->isChecked());
-    for (QWidget* w : std::initializer_list<QWidget*> {
-             m_policy, m_budget, m_budgetBox, m_warmup, m_batch, m_gamma, m_devices, m_placement, m_requestExperts })
+    for (QWidget* w : std::initializer_list<QWidget*> { m_policy, m_budget, m_budgetBox, m_warmup, m_batch, m_gamma,
+             m_devices, m_placement, m_requestExperts, m_requests })
         w->setEnabled(true);
     {
         const QSignalBlocker block(m_coLayer);
@@ -475,6 +497,10 @@ ExpertSettings ExpertsPage::settings() const
     s.warmup = m_warmup->value();
     s.devices = m_devices->value();
     s.balanced = m_placement->currentIndex() == 1;
+    s.placementFile = m_placement->currentIndex() == 2 ? m_placementFile : QString();
+    QString why;
+    if (!parseRequestList(m_requests->text(), s.requests, why))
+        s.requests.clear(); // shown when the computation starts
     s.requestExperts = m_requestExperts->value();
     return s;
 }
@@ -490,6 +516,13 @@ void ExpertsPage::recompute()
 {
     if (!m_trace)
         return;
+    std::vector<std::int32_t> wanted;
+    QString why;
+    if (!parseRequestList(m_requests->text(), wanted, why)) {
+        m_lastError = why;
+        emit statusMessage(tr("Requests: %1").arg(why));
+        return;
+    }
     const auto trace = m_trace;
     const auto from = m_run;
     const auto s = settings();

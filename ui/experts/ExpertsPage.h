@@ -9,6 +9,7 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QLineEdit;
 class QProgressBar;
 class QSlider;
 class QSpinBox;
@@ -84,6 +85,8 @@ private:
     QSpinBox* m_gamma = nullptr;
     QSpinBox* m_devices = nullptr;
     QSpinBox* m_requestExperts = nullptr;
+    QLineEdit* m_requests = nullptr;
+    QString m_placementFile;
     QComboBox* m_placement = nullptr;
     QLabel* m_summary = nullptr;
     QProgressBar* m_progress = nullptr;
