@@ -85,7 +85,9 @@ int main(int argc, char** argv)
     const QCommandLineOption counts(QStringLiteral("counts"),
         QStringLiteral("Open expert load counts (CSV or JSON) in the expert-sharing workspace."),
         QStringLiteral("FILE"));
-    parser.addOptions({ demo, screenshot, report, size, shown, trace, workspace, budget, counts });
+    const QCommandLineOption skipBad(QStringLiteral("skip-bad-lines"),
+        QStringLiteral("Report malformed records as warnings and go on (default: stop at the first)."));
+    parser.addOptions({ demo, screenshot, report, size, shown, trace, workspace, budget, counts, skipBad });
     parser.process(app);
 
     const QStringList inputs = parser.positionalArguments();
@@ -100,6 +102,7 @@ int main(int argc, char** argv)
     if (parser.isSet(workspace) && !experts && parser.value(workspace) != QStringLiteral("degradation"))
         return fail(QStringLiteral("--workspace must be degradation or experts"));
     MainWindow window;
+    window.degradation()->setSkipBadLines(parser.isSet(skipBad));
     if (experts) {
         window.showExperts();
         if (parser.isSet(trace))

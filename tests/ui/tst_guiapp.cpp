@@ -1,3 +1,4 @@
+#include <QDirIterator>
 #include <QFile>
 #include <QImage>
 #include <QProcess>
@@ -12,6 +13,7 @@ private slots:
     void reportWithoutWindow();
     void badInputExitsTwo();
     void expertWorkspaceScreenshot();
+    void malformedRecordStopsOrIsSkipped();
 
 private:
     static int run(const QStringList& args, QByteArray* err = nullptr)
@@ -98,6 +100,39 @@ void TestGuiApp::expertWorkspaceScreenshot()
                  &err),
         2);
     QVERIFY(err.contains("missing.safetensors"));
+}
+
+void TestGuiApp::malformedRecordStopsOrIsSkipped()
+{
+    // A candidate whose mmlu samples end in a cut-off record: named with its line, or skipped.
+    QTemporaryDir dir;
+    const QString cand = dir.filePath(QStringLiteral("cand"));
+    QVERIFY(QProcess::execute(
+                QStringLiteral("cp"), { QStringLiteral("-r"), QStringLiteral(DELTASCOPE_DEMO_DIR "/candidate"), cand })
+        == 0);
+    QString samples;
+    QDirIterator it(cand, { QStringLiteral("samples_mmlu_*.jsonl") }, QDir::Files, QDirIterator::Subdirectories);
+    if (it.hasNext())
+        samples = it.next();
+    QVERIFY(!samples.isEmpty());
+    QFile f(samples);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray where = ':' + QByteArray::number(f.readAll().count('\n') + 1) + ':';
+    f.close();
+    QVERIFY(f.open(QIODevice::Append));
+    f.write("{\"doc_id\": 5, \"acc\": [1,\n");
+    f.close();
+    const QString out = dir.filePath(QStringLiteral("r.html"));
+    QByteArray err;
+    const QStringList inputs { QStringLiteral(DELTASCOPE_DEMO_DIR "/baseline"), cand };
+    QCOMPARE(run(inputs + QStringList { QStringLiteral("--export-report"), out }, &err), 2);
+    QVERIFY2(err.contains("samples_mmlu_") && err.contains(where), err.constData());
+    QVERIFY(!QFile::exists(out));
+    QCOMPARE(
+        run(inputs + QStringList { QStringLiteral("--skip-bad-lines"), QStringLiteral("--export-report"), out }), 1);
+    QFile r(out);
+    QVERIFY(r.open(QIODevice::ReadOnly));
+    QVERIFY(r.readAll().contains(where)); // the skipped record is listed among the warnings
 }
 
 QTEST_GUILESS_MAIN(TestGuiApp)

@@ -310,6 +310,7 @@ bool DegradationPage::prepareSide(bool candidate, const QString& path, bool inte
 {
     SideSpec spec;
     spec.path = path;
+    spec.options.skipBadLines = m_skipBadLines;
     const std::string p = path.toStdString();
     if (eval::detectFormat(p) == eval::LoadOptions::Format::Table) {
         spec.options.format = eval::LoadOptions::Format::Table;
@@ -383,8 +384,27 @@ void DegradationPage::startLoad()
             if (!result.ok()) {
                 m_lastError = QString::fromStdString(result.error->toString());
                 emit statusMessage(tr("Could not compare: %1").arg(m_lastError));
-                if (isVisible())
+                if (!isVisible())
+                    return;
+                // A malformed record in a large file: the user chooses to skip such lines or stop.
+                const bool lineError = result.error->line > 0 && !base.options.skipBadLines;
+                if (!lineError) {
                     QMessageBox::warning(this, tr("Could not compare"), m_lastError);
+                    return;
+                }
+                QMessageBox box(QMessageBox::Warning, tr("Malformed record"),
+                    tr("%1\n\nSkip malformed records (each is listed as a warning) and go on, or stop?")
+                        .arg(m_lastError),
+                    QMessageBox::NoButton, this);
+                auto* skip = box.addButton(tr("Skip bad lines"), QMessageBox::AcceptRole);
+                box.addButton(tr("Stop"), QMessageBox::RejectRole);
+                box.exec();
+                if (box.clickedButton() == skip) {
+                    m_skipBadLines = true;
+                    m_base.options.skipBadLines = true;
+                    m_cand.options.skipBadLines = true;
+                    startLoad();
+                }
                 return;
             }
             setComparison(*result.value);

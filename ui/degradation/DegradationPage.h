@@ -41,6 +41,8 @@ public:
     void compare(const QString& base, const QString& cand, bool interactive = true);
     void setSide(bool candidate, const QString& path, bool interactive = true);
     void cancel();
+    /// Report malformed records as warnings and go on (else the first one stops the load).
+    void setSkipBadLines(bool skip) { m_skipBadLines = skip; }
     /// Returns once the running job, if any, has finished (command-line modes).
     void waitUntilIdle();
 
@@ -78,6 +80,7 @@ private:
     QString m_lastError;
     JobRunner* m_jobs;
     StatsSettings m_stats;
+    bool m_skipBadLines = false;
 
     DropZone* m_baseZone = nullptr;
     DropZone* m_candZone = nullptr;
