@@ -3,6 +3,7 @@
 #include "common/JsonText.h"
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
+#include "deltascope/config.h"
 #include "moe/MegatronImport.h"
 #include "moe/Safetensors.h"
 
@@ -12,10 +13,13 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#if DELTASCOPE_HAVE_SIMDJSON
 #include <simdjson.h>
+#endif
 
 namespace deltascope::moe {
 
+#if DELTASCOPE_HAVE_SIMDJSON
 namespace {
 
 namespace od = simdjson::ondemand;
@@ -244,6 +248,15 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
     out.value = std::move(tr);
     return out;
 }
+
+#else
+Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions&)
+{
+    return Result<Trace>::failure(Diagnostic::error(path, 0,
+        "this build reads no JSONL traces (it was made without simdjson); convert the trace to "
+        "safetensors with a full build: deltascope-cli convert"));
+}
+#endif
 
 Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
 {
