@@ -5,6 +5,8 @@
 # runs the GPU tests, the CPU benchmark on this machine's cores and the Hugging Face exporter check,
 # and writes the logs and a summary under OUT (default ./gpu-check-out).
 #   tests/gpu/run-gpu-checks.sh [OUT]
+# DELTASCOPE_GPU_TRACE_GB sets the benchmark trace size (default 2); DELTASCOPE_GPU_CMAKE_ARGS adds
+# configure options (e.g. -DCMAKE_DISABLE_FIND_PACKAGE_Qt6=ON to rehearse on a full machine).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-gpu-check-out}}
@@ -27,7 +29,8 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$out/gpu
 say "device: $(tail -n +2 "$out/gpu.txt" | head -1)"
 
 step configure cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DDELTASCOPE_GUI=OFF \
-    -DDELTASCOPE_TESTS=ON -DDELTASCOPE_BENCHMARKS=ON -DCMAKE_CUDA_ARCHITECTURES=90 || { cat "$out/configure.log"; exit 1; }
+    -DDELTASCOPE_TESTS=ON -DDELTASCOPE_BENCHMARKS=ON -DCMAKE_CUDA_ARCHITECTURES=90 ${DELTASCOPE_GPU_CMAKE_ARGS:-} \
+    || { cat "$out/configure.log"; exit 1; }
 step build cmake --build build/gpu --parallel "$(nproc)" || { tail -50 "$out/build.log"; exit 1; }
 step gpu-tests ctest --test-dir build/gpu --output-on-failure
 grep -E "Passed|Failed|Skipped|device|ms" "$out/gpu-tests.log" | tee -a "$summary"
