@@ -49,8 +49,10 @@ QString duration(double seconds)
 {
     if (seconds < 0)
         return QString();
+    if (seconds < 10)
+        return QStringLiteral("%1 s").arg(seconds, 0, 'f', 1);
     if (seconds < 60)
-        return QStringLiteral("%1 s").arg(qMax(1, qRound(seconds)));
+        return QStringLiteral("%1 s").arg(qRound(seconds));
     const int s = qRound(seconds);
     return QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60);
 }
