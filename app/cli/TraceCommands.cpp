@@ -7,6 +7,7 @@
 #include "moe/Safetensors.h"
 #include "moe/SynthTrace.h"
 #include "moe/TraceImport.h"
+#include "moe/TraceViews.h"
 #include "moe/XShareRun.h"
 
 #include <cstdio>
@@ -361,7 +362,7 @@ int runXShare(const std::vector<std::string>& argv)
     // Placement.
     if (auto p = args.value("placement")) {
         if (*p == "balanced") {
-            std::vector<double> load(static_cast<std::size_t>(N), 0.0);
+            std::vector<double> load;
             if (auto c = args.value("placement-counts")) {
                 auto counts = moe::loadExpertCounts(*c);
                 if (!counts.ok())
@@ -369,24 +370,9 @@ int runXShare(const std::vector<std::string>& argv)
                 if (counts.value->experts != N)
                     return fail(*c + " counts " + std::to_string(counts.value->experts) + " experts, the trace has "
                         + std::to_string(N));
-                for (std::int64_t l = 0; l < counts.value->layers; ++l)
-                    for (int e = 0; e < N; ++e)
-                        load[static_cast<std::size_t>(e)] += counts.value->at(l, e);
+                load = counts.value->perExpert();
             } else {
-                std::vector<float> row(static_cast<std::size_t>(N));
-                std::vector<int> idx(static_cast<std::size_t>(N));
-                for (std::int64_t t = 0; t < trace.tokens; ++t)
-                    for (std::int64_t l = 0; l < trace.layers; ++l) {
-                        trace.gatingRow(t, l, row.data());
-                        std::iota(idx.begin(), idx.end(), 0);
-                        std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int a, int b) {
-                            return row[static_cast<std::size_t>(a)] > row[static_cast<std::size_t>(b)]
-                                || (row[static_cast<std::size_t>(a)] == row[static_cast<std::size_t>(b)] && a < b);
-                        });
-                        for (int j = 0; j < k; ++j)
-                            if (std::isfinite(row[static_cast<std::size_t>(idx[static_cast<std::size_t>(j)])]))
-                                load[static_cast<std::size_t>(idx[static_cast<std::size_t>(j)])] += 1.0;
-                    }
+                load = moe::expertLoads(trace);
             }
             auto pl = moe::balancedPlacement(load, xo.policy.devices, replicas);
             xo.policy.placement = std::move(pl.device);

@@ -378,6 +378,15 @@ Result<Trace> openTrace(const std::string& path, std::int64_t topK, const TraceI
     return importJsonlTrace(path, options);
 }
 
+std::vector<double> ExpertCounts::perExpert() const
+{
+    std::vector<double> load(static_cast<std::size_t>(experts), 0.0);
+    for (std::int64_t l = 0; l < layers; ++l)
+        for (std::int64_t e = 0; e < experts; ++e)
+            load[static_cast<std::size_t>(e)] += at(l, e);
+    return load;
+}
+
 Result<ExpertCounts> loadExpertCounts(const std::string& path)
 {
     MappedFile file;

@@ -52,6 +52,8 @@ struct ExpertCounts {
     {
         return counts[static_cast<std::size_t>(layer * experts + expert)];
     }
+    /// Each expert's count summed over the layers: the load a placement balances.
+    std::vector<double> perExpert() const;
 };
 
 /// CSV `layer_id,expert_id,count` (SGLang's expert distribution) or JSON with `logical_count`

@@ -7,36 +7,55 @@
 
 namespace deltascope::moe {
 
+namespace {
+
+// Calls f(chosen experts) with the top-k of each token at one layer.
+template <typename F> void forEachRouting(const Trace& trace, std::int64_t layer, F&& f)
+{
+    const auto N = static_cast<std::size_t>(trace.experts);
+    std::vector<float> row(N);
+    SliceInput in;
+    in.tokens = 1;
+    in.experts = static_cast<int>(trace.experts);
+    in.topK = static_cast<int>(trace.topK);
+    in.scores = row.data();
+    std::vector<int> all(N);
+    for (std::size_t e = 0; e < N; ++e)
+        all[e] = static_cast<int>(e);
+    for (std::int64_t t = 0; t < trace.tokens; ++t) {
+        trace.gatingRow(t, layer, row.data());
+        f(routeWithin(in, all).front());
+    }
+}
+
+} // namespace
+
+std::vector<double> expertLoads(const Trace& trace)
+{
+    std::vector<double> load(static_cast<std::size_t>(trace.experts), 0.0);
+    for (std::int64_t l = 0; l < trace.layers; ++l)
+        forEachRouting(trace, l, [&](const std::vector<int>& chosen) {
+            for (const int e : chosen)
+                load[static_cast<std::size_t>(e)] += 1.0;
+        });
+    return load;
+}
+
 std::vector<double> coactivation(const Trace& trace, std::int64_t layer)
 {
     const auto N = static_cast<std::size_t>(trace.experts);
     std::vector<double> m(N * N, 0.0);
     if (layer < 0 || layer >= trace.layers)
         return m;
-    std::vector<float> row(N);
-    std::vector<int> top;
     std::int64_t routed = 0;
-    SliceInput in;
-    in.tokens = 1;
-    in.experts = static_cast<int>(trace.experts);
-    in.topK = static_cast<int>(trace.topK);
-    in.scores = row.data();
-    const std::vector<int> all = [&] {
-        std::vector<int> v(N);
-        for (std::size_t e = 0; e < N; ++e)
-            v[e] = static_cast<int>(e);
-        return v;
-    }();
-    for (std::int64_t t = 0; t < trace.tokens; ++t) {
-        trace.gatingRow(t, layer, row.data());
-        const auto chosen = routeWithin(in, all).front();
+    forEachRouting(trace, layer, [&](const std::vector<int>& chosen) {
         if (chosen.empty())
-            continue;
+            return;
         ++routed;
         for (const int a : chosen)
             for (const int b : chosen)
                 m[static_cast<std::size_t>(a) * N + static_cast<std::size_t>(b)] += 1.0;
-    }
+    });
     if (routed > 0)
         for (auto& x : m)
             x /= static_cast<double>(routed);

@@ -13,6 +13,10 @@ namespace deltascope::moe {
 /// fraction of routed tokens whose top-k holds both (the diagonal: holds a). [experts][experts]
 std::vector<double> coactivation(const Trace& trace, std::int64_t layer);
 
+/// How many token-expert assignments each expert receives under top-k routing, summed over the
+/// tokens and layers of the trace: the load a balanced placement spreads. [experts]
+std::vector<double> expertLoads(const Trace& trace);
+
 /// One slice as the views draw it: the tokens' scores, the selected experts and each token's
 /// baseline and re-routed experts.
 struct SliceDetail {

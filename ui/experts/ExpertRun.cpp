@@ -4,6 +4,7 @@
 #include "moe/Placement.h"
 #include "moe/SynthTrace.h"
 #include "moe/TraceImport.h"
+#include "moe/TraceViews.h"
 
 #include <QElapsedTimer>
 #include <numeric>
@@ -29,6 +30,13 @@ Result<std::shared_ptr<const moe::Trace>> openTraceFile(const QString& path, Job
     r.value = std::make_shared<const moe::Trace>(std::move(*t.value));
     r.warnings = std::move(t.warnings);
     return r;
+}
+
+std::int64_t requestCount(const moe::Trace& trace)
+{
+    std::vector<std::int32_t> ids(trace.requestId.begin(), trace.requestId.end());
+    std::sort(ids.begin(), ids.end());
+    return std::unique(ids.begin(), ids.end()) - ids.begin();
 }
 
 bool parseRequestList(const QString& text, std::vector<std::int32_t>& out, QString& why)
@@ -107,42 +115,35 @@ Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<co
         bo.replay = true;
     const bool reuse = from && from->trace == trace && from->settings.sameSweep(settings);
     if (reuse) {
+        // A budget step: the batches, the placement and the sweep still apply.
         run->batches = from->batches;
+        run->policy = from->policy;
         run->sweep = from->sweep;
     } else {
         auto b = moe::makeBatches(*trace, bo);
         if (!b.ok())
             return R::failure(*b.error);
         run->batches = std::make_shared<const moe::Batches>(std::move(*b.value));
+        moe::PolicyConfig policy;
+        policy.policy = settings.policy;
+        policy.warmup = settings.warmup;
+        policy.devices = std::max(1, settings.devices);
+        policy.requestExperts = settings.requestExperts;
+        if (!settings.placementFile.isEmpty()) {
+            auto p = moe::loadPlacement(settings.placementFile.toStdString(), N, policy.devices);
+            if (!p.ok())
+                return R::failure(*p.error);
+            policy.placement = std::move(p.value->device);
+            policy.replicas = std::move(p.value->replicas);
+        } else if (settings.balanced) {
+            auto p = moe::balancedPlacement(moe::expertLoads(*trace), policy.devices);
+            policy.placement = std::move(p.device);
+        }
+        run->policy = std::make_shared<const moe::PolicyConfig>(std::move(policy));
     }
 
     moe::XShareOptions xo;
-    xo.policy.policy = settings.policy;
-    xo.policy.warmup = settings.warmup;
-    xo.policy.devices = std::max(1, settings.devices);
-    xo.policy.requestExperts = settings.requestExperts;
-    if (!settings.placementFile.isEmpty()) {
-        auto p = moe::loadPlacement(settings.placementFile.toStdString(), N, xo.policy.devices);
-        if (!p.ok())
-            return R::failure(*p.error);
-        xo.policy.placement = std::move(p.value->device);
-        xo.policy.replicas = std::move(p.value->replicas);
-    } else if (settings.balanced) {
-        // Balanced placement from the trace's own top-k loads, summed over layers.
-        moe::XShareOptions counting;
-        counting.policy.policy = moe::Policy::TopK;
-        counting.budgets = { N };
-        counting.maps = true;
-        auto c = moe::runXShare(*trace, *run->batches, counting);
-        if (!c.ok())
-            return R::failure(*c.error);
-        std::vector<double> load(static_cast<std::size_t>(N), 0.0);
-        for (int l = 0; l < c.value->maps.layers; ++l)
-            for (int e = 0; e < N; ++e)
-                load[static_cast<std::size_t>(e)] += c.value->maps.base[static_cast<std::size_t>(l * N + e)];
-        auto placement = moe::balancedPlacement(load, xo.policy.devices);
-        xo.policy.placement = std::move(placement.device);
-    }
+    xo.policy = *run->policy;
     auto progress = [control](double from0, double span, const char* what) {
         Progress p;
         if (control)

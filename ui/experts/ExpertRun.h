@@ -36,6 +36,7 @@ struct ExpertRun {
     ExpertSettings settings;
     int budget = 0;
     std::shared_ptr<const moe::Batches> batches;
+    std::shared_ptr<const moe::PolicyConfig> policy; ///< policy with its placement, made once per configuration
     std::shared_ptr<const moe::XShareResult> sweep; ///< every budget k..N
     std::shared_ptr<const moe::XShareResult> current; ///< the budget, with its activation maps
     double seconds = 0.0; ///< time of the last computation
@@ -51,6 +52,9 @@ Result<std::shared_ptr<const moe::Trace>> openTraceFile(const QString& path, Job
 /// batches when they still apply.
 Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<const moe::Trace> trace,
     const QString& path, const ExpertSettings& settings, int budget, JobControl* control);
+
+/// Number of distinct requests in a trace.
+std::int64_t requestCount(const moe::Trace& trace);
 
 /// Request ids from text such as "0-9, 20, 31-40"; false with a message for anything else.
 bool parseRequestList(const QString& text, std::vector<std::int32_t>& out, QString& why);

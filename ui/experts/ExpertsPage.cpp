@@ -352,14 +352,10 @@ void ExpertsPage::openCounts(const QString& path)
 
 namespace {
 
-// Loads summed over layers, and the balanced placement they give.
+// The balanced placement the counts give.
 moe::ExpertPlacement placementOf(const moe::ExpertCounts& counts, int devices, int replicas)
 {
-    std::vector<double> load(static_cast<std::size_t>(counts.experts), 0.0);
-    for (std::int64_t l = 0; l < counts.layers; ++l)
-        for (std::int64_t e = 0; e < counts.experts; ++e)
-            load[static_cast<std::size_t>(e)] += counts.at(l, e);
-    return moe::balancedPlacement(load, devices, replicas);
+    return moe::balancedPlacement(counts.perExpert(), devices, replicas);
 }
 
 } // namespace
@@ -387,11 +383,10 @@ void ExpertsPage::redrawCounts()
     m_countsPlot->replot(QCustomPlot::rpQueuedReplot);
     const auto p = placementOf(c, m_countDevices->value(), m_countReplicas->value());
     std::vector<double> deviceLoad(static_cast<std::size_t>(m_countDevices->value()), 0.0);
+    const auto loads = c.perExpert();
     double total = 0;
     for (std::int64_t e = 0; e < c.experts; ++e) {
-        double load = 0;
-        for (std::int64_t l = 0; l < c.layers; ++l)
-            load += c.at(l, e);
+        const double load = loads[static_cast<std::size_t>(e)];
         total += load;
         const auto& extra = p.replicas.empty() ? std::vector<int>() : p.replicas[static_cast<std::size_t>(e)];
         const double share1 = load / static_cast<double>(1 + extra.size());
@@ -449,12 +444,7 @@ void ExpertsPage::setTrace(std::shared_ptr<const moe::Trace> trace, const QStrin
     m_run.reset();
     m_zone->setPath(path);
     const auto& t = *m_trace;
-    std::int64_t requests = 0;
-    {
-        std::vector<std::int32_t> ids(t.requestId.begin(), t.requestId.end());
-        std::sort(ids.begin(), ids.end());
-        requests = std::unique(ids.begin(), ids.end()) - ids.begin();
-    }
+    const std::int64_t requests = requestCount(t);
     m_facts->setText(
         tr("<b>%1</b><br>%2 tokens in %3 requests · %4 layers · %5 experts, top-%6 · %7 (%8 %9) · %10 MB")
             .arg(QString::fromStdString(t.model.empty() ? std::string("unnamed model") : t.model).toHtmlEscaped())
@@ -604,13 +594,9 @@ void ExpertsPage::redrawSlice()
 {
     if (!m_run)
         return;
-    moe::PolicyConfig p;
-    p.policy = m_run->settings.policy;
-    p.warmup = m_run->settings.warmup;
-    p.devices = m_run->settings.devices;
-    p.requestExperts = m_run->settings.requestExperts;
+    // The run's own policy, placement included, so the slice shows what the charts count.
     const auto d = moe::sliceDetail(
-        *m_run->trace, *m_run->batches, m_sliceLayer->value(), m_sliceBatch->value(), p, m_run->budget);
+        *m_run->trace, *m_run->batches, m_sliceLayer->value(), m_sliceBatch->value(), *m_run->policy, m_run->budget);
     if (!d.ok()) {
         m_sliceInfo->setText(QString::fromStdString(d.error->toString()));
         return;
@@ -659,9 +645,7 @@ void ExpertsPage::recomputeBatchSizes()
     const auto trace = m_trace;
     m_sizeJobs->start(tr("Batch sizes"), [this, trace](JobControl& control) -> JobRunner::Apply {
         // Powers of two up to the number of requests: beyond it no batch grows.
-        std::vector<std::int32_t> ids(trace->requestId.begin(), trace->requestId.end());
-        std::sort(ids.begin(), ids.end());
-        const auto requests = std::unique(ids.begin(), ids.end()) - ids.begin();
+        const auto requests = requestCount(*trace);
         std::vector<int> sizes;
         for (int b = 1; b <= 4096 && (b == 1 || b / 2 < requests); b *= 2)
             sizes.push_back(b);
