@@ -19,7 +19,6 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QSaveFile>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
@@ -143,10 +142,9 @@ void MainWindow::buildMenus()
             = askSavePath(tr("Export per-slice metrics"), tr("CSV (*.csv)"), QStringLiteral("slices.csv"));
         if (path.isEmpty())
             return;
-        QSaveFile f(path);
-        const QByteArray bytes = sliceCsv(*m_experts->run()).toUtf8();
-        if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
-            QMessageBox::warning(this, tr("Export failed"), tr("cannot write %1: %2").arg(path, f.errorString()));
+        const QString why = exporter::expertsSliceCsv(path, *m_experts->run());
+        if (!why.isEmpty())
+            QMessageBox::warning(this, tr("Export failed"), why);
         else
             statusBar()->showMessage(tr("Per-slice metrics written to %1").arg(path));
     });

@@ -17,9 +17,7 @@
 
 namespace deltascope::ui::exporter {
 
-namespace {
-
-QString writeAll(const QString& path, const QByteArray& bytes)
+QString writeFile(const QString& path, const QByteArray& bytes)
 {
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly))
@@ -28,6 +26,13 @@ QString writeAll(const QString& path, const QByteArray& bytes)
         return QObject::tr("cannot write %1: %2").arg(path, f.errorString());
     return {};
 }
+
+QString expertsSliceCsv(const QString& path, const ExpertRun& run)
+{
+    return writeFile(path, sliceCsv(run).toUtf8());
+}
+
+namespace {
 
 QImage render(PlotView* plot, int width, int height)
 {
@@ -98,7 +103,7 @@ std::vector<std::pair<std::string, std::string>> reportSettings(const Comparison
 
 QString html(const QString& path, const Comparison& c, const QList<ReportPlot>& plots)
 {
-    return writeAll(path, QByteArray::fromStdString(htmlText(c, plots, true, nullptr)));
+    return writeFile(path, QByteArray::fromStdString(htmlText(c, plots, true, nullptr)));
 }
 
 namespace {
@@ -176,7 +181,7 @@ QString expertsLayerCsv(const QString& path, const ExpertRun& run)
     for (const auto& l : r.perLayer)
         out += std::to_string(l.layer) + ',' + std::to_string(r.budget) + ',' + formatNumber(l.activatedBaseMean) + ','
             + formatNumber(l.activatedMean) + ',' + formatNumber(l.massRetained) + '\n';
-    return writeAll(path, QByteArray::fromStdString(out));
+    return writeFile(path, QByteArray::fromStdString(out));
 }
 
 QString expertsReport(const QString& path, const ExpertRun& run, const QList<ReportPlot>& plots)
@@ -220,12 +225,12 @@ QString expertsReport(const QString& path, const ExpertRun& run, const QList<Rep
     const std::string html = report::toExpertHtml(summary, figures);
     if (asPdf)
         return printPdf(path, doc, QString::fromStdString(html));
-    return writeAll(path, QByteArray::fromStdString(html));
+    return writeFile(path, QByteArray::fromStdString(html));
 }
 
 QString json(const QString& path, const Comparison& c)
 {
-    return writeAll(path, QByteArray::fromStdString(report::toJson(c.report)));
+    return writeFile(path, QByteArray::fromStdString(report::toJson(c.report)));
 }
 
 QString disagreementsCsv(const QString& path, const Comparison& c, const std::vector<report::Disagreement>& rows)
@@ -239,7 +244,7 @@ QString disagreementsCsv(const QString& path, const Comparison& c, const std::ve
             + formatNumber(d.drop) + ',' + (d.direction > 0 ? "regression" : (d.direction < 0 ? "improvement" : "same"))
             + '\n';
     }
-    return writeAll(path, QByteArray::fromStdString(out));
+    return writeFile(path, QByteArray::fromStdString(out));
 }
 
 QString plotImage(const QString& path, PlotView* plot, int width, int height)
@@ -261,7 +266,7 @@ QString plotImage(const QString& path, PlotView* plot, int width, int height)
             return QObject::tr("cannot write %1: %2").arg(path, f.errorString());
         return {};
     }
-    return writeAll(path, pngOf(render(plot, width, height)));
+    return writeFile(path, pngOf(render(plot, width, height)));
 }
 
 } // namespace deltascope::ui::exporter

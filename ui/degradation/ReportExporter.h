@@ -21,6 +21,9 @@ struct ReportPlot {
 /// into place); each returns an empty string or the reason it failed.
 namespace exporter {
 
+/// Any bytes, atomically.
+QString writeFile(const QString& path, const QByteArray& bytes);
+
 QString html(const QString& path, const Comparison& c, const QList<ReportPlot>& plots);
 QString pdf(const QString& path, const Comparison& c, const QList<ReportPlot>& plots);
 QString json(const QString& path, const Comparison& c);
@@ -34,6 +37,8 @@ QString plotImage(const QString& path, PlotView* plot, int width = 1200, int hei
 QString expertsReport(const QString& path, const ExpertRun& run, const QList<ReportPlot>& plots);
 /// Per-layer metrics of the current budget as CSV.
 QString expertsLayerCsv(const QString& path, const ExpertRun& run);
+/// Per-slice metrics of the current budget as CSV (see sliceCsv).
+QString expertsSliceCsv(const QString& path, const ExpertRun& run);
 
 /// Settings shown in reports.
 std::vector<std::pair<std::string, std::string>> reportSettings(const Comparison& c);

@@ -25,7 +25,6 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSlider>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
@@ -425,11 +424,7 @@ QString ExpertsPage::exportPlacement(const QString& path) const
     o[QStringLiteral("placement")] = entries;
     o[QStringLiteral("devices")] = m_countDevices->value();
     o[QStringLiteral("source")] = m_countsPath;
-    QSaveFile f(path);
-    const QByteArray bytes = QJsonDocument(o).toJson(QJsonDocument::Indented);
-    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
-        return tr("cannot write %1: %2").arg(path, f.errorString());
-    return {};
+    return exporter::writeFile(path, QJsonDocument(o).toJson(QJsonDocument::Indented));
 }
 
 void ExpertsPage::openDemo()
