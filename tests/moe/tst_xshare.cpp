@@ -45,6 +45,25 @@ moe::SliceSweep direct(const moe::SliceInput& in, moe::PolicyConfig cfg, int bud
     return s;
 }
 
+// n scores, each a product of two uniforms (skewed like router probabilities), seeded.
+std::vector<float> randomScores(std::size_t n, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    std::vector<float> g(n);
+    for (auto& x : g)
+        x = u(rng) * u(rng);
+    return g;
+}
+
+moe::Batches replayBatches(const moe::Trace& trace, std::int64_t batchSize)
+{
+    moe::BatchingOptions bo;
+    bo.replay = true;
+    bo.batchSize = batchSize;
+    return *moe::makeBatches(trace, bo).value;
+}
+
 moe::PolicyConfig cfgOf(Policy p, int warmup = 1)
 {
     moe::PolicyConfig c;
@@ -424,24 +443,17 @@ void TestXShare::runFallsBackToCheckedCopies()
     const int tokens = 40;
     const int layers = 2;
     const int experts = 32;
-    std::mt19937 rng(5);
-    std::uniform_real_distribution<float> u(0.0f, 1.0f);
-    std::vector<float> g(static_cast<std::size_t>(tokens * layers * experts));
-    for (auto& x : g)
-        x = u(rng) * u(rng);
+    auto g = randomScores(static_cast<std::size_t>(tokens * layers * experts), 5);
     std::vector<std::int32_t> req(static_cast<std::size_t>(tokens));
     for (int t = 0; t < tokens; ++t)
         req[static_cast<std::size_t>(t)] = t / 10;
     auto run = [&](const std::vector<float>& scores) {
         const auto trace = moe::makeOwnedTrace(tokens, layers, experts, 4, false, scores, {}, req);
-        moe::BatchingOptions bo;
-        bo.replay = true;
-        bo.batchSize = 3;
-        const auto batches = moe::makeBatches(trace, bo);
+        const auto batches = replayBatches(trace, 3);
         moe::XShareOptions o;
         o.budgets = { 6 };
         o.threads = 1;
-        return moe::runXShare(trace, *batches.value, o);
+        return moe::runXShare(trace, batches, o);
     };
     const std::size_t at = (17 * layers + 1) * experts + 9; // token 17, layer 1, expert 9
     g[at] = 0.0f;
@@ -587,24 +599,17 @@ void TestXShare::activationMaps()
     const int layers = 3;
     const int experts = 16;
     const int k = 2;
-    std::mt19937 rng(21);
-    std::uniform_real_distribution<float> u(0.0f, 1.0f);
-    std::vector<float> g(static_cast<std::size_t>(tokens * layers * experts));
-    for (auto& x : g)
-        x = u(rng) * u(rng);
+    const auto g = randomScores(static_cast<std::size_t>(tokens * layers * experts), 21);
     std::vector<std::int32_t> req(static_cast<std::size_t>(tokens));
     for (int t = 0; t < tokens; ++t)
         req[static_cast<std::size_t>(t)] = t % 6;
     const auto trace = moe::makeOwnedTrace(tokens, layers, experts, k, false, g, {}, req);
-    moe::BatchingOptions bo;
-    bo.replay = true;
-    bo.batchSize = 4;
-    const auto batches = moe::makeBatches(trace, bo);
+    const auto batches = replayBatches(trace, 4);
     moe::XShareOptions o;
     o.budgets = { 3, 8 };
     o.maps = true;
     o.policy.devices = 4;
-    const auto r = moe::runXShare(trace, *batches.value, o);
+    const auto r = moe::runXShare(trace, batches, o);
     QVERIFY(r.ok());
     const auto& m = r.value->maps;
     QCOMPARE(m.layers, layers);
@@ -636,7 +641,7 @@ void TestXShare::activationMaps()
     QVERIFY(std::abs(devBase - static_cast<double>(res.activatedBase) / slices) < 1e-9);
     QVERIFY(std::abs(dev - static_cast<double>(res.activated) / slices) < 1e-9);
     // Brute force for layer 1, expert by expert: the fraction of batches whose tokens' top-2 use it.
-    const auto& bt = batches.value->tokens;
+    const auto& bt = batches.tokens;
     for (int e = 0; e < experts; ++e) {
         int hits = 0;
         for (const auto& rows : bt) {
@@ -655,7 +660,7 @@ void TestXShare::activationMaps()
     }
     // Without maps nothing is filled.
     o.maps = false;
-    QVERIFY(moe::runXShare(trace, *batches.value, o).value->maps.base.empty());
+    QVERIFY(moe::runXShare(trace, batches, o).value->maps.base.empty());
 }
 
 void TestXShare::uniformRoutingExpectation()
