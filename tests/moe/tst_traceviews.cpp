@@ -28,6 +28,8 @@ void TestTraceViews::coactivationByHand()
     QCOMPARE(at(1, 2), 0.0);
     QCOMPARE(at(3, 3), 0.0);
     QVERIFY(moe::coactivation(t, 5) == std::vector<double>(16, 0.0)); // a layer out of range: nothing
+    // The loads a balanced placement spreads: token-expert assignments per expert.
+    QCOMPARE(moe::expertLoads(t), (std::vector<double> { 3, 2, 1, 0 }));
 }
 
 void TestTraceViews::sliceDetail()
