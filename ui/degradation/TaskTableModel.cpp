@@ -134,8 +134,16 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
                 : tr("no significant drop at alpha = %1").arg(r.alpha);
         return {};
     case Qt::TextAlignmentRole:
-        return index.column() <= Metric || index.column() >= Verdict ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
-                                                                     : QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        switch (index.column()) {
+        case Task:
+        case Filter:
+        case Verdict:
+        case Metric:
+        case Issues:
+            return QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        default:
+            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        }
     case Qt::ForegroundRole:
         if (index.column() == Verdict)
             return QBrush(worse ? verdictColor(true) : QGuiApplication::palette().color(QPalette::PlaceholderText));
@@ -162,8 +170,8 @@ QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal)
         return {};
     if (role == Qt::DisplayRole) {
-        static const char* names[] = { "Task", "Filter", "Metric", "n", "Baseline", "Candidate", "Drop", "95% interval",
-            "b (worse)", "c (better)", "p", "p (Holm)", "Verdict", "Pairing issues" };
+        static const char* names[] = { "Task", "Filter", "Drop", "95% interval", "p", "p (Holm)", "Verdict", "n",
+            "Baseline", "Candidate", "b (worse)", "c (better)", "Metric", "Pairing issues" };
         return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
     }
     if (role == Qt::ToolTipRole) {

@@ -10,20 +10,22 @@ namespace deltascope::ui {
 class TaskTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
+    // The answer first (drop, interval, p-values, verdict), then the counts behind it: the pane
+    // shows the first columns without scrolling.
     enum Column {
         Task,
         Filter,
-        Metric,
-        N,
-        Baseline,
-        Candidate,
         Drop,
         Interval,
-        Regressions,
-        Improvements,
         PValue,
         HolmP,
         Verdict,
+        N,
+        Baseline,
+        Candidate,
+        Regressions,
+        Improvements,
+        Metric,
         Issues,
         ColumnCount
     };
