@@ -158,7 +158,7 @@ void Trace::gatingRow(std::int64_t t, std::int64_t l, float* out) const
     } else if (scoreKind == ScoreKind::Sigmoid) {
         for (std::size_t e = 0; e < n; ++e)
             if (out[e] != unknown)
-                out[e] = 1.0f / (1.0f + std::exp(-out[e]));
+                out[e] = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(out[e]))));
     }
 }
 

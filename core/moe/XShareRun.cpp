@@ -12,69 +12,101 @@
 
 namespace deltascope::moe {
 
-namespace {
+void XShareTotals::init(std::size_t budgetCount, std::size_t layerCount, std::size_t experts, int devices, bool maps)
+{
+    budgets = budgetCount;
+    layers = layerCount;
+    for (auto* v : { &activatedBase, &activated, &overlap, &unchanged, &routed })
+        v->assign(budgets, 0);
+    for (auto* v : { &massBase, &mass, &peakBase, &peak, &peakTokensBase, &peakTokens })
+        v->assign(budgets, 0.0);
+    layerSlices.assign(layers, 0);
+    for (auto* v : { &layerActBase, &layerAct, &layerMassBase, &layerMass })
+        v->assign(budgets * layers, 0.0);
+    const auto G = static_cast<std::size_t>(std::max(1, devices));
+    mapBase.assign(maps ? layers * experts : 0, 0);
+    mapPolicy.assign(maps ? layers * experts : 0, 0);
+    for (auto* v : { &devBase, &dev, &devTokensBase, &devTokens })
+        v->assign(maps ? G : 0, 0.0);
+}
 
-struct Accumulator {
-    // Per budget (index into options.budgets), per layer.
-    std::vector<std::int64_t> activatedBase, activated, overlap, unchanged, routed;
-    std::vector<double> massBase, mass, peakBase, peak, peakTokensBase, peakTokens;
-    std::vector<std::int64_t> layerSlices;
-    std::vector<std::int64_t> mapBase, mapPolicy; // [layer][expert] slices where the expert is active
-    std::vector<double> devBase, dev, devTokensBase, devTokens; // [device] sums over slices
-    std::vector<double> layerActBase, layerAct, layerMassBase, layerMass; // [budget][layer]
+void XShareTotals::add(const XShareTotals& o)
+{
+    auto sum = [](auto& into, const auto& from) {
+        for (std::size_t i = 0; i < into.size() && i < from.size(); ++i)
+            into[i] += from[i];
+    };
+    sum(activatedBase, o.activatedBase);
+    sum(activated, o.activated);
+    sum(overlap, o.overlap);
+    sum(unchanged, o.unchanged);
+    sum(routed, o.routed);
+    sum(massBase, o.massBase);
+    sum(mass, o.mass);
+    sum(peakBase, o.peakBase);
+    sum(peak, o.peak);
+    sum(peakTokensBase, o.peakTokensBase);
+    sum(peakTokens, o.peakTokens);
+    sum(layerSlices, o.layerSlices);
+    sum(layerActBase, o.layerActBase);
+    sum(layerAct, o.layerAct);
+    sum(layerMassBase, o.layerMassBase);
+    sum(layerMass, o.layerMass);
+    sum(mapBase, o.mapBase);
+    sum(mapPolicy, o.mapPolicy);
+    sum(devBase, o.devBase);
+    sum(dev, o.dev);
+    sum(devTokensBase, o.devTokensBase);
+    sum(devTokens, o.devTokens);
+}
 
-    void init(std::size_t budgets, std::size_t layers)
-    {
-        for (auto* v : { &activatedBase, &activated, &overlap, &unchanged, &routed })
-            v->assign(budgets, 0);
-        for (auto* v : { &massBase, &mass, &peakBase, &peak, &peakTokensBase, &peakTokens })
-            v->assign(budgets, 0.0);
-        layerSlices.assign(layers, 0);
-        for (auto* v : { &layerActBase, &layerAct, &layerMassBase, &layerMass })
-            v->assign(budgets * layers, 0.0);
+std::optional<Diagnostic> checkXShareOptions(const Trace& trace, const XShareOptions& options)
+{
+    const int N = static_cast<int>(trace.experts);
+    const int k = static_cast<int>(trace.topK);
+    auto fail = [](std::string message) { return std::optional<Diagnostic>(Diagnostic::error({}, 0, std::move(message))); };
+    if (options.budgets.empty())
+        return fail("no budget given");
+    for (const int m : options.budgets)
+        if (m < k || m > N)
+            return fail("budget " + std::to_string(m) + " is outside [k, N] = [" + std::to_string(k) + ", "
+                + std::to_string(N) + "]");
+    if (options.policy.policy == Policy::ExpertParallel && options.policy.devices < 1)
+        return fail("--devices must be at least 1");
+    if (!options.policy.placement.empty()) {
+        if (static_cast<int>(options.policy.placement.size()) != N)
+            return fail("the placement names " + std::to_string(options.policy.placement.size())
+                + " experts, the trace has " + std::to_string(N));
+        for (const int d : options.policy.placement)
+            if (d < 0 || d >= std::max(1, options.policy.devices))
+                return fail("the placement puts an expert on device " + std::to_string(d) + " of "
+                    + std::to_string(options.policy.devices));
     }
-};
+    if (!options.policy.replicas.empty()) {
+        if (static_cast<int>(options.policy.replicas.size()) != N)
+            return fail("the replicas name " + std::to_string(options.policy.replicas.size())
+                + " experts, the trace has " + std::to_string(N));
+        for (const auto& copies : options.policy.replicas)
+            for (const int d : copies)
+                if (d < 0 || d >= std::max(1, options.policy.devices))
+                    return fail("an expert copy is on device " + std::to_string(d) + " of "
+                        + std::to_string(options.policy.devices));
+    }
+    return std::nullopt;
+}
 
-} // namespace
+bool sweepsBudgets(const XShareOptions& options)
+{
+    return options.policy.policy != Policy::ExpertParallel && options.budgets.size() > 1 && !options.maps;
+}
 
 Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const XShareOptions& options)
 {
     using R = Result<XShareResult>;
     const int N = static_cast<int>(trace.experts);
     const int k = static_cast<int>(trace.topK);
-    if (options.budgets.empty())
-        return R::failure(Diagnostic::error({}, 0, "no budget given"));
-    for (const int m : options.budgets)
-        if (m < k || m > N)
-            return R::failure(Diagnostic::error({}, 0,
-                "budget " + std::to_string(m) + " is outside [k, N] = [" + std::to_string(k) + ", " + std::to_string(N)
-                    + "]"));
-    if (options.policy.policy == Policy::ExpertParallel && options.policy.devices < 1)
-        return R::failure(Diagnostic::error({}, 0, "--devices must be at least 1"));
-    if (!options.policy.placement.empty()) {
-        if (static_cast<int>(options.policy.placement.size()) != N)
-            return R::failure(Diagnostic::error({}, 0,
-                "the placement names " + std::to_string(options.policy.placement.size()) + " experts, the trace has "
-                    + std::to_string(N)));
-        for (const int d : options.policy.placement)
-            if (d < 0 || d >= std::max(1, options.policy.devices))
-                return R::failure(Diagnostic::error({}, 0,
-                    "the placement puts an expert on device " + std::to_string(d) + " of "
-                        + std::to_string(options.policy.devices)));
-    }
-
-    if (!options.policy.replicas.empty()) {
-        if (static_cast<int>(options.policy.replicas.size()) != N)
-            return R::failure(Diagnostic::error({}, 0,
-                "the replicas name " + std::to_string(options.policy.replicas.size()) + " experts, the trace has "
-                    + std::to_string(N)));
-        for (const auto& copies : options.policy.replicas)
-            for (const int d : copies)
-                if (d < 0 || d >= std::max(1, options.policy.devices))
-                    return R::failure(Diagnostic::error({}, 0,
-                        "an expert copy is on device " + std::to_string(d) + " of "
-                            + std::to_string(options.policy.devices)));
-    }
+    if (auto problem = checkXShareOptions(trace, options))
+        return R::failure(*problem);
     const auto L = static_cast<std::size_t>(trace.layers);
     const auto B = batches.tokens.size();
     const std::size_t slices = L * B;
@@ -82,7 +114,7 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
     const int maxBudget = *std::max_element(options.budgets.begin(), options.budgets.end());
     // One budget (and the expert-parallel policy, whose sets do not nest) is computed from its
     // selected set; several budgets of the nested policies come from one sweep.
-    const bool sweep = options.policy.policy != Policy::ExpertParallel && options.budgets.size() > 1 && !options.maps;
+    const bool sweep = sweepsBudgets(options);
     // Maps describe one budget: it is computed alone, from its selected set.
     const std::vector<int> mapBudget { options.budgets.front() };
     const int G = deviceCount(options.policy);
@@ -91,16 +123,9 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
 
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     threads = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, slices)));
-    std::vector<Accumulator> acc(threads);
-    for (auto& a : acc) {
-        a.init(nb, L);
-        if (options.maps) {
-            a.mapBase.assign(L * Nz, 0);
-            a.mapPolicy.assign(L * Nz, 0);
-            for (auto* v : { &a.devBase, &a.dev, &a.devTokensBase, &a.devTokens })
-                v->assign(static_cast<std::size_t>(G), 0.0);
-        }
-    }
+    std::vector<XShareTotals> acc(threads);
+    for (auto& a : acc)
+        a.init(nb, L, Nz, G, options.maps);
     std::vector<SliceRecord> records(options.perSlice ? slices : 0);
     std::atomic<std::size_t> done { 0 };
     std::atomic<bool> stop { false };
@@ -117,7 +142,7 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
         std::vector<float> g;
         std::vector<const float*> rowPtr;
         std::vector<std::int32_t> req;
-        Accumulator& a = acc[w];
+        XShareTotals& a = acc[w];
         // Static assignment keeps the floating sums identical from run to run.
         for (std::size_t s = w; s < slices && !stop.load(std::memory_order_relaxed); s += threads) {
             // Batch-major: consecutive slices read the same tokens' rows, which lie next to each
@@ -164,9 +189,9 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
                     // One vectorisable pass: scores must be finite and non-negative (unknown experts
                     // of a sparse trace are -infinity, and only those). Integer tests on the bits
                     // vectorise: below 0x7f800000 is a finite non-negative float; 0xff800000 is
-                    // -infinity.
+                    // -infinity (a dense trace has no unknown scores: 0 never reaches the test).
                     std::uint32_t bad = 0;
-                    const std::uint32_t unknown = trace.sparse ? 0xff800000u : 0x7f800000u;
+                    const std::uint32_t unknown = trace.sparse ? 0xff800000u : 0u;
                     for (int e = 0; e < N; ++e) {
                         out[e] += 0.0f; // -0 becomes +0: a zero score is a zero score
                         std::uint32_t bits;
@@ -175,8 +200,13 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
                             & static_cast<std::uint32_t>(bits != unknown);
                     }
                     if (bad) {
+                        auto badAt = [&](int at) {
+                            std::uint32_t b;
+                            std::memcpy(&b, out + at, sizeof b);
+                            return b >= 0x7f800000u && b != unknown;
+                        };
                         int e = 0;
-                        while (e < N && (out[e] >= 0.0f || (trace.sparse && std::isinf(out[e]))))
+                        while (e + 1 < N && !badAt(e))
                             ++e;
                         const float v = out[e];
                         std::lock_guard<std::mutex> lock(errorMutex);
@@ -274,31 +304,24 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
     if (error)
         return R::failure(*error);
 
-    Accumulator total;
-    total.init(nb, L);
-    for (const auto& a : acc) {
-        for (std::size_t bi = 0; bi < nb; ++bi) {
-            total.activatedBase[bi] += a.activatedBase[bi];
-            total.activated[bi] += a.activated[bi];
-            total.overlap[bi] += a.overlap[bi];
-            total.unchanged[bi] += a.unchanged[bi];
-            total.routed[bi] += a.routed[bi];
-            total.massBase[bi] += a.massBase[bi];
-            total.mass[bi] += a.mass[bi];
-            total.peakBase[bi] += a.peakBase[bi];
-            total.peak[bi] += a.peak[bi];
-            total.peakTokensBase[bi] += a.peakTokensBase[bi];
-            total.peakTokens[bi] += a.peakTokens[bi];
-        }
-        for (std::size_t l = 0; l < L; ++l)
-            total.layerSlices[l] += a.layerSlices[l];
-        for (std::size_t i = 0; i < nb * L; ++i) {
-            total.layerActBase[i] += a.layerActBase[i];
-            total.layerAct[i] += a.layerAct[i];
-            total.layerMassBase[i] += a.layerMassBase[i];
-            total.layerMass[i] += a.layerMass[i];
-        }
-    }
+    XShareTotals total;
+    total.init(nb, L, Nz, G, options.maps);
+    for (const auto& a : acc)
+        total.add(a);
+    Result<XShareResult> res;
+    res.value = assembleXShare(trace, options, total, slices, std::move(records), stop.load());
+    return res;
+}
+
+XShareResult assembleXShare(const Trace& trace, const XShareOptions& options, const XShareTotals& total,
+    std::size_t slices, std::vector<SliceRecord> records, bool cancelled)
+{
+    const auto L = total.layers;
+    const auto nb = total.budgets;
+    const int N = static_cast<int>(trace.experts);
+    const int k = static_cast<int>(trace.topK);
+    const auto Nz = static_cast<std::size_t>(N);
+    const int G = deviceCount(options.policy);
     XShareResult out;
     if (options.maps) {
         ActivationMaps& m = out.maps;
@@ -309,18 +332,14 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
         m.policy.assign(L * Nz, 0.0);
         for (auto* v : { &m.deviceBase, &m.device, &m.deviceTokensBase, &m.deviceTokens })
             v->assign(static_cast<std::size_t>(G), 0.0);
-        for (const auto& a : acc) {
-            for (std::size_t i = 0; i < L * Nz; ++i) {
-                m.base[i] += static_cast<double>(a.mapBase[i]);
-                m.policy[i] += static_cast<double>(a.mapPolicy[i]);
-            }
-            for (std::size_t d = 0; d < static_cast<std::size_t>(G); ++d) {
-                m.deviceBase[d] += a.devBase[d];
-                m.device[d] += a.dev[d];
-                m.deviceTokensBase[d] += a.devTokensBase[d];
-                m.deviceTokens[d] += a.devTokens[d];
-            }
+        for (std::size_t i = 0; i < L * Nz; ++i) {
+            m.base[i] = static_cast<double>(total.mapBase[i]);
+            m.policy[i] = static_cast<double>(total.mapPolicy[i]);
         }
+        m.deviceBase = total.devBase;
+        m.device = total.dev;
+        m.deviceTokensBase = total.devTokensBase;
+        m.deviceTokens = total.devTokens;
         for (std::size_t l = 0; l < L; ++l) {
             const auto n = static_cast<double>(std::max<std::int64_t>(1, total.layerSlices[l]));
             for (std::size_t e = 0; e < Nz; ++e) {
@@ -334,7 +353,7 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
                 x /= n;
     }
     out.sliceCount = static_cast<std::int64_t>(slices);
-    out.cancelled = stop.load();
+    out.cancelled = cancelled;
     const double sl = slices ? static_cast<double>(slices) : 1.0;
     for (std::size_t bi = 0; bi < nb; ++bi) {
         BudgetResult r;
@@ -368,9 +387,7 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
         out.results.push_back(std::move(r));
     }
     out.slices = std::move(records);
-    Result<XShareResult> res;
-    res.value = std::move(out);
-    return res;
+    return out;
 }
 
 } // namespace deltascope::moe

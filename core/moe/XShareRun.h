@@ -7,6 +7,7 @@
 #include "moe/XShare.h"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace deltascope::moe {
@@ -73,6 +74,35 @@ struct XShareOptions {
     unsigned threads = 0;
     Progress progress;
 };
+
+/// Sums over the slices of a run, per budget (index into XShareOptions::budgets) and layer: what
+/// every backend produces before the metrics are formed. Sums of integers are exact; the mass sums
+/// depend on the order of addition only through rounding.
+struct XShareTotals {
+    std::size_t budgets = 0;
+    std::size_t layers = 0;
+    std::vector<std::int64_t> activatedBase, activated, overlap, unchanged, routed; ///< [budget]
+    std::vector<double> massBase, mass, peakBase, peak, peakTokensBase, peakTokens; ///< [budget]
+    std::vector<std::int64_t> layerSlices; ///< [layer]
+    std::vector<double> layerActBase, layerAct, layerMassBase, layerMass; ///< [budget][layer]
+    std::vector<std::int64_t> mapBase, mapPolicy; ///< [layer][expert] slices where the expert is active
+    std::vector<double> devBase, dev, devTokensBase, devTokens; ///< [device] sums over slices
+
+    void init(std::size_t budgetCount, std::size_t layerCount, std::size_t experts, int devices, bool maps);
+    void add(const XShareTotals& other);
+};
+
+/// The options' problems for this trace (budgets outside [k, N], placements that do not fit), or
+/// nothing when a run may start.
+std::optional<Diagnostic> checkXShareOptions(const Trace& trace, const XShareOptions& options);
+
+/// True when the run computes every budget from one sweep per slice (nested policies, several
+/// budgets, no maps); otherwise each budget comes from its own selected set.
+bool sweepsBudgets(const XShareOptions& options);
+
+/// The metrics of DESIGN 4.4 from the totals of `slices` slices (layers x batches).
+XShareResult assembleXShare(const Trace& trace, const XShareOptions& options, const XShareTotals& totals,
+    std::size_t slices, std::vector<SliceRecord> records, bool cancelled);
 
 /// Runs a policy over every (layer, batch) slice of the trace and aggregates the metrics of
 /// DESIGN 4.4 per budget, per layer and overall. Batch and speculative policies compute every

@@ -469,6 +469,11 @@ void TestXShare::runFallsBackToCheckedCopies()
     QVERIFY(!nan.ok());
     QVERIFY2(nan.error->message.find("NaN gating score at token 17, layer 1, expert 9") != std::string::npos,
         nan.error->message.c_str());
+    g[at] = std::numeric_limits<float>::infinity();
+    const auto inf = run(g);
+    QVERIFY(!inf.ok());
+    QVERIFY2(inf.error->message.find("infinite gating score at token 17, layer 1, expert 9") != std::string::npos,
+        inf.error->message.c_str());
 }
 
 void TestXShare::balancedPlacementWithReplicas()
