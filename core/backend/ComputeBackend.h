@@ -1,5 +1,6 @@
 #pragma once
 
+#include "moe/XShareRun.h"
 #include "stats/SignFlip.h"
 
 #include <memory>
@@ -20,6 +21,12 @@ public:
     /// The paired sign-flip permutation test (see stats::signFlipTest).
     virtual stats::SignFlipResult signFlip(std::span<const double> d, std::span<const std::size_t> taskOffsets,
         const stats::SignFlipOptions& options) const = 0;
+
+    /// A policy over every slice of a trace (see moe::runXShare). A backend that cannot run a
+    /// configuration runs it on the CPU and says so in the result's warnings. One run at a time
+    /// per backend object.
+    virtual Result<moe::XShareResult> xshare(
+        const moe::Trace& trace, const moe::Batches& batches, const moe::XShareOptions& options) const = 0;
 };
 
 enum class BackendKind { Auto, Cpu, Cuda };

@@ -8,4 +8,10 @@ stats::SignFlipResult CpuBackend::signFlip(
     return stats::signFlipTest(d, taskOffsets, options);
 }
 
+Result<moe::XShareResult> CpuBackend::xshare(
+    const moe::Trace& trace, const moe::Batches& batches, const moe::XShareOptions& options) const
+{
+    return moe::runXShare(trace, batches, options);
+}
+
 } // namespace deltascope::backend

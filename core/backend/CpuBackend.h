@@ -10,6 +10,8 @@ public:
     std::string name() const override { return "cpu"; }
     stats::SignFlipResult signFlip(std::span<const double> d, std::span<const std::size_t> taskOffsets,
         const stats::SignFlipOptions& options) const override;
+    Result<moe::XShareResult> xshare(
+        const moe::Trace& trace, const moe::Batches& batches, const moe::XShareOptions& options) const override;
 };
 
 } // namespace deltascope::backend

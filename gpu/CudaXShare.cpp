@@ -1,0 +1,380 @@
+#include "CudaXShare.h"
+
+#include "XShareKernels.h"
+
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace deltascope::gpu {
+
+namespace {
+
+struct CudaError {
+    std::string where;
+    int line = 0;
+    std::string what;
+};
+
+// Device memory that grows on demand and is kept between runs.
+struct DeviceBuffer {
+    void* p = nullptr;
+    std::size_t bytes = 0;
+
+    cudaError_t reserve(std::size_t n)
+    {
+        if (n <= bytes)
+            return cudaSuccess;
+        release();
+        const cudaError_t e = cudaMalloc(&p, std::max<std::size_t>(n, 256));
+        if (e == cudaSuccess)
+            bytes = std::max<std::size_t>(n, 256);
+        else
+            p = nullptr;
+        return e;
+    }
+    void release()
+    {
+        if (p)
+            cudaFree(p);
+        p = nullptr;
+        bytes = 0;
+    }
+    ~DeviceBuffer() { release(); }
+};
+
+struct PinnedBuffer {
+    void* p = nullptr;
+    std::size_t bytes = 0;
+
+    cudaError_t reserve(std::size_t n)
+    {
+        if (n <= bytes)
+            return cudaSuccess;
+        release();
+        const cudaError_t e = cudaMallocHost(&p, n);
+        if (e == cudaSuccess)
+            bytes = n;
+        else
+            p = nullptr;
+        return e;
+    }
+    void release()
+    {
+        if (p)
+            cudaFreeHost(p);
+        p = nullptr;
+        bytes = 0;
+    }
+    ~PinnedBuffer() { release(); }
+};
+
+// Host arrays laid out in one blob (16-byte aligned), uploaded with one copy.
+class Blob {
+public:
+    template <class T> std::size_t add(const std::vector<T>& v)
+    {
+        const std::size_t at = (m_bytes.size() + 15) & ~static_cast<std::size_t>(15);
+        m_bytes.resize(at + v.size() * sizeof(T));
+        if (!v.empty())
+            std::memcpy(m_bytes.data() + at, v.data(), v.size() * sizeof(T));
+        return at;
+    }
+    const std::vector<char>& bytes() const { return m_bytes; }
+
+private:
+    std::vector<char> m_bytes;
+};
+
+std::size_t envChunkBytes()
+{
+    const char* v = std::getenv("DELTASCOPE_GPU_CHUNK_BYTES");
+    return v ? static_cast<std::size_t>(std::strtoull(v, nullptr, 10)) : 0;
+}
+
+} // namespace
+
+struct CudaXShare::State {
+    DeviceBuffer scores, ids; // the resident trace
+    const void* residentScores = nullptr;
+    std::size_t residentBytes = 0;
+    DeviceBuffer plan, outputs, scratch;
+    DeviceBuffer chunkScores[2], chunkIds[2];
+    PinnedBuffer staging[2];
+    cudaStream_t streams[2] { nullptr, nullptr };
+    int multiprocessors = 0;
+    std::size_t chunkBytes = 0;
+    Stats stats;
+
+    ~State()
+    {
+        for (auto& s : streams)
+            if (s)
+                cudaStreamDestroy(s);
+    }
+};
+
+CudaXShare::CudaXShare()
+    : d(std::make_unique<State>())
+{
+    d->chunkBytes = envChunkBytes();
+}
+
+CudaXShare::~CudaXShare() = default;
+
+void CudaXShare::setChunkBytes(std::size_t bytes)
+{
+    d->chunkBytes = bytes;
+}
+
+const CudaXShare::Stats& CudaXShare::lastRun() const
+{
+    return d->stats;
+}
+
+std::size_t CudaXShare::scratchBytes(const XSharePlan& plan, int blocks)
+{
+    slice::Work w {};
+    return slice::carve(nullptr, plan.shape, w) * static_cast<std::size_t>(std::max(1, blocks));
+}
+
+#define DS_CUDA(call)                                                                                                  \
+    do {                                                                                                               \
+        const cudaError_t e_ = (call);                                                                                 \
+        if (e_ != cudaSuccess) {                                                                                       \
+            cudaGetLastError();                                                                                        \
+            return R::failure(Diagnostic::error(__FILE__, __LINE__,                                                    \
+                std::string("CUDA error in ") + #call + ": " + cudaGetErrorString(e_)));                               \
+        }                                                                                                              \
+    } while (0)
+
+#define DS_LAUNCH(text)                                                                                                \
+    do {                                                                                                               \
+        const std::string m_ = (text);                                                                                 \
+        if (!m_.empty())                                                                                               \
+            return R::failure(Diagnostic::error(__FILE__, __LINE__, m_));                                              \
+    } while (0)
+
+Result<moe::XShareResult> CudaXShare::run(
+    const moe::Trace& trace, const moe::Batches& batches, const moe::XShareOptions& options)
+{
+    using R = Result<moe::XShareResult>;
+    using Clock = std::chrono::steady_clock;
+    if (auto problem = moe::checkXShareOptions(trace, options))
+        return R::failure(*problem);
+    if (const auto why = gpuUnsupported(trace, options); !why.empty())
+        return R::failure(Diagnostic::error({}, 0, "the GPU kernels cannot run this: " + why));
+    d->stats = {};
+    XSharePlan plan = makePlan(trace, batches, options);
+    const auto t0 = Clock::now();
+
+    if (d->multiprocessors == 0) {
+        int device = 0;
+        DS_CUDA(cudaGetDevice(&device));
+        DS_CUDA(cudaDeviceGetAttribute(&d->multiprocessors, cudaDevAttrMultiProcessorCount, device));
+        for (auto& s : d->streams)
+            DS_CUDA(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    }
+
+    // The plan's arrays, one upload.
+    Blob planBlob;
+    const auto oOffsets = planBlob.add(plan.batchOffsets);
+    const auto oRows = planBlob.add(plan.batchRows);
+    const auto oGroupTokens = planBlob.add(plan.groupTokens);
+    const auto oGroupStart = planBlob.add(plan.groupStart);
+    const auto oBatchGroups = planBlob.add(plan.batchGroups);
+    const auto oDevice = planBlob.add(plan.device);
+    const auto oReplicaStart = planBlob.add(plan.replicaStart);
+    const auto oReplicaDevices = planBlob.add(plan.replicaDevices);
+    const auto oBudgets = planBlob.add(plan.budgets);
+    DS_CUDA(d->plan.reserve(planBlob.bytes().size()));
+    DS_CUDA(cudaMemcpy(d->plan.p, planBlob.bytes().data(), planBlob.bytes().size(), cudaMemcpyHostToDevice));
+    auto* planBase = static_cast<char*>(d->plan.p);
+    slice::Job job = plan.job;
+    job.batchOffsets = reinterpret_cast<const std::int64_t*>(planBase + oOffsets);
+    job.groupTokens = reinterpret_cast<const std::int32_t*>(planBase + oGroupTokens);
+    job.groupStart = reinterpret_cast<const std::int64_t*>(planBase + oGroupStart);
+    job.batchGroups = reinterpret_cast<const std::int64_t*>(planBase + oBatchGroups);
+    job.device = reinterpret_cast<const std::int32_t*>(planBase + oDevice);
+    job.replicaStart = plan.replicaStart.empty() ? nullptr : reinterpret_cast<const std::int32_t*>(planBase + oReplicaStart);
+    job.replicaDevices = reinterpret_cast<const std::int32_t*>(planBase + oReplicaDevices);
+    job.budgets = reinterpret_cast<const std::int32_t*>(planBase + oBudgets);
+
+    // Outputs, zeroed.
+    HostOutputs host;
+    host.size(plan);
+    Blob outBlob;
+    const auto oBudgetInts = outBlob.add(host.budgetInts);
+    const auto oBudgetMass = outBlob.add(host.budgetMass);
+    const auto oLayerInts = outBlob.add(host.layerInts);
+    const auto oLayerMass = outBlob.add(host.layerMass);
+    const auto oLayerSlices = outBlob.add(host.layerSlices);
+    const auto oMapBase = outBlob.add(host.mapBase);
+    const auto oMapPolicy = outBlob.add(host.mapPolicy);
+    const auto oDeviceSums = outBlob.add(host.deviceSums);
+    const auto oRecordInts = outBlob.add(host.recordInts);
+    const auto oRecordMass = outBlob.add(host.recordMass);
+    const auto oRecordSelected = outBlob.add(host.recordSelected);
+    const auto oError = outBlob.add(host.error);
+    const std::size_t outBytes = outBlob.bytes().size();
+    DS_CUDA(d->outputs.reserve(outBytes));
+    DS_CUDA(cudaMemset(d->outputs.p, 0, outBytes));
+    auto* outBase = static_cast<char*>(d->outputs.p);
+    slice::Outputs out;
+    out.budgetInts = reinterpret_cast<unsigned long long*>(outBase + oBudgetInts);
+    out.budgetMass = reinterpret_cast<double*>(outBase + oBudgetMass);
+    out.layerInts = reinterpret_cast<unsigned long long*>(outBase + oLayerInts);
+    out.layerMass = reinterpret_cast<double*>(outBase + oLayerMass);
+    out.layerSlices = reinterpret_cast<unsigned long long*>(outBase + oLayerSlices);
+    out.mapBase = reinterpret_cast<unsigned long long*>(outBase + oMapBase);
+    out.mapPolicy = reinterpret_cast<unsigned long long*>(outBase + oMapPolicy);
+    out.deviceSums = reinterpret_cast<unsigned long long*>(outBase + oDeviceSums);
+    out.recordInts = reinterpret_cast<int*>(outBase + oRecordInts);
+    out.recordMass = reinterpret_cast<double*>(outBase + oRecordMass);
+    out.recordSelected = reinterpret_cast<std::uint32_t*>(outBase + oRecordSelected);
+    out.error = reinterpret_cast<long long*>(outBase + oError);
+
+    // Scratch: one carve per resident block, sized by the query, at most 1 GiB.
+    const std::size_t blockBytes = scratchBytes(plan, 1);
+    constexpr std::size_t kScratchLimit = std::size_t { 1 } << 30;
+    const auto fit = static_cast<std::int64_t>(std::max<std::size_t>(1, kScratchLimit / std::max<std::size_t>(1, blockBytes)));
+    const int blocks = static_cast<int>(std::max<std::int64_t>(
+        1, std::min<std::int64_t>({ plan.slices, static_cast<std::int64_t>(d->multiprocessors) * 8, fit })));
+    DS_CUDA(d->scratch.reserve(blockBytes * static_cast<std::size_t>(blocks)));
+    auto* scratch = static_cast<char*>(d->scratch.p);
+    d->stats.blocks = blocks;
+
+    const std::size_t scoreBytes = trace.scoreBytes();
+    const std::size_t idBytes = trace.sparse
+        ? static_cast<std::size_t>(trace.tokens * trace.layers * trace.topK) * sizeof(std::int32_t)
+        : 0;
+    std::size_t limit = d->chunkBytes;
+    if (limit == 0) {
+        std::size_t freeBytes = 0;
+        std::size_t totalBytes = 0;
+        DS_CUDA(cudaMemGetInfo(&freeBytes, &totalBytes));
+        limit = (freeBytes + d->scores.bytes + d->ids.bytes) / 10 * 6;
+    }
+    const std::int64_t L = trace.layers;
+    bool cancelled = false;
+    auto progress = [&](double f) {
+        if (!options.progress.report(f, "expert selection (GPU)"))
+            cancelled = true;
+        return !cancelled;
+    };
+
+    if (scoreBytes + idBytes <= limit) {
+        // Resident: uploaded once, kept for the next run on the same trace.
+        if (d->residentScores != trace.scores || d->residentBytes != scoreBytes + idBytes) {
+            d->residentScores = nullptr;
+            DS_CUDA(d->scores.reserve(scoreBytes));
+            DS_CUDA(cudaMemcpy(d->scores.p, trace.scores, scoreBytes, cudaMemcpyHostToDevice));
+            if (idBytes) {
+                DS_CUDA(d->ids.reserve(idBytes));
+                DS_CUDA(cudaMemcpy(d->ids.p, trace.topkIds, idBytes, cudaMemcpyHostToDevice));
+            }
+            d->residentScores = trace.scores;
+            d->residentBytes = scoreBytes + idBytes;
+        }
+        const auto t1 = Clock::now();
+        d->stats.uploadMs = std::chrono::duration<double, std::milli>(t1 - t0).count();
+        job.scores = d->scores.p;
+        job.ids = idBytes ? static_cast<const std::int32_t*>(d->ids.p) : nullptr;
+        job.batchRows = reinterpret_cast<const std::int64_t*>(planBase + oRows);
+        job.rowsOffset = 0;
+        // Segments only to report progress; a run without a listener is one launch.
+        const std::int64_t segments = options.progress.callback ? std::min<std::int64_t>(20, plan.slices) : 1;
+        for (std::int64_t k = 0; k < segments && !cancelled; ++k) {
+            const std::int64_t a = plan.slices * k / segments;
+            const std::int64_t b = plan.slices * (k + 1) / segments;
+            DS_LAUNCH(launchXShare(job, out, plan.shape, scratch, blockBytes, blocks, a, b, d->streams[0]));
+            if (segments > 1) {
+                DS_CUDA(cudaStreamSynchronize(d->streams[0]));
+                progress(static_cast<double>(b) / static_cast<double>(plan.slices));
+            }
+        }
+        DS_CUDA(cudaStreamSynchronize(d->streams[0]));
+        d->stats.kernelMs = std::chrono::duration<double, std::milli>(Clock::now() - t1).count();
+        d->stats.chunks = 1;
+    } else {
+        // Streamed: batches grouped into chunks of at most half the limit, rows gathered in batch
+        // order on the host, copied and processed on alternating streams.
+        d->stats.streamed = true;
+        d->residentScores = nullptr;
+        d->scores.release();
+        d->ids.release();
+        const auto rb = rowBytes(trace);
+        const auto perChunk = static_cast<std::int64_t>(std::max<std::size_t>(1, limit / 2 / (rb.scores + rb.ids)));
+        const auto chunks = chunkBatches(plan, perChunk);
+        const auto B = static_cast<double>(batches.tokens.size());
+        int chunk = 0;
+        for (const auto& [b0, b1] : chunks) {
+            if (cancelled)
+                break;
+            const std::int64_t first = plan.batchOffsets[static_cast<std::size_t>(b0)];
+            const auto rows = static_cast<std::size_t>(plan.batchOffsets[static_cast<std::size_t>(b1)] - first);
+            const int i = chunk % 2;
+            DS_CUDA(cudaStreamSynchronize(d->streams[i])); // its buffers are free again
+            DS_CUDA(d->staging[i].reserve(rows * (rb.scores + rb.ids)));
+            DS_CUDA(d->chunkScores[i].reserve(rows * rb.scores));
+            if (rb.ids)
+                DS_CUDA(d->chunkIds[i].reserve(rows * rb.ids));
+            auto* stage = static_cast<char*>(d->staging[i].p);
+            gatherRows(trace, plan, b0, b1, stage, stage + rows * rb.scores);
+            DS_CUDA(cudaMemcpyAsync(d->chunkScores[i].p, stage, rows * rb.scores, cudaMemcpyHostToDevice, d->streams[i]));
+            if (rb.ids)
+                DS_CUDA(cudaMemcpyAsync(d->chunkIds[i].p, stage + rows * rb.scores, rows * rb.ids,
+                    cudaMemcpyHostToDevice, d->streams[i]));
+            job.scores = d->chunkScores[i].p;
+            job.ids = rb.ids ? static_cast<const std::int32_t*>(d->chunkIds[i].p) : nullptr;
+            job.batchRows = nullptr;
+            job.rowsOffset = first;
+            // Both streams' kernels may run at once: they share the outputs (atomics) but each
+            // needs its own scratch, so the second stream takes the upper half of the blocks'.
+            // With a single block's scratch the streams take turns.
+            const int perStream = blocks > 1 ? blocks / 2 : 1;
+            const std::size_t offset = blocks > 1 && i ? static_cast<std::size_t>(perStream) * blockBytes : 0;
+            DS_LAUNCH(launchXShare(job, out, plan.shape, scratch + offset, blockBytes, perStream, b0 * L, b1 * L,
+                d->streams[i]));
+            if (blocks == 1)
+                DS_CUDA(cudaStreamSynchronize(d->streams[i]));
+            ++chunk;
+            progress(static_cast<double>(b1) / B);
+        }
+        for (auto& s : d->streams)
+            DS_CUDA(cudaStreamSynchronize(s));
+        d->stats.chunks = chunk;
+        d->stats.kernelMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    }
+
+    // Results back.
+    std::vector<char> back(outBytes);
+    DS_CUDA(cudaMemcpy(back.data(), d->outputs.p, outBytes, cudaMemcpyDeviceToHost));
+    auto fetch = [&](auto& v, std::size_t at) {
+        if (!v.empty())
+            std::memcpy(v.data(), back.data() + at, v.size() * sizeof(v[0]));
+    };
+    fetch(host.budgetInts, oBudgetInts);
+    fetch(host.budgetMass, oBudgetMass);
+    fetch(host.layerInts, oLayerInts);
+    fetch(host.layerMass, oLayerMass);
+    fetch(host.layerSlices, oLayerSlices);
+    fetch(host.mapBase, oMapBase);
+    fetch(host.mapPolicy, oMapPolicy);
+    fetch(host.deviceSums, oDeviceSums);
+    fetch(host.recordInts, oRecordInts);
+    fetch(host.recordMass, oRecordMass);
+    fetch(host.recordSelected, oRecordSelected);
+    fetch(host.error, oError);
+    if (auto e = runError(trace, plan, host))
+        return R::failure(*e);
+    R r;
+    r.value = collect(trace, batches, options, plan, host, cancelled);
+    return r;
+}
+
+} // namespace deltascope::gpu
