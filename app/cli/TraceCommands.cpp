@@ -1,6 +1,7 @@
 #include "Args.h"
 #include "Commands.h"
 #include "LoadArgs.h"
+#include "backend/ComputeBackend.h"
 #include "common/TextUtil.h"
 #include "moe/Batching.h"
 #include "moe/Placement.h"
@@ -49,7 +50,9 @@ kept gating mass, top-k overlap, unchanged tokens and per-device load.
   --replicas R             with balanced: R extra expert copies for the heaviest experts (EPLB-style)
   --request-experts m      speculative policy: experts each request keeps (default k)
   --per-slice              also write every slice (for the first budget)
-  --format table|json|csv  --output FILE  --threads N
+  --backend auto|cpu|cuda  where it runs (default auto: the CUDA device when one answers, else the
+                           CPU, said once on stderr)
+  --format table|json|csv  --output FILE  --threads N (CPU threads)
 )";
 
 int fail(const std::string& m)
@@ -303,7 +306,7 @@ int runXShare(const std::vector<std::string>& argv)
         return fail(args.error());
     std::vector<std::string> known { "help", "policy", "budget", "budgets", "warmup", "batch-size", "gamma", "requests",
         "devices", "placement", "placement-counts", "replicas", "request-experts", "per-slice", "format", "output",
-        "threads" };
+        "threads", "backend" };
     known.insert(known.end(), kImportNames.begin(), kImportNames.end());
     if (const auto u = args.unknown(known); !u.empty())
         return fail("unknown option " + u.front() + " (see deltascope-cli xshare --help)");
@@ -404,11 +407,21 @@ int runXShare(const std::vector<std::string>& argv)
     if (!batches.ok())
         return fail(path + ": " + batches.error->message);
 
+    backend::BackendKind kind = backend::BackendKind::Auto;
+    if (!backend::parseBackendKind(args.value("backend").value_or("auto"), kind))
+        return fail("--backend must be auto, cpu or cuda");
+    std::string backendNote;
+    const auto compute = backend::makeBackend(kind, backendNote);
+    if (!backendNote.empty())
+        std::fprintf(stderr, "deltascope-cli: %s\n", backendNote.c_str());
+
     xo.progress = stderrProgress(true, "xshare");
-    auto run = moe::runXShare(trace, *batches.value, xo);
+    auto run = compute->xshare(trace, *batches.value, xo);
     clearProgress(true);
     if (!run.ok())
         return fail(path + ": " + run.error->message);
+    for (const auto& w : run.warnings)
+        std::fprintf(stderr, "deltascope-cli: %s\n", w.message.c_str());
     const auto& res = *run.value;
 
     const std::string format = args.value("format").value_or("table");
@@ -420,6 +433,7 @@ int runXShare(const std::vector<std::string>& argv)
                   { "top_k", trace.topK }, { "requests", trace.requestCount() }, { "kind", kindOf(trace) } };
         j["batching"] = { { "mode", batches.value->mode }, { "batch_size", batches.value->batchSize },
             { "gamma", batches.value->gamma }, { "batches", batches.value->tokens.size() } };
+        j["backend"] = compute->name();
         j["policy"] = { { "name", moe::toString(xo.policy.policy) }, { "warmup", xo.policy.warmup },
             { "devices", xo.policy.devices }, { "replicas", extraCopies(xo.policy) },
             { "request_experts", xo.policy.requestExperts > 0 ? xo.policy.requestExperts : k } };

@@ -45,6 +45,7 @@ private slots:
     void xshareRealMixtral();
     void xshareBadInputs_data();
     void xshareBadInputs();
+    void xshareBackends();
 };
 
 void TestCli::xshareJsonShape()
@@ -148,6 +149,8 @@ void TestCli::xshareBadInputs_data()
                                     << QStringLiteral("--policy");
     QTest::newRow("missing request") << QStringList { QStringLiteral("--requests"), QStringLiteral("99") }
                                      << QStringLiteral("request 99");
+    QTest::newRow("unknown backend") << QStringList { QStringLiteral("--backend"), QStringLiteral("gpu") }
+                                     << QStringLiteral("--backend must be auto, cpu or cuda");
 }
 
 void TestCli::xshareBadInputs()
@@ -173,6 +176,48 @@ void TestCli::xshareBadInputs()
     const auto c = cli({ QStringLiteral("xshare"), QString::fromStdString(cut) });
     QCOMPARE(c.exitCode, 2);
     QVERIFY(c.err.contains("cut.safetensors"));
+}
+
+void TestCli::xshareBackends()
+{
+    // Every backend choice gives the same numbers; where the CUDA device is missing the run says
+    // so once on stderr and goes on on the CPU.
+    QTemporaryDir dir;
+    const QString trace = dir.filePath(QStringLiteral("t.safetensors"));
+    QCOMPARE(cli({ QStringLiteral("synth-trace"), trace, QStringLiteral("--requests"), QStringLiteral("5"),
+                     QStringLiteral("--tokens"), QStringLiteral("12"), QStringLiteral("--layers"), QStringLiteral("2"),
+                     QStringLiteral("--experts"), QStringLiteral("32"), QStringLiteral("--top-k"), QStringLiteral("4") })
+                 .exitCode,
+        0);
+    QJsonArray reference;
+    for (const char* backend : { "cpu", "auto", "cuda" }) {
+        const auto r = cli({ QStringLiteral("xshare"), trace, QStringLiteral("--budgets"), QStringLiteral("all"),
+            QStringLiteral("--batch-size"), QStringLiteral("3"), QStringLiteral("--backend"), QLatin1String(backend),
+            QStringLiteral("--format"), QStringLiteral("json") });
+        QCOMPARE(r.exitCode, 0);
+        const auto j = QJsonDocument::fromJson(r.out).object();
+        const QString name = j.value(QStringLiteral("backend")).toString();
+        QVERIFY2(name == QStringLiteral("cpu") || name.startsWith(QStringLiteral("cuda (")), qPrintable(name));
+        if (name == QStringLiteral("cpu") && std::string(backend) != "cpu")
+            QCOMPARE(QString::fromUtf8(r.err).count(QStringLiteral("running on the CPU")), 1);
+        if (std::string(backend) == "cpu")
+            QVERIFY(r.err.isEmpty());
+        const auto results = j.value(QStringLiteral("results")).toArray();
+        QCOMPARE(results.size(), 32 - 4 + 1);
+        if (reference.isEmpty()) {
+            reference = results;
+            continue;
+        }
+        for (qsizetype i = 0; i < results.size(); ++i) {
+            const auto a = reference[i].toObject();
+            const auto b = results[i].toObject();
+            for (const char* key : { "activated_base", "activated", "topk_overlap", "unchanged_tokens", "peak_device_load" })
+                QCOMPARE(b.value(QLatin1String(key)).toDouble(), a.value(QLatin1String(key)).toDouble());
+            QVERIFY(std::abs(b.value(QStringLiteral("mass_retained")).toDouble()
+                        - a.value(QStringLiteral("mass_retained")).toDouble())
+                <= 1e-6);
+        }
+    }
 }
 
 void TestCli::demoIsDegraded()
