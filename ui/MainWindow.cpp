@@ -47,7 +47,8 @@ MainWindow::MainWindow(QWidget* parent)
     std::string note;
     const auto compute = backend::makeBackend(backend::BackendKind::Auto, note);
     auto* backendLabel = new QLabel(tr("compute: %1").arg(QString::fromStdString(compute->name())), this);
-    backendLabel->setToolTip(note.empty() ? tr("Where permutation tests run") : QString::fromStdString(note));
+    backendLabel->setToolTip(note.empty() ? tr("Where permutation tests and expert selection run")
+                                          : QString::fromStdString(note));
     statusBar()->addPermanentWidget(backendLabel);
     connect(m_degradation, &DegradationPage::statusMessage, this,
         [this](const QString& m) { statusBar()->showMessage(m); });

@@ -154,6 +154,21 @@ void TestExpertsUi::layerModel()
         model.index(2, LayerTableModel::Policy).data(LayerTableModel::SortRole).toDouble(), layers[2].activatedMean);
     model.setRun(nullptr);
     QCOMPARE(model.rowCount(), 0);
+
+    // Through the window's backend (the CPU here, CUDA where a device answers): the same numbers,
+    // and the run says where it ran.
+    std::string note;
+    const auto compute = backend::makeBackend(backend::BackendKind::Auto, note);
+    auto viaBackend = computeExperts(nullptr, demoTrace(), QStringLiteral("demo"), {}, 12, nullptr, compute.get());
+    QVERIFY(viaBackend.ok());
+    const auto& a = (*run.value)->current->results.front();
+    const auto& b = (*viaBackend.value)->current->results.front();
+    QCOMPARE(b.activated, a.activated);
+    QCOMPARE(b.activatedBase, a.activatedBase);
+    QVERIFY(std::abs(b.massRetained - a.massRetained) <= 1e-6);
+    QCOMPARE((*viaBackend.value)->sweep->results.size(), (*run.value)->sweep->results.size());
+    QCOMPARE((*viaBackend.value)->backend,
+        compute->name() == "cpu" ? QStringLiteral("CPU") : QStringLiteral("GPU, %1").arg(QString::fromStdString(compute->name()).mid(6).chopped(1)));
 }
 
 void TestExpertsUi::badTraceSaysWhy()

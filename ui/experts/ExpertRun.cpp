@@ -92,7 +92,8 @@ std::shared_ptr<const moe::Trace> demoTrace()
 }
 
 Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<const moe::Trace> trace,
-    const QString& path, const ExpertSettings& settings, int budget, JobControl* control)
+    const QString& path, const ExpertSettings& settings, int budget, JobControl* control,
+    const backend::ComputeBackend* compute)
 {
     using R = Result<ExpertRunPtr>;
     QElapsedTimer clock;
@@ -105,6 +106,18 @@ Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<co
     const int k = static_cast<int>(trace->topK);
     run->budget = std::clamp(budget, k, N);
     run->backend = QStringLiteral("CPU");
+    // Every run goes through the backend; a CUDA backend keeps the trace on the device, so a
+    // budget step is one launch.
+    auto xshare = [&](const moe::XShareOptions& o) {
+        if (!compute)
+            return moe::runXShare(*trace, *run->batches, o);
+        auto r = compute->xshare(*trace, *run->batches, o);
+        const std::string name = compute->name();
+        run->backend = r.warnings.empty() && name.rfind("cuda", 0) == 0
+            ? QStringLiteral("GPU, %1").arg(QString::fromStdString(name.substr(name.find('(') + 1)).chopped(1))
+            : QStringLiteral("CPU");
+        return r;
+    };
 
     moe::BatchingOptions bo;
     bo.replay = settings.replay || !trace->hasSteps();
@@ -157,7 +170,7 @@ Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<co
         for (int m = k; m <= N; ++m)
             xo.budgets.push_back(m);
         xo.progress = progress(0.0, 0.6, "every budget");
-        auto s = moe::runXShare(*trace, *run->batches, xo);
+        auto s = xshare(xo);
         if (!s.ok())
             return R::failure(*s.error);
         if (s.value->cancelled)
@@ -168,7 +181,7 @@ Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<co
     xo.maps = true;
     xo.perSlice = true;
     xo.progress = progress(reuse ? 0.0 : 0.6, reuse ? 1.0 : 0.4, "this budget");
-    auto cur = moe::runXShare(*trace, *run->batches, xo);
+    auto cur = xshare(xo);
     if (!cur.ok())
         return R::failure(*cur.error);
     if (cur.value->cancelled)

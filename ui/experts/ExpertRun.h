@@ -1,5 +1,6 @@
 #pragma once
 
+#include "backend/ComputeBackend.h"
 #include "common/Diagnostic.h"
 #include "moe/Batching.h"
 #include "moe/Trace.h"
@@ -40,7 +41,7 @@ struct ExpertRun {
     std::shared_ptr<const moe::XShareResult> sweep; ///< every budget k..N
     std::shared_ptr<const moe::XShareResult> current; ///< the budget, with its activation maps
     double seconds = 0.0; ///< time of the last computation
-    QString backend; ///< where it ran
+    QString backend; ///< where it ran ("CPU", or the CUDA device)
 };
 
 using ExpertRunPtr = std::shared_ptr<const ExpertRun>;
@@ -49,9 +50,10 @@ using ExpertRunPtr = std::shared_ptr<const ExpertRun>;
 Result<std::shared_ptr<const moe::Trace>> openTraceFile(const QString& path, JobControl* control);
 
 /// Computes what the views show for these settings and budget, reusing `from`'s sweep and
-/// batches when they still apply.
+/// batches when they still apply. Runs on `compute` (the CPU when null).
 Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<const moe::Trace> trace,
-    const QString& path, const ExpertSettings& settings, int budget, JobControl* control);
+    const QString& path, const ExpertSettings& settings, int budget, JobControl* control,
+    const backend::ComputeBackend* compute = nullptr);
 
 /// Number of distinct requests in a trace.
 std::int64_t requestCount(const moe::Trace& trace);

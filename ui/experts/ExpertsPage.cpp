@@ -48,6 +48,8 @@ ExpertsPage::ExpertsPage(QWidget* parent)
     m_debounce->setSingleShot(true);
     m_debounce->setInterval(40);
     connect(m_debounce, &QTimer::timeout, this, &ExpertsPage::recompute);
+    std::string note;
+    m_compute = backend::makeBackend(backend::BackendKind::Auto, note);
     buildUi();
     connect(m_jobs, &JobRunner::started, this, [this] {
         m_progress->setRange(0, 0);
@@ -513,9 +515,9 @@ void ExpertsPage::recompute()
     const auto s = settings();
     const int budget = m_budgetBox->value();
     const QString path = m_path;
-    m_jobs->start(
-        tr("Expert selection"), [this, trace, from, s, budget, path](JobControl& control) -> JobRunner::Apply {
-            auto r = computeExperts(from, trace, path, s, budget, &control);
+    m_jobs->start(tr("Expert selection"),
+        [this, trace, from, s, budget, path, compute = m_compute](JobControl& control) -> JobRunner::Apply {
+            auto r = computeExperts(from, trace, path, s, budget, &control, compute.get());
             if (control.cancelled())
                 return nullptr;
             return [this, r = std::move(r)] {

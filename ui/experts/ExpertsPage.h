@@ -68,6 +68,7 @@ private:
     std::shared_ptr<const moe::Trace> m_trace;
     QString m_path;
     ExpertRunPtr m_run;
+    std::shared_ptr<const backend::ComputeBackend> m_compute; ///< CUDA when a device answers, else the CPU
     QString m_lastError;
     JobRunner* m_jobs;
     JobRunner* m_coJobs; ///< co-activation of one layer
