@@ -1,0 +1,94 @@
+#pragma once
+
+#include "common/Diagnostic.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace deltascope::workspace {
+
+/// An input named by a workspace, with what it looked like when the workspace was saved.
+struct InputFile {
+    std::string role; ///< "baseline", "candidate", "trace", "counts" or "placement"
+    std::string path;
+    std::int64_t size = -1; ///< bytes (a folder: the sum of its files); -1 when missing
+    std::int64_t modified = 0; ///< newest modification time, nanoseconds since the epoch
+};
+
+struct SideState {
+    std::string path;
+    std::string format = "auto"; ///< auto | lm-eval | table
+    std::string runTimestamp; ///< the run picked in a folder of several
+    std::string idColumn, scoreColumn, taskColumn, filterColumn; ///< score tables
+};
+
+struct DegradationState {
+    SideState base, cand;
+    double alpha = 0.05;
+    std::uint64_t permutations = 10000;
+    std::uint64_t seed = 0;
+    bool runPermutation = false;
+    bool skipBadLines = false;
+    std::string taskFilter;
+    bool onlyWorse = false;
+    std::string selectedTask;
+    int plot = 0;
+    std::string flipFilter;
+    int direction = 0;
+    bool allPairs = false;
+    double powerLevel = 0.8;
+    double targetDrop = 0.01;
+};
+
+struct ExpertState {
+    std::string trace;
+    std::string counts;
+    bool replay = true;
+    int batchSize = 32;
+    int gamma = 0;
+    std::string policy = "batch";
+    int warmup = 1;
+    int devices = 8;
+    bool balanced = false;
+    std::string placementFile;
+    std::string requests; ///< as typed, e.g. "0-9, 20"
+    int requestExperts = 0;
+    int budget = 0;
+    int view = 0;
+    int sliceLayer = 0;
+    int sliceBatch = 0;
+};
+
+/// Everything both workspaces of the window need to come back as they were: a `.deltascope`
+/// file (JSON, version 1).
+struct Workspace {
+    int version = 1;
+    std::string front = "degradation"; ///< the workspace in front: degradation | experts
+    DegradationState degradation;
+    ExpertState experts;
+    std::vector<InputFile> inputs;
+};
+
+/// The JSON text of a workspace.
+std::string toJson(const Workspace& w);
+
+/// Parses a workspace; errors name the file and line. Unknown keys are ignored (newer versions
+/// may add some); values of the wrong type or out of range are errors.
+Result<Workspace> parseWorkspace(std::string_view text, const std::string& path);
+
+/// Reads and parses a workspace file (at most 64 MiB).
+Result<Workspace> readWorkspace(const std::string& path);
+
+/// Writes a workspace atomically; empty on success, else the reason.
+std::string writeWorkspace(const std::string& path, const Workspace& w);
+
+/// Describes an input as it is now (size -1 when it does not exist).
+InputFile describeInput(const std::string& role, const std::string& path);
+
+/// The inputs that differ from what the workspace recorded, one line each ("baseline
+/// runs/base changed since the workspace was saved").
+std::vector<std::string> changedInputs(const Workspace& w);
+
+} // namespace deltascope::workspace

@@ -1,0 +1,166 @@
+// Saved workspaces: the JSON round trip, clear errors (file and line), and the check that warns
+// when an input changed after the workspace was saved.
+#include "TestData.h"
+#include "common/Workspace.h"
+
+#include <QTemporaryDir>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+using namespace deltascope;
+namespace ws = deltascope::workspace;
+
+class TestWorkspace : public QObject {
+    Q_OBJECT
+private slots:
+    void roundTrip();
+    void errorsNameTheLine_data();
+    void errorsNameTheLine();
+    void unknownKeysAreIgnored();
+    void changedInputs();
+    void atomicWrite();
+};
+
+void TestWorkspace::roundTrip()
+{
+    ws::Workspace w;
+    w.front = "experts";
+    w.degradation.base.path = "/runs/base";
+    w.degradation.base.format = "table";
+    w.degradation.base.scoreColumn = "acc";
+    w.degradation.cand.path = "/runs/cand \"quoted\" ünïcode";
+    w.degradation.cand.runTimestamp = "2026-11-01T10-00-00.123456";
+    w.degradation.alpha = 0.01;
+    w.degradation.permutations = 123456;
+    w.degradation.seed = 18446744073709551615ull;
+    w.degradation.onlyWorse = true;
+    w.degradation.taskFilter = "mmlu";
+    w.degradation.selectedTask = "mmlu_anatomy";
+    w.degradation.plot = 2;
+    w.degradation.targetDrop = 0.02;
+    w.experts.trace = "/traces/mixtral.jsonl";
+    w.experts.policy = "ep";
+    w.experts.devices = 4;
+    w.experts.budget = 17;
+    w.experts.requests = "0-9, 20";
+    w.experts.replay = false;
+    w.inputs.push_back({ "baseline", "/runs/base", 1234, 5678 });
+    const auto text = ws::toJson(w);
+    const auto back = ws::parseWorkspace(text, "w.deltascope");
+    QVERIFY2(back.ok(), back.ok() ? "" : back.error->toString().c_str());
+    const auto& b = *back.value;
+    QCOMPARE(b.front, w.front);
+    QCOMPARE(b.degradation.base.format, std::string("table"));
+    QCOMPARE(b.degradation.base.scoreColumn, std::string("acc"));
+    QCOMPARE(b.degradation.cand.path, w.degradation.cand.path);
+    QCOMPARE(b.degradation.cand.runTimestamp, w.degradation.cand.runTimestamp);
+    QCOMPARE(b.degradation.alpha, 0.01);
+    QCOMPARE(b.degradation.permutations, std::uint64_t { 123456 });
+    QCOMPARE(b.degradation.seed, w.degradation.seed);
+    QVERIFY(b.degradation.onlyWorse);
+    QCOMPARE(b.degradation.selectedTask, w.degradation.selectedTask);
+    QCOMPARE(b.degradation.plot, 2);
+    QCOMPARE(b.degradation.targetDrop, 0.02);
+    QCOMPARE(b.experts.trace, w.experts.trace);
+    QCOMPARE(b.experts.policy, std::string("ep"));
+    QCOMPARE(b.experts.devices, 4);
+    QCOMPARE(b.experts.budget, 17);
+    QCOMPARE(b.experts.requests, w.experts.requests);
+    QVERIFY(!b.experts.replay);
+    QCOMPARE(b.inputs.size(), std::size_t { 1 });
+    QCOMPARE(b.inputs[0].size, std::int64_t { 1234 });
+    QCOMPARE(b.inputs[0].modified, std::int64_t { 5678 });
+}
+
+void TestWorkspace::errorsNameTheLine_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<int>("line");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("syntax") << QByteArray("{\n  \"deltascope_workspace\": 1,\n  \"front\": ,\n}") << 3
+                            << QStringLiteral("");
+    QTest::newRow("not a workspace") << QByteArray("{\"a\": 1}") << 1 << QStringLiteral("not a Deltascope workspace");
+    QTest::newRow("wrong type") << QByteArray("{\"deltascope_workspace\": 1,\n\"degradation\": {\n \"alpha\": \"x\"}}")
+                                << 3 << QStringLiteral("degradation.alpha must be a number");
+    QTest::newRow("out of range") << QByteArray("{\"deltascope_workspace\": 1,\n\n\"experts\": {\"budget\": -4}}") << 3
+                                  << QStringLiteral("experts.budget is out of range");
+    QTest::newRow("bad policy") << QByteArray("{\"deltascope_workspace\": 1, \"experts\": {\"policy\": \"random\"}}")
+                                << 1 << QStringLiteral("policy must be topk");
+    QTest::newRow("newer version") << QByteArray("{\"deltascope_workspace\": 7}") << 1
+                                   << QStringLiteral("newer than this Deltascope");
+    QTest::newRow("inputs not a list") << QByteArray("{\"deltascope_workspace\": 1, \"inputs\": 3}") << 1
+                                       << QStringLiteral("inputs must be a list");
+    QTest::newRow("nan alpha") << QByteArray("{\"deltascope_workspace\": 1, \"degradation\": {\"alpha\": 2}}") << 1
+                               << QStringLiteral("out of range");
+}
+
+void TestWorkspace::errorsNameTheLine()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(int, line);
+    QFETCH(QString, message);
+    const auto r = ws::parseWorkspace(std::string_view(text.constData(), static_cast<std::size_t>(text.size())),
+        "broken.deltascope");
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->file, std::string("broken.deltascope"));
+    QCOMPARE(r.error->line, std::int64_t { line });
+    QVERIFY2(QString::fromStdString(r.error->message).contains(message), r.error->message.c_str());
+}
+
+void TestWorkspace::unknownKeysAreIgnored()
+{
+    const auto r = ws::parseWorkspace(
+        R"({"deltascope_workspace": 1, "later_feature": [1, 2], "experts": {"budget": 9, "new": {}}})", "w");
+    QVERIFY(r.ok());
+    QCOMPARE(r.value->experts.budget, 9);
+}
+
+void TestWorkspace::changedInputs()
+{
+    QTemporaryDir dir;
+    const std::string file = dir.filePath(QStringLiteral("samples.jsonl")).toStdString();
+    const std::string folder = dir.filePath(QStringLiteral("run")).toStdString();
+    std::filesystem::create_directories(folder + "/model");
+    std::ofstream(file) << "{\"doc_id\": 1}\n";
+    std::ofstream(folder + "/model/results.json") << "{}";
+    ws::Workspace w;
+    w.inputs.push_back(ws::describeInput("baseline", folder));
+    w.inputs.push_back(ws::describeInput("trace", file));
+    w.inputs.push_back(ws::describeInput("counts", dir.filePath(QStringLiteral("missing.csv")).toStdString()));
+    QCOMPARE(w.inputs[0].size, std::int64_t { 2 });
+    QCOMPARE(w.inputs[1].size, std::int64_t { 14 });
+    QCOMPARE(w.inputs[2].size, std::int64_t { -1 });
+    QVERIFY(ws::changedInputs(w).empty());
+
+    std::ofstream(folder + "/model/samples_x.jsonl") << "{}\n"; // a file added to the folder
+    std::ofstream(file, std::ios::app) << "{\"doc_id\": 2}\n";
+    const auto changed = ws::changedInputs(w);
+    QCOMPARE(changed.size(), std::size_t { 2 });
+    QVERIFY(changed[0].find("baseline") == 0);
+    QVERIFY(changed[1].find("changed since the workspace was saved") != std::string::npos);
+    std::filesystem::remove(file);
+    QVERIFY(ws::changedInputs(w)[1].find("no longer exists") != std::string::npos);
+}
+
+void TestWorkspace::atomicWrite()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("w.deltascope")).toStdString();
+    ws::Workspace w;
+    w.experts.budget = 3;
+    QCOMPARE(ws::writeWorkspace(path, w), std::string());
+    auto r = ws::readWorkspace(path);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value->experts.budget, 3);
+    // No temporary file is left beside it.
+    int files = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path().toStdString()))
+        ++files;
+    QCOMPARE(files, 1);
+    QVERIFY(!ws::writeWorkspace(dir.filePath(QStringLiteral("no/such/dir/w.deltascope")).toStdString(), w).empty());
+    QVERIFY(!ws::readWorkspace(dir.filePath(QStringLiteral("nope")).toStdString()).ok());
+}
+
+QTEST_GUILESS_MAIN(TestWorkspace)
+#include "tst_workspace.moc"
