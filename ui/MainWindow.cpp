@@ -16,6 +16,9 @@
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QKeySequence>
+#include <QLockFile>
+#include <QStandardPaths>
+#include <QTimer>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -124,6 +127,23 @@ void MainWindow::buildMenus()
         showExperts();
         m_experts->openDemo();
     });
+    file->addSeparator();
+    auto* openWs = file->addAction(tr("&Open workspace…"), this, [this] {
+        AppSettings settings;
+        const QString p = QFileDialog::getOpenFileName(this, tr("Open workspace"), settings.lastDirectory(),
+            tr("Deltascope workspaces (*.deltascope);;All files (*)"));
+        if (p.isEmpty())
+            return;
+        settings.setLastDirectory(QFileInfo(p).absolutePath());
+        const QString why = openWorkspace(p);
+        if (!why.isEmpty())
+            QMessageBox::warning(this, tr("Could not open the workspace"), why);
+    });
+    openWs->setShortcut(QKeySequence::Open);
+    auto* saveWs = file->addAction(tr("&Save workspace"), this, [this] { saveWorkspaceInteractive(false); });
+    saveWs->setShortcut(QKeySequence::Save);
+    auto* saveWsAs = file->addAction(tr("Save workspace &as…"), this, [this] { saveWorkspaceInteractive(true); });
+    saveWsAs->setShortcut(QKeySequence::SaveAs);
     m_recent = file->addMenu(tr("&Recent comparisons"));
     m_recentTraces = file->addMenu(tr("Recent t&races"));
     rebuildRecentMenu();
@@ -347,8 +367,142 @@ void MainWindow::exportPlot()
         statusBar()->showMessage(tr("Plot written to %1").arg(path));
 }
 
+workspace::Workspace MainWindow::workspaceState() const
+{
+    workspace::Workspace w;
+    w.front = m_tabs->currentWidget() == m_experts ? "experts" : "degradation";
+    w.degradation = m_degradation->workspaceState();
+    w.experts = m_experts->workspaceState();
+    const std::pair<const char*, std::string> inputs[] = { { "baseline", w.degradation.base.path },
+        { "candidate", w.degradation.cand.path }, { "trace", w.experts.trace }, { "counts", w.experts.counts },
+        { "placement", w.experts.placementFile } };
+    for (const auto& [role, path] : inputs)
+        if (!path.empty() && path != "demo")
+            w.inputs.push_back(workspace::describeInput(role, path));
+    return w;
+}
+
+QString MainWindow::saveWorkspace(const QString& path)
+{
+    const std::string why = workspace::writeWorkspace(path.toStdString(), workspaceState());
+    if (!why.empty())
+        return QString::fromStdString(why);
+    if (path != autosavePath())
+        m_workspacePath = path;
+    return {};
+}
+
+void MainWindow::saveWorkspaceInteractive(bool askPath)
+{
+    QString path = m_workspacePath;
+    if (askPath || path.isEmpty()) {
+        path = askSavePath(tr("Save workspace"), tr("Deltascope workspaces (*.deltascope)"),
+            m_workspacePath.isEmpty() ? QStringLiteral("analysis.deltascope") : QFileInfo(m_workspacePath).fileName());
+        if (path.isEmpty())
+            return;
+        if (!path.endsWith(QStringLiteral(".deltascope")))
+            path += QStringLiteral(".deltascope");
+    }
+    const QString why = saveWorkspace(path);
+    if (!why.isEmpty()) {
+        QMessageBox::warning(this, tr("Could not save the workspace"), why);
+        return;
+    }
+    statusBar()->showMessage(tr("Workspace saved to %1").arg(path));
+}
+
+QString MainWindow::openWorkspace(const QString& path, QStringList* warnings)
+{
+    const auto w = workspace::readWorkspace(path.toStdString());
+    if (!w.ok())
+        return QString::fromStdString(w.error->toString());
+    QStringList changed;
+    for (const auto& line : workspace::changedInputs(*w.value))
+        changed << QString::fromStdString(line);
+    if (warnings)
+        *warnings = changed;
+    m_experts->restoreWorkspace(w.value->experts);
+    m_degradation->restoreWorkspace(w.value->degradation);
+    m_tabs->setCurrentWidget(w.value->front == "experts" ? static_cast<QWidget*>(m_experts) : m_degradation);
+    if (path != autosavePath())
+        m_workspacePath = path;
+    statusBar()->showMessage(changed.isEmpty()
+            ? tr("Workspace %1 restored").arg(QFileInfo(path).fileName())
+            : tr("Workspace %1 restored; %n input(s) changed since it was saved", "", int(changed.size()))
+                  .arg(QFileInfo(path).fileName()));
+    if (!changed.isEmpty() && isVisible()) {
+        auto* box = new QMessageBox(QMessageBox::Warning, tr("Inputs changed"),
+            tr("Some inputs changed since the workspace was saved; the results may differ from before."),
+            QMessageBox::Ok, this);
+        box->setDetailedText(changed.join(QLatin1Char('\n')));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    }
+    return {};
+}
+
+QString MainWindow::autosavePath()
+{
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+    return dir + QStringLiteral("/autosave.deltascope");
+}
+
+void MainWindow::enableAutosave(int seconds)
+{
+    QDir().mkpath(QFileInfo(autosavePath()).absolutePath());
+    m_autosaveLock = std::make_unique<QLockFile>(autosavePath() + QStringLiteral(".lock"));
+    m_autosaveLock->setStaleLockTime(0);
+    if (!m_autosaveLock->tryLock(0)) {
+        // Another window autosaves; this one does not compete for the file.
+        m_autosaveLock.reset();
+        return;
+    }
+    m_autosave = new QTimer(this);
+    connect(m_autosave, &QTimer::timeout, this, &MainWindow::autosave);
+    m_autosave->start(seconds * 1000);
+}
+
+void MainWindow::autosave()
+{
+    const auto w = workspaceState();
+    if (w.degradation.base.path.empty() && w.degradation.cand.path.empty() && w.experts.trace.empty())
+        return; // nothing worth recovering
+    saveWorkspace(autosavePath());
+}
+
+bool MainWindow::offerRecovery()
+{
+    const QString path = autosavePath();
+    if (!QFileInfo::exists(path))
+        return false;
+    QLockFile probe(path + QStringLiteral(".lock"));
+    if (!m_autosaveLock && !probe.tryLock(0))
+        return false; // a running window owns it
+    const auto saved = QFileInfo(path).lastModified();
+    const auto answer = QMessageBox::question(this, tr("Restore the last session?"),
+        tr("Deltascope did not close normally last time. Restore the session autosaved at %1?")
+            .arg(QLocale().toString(saved, QLocale::ShortFormat)),
+        QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+    bool restored = false;
+    if (answer == QMessageBox::Yes) {
+        const QString why = openWorkspace(path);
+        if (!why.isEmpty())
+            QMessageBox::warning(this, tr("Could not restore the session"), why);
+        restored = why.isEmpty();
+    }
+    // Kept aside rather than deleted: declining once does not lose it.
+    QFile::remove(path + QStringLiteral(".previous"));
+    QFile::rename(path, path + QStringLiteral(".previous"));
+    return restored;
+}
+
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (m_autosave) {
+        // A normal close: nothing to recover next time.
+        m_autosave->stop();
+        QFile::remove(autosavePath());
+    }
     AppSettings settings;
     settings.setWindowGeometry(saveGeometry());
     settings.setWindowState(saveState());

@@ -1,9 +1,14 @@
 #pragma once
 
-#include <QMainWindow>
+#include "common/Workspace.h"
 
+#include <QMainWindow>
+#include <memory>
+
+class QLockFile;
 class QMenu;
 class QTabWidget;
+class QTimer;
 
 namespace deltascope::ui {
 
@@ -23,6 +28,24 @@ public:
     static QString demoDirectory();
     void openDemo(bool interactive = true);
 
+    /// The state of both workspaces, inputs described as they are now.
+    workspace::Workspace workspaceState() const;
+    /// Writes a `.deltascope` workspace file atomically; empty on success, else the reason.
+    QString saveWorkspace(const QString& path);
+    /// Restores a workspace file: its settings at once, its inputs loading in the background.
+    /// Inputs that changed since it was saved are listed in `warnings` (and shown when the
+    /// window is visible). Returns the error, or empty.
+    QString openWorkspace(const QString& path, QStringList* warnings = nullptr);
+
+    /// Saves the session every `seconds` to the autosave file while something is loaded, and
+    /// removes it on a normal close. Started by the application, not by tests.
+    void enableAutosave(int seconds = 60);
+    /// When the last session ended without a normal close (its autosave file is still there and
+    /// no other window holds it), asks whether to restore it. Returns true when restored.
+    bool offerRecovery();
+    /// The autosave file of this user (in the application's data folder).
+    static QString autosavePath();
+
 protected:
     void closeEvent(QCloseEvent* event) override;
 
@@ -36,6 +59,8 @@ private:
     void exportLayerCsv();
     QString askSavePath(const QString& title, const QString& filter, const QString& suggested);
     void updateActions();
+    void autosave();
+    void saveWorkspaceInteractive(bool askPath);
 
     QTabWidget* m_tabs;
     DegradationPage* m_degradation;
@@ -43,6 +68,9 @@ private:
     QMenu* m_recent = nullptr;
     QMenu* m_recentTraces = nullptr;
     QList<QAction*> m_needComparison;
+    QString m_workspacePath; ///< the file the workspace was last saved to or opened from
+    QTimer* m_autosave = nullptr;
+    std::unique_ptr<QLockFile> m_autosaveLock; ///< held while this window may write the autosave file
 };
 
 } // namespace deltascope::ui

@@ -13,7 +13,9 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QIcon>
 #include <QTextStream>
+#include <optional>
 
 using namespace deltascope::ui;
 
@@ -56,6 +58,8 @@ int main(int argc, char** argv)
     QApplication::setApplicationName(QStringLiteral("Deltascope"));
     QApplication::setOrganizationName(QStringLiteral("Deltascope"));
     QApplication::setApplicationVersion(QStringLiteral(DELTASCOPE_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/deltascope.svg")));
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.deltascope.Deltascope"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Did an optimisation make the model worse?"));
@@ -90,20 +94,43 @@ int main(int argc, char** argv)
     parser.addOptions({ demo, screenshot, report, size, shown, trace, workspace, budget, counts, skipBad });
     parser.process(app);
 
-    const QStringList inputs = parser.positionalArguments();
+    QStringList inputs = parser.positionalArguments();
+    // One argument ending in .deltascope: a saved workspace.
+    QString workspaceFile;
+    if (inputs.size() == 1 && inputs[0].endsWith(QStringLiteral(".deltascope"), Qt::CaseInsensitive)) {
+        workspaceFile = inputs[0];
+        inputs.clear();
+    }
     if (!inputs.isEmpty() && inputs.size() != 2)
-        return fail(QStringLiteral("give two inputs, BASE and CAND (or --demo)"));
+        return fail(QStringLiteral("give two inputs, BASE and CAND, or a .deltascope workspace (or --demo)"));
     const bool headless = parser.isSet(screenshot) || parser.isSet(report);
-    if (headless && inputs.isEmpty() && !parser.isSet(demo) && !parser.isSet(trace))
-        return fail(QStringLiteral("--screenshot and --export-report need BASE CAND, --trace FILE or --demo"));
+    if (headless && inputs.isEmpty() && !parser.isSet(demo) && !parser.isSet(trace) && workspaceFile.isEmpty())
+        return fail(QStringLiteral(
+            "--screenshot and --export-report need BASE CAND, a .deltascope workspace, --trace FILE or --demo"));
 
-    const bool experts
-        = parser.value(workspace) == QStringLiteral("experts") || parser.isSet(trace) || parser.isSet(counts);
+    std::optional<bool> expertsFront;
+    if (!workspaceFile.isEmpty()) {
+        const auto w = deltascope::workspace::readWorkspace(workspaceFile.toStdString());
+        if (!w.ok())
+            return fail(QString::fromStdString(w.error->toString()));
+        expertsFront = w.value->front == "experts";
+    }
+    const bool experts = parser.value(workspace) == QStringLiteral("experts") || parser.isSet(trace)
+        || parser.isSet(counts) || (expertsFront.value_or(false) && !parser.isSet(workspace));
     if (parser.isSet(workspace) && !experts && parser.value(workspace) != QStringLiteral("degradation"))
         return fail(QStringLiteral("--workspace must be degradation or experts"));
     MainWindow window;
     window.degradation()->setSkipBadLines(parser.isSet(skipBad));
-    if (experts) {
+    if (!workspaceFile.isEmpty()) {
+        QStringList changed;
+        const QString why = window.openWorkspace(workspaceFile, &changed);
+        if (!why.isEmpty())
+            return fail(why);
+        for (const auto& line : changed)
+            QTextStream(stderr) << "deltascope: warning: " << line << '\n';
+        if (experts)
+            window.showExperts();
+    } else if (experts) {
         window.showExperts();
         if (parser.isSet(trace))
             window.experts()->openTrace(parser.value(trace));
@@ -123,8 +150,14 @@ int main(int argc, char** argv)
 
     if (!headless) {
         window.show();
+        // A session that did not end normally may be restored; this window then autosaves its own.
+        if (workspaceFile.isEmpty() && inputs.isEmpty() && !parser.isSet(demo) && !experts)
+            window.offerRecovery();
+        window.enableAutosave();
         return QApplication::exec();
     }
+    window.degradation()->waitUntilIdle();
+    window.experts()->waitUntilIdle();
     if (experts) {
         ExpertsPage* page = window.experts();
         page->waitUntilIdle();

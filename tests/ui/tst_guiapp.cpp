@@ -14,6 +14,7 @@ private slots:
     void badInputExitsTwo();
     void expertWorkspaceScreenshot();
     void malformedRecordStopsOrIsSkipped();
+    void workspaceFileOnTheCommandLine();
 
 private:
     static int run(const QStringList& args, QByteArray* err = nullptr)
@@ -133,6 +134,35 @@ void TestGuiApp::malformedRecordStopsOrIsSkipped()
     QFile r(out);
     QVERIFY(r.open(QIODevice::ReadOnly));
     QVERIFY(r.readAll().contains(where)); // the skipped record is listed among the warnings
+}
+
+void TestGuiApp::workspaceFileOnTheCommandLine()
+{
+    // A saved workspace opens from the command line, with the workspace it had in front.
+    QTemporaryDir dir;
+    const QString ws = dir.filePath(QStringLiteral("experts.deltascope"));
+    QFile f(ws);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"deltascope_workspace": 1, "front": "experts",
+  "experts": {"trace": "demo", "budget": 14, "policy": "spec", "view": 1}})");
+    f.close();
+    const QString png = dir.filePath(QStringLiteral("ws.png"));
+    const QString html = dir.filePath(QStringLiteral("ws.html"));
+    QCOMPARE(run({ ws, QStringLiteral("--screenshot"), png, QStringLiteral("--export-report"), html }), 0);
+    QVERIFY(!QImage(png).isNull());
+    QFile report(html);
+    QVERIFY(report.open(QIODevice::ReadOnly));
+    const QByteArray text = report.readAll();
+    QVERIFY(text.contains("spec"));
+    QVERIFY(text.contains("14"));
+    // A broken one names the file and line.
+    QFile bad(dir.filePath(QStringLiteral("bad.deltascope")));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("{\n\"deltascope_workspace\": 1,\n\"front\": \"sideways\"}");
+    bad.close();
+    QByteArray err;
+    QCOMPARE(run({ bad.fileName(), QStringLiteral("--screenshot"), png }, &err), 2);
+    QVERIFY2(err.contains("bad.deltascope:3"), err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestGuiApp)

@@ -17,6 +17,7 @@
 #include "plot/PlotView.h"
 
 #include <QCheckBox>
+#include <climits>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
@@ -306,6 +307,96 @@ void DegradationPage::saveState() const
         settings.setSplitterState(s->objectName(), s->saveState());
 }
 
+namespace {
+
+workspace::SideState sideState(const SideSpec& spec)
+{
+    workspace::SideState s;
+    s.path = spec.path.toStdString();
+    using F = eval::LoadOptions::Format;
+    s.format = spec.options.format == F::Table ? "table" : (spec.options.format == F::LmEval ? "lm-eval" : "auto");
+    s.runTimestamp = spec.options.runTimestamp;
+    s.idColumn = spec.options.columns.id;
+    s.scoreColumn = spec.options.columns.score;
+    s.taskColumn = spec.options.columns.task;
+    s.filterColumn = spec.options.columns.filter;
+    return s;
+}
+
+SideSpec sideSpec(const workspace::SideState& s, bool skipBadLines)
+{
+    SideSpec spec;
+    spec.path = QString::fromStdString(s.path);
+    using F = eval::LoadOptions::Format;
+    spec.options.format = s.format == "table" ? F::Table : (s.format == "lm-eval" ? F::LmEval : F::Auto);
+    spec.options.runTimestamp = s.runTimestamp;
+    spec.options.columns = { s.idColumn, s.scoreColumn, s.taskColumn, s.filterColumn };
+    spec.options.skipBadLines = skipBadLines;
+    return spec;
+}
+
+} // namespace
+
+workspace::DegradationState DegradationPage::workspaceState() const
+{
+    workspace::DegradationState s;
+    s.base = sideState(m_base);
+    s.cand = sideState(m_cand);
+    s.alpha = m_stats.alpha;
+    s.permutations = m_stats.permutations;
+    s.seed = m_stats.seed;
+    s.runPermutation = m_stats.runPermutation;
+    s.skipBadLines = m_skipBadLines;
+    s.taskFilter = m_taskFilter->text().toStdString();
+    s.onlyWorse = m_onlyWorse->isChecked();
+    const auto rows = m_taskView->selectionModel()->selectedRows();
+    if (m_comparison && !rows.isEmpty()) {
+        const int task = rows.front().data(TaskTableModel::TaskIndexRole).toInt();
+        if (task >= 0 && static_cast<std::size_t>(task) < m_comparison->report.tasks.size())
+            s.selectedTask = m_comparison->report.tasks[static_cast<std::size_t>(task)].key();
+    } else {
+        s.selectedTask = m_pendingTask;
+    }
+    s.plot = m_plots->currentIndex();
+    s.flipFilter = m_flipFilter->text().toStdString();
+    s.direction = m_direction->currentIndex();
+    s.allPairs = m_allPairs->isChecked();
+    s.powerLevel = m_powerLevel->value();
+    s.targetDrop = m_targetDrop->value() / 100.0;
+    return s;
+}
+
+void DegradationPage::restoreWorkspace(const workspace::DegradationState& s)
+{
+    m_stats.alpha = s.alpha;
+    m_stats.permutations = s.permutations;
+    m_stats.seed = s.seed;
+    m_stats.runPermutation = s.runPermutation;
+    m_skipBadLines = s.skipBadLines;
+    {
+        const QSignalBlocker block(m_aggregate);
+        m_aggregate->setAlpha(s.alpha);
+        m_aggregate->setPermutationSettings(static_cast<int>(std::min<std::uint64_t>(s.permutations, INT_MAX)),
+            static_cast<int>(s.seed % static_cast<std::uint64_t>(INT_MAX)));
+    }
+    m_taskFilter->setText(QString::fromStdString(s.taskFilter));
+    m_onlyWorse->setChecked(s.onlyWorse);
+    m_flipFilter->setText(QString::fromStdString(s.flipFilter));
+    if (s.direction >= 0 && s.direction < m_direction->count())
+        m_direction->setCurrentIndex(s.direction);
+    m_allPairs->setChecked(s.allPairs);
+    m_powerLevel->setValue(s.powerLevel);
+    m_targetDrop->setValue(100.0 * s.targetDrop);
+    showPlot(s.plot);
+    m_pendingTask = s.selectedTask;
+    m_base = sideSpec(s.base, s.skipBadLines);
+    m_cand = sideSpec(s.cand, s.skipBadLines);
+    m_baseZone->setPath(m_base.path);
+    m_candZone->setPath(m_cand.path);
+    m_compare->setEnabled(!m_base.path.isEmpty() && !m_cand.path.isEmpty());
+    startLoad();
+}
+
 bool DegradationPage::prepareSide(bool candidate, const QString& path, bool interactive)
 {
     SideSpec spec;
@@ -441,6 +532,14 @@ void DegradationPage::setComparison(ComparisonPtr c)
             m_flipView->setCurrentIndex(m_flipProxy->index(0, 0));
     }
     m_aggregate->showReport(m_comparison ? &m_comparison->report : nullptr);
+    if (m_comparison && !m_pendingTask.empty()) {
+        // A restored workspace: its selected task again.
+        const auto& tasks = m_comparison->report.tasks;
+        for (std::size_t t = 0; t < tasks.size(); ++t)
+            if (tasks[t].key() == m_pendingTask)
+                selectTask(static_cast<int>(t));
+        m_pendingTask.clear();
+    }
     if (m_comparison) {
         m_flipView->resizeColumnsToContents();
         std::size_t warnings = m_comparison->report.warnings.size();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/Workspace.h"
 #include "degradation/Comparison.h"
 #include "degradation/ReportExporter.h"
 
@@ -55,6 +56,12 @@ public:
     QStringList plotNames() const;
     void saveState() const;
 
+    /// What a saved workspace keeps of this page: inputs with their load options, statistics
+    /// settings, filters and the selected task.
+    workspace::DegradationState workspaceState() const;
+    /// Puts the page back as a workspace recorded it and loads its runs (no dialogs).
+    void restoreWorkspace(const workspace::DegradationState& state);
+
 signals:
     void statusMessage(const QString& text);
     void comparisonChanged();
@@ -75,6 +82,7 @@ private:
     void showWarnings();
 
     ComparisonPtr m_comparison;
+    std::string m_pendingTask; ///< selected once the restored comparison has loaded
     SideSpec m_base;
     SideSpec m_cand;
     QString m_lastError;

@@ -432,12 +432,14 @@ QString ExpertsPage::exportPlacement(const QString& path) const
 void ExpertsPage::openDemo()
 {
     setTrace(demoTrace(), tr("demo (synthetic, OLMoE-calibrated)"));
+    m_isDemo = true;
 }
 
 void ExpertsPage::setTrace(std::shared_ptr<const moe::Trace> trace, const QString& path)
 {
     m_trace = std::move(trace);
     m_path = path;
+    m_isDemo = false;
     m_run.reset();
     m_zone->setPath(path);
     const auto& t = *m_trace;
@@ -457,7 +459,10 @@ void ExpertsPage::setTrace(std::shared_ptr<const moe::Trace> trace, const QStrin
     const QSignalBlocker b2(m_budgetBox);
     m_budget->setRange(static_cast<int>(t.topK), static_cast<int>(t.experts));
     m_budgetBox->setRange(static_cast<int>(t.topK), static_cast<int>(t.experts));
-    const int start = static_cast<int>(std::min<std::int64_t>(t.experts, 2 * t.topK));
+    const int start = m_pendingBudget > 0
+        ? static_cast<int>(std::clamp<std::int64_t>(m_pendingBudget, t.topK, t.experts))
+        : static_cast<int>(std::min<std::int64_t>(t.experts, 2 * t.topK));
+    m_pendingBudget = -1;
     m_budget->setValue(start);
     m_budgetBox->setValue(start);
     m_replay->setEnabled(t.hasSteps());
@@ -469,9 +474,78 @@ void ExpertsPage::setTrace(std::shared_ptr<const moe::Trace> trace, const QStrin
         const QSignalBlocker block(m_coLayer);
         m_coLayer->setRange(0, std::max(0, static_cast<int>(t.layers) - 1));
     }
+    if (m_pendingView >= 0) {
+        // A restored workspace: its slice and view (the slice spin boxes take their ranges when
+        // the computation lands; setRun keeps values within them).
+        m_sliceLayer->setMaximum(std::max(m_sliceLayer->maximum(), m_pendingLayer));
+        m_sliceBatch->setMaximum(std::max(m_sliceBatch->maximum(), m_pendingBatch));
+        m_sliceLayer->setValue(m_pendingLayer);
+        m_sliceBatch->setValue(m_pendingBatch);
+        if (m_pendingView < m_tabs->count())
+            m_tabs->setCurrentIndex(m_pendingView);
+        m_pendingView = -1;
+    }
     recompute();
     recomputeCoactivation();
     recomputeBatchSizes();
+}
+
+workspace::ExpertState ExpertsPage::workspaceState() const
+{
+    workspace::ExpertState w;
+    const auto s = settings();
+    w.trace = m_isDemo ? std::string("demo") : m_path.toStdString();
+    w.counts = m_countsPath.toStdString();
+    w.replay = s.replay;
+    w.batchSize = s.batchSize;
+    w.gamma = s.gamma;
+    w.policy = moe::toString(s.policy);
+    w.warmup = s.warmup;
+    w.devices = s.devices;
+    w.balanced = s.balanced;
+    w.placementFile = m_placementFile.toStdString();
+    w.requests = m_requests->text().toStdString();
+    w.requestExperts = s.requestExperts;
+    w.budget = m_trace ? m_budgetBox->value() : std::max(0, m_pendingBudget);
+    w.view = m_tabs->currentIndex();
+    w.sliceLayer = m_sliceLayer->value();
+    w.sliceBatch = m_sliceBatch->value();
+    return w;
+}
+
+void ExpertsPage::restoreWorkspace(const workspace::ExpertState& w)
+{
+    // Controls first, without a computation each; the trace's opening computes once.
+    for (QWidget* box : std::initializer_list<QWidget*> { m_batch, m_gamma, m_warmup, m_devices, m_requestExperts,
+             m_policy, m_placement, m_replay, m_requests })
+        box->blockSignals(true);
+    m_replay->setChecked(w.replay);
+    m_batch->setValue(w.batchSize);
+    m_gamma->setValue(w.gamma);
+    moe::Policy policy = moe::Policy::Batch;
+    moe::parsePolicy(w.policy, policy);
+    m_policy->setCurrentIndex(std::max(0, m_policy->findData(int(policy))));
+    m_warmup->setValue(w.warmup);
+    m_devices->setValue(w.devices);
+    m_requestExperts->setValue(w.requestExperts);
+    m_requests->setText(QString::fromStdString(w.requests));
+    m_placementFile = QString::fromStdString(w.placementFile);
+    m_placement->setCurrentIndex(!m_placementFile.isEmpty() ? 2 : (w.balanced ? 1 : 0));
+    for (QWidget* box : std::initializer_list<QWidget*> { m_batch, m_gamma, m_warmup, m_devices, m_requestExperts,
+             m_policy, m_placement, m_replay, m_requests })
+        box->blockSignals(false);
+    m_pendingBudget = w.budget > 0 ? w.budget : -1;
+    m_pendingLayer = w.sliceLayer;
+    m_pendingBatch = w.sliceBatch;
+    m_pendingView = w.view;
+    if (!w.counts.empty())
+        openCounts(QString::fromStdString(w.counts));
+    if (w.trace == "demo")
+        openDemo();
+    else if (!w.trace.empty())
+        openTrace(QString::fromStdString(w.trace));
+    else if (w.view >= 0 && w.view < m_tabs->count())
+        m_tabs->setCurrentIndex(w.view);
 }
 
 ExpertSettings ExpertsPage::settings() const

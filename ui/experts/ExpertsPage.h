@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/Workspace.h"
 #include "degradation/ReportExporter.h"
 #include "experts/ExpertRun.h"
 #include "moe/TraceImport.h"
@@ -49,6 +50,12 @@ public:
     void showPlot(int i);
     QList<ReportPlot> reportPlots() const;
 
+    /// What a saved workspace keeps of this page: the trace, the counts, every setting, the
+    /// budget and the view.
+    workspace::ExpertState workspaceState() const;
+    /// Puts the page back as a workspace recorded it and opens its trace and counts.
+    void restoreWorkspace(const workspace::ExpertState& state);
+
 signals:
     void statusMessage(const QString& text);
     void computed();
@@ -57,6 +64,7 @@ signals:
 private:
     void buildUi();
     ExpertSettings settings() const;
+
     void recompute();
     void setRun(ExpertRunPtr run);
     void setTrace(std::shared_ptr<const moe::Trace> trace, const QString& path);
@@ -111,6 +119,12 @@ private:
     QLabel* m_countsInfo = nullptr;
     std::shared_ptr<const moe::ExpertCounts> m_counts;
     QString m_countsPath;
+    bool m_isDemo = false; ///< the built-in demo trace (saved as "demo" in workspaces)
+    /// Applied when the restored trace has opened: budget, slice and view (-1: none pending).
+    int m_pendingBudget = -1;
+    int m_pendingLayer = 0;
+    int m_pendingBatch = 0;
+    int m_pendingView = -1;
     LayerTableModel* m_layerModel = nullptr;
     QTableView* m_layerView = nullptr;
 };
