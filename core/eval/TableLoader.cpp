@@ -220,6 +220,14 @@ Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const Ta
 // ---- JSONL ----
 
 // Looks up a dotted path ("metadata.subject") in an object; the value is read as text or number.
+// An error after which the record's iterator must not be used again (on demand, a record is
+// only parsed as far as it is read: a syntax error deep inside shows up at a field lookup).
+// A missing field or a value of another type leaves it usable.
+bool broken(simdjson::error_code e)
+{
+    return e && e != simdjson::NO_SUCH_FIELD && e != simdjson::INCORRECT_TYPE;
+}
+
 simdjson::error_code lookup(od::object obj, std::string_view dotted, od::value& out)
 {
     const auto dot = dotted.find('.');
@@ -247,6 +255,9 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
     const std::string defaultTask = stemOf(path);
     groups.fileTask = defaultTask;
     od::parser parser;
+    // On demand, a record is only parsed as far as its fields are read; the whole record is
+    // validated first so that broken structure after the fields is not accepted.
+    simdjson::dom::parser validator;
     std::string buf;
     std::size_t pos = 0;
     std::int64_t line = 0;
@@ -269,7 +280,10 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
             = [&](const std::string& msg) { return reportBadRow(Diagnostic::error(path, line, msg), skipBad, out); };
         od::document doc;
         od::object obj;
-        simdjson::error_code e = parser.iterate(buf.data(), n, buf.size()).get(doc);
+        simdjson::dom::element whole;
+        simdjson::error_code e = validator.parse(buf.data(), n, false).get(whole);
+        if (!e)
+            e = parser.iterate(buf.data(), n, buf.size()).get(doc);
         if (!e)
             e = doc.get_object().get(obj);
         if (e) {
@@ -277,13 +291,27 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
                 return R::failure(*out.error);
             continue;
         }
+        auto malformed = [&](simdjson::error_code why) {
+            return fail(std::string("malformed JSON record (") + simdjson::error_message(why) + ")");
+        };
         if (idName.empty()) {
+            simdjson::error_code bad = simdjson::SUCCESS;
             for (const char* name : kIdDefaults) {
                 od::value probe;
-                if (!obj.find_field_unordered(name).get(probe)) {
+                const auto pe = obj.find_field_unordered(name).get(probe);
+                if (!pe) {
                     idName = name;
                     break;
                 }
+                if (broken(pe)) {
+                    bad = pe;
+                    break;
+                }
+            }
+            if (bad) {
+                if (!malformed(bad))
+                    return R::failure(*out.error);
+                continue;
             }
             if (idName.empty())
                 return R::failure(Diagnostic::error(
@@ -294,20 +322,26 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
         s.offset = start;
         s.length = static_cast<std::uint32_t>(rec.size());
         od::value v;
-        if (lookup(obj, idName, v) || detail::scalarText(v, s.docId, false)) {
-            if (!fail("record has no id field \"" + idName + "\""))
+        simdjson::error_code e2 = lookup(obj, idName, v);
+        if (!e2)
+            e2 = detail::scalarText(v, s.docId, false);
+        if (e2) {
+            if (!(broken(e2) ? malformed(e2) : fail("record has no id field \"" + idName + "\"")))
                 return R::failure(*out.error);
             continue;
         }
-        if (lookup(obj, scoreName, v)) {
-            if (!fail("record has no score field \"" + scoreName + "\""))
+        if (const auto es = lookup(obj, scoreName, v)) {
+            if (!(broken(es) ? malformed(es) : fail("record has no score field \"" + scoreName + "\"")))
                 return R::failure(*out.error);
             continue;
         }
         std::string scoreText;
         od::json_type t {};
-        if (v.type().get(t) || detail::scalarText(v, scoreText, false)) {
-            if (!fail("cannot read score field \"" + scoreName + "\""))
+        e2 = v.type().get(t);
+        if (!e2)
+            e2 = detail::scalarText(v, scoreText, false);
+        if (e2) {
+            if (!(broken(e2) ? malformed(e2) : fail("cannot read score field \"" + scoreName + "\"")))
                 return R::failure(*out.error);
             continue;
         }
@@ -329,10 +363,21 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
             firstMissing = line;
         std::string task = defaultTask;
         const std::string taskName = columns.task.empty() ? "task" : columns.task;
-        if (!lookup(obj, taskName, v)) {
+        const auto et = lookup(obj, taskName, v);
+        if (!et) {
             std::string tt;
-            if (!detail::scalarText(v, tt, false) && !tt.empty())
+            const auto ev = detail::scalarText(v, tt, false);
+            if (broken(ev)) {
+                if (!malformed(ev))
+                    return R::failure(*out.error);
+                continue;
+            }
+            if (!ev && !tt.empty())
                 task = tt;
+        } else if (broken(et)) {
+            if (!malformed(et))
+                return R::failure(*out.error);
+            continue;
         } else if (!columns.task.empty()) {
             if (!fail("record has no task field \"" + columns.task + "\""))
                 return R::failure(*out.error);

@@ -4,15 +4,38 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <stdexcept>
 
 namespace fs = std::filesystem;
 
 namespace deltascope::moe {
 
 namespace {
+
+// A field that must be a whole number in [lo, hi]: anything else (a float, a string, a number out
+// of range) makes the record malformed instead of being cast.
+struct BadField : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::int64_t wholeNumber(const nlohmann::json& v, const char* what, std::int64_t lo, std::int64_t hi)
+{
+    if (v.is_number_unsigned()) {
+        const auto u = v.get<std::uint64_t>();
+        if (u <= static_cast<std::uint64_t>(hi) && static_cast<std::int64_t>(u) >= lo)
+            return static_cast<std::int64_t>(u);
+    } else if (v.is_number_integer()) {
+        const auto s = v.get<std::int64_t>();
+        if (s >= lo && s <= hi)
+            return s;
+    }
+    throw BadField(std::string(what) + " must be a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi)
+        + "]");
+}
 
 bool isTraceName(const std::string& name)
 {
@@ -95,11 +118,12 @@ Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOpti
                     continue;
                 }
                 LayerRecord lr;
-                const auto step = j.at("step").get<std::int64_t>();
-                const auto rank = j.value("rank", std::int64_t { 0 });
-                const auto layer = j.at("layer").get<std::int64_t>();
-                lr.tokens = j.at("num_tokens").get<std::int64_t>();
-                lr.topk = j.at("topk").get<std::int64_t>();
+                constexpr std::int64_t kMaxCount = std::int64_t { 1 } << 40;
+                const auto step = wholeNumber(j.at("step"), "step", 0, kMaxCount);
+                const auto rank = j.contains("rank") ? wholeNumber(j.at("rank"), "rank", 0, 1 << 20) : 0;
+                const auto layer = wholeNumber(j.at("layer"), "layer", 0, 65535);
+                lr.tokens = wholeNumber(j.at("num_tokens"), "num_tokens", 0, kMaxCount);
+                lr.topk = wholeNumber(j.at("topk"), "topk", 1, 65536);
                 const auto& idx = j.at("top_indices");
                 if (lr.tokens < 0 || lr.topk <= 0 || !idx.is_array()
                     || static_cast<std::int64_t>(idx.size()) != lr.tokens)
@@ -109,8 +133,8 @@ Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOpti
                     if (!row.is_array() || static_cast<std::int64_t>(row.size()) != lr.topk)
                         return R::failure(Diagnostic::error(file, line, "a top_indices row does not hold topk ids"));
                     for (const auto& id : row) {
-                        const auto v = id.get<std::int64_t>();
-                        if (v < 0 || v > 65535 || (options.experts > 0 && v >= options.experts))
+                        const auto v = wholeNumber(id, "an expert id", 0, 65535);
+                        if (options.experts > 0 && v >= options.experts)
                             return R::failure(
                                 Diagnostic::error(file, line, "expert id " + std::to_string(v) + " out of range"));
                         maxId = std::max(maxId, v);
@@ -126,13 +150,16 @@ Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOpti
                                 Diagnostic::error(side, 0, "the records point into this logits sidecar: " + why));
                         haveSidecar = true;
                     }
-                    const auto offset = j.at("logit_offset").get<std::uint64_t>();
-                    const auto bytes = j.at("logit_bytes").get<std::uint64_t>();
+                    const auto offset = static_cast<std::uint64_t>(
+                        wholeNumber(j.at("logit_offset"), "logit_offset", 0, std::numeric_limits<std::int64_t>::max()));
+                    const auto bytes = static_cast<std::uint64_t>(
+                        wholeNumber(j.at("logit_bytes"), "logit_bytes", 0, std::numeric_limits<std::int64_t>::max()));
                     const auto& shape = j.at("logit_shape");
-                    if (shape.size() != 2 || shape[0].get<std::int64_t>() != lr.tokens)
+                    if (!shape.is_array() || shape.size() != 2
+                        || wholeNumber(shape[0], "logit_shape[0]", 0, kMaxCount) != lr.tokens)
                         return R::failure(
                             Diagnostic::error(file, line, "logit_shape must be [num_tokens, num_experts]"));
-                    lr.experts = shape[1].get<std::int64_t>();
+                    lr.experts = wholeNumber(shape[1], "logit_shape[1]", 1, 65536);
                     if (lr.experts <= 0 || bytes != static_cast<std::uint64_t>(lr.tokens * lr.experts) * 2
                         || offset > sidecar.size() || bytes > sidecar.size() - offset)
                         return R::failure(
@@ -147,6 +174,8 @@ Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOpti
                 }
                 steps[{ step, rank }][layer] = std::move(lr);
             } catch (const nlohmann::json::exception& e) {
+                return R::failure(Diagnostic::error(file, line, std::string("unexpected router record: ") + e.what()));
+            } catch (const BadField& e) {
                 return R::failure(Diagnostic::error(file, line, std::string("unexpected router record: ") + e.what()));
             }
         }

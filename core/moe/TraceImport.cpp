@@ -8,6 +8,7 @@
 #include "moe/Safetensors.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -311,8 +312,15 @@ Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const T
     while (p < inner.size()) {
         const auto comma = inner.find(',', p);
         const std::string item = inner.substr(p, comma == std::string::npos ? std::string::npos : comma - p);
-        if (item.find_first_not_of(" ") != std::string::npos)
-            shape.push_back(std::stoll(item));
+        const auto b = item.find_first_not_of(' ');
+        if (b != std::string::npos) {
+            const auto e = item.find_last_not_of(' ') + 1;
+            std::int64_t dim = 0;
+            const auto [end, ec] = std::from_chars(item.data() + b, item.data() + e, dim);
+            if (ec != std::errc() || end != item.data() + e || dim <= 0 || dim > (std::int64_t { 1 } << 40))
+                return R::failure(Diagnostic::error(path, 0, "cannot read the array shape \"" + inner + "\""));
+            shape.push_back(dim);
+        }
         if (comma == std::string::npos)
             break;
         p = comma + 1;
@@ -323,8 +331,13 @@ Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const T
         return R::failure(
             Diagnostic::error(path, 0, "expected an array [tokens, layers, experts] or [tokens, experts]"));
     const std::size_t es = f32 ? 4 : 2;
-    const auto count = static_cast<std::uint64_t>(shape[0]) * static_cast<std::uint64_t>(shape[1])
-        * static_cast<std::uint64_t>(shape[2]);
+    // Dimensions are at most 2^40 each: the product is checked for overflow before it is compared
+    // with the file size.
+    std::uint64_t count = 0;
+    if (__builtin_mul_overflow(static_cast<std::uint64_t>(shape[0]), static_cast<std::uint64_t>(shape[1]), &count)
+        || __builtin_mul_overflow(count, static_cast<std::uint64_t>(shape[2]), &count)
+        || count > (std::uint64_t { 1 } << 60))
+        return R::failure(Diagnostic::error(path, 0, "the array shape is too large for any file"));
     const std::size_t dataStart = headerStart + headerLen;
     if (count > (t.size() - dataStart) / es || count * es != t.size() - dataStart)
         return R::failure(Diagnostic::error(path, 0,
@@ -472,9 +485,11 @@ Result<ExpertCounts> parseExpertCounts(std::string_view text, const std::string&
             const auto layer = parseDouble(l.substr(0, c1));
             const auto expert = parseDouble(l.substr(c1 + 1, c2 - c1 - 1));
             const auto count = parseDouble(l.substr(c2 + 1));
-            if (!layer || !expert || !count || *layer < 0 || *expert < 0 || *count < 0 || *expert > 65535)
-                return R::failure(
-                    Diagnostic::error(path, line, "layer_id, expert_id and count must be non-negative numbers"));
+            auto id = [](double v) { return v >= 0 && v <= 65535 && v == std::floor(v); };
+            if (!layer || !expert || !count || !id(*layer) || !id(*expert) || !(*count >= 0)
+                || !std::isfinite(*count))
+                return R::failure(Diagnostic::error(path, line,
+                    "layer_id and expert_id must be whole numbers in [0, 65535] and count a non-negative number"));
             rows[static_cast<std::int64_t>(*layer)][static_cast<std::int64_t>(*expert)] += *count;
             maxExpert = std::max(maxExpert, static_cast<std::int64_t>(*expert));
         }

@@ -16,6 +16,8 @@ private slots:
     void jsonlDottedTaskColumn();
     void jsonlMissingField();
     void realMmluPair();
+    void jsonlMalformedInsideARecord_data();
+    void jsonlMalformedInsideARecord();
 };
 
 void TestTableLoader::csvWithQuotes()
@@ -141,6 +143,32 @@ void TestTableLoader::realMmluPair()
             || (w.message.find("high_school_mathematics::d3f3d532") != std::string::npos
                 && w.message.find("first occurrence is kept") != std::string::npos);
     QVERIFY(said);
+}
+
+void TestTableLoader::jsonlMalformedInsideARecord_data()
+{
+    // Broken structure that is only met when a field is looked up (found by fuzzing: this used to
+    // crash); wherever it sits, the record is malformed.
+    QTest::addColumn<QByteArray>("record");
+    QTest::newRow("before the id") << QByteArray(R"({"metadata": {"x": [1, }, "id": "b", "score": 0})");
+    QTest::newRow("in the task") << QByteArray(R"({"id": "a", "task": {"x": [1, }, "score": 1})");
+    QTest::newRow("after the score") << QByteArray(R"({"id": "a", "score": 1, "task": {"x": [1, }})");
+}
+
+void TestTableLoader::jsonlMalformedInsideARecord()
+{
+    QFETCH(QByteArray, record);
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("r.jsonl"), "{\"id\": \"q1\", \"score\": 1.0}\n" + record + "\n");
+    const auto r = eval::loadScoreTable(path, {}, false);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->line, std::int64_t { 2 });
+    QVERIFY2(r.error->message.find("malformed JSON record") != std::string::npos, r.error->message.c_str());
+    // Skipping bad lines keeps the good record and lists the bad one.
+    const auto s = eval::loadScoreTable(path, {}, true);
+    QVERIFY(s.ok());
+    QCOMPARE(s.value->tasks.front().samples.size(), std::size_t { 1 });
+    QVERIFY(!s.warnings.empty());
 }
 
 QTEST_GUILESS_MAIN(TestTableLoader)

@@ -51,6 +51,7 @@ private slots:
     void builtinCounts();
     void megatronIdsOnly();
     void megatronWithLogits();
+    void fuzzFindingsAreErrors();
 };
 
 namespace {
@@ -407,6 +408,45 @@ void TestTraceIo::halfPrecision()
         QVERIFY(std::abs(moe::bf16ToFloat(moe::floatToBf16(v)) - v) <= 8e-3f * std::abs(v));
     QCOMPARE(moe::floatToF16(1.0f), std::uint16_t(0x3c00));
     QCOMPARE(moe::floatToBf16(1.0f), std::uint16_t(0x3f80));
+}
+
+void TestTraceIo::fuzzFindingsAreErrors()
+{
+    // Inputs the fuzzers found (tests/fuzz/corpus/*/crash_*): each is now a clear error.
+    QTemporaryDir dir;
+    // Counts with a layer id far beyond any integer.
+    auto c = moe::parseExpertCounts("layer_id,expert_id,count\n1e85,0,3\n", "c.csv");
+    QVERIFY(!c.ok());
+    QCOMPARE(c.error->line, std::int64_t { 2 });
+    QVERIFY(c.error->message.find("whole numbers") != std::string::npos);
+    QVERIFY(!moe::parseExpertCounts("layer_id,expert_id,count\n0.5,0,3\n", "c.csv").ok());
+    QVERIFY(!moe::parseExpertCounts("layer_id,expert_id,count\n0,0,inf\n", "c.csv").ok());
+    // A Megatron record with a step of 1e43 (was cast to an integer).
+    const auto m = test::writeFile(dir, QStringLiteral("router_trace_rank0.jsonl"),
+        QByteArray(R"({"step": 1e43, "layer": 0, "rank": 0, "num_tokens": 1, "topk": 1, "top_indices": [[0]]})") + '\n');
+    const auto mr = moe::importMegatronTrace(m, {});
+    QVERIFY(!mr.ok());
+    QCOMPARE(mr.error->line, std::int64_t { 1 });
+    QVERIFY(mr.error->message.find("step must be a whole number") != std::string::npos);
+    // A .npy header whose shape is not a number (was an uncaught exception), or whose product
+    // overflows 64 bits.
+    auto npy = [&](const QByteArray& shape) {
+        QByteArray header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+        while ((10 + header.size() + 1) % 64)
+            header += ' ';
+        header += '\n';
+        QByteArray file("\x93NUMPY\x01\x00", 8);
+        file += char(header.size() & 0xff);
+        file += char(header.size() >> 8);
+        file += header + QByteArray(64, '\0');
+        return test::writeFile(dir, QStringLiteral("a.npy"), file);
+    };
+    QVERIFY(moe::importNpyTrace(npy("(4, 4)"), 2, {}).ok());
+    for (const char* bad : { "(4, x)", "(99999999999999999999, 4)", "(1099511627776, 1099511627776, 16)" }) {
+        const auto r = moe::importNpyTrace(npy(bad), 2, {});
+        QVERIFY2(!r.ok(), bad);
+        QVERIFY2(r.error->message.find("shape") != std::string::npos, r.error->message.c_str());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestTraceIo)
