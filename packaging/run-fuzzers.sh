@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (AddressSanitizer + UBSan) and runs each for a bounded
+# time, starting from its committed corpus (tests/fuzz/corpus/<target>). New interesting inputs go
+# to a scratch folder, not into the repository. A crash stops the run with the input saved under
+# OUT/crashes; fix the parser and commit the input as tests/fuzz/corpus/<target>/crash_<name> so
+# the regression corpus (run by ctest in every build) keeps it.
+#   packaging/run-fuzzers.sh [SECONDS_PER_TARGET] [OUT]     (default 20 s, build/fuzz-out)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+out=${2:-build/fuzz-out}
+if ! command -v clang++ > /dev/null; then
+    echo "run-fuzzers: clang++ not found (packaging/setup-deps.sh --with-tests installs it)" >&2
+    exit 1
+fi
+CXX=clang++ CC=clang cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDELTASCOPE_FUZZ=ON \
+    > /dev/null
+cmake --build build/fuzz --target fuzzers --parallel "$(nproc)"
+rm -rf "$out"
+mkdir -p "$out/crashes"
+status=0
+for corpus in tests/fuzz/corpus/*/; do
+    target=$(basename "$corpus")
+    work="$out/corpus/$target"
+    mkdir -p "$work"
+    # -rss_limit_mb and -timeout turn memory blow-ups and hangs into failures too.
+    if build/fuzz/tests/fuzz/fuzz_"$target" "$work" "$corpus" -max_total_time="$seconds" -timeout=10 \
+        -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$out/crashes/${target}_" \
+        > "$out/$target.log" 2>&1; then
+        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$target.log")
+        echo "fuzz_$target: ${runs:-?} inputs in ${seconds} s, no crash"
+    else
+        echo "fuzz_$target: FAILED (see $out/$target.log)"
+        grep -E "ERROR|SUMMARY|Test unit written" "$out/$target.log" | head -5
+        status=1
+    fi
+done
+exit $status
