@@ -10,8 +10,9 @@ BUILD_PKGS=(
     python3
 )
 # scipy checks the statistics' reference vectors and runs the Python peer of the benchmarks;
-# poppler's pdftotext reads the text of exported PDF reports back.
-TEST_PKGS=(python3-scipy python3-numpy poppler-utils)
+# poppler's pdftotext reads the text of exported PDF reports back; clang with its runtime builds
+# the libFuzzer targets; the validators check the installed desktop file and AppStream metadata.
+TEST_PKGS=(python3-scipy python3-numpy poppler-utils clang libclang-rt-dev desktop-file-utils appstream)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then
