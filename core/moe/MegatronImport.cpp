@@ -89,7 +89,9 @@ Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOpti
     bool anyLogits = false;
     bool allLogits = true;
     std::int64_t maxId = -1;
+    std::size_t fileIndex = 0;
     for (const auto& file : files) {
+        ++fileIndex;
         MappedFile f;
         std::string why;
         if (!f.open(file, why))
@@ -101,6 +103,12 @@ Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOpti
         std::int64_t line = 0;
         while (pos < text.size()) {
             ++line;
+            if ((line & 0x3fff) == 0 && options.progress.callback
+                && !options.progress.report((static_cast<double>(fileIndex - 1)
+                                                + static_cast<double>(pos) / static_cast<double>(text.size()))
+                                                / static_cast<double>(files.size()),
+                    "reading the trace"))
+                return R::failure(Diagnostic::error(file, line, "cancelled"));
             const auto nl = text.find('\n', pos);
             const auto rec = text.substr(pos, (nl == std::string_view::npos ? text.size() : nl) - pos);
             pos = nl == std::string_view::npos ? text.size() : nl + 1;

@@ -103,6 +103,10 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
     std::size_t maxK = 0;
     while (pos < text.size()) {
         ++line;
+        // Progress (and a chance to cancel) every 64k records of a large capture.
+        if ((line & 0xffff) == 0 && options.progress.callback
+            && !options.progress.report(static_cast<double>(pos) / static_cast<double>(text.size()), "reading the trace"))
+            return R::failure(Diagnostic::error(path, line, "cancelled"));
         const auto nl = text.find('\n', pos);
         const auto end = nl == std::string_view::npos ? text.size() : nl;
         const std::string_view rec = text.substr(pos, end - pos);
@@ -386,7 +390,7 @@ Result<Trace> openTrace(const std::string& path, std::int64_t topK, const TraceI
     std::string why;
     if (!f.open(path, why))
         return Result<Trace>::failure(Diagnostic::error(path, 0, why));
-    if (f.size() >= 8 && f.data()[8] == '{')
+    if (f.size() > 8 && f.data()[8] == '{')
         return readTraceFile(path); // a safetensors file under another name
     return importJsonlTrace(path, options);
 }

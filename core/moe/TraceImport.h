@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/Diagnostic.h"
+#include "common/Progress.h"
 #include "moe/Trace.h"
 
 #include <string>
@@ -28,6 +29,7 @@ struct TraceImportOptions {
     std::string model;
     std::int64_t tokensPerRequest = 1; ///< .npy arrays carry no request ids
     bool skipBadLines = false;
+    Progress progress; ///< fraction of the file read (JSONL records); returning false cancels
 };
 
 /// Per-token-layer JSONL records (one line per request, layer and generated token with the top-k

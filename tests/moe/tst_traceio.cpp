@@ -52,6 +52,7 @@ private slots:
     void megatronIdsOnly();
     void megatronWithLogits();
     void fuzzFindingsAreErrors();
+    void largeCaptureReportsProgress();
 };
 
 namespace {
@@ -447,6 +448,34 @@ void TestTraceIo::fuzzFindingsAreErrors()
         QVERIFY2(!r.ok(), bad);
         QVERIFY2(r.error->message.find("shape") != std::string::npos, r.error->message.c_str());
     }
+}
+
+void TestTraceIo::largeCaptureReportsProgress()
+{
+    // 140,000 JSONL records: the import reports how far it got and can be cancelled.
+    QTemporaryDir dir;
+    QByteArray text;
+    for (int t = 0; t < 70000; ++t)
+        for (int l = 0; l < 2; ++l)
+            text += "{\"request\": " + QByteArray::number(t / 100) + ", \"layer\": " + QByteArray::number(l)
+                + ", \"token\": " + QByteArray::number(t % 100) + ", \"experts\": [" + QByteArray::number(t % 8)
+                + ", " + QByteArray::number((t + 1) % 8) + "], \"scores\": [0.6, 0.4]}\n";
+    const auto path = test::writeFile(dir, QStringLiteral("big.jsonl"), text);
+    std::vector<double> seen;
+    moe::TraceImportOptions o;
+    o.progress.callback = [&](double f, std::string_view) {
+        seen.push_back(f);
+        return true;
+    };
+    const auto r = moe::importJsonlTrace(path, o);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value->tokens, std::int64_t { 70000 });
+    QCOMPARE(seen.size(), std::size_t { 2 }); // every 65,536 records
+    QVERIFY(seen[0] > 0.4 && seen[0] < 0.5 && seen[1] > seen[0] && seen[1] < 1.0);
+    o.progress.callback = [](double, std::string_view) { return false; };
+    const auto c = moe::importJsonlTrace(path, o);
+    QVERIFY(!c.ok());
+    QCOMPARE(c.error->message, std::string("cancelled"));
 }
 
 QTEST_GUILESS_MAIN(TestTraceIo)

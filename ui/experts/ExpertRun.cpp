@@ -23,7 +23,13 @@ Result<std::shared_ptr<const moe::Trace>> openTraceFile(const QString& path, Job
     using R = Result<std::shared_ptr<const moe::Trace>>;
     if (control)
         control->progress(-1, QStringLiteral("reading the trace"));
-    auto t = moe::openTrace(path.toStdString(), 0, {});
+    // Mapped formats open at once; record captures (JSONL, Megatron) report how far they got.
+    moe::TraceImportOptions options;
+    if (control)
+        options.progress.callback = [control](double f, std::string_view) {
+            return control->progress(f, QStringLiteral("reading the trace"));
+        };
+    auto t = moe::openTrace(path.toStdString(), 0, options);
     if (!t.ok())
         return R::failure(*t.error);
     R r;
