@@ -157,4 +157,64 @@ std::string formatDouble(double v)
     return ec == std::errc() ? std::string(buf, ptr) : std::string("?");
 }
 
+std::size_t utf8SequenceAt(std::string_view text, std::size_t pos)
+{
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned char c = byte(pos);
+    if (c < 0x80)
+        return 1;
+    std::size_t n = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80; // no overlong forms
+        hi = c == 0xED ? 0x9F : 0xBF; // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF; // nothing above U+10FFFF
+    } else {
+        return 0;
+    }
+    if (pos + n > text.size())
+        return 0;
+    if (byte(pos + 1) < lo || byte(pos + 1) > hi)
+        return 0;
+    for (std::size_t k = 2; k < n; ++k)
+        if (byte(pos + k) < 0x80 || byte(pos + k) > 0xBF)
+            return 0;
+    return n;
+}
+
+bool isValidUtf8(std::string_view text)
+{
+    for (std::size_t pos = 0; pos < text.size();) {
+        const auto n = utf8SequenceAt(text, pos);
+        if (n == 0)
+            return false;
+        pos += n;
+    }
+    return true;
+}
+
+std::string replaceInvalidUtf8(std::string_view text, std::string_view replacement)
+{
+    std::string out;
+    out.reserve(text.size() + 16);
+    for (std::size_t pos = 0; pos < text.size();) {
+        const auto n = utf8SequenceAt(text, pos);
+        if (n == 0) {
+            out += replacement;
+            ++pos;
+        } else {
+            out.append(text.data() + pos, n);
+            pos += n;
+        }
+    }
+    return out;
+}
+
 } // namespace deltascope

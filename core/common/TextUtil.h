@@ -34,4 +34,14 @@ std::int64_t lineOfOffset(std::string_view text, std::size_t offset);
 /// Formats a double with the shortest representation that round-trips.
 std::string formatDouble(double v);
 
+/// Length of the valid UTF-8 sequence at text[pos], or 0 when the byte there does not start one
+/// (overlong forms, surrogates and code points above U+10FFFF are invalid).
+std::size_t utf8SequenceAt(std::string_view text, std::size_t pos);
+
+bool isValidUtf8(std::string_view text);
+
+/// The text with every byte that is not part of a valid UTF-8 sequence replaced by `replacement`
+/// (U+FFFD by default; a one-byte replacement keeps every offset where it was).
+std::string replaceInvalidUtf8(std::string_view text, std::string_view replacement = "\xEF\xBF\xBD");
+
 } // namespace deltascope

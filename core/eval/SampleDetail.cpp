@@ -144,6 +144,9 @@ Result<SampleDetail> readSampleDetail(const EvalRun& run, const SampleRecord& re
     d.docId = record.docId;
     d.file = path;
     d.line = record.line;
+    // Prompts and responses with invalid UTF-8 show replacement characters.
+    if (!isValidUtf8(bytes))
+        bytes = replaceInvalidUtf8(bytes);
     d.raw = bytes;
     const auto first = bytes.find_first_not_of(" \t\r\n");
     if (first == std::string::npos || bytes[first] != '{')

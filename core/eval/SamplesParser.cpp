@@ -286,8 +286,12 @@ struct Parser {
         simdjson::error_code err = parseInto(begin, len, capacity);
         if (err) {
             const std::string_view text(begin, len);
-            if (text.find("NaN") != std::string_view::npos || text.find("Infinity") != std::string_view::npos) {
-                quoted = quoteNonFiniteTokens(text);
+            // Invalid UTF-8 in a prompt or response is not the record's fault: it is read with
+            // replacement characters (and shown so).
+            const bool badUtf8 = err == simdjson::UTF8_ERROR;
+            if (badUtf8 || text.find("NaN") != std::string_view::npos
+                || text.find("Infinity") != std::string_view::npos) {
+                quoted = quoteNonFiniteTokens(badUtf8 ? std::string_view(replaceInvalidUtf8(text)) : text);
                 const std::size_t n = quoted.size();
                 quoted.resize(n + simdjson::SIMDJSON_PADDING, ' ');
                 err = parseInto(quoted.data(), n, quoted.size());
@@ -405,15 +409,22 @@ struct Parser {
 
     void parseArray(const MappedFile& file)
     {
-        const simdjson::padded_string padded(file.data(), file.size());
+        simdjson::padded_string padded(file.data(), file.size());
         od::parser outer;
         od::document doc;
         auto fail = [&](simdjson::error_code e, std::size_t offset) {
             result.error = Diagnostic::error(
                 path, lineOfOffset(file.view(), offset), "malformed JSON array of samples (" + errorText(e) + ")");
         };
-        if (auto e = outer.iterate(padded).get(doc))
-            return fail(e, 0);
+        auto e0 = outer.iterate(padded).get(doc);
+        if (e0 == simdjson::UTF8_ERROR) {
+            // Invalid UTF-8 inside the array: read with one '?' per bad byte, so that every offset
+            // stays that of the file (the sample view shows replacement characters).
+            padded = simdjson::padded_string(replaceInvalidUtf8(file.view(), "?"));
+            e0 = outer.iterate(padded).get(doc);
+        }
+        if (e0)
+            return fail(e0, 0);
         od::array arr;
         if (auto e = doc.get_array().get(arr))
             return fail(e, 0);

@@ -273,7 +273,8 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
         pos = end + 1;
         if (rec.find_first_not_of(" \t\r") == std::string_view::npos)
             continue;
-        buf = quoteNonFiniteTokens(rec);
+        // Invalid UTF-8 in a text field is read with replacement characters, not refused.
+        buf = quoteNonFiniteTokens(isValidUtf8(rec) ? rec : std::string_view(replaceInvalidUtf8(rec)));
         const std::size_t n = buf.size();
         buf.resize(n + simdjson::SIMDJSON_PADDING, ' ');
         auto fail

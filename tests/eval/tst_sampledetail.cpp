@@ -1,5 +1,7 @@
 #include "TestData.h"
 #include "common/TextDiff.h"
+#include "common/TextUtil.h"
+#include "eval/SamplesParser.h"
 #include "eval/RunLoader.h"
 #include "eval/SampleDetail.h"
 
@@ -18,6 +20,9 @@ private slots:
     void wordDiff_data();
     void wordDiff();
     void wordDiffLongTextsStayBounded();
+    void utf8Repair_data();
+    void utf8Repair();
+    void invalidUtf8ShowsReplacementCharacters();
 };
 
 namespace {
@@ -212,6 +217,63 @@ void TestSampleDetail::wordDiffLongTextsStayBounded()
     QVERIFY(!d.left.front().changed);
     QVERIFY(!d.left.back().changed);
     QCOMPARE(d.left.size(), std::size_t(3));
+}
+
+void TestSampleDetail::utf8Repair_data()
+{
+    QTest::addColumn<QByteArray>("in");
+    QTest::addColumn<QByteArray>("out");
+    const QByteArray r("\xEF\xBF\xBD");
+    QTest::newRow("valid") << QByteArray("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") << QByteArray("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+    QTest::newRow("lone continuation") << QByteArray("a\x80" "b") << QByteArray("a" + r + "b");
+    QTest::newRow("truncated") << QByteArray("a\xE2\x82") << QByteArray("a" + r + r);
+    QTest::newRow("overlong") << QByteArray("\xC0\xAF") << QByteArray(r + r);
+    QTest::newRow("surrogate") << QByteArray("\xED\xA0\x80") << QByteArray(r + r + r);
+    QTest::newRow("above U+10FFFF") << QByteArray("\xF4\x90\x80\x80") << QByteArray(r + r + r + r);
+    QTest::newRow("latin-1") << QByteArray("na\xEF" "ve") << QByteArray("na" + r + "ve");
+}
+
+void TestSampleDetail::utf8Repair()
+{
+    QFETCH(QByteArray, in);
+    QFETCH(QByteArray, out);
+    const std::string_view v(in.constData(), static_cast<std::size_t>(in.size()));
+    QCOMPARE(QByteArray::fromStdString(replaceInvalidUtf8(v)), out);
+    QCOMPARE(isValidUtf8(v), in == out);
+    // The one-byte replacement keeps the length.
+    QCOMPARE(replaceInvalidUtf8(v, "?").size(), v.size());
+}
+
+void TestSampleDetail::invalidUtf8ShowsReplacementCharacters()
+{
+    // A response holding bytes that are not UTF-8 (Latin-1 "\xE9"): the file loads, the sample
+    // opens, and the bad byte shows as U+FFFD. Both the JSON-lines and the array layouts.
+    QTemporaryDir dir;
+    const QByteArray record = R"({"doc_id": 3, "doc": {"q": "x"}, "target": "caf)" + QByteArray("\xE9")
+        + R"(", "arguments": {"gen_args_0": {"arg_0": "Say caf)" + QByteArray("\xE9")
+        + R"(", "arg_1": {}}}, "resps": [["caf)" + QByteArray("\xE9\xE9")
+        + R"("]], "filtered_resps": ["caf)" + QByteArray("\xE9") + R"("], "exact_match": 1.0})";
+    for (const bool array : { false, true }) {
+        const QString name = array ? QStringLiteral("samples_t_2025-01-01T00-00-00.json")
+                                   : QStringLiteral("samples_t_2025-01-01T00-00-00.jsonl");
+        const QByteArray text = array ? QByteArray("[\n  " + record + "\n]\n") : QByteArray(record + "\n");
+        const auto path = test::writeFile(dir, name, text);
+        eval::SamplesParseOptions o;
+        o.task = "t";
+        o.metric = "exact_match";
+        const auto parsed = eval::parseSamplesFile(path, o);
+        QVERIFY2(parsed.ok(), parsed.error ? parsed.error->toString().c_str() : "");
+        const auto& rec = parsed.value->front().samples.front();
+        QCOMPARE(rec.docId, std::string("3"));
+        QCOMPARE(rec.score, 1.0);
+        eval::EvalRun run;
+        run.files.push_back(path);
+        const auto d = eval::readSampleDetail(run, rec);
+        QVERIFY(d.ok());
+        QCOMPARE(d.value->prompt, std::string("Say caf\xEF\xBF\xBD"));
+        QVERIFY2(d.value->response.find("caf\xEF\xBF\xBD\xEF\xBF\xBD") != std::string::npos, d.value->response.c_str());
+        QVERIFY(isValidUtf8(d.value->raw));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSampleDetail)
