@@ -20,8 +20,9 @@ struct CudaError {
     std::string what;
 };
 
-// Device memory that grows on demand and is kept between runs.
-struct DeviceBuffer {
+// Memory that grows on demand and is kept between runs: on the device, or pinned on the host
+// (the staging buffers of streamed chunks).
+template <bool Pinned> struct Buffer {
     void* p = nullptr;
     std::size_t bytes = 0;
 
@@ -30,33 +31,8 @@ struct DeviceBuffer {
         if (n <= bytes)
             return cudaSuccess;
         release();
-        const cudaError_t e = cudaMalloc(&p, std::max<std::size_t>(n, 256));
-        if (e == cudaSuccess)
-            bytes = std::max<std::size_t>(n, 256);
-        else
-            p = nullptr;
-        return e;
-    }
-    void release()
-    {
-        if (p)
-            cudaFree(p);
-        p = nullptr;
-        bytes = 0;
-    }
-    ~DeviceBuffer() { release(); }
-};
-
-struct PinnedBuffer {
-    void* p = nullptr;
-    std::size_t bytes = 0;
-
-    cudaError_t reserve(std::size_t n)
-    {
-        if (n <= bytes)
-            return cudaSuccess;
-        release();
-        const cudaError_t e = cudaMallocHost(&p, n);
+        n = std::max<std::size_t>(n, 256);
+        const cudaError_t e = Pinned ? cudaMallocHost(&p, n) : cudaMalloc(&p, n);
         if (e == cudaSuccess)
             bytes = n;
         else
@@ -66,12 +42,14 @@ struct PinnedBuffer {
     void release()
     {
         if (p)
-            cudaFreeHost(p);
+            Pinned ? cudaFreeHost(p) : cudaFree(p);
         p = nullptr;
         bytes = 0;
     }
-    ~PinnedBuffer() { release(); }
+    ~Buffer() { release(); }
 };
+using DeviceBuffer = Buffer<false>;
+using PinnedBuffer = Buffer<true>;
 
 // Host arrays laid out in one blob (16-byte aligned), uploaded with one copy.
 class Blob {

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <string>
@@ -303,6 +304,35 @@ inline Tally runAll(const Runner& run, bool large)
     auto synth = moe::makeSyntheticTrace(so);
     compareOn(synth, "synthetic OLMoE-calibrated", run, tally, rng, synth.hasSteps());
     return tally;
+}
+
+/// A NaN, a negative and an infinite score: the runner must refuse the trace with the CPU
+/// backend's message (token, layer, expert). Returns the number of cases that differ.
+inline int badScoresReported(const Runner& run)
+{
+    int failures = 0;
+    std::mt19937_64 rng(9);
+    for (const float bad : { std::numeric_limits<float>::quiet_NaN(), -0.25f, std::numeric_limits<float>::infinity() }) {
+        auto trace = makeTrace({ 40, 2, 32, 4, 8 }, rng);
+        auto* scores = static_cast<float*>(const_cast<void*>(trace.scores));
+        scores[(17 * 2 + 1) * 32 + 9] = bad;
+        moe::BatchingOptions bo;
+        bo.replay = true;
+        bo.batchSize = 3;
+        const auto batches = moe::makeBatches(trace, bo);
+        moe::XShareOptions o;
+        o.budgets = { 6 };
+        const auto other = run(trace, *batches.value, o);
+        const auto cpu = moe::runXShare(trace, *batches.value, o);
+        if (other.ok() || cpu.ok() || other.error->message != cpu.error->message) {
+            std::printf("FAIL: bad score report: '%s', cpu '%s'\n", other.ok() ? "ok" : other.error->message.c_str(),
+                cpu.ok() ? "ok" : cpu.error->message.c_str());
+            ++failures;
+        } else {
+            std::printf("ok: %s\n", other.error->message.c_str());
+        }
+    }
+    return failures;
 }
 
 } // namespace parity

@@ -6,7 +6,6 @@
 #include "XShareParity.h"
 
 #include <chrono>
-#include <limits>
 
 using namespace deltascope;
 
@@ -47,28 +46,10 @@ int main()
     failures += s.failures;
     cases += s.cases;
 
-    // A NaN is reported with its token, layer and expert, as on the CPU.
-    {
-        std::mt19937_64 rng(9);
-        auto trace = parity::makeTrace({ 40, 2, 32, 4, 8 }, rng);
-        auto* scores = static_cast<float*>(const_cast<void*>(trace.scores));
-        scores[(17 * 2 + 1) * 32 + 9] = std::numeric_limits<float>::quiet_NaN();
-        moe::BatchingOptions bo;
-        bo.replay = true;
-        bo.batchSize = 3;
-        const auto batches = moe::makeBatches(trace, bo);
-        moe::XShareOptions o;
-        o.budgets = { 6 };
-        gpu::CudaXShare fresh;
-        const auto r = fresh.run(trace, *batches.value, o);
-        const auto c = moe::runXShare(trace, *batches.value, o);
-        ++cases;
-        if (r.ok() || c.ok() || r.error->message != c.error->message) {
-            std::printf("FAIL: NaN report: gpu '%s', cpu '%s'\n", r.ok() ? "ok" : r.error->message.c_str(),
-                c.ok() ? "ok" : c.error->message.c_str());
-            ++failures;
-        }
-    }
+    // Bad scores are reported with their token, layer and expert, as on the CPU.
+    gpu::CudaXShare fresh;
+    failures += parity::badScoresReported([&](const auto& t, const auto& b, const auto& o) { return fresh.run(t, b, o); });
+    cases += 3;
     std::printf("%d of %d cases agree with the CPU backend\n", cases - failures, cases);
     return failures == 0 ? 0 : 1;
 }

@@ -6,7 +6,6 @@
 #include "XShareParity.h"
 
 #include <cstring>
-#include <limits>
 
 using namespace deltascope;
 
@@ -31,26 +30,8 @@ int main(int argc, char** argv)
     int failures = whole.failures + chunked.failures;
 
     // A bad score is reported like the CPU reports it.
-    std::mt19937_64 rng(9);
-    for (const float bad : { std::numeric_limits<float>::quiet_NaN(), -0.25f, std::numeric_limits<float>::infinity() }) {
-        auto trace = parity::makeTrace({ 40, 2, 32, 4, 8 }, rng);
-        auto* scores = static_cast<float*>(const_cast<void*>(trace.scores));
-        scores[(17 * 2 + 1) * 32 + 9] = bad;
-        moe::BatchingOptions bo;
-        bo.replay = true;
-        bo.batchSize = 3;
-        const auto batches = moe::makeBatches(trace, bo);
-        moe::XShareOptions o;
-        o.budgets = { 6 };
-        const auto e = gpu::emulateXShare(trace, *batches.value, o);
-        const auto c = moe::runXShare(trace, *batches.value, o);
-        if (e.ok() || c.ok() || e.error->message != c.error->message) {
-            std::printf("FAIL: bad score report: emulated '%s', cpu '%s'\n", e.ok() ? "ok" : e.error->message.c_str(),
-                c.ok() ? "ok" : c.error->message.c_str());
-            ++failures;
-        } else {
-            std::printf("ok: %s\n", e.error->message.c_str());
-        }
-    }
+    failures += parity::badScoresReported([](const auto& trace, const auto& batches, const auto& options) {
+        return gpu::emulateXShare(trace, batches, options);
+    });
     return failures == 0 && whole.cases > 0 ? 0 : 1;
 }
