@@ -20,6 +20,7 @@ private slots:
     void unknownKeysAreIgnored();
     void changedInputs();
     void atomicWrite();
+    void deepAndLongJson();
 };
 
 void TestWorkspace::roundTrip()
@@ -160,6 +161,22 @@ void TestWorkspace::atomicWrite()
     QCOMPARE(files, 1);
     QVERIFY(!ws::writeWorkspace(dir.filePath(QStringLiteral("no/such/dir/w.deltascope")).toStdString(), w).empty());
     QVERIFY(!ws::readWorkspace(dir.filePath(QStringLiteral("nope")).toStdString()).ok());
+}
+
+void TestWorkspace::deepAndLongJson()
+{
+    // 200,000 nested arrays (no stack overflow: the parser is iterative) and a 64 MB string.
+    const std::string deep = R"({"deltascope_workspace": 1, "x": )" + std::string(200000, '[')
+        + std::string(200000, ']') + "}";
+    const auto d = ws::parseWorkspace(deep, "deep.deltascope");
+    QVERIFY(d.ok()); // an unknown key, however deep, is ignored
+    const std::string unterminated = R"({"deltascope_workspace": 1, "x": )" + std::string(200000, '[');
+    QVERIFY(!ws::parseWorkspace(unterminated, "cut.deltascope").ok());
+    const std::string longText = R"({"deltascope_workspace": 1, "experts": {"requests": ")" + std::string(64 << 20, '7')
+        + "\"}}";
+    const auto l = ws::parseWorkspace(longText, "long.deltascope");
+    QVERIFY(l.ok());
+    QCOMPARE(l.value->experts.requests.size(), std::size_t { 64 << 20 });
 }
 
 QTEST_GUILESS_MAIN(TestWorkspace)
