@@ -20,3 +20,13 @@ while read -r h; do
     cp "$h" "$out/$rel"
 done < "$tmp/headers"
 echo "gpu-deps: $(wc -l < "$tmp/headers") Boost headers and nlohmann_json in $out ($(du -sh "$out" | cut -f1))"
+
+# The real Mixtral router trace, converted to the native format (the GPU machine has no ../shared
+# and no JSONL importer): the GPU parity test runs on it too.
+mixtral=../shared/data/real/router_trace_mixtral8x7b_fp8_gsm8k/gsm8k_2_routing.jsonl
+cli=${DELTASCOPE_CLI:-build/dev/app/cli/deltascope-cli}
+if [ -f "$mixtral" ] && [ -x "$cli" ]; then
+    mkdir -p .deps/traces
+    "$cli" convert "$mixtral" .deps/traces/mixtral8x7b_gsm8k.safetensors > /dev/null
+    echo "gpu-deps: the Mixtral trace in .deps/traces"
+fi

@@ -9,9 +9,12 @@
 #include "common/Diagnostic.h"
 #include "moe/Batching.h"
 #include "moe/SynthTrace.h"
+#include "moe/TraceImport.h"
 #include "moe/XShareRun.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -303,6 +306,26 @@ inline Tally runAll(const Runner& run, bool large)
     so.popularity = &moe::builtinOlmoeCounts();
     auto synth = moe::makeSyntheticTrace(so);
     compareOn(synth, "synthetic OLMoE-calibrated", run, tally, rng, synth.hasSteps());
+
+    // Real traces named by DELTASCOPE_PARITY_TRACES (paths separated by ':'), such as the Mixtral
+    // capture in ../shared: any format the program reads.
+    if (const char* list = std::getenv("DELTASCOPE_PARITY_TRACES")) {
+        std::string paths(list);
+        for (std::size_t at = 0; at <= paths.size();) {
+            const auto end = std::min(paths.find(':', at), paths.size());
+            const std::string path = paths.substr(at, end - at);
+            at = end + 1;
+            if (path.empty())
+                continue;
+            auto t = moe::openTrace(path, 0, {});
+            if (!t.ok()) {
+                std::printf("FAIL %s: %s\n", path.c_str(), t.error->toString().c_str());
+                ++tally.failures;
+                continue;
+            }
+            compareOn(*t.value, path, run, tally, rng, t.value->hasSteps());
+        }
+    }
     return tally;
 }
 

@@ -33,6 +33,9 @@ step configure cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEL
     -DDELTASCOPE_TESTS=ON -DDELTASCOPE_BENCHMARKS=ON -DCMAKE_CUDA_ARCHITECTURES=90 ${DELTASCOPE_GPU_CMAKE_ARGS:-} \
     || { cat "$out/configure.log"; exit 1; }
 step build cmake --build build/gpu --parallel "$(nproc)" || { tail -50 "$out/build.log"; exit 1; }
+# Real traces carried in .deps/traces (packaging/gpu-deps.sh) join the parity cases.
+DELTASCOPE_PARITY_TRACES=$(ls .deps/traces/*.safetensors 2> /dev/null | tr '\n' ':' || true)
+export DELTASCOPE_PARITY_TRACES
 step gpu-tests ctest --test-dir build/gpu --output-on-failure
 grep -E "Passed|Failed|Skipped|device|ms" "$out/gpu-tests.log" | tee -a "$summary"
 
