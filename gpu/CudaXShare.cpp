@@ -182,49 +182,44 @@ Result<moe::XShareResult> CudaXShare::run(
     job.replicaDevices = reinterpret_cast<const std::int32_t*>(planBase + oReplicaDevices);
     job.budgets = reinterpret_cast<const std::int32_t*>(planBase + oBudgets);
 
-    // Outputs, zeroed.
+    // Blocks: as many as the device keeps resident (4 per multiprocessor), within 1 GiB of scratch
+    // and 1 GiB of per-block sums; each has its scratch (sized by the query) and its own sums.
+    const std::size_t blockBytes = scratchBytes(plan, 1);
+    const auto sumsBytes = static_cast<std::size_t>(plan.sums.words()) * sizeof(unsigned long long);
+    constexpr std::size_t kLimit = std::size_t { 1 } << 30;
+    const auto fit = static_cast<std::int64_t>(
+        std::max<std::size_t>(1, kLimit / std::max<std::size_t>({ std::size_t { 1 }, blockBytes, sumsBytes })));
+    const int blocks = static_cast<int>(std::max<std::int64_t>(
+        1, std::min<std::int64_t>({ plan.slices, static_cast<std::int64_t>(d->multiprocessors) * 4, fit })));
+    DS_CUDA(d->scratch.reserve(blockBytes * static_cast<std::size_t>(blocks)));
+    auto* scratch = static_cast<char*>(d->scratch.p);
+    d->stats.blocks = blocks;
+
+    // Outputs, zeroed: every block's sums, then the records and the error. The host keeps one
+    // copy of the sums: the totals the reduction leaves in block 0's.
     HostOutputs host;
-    host.size(plan);
-    Blob outBlob;
-    const auto oBudgetInts = outBlob.add(host.budgetInts);
-    const auto oBudgetMass = outBlob.add(host.budgetMass);
-    const auto oLayerInts = outBlob.add(host.layerInts);
-    const auto oLayerMass = outBlob.add(host.layerMass);
-    const auto oLayerSlices = outBlob.add(host.layerSlices);
-    const auto oMapBase = outBlob.add(host.mapBase);
-    const auto oMapPolicy = outBlob.add(host.mapPolicy);
-    const auto oDeviceSums = outBlob.add(host.deviceSums);
-    const auto oRecordInts = outBlob.add(host.recordInts);
-    const auto oRecordMass = outBlob.add(host.recordMass);
-    const auto oRecordSelected = outBlob.add(host.recordSelected);
-    const auto oError = outBlob.add(host.error);
-    const std::size_t outBytes = outBlob.bytes().size();
+    host.size(plan, 1);
+    std::size_t outBytes = 0;
+    auto place = [&](std::size_t bytes) {
+        const std::size_t at = outBytes;
+        outBytes = (at + bytes + 15) & ~static_cast<std::size_t>(15);
+        return at;
+    };
+    const auto oSums = place(sumsBytes * static_cast<std::size_t>(blocks));
+    const auto oRecordInts = place(host.recordInts.size() * sizeof(int));
+    const auto oRecordMass = place(host.recordMass.size() * sizeof(double));
+    const auto oRecordSelected = place(host.recordSelected.size() * sizeof(std::uint32_t));
+    const auto oError = place(host.error.size() * sizeof(long long));
+
     DS_CUDA(d->outputs.reserve(outBytes));
     DS_CUDA(cudaMemset(d->outputs.p, 0, outBytes));
     auto* outBase = static_cast<char*>(d->outputs.p);
+    auto* sums = reinterpret_cast<unsigned long long*>(outBase + oSums);
     slice::Outputs out;
-    out.budgetInts = reinterpret_cast<unsigned long long*>(outBase + oBudgetInts);
-    out.budgetMass = reinterpret_cast<double*>(outBase + oBudgetMass);
-    out.layerInts = reinterpret_cast<unsigned long long*>(outBase + oLayerInts);
-    out.layerMass = reinterpret_cast<double*>(outBase + oLayerMass);
-    out.layerSlices = reinterpret_cast<unsigned long long*>(outBase + oLayerSlices);
-    out.mapBase = reinterpret_cast<unsigned long long*>(outBase + oMapBase);
-    out.mapPolicy = reinterpret_cast<unsigned long long*>(outBase + oMapPolicy);
-    out.deviceSums = reinterpret_cast<unsigned long long*>(outBase + oDeviceSums);
     out.recordInts = reinterpret_cast<int*>(outBase + oRecordInts);
     out.recordMass = reinterpret_cast<double*>(outBase + oRecordMass);
     out.recordSelected = reinterpret_cast<std::uint32_t*>(outBase + oRecordSelected);
     out.error = reinterpret_cast<long long*>(outBase + oError);
-
-    // Scratch: one carve per resident block, sized by the query, at most 1 GiB.
-    const std::size_t blockBytes = scratchBytes(plan, 1);
-    constexpr std::size_t kScratchLimit = std::size_t { 1 } << 30;
-    const auto fit = static_cast<std::int64_t>(std::max<std::size_t>(1, kScratchLimit / std::max<std::size_t>(1, blockBytes)));
-    const int blocks = static_cast<int>(std::max<std::int64_t>(
-        1, std::min<std::int64_t>({ plan.slices, static_cast<std::int64_t>(d->multiprocessors) * 8, fit })));
-    DS_CUDA(d->scratch.reserve(blockBytes * static_cast<std::size_t>(blocks)));
-    auto* scratch = static_cast<char*>(d->scratch.p);
-    d->stats.blocks = blocks;
 
     const std::size_t scoreBytes = trace.scoreBytes();
     const std::size_t idBytes = trace.sparse
@@ -269,7 +264,8 @@ Result<moe::XShareResult> CudaXShare::run(
         for (std::int64_t k = 0; k < segments && !cancelled; ++k) {
             const std::int64_t a = plan.slices * k / segments;
             const std::int64_t b = plan.slices * (k + 1) / segments;
-            DS_LAUNCH(launchXShare(job, out, plan.shape, scratch, blockBytes, blocks, a, b, d->streams[0]));
+            DS_LAUNCH(launchXShare(
+                job, out, plan.shape, plan.sums, sums, scratch, blockBytes, 0, blocks, a, b, d->streams[0]));
             if (segments > 1) {
                 DS_CUDA(cudaStreamSynchronize(d->streams[0]));
                 progress(static_cast<double>(b) / static_cast<double>(plan.slices));
@@ -311,13 +307,12 @@ Result<moe::XShareResult> CudaXShare::run(
             job.ids = rb.ids ? static_cast<const std::int32_t*>(d->chunkIds[i].p) : nullptr;
             job.batchRows = nullptr;
             job.rowsOffset = first;
-            // Both streams' kernels may run at once: they share the outputs (atomics) but each
-            // needs its own scratch, so the second stream takes the upper half of the blocks'.
-            // With a single block's scratch the streams take turns.
+            // Both streams' kernels may run at once, so each has its own blocks (scratch and sums):
+            // the second stream takes the upper half. With a single block the streams take turns.
             const int perStream = blocks > 1 ? blocks / 2 : 1;
-            const std::size_t offset = blocks > 1 && i ? static_cast<std::size_t>(perStream) * blockBytes : 0;
-            DS_LAUNCH(launchXShare(job, out, plan.shape, scratch + offset, blockBytes, perStream, b0 * L, b1 * L,
-                d->streams[i]));
+            const int firstBlock = blocks > 1 && i ? perStream : 0;
+            DS_LAUNCH(launchXShare(job, out, plan.shape, plan.sums, sums, scratch, blockBytes, firstBlock, perStream,
+                b0 * L, b1 * L, d->streams[i]));
             if (blocks == 1)
                 DS_CUDA(cudaStreamSynchronize(d->streams[i]));
             ++chunk;
@@ -329,21 +324,17 @@ Result<moe::XShareResult> CudaXShare::run(
         d->stats.kernelMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     }
 
-    // Results back.
-    std::vector<char> back(outBytes);
-    DS_CUDA(cudaMemcpy(back.data(), d->outputs.p, outBytes, cudaMemcpyDeviceToHost));
+    // The blocks' sums added up on the device (in block order), then the totals, records and
+    // error back.
+    DS_LAUNCH(launchReduceSums(plan.sums, sums, blocks, d->streams[0]));
+    DS_CUDA(cudaStreamSynchronize(d->streams[0]));
+    DS_CUDA(cudaMemcpy(host.sums.data(), sums, sumsBytes, cudaMemcpyDeviceToHost));
+    std::vector<char> back(outBytes - oRecordInts);
+    DS_CUDA(cudaMemcpy(back.data(), outBase + oRecordInts, back.size(), cudaMemcpyDeviceToHost));
     auto fetch = [&](auto& v, std::size_t at) {
         if (!v.empty())
-            std::memcpy(v.data(), back.data() + at, v.size() * sizeof(v[0]));
+            std::memcpy(v.data(), back.data() + (at - oRecordInts), v.size() * sizeof(v[0]));
     };
-    fetch(host.budgetInts, oBudgetInts);
-    fetch(host.budgetMass, oBudgetMass);
-    fetch(host.layerInts, oLayerInts);
-    fetch(host.layerMass, oLayerMass);
-    fetch(host.layerSlices, oLayerSlices);
-    fetch(host.mapBase, oMapBase);
-    fetch(host.mapPolicy, oMapPolicy);
-    fetch(host.deviceSums, oDeviceSums);
     fetch(host.recordInts, oRecordInts);
     fetch(host.recordMass, oRecordMass);
     fetch(host.recordSelected, oRecordSelected);

@@ -12,10 +12,15 @@ namespace deltascope::gpu {
 /// Threads per block of the XShare kernel.
 constexpr int kXShareThreads = 128;
 
-/// Runs slices [first, last) of the job: one block per slice at a time, `blocks` blocks, each with
-/// `blockBytes` of the scratch carved for `shape` (slice::carve gives the size). Asynchronous on `stream` (a cudaStream_t;
-/// null for the default stream). Returns an error text, or empty.
-std::string launchXShare(const slice::Job& job, const slice::Outputs& out, const slice::Shape& shape, char* scratch,
-    std::size_t blockBytes, int blocks, std::int64_t first, std::int64_t last, void* stream);
+/// Runs slices [first, last) of the job on `blocks` blocks, asynchronously on `stream` (a
+/// cudaStream_t; null for the default stream). Block b of the launch works as block firstBlock + b:
+/// it uses that block's scratch (`blockBytes` each, carved for `shape`) and adds to that block's
+/// copy of the sums (`sums`, laid out by `layout`); records and errors go to `out`.
+std::string launchXShare(const slice::Job& job, const slice::Outputs& out, const slice::Shape& shape,
+    const slice::SumsLayout& layout, unsigned long long* sums, char* scratch, std::size_t blockBytes, int firstBlock,
+    int blocks, std::int64_t first, std::int64_t last, void* stream);
+
+/// Adds up the sums of `blocks` blocks into block 0's copy, in block order.
+std::string launchReduceSums(const slice::SumsLayout& layout, unsigned long long* sums, int blocks, void* stream);
 
 } // namespace deltascope::gpu

@@ -105,24 +105,20 @@ XSharePlan makePlan(const moe::Trace& trace, const moe::Batches& batches, const 
     p.shape.devices = j.devices;
     p.slices = static_cast<std::int64_t>(B) * trace.layers;
     p.words = (N + 31) / 32;
+    p.sums.budgets = static_cast<std::int64_t>(p.budgets.size());
+    p.sums.layers = trace.layers;
+    p.sums.experts = N;
+    p.sums.devices = j.devices;
+    p.sums.maps = options.maps;
     return p;
 }
 
-void HostOutputs::size(const XSharePlan& plan)
+void HostOutputs::size(const XSharePlan& plan, std::int64_t blockCount)
 {
-    const auto nb = plan.budgets.size();
-    const auto L = static_cast<std::size_t>(plan.job.layers);
-    const auto N = static_cast<std::size_t>(plan.job.experts);
-    const auto G = static_cast<std::size_t>(plan.job.devices);
+    layout = plan.sums;
+    blocks = std::max<std::int64_t>(1, blockCount);
     const auto records = plan.job.records ? static_cast<std::size_t>(plan.slices) : 0;
-    budgetInts.assign(nb * slice::kBudgetInts, 0);
-    budgetMass.assign(nb * 2, 0.0);
-    layerInts.assign(nb * L * 2, 0);
-    layerMass.assign(nb * L * 2, 0.0);
-    layerSlices.assign(L, 0);
-    mapBase.assign(plan.job.maps ? L * N : 0, 0);
-    mapPolicy.assign(plan.job.maps ? L * N : 0, 0);
-    deviceSums.assign(plan.job.maps ? G * 4 : 0, 0);
+    sums.assign(static_cast<std::size_t>(blocks * layout.words()), 0);
     recordInts.assign(records * 2, 0);
     recordMass.assign(records * 2, 0.0);
     recordSelected.assign(records * static_cast<std::size_t>(plan.words), 0);
@@ -132,19 +128,17 @@ void HostOutputs::size(const XSharePlan& plan)
 slice::Outputs HostOutputs::bind()
 {
     slice::Outputs o;
-    o.budgetInts = budgetInts.data();
-    o.budgetMass = budgetMass.data();
-    o.layerInts = layerInts.data();
-    o.layerMass = layerMass.data();
-    o.layerSlices = layerSlices.data();
-    o.mapBase = mapBase.data();
-    o.mapPolicy = mapPolicy.data();
-    o.deviceSums = deviceSums.data();
     o.recordInts = recordInts.data();
     o.recordMass = recordMass.data();
     o.recordSelected = recordSelected.data();
     o.error = error.data();
-    return o;
+    return slice::sumsOfBlock(o, layout, sums.data(), 0);
+}
+
+void HostOutputs::reduceSums()
+{
+    for (std::int64_t i = 0; i < layout.words(); ++i)
+        slice::reduceSumsWord(layout, sums.data(), blocks, i);
 }
 
 std::optional<Diagnostic> runError(const moe::Trace& trace, const XSharePlan& plan, const HostOutputs& out)
@@ -172,8 +166,9 @@ moe::XShareResult collect(const moe::Trace& trace, const moe::Batches& batches, 
     const int G = plan.job.devices;
     moe::XShareTotals t;
     t.init(nb, L, N, G, options.maps);
+    const slice::Outputs o = const_cast<HostOutputs&>(out).bind(); // block 0 holds the totals
     for (std::size_t bi = 0; bi < nb; ++bi) {
-        const auto* v = out.budgetInts.data() + bi * slice::kBudgetInts;
+        const auto* v = o.budgetInts + bi * slice::kBudgetInts;
         auto i64 = [&](int field) { return static_cast<std::int64_t>(v[field]); };
         auto f64 = [&](int field) { return static_cast<double>(v[field]); };
         t.activatedBase[bi] = i64(slice::kActivatedBase);
@@ -185,28 +180,28 @@ moe::XShareResult collect(const moe::Trace& trace, const moe::Batches& batches, 
         t.peak[bi] = f64(slice::kPeak);
         t.peakTokensBase[bi] = f64(slice::kPeakTokensBase);
         t.peakTokens[bi] = f64(slice::kPeakTokens);
-        t.massBase[bi] = out.budgetMass[bi * 2];
-        t.mass[bi] = out.budgetMass[bi * 2 + 1];
+        t.massBase[bi] = o.budgetMass[bi * 2];
+        t.mass[bi] = o.budgetMass[bi * 2 + 1];
         for (std::size_t l = 0; l < L; ++l) {
             const auto i = (bi * L + l) * 2;
-            t.layerActBase[bi * L + l] = static_cast<double>(out.layerInts[i]);
-            t.layerAct[bi * L + l] = static_cast<double>(out.layerInts[i + 1]);
-            t.layerMassBase[bi * L + l] = out.layerMass[i];
-            t.layerMass[bi * L + l] = out.layerMass[i + 1];
+            t.layerActBase[bi * L + l] = static_cast<double>(o.layerInts[i]);
+            t.layerAct[bi * L + l] = static_cast<double>(o.layerInts[i + 1]);
+            t.layerMassBase[bi * L + l] = o.layerMass[i];
+            t.layerMass[bi * L + l] = o.layerMass[i + 1];
         }
     }
     for (std::size_t l = 0; l < L; ++l)
-        t.layerSlices[l] = static_cast<std::int64_t>(out.layerSlices[l]);
+        t.layerSlices[l] = static_cast<std::int64_t>(o.layerSlices[l]);
     if (options.maps) {
         for (std::size_t i = 0; i < L * N; ++i) {
-            t.mapBase[i] = static_cast<std::int64_t>(out.mapBase[i]);
-            t.mapPolicy[i] = static_cast<std::int64_t>(out.mapPolicy[i]);
+            t.mapBase[i] = static_cast<std::int64_t>(o.mapBase[i]);
+            t.mapPolicy[i] = static_cast<std::int64_t>(o.mapPolicy[i]);
         }
         for (std::size_t d = 0; d < static_cast<std::size_t>(G); ++d) {
-            t.devBase[d] = static_cast<double>(out.deviceSums[d * 4]);
-            t.dev[d] = static_cast<double>(out.deviceSums[d * 4 + 1]);
-            t.devTokensBase[d] = static_cast<double>(out.deviceSums[d * 4 + 2]);
-            t.devTokens[d] = static_cast<double>(out.deviceSums[d * 4 + 3]);
+            t.devBase[d] = static_cast<double>(o.deviceSums[d * 4]);
+            t.dev[d] = static_cast<double>(o.deviceSums[d * 4 + 1]);
+            t.devTokensBase[d] = static_cast<double>(o.deviceSums[d * 4 + 2]);
+            t.devTokens[d] = static_cast<double>(o.deviceSums[d * 4 + 3]);
         }
     }
     std::vector<moe::SliceRecord> records;
@@ -275,7 +270,7 @@ void gatherRows(const moe::Trace& trace, const XSharePlan& plan, std::int64_t b0
 }
 
 Result<moe::XShareResult> emulateXShare(const moe::Trace& trace, const moe::Batches& batches,
-    const moe::XShareOptions& options, int threads, std::int64_t chunkRows)
+    const moe::XShareOptions& options, int threads, std::int64_t chunkRows, int blocks)
 {
     using R = Result<moe::XShareResult>;
     if (auto problem = moe::checkXShareOptions(trace, options))
@@ -296,8 +291,12 @@ Result<moe::XShareResult> emulateXShare(const moe::Trace& trace, const moe::Batc
     j.replicaDevices = plan.replicaDevices.data();
     j.budgets = plan.budgets.data();
     HostOutputs out;
-    out.size(plan);
-    const slice::Outputs o = out.bind();
+    out.size(plan, blocks);
+    const slice::Outputs shared = out.bind();
+    // Slice s runs on block s mod blocks and adds to that block's sums, as on the device.
+    auto sumsFor = [&](std::int64_t s) {
+        return slice::sumsOfBlock(shared, out.layout, out.sums.data(), s % out.blocks);
+    };
     slice::Work w {};
     std::vector<char> memory(slice::carve(nullptr, plan.shape, w) + 16);
     char* base = memory.data();
@@ -306,7 +305,7 @@ Result<moe::XShareResult> emulateXShare(const moe::Trace& trace, const moe::Batc
     const slice::HostBlock block { threads };
     if (chunkRows <= 0) {
         for (std::int64_t s = 0; s < plan.slices; ++s) {
-            slice::runSlice(block, j, o, w, s);
+            slice::runSlice(block, j, sumsFor(s), w, s);
             if (out.error[0])
                 break;
         }
@@ -326,11 +325,12 @@ Result<moe::XShareResult> emulateXShare(const moe::Trace& trace, const moe::Batc
             j.batchRows = nullptr;
             j.rowsOffset = plan.batchOffsets[static_cast<std::size_t>(b0)];
             for (std::int64_t s = b0 * L; s < b1 * L && !out.error[0]; ++s)
-                slice::runSlice(block, j, o, w, s);
+                slice::runSlice(block, j, sumsFor(s), w, s);
         }
     }
     if (auto e = runError(trace, plan, out))
         return R::failure(*e);
+    out.reduceSums();
     R r;
     r.value = collect(trace, batches, options, plan, out, false);
     return r;

@@ -20,6 +20,7 @@ namespace deltascope::gpu {
 struct XSharePlan {
     slice::Job job; ///< pointers left null: bind them to host or device copies of the arrays below
     slice::Shape shape;
+    slice::SumsLayout sums; ///< one block's sums
     std::int64_t slices = 0;
     int words = 0; ///< 32-bit words of one selected set
     bool sweepOnCpu = false; ///< the CPU backend would sweep (decides which records carry sets)
@@ -42,16 +43,20 @@ std::string gpuUnsupported(const moe::Trace& trace, const moe::XShareOptions& op
 /// The plan of a run; options must have passed moe::checkXShareOptions.
 XSharePlan makePlan(const moe::Trace& trace, const moe::Batches& batches, const moe::XShareOptions& options);
 
-/// Output arrays of a run on the host (what the device arrays are copied back into).
+/// Output arrays of a run on the host: the per-block sums (after reduceSums, block 0 holds the
+/// totals), the per-slice records and the error.
 struct HostOutputs {
-    std::vector<unsigned long long> budgetInts, layerInts, layerSlices, mapBase, mapPolicy, deviceSums;
-    std::vector<double> budgetMass, layerMass, recordMass;
+    slice::SumsLayout layout;
+    std::int64_t blocks = 1;
+    std::vector<unsigned long long> sums; ///< [blocks][layout.words()]
+    std::vector<double> recordMass;
     std::vector<int> recordInts;
     std::vector<std::uint32_t> recordSelected;
     std::vector<long long> error;
 
-    void size(const XSharePlan& plan);
-    slice::Outputs bind();
+    void size(const XSharePlan& plan, std::int64_t blockCount);
+    slice::Outputs bind(); ///< records and error; sums of block 0
+    void reduceSums(); ///< adds every block's sums into block 0's, in block order
 };
 
 /// The error a run reported, if any, naming the trace token, layer and expert.
@@ -78,10 +83,11 @@ std::vector<std::pair<std::int64_t, std::int64_t>> chunkBatches(const XSharePlan
 void gatherRows(const moe::Trace& trace, const XSharePlan& plan, std::int64_t b0, std::int64_t b1, char* scores,
     char* ids);
 
-/// Runs the slice code of the CUDA kernels sequentially on the host, block by block with
-/// `threads` emulated threads: the kernels' logic, checked without a GPU. With chunkRows > 0 the
-/// rows are gathered and run chunk by chunk as the streamed GPU path does. Slow; for tests.
+/// Runs the slice code of the CUDA kernels sequentially on the host, as a grid of `blocks` blocks
+/// (slice s on block s mod blocks, each with its own sums) of `threads` emulated threads: the
+/// kernels' logic, checked without a GPU. With chunkRows > 0 the rows are gathered and run chunk by
+/// chunk as the streamed GPU path does. Slow; for tests.
 Result<moe::XShareResult> emulateXShare(const moe::Trace& trace, const moe::Batches& batches,
-    const moe::XShareOptions& options, int threads = 64, std::int64_t chunkRows = 0);
+    const moe::XShareOptions& options, int threads = 64, std::int64_t chunkRows = 0, int blocks = 3);
 
 } // namespace deltascope::gpu

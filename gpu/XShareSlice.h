@@ -29,6 +29,9 @@ namespace deltascope::gpu::slice {
 /// The largest k (and warm-up width) a slice handles; larger ones run on the CPU backend.
 constexpr int kMaxList = 32;
 
+/// Entries of Work::uniform (values every thread reads after a phase).
+constexpr int kUniforms = 10;
+
 enum ScoreType : int { F32 = 0, F16 = 1, BF16 = 2 };
 enum ScoreKind : int { Probs = 0, Logits = 1, Sigmoid = 2 };
 enum PolicyCode : int { TopK = 0, Batch = 1, ExpertParallel = 2, Speculative = 3 };
@@ -86,7 +89,9 @@ struct Job {
     int records = 0; ///< fill the per-slice records for the first budget
 };
 
-/// Where a launch adds its results (atomically; zeroed by the caller).
+/// Where a block adds its results. The sums (everything but the records and the error) are one
+/// block's own copy: a block writes them with plain additions, in slice order, and the copies are
+/// added up afterwards in block order (reduceSums), so the totals are the same from run to run.
 struct Outputs {
     unsigned long long* budgetInts = nullptr; ///< [budget][kBudgetInts]
     double* budgetMass = nullptr; ///< [budget][2]: baseline, policy
@@ -103,6 +108,58 @@ struct Outputs {
     /// (batchOffsets), layer, expert, what (1 NaN, 2 infinite, 3 negative).
     long long* error = nullptr;
 };
+
+/// The sums of one block laid out in one buffer of 8-byte words: the integer arrays first, then the
+/// doubles. Every block has its own copy, `words()` apart.
+struct SumsLayout {
+    std::int64_t budgets = 0, layers = 0, experts = 0, devices = 0;
+    bool maps = false;
+    DS_HD std::int64_t budgetInts() const { return 0; }
+    DS_HD std::int64_t layerInts() const { return budgetInts() + budgets * kBudgetInts; }
+    DS_HD std::int64_t layerSlices() const { return layerInts() + budgets * layers * 2; }
+    DS_HD std::int64_t mapBase() const { return layerSlices() + layers; }
+    DS_HD std::int64_t mapPolicy() const { return mapBase() + (maps ? layers * experts : 0); }
+    DS_HD std::int64_t deviceSums() const { return mapPolicy() + (maps ? layers * experts : 0); }
+    DS_HD std::int64_t intWords() const { return deviceSums() + (maps ? devices * 4 : 0); }
+    DS_HD std::int64_t budgetMass() const { return intWords(); }
+    DS_HD std::int64_t layerMass() const { return budgetMass() + budgets * 2; }
+    DS_HD std::int64_t words() const { return layerMass() + budgets * layers * 2; }
+};
+
+/// Points the sums of `o` at block `block`'s copy in `base` (records and error stay shared).
+DS_HD inline Outputs sumsOfBlock(Outputs o, const SumsLayout& s, unsigned long long* base, std::int64_t block)
+{
+    unsigned long long* b = base + block * s.words();
+    o.budgetInts = b + s.budgetInts();
+    o.layerInts = b + s.layerInts();
+    o.layerSlices = b + s.layerSlices();
+    o.mapBase = b + s.mapBase();
+    o.mapPolicy = b + s.mapPolicy();
+    o.deviceSums = b + s.deviceSums();
+    o.budgetMass = reinterpret_cast<double*>(b + s.budgetMass());
+    o.layerMass = reinterpret_cast<double*>(b + s.layerMass());
+    return o;
+}
+
+/// Adds word i of every block's copy into block 0's, in block order (thread per word).
+DS_HD inline void reduceSumsWord(const SumsLayout& s, unsigned long long* base, std::int64_t blocks, std::int64_t i)
+{
+    const std::int64_t stride = s.words();
+    if (i < s.intWords()) {
+        unsigned long long total = 0;
+        for (std::int64_t b = 0; b < blocks; ++b)
+            total += base[b * stride + i];
+        base[i] = total;
+    } else {
+        double total = 0;
+        for (std::int64_t b = 0; b < blocks; ++b) {
+            double v;
+            memcpy(&v, base + b * stride + i, sizeof v);
+            total += v;
+        }
+        memcpy(base + i, &total, sizeof total);
+    }
+}
 
 /// Per-block working memory, carved from one buffer by carve().
 struct Work {
@@ -134,7 +191,7 @@ struct Work {
     std::int32_t* deviceTokens; ///< [experts + 2][devices]
     std::int32_t* peakA; ///< [devices]
     std::int32_t* peakB; ///< [devices]
-    std::int32_t* uniform; ///< [8] values every thread reads after a phase
+    std::int32_t* uniform; ///< [kUniforms] values every thread reads after a phase
     double* uniformD; ///< [4]
 };
 
@@ -192,7 +249,7 @@ DS_HD inline std::size_t carve(char* base, const Shape& s, Work& w)
     take(w.deviceTokens, (N + 2) * G);
     take(w.peakA, G);
     take(w.peakB, G);
-    take(w.uniform, 8);
+    take(w.uniform, kUniforms);
     take(w.uniformD, 4);
     return at;
 }
@@ -381,41 +438,45 @@ DS_HD inline void makeRow(const Job& j, std::int64_t row, int layer, float* out)
         out[e] += 0.0f;
 }
 
-/// The most activated experts and token-expert assignments on one device for per-expert token
-/// counts; a replicated expert's tokens are dealt round-robin over its copies, the placed device
-/// first (as the CPU backend does). Run by one thread.
-DS_HD inline void devicePeaks(const Job& j, const std::int32_t* counts, std::int32_t* active, std::int32_t* tokens,
-    int& peakActive, int& peakTokens)
+/// Adds expert e's load to the per-device counts: with c tokens routed to it, its copies (the
+/// placed device first) each get a round-robin share and count as active when the share is not
+/// zero (as the CPU backend deals them). Threads may call it for different experts at once.
+DS_HD inline void addDeviceLoad(const Job& j, int e, int c, std::int32_t* active, std::int32_t* tokens)
 {
-    const int G = j.devices;
-    for (int d = 0; d < G; ++d) {
-        active[d] = 0;
-        tokens[d] = 0;
-    }
-    for (int e = 0; e < j.experts; ++e) {
-        const int c = counts[e];
-        if (c <= 0)
-            continue;
-        const int copies = j.replicaStart ? 1 + j.replicaStart[e + 1] - j.replicaStart[e] : 1;
-        for (int q = 0; q < copies; ++q) {
-            const int share = c / copies + (q < c % copies ? 1 : 0);
-            if (share == 0)
-                break;
-            const int d = q == 0 ? j.device[e] : j.replicaDevices[j.replicaStart[e] + q - 1];
-            ++active[d];
-            tokens[d] += share;
-        }
-    }
-    peakActive = 0;
-    peakTokens = 0;
-    for (int d = 0; d < G; ++d) {
-        peakActive = active[d] > peakActive ? active[d] : peakActive;
-        peakTokens = tokens[d] > peakTokens ? tokens[d] : peakTokens;
+    if (c <= 0)
+        return;
+    const int copies = j.replicaStart ? 1 + j.replicaStart[e + 1] - j.replicaStart[e] : 1;
+    for (int q = 0; q < copies; ++q) {
+        const int share = c / copies + (q < c % copies ? 1 : 0);
+        if (share == 0)
+            break;
+        const int d = q == 0 ? j.device[e] : j.replicaDevices[j.replicaStart[e] + q - 1];
+        addInt(active + d, 1);
+        addInt(tokens + d, share);
     }
 }
 
+/// The largest of n counts (one thread).
+DS_HD inline int largest(const std::int32_t* v, int n)
+{
+    int m = 0;
+    for (int i = 0; i < n; ++i)
+        m = v[i] > m ? v[i] : m;
+    return m;
+}
+
 /// Baseline sums of the slice, kept in w.uniform / w.uniformD by thread 0.
-enum Uniform : int { uUnion = 0, uActivatedBase, uRouted, uPeakBase, uPeakTokensBase, uBad };
+enum Uniform : int {
+    uUnion = 0,
+    uActivatedBase,
+    uRouted,
+    uPeakBase,
+    uPeakTokensBase,
+    uBad,
+    uActivated,
+    uOverlap,
+    uUnchanged
+};
 
 /// Runs slice `s` (batch-major numbering) of the job with executor x: x.phase(f) calls f(tid) for
 /// every thread of the block and then synchronises; x.threads() is the block size.
@@ -444,8 +505,12 @@ template <class X> DS_HD void runSlice(const X& x, const Job& j, const Outputs& 
             w.inUnion[e] = 0;
             w.batchUtility[e] = 0.0;
         }
+        for (int d = tid; d < G; d += nt) {
+            w.peakA[d] = 0;
+            w.peakB[d] = 0;
+        }
         if (tid == 0)
-            for (int i = 0; i < 8; ++i)
+            for (int i = 0; i < kUniforms; ++i)
                 w.uniform[i] = 0;
     });
 
@@ -512,26 +577,25 @@ template <class X> DS_HD void runSlice(const X& x, const Job& j, const Outputs& 
             }
         });
 
-    // Baseline summary.
+    // Baseline summary: counts in parallel, the mass in token order.
+    x.phase([&](int tid) {
+        for (int e = tid; e < N; e += nt)
+            if (w.baseCount[e] > 0) {
+                addInt(w.uniform + uActivatedBase, 1);
+                addDeviceLoad(j, e, w.baseCount[e], w.peakA, w.peakB);
+            }
+        for (int t = tid; t < T; t += nt)
+            if (w.kOf[t] > 0)
+                addInt(w.uniform + uRouted, 1);
+    });
     x.phase([&](int tid) {
         if (tid != 0)
             return;
-        int activated = 0;
-        for (int e = 0; e < N; ++e)
-            activated += w.baseCount[e] > 0 ? 1 : 0;
-        int routed = 0;
         double mass = 0;
-        for (int t = 0; t < T; ++t) {
-            routed += w.kOf[t] > 0 ? 1 : 0;
+        for (int t = 0; t < T; ++t)
             mass += w.tokMass[t];
-        }
-        int pa = 0;
-        int pt = 0;
-        devicePeaks(j, w.baseCount, w.peakA, w.peakB, pa, pt);
-        w.uniform[uActivatedBase] = activated;
-        w.uniform[uRouted] = routed;
-        w.uniform[uPeakBase] = pa;
-        w.uniform[uPeakTokensBase] = pt;
+        w.uniform[uPeakBase] = largest(w.peakA, G);
+        w.uniform[uPeakTokensBase] = largest(w.peakB, G);
         w.uniformD[0] = mass;
     });
 
@@ -643,24 +707,26 @@ template <class X> DS_HD void runSlice(const X& x, const Job& j, const Outputs& 
 
     const std::int64_t record = static_cast<std::int64_t>(layer) * j.batches + batch;
     const int words = (N + 31) / 32;
-    // Adds one budget's sums (thread 0).
+    // Adds one budget's sums to this block's copy (one thread per budget: distinct words).
     auto addBudget = [&](int bi, int activated, double mass, int overlap, int unchanged, int peak, int peakTokens) {
-        addU64(out.budgetInts + bi * kBudgetInts + kActivatedBase, w.uniform[uActivatedBase]);
-        addU64(out.budgetInts + bi * kBudgetInts + kActivated, activated);
-        addU64(out.budgetInts + bi * kBudgetInts + kOverlap, overlap);
-        addU64(out.budgetInts + bi * kBudgetInts + kUnchanged, unchanged);
-        addU64(out.budgetInts + bi * kBudgetInts + kRouted, w.uniform[uRouted]);
-        addU64(out.budgetInts + bi * kBudgetInts + kPeakBase, w.uniform[uPeakBase]);
-        addU64(out.budgetInts + bi * kBudgetInts + kPeak, peak);
-        addU64(out.budgetInts + bi * kBudgetInts + kPeakTokensBase, w.uniform[uPeakTokensBase]);
-        addU64(out.budgetInts + bi * kBudgetInts + kPeakTokens, peakTokens);
-        addDouble(out.budgetMass + bi * 2, w.uniformD[0]);
-        addDouble(out.budgetMass + bi * 2 + 1, mass);
+        using U = unsigned long long;
+        U* v = out.budgetInts + bi * kBudgetInts;
+        v[kActivatedBase] += static_cast<U>(w.uniform[uActivatedBase]);
+        v[kActivated] += static_cast<U>(activated);
+        v[kOverlap] += static_cast<U>(overlap);
+        v[kUnchanged] += static_cast<U>(unchanged);
+        v[kRouted] += static_cast<U>(w.uniform[uRouted]);
+        v[kPeakBase] += static_cast<U>(w.uniform[uPeakBase]);
+        v[kPeak] += static_cast<U>(peak);
+        v[kPeakTokensBase] += static_cast<U>(w.uniform[uPeakTokensBase]);
+        v[kPeakTokens] += static_cast<U>(peakTokens);
+        out.budgetMass[bi * 2] += w.uniformD[0];
+        out.budgetMass[bi * 2 + 1] += mass;
         const std::int64_t li = (static_cast<std::int64_t>(bi) * L + layer) * 2;
-        addU64(out.layerInts + li, w.uniform[uActivatedBase]);
-        addU64(out.layerInts + li + 1, activated);
-        addDouble(out.layerMass + li, w.uniformD[0]);
-        addDouble(out.layerMass + li + 1, mass);
+        out.layerInts[li] += static_cast<U>(w.uniform[uActivatedBase]);
+        out.layerInts[li + 1] += static_cast<U>(activated);
+        out.layerMass[li] += w.uniformD[0];
+        out.layerMass[li + 1] += mass;
         if (bi == 0 && j.records) {
             out.recordInts[record * 2] = w.uniform[uActivatedBase];
             out.recordInts[record * 2 + 1] = activated;
@@ -776,7 +842,7 @@ template <class X> DS_HD void runSlice(const X& x, const Job& j, const Outputs& 
                     }
             }
             if (tid == 0)
-                addU64(out.layerSlices + layer, 1);
+                out.layerSlices[layer] += 1;
         });
         return;
     }
@@ -789,6 +855,16 @@ template <class X> DS_HD void runSlice(const X& x, const Job& j, const Outputs& 
             for (int e = tid; e < N; e += nt) {
                 w.selected[e] = j.policy == TopK ? 1 : (j.policy == ExpertParallel ? 0 : (w.rank[e] < M ? 1 : 0));
                 w.used[e] = 0;
+            }
+            // The policy's per-device counts (the sweep's rows, unused here).
+            for (int d = tid; d < G; d += nt) {
+                w.deviceActive[d] = 0;
+                w.deviceTokens[d] = 0;
+            }
+            if (tid == 0) {
+                w.uniform[uActivated] = 0;
+                w.uniform[uOverlap] = 0;
+                w.uniform[uUnchanged] = 0;
             }
         });
         if (j.policy == ExpertParallel)
@@ -849,58 +925,55 @@ template <class X> DS_HD void runSlice(const X& x, const Job& j, const Outputs& 
                 w.tokOverlap[t] = overlap;
             }
         });
+        // Counts in parallel: experts, tokens, and the selected set's words.
         x.phase([&](int tid) {
-            if (tid != 0)
-                return;
-            int activated = 0;
-            for (int e = 0; e < N; ++e)
-                activated += w.used[e] > 0 ? 1 : 0;
-            double mass = 0;
-            int overlap = 0;
-            int unchanged = 0;
-            for (int t = 0; t < T; ++t) {
-                mass += w.tokKept[t];
-                overlap += w.tokOverlap[t];
-                unchanged += (w.kOf[t] > 0 && w.tokOverlap[t] == w.kOf[t]) ? 1 : 0;
+            for (int e = tid; e < N; e += nt) {
+                if (w.used[e] > 0) {
+                    addInt(w.uniform + uActivated, 1);
+                    addDeviceLoad(j, e, w.used[e], w.deviceActive, w.deviceTokens);
+                }
+                if (round == 0 && j.maps) {
+                    // Activity per device (the placed device of each expert), as the CPU's maps count.
+                    const int d = j.device[e];
+                    if (w.baseCount[e] > 0) {
+                        out.mapBase[static_cast<std::int64_t>(layer) * N + e] += 1;
+                        addU64(out.deviceSums + d * 4, 1);
+                        addU64(out.deviceSums + d * 4 + 2, w.baseCount[e]);
+                    }
+                    if (w.used[e] > 0) {
+                        out.mapPolicy[static_cast<std::int64_t>(layer) * N + e] += 1;
+                        addU64(out.deviceSums + d * 4 + 1, 1);
+                        addU64(out.deviceSums + d * 4 + 3, w.used[e]);
+                    }
+                }
             }
-            int peak = 0;
-            int peakTokens = 0;
-            devicePeaks(j, w.used, w.peakA, w.peakB, peak, peakTokens);
-            const int last = j.policy == TopK ? j.budgetCount : round + 1;
-            for (int bi = round; bi < last; ++bi)
-                addBudget(bi, activated, mass, overlap, unchanged, peak, peakTokens);
+            for (int t = tid; t < T; t += nt) {
+                addInt(w.uniform + uOverlap, w.tokOverlap[t]);
+                if (w.kOf[t] > 0 && w.tokOverlap[t] == w.kOf[t])
+                    addInt(w.uniform + uUnchanged, 1);
+            }
             if (round == 0 && j.records)
-                for (int q = 0; q < words; ++q) {
+                for (int q = tid; q < words; q += nt) {
                     std::uint32_t bits = 0;
                     for (int e = q * 32; e < N && e < q * 32 + 32; ++e)
                         bits |= (w.selected[e] ? 1u : 0u) << (e - q * 32);
                     out.recordSelected[record * words + q] = bits;
                 }
-            if (round == 0 && j.maps) {
-                for (int d = 0; d < G; ++d) {
-                    w.peakA[d] = 0;
-                    w.peakB[d] = 0;
-                }
-                // Activity per device (the placed device of each expert), as the CPU's maps count.
-                for (int e = 0; e < N; ++e) {
-                    const int d = j.device[e];
-                    if (w.baseCount[e] > 0) {
-                        addU64(out.mapBase + static_cast<std::int64_t>(layer) * N + e, 1);
-                        ++w.peakA[d];
-                        addU64(out.deviceSums + d * 4 + 2, w.baseCount[e]);
-                    }
-                    if (w.used[e] > 0) {
-                        addU64(out.mapPolicy + static_cast<std::int64_t>(layer) * N + e, 1);
-                        ++w.peakB[d];
-                        addU64(out.deviceSums + d * 4 + 3, w.used[e]);
-                    }
-                }
-                for (int d = 0; d < G; ++d) {
-                    addU64(out.deviceSums + d * 4, w.peakA[d]);
-                    addU64(out.deviceSums + d * 4 + 1, w.peakB[d]);
-                }
-            }
-            addU64(out.layerSlices + layer, round + 1 == rounds ? 1 : 0);
+        });
+        // The kept mass in token order, and this budget's sums (top-k: every budget's).
+        x.phase([&](int tid) {
+            if (tid != 0)
+                return;
+            double mass = 0;
+            for (int t = 0; t < T; ++t)
+                mass += w.tokKept[t];
+            const int peak = largest(w.deviceActive, G);
+            const int peakTokens = largest(w.deviceTokens, G);
+            const int last = j.policy == TopK ? j.budgetCount : round + 1;
+            for (int bi = round; bi < last; ++bi)
+                addBudget(bi, w.uniform[uActivated], mass, w.uniform[uOverlap], w.uniform[uUnchanged], peak, peakTokens);
+            if (round + 1 == rounds)
+                out.layerSlices[layer] += 1;
         });
     }
 }
