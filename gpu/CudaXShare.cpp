@@ -78,8 +78,11 @@ std::size_t envChunkBytes()
 
 struct CudaXShare::State {
     DeviceBuffer scores, ids; // the resident trace
+    // What the resident copy was made from: the trace's scores, and the object that owns them
+    // (a new trace mapped at the same address must not find the old copy).
     const void* residentScores = nullptr;
     std::size_t residentBytes = 0;
+    std::weak_ptr<const void> residentOwner;
     DeviceBuffer plan, outputs, scratch;
     DeviceBuffer chunkScores[2], chunkIds[2];
     PinnedBuffer staging[2];
@@ -155,7 +158,9 @@ Result<moe::XShareResult> CudaXShare::run(
         DS_CUDA(cudaGetDevice(&device));
         DS_CUDA(cudaDeviceGetAttribute(&d->multiprocessors, cudaDevAttrMultiProcessorCount, device));
         for (auto& s : d->streams)
-            DS_CUDA(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+            // Blocking streams: the uploads and the clearing of the outputs (on the default
+            // stream) are finished before a kernel on either stream starts.
+            DS_CUDA(cudaStreamCreate(&s));
     }
 
     // The plan's arrays, one upload.
@@ -212,7 +217,8 @@ Result<moe::XShareResult> CudaXShare::run(
     const auto oError = place(host.error.size() * sizeof(long long));
 
     DS_CUDA(d->outputs.reserve(outBytes));
-    DS_CUDA(cudaMemset(d->outputs.p, 0, outBytes));
+    DS_CUDA(cudaMemsetAsync(d->outputs.p, 0, outBytes, d->streams[0]));
+    DS_CUDA(cudaStreamSynchronize(d->streams[0]));
     auto* outBase = static_cast<char*>(d->outputs.p);
     auto* sums = reinterpret_cast<unsigned long long*>(outBase + oSums);
     slice::Outputs out;
@@ -242,16 +248,25 @@ Result<moe::XShareResult> CudaXShare::run(
 
     if (scoreBytes + idBytes <= limit) {
         // Resident: uploaded once, kept for the next run on the same trace.
-        if (d->residentScores != trace.scores || d->residentBytes != scoreBytes + idBytes) {
+        const std::shared_ptr<const void> owner = trace.mapping
+            ? std::shared_ptr<const void>(trace.mapping)
+            : std::shared_ptr<const void>(trace.ownedScores);
+        const auto previous = d->residentOwner.lock();
+        const bool same = owner && previous && !owner.owner_before(previous) && !previous.owner_before(owner)
+            && d->residentScores == trace.scores && d->residentBytes == scoreBytes + idBytes;
+        if (!same) {
             d->residentScores = nullptr;
+            d->residentOwner.reset();
             DS_CUDA(d->scores.reserve(scoreBytes));
             DS_CUDA(cudaMemcpy(d->scores.p, trace.scores, scoreBytes, cudaMemcpyHostToDevice));
             if (idBytes) {
                 DS_CUDA(d->ids.reserve(idBytes));
                 DS_CUDA(cudaMemcpy(d->ids.p, trace.topkIds, idBytes, cudaMemcpyHostToDevice));
             }
+            DS_CUDA(cudaDeviceSynchronize()); // the pageable uploads have landed
             d->residentScores = trace.scores;
             d->residentBytes = scoreBytes + idBytes;
+            d->residentOwner = owner;
         }
         const auto t1 = Clock::now();
         d->stats.uploadMs = std::chrono::duration<double, std::milli>(t1 - t0).count();
