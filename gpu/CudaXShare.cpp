@@ -294,6 +294,7 @@ Result<moe::XShareResult> CudaXShare::run(
         // order on the host, copied and processed on alternating streams.
         d->stats.streamed = true;
         d->residentScores = nullptr;
+        d->residentOwner.reset();
         d->scores.release();
         d->ids.release();
         const auto rb = rowBytes(trace);
