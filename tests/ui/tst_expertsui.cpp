@@ -1,4 +1,5 @@
 #include "TestData.h"
+#include "degradation/DropZone.h"
 #include "degradation/ReportExporter.h"
 #include "experts/ExpertRun.h"
 #include "experts/ExpertsPage.h"
@@ -177,6 +178,13 @@ void TestExpertsUi::badTraceSaysWhy()
     const auto path = test::writeFile(
         dir, QStringLiteral("t.safetensors"), QByteArray("\x10\x00\x00\x00\x00\x00\x00\x00{not json", 17));
     ExpertsPage page;
+    // The empty drop zone asks for a trace (not for an lm-eval run, as the degradation zones do).
+    auto* zone = page.findChild<DropZone*>();
+    QVERIFY(zone);
+    QString hint;
+    for (const auto* label : zone->findChildren<QLabel*>())
+        hint += label->text();
+    QVERIFY2(hint.contains(QStringLiteral("router trace")) && !hint.contains(QStringLiteral("lm-eval")), qPrintable(hint));
     page.openTrace(QString::fromStdString(path));
     page.waitUntilIdle();
     QVERIFY(!page.run());

@@ -16,7 +16,11 @@ namespace deltascope::ui {
 DropZone::DropZone(const QString& title, QWidget* parent)
     : QFrame(parent)
     , m_title(title)
+    , m_emptyHint(tr("drop an lm-eval folder or a score table here"))
+    , m_fileFilter(tr("Evaluation files (*.json *.jsonl *.csv *.tsv);;All files (*)"))
     , m_label(new QLabel(this))
+    , m_folder(new QToolButton(this))
+    , m_file(new QToolButton(this))
 {
     setAcceptDrops(true);
     setFrameShape(QFrame::StyledPanel);
@@ -24,27 +28,36 @@ DropZone::DropZone(const QString& title, QWidget* parent)
     setMinimumHeight(56);
     m_label->setWordWrap(true);
     m_label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto* folder = new QToolButton(this);
-    folder->setText(tr("Folder…"));
-    folder->setToolTip(tr("Choose an lm-eval output folder"));
-    auto* file = new QToolButton(this);
-    file->setText(tr("File…"));
-    file->setToolTip(tr("Choose a results/samples file or an id/score table (CSV, TSV, JSONL)"));
-    connect(folder, &QToolButton::clicked, this, [this] { browse(true); });
-    connect(file, &QToolButton::clicked, this, [this] { browse(false); });
+    m_folder->setText(tr("Folder…"));
+    m_folder->setToolTip(tr("Choose an lm-eval output folder"));
+    m_file->setText(tr("File…"));
+    m_file->setToolTip(tr("Choose a results/samples file or an id/score table (CSV, TSV, JSONL)"));
+    connect(m_folder, &QToolButton::clicked, this, [this] { browse(true); });
+    connect(m_file, &QToolButton::clicked, this, [this] { browse(false); });
     auto* layout = new QHBoxLayout(this);
     layout->addWidget(m_label, 1);
-    layout->addWidget(folder);
-    layout->addWidget(file);
+    layout->addWidget(m_folder);
+    layout->addWidget(m_file);
     setPath({});
+}
+
+void DropZone::setPrompts(
+    const QString& emptyHint, const QString& folderTip, const QString& fileTip, const QString& fileFilter)
+{
+    m_emptyHint = emptyHint;
+    m_fileFilter = fileFilter;
+    m_folder->setToolTip(folderTip);
+    m_file->setToolTip(fileTip);
+    if (m_path.isEmpty())
+        setPath({});
 }
 
 void DropZone::setPath(const QString& path, const QString& detail)
 {
     m_path = path;
     if (path.isEmpty())
-        m_label->setText(tr("<b>%1</b><br><span style='color:gray'>drop an lm-eval folder or a score table here</span>")
-                             .arg(m_title));
+        m_label->setText(QStringLiteral("<b>%1</b><br><span style='color:gray'>%2</span>")
+                             .arg(m_title, m_emptyHint.toHtmlEscaped()));
     else
         m_label->setText(QStringLiteral("<b>%1</b>: %2<br><span style='color:gray'>%3</span>")
                              .arg(m_title, QFileInfo(path).fileName().toHtmlEscaped(),
@@ -58,7 +71,7 @@ void DropZone::browse(bool folder)
         ? QFileDialog::getExistingDirectory(
             this, tr("%1: lm-eval output folder").arg(m_title), settings.lastDirectory())
         : QFileDialog::getOpenFileName(this, tr("%1: results, samples or score table").arg(m_title),
-            settings.lastDirectory(), tr("Evaluation files (*.json *.jsonl *.csv *.tsv);;All files (*)"));
+            settings.lastDirectory(), m_fileFilter);
     if (chosen.isEmpty())
         return;
     settings.setLastDirectory(QFileInfo(chosen).absolutePath());

@@ -4,6 +4,7 @@
 
 class QLabel;
 class QPushButton;
+class QToolButton;
 
 namespace deltascope::ui {
 
@@ -15,6 +16,9 @@ public:
 
     QString path() const { return m_path; }
     void setPath(const QString& path, const QString& detail = {});
+    /// What the zone asks for (by default an lm-eval run or a score table): the hint shown while
+    /// it is empty, the buttons' tooltips and the file dialog's filter.
+    void setPrompts(const QString& emptyHint, const QString& folderTip, const QString& fileTip, const QString& fileFilter);
 
 signals:
     void pathChosen(const QString& path);
@@ -29,7 +33,11 @@ private:
     void setHighlighted(bool on);
     QString m_title;
     QString m_path;
+    QString m_emptyHint;
+    QString m_fileFilter;
     QLabel* m_label;
+    QToolButton* m_folder;
+    QToolButton* m_file;
 };
 
 } // namespace deltascope::ui

@@ -74,9 +74,15 @@ ExpertsPage::~ExpertsPage()
 void ExpertsPage::buildUi()
 {
     m_zone = new DropZone(tr("Router trace"), this);
+    m_zone->setPrompts(tr("drop a router trace (.safetensors, .jsonl, .npy, a Megatron trace folder) or expert load "
+                          "counts (.csv, .json) here"),
+        tr("Choose a Megatron-Core trace folder (router_trace_rank*.jsonl)"),
+        tr("Choose a router trace (.safetensors, .jsonl, .npy) or expert load counts (.csv, .json)"),
+        tr("Router traces and expert counts (*.safetensors *.jsonl *.npy *.csv *.json);;All files (*)"));
     connect(m_zone, &DropZone::pathChosen, this, [this](const QString& p) {
-        // A .csv is expert load counts (traces are safetensors, JSONL or .npy).
-        if (p.endsWith(QStringLiteral(".csv"), Qt::CaseInsensitive))
+        // A .csv or .json is expert load counts (traces are safetensors, JSONL, .npy or folders).
+        if (p.endsWith(QStringLiteral(".csv"), Qt::CaseInsensitive)
+            || p.endsWith(QStringLiteral(".json"), Qt::CaseInsensitive))
             openCounts(p);
         else
             openTrace(p);
@@ -432,6 +438,8 @@ QString ExpertsPage::exportPlacement(const QString& path) const
 void ExpertsPage::openDemo()
 {
     setTrace(demoTrace(), tr("demo (synthetic, OLMoE-calibrated)"));
+    m_zone->setPath(tr("demo (synthetic, OLMoE-calibrated)"),
+        tr("built in: seeded requests with their own topics, expert popularity from OLMoE-1B-7B's counts"));
     m_isDemo = true;
 }
 
