@@ -19,7 +19,9 @@ Result<KeepList> loadKeepList(const std::string& path)
     if (!parsed.ok())
         return R::failure(*parsed.error);
     const nlohmann::json& root = *parsed.value;
-    if (!root.is_object() || root.value("format", std::string()) != "deltascope-keep-list")
+    // Types are checked before any value is read (nlohmann's typed reads throw on a mismatch).
+    const auto format = root.is_object() ? root.find("format") : root.end();
+    if (format == root.end() || !format->is_string() || format->get<std::string>() != "deltascope-keep-list")
         return R::failure(
             Diagnostic::error(path, 1, "not a keep-list (expected \"format\": \"deltascope-keep-list\")"));
     const auto samples = root.find("samples");

@@ -166,6 +166,10 @@ void TestPairing::keepList()
     const auto bad = eval::loadKeepList(test::writeFile(dir, QStringLiteral("bad.json"), "{\"samples\": [}"));
     QVERIFY(!bad.ok());
     QCOMPARE(bad.error->line, std::int64_t(1));
+    // A format that is not a string (found by fuzzing: it used to abort) is a clear error.
+    const auto number = eval::loadKeepList(test::writeFile(dir, QStringLiteral("n.json"), "{\"format\": 1}"));
+    QVERIFY(!number.ok());
+    QVERIFY(number.error->message.find("not a keep-list") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestPairing)
