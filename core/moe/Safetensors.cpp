@@ -92,17 +92,25 @@ Result<Trace> readTraceFile(const std::string& path)
             continue;
         }
         TensorInfo t;
+        // Whole numbers only: a float such as 4e32 would otherwise be cast out of range.
+        auto whole = [](const nlohmann::json& x, const char* what) -> std::uint64_t {
+            if (x.is_number_unsigned())
+                return x.get<std::uint64_t>();
+            if (x.is_number_integer() && x.get<std::int64_t>() >= 0)
+                return static_cast<std::uint64_t>(x.get<std::int64_t>());
+            throw std::runtime_error(std::string(what) + " must be a non-negative whole number");
+        };
         try {
             t.dtype = v.at("dtype").get<std::string>();
             for (const auto& d : v.at("shape")) {
-                const auto x = d.get<std::int64_t>();
-                if (x < 0)
-                    throw std::runtime_error("negative dimension");
-                t.shape.push_back(x);
+                const auto x = whole(d, "a dimension");
+                if (x > (std::uint64_t { 1 } << 48))
+                    throw std::runtime_error("dimension too large");
+                t.shape.push_back(static_cast<std::int64_t>(x));
             }
             const auto& off = v.at("data_offsets");
-            t.begin = off.at(0).get<std::uint64_t>();
-            t.end = off.at(1).get<std::uint64_t>();
+            t.begin = whole(off.at(0), "data_offsets");
+            t.end = whole(off.at(1), "data_offsets");
         } catch (const std::exception& e) {
             return R::failure(
                 Diagnostic::error(path, 0, "tensor \"" + name + "\": malformed entry (" + e.what() + ")"));

@@ -442,6 +442,14 @@ void TestTraceIo::fuzzFindingsAreErrors()
         file += header + QByteArray(64, '\0');
         return test::writeFile(dir, QStringLiteral("a.npy"), file);
     };
+    // A safetensors header with a data offset of 4e32 (was cast out of range).
+    const QByteArray header = R"({"scores": {"dtype": "F32", "shape": [1, 1, 2], "data_offsets": [0, 4e32]}})";
+    QByteArray st(8, '\0');
+    st[0] = char(header.size());
+    const auto sp = test::writeFile(dir, QStringLiteral("bad.safetensors"), st + header + QByteArray(8, '\0'));
+    const auto sr = moe::readTraceFile(sp);
+    QVERIFY(!sr.ok());
+    QVERIFY2(sr.error->message.find("whole number") != std::string::npos, sr.error->message.c_str());
     QVERIFY(moe::importNpyTrace(npy("(4, 4)"), 2, {}).ok());
     for (const char* bad : { "(4, x)", "(99999999999999999999, 4)", "(1099511627776, 1099511627776, 16)" }) {
         const auto r = moe::importNpyTrace(npy(bad), 2, {});
