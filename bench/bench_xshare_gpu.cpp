@@ -154,8 +154,8 @@ int main(int argc, char** argv)
         }
         const bool ok = agree(must(gpu.run(trace, *batches.value, o)), res);
         mismatches += ok ? 0 : 1;
-        std::printf("%-34s %8.2f ms  %8.1f GB/s (%d chunks, host gather + copy included)  %s\n",
-            "streamed, one budget", 1e3 * best, gb / best, streamed.lastRun().chunks, ok ? "same results" : "DIFFERENT");
+        std::printf("%-34s %8.2f ms  %8.1f GB/s (%d chunks, host gather + copy included)  %s\n", "streamed, one budget",
+            1e3 * best, gb / best, streamed.lastRun().chunks, ok ? "same results" : "DIFFERENT");
     }
 
     // One slice of 64 tokens x 128 experts: the whole run() (plan, launch, copy back), best of 200.

@@ -41,7 +41,8 @@ public:
     {
         if (const auto why = gpuUnsupported(trace, options); !why.empty()) {
             auto r = moe::runXShare(trace, batches, options);
-            r.warnings.push_back(Diagnostic::note({}, 0, "ran on the CPU: the GPU kernels cannot run this (" + why + ")"));
+            r.warnings.push_back(
+                Diagnostic::note({}, 0, "ran on the CPU: the GPU kernels cannot run this (" + why + ")"));
             return r;
         }
         const std::lock_guard<std::mutex> lock(m_mutex);

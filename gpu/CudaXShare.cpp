@@ -2,12 +2,11 @@
 
 #include "XShareKernels.h"
 
-#include <cuda_runtime_api.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <cuda_runtime_api.h>
 #include <vector>
 
 namespace deltascope::gpu {
@@ -128,8 +127,8 @@ std::size_t CudaXShare::scratchBytes(const XSharePlan& plan, int blocks)
         const cudaError_t e_ = (call);                                                                                 \
         if (e_ != cudaSuccess) {                                                                                       \
             cudaGetLastError();                                                                                        \
-            return R::failure(Diagnostic::error(__FILE__, __LINE__,                                                    \
-                std::string("CUDA error in ") + #call + ": " + cudaGetErrorString(e_)));                               \
+            return R::failure(Diagnostic::error(                                                                       \
+                __FILE__, __LINE__, std::string("CUDA error in ") + #call + ": " + cudaGetErrorString(e_)));           \
         }                                                                                                              \
     } while (0)
 
@@ -183,7 +182,8 @@ Result<moe::XShareResult> CudaXShare::run(
     job.groupStart = reinterpret_cast<const std::int64_t*>(planBase + oGroupStart);
     job.batchGroups = reinterpret_cast<const std::int64_t*>(planBase + oBatchGroups);
     job.device = reinterpret_cast<const std::int32_t*>(planBase + oDevice);
-    job.replicaStart = plan.replicaStart.empty() ? nullptr : reinterpret_cast<const std::int32_t*>(planBase + oReplicaStart);
+    job.replicaStart
+        = plan.replicaStart.empty() ? nullptr : reinterpret_cast<const std::int32_t*>(planBase + oReplicaStart);
     job.replicaDevices = reinterpret_cast<const std::int32_t*>(planBase + oReplicaDevices);
     job.budgets = reinterpret_cast<const std::int32_t*>(planBase + oBudgets);
 
@@ -228,9 +228,8 @@ Result<moe::XShareResult> CudaXShare::run(
     out.error = reinterpret_cast<long long*>(outBase + oError);
 
     const std::size_t scoreBytes = trace.scoreBytes();
-    const std::size_t idBytes = trace.sparse
-        ? static_cast<std::size_t>(trace.tokens * trace.layers * trace.topK) * sizeof(std::int32_t)
-        : 0;
+    const std::size_t idBytes
+        = trace.sparse ? static_cast<std::size_t>(trace.tokens * trace.layers * trace.topK) * sizeof(std::int32_t) : 0;
     std::size_t limit = d->chunkBytes;
     if (limit == 0) {
         std::size_t freeBytes = 0;
@@ -248,9 +247,8 @@ Result<moe::XShareResult> CudaXShare::run(
 
     if (scoreBytes + idBytes <= limit) {
         // Resident: uploaded once, kept for the next run on the same trace.
-        const std::shared_ptr<const void> owner = trace.mapping
-            ? std::shared_ptr<const void>(trace.mapping)
-            : std::shared_ptr<const void>(trace.ownedScores);
+        const std::shared_ptr<const void> owner = trace.mapping ? std::shared_ptr<const void>(trace.mapping)
+                                                                : std::shared_ptr<const void>(trace.ownedScores);
         const auto previous = d->residentOwner.lock();
         const bool same = owner && previous && !owner.owner_before(previous) && !previous.owner_before(owner)
             && d->residentScores == trace.scores && d->residentBytes == scoreBytes + idBytes;
@@ -315,10 +313,11 @@ Result<moe::XShareResult> CudaXShare::run(
                 DS_CUDA(d->chunkIds[i].reserve(rows * rb.ids));
             auto* stage = static_cast<char*>(d->staging[i].p);
             gatherRows(trace, plan, b0, b1, stage, stage + rows * rb.scores);
-            DS_CUDA(cudaMemcpyAsync(d->chunkScores[i].p, stage, rows * rb.scores, cudaMemcpyHostToDevice, d->streams[i]));
+            DS_CUDA(
+                cudaMemcpyAsync(d->chunkScores[i].p, stage, rows * rb.scores, cudaMemcpyHostToDevice, d->streams[i]));
             if (rb.ids)
-                DS_CUDA(cudaMemcpyAsync(d->chunkIds[i].p, stage + rows * rb.scores, rows * rb.ids,
-                    cudaMemcpyHostToDevice, d->streams[i]));
+                DS_CUDA(cudaMemcpyAsync(
+                    d->chunkIds[i].p, stage + rows * rb.scores, rows * rb.ids, cudaMemcpyHostToDevice, d->streams[i]));
             job.scores = d->chunkScores[i].p;
             job.ids = rb.ids ? static_cast<const std::int32_t*>(d->chunkIds[i].p) : nullptr;
             job.batchRows = nullptr;

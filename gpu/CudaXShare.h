@@ -24,7 +24,8 @@ public:
 
     /// Same contract as moe::runXShare. CUDA errors come back as errors naming the source file
     /// and line where they surfaced.
-    Result<moe::XShareResult> run(const moe::Trace& trace, const moe::Batches& batches, const moe::XShareOptions& options);
+    Result<moe::XShareResult> run(
+        const moe::Trace& trace, const moe::Batches& batches, const moe::XShareOptions& options);
 
     /// Bytes of scores a run may keep on the device; larger traces stream in chunks of half this
     /// size. 0 (the default): 60% of the device memory free when the run starts. The environment

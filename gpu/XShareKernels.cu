@@ -17,9 +17,9 @@ struct DeviceBlock {
 
 // A persistent grid: block b takes slices first + b, first + b + gridDim.x, ... Every thread of a
 // block works on the same slice, so the phases' barriers are reached by all of them.
-__global__ void __launch_bounds__(kXShareThreads) xshareKernel(slice::Job job, slice::Outputs out,
-    slice::Shape shape, slice::SumsLayout layout, unsigned long long* sums, char* scratch, std::size_t blockBytes,
-    int firstBlock, std::int64_t first, std::int64_t last)
+__global__ void __launch_bounds__(kXShareThreads) xshareKernel(slice::Job job, slice::Outputs out, slice::Shape shape,
+    slice::SumsLayout layout, unsigned long long* sums, char* scratch, std::size_t blockBytes, int firstBlock,
+    std::int64_t first, std::int64_t last)
 {
     const std::int64_t block = firstBlock + static_cast<std::int64_t>(blockIdx.x);
     slice::Work w;

@@ -1,8 +1,8 @@
 #include "XSharePlan.h"
 
 #include <algorithm>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 namespace deltascope::gpu {
@@ -87,8 +87,8 @@ XSharePlan makePlan(const moe::Trace& trace, const moe::Batches& batches, const 
     j.experts = N;
     j.topK = static_cast<int>(trace.topK);
     j.batches = static_cast<std::int64_t>(B);
-    j.policy = cfg.policy == Policy::TopK ? slice::TopK
-        : cfg.policy == Policy::Batch     ? slice::Batch
+    j.policy = cfg.policy == Policy::TopK      ? slice::TopK
+        : cfg.policy == Policy::Batch          ? slice::Batch
         : cfg.policy == Policy::ExpertParallel ? slice::ExpertParallel
                                                : slice::Speculative;
     j.warmup = (cfg.policy == Policy::Batch || cfg.policy == Policy::ExpertParallel) ? std::max(0, cfg.warmup) : 0;
@@ -255,8 +255,8 @@ std::vector<std::pair<std::int64_t, std::int64_t>> chunkBatches(const XSharePlan
     return chunks;
 }
 
-void gatherRows(const moe::Trace& trace, const XSharePlan& plan, std::int64_t b0, std::int64_t b1, char* scores,
-    char* ids)
+void gatherRows(
+    const moe::Trace& trace, const XSharePlan& plan, std::int64_t b0, std::int64_t b1, char* scores, char* ids)
 {
     const auto rb = rowBytes(trace);
     const auto first = static_cast<std::size_t>(plan.batchOffsets[static_cast<std::size_t>(b0)]);
@@ -294,9 +294,8 @@ Result<moe::XShareResult> emulateXShare(const moe::Trace& trace, const moe::Batc
     out.size(plan, blocks);
     const slice::Outputs shared = out.bind();
     // Slice s runs on block s mod blocks and adds to that block's sums, as on the device.
-    auto sumsFor = [&](std::int64_t s) {
-        return slice::sumsOfBlock(shared, out.layout, out.sums.data(), s % out.blocks);
-    };
+    auto sumsFor
+        = [&](std::int64_t s) { return slice::sumsOfBlock(shared, out.layout, out.sums.data(), s % out.blocks); };
     slice::Work w {};
     std::vector<char> memory(slice::carve(nullptr, plan.shape, w) + 16);
     char* base = memory.data();

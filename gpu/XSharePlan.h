@@ -80,8 +80,8 @@ std::vector<std::pair<std::int64_t, std::int64_t>> chunkBatches(const XSharePlan
 /// Streaming: copies the rows of the tokens of batches [b0, b1), in batch order, into `scores`
 /// and (sparse traces) `ids`; slice::Job then reads them with batchRows null and rowsOffset the
 /// first token's index in the plan.
-void gatherRows(const moe::Trace& trace, const XSharePlan& plan, std::int64_t b0, std::int64_t b1, char* scores,
-    char* ids);
+void gatherRows(
+    const moe::Trace& trace, const XSharePlan& plan, std::int64_t b0, std::int64_t b1, char* scores, char* ids);
 
 /// Runs the slice code of the CUDA kernels sequentially on the host, as a grid of `blocks` blocks
 /// (slice s on block s mod blocks, each with its own sums) of `threads` emulated threads: the

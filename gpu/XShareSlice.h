@@ -362,7 +362,8 @@ DS_HD inline float unknownScore()
 /// Orders candidates: the higher score first, then the lower id (larger keys are better).
 DS_HD inline std::uint64_t keyOf(float score, int e)
 {
-    return (static_cast<std::uint64_t>(bitsOfFloat(score)) << 32) | static_cast<std::uint32_t>(~static_cast<std::uint32_t>(e));
+    return (static_cast<std::uint64_t>(bitsOfFloat(score)) << 32)
+        | static_cast<std::uint32_t>(~static_cast<std::uint32_t>(e));
 }
 
 DS_HD inline int idOfKey(std::uint64_t key)
@@ -650,7 +651,8 @@ template <class X> DS_HD void runSlice(const X& x, const Job& j, const Outputs& 
                         const double ue = w.requestUtility[e];
                         int r = 0;
                         for (int f = 0; f < N; ++f)
-                            r += (w.seen[f] && (w.requestUtility[f] > ue || (w.requestUtility[f] == ue && f < e))) ? 1 : 0;
+                            r += (w.seen[f] && (w.requestUtility[f] > ue || (w.requestUtility[f] == ue && f < e))) ? 1
+                                                                                                                   : 0;
                         keep = r < m ? 1 : 0;
                     }
                     w.keep[(g - g0) * N + e] = keep;
@@ -971,7 +973,8 @@ template <class X> DS_HD void runSlice(const X& x, const Job& j, const Outputs& 
             const int peakTokens = largest(w.deviceTokens, G);
             const int last = j.policy == TopK ? j.budgetCount : round + 1;
             for (int bi = round; bi < last; ++bi)
-                addBudget(bi, w.uniform[uActivated], mass, w.uniform[uOverlap], w.uniform[uUnchanged], peak, peakTokens);
+                addBudget(
+                    bi, w.uniform[uActivated], mass, w.uniform[uOverlap], w.uniform[uUnchanged], peak, peakTokens);
             if (round + 1 == rounds)
                 out.layerSlices[layer] += 1;
         });

@@ -16,15 +16,15 @@
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QKeySequence>
-#include <QLockFile>
-#include <QStandardPaths>
-#include <QTimer>
 #include <QLabel>
+#include <QLockFile>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
+#include <QTimer>
 #include <QToolBar>
 
 #ifndef DELTASCOPE_BUILD_DEMO_DIR
@@ -50,8 +50,8 @@ MainWindow::MainWindow(QWidget* parent)
     std::string note;
     const auto compute = backend::makeBackend(backend::BackendKind::Auto, note);
     auto* backendLabel = new QLabel(tr("compute: %1").arg(QString::fromStdString(compute->name())), this);
-    backendLabel->setToolTip(note.empty() ? tr("Where permutation tests and expert selection run")
-                                          : QString::fromStdString(note));
+    backendLabel->setToolTip(
+        note.empty() ? tr("Where permutation tests and expert selection run") : QString::fromStdString(note));
     statusBar()->addPermanentWidget(backendLabel);
     connect(m_degradation, &DegradationPage::statusMessage, this,
         [this](const QString& m) { statusBar()->showMessage(m); });
@@ -373,9 +373,9 @@ workspace::Workspace MainWindow::workspaceState() const
     w.front = m_tabs->currentWidget() == m_experts ? "experts" : "degradation";
     w.degradation = m_degradation->workspaceState();
     w.experts = m_experts->workspaceState();
-    const std::pair<const char*, std::string> inputs[] = { { "baseline", w.degradation.base.path },
-        { "candidate", w.degradation.cand.path }, { "trace", w.experts.trace }, { "counts", w.experts.counts },
-        { "placement", w.experts.placementFile } };
+    const std::pair<const char*, std::string> inputs[]
+        = { { "baseline", w.degradation.base.path }, { "candidate", w.degradation.cand.path },
+              { "trace", w.experts.trace }, { "counts", w.experts.counts }, { "placement", w.experts.placementFile } };
     for (const auto& [role, path] : inputs)
         if (!path.empty() && path != "demo")
             w.inputs.push_back(workspace::describeInput(role, path));

@@ -18,9 +18,8 @@ namespace {
 
 json sideJson(const SideState& s)
 {
-    return json { { "path", s.path }, { "format", s.format }, { "run", s.runTimestamp },
-        { "id_column", s.idColumn }, { "score_column", s.scoreColumn }, { "task_column", s.taskColumn },
-        { "filter_column", s.filterColumn } };
+    return json { { "path", s.path }, { "format", s.format }, { "run", s.runTimestamp }, { "id_column", s.idColumn },
+        { "score_column", s.scoreColumn }, { "task_column", s.taskColumn }, { "filter_column", s.filterColumn } };
 }
 
 // Reads typed fields of one JSON object; the first problem is kept with the line of its key.
@@ -66,7 +65,8 @@ public:
         out = it->get<bool>();
     }
 
-    template <class T> void integer(const json& o, const char* key, T& out, double lo, double hi, const std::string& where)
+    template <class T>
+    void integer(const json& o, const char* key, T& out, double lo, double hi, const std::string& where)
     {
         const auto it = o.find(key);
         if (it == o.end())
@@ -77,7 +77,8 @@ public:
                                                   : static_cast<double>(it->get<std::int64_t>());
         if (v < lo || v > hi)
             return fail(key, where + key + " is out of range");
-        out = it->is_number_unsigned() ? static_cast<T>(it->get<std::uint64_t>()) : static_cast<T>(it->get<std::int64_t>());
+        out = it->is_number_unsigned() ? static_cast<T>(it->get<std::uint64_t>())
+                                       : static_cast<T>(it->get<std::int64_t>());
     }
 
     void number(const json& o, const char* key, double& out, double lo, double hi, const std::string& where)
@@ -136,8 +137,7 @@ std::string toJson(const Workspace& w)
     const auto& e = w.experts;
     json inputs = json::array();
     for (const auto& i : w.inputs)
-        inputs.push_back(
-            { { "role", i.role }, { "path", i.path }, { "size", i.size }, { "modified_ns", i.modified } });
+        inputs.push_back({ { "role", i.role }, { "path", i.path }, { "size", i.size }, { "modified_ns", i.modified } });
     const json j {
         { "deltascope_workspace", w.version },
         { "front", w.front },

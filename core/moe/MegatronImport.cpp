@@ -33,8 +33,8 @@ std::int64_t wholeNumber(const nlohmann::json& v, const char* what, std::int64_t
         if (s >= lo && s <= hi)
             return s;
     }
-    throw BadField(std::string(what) + " must be a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi)
-        + "]");
+    throw BadField(
+        std::string(what) + " must be a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
 }
 
 bool isTraceName(const std::string& name)
@@ -104,9 +104,9 @@ Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOpti
         while (pos < text.size()) {
             ++line;
             if ((line & 0x3fff) == 0 && options.progress.callback
-                && !options.progress.report((static_cast<double>(fileIndex - 1)
-                                                + static_cast<double>(pos) / static_cast<double>(text.size()))
-                                                / static_cast<double>(files.size()),
+                && !options.progress.report(
+                    (static_cast<double>(fileIndex - 1) + static_cast<double>(pos) / static_cast<double>(text.size()))
+                        / static_cast<double>(files.size()),
                     "reading the trace"))
                 return R::failure(Diagnostic::error(file, line, "cancelled"));
             const auto nl = text.find('\n', pos);

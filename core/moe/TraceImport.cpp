@@ -105,7 +105,8 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
         ++line;
         // Progress (and a chance to cancel) every 64k records of a large capture.
         if ((line & 0xffff) == 0 && options.progress.callback
-            && !options.progress.report(static_cast<double>(pos) / static_cast<double>(text.size()), "reading the trace"))
+            && !options.progress.report(
+                static_cast<double>(pos) / static_cast<double>(text.size()), "reading the trace"))
             return R::failure(Diagnostic::error(path, line, "cancelled"));
         const auto nl = text.find('\n', pos);
         const auto end = nl == std::string_view::npos ? text.size() : nl;
@@ -490,8 +491,7 @@ Result<ExpertCounts> parseExpertCounts(std::string_view text, const std::string&
             const auto expert = parseDouble(l.substr(c1 + 1, c2 - c1 - 1));
             const auto count = parseDouble(l.substr(c2 + 1));
             auto id = [](double v) { return v >= 0 && v <= 65535 && v == std::floor(v); };
-            if (!layer || !expert || !count || !id(*layer) || !id(*expert) || !(*count >= 0)
-                || !std::isfinite(*count))
+            if (!layer || !expert || !count || !id(*layer) || !id(*expert) || !(*count >= 0) || !std::isfinite(*count))
                 return R::failure(Diagnostic::error(path, line,
                     "layer_id and expert_id must be whole numbers in [0, 65535] and count a non-negative number"));
             rows[static_cast<std::int64_t>(*layer)][static_cast<std::int64_t>(*expert)] += *count;

@@ -64,7 +64,8 @@ std::optional<Diagnostic> checkXShareOptions(const Trace& trace, const XShareOpt
 {
     const int N = static_cast<int>(trace.experts);
     const int k = static_cast<int>(trace.topK);
-    auto fail = [](std::string message) { return std::optional<Diagnostic>(Diagnostic::error({}, 0, std::move(message))); };
+    auto fail
+        = [](std::string message) { return std::optional<Diagnostic>(Diagnostic::error({}, 0, std::move(message))); };
     if (options.budgets.empty())
         return fail("no budget given");
     for (const int m : options.budgets)

@@ -101,8 +101,8 @@ void TestWorkspace::errorsNameTheLine()
     QFETCH(QByteArray, text);
     QFETCH(int, line);
     QFETCH(QString, message);
-    const auto r = ws::parseWorkspace(std::string_view(text.constData(), static_cast<std::size_t>(text.size())),
-        "broken.deltascope");
+    const auto r = ws::parseWorkspace(
+        std::string_view(text.constData(), static_cast<std::size_t>(text.size())), "broken.deltascope");
     QVERIFY(!r.ok());
     QCOMPARE(r.error->file, std::string("broken.deltascope"));
     QCOMPARE(r.error->line, std::int64_t { line });
@@ -166,14 +166,14 @@ void TestWorkspace::atomicWrite()
 void TestWorkspace::deepAndLongJson()
 {
     // 200,000 nested arrays (no stack overflow: the parser is iterative) and a 64 MB string.
-    const std::string deep = R"({"deltascope_workspace": 1, "x": )" + std::string(200000, '[')
-        + std::string(200000, ']') + "}";
+    const std::string deep
+        = R"({"deltascope_workspace": 1, "x": )" + std::string(200000, '[') + std::string(200000, ']') + "}";
     const auto d = ws::parseWorkspace(deep, "deep.deltascope");
     QVERIFY(d.ok()); // an unknown key, however deep, is ignored
     const std::string unterminated = R"({"deltascope_workspace": 1, "x": )" + std::string(200000, '[');
     QVERIFY(!ws::parseWorkspace(unterminated, "cut.deltascope").ok());
-    const std::string longText = R"({"deltascope_workspace": 1, "experts": {"requests": ")" + std::string(64 << 20, '7')
-        + "\"}}";
+    const std::string longText
+        = R"({"deltascope_workspace": 1, "experts": {"requests": ")" + std::string(64 << 20, '7') + "\"}}";
     const auto l = ws::parseWorkspace(longText, "long.deltascope");
     QVERIFY(l.ok());
     QCOMPARE(l.value->experts.requests.size(), std::size_t { 64 << 20 });

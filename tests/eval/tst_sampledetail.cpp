@@ -1,9 +1,9 @@
 #include "TestData.h"
 #include "common/TextDiff.h"
 #include "common/TextUtil.h"
-#include "eval/SamplesParser.h"
 #include "eval/RunLoader.h"
 #include "eval/SampleDetail.h"
+#include "eval/SamplesParser.h"
 
 #include <QTemporaryDir>
 
@@ -224,13 +224,18 @@ void TestSampleDetail::utf8Repair_data()
     QTest::addColumn<QByteArray>("in");
     QTest::addColumn<QByteArray>("out");
     const QByteArray r("\xEF\xBF\xBD");
-    QTest::newRow("valid") << QByteArray("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") << QByteArray("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
-    QTest::newRow("lone continuation") << QByteArray("a\x80" "b") << QByteArray("a" + r + "b");
+    QTest::newRow("valid") << QByteArray("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80")
+                           << QByteArray("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+    QTest::newRow("lone continuation") << QByteArray("a\x80"
+                                                     "b")
+                                       << QByteArray("a" + r + "b");
     QTest::newRow("truncated") << QByteArray("a\xE2\x82") << QByteArray("a" + r + r);
     QTest::newRow("overlong") << QByteArray("\xC0\xAF") << QByteArray(r + r);
     QTest::newRow("surrogate") << QByteArray("\xED\xA0\x80") << QByteArray(r + r + r);
     QTest::newRow("above U+10FFFF") << QByteArray("\xF4\x90\x80\x80") << QByteArray(r + r + r + r);
-    QTest::newRow("latin-1") << QByteArray("na\xEF" "ve") << QByteArray("na" + r + "ve");
+    QTest::newRow("latin-1") << QByteArray("na\xEF"
+                                           "ve")
+                             << QByteArray("na" + r + "ve");
 }
 
 void TestSampleDetail::utf8Repair()
@@ -251,8 +256,8 @@ void TestSampleDetail::invalidUtf8ShowsReplacementCharacters()
     QTemporaryDir dir;
     const QByteArray record = R"({"doc_id": 3, "doc": {"q": "x"}, "target": "caf)" + QByteArray("\xE9")
         + R"(", "arguments": {"gen_args_0": {"arg_0": "Say caf)" + QByteArray("\xE9")
-        + R"(", "arg_1": {}}}, "resps": [["caf)" + QByteArray("\xE9\xE9")
-        + R"("]], "filtered_resps": ["caf)" + QByteArray("\xE9") + R"("], "exact_match": 1.0})";
+        + R"(", "arg_1": {}}}, "resps": [["caf)" + QByteArray("\xE9\xE9") + R"("]], "filtered_resps": ["caf)"
+        + QByteArray("\xE9") + R"("], "exact_match": 1.0})";
     for (const bool array : { false, true }) {
         const QString name = array ? QStringLiteral("samples_t_2025-01-01T00-00-00.json")
                                    : QStringLiteral("samples_t_2025-01-01T00-00-00.jsonl");

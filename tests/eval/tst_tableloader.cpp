@@ -159,7 +159,8 @@ void TestTableLoader::jsonlMalformedInsideARecord()
 {
     QFETCH(QByteArray, record);
     QTemporaryDir dir;
-    const auto path = test::writeFile(dir, QStringLiteral("r.jsonl"), "{\"id\": \"q1\", \"score\": 1.0}\n" + record + "\n");
+    const auto path
+        = test::writeFile(dir, QStringLiteral("r.jsonl"), "{\"id\": \"q1\", \"score\": 1.0}\n" + record + "\n");
     const auto r = eval::loadScoreTable(path, {}, false);
     QVERIFY(!r.ok());
     QCOMPARE(r.error->line, std::int64_t { 2 });

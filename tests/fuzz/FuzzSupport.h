@@ -42,8 +42,8 @@ inline std::string writeInput(const std::string& name, const std::uint8_t* data,
 }
 
 /// Splits an input at the first occurrence of a separator line: the parts of multi-file inputs.
-inline std::pair<std::string_view, std::string_view> splitAt(const std::uint8_t* data, std::size_t size,
-    std::string_view separator = "\n--8<--\n")
+inline std::pair<std::string_view, std::string_view> splitAt(
+    const std::uint8_t* data, std::size_t size, std::string_view separator = "\n--8<--\n")
 {
     const std::string_view all(reinterpret_cast<const char*>(data), size);
     const auto at = all.find(separator);

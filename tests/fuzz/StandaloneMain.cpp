@@ -1,8 +1,8 @@
 // Runs a fuzz target over files and folders given on the command line, without libFuzzer: the
 // regression corpus as an ordinary test (every build, and the sanitizer build).
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>

@@ -14,8 +14,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <numeric>
@@ -190,8 +190,8 @@ inline void compareOn(const moe::Trace& trace, const std::string& name, const Ru
             ++tally.failures;
             continue;
         }
-        for (const auto policy : { moe::Policy::TopK, moe::Policy::Batch, moe::Policy::ExpertParallel,
-                 moe::Policy::Speculative }) {
+        for (const auto policy :
+            { moe::Policy::TopK, moe::Policy::Batch, moe::Policy::ExpertParallel, moe::Policy::Speculative }) {
             for (int variant = 0; variant < 3; ++variant) {
                 moe::XShareOptions o;
                 o.policy.policy = policy;
@@ -208,7 +208,8 @@ inline void compareOn(const moe::Trace& trace, const std::string& name, const Ru
                     o.policy.warmup = static_cast<int>(rng() % 3) + (rng() % 4 == 0 ? k : 0);
                     o.policy.requestExperts = static_cast<int>(rng() % 3);
                 }
-                o.policy.devices = policy == moe::Policy::ExpertParallel || variant == 1 ? 1 + static_cast<int>(rng() % 5) : 1;
+                o.policy.devices
+                    = policy == moe::Policy::ExpertParallel || variant == 1 ? 1 + static_cast<int>(rng() % 5) : 1;
                 if (variant == 2 && o.policy.devices > 1 && N >= 8) {
                     // A shuffled placement with a few copies.
                     o.policy.placement.resize(static_cast<std::size_t>(N));
@@ -226,9 +227,9 @@ inline void compareOn(const moe::Trace& trace, const std::string& name, const Ru
                 const auto cpu = moe::runXShare(trace, *batches.value, o);
                 const auto other = run(trace, *batches.value, o);
                 ++tally.cases;
-                const std::string where = name + " B=" + std::to_string(bo.replay ? bo.batchSize : -1) + " gamma="
-                    + std::to_string(bo.gamma) + " policy=" + moe::toString(policy) + " variant="
-                    + std::to_string(variant);
+                const std::string where = name + " B=" + std::to_string(bo.replay ? bo.batchSize : -1)
+                    + " gamma=" + std::to_string(bo.gamma) + " policy=" + moe::toString(policy)
+                    + " variant=" + std::to_string(variant);
                 if (cpu.ok() != other.ok()) {
                     std::printf("FAIL %s: cpu %s, other %s\n", where.c_str(),
                         cpu.ok() ? "ok" : cpu.error->message.c_str(), other.ok() ? "ok" : other.error->message.c_str());
@@ -335,7 +336,8 @@ inline int badScoresReported(const Runner& run)
 {
     int failures = 0;
     std::mt19937_64 rng(9);
-    for (const float bad : { std::numeric_limits<float>::quiet_NaN(), -0.25f, std::numeric_limits<float>::infinity() }) {
+    for (const float bad :
+        { std::numeric_limits<float>::quiet_NaN(), -0.25f, std::numeric_limits<float>::infinity() }) {
         auto trace = makeTrace({ 40, 2, 32, 4, 8 }, rng);
         auto* scores = static_cast<float*>(const_cast<void*>(trace.scores));
         scores[(17 * 2 + 1) * 32 + 9] = bad;

@@ -48,7 +48,8 @@ int main()
 
     // Bad scores are reported with their token, layer and expert, as on the CPU.
     gpu::CudaXShare fresh;
-    failures += parity::badScoresReported([&](const auto& t, const auto& b, const auto& o) { return fresh.run(t, b, o); });
+    failures
+        += parity::badScoresReported([&](const auto& t, const auto& b, const auto& o) { return fresh.run(t, b, o); });
     cases += 3;
     std::printf("%d of %d cases agree with the CPU backend\n", cases - failures, cases);
     return failures == 0 ? 0 : 1;

@@ -424,7 +424,8 @@ void TestTraceIo::fuzzFindingsAreErrors()
     QVERIFY(!moe::parseExpertCounts("layer_id,expert_id,count\n0,0,inf\n", "c.csv").ok());
     // A Megatron record with a step of 1e43 (was cast to an integer).
     const auto m = test::writeFile(dir, QStringLiteral("router_trace_rank0.jsonl"),
-        QByteArray(R"({"step": 1e43, "layer": 0, "rank": 0, "num_tokens": 1, "topk": 1, "top_indices": [[0]]})") + '\n');
+        QByteArray(R"({"step": 1e43, "layer": 0, "rank": 0, "num_tokens": 1, "topk": 1, "top_indices": [[0]]})")
+            + '\n');
     const auto mr = moe::importMegatronTrace(m, {});
     QVERIFY(!mr.ok());
     QCOMPARE(mr.error->line, std::int64_t { 1 });
@@ -466,8 +467,8 @@ void TestTraceIo::largeCaptureReportsProgress()
     for (int t = 0; t < 70000; ++t)
         for (int l = 0; l < 2; ++l)
             text += "{\"request\": " + QByteArray::number(t / 100) + ", \"layer\": " + QByteArray::number(l)
-                + ", \"token\": " + QByteArray::number(t % 100) + ", \"experts\": [" + QByteArray::number(t % 8)
-                + ", " + QByteArray::number((t + 1) % 8) + "], \"scores\": [0.6, 0.4]}\n";
+                + ", \"token\": " + QByteArray::number(t % 100) + ", \"experts\": [" + QByteArray::number(t % 8) + ", "
+                + QByteArray::number((t + 1) % 8) + "], \"scores\": [0.6, 0.4]}\n";
     const auto path = test::writeFile(dir, QStringLiteral("big.jsonl"), text);
     std::vector<double> seen;
     moe::TraceImportOptions o;

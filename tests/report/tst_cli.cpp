@@ -184,10 +184,11 @@ void TestCli::xshareBackends()
     // so once on stderr and goes on on the CPU.
     QTemporaryDir dir;
     const QString trace = dir.filePath(QStringLiteral("t.safetensors"));
-    QCOMPARE(cli({ QStringLiteral("synth-trace"), trace, QStringLiteral("--requests"), QStringLiteral("5"),
-                     QStringLiteral("--tokens"), QStringLiteral("12"), QStringLiteral("--layers"), QStringLiteral("2"),
-                     QStringLiteral("--experts"), QStringLiteral("32"), QStringLiteral("--top-k"), QStringLiteral("4") })
-                 .exitCode,
+    QCOMPARE(
+        cli({ QStringLiteral("synth-trace"), trace, QStringLiteral("--requests"), QStringLiteral("5"),
+                QStringLiteral("--tokens"), QStringLiteral("12"), QStringLiteral("--layers"), QStringLiteral("2"),
+                QStringLiteral("--experts"), QStringLiteral("32"), QStringLiteral("--top-k"), QStringLiteral("4") })
+            .exitCode,
         0);
     QJsonArray reference;
     for (const char* backend : { "cpu", "auto", "cuda" }) {
@@ -211,7 +212,8 @@ void TestCli::xshareBackends()
         for (qsizetype i = 0; i < results.size(); ++i) {
             const auto a = reference[i].toObject();
             const auto b = results[i].toObject();
-            for (const char* key : { "activated_base", "activated", "topk_overlap", "unchanged_tokens", "peak_device_load" })
+            for (const char* key :
+                { "activated_base", "activated", "topk_overlap", "unchanged_tokens", "peak_device_load" })
                 QCOMPARE(b.value(QLatin1String(key)).toDouble(), a.value(QLatin1String(key)).toDouble());
             QVERIFY(std::abs(b.value(QStringLiteral("mass_retained")).toDouble()
                         - a.value(QStringLiteral("mass_retained")).toDouble())

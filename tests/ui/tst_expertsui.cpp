@@ -169,7 +169,9 @@ void TestExpertsUi::layerModel()
     QVERIFY(std::abs(b.massRetained - a.massRetained) <= 1e-6);
     QCOMPARE((*viaBackend.value)->sweep->results.size(), (*run.value)->sweep->results.size());
     QCOMPARE((*viaBackend.value)->backend,
-        compute->name() == "cpu" ? QStringLiteral("CPU") : QStringLiteral("GPU, %1").arg(QString::fromStdString(compute->name()).mid(6).chopped(1)));
+        compute->name() == "cpu"
+            ? QStringLiteral("CPU")
+            : QStringLiteral("GPU, %1").arg(QString::fromStdString(compute->name()).mid(6).chopped(1)));
 }
 
 void TestExpertsUi::badTraceSaysWhy()
@@ -184,7 +186,8 @@ void TestExpertsUi::badTraceSaysWhy()
     QString hint;
     for (const auto* label : zone->findChildren<QLabel*>())
         hint += label->text();
-    QVERIFY2(hint.contains(QStringLiteral("router trace")) && !hint.contains(QStringLiteral("lm-eval")), qPrintable(hint));
+    QVERIFY2(
+        hint.contains(QStringLiteral("router trace")) && !hint.contains(QStringLiteral("lm-eval")), qPrintable(hint));
     page.openTrace(QString::fromStdString(path));
     page.waitUntilIdle();
     QVERIFY(!page.run());

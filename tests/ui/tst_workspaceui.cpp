@@ -101,8 +101,8 @@ void TestWorkspaceUi::saveAndRestoreEverything()
     QVERIFY(b.experts()->run());
     QCOMPARE(b.experts()->run()->budget, 13);
     QCOMPARE(b.experts()->run()->settings.policy, moe::Policy::ExpertParallel);
-    QCOMPARE(b.experts()->run()->current->results.front().activated,
-        a.experts()->run()->current->results.front().activated);
+    QCOMPARE(
+        b.experts()->run()->current->results.front().activated, a.experts()->run()->current->results.front().activated);
 }
 
 void TestWorkspaceUi::changedInputsAreReported()
@@ -143,7 +143,8 @@ void TestWorkspaceUi::badWorkspaceSaysWhy()
     const QString why = w.openWorkspace(QString::fromStdString(path));
     QVERIFY(why.contains(QStringLiteral("bad.deltascope:3")));
     QVERIFY(why.contains(QStringLiteral("policy must be a string")));
-    QVERIFY(w.openWorkspace(dir.filePath(QStringLiteral("none.deltascope"))).contains(QStringLiteral("none.deltascope")));
+    QVERIFY(
+        w.openWorkspace(dir.filePath(QStringLiteral("none.deltascope"))).contains(QStringLiteral("none.deltascope")));
 }
 
 void TestWorkspaceUi::autosaveAndRecovery()

@@ -17,7 +17,6 @@
 #include "plot/PlotView.h"
 
 #include <QCheckBox>
-#include <climits>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
@@ -35,6 +34,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <climits>
 
 namespace deltascope::ui {
 

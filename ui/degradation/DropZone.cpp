@@ -70,8 +70,8 @@ void DropZone::browse(bool folder)
     const QString chosen = folder
         ? QFileDialog::getExistingDirectory(
             this, tr("%1: lm-eval output folder").arg(m_title), settings.lastDirectory())
-        : QFileDialog::getOpenFileName(this, tr("%1: results, samples or score table").arg(m_title),
-            settings.lastDirectory(), m_fileFilter);
+        : QFileDialog::getOpenFileName(
+            this, tr("%1: results, samples or score table").arg(m_title), settings.lastDirectory(), m_fileFilter);
     if (chosen.isEmpty())
         return;
     settings.setLastDirectory(QFileInfo(chosen).absolutePath());

@@ -18,7 +18,8 @@ public:
     void setPath(const QString& path, const QString& detail = {});
     /// What the zone asks for (by default an lm-eval run or a score table): the hint shown while
     /// it is empty, the buttons' tooltips and the file dialog's filter.
-    void setPrompts(const QString& emptyHint, const QString& folderTip, const QString& fileTip, const QString& fileFilter);
+    void setPrompts(
+        const QString& emptyHint, const QString& folderTip, const QString& fileTip, const QString& fileFilter);
 
 signals:
     void pathChosen(const QString& path);

@@ -524,8 +524,8 @@ workspace::ExpertState ExpertsPage::workspaceState() const
 void ExpertsPage::restoreWorkspace(const workspace::ExpertState& w)
 {
     // Controls first, without a computation each; the trace's opening computes once.
-    for (QWidget* box : std::initializer_list<QWidget*> { m_batch, m_gamma, m_warmup, m_devices, m_requestExperts,
-             m_policy, m_placement, m_replay, m_requests })
+    for (QWidget* box : std::initializer_list<QWidget*> {
+             m_batch, m_gamma, m_warmup, m_devices, m_requestExperts, m_policy, m_placement, m_replay, m_requests })
         box->blockSignals(true);
     m_replay->setChecked(w.replay);
     m_batch->setValue(w.batchSize);
@@ -539,8 +539,8 @@ void ExpertsPage::restoreWorkspace(const workspace::ExpertState& w)
     m_requests->setText(QString::fromStdString(w.requests));
     m_placementFile = QString::fromStdString(w.placementFile);
     m_placement->setCurrentIndex(!m_placementFile.isEmpty() ? 2 : (w.balanced ? 1 : 0));
-    for (QWidget* box : std::initializer_list<QWidget*> { m_batch, m_gamma, m_warmup, m_devices, m_requestExperts,
-             m_policy, m_placement, m_replay, m_requests })
+    for (QWidget* box : std::initializer_list<QWidget*> {
+             m_batch, m_gamma, m_warmup, m_devices, m_requestExperts, m_policy, m_placement, m_replay, m_requests })
         box->blockSignals(false);
     m_pendingBudget = w.budget > 0 ? w.budget : -1;
     m_pendingLayer = w.sliceLayer;
