@@ -11,8 +11,11 @@ BUILD_PKGS=(
 )
 # scipy checks the statistics' reference vectors and runs the Python peer of the benchmarks;
 # poppler's pdftotext reads the text of exported PDF reports back; clang with its runtime builds
-# the libFuzzer targets; the validators check the installed desktop file and AppStream metadata.
-TEST_PKGS=(python3-scipy python3-numpy poppler-utils clang libclang-rt-dev desktop-file-utils appstream)
+# the libFuzzer targets; the validators check the installed desktop file and AppStream metadata;
+# CPack's Debian generator needs `file` and dpkg-shlibdeps (dpkg-dev) for the package's library
+# dependencies.
+TEST_PKGS=(python3-scipy python3-numpy poppler-utils clang libclang-rt-dev desktop-file-utils appstream
+    file dpkg-dev)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then

@@ -34,6 +34,8 @@ private slots:
     void disagreementProxy();
     void retestChangesTheDecision();
     void jobRunnerLatestWins();
+    void jobRunnerApplyStartsNext();
+    void jobRunnerJoinsWorkers();
     void jobRunnerCancel();
     void exports();
     void exportFailureLeavesNothing();
@@ -200,6 +202,45 @@ void TestDegradationUi::jobRunnerLatestWins()
     QCOMPARE(applied, 1);
     QCOMPARE(value, 2);
     QVERIFY(!runner.busy());
+}
+
+void TestDegradationUi::jobRunnerApplyStartsNext()
+{
+    // A result whose apply() starts the next job (a loaded trace starts its computation): the new
+    // job must stay current and its own result must be applied.
+    JobRunner runner;
+    int second = 0;
+    runner.start(QStringLiteral("open"), [&](JobControl&) -> JobRunner::Apply {
+        return [&] {
+            runner.start(QStringLiteral("compute"), [&](JobControl&) -> JobRunner::Apply {
+                QThread::msleep(20);
+                return [&] { second = 42; };
+            });
+        };
+    });
+    runner.waitForIdle();
+    QCOMPARE(second, 42);
+    QVERIFY(!runner.busy());
+}
+
+void TestDegradationUi::jobRunnerJoinsWorkers()
+{
+    // Destroying a runner waits for its workers: a job that is still running (cancelled) must not
+    // outlive the data it captured.
+    auto alive = std::make_shared<std::atomic<int>>(0);
+    {
+        JobRunner runner;
+        runner.start(QStringLiteral("slow"), [alive](JobControl& c) -> JobRunner::Apply {
+            alive->store(1);
+            for (int i = 0; i < 200 && !c.cancelled(); ++i)
+                QThread::msleep(1);
+            QThread::msleep(30); // keeps working a little after the cancel
+            alive->store(2);
+            return {};
+        });
+        QTRY_COMPARE(alive->load(), 1);
+    }
+    QCOMPARE(alive->load(), 2);
 }
 
 void TestDegradationUi::jobRunnerCancel()

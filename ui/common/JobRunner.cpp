@@ -58,12 +58,34 @@ JobRunner::JobRunner(QObject* parent)
 
 JobRunner::~JobRunner()
 {
+    shutdown();
+}
+
+void JobRunner::shutdown()
+{
     cancel();
+    for (QThread* thread : m_threads) {
+        thread->wait();
+        delete thread;
+    }
+    m_threads.clear();
+}
+
+void JobRunner::reapFinished()
+{
+    std::erase_if(m_threads, [](QThread* thread) {
+        if (!thread->isFinished())
+            return false;
+        thread->wait();
+        delete thread;
+        return true;
+    });
 }
 
 quint64 JobRunner::start(const QString& label, Work work)
 {
     cancel();
+    reapFinished();
     auto job = std::make_shared<Job>();
     job->id = m_next++;
     job->runner = this;
@@ -82,7 +104,9 @@ quint64 JobRunner::start(const QString& label, Work work)
             },
             Qt::QueuedConnection);
     });
-    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+    // Joined by reapFinished or shutdown, never deleted while it runs: a worker that outlives its
+    // runner would use what its job captured after the owner freed it.
+    m_threads.push_back(thread);
     thread->start();
     return job->id;
 }
@@ -91,12 +115,14 @@ void JobRunner::deliver(const std::shared_ptr<Job>& job, Apply apply)
 {
     const bool latest = m_current == job;
     const bool applied = latest && !job->stop.load() && apply;
-    if (applied)
-        apply();
+    // Clear the state before applying: apply() may start the next job on this runner (a loaded
+    // trace starts its first computation), and that job must stay the current one.
     if (latest) {
         m_current.reset();
         m_running = 0;
     }
+    if (applied)
+        apply();
     emit finished(job->id, applied);
 }
 
@@ -113,14 +139,14 @@ void JobRunner::cancel()
 
 void JobRunner::waitForIdle()
 {
-    if (m_running == 0)
-        return;
-    QEventLoop loop;
-    connect(this, &JobRunner::finished, &loop, [this, &loop] {
-        if (m_running == 0)
-            loop.quit();
-    });
-    loop.exec(QEventLoop::ExcludeUserInputEvents);
+    while (m_running != 0) {
+        QEventLoop loop;
+        connect(this, &JobRunner::finished, &loop, [this, &loop] {
+            if (m_running == 0)
+                loop.quit();
+        });
+        loop.exec(QEventLoop::ExcludeUserInputEvents);
+    }
 }
 
 } // namespace deltascope::ui

@@ -5,6 +5,9 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <vector>
+
+class QThread;
 
 namespace deltascope::ui {
 
@@ -36,6 +39,10 @@ public:
     /// Blocks the calling (GUI) thread until the current job is applied or dropped; for the
     /// command-line modes that render and exit.
     void waitForIdle();
+    /// Cancels the current job and waits until every worker thread this runner started has ended,
+    /// so nothing the jobs captured is used after its owner goes away. Owners whose jobs capture
+    /// their members call it first thing in their destructor; the runner's own destructor calls it.
+    void shutdown();
 
 signals:
     void started(quint64 id, const QString& label);
@@ -45,7 +52,9 @@ signals:
 private:
     struct Job;
     void deliver(const std::shared_ptr<Job>& job, Apply apply);
+    void reapFinished();
     std::shared_ptr<Job> m_current;
+    std::vector<QThread*> m_threads; ///< started and not yet joined
     quint64 m_next = 1;
     quint64 m_running = 0;
 };

@@ -61,14 +61,18 @@ ExpertsPage::ExpertsPage(QWidget* parent)
             m_progress->setValue(static_cast<int>(1000 * f));
         }
     });
-    connect(m_jobs, &JobRunner::finished, this, [this] { m_progress->hide(); });
+    connect(m_jobs, &JobRunner::finished, this, [this] {
+        if (!m_jobs->busy()) // not when the result just started the next job
+            m_progress->hide();
+    });
 }
 
 ExpertsPage::~ExpertsPage()
 {
-    m_jobs->cancel();
-    m_coJobs->cancel();
-    m_sizeJobs->cancel();
+    // The jobs use this page's backend and trace: end them before the members go.
+    m_jobs->shutdown();
+    m_coJobs->shutdown();
+    m_sizeJobs->shutdown();
 }
 
 void ExpertsPage::buildUi()
@@ -664,9 +668,12 @@ void ExpertsPage::waitUntilIdle()
         m_debounce->stop();
         recompute();
     }
-    m_jobs->waitForIdle();
-    m_coJobs->waitForIdle();
-    m_sizeJobs->waitForIdle();
+    // Applying one job's result may start another (a loaded trace starts its computation).
+    while (m_jobs->busy() || m_coJobs->busy() || m_sizeJobs->busy()) {
+        m_jobs->waitForIdle();
+        m_coJobs->waitForIdle();
+        m_sizeJobs->waitForIdle();
+    }
 }
 
 void ExpertsPage::redrawSlice()
