@@ -207,14 +207,14 @@ moe::XShareResult collect(const moe::Trace& trace, const moe::Batches& batches, 
     std::vector<moe::SliceRecord> records;
     if (options.perSlice) {
         const auto B = batches.tokens.size();
-        records.resize(static_cast<std::size_t>(plan.slices));
-        // The selected set is listed for a sweep (the head of the order) and for a single budget;
-        // top-k selects nothing.
-        const bool sets = options.policy.policy != Policy::TopK && (plan.sweepOnCpu || nb == 1);
+        // Every policy lists its selected set for the first budget (top-k: the experts the
+        // baseline activates); a slice without a routed token has no record.
         for (std::size_t l = 0; l < L; ++l)
             for (std::size_t b = 0; b < B; ++b) {
                 const auto i = l * B + b;
-                auto& r = records[i];
+                if (out.recordInts[i * 2] == 0)
+                    continue;
+                moe::SliceRecord r;
                 r.layer = trace.layerIds.empty() ? static_cast<int>(l) : trace.layerIds[l];
                 r.batch = static_cast<int>(b);
                 r.tokens = static_cast<int>(batches.tokens[b].size());
@@ -222,10 +222,10 @@ moe::XShareResult collect(const moe::Trace& trace, const moe::Batches& batches, 
                 r.activated = out.recordInts[i * 2 + 1];
                 const double mb = out.recordMass[i * 2];
                 r.massRetained = mb > 0 ? out.recordMass[i * 2 + 1] / mb : 1.0;
-                if (sets)
-                    for (std::size_t e = 0; e < N; ++e)
-                        if ((out.recordSelected[i * static_cast<std::size_t>(plan.words) + e / 32] >> (e % 32)) & 1u)
-                            r.selected.push_back(static_cast<int>(e));
+                for (std::size_t e = 0; e < N; ++e)
+                    if ((out.recordSelected[i * static_cast<std::size_t>(plan.words) + e / 32] >> (e % 32)) & 1u)
+                        r.selected.push_back(static_cast<int>(e));
+                records.push_back(std::move(r));
             }
     }
     return moe::assembleXShare(trace, options, t, static_cast<std::size_t>(plan.slices), std::move(records), cancelled);

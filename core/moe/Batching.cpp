@@ -12,7 +12,7 @@ Result<Batches> makeBatches(const Trace& trace, const BatchingOptions& options)
     if (!options.replay) {
         if (!trace.hasSteps())
             return R::failure(
-                Diagnostic::error({}, 0, "the trace has no recorded step ids; replay it with --batch-size B"));
+                Diagnostic::error({}, 0, "the trace has no recorded step ids; replay it with a batch size"));
         std::map<std::int32_t, std::vector<std::int64_t>> bySteps;
         for (std::int64_t t = 0; t < trace.tokens; ++t)
             bySteps[trace.stepId[static_cast<std::size_t>(t)]].push_back(t);
@@ -28,9 +28,9 @@ Result<Batches> makeBatches(const Trace& trace, const BatchingOptions& options)
         return out;
     }
     if (options.batchSize < 1)
-        return R::failure(Diagnostic::error({}, 0, "--batch-size must be at least 1"));
+        return R::failure(Diagnostic::error({}, 0, "batch size must be at least 1"));
     if (options.gamma < 0)
-        return R::failure(Diagnostic::error({}, 0, "--gamma must be at least 0"));
+        return R::failure(Diagnostic::error({}, 0, "speculative length (gamma) must be at least 0"));
     std::map<std::int32_t, std::vector<std::int64_t>> byRequest;
     for (std::int64_t t = 0; t < trace.tokens; ++t)
         byRequest[trace.requestId[static_cast<std::size_t>(t)]].push_back(t);

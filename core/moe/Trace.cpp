@@ -1,5 +1,7 @@
 #include "moe/Trace.h"
 
+#include "moe/slice/RowScoring.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -36,10 +38,7 @@ const char* toString(ScoreKind k)
 
 float bf16ToFloat(std::uint16_t v)
 {
-    const std::uint32_t bits = static_cast<std::uint32_t>(v) << 16;
-    float f;
-    std::memcpy(&f, &bits, sizeof f);
-    return f;
+    return slice::bfloat16ToFloat(v);
 }
 
 std::uint16_t floatToBf16(float v)
@@ -55,17 +54,7 @@ std::uint16_t floatToBf16(float v)
 
 float f16ToFloat(std::uint16_t h)
 {
-    const std::uint32_t sign = (h >> 15) & 1u;
-    const std::uint32_t exp = (h >> 10) & 0x1fu;
-    const std::uint32_t mant = h & 0x3ffu;
-    float f;
-    if (exp == 0)
-        f = std::ldexp(static_cast<float>(mant), -24);
-    else if (exp == 31)
-        f = mant ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
-    else
-        f = std::ldexp(static_cast<float>(mant | 0x400u), static_cast<int>(exp) - 25);
-    return sign ? -f : f;
+    return slice::halfToFloat(h);
 }
 
 std::uint16_t floatToF16(float v)
@@ -142,24 +131,10 @@ void Trace::gatingRow(std::int64_t t, std::int64_t l, float* out) const
                 out[id] = rawScore(base + static_cast<std::size_t>(j));
         }
     }
-    if (scoreKind == ScoreKind::Logits) {
-        float mx = unknown;
-        for (std::size_t e = 0; e < n; ++e)
-            mx = std::max(mx, out[e]);
-        if (mx == unknown)
-            return;
-        double sum = 0;
-        for (std::size_t e = 0; e < n; ++e)
-            if (out[e] != unknown)
-                sum += std::exp(static_cast<double>(out[e] - mx));
-        for (std::size_t e = 0; e < n; ++e)
-            if (out[e] != unknown)
-                out[e] = static_cast<float>(std::exp(static_cast<double>(out[e] - mx)) / sum);
-    } else if (scoreKind == ScoreKind::Sigmoid) {
-        for (std::size_t e = 0; e < n; ++e)
-            if (out[e] != unknown)
-                out[e] = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(out[e]))));
-    }
+    // The scoring the CUDA kernels apply too: one definition for both.
+    slice::scoreRow(out, static_cast<int>(experts),
+        scoreKind == ScoreKind::Logits ? slice::kLogits
+                                       : (scoreKind == ScoreKind::Sigmoid ? slice::kSigmoid : slice::kProbs));
 }
 
 Trace makeOwnedTrace(std::int64_t tokens, std::int64_t layers, std::int64_t experts, std::int64_t topK, bool sparse,

@@ -1,5 +1,7 @@
 #include "moe/XShare.h"
 
+#include "moe/slice/SliceBaseline.h"
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
@@ -68,30 +70,14 @@ inline int insertKey(std::uint64_t* keys, int count, int cap, std::uint64_t key)
     return count;
 }
 
-// a is a better expert than b for a token: higher score, ties to the lower id.
-inline bool better(float sa, int a, float sb, int b)
-{
-    return sa > sb || (sa == sb && a < b);
-}
-
-// The k best experts of a row among those allowed (all when allowed is null), best first.
+// The k best experts of a row among those allowed (all when allowed is null), best first: the
+// shared slice code's top-k of a row.
 void topOf(const float* row, int n, int k, const std::uint8_t* allowed, std::vector<int>& out)
 {
-    out.clear();
-    for (int e = 0; e < n; ++e) {
-        const float s = row[e];
-        if (s == kUnknown || (allowed && !allowed[e]))
-            continue;
-        if (static_cast<int>(out.size()) < k) {
-            out.push_back(e);
-            for (std::size_t i = out.size() - 1; i > 0 && better(row[out[i]], out[i], row[out[i - 1]], out[i - 1]); --i)
-                std::swap(out[i], out[i - 1]);
-        } else if (better(s, e, row[out.back()], out.back())) {
-            out.back() = e;
-            for (std::size_t i = out.size() - 1; i > 0 && better(row[out[i]], out[i], row[out[i - 1]], out[i - 1]); --i)
-                std::swap(out[i], out[i - 1]);
-        }
-    }
+    thread_local std::vector<std::uint64_t> keys;
+    keys.resize(static_cast<std::size_t>(std::max(k, 1)));
+    out.resize(static_cast<std::size_t>(std::max(k, 1)));
+    out.resize(static_cast<std::size_t>(slice::topOfRow(row, n, k, allowed, keys.data(), out.data())));
 }
 
 // Maxima of the blocks of 8 consecutive experts (n a multiple of 8).
@@ -168,7 +154,8 @@ int topOfFast(const float* row, int n, int k, int* ids, std::vector<float>& maxi
                 cand.push_back(e);
     }
     // Insertion into the best-first list of keys (score bits above the inverted id, ordered like
-    // better() for the non-negative scores of a slice): there are only a few candidates.
+    // the slice order, higher score then lower id, for the non-negative scores of a slice): there are only a few
+    // candidates.
     std::uint64_t keys[64];
     const int cap = std::min(k, 64);
     int count = 0;
@@ -219,23 +206,6 @@ std::vector<int> byUtility(std::vector<int> experts, const std::vector<double>& 
     return experts;
 }
 
-std::vector<double> utilities(const SliceInput& in)
-{
-    std::vector<double> u(static_cast<std::size_t>(in.experts), 0.0);
-    for (int t = 0; t < in.tokens; ++t) {
-        const float* row = rowOf(in, t);
-        double* acc = u.data();
-        if (in.hasUnknown) {
-            for (int e = 0; e < in.experts; ++e)
-                acc[e] += row[e] == kUnknown ? 0.0 : static_cast<double>(row[e]);
-        } else {
-            for (int e = 0; e < in.experts; ++e)
-                acc[e] += static_cast<double>(row[e]);
-        }
-    }
-    return u;
-}
-
 // The most activated experts and the most token-expert assignments on one device, from the
 // number of tokens routed to each expert. A replicated expert's tokens are dealt round-robin over
 // its copies, the placed device first: a copy is active when it receives a token.
@@ -267,41 +237,6 @@ void devicePeaks(const std::vector<int>& counts, const std::vector<int>& device,
     }
     peakActive = *std::max_element(active.begin(), active.end());
     peakTokens = *std::max_element(tokens.begin(), tokens.end());
-}
-
-// Baseline fields: top-k per token, union, mass, per-device peaks. Marks inBase[t][e].
-void baseline(const SliceInput& in, const std::vector<int>& device, const PolicyConfig& config, int devices,
-    SliceSweep& out, SliceScratch& s, std::vector<int>& kOfToken)
-{
-    const auto T = static_cast<std::size_t>(in.tokens);
-    const auto N = static_cast<std::size_t>(in.experts);
-    const auto K = static_cast<std::size_t>(in.topK);
-    s.inBase.assign(T * N, 0);
-    s.baseCount.assign(N, 0);
-    s.topIds.resize(T * K);
-    s.topScores.resize(K);
-    kOfToken.assign(T, 0);
-    std::vector<int> top;
-    out.routedTokens = 0;
-    out.massBase = 0.0;
-    for (std::size_t t = 0; t < T; ++t) {
-        const float* row = rowOf(in, static_cast<int>(t));
-        int* ids = s.topIds.data() + t * K;
-        topOf(row, in.experts, in.topK, nullptr, top);
-        const int count = static_cast<int>(top.size());
-        std::copy(top.begin(), top.end(), ids);
-        kOfToken[t] = count;
-        out.routedTokens += count > 0 ? 1 : 0;
-        for (int j = 0; j < count; ++j) {
-            const auto e = static_cast<std::size_t>(ids[j]);
-            s.inBase[t * N + e] = 1;
-            ++s.baseCount[e];
-            out.massBase += row[e];
-        }
-    }
-    out.activatedBase
-        = static_cast<int>(std::count_if(s.baseCount.begin(), s.baseCount.end(), [](int c) { return c > 0; }));
-    devicePeaks(s.baseCount, device, config.replicas, devices, out.peakBase, out.peakTokensBase);
 }
 
 // True when no score of the row is negative, -0, NaN or infinite (unsigned bits below +infinity).
@@ -713,23 +648,14 @@ void speculativeInto(const SliceInput& in, const SliceScratch& s, int requestExp
         i = j;
     }
     std::vector<int> members;
-    for (std::size_t e = 0; e < N; ++e)
-        if (inUnion[e])
-            members.push_back(static_cast<int>(e));
-    order = byUtility(std::move(members), batchUtility);
-}
-
-// Warm-up experts first, each group by decreasing utility (ties to the lower id).
-std::vector<int> orderFrom(const std::vector<double>& u, const std::vector<std::uint8_t>& warm)
-{
-    std::vector<int> first;
     std::vector<int> rest;
-    for (std::size_t e = 0; e < u.size(); ++e)
-        (warm[e] ? first : rest).push_back(static_cast<int>(e));
-    auto order = byUtility(std::move(first), u);
-    const auto tail = byUtility(std::move(rest), u);
+    for (std::size_t e = 0; e < N; ++e)
+        (inUnion[e] ? members : rest).push_back(static_cast<int>(e));
+    // The union by batch utility, then the other experts by plain utility: a budget larger than the
+    // union is filled (M = N gives top-k).
+    order = byUtility(std::move(members), batchUtility);
+    const auto tail = byUtility(std::move(rest), s.util);
     order.insert(order.end(), tail.begin(), tail.end());
-    return order;
 }
 
 void sizeArrays(SliceSweep& out, int n)
@@ -810,78 +736,6 @@ std::vector<int> devicesOf(const PolicyConfig& config, int experts)
     return d;
 }
 
-std::vector<int> batchPriority(const SliceInput& in, int warmup)
-{
-    const auto u = utilities(in);
-    std::vector<std::uint8_t> warm(static_cast<std::size_t>(in.experts), 0);
-    std::vector<int> top;
-    if (warmup > 0)
-        for (int t = 0; t < in.tokens; ++t) {
-            topOf(rowOf(in, t), in.experts, warmup, nullptr, top);
-            for (const int e : top)
-                warm[static_cast<std::size_t>(e)] = 1;
-        }
-    return orderFrom(u, warm);
-}
-
-std::vector<int> speculativePriority(const SliceInput& in, int requestExperts)
-{
-    const int m = requestExperts > 0 ? requestExperts : in.topK;
-    const auto N = static_cast<std::size_t>(in.experts);
-    // Tokens grouped by request (stable, so each group keeps token order).
-    std::vector<int> tokens(static_cast<std::size_t>(in.tokens));
-    std::iota(tokens.begin(), tokens.end(), 0);
-    auto requestOf = [&](int t) { return in.request ? in.request[t] : 0; };
-    std::stable_sort(tokens.begin(), tokens.end(), [&](int a, int b) { return requestOf(a) < requestOf(b); });
-
-    std::vector<double> batchUtility(N, 0.0);
-    std::vector<std::uint8_t> inUnion(N, 0);
-    for (std::size_t i = 0; i < tokens.size();) {
-        std::size_t j = i;
-        while (j < tokens.size() && requestOf(tokens[j]) == requestOf(tokens[i]))
-            ++j;
-        keepRequestBest(in, tokens.data() + i, j - i, m, batchUtility, inUnion);
-        i = j;
-    }
-    std::vector<int> members;
-    for (std::size_t e = 0; e < N; ++e)
-        if (inUnion[e])
-            members.push_back(static_cast<int>(e));
-    return byUtility(std::move(members), batchUtility);
-}
-
-std::vector<std::vector<int>> routeWithin(const SliceInput& in, const std::vector<int>& selected)
-{
-    std::vector<std::uint8_t> allowed(static_cast<std::size_t>(in.experts), 0);
-    for (const int e : selected)
-        if (e >= 0 && e < in.experts)
-            allowed[static_cast<std::size_t>(e)] = 1;
-    std::vector<std::vector<int>> out(static_cast<std::size_t>(in.tokens));
-    for (int t = 0; t < in.tokens; ++t)
-        topOf(rowOf(in, t), in.experts, in.topK, allowed.data(), out[static_cast<std::size_t>(t)]);
-    return out;
-}
-
-std::vector<int> expertParallelSelection(const SliceInput& in, const PolicyConfig& config, int budget)
-{
-    const auto order = batchPriority(in, config.warmup);
-    const auto device = devicesOf(config, in.experts);
-    const int g = std::max(1, config.devices);
-    const int capacity = (budget + g - 1) / g;
-    std::vector<int> count(static_cast<std::size_t>(g), 0);
-    std::vector<int> selected;
-    for (const int e : order) {
-        if (static_cast<int>(selected.size()) >= budget)
-            break;
-        auto& c = count[static_cast<std::size_t>(device[static_cast<std::size_t>(e)])];
-        if (c < capacity) {
-            ++c;
-            selected.push_back(e);
-        }
-    }
-    return selected;
-}
-
 bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget, SliceSweep& out, SliceScratch& s)
 {
     const int N = in.experts;
@@ -926,7 +780,8 @@ bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
     const int W = maskWords(N);
     // Each token keeps its current routing as a list sorted best first, so the worst is the last
     // entry and a newcomer is placed by shifting the few entries it beats. Entries are keys that
-    // order like better(): the score's bits (scores here are never negative) above the inverted id.
+    // order like the slice order (higher score, then lower id): the score's bits (scores here are never negative) above
+    // the inverted id.
     std::vector<std::uint64_t> heap(static_cast<std::size_t>(k));
     std::uint64_t* hk = heap.data();
     const std::size_t stride = Nz + 2;
@@ -1216,70 +1071,17 @@ bool sliceBudgets(
         out.unchanged[Mz] = unchanged;
         devicePeaks(s.used, device, config.replicas, G, out.peak[Mz], out.peakTokens[Mz]);
     }
-    if (config.policy == Policy::TopK)
+    if (config.policy == Policy::TopK) {
+        // Top-k selects no subset: the experts its baseline activates.
         out.selected.clear();
-    else {
+        for (std::size_t e = 0; e < Nz; ++e)
+            if (s.baseCount[e] > 0)
+                out.selected.push_back(static_cast<int>(e));
+    } else {
         out.selected = sel;
         std::sort(out.selected.begin(), out.selected.end());
     }
     return true;
-}
-
-void runSliceBudget(const SliceInput& in, const PolicyConfig& config, int budget, SliceSweep& out, SliceScratch& s)
-{
-    const int N = in.experts;
-    const auto Nz = static_cast<std::size_t>(N);
-    int G = 0;
-    const std::vector<int>& device = cachedDevices(config, N, s, G);
-    std::vector<int> kOfToken;
-    baseline(in, device, config, G, out, s, kOfToken);
-    if (out.activated.size() != Nz + 1)
-        sizeArrays(out, N);
-    const auto M = static_cast<std::size_t>(std::clamp(budget, 0, N));
-
-    std::vector<std::uint8_t> allowed(Nz, 0);
-    if (config.policy == Policy::TopK) {
-        std::fill(allowed.begin(), allowed.end(), 1);
-        out.selected.clear();
-    } else {
-        std::vector<int> sel;
-        if (config.policy == Policy::ExpertParallel) {
-            sel = expertParallelSelection(in, config, budget);
-        } else {
-            const auto order = config.policy == Policy::Speculative ? speculativePriority(in, config.requestExperts)
-                                                                    : batchPriority(in, config.warmup);
-            sel.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), M)));
-        }
-        for (const int e : sel)
-            allowed[static_cast<std::size_t>(e)] = 1;
-        out.selected = sel;
-        std::sort(out.selected.begin(), out.selected.end());
-    }
-    std::vector<int> top;
-    std::vector<int> used(Nz, 0);
-    double mass = 0;
-    int overlap = 0;
-    int unchanged = 0;
-    for (int t = 0; t < in.tokens; ++t) {
-        const int kt = kOfToken[static_cast<std::size_t>(t)];
-        if (kt == 0)
-            continue;
-        const float* row = rowOf(in, t);
-        topOf(row, N, in.topK, allowed.data(), top);
-        int ov = 0;
-        for (const int e : top) {
-            mass += row[e];
-            ++used[static_cast<std::size_t>(e)];
-            ov += s.inBase[static_cast<std::size_t>(t) * Nz + static_cast<std::size_t>(e)];
-        }
-        overlap += ov;
-        unchanged += ov == kt ? 1 : 0;
-    }
-    out.activated[M] = static_cast<int>(std::count_if(used.begin(), used.end(), [](int c) { return c > 0; }));
-    out.mass[M] = mass;
-    out.overlap[M] = overlap;
-    out.unchanged[M] = unchanged;
-    devicePeaks(used, device, config.replicas, G, out.peak[M], out.peakTokens[M]);
 }
 
 } // namespace deltascope::moe

@@ -8,6 +8,9 @@ namespace deltascope::moe {
 
 enum class Policy { TopK, Batch, ExpertParallel, Speculative };
 
+/// The largest k (and warm-up width, when the trace has more experts) a run supports.
+constexpr int kMaxSliceList = 1024;
+
 const char* toString(Policy p);
 bool parsePolicy(const std::string& text, Policy& out);
 
@@ -52,7 +55,7 @@ struct SliceSweep {
     std::vector<int> peak; ///< [M]
     std::vector<int> peakTokens; ///< [M]
     std::vector<int> order; ///< priority order: S(M) is its first M entries (batch, speculative)
-    std::vector<int> selected; ///< expert-parallel: the selected set of the single budget run
+    std::vector<int> selected; ///< selected set of one budget (sliceBudgets: the last; referenceSlice: the first)
 };
 
 /// Reusable buffers, one per thread.
@@ -82,6 +85,7 @@ struct SliceScratch {
     std::vector<std::uint64_t> selMask; ///< [words] the selected set of one budget
     std::vector<int> used; ///< [experts] tokens routed to each expert under the policy
     std::vector<float> selLanes; ///< [experts] -0 for a selected expert, +0 otherwise (vector blends)
+    std::vector<std::uint64_t> work; ///< the shared slice code's working memory (referenceSlice)
 };
 
 /// Number of devices the configuration spreads experts over.
@@ -105,17 +109,25 @@ bool sweepSlice(
 bool sliceBudgets(const SliceInput& in, const PolicyConfig& config, const std::vector<int>& budgets, SliceSweep& out,
     SliceScratch& scratch);
 
-/// One budget computed directly from its selected set (every policy) with plain loops: the
-/// reference the fast paths are tested against. Fills entry M of the arrays and the baseline
-/// fields of out (arrays are sized experts + 1).
+/// The shared slice template (moe/slice/SelectSlice.h, the code the CUDA kernel runs) on the host,
+/// for the given budgets: from one sweep when `sweep` and the policy nests, else budget by budget.
+/// Fills entry M of the arrays for each budget M, the baseline fields, `order` (every policy but
+/// top-k) and `selected` (the first budget's selected set; top-k: the experts its baseline
+/// activates); leaves each expert's token counts of the first budget in scratch.baseCount and
+/// scratch.used. The reference every faster path is tested against.
+void referenceSlice(const SliceInput& in, const PolicyConfig& config, const std::vector<int>& budgets, bool sweep,
+    SliceSweep& out, SliceScratch& scratch);
+
+/// One budget of referenceSlice (arrays are sized experts + 1).
 void runSliceBudget(
     const SliceInput& in, const PolicyConfig& config, int budget, SliceSweep& out, SliceScratch& scratch);
 
-/// The priority order of the batch-greedy policy: warm-up experts by decreasing utility, then the
-/// rest by decreasing utility (ties to the lower id).
+/// The priority order of the batch-greedy policy (from referenceSlice): warm-up experts by
+/// decreasing utility, then the rest by decreasing utility (ties to the lower id).
 std::vector<int> batchPriority(const SliceInput& in, int warmup);
 
-/// The speculative policy's order: the union of each request's m best experts by batch utility.
+/// The speculative policy's order: the union of each request's m best experts by batch utility,
+/// then the other experts by plain utility.
 std::vector<int> speculativePriority(const SliceInput& in, int requestExperts);
 
 /// Each token's routing within a selected set: its k best experts among them, best first (the

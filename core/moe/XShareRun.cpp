@@ -72,16 +72,25 @@ std::optional<Diagnostic> checkXShareOptions(const Trace& trace, const XShareOpt
         if (m < k || m > N)
             return fail("budget " + std::to_string(m) + " is outside [k, N] = [" + std::to_string(k) + ", "
                 + std::to_string(N) + "]");
-    if (options.policy.policy == Policy::ExpertParallel && options.policy.devices < 1)
-        return fail("--devices must be at least 1");
+    const int devices = options.policy.devices;
+    if (devices < 1)
+        return fail("expert-parallel devices must be at least 1");
+    if (devices > N)
+        return fail("expert-parallel devices (" + std::to_string(devices) + ") exceed the number of experts ("
+            + std::to_string(N) + ")");
+    if (k > kMaxSliceList)
+        return fail("top-k " + std::to_string(k) + " is above the largest supported, " + std::to_string(kMaxSliceList));
+    if (options.policy.warmup > kMaxSliceList && N > kMaxSliceList)
+        return fail("warm-up width " + std::to_string(options.policy.warmup) + " is above the largest supported, "
+            + std::to_string(kMaxSliceList));
     if (!options.policy.placement.empty()) {
         if (static_cast<int>(options.policy.placement.size()) != N)
             return fail("the placement names " + std::to_string(options.policy.placement.size())
                 + " experts, the trace has " + std::to_string(N));
         for (const int d : options.policy.placement)
-            if (d < 0 || d >= std::max(1, options.policy.devices))
-                return fail("the placement puts an expert on device " + std::to_string(d) + " of "
-                    + std::to_string(options.policy.devices));
+            if (d < 0 || d >= devices)
+                return fail(
+                    "the placement puts an expert on device " + std::to_string(d) + " of " + std::to_string(devices));
     }
     if (!options.policy.replicas.empty()) {
         if (static_cast<int>(options.policy.replicas.size()) != N)
@@ -89,9 +98,8 @@ std::optional<Diagnostic> checkXShareOptions(const Trace& trace, const XShareOpt
                 + " experts, the trace has " + std::to_string(N));
         for (const auto& copies : options.policy.replicas)
             for (const int d : copies)
-                if (d < 0 || d >= std::max(1, options.policy.devices))
-                    return fail("an expert copy is on device " + std::to_string(d) + " of "
-                        + std::to_string(options.policy.devices));
+                if (d < 0 || d >= devices)
+                    return fail("an expert copy is on device " + std::to_string(d) + " of " + std::to_string(devices));
     }
     return std::nullopt;
 }
@@ -100,6 +108,129 @@ bool sweepsBudgets(const XShareOptions& options)
 {
     return options.policy.policy != Policy::ExpertParallel && options.budgets.size() > 1 && !options.maps;
 }
+
+namespace {
+
+// Copies the gating rows of one slice into g and checks them: scores must be finite and
+// non-negative (unknown experts of a sparse trace are -infinity, and only those). Returns the
+// problem, if any, naming the token, layer and expert.
+std::optional<Diagnostic> copyCheckedRows(
+    const Trace& trace, const std::vector<std::int64_t>& rows, std::size_t layer, std::vector<float>& g)
+{
+    const int N = static_cast<int>(trace.experts);
+    g.resize(rows.size() * static_cast<std::size_t>(N));
+    // Integer tests on the bits vectorise: below 0x7f800000 is a finite non-negative float;
+    // 0xff800000 is -infinity (a dense trace has no unknown scores: 0 never reaches the test).
+    const std::uint32_t unknown = trace.sparse ? 0xff800000u : 0u;
+    auto badBits = [&](const float* at) {
+        std::uint32_t b;
+        std::memcpy(&b, at, sizeof b);
+        return b >= 0x7f800000u && b != unknown;
+    };
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        float* out = g.data() + i * static_cast<std::size_t>(N);
+        trace.gatingRow(rows[i], static_cast<std::int64_t>(layer), out);
+        std::uint32_t bad = 0;
+        for (int e = 0; e < N; ++e) {
+            out[e] += 0.0f; // -0 becomes +0: a zero score is a zero score
+            bad |= static_cast<std::uint32_t>(badBits(out + e));
+        }
+        if (!bad)
+            continue;
+        int e = 0;
+        while (e + 1 < N && !badBits(out + e))
+            ++e;
+        const float v = out[e];
+        return Diagnostic::error({}, 0,
+            std::string(std::isnan(v) ? "NaN" : (std::isinf(v) ? "infinite" : "negative")) + " gating score at token "
+                + std::to_string(rows[i]) + ", layer " + std::to_string(layer) + ", expert " + std::to_string(e)
+                + (trace.scoreKind == ScoreKind::Probs
+                        ? " (scores are read as probabilities; logits need score_kind logits)"
+                        : ""));
+    }
+    return std::nullopt;
+}
+
+// The activation maps of the first budget: which experts are active, per layer and device.
+void addMaps(XShareTotals& a, const SliceScratch& scratch, const std::vector<int>& devices, int G, std::size_t layer)
+{
+    const std::size_t Nz = devices.size();
+    if (scratch.used.size() != Nz || scratch.baseCount.size() != Nz)
+        return;
+    std::vector<int> baseActive(static_cast<std::size_t>(G), 0);
+    std::vector<int> active(static_cast<std::size_t>(G), 0);
+    for (std::size_t e = 0; e < Nz; ++e) {
+        const auto d = static_cast<std::size_t>(devices[e]);
+        if (scratch.baseCount[e] > 0) {
+            ++a.mapBase[layer * Nz + e];
+            ++baseActive[d];
+            a.devTokensBase[d] += scratch.baseCount[e];
+        }
+        if (scratch.used[e] > 0) {
+            ++a.mapPolicy[layer * Nz + e];
+            ++active[d];
+            a.devTokens[d] += scratch.used[e];
+        }
+    }
+    for (std::size_t d = 0; d < static_cast<std::size_t>(G); ++d) {
+        a.devBase[d] += baseActive[d];
+        a.dev[d] += active[d];
+    }
+}
+
+// Adds one slice's metrics at every budget.
+void addSlice(XShareTotals& a, const SliceSweep& sw, const std::vector<int>& budgets, std::size_t layer)
+{
+    const std::size_t L = a.layers;
+    ++a.layerSlices[layer];
+    for (std::size_t bi = 0; bi < budgets.size(); ++bi) {
+        const auto m = static_cast<std::size_t>(budgets[bi]);
+        a.activatedBase[bi] += sw.activatedBase;
+        a.activated[bi] += sw.activated[m];
+        a.massBase[bi] += sw.massBase;
+        a.mass[bi] += sw.mass[m];
+        a.overlap[bi] += sw.overlap[m];
+        a.unchanged[bi] += sw.unchanged[m];
+        a.routed[bi] += sw.routedTokens;
+        a.peakBase[bi] += sw.peakBase;
+        a.peak[bi] += sw.peak[m];
+        a.peakTokensBase[bi] += sw.peakTokensBase;
+        a.peakTokens[bi] += sw.peakTokens[m];
+        a.layerActBase[bi * L + layer] += sw.activatedBase;
+        a.layerAct[bi * L + layer] += sw.activated[m];
+        a.layerMassBase[bi * L + layer] += sw.massBase;
+        a.layerMass[bi * L + layer] += sw.mass[m];
+    }
+}
+
+// The record of one slice at the first budget, with its selected set (top-k: the experts the
+// baseline activates).
+SliceRecord recordOf(const Trace& trace, const XShareOptions& options, const SliceSweep& sw,
+    const SliceScratch& scratch, bool sweep, std::size_t layer, std::size_t batch, std::size_t tokens)
+{
+    const auto m = static_cast<std::size_t>(options.budgets.front());
+    SliceRecord r;
+    r.layer = trace.layerIds.empty() ? static_cast<int>(layer) : trace.layerIds[layer];
+    r.batch = static_cast<int>(batch);
+    r.tokens = static_cast<int>(tokens);
+    r.activatedBase = sw.activatedBase;
+    r.activated = sw.activated[m];
+    r.massRetained = sw.massBase > 0 ? sw.mass[m] / sw.massBase : 1.0;
+    if (options.policy.policy == Policy::TopK) {
+        for (std::size_t e = 0; e < scratch.baseCount.size(); ++e)
+            if (scratch.baseCount[e] > 0)
+                r.selected.push_back(static_cast<int>(e));
+    } else if (sweep) {
+        r.selected.assign(
+            sw.order.begin(), sw.order.begin() + static_cast<std::ptrdiff_t>(std::min(sw.order.size(), m)));
+        std::sort(r.selected.begin(), r.selected.end());
+    } else {
+        r.selected = sw.selected;
+    }
+    return r;
+}
+
+} // namespace
 
 Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const XShareOptions& options)
 {
@@ -116,8 +247,9 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
     // One budget (and the expert-parallel policy, whose sets do not nest) is computed from its
     // selected set; several budgets of the nested policies come from one sweep.
     const bool sweep = sweepsBudgets(options);
-    // Maps describe one budget: it is computed alone, from its selected set.
-    const std::vector<int> mapBudget { options.budgets.front() };
+    // Maps and records describe the first budget: it goes last, so the scratch keeps its routing.
+    std::vector<int> budgetOrder(options.budgets.begin() + 1, options.budgets.end());
+    budgetOrder.push_back(options.budgets.front());
     const int G = deviceCount(options.policy);
     const auto Nz = static_cast<std::size_t>(N);
     const auto devices = devicesOf(options.policy, N);
@@ -164,12 +296,7 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
             auto compute = [&] {
                 if (sweep)
                     return sweepSlice(in, options.policy, maxBudget, sw, scratch);
-                if (!options.maps)
-                    return sliceBudgets(in, options.policy, options.budgets, sw, scratch);
-                // The first budget last, so the scratch holds its routing for the maps.
-                std::vector<int> order(options.budgets.begin() + 1, options.budgets.end());
-                order.push_back(options.budgets.front());
-                return sliceBudgets(in, options.policy, order, sw, scratch);
+                return sliceBudgets(in, options.policy, budgetOrder, sw, scratch);
             };
             bool computed = false;
             if (inPlace) {
@@ -177,111 +304,29 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
                 // check them and refuse a slice with a score they cannot order.
                 rowPtr.resize(T);
                 for (std::size_t i = 0; i < T; ++i)
-                    rowPtr[i] = mapped + (static_cast<std::size_t>(rows[i]) * L + layer) * static_cast<std::size_t>(N);
+                    rowPtr[i] = mapped + (static_cast<std::size_t>(rows[i]) * L + layer) * Nz;
                 in.rows = rowPtr.data();
                 computed = compute();
                 in.rows = nullptr;
             }
             if (!computed) {
-                g.resize(T * static_cast<std::size_t>(N));
-                for (std::size_t i = 0; i < T; ++i) {
-                    float* out = g.data() + i * static_cast<std::size_t>(N);
-                    trace.gatingRow(rows[i], static_cast<std::int64_t>(layer), out);
-                    // One vectorisable pass: scores must be finite and non-negative (unknown experts
-                    // of a sparse trace are -infinity, and only those). Integer tests on the bits
-                    // vectorise: below 0x7f800000 is a finite non-negative float; 0xff800000 is
-                    // -infinity (a dense trace has no unknown scores: 0 never reaches the test).
-                    std::uint32_t bad = 0;
-                    const std::uint32_t unknown = trace.sparse ? 0xff800000u : 0u;
-                    for (int e = 0; e < N; ++e) {
-                        out[e] += 0.0f; // -0 becomes +0: a zero score is a zero score
-                        std::uint32_t bits;
-                        std::memcpy(&bits, out + e, sizeof bits);
-                        bad |= static_cast<std::uint32_t>(bits >= 0x7f800000u)
-                            & static_cast<std::uint32_t>(bits != unknown);
-                    }
-                    if (bad) {
-                        auto badAt = [&](int at) {
-                            std::uint32_t b;
-                            std::memcpy(&b, out + at, sizeof b);
-                            return b >= 0x7f800000u && b != unknown;
-                        };
-                        int e = 0;
-                        while (e + 1 < N && !badAt(e))
-                            ++e;
-                        const float v = out[e];
-                        std::lock_guard<std::mutex> lock(errorMutex);
-                        if (!error)
-                            error = Diagnostic::error({}, 0,
-                                std::string(std::isnan(v) ? "NaN" : (std::isinf(v) ? "infinite" : "negative"))
-                                    + " gating score at token " + std::to_string(rows[i]) + ", layer "
-                                    + std::to_string(layer) + ", expert " + std::to_string(e)
-                                    + (trace.scoreKind == ScoreKind::Probs
-                                            ? " (scores are read as probabilities; logits need score_kind logits)"
-                                            : ""));
-                        stop = true;
-                        return;
-                    }
+                if (auto problem = copyCheckedRows(trace, rows, layer, g)) {
+                    std::lock_guard<std::mutex> lock(errorMutex);
+                    if (!error)
+                        error = std::move(problem);
+                    stop = true;
+                    return;
                 }
                 in.scores = g.data();
                 compute();
             }
-            ++a.layerSlices[layer];
-            if (options.maps && scratch.used.size() == Nz && scratch.baseCount.size() == Nz) {
-                std::vector<int> baseActive(static_cast<std::size_t>(G), 0);
-                std::vector<int> active(static_cast<std::size_t>(G), 0);
-                for (std::size_t e = 0; e < Nz; ++e) {
-                    const auto d = static_cast<std::size_t>(devices[e]);
-                    if (scratch.baseCount[e] > 0) {
-                        ++a.mapBase[layer * Nz + e];
-                        ++baseActive[d];
-                        a.devTokensBase[d] += scratch.baseCount[e];
-                    }
-                    if (scratch.used[e] > 0) {
-                        ++a.mapPolicy[layer * Nz + e];
-                        ++active[d];
-                        a.devTokens[d] += scratch.used[e];
-                    }
-                }
-                for (std::size_t d = 0; d < static_cast<std::size_t>(G); ++d) {
-                    a.devBase[d] += baseActive[d];
-                    a.dev[d] += active[d];
-                }
-            }
-            for (std::size_t bi = 0; bi < nb; ++bi) {
-                const auto m = static_cast<std::size_t>(options.budgets[bi]);
-                a.activatedBase[bi] += sw.activatedBase;
-                a.activated[bi] += sw.activated[m];
-                a.massBase[bi] += sw.massBase;
-                a.mass[bi] += sw.mass[m];
-                a.overlap[bi] += sw.overlap[m];
-                a.unchanged[bi] += sw.unchanged[m];
-                a.routed[bi] += sw.routedTokens;
-                a.peakBase[bi] += sw.peakBase;
-                a.peak[bi] += sw.peak[m];
-                a.peakTokensBase[bi] += sw.peakTokensBase;
-                a.peakTokens[bi] += sw.peakTokens[m];
-                a.layerActBase[bi * L + layer] += sw.activatedBase;
-                a.layerAct[bi * L + layer] += sw.activated[m];
-                a.layerMassBase[bi * L + layer] += sw.massBase;
-                a.layerMass[bi * L + layer] += sw.mass[m];
-            }
-            if (options.perSlice) {
-                const auto m = static_cast<std::size_t>(options.budgets.front());
-                SliceRecord& r = records[layer * B + batch];
-                r.layer = trace.layerIds.empty() ? static_cast<int>(layer) : trace.layerIds[layer];
-                r.batch = static_cast<int>(batch);
-                r.tokens = static_cast<int>(T);
-                r.activatedBase = sw.activatedBase;
-                r.activated = sw.activated[m];
-                r.massRetained = sw.massBase > 0 ? sw.mass[m] / sw.massBase : 1.0;
-                if (sweep) {
-                    r.selected.assign(
-                        sw.order.begin(), sw.order.begin() + static_cast<std::ptrdiff_t>(std::min(sw.order.size(), m)));
-                    std::sort(r.selected.begin(), r.selected.end());
-                } else if (options.budgets.size() == 1) {
-                    r.selected = sw.selected;
-                }
+            // A slice without a routed token (a sparse trace missing its records) is not counted.
+            if (sw.activatedBase > 0) {
+                if (options.maps)
+                    addMaps(a, scratch, devices, G, layer);
+                addSlice(a, sw, options.budgets, layer);
+                if (options.perSlice)
+                    records[layer * B + batch] = recordOf(trace, options, sw, scratch, sweep, layer, batch, T);
             }
             done.fetch_add(1, std::memory_order_relaxed);
         }
@@ -304,6 +349,8 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
         t.join();
     if (error)
         return R::failure(*error);
+    // Records of slices that were not counted (or not reached) have no routed token.
+    std::erase_if(records, [](const SliceRecord& r) { return r.activatedBase == 0; });
 
     XShareTotals total;
     total.init(nb, L, Nz, G, options.maps);
@@ -323,6 +370,11 @@ XShareResult assembleXShare(const Trace& trace, const XShareOptions& options, co
     const int k = static_cast<int>(trace.topK);
     const auto Nz = static_cast<std::size_t>(N);
     const int G = deviceCount(options.policy);
+    // Only slices with a routed token count (DESIGN 4.4); `slices` is every (layer, batch) of the run.
+    (void)slices;
+    std::int64_t counted = 0;
+    for (const auto n : total.layerSlices)
+        counted += n;
     XShareResult out;
     if (options.maps) {
         ActivationMaps& m = out.maps;
@@ -348,14 +400,14 @@ XShareResult assembleXShare(const Trace& trace, const XShareOptions& options, co
                 m.policy[l * Nz + e] /= n;
             }
         }
-        const double n = slices ? static_cast<double>(slices) : 1.0;
+        const double n = counted ? static_cast<double>(counted) : 1.0;
         for (auto* v : { &m.deviceBase, &m.device, &m.deviceTokensBase, &m.deviceTokens })
             for (auto& x : *v)
                 x /= n;
     }
-    out.sliceCount = static_cast<std::int64_t>(slices);
+    out.sliceCount = counted;
     out.cancelled = cancelled;
-    const double sl = slices ? static_cast<double>(slices) : 1.0;
+    const double sl = counted ? static_cast<double>(counted) : 1.0;
     for (std::size_t bi = 0; bi < nb; ++bi) {
         BudgetResult r;
         r.budget = options.budgets[bi];

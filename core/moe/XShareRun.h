@@ -42,7 +42,7 @@ struct SliceRecord {
     int activatedBase = 0;
     int activated = 0;
     double massRetained = 0.0;
-    std::vector<int> selected;
+    std::vector<int> selected; ///< the selected set (top-k: the experts the baseline activates), ascending
 };
 
 /// Where the experts are active, for the first budget: what the heatmaps and device charts draw.
@@ -61,8 +61,8 @@ struct ActivationMaps {
 struct XShareResult {
     std::vector<BudgetResult> results;
     ActivationMaps maps; ///< filled when asked for
-    std::vector<SliceRecord> slices; ///< for the first budget, when asked for
-    std::int64_t sliceCount = 0;
+    std::vector<SliceRecord> slices; ///< for the first budget, when asked for (slices with a routed token)
+    std::int64_t sliceCount = 0; ///< slices with a routed token (the others are skipped, DESIGN 4.4)
     bool cancelled = false;
 };
 
@@ -100,7 +100,8 @@ std::optional<Diagnostic> checkXShareOptions(const Trace& trace, const XShareOpt
 /// budgets, no maps); otherwise each budget comes from its own selected set.
 bool sweepsBudgets(const XShareOptions& options);
 
-/// The metrics of DESIGN 4.4 from the totals of `slices` slices (layers x batches).
+/// The metrics of DESIGN 4.4 from the totals of a run over `slices` slices (layers x batches): means
+/// are over the slices the totals counted (layerSlices), those with a routed token.
 XShareResult assembleXShare(const Trace& trace, const XShareOptions& options, const XShareTotals& totals,
     std::size_t slices, std::vector<SliceRecord> records, bool cancelled);
 

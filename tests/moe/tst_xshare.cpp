@@ -96,6 +96,10 @@ private slots:
     void placementFiles();
     void activationMaps();
     void uniformRoutingExpectation();
+    void speculativeFillsBudget();
+    void emptySlicesAreSkipped();
+    void selectedForEveryPolicy();
+    void messagesNameSettings();
 };
 
 void TestXShare::handWorkedBatch()
@@ -205,16 +209,16 @@ void TestXShare::speculativeHandWorked()
     // Two requests of two tokens, 4 experts, k = 1, m = 1.
     // r0: t0 (0.7 0.2 0.1 0), t1 (0.6 0.3 0.1 0) -> u = (1.3, 0.5, 0.2, 0) keeps e0
     // r1: t2 (0 0.1 0.3 0.6), t3 (0 0.2 0.2 0.6) -> u = (0, 0.3, 0.5, 1.2) keeps e3
-    // batch utility: e0 1.3, e3 1.2; union {0, 3}; order 0, 3.
+    // batch utility: e0 1.3, e3 1.2; union {0, 3}; then the rest by plain utility: e1 0.8, e2 0.7.
     const std::vector<float> g { 0.7f, 0.2f, 0.1f, 0.0f, 0.6f, 0.3f, 0.1f, 0.0f, 0.0f, 0.1f, 0.3f, 0.6f, 0.0f, 0.2f,
         0.2f, 0.6f };
     const std::vector<std::int32_t> req { 0, 0, 1, 1 };
     const auto in = slice(g, 4, 4, 1, &req);
-    QCOMPARE(moe::speculativePriority(in, 1), (std::vector<int> { 0, 3 }));
+    QCOMPARE(moe::speculativePriority(in, 1), (std::vector<int> { 0, 3, 1, 2 }));
     const auto s = sweep(in, cfgOf(Policy::Speculative));
     QCOMPARE(s.activated[1], 1);
     QCOMPARE(s.activated[2], 2);
-    QCOMPARE(s.activated[4], 2); // the union has two experts: S stays the union
+    QCOMPARE(s.activated[4], 2); // every token's own top-1 is in the union
     QCOMPARE(s.unchanged[2], 4);
     const auto d = direct(in, cfgOf(Policy::Speculative), 1);
     QCOMPARE(d.selected, (std::vector<int> { 0 }));
@@ -374,8 +378,17 @@ void TestXShare::fastPathsEqualReference()
             cfg.requestExperts = p == Policy::Speculative && experts > 16 ? k + 1 : 0;
             moe::SliceScratch scratch;
             moe::SliceSweep sw;
-            if (p != Policy::ExpertParallel)
+            moe::SliceSweep shared; // the shared template's own one-pass sweep
+            if (p != Policy::ExpertParallel) {
                 QVERIFY(moe::sweepSlice(in, cfg, experts, sw, scratch));
+                std::vector<int> all(static_cast<std::size_t>(experts - k + 1));
+                std::iota(all.begin(), all.end(), k);
+                auto ref = slice(g, tokens, experts, k, &req);
+                ref.hasUnknown = true;
+                moe::referenceSlice(ref, cfg, all, true, shared, scratch);
+                if (p != Policy::TopK)
+                    QCOMPARE(sw.order, shared.order);
+            }
             for (int m = k; m <= experts; ++m) {
                 auto ref = slice(g, tokens, experts, k, &req);
                 ref.hasUnknown = true;
@@ -396,8 +409,7 @@ void TestXShare::fastPathsEqualReference()
                 QVERIFY2(one.unchanged[M] == d.unchanged[M], qPrintable(where));
                 QVERIFY2(one.peak[M] == d.peak[M] && one.peakTokens[M] == d.peakTokens[M], qPrintable(where));
                 QVERIFY2(std::abs(one.mass[M] - d.mass[M]) <= 1e-9 * std::max(1.0, d.mass[M]), qPrintable(where));
-                if (p != Policy::TopK)
-                    QVERIFY2(one.selected == d.selected, qPrintable(where));
+                QVERIFY2(one.selected == d.selected, qPrintable(where));
                 if (p != Policy::ExpertParallel) {
                     QVERIFY2(sw.activated[M] == d.activated[M] && sw.overlap[M] == d.overlap[M]
                             && sw.unchanged[M] == d.unchanged[M] && sw.peak[M] == d.peak[M]
@@ -405,6 +417,11 @@ void TestXShare::fastPathsEqualReference()
                         qPrintable(where + QStringLiteral(" (sweep)")));
                     QVERIFY2(std::abs(sw.mass[M] - d.mass[M]) <= 1e-9 * std::max(1.0, d.mass[M]),
                         qPrintable(where + QStringLiteral(" (sweep)")));
+                    QVERIFY2(shared.activated[M] == d.activated[M] && shared.overlap[M] == d.overlap[M]
+                            && shared.unchanged[M] == d.unchanged[M] && shared.peak[M] == d.peak[M]
+                            && shared.peakTokens[M] == d.peakTokens[M]
+                            && std::abs(shared.mass[M] - d.mass[M]) <= 1e-9 * std::max(1.0, d.mass[M]),
+                        qPrintable(where + QStringLiteral(" (shared sweep)")));
                 }
             }
         }
@@ -697,6 +714,153 @@ void TestXShare::uniformRoutingExpectation()
     QVERIFY(std::abs(expected - 163.3) < 0.05);
     QVERIFY2(std::abs(mean - expected) < 5.0 * sd / std::sqrt(reps),
         qPrintable(QStringLiteral("%1 vs %2").arg(mean).arg(expected)));
+}
+
+void TestXShare::speculativeFillsBudget()
+{
+    // 8 experts, k = 2, gamma 3, batches of 2 requests: each request keeps its 2 best experts, so
+    // the union holds at most 4. A budget beyond the union is filled with the best remaining
+    // experts by plain utility: at M = N the policy is top-k (all the mass, every token unchanged).
+    const int T = 40;
+    const int N = 8;
+    std::vector<std::int32_t> req(T);
+    for (int t = 0; t < T; ++t)
+        req[static_cast<std::size_t>(t)] = t / 4;
+    auto trace = moe::makeOwnedTrace(T, 2, N, 2, false, randomScores(static_cast<std::size_t>(T * 2 * N), 5), {}, req);
+    moe::BatchingOptions bo;
+    bo.replay = true;
+    bo.batchSize = 2;
+    bo.gamma = 3;
+    const auto batches = *moe::makeBatches(trace, bo).value;
+    for (const auto& budgets : { std::vector<int> { 8 }, std::vector<int> { 8, 2, 3, 4, 5, 6, 7 } }) {
+        moe::XShareOptions o;
+        o.policy.policy = Policy::Speculative;
+        o.budgets = budgets;
+        o.perSlice = true;
+        const auto r = moe::runXShare(trace, batches, o);
+        QVERIFY(r.ok());
+        const auto& atN = r.value->results.front();
+        QCOMPARE(atN.activated, atN.activatedBase);
+        QCOMPARE(atN.massRetained, 1.0);
+        QCOMPARE(atN.unchangedTokens, 1.0);
+        QCOMPARE(atN.topkOverlap, 1.0);
+        for (const auto& rec : r.value->slices)
+            QCOMPARE(static_cast<int>(rec.selected.size()), N);
+    }
+}
+
+void TestXShare::emptySlicesAreSkipped()
+{
+    // A sparse top-2 trace over 8 experts, 4 single-token requests, 2 layers: layer 1 has no
+    // record for tokens 0 and 1. Batches of 2: slice (layer 1, batch 0) routes no token and is not
+    // counted; every other slice activates exactly 2 experts.
+    const int T = 4;
+    const int L = 2;
+    const int K = 2;
+    std::vector<float> scores(static_cast<std::size_t>(T * L * K), 0.5f);
+    std::vector<std::int32_t> ids(static_cast<std::size_t>(T * L * K));
+    for (int t = 0; t < T; ++t)
+        for (int l = 0; l < L; ++l)
+            for (int j = 0; j < K; ++j) {
+                const auto at = static_cast<std::size_t>((t * L + l) * K + j);
+                ids[at] = l == 1 && t < 2 ? -1 : (t < 2 ? j : 2 + j);
+            }
+    auto trace = moe::makeOwnedTrace(T, L, 8, K, true, scores, ids, { 0, 1, 2, 3 });
+    const auto batches = replayBatches(trace, 2);
+    QCOMPARE(batches.tokens.size(), std::size_t { 2 });
+    moe::XShareOptions o;
+    o.policy.policy = Policy::Batch;
+    o.budgets = { 2, 4 };
+    o.perSlice = true;
+    o.maps = true;
+    const auto r = moe::runXShare(trace, batches, o);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value->sliceCount, std::int64_t { 3 });
+    const auto& b = r.value->results.front();
+    QCOMPARE(b.activatedBase, std::int64_t { 6 });
+    QCOMPARE(static_cast<double>(b.activatedBase) / static_cast<double>(r.value->sliceCount), 2.0);
+    QCOMPARE(b.peakDeviceLoadBase, 2.0); // one device: 2 per counted slice
+    QCOMPARE(b.perLayer[1].activatedBaseMean, 2.0);
+    QCOMPARE(r.value->slices.size(), std::size_t { 3 });
+    for (const auto& rec : r.value->slices)
+        QVERIFY(!(rec.layer == 1 && rec.batch == 0));
+    // Layer 1's map: experts 2 and 3 active in its one counted slice.
+    QCOMPARE(r.value->maps.base[8 + 2], 1.0);
+    QCOMPARE(r.value->maps.deviceBase.front(), 2.0);
+}
+
+void TestXShare::selectedForEveryPolicy()
+{
+    // Per-slice records list the first budget's selected set for every policy, whatever the other
+    // budgets (top-k: the experts its baseline activates).
+    const int T = 48;
+    const int N = 16;
+    const int k = 2;
+    std::vector<std::int32_t> req(T);
+    for (int t = 0; t < T; ++t)
+        req[static_cast<std::size_t>(t)] = t / 3;
+    auto trace = moe::makeOwnedTrace(T, 2, N, k, false, randomScores(static_cast<std::size_t>(T * 2 * N), 8), {}, req);
+    const auto batches = replayBatches(trace, 8);
+    for (const Policy p : { Policy::TopK, Policy::Batch, Policy::ExpertParallel, Policy::Speculative }) {
+        for (const bool maps : { false, true }) {
+            moe::XShareOptions o;
+            o.policy.policy = p;
+            o.policy.devices = 4;
+            o.budgets = { 6, 3, 12 };
+            o.perSlice = true;
+            o.maps = maps;
+            const auto r = moe::runXShare(trace, batches, o);
+            QVERIFY(r.ok());
+            QVERIFY(!r.value->slices.empty());
+            for (const auto& rec : r.value->slices) {
+                QVERIFY(std::is_sorted(rec.selected.begin(), rec.selected.end()));
+                if (p == Policy::TopK) {
+                    QCOMPARE(static_cast<int>(rec.selected.size()), rec.activatedBase);
+                    continue;
+                }
+                QCOMPARE(static_cast<int>(rec.selected.size()), 6);
+                if (p == Policy::ExpertParallel) {
+                    std::vector<int> perDevice(4, 0);
+                    for (const int e : rec.selected)
+                        ++perDevice[static_cast<std::size_t>(e * 4 / N)];
+                    for (const int c : perDevice)
+                        QVERIFY(c <= 2); // ceil(6 / 4)
+                }
+            }
+        }
+    }
+}
+
+void TestXShare::messagesNameSettings()
+{
+    // Core names the setting; the front ends say which flag or control it is.
+    auto trace = moe::makeOwnedTrace(4, 1, 8, 2, false, randomScores(32, 1), {}, { 0, 0, 1, 1 });
+    const auto batches = replayBatches(trace, 2);
+    moe::XShareOptions o;
+    o.budgets = { 4 };
+    o.policy.devices = 16;
+    auto problem = moe::checkXShareOptions(trace, o);
+    QVERIFY(problem);
+    QCOMPARE(QString::fromStdString(problem->message),
+        QStringLiteral("expert-parallel devices (16) exceed the number of experts (8)"));
+    QVERIFY(!moe::runXShare(trace, batches, o).ok());
+    o.policy.devices = 0;
+    problem = moe::checkXShareOptions(trace, o);
+    QVERIFY(problem);
+    QCOMPARE(QString::fromStdString(problem->message), QStringLiteral("expert-parallel devices must be at least 1"));
+    o.policy.devices = 8;
+    QVERIFY(!moe::checkXShareOptions(trace, o));
+    moe::BatchingOptions bo;
+    bo.replay = true;
+    bo.batchSize = 0;
+    const auto b = moe::makeBatches(trace, bo);
+    QVERIFY(!b.ok());
+    QCOMPARE(QString::fromStdString(b.error->message), QStringLiteral("batch size must be at least 1"));
+    bo.batchSize = 2;
+    bo.gamma = -1;
+    const auto g = moe::makeBatches(trace, bo);
+    QVERIFY(!g.ok());
+    QVERIFY(g.error->message.find("--") == std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestXShare)
