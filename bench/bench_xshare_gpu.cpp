@@ -208,11 +208,11 @@ int main(int argc, char** argv)
         stats::SignFlipResult rg;
         for (int r = 0; r < 20; ++r) {
             const auto t0 = Clock::now();
-            rg = cuda->signFlip(d, {}, so);
+            rg = *cuda->signFlip(d, {}, so).value;
             best = std::min(best, seconds(t0, Clock::now()));
         }
         const auto t0 = Clock::now();
-        const auto rc = cpu.signFlip(d, {}, so);
+        const auto rc = *cpu.signFlip(d, {}, so).value;
         const double cpuS = seconds(t0, Clock::now());
         const bool same = rc.pValue == rg.pValue && rc.pValueLower == rg.pValueLower;
         mismatches += same ? 0 : 1;

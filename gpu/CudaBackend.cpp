@@ -5,7 +5,6 @@
 #include "SignFlipKernel.h"
 
 #include <mutex>
-#include <stdexcept>
 
 namespace deltascope::gpu {
 
@@ -20,8 +19,10 @@ public:
 
     std::string name() const override { return "cuda (" + m_device + ")"; }
 
-    stats::SignFlipResult signFlip(std::span<const double> d, std::span<const std::size_t> taskOffsets,
-        const stats::SignFlipOptions& options) const override
+    backend::RanOn ranOn() const override { return { backend::Device::Cuda, m_device }; }
+
+    backend::Computed<stats::SignFlipResult> signFlip(std::span<const double> d,
+        std::span<const std::size_t> taskOffsets, const stats::SignFlipOptions& options) const override
     {
         const auto offsets = stats::normalisedOffsets(taskOffsets, d.size());
         const auto q = stats::quantizeDifferences(d);
@@ -31,22 +32,25 @@ public:
         counts.lower.assign(tasks + 1, 0);
         const auto error = signFlipCounts(q.data(), q.size(), offsets.data(), tasks, options.permutations, options.seed,
             counts.upper.data(), counts.lower.data());
+        Result<stats::SignFlipResult> r;
         if (!error.empty())
-            throw std::runtime_error(error);
-        return stats::finishSignFlip(d, offsets, options, counts);
+            r = Result<stats::SignFlipResult>::failure(Diagnostic::error({}, 0, error));
+        else
+            r.value = stats::finishSignFlip(d, offsets, options, counts);
+        return backend::computedOn(std::move(r), ranOn());
     }
 
-    Result<moe::XShareResult> xshare(
+    // A configuration the kernels cannot run is an error here; the caller's fallback runs it on
+    // the CPU and says so.
+    backend::Computed<moe::XShareResult> xshare(
         const moe::Trace& trace, const moe::Batches& batches, const moe::XShareOptions& options) const override
     {
-        if (const auto why = gpuUnsupported(trace, options); !why.empty()) {
-            auto r = moe::runXShare(trace, batches, options);
-            r.warnings.push_back(
-                Diagnostic::note({}, 0, "ran on the CPU: the GPU kernels cannot run this (" + why + ")"));
-            return r;
-        }
+        if (const auto why = gpuUnsupported(trace, options); !why.empty())
+            return backend::computedOn(Result<moe::XShareResult>::failure(
+                                           Diagnostic::error({}, 0, "the GPU kernels cannot run this (" + why + ")")),
+                ranOn());
         const std::lock_guard<std::mutex> lock(m_mutex);
-        return m_xshare->run(trace, batches, options);
+        return backend::computedOn(m_xshare->run(trace, batches, options), ranOn());
     }
 
     /// The XShare runner, for benchmarks that want its timings.

@@ -5,28 +5,41 @@
 
 namespace deltascope::cli {
 
-Args::Args(const std::vector<std::string>& argv, const std::vector<std::string>& flags)
+Args::Args(
+    const std::vector<std::string>& argv, const std::vector<std::string>& flags, const std::vector<std::string>& valued)
 {
+    auto known = [](const std::vector<std::string>& list, const std::string& name) {
+        return std::find(list.begin(), list.end(), name) != list.end();
+    };
+    auto problem = [this](std::string message) {
+        if (m_error.empty())
+            m_error = std::move(message);
+    };
     for (std::size_t i = 0; i < argv.size(); ++i) {
         const std::string& a = argv[i];
         if (a == "--") {
             m_positionals.insert(m_positionals.end(), argv.begin() + static_cast<std::ptrdiff_t>(i) + 1, argv.end());
             break;
         }
-        if (a.size() > 2 && a.starts_with("--")) {
-            const auto eq = a.find('=');
-            const std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-            if (eq != std::string::npos) {
-                m_options.emplace(name, a.substr(eq + 1));
-            } else if (std::find(flags.begin(), flags.end(), name) != flags.end()) {
-                m_options.emplace(name, "");
-            } else if (i + 1 < argv.size()) {
-                m_options.emplace(name, argv[++i]);
-            } else {
-                m_error = "option --" + name + " needs a value";
-            }
-        } else {
+        if (a.size() <= 2 || !a.starts_with("--")) {
             m_positionals.push_back(a);
+            continue;
+        }
+        const auto eq = a.find('=');
+        const std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+        const bool isFlag = known(flags, name);
+        if (!isFlag && !known(valued, name)) {
+            problem("unknown option --" + name);
+        } else if (eq != std::string::npos) {
+            if (isFlag)
+                problem("option --" + name + " takes no value");
+            m_options.emplace(name, a.substr(eq + 1));
+        } else if (isFlag) {
+            m_options.emplace(name, "");
+        } else if (i + 1 < argv.size()) {
+            m_options.emplace(name, argv[++i]);
+        } else {
+            problem("option --" + name + " needs a value");
         }
     }
 }
@@ -50,15 +63,6 @@ std::vector<std::string> Args::values(const std::string& name) const
     const auto range = m_options.equal_range(name);
     for (auto it = range.first; it != range.second; ++it)
         out.push_back(it->second);
-    return out;
-}
-
-std::vector<std::string> Args::unknown(const std::vector<std::string>& known) const
-{
-    std::vector<std::string> out;
-    for (const auto& [name, v] : m_options)
-        if (std::find(known.begin(), known.end(), name) == known.end())
-            out.push_back("--" + name);
     return out;
 }
 

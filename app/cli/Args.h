@@ -7,18 +7,21 @@
 
 namespace deltascope::cli {
 
-/// A small command-line reader: positionals, --name value, --name=value and flags.
+/// A small command-line reader: positionals, --name value, --name=value and flags. Every option
+/// must be one of the command's: the first one that is not makes error() "unknown option --X",
+/// wherever it stands (an unknown option never takes the next word as its value).
 class Args {
 public:
-    /// flags: options that take no value.
-    Args(const std::vector<std::string>& argv, const std::vector<std::string>& flags);
+    /// flags: options that take no value; valued: options that take one.
+    Args(const std::vector<std::string>& argv, const std::vector<std::string>& flags,
+        const std::vector<std::string>& valued);
 
     const std::vector<std::string>& positionals() const { return m_positionals; }
     bool has(const std::string& name) const;
     std::optional<std::string> value(const std::string& name) const;
     std::vector<std::string> values(const std::string& name) const;
-    /// Options given that are not in the known list; empty when all are known.
-    std::vector<std::string> unknown(const std::vector<std::string>& known) const;
+    /// The first problem: an unknown option, a missing value or a value given to a flag; empty
+    /// when the line is well formed.
     const std::string& error() const { return m_error; }
 
 private:

@@ -1,12 +1,10 @@
 #include "Args.h"
+#include "BackendFactory.h"
 #include "Commands.h"
 #include "LoadArgs.h"
-#include "backend/ComputeBackend.h"
+#include "Wording.h"
+#include "analysis/Comparison.h"
 #include "common/AtomicFile.h"
-#include "eval/KeepList.h"
-#include "eval/Pairing.h"
-#include "eval/RunLoader.h"
-#include "report/ComparisonReport.h"
 #include "report/ReportWriters.h"
 
 #include <cstdio>
@@ -28,8 +26,9 @@ selection:
   --task T[,T...]          compare only these tasks (repeatable)
   --metric TASK=METRIC     metric to compare for TASK (default: the task's first metric)
   --filter F[,F...]        compare only these filters (e.g. strict-match)
-  --run TIMESTAMP          when a folder holds several runs of one model, pick this one
-  --base-run TS, --cand-run TS   the same, for one side only
+  --base-run TIMESTAMP     when the BASE folder holds several runs of one model, pick this one
+  --cand-run TIMESTAMP     the same for CAND
+  --run TIMESTAMP          the same for both sides (when both folders hold that timestamp)
   --keep-list FILE         compare only the samples listed (from `deltascope-cli shrink`)
   --base-rerun PATH        another run of the baseline: per-sample scores are averaged (repeatable)
   --cand-rerun PATH        the same for the candidate
@@ -56,14 +55,72 @@ exit status: 0 no degradation, 1 degradation found, 2 error
 
 int fail(const std::string& message)
 {
-    std::fprintf(stderr, "deltascope-cli: %s\n", message.c_str());
+    std::fprintf(stderr, "deltascope-cli: %s\n", cliWording(message).c_str());
     return Error;
 }
 
 int failWith(const Diagnostic& d)
 {
-    std::fprintf(stderr, "deltascope-cli: %s\n", d.toString().c_str());
+    std::fprintf(stderr, "deltascope-cli: %s\n", cliText(d).c_str());
     return Error;
+}
+
+// Reads the statistics flags into the request; false with a message on a malformed value.
+bool readStats(const Args& args, analysis::StatsRequest& stats, std::string& error)
+{
+    if (auto v = args.value("alpha")) {
+        const auto a = toNumber("alpha", *v, error);
+        if (!a)
+            return false;
+        stats.alpha = *a;
+    }
+    if (auto v = args.value("permutations")) {
+        const auto p = toInteger("permutations", *v, error);
+        if (!p || *p < 1 || *p > 4000000000LL)
+            return error = error.empty() ? "--permutations must be between 1 and 4e9" : error, false;
+        stats.permutations = static_cast<std::uint64_t>(*p);
+        stats.runPermutation = true;
+    }
+    if (auto v = args.value("seed")) {
+        const auto s = toInteger("seed", *v, error);
+        if (!s || *s < 0)
+            return error = error.empty() ? "--seed must be a non-negative integer" : error, false;
+        stats.seed = static_cast<std::uint64_t>(*s);
+    }
+    return readInteger(args, "threads", stats.threads, 1, 1024, error);
+}
+
+// Translates the flags into a comparison request; false with a message on a malformed value.
+bool readRequest(const Args& args, analysis::ComparisonRequest& request, std::string& error)
+{
+    if (!readStats(args, request.stats, error))
+        return false;
+    eval::LoadOptions load;
+    if (!readLoadOptions(args, load, error))
+        return false;
+    load.threads = request.stats.threads;
+    request.base.path = args.positionals()[0];
+    request.cand.path = args.positionals()[1];
+    request.base.load = load;
+    request.cand.load = load;
+    const std::string both = args.value("run").value_or("");
+    request.base.load.runTimestamp = args.value("base-run").value_or(both);
+    request.cand.load.runTimestamp = args.value("cand-run").value_or(both);
+    request.base.reruns = args.values("base-rerun");
+    request.cand.reruns = args.values("cand-rerun");
+    request.keepListPath = args.value("keep-list").value_or("");
+    return true;
+}
+
+std::string render(const report::ComparisonReport& rep, const std::string& format)
+{
+    if (format == "json")
+        return report::toJson(rep);
+    if (format == "csv")
+        return report::toCsv(rep);
+    if (format == "md")
+        return report::toMarkdown(rep);
+    return report::toTable(rep);
 }
 
 } // namespace
@@ -85,164 +142,57 @@ bool emit(const std::string& text, const std::string& outputPath)
 
 int runCompare(const std::vector<std::string>& argv)
 {
-    const Args args(argv, { "skip-bad-lines", "quiet", "help" });
+    std::vector<std::string> valued { "backend", "base-rerun", "cand-rerun", "run", "base-run", "cand-run", "keep-list",
+        "alpha", "permutations", "seed", "threads", "format", "output" };
+    valued.insert(valued.end(), kLoadOptionNames.begin(), kLoadOptionNames.end());
+    const Args args(argv, { "skip-bad-lines", "quiet", "help" }, valued);
     if (args.has("help")) {
         std::fputs(kHelp, stdout);
         return 0;
     }
     if (!args.error().empty())
-        return fail(args.error());
-    std::vector<std::string> known { "backend", "base-rerun", "cand-rerun", "run", "base-run", "cand-run", "keep-list",
-        "alpha", "permutations", "seed", "threads", "format", "output", "quiet", "help" };
-    known.insert(known.end(), kLoadOptionNames.begin(), kLoadOptionNames.end());
-    const auto unknown = args.unknown(known);
-    if (!unknown.empty())
-        return fail("unknown option " + unknown.front() + " (see deltascope-cli compare --help)");
+        return fail(args.error() + " (see deltascope-cli compare --help)");
     if (args.positionals().size() != 2)
         return fail("compare needs exactly two inputs, BASE and CAND (see deltascope-cli compare --help)");
-    const std::string basePath = args.positionals()[0];
-    const std::string candPath = args.positionals()[1];
     const bool quiet = args.has("quiet");
 
     std::string error;
-    report::CompareSettings settings;
-    if (auto v = args.value("alpha")) {
-        const auto a = toNumber("alpha", *v, error);
-        if (!a || !(*a > 0.0 && *a < 1.0))
-            return fail(error.empty() ? "--alpha must be in (0, 1)" : error);
-        settings.alpha = *a;
-    }
-    if (auto v = args.value("permutations")) {
-        const auto p = toInteger("permutations", *v, error);
-        if (!p || *p < 1 || *p > 4000000000LL)
-            return fail(error.empty() ? "--permutations must be between 1 and 4e9" : error);
-        settings.permutations = static_cast<std::uint64_t>(*p);
-        settings.permutationRequested = true;
-    }
-    if (auto v = args.value("seed")) {
-        const auto s = toInteger("seed", *v, error);
-        if (!s || *s < 0)
-            return fail(error.empty() ? "--seed must be a non-negative integer" : error);
-        settings.seed = static_cast<std::uint64_t>(*s);
-    }
-    unsigned threads = 0;
-    if (auto v = args.value("threads")) {
-        const auto t = toInteger("threads", *v, error);
-        if (!t || *t < 1 || *t > 1024)
-            return fail(error.empty() ? "--threads must be between 1 and 1024" : error);
-        threads = static_cast<unsigned>(*t);
-    }
-    settings.threads = threads;
+    analysis::ComparisonRequest request;
+    if (!readRequest(args, request, error))
+        return fail(error);
+    if (auto bad = analysis::checkComparisonRequest(request))
+        return failWith(*bad);
     const std::string format = args.value("format").value_or("table");
     if (format != "table" && format != "json" && format != "csv" && format != "md")
         return fail("--format must be table, json, csv or md");
     const std::string output = args.value("output").value_or("");
     if (!output.empty()) {
         std::error_code ec;
-        for (const auto& in : { basePath, candPath })
+        for (const auto& in : { request.base.path, request.cand.path })
             if (std::filesystem::equivalent(output, in, ec))
                 return fail("--output " + output + " is one of the inputs; input files are never overwritten");
     }
 
-    eval::LoadOptions load;
-    if (!readLoadOptions(args, load, error))
-        return fail(error);
-    load.threads = threads;
-
-    std::optional<eval::KeepList> keep;
-    if (auto k = args.value("keep-list")) {
-        auto kl = eval::loadKeepList(*k);
-        if (!kl.ok())
-            return failWith(*kl.error);
-        keep = std::move(*kl.value);
-    }
-
-    // Loads one side: its run and any reruns, averaged.
-    auto loadSide = [&](const std::string& path, const std::vector<std::string>& reruns, const char* what,
-                        const std::string& timestamp) -> Result<eval::EvalRun> {
-        auto sideLoad = load;
-        sideLoad.runTimestamp = timestamp;
-        sideLoad.progress = stderrProgress(!quiet, what);
-        std::vector<eval::EvalRun> runs;
-        std::vector<Diagnostic> warnings;
-        std::vector<std::string> all { path };
-        all.insert(all.end(), reruns.begin(), reruns.end());
-        for (const auto& p : all) {
-            auto r = eval::loadRun(p, sideLoad);
-            clearProgress(!quiet);
-            if (!r.ok())
-                return r;
-            warnings.insert(warnings.end(), r.warnings.begin(), r.warnings.end());
-            if (!runs.empty())
-                eval::alignFileNamedTasks(runs.front(), *r.value);
-            runs.push_back(std::move(*r.value));
-        }
-        auto merged = eval::averageReruns(std::move(runs));
-        merged.warnings.insert(merged.warnings.begin(), warnings.begin(), warnings.end());
-        return merged;
-    };
-    auto base = loadSide(basePath, args.values("base-rerun"), "baseline",
-        args.value("base-run").value_or(args.value("run").value_or("")));
-    if (!base.ok())
-        return failWith(*base.error);
-    auto cand = loadSide(candPath, args.values("cand-rerun"), "candidate",
-        args.value("cand-run").value_or(args.value("run").value_or("")));
-    if (!cand.ok())
-        return failWith(*cand.error);
-
-    if (auto note = eval::alignFileNamedTasks(*base.value, *cand.value))
-        cand.warnings.push_back(*note);
-
-    eval::PairOptions po;
-    po.keepList = keep ? &*keep : nullptr;
-    const auto paired = eval::pairRuns(*base.value, *cand.value, po);
-    bool anyPairs = false;
-    for (const auto& t : paired.tasks)
-        anyPairs = anyPairs || !t.base.empty();
-    if (!anyPairs) {
-        std::string why = "no sample of " + basePath + " could be paired with one of " + candPath;
-        for (const auto& w : paired.warnings)
-            why += "\n  " + w.toString();
-        for (const auto& t : paired.tasks)
-            for (const auto& w : t.warnings)
-                why += "\n  " + w.toString();
-        return fail(why);
-    }
-
-    backend::BackendKind kind = backend::BackendKind::Auto;
-    if (!backend::parseBackendKind(args.value("backend").value_or("auto"), kind))
+    backends::BackendKind kind = backends::BackendKind::Auto;
+    if (!backends::parseBackendKind(args.value("backend").value_or("auto"), kind))
         return fail("--backend must be auto, cpu or cuda");
     std::string backendNote;
-    const auto compute = backend::makeBackend(kind, backendNote);
+    const auto compute = backends::makeBackend(kind, backendNote);
     // Said once, and only when the choice matters: a GPU was asked for, or a test will run.
-    if (!backendNote.empty() && !quiet && (kind == backend::BackendKind::Cuda || settings.permutationRequested))
+    if (!backendNote.empty() && !quiet && (kind == backends::BackendKind::Cuda || request.stats.runPermutation))
         std::fprintf(stderr, "deltascope-cli: %s\n", backendNote.c_str());
-    settings.backend = compute.get();
-    settings.progress = stderrProgress(!quiet, "permutations");
-    report::ComparisonReport rep;
-    try {
-        rep = report::buildReport(*base.value, *cand.value, paired, settings);
-    } catch (const std::exception& e) {
-        // A device error mid-run: say so and give the answer from the CPU backend.
-        std::fprintf(
-            stderr, "deltascope-cli: %s backend failed (%s); running on the CPU\n", compute->name().c_str(), e.what());
-        settings.backend = nullptr;
-        rep = report::buildReport(*base.value, *cand.value, paired, settings);
-    }
-    clearProgress(!quiet);
-    rep.warnings.insert(rep.warnings.begin(), cand.warnings.begin(), cand.warnings.end());
-    rep.warnings.insert(rep.warnings.begin(), base.warnings.begin(), base.warnings.end());
 
-    std::string text;
-    if (format == "json")
-        text = report::toJson(rep);
-    else if (format == "csv")
-        text = report::toCsv(rep);
-    else if (format == "md")
-        text = report::toMarkdown(rep);
-    else
-        text = report::toTable(rep);
-    if (!emit(text, output))
+    const auto progress = stderrProgress(!quiet, "compare");
+    auto result = analysis::runComparison(request, *compute, progress);
+    clearProgress(!quiet);
+    if (!result.ok())
+        return failWith(*result.error);
+    auto& rep = result.value->report;
+    toCliWording(rep.warnings);
+    for (auto& t : rep.tasks)
+        toCliWording(t.warnings);
+
+    if (!emit(render(rep, format), output))
         return Error;
     if (!quiet && format != "table") {
         for (const auto& w : rep.warnings)

@@ -30,16 +30,13 @@ int fail(const std::string& m)
 
 int runPower(const std::vector<std::string>& argv)
 {
-    const Args args(argv, { "help" });
+    const Args args(argv, { "help" }, { "n", "flip-rate", "drop", "alpha", "power", "format", "output" });
     if (args.has("help")) {
         std::fputs(kHelp, stdout);
         return 0;
     }
     if (!args.error().empty())
-        return fail(args.error());
-    if (const auto u = args.unknown({ "n", "flip-rate", "drop", "alpha", "power", "format", "output", "help" });
-        !u.empty())
-        return fail("unknown option " + u.front() + " (see deltascope-cli power --help)");
+        return fail(args.error() + " (see deltascope-cli power --help)");
     if (!args.positionals().empty())
         return fail("power takes no positional arguments (see deltascope-cli power --help)");
     std::string error;

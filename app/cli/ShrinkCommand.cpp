@@ -35,17 +35,15 @@ int fail(const std::string& m)
 
 int runShrink(const std::vector<std::string>& argv)
 {
-    const Args args(argv, { "help", "skip-bad-lines" });
+    std::vector<std::string> valued { "output", "format" };
+    valued.insert(valued.end(), kLoadOptionNames.begin(), kLoadOptionNames.end());
+    const Args args(argv, { "help", "skip-bad-lines" }, valued);
     if (args.has("help")) {
         std::fputs(kHelp, stdout);
         return 0;
     }
     if (!args.error().empty())
-        return fail(args.error());
-    std::vector<std::string> known { "output", "format", "help" };
-    known.insert(known.end(), kLoadOptionNames.begin(), kLoadOptionNames.end());
-    if (const auto u = args.unknown(known); !u.empty())
-        return fail("unknown option " + u.front() + " (see deltascope-cli shrink --help)");
+        return fail(args.error() + " (see deltascope-cli shrink --help)");
     if (args.positionals().size() < 2)
         return fail("shrink needs at least two reruns of the baseline");
     const auto output = args.value("output");

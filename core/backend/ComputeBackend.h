@@ -1,41 +1,63 @@
 #pragma once
 
+#include "common/Diagnostic.h"
 #include "moe/XShareRun.h"
 #include "stats/SignFlip.h"
 
-#include <memory>
 #include <span>
 #include <string>
 
 namespace deltascope::backend {
 
+/// Which kind of processor a computation ran on.
+enum class Device { Cpu, Cuda };
+
+/// Where a computation ran: said by the backend that ran it, so callers never parse names.
+struct RanOn {
+    Device device = Device::Cpu;
+    std::string deviceName; ///< the GPU's name; empty on the CPU
+
+    bool gpu() const { return device == Device::Cuda; }
+    /// "CPU", or "GPU, <device name>".
+    std::string label() const { return gpu() ? "GPU, " + deviceName : "CPU"; }
+    bool operator==(const RanOn&) const = default;
+};
+
+/// A backend's answer: the value (or one error) with its warnings, and where it was computed.
+template <typename T> struct Computed : Result<T> {
+    RanOn ranOn;
+};
+
+/// Wraps a plain result with the place it ran on.
+template <typename T> Computed<T> computedOn(Result<T> result, RanOn where)
+{
+    Computed<T> c;
+    static_cast<Result<T>&>(c) = std::move(result);
+    c.ranOn = std::move(where);
+    return c;
+}
+
 /// Where heavy computations run. The CPU implementation is the reference; the CUDA one (in gpu/)
-/// must return identical results for the same inputs and seed.
+/// must return identical results for the same inputs and seed. Every method returns its outcome
+/// as a value: a device error is an error result, never an exception.
 class ComputeBackend {
 public:
     virtual ~ComputeBackend() = default;
 
-    /// "cpu", or "cuda (device name)".
+    /// "cpu", or "cuda (device name)": for messages and logs only.
     virtual std::string name() const = 0;
 
-    /// The paired sign-flip permutation test (see stats::signFlipTest).
-    virtual stats::SignFlipResult signFlip(std::span<const double> d, std::span<const std::size_t> taskOffsets,
-        const stats::SignFlipOptions& options) const = 0;
+    /// Where this backend runs its work when nothing goes wrong.
+    virtual RanOn ranOn() const = 0;
 
-    /// A policy over every slice of a trace (see moe::runXShare). A backend that cannot run a
-    /// configuration runs it on the CPU and says so in the result's warnings. One run at a time
-    /// per backend object.
-    virtual Result<moe::XShareResult> xshare(
+    /// The paired sign-flip permutation test (see stats::signFlipTest).
+    virtual Computed<stats::SignFlipResult> signFlip(std::span<const double> d,
+        std::span<const std::size_t> taskOffsets, const stats::SignFlipOptions& options) const = 0;
+
+    /// A policy over every slice of a trace (see moe::runXShare). One run at a time per backend
+    /// object.
+    virtual Computed<moe::XShareResult> xshare(
         const moe::Trace& trace, const moe::Batches& batches, const moe::XShareOptions& options) const = 0;
 };
-
-enum class BackendKind { Auto, Cpu, Cuda };
-
-bool parseBackendKind(const std::string& text, BackendKind& out);
-
-/// Creates the backend asked for. Auto and Cuda give the CUDA backend when this build has CUDA and
-/// a device answers; otherwise the CPU backend, with `note` saying why (no device, no driver, or a
-/// build without CUDA). `note` stays empty when the request was met as asked.
-std::unique_ptr<ComputeBackend> makeBackend(BackendKind kind, std::string& note);
 
 } // namespace deltascope::backend

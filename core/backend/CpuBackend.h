@@ -8,9 +8,10 @@ namespace deltascope::backend {
 class CpuBackend final : public ComputeBackend {
 public:
     std::string name() const override { return "cpu"; }
-    stats::SignFlipResult signFlip(std::span<const double> d, std::span<const std::size_t> taskOffsets,
+    RanOn ranOn() const override { return {}; }
+    Computed<stats::SignFlipResult> signFlip(std::span<const double> d, std::span<const std::size_t> taskOffsets,
         const stats::SignFlipOptions& options) const override;
-    Result<moe::XShareResult> xshare(
+    Computed<moe::XShareResult> xshare(
         const moe::Trace& trace, const moe::Batches& batches, const moe::XShareOptions& options) const override;
 };
 

@@ -178,7 +178,7 @@ PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions&
         if (bt.metric != ct.metric)
             pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
                 label(bt) + ": the baseline is scored on \"" + bt.metric + "\" and the candidate on \"" + ct.metric
-                    + "\"; pass --metric " + bt.task + "=METRIC to compare like with like"));
+                    + "\"; choose the metric of task " + bt.task + " to compare like with like"));
 
         const auto baseIndex = indexSide(base, bt, options.keepList, pt.duplicatesBase, pt.warnings, "baseline");
         const auto candIndex = indexSide(cand, ct, options.keepList, pt.duplicatesCand, pt.warnings, "candidate");

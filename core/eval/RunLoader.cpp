@@ -116,7 +116,7 @@ Result<RunCandidate> chooseRun(
     R out { *newest, {}, {} };
     out.warnings.push_back(Diagnostic::warning(path, 0,
         std::to_string(runs.size()) + " runs of " + (newest->model.empty() ? std::string("one model") : newest->model)
-            + " found; using the newest, " + newest->timestamp + " (choose another with --run TIMESTAMP):" + listing));
+            + " found; using the newest, " + newest->timestamp + " (choose another run by its timestamp):" + listing));
     return out;
 }
 
@@ -147,8 +147,8 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
         for (const auto& s : run.samples)
             found = found || s.task == wanted;
         if (!found)
-            out.warnings.push_back(Diagnostic::warning(
-                path, 0, "--task " + wanted + ": no such task in this run (it has: " + available + ")"));
+            out.warnings.push_back(Diagnostic::warning(path, 0,
+                "task " + wanted + " was asked for, but this run has no such task (it has: " + available + ")"));
     }
 
     std::uint64_t totalBytes = 0;
@@ -218,13 +218,13 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
             for (const auto& t : er.tasks)
                 found = found || t.task == task;
             if (!found)
-                out.warnings.push_back(
-                    Diagnostic::warning(path, 0, "--metric names task \"" + task + "\", which this run does not have"));
+                out.warnings.push_back(Diagnostic::warning(
+                    path, 0, "a metric was chosen for task \"" + task + "\", which this run does not have"));
         }
     }
     applyFilterSelection(er, options);
     if (er.tasks.empty())
-        return R::failure(Diagnostic::error(path, 0, "no samples left after the --filter selection"));
+        return R::failure(Diagnostic::error(path, 0, "no samples left after the filter selection"));
     out.value = std::move(er);
     return out;
 }

@@ -148,14 +148,14 @@ Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const Ta
                 break;
         if (idCol < 0)
             return R::failure(Diagnostic::error(path, 1,
-                "no id column (looked for doc_id, id, example_id, prompt_id; use --id-column; columns: " + listing
+                "no id column (looked for doc_id, id, example_id, prompt_id; set the id column; columns: " + listing
                     + ")"));
     }
     const std::string scoreName = columns.score.empty() ? "score" : columns.score;
     const int scoreCol = find(scoreName);
     if (scoreCol < 0)
         return R::failure(Diagnostic::error(
-            path, 1, "no score column \"" + scoreName + "\" (use --score-column; columns: " + listing + ")"));
+            path, 1, "no score column \"" + scoreName + "\" (set the score column; columns: " + listing + ")"));
     int taskCol = columns.task.empty() ? find("task") : find(columns.task);
     if (!columns.task.empty() && taskCol < 0)
         return R::failure(
@@ -316,7 +316,7 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
             }
             if (idName.empty())
                 return R::failure(Diagnostic::error(
-                    path, line, "no id field (looked for doc_id, id, example_id, prompt_id; use --id-column)"));
+                    path, line, "no id field (looked for doc_id, id, example_id, prompt_id; set the id column)"));
         }
         SampleRecord s;
         s.line = line;

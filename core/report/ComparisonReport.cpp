@@ -1,5 +1,6 @@
 #include "report/ComparisonReport.h"
 
+#include "backend/CpuBackend.h"
 #include "common/TextUtil.h"
 #include "stats/Holm.h"
 #include "stats/McNemar.h"
@@ -104,8 +105,16 @@ ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& can
         so.seed = settings.seed;
         so.threads = settings.threads;
         so.progress = settings.progress;
-        const auto sf
-            = settings.backend ? settings.backend->signFlip(allD, offsets, so) : stats::signFlipTest(allD, offsets, so);
+        const backend::CpuBackend cpu;
+        const auto run = (settings.backend ? *settings.backend : static_cast<const backend::ComputeBackend&>(cpu))
+                             .signFlip(allD, offsets, so);
+        rep.ranOn = run.ranOn;
+        rep.warnings.insert(rep.warnings.end(), run.warnings.begin(), run.warnings.end());
+        if (!run.ok()) {
+            rep.failure = run.error;
+            return rep;
+        }
+        const auto& sf = *run.value;
         rep.cancelled = sf.cancelled;
         rep.permutation.present = true;
         rep.permutation.permutations = settings.permutations;

@@ -8,6 +8,7 @@
 #include "stats/Aggregate.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,8 @@ struct ComparisonReport {
     std::string decisionBasis; ///< one sentence: which test decided and why
     std::vector<Diagnostic> warnings;
     bool cancelled = false;
+    backend::RanOn ranOn; ///< where the permutation test ran (the CPU when none ran)
+    std::optional<Diagnostic> failure; ///< the permutation test could not run; the rest is incomplete
 };
 
 ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& cand, const eval::PairedRuns& paired,

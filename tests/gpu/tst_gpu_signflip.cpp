@@ -39,9 +39,15 @@ int main()
         stats::SignFlipOptions o;
         o.permutations = c.perms;
         o.seed = rng();
-        const auto a = cpu.signFlip(d, c.offsets, o);
+        const auto a = *cpu.signFlip(d, c.offsets, o).value;
         const auto t0 = std::chrono::steady_clock::now();
-        const auto b = cuda->signFlip(d, c.offsets, o);
+        const auto run = cuda->signFlip(d, c.offsets, o);
+        if (!run.ok()) {
+            std::printf("FAIL n=%zu: %s\n", c.n, run.error->message.c_str());
+            ++failures;
+            continue;
+        }
+        const auto& b = *run.value;
         const auto t1 = std::chrono::steady_clock::now();
         const bool same = a.pValue == b.pValue && a.pValueLower == b.pValueLower && a.taskPValue == b.taskPValue
             && a.taskPValueLower == b.taskPValueLower && a.statistic == b.statistic;

@@ -46,6 +46,9 @@ private slots:
     void xshareBadInputs_data();
     void xshareBadInputs();
     void xshareBackends();
+    void optionErrors_data();
+    void optionErrors();
+    void severalRunsHintNamesEachSide();
 };
 
 void TestCli::xshareJsonShape()
@@ -198,8 +201,8 @@ void TestCli::xshareBackends()
         QCOMPARE(r.exitCode, 0);
         const auto j = QJsonDocument::fromJson(r.out).object();
         const QString name = j.value(QStringLiteral("backend")).toString();
-        QVERIFY2(name == QStringLiteral("cpu") || name.startsWith(QStringLiteral("cuda (")), qPrintable(name));
-        if (name == QStringLiteral("cpu") && std::string(backend) != "cpu")
+        QVERIFY2(name == QStringLiteral("CPU") || name.startsWith(QStringLiteral("GPU, ")), qPrintable(name));
+        if (name == QStringLiteral("CPU") && std::string(backend) != "cpu")
             QCOMPARE(QString::fromUtf8(r.err).count(QStringLiteral("running on the CPU")), 1);
         if (std::string(backend) == "cpu")
             QVERIFY(r.err.isEmpty());
@@ -361,6 +364,105 @@ void TestCli::powerAndShrink()
     const auto t = QJsonDocument::fromJson(c.out).object().value(QStringLiteral("tasks")).toArray().at(0).toObject();
     QCOMPARE(t.value(QStringLiteral("n")).toInt(), 1);
     QCOMPARE(t.value(QStringLiteral("c")).toInt(), 1);
+}
+
+void TestCli::optionErrors_data()
+{
+    // {command line after the trace/inputs are filled in, what stderr must say}
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("expected");
+    const QString t = QStringLiteral("TRACE");
+    const QString b = fixture("eval/layout_0.4.3/baseline");
+    const QString c = fixture("eval/layout_0.4.3/candidate");
+    const auto unknown
+        = [](const char* name) -> QString { return QStringLiteral("unknown option --") + QLatin1String(name); };
+    QTest::newRow("power, unknown flag at the end") << QStringList { QStringLiteral("power"),
+        QStringLiteral("--flip-rate"), QStringLiteral("0.1"), QStringLiteral("--quiet") }
+                                                    << unknown("quiet");
+    QTest::newRow("compare, unknown at the end")
+        << QStringList { QStringLiteral("compare"), b, c, QStringLiteral("--bogus") } << unknown("bogus");
+    QTest::newRow("compare, unknown before the inputs")
+        << QStringList { QStringLiteral("compare"), QStringLiteral("--bogus"), b, c } << unknown("bogus");
+    QTest::newRow("shrink") << QStringList { QStringLiteral("shrink"), b, c, QStringLiteral("--nope") }
+                            << unknown("nope");
+    QTest::newRow("trace-info, unknown with a value")
+        << QStringList { QStringLiteral("trace-info"), t, QStringLiteral("--foo"), QStringLiteral("bar") }
+        << unknown("foo");
+    QTest::newRow("trace-info, unknown at the end")
+        << QStringList { QStringLiteral("trace-info"), t, QStringLiteral("--foo") } << unknown("foo");
+    QTest::newRow("convert") << QStringList { QStringLiteral("convert"), t, QStringLiteral("out.safetensors"),
+        QStringLiteral("--x") }
+                             << unknown("x");
+    QTest::newRow("xshare") << QStringList { QStringLiteral("xshare"), t, QStringLiteral("--nope") } << unknown("nope");
+    QTest::newRow("synth-trace") << QStringList { QStringLiteral("synth-trace"), QStringLiteral("o.safetensors"),
+        QStringLiteral("--nope"), QStringLiteral("1") }
+                                 << unknown("nope");
+    QTest::newRow("flag given a value") << QStringList { QStringLiteral("xshare"), t, QStringLiteral("--per-slice=1") }
+                                        << QStringLiteral("option --per-slice takes no value");
+    QTest::newRow("devices above the experts")
+        << QStringList { QStringLiteral("xshare"), t, QStringLiteral("--devices"), QStringLiteral("17") }
+        << QStringLiteral("devices (--devices) must be at most the number of experts (16), not 17");
+    QTest::newRow("request list") << QStringList { QStringLiteral("xshare"), t, QStringLiteral("--requests"),
+        QStringLiteral("0-3,x") } << QStringLiteral("--requests: \"x\" is not an id");
+    QTest::newRow("batching") << QStringList { QStringLiteral("xshare"), t, QStringLiteral("--batching"),
+        QStringLiteral("sometimes") }
+                              << QStringLiteral("--batching must be auto, replay or recorded");
+    QTest::newRow("replicas without balanced")
+        << QStringList { QStringLiteral("xshare"), t, QStringLiteral("--replicas"), QStringLiteral("2") }
+        << QStringLiteral("--replicas and --placement-counts go with --placement balanced");
+    QTest::newRow("alpha") << QStringList { QStringLiteral("compare"), b, c, QStringLiteral("--alpha"),
+        QStringLiteral("2") }
+                           << QStringLiteral("the level alpha (--alpha) must be between 0 and 1");
+}
+
+void TestCli::optionErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const QString trace = dir.filePath(QStringLiteral("t.safetensors"));
+    QCOMPARE(
+        cli({ QStringLiteral("synth-trace"), trace, QStringLiteral("--requests"), QStringLiteral("2"),
+                QStringLiteral("--tokens"), QStringLiteral("4"), QStringLiteral("--layers"), QStringLiteral("1"),
+                QStringLiteral("--experts"), QStringLiteral("16"), QStringLiteral("--top-k"), QStringLiteral("2") })
+            .exitCode,
+        0);
+    args.replaceInStrings(QStringLiteral("TRACE"), trace);
+    const auto r = cli(args);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(QString::fromUtf8(r.err).contains(expected), r.err.constData());
+    QVERIFY(!r.err.contains("needs a value"));
+}
+
+void TestCli::severalRunsHintNamesEachSide()
+{
+    // A baseline folder with two runs of one model: the newest is used, and the hint names the flag
+    // that picks a run on that side only.
+    QTemporaryDir dir;
+    const QString src = fixture("eval/layout_0.4.3/baseline/acme__Llama-3.1-8B-Instruct");
+    const QString both = dir.filePath(QStringLiteral("runs"));
+    QVERIFY(QDir().mkpath(both));
+    const QString older = QStringLiteral("2026-03-01T08-00-00.000001");
+    for (const auto& name : QDir(src).entryList(QDir::Files)) {
+        QVERIFY(QFile::copy(src + QLatin1Char('/') + name, both + QLatin1Char('/') + name));
+        QString renamed = name;
+        renamed.replace(QStringLiteral("2026-03-02T10-15-42.118204"), older);
+        QVERIFY(QFile::copy(src + QLatin1Char('/') + name, both + QLatin1Char('/') + renamed));
+    }
+    const QString cand = fixture("eval/layout_0.4.3/candidate");
+    const auto r = cli({ QStringLiteral("compare"), both, cand, QStringLiteral("--format"), QStringLiteral("json") });
+    QVERIFY2(r.exitCode == 0 || r.exitCode == 1, r.err.constData());
+    QVERIFY2(r.err.contains("--base-run TIMESTAMP"), r.err.constData());
+    // --base-run picks the older run; the candidate keeps its own.
+    const auto picked = cli({ QStringLiteral("compare"), both, cand, QStringLiteral("--base-run"), older,
+        QStringLiteral("--format"), QStringLiteral("json") });
+    QVERIFY2(picked.exitCode == 0 || picked.exitCode == 1, picked.err.constData());
+    const auto base = QJsonDocument::fromJson(picked.out).object().value(QStringLiteral("baseline")).toObject();
+    QCOMPARE(base.value(QStringLiteral("timestamp")).toString(), older);
+    // --run applies to both sides, so it fails on the candidate, which has no such run.
+    const auto wrong = cli({ QStringLiteral("compare"), both, cand, QStringLiteral("--run"), older });
+    QCOMPARE(wrong.exitCode, 2);
+    QVERIFY(wrong.err.contains("no run with timestamp"));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -1,10 +1,46 @@
+#include "BackendFactory.h"
+#include "FallbackBackend.h"
 #include "TestData.h"
-#include "backend/ComputeBackend.h"
+#include "backend/CpuBackend.h"
 #include "deltascope/config.h"
+#include "moe/SynthTrace.h"
 
 #include <random>
 
 using namespace deltascope;
+
+namespace {
+
+// A device that fails every call, as a GPU does when its driver goes away mid-run.
+class BrokenDevice final : public backend::ComputeBackend {
+public:
+    std::string name() const override { return "cuda (test device)"; }
+    backend::RanOn ranOn() const override { return { backend::Device::Cuda, "test device" }; }
+    backend::Computed<stats::SignFlipResult> signFlip(
+        std::span<const double>, std::span<const std::size_t>, const stats::SignFlipOptions&) const override
+    {
+        return backend::computedOn(
+            Result<stats::SignFlipResult>::failure(Diagnostic::error({}, 0, "device lost")), ranOn());
+    }
+    backend::Computed<moe::XShareResult> xshare(
+        const moe::Trace&, const moe::Batches&, const moe::XShareOptions&) const override
+    {
+        return backend::computedOn(
+            Result<moe::XShareResult>::failure(Diagnostic::error({}, 0, "device lost")), ranOn());
+    }
+};
+
+std::vector<double> someDifferences()
+{
+    std::mt19937_64 rng(8);
+    std::normal_distribution<double> nd(0.05, 1.0);
+    std::vector<double> d(3000);
+    for (auto& x : d)
+        x = nd(rng);
+    return d;
+}
+
+} // namespace
 
 class TestBackend : public QObject {
     Q_OBJECT
@@ -12,24 +48,28 @@ private slots:
     void cpuIsAlwaysThere();
     void autoFallsBackWithOneNote();
     void backendsAgreeWithTheReference();
+    void deviceFailureRunsOnTheCpu();
+    void cpuErrorsAreValues();
     void parseKinds();
 };
 
 void TestBackend::cpuIsAlwaysThere()
 {
     std::string note;
-    const auto b = backend::makeBackend(backend::BackendKind::Cpu, note);
+    const auto b = backends::makeBackend(backends::BackendKind::Cpu, note);
     QVERIFY(b);
     QCOMPARE(b->name(), std::string("cpu"));
+    QVERIFY(b->ranOn() == backend::RanOn {});
+    QCOMPARE(b->ranOn().label(), std::string("CPU"));
     QVERIFY(note.empty());
 }
 
 void TestBackend::autoFallsBackWithOneNote()
 {
     std::string note;
-    const auto b = backend::makeBackend(backend::BackendKind::Auto, note);
+    const auto b = backends::makeBackend(backends::BackendKind::Auto, note);
     QVERIFY(b);
-    if (b->name() == "cpu") {
+    if (!b->ranOn().gpu()) {
         // No device (or no CUDA in this build): the CPU backend, and a note that says why.
         QVERIFY(!note.empty());
         QVERIFY(note.find("running on the CPU") != std::string::npos);
@@ -37,6 +77,7 @@ void TestBackend::autoFallsBackWithOneNote()
             QVERIFY(note.find("no CUDA support") != std::string::npos);
     } else {
         QVERIFY(b->name().starts_with("cuda"));
+        QVERIFY(b->ranOn().label().starts_with("GPU, "));
         QVERIFY(note.empty());
     }
 }
@@ -45,30 +86,79 @@ void TestBackend::backendsAgreeWithTheReference()
 {
     // Whatever backend auto picks, it returns the reference p-values bit for bit.
     std::string note;
-    const auto b = backend::makeBackend(backend::BackendKind::Auto, note);
-    std::mt19937_64 rng(8);
-    std::normal_distribution<double> nd(0.05, 1.0);
-    std::vector<double> d(3000);
-    for (auto& x : d)
-        x = nd(rng);
+    const auto b = backends::makeBackend(backends::BackendKind::Auto, note);
+    const auto d = someDifferences();
     const std::vector<std::size_t> offsets { 0, 1000, 3000 };
     stats::SignFlipOptions o;
     o.permutations = 2000;
     o.seed = 77;
     const auto ref = stats::signFlipTest(d, offsets, o);
-    const auto got = b->signFlip(d, offsets, o);
+    const auto run = b->signFlip(d, offsets, o);
+    QVERIFY(run.ok());
+    QVERIFY(run.ranOn == b->ranOn());
+    const auto& got = *run.value;
     QCOMPARE(got.pValue, ref.pValue);
     QVERIFY(got.taskPValue == ref.taskPValue);
     QVERIFY(got.taskPValueLower == ref.taskPValueLower);
 }
 
+void TestBackend::deviceFailureRunsOnTheCpu()
+{
+    const backends::FallbackBackend b(std::make_unique<BrokenDevice>());
+    QVERIFY(b.ranOn().gpu());
+    const auto d = someDifferences();
+    stats::SignFlipOptions o;
+    o.permutations = 500;
+    const auto sf = b.signFlip(d, {}, o);
+    QVERIFY(sf.ok());
+    QVERIFY(!sf.ranOn.gpu()); // the result says where it really ran
+    QCOMPARE(sf.value->pValue, stats::signFlipTest(d, {}, o).pValue);
+    QCOMPARE(sf.warnings.size(), std::size_t(1));
+    QVERIFY(sf.warnings.front().message.find("device lost") != std::string::npos);
+
+    moe::SynthOptions so;
+    so.requests = 4;
+    so.tokensPerRequest = 8;
+    so.layers = 2;
+    so.experts = 8;
+    so.topK = 2;
+    so.popularity = &moe::builtinOlmoeCounts();
+    const auto trace = moe::makeSyntheticTrace(so);
+    moe::BatchingOptions bo;
+    bo.replay = true;
+    bo.batchSize = 4;
+    const auto batches = moe::makeBatches(trace, bo);
+    QVERIFY(batches.ok());
+    moe::XShareOptions xo;
+    xo.budgets = { 3 };
+    const auto xs = b.xshare(trace, *batches.value, xo);
+    QVERIFY(xs.ok());
+    QVERIFY(!xs.ranOn.gpu());
+    const auto ref = moe::runXShare(trace, *batches.value, xo);
+    QCOMPARE(xs.value->results.front().activated, ref.value->results.front().activated);
+    QVERIFY(xs.warnings.front().message.find("ran on the CPU") != std::string::npos);
+}
+
+void TestBackend::cpuErrorsAreValues()
+{
+    // A bad task offset list is an error result, not an exception out of the backend.
+    const backend::CpuBackend cpu;
+    const std::vector<double> d { 1.0, -1.0, 0.5 };
+    const std::vector<std::size_t> offsets { 0, 7 };
+    const auto r = cpu.signFlip(d, offsets, {});
+    QVERIFY(!r.ok());
+    QVERIFY(r.error->message.find("task ranges") != std::string::npos);
+    const std::vector<std::size_t> good { 0, 1, 3 };
+    QVERIFY(cpu.signFlip(d, good, {}).ok());
+}
+
 void TestBackend::parseKinds()
 {
-    backend::BackendKind k {};
-    QVERIFY(backend::parseBackendKind("auto", k) && k == backend::BackendKind::Auto);
-    QVERIFY(backend::parseBackendKind("cpu", k) && k == backend::BackendKind::Cpu);
-    QVERIFY(backend::parseBackendKind("cuda", k) && k == backend::BackendKind::Cuda);
-    QVERIFY(!backend::parseBackendKind("gpu", k));
+    backends::BackendKind k {};
+    QVERIFY(backends::parseBackendKind("auto", k) && k == backends::BackendKind::Auto);
+    QVERIFY(backends::parseBackendKind("cpu", k) && k == backends::BackendKind::Cpu);
+    QVERIFY(backends::parseBackendKind("cuda", k) && k == backends::BackendKind::Cuda);
+    QVERIFY(!backends::parseBackendKind("gpu", k));
 }
 
 QTEST_GUILESS_MAIN(TestBackend)

@@ -1,52 +1,80 @@
 #include "degradation/Comparison.h"
 
-#include "backend/ComputeBackend.h"
+#include "backend/CpuBackend.h"
 #include "common/JobRunner.h"
 
-#include <QElapsedTimer>
+#include <QStringList>
 
 namespace deltascope::ui {
 
 namespace {
 
-Progress progressOf(JobControl* control, double from, double span, const QString& what)
+Progress progressOf(JobControl* control)
 {
     Progress p;
     if (control)
-        p.callback = [control, from, span, what](double f, std::string_view stage) {
-            const QString label
-                = what + QStringLiteral(": ") + QString::fromUtf8(stage.data(), qsizetype(stage.size()));
-            return control->progress(f < 0 ? -1.0 : from + span * f, label);
+        p.callback = [control](double f, std::string_view stage) {
+            return control->progress(f, QString::fromUtf8(stage.data(), qsizetype(stage.size())));
         };
     return p;
 }
 
-report::CompareSettings compareSettings(const StatsSettings& stats, JobControl* control)
+const backend::ComputeBackend& orCpu(const backend::ComputeBackend* compute)
 {
-    report::CompareSettings s;
+    static const backend::CpuBackend cpu;
+    return compute ? *compute : cpu;
+}
+
+analysis::StatsRequest statsRequest(const StatsSettings& stats, unsigned threads)
+{
+    analysis::StatsRequest s;
     s.alpha = stats.alpha;
     s.permutations = stats.permutations;
     s.seed = stats.seed;
-    s.permutationRequested = stats.runPermutation;
-    s.progress = progressOf(control, 0.0, 1.0, QStringLiteral("permutation test"));
+    s.runPermutation = stats.runPermutation;
+    s.threads = threads;
     return s;
 }
 
-report::ComparisonReport testPairs(const Comparison& c, const StatsSettings& stats, JobControl* control)
+SideSpec specOf(const analysis::SideRequest& side)
 {
-    auto settings = compareSettings(stats, control);
-    std::string note;
-    const auto compute = backend::makeBackend(backend::BackendKind::Auto, note);
-    settings.backend = compute.get();
-    report::ComparisonReport rep;
-    try {
-        rep = report::buildReport(*c.base, *c.cand, *c.paired, settings);
-    } catch (const std::exception&) {
-        settings.backend = nullptr; // a device error: the CPU gives the same answer
-        rep = report::buildReport(*c.base, *c.cand, *c.paired, settings);
-    }
-    rep.warnings.insert(rep.warnings.begin(), c.loadNotes.begin(), c.loadNotes.end());
-    return rep;
+    SideSpec spec;
+    spec.path = QString::fromStdString(side.path);
+    spec.options = side.load;
+    for (const auto& r : side.reruns)
+        spec.reruns << QString::fromStdString(r);
+    return spec;
+}
+
+analysis::SideRequest sideRequest(const SideSpec& spec)
+{
+    analysis::SideRequest side;
+    side.path = spec.path.toStdString();
+    side.load = spec.options;
+    side.load.progress = {};
+    for (const auto& r : spec.reruns)
+        side.reruns.push_back(r.toStdString());
+    return side;
+}
+
+// The view's value over an analysis result.
+ComparisonPtr comparisonOf(analysis::ComparisonResult result)
+{
+    auto c = std::make_shared<Comparison>();
+    const auto& loaded = *result.loaded;
+    c->baseSpec = specOf(result.request.base);
+    c->candSpec = specOf(result.request.cand);
+    c->base = loaded.base;
+    c->cand = loaded.cand;
+    c->paired = loaded.paired;
+    c->flips = std::make_shared<const std::vector<report::Disagreement>>(report::listDisagreements(*loaded.paired));
+    c->loadNotes = loaded.notes;
+    c->report = result.report;
+    c->loadSeconds = loaded.loadSeconds;
+    c->pairSeconds = loaded.pairSeconds;
+    c->ranOn = result.ranOn;
+    c->analysis = std::move(result);
+    return c;
 }
 
 } // namespace
@@ -60,63 +88,48 @@ std::size_t Comparison::pairCount() const
     return n;
 }
 
+analysis::ComparisonRequest comparisonRequest(const SideSpec& base, const SideSpec& cand, const StatsSettings& stats)
+{
+    analysis::ComparisonRequest request;
+    request.base = sideRequest(base);
+    request.cand = sideRequest(cand);
+    request.stats = statsRequest(stats, base.options.threads);
+    return request;
+}
+
+Result<ComparisonPtr> loadComparison(const SideSpec& base, const SideSpec& cand, const StatsSettings& stats,
+    JobControl* control, const backend::ComputeBackend* compute)
+{
+    return loadComparison(comparisonRequest(base, cand, stats), control, compute);
+}
+
 Result<ComparisonPtr> loadComparison(
-    const SideSpec& baseSpec, const SideSpec& candSpec, const StatsSettings& stats, JobControl* control)
+    const analysis::ComparisonRequest& request, JobControl* control, const backend::ComputeBackend* compute)
 {
     using R = Result<ComparisonPtr>;
-    QElapsedTimer clock;
-    clock.start();
-    auto loadSide = [&](const SideSpec& spec, double from, const QString& what) {
-        auto options = spec.options;
-        options.progress = progressOf(control, from, 0.45, what);
-        return eval::loadRun(spec.path.toStdString(), options);
-    };
-    auto base = loadSide(baseSpec, 0.0, QStringLiteral("baseline"));
-    if (!base.ok())
-        return R::failure(*base.error);
-    if (control && control->cancelled())
-        return R::failure(Diagnostic::error({}, 0, "cancelled"));
-    auto cand = loadSide(candSpec, 0.45, QStringLiteral("candidate"));
-    if (!cand.ok())
-        return R::failure(*cand.error);
-    if (control && control->cancelled())
-        return R::failure(Diagnostic::error({}, 0, "cancelled"));
-    std::vector<Diagnostic> notes = base.warnings;
-    notes.insert(notes.end(), cand.warnings.begin(), cand.warnings.end());
-    if (auto note = eval::alignFileNamedTasks(*base.value, *cand.value))
-        notes.push_back(*note);
-
-    auto c = std::make_shared<Comparison>();
-    c->baseSpec = baseSpec;
-    c->candSpec = candSpec;
-    c->loadSeconds = static_cast<double>(clock.elapsed()) / 1000.0;
-    if (control)
-        control->progress(0.9, QStringLiteral("pairing samples"));
-    c->base = std::make_shared<const eval::EvalRun>(std::move(*base.value));
-    c->cand = std::make_shared<const eval::EvalRun>(std::move(*cand.value));
-    c->paired = std::make_shared<const eval::PairedRuns>(eval::pairRuns(*c->base, *c->cand));
-    if (c->pairCount() == 0) {
-        std::string why = "no sample of " + baseSpec.path.toStdString() + " could be paired with one of "
-            + candSpec.path.toStdString();
-        for (const auto& w : c->paired->warnings)
-            why += "\n" + w.toString();
-        return R::failure(Diagnostic::error({}, 0, why));
-    }
-    c->flips = std::make_shared<const std::vector<report::Disagreement>>(report::listDisagreements(*c->paired));
-    c->pairSeconds = static_cast<double>(clock.elapsed()) / 1000.0 - c->loadSeconds;
-    if (control)
-        control->progress(0.95, QStringLiteral("testing"));
-    c->loadNotes = std::move(notes);
-    c->report = testPairs(*c, stats, control);
+    auto result = analysis::runComparison(request, orCpu(compute), progressOf(control));
+    if (!result.ok())
+        return R::failure(*result.error);
     R r;
-    r.value = c;
+    r.value = comparisonOf(std::move(*result.value));
     return r;
 }
 
-ComparisonPtr retest(const ComparisonPtr& from, const StatsSettings& stats, JobControl* control)
+ComparisonPtr retest(
+    const ComparisonPtr& from, const StatsSettings& stats, JobControl* control, const backend::ComputeBackend* compute)
 {
+    auto result = analysis::retestComparison(
+        from->analysis, statsRequest(stats, from->analysis.request.stats.threads), orCpu(compute), progressOf(control));
+    if (!result.ok()) {
+        // Settings the analysis refuses (an alpha outside (0, 1)): the old comparison, with the reason.
+        auto same = std::make_shared<Comparison>(*from);
+        same->report.warnings.push_back(*result.error);
+        return same;
+    }
     auto c = std::make_shared<Comparison>(*from);
-    c->report = testPairs(*c, stats, control);
+    c->report = result.value->report;
+    c->ranOn = result.value->ranOn;
+    c->analysis = std::move(*result.value);
     return c;
 }
 

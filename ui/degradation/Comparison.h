@@ -1,5 +1,10 @@
 #pragma once
 
+// The backend factory: callers that still make their own backend find it here while they move
+// to the one the program owns and passes down.
+#include "BackendFactory.h"
+#include "analysis/Comparison.h"
+#include "backend/ComputeBackend.h"
 #include "common/Diagnostic.h"
 #include "eval/EvalRun.h"
 #include "eval/Pairing.h"
@@ -8,6 +13,7 @@
 #include "report/Disagreements.h"
 
 #include <QString>
+#include <QStringList>
 #include <memory>
 #include <vector>
 
@@ -19,6 +25,7 @@ class JobControl;
 struct SideSpec {
     QString path;
     eval::LoadOptions options; ///< format, table columns, run timestamp (progress is set by the loader)
+    QStringList reruns; ///< more runs of this side, averaged per sample
 };
 
 /// Everything one comparison holds. Immutable once built: views share it, and a new alpha or a
@@ -34,25 +41,37 @@ struct Comparison {
     report::ComparisonReport report;
     double loadSeconds = 0.0;
     double pairSeconds = 0.0;
+    analysis::ComparisonResult analysis; ///< the request and result this comparison shows
+    backend::RanOn ranOn; ///< where the permutation test ran
 
     std::size_t pairCount() const;
 };
 
 using ComparisonPtr = std::shared_ptr<const Comparison>;
 
-/// Settings of the statistics, captured by value when a job starts.
+/// Settings of the statistics, captured by value when a job starts. Defaults: those of the
+/// analysis layer.
 struct StatsSettings {
-    double alpha = 0.05;
-    std::uint64_t permutations = 10000;
-    std::uint64_t seed = 0;
-    bool runPermutation = false; ///< also for all-binary comparisons
+    double alpha = analysis::StatsRequest {}.alpha;
+    std::uint64_t permutations = analysis::StatsRequest {}.permutations;
+    std::uint64_t seed = analysis::StatsRequest {}.seed;
+    bool runPermutation = analysis::StatsRequest {}.runPermutation; ///< also for all-binary comparisons
 };
 
-/// Loads both sides, pairs them and tests. The error names the file and line at fault.
+/// The analysis request for these sides and statistics (keep-list: none).
+analysis::ComparisonRequest comparisonRequest(const SideSpec& base, const SideSpec& cand, const StatsSettings& stats);
+
+/// Loads both sides, pairs them and tests on `compute` (the CPU when null). The error names the
+/// file and line at fault.
+Result<ComparisonPtr> loadComparison(const SideSpec& base, const SideSpec& cand, const StatsSettings& stats,
+    JobControl* control, const backend::ComputeBackend* compute = nullptr);
+
+/// The same with a full request (keep-list, reruns, threads); the sides' specs are taken from it.
 Result<ComparisonPtr> loadComparison(
-    const SideSpec& base, const SideSpec& cand, const StatsSettings& stats, JobControl* control);
+    const analysis::ComparisonRequest& request, JobControl* control, const backend::ComputeBackend* compute = nullptr);
 
 /// The same runs and pairs, tested again with other settings.
-ComparisonPtr retest(const ComparisonPtr& from, const StatsSettings& stats, JobControl* control);
+ComparisonPtr retest(const ComparisonPtr& from, const StatsSettings& stats, JobControl* control,
+    const backend::ComputeBackend* compute = nullptr);
 
 } // namespace deltascope::ui

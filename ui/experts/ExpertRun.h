@@ -1,10 +1,15 @@
 #pragma once
 
+// The backend factory: callers that still make their own backend find it here while they move
+// to the one the program owns and passes down.
+#include "BackendFactory.h"
+#include "analysis/ExpertSharing.h"
 #include "backend/ComputeBackend.h"
 #include "common/Diagnostic.h"
 #include "moe/Batching.h"
 #include "moe/Trace.h"
 #include "moe/XShareRun.h"
+#include "report/XShareWriters.h"
 
 #include <QString>
 #include <memory>
@@ -14,20 +19,27 @@ namespace deltascope::ui {
 class JobControl;
 
 /// What the user set: batching and policy; the budget is separate because it changes most.
+/// Defaults: those of the analysis layer (analysis::ExpertScenario).
 struct ExpertSettings {
     bool replay = true; ///< false: recorded steps (when the trace has them)
-    int batchSize = 32;
-    int gamma = 0;
-    moe::Policy policy = moe::Policy::Batch;
-    int warmup = 1;
-    int devices = 8;
+    int batchSize = analysis::kDefaultBatchSize;
+    int gamma = analysis::ExpertScenario {}.gamma;
+    moe::Policy policy = analysis::ExpertScenario {}.policy;
+    int warmup = analysis::ExpertScenario {}.warmup;
+    int devices = analysis::ExpertScenario {}.devices; ///< 0: kDefaultDevices, or N when the trace has fewer experts
     bool balanced = false; ///< balanced placement from the trace's own loads (else contiguous)
     QString placementFile; ///< a placement file (JSON or CSV, copies allowed); wins over balanced
     std::vector<std::int32_t> requests; ///< replay only these requests (empty: all)
-    int requestExperts = 0;
+    int requestExperts = analysis::ExpertScenario {}.requestExperts;
+    int replicas = 0; ///< with balanced: extra copies of the heaviest experts
+    QString placementCounts; ///< with balanced: expert loads from this counts file (else the trace's own)
 
     bool sameSweep(const ExpertSettings& o) const; ///< whether a computed sweep still applies
 };
+
+/// The analysis scenario these settings describe for a trace (every budget; no maps or slices).
+analysis::ExpertScenario scenarioOf(
+    const ExpertSettings& settings, std::shared_ptr<const moe::Trace> trace, const QString& path);
 
 /// A loaded trace and what was computed on it. Immutable: each computation makes a new one that
 /// shares the trace.
@@ -41,7 +53,8 @@ struct ExpertRun {
     std::shared_ptr<const moe::XShareResult> sweep; ///< every budget k..N
     std::shared_ptr<const moe::XShareResult> current; ///< the budget, with its activation maps
     double seconds = 0.0; ///< time of the last computation
-    QString backend; ///< where it ran ("CPU", or the CUDA device)
+    QString backend; ///< where it ran ("CPU", or "GPU, <device>"): ranOn.label()
+    backend::RanOn ranOn; ///< where the current budget ran
 };
 
 using ExpertRunPtr = std::shared_ptr<const ExpertRun>;
@@ -58,12 +71,17 @@ Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<co
 /// Number of distinct requests in a trace.
 std::int64_t requestCount(const moe::Trace& trace);
 
-/// Request ids from text such as "0-9, 20, 31-40"; false with a message for anything else.
+/// Request ids from text such as "0-9, 20, 31-40"; false with a message for anything else
+/// (analysis::parseIdList).
 bool parseRequestList(const QString& text, std::vector<std::int32_t>& out, QString& why);
 
 /// Each slice of the current budget as CSV: layer, batch, tokens, activated experts (top-k,
-/// policy), kept mass and the selected experts.
+/// policy), kept mass and the selected experts (report::xshareSliceCsv).
 QString sliceCsv(const ExpertRun& run);
+
+/// What the report writers (report::xshareJson, xshareCsv, expertSummary) take: the current
+/// budget, or with `sweep` every budget. Valid while `run` lives.
+report::ExpertSharingRun reportView(const ExpertRun& run, bool sweep = false);
 
 /// The demo trace: synthetic, expert popularity calibrated on OLMoE's real counts, seeded.
 std::shared_ptr<const moe::Trace> demoTrace();

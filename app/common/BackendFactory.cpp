@@ -1,4 +1,6 @@
-#include "backend/ComputeBackend.h"
+#include "BackendFactory.h"
+
+#include "FallbackBackend.h"
 #include "backend/CpuBackend.h"
 #include "deltascope/config.h"
 
@@ -6,7 +8,7 @@
 #include "CudaBackend.h"
 #endif
 
-namespace deltascope::backend {
+namespace deltascope::backends {
 
 bool parseBackendKind(const std::string& text, BackendKind& out)
 {
@@ -22,20 +24,20 @@ bool parseBackendKind(const std::string& text, BackendKind& out)
 }
 
 // The one place that knows whether this build has CUDA.
-std::unique_ptr<ComputeBackend> makeBackend(BackendKind kind, std::string& note)
+std::unique_ptr<backend::ComputeBackend> makeBackend(BackendKind kind, std::string& note)
 {
     note.clear();
     if (kind == BackendKind::Cpu)
-        return std::make_unique<CpuBackend>();
+        return std::make_unique<backend::CpuBackend>();
 #if DELTASCOPE_HAVE_CUDA
     std::string why;
     if (auto cuda = gpu::makeCudaBackend(why))
-        return cuda;
+        return std::make_unique<FallbackBackend>(std::move(cuda));
     note = "no CUDA device available (" + why + "); running on the CPU";
 #else
     note = "this build has no CUDA support; running on the CPU";
 #endif
-    return std::make_unique<CpuBackend>();
+    return std::make_unique<backend::CpuBackend>();
 }
 
-} // namespace deltascope::backend
+} // namespace deltascope::backends

@@ -1,0 +1,62 @@
+#include "Wording.h"
+
+#include <regex>
+#include <utility>
+
+namespace deltascope::cli {
+
+namespace {
+
+// A setting named at the start of a message, and its flag.
+const std::vector<std::pair<std::string, std::string>> kSettingFlags {
+    { "batch size", "--batch-size" },
+    { "speculative length gamma", "--gamma" },
+    { "warm-up", "--warmup" },
+    { "experts per request", "--request-experts" },
+    { "devices", "--devices" },
+    { "extra expert copies", "--replicas" },
+    { "budget", "--budget" },
+    { "the level alpha", "--alpha" },
+    { "the number of permutations", "--permutations" },
+    { "the file placement", "--placement FILE" },
+    { "the placement counts", "--placement-counts" },
+};
+
+// Hints inside messages, and what the command line says instead.
+const std::vector<std::pair<std::string, std::string>> kHints {
+    { "choose another run by its timestamp",
+        "choose another with --base-run TIMESTAMP or --cand-run TIMESTAMP, or --run TIMESTAMP for both sides" },
+    { "set the id column", "use --id-column" },
+    { "set the score column", "use --score-column" },
+    { "no samples left after the filter selection", "no samples left after the --filter selection" },
+};
+
+} // namespace
+
+std::string cliWording(std::string message)
+{
+    for (const auto& [setting, flag] : kSettingFlags)
+        if (message.starts_with(setting) && message.size() > setting.size() && message[setting.size()] == ' ') {
+            message.insert(setting.size(), " (" + flag + ")");
+            break;
+        }
+    for (const auto& [hint, words] : kHints)
+        if (const auto at = message.find(hint); at != std::string::npos)
+            message.replace(at, hint.size(), words);
+    static const std::regex metric("choose the metric of task (\\S+) to compare");
+    return std::regex_replace(message, metric, "pass --metric $1=METRIC to compare");
+}
+
+std::string cliText(Diagnostic diagnostic)
+{
+    diagnostic.message = cliWording(std::move(diagnostic.message));
+    return diagnostic.toString();
+}
+
+void toCliWording(std::vector<Diagnostic>& diagnostics)
+{
+    for (auto& d : diagnostics)
+        d.message = cliWording(std::move(d.message));
+}
+
+} // namespace deltascope::cli

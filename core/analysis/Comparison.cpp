@@ -1,0 +1,192 @@
+#include "analysis/Comparison.h"
+
+#include <chrono>
+
+namespace deltascope::analysis {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0)
+{
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+Diagnostic cancelled()
+{
+    return Diagnostic::error({}, 0, "cancelled");
+}
+
+// A part of the overall progress: fractions [from, from + span], stages prefixed with `what`.
+Progress partOf(const Progress& whole, double from, double span, std::string what)
+{
+    Progress p;
+    if (whole.callback)
+        p.callback = [&whole, from, span, what = std::move(what)](double f, std::string_view stage) {
+            const std::string label = stage.empty() ? what : what + ": " + std::string(stage);
+            return whole.report(f < 0 ? -1.0 : from + span * f, label);
+        };
+    return p;
+}
+
+// One side: its run and any reruns, averaged per sample.
+Result<eval::EvalRun> loadSide(const SideRequest& side, const Progress& progress)
+{
+    std::vector<eval::EvalRun> runs;
+    std::vector<Diagnostic> warnings;
+    std::vector<std::string> paths { side.path };
+    paths.insert(paths.end(), side.reruns.begin(), side.reruns.end());
+    auto options = side.load;
+    options.progress = progress;
+    for (const auto& path : paths) {
+        auto r = eval::loadRun(path, options);
+        if (!r.ok())
+            return r;
+        warnings.insert(warnings.end(), r.warnings.begin(), r.warnings.end());
+        if (!runs.empty())
+            eval::alignFileNamedTasks(runs.front(), *r.value);
+        runs.push_back(std::move(*r.value));
+    }
+    if (runs.size() == 1) {
+        Result<eval::EvalRun> one;
+        one.value = std::move(runs.front());
+        one.warnings = std::move(warnings);
+        return one;
+    }
+    auto merged = eval::averageReruns(std::move(runs));
+    merged.warnings.insert(merged.warnings.begin(), warnings.begin(), warnings.end());
+    return merged;
+}
+
+std::string unpairedMessage(const ComparisonRequest& request, const eval::PairedRuns& paired)
+{
+    std::string why = "no sample of " + request.base.path + " could be paired with one of " + request.cand.path;
+    for (const auto& w : paired.warnings)
+        why += "\n  " + w.toString();
+    for (const auto& t : paired.tasks)
+        for (const auto& w : t.warnings)
+            why += "\n  " + w.toString();
+    return why;
+}
+
+} // namespace
+
+std::size_t LoadedComparison::pairCount() const
+{
+    std::size_t n = 0;
+    if (paired)
+        for (const auto& t : paired->tasks)
+            n += t.base.size();
+    return n;
+}
+
+std::optional<Diagnostic> checkComparisonRequest(const ComparisonRequest& request)
+{
+    auto bad = [](std::string m) { return std::optional<Diagnostic>(Diagnostic::error({}, 0, std::move(m))); };
+    if (request.base.path.empty() || request.cand.path.empty())
+        return bad("a comparison needs a baseline and a candidate");
+    if (!(request.stats.alpha > 0.0 && request.stats.alpha < 1.0))
+        return bad("the level alpha must be between 0 and 1 (exclusive)");
+    if (request.stats.permutations < 1)
+        return bad("the number of permutations must be at least 1");
+    return std::nullopt;
+}
+
+Result<std::shared_ptr<const LoadedComparison>> loadComparison(
+    const ComparisonRequest& request, const Progress& progress)
+{
+    using R = Result<std::shared_ptr<const LoadedComparison>>;
+    if (auto bad = checkComparisonRequest(request))
+        return R::failure(*bad);
+    const auto t0 = Clock::now();
+    auto loaded = std::make_shared<LoadedComparison>();
+    if (!request.keepListPath.empty()) {
+        auto keep = eval::loadKeepList(request.keepListPath);
+        if (!keep.ok())
+            return R::failure(*keep.error);
+        loaded->keepList = std::make_shared<const eval::KeepList>(std::move(*keep.value));
+    }
+    auto base = loadSide(request.base, partOf(progress, 0.0, 0.45, "baseline"));
+    if (!base.ok())
+        return R::failure(*base.error);
+    if (!progress.report(0.45, "candidate"))
+        return R::failure(cancelled());
+    auto cand = loadSide(request.cand, partOf(progress, 0.45, 0.45, "candidate"));
+    if (!cand.ok())
+        return R::failure(*cand.error);
+    if (!progress.report(0.9, "pairing samples"))
+        return R::failure(cancelled());
+    loaded->notes = std::move(base.warnings);
+    loaded->notes.insert(loaded->notes.end(), cand.warnings.begin(), cand.warnings.end());
+    if (auto note = eval::alignFileNamedTasks(*base.value, *cand.value))
+        loaded->notes.push_back(*note);
+    loaded->loadSeconds = secondsSince(t0);
+
+    loaded->base = std::make_shared<const eval::EvalRun>(std::move(*base.value));
+    loaded->cand = std::make_shared<const eval::EvalRun>(std::move(*cand.value));
+    eval::PairOptions po;
+    po.keepList = loaded->keepList.get();
+    loaded->paired = std::make_shared<const eval::PairedRuns>(eval::pairRuns(*loaded->base, *loaded->cand, po));
+    if (loaded->pairCount() == 0)
+        return R::failure(Diagnostic::error({}, 0, unpairedMessage(request, *loaded->paired)));
+    loaded->pairSeconds = secondsSince(t0) - loaded->loadSeconds;
+    R r;
+    r.value = std::move(loaded);
+    return r;
+}
+
+Result<report::ComparisonReport> testComparison(const LoadedComparison& loaded, const StatsRequest& stats,
+    const backend::ComputeBackend& compute, const Progress& progress)
+{
+    using R = Result<report::ComparisonReport>;
+    report::CompareSettings settings;
+    settings.alpha = stats.alpha;
+    settings.permutations = stats.permutations;
+    settings.seed = stats.seed;
+    settings.permutationRequested = stats.runPermutation;
+    settings.threads = stats.threads;
+    settings.progress = progress;
+    settings.backend = &compute;
+    auto rep = report::buildReport(*loaded.base, *loaded.cand, *loaded.paired, settings);
+    if (rep.failure)
+        return R::failure(*rep.failure);
+    rep.warnings.insert(rep.warnings.begin(), loaded.notes.begin(), loaded.notes.end());
+    R r;
+    r.value = std::move(rep);
+    return r;
+}
+
+Result<ComparisonResult> runComparison(
+    const ComparisonRequest& request, const backend::ComputeBackend& compute, const Progress& progress)
+{
+    using R = Result<ComparisonResult>;
+    auto loaded = loadComparison(request, progress);
+    if (!loaded.ok())
+        return R::failure(*loaded.error);
+    ComparisonResult first;
+    first.request = request;
+    first.loaded = std::move(*loaded.value);
+    return retestComparison(first, request.stats, compute, partOf(progress, 0.9, 0.1, "testing"));
+}
+
+Result<ComparisonResult> retestComparison(const ComparisonResult& from, const StatsRequest& stats,
+    const backend::ComputeBackend& compute, const Progress& progress)
+{
+    using R = Result<ComparisonResult>;
+    if (!from.loaded)
+        return R::failure(Diagnostic::error({}, 0, "nothing was loaded to test"));
+    auto next = from.request;
+    next.stats = stats;
+    if (auto bad = checkComparisonRequest(next))
+        return R::failure(*bad);
+    auto rep = testComparison(*from.loaded, stats, compute, progress);
+    if (!rep.ok())
+        return R::failure(*rep.error);
+    R r;
+    r.value = ComparisonResult { std::move(next), from.loaded, std::move(*rep.value), {} };
+    r.value->ranOn = r.value->report.ranOn;
+    return r;
+}
+
+} // namespace deltascope::analysis

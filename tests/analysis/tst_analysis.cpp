@@ -1,0 +1,389 @@
+// The command line and the window are two translations of the same requests: the same comparison
+// and the same expert-sharing scenario, run through deltascope-cli (JSON output), through the
+// analysis layer and through the window's adapters (loadComparison, computeExperts), must give
+// identical JSON.
+#include "TestData.h"
+#include "analysis/Comparison.h"
+#include "analysis/ExpertSharing.h"
+#include "analysis/IdList.h"
+#include "backend/CpuBackend.h"
+#include "degradation/Comparison.h"
+#include "experts/ExpertRun.h"
+#include "report/ReportWriters.h"
+#include "report/XShareWriters.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+
+using namespace deltascope;
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run cli(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(DELTASCOPE_CLI), args);
+    if (!p.waitForFinished(120000))
+        qFatal("deltascope-cli did not finish");
+    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+        p.readAllStandardError() };
+}
+
+QString fixture(const char* rel)
+{
+    return QString::fromStdString(test::dataPath(rel));
+}
+
+// The command line words its warnings for its own flags; everything else must be the same.
+QJsonObject withoutWarningText(const QByteArray& json, qsizetype& warnings)
+{
+    auto o = QJsonDocument::fromJson(json).object();
+    warnings = o.value(QStringLiteral("warnings")).toArray().size();
+    o.remove(QStringLiteral("warnings"));
+    return o;
+}
+
+const char* const kPolicies[] = { "topk", "batch", "ep", "spec" };
+enum Placement { Contiguous, File, Balanced };
+
+} // namespace
+
+class TestAnalysis : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void idLists_data();
+    void idLists();
+    void comparisonSameEverywhere_data();
+    void comparisonSameEverywhere();
+    void retestKeepsTheRuns();
+    void expertSharingSameEverywhere_data();
+    void expertSharingSameEverywhere();
+    void currentBudgetSameEverywhere();
+    void oneReplayRule();
+    void defaultsDecidedOnce();
+    void settingsAreNamed_data();
+    void settingsAreNamed();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_trace;
+    QString m_placement;
+    backend::CpuBackend m_cpu;
+};
+
+void TestAnalysis::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_trace = m_dir.filePath(QStringLiteral("t.safetensors"));
+    const auto made = cli({ QStringLiteral("synth-trace"), m_trace, QStringLiteral("--requests"), QStringLiteral("12"),
+        QStringLiteral("--tokens"), QStringLiteral("10"), QStringLiteral("--layers"), QStringLiteral("3"),
+        QStringLiteral("--experts"), QStringLiteral("16"), QStringLiteral("--top-k"), QStringLiteral("2"),
+        QStringLiteral("--seed"), QStringLiteral("5") });
+    QCOMPARE(made.exitCode, 0);
+    // Four devices; experts 4 and 15 have a second copy.
+    m_placement = QString::fromStdString(test::writeFile(m_dir, QStringLiteral("placement.json"),
+        "{\"placement\": [0, 0, 0, 0, [1, 2], 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, [3, 0]]}"));
+}
+
+void TestAnalysis::idLists_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("ids"); // empty with ok false: refused
+    QTest::addColumn<bool>("ok");
+    QTest::newRow("ranges and ids") << QStringLiteral(" 0-3, 7 ,9-10") << QStringLiteral("0 1 2 3 7 9 10") << true;
+    QTest::newRow("empty") << QString() << QString() << true;
+    QTest::newRow("trailing comma") << QStringLiteral("4,") << QStringLiteral("4") << true;
+    QTest::newRow("backwards") << QStringLiteral("3-1") << QString() << false;
+    QTest::newRow("word") << QStringLiteral("a") << QString() << false;
+    QTest::newRow("negative") << QStringLiteral("-2") << QString() << false;
+    QTest::newRow("half range") << QStringLiteral("5-") << QString() << false;
+    QTest::newRow("too many") << QStringLiteral("0-20000000") << QString() << false;
+}
+
+void TestAnalysis::idLists()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, ids);
+    QFETCH(bool, ok);
+    std::vector<std::int32_t> out { 99 };
+    std::string why;
+    QCOMPARE(analysis::parseIdList(text.toStdString(), out, why), ok);
+    QStringList got;
+    for (const auto id : out)
+        got << QString::number(id);
+    QCOMPARE(got.join(QLatin1Char(' ')), ids);
+    if (!ok)
+        QVERIFY(why.find("is not an id") != std::string::npos);
+    else
+        QCOMPARE(analysis::formatIdList(out).empty(), out.empty());
+    // The window reads the same lists.
+    std::vector<std::int32_t> window;
+    QString windowWhy;
+    QCOMPARE(ui::parseRequestList(text, window, windowWhy), ok);
+    QVERIFY(window == out);
+}
+
+void TestAnalysis::comparisonSameEverywhere_data()
+{
+    QTest::addColumn<QString>("base");
+    QTest::addColumn<QString>("cand");
+    QTest::addColumn<bool>("permutation");
+    QTest::newRow("lm-eval 0.4.3, with the permutation test")
+        << fixture("eval/layout_0.4.3/baseline") << fixture("eval/layout_0.4.3/candidate") << true;
+    QTest::newRow("lm-eval 0.4.0") << fixture("eval/layout_0.4.0/baseline") << fixture("eval/layout_0.4.0/candidate")
+                                   << false;
+    QTest::newRow("lm-eval current") << fixture("eval/layout_current/baseline")
+                                     << fixture("eval/layout_current/candidate") << false;
+    const QString demo = QStringLiteral(DELTASCOPE_DEMO_DIR);
+    if (QFileInfo::exists(demo + QStringLiteral("/baseline")))
+        QTest::newRow("demo runs") << demo + QStringLiteral("/baseline") << demo + QStringLiteral("/candidate") << true;
+}
+
+void TestAnalysis::comparisonSameEverywhere()
+{
+    QFETCH(QString, base);
+    QFETCH(QString, cand);
+    QFETCH(bool, permutation);
+    QStringList args { QStringLiteral("compare"), base, cand, QStringLiteral("--format"), QStringLiteral("json"),
+        QStringLiteral("--backend"), QStringLiteral("cpu"), QStringLiteral("--quiet"), QStringLiteral("--alpha"),
+        QStringLiteral("0.1") };
+    if (permutation)
+        args << QStringLiteral("--permutations") << QStringLiteral("2000") << QStringLiteral("--seed")
+             << QStringLiteral("11");
+    const auto c = cli(args);
+    QVERIFY2(c.exitCode == 0 || c.exitCode == 1, c.err.constData());
+
+    // The window's adapter.
+    ui::SideSpec b;
+    b.path = base;
+    ui::SideSpec d;
+    d.path = cand;
+    ui::StatsSettings stats;
+    stats.alpha = 0.1;
+    if (permutation) {
+        stats.permutations = 2000;
+        stats.seed = 11;
+        stats.runPermutation = true;
+    }
+    const auto w = ui::loadComparison(b, d, stats, nullptr, &m_cpu);
+    QVERIFY2(w.ok(), w.ok() ? "" : w.error->toString().c_str());
+    // The analysis layer, called directly.
+    const auto a = analysis::runComparison(ui::comparisonRequest(b, d, stats), m_cpu);
+    QVERIFY(a.ok());
+
+    qsizetype cliWarnings = 0;
+    qsizetype windowWarnings = 0;
+    qsizetype coreWarnings = 0;
+    const auto fromCli = withoutWarningText(c.out, cliWarnings);
+    const auto fromWindow
+        = withoutWarningText(QByteArray::fromStdString(report::toJson((*w.value)->report)), windowWarnings);
+    const auto fromCore = withoutWarningText(QByteArray::fromStdString(report::toJson(a.value->report)), coreWarnings);
+    QVERIFY(!fromCli.isEmpty());
+    QCOMPARE(fromWindow, fromCli);
+    QCOMPARE(fromCore, fromCli);
+    QCOMPARE(windowWarnings, cliWarnings);
+    QCOMPARE(coreWarnings, cliWarnings);
+    QCOMPARE(c.exitCode, a.value->report.degraded ? 1 : 0);
+    QCOMPARE(fromCli.value(QStringLiteral("permutation")).isObject() && permutation, permutation);
+}
+
+void TestAnalysis::retestKeepsTheRuns()
+{
+    ui::SideSpec b;
+    b.path = fixture("eval/layout_0.4.3/baseline");
+    ui::SideSpec d;
+    d.path = fixture("eval/layout_0.4.3/candidate");
+    const auto first = ui::loadComparison(b, d, {}, nullptr);
+    QVERIFY(first.ok());
+    ui::StatsSettings strict;
+    strict.alpha = 0.001;
+    const auto again = ui::retest(*first.value, strict, nullptr);
+    QCOMPARE(again->base, (*first.value)->base); // nothing reloaded
+    QCOMPARE(again->report.alpha, 0.001);
+    QCOMPARE(again->analysis.request.stats.alpha, 0.001);
+    // The analysis layer retests to the same report a fresh comparison gives.
+    auto fresh = ui::comparisonRequest(b, d, strict);
+    const auto direct = analysis::runComparison(fresh, m_cpu);
+    QVERIFY(direct.ok());
+    QCOMPARE(report::toJson(again->report), report::toJson(direct.value->report));
+    // A level outside (0, 1) is refused with the setting's name, and the old result stays.
+    ui::StatsSettings bad;
+    bad.alpha = 1.5;
+    const auto refused = analysis::retestComparison(direct.value.value(), { 1.5 }, m_cpu);
+    QVERIFY(!refused.ok());
+    QVERIFY(refused.error->message.starts_with("the level alpha"));
+    const auto kept = ui::retest(*first.value, bad, nullptr);
+    QCOMPARE(kept->report.alpha, (*first.value)->report.alpha);
+}
+
+void TestAnalysis::expertSharingSameEverywhere_data()
+{
+    QTest::addColumn<QString>("policy");
+    QTest::addColumn<int>("placement");
+    for (const char* p : kPolicies) {
+        QTest::addRow("%s, contiguous", p) << QString::fromLatin1(p) << int(Contiguous);
+        QTest::addRow("%s, placement file with copies", p) << QString::fromLatin1(p) << int(File);
+        QTest::addRow("%s, balanced with 2 copies", p) << QString::fromLatin1(p) << int(Balanced);
+    }
+}
+
+void TestAnalysis::expertSharingSameEverywhere()
+{
+    QFETCH(QString, policy);
+    QFETCH(int, placement);
+    QStringList args { QStringLiteral("xshare"), m_trace, QStringLiteral("--policy"), policy,
+        QStringLiteral("--devices"), QStringLiteral("4"), QStringLiteral("--batch-size"), QStringLiteral("4"),
+        QStringLiteral("--backend"), QStringLiteral("cpu"), QStringLiteral("--format"), QStringLiteral("json") };
+    ui::ExpertSettings s;
+    QVERIFY(moe::parsePolicy(policy.toStdString(), s.policy));
+    s.devices = 4;
+    s.batchSize = 4;
+    if (placement == File) {
+        args << QStringLiteral("--placement") << m_placement;
+        s.placementFile = m_placement;
+    } else if (placement == Balanced) {
+        args << QStringLiteral("--placement") << QStringLiteral("balanced") << QStringLiteral("--replicas")
+             << QStringLiteral("2");
+        s.balanced = true;
+        s.replicas = 2;
+    }
+    const auto c = cli(args);
+    QVERIFY2(c.exitCode == 0, c.err.constData());
+
+    const auto trace = ui::openTraceFile(m_trace, nullptr);
+    QVERIFY(trace.ok());
+    const auto w = ui::computeExperts(nullptr, *trace.value, m_trace, s, 2, nullptr, &m_cpu);
+    QVERIFY2(w.ok(), w.ok() ? "" : w.error->toString().c_str());
+    const auto windowJson = report::xshareJson(ui::reportView(**w.value, true));
+
+    const auto a = analysis::runExpertSharing(ui::scenarioOf(s, nullptr, m_trace), m_cpu);
+    QVERIFY(a.ok());
+    const auto& r = *a.value;
+    const auto coreJson = report::xshareJson({ m_trace.toStdString(), r.prepared.trace.get(), r.prepared.batches.get(),
+        r.prepared.policy.get(), r.xshare.get(), r.ranOn.label() });
+
+    QCOMPARE(QString::fromStdString(windowJson), QString::fromUtf8(c.out));
+    QCOMPARE(QString::fromStdString(coreJson), QString::fromUtf8(c.out));
+    const auto j = QJsonDocument::fromJson(c.out).object();
+    QCOMPARE(j.value(QStringLiteral("results")).toArray().size(), 16 - 2 + 1);
+    const int copies = j.value(QStringLiteral("policy")).toObject().value(QStringLiteral("replicas")).toInt();
+    QCOMPARE(copies, placement == Contiguous ? 0 : 2);
+}
+
+void TestAnalysis::currentBudgetSameEverywhere()
+{
+    // The window's current budget (with its slices) is the command line's --budget M --per-slice.
+    for (const char* policy : kPolicies) {
+        const auto c = cli({ QStringLiteral("xshare"), m_trace, QStringLiteral("--policy"), QLatin1String(policy),
+            QStringLiteral("--budget"), QStringLiteral("5"), QStringLiteral("--per-slice"), QStringLiteral("--devices"),
+            QStringLiteral("4"), QStringLiteral("--placement"), m_placement, QStringLiteral("--backend"),
+            QStringLiteral("cpu"), QStringLiteral("--format"), QStringLiteral("json") });
+        QVERIFY2(c.exitCode == 0, c.err.constData());
+        ui::ExpertSettings s;
+        QVERIFY(moe::parsePolicy(policy, s.policy));
+        s.devices = 4;
+        s.placementFile = m_placement;
+        const auto trace = ui::openTraceFile(m_trace, nullptr);
+        const auto w = ui::computeExperts(nullptr, *trace.value, m_trace, s, 5, nullptr, &m_cpu);
+        QVERIFY(w.ok());
+        QCOMPARE(QString::fromStdString(report::xshareJson(ui::reportView(**w.value))), QString::fromUtf8(c.out));
+        // Every slice lists its selected experts, whatever the policy.
+        for (const auto& slice : (*w.value)->current->slices)
+            QVERIFY(!slice.selected.empty() || slice.tokens == 0);
+        QCOMPARE(ui::sliceCsv(**w.value).toStdString(), report::xshareSliceCsv(*(*w.value)->current));
+    }
+}
+
+void TestAnalysis::oneReplayRule()
+{
+    auto trace = std::make_shared<moe::Trace>();
+    trace->tokens = 4;
+    trace->layers = 1;
+    trace->experts = 4;
+    trace->topK = 1;
+    trace->requestId = { 0, 0, 1, 1 };
+    analysis::ExpertScenario s;
+    // No recorded steps: replay whatever was asked.
+    s.batching = analysis::BatchMode::Recorded;
+    QVERIFY(analysis::batchingFor(s, *trace).replay);
+    QCOMPARE(analysis::batchingFor(s, *trace).batchSize, std::int64_t(analysis::kDefaultBatchSize));
+    trace->stepId = { 0, 0, 1, 1 };
+    QVERIFY(trace->hasSteps());
+    QVERIFY(!analysis::batchingFor(s, *trace).replay);
+    s.batching = analysis::BatchMode::Auto;
+    QVERIFY(!analysis::batchingFor(s, *trace).replay); // recorded steps by default
+    s.batchSize = 8;
+    QVERIFY(analysis::batchingFor(s, *trace).replay); // a batch size asks for replay
+    s.batchSize = 0;
+    s.requests = { 1 };
+    s.batching = analysis::BatchMode::Recorded;
+    QVERIFY(analysis::batchingFor(s, *trace).replay); // picking requests re-forms the batches
+    s.requests.clear();
+    s.gamma = 2;
+    QVERIFY(analysis::batchingFor(s, *trace).replay);
+}
+
+void TestAnalysis::defaultsDecidedOnce()
+{
+    // The window's settings start from the analysis layer's defaults.
+    const ui::ExpertSettings window;
+    const analysis::ExpertScenario core;
+    QCOMPARE(window.devices, core.devices);
+    QCOMPARE(window.warmup, core.warmup);
+    QCOMPARE(window.batchSize, analysis::kDefaultBatchSize);
+    QCOMPARE(window.policy, core.policy);
+    const ui::StatsSettings stats;
+    const analysis::StatsRequest request;
+    QCOMPARE(stats.alpha, request.alpha);
+    QCOMPARE(stats.permutations, request.permutations);
+    // Devices: 8 by default, one per expert when the trace has fewer.
+    QCOMPARE(analysis::devicesFor(core, 64), 8);
+    QCOMPARE(analysis::devicesFor(core, 4), 4);
+    // The command line's default is the same.
+    const auto c = cli({ QStringLiteral("xshare"), m_trace, QStringLiteral("--budget"), QStringLiteral("2"),
+        QStringLiteral("--backend"), QStringLiteral("cpu"), QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(c.exitCode, 0);
+    const auto p = QJsonDocument::fromJson(c.out).object().value(QStringLiteral("policy")).toObject();
+    QCOMPARE(p.value(QStringLiteral("devices")).toInt(), 8);
+    QCOMPARE(p.value(QStringLiteral("warmup")).toInt(), 1);
+}
+
+void TestAnalysis::settingsAreNamed_data()
+{
+    QTest::addColumn<int>("batchSize");
+    QTest::addColumn<int>("devices");
+    QTest::addColumn<int>("requestExperts");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("batch size") << -1 << 0 << 0 << QStringLiteral("batch size must be at least 1");
+    QTest::newRow("devices above N") << 0 << 17 << 0
+                                     << QStringLiteral("devices must be at most the number of experts (16), not 17");
+    QTest::newRow("request experts above N") << 0 << 0 << 20 << QStringLiteral("experts per request must be at most");
+}
+
+void TestAnalysis::settingsAreNamed()
+{
+    // Core messages name the setting, never a flag or a control.
+    QFETCH(int, batchSize);
+    QFETCH(int, devices);
+    QFETCH(int, requestExperts);
+    QFETCH(QString, message);
+    analysis::ExpertScenario s;
+    s.tracePath = m_trace.toStdString();
+    s.batchSize = batchSize;
+    s.devices = devices;
+    s.requestExperts = requestExperts;
+    const auto r = analysis::runExpertSharing(s, m_cpu);
+    QVERIFY(!r.ok());
+    QVERIFY2(QString::fromStdString(r.error->message).startsWith(message), r.error->message.c_str());
+    QVERIFY(r.error->message.find("--") == std::string::npos);
+}
+
+QTEST_GUILESS_MAIN(TestAnalysis)
+#include "tst_analysis.moc"
