@@ -1,0 +1,113 @@
+#pragma once
+
+// The row kernels of the CPU fast paths (sweepSlice, sliceBudgets): top-k of a row with block
+// maxima and, where the CPU has AVX2, branch-free vector ranking; utility sums; per-device peaks.
+// Internal to the moe library. They are tested against the shared slice template through the
+// paths that use them.
+
+#include "moe/XShare.h"
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DELTASCOPE_AVX2_DISPATCH 1
+#else
+#define DELTASCOPE_AVX2_DISPATCH 0
+#endif
+
+namespace deltascope::moe::rows {
+
+constexpr float kUnknown = -std::numeric_limits<float>::infinity();
+
+inline const float* rowOf(const SliceInput& in, int t)
+{
+    return in.rows ? in.rows[t] : in.scores + static_cast<std::size_t>(t) * static_cast<std::size_t>(in.experts);
+}
+
+inline int maskWords(int experts)
+{
+    return (experts + 63) / 64;
+}
+
+inline bool testBit(const std::uint64_t* mask, int e)
+{
+    return (mask[e >> 6] >> (e & 63)) & 1u;
+}
+
+inline std::uint64_t keyOf(float score, int e)
+{
+    std::uint32_t bits;
+    std::memcpy(&bits, &score, sizeof bits);
+    return (static_cast<std::uint64_t>(bits) << 32) | ~static_cast<std::uint32_t>(e);
+}
+
+inline int idOfKey(std::uint64_t key)
+{
+    return static_cast<int>(~static_cast<std::uint32_t>(key));
+}
+
+// Places key in a best-first list of at most cap keys holding count; returns the new count.
+inline int insertKey(std::uint64_t* keys, int count, int cap, std::uint64_t key)
+{
+    int i;
+    if (count < cap) {
+        i = count++;
+    } else {
+        if (key <= keys[cap - 1])
+            return count;
+        i = cap - 1;
+    }
+    while (i > 0 && keys[i - 1] < key) {
+        keys[i] = keys[i - 1];
+        --i;
+    }
+    keys[i] = key;
+    return count;
+}
+
+// The k best experts of a row among those allowed (all when allowed is null), best first.
+void topOf(const float* row, int n, int k, const std::uint8_t* allowed, std::vector<int>& out);
+
+// The k best of a row, best first, scanning only the blocks of 8 experts whose maximum can hold
+// one; returns how many.
+int topOfFast(const float* row, int n, int k, int* ids, std::vector<float>& maxima, std::vector<int>& cand);
+
+// Experts by decreasing utility, ties to the lower id.
+std::vector<int> byUtility(std::vector<int> experts, const std::vector<double>& u);
+
+// The most activated experts and the most token-expert assignments on one device, from the number
+// of tokens routed to each expert (copies dealt round-robin, the placed device first).
+void devicePeaks(const std::vector<int>& counts, const std::vector<int>& device,
+    const std::vector<std::vector<int>>& replicas, int devices, int& peakActive, int& peakTokens);
+
+// True when no score of the row is negative, -0, NaN or infinite.
+bool rowValid(const float* row, int n);
+
+// Adds a row's known scores to the utilities.
+void addUtility(const float* row, int n, bool hasUnknown, double* acc);
+
+#if DELTASCOPE_AVX2_DISPATCH
+constexpr int kRankCap = 32; // at most this many candidates are ranked without branches
+
+// Whether the slice's rows take the vector kernels: dense rows of a multiple of 8 experts, k <= 8.
+bool simdRows(const SliceInput& in);
+
+// The k best among a short list of experts in ascending id order (at most kRankCap), best first.
+int topkOfList(const float* row, const int* list, int m, int k, int* ids);
+
+// The k (<= 8) best of a row among the allowed experts (one all-ones or zero lane per expert; null
+// allows all), best first; -1 when too many scores tie at the bound.
+int topkAvx2(const float* row, int n, int k, const float* allow, int* ids);
+
+// The scalar ranking: the k best allowed experts of the row, best first.
+int topkKeys(const float* row, int n, int k, const std::uint64_t* allow, int* ids);
+
+// One pass over a dense row: checks the scores, adds them to the utilities, then the k best
+// experts; -1 for a score the kernels cannot order.
+int scanRowAvx2(const float* row, int n, int k, double* util, int* ids);
+#endif
+
+} // namespace deltascope::moe::rows

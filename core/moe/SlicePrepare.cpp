@@ -1,0 +1,247 @@
+// The per-slice preparation the CPU fast paths share (sweepSlice, sliceBudgets): one pass over
+// the rows for the baseline and the utilities, the warm-up set, and the priority orders.
+#include "moe/SlicePrepare.h"
+
+#include "moe/RowKernels.h"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <numeric>
+
+namespace deltascope::moe::detail {
+
+using namespace rows;
+
+// The per-slice work every policy shares, in one pass over the rows: per token the baseline top-k
+// (best first), as bits and its mass; per expert the utility and the number of tokens routed to it.
+// Returns false when in.rows is set and a row holds a score that cannot be ordered.
+bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
+{
+    const int N = in.experts;
+    const int K = in.topK;
+    const auto T = static_cast<std::size_t>(in.tokens);
+    const int W = maskWords(N);
+    s.util.assign(static_cast<std::size_t>(N), 0.0);
+    s.baseCount.assign(static_cast<std::size_t>(N), 0);
+    s.topIds.resize(T * static_cast<std::size_t>(K));
+    s.kOf.resize(T);
+    s.tokenMass.resize(T);
+    s.baseMask.assign(T * static_cast<std::size_t>(W), 0);
+    const bool unchecked = in.rows != nullptr;
+#if DELTASCOPE_AVX2_DISPATCH
+    const bool simd = simdRows(in);
+#endif
+    std::vector<int> top;
+    out.routedTokens = 0;
+    out.massBase = 0.0;
+    for (std::size_t t = 0; t < T; ++t) {
+        const float* row = rowOf(in, static_cast<int>(t));
+        int* ids = s.topIds.data() + t * static_cast<std::size_t>(K);
+        int count = -1;
+#if DELTASCOPE_AVX2_DISPATCH
+        if (simd) {
+            count = scanRowAvx2(row, N, K, s.util.data(), ids);
+            if (count < 0)
+                return false;
+        }
+#endif
+        if (count < 0) {
+            if (unchecked && !rowValid(row, N))
+                return false;
+            addUtility(row, N, in.hasUnknown, s.util.data());
+            if (K <= 64) {
+                count = topOfFast(row, N, K, ids, s.topScores, s.candidates);
+            } else {
+                topOf(row, N, K, nullptr, top);
+                count = static_cast<int>(top.size());
+                std::copy(top.begin(), top.end(), ids);
+            }
+        }
+        s.kOf[t] = count;
+        out.routedTokens += count > 0 ? 1 : 0;
+        std::uint64_t* mask = s.baseMask.data() + t * static_cast<std::size_t>(W);
+        double mass = 0;
+        for (int j = 0; j < count; ++j) {
+            const int e = ids[j];
+            mask[e >> 6] |= std::uint64_t { 1 } << (e & 63);
+            ++s.baseCount[static_cast<std::size_t>(e)];
+            mass += static_cast<double>(row[e]);
+        }
+        s.tokenMass[t] = mass;
+        out.massBase += mass;
+    }
+    return true;
+}
+
+// Baseline union and per-device peaks from the per-expert token counts.
+void baseSummary(
+    const SliceScratch& s, const std::vector<int>& device, const PolicyConfig& config, int devices, SliceSweep& out)
+{
+    out.activatedBase
+        = static_cast<int>(std::count_if(s.baseCount.begin(), s.baseCount.end(), [](int c) { return c > 0; }));
+    devicePeaks(s.baseCount, device, config.replicas, devices, out.peakBase, out.peakTokensBase);
+}
+
+// The warm-up set: each token's top-w experts (w <= k: the head of its baseline list).
+std::vector<std::uint8_t> warmSet(const SliceInput& in, const SliceScratch& s, int warmup)
+{
+    std::vector<std::uint8_t> warm(static_cast<std::size_t>(in.experts), 0);
+    if (warmup <= 0)
+        return warm;
+    std::vector<int> top;
+    for (int t = 0; t < in.tokens; ++t) {
+        if (warmup <= in.topK) {
+            const int w = std::min(warmup, s.kOf[static_cast<std::size_t>(t)]);
+            const int* ids = s.topIds.data() + static_cast<std::size_t>(t) * static_cast<std::size_t>(in.topK);
+            for (int j = 0; j < w; ++j)
+                warm[static_cast<std::size_t>(ids[j])] = 1;
+        } else {
+            topOf(rowOf(in, t), in.experts, warmup, nullptr, top);
+            for (const int e : top)
+                warm[static_cast<std::size_t>(e)] = 1;
+        }
+    }
+    return warm;
+}
+
+// The same order as orderFrom, of which only the first `limit` entries are sorted (the rest
+// follow in no particular order): a budget needs only the head of the priority order.
+void priorityInto(
+    const std::vector<double>& u, const std::vector<std::uint8_t>& warm, int limit, std::vector<int>& order)
+{
+    struct Key {
+        std::uint64_t value; // the utility's bits, order-preserving, with the warm-up flag on top
+        std::uint32_t tail; // the inverted id: the lower id wins a tie
+        bool operator>(const Key& o) const { return value > o.value || (value == o.value && tail > o.tail); }
+    };
+    const auto n = u.size();
+    std::vector<Key> keys(n);
+    for (std::size_t e = 0; e < n; ++e) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &u[e], sizeof bits);
+        // Utilities are sums of non-negative scores: their bits order like the values; the flag
+        // bit is free.
+        keys[e] = { (bits & 0x7fffffffffffffffULL) | (warm[e] ? 0x8000000000000000ULL : 0),
+            ~static_cast<std::uint32_t>(e) };
+    }
+    const auto head
+        = static_cast<std::ptrdiff_t>(std::min<std::size_t>(n, static_cast<std::size_t>(std::max(0, limit))));
+    if (head * 4 >= static_cast<std::ptrdiff_t>(n))
+        std::sort(keys.begin(), keys.end(), std::greater<>());
+    else
+        std::partial_sort(keys.begin(), keys.begin() + head, keys.end(), std::greater<>());
+    order.resize(n);
+    for (std::size_t i = 0; i < n; ++i)
+        order[i] = static_cast<int>(~keys[i].tail);
+}
+
+namespace {
+
+// One request of the speculative policy: the utilities of its tokens (given by index) over their
+// known scores; its m best experts join the union and add their utility to the batch utility.
+void keepRequestBest(const SliceInput& in, const int* tokens, std::size_t count, int m,
+    std::vector<double>& batchUtility, std::vector<std::uint8_t>& inUnion)
+{
+    const auto N = static_cast<std::size_t>(in.experts);
+    std::vector<double> u(N, 0.0);
+    std::vector<std::uint8_t> seen(N, 0);
+    for (std::size_t q = 0; q < count; ++q) {
+        const float* row = rowOf(in, tokens[q]);
+        for (std::size_t e = 0; e < N; ++e)
+            if (row[e] != kUnknown) {
+                u[e] += row[e];
+                seen[e] = 1;
+            }
+    }
+    std::vector<int> known;
+    for (std::size_t e = 0; e < N; ++e)
+        if (seen[e])
+            known.push_back(static_cast<int>(e));
+    const auto keep = std::min(known.size(), static_cast<std::size_t>(m));
+    std::partial_sort(known.begin(), known.begin() + static_cast<std::ptrdiff_t>(keep), known.end(), [&](int a, int b) {
+        return u[static_cast<std::size_t>(a)] > u[static_cast<std::size_t>(b)]
+            || (u[static_cast<std::size_t>(a)] == u[static_cast<std::size_t>(b)] && a < b);
+    });
+    for (std::size_t r = 0; r < keep; ++r) {
+        const auto e = static_cast<std::size_t>(known[r]);
+        inUnion[e] = 1;
+        batchUtility[e] += u[e];
+    }
+}
+
+} // namespace
+
+// The speculative order from the prepared slice: the same sums, in the same order, as
+// speculativePriority, but a request with one token in the slice keeps the head of that token's
+// baseline list (its m <= k best) instead of ranking all experts again.
+void speculativeInto(const SliceInput& in, const SliceScratch& s, int requestExperts, std::vector<int>& order)
+{
+    const int m = requestExperts > 0 ? requestExperts : in.topK;
+    const auto N = static_cast<std::size_t>(in.experts);
+    const auto K = static_cast<std::size_t>(in.topK);
+    std::vector<std::pair<std::int32_t, int>> byRequest(static_cast<std::size_t>(in.tokens));
+    for (int t = 0; t < in.tokens; ++t)
+        byRequest[static_cast<std::size_t>(t)] = { in.request ? in.request[t] : 0, t };
+    std::sort(byRequest.begin(), byRequest.end()); // by request, then token: stable grouping
+    std::vector<double> batchUtility(N, 0.0);
+    std::vector<std::uint8_t> inUnion(N, 0);
+    for (std::size_t i = 0; i < byRequest.size();) {
+        std::size_t j = i;
+        while (j < byRequest.size() && byRequest[j].first == byRequest[i].first)
+            ++j;
+        const int t0 = byRequest[i].second;
+        if (j - i == 1 && m <= s.kOf[static_cast<std::size_t>(t0)]) {
+            const float* row = rowOf(in, t0);
+            const int* ids = s.topIds.data() + static_cast<std::size_t>(t0) * K;
+            for (int r = 0; r < m; ++r) {
+                const auto e = static_cast<std::size_t>(ids[r]);
+                inUnion[e] = 1;
+                batchUtility[e] += static_cast<double>(row[e]);
+            }
+        } else {
+            // Several tokens (or m beyond the token's list): rank the request's utilities.
+            std::vector<int> group;
+            for (std::size_t q = i; q < j; ++q)
+                group.push_back(byRequest[q].second);
+            keepRequestBest(in, group.data(), group.size(), m, batchUtility, inUnion);
+        }
+        i = j;
+    }
+    std::vector<int> members;
+    std::vector<int> rest;
+    for (std::size_t e = 0; e < N; ++e)
+        (inUnion[e] ? members : rest).push_back(static_cast<int>(e));
+    // The union by batch utility, then the other experts by plain utility: a budget larger than the
+    // union is filled (M = N gives top-k).
+    order = byUtility(std::move(members), batchUtility);
+    const auto tail = byUtility(std::move(rest), s.util);
+    order.insert(order.end(), tail.begin(), tail.end());
+}
+
+void sizeArrays(SliceSweep& out, int n)
+{
+    const auto m = static_cast<std::size_t>(n + 1);
+    out.activated.assign(m, 0);
+    out.mass.assign(m, 0.0);
+    out.overlap.assign(m, 0);
+    out.unchanged.assign(m, 0);
+    out.peak.assign(m, 0);
+    out.peakTokens.assign(m, 0);
+}
+
+// The device map of a configuration, built once per scratch and reused while the
+// configuration stays the same (every slice of a run).
+const std::vector<int>& cachedDevices(const PolicyConfig& config, int experts, SliceScratch& s, int& count)
+{
+    if (s.deviceExperts != experts || s.deviceConfigured != config.devices || s.devicePlacement != config.placement) {
+        s.device = devicesOf(config, experts);
+        s.devicePlacement = config.placement;
+        s.deviceConfigured = config.devices;
+        s.deviceExperts = experts;
+    }
+    count = deviceCount(config); // cheap: one look at each placed copy
+    return s.device;
+}
+
+} // namespace deltascope::moe::detail
