@@ -127,7 +127,7 @@ int topOfFast(const float* row, int n, int k, int* ids, std::vector<float>& maxi
 
 // Sorts experts by decreasing utility, ties to the lower id, through one integer key per expert:
 // the utility's bits made order-preserving, then the id.
-std::vector<int> byUtility(std::vector<int> experts, const std::vector<double>& u)
+std::vector<int> byUtility(std::vector<int> experts, const std::vector<double>& u, std::size_t head)
 {
     struct Key {
         std::uint64_t value;
@@ -142,8 +142,12 @@ std::vector<int> byUtility(std::vector<int> experts, const std::vector<double>& 
         bits = (bits >> 63) ? ~bits : (bits | 0x8000000000000000ULL);
         keys[i] = { bits, experts[i] };
     }
-    std::sort(keys.begin(), keys.end(),
-        [](const Key& a, const Key& b) { return a.value > b.value || (a.value == b.value && a.id < b.id); });
+    const auto better
+        = [](const Key& a, const Key& b) { return a.value > b.value || (a.value == b.value && a.id < b.id); };
+    if (head * 4 >= keys.size())
+        std::sort(keys.begin(), keys.end(), better);
+    else
+        std::partial_sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(head), keys.end(), better);
     for (std::size_t i = 0; i < keys.size(); ++i)
         experts[i] = keys[i].id;
     return experts;

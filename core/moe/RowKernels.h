@@ -7,6 +7,7 @@
 
 #include "moe/XShare.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -75,8 +76,9 @@ void topOf(const float* row, int n, int k, const std::uint8_t* allowed, std::vec
 // one; returns how many.
 int topOfFast(const float* row, int n, int k, int* ids, std::vector<float>& maxima, std::vector<int>& cand);
 
-// Experts by decreasing utility, ties to the lower id.
-std::vector<int> byUtility(std::vector<int> experts, const std::vector<double>& u);
+// Experts by decreasing utility, ties to the lower id; only the first `head` entries need to be in
+// order (the rest follow in no particular order).
+std::vector<int> byUtility(std::vector<int> experts, const std::vector<double>& u, std::size_t head = SIZE_MAX);
 
 // The most activated experts and the most token-expert assignments on one device, from the number
 // of tokens routed to each expert (copies dealt round-robin, the placed device first).

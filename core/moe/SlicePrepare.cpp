@@ -175,7 +175,8 @@ void keepRequestBest(const SliceInput& in, const int* tokens, std::size_t count,
 // The speculative order from the prepared slice: the same sums, in the same order, as
 // speculativePriority, but a request with one token in the slice keeps the head of that token's
 // baseline list (its m <= k best) instead of ranking all experts again.
-void speculativeInto(const SliceInput& in, const SliceScratch& s, int requestExperts, std::vector<int>& order)
+void speculativeInto(
+    const SliceInput& in, const SliceScratch& s, int requestExperts, int limit, std::vector<int>& order)
 {
     const int m = requestExperts > 0 ? requestExperts : in.topK;
     const auto N = static_cast<std::size_t>(in.experts);
@@ -209,14 +210,24 @@ void speculativeInto(const SliceInput& in, const SliceScratch& s, int requestExp
         i = j;
     }
     std::vector<int> members;
-    std::vector<int> rest;
+    members.reserve(N);
     for (std::size_t e = 0; e < N; ++e)
-        (inUnion[e] ? members : rest).push_back(static_cast<int>(e));
+        if (inUnion[e])
+            members.push_back(static_cast<int>(e));
     // The union by batch utility, then the other experts by plain utility: a budget larger than the
-    // union is filled (M = N gives top-k).
+    // union is filled (M = N gives top-k). Only the head a budget can reach needs ranking.
     order = byUtility(std::move(members), batchUtility);
-    const auto tail = byUtility(std::move(rest), s.util);
-    order.insert(order.end(), tail.begin(), tail.end());
+    const auto unionSize = order.size();
+    const auto need = static_cast<std::size_t>(std::max(0, limit - static_cast<int>(unionSize)));
+    order.reserve(N);
+    for (std::size_t e = 0; e < N; ++e)
+        if (!inUnion[e])
+            order.push_back(static_cast<int>(e));
+    if (need > 0) {
+        auto tail = byUtility(
+            std::vector<int>(order.begin() + static_cast<std::ptrdiff_t>(unionSize), order.end()), s.util, need);
+        std::copy(tail.begin(), tail.end(), order.begin() + static_cast<std::ptrdiff_t>(unionSize));
+    }
 }
 
 void sizeArrays(SliceSweep& out, int n)

@@ -28,8 +28,9 @@ void priorityInto(
     const std::vector<double>& u, const std::vector<std::uint8_t>& warm, int limit, std::vector<int>& order);
 
 // The speculative order: the union of each request's m best experts by batch utility, then the
-// other experts by plain utility.
-void speculativeInto(const SliceInput& in, const SliceScratch& s, int requestExperts, std::vector<int>& order);
+// other experts by plain utility, of which only the entries up to `limit` are sorted.
+void speculativeInto(
+    const SliceInput& in, const SliceScratch& s, int requestExperts, int limit, std::vector<int>& order);
 
 // Sizes the per-budget arrays of out for budgets 0..n.
 void sizeArrays(SliceSweep& out, int n);

@@ -197,11 +197,11 @@ bool sliceBudgets(
         sizeArrays(out, N);
 
     out.order.clear();
+    const int maxBudget = budgets.empty() ? 0 : *std::max_element(budgets.begin(), budgets.end());
     if (config.policy == Policy::Speculative)
-        speculativeInto(in, s, config.requestExperts, out.order);
+        speculativeInto(in, s, config.requestExperts, maxBudget, out.order);
     else if (config.policy == Policy::Batch)
-        priorityInto(s.util, warmSet(in, s, config.warmup),
-            budgets.empty() ? 0 : *std::max_element(budgets.begin(), budgets.end()), out.order);
+        priorityInto(s.util, warmSet(in, s, config.warmup), maxBudget, out.order);
     else if (config.policy == Policy::ExpertParallel)
         priorityInto(s.util, warmSet(in, s, config.warmup), N, out.order);
 

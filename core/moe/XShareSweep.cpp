@@ -209,7 +209,7 @@ bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
     }
 
     if (config.policy == Policy::Speculative)
-        speculativeInto(in, s, config.requestExperts, out.order);
+        speculativeInto(in, s, config.requestExperts, maxBudget, out.order);
     else
         priorityInto(s.util, warmSet(in, s, config.warmup), maxBudget, out.order);
     const int steps = std::min<int>(static_cast<int>(out.order.size()), std::max(0, maxBudget));
