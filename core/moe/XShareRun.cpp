@@ -151,6 +151,78 @@ std::optional<Diagnostic> copyCheckedRows(
     return std::nullopt;
 }
 
+// How every slice of a run is computed.
+struct SlicePlan {
+    bool sweep = false; ///< every budget from one sweep (nested policies, several budgets, no maps)
+    int maxBudget = 0;
+    std::vector<int> budgetOrder; ///< the budgets, the first one last (maps and records describe it)
+    const float* mapped = nullptr; ///< dense fp32 probabilities the kernels may read in place
+};
+
+SlicePlan slicePlan(const Trace& trace, const XShareOptions& options)
+{
+    SlicePlan p;
+    // One budget (and the expert-parallel policy, whose sets do not nest) is computed from its
+    // selected set; several budgets of the nested policies come from one sweep.
+    p.sweep = sweepsBudgets(options);
+    p.maxBudget = *std::max_element(options.budgets.begin(), options.budgets.end());
+    p.budgetOrder.assign(options.budgets.begin() + 1, options.budgets.end());
+    p.budgetOrder.push_back(options.budgets.front());
+    const auto* scores = static_cast<const float*>(trace.scores);
+    if (!trace.sparse && trace.scoreType == ScoreType::F32 && trace.scoreKind == ScoreKind::Probs && trace.topK <= 64
+        && scores != nullptr && reinterpret_cast<std::uintptr_t>(scores) % alignof(float) == 0)
+        p.mapped = scores;
+    return p;
+}
+
+// One worker's buffers, reused from slice to slice.
+struct SliceWorkspace {
+    SliceScratch scratch;
+    SliceSweep sweep;
+    std::vector<float> rows;
+    std::vector<const float*> rowPtr;
+    std::vector<std::int32_t> request;
+};
+
+// Computes one slice into ws.sweep. Dense fp32 probabilities are read where they lie in the mapped
+// file (the kernels check them and refuse a slice with a score they cannot order); other rows are
+// made, copied and checked first. Returns the bad score's problem, if any.
+std::optional<Diagnostic> computeSlice(const Trace& trace, const PolicyConfig& policy, const SlicePlan& plan,
+    const std::vector<std::int64_t>& rows, std::size_t layer, SliceWorkspace& ws)
+{
+    const auto T = rows.size();
+    const auto N = static_cast<std::size_t>(trace.experts);
+    ws.request.resize(T);
+    for (std::size_t i = 0; i < T; ++i)
+        ws.request[i] = trace.requestId[static_cast<std::size_t>(rows[i])];
+    SliceInput in;
+    in.tokens = static_cast<int>(T);
+    in.experts = static_cast<int>(N);
+    in.topK = static_cast<int>(trace.topK);
+    in.request = ws.request.data();
+    in.hasUnknown = trace.sparse;
+    auto compute = [&] {
+        if (plan.sweep)
+            return sweepSlice(in, policy, plan.maxBudget, ws.sweep, ws.scratch);
+        return sliceBudgets(in, policy, plan.budgetOrder, ws.sweep, ws.scratch);
+    };
+    if (plan.mapped) {
+        const auto L = static_cast<std::size_t>(trace.layers);
+        ws.rowPtr.resize(T);
+        for (std::size_t i = 0; i < T; ++i)
+            ws.rowPtr[i] = plan.mapped + (static_cast<std::size_t>(rows[i]) * L + layer) * N;
+        in.rows = ws.rowPtr.data();
+        if (compute())
+            return std::nullopt;
+        in.rows = nullptr;
+    }
+    if (auto problem = copyCheckedRows(trace, rows, layer, ws.rows))
+        return problem;
+    in.scores = ws.rows.data();
+    compute();
+    return std::nullopt;
+}
+
 // The activation maps of the first budget: which experts are active, per layer and device.
 void addMaps(XShareTotals& a, const SliceScratch& scratch, const std::vector<int>& devices, int G, std::size_t layer)
 {
@@ -236,20 +308,12 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
 {
     using R = Result<XShareResult>;
     const int N = static_cast<int>(trace.experts);
-    const int k = static_cast<int>(trace.topK);
     if (auto problem = checkXShareOptions(trace, options))
         return R::failure(*problem);
     const auto L = static_cast<std::size_t>(trace.layers);
     const auto B = batches.tokens.size();
     const std::size_t slices = L * B;
     const std::size_t nb = options.budgets.size();
-    const int maxBudget = *std::max_element(options.budgets.begin(), options.budgets.end());
-    // One budget (and the expert-parallel policy, whose sets do not nest) is computed from its
-    // selected set; several budgets of the nested policies come from one sweep.
-    const bool sweep = sweepsBudgets(options);
-    // Maps and records describe the first budget: it goes last, so the scratch keeps its routing.
-    std::vector<int> budgetOrder(options.budgets.begin() + 1, options.budgets.end());
-    budgetOrder.push_back(options.budgets.front());
     const int G = deviceCount(options.policy);
     const auto Nz = static_cast<std::size_t>(N);
     const auto devices = devicesOf(options.policy, N);
@@ -265,16 +329,9 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
     std::mutex errorMutex;
     std::optional<Diagnostic> error;
 
-    // Rows are read in place when they are fp32 probabilities in memory the kernels may load from.
-    const auto* mapped = static_cast<const float*>(trace.scores);
-    const bool inPlace = !trace.sparse && trace.scoreType == ScoreType::F32 && trace.scoreKind == ScoreKind::Probs
-        && k <= 64 && mapped != nullptr && reinterpret_cast<std::uintptr_t>(mapped) % alignof(float) == 0;
+    const SlicePlan plan = slicePlan(trace, options);
     auto worker = [&](unsigned w) {
-        SliceScratch scratch;
-        SliceSweep sw;
-        std::vector<float> g;
-        std::vector<const float*> rowPtr;
-        std::vector<std::int32_t> req;
+        SliceWorkspace ws;
         XShareTotals& a = acc[w];
         // Static assignment keeps the floating sums identical from run to run.
         for (std::size_t s = w; s < slices && !stop.load(std::memory_order_relaxed); s += threads) {
@@ -284,49 +341,22 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
             const std::size_t layer = s % L;
             const auto& rows = batches.tokens[batch];
             const auto T = rows.size();
-            req.resize(T);
-            for (std::size_t i = 0; i < T; ++i)
-                req[i] = trace.requestId[static_cast<std::size_t>(rows[i])];
-            SliceInput in;
-            in.tokens = static_cast<int>(T);
-            in.experts = N;
-            in.topK = k;
-            in.request = req.data();
-            in.hasUnknown = trace.sparse;
-            auto compute = [&] {
-                if (sweep)
-                    return sweepSlice(in, options.policy, maxBudget, sw, scratch);
-                return sliceBudgets(in, options.policy, budgetOrder, sw, scratch);
-            };
-            bool computed = false;
-            if (inPlace) {
-                // Dense fp32 probabilities are read where they lie in the mapped file; the kernels
-                // check them and refuse a slice with a score they cannot order.
-                rowPtr.resize(T);
-                for (std::size_t i = 0; i < T; ++i)
-                    rowPtr[i] = mapped + (static_cast<std::size_t>(rows[i]) * L + layer) * Nz;
-                in.rows = rowPtr.data();
-                computed = compute();
-                in.rows = nullptr;
+            if (auto problem = computeSlice(trace, options.policy, plan, rows, layer, ws)) {
+                std::lock_guard<std::mutex> lock(errorMutex);
+                if (!error)
+                    error = std::move(problem);
+                stop = true;
+                return;
             }
-            if (!computed) {
-                if (auto problem = copyCheckedRows(trace, rows, layer, g)) {
-                    std::lock_guard<std::mutex> lock(errorMutex);
-                    if (!error)
-                        error = std::move(problem);
-                    stop = true;
-                    return;
-                }
-                in.scores = g.data();
-                compute();
-            }
+            const SliceSweep& sw = ws.sweep;
+            const SliceScratch& scratch = ws.scratch;
             // A slice without a routed token (a sparse trace missing its records) is not counted.
             if (sw.activatedBase > 0) {
                 if (options.maps)
                     addMaps(a, scratch, devices, G, layer);
                 addSlice(a, sw, options.budgets, layer);
                 if (options.perSlice)
-                    records[layer * B + batch] = recordOf(trace, options, sw, scratch, sweep, layer, batch, T);
+                    records[layer * B + batch] = recordOf(trace, options, sw, scratch, plan.sweep, layer, batch, T);
             }
             done.fetch_add(1, std::memory_order_relaxed);
         }
