@@ -23,7 +23,7 @@ struct XSharePlan {
     slice::SumsLayout sums; ///< one block's sums
     std::int64_t slices = 0;
     int words = 0; ///< 32-bit words of one selected set
-    bool sweepOnCpu = false; ///< the CPU backend would sweep (decides which records carry sets)
+    bool sweepOnCpu = false; ///< the CPU backend would sweep (several budgets of a nested policy, no maps)
 
     std::vector<std::int64_t> batchOffsets; ///< [batches + 1]
     std::vector<std::int64_t> batchRows; ///< token ids, batch after batch
