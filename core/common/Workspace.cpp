@@ -211,7 +211,7 @@ Result<Workspace> parseWorkspace(std::string_view text, const std::string& path)
         if (s.policy != "topk" && s.policy != "batch" && s.policy != "ep" && s.policy != "spec")
             r.fail("policy", at + "policy must be topk, batch, ep or spec");
         r.integer(*e, "warmup", s.warmup, 0, 65536, at);
-        r.integer(*e, "devices", s.devices, 1, 65536, at);
+        r.integer(*e, "devices", s.devices, 0, 65536, at); // 0: the analysis default
         r.flag(*e, "balanced", s.balanced, at);
         r.text(*e, "placement", s.placementFile, at);
         r.text(*e, "requests", s.requests, at);

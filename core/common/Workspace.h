@@ -50,7 +50,7 @@ struct ExpertState {
     int gamma = 0;
     std::string policy = "batch";
     int warmup = 1;
-    int devices = 8;
+    int devices = 8; ///< 0: the analysis default (8, or N when the trace has fewer experts)
     bool balanced = false;
     std::string placementFile;
     std::string requests; ///< as typed, e.g. "0-9, 20"

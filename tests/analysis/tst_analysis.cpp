@@ -6,6 +6,7 @@
 #include "analysis/Comparison.h"
 #include "analysis/ExpertSharing.h"
 #include "analysis/IdList.h"
+#include "analysis/WorkspaceRequests.h"
 #include "backend/CpuBackend.h"
 #include "degradation/Comparison.h"
 #include "experts/ExpertRun.h"
@@ -70,6 +71,7 @@ private slots:
     void defaultsDecidedOnce();
     void settingsAreNamed_data();
     void settingsAreNamed();
+    void workspaceFileKeepsTheRequests();
 
 private:
     QTemporaryDir m_dir;
@@ -383,6 +385,61 @@ void TestAnalysis::settingsAreNamed()
     QVERIFY(!r.ok());
     QVERIFY2(QString::fromStdString(r.error->message).startsWith(message), r.error->message.c_str());
     QVERIFY(r.error->message.find("--") == std::string::npos);
+}
+
+void TestAnalysis::workspaceFileKeepsTheRequests()
+{
+    // A .deltascope file stores the requests: saved and read back, they run to the same results.
+    analysis::ExpertScenario s;
+    s.tracePath = m_trace.toStdString();
+    s.policy = moe::Policy::ExpertParallel;
+    s.batching = analysis::BatchMode::Replay;
+    s.batchSize = 4;
+    s.gamma = 1;
+    s.devices = 4;
+    s.requests = { 0, 1, 2, 3, 7, 9, 10 };
+    s.placement = analysis::PlacementKind::File;
+    s.placementFile = m_placement.toStdString();
+    analysis::ComparisonRequest c;
+    c.base.path = fixture("eval/layout_0.4.3/baseline").toStdString();
+    c.cand.path = fixture("eval/layout_0.4.3/candidate").toStdString();
+    c.cand.load.runTimestamp = "2026-03-03T09-02-11.530977";
+    c.stats.alpha = 0.02;
+    c.stats.permutations = 500;
+    c.stats.runPermutation = true;
+
+    workspace::Workspace w;
+    analysis::storeScenario(s, w.experts);
+    analysis::storeComparison(c, w.degradation);
+    QCOMPARE(w.experts.requests, std::string("0-3, 7, 9-10"));
+    const auto back = workspace::parseWorkspace(workspace::toJson(w), "w.deltascope");
+    QVERIFY2(back.ok(), back.ok() ? "" : back.error->toString().c_str());
+    const auto scenario = analysis::scenarioFromWorkspace(back.value->experts);
+    QVERIFY(scenario.ok());
+    const auto request = analysis::comparisonFromWorkspace(back.value->degradation);
+    QVERIFY(request.ok());
+    QCOMPARE(request.value->cand.load.runTimestamp, c.cand.load.runTimestamp);
+    QVERIFY(request.value->stats == c.stats);
+
+    const auto a = analysis::runExpertSharing(s, m_cpu);
+    const auto b = analysis::runExpertSharing(*scenario.value, m_cpu);
+    QVERIFY(a.ok() && b.ok());
+    auto json = [](const analysis::ExpertSharingResult& r) {
+        return report::xshareJson({ r.scenario.tracePath, r.prepared.trace.get(), r.prepared.batches.get(),
+            r.prepared.policy.get(), r.xshare.get(), r.ranOn.label() });
+    };
+    QCOMPARE(json(*b.value), json(*a.value));
+    const auto x = analysis::runComparison(c, m_cpu);
+    const auto y = analysis::runComparison(*request.value, m_cpu);
+    QVERIFY(x.ok() && y.ok());
+    QCOMPARE(report::toJson(y.value->report), report::toJson(x.value->report));
+
+    // A malformed saved request list is refused with the setting's name.
+    auto broken = back.value->experts;
+    broken.requests = "3-1";
+    const auto refused = analysis::scenarioFromWorkspace(broken);
+    QVERIFY(!refused.ok());
+    QVERIFY(refused.error->message.starts_with("requests: "));
 }
 
 QTEST_GUILESS_MAIN(TestAnalysis)
