@@ -64,6 +64,7 @@ private slots:
     void comparisonSameEverywhere_data();
     void comparisonSameEverywhere();
     void retestKeepsTheRuns();
+    void keepListAndReruns();
     void expertSharingSameEverywhere_data();
     void expertSharingSameEverywhere();
     void currentBudgetSameEverywhere();
@@ -223,6 +224,43 @@ void TestAnalysis::retestKeepsTheRuns()
     QVERIFY(refused.error->message.starts_with("the level alpha"));
     const auto kept = ui::retest(*first.value, bad, nullptr);
     QCOMPARE(kept->report.alpha, (*first.value)->report.alpha);
+}
+
+void TestAnalysis::keepListAndReruns()
+{
+    // The options only the command line offers today (keep-list, reruns) reach the same request.
+    QTemporaryDir dir;
+    const auto r1 = test::writeFile(dir, QStringLiteral("r1.csv"), "id,score\n1,1\n2,0\n3,1\n4,0\n5,1\n");
+    const auto r2 = test::writeFile(dir, QStringLiteral("r2.csv"), "id,score\n1,1\n2,1\n3,1\n4,0\n5,0\n");
+    const auto cand = test::writeFile(dir, QStringLiteral("cand.csv"), "id,score\n1,0\n2,1\n3,1\n4,1\n5,0\n");
+    const QString keep = dir.filePath(QStringLiteral("keep.json"));
+    QCOMPARE(cli({ QStringLiteral("shrink"), QString::fromStdString(r1), QString::fromStdString(r2),
+                     QStringLiteral("--output"), keep })
+                 .exitCode,
+        0);
+    const auto c = cli({ QStringLiteral("compare"), QString::fromStdString(r1), QString::fromStdString(cand),
+        QStringLiteral("--base-rerun"), QString::fromStdString(r2), QStringLiteral("--keep-list"), keep,
+        QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--backend"), QStringLiteral("cpu"),
+        QStringLiteral("--quiet") });
+    QVERIFY2(c.exitCode == 0 || c.exitCode == 1, c.err.constData());
+
+    analysis::ComparisonRequest request;
+    request.base.path = r1;
+    request.base.reruns = { r2 };
+    request.cand.path = cand;
+    request.keepListPath = keep.toStdString();
+    const auto a = analysis::runComparison(request, m_cpu);
+    QVERIFY2(a.ok(), a.ok() ? "" : a.error->toString().c_str());
+    QVERIFY(a.value->loaded->keepList);
+    qsizetype n1 = 0;
+    qsizetype n2 = 0;
+    QCOMPARE(withoutWarningText(QByteArray::fromStdString(report::toJson(a.value->report)), n1),
+        withoutWarningText(c.out, n2));
+    QCOMPARE(n1, n2);
+    // Averaged reruns: sample 2 scores 0.5 on the baseline side, so the comparison is continuous.
+    const auto tasks = QJsonDocument::fromJson(c.out).object().value(QStringLiteral("tasks")).toArray();
+    QCOMPARE(tasks.size(), 1);
+    QCOMPARE(tasks[0].toObject().value(QStringLiteral("kind")).toString(), QStringLiteral("continuous"));
 }
 
 void TestAnalysis::expertSharingSameEverywhere_data()
