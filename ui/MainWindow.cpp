@@ -1,10 +1,11 @@
 #include "MainWindow.h"
 
-#include "backend/ComputeBackend.h"
+#include "backend/CpuBackend.h"
 #include "common/AppSettings.h"
+#include "common/FileOrFolderDialog.h"
 #include "degradation/DegradationPage.h"
-#include "degradation/ReportExporter.h"
 #include "experts/ExpertsPage.h"
+#include "export/ReportExporter.h"
 #include "plot/PlotView.h"
 
 #include <QAction>
@@ -47,15 +48,17 @@ MainWindow::MainWindow(QWidget* parent)
     setCentralWidget(m_tabs);
     buildMenus();
 
-    std::string note;
-    const auto compute = backend::makeBackend(backend::BackendKind::Auto, note);
-    auto* backendLabel = new QLabel(tr("compute: %1").arg(QString::fromStdString(compute->name())), this);
-    backendLabel->setToolTip(
-        note.empty() ? tr("Where permutation tests and expert selection run") : QString::fromStdString(note));
-    statusBar()->addPermanentWidget(backendLabel);
+    m_backendLabel = new QLabel(this);
+    statusBar()->addPermanentWidget(m_backendLabel);
+    setBackend(std::make_shared<backend::CpuBackend>(), {});
     connect(m_degradation, &DegradationPage::statusMessage, this,
         [this](const QString& m) { statusBar()->showMessage(m); });
-    connect(m_degradation, &DegradationPage::comparisonChanged, this, &MainWindow::updateActions);
+    connect(m_degradation, &DegradationPage::comparisonChanged, this, [this] {
+        // A failed or cleared comparison leaves no old title over the new inputs.
+        if (!m_degradation->comparison())
+            setWindowTitle(tr("Deltascope"));
+        updateActions();
+    });
     connect(m_experts, &ExpertsPage::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m); });
     connect(m_experts, &ExpertsPage::computed, this, &MainWindow::updateActions);
     connect(m_experts, &ExpertsPage::traceOpened, this, [this](const QString& path) {
@@ -80,19 +83,21 @@ MainWindow::MainWindow(QWidget* parent)
 void MainWindow::buildMenus()
 {
     auto* file = menuBar()->addMenu(tr("&File"));
-    auto* openBase = file->addAction(tr("Open &baseline…"), this, [this] {
-        const QString p
-            = QFileDialog::getExistingDirectory(this, tr("Baseline run folder"), AppSettings().lastDirectory());
-        if (!p.isEmpty())
-            m_degradation->setSide(false, p);
-    });
+    // A run is an lm-eval folder, a results or samples file, or a score table: either is accepted.
+    const auto openSide = [this](bool candidate) {
+        AppSettings settings;
+        const QString p = FileOrFolderDialog::getPath(this,
+            candidate ? tr("Candidate run (folder or file)") : tr("Baseline run (folder or file)"),
+            settings.lastDirectory(), tr("Evaluation files (*.json *.jsonl *.csv *.tsv);;All files (*)"));
+        if (p.isEmpty())
+            return;
+        settings.setLastDirectory(QFileInfo(p).absolutePath());
+        showDegradation();
+        m_degradation->setSide(candidate, p);
+    };
+    auto* openBase = file->addAction(tr("Open &baseline…"), this, [openSide] { openSide(false); });
     openBase->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
-    auto* openCand = file->addAction(tr("Open &candidate…"), this, [this] {
-        const QString p
-            = QFileDialog::getExistingDirectory(this, tr("Candidate run folder"), AppSettings().lastDirectory());
-        if (!p.isEmpty())
-            m_degradation->setSide(true, p);
-    });
+    auto* openCand = file->addAction(tr("Open &candidate…"), this, [openSide] { openSide(true); });
     openCand->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B));
     auto* demo = file->addAction(style()->standardIcon(QStyle::SP_DialogHelpButton), tr("Open &demo"), this, [this] {
         // The demo of the workspace in front.
@@ -148,6 +153,24 @@ void MainWindow::buildMenus()
     m_recentTraces = file->addMenu(tr("Recent t&races"));
     rebuildRecentMenu();
     file->addSeparator();
+    QAction* html = addExportActions(file);
+    file->addSeparator();
+    auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Deltascope"), this, [this] {
+        QMessageBox::about(this, tr("About Deltascope"),
+            tr("<h3>Deltascope %1</h3><p>Did an optimisation make the model worse? Paired, exact tests on the "
+               "per-sample results of a baseline and a candidate run.</p>")
+                .arg(QCoreApplication::applicationVersion()));
+    });
+
+    buildToolBar(demo, html);
+}
+
+QAction* MainWindow::addExportActions(QMenu* file)
+{
     auto* html = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Export report (HTML)…"), this,
         [this] { exportReport(false); });
     html->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -170,28 +193,32 @@ void MainWindow::buildMenus()
             statusBar()->showMessage(tr("Per-slice metrics written to %1").arg(path));
     });
     m_needComparison = { html, pdf, json, csv, plot, layers, slices };
-    file->addSeparator();
-    auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
-    quit->setShortcut(QKeySequence::Quit);
+    return html;
+}
 
-    auto* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Deltascope"), this, [this] {
-        QMessageBox::about(this, tr("About Deltascope"),
-            tr("<h3>Deltascope %1</h3><p>Did an optimisation make the model worse? Paired, exact tests on the "
-               "per-sample results of a baseline and a candidate run.</p>")
-                .arg(QCoreApplication::applicationVersion()));
-    });
-
+void MainWindow::buildToolBar(QAction* demo, QAction* html)
+{
     auto* tools = addToolBar(tr("Main"));
     tools->setObjectName(QStringLiteral("mainToolBar"));
     tools->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     tools->addAction(demo);
     tools->addAction(html);
-    auto* cancel = tools->addAction(
-        style()->standardIcon(QStyle::SP_BrowserStop), tr("Cancel"), this, [this] { m_degradation->cancel(); });
+    // Esc cancels the work of the workspace in front: a load, a test, a trace or a computation.
+    auto* cancel = tools->addAction(style()->standardIcon(QStyle::SP_BrowserStop), tr("Cancel"), this, [this] {
+        if (m_tabs->currentWidget() == m_experts)
+            m_experts->cancel();
+        else
+            m_degradation->cancel();
+    });
+    cancel->setObjectName(QStringLiteral("cancelAction"));
     cancel->setShortcut(QKeySequence(Qt::Key_Escape));
-    cancel->setEnabled(false);
-    connect(m_degradation, &DegradationPage::busyChanged, cancel, &QAction::setEnabled);
+    const auto updateCancel = [this, cancel] {
+        cancel->setEnabled(m_tabs->currentWidget() == m_experts ? m_experts->busy() : m_degradation->busy());
+    };
+    updateCancel();
+    connect(m_degradation, &DegradationPage::busyChanged, cancel, updateCancel);
+    connect(m_experts, &ExpertsPage::busyChanged, cancel, updateCancel);
+    connect(m_tabs, &QTabWidget::currentChanged, cancel, updateCancel);
 }
 
 void MainWindow::rebuildRecentMenu()
@@ -232,6 +259,19 @@ void MainWindow::updateActions()
 void MainWindow::showExperts()
 {
     m_tabs->setCurrentWidget(m_experts);
+}
+
+void MainWindow::showDegradation()
+{
+    m_tabs->setCurrentWidget(m_degradation);
+}
+
+void MainWindow::setBackend(std::shared_ptr<const backend::ComputeBackend> compute, const QString& note)
+{
+    m_backendLabel->setText(tr("compute: %1").arg(QString::fromStdString(compute->name())));
+    m_backendLabel->setToolTip(note.isEmpty() ? tr("Where permutation tests and expert selection run") : note);
+    m_degradation->setBackend(compute);
+    m_experts->setBackend(std::move(compute));
 }
 
 void MainWindow::exportLayerCsv()

@@ -1,10 +1,13 @@
 #pragma once
 
+#include "backend/ComputeBackend.h"
 #include "common/Workspace.h"
 
 #include <QMainWindow>
 #include <memory>
 
+class QAction;
+class QLabel;
 class QLockFile;
 class QMenu;
 class QTabWidget;
@@ -24,6 +27,9 @@ public:
     DegradationPage* degradation() const { return m_degradation; }
     ExpertsPage* experts() const { return m_experts; }
     void showExperts();
+    void showDegradation();
+    /// The backend the program made (the CPU until then), with the note on why it is the one.
+    void setBackend(std::shared_ptr<const backend::ComputeBackend> compute, const QString& note);
     /// The folder holding the bundled demo runs, or empty when it cannot be found.
     static QString demoDirectory();
     void openDemo(bool interactive = true);
@@ -51,6 +57,8 @@ protected:
 
 private:
     void buildMenus();
+    QAction* addExportActions(QMenu* file); ///< returns the HTML report action (also on the toolbar)
+    void buildToolBar(QAction* demo, QAction* html);
     void rebuildRecentMenu();
     void exportReport(bool pdf);
     void exportJson();
@@ -65,6 +73,7 @@ private:
     QTabWidget* m_tabs;
     DegradationPage* m_degradation;
     ExpertsPage* m_experts;
+    QLabel* m_backendLabel = nullptr;
     QMenu* m_recent = nullptr;
     QMenu* m_recentTraces = nullptr;
     QList<QAction*> m_needComparison;

@@ -1,13 +1,16 @@
 // The Deltascope window. Also renders without a window for tests, docs and CI:
 //   deltascope BASE CAND                     open a comparison
+//   deltascope TRACE                         open a router trace in the expert workspace
+//   deltascope FILE.deltascope               reopen a saved workspace
 //   deltascope --demo                        open the bundled demo
 //   deltascope --screenshot FILE [inputs]    render the loaded window to a PNG and exit
 //   deltascope --export-report FILE [inputs] write the HTML or PDF report and exit (0 no
 //                                            degradation, 1 degradation found, 2 error)
+#include "BackendFactory.h"
 #include "MainWindow.h"
 #include "degradation/DegradationPage.h"
-#include "degradation/ReportExporter.h"
 #include "experts/ExpertsPage.h"
+#include "export/ReportExporter.h"
 #include "plot/PlotView.h"
 
 #include <QApplication>
@@ -50,6 +53,177 @@ int renderWindow(MainWindow& window, Page* page, const QString& sizeText, const 
     return 0;
 }
 
+// The command line: every option of the window, and what they ask for once read.
+struct Cli {
+    QCommandLineOption demo { QStringLiteral("demo"), QStringLiteral("Open the bundled demo comparison.") };
+    QCommandLineOption screenshot { QStringLiteral("screenshot"),
+        QStringLiteral("Render the window with the comparison loaded to FILE (PNG) and exit."),
+        QStringLiteral("FILE") };
+    QCommandLineOption report { QStringLiteral("export-report"),
+        QStringLiteral("Write the report (.html or .pdf) to FILE without a window and exit."), QStringLiteral("FILE") };
+    QCommandLineOption size { QStringLiteral("size"),
+        QStringLiteral("Window size for --screenshot (default 1600x1000)."), QStringLiteral("WxH"),
+        QStringLiteral("1600x1000") };
+    QCommandLineOption plot { QStringLiteral("plot"),
+        QStringLiteral("With --screenshot: the plot in front (drop-per-task, p-values, regressions-improvements, "
+                       "power; for traces budget-sweep, per-layer, per-device, ...)."),
+        QStringLiteral("NAME") };
+    QCommandLineOption trace { QStringLiteral("trace"),
+        QStringLiteral("Open a router trace in the expert-sharing workspace."), QStringLiteral("FILE") };
+    QCommandLineOption workspace { QStringLiteral("workspace"),
+        QStringLiteral("The workspace to show: degradation (default) or experts."), QStringLiteral("NAME") };
+    QCommandLineOption budget { QStringLiteral("budget"), QStringLiteral("Expert sharing: the budget M to show."),
+        QStringLiteral("M") };
+    QCommandLineOption counts { QStringLiteral("counts"),
+        QStringLiteral("Open expert load counts (CSV or JSON) in the expert-sharing workspace."),
+        QStringLiteral("FILE") };
+    QCommandLineOption skipBad { QStringLiteral("skip-bad-lines"),
+        QStringLiteral("Report malformed records as warnings and go on (default: stop at the first).") };
+    QCommandLineOption backend { QStringLiteral("backend"),
+        QStringLiteral("Where permutation tests and expert selection run: auto (default: CUDA when a device "
+                       "answers), cpu or cuda."),
+        QStringLiteral("KIND"), QStringLiteral("auto") };
+
+    QList<QCommandLineOption> all() const
+    {
+        return { demo, screenshot, report, size, plot, trace, workspace, budget, counts, skipBad, backend };
+    }
+};
+
+struct Request {
+    QStringList inputs; ///< BASE CAND, or none
+    QString workspaceFile;
+    QString traceFile;
+    QString countsFile;
+    bool headless = false;
+    bool experts = false; ///< the expert-sharing workspace in front
+};
+
+// Reads the positional arguments and the workspace choice; empty or why the command line is wrong.
+QString readRequest(const QCommandLineParser& parser, const Cli& cli, Request& r)
+{
+    r.inputs = parser.positionalArguments();
+    r.traceFile = parser.value(cli.trace);
+    r.countsFile = parser.value(cli.counts);
+    // One argument: a saved workspace (.deltascope), expert load counts (.csv, .json) or a router
+    // trace in any format it can be read in (a comparison always takes two inputs).
+    if (r.inputs.size() == 1) {
+        const QString one = r.inputs.takeFirst();
+        const QString suffix = QFileInfo(one).suffix().toLower();
+        if (suffix == QStringLiteral("deltascope"))
+            r.workspaceFile = one;
+        else if ((suffix == QStringLiteral("csv") || suffix == QStringLiteral("json")) && r.countsFile.isEmpty())
+            r.countsFile = one;
+        else if (r.traceFile.isEmpty())
+            r.traceFile = one;
+        else
+            return QStringLiteral("give one trace: %1 or --trace %2").arg(one, r.traceFile);
+    }
+    if (!r.inputs.isEmpty() && r.inputs.size() != 2)
+        return QStringLiteral(
+            "give two inputs, BASE and CAND, one router trace, or a .deltascope workspace (or --demo)");
+    r.headless = parser.isSet(cli.screenshot) || parser.isSet(cli.report);
+    if (r.headless && r.inputs.isEmpty() && !parser.isSet(cli.demo) && r.traceFile.isEmpty() && r.countsFile.isEmpty()
+        && r.workspaceFile.isEmpty())
+        return QStringLiteral("--screenshot and --export-report need BASE CAND, a router trace, --counts FILE, a "
+                              ".deltascope workspace or --demo");
+    std::optional<bool> expertsFront;
+    if (!r.workspaceFile.isEmpty()) {
+        const auto w = deltascope::workspace::readWorkspace(r.workspaceFile.toStdString());
+        if (!w.ok())
+            return QString::fromStdString(w.error->toString());
+        expertsFront = w.value->front == "experts";
+    }
+    const QString front = parser.value(cli.workspace);
+    r.experts = front == QStringLiteral("experts") || !r.traceFile.isEmpty() || !r.countsFile.isEmpty()
+        || (expertsFront.value_or(false) && !parser.isSet(cli.workspace));
+    if (parser.isSet(cli.workspace) && !r.experts && front != QStringLiteral("degradation"))
+        return QStringLiteral("--workspace must be degradation or experts");
+    return {};
+}
+
+// Opens what the command line names; empty or why it could not.
+QString openInputs(MainWindow& window, const QCommandLineParser& parser, const Cli& cli, const Request& r)
+{
+    if (!r.workspaceFile.isEmpty()) {
+        QStringList changed;
+        const QString why = window.openWorkspace(r.workspaceFile, &changed);
+        if (!why.isEmpty())
+            return why;
+        for (const auto& line : changed)
+            QTextStream(stderr) << "deltascope: warning: " << line << '\n';
+        if (r.experts)
+            window.showExperts();
+    } else if (r.experts) {
+        window.showExperts();
+        if (!r.countsFile.isEmpty()) {
+            window.experts()->openCounts(r.countsFile);
+            if (!window.experts()->hasCounts() && r.headless)
+                return window.experts()->lastError();
+        }
+        if (!r.traceFile.isEmpty())
+            window.experts()->openTrace(r.traceFile);
+        else if (parser.isSet(cli.demo))
+            window.experts()->openDemo();
+    } else if (parser.isSet(cli.demo)) {
+        window.openDemo(!r.headless);
+    } else if (r.inputs.size() == 2) {
+        window.degradation()->compare(r.inputs[0], r.inputs[1], !r.headless);
+    }
+    if (r.experts && parser.isSet(cli.budget)) {
+        window.experts()->waitUntilIdle();
+        window.experts()->setBudget(parser.value(cli.budget).toInt());
+    }
+    return {};
+}
+
+// The expert workspace without a window: its report and/or its picture.
+int expertsHeadless(MainWindow& window, const QCommandLineParser& parser, const Cli& cli, const Request& r)
+{
+    ExpertsPage* page = window.experts();
+    page->waitUntilIdle();
+    if (!page->lastError().isEmpty())
+        return fail(page->lastError());
+    // Expert load counts alone render (their tab), but a report is about a trace.
+    const bool countsOnly = !page->run() && page->hasCounts() && r.traceFile.isEmpty() && !parser.isSet(cli.demo);
+    if (!page->run() && (!countsOnly || parser.isSet(cli.report)))
+        return fail(countsOnly ? QStringLiteral("--export-report needs a router trace; expert load counts alone "
+                                                "can be rendered with --screenshot")
+                               : QStringLiteral("no trace was loaded"));
+    if (parser.isSet(cli.report)) {
+        const QString why = exporter::expertsReport(parser.value(cli.report), *page->run(), page->reportPlots());
+        if (!why.isEmpty())
+            return fail(why);
+        if (!parser.isSet(cli.screenshot))
+            return 0;
+    }
+    return renderWindow(window, page, parser.value(cli.size), parser.value(cli.plot), parser.value(cli.screenshot));
+}
+
+// The comparison without a window: exit 0 (no degradation), 1 (degradation) or 2 (error).
+int degradationHeadless(MainWindow& window, const QCommandLineParser& parser, const Cli& cli)
+{
+    DegradationPage* page = window.degradation();
+    page->waitUntilIdle();
+    const auto comparison = page->comparison();
+    if (!comparison)
+        return fail(page->lastError().isEmpty() ? QStringLiteral("nothing was loaded") : page->lastError());
+    if (parser.isSet(cli.screenshot)) {
+        if (const int status
+            = renderWindow(window, page, parser.value(cli.size), parser.value(cli.plot), parser.value(cli.screenshot)))
+            return status;
+    }
+    if (parser.isSet(cli.report)) {
+        const QString path = parser.value(cli.report);
+        const bool pdf = QFileInfo(path).suffix().compare(QStringLiteral("pdf"), Qt::CaseInsensitive) == 0;
+        const QString why = pdf ? exporter::pdf(path, *comparison, page->reportPlots())
+                                : exporter::html(path, *comparison, page->reportPlots());
+        if (!why.isEmpty())
+            return fail(why);
+    }
+    return comparison->report.degraded ? 1 : 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -65,131 +239,41 @@ int main(int argc, char** argv)
     parser.setApplicationDescription(QStringLiteral("Did an optimisation make the model worse?"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(
-        QStringLiteral("BASE"), QStringLiteral("baseline run (lm-eval folder or file, or a score table)"));
+    parser.addPositionalArgument(QStringLiteral("BASE"),
+        QStringLiteral("baseline run (lm-eval folder or file, or a score table); alone: a router trace, expert "
+                       "load counts or a .deltascope workspace"));
     parser.addPositionalArgument(QStringLiteral("CAND"), QStringLiteral("candidate run"));
-    const QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Open the bundled demo comparison."));
-    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
-        QStringLiteral("Render the window with the comparison loaded to FILE (PNG) and exit."), QStringLiteral("FILE"));
-    const QCommandLineOption report(QStringLiteral("export-report"),
-        QStringLiteral("Write the report (.html or .pdf) to FILE without a window and exit."), QStringLiteral("FILE"));
-    const QCommandLineOption size(QStringLiteral("size"),
-        QStringLiteral("Window size for --screenshot (default 1600x1000)."), QStringLiteral("WxH"),
-        QStringLiteral("1600x1000"));
-    const QCommandLineOption shown(QStringLiteral("plot"),
-        QStringLiteral(
-            "With --screenshot: the plot in front (drop-per-task, p-values, regressions-improvements, power)."),
-        QStringLiteral("NAME"));
-    const QCommandLineOption trace(QStringLiteral("trace"),
-        QStringLiteral("Open a router trace in the expert-sharing workspace."), QStringLiteral("FILE"));
-    const QCommandLineOption workspace(QStringLiteral("workspace"),
-        QStringLiteral("The workspace to show: degradation (default) or experts."), QStringLiteral("NAME"));
-    const QCommandLineOption budget(
-        QStringLiteral("budget"), QStringLiteral("Expert sharing: the budget M to show."), QStringLiteral("M"));
-    const QCommandLineOption counts(QStringLiteral("counts"),
-        QStringLiteral("Open expert load counts (CSV or JSON) in the expert-sharing workspace."),
-        QStringLiteral("FILE"));
-    const QCommandLineOption skipBad(QStringLiteral("skip-bad-lines"),
-        QStringLiteral("Report malformed records as warnings and go on (default: stop at the first)."));
-    parser.addOptions({ demo, screenshot, report, size, shown, trace, workspace, budget, counts, skipBad });
+    const Cli cli;
+    parser.addOptions(cli.all());
     parser.process(app);
 
-    QStringList inputs = parser.positionalArguments();
-    // One argument ending in .deltascope: a saved workspace.
-    QString workspaceFile;
-    if (inputs.size() == 1 && inputs[0].endsWith(QStringLiteral(".deltascope"), Qt::CaseInsensitive)) {
-        workspaceFile = inputs[0];
-        inputs.clear();
-    }
-    if (!inputs.isEmpty() && inputs.size() != 2)
-        return fail(QStringLiteral("give two inputs, BASE and CAND, or a .deltascope workspace (or --demo)"));
-    const bool headless = parser.isSet(screenshot) || parser.isSet(report);
-    if (headless && inputs.isEmpty() && !parser.isSet(demo) && !parser.isSet(trace) && workspaceFile.isEmpty())
-        return fail(QStringLiteral(
-            "--screenshot and --export-report need BASE CAND, a .deltascope workspace, --trace FILE or --demo"));
-
-    std::optional<bool> expertsFront;
-    if (!workspaceFile.isEmpty()) {
-        const auto w = deltascope::workspace::readWorkspace(workspaceFile.toStdString());
-        if (!w.ok())
-            return fail(QString::fromStdString(w.error->toString()));
-        expertsFront = w.value->front == "experts";
-    }
-    const bool experts = parser.value(workspace) == QStringLiteral("experts") || parser.isSet(trace)
-        || parser.isSet(counts) || (expertsFront.value_or(false) && !parser.isSet(workspace));
-    if (parser.isSet(workspace) && !experts && parser.value(workspace) != QStringLiteral("degradation"))
-        return fail(QStringLiteral("--workspace must be degradation or experts"));
+    Request request;
+    if (const QString why = readRequest(parser, cli, request); !why.isEmpty())
+        return fail(why);
+    deltascope::backends::BackendKind kind = deltascope::backends::BackendKind::Auto;
+    if (!deltascope::backends::parseBackendKind(parser.value(cli.backend).toStdString(), kind))
+        return fail(QStringLiteral("--backend must be auto, cpu or cuda"));
     MainWindow window;
-    window.degradation()->setSkipBadLines(parser.isSet(skipBad));
-    if (!workspaceFile.isEmpty()) {
-        QStringList changed;
-        const QString why = window.openWorkspace(workspaceFile, &changed);
-        if (!why.isEmpty())
-            return fail(why);
-        for (const auto& line : changed)
-            QTextStream(stderr) << "deltascope: warning: " << line << '\n';
-        if (experts)
-            window.showExperts();
-    } else if (experts) {
-        window.showExperts();
-        if (parser.isSet(trace))
-            window.experts()->openTrace(parser.value(trace));
-        else if (parser.isSet(demo))
-            window.experts()->openDemo();
-        if (parser.isSet(counts))
-            window.experts()->openCounts(parser.value(counts));
-    } else if (parser.isSet(demo)) {
-        window.openDemo(!headless);
-    } else if (inputs.size() == 2) {
-        window.degradation()->compare(inputs[0], inputs[1], !headless);
+    {
+        // The one backend of this program, passed down to both workspaces.
+        std::string note;
+        std::shared_ptr<const deltascope::backend::ComputeBackend> compute
+            = deltascope::backends::makeBackend(kind, note);
+        window.setBackend(std::move(compute), QString::fromStdString(note));
     }
-    if (experts && parser.isSet(budget)) {
-        window.experts()->waitUntilIdle();
-        window.experts()->setBudget(parser.value(budget).toInt());
-    }
+    window.degradation()->setSkipBadLines(parser.isSet(cli.skipBad));
+    if (const QString why = openInputs(window, parser, cli, request); !why.isEmpty())
+        return fail(why);
 
-    if (!headless) {
+    if (!request.headless) {
         window.show();
         // A session that did not end normally may be restored; this window then autosaves its own.
-        if (workspaceFile.isEmpty() && inputs.isEmpty() && !parser.isSet(demo) && !experts)
+        if (request.workspaceFile.isEmpty() && request.inputs.isEmpty() && !parser.isSet(cli.demo) && !request.experts)
             window.offerRecovery();
         window.enableAutosave();
         return QApplication::exec();
     }
     window.degradation()->waitUntilIdle();
     window.experts()->waitUntilIdle();
-    if (experts) {
-        ExpertsPage* page = window.experts();
-        page->waitUntilIdle();
-        if (!page->run())
-            return fail(page->lastError().isEmpty() ? QStringLiteral("no trace was loaded") : page->lastError());
-        if (parser.isSet(report)) {
-            const QString why = exporter::expertsReport(parser.value(report), *page->run(), page->reportPlots());
-            if (!why.isEmpty())
-                return fail(why);
-            if (!parser.isSet(screenshot))
-                return 0;
-        }
-        return renderWindow(window, page, parser.value(size), parser.value(shown), parser.value(screenshot));
-    }
-
-    DegradationPage* page = window.degradation();
-    page->waitUntilIdle();
-    const auto comparison = page->comparison();
-    if (!comparison)
-        return fail(page->lastError().isEmpty() ? QStringLiteral("nothing was loaded") : page->lastError());
-    if (parser.isSet(screenshot)) {
-        if (const int status
-            = renderWindow(window, page, parser.value(size), parser.value(shown), parser.value(screenshot)))
-            return status;
-    }
-    if (parser.isSet(report)) {
-        const QString path = parser.value(report);
-        const bool pdf = QFileInfo(path).suffix().compare(QStringLiteral("pdf"), Qt::CaseInsensitive) == 0;
-        const QString why = pdf ? exporter::pdf(path, *comparison, page->reportPlots())
-                                : exporter::html(path, *comparison, page->reportPlots());
-        if (!why.isEmpty())
-            return fail(why);
-    }
-    return comparison->report.degraded ? 1 : 0;
+    return request.experts ? expertsHeadless(window, parser, cli, request) : degradationHeadless(window, parser, cli);
 }

@@ -5,10 +5,10 @@
 #include "degradation/DegradationPage.h"
 #include "degradation/DisagreementModel.h"
 #include "degradation/DisagreementProxy.h"
-#include "degradation/ReportExporter.h"
 #include "degradation/SampleView.h"
 #include "degradation/TaskFilterProxy.h"
 #include "degradation/TaskTableModel.h"
+#include "export/ReportExporter.h"
 #include "plot/DegradationPlots.h"
 #include "plot/PlotView.h"
 

@@ -1,3 +1,6 @@
+#include "moe/Safetensors.h"
+#include "moe/SynthTrace.h"
+
 #include <QDirIterator>
 #include <QFile>
 #include <QImage>
@@ -15,6 +18,9 @@ private slots:
     void expertWorkspaceScreenshot();
     void malformedRecordStopsOrIsSkipped();
     void workspaceFileOnTheCommandLine();
+    void traceRendersWithoutABudget_data();
+    void traceRendersWithoutABudget();
+    void countsRenderAndReport();
 
 private:
     static int run(const QStringList& args, QByteArray* err = nullptr)
@@ -163,6 +169,101 @@ void TestGuiApp::workspaceFileOnTheCommandLine()
     QByteArray err;
     QCOMPARE(run({ bad.fileName(), QStringLiteral("--screenshot"), png }, &err), 2);
     QVERIFY2(err.contains("bad.deltascope:3"), err.constData());
+}
+
+// Any valid trace renders and reports headless, computed at the default budget: no --budget
+// needed; a single trace argument opens the expert workspace.
+void TestGuiApp::traceRendersWithoutABudget_data()
+{
+    QTest::addColumn<QString>("trace");
+    QTest::addColumn<QString>("budget"); // as the headline and report show it
+    const QString mixtral
+        = QStringLiteral(DELTASCOPE_SHARED_DATA "/router_trace_mixtral8x7b_fp8_gsm8k/gsm8k_2_routing.jsonl");
+    if (QFileInfo::exists(mixtral))
+        QTest::newRow("mixtral-8x7b-jsonl") << mixtral << QStringLiteral("M = 4"); // 8 experts, top-2
+    QTest::newRow("synthetic-safetensors") << QString() << QStringLiteral("M = 8"); // 32 experts, top-4
+}
+
+void TestGuiApp::traceRendersWithoutABudget()
+{
+    QFETCH(QString, trace);
+    QFETCH(QString, budget);
+    QTemporaryDir dir;
+    if (trace.isEmpty()) {
+        deltascope::moe::SynthOptions o;
+        o.requests = 16;
+        o.tokensPerRequest = 24;
+        o.layers = 3;
+        o.experts = 32;
+        o.topK = 4;
+        trace = dir.filePath(QStringLiteral("synthetic.safetensors"));
+        QCOMPARE(deltascope::moe::writeTraceFile(trace.toStdString(), deltascope::moe::makeSyntheticTrace(o)),
+            std::string());
+    }
+    const QString png = dir.filePath(QStringLiteral("trace.png"));
+    const QString html = dir.filePath(QStringLiteral("trace.html"));
+    QByteArray err;
+    QCOMPARE(run({ QStringLiteral("--trace"), trace, QStringLiteral("--screenshot"), png, QStringLiteral("--size"),
+                     QStringLiteral("1200x800") },
+                 &err),
+        0);
+    QCOMPARE(QImage(png).size(), QSize(1200, 800));
+    QCOMPARE(run({ QStringLiteral("--trace"), trace, QStringLiteral("--export-report"), html }, &err), 0);
+    QFile f(html);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray text = f.readAll();
+    QVERIFY2(text.contains(budget.toUtf8()), text.left(2000).constData());
+    QVERIFY(text.count("data:image/png;base64,") >= 5);
+    f.close();
+    // One argument that is a trace: the expert workspace, not "give two inputs".
+    QVERIFY(QFile::remove(png));
+    QCOMPARE(run({ trace, QStringLiteral("--screenshot"), png }, &err), 0);
+    QVERIFY(!QImage(png).isNull());
+}
+
+void TestGuiApp::countsRenderAndReport()
+{
+    QTemporaryDir dir;
+    deltascope::moe::SynthOptions o;
+    o.requests = 8;
+    o.tokensPerRequest = 16;
+    o.layers = 2;
+    o.experts = 16;
+    o.topK = 2;
+    const QString trace = dir.filePath(QStringLiteral("t.safetensors"));
+    QCOMPARE(
+        deltascope::moe::writeTraceFile(trace.toStdString(), deltascope::moe::makeSyntheticTrace(o)), std::string());
+    const QString counts = dir.filePath(QStringLiteral("counts.csv"));
+    QFile c(counts);
+    QVERIFY(c.open(QIODevice::WriteOnly));
+    c.write("layer_id,expert_id,count\n");
+    for (int l = 0; l < 2; ++l)
+        for (int e = 0; e < 16; ++e)
+            c.write(QByteArray::number(l) + ',' + QByteArray::number(e) + ',' + QByteArray::number(10 + 7 * e) + '\n');
+    c.close();
+    const QString png = dir.filePath(QStringLiteral("counts.png"));
+    const QString html = dir.filePath(QStringLiteral("counts.html"));
+    QByteArray err;
+    QCOMPARE(run({ QStringLiteral("--trace"), trace, QStringLiteral("--counts"), counts, QStringLiteral("--screenshot"),
+                     png, QStringLiteral("--export-report"), html },
+                 &err),
+        0);
+    QVERIFY(!QImage(png).isNull());
+    QVERIFY(QFileInfo::exists(html));
+    // Counts alone: rendered; a report needs a trace, and says so.
+    QVERIFY(QFile::remove(png));
+    QCOMPARE(run({ QStringLiteral("--counts"), counts, QStringLiteral("--screenshot"), png }, &err), 0);
+    QVERIFY(!QImage(png).isNull());
+    QCOMPARE(run({ QStringLiteral("--counts"), counts, QStringLiteral("--export-report"), html + QStringLiteral("2") },
+                 &err),
+        2);
+    QVERIFY2(err.contains("needs a router trace"), err.constData());
+    // Unreadable counts are an error, not a blank picture.
+    QCOMPARE(run({ QStringLiteral("--counts"), dir.filePath(QStringLiteral("none.csv")), QStringLiteral("--screenshot"),
+                     png },
+                 &err),
+        2);
+    QVERIFY2(err.contains("none.csv"), err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestGuiApp)

@@ -2,7 +2,7 @@
 
 #include "common/Workspace.h"
 #include "degradation/Comparison.h"
-#include "degradation/ReportExporter.h"
+#include "export/ReportPlot.h"
 
 #include <QWidget>
 
@@ -10,6 +10,7 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QLayout;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
@@ -20,11 +21,12 @@ class QTabWidget;
 namespace deltascope::ui {
 
 class AggregatePanel;
-class DisagreementModel;
-class DisagreementProxy;
+class DisagreementsView;
 class DropZone;
+class ExtraInputsButton;
 class JobRunner;
 class PlotView;
+class PowerPlanView;
 class SampleView;
 class TaskFilterProxy;
 class TaskTableModel;
@@ -37,11 +39,15 @@ public:
     explicit DegradationPage(QWidget* parent = nullptr);
     ~DegradationPage() override;
 
+    /// The backend the permutation tests run on (the CPU until the program gives one).
+    void setBackend(std::shared_ptr<const backend::ComputeBackend> compute) { m_compute = std::move(compute); }
+
     /// Starts a comparison. With `interactive`, a folder of several runs or a score table asks
     /// the user (picker, column mapping); otherwise the defaults are taken.
     void compare(const QString& base, const QString& cand, bool interactive = true);
     void setSide(bool candidate, const QString& path, bool interactive = true);
     void cancel();
+    bool busy() const;
     /// Report malformed records as warnings and go on (else the first one stops the load).
     void setSkipBadLines(bool skip) { m_skipBadLines = skip; }
     /// Returns once the running job, if any, has finished (command-line modes).
@@ -70,16 +76,19 @@ signals:
 
 private:
     void buildUi();
+    QLayout* buildInputs(); ///< drop zones, Compare, more inputs, the progress row
+    QWidget* buildTasks(); ///< the task table with its filters
+    void buildResults(); ///< verdict, plots, disagreements and the sample
     void startLoad();
     void retestWith(bool permutation);
     void setComparison(ComparisonPtr c);
     void redrawPlots();
-    void redrawPower();
     void onTaskSelection();
-    void onDisagreementSelection();
     void selectTask(int task);
+    void selectTasks(const std::vector<std::string>& keys);
     bool prepareSide(bool candidate, const QString& path, bool interactive);
     void showWarnings();
+    void onLoadFailed(const Diagnostic& error, bool skippingBadLines);
 
     ComparisonPtr m_comparison;
     std::string m_pendingTask; ///< selected once the restored comparison has loaded
@@ -87,12 +96,14 @@ private:
     SideSpec m_cand;
     QString m_lastError;
     JobRunner* m_jobs;
+    std::shared_ptr<const backend::ComputeBackend> m_compute; ///< null: the CPU
     StatsSettings m_stats;
     bool m_skipBadLines = false;
 
     DropZone* m_baseZone = nullptr;
     DropZone* m_candZone = nullptr;
     QPushButton* m_compare = nullptr;
+    ExtraInputsButton* m_extraInputs = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_progressText = nullptr;
     QPushButton* m_cancel = nullptr;
@@ -108,17 +119,8 @@ private:
     PlotView* m_forest = nullptr;
     PlotView* m_pvalues = nullptr;
     PlotView* m_flips = nullptr;
-    PlotView* m_power = nullptr;
-    QDoubleSpinBox* m_powerLevel = nullptr;
-    QDoubleSpinBox* m_targetDrop = nullptr;
-    QLabel* m_powerAnswer = nullptr;
-    DisagreementModel* m_flipModel = nullptr;
-    DisagreementProxy* m_flipProxy = nullptr;
-    QTableView* m_flipView = nullptr;
-    QComboBox* m_direction = nullptr;
-    QLineEdit* m_flipFilter = nullptr;
-    QCheckBox* m_allPairs = nullptr;
-    QLabel* m_flipCount = nullptr;
+    PowerPlanView* m_powerPlan = nullptr;
+    DisagreementsView* m_disagreements = nullptr;
     SampleView* m_sample = nullptr;
     QList<QSplitter*> m_splitters;
 };

@@ -8,7 +8,7 @@ PlotView::PlotView(QWidget* parent)
     : QCustomPlot(parent)
 {
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom | QCP::iSelectPlottables);
-    setMinimumSize(320, 220);
+    setMinimumSize(320, 180); // two rows of plots and the controls still fit a 768-pixel screen
     connect(this, &QCustomPlot::plottableClick, this, &PlotView::onClick);
     applyPalette();
 }
@@ -93,6 +93,10 @@ void PlotView::mouseMoveEvent(QMouseEvent* event)
 
 void PlotView::onClick(QCPAbstractPlottable* p, int dataIndex, QMouseEvent*)
 {
+    // A click on a point's error bar (drawn over the point) means the point: the bars share its
+    // data indices.
+    if (auto* bars = qobject_cast<QCPErrorBars*>(p); bars && bars->dataPlottable())
+        p = bars->dataPlottable();
     if (m_taskOf) {
         const int task = m_taskOf(p, dataIndex);
         if (task >= 0)

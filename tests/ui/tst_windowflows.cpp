@@ -1,0 +1,407 @@
+#include "MainWindow.h"
+#include "degradation/AggregatePanel.h"
+#include "degradation/DegradationPage.h"
+#include "degradation/ExtraInputsButton.h"
+#include "degradation/TaskTableModel.h"
+#include "experts/ExpertControls.h"
+#include "experts/ExpertRun.h"
+#include "experts/ExpertsPage.h"
+#include "moe/Safetensors.h"
+#include "moe/SynthTrace.h"
+#include "plot/PlotView.h"
+
+#include <QAbstractButton>
+#include <QAction>
+#include <QApplication>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileDialog>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QtTest>
+#include <functional>
+
+using namespace deltascope;
+using namespace deltascope::ui;
+
+// The window driven as a user drives it: every way of opening a trace computes, loads can be
+// cancelled, failures clear what belonged to the old inputs, clicks select.
+class TestWindowFlows : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void openedTraceComputesByEveryRoute();
+    void recomputeCanBeCancelled();
+    void skipBadLinesLoadsTheRuns();
+    void failedInputClearsTheOldResult();
+    void binaryFileIsNotARun();
+    void openBaselineTakesAFile();
+    void clickOnADropSelectsTheTask();
+    void placementControlsReachTheRun();
+    void keepListAndRerunsReachTheComparison();
+
+private:
+    static QString demo(const char* side) { return QStringLiteral(DELTASCOPE_DEMO_DIR "/") + QLatin1String(side); }
+
+    static QString writeTrace(const QTemporaryDir& dir)
+    {
+        moe::SynthOptions o;
+        o.requests = 24;
+        o.tokensPerRequest = 32;
+        o.layers = 4;
+        o.experts = 32;
+        o.topK = 4;
+        const QString path = dir.filePath(QStringLiteral("synthetic.safetensors"));
+        const std::string why = moe::writeTraceFile(path.toStdString(), moe::makeSyntheticTrace(o));
+        if (!why.empty())
+            qFatal("cannot write the trace: %s", why.c_str());
+        return path;
+    }
+
+    /// Answers the next modal dialogs: `handle` gets each one and says whether it dealt with it;
+    /// any other dialog is recorded in `others` and rejected, so that a test never hangs on one.
+    static QTimer* answerDialogs(std::function<bool(QWidget*)> handle, QStringList* others = nullptr)
+    {
+        auto* timer = new QTimer(qApp);
+        timer->setInterval(20);
+        QObject::connect(timer, &QTimer::timeout, timer, [timer, handle, others] {
+            auto* modal = QApplication::activeModalWidget();
+            if (!modal)
+                return;
+            if (handle && handle(modal))
+                return;
+            if (others)
+                *others << QString::fromLatin1(modal->metaObject()->className());
+            if (auto* dialog = qobject_cast<QDialog*>(modal))
+                dialog->reject();
+        });
+        timer->start();
+        return timer;
+    }
+
+    /// Types the path in a file dialog and presses Open.
+    static void choose(QFileDialog* dialog, const QString& path)
+    {
+        dialog->selectFile(path);
+        if (auto* edit = dialog->findChild<QLineEdit*>(QStringLiteral("fileNameEdit")))
+            edit->setText(path);
+        static_cast<QDialog*>(dialog)->accept(); // QFileDialog::accept, as the Open button does
+    }
+
+    static void check(ExpertsPage& page)
+    {
+        QTRY_VERIFY_WITH_TIMEOUT(page.run() != nullptr, 60000);
+        page.waitUntilIdle();
+        QVERIFY2(page.headline().startsWith(QStringLiteral("M = ")), qPrintable(page.headline()));
+        for (int i = 0; i < 6; ++i)
+            QVERIFY2(page.plot(i)->plottableCount() > 0, qPrintable(page.plotNames()[i]));
+        QVERIFY(page.plot(8)->plottableCount() > 0); // the batch-size curve
+    }
+};
+
+void TestWindowFlows::openedTraceComputesByEveryRoute()
+{
+    QTemporaryDir dir;
+    const QString trace = writeTrace(dir);
+    {
+        // deltascope --trace FILE
+        ExpertsPage page;
+        page.openTrace(trace);
+        check(page);
+    }
+    {
+        // File > Open router trace...
+        MainWindow window;
+        QAction* open = nullptr;
+        for (QAction* a : window.findChildren<QAction*>())
+            if (a->text().startsWith(QStringLiteral("Open router &trace")))
+                open = a;
+        QVERIFY(open);
+        std::unique_ptr<QTimer> answer(answerDialogs([trace](QWidget* w) {
+            auto* dialog = qobject_cast<QFileDialog*>(w);
+            if (!dialog)
+                return false;
+            choose(dialog, trace);
+            return true;
+        }));
+        open->trigger();
+        check(*window.experts());
+        QCOMPARE(window.experts()->workspaceState().trace, trace.toStdString());
+    }
+    {
+        // Reopening a saved workspace, at its budget.
+        const QString ws = dir.filePath(QStringLiteral("saved.deltascope"));
+        QFile f(ws);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QStringLiteral(
+            R"({"deltascope_workspace": 1, "front": "experts", "experts": {"trace": "%1", "budget": 9}})")
+                    .arg(trace)
+                    .toUtf8());
+        f.close();
+        MainWindow window;
+        QCOMPARE(window.openWorkspace(ws), QString());
+        check(*window.experts());
+        QCOMPARE(window.experts()->run()->budget, 9);
+    }
+}
+
+void TestWindowFlows::recomputeCanBeCancelled()
+{
+    QTemporaryDir dir;
+    const QString trace = writeTrace(dir);
+    ExpertsPage page;
+    page.openTrace(trace);
+    check(page);
+    const int before = page.run()->budget;
+    const int next = before + 3;
+    page.setBudget(next);
+    QVERIFY(page.busy());
+    // While it computes, the headline says so: it never shows the old M as the new one.
+    QVERIFY2(page.headline().contains(QStringLiteral("Computing M = %1").arg(next)), qPrintable(page.headline()));
+    page.cancel();
+    QVERIFY(!page.busy());
+    page.waitUntilIdle();
+    QCOMPARE(page.run()->budget, before); // the cancelled result never lands
+    QVERIFY2(page.headline().contains(QStringLiteral("Cancelled")), qPrintable(page.headline()));
+    QVERIFY(page.headline().contains(QStringLiteral("M = %1").arg(before)));
+
+    // Esc in the window cancels a trace load in the expert workspace.
+    MainWindow window;
+    window.showExperts();
+    auto* cancel = window.findChild<QAction*>(QStringLiteral("cancelAction"));
+    QVERIFY(cancel);
+    QVERIFY(!cancel->isEnabled());
+    window.experts()->openTrace(trace);
+    QVERIFY(window.experts()->busy());
+    QVERIFY(cancel->isEnabled());
+    QCOMPARE(cancel->shortcut(), QKeySequence(Qt::Key_Escape));
+    cancel->trigger();
+    QVERIFY(!window.experts()->busy());
+    QVERIFY(!cancel->isEnabled());
+    window.experts()->waitUntilIdle();
+    QVERIFY(!window.experts()->run());
+    QVERIFY(window.experts()->headline().contains(QStringLiteral("cancelled")));
+}
+
+void TestWindowFlows::skipBadLinesLoadsTheRuns()
+{
+    // A candidate whose samples end in a cut-off record: the user chooses "Skip bad lines".
+    QTemporaryDir dir;
+    const QString cand = dir.filePath(QStringLiteral("cand"));
+    QVERIFY(QProcess::execute(QStringLiteral("cp"), { QStringLiteral("-r"), demo("candidate"), cand }) == 0);
+    QDirIterator it(cand, { QStringLiteral("samples_mmlu_*.jsonl") }, QDir::Files, QDirIterator::Subdirectories);
+    QVERIFY(it.hasNext());
+    QFile f(it.next());
+    QVERIFY(f.open(QIODevice::Append));
+    f.write("{\"doc_id\": 5, \"acc\": [1,\n");
+    f.close();
+
+    DegradationPage page;
+    page.resize(1200, 800);
+    page.show();
+    QString asked;
+    std::unique_ptr<QTimer> answer(answerDialogs([&asked](QWidget* w) {
+        auto* box = qobject_cast<QMessageBox*>(w);
+        if (!box || box->objectName() != QStringLiteral("malformedRecordBox"))
+            return false;
+        asked = box->text();
+        for (QAbstractButton* b : box->buttons())
+            if (b->text() == QStringLiteral("Skip bad lines"))
+                b->click();
+        return true;
+    }));
+    page.compare(demo("baseline"), cand, false);
+    QTRY_VERIFY_WITH_TIMEOUT(page.comparison() != nullptr, 60000);
+    QVERIFY(!page.busy());
+    // The question names the file by its name and line, not by its full path.
+    QVERIFY2(asked.startsWith(QStringLiteral("samples_mmlu_")), qPrintable(asked));
+    QVERIFY(!asked.contains(dir.path()));
+    QVERIFY(page.workspaceState().skipBadLines);
+}
+
+void TestWindowFlows::failedInputClearsTheOldResult()
+{
+    MainWindow window;
+    DegradationPage* page = window.degradation();
+    page->compare(demo("baseline"), demo("candidate"), false);
+    QTRY_VERIFY_WITH_TIMEOUT(page->comparison() != nullptr, 60000);
+    auto* tasks = page->findChild<TaskTableModel*>();
+    QVERIFY(tasks && tasks->rowCount() > 0);
+    QVERIFY(window.windowTitle().contains(QStringLiteral(" vs ")));
+
+    // A new candidate that cannot be read: nothing of the old comparison stays under its name.
+    QTemporaryDir dir;
+    const QString missing = dir.filePath(QStringLiteral("no-such-run"));
+    page->setSide(true, missing, false);
+    page->waitUntilIdle();
+    QVERIFY(!page->comparison());
+    QCOMPARE(tasks->rowCount(), 0);
+    QCOMPARE(page->plot(0)->plottableCount(), 0);
+    QCOMPARE(window.windowTitle(), QStringLiteral("Deltascope"));
+    QVERIFY2(page->lastError().contains(QStringLiteral("no-such-run")), qPrintable(page->lastError()));
+}
+
+void TestWindowFlows::binaryFileIsNotARun()
+{
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("plot.png"));
+    QFile f(png);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QByteArray bytes("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+    for (int i = 0; i < 2000; ++i)
+        bytes.append(static_cast<char>((i * 37) % 256));
+    f.write(bytes);
+    f.close();
+    DegradationPage page;
+    QStringList dialogs;
+    std::unique_ptr<QTimer> answer(answerDialogs({}, &dialogs));
+    page.setSide(false, png, true);
+    QCOMPARE(dialogs, QStringList()); // no column mapping of "\x89PNG"
+    QVERIFY2(page.lastError().contains(QStringLiteral("not a text file")), qPrintable(page.lastError()));
+    QVERIFY(page.workspaceState().base.path.empty());
+}
+
+void TestWindowFlows::openBaselineTakesAFile()
+{
+    QDirIterator it(demo("baseline"), { QStringLiteral("results_*.json") }, QDir::Files, QDirIterator::Subdirectories);
+    QVERIFY(it.hasNext());
+    const QString results = it.next();
+    MainWindow window;
+    QAction* open = nullptr;
+    for (QAction* a : window.findChildren<QAction*>())
+        if (a->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_B))
+            open = a;
+    QVERIFY(open);
+    std::unique_ptr<QTimer> answer(answerDialogs([results](QWidget* w) {
+        auto* dialog = qobject_cast<QFileDialog*>(w);
+        if (!dialog)
+            return false;
+        choose(dialog, results);
+        if (dialog->isVisible())
+            dialog->reject(); // it would not take a file
+        return true;
+    }));
+    open->trigger();
+    QCOMPARE(QString::fromStdString(window.degradation()->workspaceState().base.path), results);
+}
+
+void TestWindowFlows::clickOnADropSelectsTheTask()
+{
+    DegradationPage page;
+    page.resize(1500, 1000);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    page.compare(demo("baseline"), demo("candidate"), false);
+    QTRY_VERIFY_WITH_TIMEOUT(page.comparison() != nullptr, 60000);
+    page.waitUntilIdle();
+    page.showPlot(0);
+    PlotView* forest = page.plot(0);
+    forest->replot(QCustomPlot::rpImmediateRefresh);
+    QCPGraph* graph = nullptr;
+    for (int g = 0; g < forest->graphCount() && !graph; ++g)
+        if (forest->graph(g)->dataCount() > 0)
+            graph = forest->graph(g);
+    QVERIFY(graph);
+    const auto point = graph->data()->at(graph->dataCount() - 1);
+    const int task = static_cast<int>(point->key);
+    const QPoint at(
+        qRound(graph->valueAxis()->coordToPixel(point->value)), qRound(graph->keyAxis()->coordToPixel(point->key)));
+    QTest::mouseClick(forest, Qt::LeftButton, Qt::NoModifier, at);
+    const std::string key = page.comparison()->report.tasks[static_cast<std::size_t>(task)].key();
+    QCOMPARE(page.workspaceState().selectedTask, key);
+    const auto shown = page.visibleDisagreements();
+    QVERIFY(!shown.empty());
+    for (const auto& d : shown)
+        QCOMPARE(d.task, static_cast<std::uint32_t>(task));
+
+    // A new alpha keeps the selection and the filter together.
+    auto* panel = page.findChild<AggregatePanel*>();
+    QVERIFY(panel);
+    emit panel->alphaChanged(0.01);
+    page.waitUntilIdle();
+    QCOMPARE(page.comparison()->report.alpha, 0.01);
+    QCOMPARE(page.workspaceState().selectedTask, key);
+    QCOMPARE(page.visibleDisagreements().size(), shown.size());
+}
+
+void TestWindowFlows::placementControlsReachTheRun()
+{
+    // Balanced by a counts file with extra copies (the CLI's --placement balanced
+    // --placement-counts F --replicas R): the run computed is the one those settings give.
+    QTemporaryDir dir;
+    const QString trace = writeTrace(dir);
+    const QString counts = dir.filePath(QStringLiteral("counts.csv"));
+    QFile c(counts);
+    QVERIFY(c.open(QIODevice::WriteOnly));
+    c.write("layer_id,expert_id,count\n");
+    for (int l = 0; l < 4; ++l)
+        for (int e = 0; e < 32; ++e)
+            c.write(QByteArray::number(l) + ',' + QByteArray::number(e) + ',' + QByteArray::number(1 + e * e) + '\n');
+    c.close();
+    ExpertsPage page;
+    page.openTrace(trace);
+    check(page);
+    page.controls()->useCountsForBalance(counts, 3);
+    page.waitUntilIdle();
+    const auto run = page.run();
+    QVERIFY(run);
+    QVERIFY(run->settings.balanced);
+    QCOMPARE(run->settings.placementCounts, counts);
+    QCOMPARE(run->settings.replicas, 3);
+    // The same settings computed directly give the same numbers.
+    const auto direct = computeExperts(nullptr, run->trace, trace, run->settings, run->budget, nullptr);
+    QVERIFY2(direct.ok(), direct.ok() ? "" : direct.error->toString().c_str());
+    const auto& a = run->current->results.front();
+    const auto& b = (*direct.value)->current->results.front();
+    QCOMPARE(a.activated, b.activated);
+    QCOMPARE(a.peakDeviceLoad, b.peakDeviceLoad);
+    // Contiguous placement is another answer on the busiest device.
+    ExpertSettings contiguous = run->settings;
+    contiguous.balanced = false;
+    contiguous.placementCounts.clear();
+    contiguous.replicas = 0;
+    const auto other = computeExperts(nullptr, run->trace, trace, contiguous, run->budget, nullptr);
+    QVERIFY(other.ok());
+    QVERIFY((*other.value)->current->results.front().peakDeviceLoadBase != b.peakDeviceLoadBase);
+}
+
+void TestWindowFlows::keepListAndRerunsReachTheComparison()
+{
+    DegradationPage page;
+    page.compare(demo("baseline"), demo("candidate"), false);
+    page.waitUntilIdle();
+    QVERIFY(page.comparison());
+    const auto& task = page.comparison()->report.tasks.front();
+    QTemporaryDir dir;
+    const QString keep = dir.filePath(QStringLiteral("keep.json"));
+    QFile f(keep);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QStringLiteral(
+        R"({"format": "deltascope-keep-list", "version": 1, "samples": [{"task": "%1", "filter": "%2", "doc_id": "0"}]})")
+                .arg(QString::fromStdString(task.task), QString::fromStdString(task.filter))
+                .toUtf8());
+    f.close();
+    auto* extra = page.findChild<ExtraInputsButton*>();
+    QVERIFY(extra);
+    extra->setKeepList(keep);
+    extra->addRerun(false, demo("baseline"));
+    page.waitUntilIdle();
+    QVERIFY2(page.comparison(), qPrintable(page.lastError()));
+    const auto& request = page.comparison()->analysis.request;
+    QCOMPARE(request.keepListPath, keep.toStdString());
+    QCOMPARE(request.base.reruns, std::vector<std::string> { demo("baseline").toStdString() });
+    QVERIFY(request.cand.reruns.empty());
+    QVERIFY(page.comparison()->analysis.loaded->keepList);
+    QVERIFY(extra->text().contains(QStringLiteral("keep.json")));
+    // A keep-list that cannot be read is an error that clears the result.
+    extra->setKeepList(dir.filePath(QStringLiteral("missing.json")));
+    page.waitUntilIdle();
+    QVERIFY(!page.comparison());
+    QVERIFY(page.lastError().contains(QStringLiteral("missing.json")));
+}
+
+QTEST_MAIN(TestWindowFlows)
+#include "tst_windowflows.moc"

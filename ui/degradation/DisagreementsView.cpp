@@ -1,0 +1,162 @@
+#include "degradation/DisagreementsView.h"
+
+#include "degradation/DisagreementModel.h"
+#include "degradation/DisagreementProxy.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QShortcut>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace deltascope::ui {
+
+DisagreementsView::DisagreementsView(QWidget* parent)
+    : QWidget(parent)
+    , m_model(new DisagreementModel(this))
+    , m_proxy(new DisagreementProxy(this))
+    , m_table(new QTableView(this))
+    , m_direction(new QComboBox(this))
+    , m_filter(new QLineEdit(this))
+    , m_allPairs(new QCheckBox(tr("all pairs"), this))
+    , m_count(new QLabel(this))
+{
+    m_proxy->setSourceModel(m_model);
+    m_table->setModel(m_proxy);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setAlternatingRowColors(true);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setWordWrap(false);
+    m_table->setSortingEnabled(false); // sorting 100,000 ids on load is not worth the wait; a click sorts
+    m_table->horizontalHeader()->setSectionsClickable(true);
+    connect(m_table->horizontalHeader(), &QHeaderView::sectionClicked, this, [this](int column) {
+        const auto order = m_proxy->sortColumn() == column && m_proxy->sortOrder() == Qt::AscendingOrder
+            ? Qt::DescendingOrder
+            : Qt::AscendingOrder;
+        m_proxy->sort(column, order);
+        m_table->horizontalHeader()->setSortIndicatorShown(true);
+        m_table->horizontalHeader()->setSortIndicator(column, order);
+    });
+    m_direction->addItems({ tr("regressions and improvements"), tr("regressions only"), tr("improvements only") });
+    m_filter->setPlaceholderText(tr("Filter by doc id or task…"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setMinimumWidth(180);
+    auto* find = new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F), this);
+    connect(find, &QShortcut::activated, this, [this] {
+        m_filter->setFocus();
+        m_filter->selectAll();
+    });
+    m_allPairs->setToolTip(tr("List every pair, not only those whose scores differ"));
+    connect(m_direction, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_proxy->setDirection(static_cast<DisagreementProxy::Direction>(i));
+        updateCount();
+    });
+    connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& t) {
+        m_proxy->setText(t);
+        updateCount();
+    });
+    connect(m_allPairs, &QCheckBox::toggled, this, [this](bool all) {
+        m_model->setComparison(m_comparison, all);
+        updateCount();
+    });
+    connect(
+        m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &DisagreementsView::onCurrentChanged);
+
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(m_direction);
+    bar->addWidget(m_filter, 1);
+    bar->addWidget(m_allPairs);
+    bar->addWidget(m_count);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(bar);
+    layout->addWidget(m_table, 1);
+}
+
+void DisagreementsView::setComparison(ComparisonPtr c, bool samePairs)
+{
+    m_comparison = std::move(c);
+    if (!samePairs) {
+        m_model->setComparison(m_comparison, m_allPairs->isChecked());
+        emit cleared();
+        // The first flipped sample is open from the start: the question is always "what changed?"
+        if (m_proxy->rowCount() > 0) {
+            m_table->setCurrentIndex(m_proxy->index(0, 0));
+            m_table->scrollTo(m_table->currentIndex());
+        }
+    }
+    updateCount();
+}
+
+void DisagreementsView::setTasks(const QSet<int>& tasks)
+{
+    m_proxy->setTasks(tasks);
+    updateCount();
+}
+
+void DisagreementsView::updateCount()
+{
+    m_count->setText(m_comparison ? tr("%1 rows").arg(m_proxy->rowCount()) : QString());
+    // Columns fit what is shown now (another task's ids may be wider), and the current sample
+    // stays in view.
+    m_table->resizeColumnsToContents();
+    if (m_table->currentIndex().isValid())
+        m_table->scrollTo(m_table->currentIndex());
+}
+
+void DisagreementsView::onCurrentChanged()
+{
+    const QModelIndex i = m_table->currentIndex();
+    if (!i.isValid() || !m_comparison) {
+        emit cleared();
+        return;
+    }
+    const auto& d = m_model->rowAt(m_proxy->mapToSource(i).row());
+    emit pairSelected(static_cast<int>(d.task), static_cast<int>(d.pair));
+}
+
+std::vector<report::Disagreement> DisagreementsView::visibleRows() const
+{
+    std::vector<report::Disagreement> rows;
+    rows.reserve(static_cast<std::size_t>(m_proxy->rowCount()));
+    for (int r = 0; r < m_proxy->rowCount(); ++r)
+        rows.push_back(m_model->rowAt(m_proxy->mapToSource(m_proxy->index(r, 0)).row()));
+    return rows;
+}
+
+int DisagreementsView::rowCount() const
+{
+    return m_proxy->rowCount();
+}
+
+QString DisagreementsView::filterText() const
+{
+    return m_filter->text();
+}
+
+int DisagreementsView::direction() const
+{
+    return m_direction->currentIndex();
+}
+
+bool DisagreementsView::allPairs() const
+{
+    return m_allPairs->isChecked();
+}
+
+void DisagreementsView::setFilters(const QString& text, int direction, bool allPairs)
+{
+    m_filter->setText(text);
+    if (direction >= 0 && direction < m_direction->count())
+        m_direction->setCurrentIndex(direction);
+    m_allPairs->setChecked(allPairs);
+}
+
+} // namespace deltascope::ui

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "degradation/Comparison.h"
+
+#include <QSet>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QTableView;
+
+namespace deltascope::ui {
+
+class DisagreementModel;
+class DisagreementProxy;
+
+/// The disagreements pane: the pairs whose scores differ (or all pairs), filtered by direction,
+/// text and the tasks selected elsewhere. The current row is the sample shown beside it.
+class DisagreementsView : public QWidget {
+    Q_OBJECT
+public:
+    explicit DisagreementsView(QWidget* parent = nullptr);
+
+    /// A new comparison. With `samePairs` (a new test of the same pairs) the rows and the current
+    /// sample stay; otherwise the first row becomes current.
+    void setComparison(ComparisonPtr c, bool samePairs);
+    /// Shows only these tasks (empty: every task).
+    void setTasks(const QSet<int>& tasks);
+    std::vector<report::Disagreement> visibleRows() const;
+    int rowCount() const;
+
+    QString filterText() const;
+    int direction() const;
+    bool allPairs() const;
+    void setFilters(const QString& text, int direction, bool allPairs);
+
+signals:
+    /// The current row's pair (task index into the report, pair index within the task).
+    void pairSelected(int task, int pair);
+    void cleared();
+
+private:
+    void updateCount();
+    void onCurrentChanged();
+
+    ComparisonPtr m_comparison;
+    DisagreementModel* m_model;
+    DisagreementProxy* m_proxy;
+    QTableView* m_table;
+    QComboBox* m_direction;
+    QLineEdit* m_filter;
+    QCheckBox* m_allPairs;
+    QLabel* m_count;
+};
+
+} // namespace deltascope::ui

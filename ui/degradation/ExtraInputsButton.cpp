@@ -1,0 +1,87 @@
+#include "degradation/ExtraInputsButton.h"
+
+#include "common/AppSettings.h"
+#include "common/FileOrFolderDialog.h"
+
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenu>
+
+namespace deltascope::ui {
+
+ExtraInputsButton::ExtraInputsButton(QWidget* parent)
+    : QToolButton(parent)
+{
+    setObjectName(QStringLiteral("extraInputs"));
+    setPopupMode(QToolButton::InstantPopup);
+    auto* menu = new QMenu(this);
+    menu->addAction(tr("Keep-list…"), this, [this] {
+        AppSettings settings;
+        const QString p = QFileDialog::getOpenFileName(this, tr("Keep-list (samples to compare)"),
+            settings.lastDirectory(), tr("Keep-lists (*.json *.txt *.csv);;All files (*)"));
+        if (!p.isEmpty())
+            setKeepList(p);
+    });
+    m_clearKeepList = menu->addAction(tr("No keep-list (every sample)"), this, [this] { setKeepList({}); });
+    menu->addSeparator();
+    for (const bool candidate : { false, true })
+        menu->addAction(
+            candidate ? tr("Add a candidate rerun…") : tr("Add a baseline rerun…"), this, [this, candidate] {
+                AppSettings settings;
+                const QString p = FileOrFolderDialog::getPath(this,
+                    candidate ? tr("Another run of the candidate") : tr("Another run of the baseline"),
+                    settings.lastDirectory(), tr("Evaluation files (*.json *.jsonl *.csv *.tsv);;All files (*)"));
+                if (!p.isEmpty())
+                    addRerun(candidate, p);
+            });
+    m_clearReruns = menu->addAction(tr("No reruns"), this, &ExtraInputsButton::clearReruns);
+    setMenu(menu);
+    refresh();
+}
+
+void ExtraInputsButton::setKeepList(const QString& path)
+{
+    m_keepList = path;
+    refresh();
+    emit changed();
+}
+
+void ExtraInputsButton::addRerun(bool candidate, const QString& path)
+{
+    (candidate ? m_candReruns : m_baseReruns) << path;
+    refresh();
+    emit changed();
+}
+
+void ExtraInputsButton::clearReruns()
+{
+    m_baseReruns.clear();
+    m_candReruns.clear();
+    refresh();
+    emit changed();
+}
+
+void ExtraInputsButton::refresh()
+{
+    QStringList parts;
+    if (!m_keepList.isEmpty())
+        parts << tr("keep-list %1").arg(QFileInfo(m_keepList).fileName());
+    if (!m_baseReruns.isEmpty())
+        parts << tr("%n baseline rerun(s)", "", int(m_baseReruns.size()));
+    if (!m_candReruns.isEmpty())
+        parts << tr("%n candidate rerun(s)", "", int(m_candReruns.size()));
+    setText(parts.isEmpty() ? tr("More inputs") : parts.join(QStringLiteral(" · ")));
+    QStringList tip { tr("A keep-list (compare only the samples it lists) and reruns of either side (scores "
+                         "averaged per sample)") };
+    if (!m_keepList.isEmpty())
+        tip << tr("keep-list: %1").arg(m_keepList);
+    for (const auto& r : m_baseReruns)
+        tip << tr("baseline rerun: %1").arg(r);
+    for (const auto& r : m_candReruns)
+        tip << tr("candidate rerun: %1").arg(r);
+    setToolTip(tip.join(QLatin1Char('\n')));
+    m_clearKeepList->setEnabled(!m_keepList.isEmpty());
+    m_clearReruns->setEnabled(!m_baseReruns.isEmpty() || !m_candReruns.isEmpty());
+}
+
+} // namespace deltascope::ui

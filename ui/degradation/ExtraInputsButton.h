@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QStringList>
+#include <QToolButton>
+
+namespace deltascope::ui {
+
+/// The comparison's inputs beyond the two runs, in one menu beside Compare: a keep-list (only the
+/// samples it lists are compared, from `deltascope-cli shrink`) and reruns of either side (their
+/// per-sample scores are averaged with the run's own).
+class ExtraInputsButton : public QToolButton {
+    Q_OBJECT
+public:
+    explicit ExtraInputsButton(QWidget* parent = nullptr);
+
+    QString keepList() const { return m_keepList; }
+    QStringList reruns(bool candidate) const { return candidate ? m_candReruns : m_baseReruns; }
+    void setKeepList(const QString& path);
+    void addRerun(bool candidate, const QString& path);
+    void clearReruns();
+
+signals:
+    void changed();
+
+private:
+    void refresh();
+
+    QString m_keepList;
+    QStringList m_baseReruns;
+    QStringList m_candReruns;
+    QAction* m_clearKeepList;
+    QAction* m_clearReruns;
+};
+
+} // namespace deltascope::ui

@@ -1,0 +1,104 @@
+#include "degradation/PowerPlanView.h"
+
+#include "common/Format.h"
+#include "plot/DegradationPlots.h"
+#include "plot/PlotView.h"
+
+#include <QDoubleSpinBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLocale>
+#include <QVBoxLayout>
+
+namespace deltascope::ui {
+
+PowerPlanView::PowerPlanView(QWidget* parent)
+    : QWidget(parent)
+    , m_plot(new PlotView(this))
+    , m_power(new QDoubleSpinBox(this))
+    , m_target(new QDoubleSpinBox(this))
+    , m_answer(new QLabel(this))
+{
+    m_power->setRange(0.5, 0.99);
+    m_power->setSingleStep(0.05);
+    m_power->setValue(0.8);
+    m_target->setRange(0.05, 50);
+    m_target->setDecimals(2);
+    m_target->setSuffix(tr(" pts"));
+    m_target->setValue(1.0);
+    m_answer->setWordWrap(true);
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("power"), this));
+    bar->addWidget(m_power);
+    bar->addWidget(new QLabel(tr("drop to detect"), this));
+    bar->addWidget(m_target);
+    bar->addWidget(m_answer, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(bar);
+    layout->addWidget(m_plot, 1);
+    connect(m_power, &QDoubleSpinBox::valueChanged, this, &PowerPlanView::redraw);
+    connect(m_target, &QDoubleSpinBox::valueChanged, this, &PowerPlanView::redraw);
+}
+
+void PowerPlanView::setComparison(ComparisonPtr c)
+{
+    m_comparison = std::move(c);
+    redraw();
+}
+
+QString PowerPlanView::answer() const
+{
+    return m_answer->text();
+}
+
+double PowerPlanView::power() const
+{
+    return m_power->value();
+}
+
+double PowerPlanView::targetDrop() const
+{
+    return m_target->value() / 100.0;
+}
+
+void PowerPlanView::setPlan(double power, double targetDrop)
+{
+    m_power->setValue(power);
+    m_target->setValue(100.0 * targetDrop);
+}
+
+void PowerPlanView::redraw()
+{
+    if (!m_comparison) {
+        m_plot->reset();
+        m_plot->replot();
+        m_answer->clear();
+        return;
+    }
+    PowerPlan plan;
+    std::int64_t n = 0;
+    std::int64_t flips = 0;
+    for (const auto& t : m_comparison->report.tasks)
+        if (!t.continuous) {
+            n += t.n;
+            flips += t.b + t.c;
+        }
+    plan.currentN = n;
+    plan.flipRate = n > 0 ? static_cast<double>(flips) / static_cast<double>(n) : 0.0;
+    plan.alpha = m_comparison->report.alpha;
+    plan.power = m_power->value();
+    plan.targetDrop = m_target->value() / 100.0;
+    drawPower(m_plot, plan);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    if (n == 0)
+        m_answer->setText(tr("The planner needs binary tasks."));
+    else
+        m_answer->setText(
+            tr("With %1 pairs (flip rate %2) a drop of %3 is detected with power %4; %5 needs "
+               "%6 pairs.")
+                .arg(QLocale().toString(qlonglong(n)), percent(plan.flipRate), signedPoints(plan.detectableNow),
+                    percent(plan.power), signedPoints(plan.targetDrop), QLocale().toString(qlonglong(plan.neededN))));
+}
+
+} // namespace deltascope::ui

@@ -1,0 +1,97 @@
+#include "degradation/SideChoice.h"
+
+#include "degradation/ColumnMappingDialog.h"
+#include "degradation/RunPickerDialog.h"
+#include "eval/RunDiscovery.h"
+#include "eval/RunLoader.h"
+
+#include <QFile>
+#include <QFileInfo>
+
+namespace deltascope::ui {
+
+namespace {
+
+// Lm-eval output and score tables are text: a binary file (an image dropped by mistake) is refused
+// before any dialog reads its first bytes as column names. The loader applies the same rule.
+bool looksLikeText(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return true; // the loader says why it cannot be read
+    const QByteArray head = f.read(1 << 16);
+    qsizetype control = 0;
+    for (const char ch : head) {
+        const auto u = static_cast<unsigned char>(ch);
+        control += (u < 0x20 && u != '\n' && u != '\r' && u != '\t') || u == 0x7f ? 1 : 0;
+    }
+    return !head.contains('\0') && control * 100 <= head.size();
+}
+
+} // namespace
+
+bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool skipBadLines, SideSpec& spec,
+    std::optional<Diagnostic>& error)
+{
+    if (QFileInfo(path).isFile() && !looksLikeText(path)) {
+        error = Diagnostic::error(path.toStdString(), 0,
+            "not a text file: expected lm-eval output, or a CSV or JSONL table of ids and scores");
+        return false;
+    }
+    spec = {};
+    spec.path = path;
+    spec.options.skipBadLines = skipBadLines;
+    const std::string p = path.toStdString();
+    if (eval::detectFormat(p) == eval::LoadOptions::Format::Table) {
+        spec.options.format = eval::LoadOptions::Format::Table;
+        if (interactive && QFileInfo(path).isFile()) {
+            ColumnMappingDialog dialog(path, parent);
+            if (dialog.exec() != QDialog::Accepted)
+                return false;
+            spec.options.columns = dialog.columns();
+        }
+    } else if (QFileInfo(path).isDir()) {
+        auto runs = eval::discoverRuns(p);
+        if (runs.ok() && runs.value->size() > 1) {
+            // Several runs of one model: the newest unless the user picks; several models: ask.
+            auto chosen = eval::chooseRun(*runs.value, p, {});
+            if (interactive) {
+                RunPickerDialog picker(path, *runs.value, parent);
+                if (picker.exec() != QDialog::Accepted || picker.chosen() < 0)
+                    return false;
+                spec.options.runTimestamp = (*runs.value)[static_cast<std::size_t>(picker.chosen())].timestamp;
+            } else if (chosen.ok()) {
+                spec.options.runTimestamp = chosen.value->timestamp;
+            }
+        }
+    }
+    return true;
+}
+
+workspace::SideState sideState(const SideSpec& spec)
+{
+    workspace::SideState s;
+    s.path = spec.path.toStdString();
+    using F = eval::LoadOptions::Format;
+    s.format = spec.options.format == F::Table ? "table" : (spec.options.format == F::LmEval ? "lm-eval" : "auto");
+    s.runTimestamp = spec.options.runTimestamp;
+    s.idColumn = spec.options.columns.id;
+    s.scoreColumn = spec.options.columns.score;
+    s.taskColumn = spec.options.columns.task;
+    s.filterColumn = spec.options.columns.filter;
+    return s;
+}
+
+SideSpec sideSpec(const workspace::SideState& s, bool skipBadLines)
+{
+    SideSpec spec;
+    spec.path = QString::fromStdString(s.path);
+    using F = eval::LoadOptions::Format;
+    spec.options.format = s.format == "table" ? F::Table : (s.format == "lm-eval" ? F::LmEval : F::Auto);
+    spec.options.runTimestamp = s.runTimestamp;
+    spec.options.columns = { s.idColumn, s.scoreColumn, s.taskColumn, s.filterColumn };
+    spec.options.skipBadLines = skipBadLines;
+    return spec;
+}
+
+} // namespace deltascope::ui

@@ -1,0 +1,276 @@
+#include "experts/ExpertControls.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSignalBlocker>
+#include <QSlider>
+#include <QSpinBox>
+#include <algorithm>
+
+namespace deltascope::ui {
+
+namespace {
+
+enum PlacementChoice { Contiguous = 0, Balanced = 1, BalancedCounts = 2, FromFile = 3 };
+
+QSpinBox* spinBox(int lo, int hi, int value, QWidget* parent)
+{
+    auto* box = new QSpinBox(parent);
+    box->setRange(lo, hi);
+    box->setValue(value);
+    return box;
+}
+
+} // namespace
+
+// Every initial value is the default of the settings (the analysis layer's defaults).
+ExpertControls::ExpertControls(QWidget* parent)
+    : QWidget(parent)
+    , m_policy(new QComboBox(this))
+    , m_budget(new QSlider(Qt::Horizontal, this))
+    , m_budgetBox(new QSpinBox(this))
+    , m_warmup(spinBox(0, 64, ExpertSettings {}.warmup, this))
+    , m_replay(new QCheckBox(tr("replay"), this))
+    , m_batch(spinBox(1, 65536, ExpertSettings {}.batchSize, this))
+    , m_gamma(spinBox(0, 64, ExpertSettings {}.gamma, this))
+    , m_devices(spinBox(0, 1024, ExpertSettings {}.devices, this))
+    , m_placement(new QComboBox(this))
+    , m_replicas(spinBox(0, 65536, ExpertSettings {}.replicas, this))
+    , m_requestExperts(spinBox(0, 4096, ExpertSettings {}.requestExperts, this))
+    , m_requests(new QLineEdit(this))
+{
+    m_policy->addItem(tr("top-k (no sharing)"), int(moe::Policy::TopK));
+    m_policy->addItem(tr("XShare batch greedy"), int(moe::Policy::Batch));
+    m_policy->addItem(tr("XShare expert-parallel"), int(moe::Policy::ExpertParallel));
+    m_policy->addItem(tr("XShare speculative"), int(moe::Policy::Speculative));
+    m_policy->setCurrentIndex(m_policy->findData(int(ExpertSettings {}.policy)));
+    m_warmup->setToolTip(tr("each token's top-w experts go first (0: none)"));
+    m_replay->setChecked(ExpertSettings {}.replay);
+    m_replay->setToolTip(tr("continuous batching replay; off: the batches recorded in the trace"));
+    m_gamma->setToolTip(tr("speculative length: each request adds 1 + gamma tokens per step"));
+    m_devices->setSpecialValueText(tr("auto"));
+    m_devices->setToolTip(tr("expert-parallel devices the experts are placed on (auto: 8, or one per expert when "
+                             "the model has fewer)"));
+    m_replicas->setToolTip(tr("balanced placement: extra copies of the heaviest experts (EPLB-style)"));
+    m_requestExperts->setSpecialValueText(tr("k"));
+    m_requestExperts->setToolTip(tr("speculative policy: the experts each request keeps (k by default)"));
+    m_placement->addItems(
+        { tr("contiguous"), tr("balanced"), tr("balanced by a counts file…"), tr("from a placement file…") });
+    m_placement->setToolTip(tr("where each expert lives: contiguous blocks, balanced by the trace's own loads or by "
+                               "expert load counts (SGLang CSV, JSON logical_count), or an EPLB-style placement file "
+                               "(JSON or CSV, copies allowed)"));
+    m_requests->setPlaceholderText(tr("all requests"));
+    m_requests->setToolTip(tr("replay only these requests, e.g. 0-9, 20, 31-40 (mix datasets by their request ids)"));
+    m_requests->setClearButtonEnabled(true);
+
+    connect(m_budget, &QSlider::valueChanged, m_budgetBox, &QSpinBox::setValue);
+    connect(m_budgetBox, &QSpinBox::valueChanged, m_budget, &QSlider::setValue);
+    connect(m_budgetBox, &QSpinBox::valueChanged, this, &ExpertControls::changed);
+    for (QSpinBox* box : { m_warmup, m_batch, m_gamma, m_devices, m_replicas, m_requestExperts })
+        connect(box, &QSpinBox::valueChanged, this, &ExpertControls::changed);
+    connect(m_policy, &QComboBox::currentIndexChanged, this, &ExpertControls::changed);
+    connect(m_replay, &QCheckBox::toggled, this, &ExpertControls::changed);
+    connect(m_requests, &QLineEdit::editingFinished, this, &ExpertControls::changed);
+    connect(m_placement, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_replicas->setEnabled(m_placement->isEnabled() && (i == Balanced || i == BalancedCounts));
+        if (i == FromFile || i == BalancedCounts) {
+            choosePlacementFile(i);
+            return;
+        }
+        m_placementChoice = i;
+        emit changed();
+    });
+
+    auto* grid = new QGridLayout(this);
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->addWidget(new QLabel(tr("policy"), this), 0, 0);
+    grid->addWidget(m_policy, 0, 1);
+    grid->addWidget(new QLabel(tr("budget M"), this), 0, 2);
+    grid->addWidget(m_budget, 0, 3);
+    grid->addWidget(m_budgetBox, 0, 4);
+    grid->addWidget(new QLabel(tr("warm-up"), this), 0, 5);
+    grid->addWidget(m_warmup, 0, 6);
+    grid->addWidget(new QLabel(tr("experts per request"), this), 0, 7);
+    grid->addWidget(m_requestExperts, 0, 8);
+    // Batching on the second row, expert parallelism on the third.
+    grid->addWidget(m_replay, 1, 0);
+    const auto row = [this](std::initializer_list<std::pair<QString, QWidget*>> items, QWidget* stretched) {
+        auto* line = new QHBoxLayout;
+        for (const auto& [label, widget] : items) {
+            line->addWidget(new QLabel(label, this));
+            line->addWidget(widget, widget == stretched ? 1 : 0);
+        }
+        if (!stretched)
+            line->addStretch(1);
+        return line;
+    };
+    grid->addLayout(
+        row({ { tr("batch size"), m_batch }, { tr("gamma"), m_gamma }, { tr("requests"), m_requests } }, m_requests), 1,
+        1, 1, 8);
+    grid->addWidget(new QLabel(tr("devices"), this), 2, 0);
+    grid->addLayout(
+        row({ { QString(), m_devices }, { tr("placement"), m_placement }, { tr("extra copies"), m_replicas } },
+            nullptr),
+        2, 1, 1, 8);
+    grid->setColumnStretch(3, 1);
+    setInputsEnabled(false);
+}
+
+QList<QWidget*> ExpertControls::inputs() const
+{
+    return { m_policy, m_budget, m_budgetBox, m_warmup, m_replay, m_batch, m_gamma, m_devices, m_placement, m_replicas,
+        m_requestExperts, m_requests };
+}
+
+void ExpertControls::choosePlacementFile(int choice)
+{
+    const bool counts = choice == BalancedCounts;
+    const QString p = counts ? QFileDialog::getOpenFileName(
+                          this, tr("Expert load counts"), QString(), tr("Expert counts (*.csv *.json);;All files (*)"))
+                             : QFileDialog::getOpenFileName(this, tr("Expert placement"), QString(),
+                                 tr("Placements (*.json *.csv);;All files (*)"));
+    if (p.isEmpty()) {
+        // Back to what was chosen before.
+        const QSignalBlocker block(m_placement);
+        m_placement->setCurrentIndex(m_placementChoice);
+        m_replicas->setEnabled(m_placementChoice == Balanced || m_placementChoice == BalancedCounts);
+        return;
+    }
+    setPlacement(choice, p);
+    emit changed();
+}
+
+void ExpertControls::setPlacement(int choice, const QString& file)
+{
+    m_placementChoice = choice;
+    (choice == BalancedCounts ? m_countsFile : m_placementFile) = file;
+    const QSignalBlocker block(m_placement);
+    m_placement->setCurrentIndex(choice);
+    m_placement->setItemText(BalancedCounts,
+        m_countsFile.isEmpty() ? tr("balanced by a counts file…")
+                               : tr("balanced by %1").arg(QFileInfo(m_countsFile).fileName()));
+    m_placement->setItemText(
+        FromFile, m_placementFile.isEmpty() ? tr("from a placement file…") : QFileInfo(m_placementFile).fileName());
+    m_replicas->setEnabled(m_placement->isEnabled() && (choice == Balanced || choice == BalancedCounts));
+}
+
+void ExpertControls::usePlacementFile(const QString& path)
+{
+    setPlacement(FromFile, path);
+    emit changed();
+}
+
+void ExpertControls::useCountsForBalance(const QString& path, int replicas)
+{
+    setPlacement(BalancedCounts, path);
+    m_replicas->setValue(replicas);
+    emit changed();
+}
+
+ExpertSettings ExpertControls::settings() const
+{
+    ExpertSettings s;
+    s.replay = m_replay->isChecked();
+    s.batchSize = m_batch->value();
+    s.gamma = m_gamma->value();
+    s.policy = static_cast<moe::Policy>(m_policy->currentData().toInt());
+    s.warmup = m_warmup->value();
+    s.devices = m_devices->value();
+    const int choice = m_placement->currentIndex();
+    s.balanced = choice == Balanced || choice == BalancedCounts;
+    s.placementCounts = choice == BalancedCounts ? m_countsFile : QString();
+    s.replicas = s.balanced ? m_replicas->value() : 0;
+    s.placementFile = choice == FromFile ? m_placementFile : QString();
+    QString why;
+    if (!parseRequestList(m_requests->text(), s.requests, why))
+        s.requests.clear(); // requestsError() says why before anything is computed
+    s.requestExperts = m_requestExperts->value();
+    return s;
+}
+
+int ExpertControls::budget() const
+{
+    return m_budgetBox->value();
+}
+
+void ExpertControls::setBudget(int budget)
+{
+    m_budgetBox->setValue(budget);
+}
+
+QString ExpertControls::requestsError() const
+{
+    std::vector<std::int32_t> ids;
+    QString why;
+    return parseRequestList(m_requests->text(), ids, why) ? QString() : why;
+}
+
+void ExpertControls::adaptTo(const moe::Trace& t, int budget)
+{
+    const QSignalBlocker b1(m_budget);
+    const QSignalBlocker b2(m_budgetBox);
+    const QSignalBlocker b3(m_replay);
+    const int lo = static_cast<int>(t.topK);
+    const int hi = static_cast<int>(t.experts);
+    m_budget->setRange(lo, hi);
+    m_budgetBox->setRange(lo, hi);
+    const int start = budget > 0 ? std::clamp(budget, lo, hi) : std::min(hi, 2 * lo);
+    m_budget->setValue(start);
+    m_budgetBox->setValue(start);
+    setInputsEnabled(true);
+    // Recorded steps are only a choice when the trace has them.
+    m_replay->setEnabled(t.hasSteps());
+    m_replay->setChecked(!t.hasSteps() || m_replay->isChecked());
+}
+
+void ExpertControls::setInputsEnabled(bool enabled)
+{
+    for (QWidget* w : inputs())
+        w->setEnabled(enabled);
+    const int choice = m_placement->currentIndex();
+    m_replicas->setEnabled(enabled && (choice == Balanced || choice == BalancedCounts));
+}
+
+void ExpertControls::saveTo(workspace::ExpertState& w) const
+{
+    const auto s = settings();
+    w.replay = s.replay;
+    w.batchSize = s.batchSize;
+    w.gamma = s.gamma;
+    w.policy = moe::toString(s.policy);
+    w.warmup = s.warmup;
+    w.devices = s.devices;
+    w.balanced = s.balanced;
+    w.placementFile = m_placementFile.toStdString();
+    w.requests = m_requests->text().toStdString();
+    w.requestExperts = s.requestExperts;
+}
+
+void ExpertControls::restoreFrom(const workspace::ExpertState& w)
+{
+    const auto all = inputs();
+    for (QWidget* box : all)
+        box->blockSignals(true);
+    m_replay->setChecked(w.replay);
+    m_batch->setValue(w.batchSize);
+    m_gamma->setValue(w.gamma);
+    moe::Policy policy = moe::Policy::Batch;
+    moe::parsePolicy(w.policy, policy);
+    m_policy->setCurrentIndex(std::max(0, m_policy->findData(int(policy))));
+    m_warmup->setValue(w.warmup);
+    m_devices->setValue(w.devices);
+    m_requestExperts->setValue(w.requestExperts);
+    m_requests->setText(QString::fromStdString(w.requests));
+    for (QWidget* box : all)
+        box->blockSignals(false);
+    const QString file = QString::fromStdString(w.placementFile);
+    setPlacement(!file.isEmpty() ? FromFile : (w.balanced ? Balanced : Contiguous), file);
+}
+
+} // namespace deltascope::ui

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "common/Workspace.h"
+#include "experts/ExpertRun.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLineEdit;
+class QSlider;
+class QSpinBox;
+
+namespace deltascope::ui {
+
+/// The expert-sharing settings panel: policy, budget, warm-up, batching, devices, placement and
+/// the requests to replay. It only turns widgets into ExpertSettings; it computes nothing.
+class ExpertControls : public QWidget {
+    Q_OBJECT
+public:
+    explicit ExpertControls(QWidget* parent = nullptr);
+
+    ExpertSettings settings() const;
+    int budget() const;
+    /// Sets the budget shown (emits changed() like a user edit).
+    void setBudget(int budget);
+    /// Empty when the request list reads, else why it does not.
+    QString requestsError() const;
+
+    /// Ranges and defaults for a newly opened trace; `budget` > 0 is kept (clamped), else 2k.
+    void adaptTo(const moe::Trace& trace, int budget);
+    void setInputsEnabled(bool enabled);
+    /// Places the experts as this placement file says (JSON or CSV, copies allowed).
+    void usePlacementFile(const QString& path);
+    /// Balances the experts by these load counts, with extra copies of the heaviest.
+    void useCountsForBalance(const QString& path, int replicas);
+
+    void saveTo(workspace::ExpertState& state) const;
+    /// Takes the settings of a saved workspace without emitting changed().
+    void restoreFrom(const workspace::ExpertState& state);
+
+signals:
+    /// Any setting or the budget changed: the page recomputes (after a short pause).
+    void changed();
+
+private:
+    void choosePlacementFile(int choice);
+    void setPlacement(int choice, const QString& file);
+    QList<QWidget*> inputs() const;
+
+    QComboBox* m_policy;
+    QSlider* m_budget;
+    QSpinBox* m_budgetBox;
+    QSpinBox* m_warmup;
+    QCheckBox* m_replay;
+    QSpinBox* m_batch;
+    QSpinBox* m_gamma;
+    QSpinBox* m_devices;
+    QComboBox* m_placement;
+    int m_placementChoice = 0; ///< the placement in effect (a cancelled file dialog goes back to it)
+    QString m_placementFile;
+    QString m_countsFile;
+    QSpinBox* m_replicas;
+    QSpinBox* m_requestExperts;
+    QLineEdit* m_requests;
+};
+
+} // namespace deltascope::ui

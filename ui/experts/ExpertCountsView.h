@@ -1,0 +1,46 @@
+#pragma once
+
+#include "moe/TraceImport.h"
+
+#include <QWidget>
+#include <memory>
+
+class QLabel;
+class QSpinBox;
+
+namespace deltascope::ui {
+
+class PlotView;
+
+/// The "Load counts" tab: expert load counts (SGLang CSV, JSON logical_count) as a per-layer
+/// heatmap, and the balanced placement they give over a number of devices with extra copies.
+class ExpertCountsView : public QWidget {
+    Q_OBJECT
+public:
+    explicit ExpertCountsView(QWidget* parent = nullptr);
+
+    /// Reads the counts; empty on success, else why not.
+    QString open(const QString& path);
+    bool hasCounts() const { return m_counts != nullptr; }
+    QString path() const { return m_path; }
+    /// The balanced placement as JSON; empty or why it failed.
+    QString exportPlacement(const QString& path) const;
+    PlotView* plot() const { return m_plot; }
+
+signals:
+    void statusMessage(const QString& text);
+    /// The user asked to place the trace's experts by these counts with `replicas` extra copies.
+    void useForBalance(const QString& path, int replicas);
+
+private:
+    void redraw();
+
+    std::shared_ptr<const moe::ExpertCounts> m_counts;
+    QString m_path;
+    PlotView* m_plot;
+    QSpinBox* m_devices;
+    QSpinBox* m_replicas;
+    QLabel* m_info;
+};
+
+} // namespace deltascope::ui

@@ -1,0 +1,68 @@
+#include "experts/ExpertMapsView.h"
+
+#include "experts/LayerTableModel.h"
+#include "plot/ExpertPlots.h"
+#include "plot/PlotView.h"
+
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <cmath>
+
+namespace deltascope::ui {
+
+ExpertMapsView::ExpertMapsView(QWidget* parent)
+    : QWidget(parent)
+    , m_base(new PlotView(this))
+    , m_policy(new PlotView(this))
+    , m_diff(new PlotView(this))
+    , m_model(new LayerTableModel(this))
+    , m_table(new QTableView(this))
+{
+    auto* proxy = new QSortFilterProxyModel(this);
+    proxy->setSourceModel(m_model);
+    proxy->setSortRole(LayerTableModel::SortRole);
+    m_table->setModel(proxy);
+    m_table->setSortingEnabled(true);
+    m_table->verticalHeader()->hide();
+    m_table->setAlternatingRowColors(true);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+
+    auto* grid = new QGridLayout(this);
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->addWidget(new QLabel(tr("<b>Top-k</b>: how often each expert is active per slice"), this), 0, 0);
+    grid->addWidget(new QLabel(tr("<b>Policy</b> at the current budget"), this), 0, 1);
+    grid->addWidget(m_base, 1, 0);
+    grid->addWidget(m_policy, 1, 1);
+    grid->addWidget(new QLabel(tr("<b>Difference</b> (policy - top-k)"), this), 2, 0);
+    grid->addWidget(m_diff, 3, 0);
+    grid->addWidget(m_table, 3, 1);
+    grid->setColumnStretch(0, 1);
+    grid->setColumnStretch(1, 1);
+    grid->setRowStretch(1, 1);
+    grid->setRowStretch(3, 1);
+}
+
+void ExpertMapsView::setRun(const ExpertRunPtr& run)
+{
+    m_model->setRun(run);
+    if (!run)
+        return;
+    const auto& m = run->current->maps;
+    std::vector<double> diff(m.base.size());
+    double span = 0.05;
+    for (std::size_t i = 0; i < diff.size(); ++i) {
+        diff[i] = m.policy[i] - m.base[i];
+        span = std::max(span, std::abs(diff[i]));
+    }
+    const auto& ids = run->trace->layerIds;
+    drawLayerExpertMap(m_base, m.base, m.layers, m.experts, ids, tr("active fraction"), 0, 1, false);
+    drawLayerExpertMap(m_policy, m.policy, m.layers, m.experts, ids, tr("active fraction"), 0, 1, false);
+    drawLayerExpertMap(m_diff, diff, m.layers, m.experts, ids, tr("difference"), -span, span, true);
+    for (PlotView* p : { m_base, m_policy, m_diff })
+        p->replot(QCustomPlot::rpQueuedReplot);
+}
+
+} // namespace deltascope::ui

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "experts/ExpertRun.h"
+
+#include <QWidget>
+
+class QTableView;
+
+namespace deltascope::ui {
+
+class LayerTableModel;
+class PlotView;
+
+/// The "Activation heatmaps" tab: top-k, the policy and their difference as layer x expert maps,
+/// beside the per-layer table of the current budget.
+class ExpertMapsView : public QWidget {
+    Q_OBJECT
+public:
+    explicit ExpertMapsView(QWidget* parent = nullptr);
+
+    void setRun(const ExpertRunPtr& run);
+    PlotView* topK() const { return m_base; }
+    PlotView* policy() const { return m_policy; }
+    PlotView* difference() const { return m_diff; }
+
+private:
+    PlotView* m_base;
+    PlotView* m_policy;
+    PlotView* m_diff;
+    LayerTableModel* m_model;
+    QTableView* m_table;
+};
+
+} // namespace deltascope::ui

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "experts/ExpertRun.h"
+
+#include <QWidget>
+
+class QLabel;
+class QSpinBox;
+
+namespace deltascope::ui {
+
+class PlotView;
+
+/// The "One slice" tab: one layer of one batch, tokens x experts, with what the policy selected.
+class ExpertSliceView : public QWidget {
+    Q_OBJECT
+public:
+    explicit ExpertSliceView(QWidget* parent = nullptr);
+
+    void setRun(const ExpertRunPtr& run);
+    /// Chooses the slice (kept within the run's ranges once one is shown).
+    void setSlice(int layer, int batch);
+    int layer() const;
+    int batch() const;
+    PlotView* plot() const { return m_plot; }
+
+private:
+    void redraw();
+
+    ExpertRunPtr m_run;
+    PlotView* m_plot;
+    QSpinBox* m_layer;
+    QSpinBox* m_batch;
+    QLabel* m_info;
+};
+
+} // namespace deltascope::ui

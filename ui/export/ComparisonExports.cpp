@@ -1,0 +1,80 @@
+#include "export/ComparisonExports.h"
+
+#include "export/ExportFiles.h"
+#include "report/ReportWriters.h"
+
+#include <QTextDocument>
+
+namespace deltascope::ui::exporter {
+
+namespace {
+
+std::vector<std::vector<std::string>> topDisagreements(const Comparison& c, std::size_t limit)
+{
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({ "task", "doc id", "baseline", "candidate", "direction" });
+    for (const auto& d : *c.flips) {
+        if (rows.size() > limit)
+            break;
+        const auto& pt = c.paired->tasks[d.task];
+        const auto& s = c.base->tasks[static_cast<std::size_t>(pt.baseTask)].samples[pt.baseIndex[d.pair]];
+        rows.push_back({ pt.task, s.docId, formatNumber(d.base), formatNumber(d.cand),
+            d.direction > 0 ? "regression" : "improvement" });
+    }
+    return rows;
+}
+
+std::string htmlText(const Comparison& c, const QList<ReportPlot>& plots, bool embed, QTextDocument* doc)
+{
+    return report::toHtml(
+        c.report, figuresOf(plots, embed ? nullptr : doc), reportSettings(c), topDisagreements(c, 50));
+}
+
+} // namespace
+
+std::vector<std::pair<std::string, std::string>> reportSettings(const Comparison& c)
+{
+    std::vector<std::pair<std::string, std::string>> s;
+    s.emplace_back("alpha", QString::number(c.report.alpha, 'g', 6).toStdString());
+    s.emplace_back("paired samples", std::to_string(c.pairCount()));
+    s.emplace_back("tasks", std::to_string(c.report.tasks.size()));
+    if (c.report.permutation.present) {
+        s.emplace_back("permutations", std::to_string(c.report.permutation.permutations));
+        s.emplace_back("seed", std::to_string(c.report.permutation.seed));
+    }
+    s.emplace_back("baseline input", c.baseSpec.path.toStdString());
+    s.emplace_back("candidate input", c.candSpec.path.toStdString());
+    return s;
+}
+
+QString html(const QString& path, const Comparison& c, const QList<ReportPlot>& plots)
+{
+    return writeFile(path, QByteArray::fromStdString(htmlText(c, plots, true, nullptr)));
+}
+
+QString pdf(const QString& path, const Comparison& c, const QList<ReportPlot>& plots)
+{
+    QTextDocument doc;
+    return printPdf(path, doc, QString::fromStdString(htmlText(c, plots, false, &doc)));
+}
+
+QString json(const QString& path, const Comparison& c)
+{
+    return writeFile(path, QByteArray::fromStdString(report::toJson(c.report)));
+}
+
+QString disagreementsCsv(const QString& path, const Comparison& c, const std::vector<report::Disagreement>& rows)
+{
+    std::string out = "task,filter,doc_id,baseline,candidate,drop,direction\n";
+    for (const auto& d : rows.empty() ? *c.flips : rows) {
+        const auto& pt = c.paired->tasks[d.task];
+        const auto& s = c.base->tasks[static_cast<std::size_t>(pt.baseTask)].samples[pt.baseIndex[d.pair]];
+        out += csvField(QString::fromStdString(pt.task)) + ',' + csvField(QString::fromStdString(pt.filter)) + ','
+            + csvField(QString::fromStdString(s.docId)) + ',' + formatNumber(d.base) + ',' + formatNumber(d.cand) + ','
+            + formatNumber(d.drop) + ',' + (d.direction > 0 ? "regression" : (d.direction < 0 ? "improvement" : "same"))
+            + '\n';
+    }
+    return writeFile(path, QByteArray::fromStdString(out));
+}
+
+} // namespace deltascope::ui::exporter

@@ -1,0 +1,138 @@
+#include "export/ExportFiles.h"
+
+#include "plot/PlotView.h"
+
+#include <QBuffer>
+#include <QFileInfo>
+#include <QFont>
+#include <QImageWriter>
+#include <QPageLayout>
+#include <QPageSize>
+#include <QPdfWriter>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QSvgGenerator>
+#include <QTextDocument>
+
+namespace deltascope::ui::exporter {
+
+namespace {
+
+QImage render(PlotView* plot, int width, int height)
+{
+    return plot->toPixmap(width, height, 1.0).toImage();
+}
+
+QByteArray pngOf(const QImage& image)
+{
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    image.save(&buffer, "PNG");
+    return bytes;
+}
+
+} // namespace
+
+std::string csvField(const QString& s)
+{
+    QString out = s;
+    if (out.contains(QLatin1Char(',')) || out.contains(QLatin1Char('"')) || out.contains(QLatin1Char('\n')))
+        out = QLatin1Char('"') + out.replace(QLatin1Char('"'), QStringLiteral("\"\"")) + QLatin1Char('"');
+    return out.toStdString();
+}
+
+std::string formatNumber(double v)
+{
+    return QString::number(v, 'g', 17).toStdString();
+}
+
+QString writeFile(const QString& path, const QByteArray& bytes)
+{
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return QObject::tr("cannot write %1: %2").arg(path, f.errorString());
+    if (f.write(bytes) != bytes.size() || !f.commit())
+        return QObject::tr("cannot write %1: %2").arg(path, f.errorString());
+    return {};
+}
+
+QString printPdf(const QString& path, QTextDocument& doc, QString text)
+{
+    // A smaller type than on screen: the per-task table has a dozen columns to fit on A4.
+    QFont font = doc.defaultFont();
+    font.setPointSizeF(7.5);
+    doc.setDefaultFont(font);
+    // The print engine lays tables out from their attributes; the screen style sheet (em padding,
+    // max-width in pixels) only confuses it.
+    static const QRegularExpression style(
+        QStringLiteral("<style>.*</style>"), QRegularExpression::DotMatchesEverythingOption);
+    text.remove(style);
+    doc.setDefaultStyleSheet(QStringLiteral("td, th { white-space: nowrap; } td.w { white-space: normal; }"));
+    doc.setHtml(text);
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return QObject::tr("cannot write %1: %2").arg(path, f.errorString());
+    {
+        QPdfWriter writer(&f);
+        writer.setPageSize(QPageSize(QPageSize::A4));
+        writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter);
+        writer.setTitle(QStringLiteral("Deltascope report"));
+        writer.setCreator(QStringLiteral("Deltascope"));
+        doc.print(&writer);
+    }
+    if (!f.commit())
+        return QObject::tr("cannot write %1: %2").arg(path, f.errorString());
+    return {};
+}
+
+std::vector<report::HtmlFigure> figuresOf(const QList<ReportPlot>& plots, QTextDocument* doc)
+{
+    std::vector<report::HtmlFigure> figures;
+    int i = 0;
+    for (const auto& p : plots) {
+        report::HtmlFigure f;
+        f.title = p.title.toStdString();
+        f.caption = p.caption.toStdString();
+        const QImage image = render(p.plot, 1100, 560);
+        if (!doc) {
+            f.pngBase64 = pngOf(image).toBase64().toStdString();
+        } else {
+            const QString name = QStringLiteral("figure%1.png").arg(i++);
+            doc->addResource(
+                QTextDocument::ImageResource, QUrl(name), image.scaledToWidth(640, Qt::SmoothTransformation));
+            f.source = name.toStdString();
+        }
+        figures.push_back(std::move(f));
+    }
+    return figures;
+}
+
+bool wantsPdf(const QString& path)
+{
+    return QFileInfo(path).suffix().compare(QStringLiteral("pdf"), Qt::CaseInsensitive) == 0;
+}
+
+QString plotImage(const QString& path, PlotView* plot, int width, int height)
+{
+    if (QFileInfo(path).suffix().compare(QStringLiteral("svg"), Qt::CaseInsensitive) == 0) {
+        QSaveFile f(path);
+        if (!f.open(QIODevice::WriteOnly))
+            return QObject::tr("cannot write %1: %2").arg(path, f.errorString());
+        {
+            QSvgGenerator svg;
+            svg.setOutputDevice(&f);
+            svg.setSize(QSize(width, height));
+            svg.setViewBox(QRect(0, 0, width, height));
+            svg.setTitle(QStringLiteral("Deltascope plot"));
+            QCPPainter painter(&svg);
+            plot->toPainter(&painter, width, height);
+        }
+        if (!f.commit())
+            return QObject::tr("cannot write %1: %2").arg(path, f.errorString());
+        return {};
+    }
+    return writeFile(path, pngOf(render(plot, width, height)));
+}
+
+} // namespace deltascope::ui::exporter

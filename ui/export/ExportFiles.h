@@ -1,0 +1,34 @@
+#pragma once
+
+#include "export/ReportPlot.h"
+#include "report/ReportWriters.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <string>
+#include <vector>
+
+class QTextDocument;
+
+/// What every export shares: atomic files, plot images, figures for HTML reports and printing
+/// HTML to PDF. Each function returns an empty string or the reason it failed.
+namespace deltascope::ui::exporter {
+
+/// Any bytes, atomically (a temporary file renamed into place).
+QString writeFile(const QString& path, const QByteArray& bytes);
+/// PNG or SVG, chosen by the file's suffix.
+QString plotImage(const QString& path, PlotView* plot, int width = 1200, int height = 700);
+/// Figures for an HTML report: embedded as PNG data, or (with a document) added to it as
+/// resources for printing.
+std::vector<report::HtmlFigure> figuresOf(const QList<ReportPlot>& plots, QTextDocument* doc);
+/// Prints HTML whose figures were added to `doc` to an A4 PDF, atomically.
+QString printPdf(const QString& path, QTextDocument& doc, QString text);
+/// Whether a report path asks for PDF (else HTML).
+bool wantsPdf(const QString& path);
+/// A number with every digit a double holds, for CSV.
+std::string formatNumber(double v);
+/// A CSV field, quoted when it must be.
+std::string csvField(const QString& s);
+
+} // namespace deltascope::ui::exporter

@@ -1,0 +1,7 @@
+#pragma once
+
+// Writers behind the Export menu, for both workspaces.
+#include "export/ComparisonExports.h"
+#include "export/ExpertExports.h"
+#include "export/ExportFiles.h"
+#include "export/ReportPlot.h"
