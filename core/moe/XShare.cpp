@@ -2,6 +2,7 @@
 
 #include "moe/RowKernels.h"
 #include "moe/SlicePrepare.h"
+#include "moe/slice/SliceBudgets.h"
 
 #include <algorithm>
 #include <cstring>
@@ -71,19 +72,10 @@ void selectedSet(const PolicyConfig& config, const std::vector<int>& order, cons
         sel.resize(static_cast<std::size_t>(N));
         std::iota(sel.begin(), sel.end(), 0);
     } else if (config.policy == Policy::ExpertParallel) {
-        // Greedy over the order, at most ceil(M / G) experts per device.
         const int g = std::max(1, config.devices);
-        const int capacity = (M + g - 1) / g;
         perDevice.assign(static_cast<std::size_t>(g), 0);
-        for (const int e : order) {
-            if (static_cast<int>(sel.size()) >= M)
-                break;
-            auto& c = perDevice[static_cast<std::size_t>(device[static_cast<std::size_t>(e)])];
-            if (c < capacity) {
-                ++c;
-                sel.push_back(e);
-            }
-        }
+        slice::expertParallelGreedy(order.data(), static_cast<int>(order.size()), device.data(), g, M, perDevice.data(),
+            [&](int e) { sel.push_back(e); });
     } else {
         sel.assign(order.begin(),
             order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), static_cast<std::size_t>(M))));

@@ -72,8 +72,10 @@ std::optional<Diagnostic> checkXShareOptions(const Trace& trace, const XShareOpt
         if (m < k || m > N)
             return fail("budget " + std::to_string(m) + " is outside [k, N] = [" + std::to_string(k) + ", "
                 + std::to_string(N) + "]");
-    const int devices = options.policy.devices;
-    if (devices < 1)
+    // The per-device loads of every policy count at least one device; the expert-parallel policy
+    // needs the number it spreads experts over.
+    const int devices = std::max(1, options.policy.devices);
+    if (options.policy.policy == Policy::ExpertParallel && options.policy.devices < 1)
         return fail("expert-parallel devices must be at least 1");
     if (devices > N)
         return fail("expert-parallel devices (" + std::to_string(devices) + ") exceed the number of experts ("

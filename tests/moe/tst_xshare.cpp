@@ -844,7 +844,9 @@ void TestXShare::messagesNameSettings()
     QCOMPARE(QString::fromStdString(problem->message),
         QStringLiteral("expert-parallel devices (16) exceed the number of experts (8)"));
     QVERIFY(!moe::runXShare(trace, batches, o).ok());
-    o.policy.devices = 0;
+    o.policy.devices = 0; // one device for the loads of the other policies
+    QVERIFY(!moe::checkXShareOptions(trace, o));
+    o.policy.policy = Policy::ExpertParallel;
     problem = moe::checkXShareOptions(trace, o);
     QVERIFY(problem);
     QCOMPARE(QString::fromStdString(problem->message), QStringLiteral("expert-parallel devices must be at least 1"));

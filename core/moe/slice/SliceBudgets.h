@@ -137,23 +137,31 @@ DELTASCOPE_HD void sweepBudgets(const X& x, const SliceView& v, const Work& w, S
         handSelection(x, w, sink);
 }
 
-/// The expert-parallel selection of budget M: greedy over the order, at most ceil(M / G)
-/// experts per device (one thread).
-DELTASCOPE_HD inline void expertParallelSelect(const SliceView& v, const Work& w, int M)
+/// The expert-parallel greedy (every path uses it): walks the priority order and takes an expert
+/// while its device holds fewer than ceil(M / G) selected ones, until M are taken; take(e) is
+/// called for each. perDevice holds G counters.
+template <class F>
+DELTASCOPE_HD void expertParallelGreedy(
+    const int* order, int n, const int* device, int G, int M, int* perDevice, F&& take)
 {
-    const int G = v.devices;
     const int capacity = (M + G - 1) / G;
     for (int d = 0; d < G; ++d)
-        w.peakA[d] = 0;
+        perDevice[d] = 0;
     int taken = 0;
-    for (int p = 0; p < v.experts && taken < M; ++p) {
-        const int e = w.order[p];
-        if (w.peakA[v.device[e]] < capacity) {
-            ++w.peakA[v.device[e]];
-            w.selected[e] = 1;
+    for (int p = 0; p < n && taken < M; ++p) {
+        const int e = order[p];
+        if (perDevice[device[e]] < capacity) {
+            ++perDevice[device[e]];
+            take(e);
             ++taken;
         }
     }
+}
+
+/// The expert-parallel selection of budget M into w.selected (one thread).
+DELTASCOPE_HD inline void expertParallelSelect(const SliceView& v, const Work& w, int M)
+{
+    expertParallelGreedy(w.order, v.experts, v.device, v.devices, M, w.peakA, [&](int e) { w.selected[e] = 1; });
 }
 
 /// Re-routing of each token within the selected set: its k best selected experts.
