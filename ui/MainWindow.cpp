@@ -248,9 +248,9 @@ void MainWindow::updateActions()
     const bool experts = m_tabs->currentWidget() == m_experts;
     const bool have = experts ? m_experts->run() != nullptr : m_degradation->comparison() != nullptr;
     for (int i = 0; i < m_needComparison.size(); ++i) {
-        // Reports and plots belong to both workspaces; JSON results and disagreements to the
-        // degradation one; the per-layer table to expert sharing.
-        const bool both = i == 0 || i == 1 || i == 4;
+        // Reports, JSON results and plots belong to both workspaces; disagreements to the
+        // degradation one; the per-layer and per-slice tables to expert sharing.
+        const bool both = i == 0 || i == 1 || i == 2 || i == 4;
         const bool layerAction = i >= 5;
         m_needComparison[i]->setEnabled(have && (both || (layerAction == experts)));
     }
@@ -358,6 +358,20 @@ void MainWindow::exportReport(bool pdf)
 
 void MainWindow::exportJson()
 {
+    if (m_tabs->currentWidget() == m_experts) {
+        // Every budget, as the command line's xshare writes it.
+        const QString path = m_experts->run()
+            ? askSavePath(tr("Export expert-sharing results"), tr("JSON (*.json)"), QStringLiteral("xshare.json"))
+            : QString();
+        if (path.isEmpty())
+            return;
+        const QString why = exporter::expertsJson(path, *m_experts->run());
+        if (!why.isEmpty())
+            QMessageBox::warning(this, tr("Export failed"), why);
+        else
+            statusBar()->showMessage(tr("Results written to %1").arg(QFileInfo(path).fileName()));
+        return;
+    }
     const auto c = m_degradation->comparison();
     const QString path
         = c ? askSavePath(tr("Export results"), tr("JSON (*.json)"), QStringLiteral("deltascope.json")) : QString();

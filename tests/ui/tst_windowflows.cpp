@@ -1,4 +1,5 @@
 #include "MainWindow.h"
+#include "common/Problems.h"
 #include "degradation/AggregatePanel.h"
 #include "degradation/DegradationPage.h"
 #include "degradation/ExtraInputsButton.h"
@@ -6,6 +7,7 @@
 #include "experts/ExpertControls.h"
 #include "experts/ExpertRun.h"
 #include "experts/ExpertsPage.h"
+#include "export/ExpertExports.h"
 #include "moe/Safetensors.h"
 #include "moe/SynthTrace.h"
 #include "plot/PlotView.h"
@@ -16,8 +18,12 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QFileDialog>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -42,6 +48,8 @@ private slots:
     void clickOnADropSelectsTheTask();
     void placementControlsReachTheRun();
     void keepListAndRerunsReachTheComparison();
+    void exportedJsonIsTheCommandLines();
+    void warningsAreGrouped();
 
 private:
     static QString demo(const char* side) { return QStringLiteral(DELTASCOPE_DEMO_DIR "/") + QLatin1String(side); }
@@ -401,6 +409,51 @@ void TestWindowFlows::keepListAndRerunsReachTheComparison()
     page.waitUntilIdle();
     QVERIFY(!page.comparison());
     QVERIFY(page.lastError().contains(QStringLiteral("missing.json")));
+}
+
+void TestWindowFlows::exportedJsonIsTheCommandLines()
+{
+    // The window's defaults are the command line's: the same trace gives the same JSON, every
+    // budget, byte for byte once parsed.
+    QTemporaryDir dir;
+    const QString trace = writeTrace(dir);
+    ExpertsPage page;
+    page.openTrace(trace);
+    check(page);
+    const QString json = dir.filePath(QStringLiteral("window.json"));
+    QCOMPARE(exporter::expertsJson(json, *page.run()), QString());
+    QFile f(json);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto window = QJsonDocument::fromJson(f.readAll());
+    QProcess cli;
+    cli.start(QStringLiteral(DELTASCOPE_CLI),
+        { QStringLiteral("xshare"), trace, QStringLiteral("--format"), QStringLiteral("json"),
+            QStringLiteral("--backend"), QStringLiteral("cpu") });
+    QVERIFY(cli.waitForFinished(60000));
+    QCOMPARE(cli.exitCode(), 0);
+    const auto expected = QJsonDocument::fromJson(cli.readAllStandardOutput());
+    QVERIFY(!expected.isNull());
+    QCOMPARE(window.object().value(QStringLiteral("results")).toArray().size(), 32 - 4 + 1);
+    QCOMPARE(window, expected);
+}
+
+void TestWindowFlows::warningsAreGrouped()
+{
+    // Eleven skipped records of one file: one line with the count and the first lines, the file
+    // by its name; the full paths are for the details.
+    std::vector<Diagnostic> all;
+    for (int i = 0; i < 11; ++i)
+        all.push_back(Diagnostic::warning("/very/long/path/samples_mmlu.jsonl", 10 + i, "skipped a malformed record"));
+    all.push_back(Diagnostic::warning("/very/long/path/results.json", 0, "no higher_is_better for acc"));
+    const QString text = summarizeProblems(all);
+    QCOMPARE(text.split(QLatin1Char('\n')).size(), 2);
+    QVERIFY2(
+        text.startsWith(QStringLiteral("samples_mmlu.jsonl: 11 × skipped a malformed record (line 10, 11, 12, 13, …)")),
+        qPrintable(text));
+    QVERIFY(text.contains(QStringLiteral("results.json: no higher_is_better for acc")));
+    QVERIFY(!text.contains(QStringLiteral("/very/long")));
+    QCOMPARE(shortProblem(Diagnostic::error("/a/b/c.csv", 3, "cannot read /a/b/c.csv")),
+        QStringLiteral("c.csv:3: cannot read c.csv"));
 }
 
 QTEST_MAIN(TestWindowFlows)

@@ -13,6 +13,8 @@ namespace deltascope::ui::exporter {
 /// The expert-sharing report: trace facts, settings, the summary at the current budget, the
 /// figures and the per-layer table (HTML self-contained, or PDF by the suffix).
 QString expertsReport(const QString& path, const ExpertRun& run, const QList<ReportPlot>& plots);
+/// Every budget as JSON, as `deltascope-cli xshare --format json` writes it.
+QString expertsJson(const QString& path, const ExpertRun& run);
 /// Per-layer metrics of the current budget as CSV.
 QString expertsLayerCsv(const QString& path, const ExpertRun& run);
 /// Per-slice metrics of the current budget as CSV (see sliceCsv).
