@@ -46,6 +46,10 @@ nlohmann::json toJson(const moe::XShareResult& r)
                 { "activatedMean", l.activatedMean }, { "massRetained", l.massRetained } });
         j["results"].push_back(x);
     }
+    if (!r.maps.base.empty())
+        j["maps"] = { { "base", r.maps.base }, { "policy", r.maps.policy }, { "deviceBase", r.maps.deviceBase },
+            { "device", r.maps.device }, { "deviceTokensBase", r.maps.deviceTokensBase },
+            { "deviceTokens", r.maps.deviceTokens } };
     j["slices"] = nlohmann::json::array();
     for (const auto& s : r.slices)
         j["slices"].push_back(

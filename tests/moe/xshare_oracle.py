@@ -237,7 +237,9 @@ def slice_metrics(g, request, cfg, budgets, k):
         peak, peak_tokens = device_loads(used, device, replicas, G)
         selected = sorted(np.nonzero(base_count > 0)[0].tolist()) if policy == "topk" else sorted(S)
         out["budgets"][M] = {"activated": int((used > 0).sum()), "mass": mass, "overlap": overlap,
-                             "unchanged": unchanged, "peak": peak, "peakTokens": peak_tokens, "selected": selected}
+                             "unchanged": unchanged, "peak": peak, "peakTokens": peak_tokens, "selected": selected,
+                             "used": used}
+    out["baseCount"] = base_count
     return out
 
 
@@ -301,7 +303,32 @@ def oracle(spec, cfg, budgets):
                        "activated": x["activated"],
                        "massRetained": x["mass"] / m["massBase"] if m["massBase"] > 0 else 1.0,
                        "selected": x["selected"]})
-    return {"sliceCount": counted, "results": results, "slices": slices}
+    # Activation maps of the first budget: per layer, the fraction of its counted slices where each
+    # expert is active; per placed device, active experts and token assignments per counted slice.
+    G = cfg["G"]
+    maps = {"base": [0.0] * (L * N), "policy": [0.0] * (L * N), "deviceBase": [0.0] * G, "device": [0.0] * G,
+            "deviceTokensBase": [0.0] * G, "deviceTokens": [0.0] * G}
+    layer_slices = [0] * L
+    for (l, b), (m, _) in per_slice.items():
+        layer_slices[l] += 1
+        used = m["budgets"][first]["used"]
+        for e in range(N):
+            d = cfg["device"][e]
+            if m["baseCount"][e] > 0:
+                maps["base"][l * N + e] += 1
+                maps["deviceBase"][d] += 1
+                maps["deviceTokensBase"][d] += int(m["baseCount"][e])
+            if used[e] > 0:
+                maps["policy"][l * N + e] += 1
+                maps["device"][d] += 1
+                maps["deviceTokens"][d] += int(used[e])
+    for l in range(L):
+        for e in range(N):
+            maps["base"][l * N + e] /= max(1, layer_slices[l])
+            maps["policy"][l * N + e] /= max(1, layer_slices[l])
+    for key in ("deviceBase", "device", "deviceTokensBase", "deviceTokens"):
+        maps[key] = [x / max(1, counted) for x in maps[key]]
+    return {"sliceCount": counted, "results": results, "slices": slices, "maps": maps}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,6 +356,11 @@ def compare(ours, theirs, where):
                                         f"numpy {lx[lk]}")
             elif not close(x[key], y[key]):
                 return fail(f"budget {x['budget']} {key}: deltascope {y[key]}, numpy {x[key]}")
+    if "maps" in theirs:
+        for key, values in ours["maps"].items():
+            for i, (x, y) in enumerate(zip(values, theirs["maps"][key])):
+                if not close(x, y):
+                    return fail(f"maps {key}[{i}]: deltascope {y}, numpy {x}")
     if len(ours["slices"]) != len(theirs["slices"]):
         return fail(f"slice records: deltascope {len(theirs['slices'])}, numpy {len(ours['slices'])}")
     for x, y in zip(ours["slices"], theirs["slices"]):
