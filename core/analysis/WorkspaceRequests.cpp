@@ -71,6 +71,7 @@ Result<ComparisonRequest> comparisonFromWorkspace(const workspace::DegradationSt
     request.stats.permutations = state.permutations;
     request.stats.seed = state.seed;
     request.stats.runPermutation = state.runPermutation;
+    request.keepListPath = state.keepList;
     R r;
     r.value = std::move(request);
     return r;
@@ -85,6 +86,7 @@ void storeComparison(const ComparisonRequest& request, workspace::DegradationSta
     state.permutations = request.stats.permutations;
     state.seed = request.stats.seed;
     state.runPermutation = request.stats.runPermutation;
+    state.keepList = request.keepListPath;
 }
 
 Result<ExpertScenario> scenarioFromWorkspace(const workspace::ExpertState& state)
@@ -108,6 +110,8 @@ Result<ExpertScenario> scenarioFromWorkspace(const workspace::ExpertState& state
         s.placementFile = state.placementFile;
     } else if (state.balanced) {
         s.placement = PlacementKind::Balanced;
+        s.replicas = state.replicas;
+        s.placementCounts = state.placementCounts;
     }
     R r;
     r.value = std::move(s);
@@ -127,6 +131,8 @@ void storeScenario(const ExpertScenario& s, workspace::ExpertState& state)
     state.requests = formatIdList(s.requests);
     state.balanced = s.placement == PlacementKind::Balanced;
     state.placementFile = s.placement == PlacementKind::File ? s.placementFile : std::string();
+    state.replicas = s.placement == PlacementKind::Balanced ? s.replicas : 0;
+    state.placementCounts = s.placement == PlacementKind::Balanced ? s.placementCounts : std::string();
 }
 
 } // namespace deltascope::analysis

@@ -144,16 +144,17 @@ std::string toJson(const Workspace& w)
         { "degradation",
             { { "baseline", sideJson(d.base) }, { "candidate", sideJson(d.cand) }, { "alpha", d.alpha },
                 { "permutations", d.permutations }, { "seed", d.seed }, { "run_permutation", d.runPermutation },
-                { "skip_bad_lines", d.skipBadLines }, { "task_filter", d.taskFilter }, { "only_worse", d.onlyWorse },
-                { "selected_task", d.selectedTask }, { "plot", d.plot }, { "flip_filter", d.flipFilter },
-                { "direction", d.direction }, { "all_pairs", d.allPairs }, { "power_level", d.powerLevel },
-                { "target_drop", d.targetDrop } } },
+                { "skip_bad_lines", d.skipBadLines }, { "keep_list", d.keepList }, { "task_filter", d.taskFilter },
+                { "only_worse", d.onlyWorse }, { "selected_task", d.selectedTask }, { "plot", d.plot },
+                { "flip_filter", d.flipFilter }, { "direction", d.direction }, { "all_pairs", d.allPairs },
+                { "power_level", d.powerLevel }, { "target_drop", d.targetDrop } } },
         { "experts",
             { { "trace", e.trace }, { "counts", e.counts }, { "replay", e.replay }, { "batch_size", e.batchSize },
                 { "gamma", e.gamma }, { "policy", e.policy }, { "warmup", e.warmup }, { "devices", e.devices },
-                { "balanced", e.balanced }, { "placement", e.placementFile }, { "requests", e.requests },
-                { "request_experts", e.requestExperts }, { "budget", e.budget }, { "view", e.view },
-                { "slice_layer", e.sliceLayer }, { "slice_batch", e.sliceBatch } } },
+                { "balanced", e.balanced }, { "replicas", e.replicas }, { "placement_counts", e.placementCounts },
+                { "placement", e.placementFile }, { "requests", e.requests }, { "request_experts", e.requestExperts },
+                { "budget", e.budget }, { "view", e.view }, { "slice_layer", e.sliceLayer },
+                { "slice_batch", e.sliceBatch } } },
         { "inputs", inputs },
     };
     return j.dump(2) + "\n";
@@ -189,6 +190,7 @@ Result<Workspace> parseWorkspace(std::string_view text, const std::string& path)
         r.integer(*d, "seed", s.seed, 0, 1.8446744073709552e19, at);
         r.flag(*d, "run_permutation", s.runPermutation, at);
         r.flag(*d, "skip_bad_lines", s.skipBadLines, at);
+        r.text(*d, "keep_list", s.keepList, at);
         r.text(*d, "task_filter", s.taskFilter, at);
         r.flag(*d, "only_worse", s.onlyWorse, at);
         r.text(*d, "selected_task", s.selectedTask, at);
@@ -213,6 +215,8 @@ Result<Workspace> parseWorkspace(std::string_view text, const std::string& path)
         r.integer(*e, "warmup", s.warmup, 0, 65536, at);
         r.integer(*e, "devices", s.devices, 0, 65536, at); // 0: the analysis default
         r.flag(*e, "balanced", s.balanced, at);
+        r.integer(*e, "replicas", s.replicas, 0, 1 << 20, at);
+        r.text(*e, "placement_counts", s.placementCounts, at);
         r.text(*e, "placement", s.placementFile, at);
         r.text(*e, "requests", s.requests, at);
         r.integer(*e, "request_experts", s.requestExperts, 0, 65536, at);

@@ -31,6 +31,7 @@ struct DegradationState {
     std::uint64_t seed = 0;
     bool runPermutation = false;
     bool skipBadLines = false;
+    std::string keepList; ///< compare only the samples this keep-list names (empty: all)
     std::string taskFilter;
     bool onlyWorse = false;
     std::string selectedTask;
@@ -52,6 +53,8 @@ struct ExpertState {
     int warmup = 1;
     int devices = 8; ///< 0: the analysis default (8, or N when the trace has fewer experts)
     bool balanced = false;
+    int replicas = 0; ///< with balanced: extra copies of the heaviest experts
+    std::string placementCounts; ///< with balanced: expert loads from this counts file
     std::string placementFile;
     std::string requests; ///< as typed, e.g. "0-9, 20"
     int requestExperts = 0;

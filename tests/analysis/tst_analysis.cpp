@@ -311,6 +311,19 @@ void TestAnalysis::expertSharingSameEverywhere()
 
     QCOMPARE(QString::fromStdString(windowJson), QString::fromUtf8(c.out));
     QCOMPARE(QString::fromStdString(coreJson), QString::fromUtf8(c.out));
+    // Saved in a workspace file and read back, the scenario runs to the same JSON.
+    workspace::Workspace saved;
+    analysis::storeScenario(ui::scenarioOf(s, nullptr, m_trace), saved.experts);
+    const auto reread = workspace::parseWorkspace(workspace::toJson(saved), "w.deltascope");
+    QVERIFY(reread.ok());
+    const auto restored = analysis::scenarioFromWorkspace(reread.value->experts);
+    QVERIFY(restored.ok());
+    const auto again = analysis::runExpertSharing(*restored.value, m_cpu);
+    QVERIFY(again.ok());
+    QCOMPARE(QString::fromStdString(report::xshareJson(
+                 { m_trace.toStdString(), again.value->prepared.trace.get(), again.value->prepared.batches.get(),
+                     again.value->prepared.policy.get(), again.value->xshare.get(), again.value->ranOn.label() })),
+        QString::fromUtf8(c.out));
     const auto j = QJsonDocument::fromJson(c.out).object();
     QCOMPARE(j.value(QStringLiteral("results")).toArray().size(), 16 - 2 + 1);
     const int copies = j.value(QStringLiteral("policy")).toObject().value(QStringLiteral("replicas")).toInt();
@@ -445,6 +458,7 @@ void TestAnalysis::workspaceFileKeepsTheRequests()
     c.stats.alpha = 0.02;
     c.stats.permutations = 500;
     c.stats.runPermutation = true;
+    c.keepListPath = "keep.json";
 
     workspace::Workspace w;
     analysis::storeScenario(s, w.experts);
@@ -454,10 +468,13 @@ void TestAnalysis::workspaceFileKeepsTheRequests()
     QVERIFY2(back.ok(), back.ok() ? "" : back.error->toString().c_str());
     const auto scenario = analysis::scenarioFromWorkspace(back.value->experts);
     QVERIFY(scenario.ok());
-    const auto request = analysis::comparisonFromWorkspace(back.value->degradation);
+    auto request = analysis::comparisonFromWorkspace(back.value->degradation);
     QVERIFY(request.ok());
     QCOMPARE(request.value->cand.load.runTimestamp, c.cand.load.runTimestamp);
     QVERIFY(request.value->stats == c.stats);
+    QCOMPARE(request.value->keepListPath, c.keepListPath);
+    request.value->keepListPath.clear(); // (the file does not exist; the rest is compared by running it)
+    c.keepListPath.clear();
 
     const auto a = analysis::runExpertSharing(s, m_cpu);
     const auto b = analysis::runExpertSharing(*scenario.value, m_cpu);
