@@ -25,6 +25,7 @@
 #include <QMessageBox>
 #include <QProcess>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QtTest>
@@ -324,6 +325,17 @@ void TestWindowFlows::clickOnADropSelectsTheTask()
     QVERIFY(!shown.empty());
     for (const auto& d : shown)
         QCOMPARE(d.task, static_cast<std::uint32_t>(task));
+    // The sample shown is one of that task's, and its row is in view.
+    QTableView* flips = nullptr;
+    for (auto* view : page.findChildren<QTableView*>())
+        if (view->parentWidget() && view->parentWidget()->inherits("deltascope::ui::DisagreementsView"))
+            flips = view;
+    QVERIFY(flips);
+    const QModelIndex current = flips->currentIndex();
+    QVERIFY(current.isValid());
+    QVERIFY(flips->viewport()->rect().intersects(flips->visualRect(current)));
+    QVERIFY(current.siblingAtColumn(0).data().toString().startsWith(
+        QString::fromStdString(page.comparison()->report.tasks[static_cast<std::size_t>(task)].task)));
 
     // A new alpha keeps the selection and the filter together.
     auto* panel = page.findChild<AggregatePanel*>();

@@ -13,16 +13,12 @@
 #include "degradation/SideChoice.h"
 #include "degradation/TaskFilterProxy.h"
 #include "degradation/TaskTableModel.h"
-#include "eval/RunDiscovery.h"
 #include "plot/DegradationPlots.h"
 #include "plot/PlotView.h"
 
 #include <QCheckBox>
-#include <QComboBox>
-#include <QDoubleSpinBox>
 #include <QFile>
 #include <QFileInfo>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>

@@ -98,6 +98,10 @@ void DisagreementsView::setComparison(ComparisonPtr c, bool samePairs)
 void DisagreementsView::setTasks(const QSet<int>& tasks)
 {
     m_proxy->setTasks(tasks);
+    // The sample beside the table belongs to the rows shown: the first one when the current row
+    // was filtered out.
+    if (!m_table->currentIndex().isValid() && m_proxy->rowCount() > 0)
+        m_table->setCurrentIndex(m_proxy->index(0, 0));
     updateCount();
 }
 
