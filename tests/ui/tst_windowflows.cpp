@@ -386,6 +386,16 @@ void TestWindowFlows::placementControlsReachTheRun()
     const auto other = computeExperts(nullptr, run->trace, trace, contiguous, run->budget, nullptr);
     QVERIFY(other.ok());
     QVERIFY((*other.value)->current->results.front().peakDeviceLoadBase != b.peakDeviceLoadBase);
+    // A saved workspace keeps them.
+    const auto state = page.workspaceState();
+    QCOMPARE(state.replicas, 3);
+    QCOMPARE(state.placementCounts, counts.toStdString());
+    ExpertsPage reopened;
+    reopened.restoreWorkspace(state);
+    check(reopened);
+    QCOMPARE(reopened.run()->settings.placementCounts, counts);
+    QCOMPARE(reopened.run()->settings.replicas, 3);
+    QCOMPARE(reopened.run()->current->results.front().peakDeviceLoad, a.peakDeviceLoad);
 }
 
 void TestWindowFlows::keepListAndRerunsReachTheComparison()
@@ -416,6 +426,14 @@ void TestWindowFlows::keepListAndRerunsReachTheComparison()
     QVERIFY(request.cand.reruns.empty());
     QVERIFY(page.comparison()->analysis.loaded->keepList);
     QVERIFY(extra->text().contains(QStringLiteral("keep.json")));
+    // A saved workspace keeps the keep-list.
+    const auto state = page.workspaceState();
+    QCOMPARE(state.keepList, keep.toStdString());
+    DegradationPage reopened;
+    reopened.restoreWorkspace(state);
+    reopened.waitUntilIdle();
+    QVERIFY(reopened.comparison());
+    QCOMPARE(reopened.comparison()->analysis.request.keepListPath, keep.toStdString());
     // A keep-list that cannot be read is an error that clears the result.
     extra->setKeepList(dir.filePath(QStringLiteral("missing.json")));
     page.waitUntilIdle();

@@ -267,6 +267,7 @@ workspace::DegradationState DegradationPage::workspaceState() const
     s.seed = m_stats.seed;
     s.runPermutation = m_stats.runPermutation;
     s.skipBadLines = m_skipBadLines;
+    s.keepList = m_extraInputs->keepList().toStdString();
     s.taskFilter = m_taskFilter->text().toStdString();
     s.onlyWorse = m_onlyWorse->isChecked();
     const auto rows = m_taskView->selectionModel()->selectedRows();
@@ -293,6 +294,10 @@ void DegradationPage::restoreWorkspace(const workspace::DegradationState& s)
     m_stats.seed = s.seed;
     m_stats.runPermutation = s.runPermutation;
     m_skipBadLines = s.skipBadLines;
+    {
+        const QSignalBlocker block(m_extraInputs); // the comparison starts once, below
+        m_extraInputs->setKeepList(QString::fromStdString(s.keepList));
+    }
     {
         const QSignalBlocker block(m_aggregate);
         m_aggregate->setAlpha(s.alpha);

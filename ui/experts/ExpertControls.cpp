@@ -247,6 +247,8 @@ void ExpertControls::saveTo(workspace::ExpertState& w) const
     w.warmup = s.warmup;
     w.devices = s.devices;
     w.balanced = s.balanced;
+    w.replicas = m_replicas->value();
+    w.placementCounts = s.placementCounts.toStdString();
     w.placementFile = m_placementFile.toStdString();
     w.requests = m_requests->text().toStdString();
     w.requestExperts = s.requestExperts;
@@ -267,10 +269,17 @@ void ExpertControls::restoreFrom(const workspace::ExpertState& w)
     m_devices->setValue(w.devices);
     m_requestExperts->setValue(w.requestExperts);
     m_requests->setText(QString::fromStdString(w.requests));
+    m_replicas->setValue(w.replicas);
     for (QWidget* box : all)
         box->blockSignals(false);
     const QString file = QString::fromStdString(w.placementFile);
-    setPlacement(!file.isEmpty() ? FromFile : (w.balanced ? Balanced : Contiguous), file);
+    const QString counts = QString::fromStdString(w.placementCounts);
+    if (!file.isEmpty())
+        setPlacement(FromFile, file);
+    else if (w.balanced && !counts.isEmpty())
+        setPlacement(BalancedCounts, counts);
+    else
+        setPlacement(w.balanced ? Balanced : Contiguous, {});
 }
 
 } // namespace deltascope::ui

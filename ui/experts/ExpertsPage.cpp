@@ -44,7 +44,12 @@ ExpertsPage::ExpertsPage(QWidget* parent)
     connectController();
 }
 
-ExpertsPage::~ExpertsPage() = default;
+ExpertsPage::~ExpertsPage()
+{
+    // The controller goes first among the children and cancels its job on the way: its signals
+    // must not reach this half-destroyed page.
+    disconnect(m_controller, nullptr, this, nullptr);
+}
 
 void ExpertsPage::setBackend(std::shared_ptr<const backend::ComputeBackend> compute)
 {
