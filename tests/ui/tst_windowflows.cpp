@@ -51,6 +51,7 @@ private slots:
     void keepListAndRerunsReachTheComparison();
     void exportedJsonIsTheCommandLines();
     void warningsAreGrouped();
+    void npyTraceOpensWithImportOptions();
 
 private:
     static QString demo(const char* side) { return QStringLiteral(DELTASCOPE_DEMO_DIR "/") + QLatin1String(side); }
@@ -193,6 +194,11 @@ void TestWindowFlows::recomputeCanBeCancelled()
     window.experts()->waitUntilIdle();
     QVERIFY(!window.experts()->run());
     QVERIFY(window.experts()->headline().contains(QStringLiteral("cancelled")));
+    // Once everything the page computes has landed, there is nothing left to cancel.
+    window.experts()->openTrace(trace);
+    QTRY_VERIFY_WITH_TIMEOUT(window.experts()->run() != nullptr, 60000);
+    window.experts()->waitUntilIdle();
+    QTRY_VERIFY(!cancel->isEnabled());
 }
 
 void TestWindowFlows::skipBadLinesLoadsTheRuns()
@@ -484,6 +490,47 @@ void TestWindowFlows::warningsAreGrouped()
     QVERIFY(!text.contains(QStringLiteral("/very/long")));
     QCOMPARE(shortProblem(Diagnostic::error("/a/b/c.csv", 3, "cannot read /a/b/c.csv")),
         QStringLiteral("c.csv:3: cannot read c.csv"));
+}
+
+void TestWindowFlows::npyTraceOpensWithImportOptions()
+{
+    // A dense .npy [tokens, layers, experts] says neither the model's k nor the requests: the
+    // window asks for them (the command line's --top-k and --tokens-per-request).
+    QTemporaryDir dir;
+    const QString npy = dir.filePath(QStringLiteral("scores.npy"));
+    const int tokens = 24, layers = 2, experts = 8;
+    QByteArray header = "{'descr': '<f4', 'fortran_order': False, 'shape': (24, 2, 8), }";
+    while ((10 + header.size() + 1) % 64 != 0)
+        header.append(' ');
+    header.append('\n');
+    QByteArray bytes("\x93NUMPY\x01\x00", 8);
+    bytes.append(static_cast<char>(header.size() & 0xff));
+    bytes.append(static_cast<char>(header.size() >> 8));
+    bytes.append(header);
+    for (int t = 0; t < tokens; ++t)
+        for (int l = 0; l < layers; ++l)
+            for (int e = 0; e < experts; ++e) {
+                const float v = 1.0f / static_cast<float>(1 + (t * 7 + l * 3 + e * 5) % experts);
+                bytes.append(reinterpret_cast<const char*>(&v), sizeof v);
+            }
+    QFile f(npy);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+    f.close();
+
+    ExpertsPage page;
+    page.openTrace(npy);
+    page.waitUntilIdle();
+    QVERIFY(!page.run());
+    QVERIFY2(page.lastError().contains(QStringLiteral("top-k")), qPrintable(page.lastError()));
+    TraceImport import;
+    import.topK = 2;
+    import.options.tokensPerRequest = 4;
+    page.setTraceImport(import); // reads the trace again
+    check(page);
+    QCOMPARE(page.run()->trace->topK, 2);
+    QCOMPARE(requestCount(*page.run()->trace), 6);
+    QCOMPARE(page.run()->budget, 4); // 2k
 }
 
 QTEST_MAIN(TestWindowFlows)

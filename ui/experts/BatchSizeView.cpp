@@ -10,7 +10,13 @@ namespace deltascope::ui {
 BatchSizeView::BatchSizeView(QWidget* parent)
     : PlotView(parent)
     , m_jobs(new JobRunner(this))
-{ }
+{
+    connect(m_jobs, &JobRunner::started, this, [this] { emit busyChanged(true); });
+    connect(m_jobs, &JobRunner::finished, this, [this] {
+        if (!m_jobs->busy())
+            emit busyChanged(false);
+    });
+}
 
 BatchSizeView::~BatchSizeView()
 {

@@ -22,6 +22,9 @@ public:
     void waitUntilIdle();
     void cancel();
 
+signals:
+    void busyChanged(bool busy);
+
 private:
     JobRunner* m_jobs;
 };

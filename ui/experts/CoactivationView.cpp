@@ -28,6 +28,11 @@ CoactivationView::CoactivationView(QWidget* parent)
     layout->addLayout(bar);
     layout->addWidget(m_plot, 1);
     connect(m_layer, &QSpinBox::valueChanged, this, &CoactivationView::recompute);
+    connect(m_jobs, &JobRunner::started, this, [this] { emit busyChanged(true); });
+    connect(m_jobs, &JobRunner::finished, this, [this] {
+        if (!m_jobs->busy())
+            emit busyChanged(false);
+    });
 }
 
 CoactivationView::~CoactivationView()

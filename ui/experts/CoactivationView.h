@@ -26,6 +26,9 @@ public:
     void cancel();
     PlotView* plot() const { return m_plot; }
 
+signals:
+    void busyChanged(bool busy);
+
 private:
     void recompute();
 

@@ -1,5 +1,6 @@
 #include "experts/ExpertsController.h"
 
+#include "analysis/ExpertSharing.h"
 #include "backend/CpuBackend.h"
 #include "common/JobRunner.h"
 
@@ -51,11 +52,20 @@ void ExpertsController::cancel()
     emit cancelled();
 }
 
-void ExpertsController::openTrace(const QString& path)
+void ExpertsController::openTrace(const QString& path, const TraceImport& import)
 {
     m_lastError.clear();
-    m_jobs->start(tr("Opening the trace"), [this, path](JobControl& control) -> JobRunner::Apply {
-        auto t = openTraceFile(path, &control);
+    analysis::ExpertScenario scenario;
+    scenario.tracePath = path.toStdString();
+    scenario.topK = import.topK;
+    scenario.import = import.options;
+    m_jobs->start(tr("Opening the trace"), [this, path, scenario](JobControl& control) -> JobRunner::Apply {
+        // Mapped formats open at once; record captures (JSONL, Megatron) report how far they got.
+        control.progress(-1, tr("reading the trace"));
+        Progress progress;
+        progress.callback
+            = [&control](double f, std::string_view) { return control.progress(f, tr("reading the trace")); };
+        auto t = analysis::openScenarioTrace(scenario, progress);
         if (control.cancelled())
             return nullptr;
         return [this, t = std::move(t), path] {
@@ -64,13 +74,15 @@ void ExpertsController::openTrace(const QString& path)
                 emit traceFailed(m_lastError);
                 return;
             }
-            setTrace(*t.value, path);
+            setTrace(*t.value, path, t.warnings);
         };
     });
 }
 
-void ExpertsController::setTrace(std::shared_ptr<const moe::Trace> trace, const QString& path)
+void ExpertsController::setTrace(
+    std::shared_ptr<const moe::Trace> trace, const QString& path, std::vector<Diagnostic> warnings)
 {
+    m_traceWarnings = std::move(warnings);
     m_trace = std::move(trace);
     m_path = path;
     m_run.reset();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "experts/ExpertRun.h"
+#include "experts/TraceImportDialog.h"
 
 #include <QObject>
 #include <QString>
@@ -22,9 +23,10 @@ public:
     /// The backend every computation runs on (the program makes one; the CPU until then).
     void setBackend(std::shared_ptr<const backend::ComputeBackend> compute);
 
-    void openTrace(const QString& path);
+    /// Opens a trace, read with these import options (the analysis layer's trace opening).
+    void openTrace(const QString& path, const TraceImport& import = {});
     /// Takes a trace already in memory (the demo) as if it had just opened.
-    void setTrace(std::shared_ptr<const moe::Trace> trace, const QString& path);
+    void setTrace(std::shared_ptr<const moe::Trace> trace, const QString& path, std::vector<Diagnostic> warnings = {});
     /// Computes the settings at this budget (no-op without a trace).
     void compute(const ExpertSettings& settings, int budget);
     void cancel();
@@ -36,6 +38,8 @@ public:
     QString path() const { return m_path; }
     ExpertRunPtr run() const { return m_run; }
     QString lastError() const { return m_lastError; }
+    /// What reading the open trace warned about (skipped records, ...).
+    const std::vector<Diagnostic>& traceWarnings() const { return m_traceWarnings; }
 
 signals:
     /// A trace is open (the page adapts its controls, then asks for a computation).
@@ -57,6 +61,7 @@ private:
     QString m_path;
     ExpertRunPtr m_run;
     QString m_lastError;
+    std::vector<Diagnostic> m_traceWarnings;
 };
 
 } // namespace deltascope::ui

@@ -1,6 +1,7 @@
 #include "experts/ExpertsPage.h"
 
 #include "common/Format.h"
+#include "common/Problems.h"
 #include "degradation/DropZone.h"
 #include "experts/BatchSizeView.h"
 #include "experts/CoactivationView.h"
@@ -49,6 +50,8 @@ ExpertsPage::~ExpertsPage()
     // The controller goes first among the children and cancels its job on the way: its signals
     // must not reach this half-destroyed page.
     disconnect(m_controller, nullptr, this, nullptr);
+    disconnect(m_coactivation, nullptr, this, nullptr);
+    disconnect(m_sizes, nullptr, this, nullptr);
 }
 
 void ExpertsPage::setBackend(std::shared_ptr<const backend::ComputeBackend> compute)
@@ -75,6 +78,14 @@ void ExpertsPage::buildUi()
     m_facts = new QLabel(this);
     m_facts->setWordWrap(true);
     m_facts->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_importButton = new QPushButton(tr("Import options…"), this);
+    m_importButton->setToolTip(tr("How traces are read: the model's top-k (.npy), experts, score kind, top-k "
+                                  "renormalisation, model name, tokens per request, JSONL keys, malformed records"));
+    connect(m_importButton, &QPushButton::clicked, this, [this] {
+        TraceImportDialog dialog(m_import, this);
+        if (dialog.exec() == QDialog::Accepted)
+            setTraceImport(dialog.value());
+    });
     m_controls = new ExpertControls(this);
     connect(m_controls, &ExpertControls::changed, m_debounce, qOverload<>(&QTimer::start));
 
@@ -120,6 +131,7 @@ void ExpertsPage::buildUi()
     auto* top = new QHBoxLayout;
     top->addWidget(m_zone, 2);
     top->addWidget(m_facts, 3);
+    top->addWidget(m_importButton, 0, Qt::AlignTop);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(m_controls);
@@ -134,8 +146,12 @@ void ExpertsPage::connectController()
     connect(m_controller, &ExpertsController::busyChanged, this, [this](bool busy) {
         m_progress->setRange(0, 0); // indeterminate until the first fraction arrives
         m_progressRow->setVisible(busy);
-        emit busyChanged(busy);
+        emit busyChanged(this->busy());
     });
+    // The co-activation and batch-size views compute on their own runners: the page is busy
+    // (and Esc has something to cancel) until they are done too.
+    connect(m_coactivation, &CoactivationView::busyChanged, this, [this] { emit busyChanged(busy()); });
+    connect(m_sizes, &BatchSizeView::busyChanged, this, [this] { emit busyChanged(busy()); });
     connect(m_controller, &ExpertsController::progressed, this, [this](double f, const QString&) {
         if (f >= 0) {
             m_progress->setRange(0, 1000);
@@ -174,7 +190,16 @@ void ExpertsPage::openTrace(const QString& path)
 {
     m_lastError.clear();
     emit statusMessage(tr("Opening %1…").arg(QFileInfo(path).fileName()));
-    m_controller->openTrace(path);
+    m_tracePath = path;
+    m_controller->openTrace(path, m_import);
+}
+
+void ExpertsPage::setTraceImport(const TraceImport& import)
+{
+    m_import = import;
+    // The trace asked for last is read again (also one that could not be read without them).
+    if (!m_tracePath.isEmpty() && !m_isDemo)
+        openTrace(QString(m_tracePath));
 }
 
 void ExpertsPage::openCounts(const QString& path)
@@ -200,6 +225,7 @@ QString ExpertsPage::exportPlacement(const QString& path) const
 
 void ExpertsPage::openDemo()
 {
+    m_tracePath.clear();
     m_controller->setTrace(demoTrace(), kDemoName);
     m_zone->setPath(
         kDemoName, tr("built in: seeded requests with their own topics, expert popularity from OLMoE-1B-7B's counts"));
@@ -222,6 +248,13 @@ void ExpertsPage::onTrace(const QString& path)
             .arg(t.sparse ? tr("sparse") : tr("dense"))
             .arg(QString::fromLatin1(moe::toString(t.scoreType)), QString::fromLatin1(moe::toString(t.scoreKind)))
             .arg(static_cast<double>(t.scoreBytes()) / 1e6, 0, 'f', 1));
+    const auto& warnings = m_controller->traceWarnings();
+    if (!warnings.empty()) {
+        m_facts->setText(m_facts->text() + tr(" · <b>%n warning(s)</b> while reading", "", int(warnings.size())));
+        m_facts->setToolTip(summarizeProblems(warnings));
+    } else {
+        m_facts->setToolTip({});
+    }
     m_controls->adaptTo(t, m_pendingBudget);
     m_pendingBudget = -1;
     if (m_pendingView >= 0) {

@@ -2,6 +2,7 @@
 
 #include "common/Workspace.h"
 #include "experts/ExpertRun.h"
+#include "experts/TraceImportDialog.h"
 #include "export/ReportPlot.h"
 
 #include <QWidget>
@@ -38,6 +39,10 @@ public:
 
     void openTrace(const QString& path);
     void openDemo();
+    /// How traces are read (the model's k for .npy, score kind, JSONL keys, ...); a trace open
+    /// from a file is read again with them.
+    void setTraceImport(const TraceImport& import);
+    TraceImport traceImport() const { return m_import; }
     /// Expert load counts (SGLang CSV, OLMoE counts, JSON logical_count): shown as a load heatmap,
     /// and the source of a balanced placement to export.
     void openCounts(const QString& path);
@@ -84,6 +89,8 @@ private:
     ExpertsController* m_controller;
     QTimer* m_debounce;
     QString m_lastError;
+    TraceImport m_import;
+    QString m_tracePath; ///< the trace file asked for last (empty: none, or the demo)
     bool m_isDemo = false; ///< the built-in demo trace (saved as "demo" in workspaces)
     /// Applied when the restored trace has opened: budget, slice and view (-1: none pending).
     int m_pendingBudget = -1;
@@ -93,6 +100,7 @@ private:
 
     DropZone* m_zone = nullptr;
     QLabel* m_facts = nullptr;
+    QPushButton* m_importButton = nullptr;
     ExpertControls* m_controls = nullptr;
     QLabel* m_summary = nullptr;
     QWidget* m_progressRow = nullptr;
