@@ -440,6 +440,24 @@ void TestWindowFlows::keepListAndRerunsReachTheComparison()
     reopened.waitUntilIdle();
     QVERIFY(reopened.comparison());
     QCOMPARE(reopened.comparison()->analysis.request.keepListPath, keep.toStdString());
+    // Only some tasks, with a metric chosen: the command line's --task and --metric.
+    const int tasksBefore = static_cast<int>(page.comparison()->report.tasks.size());
+    LoadSelection only;
+    only.tasks = { QStringLiteral("hellaswag"), QStringLiteral("arc_easy") };
+    only.metrics = { { "hellaswag", "acc_norm" } };
+    extra->setSelection(only);
+    page.waitUntilIdle();
+    QVERIFY2(page.comparison(), qPrintable(page.lastError()));
+    QVERIFY(tasksBefore > 2);
+    QCOMPARE(page.comparison()->report.tasks.size(), std::size_t(2));
+    QCOMPARE(page.comparison()->analysis.request.cand.load.metrics.at("hellaswag"), std::string("acc_norm"));
+    for (const auto& t : page.comparison()->report.tasks)
+        QVERIFY(t.task == "hellaswag" || t.task == "arc_easy");
+    std::map<std::string, std::string> metrics;
+    QString why;
+    QVERIFY(!parseMetricChoices(QStringLiteral("hellaswag"), metrics, why));
+    QVERIFY(why.contains(QStringLiteral("TASK=METRIC")));
+    extra->setSelection({});
     // A keep-list that cannot be read is an error that clears the result.
     extra->setKeepList(dir.filePath(QStringLiteral("missing.json")));
     page.waitUntilIdle();

@@ -373,12 +373,10 @@ void DegradationPage::startLoad()
 {
     if (m_base.path.isEmpty() || m_cand.path.isEmpty())
         return;
-    SideSpec base = m_base;
-    SideSpec cand = m_cand;
-    base.reruns = m_extraInputs->reruns(false);
-    cand.reruns = m_extraInputs->reruns(true);
+    const SideSpec base = m_base;
+    const SideSpec cand = m_cand;
     auto request = comparisonRequest(base, cand, m_stats);
-    request.keepListPath = m_extraInputs->keepList().toStdString();
+    m_extraInputs->applyTo(request);
     m_lastError.clear();
     emit statusMessage(tr("Loading %1 and %2…").arg(QFileInfo(base.path).fileName(), QFileInfo(cand.path).fileName()));
     m_jobs->start(

@@ -15,6 +15,11 @@ ExtraInputsButton::ExtraInputsButton(QWidget* parent)
     setObjectName(QStringLiteral("extraInputs"));
     setPopupMode(QToolButton::InstantPopup);
     auto* menu = new QMenu(this);
+    menu->addAction(tr("Tasks, metrics and filters…"), this, [this] {
+        LoadSelectionDialog dialog(m_selection, this);
+        if (dialog.exec() == QDialog::Accepted)
+            setSelection(dialog.value());
+    });
     menu->addAction(tr("Keep-list…"), this, [this] {
         AppSettings settings;
         const QString p = QFileDialog::getOpenFileName(this, tr("Keep-list (samples to compare)"),
@@ -37,6 +42,30 @@ ExtraInputsButton::ExtraInputsButton(QWidget* parent)
     m_clearReruns = menu->addAction(tr("No reruns"), this, &ExtraInputsButton::clearReruns);
     setMenu(menu);
     refresh();
+}
+
+void ExtraInputsButton::setSelection(const LoadSelection& selection)
+{
+    m_selection = selection;
+    refresh();
+    emit changed();
+}
+
+void ExtraInputsButton::applyTo(analysis::ComparisonRequest& request) const
+{
+    request.keepListPath = m_keepList.toStdString();
+    for (const auto& r : m_baseReruns)
+        request.base.reruns.push_back(r.toStdString());
+    for (const auto& r : m_candReruns)
+        request.cand.reruns.push_back(r.toStdString());
+    for (auto* side : { &request.base.load, &request.cand.load }) {
+        for (const auto& t : m_selection.tasks)
+            side->tasks.push_back(t.toStdString());
+        for (const auto& f : m_selection.filters)
+            side->filters.push_back(f.toStdString());
+        for (const auto& [task, metric] : m_selection.metrics)
+            side->metrics[task] = metric;
+    }
 }
 
 void ExtraInputsButton::setKeepList(const QString& path)
@@ -64,6 +93,12 @@ void ExtraInputsButton::clearReruns()
 void ExtraInputsButton::refresh()
 {
     QStringList parts;
+    if (!m_selection.tasks.isEmpty())
+        parts << tr("%n task(s)", "", int(m_selection.tasks.size()));
+    if (!m_selection.metrics.empty())
+        parts << tr("%n metric(s) chosen", "", int(m_selection.metrics.size()));
+    if (!m_selection.filters.isEmpty())
+        parts << tr("filters %1").arg(m_selection.filters.join(QStringLiteral(", ")));
     if (!m_keepList.isEmpty())
         parts << tr("keep-list %1").arg(QFileInfo(m_keepList).fileName());
     if (!m_baseReruns.isEmpty())
@@ -71,8 +106,12 @@ void ExtraInputsButton::refresh()
     if (!m_candReruns.isEmpty())
         parts << tr("%n candidate rerun(s)", "", int(m_candReruns.size()));
     setText(parts.isEmpty() ? tr("More inputs") : parts.join(QStringLiteral(" · ")));
-    QStringList tip { tr("A keep-list (compare only the samples it lists) and reruns of either side (scores "
-                         "averaged per sample)") };
+    QStringList tip { tr("Tasks, metrics and filters to compare, a keep-list (compare only the samples it lists) "
+                         "and reruns of either side (scores averaged per sample)") };
+    if (!m_selection.tasks.isEmpty())
+        tip << tr("tasks: %1").arg(m_selection.tasks.join(QStringLiteral(", ")));
+    for (const auto& [task, metric] : m_selection.metrics)
+        tip << tr("metric of %1: %2").arg(QString::fromStdString(task), QString::fromStdString(metric));
     if (!m_keepList.isEmpty())
         tip << tr("keep-list: %1").arg(m_keepList);
     for (const auto& r : m_baseReruns)

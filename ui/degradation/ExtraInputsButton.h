@@ -1,13 +1,16 @@
 #pragma once
 
+#include "analysis/Comparison.h"
+#include "degradation/LoadSelectionDialog.h"
+
 #include <QStringList>
 #include <QToolButton>
 
 namespace deltascope::ui {
 
-/// The comparison's inputs beyond the two runs, in one menu beside Compare: a keep-list (only the
-/// samples it lists are compared, from `deltascope-cli shrink`) and reruns of either side (their
-/// per-sample scores are averaged with the run's own).
+/// The comparison's inputs beyond the two runs, in one menu beside Compare: the tasks, metrics and
+/// filters compared, a keep-list (only the samples it lists are compared, from `deltascope-cli
+/// shrink`) and reruns of either side (their per-sample scores are averaged with the run's own).
 class ExtraInputsButton : public QToolButton {
     Q_OBJECT
 public:
@@ -18,6 +21,10 @@ public:
     void setKeepList(const QString& path);
     void addRerun(bool candidate, const QString& path);
     void clearReruns();
+    LoadSelection selection() const { return m_selection; }
+    void setSelection(const LoadSelection& selection);
+    /// Puts these inputs into a comparison request (keep-list, reruns, tasks, metrics, filters).
+    void applyTo(analysis::ComparisonRequest& request) const;
 
 signals:
     void changed();
@@ -25,6 +32,7 @@ signals:
 private:
     void refresh();
 
+    LoadSelection m_selection;
     QString m_keepList;
     QStringList m_baseReruns;
     QStringList m_candReruns;
