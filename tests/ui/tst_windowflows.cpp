@@ -479,6 +479,7 @@ void TestWindowFlows::exportedJsonIsTheCommandLines()
     QFile f(json);
     QVERIFY(f.open(QIODevice::ReadOnly));
     const auto window = QJsonDocument::fromJson(f.readAll());
+    f.close();
     QProcess cli;
     cli.start(QStringLiteral(DELTASCOPE_CLI),
         { QStringLiteral("xshare"), trace, QStringLiteral("--format"), QStringLiteral("json"),
@@ -489,6 +490,34 @@ void TestWindowFlows::exportedJsonIsTheCommandLines()
     QVERIFY(!expected.isNull());
     QCOMPARE(window.object().value(QStringLiteral("results")).toArray().size(), 32 - 4 + 1);
     QCOMPARE(window, expected);
+
+    // A trace with recorded batches: both use them unless told to replay.
+    moe::SynthOptions o;
+    o.requests = 12;
+    o.tokensPerRequest = 8;
+    o.layers = 2;
+    o.experts = 16;
+    o.topK = 2;
+    auto stepped = moe::makeSyntheticTrace(o);
+    stepped.stepId.resize(static_cast<std::size_t>(stepped.tokens));
+    for (std::size_t t = 0; t < stepped.stepId.size(); ++t)
+        stepped.stepId[t] = static_cast<std::int32_t>(t / 5); // five tokens a step
+    const QString steppedPath = dir.filePath(QStringLiteral("stepped.safetensors"));
+    QCOMPARE(moe::writeTraceFile(steppedPath.toStdString(), stepped), std::string());
+    ExpertsPage recorded;
+    recorded.openTrace(steppedPath);
+    check(recorded);
+    QCOMPARE(QString::fromStdString(recorded.run()->batches->mode), QStringLiteral("recorded"));
+    QCOMPARE(exporter::expertsJson(json, *recorded.run()), QString());
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto windowStepped = QJsonDocument::fromJson(f.readAll());
+    f.close();
+    cli.start(QStringLiteral(DELTASCOPE_CLI),
+        { QStringLiteral("xshare"), steppedPath, QStringLiteral("--format"), QStringLiteral("json"),
+            QStringLiteral("--backend"), QStringLiteral("cpu") });
+    QVERIFY(cli.waitForFinished(60000));
+    QCOMPARE(cli.exitCode(), 0);
+    QCOMPARE(windowStepped, QJsonDocument::fromJson(cli.readAllStandardOutput()));
 }
 
 void TestWindowFlows::warningsAreGrouped()

@@ -75,7 +75,10 @@ ExpertControls::ExpertControls(QWidget* parent)
     for (QSpinBox* box : { m_warmup, m_batch, m_gamma, m_devices, m_replicas, m_requestExperts })
         connect(box, &QSpinBox::valueChanged, this, &ExpertControls::changed);
     connect(m_policy, &QComboBox::currentIndexChanged, this, &ExpertControls::changed);
-    connect(m_replay, &QCheckBox::toggled, this, &ExpertControls::changed);
+    connect(m_replay, &QCheckBox::toggled, this, [this] {
+        m_replayChosen = true;
+        emit changed();
+    });
     connect(m_requests, &QLineEdit::editingFinished, this, &ExpertControls::changed);
     connect(m_placement, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_replicas->setEnabled(m_placement->isEnabled() && (i == Balanced || i == BalancedCounts));
@@ -224,9 +227,10 @@ void ExpertControls::adaptTo(const moe::Trace& t, int budget)
     m_budget->setValue(start);
     m_budgetBox->setValue(start);
     setInputsEnabled(true);
-    // Recorded steps are only a choice when the trace has them.
+    // Recorded steps are only a choice when the trace has them; unless the user chose, they are
+    // used when recorded (the analysis layer's automatic batching, as on the command line).
     m_replay->setEnabled(t.hasSteps());
-    m_replay->setChecked(!t.hasSteps() || m_replay->isChecked());
+    m_replay->setChecked(!t.hasSteps() || (m_replayChosen && m_replay->isChecked()));
 }
 
 void ExpertControls::setInputsEnabled(bool enabled)
@@ -260,6 +264,7 @@ void ExpertControls::restoreFrom(const workspace::ExpertState& w)
     for (QWidget* box : all)
         box->blockSignals(true);
     m_replay->setChecked(w.replay);
+    m_replayChosen = true; // the saved choice stands
     m_batch->setValue(w.batchSize);
     m_gamma->setValue(w.gamma);
     moe::Policy policy = moe::Policy::Batch;

@@ -53,6 +53,7 @@ private:
     QSpinBox* m_budgetBox;
     QSpinBox* m_warmup;
     QCheckBox* m_replay;
+    bool m_replayChosen = false; ///< the user (or a saved workspace) chose replay or recorded steps
     QSpinBox* m_batch;
     QSpinBox* m_gamma;
     QSpinBox* m_devices;
