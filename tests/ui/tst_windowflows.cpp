@@ -52,6 +52,7 @@ private slots:
     void exportedJsonIsTheCommandLines();
     void warningsAreGrouped();
     void npyTraceOpensWithImportOptions();
+    void traceErrorNamesTheFile();
 
 private:
     static QString demo(const char* side) { return QStringLiteral(DELTASCOPE_DEMO_DIR "/") + QLatin1String(side); }
@@ -578,6 +579,37 @@ void TestWindowFlows::npyTraceOpensWithImportOptions()
     QCOMPARE(page.run()->trace->topK, 2);
     QCOMPARE(requestCount(*page.run()->trace), 6);
     QCOMPARE(page.run()->budget, 4); // 2k
+}
+
+void TestWindowFlows::traceErrorNamesTheFile()
+{
+    // The dialog says which file by its name; the full path is in the details.
+    QTemporaryDir dir;
+    const QString bad = dir.filePath(QStringLiteral("broken.safetensors"));
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("not a safetensors file at all");
+    f.close();
+    ExpertsPage page;
+    page.resize(1200, 800);
+    page.show();
+    QString text;
+    QString details;
+    std::unique_ptr<QTimer> answer(answerDialogs([&](QWidget* w) {
+        auto* box = qobject_cast<QMessageBox*>(w);
+        if (!box)
+            return false;
+        text = box->text();
+        details = box->detailedText();
+        box->accept();
+        return true;
+    }));
+    page.openTrace(bad);
+    QTRY_VERIFY_WITH_TIMEOUT(!text.isEmpty(), 30000);
+    QVERIFY2(text.startsWith(QStringLiteral("broken.safetensors")), qPrintable(text));
+    QVERIFY2(!text.contains(dir.path()), qPrintable(text));
+    QVERIFY(details.contains(bad));
+    QVERIFY(page.lastError().contains(bad));
 }
 
 QTEST_MAIN(TestWindowFlows)

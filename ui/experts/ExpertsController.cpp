@@ -3,6 +3,7 @@
 #include "analysis/ExpertSharing.h"
 #include "backend/CpuBackend.h"
 #include "common/JobRunner.h"
+#include "common/Problems.h"
 
 namespace deltascope::ui {
 
@@ -71,7 +72,7 @@ void ExpertsController::openTrace(const QString& path, const TraceImport& import
         return [this, t = std::move(t), path] {
             if (!t.ok()) {
                 m_lastError = QString::fromStdString(t.error->toString());
-                emit traceFailed(m_lastError);
+                emit traceFailed(shortProblem(*t.error), m_lastError);
                 return;
             }
             setTrace(*t.value, path, t.warnings);

@@ -44,7 +44,8 @@ public:
 signals:
     /// A trace is open (the page adapts its controls, then asks for a computation).
     void traceChanged(const QString& path);
-    void traceFailed(const QString& error);
+    /// The trace could not be read: the error with file names only, and in full (with paths).
+    void traceFailed(const QString& brief, const QString& full);
     /// A computation started for this budget ("computing" in the headline).
     void computing(int budget);
     void runChanged();

@@ -16,7 +16,6 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QTabWidget>
@@ -160,7 +159,7 @@ void ExpertsPage::connectController()
     });
     connect(m_controller, &ExpertsController::traceChanged, this, &ExpertsPage::onTrace);
     connect(m_controller, &ExpertsController::traceFailed, this,
-        [this](const QString& why) { fail(tr("Could not open the trace"), why); });
+        [this](const QString& brief, const QString& full) { fail(tr("Could not open the trace"), full, brief); });
     connect(m_controller, &ExpertsController::computing, this, [this](int budget) {
         // The headline never shows an old M as if it were the new one.
         m_summary->setText(m_controller->run()
@@ -178,12 +177,13 @@ void ExpertsPage::connectController()
     connect(m_controller, &ExpertsController::cancelled, this, &ExpertsPage::onCancelled);
 }
 
-void ExpertsPage::fail(const QString& title, const QString& error)
+void ExpertsPage::fail(const QString& title, const QString& error, const QString& brief)
 {
+    // The dialog names files by their names; the full message (paths included) is under details.
     m_lastError = error;
-    emit statusMessage(tr("%1: %2").arg(title, error));
-    if (isVisible())
-        QMessageBox::warning(this, title, error);
+    const QString shown = brief.isEmpty() ? error : brief;
+    emit statusMessage(tr("%1: %2").arg(title, shown));
+    showProblemBox(this, title, shown, { error });
 }
 
 void ExpertsPage::openTrace(const QString& path)

@@ -83,7 +83,7 @@ private:
     void onTrace(const QString& path);
     void onRun();
     void onCancelled();
-    void fail(const QString& title, const QString& error);
+    void fail(const QString& title, const QString& error, const QString& brief = {});
     QString runHeadline() const;
 
     ExpertsController* m_controller;
