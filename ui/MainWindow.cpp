@@ -61,6 +61,7 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(m_experts, &ExpertsPage::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m); });
     connect(m_experts, &ExpertsPage::computed, this, &MainWindow::updateActions);
+    connect(m_experts, &ExpertsPage::countsOpened, this, &MainWindow::updateActions);
     connect(m_experts, &ExpertsPage::traceOpened, this, [this](const QString& path) {
         AppSettings().addRecentTrace(path);
         rebuildRecentMenu();
@@ -249,10 +250,12 @@ void MainWindow::updateActions()
     const bool have = experts ? m_experts->run() != nullptr : m_degradation->comparison() != nullptr;
     for (int i = 0; i < m_needComparison.size(); ++i) {
         // Reports, JSON results and plots belong to both workspaces; disagreements to the
-        // degradation one; the per-layer and per-slice tables to expert sharing.
+        // degradation one; the per-layer and per-slice tables to expert sharing. Expert load
+        // counts alone have a report too.
         const bool both = i == 0 || i == 1 || i == 2 || i == 4;
         const bool layerAction = i >= 5;
-        m_needComparison[i]->setEnabled(have && (both || (layerAction == experts)));
+        const bool countsReport = experts && i <= 1 && m_experts->hasCounts();
+        m_needComparison[i]->setEnabled((have && (both || (layerAction == experts))) || countsReport);
     }
 }
 
@@ -328,13 +331,13 @@ QString MainWindow::askSavePath(const QString& title, const QString& filter, con
 void MainWindow::exportReport(bool pdf)
 {
     if (m_tabs->currentWidget() == m_experts) {
-        if (!m_experts->run())
+        if (!m_experts->run() && !m_experts->hasCounts())
             return;
         const QString path = askSavePath(tr("Export report"), pdf ? tr("PDF (*.pdf)") : tr("HTML (*.html)"),
             pdf ? QStringLiteral("deltascope-experts.pdf") : QStringLiteral("deltascope-experts.html"));
         if (path.isEmpty())
             return;
-        const QString why = exporter::expertsReport(path, *m_experts->run(), m_experts->reportPlots());
+        const QString why = m_experts->exportReport(path);
         if (!why.isEmpty())
             QMessageBox::warning(this, tr("Export failed"), why);
         else

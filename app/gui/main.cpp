@@ -184,14 +184,11 @@ int expertsHeadless(MainWindow& window, const QCommandLineParser& parser, const 
     page->waitUntilIdle();
     if (!page->lastError().isEmpty())
         return fail(page->lastError());
-    // Expert load counts alone render (their tab), but a report is about a trace.
-    const bool countsOnly = !page->run() && page->hasCounts() && r.traceFile.isEmpty() && !parser.isSet(cli.demo);
-    if (!page->run() && (!countsOnly || parser.isSet(cli.report)))
-        return fail(countsOnly ? QStringLiteral("--export-report needs a router trace; expert load counts alone "
-                                                "can be rendered with --screenshot")
-                               : QStringLiteral("no trace was loaded"));
+    // Expert load counts alone render (their tab) and report (what they are, their placement).
+    if (!page->run() && !page->hasCounts())
+        return fail(QStringLiteral("no trace was loaded"));
     if (parser.isSet(cli.report)) {
-        const QString why = exporter::expertsReport(parser.value(cli.report), *page->run(), page->reportPlots());
+        const QString why = page->exportReport(parser.value(cli.report));
         if (!why.isEmpty())
             return fail(why);
         if (!parser.isSet(cli.screenshot))

@@ -129,6 +129,21 @@ void ExpertCountsView::redraw()
                         .arg(mean > 0 ? peak / mean : 1.0, 0, 'f', 3));
 }
 
+QString ExpertCountsView::summary() const
+{
+    return m_counts ? m_info->text() : QString();
+}
+
+int ExpertCountsView::devices() const
+{
+    return m_devices->value();
+}
+
+int ExpertCountsView::replicas() const
+{
+    return m_replicas->value();
+}
+
 QString ExpertCountsView::exportPlacement(const QString& path) const
 {
     if (!m_counts)

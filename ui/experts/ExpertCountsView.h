@@ -26,6 +26,10 @@ public:
     /// The balanced placement as JSON; empty or why it failed.
     QString exportPlacement(const QString& path) const;
     PlotView* plot() const { return m_plot; }
+    /// One sentence on the counts and their balanced placement (empty without counts).
+    QString summary() const;
+    int devices() const;
+    int replicas() const;
 
 signals:
     void statusMessage(const QString& text);

@@ -10,6 +10,7 @@
 #include "experts/ExpertMapsView.h"
 #include "experts/ExpertSliceView.h"
 #include "experts/ExpertsController.h"
+#include "export/ExpertExports.h"
 #include "plot/ExpertPlots.h"
 #include "plot/PlotView.h"
 
@@ -211,6 +212,7 @@ void ExpertsPage::openCounts(const QString& path)
     }
     m_tabs->setCurrentWidget(m_counts);
     emit statusMessage(tr("Expert load counts from %1").arg(QFileInfo(path).fileName()));
+    emit countsOpened(path);
 }
 
 bool ExpertsPage::hasCounts() const
@@ -432,6 +434,19 @@ QStringList ExpertsPage::plotNames() const
 void ExpertsPage::showPlot(int i)
 {
     m_tabs->setCurrentIndex(i <= 2 ? 0 : i - 2);
+}
+
+QString ExpertsPage::exportReport(const QString& path) const
+{
+    const QList<ReportPlot> counts { { tr("Expert load counts"),
+        tr("Each layer's share of its token-expert assignments per expert."), m_counts->plot() } };
+    if (!run()) {
+        if (!m_counts->hasCounts())
+            return tr("no trace or expert load counts are open");
+        return exporter::countsReport(
+            path, m_counts->path(), m_counts->summary(), m_counts->devices(), m_counts->replicas(), counts);
+    }
+    return exporter::expertsReport(path, *run(), m_counts->hasCounts() ? reportPlots() + counts : reportPlots());
 }
 
 QList<ReportPlot> ExpertsPage::reportPlots() const

@@ -63,6 +63,9 @@ public:
     QStringList plotNames() const;
     void showPlot(int i);
     QList<ReportPlot> reportPlots() const;
+    /// Writes the report: the expert-sharing run (with the load counts when open), or the load
+    /// counts alone when no trace is open. Empty or why it failed.
+    QString exportReport(const QString& path) const;
 
     /// What a saved workspace keeps of this page: the trace, the counts, every setting, the
     /// budget and the view.
@@ -74,6 +77,7 @@ signals:
     void statusMessage(const QString& text);
     void computed();
     void traceOpened(const QString& path);
+    void countsOpened(const QString& path);
     void busyChanged(bool busy);
 
 private:

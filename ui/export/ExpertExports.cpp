@@ -36,4 +36,19 @@ QString expertsReport(const QString& path, const ExpertRun& run, const QList<Rep
     return writeFile(path, QByteArray::fromStdString(html));
 }
 
+QString countsReport(const QString& path, const QString& countsPath, const QString& summary, int devices, int replicas,
+    const QList<ReportPlot>& plots)
+{
+    const bool asPdf = wantsPdf(path);
+    QTextDocument doc;
+    report::ExpertSummary s;
+    s.headline = summary.toStdString();
+    s.facts = { { "expert load counts", countsPath.toStdString() }, { "devices", std::to_string(devices) },
+        { "extra copies", std::to_string(replicas) } };
+    const std::string html = report::toExpertHtml(s, figuresOf(plots, asPdf ? &doc : nullptr));
+    if (asPdf)
+        return printPdf(path, doc, QString::fromStdString(html));
+    return writeFile(path, QByteArray::fromStdString(html));
+}
+
 } // namespace deltascope::ui::exporter
