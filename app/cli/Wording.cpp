@@ -29,6 +29,9 @@ const std::vector<std::pair<std::string, std::string>> kHints {
     { "set the id column", "use --id-column" },
     { "set the score column", "use --score-column" },
     { "no samples left after the filter selection", "no samples left after the --filter selection" },
+    { "name the record keys for the request, layer, token, experts and scores",
+        "name them with --request-key, --layer-key, --token-key, --experts-key, --scores-key" },
+    { "the model's top-k between", "the model's top-k (--top-k) between" },
 };
 
 } // namespace

@@ -20,10 +20,3 @@ bool parseBackendKind(const std::string& text, BackendKind& out);
 std::unique_ptr<backend::ComputeBackend> makeBackend(BackendKind kind, std::string& note);
 
 } // namespace deltascope::backends
-
-namespace deltascope::backend {
-// The names the factory had when it lived in core, for callers not yet moved to backends::.
-using backends::BackendKind;
-using backends::makeBackend;
-using backends::parseBackendKind;
-} // namespace deltascope::backend

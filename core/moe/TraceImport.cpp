@@ -86,7 +86,7 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
                     have += (have.empty() ? "" : ", ") + k;
                 return R::failure(Diagnostic::error(path, 1,
                     "cannot find the router record keys (missing: " + missing + "; the record has: " + have
-                        + "); name them with --request-key, --layer-key, --token-key, --experts-key, --scores-key"));
+                        + "); name the record keys for the request, layer, token, experts and scores"));
             }
         } catch (const nlohmann::json::exception& e) {
             return R::failure(Diagnostic::error(path, 1, std::string("malformed JSON record: ") + e.what()));
@@ -350,7 +350,7 @@ Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const T
                 + std::to_string(t.size() - dataStart)));
     if (topK <= 0 || topK > shape[2])
         return R::failure(Diagnostic::error(
-            path, 0, "a .npy trace needs the model's top-k (--top-k) between 1 and " + std::to_string(shape[2])));
+            path, 0, "a .npy trace needs the model's top-k between 1 and " + std::to_string(shape[2])));
     Trace tr;
     tr.tokens = shape[0];
     tr.layers = shape[1];

@@ -410,6 +410,10 @@ void TestCli::optionErrors_data()
     QTest::newRow("replicas without balanced")
         << QStringList { QStringLiteral("xshare"), t, QStringLiteral("--replicas"), QStringLiteral("2") }
         << QStringLiteral("--replicas and --placement-counts go with --placement balanced");
+    // Core names the setting; the command line names its flags.
+    QTest::newRow("router record keys") << QStringList {
+        QStringLiteral("trace-info"), QStringLiteral("KEYS")
+    } << QStringLiteral("name them with --request-key, --layer-key, --token-key, --experts-key, --scores-key");
     QTest::newRow("alpha") << QStringList { QStringLiteral("compare"), b, c, QStringLiteral("--alpha"),
         QStringLiteral("2") }
                            << QStringLiteral("the level alpha (--alpha) must be between 0 and 1");
@@ -428,6 +432,8 @@ void TestCli::optionErrors()
             .exitCode,
         0);
     args.replaceInStrings(QStringLiteral("TRACE"), trace);
+    args.replaceInStrings(QStringLiteral("KEYS"),
+        QString::fromStdString(test::writeFile(dir, QStringLiteral("keys.jsonl"), "{\"a\": 1}\n")));
     const auto r = cli(args);
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(QString::fromUtf8(r.err).contains(expected), r.err.constData());

@@ -1,3 +1,4 @@
+#include "BackendFactory.h"
 #include "TestData.h"
 #include "degradation/DropZone.h"
 #include "experts/ExpertRun.h"
@@ -159,7 +160,7 @@ void TestExpertsUi::layerModel()
     // Through the window's backend (the CPU here, CUDA where a device answers): the same numbers,
     // and the run says where it ran.
     std::string note;
-    const auto compute = backend::makeBackend(backend::BackendKind::Auto, note);
+    const auto compute = backends::makeBackend(backends::BackendKind::Auto, note);
     auto viaBackend = computeExperts(nullptr, demoTrace(), QStringLiteral("demo"), {}, 12, nullptr, compute.get());
     QVERIFY(viaBackend.ok());
     const auto& a = (*run.value)->current->results.front();

@@ -1,8 +1,5 @@
 #pragma once
 
-// The backend factory: callers that still make their own backend find it here while they move
-// to the one the program owns and passes down.
-#include "BackendFactory.h"
 #include "analysis/ExpertSharing.h"
 #include "backend/ComputeBackend.h"
 #include "common/Diagnostic.h"
