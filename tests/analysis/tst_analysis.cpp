@@ -2,6 +2,7 @@
 // and the same expert-sharing scenario, run through deltascope-cli (JSON output), through the
 // analysis layer and through the window's adapters (loadComparison, computeExperts), must give
 // identical JSON.
+#include "CliRun.h"
 #include "TestData.h"
 #include "analysis/Comparison.h"
 #include "analysis/ExpertSharing.h"
@@ -20,26 +21,8 @@ using namespace deltascope;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(DELTASCOPE_CLI), args);
-    if (!p.waitForFinished(120000))
-        qFatal("deltascope-cli did not finish");
-    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-        p.readAllStandardError() };
-}
-
-QString fixture(const char* rel)
-{
-    return QString::fromStdString(test::dataPath(rel));
-}
+using test::cli;
+using test::fixture;
 
 // The command line words its warnings for its own flags; everything else must be the same.
 QJsonObject withoutWarningText(const QByteArray& json, qsizetype& warnings)

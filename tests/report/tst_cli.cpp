@@ -1,3 +1,4 @@
+#include "CliRun.h"
 #include "TestData.h"
 
 #include <QProcess>
@@ -6,26 +7,8 @@ using namespace deltascope;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(DELTASCOPE_CLI), args);
-    if (!p.waitForFinished(120000))
-        qFatal("deltascope-cli did not finish");
-    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-        p.readAllStandardError() };
-}
-
-QString fixture(const char* rel)
-{
-    return QString::fromStdString(test::dataPath(rel));
-}
+using test::cli;
+using test::fixture;
 
 } // namespace
 
