@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -52,153 +53,144 @@ struct LayerRecord {
 
 // (step, rank) -> layer -> record
 using StepKey = std::pair<std::int64_t, std::int64_t>;
+using StepMap = std::map<StepKey, std::map<std::int64_t, LayerRecord>>;
 
-} // namespace
+constexpr std::int64_t kMaxCount = std::int64_t { 1 } << 40;
 
-bool isMegatronTrace(const std::string& path)
-{
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) {
-        for (const auto& e : fs::directory_iterator(path, ec))
-            if (isTraceName(e.path().filename().string()))
-                return true;
-        return false;
-    }
-    return isTraceName(fs::path(path).filename().string());
-}
-
-Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOptions& options)
-{
-    using R = Result<Trace>;
-    std::vector<std::string> files;
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) {
-        for (const auto& e : fs::directory_iterator(path, ec))
-            if (isTraceName(e.path().filename().string()))
-                files.push_back(e.path().string());
-    } else {
-        files.push_back(path);
-    }
-    std::sort(files.begin(), files.end());
-    if (files.empty())
-        return R::failure(Diagnostic::error(path, 0, "no router_trace_rank*.jsonl files"));
-
-    std::map<StepKey, std::map<std::int64_t, LayerRecord>> steps;
-    R out;
+// What reading the record files gathers.
+struct ReadState {
+    StepMap steps;
     std::int64_t skippedMtp = 0;
     bool anyLogits = false;
     bool allLogits = true;
     std::int64_t maxId = -1;
-    std::size_t fileIndex = 0;
-    for (const auto& file : files) {
-        ++fileIndex;
-        MappedFile f;
+};
+
+// The logits sidecar of one record file, opened on the first record that points into it.
+struct Sidecar {
+    MappedFile file;
+    bool open = false;
+};
+
+// Reads the record's logits from the sidecar into lr.
+std::optional<Diagnostic> readLogits(const nlohmann::json& j, const std::string& file, std::int64_t line,
+    std::int64_t rank, Sidecar& side, LayerRecord& lr)
+{
+    if (!side.open) {
+        const auto name = (fs::path(file).parent_path() / ("logits_rank" + std::to_string(rank) + ".bin")).string();
         std::string why;
-        if (!f.open(file, why))
-            return R::failure(Diagnostic::error(file, 0, why));
-        MappedFile sidecar;
-        bool haveSidecar = false;
-        const std::string_view text = f.view();
-        std::size_t pos = 0;
-        std::int64_t line = 0;
-        while (pos < text.size()) {
-            ++line;
-            if ((line & 0x3fff) == 0 && options.progress.callback
-                && !options.progress.report(
-                    (static_cast<double>(fileIndex - 1) + static_cast<double>(pos) / static_cast<double>(text.size()))
-                        / static_cast<double>(files.size()),
-                    "reading the trace"))
-                return R::failure(Diagnostic::error(file, line, "cancelled"));
-            const auto nl = text.find('\n', pos);
-            const auto rec = text.substr(pos, (nl == std::string_view::npos ? text.size() : nl) - pos);
-            pos = nl == std::string_view::npos ? text.size() : nl + 1;
-            if (rec.find_first_not_of(" \t\r") == std::string_view::npos)
-                continue;
-            nlohmann::json j;
-            try {
-                j = nlohmann::json::parse(rec);
-            } catch (const nlohmann::json::exception& e) {
-                return R::failure(Diagnostic::error(file, line, std::string("malformed JSON record: ") + e.what()));
-            }
-            try {
-                if (j.contains("mtp_idx") || j.value("block", std::string("decoder")) != "decoder") {
-                    ++skippedMtp;
-                    continue;
-                }
-                LayerRecord lr;
-                constexpr std::int64_t kMaxCount = std::int64_t { 1 } << 40;
-                const auto step = wholeNumber(j.at("step"), "step", 0, kMaxCount);
-                const auto rank = j.contains("rank") ? wholeNumber(j.at("rank"), "rank", 0, 1 << 20) : 0;
-                const auto layer = wholeNumber(j.at("layer"), "layer", 0, 65535);
-                lr.tokens = wholeNumber(j.at("num_tokens"), "num_tokens", 0, kMaxCount);
-                lr.topk = wholeNumber(j.at("topk"), "topk", 1, 65536);
-                const auto& idx = j.at("top_indices");
-                if (lr.tokens < 0 || lr.topk <= 0 || !idx.is_array()
-                    || static_cast<std::int64_t>(idx.size()) != lr.tokens)
-                    return R::failure(Diagnostic::error(file, line, "top_indices does not hold num_tokens rows"));
-                lr.ids.reserve(static_cast<std::size_t>(lr.tokens * lr.topk));
-                for (const auto& row : idx) {
-                    if (!row.is_array() || static_cast<std::int64_t>(row.size()) != lr.topk)
-                        return R::failure(Diagnostic::error(file, line, "a top_indices row does not hold topk ids"));
-                    for (const auto& id : row) {
-                        const auto v = wholeNumber(id, "an expert id", 0, 65535);
-                        if (options.experts > 0 && v >= options.experts)
-                            return R::failure(
-                                Diagnostic::error(file, line, "expert id " + std::to_string(v) + " out of range"));
-                        maxId = std::max(maxId, v);
-                        lr.ids.push_back(static_cast<std::int32_t>(v));
-                    }
-                }
-                if (j.contains("logit_offset")) {
-                    if (!haveSidecar) {
-                        const auto side
-                            = (fs::path(file).parent_path() / ("logits_rank" + std::to_string(rank) + ".bin")).string();
-                        if (!sidecar.open(side, why))
-                            return R::failure(
-                                Diagnostic::error(side, 0, "the records point into this logits sidecar: " + why));
-                        haveSidecar = true;
-                    }
-                    const auto offset = static_cast<std::uint64_t>(
-                        wholeNumber(j.at("logit_offset"), "logit_offset", 0, std::numeric_limits<std::int64_t>::max()));
-                    const auto bytes = static_cast<std::uint64_t>(
-                        wholeNumber(j.at("logit_bytes"), "logit_bytes", 0, std::numeric_limits<std::int64_t>::max()));
-                    const auto& shape = j.at("logit_shape");
-                    if (!shape.is_array() || shape.size() != 2
-                        || wholeNumber(shape[0], "logit_shape[0]", 0, kMaxCount) != lr.tokens)
-                        return R::failure(
-                            Diagnostic::error(file, line, "logit_shape must be [num_tokens, num_experts]"));
-                    lr.experts = wholeNumber(shape[1], "logit_shape[1]", 1, 65536);
-                    if (lr.experts <= 0 || bytes != static_cast<std::uint64_t>(lr.tokens * lr.experts) * 2
-                        || offset > sidecar.size() || bytes > sidecar.size() - offset)
-                        return R::failure(
-                            Diagnostic::error(file, line, "logit_offset / logit_bytes do not fit the logits sidecar"));
-                    lr.logits.resize(static_cast<std::size_t>(lr.tokens * lr.experts));
-                    const auto* p = reinterpret_cast<const unsigned char*>(sidecar.data() + offset);
-                    for (std::size_t i = 0; i < lr.logits.size(); ++i)
-                        lr.logits[i] = bf16ToFloat(static_cast<std::uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)));
-                    anyLogits = true;
-                } else {
-                    allLogits = false;
-                }
-                steps[{ step, rank }][layer] = std::move(lr);
-            } catch (const nlohmann::json::exception& e) {
-                return R::failure(Diagnostic::error(file, line, std::string("unexpected router record: ") + e.what()));
-            } catch (const BadField& e) {
-                return R::failure(Diagnostic::error(file, line, std::string("unexpected router record: ") + e.what()));
-            }
+        if (!side.file.open(name, why))
+            return Diagnostic::error(name, 0, "the records point into this logits sidecar: " + why);
+        side.open = true;
+    }
+    const MappedFile& sidecar = side.file;
+    const auto offset = static_cast<std::uint64_t>(
+        wholeNumber(j.at("logit_offset"), "logit_offset", 0, std::numeric_limits<std::int64_t>::max()));
+    const auto bytes = static_cast<std::uint64_t>(
+        wholeNumber(j.at("logit_bytes"), "logit_bytes", 0, std::numeric_limits<std::int64_t>::max()));
+    const auto& shape = j.at("logit_shape");
+    if (!shape.is_array() || shape.size() != 2 || wholeNumber(shape[0], "logit_shape[0]", 0, kMaxCount) != lr.tokens)
+        return Diagnostic::error(file, line, "logit_shape must be [num_tokens, num_experts]");
+    lr.experts = wholeNumber(shape[1], "logit_shape[1]", 1, 65536);
+    if (lr.experts <= 0 || bytes != static_cast<std::uint64_t>(lr.tokens * lr.experts) * 2 || offset > sidecar.size()
+        || bytes > sidecar.size() - offset)
+        return Diagnostic::error(file, line, "logit_offset / logit_bytes do not fit the logits sidecar");
+    lr.logits.resize(static_cast<std::size_t>(lr.tokens * lr.experts));
+    const auto* p = reinterpret_cast<const unsigned char*>(sidecar.data() + offset);
+    for (std::size_t i = 0; i < lr.logits.size(); ++i)
+        lr.logits[i] = bf16ToFloat(static_cast<std::uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)));
+    return std::nullopt;
+}
+
+// Reads one router record into the state. Throws nlohmann::json::exception or BadField when a
+// field is missing or of the wrong kind.
+std::optional<Diagnostic> readRecord(const nlohmann::json& j, const std::string& file, std::int64_t line,
+    const TraceImportOptions& options, Sidecar& sidecar, ReadState& st)
+{
+    if (j.contains("mtp_idx") || j.value("block", std::string("decoder")) != "decoder") {
+        ++st.skippedMtp;
+        return std::nullopt;
+    }
+    LayerRecord lr;
+    const auto step = wholeNumber(j.at("step"), "step", 0, kMaxCount);
+    const auto rank = j.contains("rank") ? wholeNumber(j.at("rank"), "rank", 0, 1 << 20) : 0;
+    const auto layer = wholeNumber(j.at("layer"), "layer", 0, 65535);
+    lr.tokens = wholeNumber(j.at("num_tokens"), "num_tokens", 0, kMaxCount);
+    lr.topk = wholeNumber(j.at("topk"), "topk", 1, 65536);
+    const auto& idx = j.at("top_indices");
+    if (lr.tokens < 0 || lr.topk <= 0 || !idx.is_array() || static_cast<std::int64_t>(idx.size()) != lr.tokens)
+        return Diagnostic::error(file, line, "top_indices does not hold num_tokens rows");
+    lr.ids.reserve(static_cast<std::size_t>(lr.tokens * lr.topk));
+    for (const auto& row : idx) {
+        if (!row.is_array() || static_cast<std::int64_t>(row.size()) != lr.topk)
+            return Diagnostic::error(file, line, "a top_indices row does not hold topk ids");
+        for (const auto& id : row) {
+            const auto v = wholeNumber(id, "an expert id", 0, 65535);
+            if (options.experts > 0 && v >= options.experts)
+                return Diagnostic::error(file, line, "expert id " + std::to_string(v) + " out of range");
+            st.maxId = std::max(st.maxId, v);
+            lr.ids.push_back(static_cast<std::int32_t>(v));
         }
     }
-    if (steps.empty())
-        return R::failure(Diagnostic::error(path, 0, "no decoder router records"));
+    if (j.contains("logit_offset")) {
+        if (auto err = readLogits(j, file, line, rank, sidecar, lr))
+            return err;
+        st.anyLogits = true;
+    } else {
+        st.allLogits = false;
+    }
+    st.steps[{ step, rank }][layer] = std::move(lr);
+    return std::nullopt;
+}
 
-    // Replicas: a rank whose decisions for a step equal another rank's adds no tokens.
-    std::set<std::int64_t> layerSet;
-    for (const auto& [key, layers] : steps)
-        for (const auto& [layer, rec] : layers)
-            layerSet.insert(layer);
-    std::vector<std::int64_t> layerIds(layerSet.begin(), layerSet.end());
+// Reads every record of one file (the fileIndex-th of fileCount, from 1) into the state.
+std::optional<Diagnostic> readRecordFile(const std::string& file, std::size_t fileIndex, std::size_t fileCount,
+    const TraceImportOptions& options, ReadState& st)
+{
+    MappedFile f;
+    std::string why;
+    if (!f.open(file, why))
+        return Diagnostic::error(file, 0, why);
+    Sidecar sidecar;
+    const std::string_view text = f.view();
+    std::size_t pos = 0;
+    std::int64_t line = 0;
+    while (pos < text.size()) {
+        ++line;
+        if ((line & 0x3fff) == 0 && options.progress.callback
+            && !options.progress.report(
+                (static_cast<double>(fileIndex - 1) + static_cast<double>(pos) / static_cast<double>(text.size()))
+                    / static_cast<double>(fileCount),
+                "reading the trace"))
+            return Diagnostic::error(file, line, "cancelled");
+        const auto nl = text.find('\n', pos);
+        const auto rec = text.substr(pos, (nl == std::string_view::npos ? text.size() : nl) - pos);
+        pos = nl == std::string_view::npos ? text.size() : nl + 1;
+        if (rec.find_first_not_of(" \t\r") == std::string_view::npos)
+            continue;
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(rec);
+        } catch (const nlohmann::json::exception& e) {
+            return Diagnostic::error(file, line, std::string("malformed JSON record: ") + e.what());
+        }
+        try {
+            if (auto err = readRecord(j, file, line, options, sidecar, st))
+                return err;
+        } catch (const nlohmann::json::exception& e) {
+            return Diagnostic::error(file, line, std::string("unexpected router record: ") + e.what());
+        } catch (const BadField& e) {
+            return Diagnostic::error(file, line, std::string("unexpected router record: ") + e.what());
+        }
+    }
+    return std::nullopt;
+}
+
+// The (step, rank) record sets to keep, in order: a rank whose decisions for a step equal another
+// rank's adds no tokens and is counted in replicas instead.
+std::vector<StepKey> distinctRecordSets(const StepMap& steps, std::int64_t& replicas)
+{
     std::vector<StepKey> keep;
-    std::int64_t replicas = 0;
     for (auto it = steps.begin(); it != steps.end(); ++it) {
         bool duplicate = false;
         for (const auto& k : keep)
@@ -216,9 +208,15 @@ Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOpti
         else
             keep.push_back(it->first);
     }
+    return keep;
+}
 
-    const bool dense = anyLogits && allLogits;
-    std::int64_t N = options.experts > 0 ? options.experts : maxId + 1;
+// Lays the kept record sets out as one trace: dense over the logits, or sparse over the ids with
+// each routed expert weighing 1/k.
+Result<Trace> assembleTrace(const std::string& path, const StepMap& steps, const std::vector<StepKey>& keep,
+    const std::vector<std::int64_t>& layerIds, bool dense, std::int64_t N)
+{
+    using R = Result<Trace>;
     std::int64_t K = 0;
     std::int64_t T = 0;
     for (const auto& k : keep) {
@@ -274,6 +272,67 @@ Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOpti
     }
     Trace tr = makeOwnedTrace(T, L, N, K, !dense, std::move(scores), std::move(ids), std::move(request));
     tr.stepId = std::move(stepIds);
+    R out;
+    out.value = std::move(tr);
+    return out;
+}
+
+} // namespace
+
+bool isMegatronTrace(const std::string& path)
+{
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        for (const auto& e : fs::directory_iterator(path, ec))
+            if (isTraceName(e.path().filename().string()))
+                return true;
+        return false;
+    }
+    return isTraceName(fs::path(path).filename().string());
+}
+
+Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOptions& options)
+{
+    using R = Result<Trace>;
+    std::vector<std::string> files;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        for (const auto& e : fs::directory_iterator(path, ec))
+            if (isTraceName(e.path().filename().string()))
+                files.push_back(e.path().string());
+    } else {
+        files.push_back(path);
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty())
+        return R::failure(Diagnostic::error(path, 0, "no router_trace_rank*.jsonl files"));
+
+    ReadState st;
+    std::size_t fileIndex = 0;
+    for (const auto& file : files) {
+        ++fileIndex;
+        if (auto err = readRecordFile(file, fileIndex, files.size(), options, st))
+            return R::failure(std::move(*err));
+    }
+    const StepMap& steps = st.steps;
+    if (steps.empty())
+        return R::failure(Diagnostic::error(path, 0, "no decoder router records"));
+
+    // Replicas: a rank whose decisions for a step equal another rank's adds no tokens.
+    std::set<std::int64_t> layerSet;
+    for (const auto& [key, layers] : steps)
+        for (const auto& [layer, rec] : layers)
+            layerSet.insert(layer);
+    std::vector<std::int64_t> layerIds(layerSet.begin(), layerSet.end());
+    std::int64_t replicas = 0;
+    const std::vector<StepKey> keep = distinctRecordSets(steps, replicas);
+
+    const bool dense = st.anyLogits && st.allLogits;
+    const std::int64_t N = options.experts > 0 ? options.experts : st.maxId + 1;
+    R out = assembleTrace(path, steps, keep, layerIds, dense, N);
+    if (!out.value)
+        return out;
+    Trace& tr = *out.value;
     tr.scoreKind
         = dense ? (options.scoreKind == ScoreKind::Probs ? ScoreKind::Logits : options.scoreKind) : ScoreKind::Probs;
     tr.normTopkProb = options.normTopkProb;
@@ -282,15 +341,14 @@ Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOpti
         tr.layerIds.push_back(static_cast<int>(id));
     if (!dense)
         out.warnings.push_back(Diagnostic::note(path, 0,
-            anyLogits ? "only some records have logits; using the top-k ids alone, each routed expert weighing 1/k"
-                      : "no logits sidecar: the records hold expert ids only, so each routed expert weighs 1/k"));
+            st.anyLogits ? "only some records have logits; using the top-k ids alone, each routed expert weighing 1/k"
+                         : "no logits sidecar: the records hold expert ids only, so each routed expert weighs 1/k"));
     if (replicas > 0)
         out.warnings.push_back(Diagnostic::note(path, 0,
             std::to_string(replicas) + " (step, rank) record sets repeat another rank's decisions and were read once"));
-    if (skippedMtp > 0)
+    if (st.skippedMtp > 0)
         out.warnings.push_back(
-            Diagnostic::note(path, 0, std::to_string(skippedMtp) + " multi-token-prediction records skipped"));
-    out.value = std::move(tr);
+            Diagnostic::note(path, 0, std::to_string(st.skippedMtp) + " multi-token-prediction records skipped"));
     return out;
 }
 
