@@ -245,6 +245,100 @@ simdjson::error_code lookup(od::object obj, std::string_view dotted, od::value& 
     return lookup(inner, dotted.substr(dot + 1), out);
 }
 
+std::string malformedMessage(simdjson::error_code e)
+{
+    return std::string("malformed JSON record (") + simdjson::error_message(e) + ")";
+}
+
+// Checks the whole record, then opens it for on-demand reading into doc and obj.
+simdjson::error_code openRecord(simdjson::dom::parser& validator, od::parser& parser, std::string& buf, std::size_t n,
+    od::document& doc, od::object& obj)
+{
+    simdjson::dom::element whole;
+    simdjson::error_code e = validator.parse(buf.data(), n, false).get(whole);
+    if (!e)
+        e = parser.iterate(buf.data(), n, buf.size()).get(doc);
+    if (!e)
+        e = doc.get_object().get(obj);
+    return e;
+}
+
+// Sets idName to the first of the usual id field names the record has; an error that makes the
+// record unreadable is returned.
+simdjson::error_code detectIdName(od::object obj, std::string& idName)
+{
+    for (const char* name : kIdDefaults) {
+        od::value probe;
+        const auto pe = obj.find_field_unordered(name).get(probe);
+        if (!pe) {
+            idName = name;
+            break;
+        }
+        if (broken(pe))
+            return pe;
+    }
+    return simdjson::SUCCESS;
+}
+
+struct JsonlFields {
+    SampleRecord sample;
+    std::string task;
+    std::string filter = "none";
+    bool noScore = false; // a null, empty or N/A score
+};
+
+// Reads a record's id, score, task and filter into f; returns what is wrong with the record, empty
+// when it is usable.
+std::string readJsonlFields(od::object obj, const std::string& idName, const std::string& scoreName,
+    const TableColumns& columns, JsonlFields& f)
+{
+    od::value v;
+    simdjson::error_code e2 = lookup(obj, idName, v);
+    if (!e2)
+        e2 = detail::scalarText(v, f.sample.docId, false);
+    if (e2)
+        return broken(e2) ? malformedMessage(e2) : "record has no id field \"" + idName + "\"";
+    if (const auto es = lookup(obj, scoreName, v))
+        return broken(es) ? malformedMessage(es) : "record has no score field \"" + scoreName + "\"";
+    std::string scoreText;
+    od::json_type t {};
+    e2 = v.type().get(t);
+    if (!e2)
+        e2 = detail::scalarText(v, scoreText, false);
+    if (e2)
+        return broken(e2) ? malformedMessage(e2) : "cannot read score field \"" + scoreName + "\"";
+    if (t == od::json_type::object || t == od::json_type::array)
+        return "score field \"" + scoreName + "\" is not a number";
+    std::string why;
+    const auto score = t == od::json_type::null ? std::nullopt : scoreFromString(scoreText, false, why);
+    if (!why.empty())
+        return why + " (field \"" + scoreName + "\")";
+    if (score)
+        f.sample.score = *score;
+    else
+        f.noScore = true;
+    const std::string taskName = columns.task.empty() ? "task" : columns.task;
+    const auto et = lookup(obj, taskName, v);
+    if (!et) {
+        std::string tt;
+        const auto ev = detail::scalarText(v, tt, false);
+        if (broken(ev))
+            return malformedMessage(ev);
+        if (!ev && !tt.empty())
+            f.task = tt;
+    } else if (broken(et)) {
+        return malformedMessage(et);
+    } else if (!columns.task.empty()) {
+        return "record has no task field \"" + columns.task + "\"";
+    }
+    if (!columns.filter.empty() && !lookup(obj, columns.filter, v)) {
+        std::string ft;
+        if (!detail::scalarText(v, ft, false))
+            f.filter = ft;
+    }
+    return {};
+}
+
 Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const TableColumns& columns, bool skipBad)
 {
     using R = Result<EvalRun>;
@@ -281,36 +375,14 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
             = [&](const std::string& msg) { return reportBadRow(Diagnostic::error(path, line, msg), skipBad, out); };
         od::document doc;
         od::object obj;
-        simdjson::dom::element whole;
-        simdjson::error_code e = validator.parse(buf.data(), n, false).get(whole);
-        if (!e)
-            e = parser.iterate(buf.data(), n, buf.size()).get(doc);
-        if (!e)
-            e = doc.get_object().get(obj);
-        if (e) {
-            if (!fail(std::string("malformed JSON record (") + simdjson::error_message(e) + ")"))
+        if (const auto e = openRecord(validator, parser, buf, n, doc, obj)) {
+            if (!fail(malformedMessage(e)))
                 return R::failure(*out.error);
             continue;
         }
-        auto malformed = [&](simdjson::error_code why) {
-            return fail(std::string("malformed JSON record (") + simdjson::error_message(why) + ")");
-        };
         if (idName.empty()) {
-            simdjson::error_code bad = simdjson::SUCCESS;
-            for (const char* name : kIdDefaults) {
-                od::value probe;
-                const auto pe = obj.find_field_unordered(name).get(probe);
-                if (!pe) {
-                    idName = name;
-                    break;
-                }
-                if (broken(pe)) {
-                    bad = pe;
-                    break;
-                }
-            }
-            if (bad) {
-                if (!malformed(bad))
+            if (const auto bad = detectIdName(obj, idName)) {
+                if (!fail(malformedMessage(bad)))
                     return R::failure(*out.error);
                 continue;
             }
@@ -318,79 +390,20 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
                 return R::failure(Diagnostic::error(
                     path, line, "no id field (looked for doc_id, id, example_id, prompt_id; set the id column)"));
         }
-        SampleRecord s;
-        s.line = line;
-        s.offset = start;
-        s.length = static_cast<std::uint32_t>(rec.size());
-        od::value v;
-        simdjson::error_code e2 = lookup(obj, idName, v);
-        if (!e2)
-            e2 = detail::scalarText(v, s.docId, false);
-        if (e2) {
-            if (!(broken(e2) ? malformed(e2) : fail("record has no id field \"" + idName + "\"")))
-                return R::failure(*out.error);
-            continue;
-        }
-        if (const auto es = lookup(obj, scoreName, v)) {
-            if (!(broken(es) ? malformed(es) : fail("record has no score field \"" + scoreName + "\"")))
-                return R::failure(*out.error);
-            continue;
-        }
-        std::string scoreText;
-        od::json_type t {};
-        e2 = v.type().get(t);
-        if (!e2)
-            e2 = detail::scalarText(v, scoreText, false);
-        if (e2) {
-            if (!(broken(e2) ? malformed(e2) : fail("cannot read score field \"" + scoreName + "\"")))
-                return R::failure(*out.error);
-            continue;
-        }
-        if (t == od::json_type::object || t == od::json_type::array) {
-            if (!fail("score field \"" + scoreName + "\" is not a number"))
-                return R::failure(*out.error);
-            continue;
-        }
-        std::string why;
-        const auto score = t == od::json_type::null ? std::nullopt : scoreFromString(scoreText, false, why);
-        if (!why.empty()) {
-            if (!fail(why + " (field \"" + scoreName + "\")"))
-                return R::failure(*out.error);
-            continue;
-        }
-        if (score)
-            s.score = *score;
-        else if (missing++ == 0)
+        JsonlFields f;
+        f.sample.line = line;
+        f.sample.offset = start;
+        f.sample.length = static_cast<std::uint32_t>(rec.size());
+        f.task = defaultTask;
+        const std::string problem = readJsonlFields(obj, idName, scoreName, columns, f);
+        if (f.noScore && missing++ == 0)
             firstMissing = line;
-        std::string task = defaultTask;
-        const std::string taskName = columns.task.empty() ? "task" : columns.task;
-        const auto et = lookup(obj, taskName, v);
-        if (!et) {
-            std::string tt;
-            const auto ev = detail::scalarText(v, tt, false);
-            if (broken(ev)) {
-                if (!malformed(ev))
-                    return R::failure(*out.error);
-                continue;
-            }
-            if (!ev && !tt.empty())
-                task = tt;
-        } else if (broken(et)) {
-            if (!malformed(et))
-                return R::failure(*out.error);
-            continue;
-        } else if (!columns.task.empty()) {
-            if (!fail("record has no task field \"" + columns.task + "\""))
+        if (!problem.empty()) {
+            if (!fail(problem))
                 return R::failure(*out.error);
             continue;
         }
-        std::string filter = "none";
-        if (!columns.filter.empty() && !lookup(obj, columns.filter, v)) {
-            std::string ft;
-            if (!detail::scalarText(v, ft, false))
-                filter = ft;
-        }
-        groups.get(task, filter).samples.push_back(std::move(s));
+        groups.get(f.task, f.filter).samples.push_back(std::move(f.sample));
     }
     if (missing > 0)
         out.warnings.push_back(Diagnostic::warning(path, firstMissing,

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #if DELTASCOPE_HAVE_SIMDJSON
 #include <simdjson.h>
@@ -51,145 +52,111 @@ std::string detect(const std::set<std::string>& keys, const std::string& configu
     return {};
 }
 
-} // namespace
+// Fills in the key names the options leave empty from the first record; the error when the first
+// record is not JSON or lacks one of the keys.
+std::optional<Diagnostic> detectKeys(std::string_view text, const std::string& path, JsonlTraceKeys& keys)
+{
+    const auto nl = text.find('\n');
+    std::string first(text.substr(0, nl));
+    try {
+        const auto j = nlohmann::json::parse(first);
+        std::set<std::string> present;
+        for (const auto& [k, v] : j.items())
+            present.insert(k);
+        keys.request = detect(present, keys.request, kRequestKeys);
+        keys.layer = detect(present, keys.layer, kLayerKeys);
+        keys.token = detect(present, keys.token, kTokenKeys);
+        keys.experts = detect(present, keys.experts, kExpertKeys);
+        keys.scores = detect(present, keys.scores, kScoreKeys);
+        std::string missing;
+        for (const auto* k : { &keys.request, &keys.layer, &keys.token, &keys.experts, &keys.scores })
+            if (k->empty() || !present.count(*k))
+                missing += (missing.empty() ? "" : ", ") + (k->empty() ? std::string("?") : *k);
+        if (!missing.empty()) {
+            std::string have;
+            for (const auto& k : present)
+                have += (have.empty() ? "" : ", ") + k;
+            return Diagnostic::error(path, 1,
+                "cannot find the router record keys (missing: " + missing + "; the record has: " + have
+                    + "); name the record keys for the request, layer, token, experts and scores");
+        }
+    } catch (const nlohmann::json::exception& e) {
+        return Diagnostic::error(path, 1, std::string("malformed JSON record: ") + e.what());
+    }
+    return std::nullopt;
+}
 
-Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions& options)
+// Reads one non-blank line into r; returns what is wrong with the record, empty when it is usable.
+std::string readRecord(od::parser& parser, std::string& buf, std::string_view rec, const JsonlTraceKeys& keys,
+    const TraceImportOptions& options, Record& r)
+{
+    buf.assign(rec);
+    const std::size_t n = buf.size();
+    buf.resize(n + simdjson::SIMDJSON_PADDING, ' ');
+    std::string problem;
+    od::document doc;
+    od::object obj;
+    auto e = parser.iterate(buf.data(), n, buf.size()).get(doc);
+    if (!e)
+        e = doc.get_object().get(obj);
+    auto readInt = [&](const std::string& key, std::int64_t& v) {
+        if (problem.empty() && obj.find_field_unordered(key).get_int64().get(v))
+            problem = "\"" + key + "\" is missing or not an integer";
+    };
+    if (e)
+        return std::string("malformed JSON record (") + simdjson::error_message(e) + ")";
+    readInt(keys.request, r.request);
+    readInt(keys.layer, r.layer);
+    readInt(keys.token, r.token);
+    if (!keys.step.empty())
+        readInt(keys.step, r.step);
+    od::array arr;
+    if (problem.empty() && obj.find_field_unordered(keys.experts).get_array().get(arr))
+        problem = "\"" + keys.experts + "\" is missing or not a list";
+    if (problem.empty()) {
+        for (auto item : arr) {
+            std::int64_t id = 0;
+            if (item.get_int64().get(id)) {
+                problem = "\"" + keys.experts + "\" holds a non-integer";
+                break;
+            }
+            if (id < 0 || (options.experts > 0 && id >= options.experts) || id > 65535) {
+                problem = "expert id " + std::to_string(id) + " out of range"
+                    + (options.experts > 0 ? " [0, " + std::to_string(options.experts) + ")" : std::string());
+                break;
+            }
+            r.ids.push_back(static_cast<std::int32_t>(id));
+        }
+    }
+    if (problem.empty() && obj.find_field_unordered(keys.scores).get_array().get(arr))
+        problem = "\"" + keys.scores + "\" is missing or not a list";
+    if (problem.empty()) {
+        for (auto item : arr) {
+            double v = 0;
+            if (item.get_double().get(v)) {
+                problem = "\"" + keys.scores + "\" holds a non-number";
+                break;
+            }
+            if (std::isnan(v) || (options.scoreKind == ScoreKind::Probs && v < 0)) {
+                problem = "score " + formatDouble(v) + " is NaN or negative";
+                break;
+            }
+            r.scores.push_back(static_cast<float>(v));
+        }
+    }
+    if (problem.empty() && r.ids.size() != r.scores.size())
+        problem = std::to_string(r.ids.size()) + " expert ids but " + std::to_string(r.scores.size()) + " scores";
+    if (problem.empty() && (r.layer < 0 || r.token < 0 || r.layer > 100000))
+        problem = "negative token index or layer";
+    return problem;
+}
+
+// Lays the records out as a (token, layer, top-k) grid: tokens ordered by (request, token), layers
+// by their id. out carries the warnings gathered while reading.
+Result<Trace> assembleTrace(const std::string& path, const std::vector<Record>& records, const JsonlTraceKeys& keys,
+    const TraceImportOptions& options, std::int64_t maxId, std::size_t maxK, Result<Trace> out)
 {
     using R = Result<Trace>;
-    MappedFile file;
-    if (auto problem = file.openInput(path, "the trace file is empty"))
-        return R::failure(*problem);
-    const std::string_view text = file.view();
-
-    // Key names, from the first record.
-    JsonlTraceKeys keys = options.keys;
-    {
-        const auto nl = text.find('\n');
-        std::string first(text.substr(0, nl));
-        try {
-            const auto j = nlohmann::json::parse(first);
-            std::set<std::string> present;
-            for (const auto& [k, v] : j.items())
-                present.insert(k);
-            keys.request = detect(present, keys.request, kRequestKeys);
-            keys.layer = detect(present, keys.layer, kLayerKeys);
-            keys.token = detect(present, keys.token, kTokenKeys);
-            keys.experts = detect(present, keys.experts, kExpertKeys);
-            keys.scores = detect(present, keys.scores, kScoreKeys);
-            std::string missing;
-            for (const auto* k : { &keys.request, &keys.layer, &keys.token, &keys.experts, &keys.scores })
-                if (k->empty() || !present.count(*k))
-                    missing += (missing.empty() ? "" : ", ") + (k->empty() ? std::string("?") : *k);
-            if (!missing.empty()) {
-                std::string have;
-                for (const auto& k : present)
-                    have += (have.empty() ? "" : ", ") + k;
-                return R::failure(Diagnostic::error(path, 1,
-                    "cannot find the router record keys (missing: " + missing + "; the record has: " + have
-                        + "); name the record keys for the request, layer, token, experts and scores"));
-            }
-        } catch (const nlohmann::json::exception& e) {
-            return R::failure(Diagnostic::error(path, 1, std::string("malformed JSON record: ") + e.what()));
-        }
-    }
-
-    std::vector<Record> records;
-    od::parser parser;
-    std::string buf;
-    std::size_t pos = 0;
-    std::int64_t line = 0;
-    Result<Trace> out;
-    std::int64_t maxId = -1;
-    std::size_t maxK = 0;
-    while (pos < text.size()) {
-        ++line;
-        // Progress (and a chance to cancel) every 64k records of a large capture.
-        if ((line & 0xffff) == 0 && options.progress.callback
-            && !options.progress.report(
-                static_cast<double>(pos) / static_cast<double>(text.size()), "reading the trace"))
-            return R::failure(Diagnostic::error(path, line, "cancelled"));
-        const auto nl = text.find('\n', pos);
-        const auto end = nl == std::string_view::npos ? text.size() : nl;
-        const std::string_view rec = text.substr(pos, end - pos);
-        pos = end + 1;
-        if (rec.find_first_not_of(" \t\r") == std::string_view::npos)
-            continue;
-        buf.assign(rec);
-        const std::size_t n = buf.size();
-        buf.resize(n + simdjson::SIMDJSON_PADDING, ' ');
-        Record r;
-        std::string problem;
-        od::document doc;
-        od::object obj;
-        auto e = parser.iterate(buf.data(), n, buf.size()).get(doc);
-        if (!e)
-            e = doc.get_object().get(obj);
-        auto readInt = [&](const std::string& key, std::int64_t& v) {
-            if (problem.empty() && obj.find_field_unordered(key).get_int64().get(v))
-                problem = "\"" + key + "\" is missing or not an integer";
-        };
-        if (e) {
-            problem = std::string("malformed JSON record (") + simdjson::error_message(e) + ")";
-        } else {
-            readInt(keys.request, r.request);
-            readInt(keys.layer, r.layer);
-            readInt(keys.token, r.token);
-            if (!keys.step.empty())
-                readInt(keys.step, r.step);
-            od::array arr;
-            if (problem.empty() && obj.find_field_unordered(keys.experts).get_array().get(arr))
-                problem = "\"" + keys.experts + "\" is missing or not a list";
-            if (problem.empty()) {
-                for (auto item : arr) {
-                    std::int64_t id = 0;
-                    if (item.get_int64().get(id)) {
-                        problem = "\"" + keys.experts + "\" holds a non-integer";
-                        break;
-                    }
-                    if (id < 0 || (options.experts > 0 && id >= options.experts) || id > 65535) {
-                        problem = "expert id " + std::to_string(id) + " out of range"
-                            + (options.experts > 0 ? " [0, " + std::to_string(options.experts) + ")" : std::string());
-                        break;
-                    }
-                    r.ids.push_back(static_cast<std::int32_t>(id));
-                }
-            }
-            if (problem.empty() && obj.find_field_unordered(keys.scores).get_array().get(arr))
-                problem = "\"" + keys.scores + "\" is missing or not a list";
-            if (problem.empty()) {
-                for (auto item : arr) {
-                    double v = 0;
-                    if (item.get_double().get(v)) {
-                        problem = "\"" + keys.scores + "\" holds a non-number";
-                        break;
-                    }
-                    if (std::isnan(v) || (options.scoreKind == ScoreKind::Probs && v < 0)) {
-                        problem = "score " + formatDouble(v) + " is NaN or negative";
-                        break;
-                    }
-                    r.scores.push_back(static_cast<float>(v));
-                }
-            }
-            if (problem.empty() && r.ids.size() != r.scores.size())
-                problem
-                    = std::to_string(r.ids.size()) + " expert ids but " + std::to_string(r.scores.size()) + " scores";
-            if (problem.empty() && (r.layer < 0 || r.token < 0 || r.layer > 100000))
-                problem = "negative token index or layer";
-        }
-        if (!problem.empty()) {
-            if (!options.skipBadLines)
-                return R::failure(Diagnostic::error(path, line, problem));
-            out.warnings.push_back(Diagnostic::warning(path, line, problem + "; skipped"));
-            continue;
-        }
-        for (const auto id : r.ids)
-            maxId = std::max<std::int64_t>(maxId, id);
-        maxK = std::max(maxK, r.ids.size());
-        records.push_back(std::move(r));
-    }
-    if (records.empty())
-        return R::failure(Diagnostic::error(path, 0, "no router records in the file"));
-
     std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> tokenRow;
     std::map<std::int64_t, std::int64_t> layerIndex;
     for (const auto& r : records) {
@@ -253,6 +220,60 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
     tr.model = options.model;
     out.value = std::move(tr);
     return out;
+}
+
+} // namespace
+
+Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions& options)
+{
+    using R = Result<Trace>;
+    MappedFile file;
+    if (auto problem = file.openInput(path, "the trace file is empty"))
+        return R::failure(*problem);
+    const std::string_view text = file.view();
+
+    // Key names, from the first record.
+    JsonlTraceKeys keys = options.keys;
+    if (auto problem = detectKeys(text, path, keys))
+        return R::failure(*problem);
+
+    std::vector<Record> records;
+    od::parser parser;
+    std::string buf;
+    std::size_t pos = 0;
+    std::int64_t line = 0;
+    Result<Trace> out;
+    std::int64_t maxId = -1;
+    std::size_t maxK = 0;
+    while (pos < text.size()) {
+        ++line;
+        // Progress (and a chance to cancel) every 64k records of a large capture.
+        if ((line & 0xffff) == 0 && options.progress.callback
+            && !options.progress.report(
+                static_cast<double>(pos) / static_cast<double>(text.size()), "reading the trace"))
+            return R::failure(Diagnostic::error(path, line, "cancelled"));
+        const auto nl = text.find('\n', pos);
+        const auto end = nl == std::string_view::npos ? text.size() : nl;
+        const std::string_view rec = text.substr(pos, end - pos);
+        pos = end + 1;
+        if (rec.find_first_not_of(" \t\r") == std::string_view::npos)
+            continue;
+        Record r;
+        const std::string problem = readRecord(parser, buf, rec, keys, options, r);
+        if (!problem.empty()) {
+            if (!options.skipBadLines)
+                return R::failure(Diagnostic::error(path, line, problem));
+            out.warnings.push_back(Diagnostic::warning(path, line, problem + "; skipped"));
+            continue;
+        }
+        for (const auto id : r.ids)
+            maxId = std::max<std::int64_t>(maxId, id);
+        maxK = std::max(maxK, r.ids.size());
+        records.push_back(std::move(r));
+    }
+    if (records.empty())
+        return R::failure(Diagnostic::error(path, 0, "no router records in the file"));
+    return assembleTrace(path, records, keys, options, maxId, maxK, std::move(out));
 }
 
 #else
