@@ -1,0 +1,94 @@
+// The degradation page's saved state: splitter positions and the .deltascope workspace (what the
+// user chose, and restoring it, which starts the comparison once).
+#include "common/AppSettings.h"
+#include "degradation/AggregatePanel.h"
+#include "degradation/DegradationPage.h"
+#include "degradation/DisagreementsView.h"
+#include "degradation/DropZone.h"
+#include "degradation/ExtraInputsButton.h"
+#include "degradation/PowerPlanView.h"
+#include "degradation/SideChoice.h"
+#include "degradation/TaskTableModel.h"
+
+#include <QCheckBox>
+#include <QItemSelectionModel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalBlocker>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <algorithm>
+#include <climits>
+
+namespace deltascope::ui {
+
+void DegradationPage::saveState() const
+{
+    AppSettings settings;
+    for (auto* s : m_splitters)
+        settings.setSplitterState(s->objectName(), s->saveState());
+}
+
+workspace::DegradationState DegradationPage::workspaceState() const
+{
+    workspace::DegradationState s;
+    s.base = sideState(m_base);
+    s.cand = sideState(m_cand);
+    s.alpha = m_stats.alpha;
+    s.permutations = m_stats.permutations;
+    s.seed = m_stats.seed;
+    s.runPermutation = m_stats.runPermutation;
+    s.skipBadLines = m_skipBadLines;
+    s.keepList = m_extraInputs->keepList().toStdString();
+    s.taskFilter = m_taskFilter->text().toStdString();
+    s.onlyWorse = m_onlyWorse->isChecked();
+    const auto rows = m_taskView->selectionModel()->selectedRows();
+    if (m_comparison && !rows.isEmpty()) {
+        const int task = rows.front().data(TaskTableModel::TaskIndexRole).toInt();
+        if (task >= 0 && static_cast<std::size_t>(task) < m_comparison->report.tasks.size())
+            s.selectedTask = m_comparison->report.tasks[static_cast<std::size_t>(task)].key();
+    } else {
+        s.selectedTask = m_pendingTask;
+    }
+    s.plot = m_plots->currentIndex();
+    s.flipFilter = m_disagreements->filterText().toStdString();
+    s.direction = m_disagreements->direction();
+    s.allPairs = m_disagreements->allPairs();
+    s.powerLevel = m_powerPlan->power();
+    s.targetDrop = m_powerPlan->targetDrop();
+    return s;
+}
+
+void DegradationPage::restoreWorkspace(const workspace::DegradationState& s)
+{
+    m_stats.alpha = s.alpha;
+    m_stats.permutations = s.permutations;
+    m_stats.seed = s.seed;
+    m_stats.runPermutation = s.runPermutation;
+    m_skipBadLines = s.skipBadLines;
+    {
+        const QSignalBlocker block(m_extraInputs); // the comparison starts once, below
+        m_extraInputs->setKeepList(QString::fromStdString(s.keepList));
+    }
+    {
+        const QSignalBlocker block(m_aggregate);
+        m_aggregate->setAlpha(s.alpha);
+        m_aggregate->setPermutationSettings(static_cast<int>(std::min<std::uint64_t>(s.permutations, INT_MAX)),
+            static_cast<int>(s.seed % static_cast<std::uint64_t>(INT_MAX)));
+    }
+    m_taskFilter->setText(QString::fromStdString(s.taskFilter));
+    m_onlyWorse->setChecked(s.onlyWorse);
+    m_disagreements->setFilters(QString::fromStdString(s.flipFilter), s.direction, s.allPairs);
+    m_powerPlan->setPlan(s.powerLevel, s.targetDrop);
+    showPlot(s.plot);
+    m_pendingTask = s.selectedTask;
+    m_base = sideSpec(s.base, s.skipBadLines);
+    m_cand = sideSpec(s.cand, s.skipBadLines);
+    m_baseZone->setPath(m_base.path);
+    m_candZone->setPath(m_cand.path);
+    m_compare->setEnabled(!m_base.path.isEmpty() && !m_cand.path.isEmpty());
+    startLoad();
+}
+
+} // namespace deltascope::ui
