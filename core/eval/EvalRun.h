@@ -18,6 +18,8 @@ struct SampleRecord {
     std::uint32_t length = 0; ///< bytes of the record
     std::uint64_t offset = 0; ///< byte offset of the record in its file
     std::int64_t line = 0; ///< 1-based line of the record
+    /// Words or bytes of a corpus-metric item ([loglikelihood, weight], DESIGN 3.1); 0 otherwise.
+    double weight = 0.0;
 };
 
 /// The samples of one (task, filter) of one run.

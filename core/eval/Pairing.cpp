@@ -185,6 +185,8 @@ PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions&
 
         // Pairs in baseline file order.
         std::int64_t firstMismatchLine = 0;
+        const SampleRecord* firstWorstBase = nullptr;
+        const SampleRecord* firstWorstCand = nullptr;
         std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
         pairs.reserve(baseIndex.size());
         for (std::uint32_t i = 0; i < bt.samples.size(); ++i) {
@@ -211,12 +213,24 @@ PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions&
                 if (pt.hashMismatches++ == 0)
                     firstMismatchLine = cs.line;
             }
-            if (std::isnan(bs.score) || std::isnan(cs.score) || std::isinf(bs.score) || std::isinf(cs.score)) {
+            if (std::isnan(bs.score) || std::isnan(cs.score)) {
                 ++pt.missingScores;
                 continue;
             }
+            // An infinite score is kept: -inf on a higher-is-better score is the worst possible one.
+            const auto worst = [&](double v) { return std::isinf(v) && ((v < 0) == pt.higherIsBetter); };
+            if (worst(bs.score) && pt.worstBase == 0)
+                firstWorstBase = &bs;
+            if (worst(cs.score) && pt.worstCand == 0)
+                firstWorstCand = &cs;
+            pt.worstBase += worst(bs.score) ? 1 : 0;
+            pt.worstCand += worst(cs.score) ? 1 : 0;
             pt.base.push_back(bs.score);
             pt.cand.push_back(cs.score);
+            if (bt.logLikelihood) {
+                pt.baseWeight.push_back(bs.weight);
+                pt.candWeight.push_back(cs.weight);
+            }
             pt.baseIndex.push_back(i);
             pt.candIndex.push_back(j);
         }
@@ -238,6 +252,17 @@ PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions&
             pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
                 label(bt) + ": " + std::to_string(pt.missingScores)
                     + " pairs are left out because one side has no numeric score"));
+        const auto worstNote = [&](std::int64_t count, const SampleRecord* first, const EvalRun& run,
+                                   const char* side) {
+            if (count > 0)
+                pt.warnings.push_back(Diagnostic::warning(
+                    first->file < run.files.size() ? run.files[first->file] : run.info.path, first->line,
+                    label(bt) + ": " + std::to_string(count) + " " + side
+                        + " scores are infinitely bad (e.g. a log-likelihood of -inf); they are kept as the worst "
+                          "possible score and the test counts them as such"));
+        };
+        worstNote(pt.worstBase, firstWorstBase, base, "baseline");
+        worstNote(pt.worstCand, firstWorstCand, cand, "candidate");
         if (pt.base.empty())
             pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0, label(bt) + ": no sample could be paired"));
         out.tasks.push_back(std::move(pt));

@@ -20,6 +20,10 @@ struct PairedTask {
     bool binary = true; ///< every paired score is 0 or 1
     std::vector<double> base; ///< baseline score of pair i
     std::vector<double> cand; ///< candidate score of pair i
+    /// Word or byte count of pair i's document on each side, for corpus metrics (word_perplexity,
+    /// byte_perplexity, bits_per_byte); empty for other metrics.
+    std::vector<double> baseWeight;
+    std::vector<double> candWeight;
     std::vector<std::uint32_t> baseIndex; ///< index into the baseline TaskSamples::samples
     std::vector<std::uint32_t> candIndex;
     int baseTask = -1; ///< index into EvalRun::tasks
@@ -30,6 +34,13 @@ struct PairedTask {
     std::int64_t duplicatesCand = 0;
     std::int64_t hashMismatches = 0; ///< pairs whose doc_hash or prompt_hash differ
     std::int64_t missingScores = 0; ///< pairs dropped because one side has no score
+    /// Pairs kept although one side's score is infinitely bad (-inf on a higher-is-better score,
+    /// a log-likelihood of a document the model calls impossible): the worst possible score.
+    std::int64_t worstBase = 0;
+    std::int64_t worstCand = 0;
+    /// The samples a keep-list excluded that both runs have: tested on their own, so that a keep-list
+    /// cannot hide a regression on the samples it left out (DESIGN 3.5).
+    bool audit = false;
     std::vector<Diagnostic> warnings; ///< about this task
 
     // Summary of the pairs, filled by summarize() (pairRuns calls it).

@@ -6,10 +6,41 @@
 #include "stats/McNemar.h"
 #include "stats/SignFlip.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 namespace deltascope::report {
+
+const char* flagWord(TaskFlag flag)
+{
+    switch (flag) {
+    case TaskFlag::Worse:
+        return "worse";
+    case TaskFlag::Suggestive:
+        return "suggestive";
+    case TaskFlag::NoPairs:
+        return "no pairs";
+    case TaskFlag::Ok:
+        break;
+    }
+    return "ok";
+}
+
+std::string formatP(double p, double lnP)
+{
+    constexpr double kFloor = 1e-300;
+    if (!(p >= kFloor) && lnP < std::log(kFloor))
+        return "< 1e-300";
+    p = std::max(p, 0.0) + 0.0; // no "-0"
+    char buf[32];
+    if (p >= 0.001)
+        std::snprintf(buf, sizeof buf, "%.4f", p);
+    else
+        std::snprintf(buf, sizeof buf, "%.2e", p);
+    return buf;
+}
 
 namespace {
 
@@ -119,7 +150,6 @@ ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& can
         rep.permutation.present = true;
         rep.permutation.permutations = settings.permutations;
         rep.permutation.seed = settings.seed;
-        rep.permutation.statistic = sf.statistic;
         rep.permutation.pValue = sf.pValue;
         for (std::size_t t = 0; t < rep.tasks.size(); ++t) {
             rep.permutation.perTask.emplace_back(rep.tasks[t].key(), sf.taskPValue[t]);

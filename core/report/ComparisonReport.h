@@ -14,6 +14,17 @@
 
 namespace deltascope::report {
 
+/// What a task's row says (DESIGN 3.3). It never contradicts the comparison's verdict.
+enum class TaskFlag {
+    Ok, ///< not shown to be worse
+    Suggestive, ///< its own p is below alpha, but that alone does not decide the comparison
+    Worse, ///< the comparison is degraded and this task's Holm-adjusted p is below alpha
+    NoPairs, ///< nothing to test
+};
+
+/// "ok", "suggestive", "worse", "no pairs": the words every output uses.
+const char* flagWord(TaskFlag flag);
+
 /// One row of the comparison: a (task, filter) with its paired test.
 struct TaskResult {
     std::string task;
@@ -32,6 +43,21 @@ struct TaskResult {
     double pValue = 1.0; ///< one-sided, degradation
     double pTwoSided = 1.0;
     double pHolm = 1.0;
+    double lnP = 0.0; ///< ln pValue: finite where pValue underflows (below about 1e-308)
+    double lnPHolm = 0.0;
+    TaskFlag flag = TaskFlag::Ok;
+    std::string intervalMethod; ///< how ciLow/ciHigh were made: "Tango score" or "normal, mean difference"
+    double upperBound = 0.0; ///< one-sided upper confidence bound of the drop at 1 - alpha
+    bool monteCarlo = false; ///< pValue is a sign-flip permutation p-value
+    bool exhaustive = false; ///< ... computed over every sign pattern (no Monte Carlo error)
+    double pMcLow = 0.0; ///< 99% Monte Carlo interval of pValue (monteCarlo only)
+    double pMcHigh = 1.0;
+    std::string corpusMetric; ///< word_perplexity, byte_perplexity or bits_per_byte: scores are log-likelihoods
+    double corpusBase = 0.0; ///< the corpus metric of each side, aggregated as lm-eval does (corpusMetric only)
+    double corpusCand = 0.0;
+    bool audit = false; ///< samples the keep-list excluded, tested so a regression there is seen
+    std::int64_t worstBase = 0; ///< samples kept with an infinitely bad score
+    std::int64_t worstCand = 0;
     std::int64_t unmatchedBase = 0;
     std::int64_t unmatchedCand = 0;
     std::int64_t duplicates = 0;
@@ -39,21 +65,45 @@ struct TaskResult {
     std::int64_t missingScores = 0;
     std::vector<Diagnostic> warnings;
 
-    std::string key() const { return filter == "none" ? task : task + "," + filter; }
+    std::string key() const
+    {
+        const std::string k = filter == "none" ? task : task + "," + filter;
+        return audit ? k + " (excluded by the keep-list)" : k;
+    }
+};
+
+/// One of the three tests that decide a comparison (pooled, Fisher, max-drop; DESIGN 3.3).
+struct DecisionTest {
+    std::string name; ///< "pooled", "Fisher", "max-drop"
+    std::string statisticName; ///< "b - c", "Stouffer Z", "X", "max z"
+    double statistic = 0.0;
+    std::string detail; ///< e.g. "b = 120, c = 20", "df = 4", "task gsm8k"
+    double pValue = 1.0;
+    double lnP = 0.0; ///< ln pValue, finite where pValue underflows
+    bool monteCarlo = false; ///< a permutation p-value (studentized sign-flip combination)
+    double pMcLow = 0.0; ///< its 99% Monte Carlo interval
+    double pMcHigh = 1.0;
 };
 
 struct PermutationSummary {
     bool present = false;
-    std::uint64_t permutations = 0;
+    std::uint64_t permutations = 0; ///< permutations actually run (after any extension)
+    std::uint64_t requested = 0; ///< the number asked for
+    std::uint64_t maxPermutations = 0; ///< the most the extension may run
+    bool exhaustive = false; ///< every sign pattern was enumerated: the p-values are exact
     std::uint64_t seed = 0;
-    double statistic = 0.0;
-    double pValue = 1.0;
-    std::vector<std::pair<std::string, double>> perTask;
+    bool stable = true; ///< no Monte Carlo interval of a deciding p-value straddles its level
+    std::vector<DecisionTest> tests; ///< the studentized combination: pooled (Stouffer), Fisher, max
+    double pValue = 1.0; ///< the smallest of tests' p-values
+    double pMcLow = 0.0; ///< its 99% Monte Carlo interval
+    double pMcHigh = 1.0;
+    std::vector<std::pair<std::string, double>> perTask; ///< each task's own sign-flip p-value
 };
 
 struct CompareSettings {
     double alpha = 0.05;
     std::uint64_t permutations = 10000;
+    std::uint64_t maxPermutations = 1000000; ///< extension limit while a p-value's interval straddles its level
     std::uint64_t seed = 0;
     bool permutationRequested = false; ///< run it even when every task is binary
     unsigned threads = 0;
@@ -67,9 +117,16 @@ struct ComparisonReport {
     eval::RunInfo baseline;
     eval::RunInfo candidate;
     std::vector<TaskResult> tasks;
-    stats::AggregateResult aggregate; ///< over the binary tasks
+    stats::AggregateResult aggregate; ///< the exact tests over the binary tasks
     PermutationSummary permutation;
     bool hasContinuous = false;
+    /// "exact" (every task binary: exact binomial tests) or "sign-flip, studentized" (a continuous
+    /// task present: the three tests combine the tasks' studentized statistics over the same
+    /// sign-flip permutations).
+    std::string method = "exact";
+    double decisionLevel = 0.05 / 3.0; ///< alpha / 3, or alpha when one task is tested
+    std::vector<DecisionTest> decision; ///< the three tests that decided (pooled, Fisher, max-drop)
+    bool stable = true; ///< the verdict does not depend on the permutation seed (see permutation)
     bool degraded = false;
     std::string decisionBasis; ///< one sentence: which test decided and why
     std::vector<Diagnostic> warnings;
@@ -77,6 +134,10 @@ struct ComparisonReport {
     backend::RanOn ranOn; ///< where the permutation test ran (the CPU when none ran)
     std::optional<Diagnostic> failure; ///< the permutation test could not run; the rest is incomplete
 };
+
+/// A p-value for people: four decimals from 0.001, else three significant digits ("3.95e-254");
+/// "< 1e-300" below 1e-300 (lnP tells); never "-0".
+std::string formatP(double p, double lnP);
 
 ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& cand, const eval::PairedRuns& paired,
     const CompareSettings& settings);

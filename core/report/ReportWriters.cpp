@@ -152,7 +152,6 @@ std::string toJson(const ComparisonReport& r)
         Json perm;
         perm["permutations"] = r.permutation.permutations;
         perm["seed"] = r.permutation.seed;
-        perm["statistic"] = r.permutation.statistic;
         perm["p_value"] = r.permutation.pValue;
         Json per = Json::object();
         for (const auto& [task, p] : r.permutation.perTask)
@@ -284,7 +283,7 @@ std::string toTable(const ComparisonReport& r)
     }
     if (r.permutation.present)
         out << "sign-flip : " << r.permutation.permutations << " permutations, seed " << r.permutation.seed
-            << ", T = " << fmt("%.6g", r.permutation.statistic) << ", p = " << pFormat(r.permutation.pValue) << "\n";
+            << ", p = " << pFormat(r.permutation.pValue) << "\n";
     out << "\nVERDICT: "
         << (r.degraded ? "DEGRADED: the candidate is worse than the baseline" : "no degradation detected")
         << "\n         (" << r.decisionBasis << ")\n";
