@@ -90,6 +90,9 @@ std::optional<Diagnostic> checkComparisonRequest(const ComparisonRequest& reques
         return bad("the level alpha must be between 0 and 1 (exclusive)");
     if (request.stats.permutations < 1)
         return bad("the number of permutations must be at least 1");
+    if (request.stats.maxPermutations < request.stats.permutations)
+        return bad("the most permutations to run (" + std::to_string(request.stats.maxPermutations)
+            + ") must be at least the number of permutations (" + std::to_string(request.stats.permutations) + ")");
     return std::nullopt;
 }
 
@@ -143,6 +146,7 @@ Result<report::ComparisonReport> testComparison(const LoadedComparison& loaded, 
     report::CompareSettings settings;
     settings.alpha = stats.alpha;
     settings.permutations = stats.permutations;
+    settings.maxPermutations = stats.maxPermutations;
     settings.seed = stats.seed;
     settings.permutationRequested = stats.runPermutation;
     settings.threads = stats.threads;

@@ -31,6 +31,9 @@ struct SideRequest {
 struct StatsRequest {
     double alpha = 0.05; ///< family-wise level, in (0, 1)
     std::uint64_t permutations = 10000; ///< sign-flip permutations, at least 1
+    /// While a deciding p-value's 99% Monte Carlo interval straddles its level, the permutations
+    /// double (the same stream continued) up to this many. At least `permutations`.
+    std::uint64_t maxPermutations = 1000000;
     std::uint64_t seed = 0; ///< seed of the permutation stream
     bool runPermutation = false; ///< run the sign-flip test even when every task is binary
     unsigned threads = 0; ///< 0: all hardware threads

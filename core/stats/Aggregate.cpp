@@ -7,6 +7,11 @@
 
 namespace deltascope::stats {
 
+double decisionLevel(double alpha, int testedTasks)
+{
+    return testedTasks >= 2 ? alpha / 3.0 : alpha;
+}
+
 PooledResult pooledTest(std::span<const TaskCounts> tasks)
 {
     PooledResult r;

@@ -39,6 +39,11 @@ struct AggregateResult {
     bool degraded = false;
 };
 
+/// The level each of the three deciding tests is held to (DESIGN 3.3): alpha / 3 with two or more
+/// tested tasks (Bonferroni over pooled, Fisher and max-drop), alpha with one (the three are then
+/// the same test). Power and the minimum detectable drop use this level too.
+double decisionLevel(double alpha, int testedTasks);
+
 PooledResult pooledTest(std::span<const TaskCounts> tasks);
 FisherResult fisherTest(std::span<const TaskCounts> tasks);
 MaxDropResult maxDropTest(std::span<const TaskCounts> tasks);
