@@ -21,22 +21,24 @@ public:
 
     backend::RanOn ranOn() const override { return { backend::Device::Cuda, m_device }; }
 
-    backend::Computed<stats::SignFlipResult> signFlip(std::span<const double> d,
-        std::span<const std::size_t> taskOffsets, const stats::SignFlipOptions& options) const override
+    backend::Computed<stats::FlippedSums> signFlipSums(std::span<const std::int64_t> q,
+        std::span<const std::size_t> offsets, const stats::SignFlipBatch& batch) const override
     {
-        const auto offsets = stats::normalisedOffsets(taskOffsets, d.size());
-        const auto q = stats::quantizeDifferences(d);
+        Result<stats::FlippedSums> r;
+        if (offsets.size() < 2 || !stats::offsetsTile(offsets, q.size()))
+            return backend::computedOn(Result<stats::FlippedSums>::failure(Diagnostic::error(
+                                           {}, 0, "the task ranges of the differences do not cover them exactly")),
+                ranOn());
         const std::size_t tasks = offsets.size() - 1;
-        stats::SignFlipCounts counts;
-        counts.upper.assign(tasks + 1, 0);
-        counts.lower.assign(tasks + 1, 0);
-        const auto error = signFlipCounts(q.data(), q.size(), offsets.data(), tasks, options.permutations, options.seed,
-            counts.upper.data(), counts.lower.data());
-        Result<stats::SignFlipResult> r;
+        stats::FlippedSums out;
+        out.sums.assign(batch.count * tasks, 0);
+        const auto error = gpu::signFlipSums(
+            q.data(), q.size(), offsets.data(), tasks, batch.first, batch.count, batch.seed, out.sums.data());
         if (!error.empty())
-            r = Result<stats::SignFlipResult>::failure(Diagnostic::error({}, 0, error));
+            r = Result<stats::FlippedSums>::failure(Diagnostic::error({}, 0, error));
         else
-            r.value = stats::finishSignFlip(d, offsets, options, counts);
+            r.value = std::move(out);
+        batch.progress.report(1.0, "permutation test");
         return backend::computedOn(std::move(r), ranOn());
     }
 

@@ -9,44 +9,39 @@ namespace deltascope::gpu {
 namespace {
 
 // One thread per permutation: it walks the samples in blocks of 128 (one Philox call each) and
-// keeps the flipped sum of the current task; task results go to global counters.
+// writes the flipped sum of each task to its row of `sums`.
 __global__ void signFlipKernel(const long long* q, unsigned long long n, const unsigned long long* offsets, int tasks,
-    unsigned long long permutations, unsigned long long seed, unsigned long long* upper, unsigned long long* lower)
+    unsigned long long first, unsigned long long count, unsigned long long seed, long long* sums)
 {
-    const unsigned long long p = blockIdx.x * static_cast<unsigned long long>(blockDim.x) + threadIdx.x;
-    if (p >= permutations)
+    const unsigned long long k = blockIdx.x * static_cast<unsigned long long>(blockDim.x) + threadIdx.x;
+    if (k >= count)
         return;
-    long long total = 0;
+    const unsigned long long p = first + k;
+    long long* row = sums + k * static_cast<unsigned long long>(tasks);
     long long sum = 0;
     int task = 0;
     unsigned long long taskEnd = offsets[1];
     const unsigned long long blocks = (n + 127) / 128;
     for (unsigned long long b = 0; b < blocks; ++b) {
         const auto words = stats::Philox4x32::signBlock(seed, static_cast<unsigned>(p), static_cast<unsigned>(b));
-        const unsigned long long first = b * 128;
-        const unsigned long long last = first + 128 < n ? first + 128 : n;
-        for (unsigned long long i = first; i < last; ++i) {
+        const unsigned long long begin = b * 128;
+        const unsigned long long last = begin + 128 < n ? begin + 128 : n;
+        for (unsigned long long i = begin; i < last; ++i) {
             while (i >= taskEnd) {
-                atomicAdd(upper + task, sum <= 0 ? 1ULL : 0ULL);
-                atomicAdd(lower + task, sum >= 0 ? 1ULL : 0ULL);
-                total += sum;
+                row[task] = sum;
                 sum = 0;
                 ++task;
                 taskEnd = offsets[task + 1];
             }
-            const unsigned j = static_cast<unsigned>(i - first);
+            const unsigned j = static_cast<unsigned>(i - begin);
             const long long bit = static_cast<long long>((words[j >> 5] >> (j & 31)) & 1u);
             sum += q[i] & -bit;
         }
     }
     for (; task < tasks; ++task) {
-        atomicAdd(upper + task, sum <= 0 ? 1ULL : 0ULL);
-        atomicAdd(lower + task, sum >= 0 ? 1ULL : 0ULL);
-        total += sum;
+        row[task] = sum;
         sum = 0;
     }
-    atomicAdd(upper + tasks, total <= 0 ? 1ULL : 0ULL);
-    atomicAdd(lower + tasks, total >= 0 ? 1ULL : 0ULL);
 }
 
 std::string failure(cudaError_t e, const char* file, int line)
@@ -65,37 +60,33 @@ std::string failure(cudaError_t e, const char* file, int line)
         }                                                                                                              \
     } while (0)
 
-std::string signFlipCounts(const std::int64_t* q, std::size_t n, const std::size_t* offsets, std::size_t tasks,
-    std::uint64_t permutations, std::uint64_t seed, std::uint64_t* upper, std::uint64_t* lower)
+std::string signFlipSums(const std::int64_t* q, std::size_t n, const std::size_t* offsets, std::size_t tasks,
+    std::uint64_t first, std::uint64_t count, std::uint64_t seed, std::int64_t* sums)
 {
     std::string error;
     long long* dq = nullptr;
     unsigned long long* doff = nullptr;
-    unsigned long long* dup = nullptr;
-    unsigned long long* dlo = nullptr;
+    long long* dsums = nullptr;
     std::vector<unsigned long long> off(offsets, offsets + tasks + 1);
     const int threads = 256;
-    const auto grid = static_cast<unsigned>((permutations + threads - 1) / threads);
+    const auto grid = static_cast<unsigned>((count + threads - 1) / threads);
+    const std::size_t cells = static_cast<std::size_t>(count) * tasks;
+    const std::size_t sumBytes = (cells > 0 ? cells : 1) * sizeof(long long);
     DS_CUDA_CHECK(cudaMalloc(&dq, (n ? n : 1) * sizeof(long long)));
     DS_CUDA_CHECK(cudaMalloc(&doff, off.size() * sizeof(unsigned long long)));
-    DS_CUDA_CHECK(cudaMalloc(&dup, (tasks + 1) * sizeof(unsigned long long)));
-    DS_CUDA_CHECK(cudaMalloc(&dlo, (tasks + 1) * sizeof(unsigned long long)));
+    DS_CUDA_CHECK(cudaMalloc(&dsums, sumBytes));
     if (n)
         DS_CUDA_CHECK(cudaMemcpy(dq, q, n * sizeof(long long), cudaMemcpyHostToDevice));
     DS_CUDA_CHECK(cudaMemcpy(doff, off.data(), off.size() * sizeof(unsigned long long), cudaMemcpyHostToDevice));
-    DS_CUDA_CHECK(cudaMemset(dup, 0, (tasks + 1) * sizeof(unsigned long long)));
-    DS_CUDA_CHECK(cudaMemset(dlo, 0, (tasks + 1) * sizeof(unsigned long long)));
-    if (grid > 0) {
-        signFlipKernel<<<grid, threads>>>(dq, n, doff, static_cast<int>(tasks), permutations, seed, dup, dlo);
+    if (grid > 0 && tasks > 0) {
+        signFlipKernel<<<grid, threads>>>(dq, n, doff, static_cast<int>(tasks), first, count, seed, dsums);
         DS_CUDA_CHECK(cudaGetLastError());
+        DS_CUDA_CHECK(cudaMemcpy(sums, dsums, count * tasks * sizeof(long long), cudaMemcpyDeviceToHost));
     }
-    DS_CUDA_CHECK(cudaMemcpy(upper, dup, (tasks + 1) * sizeof(unsigned long long), cudaMemcpyDeviceToHost));
-    DS_CUDA_CHECK(cudaMemcpy(lower, dlo, (tasks + 1) * sizeof(unsigned long long), cudaMemcpyDeviceToHost));
 done:
     cudaFree(dq);
     cudaFree(doff);
-    cudaFree(dup);
-    cudaFree(dlo);
+    cudaFree(dsums);
     return error;
 }
 

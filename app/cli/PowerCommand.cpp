@@ -1,7 +1,9 @@
 #include "Args.h"
 #include "Commands.h"
+#include "stats/Aggregate.h"
 #include "stats/Power.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -11,9 +13,12 @@ namespace deltascope::cli {
 namespace {
 
 constexpr const char* kHelp
-    = R"(usage: deltascope-cli power --n N --flip-rate F [--drop D] [--alpha A] [--power P] [--format table|json]
+    = R"(usage: deltascope-cli power --n N --flip-rate F [--drop D] [--alpha A] [--power P] [--tasks T]
+                            [--format table|json]
 
-For the one-sided exact McNemar test at level alpha with the given power:
+For the one-sided exact McNemar test at the level the comparison's decision uses (alpha/3 when
+two or more tasks are compared, alpha for one task; --tasks T says how many, default 2 or more)
+with the given power:
   - the minimum detectable accuracy drop with N paired samples when a fraction F of pairs flip,
   - the samples needed to detect a drop D (normal approximation), and
   - the exact power at N for the drop D (sum over the binomial distribution).
@@ -30,7 +35,7 @@ int fail(const std::string& m)
 
 int runPower(const std::vector<std::string>& argv)
 {
-    const Args args(argv, { "help" }, { "n", "flip-rate", "drop", "alpha", "power", "format", "output" });
+    const Args args(argv, { "help" }, { "n", "flip-rate", "drop", "alpha", "power", "tasks", "format", "output" });
     if (args.has("help")) {
         std::fputs(kHelp, stdout);
         return 0;
@@ -60,6 +65,15 @@ int runPower(const std::vector<std::string>& argv)
             return fail(error.empty() ? "--power must be in (0, 1)" : error);
         q.power = *p;
     }
+    long long tasks = 2;
+    if (auto v = args.value("tasks")) {
+        const auto t = toInteger("tasks", *v, error);
+        if (!t || *t < 1)
+            return fail(error.empty() ? "--tasks must be a positive integer" : error);
+        tasks = *t;
+    }
+    const double alpha = q.alpha;
+    q.alpha = stats::decisionLevel(alpha, static_cast<int>(std::min<long long>(tasks, 1000000)));
     std::optional<long long> n;
     if (auto v = args.value("n")) {
         n = toInteger("n", *v, error);
@@ -76,13 +90,16 @@ int runPower(const std::vector<std::string>& argv)
         return fail("power needs --n N, --drop D or both");
 
     nlohmann::ordered_json j;
-    j["alpha"] = q.alpha;
+    j["alpha"] = alpha;
+    j["tasks"] = tasks;
+    j["level"] = q.alpha;
     j["power"] = q.power;
     j["flip_rate"] = q.flipRate;
     std::string text;
     char buf[256];
-    std::snprintf(
-        buf, sizeof buf, "alpha = %g (one-sided), power = %g, flip rate = %g\n", q.alpha, q.power, q.flipRate);
+    std::snprintf(buf, sizeof buf,
+        "level = %.4g (%s, the level the decision uses; one-sided), power = %g, flip rate = %g\n", q.alpha,
+        tasks >= 2 ? "alpha/3: two or more tasks" : "alpha: one task", q.power, q.flipRate);
     text += buf;
     if (n) {
         const double mdd = stats::minimumDetectableDrop(*n, q);

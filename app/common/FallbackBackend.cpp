@@ -19,13 +19,13 @@ FallbackBackend::FallbackBackend(std::unique_ptr<backend::ComputeBackend> device
     : m_device(std::move(device))
 { }
 
-backend::Computed<stats::SignFlipResult> FallbackBackend::signFlip(
-    std::span<const double> d, std::span<const std::size_t> taskOffsets, const stats::SignFlipOptions& options) const
+backend::Computed<stats::FlippedSums> FallbackBackend::signFlipSums(
+    std::span<const std::int64_t> q, std::span<const std::size_t> offsets, const stats::SignFlipBatch& batch) const
 {
-    auto r = m_device->signFlip(d, taskOffsets, options);
+    auto r = m_device->signFlipSums(q, offsets, batch);
     if (r.ok())
         return r;
-    return onCpu(m_cpu.signFlip(d, taskOffsets, options), *m_device, *r.error);
+    return onCpu(m_cpu.signFlipSums(q, offsets, batch), *m_device, *r.error);
 }
 
 backend::Computed<moe::XShareResult> FallbackBackend::xshare(

@@ -15,8 +15,8 @@ public:
 
     std::string name() const override { return m_device->name(); }
     backend::RanOn ranOn() const override { return m_device->ranOn(); }
-    backend::Computed<stats::SignFlipResult> signFlip(std::span<const double> d,
-        std::span<const std::size_t> taskOffsets, const stats::SignFlipOptions& options) const override;
+    backend::Computed<stats::FlippedSums> signFlipSums(std::span<const std::int64_t> q,
+        std::span<const std::size_t> offsets, const stats::SignFlipBatch& batch) const override;
     backend::Computed<moe::XShareResult> xshare(
         const moe::Trace& trace, const moe::Batches& batches, const moe::XShareOptions& options) const override;
 

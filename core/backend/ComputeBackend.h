@@ -50,9 +50,37 @@ public:
     /// Where this backend runs its work when nothing goes wrong.
     virtual RanOn ranOn() const = 0;
 
-    /// The paired sign-flip permutation test (see stats::signFlipTest).
-    virtual Computed<stats::SignFlipResult> signFlip(std::span<const double> d,
-        std::span<const std::size_t> taskOffsets, const stats::SignFlipOptions& options) const = 0;
+    /// The flipped sums of a run of sign-flip permutations (see stats::flippedSums): q the exact
+    /// integer differences, offsets the tasks' ranges (tasks + 1 bounds from 0 to q.size()).
+    virtual Computed<stats::FlippedSums> signFlipSums(std::span<const std::int64_t> q,
+        std::span<const std::size_t> offsets, const stats::SignFlipBatch& batch) const = 0;
+
+    /// The paired sign-flip permutation test of raw differences (see stats::signFlipTest), run
+    /// on this backend's signFlipSums.
+    Computed<stats::SignFlipResult> signFlip(std::span<const double> d, std::span<const std::size_t> taskOffsets,
+        const stats::SignFlipOptions& options) const
+    {
+        if (!stats::offsetsTile(taskOffsets, d.size()))
+            return computedOn(Result<stats::SignFlipResult>::failure(Diagnostic::error(
+                                  {}, 0, "the task ranges of the differences do not cover them exactly")),
+                ranOn());
+        const auto offsets = stats::normalisedOffsets(taskOffsets, d.size());
+        const auto q = stats::quantizeDifferences(d);
+        stats::SignFlipBatch batch;
+        batch.count = options.permutations;
+        batch.seed = options.seed;
+        batch.threads = options.threads;
+        batch.progress = options.progress;
+        auto sums = signFlipSums(q, offsets, batch);
+        Computed<stats::SignFlipResult> out;
+        out.ranOn = sums.ranOn;
+        out.warnings = std::move(sums.warnings);
+        if (!sums.ok())
+            out.error = sums.error;
+        else
+            out.value = stats::signFlipFromSums(d, offsets, options, *sums.value);
+        return out;
+    }
 
     /// A policy over every slice of a trace (see moe::runXShare). One run at a time per backend
     /// object.

@@ -9,8 +9,8 @@ class CpuBackend final : public ComputeBackend {
 public:
     std::string name() const override { return "cpu"; }
     RanOn ranOn() const override { return {}; }
-    Computed<stats::SignFlipResult> signFlip(std::span<const double> d, std::span<const std::size_t> taskOffsets,
-        const stats::SignFlipOptions& options) const override;
+    Computed<stats::FlippedSums> signFlipSums(std::span<const std::int64_t> q, std::span<const std::size_t> offsets,
+        const stats::SignFlipBatch& batch) const override;
     Computed<moe::XShareResult> xshare(
         const moe::Trace& trace, const moe::Batches& batches, const moe::XShareOptions& options) const override;
 };

@@ -1,15 +1,18 @@
 #include "report/ComparisonReport.h"
 
 #include "backend/CpuBackend.h"
-#include "common/TextUtil.h"
+#include "eval/CorpusMetric.h"
+#include "stats/Binomial.h"
+#include "stats/Combination.h"
+#include "stats/ExactDifferences.h"
 #include "stats/Holm.h"
 #include "stats/McNemar.h"
-#include "stats/SignFlip.h"
+#include "stats/Tango.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <sstream>
+#include <limits>
 
 namespace deltascope::report {
 
@@ -44,18 +47,41 @@ std::string formatP(double p, double lnP)
 
 namespace {
 
-std::string pText(double p)
+std::string num(double v)
 {
-    std::ostringstream s;
-    s.precision(3);
-    s << p;
-    return s.str();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+    return buf;
 }
 
-void fillContinuous(TaskResult& r, const eval::PairedTask& pt)
+double lnOf(double p)
+{
+    return p > 0.0 ? std::log(p) : -std::numeric_limits<double>::infinity();
+}
+
+void fillBinary(TaskResult& r, const eval::PairedTask& pt, double alpha)
+{
+    const auto m = stats::mcnemar(pt.worse, pt.better, r.n);
+    r.b = pt.worse;
+    r.c = pt.better;
+    r.accBase = r.n ? pt.sumBase / static_cast<double>(r.n) : 0.0;
+    r.accCand = r.n ? pt.sumCand / static_cast<double>(r.n) : 0.0;
+    r.delta = m.delta;
+    r.flipRate = m.flipRate;
+    r.ciLow = m.ciLow;
+    r.ciHigh = m.ciHigh;
+    r.intervalMethod = "Tango score";
+    r.upperBound = r.n > 0 ? stats::tangoUpperBound(r.b, r.c, r.n, alpha) : 1.0;
+    r.pValue = m.pOneSided;
+    r.lnP = m.lnPOneSided;
+    r.pTwoSided = m.pTwoSided;
+}
+
+void fillContinuous(TaskResult& r, const eval::PairedTask& pt, double alpha)
 {
     r.b = pt.worse;
     r.c = pt.better;
+    r.intervalMethod = "normal, mean difference";
     if (r.n == 0)
         return;
     const double nd = static_cast<double>(r.n);
@@ -68,10 +94,227 @@ void fillContinuous(TaskResult& r, const eval::PairedTask& pt)
         const double e = pt.difference(i) - r.delta;
         ss += e * e;
     }
-    // Normal-approximation 95% interval of the mean difference.
     const double se = r.n > 1 ? std::sqrt(ss / (nd - 1.0) / nd) : 0.0;
-    r.ciLow = r.delta - 1.959963984540054 * se;
-    r.ciHigh = r.delta + 1.959963984540054 * se;
+    const double z = stats::normalQuantile(0.975);
+    r.ciLow = r.delta - z * se;
+    r.ciHigh = r.delta + z * se;
+    r.upperBound = r.delta + stats::normalQuantile(1.0 - alpha) * se;
+    if (eval::isCorpusMetric(r.metric) && !pt.baseWeight.empty()) {
+        double wb = 0.0;
+        double wc = 0.0;
+        for (std::size_t i = 0; i < pt.baseWeight.size(); ++i) {
+            wb += pt.baseWeight[i];
+            wc += pt.candWeight[i];
+        }
+        r.corpusMetric = r.metric;
+        r.corpusBase = eval::corpusValue(r.metric, pt.sumBase, wb);
+        r.corpusCand = eval::corpusValue(r.metric, pt.sumCand, wc);
+    }
+}
+
+TaskResult taskRow(const eval::PairedTask& pt, double alpha)
+{
+    TaskResult r;
+    r.task = pt.task;
+    r.filter = pt.filter;
+    r.metric = pt.metric;
+    r.continuous = !pt.binary;
+    r.n = static_cast<std::int64_t>(pt.base.size());
+    r.audit = pt.audit;
+    r.worstBase = pt.worstBase;
+    r.worstCand = pt.worstCand;
+    r.unmatchedBase = pt.unmatchedBase;
+    r.unmatchedCand = pt.unmatchedCand;
+    r.duplicates = pt.duplicates();
+    r.hashMismatches = pt.hashMismatches;
+    r.missingScores = pt.missingScores;
+    r.warnings = pt.warnings;
+    if (pt.binary)
+        fillBinary(r, pt, alpha);
+    else
+        fillContinuous(r, pt, alpha);
+    return r;
+}
+
+DecisionTest exactTest(const char* name, const char* statName, double stat, std::string detail, double p, double lnP)
+{
+    DecisionTest d;
+    d.name = name;
+    d.statisticName = statName;
+    d.statistic = stat;
+    d.detail = std::move(detail);
+    d.pValue = p;
+    d.lnP = lnP;
+    return d;
+}
+
+DecisionTest countedTest(const char* name, const char* statName, const stats::CountedP& c, std::string detail)
+{
+    DecisionTest d = exactTest(name, statName, c.statistic, std::move(detail), c.pValue, lnOf(c.pValue));
+    d.monteCarlo = true;
+    d.pMcLow = c.mcLow;
+    d.pMcHigh = c.mcHigh;
+    return d;
+}
+
+std::vector<DecisionTest> exactDecision(const ComparisonReport& rep, const std::vector<std::size_t>& binaryRows)
+{
+    const auto& a = rep.aggregate;
+    std::string maxTask;
+    if (a.maxDrop.task >= 0 && static_cast<std::size_t>(a.maxDrop.task) < binaryRows.size())
+        maxTask = "task " + rep.tasks[binaryRows[static_cast<std::size_t>(a.maxDrop.task)]].key();
+    return {
+        exactTest("pooled", "b - c", static_cast<double>(a.pooled.b - a.pooled.c),
+            "b = " + std::to_string(a.pooled.b) + ", c = " + std::to_string(a.pooled.c), a.pooled.pValue, a.pooled.lnP),
+        exactTest(
+            "Fisher", "X", a.fisher.statistic, "df = " + std::to_string(a.fisher.df), a.fisher.pValue, a.fisher.lnP),
+        exactTest("max-drop", "max z", a.maxDrop.statistic, maxTask, a.maxDrop.pValue, a.maxDrop.lnP),
+    };
+}
+
+// The differences of every task as exact integers, in one row with the tasks' bounds.
+struct AllDifferences {
+    std::vector<std::int64_t> q;
+    std::vector<std::size_t> offsets { 0 };
+    std::optional<Diagnostic> error;
+};
+
+AllDifferences allDifferences(const eval::PairedRuns& paired)
+{
+    AllDifferences all;
+    for (const auto& pt : paired.tasks) {
+        const auto d = stats::exactDifferences(pt.base, pt.cand, pt.higherIsBetter);
+        if (!d.ok()) {
+            all.error = Diagnostic::error({}, 0,
+                "task " + pt.task + (pt.filter == "none" ? "" : " [" + pt.filter + "]") + ": " + d.error
+                    + "; the scores cannot be compared as they are (rescale them)");
+            return all;
+        }
+        all.q.insert(all.q.end(), d.q.begin(), d.q.end());
+        all.offsets.push_back(all.q.size());
+    }
+    return all;
+}
+
+std::string levelText(double alpha, double level)
+{
+    return (level < alpha ? "alpha/3 = " : "alpha = ") + num(level);
+}
+
+// Runs the studentized combination and puts what it found in the report; false when it failed.
+bool runCombination(ComparisonReport& rep, const eval::PairedRuns& paired, const CompareSettings& settings)
+{
+    const auto all = allDifferences(paired);
+    if (all.error) {
+        rep.failure = all.error;
+        return false;
+    }
+    const backend::CpuBackend cpu;
+    const auto& compute = settings.backend ? *settings.backend : static_cast<const backend::ComputeBackend&>(cpu);
+    stats::CombinationOptions co;
+    co.permutations = settings.permutations;
+    co.maxPermutations = std::max(settings.maxPermutations, settings.permutations);
+    co.seed = settings.seed;
+    co.threads = settings.threads;
+    co.level = rep.decisionLevel;
+    co.progress = settings.progress;
+    backend::RanOn ranOn = compute.ranOn();
+    bool ran = false;
+    const auto source = [&](const stats::SignFlipBatch& batch) {
+        auto r = compute.signFlipSums(all.q, all.offsets, batch);
+        ranOn = r.ranOn;
+        ran = true;
+        return static_cast<Result<stats::FlippedSums>>(r);
+    };
+    const auto run = stats::combineTasks(all.q, all.offsets, co, source);
+    rep.ranOn = ran ? ranOn : backend::RanOn {};
+    rep.warnings.insert(rep.warnings.end(), run.warnings.begin(), run.warnings.end());
+    if (!run.ok()) {
+        rep.failure = run.error;
+        return false;
+    }
+    const auto& c = *run.value;
+    rep.cancelled = c.cancelled;
+    auto& perm = rep.permutation;
+    perm.present = true;
+    perm.permutations = c.permutations;
+    perm.requested = settings.permutations;
+    perm.maxPermutations = co.maxPermutations;
+    perm.exhaustive = c.exhaustive;
+    perm.seed = settings.seed;
+    perm.stable = c.stable;
+    const std::string maxTask = c.maxTask >= 0 ? "task " + rep.tasks[static_cast<std::size_t>(c.maxTask)].key() : "";
+    perm.tests = { countedTest("pooled", "Stouffer Z", c.pooled, std::to_string(c.testedTasks) + " tasks"),
+        countedTest("Fisher", "X", c.fisher, "df = " + std::to_string(2 * c.testedTasks)),
+        countedTest("max-drop", "max z", c.maxZ, maxTask) };
+    const auto best = std::min_element(perm.tests.begin(), perm.tests.end(),
+        [](const DecisionTest& a, const DecisionTest& b) { return a.pValue < b.pValue; });
+    perm.pValue = best->pValue;
+    perm.pMcLow = best->pMcLow;
+    perm.pMcHigh = best->pMcHigh;
+    for (std::size_t t = 0; t < rep.tasks.size(); ++t) {
+        auto& row = rep.tasks[t];
+        const auto& own = c.task[t];
+        perm.perTask.emplace_back(row.key(), own.pValue);
+        if (!row.continuous)
+            continue;
+        row.pValue = own.pValue;
+        row.lnP = lnOf(own.pValue);
+        row.pTwoSided = std::min(1.0, 2.0 * std::min(own.pValue, c.taskPLower[t]));
+        row.monteCarlo = true;
+        row.exhaustive = c.exhaustive;
+        row.pMcLow = own.mcLow;
+        row.pMcHigh = own.mcHigh;
+    }
+    return true;
+}
+
+void flagTasks(ComparisonReport& rep)
+{
+    std::vector<double> lnPs;
+    std::vector<std::size_t> rows;
+    for (std::size_t i = 0; i < rep.tasks.size(); ++i)
+        if (rep.tasks[i].n > 0) {
+            lnPs.push_back(rep.tasks[i].lnP);
+            rows.push_back(i);
+        }
+    const auto holm = stats::holmAdjustLog(lnPs);
+    for (std::size_t j = 0; j < rows.size(); ++j) {
+        auto& t = rep.tasks[rows[j]];
+        t.lnPHolm = holm[j];
+        t.pHolm = std::exp(holm[j]);
+    }
+    const double lnAlpha = std::log(rep.alpha);
+    for (auto& t : rep.tasks) {
+        if (t.n == 0)
+            t.flag = TaskFlag::NoPairs;
+        else if (rep.degraded && t.lnPHolm < lnAlpha)
+            t.flag = TaskFlag::Worse;
+        else if (t.lnP < lnAlpha)
+            t.flag = TaskFlag::Suggestive;
+        else
+            t.flag = TaskFlag::Ok;
+    }
+}
+
+std::string decisionSentence(const ComparisonReport& rep, int tested)
+{
+    std::string s;
+    if (tested == 1) {
+        s = "one task, so the three tests are one: p = " + formatP(rep.decision[0].pValue, rep.decision[0].lnP);
+    } else {
+        s = (rep.method == "exact" ? "exact tests across tasks: " : "studentized sign-flip combination: ");
+        for (std::size_t i = 0; i < rep.decision.size(); ++i)
+            s += (i ? ", " : "") + rep.decision[i].name
+                + " p = " + formatP(rep.decision[i].pValue, rep.decision[i].lnP);
+    }
+    s += rep.degraded ? (tested == 1 ? " is below " : "; the smallest is below ")
+                      : (tested == 1 ? " is not below " : "; none is below ");
+    s += levelText(rep.alpha, rep.decisionLevel);
+    if (!rep.stable)
+        s += " (unstable: a Monte Carlo interval holds the level after " + std::to_string(rep.permutation.permutations)
+            + " permutations; raise --max-permutations)";
+    return s;
 }
 
 } // namespace
@@ -86,98 +329,35 @@ ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& can
     rep.warnings = paired.warnings;
 
     std::vector<stats::TaskCounts> counts;
-    std::vector<double> allD;
-    std::vector<std::size_t> offsets { 0 };
+    std::vector<std::size_t> binaryRows;
+    int tested = 0;
     for (const auto& pt : paired.tasks) {
-        TaskResult r;
-        r.task = pt.task;
-        r.filter = pt.filter;
-        r.metric = pt.metric;
-        r.continuous = !pt.binary;
-        r.n = static_cast<std::int64_t>(pt.base.size());
-        r.unmatchedBase = pt.unmatchedBase;
-        r.unmatchedCand = pt.unmatchedCand;
-        r.duplicates = pt.duplicates();
-        r.hashMismatches = pt.hashMismatches;
-        r.missingScores = pt.missingScores;
-        r.warnings = pt.warnings;
-        if (pt.binary) {
-            const auto m = stats::mcnemar(pt.worse, pt.better, r.n);
-            r.b = pt.worse;
-            r.c = pt.better;
-            r.accBase = r.n ? pt.sumBase / static_cast<double>(r.n) : 0.0;
-            r.accCand = r.n ? pt.sumCand / static_cast<double>(r.n) : 0.0;
-            r.delta = m.delta;
-            r.flipRate = m.flipRate;
-            r.ciLow = m.ciLow;
-            r.ciHigh = m.ciHigh;
-            r.pValue = m.pOneSided;
-            r.pTwoSided = m.pTwoSided;
-            counts.push_back({ pt.worse, pt.better });
-        } else {
-            rep.hasContinuous = true;
-            fillContinuous(r, pt);
-        }
-        rep.tasks.push_back(std::move(r));
-    }
-    const bool permute = rep.hasContinuous || settings.permutationRequested;
-    if (permute) {
-        for (const auto& pt : paired.tasks) {
-            for (std::size_t i = 0; i < pt.base.size(); ++i)
-                allD.push_back(pt.difference(i));
-            offsets.push_back(allD.size());
+        rep.tasks.push_back(taskRow(pt, settings.alpha));
+        const auto& r = rep.tasks.back();
+        tested += r.n > 0 ? 1 : 0;
+        rep.hasContinuous = rep.hasContinuous || r.continuous;
+        if (!r.continuous && r.n > 0) {
+            counts.push_back({ r.b, r.c });
+            binaryRows.push_back(rep.tasks.size() - 1);
         }
     }
+    rep.decisionLevel = stats::decisionLevel(settings.alpha, tested);
+    rep.method = rep.hasContinuous ? "sign-flip, studentized" : "exact";
+    rep.aggregate = stats::aggregate(counts, settings.alpha, tested);
 
-    rep.aggregate = stats::aggregate(counts, settings.alpha);
-    if (permute) {
-        stats::SignFlipOptions so;
-        so.permutations = settings.permutations;
-        so.seed = settings.seed;
-        so.threads = settings.threads;
-        so.progress = settings.progress;
-        const backend::CpuBackend cpu;
-        const auto run = (settings.backend ? *settings.backend : static_cast<const backend::ComputeBackend&>(cpu))
-                             .signFlip(allD, offsets, so);
-        rep.ranOn = run.ranOn;
-        rep.warnings.insert(rep.warnings.end(), run.warnings.begin(), run.warnings.end());
-        if (!run.ok()) {
-            rep.failure = run.error;
-            return rep;
-        }
-        const auto& sf = *run.value;
-        rep.cancelled = sf.cancelled;
-        rep.permutation.present = true;
-        rep.permutation.permutations = settings.permutations;
-        rep.permutation.seed = settings.seed;
-        rep.permutation.pValue = sf.pValue;
-        for (std::size_t t = 0; t < rep.tasks.size(); ++t) {
-            rep.permutation.perTask.emplace_back(rep.tasks[t].key(), sf.taskPValue[t]);
-            if (rep.tasks[t].continuous) {
-                rep.tasks[t].pValue = sf.taskPValue[t];
-                rep.tasks[t].pTwoSided = std::min(1.0, 2.0 * std::min(sf.taskPValue[t], sf.taskPValueLower[t]));
-            }
-        }
-    }
-
-    std::vector<double> ps;
-    for (const auto& t : rep.tasks)
-        ps.push_back(t.pValue);
-    const auto holm = stats::holmAdjust(ps);
-    for (std::size_t i = 0; i < rep.tasks.size(); ++i)
-        rep.tasks[i].pHolm = holm[i];
-
+    if ((rep.hasContinuous || settings.permutationRequested) && !runCombination(rep, paired, settings))
+        return rep;
     if (rep.hasContinuous) {
-        rep.degraded = rep.permutation.pValue < settings.alpha;
-        rep.decisionBasis = "continuous metrics present: pooled sign-flip permutation test over all samples, p = "
-            + pText(rep.permutation.pValue) + (rep.degraded ? " < " : " >= ") + "alpha = " + pText(settings.alpha);
+        rep.decision = rep.permutation.tests;
+        rep.stable = rep.permutation.stable;
     } else {
-        rep.degraded = rep.aggregate.degraded;
-        const double level = settings.alpha / 3.0;
-        rep.decisionBasis = "smallest of pooled (p = " + pText(rep.aggregate.pooled.pValue) + "), Fisher (p = "
-            + pText(rep.aggregate.fisher.pValue) + ") and max-drop (p = " + pText(rep.aggregate.maxDrop.pValue) + ") "
-            + (rep.degraded ? "is below" : "is not below") + " alpha/3 = " + pText(level);
+        rep.decision = exactDecision(rep, binaryRows);
     }
+    const double lnLevel = std::log(rep.decisionLevel);
+    rep.degraded
+        = std::any_of(rep.decision.begin(), rep.decision.end(), [&](const DecisionTest& d) { return d.lnP < lnLevel; });
+    flagTasks(rep);
+    rep.decisionBasis = decisionSentence(rep, tested);
     return rep;
 }
 

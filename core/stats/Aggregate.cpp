@@ -2,8 +2,10 @@
 
 #include "stats/Binomial.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace deltascope::stats {
 
@@ -20,6 +22,9 @@ PooledResult pooledTest(std::span<const TaskCounts> tasks)
         r.c += t.c;
     }
     r.pValue = r.b == 0 ? 1.0 : binomialUpperTailHalf(r.b + r.c, r.b);
+    r.lnP = r.b == 0 ? 0.0 : lnBinomialUpperTailHalf(r.b + r.c, r.b);
+    if (r.pValue < 1e-280)
+        r.pValue = std::exp(r.lnP);
     return r;
 }
 
@@ -30,13 +35,15 @@ FisherResult fisherTest(std::span<const TaskCounts> tasks)
     for (const auto& t : tasks) {
         if (t.b + t.c == 0)
             continue;
-        const double p = t.b == 0 ? 1.0 : binomialUpperTailHalf(t.b + t.c, t.b);
-        // A p-value that underflowed to zero carries overwhelming evidence; keep the sum finite.
-        r.statistic += -2.0 * std::log(std::max(p, std::numeric_limits<double>::denorm_min()));
+        // ln p_t stays exact where p_t underflows a double.
+        r.statistic += -2.0 * (t.b == 0 ? 0.0 : lnBinomialUpperTailHalf(t.b + t.c, t.b));
         ++used;
     }
     r.df = 2 * used;
     r.pValue = used == 0 ? 1.0 : chiSquaredUpperTail(r.statistic, r.df);
+    r.lnP = used == 0 ? 0.0 : lnChiSquaredUpperTail(r.statistic, r.df);
+    if (r.pValue < 1e-280)
+        r.pValue = std::exp(r.lnP);
     return r;
 }
 
@@ -94,6 +101,7 @@ MaxDropResult maxDropTest(std::span<const TaskCounts> tasks)
     // Under the null each b_t ~ Bin(n_t, 1/2) independently given n_t, so
     // P[max_t Z_t >= M] = 1 - prod_t (1 - P[Z_t >= M]).
     double logNone = 0.0;
+    std::vector<double> lnTails;
     for (const auto& t : tasks) {
         const std::int64_t n = t.b + t.c;
         if (n == 0)
@@ -108,20 +116,34 @@ MaxDropResult maxDropTest(std::span<const TaskCounts> tasks)
             ++x;
         const double s = binomialUpperTailHalf(n, x);
         logNone += std::log1p(-s);
+        lnTails.push_back(lnBinomialUpperTailHalf(n, x));
     }
-    r.pValue = -std::expm1(logNone);
+    r.pValue = -std::expm1(logNone) + 0.0; // + 0.0: never -0
+    if (r.pValue >= 1e-280) {
+        r.lnP = std::log(r.pValue);
+    } else {
+        // Every tail is tiny, so 1 - prod (1 - s_t) = sum s_t to within a relative 1e-280: summed in
+        // logarithms.
+        const double top = *std::max_element(lnTails.begin(), lnTails.end());
+        double sum = 0.0;
+        for (const double l : lnTails)
+            sum += std::exp(l - top);
+        r.lnP = top + std::log(sum);
+        r.pValue = std::exp(r.lnP);
+    }
     return r;
 }
 
-AggregateResult aggregate(std::span<const TaskCounts> tasks, double alpha)
+AggregateResult aggregate(std::span<const TaskCounts> tasks, double alpha, int testedTasks)
 {
     AggregateResult r;
     r.alpha = alpha;
+    r.level = decisionLevel(alpha, testedTasks < 0 ? static_cast<int>(tasks.size()) : testedTasks);
     r.pooled = pooledTest(tasks);
     r.fisher = fisherTest(tasks);
     r.maxDrop = maxDropTest(tasks);
-    const double level = alpha / 3.0;
-    r.degraded = r.pooled.pValue < level || r.fisher.pValue < level || r.maxDrop.pValue < level;
+    const double lnLevel = std::log(r.level);
+    r.degraded = r.pooled.lnP < lnLevel || r.fisher.lnP < lnLevel || r.maxDrop.lnP < lnLevel;
     return r;
 }
 

@@ -9,6 +9,15 @@ namespace deltascope::stats {
 /// beta function, never as 1 - cdf): correct down to the smallest normal double.
 double binomialUpperTailHalf(std::int64_t n, std::int64_t k);
 
+/// ln P[Bin(n, 1/2) >= k], accurate where the probability itself underflows a double (exact p-values
+/// far below 1e-300 keep their order and their weight in Fisher's statistic). 0 when k <= 0, -inf
+/// when k > n.
+double lnBinomialUpperTailHalf(std::int64_t n, std::int64_t k);
+
+/// ln P[chi2(df) >= x]; for even df (Fisher's statistic) exact through the Poisson sum, so it stays
+/// finite where the probability underflows.
+double lnChiSquaredUpperTail(double x, int df);
+
 /// P[Bin(n, 1/2) <= k].
 double binomialLowerTailHalf(std::int64_t n, std::int64_t k);
 

@@ -10,10 +10,11 @@ struct McNemarResult {
     std::int64_t b = 0; ///< baseline right, candidate wrong (regressions)
     std::int64_t c = 0; ///< baseline wrong, candidate right (improvements)
     double pOneSided = 1.0; ///< P[Bin(b+c, 1/2) >= b]: evidence that the candidate is worse
+    double lnPOneSided = 0.0; ///< its logarithm, finite where pOneSided underflows
     double pTwoSided = 1.0; ///< min(1, 2 P[Bin(b+c, 1/2) <= min(b, c)])
     double delta = 0.0; ///< accuracy drop (b - c) / n
     double flipRate = 0.0; ///< (b + c) / n
-    double ciLow = 0.0; ///< 95% interval of delta from the Clopper-Pearson interval of b in b + c
+    double ciLow = 0.0; ///< Tango's score interval of delta at the given confidence (DESIGN 3.2)
     double ciHigh = 0.0;
 };
 

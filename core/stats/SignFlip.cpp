@@ -44,6 +44,18 @@ std::int64_t flippedSum(const std::int64_t* q, const std::uint32_t* bits, std::s
 
 } // namespace
 
+bool offsetsTile(std::span<const std::size_t> offsets, std::size_t n)
+{
+    if (offsets.size() < 2)
+        return offsets.empty();
+    if (offsets.front() != 0 || offsets.back() != n)
+        return false;
+    for (std::size_t i = 1; i < offsets.size(); ++i)
+        if (offsets[i] < offsets[i - 1])
+            return false;
+    return true;
+}
+
 std::vector<std::size_t> normalisedOffsets(std::span<const std::size_t> taskOffsets, std::size_t n)
 {
     std::vector<std::size_t> offsets(taskOffsets.begin(), taskOffsets.end());
@@ -52,14 +64,81 @@ std::vector<std::size_t> normalisedOffsets(std::span<const std::size_t> taskOffs
     return offsets;
 }
 
-SignFlipResult finishSignFlip(std::span<const double> d, std::span<const std::size_t> taskOffsets,
-    const SignFlipOptions& options, const SignFlipCounts& counts)
+FlippedSums flippedSums(
+    std::span<const std::int64_t> q, std::span<const std::size_t> taskOffsets, const SignFlipBatch& batch)
+{
+    const auto offsets = normalisedOffsets(taskOffsets, q.size());
+    const std::size_t tasks = offsets.size() - 1;
+    const std::size_t blocks = (q.size() + kBlock - 1) / kBlock;
+    const std::uint64_t count = batch.count;
+    FlippedSums out;
+    out.sums.assign(count * tasks, 0);
+
+    unsigned threads = batch.threads ? batch.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::min<std::uint64_t>(threads, std::max<std::uint64_t>(1, count)));
+    std::atomic<std::uint64_t> done { 0 };
+    std::atomic<bool> cancel { false };
+
+    auto worker = [&](unsigned w) {
+        std::vector<std::uint32_t> bits(blocks * 4 + 1, 0);
+        for (std::uint64_t k = w; k < count; k += threads) {
+            if (cancel.load(std::memory_order_relaxed))
+                return;
+            const std::uint64_t p = batch.first + k;
+            for (std::size_t b = 0; b < blocks; ++b) {
+                const auto words
+                    = Philox4x32::signBlock(batch.seed, static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(b));
+                std::copy(words.begin(), words.end(), bits.begin() + static_cast<std::ptrdiff_t>(4 * b));
+            }
+            std::int64_t* row = out.sums.data() + k * tasks;
+            for (std::size_t t = 0; t < tasks; ++t)
+                row[t] = flippedSum(q.data(), bits.data(), offsets[t], offsets[t + 1]);
+            done.fetch_add(1, std::memory_order_relaxed);
+        }
+    };
+
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (unsigned w = 0; w < threads; ++w)
+        pool.emplace_back(worker, w);
+    if (batch.progress.callback) {
+        while (done.load() < count && !cancel.load()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            const double frac = count ? static_cast<double>(done.load()) / static_cast<double>(count) : 1.0;
+            if (!batch.progress.report(frac, "permutation test"))
+                cancel = true;
+        }
+    }
+    for (auto& t : pool)
+        t.join();
+    out.cancelled = cancel.load();
+    return out;
+}
+
+SignFlipResult signFlipFromSums(std::span<const double> d, std::span<const std::size_t> taskOffsets,
+    const SignFlipOptions& options, const FlippedSums& flipped)
 {
     SignFlipResult result;
     result.permutations = options.permutations;
     result.seed = options.seed;
+    result.cancelled = flipped.cancelled;
     const auto offsets = normalisedOffsets(taskOffsets, d.size());
     const std::size_t tasks = offsets.size() - 1;
+    // T* = T - 2 F, F the flipped sum, so T* >= T exactly when F <= 0 (per task and for the pool).
+    std::vector<std::uint64_t> upper(tasks + 1, 0);
+    std::vector<std::uint64_t> lower(tasks + 1, 0);
+    const std::size_t rows = tasks ? flipped.sums.size() / tasks : 0;
+    for (std::size_t k = 0; k < rows; ++k) {
+        std::int64_t total = 0;
+        for (std::size_t t = 0; t < tasks; ++t) {
+            const std::int64_t f = flipped.sums[k * tasks + t];
+            total += f;
+            upper[t] += f <= 0 ? 1u : 0u;
+            lower[t] += f >= 0 ? 1u : 0u;
+        }
+        upper[tasks] += total <= 0 ? 1u : 0u;
+        lower[tasks] += total >= 0 ? 1u : 0u;
+    }
     for (const double v : d)
         result.statistic += v;
     result.taskStatistic.assign(tasks, 0.0);
@@ -70,11 +149,11 @@ SignFlipResult finishSignFlip(std::span<const double> d, std::span<const std::si
     result.taskPValue.resize(tasks);
     result.taskPValueLower.resize(tasks);
     for (std::size_t t = 0; t < tasks; ++t) {
-        result.taskPValue[t] = (1.0 + static_cast<double>(counts.upper[t])) / denom;
-        result.taskPValueLower[t] = (1.0 + static_cast<double>(counts.lower[t])) / denom;
+        result.taskPValue[t] = (1.0 + static_cast<double>(upper[t])) / denom;
+        result.taskPValueLower[t] = (1.0 + static_cast<double>(lower[t])) / denom;
     }
-    result.pValue = (1.0 + static_cast<double>(counts.upper[tasks])) / denom;
-    result.pValueLower = (1.0 + static_cast<double>(counts.lower[tasks])) / denom;
+    result.pValue = (1.0 + static_cast<double>(upper[tasks])) / denom;
+    result.pValueLower = (1.0 + static_cast<double>(lower[tasks])) / denom;
     return result;
 }
 
@@ -82,71 +161,13 @@ SignFlipResult signFlipTest(
     std::span<const double> d, std::span<const std::size_t> taskOffsets, const SignFlipOptions& options)
 {
     const auto offsets = normalisedOffsets(taskOffsets, d.size());
-    const std::size_t tasks = offsets.size() - 1;
     const std::vector<std::int64_t> q = quantizeDifferences(d);
-    const std::size_t n = q.size();
-    const std::size_t blocks = (n + kBlock - 1) / kBlock;
-    const std::uint64_t perms = options.permutations;
-
-    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    threads = static_cast<unsigned>(std::min<std::uint64_t>(threads, std::max<std::uint64_t>(1, perms)));
-
-    // T* = T - 2 S where S is the sum over flipped samples, so T* >= T exactly when S <= 0.
-    // Per thread: hits per task, then the pool at index `tasks`.
-    std::vector<std::vector<std::uint64_t>> upper(threads, std::vector<std::uint64_t>(tasks + 1, 0));
-    std::vector<std::vector<std::uint64_t>> lower(threads, std::vector<std::uint64_t>(tasks + 1, 0));
-    std::atomic<std::uint64_t> done { 0 };
-    std::atomic<bool> cancel { false };
-
-    auto worker = [&](unsigned w) {
-        std::vector<std::uint32_t> bits(blocks * 4 + 1, 0);
-        for (std::uint64_t p = w; p < perms; p += threads) {
-            if (cancel.load(std::memory_order_relaxed))
-                return;
-            for (std::size_t b = 0; b < blocks; ++b) {
-                const auto words
-                    = Philox4x32::signBlock(options.seed, static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(b));
-                std::copy(words.begin(), words.end(), bits.begin() + static_cast<std::ptrdiff_t>(4 * b));
-            }
-            std::int64_t total = 0;
-            for (std::size_t t = 0; t < tasks; ++t) {
-                const std::int64_t s = flippedSum(q.data(), bits.data(), offsets[t], offsets[t + 1]);
-                total += s;
-                upper[w][t] += s <= 0 ? 1u : 0u;
-                lower[w][t] += s >= 0 ? 1u : 0u;
-            }
-            upper[w][tasks] += total <= 0 ? 1u : 0u;
-            lower[w][tasks] += total >= 0 ? 1u : 0u;
-            done.fetch_add(1, std::memory_order_relaxed);
-        }
-    };
-
-    std::vector<std::thread> pool;
-    pool.reserve(threads);
-    for (unsigned w = 0; w < threads; ++w)
-        pool.emplace_back(worker, w);
-    if (options.progress.callback) {
-        while (done.load() < perms && !cancel.load()) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            const double frac = perms ? static_cast<double>(done.load()) / static_cast<double>(perms) : 1.0;
-            if (!options.progress.report(frac, "permutation test"))
-                cancel = true;
-        }
-    }
-    for (auto& t : pool)
-        t.join();
-
-    SignFlipCounts counts;
-    counts.upper.assign(tasks + 1, 0);
-    counts.lower.assign(tasks + 1, 0);
-    for (unsigned w = 0; w < threads; ++w)
-        for (std::size_t t = 0; t <= tasks; ++t) {
-            counts.upper[t] += upper[w][t];
-            counts.lower[t] += lower[w][t];
-        }
-    auto result = finishSignFlip(d, offsets, options, counts);
-    result.cancelled = cancel.load();
-    return result;
+    SignFlipBatch batch;
+    batch.count = options.permutations;
+    batch.seed = options.seed;
+    batch.threads = options.threads;
+    batch.progress = options.progress;
+    return signFlipFromSums(d, offsets, options, flippedSums(q, offsets, batch));
 }
 
 } // namespace deltascope::stats

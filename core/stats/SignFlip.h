@@ -38,17 +38,36 @@ SignFlipResult signFlipTest(
 /// The fixed-point conversion used by signFlipTest (exposed for the GPU backend and the tests).
 std::vector<std::int64_t> quantizeDifferences(std::span<const double> d);
 
-/// Hit counts of a sign-flip run: for each task and then the pool (index tasks), how many
-/// permutations gave T* >= T (upper) and T* <= T (lower).
-struct SignFlipCounts {
-    std::vector<std::uint64_t> upper;
-    std::vector<std::uint64_t> lower;
+/// A run of permutations of the stream: permutations first .. first + count - 1. The stream
+/// continues across runs, so [0, P) then [P, 2P) gives what [0, 2P) gives at once.
+struct SignFlipBatch {
+    std::uint64_t first = 0;
+    std::uint64_t count = 0;
+    std::uint64_t seed = 0;
+    unsigned threads = 0; ///< 0: all hardware threads (the CPU backend)
+    Progress progress; ///< fraction of this run's permutations done
 };
 
-/// Turns hit counts (from any backend) into the result; the statistics are summed in one fixed
-/// order so every backend reports the same numbers.
-SignFlipResult finishSignFlip(std::span<const double> d, std::span<const std::size_t> taskOffsets,
-    const SignFlipOptions& options, const SignFlipCounts& counts);
+/// The flipped sums of a run: sums[k * tasks + t] = the sum of q_i over task t's samples whose
+/// sign flips in permutation first + k (the permuted task statistic is then S_t - 2 sums).
+struct FlippedSums {
+    std::vector<std::int64_t> sums;
+    bool cancelled = false;
+};
+
+/// The CPU reference for every backend: sample i flips in permutation p when bit i % 128 of
+/// Philox4x32-10(counter = (p, i / 128), key = seed) is set. The sums are exact integers, so any
+/// backend that follows the same stream returns the same sums.
+FlippedSums flippedSums(
+    std::span<const std::int64_t> q, std::span<const std::size_t> offsets, const SignFlipBatch& batch);
+
+/// Turns the flipped sums of permutations 0 .. P - 1 of q = quantizeDifferences(d) (from any
+/// backend) into the sign-flip result.
+SignFlipResult signFlipFromSums(std::span<const double> d, std::span<const std::size_t> taskOffsets,
+    const SignFlipOptions& options, const FlippedSums& sums);
+
+/// Whether task ranges tile n differences: empty (one task), or 0 = o_0 <= o_1 <= ... <= o_T = n.
+bool offsetsTile(std::span<const std::size_t> offsets, std::size_t n);
 
 /// The task offsets signFlipTest uses: {0, d.size()} when none are given.
 std::vector<std::size_t> normalisedOffsets(std::span<const std::size_t> taskOffsets, std::size_t n);

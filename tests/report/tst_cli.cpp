@@ -337,6 +337,22 @@ void TestCli::powerAndShrink()
     QVERIFY(j.value(QStringLiteral("samples_needed")).toInt() > 5000);
     QCOMPARE(cli({ QStringLiteral("power") }).exitCode, 2);
 
+    // Power at the level the decision uses: alpha/3 for several tasks (the default), alpha for one.
+    // n = 1000, f = 0.1, drop 0.02: about 0.41 at alpha/3, 0.60 at alpha.
+    auto powerAt = [&](const QStringList& extra) {
+        const auto r = cli(QStringList { QStringLiteral("power"), QStringLiteral("--n"), QStringLiteral("1000"),
+                               QStringLiteral("--flip-rate"), QStringLiteral("0.1"), QStringLiteral("--drop"),
+                               QStringLiteral("0.02"), QStringLiteral("--format"), QStringLiteral("json") }
+            + extra);
+        return QJsonDocument::fromJson(r.out).object();
+    };
+    const auto several = powerAt({});
+    QVERIFY(std::abs(several.value(QStringLiteral("level")).toDouble() - 0.05 / 3) < 1e-12);
+    QVERIFY(std::abs(several.value(QStringLiteral("exact_power")).toDouble() - 0.41) < 0.02);
+    const auto one = powerAt({ QStringLiteral("--tasks"), QStringLiteral("1") });
+    QCOMPARE(one.value(QStringLiteral("level")).toDouble(), 0.05);
+    QVERIFY(std::abs(one.value(QStringLiteral("exact_power")).toDouble() - 0.60) < 0.03);
+
     QTemporaryDir dir;
     const auto r1 = test::writeFile(dir, QStringLiteral("r1.csv"), "id,score\n1,1\n2,0\n3,1\n4,0\n");
     const auto r2 = test::writeFile(dir, QStringLiteral("r2.csv"), "id,score\n1,1\n2,1\n3,1\n4,0\n");

@@ -16,11 +16,11 @@ class BrokenDevice final : public backend::ComputeBackend {
 public:
     std::string name() const override { return "cuda (test device)"; }
     backend::RanOn ranOn() const override { return { backend::Device::Cuda, "test device" }; }
-    backend::Computed<stats::SignFlipResult> signFlip(
-        std::span<const double>, std::span<const std::size_t>, const stats::SignFlipOptions&) const override
+    backend::Computed<stats::FlippedSums> signFlipSums(
+        std::span<const std::int64_t>, std::span<const std::size_t>, const stats::SignFlipBatch&) const override
     {
         return backend::computedOn(
-            Result<stats::SignFlipResult>::failure(Diagnostic::error({}, 0, "device lost")), ranOn());
+            Result<stats::FlippedSums>::failure(Diagnostic::error({}, 0, "device lost")), ranOn());
     }
     backend::Computed<moe::XShareResult> xshare(
         const moe::Trace&, const moe::Batches&, const moe::XShareOptions&) const override

@@ -23,12 +23,8 @@ def mcnemar_row(b, c, n):
     p = 1.0 if b == 0 else float(stats.binomtest(b, m, 0.5, alternative="greater").pvalue)
     p2 = 1.0 if m == 0 else min(1.0, 2.0 * float(stats.binom.cdf(min(b, c), m, 0.5)))
     f = m / n
-    if m > 0:
-        ci = stats.binomtest(b, m).proportion_ci(confidence_level=0.95, method="exact")
-        lo, hi = f * (2 * ci.low - 1), f * (2 * ci.high - 1)
-    else:
-        lo = hi = 0.0
-    return {"b": b, "c": c, "n": n, "p": p, "p2": p2, "delta": (b - c) / n, "flip": f, "lo": lo, "hi": hi}
+    # The interval of the drop (Tango's score interval) has its own vectors: make_decision_vectors.py.
+    return {"b": b, "c": c, "n": n, "p": p, "p2": p2, "delta": (b - c) / n, "flip": f}
 
 
 def holm(ps):

@@ -1,0 +1,135 @@
+#include "stats/ExactDifferences.h"
+
+#include <cmath>
+#include <optional>
+
+namespace deltascope::stats {
+
+namespace {
+
+constexpr double kLimit = 2305843009213693952.0; // 2^61
+
+// The smallest k <= 9 such that every finite score is an integer number of 10^-k (as a decimal
+// written with at most k fraction digits reads), or nothing.
+std::optional<int> decimalDigits(std::span<const double> a, std::span<const double> b)
+{
+    for (int k = 0; k <= 9; ++k) {
+        const double scale = std::pow(10.0, k);
+        bool all = true;
+        for (const auto* side : { &a, &b }) {
+            for (const double v : *side) {
+                if (!std::isfinite(v))
+                    continue;
+                const double r = std::nearbyint(v * scale);
+                if (std::fabs(r) >= 9007199254740992.0 || r / scale != v) {
+                    all = false;
+                    break;
+                }
+            }
+            if (!all)
+                break;
+        }
+        if (all)
+            return k;
+    }
+    return std::nullopt;
+}
+
+// Oriented difference of one pair's integer or real values; infinities are handled by the caller.
+double oriented(double b, double c, bool higherIsBetter)
+{
+    return higherIsBetter ? b - c : c - b;
+}
+
+// +1 / -1 for a pair whose difference is infinite in that direction, 0 for a finite or tied pair.
+int infiniteSide(double b, double c, bool higherIsBetter)
+{
+    if (std::isfinite(b) && std::isfinite(c))
+        return 0;
+    if (std::isinf(b) && std::isinf(c) && (b > 0) == (c > 0))
+        return 0; // the same infinity on both sides: a tie
+    const double d = oriented(b, c, higherIsBetter);
+    return d > 0 ? 1 : -1;
+}
+
+} // namespace
+
+ExactDifferences exactDifferences(std::span<const double> base, std::span<const double> cand, bool higherIsBetter)
+{
+    ExactDifferences out;
+    const std::size_t n = base.size();
+    out.q.assign(n, 0);
+    const auto digits = decimalDigits(base, cand);
+    std::int64_t infinities = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        infinities += infiniteSide(base[i], cand[i], higherIsBetter) != 0 ? 1 : 0;
+    // Room left for the infinite differences: each weighs more than all finite ones together.
+    int room = 0;
+    while ((std::int64_t { 1 } << room) < infinities + 1)
+        ++room;
+    double total = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (infiniteSide(base[i], cand[i], higherIsBetter) != 0 || !std::isfinite(base[i]) || !std::isfinite(cand[i]))
+            continue;
+        const double d = oriented(base[i], cand[i], higherIsBetter);
+        if (!std::isfinite(d)) {
+            out.error = "the difference of pair " + std::to_string(i + 1) + " (" + std::to_string(base[i]) + " vs "
+                + std::to_string(cand[i]) + ") overflows a double";
+            return out;
+        }
+        total += std::fabs(d);
+    }
+    if (!std::isfinite(total)) {
+        out.error = "the differences sum to more than a double can hold";
+        return out;
+    }
+    if (digits) {
+        const double scale = std::pow(10.0, *digits);
+        // |d| summed in units; exact below 2^53 per score, summed in long double to check the bound.
+        long double units = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            if (std::isfinite(base[i]) && std::isfinite(cand[i]))
+                units += std::fabs(static_cast<long double>(std::nearbyint(base[i] * scale))
+                    - static_cast<long double>(std::nearbyint(cand[i] * scale)));
+        if (units < std::ldexp(kLimit, -2 - room)) {
+            out.unit = 1.0 / scale;
+            for (std::size_t i = 0; i < n; ++i) {
+                if (!std::isfinite(base[i]) || !std::isfinite(cand[i]))
+                    continue;
+                const auto b = static_cast<std::int64_t>(std::nearbyint(base[i] * scale));
+                const auto c = static_cast<std::int64_t>(std::nearbyint(cand[i] * scale));
+                out.q[i] = higherIsBetter ? b - c : c - b;
+            }
+        } else {
+            out.decimal = false;
+        }
+    } else {
+        out.decimal = false;
+    }
+    std::int64_t finiteSum = 0;
+    if (!out.decimal && total > 0.0) {
+        int exponent = 0;
+        std::frexp(total, &exponent); // total < 2^exponent
+        const int scale = 59 - room - exponent; // the finite part stays below 2^(59 - room)
+        out.unit = std::ldexp(1.0, -scale);
+        for (std::size_t i = 0; i < n; ++i)
+            if (std::isfinite(base[i]) && std::isfinite(cand[i]))
+                out.q[i] = std::llround(std::ldexp(oriented(base[i], cand[i], higherIsBetter), scale));
+    }
+    for (const auto v : out.q)
+        finiteSum += v < 0 ? -v : v;
+    // An infinite difference outweighs all finite ones together; with the room kept above, all of
+    // them together stay below 2^61.
+    out.infinite = infinities;
+    if (infinities > 0) {
+        const std::int64_t weight = finiteSum + 1;
+        for (std::size_t i = 0; i < n; ++i)
+            if (const int side = infiniteSide(base[i], cand[i], higherIsBetter))
+                out.q[i] = side * weight;
+            else if (!std::isfinite(base[i]) || !std::isfinite(cand[i]))
+                out.q[i] = 0;
+    }
+    return out;
+}
+
+} // namespace deltascope::stats

@@ -1,0 +1,530 @@
+// The decision of a comparison (DESIGN 3.2-3.5): mixed suites, flags, levels, tiny p-values,
+// intervals, exact differences, Monte Carlo error. Reference values come from
+// tests/data/stats/make_decision_vectors.py (exact integer arithmetic, full enumeration, scipy).
+#include "TestData.h"
+#include "eval/Pairing.h"
+#include "report/ComparisonReport.h"
+#include "stats/Aggregate.h"
+#include "stats/Binomial.h"
+#include "stats/Combination.h"
+#include "stats/ExactDifferences.h"
+#include "stats/Holm.h"
+#include "stats/Power.h"
+#include "stats/SignFlip.h"
+#include "stats/Tango.h"
+
+#include <QJsonArray>
+#include <cmath>
+#include <random>
+
+using namespace deltascope;
+
+namespace {
+
+QJsonObject decisionVectors()
+{
+    QFile f(QString::fromStdString(test::dataPath("stats/decision_vectors.json")));
+    if (!f.open(QIODevice::ReadOnly))
+        qFatal("cannot open tests/data/stats/decision_vectors.json");
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+double num(const QJsonObject& o, const char* key)
+{
+    return o.value(QLatin1String(key)).toDouble();
+}
+
+// A binary task with b regressions, c improvements and n pairs in all.
+eval::PairedTask binaryTask(const std::string& name, std::int64_t b, std::int64_t c, std::int64_t n)
+{
+    eval::PairedTask t;
+    t.task = name;
+    t.metric = "acc";
+    for (std::int64_t i = 0; i < n; ++i) {
+        const bool regress = i < b;
+        const bool improve = !regress && i < b + c;
+        const bool bothRight = !regress && !improve && (i % 2 == 0);
+        t.base.push_back(regress || bothRight ? 1.0 : 0.0);
+        t.cand.push_back(improve || bothRight ? 1.0 : 0.0);
+    }
+    t.summarize();
+    return t;
+}
+
+eval::PairedTask continuousTask(const std::string& name, const std::vector<double>& base,
+    const std::vector<double>& cand, bool higherIsBetter = true)
+{
+    eval::PairedTask t;
+    t.task = name;
+    t.metric = "score";
+    t.higherIsBetter = higherIsBetter;
+    t.base = base;
+    t.cand = cand;
+    t.summarize();
+    return t;
+}
+
+report::ComparisonReport decide(std::vector<eval::PairedTask> tasks, report::CompareSettings settings = {})
+{
+    eval::PairedRuns paired;
+    paired.tasks = std::move(tasks);
+    settings.threads = 2;
+    return report::buildReport({}, {}, paired, settings);
+}
+
+// Noisy per-document log-likelihoods: thousands of units, no true difference.
+eval::PairedTask noisyLogLikelihood(std::uint64_t seed, std::size_t n = 200)
+{
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<double> doc(-1500.0, 400.0);
+    std::normal_distribution<double> noise(0.0, 300.0);
+    std::vector<double> base;
+    std::vector<double> cand;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double d = std::round(doc(rng) * 100.0) / 100.0;
+        base.push_back(d);
+        cand.push_back(std::round((d + noise(rng)) * 100.0) / 100.0);
+    }
+    return continuousTask("wikitext", base, cand);
+}
+
+} // namespace
+
+class TestDecision : public QObject {
+    Q_OBJECT
+private slots:
+    void binaryDropNotMaskedByContinuousTask();
+    void flagsNeverContradictVerdict();
+    void oneTaskDecidedAtAlpha();
+    void powerAtDecisionLevel();
+    void tinyPValuesSurvive();
+    void tinyPValuesPrinted();
+    void intervalWithoutFlips();
+    void intervalAccountsForFlipRate();
+    void overflowIsAnError();
+    void decimalTiesCount();
+    void monteCarloIntervalAndExtension();
+    void extensionContinuesTheStream();
+    void infiniteScoresAreWorst();
+    void exhaustiveSmallSuites();
+
+    void logTailsMatchExactIntegers();
+    void fisherAndMaxDropInLogs();
+    void holmInLogs();
+    void tangoMatchesReference();
+    void powerMatchesReference();
+    void combinationMatchesEnumeration();
+    void combinationMatchesStreamReplay();
+};
+
+// DESIGN 3.3: a 10-point drop (b = 120, c = 20 of 1000, exact p = 7e-19) next to a noisy
+// log-likelihood task was "no degradation" when the raw differences were pooled.
+void TestDecision::binaryDropNotMaskedByContinuousTask()
+{
+    const auto rep = decide({ binaryTask("arc", 120, 20, 1000), noisyLogLikelihood(4) });
+    QCOMPARE(rep.method, std::string("sign-flip, studentized"));
+    QVERIFY(rep.degraded);
+    QCOMPARE(rep.decision.size(), std::size_t { 3 });
+    QCOMPARE(rep.tasks[0].flag, report::TaskFlag::Worse);
+    QVERIFY(rep.tasks[0].pValue < 1e-17); // the binary task keeps its exact p-value
+    QVERIFY(rep.tasks[1].monteCarlo);
+    QVERIFY2(rep.tasks[1].pValue > 0.05, qPrintable(QString::number(rep.tasks[1].pValue)));
+    QCOMPARE(rep.tasks[1].flag, report::TaskFlag::Ok);
+    // Without the binary task, the noise alone decides nothing.
+    QVERIFY(!decide({ noisyLogLikelihood(4) }).degraded);
+}
+
+void TestDecision::flagsNeverContradictVerdict()
+{
+    // Three tasks: one with p about 0.02 (below alpha, not below alpha/3 after combination).
+    const auto rep = decide({ binaryTask("a", 30, 15, 500), binaryTask("b", 10, 10, 500), binaryTask("c", 8, 9, 500) });
+    QVERIFY(rep.tasks[0].pValue < 0.05);
+    QVERIFY(!rep.degraded);
+    QCOMPARE(rep.tasks[0].flag, report::TaskFlag::Suggestive);
+    for (const auto& t : rep.tasks)
+        QVERIFY(t.flag != report::TaskFlag::Worse);
+    QCOMPARE(rep.decisionLevel, 0.05 / 3.0);
+    QCOMPARE(std::string(report::flagWord(report::TaskFlag::Suggestive)), std::string("suggestive"));
+}
+
+void TestDecision::oneTaskDecidedAtAlpha()
+{
+    // b = 30, c = 15: exact one-sided p = 0.018 (between alpha/3 and alpha).
+    const auto rep = decide({ binaryTask("a", 30, 15, 500) });
+    QVERIFY(rep.tasks[0].pValue > 0.05 / 3.0 && rep.tasks[0].pValue < 0.05);
+    QCOMPARE(rep.decisionLevel, 0.05);
+    QVERIFY(rep.degraded);
+    QCOMPARE(rep.tasks[0].flag, report::TaskFlag::Worse);
+    QCOMPARE(stats::decisionLevel(0.05, 1), 0.05);
+    QCOMPARE(stats::decisionLevel(0.05, 2), 0.05 / 3.0);
+}
+
+void TestDecision::powerAtDecisionLevel()
+{
+    // The case: n = 1000, f = 0.1, drop 0.02 at alpha/3 has power about 0.41, not 0.60.
+    stats::PowerQuery q;
+    q.flipRate = 0.1;
+    q.alpha = stats::decisionLevel(0.05, 2);
+    const double atDecision = stats::exactPower(1000, 0.02, q);
+    q.alpha = 0.05;
+    const double atAlpha = stats::exactPower(1000, 0.02, q);
+    QVERIFY2(std::abs(atDecision - 0.41) < 0.02, qPrintable(QString::number(atDecision)));
+    QVERIFY2(std::abs(atAlpha - 0.60) < 0.03, qPrintable(QString::number(atAlpha)));
+}
+
+void TestDecision::tinyPValuesSurvive()
+{
+    // b = 1037, c = 38: exact p = 3.95e-254 (the incomplete beta function underflows to 0 here).
+    const double lnP = stats::lnBinomialUpperTailHalf(1075, 1037);
+    QVERIFY(std::abs(std::exp(lnP) - 3.95e-254) < 0.01e-254);
+    const auto rep = decide({ binaryTask("a", 1037, 38, 1200), binaryTask("b", 3000, 10, 3100) });
+    QVERIFY(rep.tasks[0].pValue > 0.0);
+    QVERIFY(rep.tasks[1].lnP < std::log(1e-300)); // below any double: only its log is left
+    QVERIFY(std::isfinite(rep.tasks[1].lnP));
+    // Holm keeps the order: the smaller p gets the smaller adjusted p.
+    QVERIFY(rep.tasks[1].lnPHolm < rep.tasks[0].lnPHolm);
+    // Fisher's X is -2 sum ln p_t, never a clamped p.
+    const double x = -2.0 * (rep.tasks[0].lnP + rep.tasks[1].lnP);
+    DS_COMPARE_REL(rep.aggregate.fisher.statistic, x, 1e-12);
+    QVERIFY(rep.degraded);
+}
+
+void TestDecision::tinyPValuesPrinted()
+{
+    QCOMPARE(report::formatP(0.0, -2000.0), std::string("< 1e-300"));
+    QCOMPARE(report::formatP(-0.0, 0.0), std::string("0.00e+00"));
+    QCOMPARE(report::formatP(3.95e-254, std::log(3.95e-254)), std::string("3.95e-254"));
+    QCOMPARE(report::formatP(0.0123, std::log(0.0123)), std::string("0.0123"));
+    // Max-drop of tasks whose tails underflow: a positive p with its log, never -0.
+    const std::vector<stats::TaskCounts> counts { { 3000, 10 }, { 3000, 10 } };
+    const auto m = stats::maxDropTest(counts);
+    QVERIFY(!std::signbit(m.pValue));
+    QVERIFY(m.lnP < std::log(1e-300) && std::isfinite(m.lnP));
+}
+
+void TestDecision::intervalWithoutFlips()
+{
+    // No discordant pair in 500: the drop is still bounded, about +-0.76 points (DESIGN 3.2).
+    const auto [lo, hi] = stats::tangoInterval(0, 0, 500);
+    QVERIFY(lo < 0.0 && hi > 0.0);
+    QVERIFY(std::abs(hi - 0.0076) < 0.0002);
+    QVERIFY(std::abs(lo + 0.0076) < 0.0002);
+    const auto rep = decide({ binaryTask("a", 0, 0, 500) });
+    QCOMPARE(rep.tasks[0].intervalMethod, std::string("Tango score"));
+    QVERIFY(rep.tasks[0].ciHigh > 0.007);
+    QVERIFY(rep.tasks[0].upperBound > 0.0 && rep.tasks[0].upperBound < rep.tasks[0].ciHigh);
+}
+
+void TestDecision::intervalAccountsForFlipRate()
+{
+    // b = 3, c = 0, n = 50: the estimate 6 points must lie inside its interval, not on its edge.
+    const auto [lo, hi] = stats::tangoInterval(3, 0, 50);
+    QVERIFY(lo < 0.06 && hi > 0.06 + 0.02);
+    QVERIFY(lo > -0.03);
+    QVERIFY(std::abs(stats::tangoZ(3, 0, 50, 0.06)) < 1e-12);
+    QVERIFY(std::abs(stats::tangoZ(3, 0, 50, hi) + 1.959963984540054) < 1e-6);
+}
+
+void TestDecision::overflowIsAnError()
+{
+    const auto rep = decide({ continuousTask("big", { 1.5e308, 1.7e308, 1.0 }, { -1.5e308, -1.0e308, 0.0 }) });
+    QVERIFY(rep.failure.has_value());
+    QVERIFY2(rep.failure->message.find("overflow") != std::string::npos, rep.failure->message.c_str());
+    QVERIFY(rep.failure->message.find("big") != std::string::npos);
+}
+
+void TestDecision::decimalTiesCount()
+{
+    // 0.7 - 0.4 and 0.3 - 0.0 are both 0.3 exactly when read as decimals.
+    const auto d
+        = stats::exactDifferences(std::vector<double> { 0.7, 0.3, 0.1 }, std::vector<double> { 0.4, 0.0, 0.4 }, true);
+    QVERIFY(d.ok());
+    QVERIFY(d.decimal);
+    QCOMPARE(d.q[0], d.q[1]);
+    QCOMPARE(d.q[2], -d.q[0]);
+    QVERIFY(0.7 - 0.4 != 0.3 - 0.0); // what a floating-point difference would have missed
+}
+
+namespace {
+
+// One continuous task whose sign-flip p lies near 0.05 (shift chosen for that).
+eval::PairedTask nearAlpha(double shift)
+{
+    std::mt19937_64 rng(11);
+    std::normal_distribution<double> nd(0.0, 1.0);
+    std::vector<double> base;
+    std::vector<double> cand;
+    for (int i = 0; i < 400; ++i) {
+        base.push_back(std::round((nd(rng) + shift) * 1e4) / 1e4);
+        cand.push_back(0.0);
+    }
+    return continuousTask("t", base, cand);
+}
+
+} // namespace
+
+void TestDecision::monteCarloIntervalAndExtension()
+{
+    // At 2000 permutations the 99% interval holds 0.05, so the permutations double (the same
+    // stream continued) until it does not: 32000 here.
+    report::CompareSettings s;
+    s.permutations = 2000;
+    s.maxPermutations = 64000;
+    const auto rep = decide({ nearAlpha(0.088) }, s);
+    QVERIFY(rep.permutation.present);
+    const auto& t = rep.tasks[0];
+    QVERIFY(t.monteCarlo);
+    QVERIFY(t.pMcLow <= t.pValue && t.pValue <= t.pMcHigh);
+    QCOMPARE(rep.permutation.requested, std::uint64_t { 2000 });
+    QCOMPARE(rep.permutation.permutations, std::uint64_t { 32000 });
+    QVERIFY(rep.stable);
+    QVERIFY(!(rep.decision[0].pMcLow <= 0.05 && 0.05 <= rep.decision[0].pMcHigh));
+    QVERIFY(!rep.degraded);
+    // The same p as running 32000 permutations at once.
+    s.permutations = 32000;
+    const auto direct = decide({ nearAlpha(0.088) }, s);
+    QCOMPARE(direct.tasks[0].pValue, t.pValue);
+
+    // Closer still: the limit is reached with the interval still holding alpha, and every output
+    // says the verdict depends on the seed.
+    const auto unstable = decide({ nearAlpha(0.09) }, [] {
+        report::CompareSettings u;
+        u.permutations = 2000;
+        u.maxPermutations = 64000;
+        return u;
+    }());
+    QCOMPARE(unstable.permutation.permutations, std::uint64_t { 64000 });
+    QVERIFY(!unstable.stable);
+    QVERIFY(!unstable.permutation.stable);
+    QVERIFY(unstable.decisionBasis.find("unstable") != std::string::npos);
+
+    const auto [lo, hi] = stats::monteCarloInterval(0, 10000);
+    QCOMPARE(lo, 0.0);
+    QVERIFY(std::abs(hi - 5.2969e-4) < 1e-6);
+}
+
+void TestDecision::extensionContinuesTheStream()
+{
+    // Permutations [0, 300) then [300, 900) give the sums [0, 900) gives at once.
+    std::vector<std::int64_t> q;
+    for (int i = 0; i < 333; ++i)
+        q.push_back((i * 7919) % 201 - 100);
+    const std::vector<std::size_t> offsets { 0, 150, 333 };
+    stats::SignFlipBatch all;
+    all.count = 900;
+    all.seed = 5;
+    const auto whole = stats::flippedSums(q, offsets, all);
+    stats::SignFlipBatch first = all;
+    first.count = 300;
+    stats::SignFlipBatch second = all;
+    second.first = 300;
+    second.count = 600;
+    auto a = stats::flippedSums(q, offsets, first).sums;
+    const auto b = stats::flippedSums(q, offsets, second).sums;
+    a.insert(a.end(), b.begin(), b.end());
+    QVERIFY(a == whole.sums);
+}
+
+void TestDecision::infiniteScoresAreWorst()
+{
+    // A candidate with -inf log-likelihood on 30% of documents is worse, not dropped.
+    std::vector<double> base;
+    std::vector<double> cand;
+    for (int i = 0; i < 100; ++i) {
+        base.push_back(-100.0 - i);
+        cand.push_back(i % 10 < 3 ? -INFINITY : -100.0 - i + (i % 2 ? 0.5 : -0.5));
+    }
+    auto t = continuousTask("wikitext", base, cand);
+    const auto d = stats::exactDifferences(t.base, t.cand, true);
+    QVERIFY(d.ok());
+    QCOMPARE(d.infinite, std::int64_t { 30 });
+    const auto rep = decide({ t });
+    QVERIFY(!rep.failure);
+    QVERIFY(rep.degraded);
+}
+
+void TestDecision::exhaustiveSmallSuites()
+{
+    // Few non-zero differences: every sign pattern is enumerated, the p-values are exact.
+    const auto rep = decide({ continuousTask("t", { 1.0, 2.0, 3.0, 0.5 }, { 0.0, 0.0, 0.0, 0.0 }) });
+    QVERIFY(rep.permutation.exhaustive);
+    QCOMPARE(rep.tasks[0].pValue, 1.0 / 16.0); // only the data itself reaches T = 6.5
+    QCOMPARE(rep.tasks[0].pMcLow, rep.tasks[0].pMcHigh);
+}
+
+void TestDecision::logTailsMatchExactIntegers()
+{
+    for (const auto v : decisionVectors().value(QStringLiteral("log_upper_tail")).toArray()) {
+        const auto o = v.toObject();
+        const auto n = static_cast<std::int64_t>(num(o, "n"));
+        const auto k = static_cast<std::int64_t>(num(o, "k"));
+        const double expected = num(o, "ln_p");
+        const double got = stats::lnBinomialUpperTailHalf(n, k);
+        QVERIFY2(std::abs(got - expected) <= 1e-9 * std::max(1.0, std::abs(expected)),
+            qPrintable(
+                QStringLiteral("n=%1 k=%2: %3 vs %4").arg(n).arg(k).arg(got, 0, 'g', 17).arg(expected, 0, 'g', 17)));
+    }
+}
+
+void TestDecision::fisherAndMaxDropInLogs()
+{
+    const auto vec = decisionVectors();
+    auto countsOf = [](const QJsonArray& a) {
+        std::vector<stats::TaskCounts> c;
+        for (const auto t : a)
+            c.push_back({ t.toArray()[0].toInteger(), t.toArray()[1].toInteger() });
+        return c;
+    };
+    for (const auto v : vec.value(QStringLiteral("fisher_log")).toArray()) {
+        const auto o = v.toObject();
+        const auto f = stats::fisherTest(countsOf(o.value(QStringLiteral("tasks")).toArray()));
+        DS_COMPARE_REL(f.statistic, num(o, "x"), 1e-10);
+        QCOMPARE(f.df, o.value(QStringLiteral("df")).toInt());
+        QVERIFY2(std::abs(f.lnP - num(o, "ln_p")) <= 1e-8 * std::max(1.0, std::abs(num(o, "ln_p"))),
+            qPrintable(QStringLiteral("%1 vs %2").arg(f.lnP, 0, 'g', 17).arg(num(o, "ln_p"), 0, 'g', 17)));
+    }
+    for (const auto v : vec.value(QStringLiteral("max_drop_log")).toArray()) {
+        const auto o = v.toObject();
+        const auto m = stats::maxDropTest(countsOf(o.value(QStringLiteral("tasks")).toArray()));
+        DS_COMPARE_REL(m.statistic, num(o, "max_z"), 1e-12);
+        QVERIFY2(std::abs(m.lnP - num(o, "ln_p")) <= 1e-8 * std::max(1.0, std::abs(num(o, "ln_p"))),
+            qPrintable(QStringLiteral("%1 vs %2").arg(m.lnP, 0, 'g', 17).arg(num(o, "ln_p"), 0, 'g', 17)));
+        QVERIFY(!std::signbit(m.pValue));
+    }
+}
+
+void TestDecision::holmInLogs()
+{
+    const auto o = decisionVectors().value(QStringLiteral("holm_log")).toObject();
+    std::vector<double> lnP;
+    for (const auto v : o.value(QStringLiteral("ln_p")).toArray())
+        lnP.push_back(v.toDouble());
+    const auto adjusted = stats::holmAdjustLog(lnP);
+    const auto expected = o.value(QStringLiteral("ln_adjusted")).toArray();
+    QCOMPARE(adjusted.size(), static_cast<std::size_t>(expected.size()));
+    for (std::size_t i = 0; i < adjusted.size(); ++i)
+        QVERIFY(std::abs(adjusted[i] - expected[static_cast<int>(i)].toDouble())
+            < 1e-9 * std::max(1.0, std::abs(adjusted[i])));
+}
+
+void TestDecision::tangoMatchesReference()
+{
+    for (const auto v : decisionVectors().value(QStringLiteral("tango")).toArray()) {
+        const auto o = v.toObject();
+        const auto b = static_cast<std::int64_t>(num(o, "b"));
+        const auto c = static_cast<std::int64_t>(num(o, "c"));
+        const auto n = static_cast<std::int64_t>(num(o, "n"));
+        const auto [lo, hi] = stats::tangoInterval(b, c, n);
+        const QString what = QStringLiteral("b=%1 c=%2 n=%3").arg(b).arg(c).arg(n);
+        QVERIFY2(std::abs(lo - num(o, "lo")) < 1e-7, qPrintable(what + QStringLiteral(" lo %1").arg(lo, 0, 'g', 12)));
+        QVERIFY2(std::abs(hi - num(o, "hi")) < 1e-7, qPrintable(what + QStringLiteral(" hi %1").arg(hi, 0, 'g', 12)));
+        const double u = stats::tangoUpperBound(b, c, n, num(o, "alpha"));
+        QVERIFY2(std::abs(u - num(o, "upper")) < 1e-7, qPrintable(what + QStringLiteral(" U %1").arg(u, 0, 'g', 12)));
+        for (const auto m : o.value(QStringLiteral("margins")).toArray()) {
+            const auto mo = m.toObject();
+            QVERIFY2(std::abs(stats::tangoZ(b, c, n, num(mo, "D")) - num(mo, "z")) < 1e-8, qPrintable(what));
+            QVERIFY2(std::abs(stats::tangoNonInferiorityP(b, c, n, num(mo, "D")) - num(mo, "p_ni")) < 1e-9,
+                qPrintable(what));
+        }
+    }
+}
+
+void TestDecision::powerMatchesReference()
+{
+    for (const auto v : decisionVectors().value(QStringLiteral("power_decision")).toArray()) {
+        const auto o = v.toObject();
+        stats::PowerQuery q;
+        q.alpha = stats::decisionLevel(num(o, "alpha"), o.value(QStringLiteral("tasks")).toInt());
+        DS_COMPARE_REL(q.alpha, num(o, "level"), 1e-15);
+        q.power = num(o, "power");
+        q.flipRate = num(o, "f");
+        const auto n = static_cast<std::int64_t>(num(o, "n"));
+        DS_COMPARE_REL(stats::minimumDetectableDrop(n, q), num(o, "mdd"), 1e-10);
+        QCOMPARE(stats::samplesNeeded(num(o, "drop"), q), static_cast<std::int64_t>(num(o, "needed")));
+        DS_COMPARE_REL(stats::exactPower(n, num(o, "drop"), q), num(o, "exact_power"), 1e-7);
+    }
+}
+
+namespace {
+
+struct SuiteQ {
+    std::vector<std::int64_t> q;
+    std::vector<std::size_t> offsets { 0 };
+};
+
+// Decimal strings to exact integers, task by task (the same rule as the loader's scores).
+SuiteQ suiteOf(const QJsonArray& tasks)
+{
+    SuiteQ s;
+    for (const auto t : tasks) {
+        std::vector<double> d;
+        for (const auto v : t.toArray())
+            d.push_back(v.toString().toDouble());
+        const auto e = stats::exactDifferences(d, std::vector<double>(d.size(), 0.0), true);
+        s.q.insert(s.q.end(), e.q.begin(), e.q.end());
+        s.offsets.push_back(s.q.size());
+    }
+    return s;
+}
+
+stats::SumsSource cpuSource(const std::vector<std::int64_t>& q, const std::vector<std::size_t>& offsets)
+{
+    return [&q, &offsets](const stats::SignFlipBatch& b) {
+        Result<stats::FlippedSums> r;
+        r.value = stats::flippedSums(q, offsets, b);
+        return r;
+    };
+}
+
+} // namespace
+
+void TestDecision::combinationMatchesEnumeration()
+{
+    for (const auto v : decisionVectors().value(QStringLiteral("npc_exact")).toArray()) {
+        const auto o = v.toObject();
+        const auto s = suiteOf(o.value(QStringLiteral("tasks")).toArray());
+        stats::CombinationOptions co;
+        const auto r = stats::combineTasks(s.q, s.offsets, co, cpuSource(s.q, s.offsets));
+        QVERIFY(r.ok());
+        QVERIFY(r.value->exhaustive);
+        const auto pt = o.value(QStringLiteral("p_task")).toArray();
+        for (int t = 0; t < pt.size(); ++t)
+            DS_COMPARE_REL(r.value->task[static_cast<std::size_t>(t)].pValue, pt[t].toDouble(), 1e-12);
+        auto check = [&](const char* key, const stats::CountedP& got) {
+            const auto e = o.value(QLatin1String(key)).toObject();
+            DS_COMPARE_REL(got.pValue, num(e, "p"), 1e-12);
+            QVERIFY2(std::abs(got.statistic - num(e, "stat")) < 1e-9 * std::max(1.0, std::abs(got.statistic)), key);
+        };
+        check("stouffer", r.value->pooled);
+        check("fisher", r.value->fisher);
+        check("max", r.value->maxZ);
+    }
+}
+
+void TestDecision::combinationMatchesStreamReplay()
+{
+    for (const auto v : decisionVectors().value(QStringLiteral("npc_stream")).toArray()) {
+        const auto o = v.toObject();
+        const auto s = suiteOf(o.value(QStringLiteral("tasks")).toArray());
+        stats::CombinationOptions co;
+        co.permutations = static_cast<std::uint64_t>(num(o, "permutations"));
+        co.maxPermutations = co.permutations; // no extension: the replay ran exactly P
+        co.seed = static_cast<std::uint64_t>(o.value(QStringLiteral("seed")).toInteger());
+        co.exhaustiveLimit = 0;
+        const auto r = stats::combineTasks(s.q, s.offsets, co, cpuSource(s.q, s.offsets));
+        QVERIFY(r.ok());
+        const auto hits = o.value(QStringLiteral("hits")).toObject();
+        QCOMPARE(r.value->pooled.hits, static_cast<std::uint64_t>(hits.value(QStringLiteral("stouffer")).toInteger()));
+        QCOMPARE(r.value->fisher.hits, static_cast<std::uint64_t>(hits.value(QStringLiteral("fisher")).toInteger()));
+        QCOMPARE(r.value->maxZ.hits, static_cast<std::uint64_t>(hits.value(QStringLiteral("max")).toInteger()));
+        const auto th = o.value(QStringLiteral("task_hits")).toArray();
+        for (int t = 0; t < th.size(); ++t)
+            QCOMPARE(r.value->task[static_cast<std::size_t>(t)].hits, static_cast<std::uint64_t>(th[t].toInteger()));
+        const auto mc = o.value(QStringLiteral("mc99")).toObject().value(QStringLiteral("stouffer")).toArray();
+        DS_COMPARE_REL(r.value->pooled.mcLow, mc[0].toDouble(), 1e-9);
+        DS_COMPARE_REL(r.value->pooled.mcHigh, mc[1].toDouble(), 1e-9);
+    }
+}
+
+QTEST_GUILESS_MAIN(TestDecision)
+#include "tst_decision.moc"
