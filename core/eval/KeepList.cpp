@@ -39,9 +39,20 @@ Result<KeepList> loadKeepList(const std::string& path)
         const std::string task = s["task"].get<std::string>();
         const std::string filter
             = s.contains("filter") && s["filter"].is_string() ? s["filter"].get<std::string>() : "none";
+        const auto audit = s.find("audit");
+        if (audit != s.end() && !audit->is_boolean())
+            return R::failure(Diagnostic::error(
+                path, 0, "keep-list entry " + std::to_string(i) + ": \"audit\" must be true or false"));
         list.tasks.insert(task);
-        list.samples.emplace(task, filter, std::move(docId));
+        if (audit != s.end() && audit->get<bool>())
+            list.audit.emplace(task, filter, std::move(docId));
+        else
+            list.samples.emplace(task, filter, std::move(docId));
     }
+    if (list.size() == 0)
+        return R::failure(Diagnostic::error(path, 1,
+            "keep-list keeps no sample: a keep-list that keeps nothing cannot shrink an evaluation (shrink refuses "
+            "to write one; run it again with more reruns)"));
     R out;
     out.value = std::move(list);
     return out;

@@ -1,5 +1,6 @@
 #include "eval/Pairing.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string_view>
@@ -19,17 +20,29 @@ std::string fileOf(const EvalRun& run, const SampleRecord& s)
     return s.file < run.files.size() ? run.files[s.file] : run.info.path;
 }
 
-// Index of the first occurrence of each kept id; later occurrences are counted as duplicates.
+// Which samples of a (task, filter) a row pairs: every sample without a keep-list; with one, either
+// the samples it keeps or those it excluded (the audit row).
+struct Selection {
+    const KeepList* keep = nullptr;
+    bool audit = false;
+
+    bool wants(const TaskSamples& t, const SampleRecord& s) const
+    {
+        return !keep || keep->keeps(t.task, t.filter, s.docId) != audit;
+    }
+};
+
+// Index of the first occurrence of each selected id; later occurrences are counted as duplicates.
 std::unordered_map<std::string_view, std::uint32_t> indexSide(const EvalRun& run, const TaskSamples& t,
-    const KeepList* keep, std::int64_t& duplicates, std::vector<Diagnostic>& warnings, const char* side)
+    const Selection& selection, const std::string& name, std::int64_t& duplicates, std::vector<Diagnostic>& warnings,
+    const char* side)
 {
     std::unordered_map<std::string_view, std::uint32_t> index;
     index.reserve(t.samples.size());
-    const bool filtered = keep && keep->covers(t.task);
     std::int64_t differing = 0;
     for (std::uint32_t i = 0; i < t.samples.size(); ++i) {
         const auto& s = t.samples[i];
-        if (filtered && !keep->keeps(t.task, t.filter, s.docId))
+        if (!selection.wants(t, s))
             continue;
         const auto [it, inserted] = index.emplace(s.docId, i);
         if (inserted)
@@ -40,14 +53,14 @@ std::unordered_map<std::string_view, std::uint32_t> indexSide(const EvalRun& run
         differing += same ? 0 : 1;
         if (duplicates <= 3) {
             warnings.push_back(Diagnostic::warning(fileOf(run, s), s.line,
-                std::string(side) + " " + label(t) + ": id \"" + s.docId + "\" appears again (first at line "
+                std::string(side) + " " + name + ": id \"" + s.docId + "\" appears again (first at line "
                     + std::to_string(first.line) + "); the first occurrence is kept"
                     + (same ? " (both have the same score)" : " (the scores differ)")));
         }
     }
     if (duplicates > 3)
         warnings.push_back(Diagnostic::warning(run.info.path, 0,
-            std::string(side) + " " + label(t) + ": " + std::to_string(duplicates)
+            std::string(side) + " " + name + ": " + std::to_string(duplicates)
                 + " duplicated ids in all; the first occurrence of each is kept (" + std::to_string(differing)
                 + " with a different score)"));
     return index;
@@ -150,6 +163,129 @@ std::optional<Diagnostic> alignFileNamedTasks(const EvalRun& reference, EvalRun&
         other.info.path, 0, "task \"" + old + "\" (named after its file) is compared with task \"" + ref.task + "\"");
 }
 
+namespace {
+
+// The row of the samples `selection` picks from one (task, filter) found on both sides. The samples
+// of an audit row that only one side has were excluded on purpose (the candidate is usually run on
+// the keep-list alone), so they are not counted as unmatched. `idPairs` is the number of ids both
+// sides have, scored or not.
+PairedTask pairTask(
+    const EvalRun& base, std::size_t bi, const EvalRun& cand, int ci, const Selection& selection, std::size_t& idPairs)
+{
+    const TaskSamples& bt = base.tasks[bi];
+    const TaskSamples& ct = cand.tasks[static_cast<std::size_t>(ci)];
+    const std::string name = selection.audit ? label(bt) + " (samples the keep-list excluded)" : label(bt);
+    PairedTask pt;
+    pt.task = bt.task;
+    pt.filter = bt.filter;
+    pt.metric = bt.metric;
+    pt.higherIsBetter = bt.higherIsBetter;
+    pt.audit = selection.audit;
+    pt.baseTask = static_cast<int>(bi);
+    pt.candTask = ci;
+
+    const auto baseIndex = indexSide(base, bt, selection, name, pt.duplicatesBase, pt.warnings, "baseline");
+    const auto candIndex = indexSide(cand, ct, selection, name, pt.duplicatesCand, pt.warnings, "candidate");
+
+    // Pairs in baseline file order.
+    std::int64_t firstMismatchLine = 0;
+    const SampleRecord* firstWorstBase = nullptr;
+    const SampleRecord* firstWorstCand = nullptr;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
+    pairs.reserve(baseIndex.size());
+    for (std::uint32_t i = 0; i < bt.samples.size(); ++i) {
+        const auto& s = bt.samples[i];
+        const auto bit = baseIndex.find(s.docId);
+        if (bit == baseIndex.end() || bit->second != i)
+            continue; // not selected, or a duplicate
+        const auto cit = candIndex.find(s.docId);
+        if (cit == candIndex.end()) {
+            pt.unmatchedBase += selection.audit ? 0 : 1;
+            continue;
+        }
+        pairs.emplace_back(i, cit->second);
+    }
+    idPairs = pairs.size();
+    if (!selection.audit)
+        pt.unmatchedCand = static_cast<std::int64_t>(candIndex.size()) - static_cast<std::int64_t>(pairs.size());
+    pt.base.reserve(pairs.size());
+    pt.cand.reserve(pairs.size());
+    for (const auto& [i, j] : pairs) {
+        const auto& bs = bt.samples[i];
+        const auto& cs = ct.samples[j];
+        const bool docDiffers = bs.docHash && cs.docHash && bs.docHash != cs.docHash;
+        const bool promptDiffers = bs.promptHash && cs.promptHash && bs.promptHash != cs.promptHash;
+        if (docDiffers || promptDiffers) {
+            if (pt.hashMismatches++ == 0)
+                firstMismatchLine = cs.line;
+        }
+        if (std::isnan(bs.score) || std::isnan(cs.score)) {
+            ++pt.missingScores;
+            continue;
+        }
+        // An infinite score is kept: -inf on a higher-is-better score is the worst possible one.
+        const auto worst = [&](double v) { return std::isinf(v) && ((v < 0) == pt.higherIsBetter); };
+        if (worst(bs.score) && pt.worstBase == 0)
+            firstWorstBase = &bs;
+        if (worst(cs.score) && pt.worstCand == 0)
+            firstWorstCand = &cs;
+        pt.worstBase += worst(bs.score) ? 1 : 0;
+        pt.worstCand += worst(cs.score) ? 1 : 0;
+        pt.base.push_back(bs.score);
+        pt.cand.push_back(cs.score);
+        if (bt.logLikelihood) {
+            pt.baseWeight.push_back(bs.weight);
+            pt.candWeight.push_back(cs.weight);
+        }
+        pt.baseIndex.push_back(i);
+        pt.candIndex.push_back(j);
+    }
+    pt.summarize();
+    if (pt.unmatchedBase > 0 || pt.unmatchedCand > 0)
+        pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
+            name + ": the two runs cover different documents: " + std::to_string(pt.unmatchedBase) + " baseline and "
+                + std::to_string(pt.unmatchedCand) + " candidate samples have no partner and are left out"));
+    if (pt.hashMismatches > 0) {
+        const auto& first = ct.samples[pairs.front().second];
+        pt.warnings.push_back(Diagnostic::warning(
+            first.file < cand.files.size() ? cand.files[first.file] : cand.info.path, firstMismatchLine,
+            name + ": " + std::to_string(pt.hashMismatches)
+                + " pairs have different doc or prompt hashes: the two runs did not see the same prompts, so "
+                  "their comparison may not be valid"));
+    }
+    if (pt.missingScores > 0)
+        pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
+            name + ": " + std::to_string(pt.missingScores)
+                + " pairs are left out because one side has no numeric score"));
+    const auto worstNote = [&](std::int64_t count, const SampleRecord* first, const EvalRun& run, const char* side) {
+        if (count > 0)
+            pt.warnings.push_back(Diagnostic::warning(
+                first->file < run.files.size() ? run.files[first->file] : run.info.path, first->line,
+                name + ": " + std::to_string(count) + " " + side
+                    + " scores are infinitely bad (e.g. a log-likelihood of -inf); they are kept as the worst "
+                      "possible score and the test counts them as such"));
+    };
+    worstNote(pt.worstBase, firstWorstBase, base, "baseline");
+    worstNote(pt.worstCand, firstWorstCand, cand, "candidate");
+    if (pt.base.empty())
+        pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0, name + ": no sample could be paired"));
+    return pt;
+}
+
+bool keepsAny(const KeepList& keep, const TaskSamples& t)
+{
+    return std::any_of(t.samples.begin(), t.samples.end(),
+        [&](const SampleRecord& s) { return keep.keeps(t.task, t.filter, s.docId); });
+}
+
+bool excludesAny(const KeepList& keep, const TaskSamples& t)
+{
+    return std::any_of(t.samples.begin(), t.samples.end(),
+        [&](const SampleRecord& s) { return !keep.keeps(t.task, t.filter, s.docId); });
+}
+
+} // namespace
+
 PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions& options)
 {
     PairedRuns out;
@@ -157,6 +293,7 @@ PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions&
     for (std::size_t i = 0; i < cand.tasks.size(); ++i)
         candTasks.emplace(std::make_pair(cand.tasks[i].task, cand.tasks[i].filter), static_cast<int>(i));
     std::map<std::pair<std::string, std::string>, bool> used;
+    const KeepList* keep = options.keepList;
 
     for (std::size_t bi = 0; bi < base.tasks.size(); ++bi) {
         const TaskSamples& bt = base.tasks[bi];
@@ -168,104 +305,40 @@ PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions&
         }
         used[{ bt.task, bt.filter }] = true;
         const TaskSamples& ct = cand.tasks[static_cast<std::size_t>(found->second)];
-        PairedTask pt;
-        pt.task = bt.task;
-        pt.filter = bt.filter;
-        pt.metric = bt.metric;
-        pt.higherIsBetter = bt.higherIsBetter;
-        pt.baseTask = static_cast<int>(bi);
-        pt.candTask = found->second;
-        if (bt.metric != ct.metric)
-            pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
-                label(bt) + ": the baseline is scored on \"" + bt.metric + "\" and the candidate on \"" + ct.metric
-                    + "\"; choose the metric of task " + bt.task + " to compare like with like"));
-
-        const auto baseIndex = indexSide(base, bt, options.keepList, pt.duplicatesBase, pt.warnings, "baseline");
-        const auto candIndex = indexSide(cand, ct, options.keepList, pt.duplicatesCand, pt.warnings, "candidate");
-
-        // Pairs in baseline file order.
-        std::int64_t firstMismatchLine = 0;
-        const SampleRecord* firstWorstBase = nullptr;
-        const SampleRecord* firstWorstCand = nullptr;
-        std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
-        pairs.reserve(baseIndex.size());
-        for (std::uint32_t i = 0; i < bt.samples.size(); ++i) {
-            const auto& s = bt.samples[i];
-            const auto bit = baseIndex.find(s.docId);
-            if (bit == baseIndex.end() || bit->second != i)
-                continue; // filtered out, or a duplicate
-            const auto cit = candIndex.find(s.docId);
-            if (cit == candIndex.end()) {
-                ++pt.unmatchedBase;
-                continue;
+        std::vector<PairedTask> rows;
+        std::size_t idPairs = 0;
+        // With a keep-list: the row of the kept samples (when it keeps any), then the audit row of the
+        // samples it excluded that both runs have, so that a regression there is tested too (DESIGN 3.5).
+        const bool kept = !keep || keepsAny(*keep, bt) || keepsAny(*keep, ct);
+        if (kept)
+            rows.push_back(pairTask(base, bi, cand, found->second, { keep, false }, idPairs));
+        if (keep) {
+            auto audit = pairTask(base, bi, cand, found->second, { keep, true }, idPairs);
+            if (idPairs > 0) {
+                if (!kept)
+                    out.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
+                        "task " + label(bt)
+                            + ": the keep-list keeps none of its samples; only the samples it excluded are tested"));
+                rows.push_back(std::move(audit));
+            } else if (!kept) {
+                out.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
+                    "task " + label(bt)
+                        + ": the keep-list keeps none of its samples and the two runs share none of the others; it "
+                          "is not compared"));
+            } else if (excludesAny(*keep, bt)) {
+                rows.front().warnings.push_back(Diagnostic::note(cand.info.path, 0,
+                    label(bt)
+                        + ": the candidate has no result for the samples the keep-list excluded, so a regression "
+                          "on them cannot be seen (shrink --audit F keeps a random share of them)"));
             }
-            pairs.emplace_back(i, cit->second);
         }
-        pt.unmatchedCand = static_cast<std::int64_t>(candIndex.size()) - static_cast<std::int64_t>(pairs.size());
-        pt.base.reserve(pairs.size());
-        pt.cand.reserve(pairs.size());
-        for (const auto& [i, j] : pairs) {
-            const auto& bs = bt.samples[i];
-            const auto& cs = ct.samples[j];
-            const bool docDiffers = bs.docHash && cs.docHash && bs.docHash != cs.docHash;
-            const bool promptDiffers = bs.promptHash && cs.promptHash && bs.promptHash != cs.promptHash;
-            if (docDiffers || promptDiffers) {
-                if (pt.hashMismatches++ == 0)
-                    firstMismatchLine = cs.line;
-            }
-            if (std::isnan(bs.score) || std::isnan(cs.score)) {
-                ++pt.missingScores;
-                continue;
-            }
-            // An infinite score is kept: -inf on a higher-is-better score is the worst possible one.
-            const auto worst = [&](double v) { return std::isinf(v) && ((v < 0) == pt.higherIsBetter); };
-            if (worst(bs.score) && pt.worstBase == 0)
-                firstWorstBase = &bs;
-            if (worst(cs.score) && pt.worstCand == 0)
-                firstWorstCand = &cs;
-            pt.worstBase += worst(bs.score) ? 1 : 0;
-            pt.worstCand += worst(cs.score) ? 1 : 0;
-            pt.base.push_back(bs.score);
-            pt.cand.push_back(cs.score);
-            if (bt.logLikelihood) {
-                pt.baseWeight.push_back(bs.weight);
-                pt.candWeight.push_back(cs.weight);
-            }
-            pt.baseIndex.push_back(i);
-            pt.candIndex.push_back(j);
-        }
-        pt.summarize();
-        if (pt.unmatchedBase > 0 || pt.unmatchedCand > 0)
-            pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
-                label(bt) + ": the two runs cover different documents: " + std::to_string(pt.unmatchedBase)
-                    + " baseline and " + std::to_string(pt.unmatchedCand)
-                    + " candidate samples have no partner and are left out"));
-        if (pt.hashMismatches > 0) {
-            const auto& first = ct.samples[pairs.front().second];
-            pt.warnings.push_back(Diagnostic::warning(
-                first.file < cand.files.size() ? cand.files[first.file] : cand.info.path, firstMismatchLine,
-                label(bt) + ": " + std::to_string(pt.hashMismatches)
-                    + " pairs have different doc or prompt hashes: the two runs did not see the same prompts, so "
-                      "their comparison may not be valid"));
-        }
-        if (pt.missingScores > 0)
-            pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
-                label(bt) + ": " + std::to_string(pt.missingScores)
-                    + " pairs are left out because one side has no numeric score"));
-        const auto worstNote = [&](std::int64_t count, const SampleRecord* first, const EvalRun& run,
-                                   const char* side) {
-            if (count > 0)
-                pt.warnings.push_back(Diagnostic::warning(
-                    first->file < run.files.size() ? run.files[first->file] : run.info.path, first->line,
-                    label(bt) + ": " + std::to_string(count) + " " + side
-                        + " scores are infinitely bad (e.g. a log-likelihood of -inf); they are kept as the worst "
-                          "possible score and the test counts them as such"));
-        };
-        worstNote(pt.worstBase, firstWorstBase, base, "baseline");
-        worstNote(pt.worstCand, firstWorstCand, cand, "candidate");
-        if (pt.base.empty())
-            pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0, label(bt) + ": no sample could be paired"));
-        out.tasks.push_back(std::move(pt));
+        if (bt.metric != ct.metric && !rows.empty())
+            rows.front().warnings.insert(rows.front().warnings.begin(),
+                Diagnostic::warning(cand.info.path, 0,
+                    label(bt) + ": the baseline is scored on \"" + bt.metric + "\" and the candidate on \"" + ct.metric
+                        + "\"; choose the metric of task " + bt.task + " to compare like with like"));
+        for (auto& row : rows)
+            out.tasks.push_back(std::move(row));
     }
     for (const auto& ct : cand.tasks)
         if (!used.count({ ct.task, ct.filter }))

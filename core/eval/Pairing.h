@@ -63,6 +63,9 @@ struct PairedRuns {
 };
 
 struct PairOptions {
+    /// With a keep-list, each (task, filter) gives the row of the samples it keeps (none when it
+    /// keeps none of them) followed by an audit row of the samples it excluded that both runs have
+    /// (none when they share no such sample). Excluded samples only one run has are not unmatched.
     const KeepList* keepList = nullptr;
 };
 

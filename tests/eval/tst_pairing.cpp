@@ -2,6 +2,8 @@
 #include "eval/KeepList.h"
 #include "eval/Pairing.h"
 
+#include <algorithm>
+
 using namespace deltascope;
 
 namespace {
@@ -30,6 +32,12 @@ eval::EvalRun run(const char* path, std::vector<eval::TaskSamples> tasks)
     return r;
 }
 
+bool hasWarning(const std::vector<Diagnostic>& warnings, const std::string& text)
+{
+    return std::any_of(warnings.begin(), warnings.end(),
+        [&](const Diagnostic& w) { return w.message.find(text) != std::string::npos; });
+}
+
 } // namespace
 
 class TestPairing : public QObject {
@@ -42,6 +50,12 @@ private slots:
     void lowerIsBetterFlipsTheSign();
     void nonBinaryScores();
     void keepList();
+    void keepListAuditRowSeesBrokenAnswers();
+    void keepListTaskWithNoKeptSample();
+    void keepListExcludedSamplesOnOneSide();
+    void keepListCountsPerRow();
+    void keepListFileWithAuditFlags();
+    void keepListThatKeepsNothingIsRefused();
     void rerunsAreAveraged();
 };
 
@@ -150,9 +164,25 @@ void TestPairing::keepList()
     eval::PairOptions o;
     o.keepList = &keep;
     const auto p = eval::pairRuns(base, cand, o);
-    QCOMPARE(p.tasks[0].base.size(), std::size_t(2)); // only the listed samples of t
+    QCOMPARE(p.tasks.size(), std::size_t(3));
+    // t: the kept samples, then the one the keep-list excluded.
+    QVERIFY(!p.tasks[0].audit);
+    QCOMPARE(p.tasks[0].base, (std::vector<double> { 1, 0 }));
     QCOMPARE(p.tasks[0].unmatchedBase, std::int64_t(0)); // left out on purpose, not unmatched
-    QCOMPARE(p.tasks[1].base.size(), std::size_t(1)); // u is not in the list: kept whole
+    QVERIFY(p.tasks[1].audit);
+    QCOMPARE(p.tasks[1].task, std::string("t"));
+    QCOMPARE(p.tasks[1].base, (std::vector<double> { 1 }));
+    QCOMPARE(p.tasks[1].cand, (std::vector<double> { 0 }));
+    QCOMPARE(p.tasks[1].worse, std::int64_t(1));
+    // u is not in the list: all its samples are excluded ones, tested in an audit row only.
+    QVERIFY(p.tasks[2].audit);
+    QCOMPARE(p.tasks[2].task, std::string("u"));
+    QCOMPARE(p.tasks[2].base.size(), std::size_t(1));
+    QVERIFY(hasWarning(
+        p.warnings, "task u: the keep-list keeps none of its samples; only the samples it excluded are tested"));
+    // Without a keep-list nothing is an audit row.
+    for (const auto& t : eval::pairRuns(base, cand).tasks)
+        QVERIFY(!t.audit);
 
     QTemporaryDir dir;
     const auto path = test::writeFile(dir, QStringLiteral("keep.json"),
@@ -170,6 +200,164 @@ void TestPairing::keepList()
     const auto number = eval::loadKeepList(test::writeFile(dir, QStringLiteral("n.json"), "{\"format\": 1}"));
     QVERIFY(!number.ok());
     QVERIFY(number.error->message.find("not a keep-list") != std::string::npos);
+}
+
+void TestPairing::keepListAuditRowSeesBrokenAnswers()
+{
+    // 1000 samples. The baseline's reruns disagree on the first 100, which the keep-list keeps; the
+    // baseline gets the other 900 right every time. The candidate matches the baseline on the kept
+    // samples and breaks 40 of the always-right answers: only the audit row can show it.
+    eval::KeepList keep;
+    eval::TaskSamples bt;
+    eval::TaskSamples ct;
+    bt.task = ct.task = "arc";
+    bt.metric = ct.metric = "acc";
+    for (int i = 0; i < 1000; ++i) {
+        eval::SampleRecord s;
+        s.docId = std::to_string(i);
+        s.line = i + 1;
+        s.score = i < 100 ? i % 2 : 1;
+        bt.samples.push_back(s);
+        s.score = i < 100 ? i % 2 : (i >= 500 && i < 540 ? 0 : 1);
+        ct.samples.push_back(s);
+        if (i < 100)
+            keep.samples.emplace("arc", "none", s.docId);
+    }
+    keep.tasks = { "arc" };
+    std::reverse(ct.samples.begin(), ct.samples.end()); // pairing is on ids, not order
+    eval::PairOptions o;
+    o.keepList = &keep;
+    const auto p = eval::pairRuns(run("b", { bt }), run("c", { ct }), o);
+    QCOMPARE(p.tasks.size(), std::size_t(2));
+    const auto& kept = p.tasks[0];
+    const auto& audit = p.tasks[1];
+    QVERIFY(!kept.audit);
+    QCOMPARE(kept.base.size(), std::size_t(100));
+    QCOMPARE(kept.worse, std::int64_t(0));
+    QCOMPARE(kept.better, std::int64_t(0));
+    QVERIFY(audit.audit);
+    QCOMPARE(audit.base.size(), std::size_t(900));
+    QCOMPARE(audit.worse, std::int64_t(40));
+    QCOMPARE(audit.better, std::int64_t(0));
+    QVERIFY(audit.binary);
+    QCOMPARE(audit.sumBase, 900.0);
+    QCOMPARE(audit.sumCand, 860.0);
+    QCOMPARE(audit.unmatchedBase + audit.unmatchedCand + audit.duplicates(), std::int64_t(0));
+    QCOMPARE(audit.baseTask, kept.baseTask);
+    QCOMPARE(audit.candTask, kept.candTask);
+    for (std::size_t i = 0; i < audit.base.size(); ++i) {
+        QCOMPARE(bt.samples[audit.baseIndex[i]].docId, ct.samples[audit.candIndex[i]].docId);
+        QVERIFY(!keep.keeps("arc", "none", bt.samples[audit.baseIndex[i]].docId));
+    }
+
+    // Audit samples (shrink --audit) are excluded samples too: they join the audit row.
+    keep.audit.emplace("arc", "none", "500");
+    const auto again = eval::pairRuns(run("b", { bt }), run("c", { ct }), o);
+    QCOMPARE(again.tasks[0].base.size(), std::size_t(100));
+    QCOMPARE(again.tasks[1].worse, std::int64_t(40));
+}
+
+void TestPairing::keepListTaskWithNoKeptSample()
+{
+    eval::KeepList keep;
+    keep.tasks = { "t", "u" };
+    keep.samples.emplace("t", "none", "1");
+    keep.audit.emplace("u", "none", "1"); // mentioned, but only as an audit sample
+    keep.samples.emplace("u", "none", "99"); // in neither run
+    const auto base = run("b",
+        { task("t", { { "1", 1 } }), task("u", { { "1", 1 }, { "2", 1 } }), task("v", { { "1", 1 }, { "2", 0 } }) });
+    const auto cand = run("c", { task("t", { { "1", 1 } }), task("u", { { "1", 0 }, { "2", 0 } }), task("v", {}) });
+    eval::PairOptions o;
+    o.keepList = &keep;
+    const auto p = eval::pairRuns(base, cand, o);
+    // t: kept row only (nothing excluded); u: an audit row only; v: nothing to compare.
+    QCOMPARE(p.tasks.size(), std::size_t(2));
+    QCOMPARE(p.tasks[0].task, std::string("t"));
+    QVERIFY(!p.tasks[0].audit);
+    QCOMPARE(p.tasks[1].task, std::string("u"));
+    QVERIFY(p.tasks[1].audit);
+    QCOMPARE(p.tasks[1].worse, std::int64_t(2));
+    QVERIFY(hasWarning(p.warnings, "task u: the keep-list keeps none of its samples"));
+    QVERIFY(hasWarning(p.warnings, "task v: the keep-list keeps none of its samples and the two runs share none"));
+    QVERIFY(!hasWarning(p.warnings, "task t:"));
+}
+
+void TestPairing::keepListExcludedSamplesOnOneSide()
+{
+    // The usual shrunk run: the candidate was run on the kept samples only.
+    eval::KeepList keep;
+    keep.tasks = { "t" };
+    keep.samples.emplace("t", "none", "1");
+    keep.samples.emplace("t", "none", "2");
+    const auto base = run("b", { task("t", { { "1", 1 }, { "2", 0 }, { "3", 1 }, { "4", 1 } }) });
+    const auto cand = run("c", { task("t", { { "2", 1 }, { "1", 1 }, { "5", 0 } }) });
+    eval::PairOptions o;
+    o.keepList = &keep;
+    const auto p = eval::pairRuns(base, cand, o);
+    QCOMPARE(p.tasks.size(), std::size_t(1)); // no excluded sample in both runs: no audit row
+    const auto& t = p.tasks[0];
+    QCOMPARE(t.base.size(), std::size_t(2));
+    QCOMPARE(t.unmatchedBase, std::int64_t(0)); // 3 and 4 were excluded, not lost
+    QCOMPARE(t.unmatchedCand, std::int64_t(0)); // so was 5
+    QVERIFY(!hasWarning(t.warnings, "cover different documents"));
+    QVERIFY(hasWarning(t.warnings, "the candidate has no result for the samples the keep-list excluded"));
+    // A kept sample missing from the candidate is unmatched, as before.
+    const auto fewer = eval::pairRuns(base, run("c", { task("t", { { "1", 1 } }) }), o);
+    QCOMPARE(fewer.tasks[0].unmatchedBase, std::int64_t(1));
+}
+
+void TestPairing::keepListCountsPerRow()
+{
+    eval::KeepList keep;
+    keep.tasks = { "t" };
+    keep.samples.emplace("t", "none", "1");
+    // Base: kept id 1 twice; excluded id 2 three times. Candidate: excluded id 3 twice, 2 once.
+    const auto base = run("b", { task("t", { { "1", 1 }, { "1", 1 }, { "2", 1 }, { "2", 0 }, { "2", 1 } }) });
+    const auto cand = run("c", { task("t", { { "1", 0 }, { "2", 0 }, { "3", 1 }, { "3", 1 } }) });
+    eval::PairOptions o;
+    o.keepList = &keep;
+    const auto p = eval::pairRuns(base, cand, o);
+    QCOMPARE(p.tasks.size(), std::size_t(2));
+    QCOMPARE(p.tasks[0].duplicatesBase, std::int64_t(1));
+    QCOMPARE(p.tasks[0].duplicatesCand, std::int64_t(0));
+    QCOMPARE(p.tasks[1].duplicatesBase, std::int64_t(2));
+    QCOMPARE(p.tasks[1].duplicatesCand, std::int64_t(1));
+    QCOMPARE(p.tasks[1].base, (std::vector<double> { 1 })); // the first occurrence of id 2
+    QCOMPARE(p.tasks[1].unmatchedCand, std::int64_t(0));
+    QVERIFY(hasWarning(p.tasks[1].warnings, "(samples the keep-list excluded): id \"2\" appears again"));
+}
+
+void TestPairing::keepListFileWithAuditFlags()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("keep.json"),
+        "{\"format\": \"deltascope-keep-list\", \"version\": 1, \"samples\": ["
+        "{\"task\": \"t\", \"filter\": \"none\", \"doc_id\": \"2\"},"
+        "{\"task\": \"t\", \"filter\": \"none\", \"doc_id\": \"7\", \"audit\": true},"
+        "{\"task\": \"t\", \"filter\": \"strict\", \"doc_id\": 8, \"audit\": false}]}");
+    const auto loaded = eval::loadKeepList(path);
+    QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error->toString().c_str());
+    QVERIFY(loaded.value->keeps("t", "none", "2"));
+    QVERIFY(!loaded.value->keeps("t", "none", "7"));
+    QVERIFY(loaded.value->audits("t", "none", "7"));
+    QVERIFY(loaded.value->keeps("t", "strict", "8"));
+    QCOMPARE(loaded.value->size(), std::size_t(3));
+    const auto bad = eval::loadKeepList(test::writeFile(dir, QStringLiteral("bad.json"),
+        "{\"format\": \"deltascope-keep-list\", \"samples\": [{\"task\": \"t\", \"doc_id\": 1, \"audit\": \"yes\"}]}"));
+    QVERIFY(!bad.ok());
+    QVERIFY(bad.error->message.find("entry 1: \"audit\" must be true or false") != std::string::npos);
+}
+
+void TestPairing::keepListThatKeepsNothingIsRefused()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(
+        dir, QStringLiteral("empty.json"), "{\"format\": \"deltascope-keep-list\", \"version\": 1, \"samples\": []}");
+    const auto loaded = eval::loadKeepList(path);
+    QVERIFY(!loaded.ok());
+    QCOMPARE(loaded.error->file, path);
+    QVERIFY(loaded.error->message.find("keeps no sample") != std::string::npos);
+    QVERIFY(loaded.error->toString().find(path) != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestPairing)
