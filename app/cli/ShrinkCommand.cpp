@@ -21,9 +21,26 @@ RUN1.. are reruns of the same baseline model (e.g. sampled at temperature > 0). 
 score is identical in every rerun carry no signal for a paired test; the keep-list names the
 others. Pass it to `compare --keep-list keep.json` to compare on the shrunk set.
 
-options: --task, --metric TASK=METRIC, --filter, --id-column, --score-column, --task-column,
-         --input-format (as for compare), --format table|json (summary on stdout)
+A keep-list cannot see a candidate that breaks answers the baseline always gets right. So
+`compare --keep-list` also tests, as a row of their own, every excluded sample the candidate has
+results for, and --audit F keeps a random share F of the excluded samples for that test.
+A keep-list that would keep nothing (the reruns agree on every sample) is not written.
+
+options:
+  --output FILE            the keep-list to write (required)
+  --audit F                also keep a share F in (0, 1] of the excluded samples, chosen at random
+                           (the same samples on every machine and in any record order); marked
+                           "audit": true in the keep-list
+  --seed S                 seed of that choice (default 0)
+  --task, --metric TASK=METRIC, --filter, --id-column, --score-column, --task-column,
+  --input-format           as for compare
+  --format table|json      summary on stdout
 )";
+
+constexpr const char* kBlindSpot
+    = "A keep-list is chosen on the baseline alone, so it cannot see a candidate that breaks answers the "
+      "baseline always gets right: compare --keep-list tests every excluded sample the candidate has results "
+      "for, and --audit F keeps a random share of them.";
 
 int fail(const std::string& m)
 {
@@ -35,7 +52,7 @@ int fail(const std::string& m)
 
 int runShrink(const std::vector<std::string>& argv)
 {
-    std::vector<std::string> valued { "output", "format" };
+    std::vector<std::string> valued { "output", "format", "audit", "seed" };
     valued.insert(valued.end(), kLoadOptionNames.begin(), kLoadOptionNames.end());
     const Args args(argv, { "help", "skip-bad-lines" }, valued);
     if (args.has("help")) {
@@ -54,6 +71,19 @@ int runShrink(const std::vector<std::string>& argv)
     std::string error;
     if (!readLoadOptions(args, load, error))
         return fail(error);
+    stats::ShrinkOptions options;
+    if (const auto v = args.value("audit")) {
+        const auto f = toNumber("audit", *v, error);
+        if (!f || !(*f > 0.0 && *f <= 1.0))
+            return fail(error.empty() ? "--audit must be a share in (0, 1], e.g. 0.05" : error);
+        options.auditFraction = *f;
+    }
+    if (const auto v = args.value("seed")) {
+        const auto x = toInteger("seed", *v, error);
+        if (!x || *x < 0)
+            return fail(error.empty() ? "--seed must be a non-negative integer" : error);
+        options.seed = static_cast<std::uint64_t>(*x);
+    }
 
     std::vector<eval::EvalRun> runs;
     for (const auto& path : args.positionals()) {
@@ -89,7 +119,9 @@ int runShrink(const std::vector<std::string>& argv)
             others.push_back(std::move(m));
         }
         if (!everywhere) {
-            std::fprintf(stderr, "warning: task %s [%s] is not in every rerun; left out of the keep-list\n",
+            std::fprintf(stderr,
+                "warning: task %s [%s] is not in every rerun; the keep-list keeps none of its samples "
+                "(compare tests it only on the samples the candidate has)\n",
                 t0.task.c_str(), t0.filter.c_str());
             continue;
         }
@@ -116,18 +148,29 @@ int runShrink(const std::vector<std::string>& argv)
         }
         tasks.push_back(std::move(rt));
     }
-    const auto result = stats::shrink(tasks);
+    const auto result = stats::shrink(tasks, options);
+    if (result.total == 0)
+        return fail("the reruns share no scored sample, so there is nothing to select a keep-list from");
+    if (result.kept == 0)
+        return fail("the keep-list would keep no sample, so it is not written: the reruns agree on every one of the "
+            + std::to_string(result.total)
+            + " samples they share, and there is no signal to select by. Run more reruns, or sample them at a "
+              "temperature above 0");
 
     nlohmann::ordered_json keep;
     keep["format"] = "deltascope-keep-list";
     keep["version"] = 1;
     keep["reruns"] = args.positionals();
-    keep["summary"] = { { "total", result.total }, { "kept", result.kept }, { "cost_saved", result.costSaved },
-        { "flip_rate", result.flipRate }, { "kept_flip_rate", result.keptFlipRate } };
+    keep["summary"] = { { "total", result.total }, { "kept", result.kept }, { "audited", result.audited },
+        { "audit_fraction", options.auditFraction }, { "seed", options.seed }, { "cost_saved", result.costSaved },
+        { "flip_rate", result.flipRate }, { "kept_flip_rate", result.keptFlipRate }, { "blind_spot", kBlindSpot } };
     nlohmann::ordered_json samples = nlohmann::ordered_json::array();
-    for (const auto& t : result.tasks)
+    for (const auto& t : result.tasks) {
         for (const auto& id : t.keep)
             samples.push_back({ { "task", t.task }, { "filter", t.filter }, { "doc_id", id } });
+        for (const auto& id : t.audit)
+            samples.push_back({ { "task", t.task }, { "filter", t.filter }, { "doc_id", id }, { "audit", true } });
+    }
     keep["samples"] = std::move(samples);
     if (!emit(keep.dump(1) + "\n", *output))
         return Error;
@@ -135,17 +178,32 @@ int runShrink(const std::vector<std::string>& argv)
     std::string text;
     char buf[512];
     for (const auto& t : result.tasks) {
-        std::snprintf(buf, sizeof buf, "%-32s %-16s keep %7lld of %7lld  rerun flip rate %.4f -> %.4f\n",
-            t.task.c_str(), t.filter.c_str(), static_cast<long long>(t.keep.size()), static_cast<long long>(t.total),
-            t.flipRate, t.keptFlipRate);
+        std::snprintf(buf, sizeof buf, "%-32s %-16s keep %7lld of %7lld", t.task.c_str(), t.filter.c_str(),
+            static_cast<long long>(t.keep.size()), static_cast<long long>(t.total));
+        text += buf;
+        if (options.auditFraction > 0.0) {
+            std::snprintf(buf, sizeof buf, " + %6lld audit", static_cast<long long>(t.audit.size()));
+            text += buf;
+        }
+        std::snprintf(buf, sizeof buf, "  rerun flip rate %.4f -> %.4f%s\n", t.flipRate, t.keptFlipRate,
+            t.keep.empty() ? "  (no sample varies: compare tests this task only on its excluded samples)" : "");
+        text += buf;
+    }
+    std::snprintf(buf, sizeof buf, "\nkept %lld of %lld samples", static_cast<long long>(result.kept),
+        static_cast<long long>(result.total));
+    text += buf;
+    if (options.auditFraction > 0.0) {
+        std::snprintf(buf, sizeof buf, " plus %lld of the excluded ones for the audit (share %g, seed %llu)",
+            static_cast<long long>(result.audited), options.auditFraction,
+            static_cast<unsigned long long>(options.seed));
         text += buf;
     }
     std::snprintf(buf, sizeof buf,
-        "\nkept %lld of %lld samples: %.1f%% of the evaluation cost saved; flip rate between reruns %.4f -> %.4f\n"
+        ": %.1f%% of the evaluation cost saved; flip rate between reruns %.4f -> %.4f\n"
         "keep-list written to %s\n",
-        static_cast<long long>(result.kept), static_cast<long long>(result.total), 100.0 * result.costSaved,
-        result.flipRate, result.keptFlipRate, output->c_str());
+        100.0 * result.costSaved, result.flipRate, result.keptFlipRate, output->c_str());
     text += buf;
+    text += std::string("\n") + kBlindSpot + "\n";
     if (args.value("format").value_or("table") == "json")
         text = keep["summary"].dump(2) + "\n";
     std::fputs(text.c_str(), stdout);
