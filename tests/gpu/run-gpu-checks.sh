@@ -34,10 +34,13 @@ step configure cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEL
     || { cat "$out/configure.log"; exit 1; }
 step build cmake --build build/gpu --parallel "$(nproc)" || { tail -50 "$out/build.log"; exit 1; }
 # Real traces carried in .deps/traces (packaging/gpu-deps.sh) join the parity cases.
-DELTASCOPE_PARITY_TRACES=$(ls .deps/traces/*.safetensors 2> /dev/null | tr '\n' ':' || true)
+DELTASCOPE_PARITY_TRACES=$(ls "$PWD"/.deps/traces/*.safetensors 2> /dev/null | tr '\n' ':' || true)
 export DELTASCOPE_PARITY_TRACES
 step gpu-tests ctest --test-dir build/gpu --output-on-failure
 grep -E "Passed|Failed|Skipped|device|ms" "$out/gpu-tests.log" | tee -a "$summary"
+# The sign-flip parity lines (continued batches, the studentized combination) for the record.
+step signflip build/gpu/tests/tst_gpu_signflip
+grep -E "^ok|^FAIL|identical" "$out/signflip.log" | tee -a "$summary"
 
 gb=${DELTASCOPE_GPU_TRACE_GB:-2}
 trace=/tmp/deltascope-xshare-${gb}g.safetensors
@@ -56,6 +59,7 @@ step bench-cpu-all build/gpu/bench/bench_xshare "$trace" "$(nproc)" 64 16
 step bench-cpu-one build/gpu/bench/bench_xshare "$trace" 1 64 16 one,sweep
 grep -E "budget|GB/s|RSS" "$out/bench-cpu-all.log" "$out/bench-cpu-one.log" | tee -a "$summary"
 
+mkdir -p "$out/exporter"
 step exporter bash resources/exporters/check_exporter.sh "$out/exporter"
 grep -E "^ok|Error|error" "$out/exporter.log" | tee -a "$summary"
 say "logs in $out"

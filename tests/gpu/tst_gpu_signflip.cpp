@@ -2,6 +2,7 @@
 // p-values for the same inputs and seed. Exit 77 (skipped) without a CUDA device.
 #include "CudaBackend.h"
 #include "backend/CpuBackend.h"
+#include "stats/Combination.h"
 
 #include <chrono>
 #include <cstdio>
@@ -55,6 +56,48 @@ int main()
             same ? "ok  " : "FAIL", c.n, static_cast<unsigned long long>(c.perms), a.taskPValue.size(), a.pValue,
             b.pValue, std::chrono::duration<double>(t1 - t0).count() * 1e3);
         failures += same ? 0 : 1;
+    }
+    // The studentized combination runs its permutations in batches that continue the stream (and
+    // double while a p-value's Monte Carlo interval holds the level): the device's flipped sums of a
+    // continued batch must equal the CPU's, and the whole combination must come out the same.
+    {
+        std::vector<std::int64_t> q(6000);
+        std::uniform_int_distribution<int> val(-5000, 5000);
+        for (std::size_t i = 0; i < q.size(); ++i)
+            q[i] = i < 2000 ? (val(rng) % 2) : val(rng);
+        const std::vector<std::size_t> offsets { 0, 2000, 2001, 6000 };
+        stats::SignFlipBatch batch;
+        batch.first = 4093;
+        batch.count = 2500;
+        batch.seed = 99;
+        const auto a = cpu.signFlipSums(q, offsets, batch);
+        const auto b = cuda->signFlipSums(q, offsets, batch);
+        const bool same = a.ok() && b.ok() && a.value->sums == b.value->sums;
+        std::printf("%s continued batch (first %llu, %llu permutations, 3 tasks): flipped sums %s\n",
+            same ? "ok  " : "FAIL", static_cast<unsigned long long>(batch.first),
+            static_cast<unsigned long long>(batch.count), same ? "identical" : "differ");
+        failures += same ? 0 : 1;
+
+        stats::CombinationOptions co;
+        co.permutations = 1000;
+        co.maxPermutations = 64000;
+        co.level = 0.05 / 3;
+        co.exhaustiveLimit = 0;
+        auto sourceOf = [&](const backend::ComputeBackend& be) {
+            return stats::SumsSource([&be, &q, &offsets](const stats::SignFlipBatch& bt) {
+                return static_cast<Result<stats::FlippedSums>>(be.signFlipSums(q, offsets, bt));
+            });
+        };
+        const auto rc = stats::combineTasks(q, offsets, co, sourceOf(cpu));
+        const auto rg = stats::combineTasks(q, offsets, co, sourceOf(*cuda));
+        const bool sameComb = rc.ok() && rg.ok() && rc.value->permutations == rg.value->permutations
+            && rc.value->pooled.hits == rg.value->pooled.hits && rc.value->fisher.hits == rg.value->fisher.hits
+            && rc.value->maxZ.hits == rg.value->maxZ.hits;
+        std::printf("%s studentized combination: %llu permutations, pooled p = %.6g, Fisher p = %.6g, max p = %.6g\n",
+            sameComb ? "ok  " : "FAIL", rc.ok() ? static_cast<unsigned long long>(rc.value->permutations) : 0ULL,
+            rc.ok() ? rc.value->pooled.pValue : -1.0, rc.ok() ? rc.value->fisher.pValue : -1.0,
+            rc.ok() ? rc.value->maxZ.pValue : -1.0);
+        failures += sameComb ? 0 : 1;
     }
     std::printf("%s on %s\n", failures ? "FAILED" : "all identical", cuda->name().c_str());
     return failures ? 1 : 0;
