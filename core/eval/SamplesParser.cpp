@@ -38,6 +38,8 @@ struct Record {
     double score = std::nan("");
     std::uint64_t docHash = 0;
     std::uint64_t promptHash = 0;
+    double weight = 0; ///< the weight of a [loglikelihood, weight] corpus item
+    bool nanScore = false; ///< the score is NaN: refused, or skipped with skipBadLines
     std::string problem; ///< why the score could not be read
 };
 
@@ -46,103 +48,106 @@ std::string errorText(simdjson::error_code e)
     return simdjson::error_message(e);
 }
 
+// Reads one item of a list-valued metric: a number, a bool or a numeric string. Returns false
+// (with rec.problem set) for anything else.
+bool listItem(od::value iv, double& v, Record& rec, simdjson::error_code& err)
+{
+    od::json_type it;
+    if ((err = iv.type().get(it)))
+        return false;
+    if (it == od::json_type::number)
+        return !(err = iv.get_double().get(v));
+    if (it == od::json_type::boolean) {
+        bool bv = false;
+        if ((err = iv.get_bool().get(bv)))
+            return false;
+        v = bv ? 1.0 : 0.0;
+        return true;
+    }
+    if (it == od::json_type::string) {
+        std::string_view s;
+        if ((err = iv.get_string().get(s)))
+            return false;
+        if (const auto pv = numberFromText(s)) {
+            v = *pv;
+            return true;
+        }
+        rec.problem = "the metric holds a list of non-numbers (a corpus-level metric such as BLEU "
+                      "cannot be compared per sample)";
+        return false;
+    }
+    rec.problem = "the metric holds a nested list";
+    return false;
+}
+
+// A list: a [loglikelihood, weight] corpus item, or per-instance values that are averaged.
+simdjson::error_code readList(od::value value, bool logLikelihood, Record& rec)
+{
+    od::array arr;
+    if (auto e = value.get_array().get(arr))
+        return e;
+    rec.hasScore = true;
+    double sum = 0;
+    std::size_t count = 0;
+    for (auto item : arr) {
+        od::value iv;
+        if (auto e = item.get(iv))
+            return e;
+        double v = 0;
+        simdjson::error_code err = simdjson::SUCCESS;
+        if (!listItem(iv, v, rec, err))
+            return err;
+        if (logLikelihood && count == 0)
+            rec.score = v;
+        else if (logLikelihood && count == 1)
+            rec.weight = v;
+        rec.nanScore = rec.nanScore || std::isnan(v);
+        sum += v;
+        ++count;
+    }
+    if (!logLikelihood && count > 0)
+        rec.score = sum / static_cast<double>(count);
+    return simdjson::SUCCESS;
+}
+
 // Reads a metric value: number, bool, numeric string, list (corpus item or per-instance
-// values), null or "N/A".
+// values), null or "N/A". A NaN (bare, as a string or inside a list) sets rec.nanScore.
 simdjson::error_code readScore(od::value value, bool logLikelihood, Record& rec)
 {
     od::json_type type;
     if (auto e = value.type().get(type))
         return e;
+    rec.hasScore = true;
     switch (type) {
-    case od::json_type::number: {
-        double v = 0;
-        if (auto e = value.get_double().get(v))
-            return e;
-        rec.score = v;
-        rec.hasScore = true;
-        return simdjson::SUCCESS;
-    }
+    case od::json_type::number:
+        return value.get_double().get(rec.score);
     case od::json_type::boolean: {
         bool v = false;
         if (auto e = value.get_bool().get(v))
             return e;
         rec.score = v ? 1.0 : 0.0;
-        rec.hasScore = true;
         return simdjson::SUCCESS;
     }
     case od::json_type::string: {
+        // Bare NaN / Infinity / -Infinity arrive here too, quoted before parsing.
         std::string_view s;
         if (auto e = value.get_string().get(s))
             return e;
         std::string why;
-        const auto v = scoreFromString(s, logLikelihood, why);
-        rec.hasScore = true;
-        if (v)
+        const auto v = scoreFromString(s, logLikelihood, why, &rec.weight);
+        if (v) {
             rec.score = *v;
-        else
+            rec.nanScore = std::isnan(*v);
+        } else {
             rec.problem = why;
+        }
         return simdjson::SUCCESS;
     }
     case od::json_type::null:
-        rec.hasScore = true;
         return simdjson::SUCCESS;
-    case od::json_type::array: {
-        od::array arr;
-        if (auto e = value.get_array().get(arr))
-            return e;
-        double sum = 0;
-        std::size_t count = 0;
-        for (auto item : arr) {
-            od::value iv;
-            if (auto e = item.get(iv))
-                return e;
-            od::json_type it;
-            if (auto e = iv.type().get(it))
-                return e;
-            double v = 0;
-            if (it == od::json_type::number) {
-                if (auto e = iv.get_double().get(v))
-                    return e;
-            } else if (it == od::json_type::boolean) {
-                bool bv = false;
-                if (auto e = iv.get_bool().get(bv))
-                    return e;
-                v = bv ? 1.0 : 0.0;
-            } else if (it == od::json_type::string) {
-                std::string_view s;
-                if (auto e = iv.get_string().get(s))
-                    return e;
-                const auto pv = parseDouble(s);
-                if (!pv) {
-                    rec.hasScore = true;
-                    rec.problem = "the metric holds a list of non-numbers (a corpus-level metric such as BLEU "
-                                  "cannot be compared per sample)";
-                    return simdjson::SUCCESS;
-                }
-                v = *pv;
-            } else {
-                rec.hasScore = true;
-                rec.problem = "the metric holds a nested list";
-                return simdjson::SUCCESS;
-            }
-            if (logLikelihood && count == 0) {
-                rec.score = v;
-                rec.hasScore = true;
-            }
-            sum += v;
-            ++count;
-        }
-        if (!logLikelihood) {
-            rec.hasScore = true;
-            if (count > 0)
-                rec.score = sum / static_cast<double>(count);
-        } else if (count == 0) {
-            rec.hasScore = true;
-        }
-        return simdjson::SUCCESS;
-    }
+    case od::json_type::array:
+        return readList(value, logLikelihood, rec);
     case od::json_type::object:
-        rec.hasScore = true;
         rec.problem = "the metric holds an object, not a number";
         return simdjson::SUCCESS;
     }
@@ -243,6 +248,8 @@ struct Parser {
     std::int64_t problemCount = 0;
     std::int64_t problemLine = 0;
     std::int64_t skippedLines = 0;
+    std::int64_t nanSkipped = 0; ///< samples left out for a NaN score (skipBadLines)
+    std::int64_t firstNanLine = 0;
     std::int64_t unfilteredRepeats = 0;
 
     TaskSamples& group(const std::string& filter)
@@ -264,6 +271,34 @@ struct Parser {
         }
         groups.push_back(std::move(ts));
         return groups.back();
+    }
+
+    // A record that cannot be used: fatal, or with skipBadLines one of the first five warnings.
+    // Returns false when the whole parse must stop.
+    bool badRecord(std::int64_t line, const std::string& error, const std::string& warning)
+    {
+        if (!options.skipBadLines) {
+            result.error = Diagnostic::error(path, line, error);
+            return false;
+        }
+        if (++skippedLines <= 5)
+            result.warnings.push_back(Diagnostic::warning(path, line, warning + "; skipped"));
+        return true;
+    }
+
+    // The record's filter: its own "filter", else (before 0.4.7) the position of this repetition
+    // of the document in the task's filter_list.
+    std::string filterOf(Record& rec)
+    {
+        if (rec.hasFilter)
+            return std::move(rec.filter);
+        if (filterNames.size() <= 1)
+            return filterNames.front();
+        const std::uint32_t k = occurrences[rec.docId]++;
+        if (k < filterNames.size())
+            return filterNames[k];
+        ++unfilteredRepeats;
+        return filterNames.back();
     }
 
     // Parses one record held in [begin, begin + len) of a buffer with `capacity` readable bytes.
@@ -301,44 +336,26 @@ struct Parser {
             std::string msg = "malformed JSON record (" + errorText(err) + ")";
             if (err == simdjson::INCORRECT_TYPE || err == simdjson::TAPE_ERROR)
                 msg = "malformed JSON record: expected one JSON object per line (" + errorText(err) + ")";
-            if (options.skipBadLines) {
-                ++skippedLines;
-                if (skippedLines <= 5)
-                    result.warnings.push_back(Diagnostic::warning(path, line, msg + "; skipped"));
-                return true;
-            }
-            result.error = Diagnostic::error(path, line, msg);
-            return false;
+            return badRecord(line, msg, msg);
         }
-        if (!rec.hasDocId) {
-            if (options.skipBadLines) {
-                ++skippedLines;
-                if (skippedLines <= 5)
-                    result.warnings.push_back(Diagnostic::warning(path, line, "record has no doc_id; skipped"));
-                return true;
+        if (!rec.hasDocId)
+            return badRecord(line, "record has no \"doc_id\"", "record has no doc_id");
+        if (rec.nanScore && rec.problem.empty()) {
+            if (!options.skipBadLines) {
+                result.error = Diagnostic::error(path, line, nanScoreMessage(metric));
+                return false;
             }
-            result.error = Diagnostic::error(path, line, "record has no \"doc_id\"");
-            return false;
+            if (nanSkipped++ == 0)
+                firstNanLine = line;
+            return true;
         }
-        std::string filter;
-        if (rec.hasFilter) {
-            filter = std::move(rec.filter);
-        } else if (filterNames.size() > 1) {
-            const std::uint32_t k = occurrences[rec.docId]++;
-            if (k < filterNames.size()) {
-                filter = filterNames[k];
-            } else {
-                filter = filterNames.back();
-                ++unfilteredRepeats;
-            }
-        } else {
-            filter = filterNames.front();
-        }
+        std::string filter = filterOf(rec);
         SampleRecord s;
         s.docId = std::move(rec.docId);
         s.score = rec.score;
         s.docHash = rec.docHash;
         s.promptHash = rec.promptHash;
+        s.weight = rec.weight;
         s.file = options.fileIndex;
         s.offset = offset;
         s.length = static_cast<std::uint32_t>(std::min<std::size_t>(len, UINT32_MAX));
@@ -554,10 +571,14 @@ Result<std::vector<TaskSamples>> parseSamplesFile(const std::string& path, const
         p.result.warnings.push_back(Diagnostic::warning(path, p.problemLine,
             std::to_string(p.problemCount) + " record(s) have a \"" + p.metric + "\" value that is not a number ("
                 + p.firstProblem + "); they are left out of the comparison"));
+    if (p.nanSkipped > 0)
+        p.result.warnings.push_back(Diagnostic::warning(path, p.firstNanLine,
+            std::to_string(p.nanSkipped) + " sample(s) with a NaN \"" + p.metric
+                + "\" score left out of the comparison (the first is on this line)"));
     if (p.missingScores > 0)
         p.result.warnings.push_back(Diagnostic::warning(path, p.firstMissingLine,
             std::to_string(p.missingScores) + " record(s) have no value for metric \"" + p.metric
-                + "\" (missing, null, NaN or \"N/A\"); they are left out of the comparison"));
+                + "\" (missing, null or \"N/A\"); they are left out of the comparison"));
     if (p.skippedLines > 5)
         p.result.warnings.push_back(
             Diagnostic::warning(path, 0, std::to_string(p.skippedLines) + " malformed records skipped in all"));

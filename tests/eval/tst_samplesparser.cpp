@@ -3,6 +3,9 @@
 #include "eval/RunLoader.h"
 #include "eval/SamplesParser.h"
 
+#include <QRegularExpression>
+#include <limits>
+
 using namespace deltascope;
 
 namespace {
@@ -37,6 +40,35 @@ Counts countsOf(const eval::PairedTask& t)
     return k;
 }
 
+// Checks the weights the parser reads for the three corpus metrics against the counts lm-eval
+// makes from each document's text (words: re.split(r"\s+", page); bytes: UTF-8 length).
+void checkWeightsAgainstText(const std::string& path, std::size_t records)
+{
+    QFile file(QString::fromStdString(path));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QList<QByteArray> lines = file.readAll().split('\n');
+    lines.removeAll(QByteArray());
+    QCOMPARE(static_cast<std::size_t>(lines.size()), records);
+    const QRegularExpression space(QStringLiteral("\\s+"), QRegularExpression::UseUnicodePropertiesOption);
+    for (const char* metric : { "word_perplexity", "byte_perplexity", "bits_per_byte" }) {
+        eval::SamplesParseOptions o = optionsFor("wikitext");
+        o.metric = metric;
+        const auto r = eval::parseSamplesFile(path, o);
+        QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+        const auto& samples = r.value->front().samples;
+        QCOMPARE(samples.size(), records);
+        for (std::size_t i = 0; i < records; ++i) {
+            const QJsonObject rec = QJsonDocument::fromJson(lines[static_cast<qsizetype>(i)]).object();
+            const QString page = rec[QStringLiteral("doc")].toObject()[QStringLiteral("page")].toString();
+            const double words = static_cast<double>(page.split(space).size());
+            const double bytes = static_cast<double>(page.toUtf8().size());
+            QCOMPARE(samples[i].docId, std::to_string(rec[QStringLiteral("doc_id")].toInt()));
+            QCOMPARE(samples[i].weight, std::string_view(metric) == "word_perplexity" ? words : bytes);
+            QCOMPARE(samples[i].score, rec[QLatin1String(metric)].toArray()[0].toDouble());
+        }
+    }
+}
+
 } // namespace
 
 class TestSamplesParser : public QObject {
@@ -45,6 +77,14 @@ private slots:
     void layouts_data();
     void layouts();
     void nonFiniteAndStrings();
+    void infinitiesReachTheRecord_data();
+    void infinitiesReachTheRecord();
+    void nanScoreFailsNamingTheLine_data();
+    void nanScoreFailsNamingTheLine();
+    void nanScoreCanBeSkipped();
+    void corpusWeights_data();
+    void corpusWeights();
+    void weightsOnlyForCorpusItems();
     void stringDocIdsAndCorpusItems();
     void malformedLineNamesTheLine();
     void malformedLineCanBeSkipped();
@@ -56,6 +96,7 @@ private slots:
     void outOfOrderLines();
     void loadWithProgress();
     void realWikitext();
+    void realWikitextExcerptWeights();
     void realGsm8kTiny();
 };
 
@@ -113,33 +154,204 @@ void TestSamplesParser::layouts()
 
 void TestSamplesParser::nonFiniteAndStrings()
 {
+    // NaN outside the metric does not matter; infinities in the metric are kept as such.
     QTemporaryDir dir;
     const auto path = test::writeFile(dir, QStringLiteral("samples_t_2026-01-01T00-00-00.000001.jsonl"),
         "{\"doc_id\": 0, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": 1.0}\n"
-        "{\"doc_id\": 1, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": NaN, \"extra\": [Infinity, "
-        "-Infinity]}\n"
+        "{\"doc_id\": 1, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": -Infinity, \"extra\": [Infinity, "
+        "NaN]}\n"
         "{\"doc_id\": 2, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": \"N/A\"}\n"
         "{\"doc_id\": 3, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": \"0.0\"}\n"
         "{\"doc_id\": 4, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": true}\n"
-        "{\"doc_id\": 5, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": Infinity}\n");
+        "{\"doc_id\": 5, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": Infinity}\n"
+        "{\"doc_id\": 6, \"filter\": \"none\", \"metrics\": [\"acc\"], \"acc\": null}\n");
     eval::SamplesParseOptions o;
     o.task = "t";
     const auto r = eval::parseSamplesFile(path, o);
     QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
     const auto& s = r.value->front().samples;
-    QCOMPARE(s.size(), std::size_t(6));
+    QCOMPARE(s.size(), std::size_t(7));
     QCOMPARE(s[0].score, 1.0);
-    QVERIFY(std::isnan(s[1].score));
+    QCOMPARE(s[1].score, -std::numeric_limits<double>::infinity());
     QVERIFY(std::isnan(s[2].score));
     QCOMPARE(s[3].score, 0.0);
     QCOMPARE(s[4].score, 1.0);
-    QVERIFY(std::isinf(s[5].score));
+    QCOMPARE(s[5].score, std::numeric_limits<double>::infinity());
+    QVERIFY(std::isnan(s[6].score));
     QCOMPARE(s[2].line, std::int64_t(3));
-    // Missing scores are reported with the line of the first one.
+    // Missing scores (N/A, null) are not NaN scores: kept, counted, reported with the first line.
     bool warned = false;
     for (const auto& w : r.warnings)
-        warned = warned || (w.line == 2 && w.message.find("no value") != std::string::npos);
+        warned = warned || (w.line == 3 && w.message.find("2 record(s) have no value") != std::string::npos);
     QVERIFY(warned);
+}
+
+void TestSamplesParser::infinitiesReachTheRecord_data()
+{
+    QTest::addColumn<QByteArray>("value");
+    QTest::addColumn<double>("expected");
+    const double inf = std::numeric_limits<double>::infinity();
+    QTest::newRow("bare -Infinity") << QByteArray("-Infinity") << -inf;
+    QTest::newRow("bare Infinity") << QByteArray("Infinity") << inf;
+    QTest::newRow("string -inf") << QByteArray("\"-inf\"") << -inf;
+    QTest::newRow("string inf") << QByteArray("\"inf\"") << inf;
+    QTest::newRow("string -Infinity") << QByteArray("\"-Infinity\"") << -inf;
+    QTest::newRow("string -INFINITY") << QByteArray("\"-INFINITY\"") << -inf;
+    QTest::newRow("list [-Infinity]") << QByteArray("[-Infinity]") << -inf;
+}
+
+void TestSamplesParser::infinitiesReachTheRecord()
+{
+    // In both the JSON lines layout and the JSON array layout, and through the pairing.
+    QFETCH(QByteArray, value);
+    QFETCH(double, expected);
+    QTemporaryDir dir;
+    const QByteArray good = "{\"doc_id\": 0, \"acc\": 1.0}";
+    const QByteArray bad = "{\"doc_id\": 1, \"acc\": " + value + "}";
+    const auto lines
+        = test::writeFile(dir, QStringLiteral("samples_t_2026-01-01T00-00-00.000001.jsonl"), good + "\n" + bad + "\n");
+    const auto array = test::writeFile(dir, QStringLiteral("model_t.jsonl"), "[\n  " + good + ",\n  " + bad + "\n]\n");
+    for (const auto& path : { lines, array }) {
+        const auto r = eval::parseSamplesFile(path, optionsFor("t"));
+        QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+        const auto& s = r.value->front().samples;
+        QCOMPARE(s.size(), std::size_t(2));
+        QCOMPARE(s[1].score, expected);
+        QCOMPARE(s[1].line, std::int64_t(path == lines ? 2 : 3));
+    }
+    const auto base = eval::parseSamplesFile(lines, optionsFor("t"));
+    QTemporaryDir other;
+    const auto candPath = test::writeFile(other, QStringLiteral("samples_t_2026-01-01T00-00-00.000001.jsonl"),
+        good + "\n{\"doc_id\": 1, \"acc\": 0.5}\n");
+    const auto cand = eval::parseSamplesFile(candPath, optionsFor("t"));
+    QVERIFY(base.ok() && cand.ok());
+    eval::EvalRun b, c;
+    b.tasks = *base.value;
+    c.tasks = *cand.value;
+    const auto paired = eval::pairRuns(b, c);
+    QCOMPARE(paired.tasks.size(), std::size_t(1));
+    QCOMPARE(paired.tasks.front().base.size(), std::size_t(2)); // the infinite pair is kept
+}
+
+void TestSamplesParser::nanScoreFailsNamingTheLine_data()
+{
+    QTest::addColumn<QByteArray>("metric");
+    QTest::addColumn<QByteArray>("value");
+    QTest::newRow("bare NaN") << QByteArray("acc") << QByteArray("NaN");
+    QTest::newRow("string nan") << QByteArray("acc") << QByteArray("\"nan\"");
+    QTest::newRow("string NaN") << QByteArray("exact_match") << QByteArray("\"NaN\"");
+    QTest::newRow("list with NaN") << QByteArray("acc") << QByteArray("[1.0, NaN]");
+    QTest::newRow("NaN log-likelihood") << QByteArray("word_perplexity") << QByteArray("[NaN, 1093]");
+    QTest::newRow("NaN weight") << QByteArray("byte_perplexity") << QByteArray("[-2528.1, NaN]");
+    QTest::newRow("string pair with nan") << QByteArray("bits_per_byte") << QByteArray("\"[nan, 5667]\"");
+}
+
+void TestSamplesParser::nanScoreFailsNamingTheLine()
+{
+    QFETCH(QByteArray, metric);
+    QFETCH(QByteArray, value);
+    QTemporaryDir dir;
+    const QByteArray head = "{\"doc_id\": ";
+    const QByteArray tail = ", \"metrics\": [\"" + metric + "\"], \"" + metric + "\": ";
+    const auto path = test::writeFile(dir, QStringLiteral("samples_x_2026-01-01T00-00-00.000001.jsonl"),
+        head + "0" + tail + "[-1.5, 3]}\n" + head + "1" + tail + "[-2.5, 4]}\n\n" + head + "2" + tail + value + "}\n"
+            + head + "3" + tail + "[-3.5, 5]}\n");
+    const auto r = eval::parseSamplesFile(path, optionsFor("x"));
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->file, path);
+    QCOMPARE(r.error->line, std::int64_t(4));
+    const std::string text = r.error->toString();
+    QVERIFY2(text.find("samples_x_2026-01-01T00-00-00.000001.jsonl:4:") != std::string::npos, text.c_str());
+    QVERIFY2(text.find("the " + metric.toStdString() + " score is NaN") != std::string::npos, text.c_str());
+    QVERIFY2(text.find("--skip-bad-lines") != std::string::npos, text.c_str());
+}
+
+void TestSamplesParser::nanScoreCanBeSkipped()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("samples_t_2026-01-01T00-00-00.000001.jsonl"),
+        "{\"doc_id\": 0, \"acc\": 1.0}\n"
+        "{\"doc_id\": 1, \"acc\": \"N/A\"}\n"
+        "{\"doc_id\": 2, \"acc\": NaN}\n"
+        "{\"doc_id\": 3, \"acc\": 0.0}\n"
+        "{\"doc_id\": 4, \"acc\": \"nan\"}\n");
+    eval::SamplesParseOptions o = optionsFor("t");
+    o.skipBadLines = true;
+    const auto r = eval::parseSamplesFile(path, o);
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    const auto& s = r.value->front().samples;
+    QCOMPARE(s.size(), std::size_t(3)); // the missing score stays (counted as missing), NaN ones go
+    QCOMPARE(s[0].docId, std::string("0"));
+    QCOMPARE(s[1].docId, std::string("1"));
+    QCOMPARE(s[2].docId, std::string("3"));
+    int nanWarnings = 0;
+    for (const auto& w : r.warnings) {
+        if (w.message.find("NaN") == std::string::npos)
+            continue;
+        ++nanWarnings;
+        QCOMPARE(w.line, std::int64_t(3));
+        QCOMPARE(w.file, path);
+        QVERIFY2(w.message.find("2 sample(s)") != std::string::npos, w.message.c_str());
+    }
+    QCOMPARE(nanWarnings, 1);
+}
+
+void TestSamplesParser::corpusWeights_data()
+{
+    QTest::addColumn<QByteArray>("metric");
+    QTest::addColumn<QByteArray>("value");
+    QTest::addColumn<double>("score");
+    QTest::addColumn<double>("weight");
+    QTest::newRow("word_perplexity number")
+        << QByteArray("word_perplexity") << QByteArray("[-2528.156415355567, 1093]") << -2528.156415355567 << 1093.0;
+    QTest::newRow("word_perplexity string")
+        << QByteArray("word_perplexity") << QByteArray("\"[-2528.1, 1093]\"") << -2528.1 << 1093.0;
+    QTest::newRow("byte_perplexity number")
+        << QByteArray("byte_perplexity") << QByteArray("[-5935.9, 12300]") << -5935.9 << 12300.0;
+    QTest::newRow("byte_perplexity string")
+        << QByteArray("byte_perplexity") << QByteArray("\"[-5935.9,12300]\"") << -5935.9 << 12300.0;
+    QTest::newRow("bits_per_byte number")
+        << QByteArray("bits_per_byte") << QByteArray("[-14952.5, 24540]") << -14952.5 << 24540.0;
+    QTest::newRow("bits_per_byte string")
+        << QByteArray("bits_per_byte") << QByteArray("\" [-14952.5, 24540]\"") << -14952.5 << 24540.0;
+    QTest::newRow("-Infinity log-likelihood") << QByteArray("word_perplexity") << QByteArray("[-Infinity, 17]")
+                                              << -std::numeric_limits<double>::infinity() << 17.0;
+    QTest::newRow("string -inf log-likelihood") << QByteArray("bits_per_byte") << QByteArray("\"[-inf, 17]\"")
+                                                << -std::numeric_limits<double>::infinity() << 17.0;
+}
+
+void TestSamplesParser::corpusWeights()
+{
+    QFETCH(QByteArray, metric);
+    QFETCH(QByteArray, value);
+    QFETCH(double, score);
+    QFETCH(double, weight);
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("samples_wikitext_2026-01-01T00-00-00.000001.jsonl"),
+        "{\"doc_id\": 0, \"metrics\": [\"" + metric + "\"], \"" + metric + "\": " + value + "}\n"
+            + "{\"doc_id\": 1, \"metrics\": [\"" + metric + "\"], \"" + metric + "\": [-1.0, 2]}\n");
+    const auto r = eval::parseSamplesFile(path, optionsFor("wikitext"));
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    const auto& t = r.value->front();
+    QVERIFY(t.logLikelihood);
+    QCOMPARE(t.samples[0].score, score);
+    QCOMPARE(t.samples[0].weight, weight);
+    QCOMPARE(t.samples[1].weight, 2.0);
+}
+
+void TestSamplesParser::weightsOnlyForCorpusItems()
+{
+    // A list on an ordinary metric is averaged and carries no weight.
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("samples_t_2026-01-01T00-00-00.000001.jsonl"),
+        "{\"doc_id\": 0, \"acc\": [1, 0, 1, 1]}\n{\"doc_id\": 1, \"acc\": \"[0, 1]\"}\n");
+    const auto r = eval::parseSamplesFile(path, optionsFor("t"));
+    QVERIFY(r.ok());
+    const auto& s = r.value->front().samples;
+    QCOMPARE(s[0].score, 0.75);
+    QCOMPARE(s[0].weight, 0.0);
+    QCOMPARE(s[1].score, 0.5);
+    QCOMPARE(s[1].weight, 0.0);
 }
 
 void TestSamplesParser::stringDocIdsAndCorpusItems()
@@ -309,8 +521,29 @@ void TestSamplesParser::realWikitext()
     QCOMPARE(t.metric, std::string("word_perplexity"));
     QCOMPARE(t.samples.size(), std::size_t(62));
     QCOMPARE(t.samples[0].score, -2528.156415355567);
+    QCOMPARE(t.samples[0].weight, 1093.0);
     QCOMPARE(r.value->info.model, std::string("meta-llama/Llama-3.2-1B-Instruct"));
+    QCOMPARE(r.value->files.size(), std::size_t(1));
+    // Every document's weights, against the counts from its own text.
+    checkWeightsAgainstText(r.value->files.front(), 62);
     QCOMPARE(r.value->info.lmEvalVersion, std::string("0.4.12"));
+}
+
+void TestSamplesParser::realWikitextExcerptWeights()
+{
+    // Two documents of a real wikitext run (tests/data/eval/wikitext_excerpt/README.md).
+    const std::string path = test::dataPath("eval/wikitext_excerpt/samples_wikitext_2026-06-08T23-31-58.362852.jsonl");
+    checkWeightsAgainstText(path, 2);
+    if (QTest::currentTestFailed())
+        return;
+    // The first document, as written in the file: 1093 words, 5667 bytes.
+    eval::SamplesParseOptions o = optionsFor("wikitext");
+    o.metric = "bits_per_byte";
+    const auto r = eval::parseSamplesFile(path, o);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value->front().samples[0].weight, 5667.0);
+    QCOMPARE(r.value->front().samples[1].docId, std::string("2"));
+    QCOMPARE(r.value->front().samples[1].weight, 12300.0);
 }
 
 void TestSamplesParser::realGsm8kTiny()
