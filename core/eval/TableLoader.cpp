@@ -30,6 +30,7 @@ struct TaskGroups {
     std::string scoreName;
 
     std::string fileTask;
+    bool logLikelihood = false; ///< a weight column: scores are corpus items' log-likelihoods
 
     TaskSamples& get(const std::string& task, const std::string& filter)
     {
@@ -42,6 +43,7 @@ struct TaskGroups {
         t.filter = filter;
         t.metric = scoreName;
         t.taskFromFileName = task == fileTask;
+        t.logLikelihood = logLikelihood;
         tasks.push_back(std::move(t));
         return tasks.back();
     }
@@ -60,6 +62,43 @@ bool reportBadRow(Diagnostic d, bool skip, Result<EvalRun>& out)
     out.warnings.push_back(std::move(d));
     return true;
 }
+
+// Rows without a usable score: NaN (fatal, or left out with skipping) and missing (kept, NaN).
+struct RowCounts {
+    std::int64_t nan = 0;
+    std::int64_t firstNan = 0;
+    std::int64_t missing = 0;
+    std::int64_t firstMissing = 0;
+
+    // Counts a row; returns false when a NaN score must stop the load (the error is in out.error).
+    bool keep(const std::string& path, std::int64_t line, const std::string& scoreName, bool isNan, bool noScore,
+        bool skip, Result<EvalRun>& out)
+    {
+        if (isNan && !skip) {
+            out.error = Diagnostic::error(path, line, nanScoreMessage(scoreName));
+            return false;
+        }
+        if (isNan) {
+            if (nan++ == 0)
+                firstNan = line;
+        } else if (noScore && missing++ == 0) {
+            firstMissing = line;
+        }
+        return true;
+    }
+
+    void warn(const std::string& path, const std::string& scoreName, const std::string& missingWhat,
+        Result<EvalRun>& out) const
+    {
+        if (nan > 0)
+            out.warnings.push_back(Diagnostic::warning(path, firstNan,
+                std::to_string(nan) + " row(s) with a NaN \"" + scoreName
+                    + "\" score left out of the comparison (the first is on this line)"));
+        if (missing > 0)
+            out.warnings.push_back(Diagnostic::warning(path, firstMissing,
+                std::to_string(missing) + " " + missingWhat + "; they are left out of the comparison"));
+    }
+};
 
 // ---- CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes) ----
 
@@ -110,6 +149,84 @@ bool splitCsvRecord(
     return true;
 }
 
+// Column positions of a CSV header; -1 for an optional column that is not used.
+struct CsvColumns {
+    int id = -1;
+    int score = -1;
+    int task = -1;
+    int filter = -1;
+    int weight = -1;
+    std::string scoreName;
+    std::string weightName;
+};
+
+// Finds the named columns in the header; the error names what is missing and lists the columns.
+std::optional<Diagnostic> resolveCsvColumns(
+    const std::string& path, const std::vector<std::string>& header, const TableColumns& columns, CsvColumns& c)
+{
+    auto find = [&](const std::string& name) -> int {
+        for (std::size_t i = 0; i < header.size(); ++i)
+            if (header[i] == name)
+                return static_cast<int>(i);
+        return -1;
+    };
+    std::string listing;
+    for (const auto& h : header)
+        listing += (listing.empty() ? "" : ", ") + h;
+    if (listing.size() > 200)
+        listing = listing.substr(0, 200) + "...";
+    auto missing
+        = [&](const std::string& what) { return Diagnostic::error(path, 1, what + " (columns: " + listing + ")"); };
+    if (!columns.id.empty()) {
+        if ((c.id = find(columns.id)) < 0)
+            return missing("no id column \"" + columns.id + "\"");
+    } else {
+        for (const char* name : kIdDefaults)
+            if ((c.id = find(name)) >= 0)
+                break;
+        if (c.id < 0)
+            return missing("no id column (looked for doc_id, id, example_id, prompt_id; set the id column)");
+    }
+    c.scoreName = columns.score.empty() ? "score" : columns.score;
+    if ((c.score = find(c.scoreName)) < 0)
+        return missing("no score column \"" + c.scoreName + "\" (set the score column)");
+    c.task = columns.task.empty() ? find("task") : find(columns.task);
+    if (!columns.task.empty() && c.task < 0)
+        return missing("no task column \"" + columns.task + "\"");
+    if (!columns.filter.empty() && (c.filter = find(columns.filter)) < 0)
+        return missing("no filter column \"" + columns.filter + "\"");
+    c.weightName = columns.weight;
+    if (!columns.weight.empty() && (c.weight = find(columns.weight)) < 0)
+        return missing("no weight column \"" + columns.weight + "\"");
+    return std::nullopt;
+}
+
+std::string weightProblem(std::string_view text, const std::string& column)
+{
+    return "weight \"" + std::string(text) + "\" is not a finite number >= 0 (column \"" + column + "\")";
+}
+
+// Reads the score and weight of one CSV row into s; returns what is wrong with the row, empty when
+// it is usable. A NaN score sets nan; an empty or N/A score leaves s.score NaN.
+std::string readCsvScore(const std::vector<std::string>& fields, const CsvColumns& c, SampleRecord& s, bool& nan)
+{
+    std::string why;
+    const auto v = scoreFromString(fields[c.score], false, why);
+    if (!why.empty())
+        return why + " (column \"" + c.scoreName + "\")";
+    if (v) {
+        s.score = *v;
+        nan = std::isnan(*v);
+    }
+    if (c.weight >= 0 && v && !nan) {
+        const auto w = numberFromText(fields[c.weight]);
+        if (!w || !std::isfinite(*w) || *w < 0)
+            return weightProblem(fields[c.weight], c.weightName);
+        s.weight = *w;
+    }
+    return {};
+}
+
 Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const TableColumns& columns, bool skipBad)
 {
     using R = Result<EvalRun>;
@@ -125,54 +242,18 @@ Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const Ta
         return R::failure(Diagnostic::error(path, 1, "the CSV file has no header row"));
     if (!header.empty() && header[0].starts_with("\xEF\xBB\xBF"))
         header[0].erase(0, 3);
-    auto find = [&](const std::string& name) -> int {
-        for (std::size_t i = 0; i < header.size(); ++i)
-            if (header[i] == name)
-                return static_cast<int>(i);
-        return -1;
-    };
-    std::string listing;
-    for (const auto& h : header)
-        listing += (listing.empty() ? "" : ", ") + h;
-    if (listing.size() > 200)
-        listing = listing.substr(0, 200) + "...";
-    int idCol = -1;
-    if (!columns.id.empty()) {
-        idCol = find(columns.id);
-        if (idCol < 0)
-            return R::failure(
-                Diagnostic::error(path, 1, "no id column \"" + columns.id + "\" (columns: " + listing + ")"));
-    } else {
-        for (const char* name : kIdDefaults)
-            if ((idCol = find(name)) >= 0)
-                break;
-        if (idCol < 0)
-            return R::failure(Diagnostic::error(path, 1,
-                "no id column (looked for doc_id, id, example_id, prompt_id; set the id column; columns: " + listing
-                    + ")"));
-    }
-    const std::string scoreName = columns.score.empty() ? "score" : columns.score;
-    const int scoreCol = find(scoreName);
-    if (scoreCol < 0)
-        return R::failure(Diagnostic::error(
-            path, 1, "no score column \"" + scoreName + "\" (set the score column; columns: " + listing + ")"));
-    int taskCol = columns.task.empty() ? find("task") : find(columns.task);
-    if (!columns.task.empty() && taskCol < 0)
-        return R::failure(
-            Diagnostic::error(path, 1, "no task column \"" + columns.task + "\" (columns: " + listing + ")"));
-    const int filterCol = columns.filter.empty() ? -1 : find(columns.filter);
-    if (!columns.filter.empty() && filterCol < 0)
-        return R::failure(
-            Diagnostic::error(path, 1, "no filter column \"" + columns.filter + "\" (columns: " + listing + ")"));
+    CsvColumns c;
+    if (auto problem = resolveCsvColumns(path, header, columns, c))
+        return R::failure(*problem);
 
     TaskGroups groups;
-    groups.scoreName = scoreName;
+    groups.scoreName = c.scoreName;
+    groups.logLikelihood = c.weight >= 0;
     const std::string defaultTask = stemOf(path);
     groups.fileTask = defaultTask;
     std::vector<std::string> fields;
-    std::int64_t missing = 0;
-    std::int64_t firstMissing = 0;
-    const auto need = static_cast<std::size_t>(std::max({ idCol, scoreCol, taskCol, filterCol })) + 1;
+    RowCounts counts;
+    const auto need = static_cast<std::size_t>(std::max({ c.id, c.score, c.task, c.filter, c.weight })) + 1;
     while (pos < text.size()) {
         const std::size_t start = pos;
         const std::int64_t rowLine = ++line;
@@ -180,37 +261,32 @@ Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const Ta
             return R::failure(Diagnostic::error(path, rowLine, "unterminated quoted field (truncated file?)"));
         if (fields.size() == 1 && fields[0].empty())
             continue;
-        if (fields.size() < need) {
-            if (!reportBadRow(Diagnostic::error(path, rowLine,
-                                  "row has " + std::to_string(fields.size()) + " fields, the header has "
-                                      + std::to_string(header.size())),
-                    skipBad, out))
+        std::string problem;
+        if (fields.size() < need)
+            problem = "row has " + std::to_string(fields.size()) + " fields, the header has "
+                + std::to_string(header.size());
+        SampleRecord s;
+        bool nan = false;
+        if (problem.empty())
+            problem = readCsvScore(fields, c, s, nan);
+        if (!problem.empty()) {
+            if (!reportBadRow(Diagnostic::error(path, rowLine, problem), skipBad, out))
                 return R::failure(*out.error);
             continue;
         }
-        SampleRecord s;
-        s.docId = fields[idCol];
+        if (!counts.keep(path, rowLine, c.scoreName, nan, std::isnan(s.score), skipBad, out))
+            return R::failure(*out.error);
+        if (nan)
+            continue;
+        s.docId = fields[c.id];
         s.line = rowLine;
         s.offset = start;
         s.length = static_cast<std::uint32_t>(pos - start);
-        std::string why;
-        const auto v = scoreFromString(fields[scoreCol], false, why);
-        if (!why.empty()) {
-            if (!reportBadRow(Diagnostic::error(path, rowLine, why + " (column \"" + scoreName + "\")"), skipBad, out))
-                return R::failure(*out.error);
-            continue;
-        }
-        if (v)
-            s.score = *v;
-        else if (missing++ == 0)
-            firstMissing = rowLine;
-        const std::string task = taskCol >= 0 && !fields[taskCol].empty() ? fields[taskCol] : defaultTask;
-        const std::string filter = filterCol >= 0 ? fields[filterCol] : std::string("none");
+        const std::string task = c.task >= 0 && !fields[c.task].empty() ? fields[c.task] : defaultTask;
+        const std::string filter = c.filter >= 0 ? fields[c.filter] : std::string("none");
         groups.get(task, filter).samples.push_back(std::move(s));
     }
-    if (missing > 0)
-        out.warnings.push_back(Diagnostic::warning(path, firstMissing,
-            std::to_string(missing) + " row(s) have an empty or N/A score; they are left out of the comparison"));
+    counts.warn(path, c.scoreName, "row(s) have an empty or N/A score", out);
     EvalRun run;
     run.tasks = std::move(groups.tasks);
     out.value = std::move(run);
@@ -285,7 +361,24 @@ struct JsonlFields {
     std::string task;
     std::string filter = "none";
     bool noScore = false; // a null, empty or N/A score
+    bool nanScore = false;
 };
+
+// Reads the weight of a corpus item from the named field; returns what is wrong, empty when fine.
+std::string readJsonlWeight(od::object obj, const std::string& weightName, SampleRecord& sample)
+{
+    od::value v;
+    if (const auto e = lookup(obj, weightName, v))
+        return broken(e) ? malformedMessage(e) : "record has no weight field \"" + weightName + "\"";
+    std::string text;
+    if (const auto e = detail::scalarText(v, text, true))
+        return broken(e) ? malformedMessage(e) : weightProblem("(not a number)", weightName);
+    const auto w = numberFromText(text);
+    if (!w || !std::isfinite(*w) || *w < 0)
+        return weightProblem(text, weightName);
+    sample.weight = *w;
+    return {};
+}
 
 // Reads a record's id, score, task and filter into f; returns what is wrong with the record, empty
 // when it is usable.
@@ -317,6 +410,14 @@ std::string readJsonlFields(od::object obj, const std::string& idName, const std
         f.sample.score = *score;
     else
         f.noScore = true;
+    if (score && std::isnan(*score)) {
+        f.nanScore = true; // the row is refused or left out: the other fields do not matter
+        return {};
+    }
+    if (!columns.weight.empty() && score) {
+        if (auto problem = readJsonlWeight(obj, columns.weight, f.sample); !problem.empty())
+            return problem;
+    }
     const std::string taskName = columns.task.empty() ? "task" : columns.task;
     const auto et = lookup(obj, taskName, v);
     if (!et) {
@@ -355,8 +456,8 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
     std::string buf;
     std::size_t pos = 0;
     std::int64_t line = 0;
-    std::int64_t missing = 0;
-    std::int64_t firstMissing = 0;
+    RowCounts counts;
+    groups.logLikelihood = !columns.weight.empty();
     std::string idName = columns.id;
     while (pos < text.size()) {
         ++line;
@@ -396,19 +497,18 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
         f.sample.length = static_cast<std::uint32_t>(rec.size());
         f.task = defaultTask;
         const std::string problem = readJsonlFields(obj, idName, scoreName, columns, f);
-        if (f.noScore && missing++ == 0)
-            firstMissing = line;
         if (!problem.empty()) {
             if (!fail(problem))
                 return R::failure(*out.error);
             continue;
         }
+        if (!counts.keep(path, line, scoreName, f.nanScore, f.noScore, skipBad, out))
+            return R::failure(*out.error);
+        if (f.nanScore)
+            continue;
         groups.get(f.task, f.filter).samples.push_back(std::move(f.sample));
     }
-    if (missing > 0)
-        out.warnings.push_back(Diagnostic::warning(path, firstMissing,
-            std::to_string(missing)
-                + " record(s) have a null, empty or N/A score; they are left out of the comparison"));
+    counts.warn(path, scoreName, "record(s) have a null, empty or N/A score", out);
     EvalRun run;
     run.tasks = std::move(groups.tasks);
     out.value = std::move(run);

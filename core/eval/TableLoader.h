@@ -15,10 +15,15 @@ struct TableColumns {
     std::string score; ///< empty: "score"
     std::string task; ///< empty: a "task" column when present, else the file name
     std::string filter; ///< optional column holding a filter/variant name
+    /// Optional column holding the words or bytes of a corpus item: the score is then the item's
+    /// log-likelihood (higher is better) and the weight is kept for the corpus metric named by
+    /// the score column (word_perplexity, byte_perplexity, bits_per_byte).
+    std::string weight;
 };
 
 /// Loads one CSV or JSONL score table. Each row becomes a sample of the task named by the task
-/// column or by the file name.
+/// column or by the file name. A NaN score is an error naming the line (with skipBadLines the row is
+/// left out and counted in one warning); infinite scores are kept.
 Result<EvalRun> loadScoreTable(const std::string& path, const TableColumns& columns, bool skipBadLines,
     std::atomic<std::uint64_t>* bytesDone = nullptr);
 

@@ -3,6 +3,8 @@
 #include "eval/RunLoader.h"
 #include "eval/TableLoader.h"
 
+#include <limits>
+
 using namespace deltascope;
 
 class TestTableLoader : public QObject {
@@ -18,6 +20,14 @@ private slots:
     void realMmluPair();
     void jsonlMalformedInsideARecord_data();
     void jsonlMalformedInsideARecord();
+    void nanScoreFailsNamingTheLine_data();
+    void nanScoreFailsNamingTheLine();
+    void nanRowsCanBeSkipped_data();
+    void nanRowsCanBeSkipped();
+    void infinitiesAreKept();
+    void weightColumn_data();
+    void weightColumn();
+    void badWeight();
 };
 
 void TestTableLoader::csvWithQuotes()
@@ -91,7 +101,7 @@ void TestTableLoader::jsonlDottedTaskColumn()
     const auto path = test::writeFile(dir, QStringLiteral("runs.jsonl"),
         "{\"example_id\": \"q1\", \"score\": 1.0, \"metadata\": {\"subject\": \"algebra\"}}\n"
         "{\"example_id\": 17, \"score\": \"0\", \"metadata\": {\"subject\": \"law\"}}\n"
-        "{\"example_id\": \"q3\", \"score\": NaN, \"metadata\": {\"subject\": \"law\"}}\n");
+        "{\"example_id\": \"q3\", \"score\": null, \"metadata\": {\"subject\": \"law\"}}\n");
     eval::TableColumns cols;
     cols.id = "example_id";
     cols.task = "metadata.subject";
@@ -170,6 +180,160 @@ void TestTableLoader::jsonlMalformedInsideARecord()
     QVERIFY(s.ok());
     QCOMPARE(s.value->tasks.front().samples.size(), std::size_t { 1 });
     QVERIFY(!s.warnings.empty());
+}
+
+void TestTableLoader::nanScoreFailsNamingTheLine_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QByteArray>("content");
+    QTest::newRow("CSV nan") << QStringLiteral("t.csv") << QByteArray("id,score\n1,1\n3,nan\n4,1\n");
+    QTest::newRow("CSV NaN quoted") << QStringLiteral("t.csv") << QByteArray("id,score\n1,1\n3,\"NaN\"\n");
+    QTest::newRow("JSONL bare NaN") << QStringLiteral("t.jsonl")
+                                    << QByteArray("{\"id\": 1, \"score\": 1}\n{\"id\": 2, \"score\": 0}\n"
+                                                  "{\"id\": 3, \"score\": NaN}\n");
+    QTest::newRow("JSONL string nan") << QStringLiteral("t.jsonl")
+                                      << QByteArray("{\"id\": 1, \"score\": 1}\n\n{\"id\": 3, \"score\": \"nan\"}\n");
+}
+
+void TestTableLoader::nanScoreFailsNamingTheLine()
+{
+    QFETCH(QString, name);
+    QFETCH(QByteArray, content);
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, name, content);
+    const auto r = eval::loadScoreTable(path, {}, false);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->line, std::int64_t(3));
+    const std::string text = r.error->toString();
+    QVERIFY2(text.find(name.toStdString() + ":3:") != std::string::npos, text.c_str());
+    QVERIFY2(text.find("score is NaN") != std::string::npos, text.c_str());
+    QVERIFY2(text.find("--skip-bad-lines") != std::string::npos, text.c_str());
+}
+
+void TestTableLoader::nanRowsCanBeSkipped_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QByteArray>("content");
+    QTest::newRow("CSV") << QStringLiteral("t.csv") << QByteArray("id,score\n1,1\n2,\n3,NaN\n4,0\n5,nan\n");
+    QTest::newRow("JSONL") << QStringLiteral("t.jsonl")
+                           << QByteArray("{\"id\": 1, \"score\": 1}\n{\"id\": 2, \"score\": null}\n"
+                                         "{\"id\": 3, \"score\": NaN}\n{\"id\": 4, \"score\": 0}\n"
+                                         "{\"id\": 5, \"score\": \"NaN\"}\n");
+}
+
+void TestTableLoader::nanRowsCanBeSkipped()
+{
+    QFETCH(QString, name);
+    QFETCH(QByteArray, content);
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, name, content);
+    const auto r = eval::loadScoreTable(path, {}, true);
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    const auto& s = r.value->tasks.front().samples;
+    // The empty score is missing (kept as NaN and counted apart); the two NaN rows are left out.
+    QCOMPARE(s.size(), std::size_t(3));
+    QCOMPARE(s[0].docId, std::string("1"));
+    QCOMPARE(s[1].docId, std::string("2"));
+    QVERIFY(std::isnan(s[1].score));
+    QCOMPARE(s[2].docId, std::string("4"));
+    int nanWarnings = 0;
+    for (const auto& w : r.warnings) {
+        if (w.message.find("NaN") == std::string::npos)
+            continue;
+        ++nanWarnings;
+        QCOMPARE(w.line, std::int64_t(name.endsWith(QLatin1String(".csv")) ? 4 : 3));
+        QVERIFY2(w.message.find("2 row(s)") != std::string::npos, w.message.c_str());
+    }
+    QCOMPARE(nanWarnings, 1);
+}
+
+void TestTableLoader::infinitiesAreKept()
+{
+    const double inf = std::numeric_limits<double>::infinity();
+    QTemporaryDir dir;
+    const auto csv
+        = test::writeFile(dir, QStringLiteral("t.csv"), "id,score\n1,-inf\n2,-Infinity\n3,inf\n4,\"-INF\"\n");
+    const auto rc = eval::loadScoreTable(csv, {}, false);
+    QVERIFY2(rc.ok(), rc.error ? rc.error->toString().c_str() : "");
+    const auto& c = rc.value->tasks.front().samples;
+    QCOMPARE(c.size(), std::size_t(4));
+    QCOMPARE(c[0].score, -inf);
+    QCOMPARE(c[1].score, -inf);
+    QCOMPARE(c[2].score, inf);
+    QCOMPARE(c[3].score, -inf);
+    const auto jsonl = test::writeFile(dir, QStringLiteral("t.jsonl"),
+        "{\"id\": 1, \"score\": -Infinity}\n{\"id\": 2, \"score\": \"-inf\"}\n{\"id\": 3, \"score\": Infinity}\n");
+    const auto rj = eval::loadScoreTable(jsonl, {}, false);
+    QVERIFY2(rj.ok(), rj.error ? rj.error->toString().c_str() : "");
+    const auto& j = rj.value->tasks.front().samples;
+    QCOMPARE(j.size(), std::size_t(3));
+    QCOMPARE(j[0].score, -inf);
+    QCOMPARE(j[1].score, -inf);
+    QCOMPARE(j[2].score, inf);
+}
+
+void TestTableLoader::weightColumn_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QByteArray>("content");
+    QTest::newRow("CSV") << QStringLiteral("wikitext.csv")
+                         << QByteArray("doc_id,word_perplexity,words\n0,-2528.156415355567,1093\n2,-5935.9,2434\n");
+    QTest::newRow("JSONL") << QStringLiteral("wikitext.jsonl")
+                           << QByteArray("{\"doc_id\": 0, \"word_perplexity\": -2528.156415355567, \"words\": 1093}\n"
+                                         "{\"doc_id\": 2, \"word_perplexity\": \"-5935.9\", \"words\": \"2434\"}\n");
+}
+
+void TestTableLoader::weightColumn()
+{
+    QFETCH(QString, name);
+    QFETCH(QByteArray, content);
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, name, content);
+    eval::TableColumns cols;
+    cols.score = "word_perplexity";
+    cols.weight = "words";
+    const auto r = eval::loadScoreTable(path, cols, false);
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    const auto& t = r.value->tasks.front();
+    QVERIFY(t.logLikelihood);
+    QVERIFY(t.higherIsBetter);
+    QCOMPARE(t.metric, std::string("word_perplexity"));
+    QCOMPARE(t.samples.size(), std::size_t(2));
+    QCOMPARE(t.samples[0].score, -2528.156415355567);
+    QCOMPARE(t.samples[0].weight, 1093.0);
+    QCOMPARE(t.samples[1].score, -5935.9);
+    QCOMPARE(t.samples[1].weight, 2434.0);
+    // Without the weight column, the same table is an ordinary score table.
+    cols.weight.clear();
+    const auto plain = eval::loadScoreTable(path, cols, false);
+    QVERIFY(plain.ok());
+    QVERIFY(!plain.value->tasks.front().logLikelihood);
+    QCOMPARE(plain.value->tasks.front().samples[0].weight, 0.0);
+}
+
+void TestTableLoader::badWeight()
+{
+    QTemporaryDir dir;
+    eval::TableColumns cols;
+    cols.weight = "bytes";
+    const auto noColumn = test::writeFile(dir, QStringLiteral("a.csv"), "id,score\n1,-3.5\n");
+    const auto r0 = eval::loadScoreTable(noColumn, cols, false);
+    QVERIFY(!r0.ok());
+    QVERIFY2(r0.error->message.find("no weight column \"bytes\"") != std::string::npos, r0.error->message.c_str());
+    const auto csv = test::writeFile(dir, QStringLiteral("b.csv"), "id,score,bytes\n1,-3.5,10\n2,-1.5,lots\n");
+    const auto r1 = eval::loadScoreTable(csv, cols, false);
+    QVERIFY(!r1.ok());
+    QCOMPARE(r1.error->line, std::int64_t(3));
+    QVERIFY2(r1.error->message.find("weight \"lots\"") != std::string::npos, r1.error->message.c_str());
+    const auto jsonl = test::writeFile(
+        dir, QStringLiteral("c.jsonl"), "{\"id\": 1, \"score\": -3.5, \"bytes\": 10}\n{\"id\": 2, \"score\": -1}\n");
+    const auto r2 = eval::loadScoreTable(jsonl, cols, false);
+    QVERIFY(!r2.ok());
+    QCOMPARE(r2.error->line, std::int64_t(2));
+    QVERIFY2(r2.error->message.find("no weight field \"bytes\"") != std::string::npos, r2.error->message.c_str());
+    const auto skipped = eval::loadScoreTable(jsonl, cols, true);
+    QVERIFY(skipped.ok());
+    QCOMPARE(skipped.value->tasks.front().samples.size(), std::size_t(1));
 }
 
 QTEST_GUILESS_MAIN(TestTableLoader)
