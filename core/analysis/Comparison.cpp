@@ -1,6 +1,12 @@
 #include "analysis/Comparison.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <unordered_map>
 
 namespace deltascope::analysis {
 
@@ -30,8 +36,34 @@ Progress partOf(const Progress& whole, double from, double span, std::string wha
     return p;
 }
 
-// One side: its run and any reruns, averaged per sample.
-Result<eval::EvalRun> loadSide(const SideRequest& side, const Progress& progress)
+using NoiseMap = std::map<std::pair<std::string, std::string>, std::int64_t>;
+
+// The noise floor: per (task, filter), the samples on which two runs of one model disagree.
+NoiseMap disagreements(const eval::EvalRun& first, const eval::EvalRun& second)
+{
+    NoiseMap out;
+    for (const auto& a : first.tasks) {
+        const auto b = std::find_if(second.tasks.begin(), second.tasks.end(),
+            [&](const eval::TaskSamples& t) { return t.task == a.task && t.filter == a.filter; });
+        if (b == second.tasks.end())
+            continue;
+        std::unordered_map<std::string_view, double> scores;
+        for (const auto& s : b->samples)
+            scores.emplace(s.docId, s.score);
+        std::int64_t flips = 0;
+        for (const auto& s : a.samples) {
+            const auto it = scores.find(s.docId);
+            if (it != scores.end() && !std::isnan(s.score) && !std::isnan(it->second) && s.score != it->second)
+                ++flips;
+        }
+        out[{ a.task, a.filter }] = flips;
+    }
+    return out;
+}
+
+// One side: its run and any reruns, averaged per sample; `noise` gets the first two runs'
+// disagreements when there are reruns.
+Result<eval::EvalRun> loadSide(const SideRequest& side, const Progress& progress, NoiseMap* noise = nullptr)
 {
     std::vector<eval::EvalRun> runs;
     std::vector<Diagnostic> warnings;
@@ -48,6 +80,8 @@ Result<eval::EvalRun> loadSide(const SideRequest& side, const Progress& progress
             eval::alignFileNamedTasks(runs.front(), *r.value);
         runs.push_back(std::move(*r.value));
     }
+    if (noise && runs.size() >= 2)
+        *noise = disagreements(runs[0], runs[1]);
     if (runs.size() == 1) {
         Result<eval::EvalRun> one;
         one.value = std::move(runs.front());
@@ -71,6 +105,60 @@ std::string unpairedMessage(const ComparisonRequest& request, const eval::Paired
 }
 
 } // namespace
+
+bool parseMargin(std::string_view text, report::MarginRequest& into, std::string& error)
+{
+    std::string task;
+    std::string_view value = text;
+    if (const auto eq = text.rfind('='); eq != std::string_view::npos) {
+        task = std::string(text.substr(0, eq));
+        value = text.substr(eq + 1);
+        if (task.empty()) {
+            error = "the margin \"" + std::string(text) + "\" names no task before '='";
+            return false;
+        }
+    }
+    report::Margin m;
+    if (!value.empty() && value.back() == '%') {
+        m.relative = true;
+        value.remove_suffix(1);
+    }
+    const std::string number(value);
+    char* end = nullptr;
+    const double v = number.empty() ? std::nan("") : std::strtod(number.c_str(), &end);
+    if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(v)) {
+        error = "the margin \"" + std::string(text)
+            + "\" is not a number (write 1 for one accuracy point, 1% for 1% of a "
+              "perplexity, or TASK=D)";
+        return false;
+    }
+    if (v < 0.0) {
+        error = "the margin \"" + std::string(text)
+            + "\" is negative: a margin is the largest drop you accept, 0 or more";
+        return false;
+    }
+    m.value = m.relative ? v / 100.0 : v;
+    if (task.empty())
+        into.all = m;
+    else
+        into.perTask.emplace_back(task, m);
+    return true;
+}
+
+std::vector<std::string> marginTexts(const report::MarginRequest& margins)
+{
+    auto one = [](const report::Margin& m) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.10g%s", m.relative ? m.value * 100.0 : m.value, m.relative ? "%" : "");
+        return std::string(buf);
+    };
+    std::vector<std::string> out;
+    if (margins.all)
+        out.push_back(one(*margins.all));
+    for (const auto& [task, m] : margins.perTask)
+        out.push_back(task + "=" + one(m));
+    return out;
+}
 
 std::size_t LoadedComparison::pairCount() const
 {
@@ -110,7 +198,8 @@ Result<std::shared_ptr<const LoadedComparison>> loadComparison(
             return R::failure(*keep.error);
         loaded->keepList = std::make_shared<const eval::KeepList>(std::move(*keep.value));
     }
-    auto base = loadSide(request.base, partOf(progress, 0.0, 0.45, "baseline"));
+    NoiseMap noise;
+    auto base = loadSide(request.base, partOf(progress, 0.0, 0.45, "baseline"), &noise);
     if (!base.ok())
         return R::failure(*base.error);
     if (!progress.report(0.45, "candidate"))
@@ -130,7 +219,11 @@ Result<std::shared_ptr<const LoadedComparison>> loadComparison(
     loaded->cand = std::make_shared<const eval::EvalRun>(std::move(*cand.value));
     eval::PairOptions po;
     po.keepList = loaded->keepList.get();
-    loaded->paired = std::make_shared<const eval::PairedRuns>(eval::pairRuns(*loaded->base, *loaded->cand, po));
+    auto paired = eval::pairRuns(*loaded->base, *loaded->cand, po);
+    for (auto& t : paired.tasks)
+        if (const auto it = noise.find({ t.task, t.filter }); it != noise.end())
+            t.noiseFlips = it->second;
+    loaded->paired = std::make_shared<const eval::PairedRuns>(std::move(paired));
     if (loaded->pairCount() == 0)
         return R::failure(Diagnostic::error({}, 0, unpairedMessage(request, *loaded->paired)));
     loaded->pairSeconds = secondsSince(t0) - loaded->loadSeconds;
@@ -147,6 +240,7 @@ Result<report::ComparisonReport> testComparison(const LoadedComparison& loaded, 
     settings.alpha = stats.alpha;
     settings.permutations = stats.permutations;
     settings.maxPermutations = stats.maxPermutations;
+    settings.margins = stats.margins;
     settings.seed = stats.seed;
     settings.permutationRequested = stats.runPermutation;
     settings.threads = stats.threads;

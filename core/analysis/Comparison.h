@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace deltascope::analysis {
@@ -36,6 +37,8 @@ struct StatsRequest {
     std::uint64_t maxPermutations = 1000000;
     std::uint64_t seed = 0; ///< seed of the permutation stream
     bool runPermutation = false; ///< run the sign-flip test even when every task is binary
+    /// Non-inferiority margins (DESIGN 3.6); none: the verdict is degraded or no evidence.
+    report::MarginRequest margins;
     unsigned threads = 0; ///< 0: all hardware threads
 
     bool operator==(const StatsRequest&) const = default;
@@ -70,6 +73,14 @@ struct ComparisonResult {
     report::ComparisonReport report; ///< its warnings start with the loading notes
     backend::RanOn ranOn; ///< where the permutation test ran (the CPU when none ran)
 };
+
+/// Reads one margin as the user writes it: "1" (points for binary tasks, metric units for continuous
+/// ones), "1%" (of the baseline's corpus metric), "TASK=D" or "TASK=D%" for one task. Adds it to
+/// `into`; false with a message on a malformed or negative margin.
+bool parseMargin(std::string_view text, report::MarginRequest& into, std::string& error);
+
+/// The margins as the user would write them again ("1", "wikitext=1%"), one per entry.
+std::vector<std::string> marginTexts(const report::MarginRequest& margins);
 
 /// The request's problems that need no file to find (an alpha outside (0, 1), no permutations,
 /// a missing input), or nothing. The messages name the setting, not a flag or a control.

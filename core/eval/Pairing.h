@@ -41,6 +41,13 @@ struct PairedTask {
     /// The samples a keep-list excluded that both runs have: tested on their own, so that a keep-list
     /// cannot hide a regression on the samples it left out (DESIGN 3.5).
     bool audit = false;
+    /// Cluster of pair i (questions sharing a passage or subject), an index into clusterNames;
+    /// empty when the comparison has no cluster key.
+    std::vector<std::uint32_t> cluster;
+    std::vector<std::string> clusterNames;
+    std::string clusterKey;
+    /// Samples on which the first two baseline runs disagree (the noise floor); -1 without reruns.
+    std::int64_t noiseFlips = -1;
     std::vector<Diagnostic> warnings; ///< about this task
 
     // Summary of the pairs, filled by summarize() (pairRuns calls it).

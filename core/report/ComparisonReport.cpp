@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 
 namespace deltascope::report {
 
@@ -172,7 +173,17 @@ std::vector<DecisionTest> exactDecision(const ComparisonReport& rep, const std::
     };
 }
 
-// The differences of every task as exact integers, in one row with the tasks' bounds.
+std::vector<std::int64_t> clusterSums(
+    const std::vector<std::int64_t>& q, const std::vector<std::uint32_t>& cluster, std::size_t clusters)
+{
+    std::vector<std::int64_t> sums(clusters, 0);
+    for (std::size_t i = 0; i < q.size() && i < cluster.size(); ++i)
+        sums[cluster[i]] += q[i];
+    return sums;
+}
+
+// The differences of every task as exact integers, in one row with the tasks' bounds (a clustered
+// task contributes its clusters' sums).
 struct AllDifferences {
     std::vector<std::int64_t> q;
     std::vector<std::size_t> offsets { 0 };
@@ -190,7 +201,13 @@ AllDifferences allDifferences(const eval::PairedRuns& paired)
                     + "; the scores cannot be compared as they are (rescale them)");
             return all;
         }
-        all.q.insert(all.q.end(), d.q.begin(), d.q.end());
+        if (pt.cluster.empty()) {
+            all.q.insert(all.q.end(), d.q.begin(), d.q.end());
+        } else {
+            // Whole clusters flip together: the test runs on the clusters' sums (DESIGN 3.6).
+            const auto sums = clusterSums(d.q, pt.cluster, pt.clusterNames.size());
+            all.q.insert(all.q.end(), sums.begin(), sums.end());
+        }
         all.offsets.push_back(all.q.size());
     }
     return all;
@@ -256,7 +273,7 @@ bool runCombination(ComparisonReport& rep, const eval::PairedRuns& paired, const
         auto& row = rep.tasks[t];
         const auto& own = c.task[t];
         perm.perTask.emplace_back(row.key(), own.pValue);
-        if (!row.continuous)
+        if (!row.continuous && row.cluster.key.empty())
             continue;
         row.pValue = own.pValue;
         row.lnP = lnOf(own.pValue);
@@ -317,6 +334,200 @@ std::string decisionSentence(const ComparisonReport& rep, int tested)
     return s;
 }
 
+// ---- clusters (DESIGN 3.6) ----
+
+void fillCluster(TaskResult& r, const eval::PairedTask& pt)
+{
+    if (pt.cluster.empty())
+        return;
+    r.cluster.key = pt.clusterKey;
+    r.cluster.clusters = static_cast<std::int64_t>(pt.clusterNames.size());
+    std::vector<double> sums(pt.clusterNames.size(), 0.0);
+    double squares = 0.0;
+    for (std::size_t i = 0; i < pt.base.size() && i < pt.cluster.size(); ++i) {
+        const double d = pt.difference(i);
+        if (!std::isfinite(d))
+            continue;
+        sums[pt.cluster[i]] += d;
+        squares += d * d;
+    }
+    double clustered = 0.0;
+    for (const double v : sums)
+        clustered += v * v;
+    r.cluster.designEffect = squares > 0.0 ? clustered / squares : 1.0;
+}
+
+// ---- margins (DESIGN 3.6) ----
+
+std::optional<Margin> marginOf(const MarginRequest& request, const TaskResult& row)
+{
+    const std::string plain = row.filter == "none" ? row.task : row.task + "," + row.filter;
+    for (const auto& [name, m] : request.perTask)
+        if (name == row.task || name == plain)
+            return m;
+    return request.all;
+}
+
+std::optional<Diagnostic> checkMargins(const ComparisonReport& rep, const MarginRequest& request)
+{
+    auto bad = [](std::string m) { return std::optional<Diagnostic>(Diagnostic::error({}, 0, std::move(m))); };
+    for (const auto& [name, m] : request.perTask) {
+        const bool known = std::any_of(rep.tasks.begin(), rep.tasks.end(), [&](const TaskResult& t) {
+            return name == t.task || name == (t.filter == "none" ? t.task : t.task + "," + t.filter);
+        });
+        if (!known) {
+            std::string names;
+            for (const auto& t : rep.tasks)
+                if (names.find(t.task) == std::string::npos)
+                    names += (names.empty() ? "" : ", ") + t.task;
+            return bad("the margin names task \"" + name
+                + "\", which this comparison does not have (its tasks: " + names + ")");
+        }
+    }
+    for (const auto& t : rep.tasks) {
+        const auto m = marginOf(request, t);
+        if (!m || t.n == 0)
+            continue;
+        if (!(m->value >= 0.0) || !std::isfinite(m->value))
+            return bad("the margin of task " + t.task + " must be a number of at least 0");
+        if (!t.continuous && m->relative)
+            return bad("task " + t.task + " is scored right or wrong: give its margin in accuracy points (--margin "
+                + t.task + "=1 for one point), not as a percentage");
+        if (!t.continuous && m->value > 100.0)
+            return bad("the margin of task " + t.task + " is " + num(m->value)
+                + " points: an accuracy cannot drop by more than 100 points");
+    }
+    return std::nullopt;
+}
+
+// The per-pair shift that turns "drop <= margin" into "shifted differences <= 0" for a continuous
+// task, added to the candidate's oriented score.
+std::vector<double> marginShift(const TaskResult& r, const eval::PairedTask& pt, const Margin& m)
+{
+    std::vector<double> shift(pt.base.size(), 0.0);
+    const bool corpus = !r.corpusMetric.empty() && pt.baseWeight.size() == pt.base.size();
+    if (corpus) {
+        // Relative on the corpus metric; an absolute margin in the metric's units is made relative
+        // to the baseline's value.
+        const double rel = m.relative ? m.value : (r.corpusBase > 0.0 ? m.value / r.corpusBase : 0.0);
+        for (std::size_t i = 0; i < shift.size(); ++i)
+            shift[i] = r.corpusMetric == "bits_per_byte" ? -rel * pt.base[i] : std::log1p(rel) * pt.baseWeight[i];
+        return shift;
+    }
+    const double d = m.relative ? m.value * std::fabs(r.accBase) : m.value;
+    std::fill(shift.begin(), shift.end(), d);
+    return shift;
+}
+
+double zFor(double p)
+{
+    return stats::normalQuantile(p);
+}
+
+// Pairs the non-inferiority test needs for 80% power at the observed effect: its statistic grows
+// with the square root of the pairs at fixed rates.
+std::int64_t pairsFor(double zObserved, std::int64_t n, double alpha)
+{
+    if (!(zObserved > 0.0))
+        return -1;
+    const double need = zFor(1.0 - alpha) + zFor(0.8);
+    return static_cast<std::int64_t>(std::ceil(static_cast<double>(n) * (need / zObserved) * (need / zObserved)));
+}
+
+// Sign-flip test of "drop >= margin" on one task's shifted (and clustered) differences: p of the
+// lower tail, exact when few, else over the permutations asked for.
+double shiftedSignFlipP(const eval::PairedTask& pt, const std::vector<double>& shift, const CompareSettings& settings,
+    std::optional<Diagnostic>& error)
+{
+    std::vector<double> cand(pt.cand);
+    for (std::size_t i = 0; i < cand.size(); ++i)
+        cand[i] += pt.higherIsBetter ? shift[i] : -shift[i];
+    const auto d = stats::exactDifferences(pt.base, cand, pt.higherIsBetter);
+    if (!d.ok()) {
+        error = Diagnostic::error({}, 0, "task " + pt.task + ": " + d.error);
+        return 1.0;
+    }
+    const auto q = pt.cluster.empty() ? d.q : clusterSums(d.q, pt.cluster, pt.clusterNames.size());
+    const std::vector<std::size_t> offsets { 0, q.size() };
+    stats::CombinationOptions co;
+    co.permutations = settings.permutations;
+    co.maxPermutations = settings.permutations;
+    co.seed = settings.seed;
+    co.threads = settings.threads;
+    const backend::CpuBackend cpu;
+    const auto& compute = settings.backend ? *settings.backend : static_cast<const backend::ComputeBackend&>(cpu);
+    const auto run = stats::combineTasks(q, offsets, co, [&](const stats::SignFlipBatch& batch) {
+        return static_cast<Result<stats::FlippedSums>>(compute.signFlipSums(q, offsets, batch));
+    });
+    if (!run.ok()) {
+        error = run.error;
+        return 1.0;
+    }
+    return run.value->taskPLower[0];
+}
+
+// Fills each task's non-inferiority test; false with rep.failure on a bad margin.
+bool testMargins(ComparisonReport& rep, const eval::PairedRuns& paired, const CompareSettings& settings)
+{
+    if (auto bad = checkMargins(rep, settings.margins)) {
+        rep.failure = bad;
+        return false;
+    }
+    for (std::size_t t = 0; t < rep.tasks.size(); ++t) {
+        auto& r = rep.tasks[t];
+        const auto& pt = paired.tasks[t];
+        const auto m = marginOf(settings.margins, r);
+        if (!m || r.n == 0)
+            continue;
+        r.hasMargin = true;
+        r.marginRelative = m->relative && r.continuous;
+        if (!r.continuous && r.cluster.key.empty()) {
+            r.margin = m->value / 100.0;
+            r.pNonInferiority = stats::tangoNonInferiorityP(r.b, r.c, r.n, r.margin);
+            r.samplesNeeded = pairsFor(-stats::tangoZ(r.b, r.c, r.n, r.margin), r.n, settings.alpha);
+            continue;
+        }
+        r.margin = r.continuous ? m->value : m->value / 100.0;
+        std::vector<double> shift;
+        if (r.continuous)
+            shift = marginShift(r, pt, *m);
+        else
+            shift.assign(pt.base.size(), r.margin);
+        std::optional<Diagnostic> error;
+        r.pNonInferiority = shiftedSignFlipP(pt, shift, settings, error);
+        if (error) {
+            rep.failure = error;
+            return false;
+        }
+        // The effect in standard errors: the mean shifted difference against its spread.
+        double mean = 0.0;
+        for (std::size_t i = 0; i < pt.base.size(); ++i)
+            mean += shift[i] - pt.difference(i);
+        mean /= static_cast<double>(r.n);
+        double ss = 0.0;
+        for (std::size_t i = 0; i < pt.base.size(); ++i) {
+            const double e = shift[i] - pt.difference(i) - mean;
+            ss += e * e;
+        }
+        const double sd = r.n > 1 ? std::sqrt(ss / static_cast<double>(r.n - 1)) : 0.0;
+        r.samplesNeeded
+            = sd > 0.0 ? pairsFor(mean / sd * std::sqrt(static_cast<double>(r.n)), r.n, settings.alpha) : -1;
+    }
+    return true;
+}
+
+std::string verdictOf(const ComparisonReport& rep)
+{
+    if (rep.degraded)
+        return "degraded";
+    if (!rep.hasMargin)
+        return "no_evidence";
+    for (const auto& t : rep.tasks)
+        if (t.n > 0 && (!t.hasMargin || !(t.pNonInferiority < rep.alpha)))
+            return "inconclusive";
+    return "no_worse_than_margin";
+}
+
 } // namespace
 
 ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& cand, const eval::PairedRuns& paired,
@@ -331,8 +542,12 @@ ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& can
     std::vector<stats::TaskCounts> counts;
     std::vector<std::size_t> binaryRows;
     int tested = 0;
+    bool clustered = false;
     for (const auto& pt : paired.tasks) {
         rep.tasks.push_back(taskRow(pt, settings.alpha));
+        fillCluster(rep.tasks.back(), pt);
+        rep.tasks.back().noiseFlips = pt.noiseFlips;
+        clustered = clustered || !pt.cluster.empty();
         const auto& r = rep.tasks.back();
         tested += r.n > 0 ? 1 : 0;
         rep.hasContinuous = rep.hasContinuous || r.continuous;
@@ -342,12 +557,14 @@ ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& can
         }
     }
     rep.decisionLevel = stats::decisionLevel(settings.alpha, tested);
-    rep.method = rep.hasContinuous ? "sign-flip, studentized" : "exact";
+    rep.method
+        = clustered ? "sign-flip, studentized, clustered" : (rep.hasContinuous ? "sign-flip, studentized" : "exact");
     rep.aggregate = stats::aggregate(counts, settings.alpha, tested);
 
-    if ((rep.hasContinuous || settings.permutationRequested) && !runCombination(rep, paired, settings))
+    const bool permuted = rep.hasContinuous || clustered;
+    if ((permuted || settings.permutationRequested) && !runCombination(rep, paired, settings))
         return rep;
-    if (rep.hasContinuous) {
+    if (permuted) {
         rep.decision = rep.permutation.tests;
         rep.stable = rep.permutation.stable;
     } else {
@@ -357,6 +574,10 @@ ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& can
     rep.degraded
         = std::any_of(rep.decision.begin(), rep.decision.end(), [&](const DecisionTest& d) { return d.lnP < lnLevel; });
     flagTasks(rep);
+    rep.hasMargin = !settings.margins.empty();
+    if (rep.hasMargin && !testMargins(rep, paired, settings))
+        return rep;
+    rep.verdict = verdictOf(rep);
     rep.decisionBasis = decisionSentence(rep, tested);
     return rep;
 }

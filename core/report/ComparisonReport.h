@@ -25,6 +25,31 @@ enum class TaskFlag {
 /// "ok", "suggestive", "worse", "no pairs": the words every output uses.
 const char* flagWord(TaskFlag flag);
 
+/// A non-inferiority margin as the user gave it (DESIGN 3.6).
+struct Margin {
+    /// Points for binary tasks (1 = one accuracy point), metric units for continuous ones; with
+    /// `relative`, a fraction of the baseline's corpus metric (0.01 for "1%").
+    double value = 0.0;
+    bool relative = false;
+    bool operator==(const Margin&) const = default;
+};
+
+/// The margins of a comparison: one for every task, and/or per task ("TASK" or "TASK,FILTER").
+struct MarginRequest {
+    std::optional<Margin> all;
+    std::vector<std::pair<std::string, Margin>> perTask;
+
+    bool empty() const { return !all && perTask.empty(); }
+    bool operator==(const MarginRequest&) const = default;
+};
+
+/// How a task's samples are clustered (questions sharing a passage or a subject).
+struct ClusterInfo {
+    std::string key; ///< the column or field path; empty: samples are independent
+    std::int64_t clusters = 0;
+    double designEffect = 1.0; ///< sum_c S_c^2 / sum_i d_i^2: how much clustering inflates the variance
+};
+
 /// One row of the comparison: a (task, filter) with its paired test.
 struct TaskResult {
     std::string task;
@@ -56,6 +81,17 @@ struct TaskResult {
     double corpusBase = 0.0; ///< the corpus metric of each side, aggregated as lm-eval does (corpusMetric only)
     double corpusCand = 0.0;
     bool audit = false; ///< samples the keep-list excluded, tested so a regression there is seen
+    bool hasMargin = false;
+    /// The margin of the drop in the units of `delta` (a fraction for binary tasks); with
+    /// marginRelative, the fraction of the baseline's corpus metric.
+    double margin = 0.0;
+    bool marginRelative = false;
+    double pNonInferiority = 1.0; ///< p of H0 "drop >= margin" (Tango's score test, or sign-flip)
+    /// Pairs for 80% power of the non-inferiority test at the observed drop (with a margin), or of
+    /// the degradation test otherwise is not shown; -1 when no number would do (drop >= margin).
+    std::int64_t samplesNeeded = -1;
+    ClusterInfo cluster;
+    std::int64_t noiseFlips = -1; ///< samples the first two baseline runs disagree on; -1: no reruns
     std::int64_t worstBase = 0; ///< samples kept with an infinitely bad score
     std::int64_t worstCand = 0;
     std::int64_t unmatchedBase = 0;
@@ -109,6 +145,7 @@ struct CompareSettings {
     unsigned threads = 0;
     Progress progress;
     const backend::ComputeBackend* backend = nullptr; ///< where the permutation test runs; null: CPU
+    MarginRequest margins; ///< non-inferiority margins (none: the verdict is degraded or no evidence)
 };
 
 /// Everything a comparison concluded, ready for any writer or view.
@@ -128,6 +165,10 @@ struct ComparisonReport {
     std::vector<DecisionTest> decision; ///< the three tests that decided (pooled, Fisher, max-drop)
     bool stable = true; ///< the verdict does not depend on the permutation seed (see permutation)
     bool degraded = false;
+    bool hasMargin = false;
+    /// "degraded", "no_worse_than_margin" (every task clears its margin), "inconclusive" (with a
+    /// margin, neither), or "no_evidence" (no margin, not degraded).
+    std::string verdict = "no_evidence";
     std::string decisionBasis; ///< one sentence: which test decided and why
     std::vector<Diagnostic> warnings;
     bool cancelled = false;

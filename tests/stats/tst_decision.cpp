@@ -2,7 +2,9 @@
 // intervals, exact differences, Monte Carlo error. Reference values come from
 // tests/data/stats/make_decision_vectors.py (exact integer arithmetic, full enumeration, scipy).
 #include "TestData.h"
+#include "analysis/Comparison.h"
 #include "eval/Pairing.h"
+#include "eval/RunLoader.h"
 #include "report/ComparisonReport.h"
 #include "stats/Aggregate.h"
 #include "stats/Binomial.h"
@@ -20,6 +22,11 @@
 using namespace deltascope;
 
 namespace {
+
+bool analysisParseMargin(const char* text, report::MarginRequest& into, std::string& error)
+{
+    return analysis::parseMargin(text, into, error);
+}
 
 QJsonObject decisionVectors()
 {
@@ -107,6 +114,11 @@ private slots:
     void extensionContinuesTheStream();
     void infiniteScoresAreWorst();
     void exhaustiveSmallSuites();
+    void corpusMetricInItsOwnTerms();
+    void marginVerdicts();
+    void badMargins();
+    void relativeMarginOnPerplexity();
+    void clustersFlipTogether();
 
     void logTailsMatchExactIntegers();
     void fisherAndMaxDropInLogs();
@@ -350,6 +362,163 @@ void TestDecision::exhaustiveSmallSuites()
     QVERIFY(rep.permutation.exhaustive);
     QCOMPARE(rep.tasks[0].pValue, 1.0 / 16.0); // only the data itself reaches T = 6.5
     QCOMPARE(rep.tasks[0].pMcLow, rep.tasks[0].pMcHigh);
+}
+
+// Word perplexity from per-document log-likelihoods and word counts, as lm-eval aggregates it: the
+// values must equal the ones lm-eval wrote in its own results files.
+void TestDecision::corpusMetricInItsOwnTerms()
+{
+    const std::string root = test::sharedPath("lmeval_wikitext_quant/deepseek_moe_16b/lm-eval/");
+    const auto base = eval::loadRun(root + "deepseek-moe-16b-chat-Baseline", {});
+    const auto cand = eval::loadRun(root + "deepseek-moe-16b-chat-W4A16", {});
+    if (!base.ok() || !cand.ok())
+        QSKIP("the shared wikitext runs are not here");
+    const auto paired = eval::pairRuns(*base.value, *cand.value);
+    report::CompareSettings s;
+    s.threads = 2;
+    const auto rep = report::buildReport(*base.value, *cand.value, paired, s);
+    QCOMPARE(rep.tasks.size(), std::size_t { 1 });
+    const auto& t = rep.tasks[0];
+    QCOMPARE(t.corpusMetric, std::string("word_perplexity"));
+    // lm-eval's results files: word_perplexity 29.804325078343005 and 32.560828705611215.
+    DS_COMPARE_REL(t.corpusBase, 29.804325078343005, 1e-9);
+    DS_COMPARE_REL(t.corpusCand, 32.560828705611215, 1e-9);
+    QVERIFY(t.continuous && t.delta > 0.0); // tested on log-likelihoods: the candidate is worse
+    QVERIFY(rep.degraded);
+}
+
+namespace {
+
+report::CompareSettings withMargin(const char* text)
+{
+    report::CompareSettings s;
+    std::string error;
+    if (!analysisParseMargin(text, s.margins, error))
+        qFatal("%s", error.c_str());
+    return s;
+}
+
+} // namespace
+
+void TestDecision::marginVerdicts()
+{
+    // 5 regressions and 5 improvements in 2000: no worse than 2 points.
+    auto rep = decide({ binaryTask("a", 5, 5, 2000) }, withMargin("2"));
+    QCOMPARE(rep.verdict, std::string("no_worse_than_margin"));
+    QVERIFY(rep.tasks[0].hasMargin);
+    QCOMPARE(rep.tasks[0].margin, 0.02);
+    DS_COMPARE_REL(rep.tasks[0].pNonInferiority, stats::tangoNonInferiorityP(5, 5, 2000, 0.02), 1e-15);
+    QVERIFY(rep.tasks[0].pNonInferiority < 0.05);
+    // A 2-point drop with a 1-point margin, not significant as a degradation: inconclusive, and no
+    // number of samples would show it within the margin.
+    rep = decide({ binaryTask("a", 30, 20, 500) }, withMargin("1"));
+    QVERIFY(!rep.degraded);
+    QCOMPARE(rep.verdict, std::string("inconclusive"));
+    QCOMPARE(rep.tasks[0].samplesNeeded, std::int64_t { -1 });
+    // A small drop, too few samples: inconclusive, with the samples that would do.
+    rep = decide({ binaryTask("a", 6, 4, 300) }, withMargin("2"));
+    QCOMPARE(rep.verdict, std::string("inconclusive"));
+    QVERIFY(rep.tasks[0].samplesNeeded > 300);
+    // Those samples at the same rates clear the margin (power 80%: the statistic reaches the level).
+    const auto more = rep.tasks[0].samplesNeeded;
+    const double z = -stats::tangoZ(6 * more / 300, 4 * more / 300, more, 0.02);
+    QVERIFY2(z > 1.64, qPrintable(QString::number(z)));
+    // Degraded wins over the margin.
+    rep = decide({ binaryTask("a", 120, 20, 1000) }, withMargin("50"));
+    QCOMPARE(rep.verdict, std::string("degraded"));
+    // Per-task margins; a task without one cannot clear.
+    rep = decide({ binaryTask("a", 5, 5, 2000), binaryTask("b", 5, 5, 2000) }, withMargin("a=2"));
+    QCOMPARE(rep.verdict, std::string("inconclusive"));
+    QVERIFY(!rep.tasks[1].hasMargin);
+    // Without a margin: no evidence, never "no loss".
+    rep = decide({ binaryTask("a", 5, 5, 2000) });
+    QCOMPARE(rep.verdict, std::string("no_evidence"));
+}
+
+void TestDecision::badMargins()
+{
+    report::MarginRequest m;
+    std::string error;
+    QVERIFY(!analysisParseMargin("-1", m, error));
+    QVERIFY(error.find("negative") != std::string::npos);
+    QVERIFY(!analysisParseMargin("abc", m, error));
+    QVERIFY(!analysisParseMargin("=1", m, error));
+    auto rep = decide({ binaryTask("a", 5, 5, 2000) }, withMargin("nosuchtask=1"));
+    QVERIFY(rep.failure && rep.failure->message.find("nosuchtask") != std::string::npos);
+    rep = decide({ binaryTask("a", 5, 5, 2000) }, withMargin("1%"));
+    QVERIFY(rep.failure && rep.failure->message.find("points") != std::string::npos);
+    rep = decide({ binaryTask("a", 5, 5, 2000) }, withMargin("150"));
+    QVERIFY(rep.failure && rep.failure->message.find("100 points") != std::string::npos);
+}
+
+void TestDecision::relativeMarginOnPerplexity()
+{
+    const std::string root = test::sharedPath("lmeval_wikitext_quant/deepseek_moe_16b/lm-eval/deepseek-moe-16b-chat-");
+    const auto base = eval::loadRun(root + "Baseline", {});
+    const auto w8a8 = eval::loadRun(root + "W8A8", {});
+    const auto w4a16 = eval::loadRun(root + "W4A16", {});
+    if (!base.ok() || !w8a8.ok() || !w4a16.ok())
+        QSKIP("the shared wikitext runs are not here");
+    auto run = [&](const eval::EvalRun& cand, const char* margin) {
+        auto s = withMargin(margin);
+        s.threads = 2;
+        return report::buildReport(*base.value, cand, eval::pairRuns(*base.value, cand), s);
+    };
+    // W8A8: word perplexity 29.70 against 29.80, no worse than 1%.
+    auto rep = run(*w8a8.value, "wikitext=1%");
+    QVERIFY(!rep.failure);
+    QCOMPARE(rep.verdict, std::string("no_worse_than_margin"));
+    QVERIFY(rep.tasks[0].marginRelative);
+    // W4A16: 32.56 against 29.80 (+9%): worse than the baseline, whatever the margin says.
+    rep = run(*w4a16.value, "wikitext=1%");
+    QCOMPARE(rep.verdict, std::string("degraded"));
+    // The margin in the metric's own units: 0.5 perplexity points is about 1.7%.
+    rep = run(*w8a8.value, "wikitext=0.5");
+    QCOMPARE(rep.verdict, std::string("no_worse_than_margin"));
+}
+
+void TestDecision::clustersFlipTogether()
+{
+    // Six clusters of a continuous task: the sign-flip test flips whole clusters, so with few
+    // clusters it is the exact enumeration of 2^6 cluster sign patterns.
+    auto t = continuousTask("reading", {}, {});
+    const std::vector<double> d { 0.5, 0.25, -0.125, 1.0, 0.75, 0.5, -0.25, 0.5, 2.0, 0.125, 0.25, -1.0 };
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        t.base.push_back(d[i]);
+        t.cand.push_back(0.0);
+        t.cluster.push_back(static_cast<std::uint32_t>(i / 2));
+    }
+    t.clusterNames = { "p1", "p2", "p3", "p4", "p5", "p6" };
+    t.clusterKey = "doc.passage";
+    t.summarize();
+    const auto rep = decide({ t });
+    QCOMPARE(rep.method, std::string("sign-flip, studentized, clustered"));
+    const auto& row = rep.tasks[0];
+    QCOMPARE(row.cluster.clusters, std::int64_t { 6 });
+    QCOMPARE(row.cluster.key, std::string("doc.passage"));
+    // Brute force over the cluster sums.
+    std::vector<double> sums(6, 0.0);
+    double squares = 0.0;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        sums[i / 2] += d[i];
+        squares += d[i] * d[i];
+    }
+    double observed = 0.0;
+    double clustered = 0.0;
+    for (const double v : sums) {
+        observed += v;
+        clustered += v * v;
+    }
+    int atLeast = 0;
+    for (int m = 0; m < 64; ++m) {
+        double t2 = 0.0;
+        for (int c = 0; c < 6; ++c)
+            t2 += (m >> c) & 1 ? -sums[static_cast<std::size_t>(c)] : sums[static_cast<std::size_t>(c)];
+        atLeast += t2 >= observed ? 1 : 0;
+    }
+    QCOMPARE(row.pValue, atLeast / 64.0);
+    DS_COMPARE_REL(row.cluster.designEffect, clustered / squares, 1e-12);
+    QVERIFY(row.exhaustive);
 }
 
 void TestDecision::logTailsMatchExactIntegers()
