@@ -3,6 +3,7 @@
 // tests/data/stats/make_decision_vectors.py (exact integer arithmetic, full enumeration, scipy).
 #include "TestData.h"
 #include "analysis/Comparison.h"
+#include "backend/CpuBackend.h"
 #include "eval/Pairing.h"
 #include "eval/RunLoader.h"
 #include "report/ComparisonReport.h"
@@ -119,6 +120,7 @@ private slots:
     void badMargins();
     void relativeMarginOnPerplexity();
     void clustersFlipTogether();
+    void noiseFloorFromBaselineReruns();
 
     void logTailsMatchExactIntegers();
     void fisherAndMaxDropInLogs();
@@ -519,6 +521,29 @@ void TestDecision::clustersFlipTogether()
     QCOMPARE(row.pValue, atLeast / 64.0);
     DS_COMPARE_REL(row.cluster.designEffect, clustered / squares, 1e-12);
     QVERIFY(row.exhaustive);
+}
+
+void TestDecision::noiseFloorFromBaselineReruns()
+{
+    // Two baseline runs that disagree on 3 of 8 questions: the noise floor beside the candidate's flips.
+    QTemporaryDir dir;
+    const auto base
+        = test::writeFile(dir, QStringLiteral("base.csv"), "id,score\n1,1\n2,0\n3,1\n4,1\n5,0\n6,1\n7,1\n8,0\n");
+    const auto rerun
+        = test::writeFile(dir, QStringLiteral("base2.csv"), "id,score\n1,1\n2,1\n3,0\n4,1\n5,0\n6,1\n7,0\n8,0\n");
+    const auto cand
+        = test::writeFile(dir, QStringLiteral("cand.csv"), "id,score\n1,0\n2,0\n3,1\n4,1\n5,0\n6,1\n7,1\n8,0\n");
+    analysis::ComparisonRequest request;
+    request.base.path = base;
+    request.base.reruns = { rerun };
+    request.cand.path = cand;
+    const backend::CpuBackend cpu;
+    const auto r = analysis::runComparison(request, cpu);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->message.c_str());
+    QCOMPARE(r.value->report.tasks.size(), std::size_t { 1 });
+    QCOMPARE(r.value->report.tasks[0].noiseFlips, std::int64_t { 3 });
+    request.base.reruns.clear();
+    QCOMPARE(analysis::runComparison(request, cpu).value->report.tasks[0].noiseFlips, std::int64_t { -1 });
 }
 
 void TestDecision::logTailsMatchExactIntegers()
