@@ -10,6 +10,22 @@
 
 namespace deltascope::report {
 
+const char* decisionExplained()
+{
+    return "Each task is tested on its own paired samples (an exact one-sided McNemar test for right/wrong "
+           "scores, a sign-flip permutation test otherwise); the comparison is called degraded when any of three "
+           "combinations of the tasks (pooled, Fisher, largest drop) is significant at alpha/3 (alpha with a "
+           "single task), which keeps the chance of a false alarm below alpha. With a continuous task the three "
+           "combine studentized task statistics over the same sign-flip permutations, so no task weighs more "
+           "because of its units.";
+}
+
+const char* flagsExplained()
+{
+    return "A task is flagged worse only when the comparison is degraded and its Holm-adjusted p is below alpha; "
+           "suggestive when its own p is below alpha but that does not decide the comparison; ok otherwise.";
+}
+
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -25,18 +41,40 @@ Json runJson(const eval::RunInfo& info)
     return j;
 }
 
+// printf of one number, never "-0" (a negative value that rounds to zero is printed as zero).
 std::string fmt(const char* f, double v)
 {
     char buf[64];
     std::snprintf(buf, sizeof buf, f, v);
+    if (buf[0] == '-') {
+        const std::string s(buf);
+        const auto mantissa = s.substr(0, s.find_first_of("eE"));
+        if (mantissa.find_first_of("123456789") == std::string::npos)
+            std::snprintf(buf, sizeof buf, f, 0.0);
+    }
     return buf;
 }
 
-std::string pFormat(double p)
+// JSON numbers: -0 becomes 0 (non-finite values are written as null by the library).
+double jnum(double v)
 {
-    if (p >= 0.001)
-        return fmt("%.4f", p);
-    return fmt("%.2e", p);
+    return v + 0.0;
+}
+
+std::string pText(double p, double lnP)
+{
+    return formatP(p, lnP);
+}
+
+// A bound of a Monte Carlo interval: a plain 0 where the interval reaches it.
+std::string pBound(double p)
+{
+    return p > 0.0 ? formatP(p, std::log(p)) : std::string("0");
+}
+
+std::string mcText(double lo, double hi)
+{
+    return "[" + pBound(lo) + ", " + pBound(hi) + "]";
 }
 
 std::string pct(double v)
@@ -51,7 +89,139 @@ std::string signedPct(double v)
 
 std::string taskLabel(const TaskResult& t)
 {
-    return t.filter == "none" ? t.task : t.task + " [" + t.filter + "]";
+    const std::string k = t.filter == "none" ? t.task : t.task + " [" + t.filter + "]";
+    return t.audit ? k + " (excluded by the keep-list)" : k;
+}
+
+bool isCorpus(const TaskResult& t)
+{
+    return !t.corpusMetric.empty();
+}
+
+// How a row shows its numbers: accuracy points for binary metrics, the corpus metric in its own
+// terms for perplexities, the raw metric otherwise. Drop, interval and bound are in the tested units.
+struct RowText {
+    std::string base, cand, drop, interval, bound, p, pHolm;
+};
+
+RowText rowText(const TaskResult& t, const char* le)
+{
+    RowText r;
+    const bool points = !t.continuous;
+    auto v = [&](double x) { return points ? pct(x) : fmt("%.4g", x); };
+    auto sv = [&](double x) { return points ? signedPct(x) : fmt("%+.4g", x); };
+    r.base = isCorpus(t) ? fmt("%.4g", t.corpusBase) : v(t.accBase);
+    r.cand = isCorpus(t) ? fmt("%.4g", t.corpusCand) : v(t.accCand);
+    r.drop = sv(t.delta);
+    r.interval = "[" + sv(t.ciLow) + ", " + sv(t.ciHigh) + "]";
+    r.bound = t.n > 0 ? std::string(le) + " " + sv(t.upperBound) + (points ? " pts" : "") : std::string("-");
+    r.p = pText(t.pValue, t.lnP);
+    r.pHolm = pText(t.pHolm, t.lnPHolm);
+    return r;
+}
+
+std::string metricLabel(const TaskResult& t)
+{
+    return isCorpus(t) ? t.corpusMetric : t.metric;
+}
+
+// What a row's numbers rest on, beyond its columns: Monte Carlo error, kept infinite scores, the
+// keep-list audit, corpus units.
+std::vector<std::string> taskNotes(const ComparisonReport& r, const TaskResult& t)
+{
+    std::vector<std::string> notes;
+    if (t.monteCarlo) {
+        if (t.exhaustive)
+            notes.push_back("p exact (every sign pattern enumerated)");
+        else
+            notes.push_back("p from " + std::to_string(r.permutation.permutations)
+                + " sign-flip permutations, 99% Monte Carlo interval " + mcText(t.pMcLow, t.pMcHigh));
+    }
+    if (isCorpus(t))
+        notes.push_back(t.corpusMetric + " " + fmt("%.4g", t.corpusBase) + " vs " + fmt("%.4g", t.corpusCand)
+            + " (as lm-eval aggregates it); tested on per-document log-likelihood, the units of drop and interval");
+    if (t.worstBase + t.worstCand > 0)
+        notes.push_back(std::to_string(t.worstBase) + " baseline and " + std::to_string(t.worstCand)
+            + " candidate samples with an infinitely bad score, kept as the worst score");
+    if (t.audit)
+        notes.push_back("samples the keep-list excluded, tested on their own so that a regression there is seen");
+    return notes;
+}
+
+std::string joined(const std::vector<std::string>& parts, const char* sep)
+{
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i)
+        out += (i ? sep : "") + parts[i];
+    return out;
+}
+
+std::string levelText(const ComparisonReport& r)
+{
+    return (r.decisionLevel < r.alpha ? "alpha/3 = " : "alpha = ") + fmt("%.3g", r.decisionLevel);
+}
+
+const char* stabilityWord(const ComparisonReport& r)
+{
+    return r.stable ? "stable" : "unstable";
+}
+
+std::string unstableText(const ComparisonReport& r)
+{
+    return "UNSTABLE: the verdict may depend on the permutation seed (a Monte Carlo interval still holds the "
+           "level after "
+        + std::to_string(r.permutation.permutations)
+        + " permutations); run more with --permutations or raise --max-permutations";
+}
+
+const char* verdictText(const ComparisonReport& r)
+{
+    return r.degraded ? "degraded" : "no degradation detected";
+}
+
+// The interval methods the rows use, for the footers ("Tango score (binary)").
+std::string intervalMethods(const ComparisonReport& r)
+{
+    std::vector<std::string> seen;
+    for (const auto& t : r.tasks)
+        if (!t.intervalMethod.empty() && std::find(seen.begin(), seen.end(), t.intervalMethod) == seen.end())
+            seen.push_back(t.intervalMethod);
+    return seen.empty() ? std::string("as computed per task") : joined(seen, ", ");
+}
+
+std::string boundLevel(const ComparisonReport& r)
+{
+    return fmt("%g", 100.0 * (1.0 - r.alpha)) + "%";
+}
+
+// One deciding test in words: "pooled: b - c = 5 (b = 9, c = 4), p = 0.1334".
+std::string testText(const DecisionTest& d)
+{
+    std::string s = d.name + ": " + d.statisticName + " = " + fmt("%.4g", d.statistic);
+    if (!d.detail.empty())
+        s += " (" + d.detail + ")";
+    s += ", p = " + pText(d.pValue, d.lnP);
+    if (d.monteCarlo)
+        s += ", 99% Monte Carlo interval " + mcText(d.pMcLow, d.pMcHigh);
+    return s;
+}
+
+std::string permutationText(const ComparisonReport& r)
+{
+    const auto& p = r.permutation;
+    std::string s;
+    if (p.exhaustive)
+        s = "every sign pattern enumerated (exact, no Monte Carlo error)";
+    else if (p.permutations != p.requested)
+        s = std::to_string(p.permutations) + " permutations run (" + std::to_string(p.requested) + " asked, at most "
+            + std::to_string(p.maxPermutations) + ")";
+    else
+        s = std::to_string(p.permutations) + " permutations run";
+    s += ", seed " + std::to_string(p.seed) + ", p = " + pText(p.pValue, std::log(p.pValue));
+    if (!p.exhaustive)
+        s += ", 99% Monte Carlo interval " + mcText(p.pMcLow, p.pMcHigh);
+    s += std::string(", ") + (p.stable ? "stable" : "unstable");
+    return s;
 }
 
 std::string csvField(const std::string& s)
@@ -65,17 +235,6 @@ std::string csvField(const std::string& s)
         out += ch;
     }
     return out + "\"";
-}
-
-const char* verdictWord(const TaskResult& t, double alpha)
-{
-    if (t.n == 0)
-        return "no pairs";
-    if (t.pHolm < alpha)
-        return "WORSE";
-    if (t.pValue < alpha)
-        return "worse?";
-    return "ok";
 }
 
 std::string modelName(const eval::RunInfo& info)
@@ -94,6 +253,20 @@ std::vector<const Diagnostic*> allWarnings(const ComparisonReport& r)
     return out;
 }
 
+// The decision test of this name ("pooled", "Fisher", "max-drop"), or null.
+const DecisionTest* decisionTest(const ComparisonReport& r, const char* name)
+{
+    for (const auto& d : r.decision)
+        if (d.name == name)
+            return &d;
+    return nullptr;
+}
+
+Json mcJson(double lo, double hi)
+{
+    return Json::array({ jnum(lo), jnum(hi) });
+}
+
 } // namespace
 
 std::string toJson(const ComparisonReport& r)
@@ -109,17 +282,33 @@ std::string toJson(const ComparisonReport& r)
         j["filter"] = t.filter;
         j["metric"] = t.metric;
         j["kind"] = t.continuous ? "continuous" : "binary";
+        j["audit"] = t.audit;
+        j["verdict"] = flagWord(t.flag);
         j["n"] = t.n;
         j["b"] = t.b;
         j["c"] = t.c;
-        j["acc_base"] = t.accBase;
-        j["acc_cand"] = t.accCand;
-        j["delta"] = t.delta;
-        j["flip_rate"] = t.flipRate;
-        j["ci95"] = Json::array({ t.ciLow, t.ciHigh });
-        j["p_value"] = t.pValue;
-        j["p_two_sided"] = t.pTwoSided;
-        j["p_holm"] = t.pHolm;
+        j["acc_base"] = jnum(t.accBase);
+        j["acc_cand"] = jnum(t.accCand);
+        j["corpus_metric"] = isCorpus(t) ? Json(t.corpusMetric) : Json(nullptr);
+        j["corpus_base"] = isCorpus(t) ? Json(jnum(t.corpusBase)) : Json(nullptr);
+        j["corpus_cand"] = isCorpus(t) ? Json(jnum(t.corpusCand)) : Json(nullptr);
+        j["delta"] = jnum(t.delta);
+        j["flip_rate"] = jnum(t.flipRate);
+        j["ci95"] = Json::array({ jnum(t.ciLow), jnum(t.ciHigh) });
+        j["interval_method"] = t.intervalMethod;
+        j["upper_bound"] = jnum(t.upperBound);
+        j["p_value"] = jnum(t.pValue);
+        j["ln_p"] = jnum(t.lnP);
+        j["p_two_sided"] = jnum(t.pTwoSided);
+        j["p_holm"] = jnum(t.pHolm);
+        j["ln_p_holm"] = jnum(t.lnPHolm);
+        j["monte_carlo"] = t.monteCarlo;
+        if (t.monteCarlo) {
+            j["exhaustive"] = t.exhaustive;
+            j["p_mc_interval"] = mcJson(t.pMcLow, t.pMcHigh);
+        }
+        j["worst_base"] = t.worstBase;
+        j["worst_cand"] = t.worstCand;
         j["unmatched_base"] = t.unmatchedBase;
         j["unmatched_cand"] = t.unmatchedCand;
         j["duplicates"] = t.duplicates;
@@ -132,30 +321,56 @@ std::string toJson(const ComparisonReport& r)
         tasks.push_back(std::move(j));
     }
     root["tasks"] = std::move(tasks);
+
+    // The three deciding tests as the decision used them; the exact counts behind them stay.
+    auto testJson = [&](const char* name, Json j) {
+        if (const auto* d = decisionTest(r, name)) {
+            j["statistic_name"] = d->statisticName;
+            j["statistic"] = jnum(d->statistic);
+            j["detail"] = d->detail;
+            j["p_value"] = jnum(d->pValue);
+            j["ln_p"] = jnum(d->lnP);
+            j["monte_carlo"] = d->monteCarlo;
+            if (d->monteCarlo)
+                j["p_mc_interval"] = mcJson(d->pMcLow, d->pMcHigh);
+        }
+        return j;
+    };
     Json agg;
-    agg["pooled"]
-        = { { "b", r.aggregate.pooled.b }, { "c", r.aggregate.pooled.c }, { "p_value", r.aggregate.pooled.pValue } };
-    agg["fisher"] = { { "statistic", r.aggregate.fisher.statistic }, { "df", r.aggregate.fisher.df },
-        { "p_value", r.aggregate.fisher.pValue } };
-    const int mt = r.aggregate.maxDrop.task;
-    std::vector<const TaskResult*> binary;
-    for (const auto& t : r.tasks)
-        if (!t.continuous)
-            binary.push_back(&t);
-    agg["max_drop"] = { { "statistic", r.aggregate.maxDrop.statistic },
-        { "task", mt >= 0 && static_cast<std::size_t>(mt) < binary.size() ? Json(binary[mt]->key()) : Json(nullptr) },
-        { "p_value", r.aggregate.maxDrop.pValue } };
+    agg["method"] = r.method;
+    agg["level"] = jnum(r.decisionLevel);
+    agg["stable"] = r.stable;
+    Json pooled;
+    pooled["b"] = r.aggregate.pooled.b;
+    pooled["c"] = r.aggregate.pooled.c;
+    agg["pooled"] = testJson("pooled", std::move(pooled));
+    Json fisher;
+    fisher["df"] = r.aggregate.fisher.df;
+    agg["fisher"] = testJson("Fisher", std::move(fisher));
+    Json maxDrop;
+    std::string maxTask;
+    if (const auto* d = decisionTest(r, "max-drop"); d && d->detail.starts_with("task "))
+        maxTask = d->detail.substr(5);
+    maxDrop["task"] = maxTask.empty() ? Json(nullptr) : Json(maxTask);
+    agg["max_drop"] = testJson("max-drop", std::move(maxDrop));
     agg["degraded"] = r.degraded;
+    agg["verdict"] = verdictText(r);
     agg["decision"] = r.decisionBasis;
     root["aggregate"] = std::move(agg);
     if (r.permutation.present) {
+        const auto& p = r.permutation;
         Json perm;
-        perm["permutations"] = r.permutation.permutations;
-        perm["seed"] = r.permutation.seed;
-        perm["p_value"] = r.permutation.pValue;
+        perm["permutations"] = p.permutations;
+        perm["requested"] = p.requested;
+        perm["max_permutations"] = p.maxPermutations;
+        perm["exhaustive"] = p.exhaustive;
+        perm["seed"] = p.seed;
+        perm["p_value"] = jnum(p.pValue);
+        perm["p_mc_interval"] = mcJson(p.pMcLow, p.pMcHigh);
+        perm["stable"] = p.stable;
         Json per = Json::object();
-        for (const auto& [task, p] : r.permutation.perTask)
-            per[task] = p;
+        for (const auto& [task, pt] : p.perTask)
+            per[task] = jnum(pt);
         perm["per_task"] = std::move(per);
         root["permutation"] = std::move(perm);
     }
@@ -170,14 +385,31 @@ std::string toCsv(const ComparisonReport& r)
 {
     std::ostringstream out;
     out.precision(17);
+    auto n = [](double v) { return v + 0.0; };
     out << "task,filter,metric,kind,n,b,c,acc_base,acc_cand,delta,flip_rate,ci95_low,ci95_high,p_value,p_two_sided,"
-           "p_holm,unmatched_base,unmatched_cand,duplicates,hash_mismatches\n";
+           "p_holm,unmatched_base,unmatched_cand,duplicates,hash_mismatches,verdict,p_shown,p_holm_shown,ln_p,"
+           "ln_p_holm,interval_method,upper_bound,p_mc_low,p_mc_high,corpus_metric,corpus_base,corpus_cand,audit,"
+           "worst_base,worst_cand,comparison,method,level,stability\n";
     for (const auto& t : r.tasks) {
         out << csvField(t.task) << ',' << csvField(t.filter) << ',' << csvField(t.metric) << ','
-            << (t.continuous ? "continuous" : "binary") << ',' << t.n << ',' << t.b << ',' << t.c << ',' << t.accBase
-            << ',' << t.accCand << ',' << t.delta << ',' << t.flipRate << ',' << t.ciLow << ',' << t.ciHigh << ','
-            << t.pValue << ',' << t.pTwoSided << ',' << t.pHolm << ',' << t.unmatchedBase << ',' << t.unmatchedCand
-            << ',' << t.duplicates << ',' << t.hashMismatches << '\n';
+            << (t.continuous ? "continuous" : "binary") << ',' << t.n << ',' << t.b << ',' << t.c << ',' << n(t.accBase)
+            << ',' << n(t.accCand) << ',' << n(t.delta) << ',' << n(t.flipRate) << ',' << n(t.ciLow) << ','
+            << n(t.ciHigh) << ',' << n(t.pValue) << ',' << n(t.pTwoSided) << ',' << n(t.pHolm) << ',' << t.unmatchedBase
+            << ',' << t.unmatchedCand << ',' << t.duplicates << ',' << t.hashMismatches << ',' << flagWord(t.flag)
+            << ',' << pText(t.pValue, t.lnP) << ',' << pText(t.pHolm, t.lnPHolm) << ',' << n(t.lnP) << ','
+            << n(t.lnPHolm) << ',' << csvField(t.intervalMethod) << ',' << n(t.upperBound) << ',';
+        if (t.monteCarlo)
+            out << n(t.pMcLow) << ',' << n(t.pMcHigh);
+        else
+            out << ',';
+        out << ',' << csvField(t.corpusMetric) << ',';
+        if (isCorpus(t))
+            out << n(t.corpusBase) << ',' << n(t.corpusCand);
+        else
+            out << ',';
+        out << ',' << (t.audit ? "yes" : "no") << ',' << t.worstBase << ',' << t.worstCand << ','
+            << csvField(verdictText(r)) << ',' << csvField(r.method) << ',' << csvField(levelText(r)) << ','
+            << stabilityWord(r) << '\n';
     }
     return out.str();
 }
@@ -186,31 +418,30 @@ std::string toMarkdown(const ComparisonReport& r)
 {
     std::ostringstream out;
     out << "### Deltascope: " << (r.degraded ? "❌ candidate is worse than baseline" : "✅ no degradation detected")
-        << "\n\n";
+        << (r.stable ? "" : " (unstable: depends on the permutation seed)") << "\n\n";
     out << "**Baseline:** `" << modelName(r.baseline) << "`  \n**Candidate:** `" << modelName(r.candidate)
-        << "`  \n**Decision:** " << r.decisionBasis << ".\n\n";
-    out << "| task | metric | n | baseline | candidate | drop (pts) | 95% CI | b / c | p | p (Holm) | |\n";
-    out << "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---|\n";
+        << "`  \n**Decision:** " << r.decisionBasis << ".  \n**Method:** " << r.method << ", each test at "
+        << levelText(r) << "; " << stabilityWord(r) << ".\n\n";
+    if (!r.stable)
+        out << "> **" << unstableText(r) << ".**\n\n";
+    out << "| task | metric | n | baseline | candidate | drop | 95% CI | upper bound | b / c | p | p (Holm) | verdict "
+           "|\n";
+    out << "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|\n";
     for (const auto& t : r.tasks) {
-        const bool pctScale = !t.continuous;
-        out << "| " << taskLabel(t) << " | " << t.metric << " | " << t.n << " | "
-            << (pctScale ? pct(t.accBase) : fmt("%.4g", t.accBase)) << " | "
-            << (pctScale ? pct(t.accCand) : fmt("%.4g", t.accCand)) << " | "
-            << (pctScale ? signedPct(t.delta) : fmt("%+.4g", t.delta)) << " | ["
-            << (pctScale ? signedPct(t.ciLow) : fmt("%+.4g", t.ciLow)) << ", "
-            << (pctScale ? signedPct(t.ciHigh) : fmt("%+.4g", t.ciHigh)) << "] | " << t.b << " / " << t.c << " | "
-            << pFormat(t.pValue) << " | " << pFormat(t.pHolm) << " | " << verdictWord(t, r.alpha) << " |\n";
+        const auto x = rowText(t, "≤");
+        out << "| " << taskLabel(t) << " | " << metricLabel(t) << " | " << t.n << " | " << x.base << " | " << x.cand
+            << " | " << x.drop << " | " << x.interval << " | " << x.bound << " | " << t.b << " / " << t.c << " | "
+            << x.p << " | " << x.pHolm << " | " << flagWord(t.flag) << " |\n";
     }
     out << "\n";
-    if (!r.hasContinuous) {
-        out << "Across tasks (alpha/3 = " << fmt("%.4g", r.alpha / 3)
-            << " each): pooled p = " << pFormat(r.aggregate.pooled.pValue) << " (b = " << r.aggregate.pooled.b
-            << ", c = " << r.aggregate.pooled.c << "), Fisher p = " << pFormat(r.aggregate.fisher.pValue)
-            << ", max-drop p = " << pFormat(r.aggregate.maxDrop.pValue) << ".\n";
-    }
+    for (const auto& t : r.tasks)
+        for (const auto& note : taskNotes(r, t))
+            out << "- " << taskLabel(t) << ": " << note << "\n";
+    out << "\n**Across tasks** (" << r.method << ", each at " << levelText(r) << "):\n\n";
+    for (const auto& d : r.decision)
+        out << "- " << testText(d) << "\n";
     if (r.permutation.present)
-        out << "Sign-flip permutation test (" << r.permutation.permutations << " permutations, seed "
-            << r.permutation.seed << "): p = " << pFormat(r.permutation.pValue) << ".\n";
+        out << "- sign-flip permutations: " << permutationText(r) << "\n";
     const auto warnings = allWarnings(r);
     if (!warnings.empty()) {
         out << "\n<details><summary>" << warnings.size() << " warning(s)</summary>\n\n";
@@ -218,41 +449,38 @@ std::string toMarkdown(const ComparisonReport& r)
             out << "- " << w->toString() << "\n";
         out << "\n</details>\n";
     }
-    out << "\n<sub>drop = baseline - candidate, in accuracy points for binary metrics; b = regressions, c = "
-           "improvements; one-sided exact McNemar per task.</sub>\n";
+    out << "\n<sub>" << decisionExplained() << " " << flagsExplained()
+        << " drop = baseline - candidate, in accuracy points for binary metrics; b = regressions, c = improvements; "
+           "95% intervals: "
+        << intervalMethods(r) << "; upper bound: one-sided " << boundLevel(r)
+        << " bound of the drop; corpus metrics are shown in their own terms and tested on per-document "
+           "log-likelihood.</sub>\n";
     return out.str();
 }
 
 std::string toTable(const ComparisonReport& r)
 {
-    struct Row {
-        std::vector<std::string> cells;
-    };
-    const std::vector<std::string> head { "task", "metric", "kind", "n", "base", "cand", "drop", "95% CI", "b", "c",
-        "p", "p_holm", "verdict" };
-    std::vector<Row> rows;
+    const std::vector<std::string> head { "task", "metric", "kind", "n", "base", "cand", "drop", "95% CI", "upper", "b",
+        "c", "p", "p_holm", "verdict" };
+    std::vector<std::vector<std::string>> rows;
     for (const auto& t : r.tasks) {
-        const bool p100 = !t.continuous;
-        auto v = [&](double x) { return p100 ? pct(x) : fmt("%.4g", x); };
-        auto sv = [&](double x) { return p100 ? signedPct(x) : fmt("%+.4g", x); };
-        std::string interval = "[";
-        interval.append(sv(t.ciLow)).append(", ").append(sv(t.ciHigh)).append("]");
-        rows.push_back({ { taskLabel(t), t.metric, t.continuous ? "cont." : "binary", std::to_string(t.n), v(t.accBase),
-            v(t.accCand), sv(t.delta), interval, std::to_string(t.b), std::to_string(t.c), pFormat(t.pValue),
-            pFormat(t.pHolm), verdictWord(t, r.alpha) } });
+        const auto x = rowText(t, "<=");
+        rows.push_back({ taskLabel(t), metricLabel(t), t.continuous ? "cont." : "binary", std::to_string(t.n), x.base,
+            x.cand, x.drop, x.interval, x.bound, std::to_string(t.b), std::to_string(t.c), x.p, x.pHolm,
+            flagWord(t.flag) });
     }
     std::vector<std::size_t> width(head.size());
     for (std::size_t i = 0; i < head.size(); ++i)
         width[i] = head[i].size();
     for (const auto& row : rows)
-        for (std::size_t i = 0; i < row.cells.size(); ++i)
-            width[i] = std::max(width[i], row.cells[i].size());
+        for (std::size_t i = 0; i < row.size(); ++i)
+            width[i] = std::max(width[i], row[i].size());
     std::ostringstream out;
     out << "baseline : " << modelName(r.baseline) << "  (" << r.baseline.path << ")\n";
     out << "candidate: " << modelName(r.candidate) << "  (" << r.candidate.path << ")\n\n";
     auto line = [&](const std::vector<std::string>& cells) {
         for (std::size_t i = 0; i < cells.size(); ++i) {
-            const bool left = i <= 2 || i == 12;
+            const bool left = i <= 2 || i + 1 == cells.size();
             const std::size_t pad = width[i] - cells[i].size();
             if (!left)
                 out << std::string(pad, ' ');
@@ -270,23 +498,26 @@ std::string toTable(const ComparisonReport& r)
         total += w + 2;
     out << std::string(total - 2, '-') << "\n";
     for (const auto& row : rows)
-        line(row.cells);
+        line(row);
     out << "\n(base, cand, drop in % for binary metrics; drop = baseline - candidate; b = regressions, c = "
-           "improvements)\n\n";
-    if (!r.hasContinuous || r.aggregate.pooled.b + r.aggregate.pooled.c > 0) {
-        out << "pooled    : b = " << r.aggregate.pooled.b << ", c = " << r.aggregate.pooled.c
-            << ", p = " << pFormat(r.aggregate.pooled.pValue) << "\n";
-        out << "fisher    : X = " << fmt("%.3f", r.aggregate.fisher.statistic) << ", df = " << r.aggregate.fisher.df
-            << ", p = " << pFormat(r.aggregate.fisher.pValue) << "\n";
-        out << "max drop  : z = " << fmt("%.3f", r.aggregate.maxDrop.statistic)
-            << ", p = " << pFormat(r.aggregate.maxDrop.pValue) << "\n";
-    }
+           "improvements;\n 95% CI: "
+        << intervalMethods(r) << "; upper: one-sided " << boundLevel(r) << " upper bound of the drop)\n";
+    bool notes = false;
+    for (const auto& t : r.tasks)
+        for (const auto& note : taskNotes(r, t)) {
+            out << (notes ? "" : "\nnotes:\n") << "  " << taskLabel(t) << ": " << note << "\n";
+            notes = true;
+        }
+    out << "\nacross tasks (" << r.method << ", each test at " << levelText(r) << "):\n";
+    for (const auto& d : r.decision)
+        out << "  " << testText(d) << "\n";
     if (r.permutation.present)
-        out << "sign-flip : " << r.permutation.permutations << " permutations, seed " << r.permutation.seed
-            << ", p = " << pFormat(r.permutation.pValue) << "\n";
+        out << "  sign-flip: " << permutationText(r) << "\n";
     out << "\nVERDICT: "
-        << (r.degraded ? "DEGRADED: the candidate is worse than the baseline" : "no degradation detected")
-        << "\n         (" << r.decisionBasis << ")\n";
+        << (r.degraded ? "DEGRADED: the candidate is worse than the baseline" : "no degradation detected") << " ("
+        << stabilityWord(r) << ")\n         (" << r.decisionBasis << ")\n";
+    if (!r.stable)
+        out << "\n" << unstableText(r) << "\n";
     const auto warnings = allWarnings(r);
     if (!warnings.empty()) {
         out << "\n" << warnings.size() << " warning(s):\n";
@@ -340,7 +571,8 @@ std::string htmlHead(const std::string& title)
            "table{border-collapse:collapse;font-size:.9em;margin:.5em 0}"
            "th,td{border:1px solid #d0d7de;padding:.25em .6em;text-align:right}"
            "th{background:#f6f8fa}td.l,th.l,td.w{text-align:left}\n"
-           "tr.worse td{background:#fff1f0}tr.better td{background:#f0fff4}\n"
+           "tr.worse td{background:#fff1f0}tr.suggestive td{background:#fff8e1}\n"
+           ".unstable{background:#fff8c5;border:1px solid #9a6700;color:#4d2d00;padding:.5em 1em;border-radius:6px}\n"
            "figure{margin:1em 0}figure img{max-width:100%;border:1px solid #d0d7de}"
            "figcaption{color:#57606a;font-size:.85em}\n"
            ".muted{color:#57606a;font-size:.85em}code{background:#f6f8fa;padding:0 .2em}\n"
@@ -370,8 +602,12 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
     out << htmlHead("Deltascope report: " + modelName(r.candidate) + " vs " + modelName(r.baseline));
     out << "<h1>Deltascope: did the candidate get worse?</h1>\n";
     out << "<div class=\"verdict "
-        << (r.degraded ? "bad\">Candidate is worse than baseline" : "good\">No degradation detected") << "</div>\n<p>"
-        << e(r.decisionBasis) << ".</p>\n";
+        << (r.degraded ? "bad\">Candidate is worse than baseline" : "good\">No degradation detected")
+        << (r.stable ? "" : " (unstable: depends on the permutation seed)") << "</div>\n<p>" << e(r.decisionBasis)
+        << ".</p>\n";
+    if (!r.stable)
+        out << "<p class=\"unstable\"><b>" << e(unstableText(r)) << ".</b></p>\n";
+    out << "<p>" << e(decisionExplained()) << "</p>\n";
 
     out << "<h2>Inputs</h2>\n<table " << kTableAttrs
         << "><tr><th class=\"l\"></th><th class=\"l\">model</th><th class=\"l\">path</th>"
@@ -389,47 +625,51 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
         out << "</table>\n";
     }
 
-    out << "<h2>Across tasks</h2>\n";
-    if (!r.hasContinuous)
+    out << "<h2>Across tasks</h2>\n<p>Method: " << e(r.method) << "; each test at " << e(levelText(r)) << "; "
+        << stabilityWord(r) << ".</p>\n";
+    if (!r.decision.empty()) {
         out << "<table " << kTableAttrs
-            << "><tr><th class=\"l\">test</th><th>p-value</th><th class=\"l\">detail</th></tr>\n"
-            << "<tr><td class=\"l\">pooled McNemar</td><td>" << pFormat(r.aggregate.pooled.pValue)
-            << "</td><td class=\"l\">b = " << r.aggregate.pooled.b << ", c = " << r.aggregate.pooled.c << "</td></tr>\n"
-            << "<tr><td class=\"l\">Fisher</td><td>" << pFormat(r.aggregate.fisher.pValue)
-            << "</td><td class=\"l\"></td></tr>\n<tr><td class=\"l\">max-drop</td><td>"
-            << pFormat(r.aggregate.maxDrop.pValue) << "</td><td class=\"l\"></td></tr>\n</table>\n"
-            << "<p class=\"muted\">Each aggregate test is held to alpha/3 = " << fmt("%.4g", r.alpha / 3)
-            << "; the candidate is called worse when any of them rejects.</p>\n";
+            << "><tr><th class=\"l\">test</th><th class=\"l\">statistic</th><th>value</th><th>p-value</th>"
+               "<th>99% Monte Carlo interval</th><th class=\"l\">detail</th></tr>\n";
+        for (const auto& d : r.decision)
+            out << "<tr><td class=\"l\">" << e(d.name) << "</td><td class=\"l\">" << e(d.statisticName) << "</td><td>"
+                << fmt("%.4g", d.statistic) << "</td><td>" << e(pText(d.pValue, d.lnP)) << "</td><td>"
+                << (d.monteCarlo ? e(mcText(d.pMcLow, d.pMcHigh)) : std::string("exact")) << "</td><td class=\"l\">"
+                << e(d.detail) << "</td></tr>\n";
+        out << "</table>\n";
+    }
     if (r.permutation.present)
-        out << "<p>Sign-flip permutation test (" << r.permutation.permutations << " permutations, seed "
-            << r.permutation.seed << "): p = " << pFormat(r.permutation.pValue) << ".</p>\n";
+        out << "<p>Sign-flip permutations: " << e(permutationText(r)) << ".</p>\n";
 
     out << "<h2>Per task</h2>\n<table " << kTableAttrs
         << " width=\"100%\"><tr><th class=\"l\">task</th><th class=\"l\">metric</th><th>n</th>"
-           "<th>baseline</th><th>candidate</th><th>drop</th><th>95% CI</th><th>b</th><th>c</th><th>p</th>"
-           "<th>p (Holm)</th><th class=\"l\">verdict</th></tr>\n";
+           "<th>baseline</th><th>candidate</th><th>drop</th><th>95% CI</th><th>upper bound</th><th>b</th><th>c</th>"
+           "<th>p</th><th>p (Holm)</th><th class=\"l\">verdict</th></tr>\n";
     for (const auto& t : r.tasks) {
-        const bool p100 = !t.continuous;
-        auto v = [&](double x) { return p100 ? pct(x) : fmt("%.4g", x); };
-        auto sv = [&](double x) { return p100 ? signedPct(x) : fmt("%+.4g", x); };
-        const bool worse = t.pHolm < r.alpha && t.delta > 0;
-        out << "<tr" << (worse ? " class=\"worse\"" : "") << "><td class=\"l\">" << e(taskLabel(t))
-            << "</td><td class=\"l\">" << e(t.metric) << "</td><td>" << t.n << "</td><td>" << v(t.accBase)
-            << "</td><td>" << v(t.accCand) << "</td><td>" << sv(t.delta) << "</td><td>[" << sv(t.ciLow) << ", "
-            << sv(t.ciHigh) << "]</td><td>" << t.b << "</td><td>" << t.c << "</td><td>" << pFormat(t.pValue)
-            << "</td><td>" << pFormat(t.pHolm) << "</td><td class=\"l\">" << e(verdictWord(t, r.alpha))
+        const auto x = rowText(t, "&le;");
+        const char* cls = t.flag == TaskFlag::Worse ? " class=\"worse\""
+                                                    : (t.flag == TaskFlag::Suggestive ? " class=\"suggestive\"" : "");
+        out << "<tr" << cls << "><td class=\"l\">" << e(taskLabel(t)) << "</td><td class=\"l\">" << e(metricLabel(t))
+            << "</td><td>" << t.n << "</td><td>" << x.base << "</td><td>" << x.cand << "</td><td>" << x.drop
+            << "</td><td>" << x.interval << "</td><td>" << x.bound << "</td><td>" << t.b << "</td><td>" << t.c
+            << "</td><td>" << e(x.p) << "</td><td>" << e(x.pHolm) << "</td><td class=\"l\">" << flagWord(t.flag)
             << "</td></tr>\n";
     }
-    out << "</table>\n<p class=\"muted\">drop = baseline - candidate (accuracy points for binary metrics); "
-           "b = regressions, c = improvements; one-sided exact McNemar per task, Holm-adjusted.</p>\n";
+    out << "</table>\n";
+    std::vector<std::string> notes;
+    for (const auto& t : r.tasks)
+        for (const auto& note : taskNotes(r, t))
+            notes.push_back("<li>" + e(taskLabel(t)) + ": " + e(note) + "</li>");
+    if (!notes.empty())
+        out << "<ul>" << joined(notes, "") << "</ul>\n";
+    out << "<p class=\"muted\">drop = baseline - candidate (accuracy points for binary metrics); b = regressions, "
+           "c = improvements; one-sided exact McNemar per binary task, sign-flip permutations otherwise; "
+           "Holm-adjusted across tasks. 95% intervals: "
+        << e(intervalMethods(r)) << "; upper bound: one-sided " << boundLevel(r) << " bound of the drop. "
+        << e(flagsExplained()) << "</p>\n";
 
-    if (!figures.empty()) {
-        out << "<h2>Figures</h2>\n";
-        for (const auto& f : figures)
-            out << "<figure><img alt=\"" << e(f.title) << "\" src=\""
-                << (f.source.empty() ? "data:image/png;base64," + f.pngBase64 : e(f.source)) << "\"><figcaption><b>"
-                << e(f.title) << ".</b> " << e(f.caption) << "</figcaption></figure>\n";
-    }
+    if (!figures.empty())
+        out << "<h2>Figures</h2>\n" << figuresHtml(figures);
     if (!disagreementRows.empty()) {
         out << "<h2>Disagreements</h2>\n<table " << kTableAttrs << ">";
         for (std::size_t i = 0; i < disagreementRows.size(); ++i) {

@@ -8,6 +8,11 @@
 
 namespace deltascope::report {
 
+/// How a comparison is decided, in two sentences for people (reports, help).
+const char* decisionExplained();
+/// What the task flags (worse, suggestive, ok) mean, in one sentence.
+const char* flagsExplained();
+
 /// Machine-readable result (stable keys; numbers with full double precision).
 std::string toJson(const ComparisonReport& report);
 /// One row per task, for spreadsheets.

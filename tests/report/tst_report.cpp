@@ -4,6 +4,9 @@
 #include "report/ComparisonReport.h"
 #include "report/ReportWriters.h"
 
+#include <QRegularExpression>
+#include <cmath>
+
 using namespace deltascope;
 
 namespace {
@@ -18,6 +21,208 @@ report::ComparisonReport fixtureReport(const char* layout, report::CompareSettin
     return report::buildReport(*base.value, *cand.value, eval::pairRuns(*base.value, *cand.value), settings);
 }
 
+// A mixed comparison that is not degraded and whose verdict depends on the seed, filled by hand:
+// a binary task whose own p is below alpha (suggestive, even with its Holm p below alpha too), a
+// corpus metric, and the samples a keep-list excluded.
+report::ComparisonReport mixedReport()
+{
+    report::ComparisonReport r;
+    r.alpha = 0.05;
+    r.baseline.path = "/runs/base";
+    r.baseline.model = "base-model";
+    r.candidate.path = "/runs/cand";
+    r.candidate.model = "cand-model";
+    r.hasContinuous = true;
+    r.method = "sign-flip, studentized";
+    r.decisionLevel = 0.05 / 3;
+    r.stable = false;
+    r.degraded = false;
+    r.decisionBasis = "studentized sign-flip combination: none is below alpha/3 = 0.0167";
+
+    report::TaskResult arc;
+    arc.task = "arc_easy";
+    arc.filter = "none";
+    arc.metric = "acc";
+    arc.n = 500;
+    arc.b = 20;
+    arc.c = 5;
+    arc.accBase = 0.8;
+    arc.accCand = 0.77;
+    arc.delta = 0.03;
+    arc.flipRate = 0.05;
+    arc.ciLow = -0.0012;
+    arc.ciHigh = 0.0634;
+    arc.intervalMethod = "Tango score";
+    arc.upperBound = 0.0581;
+    arc.pValue = 0.0012;
+    arc.lnP = std::log(0.0012);
+    arc.pHolm = 0.0036;
+    arc.lnPHolm = std::log(0.0036);
+    arc.flag = report::TaskFlag::Suggestive;
+    r.tasks.push_back(arc);
+
+    report::TaskResult wiki;
+    wiki.task = "wikitext";
+    wiki.filter = "none";
+    wiki.metric = "word_perplexity";
+    wiki.continuous = true;
+    wiki.n = 62;
+    wiki.b = 40;
+    wiki.c = 22;
+    wiki.accBase = -11090.0; // mean per-document log-likelihood: not what the row must show
+    wiki.accCand = -12345.0;
+    wiki.delta = 1255.0;
+    wiki.ciLow = -20.5;
+    wiki.ciHigh = 2530.5;
+    wiki.intervalMethod = "normal, mean difference";
+    wiki.upperBound = 2300.25;
+    wiki.pValue = 0.0412;
+    wiki.lnP = std::log(0.0412);
+    wiki.pHolm = 0.0824;
+    wiki.lnPHolm = std::log(0.0824);
+    wiki.flag = report::TaskFlag::Suggestive;
+    wiki.monteCarlo = true;
+    wiki.pMcLow = 0.0361;
+    wiki.pMcHigh = 0.0467;
+    wiki.corpusMetric = "word_perplexity";
+    wiki.corpusBase = 17.3;
+    wiki.corpusCand = 51.6;
+    r.tasks.push_back(wiki);
+
+    report::TaskResult audit;
+    audit.task = "mmlu";
+    audit.filter = "none";
+    audit.metric = "acc";
+    audit.audit = true;
+    audit.n = 40;
+    audit.b = 1;
+    audit.c = 1;
+    audit.accBase = 0.5;
+    audit.accCand = 0.5;
+    audit.intervalMethod = "Tango score";
+    audit.upperBound = 0.071;
+    audit.pValue = 0.75;
+    audit.lnP = std::log(0.75);
+    audit.pHolm = 0.75;
+    audit.lnPHolm = std::log(0.75);
+    audit.worstCand = 3;
+    r.tasks.push_back(audit);
+
+    auto test
+        = [](const char* name, const char* stat, double value, const char* detail, double p, double lo, double hi) {
+              report::DecisionTest d;
+              d.name = name;
+              d.statisticName = stat;
+              d.statistic = value;
+              d.detail = detail;
+              d.pValue = p;
+              d.lnP = std::log(p);
+              d.monteCarlo = true;
+              d.pMcLow = lo;
+              d.pMcHigh = hi;
+              return d;
+          };
+    r.decision = { test("pooled", "Stouffer Z", 2.05, "3 tasks", 0.0171, 0.0160, 0.0183),
+        test("Fisher", "X", 16.2, "df = 6", 0.0169, 0.0158, 0.0181),
+        test("max-drop", "max z", 3.0, "task arc_easy", 0.0166, 0.0155, 0.0178) };
+    r.aggregate.pooled.b = 21;
+    r.aggregate.pooled.c = 6;
+    r.aggregate.fisher.df = 4;
+    auto& perm = r.permutation;
+    perm.present = true;
+    perm.permutations = 1000000;
+    perm.requested = 10000;
+    perm.maxPermutations = 1000000;
+    perm.seed = 7;
+    perm.stable = false;
+    perm.tests = r.decision;
+    perm.pValue = 0.0166;
+    perm.pMcLow = 0.0155;
+    perm.pMcHigh = 0.0178;
+    perm.perTask = { { "arc_easy", 0.0013 }, { "wikitext", 0.0412 }, { "mmlu (excluded by the keep-list)", 0.75 } };
+    return r;
+}
+
+// An all-binary comparison decided by p-values far below the smallest double: one task flagged
+// worse, a max-drop statistic and drops of minus zero.
+report::ComparisonReport tinyPReport()
+{
+    report::ComparisonReport r;
+    r.method = "exact";
+    r.decisionLevel = 0.05 / 3;
+    r.degraded = true;
+    r.decisionBasis = "exact tests across tasks: pooled p = < 1e-300; the smallest is below alpha/3 = 0.0167";
+    report::TaskResult t;
+    t.task = "gsm8k";
+    t.filter = "strict-match";
+    t.metric = "exact_match";
+    t.n = 3000;
+    t.b = 1400;
+    t.c = 0;
+    t.accBase = 0.9;
+    t.accCand = 0.43;
+    t.delta = 0.4667;
+    t.ciLow = 0.44;
+    t.ciHigh = 0.49;
+    t.intervalMethod = "Tango score";
+    t.upperBound = 0.488;
+    t.pValue = 0.0;
+    t.lnP = -970.4;
+    t.pHolm = 0.0;
+    t.lnPHolm = -969.7;
+    t.flag = report::TaskFlag::Worse;
+    r.tasks.push_back(t);
+    report::TaskResult same;
+    same.task = "arc_easy";
+    same.filter = "none";
+    same.metric = "acc";
+    same.n = 100;
+    same.accBase = 0.5;
+    same.accCand = 0.5;
+    same.delta = -0.0;
+    same.ciLow = -0.0;
+    same.ciHigh = 0.037;
+    same.intervalMethod = "Tango score";
+    same.upperBound = 0.03;
+    same.pValue = 1.0;
+    same.pHolm = 1.0;
+    r.tasks.push_back(same);
+    auto test = [](const char* name, const char* stat, double value, double p, double lnP) {
+        report::DecisionTest d;
+        d.name = name;
+        d.statisticName = stat;
+        d.statistic = value;
+        d.pValue = p;
+        d.lnP = lnP;
+        return d;
+    };
+    r.decision = { test("pooled", "b - c", 1400, 0.0, -970.4), test("Fisher", "X", 3880.8, 0.0, -1935.0),
+        test("max-drop", "max z", -0.0, -0.0, -1000.0) };
+    return r;
+}
+
+// Every writer's text for one report.
+std::vector<std::pair<const char*, QString>> allWriters(const report::ComparisonReport& r)
+{
+    return { { "json", QString::fromStdString(report::toJson(r)) }, { "csv", QString::fromStdString(report::toCsv(r)) },
+        { "md", QString::fromStdString(report::toMarkdown(r)) },
+        { "table", QString::fromStdString(report::toTable(r)) },
+        { "html", QString::fromStdString(report::toHtml(r, {}, {})) } };
+}
+
+// The line of a writer's text that holds a task's row (the task name starts it, or follows "| " or "<td").
+QString rowOf(const QString& text, const QString& task)
+{
+    for (const auto& line : text.split(QLatin1Char('\n')))
+        if (line.startsWith(task + QLatin1Char(' ')) || line.startsWith(task + QLatin1Char(','))
+            || line.startsWith(QStringLiteral("| ") + task + QLatin1Char(' '))
+            || (line.startsWith(QStringLiteral("<tr"))
+                && (line.contains(QLatin1Char('>') + task + QLatin1Char('<'))
+                    || line.contains(QLatin1Char('>') + task + QLatin1Char(' ')))))
+            return line;
+    return {};
+}
+
 } // namespace
 
 class TestReport : public QObject {
@@ -28,6 +233,12 @@ private slots:
     void permutationWhenAsked();
     void continuousDecision();
     void csvAndMarkdown();
+    void jsonOfAHandFilledReport();
+    void tinyPValuesInEveryWriter();
+    void flagsShownAsFilled();
+    void corpusMetricsInTheirOwnTerms();
+    void unstableVerdictSaidLoudly();
+    void decisionExplained();
 };
 
 void TestReport::jsonShape()
@@ -83,7 +294,14 @@ void TestReport::permutationWhenAsked()
     QCOMPARE(rep.permutation.perTask[0].first, std::string("arc_easy"));
     const auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(report::toJson(rep))).object();
     const auto perm = doc.value(QStringLiteral("permutation")).toObject();
-    QCOMPARE(perm.value(QStringLiteral("permutations")).toInt(), 2000);
+    // 13 discordant pairs: every sign pattern is enumerated, so none is drawn at random.
+    QCOMPARE(perm.value(QStringLiteral("requested")).toInt(), 2000);
+    QCOMPARE(perm.value(QStringLiteral("exhaustive")).toBool(), rep.permutation.exhaustive);
+    QCOMPARE(perm.value(QStringLiteral("permutations")).toInteger(), qint64(rep.permutation.permutations));
+    if (rep.permutation.exhaustive)
+        QVERIFY(report::toTable(rep).find("every sign pattern enumerated") != std::string::npos);
+    else
+        QCOMPARE(perm.value(QStringLiteral("permutations")).toInt(), 2000);
     QCOMPARE(perm.value(QStringLiteral("seed")).toInt(), 5);
     QVERIFY(perm.value(QStringLiteral("per_task")).toObject().contains(QStringLiteral("gsm8k,flexible-extract")));
     // Binary tasks keep their exact p-values; the decision stays the exact one.
@@ -107,8 +325,19 @@ void TestReport::continuousDecision()
     QCOMPARE(rep.tasks[0].n, std::int64_t(62));
     QVERIFY(rep.tasks[0].continuous);
     QCOMPARE(rep.tasks[0].pValue, rep.permutation.perTask[0].second);
-    QCOMPARE(rep.degraded, rep.permutation.pValue < 0.05);
-    QVERIFY(rep.decisionBasis.find("permutation") != std::string::npos);
+    QCOMPARE(rep.method, std::string("sign-flip, studentized"));
+    QCOMPARE(rep.decisionLevel, 0.05); // one task: decided at alpha
+    QCOMPARE(rep.degraded, rep.permutation.pValue < rep.decisionLevel);
+    const auto table = QString::fromStdString(report::toTable(rep));
+    QVERIFY(table.contains(QStringLiteral("sign-flip, studentized")));
+    QVERIFY(table.contains(QStringLiteral("alpha = 0.05")));
+    const auto& t = rep.tasks[0];
+    if (!t.corpusMetric.empty()) {
+        // The row shows the corpus metric as lm-eval aggregates it, not summed log-likelihoods.
+        char shown[32];
+        std::snprintf(shown, sizeof shown, "%.4g", t.corpusBase);
+        QVERIFY2(rowOf(table, QStringLiteral("wikitext")).contains(QLatin1String(shown)), qPrintable(table));
+    }
 }
 
 void TestReport::csvAndMarkdown()
@@ -121,6 +350,185 @@ void TestReport::csvAndMarkdown()
     const auto md = QString::fromStdString(report::toMarkdown(rep));
     QVERIFY(md.contains(QStringLiteral("no degradation detected")));
     QVERIFY(md.contains(QStringLiteral("| gsm8k [strict-match] | exact_match | 30 |")));
+}
+
+void TestReport::jsonOfAHandFilledReport()
+{
+    const auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(report::toJson(mixedReport()))).object();
+    const auto tasks = doc.value(QStringLiteral("tasks")).toArray();
+    QCOMPARE(tasks.size(), 3);
+    const auto arc = tasks[0].toObject();
+    QCOMPARE(arc.value(QStringLiteral("verdict")).toString(), QStringLiteral("suggestive"));
+    QCOMPARE(arc.value(QStringLiteral("upper_bound")).toDouble(), 0.0581);
+    QCOMPARE(arc.value(QStringLiteral("interval_method")).toString(), QStringLiteral("Tango score"));
+    QCOMPARE(arc.value(QStringLiteral("ln_p")).toDouble(), std::log(0.0012));
+    QVERIFY(arc.value(QStringLiteral("corpus_base")).isNull());
+    QVERIFY(arc.value(QStringLiteral("corpus_cand")).isNull());
+    QVERIFY(!arc.contains(QStringLiteral("p_mc_interval"))); // exact: no Monte Carlo error
+    QCOMPARE(arc.value(QStringLiteral("audit")).toBool(), false);
+    const auto wiki = tasks[1].toObject();
+    QCOMPARE(wiki.value(QStringLiteral("kind")).toString(), QStringLiteral("continuous"));
+    QCOMPARE(wiki.value(QStringLiteral("corpus_base")).toDouble(), 17.3);
+    QCOMPARE(wiki.value(QStringLiteral("corpus_cand")).toDouble(), 51.6);
+    QCOMPARE(wiki.value(QStringLiteral("interval_method")).toString(), QStringLiteral("normal, mean difference"));
+    const auto mc = wiki.value(QStringLiteral("p_mc_interval")).toArray();
+    QCOMPARE(mc.size(), 2);
+    QCOMPARE(mc[0].toDouble(), 0.0361);
+    QCOMPARE(mc[1].toDouble(), 0.0467);
+    const auto audit = tasks[2].toObject();
+    QCOMPARE(audit.value(QStringLiteral("audit")).toBool(), true);
+    QCOMPARE(audit.value(QStringLiteral("verdict")).toString(), QStringLiteral("ok"));
+    QCOMPARE(audit.value(QStringLiteral("worst_cand")).toInt(), 3);
+
+    const auto agg = doc.value(QStringLiteral("aggregate")).toObject();
+    QCOMPARE(agg.value(QStringLiteral("method")).toString(), QStringLiteral("sign-flip, studentized"));
+    QCOMPARE(agg.value(QStringLiteral("level")).toDouble(), 0.05 / 3);
+    QCOMPARE(agg.value(QStringLiteral("stable")).toBool(), false);
+    QCOMPARE(agg.value(QStringLiteral("degraded")).toBool(), false);
+    const auto pooled = agg.value(QStringLiteral("pooled")).toObject();
+    QCOMPARE(pooled.value(QStringLiteral("p_value")).toDouble(), 0.0171);
+    QCOMPARE(pooled.value(QStringLiteral("ln_p")).toDouble(), std::log(0.0171));
+    QCOMPARE(pooled.value(QStringLiteral("statistic")).toDouble(), 2.05);
+    QCOMPARE(pooled.value(QStringLiteral("b")).toInt(), 21);
+    QCOMPARE(pooled.value(QStringLiteral("p_mc_interval")).toArray()[1].toDouble(), 0.0183);
+    const auto fisher = agg.value(QStringLiteral("fisher")).toObject();
+    QCOMPARE(fisher.value(QStringLiteral("statistic")).toDouble(), 16.2);
+    QCOMPARE(fisher.value(QStringLiteral("p_mc_interval")).toArray()[0].toDouble(), 0.0158);
+    const auto maxDrop = agg.value(QStringLiteral("max_drop")).toObject();
+    QCOMPARE(maxDrop.value(QStringLiteral("p_value")).toDouble(), 0.0166);
+    QCOMPARE(maxDrop.value(QStringLiteral("task")).toString(), QStringLiteral("arc_easy"));
+
+    const auto perm = doc.value(QStringLiteral("permutation")).toObject();
+    QCOMPARE(perm.value(QStringLiteral("permutations")).toInteger(), 1000000);
+    QCOMPARE(perm.value(QStringLiteral("requested")).toInteger(), 10000);
+    QCOMPARE(perm.value(QStringLiteral("max_permutations")).toInteger(), 1000000);
+    QCOMPARE(perm.value(QStringLiteral("exhaustive")).toBool(), false);
+    QCOMPARE(perm.value(QStringLiteral("p_value")).toDouble(), 0.0166);
+    QCOMPARE(perm.value(QStringLiteral("p_mc_interval")).toArray()[0].toDouble(), 0.0155);
+    QCOMPARE(perm.value(QStringLiteral("stable")).toBool(), false);
+    QVERIFY(
+        perm.value(QStringLiteral("per_task")).toObject().contains(QStringLiteral("mmlu (excluded by the keep-list)")));
+
+    // Exact decision: no Monte Carlo interval, ln p carries what the p-value cannot.
+    const auto tiny = QJsonDocument::fromJson(QByteArray::fromStdString(report::toJson(tinyPReport()))).object();
+    const auto t0 = tiny.value(QStringLiteral("tasks")).toArray()[0].toObject();
+    QCOMPARE(t0.value(QStringLiteral("verdict")).toString(), QStringLiteral("worse"));
+    QCOMPARE(t0.value(QStringLiteral("p_value")).toDouble(), 0.0);
+    QCOMPARE(t0.value(QStringLiteral("ln_p")).toDouble(), -970.4);
+    const auto tinyAgg = tiny.value(QStringLiteral("aggregate")).toObject();
+    QCOMPARE(tinyAgg.value(QStringLiteral("method")).toString(), QStringLiteral("exact"));
+    QCOMPARE(tinyAgg.value(QStringLiteral("stable")).toBool(), true);
+    QCOMPARE(tinyAgg.value(QStringLiteral("fisher")).toObject().value(QStringLiteral("ln_p")).toDouble(), -1935.0);
+    QVERIFY(!tinyAgg.value(QStringLiteral("pooled")).toObject().contains(QStringLiteral("p_mc_interval")));
+    QVERIFY(!tiny.contains(QStringLiteral("permutation")));
+}
+
+void TestReport::tinyPValuesInEveryWriter()
+{
+    // "-0" alone (or -0.00, -0.00e+00), not the start of a negative number such as -0.05.
+    static const QRegularExpression minusZero(QStringLiteral("(?<![\\d.eE])-0(?:\\.0+)?(?:e[+-]?\\d+)?(?![\\d.])"));
+    for (const auto& [name, text] : allWriters(tinyPReport())) {
+        const auto hit = minusZero.match(text);
+        QVERIFY2(!hit.hasMatch(),
+            qPrintable(QStringLiteral("%1: %2").arg(
+                QLatin1String(name), text.mid(std::max<qsizetype>(0, hit.capturedStart() - 80), 160))));
+        if (QLatin1String(name) == QLatin1String("json"))
+            continue;
+        const QString floor
+            = QLatin1String(name) == QLatin1String("html") ? QStringLiteral("&lt; 1e-300") : QStringLiteral("< 1e-300");
+        QVERIFY2(text.contains(floor), name);
+        QVERIFY2(rowOf(text, QStringLiteral("gsm8k")).contains(floor), name);
+        QVERIFY2(!rowOf(text, QStringLiteral("gsm8k")).contains(QStringLiteral("0.00e+00")), name);
+    }
+}
+
+void TestReport::flagsShownAsFilled()
+{
+    // Suggestive with its Holm p below alpha and the comparison not degraded: nothing says "worse".
+    const auto r = mixedReport();
+    QVERIFY(r.tasks[0].pHolm < r.alpha);
+    for (const auto& [name, text] : allWriters(r)) {
+        if (QLatin1String(name) == QLatin1String("json"))
+            continue;
+        const QString row = rowOf(text, QStringLiteral("arc_easy"));
+        QVERIFY2(!row.isEmpty(), name);
+        QVERIFY2(row.contains(QStringLiteral("suggestive")), qPrintable(row));
+        QVERIFY2(!row.contains(QStringLiteral("worse"), Qt::CaseInsensitive), qPrintable(row));
+        QVERIFY2(!text.contains(QStringLiteral("candidate is worse"), Qt::CaseInsensitive), name);
+        QVERIFY2(!text.contains(QStringLiteral("better?")) && !text.contains(QStringLiteral("no evidence")), name);
+        const bool csv = QLatin1String(name) == QLatin1String("csv");
+        QVERIFY2(rowOf(text, QStringLiteral("mmlu"))
+                     .contains(csv ? QStringLiteral(",yes,0,3,") : QStringLiteral("excluded by the keep-list")),
+            name);
+        QVERIFY2(rowOf(text, QStringLiteral("mmlu")).contains(QStringLiteral("ok")), name);
+    }
+    // The worse flag as filled, and the degraded verdict with it.
+    for (const auto& [name, text] : allWriters(tinyPReport())) {
+        if (QLatin1String(name) == QLatin1String("json"))
+            continue;
+        QVERIFY2(rowOf(text, QStringLiteral("gsm8k")).contains(QStringLiteral("worse")), name);
+        QVERIFY2(!rowOf(text, QStringLiteral("arc_easy")).contains(QStringLiteral("worse")), name);
+        QVERIFY2(QLatin1String(name) == QLatin1String("csv")
+                ? text.contains(QStringLiteral(",degraded,exact,alpha/3 = 0.0167,stable"))
+                : text.contains(QStringLiteral("worse than"), Qt::CaseInsensitive),
+            name);
+    }
+}
+
+void TestReport::corpusMetricsInTheirOwnTerms()
+{
+    for (const auto& [name, text] : allWriters(mixedReport())) {
+        if (QLatin1String(name) == QLatin1String("json"))
+            continue;
+        const QString row = rowOf(text, QStringLiteral("wikitext"));
+        QVERIFY2(row.contains(QStringLiteral("17.3")) && row.contains(QStringLiteral("51.6")), qPrintable(row));
+        if (QLatin1String(name) != QLatin1String("csv")) // the CSV keeps the raw means in acc_base, acc_cand
+            QVERIFY2(!row.contains(QStringLiteral("-1.109e+04")) && !row.contains(QStringLiteral("-11090")),
+                qPrintable(row));
+        QVERIFY2(row.contains(QStringLiteral("word_perplexity")), qPrintable(row));
+        // The interval methods are named, the Monte Carlo interval and the upper bound shown.
+        QVERIFY2(
+            text.contains(QStringLiteral("Tango score")) && text.contains(QStringLiteral("normal, mean difference")),
+            name);
+        if (QLatin1String(name) != QLatin1String("csv")) {
+            QVERIFY2(text.contains(QStringLiteral("[0.0361, 0.0467]")), name);
+            QVERIFY2(rowOf(text, QStringLiteral("arc_easy")).contains(QStringLiteral("+5.81 pts")), name);
+            QVERIFY2(text.contains(QStringLiteral("3 candidate samples with an infinitely bad score")), name);
+        }
+    }
+}
+
+void TestReport::unstableVerdictSaidLoudly()
+{
+    for (const auto& [name, text] : allWriters(mixedReport())) {
+        if (QLatin1String(name) == QLatin1String("json"))
+            continue;
+        QVERIFY2(text.contains(QStringLiteral("unstable")), name);
+        QVERIFY2(text.contains(QStringLiteral("sign-flip, studentized")), name);
+        QVERIFY2(text.contains(QStringLiteral("alpha/3 = 0.0167")), name);
+        if (QLatin1String(name) != QLatin1String("csv")) {
+            QVERIFY2(text.contains(QStringLiteral("--max-permutations")), name);
+            QVERIFY2(text.contains(QStringLiteral("1000000 permutations run (10000 asked, at most 1000000)")), name);
+            QVERIFY2(text.contains(QStringLiteral("no degradation detected"), Qt::CaseInsensitive), name);
+        }
+    }
+    for (const auto& [name, shown] : allWriters(tinyPReport())) {
+        if (QLatin1String(name) == QLatin1String("json"))
+            continue;
+        const QString text = shown.mid(shown.indexOf(QStringLiteral("</style>")) + 1); // the page, not its styles
+        QVERIFY2(text.contains(QStringLiteral("stable")) && !text.contains(QStringLiteral("unstable")), name);
+        QVERIFY2(text.contains(QStringLiteral("exact")), name);
+    }
+}
+
+void TestReport::decisionExplained()
+{
+    const auto r = mixedReport();
+    for (const auto& text :
+        { QString::fromStdString(report::toMarkdown(r)), QString::fromStdString(report::toHtml(r, {}, {})) }) {
+        QVERIFY(text.contains(QStringLiteral("significant at alpha/3")));
+        QVERIFY(text.contains(QStringLiteral("studentized task statistics")));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestReport)
