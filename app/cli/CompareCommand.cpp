@@ -7,6 +7,7 @@
 #include "common/AtomicFile.h"
 #include "report/ReportWriters.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
@@ -18,9 +19,20 @@ namespace {
 
 constexpr const char* kHelp = R"(usage: deltascope-cli compare BASE CAND [options]
 
-Pairs the samples of BASE and CAND on (task, filter, doc_id) and tests whether CAND is worse:
-exact one-sided McNemar per binary task, pooled / Fisher / max-drop across tasks, and the
-sign-flip permutation test for continuous metrics.
+Pairs the samples of BASE and CAND on (task, filter, doc_id) and tests whether CAND is worse.
+
+How the decision is made: each task is tested on its own paired samples (an exact one-sided
+McNemar test for right/wrong scores, a sign-flip permutation test otherwise); the comparison is
+called degraded when any of three combinations of the tasks (pooled, Fisher, largest drop) is
+significant at alpha/3 (alpha with a single task), which keeps the chance of a false alarm below
+alpha. With a continuous task the three combine studentized task statistics over the same
+sign-flip permutations, so no task weighs more because of its units.
+A task is flagged "worse" only when the comparison is degraded and its Holm-adjusted p is below
+alpha, "suggestive" when its own p is below alpha but that does not decide, "ok" otherwise. Each
+row shows a 95% interval of the drop (Tango score for binary tasks) and a one-sided upper bound,
+so "no degradation detected" is never read as "no loss". Permutation p-values carry a 99% Monte
+Carlo interval; while one straddles its level more permutations run (up to --max-permutations),
+and the output says "unstable" when the verdict may still depend on the seed.
 
 selection:
   --task T[,T...]          compare only these tasks (repeatable)
@@ -29,7 +41,8 @@ selection:
   --base-run TIMESTAMP     when the BASE folder holds several runs of one model, pick this one
   --cand-run TIMESTAMP     the same for CAND
   --run TIMESTAMP          the same for both sides (when both folders hold that timestamp)
-  --keep-list FILE         compare only the samples listed (from `deltascope-cli shrink`)
+  --keep-list FILE         compare only the samples listed (from `deltascope-cli shrink`); the
+                           excluded samples CAND has results for are tested too and join the decision
   --base-rerun PATH        another run of the baseline: per-sample scores are averaged (repeatable)
   --cand-rerun PATH        the same for the candidate
 generic id/score tables (CSV or JSONL):
@@ -41,6 +54,8 @@ generic id/score tables (CSV or JSONL):
 statistics:
   --alpha A                family-wise level (default 0.05)
   --permutations P         sign-flip permutations (default 10000; runs the test even if all tasks are binary)
+  --max-permutations M     most permutations to run while a p-value's Monte Carlo interval straddles
+                           its level (default 1000000, never below --permutations)
   --seed S                 seed of the permutation stream (default 0)
   --threads N              worker threads (default: all cores)
   --backend auto|cpu|cuda  where the permutation test runs (default auto: CUDA when a device answers)
@@ -80,6 +95,19 @@ bool readStats(const Args& args, analysis::StatsRequest& stats, std::string& err
             return error = error.empty() ? "--permutations must be between 1 and 4e9" : error, false;
         stats.permutations = static_cast<std::uint64_t>(*p);
         stats.runPermutation = true;
+    }
+    if (auto v = args.value("max-permutations")) {
+        const auto m = toInteger("max-permutations", *v, error);
+        if (!m || *m < 1 || *m > 4000000000LL)
+            return error = error.empty() ? "--max-permutations must be between 1 and 4e9" : error, false;
+        if (static_cast<std::uint64_t>(*m) < stats.permutations)
+            return error = "--max-permutations (" + *v + ") must be at least --permutations ("
+                       + std::to_string(stats.permutations) + ")",
+                   false;
+        stats.maxPermutations = static_cast<std::uint64_t>(*m);
+    } else {
+        // Only --permutations given, above the default limit: the limit follows it.
+        stats.maxPermutations = std::max(stats.maxPermutations, stats.permutations);
     }
     if (auto v = args.value("seed")) {
         const auto s = toInteger("seed", *v, error);
@@ -143,7 +171,7 @@ bool emit(const std::string& text, const std::string& outputPath)
 int runCompare(const std::vector<std::string>& argv)
 {
     std::vector<std::string> valued { "backend", "base-rerun", "cand-rerun", "run", "base-run", "cand-run", "keep-list",
-        "alpha", "permutations", "seed", "threads", "format", "output" };
+        "alpha", "permutations", "max-permutations", "seed", "threads", "format", "output" };
     valued.insert(valued.end(), kLoadOptionNames.begin(), kLoadOptionNames.end());
     const Args args(argv, { "skip-bad-lines", "quiet", "help" }, valued);
     if (args.has("help")) {
