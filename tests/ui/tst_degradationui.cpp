@@ -1,16 +1,20 @@
 #include "TestData.h"
+#include "common/Format.h"
 #include "common/JobRunner.h"
 #include "degradation/AggregatePanel.h"
 #include "degradation/Comparison.h"
 #include "degradation/DegradationPage.h"
 #include "degradation/DisagreementModel.h"
 #include "degradation/DisagreementProxy.h"
+#include "degradation/PowerPlanView.h"
 #include "degradation/SampleView.h"
 #include "degradation/TaskFilterProxy.h"
 #include "degradation/TaskTableModel.h"
 #include "export/ReportExporter.h"
 #include "plot/DegradationPlots.h"
 #include "plot/PlotView.h"
+#include "stats/Aggregate.h"
+#include "stats/Power.h"
 
 #include <QAbstractItemModelTester>
 #include <QImage>
@@ -20,9 +24,116 @@
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <limits>
 
 using namespace deltascope;
 using namespace deltascope::ui;
+
+namespace {
+
+// A comparison whose report is filled by hand (not degraded, unstable): a binary task whose own p
+// and Holm p are below alpha (suggestive), a corpus metric, the samples a keep-list excluded, and
+// one task flagged worse with a p-value below the smallest double.
+ComparisonPtr handFilled()
+{
+    auto c = std::make_shared<Comparison>();
+    auto& r = c->report;
+    r.alpha = 0.05;
+    r.hasContinuous = true;
+    r.method = "sign-flip, studentized";
+    r.decisionLevel = 0.05 / 3;
+    r.stable = false;
+    r.decisionBasis = "studentized sign-flip combination: none is below alpha/3 = 0.0167";
+    report::TaskResult arc;
+    arc.task = "arc_easy";
+    arc.filter = "none";
+    arc.metric = "acc";
+    arc.n = 500;
+    arc.b = 20;
+    arc.c = 5;
+    arc.accBase = 0.8;
+    arc.accCand = 0.77;
+    arc.delta = 0.03;
+    arc.ciLow = -0.0012;
+    arc.ciHigh = 0.0634;
+    arc.intervalMethod = "Tango score";
+    arc.upperBound = 0.0581;
+    arc.pValue = 0.0012;
+    arc.lnP = std::log(0.0012);
+    arc.pHolm = 0.0036;
+    arc.lnPHolm = std::log(0.0036);
+    arc.flag = report::TaskFlag::Suggestive;
+    r.tasks.push_back(arc);
+    report::TaskResult wiki;
+    wiki.task = "wikitext";
+    wiki.filter = "none";
+    wiki.metric = "word_perplexity";
+    wiki.continuous = true;
+    wiki.n = 62;
+    wiki.accBase = -11090.0;
+    wiki.accCand = -12345.0;
+    wiki.delta = 1255.0;
+    wiki.intervalMethod = "normal, mean difference";
+    wiki.pValue = 0.0412;
+    wiki.lnP = std::log(0.0412);
+    wiki.pHolm = 0.0824;
+    wiki.lnPHolm = std::log(0.0824);
+    wiki.flag = report::TaskFlag::Suggestive;
+    wiki.monteCarlo = true;
+    wiki.pMcLow = 0.0361;
+    wiki.pMcHigh = 0.0467;
+    wiki.corpusMetric = "word_perplexity";
+    wiki.corpusBase = 17.3;
+    wiki.corpusCand = 51.6;
+    r.tasks.push_back(wiki);
+    report::TaskResult audit;
+    audit.task = "mmlu";
+    audit.filter = "none";
+    audit.metric = "acc";
+    audit.audit = true;
+    audit.n = 40;
+    audit.pValue = 0.75;
+    audit.lnP = std::log(0.75);
+    audit.worstCand = 3;
+    r.tasks.push_back(audit);
+    report::TaskResult tiny;
+    tiny.task = "gsm8k";
+    tiny.filter = "strict-match";
+    tiny.metric = "exact_match";
+    tiny.n = 3000;
+    tiny.b = 1400;
+    tiny.pValue = 0.0;
+    tiny.lnP = -970.4;
+    tiny.pHolm = 0.0;
+    tiny.lnPHolm = -969.7;
+    tiny.flag = report::TaskFlag::Worse;
+    r.tasks.push_back(tiny);
+    auto test = [](const char* name, double p, double lo, double hi) {
+        report::DecisionTest d;
+        d.name = name;
+        d.statisticName = "z";
+        d.statistic = 2.0;
+        d.pValue = p;
+        d.lnP = std::log(p);
+        d.monteCarlo = true;
+        d.pMcLow = lo;
+        d.pMcHigh = hi;
+        return d;
+    };
+    r.decision = { test("pooled", 0.0171, 0.0160, 0.0183), test("Fisher", 0.0169, 0.0158, 0.0181),
+        test("max-drop", 0.0166, 0.0155, 0.0178) };
+    r.permutation.present = true;
+    r.permutation.permutations = 1000000;
+    r.permutation.requested = 10000;
+    r.permutation.maxPermutations = 1000000;
+    r.permutation.stable = false;
+    r.permutation.pValue = 0.0166;
+    r.permutation.pMcLow = 0.0155;
+    r.permutation.pMcHigh = 0.0178;
+    return c;
+}
+
+} // namespace
 
 class TestDegradationUi : public QObject {
     Q_OBJECT
@@ -40,6 +151,9 @@ private slots:
     void exports();
     void exportFailureLeavesNothing();
     void plotsDraw();
+    void handFilledTaskTable();
+    void aggregatePanelShowsTheDecision();
+    void plannerAtTheDecisionLevel();
     void markedHtmlEscapesAndMarks();
     void workspaceShowsTheDemo();
     void realWikitextRuns();
@@ -73,11 +187,12 @@ void TestDegradationUi::taskModel()
     QCOMPARE(model.columnCount(), int(TaskTableModel::ColumnCount));
     for (int row = 0; row < model.rowCount(); ++row) {
         const auto& t = tasks[static_cast<std::size_t>(row)];
-        QCOMPARE(model.index(row, TaskTableModel::PValue).data(TaskTableModel::SortRole).toDouble(), t.pValue);
+        QCOMPARE(model.index(row, TaskTableModel::PValue).data(TaskTableModel::SortRole).toDouble(), t.lnP);
         QCOMPARE(model.index(row, TaskTableModel::Regressions).data(TaskTableModel::SortRole).toLongLong(), t.b);
         QCOMPARE(model.index(row, TaskTableModel::Task).data().toString(), QString::fromStdString(t.task));
-        QCOMPARE(model.index(row, 0).data(TaskTableModel::SignificantRole).toBool(),
-            t.pHolm < m_c->report.alpha && t.delta > 0);
+        QCOMPARE(model.index(row, 0).data(TaskTableModel::SignificantRole).toBool(), t.flag == report::TaskFlag::Worse);
+        QCOMPARE(
+            model.index(row, TaskTableModel::Verdict).data().toString(), QString::fromUtf8(report::flagWord(t.flag)));
     }
     model.setComparison(nullptr);
     QCOMPARE(model.rowCount(), 0);
@@ -91,15 +206,15 @@ void TestDegradationUi::taskProxyFiltersAndSorts()
     QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setComparison(m_c);
     proxy.sort(TaskTableModel::PValue, Qt::AscendingOrder);
-    double last = -1;
+    double last = -std::numeric_limits<double>::infinity(); // sorted on ln p
     for (int row = 0; row < proxy.rowCount(); ++row) {
-        const double p = proxy.index(row, TaskTableModel::PValue).data(TaskTableModel::SortRole).toDouble();
-        QVERIFY(p >= last);
-        last = p;
+        const double lnP = proxy.index(row, TaskTableModel::PValue).data(TaskTableModel::SortRole).toDouble();
+        QVERIFY(lnP >= last);
+        last = lnP;
     }
     int worse = 0;
     for (const auto& t : m_c->report.tasks)
-        worse += t.pHolm < m_c->report.alpha && t.delta > 0 ? 1 : 0;
+        worse += t.flag == report::TaskFlag::Worse ? 1 : 0;
     proxy.setOnlyWorse(true);
     QCOMPARE(proxy.rowCount(), worse);
     proxy.setOnlyWorse(false);
@@ -337,6 +452,95 @@ void TestDegradationUi::plotsDraw()
     QCOMPARE(plan.neededN, std::int64_t(9893));
     QVERIFY(std::abs(plan.detectableNow - 0.0049730) < 1e-6);
     QCOMPARE(plot.graphCount(), 1);
+    // At alpha/3 (several tasks): (z_{1 - 0.05/3} + z_0.8)^2 f / d^2 = 2.969666^2 * 1600 = 14110.3 -> 14111
+    // (python3 statistics.NormalDist).
+    plan.alpha = 0.05 / 3;
+    drawPower(&plot, plan);
+    QCOMPARE(plan.neededN, std::int64_t(14111));
+    QVERIFY(std::abs(plan.detectableNow - 0.0059393) < 1e-6);
+}
+
+void TestDegradationUi::handFilledTaskTable()
+{
+    TaskTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setComparison(handFilled());
+    auto cell = [&](int row, int column, int role = Qt::DisplayRole) { return model.index(row, column).data(role); };
+    // The flags as filled: suggestive (amber), never "worse" from a Holm p below alpha.
+    QCOMPARE(cell(0, TaskTableModel::Verdict).toString(), QStringLiteral("suggestive"));
+    QCOMPARE(cell(0, TaskTableModel::Verdict, Qt::ForegroundRole).value<QBrush>().color(), warningColor());
+    QVERIFY(!cell(0, TaskTableModel::Verdict, Qt::ToolTipRole).toString().contains(QStringLiteral("worse")));
+    QVERIFY(!cell(0, 0, TaskTableModel::SignificantRole).toBool());
+    QCOMPARE(cell(3, TaskTableModel::Verdict).toString(), QStringLiteral("worse"));
+    QCOMPARE(cell(3, TaskTableModel::Verdict, Qt::ForegroundRole).value<QBrush>().color(), verdictColor(true));
+    QVERIFY(cell(3, 0, TaskTableModel::SignificantRole).toBool());
+    QCOMPARE(cell(2, TaskTableModel::Verdict).toString(), QStringLiteral("ok"));
+    // p-values below the smallest double, sorted by ln p.
+    QCOMPARE(cell(3, TaskTableModel::PValue).toString(), QStringLiteral("< 1e-300"));
+    QCOMPARE(cell(3, TaskTableModel::HolmP).toString(), QStringLiteral("< 1e-300"));
+    QCOMPARE(cell(3, TaskTableModel::PValue, TaskTableModel::SortRole).toDouble(), -970.4);
+    // The corpus metric in its own terms, its Monte Carlo interval, the interval method, the bound.
+    QCOMPARE(cell(1, TaskTableModel::Baseline).toString(), QStringLiteral("17.3"));
+    QCOMPARE(cell(1, TaskTableModel::Candidate).toString(), QStringLiteral("51.6"));
+    QVERIFY(cell(1, TaskTableModel::Metric).toString().startsWith(QStringLiteral("word_perplexity")));
+    QVERIFY(cell(1, TaskTableModel::PValue, Qt::ToolTipRole).toString().contains(QStringLiteral("[0.0361, 0.0467]")));
+    QVERIFY(cell(0, TaskTableModel::Interval, Qt::ToolTipRole).toString().contains(QStringLiteral("Tango score")));
+    QCOMPARE(cell(0, TaskTableModel::UpperBound).toString(), QStringLiteral("≤ +5.81 pts"));
+    // The keep-list's excluded samples, and the infinitely bad scores kept.
+    QCOMPARE(cell(2, TaskTableModel::Task).toString(), QStringLiteral("mmlu (excluded by the keep-list)"));
+    QVERIFY(cell(2, TaskTableModel::Task, Qt::ToolTipRole).toString().contains(QStringLiteral("3 candidate samples")));
+    TaskFilterProxy proxy;
+    proxy.setSourceModel(&model);
+    proxy.setOnlyWorse(true);
+    QCOMPARE(proxy.rowCount(), 1);
+    proxy.setOnlyWorse(false);
+    proxy.sort(TaskTableModel::PValue, Qt::AscendingOrder);
+    QCOMPARE(proxy.index(0, TaskTableModel::Task).data().toString(), QStringLiteral("gsm8k"));
+}
+
+void TestDegradationUi::aggregatePanelShowsTheDecision()
+{
+    const auto c = handFilled();
+    AggregatePanel panel;
+    panel.showReport(&c->report);
+    const auto* verdict = panel.findChild<QLabel*>(QStringLiteral("verdict"));
+    QVERIFY(verdict);
+    QCOMPARE(verdict->text(), QStringLiteral("No degradation detected (unstable: depends on the permutation seed)"));
+    QString all;
+    for (const auto* label : panel.findChildren<QLabel*>())
+        all += label->text() + QLatin1Char('\n');
+    for (const char* needed : { "pooled", "Fisher", "max-drop", "0.0166", "[0.0155, 0.0178]", "sign-flip, studentized",
+             "alpha/3 = 0.0167", "unstable", "1,000,000 permutations run (10,000 asked, at most 1,000,000)" })
+        QVERIFY2(all.contains(QString::fromUtf8(needed)), needed);
+    // The window's status line is made from the same words.
+    QCOMPARE(AggregatePanel::verdictText(c->report), verdict->text());
+}
+
+void TestDegradationUi::plannerAtTheDecisionLevel()
+{
+    // The demo has several tasks: the planner works at alpha/3, as the decision does.
+    PowerPlanView view;
+    view.setComparison(m_c);
+    QVERIFY2(view.answer().contains(QStringLiteral("at alpha/3 = 0.0167, the level the decision uses")),
+        qPrintable(view.answer()));
+    std::int64_t n = 0;
+    std::int64_t flips = 0;
+    for (const auto& t : m_c->report.tasks)
+        if (!t.continuous) {
+            n += t.n;
+            flips += t.b + t.c;
+        }
+    stats::PowerQuery q;
+    q.alpha = 0.05 / 3;
+    q.power = view.power();
+    q.flipRate = static_cast<double>(flips) / static_cast<double>(n);
+    const auto needed = stats::samplesNeeded(view.targetDrop(), q);
+    QVERIFY2(view.answer().contains(QLocale().toString(qlonglong(needed))), qPrintable(view.answer()));
+    // One task: alpha itself.
+    auto one = std::make_shared<Comparison>(*m_c);
+    one->report.tasks.resize(1);
+    view.setComparison(one);
+    QVERIFY2(view.answer().contains(QStringLiteral("at alpha = 0.05, the level")), qPrintable(view.answer()));
 }
 
 void TestDegradationUi::markedHtmlEscapesAndMarks()
@@ -453,7 +657,8 @@ void TestDegradationUi::pdfText()
     QVERIFY2(text.contains(QStringLiteral("Candidate is worse than baseline")), qPrintable(text.left(400)));
     for (const auto& t : m_c->report.tasks)
         QVERIFY(text.contains(QString::fromStdString(t.task)));
-    QVERIFY(text.contains(QStringLiteral("pooled McNemar")));
+    QVERIFY(text.contains(QStringLiteral("alpha/3 = 0.0167")));
+    QVERIFY(text.contains(QStringLiteral("pooled")));
 }
 
 QTEST_MAIN(TestDegradationUi)

@@ -19,6 +19,8 @@ public:
     explicit AggregatePanel(QWidget* parent = nullptr);
 
     void showReport(const report::ComparisonReport* r); ///< null: nothing loaded
+    /// The banner: "Candidate is worse" or "No degradation detected", and whether it is unstable.
+    static QString verdictText(const report::ComparisonReport& r);
     double alpha() const;
     void setAlpha(double a);
     int permutations() const;

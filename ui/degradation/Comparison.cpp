@@ -4,6 +4,7 @@
 #include "common/JobRunner.h"
 
 #include <QStringList>
+#include <algorithm>
 
 namespace deltascope::ui {
 
@@ -30,6 +31,7 @@ analysis::StatsRequest statsRequest(const StatsSettings& stats, unsigned threads
     analysis::StatsRequest s;
     s.alpha = stats.alpha;
     s.permutations = stats.permutations;
+    s.maxPermutations = std::max(stats.maxPermutations, stats.permutations);
     s.seed = stats.seed;
     s.runPermutation = stats.runPermutation;
     s.threads = threads;

@@ -51,6 +51,9 @@ using ComparisonPtr = std::shared_ptr<const Comparison>;
 struct StatsSettings {
     double alpha = analysis::StatsRequest {}.alpha;
     std::uint64_t permutations = analysis::StatsRequest {}.permutations;
+    /// The most permutations while a p-value's Monte Carlo interval straddles its level; raised to
+    /// `permutations` when below it (as the command line does).
+    std::uint64_t maxPermutations = analysis::StatsRequest {}.maxPermutations;
     std::uint64_t seed = analysis::StatsRequest {}.seed;
     bool runPermutation = analysis::StatsRequest {}.runPermutation; ///< also for all-binary comparisons
 };

@@ -408,7 +408,7 @@ void DegradationPage::setComparison(ComparisonPtr c)
             warnings ? QStringLiteral("<a href='#'>%1</a>").arg(tr("%n warning(s)", "", int(warnings))) : QString());
         const auto& r = m_comparison->report;
         emit statusMessage(tr("%1: %2 tasks, %3 pairs, %4 disagreements; loaded in %5")
-                               .arg(r.degraded ? tr("Candidate is worse") : tr("No degradation detected"))
+                               .arg(AggregatePanel::verdictText(r))
                                .arg(r.tasks.size())
                                .arg(QLocale().toString(qulonglong(m_comparison->pairCount())))
                                .arg(QLocale().toString(qulonglong(m_comparison->flips->size())))
@@ -498,8 +498,9 @@ void DegradationPage::showWarnings()
 QList<ReportPlot> DegradationPage::reportPlots() const
 {
     return { { tr("Drop per task"),
-                 tr("Baseline minus candidate with 95% intervals; tasks in colour are significantly "
-                    "worse after Holm's adjustment."),
+                 tr("Baseline minus candidate with 95% intervals (Tango's score interval for binary metrics); "
+                    "tasks in colour are flagged worse: the comparison is degraded and their Holm-adjusted p is "
+                    "below alpha."),
                  m_forest },
         { tr("p-values"), tr("One-sided p per task against alpha and Holm's strictest threshold."), m_pvalues },
         { tr("Regressions and improvements"), tr("Discordant pairs per task: the counts the exact tests use."),

@@ -3,6 +3,7 @@
 #include "common/Format.h"
 #include "plot/DegradationPlots.h"
 #include "plot/PlotView.h"
+#include "stats/Aggregate.h"
 
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
@@ -79,14 +80,19 @@ void PowerPlanView::redraw()
     PowerPlan plan;
     std::int64_t n = 0;
     std::int64_t flips = 0;
-    for (const auto& t : m_comparison->report.tasks)
+    int tested = 0;
+    for (const auto& t : m_comparison->report.tasks) {
+        tested += t.n > 0 ? 1 : 0;
         if (!t.continuous) {
             n += t.n;
             flips += t.b + t.c;
         }
+    }
     plan.currentN = n;
     plan.flipRate = n > 0 ? static_cast<double>(flips) / static_cast<double>(n) : 0.0;
-    plan.alpha = m_comparison->report.alpha;
+    // The level the decision uses: alpha/3 across several tasks, alpha for one.
+    const double alpha = m_comparison->report.alpha;
+    plan.alpha = stats::decisionLevel(alpha, tested);
     plan.power = m_power->value();
     plan.targetDrop = m_target->value() / 100.0;
     drawPower(m_plot, plan);
@@ -96,9 +102,11 @@ void PowerPlanView::redraw()
     else
         m_answer->setText(
             tr("With %1 pairs (flip rate %2) a drop of %3 is detected with power %4; %5 needs "
-               "%6 pairs.")
+               "%6 pairs (at %7, the level the decision uses).")
                 .arg(QLocale().toString(qlonglong(n)), percent(plan.flipRate), signedPoints(plan.detectableNow),
-                    percent(plan.power), signedPoints(plan.targetDrop), QLocale().toString(qlonglong(plan.neededN))));
+                    percent(plan.power), signedPoints(plan.targetDrop), QLocale().toString(qlonglong(plan.neededN)),
+                    (plan.alpha < alpha ? tr("alpha/3 = %1") : tr("alpha = %1"))
+                        .arg(QString::number(plan.alpha, 'g', 3))));
 }
 
 } // namespace deltascope::ui

@@ -7,6 +7,8 @@
 #include <QFont>
 #include <QGuiApplication>
 #include <QPalette>
+#include <algorithm>
+#include <cmath>
 
 namespace deltascope::ui {
 
@@ -45,23 +47,99 @@ QString TaskTableModel::issuesText(const report::TaskResult& t)
     return parts.join(QStringLiteral(", "));
 }
 
+QString TaskTableModel::flagText(report::TaskFlag flag)
+{
+    switch (flag) {
+    case report::TaskFlag::Worse:
+        return tr("worse");
+    case report::TaskFlag::Suggestive:
+        return tr("suggestive");
+    case report::TaskFlag::NoPairs:
+        return tr("no pairs");
+    case report::TaskFlag::Ok:
+        break;
+    }
+    return tr("ok");
+}
+
+namespace {
+
+QString pText(double p, double lnP)
+{
+    return QString::fromStdString(report::formatP(p, lnP));
+}
+
+QString mcBound(double p)
+{
+    return p > 0.0 ? pText(p, std::log(p)) : QStringLiteral("0");
+}
+
+// Worse first, then suggestive, ok, no pairs.
+int flagRank(report::TaskFlag flag)
+{
+    switch (flag) {
+    case report::TaskFlag::Worse:
+        return 0;
+    case report::TaskFlag::Suggestive:
+        return 1;
+    case report::TaskFlag::Ok:
+        return 2;
+    case report::TaskFlag::NoPairs:
+        break;
+    }
+    return 3;
+}
+
+} // namespace
+
+QStringList TaskTableModel::notes(const report::ComparisonReport& r, const report::TaskResult& t)
+{
+    QStringList lines;
+    if (!t.intervalMethod.empty())
+        lines << tr("95% interval: %1").arg(QString::fromStdString(t.intervalMethod));
+    if (t.n > 0)
+        lines << tr("one-sided %1% upper bound: drop ≤ %2")
+                     .arg(100.0 * (1.0 - r.alpha), 0, 'g', 4)
+                     .arg(t.continuous ? signedNumber(t.upperBound) : signedPoints(t.upperBound));
+    if (t.monteCarlo)
+        lines << (t.exhaustive ? tr("p exact: every sign pattern enumerated")
+                               : tr("p from %1 sign-flip permutations, 99% Monte Carlo interval [%2, %3]")
+                                     .arg(QLocale().toString(qulonglong(r.permutation.permutations)), mcBound(t.pMcLow),
+                                         mcBound(t.pMcHigh)));
+    if (!t.corpusMetric.empty())
+        lines << tr("%1 %2 vs %3, as lm-eval aggregates it; tested on per-document log-likelihood (the units of "
+                    "the drop and its interval)")
+                     .arg(QString::fromStdString(t.corpusMetric), number(t.corpusBase), number(t.corpusCand));
+    if (t.worstBase + t.worstCand > 0)
+        lines << tr("%1 baseline and %2 candidate samples with an infinitely bad score, kept as the worst score")
+                     .arg(t.worstBase)
+                     .arg(t.worstCand);
+    if (t.audit)
+        lines << tr("samples the keep-list excluded, tested on their own so that a regression there is seen");
+    return lines;
+}
+
 QVariant TaskTableModel::data(const QModelIndex& index, int role) const
 {
     if (!index.isValid() || !m_comparison || index.row() >= rowCount())
         return {};
     const auto& r = m_comparison->report;
     const auto& t = r.tasks[static_cast<std::size_t>(index.row())];
-    const bool worse = t.pHolm < r.alpha && t.delta > 0;
+    const bool worse = t.flag == report::TaskFlag::Worse;
+    const bool suggestive = t.flag == report::TaskFlag::Suggestive;
     const bool points = !t.continuous;
+    const bool corpus = !t.corpusMetric.empty();
     switch (role) {
     case TaskIndexRole:
         return index.row();
     case SignificantRole:
         return worse;
+    case FlagRole:
+        return static_cast<int>(t.flag);
     case SortRole:
         switch (index.column()) {
         case Task:
-            return QString::fromStdString(t.task);
+            return QString::fromStdString(t.key());
         case Filter:
             return QString::fromStdString(t.filter);
         case Metric:
@@ -69,21 +147,24 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
         case N:
             return qlonglong(t.n);
         case Baseline:
-            return t.accBase;
+            return corpus ? t.corpusBase : t.accBase;
         case Candidate:
-            return t.accCand;
+            return corpus ? t.corpusCand : t.accCand;
         case Drop:
         case Interval:
             return t.delta;
+        case UpperBound:
+            return t.upperBound;
         case Regressions:
             return qlonglong(t.b);
         case Improvements:
             return qlonglong(t.c);
         case PValue:
-            return t.pValue;
+            return t.lnP; // ln p keeps the order where p underflows
         case HolmP:
+            return t.lnPHolm;
         case Verdict:
-            return t.pHolm;
+            return flagRank(t.flag) * 10000.0 + std::max(t.lnP, -1e6) / 1000.0; // by flag, then by p
         case Issues:
             return qlonglong(t.unmatchedBase + t.unmatchedCand + t.duplicates + t.hashMismatches + t.missingScores);
         }
@@ -91,48 +172,72 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
     case Qt::DisplayRole:
         switch (index.column()) {
         case Task:
-            return QString::fromStdString(t.task);
+            return QString(QString::fromStdString(t.task) + (t.audit ? tr(" (excluded by the keep-list)") : QString()));
         case Filter:
             return QString::fromStdString(t.filter);
         case Metric:
-            return QString(QString::fromStdString(t.metric) + (t.continuous ? tr(" (cont.)") : QString()));
+            return QString(QString::fromStdString(corpus ? t.corpusMetric : t.metric)
+                + (t.continuous ? tr(" (cont.)") : QString()));
         case N:
             return QLocale().toString(qlonglong(t.n));
         case Baseline:
-            return points ? percent(t.accBase) : number(t.accBase);
+            return corpus ? number(t.corpusBase) : (points ? percent(t.accBase) : number(t.accBase));
         case Candidate:
-            return points ? percent(t.accCand) : number(t.accCand);
+            return corpus ? number(t.corpusCand) : (points ? percent(t.accCand) : number(t.accCand));
         case Drop:
             return points ? signedPoints(t.delta) : signedNumber(t.delta);
         case Interval:
             return points ? QStringLiteral("[%1, %2]").arg(signedPoints(t.ciLow), signedPoints(t.ciHigh))
                           : QStringLiteral("[%1, %2]").arg(signedNumber(t.ciLow), signedNumber(t.ciHigh));
+        case UpperBound:
+            return t.n == 0
+                ? QString()
+                : QStringLiteral("≤ %1").arg(points ? signedPoints(t.upperBound) : signedNumber(t.upperBound));
         case Regressions:
             return QLocale().toString(qlonglong(t.b));
         case Improvements:
             return QLocale().toString(qlonglong(t.c));
         case PValue:
-            return pValue(t.pValue);
+            return pText(t.pValue, t.lnP);
         case HolmP:
-            return pValue(t.pHolm);
+            return pText(t.pHolm, t.lnPHolm);
         case Verdict:
-            return worse ? tr("worse") : (t.pHolm < r.alpha ? tr("better?") : tr("no evidence"));
+            return flagText(t.flag);
         case Issues:
             return issuesText(t);
         }
         return {};
-    case Qt::ToolTipRole:
+    case Qt::ToolTipRole: {
         if (index.column() == Issues || index.column() == Task) {
-            QStringList lines;
+            QStringList lines = notes(r, t);
             for (const auto& w : t.warnings)
                 lines << QString::fromStdString(w.toString());
             return lines.isEmpty() ? QVariant() : QVariant(lines.join(QLatin1Char('\n')));
         }
-        if (index.column() == Verdict)
-            return worse
-                ? tr("Holm-adjusted one-sided p below alpha = %1: the candidate is worse on this task").arg(r.alpha)
-                : tr("no significant drop at alpha = %1").arg(r.alpha);
+        if (index.column() == Interval || index.column() == UpperBound || index.column() == Drop
+            || index.column() == Baseline || index.column() == Candidate || index.column() == PValue)
+            return notes(r, t).join(QLatin1Char('\n'));
+        if (index.column() == Verdict) {
+            switch (t.flag) {
+            case report::TaskFlag::Worse:
+                return tr("The comparison is degraded and this task's Holm-adjusted p is below alpha = %1: the "
+                          "candidate is worse on this task")
+                    .arg(r.alpha);
+            case report::TaskFlag::Suggestive:
+                return tr("This task's own p is below alpha = %1, but that alone does not decide the comparison "
+                          "(%2)")
+                    .arg(r.alpha)
+                    .arg(r.degraded ? tr("its Holm-adjusted p is not below alpha")
+                                    : tr("the comparison is not degraded"));
+            case report::TaskFlag::NoPairs:
+                return tr("No paired samples to test");
+            case report::TaskFlag::Ok:
+                break;
+            }
+            return tr("Not shown to be worse at alpha = %1; the drop is at most the upper bound").arg(r.alpha);
+        }
         return {};
+    }
     case Qt::TextAlignmentRole:
         switch (index.column()) {
         case Task:
@@ -145,21 +250,27 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         }
     case Qt::ForegroundRole:
-        if (index.column() == Verdict)
-            return QBrush(worse ? verdictColor(true) : QGuiApplication::palette().color(QPalette::PlaceholderText));
+        if (index.column() == Verdict) {
+            if (worse)
+                return QBrush(verdictColor(true));
+            if (suggestive)
+                return QBrush(warningColor());
+            return QBrush(QGuiApplication::palette().color(QPalette::PlaceholderText));
+        }
         if (index.column() == Issues && !issuesText(t).isEmpty())
             return QBrush(warningColor());
         return {};
     case Qt::FontRole:
-        if (index.column() == Verdict && worse) {
+        if (index.column() == Verdict && (worse || suggestive)) {
             QFont f;
-            f.setBold(true);
+            f.setBold(worse);
+            f.setItalic(suggestive);
             return f;
         }
         return {};
     case Qt::DecorationRole:
         if (index.column() == Verdict)
-            return verdictColor(worse);
+            return worse ? verdictColor(true) : (suggestive ? warningColor() : verdictColor(false));
         return {};
     }
     return {};
@@ -170,8 +281,8 @@ QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal)
         return {};
     if (role == Qt::DisplayRole) {
-        static const char* names[] = { "Task", "Filter", "Drop", "95% interval", "p", "p (Holm)", "Verdict", "n",
-            "Baseline", "Candidate", "b (worse)", "c (better)", "Metric", "Pairing issues" };
+        static const char* names[] = { "Task", "Filter", "Drop", "95% interval", "Drop at most", "p", "p (Holm)",
+            "Verdict", "n", "Baseline", "Candidate", "b (worse)", "c (better)", "Metric", "Pairing issues" };
         return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
     }
     if (role == Qt::ToolTipRole) {
@@ -183,8 +294,18 @@ QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, in
             return tr("pairs the baseline got right and the candidate got wrong");
         case Improvements:
             return tr("pairs the candidate got right and the baseline got wrong");
+        case Interval:
+            return tr("95% interval of the drop: Tango's score interval for binary metrics, a normal interval of the "
+                      "mean difference for continuous ones");
+        case UpperBound:
+            return tr("one-sided upper confidence bound of the drop (at 1 - alpha): no degradation detected is "
+                      "not the same as no loss");
         case PValue:
-            return tr("one-sided exact McNemar (sign-flip permutation for continuous metrics)");
+            return tr("one-sided exact McNemar (sign-flip permutation for continuous metrics, with its Monte Carlo "
+                      "interval in the tooltip)");
+        case Verdict:
+            return tr("worse: the comparison is degraded and the task's Holm-adjusted p is below alpha; "
+                      "suggestive: its own p is below alpha, not decisive; ok: not shown to be worse");
         case HolmP:
             return tr("adjusted for testing every task (Holm)");
         default:

@@ -17,6 +17,7 @@ public:
         Filter,
         Drop,
         Interval,
+        UpperBound,
         PValue,
         HolmP,
         Verdict,
@@ -32,7 +33,8 @@ public:
     enum Role {
         SortRole = Qt::UserRole, ///< a number (or the name) to sort on
         TaskIndexRole, ///< index into the report's tasks
-        SignificantRole, ///< the candidate is worse on this task (Holm-adjusted)
+        SignificantRole, ///< the task is flagged worse (the comparison is degraded and its Holm p is below alpha)
+        FlagRole, ///< the task's flag (report::TaskFlag as an int), as the report filled it
     };
 
     explicit TaskTableModel(QObject* parent = nullptr);
@@ -47,6 +49,11 @@ public:
 
     /// Pair-level issues of a task (unmatched, duplicated, hash mismatches), in words; empty if none.
     static QString issuesText(const report::TaskResult& t);
+    /// The flag's word as every output writes it ("worse", "suggestive", "ok", "no pairs").
+    static QString flagText(report::TaskFlag flag);
+    /// What a row's numbers rest on (interval method, Monte Carlo error, kept infinite scores,
+    /// keep-list audit, corpus units), one line each; empty if nothing to say.
+    static QStringList notes(const report::ComparisonReport& r, const report::TaskResult& t);
 
 private:
     ComparisonPtr m_comparison;

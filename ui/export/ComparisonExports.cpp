@@ -35,12 +35,22 @@ std::string htmlText(const Comparison& c, const QList<ReportPlot>& plots, bool e
 std::vector<std::pair<std::string, std::string>> reportSettings(const Comparison& c)
 {
     std::vector<std::pair<std::string, std::string>> s;
-    s.emplace_back("alpha", QString::number(c.report.alpha, 'g', 6).toStdString());
+    const auto& r = c.report;
+    s.emplace_back("alpha", QString::number(r.alpha, 'g', 6).toStdString());
+    s.emplace_back("method", r.method);
+    s.emplace_back("each deciding test at",
+        (r.decisionLevel < r.alpha ? "alpha/3 = " : "alpha = ")
+            + QString::number(r.decisionLevel, 'g', 3).toStdString());
     s.emplace_back("paired samples", std::to_string(c.pairCount()));
-    s.emplace_back("tasks", std::to_string(c.report.tasks.size()));
-    if (c.report.permutation.present) {
-        s.emplace_back("permutations", std::to_string(c.report.permutation.permutations));
-        s.emplace_back("seed", std::to_string(c.report.permutation.seed));
+    s.emplace_back("tasks", std::to_string(r.tasks.size()));
+    if (r.permutation.present) {
+        const auto& p = r.permutation;
+        s.emplace_back("permutations",
+            p.exhaustive ? std::string("every sign pattern (exact)")
+                         : std::to_string(p.permutations) + " run (" + std::to_string(p.requested) + " asked, at most "
+                    + std::to_string(p.maxPermutations) + ")");
+        s.emplace_back("seed", std::to_string(p.seed));
+        s.emplace_back("verdict", r.stable ? "stable" : "unstable: depends on the permutation seed");
     }
     s.emplace_back("baseline input", c.baseSpec.path.toStdString());
     s.emplace_back("candidate input", c.candSpec.path.toStdString());

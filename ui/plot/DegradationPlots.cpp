@@ -14,7 +14,8 @@ namespace {
 
 QString taskName(const report::TaskResult& t)
 {
-    return QString::fromStdString(t.filter == "none" ? t.task : t.task + " [" + t.filter + "]");
+    return QString::fromStdString(t.filter == "none" ? t.task : t.task + " [" + t.filter + "]")
+        + (t.audit ? QObject::tr(" (excluded by the keep-list)") : QString());
 }
 
 QSharedPointer<QCPAxisTickerText> taskTicker(const report::ComparisonReport& r)
@@ -30,9 +31,15 @@ double scaleOf(const report::TaskResult& t)
     return t.continuous ? 1.0 : 100.0; // points for binary metrics
 }
 
-bool worse(const report::ComparisonReport& r, const report::TaskResult& t)
+// As the report flagged it: never recomputed from the p-values.
+bool worse(const report::TaskResult& t)
 {
-    return t.pHolm < r.alpha && t.delta > 0;
+    return t.flag == report::TaskFlag::Worse;
+}
+
+QString pText(double p, double lnP)
+{
+    return QString::fromStdString(report::formatP(p, lnP));
 }
 
 QCPItemText* label(PlotView* plot, const QString& text, const QColor& color)
@@ -69,7 +76,7 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
     for (int i = 0; i < n; ++i) {
         const auto& t = r.tasks[static_cast<std::size_t>(i)];
         const double k = scaleOf(t);
-        const int s = worse(r, t) ? 1 : 0;
+        const int s = worse(t) ? 1 : 0;
         series[s]->addData(i, t.delta * k);
         bars[s]->addData(std::max(0.0, (t.delta - t.ciLow) * k), std::max(0.0, (t.ciHigh - t.delta) * k));
         rowTask[s].push_back(i);
@@ -92,10 +99,12 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
             return QString();
         const auto& t = r.tasks[static_cast<std::size_t>(rowTask[s][static_cast<std::size_t>(i)])];
         const bool pts = !t.continuous;
-        return QObject::tr("%1\ndrop %2, 95% [%3, %4]\np = %5 (Holm %6)")
+        return QObject::tr("%1\ndrop %2, 95% [%3, %4] (%5)\ndrop at most %6\np = %7 (Holm %8): %9")
             .arg(taskName(t), pts ? signedPoints(t.delta) : signedNumber(t.delta),
                 pts ? signedPoints(t.ciLow) : signedNumber(t.ciLow),
-                pts ? signedPoints(t.ciHigh) : signedNumber(t.ciHigh), pValue(t.pValue), pValue(t.pHolm));
+                pts ? signedPoints(t.ciHigh) : signedNumber(t.ciHigh), QString::fromStdString(t.intervalMethod),
+                pts ? signedPoints(t.upperBound) : signedNumber(t.upperBound), pText(t.pValue, t.lnP),
+                pText(t.pHolm, t.lnPHolm), QString::fromUtf8(report::flagWord(t.flag)));
     });
     plot->setTaskOf([series, rowTask](QCPAbstractPlottable* p, int i) {
         const int s = p == series[1] ? 1 : (p == series[0] ? 0 : -1);
@@ -123,8 +132,9 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
     double top = 1;
     for (int i = 0; i < n; ++i) {
         const auto& t = r.tasks[static_cast<std::size_t>(i)];
-        const double v = -std::log10(std::max(t.pValue, 1e-300));
-        const int s = worse(r, t) ? 1 : 0;
+        // From ln p: the bar stays right where p itself underflows.
+        const double v = t.pValue > 0.0 ? -std::log10(t.pValue) : -t.lnP / std::log(10.0);
+        const int s = worse(t) ? 1 : 0;
         bars[s]->addData(i, v);
         rowTask[s].push_back(i);
         top = std::max(top, v);
@@ -153,7 +163,9 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
         if (s < 0 || i < 0 || i >= static_cast<int>(rowTask[s].size()))
             return QString();
         const auto& t = r.tasks[static_cast<std::size_t>(rowTask[s][static_cast<std::size_t>(i)])];
-        return QObject::tr("%1\np = %2, Holm p = %3").arg(taskName(t), pValue(t.pValue), pValue(t.pHolm));
+        return QObject::tr("%1\np = %2, Holm p = %3: %4")
+            .arg(taskName(t), pText(t.pValue, t.lnP), pText(t.pHolm, t.lnPHolm),
+                QString::fromUtf8(report::flagWord(t.flag)));
     });
     plot->setTaskOf([bars, rowTask](QCPAbstractPlottable* p, int i) {
         const int s = p == bars[1] ? 1 : (p == bars[0] ? 0 : -1);
