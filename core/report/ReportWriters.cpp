@@ -66,6 +66,13 @@ std::string pText(double p, double lnP)
     return formatP(p, lnP);
 }
 
+// "p = 0.0123", or "p < 1e-300".
+std::string pIs(double p, double lnP)
+{
+    const std::string text = formatP(p, lnP);
+    return text.starts_with("<") ? "p " + text : "p = " + text;
+}
+
 // A bound of a Monte Carlo interval: a plain 0 where the interval reaches it.
 std::string pBound(double p)
 {
@@ -179,14 +186,19 @@ const char* verdictText(const ComparisonReport& r)
     return r.degraded ? "degraded" : "no degradation detected";
 }
 
-// The interval methods the rows use, for the footers ("Tango score (binary)").
+// The interval methods the rows use, for the footers ("Tango score (binary); normal, mean difference
+// (continuous)").
 std::string intervalMethods(const ComparisonReport& r)
 {
     std::vector<std::string> seen;
-    for (const auto& t : r.tasks)
-        if (!t.intervalMethod.empty() && std::find(seen.begin(), seen.end(), t.intervalMethod) == seen.end())
-            seen.push_back(t.intervalMethod);
-    return seen.empty() ? std::string("as computed per task") : joined(seen, ", ");
+    for (const auto& t : r.tasks) {
+        if (t.intervalMethod.empty())
+            continue;
+        const std::string m = t.intervalMethod + (t.continuous ? " (continuous)" : " (binary)");
+        if (std::find(seen.begin(), seen.end(), m) == seen.end())
+            seen.push_back(m);
+    }
+    return seen.empty() ? std::string("as computed per task") : joined(seen, "; ");
 }
 
 std::string boundLevel(const ComparisonReport& r)
@@ -200,7 +212,7 @@ std::string testText(const DecisionTest& d)
     std::string s = d.name + ": " + d.statisticName + " = " + fmt("%.4g", d.statistic);
     if (!d.detail.empty())
         s += " (" + d.detail + ")";
-    s += ", p = " + pText(d.pValue, d.lnP);
+    s += ", " + pIs(d.pValue, d.lnP);
     if (d.monteCarlo)
         s += ", 99% Monte Carlo interval " + mcText(d.pMcLow, d.pMcHigh);
     return s;
@@ -217,7 +229,7 @@ std::string permutationText(const ComparisonReport& r)
             + std::to_string(p.maxPermutations) + ")";
     else
         s = std::to_string(p.permutations) + " permutations run";
-    s += ", seed " + std::to_string(p.seed) + ", p = " + pText(p.pValue, std::log(p.pValue));
+    s += ", seed " + std::to_string(p.seed) + ", " + pIs(p.pValue, std::log(p.pValue));
     if (!p.exhaustive)
         s += ", 99% Monte Carlo interval " + mcText(p.pMcLow, p.pMcHigh);
     s += std::string(", ") + (p.stable ? "stable" : "unstable");
@@ -354,7 +366,7 @@ std::string toJson(const ComparisonReport& r)
     maxDrop["task"] = maxTask.empty() ? Json(nullptr) : Json(maxTask);
     agg["max_drop"] = testJson("max-drop", std::move(maxDrop));
     agg["degraded"] = r.degraded;
-    agg["verdict"] = verdictText(r);
+    agg["verdict"] = r.verdict; // "degraded", "no_evidence", with a margin "no_worse_than_margin" or "inconclusive"
     agg["decision"] = r.decisionBasis;
     root["aggregate"] = std::move(agg);
     if (r.permutation.present) {
