@@ -11,20 +11,23 @@ namespace deltascope::stats {
 
 double tangoZ(std::int64_t b, std::int64_t c, std::int64_t n, double margin)
 {
-    const double nd = static_cast<double>(n);
-    const double bd = static_cast<double>(b);
-    const double cd = static_cast<double>(c);
-    const double d = margin;
-    // q: the improvement rate's maximum-likelihood estimate under drop = D, the non-negative root of
-    // 2n q^2 + B q + C = 0 (C <= 0, so one root is >= 0), taken in the form that does not cancel.
-    const double a2 = 2.0 * nd;
-    const double bq = -bd - cd + (2.0 * nd - bd + cd) * d;
-    const double c0 = -cd * d * (1.0 - d);
-    const double disc = std::sqrt(std::max(0.0, bq * bq - 4.0 * a2 * c0));
-    double q = bq <= 0.0 ? (-bq + disc) / (2.0 * a2) : (bq + disc > 0.0 ? -2.0 * c0 / (bq + disc) : 0.0);
-    q = std::max(q, 0.0);
-    const double numerator = bd - cd - nd * d;
-    const double variance = nd * (2.0 * q + d - d * d);
+    // Extended precision: near D = -1 (or +1) the quadratic has a near-double root and the
+    // discriminant cancels.
+    using Wide = long double;
+    const Wide nd = static_cast<Wide>(n);
+    const Wide bd = static_cast<Wide>(b);
+    const Wide cd = static_cast<Wide>(c);
+    const Wide d = margin;
+    // q: the improvement rate's maximum-likelihood estimate under drop = D, the larger root of
+    // 2n q^2 + B q + C = 0, taken in the form that does not cancel.
+    const Wide a2 = 2 * nd;
+    const Wide bq = -bd - cd + (2 * nd - bd + cd) * d;
+    const Wide c0 = -cd * d * (1 - d);
+    const Wide disc = std::sqrt(std::max(Wide(0), bq * bq - 4 * a2 * c0));
+    Wide q = bq <= 0 ? (-bq + disc) / (2 * a2) : (bq + disc > 0 ? -2 * c0 / (bq + disc) : Wide(0));
+    q = std::max(q, Wide(0));
+    const double numerator = static_cast<double>(bd - cd - nd * d);
+    const double variance = static_cast<double>(nd * (2 * q + d - d * d));
     if (!(variance > 0.0)) {
         if (numerator == 0.0)
             return 0.0;

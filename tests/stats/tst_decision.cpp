@@ -18,6 +18,7 @@
 
 #include <QJsonArray>
 #include <cmath>
+#include <map>
 #include <random>
 
 using namespace deltascope;
@@ -121,6 +122,9 @@ private slots:
     void relativeMarginOnPerplexity();
     void clustersFlipTogether();
     void noiseFloorFromBaselineReruns();
+    void tangoMatchesRestrictedLikelihood();
+    void upperBoundMatchesReference();
+    void clustersMatchEnumeration();
 
     void logTailsMatchExactIntegers();
     void fisherAndMaxDropInLogs();
@@ -544,6 +548,88 @@ void TestDecision::noiseFloorFromBaselineReruns()
     QCOMPARE(r.value->report.tasks[0].noiseFlips, std::int64_t { 3 });
     request.base.reruns.clear();
     QCOMPARE(analysis::runComparison(request, cpu).value->report.tasks[0].noiseFlips, std::int64_t { -1 });
+}
+
+namespace {
+
+QJsonObject marginVectors()
+{
+    QFile f(QString::fromStdString(test::dataPath("stats/margin_vectors.json")));
+    if (!f.open(QIODevice::ReadOnly))
+        qFatal("cannot open tests/data/stats/margin_vectors.json");
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+} // namespace
+
+// Tango's statistic in closed form against the restricted likelihood maximised numerically
+// (tests/data/stats/make_margin_vectors.py), on a grid including b = c = 0 and D at the drop.
+void TestDecision::tangoMatchesRestrictedLikelihood()
+{
+    int points = 0;
+    for (const auto v : marginVectors().value(QStringLiteral("tango_grid")).toArray()) {
+        const auto o = v.toObject();
+        const auto b = static_cast<std::int64_t>(num(o, "b"));
+        const auto c = static_cast<std::int64_t>(num(o, "c"));
+        const auto n = static_cast<std::int64_t>(num(o, "n"));
+        const double d = num(o, "D");
+        const double z = stats::tangoZ(b, c, n, d);
+        const QString what = QStringLiteral("b=%1 c=%2 n=%3 D=%4: z %5 vs %6")
+                                 .arg(b)
+                                 .arg(c)
+                                 .arg(n)
+                                 .arg(d, 0, 'g', 17)
+                                 .arg(z, 0, 'g', 17)
+                                 .arg(num(o, "z"), 0, 'g', 17);
+        QVERIFY2(std::abs(z - num(o, "z")) <= 1e-8 * std::max(1.0, std::abs(num(o, "z"))), qPrintable(what));
+        QVERIFY2(std::abs(stats::tangoNonInferiorityP(b, c, n, d) - num(o, "p_ni")) <= 1e-8, qPrintable(what));
+        ++points;
+    }
+    QVERIFY(points > 300);
+}
+
+void TestDecision::upperBoundMatchesReference()
+{
+    for (const auto v : marginVectors().value(QStringLiteral("upper_bound")).toArray()) {
+        const auto o = v.toObject();
+        const auto b = static_cast<std::int64_t>(num(o, "b"));
+        const auto c = static_cast<std::int64_t>(num(o, "c"));
+        const auto n = static_cast<std::int64_t>(num(o, "n"));
+        const double u = stats::tangoUpperBound(b, c, n, num(o, "alpha"));
+        QVERIFY2(std::abs(u - num(o, "U")) <= 1e-8,
+            qPrintable(QStringLiteral("b=%1 c=%2 n=%3: %4 vs %5")
+                           .arg(b)
+                           .arg(c)
+                           .arg(n)
+                           .arg(u, 0, 'g', 17)
+                           .arg(num(o, "U"), 0, 'g', 17)));
+    }
+}
+
+void TestDecision::clustersMatchEnumeration()
+{
+    for (const auto v : marginVectors().value(QStringLiteral("cluster_exact")).toArray()) {
+        const auto o = v.toObject();
+        auto t = continuousTask("t", {}, {});
+        std::map<int, std::uint32_t> dense;
+        const auto ids = o.value(QStringLiteral("cluster")).toArray();
+        const auto ds = o.value(QStringLiteral("d")).toArray();
+        for (int i = 0; i < ds.size(); ++i) {
+            t.base.push_back(ds[i].toString().toDouble());
+            t.cand.push_back(0.0);
+            const auto id = ids[i].toInt();
+            const auto it = dense.emplace(id, static_cast<std::uint32_t>(dense.size())).first;
+            t.cluster.push_back(it->second);
+        }
+        for (std::size_t k = 0; k < dense.size(); ++k)
+            t.clusterNames.push_back("c" + std::to_string(k));
+        t.clusterKey = "passage";
+        t.summarize();
+        const auto rep = decide({ t });
+        QVERIFY(rep.tasks[0].exhaustive);
+        DS_COMPARE_REL(rep.tasks[0].pValue, num(o, "p"), 1e-15);
+        DS_COMPARE_REL(rep.tasks[0].cluster.designEffect, num(o, "design_effect"), 1e-12);
+    }
 }
 
 void TestDecision::logTailsMatchExactIntegers()
