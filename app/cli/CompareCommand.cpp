@@ -42,7 +42,8 @@ selection:
   --cand-run TIMESTAMP     the same for CAND
   --run TIMESTAMP          the same for both sides (when both folders hold that timestamp)
   --keep-list FILE         compare only the samples listed (from `deltascope-cli shrink`); the
-                           excluded samples CAND has results for are tested too and join the decision
+                           excluded samples CAND has results for are tested too and join the
+                           decision
   --base-rerun PATH        another run of the baseline: per-sample scores are averaged (repeatable)
   --cand-rerun PATH        the same for the candidate
 generic id/score tables (CSV or JSONL):
