@@ -40,6 +40,14 @@ bool readLoadOptions(const Args& args, eval::LoadOptions& load, std::string& err
     load.columns.score = args.value("score-column").value_or("");
     load.columns.task = args.value("task-column").value_or("");
     load.columns.filter = args.value("filter-column").value_or("");
+    load.columns.weight = args.value("weight-column").value_or("");
+    load.clusterKey = args.value("cluster").value_or("");
+    if (args.has("cluster")
+        && (load.clusterKey.empty() || load.clusterKey.front() == '.' || load.clusterKey.back() == '.'
+            || load.clusterKey.find("..") != std::string::npos)) {
+        error = "--cluster expects a column name or a field path such as doc.subject, got \"" + load.clusterKey + "\"";
+        return false;
+    }
     const std::string inputFormat = args.value("input-format").value_or("auto");
     if (inputFormat == "lm-eval") {
         load.format = eval::LoadOptions::Format::LmEval;

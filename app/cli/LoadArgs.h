@@ -10,13 +10,13 @@ namespace deltascope::cli {
 
 /// The input options compare and shrink share.
 inline const std::vector<std::string> kLoadOptionNames { "task", "metric", "filter", "input-format", "id-column",
-    "score-column", "task-column", "filter-column", "skip-bad-lines" };
+    "score-column", "task-column", "filter-column", "weight-column", "cluster", "skip-bad-lines" };
 
 /// Splits "a,b" values of repeated options into one list.
 std::vector<std::string> splitList(const std::vector<std::string>& values);
 
-/// Fills load options from --task, --metric, --filter, --input-format, the column options and
-/// --skip-bad-lines. Returns false with a message on a malformed value.
+/// Fills load options from --task, --metric, --filter, --input-format, the column options
+/// (--weight-column among them), --cluster and --skip-bad-lines. Returns false with a message on a malformed value.
 bool readLoadOptions(const Args& args, eval::LoadOptions& load, std::string& error);
 
 /// Progress on stderr when it is a terminal ("what: stage  42.0%"), nothing otherwise.

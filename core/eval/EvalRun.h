@@ -7,6 +7,9 @@
 
 namespace deltascope::eval {
 
+/// SampleRecord::cluster of a record outside every named cluster.
+inline constexpr std::uint32_t kNoCluster = std::numeric_limits<std::uint32_t>::max();
+
 /// One scored sample. Only what the views and tests need is kept; prompts and responses stay in
 /// the mapped file and are found again through (file, offset, length).
 struct SampleRecord {
@@ -20,6 +23,9 @@ struct SampleRecord {
     std::int64_t line = 0; ///< 1-based line of the record
     /// Words or bytes of a corpus-metric item ([loglikelihood, weight], DESIGN 3.1); 0 otherwise.
     double weight = 0.0;
+    /// Index into TaskSamples::clusterNames; kNoCluster when no cluster key was asked for or the
+    /// record lacks the field (it is then a cluster of its own).
+    std::uint32_t cluster = kNoCluster;
 };
 
 /// The samples of one (task, filter) of one run.
@@ -31,6 +37,10 @@ struct TaskSamples {
     bool logLikelihood = false; ///< per-sample values are log-likelihoods (perplexity-style metrics)
     bool taskFromFileName = false; ///< a score table without a task column: named after its file
     std::vector<SampleRecord> samples;
+    /// With a cluster key (a table column or a field path such as doc.subject): the key, and the
+    /// distinct values met, indexed by SampleRecord::cluster. Empty without a key.
+    std::string clusterKey;
+    std::vector<std::string> clusterNames;
 };
 
 /// What is known about where a run came from.

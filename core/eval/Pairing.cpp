@@ -165,6 +165,48 @@ std::optional<Diagnostic> alignFileNamedTasks(const EvalRun& reference, EvalRun&
 
 namespace {
 
+std::string_view clusterName(const TaskSamples& t, const SampleRecord& s)
+{
+    return s.cluster < t.clusterNames.size() ? std::string_view(t.clusterNames[s.cluster]) : std::string_view();
+}
+
+// Each pair's cluster is its baseline record's, renumbered 0..k-1 in order of first appearance; a
+// record without one is a cluster of its own. Pairs whose candidate record names another cluster are
+// counted in a warning.
+void assignClusters(
+    PairedTask& pt, const TaskSamples& bt, const TaskSamples& ct, const std::string& name, const EvalRun& cand)
+{
+    if (bt.clusterKey.empty())
+        return;
+    pt.clusterKey = bt.clusterKey;
+    std::vector<std::uint32_t> dense(bt.clusterNames.size(), kNoCluster);
+    std::int64_t differing = 0;
+    const SampleRecord* firstDiffering = nullptr;
+    pt.cluster.reserve(pt.baseIndex.size());
+    for (std::size_t k = 0; k < pt.baseIndex.size(); ++k) {
+        const auto& bs = bt.samples[pt.baseIndex[k]];
+        const auto& cs = ct.samples[pt.candIndex[k]];
+        const auto next = static_cast<std::uint32_t>(pt.clusterNames.size());
+        if (bs.cluster >= bt.clusterNames.size()) {
+            pt.cluster.push_back(next);
+            pt.clusterNames.push_back("(no " + bt.clusterKey + ": " + bs.docId + ")");
+        } else {
+            auto& d = dense[bs.cluster];
+            if (d == kNoCluster) {
+                d = next;
+                pt.clusterNames.push_back(bt.clusterNames[bs.cluster]);
+            }
+            pt.cluster.push_back(d);
+        }
+        if (!ct.clusterKey.empty() && clusterName(bt, bs) != clusterName(ct, cs) && differing++ == 0)
+            firstDiffering = &cs;
+    }
+    if (differing > 0)
+        pt.warnings.push_back(Diagnostic::warning(fileOf(cand, *firstDiffering), firstDiffering->line,
+            name + ": " + std::to_string(differing) + " pairs have another cluster (" + bt.clusterKey
+                + ") in the candidate than in the baseline; the baseline's is used (the first is on this line)"));
+}
+
 // The row of the samples `selection` picks from one (task, filter) found on both sides. The samples
 // of an audit row that only one side has were excluded on purpose (the candidate is usually run on
 // the keep-list alone), so they are not counted as unmatched. `idPairs` is the number of ids both
@@ -240,6 +282,7 @@ PairedTask pairTask(
         pt.baseIndex.push_back(i);
         pt.candIndex.push_back(j);
     }
+    assignClusters(pt, bt, ct, name, cand);
     pt.summarize();
     if (pt.unmatchedBase > 0 || pt.unmatchedCand > 0)
         pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,

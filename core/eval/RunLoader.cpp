@@ -173,6 +173,7 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
                       so.config = &tc->second;
               }
               so.skipBadLines = options.skipBadLines;
+              so.clusterKey = options.clusterKey;
               so.fileIndex = static_cast<std::uint32_t>(i);
               so.bytesDone = &bytes;
               so.cancel = &cancel;
@@ -229,6 +230,59 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
     return out;
 }
 
+namespace {
+
+// A score table, or a folder of them (one file per task).
+Result<EvalRun> loadTables(const std::string& path, const LoadOptions& options)
+{
+    using R = Result<EvalRun>;
+    std::error_code ec;
+    TableColumns columns = options.columns;
+    if (columns.cluster.empty())
+        columns.cluster = options.clusterKey;
+    if (fs::is_directory(path, ec)) {
+        // A folder of tables: one file per task.
+        std::vector<std::string> files;
+        for (const auto& e : fs::directory_iterator(path, ec)) {
+            const auto name = e.path().filename().string();
+            if (e.is_regular_file() && (name.ends_with(".csv") || name.ends_with(".jsonl")))
+                files.push_back(e.path().string());
+        }
+        std::sort(files.begin(), files.end());
+        if (files.empty())
+            return R::failure(Diagnostic::error(path, 0, "no .csv or .jsonl score tables in the folder"));
+        R out;
+        EvalRun merged;
+        merged.info.path = path;
+        merged.info.format = "score tables";
+        for (const auto& f : files) {
+            auto r = loadScoreTable(f, columns, options.skipBadLines);
+            if (!r.ok())
+                return R::failure(*r.error);
+            out.warnings.insert(out.warnings.end(), r.warnings.begin(), r.warnings.end());
+            const auto index = static_cast<std::uint32_t>(merged.files.size());
+            merged.files.push_back(f);
+            for (auto& t : r.value->tasks) {
+                for (auto& s : t.samples)
+                    s.file = index;
+                merged.tasks.push_back(std::move(t));
+            }
+        }
+        out.value = std::move(merged);
+        return out;
+    }
+    auto r = loadScoreTable(path, columns, options.skipBadLines);
+    if (r.ok()) {
+        if (!options.tasks.empty())
+            std::erase_if(r.value->tasks, [&](const TaskSamples& t) { return !contains(options.tasks, t.task); });
+        if (r.value->tasks.empty())
+            return R::failure(Diagnostic::error(path, 0, "none of the requested tasks is in this table"));
+    }
+    return r;
+}
+
+} // namespace
+
 Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options)
 {
     using R = Result<EvalRun>;
@@ -239,47 +293,8 @@ Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options)
     if (!options.columns.id.empty() && !fs::is_directory(path, ec) && options.format == LoadOptions::Format::Auto)
         format = LoadOptions::Format::Table;
 
-    if (format == LoadOptions::Format::Table) {
-        if (fs::is_directory(path, ec)) {
-            // A folder of tables: one file per task.
-            std::vector<std::string> files;
-            for (const auto& e : fs::directory_iterator(path, ec)) {
-                const auto name = e.path().filename().string();
-                if (e.is_regular_file() && (name.ends_with(".csv") || name.ends_with(".jsonl")))
-                    files.push_back(e.path().string());
-            }
-            std::sort(files.begin(), files.end());
-            if (files.empty())
-                return R::failure(Diagnostic::error(path, 0, "no .csv or .jsonl score tables in the folder"));
-            R out;
-            EvalRun merged;
-            merged.info.path = path;
-            merged.info.format = "score tables";
-            for (const auto& f : files) {
-                auto r = loadScoreTable(f, options.columns, options.skipBadLines);
-                if (!r.ok())
-                    return R::failure(*r.error);
-                out.warnings.insert(out.warnings.end(), r.warnings.begin(), r.warnings.end());
-                const auto index = static_cast<std::uint32_t>(merged.files.size());
-                merged.files.push_back(f);
-                for (auto& t : r.value->tasks) {
-                    for (auto& s : t.samples)
-                        s.file = index;
-                    merged.tasks.push_back(std::move(t));
-                }
-            }
-            out.value = std::move(merged);
-            return out;
-        }
-        auto r = loadScoreTable(path, options.columns, options.skipBadLines);
-        if (r.ok()) {
-            if (!options.tasks.empty())
-                std::erase_if(r.value->tasks, [&](const TaskSamples& t) { return !contains(options.tasks, t.task); });
-            if (r.value->tasks.empty())
-                return R::failure(Diagnostic::error(path, 0, "none of the requested tasks is in this table"));
-        }
-        return r;
-    }
+    if (format == LoadOptions::Format::Table)
+        return loadTables(path, options);
 
     if (!fs::is_directory(path, ec) && !isLmEvalFileName(fs::path(path).filename().string())) {
         // A samples file under another name (0.4.0-0.4.2 write <model_args>_<task>.jsonl).

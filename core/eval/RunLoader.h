@@ -21,6 +21,10 @@ struct LoadOptions {
     std::string runTimestamp; ///< when a folder holds several runs: the one to load
     bool skipBadLines = false;
     TableColumns columns;
+    /// Items sharing a value of this key are one cluster (DESIGN 3.6): a column of a score table
+    /// (a dotted path in JSONL), or a field path in lm-eval sample records ("doc.subject",
+    /// "doc.passage_id", a top-level field). Empty: every item is independent.
+    std::string clusterKey;
     unsigned threads = 0; ///< 0: all hardware threads
     Progress progress;
 };

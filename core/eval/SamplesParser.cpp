@@ -2,6 +2,7 @@
 
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
+#include "eval/ClusterKey.h"
 #include "eval/JsonScalar.h"
 #include "eval/ScoreValue.h"
 
@@ -41,6 +42,8 @@ struct Record {
     double weight = 0; ///< the weight of a [loglikelihood, weight] corpus item
     bool nanScore = false; ///< the score is NaN: refused, or skipped with skipBadLines
     std::string problem; ///< why the score could not be read
+    std::string cluster; ///< the value of the cluster key, when asked for and found
+    detail::ClusterField clusterFound = detail::ClusterField::Missing;
 };
 
 std::string errorText(simdjson::error_code e)
@@ -168,7 +171,36 @@ simdjson::error_code readHash(od::value value, std::uint64_t& out)
     return simdjson::SUCCESS;
 }
 
-simdjson::error_code readRecord(od::object obj, std::string_view metric, bool logLikelihood, Record& rec)
+// The cluster key's value below a top-level field: `rest` is what follows its first dot ("subject"
+// of "doc.subject"), empty for a top-level key.
+simdjson::error_code readCluster(od::value value, std::string_view rest, Record& rec)
+{
+    if (rest.empty())
+        return detail::clusterValue(value, rec.cluster, rec.clusterFound);
+    od::object inner;
+    const auto e = value.get_object().get(inner);
+    if (e == simdjson::INCORRECT_TYPE)
+        return simdjson::SUCCESS; // e.g. "doc" is a string: the key is missing
+    if (e)
+        return e;
+    return detail::clusterAt(inner, rest, rec.cluster, rec.clusterFound);
+}
+
+// The cluster key split at its first dot: the top-level field and the path below it.
+struct ClusterPath {
+    std::string_view head;
+    std::string_view rest;
+
+    explicit ClusterPath(std::string_view key)
+    {
+        const auto dot = key.find('.');
+        head = key.substr(0, dot);
+        rest = dot == std::string_view::npos ? std::string_view() : key.substr(dot + 1);
+    }
+};
+
+simdjson::error_code readRecord(
+    od::object obj, std::string_view metric, bool logLikelihood, const ClusterPath& cluster, Record& rec)
 {
     for (auto field : obj) {
         std::string_view key;
@@ -193,8 +225,17 @@ simdjson::error_code readRecord(od::object obj, std::string_view metric, bool lo
         } else if (key == metric) {
             if (auto e = readScore(field.value(), logLikelihood, rec))
                 return e;
+        } else if (!cluster.head.empty() && key == cluster.head) {
+            // Read only when a cluster key is set: "doc" is otherwise never materialised.
+            if (auto e = readCluster(field.value(), cluster.rest, rec))
+                return e;
         }
         // Everything else (doc, arguments, resps, ...) is skipped without being materialised.
+    }
+    if (cluster.rest.empty() && (cluster.head == "doc_id" || cluster.head == "filter")) {
+        const bool has = cluster.head == "doc_id" ? rec.hasDocId : rec.hasFilter;
+        rec.cluster = cluster.head == "doc_id" ? rec.docId : rec.filter;
+        rec.clusterFound = has ? detail::ClusterField::Found : detail::ClusterField::Missing;
     }
     return simdjson::SUCCESS;
 }
@@ -232,6 +273,9 @@ struct Parser {
 
     const std::string& path;
     const SamplesParseOptions& options;
+    ClusterPath clusterPath { options.clusterKey };
+    std::vector<detail::ClusterIndex> clusterIndex; // per group
+    detail::ClusterTally clusterTally;
     std::string metric;
     bool logLikelihood = false;
     std::vector<std::string> filterNames;
@@ -252,15 +296,16 @@ struct Parser {
     std::int64_t firstNanLine = 0;
     std::int64_t unfilteredRepeats = 0;
 
-    TaskSamples& group(const std::string& filter)
+    std::size_t group(const std::string& filter)
     {
         auto it = groupIndex.find(filter);
         if (it != groupIndex.end())
-            return groups[it->second];
+            return it->second;
         groupIndex.emplace(filter, groups.size());
         TaskSamples ts;
         ts.task = options.task;
         ts.filter = filter;
+        ts.clusterKey = options.clusterKey;
         ts.metric = metric;
         ts.logLikelihood = logLikelihood;
         ts.higherIsBetter = true;
@@ -270,7 +315,19 @@ struct Parser {
                 ts.higherIsBetter = h->second;
         }
         groups.push_back(std::move(ts));
-        return groups.back();
+        clusterIndex.emplace_back();
+        return groups.size() - 1;
+    }
+
+    // Gives s the cluster of its record (when a key is set) and counts records without one.
+    void assignCluster(const Record& rec, SampleRecord& s, std::size_t g)
+    {
+        if (options.clusterKey.empty())
+            return;
+        const bool has = rec.clusterFound == detail::ClusterField::Found;
+        clusterTally.count(has, s.line, s.offset, s.length);
+        if (has)
+            s.cluster = clusterIndex[g].intern(groups[g], rec.cluster);
     }
 
     // A record that cannot be used: fatal, or with skipBadLines one of the first five warnings.
@@ -314,7 +371,7 @@ struct Parser {
             od::object obj;
             if (auto e = doc.get_object().get(obj))
                 return e;
-            if (auto e = readRecord(obj, metric, logLikelihood, rec))
+            if (auto e = readRecord(obj, metric, logLikelihood, clusterPath, rec))
                 return e;
             return simdjson::SUCCESS;
         };
@@ -340,6 +397,11 @@ struct Parser {
         }
         if (!rec.hasDocId)
             return badRecord(line, "record has no \"doc_id\"", "record has no doc_id");
+        if (rec.clusterFound == detail::ClusterField::NotScalar) {
+            const std::string msg
+                = "the cluster field " + options.clusterKey + " holds an object or a list, not a string or a number";
+            return badRecord(line, msg, msg);
+        }
         if (rec.nanScore && rec.problem.empty()) {
             if (!options.skipBadLines) {
                 result.error = Diagnostic::error(path, line, nanScoreMessage(metric));
@@ -349,7 +411,7 @@ struct Parser {
                 firstNanLine = line;
             return true;
         }
-        std::string filter = filterOf(rec);
+        const std::string filter = filterOf(rec);
         SampleRecord s;
         s.docId = std::move(rec.docId);
         s.score = rec.score;
@@ -370,7 +432,9 @@ struct Parser {
             if (missingScores++ == 0)
                 firstMissingLine = line;
         }
-        group(filter).samples.push_back(std::move(s));
+        const std::size_t g = group(filter);
+        assignCluster(rec, s, g);
+        groups[g].samples.push_back(std::move(s));
         return true;
     }
 
@@ -587,6 +651,15 @@ Result<std::vector<TaskSamples>> parseSamplesFile(const std::string& path, const
             std::to_string(p.unfilteredRepeats) + " record(s) repeat a document more often than the task has filters"));
     if (p.groups.empty())
         return R::failure(Diagnostic::error(path, 0, "no sample records in the file"));
+    if (!options.clusterKey.empty()) {
+        p.clusterTally.task = options.task;
+        p.clusterTally.file = path;
+        if (auto problem = detail::clusterProblem(p.clusterTally, options.clusterKey, text)) {
+            if (problem->severity == Diagnostic::Severity::Error)
+                return R::failure(*problem);
+            p.result.warnings.push_back(std::move(*problem));
+        }
+    }
     p.result.value = std::move(p.groups);
     return std::move(p.result);
 }

@@ -16,6 +16,9 @@ struct SamplesParseOptions {
     std::string metric; ///< empty: the results file's first metric, else the record's "metrics"[0]
     const TaskConfig* config = nullptr; ///< from the results file, when there is one
     bool skipBadLines = false; ///< report malformed records as warnings instead of failing
+    /// A field path into each record ("doc.subject", "doc.passage_id", or a top-level field) whose
+    /// value names the record's cluster; empty: no clusters. Read only when set.
+    std::string clusterKey;
     std::uint32_t fileIndex = 0;
     std::atomic<std::uint64_t>* bytesDone = nullptr; ///< progress, in bytes of this file
     const std::atomic<bool>* cancel = nullptr;

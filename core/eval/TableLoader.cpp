@@ -2,6 +2,7 @@
 
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
+#include "eval/ClusterKey.h"
 #include "eval/JsonScalar.h"
 #include "eval/ScoreValue.h"
 
@@ -44,8 +45,45 @@ struct TaskGroups {
         t.metric = scoreName;
         t.taskFromFileName = task == fileTask;
         t.logLikelihood = logLikelihood;
+        t.clusterKey = clusterKey;
         tasks.push_back(std::move(t));
+        clusterIndex.emplace_back();
         return tasks.back();
+    }
+
+    // With a cluster key: the per-task cluster indices and the count of rows without a cluster.
+    std::string clusterKey;
+    std::vector<detail::ClusterIndex> clusterIndex; // parallel to tasks
+    std::map<std::string, detail::ClusterTally> clusterTally; // per task name
+
+    /// Adds a row; `cluster` is its cluster value, null when it has none.
+    void add(const std::string& task, const std::string& filter, SampleRecord s, const std::string* cluster)
+    {
+        TaskSamples& t = get(task, filter);
+        if (!clusterKey.empty()) {
+            auto& tally = clusterTally[task];
+            tally.count(cluster != nullptr, s.line, s.offset, s.length);
+            if (cluster)
+                s.cluster = clusterIndex[static_cast<std::size_t>(&t - tasks.data())].intern(t, *cluster);
+        }
+        t.samples.push_back(std::move(s));
+    }
+
+    /// The error when a task has no row with a cluster, else the warnings for rows without one.
+    bool checkClusters(const std::string& path, std::string_view text, Result<EvalRun>& out)
+    {
+        for (auto& [task, tally] : clusterTally) {
+            tally.task = task;
+            tally.file = path;
+            auto problem = detail::clusterProblem(tally, clusterKey, text);
+            if (problem && problem->severity == Diagnostic::Severity::Error) {
+                out.error = std::move(*problem);
+                return false;
+            }
+            if (problem)
+                out.warnings.push_back(std::move(*problem));
+        }
+        return true;
     }
 };
 
@@ -156,6 +194,7 @@ struct CsvColumns {
     int task = -1;
     int filter = -1;
     int weight = -1;
+    int cluster = -1;
     std::string scoreName;
     std::string weightName;
 };
@@ -198,6 +237,8 @@ std::optional<Diagnostic> resolveCsvColumns(
     c.weightName = columns.weight;
     if (!columns.weight.empty() && (c.weight = find(columns.weight)) < 0)
         return missing("no weight column \"" + columns.weight + "\"");
+    if (!columns.cluster.empty() && (c.cluster = find(columns.cluster)) < 0)
+        return missing("no cluster column \"" + columns.cluster + "\"");
     return std::nullopt;
 }
 
@@ -249,11 +290,12 @@ Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const Ta
     TaskGroups groups;
     groups.scoreName = c.scoreName;
     groups.logLikelihood = c.weight >= 0;
+    groups.clusterKey = columns.cluster;
     const std::string defaultTask = stemOf(path);
     groups.fileTask = defaultTask;
     std::vector<std::string> fields;
     RowCounts counts;
-    const auto need = static_cast<std::size_t>(std::max({ c.id, c.score, c.task, c.filter, c.weight })) + 1;
+    const auto need = static_cast<std::size_t>(std::max({ c.id, c.score, c.task, c.filter, c.weight, c.cluster })) + 1;
     while (pos < text.size()) {
         const std::size_t start = pos;
         const std::int64_t rowLine = ++line;
@@ -284,9 +326,12 @@ Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const Ta
         s.length = static_cast<std::uint32_t>(pos - start);
         const std::string task = c.task >= 0 && !fields[c.task].empty() ? fields[c.task] : defaultTask;
         const std::string filter = c.filter >= 0 ? fields[c.filter] : std::string("none");
-        groups.get(task, filter).samples.push_back(std::move(s));
+        const std::string* cluster = c.cluster >= 0 && !fields[c.cluster].empty() ? &fields[c.cluster] : nullptr;
+        groups.add(task, filter, std::move(s), cluster);
     }
     counts.warn(path, c.scoreName, "row(s) have an empty or N/A score", out);
+    if (!groups.checkClusters(path, text, out))
+        return R::failure(*out.error);
     EvalRun run;
     run.tasks = std::move(groups.tasks);
     out.value = std::move(run);
@@ -362,7 +407,20 @@ struct JsonlFields {
     std::string filter = "none";
     bool noScore = false; // a null, empty or N/A score
     bool nanScore = false;
+    std::string cluster;
+    detail::ClusterField clusterFound = detail::ClusterField::Missing;
 };
+
+// Reads the record's cluster from the named field (a dotted path); returns what is wrong, empty
+// when fine (a missing field or null is fine: the row is a cluster of its own).
+std::string readJsonlCluster(od::object obj, const std::string& clusterName, JsonlFields& f)
+{
+    if (const auto e = detail::clusterAt(obj, clusterName, f.cluster, f.clusterFound))
+        return malformedMessage(e);
+    if (f.clusterFound == detail::ClusterField::NotScalar)
+        return "the cluster field " + clusterName + " holds an object or a list, not a string or a number";
+    return {};
+}
 
 // Reads the weight of a corpus item from the named field; returns what is wrong, empty when fine.
 std::string readJsonlWeight(od::object obj, const std::string& weightName, SampleRecord& sample)
@@ -437,7 +495,7 @@ std::string readJsonlFields(od::object obj, const std::string& idName, const std
         if (!detail::scalarText(v, ft, false))
             f.filter = ft;
     }
-    return {};
+    return columns.cluster.empty() ? std::string() : readJsonlCluster(obj, columns.cluster, f);
 }
 
 Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const TableColumns& columns, bool skipBad)
@@ -447,6 +505,7 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
     const std::string scoreName = columns.score.empty() ? "score" : columns.score;
     TaskGroups groups;
     groups.scoreName = scoreName;
+    groups.clusterKey = columns.cluster;
     const std::string defaultTask = stemOf(path);
     groups.fileTask = defaultTask;
     od::parser parser;
@@ -506,9 +565,12 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
             return R::failure(*out.error);
         if (f.nanScore)
             continue;
-        groups.get(f.task, f.filter).samples.push_back(std::move(f.sample));
+        const bool hasCluster = f.clusterFound == detail::ClusterField::Found;
+        groups.add(f.task, f.filter, std::move(f.sample), hasCluster ? &f.cluster : nullptr);
     }
     counts.warn(path, scoreName, "record(s) have a null, empty or N/A score", out);
+    if (!groups.checkClusters(path, text, out))
+        return R::failure(*out.error);
     EvalRun run;
     run.tasks = std::move(groups.tasks);
     out.value = std::move(run);

@@ -19,6 +19,10 @@ struct TableColumns {
     /// log-likelihood (higher is better) and the weight is kept for the corpus metric named by
     /// the score column (word_perplexity, byte_perplexity, bits_per_byte).
     std::string weight;
+    /// Optional column holding each row's cluster (a subject, a passage id): rows sharing a value are
+    /// not independent and are flipped together (DESIGN 3.6). An empty or null value: a cluster of its
+    /// own. Set from LoadOptions::clusterKey when empty.
+    std::string cluster;
 };
 
 /// Loads one CSV or JSONL score table. Each row becomes a sample of the task named by the task

@@ -38,6 +38,21 @@ bool hasWarning(const std::vector<Diagnostic>& warnings, const std::string& text
         [&](const Diagnostic& w) { return w.message.find(text) != std::string::npos; });
 }
 
+// Gives the samples of t the clusters named (empty: none), under key "subject".
+eval::TaskSamples clustered(eval::TaskSamples t, const std::vector<std::string>& names)
+{
+    t.clusterKey = "subject";
+    for (std::size_t i = 0; i < t.samples.size(); ++i) {
+        if (names[i].empty())
+            continue;
+        const auto it = std::find(t.clusterNames.begin(), t.clusterNames.end(), names[i]);
+        t.samples[i].cluster = static_cast<std::uint32_t>(it - t.clusterNames.begin());
+        if (it == t.clusterNames.end())
+            t.clusterNames.push_back(names[i]);
+    }
+    return t;
+}
+
 } // namespace
 
 class TestPairing : public QObject {
@@ -57,6 +72,11 @@ private slots:
     void keepListFileWithAuditFlags();
     void keepListThatKeepsNothingIsRefused();
     void rerunsAreAveraged();
+    void clustersAreDenseAndFollowTheBaseline();
+    void candidateInAnotherClusterIsCounted();
+    void noClusterKeyNoClusters();
+    void rerunsKeepClusters();
+    void keepListRowsHaveTheirOwnClusters();
 };
 
 void TestPairing::rerunsAreAveraged()
@@ -358,6 +378,93 @@ void TestPairing::keepListThatKeepsNothingIsRefused()
     QCOMPARE(loaded.error->file, path);
     QVERIFY(loaded.error->message.find("keeps no sample") != std::string::npos);
     QVERIFY(loaded.error->toString().find(path) != std::string::npos);
+}
+
+void TestPairing::clustersAreDenseAndFollowTheBaseline()
+{
+    // The baseline's cluster "gone" has no pair; sample 5 has no cluster (a cluster of its own).
+    const auto base = run("b",
+        { clustered(task("t", { { "1", 1 }, { "2", 1 }, { "3", 0 }, { "4", 1 }, { "5", 1 }, { "6", 0 } }),
+            { "gone", "x", "y", "x", "", "y" }) });
+    const auto cand = run("c",
+        { clustered(
+            task("t", { { "6", 0 }, { "5", 0 }, { "4", 1 }, { "3", 0 }, { "2", 0 } }), { "y", "", "x", "y", "x" }) });
+    const auto paired = eval::pairRuns(base, cand);
+    QCOMPARE(paired.tasks.size(), std::size_t(1));
+    const auto& t = paired.tasks[0];
+    QCOMPARE(t.clusterKey, std::string("subject"));
+    // Pairs in baseline order: ids 2 (x), 3 (y), 4 (x), 5 (none), 6 (y).
+    QCOMPARE(t.base.size(), std::size_t(5));
+    QCOMPARE(t.cluster, (std::vector<std::uint32_t> { 0, 1, 0, 2, 1 }));
+    QCOMPARE(t.clusterNames.size(), std::size_t(3));
+    QCOMPARE(t.clusterNames[0], std::string("x"));
+    QCOMPARE(t.clusterNames[1], std::string("y"));
+    QVERIFY(t.clusterNames[2].find("5") != std::string::npos); // the singleton is named after its id
+    QVERIFY(!hasWarning(t.warnings, "another cluster"));
+}
+
+void TestPairing::candidateInAnotherClusterIsCounted()
+{
+    const auto base
+        = run("b", { clustered(task("t", { { "1", 1 }, { "2", 1 }, { "3", 0 }, { "4", 1 } }), { "x", "x", "y", "" }) });
+    auto candTask = clustered(task("t", { { "1", 1 }, { "2", 0 }, { "3", 0 }, { "4", 1 } }), { "x", "y", "z", "w" });
+    const auto cand = run("c", { candTask });
+    const auto paired = eval::pairRuns(base, cand);
+    const auto& t = paired.tasks[0];
+    QCOMPARE(t.cluster, (std::vector<std::uint32_t> { 0, 0, 1, 2 })); // the baseline's clusters
+    QVERIFY(hasWarning(t.warnings, "t: 3 pairs have another cluster (subject) in the candidate"));
+    bool atLine = false;
+    for (const auto& w : t.warnings)
+        atLine = atLine || (w.message.find("another cluster") != std::string::npos && w.line == 2);
+    QVERIFY(atLine); // the candidate's line of the first one
+}
+
+void TestPairing::noClusterKeyNoClusters()
+{
+    const auto base = run("b", { task("t", { { "1", 1 }, { "2", 0 } }) });
+    const auto paired = eval::pairRuns(base, base);
+    QVERIFY(paired.tasks[0].cluster.empty());
+    QVERIFY(paired.tasks[0].clusterNames.empty());
+    QVERIFY(paired.tasks[0].clusterKey.empty());
+}
+
+void TestPairing::rerunsKeepClusters()
+{
+    std::vector<eval::EvalRun> runs;
+    runs.push_back(run("r1", { clustered(task("t", { { "1", 1 }, { "2", 0 }, { "3", 1 } }), { "a", "b", "a" }) }));
+    runs.push_back(run("r2", { clustered(task("t", { { "3", 0 }, { "2", 1 }, { "1", 1 } }), { "q", "b", "a" }) }));
+    const auto merged = eval::averageReruns(runs);
+    QVERIFY(merged.ok());
+    const auto& t = merged.value->tasks[0];
+    QCOMPARE(t.clusterKey, std::string("subject"));
+    QCOMPARE(t.clusterNames, (std::vector<std::string> { "a", "b" }));
+    QCOMPARE(t.samples[0].cluster, 0u);
+    QCOMPARE(t.samples[1].cluster, 1u);
+    QCOMPARE(t.samples[2].cluster, 0u);
+    QCOMPARE(t.samples[1].score, 0.5);
+    const auto paired = eval::pairRuns(*merged.value, *merged.value);
+    QCOMPARE(paired.tasks[0].cluster, (std::vector<std::uint32_t> { 0, 1, 0 }));
+}
+
+void TestPairing::keepListRowsHaveTheirOwnClusters()
+{
+    const auto base = run(
+        "b", { clustered(task("t", { { "1", 1 }, { "2", 1 }, { "3", 0 }, { "4", 1 } }), { "x", "y", "z", "y" }) });
+    eval::KeepList keep;
+    keep.tasks = { "t" };
+    keep.samples.emplace("t", "none", "3");
+    keep.samples.emplace("t", "none", "4");
+    eval::PairOptions po;
+    po.keepList = &keep;
+    const auto paired = eval::pairRuns(base, base, po);
+    QCOMPARE(paired.tasks.size(), std::size_t(2));
+    const auto& kept = paired.tasks[0];
+    const auto& audit = paired.tasks[1];
+    QVERIFY(audit.audit);
+    QCOMPARE(kept.cluster, (std::vector<std::uint32_t> { 0, 1 }));
+    QCOMPARE(kept.clusterNames, (std::vector<std::string> { "z", "y" }));
+    QCOMPARE(audit.cluster, (std::vector<std::uint32_t> { 0, 1 }));
+    QCOMPARE(audit.clusterNames, (std::vector<std::string> { "x", "y" }));
 }
 
 QTEST_GUILESS_MAIN(TestPairing)

@@ -98,6 +98,15 @@ private slots:
     void realWikitext();
     void realWikitextExcerptWeights();
     void realGsm8kTiny();
+    void clustersFromDocSubject();
+    void clustersFromNumericPassageIds();
+    void clusterFromTopLevelField();
+    void noClusterKeyReadsNoClusters();
+    void recordsWithoutTheClusterAreSingletons();
+    void clusterKeyNoRecordHas_data();
+    void clusterKeyNoRecordHas();
+    void clusterValueThatIsAList();
+    void clustersThroughLoadRunMatchAJsonScan();
 };
 
 void TestSamplesParser::layouts_data()
@@ -561,6 +570,169 @@ void TestSamplesParser::realGsm8kTiny()
         QCOMPARE(t.samples.size(), std::size_t(3));
         for (const auto& s : t.samples)
             QCOMPARE(s.score, 0.0);
+    }
+}
+
+namespace {
+
+const std::string kClusterDir = "eval/clusters/";
+
+std::vector<std::uint32_t> clustersOf(const eval::TaskSamples& t)
+{
+    std::vector<std::uint32_t> out;
+    for (const auto& s : t.samples)
+        out.push_back(s.cluster);
+    return out;
+}
+
+eval::SamplesParseOptions clusterOptions(const std::string& task, const std::string& key)
+{
+    eval::SamplesParseOptions o = optionsFor(task);
+    o.clusterKey = key;
+    return o;
+}
+
+} // namespace
+
+void TestSamplesParser::clustersFromDocSubject()
+{
+    const auto path = test::dataPath((kClusterDir + "samples_mmlu_2026-05-01T00-00-00.000001.jsonl").c_str());
+    const auto r = eval::parseSamplesFile(path, clusterOptions("mmlu", "doc.subject"));
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    QVERIFY(r.warnings.empty());
+    const auto& t = r.value->front();
+    QCOMPARE(t.clusterKey, std::string("doc.subject"));
+    // anatomy, astronomy, anatomy, virology, astronomy, anatomy, virology, college_physics
+    QCOMPARE(t.clusterNames, (std::vector<std::string> { "anatomy", "astronomy", "virology", "college_physics" }));
+    QCOMPARE(clustersOf(t), (std::vector<std::uint32_t> { 0, 1, 0, 2, 1, 0, 2, 3 }));
+    // The rest of the record is read as before.
+    QCOMPARE(t.samples[3].docId, std::string("3"));
+    QCOMPARE(t.samples[3].score, 0.0);
+    QCOMPARE(t.samples[4].score, 1.0);
+}
+
+void TestSamplesParser::clustersFromNumericPassageIds()
+{
+    const auto path = test::dataPath((kClusterDir + "samples_boolq_2026-05-01T00-00-00.000001.jsonl").c_str());
+    const auto r = eval::parseSamplesFile(path, clusterOptions("boolq", "doc.passage_id"));
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    const auto& t = r.value->front();
+    // passages 17, 17, 42, 3, 42, 17, 3, 99, 99, 5: named by their text
+    QCOMPARE(t.clusterNames, (std::vector<std::string> { "17", "42", "3", "99", "5" }));
+    QCOMPARE(clustersOf(t), (std::vector<std::uint32_t> { 0, 0, 1, 2, 1, 0, 2, 3, 3, 4 }));
+}
+
+void TestSamplesParser::clusterFromTopLevelField()
+{
+    const auto path = test::dataPath((kClusterDir + "samples_mmlu_2026-05-01T00-00-00.000001.jsonl").c_str());
+    const auto r = eval::parseSamplesFile(path, clusterOptions("mmlu", "target"));
+    QVERIFY(r.ok());
+    const auto& t = r.value->front();
+    // targets i % 4 for i = 0..7
+    QCOMPARE(t.clusterNames, (std::vector<std::string> { "0", "1", "2", "3" }));
+    QCOMPARE(clustersOf(t), (std::vector<std::uint32_t> { 0, 1, 2, 3, 0, 1, 2, 3 }));
+}
+
+void TestSamplesParser::noClusterKeyReadsNoClusters()
+{
+    const auto path = test::dataPath((kClusterDir + "samples_mmlu_2026-05-01T00-00-00.000001.jsonl").c_str());
+    const auto r = eval::parseSamplesFile(path, optionsFor("mmlu"));
+    QVERIFY(r.ok());
+    const auto& t = r.value->front();
+    QVERIFY(t.clusterKey.empty());
+    QVERIFY(t.clusterNames.empty());
+    for (const auto c : clustersOf(t))
+        QCOMPARE(c, eval::kNoCluster);
+}
+
+void TestSamplesParser::recordsWithoutTheClusterAreSingletons()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("samples_t_2026-01-01T00-00-00.000001.jsonl"),
+        "{\"doc_id\": 0, \"doc\": {\"subject\": \"a\"}, \"acc\": 1}\n"
+        "{\"doc_id\": 1, \"doc\": {\"question\": \"q\"}, \"acc\": 0}\n"
+        "{\"doc_id\": 2, \"doc\": {\"subject\": null}, \"acc\": 1}\n"
+        "{\"doc_id\": 3, \"doc\": \"just text\", \"acc\": 1}\n"
+        "{\"doc_id\": 4, \"doc\": {\"subject\": \"a\"}, \"acc\": 0}\n");
+    const auto r = eval::parseSamplesFile(path, clusterOptions("t", "doc.subject"));
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    const auto& t = r.value->front();
+    QCOMPARE(t.clusterNames, (std::vector<std::string> { "a" }));
+    QCOMPARE(
+        clustersOf(t), (std::vector<std::uint32_t> { 0, eval::kNoCluster, eval::kNoCluster, eval::kNoCluster, 0 }));
+    QCOMPARE(r.warnings.size(), std::size_t(1));
+    const auto& w = r.warnings.front();
+    QCOMPARE(w.line, std::int64_t(2));
+    QCOMPARE(w.file, path);
+    QVERIFY2(w.message.find("3 of 5 records") != std::string::npos, w.message.c_str());
+    QVERIFY(w.message.find("doc.subject") != std::string::npos);
+    QVERIFY(w.message.find("task t") != std::string::npos);
+}
+
+void TestSamplesParser::clusterKeyNoRecordHas_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("listing");
+    QTest::newRow("typo in a doc field") << "doc.subjct"
+                                         << "the doc has: question, subject, choices, answer";
+    QTest::newRow("typo in a top-level field")
+        << "subjct"
+        << "the record has: doc_id, doc, target, arguments, resps, filtered_resps, filter";
+    QTest::newRow("a path below a scalar") << "doc.subject.name"
+                                           << "the doc.subject is not an object";
+}
+
+void TestSamplesParser::clusterKeyNoRecordHas()
+{
+    QFETCH(QString, key);
+    QFETCH(QString, listing);
+    const auto path = test::dataPath((kClusterDir + "samples_mmlu_2026-05-01T00-00-00.000001.jsonl").c_str());
+    const auto r = eval::parseSamplesFile(path, clusterOptions("mmlu", key.toStdString()));
+    QVERIFY(!r.ok());
+    const auto& e = *r.error;
+    QCOMPARE(e.file, path);
+    QCOMPARE(e.line, std::int64_t(1));
+    QVERIFY2(e.message.find("no record of task mmlu has the cluster field " + key.toStdString()) != std::string::npos,
+        e.message.c_str());
+    QVERIFY2(e.message.find(listing.toStdString()) != std::string::npos, e.message.c_str());
+}
+
+void TestSamplesParser::clusterValueThatIsAList()
+{
+    const auto path = test::dataPath((kClusterDir + "samples_mmlu_2026-05-01T00-00-00.000001.jsonl").c_str());
+    const auto r = eval::parseSamplesFile(path, clusterOptions("mmlu", "doc.choices"));
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->line, std::int64_t(1));
+    QVERIFY2(
+        r.error->message.find("doc.choices holds an object or a list") != std::string::npos, r.error->message.c_str());
+}
+
+void TestSamplesParser::clustersThroughLoadRunMatchAJsonScan()
+{
+    // doc.answer of the committed lm-eval layout: numbers in arc_easy, strings in gsm8k (two filters).
+    const std::string root = test::dataPath("eval/layout_current/baseline");
+    eval::LoadOptions lo;
+    lo.clusterKey = "doc.answer";
+    const auto r = eval::loadRun(root, lo);
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    QVERIFY(!r.value->tasks.empty());
+    for (const auto& t : r.value->tasks) {
+        QCOMPARE(t.clusterKey, std::string("doc.answer"));
+        // The distinct answers, by a plain JSON read of the file.
+        const auto& s0 = t.samples.front();
+        QFile file(QString::fromStdString(r.value->files[s0.file]));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray all = file.readAll();
+        QSet<QString> answers;
+        for (const auto& s : t.samples) {
+            const auto rec = QJsonDocument::fromJson(all.mid(static_cast<qsizetype>(s.offset), s.length)).object();
+            const auto answer = rec[QStringLiteral("doc")].toObject()[QStringLiteral("answer")];
+            const QString text = answer.isString() ? answer.toString() : QString::number(answer.toInt());
+            answers.insert(text);
+            QVERIFY(s.cluster < t.clusterNames.size());
+            QCOMPARE(QString::fromStdString(t.clusterNames[s.cluster]), text);
+        }
+        QCOMPARE(t.clusterNames.size(), static_cast<std::size_t>(answers.size()));
     }
 }
 

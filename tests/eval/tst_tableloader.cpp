@@ -4,6 +4,7 @@
 #include "eval/TableLoader.h"
 
 #include <limits>
+#include <map>
 
 using namespace deltascope;
 
@@ -28,6 +29,14 @@ private slots:
     void weightColumn_data();
     void weightColumn();
     void badWeight();
+    void clusterColumn_data();
+    void clusterColumn();
+    void missingClusterColumn();
+    void rowsWithoutAClusterAreSingletons_data();
+    void rowsWithoutAClusterAreSingletons();
+    void clusterFieldNoRecordHas();
+    void clusterFieldHoldingAnObject();
+    void realMmluClustersBySubject();
 };
 
 void TestTableLoader::csvWithQuotes()
@@ -334,6 +343,198 @@ void TestTableLoader::badWeight()
     const auto skipped = eval::loadScoreTable(jsonl, cols, true);
     QVERIFY(skipped.ok());
     QCOMPARE(skipped.value->tasks.front().samples.size(), std::size_t(1));
+}
+
+namespace {
+
+std::vector<std::uint32_t> clustersOf(const eval::TaskSamples& t)
+{
+    std::vector<std::uint32_t> out;
+    for (const auto& s : t.samples)
+        out.push_back(s.cluster);
+    return out;
+}
+
+// The expected counts of tests/data/eval/clusters/count_subjects.py ("name value" lines).
+std::map<std::string, std::size_t> expectedSubjects()
+{
+    std::map<std::string, std::size_t> out;
+    QFile f(QString::fromStdString(test::dataPath("eval/clusters/mmlu_subjects_expected.txt")));
+    if (!f.open(QIODevice::ReadOnly))
+        return out;
+    for (const auto& line : f.readAll().split('\n')) {
+        const auto parts = line.split(' ');
+        if (parts.size() == 2)
+            out[parts[0].toStdString()] = parts[1].toULongLong();
+    }
+    return out;
+}
+
+} // namespace
+
+void TestTableLoader::clusterColumn_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QStringList>("names");
+    QTest::newRow("CSV column, quoted value")
+        << "scores_with_subject.csv"
+        << "subject"
+        << QStringList { QStringLiteral("anatomy"), QStringLiteral("virology"), QStringLiteral("college, physics") };
+    QTest::newRow("JSONL dotted path, strings and numbers")
+        << "scores_with_subject.jsonl"
+        << "meta.subject"
+        << QStringList { QStringLiteral("anatomy"), QStringLiteral("virology"), QStringLiteral("12") };
+}
+
+void TestTableLoader::clusterColumn()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, key);
+    QFETCH(QStringList, names);
+    // Through loadRun: LoadOptions::clusterKey names the column.
+    eval::LoadOptions lo;
+    lo.format = eval::LoadOptions::Format::Table;
+    lo.clusterKey = key.toStdString();
+    const auto r = eval::loadRun(test::dataPath(("eval/clusters/" + file.toStdString()).c_str()), lo);
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    QVERIFY(r.warnings.empty());
+    QCOMPARE(r.value->tasks.size(), std::size_t(1));
+    const auto& t = r.value->tasks[0];
+    QCOMPARE(t.clusterKey, key.toStdString());
+    std::vector<std::string> expected;
+    for (const auto& n : names)
+        expected.push_back(n.toStdString());
+    QCOMPARE(t.clusterNames, expected);
+    // rows q1..q6: anatomy, virology, anatomy, 3rd, virology, anatomy (CSV) / 3rd (JSONL)
+    const std::uint32_t last = file.endsWith(QStringLiteral(".csv")) ? 0 : 2;
+    QCOMPARE(clustersOf(t), (std::vector<std::uint32_t> { 0, 1, 0, 2, 1, last }));
+    QCOMPARE(t.samples[3].docId, std::string("q4"));
+    QCOMPARE(t.samples[1].score, 0.0);
+}
+
+void TestTableLoader::missingClusterColumn()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("s.csv"), "id,score,topic\n1,1,a\n");
+    eval::TableColumns cols;
+    cols.cluster = "subject";
+    const auto r = eval::loadScoreTable(path, cols, false);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->line, std::int64_t(1));
+    QVERIFY2(r.error->message.find("no cluster column \"subject\" (columns: id, score, topic)") != std::string::npos,
+        r.error->message.c_str());
+}
+
+void TestTableLoader::rowsWithoutAClusterAreSingletons_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("key");
+    QTest::newRow("CSV empty cells") << "s.csv"
+                                     << QByteArray("id,score,task,subject\n1,1,a,x\n2,0,a,\n3,1,b,y\n4,1,a,x\n5,0,a,\n"
+                                                   "6,0,b,y\n")
+                                     << "subject";
+    QTest::newRow("JSONL missing and null") << "s.jsonl"
+                                            << QByteArray("{\"id\": 1, \"score\": 1, \"task\": \"a\", \"s\": \"x\"}\n"
+                                                          "{\"id\": 2, \"score\": 0, \"task\": \"a\"}\n"
+                                                          "{\"id\": 3, \"score\": 1, \"task\": \"b\", \"s\": \"y\"}\n"
+                                                          "{\"id\": 4, \"score\": 1, \"task\": \"a\", \"s\": \"x\"}\n"
+                                                          "{\"id\": 5, \"score\": 0, \"task\": \"a\", \"s\": null}\n"
+                                                          "{\"id\": 6, \"score\": 0, \"task\": \"b\", \"s\": \"y\"}\n")
+                                            << "s";
+}
+
+void TestTableLoader::rowsWithoutAClusterAreSingletons()
+{
+    QFETCH(QString, name);
+    QFETCH(QByteArray, content);
+    QFETCH(QString, key);
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, name, content);
+    eval::TableColumns cols;
+    cols.cluster = key.toStdString();
+    const auto r = eval::loadScoreTable(path, cols, false);
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    QCOMPARE(r.value->tasks.size(), std::size_t(2));
+    const auto& a = r.value->tasks[0];
+    QCOMPARE(a.task, std::string("a"));
+    QCOMPARE(a.clusterNames, (std::vector<std::string> { "x" }));
+    QCOMPARE(clustersOf(a), (std::vector<std::uint32_t> { 0, eval::kNoCluster, 0, eval::kNoCluster }));
+    QCOMPARE(clustersOf(r.value->tasks[1]), (std::vector<std::uint32_t> { 0, 0 }));
+    // One warning, for task a only, at the first row without a cluster.
+    QCOMPARE(r.warnings.size(), std::size_t(1));
+    const auto& w = r.warnings.front();
+    QCOMPARE(w.line, std::int64_t(name.endsWith(QStringLiteral(".csv")) ? 3 : 2));
+    QVERIFY2(w.message.find("task a: 2 of 4 records have no cluster field " + key.toStdString()) != std::string::npos,
+        w.message.c_str());
+}
+
+void TestTableLoader::clusterFieldNoRecordHas()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("s.jsonl"),
+        "{\"id\": 1, \"score\": 1, \"task\": \"a\", \"meta\": {\"subject\": \"x\"}}\n"
+        "{\"id\": 2, \"score\": 1, \"task\": \"b\", \"meta\": {\"topic\": \"x\", \"len\": 3}}\n"
+        "{\"id\": 3, \"score\": 0, \"task\": \"b\", \"meta\": {\"topic\": \"y\"}}\n");
+    eval::TableColumns cols;
+    cols.cluster = "meta.subject";
+    const auto r = eval::loadScoreTable(path, cols, false);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->file, path);
+    QCOMPARE(r.error->line, std::int64_t(2));
+    QVERIFY2(r.error->message.find("no record of task b has the cluster field meta.subject; on this line the meta "
+                                   "has: topic, len")
+            != std::string::npos,
+        r.error->message.c_str());
+}
+
+void TestTableLoader::clusterFieldHoldingAnObject()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("s.jsonl"),
+        "{\"id\": 1, \"score\": 1, \"meta\": \"x\"}\n{\"id\": 2, \"score\": 1, \"meta\": {\"a\": 1}}\n");
+    eval::TableColumns cols;
+    cols.cluster = "meta";
+    const auto r = eval::loadScoreTable(path, cols, false);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->line, std::int64_t(2));
+    QVERIFY(r.error->message.find("holds an object or a list") != std::string::npos);
+    const auto skipped = eval::loadScoreTable(path, cols, true);
+    QVERIFY(skipped.ok());
+    QCOMPARE(skipped.value->tasks[0].samples.size(), std::size_t(1));
+}
+
+void TestTableLoader::realMmluClustersBySubject()
+{
+    const std::string root = test::sharedPath("mmlu_llama31_8b_fp16_vs_q4");
+    if (!QFileInfo::exists(QString::fromStdString(root)))
+        QSKIP("../shared/data/real is not present");
+    const auto expected = expectedSubjects();
+    QVERIFY(expected.count("base_subjects") && expected.count("pair_subjects") && expected.count("pairs"));
+    eval::LoadOptions lo;
+    lo.columns.id = "example_id";
+    lo.clusterKey = "metadata.subject";
+    const auto base = eval::loadRun(root + "/mmlu_fp16.jsonl", lo);
+    const auto cand = eval::loadRun(root + "/mmlu_q4_K_M.jsonl", lo);
+    QVERIFY2(base.ok(), base.error ? base.error->toString().c_str() : "");
+    QVERIFY(cand.ok());
+    QVERIFY(base.warnings.empty()); // every record has a subject
+    QCOMPARE(base.value->tasks[0].clusterNames.size(), expected.at("base_subjects"));
+    QCOMPARE(cand.value->tasks[0].clusterNames.size(), expected.at("cand_subjects"));
+    const auto paired = eval::pairRuns(*base.value, *cand.value);
+    const auto& t = paired.tasks.front();
+    QCOMPARE(t.clusterKey, std::string("metadata.subject"));
+    QCOMPARE(t.base.size(), expected.at("pairs"));
+    QCOMPARE(t.cluster.size(), t.base.size());
+    QCOMPARE(t.clusterNames.size(), expected.at("pair_subjects"));
+    // Every pair's cluster names the subject its baseline record's id starts with.
+    const auto& bt = base.value->tasks[0];
+    for (std::size_t i = 0; i < t.cluster.size(); ++i) {
+        QVERIFY(t.cluster[i] < t.clusterNames.size());
+        const auto& id = bt.samples[t.baseIndex[i]].docId;
+        QCOMPARE(id.substr(0, id.find("::")), t.clusterNames[t.cluster[i]]);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestTableLoader)
