@@ -281,8 +281,8 @@ QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal)
         return {};
     if (role == Qt::DisplayRole) {
-        static const char* names[] = { "Task", "Filter", "Drop", "95% interval", "Drop at most", "p", "p (Holm)",
-            "Verdict", "n", "Baseline", "Candidate", "b (worse)", "c (better)", "Metric", "Pairing issues" };
+        static const char* names[] = { "Task", "Filter", "Verdict", "Drop", "95% interval", "p", "p (Holm)",
+            "Drop at most", "n", "Baseline", "Candidate", "b (worse)", "c (better)", "Metric", "Pairing issues" };
         return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
     }
     if (role == Qt::ToolTipRole) {

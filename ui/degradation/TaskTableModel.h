@@ -10,17 +10,17 @@ namespace deltascope::ui {
 class TaskTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    // The answer first (drop, interval, p-values, verdict), then the counts behind it: the pane
-    // shows the first columns without scrolling.
+    // The answer first (verdict, drop, interval, p-values, how large the drop may be), then the
+    // counts behind it: the pane shows the first columns without scrolling.
     enum Column {
         Task,
         Filter,
+        Verdict,
         Drop,
         Interval,
-        UpperBound,
         PValue,
         HolmP,
-        Verdict,
+        UpperBound,
         N,
         Baseline,
         Candidate,
