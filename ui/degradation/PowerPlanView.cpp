@@ -95,18 +95,21 @@ void PowerPlanView::redraw()
     plan.alpha = stats::decisionLevel(alpha, tested);
     plan.power = m_power->value();
     plan.targetDrop = m_target->value() / 100.0;
+    if (n == 0) {
+        // No binary task, no flip rate: a curve would be drawn for a flip rate of zero.
+        m_plot->reset();
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        m_answer->setText(tr("The planner needs binary tasks."));
+        return;
+    }
     drawPower(m_plot, plan);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
-    if (n == 0)
-        m_answer->setText(tr("The planner needs binary tasks."));
-    else
-        m_answer->setText(
-            tr("With %1 pairs (flip rate %2) a drop of %3 is detected with power %4; %5 needs "
-               "%6 pairs (at %7, the level the decision uses).")
-                .arg(QLocale().toString(qlonglong(n)), percent(plan.flipRate), signedPoints(plan.detectableNow),
-                    percent(plan.power), signedPoints(plan.targetDrop), QLocale().toString(qlonglong(plan.neededN)),
-                    (plan.alpha < alpha ? tr("alpha/3 = %1") : tr("alpha = %1"))
-                        .arg(QString::number(plan.alpha, 'g', 3))));
+    m_answer->setText(
+        tr("With %1 pairs (flip rate %2) a drop of %3 is detected with power %4; %5 needs "
+           "%6 pairs (at %7, the level the decision uses).")
+            .arg(QLocale().toString(qlonglong(n)), percent(plan.flipRate), signedPoints(plan.detectableNow),
+                percent(plan.power), signedPoints(plan.targetDrop), QLocale().toString(qlonglong(plan.neededN)),
+                (plan.alpha < alpha ? tr("alpha/3 = %1") : tr("alpha = %1")).arg(QString::number(plan.alpha, 'g', 3))));
 }
 
 } // namespace deltascope::ui
