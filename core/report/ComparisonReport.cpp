@@ -314,11 +314,18 @@ void flagTasks(ComparisonReport& rep)
     }
 }
 
+// "p = 0.0123", or "p < 1e-300".
+std::string pIs(double p, double lnP)
+{
+    const auto text = formatP(p, lnP);
+    return text[0] == '<' ? "p " + text : "p = " + text;
+}
+
 std::string decisionSentence(const ComparisonReport& rep, int tested)
 {
     std::string s;
     if (tested == 1) {
-        s = "one task, so the three tests are one: p = " + formatP(rep.decision[0].pValue, rep.decision[0].lnP);
+        s = "one task, so the three tests are one: " + pIs(rep.decision[0].pValue, rep.decision[0].lnP);
     } else {
         s = (rep.method == "exact" ? "exact tests across tasks: " : "studentized sign-flip combination: ");
         for (std::size_t i = 0; i < rep.decision.size(); ++i)

@@ -240,10 +240,13 @@ void TestAnalysis::keepListAndReruns()
     QCOMPARE(withoutWarningText(QByteArray::fromStdString(report::toJson(a.value->report)), n1),
         withoutWarningText(c.out, n2));
     QCOMPARE(n1, n2);
-    // Averaged reruns: sample 2 scores 0.5 on the baseline side, so the comparison is continuous.
+    // Averaged reruns: sample 2 scores 0.5 on the baseline side, so the comparison is continuous. The
+    // samples the keep-list excluded that both runs have are tested in a row of their own.
     const auto tasks = QJsonDocument::fromJson(c.out).object().value(QStringLiteral("tasks")).toArray();
-    QCOMPARE(tasks.size(), 1);
+    QCOMPARE(tasks.size(), 2);
     QCOMPARE(tasks[0].toObject().value(QStringLiteral("kind")).toString(), QStringLiteral("continuous"));
+    QVERIFY(!tasks[0].toObject().value(QStringLiteral("audit")).toBool());
+    QVERIFY(tasks[1].toObject().value(QStringLiteral("audit")).toBool());
 }
 
 void TestAnalysis::expertSharingSameEverywhere_data()
