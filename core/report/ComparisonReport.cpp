@@ -261,7 +261,8 @@ bool runCombination(ComparisonReport& rep, const eval::PairedRuns& paired, const
     perm.seed = settings.seed;
     perm.stable = c.stable;
     const std::string maxTask = c.maxTask >= 0 ? "task " + rep.tasks[static_cast<std::size_t>(c.maxTask)].key() : "";
-    perm.tests = { countedTest("pooled", "Stouffer Z", c.pooled, std::to_string(c.testedTasks) + " tasks"),
+    perm.tests = { countedTest("pooled", "Stouffer Z", c.pooled,
+                       std::to_string(c.testedTasks) + (c.testedTasks == 1 ? " task" : " tasks")),
         countedTest("Fisher", "X", c.fisher, "df = " + std::to_string(2 * c.testedTasks)),
         countedTest("max-drop", "max z", c.maxZ, maxTask) };
     const auto best = std::min_element(perm.tests.begin(), perm.tests.end(),

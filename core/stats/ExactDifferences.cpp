@@ -1,6 +1,7 @@
 #include "stats/ExactDifferences.h"
 
 #include <cmath>
+#include <cstdio>
 #include <optional>
 
 namespace deltascope::stats {
@@ -73,8 +74,10 @@ ExactDifferences exactDifferences(std::span<const double> base, std::span<const 
             continue;
         const double d = oriented(base[i], cand[i], higherIsBetter);
         if (!std::isfinite(d)) {
-            out.error = "the difference of pair " + std::to_string(i + 1) + " (" + std::to_string(base[i]) + " vs "
-                + std::to_string(cand[i]) + ") overflows a double";
+            char buf[128];
+            std::snprintf(buf, sizeof buf, "the difference of pair %zu (%.6g against %.6g) overflows a double", i + 1,
+                base[i], cand[i]);
+            out.error = buf;
             return out;
         }
         total += std::fabs(d);
