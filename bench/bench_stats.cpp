@@ -68,7 +68,7 @@ int main()
                 return 1;
         }
         std::printf(
-            "sign-flip, 25,000 samples x 10,000 permutations, %u thread(s): %.3f s (target < 0.5 s on 2 cores)\n",
+            "sign-flip, 25,000 samples x 10,000 permutations, %u thread(s): %.3f s (target < 0.2 s on 2 cores)\n",
             threads, bestSf);
     }
     return 0;
