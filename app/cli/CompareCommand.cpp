@@ -17,6 +17,9 @@ namespace deltascope::cli {
 
 namespace {
 
+/// With --margin: not degraded, and not every task shown within its margin.
+constexpr int kInconclusive = 3;
+
 constexpr const char* kHelp = R"(usage: deltascope-cli compare BASE CAND [options]
 
 Pairs the samples of BASE and CAND on (task, filter, doc_id) and tests whether CAND is worse.
@@ -59,6 +62,13 @@ statistics:
   --max-permutations M     most permutations to run while a p-value's Monte Carlo interval straddles
                            its level (default 1000000, never below --permutations)
   --seed S                 seed of the permutation stream (default 0)
+  --margin D               claim "no worse than D" (repeatable): D in accuracy points for binary
+                           tasks (1 = one point), in metric units for continuous ones, D% of the
+                           baseline's corpus metric (wikitext=1%: perplexity may grow by 1%);
+                           TASK=D or TASK=D% for one task. Each task is tested for a drop below
+                           its margin; without --margin the answer is only "degraded" or "no
+                           evidence", and each task's upper bound U ("the data rule out a drop
+                           above U") says how large a loss no evidence still allows
   --cluster KEY            items that share KEY (a table column, or a record field such as
                            doc.subject) are flipped together: clustered questions are not
                            counted as independent; items without it are clusters of their own
@@ -70,7 +80,9 @@ output:
   --skip-bad-lines         report malformed records as warnings and go on
   --quiet                  no progress or warnings on stderr
 
-exit status: 0 no degradation, 1 degradation found, 2 error
+exit status: 0 no evidence of degradation, or (with --margin) every task no worse than its
+             margin; 1 degraded; 2 error; 3 inconclusive (with --margin: not degraded, but some
+             task not shown within its margin; the output says how many more samples to collect)
 )";
 
 int fail(const std::string& message)
@@ -120,6 +132,9 @@ bool readStats(const Args& args, analysis::StatsRequest& stats, std::string& err
             return error = error.empty() ? "--seed must be a non-negative integer" : error, false;
         stats.seed = static_cast<std::uint64_t>(*s);
     }
+    for (const auto& m : args.values("margin"))
+        if (!analysis::parseMargin(m, stats.margins, error))
+            return false;
     return readInteger(args, "threads", stats.threads, 1, 1024, error);
 }
 
@@ -176,7 +191,7 @@ bool emit(const std::string& text, const std::string& outputPath)
 int runCompare(const std::vector<std::string>& argv)
 {
     std::vector<std::string> valued { "backend", "base-rerun", "cand-rerun", "run", "base-run", "cand-run", "keep-list",
-        "alpha", "permutations", "max-permutations", "seed", "threads", "format", "output" };
+        "alpha", "permutations", "max-permutations", "seed", "margin", "threads", "format", "output" };
     valued.insert(valued.end(), kLoadOptionNames.begin(), kLoadOptionNames.end());
     const Args args(argv, { "skip-bad-lines", "quiet", "help" }, valued);
     if (args.has("help")) {
@@ -234,7 +249,9 @@ int runCompare(const std::vector<std::string>& argv)
             for (const auto& w : t.warnings)
                 std::fprintf(stderr, "%s\n", w.toString().c_str());
     }
-    return rep.degraded ? Degradation : NoDegradation;
+    if (rep.verdict == "degraded" || rep.degraded)
+        return Degradation;
+    return rep.verdict == "inconclusive" ? kInconclusive : NoDegradation;
 }
 
 } // namespace deltascope::cli

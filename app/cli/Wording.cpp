@@ -20,6 +20,7 @@ const std::vector<std::pair<std::string, std::string>> kSettingFlags {
     { "the number of permutations", "--permutations" },
     { "the file placement", "--placement FILE" },
     { "the placement counts", "--placement-counts" },
+    { "the margin", "--margin" },
 };
 
 // Hints inside messages, and what the command line says instead.

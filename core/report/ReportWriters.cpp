@@ -181,9 +181,121 @@ std::string unstableText(const ComparisonReport& r)
         + " permutations); run more with --permutations or raise --max-permutations";
 }
 
+// The verdict in a few words, the same in every writer (DESIGN 3.6).
 const char* verdictText(const ComparisonReport& r)
 {
-    return r.degraded ? "degraded" : "no degradation detected";
+    if (r.degraded || r.verdict == "degraded")
+        return "degraded";
+    if (r.verdict == "no_worse_than_margin")
+        return "no worse than the margin";
+    if (r.verdict == "inconclusive")
+        return "inconclusive";
+    return "no evidence of degradation";
+}
+
+// The headline: the verdict and what it means.
+std::string verdictHeadline(const ComparisonReport& r)
+{
+    if (r.degraded || r.verdict == "degraded")
+        return "DEGRADED: the candidate is worse than the baseline";
+    if (r.verdict == "no_worse_than_margin")
+        return "NO WORSE THAN THE MARGIN: every task's drop is shown to be below its margin";
+    if (r.verdict == "inconclusive")
+        return "INCONCLUSIVE: not shown to be worse, nor shown to be within the margin";
+    return "no evidence of degradation, which is not evidence of no loss: see each task's upper bound";
+}
+
+// "1 pt", "1% of word_perplexity", "0.05": a task's margin as the user gave it.
+std::string marginText(const TaskResult& t)
+{
+    if (!t.hasMargin)
+        return "-";
+    if (!t.continuous)
+        return fmt("%.4g", 100.0 * t.margin) + " pts";
+    if (t.marginRelative)
+        return fmt("%.4g", 100.0 * t.margin) + "% of " + (isCorpus(t) ? t.corpusMetric : t.metric);
+    return fmt("%.4g", t.margin);
+}
+
+// "0.8 points", or a continuous task's bound in the units it was tested in.
+std::string boundWords(const TaskResult& t)
+{
+    if (!t.continuous)
+        return fmt("%.3g", 100.0 * t.upperBound) + " points";
+    return fmt("%.4g", t.upperBound) + (isCorpus(t) ? " (per-document log-likelihood)" : " (" + t.metric + ")");
+}
+
+// What a task's row means for the verdict, in one sentence (or nothing): without a margin, the
+// largest drop the data leave possible; when inconclusive, the samples still to collect.
+std::string taskAdvice(const ComparisonReport& r, const TaskResult& t)
+{
+    const std::string name = taskLabel(t);
+    if (t.n == 0)
+        return {};
+    if (!r.hasMargin)
+        return name + ": the data rule out a drop above " + boundWords(t);
+    if (r.verdict != "inconclusive")
+        return {};
+    if (!t.hasMargin)
+        return name + ": no margin given, so it cannot be shown within one";
+    if (t.pNonInferiority < r.alpha)
+        return {};
+    if (t.samplesNeeded < 0)
+        return name + ": the observed drop is above its margin; more samples would not show it within";
+    if (t.samplesNeeded > t.n)
+        return "collect about " + std::to_string(t.samplesNeeded - t.n) + " more samples of " + name + " ("
+            + std::to_string(t.samplesNeeded) + " in all for 80% power at the observed drop)";
+    return name + ": its " + std::to_string(t.n)
+        + " samples would usually suffice at the observed drop; a few more should settle it";
+}
+
+std::vector<std::string> allAdvice(const ComparisonReport& r)
+{
+    std::vector<std::string> out;
+    for (const auto& t : r.tasks)
+        if (auto a = taskAdvice(r, t); !a.empty())
+            out.push_back(std::move(a));
+    return out;
+}
+
+bool anyCluster(const ComparisonReport& r)
+{
+    return std::any_of(r.tasks.begin(), r.tasks.end(), [](const TaskResult& t) { return !t.cluster.key.empty(); });
+}
+
+bool anyNoise(const ComparisonReport& r)
+{
+    return std::any_of(r.tasks.begin(), r.tasks.end(), [](const TaskResult& t) { return t.noiseFlips >= 0; });
+}
+
+// "subject: 57 clusters, design effect 1.43", or "-".
+std::string clusterText(const TaskResult& t)
+{
+    if (t.cluster.key.empty())
+        return "-";
+    return t.cluster.key + ": " + std::to_string(t.cluster.clusters) + " clusters, design effect "
+        + fmt("%.3g", t.cluster.designEffect);
+}
+
+// The candidate's flips beside the baseline reruns' own: "37 vs 12".
+std::string noiseText(const TaskResult& t)
+{
+    if (t.noiseFlips < 0)
+        return "-";
+    return std::to_string(t.b + t.c) + " vs " + std::to_string(t.noiseFlips);
+}
+
+// The non-inferiority columns of a row: margin, p, samples needed.
+struct MarginCells {
+    std::string margin, p, needed;
+};
+
+MarginCells marginCells(const TaskResult& t)
+{
+    if (!t.hasMargin)
+        return { "-", "-", "-" };
+    return { marginText(t), formatP(t.pNonInferiority, std::log(t.pNonInferiority)),
+        t.samplesNeeded < 0 ? std::string("none would do") : std::to_string(t.samplesNeeded) };
 }
 
 // The interval methods the rows use, for the footers ("Tango score (binary); normal, mean difference
@@ -279,11 +391,47 @@ Json mcJson(double lo, double hi)
     return Json::array({ jnum(lo), jnum(hi) });
 }
 
+// The margin as asked, in the units of `delta` (a fraction for binary tasks): one number when every
+// task has the same absolute margin, else each task's {value, relative}; null without a margin.
+Json marginJson(const ComparisonReport& r)
+{
+    if (!r.hasMargin)
+        return nullptr;
+    const TaskResult* first = nullptr;
+    bool uniform = true;
+    for (const auto& t : r.tasks) {
+        if (!t.hasMargin) {
+            uniform = uniform && t.n == 0;
+            continue;
+        }
+        if (!first)
+            first = &t;
+        else if (t.margin != first->margin || t.marginRelative != first->marginRelative)
+            uniform = false;
+    }
+    if (first && uniform && !first->marginRelative)
+        return jnum(first->margin);
+    Json per = Json::object();
+    for (const auto& t : r.tasks) {
+        if (!t.hasMargin)
+            continue;
+        Json m;
+        m["value"] = jnum(t.margin);
+        m["relative"] = t.marginRelative;
+        per[t.key()] = std::move(m);
+    }
+    Json j;
+    j["per_task"] = std::move(per);
+    return j;
+}
+
 } // namespace
 
 std::string toJson(const ComparisonReport& r)
 {
     Json root;
+    root["verdict"] = r.verdict;
+    root["margin"] = marginJson(r);
     root["alpha"] = r.alpha;
     root["baseline"] = runJson(r.baseline);
     root["candidate"] = runJson(r.candidate);
@@ -319,6 +467,22 @@ std::string toJson(const ComparisonReport& r)
             j["exhaustive"] = t.exhaustive;
             j["p_mc_interval"] = mcJson(t.pMcLow, t.pMcHigh);
         }
+        j["margin"] = t.hasMargin ? Json(jnum(t.margin)) : Json(nullptr);
+        j["margin_relative"] = t.hasMargin ? Json(t.marginRelative) : Json(nullptr);
+        j["p_noninferiority"] = t.hasMargin ? Json(jnum(t.pNonInferiority)) : Json(nullptr);
+        j["samples_needed"] = t.hasMargin ? Json(t.samplesNeeded) : Json(nullptr);
+        if (t.cluster.key.empty()) {
+            j["cluster"] = nullptr;
+        } else {
+            Json c;
+            c["key"] = t.cluster.key;
+            c["clusters"] = t.cluster.clusters;
+            c["design_effect"] = jnum(t.cluster.designEffect);
+            j["cluster"] = std::move(c);
+        }
+        j["noise_flips"] = t.noiseFlips >= 0 ? Json(t.noiseFlips) : Json(nullptr);
+        const auto advice = taskAdvice(r, t);
+        j["advice"] = advice.empty() ? Json(nullptr) : Json(advice);
         j["worst_base"] = t.worstBase;
         j["worst_cand"] = t.worstCand;
         j["unmatched_base"] = t.unmatchedBase;
@@ -401,7 +565,9 @@ std::string toCsv(const ComparisonReport& r)
     out << "task,filter,metric,kind,n,b,c,acc_base,acc_cand,delta,flip_rate,ci95_low,ci95_high,p_value,p_two_sided,"
            "p_holm,unmatched_base,unmatched_cand,duplicates,hash_mismatches,verdict,p_shown,p_holm_shown,ln_p,"
            "ln_p_holm,interval_method,upper_bound,p_mc_low,p_mc_high,corpus_metric,corpus_base,corpus_cand,audit,"
-           "worst_base,worst_cand,comparison,method,level,stability\n";
+           "worst_base,worst_cand,comparison,method,level,stability,verdict_code,margin,margin_relative,p_"
+           "noninferiority,"
+           "samples_needed,cluster_key,clusters,design_effect,noise_flips,advice\n";
     for (const auto& t : r.tasks) {
         out << csvField(t.task) << ',' << csvField(t.filter) << ',' << csvField(t.metric) << ','
             << (t.continuous ? "continuous" : "binary") << ',' << t.n << ',' << t.b << ',' << t.c << ',' << n(t.accBase)
@@ -421,7 +587,21 @@ std::string toCsv(const ComparisonReport& r)
             out << ',';
         out << ',' << (t.audit ? "yes" : "no") << ',' << t.worstBase << ',' << t.worstCand << ','
             << csvField(verdictText(r)) << ',' << csvField(r.method) << ',' << csvField(levelText(r)) << ','
-            << stabilityWord(r) << '\n';
+            << stabilityWord(r) << ',' << r.verdict << ',';
+        if (t.hasMargin)
+            out << n(t.margin) << ',' << (t.marginRelative ? "yes" : "no") << ',' << n(t.pNonInferiority) << ','
+                << t.samplesNeeded;
+        else
+            out << ",,,";
+        out << ',' << csvField(t.cluster.key) << ',';
+        if (!t.cluster.key.empty())
+            out << t.cluster.clusters << ',' << n(t.cluster.designEffect);
+        else
+            out << ',';
+        out << ',';
+        if (t.noiseFlips >= 0)
+            out << t.noiseFlips;
+        out << ',' << csvField(taskAdvice(r, t)) << '\n';
     }
     return out.str();
 }
@@ -429,23 +609,42 @@ std::string toCsv(const ComparisonReport& r)
 std::string toMarkdown(const ComparisonReport& r)
 {
     std::ostringstream out;
-    out << "### Deltascope: " << (r.degraded ? "❌ candidate is worse than baseline" : "✅ no degradation detected")
+    const char* mark = (r.degraded || r.verdict == "degraded") ? "❌ "
+        : r.verdict == "no_worse_than_margin"                  ? "✅ "
+        : r.verdict == "inconclusive"                          ? "⚠️ "
+                                                               : "";
+    out << "### Deltascope: " << mark << verdictHeadline(r)
         << (r.stable ? "" : " (unstable: depends on the permutation seed)") << "\n\n";
     out << "**Baseline:** `" << modelName(r.baseline) << "`  \n**Candidate:** `" << modelName(r.candidate)
         << "`  \n**Decision:** " << r.decisionBasis << ".  \n**Method:** " << r.method << ", each test at "
         << levelText(r) << "; " << stabilityWord(r) << ".\n\n";
     if (!r.stable)
         out << "> **" << unstableText(r) << ".**\n\n";
-    out << "| task | metric | n | baseline | candidate | drop | 95% CI | upper bound | b / c | p | p (Holm) | verdict "
-           "|\n";
-    out << "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|\n";
+    const bool clusters = anyCluster(r);
+    const bool noise = anyNoise(r);
+    out << "| task | metric | n | baseline | candidate | drop | 95% CI | upper bound | b / c | p | p (Holm) | verdict |"
+        << (r.hasMargin ? " margin | p (within margin) | samples needed |" : "") << (clusters ? " clusters |" : "")
+        << (noise ? " flips vs baseline noise |" : "") << "\n";
+    out << "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|" << (r.hasMargin ? "---:|---:|---:|" : "")
+        << (clusters ? "---|" : "") << (noise ? "---:|" : "") << "\n";
     for (const auto& t : r.tasks) {
         const auto x = rowText(t, "≤");
         out << "| " << taskLabel(t) << " | " << metricLabel(t) << " | " << t.n << " | " << x.base << " | " << x.cand
             << " | " << x.drop << " | " << x.interval << " | " << x.bound << " | " << t.b << " / " << t.c << " | "
-            << x.p << " | " << x.pHolm << " | " << flagWord(t.flag) << " |\n";
+            << x.p << " | " << x.pHolm << " | " << flagWord(t.flag) << " |";
+        if (r.hasMargin) {
+            const auto m = marginCells(t);
+            out << " " << m.margin << " | " << m.p << " | " << m.needed << " |";
+        }
+        if (clusters)
+            out << " " << clusterText(t) << " |";
+        if (noise)
+            out << " " << noiseText(t) << " |";
+        out << "\n";
     }
     out << "\n";
+    for (const auto& a : allAdvice(r))
+        out << "- **" << a << "**\n";
     for (const auto& t : r.tasks)
         for (const auto& note : taskNotes(r, t))
             out << "- " << taskLabel(t) << ": " << note << "\n";
@@ -472,14 +671,30 @@ std::string toMarkdown(const ComparisonReport& r)
 
 std::string toTable(const ComparisonReport& r)
 {
-    const std::vector<std::string> head { "task", "metric", "kind", "n", "base", "cand", "drop", "95% CI", "upper", "b",
-        "c", "p", "p_holm", "verdict" };
+    const bool clusters = anyCluster(r);
+    const bool noise = anyNoise(r);
+    std::vector<std::string> head { "task", "metric", "kind", "n", "base", "cand", "drop", "95% CI", "upper", "b", "c",
+        "p", "p_holm", "verdict" };
+    if (r.hasMargin)
+        head.insert(head.end(), { "margin", "p_margin", "needed" });
+    if (clusters)
+        head.push_back("clusters");
+    if (noise)
+        head.push_back("b+c vs noise");
     std::vector<std::vector<std::string>> rows;
     for (const auto& t : r.tasks) {
         const auto x = rowText(t, "<=");
         rows.push_back({ taskLabel(t), metricLabel(t), t.continuous ? "cont." : "binary", std::to_string(t.n), x.base,
             x.cand, x.drop, x.interval, x.bound, std::to_string(t.b), std::to_string(t.c), x.p, x.pHolm,
             flagWord(t.flag) });
+        if (r.hasMargin) {
+            const auto m = marginCells(t);
+            rows.back().insert(rows.back().end(), { m.margin, m.p, m.needed });
+        }
+        if (clusters)
+            rows.back().push_back(clusterText(t));
+        if (noise)
+            rows.back().push_back(noiseText(t));
     }
     std::vector<std::size_t> width(head.size());
     for (std::size_t i = 0; i < head.size(); ++i)
@@ -492,7 +707,7 @@ std::string toTable(const ComparisonReport& r)
     out << "candidate: " << modelName(r.candidate) << "  (" << r.candidate.path << ")\n\n";
     auto line = [&](const std::vector<std::string>& cells) {
         for (std::size_t i = 0; i < cells.size(); ++i) {
-            const bool left = i <= 2 || i + 1 == cells.size();
+            const bool left = i <= 2 || i == 13 || (clusters && i == (r.hasMargin ? 17u : 14u));
             const std::size_t pad = width[i] - cells[i].size();
             if (!left)
                 out << std::string(pad, ' ');
@@ -513,7 +728,11 @@ std::string toTable(const ComparisonReport& r)
         line(row);
     out << "\n(base, cand, drop in % for binary metrics; drop = baseline - candidate; b = regressions, c = "
            "improvements;\n 95% CI: "
-        << intervalMethods(r) << "; upper: one-sided " << boundLevel(r) << " upper bound of the drop)\n";
+        << intervalMethods(r) << "; upper: one-sided " << boundLevel(r) << " upper bound of the drop"
+        << (r.hasMargin ? ";\n margin: the largest drop accepted; p_margin: p of \"the drop is at least the margin\"; "
+                          "needed: samples\n for 80% power to show the task within its margin at its observed drop"
+                        : "")
+        << ")\n";
     bool notes = false;
     for (const auto& t : r.tasks)
         for (const auto& note : taskNotes(r, t)) {
@@ -525,9 +744,10 @@ std::string toTable(const ComparisonReport& r)
         out << "  " << testText(d) << "\n";
     if (r.permutation.present)
         out << "  sign-flip: " << permutationText(r) << "\n";
-    out << "\nVERDICT: "
-        << (r.degraded ? "DEGRADED: the candidate is worse than the baseline" : "no degradation detected") << " ("
-        << stabilityWord(r) << ")\n         (" << r.decisionBasis << ")\n";
+    out << "\nVERDICT: " << verdictHeadline(r) << " (" << stabilityWord(r) << ")\n         (" << r.decisionBasis
+        << ")\n";
+    for (const auto& a : allAdvice(r))
+        out << "  " << a << "\n";
     if (!r.stable)
         out << "\n" << unstableText(r) << "\n";
     const auto warnings = allWarnings(r);
@@ -579,7 +799,9 @@ std::string htmlHead(const std::string& title)
            "h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.8em;border-bottom:1px solid #d0d7de}\n"
            ".verdict{padding:.8em 1em;border-radius:6px;font-weight:600;font-size:1.1em}\n"
            ".bad{background:#ffebe9;border:1px solid #cf222e;color:#82071e}"
-           ".good{background:#dafbe1;border:1px solid #1a7f37;color:#116329}\n"
+           ".good{background:#dafbe1;border:1px solid #1a7f37;color:#116329}"
+           ".unsure{background:#fff8c5;border:1px solid #9a6700;color:#4d2d00}"
+           ".neutral{background:#f6f8fa;border:1px solid #57606a;color:#1b1f24}\n"
            "table{border-collapse:collapse;font-size:.9em;margin:.5em 0}"
            "th,td{border:1px solid #d0d7de;padding:.25em .6em;text-align:right}"
            "th{background:#f6f8fa}td.l,th.l,td.w{text-align:left}\n"
@@ -613,10 +835,19 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
     auto e = [](const std::string& s) { return escapeHtml(s); };
     out << htmlHead("Deltascope report: " + modelName(r.candidate) + " vs " + modelName(r.baseline));
     out << "<h1>Deltascope: did the candidate get worse?</h1>\n";
-    out << "<div class=\"verdict "
-        << (r.degraded ? "bad\">Candidate is worse than baseline" : "good\">No degradation detected")
+    const char* banner = (r.degraded || r.verdict == "degraded") ? "bad"
+        : r.verdict == "no_worse_than_margin"                    ? "good"
+        : r.verdict == "inconclusive"                            ? "unsure"
+                                                                 : "neutral";
+    out << "<div class=\"verdict " << banner << "\">" << e(verdictHeadline(r))
         << (r.stable ? "" : " (unstable: depends on the permutation seed)") << "</div>\n<p>" << e(r.decisionBasis)
         << ".</p>\n";
+    if (const auto advice = allAdvice(r); !advice.empty()) {
+        out << "<ul>";
+        for (const auto& a : advice)
+            out << "<li>" << e(a) << "</li>";
+        out << "</ul>\n";
+    }
     if (!r.stable)
         out << "<p class=\"unstable\"><b>" << e(unstableText(r)) << ".</b></p>\n";
     out << "<p>" << e(decisionExplained()) << "</p>\n";
@@ -656,7 +887,10 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
     out << "<h2>Per task</h2>\n<table " << kTableAttrs
         << " width=\"100%\"><tr><th class=\"l\">task</th><th class=\"l\">metric</th><th>n</th>"
            "<th>baseline</th><th>candidate</th><th>drop</th><th>95% CI</th><th>upper bound</th><th>b</th><th>c</th>"
-           "<th>p</th><th>p (Holm)</th><th class=\"l\">verdict</th></tr>\n";
+           "<th>p</th><th>p (Holm)</th><th class=\"l\">verdict</th>"
+        << (r.hasMargin ? "<th>margin</th><th>p (within margin)</th><th>samples needed</th>" : "")
+        << (anyCluster(r) ? "<th class=\"l\">clusters</th>" : "")
+        << (anyNoise(r) ? "<th>flips vs baseline noise</th>" : "") << "</tr>\n";
     for (const auto& t : r.tasks) {
         const auto x = rowText(t, "&le;");
         const char* cls = t.flag == TaskFlag::Worse ? " class=\"worse\""
@@ -665,7 +899,16 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
             << "</td><td>" << t.n << "</td><td>" << x.base << "</td><td>" << x.cand << "</td><td>" << x.drop
             << "</td><td>" << x.interval << "</td><td>" << x.bound << "</td><td>" << t.b << "</td><td>" << t.c
             << "</td><td>" << e(x.p) << "</td><td>" << e(x.pHolm) << "</td><td class=\"l\">" << flagWord(t.flag)
-            << "</td></tr>\n";
+            << "</td>";
+        if (r.hasMargin) {
+            const auto m = marginCells(t);
+            out << "<td>" << e(m.margin) << "</td><td>" << e(m.p) << "</td><td>" << e(m.needed) << "</td>";
+        }
+        if (anyCluster(r))
+            out << "<td class=\"l\">" << e(clusterText(t)) << "</td>";
+        if (anyNoise(r))
+            out << "<td>" << e(noiseText(t)) << "</td>";
+        out << "</tr>\n";
     }
     out << "</table>\n";
     std::vector<std::string> notes;

@@ -1,6 +1,9 @@
 #include "CliRun.h"
 #include "TestData.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 
 using namespace deltascope;
@@ -18,6 +21,30 @@ QString tinyTrace(const QTemporaryDir& dir)
         QStringLiteral("--tokens"), QStringLiteral("4"), QStringLiteral("--layers"), QStringLiteral("1"),
         QStringLiteral("--experts"), QStringLiteral("16"), QStringLiteral("--top-k"), QStringLiteral("2") });
     return r.exitCode == 0 ? trace : QString();
+}
+
+// One task "qa" of n right/wrong samples on each side, written by the test as JSONL: the first c
+// samples only the candidate gets right, the next b only the baseline; the others both get right.
+// Each sample belongs to one of 8 groups ("group" field). Returns {baseline, candidate}.
+std::pair<QString, QString> qaPair(const QTemporaryDir& dir, int n, int b, int c, const QString& tag = QString())
+{
+    QByteArray base;
+    QByteArray cand;
+    for (int i = 0; i < n; ++i) {
+        const int sb = i < c ? 0 : 1;
+        const int sc = (i >= c && i < c + b) ? 0 : 1;
+        const QByteArray head = "{\"doc_id\": " + QByteArray::number(i) + ", \"task\": \"qa\", \"group\": \"g"
+            + QByteArray::number(i % 8) + "\", \"score\": ";
+        base += head + QByteArray::number(sb) + "}\n";
+        cand += head + QByteArray::number(sc) + "}\n";
+    }
+    return { QString::fromStdString(test::writeFile(dir, QStringLiteral("base%1.jsonl").arg(tag), base)),
+        QString::fromStdString(test::writeFile(dir, QStringLiteral("cand%1.jsonl").arg(tag), cand)) };
+}
+
+QJsonObject jsonOf(const test::CliRun& r)
+{
+    return QJsonDocument::fromJson(r.out).object();
 }
 
 } // namespace
@@ -42,6 +69,12 @@ private slots:
     void optionErrors_data();
     void optionErrors();
     void severalRunsHintNamesEachSide();
+    void verdictsAndExitCodes_data();
+    void verdictsAndExitCodes();
+    void badMarginsExitTwo_data();
+    void badMarginsExitTwo();
+    void clusterAndNoiseInJson();
+    void maxPermutations();
 };
 
 void TestCli::xshareJsonShape()
@@ -236,7 +269,7 @@ void TestCli::noDegradationExitsZero()
     const auto r = cli(
         { QStringLiteral("compare"), fixture("eval/layout_0.4.0/baseline"), fixture("eval/layout_0.4.0/candidate") });
     QCOMPARE(r.exitCode, 0);
-    QVERIFY(r.out.contains("VERDICT: no degradation detected"));
+    QVERIFY(r.out.contains("VERDICT: no evidence of degradation"));
     QVERIFY(r.out.contains("gsm8k [strict-match]"));
 }
 
@@ -468,6 +501,180 @@ void TestCli::severalRunsHintNamesEachSide()
     const auto wrong = cli({ QStringLiteral("compare"), both, cand, QStringLiteral("--run"), older });
     QCOMPARE(wrong.exitCode, 2);
     QVERIFY(wrong.err.contains("no run with timestamp"));
+}
+
+void TestCli::verdictsAndExitCodes_data()
+{
+    QTest::addColumn<int>("b");
+    QTest::addColumn<int>("c");
+    QTest::addColumn<QStringList>("margins");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("verdict");
+    QTest::addColumn<QString>("headline");
+    // 1000 samples. b = 60, c = 0: exact McNemar p = 2^-60. b = c = 10: no drop, the one-sided 95% bound
+    // near 1.1 points. b = 8, c = 2: p = 56/1024 = 0.055, not degraded, but the 0.6-point drop exceeds a
+    // 0.5-point margin.
+    QTest::newRow("degraded") << 60 << 0 << QStringList {} << 1 << QStringLiteral("degraded")
+                              << QStringLiteral("VERDICT: DEGRADED");
+    QTest::newRow("degraded, though within the margin")
+        << 60 << 0 << QStringList { QStringLiteral("10") } << 1 << QStringLiteral("degraded")
+        << QStringLiteral("VERDICT: DEGRADED");
+    QTest::newRow("no evidence") << 10 << 10 << QStringList {} << 0 << QStringLiteral("no_evidence")
+                                 << QStringLiteral("VERDICT: no evidence of degradation");
+    QTest::newRow("no worse than the margin")
+        << 10 << 10 << QStringList { QStringLiteral("5") } << 0 << QStringLiteral("no_worse_than_margin")
+        << QStringLiteral("VERDICT: NO WORSE THAN THE MARGIN");
+    QTest::newRow("per-task margin") << 10 << 10 << QStringList { QStringLiteral("qa=5") } << 0
+                                     << QStringLiteral("no_worse_than_margin")
+                                     << QStringLiteral("VERDICT: NO WORSE THAN THE MARGIN");
+    QTest::newRow("inconclusive, more samples would tell")
+        << 10 << 10 << QStringList { QStringLiteral("0.5") } << 3 << QStringLiteral("inconclusive")
+        << QStringLiteral("VERDICT: INCONCLUSIVE");
+    QTest::newRow("inconclusive, the drop is above the margin")
+        << 8 << 2 << QStringList { QStringLiteral("0.5") } << 3 << QStringLiteral("inconclusive")
+        << QStringLiteral("VERDICT: INCONCLUSIVE");
+}
+
+void TestCli::verdictsAndExitCodes()
+{
+    QFETCH(int, b);
+    QFETCH(int, c);
+    QFETCH(QStringList, margins);
+    QFETCH(int, exitCode);
+    QFETCH(QString, verdict);
+    QFETCH(QString, headline);
+    QTemporaryDir dir;
+    const auto [base, cand] = qaPair(dir, 1000, b, c);
+    QStringList args { QStringLiteral("compare"), base, cand, QStringLiteral("--quiet") };
+    for (const auto& m : margins)
+        args << QStringLiteral("--margin") << m;
+    const auto table = cli(args);
+    QCOMPARE(table.exitCode, exitCode);
+    const QString text = QString::fromUtf8(table.out);
+    QVERIFY2(text.contains(headline), table.out.constData());
+
+    const auto json = cli(args + QStringList { QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(json.exitCode, exitCode);
+    const auto doc = jsonOf(json);
+    QCOMPARE(doc.value(QStringLiteral("verdict")).toString(), verdict);
+    const auto task = doc.value(QStringLiteral("tasks")).toArray().at(0).toObject();
+    QCOMPARE(task.value(QStringLiteral("n")).toInt(), 1000);
+    QCOMPARE(task.value(QStringLiteral("b")).toInt(), b);
+    const double bound = task.value(QStringLiteral("upper_bound")).toDouble();
+    QVERIFY(bound > (b - c) / 1000.0);
+    if (margins.isEmpty()) {
+        // No margin: the answer is degraded or no evidence, and U is said for every task.
+        QVERIFY(doc.value(QStringLiteral("margin")).isNull());
+        QVERIFY(task.value(QStringLiteral("p_noninferiority")).isNull());
+        QVERIFY(task.value(QStringLiteral("samples_needed")).isNull());
+        const QString sentence
+            = QStringLiteral("qa: the data rule out a drop above %1 points").arg(100.0 * bound, 0, 'g', 3);
+        QVERIFY2(text.contains(sentence), qPrintable(sentence + QLatin1Char('\n') + text));
+        QCOMPARE(task.value(QStringLiteral("advice")).toString(), sentence);
+        return;
+    }
+    // The margin in delta's units: points / 100.
+    const double points = margins[0].section(QLatin1Char('='), -1).toDouble();
+    const QJsonValue top = doc.value(QStringLiteral("margin"));
+    QVERIFY(top.isDouble());
+    QCOMPARE(top.toDouble(), points / 100.0);
+    QCOMPARE(task.value(QStringLiteral("margin")).toDouble(), points / 100.0);
+    const double p = task.value(QStringLiteral("p_noninferiority")).toDouble();
+    const int needed = task.value(QStringLiteral("samples_needed")).toInt();
+    QVERIFY(!text.contains(QStringLiteral("the data rule out")));
+    if (verdict == QLatin1String("no_worse_than_margin"))
+        QVERIFY(p < 0.05);
+    if (verdict != QLatin1String("inconclusive"))
+        return;
+    QVERIFY(p >= 0.05);
+    if (b - c > 0) {
+        // The observed drop (0.6 points) is above the margin: no number of samples would do.
+        QCOMPARE(needed, -1);
+        QVERIFY(text.contains(QStringLiteral("qa: the observed drop is above its margin; more samples would not "
+                                             "show it within")));
+    } else {
+        QVERIFY(needed > 1000);
+        const QString sentence = QStringLiteral("collect about %1 more samples of qa").arg(needed - 1000);
+        QVERIFY2(text.contains(sentence), qPrintable(text));
+        QVERIFY(task.value(QStringLiteral("advice")).toString().startsWith(sentence));
+    }
+}
+
+void TestCli::badMarginsExitTwo_data()
+{
+    QTest::addColumn<QString>("margin");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("negative") << QStringLiteral("-1") << QStringLiteral("is negative");
+    QTest::newRow("negative, one task") << QStringLiteral("qa=-0.5") << QStringLiteral("is negative");
+    QTest::newRow("above 100 points") << QStringLiteral("101") << QStringLiteral("cannot drop by more than 100 points");
+    QTest::newRow("unknown task") << QStringLiteral("gsm8k=1")
+                                  << QStringLiteral("names task \"gsm8k\", which this comparison does not have");
+    QTest::newRow("percentage on a binary task")
+        << QStringLiteral("qa=2%")
+        << QStringLiteral("task qa is scored right or wrong: give its margin in accuracy "
+                          "points");
+    QTest::newRow("not a number") << QStringLiteral("one") << QStringLiteral("--margin");
+}
+
+void TestCli::badMarginsExitTwo()
+{
+    QFETCH(QString, margin);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const auto [base, cand] = qaPair(dir, 100, 2, 2);
+    const auto r = cli({ QStringLiteral("compare"), base, cand, QStringLiteral("--margin"), margin });
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(QString::fromUtf8(r.err).contains(expected), r.err.constData());
+    QVERIFY(r.out.isEmpty());
+}
+
+void TestCli::clusterAndNoiseInJson()
+{
+    QTemporaryDir dir;
+    const auto [base, cand] = qaPair(dir, 400, 6, 4);
+    // A rerun of the baseline that disagrees with it on 7 samples (c = 4 .. 10: right there, wrong here).
+    const auto [rerun, unused] = qaPair(dir, 400, 0, 11, QStringLiteral("rerun"));
+    Q_UNUSED(unused);
+    const auto plain = cli({ QStringLiteral("compare"), base, cand, QStringLiteral("--format"), QStringLiteral("json"),
+        QStringLiteral("--quiet") });
+    QCOMPARE(plain.exitCode, 0);
+    auto task = jsonOf(plain).value(QStringLiteral("tasks")).toArray().at(0).toObject();
+    QVERIFY(task.contains(QStringLiteral("cluster")) && task.value(QStringLiteral("cluster")).isNull());
+    QVERIFY(task.contains(QStringLiteral("noise_flips")) && task.value(QStringLiteral("noise_flips")).isNull());
+
+    const QStringList args { QStringLiteral("compare"), base, cand, QStringLiteral("--cluster"),
+        QStringLiteral("group"), QStringLiteral("--base-rerun"), rerun, QStringLiteral("--quiet") };
+    const auto r = cli(args + QStringList { QStringLiteral("--format"), QStringLiteral("json") });
+    QVERIFY2(r.exitCode == 0 || r.exitCode == 1, r.err.constData());
+    task = jsonOf(r).value(QStringLiteral("tasks")).toArray().at(0).toObject();
+    const auto cluster = task.value(QStringLiteral("cluster")).toObject();
+    QCOMPARE(cluster.value(QStringLiteral("key")).toString(), QStringLiteral("group"));
+    QCOMPARE(cluster.value(QStringLiteral("clusters")).toInt(), 8);
+    QVERIFY(cluster.value(QStringLiteral("design_effect")).toDouble() > 0.0);
+    QCOMPARE(task.value(QStringLiteral("noise_flips")).toInt(), 7);
+    // The table shows them beside the candidate's own flips.
+    const auto table = cli(args);
+    const QString text = QString::fromUtf8(table.out);
+    QVERIFY2(text.contains(QStringLiteral("group: 8 clusters, design effect")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral(" vs 7")), qPrintable(text));
+}
+
+void TestCli::maxPermutations()
+{
+    QTemporaryDir dir;
+    const auto [base, cand] = qaPair(dir, 200, 5, 3);
+    const auto refused = cli({ QStringLiteral("compare"), base, cand, QStringLiteral("--permutations"),
+        QStringLiteral("2000"), QStringLiteral("--max-permutations"), QStringLiteral("1000") });
+    QCOMPARE(refused.exitCode, 2);
+    QVERIFY2(refused.err.contains("--max-permutations (1000) must be at least --permutations (2000)"),
+        refused.err.constData());
+    const auto r = cli({ QStringLiteral("compare"), base, cand, QStringLiteral("--permutations"),
+        QStringLiteral("1000"), QStringLiteral("--max-permutations"), QStringLiteral("5000"),
+        QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--quiet") });
+    QCOMPARE(r.exitCode, 0);
+    const auto perm = jsonOf(r).value(QStringLiteral("permutation")).toObject();
+    QCOMPARE(perm.value(QStringLiteral("max_permutations")).toInteger(), 5000);
+    QCOMPARE(perm.value(QStringLiteral("requested")).toInteger(), 1000);
 }
 
 QTEST_GUILESS_MAIN(TestCli)
