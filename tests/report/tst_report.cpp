@@ -4,6 +4,9 @@
 #include "report/ComparisonReport.h"
 #include "report/ReportWriters.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <cmath>
 
@@ -201,6 +204,73 @@ report::ComparisonReport tinyPReport()
     return r;
 }
 
+// A two-task comparison with margins, filled by hand: a binary task (margin 1 point, clustered by
+// subject, with baseline reruns) and a corpus metric (margin 1% of its word perplexity).
+report::ComparisonReport marginReport(const char* verdict)
+{
+    report::ComparisonReport r;
+    r.alpha = 0.05;
+    r.baseline.path = "/runs/base";
+    r.candidate.path = "/runs/cand";
+    r.method = "sign-flip, studentized, clustered";
+    r.decisionLevel = 0.05 / 3;
+    r.hasMargin = true;
+    r.verdict = verdict;
+    r.degraded = r.verdict == "degraded";
+    r.decisionBasis = "none of the three tests is below alpha/3 = 0.0167";
+
+    report::TaskResult mmlu;
+    mmlu.task = "mmlu";
+    mmlu.filter = "none";
+    mmlu.metric = "acc";
+    mmlu.n = 499;
+    mmlu.b = 27;
+    mmlu.c = 19;
+    mmlu.accBase = 0.5852;
+    mmlu.accCand = 0.5691;
+    mmlu.delta = 0.016;
+    mmlu.intervalMethod = "Tango score";
+    mmlu.upperBound = 0.0392;
+    mmlu.pValue = 0.125;
+    mmlu.lnP = std::log(0.125);
+    mmlu.pHolm = 0.125;
+    mmlu.lnPHolm = std::log(0.125);
+    mmlu.hasMargin = true;
+    mmlu.margin = 0.03;
+    mmlu.pNonInferiority = 0.151;
+    mmlu.samplesNeeded = 3019;
+    mmlu.cluster = { "metadata.subject", 10, 0.783 };
+    mmlu.noiseFlips = 12;
+    r.tasks.push_back(mmlu);
+
+    report::TaskResult wiki;
+    wiki.task = "wikitext";
+    wiki.filter = "none";
+    wiki.metric = "word_perplexity";
+    wiki.continuous = true;
+    wiki.n = 62;
+    wiki.b = 21;
+    wiki.c = 41;
+    wiki.delta = -14.09;
+    wiki.intervalMethod = "normal, mean difference";
+    wiki.upperBound = -6.924;
+    wiki.pValue = 0.9991;
+    wiki.lnP = std::log(0.9991);
+    wiki.pHolm = 0.9991;
+    wiki.lnPHolm = std::log(0.9991);
+    wiki.corpusMetric = "word_perplexity";
+    wiki.corpusBase = 29.8;
+    wiki.corpusCand = 29.7;
+    wiki.hasMargin = true;
+    wiki.marginRelative = true;
+    wiki.margin = 0.01;
+    wiki.pNonInferiority = 1e-4;
+    wiki.samplesNeeded = 6;
+    wiki.cluster = { "metadata.subject", 62, 1.0 };
+    r.tasks.push_back(wiki);
+    return r;
+}
+
 // Every writer's text for one report.
 std::vector<std::pair<const char*, QString>> allWriters(const report::ComparisonReport& r)
 {
@@ -239,6 +309,11 @@ private slots:
     void corpusMetricsInTheirOwnTerms();
     void unstableVerdictSaidLoudly();
     void decisionExplained();
+    void verdictHeadlines_data();
+    void verdictHeadlines();
+    void inconclusiveSaysWhatToCollect();
+    void upperBoundSaidWithoutMargin();
+    void marginClusterNoiseInJson();
 };
 
 void TestReport::jsonShape()
@@ -529,6 +604,141 @@ void TestReport::decisionExplained()
         { QString::fromStdString(report::toMarkdown(r)), QString::fromStdString(report::toHtml(r, {}, {})) }) {
         QVERIFY(text.contains(QStringLiteral("significant at alpha/3")));
         QVERIFY(text.contains(QStringLiteral("studentized task statistics")));
+    }
+}
+
+void TestReport::verdictHeadlines_data()
+{
+    QTest::addColumn<QString>("verdict");
+    QTest::addColumn<QString>("headline");
+    QTest::newRow("degraded") << QStringLiteral("degraded") << QStringLiteral("DEGRADED");
+    QTest::newRow("no worse") << QStringLiteral("no_worse_than_margin") << QStringLiteral("NO WORSE THAN THE MARGIN");
+    QTest::newRow("inconclusive") << QStringLiteral("inconclusive") << QStringLiteral("INCONCLUSIVE");
+    QTest::newRow("no evidence") << QStringLiteral("no_evidence") << QStringLiteral("no evidence of degradation");
+}
+
+void TestReport::verdictHeadlines()
+{
+    QFETCH(QString, verdict);
+    QFETCH(QString, headline);
+    auto r = marginReport(verdict.toStdString().c_str());
+    if (verdict == QLatin1String("no_evidence")) {
+        r.hasMargin = false;
+        for (auto& t : r.tasks)
+            t.hasMargin = false;
+    }
+    const QStringList all { QStringLiteral("DEGRADED"), QStringLiteral("NO WORSE THAN THE MARGIN"),
+        QStringLiteral("INCONCLUSIVE"), QStringLiteral("no evidence of degradation") };
+    for (const auto& [name, text] : allWriters(r)) {
+        if (QLatin1String(name) == QLatin1String("json")) {
+            const auto doc = QJsonDocument::fromJson(text.toUtf8()).object();
+            QCOMPARE(doc.value(QStringLiteral("verdict")).toString(), verdict);
+            continue;
+        }
+        if (QLatin1String(name) == QLatin1String("csv")) {
+            QVERIFY2(rowOf(text, QStringLiteral("mmlu")).contains(QLatin1Char(',') + verdict + QLatin1Char(',')),
+                qPrintable(text));
+            continue;
+        }
+        QVERIFY2(text.contains(headline), qPrintable(text));
+        for (const auto& other : all)
+            if (other != headline)
+                QVERIFY2(!text.contains(other), qPrintable(QLatin1String(name) + QStringLiteral(": ") + other));
+    }
+}
+
+void TestReport::inconclusiveSaysWhatToCollect()
+{
+    auto r = marginReport("inconclusive");
+    // 3019 pairs for 80% power at the observed drop, 499 in hand.
+    for (const auto& [name, text] : allWriters(r)) {
+        QVERIFY2(text.contains(QStringLiteral("collect about 2520 more samples of mmlu")), name);
+        QVERIFY2(!text.contains(QStringLiteral("more samples of wikitext")), name); // it cleared its margin
+        if (QLatin1String(name) == QLatin1String("json") || QLatin1String(name) == QLatin1String("csv"))
+            continue;
+        const QString row = rowOf(text, QStringLiteral("mmlu"));
+        QVERIFY2(row.contains(QStringLiteral("3 pts")), qPrintable(row));
+        QVERIFY2(row.contains(QStringLiteral("0.1510")), qPrintable(row));
+        QVERIFY2(row.contains(QStringLiteral("3019")), qPrintable(row));
+        QVERIFY2(rowOf(text, QStringLiteral("wikitext")).contains(QStringLiteral("1% of word_perplexity")), name);
+    }
+    // An observed drop at or above the margin: no number of samples would show it within.
+    r.tasks[0].samplesNeeded = -1;
+    r.tasks[0].pNonInferiority = 0.72;
+    for (const auto& [name, text] : allWriters(r)) {
+        QVERIFY2(text.contains(QStringLiteral(
+                     "mmlu: the observed drop is above its margin; more samples would not show it within")),
+            name);
+        QVERIFY2(!text.contains(QStringLiteral("collect about")), name);
+    }
+    // Cleared, or degraded: nothing to collect.
+    for (const char* v : { "no_worse_than_margin", "degraded" })
+        for (const auto& [name, text] : allWriters(marginReport(v)))
+            QVERIFY2(
+                !text.contains(QStringLiteral("collect about")) && !text.contains(QStringLiteral("rule out")), name);
+}
+
+void TestReport::upperBoundSaidWithoutMargin()
+{
+    auto r = marginReport("no_evidence");
+    r.hasMargin = false;
+    for (auto& t : r.tasks)
+        t.hasMargin = false;
+    for (const auto& [name, text] : allWriters(r)) {
+        // U = 0.0392: points for a binary task; a corpus metric's bound in its tested units.
+        QVERIFY2(text.contains(QStringLiteral("mmlu: the data rule out a drop above 3.92 points")), name);
+        QVERIFY2(text.contains(QStringLiteral("wikitext: the data rule out a drop above -6.924")), name);
+        QVERIFY2(
+            !text.contains(QStringLiteral("p (within margin)")) && !text.contains(QStringLiteral("p_margin")), name);
+    }
+    const auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(report::toJson(r))).object();
+    QVERIFY(doc.value(QStringLiteral("margin")).isNull());
+    const auto t = doc.value(QStringLiteral("tasks")).toArray().at(0).toObject();
+    QVERIFY(t.value(QStringLiteral("p_noninferiority")).isNull());
+    QVERIFY(t.value(QStringLiteral("samples_needed")).isNull());
+    QCOMPARE(t.value(QStringLiteral("upper_bound")).toDouble(), 0.0392);
+}
+
+void TestReport::marginClusterNoiseInJson()
+{
+    auto r = marginReport("inconclusive");
+    auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(report::toJson(r))).object();
+    // Margins that differ per task: each task's value and whether it is relative.
+    const auto per = doc.value(QStringLiteral("margin")).toObject().value(QStringLiteral("per_task")).toObject();
+    QCOMPARE(per.value(QStringLiteral("mmlu")).toObject().value(QStringLiteral("value")).toDouble(), 0.03);
+    QCOMPARE(per.value(QStringLiteral("mmlu")).toObject().value(QStringLiteral("relative")).toBool(), false);
+    QCOMPARE(per.value(QStringLiteral("wikitext")).toObject().value(QStringLiteral("value")).toDouble(), 0.01);
+    QCOMPARE(per.value(QStringLiteral("wikitext")).toObject().value(QStringLiteral("relative")).toBool(), true);
+    const auto tasks = doc.value(QStringLiteral("tasks")).toArray();
+    const auto m = tasks.at(0).toObject();
+    QCOMPARE(m.value(QStringLiteral("margin")).toDouble(), 0.03);
+    QCOMPARE(m.value(QStringLiteral("p_noninferiority")).toDouble(), 0.151);
+    QCOMPARE(m.value(QStringLiteral("upper_bound")).toDouble(), 0.0392);
+    QCOMPARE(m.value(QStringLiteral("samples_needed")).toInt(), 3019);
+    QCOMPARE(m.value(QStringLiteral("noise_flips")).toInt(), 12);
+    const auto c = m.value(QStringLiteral("cluster")).toObject();
+    QCOMPARE(c.value(QStringLiteral("key")).toString(), QStringLiteral("metadata.subject"));
+    QCOMPARE(c.value(QStringLiteral("clusters")).toInt(), 10);
+    QCOMPARE(c.value(QStringLiteral("design_effect")).toDouble(), 0.783);
+    QVERIFY(tasks.at(1).toObject().value(QStringLiteral("noise_flips")).isNull());
+    QCOMPARE(tasks.at(1).toObject().value(QStringLiteral("margin_relative")).toBool(), true);
+    // One absolute margin for every task: a plain number in delta's units.
+    r.tasks.pop_back();
+    doc = QJsonDocument::fromJson(QByteArray::fromStdString(report::toJson(r))).object();
+    QCOMPARE(doc.value(QStringLiteral("margin")).toDouble(), 0.03);
+    // The other writers show the clusters and the noise beside the candidate's flips (b + c = 46).
+    for (const auto& [name, text] : allWriters(r)) {
+        if (QLatin1String(name) == QLatin1String("json"))
+            continue;
+        const QString row = rowOf(text, QStringLiteral("mmlu"));
+        if (QLatin1String(name) == QLatin1String("csv")) {
+            QVERIFY2(row.contains(QStringLiteral(",metadata.subject,10,0.78"))
+                    && row.contains(QStringLiteral(",12,collect about")),
+                qPrintable(row));
+            continue;
+        }
+        QVERIFY2(row.contains(QStringLiteral("metadata.subject: 10 clusters, design effect 0.783")), qPrintable(row));
+        QVERIFY2(row.contains(QStringLiteral("46 vs 12")), qPrintable(row));
     }
 }
 
