@@ -58,7 +58,8 @@ generic id/score tables (CSV or JSONL):
   --weight-column NAME     words or bytes of a corpus item; the score is then its log-likelihood
 statistics:
   --alpha A                family-wise level (default 0.05)
-  --permutations P         sign-flip permutations (default 10000; runs the test even if all tasks are binary)
+  --permutations P         sign-flip permutations (default 10000; runs the test even if all tasks
+                           are binary)
   --max-permutations M     most permutations to run while a p-value's Monte Carlo interval straddles
                            its level (default 1000000, never below --permutations)
   --seed S                 seed of the permutation stream (default 0)
@@ -73,7 +74,8 @@ statistics:
                            doc.subject) are flipped together: clustered questions are not
                            counted as independent; items without it are clusters of their own
   --threads N              worker threads (default: all cores)
-  --backend auto|cpu|cuda  where the permutation test runs (default auto: CUDA when a device answers)
+  --backend auto|cpu|cuda  where the permutation test runs (default auto: CUDA when a device
+                           answers)
 output:
   --format table|json|csv|md   (default table)
   --output FILE            write there (atomically) instead of stdout
