@@ -197,7 +197,7 @@ const char* verdictText(const ComparisonReport& r)
 std::string verdictHeadline(const ComparisonReport& r)
 {
     if (r.degraded || r.verdict == "degraded")
-        return "DEGRADED: the candidate is worse than the baseline";
+        return "DEGRADED: Candidate is worse than baseline";
     if (r.verdict == "no_worse_than_margin")
         return "NO WORSE THAN THE MARGIN: every task's drop is shown to be below its margin";
     if (r.verdict == "inconclusive")
