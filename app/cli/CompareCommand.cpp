@@ -33,7 +33,7 @@ sign-flip permutations, so no task weighs more because of its units.
 A task is flagged "worse" only when the comparison is degraded and its Holm-adjusted p is below
 alpha, "suggestive" when its own p is below alpha but that does not decide, "ok" otherwise. Each
 row shows a 95% interval of the drop (Tango score for binary tasks) and a one-sided upper bound,
-so "no degradation detected" is never read as "no loss". Permutation p-values carry a 99% Monte
+so "no evidence of degradation" is never read as "no loss". Permutation p-values carry a 99% Monte
 Carlo interval; while one straddles its level more permutations run (up to --max-permutations),
 and the output says "unstable" when the verdict may still depend on the seed.
 
