@@ -1,6 +1,9 @@
 #include "analysis/WorkspaceRequests.h"
 
+#include "analysis/Comparison.h"
 #include "analysis/IdList.h"
+
+#include <algorithm>
 
 namespace deltascope::analysis {
 
@@ -69,8 +72,16 @@ Result<ComparisonRequest> comparisonFromWorkspace(const workspace::DegradationSt
             return R::failure(*bad);
     request.stats.alpha = state.alpha;
     request.stats.permutations = state.permutations;
+    request.stats.maxPermutations = std::max(state.maxPermutations, state.permutations);
     request.stats.seed = state.seed;
     request.stats.runPermutation = state.runPermutation;
+    for (const auto& m : state.margins) {
+        std::string why;
+        if (!parseMargin(m, request.stats.margins, why))
+            return R::failure(Diagnostic::error({}, 0, "margin \"" + m + "\": " + why));
+    }
+    request.base.load.clusterKey = state.clusterKey;
+    request.cand.load.clusterKey = state.clusterKey;
     request.keepListPath = state.keepList;
     R r;
     r.value = std::move(request);
@@ -84,8 +95,11 @@ void storeComparison(const ComparisonRequest& request, workspace::DegradationSta
     state.skipBadLines = request.base.load.skipBadLines || request.cand.load.skipBadLines;
     state.alpha = request.stats.alpha;
     state.permutations = request.stats.permutations;
+    state.maxPermutations = request.stats.maxPermutations;
     state.seed = request.stats.seed;
     state.runPermutation = request.stats.runPermutation;
+    state.margins = marginTexts(request.stats.margins);
+    state.clusterKey = request.base.load.clusterKey;
     state.keepList = request.keepListPath;
 }
 

@@ -55,6 +55,22 @@ public:
         out = it->get<std::string>();
     }
 
+    void texts(const json& o, const char* key, std::vector<std::string>& out, const std::string& where)
+    {
+        const auto it = o.find(key);
+        if (it == o.end())
+            return;
+        if (!it->is_array())
+            return fail(key, where + key + " must be a list of strings");
+        std::vector<std::string> read;
+        for (const auto& v : *it) {
+            if (!v.is_string())
+                return fail(key, where + key + " must be a list of strings");
+            read.push_back(v.get<std::string>());
+        }
+        out = std::move(read);
+    }
+
     void flag(const json& o, const char* key, bool& out, const std::string& where)
     {
         const auto it = o.find(key);
@@ -143,7 +159,8 @@ std::string toJson(const Workspace& w)
         { "front", w.front },
         { "degradation",
             { { "baseline", sideJson(d.base) }, { "candidate", sideJson(d.cand) }, { "alpha", d.alpha },
-                { "permutations", d.permutations }, { "seed", d.seed }, { "run_permutation", d.runPermutation },
+                { "permutations", d.permutations }, { "max_permutations", d.maxPermutations }, { "seed", d.seed },
+                { "run_permutation", d.runPermutation }, { "margins", d.margins }, { "cluster_key", d.clusterKey },
                 { "skip_bad_lines", d.skipBadLines }, { "keep_list", d.keepList }, { "task_filter", d.taskFilter },
                 { "only_worse", d.onlyWorse }, { "selected_task", d.selectedTask }, { "plot", d.plot },
                 { "flip_filter", d.flipFilter }, { "direction", d.direction }, { "all_pairs", d.allPairs },
@@ -187,6 +204,9 @@ Result<Workspace> parseWorkspace(std::string_view text, const std::string& path)
             readSide(r, *c, s.cand, at + "candidate.");
         r.number(*d, "alpha", s.alpha, 1e-12, 0.5, at);
         r.integer(*d, "permutations", s.permutations, 1, 1e9, at);
+        r.integer(*d, "max_permutations", s.maxPermutations, 1, 1e12, at);
+        r.texts(*d, "margins", s.margins, at);
+        r.text(*d, "cluster_key", s.clusterKey, at);
         r.integer(*d, "seed", s.seed, 0, 1.8446744073709552e19, at);
         r.flag(*d, "run_permutation", s.runPermutation, at);
         r.flag(*d, "skip_bad_lines", s.skipBadLines, at);

@@ -28,8 +28,12 @@ struct DegradationState {
     SideState base, cand;
     double alpha = 0.05;
     std::uint64_t permutations = 10000;
+    std::uint64_t maxPermutations = 1000000; ///< the most the permutation test may extend to
     std::uint64_t seed = 0;
     bool runPermutation = false;
+    /// Non-inferiority margins as the user writes them ("1", "wikitext=1%"); empty: none.
+    std::vector<std::string> margins;
+    std::string clusterKey; ///< the field naming each item's cluster (empty: items are independent)
     bool skipBadLines = false;
     std::string keepList; ///< compare only the samples this keep-list names (empty: all)
     std::string taskFilter;

@@ -34,6 +34,9 @@ void TestWorkspace::roundTrip()
     w.degradation.cand.runTimestamp = "2026-11-01T10-00-00.123456";
     w.degradation.alpha = 0.01;
     w.degradation.permutations = 123456;
+    w.degradation.maxPermutations = 4000000;
+    w.degradation.margins = { "1", "wikitext=1%", "gsm8k,strict-match=2.5" };
+    w.degradation.clusterKey = "doc.subject";
     w.degradation.seed = 18446744073709551615ull;
     w.degradation.onlyWorse = true;
     w.degradation.taskFilter = "mmlu";
@@ -58,6 +61,9 @@ void TestWorkspace::roundTrip()
     QCOMPARE(b.degradation.cand.runTimestamp, w.degradation.cand.runTimestamp);
     QCOMPARE(b.degradation.alpha, 0.01);
     QCOMPARE(b.degradation.permutations, std::uint64_t { 123456 });
+    QCOMPARE(b.degradation.maxPermutations, std::uint64_t { 4000000 });
+    QCOMPARE(b.degradation.margins, w.degradation.margins);
+    QCOMPARE(b.degradation.clusterKey, std::string("doc.subject"));
     QCOMPARE(b.degradation.seed, w.degradation.seed);
     QVERIFY(b.degradation.onlyWorse);
     QCOMPARE(b.degradation.selectedTask, w.degradation.selectedTask);
@@ -92,6 +98,12 @@ void TestWorkspace::errorsNameTheLine_data()
                                    << QStringLiteral("newer than this Deltascope");
     QTest::newRow("inputs not a list") << QByteArray("{\"deltascope_workspace\": 1, \"inputs\": 3}") << 1
                                        << QStringLiteral("inputs must be a list");
+    QTest::newRow("margins not a list") << QByteArray(
+        "{\"deltascope_workspace\": 1, \"degradation\": {\n\"margins\": \"1\"}}")
+                                        << 2 << QStringLiteral("degradation.margins must be a list of strings");
+    QTest::newRow("margin not a string") << QByteArray(
+        "{\"deltascope_workspace\": 1, \"degradation\": {\"margins\": [\"1\", 2]}}")
+                                         << 1 << QStringLiteral("degradation.margins must be a list of strings");
     QTest::newRow("nan alpha") << QByteArray("{\"deltascope_workspace\": 1, \"degradation\": {\"alpha\": 2}}") << 1
                                << QStringLiteral("out of range");
 }

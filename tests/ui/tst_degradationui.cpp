@@ -19,6 +19,7 @@
 #include <QAbstractItemModelTester>
 #include <QImage>
 #include <QLabel>
+#include <QLineEdit>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -154,6 +155,11 @@ private slots:
     void handFilledTaskTable();
     void aggregatePanelShowsTheDecision();
     void plannerAtTheDecisionLevel();
+    void bannerForEachVerdict();
+    void marginTextParsesOrExplains();
+    void marginDecidesTheVerdict();
+    void marginClusterAndNoiseColumns();
+    void plannerForAMargin();
     void markedHtmlEscapesAndMarks();
     void workspaceShowsTheDemo();
     void realWikitextRuns();
@@ -505,7 +511,7 @@ void TestDegradationUi::aggregatePanelShowsTheDecision()
     panel.showReport(&c->report);
     const auto* verdict = panel.findChild<QLabel*>(QStringLiteral("verdict"));
     QVERIFY(verdict);
-    QCOMPARE(verdict->text(), QStringLiteral("No degradation detected (unstable: depends on the permutation seed)"));
+    QCOMPARE(verdict->text(), QStringLiteral("No evidence of degradation (unstable: depends on the permutation seed)"));
     QString all;
     for (const auto* label : panel.findChildren<QLabel*>())
         all += label->text() + QLatin1Char('\n');
@@ -541,6 +547,218 @@ void TestDegradationUi::plannerAtTheDecisionLevel()
     one->report.tasks.resize(1);
     view.setComparison(one);
     QVERIFY2(view.answer().contains(QStringLiteral("at alpha = 0.05, the level")), qPrintable(view.answer()));
+}
+
+void TestDegradationUi::bannerForEachVerdict()
+{
+    auto c = std::make_shared<Comparison>(*handFilled());
+    auto& r = c->report;
+    r.stable = true;
+    AggregatePanel panel;
+    const auto* verdict = panel.findChild<QLabel*>(QStringLiteral("verdict"));
+    const auto* advice = panel.findChild<QLabel*>(QStringLiteral("verdictAdvice"));
+    QVERIFY(verdict && advice);
+    // The banner's hue, or -1 when the banner is not painted in the verdict's colour.
+    auto show = [&](const char* word, bool degraded) -> int {
+        r.verdict = word;
+        r.degraded = degraded;
+        panel.showReport(&r);
+        if (!verdict->styleSheet().contains(AggregatePanel::verdictColour(r).name()))
+            return -1;
+        return AggregatePanel::verdictColour(r).hslHue();
+    };
+
+    // Degraded: red, no advice.
+    const int red = show("degraded", true);
+    QVERIFY2((red >= 0 && red <= 15) || red >= 345, qPrintable(QString::number(red)));
+    QCOMPARE(verdict->text(), QStringLiteral("Candidate is worse"));
+    QVERIFY(advice->text().isEmpty());
+
+    // No worse than the margin: green.
+    r.hasMargin = true;
+    const int green = show("no_worse_than_margin", false);
+    QVERIFY2(green >= 90 && green <= 150, qPrintable(QString::number(green)));
+    QCOMPARE(verdict->text(), QStringLiteral("No worse than the margin"));
+    QVERIFY(advice->text().isEmpty());
+
+    // Inconclusive: amber, with what each task still needs.
+    for (auto& t : r.tasks) {
+        t.hasMargin = true;
+        t.margin = 0.01;
+        t.pNonInferiority = 0.01; // cleared unless set below
+    }
+    r.tasks[0].pNonInferiority = 0.31;
+    r.tasks[0].samplesNeeded = 2300; // arc_easy has 500
+    r.tasks[3].pNonInferiority = 0.97;
+    r.tasks[3].samplesNeeded = -1; // gsm8k: the drop itself is above the margin
+    const int amber = show("inconclusive", false);
+    QVERIFY2(amber >= 30 && amber <= 55, qPrintable(QString::number(amber)));
+    QVERIFY(verdict->text().startsWith(QStringLiteral("Inconclusive")));
+    QVERIFY2(advice->text().contains(QStringLiteral("collect about %1 more samples of arc_easy (%2 in all")
+                                         .arg(QLocale().toString(1800), QLocale().toString(2300))),
+        qPrintable(advice->text()));
+    QVERIFY2(advice->text().contains(QStringLiteral("the observed drop of gsm8k,strict-match is above its margin")),
+        qPrintable(advice->text()));
+    QVERIFY(!advice->text().contains(QStringLiteral("wikitext"))); // it cleared its margin
+    QVERIFY(!advice->text().contains(QStringLiteral("mmlu"))); // keep-list audit rows do not decide
+
+    // No evidence: neutral blue-grey, with the largest drop the data leave possible.
+    r.hasMargin = false;
+    for (auto& t : r.tasks)
+        t.hasMargin = false;
+    const int neutral = show("no_evidence", false);
+    QVERIFY2(neutral >= 180 && neutral <= 240, qPrintable(QString::number(neutral)));
+    QCOMPARE(verdict->text(), QStringLiteral("No evidence of degradation"));
+    QVERIFY2(advice->text().contains(
+                 QStringLiteral("the data rule out a drop above 5.81 points on any binary task (widest: arc_easy)")),
+        qPrintable(advice->text()));
+    // Four distinct colours.
+    QCOMPARE(QSet<int>({ red, green, amber, neutral }).size(), 4);
+}
+
+void TestDegradationUi::marginTextParsesOrExplains()
+{
+    AggregatePanel panel;
+    QSignalSpy spy(&panel, &AggregatePanel::marginsChanged);
+    auto* edit = panel.findChild<QLineEdit*>(QStringLiteral("margin"));
+    auto* error = panel.findChild<QLabel*>(QStringLiteral("marginError"));
+    QVERIFY(edit && error);
+    QVERIFY(!edit->toolTip().isEmpty());
+    edit->setText(QStringLiteral("1, wikitext=1%, gsm8k,strict-match=2.5"));
+    emit edit->editingFinished();
+    QCOMPARE(spy.count(), 1);
+    const auto m = panel.margins();
+    QVERIFY(m.all.has_value());
+    QCOMPARE(m.all->value, 1.0);
+    QVERIFY(!m.all->relative);
+    QCOMPARE(m.perTask.size(), std::size_t { 2 });
+    QCOMPARE(m.perTask[0].first, std::string("wikitext"));
+    QCOMPARE(m.perTask[0].second.value, 0.01);
+    QVERIFY(m.perTask[0].second.relative);
+    QCOMPARE(m.perTask[1].first, std::string("gsm8k,strict-match"));
+    QCOMPARE(m.perTask[1].second.value, 2.5);
+    // The same margins written back read the same.
+    report::MarginRequest again;
+    QString why;
+    QVERIFY(AggregatePanel::parseMargins(AggregatePanel::marginsText(m), again, why));
+    QCOMPARE(again, m);
+    // Unchanged text: no retest.
+    emit edit->editingFinished();
+    QCOMPARE(spy.count(), 1);
+    // Bad text: the reason, no retest, the margins as they were.
+    edit->setText(QStringLiteral("1, wikitext=abc"));
+    emit edit->editingFinished();
+    QCOMPARE(spy.count(), 1);
+    QVERIFY(error->isVisibleTo(&panel));
+    QVERIFY2(error->text().contains(QStringLiteral("wikitext=abc")), qPrintable(error->text()));
+    QCOMPARE(panel.margins(), m);
+    edit->setText(QStringLiteral("-2"));
+    emit edit->editingFinished();
+    QCOMPARE(spy.count(), 1);
+    QVERIFY(error->text().contains(QStringLiteral("-2")));
+    // Empty: no margin at all.
+    edit->setText(QString());
+    emit edit->editingFinished();
+    QCOMPARE(spy.count(), 2);
+    QVERIFY(panel.margins().empty());
+    QVERIFY(!error->isVisibleTo(&panel));
+}
+
+void TestDegradationUi::marginDecidesTheVerdict()
+{
+    // A run against itself: not degraded; a margin of 0.01 points is too tight to show with these
+    // samples, 5 points is easily shown.
+    SideSpec base;
+    base.path = QStringLiteral(DELTASCOPE_DEMO_DIR "/baseline");
+    auto loaded = loadComparison(base, base, {}, nullptr);
+    QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error->toString().c_str());
+    const ComparisonPtr same = *loaded.value;
+    QCOMPARE(same->report.verdict, std::string("no_evidence"));
+    StatsSettings stats;
+    QString why;
+    QVERIFY(AggregatePanel::parseMargins(QStringLiteral("0.01"), stats.margins, why));
+    const auto tight = retest(same, stats, nullptr);
+    QCOMPARE(tight->report.verdict, std::string("inconclusive"));
+    QCOMPARE(tight->paired, same->paired); // a retest, not a reload
+    QVERIFY2(AggregatePanel::verdictAdvice(tight->report).contains(QStringLiteral("collect about")),
+        qPrintable(AggregatePanel::verdictAdvice(tight->report)));
+    QVERIFY(AggregatePanel::parseMargins(QStringLiteral("5"), stats.margins, why));
+    const auto wide = retest(same, stats, nullptr);
+    QCOMPARE(wide->report.verdict, std::string("no_worse_than_margin"));
+    QCOMPARE(AggregatePanel::verdictText(wide->report), QStringLiteral("No worse than the margin"));
+    // The demo's candidate stays degraded whatever the margin.
+    QCOMPARE(retest(m_c, stats, nullptr)->report.verdict, std::string("degraded"));
+}
+
+void TestDegradationUi::marginClusterAndNoiseColumns()
+{
+    auto c = std::make_shared<Comparison>(*handFilled());
+    TaskTableModel model;
+    model.setComparison(c);
+    for (const int column : { TaskTableModel::Margin, TaskTableModel::NonInferiorityP, TaskTableModel::SamplesNeeded,
+             TaskTableModel::NoiseFlips, TaskTableModel::Cluster })
+        QVERIFY(!TaskTableModel::columnHasContent(c->report, column));
+    auto& arc = c->report.tasks[0];
+    arc.hasMargin = true;
+    arc.margin = 0.01;
+    arc.pNonInferiority = 0.0123;
+    arc.samplesNeeded = 2300;
+    arc.noiseFlips = 12;
+    arc.cluster = { "doc.subject", 57, 1.4321 };
+    auto& gsm = c->report.tasks[3];
+    gsm.hasMargin = true;
+    gsm.margin = 0.02;
+    gsm.samplesNeeded = -1;
+    model.setComparison(c);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    for (const int column : { TaskTableModel::Margin, TaskTableModel::NonInferiorityP, TaskTableModel::SamplesNeeded,
+             TaskTableModel::NoiseFlips, TaskTableModel::Cluster })
+        QVERIFY(TaskTableModel::columnHasContent(c->report, column));
+    auto cell = [&](int row, int column) { return model.index(row, column).data().toString(); };
+    QCOMPARE(cell(0, TaskTableModel::Margin), QStringLiteral("1 pts"));
+    QCOMPARE(cell(0, TaskTableModel::NonInferiorityP), QStringLiteral("0.0123"));
+    QCOMPARE(cell(0, TaskTableModel::SamplesNeeded), QLocale().toString(2300));
+    QCOMPARE(cell(0, TaskTableModel::NoiseFlips), QStringLiteral("25 vs 12")); // b + c = 20 + 5
+    QCOMPARE(cell(0, TaskTableModel::Cluster), QStringLiteral("57 / 1.43"));
+    QCOMPARE(cell(3, TaskTableModel::Margin), QStringLiteral("2 pts"));
+    QCOMPARE(cell(3, TaskTableModel::SamplesNeeded), QStringLiteral("none would do"));
+    QVERIFY(cell(1, TaskTableModel::Margin).isEmpty()); // wikitext has none
+    QVERIFY(cell(1, TaskTableModel::Cluster).isEmpty());
+    QCOMPARE(model.headerData(TaskTableModel::NonInferiorityP, Qt::Horizontal, Qt::DisplayRole).toString(),
+        QStringLiteral("p (no worse)"));
+}
+
+void TestDegradationUi::plannerForAMargin()
+{
+    // Reference values from Python's own normal quantiles (statistics.NormalDist, independent of ours):
+    //   from statistics import NormalDist; import math; z = NormalDist().inv_cdf
+    //   math.ceil((z(0.95) + z(0.8))**2 * 0.1 / 0.01**2)   -> 6183
+    //   math.ceil((z(0.99) + z(0.9))**2 * 0.05 / 0.02**2)  -> 1628
+    QCOMPARE(PowerPlanView::nonInferiorityPairs(0.1, 0.01, 0.05, 0.8), std::int64_t { 6183 });
+    QCOMPARE(PowerPlanView::nonInferiorityPairs(0.05, 0.02, 0.01, 0.9), std::int64_t { 1628 });
+    QCOMPARE(PowerPlanView::nonInferiorityPairs(0.0, 0.02, 0.05, 0.8), std::int64_t { 0 });
+    // With a margin set, the planner answers for it at the comparison's own flip rate.
+    StatsSettings stats;
+    QString why;
+    QVERIFY(AggregatePanel::parseMargins(QStringLiteral("2"), stats.margins, why));
+    const auto withMargin = retest(m_c, stats, nullptr);
+    std::int64_t n = 0;
+    std::int64_t flips = 0;
+    for (const auto& t : withMargin->report.tasks)
+        if (!t.continuous) {
+            n += t.n;
+            flips += t.b + t.c;
+        }
+    const double f = static_cast<double>(flips) / static_cast<double>(n);
+    PowerPlanView view;
+    view.setComparison(withMargin);
+    const auto need = PowerPlanView::nonInferiorityPairs(f, 0.02, withMargin->report.alpha, view.power());
+    QVERIFY(need > 0);
+    QVERIFY2(view.answer().contains(QStringLiteral("No worse than a margin of +2.00 pts")), qPrintable(view.answer()));
+    QVERIFY2(view.answer().contains(QLocale().toString(qlonglong(need)) + QStringLiteral(" pairs")),
+        qPrintable(view.answer()));
+    view.setComparison(m_c); // no margin: no such sentence
+    QVERIFY(!view.answer().contains(QStringLiteral("margin")));
 }
 
 void TestDegradationUi::markedHtmlEscapesAndMarks()

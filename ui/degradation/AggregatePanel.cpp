@@ -1,13 +1,16 @@
 #include "degradation/AggregatePanel.h"
 
+#include "analysis/Comparison.h"
 #include "common/Format.h"
 #include "report/ReportWriters.h"
 
+#include <QColor>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
 #include <QSpinBox>
@@ -19,11 +22,15 @@ namespace deltascope::ui {
 AggregatePanel::AggregatePanel(QWidget* parent)
     : QWidget(parent)
     , m_verdict(new QLabel(this))
+    , m_advice(new QLabel(this))
     , m_basis(new QLabel(this))
     , m_tests(new QLabel(this))
     , m_alpha(new QDoubleSpinBox(this))
+    , m_margin(new QLineEdit(this))
+    , m_marginError(new QLabel(this))
     , m_permutations(new QSpinBox(this))
     , m_seed(new QSpinBox(this))
+    , m_maxPermutations(new QSpinBox(this))
     , m_run(new QPushButton(tr("Run permutation test"), this))
     , m_permutation(new QLabel(this))
 {
@@ -32,6 +39,21 @@ AggregatePanel::AggregatePanel(QWidget* parent)
     big.setBold(true);
     m_verdict->setFont(big);
     m_verdict->setObjectName(QStringLiteral("verdict"));
+    m_verdict->setWordWrap(true);
+    m_advice->setObjectName(QStringLiteral("verdictAdvice"));
+    m_advice->setWordWrap(true);
+    m_margin->setObjectName(QStringLiteral("margin"));
+    m_margin->setPlaceholderText(tr("none: degraded or no evidence"));
+    m_margin->setToolTip(
+        tr("Claim \"no worse than D\": D in accuracy points for binary tasks (1 = one point), in metric units "
+           "for continuous ones, D% for a fraction of the baseline's corpus metric (perplexity, bits per byte); "
+           "TASK=D for one task. Several, comma-separated: \"1, wikitext=1%\". Each task is then also tested for "
+           "a drop below its margin, and the verdict can be no worse than the margin, or inconclusive."));
+    m_marginError->setObjectName(QStringLiteral("marginError"));
+    m_marginError->setWordWrap(true);
+    m_marginError->setStyleSheet(QStringLiteral("color: #c0392b"));
+    m_marginError->hide();
+    connect(m_margin, &QLineEdit::editingFinished, this, &AggregatePanel::onMarginEdited);
     m_basis->setWordWrap(true);
     m_tests->setTextFormat(Qt::RichText);
     m_permutation->setWordWrap(true);
@@ -47,20 +69,30 @@ AggregatePanel::AggregatePanel(QWidget* parent)
     m_permutations->setValue(10000);
     m_permutations->setGroupSeparatorShown(true);
     m_seed->setRange(0, 2147483647);
+    m_maxPermutations->setObjectName(QStringLiteral("maxPermutations"));
+    m_maxPermutations->setRange(100, 2000000000);
+    m_maxPermutations->setValue(1000000);
+    m_maxPermutations->setGroupSeparatorShown(true);
+    m_maxPermutations->setToolTip(tr("While a deciding p-value's 99% Monte Carlo interval straddles its level, the "
+                                     "permutations double up to this many (raised to the permutations when below)"));
     connect(m_alpha, &QDoubleSpinBox::valueChanged, this, &AggregatePanel::alphaChanged);
     connect(m_run, &QPushButton::clicked, this,
         [this] { emit permutationRequested(m_permutations->value(), m_seed->value()); });
 
     auto* stats = new QFormLayout;
     stats->addRow(tr("alpha"), m_alpha);
+    stats->addRow(tr("margin"), m_margin);
+    stats->addRow(m_marginError);
     auto* perm = new QGroupBox(tr("Sign-flip permutation test"), this);
     auto* permForm = new QFormLayout(perm);
     permForm->addRow(tr("permutations"), m_permutations);
+    permForm->addRow(tr("at most"), m_maxPermutations);
     permForm->addRow(tr("seed"), m_seed);
     permForm->addRow(m_run);
     permForm->addRow(m_permutation);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_verdict);
+    layout->addWidget(m_advice);
     layout->addWidget(m_basis);
     layout->addWidget(m_tests);
     layout->addLayout(stats);
@@ -92,8 +124,161 @@ QString levelText(const report::ComparisonReport& r)
 
 QString AggregatePanel::verdictText(const report::ComparisonReport& r)
 {
-    return (r.degraded ? tr("Candidate is worse") : tr("No degradation detected"))
-        + (r.stable ? QString() : tr(" (unstable: depends on the permutation seed)"));
+    QString text;
+    if (r.degraded)
+        text = tr("Candidate is worse");
+    else if (r.verdict == "no_worse_than_margin")
+        text = tr("No worse than the margin");
+    else if (r.verdict == "inconclusive")
+        text = tr("Inconclusive: not shown worse, not shown within the margin");
+    else
+        text = tr("No evidence of degradation");
+    return text + (r.stable ? QString() : tr(" (unstable: depends on the permutation seed)"));
+}
+
+QColor AggregatePanel::verdictColour(const report::ComparisonReport& r)
+{
+    if (r.degraded)
+        return QColor(0xc0, 0x39, 0x2b); // red
+    if (r.verdict == "no_worse_than_margin")
+        return QColor(0x2e, 0x7d, 0x32); // green
+    if (r.verdict == "inconclusive")
+        return QColor(0xf0, 0xa2, 0x02); // amber
+    return QColor(0x54, 0x6e, 0x7a); // blue-grey: no evidence either way
+}
+
+namespace {
+
+QString taskName(const report::TaskResult& t)
+{
+    return QString::fromStdString(t.key());
+}
+
+// Why an inconclusive task did not clear its margin, and what would help; empty when it did.
+QString inconclusiveAdvice(const report::ComparisonReport& r, const report::TaskResult& t)
+{
+    if (t.n == 0 || t.audit)
+        return {};
+    if (!t.hasMargin)
+        return AggregatePanel::tr("%1 has no margin, so it cannot be shown within one").arg(taskName(t));
+    if (t.pNonInferiority < r.alpha)
+        return {};
+    if (t.samplesNeeded < 0)
+        return AggregatePanel::tr("the observed drop of %1 is above its margin").arg(taskName(t));
+    if (t.samplesNeeded > t.n)
+        return AggregatePanel::tr("collect about %1 more samples of %2 (%3 in all for 80% power at the observed drop)")
+            .arg(QLocale().toString(qlonglong(t.samplesNeeded - t.n)), taskName(t),
+                QLocale().toString(qlonglong(t.samplesNeeded)));
+    return AggregatePanel::tr("%1 has the samples for 80% power at its observed drop; a few more should settle it")
+        .arg(taskName(t));
+}
+
+// "the data rule out a drop above 2.3 points": the largest upper bound over the binary tasks, and
+// each continuous task's own (their units differ).
+QString noEvidenceAdvice(const report::ComparisonReport& r)
+{
+    const report::TaskResult* widest = nullptr;
+    QStringList continuous;
+    for (const auto& t : r.tasks) {
+        if (t.n == 0 || t.audit)
+            continue;
+        if (t.continuous)
+            continuous << AggregatePanel::tr("%1: %2 (%3)")
+                              .arg(
+                                  taskName(t), QString::number(t.upperBound, 'g', 4), QString::fromStdString(t.metric));
+        else if (!widest || t.upperBound > widest->upperBound)
+            widest = &t;
+    }
+    QStringList parts;
+    if (widest)
+        parts << AggregatePanel::tr("the data rule out a drop above %1 points on any binary task (widest: %2)")
+                     .arg(QString::number(100.0 * widest->upperBound, 'g', 3), taskName(*widest));
+    if (!continuous.isEmpty())
+        parts << AggregatePanel::tr("they rule out drops above %1").arg(continuous.join(QStringLiteral("; ")));
+    if (parts.isEmpty())
+        return {};
+    return AggregatePanel::tr("Not evidence of no loss: %1. Set a margin to claim \"no worse than\".")
+        .arg(parts.join(QStringLiteral("; ")));
+}
+
+} // namespace
+
+QString AggregatePanel::verdictAdvice(const report::ComparisonReport& r)
+{
+    if (r.verdict == "inconclusive") {
+        QStringList lines;
+        for (const auto& t : r.tasks)
+            if (QString a = inconclusiveAdvice(r, t); !a.isEmpty())
+                lines << a;
+        return lines.join(QLatin1Char('\n'));
+    }
+    if (r.verdict == "no_evidence" && !r.degraded)
+        return noEvidenceAdvice(r);
+    return {};
+}
+
+bool AggregatePanel::parseMargins(const QString& text, report::MarginRequest& into, QString& error)
+{
+    report::MarginRequest out;
+    // A per-task key may hold a comma ("gsm8k,flexible-extract=1"): a piece without '=' that is
+    // not a number joins the next one.
+    QString pending;
+    for (const QString& raw : text.split(QLatin1Char(','))) {
+        const QString piece = raw.trimmed();
+        if (piece.isEmpty() && pending.isEmpty())
+            continue;
+        if (!piece.contains(QLatin1Char('=')) && !piece.isEmpty() && !piece.front().isDigit()
+            && piece.front() != QLatin1Char('.') && piece.front() != QLatin1Char('-')) {
+            pending += (pending.isEmpty() ? QString() : QStringLiteral(",")) + piece;
+            continue;
+        }
+        const QString one = pending.isEmpty() ? piece : pending + QLatin1Char(',') + piece;
+        pending.clear();
+        std::string why;
+        if (!analysis::parseMargin(one.toStdString(), out, why)) {
+            error = tr("margin \"%1\": %2").arg(one, QString::fromStdString(why));
+            return false;
+        }
+    }
+    if (!pending.isEmpty()) {
+        std::string why;
+        analysis::parseMargin(pending.toStdString(), out, why);
+        error = tr("margin \"%1\": %2").arg(pending, QString::fromStdString(why));
+        return false;
+    }
+    into = out;
+    return true;
+}
+
+QString AggregatePanel::marginsText(const report::MarginRequest& margins)
+{
+    QStringList parts;
+    for (const auto& m : analysis::marginTexts(margins))
+        parts << QString::fromStdString(m);
+    return parts.join(QStringLiteral(", "));
+}
+
+void AggregatePanel::setMargins(const report::MarginRequest& margins)
+{
+    m_margins = margins;
+    m_margin->setText(marginsText(margins));
+    m_marginError->hide();
+}
+
+void AggregatePanel::onMarginEdited()
+{
+    report::MarginRequest next;
+    QString error;
+    if (!parseMargins(m_margin->text(), next, error)) {
+        m_marginError->setText(error);
+        m_marginError->show();
+        return;
+    }
+    m_marginError->hide();
+    if (next == m_margins)
+        return;
+    m_margins = next;
+    emit marginsChanged(m_margins);
 }
 
 void AggregatePanel::showReport(const report::ComparisonReport* r)
@@ -102,13 +287,21 @@ void AggregatePanel::showReport(const report::ComparisonReport* r)
     if (!r) {
         m_verdict->setText(tr("No comparison yet"));
         m_verdict->setStyleSheet({});
+        m_advice->clear();
+        m_advice->hide();
         m_basis->setText(tr("Choose a baseline and a candidate run above, or open the demo (File ▸ Open demo)."));
         m_tests->clear();
         m_permutation->clear();
         return;
     }
     m_verdict->setText(verdictText(*r));
-    m_verdict->setStyleSheet(QStringLiteral("color: %1").arg(verdictColor(r->degraded).name()));
+    const QColor banner = verdictColour(*r);
+    m_verdict->setStyleSheet(
+        QStringLiteral("background-color: %1; color: %2; padding: 6px; border-radius: 4px")
+            .arg(banner.name(), banner.lightnessF() > 0.55 ? QStringLiteral("#1a1a1a") : QStringLiteral("#ffffff")));
+    const QString advice = verdictAdvice(*r);
+    m_advice->setText(advice);
+    m_advice->setVisible(!advice.isEmpty());
     QString basis = QString::fromStdString(r->decisionBasis) + QLatin1Char('.');
     if (!r->stable)
         basis += QLatin1Char(' ')
@@ -173,6 +366,16 @@ void AggregatePanel::setAlpha(double a)
 int AggregatePanel::permutations() const
 {
     return m_permutations->value();
+}
+
+int AggregatePanel::maxPermutations() const
+{
+    return m_maxPermutations->value();
+}
+
+void AggregatePanel::setMaxPermutations(int most)
+{
+    m_maxPermutations->setValue(most);
 }
 
 int AggregatePanel::seed() const

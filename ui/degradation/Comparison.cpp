@@ -34,6 +34,7 @@ analysis::StatsRequest statsRequest(const StatsSettings& stats, unsigned threads
     s.maxPermutations = std::max(stats.maxPermutations, stats.permutations);
     s.seed = stats.seed;
     s.runPermutation = stats.runPermutation;
+    s.margins = stats.margins;
     s.threads = threads;
     return s;
 }

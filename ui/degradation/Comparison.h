@@ -56,6 +56,7 @@ struct StatsSettings {
     std::uint64_t maxPermutations = analysis::StatsRequest {}.maxPermutations;
     std::uint64_t seed = analysis::StatsRequest {}.seed;
     bool runPermutation = analysis::StatsRequest {}.runPermutation; ///< also for all-binary comparisons
+    report::MarginRequest margins; ///< non-inferiority margins (none: degraded or no evidence)
 };
 
 /// The analysis request for these sides and statistics (keep-list: none).

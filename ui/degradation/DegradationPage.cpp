@@ -218,9 +218,14 @@ void DegradationPage::buildResults()
         AppSettings().setAlpha(a);
         retestWith(m_stats.runPermutation);
     });
+    connect(m_aggregate, &AggregatePanel::marginsChanged, this, [this](const report::MarginRequest& margins) {
+        m_stats.margins = margins;
+        retestWith(m_stats.runPermutation);
+    });
     connect(m_aggregate, &AggregatePanel::permutationRequested, this, [this](int perms, int seed) {
         m_stats.permutations = static_cast<std::uint64_t>(perms);
         m_stats.seed = static_cast<std::uint64_t>(seed);
+        m_stats.maxPermutations = static_cast<std::uint64_t>(m_aggregate->maxPermutations());
         AppSettings s;
         s.setPermutations(perms);
         s.setSeed(seed);
@@ -282,6 +287,18 @@ void DegradationPage::compare(const QString& base, const QString& cand, bool int
     if (!prepareSide(false, base, interactive) || !prepareSide(true, cand, interactive))
         return;
     startLoad();
+}
+
+void DegradationPage::setMargins(const report::MarginRequest& margins)
+{
+    m_stats.margins = margins;
+    m_aggregate->setMargins(margins);
+    retestWith(m_stats.runPermutation);
+}
+
+void DegradationPage::setClusterKey(const QString& key)
+{
+    m_extraInputs->setClusterKey(key);
 }
 
 void DegradationPage::cancel()
@@ -386,6 +403,10 @@ void DegradationPage::setComparison(ComparisonPtr c)
         }
     m_comparison = std::move(c);
     m_taskModel->setComparison(m_comparison);
+    for (const int column : { TaskTableModel::Margin, TaskTableModel::NonInferiorityP, TaskTableModel::SamplesNeeded,
+             TaskTableModel::NoiseFlips, TaskTableModel::Cluster })
+        m_taskView->setColumnHidden(
+            column, !m_comparison || !TaskTableModel::columnHasContent(m_comparison->report, column));
     m_taskView->resizeColumnsToContents();
     m_disagreements->setComparison(m_comparison, same);
     onTaskSelection();

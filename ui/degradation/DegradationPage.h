@@ -46,6 +46,12 @@ public:
     /// the user (picker, column mapping); otherwise the defaults are taken.
     void compare(const QString& base, const QString& cand, bool interactive = true);
     void setSide(bool candidate, const QString& path, bool interactive = true);
+    /// Non-inferiority margins (none: the verdict is degraded or no evidence); retests a loaded
+    /// comparison, no reload.
+    void setMargins(const report::MarginRequest& margins);
+    report::MarginRequest margins() const { return m_stats.margins; }
+    /// The field naming each item's cluster (empty: items are independent); used by the next load.
+    void setClusterKey(const QString& key);
     void cancel();
     bool busy() const;
     /// Report malformed records as warnings and go on (else the first one stops the load).

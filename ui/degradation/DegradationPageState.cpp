@@ -37,8 +37,11 @@ workspace::DegradationState DegradationPage::workspaceState() const
     s.cand = sideState(m_cand);
     s.alpha = m_stats.alpha;
     s.permutations = m_stats.permutations;
+    s.maxPermutations = m_stats.maxPermutations;
     s.seed = m_stats.seed;
     s.runPermutation = m_stats.runPermutation;
+    s.margins = analysis::marginTexts(m_stats.margins);
+    s.clusterKey = m_extraInputs->clusterKey().toStdString();
     s.skipBadLines = m_skipBadLines;
     s.keepList = m_extraInputs->keepList().toStdString();
     s.taskFilter = m_taskFilter->text().toStdString();
@@ -64,16 +67,27 @@ void DegradationPage::restoreWorkspace(const workspace::DegradationState& s)
 {
     m_stats.alpha = s.alpha;
     m_stats.permutations = s.permutations;
+    m_stats.maxPermutations = s.maxPermutations;
     m_stats.seed = s.seed;
     m_stats.runPermutation = s.runPermutation;
+    m_stats.margins = {};
+    for (const auto& m : s.margins) {
+        std::string why; // a margin that no longer reads is dropped, with a note
+        if (!analysis::parseMargin(m, m_stats.margins, why))
+            emit statusMessage(tr("Margin \"%1\" of the workspace ignored: %2")
+                                   .arg(QString::fromStdString(m), QString::fromStdString(why)));
+    }
     m_skipBadLines = s.skipBadLines;
     {
         const QSignalBlocker block(m_extraInputs); // the comparison starts once, below
         m_extraInputs->setKeepList(QString::fromStdString(s.keepList));
+        m_extraInputs->setClusterKey(QString::fromStdString(s.clusterKey));
     }
     {
         const QSignalBlocker block(m_aggregate);
         m_aggregate->setAlpha(s.alpha);
+        m_aggregate->setMargins(m_stats.margins);
+        m_aggregate->setMaxPermutations(static_cast<int>(std::min<std::uint64_t>(s.maxPermutations, 2000000000)));
         m_aggregate->setPermutationSettings(static_cast<int>(std::min<std::uint64_t>(s.permutations, INT_MAX)),
             static_cast<int>(s.seed % static_cast<std::uint64_t>(INT_MAX)));
     }

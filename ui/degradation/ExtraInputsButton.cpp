@@ -5,6 +5,7 @@
 
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QMenu>
 
 namespace deltascope::ui {
@@ -28,6 +29,15 @@ ExtraInputsButton::ExtraInputsButton(QWidget* parent)
             setKeepList(p);
     });
     m_clearKeepList = menu->addAction(tr("No keep-list (every sample)"), this, [this] { setKeepList({}); });
+    menu->addAction(tr("Cluster key…"), this, [this] {
+        bool ok = false;
+        const QString key = QInputDialog::getText(this, tr("Clustered items"),
+            tr("Column or field path naming each item's cluster (e.g. doc.subject, passage_id); empty: items are "
+               "independent. Clusters are flipped whole in the sign-flip test."),
+            QLineEdit::Normal, m_clusterKey, &ok);
+        if (ok)
+            setClusterKey(key.trimmed());
+    });
     menu->addSeparator();
     for (const bool candidate : { false, true })
         menu->addAction(
@@ -65,6 +75,7 @@ void ExtraInputsButton::applyTo(analysis::ComparisonRequest& request) const
             side->filters.push_back(f.toStdString());
         for (const auto& [task, metric] : m_selection.metrics)
             side->metrics[task] = metric;
+        side->clusterKey = m_clusterKey.toStdString();
     }
 }
 
@@ -78,6 +89,15 @@ void ExtraInputsButton::setKeepList(const QString& path)
 void ExtraInputsButton::addRerun(bool candidate, const QString& path)
 {
     (candidate ? m_candReruns : m_baseReruns) << path;
+    refresh();
+    emit changed();
+}
+
+void ExtraInputsButton::setClusterKey(const QString& key)
+{
+    if (key == m_clusterKey)
+        return;
+    m_clusterKey = key;
     refresh();
     emit changed();
 }
@@ -101,6 +121,8 @@ void ExtraInputsButton::refresh()
         parts << tr("filters %1").arg(m_selection.filters.join(QStringLiteral(", ")));
     if (!m_keepList.isEmpty())
         parts << tr("keep-list %1").arg(QFileInfo(m_keepList).fileName());
+    if (!m_clusterKey.isEmpty())
+        parts << tr("clusters by %1").arg(m_clusterKey);
     if (!m_baseReruns.isEmpty())
         parts << tr("%n baseline rerun(s)", "", int(m_baseReruns.size()));
     if (!m_candReruns.isEmpty())
@@ -114,6 +136,8 @@ void ExtraInputsButton::refresh()
         tip << tr("metric of %1: %2").arg(QString::fromStdString(task), QString::fromStdString(metric));
     if (!m_keepList.isEmpty())
         tip << tr("keep-list: %1").arg(m_keepList);
+    if (!m_clusterKey.isEmpty())
+        tip << tr("cluster key: %1").arg(m_clusterKey);
     for (const auto& r : m_baseReruns)
         tip << tr("baseline rerun: %1").arg(r);
     for (const auto& r : m_candReruns)

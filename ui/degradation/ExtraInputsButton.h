@@ -21,9 +21,13 @@ public:
     void setKeepList(const QString& path);
     void addRerun(bool candidate, const QString& path);
     void clearReruns();
+    /// The column or field path naming each item's cluster (a passage, a subject); empty: none.
+    QString clusterKey() const { return m_clusterKey; }
+    void setClusterKey(const QString& key);
     LoadSelection selection() const { return m_selection; }
     void setSelection(const LoadSelection& selection);
-    /// Puts these inputs into a comparison request (keep-list, reruns, tasks, metrics, filters).
+    /// Puts these inputs into a comparison request (keep-list, reruns, tasks, metrics, filters,
+    /// cluster key).
     void applyTo(analysis::ComparisonRequest& request) const;
 
 signals:
@@ -34,6 +38,7 @@ private:
 
     LoadSelection m_selection;
     QString m_keepList;
+    QString m_clusterKey;
     QStringList m_baseReruns;
     QStringList m_candReruns;
     QAction* m_clearKeepList;

@@ -4,12 +4,15 @@
 #include "plot/DegradationPlots.h"
 #include "plot/PlotView.h"
 #include "stats/Aggregate.h"
+#include "stats/Binomial.h"
 
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
 #include <QVBoxLayout>
+#include <cmath>
+#include <limits>
 
 namespace deltascope::ui {
 
@@ -69,6 +72,33 @@ void PowerPlanView::setPlan(double power, double targetDrop)
     m_target->setValue(100.0 * targetDrop);
 }
 
+std::int64_t PowerPlanView::nonInferiorityPairs(double flipRate, double margin, double alpha, double power)
+{
+    if (!(flipRate > 0.0) || !(margin > 0.0))
+        return 0;
+    const double z = stats::normalQuantile(1.0 - alpha) + stats::normalQuantile(power);
+    const double n = std::ceil(z * z * flipRate / (margin * margin));
+    return n >= 9.0e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(n);
+}
+
+QString PowerPlanView::marginAnswer(double flipRate, std::int64_t n) const
+{
+    // The smallest margin of a binary task: the most demanding claim.
+    double margin = 0.0;
+    for (const auto& t : m_comparison->report.tasks)
+        if (t.hasMargin && !t.continuous && t.n > 0 && (margin == 0.0 || t.margin < margin))
+            margin = t.margin;
+    if (margin <= 0.0)
+        return {};
+    // Intersection-union: every task is tested at alpha itself, no correction.
+    const double alpha = m_comparison->report.alpha;
+    const std::int64_t need = nonInferiorityPairs(flipRate, margin, alpha, m_power->value());
+    return tr(" No worse than a margin of %1: with no true drop, n = (z_{1-alpha} + z_{power})² f / margin² = %2 "
+              "pairs at the flip rate f = %3, alpha = %4 and power %5 (you have %6).")
+        .arg(signedPoints(margin), QLocale().toString(qlonglong(need)), percent(flipRate),
+            QString::number(alpha, 'g', 3), percent(m_power->value()), QLocale().toString(qlonglong(n)));
+}
+
 void PowerPlanView::redraw()
 {
     if (!m_comparison) {
@@ -109,7 +139,8 @@ void PowerPlanView::redraw()
            "%6 pairs (at %7, the level the decision uses).")
             .arg(QLocale().toString(qlonglong(n)), percent(plan.flipRate), signedPoints(plan.detectableNow),
                 percent(plan.power), signedPoints(plan.targetDrop), QLocale().toString(qlonglong(plan.neededN)),
-                (plan.alpha < alpha ? tr("alpha/3 = %1") : tr("alpha = %1")).arg(QString::number(plan.alpha, 'g', 3))));
+                (plan.alpha < alpha ? tr("alpha/3 = %1") : tr("alpha = %1")).arg(QString::number(plan.alpha, 'g', 3)))
+        + marginAnswer(plan.flipRate, n));
 }
 
 } // namespace deltascope::ui

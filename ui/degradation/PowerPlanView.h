@@ -26,8 +26,14 @@ public:
     double targetDrop() const; ///< a fraction (0.01 = one point)
     void setPlan(double power, double targetDrop);
 
+    /// Pairs for `power` in the no-worse-than-the-margin test of a binary task when the true drop is
+    /// 0: n = (z_{1-alpha} + z_power)^2 f / margin^2, with f the flip rate and margin a fraction
+    /// (the normal approximation of Tango's test at drop 0). 0 without flips or margin.
+    static std::int64_t nonInferiorityPairs(double flipRate, double margin, double alpha, double power);
+
 private:
     void redraw();
+    QString marginAnswer(double flipRate, std::int64_t n) const; ///< the sentence with a margin set
 
     ComparisonPtr m_comparison;
     PlotView* m_plot;

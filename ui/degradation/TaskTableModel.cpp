@@ -6,9 +6,11 @@
 #include <QColor>
 #include <QFont>
 #include <QGuiApplication>
+#include <QLocale>
 #include <QPalette>
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace deltascope::ui {
 
@@ -90,6 +92,26 @@ int flagRank(report::TaskFlag flag)
     return 3;
 }
 
+// A non-inferiority cell: the margin as given, its p, or the samples needed; empty without a margin.
+QString marginCell(const report::TaskResult& t, int column)
+{
+    if (!t.hasMargin)
+        return {};
+    switch (column) {
+    case TaskTableModel::Margin:
+        if (!t.continuous)
+            return QStringLiteral("%1 pts").arg(QString::number(100.0 * t.margin, 'g', 4));
+        if (t.marginRelative)
+            return QStringLiteral("%1%").arg(QString::number(100.0 * t.margin, 'g', 4));
+        return number(t.margin);
+    case TaskTableModel::NonInferiorityP:
+        return pText(t.pNonInferiority, std::log(t.pNonInferiority));
+    default:
+        return t.samplesNeeded < 0 ? TaskTableModel::tr("none would do")
+                                   : QLocale().toString(qlonglong(t.samplesNeeded));
+    }
+}
+
 } // namespace
 
 QStringList TaskTableModel::notes(const report::ComparisonReport& r, const report::TaskResult& t)
@@ -155,6 +177,16 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
             return t.delta;
         case UpperBound:
             return t.upperBound;
+        case Margin:
+            return t.hasMargin ? t.margin : -1.0;
+        case NonInferiorityP:
+            return t.hasMargin ? t.pNonInferiority : 2.0;
+        case SamplesNeeded:
+            return qlonglong(t.hasMargin ? t.samplesNeeded : -2);
+        case NoiseFlips:
+            return qlonglong(t.noiseFlips);
+        case Cluster:
+            return t.cluster.designEffect;
         case Regressions:
             return qlonglong(t.b);
         case Improvements:
@@ -193,6 +225,19 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
             return t.n == 0
                 ? QString()
                 : QStringLiteral("≤ %1").arg(points ? signedPoints(t.upperBound) : signedNumber(t.upperBound));
+        case Margin:
+        case NonInferiorityP:
+        case SamplesNeeded:
+            return marginCell(t, index.column());
+        case NoiseFlips:
+            return t.noiseFlips < 0
+                ? QString()
+                : tr("%1 vs %2")
+                      .arg(QLocale().toString(qlonglong(t.b + t.c)), QLocale().toString(qlonglong(t.noiseFlips)));
+        case Cluster:
+            return t.cluster.key.empty() ? QString()
+                                         : tr("%1 / %2").arg(QLocale().toString(qlonglong(t.cluster.clusters)),
+                                             QString::number(t.cluster.designEffect, 'f', 2));
         case Regressions:
             return QLocale().toString(qlonglong(t.b));
         case Improvements:
@@ -276,13 +321,32 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
     return {};
 }
 
+bool TaskTableModel::columnHasContent(const report::ComparisonReport& r, int column)
+{
+    const auto any = [&r](auto pred) { return std::any_of(r.tasks.begin(), r.tasks.end(), pred); };
+    switch (column) {
+    case Margin:
+    case NonInferiorityP:
+    case SamplesNeeded:
+        return any([](const report::TaskResult& t) { return t.hasMargin; });
+    case NoiseFlips:
+        return any([](const report::TaskResult& t) { return t.noiseFlips >= 0; });
+    case Cluster:
+        return any([](const report::TaskResult& t) { return !t.cluster.key.empty(); });
+    default:
+        return true;
+    }
+}
+
 QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal)
         return {};
     if (role == Qt::DisplayRole) {
         static const char* names[] = { "Task", "Filter", "Verdict", "Drop", "95% interval", "p", "p (Holm)",
-            "Drop at most", "n", "Baseline", "Candidate", "b (worse)", "c (better)", "Metric", "Pairing issues" };
+            "Drop at most", "Margin", "p (no worse)", "Samples needed", "n", "Baseline", "Candidate", "b (worse)",
+            "c (better)", "b + c vs noise", "Clusters / design effect", "Metric", "Pairing issues" };
+        static_assert(std::size(names) == ColumnCount);
         return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
     }
     if (role == Qt::ToolTipRole) {
@@ -308,6 +372,20 @@ QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, in
                       "suggestive: its own p is below alpha, not decisive; ok: not shown to be worse");
         case HolmP:
             return tr("adjusted for testing every task (Holm)");
+        case Margin:
+            return tr("the drop this task must be shown to stay below (points for binary metrics)");
+        case NonInferiorityP:
+            return tr("p of \"the drop is at least the margin\": below alpha, the task is no worse than its margin "
+                      "(Tango's score test; sign-flip for continuous metrics)");
+        case SamplesNeeded:
+            return tr("pairs for 80% power of the no-worse-than-the-margin test at the observed drop; \"none would "
+                      "do\" when the observed drop is at or above the margin");
+        case NoiseFlips:
+            return tr("the candidate's flips (b + c) beside the flips between the first two baseline runs: "
+                      "flips of the order of the noise say little");
+        case Cluster:
+            return tr("clusters (whole clusters are flipped in the sign-flip test) and the design effect: how "
+                      "much clustering inflates the variance");
         default:
             return {};
         }

@@ -21,11 +21,16 @@ public:
         PValue,
         HolmP,
         UpperBound,
+        Margin, ///< the non-inferiority columns: only with a margin
+        NonInferiorityP,
+        SamplesNeeded,
         N,
         Baseline,
         Candidate,
         Regressions,
         Improvements,
+        NoiseFlips, ///< only with baseline reruns
+        Cluster, ///< only with a cluster key
         Metric,
         Issues,
         ColumnCount
@@ -47,6 +52,9 @@ public:
     QVariant data(const QModelIndex& index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
+    /// Whether a column has anything to show for this report (the margin, cluster and noise columns
+    /// are empty without a margin, a cluster key or baseline reruns): the view hides the others.
+    static bool columnHasContent(const report::ComparisonReport& r, int column);
     /// Pair-level issues of a task (unmatched, duplicated, hash mismatches), in words; empty if none.
     static QString issuesText(const report::TaskResult& t);
     /// The flag's word as every output writes it ("worse", "suggestive", "ok", "no pairs").

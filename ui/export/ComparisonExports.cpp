@@ -1,5 +1,6 @@
 #include "export/ComparisonExports.h"
 
+#include "analysis/Comparison.h"
 #include "export/ExportFiles.h"
 #include "report/ReportWriters.h"
 
@@ -43,6 +44,14 @@ std::vector<std::pair<std::string, std::string>> reportSettings(const Comparison
             + QString::number(r.decisionLevel, 'g', 3).toStdString());
     s.emplace_back("paired samples", std::to_string(c.pairCount()));
     s.emplace_back("tasks", std::to_string(r.tasks.size()));
+    if (const auto& margins = c.analysis.request.stats.margins; !margins.empty()) {
+        std::string text;
+        for (const auto& m : analysis::marginTexts(margins))
+            text += (text.empty() ? "" : ", ") + m;
+        s.emplace_back("margins", text);
+    }
+    if (const auto& key = c.analysis.request.base.load.clusterKey; !key.empty())
+        s.emplace_back("clusters by", key);
     if (r.permutation.present) {
         const auto& p = r.permutation;
         s.emplace_back("permutations",

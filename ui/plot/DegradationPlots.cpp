@@ -51,6 +51,30 @@ QCPItemText* label(PlotView* plot, const QString& text, const QColor& color)
     return item;
 }
 
+// A dashed mark at each task's margin across its row (tasks with a margin in the drop's own
+// units: a margin relative to a corpus metric is in other units and is not drawn). Returns the
+// largest margin drawn, in plot units (0 when none).
+double drawMargins(PlotView* plot, const report::ComparisonReport& r)
+{
+    double most = 0.0;
+    const QPen pen(QColor(0xd0, 0x8a, 0x00), 1.5, Qt::DashLine);
+    for (std::size_t i = 0; i < r.tasks.size(); ++i) {
+        const auto& t = r.tasks[i];
+        if (!t.hasMargin || t.marginRelative)
+            continue;
+        const double x = t.margin * scaleOf(t);
+        auto* mark = new QCPItemLine(plot);
+        mark->start->setAxes(plot->xAxis, plot->yAxis);
+        mark->end->setAxes(plot->xAxis, plot->yAxis);
+        mark->start->setCoords(x, static_cast<double>(i) - 0.45);
+        mark->end->setCoords(x, static_cast<double>(i) + 0.45);
+        mark->setPen(pen);
+        mark->setSelectable(false);
+        most = std::max(most, x);
+    }
+    return most;
+}
+
 } // namespace
 
 void drawForest(PlotView* plot, const report::ComparisonReport& r)
@@ -87,12 +111,16 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
     zero->point1->setCoords(0, 0);
     zero->point2->setCoords(0, 1);
     zero->setPen(QPen(plot->palette().color(QPalette::WindowText), 1, Qt::DashLine));
+    hi = std::max(hi, drawMargins(plot, r));
     plot->yAxis->setTicker(taskTicker(r));
     plot->yAxis->setRange(-0.7, n - 0.3);
     plot->yAxis->setRangeReversed(true);
     const double pad = std::max(0.5, 0.08 * (hi - lo));
     plot->xAxis->setRange(lo - pad, hi + pad);
-    plot->xAxis->setLabel(QObject::tr("drop: baseline - candidate (points; raw units for continuous metrics)"));
+    plot->xAxis->setLabel(r.hasMargin ? QObject::tr("drop: baseline - candidate (points; raw units for continuous "
+                                                    "metrics); dashed: each task's margin")
+                                      : QObject::tr("drop: baseline - candidate (points; raw units for continuous "
+                                                    "metrics)"));
     plot->setHoverText([&r, series, rowTask](QCPAbstractPlottable* p, int i) {
         const int s = p == series[1] ? 1 : (p == series[0] ? 0 : -1);
         if (s < 0 || i < 0 || i >= static_cast<int>(rowTask[s].size()))
