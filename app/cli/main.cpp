@@ -25,7 +25,8 @@ BASE and CAND are lm-eval output folders or files (written with --log_samples), 
 tables (CSV, TSV or JSONL). TRACE is a router trace: native .safetensors, per-token JSONL records,
 a Megatron-Core trace folder or a .npy array. Run a command with --help for its options.
 
-exit status: 0 no degradation (or success), 1 degradation found, 2 error
+exit status: 0 success (compare: no evidence of degradation, or no worse than every margin), 1 degraded,
+             2 error, 3 inconclusive (compare --margin: neither degraded nor within every margin)
 )";
 
 } // namespace
