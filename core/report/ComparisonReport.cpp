@@ -363,6 +363,13 @@ void fillCluster(TaskResult& r, const eval::PairedTask& pt)
     for (const double v : sums)
         clustered += v * v;
     r.cluster.designEffect = squares > 0.0 ? clustered / squares : 1.0;
+    // Clustered items carry less information than their count: the interval and the bound widen by
+    // the square root of the design effect (never narrow).
+    const double widen = std::sqrt(std::max(1.0, r.cluster.designEffect));
+    r.ciLow = r.delta - (r.delta - r.ciLow) * widen;
+    r.ciHigh = r.delta + (r.ciHigh - r.delta) * widen;
+    r.upperBound = r.delta + (r.upperBound - r.delta) * widen;
+    r.intervalMethod += ", widened by the design effect";
 }
 
 // ---- margins (DESIGN 3.6) ----
