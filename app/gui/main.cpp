@@ -4,10 +4,12 @@
 //   deltascope FILE.deltascope               reopen a saved workspace
 //   deltascope --demo                        open the bundled demo
 //   deltascope --screenshot FILE [inputs]    render the loaded window to a PNG and exit
-//   deltascope --export-report FILE [inputs] write the HTML or PDF report and exit (0 no
-//                                            degradation, 1 degradation found, 2 error)
+//   deltascope --export-report FILE [inputs] write the HTML or PDF report and exit
+// Headless runs exit with the verdict: 0 no evidence of degradation or no worse than the margin,
+// 1 degraded, 2 error, 3 inconclusive (only with --margin).
 #include "BackendFactory.h"
 #include "MainWindow.h"
+#include "degradation/AggregatePanel.h"
 #include "degradation/DegradationPage.h"
 #include "experts/ExpertsPage.h"
 #include "export/ReportExporter.h"
@@ -79,6 +81,15 @@ struct Cli {
         QStringLiteral("FILE") };
     QCommandLineOption skipBad { QStringLiteral("skip-bad-lines"),
         QStringLiteral("Report malformed records as warnings and go on (default: stop at the first).") };
+    QCommandLineOption margin { QStringLiteral("margin"),
+        QStringLiteral("Claim \"no worse than D\" (repeatable, or comma-separated): D in accuracy points for binary "
+                       "tasks, metric units for continuous ones, D% of the baseline's corpus metric, TASK=D for one "
+                       "task. The verdict is then degraded, no worse than the margin, or inconclusive."),
+        QStringLiteral("D") };
+    QCommandLineOption cluster { QStringLiteral("cluster"),
+        QStringLiteral("Items sharing this column or field (e.g. doc.subject) form a cluster, flipped whole in the "
+                       "sign-flip test."),
+        QStringLiteral("KEY") };
     QCommandLineOption backend { QStringLiteral("backend"),
         QStringLiteral("Where permutation tests and expert selection run: auto (default: CUDA when a device "
                        "answers), cpu or cuda."),
@@ -86,7 +97,8 @@ struct Cli {
 
     QList<QCommandLineOption> all() const
     {
-        return { demo, screenshot, report, size, plot, trace, workspace, budget, counts, skipBad, backend };
+        return { demo, screenshot, report, size, plot, trace, workspace, budget, counts, skipBad, margin, cluster,
+            backend };
     }
 };
 
@@ -197,7 +209,15 @@ int expertsHeadless(MainWindow& window, const QCommandLineParser& parser, const 
     return renderWindow(window, page, parser.value(cli.size), parser.value(cli.plot), parser.value(cli.screenshot));
 }
 
-// The comparison without a window: exit 0 (no degradation), 1 (degradation) or 2 (error).
+// The verdict as an exit status: 0 no evidence or no worse than the margin, 1 degraded, 3 inconclusive.
+int verdictStatus(const deltascope::report::ComparisonReport& r)
+{
+    if (r.degraded)
+        return 1;
+    return r.verdict == "inconclusive" ? 3 : 0;
+}
+
+// The comparison without a window: exit with its verdict (see verdictStatus), 2 on an error.
 int degradationHeadless(MainWindow& window, const QCommandLineParser& parser, const Cli& cli)
 {
     DegradationPage* page = window.degradation();
@@ -218,7 +238,7 @@ int degradationHeadless(MainWindow& window, const QCommandLineParser& parser, co
         if (!why.isEmpty())
             return fail(why);
     }
-    return comparison->report.degraded ? 1 : 0;
+    return verdictStatus(comparison->report);
 }
 
 } // namespace
@@ -233,7 +253,11 @@ int main(int argc, char** argv)
     QGuiApplication::setDesktopFileName(QStringLiteral("org.deltascope.Deltascope"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Did an optimisation make the model worse?"));
+    parser.setApplicationDescription(
+        QStringLiteral("Did an optimisation make the model worse?\n\nWith --screenshot or --export-report the exit "
+                       "status is the verdict: 0 no evidence of degradation, or no worse than the margin; 1 "
+                       "degraded; 2 error; 3 inconclusive (with --margin: not shown worse, not shown within the "
+                       "margin)."));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("BASE"),
@@ -259,8 +283,22 @@ int main(int argc, char** argv)
         window.setBackend(std::move(compute), QString::fromStdString(note));
     }
     window.degradation()->setSkipBadLines(parser.isSet(cli.skipBad));
+    deltascope::report::MarginRequest margins;
+    if (parser.isSet(cli.margin)) {
+        QString why;
+        if (!AggregatePanel::parseMargins(parser.values(cli.margin).join(QStringLiteral(", ")), margins, why))
+            return fail(QStringLiteral("--margin: ") + why);
+        window.degradation()->setMargins(margins);
+    }
+    if (parser.isSet(cli.cluster))
+        window.degradation()->setClusterKey(parser.value(cli.cluster));
     if (const QString why = openInputs(window, parser, cli, request); !why.isEmpty())
         return fail(why);
+    if (parser.isSet(cli.margin) && !request.workspaceFile.isEmpty()) {
+        // The command line's margins over the workspace's own.
+        window.degradation()->waitUntilIdle();
+        window.degradation()->setMargins(margins);
+    }
 
     if (!request.headless) {
         window.show();

@@ -15,6 +15,7 @@ private slots:
     void screenshotOfTheDemo();
     void reportWithoutWindow();
     void badInputExitsTwo();
+    void marginExitsWithTheVerdict();
     void expertWorkspaceScreenshot();
     void malformedRecordStopsOrIsSkipped();
     void workspaceFileOnTheCommandLine();
@@ -89,6 +90,37 @@ void TestGuiApp::badInputExitsTwo()
     QVERIFY2(err.contains("nope"), err.constData());
     QVERIFY(!QFile::exists(out));
     QCOMPARE(run({ QStringLiteral("--screenshot"), out }, &err), 2);
+}
+
+void TestGuiApp::marginExitsWithTheVerdict()
+{
+    // The baseline against itself: 0.01 points cannot be shown with these samples (inconclusive,
+    // 3), 5 points can (0); the demo's candidate is degraded whatever the margin (1).
+    QTemporaryDir dir;
+    const QString html = dir.filePath(QStringLiteral("r.html"));
+    const QString base = QStringLiteral(DELTASCOPE_DEMO_DIR "/baseline");
+    QByteArray err;
+    QCOMPARE(
+        run({ base, base, QStringLiteral("--margin"), QStringLiteral("0.01"), QStringLiteral("--export-report"), html },
+            &err),
+        3);
+    QCOMPARE(
+        run({ base, base, QStringLiteral("--margin"), QStringLiteral("5"), QStringLiteral("--export-report"), html }),
+        0);
+    QCOMPARE(run({ QStringLiteral("--demo"), QStringLiteral("--margin"), QStringLiteral("5"),
+                 QStringLiteral("--export-report"), html }),
+        1);
+    QCOMPARE(
+        run({ base, base, QStringLiteral("--margin"), QStringLiteral("five"), QStringLiteral("--export-report"), html },
+            &err),
+        2);
+    QVERIFY2(err.contains("--margin") && err.contains("five"), err.constData());
+    // --cluster reaches the loader: a key no item has is an error naming it.
+    QCOMPARE(run({ base, base, QStringLiteral("--cluster"), QStringLiteral("no_such_field"),
+                     QStringLiteral("--export-report"), html },
+                 &err),
+        2);
+    QVERIFY2(err.contains("no_such_field"), err.constData());
 }
 
 void TestGuiApp::expertWorkspaceScreenshot()

@@ -8,8 +8,6 @@
 #include "experts/ExpertRun.h"
 #include "experts/ExpertsPage.h"
 #include "export/ExpertExports.h"
-
-#include <set>
 #include "moe/Safetensors.h"
 #include "moe/SynthTrace.h"
 #include "plot/PlotView.h"
@@ -23,6 +21,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QProcess>
@@ -32,6 +31,7 @@
 #include <QTimer>
 #include <QtTest>
 #include <functional>
+#include <set>
 
 using namespace deltascope;
 using namespace deltascope::ui;
@@ -49,6 +49,7 @@ private slots:
     void binaryFileIsNotARun();
     void openBaselineTakesAFile();
     void clickOnADropSelectsTheTask();
+    void marginEditDecidesTheVerdict();
     void placementControlsReachTheRun();
     void keepListAndRerunsReachTheComparison();
     void exportedJsonIsTheCommandLines();
@@ -354,6 +355,66 @@ void TestWindowFlows::clickOnADropSelectsTheTask()
     QCOMPARE(page.comparison()->report.alpha, 0.01);
     QCOMPARE(page.workspaceState().selectedTask, key);
     QCOMPARE(page.visibleDisagreements().size(), shown.size());
+}
+
+void TestWindowFlows::marginEditDecidesTheVerdict()
+{
+    // The baseline against itself: no evidence without a margin; a margin typed beside alpha
+    // retests (the same pairs) and the banner, the task table and the workspace follow.
+    DegradationPage page;
+    page.resize(1500, 1000);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    page.compare(demo("baseline"), demo("baseline"), false);
+    QTRY_VERIFY_WITH_TIMEOUT(page.comparison() != nullptr, 60000);
+    page.waitUntilIdle();
+    auto* verdict = page.findChild<QLabel*>(QStringLiteral("verdict"));
+    auto* edit = page.findChild<QLineEdit*>(QStringLiteral("margin"));
+    auto* error = page.findChild<QLabel*>(QStringLiteral("marginError"));
+    QVERIFY(verdict && edit && error);
+    QCOMPARE(verdict->text(), QStringLiteral("No evidence of degradation"));
+    QTableView* tasks = nullptr;
+    for (auto* view : page.findChildren<QTableView*>())
+        if (qobject_cast<TaskTableModel*>(view->model()) || view->model()->columnCount() == TaskTableModel::ColumnCount)
+            tasks = view;
+    QVERIFY(tasks);
+    QVERIFY(tasks->isColumnHidden(TaskTableModel::Margin));
+    const auto paired = page.comparison()->paired;
+
+    edit->setText(QStringLiteral("0.01"));
+    QTest::keyClick(edit, Qt::Key_Return);
+    page.waitUntilIdle();
+    QCOMPARE(page.comparison()->report.verdict, std::string("inconclusive"));
+    QCOMPARE(page.comparison()->paired, paired); // retested, not reloaded
+    QVERIFY(verdict->text().startsWith(QStringLiteral("Inconclusive")));
+    QVERIFY(!tasks->isColumnHidden(TaskTableModel::Margin));
+    QVERIFY(!tasks->isColumnHidden(TaskTableModel::SamplesNeeded));
+    QVERIFY(tasks->isColumnHidden(TaskTableModel::Cluster));
+    QCOMPARE(page.workspaceState().margins, std::vector<std::string> { "0.01" });
+
+    edit->setText(QStringLiteral("5"));
+    QTest::keyClick(edit, Qt::Key_Return);
+    page.waitUntilIdle();
+    QCOMPARE(verdict->text(), QStringLiteral("No worse than the margin"));
+
+    // Bad text: the reason beside the field, and no retest.
+    const auto before = page.comparison();
+    edit->setText(QStringLiteral("5 points"));
+    QTest::keyClick(edit, Qt::Key_Return);
+    page.waitUntilIdle();
+    QVERIFY(error->isVisible());
+    QVERIFY2(error->text().contains(QStringLiteral("5 points")), qPrintable(error->text()));
+    QCOMPARE(page.comparison(), before);
+
+    // A saved workspace brings the margin back, and with it the verdict.
+    const auto state = page.workspaceState();
+    QCOMPARE(state.margins, std::vector<std::string> { "5" });
+    DegradationPage restored;
+    restored.restoreWorkspace(state);
+    QTRY_VERIFY_WITH_TIMEOUT(restored.comparison() != nullptr, 60000);
+    restored.waitUntilIdle();
+    QCOMPARE(restored.comparison()->report.verdict, std::string("no_worse_than_margin"));
+    QCOMPARE(restored.findChild<QLineEdit*>(QStringLiteral("margin"))->text(), QStringLiteral("5"));
 }
 
 void TestWindowFlows::placementControlsReachTheRun()
