@@ -190,7 +190,7 @@ QString openInputs(MainWindow& window, const QCommandLineParser& parser, const C
 }
 
 // The expert workspace without a window: its report and/or its picture.
-int expertsHeadless(MainWindow& window, const QCommandLineParser& parser, const Cli& cli, const Request& r)
+int expertsHeadless(MainWindow& window, const QCommandLineParser& parser, const Cli& cli, const Request&)
 {
     ExpertsPage* page = window.experts();
     page->waitUntilIdle();
