@@ -141,6 +141,109 @@ QStringList TaskTableModel::notes(const report::ComparisonReport& r, const repor
     return lines;
 }
 
+// The value a column sorts on: a number (ln p where p underflows), or the name.
+QVariant TaskTableModel::sortValue(const report::TaskResult& t, int column)
+{
+    const bool corpus = !t.corpusMetric.empty();
+    switch (column) {
+    case Task:
+        return QString::fromStdString(t.key());
+    case Filter:
+        return QString::fromStdString(t.filter);
+    case Metric:
+        return QString::fromStdString(t.metric);
+    case N:
+        return qlonglong(t.n);
+    case Baseline:
+        return corpus ? t.corpusBase : t.accBase;
+    case Candidate:
+        return corpus ? t.corpusCand : t.accCand;
+    case Drop:
+    case Interval:
+        return t.delta;
+    case UpperBound:
+        return t.upperBound;
+    case Margin:
+        return t.hasMargin ? t.margin : -1.0;
+    case NonInferiorityP:
+        return t.hasMargin ? t.pNonInferiority : 2.0;
+    case SamplesNeeded:
+        return qlonglong(t.hasMargin ? t.samplesNeeded : -2);
+    case NoiseFlips:
+        return qlonglong(t.noiseFlips);
+    case Cluster:
+        return t.cluster.designEffect;
+    case Regressions:
+        return qlonglong(t.b);
+    case Improvements:
+        return qlonglong(t.c);
+    case PValue:
+        return t.lnP; // ln p keeps the order where p underflows
+    case HolmP:
+        return t.lnPHolm;
+    case Verdict:
+        return flagRank(t.flag) * 10000.0 + std::max(t.lnP, -1e6) / 1000.0; // by flag, then by p
+    case Issues:
+        return qlonglong(t.unmatchedBase + t.unmatchedCand + t.duplicates + t.hashMismatches + t.missingScores);
+    }
+    return {};
+}
+
+// What a cell shows.
+QVariant TaskTableModel::displayValue(const report::TaskResult& t, int column)
+{
+    const bool points = !t.continuous;
+    const bool corpus = !t.corpusMetric.empty();
+    switch (column) {
+    case Task:
+        return QString(QString::fromStdString(t.task) + (t.audit ? tr(" (excluded by the keep-list)") : QString()));
+    case Filter:
+        return QString::fromStdString(t.filter);
+    case Metric:
+        return QString(
+            QString::fromStdString(corpus ? t.corpusMetric : t.metric) + (t.continuous ? tr(" (cont.)") : QString()));
+    case N:
+        return QLocale().toString(qlonglong(t.n));
+    case Baseline:
+        return corpus ? number(t.corpusBase) : (points ? percent(t.accBase) : number(t.accBase));
+    case Candidate:
+        return corpus ? number(t.corpusCand) : (points ? percent(t.accCand) : number(t.accCand));
+    case Drop:
+        return points ? signedPoints(t.delta) : signedNumber(t.delta);
+    case Interval:
+        return points ? QStringLiteral("[%1, %2]").arg(signedPoints(t.ciLow), signedPoints(t.ciHigh))
+                      : QStringLiteral("[%1, %2]").arg(signedNumber(t.ciLow), signedNumber(t.ciHigh));
+    case UpperBound:
+        return t.n == 0 ? QString()
+                        : QStringLiteral("≤ %1").arg(points ? signedPoints(t.upperBound) : signedNumber(t.upperBound));
+    case Margin:
+    case NonInferiorityP:
+    case SamplesNeeded:
+        return marginCell(t, column);
+    case NoiseFlips:
+        return t.noiseFlips < 0
+            ? QString()
+            : tr("%1 vs %2").arg(QLocale().toString(qlonglong(t.b + t.c)), QLocale().toString(qlonglong(t.noiseFlips)));
+    case Cluster:
+        return t.cluster.key.empty() ? QString()
+                                     : tr("%1 / %2").arg(QLocale().toString(qlonglong(t.cluster.clusters)),
+                                         QString::number(t.cluster.designEffect, 'f', 2));
+    case Regressions:
+        return QLocale().toString(qlonglong(t.b));
+    case Improvements:
+        return QLocale().toString(qlonglong(t.c));
+    case PValue:
+        return pText(t.pValue, t.lnP);
+    case HolmP:
+        return pText(t.pHolm, t.lnPHolm);
+    case Verdict:
+        return flagText(t.flag);
+    case Issues:
+        return issuesText(t);
+    }
+    return {};
+}
+
 QVariant TaskTableModel::data(const QModelIndex& index, int role) const
 {
     if (!index.isValid() || !m_comparison || index.row() >= rowCount())
@@ -149,8 +252,6 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
     const auto& t = r.tasks[static_cast<std::size_t>(index.row())];
     const bool worse = t.flag == report::TaskFlag::Worse;
     const bool suggestive = t.flag == report::TaskFlag::Suggestive;
-    const bool points = !t.continuous;
-    const bool corpus = !t.corpusMetric.empty();
     switch (role) {
     case TaskIndexRole:
         return index.row();
@@ -159,99 +260,9 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
     case FlagRole:
         return static_cast<int>(t.flag);
     case SortRole:
-        switch (index.column()) {
-        case Task:
-            return QString::fromStdString(t.key());
-        case Filter:
-            return QString::fromStdString(t.filter);
-        case Metric:
-            return QString::fromStdString(t.metric);
-        case N:
-            return qlonglong(t.n);
-        case Baseline:
-            return corpus ? t.corpusBase : t.accBase;
-        case Candidate:
-            return corpus ? t.corpusCand : t.accCand;
-        case Drop:
-        case Interval:
-            return t.delta;
-        case UpperBound:
-            return t.upperBound;
-        case Margin:
-            return t.hasMargin ? t.margin : -1.0;
-        case NonInferiorityP:
-            return t.hasMargin ? t.pNonInferiority : 2.0;
-        case SamplesNeeded:
-            return qlonglong(t.hasMargin ? t.samplesNeeded : -2);
-        case NoiseFlips:
-            return qlonglong(t.noiseFlips);
-        case Cluster:
-            return t.cluster.designEffect;
-        case Regressions:
-            return qlonglong(t.b);
-        case Improvements:
-            return qlonglong(t.c);
-        case PValue:
-            return t.lnP; // ln p keeps the order where p underflows
-        case HolmP:
-            return t.lnPHolm;
-        case Verdict:
-            return flagRank(t.flag) * 10000.0 + std::max(t.lnP, -1e6) / 1000.0; // by flag, then by p
-        case Issues:
-            return qlonglong(t.unmatchedBase + t.unmatchedCand + t.duplicates + t.hashMismatches + t.missingScores);
-        }
-        return {};
+        return sortValue(t, index.column());
     case Qt::DisplayRole:
-        switch (index.column()) {
-        case Task:
-            return QString(QString::fromStdString(t.task) + (t.audit ? tr(" (excluded by the keep-list)") : QString()));
-        case Filter:
-            return QString::fromStdString(t.filter);
-        case Metric:
-            return QString(QString::fromStdString(corpus ? t.corpusMetric : t.metric)
-                + (t.continuous ? tr(" (cont.)") : QString()));
-        case N:
-            return QLocale().toString(qlonglong(t.n));
-        case Baseline:
-            return corpus ? number(t.corpusBase) : (points ? percent(t.accBase) : number(t.accBase));
-        case Candidate:
-            return corpus ? number(t.corpusCand) : (points ? percent(t.accCand) : number(t.accCand));
-        case Drop:
-            return points ? signedPoints(t.delta) : signedNumber(t.delta);
-        case Interval:
-            return points ? QStringLiteral("[%1, %2]").arg(signedPoints(t.ciLow), signedPoints(t.ciHigh))
-                          : QStringLiteral("[%1, %2]").arg(signedNumber(t.ciLow), signedNumber(t.ciHigh));
-        case UpperBound:
-            return t.n == 0
-                ? QString()
-                : QStringLiteral("≤ %1").arg(points ? signedPoints(t.upperBound) : signedNumber(t.upperBound));
-        case Margin:
-        case NonInferiorityP:
-        case SamplesNeeded:
-            return marginCell(t, index.column());
-        case NoiseFlips:
-            return t.noiseFlips < 0
-                ? QString()
-                : tr("%1 vs %2")
-                      .arg(QLocale().toString(qlonglong(t.b + t.c)), QLocale().toString(qlonglong(t.noiseFlips)));
-        case Cluster:
-            return t.cluster.key.empty() ? QString()
-                                         : tr("%1 / %2").arg(QLocale().toString(qlonglong(t.cluster.clusters)),
-                                             QString::number(t.cluster.designEffect, 'f', 2));
-        case Regressions:
-            return QLocale().toString(qlonglong(t.b));
-        case Improvements:
-            return QLocale().toString(qlonglong(t.c));
-        case PValue:
-            return pText(t.pValue, t.lnP);
-        case HolmP:
-            return pText(t.pHolm, t.lnPHolm);
-        case Verdict:
-            return flagText(t.flag);
-        case Issues:
-            return issuesText(t);
-        }
-        return {};
+        return displayValue(t, index.column());
     case Qt::ToolTipRole: {
         if (index.column() == Issues || index.column() == Task) {
             QStringList lines = notes(r, t);

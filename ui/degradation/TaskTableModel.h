@@ -64,6 +64,9 @@ public:
     static QStringList notes(const report::ComparisonReport& r, const report::TaskResult& t);
 
 private:
+    static QVariant sortValue(const report::TaskResult& t, int column);
+    static QVariant displayValue(const report::TaskResult& t, int column);
+
     ComparisonPtr m_comparison;
 };
 
