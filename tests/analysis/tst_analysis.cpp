@@ -202,7 +202,9 @@ void TestAnalysis::retestKeepsTheRuns()
     // A level outside (0, 1) is refused with the setting's name, and the old result stays.
     ui::StatsSettings bad;
     bad.alpha = 1.5;
-    const auto refused = analysis::retestComparison(direct.value.value(), { 1.5 }, m_cpu);
+    analysis::StatsRequest outside;
+    outside.alpha = 1.5;
+    const auto refused = analysis::retestComparison(direct.value.value(), outside, m_cpu);
     QVERIFY(!refused.ok());
     QVERIFY(refused.error->message.starts_with("the level alpha"));
     const auto kept = ui::retest(*first.value, bad, nullptr);

@@ -89,7 +89,10 @@ SideSpec sideSpec(const workspace::SideState& s, bool skipBadLines)
     using F = eval::LoadOptions::Format;
     spec.options.format = s.format == "table" ? F::Table : (s.format == "lm-eval" ? F::LmEval : F::Auto);
     spec.options.runTimestamp = s.runTimestamp;
-    spec.options.columns = { s.idColumn, s.scoreColumn, s.taskColumn, s.filterColumn };
+    spec.options.columns.id = s.idColumn;
+    spec.options.columns.score = s.scoreColumn;
+    spec.options.columns.task = s.taskColumn;
+    spec.options.columns.filter = s.filterColumn;
     spec.options.skipBadLines = skipBadLines;
     return spec;
 }
