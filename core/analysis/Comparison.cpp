@@ -249,6 +249,8 @@ Result<report::ComparisonReport> testComparison(const LoadedComparison& loaded, 
     auto rep = report::buildReport(*loaded.base, *loaded.cand, *loaded.paired, settings);
     if (rep.failure)
         return R::failure(*rep.failure);
+    if (rep.cancelled)
+        return R::failure(cancelled()); // unfinished permutations would count as hits
     rep.warnings.insert(rep.warnings.begin(), loaded.notes.begin(), loaded.notes.end());
     R r;
     r.value = std::move(rep);

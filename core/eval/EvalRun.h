@@ -35,6 +35,9 @@ struct TaskSamples {
     std::string metric;
     bool higherIsBetter = true;
     bool logLikelihood = false; ///< per-sample values are log-likelihoods (perplexity-style metrics)
+    /// Every run behind these scores scored each sample 0 or 1 (averaged reruns of an accuracy are
+    /// still an accuracy: a margin on them is in points).
+    bool rightOrWrong = false;
     bool taskFromFileName = false; ///< a score table without a task column: named after its file
     std::vector<SampleRecord> samples;
     /// With a cluster key (a table column or a field path such as doc.subject): the key, and the

@@ -80,6 +80,16 @@ Result<EvalRun> averageReruns(std::vector<EvalRun> runs)
         return out;
     }
     for (auto& task : merged.tasks) {
+        const auto zeroOne = [](const TaskSamples& t) {
+            return std::all_of(t.samples.begin(), t.samples.end(),
+                [](const SampleRecord& s) { return std::isnan(s.score) || s.score == 0.0 || s.score == 1.0; });
+        };
+        bool rightOrWrong = zeroOne(task);
+        for (std::size_t r = 1; r < runs.size(); ++r)
+            for (const auto& t : runs[r].tasks)
+                if (t.task == task.task && t.filter == task.filter)
+                    rightOrWrong = rightOrWrong && zeroOne(t);
+        task.rightOrWrong = rightOrWrong;
         std::unordered_map<std::string_view, std::pair<double, int>> sums;
         sums.reserve(task.samples.size());
         for (const auto& s : task.samples)
@@ -284,6 +294,10 @@ PairedTask pairTask(
     }
     assignClusters(pt, bt, ct, name, cand);
     pt.summarize();
+    const auto zeroOne = [](const std::vector<double>& v) {
+        return std::all_of(v.begin(), v.end(), [](double x) { return x == 0.0 || x == 1.0; });
+    };
+    pt.rightOrWrong = (bt.rightOrWrong || zeroOne(pt.base)) && (ct.rightOrWrong || zeroOne(pt.cand));
     if (pt.unmatchedBase > 0 || pt.unmatchedCand > 0)
         pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
             name + ": the two runs cover different documents: " + std::to_string(pt.unmatchedBase) + " baseline and "
@@ -342,6 +356,7 @@ PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions&
         const TaskSamples& bt = base.tasks[bi];
         const auto found = candTasks.find({ bt.task, bt.filter });
         if (found == candTasks.end()) {
+            out.baselineOnly.push_back(label(bt));
             out.warnings.push_back(Diagnostic::warning(
                 base.info.path, 0, "task " + label(bt) + " is only in the baseline; it is not compared"));
             continue;

@@ -18,6 +18,9 @@ struct PairedTask {
     std::string metric;
     bool higherIsBetter = true;
     bool binary = true; ///< every paired score is 0 or 1
+    /// The scores are accuracies (0 or 1 in every run, even where reruns were averaged): margins
+    /// are in points.
+    bool rightOrWrong = false;
     std::vector<double> base; ///< baseline score of pair i
     std::vector<double> cand; ///< candidate score of pair i
     /// Word or byte count of pair i's document on each side, for corpus metrics (word_perplexity,
@@ -67,6 +70,7 @@ struct PairedTask {
 struct PairedRuns {
     std::vector<PairedTask> tasks;
     std::vector<Diagnostic> warnings; ///< tasks on one side only, and the like
+    std::vector<std::string> baselineOnly; ///< baseline tasks the candidate has not run ("task [filter]")
 };
 
 struct PairOptions {

@@ -83,23 +83,44 @@ void fillContinuous(TaskResult& r, const eval::PairedTask& pt, double alpha)
     r.b = pt.worse;
     r.c = pt.better;
     r.intervalMethod = "normal, mean difference";
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    r.ciLow = r.ciHigh = r.upperBound = nan;
     if (r.n == 0)
         return;
     const double nd = static_cast<double>(r.n);
     r.accBase = pt.sumBase / nd;
     r.accCand = pt.sumCand / nd;
-    r.delta = (pt.higherIsBetter ? pt.sumBase - pt.sumCand : pt.sumCand - pt.sumBase) / nd;
     r.flipRate = static_cast<double>(r.b + r.c) / nd;
-    double ss = 0;
-    for (std::size_t i = 0; i < pt.base.size(); ++i) {
-        const double e = pt.difference(i) - r.delta;
-        ss += e * e;
+    // The mean drop and its interval over the pairs with finite scores; infinitely bad scores are
+    // counted apart (worstBase, worstCand) and weigh in the test, not in the mean.
+    double sum = 0.0;
+    std::int64_t finite = 0;
+    for (std::size_t i = 0; i < pt.base.size(); ++i)
+        if (std::isfinite(pt.difference(i))) {
+            sum += pt.difference(i);
+            ++finite;
+        }
+    if (finite == 0) {
+        r.delta = nan;
+        return;
     }
-    const double se = r.n > 1 ? std::sqrt(ss / (nd - 1.0) / nd) : 0.0;
-    const double z = stats::normalQuantile(0.975);
-    r.ciLow = r.delta - z * se;
-    r.ciHigh = r.delta + z * se;
-    r.upperBound = r.delta + stats::normalQuantile(1.0 - alpha) * se;
+    const double nf = static_cast<double>(finite);
+    r.delta = sum / nf;
+    double ss = 0;
+    for (std::size_t i = 0; i < pt.base.size(); ++i)
+        if (std::isfinite(pt.difference(i))) {
+            const double e = pt.difference(i) - r.delta;
+            ss += e * e;
+        }
+    // With one pair, or pairs that never differ in spread, a normal interval would claim certainty:
+    // no interval and no bound then.
+    if (finite > 1 && ss > 0.0) {
+        const double se = std::sqrt(ss / (nf - 1.0) / nf);
+        const double z = stats::normalQuantile(0.975);
+        r.ciLow = r.delta - z * se;
+        r.ciHigh = r.delta + z * se;
+        r.upperBound = r.delta + stats::normalQuantile(1.0 - alpha) * se;
+    }
     if (eval::isCorpusMetric(r.metric) && !pt.baseWeight.empty()) {
         double wb = 0.0;
         double wc = 0.0;
@@ -336,6 +357,11 @@ std::string decisionSentence(const ComparisonReport& rep, int tested)
     s += rep.degraded ? (tested == 1 ? " is below " : "; the smallest is below ")
                       : (tested == 1 ? " is not below " : "; none is below ");
     s += levelText(rep.alpha, rep.decisionLevel);
+    if (rep.hasMargin && !rep.untested.empty()) {
+        s += "; not tested, so not shown within a margin:";
+        for (std::size_t i = 0; i < rep.untested.size(); ++i)
+            s += (i ? ", " : " ") + rep.untested[i];
+    }
     if (!rep.stable)
         s += " (unstable: a Monte Carlo interval holds the level after " + std::to_string(rep.permutation.permutations)
             + " permutations; raise --max-permutations)";
@@ -344,31 +370,68 @@ std::string decisionSentence(const ComparisonReport& rep, int tested)
 
 // ---- clusters (DESIGN 3.6) ----
 
+struct ClusterRatios {
+    double designEffect = 1.0; ///< DESIGN 3.6: sum_c S_c^2 / sum_i d_i^2
+    double inflation = 1.0; ///< the same about the mean drop: how much clustering inflates the variance
+};
+
+// The design effect as DESIGN 3.6 defines it, and for widening intervals the same ratio about the
+// mean drop, so that a drop shared by every item does not pass for correlation.
+ClusterRatios clusterRatios(const eval::PairedTask& pt)
+{
+    double mean = 0.0;
+    std::int64_t count = 0;
+    for (std::size_t i = 0; i < pt.base.size(); ++i)
+        if (std::isfinite(pt.difference(i))) {
+            mean += pt.difference(i);
+            ++count;
+        }
+    mean = count ? mean / static_cast<double>(count) : 0.0;
+    std::vector<double> sums(pt.clusterNames.size(), 0.0);
+    std::vector<double> centred(pt.clusterNames.size(), 0.0);
+    double squares = 0.0;
+    double centredSquares = 0.0;
+    for (std::size_t i = 0; i < pt.base.size() && i < pt.cluster.size(); ++i) {
+        const double d = pt.difference(i);
+        if (!std::isfinite(d))
+            continue;
+        sums[pt.cluster[i]] += d;
+        centred[pt.cluster[i]] += d - mean;
+        squares += d * d;
+        centredSquares += (d - mean) * (d - mean);
+    }
+    double clustered = 0.0;
+    double centredClustered = 0.0;
+    for (std::size_t c = 0; c < sums.size(); ++c) {
+        clustered += sums[c] * sums[c];
+        centredClustered += centred[c] * centred[c];
+    }
+    ClusterRatios r;
+    r.designEffect = squares > 0.0 ? clustered / squares : 1.0;
+    r.inflation = centredSquares > 0.0 ? centredClustered / centredSquares : 1.0;
+    return r;
+}
+
 void fillCluster(TaskResult& r, const eval::PairedTask& pt)
 {
     if (pt.cluster.empty())
         return;
     r.cluster.key = pt.clusterKey;
     r.cluster.clusters = static_cast<std::int64_t>(pt.clusterNames.size());
-    std::vector<double> sums(pt.clusterNames.size(), 0.0);
-    double squares = 0.0;
-    for (std::size_t i = 0; i < pt.base.size() && i < pt.cluster.size(); ++i) {
-        const double d = pt.difference(i);
-        if (!std::isfinite(d))
-            continue;
-        sums[pt.cluster[i]] += d;
-        squares += d * d;
-    }
-    double clustered = 0.0;
-    for (const double v : sums)
-        clustered += v * v;
-    r.cluster.designEffect = squares > 0.0 ? clustered / squares : 1.0;
+    const auto ratios = clusterRatios(pt);
+    r.cluster.designEffect = ratios.designEffect;
+    const double inflation = ratios.inflation;
     // Clustered items carry less information than their count: the interval and the bound widen by
-    // the square root of the design effect (never narrow).
-    const double widen = std::sqrt(std::max(1.0, r.cluster.designEffect));
+    // the square root of the design effect (never narrow); a drop stays within [-1, 1].
+    const double widen = std::sqrt(std::max(1.0, inflation));
     r.ciLow = r.delta - (r.delta - r.ciLow) * widen;
     r.ciHigh = r.delta + (r.ciHigh - r.delta) * widen;
     r.upperBound = r.delta + (r.upperBound - r.delta) * widen;
+    if (!r.continuous) {
+        r.ciLow = std::max(r.ciLow, -1.0);
+        r.ciHigh = std::min(r.ciHigh, 1.0);
+        r.upperBound = std::min(r.upperBound, 1.0);
+    }
     r.intervalMethod += ", widened by the design effect";
 }
 
@@ -383,7 +446,15 @@ std::optional<Margin> marginOf(const MarginRequest& request, const TaskResult& r
     return request.all;
 }
 
-std::optional<Diagnostic> checkMargins(const ComparisonReport& rep, const MarginRequest& request)
+// Whether the task's margin is in accuracy points: right-or-wrong scores, even where reruns were
+// averaged into fractions.
+bool inPoints(const TaskResult& r, const eval::PairedTask& pt)
+{
+    return !r.continuous || pt.rightOrWrong;
+}
+
+std::optional<Diagnostic> checkMargins(
+    const ComparisonReport& rep, const eval::PairedRuns& paired, const MarginRequest& request)
 {
     auto bad = [](std::string m) { return std::optional<Diagnostic>(Diagnostic::error({}, 0, std::move(m))); };
     for (const auto& [name, m] : request.perTask) {
@@ -399,16 +470,18 @@ std::optional<Diagnostic> checkMargins(const ComparisonReport& rep, const Margin
                 + "\", which this comparison does not have (its tasks: " + names + ")");
         }
     }
-    for (const auto& t : rep.tasks) {
+    for (std::size_t i = 0; i < rep.tasks.size(); ++i) {
+        const auto& t = rep.tasks[i];
         const auto m = marginOf(request, t);
         if (!m || t.n == 0)
             continue;
+        const bool points = inPoints(t, paired.tasks[i]);
         if (!(m->value >= 0.0) || !std::isfinite(m->value))
             return bad("the margin of task " + t.task + " must be a number of at least 0");
-        if (!t.continuous && m->relative)
+        if (points && m->relative)
             return bad("task " + t.task + " is scored right or wrong: give its margin in accuracy points (--margin "
                 + t.task + "=1 for one point), not as a percentage");
-        if (!t.continuous && m->value > 100.0)
+        if (points && m->value > 100.0)
             return bad("the margin of task " + t.task + " is " + num(m->value)
                 + " points: an accuracy cannot drop by more than 100 points");
     }
@@ -425,8 +498,10 @@ std::vector<double> marginShift(const TaskResult& r, const eval::PairedTask& pt,
         // Relative on the corpus metric; an absolute margin in the metric's units is made relative
         // to the baseline's value.
         const double rel = m.relative ? m.value : (r.corpusBase > 0.0 ? m.value / r.corpusBase : 0.0);
-        for (std::size_t i = 0; i < shift.size(); ++i)
-            shift[i] = r.corpusMetric == "bits_per_byte" ? -rel * pt.base[i] : std::log1p(rel) * pt.baseWeight[i];
+        for (std::size_t i = 0; i < shift.size(); ++i) {
+            const double v = r.corpusMetric == "bits_per_byte" ? -rel * pt.base[i] : std::log1p(rel) * pt.baseWeight[i];
+            shift[i] = std::isfinite(v) ? v : 0.0; // an infinitely bad baseline document: no allowance
+        }
         return shift;
     }
     const double d = m.relative ? m.value * std::fabs(r.accBase) : m.value;
@@ -484,7 +559,7 @@ double shiftedSignFlipP(const eval::PairedTask& pt, const std::vector<double>& s
 // Fills each task's non-inferiority test; false with rep.failure on a bad margin.
 bool testMargins(ComparisonReport& rep, const eval::PairedRuns& paired, const CompareSettings& settings)
 {
-    if (auto bad = checkMargins(rep, settings.margins)) {
+    if (auto bad = checkMargins(rep, paired, settings.margins)) {
         rep.failure = bad;
         return false;
     }
@@ -495,19 +570,24 @@ bool testMargins(ComparisonReport& rep, const eval::PairedRuns& paired, const Co
         if (!m || r.n == 0)
             continue;
         r.hasMargin = true;
-        r.marginRelative = m->relative && r.continuous;
-        if (!r.continuous && r.cluster.key.empty()) {
+        const bool points = inPoints(r, pt);
+        r.marginRelative = m->relative && !points;
+        if (!r.continuous) {
+            // Tango's score test; clustered items divide its statistic by the square root of the
+            // design effect (the variance of the drop grows by that factor).
             r.margin = m->value / 100.0;
-            r.pNonInferiority = stats::tangoNonInferiorityP(r.b, r.c, r.n, r.margin);
-            r.samplesNeeded = pairsFor(-stats::tangoZ(r.b, r.c, r.n, r.margin), r.n, settings.alpha);
+            const double deff = r.cluster.key.empty() ? 1.0 : std::max(1.0, clusterRatios(pt).inflation);
+            const double z = stats::tangoZ(r.b, r.c, r.n, r.margin) / std::sqrt(deff);
+            r.pNonInferiority = stats::normalCdf(z);
+            r.samplesNeeded = pairsFor(-z, r.n, settings.alpha);
             continue;
         }
-        r.margin = r.continuous ? m->value : m->value / 100.0;
+        r.margin = points ? m->value / 100.0 : m->value;
         std::vector<double> shift;
-        if (r.continuous)
-            shift = marginShift(r, pt, *m);
-        else
+        if (points)
             shift.assign(pt.base.size(), r.margin);
+        else
+            shift = marginShift(r, pt, *m);
         std::optional<Diagnostic> error;
         r.pNonInferiority = shiftedSignFlipP(pt, shift, settings, error);
         if (error) {
@@ -537,6 +617,8 @@ std::string verdictOf(const ComparisonReport& rep)
         return "degraded";
     if (!rep.hasMargin)
         return "no_evidence";
+    if (!rep.untested.empty())
+        return "inconclusive"; // a task the candidate was never tested on cannot clear its margin
     for (const auto& t : rep.tasks)
         if (t.n > 0 && (!t.hasMargin || !(t.pNonInferiority < rep.alpha)))
             return "inconclusive";
@@ -590,6 +672,10 @@ ComparisonReport buildReport(const eval::EvalRun& base, const eval::EvalRun& can
         = std::any_of(rep.decision.begin(), rep.decision.end(), [&](const DecisionTest& d) { return d.lnP < lnLevel; });
     flagTasks(rep);
     rep.hasMargin = !settings.margins.empty();
+    rep.untested = paired.baselineOnly;
+    for (const auto& t : rep.tasks)
+        if (t.n == 0 && !t.audit)
+            rep.untested.push_back(t.key());
     if (rep.hasMargin && !testMargins(rep, paired, settings))
         return rep;
     rep.verdict = verdictOf(rep);

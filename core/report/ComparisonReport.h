@@ -166,6 +166,9 @@ struct ComparisonReport {
     bool stable = true; ///< the verdict does not depend on the permutation seed (see permutation)
     bool degraded = false;
     bool hasMargin = false;
+    /// Baseline tasks with no tested pair (the candidate lacks them, or no pair had scores on both
+    /// sides): with a margin they make the verdict inconclusive.
+    std::vector<std::string> untested;
     /// "degraded", "no_worse_than_margin" (every task clears its margin), "inconclusive" (with a
     /// margin, neither), or "no_evidence" (no margin, not degraded).
     std::string verdict = "no_evidence";

@@ -44,6 +44,10 @@ Json runJson(const eval::RunInfo& info)
 // printf of one number, never "-0" (a negative value that rounds to zero is printed as zero).
 std::string fmt(const char* f, double v)
 {
+    if (std::isnan(v))
+        return "n/a";
+    if (std::isinf(v))
+        return v > 0 ? "+inf" : "-inf";
     char buf[64];
     std::snprintf(buf, sizeof buf, f, v);
     if (buf[0] == '-') {

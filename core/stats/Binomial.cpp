@@ -110,6 +110,14 @@ std::pair<double, double> clopperPearson(std::int64_t k, std::int64_t n, double 
     return { lo, hi };
 }
 
+double normalCdf(double z)
+{
+    if (std::isinf(z))
+        return z > 0 ? 1.0 : 0.0;
+    const boost::math::normal_distribution<double, detail::Policy> normal;
+    return boost::math::cdf(normal, z);
+}
+
 double normalQuantile(double p)
 {
     const boost::math::normal_distribution<double, detail::Policy> normal;

@@ -28,6 +28,9 @@ double binomialUpperTail(std::int64_t n, double p, std::int64_t k);
 /// Requires n > 0.
 std::pair<double, double> clopperPearson(std::int64_t k, std::int64_t n, double confidence = 0.95);
 
+/// Standard normal distribution function Phi(z).
+double normalCdf(double z);
+
 /// Standard normal quantile.
 double normalQuantile(double p);
 

@@ -188,9 +188,12 @@ bool holds(const CountedP& p, double level)
     return p.mcLow <= level && level <= p.mcHigh;
 }
 
+// The verdict still depends on the permutations: no test is surely below the level (that would
+// decide "degraded" whatever the seed) and some test's interval holds it.
 bool straddles(const CombinationResult& r, double level)
 {
-    return holds(r.pooled, level) || holds(r.fisher, level) || holds(r.maxZ, level);
+    const bool surelyBelow = r.pooled.mcHigh < level || r.fisher.mcHigh < level || r.maxZ.mcHigh < level;
+    return !surelyBelow && (holds(r.pooled, level) || holds(r.fisher, level) || holds(r.maxZ, level));
 }
 
 } // namespace
@@ -204,7 +207,9 @@ Result<CombinationResult> combineTasks(std::span<const std::int64_t> q, std::spa
     const Tasks tasks = describe(q, offsets);
     const auto nonzero = static_cast<int>(std::count_if(q.begin(), q.end(), [](std::int64_t v) { return v != 0; }));
     R out;
-    if (nonzero <= options.exhaustiveLimit) {
+    const bool fits = nonzero < 63
+        && (std::uint64_t { 1 } << nonzero) * (offsets.size() - 1) * sizeof(std::int64_t) <= options.memoryLimit;
+    if (nonzero <= options.exhaustiveLimit && fits) {
         out.value = evaluate(enumerate(q, offsets, tasks), tasks, true);
         return out;
     }

@@ -50,6 +50,8 @@ int infiniteSide(double b, double c, bool higherIsBetter)
     if (std::isinf(b) && std::isinf(c) && (b > 0) == (c > 0))
         return 0; // the same infinity on both sides: a tie
     const double d = oriented(b, c, higherIsBetter);
+    if (std::isnan(d))
+        return 0; // no direction: a tie
     return d > 0 ? 1 : -1;
 }
 

@@ -79,11 +79,7 @@ double tangoUpperBound(std::int64_t b, std::int64_t c, std::int64_t n, double al
 
 double tangoNonInferiorityP(std::int64_t b, std::int64_t c, std::int64_t n, double margin)
 {
-    const boost::math::normal_distribution<double, detail::Policy> normal;
-    const double z = tangoZ(b, c, n, margin);
-    if (std::isinf(z))
-        return z > 0 ? 1.0 : 0.0;
-    return boost::math::cdf(normal, z);
+    return normalCdf(tangoZ(b, c, n, margin));
 }
 
 } // namespace deltascope::stats

@@ -123,6 +123,9 @@ private slots:
     void clustersFlipTogether();
     void noiseFloorFromBaselineReruns();
     void tangoMatchesRestrictedLikelihood();
+    void averagedAccuracyMarginInPoints();
+    void untestedTaskIsNotWithinItsMargin();
+    void noCertaintyFromContinuousTasks();
     void upperBoundMatchesReference();
     void clustersMatchEnumeration();
 
@@ -561,6 +564,82 @@ QJsonObject marginVectors()
 }
 
 } // namespace
+
+// Baseline reruns average an accuracy into 0, 0.5 and 1: a margin of 1 is still one point.
+void TestDecision::averagedAccuracyMarginInPoints()
+{
+    QTemporaryDir dir;
+    QByteArray base = "id,score\n";
+    QByteArray rerun = "id,score\n";
+    QByteArray cand = "id,score\n";
+    for (int i = 0; i < 200; ++i) {
+        const int b = i < 160 ? 1 : 0; // 80% right
+        int c = b;
+        if (i < 8)
+            c = 0; // 8 regressions
+        if (i >= 160 && i < 162)
+            c = 1; // 2 improvements
+        const int r = (i >= 100 && i < 110) ? 1 - b : b; // the rerun differs on 10
+        base += QByteArray::number(i) + "," + QByteArray::number(b) + "\n";
+        rerun += QByteArray::number(i) + "," + QByteArray::number(r) + "\n";
+        cand += QByteArray::number(i) + "," + QByteArray::number(c) + "\n";
+    }
+    analysis::ComparisonRequest request;
+    request.base.path = test::writeFile(dir, QStringLiteral("base.csv"), base);
+    request.base.reruns = { test::writeFile(dir, QStringLiteral("rerun.csv"), rerun) };
+    request.cand.path = test::writeFile(dir, QStringLiteral("cand.csv"), cand);
+    std::string error;
+    QVERIFY(analysis::parseMargin("1", request.stats.margins, error));
+    const backend::CpuBackend cpu;
+    const auto r = analysis::runComparison(request, cpu);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->message.c_str());
+    const auto& t = r.value->report.tasks[0];
+    QVERIFY(t.continuous); // averaged: 0.5 on the samples the reruns disagree on
+    QCOMPARE(t.margin, 0.01);
+    QVERIFY(r.value->report.verdict != "no_worse_than_margin"); // a 3-point drop is not within 1 point
+    // A percentage is refused for it, as for any accuracy.
+    request.stats.margins = {};
+    QVERIFY(analysis::parseMargin("1%", request.stats.margins, error));
+    const auto pct = analysis::runComparison(request, cpu);
+    QVERIFY(!pct.ok() && pct.error->message.find("points") != std::string::npos);
+}
+
+void TestDecision::untestedTaskIsNotWithinItsMargin()
+{
+    eval::PairedRuns paired;
+    paired.tasks.push_back(binaryTask("arc", 5, 5, 2000));
+    auto s = withMargin("1");
+    s.threads = 2;
+    QCOMPARE(report::buildReport({}, {}, paired, s).verdict, std::string("no_worse_than_margin"));
+    paired.baselineOnly.push_back("gsm8k"); // the candidate never ran it
+    const auto rep = report::buildReport({}, {}, paired, s);
+    QCOMPARE(rep.verdict, std::string("inconclusive"));
+    QVERIFY(rep.decisionBasis.find("gsm8k") != std::string::npos);
+    // A task whose every pair was left out (no scores on one side) counts the same.
+    paired.baselineOnly.clear();
+    paired.tasks.push_back(continuousTask("empty", {}, {}));
+    QCOMPARE(report::buildReport({}, {}, paired, s).verdict, std::string("inconclusive"));
+}
+
+void TestDecision::noCertaintyFromContinuousTasks()
+{
+    // Identical scores, or a single pair: no interval and no bound rather than [d, d].
+    auto rep = decide({ continuousTask("same", { 0.5, 0.25, 0.75 }, { 0.5, 0.25, 0.75 }) });
+    QVERIFY(std::isnan(rep.tasks[0].upperBound));
+    QVERIFY(std::isnan(rep.tasks[0].ciLow) && std::isnan(rep.tasks[0].ciHigh));
+    rep = decide({ continuousTask("one", { 0.6 }, { 0.5 }) });
+    QVERIFY(std::isnan(rep.tasks[0].upperBound));
+    // An infinitely bad baseline document: the mean drop and its interval come from the finite pairs.
+    std::vector<double> base;
+    std::vector<double> cand;
+    for (int i = 0; i < 50; ++i) {
+        base.push_back(i == 0 ? -INFINITY : -100.0 - i);
+        cand.push_back(-101.0 - i - (i % 3));
+    }
+    rep = decide({ continuousTask("wiki", base, cand) });
+    QVERIFY(std::isfinite(rep.tasks[0].delta) && rep.tasks[0].delta > 0.0);
+    QVERIFY(std::isfinite(rep.tasks[0].ciLow) && std::isfinite(rep.tasks[0].upperBound));
+}
 
 // Tango's statistic in closed form against the restricted likelihood maximised numerically
 // (tests/data/stats/make_margin_vectors.py), on a grid including b = c = 0 and D at the drop.
