@@ -19,6 +19,7 @@ import json
 import math
 import sys
 from fractions import Fraction
+from pathlib import Path
 
 import mpmath as mp
 import numpy as np
@@ -439,20 +440,9 @@ def npc_exact():
     return [npc_exact_row(t) for t in cases]
 
 
-# Philox4x32-10, written from the published algorithm (Salmon et al., SC'11); same as make_vectors.py
-M0, M1, W0, W1 = 0xD2511F53, 0xCD9E8D57, 0x9E3779B9, 0xBB67AE85
-MASK = 0xFFFFFFFF
-
-
-def philox(ctr, key):
-    c0, c1, c2, c3 = ctr
-    k0, k1 = key
-    for r in range(10):
-        if r:
-            k0, k1 = (k0 + W0) & MASK, (k1 + W1) & MASK
-        p0, p1 = M0 * c0, M1 * c2
-        c0, c1, c2, c3 = ((p1 >> 32) ^ c1 ^ k0) & MASK, p1 & MASK, ((p0 >> 32) ^ c3 ^ k1) & MASK, p0 & MASK
-    return c0, c1, c2, c3
+# The Philox4x32-10 stream, the one make_vectors.py writes from the published algorithm.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_vectors import MASK, philox  # noqa: E402
 
 
 def clopper_pearson99(h, P):
