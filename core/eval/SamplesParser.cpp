@@ -341,6 +341,12 @@ std::string firstRecordText(std::string_view text, bool array)
 
 } // namespace
 
+std::string jsonKernel()
+{
+    const simdjson::implementation* impl = simdjson::get_active_implementation();
+    return std::string(impl->name()) + ": " + std::string(impl->description());
+}
+
 Result<std::vector<TaskSamples>> parseSamplesFile(const std::string& path, const SamplesParseOptions& options)
 {
     using R = Result<std::vector<TaskSamples>>;

@@ -30,4 +30,9 @@ struct SamplesParseOptions {
 /// repeats, following the task's filter_list.
 Result<std::vector<TaskSamples>> parseSamplesFile(const std::string& path, const SamplesParseOptions& options);
 
+/// The JSON indexing kernel simdjson chose for this processor at run time (e.g. "icelake:
+/// Intel/AMD AVX512"): the structural indexing that dominates the parse runs it whatever
+/// instruction set this program was compiled for.
+std::string jsonKernel();
+
 } // namespace deltascope::eval

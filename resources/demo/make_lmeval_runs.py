@@ -52,9 +52,28 @@ def sha(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# What real prompts and answers hold besides plain words: typographic quotes and other non-ASCII
+# letters (written unescaped, as lm-eval does), LaTeX with backslashes, quotes, numbers and
+# worked arithmetic, all of which the JSON parser must validate or unescape.
+RICH = ("Janet’s", "naïve", "café", "—", "°C", "×", "π", "€12", "Zürich", "“quoted”", '"said"',
+        "$\\frac{3}{4}$", "$x^2+1$", "\\boxed{7}", "<<16-3-4=9>>9", "$2", "18.5%", "(a)", "x_i", "#### 42")
+
+
 class TextPool:
-    def __init__(self, rng, size=1 << 20):
-        self.text = " ".join(rng.choice(WORDS) for _ in range(size // 5))
+    def __init__(self, rng, size=1 << 20, rich=False):
+        if rich:
+            # Sentences of about twelve words, a few non-word tokens in each, a line break after
+            # every third sentence and a blank line now and then (few-shot examples).
+            parts = []
+            total = 0
+            while total < size:
+                words = [rng.choice(RICH) if rng.random() < 0.12 else rng.choice(WORDS) for _ in range(12)]
+                sentence = " ".join(words).capitalize() + rng.choice((". ", "? ", ".\n", ".\n\n", ". "))
+                parts.append(sentence)
+                total += len(sentence)
+            self.text = "".join(parts)
+        else:
+            self.text = " ".join(rng.choice(WORDS) for _ in range(size // 5))
         self.rng = rng
 
     def take(self, n):
@@ -189,9 +208,9 @@ def write_run(out_dir, side, tasks, data, layout):
                     f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
-def generate(out_dir, tasks, seed, prompt_bytes, layout):
+def generate(out_dir, tasks, seed, prompt_bytes, layout, rich=False):
     rng = random.Random(seed)
-    data = {"pool": TextPool(rng)}
+    data = {"pool": TextPool(rng, rich=rich)}
     for task, (n, acc, flips, metrics, output_type) in tasks.items():
         data[task] = make_docs(rng, data["pool"], task, n, prompt_bytes, output_type)
         for flt, bc in flips.items():
@@ -225,7 +244,7 @@ def main():
         tasks = {t: (max(4, int(n * scale)), acc, {f: (max(0, int(b * scale)), max(0, int(c * scale)))
                                                     for f, (b, c) in fl.items()}, m, o)
                  for t, (n, acc, fl, m, o) in tasks.items()}
-    generate(args.out_dir, tasks, args.seed, prompt_bytes, args.layout)
+    generate(args.out_dir, tasks, args.seed, prompt_bytes, args.layout, rich=args.benchmark_mb > 0)
 
 
 if __name__ == "__main__":
