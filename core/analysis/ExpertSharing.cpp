@@ -234,6 +234,7 @@ Result<ExpertSharingResult> runPrepared(const ExpertScenario& s, const PreparedS
     xo.budgets = budgets.empty() ? prepared.budgets : budgets;
     xo.perSlice = s.perSlice;
     xo.maps = s.maps;
+    xo.budgetMaps = s.budgetMaps;
     xo.threads = s.threads;
     xo.progress = progress;
     if (auto bad = moe::checkXShareOptions(*prepared.trace, xo))

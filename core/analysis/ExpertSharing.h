@@ -73,6 +73,9 @@ struct ExpertScenario {
     // What to compute besides the per-budget metrics.
     bool perSlice = false; ///< every slice of the first budget
     bool maps = false; ///< activation maps of the first budget
+    /// With several budgets of a nested policy: the activation maps of every budget from the same
+    /// sweep, where the backend can (moe::XShareOptions::budgetMaps).
+    bool budgetMaps = false;
     unsigned threads = 0; ///< CPU threads; 0: all
 };
 

@@ -56,6 +56,10 @@ struct SliceSweep {
     std::vector<int> peakTokens; ///< [M]
     std::vector<int> order; ///< priority order: S(M) is its first M entries (batch, speculative)
     std::vector<int> selected; ///< selected set of one budget (sliceBudgets: the last; referenceSlice: the first)
+    /// Set by the caller of sweepSlice to receive the per-device loads of every budget below.
+    bool deviceLoads = false;
+    std::vector<int> deviceActive; ///< [M][device]: activated experts on each device (deviceLoads)
+    std::vector<int> deviceTokens; ///< [M][device]: token-expert assignments on each device (deviceLoads)
 };
 
 /// Reusable buffers, one per thread.

@@ -12,7 +12,8 @@
 
 namespace deltascope::moe {
 
-void XShareTotals::init(std::size_t budgetCount, std::size_t layerCount, std::size_t experts, int devices, bool maps)
+void XShareTotals::init(
+    std::size_t budgetCount, std::size_t layerCount, std::size_t experts, int devices, bool maps, bool budgetMaps)
 {
     budgets = budgetCount;
     layers = layerCount;
@@ -24,10 +25,16 @@ void XShareTotals::init(std::size_t budgetCount, std::size_t layerCount, std::si
     for (auto* v : { &layerActBase, &layerAct, &layerMassBase, &layerMass })
         v->assign(budgets * layers, 0.0);
     const auto G = static_cast<std::size_t>(std::max(1, devices));
-    mapBase.assign(maps ? layers * experts : 0, 0);
+    const bool base = maps || budgetMaps;
+    mapBase.assign(base ? layers * experts : 0, 0);
     mapPolicy.assign(maps ? layers * experts : 0, 0);
-    for (auto* v : { &devBase, &dev, &devTokensBase, &devTokens })
+    for (auto* v : { &devBase, &devTokensBase })
+        v->assign(base ? G : 0, 0.0);
+    for (auto* v : { &dev, &devTokens })
         v->assign(maps ? G : 0, 0.0);
+    mapDiff.assign(budgetMaps ? layers * experts * (experts + 2) : 0, 0);
+    for (auto* v : { &devAt, &devTokensAt })
+        v->assign(budgetMaps ? budgets * G : 0, 0.0);
 }
 
 void XShareTotals::add(const XShareTotals& o)
@@ -58,6 +65,9 @@ void XShareTotals::add(const XShareTotals& o)
     sum(dev, o.dev);
     sum(devTokensBase, o.devTokensBase);
     sum(devTokens, o.devTokens);
+    sum(mapDiff, o.mapDiff);
+    sum(devAt, o.devAt);
+    sum(devTokensAt, o.devTokensAt);
 }
 
 std::optional<Diagnostic> checkXShareOptions(const Trace& trace, const XShareOptions& options)
@@ -252,6 +262,58 @@ void addMaps(XShareTotals& a, const SliceScratch& scratch, const std::vector<int
     }
 }
 
+// The budget maps of a swept slice: each expert is active over the budgets [rank + 1, maxEnd)
+// (top-k: every budget, where the baseline activates it), and the per-device loads of every budget.
+void addBudgetMaps(XShareTotals& a, const SliceScratch& scratch, const SliceSweep& sw, const std::vector<int>& devices,
+    int G, std::size_t layer, const XShareOptions& options)
+{
+    const std::size_t Nz = devices.size();
+    const std::size_t span = Nz + 2;
+    const auto Gz = static_cast<std::size_t>(G);
+    std::vector<int> baseActive(Gz, 0);
+    std::vector<int> baseTokens(Gz, 0);
+    for (std::size_t e = 0; e < Nz; ++e) {
+        if (scratch.baseCount[e] <= 0)
+            continue;
+        const auto d = static_cast<std::size_t>(devices[e]);
+        ++a.mapBase[layer * Nz + e];
+        ++baseActive[d];
+        baseTokens[d] += scratch.baseCount[e];
+    }
+    for (std::size_t d = 0; d < Gz; ++d) {
+        a.devBase[d] += baseActive[d];
+        a.devTokensBase[d] += baseTokens[d];
+    }
+    std::int32_t* diff = a.mapDiff.data() + layer * Nz * span;
+    if (options.policy.policy == Policy::TopK) {
+        for (std::size_t e = 0; e < Nz; ++e)
+            if (scratch.baseCount[e] > 0) {
+                ++diff[e * span];
+                --diff[e * span + Nz + 1];
+            }
+        for (std::size_t bi = 0; bi < options.budgets.size(); ++bi)
+            for (std::size_t d = 0; d < Gz; ++d) {
+                a.devAt[bi * Gz + d] += baseActive[d];
+                a.devTokensAt[bi * Gz + d] += baseTokens[d];
+            }
+        return;
+    }
+    for (std::size_t e = 0; e < Nz; ++e) {
+        const int end = scratch.maxEnd[e];
+        if (end == 0)
+            continue;
+        ++diff[e * span + static_cast<std::size_t>(scratch.rank[e] + 1)];
+        --diff[e * span + static_cast<std::size_t>(std::min(end, static_cast<int>(Nz) + 1))];
+    }
+    for (std::size_t bi = 0; bi < options.budgets.size(); ++bi) {
+        const auto m = static_cast<std::size_t>(options.budgets[bi]);
+        for (std::size_t d = 0; d < Gz; ++d) {
+            a.devAt[bi * Gz + d] += sw.deviceActive[m * Gz + d];
+            a.devTokensAt[bi * Gz + d] += sw.deviceTokens[m * Gz + d];
+        }
+    }
+}
+
 // Adds one slice's metrics at every budget.
 void addSlice(XShareTotals& a, const SliceSweep& sw, const std::vector<int>& budgets, std::size_t layer)
 {
@@ -322,18 +384,22 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
 
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     threads = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, slices)));
+    const SlicePlan plan = slicePlan(trace, options);
+    // Budget maps come with a sweep without expert copies, within a memory bound per worker.
+    const bool budgetMaps = options.budgetMaps && plan.sweep && options.policy.replicas.empty()
+        && L * Nz * (Nz + 2) <= (std::size_t { 1 } << 26);
     std::vector<XShareTotals> acc(threads);
     for (auto& a : acc)
-        a.init(nb, L, Nz, G, options.maps);
+        a.init(nb, L, Nz, G, options.maps, budgetMaps);
     std::vector<SliceRecord> records(options.perSlice ? slices : 0);
     std::atomic<std::size_t> done { 0 };
     std::atomic<bool> stop { false };
     std::mutex errorMutex;
     std::optional<Diagnostic> error;
 
-    const SlicePlan plan = slicePlan(trace, options);
     auto worker = [&](unsigned w) {
         SliceWorkspace ws;
+        ws.sweep.deviceLoads = budgetMaps;
         XShareTotals& a = acc[w];
         // Static assignment keeps the floating sums identical from run to run.
         for (std::size_t s = w; s < slices && !stop.load(std::memory_order_relaxed); s += threads) {
@@ -356,6 +422,8 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
             if (sw.activatedBase > 0) {
                 if (options.maps)
                     addMaps(a, scratch, devices, G, layer);
+                if (budgetMaps)
+                    addBudgetMaps(a, scratch, sw, devices, G, layer, options);
                 addSlice(a, sw, options.budgets, layer);
                 if (options.perSlice)
                     records[layer * B + batch] = recordOf(trace, options, sw, scratch, plan.sweep, layer, batch, T);
@@ -385,13 +453,70 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
     std::erase_if(records, [](const SliceRecord& r) { return r.activatedBase == 0; });
 
     XShareTotals total;
-    total.init(nb, L, Nz, G, options.maps);
+    total.init(nb, L, Nz, G, options.maps, budgetMaps);
     for (const auto& a : acc)
         total.add(a);
     Result<XShareResult> res;
     res.value = assembleXShare(trace, options, total, slices, std::move(records), stop.load());
     return res;
 }
+
+namespace {
+
+// The activation maps of every budget from a sweep's totals, as assembleXShare makes the maps of
+// one budget: fractions of each layer's counted slices, per-device means over all counted slices.
+std::vector<ActivationMaps> budgetMapsOf(
+    const XShareOptions& options, const XShareTotals& total, std::int64_t counted, int N, int G)
+{
+    const auto L = total.layers;
+    const auto Nz = static_cast<std::size_t>(N);
+    const auto Gz = static_cast<std::size_t>(G);
+    const std::size_t span = Nz + 2;
+    const double n = counted ? static_cast<double>(counted) : 1.0;
+    ActivationMaps shared;
+    shared.layers = static_cast<int>(L);
+    shared.experts = N;
+    shared.devices = G;
+    shared.base.assign(L * Nz, 0.0);
+    for (std::size_t l = 0; l < L; ++l) {
+        const auto per = static_cast<double>(std::max<std::int64_t>(1, total.layerSlices[l]));
+        for (std::size_t e = 0; e < Nz; ++e)
+            shared.base[l * Nz + e] = static_cast<double>(total.mapBase[l * Nz + e]) / per;
+    }
+    shared.deviceBase = total.devBase;
+    shared.deviceTokensBase = total.devTokensBase;
+    for (auto* v : { &shared.deviceBase, &shared.deviceTokensBase })
+        for (auto& x : *v)
+            x /= n;
+    std::vector<ActivationMaps> out;
+    out.reserve(options.budgets.size());
+    for (std::size_t bi = 0; bi < options.budgets.size(); ++bi) {
+        const auto M = static_cast<std::size_t>(options.budgets[bi]);
+        ActivationMaps m = shared;
+        m.policy.assign(L * Nz, 0.0);
+        for (std::size_t l = 0; l < L; ++l) {
+            const auto per = static_cast<double>(std::max<std::int64_t>(1, total.layerSlices[l]));
+            for (std::size_t e = 0; e < Nz; ++e) {
+                const std::int32_t* d = total.mapDiff.data() + (l * Nz + e) * span;
+                std::int64_t active = 0;
+                for (std::size_t j = 0; j <= M; ++j)
+                    active += d[j];
+                m.policy[l * Nz + e] = static_cast<double>(active) / per;
+            }
+        }
+        m.device.assign(total.devAt.begin() + static_cast<std::ptrdiff_t>(bi * Gz),
+            total.devAt.begin() + static_cast<std::ptrdiff_t>((bi + 1) * Gz));
+        m.deviceTokens.assign(total.devTokensAt.begin() + static_cast<std::ptrdiff_t>(bi * Gz),
+            total.devTokensAt.begin() + static_cast<std::ptrdiff_t>((bi + 1) * Gz));
+        for (auto* v : { &m.device, &m.deviceTokens })
+            for (auto& x : *v)
+                x /= n;
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+} // namespace
 
 XShareResult assembleXShare(const Trace& trace, const XShareOptions& options, const XShareTotals& total,
     std::size_t slices, std::vector<SliceRecord> records, bool cancelled)
@@ -437,6 +562,8 @@ XShareResult assembleXShare(const Trace& trace, const XShareOptions& options, co
             for (auto& x : *v)
                 x /= n;
     }
+    if (!total.mapDiff.empty())
+        out.budgetMaps = budgetMapsOf(options, total, counted, N, G);
     out.sliceCount = counted;
     out.cancelled = cancelled;
     const double sl = counted ? static_cast<double>(counted) : 1.0;

@@ -61,6 +61,7 @@ struct ActivationMaps {
 struct XShareResult {
     std::vector<BudgetResult> results;
     ActivationMaps maps; ///< filled when asked for
+    std::vector<ActivationMaps> budgetMaps; ///< [budget] with XShareOptions::budgetMaps (sweeps on the CPU)
     std::vector<SliceRecord> slices; ///< for the first budget, when asked for (slices with a routed token)
     std::int64_t sliceCount = 0; ///< slices with a routed token (the others are skipped, DESIGN 4.4)
     bool cancelled = false;
@@ -71,6 +72,10 @@ struct XShareOptions {
     std::vector<int> budgets; ///< each in [k, N]
     bool perSlice = false;
     bool maps = false; ///< fill XShareResult::maps (for the first budget, computed alone)
+    /// With a sweep (sweepsBudgets) on the CPU, without expert copies: fill XShareResult::budgetMaps,
+    /// the activation maps of every budget, from the same pass. A budget step then needs no pass
+    /// over the trace. Backends that cannot leave budgetMaps empty.
+    bool budgetMaps = false;
     unsigned threads = 0;
     Progress progress;
 };
@@ -87,8 +92,13 @@ struct XShareTotals {
     std::vector<double> layerActBase, layerAct, layerMassBase, layerMass; ///< [budget][layer]
     std::vector<std::int64_t> mapBase, mapPolicy; ///< [layer][expert] slices where the expert is active
     std::vector<double> devBase, dev, devTokensBase, devTokens; ///< [device] sums over slices
+    /// Budget maps of a sweep: [layer][expert][M], M in 0..experts+1, the change at M of the number of
+    /// slices where the expert is active (an expert is active over a range of budgets in each slice).
+    std::vector<std::int32_t> mapDiff;
+    std::vector<double> devAt, devTokensAt; ///< [budget][device] sums over slices (budget maps)
 
-    void init(std::size_t budgetCount, std::size_t layerCount, std::size_t experts, int devices, bool maps);
+    void init(std::size_t budgetCount, std::size_t layerCount, std::size_t experts, int devices, bool maps,
+        bool budgetMaps = false);
     void add(const XShareTotals& other);
 };
 

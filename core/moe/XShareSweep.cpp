@@ -160,6 +160,11 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
     int unchangedSum = 0;
     std::vector<int> devActive(static_cast<std::size_t>(G), 0);
     std::vector<int> devTokens(static_cast<std::size_t>(G), 0);
+    const auto Gz = static_cast<std::size_t>(G);
+    if (out.deviceLoads) {
+        out.deviceActive.assign((Nz + 1) * Gz, 0);
+        out.deviceTokens.assign((Nz + 1) * Gz, 0);
+    }
     for (std::size_t m = 0; m <= Nz; ++m) {
         active += s.diff[m];
         mass += s.diffMass[m];
@@ -172,6 +177,12 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
             devTokens[g] += s.devTokenDiff[g * (Nz + 2) + m];
             peak = std::max(peak, devActive[g]);
             peakTokens = std::max(peakTokens, devTokens[g]);
+        }
+        if (out.deviceLoads) {
+            std::copy(
+                devActive.begin(), devActive.end(), out.deviceActive.begin() + static_cast<std::ptrdiff_t>(m * Gz));
+            std::copy(
+                devTokens.begin(), devTokens.end(), out.deviceTokens.begin() + static_cast<std::ptrdiff_t>(m * Gz));
         }
         out.activated[m] = active;
         out.mass[m] = mass;

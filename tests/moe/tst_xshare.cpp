@@ -95,6 +95,8 @@ private slots:
     void replicatedFastPathsEqualReference();
     void placementFiles();
     void activationMaps();
+    void budgetMapsEqualPerBudgetMaps_data();
+    void budgetMapsEqualPerBudgetMaps();
     void uniformRoutingExpectation();
     void speculativeFillsBudget();
     void emptySlicesAreSkipped();
@@ -683,6 +685,74 @@ void TestXShare::activationMaps()
     // Without maps nothing is filled.
     o.maps = false;
     QVERIFY(moe::runXShare(trace, batches, o).value->maps.base.empty());
+}
+
+void TestXShare::budgetMapsEqualPerBudgetMaps_data()
+{
+    QTest::addColumn<int>("policy");
+    QTest::addColumn<int>("devices");
+    QTest::newRow("batch") << int(moe::Policy::Batch) << 4;
+    QTest::newRow("batch, 3 devices") << int(moe::Policy::Batch) << 3;
+    QTest::newRow("speculative") << int(moe::Policy::Speculative) << 4;
+    QTest::newRow("top-k") << int(moe::Policy::TopK) << 2;
+}
+
+void TestXShare::budgetMapsEqualPerBudgetMaps()
+{
+    // The maps of every budget from one sweep equal those of each budget computed on its own,
+    // heatmaps and device loads alike: a budget step of the window reads them instead of a pass.
+    QFETCH(int, policy);
+    QFETCH(int, devices);
+    const int tokens = 90;
+    const int layers = 3;
+    const int experts = 24;
+    const int k = 3;
+    const auto g = randomScores(static_cast<std::size_t>(tokens * layers * experts), 33);
+    std::vector<std::int32_t> req(static_cast<std::size_t>(tokens));
+    for (int t = 0; t < tokens; ++t)
+        req[static_cast<std::size_t>(t)] = t % 7;
+    const auto trace = moe::makeOwnedTrace(tokens, layers, experts, k, false, g, {}, req);
+    const auto batches = replayBatches(trace, 8);
+    moe::XShareOptions all;
+    all.policy.policy = static_cast<moe::Policy>(policy);
+    all.policy.devices = devices;
+    for (int m = k; m <= experts; ++m)
+        all.budgets.push_back(m);
+    all.budgetMaps = true;
+    all.threads = 2;
+    const auto swept = moe::runXShare(trace, batches, all);
+    QVERIFY(swept.ok());
+    QCOMPARE(swept.value->budgetMaps.size(), all.budgets.size());
+    for (std::size_t bi = 0; bi < all.budgets.size(); ++bi) {
+        moe::XShareOptions one = all;
+        one.budgetMaps = false;
+        one.maps = true;
+        one.budgets = { all.budgets[bi] };
+        const auto r = moe::runXShare(trace, batches, one);
+        QVERIFY(r.ok());
+        const auto& want = r.value->maps;
+        const auto& got = swept.value->budgetMaps[bi];
+        QCOMPARE(got.layers, want.layers);
+        QCOMPARE(got.devices, want.devices);
+        auto same = [](const std::vector<double>& a, const std::vector<double>& b) {
+            if (a.size() != b.size())
+                return false;
+            for (std::size_t i = 0; i < a.size(); ++i)
+                if (std::abs(a[i] - b[i]) > 1e-12)
+                    return false;
+            return true;
+        };
+        QVERIFY2(same(got.base, want.base), qPrintable(QStringLiteral("budget %1").arg(all.budgets[bi])));
+        QVERIFY2(same(got.policy, want.policy), qPrintable(QStringLiteral("budget %1").arg(all.budgets[bi])));
+        QVERIFY(same(got.deviceBase, want.deviceBase));
+        QVERIFY2(same(got.device, want.device), qPrintable(QStringLiteral("budget %1").arg(all.budgets[bi])));
+        QVERIFY(same(got.deviceTokensBase, want.deviceTokensBase));
+        QVERIFY2(
+            same(got.deviceTokens, want.deviceTokens), qPrintable(QStringLiteral("budget %1").arg(all.budgets[bi])));
+    }
+    // Without the request, or with one budget (no sweep), there are none.
+    all.budgetMaps = false;
+    QVERIFY(moe::runXShare(trace, batches, all).value->budgetMaps.empty());
 }
 
 void TestXShare::uniformRoutingExpectation()

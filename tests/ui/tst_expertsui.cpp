@@ -1,5 +1,6 @@
 #include "BackendFactory.h"
 #include "TestData.h"
+#include "backend/CpuBackend.h"
 #include "degradation/DropZone.h"
 #include "experts/ExpertRun.h"
 #include "experts/ExpertsPage.h"
@@ -28,6 +29,7 @@ private slots:
     void demoTraceMatchesADirectRun();
     void budgetChangeUpdatesTheCharts();
     void layerModel();
+    void budgetStepReadsTheSweep();
     void badTraceSaysWhy();
     void exports();
     void loadCountsGivePlacement();
@@ -173,6 +175,43 @@ void TestExpertsUi::layerModel()
         compute->name() == "cpu"
             ? QStringLiteral("CPU")
             : QStringLiteral("GPU, %1").arg(QString::fromStdString(compute->name()).mid(6).chopped(1)));
+}
+
+void TestExpertsUi::budgetStepReadsTheSweep()
+{
+    // A budget step on the CPU reads the sweep's maps (no pass over the trace) and shows exactly
+    // what a pass computing that budget's maps shows; its per-slice records come when asked for.
+    const auto trace = demoTrace();
+    auto first = computeExperts(nullptr, trace, QStringLiteral("demo"), {}, 12, nullptr);
+    QVERIFY(first.ok());
+    auto step = computeExperts(*first.value, trace, QStringLiteral("demo"), {}, 20, nullptr);
+    QVERIFY(step.ok());
+    const ExpertRun& run = **step.value;
+    QVERIFY(run.fromSweep);
+    QCOMPARE(run.sweep, (*first.value)->sweep); // the sweep is shared, not recomputed
+    QVERIFY(run.current->slices.empty());
+
+    auto scenario = scenarioOf(run.settings, trace, QStringLiteral("demo"));
+    scenario.maps = true;
+    scenario.perSlice = true;
+    const analysis::PreparedScenario prepared { scenario.tracePath, trace, run.batches, run.policy, {} };
+    const backend::CpuBackend cpu;
+    const auto direct = analysis::runPrepared(scenario, prepared, { 20 }, cpu, {});
+    QVERIFY(direct.ok());
+    const auto& want = *direct.value->xshare;
+    QCOMPARE(run.current->results.front().activated, want.results.front().activated);
+    QVERIFY(std::abs(run.current->results.front().massRetained - want.results.front().massRetained) < 1e-9);
+    QCOMPARE(run.current->sliceCount, want.sliceCount);
+    QCOMPARE(run.current->maps.policy, want.maps.policy);
+    QCOMPARE(run.current->maps.base, want.maps.base);
+    QCOMPARE(run.current->maps.device, want.maps.device);
+    QCOMPARE(run.current->maps.deviceTokens, want.maps.deviceTokens);
+
+    const auto withSlices = currentWithSlices(run);
+    QCOMPARE(withSlices->slices.size(), want.slices.size());
+    QVERIFY(!want.slices.empty());
+    QCOMPARE(withSlices->slices.back().selected, want.slices.back().selected);
+    QCOMPARE(sliceCsv(run).count(QLatin1Char('\n')), static_cast<qsizetype>(want.slices.size()) + 1);
 }
 
 void TestExpertsUi::badTraceSaysWhy()

@@ -80,9 +80,25 @@ bool parseRequestList(const QString& text, std::vector<std::int32_t>& out, QStri
     return false;
 }
 
+std::shared_ptr<const moe::XShareResult> currentWithSlices(const ExpertRun& run)
+{
+    if (!run.fromSweep || !run.current)
+        return run.current;
+    auto scenario = scenarioOf(run.settings, run.trace, run.path);
+    scenario.perSlice = true;
+    const analysis::PreparedScenario prepared { scenario.tracePath, run.trace, run.batches, run.policy, {} };
+    static const backend::CpuBackend cpu;
+    auto r = analysis::runPrepared(scenario, prepared, { run.budget }, cpu, {});
+    if (!r.ok())
+        return run.current;
+    auto out = std::make_shared<moe::XShareResult>(*run.current);
+    out->slices = std::move(r.value->xshare->slices);
+    return out;
+}
+
 QString sliceCsv(const ExpertRun& run)
 {
-    return QString::fromStdString(report::xshareSliceCsv(*run.current));
+    return QString::fromStdString(report::xshareSliceCsv(*currentWithSlices(run)));
 }
 
 report::ExpertSharingRun reportView(const ExpertRun& run, bool sweep)
@@ -147,10 +163,36 @@ Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<co
         std::vector<int> all;
         for (auto m = trace->topK; m <= trace->experts; ++m)
             all.push_back(static_cast<int>(m));
-        auto s = analysis::runPrepared(scenario, prepared, all, where, progress(0.0, 0.6, "every budget"));
+        // The sweep brings every budget's activation maps where the backend can: budget steps
+        // then only read them.
+        auto sweepScenario = scenario;
+        sweepScenario.budgetMaps = true;
+        auto s = analysis::runPrepared(sweepScenario, prepared, all, where, progress(0.0, 0.6, "every budget"));
         if (!s.ok())
             return R::failure(*s.error);
         run->sweep = s.value->xshare;
+        run->sweepRanOn = s.value->ranOn;
+        run->sweepWarnings = s.value->warnings;
+    } else {
+        run->sweepRanOn = from->sweepRanOn;
+        run->sweepWarnings = from->sweepWarnings;
+    }
+    const auto& sw = *run->sweep;
+    const auto at = static_cast<std::size_t>(run->budget - trace->topK);
+    if (sw.budgetMaps.size() == sw.results.size() && at < sw.results.size() && sw.results[at].budget == run->budget) {
+        auto cur = std::make_shared<moe::XShareResult>();
+        cur->results = { sw.results[at] };
+        cur->maps = sw.budgetMaps[at];
+        cur->sliceCount = sw.sliceCount;
+        run->current = std::move(cur);
+        run->fromSweep = true;
+        run->ranOn = run->sweepRanOn;
+        run->backend = QString::fromStdString(run->ranOn.label());
+        run->seconds = static_cast<double>(clock.nsecsElapsed()) / 1e9;
+        R r;
+        r.value = run;
+        r.warnings = run->sweepWarnings;
+        return r;
     }
     scenario.maps = true;
     scenario.perSlice = true;

@@ -52,6 +52,11 @@ struct ExpertRun {
     double seconds = 0.0; ///< time of the last computation
     QString backend; ///< where it ran ("CPU", or "GPU, <device>"): ranOn.label()
     backend::RanOn ranOn; ///< where the current budget ran
+    backend::RanOn sweepRanOn; ///< where the sweep ran
+    std::vector<Diagnostic> sweepWarnings; ///< the sweep's warnings, repeated at each budget step
+    /// The current budget was read from the sweep's budget maps, without a pass over the trace: its
+    /// per-slice records are computed when asked for (currentWithSlices).
+    bool fromSweep = false;
 };
 
 using ExpertRunPtr = std::shared_ptr<const ExpertRun>;
@@ -71,6 +76,10 @@ std::int64_t requestCount(const moe::Trace& trace);
 /// Request ids from text such as "0-9, 20, 31-40"; false with a message for anything else
 /// (analysis::parseIdList).
 bool parseRequestList(const QString& text, std::vector<std::int32_t>& out, QString& why);
+
+/// The current budget's result with its per-slice records (computed now, on the CPU, when the
+/// budget was read from the sweep).
+std::shared_ptr<const moe::XShareResult> currentWithSlices(const ExpertRun& run);
 
 /// Each slice of the current budget as CSV: layer, batch, tokens, activated experts (top-k,
 /// policy), kept mass and the selected experts (report::xshareSliceCsv).

@@ -12,7 +12,7 @@ namespace deltascope::ui::exporter {
 
 QString expertsSliceCsv(const QString& path, const ExpertRun& run)
 {
-    return writeFile(path, QByteArray::fromStdString(report::xshareSliceCsv(*run.current)));
+    return writeFile(path, QByteArray::fromStdString(report::xshareSliceCsv(*currentWithSlices(run))));
 }
 
 QString expertsLayerCsv(const QString& path, const ExpertRun& run)
