@@ -42,6 +42,7 @@ selection:
   --metric TASK=METRIC     metric to compare for TASK (default: the task's first metric)
   --filter F[,F...]        compare only these filters (e.g. strict-match)
   --base-run TIMESTAMP     when the BASE folder holds several runs of one model, pick this one
+                           (for a folder of Inspect logs: the log's file name)
   --cand-run TIMESTAMP     the same for CAND
   --run TIMESTAMP          the same for both sides (when both folders hold that timestamp)
   --keep-list FILE         compare only the samples listed (from `deltascope-cli shrink`); the
@@ -50,7 +51,7 @@ selection:
   --base-rerun PATH        another run of the baseline: per-sample scores are averaged (repeatable)
   --cand-rerun PATH        the same for the candidate
 generic id/score tables (CSV or JSONL):
-  --input-format auto|lm-eval|table
+  --input-format auto|lm-eval|inspect|table
   --id-column NAME         default: doc_id, id, example_id or prompt_id
   --score-column NAME      default: score
   --task-column NAME       default: a "task" column, else the file name (dotted keys for JSONL)
