@@ -195,6 +195,15 @@ def synthetic():
     log = dict(hdr)
     log["samples"] = samples
     write("epochs.json", js(log))
+    # the chunked per-sample layout: a shell entry per sample, its sequences in entries of their own
+    chunked = [e for e in entries if not e[0].startswith("samples/")]
+    for s in samples:
+        prefix = "samples/%s_epoch_%d/" % (s["id"], s["epoch"])
+        shell = {k: v for k, v in s.items() if k not in ("messages", "events", "attachments", "metadata")}
+        shell["sequences"] = {"messages": [0], "events": [], "calls": [], "attachments": []}
+        chunked += [(prefix + "sample.json", js(shell)), (prefix + "messages/0.json", b"[]"),
+                    (prefix + "events/stats.json", b"{}")]
+    write("epochs_chunked.eval", zip_bytes(chunked, 8)[0])
     zstd_log, zlayout, _ = zip_bytes(entries, 93)
     write("epochs_zstd.eval", zstd_log)
 
