@@ -74,16 +74,18 @@ Result<std::size_t> walk(const std::string& label, const std::string* path, std:
             label, 0, "not a readable zip archive (cut short, or not a zip at all): " + why(a.get())));
     std::size_t index = 0;
     std::string data;
-    std::string last = "(none)";
+    std::string last;
     for (;; ++index) {
         archive_entry* entry = nullptr;
         const int r = archive_read_next_header(a.get(), &entry);
         if (r == ARCHIVE_EOF)
             break;
-        if (r < ARCHIVE_WARN || !entry)
-            return R::failure(Diagnostic::error(label, 0,
-                "the zip directory is damaged after " + std::to_string(index) + " entries (the last read was \"" + last
-                    + "\"): " + why(a.get())));
+        if (r < ARCHIVE_WARN || !entry) {
+            const std::string where = index == 0 ? std::string("the zip's central directory is damaged")
+                                                 : "the zip's central directory is damaged after "
+                    + std::to_string(index) + " entries (the last was \"" + last + "\")";
+            return R::failure(Diagnostic::error(label, 0, where + ": " + why(a.get())));
+        }
         ZipEntryInfo info;
         info.index = index;
         const char* name = archive_entry_pathname_utf8(entry);

@@ -260,7 +260,8 @@ void TestInspect::brokenLogs_data()
     QTest::addColumn<QByteArray>("says");
     const auto entries = m_vectors[q("synthetic")].toObject()[q("entries")].toObject();
     QTest::newRow("truncated zip") << QByteArray("truncated.eval") << QByteArray("not a readable zip archive");
-    QTest::newRow("bad central directory") << QByteArray("bad_directory.eval") << QByteArray("zip");
+    QTest::newRow("bad central directory")
+        << QByteArray("bad_directory.eval") << QByteArray("the zip's central directory is damaged");
     QTest::newRow("entry claiming 4 GB") << QByteArray(
         "claims_4gb.eval") << QByteArray(QByteArray("\"") + entries[q("claims_4gb")].toString().toUtf8() + "\" claims");
     QTest::newRow("invalid zstd frame") << QByteArray(
