@@ -116,6 +116,41 @@ void fillDetail(const Json& j, const EvalRun& run, SampleDetail& d)
     d.raw = shown.dump(2);
 }
 
+// A sample in the chunked layout keeps its long texts in entries of their own,
+// samples/{id}_epoch_{n}/attachments/{start}.json (lists of strings, the first one's index in the
+// name), referred to as attachment://<index>: gathered under "attachments" as the one-entry layout
+// has them.
+std::optional<Diagnostic> attachChunkedAttachments(const std::string& path, const std::string& where, Json& sample)
+{
+    // where = zip entry "samples/ID_epoch_N/sample.json"
+    const auto open = where.find('"');
+    const std::string shell = where.substr(open + 1, where.size() - open - 2);
+    const std::string prefix = shell.substr(0, shell.size() - std::string_view("sample.json").size()) + "attachments/";
+    Json attachments = Json::object();
+    std::optional<Diagnostic> failure;
+    auto walked = walkZip(
+        path, [&](const ZipEntryInfo& e) { return e.name.starts_with(prefix) && e.name.ends_with(".json"); },
+        [&](const ZipEntryInfo& e, std::string& bytes) {
+            const auto start = parseDouble(e.name.substr(prefix.size(), e.name.size() - prefix.size() - 5));
+            const Json chunk = Json::parse(bytes, nullptr, false);
+            if (!start || *start < 0 || !chunk.is_array()) {
+                failure = Diagnostic::error(path, 0, "zip entry \"" + e.name + "\" is not a list of attachments");
+                return false;
+            }
+            auto index = static_cast<std::size_t>(*start);
+            for (const auto& text : chunk)
+                attachments[std::to_string(index++)] = text;
+            return true;
+        });
+    if (!walked.ok())
+        return walked.error;
+    if (failure)
+        return failure;
+    if (!attachments.empty())
+        sample["attachments"] = std::move(attachments);
+    return std::nullopt;
+}
+
 } // namespace
 
 Result<SampleDetail> readInspectSampleDetail(const EvalRun& run, const SampleRecord& record)
@@ -152,7 +187,10 @@ Result<SampleDetail> readInspectSampleDetail(const EvalRun& run, const SampleRec
     auto parsed = parseJsonText(text, path);
     if (!parsed.ok() || !parsed.value->is_object())
         return R::failure(Diagnostic::error(path, 0, where + ": the sample is not a JSON object any more"));
-    const Json& j = *parsed.value;
+    Json j = std::move(*parsed.value);
+    if (run.records == RecordStore::InspectZipEntry && where.ends_with("/sample.json\""))
+        if (auto bad = attachChunkedAttachments(path, where, j))
+            return R::failure(*bad);
     SampleDetail d;
     d.docId = record.docId;
     d.file = path;

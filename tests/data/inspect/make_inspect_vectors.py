@@ -200,9 +200,12 @@ def synthetic():
     for s in samples:
         prefix = "samples/%s_epoch_%d/" % (s["id"], s["epoch"])
         shell = {k: v for k, v in s.items() if k not in ("messages", "events", "attachments", "metadata")}
-        shell["sequences"] = {"messages": [0], "events": [], "calls": [], "attachments": []}
+        # the input lives in the attachments sequence, referred to by its index
+        shell["input"] = "attachment://1"
+        shell["sequences"] = {"messages": [0], "events": [], "calls": [], "attachments": [2]}
         chunked += [(prefix + "sample.json", js(shell)), (prefix + "messages/0.json", b"[]"),
-                    (prefix + "events/stats.json", b"{}")]
+                    (prefix + "events/stats.json", b"{}"),
+                    (prefix + "attachments/0.json", js(["unused", s["input"]]))]
     write("epochs_chunked.eval", zip_bytes(chunked, 8)[0])
     zstd_log, zlayout, _ = zip_bytes(entries, 93)
     write("epochs_zstd.eval", zstd_log)
