@@ -23,6 +23,8 @@ constexpr int kInconclusive = 3;
 constexpr const char* kHelp = R"(usage: deltascope-cli compare BASE CAND [options]
 
 Pairs the samples of BASE and CAND on (task, filter, doc_id) and tests whether CAND is worse.
+BASE and CAND are lm-eval output (a folder or its files), Inspect logs (.eval or .json; the sample
+id is the doc_id, each scorer a metric, epochs averaged) or id/score tables (CSV or JSONL).
 
 How the decision is made: each task is tested on its own paired samples (an exact one-sided
 McNemar test for right/wrong scores, a sign-flip permutation test otherwise); the comparison is
