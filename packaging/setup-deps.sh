@@ -6,7 +6,7 @@ set -euo pipefail
 BUILD_PKGS=(
     build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev qt6-qpa-plugins fonts-dejavu-core
-    libboost-math-dev nlohmann-json3-dev libsimdjson-dev
+    libboost-math-dev nlohmann-json3-dev libsimdjson-dev libarchive-dev
     python3
 )
 # scipy checks the statistics' reference vectors and runs the Python peer of the benchmarks;
@@ -15,7 +15,7 @@ BUILD_PKGS=(
 # CPack's Debian generator needs `file` and dpkg-shlibdeps (dpkg-dev) for the package's library
 # dependencies.
 TEST_PKGS=(python3-scipy python3-numpy poppler-utils clang libclang-rt-dev desktop-file-utils appstream
-    file dpkg-dev)
+    file dpkg-dev zstd)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then

@@ -89,7 +89,7 @@ void MainWindow::buildMenus()
         AppSettings settings;
         const QString p = FileOrFolderDialog::getPath(this,
             candidate ? tr("Candidate run (folder or file)") : tr("Baseline run (folder or file)"),
-            settings.lastDirectory(), tr("Evaluation files (*.json *.jsonl *.csv *.tsv);;All files (*)"));
+            settings.lastDirectory(), tr("Evaluation files (*.json *.jsonl *.eval *.csv *.tsv);;All files (*)"));
         if (p.isEmpty())
             return;
         settings.setLastDirectory(QFileInfo(p).absolutePath());

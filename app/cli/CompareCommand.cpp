@@ -23,6 +23,8 @@ constexpr int kInconclusive = 3;
 constexpr const char* kHelp = R"(usage: deltascope-cli compare BASE CAND [options]
 
 Pairs the samples of BASE and CAND on (task, filter, doc_id) and tests whether CAND is worse.
+BASE and CAND are lm-eval output (a folder or its files), Inspect logs (.eval or .json; the sample
+id is the doc_id, each scorer a metric, epochs averaged) or id/score tables (CSV or JSONL).
 
 How the decision is made: each task is tested on its own paired samples (an exact one-sided
 McNemar test for right/wrong scores, a sign-flip permutation test otherwise); the comparison is
@@ -42,6 +44,7 @@ selection:
   --metric TASK=METRIC     metric to compare for TASK (default: the task's first metric)
   --filter F[,F...]        compare only these filters (e.g. strict-match)
   --base-run TIMESTAMP     when the BASE folder holds several runs of one model, pick this one
+                           (for a folder of Inspect logs: the log's file name)
   --cand-run TIMESTAMP     the same for CAND
   --run TIMESTAMP          the same for both sides (when both folders hold that timestamp)
   --keep-list FILE         compare only the samples listed (from `deltascope-cli shrink`); the
@@ -50,7 +53,7 @@ selection:
   --base-rerun PATH        another run of the baseline: per-sample scores are averaged (repeatable)
   --cand-rerun PATH        the same for the candidate
 generic id/score tables (CSV or JSONL):
-  --input-format auto|lm-eval|table
+  --input-format auto|lm-eval|inspect|table
   --id-column NAME         default: doc_id, id, example_id or prompt_id
   --score-column NAME      default: score
   --task-column NAME       default: a "task" column, else the file name (dotted keys for JSONL)

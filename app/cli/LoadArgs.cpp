@@ -53,8 +53,10 @@ bool readLoadOptions(const Args& args, eval::LoadOptions& load, std::string& err
         load.format = eval::LoadOptions::Format::LmEval;
     } else if (inputFormat == "table") {
         load.format = eval::LoadOptions::Format::Table;
+    } else if (inputFormat == "inspect") {
+        load.format = eval::LoadOptions::Format::Inspect;
     } else if (inputFormat != "auto") {
-        error = "--input-format must be auto, lm-eval or table";
+        error = "--input-format must be auto, lm-eval, inspect or table";
         return false;
     }
     return true;

@@ -62,7 +62,7 @@ NoiseMap disagreements(const eval::EvalRun& first, const eval::EvalRun& second)
 }
 
 // One side: its run and any reruns, averaged per sample; `noise` gets the first two runs'
-// disagreements when there are reruns.
+// disagreements when there are reruns (or those of the first two epochs of a log that has them).
 Result<eval::EvalRun> loadSide(const SideRequest& side, const Progress& progress, NoiseMap* noise = nullptr)
 {
     std::vector<eval::EvalRun> runs;
@@ -82,6 +82,10 @@ Result<eval::EvalRun> loadSide(const SideRequest& side, const Progress& progress
     }
     if (noise && runs.size() >= 2)
         *noise = disagreements(runs[0], runs[1]);
+    else if (noise) // one run holding its own reruns (Inspect's epochs)
+        for (const auto& t : runs[0].tasks)
+            if (t.epochFlips >= 0)
+                (*noise)[{ t.task, t.filter }] = t.epochFlips;
     if (runs.size() == 1) {
         Result<eval::EvalRun> one;
         one.value = std::move(runs.front());

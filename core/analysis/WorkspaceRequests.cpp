@@ -17,6 +17,8 @@ bool formatOf(const std::string& text, eval::LoadOptions::Format& out)
         out = eval::LoadOptions::Format::LmEval;
     else if (text == "table")
         out = eval::LoadOptions::Format::Table;
+    else if (text == "inspect")
+        out = eval::LoadOptions::Format::Inspect;
     else
         return false;
     return true;
@@ -29,6 +31,8 @@ std::string formatName(eval::LoadOptions::Format f)
         return "lm-eval";
     case eval::LoadOptions::Format::Table:
         return "table";
+    case eval::LoadOptions::Format::Inspect:
+        return "inspect";
     case eval::LoadOptions::Format::Auto:
         break;
     }
@@ -39,7 +43,7 @@ std::optional<Diagnostic> readSide(const workspace::SideState& s, bool skipBadLi
 {
     out.path = s.path;
     if (!formatOf(s.format, out.load.format))
-        return Diagnostic::error({}, 0, "input format \"" + s.format + "\" is not auto, lm-eval or table");
+        return Diagnostic::error({}, 0, "input format \"" + s.format + "\" is not auto, lm-eval, inspect or table");
     out.load.runTimestamp = s.runTimestamp;
     out.load.columns.id = s.idColumn;
     out.load.columns.score = s.scoreColumn;

@@ -44,6 +44,9 @@ struct TaskSamples {
     /// distinct values met, indexed by SampleRecord::cluster. Empty without a key.
     std::string clusterKey;
     std::vector<std::string> clusterNames;
+    /// Samples on which the first two epochs of a run with several (Inspect's epochs are reruns
+    /// inside one log) disagree: the noise floor. -1 when the run has one epoch.
+    std::int64_t epochFlips = -1;
 };
 
 /// What is known about where a run came from.
@@ -53,11 +56,19 @@ struct RunInfo {
     std::string lmEvalVersion;
     std::string timestamp;
     std::string resultsFile;
-    std::string format; ///< e.g. "lm-eval 0.4.7+", "lm-eval 0.4.3-0.4.6", "lm-eval 0.4.0-0.4.2", "table"
+    std::string format; ///< e.g. "lm-eval 0.4.7+", "lm-eval 0.4.0-0.4.2", "table", "Inspect .eval"
+};
+
+/// How SampleRecord::offset finds a record again in its file.
+enum class RecordStore : std::uint8_t {
+    FileBytes, ///< offset and length are a byte range (lm-eval lines, table rows)
+    InspectZipEntry, ///< offset is the index of the sample's zip entry in an Inspect .eval log
+    InspectJsonSample, ///< offset is the sample's position in the "samples" list of an Inspect .json log
 };
 
 struct EvalRun {
     RunInfo info;
+    RecordStore records = RecordStore::FileBytes;
     std::vector<std::string> files; ///< files the samples came from
     std::vector<TaskSamples> tasks;
 

@@ -1,5 +1,7 @@
 #include "eval/RunDiscovery.h"
 
+#include "common/MappedFile.h"
+#include "eval/InspectLog.h"
 #include "eval/ResultsFile.h"
 
 #include <algorithm>
@@ -16,8 +18,13 @@ std::string RunCandidate::label() const
     std::string s = model.empty() ? std::string("(unknown model)") : model;
     if (!timestamp.empty())
         s += " @ " + timestamp;
-    s += " (" + dir + ")";
+    s += " (" + (inspectLog.empty() ? dir : inspectLog) + ")";
     return s;
+}
+
+std::string RunCandidate::key() const
+{
+    return inspectLog.empty() ? timestamp : fs::path(inspectLog).filename().string();
 }
 
 namespace {
@@ -108,6 +115,35 @@ void attachLegacySamples(RunCandidate& run, const ResultsFile& rf)
     }
 }
 
+// An Inspect log: a .eval zip, or a .json whose first bytes look like one.
+bool isInspectLog(const fs::path& p)
+{
+    const std::string name = p.filename().string();
+    if (isInspectEvalName(name))
+        return true;
+    if (!name.ends_with(".json") || isLmEvalFileName(name))
+        return false;
+    MappedFile f;
+    std::string why;
+    return f.open(p.string(), why) && looksLikeInspectJson(f.view().substr(0, 4096));
+}
+
+void addInspectLog(const fs::path& p, std::vector<RunCandidate>& logs, std::vector<Diagnostic>& warnings)
+{
+    auto h = readInspectHeader(p.string());
+    if (!h.ok()) {
+        warnings.push_back(*h.error);
+        return;
+    }
+    RunCandidate run;
+    run.dir = p.parent_path().string();
+    run.timestamp = h.value->created;
+    run.model = h.value->model;
+    run.inspectLog = p.string();
+    run.samples.push_back({ h.value->task, p.string() });
+    logs.push_back(std::move(run));
+}
+
 } // namespace
 
 bool isLmEvalFileName(const std::string& name)
@@ -128,6 +164,14 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
 
     std::map<Key, RunCandidate> runs;
     std::vector<fs::path> legacyDirs;
+    std::vector<RunCandidate> inspectLogs;
+    std::vector<Diagnostic> inspectWarnings;
+    if (!fs::is_directory(status) && isInspectLog(root)) {
+        addInspectLog(root, inspectLogs, inspectWarnings);
+        if (inspectLogs.empty())
+            return R::failure(inspectWarnings.front());
+        return R { std::move(inspectLogs), {}, std::nullopt };
+    }
     if (fs::is_directory(status)) {
         fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
         if (ec)
@@ -139,7 +183,11 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
                 it.disable_recursion_pending();
                 continue;
             }
-            if (it->is_regular_file(ec))
+            if (!it->is_regular_file(ec))
+                continue;
+            if (isInspectLog(it->path()))
+                addInspectLog(it->path(), inspectLogs, inspectWarnings);
+            else
                 addFile(it->path(), runs, legacyDirs);
         }
     } else {
@@ -165,7 +213,8 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
     }
 
     Result<std::vector<RunCandidate>> out;
-    std::vector<RunCandidate> list;
+    out.warnings = std::move(inspectWarnings);
+    std::vector<RunCandidate> list = std::move(inspectLogs);
     for (auto& [key, run] : runs) {
         if (!run.resultsFile.empty()) {
             auto rf = parseResultsFile(run.resultsFile);
@@ -194,7 +243,7 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
     if (list.empty()) {
         Diagnostic d = Diagnostic::error(path, 0,
             "no lm-eval samples found (expected samples_<task>_<timestamp>.jsonl files written by lm_eval "
-            "--log_samples)");
+            "--log_samples) and no Inspect logs (.eval, or .json written with --log-format json)");
         if (!out.warnings.empty())
             d.message += "; " + out.warnings.front().toString();
         return R::failure(std::move(d));

@@ -1,6 +1,7 @@
 #include "eval/RunLoader.h"
 
 #include "common/MappedFile.h"
+#include "eval/InspectLog.h"
 #include "eval/ResultsFile.h"
 #include "eval/SamplesParser.h"
 
@@ -74,6 +75,8 @@ LoadOptions::Format detectFormat(const std::string& path)
     const std::string name = fs::path(path).filename().string();
     if (isLmEvalFileName(name))
         return LoadOptions::Format::LmEval;
+    if (isInspectEvalName(name))
+        return LoadOptions::Format::Inspect;
     if (name.ends_with(".csv") || name.ends_with(".tsv"))
         return LoadOptions::Format::Table;
     // Sniff the first record: lm-eval samples carry doc_id with resps / filtered_resps.
@@ -82,6 +85,8 @@ LoadOptions::Format detectFormat(const std::string& path)
     if (!file.open(path, why))
         return LoadOptions::Format::Table;
     const std::string_view head = file.view().substr(0, 1 << 16);
+    if (head.starts_with("PK\x03\x04") || looksLikeInspectJson(head.substr(0, 4096)))
+        return LoadOptions::Format::Inspect;
     const auto first = head.find_first_not_of(" \t\r\n");
     if (first != std::string_view::npos && head[first] == '[')
         return LoadOptions::Format::LmEval;
@@ -101,7 +106,8 @@ Result<RunCandidate> chooseRun(
         listing += "\n  " + r.label();
     if (!timestamp.empty()) {
         for (const auto& r : runs)
-            if (r.timestamp == timestamp || r.dir == timestamp)
+            if (r.timestamp == timestamp || r.dir == timestamp || r.key() == timestamp
+                || (!r.inspectLog.empty() && r.inspectLog == timestamp))
                 return R { r, {}, {} };
         return R::failure(Diagnostic::error(path, 0, "no run with timestamp " + timestamp + "; found:" + listing));
     }
@@ -123,6 +129,8 @@ Result<RunCandidate> chooseRun(
 Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, const LoadOptions& options)
 {
     using R = Result<EvalRun>;
+    if (!run.inspectLog.empty())
+        return loadInspectLog(run.inspectLog, options);
     R out;
     std::optional<ResultsFile> results;
     if (!run.resultsFile.empty()) {
@@ -295,6 +303,8 @@ Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options)
 
     if (format == LoadOptions::Format::Table)
         return loadTables(path, options);
+    if (format == LoadOptions::Format::Inspect && !fs::is_directory(path, ec))
+        return loadInspectLog(path, options);
 
     if (!fs::is_directory(path, ec) && !isLmEvalFileName(fs::path(path).filename().string())) {
         // A samples file under another name (0.4.0-0.4.2 write <model_args>_<task>.jsonl).

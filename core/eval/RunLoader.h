@@ -13,7 +13,7 @@
 namespace deltascope::eval {
 
 struct LoadOptions {
-    enum class Format { Auto, LmEval, Table };
+    enum class Format { Auto, LmEval, Table, Inspect };
     Format format = Format::Auto;
     std::map<std::string, std::string> metrics; ///< task -> metric to compare
     std::vector<std::string> tasks; ///< load only these tasks (empty: all)
@@ -29,7 +29,8 @@ struct LoadOptions {
     Progress progress;
 };
 
-/// Decides whether a path is an lm-eval output or a generic score table.
+/// Decides whether a path is an lm-eval output, an Inspect log or a generic score table (a folder
+/// is lm-eval's: its runs, Inspect logs among them, are found by discoverRuns).
 LoadOptions::Format detectFormat(const std::string& path);
 
 /// Chooses the run to load among several found in one folder: the one with the requested
@@ -37,10 +38,10 @@ LoadOptions::Format detectFormat(const std::string& path);
 Result<RunCandidate> chooseRun(
     const std::vector<RunCandidate>& runs, const std::string& path, const std::string& timestamp);
 
-/// Loads an lm-eval run (folder or file) or a score table, samples files in parallel.
+/// Loads an lm-eval run (folder or file), an Inspect log or a score table, samples files in parallel.
 Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options);
 
-/// Loads a chosen lm-eval run.
+/// Loads a chosen lm-eval run (or Inspect log).
 Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, const LoadOptions& options);
 
 } // namespace deltascope::eval

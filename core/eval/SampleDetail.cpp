@@ -2,6 +2,7 @@
 
 #include "common/JsonText.h"
 #include "common/TextUtil.h"
+#include "eval/InspectDetail.h"
 
 #include <algorithm>
 #include <fstream>
@@ -128,6 +129,8 @@ std::string readableJson(const std::string& jsonText)
 Result<SampleDetail> readSampleDetail(const EvalRun& run, const SampleRecord& record)
 {
     using R = Result<SampleDetail>;
+    if (run.records != RecordStore::FileBytes)
+        return readInspectSampleDetail(run, record);
     if (record.file >= run.files.size())
         return R::failure(Diagnostic::error({}, 0, "the sample names no file of its run"));
     const std::string& path = run.files[record.file];

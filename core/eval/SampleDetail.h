@@ -28,7 +28,7 @@ struct SampleDetail {
 };
 
 /// Reads the record of a sample back from its file and picks out its fields (lm-eval records
-/// of every version; score-table rows are given raw).
+/// of every version, Inspect samples; score-table rows are given raw).
 Result<SampleDetail> readSampleDetail(const EvalRun& run, const SampleRecord& record);
 
 /// Human-readable text of a JSON value: strings as they are, one-element lists unwrapped, longer

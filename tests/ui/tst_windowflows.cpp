@@ -27,6 +27,7 @@
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QtTest>
@@ -47,6 +48,7 @@ private slots:
     void skipBadLinesLoadsTheRuns();
     void failedInputClearsTheOldResult();
     void binaryFileIsNotARun();
+    void inspectLogsOpenByDropAndPicker();
     void openBaselineTakesAFile();
     void clickOnADropSelectsTheTask();
     void marginEditDecidesTheVerdict();
@@ -281,6 +283,49 @@ void TestWindowFlows::binaryFileIsNotARun()
     QCOMPARE(dialogs, QStringList()); // no column mapping of "\x89PNG"
     QVERIFY2(page.lastError().contains(QStringLiteral("not a text file")), qPrintable(page.lastError()));
     QVERIFY(page.workspaceState().base.path.empty());
+}
+
+void TestWindowFlows::inspectLogsOpenByDropAndPicker()
+{
+    // Inspect's .eval logs are zip archives: dropped, they load without a column dialog. A folder
+    // of logs of several models opens the run picker; the two popularity logs share their
+    // timestamp, so the pick must name the log itself.
+    const QString folder = QStringLiteral(DELTASCOPE_SHARED_DATA "/inspect_logs");
+    const QString sonnet = folder + QStringLiteral("/2025-09-15T15-02-26-04-00_popularity_LthYhadZHuQjsMYHHKRep2.eval");
+    if (!QFile::exists(sonnet))
+        QSKIP("the shared real data (../shared/data/real) is not beside this checkout");
+    DegradationPage page;
+    QStringList others;
+    bool picked = false;
+    std::unique_ptr<QTimer> answer(answerDialogs(
+        [&picked](QWidget* w) {
+            auto* table = w->findChild<QTableWidget*>();
+            if (!table)
+                return false;
+            for (int row = 0; row < table->rowCount(); ++row)
+                if (table->item(row, 0)->text() == QStringLiteral("openai/gpt-5"))
+                    table->selectRow(row);
+            picked = true;
+            qobject_cast<QDialog*>(w)->accept();
+            return true;
+        },
+        &others));
+    page.setSide(false, folder, true);
+    QVERIFY(picked);
+    page.setSide(true, sonnet, true);
+    QTRY_VERIFY_WITH_TIMEOUT(page.comparison() != nullptr, 60000);
+    QCOMPARE(others, QStringList());
+    const auto c = page.comparison();
+    QCOMPARE(c->base->info.model, std::string("openai/gpt-5"));
+    QCOMPARE(c->cand->info.format, std::string("Inspect .eval"));
+    // b and c as make_inspect_vectors.py counts them (tests/data/inspect/vectors.json).
+    QFile f(QStringLiteral(DELTASCOPE_TEST_DATA "/inspect/vectors.json"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto v
+        = QJsonDocument::fromJson(f.readAll()).object()[QStringLiteral("popularity_gpt5_vs_sonnet4")].toObject();
+    QCOMPARE(c->report.tasks.size(), std::size_t(1));
+    QCOMPARE(c->report.tasks[0].b, static_cast<std::int64_t>(v[QStringLiteral("b")].toInt()));
+    QCOMPARE(c->report.tasks[0].c, static_cast<std::int64_t>(v[QStringLiteral("c")].toInt()));
 }
 
 void TestWindowFlows::openBaselineTakesAFile()

@@ -45,7 +45,8 @@ ExtraInputsButton::ExtraInputsButton(QWidget* parent)
                 AppSettings settings;
                 const QString p = FileOrFolderDialog::getPath(this,
                     candidate ? tr("Another run of the candidate") : tr("Another run of the baseline"),
-                    settings.lastDirectory(), tr("Evaluation files (*.json *.jsonl *.csv *.tsv);;All files (*)"));
+                    settings.lastDirectory(),
+                    tr("Evaluation files (*.json *.jsonl *.eval *.csv *.tsv);;All files (*)"));
                 if (!p.isEmpty())
                     addRerun(candidate, p);
             });

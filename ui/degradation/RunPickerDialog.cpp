@@ -37,7 +37,7 @@ RunPickerDialog::RunPickerDialog(const QString& path, const std::vector<eval::Ru
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(new QLabel(tr("%1 holds %2 lm-eval runs. Which one?").arg(path).arg(runs.size()), this));
+    layout->addWidget(new QLabel(tr("%1 holds %2 runs. Which one?").arg(path).arg(runs.size()), this));
     layout->addWidget(m_table);
     layout->addWidget(buttons);
     resize(820, 320);

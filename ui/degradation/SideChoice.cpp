@@ -33,16 +33,18 @@ bool looksLikeText(const QString& path)
 bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool skipBadLines, SideSpec& spec,
     std::optional<Diagnostic>& error)
 {
-    if (QFileInfo(path).isFile() && !looksLikeText(path)) {
+    const std::string p = path.toStdString();
+    const auto format = eval::detectFormat(p);
+    // Inspect's .eval logs are zip archives: the one binary input.
+    if (QFileInfo(path).isFile() && format != eval::LoadOptions::Format::Inspect && !looksLikeText(path)) {
         error = Diagnostic::error(path.toStdString(), 0,
-            "not a text file: expected lm-eval output, or a CSV or JSONL table of ids and scores");
+            "not a text file: expected lm-eval output, an Inspect log, or a CSV or JSONL table of ids and scores");
         return false;
     }
     spec = {};
     spec.path = path;
     spec.options.skipBadLines = skipBadLines;
-    const std::string p = path.toStdString();
-    if (eval::detectFormat(p) == eval::LoadOptions::Format::Table) {
+    if (format == eval::LoadOptions::Format::Table) {
         spec.options.format = eval::LoadOptions::Format::Table;
         if (interactive && QFileInfo(path).isFile()) {
             ColumnMappingDialog dialog(path, parent);
@@ -59,9 +61,9 @@ bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool ski
                 RunPickerDialog picker(path, *runs.value, parent);
                 if (picker.exec() != QDialog::Accepted || picker.chosen() < 0)
                     return false;
-                spec.options.runTimestamp = (*runs.value)[static_cast<std::size_t>(picker.chosen())].timestamp;
+                spec.options.runTimestamp = (*runs.value)[static_cast<std::size_t>(picker.chosen())].key();
             } else if (chosen.ok()) {
-                spec.options.runTimestamp = chosen.value->timestamp;
+                spec.options.runTimestamp = chosen.value->key();
             }
         }
     }
@@ -73,7 +75,10 @@ workspace::SideState sideState(const SideSpec& spec)
     workspace::SideState s;
     s.path = spec.path.toStdString();
     using F = eval::LoadOptions::Format;
-    s.format = spec.options.format == F::Table ? "table" : (spec.options.format == F::LmEval ? "lm-eval" : "auto");
+    s.format = spec.options.format == F::Table ? "table"
+        : spec.options.format == F::LmEval     ? "lm-eval"
+        : spec.options.format == F::Inspect    ? "inspect"
+                                               : "auto";
     s.runTimestamp = spec.options.runTimestamp;
     s.idColumn = spec.options.columns.id;
     s.scoreColumn = spec.options.columns.score;
@@ -87,7 +92,10 @@ SideSpec sideSpec(const workspace::SideState& s, bool skipBadLines)
     SideSpec spec;
     spec.path = QString::fromStdString(s.path);
     using F = eval::LoadOptions::Format;
-    spec.options.format = s.format == "table" ? F::Table : (s.format == "lm-eval" ? F::LmEval : F::Auto);
+    spec.options.format = s.format == "table" ? F::Table
+        : s.format == "lm-eval"               ? F::LmEval
+        : s.format == "inspect"               ? F::Inspect
+                                              : F::Auto;
     spec.options.runTimestamp = s.runTimestamp;
     spec.options.columns.id = s.idColumn;
     spec.options.columns.score = s.scoreColumn;

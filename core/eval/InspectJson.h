@@ -1,0 +1,48 @@
+#pragma once
+
+// Internal to the Inspect loader and the sample view: reading Inspect's JSON documents (a log's
+// header, one sample, a whole .json log) with simdjson.
+
+#include "common/Diagnostic.h"
+#include "eval/InspectLog.h"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace deltascope::eval::inspect {
+
+/// The scores of one sample in one epoch.
+struct EpochScores {
+    std::string id;
+    std::int64_t epoch = 1;
+    /// Metric name -> value; NaN when the value cannot be read as a number.
+    std::vector<std::pair<std::string, double>> values;
+    std::string error; ///< non-empty: the sample ended in this error
+    std::uint64_t where = 0; ///< zip entry index, or position in a .json log's samples
+};
+
+/// A score value as a number: "C" 1, "I" 0, "P" 0.5, "N" 0 (Inspect's correct, incorrect, partial,
+/// no answer), "true"/"yes" 1, "false"/"no" 0, numbers and numeric strings as they are; NaN else.
+double scoreFromText(std::string_view text);
+
+/// Reads a header.json (or _journal/start.json); `where` names the entry in messages.
+Result<InspectHeader> parseHeaderText(std::string_view text, const std::string& file, const std::string& where);
+
+/// Reads one sample's id, epoch, error and scores; returns what is wrong when it cannot.
+std::optional<std::string> parseSampleText(std::string_view text, EpochScores& out);
+
+/// Receives each sample of a .json log (its position and scores); false stops.
+using SampleSink = std::function<bool(std::size_t index, EpochScores& scores)>;
+
+/// Reads a whole .json log: the header, and each sample given to `sink` (none when it is empty).
+Result<InspectHeader> parseJsonLog(std::string_view text, const std::string& file, const SampleSink& sink);
+
+/// The JSON text of the sample at `index` of a .json log.
+Result<std::string> jsonLogSample(std::string_view text, const std::string& file, std::size_t index);
+
+} // namespace deltascope::eval::inspect

@@ -1,0 +1,378 @@
+#include "eval/InspectLog.h"
+
+#include "common/MappedFile.h"
+#include "common/TextUtil.h"
+#include "eval/InspectJson.h"
+#include "eval/ZipArchive.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <unordered_map>
+
+namespace fs = std::filesystem;
+
+namespace deltascope::eval {
+
+namespace {
+
+using namespace inspect;
+
+constexpr std::size_t kNamesShown = 10;
+
+// "1, 4, 9 and 3 more"
+std::string nameList(const std::vector<std::string>& names)
+{
+    std::string out;
+    for (std::size_t i = 0; i < names.size() && i < kNamesShown; ++i)
+        out += (i ? ", " : "") + names[i];
+    if (names.size() > kNamesShown)
+        out += " and " + std::to_string(names.size() - kNamesShown) + " more";
+    return out;
+}
+
+// Numeric ids sort as numbers (2 before 10), others as text after them.
+bool idLess(const std::string& a, const std::string& b)
+{
+    const auto na = parseDouble(a);
+    const auto nb = parseDouble(b);
+    if (na && nb)
+        return *na < *nb || (*na == *nb && a < b);
+    if (na != nb)
+        return na.has_value();
+    return a < b;
+}
+
+struct Collected {
+    std::optional<InspectHeader> header;
+    std::optional<InspectHeader> journalStart; // a log whose run never finished has only this
+    std::vector<EpochScores> samples;
+};
+
+// Turns the per-epoch scores of one log into a run: one record per sample id, epochs averaged.
+Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions& options, RecordStore store)
+{
+    using R = Result<EvalRun>;
+    R out;
+    InspectHeader h;
+    if (c.header)
+        h = std::move(*c.header);
+    else if (c.journalStart) {
+        h = std::move(*c.journalStart);
+        h.status = "started";
+        out.warnings.push_back(Diagnostic::warning(
+            path, 0, "the log has no header.json (the run did not finish writing it); using _journal/start.json"));
+    } else {
+        return R::failure(Diagnostic::error(path, 0, "not an Inspect log: it has no header.json"));
+    }
+    if (h.task.empty())
+        return R::failure(Diagnostic::error(path, 0, "the log names no task (eval.task)"));
+    if (!options.tasks.empty() && std::find(options.tasks.begin(), options.tasks.end(), h.task) == options.tasks.end())
+        return R::failure(
+            Diagnostic::error(path, 0, "none of the requested tasks is in this log (it has: " + h.task + ")"));
+    if (c.samples.empty())
+        return R::failure(Diagnostic::error(path, 0,
+            "the log holds no samples (status \"" + h.status
+                + "\"; was it written with log_samples off, or cancelled before any sample finished?)"));
+
+    // The metrics on offer, in the order the log names its scorers.
+    std::vector<std::string> metrics;
+    for (const auto& s : c.samples)
+        for (const auto& [name, v] : s.values)
+            if (std::find(metrics.begin(), metrics.end(), name) == metrics.end())
+                metrics.push_back(name);
+    std::stable_sort(metrics.begin(), metrics.end(), [&](const std::string& a, const std::string& b) {
+        auto rank = [&](const std::string& m) {
+            for (std::size_t i = 0; i < h.scorers.size(); ++i)
+                if (m == h.scorers[i] || m.starts_with(h.scorers[i] + "."))
+                    return i;
+            return h.scorers.size();
+        };
+        return rank(a) < rank(b);
+    });
+    std::string metric;
+    if (const auto m = options.metrics.find(h.task); m != options.metrics.end()) {
+        metric = m->second;
+        if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end())
+            return R::failure(Diagnostic::error(path, 0,
+                "task " + h.task + " has no metric \"" + metric + "\"; its scorers give: " + nameList(metrics)));
+    } else if (!metrics.empty()) {
+        metric = metrics.front();
+    } else {
+        return R::failure(Diagnostic::error(path, 0, "no sample of the log carries a score"));
+    }
+
+    // Group the epochs of each sample id.
+    std::unordered_map<std::string, std::size_t> slot;
+    std::vector<std::vector<const EpochScores*>> groups;
+    for (const auto& s : c.samples) {
+        const auto [it, fresh] = slot.emplace(s.id, groups.size());
+        if (fresh)
+            groups.emplace_back();
+        groups[it->second].push_back(&s);
+    }
+    TaskSamples task;
+    task.task = h.task;
+    task.metric = metric;
+    bool zeroOne = true;
+    std::int64_t flips = 0;
+    bool twoEpochs = false;
+    std::vector<std::string> errored;
+    std::vector<std::string> unscored;
+    std::vector<std::string> duplicates;
+    for (auto& g : groups) {
+        std::sort(g.begin(), g.end(), [](const EpochScores* a, const EpochScores* b) { return a->epoch < b->epoch; });
+        SampleRecord r;
+        r.docId = g.front()->id;
+        r.offset = g.front()->where;
+        double sum = 0.0;
+        int n = 0;
+        std::vector<double> perEpoch;
+        for (std::size_t i = 0; i < g.size(); ++i) {
+            const EpochScores& e = *g[i];
+            const std::string name
+                = e.id + (g.size() > 1 || e.epoch != 1 ? " (epoch " + std::to_string(e.epoch) + ")" : "");
+            if (i > 0 && g[i - 1]->epoch == e.epoch) {
+                duplicates.push_back(name);
+                continue;
+            }
+            if (!e.error.empty())
+                errored.push_back(name + ": " + e.error.substr(0, 120));
+            double v = std::numeric_limits<double>::quiet_NaN();
+            for (const auto& [k, x] : e.values)
+                if (k == metric)
+                    v = x;
+            perEpoch.push_back(v);
+            if (std::isnan(v)) {
+                if (e.error.empty())
+                    unscored.push_back(name);
+                continue;
+            }
+            zeroOne = zeroOne && (v == 0.0 || v == 1.0);
+            sum += v;
+            ++n;
+        }
+        if (perEpoch.size() >= 2) {
+            twoEpochs = true;
+            if (!std::isnan(perEpoch[0]) && !std::isnan(perEpoch[1]) && perEpoch[0] != perEpoch[1])
+                ++flips;
+        }
+        if (n > 0)
+            r.score = sum / n;
+        task.samples.push_back(std::move(r));
+    }
+    std::sort(task.samples.begin(), task.samples.end(),
+        [](const SampleRecord& a, const SampleRecord& b) { return idLess(a.docId, b.docId); });
+    task.rightOrWrong = zeroOne;
+    task.epochFlips = twoEpochs ? flips : -1;
+
+    // What did not finish is named, never dropped in silence.
+    if (!h.status.empty() && h.status != "success") {
+        std::string s = "the log's status is \"" + h.status + "\": the run did not finish";
+        if (h.completedSamples >= 0 && h.totalSamples >= 0)
+            s += " (" + std::to_string(h.completedSamples) + " of " + std::to_string(h.totalSamples)
+                + " samples completed)";
+        out.warnings.push_back(Diagnostic::warning(path, 0, s));
+    }
+    if (!h.sampleIds.empty()) {
+        std::vector<std::string> missing;
+        for (const auto& id : h.sampleIds) {
+            const auto it = slot.find(id);
+            const std::size_t have = it == slot.end() ? 0 : groups[it->second].size();
+            if (have == 0)
+                missing.push_back(id);
+            else if (static_cast<std::int64_t>(have) < h.epochs)
+                missing.push_back(id + " (" + std::to_string(h.epochs - static_cast<std::int64_t>(have)) + " of "
+                    + std::to_string(h.epochs) + " epochs)");
+        }
+        if (!missing.empty())
+            out.warnings.push_back(Diagnostic::warning(path, 0,
+                std::to_string(missing.size()) + " of the " + std::to_string(h.sampleIds.size())
+                    + " samples the run set out to score are missing from the log (not finished): "
+                    + nameList(missing)));
+    } else if (h.totalSamples > static_cast<std::int64_t>(c.samples.size())) {
+        out.warnings.push_back(Diagnostic::warning(path, 0,
+            "the log holds " + std::to_string(c.samples.size()) + " of the " + std::to_string(h.totalSamples)
+                + " sample epochs the run set out to score; the others did not finish"));
+    }
+    if (!errored.empty())
+        out.warnings.push_back(Diagnostic::warning(path, 0,
+            std::to_string(errored.size()) + " sample epoch(s) ended in an error (a sample without any score is "
+                + "left unpaired): " + nameList(errored)));
+    if (!unscored.empty())
+        out.warnings.push_back(Diagnostic::warning(path, 0,
+            std::to_string(unscored.size()) + " sample epoch(s) have no usable score for " + metric
+                + " (left unpaired): " + nameList(unscored)));
+    if (!duplicates.empty())
+        out.warnings.push_back(Diagnostic::warning(path, 0,
+            std::to_string(duplicates.size())
+                + " sample epoch(s) appear twice; the first is kept: " + nameList(duplicates)));
+
+    EvalRun run;
+    run.info.path = path;
+    run.info.model = h.model;
+    run.info.timestamp = h.created;
+    run.info.format = store == RecordStore::InspectZipEntry ? "Inspect .eval" : "Inspect .json";
+    run.records = store;
+    run.files.push_back(path);
+    run.tasks.push_back(std::move(task));
+    out.value = std::move(run);
+    return out;
+}
+
+bool isSampleEntry(const std::string& name)
+{
+    if (!name.starts_with("samples/") || !name.ends_with(".json"))
+        return false;
+    const std::string_view rest = std::string_view(name).substr(8);
+    const auto slash = rest.find('/');
+    if (slash == std::string_view::npos)
+        return true; // samples/{id}_epoch_{n}.json
+    return rest.substr(slash) == "/sample.json"; // the chunked layout's per-sample shell
+}
+
+// A .eval log: the header, the journal's start record and the sample entries.
+Result<EvalRun> loadZip(
+    const std::string& label, const std::string* path, std::string_view bytes, const LoadOptions& options)
+{
+    using R = Result<EvalRun>;
+    Collected c;
+    std::optional<Diagnostic> failure;
+    std::uint64_t total = bytes.size();
+    if (path) {
+        std::error_code ec;
+        total = fs::file_size(*path, ec);
+    }
+    bool cancelled = false;
+    auto wanted = [](const ZipEntryInfo& e) {
+        return e.name == "header.json" || e.name == "_journal/start.json" || isSampleEntry(e.name);
+    };
+    auto take = [&](const ZipEntryInfo& e, std::string& data) {
+        const std::string where = "zip entry \"" + e.name + "\"";
+        if (e.name == "header.json" || e.name == "_journal/start.json") {
+            auto h = parseHeaderText(data, label, where);
+            if (!h.ok()) {
+                failure = *h.error;
+                return false;
+            }
+            (e.name == "header.json" ? c.header : c.journalStart) = std::move(*h.value);
+        } else {
+            EpochScores s;
+            s.where = e.index;
+            if (auto bad = parseSampleText(data, s)) {
+                failure = Diagnostic::error(label, 0, where + ": " + *bad);
+                return false;
+            }
+            c.samples.push_back(std::move(s));
+        }
+        if (options.progress.callback && total > 0
+            && !options.progress.report(
+                static_cast<double>(e.offset) / static_cast<double>(total), "reading samples")) {
+            cancelled = true;
+            return false;
+        }
+        return true;
+    };
+    auto walked = path ? walkZip(*path, wanted, take) : walkZipBytes(bytes, label, wanted, take);
+    if (!walked.ok())
+        return R::failure(*walked.error);
+    if (failure)
+        return R::failure(*failure);
+    if (cancelled)
+        return R::failure(Diagnostic::error(label, 0, "loading was cancelled"));
+    return buildRun(std::move(c), label, options, RecordStore::InspectZipEntry);
+}
+
+Result<EvalRun> loadJson(std::string_view text, const std::string& label, const LoadOptions& options)
+{
+    using R = Result<EvalRun>;
+    Collected c;
+    auto parsed = parseJsonLog(text, label, [&](std::size_t, EpochScores& s) {
+        c.samples.push_back(std::move(s));
+        return true;
+    });
+    if (!parsed.ok())
+        return R::failure(*parsed.error);
+    c.header = std::move(*parsed.value);
+    return buildRun(std::move(c), label, options, RecordStore::InspectJsonSample);
+}
+
+bool isZip(std::string_view head)
+{
+    return head.size() >= 4 && head.substr(0, 2) == "PK";
+}
+
+} // namespace
+
+bool isInspectEvalName(const std::string& name)
+{
+    return name.size() > 5 && name.ends_with(".eval");
+}
+
+bool looksLikeInspectJson(std::string_view head)
+{
+    const auto first = head.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || head[first] != '{')
+        return false;
+    return head.find("\"version\"") != std::string_view::npos && head.find("\"eval\"") != std::string_view::npos
+        && (head.find("\"status\"") != std::string_view::npos || head.find("\"samples\"") != std::string_view::npos);
+}
+
+Result<InspectHeader> readInspectHeader(const std::string& path)
+{
+    using R = Result<InspectHeader>;
+    MappedFile file;
+    std::string why;
+    if (!file.open(path, why))
+        return R::failure(Diagnostic::error(path, 0, why));
+    if (isZip(file.view())) {
+        std::optional<InspectHeader> header;
+        std::optional<InspectHeader> start;
+        std::optional<Diagnostic> failure;
+        auto walked = walkZip(
+            path, [](const ZipEntryInfo& e) { return e.name == "header.json" || e.name == "_journal/start.json"; },
+            [&](const ZipEntryInfo& e, std::string& data) {
+                auto h = parseHeaderText(data, path, "zip entry \"" + e.name + "\"");
+                if (!h.ok()) {
+                    failure = *h.error;
+                    return false;
+                }
+                (e.name == "header.json" ? header : start) = std::move(*h.value);
+                return true;
+            });
+        if (!walked.ok())
+            return R::failure(*walked.error);
+        if (failure)
+            return R::failure(*failure);
+        if (header)
+            return R { std::move(header), {}, std::nullopt };
+        if (start) {
+            start->status = "started";
+            return R { std::move(start), {}, std::nullopt };
+        }
+        return R::failure(Diagnostic::error(path, 0, "not an Inspect log: the zip has no header.json"));
+    }
+    return parseJsonLog(file.view(), path, {});
+}
+
+Result<EvalRun> loadInspectLog(const std::string& path, const LoadOptions& options)
+{
+    using R = Result<EvalRun>;
+    MappedFile file;
+    std::string why;
+    if (!file.open(path, why))
+        return R::failure(Diagnostic::error(path, 0, why));
+    if (isZip(file.view()))
+        return loadZip(path, &path, {}, options);
+    return loadJson(file.view(), path, options);
+}
+
+Result<EvalRun> loadInspectBytes(std::string_view bytes, const std::string& label, const LoadOptions& options)
+{
+    if (isZip(bytes))
+        return loadZip(label, nullptr, bytes, options);
+    return loadJson(bytes, label, options);
+}
+
+} // namespace deltascope::eval

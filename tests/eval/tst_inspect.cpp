@@ -1,0 +1,381 @@
+#include "TestData.h"
+#include "eval/InspectLog.h"
+#include "eval/Pairing.h"
+#include "eval/RunDiscovery.h"
+#include "eval/RunLoader.h"
+#include "eval/SampleDetail.h"
+#include "eval/ZipArchive.h"
+#include "stats/McNemar.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <cmath>
+
+using namespace deltascope;
+
+// Inspect (inspect_ai) logs: real .eval and .json files from ../shared, and small synthetic ones
+// (tests/data/inspect) with epochs, errors and broken zips. Every expected number comes from
+// tests/data/inspect/make_inspect_vectors.py (zipfile, the zstd tool and scipy).
+class TestInspect : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void popularityPair_data();
+    void popularityPair();
+    void zstdLogLoads();
+    void twinsGiveTheSameSamples();
+    void arcPairReportsUnmatchedIds();
+    void epochsAreAveraged_data();
+    void epochsAreAveraged();
+    void unfinishedSamplesAreNamed();
+    void unknownMetricListsTheMetrics();
+    void brokenLogs_data();
+    void brokenLogs();
+    void hugeClaimIsNotAllocated();
+    void sampleView_data();
+    void sampleView();
+    void folderOfLogsListsTheRuns();
+    void formatIsDetected();
+
+private:
+    QJsonObject m_vectors;
+};
+
+namespace {
+
+const char* kGpt5 = "inspect_logs/2025-09-15T15-02-26-04-00_popularity_L8g2GLGDDfsiXvdJ8LyZNJ.eval";
+const char* kSonnet = "inspect_logs/2025-09-15T15-02-26-04-00_popularity_LthYhadZHuQjsMYHHKRep2.eval";
+
+QString q(const char* text)
+{
+    return QString::fromUtf8(text);
+}
+
+std::string inspectData(const char* name)
+{
+    return test::dataPath((std::string("inspect/") + name).c_str());
+}
+
+bool mentions(const std::vector<Diagnostic>& warnings, const std::string& text)
+{
+    for (const auto& w : warnings)
+        if (w.message.find(text) != std::string::npos)
+            return true;
+    return false;
+}
+
+eval::EvalRun loadOrFail(const std::string& path, const eval::LoadOptions& options = {})
+{
+    auto r = eval::loadRun(path, options);
+    if (!r.ok())
+        qFatal("%s", r.error->toString().c_str());
+    return std::move(*r.value);
+}
+
+} // namespace
+
+void TestInspect::initTestCase()
+{
+    QFile f(QString::fromStdString(inspectData("vectors.json")));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    m_vectors = QJsonDocument::fromJson(f.readAll()).object();
+    QVERIFY(!m_vectors.isEmpty());
+    if (!QFile::exists(QString::fromStdString(test::sharedPath(kGpt5))))
+        QSKIP("the shared real data (../shared/data/real) is not beside this checkout");
+}
+
+void TestInspect::popularityPair_data()
+{
+    QTest::addColumn<QByteArray>("base");
+    QTest::addColumn<QByteArray>("cand");
+    QTest::addColumn<QByteArray>("vector");
+    QTest::newRow("gpt-5 baseline") << QByteArray(kGpt5) << QByteArray(kSonnet)
+                                    << QByteArray("popularity_gpt5_vs_sonnet4");
+    QTest::newRow("claude-sonnet-4 baseline")
+        << QByteArray(kSonnet) << QByteArray(kGpt5) << QByteArray("popularity_sonnet4_vs_gpt5");
+}
+
+void TestInspect::popularityPair()
+{
+    QFETCH(QByteArray, base);
+    QFETCH(QByteArray, cand);
+    QFETCH(QByteArray, vector);
+    const auto b = loadOrFail(test::sharedPath(base.constData()));
+    const auto c = loadOrFail(test::sharedPath(cand.constData()));
+    QCOMPARE(b.info.format, std::string("Inspect .eval"));
+    QCOMPARE(b.tasks.size(), std::size_t(1));
+    QCOMPARE(b.tasks[0].task, std::string("popularity"));
+    QCOMPARE(b.tasks[0].metric, std::string("match"));
+    QVERIFY(b.tasks[0].rightOrWrong);
+    const auto paired = eval::pairRuns(b, c);
+    QCOMPARE(paired.tasks.size(), std::size_t(1));
+    const auto& t = paired.tasks[0];
+    const auto v = m_vectors[QString::fromUtf8(vector)].toObject();
+    QCOMPARE(static_cast<qint64>(t.base.size()), static_cast<qint64>(v[q("pairs")].toInt()));
+    QCOMPARE(t.worse, static_cast<std::int64_t>(v[q("b")].toInt()));
+    QCOMPARE(t.better, static_cast<std::int64_t>(v[q("c")].toInt()));
+    QVERIFY(test::closeRel(t.sumBase / static_cast<double>(t.base.size()), v[q("base_mean")].toDouble(), 1e-12));
+    const auto m = stats::mcnemar(t.worse, t.better, static_cast<std::int64_t>(t.base.size()));
+    QVERIFY2(test::closeRel(m.pOneSided, v[q("p_one_sided")].toDouble(), 1e-12), std::to_string(m.pOneSided).c_str());
+}
+
+void TestInspect::zstdLogLoads()
+{
+    // Every entry of this log is zstd-compressed (zip method 93); it has two scorers.
+    const auto v = m_vectors[q("baseline_zstd")].toObject();
+    const auto path = test::sharedPath("inspect_logs/baseline.eval");
+    const auto metrics = v[q("metrics")].toArray();
+    for (const auto& metric : metrics) {
+        eval::LoadOptions o;
+        if (metric != metrics.first())
+            o.metrics["a2ui_v1_0_eval"] = metric.toString().toStdString();
+        const auto run = loadOrFail(path, o);
+        QCOMPARE(run.info.model, std::string("google/gemini-3.5-flash"));
+        QCOMPARE(run.tasks.size(), std::size_t(1));
+        QCOMPARE(run.tasks[0].metric, metric.toString().toStdString()); // the first scorer by default
+        const auto means = v[q("means")].toObject()[metric.toString()].toObject();
+        QCOMPARE(static_cast<qsizetype>(run.tasks[0].samples.size()), means.size());
+        for (const auto& s : run.tasks[0].samples)
+            QCOMPARE(s.score, means[QString::fromStdString(s.docId)].toDouble());
+    }
+}
+
+void TestInspect::twinsGiveTheSameSamples()
+{
+    for (const auto& [zip, json] : { std::pair { test::sharedPath("inspect_logs/log_formats.eval"),
+                                         test::sharedPath("inspect_logs/log_formats.json") },
+             std::pair { inspectData("epochs.eval"), inspectData("epochs.json") },
+             std::pair { inspectData("epochs_zstd.eval"), inspectData("epochs.json") },
+             std::pair { inspectData("epochs_chunked.eval"), inspectData("epochs.json") } }) {
+        const auto a = eval::loadRun(zip, {});
+        const auto b = eval::loadRun(json, {});
+        QVERIFY(a.ok() && b.ok());
+        QCOMPARE(a.value->info.format, std::string("Inspect .eval"));
+        QCOMPARE(b.value->info.format, std::string("Inspect .json"));
+        QCOMPARE(a.value->info.model, b.value->info.model);
+        QCOMPARE(a.value->tasks.size(), b.value->tasks.size());
+        for (std::size_t t = 0; t < a.value->tasks.size(); ++t) {
+            const auto& x = a.value->tasks[t];
+            const auto& y = b.value->tasks[t];
+            QCOMPARE(x.task, y.task);
+            QCOMPARE(x.metric, y.metric);
+            QCOMPARE(x.samples.size(), y.samples.size());
+            for (std::size_t i = 0; i < x.samples.size(); ++i) {
+                QCOMPARE(x.samples[i].docId, y.samples[i].docId);
+                QVERIFY(x.samples[i].score == y.samples[i].score
+                    || (std::isnan(x.samples[i].score) && std::isnan(y.samples[i].score)));
+            }
+        }
+        QCOMPARE(a.warnings.size(), b.warnings.size());
+    }
+    const auto v = m_vectors[q("log_formats")].toObject()[q("scores")].toObject();
+    const auto run = loadOrFail(test::sharedPath("inspect_logs/log_formats.eval"));
+    QCOMPARE(run.tasks[0].samples.size(), std::size_t(v.size()));
+    QCOMPARE(run.tasks[0].samples[0].score, v[q("1")].toDouble());
+}
+
+void TestInspect::arcPairReportsUnmatchedIds()
+{
+    // qwen2.5-0.5b answered ids 1-3, claude-sonnet-4 ids 1-5.
+    const auto v = m_vectors[q("arc_qwen_vs_sonnet")].toObject();
+    const auto base = loadOrFail(test::sharedPath("inspect_logs/data_arc_qwen.json"));
+    const auto cand = loadOrFail(test::sharedPath("inspect_logs/data_arc_sonnet.json"));
+    QCOMPARE(base.tasks[0].task, std::string("inspect_evals/arc_easy"));
+    const auto paired = eval::pairRuns(base, cand);
+    QCOMPARE(paired.tasks.size(), std::size_t(1));
+    const auto& t = paired.tasks[0];
+    QCOMPARE(static_cast<int>(t.base.size()), v[q("pairs")].toInt());
+    QCOMPARE(t.unmatchedBase, static_cast<std::int64_t>(v[q("unmatched_base")].toInt()));
+    QCOMPARE(t.unmatchedCand, static_cast<std::int64_t>(v[q("unmatched_cand")].toInt()));
+    QCOMPARE(t.worse, static_cast<std::int64_t>(v[q("b")].toInt()));
+    QCOMPARE(t.better, static_cast<std::int64_t>(v[q("c")].toInt()));
+    QVERIFY(mentions(t.warnings, "no partner"));
+}
+
+void TestInspect::epochsAreAveraged_data()
+{
+    QTest::addColumn<QByteArray>("file");
+    QTest::newRow("deflate") << QByteArray("epochs.eval");
+    QTest::newRow("zstd") << QByteArray("epochs_zstd.eval");
+    QTest::newRow("chunked samples") << QByteArray("epochs_chunked.eval");
+    QTest::newRow("json") << QByteArray("epochs.json");
+}
+
+void TestInspect::epochsAreAveraged()
+{
+    // Two epochs per sample; "P" counts 0.5 and "N" 0; a dict-valued scorer offers its keys.
+    QFETCH(QByteArray, file);
+    const auto syn = m_vectors[q("synthetic")].toObject();
+    for (const auto& metric : syn[q("metrics")].toArray()) {
+        eval::LoadOptions o;
+        o.metrics["synthetic"] = metric.toString().toStdString();
+        const auto run = loadOrFail(inspectData(file.constData()), o);
+        const auto& t = run.tasks.at(0);
+        QCOMPARE(t.metric, metric.toString().toStdString());
+        const auto means = syn[q("means")].toObject()[metric.toString()].toObject();
+        QCOMPARE(static_cast<qsizetype>(t.samples.size()), means.size());
+        for (const auto& s : t.samples) {
+            const auto want = means[QString::fromStdString(s.docId)];
+            if (want.isNull())
+                QVERIFY(std::isnan(s.score));
+            else
+                QCOMPARE(s.score, want.toDouble());
+        }
+        if (metric.toString() == QStringLiteral("grade")) {
+            QVERIFY(!t.rightOrWrong); // a partial credit is not right or wrong
+            QCOMPARE(t.epochFlips, static_cast<std::int64_t>(syn[q("epoch_flips_grade")].toInt()));
+        }
+        if (metric.toString() == QStringLiteral("rubric.acc"))
+            QVERIFY(t.rightOrWrong);
+    }
+    // Without a choice, the first scorer.
+    QCOMPARE(loadOrFail(inspectData(file.constData())).tasks[0].metric, std::string("grade"));
+}
+
+void TestInspect::unfinishedSamplesAreNamed()
+{
+    const auto r = eval::loadRun(inspectData("epochs.eval"), {});
+    QVERIFY(r.ok());
+    QVERIFY(mentions(r.warnings, "status is \"cancelled\""));
+    QVERIFY(mentions(r.warnings, "5 of 8 samples completed"));
+    QVERIFY(mentions(r.warnings, "missing from the log (not finished): 4"));
+    QVERIFY(mentions(r.warnings, "q3 (epoch 2): RuntimeError: the model timed out"));
+    // The errored epoch is left out of the mean, never silently counted as a score.
+    const auto& samples = r.value->tasks[0].samples;
+    QCOMPARE(samples.size(), std::size_t(3));
+}
+
+void TestInspect::unknownMetricListsTheMetrics()
+{
+    eval::LoadOptions o;
+    o.metrics["synthetic"] = "accuracy";
+    const auto r = eval::loadRun(inspectData("epochs.eval"), o);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error->message.find("grade, rubric.acc, rubric.f1") != std::string::npos, r.error->message.c_str());
+}
+
+void TestInspect::brokenLogs_data()
+{
+    QTest::addColumn<QByteArray>("file");
+    QTest::addColumn<QByteArray>("says");
+    const auto entries = m_vectors[q("synthetic")].toObject()[q("entries")].toObject();
+    QTest::newRow("truncated zip") << QByteArray("truncated.eval") << QByteArray("not a readable zip archive");
+    QTest::newRow("bad central directory")
+        << QByteArray("bad_directory.eval") << QByteArray("the zip's central directory is damaged");
+    QTest::newRow("entry claiming 4 GB") << QByteArray(
+        "claims_4gb.eval") << QByteArray(QByteArray("\"") + entries[q("claims_4gb")].toString().toUtf8() + "\" claims");
+    QTest::newRow("invalid zstd frame") << QByteArray(
+        "bad_zstd.eval") << QByteArray(QByteArray("\"") + entries[q("bad_zstd")].toString().toUtf8() + "\"");
+    QTest::newRow("sample without id") << QByteArray("no_id.eval")
+                                       << QByteArray(QByteArray("\"") + entries[q("no_id")].toString().toUtf8()
+                                              + "\": the sample has no id");
+}
+
+void TestInspect::brokenLogs()
+{
+    QFETCH(QByteArray, file);
+    QFETCH(QByteArray, says);
+    const auto path = inspectData(file.constData());
+    const auto r = eval::loadRun(path, {});
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->file, path);
+    QVERIFY2(r.error->message.find(says.toStdString()) != std::string::npos, r.error->toString().c_str());
+}
+
+void TestInspect::hugeClaimIsNotAllocated()
+{
+    // A lower limit than the claim of a real entry: refused before any byte is read.
+    eval::ZipLimits limits;
+    limits.maxEntryBytes = 1000;
+    const auto r = eval::walkZip(
+        test::sharedPath(kGpt5), [](const eval::ZipEntryInfo&) { return true; },
+        [](const eval::ZipEntryInfo&, std::string&) { return true; }, limits);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error->message.find("claims") != std::string::npos, r.error->message.c_str());
+    // Not zip at all.
+    const auto junk = eval::walkZipBytes(
+        "PK\x03\x04 garbage", "junk", [](const eval::ZipEntryInfo&) { return true; },
+        [](const eval::ZipEntryInfo&, std::string&) { return true; });
+    QVERIFY(!junk.ok());
+    QCOMPARE(junk.error->file, std::string("junk"));
+}
+
+void TestInspect::sampleView_data()
+{
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("id");
+    QTest::addColumn<QByteArray>("prompt");
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QByteArray>("metric");
+    QTest::newRow(".eval deflate") << QByteArray::fromStdString(test::sharedPath(kGpt5)) << QByteArray("1")
+                                   << QByteArray("Is the following statement something you would say?")
+                                   << QByteArray(" Yes") << QByteArray("match");
+    QTest::newRow(".eval zstd") << QByteArray::fromStdString(test::sharedPath("inspect_logs/baseline.eval"))
+                                << QByteArray("3") << QByteArray("Create a UI on surface")
+                                << QByteArray("product gallery") << QByteArray("measured_model_graded_qa");
+    QTest::newRow(".json") << QByteArray::fromStdString(test::sharedPath("inspect_logs/data_arc_sonnet.json"))
+                           << QByteArray("4") << QByteArray("texture of a kitten's fur") << QByteArray("D")
+                           << QByteArray("choice");
+    QTest::newRow("synthetic epochs") << QByteArray::fromStdString(inspectData("epochs.eval")) << QByteArray("q3")
+                                      << QByteArray("Question q3?") << QByteArray("B") << QByteArray("rubric.f1");
+    QTest::newRow("chunked samples") << QByteArray::fromStdString(inspectData("epochs_chunked.eval"))
+                                     << QByteArray("q3") << QByteArray("Question q3?") << QByteArray("B")
+                                     << QByteArray("rubric.f1");
+}
+
+void TestInspect::sampleView()
+{
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, id);
+    QFETCH(QByteArray, prompt);
+    QFETCH(QByteArray, target);
+    QFETCH(QByteArray, metric);
+    const auto run = loadOrFail(path.toStdString());
+    const auto& samples = run.tasks.at(0).samples;
+    const auto it = std::find_if(
+        samples.begin(), samples.end(), [&](const eval::SampleRecord& s) { return s.docId == id.toStdString(); });
+    QVERIFY(it != samples.end());
+    const auto d = eval::readSampleDetail(run, *it);
+    QVERIFY2(d.ok(), d.ok() ? "" : d.error->toString().c_str());
+    QCOMPARE(d.value->docId, id.toStdString());
+    QVERIFY2(d.value->prompt.find(prompt.toStdString()) != std::string::npos, d.value->prompt.c_str());
+    QVERIFY(!d.value->prompt.empty());
+    QVERIFY2(d.value->target.find(target.toStdString()) != std::string::npos, d.value->target.c_str());
+    QVERIFY(!d.value->response.empty());
+    QVERIFY(std::any_of(d.value->metrics.begin(), d.value->metrics.end(),
+        [&](const auto& m) { return m.first == metric.toStdString(); }));
+    // The raw view leaves the transcript out.
+    const auto raw = QJsonDocument::fromJson(QByteArray::fromStdString(d.value->raw)).object();
+    QVERIFY(raw.contains(q("scores")));
+    QVERIFY(!raw.contains(q("events")) && !raw.contains(q("attachments")));
+}
+
+void TestInspect::folderOfLogsListsTheRuns()
+{
+    // Several models: listed, and the comparison asks which one.
+    const auto folder = test::sharedPath("inspect_logs");
+    const auto runs = eval::discoverRuns(folder);
+    QVERIFY(runs.ok());
+    QCOMPARE(runs.value->size(), std::size_t(8));
+    const auto chosen = eval::chooseRun(*runs.value, folder, {});
+    QVERIFY(!chosen.ok());
+    QVERIFY(chosen.error->message.find("several models") != std::string::npos);
+    QVERIFY(chosen.error->message.find("openai/gpt-5") != std::string::npos);
+    // A log is named by its file name (the two popularity logs share their timestamp).
+    eval::LoadOptions o;
+    o.runTimestamp = QFileInfo(QString::fromUtf8(kSonnet)).fileName().toStdString();
+    const auto run = loadOrFail(folder, o);
+    QCOMPARE(run.info.model, std::string("anthropic/claude-sonnet-4-20250514"));
+}
+
+void TestInspect::formatIsDetected()
+{
+    using F = eval::LoadOptions::Format;
+    QCOMPARE(eval::detectFormat(test::sharedPath(kGpt5)), F::Inspect);
+    QCOMPARE(eval::detectFormat(test::sharedPath("inspect_logs/data_arc_qwen.json")), F::Inspect);
+    QCOMPARE(eval::detectFormat(inspectData("epochs.json")), F::Inspect);
+    QVERIFY(eval::detectFormat(test::sharedPath("lmeval_gsm8k_tiny")) != F::Inspect);
+}
+
+QTEST_GUILESS_MAIN(TestInspect)
+#include "tst_inspect.moc"
