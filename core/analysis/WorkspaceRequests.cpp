@@ -17,6 +17,10 @@ bool formatOf(const std::string& text, eval::LoadOptions::Format& out)
         out = eval::LoadOptions::Format::LmEval;
     else if (text == "table")
         out = eval::LoadOptions::Format::Table;
+    else if (text == "helm")
+        out = eval::LoadOptions::Format::Helm;
+    else if (text == "simple-evals")
+        out = eval::LoadOptions::Format::SimpleEvals;
     else
         return false;
     return true;
@@ -29,6 +33,10 @@ std::string formatName(eval::LoadOptions::Format f)
         return "lm-eval";
     case eval::LoadOptions::Format::Table:
         return "table";
+    case eval::LoadOptions::Format::Helm:
+        return "helm";
+    case eval::LoadOptions::Format::SimpleEvals:
+        return "simple-evals";
     case eval::LoadOptions::Format::Auto:
         break;
     }

@@ -54,6 +54,11 @@ struct RunInfo {
     std::string timestamp;
     std::string resultsFile;
     std::string format; ///< e.g. "lm-eval 0.4.7+", "lm-eval 0.4.3-0.4.6", "lm-eval 0.4.0-0.4.2", "table"
+    /// Score tables: the columns (dotted keys in JSONL) holding the prompt, the model's response
+    /// and the expected answer, as the user named them; empty: the usual names are tried.
+    std::string promptColumn;
+    std::string responseColumn;
+    std::string targetColumn;
 };
 
 struct EvalRun {

@@ -21,6 +21,9 @@ struct RunCandidate {
     std::string model;
     std::string lmEvalVersion;
     bool legacyArrays = false; ///< 0.4.0-0.4.2: samples are indented JSON arrays
+    /// Empty for lm-eval; kHelmFormat for a HELM run folder (dir), kSimpleEvalsFormat for a
+    /// simple-evals file (dir is then the file).
+    std::string format;
 
     std::string label() const; ///< "model @ timestamp (dir)" for messages and pickers
 };
@@ -28,8 +31,9 @@ struct RunCandidate {
 /// True for file names lm-eval writes: results_<ts>.json, samples_<task>_<ts>.jsonl, results.json.
 bool isLmEvalFileName(const std::string& name);
 
-/// Finds the lm-eval runs under path (a folder searched recursively, or one results or samples
-/// file). Runs are sorted by model, then timestamp.
+/// Finds the runs under path (a folder searched recursively, or one results or samples file):
+/// lm-eval runs, HELM run folders and simple-evals *_allresults.json files. Runs are sorted by
+/// model, then timestamp.
 Result<std::vector<RunCandidate>> discoverRuns(const std::string& path);
 
 } // namespace deltascope::eval
