@@ -28,10 +28,17 @@ bool looksLikeText(const QString& path)
     return !head.contains('\0') && control * 100 <= head.size();
 }
 
+// What names a run of a folder for the loader: lm-eval runs by timestamp, HELM run folders and
+// simple-evals files by their path.
+std::string runKey(const eval::RunCandidate& run)
+{
+    return run.format.empty() && !run.timestamp.empty() ? run.timestamp : run.dir;
+}
+
 } // namespace
 
 bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool skipBadLines, SideSpec& spec,
-    std::optional<Diagnostic>& error)
+    std::optional<Diagnostic>& error, ColumnSharing* sharing)
 {
     if (QFileInfo(path).isFile() && !looksLikeText(path)) {
         error = Diagnostic::error(path.toStdString(), 0,
@@ -44,11 +51,20 @@ bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool ski
     const std::string p = path.toStdString();
     if (eval::detectFormat(p) == eval::LoadOptions::Format::Table) {
         spec.options.format = eval::LoadOptions::Format::Table;
-        if (interactive && QFileInfo(path).isFile()) {
-            ColumnMappingDialog dialog(path, parent);
+        const bool isFile = QFileInfo(path).isFile();
+        const bool reuse = sharing && sharing->forBothSides && sharing->columns && isFile
+            && ColumnMappingDialog::fits(path, *sharing->columns);
+        if (reuse) {
+            spec.options.columns = *sharing->columns;
+        } else if (interactive && isFile) {
+            ColumnMappingDialog dialog(path, parent, sharing && sharing->columns ? &*sharing->columns : nullptr);
             if (dialog.exec() != QDialog::Accepted)
                 return false;
             spec.options.columns = dialog.columns();
+            if (sharing) {
+                sharing->columns = spec.options.columns;
+                sharing->forBothSides = dialog.useForBothSides();
+            }
         }
     } else if (QFileInfo(path).isDir()) {
         auto runs = eval::discoverRuns(p);
@@ -59,9 +75,9 @@ bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool ski
                 RunPickerDialog picker(path, *runs.value, parent);
                 if (picker.exec() != QDialog::Accepted || picker.chosen() < 0)
                     return false;
-                spec.options.runTimestamp = (*runs.value)[static_cast<std::size_t>(picker.chosen())].timestamp;
+                spec.options.runTimestamp = runKey((*runs.value)[static_cast<std::size_t>(picker.chosen())]);
             } else if (chosen.ok()) {
-                spec.options.runTimestamp = chosen.value->timestamp;
+                spec.options.runTimestamp = runKey(*chosen.value);
             }
         }
     }
