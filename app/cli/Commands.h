@@ -15,6 +15,7 @@ int runTraceInfo(const std::vector<std::string>& args);
 int runConvert(const std::vector<std::string>& args);
 int runXShare(const std::vector<std::string>& args);
 int runSynthTrace(const std::vector<std::string>& args);
+int runFormats(const std::vector<std::string>& args);
 
 /// Writes text to --output atomically, or to stdout; returns false (after printing why) on error.
 bool emit(const std::string& text, const std::string& outputPath);

@@ -41,7 +41,9 @@ and the output says "unstable" when the verdict may still depend on the seed.
 
 selection:
   --task T[,T...]          compare only these tasks (repeatable)
-  --metric TASK=METRIC     metric to compare for TASK (default: the task's first metric)
+  --metric [TASK=]METRIC   metric to compare for TASK, or for every task (default: the task's first
+                           metric; HELM: exact_match; simple-evals: score). A metric a run lacks
+                           is an error that lists the metrics of each side
   --filter F[,F...]        compare only these filters (e.g. strict-match)
   --base-run TIMESTAMP     when the BASE folder holds several runs of one model, pick this one
                            (for a folder of Inspect logs: the log's file name)
@@ -52,13 +54,18 @@ selection:
                            decision
   --base-rerun PATH        another run of the baseline: per-sample scores are averaged (repeatable)
   --cand-rerun PATH        the same for the candidate
+input formats (deltascope-cli formats lists them all):
+  --input-format auto|lm-eval|table|inspect|helm|simple-evals   (default auto: detected)
 generic id/score tables (CSV or JSONL):
-  --input-format auto|lm-eval|inspect|table
   --id-column NAME         default: doc_id, id, example_id or prompt_id
   --score-column NAME      default: score
   --task-column NAME       default: a "task" column, else the file name (dotted keys for JSONL)
   --filter-column NAME
   --weight-column NAME     words or bytes of a corpus item; the score is then its log-likelihood
+  --prompt-column NAME     the prompt, shown in the window's sample view (default: prompt, input,
+                           question)
+  --response-column NAME   the model's answer (default: response, output, completion, prediction)
+  --target-column NAME     the expected answer (default: target, gold, answer, label)
 statistics:
   --alpha A                family-wise level (default 0.05)
   --permutations P         sign-flip permutations (default 10000; runs the test even if all tasks
@@ -238,8 +245,17 @@ int runCompare(const std::vector<std::string>& argv)
     const auto progress = stderrProgress(!quiet, "compare");
     auto result = analysis::runComparison(request, *compute, progress);
     clearProgress(!quiet);
-    if (!result.ok())
-        return failWith(*result.error);
+    if (!result.ok()) {
+        Diagnostic d = *result.error;
+        // An unknown metric: list what each side offers, so the next try can name one that exists.
+        if (!args.values("metric").empty() && d.message.find("has no metric") != std::string::npos) {
+            const std::string both = metricsOfBothSides(request.base.path, request.cand.path, request.base.load);
+            if (const auto own = d.message.find(" (this run has:"); own != std::string::npos && !both.empty())
+                d.message.resize(own);
+            d.message += both;
+        }
+        return failWith(d);
+    }
     auto& rep = result.value->report;
     toCliWording(rep.warnings);
     for (auto& t : rep.tasks)

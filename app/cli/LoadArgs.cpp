@@ -28,12 +28,16 @@ bool readLoadOptions(const Args& args, eval::LoadOptions& load, std::string& err
     load.tasks = splitList(args.values("task"));
     load.filters = splitList(args.values("filter"));
     for (const auto& m : args.values("metric")) {
-        const auto eq = m.find('=');
-        if (eq == std::string::npos || eq == 0 || eq + 1 == m.size()) {
-            error = "--metric expects TASK=METRIC, got \"" + m + "\"";
+        // HELM task names hold '=' themselves (bbq:subject=all,...): the metric follows the last one.
+        const auto eq = m.rfind('=');
+        if (eq == 0 || m.empty() || (eq != std::string::npos && eq + 1 == m.size())) {
+            error = "--metric expects METRIC or TASK=METRIC, got \"" + m + "\"";
             return false;
         }
-        load.metrics[m.substr(0, eq)] = m.substr(eq + 1);
+        if (eq == std::string::npos)
+            load.metrics["*"] = m;
+        else
+            load.metrics[m.substr(0, eq)] = m.substr(eq + 1);
     }
     load.skipBadLines = args.has("skip-bad-lines");
     load.columns.id = args.value("id-column").value_or("");
@@ -41,6 +45,9 @@ bool readLoadOptions(const Args& args, eval::LoadOptions& load, std::string& err
     load.columns.task = args.value("task-column").value_or("");
     load.columns.filter = args.value("filter-column").value_or("");
     load.columns.weight = args.value("weight-column").value_or("");
+    load.columns.prompt = args.value("prompt-column").value_or("");
+    load.columns.response = args.value("response-column").value_or("");
+    load.columns.target = args.value("target-column").value_or("");
     load.clusterKey = args.value("cluster").value_or("");
     if (args.has("cluster")
         && (load.clusterKey.empty() || load.clusterKey.front() == '.' || load.clusterKey.back() == '.'
@@ -55,11 +62,38 @@ bool readLoadOptions(const Args& args, eval::LoadOptions& load, std::string& err
         load.format = eval::LoadOptions::Format::Table;
     } else if (inputFormat == "inspect") {
         load.format = eval::LoadOptions::Format::Inspect;
+    } else if (inputFormat == "helm") {
+        load.format = eval::LoadOptions::Format::Helm;
+    } else if (inputFormat == "simple-evals") {
+        load.format = eval::LoadOptions::Format::SimpleEvals;
     } else if (inputFormat != "auto") {
-        error = "--input-format must be auto, lm-eval, inspect or table";
+        error = "--input-format must be auto, lm-eval, table, inspect, helm or simple-evals";
         return false;
     }
     return true;
+}
+
+std::string metricsOfBothSides(const std::string& base, const std::string& cand, const eval::LoadOptions& load)
+{
+    auto side = [&](const std::string& path, const char* who) {
+        const auto m = eval::metricsOf(path, load);
+        if (!m.ok() || m.value->empty())
+            return std::string();
+        std::string s = std::string(who) + " has:";
+        for (const auto& [task, names] : *m.value) {
+            s += "\n    " + (task == "*" ? std::string("every task") : task) + ":";
+            std::string list;
+            for (const auto& n : names)
+                list += (list.empty() ? " " : ", ") + n;
+            s += list.empty() ? std::string(" (none listed)") : list;
+        }
+        return s;
+    };
+    const std::string b = side(base, "the baseline");
+    const std::string c = side(cand, "the candidate");
+    if (b.empty() && c.empty())
+        return {};
+    return (b.empty() ? "" : "\n  " + b) + (c.empty() ? "" : "\n  " + c);
 }
 
 Progress stderrProgress(bool enabled, const char* what)

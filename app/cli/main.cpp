@@ -19,10 +19,12 @@ usage:
   deltascope-cli convert IN OUT.safetensors    import a trace into the native format
   deltascope-cli xshare TRACE [options]        batch-aware expert selection over a trace
   deltascope-cli synth-trace OUT.safetensors   a seeded synthetic router trace
+  deltascope-cli formats                       every input format read, with its options
   deltascope-cli --version
 
-BASE and CAND are lm-eval output folders or files (written with --log_samples), or id/score
-tables (CSV, TSV or JSONL). TRACE is a router trace: native .safetensors, per-token JSONL records,
+BASE and CAND are lm-eval output folders or files (written with --log_samples), HELM run
+folders, simple-evals *_allresults.json files, Inspect logs, or id/score tables (CSV, TSV or
+JSONL). TRACE is a router trace: native .safetensors, per-token JSONL records,
 a Megatron-Core trace folder or a .npy array. Run a command with --help for its options.
 
 exit status: 0 success (compare: no evidence of degradation, or no worse than every margin), 1 degraded,
@@ -58,6 +60,8 @@ int main(int argc, char** argv)
         return deltascope::cli::runXShare(args);
     if (command == "synth-trace")
         return deltascope::cli::runSynthTrace(args);
+    if (command == "formats")
+        return deltascope::cli::runFormats(args);
     std::fprintf(stderr, "deltascope-cli: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
     return deltascope::cli::Error;
 }

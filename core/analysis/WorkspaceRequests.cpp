@@ -19,6 +19,10 @@ bool formatOf(const std::string& text, eval::LoadOptions::Format& out)
         out = eval::LoadOptions::Format::Table;
     else if (text == "inspect")
         out = eval::LoadOptions::Format::Inspect;
+    else if (text == "helm")
+        out = eval::LoadOptions::Format::Helm;
+    else if (text == "simple-evals")
+        out = eval::LoadOptions::Format::SimpleEvals;
     else
         return false;
     return true;
@@ -33,6 +37,10 @@ std::string formatName(eval::LoadOptions::Format f)
         return "table";
     case eval::LoadOptions::Format::Inspect:
         return "inspect";
+    case eval::LoadOptions::Format::Helm:
+        return "helm";
+    case eval::LoadOptions::Format::SimpleEvals:
+        return "simple-evals";
     case eval::LoadOptions::Format::Auto:
         break;
     }

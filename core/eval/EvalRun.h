@@ -56,7 +56,12 @@ struct RunInfo {
     std::string lmEvalVersion;
     std::string timestamp;
     std::string resultsFile;
-    std::string format; ///< e.g. "lm-eval 0.4.7+", "lm-eval 0.4.0-0.4.2", "table", "Inspect .eval"
+    std::string format; ///< e.g. "lm-eval 0.4.7+", "lm-eval 0.4.0-0.4.2", "table", "Inspect .eval", "HELM"
+    /// Score tables: the columns (dotted keys in JSONL) holding the prompt, the model's response
+    /// and the expected answer, as the user named them; empty: the usual names are tried.
+    std::string promptColumn;
+    std::string responseColumn;
+    std::string targetColumn;
 };
 
 /// How SampleRecord::offset finds a record again in its file.

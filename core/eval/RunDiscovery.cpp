@@ -2,7 +2,9 @@
 
 #include "common/MappedFile.h"
 #include "eval/InspectLog.h"
+#include "eval/HelmRun.h"
 #include "eval/ResultsFile.h"
+#include "eval/SimpleEvalsRun.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -24,7 +26,10 @@ std::string RunCandidate::label() const
 
 std::string RunCandidate::key() const
 {
-    return inspectLog.empty() ? timestamp : fs::path(inspectLog).filename().string();
+    if (!inspectLog.empty())
+        return fs::path(inspectLog).filename().string();
+    // HELM run folders and simple-evals files are named by their path.
+    return format.empty() && !timestamp.empty() ? timestamp : dir;
 }
 
 namespace {
@@ -69,12 +74,39 @@ struct Key {
     bool operator<(const Key& o) const { return std::tie(dir, ts) < std::tie(o.dir, o.ts); }
 };
 
+// A HELM run folder or a simple-evals file: a run of its own, keyed by its path.
+bool addOtherFormat(const fs::path& p, std::map<Key, RunCandidate>& runs)
+{
+    const std::string name = p.filename().string();
+    const std::string dir = p.parent_path().string();
+    if (name == "per_instance_stats.json" && isHelmRunFolder(dir)) {
+        auto& run = runs[{ dir, "" }];
+        run.dir = dir;
+        run.format = kHelmFormat;
+        run.samples = { { "", p.string() } };
+        return true;
+    }
+    if (isSimpleEvalsFileName(name)) {
+        const auto parsed = parseSimpleEvalsName(p.string());
+        auto& run = runs[{ p.string(), "" }];
+        run.dir = p.string();
+        run.format = kSimpleEvalsFormat;
+        run.model = parsed.model;
+        run.timestamp = parsed.timestamp;
+        run.samples = { { parsed.task, p.string() } };
+        return true;
+    }
+    return false;
+}
+
 void addFile(const fs::path& p, std::map<Key, RunCandidate>& runs, std::vector<fs::path>& legacyDirs)
 {
     const std::string name = p.filename().string();
     const std::string dir = p.parent_path().string();
     std::string task;
     std::string ts;
+    if (addOtherFormat(p, runs))
+        return;
     if (splitResultsName(name, ts)) {
         auto& run = runs[{ dir, ts }];
         run.dir = dir;
@@ -196,7 +228,9 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
             return R::failure(Diagnostic::error(path, 0, "not an lm-eval results or samples file name"));
         // A single samples file: use the results file of the same timestamp when it is there.
         const auto& only = runs.begin()->second;
-        if (only.resultsFile.empty()) {
+        if (!only.format.empty()) {
+            // a HELM or simple-evals run: nothing to add
+        } else if (only.resultsFile.empty()) {
             const fs::path results = root.parent_path() / ("results_" + only.timestamp + ".json");
             if (fs::exists(results, ec))
                 runs.begin()->second.resultsFile = results.string();
@@ -216,6 +250,15 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
     out.warnings = std::move(inspectWarnings);
     std::vector<RunCandidate> list = std::move(inspectLogs);
     for (auto& [key, run] : runs) {
+        if (run.format == kHelmFormat) {
+            auto spec = readHelmRunSpec(run.dir);
+            if (!spec.ok()) {
+                out.warnings.push_back(*spec.error);
+                continue;
+            }
+            run.model = spec.value->model;
+            run.samples.front().task = spec.value->task;
+        }
         if (!run.resultsFile.empty()) {
             auto rf = parseResultsFile(run.resultsFile);
             if (rf.ok()) {
@@ -243,7 +286,8 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
     if (list.empty()) {
         Diagnostic d = Diagnostic::error(path, 0,
             "no lm-eval samples found (expected samples_<task>_<timestamp>.jsonl files written by lm_eval "
-            "--log_samples) and no Inspect logs (.eval, or .json written with --log-format json)");
+            "--log_samples), Inspect logs (.eval, or .json written with --log-format json), HELM run folders "
+            "with per_instance_stats.json, or simple-evals *_allresults.json");
         if (!out.warnings.empty())
             d.message += "; " + out.warnings.front().toString();
         return R::failure(std::move(d));

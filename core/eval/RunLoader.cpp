@@ -2,14 +2,18 @@
 
 #include "common/MappedFile.h"
 #include "eval/InspectLog.h"
+#include "eval/HelmRun.h"
 #include "eval/ResultsFile.h"
 #include "eval/SamplesParser.h"
+#include "eval/SimpleEvalsRun.h"
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -71,12 +75,16 @@ LoadOptions::Format detectFormat(const std::string& path)
 {
     std::error_code ec;
     if (fs::is_directory(path, ec))
-        return LoadOptions::Format::LmEval;
+        return isHelmRunFolder(path) ? LoadOptions::Format::Helm : LoadOptions::Format::LmEval;
     const std::string name = fs::path(path).filename().string();
     if (isLmEvalFileName(name))
         return LoadOptions::Format::LmEval;
     if (isInspectEvalName(name))
         return LoadOptions::Format::Inspect;
+    if (isSimpleEvalsFileName(name))
+        return LoadOptions::Format::SimpleEvals;
+    if (name.ends_with(".json") && isHelmRunFolder(fs::path(path).parent_path().string()))
+        return LoadOptions::Format::Helm;
     if (name.ends_with(".csv") || name.ends_with(".tsv"))
         return LoadOptions::Format::Table;
     // Sniff the first record: lm-eval samples carry doc_id with resps / filtered_resps.
@@ -126,11 +134,48 @@ Result<RunCandidate> chooseRun(
     return out;
 }
 
+namespace {
+
+// A HELM run folder or a simple-evals file, with the filter selection applied.
+Result<EvalRun> loadOtherFormat(const std::string& format, const std::string& where, const LoadOptions& options)
+{
+    using R = Result<EvalRun>;
+    R r;
+    if (format == kHelmFormat) {
+        HelmLoadOptions o;
+        o.metrics = options.metrics;
+        o.skipBadLines = options.skipBadLines;
+        r = loadHelmRun(where, o);
+    } else {
+        SimpleEvalsLoadOptions o;
+        o.metrics = options.metrics;
+        o.skipBadLines = options.skipBadLines;
+        r = loadSimpleEvals(where, o);
+    }
+    if (!r.ok())
+        return r;
+    if (!options.tasks.empty()) {
+        std::string had = r.value->tasks.front().task;
+        std::erase_if(r.value->tasks, [&](const TaskSamples& t) { return !contains(options.tasks, t.task); });
+        if (r.value->tasks.empty())
+            return R::failure(
+                Diagnostic::error(where, 0, "none of the requested tasks is in this run (it has: " + had + ")"));
+    }
+    applyFilterSelection(*r.value, options);
+    if (r.value->tasks.empty())
+        return R::failure(Diagnostic::error(where, 0, "no samples left after the filter selection"));
+    return r;
+}
+
+} // namespace
+
 Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, const LoadOptions& options)
 {
     using R = Result<EvalRun>;
     if (!run.inspectLog.empty())
         return loadInspectLog(run.inspectLog, options);
+    if (!run.format.empty())
+        return loadOtherFormat(run.format, run.dir, options);
     R out;
     std::optional<ResultsFile> results;
     if (!run.resultsFile.empty()) {
@@ -172,7 +217,9 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
         = runParallel(files.size(), threads, totalBytes, bytes, cancel, options.progress, [&](std::size_t i) {
               SamplesParseOptions so;
               so.task = files[i].task;
-              const auto m = options.metrics.find(files[i].task);
+              auto m = options.metrics.find(files[i].task);
+              if (m == options.metrics.end())
+                  m = options.metrics.find("*");
               if (m != options.metrics.end())
                   so.metric = m->second;
               if (results) {
@@ -223,6 +270,8 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
     }
     if (!options.metrics.empty()) {
         for (const auto& [task, metric] : options.metrics) {
+            if (task == "*")
+                continue;
             bool found = false;
             for (const auto& t : er.tasks)
                 found = found || t.task == task;
@@ -230,6 +279,25 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
                 out.warnings.push_back(Diagnostic::warning(
                     path, 0, "a metric was chosen for task \"" + task + "\", which this run does not have"));
         }
+    }
+    // A chosen metric no record has: say which ones the task has instead of pairing nothing.
+    for (const auto& t : er.tasks) {
+        auto m = options.metrics.find(t.task);
+        if (m == options.metrics.end())
+            m = options.metrics.find("*");
+        if (m == options.metrics.end() || t.samples.empty()
+            || std::any_of(
+                t.samples.begin(), t.samples.end(), [](const SampleRecord& s) { return !std::isnan(s.score); }))
+            continue;
+        std::string has;
+        if (results) {
+            if (const auto tc = results->tasks.find(t.task); tc != results->tasks.end())
+                for (const auto& name : tc->second.metrics)
+                    has += (has.empty() ? "" : ", ") + name;
+        }
+        return R::failure(Diagnostic::error(er.files[t.samples.front().file], 0,
+            "task " + t.task + " has no metric \"" + m->second + "\""
+                + (has.empty() ? std::string(" in its records") : " (this run has: " + has + ")")));
     }
     applyFilterSelection(er, options);
     if (er.tasks.empty())
@@ -263,6 +331,9 @@ Result<EvalRun> loadTables(const std::string& path, const LoadOptions& options)
         EvalRun merged;
         merged.info.path = path;
         merged.info.format = "score tables";
+        merged.info.promptColumn = columns.prompt;
+        merged.info.responseColumn = columns.response;
+        merged.info.targetColumn = columns.target;
         for (const auto& f : files) {
             auto r = loadScoreTable(f, columns, options.skipBadLines);
             if (!r.ok())
@@ -289,7 +360,103 @@ Result<EvalRun> loadTables(const std::string& path, const LoadOptions& options)
     return r;
 }
 
+// A folder of HELM runs of one model (a suite: one run per scenario): every run is a task of one
+// run. Nothing when the folder holds anything else, runs of several models, or a run was chosen.
+std::optional<Result<EvalRun>> loadHelmSuite(
+    const std::vector<RunCandidate>& runs, const std::string& path, const LoadOptions& options)
+{
+    using R = Result<EvalRun>;
+    if (runs.size() < 2 || !options.runTimestamp.empty())
+        return std::nullopt;
+    for (const auto& r : runs)
+        if (r.format != kHelmFormat || r.model != runs.front().model)
+            return std::nullopt;
+    R out;
+    EvalRun merged;
+    merged.info.path = path;
+    merged.info.model = runs.front().model;
+    merged.info.format = kHelmFormat;
+    for (const auto& r : runs) {
+        auto one = loadOtherFormat(kHelmFormat, r.dir, options);
+        if (!one.ok()) {
+            // A scenario without the requested tasks or filters is simply not part of it.
+            if (!options.tasks.empty() || !options.filters.empty())
+                continue;
+            return R::failure(*one.error);
+        }
+        out.warnings.insert(out.warnings.end(), one.warnings.begin(), one.warnings.end());
+        const auto base = static_cast<std::uint32_t>(merged.files.size());
+        merged.files.insert(merged.files.end(), one.value->files.begin(), one.value->files.end());
+        for (auto& t : one.value->tasks) {
+            for (auto& s : t.samples)
+                s.file += base;
+            merged.tasks.push_back(std::move(t));
+        }
+    }
+    if (merged.tasks.empty())
+        return R::failure(Diagnostic::error(path, 0, "none of the requested tasks or filters is in these HELM runs"));
+    out.value = std::move(merged);
+    return out;
+}
+
 } // namespace
+
+Result<std::map<std::string, std::vector<std::string>>> metricsOf(const std::string& path, const LoadOptions& options)
+{
+    using R = Result<std::map<std::string, std::vector<std::string>>>;
+    R out;
+    out.value.emplace();
+    auto& m = *out.value;
+    std::error_code ec;
+    const auto format = options.format == LoadOptions::Format::Auto ? detectFormat(path) : options.format;
+    if (format == LoadOptions::Format::Table) {
+        m["*"] = { options.columns.score.empty() ? std::string("score") : options.columns.score };
+        return out;
+    }
+    if (format == LoadOptions::Format::SimpleEvals) {
+        auto names = simpleEvalsMetrics(path);
+        if (!names.ok())
+            return R::failure(*names.error);
+        m[parseSimpleEvalsName(path).task] = std::move(*names.value);
+        return out;
+    }
+    std::vector<RunCandidate> runs;
+    const std::string dir = fs::is_directory(path, ec) ? path : fs::path(path).parent_path().string();
+    if (format == LoadOptions::Format::Helm && isHelmRunFolder(dir)) {
+        RunCandidate one;
+        one.dir = dir;
+        one.format = kHelmFormat;
+        runs.push_back(one);
+    } else {
+        auto found = discoverRuns(path);
+        if (!found.ok())
+            return R::failure(*found.error);
+        runs = std::move(*found.value);
+        if (runs.size() > 1 && !options.runTimestamp.empty()) {
+            auto chosen = chooseRun(runs, path, options.runTimestamp);
+            if (chosen.ok())
+                runs = { *chosen.value };
+        }
+    }
+    for (const auto& r : runs) {
+        if (r.format == kHelmFormat) {
+            auto spec = readHelmRunSpec(r.dir);
+            auto names = helmMetrics(r.dir);
+            if (spec.ok() && names.ok())
+                m[spec.value->task] = std::move(*names.value);
+        } else if (r.format == kSimpleEvalsFormat) {
+            auto names = simpleEvalsMetrics(r.dir);
+            if (names.ok())
+                m[r.samples.front().task] = std::move(*names.value);
+        } else if (!r.resultsFile.empty()) {
+            auto rf = parseResultsFile(r.resultsFile);
+            if (rf.ok())
+                for (const auto& [task, cfg] : rf.value->tasks)
+                    m[task] = cfg.metrics;
+        }
+    }
+    return out;
+}
 
 Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options)
 {
@@ -305,8 +472,17 @@ Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options)
         return loadTables(path, options);
     if (format == LoadOptions::Format::Inspect && !fs::is_directory(path, ec))
         return loadInspectLog(path, options);
+    if (format == LoadOptions::Format::SimpleEvals)
+        return loadOtherFormat(kSimpleEvalsFormat, path, options);
+    if (format == LoadOptions::Format::Helm) {
+        std::string dir = fs::is_directory(path, ec) ? path : fs::path(path).parent_path().string();
+        if (isHelmRunFolder(dir))
+            return loadOtherFormat(kHelmFormat, dir, options);
+        // A folder of HELM run folders: found and chosen like lm-eval runs below.
+    }
 
-    if (!fs::is_directory(path, ec) && !isLmEvalFileName(fs::path(path).filename().string())) {
+    if (!fs::is_directory(path, ec) && !isLmEvalFileName(fs::path(path).filename().string())
+        && format != LoadOptions::Format::Helm) {
         // A samples file under another name (0.4.0-0.4.2 write <model_args>_<task>.jsonl).
         RunCandidate single;
         const fs::path p(path);
@@ -334,6 +510,8 @@ Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options)
     auto found = discoverRuns(path);
     if (!found.ok())
         return R::failure(*found.error);
+    if (auto suite = loadHelmSuite(*found.value, path, options))
+        return std::move(*suite);
     auto chosen = chooseRun(*found.value, path, options.runTimestamp);
     if (!chosen.ok())
         return R::failure(*chosen.error);

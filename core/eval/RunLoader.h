@@ -13,9 +13,10 @@
 namespace deltascope::eval {
 
 struct LoadOptions {
-    enum class Format { Auto, LmEval, Table, Inspect };
+    enum class Format { Auto, LmEval, Table, Inspect, Helm, SimpleEvals };
     Format format = Format::Auto;
-    std::map<std::string, std::string> metrics; ///< task -> metric to compare
+    /// task -> metric to compare; the task "*" names the metric of every task not named itself.
+    std::map<std::string, std::string> metrics;
     std::vector<std::string> tasks; ///< load only these tasks (empty: all)
     std::vector<std::string> filters; ///< keep only these filters (empty: all)
     std::string runTimestamp; ///< when a folder holds several runs: the one to load
@@ -29,9 +30,15 @@ struct LoadOptions {
     Progress progress;
 };
 
-/// Decides whether a path is an lm-eval output, an Inspect log or a generic score table (a folder
-/// is lm-eval's: its runs, Inspect logs among them, are found by discoverRuns).
+/// Decides whether a path is an lm-eval output, an Inspect log, a HELM run (folder, or a file in
+/// it), a simple-evals *_allresults.json or a generic score table. A folder holding several runs
+/// of any kind is LmEval: loadRun finds them all (discoverRuns).
 LoadOptions::Format detectFormat(const std::string& path);
+
+/// The metrics each task of a run offers (for messages that help choose one): lm-eval tasks
+/// from the results file, a HELM run's per-instance stats, simple-evals' numeric per-example
+/// fields, a score table's score column.
+Result<std::map<std::string, std::vector<std::string>>> metricsOf(const std::string& path, const LoadOptions& options);
 
 /// Chooses the run to load among several found in one folder: the one with the requested
 /// timestamp, else the newest when they all belong to one model. Errors when models differ.

@@ -3,6 +3,9 @@
 #include "common/JsonText.h"
 #include "common/TextUtil.h"
 #include "eval/InspectDetail.h"
+#include "eval/HelmRun.h"
+#include "eval/SimpleEvalsRun.h"
+#include "eval/TableLoader.h"
 
 #include <algorithm>
 #include <fstream>
@@ -118,6 +121,81 @@ void readArguments(const Json& args, SampleDetail& d)
     }
 }
 
+const std::vector<std::string> kPromptNames { "prompt", "input", "question", "query" };
+const std::vector<std::string> kResponseNames { "response", "output", "completion", "prediction", "model_output",
+    "generation" };
+const std::vector<std::string> kTargetNames { "target", "gold", "answer", "label", "reference", "expected" };
+
+// A dotted path ("metadata.subject") in a JSON object; nullptr when absent.
+const Json* atPath(const Json& j, const std::string& dotted)
+{
+    const Json* at = &j;
+    std::size_t pos = 0;
+    while (pos <= dotted.size()) {
+        const auto dot = dotted.find('.', pos);
+        const std::string key = dotted.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+        if (!at->is_object() || !at->contains(key))
+            return nullptr;
+        at = &(*at)[key];
+        if (dot == std::string::npos)
+            break;
+        pos = dot + 1;
+    }
+    return at;
+}
+
+// The texts of a score-table row: the columns the user named, else the first usual name present.
+void readTableTexts(const RunInfo& info, const std::string& path, const std::string& row, SampleDetail& d)
+{
+    const auto first = row.find_first_not_of(" \t\r\n");
+    const bool json = first != std::string::npos && row[first] == '{';
+    Json j;
+    std::vector<std::pair<std::string, std::string>> fields;
+    if (json) {
+        j = Json::parse(row, nullptr, false);
+        if (j.is_discarded() || !j.is_object())
+            return;
+    } else {
+        fields = csvRowFields(path, row);
+    }
+    auto lookup = [&](const std::string& name, std::string& out) {
+        if (json) {
+            const Json* v = atPath(j, name);
+            if (!v)
+                return false;
+            out = textOf(*v);
+            return true;
+        }
+        for (const auto& [k, v] : fields)
+            if (k == name) {
+                out = v;
+                return true;
+            }
+        return false;
+    };
+    auto pick = [&](const std::string& chosen, const std::vector<std::string>& usual, std::string& out) {
+        if (!chosen.empty()) {
+            lookup(chosen, out);
+            return;
+        }
+        for (const auto& name : usual)
+            if (lookup(name, out))
+                return;
+    };
+    pick(info.promptColumn, kPromptNames, d.prompt);
+    pick(info.responseColumn, kResponseNames, d.response);
+    pick(info.targetColumn, kTargetNames, d.target);
+    if (json) {
+        for (const auto& [k, v] : j.items())
+            if (v.is_number() || v.is_boolean())
+                d.metrics.emplace_back(k, v.dump());
+    } else {
+        for (const auto& [k, v] : fields)
+            if (parseDouble(v))
+                d.metrics.emplace_back(k, v);
+    }
+}
+
 } // namespace
 
 std::string readableJson(const std::string& jsonText)
@@ -131,6 +209,10 @@ Result<SampleDetail> readSampleDetail(const EvalRun& run, const SampleRecord& re
     using R = Result<SampleDetail>;
     if (run.records != RecordStore::FileBytes)
         return readInspectSampleDetail(run, record);
+    if (run.info.format == kHelmFormat)
+        return readHelmSampleDetail(run, record);
+    if (run.info.format == kSimpleEvalsFormat)
+        return readSimpleEvalsSampleDetail(run, record);
     if (record.file >= run.files.size())
         return R::failure(Diagnostic::error({}, 0, "the sample names no file of its run"));
     const std::string& path = run.files[record.file];
@@ -151,9 +233,14 @@ Result<SampleDetail> readSampleDetail(const EvalRun& run, const SampleRecord& re
     if (!isValidUtf8(bytes))
         bytes = replaceInvalidUtf8(bytes);
     d.raw = bytes;
+    if (run.info.format.starts_with("score table")) {
+        // A score-table row: the raw text, and the prompt, response and target columns.
+        readTableTexts(run.info, path, bytes, d);
+        return R { d, {}, std::nullopt };
+    }
     const auto first = bytes.find_first_not_of(" \t\r\n");
     if (first == std::string::npos || bytes[first] != '{')
-        return R { d, {}, std::nullopt }; // a score-table row: the raw text is all there is
+        return R { d, {}, std::nullopt };
     auto parsed = parseJsonText(bytes, path);
     if (!parsed.ok())
         return R { d, {}, std::nullopt }; // shown raw: the loader accepted it, so it is ours to show

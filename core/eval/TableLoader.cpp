@@ -118,6 +118,10 @@ std::optional<Diagnostic> resolveCsvColumns(
         return missing("no weight column \"" + columns.weight + "\"");
     if (!columns.cluster.empty() && (c.cluster = find(columns.cluster)) < 0)
         return missing("no cluster column \"" + columns.cluster + "\"");
+    for (const auto& [name, what] : { std::pair { &columns.prompt, "prompt" },
+             std::pair { &columns.response, "response" }, std::pair { &columns.target, "target" } })
+        if (!name->empty() && find(*name) < 0)
+            return missing("no " + std::string(what) + " column \"" + *name + "\"");
     return std::nullopt;
 }
 
@@ -244,8 +248,38 @@ Result<EvalRun> loadScoreTable(
         result.value->files.push_back(path);
         result.value->info.path = path;
         result.value->info.format = json ? "score table (JSONL)" : "score table (CSV)";
+        result.value->info.promptColumn = columns.prompt;
+        result.value->info.responseColumn = columns.response;
+        result.value->info.targetColumn = columns.target;
     }
     return result;
+}
+
+std::vector<std::pair<std::string, std::string>> csvRowFields(const std::string& path, std::string_view row)
+{
+    MappedFile file;
+    std::string why;
+    if (!file.open(path, why))
+        return {};
+    const std::string_view text = file.view();
+    const std::string_view firstLine = text.substr(0, text.find('\n'));
+    const char delimiter
+        = firstLine.find('\t') != std::string_view::npos && firstLine.find(',') == std::string_view::npos ? '\t' : ',';
+    std::vector<std::string> header;
+    std::vector<std::string> fields;
+    std::size_t pos = 0;
+    std::int64_t line = 1;
+    if (!splitCsvRecord(text, pos, header, line, delimiter) || header.empty())
+        return {};
+    if (header[0].starts_with("\xEF\xBB\xBF"))
+        header[0].erase(0, 3);
+    pos = 0;
+    if (!splitCsvRecord(row, pos, fields, line, delimiter))
+        return {};
+    std::vector<std::pair<std::string, std::string>> out;
+    for (std::size_t i = 0; i < header.size() && i < fields.size(); ++i)
+        out.emplace_back(header[i], fields[i]);
+    return out;
 }
 
 } // namespace deltascope::eval

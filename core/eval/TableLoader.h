@@ -5,6 +5,9 @@
 
 #include <atomic>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace deltascope::eval {
 
@@ -23,6 +26,12 @@ struct TableColumns {
     /// not independent and are flipped together (DESIGN 3.6). An empty or null value: a cluster of its
     /// own. Set from LoadOptions::clusterKey when empty.
     std::string cluster;
+    /// Optional columns the sample view reads: the prompt, the model's response and the expected
+    /// answer. Empty: the usual names are tried (prompt/input/question, response/output/completion/
+    /// prediction, target/gold/answer/label).
+    std::string prompt;
+    std::string response;
+    std::string target;
 };
 
 /// Loads one CSV or JSONL score table. Each row becomes a sample of the task named by the task
@@ -30,5 +39,9 @@ struct TableColumns {
 /// left out and counted in one warning); infinite scores are kept.
 Result<EvalRun> loadScoreTable(const std::string& path, const TableColumns& columns, bool skipBadLines,
     std::atomic<std::uint64_t>* bytesDone = nullptr);
+
+/// The fields of one CSV or TSV row of a score table as (header name, value) pairs, the header read
+/// from the file again; empty when the file has no header or the row cannot be split.
+std::vector<std::pair<std::string, std::string>> csvRowFields(const std::string& path, std::string_view row);
 
 } // namespace deltascope::eval

@@ -119,6 +119,25 @@ def main():
     put("counts", "logical_count.json", "\x01" + json.dumps({"logical_count": [[[3, 1, 0, 5], [2, 2, 2, 2]]]}))
     put("placement", "lists.json", "\x21" + json.dumps({"placement": [0, 1, [0, 1], 1, 0, [1]]}))
     put("placement", "copies.csv", "\x20expert_id,device\n0,0\n1,1\n1,0\n2,1\n3,0\n4,1\n5,0\n")
+    # HELM run folders and simple-evals results (mode byte, then the file; HELM stats may be followed
+    # by a scenario_state.json after a "--8<--" line).
+    for name in ("tiny_base", "tiny_cand"):
+        put("helm", name + "_stats.json", b"\x00" + head(os.path.join(DATA, "helm", name, "per_instance_stats.json"), limit=30000))
+        put("helm", name + "_spec.json", b"\x01" + head(os.path.join(DATA, "helm", name, "run_spec.json")))
+    nqa = os.path.join(REAL, "helm_runs", "narrative_qa_openai_gpt2")
+    if os.path.isdir(nqa):
+        stats = json.load(open(os.path.join(nqa, "per_instance_stats.json")))[:1]
+        state = json.load(open(os.path.join(nqa, "scenario_state.json")))
+        state["request_states"] = state["request_states"][:1]
+        put("helm", "narrative_qa.json", b"\x00" + json.dumps(stats, indent=1).encode() + b"\n--8<--\n"
+            + json.dumps(state, indent=1).encode()[:20000])
+    put("helm", "simple_evals.json", b"\x02" + json.dumps({"score": 0.5, "metrics": {}, "htmls": [], "convos": [],
+        "metadata": {"example_level_metadata": [
+            {"score": 0.25, "prompt_id": "p1", "prompt": [{"role": "user", "content": "hi"}],
+             "completion": [{"role": "assistant", "content": "hello"}],
+             "rubric_items": [{"criterion": "greets", "points": 5, "criteria_met": True}]},
+            {"score": "NaN_PLACEHOLDER", "prompt_id": "p2"}]}}, indent=1).encode().replace(b"\"NaN_PLACEHOLDER\"", b"NaN"))
+
     # Keep-lists and workspaces.
     put("keeplist", "keep.json", json.dumps({"format": "deltascope-keep-list", "version": 1, "samples": [
         {"task": "mmlu", "filter": "none", "doc_id": str(i)} for i in range(10)]}))

@@ -2,12 +2,14 @@
 #include "common/Format.h"
 #include "common/JobRunner.h"
 #include "degradation/AggregatePanel.h"
+#include "degradation/ColumnMappingDialog.h"
 #include "degradation/Comparison.h"
 #include "degradation/DegradationPage.h"
 #include "degradation/DisagreementModel.h"
 #include "degradation/DisagreementProxy.h"
 #include "degradation/PowerPlanView.h"
 #include "degradation/SampleView.h"
+#include "degradation/SideChoice.h"
 #include "degradation/TaskFilterProxy.h"
 #include "degradation/TaskTableModel.h"
 #include "export/ReportExporter.h"
@@ -25,6 +27,7 @@
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTextBrowser>
 #include <limits>
 
 using namespace deltascope;
@@ -164,6 +167,9 @@ private slots:
     void workspaceShowsTheDemo();
     void realWikitextRuns();
     void realMmluTables();
+    void mappingDialogOffersTextColumns();
+    void mappingSharedWithTheOtherSide();
+    void realHelmAndSimpleEvalsInTheWindow();
     void pdfText();
 
 private:
@@ -826,6 +832,30 @@ void TestDegradationUi::realWikitextRuns()
     QVERIFY(model.index(0, TaskTableModel::Metric).data().toString().contains(QStringLiteral("cont.")));
 }
 
+namespace {
+
+// The sample view's three panes: the prompt, the baseline's and the candidate's.
+struct Panes {
+    QString prompt;
+    QString base;
+    QString cand;
+};
+
+Panes panesOf(const SampleView& view)
+{
+    Panes p;
+    for (const auto* b : view.findChildren<QTextBrowser*>()) {
+        const QString text = b->toPlainText();
+        (text.startsWith(QStringLiteral("Baseline"))           ? p.base
+                : text.startsWith(QStringLiteral("Candidate")) ? p.cand
+                                                               : p.prompt)
+            = text;
+    }
+    return p;
+}
+
+} // namespace
+
 void TestDegradationUi::realMmluTables()
 {
     // Real MMLU score tables (not lm-eval): the generic importer with the columns a user maps.
@@ -851,9 +881,125 @@ void TestDegradationUi::realMmluTables()
     DisagreementModel flips;
     flips.setComparison(*r.value, false);
     QCOMPARE(static_cast<std::int64_t>(flips.rowCount()), c.report.tasks[0].b + c.report.tasks[0].c);
-    // The sample view reads a table row back.
+    // The sample view reads a table row back, with each side's own answer and the gold one.
     SampleView view;
     view.showPair(*r.value, 0, 0);
+    const auto& pt = c.paired->tasks[0];
+    std::size_t flipped = 0;
+    while (flipped < pt.base.size() && pt.base[flipped] == pt.cand[flipped])
+        ++flipped;
+    QVERIFY(flipped < pt.base.size());
+    view.showPair(*r.value, 0, static_cast<std::uint32_t>(flipped));
+    const auto& bs = c.base->tasks[0].samples[pt.baseIndex[flipped]];
+    const auto& cs = c.cand->tasks[0].samples[pt.candIndex[flipped]];
+    auto field = [](const std::string& path, const eval::SampleRecord& s, const char* key) {
+        QFile f(QString::fromStdString(path));
+        f.open(QIODevice::ReadOnly);
+        f.seek(static_cast<qint64>(s.offset));
+        return QJsonDocument::fromJson(f.read(s.length)).object()[QLatin1String(key)].toString();
+    };
+    const QString baseOut = field(c.base->files[0], bs, "output");
+    const QString candOut = field(c.cand->files[0], cs, "output");
+    const QString gold = field(c.base->files[0], bs, "gold");
+    QVERIFY(!candOut.isEmpty() && !gold.isEmpty());
+    const Panes panes = panesOf(view);
+    QVERIFY2(panes.prompt.contains(QStringLiteral("Target\n") + gold + QLatin1Char('\n')), qPrintable(panes.prompt));
+    QVERIFY2(panes.base.contains(QStringLiteral("Response\n") + baseOut + QLatin1Char('\n')), qPrintable(panes.base));
+    QVERIFY2(panes.cand.contains(QStringLiteral("Response\n") + candOut + QLatin1Char('\n')), qPrintable(panes.cand));
+    QVERIFY(baseOut != candOut);
+}
+
+void TestDegradationUi::mappingDialogOffersTextColumns()
+{
+    const QString root = QString::fromStdString(test::sharedPath("mmlu_llama31_8b_fp16_vs_q4"));
+    if (!QFileInfo::exists(root))
+        QSKIP("../shared/data/real is not present");
+    const QString fp16 = root + QStringLiteral("/mmlu_fp16.jsonl");
+    ColumnMappingDialog guessed(fp16);
+    auto c = guessed.columns();
+    QCOMPARE(c.id, std::string("example_id"));
+    QCOMPARE(c.score, std::string("score"));
+    QCOMPARE(c.response, std::string("output"));
+    QCOMPARE(c.target, std::string("gold"));
+    QVERIFY(c.prompt.empty());
+    QVERIFY(guessed.useForBothSides());
+    // Started from the other side's mapping: its task column is kept.
+    eval::TableColumns other = c;
+    other.task = "metadata.subject";
+    ColumnMappingDialog preset(root + QStringLiteral("/mmlu_q4_K_M.jsonl"), nullptr, &other);
+    QCOMPARE(preset.columns().task, std::string("metadata.subject"));
+    QCOMPARE(preset.columns().response, std::string("output"));
+    // A mapping naming a column the file lacks does not fit it.
+    other.prompt = "question";
+    QVERIFY(!ColumnMappingDialog::fits(fp16, other));
+}
+
+void TestDegradationUi::mappingSharedWithTheOtherSide()
+{
+    const QString root = QString::fromStdString(test::sharedPath("mmlu_llama31_8b_fp16_vs_q4"));
+    if (!QFileInfo::exists(root))
+        QSKIP("../shared/data/real is not present");
+    // The baseline's mapping, chosen for both sides, is the candidate's without a dialog: the tasks
+    // (one per subject) pair on the first compare.
+    ColumnSharing sharing;
+    sharing.forBothSides = true;
+    sharing.columns = eval::TableColumns {};
+    sharing.columns->id = "example_id";
+    sharing.columns->task = "metadata.subject";
+    sharing.columns->response = "output";
+    sharing.columns->target = "gold";
+    SideSpec base;
+    SideSpec cand;
+    std::optional<Diagnostic> why;
+    QVERIFY(chooseSide(nullptr, root + QStringLiteral("/mmlu_fp16.jsonl"), false, false, base, why, &sharing));
+    QVERIFY(chooseSide(nullptr, root + QStringLiteral("/mmlu_q4_K_M.jsonl"), false, false, cand, why, &sharing));
+    QCOMPARE(cand.options.columns.task, std::string("metadata.subject"));
+    const auto r = loadComparison(base, cand, {}, nullptr);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    QCOMPARE((*r.value)->report.tasks.size(), std::size_t(10)); // the MMLU subjects of these files
+    // Not for both sides: the candidate keeps the loader's own guess.
+    sharing.forBothSides = false;
+    QVERIFY(chooseSide(nullptr, root + QStringLiteral("/mmlu_q4_K_M.jsonl"), false, false, cand, why, &sharing));
+    QVERIFY(cand.options.columns.task.empty());
+}
+
+void TestDegradationUi::realHelmAndSimpleEvalsInTheWindow()
+{
+    const QString helm = QString::fromStdString(test::sharedPath("helm_runs"));
+    if (!QFileInfo::exists(helm))
+        QSKIP("../shared/data/real is not present");
+    // A folder of HELM runs of several models: the run is named by its folder.
+    SideSpec base;
+    std::optional<Diagnostic> why;
+    QVERIFY(chooseSide(nullptr, helm, false, false, base, why));
+    QVERIFY(base.options.runTimestamp.empty()); // several models: the loader asks to name one
+    SideSpec b;
+    SideSpec c;
+    QVERIFY(chooseSide(nullptr, helm + QStringLiteral("/bbq_meta_llama-3-8b"), false, false, b, why));
+    QVERIFY(chooseSide(nullptr, helm + QStringLiteral("/bbq_meta_llama-3-8b-chat"), false, false, c, why));
+    const auto r = loadComparison(b, c, {}, nullptr);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    SampleView view;
+    view.showPair(*r.value, 0, 0);
+    Panes panes = panesOf(view);
+    QVERIFY2(
+        panes.prompt.contains(QStringLiteral("The following are multiple choice questions")), qPrintable(panes.prompt));
+    QVERIFY(panes.base.contains(QStringLiteral("meta/llama-3-8b")));
+    QVERIFY(panes.cand.contains(QStringLiteral("meta/llama-3-8b-chat")));
+    QVERIFY(!panes.cand.contains(QStringLiteral("Response\n-\n")));
+    // simple-evals: the conversations side by side.
+    const QString se = QString::fromStdString(test::sharedPath("simple_evals_healthbench"));
+    SideSpec sb;
+    SideSpec sc;
+    sb.path = se + QStringLiteral("/healthbench_hard_gpt-4o-mini_20260113_121409_allresults.json");
+    sc.path = se + QStringLiteral("/healthbench_hard_gpt-4o-mini_20260113_121425_tta_allresults.json");
+    const auto s = loadComparison(sb, sc, {}, nullptr);
+    QVERIFY2(s.ok(), s.ok() ? "" : s.error->toString().c_str());
+    view.showPair(*s.value, 0, 0);
+    panes = panesOf(view);
+    QVERIFY(panes.prompt.contains(QStringLiteral("user:")));
+    QVERIFY(!panes.base.contains(QStringLiteral("Response\n-\n")));
+    QVERIFY(!panes.cand.contains(QStringLiteral("Response\n-\n")));
 }
 
 void TestDegradationUi::pdfText()

@@ -1,5 +1,6 @@
 #include "degradation/ColumnMappingDialog.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFile>
@@ -58,12 +59,25 @@ QStringList ColumnMappingDialog::columnsOf(const QString& path)
     return names;
 }
 
-ColumnMappingDialog::ColumnMappingDialog(const QString& path, QWidget* parent)
+bool ColumnMappingDialog::fits(const QString& path, const eval::TableColumns& c)
+{
+    const QStringList names = columnsOf(path);
+    for (const std::string* col : { &c.id, &c.score, &c.task, &c.filter, &c.prompt, &c.response, &c.target })
+        if (!col->empty() && !names.contains(QString::fromStdString(*col)))
+            return false;
+    return true;
+}
+
+ColumnMappingDialog::ColumnMappingDialog(const QString& path, QWidget* parent, const eval::TableColumns* preset)
     : QDialog(parent)
     , m_id(new QComboBox(this))
     , m_score(new QComboBox(this))
     , m_task(new QComboBox(this))
     , m_filter(new QComboBox(this))
+    , m_prompt(new QComboBox(this))
+    , m_response(new QComboBox(this))
+    , m_target(new QComboBox(this))
+    , m_both(new QCheckBox(tr("Use for both sides"), this))
 {
     setWindowTitle(tr("Columns of %1").arg(QFileInfo(path).fileName()));
     const QStringList names = columnsOf(path);
@@ -72,8 +86,10 @@ ColumnMappingDialog::ColumnMappingDialog(const QString& path, QWidget* parent)
     m_score->addItems(names);
     m_task->addItem(tr("(the file name)"));
     m_task->addItems(names);
-    m_filter->addItem(none);
-    m_filter->addItems(names);
+    for (QComboBox* optional : { m_filter, m_prompt, m_response, m_target }) {
+        optional->addItem(none);
+        optional->addItems(names);
+    }
     m_id->setCurrentIndex(qMax(0,
         guess(names,
             { QStringLiteral("doc_id"), QStringLiteral("id"), QStringLiteral("example_id"),
@@ -84,12 +100,45 @@ ColumnMappingDialog::ColumnMappingDialog(const QString& path, QWidget* parent)
                 QStringLiteral("exact_match") })));
     m_task->setCurrentIndex(1 + guess(names, { QStringLiteral("task"), QStringLiteral("subject") }));
     m_filter->setCurrentIndex(1 + guess(names, { QStringLiteral("filter") }));
+    m_prompt->setCurrentIndex(
+        1 + guess(names, { QStringLiteral("prompt"), QStringLiteral("input"), QStringLiteral("question") }));
+    m_response->setCurrentIndex(1
+        + guess(names,
+            { QStringLiteral("response"), QStringLiteral("output"), QStringLiteral("completion"),
+                QStringLiteral("prediction") }));
+    m_target->setCurrentIndex(1
+        + guess(names,
+            { QStringLiteral("target"), QStringLiteral("gold"), QStringLiteral("answer"), QStringLiteral("label") }));
+    if (preset && fits(path, *preset)) {
+        // The other side's mapping: the same task column above all, or the tasks would not pair.
+        auto set = [](QComboBox* box, const std::string& name, int noneIndex) {
+            const int i = name.empty() ? noneIndex : box->findText(QString::fromStdString(name));
+            if (i >= 0)
+                box->setCurrentIndex(i);
+        };
+        set(m_id, preset->id, -1);
+        set(m_score, preset->score, -1);
+        for (QComboBox* box : { m_task, m_filter, m_prompt, m_response, m_target })
+            box->setCurrentIndex(0);
+        set(m_task, preset->task, 0);
+        set(m_filter, preset->filter, 0);
+        set(m_prompt, preset->prompt, 0);
+        set(m_response, preset->response, 0);
+        set(m_target, preset->target, 0);
+    }
+    m_both->setChecked(true);
+    m_both->setToolTip(tr("Read the other side's table with the same columns, without asking again"));
     auto* form = new QFormLayout(this);
     form->addRow(new QLabel(tr("A score table: one row per sample. Which column holds what?"), this));
     form->addRow(tr("Sample id"), m_id);
     form->addRow(tr("Score"), m_score);
     form->addRow(tr("Task"), m_task);
     form->addRow(tr("Filter"), m_filter);
+    form->addRow(new QLabel(tr("Shown beside each sample (optional):"), this));
+    form->addRow(tr("Prompt"), m_prompt);
+    form->addRow(tr("Response"), m_response);
+    form->addRow(tr("Target"), m_target);
+    form->addRow(m_both);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -101,11 +150,21 @@ eval::TableColumns ColumnMappingDialog::columns() const
     eval::TableColumns c;
     c.id = m_id->currentText().toStdString();
     c.score = m_score->currentText().toStdString();
-    if (m_task->currentIndex() > 0)
-        c.task = m_task->currentText().toStdString();
-    if (m_filter->currentIndex() > 0)
-        c.filter = m_filter->currentText().toStdString();
+    auto optional = [](const QComboBox* box, std::string& out) {
+        if (box->currentIndex() > 0)
+            out = box->currentText().toStdString();
+    };
+    optional(m_task, c.task);
+    optional(m_filter, c.filter);
+    optional(m_prompt, c.prompt);
+    optional(m_response, c.response);
+    optional(m_target, c.target);
     return c;
+}
+
+bool ColumnMappingDialog::useForBothSides() const
+{
+    return m_both->isChecked();
 }
 
 } // namespace deltascope::ui

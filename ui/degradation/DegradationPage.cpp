@@ -259,7 +259,7 @@ bool DegradationPage::prepareSide(bool candidate, const QString& path, bool inte
 {
     SideSpec spec;
     std::optional<Diagnostic> why;
-    if (!chooseSide(this, path, interactive, m_skipBadLines, spec, why)) {
+    if (!chooseSide(this, path, interactive, m_skipBadLines, spec, why, &m_columnSharing)) {
         if (why) {
             m_lastError = fullProblem(*why);
             emit statusMessage(shortProblem(*why));

@@ -2,6 +2,7 @@
 
 #include "common/Workspace.h"
 #include "degradation/Comparison.h"
+#include "degradation/SideChoice.h"
 #include "export/ReportPlot.h"
 
 #include <QWidget>
@@ -100,6 +101,7 @@ private:
     std::string m_pendingTask; ///< selected once the restored comparison has loaded
     SideSpec m_base;
     SideSpec m_cand;
+    ColumnSharing m_columnSharing; ///< a table mapping chosen on one side, offered to the other
     QString m_lastError;
     JobRunner* m_jobs;
     std::shared_ptr<const backend::ComputeBackend> m_compute; ///< null: the CPU

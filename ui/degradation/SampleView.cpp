@@ -116,7 +116,8 @@ void SampleView::showPair(const ComparisonPtr& c, std::uint32_t task, std::uint3
     if (bd.prompt.empty() && bd.target.empty()) {
         top = section(tr("Record (%1:%2)").arg(QString::fromStdString(bd.file)).arg(bd.line), esc(bd.raw));
     } else {
-        top = section(tr("Prompt"), esc(bd.prompt));
+        if (!bd.prompt.empty() || bd.raw.empty())
+            top = section(tr("Prompt"), esc(bd.prompt));
         if (!bd.choices.empty()) {
             QString list;
             for (std::size_t i = 0; i < bd.choices.size(); ++i)
@@ -124,6 +125,10 @@ void SampleView::showPair(const ComparisonPtr& c, std::uint32_t task, std::uint3
             top += section(tr("Choices"), list);
         }
         top += section(tr("Target"), esc(bd.target));
+        if (bd.target != cd.target && !cd.target.empty())
+            top += section(tr("Target (candidate)"), esc(cd.target));
+        if (bd.prompt.empty() && !bd.raw.empty()) // a table without a prompt column: its row says the rest
+            top += section(tr("Record (%1:%2)").arg(QString::fromStdString(bd.file)).arg(bd.line), esc(bd.raw));
         if (bd.promptHash != cd.promptHash && !bd.promptHash.empty() && !cd.promptHash.empty())
             top += QStringLiteral("<p style='color:%1'>%2</p>")
                        .arg(warningColor().name(), tr("The two runs saw different prompts (prompt hashes differ)."));

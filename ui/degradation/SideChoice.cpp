@@ -31,7 +31,7 @@ bool looksLikeText(const QString& path)
 } // namespace
 
 bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool skipBadLines, SideSpec& spec,
-    std::optional<Diagnostic>& error)
+    std::optional<Diagnostic>& error, ColumnSharing* sharing)
 {
     const std::string p = path.toStdString();
     const auto format = eval::detectFormat(p);
@@ -46,11 +46,20 @@ bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool ski
     spec.options.skipBadLines = skipBadLines;
     if (format == eval::LoadOptions::Format::Table) {
         spec.options.format = eval::LoadOptions::Format::Table;
-        if (interactive && QFileInfo(path).isFile()) {
-            ColumnMappingDialog dialog(path, parent);
+        const bool isFile = QFileInfo(path).isFile();
+        const bool reuse = sharing && sharing->forBothSides && sharing->columns && isFile
+            && ColumnMappingDialog::fits(path, *sharing->columns);
+        if (reuse) {
+            spec.options.columns = *sharing->columns;
+        } else if (interactive && isFile) {
+            ColumnMappingDialog dialog(path, parent, sharing && sharing->columns ? &*sharing->columns : nullptr);
             if (dialog.exec() != QDialog::Accepted)
                 return false;
             spec.options.columns = dialog.columns();
+            if (sharing) {
+                sharing->columns = spec.options.columns;
+                sharing->forBothSides = dialog.useForBothSides();
+            }
         }
     } else if (QFileInfo(path).isDir()) {
         auto runs = eval::discoverRuns(p);

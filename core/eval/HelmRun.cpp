@@ -1,0 +1,551 @@
+#include "eval/HelmRun.h"
+
+#include "common/TextUtil.h"
+#include "eval/HelmJson.h"
+#include "eval/ScoreValue.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace deltascope::eval {
+
+namespace {
+
+using namespace helmjson;
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+constexpr const char* kStatsFile = "per_instance_stats.json";
+constexpr const char* kTrialMark = "#trial";
+
+// Stats HELM keeps about every request (sizes, costs, timings): never a default metric.
+bool bookkeeping(std::string_view name)
+{
+    for (const char* prefix :
+        { "num_", "finish_reason", "training_", "inference_", "batch_size", "prompt_truncated", "max_prob", "logprob" })
+        if (name.starts_with(prefix))
+            return true;
+    return false;
+}
+
+bool lowerIsBetter(std::string_view name)
+{
+    return name.find("runtime") != std::string_view::npos || name.ends_with("_cost");
+}
+
+std::string field(object o, const char* key)
+{
+    element v;
+    bool ok = false;
+    if (o.at_key(key).get(v))
+        return {};
+    auto s = scalarText(v, ok);
+    return ok ? s : std::string();
+}
+
+// The run name without its model=... and model_deployment=... arguments.
+std::string taskOfRunName(const std::string& name)
+{
+    const auto colon = name.find(':');
+    if (colon == std::string::npos)
+        return name;
+    std::string kept;
+    std::size_t pos = colon + 1;
+    while (pos <= name.size()) {
+        const auto comma = name.find(',', pos);
+        const std::string arg = name.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        if (!arg.starts_with("model=") && !arg.starts_with("model_deployment=") && !arg.empty())
+            kept += (kept.empty() ? "" : ",") + arg;
+        if (comma == std::string::npos)
+            break;
+        pos = comma + 1;
+    }
+    return kept.empty() ? name.substr(0, colon) : name.substr(0, colon) + ":" + kept;
+}
+
+std::string perturbationOf(object entry)
+{
+    element p;
+    object po;
+    if (entry.at_key("perturbation").get(p) || p.get_object().get(po))
+        return "none";
+    std::string name = field(po, "name");
+    if (name.empty())
+        return "none";
+    const std::string seed = field(po, "seed");
+    return seed.empty() ? name : name + ":" + seed;
+}
+
+// The names of a stat: {"name": {"name": "exact_match", "split": "test", ...}, ...}.
+std::string statName(element stat)
+{
+    object so;
+    element n;
+    object no;
+    if (stat.get_object().get(so) || so.at_key("name").get(n) || n.get_object().get(no))
+        return {};
+    return field(no, "name");
+}
+
+// One stat's per-instance value: its mean, else sum / count; nullopt when it counted nothing.
+std::optional<double> statValue(element stat, std::string& problem)
+{
+    object so;
+    if (stat.get_object().get(so))
+        return std::nullopt;
+    element v;
+    bool bad = false;
+    if (!so.at_key("mean").get(v)) {
+        const auto x = numberOf(v, bad);
+        if (bad)
+            problem = "its \"mean\" is " + typeName(v) + ", not a number";
+        return x;
+    }
+    element sum;
+    element count;
+    if (so.at_key("sum").get(sum) || so.at_key("count").get(count))
+        return std::nullopt;
+    bool badSum = false;
+    const auto s = numberOf(sum, badSum);
+    const auto c = numberOf(count, bad);
+    if (bad || badSum) {
+        problem = "its \"sum\" or \"count\" is not a number";
+        return std::nullopt;
+    }
+    if (!s || !c || *c <= 0)
+        return std::nullopt;
+    return *s / *c;
+}
+
+struct Entry {
+    std::string id;
+    std::int64_t trial = 0;
+    std::string filter;
+    simdjson::dom::array stats;
+};
+
+// Checks one per_instance_stats entry; returns what is wrong with it, empty when usable.
+std::string readEntry(const Element& el, std::size_t index, Entry& e)
+{
+    const std::string which = "entry " + std::to_string(index + 1);
+    object o;
+    if (el.value.get_object().get(o))
+        return which + " is " + typeName(el.value) + ", not an object";
+    element v;
+    if (o.at_key("instance_id").get(v))
+        return which + " has no \"instance_id\"";
+    bool ok = false;
+    e.id = scalarText(v, ok);
+    if (!ok || e.id.empty())
+        return which + ": \"instance_id\" is " + typeName(v) + ", not a string";
+    if (!o.at_key("train_trial_index").get(v)) {
+        if (v.get_int64().get(e.trial) || e.trial < 0)
+            return which + " (" + e.id + "): \"train_trial_index\" is not a whole number >= 0";
+    }
+    if (o.at_key("stats").get(v))
+        return which + " (" + e.id + ") has no \"stats\"";
+    if (v.get_array().get(e.stats))
+        return which + " (" + e.id + "): \"stats\" is " + typeName(v) + ", not a list";
+    e.filter = perturbationOf(o);
+    return {};
+}
+
+std::string docIdOf(const Entry& e)
+{
+    return e.trial == 0 ? e.id : e.id + kTrialMark + std::to_string(e.trial);
+}
+
+// The scores first, then HELM's bookkeeping stats.
+std::vector<std::string> scoresFirst(std::vector<std::string> names)
+{
+    std::stable_partition(names.begin(), names.end(), [](const std::string& n) { return !bookkeeping(n); });
+    return names;
+}
+
+std::string listing(const std::vector<std::string>& names)
+{
+    std::string s;
+    for (const auto& n : scoresFirst(names))
+        s += (s.empty() ? "" : ", ") + n;
+    return s.empty() ? std::string("none") : s;
+}
+
+Result<std::shared_ptr<Document>> openStats(const std::string& dir)
+{
+    return Document::open((fs::path(dir) / kStatsFile).string(), "a HELM per_instance_stats.json (a list of entries)");
+}
+
+// Every stat name met, in order of first appearance.
+std::vector<std::string> statNames(const std::vector<Element>& entries)
+{
+    std::vector<std::string> names;
+    std::set<std::string> seen;
+    for (const auto& el : entries) {
+        object o;
+        element s;
+        simdjson::dom::array stats;
+        if (el.value.get_object().get(o) || o.at_key("stats").get(s) || s.get_array().get(stats))
+            continue;
+        for (auto st : stats) {
+            auto n = statName(st);
+            if (!n.empty() && seen.insert(n).second)
+                names.push_back(std::move(n));
+        }
+    }
+    return names;
+}
+
+} // namespace
+
+bool isHelmRunFolder(const std::string& dir)
+{
+    std::error_code ec;
+    return fs::is_regular_file(fs::path(dir) / kStatsFile, ec)
+        && fs::is_regular_file(fs::path(dir) / "run_spec.json", ec);
+}
+
+Result<HelmRunSpec> readHelmRunSpec(const std::string& dir)
+{
+    using R = Result<HelmRunSpec>;
+    const std::string path = (fs::path(dir) / "run_spec.json").string();
+    auto doc = Document::open(path, "a HELM run_spec.json");
+    if (!doc.ok())
+        return R::failure(*doc.error);
+    HelmRunSpec spec;
+    object root;
+    if ((*doc.value)->root().get_object().get(root))
+        return R::failure(Diagnostic::error(path, 1, "expected a JSON object (a HELM run_spec.json)"));
+    spec.name = field(root, "name");
+    element a;
+    object ao;
+    if (!root.at_key("adapter_spec").get(a) && !a.get_object().get(ao))
+        spec.model = field(ao, "model");
+    if (spec.name.empty())
+        spec.name = fs::path(dir).filename().string();
+    if (spec.model.empty()) {
+        const auto at = spec.name.find("model=");
+        if (at != std::string::npos)
+            spec.model = spec.name.substr(at + 6, spec.name.find(',', at) - at - 6);
+    }
+    spec.task = taskOfRunName(spec.name);
+    element ms;
+    simdjson::dom::array specs;
+    if (!root.at_key("metric_specs").get(ms) && !ms.get_array().get(specs)) {
+        for (auto m : specs) {
+            element args;
+            element names;
+            simdjson::dom::array list;
+            if (m.at_key("args").get(args) || args.at_key("names").get(names) || names.get_array().get(list))
+                continue;
+            for (auto n : list) {
+                std::string_view s;
+                if (!n.get_string().get(s))
+                    spec.metricNames.emplace_back(s);
+            }
+        }
+    }
+    return R { std::move(spec), {}, std::nullopt };
+}
+
+Result<std::vector<std::string>> helmMetrics(const std::string& dir)
+{
+    using R = Result<std::vector<std::string>>;
+    auto doc = openStats(dir);
+    if (!doc.ok())
+        return R::failure(*doc.error);
+    auto entries = (*doc.value)->arrayAt({});
+    if (!entries.ok())
+        return R::failure(*entries.error);
+    return R { scoresFirst(statNames(*entries.value)), {}, std::nullopt };
+}
+
+Result<EvalRun> loadHelmRun(const std::string& dir, const HelmLoadOptions& options)
+{
+    using R = Result<EvalRun>;
+    auto spec = readHelmRunSpec(dir);
+    if (!spec.ok())
+        return R::failure(*spec.error);
+    auto opened = openStats(dir);
+    if (!opened.ok())
+        return R::failure(*opened.error);
+    const Document& doc = **opened.value;
+    const std::string& path = doc.path();
+    auto listed = doc.arrayAt({});
+    if (!listed.ok())
+        return R::failure(*listed.error);
+    const auto& entries = *listed.value;
+    if (entries.empty())
+        return R::failure(Diagnostic::error(path, 1, "the list of per-instance stats is empty"));
+
+    // The metric: the one asked for, else exact_match, else the first the run spec names.
+    const auto names = statNames(entries);
+    auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+    std::string metric;
+    if (auto m = options.metrics.find(spec.value->task); m != options.metrics.end())
+        metric = m->second;
+    else if (auto all = options.metrics.find("*"); all != options.metrics.end())
+        metric = all->second;
+    if (!metric.empty() && !has(metric))
+        return R::failure(Diagnostic::error(path, 0,
+            "task " + spec.value->task + " has no metric \"" + metric + "\" (this run has: " + listing(names) + ")"));
+    if (metric.empty() && has("exact_match"))
+        metric = "exact_match";
+    for (const auto& n : spec.value->metricNames)
+        if (metric.empty() && has(n))
+            metric = n;
+    for (const auto& n : names)
+        if (metric.empty() && !bookkeeping(n))
+            metric = n;
+    if (metric.empty())
+        return R::failure(
+            Diagnostic::error(path, 0, "no per-instance metric to compare (stats: " + listing(names) + ")"));
+
+    R out;
+    EvalRun run;
+    run.info.path = dir;
+    run.info.model = spec.value->model;
+    run.info.format = kHelmFormat;
+    run.info.resultsFile = (fs::path(dir) / "run_spec.json").string();
+    run.files.push_back(path);
+    std::map<std::string, std::size_t> byFilter;
+    std::int64_t missing = 0;
+    std::int64_t firstMissing = 0;
+    std::int64_t skipped = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const auto& el = entries[i];
+        Entry e;
+        std::string problem = readEntry(el, i, e);
+        std::optional<double> score;
+        bool found = false;
+        if (problem.empty()) {
+            for (auto st : e.stats) {
+                if (statName(st) != metric)
+                    continue;
+                std::string why;
+                score = statValue(st, why);
+                if (!why.empty())
+                    problem = "entry " + std::to_string(i + 1) + " (" + e.id + "): stat \"" + metric + "\": " + why;
+                found = true;
+                break;
+            }
+        }
+        if (problem.empty() && score && std::isnan(*score))
+            problem = nanScoreMessage(metric);
+        if (!problem.empty()) {
+            if (!options.skipBadLines)
+                return R::failure(Diagnostic::error(path, el.line, problem));
+            if (++skipped <= 5)
+                out.warnings.push_back(Diagnostic::warning(path, el.line, problem + "; skipped"));
+            continue;
+        }
+        if (!found || !score) {
+            if (missing++ == 0)
+                firstMissing = el.line;
+        }
+        auto [it, added] = byFilter.emplace(e.filter, run.tasks.size());
+        if (added) {
+            TaskSamples t;
+            t.task = spec.value->task;
+            t.filter = e.filter;
+            t.metric = metric;
+            t.higherIsBetter = !lowerIsBetter(metric);
+            run.tasks.push_back(std::move(t));
+        }
+        SampleRecord s;
+        s.docId = docIdOf(e);
+        if (found && score)
+            s.score = *score;
+        s.file = 0;
+        s.offset = el.offset;
+        s.length = el.length;
+        s.line = el.line;
+        run.tasks[it->second].samples.push_back(std::move(s));
+    }
+    if (skipped > 5)
+        out.warnings.push_back(
+            Diagnostic::warning(path, 0, std::to_string(skipped) + " malformed entries skipped in all"));
+    if (missing > 0)
+        out.warnings.push_back(Diagnostic::warning(path, firstMissing,
+            std::to_string(missing) + " instance(s) have no \"" + metric
+                + "\" value (the first is on this line); they are left out of the comparison"));
+    if (run.tasks.empty())
+        return R::failure(Diagnostic::error(path, 0, "no usable per-instance entry"));
+    for (auto& t : run.tasks)
+        t.rightOrWrong = std::all_of(t.samples.begin(), t.samples.end(),
+            [](const SampleRecord& s) { return std::isnan(s.score) || s.score == 0.0 || s.score == 1.0; });
+    out.value = std::move(run);
+    return out;
+}
+
+namespace {
+
+// The element of a list of request states or predictions that belongs to (id, trial, filter).
+const Element* findInstance(
+    const std::vector<Element>& list, const std::string& id, std::int64_t trial, const std::string& filter, bool nested)
+{
+    for (const auto& el : list) {
+        object o;
+        if (el.value.get_object().get(o))
+            continue;
+        object inst = o;
+        element iv;
+        if (nested && (o.at_key("instance").get(iv) || iv.get_object().get(inst)))
+            continue;
+        if (field(inst, nested ? "id" : "instance_id") != id)
+            continue;
+        std::int64_t t = 0;
+        element tv;
+        if (!o.at_key("train_trial_index").get(tv) && tv.get_int64().get(t))
+            continue;
+        if (t != trial || perturbationOf(inst) != filter)
+            continue;
+        return &el;
+    }
+    return nullptr;
+}
+
+std::string textAt(element v, std::initializer_list<const char*> keys)
+{
+    for (const char* k : keys) {
+        object o;
+        if (v.get_object().get(o) || o.at_key(k).get(v))
+            return {};
+    }
+    std::string_view s;
+    return v.get_string().get(s) ? std::string() : std::string(s);
+}
+
+void readRequestState(element state, SampleDetail& d)
+{
+    d.prompt = textAt(state, { "request", "prompt" });
+    element refs;
+    simdjson::dom::array list;
+    if (!state.at_pointer("/instance/references").get(refs) && !refs.get_array().get(list)) {
+        for (auto r : list) {
+            const std::string text = textAt(r, { "output", "text" });
+            element tags;
+            simdjson::dom::array tagList;
+            bool correct = false;
+            if (!r.at_key("tags").get(tags) && !tags.get_array().get(tagList))
+                for (auto t : tagList) {
+                    std::string_view s;
+                    correct = correct || (!t.get_string().get(s) && s == "correct");
+                }
+            if (correct)
+                d.target += (d.target.empty() ? "" : "\n") + text;
+        }
+    }
+    element mapping;
+    object mo;
+    if (!state.at_key("output_mapping").get(mapping) && !mapping.get_object().get(mo))
+        for (auto [key, value] : mo) {
+            std::string_view s;
+            if (!value.get_string().get(s))
+                d.choices.push_back(std::string(key) + ". " + std::string(s));
+        }
+    element completions;
+    simdjson::dom::array cl;
+    if (!state.at_pointer("/result/completions").get(completions) && !completions.get_array().get(cl)) {
+        std::size_t i = 0;
+        for (auto c : cl) {
+            const std::string text = textAt(c, { "text" });
+            d.response += (cl.size() > 1 ? (i ? "\n[" : "[") + std::to_string(i) + "] " : std::string()) + text;
+            ++i;
+        }
+    }
+}
+
+// The scores of one instance, from its per_instance_stats entry read back from the file.
+void readStats(const std::string& path, const SampleRecord& record, SampleDetail& d)
+{
+    if (record.length == 0)
+        return;
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes(record.length, '\0');
+    in.seekg(static_cast<std::streamoff>(record.offset));
+    if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
+        return;
+    bytes = quoteNonFiniteTokens(bytes);
+    simdjson::dom::parser parser;
+    element e;
+    simdjson::dom::array stats;
+    if (parser.parse(bytes).get(e) || e.at_key("stats").get(e) || e.get_array().get(stats))
+        return;
+    d.raw = std::string(bytes);
+    for (auto st : stats) {
+        const std::string name = statName(st);
+        std::string why;
+        const auto v = statValue(st, why);
+        if (!name.empty() && !bookkeeping(name) && v)
+            d.metrics.emplace_back(name, formatDouble(*v));
+    }
+}
+
+} // namespace
+
+Result<SampleDetail> readHelmSampleDetail(const EvalRun& run, const SampleRecord& record)
+{
+    using R = Result<SampleDetail>;
+    if (record.file >= run.files.size())
+        return R::failure(Diagnostic::error({}, 0, "the sample names no file of its run"));
+    const std::string& statsPath = run.files[record.file];
+    const fs::path dir = fs::path(statsPath).parent_path();
+    SampleDetail d;
+    d.docId = record.docId;
+    d.file = statsPath;
+    d.line = record.line;
+    std::string id = record.docId;
+    std::int64_t trial = 0;
+    if (const auto at = id.rfind(kTrialMark); at != std::string::npos) {
+        trial = std::strtoll(id.c_str() + at + std::char_traits<char>::length(kTrialMark), nullptr, 10);
+        id.resize(at);
+    }
+    std::string filter = "none";
+    for (const auto& t : run.tasks)
+        if (!t.samples.empty() && &record >= t.samples.data() && &record < t.samples.data() + t.samples.size())
+            filter = t.filter;
+    readStats(statsPath, record, d);
+
+    std::error_code ec;
+    const auto statePath = (dir / "scenario_state.json").string();
+    if (fs::exists(statePath, ec)) {
+        auto doc = Document::open(statePath, "a HELM scenario_state.json");
+        if (!doc.ok())
+            return R::failure(*doc.error);
+        auto states = (*doc.value)->arrayAt({ "request_states" });
+        if (!states.ok())
+            return R::failure(*states.error);
+        if (const Element* el = findInstance(*states.value, id, trial, filter, true)) {
+            readRequestState(el->value, d);
+            d.file = statePath;
+            d.line = el->line;
+        }
+    }
+    const auto predPath = (dir / "display_predictions.json").string();
+    if (fs::exists(predPath, ec)) {
+        auto doc = Document::open(predPath, "a HELM display_predictions.json");
+        if (!doc.ok())
+            return R::failure(*doc.error);
+        auto preds = (*doc.value)->arrayAt({});
+        if (!preds.ok())
+            return R::failure(*preds.error);
+        if (const Element* el = findInstance(*preds.value, id, trial, filter, false)) {
+            object o;
+            if (!el->value.get_object().get(o)) {
+                const std::string predicted = field(o, "predicted_text");
+                const std::string mapped = field(o, "mapped_output");
+                if (d.response.empty())
+                    d.response = predicted;
+                d.filtered = mapped.empty() ? predicted : mapped;
+            }
+        }
+    }
+    return R { std::move(d), {}, std::nullopt };
+}
+
+} // namespace deltascope::eval

@@ -1,0 +1,522 @@
+#include "CliRun.h"
+#include "TestData.h"
+#include "analysis/Comparison.h"
+#include "backend/CpuBackend.h"
+#include "eval/HelmRun.h"
+#include "eval/Pairing.h"
+#include "eval/RunDiscovery.h"
+#include "eval/RunLoader.h"
+#include "eval/SampleDetail.h"
+#include "eval/SimpleEvalsRun.h"
+
+#include <QTemporaryDir>
+
+using namespace deltascope;
+
+// HELM run folders, simple-evals *_allresults.json, and the texts of score tables, checked against
+// the independent count in tests/data/helm/make_helm_vectors.py.
+class TestHelm : public QObject {
+    Q_OBJECT
+private slots:
+    void init();
+    void helmBbqPairMatchesScipy();
+    void helmChosenMetric();
+    void helmNarrativeQaIsContinuous();
+    void helmSampleDetail();
+    void helmFolderOfRuns();
+    void helmTrialsAndPerturbations();
+    void helmBrokenFiles_data();
+    void helmBrokenFiles();
+    void unknownMetricListsEachSide();
+    void simpleEvalsPairMatchesScipy();
+    void simpleEvalsNames_data();
+    void simpleEvalsNames();
+    void simpleEvalsSampleDetail();
+    void simpleEvalsBrokenFiles_data();
+    void simpleEvalsBrokenFiles();
+    void mmluTablesShowBothSides();
+    void csvTableColumns();
+    void formatsCommand();
+
+private:
+    QJsonObject m_vectors;
+};
+
+namespace {
+
+std::string helmRun(const char* name)
+{
+    return test::sharedPath("helm_runs") + "/" + name;
+}
+
+std::string simpleEvals(bool tta)
+{
+    return test::sharedPath("simple_evals_healthbench") + "/healthbench_hard_gpt-4o-mini_20260113_"
+        + (tta ? "121425_tta" : "121409") + "_allresults.json";
+}
+
+Result<analysis::ComparisonResult> compare(
+    const std::string& base, const std::string& cand, const std::map<std::string, std::string>& metrics = {})
+{
+    analysis::ComparisonRequest request;
+    request.base.path = base;
+    request.cand.path = cand;
+    request.base.load.metrics = metrics;
+    request.cand.load.metrics = metrics;
+    const backend::CpuBackend cpu;
+    return analysis::runComparison(request, cpu);
+}
+
+#define REQUIRE_SHARED()                                                                                               \
+    if (!QFileInfo::exists(QString::fromStdString(test::sharedPath("helm_runs"))))                                     \
+    QSKIP("../shared/data/real is not present")
+
+const eval::SampleRecord* sampleOf(const eval::EvalRun& run, const std::string& id)
+{
+    for (const auto& t : run.tasks)
+        for (const auto& s : t.samples)
+            if (s.docId == id)
+                return &s;
+    return nullptr;
+}
+
+void checkBinary(const report::TaskResult& t, const QJsonObject& v)
+{
+    QCOMPARE(t.continuous, false);
+    QCOMPARE(t.n, static_cast<std::int64_t>(v[QStringLiteral("n")].toInt()));
+    QCOMPARE(t.b, static_cast<std::int64_t>(v[QStringLiteral("b")].toInt()));
+    QCOMPARE(t.c, static_cast<std::int64_t>(v[QStringLiteral("c")].toInt()));
+    DS_COMPARE_REL(t.accBase, v[QStringLiteral("acc_base")].toDouble(), 1e-12);
+    DS_COMPARE_REL(t.accCand, v[QStringLiteral("acc_cand")].toDouble(), 1e-12);
+    DS_COMPARE_REL(t.pValue, v[QStringLiteral("p_degradation")].toDouble(), 1e-9);
+    DS_COMPARE_REL(t.pTwoSided, v[QStringLiteral("p_two_sided")].toDouble(), 1e-9);
+}
+
+} // namespace
+
+void TestHelm::init()
+{
+    if (m_vectors.isEmpty()) {
+        QFile f(QString::fromStdString(test::dataPath("helm/helm_vectors.json")));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        m_vectors = QJsonDocument::fromJson(f.readAll()).object();
+    }
+}
+
+void TestHelm::helmBbqPairMatchesScipy()
+{
+    REQUIRE_SHARED();
+    // Llama-3-8B base against chat on BBQ: exact_match from per_instance_stats.json, McNemar.
+    const auto r = compare(helmRun("bbq_meta_llama-3-8b"), helmRun("bbq_meta_llama-3-8b-chat"));
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    const auto& rep = r.value->report;
+    QCOMPARE(rep.tasks.size(), std::size_t(1));
+    QCOMPARE(rep.tasks[0].task, std::string("bbq:subject=all,method=multiple_choice_joint"));
+    QCOMPARE(rep.tasks[0].metric, std::string("exact_match"));
+    checkBinary(rep.tasks[0], m_vectors[QStringLiteral("bbq_exact_match")].toObject());
+    QCOMPARE(r.value->loaded->base->info.model, std::string("meta/llama-3-8b"));
+    QCOMPARE(r.value->loaded->cand->info.model, std::string("meta/llama-3-8b-chat"));
+    QCOMPARE(r.value->loaded->base->info.format, std::string("HELM"));
+    // The other way round the drop is the chat model's.
+    const auto rev = compare(helmRun("bbq_meta_llama-3-8b-chat"), helmRun("bbq_meta_llama-3-8b"));
+    QVERIFY(rev.ok());
+    checkBinary(rev.value->report.tasks[0], m_vectors[QStringLiteral("bbq_exact_match_reversed")].toObject());
+}
+
+void TestHelm::helmChosenMetric()
+{
+    REQUIRE_SHARED();
+    // A metric for every task ("*"), and one for the task by its full name (it holds '=').
+    for (const std::string task : { "*", "bbq:subject=all,method=multiple_choice_joint" }) {
+        const auto r = compare(
+            helmRun("bbq_meta_llama-3-8b"), helmRun("bbq_meta_llama-3-8b-chat"), { { task, "quasi_exact_match" } });
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+        QCOMPARE(r.value->report.tasks[0].metric, std::string("quasi_exact_match"));
+        checkBinary(r.value->report.tasks[0], m_vectors[QStringLiteral("bbq_quasi_exact_match")].toObject());
+    }
+}
+
+void TestHelm::helmNarrativeQaIsContinuous()
+{
+    REQUIRE_SHARED();
+    const auto dir = helmRun("narrative_qa_openai_gpt2");
+    QCOMPARE(eval::detectFormat(dir), eval::LoadOptions::Format::Helm);
+    auto byDefault = eval::loadRun(dir, {});
+    QVERIFY2(byDefault.ok(), byDefault.ok() ? "" : byDefault.error->toString().c_str());
+    QCOMPARE(byDefault.value->tasks[0].task, std::string("narrative_qa"));
+    QCOMPARE(byDefault.value->tasks[0].metric, std::string("exact_match"));
+    QCOMPARE(byDefault.value->info.model, std::string("openai/gpt2"));
+    eval::LoadOptions o;
+    o.metrics["narrative_qa"] = "f1_score";
+    auto f1 = eval::loadRun(dir, o);
+    QVERIFY(f1.ok());
+    const auto& t = f1.value->tasks[0];
+    QCOMPARE(t.samples.size(), std::size_t(5));
+    QVERIFY(!t.rightOrWrong);
+    double sum = 0;
+    for (const auto& s : t.samples)
+        sum += s.score;
+    DS_COMPARE_REL(sum / 5.0, m_vectors[QStringLiteral("narrative_qa_f1_mean")].toDouble(), 1e-12);
+    // The instance in the "valid" split is read like the others; lines point into the file.
+    const auto* valid = sampleOf(*f1.value, "id1123");
+    QVERIFY(valid);
+    QVERIFY(valid->line > 1);
+    // No display_predictions.json here: the sample view takes the completion from scenario_state.json.
+    const auto d = eval::readSampleDetail(*f1.value, *valid);
+    QVERIFY(d.ok());
+    QVERIFY(!d.value->prompt.empty());
+    QVERIFY(!d.value->target.empty());
+}
+
+void TestHelm::helmSampleDetail()
+{
+    REQUIRE_SHARED();
+    auto run = eval::loadRun(helmRun("bbq_meta_llama-3-8b"), {});
+    QVERIFY(run.ok());
+    const auto* s = sampleOf(*run.value, "id58485");
+    QVERIFY(s);
+    const auto d = eval::readSampleDetail(*run.value, *s);
+    QVERIFY2(d.ok(), d.ok() ? "" : d.error->toString().c_str());
+    QVERIFY(d.value->prompt.find("Passage: A couple of kids from my high school got into Yale") != std::string::npos);
+    QCOMPARE(d.value->target, std::string("Cannot be determined"));
+    QCOMPARE(d.value->response, std::string(" B"));
+    QCOMPARE(d.value->filtered, std::string("Cannot be determined"));
+    QCOMPARE(d.value->choices.size(), std::size_t(3));
+    QCOMPARE(d.value->choices[1], std::string("B. Cannot be determined"));
+    bool exact = false;
+    for (const auto& [k, v] : d.value->metrics)
+        exact = exact || (k == "exact_match" && v == "1");
+    QVERIFY(exact);
+}
+
+void TestHelm::helmFolderOfRuns()
+{
+    REQUIRE_SHARED();
+    const auto root = test::sharedPath("helm_runs");
+    auto runs = eval::discoverRuns(root);
+    QVERIFY(runs.ok());
+    QCOMPARE(runs.value->size(), std::size_t(3));
+    QCOMPARE((*runs.value)[0].model, std::string("meta/llama-3-8b"));
+    QCOMPARE((*runs.value)[0].format, std::string(eval::kHelmFormat));
+    QCOMPARE((*runs.value)[2].model, std::string("openai/gpt2"));
+    // Several models: the user names one (the window's picker does this with the run's folder).
+    auto several = eval::loadRun(root, {});
+    QVERIFY(!several.ok());
+    QVERIFY(several.error->message.find("meta/llama-3-8b-chat") != std::string::npos);
+    eval::LoadOptions o;
+    o.runTimestamp = (*runs.value)[1].dir;
+    auto chosen = eval::loadRun(root, o);
+    QVERIFY(chosen.ok());
+    QCOMPARE(chosen.value->info.model, std::string("meta/llama-3-8b-chat"));
+}
+
+void TestHelm::helmTrialsAndPerturbations()
+{
+    // Pairs on (instance_id, train_trial_index); a perturbed instance is its own filter.
+    const auto base = test::dataPath("helm/tiny_base");
+    const auto cand = test::dataPath("helm/tiny_cand");
+    const auto r = compare(base, cand);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    const auto& tasks = r.value->loaded->paired->tasks;
+    QCOMPARE(tasks.size(), std::size_t(2));
+    const auto none = std::find_if(tasks.begin(), tasks.end(), [](const auto& t) { return t.filter == "none"; });
+    const auto typos = std::find_if(tasks.begin(), tasks.end(), [](const auto& t) { return t.filter == "typos:0"; });
+    QVERIFY(none != tasks.end() && typos != tasks.end());
+    QCOMPARE(none->task, std::string("demo:subject=x"));
+    QCOMPARE(none->base.size(), std::size_t(3)); // i1 trial 0, i1 trial 1, i2
+    QCOMPARE(none->worse, std::int64_t(1));
+    QCOMPARE(none->better, std::int64_t(1));
+    QCOMPARE(none->unmatchedBase, std::int64_t(1)); // i3
+    QCOMPARE(none->unmatchedCand, std::int64_t(1)); // i4
+    QCOMPARE(typos->base.size(), std::size_t(1));
+    QCOMPARE(typos->worse, std::int64_t(1));
+    // The filter selection keeps only the unperturbed instances.
+    eval::LoadOptions o;
+    o.filters = { "none" };
+    auto plain = eval::loadRun(base, o);
+    QVERIFY(plain.ok());
+    QCOMPARE(plain.value->tasks.size(), std::size_t(1));
+    QCOMPARE(plain.value->tasks[0].samples.size(), std::size_t(4));
+    QCOMPARE(plain.value->tasks[0].samples[1].docId, std::string("i1#trial1"));
+}
+
+void TestHelm::helmBrokenFiles_data()
+{
+    QTest::addColumn<QByteArray>("stats");
+    QTest::addColumn<int>("line");
+    QTest::addColumn<QString>("message");
+    const QByteArray good = "  {\n    \"instance_id\": \"a\",\n    \"stats\": [{\"name\": {\"name\": \"exact_match\"}, "
+                            "\"count\": 1, \"sum\": 1, \"mean\": 1}]\n  }";
+    QTest::newRow("truncated") << QByteArray("[\n" + good + ",\n  {\n    \"instance_id\": \"b\",\n") << 8
+                               << QStringLiteral("the file ends early (truncated?): malformed JSON");
+    QTest::newRow("missing instance_id") << QByteArray("[\n" + good + ",\n  {\n    \"stats\": []\n  }\n]\n") << 6
+                                         << QStringLiteral("entry 2 has no \"instance_id\"");
+    QTest::newRow("instance_id an object")
+        << QByteArray("[\n" + good + ",\n  {\"instance_id\": {}, \"stats\": []}\n]\n") << 6
+        << QStringLiteral("\"instance_id\" is an object, not a string");
+    QTest::newRow("stats not a list") << QByteArray("[\n" + good + ",\n  {\"instance_id\": \"b\", \"stats\": 3}\n]\n")
+                                      << 6 << QStringLiteral("\"stats\" is a number, not a list");
+    QTest::newRow("mean a string") << QByteArray("[\n" + good
+        + ",\n  {\"instance_id\": \"b\", \"stats\": [{\"name\": {\"name\": \"exact_match\"}, \"mean\": \"x\"}]}\n]\n")
+                                   << 6 << QStringLiteral("\"mean\" is a string, not a number");
+    QTest::newRow("trial not a number") << QByteArray(
+        "[\n" + good + ",\n  {\"instance_id\": \"b\", \"train_trial_index\": \"0\", \"stats\": []}\n]\n")
+                                        << 6 << QStringLiteral("train_trial_index");
+    QTest::newRow("NaN score") << QByteArray("[\n" + good
+        + ",\n  {\"instance_id\": \"b\", \"stats\": [{\"name\": {\"name\": "
+          "\"exact_match\"}, \"mean\": NaN}]}\n]\n")
+                               << 6 << QStringLiteral("NaN");
+    QTest::newRow("an object, not a list")
+        << QByteArray("{\"instance_id\": \"a\"}\n") << 1 << QStringLiteral("not a list");
+    QTest::newRow("empty") << QByteArray("  \n") << 0 << QStringLiteral("empty");
+}
+
+void TestHelm::helmBrokenFiles()
+{
+    QFETCH(QByteArray, stats);
+    QFETCH(int, line);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    test::writeFile(
+        dir, QStringLiteral("run/run_spec.json"), R"({"name": "t:model=m", "adapter_spec": {"model": "m"}})");
+    const auto path = test::writeFile(dir, QStringLiteral("run/per_instance_stats.json"), stats);
+    const auto r = eval::loadRun(dir.filePath(QStringLiteral("run")).toStdString(), {});
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->file, path);
+    QCOMPARE(r.error->line, static_cast<std::int64_t>(line));
+    QVERIFY2(r.error->message.find(message.toStdString()) != std::string::npos, r.error->message.c_str());
+    // Skipping bad entries loads the good one (where the file can be read at all).
+    if (line > 1 && !message.contains(QStringLiteral("malformed"))) {
+        eval::LoadOptions o;
+        o.skipBadLines = true;
+        const auto skipped = eval::loadRun(dir.filePath(QStringLiteral("run")).toStdString(), o);
+        QVERIFY2(skipped.ok(), skipped.ok() ? "" : skipped.error->toString().c_str());
+        QCOMPARE(skipped.value->tasks[0].samples.size(), std::size_t(1));
+        QVERIFY(!skipped.warnings.empty());
+    }
+}
+
+void TestHelm::unknownMetricListsEachSide()
+{
+    REQUIRE_SHARED();
+    eval::LoadOptions o;
+    o.metrics["*"] = "f1_score";
+    // bbq has no f1_score: the error lists what it has, scores first.
+    const auto r = eval::loadRun(helmRun("bbq_meta_llama-3-8b"), o);
+    QVERIFY(!r.ok());
+    QVERIFY(
+        r.error->message.find("no metric \"f1_score\" (this run has: exact_match, exact_match@5") != std::string::npos);
+    const auto m = eval::metricsOf(helmRun("narrative_qa_openai_gpt2"), {});
+    QVERIFY(m.ok());
+    const auto& names = m.value->at("narrative_qa");
+    QVERIFY(std::find(names.begin(), names.end(), "rouge_l") != names.end());
+    QCOMPARE(names.front(), std::string("exact_match"));
+    // The command line names the metrics of both sides.
+    const auto cli = test::cli({ QStringLiteral("compare"), QString::fromStdString(helmRun("bbq_meta_llama-3-8b")),
+        QString::fromStdString(helmRun("narrative_qa_openai_gpt2")), QStringLiteral("--metric"),
+        QStringLiteral("f1_score") });
+    QCOMPARE(cli.exitCode, 2);
+    QVERIFY2(cli.err.contains("the baseline has:") && cli.err.contains("the candidate has:")
+            && cli.err.contains("narrative_qa: exact_match, quasi_exact_match, f1_score, rouge_l"),
+        cli.err.constData());
+}
+
+void TestHelm::simpleEvalsPairMatchesScipy()
+{
+    REQUIRE_SHARED();
+    for (const bool reversed : { false, true }) {
+        const auto r = reversed ? compare(simpleEvals(true), simpleEvals(false))
+                                : compare(simpleEvals(false), simpleEvals(true));
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+        const auto v
+            = m_vectors[reversed ? QStringLiteral("healthbench_reversed") : QStringLiteral("healthbench")].toObject();
+        const auto& t = r.value->report.tasks.at(0);
+        QCOMPARE(t.task, std::string("healthbench_hard"));
+        QCOMPARE(t.metric, std::string("score"));
+        QVERIFY(t.continuous);
+        QCOMPARE(t.n, static_cast<std::int64_t>(v[QStringLiteral("n")].toInt()));
+        QCOMPARE(t.b, static_cast<std::int64_t>(v[QStringLiteral("worse")].toInt()));
+        QCOMPARE(t.c, static_cast<std::int64_t>(v[QStringLiteral("better")].toInt()));
+        DS_COMPARE_REL(t.accBase, v[QStringLiteral("mean_base")].toDouble(), 1e-9);
+        DS_COMPARE_REL(t.accCand, v[QStringLiteral("mean_cand")].toDouble(), 1e-9);
+        DS_COMPARE_REL(t.delta, v[QStringLiteral("mean_drop")].toDouble(), 1e-9);
+        QVERIFY(t.exhaustive);
+        DS_COMPARE_REL(t.pValue, v[QStringLiteral("p_exact")].toDouble(), 1e-12);
+    }
+    const auto r = compare(simpleEvals(false), simpleEvals(true));
+    QCOMPARE(r.value->loaded->base->info.model, std::string("gpt-4o-mini"));
+    QCOMPARE(r.value->loaded->cand->info.model, std::string("gpt-4o-mini_tta"));
+    QCOMPARE(r.value->loaded->cand->info.format, std::string("simple-evals"));
+    QCOMPARE(r.value->loaded->cand->info.timestamp, std::string("20260113_121425"));
+}
+
+void TestHelm::simpleEvalsNames_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("task");
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("timestamp");
+    QTest::newRow("healthbench hard") << QStringLiteral("healthbench_hard_gpt-4o-mini_20260113_121409_allresults.json")
+                                      << QStringLiteral("healthbench_hard") << QStringLiteral("gpt-4o-mini")
+                                      << QStringLiteral("20260113_121409");
+    QTest::newRow("suffix after the time")
+        << QStringLiteral("/x/healthbench_hard_gpt-4o-mini_20260113_121425_tta_allresults.json")
+        << QStringLiteral("healthbench_hard") << QStringLiteral("gpt-4o-mini_tta") << QStringLiteral("20260113_121425");
+    QTest::newRow("no time") << QStringLiteral("mmlu_gpt-4.1_allresults.json") << QStringLiteral("mmlu")
+                             << QStringLiteral("gpt-4.1") << QString();
+    QTest::newRow("unknown eval") << QStringLiteral("myeval_o3_allresults.json") << QStringLiteral("simple-evals")
+                                  << QStringLiteral("myeval_o3") << QString();
+}
+
+void TestHelm::simpleEvalsNames()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, task);
+    QFETCH(QString, model);
+    QFETCH(QString, timestamp);
+    const auto n = eval::parseSimpleEvalsName(file.toStdString());
+    QCOMPARE(QString::fromStdString(n.task), task);
+    QCOMPARE(QString::fromStdString(n.model), model);
+    QCOMPARE(QString::fromStdString(n.timestamp), timestamp);
+    QVERIFY(eval::isSimpleEvalsFileName(QFileInfo(file).fileName().toStdString()));
+}
+
+void TestHelm::simpleEvalsSampleDetail()
+{
+    REQUIRE_SHARED();
+    auto run = eval::loadRun(simpleEvals(false), {});
+    QVERIFY(run.ok());
+    const auto* s = sampleOf(*run.value, "d2cbe136-0f37-4560-acbe-84356e977085");
+    QVERIFY(s);
+    QCOMPARE(s->score, -0.03333333333333333);
+    const auto d = eval::readSampleDetail(*run.value, *s);
+    QVERIFY(d.ok());
+    QVERIFY(d.value->prompt.find("user: the defibrillator stopped delivering a shock") != std::string::npos);
+    QVERIFY(d.value->response.starts_with("If a defibrillator has stopped delivering a shock"));
+    QVERIFY(d.value->target.starts_with("[-10] met: Fails to instruct the user to call emergency services"));
+    bool score = false;
+    for (const auto& [k, v] : d.value->metrics)
+        score = score || (k == "score" && v == "-0.03333333333333333");
+    QVERIFY(score);
+}
+
+void TestHelm::simpleEvalsBrokenFiles_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<int>("line");
+    QTest::addColumn<QString>("message");
+    const QByteArray head = "{\n \"score\": 0.5,\n \"metadata\": {\n  \"example_level_metadata\": [\n   {\"score\": 1, "
+                            "\"prompt_id\": \"p1\"},\n";
+    QTest::newRow("truncated") << QByteArray(head + "   {\"score\": 0, \"prompt_") << 6
+                               << QStringLiteral("malformed JSON");
+    QTest::newRow("missing prompt_id") << QByteArray(head + "   {\"score\": 0}\n  ]\n }\n}\n") << 6
+                                       << QStringLiteral("example 2 has no \"prompt_id\"");
+    QTest::newRow("score a string") << QByteArray(
+        head + "   {\"score\": \"high\", \"prompt_id\": \"p2\"}\n  ]\n }\n}\n")
+                                    << 6 << QStringLiteral("\"score\" is a string, not a number");
+    QTest::newRow("prompt_id a list") << QByteArray(head + "   {\"score\": 1, \"prompt_id\": [1]}\n  ]\n }\n}\n") << 6
+                                      << QStringLiteral("\"prompt_id\" is a list, not a string");
+    QTest::newRow("no per-example scores") << QByteArray("{\"score\": 0.5, \"metadata\": null}\n") << 0
+                                           << QStringLiteral("no metadata.example_level_metadata");
+}
+
+void TestHelm::simpleEvalsBrokenFiles()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(int, line);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("mmlu_m_allresults.json"), text);
+    const auto r = eval::loadRun(path, {});
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->file, path);
+    QCOMPARE(r.error->line, static_cast<std::int64_t>(line));
+    QVERIFY2(r.error->message.find(message.toStdString()) != std::string::npos, r.error->message.c_str());
+}
+
+void TestHelm::mmluTablesShowBothSides()
+{
+    REQUIRE_SHARED();
+    // The MMLU fp16 / q4 tables hold `output` and `gold`: the sample view shows both answers.
+    const auto dir = test::sharedPath("mmlu_llama31_8b_fp16_vs_q4");
+    const auto r = compare(dir + "/mmlu_fp16.jsonl", dir + "/mmlu_q4_K_M.jsonl");
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    const auto& loaded = *r.value->loaded;
+    const auto& pt = loaded.paired->tasks.at(0);
+    // The original lines, read independently, for a pair whose outputs differ.
+    auto lines = [](const std::string& path) {
+        QFile f(QString::fromStdString(path));
+        f.open(QIODevice::ReadOnly);
+        std::map<std::string, QJsonObject> byId;
+        for (const QByteArray& l : f.readAll().split('\n'))
+            if (!l.trimmed().isEmpty()) {
+                const auto o = QJsonDocument::fromJson(l).object();
+                byId.emplace(o[QStringLiteral("example_id")].toVariant().toString().toStdString(), o);
+            }
+        return byId;
+    };
+    const auto fp16 = lines(dir + "/mmlu_fp16.jsonl");
+    const auto q4 = lines(dir + "/mmlu_q4_K_M.jsonl");
+    int checked = 0;
+    for (std::size_t i = 0; i < pt.base.size() && checked < 3; ++i) {
+        if (pt.base[i] == pt.cand[i])
+            continue;
+        const auto& bs = loaded.base->tasks[static_cast<std::size_t>(pt.baseTask)].samples[pt.baseIndex[i]];
+        const auto& cs = loaded.cand->tasks[static_cast<std::size_t>(pt.candTask)].samples[pt.candIndex[i]];
+        const auto b = eval::readSampleDetail(*loaded.base, bs);
+        const auto c = eval::readSampleDetail(*loaded.cand, cs);
+        QVERIFY(b.ok() && c.ok());
+        const auto& bo = fp16.at(bs.docId);
+        const auto& co = q4.at(cs.docId);
+        QCOMPARE(QString::fromStdString(b.value->response), bo[QStringLiteral("output")].toString());
+        QCOMPARE(QString::fromStdString(c.value->response), co[QStringLiteral("output")].toString());
+        QCOMPARE(QString::fromStdString(b.value->target), bo[QStringLiteral("gold")].toString());
+        QCOMPARE(QString::fromStdString(c.value->target), co[QStringLiteral("gold")].toString());
+        QVERIFY(!c.value->response.empty());
+        ++checked;
+    }
+    QCOMPARE(checked, 3);
+}
+
+void TestHelm::csvTableColumns()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("t.csv"),
+        "id,score,question,model_answer,expected\nq1,1,\"What is 2+2?\",4,4\nq2,0,Capital of France?,Lyon,Paris\n");
+    eval::LoadOptions o;
+    o.format = eval::LoadOptions::Format::Table;
+    o.columns.prompt = "question";
+    o.columns.response = "model_answer";
+    o.columns.target = "expected";
+    auto run = eval::loadRun(path, o);
+    QVERIFY2(run.ok(), run.ok() ? "" : run.error->toString().c_str());
+    const auto d = eval::readSampleDetail(*run.value, run.value->tasks[0].samples[1]);
+    QVERIFY(d.ok());
+    QCOMPARE(d.value->prompt, std::string("Capital of France?"));
+    QCOMPARE(d.value->response, std::string("Lyon"));
+    QCOMPARE(d.value->target, std::string("Paris"));
+    // A named column the table lacks is an error naming it.
+    o.columns.target = "gold";
+    auto bad = eval::loadRun(path, o);
+    QVERIFY(!bad.ok());
+    QVERIFY(bad.error->message.find("no target column \"gold\"") != std::string::npos);
+    // The same through the command line options.
+    const auto cli = test::cli({ QStringLiteral("compare"), QString::fromStdString(path), QString::fromStdString(path),
+        QStringLiteral("--target-column"), QStringLiteral("gold") });
+    QCOMPARE(cli.exitCode, 2);
+    QVERIFY(cli.err.contains("no target column \"gold\""));
+}
+
+void TestHelm::formatsCommand()
+{
+    const auto r = test::cli({ QStringLiteral("formats") });
+    QCOMPARE(r.exitCode, 0);
+    for (const char* word : { "lm-eval 0.4.3", "lm-eval 0.4.0", "score tables", "HELM", "simple-evals", "Inspect",
+             "safetensors", ".npy", "vLLM", "Megatron", "layer_id,expert_id,count", "--response-column" })
+        QVERIFY2(r.out.contains(word), word);
+    const auto help = test::cli({ QStringLiteral("--help") });
+    QVERIFY(help.out.contains("deltascope-cli formats"));
+}
+
+QTEST_GUILESS_MAIN(TestHelm)
+#include "tst_helm.moc"
