@@ -21,6 +21,7 @@ private slots:
     void init();
     void helmBbqPairMatchesScipy();
     void helmChosenMetric();
+    void helmTaskOnTheCommandLine();
     void helmNarrativeQaIsContinuous();
     void helmSampleDetail();
     void helmFolderOfRuns();
@@ -134,6 +135,24 @@ void TestHelm::helmChosenMetric()
         QCOMPARE(r.value->report.tasks[0].metric, std::string("quasi_exact_match"));
         checkBinary(r.value->report.tasks[0], m_vectors[QStringLiteral("bbq_quasi_exact_match")].toObject());
     }
+}
+
+void TestHelm::helmTaskOnTheCommandLine()
+{
+    REQUIRE_SHARED();
+    // A HELM task name holds commas and '=': --task and --metric take it whole.
+    const auto r = test::cli({ QStringLiteral("compare"), QString::fromStdString(helmRun("bbq_meta_llama-3-8b")),
+        QString::fromStdString(helmRun("bbq_meta_llama-3-8b-chat")), QStringLiteral("--task"),
+        QStringLiteral("bbq:subject=all,method=multiple_choice_joint,other_task"), QStringLiteral("--metric"),
+        QStringLiteral("bbq:subject=all,method=multiple_choice_joint=prefix_exact_match"), QStringLiteral("--format"),
+        QStringLiteral("json") });
+    QCOMPARE(r.exitCode, 0);
+    const auto j = QJsonDocument::fromJson(r.out).object();
+    const auto tasks = j[QStringLiteral("tasks")].toArray();
+    QCOMPARE(tasks.size(), 1);
+    QCOMPARE(tasks[0].toObject()[QStringLiteral("metric")].toString(), QStringLiteral("prefix_exact_match"));
+    QCOMPARE(tasks[0].toObject()[QStringLiteral("task")].toString(),
+        QStringLiteral("bbq:subject=all,method=multiple_choice_joint"));
 }
 
 void TestHelm::helmNarrativeQaIsContinuous()
