@@ -23,9 +23,34 @@ std::vector<std::string> splitList(const std::vector<std::string>& values)
     return out;
 }
 
+namespace {
+
+// Task names split at commas, except that a HELM run's arguments stay together:
+// "bbq:subject=all,method=multiple_choice_joint" is one task (a piece "key=value" without ':'
+// continues the previous one).
+std::vector<std::string> splitTasks(const std::vector<std::string>& values)
+{
+    std::vector<std::string> out;
+    for (const auto& v : values) {
+        const auto pieces = splitList({ v });
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+            const auto& p = pieces[i];
+            const bool continues = i > 0 && p.find('=') != std::string::npos && p.find(':') == std::string::npos
+                && out.back().find(':') != std::string::npos;
+            if (continues)
+                out.back() += "," + p;
+            else
+                out.push_back(p);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
 bool readLoadOptions(const Args& args, eval::LoadOptions& load, std::string& error)
 {
-    load.tasks = splitList(args.values("task"));
+    load.tasks = splitTasks(args.values("task"));
     load.filters = splitList(args.values("filter"));
     for (const auto& m : args.values("metric")) {
         // HELM task names hold '=' themselves (bbq:subject=all,...): the metric follows the last one.

@@ -160,6 +160,10 @@ Result<EvalRun> loadOtherFormat(const std::string& format, const std::string& wh
         if (r.value->tasks.empty())
             return R::failure(
                 Diagnostic::error(where, 0, "none of the requested tasks is in this run (it has: " + had + ")"));
+        for (const auto& wanted : options.tasks)
+            if (wanted != had)
+                r.warnings.push_back(Diagnostic::warning(where, 0,
+                    "task " + wanted + " was asked for, but this run has no such task (it has: " + had + ")"));
     }
     applyFilterSelection(*r.value, options);
     if (r.value->tasks.empty())
@@ -384,7 +388,9 @@ std::optional<Result<EvalRun>> loadHelmSuite(
                 continue;
             return R::failure(*one.error);
         }
-        out.warnings.insert(out.warnings.end(), one.warnings.begin(), one.warnings.end());
+        for (auto& w : one.warnings)
+            if (w.message.find(" was asked for, but this run has no such task") == std::string::npos)
+                out.warnings.push_back(std::move(w)); // the suite as a whole says which tasks it lacks
         const auto base = static_cast<std::uint32_t>(merged.files.size());
         merged.files.insert(merged.files.end(), one.value->files.begin(), one.value->files.end());
         for (auto& t : one.value->tasks) {
@@ -395,6 +401,11 @@ std::optional<Result<EvalRun>> loadHelmSuite(
     }
     if (merged.tasks.empty())
         return R::failure(Diagnostic::error(path, 0, "none of the requested tasks or filters is in these HELM runs"));
+    for (const auto& wanted : options.tasks)
+        if (std::none_of(
+                merged.tasks.begin(), merged.tasks.end(), [&](const TaskSamples& t) { return t.task == wanted; }))
+            out.warnings.push_back(
+                Diagnostic::warning(path, 0, "task " + wanted + " was asked for, but none of these HELM runs has it"));
     out.value = std::move(merged);
     return out;
 }

@@ -10,6 +10,7 @@
 #include "eval/SimpleEvalsRun.h"
 
 #include <QTemporaryDir>
+#include <set>
 
 using namespace deltascope;
 
@@ -21,10 +22,12 @@ private slots:
     void init();
     void helmBbqPairMatchesScipy();
     void helmChosenMetric();
+    void helmTaskOnTheCommandLine();
     void helmNarrativeQaIsContinuous();
     void helmSampleDetail();
     void helmFolderOfRuns();
     void helmTrialsAndPerturbations();
+    void helmSuiteOfOneModel();
     void helmBrokenFiles_data();
     void helmBrokenFiles();
     void unknownMetricListsEachSide();
@@ -136,6 +139,24 @@ void TestHelm::helmChosenMetric()
     }
 }
 
+void TestHelm::helmTaskOnTheCommandLine()
+{
+    REQUIRE_SHARED();
+    // A HELM task name holds commas and '=': --task and --metric take it whole.
+    const auto r = test::cli({ QStringLiteral("compare"), QString::fromStdString(helmRun("bbq_meta_llama-3-8b")),
+        QString::fromStdString(helmRun("bbq_meta_llama-3-8b-chat")), QStringLiteral("--task"),
+        QStringLiteral("bbq:subject=all,method=multiple_choice_joint,other_task"), QStringLiteral("--metric"),
+        QStringLiteral("bbq:subject=all,method=multiple_choice_joint=prefix_exact_match"), QStringLiteral("--format"),
+        QStringLiteral("json") });
+    QCOMPARE(r.exitCode, 0);
+    const auto j = QJsonDocument::fromJson(r.out).object();
+    const auto tasks = j[QStringLiteral("tasks")].toArray();
+    QCOMPARE(tasks.size(), 1);
+    QCOMPARE(tasks[0].toObject()[QStringLiteral("metric")].toString(), QStringLiteral("prefix_exact_match"));
+    QCOMPARE(tasks[0].toObject()[QStringLiteral("task")].toString(),
+        QStringLiteral("bbq:subject=all,method=multiple_choice_joint"));
+}
+
 void TestHelm::helmNarrativeQaIsContinuous()
 {
     REQUIRE_SHARED();
@@ -238,6 +259,33 @@ void TestHelm::helmTrialsAndPerturbations()
     QCOMPARE(plain.value->tasks.size(), std::size_t(1));
     QCOMPARE(plain.value->tasks[0].samples.size(), std::size_t(4));
     QCOMPARE(plain.value->tasks[0].samples[1].docId, std::string("i1#trial1"));
+}
+
+void TestHelm::helmSuiteOfOneModel()
+{
+    // A folder of run folders of one model (two scenarios): one run, one task per scenario.
+    QTemporaryDir dir;
+    QFile stats(QString::fromStdString(test::dataPath("helm/tiny_base/per_instance_stats.json")));
+    QVERIFY(stats.open(QIODevice::ReadOnly));
+    const QByteArray entries = stats.readAll();
+    for (const char* scenario : { "alpha", "beta" }) {
+        const QString run = QStringLiteral("suite/%1_model").arg(QLatin1String(scenario));
+        test::writeFile(dir, run + QStringLiteral("/run_spec.json"),
+            QByteArray(R"({"name": ")") + scenario + R"(:model=demo_base", "adapter_spec": {"model": "demo/base"}})");
+        test::writeFile(dir, run + QStringLiteral("/per_instance_stats.json"), entries);
+    }
+    const auto r = eval::loadRun(dir.filePath(QStringLiteral("suite")).toStdString(), {});
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    QCOMPARE(r.value->info.model, std::string("demo/base"));
+    QCOMPARE(r.value->files.size(), std::size_t(2));
+    std::set<std::string> tasks;
+    for (const auto& t : r.value->tasks)
+        tasks.insert(t.task);
+    QCOMPARE(tasks, (std::set<std::string> { "alpha", "beta" }));
+    // Each sample's texts come from its own run folder.
+    const auto& beta
+        = *std::find_if(r.value->tasks.begin(), r.value->tasks.end(), [](const auto& t) { return t.task == "beta"; });
+    QCOMPARE(r.value->files[beta.samples[0].file].find("beta_model") != std::string::npos, true);
 }
 
 void TestHelm::helmBrokenFiles_data()
