@@ -93,12 +93,17 @@ bool isVllmRouteLog(std::string_view text)
 {
     std::int64_t line = 0;
     const auto first = firstRecord(text, line);
-    if (first.empty() || first.size() > kMetaLineLimit || first.find("\"meta\"") == std::string_view::npos)
+    if (first.empty() || first.size() > kMetaLineLimit || first.find("\"type\"") == std::string_view::npos)
         return false;
     try {
         const auto j = nlohmann::json::parse(first);
+        if (!j.is_object())
+            return false;
         const auto it = j.find("type");
-        return j.is_object() && it != j.end() && it->is_string() && it->get<std::string>() == "meta";
+        if (it == j.end() || !it->is_string())
+            return false;
+        // A log that lost its meta record is still one (and is told that it lacks it).
+        return it->get<std::string>() == "meta" || (it->get<std::string>() == "route" && j.contains("topk_ids"));
     } catch (const nlohmann::json::exception&) {
         return false;
     }

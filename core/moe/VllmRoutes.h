@@ -10,7 +10,8 @@
 namespace deltascope::moe {
 
 /// True when the first non-blank line of text is a vLLM route-log meta record: a JSON object with
-/// "type": "meta" (what a logger hooked into vLLM's FusedMoE expert selection writes first).
+/// "type": "meta" (what a logger hooked into vLLM's FusedMoE expert selection writes first), or a
+/// route record ("type": "route" with "topk_ids") of a log that lost its meta record.
 bool isVllmRouteLog(std::string_view text);
 
 /// Router decisions logged from inside vLLM: a meta record (`type: meta` with `model_id`, `top_k`,
