@@ -367,6 +367,49 @@ Result<Trace> assemble(const std::string& path, ReadState& st, Result<Trace> out
             out.warnings.push_back(Diagnostic::warning(path, meta.line,
                 "the meta record lists layer " + std::to_string(layer) + " but no route record has it"));
     const auto passes = st.pass + 1;
+    // Passes whose tokens all route alike at every layer (same ids, same weights): vLLM's profiling
+    // and warm-up runs on dummy input look like that. They stay batches; the note says which.
+    std::vector<std::int64_t> alike;
+    std::vector<std::int64_t> alikeTokens;
+    {
+        std::size_t i = 0;
+        while (i < st.routes.size()) {
+            const auto pass = st.routes[i].pass;
+            std::vector<std::pair<std::int64_t, std::size_t>> firstOfLayer;
+            bool uniform = true;
+            std::int64_t count = 0;
+            for (; i < st.routes.size() && st.routes[i].pass == pass; ++i) {
+                const auto& r = st.routes[i];
+                ++count;
+                const auto f = std::find_if(
+                    firstOfLayer.begin(), firstOfLayer.end(), [&](const auto& p) { return p.first == r.layer; });
+                if (f == firstOfLayer.end()) {
+                    firstOfLayer.emplace_back(r.layer, i);
+                    continue;
+                }
+                const auto a = f->second * static_cast<std::size_t>(K);
+                const auto b = i * static_cast<std::size_t>(K);
+                uniform = uniform && std::equal(st.ids.begin() + a, st.ids.begin() + a + K, st.ids.begin() + b)
+                    && std::equal(st.weights.begin() + a, st.weights.begin() + a + K, st.weights.begin() + b);
+            }
+            const auto tokens = count / static_cast<std::int64_t>(firstOfLayer.size());
+            if (uniform && tokens > 1) {
+                alike.push_back(pass);
+                alikeTokens.push_back(tokens);
+            }
+        }
+    }
+    if (!alike.empty()) {
+        std::string list;
+        for (std::size_t i = 0; i < alike.size() && i < 5; ++i)
+            list += (i ? ", " : "") + std::to_string(alike[i]) + " (" + std::to_string(alikeTokens[i]) + " tokens)";
+        if (alike.size() > 5)
+            list += " and " + std::to_string(alike.size() - 5) + " more";
+        out.warnings.push_back(Diagnostic::note(path, 0,
+            std::string(alike.size() == 1 ? "pass " : "passes ") + list
+                + " route every token to the same experts with the same weights: most likely vLLM's profiling "
+                  "or warm-up runs on dummy input; they count as batches like the others"));
+    }
     if (st.requests.size() == st.metas.size() && passes > 1)
         out.warnings.push_back(Diagnostic::note(path, 0,
             "every route record of a run names the same request, so the log does not say which request a token "

@@ -27,8 +27,9 @@ QJsonObject expected()
 // The fixture is in tests/data; the real logs in ../shared/data/real (empty when absent).
 std::string logPath(const QString& name)
 {
-    const auto path = name.contains(QLatin1Char('/')) ? test::sharedPath(name.toUtf8().constData())
-                                                      : test::dataPath(QString(QStringLiteral("vllm/") + name).toUtf8().constData());
+    const auto path = name.contains(QLatin1Char('/'))
+        ? test::sharedPath(name.toUtf8().constData())
+        : test::dataPath(QString(QStringLiteral("vllm/") + name).toUtf8().constData());
     return QFileInfo::exists(QString::fromStdString(path)) ? path : std::string();
 }
 
@@ -143,6 +144,18 @@ void TestVllmRoutes::passesAreBatches()
     QCOMPARE(batchSizes, sizes);
     // Every route record fills one (token, layer) slot: nothing is reported missing.
     QVERIFY(!hasNote(r.warnings, "have no route record"));
+    // Passes whose tokens all route alike (dummy-input runs) are named, with their sizes.
+    std::string alike;
+    for (const auto& v : e.value(QStringLiteral("uniform_batches")).toArray()) {
+        const auto pass = v.toInt();
+        alike += (alike.empty() ? "" : ", ") + std::to_string(pass) + " ("
+            + std::to_string(sizes[static_cast<std::size_t>(pass)]) + " tokens)";
+    }
+    if (alike.empty()) {
+        QVERIFY(!hasNote(r.warnings, "route every token to the same experts"));
+    } else {
+        QVERIFY2(hasNote(r.warnings, (alike + " route every token to the same experts").c_str()), alike.c_str());
+    }
 }
 
 void TestVllmRoutes::xshareReplaysRecordedBatches_data()

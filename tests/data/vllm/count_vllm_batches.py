@@ -6,7 +6,8 @@ importer's recorded batches, and xshare's per-batch token counts, with these num
 The reading here: a route log is a meta record, then route records. For each layer separately,
 its records are taken in file order and cut into passes wherever token_idx is 0 (every pass
 numbers its rows from 0; the checks below fail loudly if a file breaks that). Every layer must
-then show the same passes with the same sizes; the pass sizes are the batch sizes.
+then show the same passes with the same sizes; the pass sizes are the batch sizes. Passes in which
+every token routes alike (same ids, same weights: dummy-input runs) are listed too.
 
     /usr/bin/python3 tests/data/vllm/count_vllm_batches.py
 """
@@ -43,6 +44,10 @@ def count(path):
     sizes = {layer: [len(p) for p in passes] for layer, passes in per_layer.items()}
     first = next(iter(sizes.values()))
     assert all(s == first for s in sizes.values()), f"{path}: layers disagree on the passes"
+    # Passes in which every token of each layer has the same ids and weights (dummy-input runs).
+    alike = [n for n in range(len(first)) if first[n] > 1 and all(
+        len({(tuple(r["topk_ids"]), tuple(r["topk_weights"])) for r in passes[n]}) == 1
+        for passes in per_layer.values())]
     ids = [i for r in routes for i in r["topk_ids"]]
     return {
         "model": meta.get("model_id", ""),
@@ -53,6 +58,7 @@ def count(path):
         "tokens": sum(first),
         "batches": len(first),
         "tokens_per_batch": first,
+        "uniform_batches": alike,
     }
 
 
