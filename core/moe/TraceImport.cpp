@@ -226,8 +226,8 @@ Result<Trace> assembleTrace(const std::string& path, std::vector<Record>& record
     }
     if (runs > 1)
         out.warnings.push_back(Diagnostic::note(path, 0,
-            "read as " + std::to_string(runs) + " runs; each run's requests are numbered after the previous run's (run "
-                + "r's request q is q + r x " + std::to_string(requestStride) + ")"));
+            "read as " + std::to_string(runs) + " runs; run n's request q is numbered q + (n - 1) x "
+                + std::to_string(requestStride) + ", so runs never share a request"));
     std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> tokenRow;
     std::map<std::int64_t, std::int64_t> layerIndex;
     for (const auto& r : records) {
