@@ -9,7 +9,10 @@ namespace deltascope::cli {
 
 const char* const kImportHelp
     = R"(trace inputs: a native .safetensors trace, a dense .npy array [tokens, layers, experts], or
-per-token-layer JSONL router records. Import options:
+per-token-layer JSONL router records (key names detected), including route logs written from
+inside vLLM (a "type": "meta" record, then "type": "route" records): there every restart of
+token_idx is a new forward pass, and the passes are the trace's recorded batches (xshare
+--batching recorded replays what vLLM ran). Import options:
   --top-k K                the model's k (needed for .npy)
   --experts N              number of experts (default: the largest id + 1)
   --score-kind probs|logits|sigmoid   how recorded values become scores (default probs)
@@ -19,11 +22,16 @@ per-token-layer JSONL router records. Import options:
                            JSONL key names (default: detected)
   --tokens-per-request R   .npy only: group consecutive tokens into requests of R
   --skip-bad-lines         JSONL only: report malformed records as warnings and go on
+  --split-runs             JSONL only: a file holding several captures appended one after the
+                           other is refused at the first repeated (request, token, layer), or at
+                           a second vLLM meta record; with this flag each repeat starts a new
+                           run instead, and a run's requests (and steps) are numbered after the
+                           previous run's, so runs never share a request
 )";
 
 const std::vector<std::string> kImportValued { "top-k", "experts", "score-kind", "model", "request-key", "layer-key",
     "token-key", "experts-key", "scores-key", "step-key", "tokens-per-request" };
-const std::vector<std::string> kImportFlags { "no-norm-topk", "skip-bad-lines" };
+const std::vector<std::string> kImportFlags { "no-norm-topk", "skip-bad-lines", "split-runs" };
 
 int fail(const std::string& m)
 {
@@ -69,6 +77,7 @@ bool readImport(const Args& args, moe::TraceImportOptions& o, std::int64_t& topK
     o.keys.scores = args.value("scores-key").value_or("");
     o.keys.step = args.value("step-key").value_or("");
     o.skipBadLines = args.has("skip-bad-lines");
+    o.splitRuns = args.has("split-runs");
     return true;
 }
 
@@ -82,7 +91,7 @@ Result<moe::Trace> openFromArgs(const Args& args, const std::string& path, std::
     if (r.ok() && topK > 0 && r.value->topK != topK && !r.value->sparse)
         r.value->topK = topK;
     for (const auto& w : r.warnings)
-        std::fprintf(stderr, "%s\n", w.toString().c_str());
+        std::fprintf(stderr, "%s\n", cliText(w).c_str());
     return r;
 }
 

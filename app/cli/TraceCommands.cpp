@@ -6,7 +6,9 @@
 #include "moe/SynthTrace.h"
 #include "moe/TraceImport.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace deltascope::cli {
@@ -35,6 +37,16 @@ int runTraceInfo(const std::vector<std::string>& argv)
     if (!tr.ok())
         return fail(tr.error->toString());
     const auto& t = *tr.value;
+    // Recorded batches: how many, and their sizes in tokens.
+    std::map<std::int32_t, std::int64_t> stepTokens;
+    for (const auto s : t.stepId)
+        ++stepTokens[s];
+    std::int64_t smallest = 0;
+    std::int64_t largest = 0;
+    for (const auto& [step, n] : stepTokens) {
+        smallest = smallest == 0 ? n : std::min(smallest, n);
+        largest = std::max(largest, n);
+    }
     nlohmann::ordered_json j;
     j["path"] = path;
     j["model"] = t.model;
@@ -48,6 +60,9 @@ int runTraceInfo(const std::vector<std::string>& argv)
     j["score_kind"] = moe::toString(t.scoreKind);
     j["norm_topk_prob"] = t.normTopkProb;
     j["step_ids"] = t.hasSteps();
+    j["recorded_batches"] = stepTokens.size();
+    j["batch_tokens_min"] = smallest;
+    j["batch_tokens_max"] = largest;
     j["layer_ids"] = t.layerIds;
     j["score_bytes"] = t.scoreBytes();
     if (format == "json") {
@@ -62,6 +77,9 @@ int runTraceInfo(const std::vector<std::string>& argv)
         static_cast<long long>(t.requestCount()), t.hasSteps() ? ", with recorded batch steps" : "",
         static_cast<long long>(t.layers), static_cast<long long>(t.experts), static_cast<long long>(t.topK),
         t.normTopkProb ? ", renormalised" : "", static_cast<double>(t.scoreBytes()) / 1e6);
+    if (!stepTokens.empty())
+        std::printf("batches    %zu recorded, %lld to %lld tokens each\n", stepTokens.size(),
+            static_cast<long long>(smallest), static_cast<long long>(largest));
     return 0;
 }
 

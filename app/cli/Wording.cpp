@@ -33,6 +33,8 @@ const std::vector<std::pair<std::string, std::string>> kHints {
     { "name the record keys for the request, layer, token, experts and scores",
         "name them with --request-key, --layer-key, --token-key, --experts-key, --scores-key" },
     { "the model's top-k between", "the model's top-k (--top-k) between" },
+    { "split the file into runs", "split it into runs with --split-runs" },
+    { "set the number of experts", "set it with --experts" },
 };
 
 } // namespace

@@ -6,6 +6,7 @@
 #include "deltascope/config.h"
 #include "moe/MegatronImport.h"
 #include "moe/Safetensors.h"
+#include "moe/VllmRoutes.h"
 
 #include <algorithm>
 #include <charconv>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <unordered_map>
 #if DELTASCOPE_HAVE_SIMDJSON
 #include <simdjson.h>
 #endif
@@ -27,12 +29,30 @@ namespace {
 namespace od = simdjson::ondemand;
 
 struct Record {
+    std::int64_t run = 0; ///< 0 unless the file is split into runs at repeated records
     std::int64_t request = 0;
     std::int64_t token = 0;
     std::int64_t layer = 0;
     std::int64_t step = -1;
     std::vector<std::int32_t> ids;
     std::vector<float> scores;
+};
+
+struct SlotKey {
+    std::int64_t request;
+    std::int64_t token;
+    std::int64_t layer;
+    bool operator==(const SlotKey&) const = default;
+};
+
+struct SlotKeyHash {
+    std::size_t operator()(const SlotKey& k) const
+    {
+        std::uint64_t h = static_cast<std::uint64_t>(k.request) * 0x9E3779B97F4A7C15ull;
+        h ^= static_cast<std::uint64_t>(k.token) + 0x7F4A7C159E3779B9ull + (h << 6) + (h >> 2);
+        h ^= static_cast<std::uint64_t>(k.layer) + 0x94D049BB133111EBull + (h << 6) + (h >> 2);
+        return static_cast<std::size_t>(h);
+    }
 };
 
 const char* const kRequestKeys[] = { "problem_id", "request_id", "req_id", "seq_id", "request" };
@@ -52,6 +72,25 @@ std::string detect(const std::set<std::string>& keys, const std::string& configu
     return {};
 }
 
+// "no request key (looked for a, b, c)" when neither the configured key nor a candidate is there.
+template <std::size_t N>
+void explainMissing(std::string& out, const char* what, const std::string& configured, const std::string& found,
+    const std::set<std::string>& present, const char* const (&candidates)[N])
+{
+    if (!found.empty() && present.count(found))
+        return;
+    out += out.empty() ? "" : "; ";
+    out += std::string("no ") + what + " key (";
+    if (!configured.empty()) {
+        out += "\"" + configured + "\" as set)";
+        return;
+    }
+    out += "looked for ";
+    for (std::size_t i = 0; i < N; ++i)
+        out += std::string(i ? ", " : "") + candidates[i];
+    out += ")";
+}
+
 // Fills in the key names the options leave empty from the first record; the error when the first
 // record is not JSON or lacks one of the keys.
 std::optional<Diagnostic> detectKeys(std::string_view text, const std::string& path, JsonlTraceKeys& keys)
@@ -61,24 +100,33 @@ std::optional<Diagnostic> detectKeys(std::string_view text, const std::string& p
     try {
         const auto j = nlohmann::json::parse(first);
         std::set<std::string> present;
-        for (const auto& [k, v] : j.items())
-            present.insert(k);
+        if (j.is_object())
+            for (const auto& [k, v] : j.items())
+                present.insert(k);
+        const JsonlTraceKeys configured = keys;
         keys.request = detect(present, keys.request, kRequestKeys);
         keys.layer = detect(present, keys.layer, kLayerKeys);
         keys.token = detect(present, keys.token, kTokenKeys);
         keys.experts = detect(present, keys.experts, kExpertKeys);
         keys.scores = detect(present, keys.scores, kScoreKeys);
         std::string missing;
-        for (const auto* k : { &keys.request, &keys.layer, &keys.token, &keys.experts, &keys.scores })
-            if (k->empty() || !present.count(*k))
-                missing += (missing.empty() ? "" : ", ") + (k->empty() ? std::string("?") : *k);
+        explainMissing(missing, "request", configured.request, keys.request, present, kRequestKeys);
+        explainMissing(missing, "layer", configured.layer, keys.layer, present, kLayerKeys);
+        explainMissing(missing, "token", configured.token, keys.token, present, kTokenKeys);
+        explainMissing(missing, "experts", configured.experts, keys.experts, present, kExpertKeys);
+        explainMissing(missing, "scores", configured.scores, keys.scores, present, kScoreKeys);
         if (!missing.empty()) {
             std::string have;
             for (const auto& k : present)
                 have += (have.empty() ? "" : ", ") + k;
+            // Other inputs people drop on the trace box, said by name.
+            std::string looks;
+            if (present.count("doc_id") && (present.count("resps") || present.count("filtered_resps")))
+                looks = "; it looks like LM Evaluation Harness samples (a run to compare), not a router trace";
             return Diagnostic::error(path, 1,
-                "cannot find the router record keys (missing: " + missing + "; the record has: " + have
-                    + "); name the record keys for the request, layer, token, experts and scores");
+                "cannot read the first record as a router record: " + missing
+                    + "; the record has: " + (have.empty() ? std::string("no keys") : have) + looks
+                    + "; name the record keys for the request, layer, token, experts and scores");
         }
     } catch (const nlohmann::json::exception& e) {
         return Diagnostic::error(path, 1, std::string("malformed JSON record: ") + e.what());
@@ -148,15 +196,38 @@ std::string readRecord(od::parser& parser, std::string& buf, std::string_view re
         problem = std::to_string(r.ids.size()) + " expert ids but " + std::to_string(r.scores.size()) + " scores";
     if (problem.empty() && (r.layer < 0 || r.token < 0 || r.layer > 100000))
         problem = "negative token index or layer";
+    if (problem.empty() && (r.request < 0 || r.request > INT32_MAX || r.step > INT32_MAX || r.step < -1))
+        problem = "request or step " + std::to_string(r.request < 0 || r.request > INT32_MAX ? r.request : r.step)
+            + " is outside [0, " + std::to_string(INT32_MAX) + "]";
     return problem;
 }
 
 // Lays the records out as a (token, layer, top-k) grid: tokens ordered by (request, token), layers
 // by their id. out carries the warnings gathered while reading.
-Result<Trace> assembleTrace(const std::string& path, const std::vector<Record>& records, const JsonlTraceKeys& keys,
+Result<Trace> assembleTrace(const std::string& path, std::vector<Record>& records, const JsonlTraceKeys& keys,
     const TraceImportOptions& options, std::int64_t maxId, std::size_t maxK, Result<Trace> out)
 {
     using R = Result<Trace>;
+    // Split runs never share a request or a step: run r's request q becomes q + r * (largest
+    // request + 1), and its steps likewise.
+    std::int64_t requestStride = 0;
+    std::int64_t stepStride = 0;
+    for (const auto& r : records) {
+        requestStride = std::max(requestStride, r.request + 1);
+        stepStride = std::max(stepStride, r.step + 1);
+    }
+    const std::int64_t runs = records.empty() ? 0 : records.back().run + 1;
+    if (runs > 1 && (requestStride * runs > INT32_MAX || stepStride * runs > INT32_MAX))
+        return R::failure(Diagnostic::error(path, 0, "too many runs to number their requests apart"));
+    for (auto& r : records) {
+        r.request += r.run * requestStride;
+        if (r.step >= 0)
+            r.step += r.run * stepStride;
+    }
+    if (runs > 1)
+        out.warnings.push_back(Diagnostic::note(path, 0,
+            "read as " + std::to_string(runs) + " runs; run n's request q is numbered q + (n - 1) x "
+                + std::to_string(requestStride) + ", so runs never share a request"));
     std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> tokenRow;
     std::map<std::int64_t, std::int64_t> layerIndex;
     for (const auto& r : records) {
@@ -189,7 +260,6 @@ Result<Trace> assembleTrace(const std::string& path, const std::vector<Record>& 
     bool steps = !keys.step.empty();
     if (steps)
         step.assign(static_cast<std::size_t>(T), -1);
-    std::int64_t duplicates = 0;
     for (const auto& r : records) {
         const auto t = tokenRow.at({ r.request, r.token });
         const auto l = layerIndex.at(r.layer);
@@ -197,21 +267,17 @@ Result<Trace> assembleTrace(const std::string& path, const std::vector<Record>& 
         if (steps)
             step[static_cast<std::size_t>(t)] = static_cast<std::int32_t>(r.step);
         const auto base = static_cast<std::size_t>((t * L + l) * K);
-        if (ids[base] != -1)
-            ++duplicates;
         for (std::size_t j = 0; j < r.ids.size(); ++j) {
             ids[base + j] = r.ids[j];
             scores[base + j] = r.scores[j];
         }
     }
-    const auto missing = T * L - static_cast<std::int64_t>(records.size()) + duplicates;
+    // Repeats were refused or split into runs while reading, so every record has its own slot.
+    const auto missing = T * L - static_cast<std::int64_t>(records.size());
     if (missing > 0)
         out.warnings.push_back(Diagnostic::warning(path, 0,
             std::to_string(missing)
                 + " (token, layer) pairs have no record; those tokens count as not routed at that layer"));
-    if (duplicates > 0)
-        out.warnings.push_back(Diagnostic::warning(
-            path, 0, std::to_string(duplicates) + " records repeat a (request, token, layer); the last one is kept"));
     Trace tr = makeOwnedTrace(T, L, N, K, true, std::move(scores), std::move(ids), std::move(request));
     tr.layerIds = std::move(layerIds);
     tr.stepId = std::move(step);
@@ -231,6 +297,9 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
     if (auto problem = file.openInput(path, "the trace file is empty"))
         return R::failure(*problem);
     const std::string_view text = file.view();
+    // A route log written from inside vLLM: a meta record first, then records per forward pass.
+    if (isVllmRouteLog(text))
+        return parseVllmRoutes(text, path, options);
 
     // Key names, from the first record.
     JsonlTraceKeys keys = options.keys;
@@ -245,6 +314,10 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
     Result<Trace> out;
     std::int64_t maxId = -1;
     std::size_t maxK = 0;
+    // Where each (request, token, layer) of the current run was read: a repeat means two captures
+    // were appended to one file.
+    std::unordered_map<SlotKey, std::int64_t, SlotKeyHash> firstLine;
+    std::int64_t run = 0;
     while (pos < text.size()) {
         ++line;
         // Progress (and a chance to cancel) every 64k records of a large capture.
@@ -266,6 +339,22 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
             out.warnings.push_back(Diagnostic::warning(path, line, problem + "; skipped"));
             continue;
         }
+        const auto [at, added] = firstLine.emplace(SlotKey { r.request, r.token, r.layer }, line);
+        if (!added) {
+            const std::string what = "(request " + std::to_string(r.request) + ", token " + std::to_string(r.token)
+                + ", layer " + std::to_string(r.layer) + ") repeats the record at line " + std::to_string(at->second);
+            if (!options.splitRuns)
+                return R::failure(Diagnostic::error(path, line,
+                    what
+                        + ": two traces seem to be appended to this file; split the file into runs (each repeat "
+                          "starts a new run) or remove the repeated part"));
+            ++run;
+            out.warnings.push_back(
+                Diagnostic::note(path, line, what + "; run " + std::to_string(run + 1) + " starts here"));
+            firstLine.clear();
+            firstLine.emplace(SlotKey { r.request, r.token, r.layer }, line);
+        }
+        r.run = run;
         for (const auto id : r.ids)
             maxId = std::max<std::int64_t>(maxId, id);
         maxK = std::max(maxK, r.ids.size());

@@ -29,12 +29,19 @@ struct TraceImportOptions {
     std::string model;
     std::int64_t tokensPerRequest = 1; ///< .npy arrays carry no request ids
     bool skipBadLines = false;
+    /// A record that repeats a (request, token, layer) already read, or a second vLLM meta record,
+    /// means two captures were appended to one file. false: the file is refused at that line.
+    /// true: each repeat starts a new run; a run's requests (and steps) are numbered after the
+    /// previous run's, so runs never share a request.
+    bool splitRuns = false;
     Progress progress; ///< fraction of the file read (JSONL records); returning false cancels
 };
 
 /// Per-token-layer JSONL records (one line per request, layer and generated token with the top-k
 /// expert ids and scores), e.g. a router capture inside a serving engine. Tokens are ordered by
-/// request, then token index; a (token, layer) without a record is marked missing.
+/// request, then token index; a (token, layer) without a record is marked missing. A repeated
+/// (request, token, layer) is refused with its line unless options.splitRuns. A file whose first
+/// record is a vLLM route-log meta record is read by importVllmRoutes (moe/VllmRoutes.h).
 Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions& options);
 
 /// A dense NumPy array [tokens, layers, experts] or [tokens, experts] of float32 or float16.

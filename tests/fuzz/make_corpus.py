@@ -96,6 +96,21 @@ def main():
         json.dumps({"request": int(r), "layer": l, "token": t, "experts": [int(e) for e in ids[t, l]],
                     "scores": [float(s) for s in ts[t, l]]}) + "\n"
         for t, r in zip(range(T), req) for l in range(L)))
+    # vLLM route logs: the fixture with two layers, appended to itself (two runs) and without its
+    # meta record; the real Qwen1.5-MoE log's meta record with a few decode passes, and OLMoE's head.
+    two = os.path.join(DATA, "vllm", "two_layers.jsonl")
+    put("vllm_routes", "two_layers.jsonl", head(two))
+    put("vllm_routes", "two_runs.jsonl", head(two) + head(two))
+    put("vllm_routes", "no_meta.jsonl", b"".join(head(two).splitlines(True)[1:]))
+    qwen = os.path.join(REAL, "vllm_moe_routes", "qwen15moe_layer_logger", "moe_layer0.jsonl")
+    if os.path.exists(qwen):
+        with open(qwen, "rb") as f:
+            lines = f.read().splitlines(True)
+        # 1 meta + passes of 8192, 256, 65 and 1406 rows: line 9921 starts the first decode pass.
+        put("vllm_routes", "qwen_decode.jsonl", lines[0] + b"".join(lines[9920:9920 + 110]))
+    olmoe = os.path.join(REAL, "vllm_moe_routes", "olmoe_route_logger", "moe_routes.jsonl")
+    if os.path.exists(olmoe):
+        put("vllm_routes", "olmoe.jsonl", head(olmoe, lines=40))
     def megatron(step, layer, top, logit=None):
         o = {"step": step, "stage": "pre_dispatch", "block": "decoder", "layer": layer, "rank": 0,
              "num_tokens": len(top), "topk": len(top[0]), "top_indices": top}
