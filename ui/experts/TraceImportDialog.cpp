@@ -31,6 +31,9 @@ TraceImportDialog::TraceImportDialog(const TraceImport& current, QWidget* parent
     , m_model(new QLineEdit(QString::fromStdString(current.options.model), this))
     , m_tokensPerRequest(countBox(1 << 24, current.options.tokensPerRequest, tr("1"), this))
     , m_skipBadLines(new QCheckBox(tr("skip malformed records (each is listed as a warning)"), this))
+    , m_splitRuns(new QCheckBox(tr("the file holds several runs appended: split them (each repeat of a record "
+                                   "starts a new run)"),
+          this))
 {
     setWindowTitle(tr("Trace import options"));
     setObjectName(QStringLiteral("TraceImportDialog"));
@@ -42,6 +45,7 @@ TraceImportDialog::TraceImportDialog(const TraceImport& current, QWidget* parent
     m_model->setPlaceholderText(tr("from the file"));
     m_tokensPerRequest->setMinimum(1);
     m_skipBadLines->setChecked(current.options.skipBadLines);
+    m_splitRuns->setChecked(current.options.splitRuns);
     auto* form = new QFormLayout(this);
     form->addRow(tr("Model's top-k (needed for .npy)"), m_topK);
     form->addRow(tr("Experts"), m_experts);
@@ -50,6 +54,7 @@ TraceImportDialog::TraceImportDialog(const TraceImport& current, QWidget* parent
     form->addRow(tr("Model name"), m_model);
     form->addRow(tr("Tokens per request (.npy)"), m_tokensPerRequest);
     form->addRow(QString(), m_skipBadLines);
+    form->addRow(QString(), m_splitRuns);
     const auto& k = current.options.keys;
     const std::pair<QString, std::string> keys[6] = { { tr("JSONL request key"), k.request },
         { tr("JSONL layer key"), k.layer }, { tr("JSONL token key"), k.token }, { tr("JSONL experts key"), k.experts },
@@ -75,6 +80,7 @@ TraceImport TraceImportDialog::value() const
     t.options.model = m_model->text().trimmed().toStdString();
     t.options.tokensPerRequest = m_tokensPerRequest->value();
     t.options.skipBadLines = m_skipBadLines->isChecked();
+    t.options.splitRuns = m_splitRuns->isChecked();
     std::string* keys[6] = { &t.options.keys.request, &t.options.keys.layer, &t.options.keys.token,
         &t.options.keys.experts, &t.options.keys.scores, &t.options.keys.step };
     for (int i = 0; i < 6; ++i)

@@ -35,6 +35,7 @@ private:
     QLineEdit* m_model;
     QSpinBox* m_tokensPerRequest;
     QCheckBox* m_skipBadLines;
+    QCheckBox* m_splitRuns;
     QLineEdit* m_keys[6];
 };
 
