@@ -210,11 +210,15 @@ void addUtility(const float* row, int n, bool hasUnknown, double* acc)
 }
 
 #if DELTASCOPE_AVX2_DISPATCH
+namespace {
+
 bool haveAvx2()
 {
     static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
     return yes;
 }
+
+} // namespace
 
 // Whether the slice's rows take the vector kernels: dense rows of a multiple of 8 experts, k <= 8.
 bool simdRows(const SliceInput& in)

@@ -92,9 +92,6 @@ bool rowValid(const float* row, int n);
 void addUtility(const float* row, int n, bool hasUnknown, double* acc);
 
 #if DELTASCOPE_AVX2_DISPATCH
-// Whether this processor runs the AVX2 kernels.
-bool haveAvx2();
-
 constexpr int kRankCap = 32; // at most this many candidates are ranked without branches
 
 // Whether the slice's rows take the vector kernels: dense rows of a multiple of 8 experts, k <= 8.

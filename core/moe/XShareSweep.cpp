@@ -7,9 +7,6 @@
 
 #include <algorithm>
 #include <cstring>
-#if DELTASCOPE_AVX2_DISPATCH
-#include <immintrin.h>
-#endif
 
 namespace deltascope::moe {
 
@@ -28,42 +25,42 @@ struct SweepPass {
     int k;
     int N;
     int W;
-    bool simd; ///< the AVX2 walk (gathers eight scores at a time)
 };
 
-// One token's walk over the priority order: each selected expert, in order, may join its routing
-// (a list of keys sorted best first, so the worst is the last entry and a newcomer is placed by
-// shifting the few entries it beats; keys order like the slice order, higher score then lower id,
-// through the score's bits, never negative here, above the inverted id).
-struct TokenWalk {
-    const SweepPass& c;
-    const std::uint64_t* base; ///< the token's baseline top-k as bits
-    std::uint64_t* hk;
-    int kt; ///< the token's own number of routed experts
-    int size = 0;
-    int overlap = 0;
-    /// Once the token holds k experts, only a score reaching its worst one can change anything:
-    /// that float test settles most positions before any key is built.
-    float worst = kUnknown;
-
-    static float scoreOf(std::uint64_t key)
-    {
+// Token t enters the sweep: each selected expert, in priority order, may join its routing (a list
+// of keys sorted best first, so the worst is the last entry and a newcomer is placed by shifting
+// the few entries it beats; keys order like the slice order, higher score then lower id, through
+// the score's bits, never negative here, above the inverted id).
+inline void sweepToken(const SweepPass& c, const SliceInput& in, int t, const int* order, int steps, std::uint64_t* hk)
+{
+    SliceScratch& s = c.s;
+    const int k = c.k;
+    const int N = c.N;
+    const int W = c.W;
+    const std::size_t stride = c.stride;
+    const bool replicated = c.replicated;
+    const auto& device = c.device;
+    auto& expertDiff = c.expertDiff;
+    const int kt = s.kOf[static_cast<std::size_t>(t)];
+    auto scoreOf = [](std::uint64_t key) {
         const auto bits = static_cast<std::uint32_t>(key >> 32);
         float f;
         std::memcpy(&f, &bits, sizeof f);
         return f;
-    }
-    static int idOf(std::uint64_t key) { return static_cast<int>(~static_cast<std::uint32_t>(key)); }
-
-    // Whether expert e at position p (score sc, known, at least `worst`) needs looking at.
-    static bool candidate(float sc, float worst) { return sc >= worst && sc != kUnknown; }
-
-    // Expert e, at position p of the order with score sc (a candidate), enters the selection.
-    // Returns true when nothing later in the order can change the token's routing.
-    bool take(int p, int e, float sc)
-    {
-        SliceScratch& s = c.s;
-        const int k = c.k;
+    };
+    auto idOf = [](std::uint64_t key) { return static_cast<int>(~static_cast<std::uint32_t>(key)); };
+    const float* row = rowOf(in, t);
+    const std::uint64_t* base = s.baseMask.data() + static_cast<std::size_t>(t) * static_cast<std::size_t>(W);
+    int size = 0;
+    int overlap = 0;
+    // Once a token holds k experts, only a score reaching its worst one can change anything:
+    // that float test settles most positions before any key is built.
+    float worst = kUnknown;
+    for (int p = 0; p < steps; ++p) {
+        const int e = order[p];
+        const float sc = row[e];
+        if (!(sc >= worst) || sc == kUnknown)
+            continue;
         std::uint32_t bits;
         std::memcpy(&bits, &sc, sizeof bits);
         const std::uint64_t key = (static_cast<std::uint64_t>(bits) << 32) | ~static_cast<std::uint32_t>(e);
@@ -79,15 +76,16 @@ struct TokenWalk {
                 worst = scoreOf(hk[k - 1]);
         } else {
             if (key <= hk[k - 1])
-                return false;
+                continue;
             // The worst entry leaves; the newcomer takes its place in order. Both without
             // branches on the data: a fixed number of compares and conditional moves.
             const int w = idOf(hk[k - 1]);
             s.diffMass[M] -= static_cast<double>(scoreOf(hk[k - 1]));
-            s.maxEnd[static_cast<std::size_t>(w)] = std::max(s.maxEnd[static_cast<std::size_t>(w)], static_cast<int>(M));
-            s.devTokenDiff[static_cast<std::size_t>(c.device[static_cast<std::size_t>(w)]) * c.stride + M] -= 1;
-            if (c.replicated)
-                c.expertDiff[static_cast<std::size_t>(w) * c.stride + M] -= 1;
+            s.maxEnd[static_cast<std::size_t>(w)]
+                = std::max(s.maxEnd[static_cast<std::size_t>(w)], static_cast<int>(M));
+            s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(w)]) * stride + M] -= 1;
+            if (replicated)
+                expertDiff[static_cast<std::size_t>(w) * stride + M] -= 1;
             const int left = testBit(base, w) ? 1 : 0;
             overlap -= left;
             s.diffOverlap[M] -= left;
@@ -100,77 +98,20 @@ struct TokenWalk {
             worst = scoreOf(hk[k - 1]);
         }
         s.diffMass[M] += static_cast<double>(sc);
-        s.devTokenDiff[static_cast<std::size_t>(c.device[static_cast<std::size_t>(e)]) * c.stride + M] += 1;
-        if (c.replicated)
-            c.expertDiff[static_cast<std::size_t>(e) * c.stride + M] += 1;
+        s.devTokenDiff[static_cast<std::size_t>(device[static_cast<std::size_t>(e)]) * stride + M] += 1;
+        if (replicated)
+            expertDiff[static_cast<std::size_t>(e) * stride + M] += 1;
         const int joined = testBit(base, e) ? 1 : 0;
         overlap += joined;
         s.diffOverlap[M] += joined;
         if (joined && overlap == kt) {
             // The token holds its own top-k again: nothing later can displace them.
             s.diffUnchanged[M] += 1;
-            return true;
-        }
-        return false;
-    }
-
-    // The experts the token keeps up to the largest budget stay active to its end.
-    void finish()
-    {
-        for (int i = 0; i < size; ++i)
-            c.s.maxEnd[static_cast<std::size_t>(idOf(hk[i]))] = c.N + 1;
-    }
-};
-
-// Positions [from, steps) of the order, one at a time.
-inline void walkScalar(TokenWalk& w, const float* row, const int* order, int from, int steps)
-{
-    for (int p = from; p < steps; ++p) {
-        const int e = order[p];
-        const float sc = row[e];
-        if (TokenWalk::candidate(sc, w.worst) && w.take(p, e, sc))
-            return;
-    }
-}
-
-#if DELTASCOPE_AVX2_DISPATCH
-// The same walk, eight positions at a time: the scores of the next eight experts in order are
-// gathered and compared with the token's worst kept score at once; only the positions that pass
-// are looked at one by one (the worst score may rise between them). Most blocks pass none.
-__attribute__((target("avx2"))) void walkAvx2(TokenWalk& w, const float* row, const int* order, int steps)
-{
-    int p = 0;
-    for (; p + 8 <= steps; p += 8) {
-        const __m256i ids = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(order + p));
-        const __m256 scores = _mm256_i32gather_ps(row, ids, 4);
-        auto pass = static_cast<unsigned>(
-            _mm256_movemask_ps(_mm256_cmp_ps(scores, _mm256_set1_ps(w.worst), _CMP_GE_OQ)));
-        while (pass) {
-            const int lane = __builtin_ctz(pass);
-            pass &= pass - 1;
-            const int e = order[p + lane];
-            const float sc = row[e];
-            if (TokenWalk::candidate(sc, w.worst) && w.take(p + lane, e, sc))
-                return;
+            break;
         }
     }
-    walkScalar(w, row, order, p, steps);
-}
-#endif
-
-// Token t enters the sweep: every selected expert, in priority order, may join its routing.
-inline void sweepToken(const SweepPass& c, const SliceInput& in, int t, const int* order, int steps, std::uint64_t* hk)
-{
-    const float* row = rowOf(in, t);
-    TokenWalk w { c, c.s.baseMask.data() + static_cast<std::size_t>(t) * static_cast<std::size_t>(c.W), hk,
-        c.s.kOf[static_cast<std::size_t>(t)] };
-#if DELTASCOPE_AVX2_DISPATCH
-    if (c.simd)
-        walkAvx2(w, row, order, steps);
-    else
-#endif
-        walkScalar(w, row, order, 0, steps);
-    w.finish();
+    for (int i = 0; i < size; ++i)
+        s.maxEnd[static_cast<std::size_t>(idOf(hk[i]))] = N + 1;
 }
 
 // Top-k at every budget: the baseline.
@@ -300,12 +241,7 @@ bool sweepSlice(const SliceInput& in, const PolicyConfig& config, int maxBudget,
     // budget as differences.
     const bool replicated = !config.replicas.empty();
     std::vector<int> expertDiff(replicated ? Nz * stride : 0, 0);
-#if DELTASCOPE_AVX2_DISPATCH
-    const bool simd = haveAvx2();
-#else
-    const bool simd = false;
-#endif
-    const SweepPass pass { s, device, expertDiff, stride, replicated, k, N, W, simd };
+    const SweepPass pass { s, device, expertDiff, stride, replicated, k, N, W };
     for (int t = 0; t < in.tokens; ++t)
         if (s.kOf[static_cast<std::size_t>(t)] > 0)
             sweepToken(pass, in, t, out.order.data(), steps, hk);
