@@ -43,9 +43,14 @@ constexpr const char* kFormats
       options: --metric (default score) --skip-bad-lines --input-format simple-evals
       example: deltascope-cli compare healthbench_gpt-4o_allresults.json \
                    healthbench_gpt-4o-tta_allresults.json
-  Inspect logs               inspect_ai .eval archives and .json logs (EvalLog with samples), paired
-                             on (task, sample id); each scorer a metric
-      options: --metric --task --skip-bad-lines
+  Inspect logs               inspect_ai .eval logs (zip; deflate or zstd entries) and .json logs
+                             (EvalLog with samples), paired on (task, sample id); epochs are
+                             reruns, averaged (the first two give the noise floor); each scorer is a
+                             metric (C = 1, I = 0, P = 0.5, N = 0, booleans 1/0, numbers as they
+                             are; a dict score offers scorer.key); unfinished samples are named. A
+                             folder of logs of several models: name one log with --base-run FILE
+      options: --metric (default the first scorer) --task --skip-bad-lines --input-format inspect
+      example: deltascope-cli compare logs/gpt-5.eval logs/claude-sonnet-4.eval
 
 Router traces (trace-info, convert, xshare):
 
@@ -56,9 +61,15 @@ Router traces (trace-info, convert, xshare):
   .npy                       a dense float32/float16 array [tokens, layers, experts]
       options: --top-k (required) --experts --score-kind --no-norm-topk --model --tokens-per-request
   JSONL router records       one record per (request, layer, token) with top-k experts and scores,
-                             e.g. a profiler capture or vLLM route logs from FusedMoE.select_experts
+                             e.g. a profiler capture; runs appended to one file are refused at the
+                             first repeated record unless --split-runs
       options: --request-key --layer-key --token-key --experts-key --scores-key --step-key
-               --experts --score-kind --no-norm-topk --model --skip-bad-lines
+               --experts --score-kind --no-norm-topk --model --skip-bad-lines --split-runs
+  vLLM route logs            JSONL written from inside vLLM: a "type": "meta" record (model, top-k,
+                             experts), then "type": "route" records with topk_ids/topk_weights;
+                             each restart of token_idx is a forward pass, kept as a recorded batch
+      options: --experts (when the meta record lacks it) --split-runs --skip-bad-lines
+      example: deltascope-cli xshare moe_layer0.jsonl --batching recorded --budget 8
   Megatron-Core              router_trace_rank<N>.jsonl (a file or a folder of ranks), with an
                              optional bf16 logits sidecar
       options: --experts --score-kind --no-norm-topk --model
