@@ -51,12 +51,16 @@ std::optional<Diagnostic> readSide(const workspace::SideState& s, bool skipBadLi
 {
     out.path = s.path;
     if (!formatOf(s.format, out.load.format))
-        return Diagnostic::error({}, 0, "input format \"" + s.format + "\" is not auto, lm-eval, inspect or table");
+        return Diagnostic::error(
+            {}, 0, "input format \"" + s.format + "\" is not auto, lm-eval, table, inspect, helm or simple-evals");
     out.load.runTimestamp = s.runTimestamp;
     out.load.columns.id = s.idColumn;
     out.load.columns.score = s.scoreColumn;
     out.load.columns.task = s.taskColumn;
     out.load.columns.filter = s.filterColumn;
+    out.load.columns.prompt = s.promptColumn;
+    out.load.columns.response = s.responseColumn;
+    out.load.columns.target = s.targetColumn;
     out.load.skipBadLines = skipBadLines;
     return std::nullopt;
 }
@@ -70,6 +74,9 @@ void storeSide(const SideRequest& side, workspace::SideState& s)
     s.scoreColumn = side.load.columns.score;
     s.taskColumn = side.load.columns.task;
     s.filterColumn = side.load.columns.filter;
+    s.promptColumn = side.load.columns.prompt;
+    s.responseColumn = side.load.columns.response;
+    s.targetColumn = side.load.columns.target;
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "common/AtomicFile.h"
 #include "common/JsonText.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -19,7 +20,9 @@ namespace {
 json sideJson(const SideState& s)
 {
     return json { { "path", s.path }, { "format", s.format }, { "run", s.runTimestamp }, { "id_column", s.idColumn },
-        { "score_column", s.scoreColumn }, { "task_column", s.taskColumn }, { "filter_column", s.filterColumn } };
+        { "score_column", s.scoreColumn }, { "task_column", s.taskColumn }, { "filter_column", s.filterColumn },
+        { "prompt_column", s.promptColumn }, { "response_column", s.responseColumn },
+        { "target_column", s.targetColumn } };
 }
 
 // Reads typed fields of one JSON object; the first problem is kept with the line of its key.
@@ -136,13 +139,17 @@ void readSide(Reader& r, const json& o, SideState& s, const std::string& where)
 {
     r.text(o, "path", s.path, where);
     r.text(o, "format", s.format, where);
-    if (s.format != "auto" && s.format != "lm-eval" && s.format != "table")
-        r.fail("format", where + "format must be auto, lm-eval or table");
+    static const char* const kFormats[] = { "auto", "lm-eval", "table", "inspect", "helm", "simple-evals" };
+    if (std::find(std::begin(kFormats), std::end(kFormats), s.format) == std::end(kFormats))
+        r.fail("format", where + "format must be auto, lm-eval, table, inspect, helm or simple-evals");
     r.text(o, "run", s.runTimestamp, where);
     r.text(o, "id_column", s.idColumn, where);
     r.text(o, "score_column", s.scoreColumn, where);
     r.text(o, "task_column", s.taskColumn, where);
     r.text(o, "filter_column", s.filterColumn, where);
+    r.text(o, "prompt_column", s.promptColumn, where);
+    r.text(o, "response_column", s.responseColumn, where);
+    r.text(o, "target_column", s.targetColumn, where);
 }
 
 } // namespace

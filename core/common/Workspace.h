@@ -19,9 +19,10 @@ struct InputFile {
 
 struct SideState {
     std::string path;
-    std::string format = "auto"; ///< auto | lm-eval | table
+    std::string format = "auto"; ///< auto | lm-eval | table | inspect | helm | simple-evals
     std::string runTimestamp; ///< the run picked in a folder of several
     std::string idColumn, scoreColumn, taskColumn, filterColumn; ///< score tables
+    std::string promptColumn, responseColumn, targetColumn; ///< score tables: the texts the sample view shows
 };
 
 struct DegradationState {

@@ -30,6 +30,10 @@ void TestWorkspace::roundTrip()
     w.degradation.base.path = "/runs/base";
     w.degradation.base.format = "table";
     w.degradation.base.scoreColumn = "acc";
+    w.degradation.base.promptColumn = "input";
+    w.degradation.base.responseColumn = "output";
+    w.degradation.base.targetColumn = "gold";
+    w.degradation.cand.format = "inspect";
     w.degradation.cand.path = "/runs/cand \"quoted\" ünïcode";
     w.degradation.cand.runTimestamp = "2026-11-01T10-00-00.123456";
     w.degradation.alpha = 0.01;
@@ -57,6 +61,10 @@ void TestWorkspace::roundTrip()
     QCOMPARE(b.front, w.front);
     QCOMPARE(b.degradation.base.format, std::string("table"));
     QCOMPARE(b.degradation.base.scoreColumn, std::string("acc"));
+    QCOMPARE(b.degradation.base.promptColumn, std::string("input"));
+    QCOMPARE(b.degradation.base.responseColumn, std::string("output"));
+    QCOMPARE(b.degradation.base.targetColumn, std::string("gold"));
+    QCOMPARE(b.degradation.cand.format, std::string("inspect"));
     QCOMPARE(b.degradation.cand.path, w.degradation.cand.path);
     QCOMPARE(b.degradation.cand.runTimestamp, w.degradation.cand.runTimestamp);
     QCOMPARE(b.degradation.alpha, 0.01);
@@ -104,6 +112,11 @@ void TestWorkspace::errorsNameTheLine_data()
     QTest::newRow("margin not a string") << QByteArray(
         "{\"deltascope_workspace\": 1, \"degradation\": {\"margins\": [\"1\", 2]}}")
                                          << 1 << QStringLiteral("degradation.margins must be a list of strings");
+    QTest::newRow("unknown format") << QByteArray(
+        "{\"deltascope_workspace\": 1, \"degradation\": {\"baseline\": {\"format\": \"xml\"}}}")
+                                    << 1
+                                    << QStringLiteral(
+                                           "format must be auto, lm-eval, table, inspect, helm or simple-evals");
     QTest::newRow("nan alpha") << QByteArray("{\"deltascope_workspace\": 1, \"degradation\": {\"alpha\": 2}}") << 1
                                << QStringLiteral("out of range");
 }
