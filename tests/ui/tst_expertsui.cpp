@@ -8,6 +8,7 @@
 #include "export/ReportExporter.h"
 #include "moe/Batching.h"
 #include "moe/Placement.h"
+#include "plot/ExpertPlots.h"
 #include "plot/PlotView.h"
 
 #include <QAbstractItemModelTester>
@@ -30,6 +31,7 @@ private slots:
     void budgetChangeUpdatesTheCharts();
     void layerModel();
     void budgetStepReadsTheSweep();
+    void oneLayerMapIsDrawn();
     void badTraceSaysWhy();
     void exports();
     void loadCountsGivePlacement();
@@ -212,6 +214,21 @@ void TestExpertsUi::budgetStepReadsTheSweep()
     QVERIFY(!want.slices.empty());
     QCOMPARE(withSlices->slices.back().selected, want.slices.back().selected);
     QCOMPARE(sliceCsv(run).count(QLatin1Char('\n')), static_cast<qsizetype>(want.slices.size()) + 1);
+}
+
+void TestExpertsUi::oneLayerMapIsDrawn()
+{
+    // A trace of one MoE layer (a vLLM log of one layer) still draws its row of cells: each
+    // dimension's range covers its cells, never a single point.
+    PlotView plot;
+    drawLayerExpertMap(&plot, { 0.0, 0.5, 1.0, 0.25 }, 1, 4, {}, QStringLiteral("active fraction"), 0.0, 1.0, false);
+    QCPColorMap* map = nullptr;
+    for (int i = 0; i < plot.plottableCount(); ++i)
+        map = map ? map : qobject_cast<QCPColorMap*>(plot.plottable(i));
+    QVERIFY(map);
+    QVERIFY(map->data()->valueRange().size() > 0.5);
+    QVERIFY(map->data()->keyRange().size() > 0.5);
+    QCOMPARE(map->data()->cell(2, 0), 1.0);
 }
 
 void TestExpertsUi::badTraceSaysWhy()

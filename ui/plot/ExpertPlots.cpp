@@ -32,7 +32,10 @@ void drawMatrix(PlotView* plot, const std::vector<double>& values, int rows, int
     }
     auto* map = new QCPColorMap(plot->xAxis, plot->yAxis);
     map->data()->setSize(columns, rows);
-    map->data()->setRange(QCPRange(0, columns - 1), QCPRange(0, rows - 1));
+    // Cells are centred on their index. A dimension of one cell is drawn over its range with no
+    // half-cell margin, so it gets the range of that one cell (a trace of one layer).
+    auto span = [](int n) { return n > 1 ? QCPRange(0, n - 1) : QCPRange(-0.5, 0.5); };
+    map->data()->setRange(span(columns), span(rows));
     for (int r = 0; r < rows; ++r)
         for (int c = 0; c < columns; ++c)
             map->data()->setCell(c, r, values[static_cast<std::size_t>(r) * static_cast<std::size_t>(columns) + c]);
