@@ -4,6 +4,7 @@
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
 #include "deltascope/config.h"
+#include "moe/JsonLines.h"
 #include "moe/MegatronImport.h"
 #include "moe/Safetensors.h"
 #include "moe/VllmRoutes.h"
@@ -309,8 +310,6 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
     std::vector<Record> records;
     od::parser parser;
     std::string buf;
-    std::size_t pos = 0;
-    std::int64_t line = 0;
     Result<Trace> out;
     std::int64_t maxId = -1;
     std::size_t maxK = 0;
@@ -318,19 +317,10 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
     // were appended to one file.
     std::unordered_map<SlotKey, std::int64_t, SlotKeyHash> firstLine;
     std::int64_t run = 0;
-    while (pos < text.size()) {
-        ++line;
-        // Progress (and a chance to cancel) every 64k records of a large capture.
-        if ((line & 0xffff) == 0 && options.progress.callback
-            && !options.progress.report(
-                static_cast<double>(pos) / static_cast<double>(text.size()), "reading the trace"))
-            return R::failure(Diagnostic::error(path, line, "cancelled"));
-        const auto nl = text.find('\n', pos);
-        const auto end = nl == std::string_view::npos ? text.size() : nl;
-        const std::string_view rec = text.substr(pos, end - pos);
-        pos = end + 1;
-        if (rec.find_first_not_of(" \t\r") == std::string_view::npos)
-            continue;
+    JsonLines lines(text, options.progress, "reading the trace");
+    std::string_view rec;
+    while (lines.next(rec)) {
+        const std::int64_t line = lines.line();
         Record r;
         const std::string problem = readRecord(parser, buf, rec, keys, options, r);
         if (!problem.empty()) {
@@ -360,6 +350,8 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
         maxK = std::max(maxK, r.ids.size());
         records.push_back(std::move(r));
     }
+    if (lines.cancelled())
+        return R::failure(Diagnostic::error(path, lines.line(), "cancelled"));
     if (records.empty())
         return R::failure(Diagnostic::error(path, 0, "no router records in the file"));
     return assembleTrace(path, records, keys, options, maxId, maxK, std::move(out));

@@ -3,6 +3,7 @@
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
 #include "deltascope/config.h"
+#include "moe/JsonLines.h"
 
 #include <algorithm>
 #include <cmath>
@@ -444,20 +445,10 @@ Result<Trace> parseVllmRoutes(std::string_view text, const std::string& path, co
     R out;
     od::parser parser;
     std::string buf;
-    std::size_t pos = 0;
-    std::int64_t line = 0;
-    while (pos < text.size()) {
-        ++line;
-        if ((line & 0xffff) == 0 && options.progress.callback
-            && !options.progress.report(
-                static_cast<double>(pos) / static_cast<double>(text.size()), "reading the route log"))
-            return R::failure(Diagnostic::error(path, line, "cancelled"));
-        const auto nl = text.find('\n', pos);
-        const auto end = nl == std::string_view::npos ? text.size() : nl;
-        const std::string_view rec = text.substr(pos, end - pos);
-        pos = end + 1;
-        if (rec.find_first_not_of(" \t\r") == std::string_view::npos)
-            continue;
+    JsonLines lines(text, options.progress, "reading the route log");
+    std::string_view rec;
+    while (lines.next(rec)) {
+        const std::int64_t line = lines.line();
         buf.assign(rec);
         const std::size_t size = buf.size();
         buf.resize(size + simdjson::SIMDJSON_PADDING, ' ');
@@ -512,6 +503,8 @@ Result<Trace> parseVllmRoutes(std::string_view text, const std::string& path, co
             out.warnings.push_back(Diagnostic::warning(path, line, problem + "; skipped"));
         }
     }
+    if (lines.cancelled())
+        return R::failure(Diagnostic::error(path, lines.line(), "cancelled"));
     if (st.metas.empty())
         return R::failure(Diagnostic::error(path, 0, "the route log is empty"));
     if (st.routes.empty())
