@@ -6,6 +6,8 @@
 #include "common/Progress.h"
 
 #include <cstdint>
+#include <simdjson.h>
+#include <string>
 #include <string_view>
 
 namespace deltascope::moe {
@@ -51,5 +53,19 @@ private:
     std::int64_t m_line = 0;
     bool m_cancelled = false;
 };
+
+/// Parses one record (a line from JsonLines) as a JSON object: the text is copied into buf with
+/// the padding the parser needs, and doc and obj refer to buf and parser afterwards.
+inline simdjson::error_code openJsonRecord(simdjson::ondemand::parser& parser, std::string& buf,
+    std::string_view record, simdjson::ondemand::document& doc, simdjson::ondemand::object& obj)
+{
+    buf.assign(record);
+    const std::size_t n = buf.size();
+    buf.resize(n + simdjson::SIMDJSON_PADDING, ' ');
+    auto e = parser.iterate(buf.data(), n, buf.size()).get(doc);
+    if (!e)
+        e = doc.get_object().get(obj);
+    return e;
+}
 
 } // namespace deltascope::moe

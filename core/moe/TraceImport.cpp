@@ -4,7 +4,6 @@
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
 #include "deltascope/config.h"
-#include "moe/JsonLines.h"
 #include "moe/MegatronImport.h"
 #include "moe/Safetensors.h"
 #include "moe/VllmRoutes.h"
@@ -19,6 +18,8 @@
 #include <set>
 #include <unordered_map>
 #if DELTASCOPE_HAVE_SIMDJSON
+#include "moe/JsonLines.h"
+
 #include <simdjson.h>
 #endif
 
@@ -139,15 +140,10 @@ std::optional<Diagnostic> detectKeys(std::string_view text, const std::string& p
 std::string readRecord(od::parser& parser, std::string& buf, std::string_view rec, const JsonlTraceKeys& keys,
     const TraceImportOptions& options, Record& r)
 {
-    buf.assign(rec);
-    const std::size_t n = buf.size();
-    buf.resize(n + simdjson::SIMDJSON_PADDING, ' ');
     std::string problem;
     od::document doc;
     od::object obj;
-    auto e = parser.iterate(buf.data(), n, buf.size()).get(doc);
-    if (!e)
-        e = doc.get_object().get(obj);
+    const auto e = openJsonRecord(parser, buf, rec, doc, obj);
     auto readInt = [&](const std::string& key, std::int64_t& v) {
         if (problem.empty() && obj.find_field_unordered(key).get_int64().get(v))
             problem = "\"" + key + "\" is missing or not an integer";

@@ -3,13 +3,14 @@
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
 #include "deltascope/config.h"
-#include "moe/JsonLines.h"
 
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #if DELTASCOPE_HAVE_SIMDJSON
+#include "moe/JsonLines.h"
+
 #include <simdjson.h>
 #endif
 
@@ -449,17 +450,11 @@ Result<Trace> parseVllmRoutes(std::string_view text, const std::string& path, co
     std::string_view rec;
     while (lines.next(rec)) {
         const std::int64_t line = lines.line();
-        buf.assign(rec);
-        const std::size_t size = buf.size();
-        buf.resize(size + simdjson::SIMDJSON_PADDING, ' ');
         od::document doc;
         od::object obj;
         std::string_view type;
         std::string problem;
-        auto e = parser.iterate(buf.data(), size, buf.size()).get(doc);
-        if (!e)
-            e = doc.get_object().get(obj);
-        if (e)
+        if (auto e = openJsonRecord(parser, buf, rec, doc, obj))
             problem = std::string("malformed JSON record (") + simdjson::error_message(e) + ")";
         else if (obj.find_field_unordered("type").get_string().get(type))
             problem = "the record has no \"type\" (meta or route)";
