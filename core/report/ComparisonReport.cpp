@@ -293,6 +293,10 @@ bool runCombination(ComparisonReport& rep, const eval::PairedRuns& paired, const
                        std::to_string(c.testedTasks) + (c.testedTasks == 1 ? " task" : " tasks")),
         countedTest("Fisher", "X", c.fisher, "df = " + std::to_string(2 * c.testedTasks)),
         countedTest("max-drop", "max z", c.maxZ, maxTask) };
+    // Every sign pattern enumerated: the p-values are exact, with no Monte Carlo interval to show.
+    if (c.exhaustive)
+        for (auto& t : perm.tests)
+            t.monteCarlo = false;
     const auto best = std::min_element(perm.tests.begin(), perm.tests.end(),
         [](const DecisionTest& a, const DecisionTest& b) { return a.pValue < b.pValue; });
     perm.pValue = best->pValue;

@@ -371,6 +371,10 @@ void TestDecision::exhaustiveSmallSuites()
     QVERIFY(rep.permutation.exhaustive);
     QCOMPARE(rep.tasks[0].pValue, 1.0 / 16.0); // only the data itself reaches T = 6.5
     QCOMPARE(rep.tasks[0].pMcLow, rep.tasks[0].pMcHigh);
+    // The combined tests are exact too: no Monte Carlo interval is shown for them.
+    QCOMPARE(rep.permutation.tests.size(), std::size_t(3));
+    for (const auto& t : rep.permutation.tests)
+        QVERIFY2(!t.monteCarlo, t.name.c_str());
 }
 
 // Word perplexity from per-document log-likelihoods and word counts, as lm-eval aggregates it: the
