@@ -1,8 +1,8 @@
 #include "eval/RunDiscovery.h"
 
 #include "common/MappedFile.h"
-#include "eval/InspectLog.h"
 #include "eval/HelmRun.h"
+#include "eval/InspectLog.h"
 #include "eval/ResultsFile.h"
 #include "eval/SimpleEvalsRun.h"
 

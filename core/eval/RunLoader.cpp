@@ -1,8 +1,8 @@
 #include "eval/RunLoader.h"
 
 #include "common/MappedFile.h"
-#include "eval/InspectLog.h"
 #include "eval/HelmRun.h"
+#include "eval/InspectLog.h"
 #include "eval/ResultsFile.h"
 #include "eval/SamplesParser.h"
 #include "eval/SimpleEvalsRun.h"

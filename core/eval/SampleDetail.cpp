@@ -2,8 +2,8 @@
 
 #include "common/JsonText.h"
 #include "common/TextUtil.h"
-#include "eval/InspectDetail.h"
 #include "eval/HelmRun.h"
+#include "eval/InspectDetail.h"
 #include "eval/SimpleEvalsRun.h"
 #include "eval/TableLoader.h"
 
