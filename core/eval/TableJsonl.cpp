@@ -240,12 +240,7 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
         groups.add(f.task, f.filter, std::move(f.sample), hasCluster ? &f.cluster : nullptr);
     }
     counts.warn(path, scoreName, "record(s) have a null, empty or N/A score", out);
-    if (!groups.checkClusters(path, text, out))
-        return R::failure(*out.error);
-    EvalRun run;
-    run.tasks = std::move(groups.tasks);
-    out.value = std::move(run);
-    return out;
+    return groups.finish(path, text, out);
 }
 
 } // namespace deltascope::eval::table

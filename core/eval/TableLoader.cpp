@@ -208,12 +208,7 @@ Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const Ta
         groups.add(task, filter, std::move(s), cluster);
     }
     counts.warn(path, c.scoreName, "row(s) have an empty or N/A score", out);
-    if (!groups.checkClusters(path, text, out))
-        return R::failure(*out.error);
-    EvalRun run;
-    run.tasks = std::move(groups.tasks);
-    out.value = std::move(run);
-    return out;
+    return groups.finish(path, text, out);
 }
 
 // ---- JSONL ----

@@ -85,6 +85,18 @@ struct TaskGroups {
         }
         return true;
     }
+
+    /// The loaded tasks as the run of out, once every row is read; the cluster problems decide
+    /// whether it is an error.
+    Result<EvalRun> finish(const std::string& path, std::string_view text, Result<EvalRun>& out)
+    {
+        if (!checkClusters(path, text, out))
+            return Result<EvalRun>::failure(*out.error);
+        EvalRun run;
+        run.tasks = std::move(tasks);
+        out.value = std::move(run);
+        return std::move(out);
+    }
 };
 
 // A malformed row: fatal, or with skipping a warning. Returns false when loading must stop (the
