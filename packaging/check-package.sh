@@ -19,9 +19,16 @@ for f in usr/bin/deltascope usr/bin/deltascope-cli usr/share/applications/org.de
     usr/share/metainfo/org.deltascope.Deltascope.metainfo.xml usr/share/man/man1/deltascope-cli.1 \
     usr/share/icons/hicolor/scalable/apps/org.deltascope.Deltascope.svg \
     usr/share/icons/hicolor/256x256/apps/org.deltascope.Deltascope.png \
-    usr/share/deltascope/exporters/export_hf_router_trace.py usr/share/deltascope/demo/baseline; do
+    usr/share/deltascope/exporters/export_hf_router_trace.py usr/share/deltascope/demo/baseline \
+    usr/share/doc/deltascope/copyright; do
     [ -e "$root/$f" ] || { echo "missing from the package: /$f"; exit 1; }
 done
+# The licence, where Debian and software centres look for it.
+grep -q "^License: GPL-3+" "$root/usr/share/doc/deltascope/copyright" \
+    || { echo "the package's copyright file does not state GPL-3.0-or-later"; exit 1; }
+grep -q "<project_license>GPL-3.0-or-later</project_license>" \
+    "$root/usr/share/metainfo/org.deltascope.Deltascope.metainfo.xml" \
+    || { echo "the AppStream metadata does not state GPL-3.0-or-later"; exit 1; }
 
 cli="$root/usr/bin/deltascope-cli"
 "$cli" --version

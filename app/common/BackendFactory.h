@@ -19,4 +19,9 @@ bool parseBackendKind(const std::string& text, BackendKind& out);
 /// no driver, or a build without CUDA). `note` stays empty when the request was met as asked.
 std::unique_ptr<backend::ComputeBackend> makeBackend(BackendKind kind, std::string& note);
 
+/// The note of a program that runs on the CPU because no GPU can be used: "no usable NVIDIA GPU
+/// (REASON): running on the CPU". REASON is a few plain words made from what the CUDA runtime
+/// answered (`runtimeAnswer`, its error text), or its answer itself when it is not a known one.
+std::string noGpuNote(const std::string& runtimeAnswer);
+
 } // namespace deltascope::backends

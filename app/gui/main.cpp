@@ -21,6 +21,7 @@
 #include <QIcon>
 #include <QTextStream>
 #include <optional>
+#include <string_view>
 
 using namespace deltascope::ui;
 
@@ -241,18 +242,12 @@ int degradationHeadless(MainWindow& window, const QCommandLineParser& parser, co
     return verdictStatus(comparison->report);
 }
 
-} // namespace
-
-int main(int argc, char** argv)
+// What the program is called and how its command line reads; the same for --help and for a run.
+void describe(QCommandLineParser& parser, const Cli& cli)
 {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("Deltascope"));
-    QApplication::setOrganizationName(QStringLiteral("Deltascope"));
-    QApplication::setApplicationVersion(QStringLiteral(DELTASCOPE_VERSION));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/deltascope.svg")));
-    QGuiApplication::setDesktopFileName(QStringLiteral("org.deltascope.Deltascope"));
-
-    QCommandLineParser parser;
+    QCoreApplication::setApplicationName(QStringLiteral("Deltascope"));
+    QCoreApplication::setOrganizationName(QStringLiteral("Deltascope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(DELTASCOPE_VERSION));
     parser.setApplicationDescription(
         QStringLiteral("Did an optimisation make the model worse?\n\nWith --screenshot or --export-report the exit "
                        "status is the verdict: 0 no evidence of degradation, or no worse than the margin; 1 "
@@ -264,8 +259,43 @@ int main(int argc, char** argv)
         QStringLiteral("baseline run (lm-eval folder or file, or a score table); alone: a router trace, expert "
                        "load counts or a .deltascope workspace"));
     parser.addPositionalArgument(QStringLiteral("CAND"), QStringLiteral("candidate run"));
-    const Cli cli;
     parser.addOptions(cli.all());
+}
+
+// True when the command line asks for the help or the version text anywhere before a "--".
+bool asksForHelpOrVersion(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a(argv[i]);
+        if (a == "--")
+            return false;
+        if (a == "-h" || a == "--help" || a == "-?" || a == "--help-all" || a == "-v" || a == "--version")
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCommandLineParser parser;
+    const Cli cli;
+    describe(parser, cli);
+    if (asksForHelpOrVersion(argc, argv)) {
+        // The help and version texts need no window system: answer them before QApplication
+        // looks for a display, so that they work over ssh and in CI. Both print and exit. A window
+        // system option (-style, -platform) is unknown here: it does not stand in the way of help.
+        QCoreApplication core(argc, argv);
+        if (parser.parse(QCoreApplication::arguments()))
+            parser.process(core);
+        if (parser.isSet(QStringLiteral("version")))
+            parser.showVersion();
+        parser.showHelp(0);
+    }
+    QApplication app(argc, argv);
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/deltascope.svg")));
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.deltascope.Deltascope"));
     parser.process(app);
 
     Request request;

@@ -51,6 +51,8 @@ private slots:
     void deviceFailureRunsOnTheCpu();
     void cpuErrorsAreValues();
     void parseKinds();
+    void noGpuNoteIsPlain_data();
+    void noGpuNoteIsPlain();
 };
 
 void TestBackend::cpuIsAlwaysThere()
@@ -72,7 +74,9 @@ void TestBackend::autoFallsBackWithOneNote()
     if (!b->ranOn().gpu()) {
         // No device (or no CUDA in this build): the CPU backend, and a note that says why.
         QVERIFY(!note.empty());
-        QVERIFY(note.find("running on the CPU") != std::string::npos);
+        QVERIFY(note.starts_with("no usable NVIDIA GPU ("));
+        QVERIFY(note.ends_with("): running on the CPU"));
+        QVERIFY(note.find("CUDA driver version is insufficient") == std::string::npos);
         if (!DELTASCOPE_HAVE_CUDA)
             QVERIFY(note.find("no CUDA support") != std::string::npos);
     } else {
@@ -159,6 +163,36 @@ void TestBackend::parseKinds()
     QVERIFY(backends::parseBackendKind("cpu", k) && k == backends::BackendKind::Cpu);
     QVERIFY(backends::parseBackendKind("cuda", k) && k == backends::BackendKind::Cuda);
     QVERIFY(!backends::parseBackendKind("gpu", k));
+}
+
+// What the CUDA runtime answers on a machine without a usable GPU, said in plain words.
+void TestBackend::noGpuNoteIsPlain_data()
+{
+    QTest::addColumn<QString>("runtimeAnswer");
+    QTest::addColumn<QString>("note");
+    const auto row = [](const char* name, const char* answer, const char* reason) {
+        QTest::newRow(name) << QString::fromLatin1(
+            answer) << QStringLiteral("no usable NVIDIA GPU (%1): running on the CPU").arg(QString::fromLatin1(reason));
+    };
+    row("old-or-missing-driver", "CUDA driver version is insufficient for CUDA runtime version",
+        "NVIDIA driver missing or older than this build's CUDA");
+    row("no-device", "no CUDA-capable device is detected", "no device found");
+    row("device-list-empty", "no CUDA device", "no device found");
+    row("stub-driver", "CUDA driver is a stub library", "only the driver's stub library is installed");
+    row("busy", "all CUDA-capable devices are busy or unavailable", "every device busy or unavailable");
+    row("init-failed", "initialization error", "the driver failed to start");
+    row("unknown-answer", "unknown error", "unknown error");
+    row("no-answer", "", "no reason given");
+    row("long-answer",
+        "an unforeseen answer that goes on and on, far longer than anyone wants to read in one line of a note",
+        "an unforeseen answer that goes on and on, far longer than anyone wants to read i...");
+}
+
+void TestBackend::noGpuNoteIsPlain()
+{
+    QFETCH(QString, runtimeAnswer);
+    QFETCH(QString, note);
+    QCOMPARE(QString::fromStdString(backends::noGpuNote(runtimeAnswer.toStdString())), note);
 }
 
 QTEST_GUILESS_MAIN(TestBackend)

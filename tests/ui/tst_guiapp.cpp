@@ -1,3 +1,4 @@
+#include "deltascope/config.h"
 #include "moe/Safetensors.h"
 #include "moe/SynthTrace.h"
 
@@ -22,6 +23,8 @@ private slots:
     void traceRendersWithoutABudget_data();
     void traceRendersWithoutABudget();
     void countsRenderAndReport();
+    void helpAndVersionWithoutADisplay_data();
+    void helpAndVersionWithoutADisplay();
 
 private:
     static int run(const QStringList& args, QByteArray* err = nullptr)
@@ -304,6 +307,48 @@ void TestGuiApp::countsRenderAndReport()
                  &err),
         2);
     QVERIFY2(err.contains("none.csv"), err.constData());
+}
+
+// Over ssh or in CI there is no display and no platform chosen: --help and --version still answer
+// (a QApplication would stop at "could not connect to display").
+void TestGuiApp::helpAndVersionWithoutADisplay_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QStringList>("expected"); // lines or phrases of the standard output
+    const QStringList usage { QStringLiteral("Usage: "), QStringLiteral("--screenshot <FILE>"),
+        QStringLiteral("--export-report <FILE>"), QStringLiteral("--margin <D>"),
+        // the exit statuses of a headless run are in the help, not only in the man page
+        QStringLiteral("exit status is the verdict"), QStringLiteral("0 no evidence of degradation"),
+        QStringLiteral("1 degraded"), QStringLiteral("2 error"), QStringLiteral("3 inconclusive") };
+    const QStringList version { QStringLiteral("Deltascope " DELTASCOPE_VERSION_STRING "\n") };
+    QTest::newRow("--help") << QStringList { QStringLiteral("--help") } << usage;
+    QTest::newRow("-h") << QStringList { QStringLiteral("-h") } << usage;
+    QTest::newRow("help-after-inputs") << QStringList { QStringLiteral("a.jsonl"), QStringLiteral("b.jsonl"),
+        QStringLiteral("--help") } << usage;
+    QTest::newRow("help-with-a-window-system-option")
+        << QStringList { QStringLiteral("-style"), QStringLiteral("fusion"), QStringLiteral("--help") } << usage;
+    QTest::newRow("--version") << QStringList { QStringLiteral("--version") } << version;
+    QTest::newRow("-v") << QStringList { QStringLiteral("-v") } << version;
+}
+
+void TestGuiApp::helpAndVersionWithoutADisplay()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QStringList, expected);
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    for (const char* name : { "QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORMTHEME" })
+        env.remove(QString::fromLatin1(name));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(DELTASCOPE_GUI_APP), args);
+    QVERIFY(p.waitForFinished(60000));
+    const QString out = QString::fromUtf8(p.readAllStandardOutput());
+    const QByteArray err = p.readAllStandardError();
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(p.exitCode() == 0, err.constData());
+    QVERIFY2(!err.contains("display"), err.constData());
+    for (const QString& phrase : expected)
+        QVERIFY2(out.contains(phrase), qPrintable(phrase + QStringLiteral(" not in:\n") + out));
 }
 
 QTEST_GUILESS_MAIN(TestGuiApp)
