@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Times what `deltascope-cli compare` does on two lm-eval runs: load (parse + discover), pair,
 // and the exact tests, and prints throughput and peak resident memory.
 #include "eval/Pairing.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Times the statistics alone: exact tests and aggregation for many tasks of many samples, and
 // the sign-flip permutation test (DESIGN 6 targets: < 50 ms for 100 tasks x 1M samples after
 // loading; < 0.5 s for 25,000 samples x 10,000 permutations on 2 cores).

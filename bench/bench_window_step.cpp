@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Times what the expert workspace computes on a budget step: the first computation of a trace
 // (every budget in one sweep, with the activation maps of each), then single budget steps, which
 // read the sweep. Prints the times and the threads the CPU backend used.

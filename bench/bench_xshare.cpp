@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Times XShare over a whole trace on the CPU: one budget and the all-budgets sweep for the batch
 // policy, and one budget for the expert-parallel and speculative policies; prints GB/s of trace.
 #include "moe/Batching.h"

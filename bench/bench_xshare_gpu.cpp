@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Times XShare on the CUDA device over a whole trace: one budget of each policy (effective GB/s of
 // trace), the all-budgets sweep relative to one budget, the trace streamed in chunks, the latency
 // of one slice of 64 tokens x 128 experts, and the sign-flip test of 25,000 samples x 10,000

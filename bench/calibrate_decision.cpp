@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Calibration of the comparison's decision by simulation. Prints figures; not a test.
 //   calibrate_decision [replicates] [permutations] [mixed|margin|clusters|all]
 // mixed (DESIGN 3.3): how often a mixed suite is called degraded when nothing changed, and what a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Writes a seeded synthetic dense fp32 trace of about SIZE_GB for the benchmarks, with no other
 // dependency than the trace library (the GPU check machine has no deltascope-cli):
 //   make_trace OUT.safetensors SIZE_GB [experts=128] [layers=16] [top_k=8]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The peer of bench_load: what a researcher would write to compare two lm-eval runs in Python.
 
 Reads every samples_*.jsonl line with json.loads, keys samples by (task, filter, doc_id), pairs

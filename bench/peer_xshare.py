@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The peer of bench_xshare: the batch-greedy XShare policy as a researcher would write it in numpy.
 
 Reads a native Deltascope trace (safetensors, dense F32 scores), replays it with continuous batching

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The GPU peer of bench_xshare_gpu: the batch-greedy XShare policy as a researcher would write it
 in PyTorch (topk, scatter, masked topk), run on the same trace with the same replay batching.
 

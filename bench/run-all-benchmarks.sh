@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every CPU benchmark of DESIGN 6 next to its peer, on the same files, in one run: the loader
 # against a plain Python script, expert selection against numpy, the window's budget step, the
 # sign-flip test. Prints one table (Markdown) at the end; the README's performance table is its

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Loader benchmark: generates two realistic lm-eval runs (long prompts, about SIZE_MB each, default
 # 500), then times deltascope (load + pair + tests) and a plain Python script doing the same work on
 # the same files, and prints the ratio.

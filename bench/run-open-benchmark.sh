@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Opening a trace larger than memory: writes a 10 GB dense fp32 trace as a sparse file (the
 # header and request ids are real; the scores are a hole that reads as zeros, so no disk space is
 # used), then measures the peak resident memory of `deltascope-cli trace-info` on it (target: under

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # XShare CPU benchmark: generates a dense fp32 trace of about SIZE_GB (default 1), then times the
 # CPU backend (one budget, all budgets, other policies) and the numpy implementation of the
 # batch-greedy policy on the same file, and prints the ratio.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Strict warnings for Deltascope's own targets only (never global, never on dependencies).
 function(deltascope_target_warnings target)
     target_compile_options(${target} PRIVATE

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // Launching the XShare slice kernels. C++17: included by the CUDA source and the backend.

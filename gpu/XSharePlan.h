@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // What a GPU XShare run needs besides the scores, prepared on the host: the batches as flat

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // The GPU's side of the slice code: what a launch reads (Job: the trace's scores, resident or a

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Puts the licence tag `SPDX-License-Identifier: GPL-3.0-or-later` on the first line of every C++,
 CUDA, CMake, Python and shell source file that git tracks, after a shebang (and a Python coding
 line) where there is one. Files that already carry an SPDX tag near the top are left as they are,

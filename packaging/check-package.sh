@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the Debian package from a configured build folder, unpacks it into a scratch root and
 # runs what it installed as a user would: deltascope-cli on the bundled demo, deltascope
 # --screenshot offscreen, and the validators of the desktop file and AppStream metadata.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Collects the header-only dependencies of the trace, statistics and GPU libraries (Boost.Math and
 # nlohmann_json) into .deps/include, from a machine that has the Debian packages, so that a machine
 # without them (the GPU check machine) can build those targets: the folder travels with the tree.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Renders the SVG icon to the PNG sizes desktops look for (build-time tool).
 //   render_icon ICON.svg OUT_DIR SIZE...   writes OUT_DIR/SIZExSIZE/deltascope.png
 #include <QDir>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs what Deltascope needs, builds it, prints the verdict on the bundled demo (a baseline
 # and a quantized candidate lm-eval run, compared sample by sample) and opens the window on it.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the libFuzzer targets with clang (AddressSanitizer + UBSan) and runs each for a bounded
 # time, starting from its committed corpus (tests/fuzz/corpus/<target>). New interesting inputs go
 # to a scratch folder, not into the repository. A crash stops the run with the input saved under

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs what Deltascope needs to build and test, builds every target, and runs the whole test
 # suite (GPU tests skip cleanly on machines without a GPU).
 set -euo pipefail

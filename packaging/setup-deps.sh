@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs the Debian packages Deltascope needs to build, test and run.
 # Idempotent: packages already present are left alone. Works as root or through sudo.
 set -euo pipefail

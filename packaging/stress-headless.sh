@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs the window's headless modes many times and reports any exit status other than the expected
 # one, or any sanitizer report: the check for intermittent failures at start-up and shutdown
 # (threads, the job runner) that one CI run may miss. Use a sanitizer build, ideally while the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The Deltascope window. Also renders without a window for tests, docs and CI:
 //   deltascope BASE CAND                     open a comparison
 //   deltascope TRACE                         open a router trace in the expert workspace

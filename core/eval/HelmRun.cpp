@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "eval/HelmRun.h"
 
 #include "common/TextUtil.h"

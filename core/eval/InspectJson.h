@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // Internal to the Inspect loader and the sample view: reading Inspect's JSON documents (a log's

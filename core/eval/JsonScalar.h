@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // Internal to the eval loaders: reading a JSON scalar as text with simdjson's On-Demand API.

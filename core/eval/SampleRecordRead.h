@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // Reading the fields of one lm-eval sample record (SamplesParser.cpp's records); not a public

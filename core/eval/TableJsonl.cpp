@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "eval/ClusterKey.h"
 #include "eval/JsonScalar.h"
 #include "eval/ScoreValue.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // What the CSV and JSONL table readers share (TableLoader.cpp, TableJsonl.cpp); not a public

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Expert load counts (SGLang CSV, JSON logical_count): for heatmaps and placements, not selection.
 #include "common/JsonText.h"
 #include "common/MappedFile.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // Walking the records of a JSONL trace (router records, vLLM route logs): internal to the moe

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "moe/Placement.h"
 
 #include "common/JsonText.h"

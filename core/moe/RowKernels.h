@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // The row kernels of the CPU fast paths (sweepSlice, sliceBudgets): top-k of a row with block

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The per-slice preparation the CPU fast paths share (sweepSlice, sliceBudgets): one pass over
 // the rows for the baseline and the utilities, the warm-up set, and the priority orders.
 #include "moe/SlicePrepare.h"

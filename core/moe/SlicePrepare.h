@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // What the CPU fast paths (sweepSlice, sliceBudgets) share before the budgets: internal to the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The CPU reference: core's host/device slice template (moe/slice/SelectSlice.h), the code the CUDA
 // kernel runs, executed by one host thread on a SliceInput. The vectorised paths in XShare.cpp are
 // tested against it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // The activation maps of XShare runs (runXShare, assembleXShare): which experts are active, per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The one-pass sweep of the nested policies (batch greedy, speculative): every budget of a slice
 // from one walk of each token over the priority order. A fast path of the shared slice template
 // (moe/slice), tested against it.

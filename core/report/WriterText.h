@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // The words and numbers every report writer shares (ReportWriters.cpp, HtmlWriters.cpp); not a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "stats/SignFlip.h"
 
 #include "stats/Philox.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes a baseline and a candidate lm-eval run (the --log_samples layout) with known flips.
 
 The runs are synthetic but follow lm-eval's files exactly: a results_<timestamp>.json with

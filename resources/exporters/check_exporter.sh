@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs the exporter on small randomly initialised models of each supported family (no download)
 # and checks the files it writes. Needs python3 with torch and transformers.
 set -euo pipefail

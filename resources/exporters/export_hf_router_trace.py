@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Records the router scores of a Hugging Face MoE model into a Deltascope trace (safetensors).
 
 For every prompt (one per line of the prompt file) the model decodes greedily, and at every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The command line and the window are two translations of the same requests: the same comparison
 // and the same expert-sharing scenario, run through deltascope-cli (JSON output), through the
 // analysis layer and through the window's adapters (loadComparison, computeExperts), must give

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Runs the built deltascope-cli (DELTASCOPE_CLI) and a fixture path as QString, for the suites that
 // check the command line.

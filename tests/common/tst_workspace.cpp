@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Saved workspaces: the JSON round trip, clear errors (file and line), and the check that warns
 // when an input changed after the workspace was saved.
 #include "TestData.h"

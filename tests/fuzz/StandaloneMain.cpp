@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Runs a fuzz target over files and folders given on the command line, without libFuzzer: the
 // regression corpus as an ordinary test (every build, and the sanitizer build).
 #include <algorithm>

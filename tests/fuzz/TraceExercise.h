@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // After a trace parser accepted an input, read every score and run a small XShare over it: a

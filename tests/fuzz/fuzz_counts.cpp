@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Expert load counts: SGLang CSV (layer_id,expert_id,count) and JSON logical_count (the first
 // byte picks which); a balanced placement is made from what parses.
 #include "FuzzSupport.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // HELM run folders (per_instance_stats.json, run_spec.json, scenario_state.json) and simple-evals
 // *_allresults.json, strict and skipping bad entries, then the sample view's texts of a few samples.
 // The first byte picks the file: 0 per_instance_stats.json (then, after a "--8<--" line, the

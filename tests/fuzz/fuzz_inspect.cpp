@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Inspect logs: the zip reader (stored, deflate and zstd entries, through libarchive) and the
 // reading of headers and samples, from memory and from a file, with the sample view of what loaded.
 #include "FuzzSupport.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Per-token-layer JSONL router records, key names detected.
 #include "FuzzSupport.h"
 #include "TraceExercise.h"

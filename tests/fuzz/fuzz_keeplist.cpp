@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Keep-lists written by `deltascope-cli shrink` (with and without audit samples), and the pairing
 // that uses them: every sample of a small pair of runs lands in exactly one row.
 #include "FuzzSupport.h"

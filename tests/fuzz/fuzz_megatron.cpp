@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Megatron-Core router_trace_rank*.jsonl, with its bf16 logits sidecar when the input holds a
 // second part (after a "--8<--" line).
 #include "FuzzSupport.h"

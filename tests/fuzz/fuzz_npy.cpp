@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Dense NumPy arrays (.npy): header dictionary, dtype, shape against the file size.
 #include "FuzzSupport.h"
 #include "TraceExercise.h"

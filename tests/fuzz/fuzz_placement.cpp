@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Placement files: JSON {"placement": [...]} (entries a device or a list of devices) or CSV
 // expert_id,device (the first byte picks which, and the expert and device counts).
 #include "FuzzSupport.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lm-eval results files (results_*.json, results.json).
 #include "FuzzSupport.h"
 #include "eval/ResultsFile.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Native traces (safetensors): headers, shapes, dtypes, metadata; then every score is read.
 #include "FuzzSupport.h"
 #include "TraceExercise.h"

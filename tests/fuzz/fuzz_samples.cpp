@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lm-eval samples files: JSON lines (0.4.3 and later) and the indented JSON array of 0.4.0-0.4.2,
 // strict and skipping bad lines.
 #include "FuzzSupport.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Generic score tables: CSV, TSV and JSONL (the first byte picks which), default columns.
 #include "FuzzSupport.h"
 #include "eval/TableLoader.h"

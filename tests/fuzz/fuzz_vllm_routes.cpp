@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // vLLM route logs (a meta record, then route records per forward pass), with and without skipping
 // bad lines and splitting appended logs into runs; an accepted trace is replayed and its recorded
 // passes are run as batches.

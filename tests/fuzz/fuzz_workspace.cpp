@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Saved workspace files (.deltascope).
 #include "FuzzSupport.h"
 #include "common/Workspace.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes the seed corpus of every fuzz target (tests/fuzz/corpus/<target>/seed_*) from the test
 fixtures in tests/data and the real files in ../shared/data/real, cut to a few KB each, plus small
 synthetic traces. Inputs that once crashed a parser are kept beside the seeds as crash_* files and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Mutation smoke-fuzzing of the command line: corrupts lm-eval samples/results files and native
 traces at random (bytes flipped, cut, bare NaN / huge numbers / brackets inserted) and checks that
 deltascope-cli always ends with exit 0, 1 or 2 and never with a crash or a sanitizer report.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // The XShare parity cases shared by the GPU test (CUDA kernels) and the emulation test (the same

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every GPU check in one run, for the machine with the H200 (CUDA, CMake, ninja, python3 with
 # torch; no Debian packages: the header-only dependencies travel in .deps/include, made by
 # packaging/gpu-deps.sh on a development machine). Builds the trace, statistics and GPU targets,

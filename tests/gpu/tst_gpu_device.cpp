@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Plain CTest executable (no Qt): the CUDA side must answer "no device" cleanly on machines
 // without a GPU or driver, and describe the device when there is one.
 #include "DeviceQuery.h"

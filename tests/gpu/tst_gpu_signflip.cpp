@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Plain CTest executable (no Qt): the CUDA sign-flip test must return exactly the CPU backend's
 // p-values for the same inputs and seed. Exit 77 (skipped) without a CUDA device.
 #include "CudaBackend.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Plain CTest executable (no Qt): XShare on the CUDA device must equal the CPU backend on every
 // parity case (counts and selected sets exactly, sums to 1e-6 relative), resident and streamed in
 // small chunks, and report bad scores like the CPU. Exit 77 (skipped) without a CUDA device.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Plain CTest executable (no Qt): the slice code of the CUDA XShare kernels, run sequentially on
 // the host (gpu::emulateXShare), must give the CPU backend's results on every parity case. This
 // checks the kernels' logic on machines without a GPU; tst_gpu_xshare runs the same cases on the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every expert-selection policy against the independent numpy oracle (tests/moe/xshare_oracle.py,
 # written from DESIGN 4.2-4.4): top-k, batch greedy (warm-up 0, 1 and above k), expert-parallel with
 # contiguous blocks and with placement files holding copies, speculative (m = k and m = 1), dense,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // vLLM route logs (forward passes as recorded batches), concatenated JSONL traces (refused, or
 // split into runs) and what trace-info says about files that are not traces. The batch counts come
 // from tests/data/vllm/count_vllm_batches.py, an independent reading of the same files.

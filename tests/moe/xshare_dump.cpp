@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Runs one expert-sharing configuration on a trace and prints the whole result as JSON, for the
 // independent numpy oracle (xshare_oracle.py). It links only the trace library and the host half of
 // the GPU path, so the oracle checks the CPU backend and the device slice code (emulated) without

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Independent numpy oracle for Deltascope's expert selection (DESIGN 4.2-4.4).
 
 Written from the design text alone, the plain way: it builds seeded traces (dense and sparse, with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "CliRun.h"
 #include "TestData.h"
 #include "eval/KeepList.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reference values for tests/stats/tst_shrink.cpp, written independently of core/stats/Shrink.cpp.
 
 1. The audit hash of `shrink --audit` (documented in core/stats/Shrink.h): FNV-1a 64 over each of

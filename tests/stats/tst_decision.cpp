@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The decision of a comparison (DESIGN 3.2-3.5): mixed suites, flags, levels, tiny p-values,
 // intervals, exact differences, Monte Carlo error. Reference values come from
 // tests/data/stats/make_decision_vectors.py (exact integer arithmetic, full enumeration, scipy).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "MainWindow.h"
 #include "common/Problems.h"
 #include "degradation/AggregatePanel.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Saved workspaces through the window: everything both workspaces hold comes back from a
 // .deltascope file, changed inputs are reported, and the autosave offers recovery after a crash.
 #include "MainWindow.h"

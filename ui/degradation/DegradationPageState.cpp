@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The degradation page's saved state: splitter positions and the .deltascope workspace (what the
 // user chose, and restoring it, which starts the comparison once).
 #include "common/AppSettings.h"

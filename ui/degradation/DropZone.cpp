@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "degradation/DropZone.h"
 
 #include "common/AppSettings.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "degradation/TaskTableModel.h"
 
 #include "common/Format.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // Recorded router outputs to gating scores, once for the host (Trace::gatingRow) and the CUDA

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // The expert selection of one (layer, batch) slice (DESIGN 4.3, 4.4), written once: the CPU

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // The first phases of a slice (see SelectSlice.h): each token's row and baseline top-k, the

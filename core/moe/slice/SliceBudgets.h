@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // The budgets of a slice (see SelectSlice.h): either every budget from one pass over the priority

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // The priority orders of a slice (see SelectSlice.h): S(M) is the first M experts of the order

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // What one slice computation reads (SliceView) and the working memory it uses (Work, carved from

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reference numbers for the HELM and simple-evals readers, computed independently of Deltascope.
 
 Reads the real runs in ../shared/data/real with the json module, pairs them the way the formats

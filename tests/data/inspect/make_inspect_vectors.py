@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reference numbers for the Inspect log reader, computed without Deltascope, and the small
 synthetic logs (good and broken) its tests read.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reference values for Deltascope's decision statistics (DESIGN 3.2-3.6), computed independently.
 
 Run with Debian's python3-scipy and python3-mpmath (apt-get install python3-scipy python3-mpmath):

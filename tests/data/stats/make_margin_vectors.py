@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reference values for Deltascope's non-inferiority statistics (DESIGN 3.6), computed independently.
 
 Run with Debian's python3-scipy and python3-mpmath:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reference values for Deltascope's statistics, computed with scipy (an independent implementation).
 
 Run with Debian's python3-scipy:  /usr/bin/python3 tests/data/stats/make_vectors.py > tests/data/stats/vectors.json

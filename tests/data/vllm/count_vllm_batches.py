@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Counts the forward passes (batches) of vLLM route logs by an independent reading of the files,
 and writes what it found to expected_batches.json next to this script. tst_vllmroutes compares the
 importer's recorded batches, and xshare's per-batch token counts, with these numbers.

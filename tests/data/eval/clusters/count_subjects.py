@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Expected cluster counts for the real MMLU comparison in ../shared/data/real
 (mmlu_llama31_8b_fp16_vs_q4), clustered on metadata.subject, counted with a plain JSON read.
 
