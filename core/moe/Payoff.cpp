@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace deltascope::moe {
 
@@ -53,11 +54,11 @@ const char* toString(PayoffVerdict v)
 std::string checkModelAgainst(const MoeModel& model, std::int64_t experts, std::int64_t topK)
 {
     if (model.experts != experts)
-        return "the model " + model.name + " has " + std::to_string(model.experts) + " routed experts, the trace "
-            + std::to_string(experts);
+        return "the model " + model.name + " has " + std::to_string(model.experts)
+            + " routed experts, but the input has " + std::to_string(experts);
     if (topK > 0 && model.topK != topK)
         return "the model " + model.name + " routes each token to " + std::to_string(model.topK)
-            + " experts, the trace to " + std::to_string(topK);
+            + " experts, but the input routes it to " + std::to_string(topK);
     return {};
 }
 
@@ -142,7 +143,7 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
             const double scale = std::min(1.0, m / std::max(loads.activatedPerSlice, 1e-300));
             finish(stepCost(o, loads.activatedDevice * scale, loads.assignmentsDevice, loads.tokensPerStep,
                        loads.requestsPerStep),
-                m, loads.activatedPerSlice * scale, 1.0);
+                m, loads.activatedPerSlice * scale, std::numeric_limits<double>::quiet_NaN());
         }
         if (!o.budgets.empty())
             e.notes.push_back("load counts carry no gating scores: each budget M is taken to activate min(M, the "
@@ -192,9 +193,10 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
             + " the MoE layers read " + fixed(best->activated, 1) + " instead of " + fixed(base.activated, 1)
             + " experts per layer and step, " + gigabytes(base.expertBytes - best->expertBytes)
             + " less per step, and the step is estimated " + percent(e.bestSaving) + " shorter ("
-            + millis(base.stepSeconds) + " -> " + millis(best->stepSeconds) + " on " + gpu + "), keeping "
-            + percent(best->massRetained)
-            + " of the gating mass. Whether accuracy holds there is for the paired tests (deltascope-cli frontier).";
+            + millis(base.stepSeconds) + " -> " + millis(best->stepSeconds) + " on " + gpu + ")"
+            + (std::isfinite(best->massRetained) ? ", keeping " + percent(best->massRetained) + " of the gating mass"
+                                                 : std::string())
+            + ". Whether accuracy holds there is for the paired tests (deltascope-cli frontier).";
     }
     if (o.devices > 1) {
         const double c = loads.fromCounts ? loads.contiguous.overall : loads.contiguous.perStep;

@@ -155,7 +155,7 @@ struct PayoffRow {
     double computeSeconds = 0.0;
     double stepSeconds = 0.0; ///< max of the two
     double saving = 0.0; ///< 1 - stepSeconds / baseline stepSeconds
-    double massRetained = 1.0; ///< XShare's kept gating mass (1 for the baseline; unknown from counts: 1)
+    double massRetained = 1.0; ///< XShare's kept gating mass (1 for the baseline; NaN from counts: unknown)
 };
 
 /// The plain-language answer. The rule, in this order:
