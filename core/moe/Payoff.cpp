@@ -176,8 +176,10 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
             + percent(std::max(0.0, e.bestSaving)) + " of the step).";
     } else if (saturated) {
         e.verdict = PayoffVerdict::Saturated;
-        e.conclusion = "Expect no gain: the batch activates nearly all experts ("
-            + fixed(e.budgets.empty() ? loads.activatedPerSlice : e.budgets.back().activated, 1) + " of "
+        double fewest = e.budgets.empty() ? loads.activatedPerSlice : N;
+        for (const auto& row : e.budgets)
+            fewest = std::min(fewest, row.activated);
+        e.conclusion = "Expect no gain: the batch activates nearly all experts (at least " + fixed(fewest, 1) + " of "
             + std::to_string(o.model.experts) + " per layer and step) at every budget considered.";
     } else if (e.bestSaving < o.minSaving) {
         e.verdict = PayoffVerdict::LittleGain;
