@@ -6,7 +6,9 @@
 #include "moe/TraceImport.h"
 #include "moe/XShareRun.h"
 
+#include <QDirIterator>
 #include <QProcess>
+#include <QStandardPaths>
 #include <cmath>
 
 using namespace deltascope;
@@ -63,6 +65,7 @@ private slots:
     void modelJson();
     void badInput();
     void commandLine();
+    void frontierDemo();
 };
 
 void TestPayoff::mixtralBytesByHand()
@@ -447,6 +450,73 @@ void TestPayoff::commandLine()
     QVERIFY(list.waitForFinished(60000));
     QCOMPARE(list.exitCode(), 0);
     QVERIFY(list.readAllStandardOutput().contains("DeepSeek-V3"));
+}
+
+void TestPayoff::frontierDemo()
+{
+    const QString demo = QDir::cleanPath(QStringLiteral(DELTASCOPE_TEST_DATA "/../../resources/demo"));
+    const QString frontier = demo + QStringLiteral("/frontier");
+    // Each candidate's results carry its budget in config.budget.
+    for (const int m : { 8, 6, 4, 3, 2 }) {
+        const QDir dir(frontier + QStringLiteral("/budget_%1").arg(m));
+        const auto models = dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        QCOMPARE(models.size(), 1);
+        const auto results = QDir(dir.filePath(models.front())).entryList({ QStringLiteral("results_*.json") });
+        QCOMPARE(results.size(), 1);
+        QFile f(dir.filePath(models.front() + QLatin1Char('/') + results.front()));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto config = QJsonDocument::fromJson(f.readAll()).object()[QStringLiteral("config")].toObject();
+        QCOMPARE(config[QStringLiteral("budget")].toInt(), m);
+        QCOMPARE(config[QStringLiteral("batch_size")].toInt(), 16);
+    }
+    // The flips grow as the budget shrinks: with a 2-point margin, 8 and 6 are no worse, 4 is
+    // inconclusive, 3 and 2 are degraded (the table in resources/demo/README.md).
+    const std::vector<std::pair<int, int>> expected { { 8, 0 }, { 6, 0 }, { 4, 3 }, { 3, 1 }, { 2, 1 } };
+    for (const auto& [m, code] : expected) {
+        QProcess p;
+        p.start(QStringLiteral(DELTASCOPE_CLI),
+            { QStringLiteral("compare"), frontier + QStringLiteral("/baseline"),
+                frontier + QStringLiteral("/budget_%1").arg(m), QStringLiteral("--margin"), QStringLiteral("2"),
+                QStringLiteral("--quiet") });
+        QVERIFY(p.waitForFinished(60000));
+        QVERIFY2(p.exitCode() == code, qPrintable(QStringLiteral("budget %1: exit %2").arg(m).arg(p.exitCode())));
+    }
+    // The trace: 8 experts, top-2, recorded steps of at most 16 requests; expert sharing pays.
+    auto trace = moe::openTrace(QString(frontier + QStringLiteral("/trace.safetensors")).toStdString(), 0, {});
+    QVERIFY(trace.ok());
+    QCOMPARE(trace.value->experts, 8);
+    QCOMPARE(trace.value->topK, 2);
+    QVERIFY(trace.value->hasSteps());
+    analysis::PayoffRequest r;
+    r.scenario.trace = std::make_shared<const moe::Trace>(std::move(*trace.value));
+    r.options.model = *moe::findModel("Mixtral-8x7B");
+    r.options.gpu = *moe::findGpu("H100 SXM");
+    const backend::CpuBackend cpu;
+    const auto run = analysis::runPayoff(r, cpu);
+    QVERIFY(run.ok());
+    QCOMPARE(run.value->sweep->prepared.batches->mode, std::string("recorded"));
+    QVERIFY(run.value->estimate.loads.requestsPerStep <= 16.0);
+    QCOMPARE(run.value->estimate.verdict, moe::PayoffVerdict::Pays);
+
+    // The committed files are what the generator writes.
+    const QString python = QStandardPaths::findExecutable(QStringLiteral("python3"));
+    if (python.isEmpty())
+        QSKIP("python3 is not installed: the demo cannot be regenerated");
+    QTemporaryDir out;
+    QProcess gen;
+    gen.start(python, { demo + QStringLiteral("/make_frontier_demo.py"), out.path() });
+    QVERIFY(gen.waitForFinished(120000));
+    QCOMPARE(gen.exitCode(), 0);
+    QDirIterator it(frontier, QDir::Files, QDirIterator::Subdirectories);
+    int files = 0;
+    while (it.hasNext()) {
+        const QString path = it.next();
+        QFile a(path), b(out.path() + path.mid(frontier.size()));
+        QVERIFY2(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly), qPrintable(path));
+        QVERIFY2(a.readAll() == b.readAll(), qPrintable(path + QStringLiteral(" differs from the generator's")));
+        ++files;
+    }
+    QCOMPARE(files, 19);
 }
 
 QTEST_GUILESS_MAIN(TestPayoff)
