@@ -60,7 +60,8 @@ Result<PayoffResult> payoffFromSweep(
     if (auto bad = moe::checkModelAgainst(request.options.model, prepared.trace->experts, prepared.trace->topK);
         !bad.empty())
         return R::failure(Diagnostic::error(prepared.tracePath, 0, bad));
-    auto loads = moe::stepLoads(*prepared.trace, *prepared.batches, request.options.devices, progress);
+    auto loads = moe::stepLoads(
+        *prepared.trace, *prepared.batches, request.options.devices, progress, request.scenario.threads);
     if (!loads.ok())
         return R::failure(*loads.error);
     return estimate(request, *loads.value, sweep.xshare.get(), sweep.warnings);

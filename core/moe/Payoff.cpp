@@ -155,6 +155,12 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
             e.bestSaving = row.saving;
             e.bestBudget = row.budget;
         }
+    for (const auto& row : e.budgets)
+        if (std::isfinite(row.massRetained) && row.massRetained >= o.massFloor
+            && (e.keepBudget == 0 || row.budget < e.keepBudget)) {
+            e.keepBudget = row.budget;
+            e.keepSaving = row.saving;
+        }
     const bool saturated = e.budgets.empty()
         ? loads.activatedPerSlice >= o.saturation * N
         : std::all_of(e.budgets.begin(), e.budgets.end(),
@@ -198,7 +204,12 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
             + millis(base.stepSeconds) + " -> " + millis(best->stepSeconds) + " on " + gpu + ")"
             + (std::isfinite(best->massRetained) ? ", keeping " + percent(best->massRetained) + " of the gating mass"
                                                  : std::string())
-            + ". Whether accuracy holds there is for the paired tests (deltascope-cli frontier).";
+            + "."
+            + (e.keepBudget > 0 && e.keepBudget != e.bestBudget ? " The smallest budget keeping " + percent(o.massFloor)
+                        + " of the gating mass, M = " + std::to_string(e.keepBudget) + ", saves "
+                        + percent(std::max(0.0, e.keepSaving)) + "."
+                                                                : std::string())
+            + " Whether accuracy holds is for the paired tests (deltascope-cli frontier).";
     }
     if (o.devices > 1) {
         const double c = loads.fromCounts ? loads.contiguous.overall : loads.contiguous.perStep;

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace deltascope::moe {
 
@@ -218,12 +219,36 @@ const GpuSpec* findGpu(const std::string& name)
 
 Result<MoeModel> loadModelJson(const std::string& path)
 {
-    using R = Result<MoeModel>;
     MappedFile f;
     std::string why;
     if (!f.open(path, why))
-        return R::failure(Diagnostic::error(path, 0, why));
-    auto parsed = parseJsonText(f.view(), path);
+        return Result<MoeModel>::failure(Diagnostic::error(path, 0, why));
+    return parseModelJson(f.view(), path);
+}
+
+std::string modelJsonText(const MoeModel& m)
+{
+    nlohmann::ordered_json j;
+    j["name"] = m.name;
+    j["layers"] = m.layers;
+    j["moe_layers"] = m.moeLayers;
+    j["hidden_size"] = m.hidden;
+    j["expert_ffn"] = m.expertFfn;
+    j["experts"] = m.experts;
+    j["top_k"] = m.topK;
+    j["shared_experts"] = m.sharedExperts;
+    j["shared_ffn"] = m.sharedFfn;
+    j["dense_params"] = m.denseParams;
+    j["kv_per_token"] = m.kvPerToken;
+    j["dtype_bytes"] = m.dtypeBytes;
+    j["kv_bytes"] = m.kvBytes;
+    return j.dump(2) + "\n";
+}
+
+Result<MoeModel> parseModelJson(std::string_view text, const std::string& path)
+{
+    using R = Result<MoeModel>;
+    auto parsed = parseJsonText(text, path);
     if (!parsed.ok())
         return R::failure(*parsed.error);
     const nlohmann::json& j = *parsed.value;

@@ -18,20 +18,7 @@ std::string format(const char* fmt, auto... args)
 
 nlohmann::ordered_json modelJson(const moe::MoeModel& m)
 {
-    nlohmann::ordered_json j;
-    j["name"] = m.name;
-    j["layers"] = m.layers;
-    j["moe_layers"] = m.moeLayers;
-    j["hidden_size"] = m.hidden;
-    j["expert_ffn"] = m.expertFfn;
-    j["experts"] = m.experts;
-    j["top_k"] = m.topK;
-    j["shared_experts"] = m.sharedExperts;
-    j["shared_ffn"] = m.sharedFfn;
-    j["dense_params"] = m.denseParams;
-    j["kv_per_token"] = m.kvPerToken;
-    j["dtype_bytes"] = m.dtypeBytes;
-    j["kv_bytes"] = m.kvBytes;
+    auto j = nlohmann::ordered_json::parse(moe::modelJsonText(m));
     j["expert_bytes"] = m.expertBytes();
     return j;
 }
@@ -112,6 +99,11 @@ std::string payoffJson(const moe::PayoffEstimate& e, const std::string& inputPat
     if (e.bestBudget > 0) {
         j["best_budget"] = e.bestBudget;
         j["best_saving"] = e.bestSaving;
+    }
+    if (e.keepBudget > 0) {
+        j["mass_floor"] = o.massFloor;
+        j["keep_budget"] = e.keepBudget;
+        j["keep_saving"] = e.keepSaving;
     }
     j["conclusion"] = e.conclusion;
     j["notes"] = e.notes;

@@ -129,6 +129,12 @@ void TestPayoff::mixtralThroughTheSweep()
     DS_COMPARE_REL(e.value->bestSaving, (90194313216.0 * 0.75) / 93142908928.0, 1e-12);
     QCOMPARE(e.value->verdict, moe::PayoffVerdict::Pays);
     QVERIFY(e.value->conclusion.find("M = 2") != std::string::npos);
+    // The smallest budget keeping 95% of the gating mass: the sweep's own numbers decide it.
+    int keep = 0;
+    for (const auto& b : sweep.value->results)
+        if (b.massRetained >= 0.95 && (keep == 0 || b.budget < keep))
+            keep = b.budget;
+    QCOMPARE(e.value->keepBudget, keep);
 }
 
 void TestPayoff::presetsMatchPublishedSizes()
@@ -349,6 +355,15 @@ void TestPayoff::modelJson()
     QCOMPARE(d.value->sharedExperts, 2);
     QCOMPARE(d.value->sharedFfn, std::int64_t(1408));
     QCOMPARE(d.value->denseParams, dsPreset->denseParams);
+
+    // Every preset survives a round trip through our own keys.
+    for (const auto& p : moe::modelPresets()) {
+        const auto back = moe::parseModelJson(moe::modelJsonText(p), "round trip");
+        QVERIFY(back.ok());
+        QCOMPARE(moe::modelJsonText(*back.value), moe::modelJsonText(p));
+        QCOMPARE(back.value->denseParams, p.denseParams);
+        QCOMPARE(back.value->dtypeBytes, p.dtypeBytes);
+    }
 }
 
 void TestPayoff::badInput()
