@@ -356,6 +356,23 @@ void TestPayoff::modelJson()
     QCOMPARE(d.value->sharedFfn, std::int64_t(1408));
     QCOMPARE(d.value->denseParams, dsPreset->denseParams);
 
+    // DeepSeek-V3's config: latent attention, fp8 weights, three dense blocks.
+    const auto v3 = test::writeFile(dir, QStringLiteral("v3.json"),
+        R"({"architectures": ["DeepseekV3ForCausalLM"], "num_hidden_layers": 61, "first_k_dense_replace": 3,
+            "hidden_size": 7168, "intermediate_size": 18432, "moe_intermediate_size": 2048, "n_routed_experts": 256,
+            "n_shared_experts": 1, "num_experts_per_tok": 8, "num_attention_heads": 128, "num_key_value_heads": 128,
+            "q_lora_rank": 1536, "kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64,
+            "v_head_dim": 128, "vocab_size": 129280, "torch_dtype": "bfloat16",
+            "quantization_config": {"quant_method": "fp8", "fmt": "e4m3"}})");
+    const auto v = moe::loadModelJson(v3);
+    QVERIFY(v.ok());
+    const auto* v3Preset = moe::findModel("DeepSeek-V3");
+    QCOMPARE(v.value->moeLayers, 58);
+    QCOMPARE(v.value->dtypeBytes, 1.0);
+    QCOMPARE(v.value->kvPerToken, 576.0);
+    QCOMPARE(v.value->sharedFfn, std::int64_t(2048));
+    QCOMPARE(v.value->denseParams, v3Preset->denseParams);
+
     // Every preset survives a round trip through our own keys.
     for (const auto& p : moe::modelPresets()) {
         const auto back = moe::parseModelJson(moe::modelJsonText(p), "round trip");
