@@ -41,7 +41,8 @@ comparisons (as matrix):
   --max-permutations M  --seed S  --threads N  --backend auto|cpu|cuda  --base-run TIMESTAMP
   --base-rerun PATH  --keep-list FILE  and compare's selection and table options
 output:
-  --format text|json|csv|markdown   (default text)  --output FILE  --quiet
+  --format text|json|csv|markdown|html   (default text; html plots each candidate's drop against
+                           its activated experts per slice)  --output FILE  --quiet
 
 exit status: 0 some budget meets the criterion; 1 none does because every candidate is degraded;
              3 none does otherwise (with --margin: not shown within the margin); 2 error
@@ -105,8 +106,8 @@ int runFrontier(const std::vector<std::string>& argv)
         format = "text";
     if (format == "md")
         format = "markdown";
-    if (format != "text" && format != "json" && format != "csv" && format != "markdown")
-        return failText("--format must be text, json, csv or markdown");
+    if (format != "text" && format != "json" && format != "csv" && format != "markdown" && format != "html")
+        return failText("--format must be text, json, csv, markdown or html");
 
     backends::BackendKind kind = backends::BackendKind::Auto;
     if (!backends::parseBackendKind(args.value("backend").value_or("auto"), kind))
@@ -128,6 +129,7 @@ int runFrontier(const std::vector<std::string>& argv)
     const std::string text = format == "json" ? analysis::frontierJson(r)
         : format == "csv"                     ? analysis::frontierCsv(r)
         : format == "markdown"                ? analysis::frontierMarkdown(r)
+        : format == "html"                    ? analysis::frontierHtml(r)
                                               : analysis::frontierText(r);
     if (!emit(text, args.value("output").value_or("")))
         return Error;

@@ -661,3 +661,29 @@ std::string frontierMarkdown(const FrontierResult& r)
 }
 
 } // namespace deltascope::analysis
+
+namespace deltascope::analysis {
+
+std::string frontierHtml(const FrontierResult& r)
+{
+    std::string page = matrixHtml(r.matrix, { "activated_experts" });
+    std::ostringstream block;
+    block << "<h1>The expert-budget frontier</h1>\n<div class=\"verdict " << (r.chosen ? "good" : "unsure") << "\">"
+          << escapeXml(r.answer) << "</div>\n<table>\n<tr>";
+    for (const auto& h : kFrontierHeader)
+        block << "<th>" << escapeXml(h) << "</th>";
+    block << "</tr>\n";
+    for (const auto& p : r.points) {
+        block << "<tr>";
+        for (const auto& c : frontierCells(r, p))
+            block << "<td>" << escapeXml(c) << "</td>";
+        block << "</tr>\n";
+    }
+    block << "</table>\n<p>Trace: " << escapeXml(r.sharing.prepared.tracePath) << ".</p>\n";
+    const auto body = page.find("<body>\n");
+    if (body != std::string::npos)
+        page.insert(body + 7, block.str());
+    return page;
+}
+
+} // namespace deltascope::analysis

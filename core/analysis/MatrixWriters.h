@@ -39,5 +39,8 @@ std::string frontierText(const FrontierResult& result);
 std::string frontierJson(const FrontierResult& result);
 std::string frontierCsv(const FrontierResult& result);
 std::string frontierMarkdown(const FrontierResult& result);
+/// The frontier table and answer above the matrix's HTML page, whose plot then draws the drop
+/// against the activated experts per slice.
+std::string frontierHtml(const FrontierResult& result);
 
 } // namespace deltascope::analysis

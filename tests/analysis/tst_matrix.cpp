@@ -456,6 +456,14 @@ private slots:
             DS_COMPARE_REL(p.sharing.massRetained, b.massRetained, 1e-12);
         }
         QVERIFY(r.value->answer.find(std::to_string(*bruteBudget) + " experts per slice") != std::string::npos);
+        // The activated experts per slice are the matrix's cost: its plot is the budget plot.
+        const auto& mx = r.value->matrix;
+        QCOMPARE(mx.costColumns.back().name, std::string("activated_experts"));
+        for (const auto& p : r.value->points)
+            QCOMPARE(mx.candidates[static_cast<std::size_t>(p.candidate)].costs.back(),
+                static_cast<double>(p.sharing.activated) / static_cast<double>(r.value->sharing.xshare->sliceCount));
+        QCOMPARE(analysis::frontierPlot(mx, 0, "activated_experts").size(), budgets.size());
+        QVERIFY(analysis::frontierHtml(*r.value).find("<svg") != std::string::npos);
 
         // Corrected across the budgets, the choice can only move to a larger budget.
         f.matrix.alphaPerCandidate = false;
