@@ -73,7 +73,7 @@ void TestGuiApp::reportWithoutWindow()
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QByteArray text = f.readAll();
     QVERIFY(text.startsWith("<!DOCTYPE html>"));
-    QVERIFY(text.contains("Candidate is worse than baseline"));
+    QVERIFY(text.contains("DEGRADED: the candidate is worse than the baseline"));
     QCOMPARE(text.count("data:image/png;base64,"), 4); // every plot embedded
     const QString pdf = dir.filePath(QStringLiteral("report.pdf"));
     QCOMPARE(run({ QStringLiteral("--demo"), QStringLiteral("--export-report"), pdf }), 1);
