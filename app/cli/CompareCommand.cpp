@@ -8,6 +8,7 @@
 #include "analysis/Comparison.h"
 #include "common/AtomicFile.h"
 #include "report/ReportWriters.h"
+#include "report/Verdict.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -19,14 +20,12 @@ namespace deltascope::cli {
 
 namespace {
 
-/// With --margin: not degraded, and not every task shown within its margin.
-constexpr int kInconclusive = 3;
-
 constexpr const char* kHelp = R"(usage: deltascope-cli compare BASE CAND [options]
 
 Pairs the samples of BASE and CAND on (task, filter, doc_id) and tests whether CAND is worse.
 BASE and CAND are lm-eval output (a folder or its files), Inspect logs (.eval or .json; the sample
-id is the doc_id, each scorer a metric, epochs averaged) or id/score tables (CSV or JSONL).
+id is the doc_id, each scorer a metric, epochs averaged), HELM run folders, simple-evals
+*_allresults.json files or id/score tables (CSV, TSV or JSONL); deltascope-cli formats lists them.
 
 How the decision is made: each task is tested on its own paired samples (an exact one-sided
 McNemar test for right/wrong scores, a sign-flip permutation test otherwise); the comparison is
@@ -93,6 +92,24 @@ output:
   --output FILE            write there (atomically) instead of stdout
   --skip-bad-lines         report malformed records as warnings and go on
   --quiet                  no progress or warnings on stderr
+
+the table, one row per task (and filter):
+  kind        binary (0/1 scores: exact McNemar test) or cont. (other scores: sign-flip test)
+  n           paired samples
+  base, cand  accuracy in % for binary metrics; else the mean score, or the corpus metric
+              (perplexity) as lm-eval aggregates it
+  drop        base - cand: in points for binary metrics (1.60 = 1.6 accuracy points; positive =
+              the candidate is worse), in the metric's units otherwise
+  95% CI      95% interval of the drop: Tango score interval (binary), normal interval of the
+              mean difference (continuous)
+  upper       one-sided (1 - alpha) upper bound of the drop: the largest drop the data allow
+  b, c        regressions (baseline right, candidate wrong) and improvements (the reverse)
+  p, p_holm   one-sided p of "the candidate is worse", and Holm-adjusted across the tasks
+  verdict     worse, suggestive, not shown worse ("ok" in JSON and CSV) or no pairs
+  margin, p_margin, needed   (with --margin) the margin, p of "the drop is at least the
+              margin", and the samples for 80% power to show the task within it
+Then the three tests across tasks, the VERDICT (degraded, no worse than the margin,
+inconclusive or no evidence of degradation) and a "next:" line saying what to do next.
 
 exit status: 0 no evidence of degradation, or (with --margin) every task no worse than its
              margin; 1 degraded; 2 error; 3 inconclusive (with --margin: not degraded, but some
@@ -272,9 +289,7 @@ int runCompare(const std::vector<std::string>& argv)
             for (const auto& w : t.warnings)
                 std::fprintf(stderr, "%s\n", w.toString().c_str());
     }
-    if (rep.verdict == "degraded" || rep.degraded)
-        return Degradation;
-    return rep.verdict == "inconclusive" ? kInconclusive : NoDegradation;
+    return report::verdictExitCode(report::verdictOf(rep));
 }
 
 } // namespace deltascope::cli

@@ -15,15 +15,30 @@ namespace {
 
 constexpr const char* kHelp
     = R"(usage: deltascope-cli power --n N --flip-rate F [--drop D] [--alpha A] [--power P] [--tasks T]
-                            [--format table|json]
+                            [--format table|json] [--output FILE]
 
 For the one-sided exact McNemar test at the level the comparison's decision uses (alpha/3 when
 two or more tasks are compared, alpha for one task; --tasks T says how many, default 2 or more)
 with the given power:
-  - the minimum detectable accuracy drop with N paired samples when a fraction F of pairs flip,
-  - the samples needed to detect a drop D (normal approximation), and
-  - the exact power at N for the drop D (sum over the binomial distribution).
-F is the flip rate seen in a comparable comparison (b + c) / n, e.g. from `compare`.
+  - the minimum detectable accuracy drop, in points, with N paired samples when a fraction F of
+    the pairs flip,
+  - the samples needed to detect a drop of D points (normal approximation), and
+  - the exact power at N for that drop (a sum over the binomial distribution).
+
+options:
+  --n N              paired samples per task (a positive integer)
+  --flip-rate F      the fraction of pairs whose outcome differs, (b + c) / n from `compare`,
+                     in (0, 1] (0.092 = 9.2% of the pairs flipped)
+  --drop D           accuracy drop to detect, in points as `compare` prints it (1.6 = 1.6 points,
+                     0.016 as a fraction); in (0, 100 F]: a drop cannot exceed the flip rate
+  --alpha A          family-wise level, in (0, 1) (default 0.05)
+  --power P          the power wanted, in (0, 1) (default 0.8)
+  --tasks T          tasks in the comparison (default 2: the level is alpha/3; 1: alpha)
+  --format table|json  (default table; JSON gives drops as fractions, like compare's JSON, with
+                     the points beside them)
+  --output FILE      write there (atomically) instead of stdout
+
+exit status: 0 success, 2 error (the reason on stderr)
 )";
 
 int fail(const std::string& m)
@@ -81,11 +96,21 @@ int runPower(const std::vector<std::string>& argv)
         if (!n || *n < 1)
             return fail(error.empty() ? "--n must be a positive integer" : error);
     }
+    // --drop is in points, as compare prints drops; the statistics take a fraction.
     std::optional<double> drop;
     if (auto v = args.value("drop")) {
-        drop = toNumber("drop", *v, error);
-        if (!drop || !(*drop > 0.0 && *drop <= q.flipRate))
-            return fail(error.empty() ? "--drop must be in (0, flip-rate]: a drop cannot exceed the flip rate" : error);
+        const auto points = toNumber("drop", *v, error);
+        if (!points)
+            return fail(error);
+        if (!(*points > 0.0 && *points <= 100.0 * q.flipRate)) {
+            char why[256];
+            std::snprintf(why, sizeof why,
+                "--drop %s is out of range: it is in points (1.6 = 1.6 points) and must be in (0, %g], since a drop "
+                "cannot exceed the flip rate (--flip-rate %g = %g%% of the pairs)",
+                v->c_str(), 100.0 * q.flipRate, q.flipRate, 100.0 * q.flipRate);
+            return fail(why);
+        }
+        drop = *points / 100.0;
     }
     if (!n && !drop)
         return fail("power needs --n N, --drop D or both");
@@ -106,16 +131,18 @@ int runPower(const std::vector<std::string>& argv)
         const double mdd = stats::minimumDetectableDrop(*n, q);
         j["n"] = *n;
         j["min_detectable_drop"] = mdd;
+        j["min_detectable_drop_points"] = 100.0 * mdd;
         std::snprintf(
-            buf, sizeof buf, "minimum detectable drop with n = %lld: %.4f (%.2f points)\n", *n, mdd, 100 * mdd);
+            buf, sizeof buf, "minimum detectable drop with n = %lld: %.2f points (%.4f)\n", *n, 100 * mdd, mdd);
         text += buf;
     }
     if (drop) {
         const auto need = stats::samplesNeeded(*drop, q);
         j["drop"] = *drop;
+        j["drop_points"] = 100.0 * *drop;
         j["samples_needed"] = need;
-        std::snprintf(buf, sizeof buf, "samples needed to detect a drop of %.4f (%.2f points): %lld\n", *drop,
-            100 * *drop, static_cast<long long>(need));
+        std::snprintf(buf, sizeof buf, "samples needed to detect a drop of %.2f points (%.4f): %lld\n", 100 * *drop,
+            *drop, static_cast<long long>(need));
         text += buf;
         const long long at = n ? *n : need;
         const double exact = stats::exactPower(at, *drop, q);

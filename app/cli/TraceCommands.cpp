@@ -139,8 +139,17 @@ int runSynthTrace(const std::vector<std::string>& argv)
             "A seeded synthetic dense trace. Expert popularity per layer comes from real expert load counts:\n"
             "OLMoE-1B-7B's on C4 by default (built in), or --counts FILE; layer l uses the counts' layer l mod\n"
             "their number of layers, resampled by rank to --experts. Each request has a topic per layer\n"
-            "that its tokens share (--topic, default 1.0) on top of per-token noise (--noise, 1.0).\n"
-            "--tokens is the mean number of tokens per request (default 128).\n");
+            "that its tokens share (--topic, default 1.0) on top of per-token noise (--noise, 1.0); both are\n"
+            "standard deviations added to the experts' log-popularity (router logits), so 0 turns one off.\n\n"
+            "options:\n"
+            "  --requests R     requests (default 64)\n"
+            "  --tokens T       mean tokens per request; each draws from [T/2, 3T/2] (default 128)\n"
+            "  --layers L       MoE layers (default 16)\n"
+            "  --experts N      experts per layer (default 64)\n"
+            "  --top-k K        experts per token (default 8)\n"
+            "  --seed S         seed (default 1): the same seed writes the same file on every machine\n"
+            "  --counts FILE    expert load counts (SGLang CSV or JSON logical_count) for the popularity\n"
+            "  --dtype F32|F16|BF16   score type written (default F32)\n");
         return args.has("help") ? 0 : Error;
     }
     std::string error;

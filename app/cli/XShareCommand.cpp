@@ -39,6 +39,16 @@ kept gating mass, top-k overlap, unchanged tokens and per-device load.
   --backend auto|cpu|cuda  where it runs (default auto: the CUDA device when one answers, else the
                            CPU, said once on stderr)
   --format table|json|csv  --output FILE  --threads N (CPU threads)
+
+the table, one row per budget (a slice is one MoE layer of one batch):
+  budget          M, the experts the policy may activate per slice
+  experts/slice   mean activated experts per slice: the model's own top-k routing -> the policy
+  reduction       % fewer activated experts than top-k
+  mass kept       gating mass kept: % of the tokens' top-k router scores still routed to
+  top-k overlap   % of each token's top-k experts it keeps, averaged over tokens
+  unchanged       % of tokens routed exactly as top-k would
+  peak/device     most activated experts on one device (expert parallelism), mean over slices,
+                  top-k -> policy
 )";
 
 const std::vector<std::string> kXShareValued { "format", "output", "backend" };

@@ -35,7 +35,15 @@ usage:
 BASE and CAND are lm-eval output folders or files (written with --log_samples), HELM run
 folders, simple-evals *_allresults.json files, Inspect logs, or id/score tables (CSV, TSV or
 JSONL). TRACE is a router trace: native .safetensors, per-token JSONL records,
-a Megatron-Core trace folder or a .npy array. Run a command with --help for its options.
+a Megatron-Core trace folder or a .npy array.
+
+compare tests each task with an exact one-sided McNemar test (a sign-flip permutation test for
+scores that are not 0/1), with the per-task p-values Holm-adjusted across the tasks; its one
+decision across tasks comes from the pooled, Fisher and max-drop tests (Bonferroni over the three:
+each at alpha/3; alpha with one task).
+
+Run a command with --help (or deltascope-cli help COMMAND) for its options, the units of each
+and the columns of its output.
 
 exit status: 0 success (compare, matrix: no evidence of degradation, or no worse than every margin),
              1 degraded (matrix: some candidate), 2 error, 3 inconclusive (--margin: neither degraded
@@ -47,6 +55,9 @@ exit status: 0 success (compare, matrix: no evidence of degradation, or no worse
 int main(int argc, char** argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
+    // "help COMMAND" is "COMMAND --help".
+    if (args.size() == 2 && args[0] == "help")
+        args = { args[1], "--help" };
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         std::fputs(kUsage, args.empty() ? stderr : stdout);
         return args.empty() ? deltascope::cli::Error : 0;

@@ -15,6 +15,7 @@
 #include "experts/ExpertsPage.h"
 #include "export/ReportExporter.h"
 #include "plot/PlotView.h"
+#include "report/Verdict.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -66,18 +67,19 @@ struct Cli {
     QCommandLineOption report { QStringLiteral("export-report"),
         QStringLiteral("Write the report (.html or .pdf) to FILE without a window and exit."), QStringLiteral("FILE") };
     QCommandLineOption size { QStringLiteral("size"),
-        QStringLiteral("Window size for --screenshot (default 1600x1000)."), QStringLiteral("WxH"),
+        QStringLiteral("Window size for --screenshot, in pixels (default 1600x1000)."), QStringLiteral("WxH"),
         QStringLiteral("1600x1000") };
     QCommandLineOption plot { QStringLiteral("plot"),
-        QStringLiteral("With --screenshot: the plot in front (drop-per-task, p-values, regressions-improvements, "
-                       "power; for traces budget-sweep, per-layer, per-device, ...)."),
+        QStringLiteral("With --screenshot: the plot in front. Comparisons: drop-per-task, p-values, "
+                       "regressions-improvements, power. Traces (--workspace experts): heatmap-topk, heatmap-policy, "
+                       "heatmap-difference, budget-sweep, per-layer, per-device, slice, coactivation, batch-size."),
         QStringLiteral("NAME") };
     QCommandLineOption trace { QStringLiteral("trace"),
         QStringLiteral("Open a router trace in the expert-sharing workspace."), QStringLiteral("FILE") };
     QCommandLineOption workspace { QStringLiteral("workspace"),
         QStringLiteral("The workspace to show: degradation (default) or experts."), QStringLiteral("NAME") };
-    QCommandLineOption budget { QStringLiteral("budget"), QStringLiteral("Expert sharing: the budget M to show."),
-        QStringLiteral("M") };
+    QCommandLineOption budget { QStringLiteral("budget"),
+        QStringLiteral("Expert sharing: the budget M to show (experts per slice, k to N)."), QStringLiteral("M") };
     QCommandLineOption counts { QStringLiteral("counts"),
         QStringLiteral("Open expert load counts (CSV or JSON) in the expert-sharing workspace."),
         QStringLiteral("FILE") };
@@ -214,9 +216,7 @@ int expertsHeadless(MainWindow& window, const QCommandLineParser& parser, const 
 // The verdict as an exit status: 0 no evidence or no worse than the margin, 1 degraded, 3 inconclusive.
 int verdictStatus(const deltascope::report::ComparisonReport& r)
 {
-    if (r.degraded)
-        return 1;
-    return r.verdict == "inconclusive" ? 3 : 0;
+    return deltascope::report::verdictExitCode(deltascope::report::verdictOf(r));
 }
 
 // The comparison without a window: exit with its verdict (see verdictStatus), 2 on an error.
@@ -249,11 +249,22 @@ void describe(QCommandLineParser& parser, const Cli& cli)
     QCoreApplication::setApplicationName(QStringLiteral("Deltascope"));
     QCoreApplication::setOrganizationName(QStringLiteral("Deltascope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DELTASCOPE_VERSION));
-    parser.setApplicationDescription(
-        QStringLiteral("Did an optimisation make the model worse?\n\nWith --screenshot or --export-report the exit "
-                       "status is the verdict: 0 no evidence of degradation, or no worse than the margin; 1 "
-                       "degraded; 2 error; 3 inconclusive (with --margin: not shown worse, not shown within the "
-                       "margin)."));
+    parser.setApplicationDescription(QStringLiteral(
+        "Did an optimisation make the model worse, and how many experts does an MoE batch need?\n"
+        "\n"
+        "  deltascope                          an empty window: drop runs on the Baseline and Candidate boxes\n"
+        "  deltascope BASE CAND                open a comparison (lm-eval, Inspect, HELM, simple-evals, tables)\n"
+        "  deltascope --demo                   the bundled demo comparison\n"
+        "  deltascope FILE.deltascope          reopen a saved workspace\n"
+        "  deltascope --trace TRACE            a router trace in the expert-sharing workspace\n"
+        "  deltascope --workspace experts --demo   a synthetic trace calibrated on OLMoE's counts\n"
+        "  deltascope [inputs] --screenshot FILE.png [--plot NAME] [--size WxH]   render, exit\n"
+        "  deltascope [inputs] --export-report FILE.html|FILE.pdf               write the report, exit\n"
+        "\n"
+        "With --screenshot or --export-report nothing is shown and no display is needed (the offscreen "
+        "platform is used when none is set). The exit status is the verdict: 0 no evidence of degradation, "
+        "or no worse than the margin; 1 degraded; 2 error; 3 inconclusive (with --margin: not shown worse, "
+        "not shown within the margin)."));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("BASE"),
@@ -271,6 +282,19 @@ bool asksForHelpOrVersion(int argc, char** argv)
         if (a == "--")
             return false;
         if (a == "-h" || a == "--help" || a == "-?" || a == "--help-all" || a == "-v" || a == "--version")
+            return true;
+    }
+    return false;
+}
+
+// True when the command line asks for a headless run (--screenshot, --export-report).
+bool asksForHeadless(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a(argv[i]);
+        if (a == "--")
+            return false;
+        if (a.starts_with("--screenshot") || a.starts_with("--export-report"))
             return true;
     }
     return false;
@@ -294,6 +318,11 @@ int main(int argc, char** argv)
             parser.showVersion();
         parser.showHelp(0);
     }
+    // A headless run needs no display: without one (over ssh, in CI) it renders offscreen, unless
+    // the platform was chosen explicitly.
+    if (asksForHeadless(argc, argv) && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")
+        && qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/deltascope.svg")));
     QGuiApplication::setDesktopFileName(QStringLiteral("org.deltascope.Deltascope"));

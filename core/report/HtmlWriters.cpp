@@ -98,6 +98,7 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
             out << "<li>" << e(a) << "</li>";
         out << "</ul>\n";
     }
+    out << "<p class=\"next\">" << e(nextStepText(r)) << "</p>\n";
     if (!r.stable)
         out << "<p class=\"unstable\"><b>" << e(unstableText(r)) << ".</b></p>\n";
     out << "<p>" << e(decisionExplained()) << "</p>\n";
@@ -148,7 +149,7 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
         out << "<tr" << cls << "><td class=\"l\">" << e(taskLabel(t)) << "</td><td class=\"l\">" << e(metricLabel(t))
             << "</td><td>" << t.n << "</td><td>" << x.base << "</td><td>" << x.cand << "</td><td>" << x.drop
             << "</td><td>" << x.interval << "</td><td>" << x.bound << "</td><td>" << t.b << "</td><td>" << t.c
-            << "</td><td>" << e(x.p) << "</td><td>" << e(x.pHolm) << "</td><td class=\"l\">" << flagWord(t.flag)
+            << "</td><td>" << e(x.p) << "</td><td>" << e(x.pHolm) << "</td><td class=\"l\">" << flagLabel(t.flag)
             << "</td>";
         if (r.hasMargin) {
             const auto m = marginCells(t);

@@ -25,7 +25,8 @@ const char* decisionExplained()
 const char* flagsExplained()
 {
     return "A task is flagged worse only when the comparison is degraded and its Holm-adjusted p is below alpha; "
-           "suggestive when its own p is below alpha but that does not decide the comparison; ok otherwise.";
+           "suggestive when its own p is below alpha but that does not decide the comparison; not shown worse "
+           "otherwise (\"ok\" in JSON and CSV), which is not the same as shown to be no worse.";
 }
 
 using namespace writer;
@@ -33,7 +34,7 @@ using namespace writer;
 std::string toJson(const ComparisonReport& r)
 {
     Json root;
-    root["verdict"] = r.verdict;
+    root["verdict"] = verdictKey(verdictOf(r));
     root["margin"] = marginJson(r);
     root["alpha"] = r.alpha;
     root["baseline"] = runJson(r.baseline);
@@ -135,6 +136,7 @@ std::string toJson(const ComparisonReport& r)
     agg["degraded"] = r.degraded;
     agg["verdict"] = r.verdict; // "degraded", "no_evidence", with a margin "no_worse_than_margin" or "inconclusive"
     agg["decision"] = r.decisionBasis;
+    agg["next_step"] = verdictNextStep(verdictOf(r));
     root["aggregate"] = std::move(agg);
     if (r.permutation.present) {
         const auto& p = r.permutation;
@@ -234,7 +236,7 @@ std::string toMarkdown(const ComparisonReport& r)
         const auto x = rowText(t, "≤");
         out << "| " << taskLabel(t) << " | " << metricLabel(t) << " | " << t.n << " | " << x.base << " | " << x.cand
             << " | " << x.drop << " | " << x.interval << " | " << x.bound << " | " << t.b << " / " << t.c << " | "
-            << x.p << " | " << x.pHolm << " | " << flagWord(t.flag) << " |";
+            << x.p << " | " << x.pHolm << " | " << flagLabel(t.flag) << " |";
         if (r.hasMargin) {
             const auto m = marginCells(t);
             out << " " << m.margin << " | " << m.p << " | " << m.needed << " |";
@@ -248,6 +250,7 @@ std::string toMarkdown(const ComparisonReport& r)
     out << "\n";
     for (const auto& a : allAdvice(r))
         out << "- **" << a << "**\n";
+    out << "- " << nextStepText(r) << "\n";
     for (const auto& t : r.tasks)
         for (const auto& note : taskNotes(r, t))
             out << "- " << taskLabel(t) << ": " << note << "\n";
@@ -289,7 +292,7 @@ std::string toTable(const ComparisonReport& r)
         const auto x = rowText(t, "<=");
         rows.push_back({ taskLabel(t), metricLabel(t), t.continuous ? "cont." : "binary", std::to_string(t.n), x.base,
             x.cand, x.drop, x.interval, x.bound, std::to_string(t.b), std::to_string(t.c), x.p, x.pHolm,
-            flagWord(t.flag) });
+            flagLabel(t.flag) });
         if (r.hasMargin) {
             const auto m = marginCells(t);
             rows.back().insert(rows.back().end(), { m.margin, m.p, m.needed });
@@ -351,6 +354,7 @@ std::string toTable(const ComparisonReport& r)
         << ")\n";
     for (const auto& a : allAdvice(r))
         out << "  " << a << "\n";
+    out << "  " << nextStepText(r) << "\n";
     if (!r.stable)
         out << "\n" << unstableText(r) << "\n";
     const auto warnings = allWarnings(r);

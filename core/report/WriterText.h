@@ -5,6 +5,7 @@
 // public interface.
 #include "common/TextUtil.h"
 #include "report/ComparisonReport.h"
+#include "report/Verdict.h"
 
 #include <algorithm>
 #include <cmath>
@@ -173,28 +174,22 @@ inline std::string unstableText(const ComparisonReport& r)
         + " permutations); run more with --permutations or raise --max-permutations";
 }
 
-// The verdict in a few words, the same in every writer (DESIGN 3.6).
+// The verdict in a few words, the same in every writer and in the window (report/Verdict.h).
 inline const char* verdictText(const ComparisonReport& r)
 {
-    if (r.degraded || r.verdict == "degraded")
-        return "degraded";
-    if (r.verdict == "no_worse_than_margin")
-        return "no worse than the margin";
-    if (r.verdict == "inconclusive")
-        return "inconclusive";
-    return "no evidence of degradation";
+    return verdictWord(verdictOf(r));
 }
 
 // The headline: the verdict and what it means.
-inline std::string verdictHeadline(const ComparisonReport& r)
+inline const char* verdictHeadline(const ComparisonReport& r)
 {
-    if (r.degraded || r.verdict == "degraded")
-        return "DEGRADED: Candidate is worse than baseline";
-    if (r.verdict == "no_worse_than_margin")
-        return "NO WORSE THAN THE MARGIN: every task's drop is shown to be below its margin";
-    if (r.verdict == "inconclusive")
-        return "INCONCLUSIVE: not shown to be worse, nor shown to be within the margin";
-    return "no evidence of degradation, which is not evidence of no loss: see each task's upper bound";
+    return report::verdictHeadline(verdictOf(r));
+}
+
+// "next: ...": what to do after this verdict.
+inline std::string nextStepText(const ComparisonReport& r)
+{
+    return std::string("next: ") + verdictNextStep(verdictOf(r));
 }
 
 // "1 pt", "1% of word_perplexity", "0.05": a task's margin as the user gave it.

@@ -270,7 +270,7 @@ void TestCli::noDegradationExitsZero()
     const auto r = cli(
         { QStringLiteral("compare"), fixture("eval/layout_0.4.0/baseline"), fixture("eval/layout_0.4.0/candidate") });
     QCOMPARE(r.exitCode, 0);
-    QVERIFY(r.out.contains("VERDICT: no evidence of degradation"));
+    QVERIFY(r.out.contains("VERDICT: NO EVIDENCE OF DEGRADATION"));
     QVERIFY(r.out.contains("gsm8k [strict-match]"));
 }
 
@@ -363,20 +363,36 @@ void TestCli::realMmluWithColumns()
 void TestCli::powerAndShrink()
 {
     const auto p = cli({ QStringLiteral("power"), QStringLiteral("--n"), QStringLiteral("6000"),
-        QStringLiteral("--flip-rate"), QStringLiteral("0.025"), QStringLiteral("--drop"), QStringLiteral("0.005"),
+        QStringLiteral("--flip-rate"), QStringLiteral("0.025"), QStringLiteral("--drop"), QStringLiteral("0.5"),
         QStringLiteral("--format"), QStringLiteral("json") });
     QCOMPARE(p.exitCode, 0);
     const auto j = QJsonDocument::fromJson(p.out).object();
+    // --drop is in points, as compare prints drops; the JSON keeps fractions with the points beside.
+    QCOMPARE(j.value(QStringLiteral("drop")).toDouble(), 0.005);
+    QCOMPARE(j.value(QStringLiteral("drop_points")).toDouble(), 0.5);
     QVERIFY(j.value(QStringLiteral("min_detectable_drop")).toDouble() > 0.004);
+    QVERIFY(std::abs(j.value(QStringLiteral("min_detectable_drop_points")).toDouble()
+                - 100 * j.value(QStringLiteral("min_detectable_drop")).toDouble())
+        < 1e-12);
     QVERIFY(j.value(QStringLiteral("samples_needed")).toInt() > 5000);
     QCOMPARE(cli({ QStringLiteral("power") }).exitCode, 2);
+    // The README's example: 1.6 points at a 9.2% flip rate is in range; 10 points is not, and the
+    // error says the unit and the bound.
+    const auto readme = cli({ QStringLiteral("power"), QStringLiteral("--n"), QStringLiteral("499"),
+        QStringLiteral("--flip-rate"), QStringLiteral("0.092"), QStringLiteral("--drop"), QStringLiteral("1.6") });
+    QCOMPARE(readme.exitCode, 0);
+    QVERIFY2(readme.out.contains("samples needed to detect a drop of 1.60 points"), readme.out.constData());
+    const auto tooBig = cli({ QStringLiteral("power"), QStringLiteral("--n"), QStringLiteral("499"),
+        QStringLiteral("--flip-rate"), QStringLiteral("0.092"), QStringLiteral("--drop"), QStringLiteral("10") });
+    QCOMPARE(tooBig.exitCode, 2);
+    QVERIFY2(tooBig.err.contains("in points") && tooBig.err.contains("(0, 9.2]"), tooBig.err.constData());
 
     // Power at the level the decision uses: alpha/3 for several tasks (the default), alpha for one.
-    // n = 1000, f = 0.1, drop 0.02: about 0.41 at alpha/3, 0.60 at alpha.
+    // n = 1000, f = 0.1, drop 2 points: about 0.41 at alpha/3, 0.60 at alpha.
     auto powerAt = [&](const QStringList& extra) {
         const auto r = cli(QStringList { QStringLiteral("power"), QStringLiteral("--n"), QStringLiteral("1000"),
                                QStringLiteral("--flip-rate"), QStringLiteral("0.1"), QStringLiteral("--drop"),
-                               QStringLiteral("0.02"), QStringLiteral("--format"), QStringLiteral("json") }
+                               QStringLiteral("2"), QStringLiteral("--format"), QStringLiteral("json") }
             + extra);
         return QJsonDocument::fromJson(r.out).object();
     };
@@ -521,7 +537,7 @@ void TestCli::verdictsAndExitCodes_data()
         << 60 << 0 << QStringList { QStringLiteral("10") } << 1 << QStringLiteral("degraded")
         << QStringLiteral("VERDICT: DEGRADED");
     QTest::newRow("no evidence") << 10 << 10 << QStringList {} << 0 << QStringLiteral("no_evidence")
-                                 << QStringLiteral("VERDICT: no evidence of degradation");
+                                 << QStringLiteral("VERDICT: NO EVIDENCE OF DEGRADATION");
     QTest::newRow("no worse than the margin")
         << 10 << 10 << QStringList { QStringLiteral("5") } << 0 << QStringLiteral("no_worse_than_margin")
         << QStringLiteral("VERDICT: NO WORSE THAN THE MARGIN");

@@ -16,6 +16,7 @@
 #include "export/ReportExporter.h"
 #include "plot/DegradationPlots.h"
 #include "plot/PlotView.h"
+#include "report/Verdict.h"
 #include "stats/Aggregate.h"
 #include "stats/Power.h"
 
@@ -205,7 +206,7 @@ void TestDegradationUi::taskModel()
         QCOMPARE(model.index(row, TaskTableModel::Task).data().toString(), QString::fromStdString(t.task));
         QCOMPARE(model.index(row, 0).data(TaskTableModel::SignificantRole).toBool(), t.flag == report::TaskFlag::Worse);
         QCOMPARE(
-            model.index(row, TaskTableModel::Verdict).data().toString(), QString::fromUtf8(report::flagWord(t.flag)));
+            model.index(row, TaskTableModel::Verdict).data().toString(), QString::fromUtf8(report::flagLabel(t.flag)));
     }
     model.setComparison(nullptr);
     QCOMPARE(model.rowCount(), 0);
@@ -400,7 +401,7 @@ void TestDegradationUi::exports()
     QFile h(html);
     QVERIFY(h.open(QIODevice::ReadOnly));
     const QByteArray text = h.readAll();
-    QVERIFY(text.contains("Candidate is worse than baseline"));
+    QVERIFY(text.contains("DEGRADED: the candidate is worse than the baseline"));
     QVERIFY(text.contains("data:image/png;base64,"));
     QVERIFY(text.contains(QByteArray::fromStdString(m_c->report.tasks.front().task)));
     QVERIFY(!text.contains("src=\"figure")); // self-contained: no external images
@@ -487,7 +488,7 @@ void TestDegradationUi::handFilledTaskTable()
     QCOMPARE(cell(3, TaskTableModel::Verdict).toString(), QStringLiteral("worse"));
     QCOMPARE(cell(3, TaskTableModel::Verdict, Qt::ForegroundRole).value<QBrush>().color(), verdictColor(true));
     QVERIFY(cell(3, 0, TaskTableModel::SignificantRole).toBool());
-    QCOMPARE(cell(2, TaskTableModel::Verdict).toString(), QStringLiteral("ok"));
+    QCOMPARE(cell(2, TaskTableModel::Verdict).toString(), QStringLiteral("not shown worse"));
     // p-values below the smallest double, sorted by ln p.
     QCOMPARE(cell(3, TaskTableModel::PValue).toString(), QStringLiteral("< 1e-300"));
     QCOMPARE(cell(3, TaskTableModel::HolmP).toString(), QStringLiteral("< 1e-300"));
@@ -575,18 +576,24 @@ void TestDegradationUi::bannerForEachVerdict()
         return AggregatePanel::verdictColour(r).hslHue();
     };
 
-    // Degraded: red, no advice.
+    // Every verdict says what to do next, in the command line's words (report/Verdict.h).
+    auto saysNext = [&](report::Verdict v) {
+        return advice->text().endsWith(QStringLiteral("Next: ") + QString::fromUtf8(report::verdictNextStep(v)));
+    };
+
+    // Degraded: red, no advice but the next step.
     const int red = show("degraded", true);
     QVERIFY2((red >= 0 && red <= 15) || red >= 345, qPrintable(QString::number(red)));
-    QCOMPARE(verdict->text(), QStringLiteral("Candidate is worse"));
-    QVERIFY(advice->text().isEmpty());
+    QCOMPARE(verdict->text(), QStringLiteral("Degraded"));
+    QVERIFY2(saysNext(report::Verdict::Degraded), qPrintable(advice->text()));
+    QVERIFY(!advice->text().contains(QLatin1Char('\n')));
 
     // No worse than the margin: green.
     r.hasMargin = true;
     const int green = show("no_worse_than_margin", false);
     QVERIFY2(green >= 90 && green <= 150, qPrintable(QString::number(green)));
     QCOMPARE(verdict->text(), QStringLiteral("No worse than the margin"));
-    QVERIFY(advice->text().isEmpty());
+    QVERIFY2(saysNext(report::Verdict::NoWorseThanMargin), qPrintable(advice->text()));
 
     // Inconclusive: amber, with what each task still needs.
     for (auto& t : r.tasks) {
@@ -608,6 +615,7 @@ void TestDegradationUi::bannerForEachVerdict()
         qPrintable(advice->text()));
     QVERIFY(!advice->text().contains(QStringLiteral("wikitext"))); // it cleared its margin
     QVERIFY(!advice->text().contains(QStringLiteral("mmlu"))); // keep-list audit rows do not decide
+    QVERIFY(saysNext(report::Verdict::Inconclusive));
 
     // No evidence: neutral blue-grey, with the largest drop the data leave possible.
     r.hasMargin = false;
@@ -619,6 +627,7 @@ void TestDegradationUi::bannerForEachVerdict()
     QVERIFY2(advice->text().contains(
                  QStringLiteral("the data rule out a drop above 5.81 points on any binary task (widest: arc_easy)")),
         qPrintable(advice->text()));
+    QVERIFY(saysNext(report::Verdict::NoEvidence));
     // Four distinct colours.
     QCOMPARE(QSet<int>({ red, green, amber, neutral }).size(), 4);
 }
@@ -790,7 +799,7 @@ void TestDegradationUi::workspaceShowsTheDemo()
     QVERIFY(changed.count() >= 1);
     const auto* verdict = page.findChild<QLabel*>(QStringLiteral("verdict"));
     QVERIFY(verdict);
-    QCOMPARE(verdict->text(), QStringLiteral("Candidate is worse"));
+    QCOMPARE(verdict->text(), QStringLiteral("Degraded"));
     const auto tables = page.findChildren<QTableView*>();
     QVERIFY(tables.size() >= 2);
     const QTableView* tasks = nullptr;
@@ -801,7 +810,7 @@ void TestDegradationUi::workspaceShowsTheDemo()
     QCOMPARE(tasks->model()->rowCount(), static_cast<int>(page.comparison()->report.tasks.size()));
     // Sorted by p-value: the most significant task (mmlu in the demo) first.
     QCOMPARE(tasks->model()->index(0, TaskTableModel::Task).data().toString(), QStringLiteral("mmlu"));
-    QVERIFY(status.last().first().toString().startsWith(QStringLiteral("Candidate is worse")));
+    QVERIFY(status.last().first().toString().startsWith(QStringLiteral("Degraded")));
     QCOMPARE(page.visibleDisagreements().size(), page.comparison()->flips->size());
     // A failing load says why and keeps nothing half-loaded.
     page.compare(QStringLiteral("/nonexistent/base"), QStringLiteral("/nonexistent/cand"), false);
@@ -1019,7 +1028,8 @@ void TestDegradationUi::pdfText()
     p.start(pdftotext, { QStringLiteral("-layout"), pdf, QStringLiteral("-") });
     QVERIFY(p.waitForFinished(60000));
     const QString text = QString::fromUtf8(p.readAllStandardOutput());
-    QVERIFY2(text.contains(QStringLiteral("Candidate is worse than baseline")), qPrintable(text.left(400)));
+    QVERIFY2(text.contains(QStringLiteral("DEGRADED: the candidate is worse than the baseline")),
+        qPrintable(text.left(400)));
     for (const auto& t : m_c->report.tasks)
         QVERIFY(text.contains(QString::fromStdString(t.task)));
     QVERIFY(text.contains(QStringLiteral("alpha/3 = 0.0167")));

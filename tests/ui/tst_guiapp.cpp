@@ -5,6 +5,7 @@
 
 #include <QDirIterator>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -26,6 +27,8 @@ private slots:
     void countsRenderAndReport();
     void helpAndVersionWithoutADisplay_data();
     void helpAndVersionWithoutADisplay();
+    void headlessRunsWithoutADisplay();
+    void helpNamesEveryPlot();
 
 private:
     static int run(const QStringList& args, QByteArray* err = nullptr)
@@ -73,7 +76,7 @@ void TestGuiApp::reportWithoutWindow()
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QByteArray text = f.readAll();
     QVERIFY(text.startsWith("<!DOCTYPE html>"));
-    QVERIFY(text.contains("Candidate is worse than baseline"));
+    QVERIFY(text.contains("DEGRADED: the candidate is worse than the baseline"));
     QCOMPARE(text.count("data:image/png;base64,"), 4); // every plot embedded
     const QString pdf = dir.filePath(QStringLiteral("report.pdf"));
     QCOMPARE(run({ QStringLiteral("--demo"), QStringLiteral("--export-report"), pdf }), 1);
@@ -350,6 +353,57 @@ void TestGuiApp::helpAndVersionWithoutADisplay()
     QVERIFY2(!err.contains("display"), err.constData());
     for (const QString& phrase : expected)
         QVERIFY2(out.contains(phrase), qPrintable(phrase + QStringLiteral(" not in:\n") + out));
+}
+
+// A report or a screenshot over ssh: no display and no platform chosen, and still no error.
+void TestGuiApp::headlessRunsWithoutADisplay()
+{
+    QTemporaryDir dir;
+    const QString html = dir.filePath(QStringLiteral("report.html"));
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    for (const char* name : { "QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORMTHEME" })
+        env.remove(QString::fromLatin1(name));
+    env.insert(QStringLiteral("DELTASCOPE_DEMO_DIR"), QStringLiteral(DELTASCOPE_DEMO_DIR));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(DELTASCOPE_GUI_APP), { QStringLiteral("--demo"), QStringLiteral("--export-report"), html });
+    QVERIFY(p.waitForFinished(120000));
+    const QByteArray err = p.readAllStandardError();
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(p.exitCode() == 1, err.constData()); // the demo is degraded
+    QVERIFY2(!err.contains("display"), err.constData());
+    QVERIFY(QFileInfo::exists(html));
+}
+
+// The --plot names of both workspaces, as the window checks them, are all in --help.
+void TestGuiApp::helpNamesEveryPlot()
+{
+    QProcess p;
+    p.start(QStringLiteral(DELTASCOPE_GUI_APP), { QStringLiteral("--help") });
+    QVERIFY(p.waitForFinished(60000));
+    const QString help = QString::fromUtf8(p.readAllStandardOutput()).simplified();
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("shot.png"));
+    int names = 0;
+    for (const QStringList& workspace :
+        { QStringList {}, QStringList { QStringLiteral("--workspace"), QStringLiteral("experts") } }) {
+        QByteArray err;
+        QCOMPARE(run(workspace
+                         + QStringList { QStringLiteral("--demo"), QStringLiteral("--screenshot"), png,
+                             QStringLiteral("--plot"), QStringLiteral("no-such-plot") },
+                     &err),
+            2);
+        const QString text = QString::fromUtf8(err).trimmed();
+        const QString lead = QStringLiteral("--plot must be one of ");
+        QVERIFY2(text.contains(lead), err.constData());
+        const QStringList list = text.mid(text.indexOf(lead) + lead.size()).split(QStringLiteral(", "));
+        QVERIFY(list.size() >= 4);
+        for (const QString& name : list) {
+            QVERIFY2(help.contains(name), qPrintable(name + QStringLiteral(" is not in deltascope --help")));
+            ++names;
+        }
+    }
+    QCOMPARE(names, 13);
 }
 
 QTEST_GUILESS_MAIN(TestGuiApp)

@@ -4,6 +4,7 @@
 #include "analysis/Comparison.h"
 #include "common/Format.h"
 #include "report/ReportWriters.h"
+#include "report/Verdict.h"
 
 #include <QColor>
 #include <QDoubleSpinBox>
@@ -125,16 +126,20 @@ QString levelText(const report::ComparisonReport& r)
 
 QString AggregatePanel::verdictText(const report::ComparisonReport& r)
 {
-    QString text;
-    if (r.degraded)
-        text = tr("Candidate is worse");
-    else if (r.verdict == "no_worse_than_margin")
-        text = tr("No worse than the margin");
-    else if (r.verdict == "inconclusive")
-        text = tr("Inconclusive: not shown worse, not shown within the margin");
-    else
-        text = tr("No evidence of degradation");
+    // The words of the command line and the reports (report/Verdict.h), capitalised for a banner.
+    QString text = QString::fromUtf8(report::verdictWord(report::verdictOf(r)));
+    text[0] = text[0].toUpper();
     return text + (r.stable ? QString() : tr(" (unstable: depends on the permutation seed)"));
+}
+
+QString AggregatePanel::verdictMeaning(const report::ComparisonReport& r)
+{
+    return QString::fromUtf8(report::verdictMeaning(report::verdictOf(r)));
+}
+
+QString AggregatePanel::verdictNextStep(const report::ComparisonReport& r)
+{
+    return tr("Next: %1").arg(QString::fromUtf8(report::verdictNextStep(report::verdictOf(r))));
 }
 
 QColor AggregatePanel::verdictColour(const report::ComparisonReport& r)
@@ -300,9 +305,11 @@ void AggregatePanel::showReport(const report::ComparisonReport* r)
     m_verdict->setStyleSheet(
         QStringLiteral("background-color: %1; color: %2; padding: 6px; border-radius: 4px")
             .arg(banner.name(), banner.lightnessF() > 0.55 ? QStringLiteral("#1a1a1a") : QStringLiteral("#ffffff")));
-    const QString advice = verdictAdvice(*r);
+    m_verdict->setToolTip(verdictMeaning(*r));
+    QString advice = verdictAdvice(*r);
+    advice += (advice.isEmpty() ? QString() : QStringLiteral("\n")) + verdictNextStep(*r);
     m_advice->setText(advice);
-    m_advice->setVisible(!advice.isEmpty());
+    m_advice->setVisible(true);
     QString basis = QString::fromStdString(r->decisionBasis) + QLatin1Char('.');
     if (!r->stable)
         basis += QLatin1Char(' ')

@@ -22,9 +22,13 @@ public:
     explicit AggregatePanel(QWidget* parent = nullptr);
 
     void showReport(const report::ComparisonReport* r); ///< null: nothing loaded
-    /// The banner: "Candidate is worse", "No worse than the margin", "Inconclusive" or "No
-    /// evidence of degradation", and whether it is unstable.
+    /// The banner: "Degraded", "No worse than the margin", "Inconclusive" or "No evidence of
+    /// degradation" (the words of report/Verdict.h), and whether it is unstable.
     static QString verdictText(const report::ComparisonReport& r);
+    /// What the verdict means, in one sentence (the banner's tooltip).
+    static QString verdictMeaning(const report::ComparisonReport& r);
+    /// "Next: ...": what to do after this verdict, as the command line says it.
+    static QString verdictNextStep(const report::ComparisonReport& r);
     /// What the verdict asks of the user: the samples to collect when inconclusive, the largest drop
     /// the data leave possible when there is no evidence; empty otherwise.
     static QString verdictAdvice(const report::ComparisonReport& r);

@@ -2,6 +2,7 @@
 #include "degradation/TaskTableModel.h"
 
 #include "common/Format.h"
+#include "report/Verdict.h"
 
 #include <QBrush>
 #include <QColor>
@@ -52,17 +53,7 @@ QString TaskTableModel::issuesText(const report::TaskResult& t)
 
 QString TaskTableModel::flagText(report::TaskFlag flag)
 {
-    switch (flag) {
-    case report::TaskFlag::Worse:
-        return tr("worse");
-    case report::TaskFlag::Suggestive:
-        return tr("suggestive");
-    case report::TaskFlag::NoPairs:
-        return tr("no pairs");
-    case report::TaskFlag::Ok:
-        break;
-    }
-    return tr("ok");
+    return QString::fromUtf8(report::flagLabel(flag)); // the words of every output (report/Verdict.h)
 }
 
 namespace {
@@ -380,8 +371,10 @@ QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, in
             return tr("one-sided exact McNemar (sign-flip permutation for continuous metrics, with its Monte Carlo "
                       "interval in the tooltip)");
         case Verdict:
-            return tr("worse: the comparison is degraded and the task's Holm-adjusted p is below alpha; "
-                      "suggestive: its own p is below alpha, not decisive; ok: not shown to be worse");
+            return tr(
+                "worse: the comparison is degraded and the task's Holm-adjusted p is below alpha; "
+                "suggestive: its own p is below alpha, not decisive; not shown worse: the rest (not the same as shown "
+                "to be no worse)");
         case HolmP:
             return tr("adjusted for testing every task (Holm)");
         case Margin:

@@ -58,7 +58,7 @@ public:
     static bool columnHasContent(const report::ComparisonReport& r, int column);
     /// Pair-level issues of a task (unmatched, duplicated, hash mismatches), in words; empty if none.
     static QString issuesText(const report::TaskResult& t);
-    /// The flag's word as every output writes it ("worse", "suggestive", "ok", "no pairs").
+    /// The flag's word as every output shows it ("worse", "suggestive", "not shown worse", "no pairs").
     static QString flagText(report::TaskFlag flag);
     /// What a row's numbers rest on (interval method, Monte Carlo error, kept infinite scores,
     /// keep-list audit, corpus units), one line each; empty if nothing to say.

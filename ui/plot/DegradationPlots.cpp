@@ -4,6 +4,7 @@
 #include "common/Format.h"
 #include "plot/PlotView.h"
 #include "report/PlotData.h"
+#include "report/Verdict.h"
 #include "stats/Power.h"
 
 #include <algorithm>
@@ -133,7 +134,7 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
                 pts ? signedPoints(t.ciLow) : signedNumber(t.ciLow),
                 pts ? signedPoints(t.ciHigh) : signedNumber(t.ciHigh), QString::fromStdString(t.intervalMethod),
                 pts ? signedPoints(t.upperBound) : signedNumber(t.upperBound), pText(t.pValue, t.lnP),
-                pText(t.pHolm, t.lnPHolm), QString::fromUtf8(report::flagWord(t.flag)));
+                pText(t.pHolm, t.lnPHolm), QString::fromUtf8(report::flagLabel(t.flag)));
     });
     plot->setTaskOf([series, rowTask](QCPAbstractPlottable* p, int i) {
         const int s = p == series[1] ? 1 : (p == series[0] ? 0 : -1);
@@ -194,7 +195,7 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
         const auto& t = r.tasks[static_cast<std::size_t>(rowTask[s][static_cast<std::size_t>(i)])];
         return QObject::tr("%1\np = %2, Holm p = %3: %4")
             .arg(taskName(t), pText(t.pValue, t.lnP), pText(t.pHolm, t.lnPHolm),
-                QString::fromUtf8(report::flagWord(t.flag)));
+                QString::fromUtf8(report::flagLabel(t.flag)));
     });
     plot->setTaskOf([bars, rowTask](QCPAbstractPlottable* p, int i) {
         const int s = p == bars[1] ? 1 : (p == bars[0] ? 0 : -1);

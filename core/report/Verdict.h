@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "report/ComparisonReport.h"
+
+namespace deltascope::report {
+
+/// The comparison's verdict (DESIGN 3.3, 3.6): degraded, or without a margin no evidence, or with
+/// one no worse than the margin or inconclusive.
+enum class Verdict { Degraded, NoWorseThanMargin, Inconclusive, NoEvidence };
+
+/// The verdict of a finished comparison (degraded wins over whatever the margin tests said).
+Verdict verdictOf(const ComparisonReport& r);
+
+/// The stable machine word of JSON and CSV: "degraded", "no_worse_than_margin", "inconclusive",
+/// "no_evidence".
+const char* verdictKey(Verdict v);
+
+/// The verdict as every front end shows it to a person: "degraded", "no worse than the margin",
+/// "inconclusive", "no evidence of degradation".
+const char* verdictWord(Verdict v);
+
+/// The verdict's headline in the command line's and the reports' terms
+/// ("DEGRADED: the candidate is worse than the baseline").
+const char* verdictHeadline(Verdict v);
+
+/// What the verdict means, in one sentence.
+const char* verdictMeaning(Verdict v);
+
+/// What to do next after this verdict, in one sentence.
+const char* verdictNextStep(Verdict v);
+
+/// The exit status of deltascope-cli compare and the window's headless modes: 0 no evidence or
+/// no worse than the margin, 1 degraded, 3 inconclusive (2 is left to errors).
+int verdictExitCode(Verdict v);
+
+/// A task's flag as a person reads it: "worse", "suggestive", "not shown worse" (the "ok" of
+/// flagWord), "no pairs".
+const char* flagLabel(TaskFlag flag);
+
+/// What a task's flag means, in one sentence.
+const char* flagMeaning(TaskFlag flag);
+
+} // namespace deltascope::report
