@@ -273,6 +273,16 @@ private slots:
         QCOMPARE(named(*m.value, "ll_a").tier, named(*m.value, "ll_b").tier);
         QVERIFY(named(*m.value, "ll_worse").tier > named(*m.value, "ll_a").tier);
         QCOMPARE(named(*m.value, "ll_worse").verdict, std::string("degraded"));
+        QVERIFY(m.value->warnings.empty());
+
+        // So few permutations that the Monte Carlo error decides the corrected verdict: said.
+        r.stats.permutations = 20;
+        r.stats.maxPermutations = 20;
+        auto few = analysis::runMatrix(r, cpu());
+        QVERIFY(few.ok());
+        QCOMPARE(few.value->warnings.size(), std::size_t { 1 });
+        QVERIFY(few.value->warnings.front().message.starts_with("ll_worse: "));
+        QVERIFY(few.value->warnings.front().message.find("permutation seed") != std::string::npos);
     }
 
     void alphaPerCandidateKeepsEachVerdict()
