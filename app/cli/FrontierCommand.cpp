@@ -20,11 +20,14 @@ constexpr const char* kHelp = R"(usage: deltascope-cli frontier --trace TRACE BA
 
 The expert-budget frontier. BASE is the eval run with the model's own top-k routing; each CAND is
 the same eval run with expert sharing at one budget M (experts per slice). Every candidate is judged
-against the baseline as `matrix` judges it (Holm across candidates; see deltascope-cli matrix
---help), the trace is swept once at every candidate's budget (activated experts per slice against
-the trace's own top-k routing), and the answer is the smallest budget whose run is no worse than
-the margin (with --margin), or, without a margin, not shown to be degraded (a weaker answer: no
-evidence of a loss is not evidence of no loss).
+against the baseline as `matrix` judges it, each at the full alpha, and the budgets are walked
+from the largest down, stopping at the first that fails (fixed-sequence testing: the budgets are
+ordered, so the claim about the chosen budget keeps the family-wise error rate at alpha without a
+correction across candidates; --alpha-per-candidate changes nothing here). The trace is swept once
+at every candidate's budget (activated experts per slice against the trace's own top-k routing),
+and the answer is the smallest budget of the walk whose run is no worse than the margin (with
+--margin), or, without a margin, not shown to be degraded (a weaker answer: no evidence of a loss
+is not evidence of no loss).
 
 budgets:
   --budget NAME=M          the budget of the candidate NAME (its name or the path given; repeatable).
@@ -44,8 +47,9 @@ output:
   --format text|json|csv|markdown|html   (default text; html plots each candidate's drop against
                            its activated experts per slice)  --output FILE  --quiet
 
-exit status: 0 some budget meets the criterion; 1 none does because every candidate is degraded;
-             3 none does otherwise (with --margin: not shown within the margin); 2 error
+exit status: 0 some budget meets the criterion; 1 none does and the largest budget's run is
+             degraded; 3 none does otherwise (with --margin: the largest budget is not shown within
+             the margin); 2 error
 )";
 
 int failText(const std::string& message)
@@ -136,9 +140,13 @@ int runFrontier(const std::vector<std::string>& argv)
         return Error;
     if (r.chosen)
         return NoDegradation;
-    const bool allDegraded = std::all_of(
-        r.points.begin(), r.points.end(), [](const analysis::FrontierPoint& p) { return p.verdict == "degraded"; });
-    return allDegraded ? Degradation : Inconclusive;
+    // No budget is claimed: the walk stopped at the largest budget. Degraded there, or not shown either way.
+    int largest = 0;
+    for (const auto& p : r.points)
+        largest = std::max(largest, p.budget);
+    const bool degraded = std::any_of(r.points.begin(), r.points.end(),
+        [largest](const analysis::FrontierPoint& p) { return p.budget == largest && p.verdict == "degraded"; });
+    return degraded ? Degradation : Inconclusive;
 }
 
 } // namespace deltascope::cli

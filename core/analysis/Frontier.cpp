@@ -74,8 +74,15 @@ std::string oneDecimal(double v)
 std::string answerFor(const FrontierResult& r, bool margin)
 {
     const std::string what = margin ? "no worse than the margin" : "not shown to be degraded";
-    if (!r.chosen)
-        return "No budget's run is " + what + (margin ? "." : "; every budget's run is degraded.");
+    if (!r.chosen) {
+        if (r.points.empty())
+            return "No budget was tested.";
+        const auto& largest = *std::max_element(r.points.begin(), r.points.end(),
+            [](const FrontierPoint& a, const FrontierPoint& b) { return a.budget < b.budget; });
+        return "Not even the largest budget's run (" + std::to_string(largest.budget) + " experts per slice) is " + what
+            + ", so no budget is claimed"
+            + (margin ? ": more samples or a wider margin would be needed (see the samples needed per task)." : ".");
+    }
     const auto& p = r.points[*r.chosen];
     const auto slices = r.sharing.xshare ? r.sharing.xshare->sliceCount : 0;
     std::string s = "The smallest budget whose run is " + what + " is " + std::to_string(p.budget)
@@ -87,15 +94,16 @@ std::string answerFor(const FrontierResult& r, bool margin)
     s += " and keeps " + percent(p.sharing.massRetained) + " of the gating mass.";
     if (!margin)
         s += " Without a margin this is no evidence of a loss, not evidence of no loss: give --margin to claim it.";
-    if (!r.failingAbove.empty())
-        s += " Beware: the larger budget" + std::string(r.failingAbove.size() > 1 ? "s " : " ") +
-            [&] {
-                std::string list;
-                for (const int m : r.failingAbove)
-                    list += (list.empty() ? "" : ", ") + std::to_string(m);
-                return list;
-            }()
-            + (r.failingAbove.size() > 1 ? " do" : " does") + " not meet the same test.";
+    if (!r.passingBelow.empty()) {
+        std::string list;
+        for (const int m : r.passingBelow)
+            list += (list.empty() ? "" : ", ") + std::to_string(m);
+        s += " Beware: the smaller budget" + std::string(r.passingBelow.size() > 1 ? "s " : " ") + list
+            + (r.passingBelow.size() > 1 ? " pass" : " passes")
+            + " its own test after a larger one failed; the walk from the largest budget stops at the first "
+              "failure, so "
+            + (r.passingBelow.size() > 1 ? "they are" : "it is") + " not claimed.";
+    }
     return s;
 }
 
@@ -106,12 +114,36 @@ bool frontierAcceptable(const std::string& verdict, bool hasMargin)
     return hasMargin ? verdict == "no_worse_than_margin" : verdict != "degraded";
 }
 
-std::optional<std::size_t> smallestAcceptable(const std::vector<FrontierPoint>& points)
+std::optional<std::size_t> smallestAcceptable(std::vector<FrontierPoint>& points)
 {
+    std::vector<std::size_t> order(points.size());
+    for (std::size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+    std::stable_sort(
+        order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return points[a].budget > points[b].budget; });
     std::optional<std::size_t> best;
-    for (std::size_t i = 0; i < points.size(); ++i)
-        if (points[i].acceptable && (!best || points[i].budget < points[*best].budget))
-            best = i;
+    bool walking = true;
+    for (std::size_t j = 0; j < order.size(); ++j) {
+        auto& p = points[order[j]];
+        // Two runs at one budget are one step of the walk: both must pass.
+        if (walking && !p.passes)
+            walking = false;
+        if (j > 0 && walking && points[order[j - 1]].budget == p.budget && !points[order[j - 1]].acceptable)
+            walking = false;
+        p.acceptable = walking && p.passes;
+    }
+    for (std::size_t j = 0; j < order.size(); ++j) {
+        const auto& p = points[order[j]];
+        if (!p.acceptable)
+            continue;
+        // A budget is acceptable only when every run at it is.
+        bool all = true;
+        for (const auto& q : points)
+            if (q.budget == p.budget && !q.acceptable)
+                all = false;
+        if (all)
+            best = order[j];
+    }
     return best;
 }
 
@@ -178,7 +210,10 @@ Result<FrontierResult> runFrontier(
     const FrontierRequest& request, const backend::ComputeBackend& compute, const Progress& progress)
 {
     using R = Result<FrontierResult>;
-    auto matrix = runMatrix(request.matrix, compute, share(progress, 0.0, 0.8));
+    // The budgets are tested in a fixed sequence (see the header): each at the full alpha.
+    MatrixRequest perCandidate = request.matrix;
+    perCandidate.alphaPerCandidate = true;
+    auto matrix = runMatrix(perCandidate, compute, share(progress, 0.0, 0.8));
     if (!matrix.ok())
         return R::failure(*matrix.error);
     FrontierResult out;
@@ -209,7 +244,7 @@ Result<FrontierResult> runFrontier(
             if (b.budget == p.budget)
                 p.sharing = b;
         p.verdict = out.matrix.candidates[i].verdict;
-        p.acceptable = frontierAcceptable(p.verdict, margin);
+        p.passes = frontierAcceptable(p.verdict, margin);
         out.points.push_back(std::move(p));
     }
     // The activated experts per slice become the matrix's cost, so its frontier plot is the budget plot.
@@ -225,11 +260,10 @@ Result<FrontierResult> runFrontier(
     std::stable_sort(out.points.begin(), out.points.end(),
         [](const FrontierPoint& a, const FrontierPoint& b) { return a.budget < b.budget; });
     out.chosen = smallestAcceptable(out.points);
-    if (out.chosen)
-        for (const auto& p : out.points)
-            if (p.budget > out.points[*out.chosen].budget && !p.acceptable
-                && std::find(out.failingAbove.begin(), out.failingAbove.end(), p.budget) == out.failingAbove.end())
-                out.failingAbove.push_back(p.budget);
+    for (auto it = out.points.rbegin(); it != out.points.rend(); ++it)
+        if (it->passes && !it->acceptable
+            && std::find(out.passingBelow.begin(), out.passingBelow.end(), it->budget) == out.passingBelow.end())
+            out.passingBelow.push_back(it->budget);
     out.answer = answerFor(out, margin);
     progress.report(1.0, "done");
     R r;

@@ -35,8 +35,10 @@ struct FrontierPoint {
     std::string name;
     int budget = 0; ///< experts per slice
     moe::BudgetResult sharing; ///< activated experts and what the budget saves against top-k
-    std::string verdict; ///< the candidate's verdict in the matrix (corrected across candidates)
-    bool acceptable = false; ///< meets FrontierResult::criterion
+    std::string verdict; ///< the candidate's verdict at the full alpha (see runFrontier)
+    bool passes = false; ///< its own verdict meets FrontierResult::criterion
+    /// Chosen by the walk from the largest budget down: it passes, and so does every larger budget.
+    bool acceptable = false;
 };
 
 struct FrontierResult {
@@ -49,9 +51,9 @@ struct FrontierResult {
     /// without one (weaker: no evidence of a loss is not evidence of no loss).
     std::string criterion;
     std::optional<std::size_t> chosen; ///< index into points: the smallest acceptable budget
-    /// Larger budgets than the chosen one that are not acceptable (a non-monotone outcome the user
-    /// should look at), by budget.
-    std::vector<int> failingAbove;
+    /// Budgets below the first failing one that pass their own test: the walk stopped before them
+    /// (a non-monotone outcome the user should look at), largest first.
+    std::vector<int> passingBelow;
     std::string answer; ///< one sentence: the budget and what it saves, or why none qualifies
 };
 
@@ -59,8 +61,9 @@ struct FrontierResult {
 /// but "degraded" without one).
 bool frontierAcceptable(const std::string& verdict, bool hasMargin);
 
-/// The smallest budget among `points` that meets the criterion (points need not be sorted).
-std::optional<std::size_t> smallestAcceptable(const std::vector<FrontierPoint>& points);
+/// Walks `points` from the largest budget down, marking each acceptable while it and every larger
+/// budget pass; returns the smallest acceptable one (points need not be sorted).
+std::optional<std::size_t> smallestAcceptable(std::vector<FrontierPoint>& points);
 
 /// Reads the budget the results file of a run records (see FrontierRequest::budgets), or nothing.
 /// `runTimestamp` picks one run in a folder of several (as LoadOptions::runTimestamp).
@@ -71,7 +74,13 @@ std::optional<int> budgetFromResults(const std::string& runPath, const std::stri
 Result<std::vector<int>> candidateBudgets(const FrontierRequest& request, const MatrixResult& matrix);
 
 /// Runs the matrix, reads every candidate's budget, sweeps the trace once at those budgets and
-/// picks the smallest acceptable budget. Progress: 0..0.8 the matrix, then the sweep.
+/// picks the smallest acceptable budget. The budgets are ordered hypotheses, so they are tested in
+/// a fixed sequence instead of being corrected across candidates: each candidate's verdict is
+/// taken at the full alpha (MatrixRequest::alphaPerCandidate is forced), and the walk goes from
+/// the largest budget down, stopping at the first budget that fails the criterion. A claim about
+/// the chosen budget then keeps the family-wise error rate at alpha, and the answer is the one a
+/// loop over separate comparisons finds whenever the verdicts are monotone in the budget.
+/// Progress: 0..0.8 the matrix, then the sweep.
 Result<FrontierResult> runFrontier(
     const FrontierRequest& request, const backend::ComputeBackend& compute, const Progress& progress = {});
 

@@ -586,7 +586,7 @@ std::string matrixHtml(const MatrixResult& r, const MatrixWriteOptions& options)
 namespace {
 
 std::vector<std::string> kFrontierHeader { "budget", "candidate", "activated/slice", "top-k/slice", "saved",
-    "mass kept", "verdict", "meets" };
+    "mass kept", "verdict", "passes", "claimed" };
 
 std::vector<std::string> frontierCells(const FrontierResult& r, const FrontierPoint& p)
 {
@@ -594,7 +594,7 @@ std::vector<std::string> frontierCells(const FrontierResult& r, const FrontierPo
     auto perSlice = [&](std::int64_t v) { return slices > 0 ? fmt("%.2f", static_cast<double>(v) / slices) : "-"; };
     return { std::to_string(p.budget), p.name, perSlice(p.sharing.activated), perSlice(p.sharing.activatedBase),
         pct(p.sharing.reduction) + "%", pct(p.sharing.massRetained) + "%", verdictWords(p.verdict),
-        p.acceptable ? "yes" : "no" };
+        p.passes ? "yes" : "no", p.acceptable ? "yes" : "no" };
 }
 
 } // namespace
@@ -604,7 +604,8 @@ std::string frontierText(const FrontierResult& r)
     std::ostringstream out;
     out << "expert-budget frontier: " << r.points.size() << " budgets on " << r.sharing.prepared.tracePath << "\n";
     out << "criterion: " << (r.criterion == "no_worse_than_margin" ? "no worse than the margin" : r.criterion)
-        << "\n\n";
+        << "; each budget at alpha = " << fmt("%g", r.matrix.request.stats.alpha)
+        << ", walked from the largest budget down, stopping at the first that fails (fixed-sequence testing)\n\n";
     std::vector<std::vector<std::string>> rows { kFrontierHeader };
     for (const auto& p : r.points)
         rows.push_back(frontierCells(r, p));
@@ -623,14 +624,14 @@ std::string frontierJson(const FrontierResult& r)
     for (const auto& p : r.points)
         pts.push_back({ { "budget", p.budget }, { "candidate", p.name }, { "activated", p.sharing.activated },
             { "activated_base", p.sharing.activatedBase }, { "reduction", jnum(p.sharing.reduction) },
-            { "mass_retained", jnum(p.sharing.massRetained) }, { "verdict", p.verdict },
+            { "mass_retained", jnum(p.sharing.massRetained) }, { "verdict", p.verdict }, { "passes", p.passes },
             { "acceptable", p.acceptable } });
     j["points"] = pts;
     if (r.chosen)
         j["chosen"] = { { "budget", r.points[*r.chosen].budget }, { "candidate", r.points[*r.chosen].name } };
     else
         j["chosen"] = nullptr;
-    j["failing_above"] = r.failingAbove;
+    j["passing_below"] = r.passingBelow;
     j["answer"] = r.answer;
     j["matrix"] = Json::parse(matrixJson(r.matrix));
     return j.dump(2) + "\n";
@@ -640,13 +641,14 @@ std::string frontierCsv(const FrontierResult& r)
 {
     std::ostringstream out;
     out.precision(17);
-    out << "budget,candidate,activated,activated_base,slices,reduction,mass_retained,verdict,acceptable,chosen\n";
+    out << "budget,candidate,activated,activated_base,slices,reduction,mass_retained,verdict,passes,acceptable,"
+           "chosen\n";
     for (std::size_t i = 0; i < r.points.size(); ++i) {
         const auto& p = r.points[i];
         out << p.budget << ',' << csvField(p.name) << ',' << p.sharing.activated << ',' << p.sharing.activatedBase
             << ',' << (r.sharing.xshare ? r.sharing.xshare->sliceCount : 0) << ',' << jnum(p.sharing.reduction) << ','
-            << jnum(p.sharing.massRetained) << ',' << p.verdict << ',' << (p.acceptable ? "yes" : "no") << ','
-            << (r.chosen && *r.chosen == i ? "yes" : "no") << '\n';
+            << jnum(p.sharing.massRetained) << ',' << p.verdict << ',' << (p.passes ? "yes" : "no") << ','
+            << (p.acceptable ? "yes" : "no") << ',' << (r.chosen && *r.chosen == i ? "yes" : "no") << '\n';
     }
     return out.str();
 }

@@ -13,6 +13,7 @@
 #include "moe/SynthTrace.h"
 #include "report/ReportWriters.h"
 
+#include <QDir>
 #include <QJsonArray>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -403,6 +404,66 @@ private slots:
 
     // The frontier picks the budget a brute-force loop over separate comparisons and separate
     // expert-sharing runs picks, and reports the same savings.
+    // The walk from the largest budget down stops at the first failure: a smaller budget that passes
+    // after it is not claimed, and two runs at one budget must both pass.
+    void frontierWalksFromTheLargestBudget()
+    {
+        auto point = [](int budget, bool passes) {
+            analysis::FrontierPoint p;
+            p.budget = budget;
+            p.passes = passes;
+            return p;
+        };
+        std::vector<analysis::FrontierPoint> pts { point(2, true), point(3, false), point(4, true), point(8, true),
+            point(6, true) };
+        auto chosen = analysis::smallestAcceptable(pts);
+        QVERIFY(chosen);
+        QCOMPARE(pts[*chosen].budget, 4);
+        QCOMPARE(pts[0].acceptable, false); // passes alone, after 3 failed
+        QCOMPARE(pts[1].acceptable, false);
+        QCOMPARE(pts[2].acceptable, true);
+        QCOMPARE(pts[3].acceptable, true);
+        QCOMPARE(pts[4].acceptable, true);
+
+        std::vector<analysis::FrontierPoint> twice { point(8, true), point(6, true), point(6, false), point(4, true) };
+        chosen = analysis::smallestAcceptable(twice);
+        QVERIFY(chosen);
+        QCOMPARE(twice[*chosen].budget, 8);
+
+        std::vector<analysis::FrontierPoint> none { point(8, false), point(4, true) };
+        QVERIFY(!analysis::smallestAcceptable(none));
+        QVERIFY(!none[1].acceptable);
+    }
+
+    // On the shipped frontier demo the command finds the budget that a loop of `compare` runs finds
+    // (the smallest budget whose compare exits 0 with the margin), for two margins.
+    void frontierOnTheDemoEqualsCompareLoop()
+    {
+        const QString demo = QDir::cleanPath(QStringLiteral(DELTASCOPE_TEST_DATA "/../../resources/demo/frontier"));
+        const QList<int> budgets { 2, 3, 4, 6, 8 };
+        for (const QString margin : { QStringLiteral("2"), QStringLiteral("3") }) {
+            std::optional<int> brute;
+            for (const int m : budgets) {
+                const auto r = test::cli({ QStringLiteral("compare"), demo + QStringLiteral("/baseline"),
+                    demo + QStringLiteral("/budget_%1").arg(m), QStringLiteral("--margin"), margin,
+                    QStringLiteral("--quiet") });
+                QVERIFY(r.exitCode == 0 || r.exitCode == 1 || r.exitCode == 3);
+                if (r.exitCode == 0 && !brute)
+                    brute = m;
+            }
+            QVERIFY(brute);
+            QStringList args { QStringLiteral("frontier"), QStringLiteral("--trace"),
+                demo + QStringLiteral("/trace.safetensors"), demo + QStringLiteral("/baseline") };
+            for (const int m : budgets)
+                args << demo + QStringLiteral("/budget_%1").arg(m);
+            args << QStringLiteral("--margin") << margin << QStringLiteral("--format") << QStringLiteral("json");
+            const auto r = test::cli(args);
+            const auto j = QJsonDocument::fromJson(r.out).object();
+            QVERIFY2(j.contains(QStringLiteral("chosen")), r.err.constData());
+            QCOMPARE(j[QStringLiteral("chosen")].toObject()[QStringLiteral("budget")].toInt(), *brute);
+        }
+    }
+
     void frontierEqualsBruteForce()
     {
         const std::vector<int> budgets { 4, 6, 8, 12, 16, 20, 24, 32 };
@@ -452,7 +513,6 @@ private slots:
             f.budgets.emplace_back(QFileInfo(QString::fromStdString(path)).completeBaseName().toStdString(), m);
         }
         f.matrix.stats = stats;
-        f.matrix.alphaPerCandidate = true; // the brute-force loop corrects for nothing
         f.scenario = scenario;
         auto r = analysis::runFrontier(f, cpu());
         QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
@@ -475,11 +535,13 @@ private slots:
         QCOMPARE(analysis::frontierPlot(mx, 0, "activated_experts").size(), budgets.size());
         QVERIFY(analysis::frontierHtml(*r.value).find("<svg") != std::string::npos);
 
-        // Corrected across the budgets, the choice can only move to a larger budget.
-        f.matrix.alphaPerCandidate = false;
+        // The budgets are walked in a fixed sequence, each at the full alpha: asking for a correction
+        // across candidates changes nothing.
+        f.matrix.alphaPerCandidate = true;
         auto h = analysis::runFrontier(f, cpu());
         QVERIFY(h.ok());
-        QVERIFY(!h.value->chosen || h.value->points[*h.value->chosen].budget >= *bruteBudget);
+        QVERIFY(h.value->chosen);
+        QCOMPARE(h.value->points[*h.value->chosen].budget, *bruteBudget);
         // Without a margin the criterion is "not degraded" and says so.
         f.matrix.stats.margins = {};
         auto n = analysis::runFrontier(f, cpu());
