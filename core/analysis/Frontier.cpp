@@ -184,12 +184,24 @@ Result<std::vector<int>> candidateBudgets(const FrontierRequest& request, const 
     using R = Result<std::vector<int>>;
     R r;
     r.value.emplace();
-    for (const auto& c : matrix.candidates) {
+    std::vector<std::optional<int>> named(matrix.candidates.size());
+    for (const auto& [name, m] : request.budgets) {
+        const auto which = candidatesNamed(matrix.candidates, name);
+        if (which.empty())
+            return R::failure(Diagnostic::error({}, 0, "the budget of \"" + name + "\" names no candidate"));
+        if (which.size() > 1) {
+            std::string list;
+            for (const auto i : which)
+                list += (list.empty() ? "" : ", ") + matrix.candidates[i].name;
+            return R::failure(Diagnostic::error(
+                {}, 0, "the budget of \"" + name + "\" could name " + list + ": give the whole name"));
+        }
+        named[which.front()] = m;
+    }
+    for (std::size_t i = 0; i < matrix.candidates.size(); ++i) {
+        const auto& c = matrix.candidates[i];
         const auto& side = c.comparison.request.cand;
-        std::optional<int> budget;
-        for (const auto& [name, m] : request.budgets)
-            if (name == c.name || name == side.path || name == c.givenAs)
-                budget = m;
+        std::optional<int> budget = named[i];
         if (!budget)
             budget = budgetFromResults(side.path, side.load.runTimestamp);
         if (!budget)
@@ -198,11 +210,6 @@ Result<std::vector<int>> candidateBudgets(const FrontierRequest& request, const 
                     + "\" has no budget: name it (budget NAME=M) or record a budget in its results' config"));
         r.value->push_back(*budget);
     }
-    for (const auto& [name, m] : request.budgets)
-        if (std::none_of(matrix.candidates.begin(), matrix.candidates.end(), [&](const MatrixCandidate& c) {
-                return name == c.name || name == c.comparison.request.cand.path || name == c.givenAs;
-            }))
-            return R::failure(Diagnostic::error({}, 0, "the budget of \"" + name + "\" names no candidate"));
     return r;
 }
 

@@ -325,6 +325,25 @@ std::optional<Diagnostic> checkMatrixRequest(const MatrixRequest& request)
     return checkComparisonRequest(one);
 }
 
+std::vector<std::size_t> candidatesNamed(const std::vector<MatrixCandidate>& candidates, const std::string& name)
+{
+    std::vector<std::size_t> exact, tail;
+    if (name.empty())
+        return exact;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        const auto& c = candidates[i];
+        if (name == c.name || name == c.givenAs || name == c.comparison.request.cand.path) {
+            exact.push_back(i);
+            continue;
+        }
+        const auto& n = c.name;
+        if (n.size() > name.size() && n.compare(n.size() - name.size(), name.size(), name) == 0
+            && std::string_view("-_./ ").find(n[n.size() - name.size() - 1]) != std::string_view::npos)
+            tail.push_back(i);
+    }
+    return exact.empty() ? tail : exact;
+}
+
 Result<MatrixResult> runMatrix(
     const MatrixRequest& request, const backend::ComputeBackend& compute, const Progress& progress)
 {
@@ -456,20 +475,29 @@ Result<MatrixResult> runMatrix(
     out.tiers = assignTiers(out.candidates, out.pairs);
 
     out.costColumns = request.costs.columns;
-    for (auto& c : out.candidates) {
-        const std::vector<std::string> names { c.name, c.givenAs, c.comparison.request.cand.path };
-        for (const auto& col : out.costColumns)
-            c.costs.push_back(request.costs.value(names, col.name));
+    std::vector<std::vector<std::string>> names(out.candidates.size());
+    for (std::size_t i = 0; i < out.candidates.size(); ++i) {
+        const auto& c = out.candidates[i];
+        names[i] = { c.name, c.givenAs, c.comparison.request.cand.path };
     }
     for (const auto& row : request.costs.rows) {
-        const bool used = std::any_of(out.candidates.begin(), out.candidates.end(), [&](const MatrixCandidate& c) {
-            return row.candidate == c.name || row.candidate == c.givenAs
-                || row.candidate == c.comparison.request.cand.path;
-        });
-        if (!used)
-            out.warnings.push_back(
-                Diagnostic::warning({}, 0, "the cost of \"" + row.candidate + "\" names no candidate"));
+        const auto named = candidatesNamed(out.candidates, row.candidate);
+        if (named.size() == 1) {
+            names[named.front()].push_back(row.candidate);
+            continue;
+        }
+        std::string why = "the cost of \"" + row.candidate + "\" names no candidate";
+        if (named.size() > 1) {
+            why = "the cost of \"" + row.candidate + "\" is left out: it could name ";
+            for (std::size_t k = 0; k < named.size(); ++k)
+                why += (k ? ", " : "") + out.candidates[named[k]].name;
+            why += " (give the whole name)";
+        }
+        out.warnings.push_back(Diagnostic::warning({}, 0, why));
     }
+    for (std::size_t i = 0; i < out.candidates.size(); ++i)
+        for (const auto& col : out.costColumns)
+            out.candidates[i].costs.push_back(request.costs.value(names[i], col.name));
 
     auto any = [&](const char* v) {
         return std::any_of(

@@ -117,6 +117,12 @@ struct PairTest {
     bool separated = false; ///< pHolm < alpha
 };
 
+/// The candidates a user's name for one refers to (a cost row, --cost NAME=V, --budget NAME=M): those
+/// whose name, the text given for it or its path is exactly `name`; failing that, those whose name
+/// ends in `name` after a separator ('-', '_', '.', '/', ' '), so "FP8" names
+/// "deepseek-moe-16b-chat-FP8". More than one index: the name is ambiguous.
+std::vector<std::size_t> candidatesNamed(const std::vector<MatrixCandidate>& candidates, const std::string& name);
+
 /// The whole matrix.
 struct MatrixResult {
     MatrixRequest request;

@@ -239,7 +239,7 @@ std::string matrixText(const MatrixResult& r, const MatrixWriteOptions&)
         out << "\ntiers (candidates in one tier are not separated by the data; best first):\n" << tierList(r);
     }
     for (const auto& w : r.warnings)
-        out << "warning: " << w.toString() << "\n";
+        out << w.toString() << "\n";
     return out.str();
 }
 
@@ -578,7 +578,7 @@ std::string matrixHtml(const MatrixResult& r, const MatrixWriteOptions& options)
             << e(tierList(r)) << "</pre>\n";
     }
     for (const auto& w : r.warnings)
-        out << "<p>warning: " << e(w.toString()) << "</p>\n";
+        out << "<p>" << e(w.toString()) << "</p>\n";
     out << "<p>Written by Deltascope.</p>\n</body></html>\n";
     return out.str();
 }

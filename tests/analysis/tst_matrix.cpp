@@ -404,6 +404,25 @@ private slots:
 
     // The frontier picks the budget a brute-force loop over separate comparisons and separate
     // expert-sharing runs picks, and reports the same savings.
+    // A cost or budget may name a candidate by the end of its name when that end is unique.
+    void candidatesNamedByTheirEnd()
+    {
+        std::vector<analysis::MatrixCandidate> c(4);
+        c[0].name = "deepseek-moe-16b-chat-FP8";
+        c[1].name = "deepseek-moe-16b-chat-W8A8";
+        c[2].name = "llama-W8A8";
+        c[3].name = "xFP8"; // no separator before the end: not named by "FP8"
+        c[3].givenAs = "runs/xfp8";
+        using V = std::vector<std::size_t>;
+        QCOMPARE(analysis::candidatesNamed(c, "FP8"), V { 0 });
+        QCOMPARE(analysis::candidatesNamed(c, "W8A8"), (V { 1, 2 })); // ambiguous
+        QCOMPARE(analysis::candidatesNamed(c, "chat-W8A8"), V { 1 });
+        QCOMPARE(analysis::candidatesNamed(c, "xFP8"), V { 3 }); // exact wins
+        QCOMPARE(analysis::candidatesNamed(c, "runs/xfp8"), V { 3 });
+        QCOMPARE(analysis::candidatesNamed(c, "8"), V {});
+        QCOMPARE(analysis::candidatesNamed(c, ""), V {});
+    }
+
     // The walk from the largest budget down stops at the first failure: a smaller budget that passes
     // after it is not claimed, and two runs at one budget must both pass.
     void frontierWalksFromTheLargestBudget()
