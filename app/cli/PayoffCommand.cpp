@@ -125,6 +125,7 @@ int runPayoff(const std::vector<std::string>& argv)
     std::vector<std::string> valued { "trace", "counts", "tokens-per-step", "model", "model-json", "dtype-bytes", "gpu",
         "bandwidth", "tflops", "context", "format", "output", "backend" };
     valued.insert(valued.end(), kScenarioValued.begin(), kScenarioValued.end());
+    valued.insert(valued.end(), kBudgetValued.begin(), kBudgetValued.end());
     valued.insert(valued.end(), kImportValued.begin(), kImportValued.end());
     valued.erase(std::find(valued.begin(), valued.end(), "model")); // the import's --model is the preset here
     std::vector<std::string> flags { "help", "list-models", "list-gpus" };
@@ -154,7 +155,8 @@ int runPayoff(const std::vector<std::string>& argv)
     analysis::PayoffRequest request;
     auto& s = request.scenario;
     if (!readModel(args, request.options, error) || !readHardware(args, request.options, error)
-        || !readImport(args, s.import, s.topK, error) || !readScenarioOptions(args, s, error))
+        || !readImport(args, s.import, s.topK, error) || !readScenarioOptions(args, s, error)
+        || !readBudgets(args, s.budgets, error))
         return fail(error);
     s.import.model.clear();
     request.options.devices = s.devices > 0 ? s.devices : 1;

@@ -6,8 +6,10 @@
 
 namespace deltascope::cli {
 
-const std::vector<std::string> kScenarioValued { "policy", "budget", "budgets", "warmup", "batching", "batch-size",
-    "gamma", "requests", "devices", "placement", "placement-counts", "replicas", "request-experts", "threads" };
+const std::vector<std::string> kBudgetValued { "budget", "budgets" };
+
+const std::vector<std::string> kScenarioValued { "policy", "warmup", "batching", "batch-size", "gamma", "requests",
+    "devices", "placement", "placement-counts", "replicas", "request-experts", "threads" };
 
 bool readBudgets(const Args& args, std::vector<int>& budgets, std::string& error)
 {
@@ -67,7 +69,7 @@ bool readScenarioOptions(const Args& args, analysis::ExpertScenario& s, std::str
         list += (list.empty() ? "" : ",") + v;
     if (!analysis::parseIdList(list, s.requests, error))
         return error = "--requests: " + error, false;
-    return readBudgets(args, s.budgets, error) && readPlacement(args, s, error);
+    return readPlacement(args, s, error);
 }
 
 } // namespace deltascope::cli

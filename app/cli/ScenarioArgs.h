@@ -9,12 +9,14 @@
 
 namespace deltascope::cli {
 
-/// The batching, policy, budget and placement options of an expert-sharing scenario (xshare and
-/// the commands that sweep a trace the same way), valued ones first, then flags.
+/// The batching, policy and placement options of an expert-sharing scenario (xshare and the
+/// commands that sweep a trace the same way: payoff, frontier) that take a value.
 extern const std::vector<std::string> kScenarioValued;
+/// --budget and --budgets of xshare and payoff (frontier's --budget names a candidate's budget).
+extern const std::vector<std::string> kBudgetValued;
 
-/// Fills the scenario's batching, policy, budgets and placement from the flags (the trace path and
-/// import options are the caller's); false with a message on a malformed value.
+/// Fills the scenario's batching, policy and placement from the flags (the trace path, the import
+/// options and the budgets are the caller's); false with a message on a malformed value.
 bool readScenarioOptions(const Args& args, analysis::ExpertScenario& s, std::string& error);
 
 /// --budget M or --budgets all|M1,M2,...: nothing added for "all" (the scenario's default).

@@ -49,6 +49,7 @@ int runXShare(const std::vector<std::string>& argv)
 {
     std::vector<std::string> valued = kXShareValued;
     valued.insert(valued.end(), kScenarioValued.begin(), kScenarioValued.end());
+    valued.insert(valued.end(), kBudgetValued.begin(), kBudgetValued.end());
     valued.insert(valued.end(), kImportValued.begin(), kImportValued.end());
     std::vector<std::string> flags { "help", "per-slice" };
     flags.insert(flags.end(), kImportFlags.begin(), kImportFlags.end());
@@ -65,7 +66,8 @@ int runXShare(const std::vector<std::string>& argv)
     analysis::ExpertScenario scenario;
     scenario.tracePath = args.positionals()[0];
     scenario.perSlice = args.has("per-slice");
-    if (!readImport(args, scenario.import, scenario.topK, error) || !readScenarioOptions(args, scenario, error))
+    if (!readImport(args, scenario.import, scenario.topK, error) || !readScenarioOptions(args, scenario, error)
+        || !readBudgets(args, scenario.budgets, error))
         return fail(error);
     const std::string format = args.value("format").value_or("table");
     if (format != "table" && format != "json" && format != "csv")

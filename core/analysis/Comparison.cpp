@@ -31,7 +31,8 @@ Progress partOf(const Progress& whole, double from, double span, std::string wha
     Progress p;
     if (whole.callback)
         p.callback = [&whole, from, span, what = std::move(what)](double f, std::string_view stage) {
-            const std::string label = stage.empty() ? what : what + ": " + std::string(stage);
+            const std::string label
+                = stage.empty() ? what : (what.empty() ? std::string(stage) : what + ": " + std::string(stage));
             return whole.report(f < 0 ? -1.0 : from + span * f, label);
         };
     return p;
@@ -189,12 +190,30 @@ std::optional<Diagnostic> checkComparisonRequest(const ComparisonRequest& reques
     return std::nullopt;
 }
 
-Result<std::shared_ptr<const LoadedComparison>> loadComparison(
-    const ComparisonRequest& request, const Progress& progress)
+Result<LoadedSide> loadBaseline(const ComparisonRequest& request, const Progress& progress)
+{
+    using R = Result<LoadedSide>;
+    if (auto bad = checkComparisonRequest(request))
+        return R::failure(*bad);
+    LoadedSide side;
+    auto base = loadSide(request.base, progress, &side.noise);
+    if (!base.ok())
+        return R::failure(*base.error);
+    side.notes = std::move(base.warnings);
+    side.run = std::make_shared<const eval::EvalRun>(std::move(*base.value));
+    R r;
+    r.value = std::move(side);
+    return r;
+}
+
+Result<std::shared_ptr<const LoadedComparison>> loadAgainstBaseline(
+    const ComparisonRequest& request, const LoadedSide& base, const Progress& progress)
 {
     using R = Result<std::shared_ptr<const LoadedComparison>>;
     if (auto bad = checkComparisonRequest(request))
         return R::failure(*bad);
+    if (!base.run)
+        return R::failure(Diagnostic::error({}, 0, "the baseline is not loaded"));
     const auto t0 = Clock::now();
     auto loaded = std::make_shared<LoadedComparison>();
     if (!request.keepListPath.empty()) {
@@ -203,30 +222,24 @@ Result<std::shared_ptr<const LoadedComparison>> loadComparison(
             return R::failure(*keep.error);
         loaded->keepList = std::make_shared<const eval::KeepList>(std::move(*keep.value));
     }
-    NoiseMap noise;
-    auto base = loadSide(request.base, partOf(progress, 0.0, 0.45, "baseline"), &noise);
-    if (!base.ok())
-        return R::failure(*base.error);
-    if (!progress.report(0.45, "candidate"))
-        return R::failure(cancelled());
-    auto cand = loadSide(request.cand, partOf(progress, 0.45, 0.45, "candidate"));
+    auto cand = loadSide(request.cand, partOf(progress, 0.0, 0.9, "candidate"));
     if (!cand.ok())
         return R::failure(*cand.error);
     if (!progress.report(0.9, "pairing samples"))
         return R::failure(cancelled());
-    loaded->notes = std::move(base.warnings);
+    loaded->notes = base.notes;
     loaded->notes.insert(loaded->notes.end(), cand.warnings.begin(), cand.warnings.end());
-    if (auto note = eval::alignFileNamedTasks(*base.value, *cand.value))
+    if (auto note = eval::alignFileNamedTasks(*base.run, *cand.value))
         loaded->notes.push_back(*note);
     loaded->loadSeconds = secondsSince(t0);
 
-    loaded->base = std::make_shared<const eval::EvalRun>(std::move(*base.value));
+    loaded->base = base.run;
     loaded->cand = std::make_shared<const eval::EvalRun>(std::move(*cand.value));
     eval::PairOptions po;
     po.keepList = loaded->keepList.get();
     auto paired = eval::pairRuns(*loaded->base, *loaded->cand, po);
     for (auto& t : paired.tasks)
-        if (const auto it = noise.find({ t.task, t.filter }); it != noise.end())
+        if (const auto it = base.noise.find({ t.task, t.filter }); it != base.noise.end())
             t.noiseFlips = it->second;
     loaded->paired = std::make_shared<const eval::PairedRuns>(std::move(paired));
     if (loaded->pairCount() == 0)
@@ -234,6 +247,27 @@ Result<std::shared_ptr<const LoadedComparison>> loadComparison(
     loaded->pairSeconds = secondsSince(t0) - loaded->loadSeconds;
     R r;
     r.value = std::move(loaded);
+    return r;
+}
+
+Result<std::shared_ptr<const LoadedComparison>> loadComparison(
+    const ComparisonRequest& request, const Progress& progress)
+{
+    using R = Result<std::shared_ptr<const LoadedComparison>>;
+    const auto t0 = Clock::now();
+    auto base = loadBaseline(request, partOf(progress, 0.0, 0.45, "baseline"));
+    if (!base.ok())
+        return R::failure(*base.error);
+    if (!progress.report(0.45, "candidate"))
+        return R::failure(cancelled());
+    auto loaded = loadAgainstBaseline(request, *base.value, partOf(progress, 0.45, 0.55, {}));
+    if (!loaded.ok())
+        return loaded;
+    // The baseline's reading counts as loading time too.
+    auto out = std::make_shared<LoadedComparison>(**loaded.value);
+    out->loadSeconds = secondsSince(t0) - out->pairSeconds;
+    R r;
+    r.value = std::move(out);
     return r;
 }
 

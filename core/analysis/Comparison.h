@@ -11,6 +11,7 @@
 #include "report/ComparisonReport.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -92,6 +93,23 @@ std::optional<Diagnostic> checkComparisonRequest(const ComparisonRequest& reques
 /// (the error then says "cancelled").
 Result<std::shared_ptr<const LoadedComparison>> loadComparison(
     const ComparisonRequest& request, const Progress& progress = {});
+
+/// One side loaded, its reruns averaged: what several comparisons against one baseline share.
+struct LoadedSide {
+    std::shared_ptr<const eval::EvalRun> run;
+    std::vector<Diagnostic> notes; ///< warnings of loading
+    /// Per (task, filter): samples the first two runs of this side disagree on (the noise floor).
+    std::map<std::pair<std::string, std::string>, std::int64_t> noise;
+};
+
+/// Loads the request's baseline side (with its reruns). Progress: the fraction read.
+Result<LoadedSide> loadBaseline(const ComparisonRequest& request, const Progress& progress = {});
+
+/// Loads the candidate and the keep-list and pairs them with an already loaded baseline: what
+/// loadComparison does after loadBaseline (the same notes, in the same order). Progress 0..1 with
+/// stages "candidate: ...", "pairing samples".
+Result<std::shared_ptr<const LoadedComparison>> loadAgainstBaseline(
+    const ComparisonRequest& request, const LoadedSide& base, const Progress& progress = {});
 
 /// Tests loaded pairs with these statistics on `compute` (a cancelled test gives a report marked
 /// cancelled, not an error). The report's warnings start with the
