@@ -51,7 +51,8 @@ model and hardware:
                            step waits for the busiest one
   --context C              mean context length of a request in flight, tokens (default 2048)
 expert sharing (as for xshare):
-  --budgets all|M1,M2,..   budgets (default: every one when N <= 16, else k, 2k, 4k, ... and N)
+  --budgets all|M1,M2,..   budgets (default: every one when N <= 16, else k, 2k, 4k, ... and N;
+                           all: every one from k to N)
   --policy topk|batch|ep|spec  --warmup W  --request-experts m
   --batching auto|replay|recorded  --batch-size B  --gamma G  --requests LIST
   --placement contiguous|balanced|FILE  --placement-counts FILE  --replicas R
@@ -159,6 +160,7 @@ int runPayoff(const std::vector<std::string>& argv)
         || !readBudgets(args, s.budgets, error))
         return fail(error);
     s.import.model.clear();
+    request.everyBudget = args.value("budgets").value_or(args.value("budget").value_or("")) == "all";
     request.options.devices = s.devices > 0 ? s.devices : 1;
     if (!readInteger(args, "tokens-per-step", request.countsTokensPerStep, 1, 1 << 24, error))
         return fail(error);

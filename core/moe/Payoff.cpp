@@ -221,7 +221,11 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
                           : ": rebalancing would change little.";
         e.conclusion += s;
     }
-    if (loads.layers < o.model.moeLayers)
+    if (loads.layers > o.model.moeLayers)
+        e.notes.push_back("the input has " + std::to_string(loads.layers) + " MoE layers, the model "
+            + std::to_string(o.model.moeLayers)
+            + ": the mean over the input's layers is taken for each of the model's");
+    else if (loads.layers < o.model.moeLayers)
         e.notes.push_back(std::to_string(loads.layers) + " of the model's " + std::to_string(o.model.moeLayers)
             + " MoE layers are in the input: their mean stands for every MoE layer");
     e.notes.push_back("memory-bound roofline: bytes / bandwidth against FLOPs / peak; activations and attention "

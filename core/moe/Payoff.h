@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace deltascope::moe {
@@ -134,7 +135,8 @@ Result<StepLoads> stepLoads(
 
 /// The same from expert load counts (no steps): the activated experts per slice expected when
 /// `tokensPerStep` tokens each pick expert e with probability count(e) / tokens (so sum = k):
-/// sum_e 1 - (1 - q_e)^T; balance from the summed counts only.
+/// sum_e 1 - (1 - q_e)^T; one token per request and step (requests = T); balance from the summed
+/// counts only. The busiest device's activated experts is the largest expectation over the devices.
 StepLoads countLoads(const ExpertCounts& counts, int topK, double tokensPerStep, int devices);
 
 /// The deployment a step runs on.

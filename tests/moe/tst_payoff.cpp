@@ -66,6 +66,7 @@ private slots:
     void badInput();
     void commandLine();
     void frontierDemo();
+    void budgetsOfARequest();
 };
 
 void TestPayoff::mixtralBytesByHand()
@@ -549,6 +550,43 @@ void TestPayoff::frontierDemo()
         ++files;
     }
     QCOMPARE(files, 19);
+}
+
+void TestPayoff::budgetsOfARequest()
+{
+    QCOMPARE(analysis::defaultPayoffBudgets(8, 256), (std::vector<int> { 8, 16, 32, 64, 128, 256 }));
+    QCOMPARE(analysis::defaultPayoffBudgets(2, 8), (std::vector<int> { 2, 3, 4, 5, 6, 7, 8 }));
+    QCOMPARE(analysis::defaultPayoffBudgets(6, 64), (std::vector<int> { 6, 12, 24, 48, 64 }));
+    // Counts of a 32-expert top-2 layer: the default budgets, every budget, or the named ones.
+    QTemporaryDir dir;
+    QByteArray csv = "layer_id,expert_id,count\n";
+    for (int e = 0; e < 32; ++e)
+        csv += "0," + QByteArray::number(e) + "," + QByteArray::number(100 + e) + "\n";
+    analysis::PayoffRequest r;
+    r.countsPath = test::writeFile(dir, QStringLiteral("counts.csv"), csv);
+    r.options.model = *moe::findModel("Mixtral-8x7B");
+    r.options.model.experts = 32;
+    r.options.gpu = *moe::findGpu("H200");
+    const backend::CpuBackend cpu;
+    auto budgetsOf = [&](const analysis::PayoffRequest& req) {
+        const auto run = analysis::runPayoff(req, cpu);
+        std::vector<int> out;
+        if (run.ok())
+            for (const auto& row : run.value->estimate.budgets)
+                out.push_back(row.budget);
+        return out;
+    };
+    QCOMPARE(budgetsOf(r), (std::vector<int> { 2, 4, 8, 16, 32 }));
+    r.everyBudget = true;
+    QCOMPARE(budgetsOf(r).size(), std::size_t(31));
+    r.scenario.budgets = { 3, 5 };
+    QCOMPARE(budgetsOf(r), (std::vector<int> { 3, 5 }));
+    // With counts, a budget reads at most M experts per slice, and never more than top-k does.
+    const auto run = analysis::runPayoff(r, cpu);
+    QVERIFY(run.ok());
+    QCOMPARE(run.value->estimate.budgets[0].activated, 3.0);
+    QVERIFY(run.value->estimate.baseline.activated > 5.0);
+    QVERIFY(std::isnan(run.value->estimate.budgets[0].massRetained));
 }
 
 QTEST_GUILESS_MAIN(TestPayoff)
