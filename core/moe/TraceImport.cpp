@@ -3,6 +3,7 @@
 
 #include "common/JsonText.h"
 #include "common/MappedFile.h"
+#include "common/OutOfMemory.h"
 #include "common/TextUtil.h"
 #include "deltascope/config.h"
 #include "moe/MegatronImport.h"
@@ -288,7 +289,8 @@ Result<Trace> assembleTrace(const std::string& path, std::vector<Record>& record
 
 } // namespace
 
-Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions& options)
+// The loader itself; the public function turns running out of memory into an error.
+static Result<Trace> unguardedImportJsonlTrace(const std::string& path, const TraceImportOptions& options)
 {
     using R = Result<Trace>;
     MappedFile file;
@@ -354,6 +356,11 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
     return assembleTrace(path, records, keys, options, maxId, maxK, std::move(out));
 }
 
+Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions& options)
+{
+    return failOnOutOfMemory<Trace>(path, [&] { return unguardedImportJsonlTrace(path, options); });
+}
+
 #else
 Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions&)
 {
@@ -363,7 +370,9 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
 }
 #endif
 
-Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
+// The loader itself; the public function turns running out of memory into an error.
+static Result<Trace> unguardedImportNpyTrace(
+    const std::string& path, std::int64_t topK, const TraceImportOptions& options)
 {
     using R = Result<Trace>;
     auto file = std::make_shared<MappedFile>();
@@ -478,7 +487,13 @@ Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const T
     return out;
 }
 
-Result<Trace> openTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
+Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
+{
+    return failOnOutOfMemory<Trace>(path, [&] { return unguardedImportNpyTrace(path, topK, options); });
+}
+
+// The loader itself; the public function turns running out of memory into an error.
+static Result<Trace> unguardedOpenTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
 {
     if (isMegatronTrace(path))
         return importMegatronTrace(path, options);
@@ -493,6 +508,11 @@ Result<Trace> openTrace(const std::string& path, std::int64_t topK, const TraceI
     if (f.size() > 8 && f.data()[8] == '{')
         return readTraceFile(path); // a safetensors file under another name
     return importJsonlTrace(path, options);
+}
+
+Result<Trace> openTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
+{
+    return failOnOutOfMemory<Trace>(path, [&] { return unguardedOpenTrace(path, topK, options); });
 }
 
 } // namespace deltascope::moe
