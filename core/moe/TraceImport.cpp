@@ -8,6 +8,7 @@
 #include "deltascope/config.h"
 #include "moe/MegatronImport.h"
 #include "moe/Safetensors.h"
+#include "moe/SparseGrid.h"
 #include "moe/VllmRoutes.h"
 
 #include <algorithm>
@@ -38,6 +39,7 @@ struct Record {
     std::int64_t token = 0;
     std::int64_t layer = 0;
     std::int64_t step = -1;
+    std::int64_t line = 0;
     std::vector<std::int32_t> ids;
     std::vector<float> scores;
 };
@@ -251,6 +253,11 @@ Result<Trace> assembleTrace(const std::string& path, std::vector<Record>& record
     if (K > N)
         return R::failure(Diagnostic::error(
             path, 0, "records list " + std::to_string(K) + " experts but there are only " + std::to_string(N)));
+    if (auto tooLarge = checkSparseGrid(path, T, L, K, records.size(), [&](std::size_t i) {
+            const auto& r = records[i];
+            return GridPlace { r.request, r.token, r.layer, r.line };
+        }))
+        return R::failure(*tooLarge);
 
     std::vector<std::int32_t> ids(static_cast<std::size_t>(T * L * K), -1);
     std::vector<float> scores(static_cast<std::size_t>(T * L * K), 0.0f);
@@ -344,6 +351,7 @@ static Result<Trace> unguardedImportJsonlTrace(const std::string& path, const Tr
             firstLine.emplace(SlotKey { r.request, r.token, r.layer }, line);
         }
         r.run = run;
+        r.line = line;
         for (const auto id : r.ids)
             maxId = std::max<std::int64_t>(maxId, id);
         maxK = std::max(maxK, r.ids.size());
