@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 namespace fs = std::filesystem;
@@ -311,13 +312,60 @@ bool isInspectEvalName(const std::string& name)
     return name.size() > 5 && name.ends_with(".eval");
 }
 
+namespace {
+
+// Reads a JSON text only as far as its top-level "eval" key and tells whether that key holds an
+// object; stops at once on anything else (a text that is no object, a truncated head).
+class EvalKeyProbe : public nlohmann::json_sax<nlohmann::json> {
+public:
+    bool found = false;
+
+    bool null() override { return value(); }
+    bool boolean(bool) override { return value(); }
+    bool number_integer(number_integer_t) override { return value(); }
+    bool number_unsigned(number_unsigned_t) override { return value(); }
+    bool number_float(number_float_t, const string_t&) override { return value(); }
+    bool string(string_t&) override { return value(); }
+    bool binary(binary_t&) override { return value(); }
+    bool start_object(std::size_t) override
+    {
+        if (m_atEval) {
+            found = true;
+            return false;
+        }
+        ++m_depth;
+        return true;
+    }
+    bool key(string_t& k) override
+    {
+        m_atEval = m_depth == 1 && k == "eval";
+        return true;
+    }
+    bool end_object() override { return --m_depth > 0; }
+    bool start_array(std::size_t) override
+    {
+        ++m_depth;
+        return m_depth > 1 && !m_atEval;
+    }
+    bool end_array() override { return --m_depth > 0; }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+private:
+    bool value() { return m_depth > 0 && !m_atEval; }
+    int m_depth = 0;
+    bool m_atEval = false;
+};
+
+} // namespace
+
 bool looksLikeInspectJson(std::string_view head)
 {
     const auto first = head.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos || head[first] != '{')
         return false;
-    return head.find("\"version\"") != std::string_view::npos && head.find("\"eval\"") != std::string_view::npos
-        && (head.find("\"status\"") != std::string_view::npos || head.find("\"samples\"") != std::string_view::npos);
+    EvalKeyProbe probe;
+    nlohmann::json::sax_parse(head.begin(), head.end(), &probe, nlohmann::json::input_format_t::json, false);
+    return probe.found;
 }
 
 Result<InspectHeader> readInspectHeader(const std::string& path)

@@ -28,8 +28,8 @@ struct InspectHeader {
 /// True for a file name Inspect writes as a zip log (".eval").
 bool isInspectEvalName(const std::string& name);
 
-/// True when a JSON document starts like an Inspect log (an object with "version" and "eval", and
-/// "status" or "samples"): checks the first bytes only.
+/// True when a JSON text is an object whose top-level "eval" key holds an object, as an Inspect log
+/// (EvalLog) is: reads only as far as that key (head may be the first bytes of a larger file).
 bool looksLikeInspectJson(std::string_view head);
 
 /// Reads the header of an Inspect .eval or .json log (for listing runs).

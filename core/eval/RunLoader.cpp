@@ -94,7 +94,9 @@ LoadOptions::Format detectFormat(const std::string& path)
     if (!file.open(path, why))
         return LoadOptions::Format::Table;
     const std::string_view head = file.view().substr(0, 1 << 16);
-    if (head.starts_with("PK\x03\x04") || looksLikeInspectJson(head.substr(0, 4096)))
+    // An Inspect JSON log is a .json file whose "eval" is an object; other files (a JSONL table
+    // that happens to have an "eval" field) go to the table or lm-eval readers.
+    if (head.starts_with("PK\x03\x04") || (name.ends_with(".json") && looksLikeInspectJson(head)))
         return LoadOptions::Format::Inspect;
     const auto first = head.find_first_not_of(" \t\r\n");
     if (first != std::string_view::npos && head[first] == '[')

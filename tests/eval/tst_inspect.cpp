@@ -376,6 +376,20 @@ void TestInspect::formatIsDetected()
     QCOMPARE(eval::detectFormat(test::sharedPath("inspect_logs/data_arc_qwen.json")), F::Inspect);
     QCOMPARE(eval::detectFormat(inspectData("epochs.json")), F::Inspect);
     QVERIFY(eval::detectFormat(test::sharedPath("lmeval_gsm8k_tiny")) != F::Inspect);
+    // Only a .json file whose top-level "eval" is an object is an Inspect log: a JSONL table whose
+    // records carry such keys, or a JSON file whose "eval" is a string, go to the other readers.
+    QTemporaryDir dir;
+    const QByteArray record = R"({"version": 2, "status": "success", "eval": {"task": "t"}, "id": 1, "score": 1})";
+    QCOMPARE(eval::detectFormat(test::writeFile(dir, q("table.jsonl"), record + "\n" + record + "\n")), F::Table);
+    QCOMPARE(eval::detectFormat(test::writeFile(dir, q("table.txt"), record + "\n")), F::Table);
+    QCOMPARE(eval::detectFormat(test::writeFile(
+                 dir, q("flat.json"), R"({"version": 2, "status": "success", "eval": "t", "samples": []})")),
+        F::Table);
+    QCOMPARE(eval::detectFormat(test::writeFile(
+                 dir, q("nested.json"), R"({"version": 2, "results": {"eval": {"x": 1}}, "status": "success"})")),
+        F::Table);
+    QCOMPARE(eval::detectFormat(test::writeFile(dir, q("log.json"), R"({"version": 2, "eval": {"task": "t"}})")),
+        F::Inspect);
 }
 
 QTEST_GUILESS_MAIN(TestInspect)
