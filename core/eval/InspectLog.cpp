@@ -52,6 +52,32 @@ struct Collected {
     std::vector<EpochScores> samples;
 };
 
+bool isZip(std::string_view head)
+{
+    return head.size() >= 4 && head.substr(0, 2) == "PK";
+}
+
+// The metrics the samples offer, in the order the log names its scorers.
+std::vector<std::string> offeredMetrics(
+    const std::vector<EpochScores>& samples, const std::vector<std::string>& scorers)
+{
+    std::vector<std::string> metrics;
+    for (const auto& s : samples)
+        for (const auto& [name, v] : s.values)
+            if (std::find(metrics.begin(), metrics.end(), name) == metrics.end())
+                metrics.push_back(name);
+    std::stable_sort(metrics.begin(), metrics.end(), [&](const std::string& a, const std::string& b) {
+        auto rank = [&](const std::string& m) {
+            for (std::size_t i = 0; i < scorers.size(); ++i)
+                if (m == scorers[i] || m.starts_with(scorers[i] + "."))
+                    return i;
+            return scorers.size();
+        };
+        return rank(a) < rank(b);
+    });
+    return metrics;
+}
+
 // Turns the per-epoch scores of one log into a run: one record per sample id, epochs averaged.
 Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions& options, RecordStore store)
 {
@@ -78,27 +104,18 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
             "the log holds no samples (status \"" + h.status
                 + "\"; was it written with log_samples off, or cancelled before any sample finished?)"));
 
-    // The metrics on offer, in the order the log names its scorers.
-    std::vector<std::string> metrics;
-    for (const auto& s : c.samples)
-        for (const auto& [name, v] : s.values)
-            if (std::find(metrics.begin(), metrics.end(), name) == metrics.end())
-                metrics.push_back(name);
-    std::stable_sort(metrics.begin(), metrics.end(), [&](const std::string& a, const std::string& b) {
-        auto rank = [&](const std::string& m) {
-            for (std::size_t i = 0; i < h.scorers.size(); ++i)
-                if (m == h.scorers[i] || m.starts_with(h.scorers[i] + "."))
-                    return i;
-            return h.scorers.size();
-        };
-        return rank(a) < rank(b);
-    });
+    const auto metrics = offeredMetrics(c.samples, h.scorers);
+    // A metric asked for this task, else the one asked for every task (--metric METRIC), as the
+    // other readers do.
+    auto chosen = options.metrics.find(h.task);
+    if (chosen == options.metrics.end())
+        chosen = options.metrics.find("*");
     std::string metric;
-    if (const auto m = options.metrics.find(h.task); m != options.metrics.end()) {
-        metric = m->second;
+    if (chosen != options.metrics.end()) {
+        metric = chosen->second;
         if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end())
             return R::failure(Diagnostic::error(path, 0,
-                "task " + h.task + " has no metric \"" + metric + "\"; its scorers give: " + nameList(metrics)));
+                "task " + h.task + " has no metric \"" + metric + "\" (this run has: " + nameList(metrics) + ")"));
     } else if (!metrics.empty()) {
         metric = metrics.front();
     } else {
@@ -235,10 +252,10 @@ bool isSampleEntry(const std::string& name)
 }
 
 // A .eval log: the header, the journal's start record and the sample entries.
-Result<EvalRun> loadZip(
+Result<Collected> collectZip(
     const std::string& label, const std::string* path, std::string_view bytes, const LoadOptions& options)
 {
-    using R = Result<EvalRun>;
+    using R = Result<Collected>;
     Collected c;
     std::optional<Diagnostic> failure;
     std::uint64_t total = bytes.size();
@@ -283,12 +300,12 @@ Result<EvalRun> loadZip(
         return R::failure(*failure);
     if (cancelled)
         return R::failure(Diagnostic::error(label, 0, "loading was cancelled"));
-    return buildRun(std::move(c), label, options, RecordStore::InspectZipEntry);
+    return R { std::move(c), {}, std::nullopt };
 }
 
-Result<EvalRun> loadJson(std::string_view text, const std::string& label, const LoadOptions& options)
+Result<Collected> collectJson(std::string_view text, const std::string& label)
 {
-    using R = Result<EvalRun>;
+    using R = Result<Collected>;
     Collected c;
     auto parsed = parseJsonLog(text, label, [&](std::size_t, EpochScores& s) {
         c.samples.push_back(std::move(s));
@@ -297,12 +314,27 @@ Result<EvalRun> loadJson(std::string_view text, const std::string& label, const 
     if (!parsed.ok())
         return R::failure(*parsed.error);
     c.header = std::move(*parsed.value);
-    return buildRun(std::move(c), label, options, RecordStore::InspectJsonSample);
+    return R { std::move(c), {}, std::nullopt };
 }
 
-bool isZip(std::string_view head)
+// The samples of a log, read from a file (path) or from its bytes.
+Result<Collected> collect(
+    const std::string& label, const std::string* path, std::string_view bytes, const LoadOptions& options)
 {
-    return head.size() >= 4 && head.substr(0, 2) == "PK";
+    if (isZip(bytes))
+        return collectZip(label, path, path ? std::string_view() : bytes, options);
+    return collectJson(bytes, label);
+}
+
+Result<EvalRun> load(
+    const std::string& label, const std::string* path, std::string_view bytes, const LoadOptions& options)
+{
+    auto c = collect(label, path, bytes, options);
+    if (!c.ok())
+        return Result<EvalRun>::failure(*c.error);
+    const bool zip = isZip(bytes);
+    return buildRun(
+        std::move(*c.value), label, options, zip ? RecordStore::InspectZipEntry : RecordStore::InspectJsonSample);
 }
 
 } // namespace
@@ -412,16 +444,26 @@ Result<EvalRun> loadInspectLog(const std::string& path, const LoadOptions& optio
     std::string why;
     if (!file.open(path, why))
         return R::failure(Diagnostic::error(path, 0, why));
-    if (isZip(file.view()))
-        return loadZip(path, &path, {}, options);
-    return loadJson(file.view(), path, options);
+    return load(path, &path, file.view(), options);
 }
 
 Result<EvalRun> loadInspectBytes(std::string_view bytes, const std::string& label, const LoadOptions& options)
 {
-    if (isZip(bytes))
-        return loadZip(label, nullptr, bytes, options);
-    return loadJson(bytes, label, options);
+    return load(label, nullptr, bytes, options);
+}
+
+Result<std::vector<std::string>> inspectMetrics(const std::string& path)
+{
+    using R = Result<std::vector<std::string>>;
+    MappedFile file;
+    std::string why;
+    if (!file.open(path, why))
+        return R::failure(Diagnostic::error(path, 0, why));
+    auto c = collect(path, &path, file.view(), {});
+    if (!c.ok())
+        return R::failure(*c.error);
+    const auto& h = c.value->header ? c.value->header : c.value->journalStart;
+    return R { offeredMetrics(c.value->samples, h ? h->scorers : std::vector<std::string>()), {}, std::nullopt };
 }
 
 } // namespace deltascope::eval

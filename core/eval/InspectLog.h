@@ -39,11 +39,14 @@ Result<InspectHeader> readInspectHeader(const std::string& path);
 /// are reruns, averaged. Each scorer is a metric: "C" (correct) = 1, "I" (incorrect) = 0,
 /// "P" (partial) = 0.5, "N" (no answer) = 0, booleans 1/0, numbers as they are; a dict-valued
 /// score offers each key as the metric "scorer.key". The metric comes from options.metrics for the
-/// task, else the first scorer. Samples that ended in an error or are missing (a cancelled run)
-/// are counted and named in the warnings.
+/// task, else options.metrics["*"] (every task), else the first scorer. Samples that ended in an
+/// error or are missing (a cancelled run) are counted and named in the warnings.
 Result<EvalRun> loadInspectLog(const std::string& path, const LoadOptions& options);
 
 /// The same over a log's bytes (tests and fuzzing); `label` names it, zip or JSON by content.
 Result<EvalRun> loadInspectBytes(std::string_view bytes, const std::string& label, const LoadOptions& options);
+
+/// The metrics a log's samples offer (for messages that help choose one), in scorer order.
+Result<std::vector<std::string>> inspectMetrics(const std::string& path);
 
 } // namespace deltascope::eval

@@ -453,7 +453,11 @@ Result<std::map<std::string, std::vector<std::string>>> metricsOf(const std::str
         }
     }
     for (const auto& r : runs) {
-        if (r.format == kHelmFormat) {
+        if (!r.inspectLog.empty()) {
+            auto names = inspectMetrics(r.inspectLog);
+            if (names.ok())
+                m[r.samples.front().task] = std::move(*names.value);
+        } else if (r.format == kHelmFormat) {
             auto spec = readHelmRunSpec(r.dir);
             auto names = helmMetrics(r.dir);
             if (spec.ok() && names.ok())

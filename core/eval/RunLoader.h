@@ -37,7 +37,7 @@ struct LoadOptions {
 LoadOptions::Format detectFormat(const std::string& path);
 
 /// The metrics each task of a run offers (for messages that help choose one): lm-eval tasks
-/// from the results file, a HELM run's per-instance stats, simple-evals' numeric per-example
+/// from the results file, an Inspect log's scorers, a HELM run's per-instance stats, simple-evals' numeric per-example
 /// fields, a score table's score column.
 Result<std::map<std::string, std::vector<std::string>>> metricsOf(const std::string& path, const LoadOptions& options);
 

@@ -253,6 +253,27 @@ void TestInspect::unknownMetricListsTheMetrics()
     const auto r = eval::loadRun(inspectData("epochs.eval"), o);
     QVERIFY(!r.ok());
     QVERIFY2(r.error->message.find("grade, rubric.acc, rubric.f1") != std::string::npos, r.error->message.c_str());
+    // --metric METRIC (every task, "*") is honoured as by the other readers: chosen when the log
+    // has it, an error naming what it has otherwise.
+    eval::LoadOptions every;
+    every.metrics["*"] = "rubric.f1";
+    const auto f1 = eval::loadRun(inspectData("epochs.eval"), every);
+    QVERIFY(f1.ok());
+    QCOMPARE(f1.value->tasks.at(0).metric, std::string("rubric.f1"));
+    every.metrics["*"] = "accuracy";
+    const auto none = eval::loadRun(inspectData("epochs.eval"), every);
+    QVERIFY(!none.ok());
+    QVERIFY2(none.error->message.find("has no metric \"accuracy\" (this run has: grade, rubric.acc, rubric.f1)")
+            != std::string::npos,
+        none.error->message.c_str());
+    // What each log offers, for the message that lists both sides' metrics.
+    for (const auto& path : { inspectData("epochs.eval"), inspectData("epochs.json") }) {
+        const auto m = eval::metricsOf(path, {});
+        QVERIFY(m.ok());
+        QCOMPARE(m.value->size(), std::size_t(1));
+        QCOMPARE(m.value->begin()->first, std::string("synthetic"));
+        QCOMPARE(m.value->begin()->second, (std::vector<std::string> { "grade", "rubric.acc", "rubric.f1" }));
+    }
 }
 
 void TestInspect::brokenLogs_data()
