@@ -4,6 +4,7 @@
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
 #include "eval/InspectJson.h"
+#include "eval/ScoreValue.h"
 #include "eval/ZipArchive.h"
 
 #include <algorithm>
@@ -140,6 +141,7 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
     std::vector<std::string> errored;
     std::vector<std::string> unscored;
     std::vector<std::string> duplicates;
+    std::vector<std::string> nanSkipped;
     for (auto& g : groups) {
         std::sort(g.begin(), g.end(), [](const EpochScores* a, const EpochScores* b) { return a->epoch < b->epoch; });
         SampleRecord r;
@@ -162,6 +164,15 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
             for (const auto& [k, x] : e.values)
                 if (k == metric)
                     v = x;
+            // A score written as NaN is a bad sample, as in the other readers: an error, or
+            // skipped and counted.
+            if (std::find(e.nanValues.begin(), e.nanValues.end(), metric) != e.nanValues.end()) {
+                if (!options.skipBadLines)
+                    return R::failure(Diagnostic::error(path, 0, "sample " + name + ": " + nanScoreMessage(metric)));
+                nanSkipped.push_back(name);
+                perEpoch.push_back(v);
+                continue;
+            }
             perEpoch.push_back(v);
             if (std::isnan(v)) {
                 if (e.error.empty())
@@ -223,6 +234,10 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
         out.warnings.push_back(Diagnostic::warning(path, 0,
             std::to_string(unscored.size()) + " sample epoch(s) have no usable score for " + metric
                 + " (left unpaired): " + nameList(unscored)));
+    if (!nanSkipped.empty())
+        out.warnings.push_back(Diagnostic::warning(path, 0,
+            std::to_string(nanSkipped.size()) + " sample epoch(s) with a NaN " + metric
+                + " score skipped (left unpaired): " + nameList(nanSkipped)));
     if (!duplicates.empty())
         out.warnings.push_back(Diagnostic::warning(path, 0,
             std::to_string(duplicates.size())

@@ -37,6 +37,7 @@ private slots:
     void sampleView();
     void folderOfLogsListsTheRuns();
     void formatIsDetected();
+    void nonFiniteScores();
 
 private:
     QJsonObject m_vectors;
@@ -411,6 +412,39 @@ void TestInspect::formatIsDetected()
         F::Table);
     QCOMPARE(eval::detectFormat(test::writeFile(dir, q("log.json"), R"({"version": 2, "eval": {"task": "t"}})")),
         F::Inspect);
+}
+
+void TestInspect::nonFiniteScores()
+{
+    // As for lm-eval (DESIGN 3.4): a score written as NaN (a string, or a bare token as Python
+    // writes it) is an error naming the sample, or skipped and counted with skipBadLines; -inf is
+    // kept as the worst possible score.
+    const QByteArray head = R"({"version": 2, "status": "success", "eval": {"task": "t", "model": "m",
+        "created": "2025-01-01T00:00:00", "scorers": [{"name": "acc"}]}, "samples": [)";
+    auto sample = [](const char* id, const char* value) -> QByteArray {
+        return QByteArray(R"({"id": ")") + id + R"(", "epoch": 1, "scores": {"acc": {"value": )" + value + "}}}";
+    };
+    QTemporaryDir dir;
+    const auto quotedNan = test::writeFile(dir, q("quoted.json"),
+        head + sample("1", "1.0") + "," + sample("2", "\"nan\"") + "," + sample("3", "\"-inf\"") + "]}");
+    const auto bareNan = test::writeFile(
+        dir, q("bare.json"), head + sample("1", "1.0") + "," + sample("2", "NaN") + "," + sample("3", "0.5") + "]}");
+    for (const auto& path : { quotedNan, bareNan }) {
+        const auto r = eval::loadRun(path, {});
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error->file, path);
+        QVERIFY2(
+            r.error->message.find("sample 2: the acc score is NaN") != std::string::npos, r.error->message.c_str());
+        eval::LoadOptions skip;
+        skip.skipBadLines = true;
+        const auto s = eval::loadRun(path, skip);
+        QVERIFY2(s.ok(), s.ok() ? "" : s.error->toString().c_str());
+        QVERIFY(mentions(s.warnings, "1 sample epoch(s) with a NaN acc score skipped (left unpaired): 2"));
+        const auto& samples = s.value->tasks.at(0).samples;
+        QCOMPARE(samples.size(), std::size_t(3));
+        QVERIFY(std::isnan(samples[1].score));
+        QCOMPARE(samples[2].score, path == quotedNan ? -std::numeric_limits<double>::infinity() : 0.5);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestInspect)
