@@ -413,7 +413,83 @@ std::optional<Result<EvalRun>> loadHelmSuite(
     return out;
 }
 
+// One model's Inspect logs, each of its own task (reruns of a task: the newest), or nothing
+// when the logs are of several models, of one task only, or of both log formats.
+std::optional<std::vector<const RunCandidate*>> inspectSuite(const std::vector<RunCandidate>& runs)
+{
+    if (runs.size() < 2)
+        return std::nullopt;
+    std::map<std::string, const RunCandidate*> newest;
+    for (const auto& r : runs) {
+        if (r.inspectLog.empty() || r.model != runs.front().model
+            || isInspectEvalName(r.inspectLog) != isInspectEvalName(runs.front().inspectLog))
+            return std::nullopt;
+        auto& slot = newest[r.samples.front().task];
+        if (!slot || slot->timestamp < r.timestamp || (slot->timestamp == r.timestamp && slot->key() < r.key()))
+            slot = &r;
+    }
+    if (newest.size() < 2)
+        return std::nullopt;
+    std::vector<const RunCandidate*> out;
+    for (const auto& [task, r] : newest)
+        out.push_back(r);
+    return out;
+}
+
+// A folder of one model's Inspect logs of several tasks: one run, a task per log (as a HELM
+// suite). Nothing when a run was chosen or the logs do not form one run.
+std::optional<Result<EvalRun>> loadInspectSuite(
+    const std::vector<RunCandidate>& runs, const std::string& path, const LoadOptions& options)
+{
+    using R = Result<EvalRun>;
+    if (!options.runTimestamp.empty())
+        return std::nullopt;
+    const auto suite = inspectSuite(runs);
+    if (!suite)
+        return std::nullopt;
+    R out;
+    EvalRun merged;
+    merged.info.path = path;
+    merged.info.model = runs.front().model;
+    for (const auto* r : *suite) {
+        auto one = loadInspectLog(r->inspectLog, options);
+        if (!one.ok())
+            return R::failure(*one.error);
+        out.warnings.insert(out.warnings.end(), one.warnings.begin(), one.warnings.end());
+        std::string older;
+        for (const auto& other : runs)
+            if (&other != r && other.samples.front().task == r->samples.front().task)
+                older += (older.empty() ? "" : ", ") + other.key();
+        if (!older.empty())
+            out.warnings.push_back(Diagnostic::warning(r->inspectLog, 0,
+                "task " + r->samples.front().task + " has several logs; using the newest, " + r->key()
+                    + " (choose another by its file name): the others are " + older));
+        const auto base = static_cast<std::uint32_t>(merged.files.size());
+        merged.files.insert(merged.files.end(), one.value->files.begin(), one.value->files.end());
+        merged.records = one.value->records;
+        merged.info.format = one.value->info.format;
+        merged.info.timestamp = std::max(merged.info.timestamp, one.value->info.timestamp);
+        for (auto& t : one.value->tasks) {
+            for (auto& s : t.samples)
+                s.file += base;
+            merged.tasks.push_back(std::move(t));
+        }
+    }
+    out.value = std::move(merged);
+    return out;
+}
+
 } // namespace
+
+bool formsOneRun(const std::vector<RunCandidate>& runs)
+{
+    if (inspectSuite(runs))
+        return true;
+    if (runs.size() < 2)
+        return false;
+    return std::all_of(runs.begin(), runs.end(),
+        [&](const RunCandidate& r) { return r.format == kHelmFormat && r.model == runs.front().model; });
+}
 
 Result<std::map<std::string, std::vector<std::string>>> metricsOf(const std::string& path, const LoadOptions& options)
 {
@@ -528,8 +604,23 @@ Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options)
     auto found = discoverRuns(path);
     if (!found.ok())
         return R::failure(*found.error);
+    if (!options.tasks.empty()) {
+        // The tasks asked for pick among Inspect logs before a run is chosen: a log of another
+        // task is no candidate.
+        std::vector<RunCandidate> kept;
+        for (const auto& r : *found.value)
+            if (r.inspectLog.empty() || contains(options.tasks, r.samples.front().task))
+                kept.push_back(r);
+        if (!kept.empty())
+            *found.value = std::move(kept);
+    }
     if (auto suite = loadHelmSuite(*found.value, path, options))
         return std::move(*suite);
+    if (auto suite = loadInspectSuite(*found.value, path, options)) {
+        if (suite->ok())
+            suite->warnings.insert(suite->warnings.begin(), found.warnings.begin(), found.warnings.end());
+        return std::move(*suite);
+    }
     auto chosen = chooseRun(*found.value, path, options.runTimestamp);
     if (!chosen.ok())
         return R::failure(*chosen.error);

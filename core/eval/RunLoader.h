@@ -46,6 +46,11 @@ Result<std::map<std::string, std::vector<std::string>>> metricsOf(const std::str
 Result<RunCandidate> chooseRun(
     const std::vector<RunCandidate>& runs, const std::string& path, const std::string& timestamp);
 
+/// True when the runs found in one folder load as one run without choosing: one model's HELM runs
+/// (a suite), or one model's Inspect logs of several tasks (a task per log; of several logs of
+/// one task, the newest).
+bool formsOneRun(const std::vector<RunCandidate>& runs);
+
 /// Loads an lm-eval run (folder or file), an Inspect log or a score table, samples files in parallel.
 Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options);
 

@@ -38,6 +38,7 @@ private slots:
     void folderOfLogsListsTheRuns();
     void formatIsDetected();
     void nonFiniteScores();
+    void oneModelSeveralTasksIsOneRun();
 
 private:
     QJsonObject m_vectors;
@@ -445,6 +446,77 @@ void TestInspect::nonFiniteScores()
         QVERIFY(std::isnan(samples[1].score));
         QCOMPARE(samples[2].score, path == quotedNan ? -std::numeric_limits<double>::infinity() : 0.5);
     }
+}
+
+namespace {
+
+// A small Inspect JSON log of `model` on `task`, written at `created`, with samples 1..n scored
+// C, I, C, ...
+QByteArray tinyLog(const char* model, const char* task, const char* created, int n = 3)
+{
+    QByteArray log = QByteArray(R"({"version": 2, "status": "success", "eval": {"task": ")") + task + R"(", "model": ")"
+        + model + R"(", "created": ")" + created + R"(", "scorers": [{"name": "match"}]}, "samples": [)";
+    for (int i = 1; i <= n; ++i)
+        log += QByteArray(i > 1 ? "," : "") + R"({"id": )" + QByteArray::number(i)
+            + R"(, "epoch": 1, "scores": {"match": {"value": ")" + (i % 2 ? "C" : "I") + R"("}}})";
+    return log + "]}";
+}
+
+} // namespace
+
+void TestInspect::oneModelSeveralTasksIsOneRun()
+{
+    // One model's logs of two tasks: one run with a task per log, each sample pointing at its log.
+    QTemporaryDir one;
+    test::writeFile(one, q("a.json"), tinyLog("m", "alpha", "2025-01-01T00:00:00", 3));
+    test::writeFile(one, q("b.json"), tinyLog("m", "beta", "2025-01-01T00:00:00", 4));
+    const auto folder = one.path().toStdString();
+    auto found = eval::discoverRuns(folder);
+    QVERIFY(found.ok());
+    QVERIFY(eval::formsOneRun(*found.value));
+    auto run = loadOrFail(folder);
+    QCOMPARE(run.info.model, std::string("m"));
+    QCOMPARE(run.tasks.size(), std::size_t(2));
+    QCOMPARE(run.tasks[0].task, std::string("alpha"));
+    QCOMPARE(run.tasks[0].samples.size(), std::size_t(3));
+    QCOMPARE(run.tasks[1].task, std::string("beta"));
+    QCOMPARE(run.tasks[1].samples.size(), std::size_t(4));
+    QVERIFY(run.files.at(run.tasks[1].samples[0].file).ends_with("b.json"));
+    QVERIFY(run.files.at(run.tasks[0].samples[0].file).ends_with("a.json"));
+
+    // A rerun of one task: its newest log, the other named in a warning.
+    test::writeFile(one, q("a2.json"), tinyLog("m", "alpha", "2025-02-01T00:00:00", 5));
+    auto r = eval::loadRun(folder, {});
+    QVERIFY(r.ok());
+    QCOMPARE(r.value->tasks.size(), std::size_t(2));
+    QCOMPARE(r.value->tasks[0].samples.size(), std::size_t(5));
+    QVERIFY(mentions(r.warnings, "task alpha has several logs; using the newest, a2.json"));
+    // --task filters before choosing: only alpha's logs are candidates (reruns: the newest).
+    eval::LoadOptions alpha;
+    alpha.tasks = { "alpha" };
+    r = eval::loadRun(folder, alpha);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value->tasks.size(), std::size_t(1));
+    QCOMPARE(r.value->tasks[0].samples.size(), std::size_t(5));
+
+    // Logs of several models still ask which one; --task filters first, so one model's log of
+    // the task asked for is no question.
+    QTemporaryDir two;
+    test::writeFile(two, q("a.json"), tinyLog("m", "alpha", "2025-01-01T00:00:00"));
+    test::writeFile(two, q("b.json"), tinyLog("n", "alpha", "2025-01-01T00:00:00"));
+    test::writeFile(two, q("c.json"), tinyLog("m", "beta", "2025-01-01T00:00:00", 2));
+    found = eval::discoverRuns(two.path().toStdString());
+    QVERIFY(found.ok());
+    QVERIFY(!eval::formsOneRun(*found.value));
+    r = eval::loadRun(two.path().toStdString(), {});
+    QVERIFY(!r.ok());
+    QVERIFY(r.error->message.find("several models") != std::string::npos);
+    eval::LoadOptions beta;
+    beta.tasks = { "beta" };
+    r = eval::loadRun(two.path().toStdString(), beta);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    QCOMPARE(r.value->info.model, std::string("m"));
+    QCOMPARE(r.value->tasks.at(0).samples.size(), std::size_t(2));
 }
 
 QTEST_GUILESS_MAIN(TestInspect)
