@@ -23,6 +23,7 @@ namespace {
 using namespace inspect;
 
 constexpr std::size_t kNamesShown = 10;
+constexpr const char* kNotAZip = "not a zip archive (Inspect .eval): the file does not start like one";
 
 // "1, 4, 9 and 3 more"
 std::string nameList(const std::vector<std::string>& names)
@@ -285,12 +286,18 @@ Result<Collected> collectZip(
     auto take = [&](const ZipEntryInfo& e, std::string& data) {
         const std::string where = "zip entry \"" + e.name + "\"";
         if (e.name == "header.json" || e.name == "_journal/start.json") {
+            auto& slot = e.name == "header.json" ? c.header : c.journalStart;
+            if (slot) {
+                failure = Diagnostic::error(
+                    label, 0, where + " appears twice in the zip; which one is the run's is unclear");
+                return false;
+            }
             auto h = parseHeaderText(data, label, where);
             if (!h.ok()) {
                 failure = *h.error;
                 return false;
             }
-            (e.name == "header.json" ? c.header : c.journalStart) = std::move(*h.value);
+            slot = std::move(*h.value);
         } else {
             EpochScores s;
             s.where = e.index;
@@ -344,6 +351,8 @@ Result<Collected> collect(
 Result<EvalRun> load(
     const std::string& label, const std::string* path, std::string_view bytes, const LoadOptions& options)
 {
+    if (!isZip(bytes) && isInspectEvalName(label))
+        return Result<EvalRun>::failure(Diagnostic::error(label, 0, kNotAZip));
     auto c = collect(label, path, bytes, options);
     if (!c.ok())
         return Result<EvalRun>::failure(*c.error);
@@ -429,12 +438,19 @@ Result<InspectHeader> readInspectHeader(const std::string& path)
         auto walked = walkZip(
             path, [](const ZipEntryInfo& e) { return e.name == "header.json" || e.name == "_journal/start.json"; },
             [&](const ZipEntryInfo& e, std::string& data) {
-                auto h = parseHeaderText(data, path, "zip entry \"" + e.name + "\"");
+                const std::string where = "zip entry \"" + e.name + "\"";
+                auto& slot = e.name == "header.json" ? header : start;
+                if (slot) {
+                    failure = Diagnostic::error(
+                        path, 0, where + " appears twice in the zip; which one is the run's is unclear");
+                    return false;
+                }
+                auto h = parseHeaderText(data, path, where);
                 if (!h.ok()) {
                     failure = *h.error;
                     return false;
                 }
-                (e.name == "header.json" ? header : start) = std::move(*h.value);
+                slot = std::move(*h.value);
                 return true;
             });
         if (!walked.ok())
@@ -449,6 +465,8 @@ Result<InspectHeader> readInspectHeader(const std::string& path)
         }
         return R::failure(Diagnostic::error(path, 0, "not an Inspect log: the zip has no header.json"));
     }
+    if (isInspectEvalName(path))
+        return R::failure(Diagnostic::error(path, 0, kNotAZip));
     return parseJsonLog(file.view(), path, {});
 }
 

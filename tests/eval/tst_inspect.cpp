@@ -39,6 +39,8 @@ private slots:
     void formatIsDetected();
     void nonFiniteScores();
     void oneModelSeveralTasksIsOneRun();
+    void evalThatIsNoZip();
+    void duplicateHeaderIsAnError();
 
 private:
     QJsonObject m_vectors;
@@ -517,6 +519,126 @@ void TestInspect::oneModelSeveralTasksIsOneRun()
     QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
     QCOMPARE(r.value->info.model, std::string("m"));
     QCOMPARE(r.value->tasks.at(0).samples.size(), std::size_t(2));
+}
+
+namespace {
+
+std::uint32_t crc32(const QByteArray& data)
+{
+    std::uint32_t c = 0xffffffffu;
+    for (const char ch : data) {
+        c ^= static_cast<unsigned char>(ch);
+        for (int k = 0; k < 8; ++k)
+            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+void put16(QByteArray& out, std::uint32_t v)
+{
+    out += static_cast<char>(v & 0xff);
+    out += static_cast<char>((v >> 8) & 0xff);
+}
+
+void put32(QByteArray& out, std::uint32_t v)
+{
+    put16(out, v & 0xffff);
+    put16(out, v >> 16);
+}
+
+// A zip of stored (uncompressed) entries, in order, names allowed to repeat.
+QByteArray storedZip(const std::vector<std::pair<QByteArray, QByteArray>>& entries)
+{
+    QByteArray out;
+    QByteArray directory;
+    for (const auto& [name, data] : entries) {
+        const auto offset = static_cast<std::uint32_t>(out.size());
+        const auto crc = crc32(data);
+        const auto size = static_cast<std::uint32_t>(data.size());
+        const auto nameSize = static_cast<std::uint32_t>(name.size());
+        put32(out, 0x04034b50);
+        put16(out, 20);
+        put16(out, 0);
+        put16(out, 0); // stored
+        put32(out, 0); // time, date
+        put32(out, crc);
+        put32(out, size);
+        put32(out, size);
+        put16(out, nameSize);
+        put16(out, 0);
+        out += name + data;
+        put32(directory, 0x02014b50);
+        put16(directory, 20);
+        put16(directory, 20);
+        put16(directory, 0);
+        put16(directory, 0);
+        put32(directory, 0);
+        put32(directory, crc);
+        put32(directory, size);
+        put32(directory, size);
+        put16(directory, nameSize);
+        put32(directory, 0); // extra, comment lengths
+        put32(directory, 0); // disk, internal attributes
+        put32(directory, 0); // external attributes
+        put32(directory, offset);
+        directory += name;
+    }
+    const auto start = static_cast<std::uint32_t>(out.size());
+    out += directory;
+    put32(out, 0x06054b50);
+    put32(out, 0);
+    put16(out, static_cast<std::uint32_t>(entries.size()));
+    put16(out, static_cast<std::uint32_t>(entries.size()));
+    put32(out, static_cast<std::uint32_t>(directory.size()));
+    put32(out, start);
+    put16(out, 0);
+    return out;
+}
+
+QByteArray zipHeader(const char* model)
+{
+    return QByteArray(R"({"version": 2, "status": "success", "eval": {"task": "t", "model": ")") + model
+        + R"(", "created": "2025-01-01T00:00:00", "scorers": [{"name": "match"}]}})";
+}
+
+} // namespace
+
+void TestInspect::evalThatIsNoZip()
+{
+    // A .eval file is a zip: anything else is said to be no zip archive, not "invalid JSON".
+    QTemporaryDir dir;
+    const auto json = test::writeFile(dir, q("log.eval"), tinyLog("m", "alpha", "2025-01-01T00:00:00"));
+    const auto r = eval::loadRun(json, {});
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->file, json);
+    QVERIFY2(r.error->message.find("not a zip archive (Inspect .eval)") != std::string::npos, r.error->message.c_str());
+    const auto h = eval::readInspectHeader(json);
+    QVERIFY(!h.ok());
+    QVERIFY(h.error->message.find("not a zip archive (Inspect .eval)") != std::string::npos);
+}
+
+void TestInspect::duplicateHeaderIsAnError()
+{
+    // Two header.json entries (of different models): refused, never "the last one kept".
+    const QByteArray sample = R"({"id": 1, "epoch": 1, "scores": {"match": {"value": "C"}}})";
+    const auto zip = storedZip(
+        { { "header.json", zipHeader("m") }, { "samples/1_epoch_1.json", sample }, { "header.json", zipHeader("n") } });
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, q("twice.eval"), zip);
+    // The same zip with one header loads (the writer is right).
+    const auto good = test::writeFile(
+        dir, q("once.eval"), storedZip({ { "header.json", zipHeader("m") }, { "samples/1_epoch_1.json", sample } }));
+    const auto ok = eval::loadRun(good, {});
+    QVERIFY2(ok.ok(), ok.ok() ? "" : ok.error->toString().c_str());
+    QCOMPARE(ok.value->info.model, std::string("m"));
+    const auto r = eval::loadRun(path, {});
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->file, path);
+    QVERIFY2(r.error->message.find("zip entry \"header.json\" appears twice") != std::string::npos,
+        r.error->message.c_str());
+    const auto h = eval::readInspectHeader(path);
+    QVERIFY(!h.ok());
+    QVERIFY(h.error->message.find("appears twice") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestInspect)
