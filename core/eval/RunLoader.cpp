@@ -116,11 +116,26 @@ Result<RunCandidate> chooseRun(
     for (const auto& r : runs)
         listing += "\n  " + r.label();
     if (!timestamp.empty()) {
+        // What names a run (its key, an Inspect log's path) first; a timestamp or folder may name
+        // several runs (the logs of one eval set share their timestamp), which is no choice.
+        std::vector<const RunCandidate*> matches;
         for (const auto& r : runs)
-            if (r.timestamp == timestamp || r.dir == timestamp || r.key() == timestamp
-                || (!r.inspectLog.empty() && r.inspectLog == timestamp))
-                return R { r, {}, {} };
-        return R::failure(Diagnostic::error(path, 0, "no run with timestamp " + timestamp + "; found:" + listing));
+            if (r.key() == timestamp || (!r.inspectLog.empty() && r.inspectLog == timestamp))
+                matches.push_back(&r);
+        if (matches.empty())
+            for (const auto& r : runs)
+                if (r.timestamp == timestamp || r.dir == timestamp)
+                    matches.push_back(&r);
+        if (matches.size() == 1)
+            return R { *matches.front(), {}, {} };
+        if (matches.empty())
+            return R::failure(Diagnostic::error(path, 0, "no run with timestamp " + timestamp + "; found:" + listing));
+        std::string which;
+        for (const auto* r : matches)
+            which += "\n  " + r->label() + (r->inspectLog.empty() ? std::string() : " [name: " + r->key() + "]");
+        return R::failure(Diagnostic::error(path, 0,
+            std::to_string(matches.size()) + " runs match " + timestamp
+                + "; name one by its file name (an Inspect log) or its folder:" + which));
     }
     if (runs.size() == 1)
         return R { runs.front(), {}, {} };

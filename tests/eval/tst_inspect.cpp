@@ -392,6 +392,16 @@ void TestInspect::folderOfLogsListsTheRuns()
     o.runTimestamp = QFileInfo(QString::fromUtf8(kSonnet)).fileName().toStdString();
     const auto run = loadOrFail(folder, o);
     QCOMPARE(run.info.model, std::string("anthropic/claude-sonnet-4-20250514"));
+    // Their shared timestamp names no one log: an error listing both.
+    const auto header = eval::readInspectHeader(test::sharedPath(kSonnet));
+    QVERIFY(header.ok());
+    o.runTimestamp = header.value->created;
+    const auto ambiguous = eval::loadRun(folder, o);
+    QVERIFY(!ambiguous.ok());
+    const auto& m = ambiguous.error->message;
+    QVERIFY2(m.find("2 runs match " + header.value->created) != std::string::npos, m.c_str());
+    QVERIFY(m.find(QFileInfo(q(kGpt5)).fileName().toStdString()) != std::string::npos);
+    QVERIFY(m.find(QFileInfo(q(kSonnet)).fileName().toStdString()) != std::string::npos);
 }
 
 void TestInspect::formatIsDetected()
