@@ -146,6 +146,10 @@ std::optional<std::string> readHeader(dom::element root, InspectHeader& h)
     h.created = field(ev, "created");
     h.status = field(root, "status");
     dom::element x;
+    if (!ev["packages"]["inspect_ai"].get(x) && x.type() == dom::element_type::STRING)
+        h.toolVersion = "inspect_ai " + std::string(std::string_view(x));
+    else if (!root["version"].get(x) && x.is_int64())
+        h.toolVersion = "Inspect log format " + std::to_string(int64_t(x));
     if (!ev["dataset"]["sample_ids"].get(x) && x.type() == dom::element_type::ARRAY)
         for (const auto id : dom::array(x))
             h.sampleIds.push_back(scalarText(id));

@@ -23,6 +23,9 @@ struct InspectHeader {
     std::int64_t totalSamples = -1; ///< samples x epochs the run set out to score; -1 when unstated
     std::int64_t completedSamples = -1;
     std::int64_t epochs = 1;
+    /// "inspect_ai 0.3.128" from the eval's packages, else the log format's version ("Inspect log
+    /// format 2"); empty when neither is given.
+    std::string toolVersion;
 };
 
 /// True for a file name Inspect writes as a zip log (".eval").

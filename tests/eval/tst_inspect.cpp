@@ -392,6 +392,16 @@ void TestInspect::folderOfLogsListsTheRuns()
     o.runTimestamp = QFileInfo(QString::fromUtf8(kSonnet)).fileName().toStdString();
     const auto run = loadOrFail(folder, o);
     QCOMPARE(run.info.model, std::string("anthropic/claude-sonnet-4-20250514"));
+    // The picker's "written by" column: the Inspect version from the header's packages (read
+    // with Python's zipfile / json from the same files).
+    int versions = 0;
+    for (const auto& r : *runs.value) {
+        if (r.inspectLog.ends_with("_popularity_L8g2GLGDDfsiXvdJ8LyZNJ.eval") && ++versions)
+            QCOMPARE(r.toolVersion, std::string("inspect_ai 0.3.128.dev4+g614f5bb29.d20250902"));
+        if (r.inspectLog.ends_with("2025-05-12T20-28-13-04-00_popularity.json") && ++versions)
+            QCOMPARE(r.toolVersion, std::string("inspect_ai 0.3.95.dev16+g6527d0861"));
+    }
+    QCOMPARE(versions, 2);
     // Their shared timestamp names no one log: an error listing both.
     const auto header = eval::readInspectHeader(test::sharedPath(kSonnet));
     QVERIFY(header.ok());
