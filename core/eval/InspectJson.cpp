@@ -2,6 +2,7 @@
 #include "eval/InspectJson.h"
 
 #include "common/TextUtil.h"
+#include "eval/ScoreValue.h"
 
 #include <algorithm>
 #include <cctype>
@@ -81,6 +82,15 @@ double scoreValue(dom::element v)
     }
 }
 
+// True for a value written as NaN (a string; a bare NaN token was quoted before parsing).
+bool writtenAsNan(dom::element v)
+{
+    if (v.type() != dom::element_type::STRING)
+        return false;
+    const auto x = numberFromText(std::string_view(v));
+    return x && std::isnan(*x);
+}
+
 // One scorer's Score: its value is a scalar, or a dict whose keys are metrics of their own.
 void addScore(const std::string& scorer, dom::element score, EpochScores& out)
 {
@@ -90,11 +100,16 @@ void addScore(const std::string& scorer, dom::element score, EpochScores& out)
         return;
     }
     if (value.type() == dom::element_type::OBJECT) {
-        for (const auto [key, v] : dom::object(value))
+        for (const auto [key, v] : dom::object(value)) {
             out.values.emplace_back(scorer + "." + std::string(key), scoreValue(v));
+            if (writtenAsNan(v))
+                out.nanValues.push_back(out.values.back().first);
+        }
         return;
     }
     out.values.emplace_back(scorer, scoreValue(value));
+    if (writtenAsNan(value))
+        out.nanValues.push_back(scorer);
 }
 
 std::optional<std::string> readSample(dom::element s, EpochScores& out)
@@ -131,6 +146,10 @@ std::optional<std::string> readHeader(dom::element root, InspectHeader& h)
     h.created = field(ev, "created");
     h.status = field(root, "status");
     dom::element x;
+    if (!ev["packages"]["inspect_ai"].get(x) && x.type() == dom::element_type::STRING)
+        h.toolVersion = "inspect_ai " + std::string(std::string_view(x));
+    else if (!root["version"].get(x) && x.is_int64())
+        h.toolVersion = "Inspect log format " + std::to_string(int64_t(x));
     if (!ev["dataset"]["sample_ids"].get(x) && x.type() == dom::element_type::ARRAY)
         for (const auto id : dom::array(x))
             h.sampleIds.push_back(scalarText(id));
@@ -169,7 +188,7 @@ double scoreFromText(std::string_view text)
         return 1.0;
     if (lower == "false" || lower == "no")
         return 0.0;
-    if (const auto v = parseDouble(text))
+    if (const auto v = numberFromText(text))
         return *v;
     return std::numeric_limits<double>::quiet_NaN();
 }
@@ -189,8 +208,12 @@ Result<InspectHeader> parseHeaderText(std::string_view text, const std::string& 
 std::optional<std::string> parseSampleText(std::string_view text, EpochScores& out)
 {
     dom::element root;
-    if (const auto e = threadParser().parse(text.data(), text.size()).get(root))
-        return errorText(e);
+    if (const auto e = threadParser().parse(text.data(), text.size()).get(root)) {
+        // Python writes bare NaN and Infinity tokens: read them as the strings they stand for.
+        const std::string quoted = quoteNonFiniteTokens(text);
+        if (quoted == text || threadParser().parse(quoted.data(), quoted.size()).get(root))
+            return errorText(e);
+    }
     return readSample(root, out);
 }
 
@@ -199,8 +222,13 @@ Result<InspectHeader> parseJsonLog(std::string_view text, const std::string& fil
     using R = Result<InspectHeader>;
     dom::parser parser; // the whole log: not kept in a thread's parser after this call
     dom::element root;
-    if (const auto e = parser.parse(text.data(), text.size()).get(root))
-        return R::failure(Diagnostic::error(file, 0, errorText(e)));
+    std::string quoted;
+    if (const auto e = parser.parse(text.data(), text.size()).get(root)) {
+        // Python writes bare NaN and Infinity tokens: read them as the strings they stand for.
+        quoted = quoteNonFiniteTokens(text);
+        if (quoted == text || parser.parse(quoted.data(), quoted.size()).get(root))
+            return R::failure(Diagnostic::error(file, 0, errorText(e)));
+    }
     InspectHeader h;
     if (auto bad = readHeader(root, h))
         return R::failure(Diagnostic::error(file, 0, *bad));
@@ -227,8 +255,12 @@ Result<std::string> jsonLogSample(std::string_view text, const std::string& file
     using R = Result<std::string>;
     dom::parser parser;
     dom::element root;
-    if (const auto e = parser.parse(text.data(), text.size()).get(root))
-        return R::failure(Diagnostic::error(file, 0, errorText(e)));
+    std::string quoted;
+    if (const auto e = parser.parse(text.data(), text.size()).get(root)) {
+        quoted = quoteNonFiniteTokens(text);
+        if (quoted == text || parser.parse(quoted.data(), quoted.size()).get(root))
+            return R::failure(Diagnostic::error(file, 0, errorText(e)));
+    }
     dom::element sample;
     if (root["samples"].at(index).get(sample))
         return R::failure(Diagnostic::error(

@@ -23,12 +23,16 @@ struct EpochScores {
     std::int64_t epoch = 1;
     /// Metric name -> value; NaN when the value cannot be read as a number.
     std::vector<std::pair<std::string, double>> values;
+    /// Metrics whose value was written as NaN ("nan", "NaN", a bare NaN token): a bad score, not a
+    /// missing one.
+    std::vector<std::string> nanValues;
     std::string error; ///< non-empty: the sample ended in this error
     std::uint64_t where = 0; ///< zip entry index, or position in a .json log's samples
 };
 
 /// A score value as a number: "C" 1, "I" 0, "P" 0.5, "N" 0 (Inspect's correct, incorrect, partial,
-/// no answer), "true"/"yes" 1, "false"/"no" 0, numbers and numeric strings as they are; NaN else.
+/// no answer), "true"/"yes" 1, "false"/"no" 0, numbers and numeric strings as they are (Python's
+/// spellings of NaN and the infinities included); NaN else.
 double scoreFromText(std::string_view text);
 
 /// Reads a header.json (or _journal/start.json); `where` names the entry in messages.

@@ -4,12 +4,14 @@
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
 #include "eval/InspectJson.h"
+#include "eval/ScoreValue.h"
 #include "eval/ZipArchive.h"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 namespace fs = std::filesystem;
@@ -21,6 +23,7 @@ namespace {
 using namespace inspect;
 
 constexpr std::size_t kNamesShown = 10;
+constexpr const char* kNotAZip = "not a zip archive (Inspect .eval): the file does not start like one";
 
 // "1, 4, 9 and 3 more"
 std::string nameList(const std::vector<std::string>& names)
@@ -51,6 +54,32 @@ struct Collected {
     std::vector<EpochScores> samples;
 };
 
+bool isZip(std::string_view head)
+{
+    return head.size() >= 4 && head.substr(0, 2) == "PK";
+}
+
+// The metrics the samples offer, in the order the log names its scorers.
+std::vector<std::string> offeredMetrics(
+    const std::vector<EpochScores>& samples, const std::vector<std::string>& scorers)
+{
+    std::vector<std::string> metrics;
+    for (const auto& s : samples)
+        for (const auto& [name, v] : s.values)
+            if (std::find(metrics.begin(), metrics.end(), name) == metrics.end())
+                metrics.push_back(name);
+    std::stable_sort(metrics.begin(), metrics.end(), [&](const std::string& a, const std::string& b) {
+        auto rank = [&](const std::string& m) {
+            for (std::size_t i = 0; i < scorers.size(); ++i)
+                if (m == scorers[i] || m.starts_with(scorers[i] + "."))
+                    return i;
+            return scorers.size();
+        };
+        return rank(a) < rank(b);
+    });
+    return metrics;
+}
+
 // Turns the per-epoch scores of one log into a run: one record per sample id, epochs averaged.
 Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions& options, RecordStore store)
 {
@@ -77,27 +106,18 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
             "the log holds no samples (status \"" + h.status
                 + "\"; was it written with log_samples off, or cancelled before any sample finished?)"));
 
-    // The metrics on offer, in the order the log names its scorers.
-    std::vector<std::string> metrics;
-    for (const auto& s : c.samples)
-        for (const auto& [name, v] : s.values)
-            if (std::find(metrics.begin(), metrics.end(), name) == metrics.end())
-                metrics.push_back(name);
-    std::stable_sort(metrics.begin(), metrics.end(), [&](const std::string& a, const std::string& b) {
-        auto rank = [&](const std::string& m) {
-            for (std::size_t i = 0; i < h.scorers.size(); ++i)
-                if (m == h.scorers[i] || m.starts_with(h.scorers[i] + "."))
-                    return i;
-            return h.scorers.size();
-        };
-        return rank(a) < rank(b);
-    });
+    const auto metrics = offeredMetrics(c.samples, h.scorers);
+    // A metric asked for this task, else the one asked for every task (--metric METRIC), as the
+    // other readers do.
+    auto chosen = options.metrics.find(h.task);
+    if (chosen == options.metrics.end())
+        chosen = options.metrics.find("*");
     std::string metric;
-    if (const auto m = options.metrics.find(h.task); m != options.metrics.end()) {
-        metric = m->second;
+    if (chosen != options.metrics.end()) {
+        metric = chosen->second;
         if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end())
             return R::failure(Diagnostic::error(path, 0,
-                "task " + h.task + " has no metric \"" + metric + "\"; its scorers give: " + nameList(metrics)));
+                "task " + h.task + " has no metric \"" + metric + "\" (this run has: " + nameList(metrics) + ")"));
     } else if (!metrics.empty()) {
         metric = metrics.front();
     } else {
@@ -122,6 +142,7 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
     std::vector<std::string> errored;
     std::vector<std::string> unscored;
     std::vector<std::string> duplicates;
+    std::vector<std::string> nanSkipped;
     for (auto& g : groups) {
         std::sort(g.begin(), g.end(), [](const EpochScores* a, const EpochScores* b) { return a->epoch < b->epoch; });
         SampleRecord r;
@@ -144,6 +165,15 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
             for (const auto& [k, x] : e.values)
                 if (k == metric)
                     v = x;
+            // A score written as NaN is a bad sample, as in the other readers: an error, or
+            // skipped and counted.
+            if (std::find(e.nanValues.begin(), e.nanValues.end(), metric) != e.nanValues.end()) {
+                if (!options.skipBadLines)
+                    return R::failure(Diagnostic::error(path, 0, "sample " + name + ": " + nanScoreMessage(metric)));
+                nanSkipped.push_back(name);
+                perEpoch.push_back(v);
+                continue;
+            }
             perEpoch.push_back(v);
             if (std::isnan(v)) {
                 if (e.error.empty())
@@ -205,6 +235,10 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
         out.warnings.push_back(Diagnostic::warning(path, 0,
             std::to_string(unscored.size()) + " sample epoch(s) have no usable score for " + metric
                 + " (left unpaired): " + nameList(unscored)));
+    if (!nanSkipped.empty())
+        out.warnings.push_back(Diagnostic::warning(path, 0,
+            std::to_string(nanSkipped.size()) + " sample epoch(s) with a NaN " + metric
+                + " score skipped (left unpaired): " + nameList(nanSkipped)));
     if (!duplicates.empty())
         out.warnings.push_back(Diagnostic::warning(path, 0,
             std::to_string(duplicates.size())
@@ -234,10 +268,10 @@ bool isSampleEntry(const std::string& name)
 }
 
 // A .eval log: the header, the journal's start record and the sample entries.
-Result<EvalRun> loadZip(
+Result<Collected> collectZip(
     const std::string& label, const std::string* path, std::string_view bytes, const LoadOptions& options)
 {
-    using R = Result<EvalRun>;
+    using R = Result<Collected>;
     Collected c;
     std::optional<Diagnostic> failure;
     std::uint64_t total = bytes.size();
@@ -252,12 +286,18 @@ Result<EvalRun> loadZip(
     auto take = [&](const ZipEntryInfo& e, std::string& data) {
         const std::string where = "zip entry \"" + e.name + "\"";
         if (e.name == "header.json" || e.name == "_journal/start.json") {
+            auto& slot = e.name == "header.json" ? c.header : c.journalStart;
+            if (slot) {
+                failure = Diagnostic::error(
+                    label, 0, where + " appears twice in the zip; which one is the run's is unclear");
+                return false;
+            }
             auto h = parseHeaderText(data, label, where);
             if (!h.ok()) {
                 failure = *h.error;
                 return false;
             }
-            (e.name == "header.json" ? c.header : c.journalStart) = std::move(*h.value);
+            slot = std::move(*h.value);
         } else {
             EpochScores s;
             s.where = e.index;
@@ -282,12 +322,12 @@ Result<EvalRun> loadZip(
         return R::failure(*failure);
     if (cancelled)
         return R::failure(Diagnostic::error(label, 0, "loading was cancelled"));
-    return buildRun(std::move(c), label, options, RecordStore::InspectZipEntry);
+    return R { std::move(c), {}, std::nullopt };
 }
 
-Result<EvalRun> loadJson(std::string_view text, const std::string& label, const LoadOptions& options)
+Result<Collected> collectJson(std::string_view text, const std::string& label)
 {
-    using R = Result<EvalRun>;
+    using R = Result<Collected>;
     Collected c;
     auto parsed = parseJsonLog(text, label, [&](std::size_t, EpochScores& s) {
         c.samples.push_back(std::move(s));
@@ -296,12 +336,29 @@ Result<EvalRun> loadJson(std::string_view text, const std::string& label, const 
     if (!parsed.ok())
         return R::failure(*parsed.error);
     c.header = std::move(*parsed.value);
-    return buildRun(std::move(c), label, options, RecordStore::InspectJsonSample);
+    return R { std::move(c), {}, std::nullopt };
 }
 
-bool isZip(std::string_view head)
+// The samples of a log, read from a file (path) or from its bytes.
+Result<Collected> collect(
+    const std::string& label, const std::string* path, std::string_view bytes, const LoadOptions& options)
 {
-    return head.size() >= 4 && head.substr(0, 2) == "PK";
+    if (isZip(bytes))
+        return collectZip(label, path, path ? std::string_view() : bytes, options);
+    return collectJson(bytes, label);
+}
+
+Result<EvalRun> load(
+    const std::string& label, const std::string* path, std::string_view bytes, const LoadOptions& options)
+{
+    if (!isZip(bytes) && isInspectEvalName(label))
+        return Result<EvalRun>::failure(Diagnostic::error(label, 0, kNotAZip));
+    auto c = collect(label, path, bytes, options);
+    if (!c.ok())
+        return Result<EvalRun>::failure(*c.error);
+    const bool zip = isZip(bytes);
+    return buildRun(
+        std::move(*c.value), label, options, zip ? RecordStore::InspectZipEntry : RecordStore::InspectJsonSample);
 }
 
 } // namespace
@@ -311,13 +368,60 @@ bool isInspectEvalName(const std::string& name)
     return name.size() > 5 && name.ends_with(".eval");
 }
 
+namespace {
+
+// Reads a JSON text only as far as its top-level "eval" key and tells whether that key holds an
+// object; stops at once on anything else (a text that is no object, a truncated head).
+class EvalKeyProbe : public nlohmann::json_sax<nlohmann::json> {
+public:
+    bool found = false;
+
+    bool null() override { return value(); }
+    bool boolean(bool) override { return value(); }
+    bool number_integer(number_integer_t) override { return value(); }
+    bool number_unsigned(number_unsigned_t) override { return value(); }
+    bool number_float(number_float_t, const string_t&) override { return value(); }
+    bool string(string_t&) override { return value(); }
+    bool binary(binary_t&) override { return value(); }
+    bool start_object(std::size_t) override
+    {
+        if (m_atEval) {
+            found = true;
+            return false;
+        }
+        ++m_depth;
+        return true;
+    }
+    bool key(string_t& k) override
+    {
+        m_atEval = m_depth == 1 && k == "eval";
+        return true;
+    }
+    bool end_object() override { return --m_depth > 0; }
+    bool start_array(std::size_t) override
+    {
+        ++m_depth;
+        return m_depth > 1 && !m_atEval;
+    }
+    bool end_array() override { return --m_depth > 0; }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+private:
+    bool value() { return m_depth > 0 && !m_atEval; }
+    int m_depth = 0;
+    bool m_atEval = false;
+};
+
+} // namespace
+
 bool looksLikeInspectJson(std::string_view head)
 {
     const auto first = head.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos || head[first] != '{')
         return false;
-    return head.find("\"version\"") != std::string_view::npos && head.find("\"eval\"") != std::string_view::npos
-        && (head.find("\"status\"") != std::string_view::npos || head.find("\"samples\"") != std::string_view::npos);
+    EvalKeyProbe probe;
+    nlohmann::json::sax_parse(head.begin(), head.end(), &probe, nlohmann::json::input_format_t::json, false);
+    return probe.found;
 }
 
 Result<InspectHeader> readInspectHeader(const std::string& path)
@@ -334,12 +438,19 @@ Result<InspectHeader> readInspectHeader(const std::string& path)
         auto walked = walkZip(
             path, [](const ZipEntryInfo& e) { return e.name == "header.json" || e.name == "_journal/start.json"; },
             [&](const ZipEntryInfo& e, std::string& data) {
-                auto h = parseHeaderText(data, path, "zip entry \"" + e.name + "\"");
+                const std::string where = "zip entry \"" + e.name + "\"";
+                auto& slot = e.name == "header.json" ? header : start;
+                if (slot) {
+                    failure = Diagnostic::error(
+                        path, 0, where + " appears twice in the zip; which one is the run's is unclear");
+                    return false;
+                }
+                auto h = parseHeaderText(data, path, where);
                 if (!h.ok()) {
                     failure = *h.error;
                     return false;
                 }
-                (e.name == "header.json" ? header : start) = std::move(*h.value);
+                slot = std::move(*h.value);
                 return true;
             });
         if (!walked.ok())
@@ -354,6 +465,8 @@ Result<InspectHeader> readInspectHeader(const std::string& path)
         }
         return R::failure(Diagnostic::error(path, 0, "not an Inspect log: the zip has no header.json"));
     }
+    if (isInspectEvalName(path))
+        return R::failure(Diagnostic::error(path, 0, kNotAZip));
     return parseJsonLog(file.view(), path, {});
 }
 
@@ -364,16 +477,26 @@ Result<EvalRun> loadInspectLog(const std::string& path, const LoadOptions& optio
     std::string why;
     if (!file.open(path, why))
         return R::failure(Diagnostic::error(path, 0, why));
-    if (isZip(file.view()))
-        return loadZip(path, &path, {}, options);
-    return loadJson(file.view(), path, options);
+    return load(path, &path, file.view(), options);
 }
 
 Result<EvalRun> loadInspectBytes(std::string_view bytes, const std::string& label, const LoadOptions& options)
 {
-    if (isZip(bytes))
-        return loadZip(label, nullptr, bytes, options);
-    return loadJson(bytes, label, options);
+    return load(label, nullptr, bytes, options);
+}
+
+Result<std::vector<std::string>> inspectMetrics(const std::string& path)
+{
+    using R = Result<std::vector<std::string>>;
+    MappedFile file;
+    std::string why;
+    if (!file.open(path, why))
+        return R::failure(Diagnostic::error(path, 0, why));
+    auto c = collect(path, &path, file.view(), {});
+    if (!c.ok())
+        return R::failure(*c.error);
+    const auto& h = c.value->header ? c.value->header : c.value->journalStart;
+    return R { offeredMetrics(c.value->samples, h ? h->scorers : std::vector<std::string>()), {}, std::nullopt };
 }
 
 } // namespace deltascope::eval

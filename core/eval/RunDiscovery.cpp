@@ -158,7 +158,7 @@ bool isInspectLog(const fs::path& p)
         return false;
     MappedFile f;
     std::string why;
-    return f.open(p.string(), why) && looksLikeInspectJson(f.view().substr(0, 4096));
+    return f.open(p.string(), why) && looksLikeInspectJson(f.view().substr(0, 1 << 16));
 }
 
 void addInspectLog(const fs::path& p, std::vector<RunCandidate>& logs, std::vector<Diagnostic>& warnings)
@@ -173,6 +173,7 @@ void addInspectLog(const fs::path& p, std::vector<RunCandidate>& logs, std::vect
     run.timestamp = h.value->created;
     run.model = h.value->model;
     run.inspectLog = p.string();
+    run.toolVersion = h.value->toolVersion;
     run.samples.push_back({ h.value->task, p.string() });
     logs.push_back(std::move(run));
 }
@@ -265,6 +266,8 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
             if (rf.ok()) {
                 run.model = rf.value->model;
                 run.lmEvalVersion = rf.value->lmEvalVersion;
+                if (!run.lmEvalVersion.empty())
+                    run.toolVersion = "lm-eval " + run.lmEvalVersion;
                 if (run.legacyArrays)
                     attachLegacySamples(run, *rf.value);
             } else {

@@ -21,6 +21,9 @@ struct RunCandidate {
     std::vector<SamplesFileRef> samples;
     std::string model;
     std::string lmEvalVersion;
+    /// The tool that wrote the run and its version, for pickers ("lm-eval 0.4.9", "inspect_ai
+    /// 0.3.128"); empty when the files do not say.
+    std::string toolVersion;
     bool legacyArrays = false; ///< 0.4.0-0.4.2: samples are indented JSON arrays
     /// An Inspect log (.eval or .json): the whole run is this one file (samples names its task).
     std::string inspectLog;

@@ -94,7 +94,9 @@ LoadOptions::Format detectFormat(const std::string& path)
     if (!file.open(path, why))
         return LoadOptions::Format::Table;
     const std::string_view head = file.view().substr(0, 1 << 16);
-    if (head.starts_with("PK\x03\x04") || looksLikeInspectJson(head.substr(0, 4096)))
+    // An Inspect JSON log is a .json file whose "eval" is an object; other files (a JSONL table
+    // that happens to have an "eval" field) go to the table or lm-eval readers.
+    if (head.starts_with("PK\x03\x04") || (name.ends_with(".json") && looksLikeInspectJson(head)))
         return LoadOptions::Format::Inspect;
     const auto first = head.find_first_not_of(" \t\r\n");
     if (first != std::string_view::npos && head[first] == '[')
@@ -114,11 +116,26 @@ Result<RunCandidate> chooseRun(
     for (const auto& r : runs)
         listing += "\n  " + r.label();
     if (!timestamp.empty()) {
+        // What names a run (its key, an Inspect log's path) first; a timestamp or folder may name
+        // several runs (the logs of one eval set share their timestamp), which is no choice.
+        std::vector<const RunCandidate*> matches;
         for (const auto& r : runs)
-            if (r.timestamp == timestamp || r.dir == timestamp || r.key() == timestamp
-                || (!r.inspectLog.empty() && r.inspectLog == timestamp))
-                return R { r, {}, {} };
-        return R::failure(Diagnostic::error(path, 0, "no run with timestamp " + timestamp + "; found:" + listing));
+            if (r.key() == timestamp || (!r.inspectLog.empty() && r.inspectLog == timestamp))
+                matches.push_back(&r);
+        if (matches.empty())
+            for (const auto& r : runs)
+                if (r.timestamp == timestamp || r.dir == timestamp)
+                    matches.push_back(&r);
+        if (matches.size() == 1)
+            return R { *matches.front(), {}, {} };
+        if (matches.empty())
+            return R::failure(Diagnostic::error(path, 0, "no run with timestamp " + timestamp + "; found:" + listing));
+        std::string which;
+        for (const auto* r : matches)
+            which += "\n  " + r->label() + (r->inspectLog.empty() ? std::string() : " [name: " + r->key() + "]");
+        return R::failure(Diagnostic::error(path, 0,
+            std::to_string(matches.size()) + " runs match " + timestamp
+                + "; name one by its file name (an Inspect log) or its folder:" + which));
     }
     if (runs.size() == 1)
         return R { runs.front(), {}, {} };
@@ -411,7 +428,83 @@ std::optional<Result<EvalRun>> loadHelmSuite(
     return out;
 }
 
+// One model's Inspect logs, each of its own task (reruns of a task: the newest), or nothing
+// when the logs are of several models, of one task only, or of both log formats.
+std::optional<std::vector<const RunCandidate*>> inspectSuite(const std::vector<RunCandidate>& runs)
+{
+    if (runs.size() < 2)
+        return std::nullopt;
+    std::map<std::string, const RunCandidate*> newest;
+    for (const auto& r : runs) {
+        if (r.inspectLog.empty() || r.model != runs.front().model
+            || isInspectEvalName(r.inspectLog) != isInspectEvalName(runs.front().inspectLog))
+            return std::nullopt;
+        auto& slot = newest[r.samples.front().task];
+        if (!slot || slot->timestamp < r.timestamp || (slot->timestamp == r.timestamp && slot->key() < r.key()))
+            slot = &r;
+    }
+    if (newest.size() < 2)
+        return std::nullopt;
+    std::vector<const RunCandidate*> out;
+    for (const auto& [task, r] : newest)
+        out.push_back(r);
+    return out;
+}
+
+// A folder of one model's Inspect logs of several tasks: one run, a task per log (as a HELM
+// suite). Nothing when a run was chosen or the logs do not form one run.
+std::optional<Result<EvalRun>> loadInspectSuite(
+    const std::vector<RunCandidate>& runs, const std::string& path, const LoadOptions& options)
+{
+    using R = Result<EvalRun>;
+    if (!options.runTimestamp.empty())
+        return std::nullopt;
+    const auto suite = inspectSuite(runs);
+    if (!suite)
+        return std::nullopt;
+    R out;
+    EvalRun merged;
+    merged.info.path = path;
+    merged.info.model = runs.front().model;
+    for (const auto* r : *suite) {
+        auto one = loadInspectLog(r->inspectLog, options);
+        if (!one.ok())
+            return R::failure(*one.error);
+        out.warnings.insert(out.warnings.end(), one.warnings.begin(), one.warnings.end());
+        std::string older;
+        for (const auto& other : runs)
+            if (&other != r && other.samples.front().task == r->samples.front().task)
+                older += (older.empty() ? "" : ", ") + other.key();
+        if (!older.empty())
+            out.warnings.push_back(Diagnostic::warning(r->inspectLog, 0,
+                "task " + r->samples.front().task + " has several logs; using the newest, " + r->key()
+                    + " (choose another by its file name): the others are " + older));
+        const auto base = static_cast<std::uint32_t>(merged.files.size());
+        merged.files.insert(merged.files.end(), one.value->files.begin(), one.value->files.end());
+        merged.records = one.value->records;
+        merged.info.format = one.value->info.format;
+        merged.info.timestamp = std::max(merged.info.timestamp, one.value->info.timestamp);
+        for (auto& t : one.value->tasks) {
+            for (auto& s : t.samples)
+                s.file += base;
+            merged.tasks.push_back(std::move(t));
+        }
+    }
+    out.value = std::move(merged);
+    return out;
+}
+
 } // namespace
+
+bool formsOneRun(const std::vector<RunCandidate>& runs)
+{
+    if (inspectSuite(runs))
+        return true;
+    if (runs.size() < 2)
+        return false;
+    return std::all_of(runs.begin(), runs.end(),
+        [&](const RunCandidate& r) { return r.format == kHelmFormat && r.model == runs.front().model; });
+}
 
 Result<std::map<std::string, std::vector<std::string>>> metricsOf(const std::string& path, const LoadOptions& options)
 {
@@ -451,7 +544,11 @@ Result<std::map<std::string, std::vector<std::string>>> metricsOf(const std::str
         }
     }
     for (const auto& r : runs) {
-        if (r.format == kHelmFormat) {
+        if (!r.inspectLog.empty()) {
+            auto names = inspectMetrics(r.inspectLog);
+            if (names.ok())
+                m[r.samples.front().task] = std::move(*names.value);
+        } else if (r.format == kHelmFormat) {
             auto spec = readHelmRunSpec(r.dir);
             auto names = helmMetrics(r.dir);
             if (spec.ok() && names.ok())
@@ -522,8 +619,23 @@ Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options)
     auto found = discoverRuns(path);
     if (!found.ok())
         return R::failure(*found.error);
+    if (!options.tasks.empty()) {
+        // The tasks asked for pick among Inspect logs before a run is chosen: a log of another
+        // task is no candidate.
+        std::vector<RunCandidate> kept;
+        for (const auto& r : *found.value)
+            if (r.inspectLog.empty() || contains(options.tasks, r.samples.front().task))
+                kept.push_back(r);
+        if (!kept.empty())
+            *found.value = std::move(kept);
+    }
     if (auto suite = loadHelmSuite(*found.value, path, options))
         return std::move(*suite);
+    if (auto suite = loadInspectSuite(*found.value, path, options)) {
+        if (suite->ok())
+            suite->warnings.insert(suite->warnings.begin(), found.warnings.begin(), found.warnings.end());
+        return std::move(*suite);
+    }
     auto chosen = chooseRun(*found.value, path, options.runTimestamp);
     if (!chosen.ok())
         return R::failure(*chosen.error);

@@ -37,7 +37,7 @@ struct LoadOptions {
 LoadOptions::Format detectFormat(const std::string& path);
 
 /// The metrics each task of a run offers (for messages that help choose one): lm-eval tasks
-/// from the results file, a HELM run's per-instance stats, simple-evals' numeric per-example
+/// from the results file, an Inspect log's scorers, a HELM run's per-instance stats, simple-evals' numeric per-example
 /// fields, a score table's score column.
 Result<std::map<std::string, std::vector<std::string>>> metricsOf(const std::string& path, const LoadOptions& options);
 
@@ -45,6 +45,11 @@ Result<std::map<std::string, std::vector<std::string>>> metricsOf(const std::str
 /// timestamp, else the newest when they all belong to one model. Errors when models differ.
 Result<RunCandidate> chooseRun(
     const std::vector<RunCandidate>& runs, const std::string& path, const std::string& timestamp);
+
+/// True when the runs found in one folder load as one run without choosing: one model's HELM runs
+/// (a suite), or one model's Inspect logs of several tasks (a task per log; of several logs of
+/// one task, the newest).
+bool formsOneRun(const std::vector<RunCandidate>& runs);
 
 /// Loads an lm-eval run (folder or file), an Inspect log or a score table, samples files in parallel.
 Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options);

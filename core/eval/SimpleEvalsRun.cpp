@@ -198,9 +198,22 @@ Result<EvalRun> loadSimpleEvals(const std::string& path, const SimpleEvalsLoadOp
     else if (auto all = options.metrics.find("*"); all != options.metrics.end())
         metric = all->second;
     const auto names = numericKeys(entries);
-    if (std::find(names.begin(), names.end(), metric) == names.end())
+    if (std::find(names.begin(), names.end(), metric) == names.end()) {
+        // A score written as text in every example: say where, and what was expected.
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            object o;
+            element v;
+            if (entries[i].value.get_object().get(o) || o.at_key(metric).get(v)
+                || v.type() != simdjson::dom::element_type::STRING)
+                continue;
+            return R::failure(Diagnostic::error(path, entries[i].line,
+                "example " + std::to_string(i + 1) + ": the \"" + metric + "\" field holds the string \""
+                    + std::string(std::string_view(v)).substr(0, 40)
+                    + "\", but a number was expected (a per-example score such as 1, 0 or 0.75)"));
+        }
         return R::failure(Diagnostic::error(
             path, 0, "task " + name.task + " has no metric \"" + metric + "\" (this run has: " + listing(names) + ")"));
+    }
 
     R out;
     EvalRun run;
@@ -236,7 +249,8 @@ Result<EvalRun> loadSimpleEvals(const std::string& path, const SimpleEvalsLoadOp
                 bool bad = false;
                 score = numberOf(v, bad);
                 if (bad)
-                    problem = which + " (" + id + "): \"" + metric + "\" is " + typeName(v) + ", not a number";
+                    problem = which + " (" + id + "): the \"" + metric + "\" field holds " + typeName(v)
+                        + ", but a number was expected";
                 else if (score && std::isnan(*score))
                     problem = nanScoreMessage(metric);
             }

@@ -2,6 +2,7 @@
 // Expert load counts (SGLang CSV, JSON logical_count): for heatmaps and placements, not selection.
 #include "common/JsonText.h"
 #include "common/MappedFile.h"
+#include "common/OutOfMemory.h"
 #include "common/TextUtil.h"
 #include "moe/TraceImport.h"
 
@@ -25,7 +26,8 @@ std::vector<double> ExpertCounts::perExpert() const
     return load;
 }
 
-Result<ExpertCounts> loadExpertCounts(const std::string& path)
+// The loader itself; the public function turns running out of memory into an error.
+static Result<ExpertCounts> unguardedLoadExpertCounts(const std::string& path)
 {
     MappedFile file;
     std::string why;
@@ -34,7 +36,13 @@ Result<ExpertCounts> loadExpertCounts(const std::string& path)
     return parseExpertCounts(file.view(), path);
 }
 
-Result<ExpertCounts> parseExpertCounts(std::string_view text, const std::string& path)
+Result<ExpertCounts> loadExpertCounts(const std::string& path)
+{
+    return failOnOutOfMemory<ExpertCounts>(path, [&] { return unguardedLoadExpertCounts(path); });
+}
+
+// The loader itself; the public function turns running out of memory into an error.
+static Result<ExpertCounts> unguardedParseExpertCounts(std::string_view text, const std::string& path)
 {
     using R = Result<ExpertCounts>;
     const auto first = text.find_first_not_of(" \t\r\n");
@@ -133,6 +141,11 @@ Result<ExpertCounts> parseExpertCounts(std::string_view text, const std::string&
     Result<ExpertCounts> out;
     out.value = std::move(c);
     return out;
+}
+
+Result<ExpertCounts> parseExpertCounts(std::string_view text, const std::string& path)
+{
+    return failOnOutOfMemory<ExpertCounts>(path, [&] { return unguardedParseExpertCounts(text, path); });
 }
 
 } // namespace deltascope::moe

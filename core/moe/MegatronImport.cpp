@@ -2,6 +2,8 @@
 #include "moe/MegatronImport.h"
 
 #include "common/MappedFile.h"
+#include "common/OutOfMemory.h"
+#include "moe/SparseGrid.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -239,6 +241,12 @@ Result<Trace> assembleTrace(const std::string& path, const StepMap& steps, const
         return R::failure(Diagnostic::error(path, 0, "the trace holds no tokens"));
     if (K > N)
         return R::failure(Diagnostic::error(path, 0, "top-k exceeds the number of experts"));
+    // Steps that log different layers would spread a few records over a large grid.
+    std::int64_t filled = 0;
+    for (const auto& k : keep)
+        filled += steps.at(k).begin()->second.tokens * static_cast<std::int64_t>(steps.at(k).size());
+    if (auto tooLarge = checkSparseGrid(path, T, L, dense ? N : K, static_cast<std::size_t>(filled), {}))
+        return R::failure(*tooLarge);
     std::vector<std::int32_t> request(static_cast<std::size_t>(T));
     std::vector<std::int32_t> stepIds(static_cast<std::size_t>(T));
     std::vector<float> scores(static_cast<std::size_t>(T * L * (dense ? N : K)), dense ? -1e30f : 0.0f);
@@ -292,7 +300,8 @@ bool isMegatronTrace(const std::string& path)
     return isTraceName(fs::path(path).filename().string());
 }
 
-Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOptions& options)
+// The loader itself; the public function turns running out of memory into an error.
+static Result<Trace> unguardedImportMegatronTrace(const std::string& path, const TraceImportOptions& options)
 {
     using R = Result<Trace>;
     std::vector<std::string> files;
@@ -351,6 +360,11 @@ Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOpti
         out.warnings.push_back(
             Diagnostic::note(path, 0, std::to_string(st.skippedMtp) + " multi-token-prediction records skipped"));
     return out;
+}
+
+Result<Trace> importMegatronTrace(const std::string& path, const TraceImportOptions& options)
+{
+    return failOnOutOfMemory<Trace>(path, [&] { return unguardedImportMegatronTrace(path, options); });
 }
 
 } // namespace deltascope::moe

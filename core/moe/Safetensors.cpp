@@ -2,6 +2,7 @@
 #include "moe/Safetensors.h"
 
 #include "common/MappedFile.h"
+#include "common/OutOfMemory.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -299,7 +300,8 @@ std::string attachData(const char* data, const TraceTensors& tt, Trace& tr)
 
 } // namespace
 
-Result<Trace> readTraceFile(const std::string& path)
+// The loader itself; the public function turns running out of memory into an error.
+static Result<Trace> unguardedReadTraceFile(const std::string& path)
 {
     using R = Result<Trace>;
     auto file = std::make_shared<MappedFile>();
@@ -356,6 +358,11 @@ Result<Trace> readTraceFile(const std::string& path)
     Result<Trace> out;
     out.value = std::move(tr);
     return out;
+}
+
+Result<Trace> readTraceFile(const std::string& path)
+{
+    return failOnOutOfMemory<Trace>(path, [&] { return unguardedReadTraceFile(path); });
 }
 
 std::string writeTraceFile(const std::string& path, const Trace& trace, ScoreType scoreType)

@@ -3,10 +3,12 @@
 
 #include "common/JsonText.h"
 #include "common/MappedFile.h"
+#include "common/OutOfMemory.h"
 #include "common/TextUtil.h"
 #include "deltascope/config.h"
 #include "moe/MegatronImport.h"
 #include "moe/Safetensors.h"
+#include "moe/SparseGrid.h"
 #include "moe/VllmRoutes.h"
 
 #include <algorithm>
@@ -37,6 +39,7 @@ struct Record {
     std::int64_t token = 0;
     std::int64_t layer = 0;
     std::int64_t step = -1;
+    std::int64_t line = 0;
     std::vector<std::int32_t> ids;
     std::vector<float> scores;
 };
@@ -250,6 +253,11 @@ Result<Trace> assembleTrace(const std::string& path, std::vector<Record>& record
     if (K > N)
         return R::failure(Diagnostic::error(
             path, 0, "records list " + std::to_string(K) + " experts but there are only " + std::to_string(N)));
+    if (auto tooLarge = checkSparseGrid(path, T, L, K, records.size(), [&](std::size_t i) {
+            const auto& r = records[i];
+            return GridPlace { r.request, r.token, r.layer, r.line };
+        }))
+        return R::failure(*tooLarge);
 
     std::vector<std::int32_t> ids(static_cast<std::size_t>(T * L * K), -1);
     std::vector<float> scores(static_cast<std::size_t>(T * L * K), 0.0f);
@@ -288,7 +296,8 @@ Result<Trace> assembleTrace(const std::string& path, std::vector<Record>& record
 
 } // namespace
 
-Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions& options)
+// The loader itself; the public function turns running out of memory into an error.
+static Result<Trace> unguardedImportJsonlTrace(const std::string& path, const TraceImportOptions& options)
 {
     using R = Result<Trace>;
     MappedFile file;
@@ -342,6 +351,7 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
             firstLine.emplace(SlotKey { r.request, r.token, r.layer }, line);
         }
         r.run = run;
+        r.line = line;
         for (const auto id : r.ids)
             maxId = std::max<std::int64_t>(maxId, id);
         maxK = std::max(maxK, r.ids.size());
@@ -354,6 +364,11 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
     return assembleTrace(path, records, keys, options, maxId, maxK, std::move(out));
 }
 
+Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions& options)
+{
+    return failOnOutOfMemory<Trace>(path, [&] { return unguardedImportJsonlTrace(path, options); });
+}
+
 #else
 Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions&)
 {
@@ -363,7 +378,9 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
 }
 #endif
 
-Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
+// The loader itself; the public function turns running out of memory into an error.
+static Result<Trace> unguardedImportNpyTrace(
+    const std::string& path, std::int64_t topK, const TraceImportOptions& options)
 {
     using R = Result<Trace>;
     auto file = std::make_shared<MappedFile>();
@@ -478,7 +495,13 @@ Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const T
     return out;
 }
 
-Result<Trace> openTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
+Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
+{
+    return failOnOutOfMemory<Trace>(path, [&] { return unguardedImportNpyTrace(path, topK, options); });
+}
+
+// The loader itself; the public function turns running out of memory into an error.
+static Result<Trace> unguardedOpenTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
 {
     if (isMegatronTrace(path))
         return importMegatronTrace(path, options);
@@ -493,6 +516,11 @@ Result<Trace> openTrace(const std::string& path, std::int64_t topK, const TraceI
     if (f.size() > 8 && f.data()[8] == '{')
         return readTraceFile(path); // a safetensors file under another name
     return importJsonlTrace(path, options);
+}
+
+Result<Trace> openTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
+{
+    return failOnOutOfMemory<Trace>(path, [&] { return unguardedOpenTrace(path, topK, options); });
 }
 
 } // namespace deltascope::moe

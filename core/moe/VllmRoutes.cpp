@@ -2,8 +2,10 @@
 #include "moe/VllmRoutes.h"
 
 #include "common/MappedFile.h"
+#include "common/OutOfMemory.h"
 #include "common/TextUtil.h"
 #include "deltascope/config.h"
+#include "moe/SparseGrid.h"
 
 #include <algorithm>
 #include <cmath>
@@ -122,6 +124,17 @@ Result<Trace> importVllmRoutes(const std::string& path, const TraceImportOptions
 
 #if DELTASCOPE_HAVE_SIMDJSON
 namespace {
+Result<Trace> parseRoutes(std::string_view text, const std::string& path, const TraceImportOptions& options);
+} // namespace
+
+Result<Trace> parseVllmRoutes(std::string_view text, const std::string& path, const TraceImportOptions& options)
+{
+    return failOnOutOfMemory<Trace>(path, [&] { return parseRoutes(text, path, options); });
+}
+#endif
+
+#if DELTASCOPE_HAVE_SIMDJSON
+namespace {
 
 namespace od = simdjson::ondemand;
 
@@ -129,6 +142,7 @@ struct Route {
     std::int64_t pass = 0;
     std::int64_t token = 0;
     std::int64_t layer = 0;
+    std::int64_t line = 0;
     std::int32_t request = 0;
 };
 
@@ -183,6 +197,7 @@ std::string readRoute(od::object& obj, std::int64_t line, ReadState& st)
 {
     const Meta& meta = st.metas.back();
     Route r;
+    r.line = line;
     std::string request;
     {
         od::value v;
@@ -329,10 +344,11 @@ Result<Trace> assemble(const std::string& path, ReadState& st, Result<Trace> out
     const auto records = static_cast<std::int64_t>(st.routes.size());
     // Every pass logs each layer for each of its tokens; a log that fills a small part of the grid
     // would only make a mostly empty trace (and a large allocation from a small file).
-    if (T * L > 8 * records + 65536)
-        return R::failure(Diagnostic::error(path, 0,
-            "the " + std::to_string(records) + " route records cover only a small part of " + std::to_string(T)
-                + " tokens x " + std::to_string(L) + " layers; each forward pass should log every layer"));
+    if (auto tooLarge = checkSparseGrid(path, T, L, st.k, st.routes.size(), [&](std::size_t i) {
+            const auto& r = st.routes[i];
+            return GridPlace { r.pass, r.token, r.layer, r.line };
+        }))
+        return R::failure(*tooLarge);
 
     const auto K = st.k;
     std::vector<std::int32_t> ids(static_cast<std::size_t>(T * L * K), -1);
@@ -438,9 +454,7 @@ Result<Trace> assemble(const std::string& path, ReadState& st, Result<Trace> out
     return out;
 }
 
-} // namespace
-
-Result<Trace> parseVllmRoutes(std::string_view text, const std::string& path, const TraceImportOptions& options)
+Result<Trace> parseRoutes(std::string_view text, const std::string& path, const TraceImportOptions& options)
 {
     using R = Result<Trace>;
     ReadState st(options);
@@ -507,6 +521,8 @@ Result<Trace> parseVllmRoutes(std::string_view text, const std::string& path, co
         return R::failure(Diagnostic::error(path, 0, "the route log has a meta record but no route records"));
     return assemble(path, st, std::move(out));
 }
+
+} // namespace
 
 #else
 Result<Trace> parseVllmRoutes(std::string_view, const std::string& path, const TraceImportOptions&)

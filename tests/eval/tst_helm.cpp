@@ -462,7 +462,12 @@ void TestHelm::simpleEvalsBrokenFiles_data()
                                        << QStringLiteral("example 2 has no \"prompt_id\"");
     QTest::newRow("score a string") << QByteArray(
         head + "   {\"score\": \"high\", \"prompt_id\": \"p2\"}\n  ]\n }\n}\n")
-                                    << 6 << QStringLiteral("\"score\" is a string, not a number");
+                                    << 6
+                                    << QStringLiteral("the \"score\" field holds a string, but a number was expected");
+    QTest::newRow("every score a string")
+        << QByteArray("{\n \"score\": 0.5,\n \"metadata\": {\n  \"example_level_metadata\": [\n   {\"score\": \"1\", "
+                      "\"prompt_id\": \"p1\"},\n   {\"score\": \"0\", \"prompt_id\": \"p2\"}\n  ]\n }\n}\n")
+        << 5 << QStringLiteral("example 1: the \"score\" field holds the string \"1\", but a number was expected");
     QTest::newRow("prompt_id a list") << QByteArray(head + "   {\"score\": 1, \"prompt_id\": [1]}\n  ]\n }\n}\n") << 6
                                       << QStringLiteral("\"prompt_id\" is a list, not a string");
     QTest::newRow("no per-example scores") << QByteArray("{\"score\": 0.5, \"metadata\": null}\n") << 0

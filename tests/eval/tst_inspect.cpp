@@ -37,6 +37,10 @@ private slots:
     void sampleView();
     void folderOfLogsListsTheRuns();
     void formatIsDetected();
+    void nonFiniteScores();
+    void oneModelSeveralTasksIsOneRun();
+    void evalThatIsNoZip();
+    void duplicateHeaderIsAnError();
 
 private:
     QJsonObject m_vectors;
@@ -253,6 +257,27 @@ void TestInspect::unknownMetricListsTheMetrics()
     const auto r = eval::loadRun(inspectData("epochs.eval"), o);
     QVERIFY(!r.ok());
     QVERIFY2(r.error->message.find("grade, rubric.acc, rubric.f1") != std::string::npos, r.error->message.c_str());
+    // --metric METRIC (every task, "*") is honoured as by the other readers: chosen when the log
+    // has it, an error naming what it has otherwise.
+    eval::LoadOptions every;
+    every.metrics["*"] = "rubric.f1";
+    const auto f1 = eval::loadRun(inspectData("epochs.eval"), every);
+    QVERIFY(f1.ok());
+    QCOMPARE(f1.value->tasks.at(0).metric, std::string("rubric.f1"));
+    every.metrics["*"] = "accuracy";
+    const auto none = eval::loadRun(inspectData("epochs.eval"), every);
+    QVERIFY(!none.ok());
+    QVERIFY2(none.error->message.find("has no metric \"accuracy\" (this run has: grade, rubric.acc, rubric.f1)")
+            != std::string::npos,
+        none.error->message.c_str());
+    // What each log offers, for the message that lists both sides' metrics.
+    for (const auto& path : { inspectData("epochs.eval"), inspectData("epochs.json") }) {
+        const auto m = eval::metricsOf(path, {});
+        QVERIFY(m.ok());
+        QCOMPARE(m.value->size(), std::size_t(1));
+        QCOMPARE(m.value->begin()->first, std::string("synthetic"));
+        QCOMPARE(m.value->begin()->second, (std::vector<std::string> { "grade", "rubric.acc", "rubric.f1" }));
+    }
 }
 
 void TestInspect::brokenLogs_data()
@@ -367,6 +392,26 @@ void TestInspect::folderOfLogsListsTheRuns()
     o.runTimestamp = QFileInfo(QString::fromUtf8(kSonnet)).fileName().toStdString();
     const auto run = loadOrFail(folder, o);
     QCOMPARE(run.info.model, std::string("anthropic/claude-sonnet-4-20250514"));
+    // The picker's "written by" column: the Inspect version from the header's packages (read
+    // with Python's zipfile / json from the same files).
+    int versions = 0;
+    for (const auto& r : *runs.value) {
+        if (r.inspectLog.ends_with("_popularity_L8g2GLGDDfsiXvdJ8LyZNJ.eval") && ++versions)
+            QCOMPARE(r.toolVersion, std::string("inspect_ai 0.3.128.dev4+g614f5bb29.d20250902"));
+        if (r.inspectLog.ends_with("2025-05-12T20-28-13-04-00_popularity.json") && ++versions)
+            QCOMPARE(r.toolVersion, std::string("inspect_ai 0.3.95.dev16+g6527d0861"));
+    }
+    QCOMPARE(versions, 2);
+    // Their shared timestamp names no one log: an error listing both.
+    const auto header = eval::readInspectHeader(test::sharedPath(kSonnet));
+    QVERIFY(header.ok());
+    o.runTimestamp = header.value->created;
+    const auto ambiguous = eval::loadRun(folder, o);
+    QVERIFY(!ambiguous.ok());
+    const auto& m = ambiguous.error->message;
+    QVERIFY2(m.find("2 runs match " + header.value->created) != std::string::npos, m.c_str());
+    QVERIFY(m.find(QFileInfo(q(kGpt5)).fileName().toStdString()) != std::string::npos);
+    QVERIFY(m.find(QFileInfo(q(kSonnet)).fileName().toStdString()) != std::string::npos);
 }
 
 void TestInspect::formatIsDetected()
@@ -376,6 +421,244 @@ void TestInspect::formatIsDetected()
     QCOMPARE(eval::detectFormat(test::sharedPath("inspect_logs/data_arc_qwen.json")), F::Inspect);
     QCOMPARE(eval::detectFormat(inspectData("epochs.json")), F::Inspect);
     QVERIFY(eval::detectFormat(test::sharedPath("lmeval_gsm8k_tiny")) != F::Inspect);
+    // Only a .json file whose top-level "eval" is an object is an Inspect log: a JSONL table whose
+    // records carry such keys, or a JSON file whose "eval" is a string, go to the other readers.
+    QTemporaryDir dir;
+    const QByteArray record = R"({"version": 2, "status": "success", "eval": {"task": "t"}, "id": 1, "score": 1})";
+    QCOMPARE(eval::detectFormat(test::writeFile(dir, q("table.jsonl"), record + "\n" + record + "\n")), F::Table);
+    QCOMPARE(eval::detectFormat(test::writeFile(dir, q("table.txt"), record + "\n")), F::Table);
+    QCOMPARE(eval::detectFormat(test::writeFile(
+                 dir, q("flat.json"), R"({"version": 2, "status": "success", "eval": "t", "samples": []})")),
+        F::Table);
+    QCOMPARE(eval::detectFormat(test::writeFile(
+                 dir, q("nested.json"), R"({"version": 2, "results": {"eval": {"x": 1}}, "status": "success"})")),
+        F::Table);
+    QCOMPARE(eval::detectFormat(test::writeFile(dir, q("log.json"), R"({"version": 2, "eval": {"task": "t"}})")),
+        F::Inspect);
+}
+
+void TestInspect::nonFiniteScores()
+{
+    // As for lm-eval (DESIGN 3.4): a score written as NaN (a string, or a bare token as Python
+    // writes it) is an error naming the sample, or skipped and counted with skipBadLines; -inf is
+    // kept as the worst possible score.
+    const QByteArray head = R"({"version": 2, "status": "success", "eval": {"task": "t", "model": "m",
+        "created": "2025-01-01T00:00:00", "scorers": [{"name": "acc"}]}, "samples": [)";
+    auto sample = [](const char* id, const char* value) -> QByteArray {
+        return QByteArray(R"({"id": ")") + id + R"(", "epoch": 1, "scores": {"acc": {"value": )" + value + "}}}";
+    };
+    QTemporaryDir dir;
+    const auto quotedNan = test::writeFile(dir, q("quoted.json"),
+        head + sample("1", "1.0") + "," + sample("2", "\"nan\"") + "," + sample("3", "\"-inf\"") + "]}");
+    const auto bareNan = test::writeFile(
+        dir, q("bare.json"), head + sample("1", "1.0") + "," + sample("2", "NaN") + "," + sample("3", "0.5") + "]}");
+    for (const auto& path : { quotedNan, bareNan }) {
+        const auto r = eval::loadRun(path, {});
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error->file, path);
+        QVERIFY2(
+            r.error->message.find("sample 2: the acc score is NaN") != std::string::npos, r.error->message.c_str());
+        eval::LoadOptions skip;
+        skip.skipBadLines = true;
+        const auto s = eval::loadRun(path, skip);
+        QVERIFY2(s.ok(), s.ok() ? "" : s.error->toString().c_str());
+        QVERIFY(mentions(s.warnings, "1 sample epoch(s) with a NaN acc score skipped (left unpaired): 2"));
+        const auto& samples = s.value->tasks.at(0).samples;
+        QCOMPARE(samples.size(), std::size_t(3));
+        QVERIFY(std::isnan(samples[1].score));
+        QCOMPARE(samples[2].score, path == quotedNan ? -std::numeric_limits<double>::infinity() : 0.5);
+    }
+}
+
+namespace {
+
+// A small Inspect JSON log of `model` on `task`, written at `created`, with samples 1..n scored
+// C, I, C, ...
+QByteArray tinyLog(const char* model, const char* task, const char* created, int n = 3)
+{
+    QByteArray log = QByteArray(R"({"version": 2, "status": "success", "eval": {"task": ")") + task + R"(", "model": ")"
+        + model + R"(", "created": ")" + created + R"(", "scorers": [{"name": "match"}]}, "samples": [)";
+    for (int i = 1; i <= n; ++i)
+        log += QByteArray(i > 1 ? "," : "") + R"({"id": )" + QByteArray::number(i)
+            + R"(, "epoch": 1, "scores": {"match": {"value": ")" + (i % 2 ? "C" : "I") + R"("}}})";
+    return log + "]}";
+}
+
+} // namespace
+
+void TestInspect::oneModelSeveralTasksIsOneRun()
+{
+    // One model's logs of two tasks: one run with a task per log, each sample pointing at its log.
+    QTemporaryDir one;
+    test::writeFile(one, q("a.json"), tinyLog("m", "alpha", "2025-01-01T00:00:00", 3));
+    test::writeFile(one, q("b.json"), tinyLog("m", "beta", "2025-01-01T00:00:00", 4));
+    const auto folder = one.path().toStdString();
+    auto found = eval::discoverRuns(folder);
+    QVERIFY(found.ok());
+    QVERIFY(eval::formsOneRun(*found.value));
+    auto run = loadOrFail(folder);
+    QCOMPARE(run.info.model, std::string("m"));
+    QCOMPARE(run.tasks.size(), std::size_t(2));
+    QCOMPARE(run.tasks[0].task, std::string("alpha"));
+    QCOMPARE(run.tasks[0].samples.size(), std::size_t(3));
+    QCOMPARE(run.tasks[1].task, std::string("beta"));
+    QCOMPARE(run.tasks[1].samples.size(), std::size_t(4));
+    QVERIFY(run.files.at(run.tasks[1].samples[0].file).ends_with("b.json"));
+    QVERIFY(run.files.at(run.tasks[0].samples[0].file).ends_with("a.json"));
+
+    // A rerun of one task: its newest log, the other named in a warning.
+    test::writeFile(one, q("a2.json"), tinyLog("m", "alpha", "2025-02-01T00:00:00", 5));
+    auto r = eval::loadRun(folder, {});
+    QVERIFY(r.ok());
+    QCOMPARE(r.value->tasks.size(), std::size_t(2));
+    QCOMPARE(r.value->tasks[0].samples.size(), std::size_t(5));
+    QVERIFY(mentions(r.warnings, "task alpha has several logs; using the newest, a2.json"));
+    // --task filters before choosing: only alpha's logs are candidates (reruns: the newest).
+    eval::LoadOptions alpha;
+    alpha.tasks = { "alpha" };
+    r = eval::loadRun(folder, alpha);
+    QVERIFY(r.ok());
+    QCOMPARE(r.value->tasks.size(), std::size_t(1));
+    QCOMPARE(r.value->tasks[0].samples.size(), std::size_t(5));
+
+    // Logs of several models still ask which one; --task filters first, so one model's log of
+    // the task asked for is no question.
+    QTemporaryDir two;
+    test::writeFile(two, q("a.json"), tinyLog("m", "alpha", "2025-01-01T00:00:00"));
+    test::writeFile(two, q("b.json"), tinyLog("n", "alpha", "2025-01-01T00:00:00"));
+    test::writeFile(two, q("c.json"), tinyLog("m", "beta", "2025-01-01T00:00:00", 2));
+    found = eval::discoverRuns(two.path().toStdString());
+    QVERIFY(found.ok());
+    QVERIFY(!eval::formsOneRun(*found.value));
+    r = eval::loadRun(two.path().toStdString(), {});
+    QVERIFY(!r.ok());
+    QVERIFY(r.error->message.find("several models") != std::string::npos);
+    eval::LoadOptions beta;
+    beta.tasks = { "beta" };
+    r = eval::loadRun(two.path().toStdString(), beta);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    QCOMPARE(r.value->info.model, std::string("m"));
+    QCOMPARE(r.value->tasks.at(0).samples.size(), std::size_t(2));
+}
+
+namespace {
+
+std::uint32_t crc32(const QByteArray& data)
+{
+    std::uint32_t c = 0xffffffffu;
+    for (const char ch : data) {
+        c ^= static_cast<unsigned char>(ch);
+        for (int k = 0; k < 8; ++k)
+            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+void put16(QByteArray& out, std::uint32_t v)
+{
+    out += static_cast<char>(v & 0xff);
+    out += static_cast<char>((v >> 8) & 0xff);
+}
+
+void put32(QByteArray& out, std::uint32_t v)
+{
+    put16(out, v & 0xffff);
+    put16(out, v >> 16);
+}
+
+// A zip of stored (uncompressed) entries, in order, names allowed to repeat.
+QByteArray storedZip(const std::vector<std::pair<QByteArray, QByteArray>>& entries)
+{
+    QByteArray out;
+    QByteArray directory;
+    for (const auto& [name, data] : entries) {
+        const auto offset = static_cast<std::uint32_t>(out.size());
+        const auto crc = crc32(data);
+        const auto size = static_cast<std::uint32_t>(data.size());
+        const auto nameSize = static_cast<std::uint32_t>(name.size());
+        put32(out, 0x04034b50);
+        put16(out, 20);
+        put16(out, 0);
+        put16(out, 0); // stored
+        put32(out, 0); // time, date
+        put32(out, crc);
+        put32(out, size);
+        put32(out, size);
+        put16(out, nameSize);
+        put16(out, 0);
+        out += name + data;
+        put32(directory, 0x02014b50);
+        put16(directory, 20);
+        put16(directory, 20);
+        put16(directory, 0);
+        put16(directory, 0);
+        put32(directory, 0);
+        put32(directory, crc);
+        put32(directory, size);
+        put32(directory, size);
+        put16(directory, nameSize);
+        put32(directory, 0); // extra, comment lengths
+        put32(directory, 0); // disk, internal attributes
+        put32(directory, 0); // external attributes
+        put32(directory, offset);
+        directory += name;
+    }
+    const auto start = static_cast<std::uint32_t>(out.size());
+    out += directory;
+    put32(out, 0x06054b50);
+    put32(out, 0);
+    put16(out, static_cast<std::uint32_t>(entries.size()));
+    put16(out, static_cast<std::uint32_t>(entries.size()));
+    put32(out, static_cast<std::uint32_t>(directory.size()));
+    put32(out, start);
+    put16(out, 0);
+    return out;
+}
+
+QByteArray zipHeader(const char* model)
+{
+    return QByteArray(R"({"version": 2, "status": "success", "eval": {"task": "t", "model": ")") + model
+        + R"(", "created": "2025-01-01T00:00:00", "scorers": [{"name": "match"}]}})";
+}
+
+} // namespace
+
+void TestInspect::evalThatIsNoZip()
+{
+    // A .eval file is a zip: anything else is said to be no zip archive, not "invalid JSON".
+    QTemporaryDir dir;
+    const auto json = test::writeFile(dir, q("log.eval"), tinyLog("m", "alpha", "2025-01-01T00:00:00"));
+    const auto r = eval::loadRun(json, {});
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->file, json);
+    QVERIFY2(r.error->message.find("not a zip archive (Inspect .eval)") != std::string::npos, r.error->message.c_str());
+    const auto h = eval::readInspectHeader(json);
+    QVERIFY(!h.ok());
+    QVERIFY(h.error->message.find("not a zip archive (Inspect .eval)") != std::string::npos);
+}
+
+void TestInspect::duplicateHeaderIsAnError()
+{
+    // Two header.json entries (of different models): refused, never "the last one kept".
+    const QByteArray sample = R"({"id": 1, "epoch": 1, "scores": {"match": {"value": "C"}}})";
+    const auto zip = storedZip(
+        { { "header.json", zipHeader("m") }, { "samples/1_epoch_1.json", sample }, { "header.json", zipHeader("n") } });
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, q("twice.eval"), zip);
+    // The same zip with one header loads (the writer is right).
+    const auto good = test::writeFile(
+        dir, q("once.eval"), storedZip({ { "header.json", zipHeader("m") }, { "samples/1_epoch_1.json", sample } }));
+    const auto ok = eval::loadRun(good, {});
+    QVERIFY2(ok.ok(), ok.ok() ? "" : ok.error->toString().c_str());
+    QCOMPARE(ok.value->info.model, std::string("m"));
+    const auto r = eval::loadRun(path, {});
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->file, path);
+    QVERIFY2(r.error->message.find("zip entry \"header.json\" appears twice") != std::string::npos,
+        r.error->message.c_str());
+    const auto h = eval::readInspectHeader(path);
+    QVERIFY(!h.ok());
+    QVERIFY(h.error->message.find("appears twice") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestInspect)

@@ -9,8 +9,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 {
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
     deltascope::eval::LoadOptions options;
-    (void)deltascope::eval::loadInspectBytes(bytes, "fuzz.eval", options);
-    const auto path = deltascope::fuzz::writeInput("log.eval", data, size);
+    // A zip under the name Inspect gives it, a JSON log under its own (a .eval must be a zip).
+    const bool zip = bytes.starts_with("PK");
+    (void)deltascope::eval::loadInspectBytes(bytes, zip ? "fuzz.eval" : "fuzz.json", options);
+    (void)deltascope::eval::loadInspectBytes(bytes, "other.eval", options);
+    const auto path = deltascope::fuzz::writeInput(zip ? "log.eval" : "log.json", data, size);
     (void)deltascope::eval::readInspectHeader(path);
     const auto run = deltascope::eval::loadInspectLog(path, options);
     if (run.ok())

@@ -45,6 +45,7 @@ private slots:
     void badFiles();
     void mixtralTrace();
     void jsonlErrors();
+    void jsonlSparseGrid();
     void olmoeCounts();
     void countsJson();
     void synthIsSeededAndTopical();
@@ -323,6 +324,29 @@ void TestTraceIo::jsonlErrors()
     // The message names the setting; each front end says which flag or control that is.
     QVERIFY(r.error->message.find("name the record keys") != std::string::npos);
     QVERIFY(r.error->message.find("--") == std::string::npos);
+}
+
+void TestTraceIo::jsonlSparseGrid()
+{
+    // 300 records on a diagonal (token 1,000,000 + i at layer i) with top-2: a 300 x 300 x 2 grid
+    // of 180,000 cells for 600 ids. The bound is 8 cells per id plus 65,536 = 70,336; the grid
+    // first passes it at record 188 (188 x 188 x 2 = 70,688), line 188.
+    QByteArray text;
+    for (int i = 0; i < 300; ++i)
+        text += "{\"problem_id\": 0, \"layer\": " + QByteArray::number(i) + ", \"token_idx\": "
+            + QByteArray::number(1000000 + i) + ", \"experts\": [1, 2], \"gating_probs\": [0.5, 0.5]}\n";
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("diagonal.jsonl"), text);
+    for (const bool skip : { false, true }) {
+        moe::TraceImportOptions o;
+        o.skipBadLines = skip;
+        const auto r = moe::openTrace(path, 0, o);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error->file, path);
+        QCOMPARE(r.error->line, std::int64_t { 188 });
+        QVERIFY2(r.error->message.find("300 tokens x 300 layers x 2 experts") != std::string::npos,
+            r.error->message.c_str());
+    }
 }
 
 void TestTraceIo::olmoeCounts()

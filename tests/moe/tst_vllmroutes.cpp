@@ -9,8 +9,13 @@
 #include "moe/VllmRoutes.h"
 
 #include <QFileInfo>
+#include <csignal>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace deltascope;
 using test::cli;
@@ -101,6 +106,8 @@ private slots:
     void brokenLogs_data();
     void brokenLogs();
     void expertsFromOptions();
+    void gridBoundCountsTopK();
+    void outOfMemoryIsAnError();
 };
 
 void TestVllmRoutes::passesAreBatches_data()
@@ -449,6 +456,73 @@ void TestVllmRoutes::expertsFromOptions()
     QVERIFY(!r.ok());
     QCOMPARE(r.error->line, std::int64_t { 1 });
     QVERIFY(r.error->message.find("num_experts 8") != std::string::npos);
+}
+
+void TestVllmRoutes::gridBoundCountsTopK()
+{
+    // 40 route records on a diagonal (token i at layer i, one pass) with top_k 64: a 40 x 40 x 64
+    // grid of 102,400 cells for 2,560 ids. Sparse importers allow 8 cells per id read plus 65,536,
+    // i.e. 86,016 here; the grid first passes that at record 37 (37 x 37 x 64 = 87,616), line 38.
+    QByteArray log = R"({"type": "meta", "model_id": "m", "top_k": 64, "num_experts": 64})"
+                     "\n";
+    QByteArray ids;
+    QByteArray weights;
+    for (int e = 0; e < 64; ++e) {
+        ids += (e ? "," : "") + QByteArray::number(e);
+        weights += e ? ",0" : "1";
+    }
+    for (int i = 0; i < 40; ++i)
+        log += R"({"type": "route", "req_id": "r1", "token_idx": )" + QByteArray::number(i) + R"(, "layer": )"
+            + QByteArray::number(i) + R"(, "topk_ids": [)" + ids + R"(], "topk_weights": [)" + weights + "]}\n";
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("diagonal.jsonl"), log);
+    const auto r = moe::openTrace(path, 0, {});
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->file, path);
+    QCOMPARE(r.error->line, std::int64_t { 38 });
+    QVERIFY2(
+        r.error->message.find("40 tokens x 40 layers x 64 experts") != std::string::npos, r.error->message.c_str());
+    QVERIFY2(r.error->message.find("at most 86016 cells") != std::string::npos, r.error->message.c_str());
+}
+
+void TestVllmRoutes::outOfMemoryIsAnError()
+{
+    // A log whose records alone need far more memory than the process may have: the importer says
+    // so with the file's name instead of aborting on std::bad_alloc. Run in a child process whose
+    // address space is capped at 64 MB above what it already uses.
+    std::string log = R"({"type": "meta", "model_id": "m", "top_k": 64, "num_experts": 64})"
+                      "\n";
+    std::string tail = R"(, "layer": 0, "topk_ids": [)";
+    for (int e = 0; e < 64; ++e)
+        tail += (e ? "," : "") + std::to_string(e);
+    tail += R"(], "topk_weights": [1)";
+    for (int e = 1; e < 64; ++e)
+        tail += ",0";
+    tail += "]}\n";
+    for (int i = 0; log.size() < (32u << 20); ++i)
+        log += R"({"type": "route", "req_id": "r1", "token_idx": )" + std::to_string(i) + tail;
+    const pid_t child = fork();
+    QVERIFY(child >= 0);
+    if (child == 0) {
+        // Die plainly on an abort (the test's crash handler would try to start a debugger), and
+        // never outlive 20 seconds.
+        std::signal(SIGABRT, SIG_DFL);
+        std::signal(SIGSEGV, SIG_DFL);
+        alarm(20);
+        long pages = 0;
+        std::ifstream("/proc/self/statm") >> pages;
+        const rlim_t cap = static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) + (64u << 20);
+        const rlimit limit { cap, cap };
+        if (setrlimit(RLIMIT_AS, &limit) != 0)
+            _exit(3);
+        const auto r = moe::parseVllmRoutes(log, "huge.jsonl", {});
+        _exit(r.ok() ? 1
+                     : (r.error->file == "huge.jsonl" && r.error->message.find("memory") != std::string::npos ? 0 : 2));
+    }
+    int status = 0;
+    QCOMPARE(waitpid(child, &status, 0), child);
+    QVERIFY2(WIFEXITED(status), "the importer aborted");
+    QCOMPARE(WEXITSTATUS(status), 0);
 }
 
 QTEST_GUILESS_MAIN(TestVllmRoutes)

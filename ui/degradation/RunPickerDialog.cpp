@@ -15,7 +15,7 @@ RunPickerDialog::RunPickerDialog(const QString& path, const std::vector<eval::Ru
     , m_table(new QTableWidget(static_cast<int>(runs.size()), 5, this))
 {
     setWindowTitle(tr("Choose a run"));
-    m_table->setHorizontalHeaderLabels({ tr("Model"), tr("Time"), tr("Tasks"), tr("lm-eval"), tr("Folder") });
+    m_table->setHorizontalHeaderLabels({ tr("Model"), tr("Time"), tr("Tasks"), tr("Written by"), tr("Folder") });
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -27,7 +27,7 @@ RunPickerDialog::RunPickerDialog(const QString& path, const std::vector<eval::Ru
             if (!tasks.contains(QString::fromStdString(s.task)))
                 tasks << QString::fromStdString(s.task);
         const QStringList cells { QString::fromStdString(r.model), QString::fromStdString(r.timestamp),
-            tasks.join(QStringLiteral(", ")), QString::fromStdString(r.lmEvalVersion), QString::fromStdString(r.dir) };
+            tasks.join(QStringLiteral(", ")), QString::fromStdString(r.toolVersion), QString::fromStdString(r.dir) };
         for (int c = 0; c < cells.size(); ++c)
             m_table->setItem(i, c, new QTableWidgetItem(cells[c]));
     }

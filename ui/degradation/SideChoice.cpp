@@ -64,8 +64,9 @@ bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool ski
         }
     } else if (QFileInfo(path).isDir()) {
         auto runs = eval::discoverRuns(p);
-        if (runs.ok() && runs.value->size() > 1) {
+        if (runs.ok() && runs.value->size() > 1 && !eval::formsOneRun(*runs.value)) {
             // Several runs of one model: the newest unless the user picks; several models: ask.
+            // (One model's HELM runs or Inspect logs of several tasks are one run: no question.)
             auto chosen = eval::chooseRun(*runs.value, p, {});
             if (interactive) {
                 RunPickerDialog picker(path, *runs.value, parent);
