@@ -72,6 +72,9 @@ struct Cli {
         QStringLiteral("With --screenshot: the plot in front (drop-per-task, p-values, regressions-improvements, "
                        "power; for traces budget-sweep, per-layer, per-device, ...)."),
         QStringLiteral("NAME") };
+    QCommandLineOption firstRun { QStringLiteral("first-run"),
+        QStringLiteral("With --screenshot: render the window as it first opens, nothing loaded (the workspace of "
+                       "--workspace), and exit 0.") };
     QCommandLineOption trace { QStringLiteral("trace"),
         QStringLiteral("Open a router trace in the expert-sharing workspace."), QStringLiteral("FILE") };
     QCommandLineOption workspace { QStringLiteral("workspace"),
@@ -99,8 +102,8 @@ struct Cli {
 
     QList<QCommandLineOption> all() const
     {
-        return { demo, screenshot, report, size, plot, trace, workspace, budget, counts, skipBad, margin, cluster,
-            backend };
+        return { demo, screenshot, report, size, plot, firstRun, trace, workspace, budget, counts, skipBad, margin,
+            cluster, backend };
     }
 };
 
@@ -111,6 +114,7 @@ struct Request {
     QString countsFile;
     bool headless = false;
     bool experts = false; ///< the expert-sharing workspace in front
+    bool firstRun = false; ///< render the empty window
 };
 
 // Reads the positional arguments and the workspace choice; empty or why the command line is wrong.
@@ -137,8 +141,15 @@ QString readRequest(const QCommandLineParser& parser, const Cli& cli, Request& r
         return QStringLiteral(
             "give two inputs, BASE and CAND, one router trace, or a .deltascope workspace (or --demo)");
     r.headless = parser.isSet(cli.screenshot) || parser.isSet(cli.report);
-    if (r.headless && r.inputs.isEmpty() && !parser.isSet(cli.demo) && r.traceFile.isEmpty() && r.countsFile.isEmpty()
-        && r.workspaceFile.isEmpty())
+    r.firstRun = parser.isSet(cli.firstRun);
+    if (r.firstRun && (!parser.isSet(cli.screenshot) || parser.isSet(cli.report)))
+        return QStringLiteral("--first-run goes with --screenshot (and no --export-report)");
+    if (r.firstRun
+        && (!r.inputs.isEmpty() || parser.isSet(cli.demo) || !r.traceFile.isEmpty() || !r.countsFile.isEmpty()
+            || !r.workspaceFile.isEmpty()))
+        return QStringLiteral("--first-run shows the window with nothing loaded: give no inputs");
+    if (r.headless && !r.firstRun && r.inputs.isEmpty() && !parser.isSet(cli.demo) && r.traceFile.isEmpty()
+        && r.countsFile.isEmpty() && r.workspaceFile.isEmpty())
         return QStringLiteral("--screenshot and --export-report need BASE CAND, a router trace, --counts FILE, a "
                               ".deltascope workspace or --demo");
     std::optional<bool> expertsFront;
@@ -341,5 +352,11 @@ int main(int argc, char** argv)
     }
     window.degradation()->waitUntilIdle();
     window.experts()->waitUntilIdle();
+    if (request.firstRun) {
+        const QString size = parser.value(cli.size);
+        const QString path = parser.value(cli.screenshot);
+        return request.experts ? renderWindow(window, window.experts(), size, QString(), path)
+                               : renderWindow(window, window.degradation(), size, QString(), path);
+    }
     return request.experts ? expertsHeadless(window, parser, cli, request) : degradationHeadless(window, parser, cli);
 }
