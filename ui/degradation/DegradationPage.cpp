@@ -130,7 +130,7 @@ void DegradationPage::buildUi()
     main->setSizes({ 620, 980 });
     left->setSizes({ 300, 500 });
     right->setSizes({ 380, 520 });
-    bottom->setSizes({ 420, 560 });
+    bottom->setSizes({ 380, 600 });
     AppSettings settings;
     for (int i = 0; i < m_splitters.size(); ++i) {
         m_splitters[i]->setObjectName(QStringLiteral("degradation%1").arg(i));

@@ -98,20 +98,22 @@ QString choicesHtml(const std::vector<ScoredChoice>& mine, const std::vector<Sco
     QString rows;
     for (std::size_t i = 0; i < mine.size(); ++i) {
         const auto& c = mine[i];
-        const QString change = i < theirs.size() ? QStringLiteral("<span style='color:gray'>%1</span>")
-                                                       .arg(signedNumber(c.logLikelihood - theirs[i].logLikelihood))
-                                                 : QString();
-        const QString value = QString::number(c.logLikelihood, 'f', 3);
+        const QString change = i < theirs.size()
+            ? QStringLiteral("<span style='color:gray'>(%1)</span>")
+                  .arg(QString::number(c.logLikelihood - theirs[i].logLikelihood, 'f', 2))
+            : QString();
+        const QString value = QString::number(c.logLikelihood, 'f', 2);
         const QString style
             = c.picked && differ ? QStringLiteral(" style='background-color:%1'").arg(mark.name()) : QString();
-        rows += QStringLiteral("<tr%1><td>[%2]</td><td align='right'>%3</td><td align='right'>%4</td><td>%5</td></tr>")
+        rows += QStringLiteral("<tr%1><td nowrap>[%2] %3 %4</td><td nowrap>%5</td></tr>")
                     .arg(style)
                     .arg(c.index)
                     .arg(c.picked ? QStringLiteral("<b>%1</b>").arg(value) : value, change,
                         c.picked ? QObject::tr("← picked") : QString());
     }
     return QStringLiteral("<table cellspacing='0' cellpadding='1'>%1</table><p style='color:gray'>%2</p>")
-        .arg(rows, QObject::tr("log-likelihood of each choice (grey: minus the other run's); the highest is picked"));
+        .arg(rows,
+            QObject::tr("log-likelihood of each choice (in brackets: minus the other run's); the highest is picked"));
 }
 
 } // namespace
