@@ -69,6 +69,13 @@ for plot in budget-sweep per-layer per-device slice coactivation batch-size; do
     shot "experts-$plot.png" $small --demo --workspace experts --plot "$plot"
 done
 shot experts-load-counts.png $small --counts resources/moe/olmoe_c4_counts.csv
+# A real 32-layer trace (Mixtral-8x7B in vLLM), when the shared data is there: many layers.
+mixtral=../shared/data/real/router_trace_mixtral8x7b_fp8_gsm8k/gsm8k_2_routing.jsonl
+if [ -f "$mixtral" ]; then
+    shot experts-32-layers.png $small "$mixtral" --budget 2 --plot per-layer
+else
+    echo "make-gallery: $mixtral not found: docs/experts-32-layers.png left as it is" >&2
+fi
 
 total=$(du -ck "$out"/*.png | tail -1 | cut -f1)
 echo "docs/*.png: $total kB in all"

@@ -57,6 +57,7 @@ private slots:
     void taskAndVerdictStayInView();
     void legendsSitOutsideTheData();
     void budgetSweepHasOneAxisPerQuantity();
+    void powerPlannerLabelsStayApart();
     void manyLayersAreThinned();
     void logLikelihoodResponsesAreComparedByChoice();
 };
@@ -260,6 +261,36 @@ void TestLayout::budgetSweepHasOneAxisPerQuantity()
     sweep->xAxis->setRange(10, 20);
     QCOMPARE(mass->keyAxis()->range().lower, 10.0);
     QCOMPARE(mass->keyAxis()->range().upper, 20.0);
+}
+
+void TestLayout::powerPlannerLabelsStayApart()
+{
+    MainWindow w;
+    w.openDemo(false);
+    waitIdle(w);
+    PlotView* power = w.degradation()->plot(3);
+    QVERIFY(power);
+    layOut(power);
+    QCPItemText* now = nullptr;
+    QCPItemText* target = nullptr;
+    for (int i = 0; i < power->itemCount(); ++i)
+        if (auto* text = qobject_cast<QCPItemText*>(power->item(i))) {
+            if (text->objectName() == QStringLiteral("nowLabel"))
+                now = text;
+            else if (text->objectName() == QStringLiteral("targetLabel"))
+                target = text;
+        }
+    QVERIFY(now && target);
+    const auto box = [](QCPItemText* t) {
+        return QRectF(t->topLeft->pixelPosition(), t->bottomRight->pixelPosition()).normalized();
+    };
+    const QRect area = power->axisRect()->rect();
+    QVERIFY2(!box(now).intersects(box(target)), "the now and target labels overlap");
+    for (QCPItemText* t : { now, target })
+        QVERIFY2(QRectF(area).adjusted(-1, -1, 1, 1).contains(box(t)), qPrintable(t->text()));
+    // The y label fits along the axis at this size.
+    const QFontMetrics metrics(power->yAxis->labelFont());
+    QVERIFY(metrics.horizontalAdvance(power->yAxis->label()) < area.height());
 }
 
 void TestLayout::manyLayersAreThinned()
