@@ -4,6 +4,7 @@
 #include "backend/CpuBackend.h"
 #include "common/AppSettings.h"
 #include "common/FileOrFolderDialog.h"
+#include "common/InputHelp.h"
 #include "degradation/DegradationPage.h"
 #include "experts/ExpertsPage.h"
 #include "export/ReportExporter.h"
@@ -60,6 +61,7 @@ MainWindow::MainWindow(QWidget* parent)
             setWindowTitle(tr("Deltascope"));
         updateActions();
     });
+    connect(m_degradation, &DegradationPage::demoRequested, this, [this] { openDemo(); });
     connect(m_experts, &ExpertsPage::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m); });
     connect(m_experts, &ExpertsPage::computed, this, &MainWindow::updateActions);
     connect(m_experts, &ExpertsPage::countsOpened, this, &MainWindow::updateActions);
@@ -161,6 +163,7 @@ void MainWindow::buildMenus()
     quit->setShortcut(QKeySequence::Quit);
 
     auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("How to &produce these files…"), this, [this] { showInputHelp(this); });
     help->addAction(tr("&About Deltascope"), this, [this] {
         QMessageBox::about(this, tr("About Deltascope"),
             tr("<h3>Deltascope %1</h3><p>Did an optimisation make the model worse? Paired, exact tests on the "

@@ -74,6 +74,9 @@ struct Cli {
                        "regressions-improvements, power. Traces (--workspace experts): heatmap-topk, heatmap-policy, "
                        "heatmap-difference, budget-sweep, per-layer, per-device, slice, coactivation, batch-size."),
         QStringLiteral("NAME") };
+    QCommandLineOption firstRun { QStringLiteral("first-run"),
+        QStringLiteral("With --screenshot: render the window as it first opens, nothing loaded (the workspace of "
+                       "--workspace), and exit 0.") };
     QCommandLineOption trace { QStringLiteral("trace"),
         QStringLiteral("Open a router trace in the expert-sharing workspace."), QStringLiteral("FILE") };
     QCommandLineOption workspace { QStringLiteral("workspace"),
@@ -101,8 +104,8 @@ struct Cli {
 
     QList<QCommandLineOption> all() const
     {
-        return { demo, screenshot, report, size, plot, trace, workspace, budget, counts, skipBad, margin, cluster,
-            backend };
+        return { demo, screenshot, report, size, plot, firstRun, trace, workspace, budget, counts, skipBad, margin,
+            cluster, backend };
     }
 };
 
@@ -113,6 +116,7 @@ struct Request {
     QString countsFile;
     bool headless = false;
     bool experts = false; ///< the expert-sharing workspace in front
+    bool firstRun = false; ///< render the empty window
 };
 
 // Reads the positional arguments and the workspace choice; empty or why the command line is wrong.
@@ -139,8 +143,15 @@ QString readRequest(const QCommandLineParser& parser, const Cli& cli, Request& r
         return QStringLiteral(
             "give two inputs, BASE and CAND, one router trace, or a .deltascope workspace (or --demo)");
     r.headless = parser.isSet(cli.screenshot) || parser.isSet(cli.report);
-    if (r.headless && r.inputs.isEmpty() && !parser.isSet(cli.demo) && r.traceFile.isEmpty() && r.countsFile.isEmpty()
-        && r.workspaceFile.isEmpty())
+    r.firstRun = parser.isSet(cli.firstRun);
+    if (r.firstRun && (!parser.isSet(cli.screenshot) || parser.isSet(cli.report)))
+        return QStringLiteral("--first-run goes with --screenshot (and no --export-report)");
+    if (r.firstRun
+        && (!r.inputs.isEmpty() || parser.isSet(cli.demo) || !r.traceFile.isEmpty() || !r.countsFile.isEmpty()
+            || !r.workspaceFile.isEmpty()))
+        return QStringLiteral("--first-run shows the window with nothing loaded: give no inputs");
+    if (r.headless && !r.firstRun && r.inputs.isEmpty() && !parser.isSet(cli.demo) && r.traceFile.isEmpty()
+        && r.countsFile.isEmpty() && r.workspaceFile.isEmpty())
         return QStringLiteral("--screenshot and --export-report need BASE CAND, a router trace, --counts FILE, a "
                               ".deltascope workspace or --demo");
     std::optional<bool> expertsFront;
@@ -370,5 +381,11 @@ int main(int argc, char** argv)
     }
     window.degradation()->waitUntilIdle();
     window.experts()->waitUntilIdle();
+    if (request.firstRun) {
+        const QString size = parser.value(cli.size);
+        const QString path = parser.value(cli.screenshot);
+        return request.experts ? renderWindow(window, window.experts(), size, QString(), path)
+                               : renderWindow(window, window.degradation(), size, QString(), path);
+    }
     return request.experts ? expertsHeadless(window, parser, cli, request) : degradationHeadless(window, parser, cli);
 }

@@ -3,6 +3,8 @@
 
 #include "common/AppSettings.h"
 #include "common/Format.h"
+#include "common/FrozenColumnsView.h"
+#include "common/InputHelp.h"
 #include "common/JobRunner.h"
 #include "common/Problems.h"
 #include "degradation/AggregatePanel.h"
@@ -28,8 +30,10 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QShortcut>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -39,9 +43,8 @@ namespace deltascope::ui {
 
 namespace {
 
-QTableView* makeTable(QWidget* parent)
+QTableView* makeTable(QTableView* v)
 {
-    auto* v = new QTableView(parent);
     v->setSortingEnabled(true);
     v->setSelectionBehavior(QAbstractItemView::SelectRows);
     v->setAlternatingRowColors(true);
@@ -99,9 +102,15 @@ void DegradationPage::buildUi()
     // Assembly.
     auto* left = new QSplitter(Qt::Vertical, this);
     left->addWidget(tasksBox);
-    left->addWidget(m_aggregate);
-    left->setStretchFactor(0, 3);
-    left->setStretchFactor(1, 2);
+    // The decision panel scrolls when the window is short rather than setting its height.
+    auto* decision = new QScrollArea(this);
+    decision->setObjectName(QStringLiteral("decisionScroll"));
+    decision->setFrameShape(QFrame::NoFrame);
+    decision->setWidgetResizable(true);
+    decision->setWidget(m_aggregate);
+    left->addWidget(decision);
+    left->setStretchFactor(0, 2);
+    left->setStretchFactor(1, 3);
     auto* bottom = new QSplitter(Qt::Horizontal, this);
     bottom->addWidget(m_disagreements);
     bottom->addWidget(m_sample);
@@ -119,18 +128,38 @@ void DegradationPage::buildUi()
     // First run: tasks and verdict get room enough for their columns; later runs restore the
     // user's layout.
     main->setSizes({ 620, 980 });
+    left->setSizes({ 300, 500 });
     right->setSizes({ 380, 520 });
-    bottom->setSizes({ 420, 560 });
+    bottom->setSizes({ 380, 600 });
     AppSettings settings;
     for (int i = 0; i < m_splitters.size(); ++i) {
         m_splitters[i]->setObjectName(QStringLiteral("degradation%1").arg(i));
         m_splitters[i]->restoreState(settings.splitterState(m_splitters[i]->objectName()));
     }
 
+    // The results once a comparison is loaded; until then, what to drop where.
+    m_welcome = new WelcomePanel(tr("Did the optimisation make the model worse?"),
+        tr("<p>Drop the <b>baseline</b> run on the <b>left</b> box above and the <b>candidate</b> run on the "
+           "<b>right</b> box, or use their Folder… and File… buttons. A run is an lm-eval output folder written "
+           "with <code>--log_samples</code>, an Inspect log (<code>.eval</code>, <code>.json</code>), a HELM run "
+           "folder, or a CSV, TSV or JSONL table with an id and a score column per sample.</p>"
+           "<p>Deltascope pairs the samples of the two runs, tests every task (exact McNemar on the regressions b "
+           "and improvements c, sign-flip permutations for continuous metrics) and gives one verdict for the whole "
+           "comparison: worse, or no evidence of degradation, with the largest drop the data still allow. With a "
+           "margin it can also say \"no worse than the margin\".</p>"
+           "<p><a href='#demo'>Open the demo</a> (a model and its 4-bit quantization on four tasks) &nbsp;·&nbsp; "
+           "<a href='#help'>How to produce these files</a></p>"
+           "<p style='color:gray'>Hover a column header or a number for its definition.</p>"),
+        this);
+    connect(m_welcome, &WelcomePanel::demoRequested, this, &DegradationPage::demoRequested);
+    m_body = new QStackedWidget(this);
+    m_body->addWidget(m_welcome);
+    m_body->addWidget(main);
+
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(inputs);
     layout->addWidget(m_progressRow);
-    layout->addWidget(main, 1);
+    layout->addWidget(m_body, 1);
     setComparison(nullptr);
 }
 
@@ -176,7 +205,8 @@ QWidget* DegradationPage::buildTasks()
     m_taskModel = new TaskTableModel(this);
     m_taskProxy = new TaskFilterProxy(this);
     m_taskProxy->setSourceModel(m_taskModel);
-    m_taskView = makeTable(this);
+    // The task's name and its verdict stay in view while the numbers scroll sideways.
+    m_taskView = makeTable(new FrozenColumnsView(2, this));
     m_taskView->setModel(m_taskProxy);
     m_taskView->sortByColumn(TaskTableModel::PValue, Qt::AscendingOrder);
     m_taskFilter = new QLineEdit(this);
@@ -403,6 +433,7 @@ void DegradationPage::setComparison(ComparisonPtr c)
                 keep.push_back(m_comparison->report.tasks[static_cast<std::size_t>(t)].key());
         }
     m_comparison = std::move(c);
+    m_body->setCurrentIndex(m_comparison ? 1 : 0);
     m_taskModel->setComparison(m_comparison);
     for (const int column : { TaskTableModel::Margin, TaskTableModel::NonInferiorityP, TaskTableModel::SamplesNeeded,
              TaskTableModel::NoiseFlips, TaskTableModel::Cluster })

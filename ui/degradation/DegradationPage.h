@@ -17,6 +17,7 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSplitter;
+class QStackedWidget;
 class QTableView;
 class QTabWidget;
 
@@ -32,6 +33,7 @@ class PowerPlanView;
 class SampleView;
 class TaskFilterProxy;
 class TaskTableModel;
+class WelcomePanel;
 
 /// The degradation workspace: choose a baseline and a candidate, then read the verdict, the
 /// per-task tests, the plots, the flipped samples and each sample side by side.
@@ -81,6 +83,7 @@ signals:
     void comparisonChanged();
     void busyChanged(bool busy);
     void comparisonOpened(const QString& base, const QString& cand);
+    void demoRequested(); ///< the empty page's "open the demo" link
 
 private:
     void buildUi();
@@ -109,6 +112,8 @@ private:
     StatsSettings m_stats;
     bool m_skipBadLines = false;
 
+    QStackedWidget* m_body = nullptr; ///< the welcome page, then the results
+    WelcomePanel* m_welcome = nullptr;
     DropZone* m_baseZone = nullptr;
     DropZone* m_candZone = nullptr;
     QPushButton* m_compare = nullptr;

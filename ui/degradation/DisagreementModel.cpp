@@ -111,10 +111,31 @@ QVariant DisagreementModel::data(const QModelIndex& index, int role) const
 
 QVariant DisagreementModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
         return {};
-    static const char* names[] = { "Task", "Doc id", "Base", "Cand", "Drop", "Direction" };
-    return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
+    if (role == Qt::DisplayRole) {
+        static const char* names[] = { "Task", "Doc id", "Base", "Cand", "Drop", "Direction" };
+        return tr(names[section]);
+    }
+    if (role != Qt::ToolTipRole)
+        return {};
+    switch (section) {
+    case Task:
+        return tr("The task (and its filter) the sample belongs to");
+    case DocId:
+        return tr("The sample's id in both runs (lm-eval doc_id, Inspect sample id, HELM instance id or the table's "
+                  "id column): pairs are matched on it, never on line order");
+    case Baseline:
+        return tr("The baseline's score on this sample (1/0 for binary metrics)");
+    case Candidate:
+        return tr("The candidate's score on this sample");
+    case Drop:
+        return tr("Baseline minus candidate on this sample (oriented so that positive is worse)");
+    case Direction:
+        return tr("regression: the candidate scores worse on this sample (counted in b); improvement: better "
+                  "(counted in c); same: equal scores (shown with \"all pairs\")");
+    }
+    return {};
 }
 
 } // namespace deltascope::ui

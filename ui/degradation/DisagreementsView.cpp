@@ -48,7 +48,10 @@ DisagreementsView::DisagreementsView(QWidget* parent)
     m_direction->addItems({ tr("regressions and improvements"), tr("regressions only"), tr("improvements only") });
     m_filter->setPlaceholderText(tr("Filter by doc id or task…"));
     m_filter->setClearButtonEnabled(true);
-    m_filter->setMinimumWidth(180);
+    // Narrow enough that the sample beside the table keeps room on a laptop screen.
+    m_filter->setMinimumWidth(110);
+    m_direction->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_direction->setMinimumContentsLength(14);
     auto* find = new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F), this);
     connect(find, &QShortcut::activated, this, [this] {
         m_filter->setFocus();

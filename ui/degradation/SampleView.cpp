@@ -6,6 +6,7 @@
 #include "eval/SampleDetail.h"
 
 #include <QLabel>
+#include <QRegularExpression>
 #include <QSplitter>
 #include <QTextBrowser>
 #include <QVBoxLayout>
@@ -43,6 +44,76 @@ QString hashesHtml(const eval::SampleDetail& d)
     if (!d.targetHash.empty())
         parts << QStringLiteral("target %1").arg(esc(d.targetHash.substr(0, 12)));
     return parts.join(QStringLiteral(" · "));
+}
+
+// One scored choice of a log-likelihood response ("[2] log-likelihood -4.27  <- picked").
+struct ScoredChoice {
+    int index = -1;
+    double logLikelihood = 0;
+    bool picked = false;
+};
+
+// The choices of a log-likelihood response, or none when the response is text.
+std::vector<ScoredChoice> scoredChoices(const std::string& response)
+{
+    std::vector<ScoredChoice> out;
+    static const QRegularExpression line(
+        QStringLiteral("^\\[(\\d+)\\] log-likelihood (\\S+?)(, greedy)?(\\s+<- picked)?$"));
+    const QStringList lines = QString::fromStdString(response).split(QLatin1Char('\n'));
+    for (const QString& l : lines) {
+        const auto m = line.match(l);
+        if (!m.hasMatch())
+            return {};
+        ScoredChoice c;
+        c.index = m.captured(1).toInt();
+        bool ok = false;
+        c.logLikelihood = m.captured(2).toDouble(&ok);
+        c.picked = m.hasCaptured(4) && !m.captured(4).isEmpty();
+        out.push_back(c);
+    }
+    return out;
+}
+
+int pickedOf(const std::vector<ScoredChoice>& choices)
+{
+    for (const auto& c : choices)
+        if (c.picked)
+            return c.index;
+    return -1;
+}
+
+bool isNumber(const std::string& text)
+{
+    bool ok = false;
+    QString::fromStdString(text).trimmed().toDouble(&ok);
+    return ok;
+}
+
+// The log-likelihood of every choice as a table: the picked one in bold, marked when the other run
+// picked another; each value beside the other run's, since the numbers themselves differ on
+// every line and a character diff of them says nothing.
+QString choicesHtml(const std::vector<ScoredChoice>& mine, const std::vector<ScoredChoice>& theirs, const QColor& mark)
+{
+    const bool differ = pickedOf(mine) != pickedOf(theirs);
+    QString rows;
+    for (std::size_t i = 0; i < mine.size(); ++i) {
+        const auto& c = mine[i];
+        const QString change = i < theirs.size()
+            ? QStringLiteral("<span style='color:gray'>(%1)</span>")
+                  .arg(QString::number(c.logLikelihood - theirs[i].logLikelihood, 'f', 2))
+            : QString();
+        const QString value = QString::number(c.logLikelihood, 'f', 2);
+        const QString style
+            = c.picked && differ ? QStringLiteral(" style='background-color:%1'").arg(mark.name()) : QString();
+        rows += QStringLiteral("<tr%1><td nowrap>[%2] %3 %4</td><td nowrap>%5</td></tr>")
+                    .arg(style)
+                    .arg(c.index)
+                    .arg(c.picked ? QStringLiteral("<b>%1</b>").arg(value) : value, change,
+                        c.picked ? QObject::tr("← picked") : QString());
+    }
+    return QStringLiteral("<table cellspacing='0' cellpadding='1'>%1</table><p style='color:gray'>%2</p>")
+        .arg(rows,
+            QObject::tr("log-likelihood of each choice (in brackets: minus the other run's); the highest is picked"));
 }
 
 } // namespace
@@ -137,14 +208,30 @@ void SampleView::showPair(const ComparisonPtr& c, std::uint32_t task, std::uint3
     m_prompt->setHtml(top);
 
     const QColor mark = warningColor().lighter(diff == 0 ? 100 : 160);
+    // Log-likelihood responses are compared choice by choice; numbers are shown as they are (a
+    // character diff of two numbers marks digits, not meaning); text gets a word diff.
+    const auto baseChoices = scoredChoices(bd.response);
+    const auto candChoices = scoredChoices(cd.response);
+    const bool scored = !baseChoices.empty() && !candChoices.empty();
+    const bool numbers = isNumber(bd.response) && isNumber(cd.response);
+    const bool plainFiltered = scored || (isNumber(bd.filtered) && isNumber(cd.filtered));
     const auto respDiff = diffWords(bd.response, cd.response);
     const auto filtDiff = diffWords(bd.filtered, cd.filtered);
     auto side = [&](const eval::SampleDetail& s, const std::vector<DiffSpan>& resp, const std::vector<DiffSpan>& filt,
-                    const QString& who, const eval::RunInfo& info) {
+                    const QString& who, const eval::RunInfo& info, bool candidate) {
         QString html = QStringLiteral("<h3 style='margin:2px 0'>%1 <small>%2</small></h3>")
                            .arg(who, QString::fromStdString(info.model).toHtmlEscaped());
-        html += section(tr("Response"), markedHtml(s.response, resp, mark));
-        html += section(tr("Filtered answer"), markedHtml(s.filtered, filt, mark));
+        if (scored)
+            html += section(tr("Response"),
+                choicesHtml(candidate ? candChoices : baseChoices, candidate ? baseChoices : candChoices, mark));
+        else
+            html += section(tr("Response"), numbers ? esc(s.response) : markedHtml(s.response, resp, mark));
+        QString filtered = plainFiltered ? esc(s.filtered) : markedHtml(s.filtered, filt, mark);
+        if (scored && s.filtered == s.response)
+            filtered = tr("<i>as the response</i>");
+        else if (const auto mine = scoredChoices(s.filtered); scored && !mine.empty())
+            filtered = choicesHtml(mine, scoredChoices(candidate ? bd.filtered : cd.filtered), mark);
+        html += section(tr("Filtered answer"), filtered);
         html += section(tr("Metrics"), metricsHtml(s));
         const QString hashes = hashesHtml(s);
         if (!hashes.isEmpty())
@@ -153,8 +240,8 @@ void SampleView::showPair(const ComparisonPtr& c, std::uint32_t task, std::uint3
                         .arg(s.line);
         return html;
     };
-    m_base->setHtml(side(bd, respDiff.left, filtDiff.left, tr("Baseline"), c->base->info));
-    m_cand->setHtml(side(cd, respDiff.right, filtDiff.right, tr("Candidate"), c->cand->info));
+    m_base->setHtml(side(bd, respDiff.left, filtDiff.left, tr("Baseline"), c->base->info, false));
+    m_cand->setHtml(side(cd, respDiff.right, filtDiff.right, tr("Candidate"), c->cand->info, true));
 }
 
 } // namespace deltascope::ui

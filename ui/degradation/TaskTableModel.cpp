@@ -341,60 +341,89 @@ bool TaskTableModel::columnHasContent(const report::ComparisonReport& r, int col
     }
 }
 
+QString TaskTableModel::columnDefinition(int column)
+{
+    switch (column) {
+    case Task:
+        return tr("The task (lm-eval task, Inspect task, HELM scenario or table name); hover a row for what its "
+                  "numbers rest on");
+    case Verdict:
+        // The words as every output writes them, whatever they are.
+        return tr("%1: the comparison is degraded and this task's Holm-adjusted p is below alpha; %2: its own p is "
+                  "below alpha, which alone does not decide; %3: not shown to be worse (not the same as shown to "
+                  "be equal: read \"Drop at most\")")
+            .arg(flagText(report::TaskFlag::Worse), flagText(report::TaskFlag::Suggestive),
+                flagText(report::TaskFlag::Ok));
+    case Filter:
+        return tr("lm-eval's answer filter (e.g. strict-match, flexible-extract); each filter is tested as its own "
+                  "task");
+    case Drop:
+        return tr("Baseline minus candidate: accuracy points for binary metrics, metric units for continuous ones; "
+                  "positive means the candidate is worse. For binary metrics drop = (b - c) / n");
+    case Interval:
+        return tr("95% interval of the drop: Tango's score interval for binary metrics (it accounts for the flip "
+                  "rate and exists even with no flips), a normal interval of the mean difference for continuous "
+                  "ones");
+    case PValue:
+        return tr("One-sided p that the candidate is worse: exact McNemar test on b and c for binary metrics, "
+                  "P[Bin(b + c, 1/2) >= b]; a sign-flip permutation test for continuous ones (its Monte Carlo "
+                  "interval is in the row's tooltip)");
+    case HolmP:
+        return tr("p adjusted by Holm's step-down correction for testing every task of the comparison: a task is "
+                  "flagged worse only when this is below alpha");
+    case UpperBound:
+        return tr("One-sided upper confidence bound of the drop at 1 - alpha: the largest drop the data still "
+                  "allow. \"No evidence of degradation\" is not \"no loss\"");
+    case Margin:
+        return tr("The drop this task must be shown to stay below (--margin): points for binary metrics, metric "
+                  "units or a percentage of the corpus metric for continuous ones");
+    case NonInferiorityP:
+        return tr("p of \"the drop is at least the margin\" (Tango's score test; sign-flip for continuous "
+                  "metrics): below alpha, the task is no worse than its margin");
+    case SamplesNeeded:
+        return tr("Pairs needed for 80% power of the no-worse-than-the-margin test at the observed drop; \"none "
+                  "would do\" when the observed drop is at or above the margin");
+    case N:
+        return tr("Paired samples: those present in both runs (matched on task, doc id and filter)");
+    case Baseline:
+        return tr("The baseline's score on the paired samples: accuracy for binary metrics, the mean (or the corpus "
+                  "metric as lm-eval aggregates it) for continuous ones");
+    case Candidate:
+        return tr("The candidate's score on the paired samples, as for the baseline");
+    case Regressions:
+        return tr("b: pairs the baseline got right and the candidate got wrong (regressions)");
+    case Improvements:
+        return tr("c: pairs the baseline got wrong and the candidate got right (improvements). The flip rate is "
+                  "(b + c) / n");
+    case NoiseFlips:
+        return tr("The candidate's flips (b + c) beside the flips between the first two baseline runs: flips of the "
+                  "order of this noise say little");
+    case Cluster:
+        return tr("Clusters (whole clusters are flipped in the sign-flip test) and the design effect: how much "
+                  "clustering inflates the variance (1: none)");
+    case Metric:
+        return tr("The per-sample metric tested (cont.: continuous, tested by sign-flip permutations)");
+    case Issues:
+        return tr("Samples that could not be paired: unmatched ids, duplicated ids, differing prompt hashes, "
+                  "missing scores (hover a row for details)");
+    default:
+        return {};
+    }
+}
+
 QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal)
         return {};
     if (role == Qt::DisplayRole) {
-        static const char* names[] = { "Task", "Filter", "Verdict", "Drop", "95% interval", "p", "p (Holm)",
+        static const char* names[] = { "Task", "Verdict", "Filter", "Drop", "95% interval", "p", "p (Holm)",
             "Drop at most", "Margin", "p (no worse)", "Samples needed", "n", "Baseline", "Candidate", "b (worse)",
             "c (better)", "b + c vs noise", "Clusters / design effect", "Metric", "Pairing issues" };
         static_assert(std::size(names) == ColumnCount);
         return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
     }
-    if (role == Qt::ToolTipRole) {
-        switch (section) {
-        case Drop:
-            return tr(
-                "baseline minus candidate; accuracy points for binary metrics (positive: the candidate is worse)");
-        case Regressions:
-            return tr("pairs the baseline got right and the candidate got wrong");
-        case Improvements:
-            return tr("pairs the candidate got right and the baseline got wrong");
-        case Interval:
-            return tr("95% interval of the drop: Tango's score interval for binary metrics, a normal interval of the "
-                      "mean difference for continuous ones");
-        case UpperBound:
-            return tr("one-sided upper confidence bound of the drop (at 1 - alpha): no degradation detected is "
-                      "not the same as no loss");
-        case PValue:
-            return tr("one-sided exact McNemar (sign-flip permutation for continuous metrics, with its Monte Carlo "
-                      "interval in the tooltip)");
-        case Verdict:
-            return tr(
-                "worse: the comparison is degraded and the task's Holm-adjusted p is below alpha; "
-                "suggestive: its own p is below alpha, not decisive; not shown worse: the rest (not the same as shown "
-                "to be no worse)");
-        case HolmP:
-            return tr("adjusted for testing every task (Holm)");
-        case Margin:
-            return tr("the drop this task must be shown to stay below (points for binary metrics)");
-        case NonInferiorityP:
-            return tr("p of \"the drop is at least the margin\": below alpha, the task is no worse than its margin "
-                      "(Tango's score test; sign-flip for continuous metrics)");
-        case SamplesNeeded:
-            return tr("pairs for 80% power of the no-worse-than-the-margin test at the observed drop; \"none would "
-                      "do\" when the observed drop is at or above the margin");
-        case NoiseFlips:
-            return tr("the candidate's flips (b + c) beside the flips between the first two baseline runs: "
-                      "flips of the order of the noise say little");
-        case Cluster:
-            return tr("clusters (whole clusters are flipped in the sign-flip test) and the design effect: how "
-                      "much clustering inflates the variance");
-        default:
-            return {};
-        }
-    }
+    if (role == Qt::ToolTipRole)
+        return section >= 0 && section < ColumnCount ? QVariant(columnDefinition(section)) : QVariant();
     return {};
 }
 

@@ -11,12 +11,13 @@ namespace deltascope::ui {
 class TaskTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    // The answer first (verdict, drop, interval, p-values, how large the drop may be), then the
-    // counts behind it: the pane shows the first columns without scrolling.
+    // The answer first (the task's verdict beside its name, then drop, interval, p-values, how
+    // large the drop may be), then the counts behind it. The view keeps Task and Verdict frozen on
+    // the left, so a row names its task and its verdict however far the table is scrolled.
     enum Column {
         Task,
-        Filter,
         Verdict,
+        Filter,
         Drop,
         Interval,
         PValue,
@@ -56,6 +57,8 @@ public:
     /// Whether a column has anything to show for this report (the margin, cluster and noise columns
     /// are empty without a margin, a cluster key or baseline reruns): the view hides the others.
     static bool columnHasContent(const report::ComparisonReport& r, int column);
+    /// What a column means, for its header's tooltip (every column has one).
+    static QString columnDefinition(int column);
     /// Pair-level issues of a task (unmatched, duplicated, hash mismatches), in words; empty if none.
     static QString issuesText(const report::TaskResult& t);
     /// The flag's word as every output shows it ("worse", "suggestive", "not shown worse", "no pairs").

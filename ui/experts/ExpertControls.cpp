@@ -51,7 +51,15 @@ ExpertControls::ExpertControls(QWidget* parent)
     m_policy->addItem(tr("XShare expert-parallel"), int(moe::Policy::ExpertParallel));
     m_policy->addItem(tr("XShare speculative"), int(moe::Policy::Speculative));
     m_policy->setCurrentIndex(m_policy->findData(int(ExpertSettings {}.policy)));
-    m_warmup->setToolTip(tr("each token's top-w experts go first (0: none)"));
+    m_policy->setToolTip(tr("top-k: the model's own routing; XShare batch greedy: the M experts the batch wants "
+                            "most, each token re-routed among them; expert-parallel: the same, at most M/G per "
+                            "device; speculative: each request keeps its own best experts first"));
+    m_budget->setToolTip(tr("budget M: the most distinct experts one layer may activate for one batch (k <= M <= N)"));
+    m_budgetBox->setToolTip(m_budget->toolTip());
+    m_batch->setToolTip(tr("requests decoded together: each contributes one token per step (1 + gamma with "
+                           "speculative decoding)"));
+    m_warmup->setToolTip(tr("warm-up w: each token's top-w experts go first, so no token loses its best expert "
+                            "(0: none; raise it when gating mass kept is low at small budgets)"));
     m_replay->setChecked(ExpertSettings {}.replay);
     m_replay->setToolTip(tr("continuous batching replay; off: the batches recorded in the trace"));
     m_gamma->setToolTip(tr("speculative length: each request adds 1 + gamma tokens per step"));

@@ -2,6 +2,7 @@
 #include "experts/ExpertsPage.h"
 
 #include "common/Format.h"
+#include "common/InputHelp.h"
 #include "common/Problems.h"
 #include "degradation/DropZone.h"
 #include "experts/BatchSizeView.h"
@@ -20,6 +21,7 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QStackedWidget>
 #include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -96,6 +98,7 @@ void ExpertsPage::buildUi()
     big.setPointSizeF(big.pointSizeF() * 1.15);
     m_summary->setFont(big);
     m_summary->setObjectName(QStringLiteral("summary"));
+    m_summary->setToolTip(metricDefinitions());
     m_progressRow = new QWidget(this);
     m_progress = new QProgressBar(m_progressRow);
     m_progress->setMaximumHeight(10);
@@ -138,7 +141,26 @@ void ExpertsPage::buildUi()
     layout->addWidget(m_controls);
     layout->addWidget(m_summary);
     layout->addWidget(m_progressRow);
-    layout->addWidget(m_tabs, 1);
+    // Until a trace or counts are open, what to drop and where to get it.
+    m_welcome = new WelcomePanel(tr("How many experts does a batch really need?"),
+        tr("<p>Drop a <b>router trace</b> on the box above (or use its buttons): Deltascope's native "
+           "<code>.safetensors</code> written by the bundled exporter, per-token JSONL router records, a "
+           "Megatron-Core trace folder, a vLLM routing log or a dense <code>.npy</code> array. Drop <b>expert load "
+           "counts</b> (<code>.csv</code> layer_id,expert_id,count or <code>.json</code>) for load heatmaps and "
+           "expert placement.</p>"
+           "<p>Then choose a policy and a budget M (the most distinct experts a layer may activate per batch): "
+           "the charts show how many experts each slice (one layer of one batch) activates, how much of the "
+           "gating mass is kept, how many tokens keep their own top-k experts, and the peak load per device "
+           "under expert parallelism, for every budget.</p>"
+           "<p><a href='#demo'>Open the demo trace</a> (synthetic, calibrated on OLMoE-1B-7B's expert loads) "
+           "&nbsp;·&nbsp; <a href='#help'>How to produce these files</a></p>"
+           "<p style='color:gray'>Hover a control, a column header or the headline for its definition.</p>"),
+        this);
+    connect(m_welcome, &WelcomePanel::demoRequested, this, &ExpertsPage::openDemo);
+    m_body = new QStackedWidget(this);
+    m_body->addWidget(m_welcome);
+    m_body->addWidget(m_tabs);
+    layout->addWidget(m_body, 1);
     m_summary->setText(tr("Open a router trace (drop it on the box, or File ▸ Open trace…) or the demo trace."));
 }
 
@@ -211,6 +233,7 @@ void ExpertsPage::openCounts(const QString& path)
         fail(tr("Could not read the counts"), why);
         return;
     }
+    m_body->setCurrentWidget(m_tabs);
     m_tabs->setCurrentWidget(m_counts);
     emit statusMessage(tr("Expert load counts from %1").arg(QFileInfo(path).fileName()));
     emit countsOpened(path);
@@ -238,6 +261,7 @@ void ExpertsPage::openDemo()
 void ExpertsPage::onTrace(const QString& path)
 {
     m_isDemo = false;
+    m_body->setCurrentWidget(m_tabs);
     m_zone->setPath(path);
     const auto& t = *m_controller->trace();
     m_facts->setText(
@@ -296,6 +320,19 @@ void ExpertsPage::recompute()
     }
     m_lastError.clear();
     m_controller->compute(m_controls->settings(), m_controls->budget());
+}
+
+QString ExpertsPage::metricDefinitions()
+{
+    return tr("<p><b>Slice</b>: one MoE layer in one batch; every number is per slice, averaged.</p>"
+              "<p><b>experts per slice</b>: the distinct experts the batch activates in the layer, top-k routing "
+              "→ the policy at budget M (at most M). <b>fewer</b>: 1 - policy / top-k.</p>"
+              "<p><b>gating mass kept</b>: the router scores of the experts tokens are routed to after sharing, "
+              "over the scores of their own top-k (100%: nothing lost).</p>"
+              "<p><b>top-k overlap</b>: the share of a token's top-k experts it keeps. <b>tokens unchanged</b>: "
+              "tokens routed exactly as top-k routes them.</p>"
+              "<p><b>peak per device</b>: under expert parallelism, the most experts active on one device "
+              "(top-k → policy): the device every batch waits for.</p>");
 }
 
 QString ExpertsPage::runHeadline() const

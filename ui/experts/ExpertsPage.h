@@ -11,6 +11,7 @@
 class QLabel;
 class QProgressBar;
 class QPushButton;
+class QStackedWidget;
 class QTabWidget;
 class QTimer;
 
@@ -25,6 +26,7 @@ class ExpertMapsView;
 class ExpertSliceView;
 class ExpertsController;
 class PlotView;
+class WelcomePanel;
 
 /// The expert-sharing workspace: open a router trace, set the batching and the policy, drag the
 /// budget and watch activated experts, kept gating mass and per-device load change. It assembles
@@ -32,6 +34,8 @@ class PlotView;
 class ExpertsPage : public QWidget {
     Q_OBJECT
 public:
+    /// What every metric of the headline means (its tooltip), rich text.
+    static QString metricDefinitions();
     explicit ExpertsPage(QWidget* parent = nullptr);
     ~ExpertsPage() override;
 
@@ -112,6 +116,8 @@ private:
     QProgressBar* m_progress = nullptr;
     QPushButton* m_cancel = nullptr;
     QTabWidget* m_tabs = nullptr;
+    QStackedWidget* m_body = nullptr; ///< the welcome page, then the tabs
+    WelcomePanel* m_welcome = nullptr;
     ExpertMapsView* m_maps = nullptr;
     PlotView* m_sweep = nullptr;
     PlotView* m_layers = nullptr;

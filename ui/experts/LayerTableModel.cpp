@@ -69,10 +69,29 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
 
 QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
         return {};
-    static const char* names[] = { "Layer", "Top-k experts", "Policy experts", "Reduction", "Mass kept" };
-    return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
+    if (role == Qt::DisplayRole) {
+        static const char* names[] = { "Layer", "Top-k experts", "Policy experts", "Reduction", "Mass kept" };
+        return tr(names[section]);
+    }
+    if (role != Qt::ToolTipRole)
+        return {};
+    switch (section) {
+    case Layer:
+        return tr("The MoE layer (the model's own layer number when the trace records it)");
+    case TopK:
+        return tr("Distinct experts a slice (this layer in one batch) activates under the model's own top-k "
+                  "routing, averaged over the batches");
+    case Policy:
+        return tr("Distinct experts a slice activates under the chosen policy at budget M (at most M)");
+    case Reduction:
+        return tr("1 - policy experts / top-k experts: the share of expert loads the policy saves");
+    case Mass:
+        return tr("Gating mass kept: the sum of the router scores of the experts each token is routed to after "
+                  "sharing, over the sum of its top-k scores (100%: nothing lost)");
+    }
+    return {};
 }
 
 } // namespace deltascope::ui

@@ -229,8 +229,7 @@ void drawFlips(PlotView* plot, const report::ComparisonReport& r)
         c->addData(i, static_cast<double>(t.c));
         top = std::max({ top, static_cast<double>(t.b), static_cast<double>(t.c) });
     }
-    plot->legend->setVisible(true);
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    plot->showLegendAbove();
     plot->xAxis->setTicker(taskTicker(r));
     plot->xAxis->setTickLabelRotation(n > 6 ? 35 : 0);
     plot->xAxis->setRange(-0.6, n - 0.4);
@@ -270,6 +269,8 @@ void drawPower(PlotView* plot, PowerPlan& plan)
     g->setPen(QPen(verdictColor(false), 2));
     g->setName(QObject::tr("minimum detectable drop"));
     const QColor fg = plot->palette().color(QPalette::WindowText);
+    // The two labels sit where the curve is not: "now" at the top of its vertical line (the curve
+    // is lower to its right), the target at the right end of its horizontal line.
     if (plan.currentN > 0) {
         auto* now = new QCPItemStraightLine(plot);
         now->point1->setCoords(static_cast<double>(plan.currentN), 0);
@@ -277,23 +278,42 @@ void drawPower(PlotView* plot, PowerPlan& plan)
         now->setPen(QPen(fg, 1, Qt::DashLine));
         auto* l = label(
             plot, QObject::tr(" now: n = %1, detects %2").arg(plan.currentN).arg(signedPoints(plan.detectableNow)), fg);
-        l->position->setCoords(static_cast<double>(plan.currentN), 100.0 * plan.detectableNow);
+        l->setObjectName(QStringLiteral("nowLabel"));
+        l->position->setTypeX(QCPItemPosition::ptPlotCoords);
+        l->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        l->position->setAxisRect(plot->axisRect());
+        l->position->setCoords(static_cast<double>(plan.currentN), 0.02);
+        // On the side of the line with the room (the n axis is logarithmic).
+        const double across
+            = std::log(static_cast<double>(plan.currentN) / 10.0) / std::log(static_cast<double>(nMax) / 10.0);
+        if (across > 0.6)
+            l->setText(l->text().trimmed() + QLatin1Char(' '));
+        l->setPositionAlignment((across > 0.6 ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignTop);
     }
     if (plan.targetDrop > 0) {
         auto* target = new QCPItemStraightLine(plot);
         target->point1->setCoords(1, 100.0 * plan.targetDrop);
         target->point2->setCoords(2, 100.0 * plan.targetDrop);
         target->setPen(QPen(regressionColor(), 1, Qt::DotLine));
-        auto* l = label(plot, QObject::tr(" target %1: n = %2").arg(signedPoints(plan.targetDrop)).arg(plan.neededN),
+        auto* l = label(plot, QObject::tr("target %1: n = %2 ").arg(signedPoints(plan.targetDrop)).arg(plan.neededN),
             regressionColor());
-        l->position->setCoords(std::max<double>(11, static_cast<double>(plan.neededN)), 100.0 * plan.targetDrop);
+        l->setObjectName(QStringLiteral("targetLabel"));
+        l->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
+        l->position->setTypeY(QCPItemPosition::ptPlotCoords);
+        l->position->setAxisRect(plot->axisRect());
+        l->position->setCoords(0.99, 100.0 * plan.targetDrop);
+        // Below the line when it runs near the top, where the "now" label is.
+        const double top = std::min(100.0, ys.isEmpty() ? 10.0 : ys.front() * 1.05);
+        l->setPositionAlignment(
+            Qt::AlignRight | (100.0 * plan.targetDrop > 0.8 * top ? Qt::AlignTop : Qt::AlignBottom));
     }
     plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
     plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     plot->xAxis->setRange(10, static_cast<double>(nMax));
     plot->yAxis->setRange(0, std::min(100.0, ys.isEmpty() ? 10.0 : ys.front() * 1.05));
-    plot->xAxis->setLabel(QObject::tr("paired samples n (flip rate %1)").arg(percent(plan.flipRate)));
-    plot->yAxis->setLabel(QObject::tr("detectable drop (points), power %1").arg(percent(plan.power)));
+    plot->xAxis->setLabel(
+        QObject::tr("paired samples n (flip rate %1, power %2)").arg(percent(plan.flipRate), percent(plan.power)));
+    plot->yAxis->setLabel(QObject::tr("detectable drop (points)"));
     plot->setHoverText([g](QCPAbstractPlottable* p, int i) {
         if (p != g || i < 0 || i >= g->dataCount())
             return QString();

@@ -25,12 +25,7 @@ void styleBars(QCPBars* bars, const QColor& color, const QString& name)
 
 void drawMatrix(PlotView* plot, const std::vector<double>& values, int rows, int columns, const MatrixView& view)
 {
-    plot->reset();
-    // A previous colour scale sits in the layout's second column.
-    if (plot->plotLayout()->columnCount() > 1) {
-        plot->plotLayout()->removeAt(1);
-        plot->plotLayout()->simplify();
-    }
+    plot->reset(); // also takes the previous colour scale out of the layout
     auto* map = new QCPColorMap(plot->xAxis, plot->yAxis);
     map->data()->setSize(columns, rows);
     // Cells are centred on their index. A dimension of one cell is drawn over its range with no
@@ -60,12 +55,16 @@ void drawMatrix(PlotView* plot, const std::vector<double>& values, int rows, int
         ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
         axis->setTicker(ticker);
     }
-    if (!view.rowIds.empty() && rows <= 64) {
-        // Rows named by their ids (model layer numbers), not their positions.
-        QSharedPointer<QCPAxisTickerText> named(new QCPAxisTickerText);
-        for (int r = 0; r < rows && r < static_cast<int>(view.rowIds.size()); ++r)
-            named->addTick(r, QString::number(view.rowIds[static_cast<std::size_t>(r)]));
-        plot->yAxis->setTicker(named);
+    if (!view.rowIds.empty()) {
+        // Rows named by their ids (model layer numbers), not their positions; a few of them when
+        // there are many.
+        QVector<double> at;
+        QStringList names;
+        for (int r = 0; r < rows && r < static_cast<int>(view.rowIds.size()); ++r) {
+            at << r;
+            names << QString::number(view.rowIds[static_cast<std::size_t>(r)]);
+        }
+        plot->yAxis->setTicker(thinnedTicker(at, names, 12));
     }
     plot->xAxis->setRange(-0.5, columns - 0.5);
     plot->yAxis->setRange(-0.5, rows - 0.5);
@@ -146,8 +145,7 @@ void drawSlice(PlotView* plot, const moe::SliceDetail& slice)
     for (const int e : slice.selected)
         selected->addData(e, -1.0);
     plot->yAxis->setRange(-1.7, slice.tokens - 0.5);
-    plot->legend->setVisible(true);
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    plot->showLegendAbove();
     plot->applyPalette();
 }
 
@@ -180,8 +178,7 @@ void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve)
     }
     plot->xAxis->setLabel(QObject::tr("batch size B (tokens decoded together)"));
     plot->yAxis->setLabel(QObject::tr("activated experts per layer"));
-    plot->legend->setVisible(true);
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    plot->showLegendAbove();
     plot->setHoverText([a, u, curve](QCPAbstractPlottable* p, int i) {
         if ((p != a && p != u) || i < 0 || i >= static_cast<int>(curve.batchSize.size()))
             return QString();
@@ -208,32 +205,51 @@ void drawBudgetSweep(PlotView* plot, const moe::XShareResult& sweep, int budget)
         mass.push_back(100.0 * r.massRetained);
         base = static_cast<double>(r.activatedBase) / slices;
     }
+    // One panel per quantity, sharing the budget axis: experts above, gating mass below. No curve
+    // is read against another's axis.
+    auto* lower = new QCPAxisRect(plot);
+    lower->setObjectName(QStringLiteral("massPanel"));
+    plot->plotLayout()->addElement(plot->plotLayout()->rowCount(), 0, lower);
+    QCPAxis* massKey = lower->axis(QCPAxis::atBottom);
+    QCPAxis* massAxis = lower->axis(QCPAxis::atLeft);
+    auto* group = new QCPMarginGroup(plot);
+    plot->axisRect()->setMarginGroup(QCP::msLeft | QCP::msRight, group);
+    lower->setMarginGroup(QCP::msLeft | QCP::msRight, group);
+    QObject::connect(plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), massKey,
+        qOverload<const QCPRange&>(&QCPAxis::setRange));
+    QObject::connect(massKey, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), plot->xAxis,
+        qOverload<const QCPRange&>(&QCPAxis::setRange));
+
     auto* a = plot->addGraph(plot->xAxis, plot->yAxis);
     a->setData(m, act, true);
     a->setPen(QPen(verdictColor(false), 2));
     a->setName(QObject::tr("activated experts per slice"));
-    auto* g = plot->addGraph(plot->xAxis, plot->yAxis2);
-    g->setData(m, mass, true);
-    g->setPen(QPen(improvementColor(), 2));
-    g->setName(QObject::tr("gating mass kept (%)"));
     auto* top = plot->addGraph(plot->xAxis, plot->yAxis);
     top->setData({ m.isEmpty() ? 0 : m.front(), m.isEmpty() ? 0 : m.back() }, { base, base });
     top->setPen(QPen(plot->palette().color(QPalette::WindowText), 1, Qt::DotLine));
     top->setName(QObject::tr("top-k (no sharing)"));
-    auto* now = new QCPItemStraightLine(plot);
-    now->point1->setCoords(budget, 0);
-    now->point2->setCoords(budget, 1);
-    now->setPen(QPen(regressionColor(), 1.5, Qt::DashLine));
-    plot->yAxis2->setVisible(true);
-    plot->xAxis->setLabel(QObject::tr("budget M (experts per layer and batch)"));
-    plot->yAxis->setLabel(QObject::tr("activated experts per slice"));
-    plot->yAxis2->setLabel(QObject::tr("gating mass kept (%)"));
+    auto* g = plot->addGraph(massKey, massAxis);
+    g->setData(m, mass, true);
+    g->setPen(QPen(improvementColor(), 2));
+    g->setName(QObject::tr("gating mass kept (%)"));
+    for (QCPAxisRect* rect : { plot->axisRect(), lower }) {
+        auto* now = new QCPItemStraightLine(plot);
+        now->setClipAxisRect(rect);
+        for (QCPItemPosition* p : { now->point1, now->point2 })
+            p->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+        now->point1->setCoords(budget, 0);
+        now->point2->setCoords(budget, 1);
+        now->setPen(QPen(regressionColor(), 1.5, Qt::DashLine));
+    }
+    plot->xAxis->setLabel({});
+    massKey->setLabel(QObject::tr("budget M (experts per layer and batch); dashed: the current M"));
+    plot->yAxis->setLabel(QObject::tr("experts per slice"));
+    massAxis->setLabel(QObject::tr("gating mass kept (%)"));
     if (!m.isEmpty())
         plot->xAxis->setRange(m.front() - 0.5, m.back() + 0.5);
     plot->yAxis->setRange(0, std::max(1.0, base * 1.08));
-    plot->yAxis2->setRange(std::max(0.0, *std::min_element(mass.begin(), mass.end()) - 5), 101);
-    plot->legend->setVisible(true);
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    massAxis->setRange(mass.isEmpty() ? 0.0 : std::max(0.0, *std::min_element(mass.begin(), mass.end()) - 5), 101);
+    plot->showLegendAbove();
     plot->setHoverText([a, g, &sweep](QCPAbstractPlottable* p, int i) {
         if ((p != a && p != g) || i < 0 || i >= static_cast<int>(sweep.results.size()))
             return QString();
@@ -255,13 +271,15 @@ void drawPerLayer(PlotView* plot, const moe::BudgetResult& r)
     auto* pol = new QCPBars(plot->xAxis, plot->yAxis);
     styleBars(base, verdictColor(false), QObject::tr("top-k"));
     styleBars(pol, improvementColor(), QObject::tr("policy, M = %1").arg(r.budget));
-    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    QVector<double> at;
+    QStringList names;
     double top = 1;
     for (std::size_t i = 0; i < r.perLayer.size(); ++i) {
         const auto& l = r.perLayer[i];
         base->addData(static_cast<double>(i), l.activatedBaseMean);
         pol->addData(static_cast<double>(i), l.activatedMean);
-        ticker->addTick(static_cast<double>(i), QString::number(l.layer));
+        at << static_cast<double>(i);
+        names << QString::number(l.layer);
         top = std::max(top, l.activatedBaseMean);
     }
     for (auto* b : { base, pol }) {
@@ -269,14 +287,12 @@ void drawPerLayer(PlotView* plot, const moe::BudgetResult& r)
         b->setBarsGroup(group);
     }
     const int n = static_cast<int>(r.perLayer.size());
-    ticker->setSubTickCount(0);
-    plot->xAxis->setTicker(ticker);
+    plot->xAxis->setTicker(thinnedTicker(at, names));
     plot->xAxis->setRange(-0.6, n - 0.4);
     plot->yAxis->setRange(0, top * 1.15);
     plot->xAxis->setLabel(QObject::tr("layer"));
     plot->yAxis->setLabel(QObject::tr("activated experts per slice"));
-    plot->legend->setVisible(true);
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    plot->showLegendAbove();
     plot->setHoverText([&r](QCPAbstractPlottable*, int i) {
         if (i < 0 || i >= static_cast<int>(r.perLayer.size()))
             return QString();
@@ -308,15 +324,17 @@ void drawDevices(PlotView* plot, const moe::ActivationMaps& maps)
         b->setWidth(0.4);
         b->setBarsGroup(group);
     }
+    // Whole devices only; a few of them when there are many.
     QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
     ticker->setTickStep(1);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    ticker->setTickCount(12);
     plot->xAxis->setTicker(ticker);
     plot->xAxis->setRange(-0.6, maps.devices - 0.4);
     plot->yAxis->setRange(0, top * 1.15);
     plot->xAxis->setLabel(QObject::tr("device (expert parallelism)"));
     plot->yAxis->setLabel(QObject::tr("activated experts per slice"));
-    plot->legend->setVisible(true);
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    plot->showLegendAbove();
     plot->setHoverText([&maps](QCPAbstractPlottable*, int d) {
         if (d < 0 || d >= maps.devices)
             return QString();

@@ -2,6 +2,7 @@
 #include "plot/PlotView.h"
 
 #include <QToolTip>
+#include <algorithm>
 
 namespace deltascope::ui {
 
@@ -9,9 +10,22 @@ PlotView::PlotView(QWidget* parent)
     : QCustomPlot(parent)
 {
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom | QCP::iSelectPlottables);
-    setMinimumSize(320, 180); // two rows of plots and the controls still fit a 768-pixel screen
+    setMinimumSize(240, 130); // two rows of plots and the controls still fit a 768-pixel screen
     connect(this, &QCustomPlot::plottableClick, this, &PlotView::onClick);
     applyPalette();
+}
+
+QSharedPointer<QCPAxisTickerText> thinnedTicker(
+    const QVector<double>& positions, const QStringList& labels, int maxLabels)
+{
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    const auto n = std::min(positions.size(), labels.size());
+    const qsizetype most = std::max(1, maxLabels);
+    const qsizetype step = std::max<qsizetype>(1, (n + most - 1) / most);
+    for (qsizetype i = 0; i < n; i += step)
+        ticker->addTick(positions[i], labels[i]);
+    ticker->setSubTickCount(0);
+    return ticker;
 }
 
 void PlotView::reset()
@@ -20,6 +34,19 @@ void PlotView::reset()
     clearItems();
     clearGraphs();
     legend->setVisible(false);
+    // Back to one axis rect with the legend inside it: whatever the last drawing added to the
+    // layout (a legend row, a colour scale, a second panel) goes.
+    if (legend->layout() == plotLayout()) {
+        plotLayout()->take(legend);
+        axisRect()->insetLayout()->addElement(legend, Qt::AlignRight | Qt::AlignTop);
+    }
+    QList<QCPLayoutElement*> extra;
+    for (int i = 0; i < plotLayout()->elementCount(); ++i)
+        if (QCPLayoutElement* e = plotLayout()->elementAt(i); e && e != axisRect())
+            extra << e;
+    for (QCPLayoutElement* e : extra)
+        plotLayout()->remove(e);
+    plotLayout()->simplify();
     xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
     yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
     xAxis->setScaleType(QCPAxis::stLinear);
@@ -34,6 +61,20 @@ void PlotView::reset()
     yAxis->setRangeReversed(false);
 }
 
+void PlotView::showLegendAbove()
+{
+    legend->setVisible(true);
+    if (legend->layout() != plotLayout()) {
+        axisRect()->insetLayout()->take(legend);
+        plotLayout()->insertRow(0);
+        plotLayout()->addElement(0, 0, legend);
+        plotLayout()->setRowStretchFactor(0, 0.001);
+    }
+    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    legend->setWrap(4);
+    legend->setMargins(QMargins(6, 4, 6, 0));
+}
+
 void PlotView::applyPalette()
 {
     const QPalette pal = palette();
@@ -41,15 +82,16 @@ void PlotView::applyPalette()
     QColor grid = fg;
     grid.setAlpha(40);
     setBackground(pal.color(QPalette::Base));
-    for (QCPAxis* axis : { xAxis, yAxis, xAxis2, yAxis2 }) {
-        axis->setBasePen(QPen(fg));
-        axis->setTickPen(QPen(fg));
-        axis->setSubTickPen(QPen(fg));
-        axis->setTickLabelColor(fg);
-        axis->setLabelColor(fg);
-        axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
-        axis->grid()->setZeroLinePen(Qt::NoPen);
-    }
+    for (QCPAxisRect* rect : axisRects())
+        for (QCPAxis* axis : rect->axes()) {
+            axis->setBasePen(QPen(fg));
+            axis->setTickPen(QPen(fg));
+            axis->setSubTickPen(QPen(fg));
+            axis->setTickLabelColor(fg);
+            axis->setLabelColor(fg);
+            axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
+            axis->grid()->setZeroLinePen(Qt::NoPen);
+        }
     legend->setBrush(pal.color(QPalette::Base));
     legend->setTextColor(fg);
     legend->setBorderPen(QPen(grid));

@@ -5,6 +5,11 @@
 
 namespace deltascope::ui {
 
+/// A text ticker with at most `maxLabels` of the labels (every n-th, from the first), so that many
+/// layers or devices do not write their numbers over each other.
+QSharedPointer<QCPAxisTickerText> thinnedTicker(
+    const QVector<double>& positions, const QStringList& labels, int maxLabels = 16);
+
 /// A QCustomPlot that follows the application palette, zooms and drags, shows the value under the
 /// mouse, and reports clicks on the items that stand for tasks.
 class PlotView : public QCustomPlot {
@@ -22,8 +27,12 @@ public:
 
     /// Colours, fonts and grid from the current palette; call after (re)drawing.
     void applyPalette();
-    /// A fresh plot: no plottables, items or extra layout elements.
+    /// A fresh plot: no plottables, items or extra layout elements (colour scales, more axis
+    /// rects), the legend hidden and back inside the axis rect.
     void reset();
+    /// Shows the legend in a row of its own above the axis rects, entries side by side, so that it
+    /// never covers data.
+    void showLegendAbove();
 
 signals:
     void taskClicked(int task);

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The window explains itself and fits a laptop: every column header defines its column, the empty
+// workspaces say what to drop where, the window's minimum size fits 1366x768, the task and its
+// verdict stay in view, legends sit outside the data and many layers do not crowd their labels.
+#include "MainWindow.h"
+#include "common/FrozenColumnsView.h"
+#include "common/InputHelp.h"
+#include "degradation/DegradationPage.h"
+#include "degradation/DisagreementModel.h"
+#include "degradation/TaskTableModel.h"
+#include "experts/ExpertsPage.h"
+#include "experts/LayerTableModel.h"
+#include "plot/ExpertPlots.h"
+#include "plot/PlotView.h"
+
+#include <QLabel>
+#include <QLockFile>
+#include <QScrollBar>
+#include <QStandardPaths>
+#include <QTest>
+#include <QTextBrowser>
+
+using namespace deltascope;
+using namespace deltascope::ui;
+
+namespace {
+
+void waitIdle(MainWindow& w)
+{
+    w.degradation()->waitUntilIdle();
+    w.experts()->waitUntilIdle();
+    QCoreApplication::processEvents();
+}
+
+// Lays a plot out at a fixed size, as it is drawn on screen.
+void layOut(PlotView* plot)
+{
+    plot->setViewport(QRect(0, 0, 640, 420));
+    plot->replot(QCustomPlot::rpImmediateRefresh);
+}
+
+WelcomePanel* welcomeOf(QWidget* page)
+{
+    return page->findChild<WelcomePanel*>(QStringLiteral("welcome"));
+}
+
+} // namespace
+
+class TestLayout : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void everyHeaderHasADefinition();
+    void emptyWorkspacesExplainThemselves();
+    void minimumSizeFitsALaptop_data();
+    void minimumSizeFitsALaptop();
+    void taskAndVerdictStayInView();
+    void legendsSitOutsideTheData();
+    void budgetSweepHasOneAxisPerQuantity();
+    void powerPlannerLabelsStayApart();
+    void manyLayersAreThinned();
+    void logLikelihoodResponsesAreComparedByChoice();
+};
+
+void TestLayout::everyHeaderHasADefinition()
+{
+    TaskTableModel tasks;
+    DisagreementModel disagreements;
+    LayerTableModel layers;
+    for (QAbstractItemModel* model : { static_cast<QAbstractItemModel*>(&tasks),
+             static_cast<QAbstractItemModel*>(&disagreements), static_cast<QAbstractItemModel*>(&layers) }) {
+        QSet<QString> seen;
+        for (int c = 0; c < model->columnCount(); ++c) {
+            const QString name = model->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString();
+            const QString tip = model->headerData(c, Qt::Horizontal, Qt::ToolTipRole).toString();
+            QVERIFY2(tip.size() > 20,
+                qPrintable(QString::fromLatin1(model->metaObject()->className()) + QStringLiteral(": ") + name));
+            QVERIFY2(!seen.contains(tip), qPrintable(QStringLiteral("same definition twice: ") + name));
+            seen.insert(tip);
+        }
+    }
+    // The definitions name what they define.
+    QVERIFY(tasks.headerData(TaskTableModel::Regressions, Qt::Horizontal, Qt::ToolTipRole)
+                .toString()
+                .startsWith(QStringLiteral("b:")));
+    QVERIFY(tasks.headerData(TaskTableModel::Interval, Qt::Horizontal, Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("Tango")));
+    QVERIFY(tasks.headerData(TaskTableModel::HolmP, Qt::Horizontal, Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("Holm")));
+    QVERIFY(tasks.headerData(TaskTableModel::Improvements, Qt::Horizontal, Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("flip rate")));
+    // The verdict's definition uses the words the table writes.
+    const QString verdict = tasks.headerData(TaskTableModel::Verdict, Qt::Horizontal, Qt::ToolTipRole).toString();
+    for (const auto flag : { report::TaskFlag::Worse, report::TaskFlag::Suggestive, report::TaskFlag::Ok })
+        QVERIFY(verdict.contains(TaskTableModel::flagText(flag)));
+    QVERIFY(layers.headerData(LayerTableModel::Mass, Qt::Horizontal, Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("Gating mass")));
+    for (const char* metric : { "gating mass kept", "top-k overlap", "tokens unchanged", "peak per device", "Slice" })
+        QVERIFY2(ExpertsPage::metricDefinitions().contains(QLatin1String(metric)), metric);
+}
+
+void TestLayout::emptyWorkspacesExplainThemselves()
+{
+    MainWindow w;
+    w.show();
+    for (QWidget* page : { static_cast<QWidget*>(w.degradation()), static_cast<QWidget*>(w.experts()) }) {
+        WelcomePanel* welcome = welcomeOf(page);
+        QVERIFY(welcome);
+        QVERIFY(welcome->text().contains(QStringLiteral("href='#demo'")));
+        QVERIFY(welcome->text().contains(QStringLiteral("href='#help'")));
+    }
+    QVERIFY(welcomeOf(w.degradation())->isVisible());
+    // The help page says how to produce every input it reads.
+    const QString help = inputHelpHtml();
+    for (const char* how : { "--log_samples", "inspect eval", "helm-run", "prompt_id,score", "export_hf_router_trace",
+             "router_trace_rank" })
+        QVERIFY2(help.contains(QLatin1String(how)), how);
+    // The link opens the demo, and the results replace the welcome.
+    auto* label = welcomeOf(w.degradation())->findChild<QLabel*>(QStringLiteral("welcomeText"));
+    QVERIFY(label);
+    emit label->linkActivated(QStringLiteral("#demo"));
+    waitIdle(w);
+    QVERIFY(w.degradation()->comparison());
+    QVERIFY(!welcomeOf(w.degradation())->isVisible());
+    w.showExperts();
+    auto* expertsLabel = welcomeOf(w.experts())->findChild<QLabel*>(QStringLiteral("welcomeText"));
+    emit expertsLabel->linkActivated(QStringLiteral("#demo"));
+    waitIdle(w);
+    QVERIFY(w.experts()->run());
+    QVERIFY(!welcomeOf(w.experts())->isVisible());
+}
+
+void TestLayout::minimumSizeFitsALaptop_data()
+{
+    QTest::addColumn<bool>("experts");
+    QTest::addColumn<bool>("loaded");
+    QTest::newRow("degradation, first run") << false << false;
+    QTest::newRow("degradation, demo") << false << true;
+    QTest::newRow("experts, first run") << true << false;
+    QTest::newRow("experts, demo") << true << true;
+}
+
+void TestLayout::minimumSizeFitsALaptop()
+{
+    QFETCH(bool, experts);
+    QFETCH(bool, loaded);
+    MainWindow w;
+    if (loaded) {
+        w.openDemo(false);
+        w.experts()->openDemo();
+        waitIdle(w);
+    }
+    if (experts)
+        w.showExperts();
+    w.resize(1366, 768);
+    w.show();
+    QCoreApplication::processEvents();
+    const QSize least = w.minimumSizeHint().expandedTo(w.minimumSize());
+    // A 1366x768 screen also holds a title bar and a panel, and a desktop's fonts are often a
+    // little larger than these: keep well inside it.
+    QVERIFY2(least.width() <= 1366 && least.height() <= 700,
+        qPrintable(QStringLiteral("minimum %1x%2").arg(least.width()).arg(least.height())));
+}
+
+void TestLayout::taskAndVerdictStayInView()
+{
+    MainWindow w;
+    w.openDemo(false);
+    waitIdle(w);
+    w.resize(1440, 900);
+    w.show();
+    QCoreApplication::processEvents();
+    auto* view = w.degradation()->findChild<FrozenColumnsView*>();
+    QVERIFY(view);
+    const QHeaderView* header = view->horizontalHeader();
+    // The verdict right beside the task's name, both frozen.
+    QCOMPARE(header->visualIndex(TaskTableModel::Task), 0);
+    QCOMPARE(header->visualIndex(TaskTableModel::Verdict), 1);
+    QCOMPARE(view->frozenColumns(), 2);
+    QTableView* frozen = view->frozenView();
+    QVERIFY(frozen->isVisible());
+    QVERIFY(!frozen->isColumnHidden(TaskTableModel::Task));
+    QVERIFY(!frozen->isColumnHidden(TaskTableModel::Verdict));
+    QVERIFY(frozen->isColumnHidden(TaskTableModel::Drop));
+    QCOMPARE(frozen->width(), view->columnWidth(TaskTableModel::Task) + view->columnWidth(TaskTableModel::Verdict));
+    QCOMPARE(frozen->model(), view->model());
+    QCOMPARE(frozen->selectionModel(), view->selectionModel());
+    // Scrolled all the way right, the task and its verdict are still the first thing on the left.
+    view->horizontalScrollBar()->setValue(view->horizontalScrollBar()->maximum());
+    QCoreApplication::processEvents();
+    QVERIFY(frozen->isVisible());
+    QCOMPARE(frozen->geometry().left(), view->viewport()->geometry().left());
+    QCOMPARE(frozen->model()->index(0, TaskTableModel::Verdict).data().toString(),
+        view->model()->index(0, TaskTableModel::Verdict).data().toString());
+    // After a retest (a model reset) only the frozen columns are shown in the overlay.
+    w.degradation()->setMargins({});
+    waitIdle(w);
+    QVERIFY(frozen->isColumnHidden(TaskTableModel::Drop));
+    QVERIFY(!frozen->isColumnHidden(TaskTableModel::Task));
+}
+
+void TestLayout::legendsSitOutsideTheData()
+{
+    MainWindow w;
+    w.openDemo(false);
+    w.experts()->openDemo();
+    waitIdle(w);
+    w.show();
+    QList<PlotView*> plots { w.degradation()->plot(2) }; // regressions and improvements
+    for (const char* name : { "budget-sweep", "per-layer", "per-device", "slice", "batch-size" })
+        plots << w.experts()->plot(static_cast<int>(w.experts()->plotNames().indexOf(QLatin1String(name))));
+    w.experts()->showPlot(static_cast<int>(w.experts()->plotNames().indexOf(QStringLiteral("batch-size"))));
+    waitIdle(w);
+    for (PlotView* plot : plots) {
+        QVERIFY(plot);
+        layOut(plot);
+        QVERIFY2(plot->legend->visible(), qPrintable(plot->objectName()));
+        QCOMPARE(plot->legend->layout(), plot->plotLayout());
+        for (QCPAxisRect* rect : plot->axisRects())
+            QVERIFY2(!rect->rect().intersects(plot->legend->outerRect()),
+                qPrintable(QStringLiteral("legend over the data of %1").arg(plots.indexOf(plot))));
+    }
+    // Drawn again, a plot's legend does not stack up a second row.
+    const int rows = plots[1]->plotLayout()->rowCount();
+    w.experts()->setBudget(20);
+    waitIdle(w);
+    QCOMPARE(plots[1]->plotLayout()->rowCount(), rows);
+}
+
+void TestLayout::budgetSweepHasOneAxisPerQuantity()
+{
+    MainWindow w;
+    w.experts()->openDemo();
+    waitIdle(w);
+    PlotView* sweep
+        = w.experts()->plot(static_cast<int>(w.experts()->plotNames().indexOf(QStringLiteral("budget-sweep"))));
+    layOut(sweep);
+    QVERIFY(!sweep->yAxis2->visible());
+    QCPGraph* experts = nullptr;
+    QCPGraph* mass = nullptr;
+    for (int i = 0; i < sweep->graphCount(); ++i) {
+        QCPGraph* g = sweep->graph(i);
+        QVERIFY(g->valueAxis() != sweep->yAxis2);
+        if (g->name().contains(QStringLiteral("gating mass")))
+            mass = g;
+        else if (g->name().contains(QStringLiteral("activated experts")))
+            experts = g;
+    }
+    QVERIFY(experts && mass);
+    QVERIFY(experts->valueAxis()->axisRect() != mass->valueAxis()->axisRect());
+    QVERIFY(!experts->valueAxis()->axisRect()->rect().intersects(mass->valueAxis()->axisRect()->rect()));
+    // Every graph of a panel is in that panel's units.
+    for (int i = 0; i < sweep->graphCount(); ++i)
+        if (sweep->graph(i) != mass)
+            QCOMPARE(sweep->graph(i)->valueAxis(), experts->valueAxis());
+    // The panels pan together.
+    sweep->xAxis->setRange(10, 20);
+    QCOMPARE(mass->keyAxis()->range().lower, 10.0);
+    QCOMPARE(mass->keyAxis()->range().upper, 20.0);
+}
+
+void TestLayout::powerPlannerLabelsStayApart()
+{
+    MainWindow w;
+    w.openDemo(false);
+    waitIdle(w);
+    PlotView* power = w.degradation()->plot(3);
+    QVERIFY(power);
+    layOut(power);
+    QCPItemText* now = nullptr;
+    QCPItemText* target = nullptr;
+    for (int i = 0; i < power->itemCount(); ++i)
+        if (auto* text = qobject_cast<QCPItemText*>(power->item(i))) {
+            if (text->objectName() == QStringLiteral("nowLabel"))
+                now = text;
+            else if (text->objectName() == QStringLiteral("targetLabel"))
+                target = text;
+        }
+    QVERIFY(now && target);
+    const auto box = [](QCPItemText* t) {
+        return QRectF(t->topLeft->pixelPosition(), t->bottomRight->pixelPosition()).normalized();
+    };
+    const QRect area = power->axisRect()->rect();
+    QVERIFY2(!box(now).intersects(box(target)), "the now and target labels overlap");
+    for (QCPItemText* t : { now, target })
+        QVERIFY2(QRectF(area).adjusted(-1, -1, 1, 1).contains(box(t)), qPrintable(t->text()));
+    // The y label fits along the axis at this size.
+    const QFontMetrics metrics(power->yAxis->labelFont());
+    QVERIFY(metrics.horizontalAdvance(power->yAxis->label()) < area.height());
+}
+
+void TestLayout::manyLayersAreThinned()
+{
+    moe::BudgetResult r;
+    r.budget = 16;
+    for (int l = 0; l < 64; ++l) {
+        moe::LayerMetrics m;
+        m.layer = 2 * l + 1; // the model's own layer numbers
+        m.activatedBaseMean = 40;
+        m.activatedMean = 16;
+        r.perLayer.push_back(m);
+    }
+    PlotView plot;
+    drawPerLayer(&plot, r);
+    layOut(&plot);
+    auto ticker = qSharedPointerDynamicCast<QCPAxisTickerText>(plot.xAxis->ticker());
+    QVERIFY(ticker);
+    QVERIFY2(ticker->ticks().size() <= 16 && ticker->ticks().size() >= 8,
+        qPrintable(QString::number(ticker->ticks().size())));
+    // The labels are the model's layer numbers at their bars.
+    QCOMPARE(ticker->ticks().value(0.0), QStringLiteral("1"));
+    QCOMPARE(ticker->ticks().value(4.0), QStringLiteral("9"));
+    // The bars are all there: thinning is of labels only.
+    QCOMPARE(qobject_cast<QCPBars*>(plot.plottable(0))->dataCount(), 64);
+
+    // A layer x expert heatmap of 64 layers: a dozen row labels at most.
+    std::vector<int> ids;
+    for (int l = 0; l < 64; ++l)
+        ids.push_back(l);
+    PlotView map;
+    drawLayerExpertMap(&map, std::vector<double>(64 * 8, 0.5), 64, 8, ids, QStringLiteral("active"), 0, 1, false);
+    layOut(&map);
+    auto rows = qSharedPointerDynamicCast<QCPAxisTickerText>(map.yAxis->ticker());
+    QVERIFY(rows);
+    QVERIFY(rows->ticks().size() <= 12 && rows->ticks().size() >= 6);
+    // The helper itself: never more than asked, always the first.
+    const auto few = thinnedTicker({ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 },
+        { QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d"), QStringLiteral("e"),
+            QStringLiteral("f"), QStringLiteral("g"), QStringLiteral("h"), QStringLiteral("i"), QStringLiteral("j") },
+        3);
+    QCOMPARE(few->ticks().size(), 3);
+    QCOMPARE(few->ticks().value(0.0), QStringLiteral("a"));
+    QCOMPARE(few->ticks().value(4.0), QStringLiteral("e"));
+}
+
+void TestLayout::logLikelihoodResponsesAreComparedByChoice()
+{
+    // The demo's arc_easy is a multiple-choice task: its responses are log-likelihoods.
+    MainWindow w;
+    w.openDemo(false);
+    waitIdle(w);
+    w.show();
+    QCoreApplication::processEvents();
+    const auto browsers = w.degradation()->findChildren<QTextBrowser*>();
+    QString sides;
+    for (QTextBrowser* b : browsers)
+        sides += b->toHtml();
+    QVERIFY2(sides.contains(QStringLiteral("← picked")), "a selected log-likelihood sample is shown");
+    // One row per choice, no character marks inside the numbers.
+    QVERIFY(!sides.contains(QStringLiteral("log-likelihood -")));
+}
+
+QTEST_MAIN(TestLayout)
+#include "tst_layout.moc"
