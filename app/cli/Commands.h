@@ -7,9 +7,11 @@
 namespace deltascope::cli {
 
 /// Exit codes of deltascope-cli.
-enum ExitCode { NoDegradation = 0, Degradation = 1, Error = 2 };
+enum ExitCode { NoDegradation = 0, Degradation = 1, Error = 2, Inconclusive = 3 };
 
 int runCompare(const std::vector<std::string>& args);
+int runMatrix(const std::vector<std::string>& args);
+int runFrontier(const std::vector<std::string>& args);
 int runPower(const std::vector<std::string>& args);
 int runShrink(const std::vector<std::string>& args);
 int runTraceInfo(const std::vector<std::string>& args);

@@ -3,6 +3,7 @@
 #include "BackendFactory.h"
 #include "Commands.h"
 #include "LoadArgs.h"
+#include "MatrixArgs.h"
 #include "Wording.h"
 #include "analysis/Comparison.h"
 #include "common/AtomicFile.h"
@@ -110,6 +111,41 @@ int failWith(const Diagnostic& d)
     return Error;
 }
 
+// Translates the flags into a comparison request; false with a message on a malformed value.
+bool readRequest(const Args& args, analysis::ComparisonRequest& request, std::string& error)
+{
+    if (!readStats(args, request.stats, error))
+        return false;
+    eval::LoadOptions load;
+    if (!readLoadOptions(args, load, error))
+        return false;
+    load.threads = request.stats.threads;
+    request.base.path = args.positionals()[0];
+    request.cand.path = args.positionals()[1];
+    request.base.load = load;
+    request.cand.load = load;
+    const std::string both = args.value("run").value_or("");
+    request.base.load.runTimestamp = args.value("base-run").value_or(both);
+    request.cand.load.runTimestamp = args.value("cand-run").value_or(both);
+    request.base.reruns = args.values("base-rerun");
+    request.cand.reruns = args.values("cand-rerun");
+    request.keepListPath = args.value("keep-list").value_or("");
+    return true;
+}
+
+std::string render(const report::ComparisonReport& rep, const std::string& format)
+{
+    if (format == "json")
+        return report::toJson(rep);
+    if (format == "csv")
+        return report::toCsv(rep);
+    if (format == "md")
+        return report::toMarkdown(rep);
+    return report::toTable(rep);
+}
+
+} // namespace
+
 // Reads the statistics flags into the request; false with a message on a malformed value.
 bool readStats(const Args& args, analysis::StatsRequest& stats, std::string& error)
 {
@@ -150,41 +186,6 @@ bool readStats(const Args& args, analysis::StatsRequest& stats, std::string& err
             return false;
     return readInteger(args, "threads", stats.threads, 1, 1024, error);
 }
-
-// Translates the flags into a comparison request; false with a message on a malformed value.
-bool readRequest(const Args& args, analysis::ComparisonRequest& request, std::string& error)
-{
-    if (!readStats(args, request.stats, error))
-        return false;
-    eval::LoadOptions load;
-    if (!readLoadOptions(args, load, error))
-        return false;
-    load.threads = request.stats.threads;
-    request.base.path = args.positionals()[0];
-    request.cand.path = args.positionals()[1];
-    request.base.load = load;
-    request.cand.load = load;
-    const std::string both = args.value("run").value_or("");
-    request.base.load.runTimestamp = args.value("base-run").value_or(both);
-    request.cand.load.runTimestamp = args.value("cand-run").value_or(both);
-    request.base.reruns = args.values("base-rerun");
-    request.cand.reruns = args.values("cand-rerun");
-    request.keepListPath = args.value("keep-list").value_or("");
-    return true;
-}
-
-std::string render(const report::ComparisonReport& rep, const std::string& format)
-{
-    if (format == "json")
-        return report::toJson(rep);
-    if (format == "csv")
-        return report::toCsv(rep);
-    if (format == "md")
-        return report::toMarkdown(rep);
-    return report::toTable(rep);
-}
-
-} // namespace
 
 bool emit(const std::string& text, const std::string& outputPath)
 {

@@ -3,6 +3,7 @@
 #include "BackendFactory.h"
 #include "Commands.h"
 #include "LoadArgs.h"
+#include "MatrixArgs.h"
 #include "TraceArgs.h"
 #include "Wording.h"
 #include "analysis/ExpertSharing.h"
@@ -79,10 +80,13 @@ bool readPlacement(const Args& args, analysis::ExpertScenario& s, std::string& e
     return true;
 }
 
-// Translates the flags into a scenario; false with a message on a malformed value.
-bool readScenario(const Args& args, analysis::ExpertScenario& s, std::string& error)
+} // namespace
+
+const std::vector<std::string> kScenarioValued { "policy", "warmup", "batching", "batch-size", "gamma", "requests",
+    "devices", "placement", "placement-counts", "replicas", "request-experts", "threads" };
+
+bool readScenarioOptions(const Args& args, analysis::ExpertScenario& s, std::string& error)
 {
-    s.tracePath = args.positionals()[0];
     if (!readImport(args, s.import, s.topK, error))
         return false;
     if (!moe::parsePolicy(args.value("policy").value_or("batch"), s.policy))
@@ -103,7 +107,16 @@ bool readScenario(const Args& args, analysis::ExpertScenario& s, std::string& er
     if (!analysis::parseIdList(list, s.requests, error))
         return error = "--requests: " + error, false;
     s.perSlice = args.has("per-slice");
-    return readBudgets(args, s.budgets, error) && readPlacement(args, s, error);
+    return readPlacement(args, s, error);
+}
+
+namespace {
+
+// Translates the flags into a scenario; false with a message on a malformed value.
+bool readScenario(const Args& args, analysis::ExpertScenario& s, std::string& error)
+{
+    s.tracePath = args.positionals()[0];
+    return readScenarioOptions(args, s, error) && readBudgets(args, s.budgets, error);
 }
 
 } // namespace

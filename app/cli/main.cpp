@@ -13,6 +13,12 @@ constexpr const char* kUsage
 
 usage:
   deltascope-cli compare BASE CAND [options]   paired tests of a candidate run against a baseline
+  deltascope-cli matrix BASE CAND... [options]
+                                               many candidates against one baseline: verdicts
+                                               corrected across candidates, tiers, costs
+  deltascope-cli frontier --trace TRACE BASE CAND... [options]
+                                               the smallest expert budget whose run is no worse
+                                               than the margin, and what it saves
   deltascope-cli power [options]               minimum detectable drop and samples needed
   deltascope-cli shrink RUN1 RUN2 [...] --output keep.json
                                                keep only samples whose score varies across reruns
@@ -28,8 +34,9 @@ folders, simple-evals *_allresults.json files, Inspect logs, or id/score tables 
 JSONL). TRACE is a router trace: native .safetensors, per-token JSONL records,
 a Megatron-Core trace folder or a .npy array. Run a command with --help for its options.
 
-exit status: 0 success (compare: no evidence of degradation, or no worse than every margin), 1 degraded,
-             2 error, 3 inconclusive (compare --margin: neither degraded nor within every margin)
+exit status: 0 success (compare, matrix: no evidence of degradation, or no worse than every margin),
+             1 degraded (matrix: some candidate), 2 error, 3 inconclusive (--margin: neither degraded
+             nor within every margin)
 )";
 
 } // namespace
@@ -49,6 +56,10 @@ int main(int argc, char** argv)
     args.erase(args.begin());
     if (command == "compare")
         return deltascope::cli::runCompare(args);
+    if (command == "matrix")
+        return deltascope::cli::runMatrix(args);
+    if (command == "frontier")
+        return deltascope::cli::runFrontier(args);
     if (command == "power")
         return deltascope::cli::runPower(args);
     if (command == "shrink")

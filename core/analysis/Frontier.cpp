@@ -212,6 +212,16 @@ Result<FrontierResult> runFrontier(
         p.acceptable = frontierAcceptable(p.verdict, margin);
         out.points.push_back(std::move(p));
     }
+    // The activated experts per slice become the matrix's cost, so its frontier plot is the budget plot.
+    if (out.matrix.costColumns.end()
+        == std::find_if(out.matrix.costColumns.begin(), out.matrix.costColumns.end(),
+            [](const CostColumn& c) { return c.name == "activated_experts"; })) {
+        out.matrix.costColumns.push_back(costColumn("activated_experts"));
+        const auto slices = static_cast<double>(std::max<std::int64_t>(1, out.sharing.xshare->sliceCount));
+        for (const auto& p : out.points)
+            out.matrix.candidates[static_cast<std::size_t>(p.candidate)].costs.push_back(
+                static_cast<double>(p.sharing.activated) / slices);
+    }
     std::stable_sort(out.points.begin(), out.points.end(),
         [](const FrontierPoint& a, const FrontierPoint& b) { return a.budget < b.budget; });
     out.chosen = smallestAcceptable(out.points);

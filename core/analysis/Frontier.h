@@ -40,6 +40,8 @@ struct FrontierPoint {
 };
 
 struct FrontierResult {
+    /// The candidates' matrix. Unless the costs named it already, it gains the cost column
+    /// "activated_experts": each candidate's activated experts per slice at its budget.
     MatrixResult matrix;
     ExpertSharingResult sharing; ///< the one sweep of the trace over every candidate's budget
     std::vector<FrontierPoint> points; ///< by budget, smallest first

@@ -192,16 +192,25 @@ Result<PairTest> testPair(int a, int b, const std::map<std::string, TaskDrops>& 
     return r;
 }
 
-// Tiers (see MatrixResult::pairs): best score first; a candidate goes one tier below the lowest
+// Tiers (see MatrixResult::pairs): most net wins first; a candidate goes one tier below the lowest
 // earlier candidate the data separate it from.
 int assignTiers(std::vector<MatrixCandidate>& cands, const std::vector<PairTest>& pairs)
 {
     const int n = static_cast<int>(cands.size());
+    for (auto& c : cands)
+        c.wins = 0;
+    for (const auto& p : pairs) {
+        const int sign = p.statistic > 0.0 ? 1 : (p.statistic < 0.0 ? -1 : 0);
+        cands[static_cast<std::size_t>(p.a)].wins += sign;
+        cands[static_cast<std::size_t>(p.b)].wins -= sign;
+    }
     std::vector<int> order(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i)
         order[static_cast<std::size_t>(i)] = i;
     std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
-        return cands[static_cast<std::size_t>(x)].score < cands[static_cast<std::size_t>(y)].score;
+        const auto& cx = cands[static_cast<std::size_t>(x)];
+        const auto& cy = cands[static_cast<std::size_t>(y)];
+        return cx.wins != cy.wins ? cx.wins > cy.wins : cx.score < cy.score;
     });
     std::vector<std::vector<bool>> sep(static_cast<std::size_t>(n), std::vector<bool>(static_cast<std::size_t>(n)));
     for (const auto& p : pairs)

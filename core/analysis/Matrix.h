@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace deltascope::analysis {
@@ -69,9 +70,12 @@ struct MatrixCandidate {
     /// "degraded", "no_worse_than_margin", "inconclusive" or "no_evidence", decided on the adjusted
     /// p-values at alpha (with alphaPerCandidate: the separate comparison's verdict).
     std::string verdict = "no_evidence";
-    /// Orders the candidates from best to worst: the Stouffer combination of the tasks' studentized
-    /// drops against the baseline, sum_t z_t / sqrt(T), z_t = S_t / sqrt(Q_t) (DESIGN 3.3).
+    /// The evidence of a drop against the baseline: the Stouffer combination of the tasks'
+    /// studentized drops, sum_t z_t / sqrt(T), z_t = S_t / sqrt(Q_t) (DESIGN 3.3). Positive: worse.
     double score = 0.0;
+    /// Net pairwise wins: the candidates it scores better than on their shared samples, minus those
+    /// it scores worse than (by the sign of each pair's statistic, significant or not).
+    int wins = 0;
     int tier = 1; ///< 1 = the best tier (see MatrixResult::pairs)
     std::vector<double> costs; ///< one per MatrixResult::costColumns, NaN when not given
 };
@@ -118,10 +122,13 @@ struct MatrixResult {
     MatrixRequest request;
     std::vector<MatrixCandidate> candidates; ///< in the order given (after expansion)
     std::vector<MatrixRow> rows; ///< the baseline's tasks, in the first candidate's report order
-    /// Every pair of candidates (when compareCandidates). Tiers: candidates are taken in order of
-    /// score, best first; a candidate's tier is 1 + the largest tier among the earlier candidates it
-    /// is separated from (1 when none). So two candidates in one tier are never separated by the
-    /// data, and a candidate below tier 1 is separated from some member of the tier above.
+    /// Every pair of candidates (when compareCandidates). Tiers: candidates are taken best first, by
+    /// net pairwise wins, ties by the smaller score; a candidate's tier is 1 + the largest tier among
+    /// the earlier candidates it is separated from (1 when none). So two candidates in one tier are
+    /// never separated by the data, and a candidate below tier 1 is separated from some member of
+    /// the tier above. The order follows the pairwise comparisons themselves, not the drops against
+    /// the baseline: a candidate measured with less noise can show more evidence of a drop (a
+    /// larger score) and still score better than another on their shared samples.
     std::vector<PairTest> pairs;
     int tiers = 1;
     std::vector<CostColumn> costColumns; ///< the columns of the cost table
