@@ -19,6 +19,7 @@
 #include <QLabel>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -74,6 +75,7 @@ private slots:
     void budgetFrontierOnATrace();
     void workspaceRoundTrip();
     void headlessScreenshot();
+    void demoFindsTheBudget();
 
 private:
     void fill(FrontierPage* page);
@@ -354,6 +356,57 @@ void TestFrontierUi::headlessScreenshot()
         = shoot({ QStringLiteral("--workspace"), QStringLiteral("frontier"), QStringLiteral("--demo") }, demo);
     QVERIFY(status == 0 || status == 1 || status == 3);
     QVERIFY(!QImage(demo).isNull());
+}
+
+void TestFrontierUi::demoFindsTheBudget()
+{
+    if (FrontierPage::demoDirectory().isEmpty())
+        QSKIP("the frontier demo is not built here");
+    FrontierPage page;
+    QVERIFY(page.openDemo());
+    page.waitUntilIdle();
+    QVERIFY2(page.frontier(), qPrintable(page.lastError()));
+    QCOMPARE(page.matrixModel()->columnCount(), 5);
+    // The window's answer is the analysis layer's on the same request.
+    {
+        const std::string dir = FrontierPage::demoDirectory().toStdString();
+        analysis::FrontierRequest request;
+        request.matrix.base.path = dir + "/baseline";
+        for (const char* b : { "budget_2", "budget_3", "budget_4", "budget_6", "budget_8" }) {
+            analysis::SideRequest side;
+            side.path = dir + "/" + b;
+            request.matrix.candidates.push_back(side);
+        }
+        std::string why;
+        QVERIFY(analysis::parseMargin("3", request.matrix.stats.margins, why));
+        request.scenario.tracePath = dir + "/trace.safetensors";
+        const auto direct = analysis::runFrontier(request, backend::CpuBackend());
+        QVERIFY(direct.ok());
+        QCOMPARE(page.frontier()->chosen, direct.value->chosen);
+        QCOMPARE(page.frontier()->answer, direct.value->answer);
+    }
+    // Each budget decided alone, as resources/demo/README.md lays the demo out: with a 2-point
+    // margin budgets 8 and 6 are no worse and 4 is inconclusive, so the answer is 6; with 3 points
+    // budget 4 is no worse too.
+    page.setAlphaPerCandidate(true);
+    for (const auto& [margin, budget] : { std::pair { "2", 6 }, std::pair { "3", 4 } }) {
+        QVERIFY(page.setMargins(QString::fromLatin1(margin)));
+        page.compareAll();
+        page.waitUntilIdle();
+        QVERIFY(page.frontier() && page.frontier()->chosen.has_value());
+        QCOMPARE(page.frontier()->points[*page.frontier()->chosen].budget, budget);
+    }
+    // The payoff panel took the preset shaped like the trace (8 experts, top-2) and estimated.
+    QVERIFY2(page.payoff()->result(), qPrintable(page.payoff()->conclusion()));
+    QCOMPARE(page.payoff()->options().model.experts, 8);
+    QCOMPARE(page.payoff()->options().model.topK, 2);
+    if (const QString shots = qEnvironmentVariable("DELTASCOPE_TEST_SHOTS"); !shots.isEmpty()) {
+        page.resize(1400, 900);
+        page.show();
+        for (auto* tabs : page.findChildren<QTabWidget*>())
+            tabs->setCurrentWidget(page.payoff());
+        page.grab().save(shots + QStringLiteral("/payoff.png"));
+    }
 }
 
 QTEST_MAIN(TestFrontierUi)

@@ -290,6 +290,7 @@ QWidget* FrontierPage::buildResults()
 
     m_payoff = new PayoffPanel(m_tabs);
     connect(m_payoff, &PayoffPanel::statusMessage, this, &FrontierPage::statusMessage);
+    connect(m_payoff, &PayoffPanel::busyChanged, this, [this] { emit busyChanged(busy()); });
     m_tabs->addTab(m_payoff, tr("Will it pay off?"));
     split->addWidget(m_tabs);
     split->setStretchFactor(0, 2);
@@ -371,6 +372,11 @@ bool FrontierPage::setMargins(const QString& text, QString* why)
 void FrontierPage::setAlpha(double alpha)
 {
     m_alpha->setValue(alpha);
+}
+
+void FrontierPage::setAlphaPerCandidate(bool on)
+{
+    m_perCandidate->setChecked(on);
 }
 
 void FrontierPage::setCostColumn(const QString& name)
@@ -471,6 +477,11 @@ void FrontierPage::compareAll()
                 showResult(out.matrix, out.frontier, out.error);
                 if (!out.note.isEmpty())
                     m_answer->setText(out.note);
+                if (out.frontier && out.frontier->sharing.prepared.trace) {
+                    const auto& swept = *out.frontier->sharing.prepared.trace;
+                    m_payoff->fitTrace(swept.experts, swept.topK);
+                }
+                updatePayoffInputs();
                 if (out.matrix && !m_trace.isEmpty())
                     m_payoff->estimate();
                 emit computed();
@@ -498,8 +509,11 @@ void FrontierPage::showResult(std::shared_ptr<const analysis::MatrixResult> matr
                 m_plotCost->addItem(QString::fromStdString(c.name));
             if (const auto i = m_task->findText(task); i >= 0)
                 m_task->setCurrentIndex(static_cast<int>(i));
+            // The cost shown before, else what the budgets save (the frontier's activated experts).
             if (const auto i = m_plotCost->findText(cost); i >= 0)
                 m_plotCost->setCurrentIndex(static_cast<int>(i));
+            else if (const auto e = m_plotCost->findText(QStringLiteral("activated_experts")); e >= 0)
+                m_plotCost->setCurrentIndex(static_cast<int>(e));
         }
         m_pendingTask.clear();
     }
@@ -594,12 +608,19 @@ void FrontierPage::showBudgets()
 
 void FrontierPage::updatePayoffInputs()
 {
+    // The budgets the frontier swept (typed or read from the runs), else those typed so far.
     std::vector<int> budgets;
-    for (const auto& c : m_candidates->candidates())
-        if (c.budget > 0 && std::find(budgets.begin(), budgets.end(), c.budget) == budgets.end())
-            budgets.push_back(c.budget);
+    if (m_frontier)
+        for (const auto& p : m_frontier->points)
+            budgets.push_back(p.budget);
+    else
+        for (const auto& c : m_candidates->candidates())
+            if (c.budget > 0)
+                budgets.push_back(c.budget);
     std::sort(budgets.begin(), budgets.end());
+    budgets.erase(std::unique(budgets.begin(), budgets.end()), budgets.end());
     m_payoff->setInputs(m_trace, m_batchSize->value(), budgets);
+    m_payoff->setChosenBudget(m_frontier && m_frontier->chosen ? m_frontier->points[*m_frontier->chosen].budget : 0);
 }
 
 void FrontierPage::cancel()

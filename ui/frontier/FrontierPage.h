@@ -51,6 +51,8 @@ public:
     bool setMargins(const QString& text, QString* why = nullptr);
     void setAlpha(double alpha);
     void setCostColumn(const QString& name);
+    /// Decide each candidate at alpha alone (no correction across the candidates).
+    void setAlphaPerCandidate(bool on);
 
     /// Runs every comparison (and, with a trace, the budget frontier and the payoff estimate).
     void compareAll();

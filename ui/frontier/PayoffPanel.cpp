@@ -198,6 +198,11 @@ PayoffPanel::PayoffPanel(QWidget* parent)
             m_bandwidth->setValue(moe::gpuPresets()[static_cast<std::size_t>(i)].bandwidthGBs);
     });
     connect(m_run, &QPushButton::clicked, this, &PayoffPanel::estimate);
+    connect(m_jobs, &JobRunner::started, this, [this] { emit busyChanged(true); });
+    connect(m_jobs, &JobRunner::finished, this, [this] {
+        if (!m_jobs->busy())
+            emit busyChanged(false);
+    });
     applyModel(moe::modelPresets().front());
     const auto h200 = m_gpu->findText(QStringLiteral("H200"));
     m_gpu->setCurrentIndex(h200 >= 0 ? static_cast<int>(h200) : 0);
@@ -214,6 +219,19 @@ void PayoffPanel::applyModel(const moe::MoeModel& model)
 {
     for (auto& [key, spin] : m_fields)
         spin->setValue(get(model, key.toStdString()));
+}
+
+void PayoffPanel::fitTrace(std::int64_t experts, std::int64_t topK)
+{
+    const auto o = options();
+    if (o.model.experts == experts && o.model.topK == topK)
+        return;
+    const auto& presets = moe::modelPresets();
+    for (std::size_t i = 0; i < presets.size(); ++i)
+        if (presets[i].experts == experts && presets[i].topK == topK) {
+            m_model->setCurrentIndex(static_cast<int>(i));
+            return;
+        }
 }
 
 moe::PayoffOptions PayoffPanel::options() const
@@ -240,6 +258,13 @@ void PayoffPanel::setInputs(const QString& trace, int batchSize, const std::vect
     m_run->setEnabled(!m_trace.isEmpty());
     if (m_trace.isEmpty())
         m_conclusion->setText(tr("Set a router trace to estimate whether expert sharing pays off."));
+}
+
+void PayoffPanel::setChosenBudget(int budget)
+{
+    m_chosen = budget;
+    if (m_result)
+        show(m_result, {});
 }
 
 void PayoffPanel::estimate()
@@ -292,6 +317,11 @@ void PayoffPanel::show(std::shared_ptr<const analysis::PayoffResult> result, con
             item->setTextAlignment(c == 0 ? Qt::AlignLeft | Qt::AlignVCenter : Qt::AlignRight | Qt::AlignVCenter);
             if (r.budget != 0 && r.budget == e.bestBudget)
                 item->setForeground(improvementColor());
+            if (r.budget != 0 && r.budget == m_chosen) {
+                QFont f = item->font();
+                f.setBold(true);
+                item->setFont(f);
+            }
             m_table->setItem(i, c, item);
         }
     }
@@ -300,6 +330,12 @@ void PayoffPanel::show(std::shared_ptr<const analysis::PayoffResult> result, con
         text = tr("<b>Not bandwidth-bound: expect no gain.</b> ") + text.toHtmlEscaped();
     else
         text = text.toHtmlEscaped();
+    for (const auto& r : e.budgets)
+        if (m_chosen > 0 && r.budget == m_chosen)
+            text += tr("<br><b>At budget %1, the smallest the paired tests accept, a step reads %2 of expert weights "
+                       "instead of %3 and is estimated %4 shorter.</b>")
+                        .arg(m_chosen)
+                        .arg(bytes(r.expertBytes), bytes(e.baseline.expertBytes), percent(r.saving));
     text += tr("<br><small>Routed experts are %1 of the bytes a step reads; %2 tokens per activated expert.</small>")
                 .arg(percent(e.expertShare), QString::number(e.tokensPerExpert, 'f', 1));
     m_conclusion->setText(text);

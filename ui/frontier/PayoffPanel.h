@@ -33,12 +33,17 @@ public:
     /// The trace the estimate reads, its batch size (0: the default) and the budgets to show (empty:
     /// the analysis's choice). Clears the shown estimate.
     void setInputs(const QString& trace, int batchSize, const std::vector<int>& budgets);
+    /// The budget the accuracy tests accepted (the frontier's answer; 0: none): its row is marked
+    /// and the conclusion says what it saves.
+    void setChosenBudget(int budget);
     /// Starts the estimate (nothing without a trace).
     void estimate();
     void cancel();
     bool busy() const;
     void waitUntilIdle();
 
+    /// Picks the first model preset with the trace's experts and k when the model shown has others.
+    void fitTrace(std::int64_t experts, std::int64_t topK);
     moe::PayoffOptions options() const;
     std::shared_ptr<const analysis::PayoffResult> result() const { return m_result; }
     QString conclusion() const;
@@ -49,6 +54,7 @@ public:
 
 signals:
     void statusMessage(const QString& text);
+    void busyChanged(bool busy);
 
 private:
     void applyModel(const moe::MoeModel& model);
@@ -59,6 +65,7 @@ private:
     QString m_trace;
     int m_batchSize = 0;
     std::vector<int> m_budgets;
+    int m_chosen = 0;
     QComboBox* m_model = nullptr;
     std::vector<std::pair<QString, QDoubleSpinBox*>> m_fields; ///< by the workspace's field names
     QComboBox* m_gpu = nullptr;
