@@ -567,6 +567,11 @@ void FrontierPage::redrawPlot()
     in.higherIsBetter = column.higherIsBetter;
     in.continuous = m_matrix->rows[row].continuous;
     in.task = QString::fromStdString(m_matrix->rows[row].task);
+    // The task's margin where it is in the drop's own units (one margin request for all candidates).
+    for (const auto& c : m_matrix->candidates)
+        for (const auto& t : c.comparison.report.tasks)
+            if (t.key() == m_matrix->rows[row].task && t.hasMargin && !t.marginRelative)
+                in.margin = t.margin;
     drawFrontier(m_plot, in);
     m_plot->replot(QCustomPlot::rpQueuedRefresh);
 }

@@ -69,8 +69,11 @@ QColor MatrixTableModel::verdictColour(const std::string& verdict)
         return regressionColor();
     if (verdict == "no_worse_than_margin")
         return improvementColor();
-    if (verdict == "inconclusive")
-        return warningColor();
+    if (verdict == "inconclusive") {
+        // Okabe-Ito's reddish purple: apart from both the degraded vermilion and the green.
+        const bool dark = QPalette().color(QPalette::Window).lightness() < 128;
+        return dark ? QColor(0xe0, 0x9b, 0xc4) : QColor(0xcc, 0x79, 0xa7);
+    }
     return QPalette().color(QPalette::PlaceholderText);
 }
 

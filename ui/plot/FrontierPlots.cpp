@@ -108,6 +108,23 @@ void drawFrontier(PlotView* plot, const FrontierPlotInput& in)
         in.costLabel + (in.higherIsBetter ? QObject::tr(" (higher is cheaper)") : QObject::tr(" (lower is cheaper)")));
     plot->yAxis->setLabel(in.continuous ? QObject::tr("drop on %1 (metric units; up is worse)").arg(in.task)
                                         : QObject::tr("drop on %1 (points; up is worse)").arg(in.task));
+    if (in.margin >= 0.0) {
+        // The margin a "no worse" claim is made against.
+        auto* margin = new QCPItemStraightLine(plot);
+        margin->point1->setCoords(0, in.margin * scale);
+        margin->point2->setCoords(1, in.margin * scale);
+        margin->setPen(QPen(QColor(0xd0, 0x8a, 0x00), 1.5, Qt::DashLine));
+        margin->setSelectable(false);
+        auto* label = new QCPItemText(plot);
+        label->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
+        label->position->setTypeY(QCPItemPosition::ptPlotCoords);
+        label->position->setCoords(0.01, in.margin * scale);
+        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+        label->setText(QObject::tr("margin"));
+        label->setColor(QColor(0xd0, 0x8a, 0x00));
+        label->setSelectable(false);
+        hi = std::max(hi, in.margin * scale);
+    }
     const double padX = right > left ? 0.08 * (right - left) : std::max(1.0, 0.1 * std::abs(left));
     const double padY = hi > lo ? 0.1 * (hi - lo) : 1.0;
     plot->xAxis->setRange(left - padX, right + padX);

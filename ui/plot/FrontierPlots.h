@@ -19,6 +19,7 @@ struct FrontierPlotInput {
     bool higherIsBetter = false; ///< the cost column's direction (throughput)
     bool continuous = false; ///< the task's drop in metric units (else accuracy points)
     QString task;
+    double margin = -1.0; ///< the task's non-inferiority margin in the drop's units (negative: none drawn)
 };
 
 /// The drop with its 95% interval against the cost, one colour per verdict, the Pareto front
