@@ -88,6 +88,7 @@ MainWindow::MainWindow(QWidget* parent)
 
 void MainWindow::connectFrontier()
 {
+    connect(m_frontier, &FrontierPage::computed, this, &MainWindow::updateActions);
     connect(m_frontier, &FrontierPage::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m); });
     // A point of the frontier opens its comparison; a budget opens the trace at that budget.
     connect(m_frontier, &FrontierPage::comparisonRequested, this, [this](int candidate) {
@@ -279,6 +280,12 @@ void MainWindow::rebuildRecentMenu()
 
 void MainWindow::updateActions()
 {
+    if (m_tabs->currentWidget() == m_frontier) {
+        // The frontier exports its plot; its reports are the command line's (deltascope-cli matrix).
+        for (int i = 0; i < m_needComparison.size(); ++i)
+            m_needComparison[i]->setEnabled(i == 4 && m_frontier->matrix() != nullptr);
+        return;
+    }
     const bool experts = m_tabs->currentWidget() == m_experts;
     const bool have = experts ? m_experts->run() != nullptr : m_degradation->comparison() != nullptr;
     for (int i = 0; i < m_needComparison.size(); ++i) {
@@ -444,6 +451,17 @@ void MainWindow::exportDisagreements()
 
 void MainWindow::exportPlot()
 {
+    if (m_tabs->currentWidget() == m_frontier) {
+        const QString path = m_frontier->matrix()
+            ? askSavePath(tr("Export plot"), tr("PNG (*.png);;SVG (*.svg)"), QStringLiteral("frontier.png"))
+            : QString();
+        const QString why = path.isEmpty() ? QString() : exporter::plotImage(path, m_frontier->plot());
+        if (!why.isEmpty())
+            QMessageBox::warning(this, tr("Export failed"), why);
+        else if (!path.isEmpty())
+            statusBar()->showMessage(tr("Plot written to %1").arg(path));
+        return;
+    }
     const bool experts = m_tabs->currentWidget() == m_experts;
     if (experts ? !m_experts->run() : !m_degradation->comparison())
         return;
