@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 namespace deltascope::cli {
 
@@ -191,9 +192,16 @@ int runMatrix(const std::vector<std::string>& argv)
     if (!emit(text, output))
         return Error;
     if (!quiet) {
-        for (const auto& c : r.candidates)
-            for (const auto& w : c.comparison.report.warnings)
-                std::fprintf(stderr, "%s: %s\n", c.name.c_str(), w.toString().c_str());
+        // The baseline's notes come with every candidate's report: say each once.
+        std::set<std::string> said;
+        for (const auto& c : r.candidates) {
+            auto warnings = c.comparison.report.warnings;
+            for (const auto& t : c.comparison.report.tasks)
+                warnings.insert(warnings.end(), t.warnings.begin(), t.warnings.end());
+            for (const auto& w : warnings)
+                if (said.insert(w.toString()).second)
+                    std::fprintf(stderr, "%s: %s\n", c.name.c_str(), w.toString().c_str());
+        }
         if (format != "text")
             for (const auto& w : r.warnings)
                 std::fprintf(stderr, "deltascope-cli: %s\n", cliText(w).c_str());

@@ -350,6 +350,7 @@ Result<MatrixResult> runMatrix(
         return R::failure(*base.error);
 
     const double perCandidate = 0.8 / static_cast<double>(named.size());
+    std::vector<double> mcLow, mcHigh; // 99% Monte Carlo bounds of each decision p
     std::vector<std::map<std::string, TaskDrops>> drops;
     for (std::size_t i = 0; i < named.size(); ++i) {
         ComparisonRequest one = first;
@@ -375,10 +376,16 @@ Result<MatrixResult> runMatrix(
         c.comparison = ComparisonResult { one, *loaded.value, std::move(*rep.value), {} };
         c.comparison.ranOn = c.comparison.report.ranOn;
         const auto& report = c.comparison.report;
-        double minLn = 0.0;
-        for (const auto& d : report.decision)
+        double minLn = 0.0, low = 1.0, high = 1.0;
+        for (const auto& d : report.decision) {
             minLn = std::min(minLn, d.lnP);
-        c.lnDecisionP = std::min(0.0, minLn + std::log(report.alpha / report.decisionLevel));
+            low = std::min(low, d.monteCarlo ? d.pMcLow : d.pValue);
+            high = std::min(high, d.monteCarlo ? d.pMcHigh : d.pValue);
+        }
+        const double factor = report.alpha / report.decisionLevel;
+        c.lnDecisionP = std::min(0.0, minLn + std::log(factor));
+        mcLow.push_back(std::min(1.0, low * factor));
+        mcHigh.push_back(std::min(1.0, high * factor));
         c.decisionP = std::exp(c.lnDecisionP);
         if (report.hasMargin && report.untested.empty()) {
             c.nonInferiorityP = 0.0;
@@ -391,6 +398,20 @@ Result<MatrixResult> runMatrix(
         out.candidates.push_back(std::move(c));
     }
     decideCandidates(out.candidates, request);
+    // A permutation p-value's Monte Carlo error can move a candidate across the corrected level even
+    // when its own comparison is stable (the permutations extend around alpha/3, not around Holm's
+    // levels): say so when the two ends of the intervals decide differently.
+    if (!request.alphaPerCandidate && mcLow != mcHigh) {
+        const auto lowAdj = stats::holmAdjust(mcLow);
+        const auto highAdj = stats::holmAdjust(mcHigh);
+        for (std::size_t i = 0; i < out.candidates.size(); ++i)
+            if ((lowAdj[i] < request.stats.alpha) != (highAdj[i] < request.stats.alpha))
+                out.warnings.push_back(Diagnostic::warning({}, 0,
+                    out.candidates[i].name
+                        + ": the verdict after the correction across candidates may depend on the permutation "
+                          "seed (its p-value's Monte Carlo interval straddles the corrected level); run more "
+                          "permutations"));
+    }
 
     // The tasks x candidates table, in the order the reports list their tasks.
     for (std::size_t i = 0; i < out.candidates.size(); ++i)

@@ -273,6 +273,16 @@ private slots:
         QCOMPARE(named(*m.value, "ll_a").tier, named(*m.value, "ll_b").tier);
         QVERIFY(named(*m.value, "ll_worse").tier > named(*m.value, "ll_a").tier);
         QCOMPARE(named(*m.value, "ll_worse").verdict, std::string("degraded"));
+        QVERIFY(m.value->warnings.empty());
+
+        // So few permutations that the Monte Carlo error decides the corrected verdict: said.
+        r.stats.permutations = 20;
+        r.stats.maxPermutations = 20;
+        auto few = analysis::runMatrix(r, cpu());
+        QVERIFY(few.ok());
+        QCOMPARE(few.value->warnings.size(), std::size_t { 1 });
+        QVERIFY(few.value->warnings.front().message.starts_with("ll_worse: "));
+        QVERIFY(few.value->warnings.front().message.find("permutation seed") != std::string::npos);
     }
 
     void alphaPerCandidateKeepsEachVerdict()
@@ -476,6 +486,50 @@ private slots:
         QVERIFY(n.ok());
         QCOMPARE(n.value->criterion, std::string("not degraded"));
         QVERIFY(n.value->answer.find("not evidence of no loss") != std::string::npos);
+    }
+
+    // The command line gives the core's answer, and its exit status says whether a budget qualified.
+    void cliFrontier()
+    {
+        const std::vector<int> budgets { 4, 8, 16, 24, 32 };
+        BudgetTables t;
+        writeBudgetTables(t, budgets, 32, 1500);
+        const QString trace = t.dir.filePath(QStringLiteral("trace.safetensors"));
+        auto r = test::cli({ QStringLiteral("synth-trace"), trace, QStringLiteral("--requests"), QStringLiteral("24"),
+            QStringLiteral("--tokens"), QStringLiteral("16"), QStringLiteral("--layers"), QStringLiteral("3"),
+            QStringLiteral("--experts"), QStringLiteral("32"), QStringLiteral("--top-k"), QStringLiteral("4") });
+        QCOMPARE(r.exitCode, 0);
+        QStringList args { QStringLiteral("frontier"), QStringLiteral("--trace"), trace,
+            QString::fromStdString(t.base) };
+        analysis::FrontierRequest f;
+        f.matrix.base = side(t.base);
+        for (const auto& [m, path] : t.cands) {
+            args << QString::fromStdString(path) << QStringLiteral("--budget")
+                 << QStringLiteral("task_m%1=%2").arg(m).arg(m);
+            f.matrix.candidates.push_back(side(path));
+            f.budgets.emplace_back("task_m" + std::to_string(m), m);
+        }
+        args << QStringLiteral("--margin") << QStringLiteral("3") << QStringLiteral("--batch-size")
+             << QStringLiteral("8") << QStringLiteral("--format") << QStringLiteral("json")
+             << QStringLiteral("--quiet");
+        r = test::cli(args);
+        QCOMPARE(r.exitCode, 0);
+        const auto j = QJsonDocument::fromJson(r.out).object();
+        std::string error;
+        QVERIFY(analysis::parseMargin("3", f.matrix.stats.margins, error));
+        f.scenario.tracePath = trace.toStdString();
+        f.scenario.batchSize = 8;
+        auto core = analysis::runFrontier(f, cpu());
+        QVERIFY2(core.ok(), core.ok() ? "" : core.error->toString().c_str());
+        QVERIFY(core.value->chosen);
+        QCOMPARE(j.value(QStringLiteral("chosen")).toObject().value(QStringLiteral("budget")).toInt(),
+            core.value->points[*core.value->chosen].budget);
+        QCOMPARE(j.value(QStringLiteral("points")).toArray().size(), static_cast<qsizetype>(budgets.size()));
+        // A budget outside [k, N] is an error that names the budget.
+        args.replace(args.indexOf(QStringLiteral("task_m4=4")), QStringLiteral("task_m4=64"));
+        r = test::cli(args);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains("64"));
     }
 
     void frontierBudgetFromResults()
