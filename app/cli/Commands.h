@@ -17,6 +17,7 @@ int runShrink(const std::vector<std::string>& args);
 int runTraceInfo(const std::vector<std::string>& args);
 int runConvert(const std::vector<std::string>& args);
 int runXShare(const std::vector<std::string>& args);
+int runPayoff(const std::vector<std::string>& args);
 int runSynthTrace(const std::vector<std::string>& args);
 int runFormats(const std::vector<std::string>& args);
 

@@ -97,7 +97,8 @@ int runFrontier(const std::vector<std::string>& argv)
     if (!readMatrixRequest(args, request.matrix, costAxis, error) || !readBudgets(args, request.budgets, error))
         return failText(error);
     request.scenario.tracePath = *args.value("trace");
-    if (!readScenarioOptions(args, request.scenario, error))
+    if (!readImport(args, request.scenario.import, request.scenario.topK, error)
+        || !readScenarioOptions(args, request.scenario, error))
         return failText(error);
     if (auto bad = analysis::checkMatrixRequest(request.matrix))
         return failText(cliText(*bad));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "Args.h"
+#include "ScenarioArgs.h"
 #include "analysis/Comparison.h"
 #include "analysis/ExpertSharing.h"
 #include "analysis/Matrix.h"
@@ -23,11 +24,5 @@ extern const std::vector<std::string> kMatrixFlags;
 /// the candidates the rest. `costAxis` gets --cost-axis (or the cost table's first column). False
 /// with a message on a malformed value or an unreadable cost table.
 bool readMatrixRequest(const Args& args, analysis::MatrixRequest& request, std::string& costAxis, std::string& error);
-
-/// The expert-sharing options of xshare other than the trace and the budgets: import, batching,
-/// policy, placement, threads.
-bool readScenarioOptions(const Args& args, analysis::ExpertScenario& scenario, std::string& error);
-/// Those options' names that take a value.
-extern const std::vector<std::string> kScenarioValued;
 
 } // namespace deltascope::cli

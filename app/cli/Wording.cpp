@@ -22,6 +22,9 @@ const std::vector<std::pair<std::string, std::string>> kSettingFlags {
     { "the file placement", "--placement FILE" },
     { "the placement counts", "--placement-counts" },
     { "the margin", "--margin" },
+    { "memory bandwidth", "--bandwidth" },
+    { "compute throughput", "--tflops" },
+    { "context length", "--context" },
 };
 
 // Hints inside messages, and what the command line says instead.

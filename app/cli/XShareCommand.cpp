@@ -3,7 +3,7 @@
 #include "BackendFactory.h"
 #include "Commands.h"
 #include "LoadArgs.h"
-#include "MatrixArgs.h"
+#include "ScenarioArgs.h"
 #include "TraceArgs.h"
 #include "Wording.h"
 #include "analysis/ExpertSharing.h"
@@ -41,89 +41,15 @@ kept gating mass, top-k overlap, unchanged tokens and per-device load.
   --format table|json|csv  --output FILE  --threads N (CPU threads)
 )";
 
-const std::vector<std::string> kXShareValued { "policy", "budget", "budgets", "warmup", "batching", "batch-size",
-    "gamma", "requests", "devices", "placement", "placement-counts", "replicas", "request-experts", "format", "output",
-    "threads", "backend" };
-
-bool readBudgets(const Args& args, std::vector<int>& budgets, std::string& error)
-{
-    if (args.has("budget") && args.has("budgets"))
-        return error = "give --budget or --budgets, not both", false;
-    const std::string text = args.value("budget").value_or(args.value("budgets").value_or("all"));
-    if (text == "all")
-        return true; // the scenario's default: every budget k..N
-    for (const auto& item : splitList({ text })) {
-        const auto m = toInteger("budget", item, error);
-        if (!m || *m < 1 || *m > 1 << 20)
-            return error = error.empty() ? "--budget " + item + " is not a number of experts" : error, false;
-        budgets.push_back(static_cast<int>(*m));
-    }
-    if (budgets.empty())
-        return error = "--budgets names no budget", false;
-    return true;
-}
-
-bool readPlacement(const Args& args, analysis::ExpertScenario& s, std::string& error)
-{
-    const std::string placement = args.value("placement").value_or("contiguous");
-    if (placement == "balanced") {
-        s.placement = analysis::PlacementKind::Balanced;
-        s.placementCounts = args.value("placement-counts").value_or("");
-    } else if (placement != "contiguous") {
-        s.placement = analysis::PlacementKind::File;
-        s.placementFile = placement;
-    }
-    if (s.placement != analysis::PlacementKind::Balanced && (args.has("replicas") || args.has("placement-counts")))
-        return error = "--replicas and --placement-counts go with --placement balanced (a placement file lists its "
-                       "copies)",
-               false;
-    return true;
-}
-
-} // namespace
-
-const std::vector<std::string> kScenarioValued { "policy", "warmup", "batching", "batch-size", "gamma", "requests",
-    "devices", "placement", "placement-counts", "replicas", "request-experts", "threads" };
-
-bool readScenarioOptions(const Args& args, analysis::ExpertScenario& s, std::string& error)
-{
-    if (!readImport(args, s.import, s.topK, error))
-        return false;
-    if (!moe::parsePolicy(args.value("policy").value_or("batch"), s.policy))
-        return error = "--policy must be topk, batch, ep or spec", false;
-    if (!analysis::parseBatchMode(args.value("batching").value_or("auto"), s.batching))
-        return error = "--batching must be auto, replay or recorded", false;
-    if (!readInteger(args, "warmup", s.warmup, 0, 65536, error)
-        || !readInteger(args, "devices", s.devices, 1, 65536, error)
-        || !readInteger(args, "replicas", s.replicas, 0, 1 << 20, error)
-        || !readInteger(args, "request-experts", s.requestExperts, 1, 65536, error)
-        || !readInteger(args, "threads", s.threads, 1, 1024, error)
-        || !readInteger(args, "batch-size", s.batchSize, 1, 1 << 24, error)
-        || !readInteger(args, "gamma", s.gamma, 0, 1024, error))
-        return false;
-    std::string list;
-    for (const auto& v : args.values("requests"))
-        list += (list.empty() ? "" : ",") + v;
-    if (!analysis::parseIdList(list, s.requests, error))
-        return error = "--requests: " + error, false;
-    s.perSlice = args.has("per-slice");
-    return readPlacement(args, s, error);
-}
-
-namespace {
-
-// Translates the flags into a scenario; false with a message on a malformed value.
-bool readScenario(const Args& args, analysis::ExpertScenario& s, std::string& error)
-{
-    s.tracePath = args.positionals()[0];
-    return readScenarioOptions(args, s, error) && readBudgets(args, s.budgets, error);
-}
+const std::vector<std::string> kXShareValued { "format", "output", "backend" };
 
 } // namespace
 
 int runXShare(const std::vector<std::string>& argv)
 {
     std::vector<std::string> valued = kXShareValued;
+    valued.insert(valued.end(), kScenarioValued.begin(), kScenarioValued.end());
+    valued.insert(valued.end(), kBudgetValued.begin(), kBudgetValued.end());
     valued.insert(valued.end(), kImportValued.begin(), kImportValued.end());
     std::vector<std::string> flags { "help", "per-slice" };
     flags.insert(flags.end(), kImportFlags.begin(), kImportFlags.end());
@@ -138,7 +64,10 @@ int runXShare(const std::vector<std::string>& argv)
         return fail("xshare needs one TRACE (see deltascope-cli xshare --help)");
     std::string error;
     analysis::ExpertScenario scenario;
-    if (!readScenario(args, scenario, error))
+    scenario.tracePath = args.positionals()[0];
+    scenario.perSlice = args.has("per-slice");
+    if (!readImport(args, scenario.import, scenario.topK, error) || !readScenarioOptions(args, scenario, error)
+        || !readBudgets(args, scenario.budgets, error))
         return fail(error);
     const std::string format = args.value("format").value_or("table");
     if (format != "table" && format != "json" && format != "csv")

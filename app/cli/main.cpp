@@ -25,6 +25,9 @@ usage:
   deltascope-cli trace-info TRACE              what a router trace holds
   deltascope-cli convert IN OUT.safetensors    import a trace into the native format
   deltascope-cli xshare TRACE [options]        batch-aware expert selection over a trace
+  deltascope-cli payoff --trace TRACE --model PRESET [--gpu NAME]
+                                               will expert sharing pay off: weight bytes and time
+                                               per decode step at each budget, device balance
   deltascope-cli synth-trace OUT.safetensors   a seeded synthetic router trace
   deltascope-cli formats                       every input format read, with its options
   deltascope-cli --version
@@ -70,6 +73,8 @@ int main(int argc, char** argv)
         return deltascope::cli::runConvert(args);
     if (command == "xshare")
         return deltascope::cli::runXShare(args);
+    if (command == "payoff")
+        return deltascope::cli::runPayoff(args);
     if (command == "synth-trace")
         return deltascope::cli::runSynthTrace(args);
     if (command == "formats")

@@ -60,7 +60,8 @@ Result<PayoffResult> payoffFromSweep(
     if (auto bad = moe::checkModelAgainst(request.options.model, prepared.trace->experts, prepared.trace->topK);
         !bad.empty())
         return R::failure(Diagnostic::error(prepared.tracePath, 0, bad));
-    auto loads = moe::stepLoads(*prepared.trace, *prepared.batches, request.options.devices, progress);
+    auto loads = moe::stepLoads(
+        *prepared.trace, *prepared.batches, request.options.devices, progress, request.scenario.threads);
     if (!loads.ok())
         return R::failure(*loads.error);
     return estimate(request, *loads.value, sweep.xshare.get(), sweep.warnings);
@@ -88,9 +89,12 @@ Result<PayoffResult> runPayoff(
             return R::failure(Diagnostic::error(request.countsPath, 0, "the counts hold no load"));
         PayoffRequest withBudgets = request;
         if (withBudgets.options.budgets.empty())
-            withBudgets.options.budgets = request.scenario.budgets.empty()
-                ? defaultPayoffBudgets(o.model.topK, o.model.experts)
-                : request.scenario.budgets;
+            withBudgets.options.budgets = request.scenario.budgets;
+        if (withBudgets.options.budgets.empty() && !request.everyBudget)
+            withBudgets.options.budgets = defaultPayoffBudgets(o.model.topK, o.model.experts);
+        else if (withBudgets.options.budgets.empty())
+            for (int m = o.model.topK; m <= o.model.experts; ++m)
+                withBudgets.options.budgets.push_back(m);
         return estimate(withBudgets, loads, nullptr, counts.warnings);
     }
     ExpertScenario s = request.scenario;
@@ -102,7 +106,7 @@ Result<PayoffResult> runPayoff(
     const auto& t = *trace.value;
     if (auto bad = moe::checkModelAgainst(o.model, t->experts, t->topK); !bad.empty())
         return R::failure(Diagnostic::error(s.tracePath, 0, bad));
-    if (s.budgets.empty())
+    if (s.budgets.empty() && !request.everyBudget) // (every budget k..N is the scenario's own default)
         s.budgets = defaultPayoffBudgets(static_cast<int>(t->topK), static_cast<int>(t->experts));
     auto prepared = prepareScenario(s, t);
     if (!prepared.ok())

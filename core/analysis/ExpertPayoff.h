@@ -23,6 +23,7 @@ struct PayoffRequest {
     /// replaced by options.devices (the busiest device is what a step waits for). Empty budgets:
     /// defaultPayoffBudgets.
     ExpertScenario scenario;
+    bool everyBudget = false; ///< with no budgets named: every budget k..N instead of defaultPayoffBudgets
     std::string countsPath; ///< instead of a trace: expert load counts (CSV or JSON, moe::loadExpertCounts)
     int countsTokensPerStep = 0; ///< tokens per step with counts; 0: kDefaultCountsTokensPerStep
     moe::PayoffOptions options; ///< model, GPU, devices, context length, the rule's thresholds

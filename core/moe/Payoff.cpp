@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace deltascope::moe {
 
@@ -53,11 +54,11 @@ const char* toString(PayoffVerdict v)
 std::string checkModelAgainst(const MoeModel& model, std::int64_t experts, std::int64_t topK)
 {
     if (model.experts != experts)
-        return "the model " + model.name + " has " + std::to_string(model.experts) + " routed experts, the trace "
-            + std::to_string(experts);
+        return "the model " + model.name + " has " + std::to_string(model.experts)
+            + " routed experts, but the input has " + std::to_string(experts);
     if (topK > 0 && model.topK != topK)
         return "the model " + model.name + " routes each token to " + std::to_string(model.topK)
-            + " experts, the trace to " + std::to_string(topK);
+            + " experts, but the input routes it to " + std::to_string(topK);
     return {};
 }
 
@@ -142,7 +143,7 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
             const double scale = std::min(1.0, m / std::max(loads.activatedPerSlice, 1e-300));
             finish(stepCost(o, loads.activatedDevice * scale, loads.assignmentsDevice, loads.tokensPerStep,
                        loads.requestsPerStep),
-                m, loads.activatedPerSlice * scale, 1.0);
+                m, loads.activatedPerSlice * scale, std::numeric_limits<double>::quiet_NaN());
         }
         if (!o.budgets.empty())
             e.notes.push_back("load counts carry no gating scores: each budget M is taken to activate min(M, the "
@@ -153,6 +154,12 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
         if (e.bestBudget == 0 || row.saving > e.bestSaving) {
             e.bestSaving = row.saving;
             e.bestBudget = row.budget;
+        }
+    for (const auto& row : e.budgets)
+        if (std::isfinite(row.massRetained) && row.massRetained >= o.massFloor
+            && (e.keepBudget == 0 || row.budget < e.keepBudget)) {
+            e.keepBudget = row.budget;
+            e.keepSaving = row.saving;
         }
     const bool saturated = e.budgets.empty()
         ? loads.activatedPerSlice >= o.saturation * N
@@ -175,8 +182,10 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
             + percent(std::max(0.0, e.bestSaving)) + " of the step).";
     } else if (saturated) {
         e.verdict = PayoffVerdict::Saturated;
-        e.conclusion = "Expect no gain: the batch activates nearly all experts ("
-            + fixed(e.budgets.empty() ? loads.activatedPerSlice : e.budgets.back().activated, 1) + " of "
+        double fewest = e.budgets.empty() ? loads.activatedPerSlice : N;
+        for (const auto& row : e.budgets)
+            fewest = std::min(fewest, row.activated);
+        e.conclusion = "Expect no gain: the batch activates nearly all experts (at least " + fixed(fewest, 1) + " of "
             + std::to_string(o.model.experts) + " per layer and step) at every budget considered.";
     } else if (e.bestSaving < o.minSaving) {
         e.verdict = PayoffVerdict::LittleGain;
@@ -192,9 +201,15 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
             + " the MoE layers read " + fixed(best->activated, 1) + " instead of " + fixed(base.activated, 1)
             + " experts per layer and step, " + gigabytes(base.expertBytes - best->expertBytes)
             + " less per step, and the step is estimated " + percent(e.bestSaving) + " shorter ("
-            + millis(base.stepSeconds) + " -> " + millis(best->stepSeconds) + " on " + gpu + "), keeping "
-            + percent(best->massRetained)
-            + " of the gating mass. Whether accuracy holds there is for the paired tests (deltascope-cli frontier).";
+            + millis(base.stepSeconds) + " -> " + millis(best->stepSeconds) + " on " + gpu + ")"
+            + (std::isfinite(best->massRetained) ? ", keeping " + percent(best->massRetained) + " of the gating mass"
+                                                 : std::string())
+            + "."
+            + (e.keepBudget > 0 && e.keepBudget != e.bestBudget ? " The smallest budget keeping " + percent(o.massFloor)
+                        + " of the gating mass, M = " + std::to_string(e.keepBudget) + ", saves "
+                        + percent(std::max(0.0, e.keepSaving)) + "."
+                                                                : std::string())
+            + " Whether accuracy holds is for the paired tests (deltascope-cli frontier).";
     }
     if (o.devices > 1) {
         const double c = loads.fromCounts ? loads.contiguous.overall : loads.contiguous.perStep;
@@ -206,7 +221,11 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
                           : ": rebalancing would change little.";
         e.conclusion += s;
     }
-    if (loads.layers < o.model.moeLayers)
+    if (loads.layers > o.model.moeLayers)
+        e.notes.push_back("the input has " + std::to_string(loads.layers) + " MoE layers, the model "
+            + std::to_string(o.model.moeLayers)
+            + ": the mean over the input's layers is taken for each of the model's");
+    else if (loads.layers < o.model.moeLayers)
         e.notes.push_back(std::to_string(loads.layers) + " of the model's " + std::to_string(o.model.moeLayers)
             + " MoE layers are in the input: their mean stands for every MoE layer");
     e.notes.push_back("memory-bound roofline: bytes / bandwidth against FLOPs / peak; activations and attention "

@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace deltascope::moe {
@@ -83,6 +84,12 @@ const GpuSpec* findGpu(const std::string& name);
 /// and said in the warnings.
 Result<MoeModel> loadModelJson(const std::string& path);
 
+/// The same from text in memory (`name` is used in messages).
+Result<MoeModel> parseModelJson(std::string_view text, const std::string& name);
+
+/// A model as JSON with our keys (every field), which parseModelJson reads back unchanged.
+std::string modelJsonText(const MoeModel& model);
+
 /// Per-step load statistics of the baseline top-k routing, from one pass over the trace.
 struct LoadBalance {
     double perStep = 0.0; ///< mean over (layer, step) slices of mean / max device load (token-expert assignments)
@@ -120,13 +127,16 @@ struct StepLoads {
     bool fromCounts = false; ///< from load counts: no steps, perStep and hotness unknown
 };
 
-/// The pass over the trace: the baseline routing of every (layer, batch) slice. Progress: fraction
-/// of the layers done; returning false cancels (the result is then empty and an error says so).
-Result<StepLoads> stepLoads(const Trace& trace, const Batches& batches, int devices, const Progress& progress = {});
+/// The pass over the trace: the baseline routing of every (layer, batch) slice, layers spread over
+/// `threads` threads (0: all cores). Progress: fraction of the layers done; returning false
+/// cancels (the result is then an error saying "cancelled").
+Result<StepLoads> stepLoads(
+    const Trace& trace, const Batches& batches, int devices, const Progress& progress = {}, unsigned threads = 0);
 
 /// The same from expert load counts (no steps): the activated experts per slice expected when
 /// `tokensPerStep` tokens each pick expert e with probability count(e) / tokens (so sum = k):
-/// sum_e 1 - (1 - q_e)^T; balance from the summed counts only.
+/// sum_e 1 - (1 - q_e)^T; one token per request and step (requests = T); balance from the summed
+/// counts only. The busiest device's activated experts is the largest expectation over the devices.
 StepLoads countLoads(const ExpertCounts& counts, int topK, double tokensPerStep, int devices);
 
 /// The deployment a step runs on.
@@ -139,6 +149,8 @@ struct PayoffOptions {
     double minExpertShare = 0.2; ///< routed-expert bytes below this share of a step's bytes: no gain
     double saturation = 0.9; ///< activated experts at or above this fraction of N at every budget: no gain
     double minSaving = 0.05; ///< a step time saving below this is "little gain"
+    /// The conclusion also names the smallest budget keeping at least this share of the gating mass.
+    double massFloor = 0.95;
     /// Without a sweep (load counts carry no scores): rows at these budgets with at most M experts
     /// per slice, min(M, baseline activated): an upper bound of what XShare reads.
     std::vector<int> budgets;
@@ -155,7 +167,7 @@ struct PayoffRow {
     double computeSeconds = 0.0;
     double stepSeconds = 0.0; ///< max of the two
     double saving = 0.0; ///< 1 - stepSeconds / baseline stepSeconds
-    double massRetained = 1.0; ///< XShare's kept gating mass (1 for the baseline; unknown from counts: 1)
+    double massRetained = 1.0; ///< XShare's kept gating mass (1 for the baseline; NaN from counts: unknown)
 };
 
 /// The plain-language answer. The rule, in this order:
@@ -181,6 +193,8 @@ struct PayoffEstimate {
     PayoffVerdict verdict = PayoffVerdict::Pays;
     int bestBudget = 0; ///< the budget with the largest saving (0: none)
     double bestSaving = 0.0;
+    int keepBudget = 0; ///< the smallest budget keeping massFloor of the gating mass (0: none, or unknown)
+    double keepSaving = 0.0;
     std::string conclusion; ///< one or two sentences
     std::vector<std::string> notes; ///< what was assumed or extrapolated
 };

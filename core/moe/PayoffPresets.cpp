@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace deltascope::moe {
 
@@ -218,12 +219,36 @@ const GpuSpec* findGpu(const std::string& name)
 
 Result<MoeModel> loadModelJson(const std::string& path)
 {
-    using R = Result<MoeModel>;
     MappedFile f;
     std::string why;
     if (!f.open(path, why))
-        return R::failure(Diagnostic::error(path, 0, why));
-    auto parsed = parseJsonText(f.view(), path);
+        return Result<MoeModel>::failure(Diagnostic::error(path, 0, why));
+    return parseModelJson(f.view(), path);
+}
+
+std::string modelJsonText(const MoeModel& m)
+{
+    nlohmann::ordered_json j;
+    j["name"] = m.name;
+    j["layers"] = m.layers;
+    j["moe_layers"] = m.moeLayers;
+    j["hidden_size"] = m.hidden;
+    j["expert_ffn"] = m.expertFfn;
+    j["experts"] = m.experts;
+    j["top_k"] = m.topK;
+    j["shared_experts"] = m.sharedExperts;
+    j["shared_ffn"] = m.sharedFfn;
+    j["dense_params"] = m.denseParams;
+    j["kv_per_token"] = m.kvPerToken;
+    j["dtype_bytes"] = m.dtypeBytes;
+    j["kv_bytes"] = m.kvBytes;
+    return j.dump(2) + "\n";
+}
+
+Result<MoeModel> parseModelJson(std::string_view text, const std::string& path)
+{
+    using R = Result<MoeModel>;
+    auto parsed = parseJsonText(text, path);
     if (!parsed.ok())
         return R::failure(*parsed.error);
     const nlohmann::json& j = *parsed.value;
@@ -309,19 +334,27 @@ Result<MoeModel> loadModelJson(const std::string& path)
         number({ "vocab_size" }, vocab);
         number({ "intermediate_size" }, denseFfn);
         const auto h = static_cast<double>(m.hidden);
-        m.denseParams = m.layers * gqaParams(h, heads, kvHeads, headDim) + vocab * h + firstDense * 3.0 * h * denseFfn
-            + m.moeLayers * h * m.experts;
+        double attention = gqaParams(h, heads, kvHeads, headDim);
+        double latent = 0;
+        if (number({ "kv_lora_rank" }, latent)) {
+            // Multi-head latent attention: low-rank q (when q_lora_rank is set) and kv projections.
+            double qLora = 0, nope = 0, rope = 0, vDim = 0;
+            number({ "q_lora_rank" }, qLora);
+            number({ "qk_nope_head_dim" }, nope);
+            number({ "qk_rope_head_dim" }, rope);
+            number({ "v_head_dim" }, vDim);
+            const double q = qLora > 0 ? h * qLora + qLora * heads * (nope + rope) : h * heads * (nope + rope);
+            attention = q + h * (latent + rope) + latent * heads * (nope + vDim) + heads * vDim * h;
+        }
+        m.denseParams
+            = m.layers * attention + vocab * h + firstDense * 3.0 * h * denseFfn + m.moeLayers * h * m.experts;
         out.warnings.push_back(Diagnostic::warning(path, 0,
-            "dense weights estimated from the attention heads, the vocabulary and the dense blocks (grouped-query "
-            "attention assumed); give \"dense_params\" to set them"));
+            "dense weights estimated from the attention projections, the vocabulary and the dense blocks; give "
+            "\"dense_params\" to set them"));
         if (!kv) {
-            double latent = 0, rope = 0;
-            if (number({ "kv_lora_rank" }, latent)) {
-                number({ "qk_rope_head_dim" }, rope);
-                m.kvPerToken = latent + rope;
-            } else {
-                m.kvPerToken = 2.0 * kvHeads * headDim;
-            }
+            double rope = 0;
+            number({ "qk_rope_head_dim" }, rope);
+            m.kvPerToken = latent > 0 ? latent + rope : 2.0 * kvHeads * headDim;
         }
     }
     if (auto problem = m.check(); !problem.empty())

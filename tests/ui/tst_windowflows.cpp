@@ -3,6 +3,7 @@
 #include "common/Problems.h"
 #include "degradation/AggregatePanel.h"
 #include "degradation/DegradationPage.h"
+#include "degradation/DropZone.h"
 #include "degradation/ExtraInputsButton.h"
 #include "degradation/TaskTableModel.h"
 #include "experts/ExpertControls.h"
@@ -25,6 +26,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTableView>
@@ -50,6 +52,7 @@ private slots:
     void failedInputClearsTheOldResult();
     void binaryFileIsNotARun();
     void inspectLogsOpenByDropAndPicker();
+    void realFormatsOpenByDrop();
     void openBaselineTakesAFile();
     void clickOnADropSelectsTheTask();
     void marginEditDecidesTheVerdict();
@@ -76,6 +79,19 @@ private:
         if (!why.empty())
             qFatal("cannot write the trace: %s", why.c_str());
         return path;
+    }
+
+    /// Drags a file or folder onto a drop zone and lets it go, as a file manager does.
+    static void dropOn(QWidget* zone, const QString& path)
+    {
+        QMimeData data;
+        data.setUrls({ QUrl::fromLocalFile(path) });
+        QDragEnterEvent enter(QPoint(5, 5), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(zone, &enter);
+        QVERIFY2(enter.isAccepted(), "the zone refused the drag");
+        QDropEvent drop(QPointF(5, 5), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(zone, &drop);
+        QVERIFY2(drop.isAccepted(), "the zone refused the drop");
     }
 
     /// Answers the next modal dialogs: `handle` gets each one and says whether it dealt with it;
@@ -327,6 +343,89 @@ void TestWindowFlows::inspectLogsOpenByDropAndPicker()
     QCOMPARE(c->report.tasks.size(), std::size_t(1));
     QCOMPARE(c->report.tasks[0].b, static_cast<std::int64_t>(v[QStringLiteral("b")].toInt()));
     QCOMPARE(c->report.tasks[0].c, static_cast<std::int64_t>(v[QStringLiteral("c")].toInt()));
+}
+
+void TestWindowFlows::realFormatsOpenByDrop()
+{
+    // Files written by HELM, simple-evals and a vLLM route logger, dropped on the window's zones as
+    // a user drops them: each comparison shows what the independent counts in tests/data say, and
+    // the route log computes in the expert workspace with the batches vLLM recorded.
+    const QString real = QStringLiteral(DELTASCOPE_SHARED_DATA);
+    const QString helmBase = real + QStringLiteral("/helm_runs/bbq_meta_llama-3-8b");
+    if (!QFile::exists(helmBase + QStringLiteral("/run_spec.json")))
+        QSKIP("the shared real data (../shared/data/real) is not beside this checkout");
+    QFile vf(QStringLiteral(DELTASCOPE_TEST_DATA "/helm/helm_vectors.json"));
+    QVERIFY(vf.open(QIODevice::ReadOnly));
+    const QJsonObject vectors = QJsonDocument::fromJson(vf.readAll()).object();
+    struct Pair {
+        QString base, cand, vector;
+    };
+    const QString se = real + QStringLiteral("/simple_evals_healthbench/healthbench_hard_gpt-4o-mini_20260113_");
+    const std::vector<Pair> pairs {
+        { helmBase, helmBase + QStringLiteral("-chat"), QStringLiteral("bbq_exact_match") },
+        { se + QStringLiteral("121409_allresults.json"), se + QStringLiteral("121425_tta_allresults.json"),
+            QStringLiteral("healthbench") },
+    };
+    for (const Pair& pair : pairs) {
+        MainWindow window;
+        window.resize(1500, 1000);
+        DegradationPage* page = window.degradation();
+        const auto zones = page->findChildren<DropZone*>();
+        QCOMPARE(zones.size(), qsizetype(2));
+        DropZone* baseZone
+            = zones[0]->mapToGlobal(QPoint()).x() <= zones[1]->mapToGlobal(QPoint()).x() ? zones[0] : zones[1];
+        DropZone* candZone = baseZone == zones[0] ? zones[1] : zones[0];
+        QStringList dialogs;
+        std::unique_ptr<QTimer> answer(answerDialogs({}, &dialogs));
+        dropOn(baseZone, pair.base);
+        dropOn(candZone, pair.cand);
+        QTRY_VERIFY_WITH_TIMEOUT(page->comparison() != nullptr || !page->lastError().isEmpty(), 60000);
+        QVERIFY2(page->comparison() != nullptr, qPrintable(page->lastError()));
+        QCOMPARE(dialogs, QStringList()); // recognised: no column mapping asked
+        QCOMPARE(QString::fromStdString(page->workspaceState().base.path), pair.base);
+        QCOMPARE(QString::fromStdString(page->workspaceState().cand.path), pair.cand);
+        const auto v = vectors[pair.vector].toObject();
+        const auto& t = page->comparison()->report.tasks.at(0);
+        QCOMPARE(t.n, static_cast<std::int64_t>(v[QStringLiteral("n")].toInt()));
+        if (v.contains(QStringLiteral("b"))) {
+            QCOMPARE(t.b, static_cast<std::int64_t>(v[QStringLiteral("b")].toInt()));
+            QCOMPARE(t.c, static_cast<std::int64_t>(v[QStringLiteral("c")].toInt()));
+        } else {
+            QCOMPARE(t.b, static_cast<std::int64_t>(v[QStringLiteral("worse")].toInt()));
+            QCOMPARE(t.c, static_cast<std::int64_t>(v[QStringLiteral("better")].toInt()));
+        }
+    }
+
+    // The route log: one forward pass per recorded batch, counted by count_vllm_batches.py.
+    const QString routes = real + QStringLiteral("/vllm_moe_routes/qwen15moe_layer_logger/moe_layer0.jsonl");
+    QFile bf(QStringLiteral(DELTASCOPE_TEST_DATA "/vllm/expected_batches.json"));
+    QVERIFY(bf.open(QIODevice::ReadOnly));
+    const auto expected = QJsonDocument::fromJson(bf.readAll())
+                              .object()[QStringLiteral("vllm_moe_routes/qwen15moe_layer_logger/moe_layer0.jsonl")]
+                              .toObject();
+    MainWindow window;
+    window.resize(1500, 1000);
+    ExpertsPage* experts = window.experts();
+    const auto zones = experts->findChildren<DropZone*>();
+    QCOMPARE(zones.size(), qsizetype(1));
+    std::unique_ptr<QTimer> answer(answerDialogs([](QWidget* w) {
+        // The import options (keys, split runs) are asked for a JSONL trace: their defaults read it.
+        if (!w->inherits("deltascope::ui::TraceImportDialog"))
+            return false;
+        qobject_cast<QDialog*>(w)->accept();
+        return true;
+    }));
+    dropOn(zones[0], routes);
+    QTRY_VERIFY_WITH_TIMEOUT(experts->run() != nullptr || !experts->lastError().isEmpty(), 60000);
+    QVERIFY2(experts->run() != nullptr, qPrintable(experts->lastError()));
+    experts->waitUntilIdle();
+    const auto run = experts->run();
+    QCOMPARE(run->trace->experts, static_cast<std::int64_t>(expected[QStringLiteral("experts")].toInt()));
+    QCOMPARE(run->trace->topK, static_cast<std::int64_t>(expected[QStringLiteral("top_k")].toInt()));
+    QCOMPARE(run->batches->mode, std::string("recorded")); // the passes vLLM ran, not a replay
+    QCOMPARE(static_cast<qsizetype>(run->batches->tokens.size()),
+        static_cast<qsizetype>(expected[QStringLiteral("batches")].toInt()));
+    QVERIFY2(experts->headline().startsWith(QStringLiteral("M = ")), qPrintable(experts->headline()));
 }
 
 void TestWindowFlows::openBaselineTakesAFile()
