@@ -24,6 +24,7 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QShortcut>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
@@ -139,12 +140,15 @@ QWidget* FrontierPage::buildInputs()
     layout->addWidget(m_candidateView, 1);
     auto* remove = new QPushButton(tr("Remove"), box);
     remove->setToolTip(tr("Remove the selected candidates"));
-    connect(remove, &QPushButton::clicked, this, [this] {
+    const auto removeSelected = [this] {
         auto rows = m_candidateView->selectionModel()->selectedRows();
         std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.row() > b.row(); });
         for (const auto& r : rows)
             removeCandidate(r.row());
-    });
+    };
+    connect(remove, &QPushButton::clicked, this, removeSelected);
+    auto* del = new QShortcut(QKeySequence::Delete, m_candidateView, nullptr, nullptr, Qt::WidgetShortcut);
+    connect(del, &QShortcut::activated, this, removeSelected);
 
     auto* form = new QFormLayout;
     m_costColumn = new QComboBox(box);
