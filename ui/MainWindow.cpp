@@ -8,6 +8,7 @@
 #include "degradation/DegradationPage.h"
 #include "experts/ExpertsPage.h"
 #include "export/ReportExporter.h"
+#include "frontier/FrontierPage.h"
 #include "plot/PlotView.h"
 
 #include <QAction>
@@ -41,12 +42,14 @@ MainWindow::MainWindow(QWidget* parent)
     , m_tabs(new QTabWidget(this))
     , m_degradation(new DegradationPage(this))
     , m_experts(new ExpertsPage(this))
+    , m_frontier(new FrontierPage(this))
 {
     setWindowTitle(tr("Deltascope"));
     setObjectName(QStringLiteral("MainWindow"));
     m_tabs->setDocumentMode(true);
     m_tabs->addTab(m_degradation, tr("Degradation"));
     m_tabs->addTab(m_experts, tr("Expert sharing"));
+    m_tabs->addTab(m_frontier, tr("Frontier"));
     setCentralWidget(m_tabs);
     buildMenus();
 
@@ -70,6 +73,7 @@ MainWindow::MainWindow(QWidget* parent)
         rebuildRecentMenu();
     });
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateActions);
+    connectFrontier();
     connect(m_degradation, &DegradationPage::comparisonOpened, this, [this](const QString& b, const QString& c) {
         AppSettings().addRecentComparison({ b, c });
         rebuildRecentMenu();
@@ -82,6 +86,27 @@ MainWindow::MainWindow(QWidget* parent)
     restoreState(settings.windowState());
     updateActions();
     statusBar()->showMessage(tr("Drop a baseline and a candidate run on the boxes above, or open the demo."));
+}
+
+void MainWindow::connectFrontier()
+{
+    connect(m_frontier, &FrontierPage::computed, this, &MainWindow::updateActions);
+    connect(m_frontier, &FrontierPage::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m); });
+    // A point of the frontier opens its comparison; a budget opens the trace at that budget.
+    connect(m_frontier, &FrontierPage::comparisonRequested, this, [this](int candidate) {
+        showDegradation();
+        m_degradation->openComparison(m_frontier->comparisonRequest(candidate));
+    });
+    connect(m_frontier, &FrontierPage::budgetRequested, this, [this](int budget) {
+        workspace::ExpertState state = m_experts->workspaceState();
+        state.trace = m_frontier->tracePath().toStdString();
+        state.counts.clear();
+        if (m_frontier->batchSize() > 0)
+            state.batchSize = m_frontier->batchSize();
+        state.budget = budget;
+        showExperts();
+        m_experts->restoreWorkspace(state);
+    });
 }
 
 void MainWindow::buildMenus()
@@ -107,7 +132,10 @@ void MainWindow::buildMenus()
         // The demo of the workspace in front.
         if (m_tabs->currentWidget() == m_experts)
             m_experts->openDemo();
-        else
+        else if (m_tabs->currentWidget() == m_frontier) {
+            if (!m_frontier->openDemo())
+                QMessageBox::warning(this, tr("No demo"), m_frontier->lastError());
+        } else
             openDemo();
     });
     demo->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
@@ -212,17 +240,22 @@ void MainWindow::buildToolBar(QAction* demo, QAction* html)
     auto* cancel = tools->addAction(style()->standardIcon(QStyle::SP_BrowserStop), tr("Cancel"), this, [this] {
         if (m_tabs->currentWidget() == m_experts)
             m_experts->cancel();
+        else if (m_tabs->currentWidget() == m_frontier)
+            m_frontier->cancel();
         else
             m_degradation->cancel();
     });
     cancel->setObjectName(QStringLiteral("cancelAction"));
     cancel->setShortcut(QKeySequence(Qt::Key_Escape));
     const auto updateCancel = [this, cancel] {
-        cancel->setEnabled(m_tabs->currentWidget() == m_experts ? m_experts->busy() : m_degradation->busy());
+        cancel->setEnabled(m_tabs->currentWidget() == m_experts ? m_experts->busy()
+                : m_tabs->currentWidget() == m_frontier         ? m_frontier->busy()
+                                                                : m_degradation->busy());
     };
     updateCancel();
     connect(m_degradation, &DegradationPage::busyChanged, cancel, updateCancel);
     connect(m_experts, &ExpertsPage::busyChanged, cancel, updateCancel);
+    connect(m_frontier, &FrontierPage::busyChanged, cancel, updateCancel);
     connect(m_tabs, &QTabWidget::currentChanged, cancel, updateCancel);
 }
 
@@ -250,6 +283,12 @@ void MainWindow::rebuildRecentMenu()
 
 void MainWindow::updateActions()
 {
+    if (m_tabs->currentWidget() == m_frontier) {
+        // The frontier exports its plot; its reports are the command line's (deltascope-cli matrix).
+        for (int i = 0; i < m_needComparison.size(); ++i)
+            m_needComparison[i]->setEnabled(i == 4 && m_frontier->matrix() != nullptr);
+        return;
+    }
     const bool experts = m_tabs->currentWidget() == m_experts;
     const bool have = experts ? m_experts->run() != nullptr : m_degradation->comparison() != nullptr;
     for (int i = 0; i < m_needComparison.size(); ++i) {
@@ -273,11 +312,17 @@ void MainWindow::showDegradation()
     m_tabs->setCurrentWidget(m_degradation);
 }
 
+void MainWindow::showFrontier()
+{
+    m_tabs->setCurrentWidget(m_frontier);
+}
+
 void MainWindow::setBackend(std::shared_ptr<const backend::ComputeBackend> compute, const QString& note)
 {
     m_backendLabel->setText(tr("compute: %1").arg(QString::fromStdString(compute->name())));
     m_backendLabel->setToolTip(note.isEmpty() ? tr("Where permutation tests and expert selection run") : note);
     m_degradation->setBackend(compute);
+    m_frontier->setBackend(compute);
     m_experts->setBackend(std::move(compute));
 }
 
@@ -409,6 +454,17 @@ void MainWindow::exportDisagreements()
 
 void MainWindow::exportPlot()
 {
+    if (m_tabs->currentWidget() == m_frontier) {
+        const QString path = m_frontier->matrix()
+            ? askSavePath(tr("Export plot"), tr("PNG (*.png);;SVG (*.svg)"), QStringLiteral("frontier.png"))
+            : QString();
+        const QString why = path.isEmpty() ? QString() : exporter::plotImage(path, m_frontier->plot());
+        if (!why.isEmpty())
+            QMessageBox::warning(this, tr("Export failed"), why);
+        else if (!path.isEmpty())
+            statusBar()->showMessage(tr("Plot written to %1").arg(path));
+        return;
+    }
     const bool experts = m_tabs->currentWidget() == m_experts;
     if (experts ? !m_experts->run() : !m_degradation->comparison())
         return;
@@ -431,15 +487,27 @@ void MainWindow::exportPlot()
 workspace::Workspace MainWindow::workspaceState() const
 {
     workspace::Workspace w;
-    w.front = m_tabs->currentWidget() == m_experts ? "experts" : "degradation";
+    w.front = m_tabs->currentWidget() == m_experts ? "experts"
+        : m_tabs->currentWidget() == m_frontier    ? "frontier"
+                                                   : "degradation";
     w.degradation = m_degradation->workspaceState();
     w.experts = m_experts->workspaceState();
+    w.frontier = m_frontier->workspaceState();
     const std::pair<const char*, std::string> inputs[]
         = { { "baseline", w.degradation.base.path }, { "candidate", w.degradation.cand.path },
               { "trace", w.experts.trace }, { "counts", w.experts.counts }, { "placement", w.experts.placementFile } };
     for (const auto& [role, path] : inputs)
         if (!path.empty() && path != "demo")
             w.inputs.push_back(workspace::describeInput(role, path));
+    std::vector<std::string> frontierInputs { w.frontier.base.path, w.frontier.trace };
+    for (const auto& c : w.frontier.candidates)
+        frontierInputs.push_back(c.side.path);
+    for (std::size_t i = 0; i < frontierInputs.size(); ++i)
+        if (!frontierInputs[i].empty())
+            w.inputs.push_back(workspace::describeInput(i == 0 ? "baseline"
+                    : i == 1                                   ? "trace"
+                                                               : "candidate",
+                frontierInputs[i]));
     return w;
 }
 
@@ -484,7 +552,10 @@ QString MainWindow::openWorkspace(const QString& path, QStringList* warnings)
         *warnings = changed;
     m_experts->restoreWorkspace(w.value->experts);
     m_degradation->restoreWorkspace(w.value->degradation);
-    m_tabs->setCurrentWidget(w.value->front == "experts" ? static_cast<QWidget*>(m_experts) : m_degradation);
+    m_frontier->restoreWorkspace(w.value->frontier);
+    m_tabs->setCurrentWidget(w.value->front == "experts" ? static_cast<QWidget*>(m_experts)
+            : w.value->front == "frontier"               ? static_cast<QWidget*>(m_frontier)
+                                                         : m_degradation);
     if (path != autosavePath())
         m_workspacePath = path;
     statusBar()->showMessage(changed.isEmpty()
@@ -526,7 +597,8 @@ void MainWindow::enableAutosave(int seconds)
 void MainWindow::autosave()
 {
     const auto w = workspaceState();
-    if (w.degradation.base.path.empty() && w.degradation.cand.path.empty() && w.experts.trace.empty())
+    if (w.degradation.base.path.empty() && w.degradation.cand.path.empty() && w.experts.trace.empty()
+        && w.frontier.base.path.empty())
         return; // nothing worth recovering
     saveWorkspace(autosavePath());
 }
@@ -569,6 +641,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     settings.setWindowState(saveState());
     m_degradation->saveState();
     m_degradation->cancel();
+    m_frontier->cancel();
     QMainWindow::closeEvent(event);
 }
 

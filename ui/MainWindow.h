@@ -18,6 +18,7 @@ namespace deltascope::ui {
 
 class DegradationPage;
 class ExpertsPage;
+class FrontierPage;
 
 /// Assembles the workspaces with menus, toolbar, status bar and the settings kept between runs.
 class MainWindow : public QMainWindow {
@@ -27,15 +28,17 @@ public:
 
     DegradationPage* degradation() const { return m_degradation; }
     ExpertsPage* experts() const { return m_experts; }
+    FrontierPage* frontier() const { return m_frontier; }
     void showExperts();
     void showDegradation();
+    void showFrontier();
     /// The backend the program made (the CPU until then), with the note on why it is the one.
     void setBackend(std::shared_ptr<const backend::ComputeBackend> compute, const QString& note);
     /// The folder holding the bundled demo runs, or empty when it cannot be found.
     static QString demoDirectory();
     void openDemo(bool interactive = true);
 
-    /// The state of both workspaces, inputs described as they are now.
+    /// The state of the workspaces, inputs described as they are now.
     workspace::Workspace workspaceState() const;
     /// Writes a `.deltascope` workspace file atomically; empty on success, else the reason.
     QString saveWorkspace(const QString& path);
@@ -58,6 +61,7 @@ protected:
 
 private:
     void buildMenus();
+    void connectFrontier();
     QAction* addExportActions(QMenu* file); ///< returns the HTML report action (also on the toolbar)
     void buildToolBar(QAction* demo, QAction* html);
     void rebuildRecentMenu();
@@ -74,6 +78,7 @@ private:
     QTabWidget* m_tabs;
     DegradationPage* m_degradation;
     ExpertsPage* m_experts;
+    FrontierPage* m_frontier;
     QLabel* m_backendLabel = nullptr;
     QMenu* m_recent = nullptr;
     QMenu* m_recentTraces = nullptr;

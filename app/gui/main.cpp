@@ -14,6 +14,7 @@
 #include "degradation/DegradationPage.h"
 #include "experts/ExpertsPage.h"
 #include "export/ReportExporter.h"
+#include "frontier/FrontierPage.h"
 #include "plot/PlotView.h"
 #include "report/Verdict.h"
 
@@ -80,7 +81,9 @@ struct Cli {
     QCommandLineOption trace { QStringLiteral("trace"),
         QStringLiteral("Open a router trace in the expert-sharing workspace."), QStringLiteral("FILE") };
     QCommandLineOption workspace { QStringLiteral("workspace"),
-        QStringLiteral("The workspace to show: degradation (default) or experts."), QStringLiteral("NAME") };
+        QStringLiteral("The workspace to show: degradation (default), experts or frontier (with --demo: the "
+                       "frontier demo, a baseline against several candidates)."),
+        QStringLiteral("NAME") };
     QCommandLineOption budget { QStringLiteral("budget"),
         QStringLiteral("Expert sharing: the budget M to show (experts per slice, k to N)."), QStringLiteral("M") };
     QCommandLineOption counts { QStringLiteral("counts"),
@@ -117,6 +120,7 @@ struct Request {
     bool headless = false;
     bool experts = false; ///< the expert-sharing workspace in front
     bool firstRun = false; ///< render the empty window
+    bool frontier = false; ///< the frontier workspace in front
 };
 
 // Reads the positional arguments and the workspace choice; empty or why the command line is wrong.
@@ -155,17 +159,22 @@ QString readRequest(const QCommandLineParser& parser, const Cli& cli, Request& r
         return QStringLiteral("--screenshot and --export-report need BASE CAND, a router trace, --counts FILE, a "
                               ".deltascope workspace or --demo");
     std::optional<bool> expertsFront;
+    bool frontierFront = false;
     if (!r.workspaceFile.isEmpty()) {
         const auto w = deltascope::workspace::readWorkspace(r.workspaceFile.toStdString());
         if (!w.ok())
             return QString::fromStdString(w.error->toString());
         expertsFront = w.value->front == "experts";
+        frontierFront = w.value->front == "frontier";
     }
     const QString front = parser.value(cli.workspace);
+    r.frontier = parser.isSet(cli.workspace) ? front == QStringLiteral("frontier") : frontierFront;
+    if (r.frontier)
+        return {};
     r.experts = front == QStringLiteral("experts") || !r.traceFile.isEmpty() || !r.countsFile.isEmpty()
         || (expertsFront.value_or(false) && !parser.isSet(cli.workspace));
     if (parser.isSet(cli.workspace) && !r.experts && front != QStringLiteral("degradation"))
-        return QStringLiteral("--workspace must be degradation or experts");
+        return QStringLiteral("--workspace must be degradation, experts or frontier");
     return {};
 }
 
@@ -181,6 +190,12 @@ QString openInputs(MainWindow& window, const QCommandLineParser& parser, const C
             QTextStream(stderr) << "deltascope: warning: " << line << '\n';
         if (r.experts)
             window.showExperts();
+        if (r.frontier)
+            window.showFrontier();
+    } else if (r.frontier) {
+        window.showFrontier();
+        if (parser.isSet(cli.demo) && !window.frontier()->openDemo() && r.headless)
+            return window.frontier()->lastError();
     } else if (r.experts) {
         window.showExperts();
         if (!r.countsFile.isEmpty()) {
@@ -222,6 +237,21 @@ int expertsHeadless(MainWindow& window, const QCommandLineParser& parser, const 
             return 0;
     }
     return renderWindow(window, page, parser.value(cli.size), parser.value(cli.plot), parser.value(cli.screenshot));
+}
+
+// The frontier workspace without a window: its picture, and the matrix's exit status.
+int frontierHeadless(MainWindow& window, const QCommandLineParser& parser, const Cli& cli)
+{
+    FrontierPage* page = window.frontier();
+    page->waitUntilIdle();
+    if (!page->matrix())
+        return fail(page->lastError().isEmpty() ? QStringLiteral("nothing was compared") : page->lastError());
+    if (parser.isSet(cli.report))
+        return fail(QStringLiteral("--export-report is not available for the frontier workspace"));
+    if (const int status
+        = renderWindow(window, page, parser.value(cli.size), parser.value(cli.plot), parser.value(cli.screenshot)))
+        return status;
+    return deltascope::analysis::matrixExitCode(*page->matrix());
 }
 
 // The verdict as an exit status: 0 no evidence or no worse than the margin, 1 degraded, 3 inconclusive.
@@ -374,7 +404,8 @@ int main(int argc, char** argv)
     if (!request.headless) {
         window.show();
         // A session that did not end normally may be restored; this window then autosaves its own.
-        if (request.workspaceFile.isEmpty() && request.inputs.isEmpty() && !parser.isSet(cli.demo) && !request.experts)
+        if (request.workspaceFile.isEmpty() && request.inputs.isEmpty() && !parser.isSet(cli.demo) && !request.experts
+            && !request.frontier)
             window.offerRecovery();
         window.enableAutosave();
         return QApplication::exec();
@@ -387,5 +418,7 @@ int main(int argc, char** argv)
         return request.experts ? renderWindow(window, window.experts(), size, QString(), path)
                                : renderWindow(window, window.degradation(), size, QString(), path);
     }
+    if (request.frontier)
+        return frontierHeadless(window, parser, cli);
     return request.experts ? expertsHeadless(window, parser, cli, request) : degradationHeadless(window, parser, cli);
 }

@@ -153,6 +153,67 @@ void readSide(Reader& r, const json& o, SideState& s, const std::string& where)
     r.text(o, "target_column", s.targetColumn, where);
 }
 
+json frontierJson(const FrontierState& f)
+{
+    json candidates = json::array();
+    for (const auto& c : f.candidates) {
+        json one { { "run", sideJson(c.side) }, { "name", c.name }, { "budget", c.budget } };
+        if (c.hasCost)
+            one["cost"] = c.cost;
+        candidates.push_back(std::move(one));
+    }
+    json model = json::object();
+    for (const auto& [key, value] : f.modelFields)
+        model[key] = value;
+    return json { { "baseline", sideJson(f.base) }, { "candidates", candidates }, { "cost_column", f.costColumn },
+        { "margins", f.margins }, { "alpha", f.alpha }, { "alpha_per_candidate", f.alphaPerCandidate },
+        { "trace", f.trace }, { "batch_size", f.batchSize }, { "selected_task", f.selectedTask }, { "model", f.model },
+        { "model_fields", model }, { "gpu", f.gpu }, { "bandwidth_gbs", f.bandwidthGBs }, { "devices", f.devices } };
+}
+
+void readFrontier(Reader& r, const json& o, FrontierState& f)
+{
+    const std::string at = "frontier.";
+    if (const json* b = r.object(o, "baseline", at))
+        readSide(r, *b, f.base, at + "baseline.");
+    if (const auto it = o.find("candidates"); it != o.end()) {
+        if (!it->is_array())
+            return r.fail("candidates", at + "candidates must be a list");
+        for (const auto& item : *it) {
+            if (!item.is_object())
+                return r.fail("candidates", at + "every entry of candidates must be an object");
+            const std::string in = at + "candidates[].";
+            FrontierCandidateState c;
+            if (const json* run = r.object(item, "run", in))
+                readSide(r, *run, c.side, in + "run.");
+            r.text(item, "name", c.name, in);
+            if (item.contains("cost")) {
+                c.hasCost = true;
+                r.number(item, "cost", c.cost, -1e300, 1e300, in);
+            }
+            r.integer(item, "budget", c.budget, 0, 1 << 24, in);
+            f.candidates.push_back(std::move(c));
+        }
+    }
+    r.text(o, "cost_column", f.costColumn, at);
+    r.texts(o, "margins", f.margins, at);
+    r.number(o, "alpha", f.alpha, 1e-12, 0.5, at);
+    r.flag(o, "alpha_per_candidate", f.alphaPerCandidate, at);
+    r.text(o, "trace", f.trace, at);
+    r.integer(o, "batch_size", f.batchSize, 0, 1 << 24, at);
+    r.text(o, "selected_task", f.selectedTask, at);
+    r.text(o, "model", f.model, at);
+    if (const json* m = r.object(o, "model_fields", at))
+        for (const auto& [key, value] : m->items()) {
+            if (!value.is_number())
+                return r.fail("model_fields", at + "model_fields." + key + " must be a number");
+            f.modelFields.emplace_back(key, value.get<double>());
+        }
+    r.text(o, "gpu", f.gpu, at);
+    r.number(o, "bandwidth_gbs", f.bandwidthGBs, 0.0, 1e9, at);
+    r.integer(o, "devices", f.devices, 1, 65536, at);
+}
+
 } // namespace
 
 std::string toJson(const Workspace& w)
@@ -180,6 +241,7 @@ std::string toJson(const Workspace& w)
                 { "placement", e.placementFile }, { "requests", e.requests }, { "request_experts", e.requestExperts },
                 { "budget", e.budget }, { "view", e.view }, { "slice_layer", e.sliceLayer },
                 { "slice_batch", e.sliceBatch } } },
+        { "frontier", frontierJson(w.frontier) },
         { "inputs", inputs },
     };
     return j.dump(2) + "\n";
@@ -201,8 +263,8 @@ Result<Workspace> parseWorkspace(std::string_view text, const std::string& path)
         r.fail("deltascope_workspace",
             "workspace version " + std::to_string(w.version) + " is newer than this Deltascope understands (1)");
     r.text(j, "front", w.front, "");
-    if (w.front != "degradation" && w.front != "experts")
-        r.fail("front", "front must be degradation or experts");
+    if (w.front != "degradation" && w.front != "experts" && w.front != "frontier")
+        r.fail("front", "front must be degradation, experts or frontier");
     if (const json* d = r.object(j, "degradation", "")) {
         auto& s = w.degradation;
         const std::string at = "degradation.";
@@ -253,6 +315,8 @@ Result<Workspace> parseWorkspace(std::string_view text, const std::string& path)
         r.integer(*e, "slice_layer", s.sliceLayer, 0, 1 << 24, at);
         r.integer(*e, "slice_batch", s.sliceBatch, 0, 1 << 30, at);
     }
+    if (const json* f = r.object(j, "frontier", ""))
+        readFrontier(r, *f, w.frontier);
     if (const auto it = j.find("inputs"); it != j.end()) {
         if (!it->is_array())
             r.fail("inputs", "inputs must be a list");

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace deltascope::workspace {
@@ -70,13 +71,42 @@ struct ExpertState {
     int sliceBatch = 0;
 };
 
-/// Everything both workspaces of the window need to come back as they were: a `.deltascope`
+/// One candidate of the frontier workspace: a run, the name the user gave it, and optionally its
+/// cost and its expert-sharing budget.
+struct FrontierCandidateState {
+    SideState side;
+    std::string name;
+    bool hasCost = false;
+    double cost = 0.0;
+    int budget = 0; ///< experts per slice; 0: none (read from the run's results, if it records one)
+};
+
+struct FrontierState {
+    SideState base;
+    std::vector<FrontierCandidateState> candidates;
+    std::string costColumn = "bits_per_weight"; ///< what the candidates' costs measure
+    std::vector<std::string> margins; ///< as the user writes them; empty: none
+    double alpha = 0.05;
+    bool alphaPerCandidate = false;
+    std::string trace; ///< the router trace the budgets are swept on (empty: none)
+    int batchSize = 0; ///< 0: the analysis default
+    std::string selectedTask; ///< the task the frontier plot shows
+    // The payoff estimate: a model (a preset's name and every field as edited) and a GPU.
+    std::string model;
+    std::vector<std::pair<std::string, double>> modelFields; ///< "layers", "hidden_size", ... (Payoff.h)
+    std::string gpu;
+    double bandwidthGBs = 0.0; ///< 0: the GPU preset's
+    int devices = 1;
+};
+
+/// Everything the workspaces of the window need to come back as they were: a `.deltascope`
 /// file (JSON, version 1).
 struct Workspace {
     int version = 1;
-    std::string front = "degradation"; ///< the workspace in front: degradation | experts
+    std::string front = "degradation"; ///< the workspace in front: degradation | experts | frontier
     DegradationState degradation;
     ExpertState experts;
+    FrontierState frontier;
     std::vector<InputFile> inputs;
 };
 

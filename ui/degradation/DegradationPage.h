@@ -50,6 +50,9 @@ public:
     /// the user (picker, column mapping); otherwise the defaults are taken.
     void compare(const QString& base, const QString& cand, bool interactive = true);
     void setSide(bool candidate, const QString& path, bool interactive = true);
+    /// Opens one comparison as another workspace made it (its sides as read there, its alpha and
+    /// margins): the frontier's candidate against its baseline.
+    void openComparison(const analysis::ComparisonRequest& request);
     /// Non-inferiority margins (none: the verdict is degraded or no evidence); retests a loaded
     /// comparison, no reload.
     void setMargins(const report::MarginRequest& margins);

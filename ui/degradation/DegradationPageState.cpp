@@ -106,4 +106,29 @@ void DegradationPage::restoreWorkspace(const workspace::DegradationState& s)
     startLoad();
 }
 
+void DegradationPage::openComparison(const analysis::ComparisonRequest& request)
+{
+    m_stats.alpha = request.stats.alpha;
+    m_stats.margins = request.stats.margins;
+    {
+        const QSignalBlocker block(m_aggregate);
+        m_aggregate->setAlpha(request.stats.alpha);
+        m_aggregate->setMargins(m_stats.margins);
+    }
+    const auto specOf = [](const analysis::SideRequest& side) {
+        SideSpec spec;
+        spec.path = QString::fromStdString(side.path);
+        spec.options = side.load;
+        for (const auto& r : side.reruns)
+            spec.reruns << QString::fromStdString(r);
+        return spec;
+    };
+    m_base = specOf(request.base);
+    m_cand = specOf(request.cand);
+    m_baseZone->setPath(m_base.path);
+    m_candZone->setPath(m_cand.path);
+    m_compare->setEnabled(true);
+    startLoad();
+}
+
 } // namespace deltascope::ui

@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "frontier/FrontierPage.h"
+
+#include "analysis/CandidateCosts.h"
+#include "backend/CpuBackend.h"
+#include "common/Format.h"
+#include "common/JobRunner.h"
+#include "degradation/DropZone.h"
+#include "degradation/SideChoice.h"
+#include "frontier/CandidateListModel.h"
+#include "frontier/MatrixTableModel.h"
+#include "frontier/PayoffPanel.h"
+#include "plot/FrontierPlots.h"
+#include "plot/PlotView.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QShortcut>
+#include <QSignalBlocker>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <cmath>
+
+namespace deltascope::ui {
+
+namespace {
+
+Progress progressOf(JobControl& control)
+{
+    Progress p;
+    p.callback = [&control](double f, std::string_view stage) {
+        return control.progress(f, QString::fromUtf8(stage.data(), qsizetype(stage.size())));
+    };
+    return p;
+}
+
+analysis::SideRequest sideRequestOf(const workspace::SideState& state)
+{
+    const SideSpec spec = sideSpec(state, false);
+    analysis::SideRequest side;
+    side.path = spec.path.toStdString();
+    side.load = spec.options;
+    return side;
+}
+
+// The result of one "Compare all": the matrix alone, or the budget frontier that holds it.
+struct Outcome {
+    std::shared_ptr<const analysis::MatrixResult> matrix;
+    std::shared_ptr<const analysis::FrontierResult> frontier;
+    QString error;
+    QString note;
+};
+
+} // namespace
+
+FrontierPage::FrontierPage(QWidget* parent)
+    : QWidget(parent)
+    , m_jobs(new JobRunner(this))
+{
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(buildInputs());
+    split->addWidget(buildResults());
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 5);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(split);
+
+    connect(m_jobs, &JobRunner::started, this, [this](quint64, const QString& label) {
+        m_progressRow->show();
+        m_progress->setRange(0, 0); // indeterminate until the first fraction arrives
+        m_progressText->setText(label);
+        m_compare->setEnabled(false);
+        emit busyChanged(true);
+    });
+    connect(m_jobs, &JobRunner::progressed, this, [this](quint64, double f, const QString& stage, double eta) {
+        if (f >= 0) {
+            m_progress->setRange(0, 1000);
+            m_progress->setValue(static_cast<int>(1000 * f));
+        }
+        m_progressText->setText(eta > 0 ? tr("%1 (about %2 left)").arg(stage, duration(eta)) : stage);
+    });
+    connect(m_jobs, &JobRunner::finished, this, [this](quint64, bool) {
+        if (m_jobs->busy())
+            return;
+        m_progressRow->hide();
+        m_progressText->clear();
+        m_compare->setEnabled(true);
+        emit busyChanged(false);
+    });
+}
+
+FrontierPage::~FrontierPage()
+{
+    m_jobs->shutdown(); // its jobs capture this page
+}
+
+QWidget* FrontierPage::buildInputs()
+{
+    auto* box = new QWidget(this);
+    auto* layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    m_baseZone = new DropZone(tr("Baseline"), box);
+    connect(m_baseZone, &DropZone::pathChosen, this, &FrontierPage::setBaseline);
+    layout->addWidget(m_baseZone);
+
+    m_candidateZone = new DropZone(tr("Add candidates"), box);
+    m_candidateZone->setObjectName(QStringLiteral("candidateZone"));
+    m_candidateZone->setPrompts(tr("Drop candidate runs here (a folder of several models' runs adds each)"),
+        tr("Add a run folder"), tr("Add a results file or score table"),
+        tr("Evaluation files (*.json *.jsonl *.eval *.csv *.tsv);;All files (*)"));
+    connect(m_candidateZone, &DropZone::pathChosen, this, [this](const QString& p) {
+        addCandidates(p);
+        m_candidateZone->setPath({});
+    });
+    layout->addWidget(m_candidateZone);
+
+    m_candidates = new CandidateListModel(this);
+    m_candidateView = new QTableView(box);
+    m_candidateView->setObjectName(QStringLiteral("candidateList"));
+    m_candidateView->setModel(m_candidates);
+    m_candidateView->verticalHeader()->hide();
+    m_candidateView->horizontalHeader()->setStretchLastSection(true);
+    m_candidateView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_candidateView->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+    m_candidateView->setToolTip(tr("Double-click a name, cost or budget to edit it"));
+    layout->addWidget(m_candidateView, 1);
+    auto* remove = new QPushButton(tr("Remove"), box);
+    remove->setToolTip(tr("Remove the selected candidates"));
+    const auto removeSelected = [this] {
+        auto rows = m_candidateView->selectionModel()->selectedRows();
+        std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.row() > b.row(); });
+        for (const auto& r : rows)
+            removeCandidate(r.row());
+    };
+    connect(remove, &QPushButton::clicked, this, removeSelected);
+    auto* del = new QShortcut(QKeySequence::Delete, m_candidateView, nullptr, nullptr, Qt::WidgetShortcut);
+    connect(del, &QShortcut::activated, this, removeSelected);
+
+    auto* form = new QFormLayout;
+    m_costColumn = new QComboBox(box);
+    m_costColumn->setEditable(true);
+    for (const auto& c : analysis::knownCostColumns())
+        m_costColumn->addItem(QString::fromStdString(c.name));
+    m_costColumn->setToolTip(tr("What the candidates' costs measure (the frontier plot's x axis)"));
+    connect(m_costColumn, &QComboBox::currentTextChanged, this, [this](const QString& name) {
+        const auto c = analysis::costColumn(name.toStdString());
+        m_candidates->setCostLabel(
+            c.unit.empty() ? name : QStringLiteral("%1 (%2)").arg(name, QString::fromStdString(c.unit)));
+    });
+    m_candidates->setCostLabel(m_costColumn->currentText());
+    auto* costRow = new QHBoxLayout;
+    costRow->addWidget(m_costColumn, 1);
+    costRow->addWidget(remove);
+    form->addRow(tr("Cost"), costRow);
+    m_marginEdit = new QLineEdit(box);
+    m_marginEdit->setPlaceholderText(tr("none: degraded or no evidence"));
+    m_marginEdit->setToolTip(tr("Claim \"no worse than D\": points for binary tasks, metric units or D% for "
+                                "continuous ones, TASK=D for one task; comma-separated"));
+    connect(m_marginEdit, &QLineEdit::editingFinished, this, [this] {
+        QString why;
+        if (!setMargins(m_marginEdit->text(), &why))
+            emit statusMessage(tr("Margin: %1").arg(why));
+    });
+    form->addRow(tr("Margin"), m_marginEdit);
+    m_alpha = new QDoubleSpinBox(box);
+    m_alpha->setDecimals(3);
+    m_alpha->setRange(0.001, 0.5);
+    m_alpha->setSingleStep(0.01);
+    m_alpha->setValue(analysis::StatsRequest {}.alpha);
+    m_alpha->setToolTip(tr("Family-wise level, across the tasks and across the candidates (Holm)"));
+    m_perCandidate = new QCheckBox(tr("per candidate"), box);
+    m_perCandidate->setToolTip(tr("Decide each candidate at alpha alone, without the correction across candidates"));
+    auto* alphaRow = new QHBoxLayout;
+    alphaRow->addWidget(m_alpha);
+    alphaRow->addWidget(m_perCandidate);
+    form->addRow(tr("Alpha"), alphaRow);
+    layout->addLayout(form);
+
+    m_traceZone = new DropZone(tr("Router trace (budget frontier)"), box);
+    m_traceZone->setObjectName(QStringLiteral("traceZone"));
+    m_traceZone->setPrompts(tr("Drop the router trace the budgets were run on"), tr("A trace folder"),
+        tr("A router trace file"), tr("Router traces (*.safetensors *.jsonl *.npy);;All files (*)"));
+    connect(m_traceZone, &DropZone::pathChosen, this, &FrontierPage::setTrace);
+    layout->addWidget(m_traceZone);
+    m_batchSize = new QSpinBox(box);
+    m_batchSize->setRange(0, 1 << 20);
+    m_batchSize->setSpecialValueText(tr("default"));
+    m_batchSize->setToolTip(tr("Requests per decode step when replaying the trace (default: as recorded, or 32)"));
+    auto* batchForm = new QFormLayout;
+    batchForm->addRow(tr("Batch size"), m_batchSize);
+    layout->addLayout(batchForm);
+
+    m_compare = new QPushButton(tr("Compare all"), box);
+    m_compare->setObjectName(QStringLiteral("compareAll"));
+    m_compare->setDefault(true);
+    connect(m_compare, &QPushButton::clicked, this, &FrontierPage::compareAll);
+    layout->addWidget(m_compare);
+    m_progressRow = new QWidget(box);
+    auto* progress = new QHBoxLayout(m_progressRow);
+    progress->setContentsMargins(0, 0, 0, 0);
+    m_progress = new QProgressBar(m_progressRow);
+    m_progressText = new QLabel(m_progressRow);
+    auto* cancel = new QPushButton(tr("Cancel"), m_progressRow);
+    connect(cancel, &QPushButton::clicked, this, &FrontierPage::cancel);
+    progress->addWidget(m_progress, 1);
+    progress->addWidget(cancel);
+    layout->addWidget(m_progressRow);
+    layout->addWidget(m_progressText);
+    m_progressRow->hide();
+    return box;
+}
+
+QWidget* FrontierPage::buildResults()
+{
+    auto* box = new QWidget(this);
+    auto* layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    m_headline = new QLabel(tr("Choose a baseline, add candidates, then Compare all."), box);
+    m_headline->setObjectName(QStringLiteral("frontierHeadline"));
+    m_headline->setWordWrap(true);
+    m_headline->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_headline);
+
+    auto* split = new QSplitter(Qt::Vertical, box);
+    m_matrixModel = new MatrixTableModel(this);
+    m_matrixView = new QTableView(split);
+    m_matrixView->setObjectName(QStringLiteral("matrixTable"));
+    m_matrixView->setModel(m_matrixModel);
+    m_matrixView->setSelectionBehavior(QAbstractItemView::SelectItems);
+    m_matrixView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    connect(m_matrixView, &QTableView::doubleClicked, this,
+        [this](const QModelIndex& i) { activateCandidate(i.column()); });
+    split->addWidget(m_matrixView);
+
+    m_tabs = new QTabWidget(split);
+    auto* plotTab = new QWidget(m_tabs);
+    auto* plotLayout = new QVBoxLayout(plotTab);
+    auto* choices = new QHBoxLayout;
+    m_task = new QComboBox(plotTab);
+    m_task->setToolTip(tr("The task whose drop the plot shows"));
+    m_plotCost = new QComboBox(plotTab);
+    m_plotCost->setToolTip(tr("The cost on the x axis"));
+    choices->addWidget(new QLabel(tr("Task"), plotTab));
+    choices->addWidget(m_task, 1);
+    choices->addWidget(new QLabel(tr("Cost"), plotTab));
+    choices->addWidget(m_plotCost, 1);
+    plotLayout->addLayout(choices);
+    m_plot = new PlotView(plotTab);
+    m_plot->setObjectName(QStringLiteral("frontierPlot"));
+    plotLayout->addWidget(m_plot, 1);
+    connect(m_task, &QComboBox::currentIndexChanged, this, &FrontierPage::redrawPlot);
+    connect(m_plotCost, &QComboBox::currentIndexChanged, this, &FrontierPage::redrawPlot);
+    connect(m_plot, &PlotView::taskClicked, this, &FrontierPage::activateCandidate);
+    m_tabs->addTab(plotTab, tr("Frontier plot"));
+
+    auto* budgetTab = new QWidget(m_tabs);
+    auto* budgetLayout = new QVBoxLayout(budgetTab);
+    m_answer = new QLabel(tr("Set a router trace and give the candidates their budgets to find the smallest "
+                             "budget that is no worse than the margin."),
+        budgetTab);
+    m_answer->setObjectName(QStringLiteral("frontierAnswer"));
+    m_answer->setWordWrap(true);
+    budgetLayout->addWidget(m_answer);
+    m_budgets = new QTableWidget(budgetTab);
+    m_budgets->setObjectName(QStringLiteral("budgetTable"));
+    m_budgets->setColumnCount(6);
+    m_budgets->setHorizontalHeaderLabels({ tr("Budget"), tr("Candidate"), tr("Verdict"), tr("Activated experts saved"),
+        tr("Gating mass kept"), tr("Acceptable") });
+    m_budgets->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_budgets->verticalHeader()->hide();
+    m_budgets->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_budgets->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_budgets->setToolTip(tr("Double-click a budget to open the trace at that budget in the expert workspace"));
+    connect(m_budgets, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
+        if (auto* item = m_budgets->item(row, 0))
+            activateBudget(item->data(Qt::UserRole).toInt());
+    });
+    budgetLayout->addWidget(m_budgets, 1);
+    m_tabs->addTab(budgetTab, tr("Budget frontier"));
+
+    m_payoff = new PayoffPanel(m_tabs);
+    connect(m_payoff, &PayoffPanel::statusMessage, this, &FrontierPage::statusMessage);
+    connect(m_payoff, &PayoffPanel::busyChanged, this, [this] { emit busyChanged(busy()); });
+    m_tabs->addTab(m_payoff, tr("Will it pay off?"));
+    split->addWidget(m_tabs);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    layout->addWidget(split, 1);
+    return box;
+}
+
+void FrontierPage::setBackend(std::shared_ptr<const backend::ComputeBackend> compute)
+{
+    m_compute = compute;
+    m_payoff->setBackend(std::move(compute));
+}
+
+void FrontierPage::setBaseline(const QString& path)
+{
+    m_base = {};
+    m_base.path = path.toStdString();
+    m_baseZone->setPath(path);
+}
+
+void FrontierPage::addCandidates(const QString& path)
+{
+    analysis::MatrixRequest probe;
+    probe.base = sideRequestOf(m_base);
+    workspace::SideState side;
+    side.path = path.toStdString();
+    probe.candidates.push_back(sideRequestOf(side));
+    const auto expanded = analysis::expandCandidates(probe);
+    if (!expanded.ok()) {
+        emit statusMessage(
+            tr("%1: %2").arg(QFileInfo(path).fileName(), QString::fromStdString(expanded.error->message)));
+        return;
+    }
+    for (const auto& c : *expanded.value) {
+        workspace::FrontierCandidateState row;
+        row.side.path = c.side.path;
+        row.side.runTimestamp = c.side.load.runTimestamp;
+        row.name = c.name;
+        addCandidate(row);
+    }
+}
+
+void FrontierPage::addCandidate(const workspace::FrontierCandidateState& candidate)
+{
+    m_candidates->append(candidate);
+    m_candidateView->resizeColumnsToContents();
+}
+
+void FrontierPage::removeCandidate(int row)
+{
+    m_candidates->remove(row);
+}
+
+void FrontierPage::setTrace(const QString& path)
+{
+    m_trace = path;
+    m_traceZone->setPath(path);
+    updatePayoffInputs();
+}
+
+bool FrontierPage::setMargins(const QString& text, QString* why)
+{
+    report::MarginRequest margins;
+    for (const auto& part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        std::string error;
+        if (!analysis::parseMargin(part.trimmed().toStdString(), margins, error)) {
+            if (why)
+                *why = QString::fromStdString(error);
+            return false;
+        }
+    }
+    m_margins = margins;
+    if (m_marginEdit->text() != text)
+        m_marginEdit->setText(text);
+    return true;
+}
+
+void FrontierPage::setAlpha(double alpha)
+{
+    m_alpha->setValue(alpha);
+}
+
+void FrontierPage::setAlphaPerCandidate(bool on)
+{
+    m_perCandidate->setChecked(on);
+}
+
+void FrontierPage::setCostColumn(const QString& name)
+{
+    m_costColumn->setCurrentText(name);
+}
+
+analysis::MatrixRequest FrontierPage::matrixRequest() const
+{
+    analysis::MatrixRequest request;
+    request.base = sideRequestOf(m_base);
+    for (const auto& c : m_candidates->candidates())
+        request.candidates.push_back(sideRequestOf(c.side));
+    request.stats.alpha = m_alpha->value();
+    request.stats.margins = m_margins;
+    request.alphaPerCandidate = m_perCandidate->isChecked();
+    return request;
+}
+
+void FrontierPage::compareAll()
+{
+    const auto rows = m_candidates->candidates();
+    if (m_base.path.empty() || rows.empty()) {
+        m_lastError = tr("Choose a baseline and at least one candidate first.");
+        emit statusMessage(m_lastError);
+        return;
+    }
+    m_lastError.clear();
+    const analysis::MatrixRequest request = matrixRequest();
+    const std::string costName = m_costColumn->currentText().trimmed().toStdString();
+    const std::string trace = m_trace.toStdString();
+    const int batchSize = m_batchSize->value();
+    QStringList names;
+    for (const auto& r : rows)
+        names << QString::fromStdString(r.name);
+    updatePayoffInputs();
+    emit statusMessage(tr("Comparing %n candidate(s) with the baseline…", "", int(rows.size())));
+    m_jobs->start(tr("Comparing all candidates"),
+        [this, request, rows, costName, trace, batchSize, names, compute = m_compute](
+            JobControl& control) -> JobRunner::Apply {
+            static const backend::CpuBackend cpu;
+            const backend::ComputeBackend& backend = compute ? *compute : cpu;
+            analysis::MatrixRequest req = request;
+            // Costs and budgets are keyed by the names the analysis gives the candidates; each row
+            // of the list is one run, so the i-th name is the i-th row's.
+            std::vector<std::string> keys;
+            if (const auto expanded = analysis::expandCandidates(req);
+                expanded.ok() && expanded.value->size() == rows.size())
+                for (const auto& c : *expanded.value)
+                    keys.push_back(c.name);
+            else
+                for (const auto& r : rows)
+                    keys.push_back(r.side.path);
+            std::vector<std::pair<std::string, int>> budgets;
+            bool everyBudget = !trace.empty();
+            for (std::size_t i = 0; i < rows.size(); ++i) {
+                if (rows[i].hasCost && !costName.empty())
+                    req.costs.set(keys[i], costName, rows[i].cost);
+                int budget = rows[i].budget;
+                if (budget <= 0)
+                    budget = analysis::budgetFromResults(rows[i].side.path, rows[i].side.runTimestamp).value_or(0);
+                if (budget > 0) {
+                    req.costs.set(keys[i], "budget", budget);
+                    budgets.emplace_back(keys[i], budget);
+                } else {
+                    everyBudget = false;
+                }
+            }
+            Outcome out;
+            if (everyBudget) {
+                analysis::FrontierRequest f;
+                f.matrix = req;
+                f.budgets = budgets;
+                f.scenario.tracePath = trace;
+                f.scenario.batchSize = batchSize;
+                auto r = analysis::runFrontier(f, backend, progressOf(control));
+                if (r.ok()) {
+                    auto frontier = std::make_shared<const analysis::FrontierResult>(std::move(*r.value));
+                    out.matrix = std::shared_ptr<const analysis::MatrixResult>(frontier, &frontier->matrix);
+                    out.frontier = frontier;
+                } else {
+                    out.error = QString::fromStdString(r.error->toString());
+                }
+            } else {
+                if (!trace.empty())
+                    out.note = tr("The budget frontier needs every candidate's budget (type it in the list, or "
+                                  "record it in the run's results).");
+                auto r = analysis::runMatrix(req, backend, progressOf(control));
+                if (r.ok())
+                    out.matrix = std::make_shared<const analysis::MatrixResult>(std::move(*r.value));
+                else
+                    out.error = QString::fromStdString(r.error->toString());
+            }
+            if (control.cancelled())
+                return nullptr;
+            return [this, out, names] {
+                m_matrixModel->setResult(out.matrix, names);
+                showResult(out.matrix, out.frontier, out.error);
+                if (!out.note.isEmpty())
+                    m_answer->setText(out.note);
+                if (out.frontier && out.frontier->sharing.prepared.trace) {
+                    const auto& swept = *out.frontier->sharing.prepared.trace;
+                    m_payoff->fitTrace(swept.experts, swept.topK);
+                }
+                updatePayoffInputs();
+                if (out.matrix && !m_trace.isEmpty())
+                    m_payoff->estimate();
+                emit computed();
+            };
+        });
+}
+
+void FrontierPage::showResult(std::shared_ptr<const analysis::MatrixResult> matrix,
+    std::shared_ptr<const analysis::FrontierResult> frontier, const QString& error)
+{
+    m_matrix = std::move(matrix);
+    m_frontier = std::move(frontier);
+    m_lastError = error;
+    m_matrixView->resizeColumnsToContents();
+    {
+        const QSignalBlocker a(m_task), b(m_plotCost);
+        const QString task = m_pendingTask.empty() ? m_task->currentText() : QString::fromStdString(m_pendingTask);
+        const QString cost = m_plotCost->currentText();
+        m_task->clear();
+        m_plotCost->clear();
+        if (m_matrix) {
+            for (const auto& r : m_matrix->rows)
+                m_task->addItem(QString::fromStdString(r.task));
+            for (const auto& c : m_matrix->costColumns)
+                m_plotCost->addItem(QString::fromStdString(c.name));
+            if (const auto i = m_task->findText(task); i >= 0)
+                m_task->setCurrentIndex(static_cast<int>(i));
+            // The cost shown before, else what the budgets save (the frontier's activated experts).
+            if (const auto i = m_plotCost->findText(cost); i >= 0)
+                m_plotCost->setCurrentIndex(static_cast<int>(i));
+            else if (const auto e = m_plotCost->findText(QStringLiteral("activated_experts")); e >= 0)
+                m_plotCost->setCurrentIndex(static_cast<int>(e));
+        }
+        m_pendingTask.clear();
+    }
+    redrawPlot();
+    showBudgets();
+    m_headline->setText(headline());
+    if (!error.isEmpty())
+        emit statusMessage(tr("Could not compare: %1").arg(error));
+    else if (m_matrix)
+        emit statusMessage(tr("%n candidate(s) compared in %1", "", int(m_matrix->candidates.size()))
+                               .arg(duration(m_matrix->seconds)));
+}
+
+QString FrontierPage::headline() const
+{
+    if (!m_lastError.isEmpty())
+        return tr("Could not compare: %1").arg(m_lastError.toHtmlEscaped());
+    if (!m_matrix)
+        return tr("Choose a baseline, add candidates, then Compare all.");
+    std::map<std::string, int> counts;
+    for (const auto& c : m_matrix->candidates)
+        ++counts[c.verdict];
+    QStringList parts;
+    for (const auto& [verdict, n] : counts)
+        parts << QStringLiteral("%1 %2").arg(n).arg(MatrixTableModel::verdictText(verdict));
+    QString text = tr(
+        "<b>%1</b> across %n candidate(s): %2; %3 tier(s) the data can separate.", "", int(m_matrix->candidates.size()))
+                       .arg(MatrixTableModel::verdictText(m_matrix->verdict), parts.join(QStringLiteral(", ")))
+                       .arg(m_matrix->tiers);
+    if (m_frontier)
+        text += QStringLiteral("<br>") + QString::fromStdString(m_frontier->answer).toHtmlEscaped();
+    return text;
+}
+
+void FrontierPage::redrawPlot()
+{
+    if (!m_matrix || m_task->currentIndex() < 0 || m_plotCost->currentIndex() < 0) {
+        m_plot->reset();
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        return;
+    }
+    const auto row = static_cast<std::size_t>(m_task->currentIndex());
+    const auto& column = m_matrix->costColumns[static_cast<std::size_t>(m_plotCost->currentIndex())];
+    FrontierPlotInput in;
+    in.points = analysis::frontierPlot(*m_matrix, row, column.name);
+    for (int i = 0; i < m_matrixModel->columnCount(); ++i)
+        in.names << m_matrixModel->candidateName(i);
+    in.costLabel = column.unit.empty()
+        ? QString::fromStdString(column.name)
+        : QStringLiteral("%1 (%2)").arg(QString::fromStdString(column.name), QString::fromStdString(column.unit));
+    in.higherIsBetter = column.higherIsBetter;
+    in.continuous = m_matrix->rows[row].continuous;
+    in.task = QString::fromStdString(m_matrix->rows[row].task);
+    // The task's margin where it is in the drop's own units (one margin request for all candidates).
+    for (const auto& c : m_matrix->candidates)
+        for (const auto& t : c.comparison.report.tasks)
+            if (t.key() == m_matrix->rows[row].task && t.hasMargin && !t.marginRelative)
+                in.margin = t.margin;
+    drawFrontier(m_plot, in);
+    m_plot->replot(QCustomPlot::rpQueuedRefresh);
+}
+
+void FrontierPage::showBudgets()
+{
+    m_budgets->setRowCount(0);
+    if (!m_frontier) {
+        if (m_lastError.isEmpty())
+            m_answer->setText(tr("Set a router trace and give the candidates their budgets to find the smallest "
+                                 "budget that is no worse than the margin."));
+        return;
+    }
+    m_answer->setText(QString::fromStdString(m_frontier->answer));
+    const auto& points = m_frontier->points;
+    m_budgets->setRowCount(static_cast<int>(points.size()));
+    for (int i = 0; i < static_cast<int>(points.size()); ++i) {
+        const auto& p = points[static_cast<std::size_t>(i)];
+        const bool chosen = m_frontier->chosen && *m_frontier->chosen == static_cast<std::size_t>(i);
+        const QString name = m_matrixModel->candidateName(p.candidate);
+        const QStringList cells { QString::number(p.budget), name, MatrixTableModel::verdictText(p.verdict),
+            percent(p.sharing.reduction), percent(p.sharing.massRetained),
+            chosen ? tr("yes: the smallest") : (p.acceptable ? tr("yes") : tr("no")) };
+        for (int c = 0; c < cells.size(); ++c) {
+            auto* item = new QTableWidgetItem(cells[c]);
+            if (c == 0)
+                item->setData(Qt::UserRole, p.budget);
+            if (c == 2)
+                item->setForeground(MatrixTableModel::verdictColour(p.verdict));
+            if (chosen) {
+                QFont f = item->font();
+                f.setBold(true);
+                item->setFont(f);
+            }
+            m_budgets->setItem(i, c, item);
+        }
+    }
+}
+
+void FrontierPage::updatePayoffInputs()
+{
+    // The budgets the frontier swept (typed or read from the runs), else those typed so far.
+    std::vector<int> budgets;
+    if (m_frontier)
+        for (const auto& p : m_frontier->points)
+            budgets.push_back(p.budget);
+    else
+        for (const auto& c : m_candidates->candidates())
+            if (c.budget > 0)
+                budgets.push_back(c.budget);
+    std::sort(budgets.begin(), budgets.end());
+    budgets.erase(std::unique(budgets.begin(), budgets.end()), budgets.end());
+    m_payoff->setInputs(m_trace, m_batchSize->value(), budgets);
+    m_payoff->setChosenBudget(m_frontier && m_frontier->chosen ? m_frontier->points[*m_frontier->chosen].budget : 0);
+}
+
+void FrontierPage::cancel()
+{
+    m_jobs->cancel();
+    m_payoff->cancel();
+    emit statusMessage(tr("Cancelled"));
+}
+
+bool FrontierPage::busy() const
+{
+    return m_jobs->busy() || m_payoff->busy();
+}
+
+void FrontierPage::waitUntilIdle()
+{
+    m_jobs->waitForIdle();
+    m_payoff->waitUntilIdle();
+}
+
+analysis::ComparisonRequest FrontierPage::comparisonRequest(int index) const
+{
+    if (!m_matrix || index < 0 || index >= static_cast<int>(m_matrix->candidates.size()))
+        return {};
+    auto request = m_matrix->candidates[static_cast<std::size_t>(index)].comparison.request;
+    request.base.load.progress = {};
+    request.cand.load.progress = {};
+    return request;
+}
+
+void FrontierPage::showPlot(int i)
+{
+    if (i == 0)
+        m_tabs->setCurrentIndex(0);
+}
+
+QString FrontierPage::tracePath() const
+{
+    return m_trace;
+}
+
+int FrontierPage::batchSize() const
+{
+    return m_batchSize->value();
+}
+
+void FrontierPage::activateCandidate(int index)
+{
+    if (m_matrix && index >= 0 && index < static_cast<int>(m_matrix->candidates.size()))
+        emit comparisonRequested(index);
+}
+
+void FrontierPage::activateBudget(int budget)
+{
+    if (!m_trace.isEmpty() && budget > 0)
+        emit budgetRequested(budget);
+}
+
+} // namespace deltascope::ui

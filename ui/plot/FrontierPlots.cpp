@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "plot/FrontierPlots.h"
+
+#include "common/Format.h"
+#include "frontier/MatrixTableModel.h"
+#include "plot/PlotView.h"
+
+#include <QHash>
+#include <algorithm>
+#include <map>
+
+namespace deltascope::ui {
+
+namespace {
+
+// The legend sits in its own column right of the axis rect, so it never hides a point.
+void legendBeside(PlotView* plot)
+{
+    if (plot->property("legendBeside").toBool())
+        return;
+    plot->axisRect()->insetLayout()->take(plot->legend);
+    auto* column = new QCPLayoutGrid;
+    plot->plotLayout()->addElement(0, 1, column);
+    column->addElement(0, 0, plot->legend);
+    column->addElement(1, 0, new QCPLayoutElement(plot)); // pushes the legend to the top
+    column->setRowStretchFactor(0, 0.01);
+    plot->plotLayout()->setColumnStretchFactor(1, 0.001);
+    plot->setProperty("legendBeside", true);
+}
+
+} // namespace
+
+void drawFrontier(PlotView* plot, const FrontierPlotInput& in)
+{
+    plot->reset();
+    legendBeside(plot);
+    const double scale = in.continuous ? 1.0 : 100.0;
+    // One curve per verdict (curves keep the order the points are added in, so data index i is the
+    // i-th candidate added).
+    std::map<std::string, std::vector<const analysis::FrontierPlotPoint*>> byVerdict;
+    for (const auto& p : in.points)
+        byVerdict[p.verdict].push_back(&p);
+    auto index = std::make_shared<QHash<QCPAbstractPlottable*, QVector<int>>>();
+    double lo = 0.0, hi = 0.0, left = 0.0, right = 0.0;
+    bool first = true;
+    for (const auto& [verdict, points] : byVerdict) {
+        const QColor colour = MatrixTableModel::verdictColour(verdict);
+        auto* curve = new QCPCurve(plot->xAxis, plot->yAxis);
+        curve->setName(MatrixTableModel::verdictText(verdict));
+        curve->setLineStyle(QCPCurve::lsNone);
+        curve->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, 9));
+        auto* bars = new QCPErrorBars(plot->xAxis, plot->yAxis);
+        bars->removeFromLegend();
+        bars->setDataPlottable(curve);
+        bars->setPen(QPen(colour, 1.5));
+        QVector<double> t, x, y, minus, plus;
+        QVector<int> candidates;
+        for (const auto* p : points) {
+            t << static_cast<double>(t.size());
+            x << p->cost;
+            y << p->drop * scale;
+            minus << (p->drop - p->ciLow) * scale;
+            plus << (p->ciHigh - p->drop) * scale;
+            candidates << p->candidate;
+            if (first) {
+                lo = p->ciLow * scale, hi = p->ciHigh * scale, left = right = p->cost;
+                first = false;
+            }
+            lo = std::min(lo, p->ciLow * scale);
+            hi = std::max(hi, p->ciHigh * scale);
+            left = std::min(left, p->cost);
+            right = std::max(right, p->cost);
+        }
+        curve->setData(t, x, y, true);
+        bars->setData(minus, plus);
+        index->insert(curve, candidates);
+    }
+    // The Pareto front: its points joined in cost order.
+    std::vector<const analysis::FrontierPlotPoint*> front;
+    for (const auto& p : in.points)
+        if (p.pareto)
+            front.push_back(&p);
+    std::sort(front.begin(), front.end(), [](auto* a, auto* b) { return a->cost < b->cost; });
+    if (front.size() > 1) {
+        auto* line = new QCPCurve(plot->xAxis, plot->yAxis);
+        line->setName(QObject::tr("Pareto front"));
+        QVector<double> t, x, y;
+        for (const auto* p : front) {
+            t << static_cast<double>(t.size());
+            x << p->cost;
+            y << p->drop * scale;
+        }
+        line->setData(t, x, y, true);
+        line->setPen(QPen(plot->palette().color(QPalette::WindowText), 1.2, Qt::DashLine));
+        line->setSelectable(QCP::stNone);
+        line->setLayer(QStringLiteral("background"));
+    }
+    // The no-change line.
+    auto* zero = new QCPItemStraightLine(plot);
+    zero->point1->setCoords(0, 0);
+    zero->point2->setCoords(1, 0);
+    QColor grey = plot->palette().color(QPalette::WindowText);
+    grey.setAlpha(90);
+    zero->setPen(QPen(grey, 1));
+    zero->setSelectable(false);
+
+    plot->xAxis->setLabel(
+        in.costLabel + (in.higherIsBetter ? QObject::tr(" (higher is cheaper)") : QObject::tr(" (lower is cheaper)")));
+    plot->yAxis->setLabel(in.continuous ? QObject::tr("drop on %1 (metric units; up is worse)").arg(in.task)
+                                        : QObject::tr("drop on %1 (points; up is worse)").arg(in.task));
+    if (in.margin >= 0.0) {
+        // The margin a "no worse" claim is made against.
+        auto* margin = new QCPItemStraightLine(plot);
+        margin->point1->setCoords(0, in.margin * scale);
+        margin->point2->setCoords(1, in.margin * scale);
+        margin->setPen(QPen(QColor(0xd0, 0x8a, 0x00), 1.5, Qt::DashLine));
+        margin->setSelectable(false);
+        auto* label = new QCPItemText(plot);
+        label->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
+        label->position->setTypeY(QCPItemPosition::ptPlotCoords);
+        label->position->setCoords(0.01, in.margin * scale);
+        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+        label->setText(QObject::tr("margin"));
+        label->setColor(QColor(0xd0, 0x8a, 0x00));
+        label->setSelectable(false);
+        hi = std::max(hi, in.margin * scale);
+    }
+    const double padX = right > left ? 0.08 * (right - left) : std::max(1.0, 0.1 * std::abs(left));
+    const double padY = hi > lo ? 0.1 * (hi - lo) : 1.0;
+    plot->xAxis->setRange(left - padX, right + padX);
+    plot->yAxis->setRange(std::min(lo, 0.0) - padY, std::max(hi, 0.0) + padY);
+    plot->legend->setVisible(!in.points.empty());
+
+    const QStringList names = in.names;
+    const bool continuous = in.continuous;
+    std::vector<analysis::FrontierPlotPoint> points = in.points;
+    const auto candidateAt = [index](QCPAbstractPlottable* p, int i) {
+        const auto it = index->constFind(p);
+        return it == index->constEnd() || i < 0 || i >= it->size() ? -1 : it->at(i);
+    };
+    plot->setTaskOf(candidateAt);
+    plot->setHoverText([candidateAt, names, points, continuous, scale](QCPAbstractPlottable* p, int i) {
+        const int c = candidateAt(p, i);
+        const auto it = std::find_if(points.begin(), points.end(), [c](const auto& q) { return q.candidate == c; });
+        if (c < 0 || it == points.end())
+            return QString();
+        const auto fmt = [&](double v) { return continuous ? number(v) : QString::number(v * scale, 'f', 2); };
+        return QObject::tr("<b>%1</b><br>cost %2<br>drop %3 [%4, %5]%6<br>%7<br><i>click to open the comparison</i>")
+            .arg(c < names.size() ? names[c].toHtmlEscaped() : QString::number(c), number(it->cost), fmt(it->drop),
+                fmt(it->ciLow), fmt(it->ciHigh), continuous ? QString() : QObject::tr(" pts"),
+                MatrixTableModel::verdictText(it->verdict)
+                    + (it->pareto ? QObject::tr(", on the Pareto front") : QString()));
+    });
+    plot->applyPalette();
+}
+
+} // namespace deltascope::ui
