@@ -77,5 +77,9 @@ else
     echo "make-gallery: $mixtral not found: docs/experts-32-layers.png left as it is" >&2
 fi
 
+# Frontier: five expert budgets of the frontier demo against its baseline, with the trace.
+shot frontier-workspace.png $small --demo --workspace frontier
+shot frontier-workspace-1920x1080.png $large --demo --workspace frontier
+
 total=$(du -ck "$out"/*.png | tail -1 | cut -f1)
 echo "docs/*.png: $total kB in all"
