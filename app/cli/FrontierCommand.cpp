@@ -106,13 +106,9 @@ int runFrontier(const std::vector<std::string>& argv)
         return failText(error);
     if (auto bad = analysis::checkMatrixRequest(request.matrix))
         return failText(cliText(*bad));
-    std::string format = args.value("format").value_or("text");
-    if (format == "table")
-        format = "text";
-    if (format == "md")
-        format = "markdown";
-    if (format != "text" && format != "json" && format != "csv" && format != "markdown" && format != "html")
-        return failText("--format must be text, json, csv, markdown or html");
+    std::string format;
+    if (!readReportFormat(args, format, error))
+        return failText(error);
 
     backends::BackendKind kind = backends::BackendKind::Auto;
     if (!backends::parseBackendKind(args.value("backend").value_or("auto"), kind))

@@ -23,6 +23,10 @@ extern const std::vector<std::string> kMatrixFlags;
 /// Translates the flags of matrix (and frontier) into a matrix request: BASE is positionals()[0],
 /// the candidates the rest. `costAxis` gets --cost-axis (or the cost table's first column). False
 /// with a message on a malformed value or an unreadable cost table.
+/// --format of matrix and frontier: text (or table), json, csv, markdown (or md) or html, in its
+/// canonical name; false with a message on another.
+bool readReportFormat(const Args& args, std::string& format, std::string& error);
+
 bool readMatrixRequest(const Args& args, analysis::MatrixRequest& request, std::string& costAxis, std::string& error);
 
 } // namespace deltascope::cli

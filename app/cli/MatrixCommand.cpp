@@ -90,6 +90,18 @@ const std::vector<std::string> kMatrixValued { "backend", "base-rerun", "base-ru
     "permutations", "max-permutations", "seed", "margin", "threads", "format", "output", "cost", "costs", "cost-axis" };
 const std::vector<std::string> kMatrixFlags { "skip-bad-lines", "quiet", "help", "alpha-per-candidate", "no-pairwise" };
 
+bool readReportFormat(const Args& args, std::string& format, std::string& error)
+{
+    format = args.value("format").value_or("text");
+    if (format == "table")
+        format = "text";
+    if (format == "md")
+        format = "markdown";
+    if (format != "text" && format != "json" && format != "csv" && format != "markdown" && format != "html")
+        return error = "--format must be text, json, csv, markdown or html", false;
+    return true;
+}
+
 bool readMatrixRequest(const Args& args, analysis::MatrixRequest& request, std::string& costAxis, std::string& error)
 {
     if (!readStats(args, request.stats, error))
@@ -150,13 +162,9 @@ int runMatrix(const std::vector<std::string>& argv)
         return failText(error);
     if (auto bad = analysis::checkMatrixRequest(request))
         return failText(cliText(*bad));
-    std::string format = args.value("format").value_or("text");
-    if (format == "table")
-        format = "text";
-    if (format == "md")
-        format = "markdown";
-    if (format != "text" && format != "json" && format != "csv" && format != "markdown" && format != "html")
-        return failText("--format must be text, json, csv, markdown or html");
+    std::string format;
+    if (!readReportFormat(args, format, error))
+        return failText(error);
     const std::string output = args.value("output").value_or("");
     if (!output.empty()) {
         std::error_code ec;

@@ -128,6 +128,32 @@ std::vector<std::string> candidateCells(const MatrixResult& r, const MatrixCandi
     return row;
 }
 
+// The candidates' table: a header, then one row per candidate.
+std::vector<std::vector<std::string>> candidateRows(const MatrixResult& r)
+{
+    std::vector<std::vector<std::string>> rows { candidateHeader(r) };
+    for (const auto& c : r.candidates)
+        rows.push_back(candidateCells(r, c));
+    return rows;
+}
+
+// The tasks x candidates table: a header of candidate names, then one row per task.
+std::vector<std::vector<std::string>> taskRows(const MatrixResult& r)
+{
+    std::vector<std::vector<std::string>> table;
+    std::vector<std::string> header { "task" };
+    for (const auto& c : r.candidates)
+        header.push_back(c.name);
+    table.push_back(header);
+    for (const auto& row : r.rows) {
+        std::vector<std::string> cells { row.task + " (" + row.metric + ")" };
+        for (const auto& c : row.cells)
+            cells.push_back(cellText(row, c));
+        table.push_back(cells);
+    }
+    return table;
+}
+
 std::vector<std::string> pairCells(const MatrixResult& r, const PairTest& p)
 {
     return { r.candidates[static_cast<std::size_t>(p.a)].name + " vs "
@@ -159,30 +185,6 @@ int axisColumn(const MatrixResult& r, const std::string& axis)
     return r.costColumns.empty() ? -1 : 0;
 }
 
-std::string escapeXml(const std::string& text)
-{
-    std::string out;
-    for (const char ch : text) {
-        switch (ch) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        default:
-            out += ch;
-        }
-    }
-    return out;
-}
-
 // Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 const char* verdictColour(const std::string& v)
 {
@@ -209,25 +211,11 @@ std::string matrixText(const MatrixResult& r, const MatrixWriteOptions&)
         out << "margin: " << joined(margins, ", ") << "\n";
     out << "\nverdict: " << overallText(r) << "\n\n";
 
-    std::vector<std::vector<std::string>> rows { candidateHeader(r) };
-    for (const auto& c : r.candidates)
-        rows.push_back(candidateCells(r, c));
-    out << aligned(rows);
+    out << aligned(candidateRows(r));
 
     out << "\ndrop against the baseline [95% interval] and flag, per task (binary tasks in accuracy points, others "
            "in metric units; positive = worse):\n";
-    std::vector<std::vector<std::string>> table;
-    std::vector<std::string> header { "task" };
-    for (const auto& c : r.candidates)
-        header.push_back(c.name);
-    table.push_back(header);
-    for (const auto& row : r.rows) {
-        std::vector<std::string> cells { row.task + " (" + row.metric + ")" };
-        for (const auto& c : row.cells)
-            cells.push_back(cellText(row, c));
-        table.push_back(cells);
-    }
-    out << aligned(table, false);
+    out << aligned(taskRows(r), false);
 
     if (!r.pairs.empty()) {
         out << "\ncandidates against each other (exact or sign-flip paired tests on the samples both share, Holm "
@@ -476,9 +464,9 @@ std::string frontierSvg(const MatrixResult& r, std::size_t row, const std::strin
     s << "<line x1=\"" << L << "\" x2=\"" << W - R << "\" y1=\"" << sy(0) << "\" y2=\"" << sy(0)
       << "\" stroke=\"#8c959f\" stroke-dasharray=\"4 3\"/>\n";
     s << "<text x=\"" << (L + W - R) / 2 << "\" y=\"" << H - 12 << "\" text-anchor=\"middle\">"
-      << escapeXml(costHeader(column)) << "</text>\n";
+      << escapeHtml(costHeader(column)) << "</text>\n";
     s << "<text transform=\"translate(14," << (T + H - B) / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
-      << escapeXml("drop, " + mrow.task + (mrow.continuous ? " (" + mrow.metric + " units)" : " (points)"))
+      << escapeHtml("drop, " + mrow.task + (mrow.continuous ? " (" + mrow.metric + " units)" : " (points)"))
       << "</text>\n";
     std::vector<FrontierPlotPoint> front;
     for (const auto& p : pts)
@@ -498,10 +486,10 @@ std::string frontierSvg(const MatrixResult& r, std::size_t row, const std::strin
               << sy(p.ciHigh) << "\" stroke=\"" << colour << "\" stroke-width=\"2\"/>\n";
         s << "<circle cx=\"" << sx(p.cost) << "\" cy=\"" << sy(p.drop) << "\" r=\"5\" fill=\"" << colour << "\""
           << (p.pareto ? " stroke=\"#1b1f24\" stroke-width=\"1.5\"" : "") << "><title>"
-          << escapeXml(r.candidates[static_cast<std::size_t>(p.candidate)].name + ": " + verdictWords(p.verdict))
+          << escapeHtml(r.candidates[static_cast<std::size_t>(p.candidate)].name + ": " + verdictWords(p.verdict))
           << "</title></circle>\n";
         s << "<text x=\"" << sx(p.cost) + 7 << "\" y=\"" << sy(p.drop) - 6 << "\">"
-          << escapeXml(r.candidates[static_cast<std::size_t>(p.candidate)].name) << "</text>\n";
+          << escapeHtml(r.candidates[static_cast<std::size_t>(p.candidate)].name) << "</text>\n";
     }
     s << "</svg>\n";
     return s.str();
@@ -509,7 +497,7 @@ std::string frontierSvg(const MatrixResult& r, std::size_t row, const std::strin
 
 std::string matrixHtml(const MatrixResult& r, const MatrixWriteOptions& options)
 {
-    auto e = [](const std::string& t) { return escapeXml(t); };
+    auto e = [](const std::string& t) { return escapeHtml(t); };
     auto table = [&](const std::vector<std::vector<std::string>>& rows) {
         std::string s = "<table>\n";
         for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -540,24 +528,10 @@ std::string matrixHtml(const MatrixResult& r, const MatrixWriteOptions& options)
     out << "<div class=\"verdict " << cls << "\">" << e(overallText(r)) << "</div>\n";
     out << "<p>Correction: " << e(correctionText(r)) << ".</p>\n";
     out << "<h2>Candidates</h2>\n";
-    std::vector<std::vector<std::string>> rows { candidateHeader(r) };
-    for (const auto& c : r.candidates)
-        rows.push_back(candidateCells(r, c));
-    out << table(rows);
+    out << table(candidateRows(r));
     out << "<h2>Tasks</h2>\n<p>Drop against the baseline [95% interval] and flag (binary tasks in accuracy points, "
            "others in metric units; positive = worse).</p>\n";
-    std::vector<std::vector<std::string>> tasks;
-    std::vector<std::string> header { "task" };
-    for (const auto& c : r.candidates)
-        header.push_back(c.name);
-    tasks.push_back(header);
-    for (const auto& row : r.rows) {
-        std::vector<std::string> cells { row.task + " (" + row.metric + ")" };
-        for (const auto& c : row.cells)
-            cells.push_back(cellText(row, c));
-        tasks.push_back(cells);
-    }
-    out << table(tasks);
+    out << table(taskRows(r));
     if (const int axis = axisColumn(r, options.costAxis); axis >= 0)
         for (std::size_t row = 0; row < r.rows.size(); ++row) {
             const auto svg = frontierSvg(r, row, r.costColumns[static_cast<std::size_t>(axis)].name);
@@ -671,17 +645,17 @@ std::string frontierHtml(const FrontierResult& r)
     std::string page = matrixHtml(r.matrix, { "activated_experts" });
     std::ostringstream block;
     block << "<h1>The expert-budget frontier</h1>\n<div class=\"verdict " << (r.chosen ? "good" : "unsure") << "\">"
-          << escapeXml(r.answer) << "</div>\n<table>\n<tr>";
+          << escapeHtml(r.answer) << "</div>\n<table>\n<tr>";
     for (const auto& h : kFrontierHeader)
-        block << "<th>" << escapeXml(h) << "</th>";
+        block << "<th>" << escapeHtml(h) << "</th>";
     block << "</tr>\n";
     for (const auto& p : r.points) {
         block << "<tr>";
         for (const auto& c : frontierCells(r, p))
-            block << "<td>" << escapeXml(c) << "</td>";
+            block << "<td>" << escapeHtml(c) << "</td>";
         block << "</tr>\n";
     }
-    block << "</table>\n<p>Trace: " << escapeXml(r.sharing.prepared.tracePath) << ".</p>\n";
+    block << "</table>\n<p>Trace: " << escapeHtml(r.sharing.prepared.tracePath) << ".</p>\n";
     const auto body = page.find("<body>\n");
     if (body != std::string::npos)
         page.insert(body + 7, block.str());

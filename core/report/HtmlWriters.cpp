@@ -14,31 +14,6 @@ namespace {
 // Table attributes that browsers and simpler HTML renderers (print engines) both honour.
 constexpr const char* kTableAttrs = "border=\"1\" cellspacing=\"0\" cellpadding=\"3\"";
 
-std::string escapeHtml(const std::string& text)
-{
-    std::string out;
-    out.reserve(text.size());
-    for (const char ch : text) {
-        switch (ch) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        default:
-            out += ch;
-        }
-    }
-    return out;
-}
-
 std::string htmlHead(const std::string& title)
 {
     std::ostringstream out;

@@ -54,6 +54,32 @@ inline double jnum(double v)
     return v + 0.0;
 }
 
+// Text made safe inside HTML or SVG markup (element text and quoted attribute values).
+inline std::string escapeHtml(const std::string& text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (const char ch : text) {
+        switch (ch) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        default:
+            out += ch;
+        }
+    }
+    return out;
+}
+
 inline std::string pText(double p, double lnP)
 {
     return formatP(p, lnP);

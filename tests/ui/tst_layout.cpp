@@ -10,6 +10,7 @@
 #include "degradation/TaskTableModel.h"
 #include "experts/ExpertsPage.h"
 #include "experts/LayerTableModel.h"
+#include "frontier/FrontierPage.h"
 #include "plot/ExpertPlots.h"
 #include "plot/PlotView.h"
 
@@ -138,21 +139,32 @@ void TestLayout::minimumSizeFitsALaptop_data()
 {
     QTest::addColumn<bool>("experts");
     QTest::addColumn<bool>("loaded");
-    QTest::newRow("degradation, first run") << false << false;
-    QTest::newRow("degradation, demo") << false << true;
-    QTest::newRow("experts, first run") << true << false;
-    QTest::newRow("experts, demo") << true << true;
+    QTest::addColumn<bool>("frontier");
+    QTest::newRow("degradation, first run") << false << false << false;
+    QTest::newRow("degradation, demo") << false << true << false;
+    QTest::newRow("experts, first run") << true << false << false;
+    QTest::newRow("experts, demo") << true << true << false;
+    QTest::newRow("frontier, demo") << false << true << true;
 }
 
 void TestLayout::minimumSizeFitsALaptop()
 {
     QFETCH(bool, experts);
     QFETCH(bool, loaded);
+    QFETCH(bool, frontier);
     MainWindow w;
     if (loaded) {
         w.openDemo(false);
         w.experts()->openDemo();
         waitIdle(w);
+    }
+    if (frontier) {
+        if (FrontierPage::demoDirectory().isEmpty())
+            QSKIP("the frontier demo is not built here");
+        QVERIFY(w.frontier()->openDemo());
+        w.frontier()->waitUntilIdle();
+        QVERIFY(w.frontier()->frontier());
+        w.showFrontier();
     }
     if (experts)
         w.showExperts();

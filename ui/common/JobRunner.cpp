@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "common/JobRunner.h"
 
+#include "common/Format.h"
+
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QLabel>
 #include <QMetaObject>
 #include <QPointer>
+#include <QProgressBar>
 #include <QThread>
 #include <mutex>
 
@@ -148,6 +152,23 @@ void JobRunner::waitForIdle()
         });
         loop.exec(QEventLoop::ExcludeUserInputEvents);
     }
+}
+
+void showJobProgress(JobRunner* jobs, QWidget* row, QProgressBar* bar, QLabel* text)
+{
+    QObject::connect(jobs, &JobRunner::started, row, [row, bar, text](quint64, const QString& label) {
+        row->show();
+        bar->setRange(0, 0); // indeterminate until the first fraction arrives
+        text->setText(label);
+    });
+    QObject::connect(
+        jobs, &JobRunner::progressed, row, [bar, text](quint64, double f, const QString& stage, double eta) {
+            if (f >= 0) {
+                bar->setRange(0, 1000);
+                bar->setValue(static_cast<int>(1000 * f));
+            }
+            text->setText(eta > 0 ? JobRunner::tr("%1 (about %2 left)").arg(stage, duration(eta)) : stage);
+        });
 }
 
 } // namespace deltascope::ui

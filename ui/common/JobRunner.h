@@ -8,6 +8,9 @@
 #include <memory>
 #include <vector>
 
+class QLabel;
+class QWidget;
+class QProgressBar;
 class QThread;
 
 namespace deltascope::ui {
@@ -59,5 +62,10 @@ private:
     quint64 m_next = 1;
     quint64 m_running = 0;
 };
+
+/// Shows the runner's jobs in a progress row: the row appears when a job starts (the bar
+/// indeterminate until the first fraction, the label the job's), then follows its progress with the
+/// stage and the time left.
+void showJobProgress(JobRunner* jobs, QWidget* row, QProgressBar* bar, QLabel* text);
 
 } // namespace deltascope::ui

@@ -66,19 +66,10 @@ DegradationPage::DegradationPage(QWidget* parent)
     m_stats.permutations = static_cast<std::uint64_t>(settings.permutations());
     m_stats.seed = static_cast<std::uint64_t>(settings.seed());
     buildUi();
-    connect(m_jobs, &JobRunner::started, this, [this](quint64, const QString& label) {
-        m_progressRow->show();
-        m_progress->setRange(0, 0); // indeterminate until the first fraction arrives
-        m_progressText->setText(label);
+    showJobProgress(m_jobs, m_progressRow, m_progress, m_progressText);
+    connect(m_jobs, &JobRunner::started, this, [this] {
         m_compare->setEnabled(false);
         emit busyChanged(true);
-    });
-    connect(m_jobs, &JobRunner::progressed, this, [this](quint64, double f, const QString& stage, double eta) {
-        if (f >= 0) {
-            m_progress->setRange(0, 1000);
-            m_progress->setValue(static_cast<int>(1000 * f));
-        }
-        m_progressText->setText(eta > 0 ? tr("%1 (about %2 left)").arg(stage, duration(eta)) : stage);
     });
     connect(m_jobs, &JobRunner::finished, this, [this](quint64, bool) {
         if (m_jobs->busy())

@@ -24,6 +24,7 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QShortcut>
 #include <QSignalBlocker>
 #include <QSpinBox>
@@ -71,7 +72,13 @@ FrontierPage::FrontierPage(QWidget* parent)
     , m_jobs(new JobRunner(this))
 {
     auto* split = new QSplitter(Qt::Horizontal, this);
-    split->addWidget(buildInputs());
+    // The inputs scroll rather than set the window's height: the page fits a 1366x768 laptop.
+    auto* inputs = new QScrollArea(this);
+    inputs->setWidget(buildInputs());
+    inputs->setWidgetResizable(true);
+    inputs->setFrameShape(QFrame::NoFrame);
+    inputs->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    split->addWidget(inputs);
     split->addWidget(buildResults());
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 5);
@@ -79,19 +86,10 @@ FrontierPage::FrontierPage(QWidget* parent)
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(split);
 
-    connect(m_jobs, &JobRunner::started, this, [this](quint64, const QString& label) {
-        m_progressRow->show();
-        m_progress->setRange(0, 0); // indeterminate until the first fraction arrives
-        m_progressText->setText(label);
+    showJobProgress(m_jobs, m_progressRow, m_progress, m_progressText);
+    connect(m_jobs, &JobRunner::started, this, [this] {
         m_compare->setEnabled(false);
         emit busyChanged(true);
-    });
-    connect(m_jobs, &JobRunner::progressed, this, [this](quint64, double f, const QString& stage, double eta) {
-        if (f >= 0) {
-            m_progress->setRange(0, 1000);
-            m_progress->setValue(static_cast<int>(1000 * f));
-        }
-        m_progressText->setText(eta > 0 ? tr("%1 (about %2 left)").arg(stage, duration(eta)) : stage);
     });
     connect(m_jobs, &JobRunner::finished, this, [this](quint64, bool) {
         if (m_jobs->busy())
@@ -295,7 +293,12 @@ QWidget* FrontierPage::buildResults()
     m_payoff = new PayoffPanel(m_tabs);
     connect(m_payoff, &PayoffPanel::statusMessage, this, &FrontierPage::statusMessage);
     connect(m_payoff, &PayoffPanel::busyChanged, this, [this] { emit busyChanged(busy()); });
-    m_tabs->addTab(m_payoff, tr("Will it pay off?"));
+    // The model and GPU fields scroll rather than set the window's height.
+    auto* payoffScroll = new QScrollArea(m_tabs);
+    payoffScroll->setWidget(m_payoff);
+    payoffScroll->setWidgetResizable(true);
+    payoffScroll->setFrameShape(QFrame::NoFrame);
+    m_tabs->addTab(payoffScroll, tr("Will it pay off?"));
     split->addWidget(m_tabs);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);

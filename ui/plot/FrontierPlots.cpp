@@ -11,29 +11,10 @@
 
 namespace deltascope::ui {
 
-namespace {
-
-// The legend sits in its own column right of the axis rect, so it never hides a point.
-void legendBeside(PlotView* plot)
-{
-    if (plot->property("legendBeside").toBool())
-        return;
-    plot->axisRect()->insetLayout()->take(plot->legend);
-    auto* column = new QCPLayoutGrid;
-    plot->plotLayout()->addElement(0, 1, column);
-    column->addElement(0, 0, plot->legend);
-    column->addElement(1, 0, new QCPLayoutElement(plot)); // pushes the legend to the top
-    column->setRowStretchFactor(0, 0.01);
-    plot->plotLayout()->setColumnStretchFactor(1, 0.001);
-    plot->setProperty("legendBeside", true);
-}
-
-} // namespace
-
 void drawFrontier(PlotView* plot, const FrontierPlotInput& in)
 {
     plot->reset();
-    legendBeside(plot);
+    plot->showLegendAbove(); // never over a point
     const double scale = in.continuous ? 1.0 : 100.0;
     // One curve per verdict (curves keep the order the points are added in, so data index i is the
     // i-th candidate added).
