@@ -379,6 +379,20 @@ QString MainWindow::askSavePath(const QString& title, const QString& filter, con
 
 void MainWindow::exportReport(bool pdf)
 {
+    if (m_tabs->currentWidget() == m_frontier) {
+        if (!m_frontier->matrix())
+            return;
+        const QString path = askSavePath(tr("Export report"), pdf ? tr("PDF (*.pdf)") : tr("HTML (*.html)"),
+            pdf ? QStringLiteral("deltascope-frontier.pdf") : QStringLiteral("deltascope-frontier.html"));
+        if (path.isEmpty())
+            return;
+        const QString why = m_frontier->exportReport(path);
+        if (!why.isEmpty())
+            QMessageBox::warning(this, tr("Export failed"), why);
+        else
+            statusBar()->showMessage(tr("Report written to %1").arg(path));
+        return;
+    }
     if (m_tabs->currentWidget() == m_experts) {
         if (!m_experts->run() && !m_experts->hasCounts())
             return;

@@ -400,6 +400,23 @@ void TestFrontierUi::demoFindsTheBudget()
         QVERIFY(page.frontier() && page.frontier()->chosen.has_value());
         QCOMPARE(page.frontier()->points[*page.frontier()->chosen].budget, budget);
     }
+    // The report: HTML with the plot inline and the answer; PDF with the plot as a figure.
+    {
+        QTemporaryDir dir;
+        const QString html = dir.filePath(QStringLiteral("frontier.html"));
+        QCOMPARE(page.exportReport(html), QString());
+        QFile h(html);
+        QVERIFY(h.open(QIODevice::ReadOnly));
+        const QByteArray text = h.readAll();
+        QVERIFY(text.contains("<svg"));
+        QVERIFY(text.contains(QByteArray::fromStdString(page.frontier()->answer.substr(0, 40))));
+        const QString pdf = dir.filePath(QStringLiteral("frontier.pdf"));
+        QCOMPARE(page.exportReport(pdf), QString());
+        QFile p(pdf);
+        QVERIFY(p.open(QIODevice::ReadOnly));
+        QVERIFY(p.read(5) == "%PDF-");
+        QVERIFY(p.size() > 10000); // the text and the plot
+    }
     // The payoff panel took the preset shaped like the trace (8 experts, top-2) and estimated.
     QVERIFY2(page.payoff()->result(), qPrintable(page.payoff()->conclusion()));
     QCOMPARE(page.payoff()->options().model.experts, 8);

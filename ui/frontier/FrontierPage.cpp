@@ -2,11 +2,13 @@
 #include "frontier/FrontierPage.h"
 
 #include "analysis/CandidateCosts.h"
+#include "analysis/MatrixWriters.h"
 #include "backend/CpuBackend.h"
 #include "common/Format.h"
 #include "common/JobRunner.h"
 #include "degradation/DropZone.h"
 #include "degradation/SideChoice.h"
+#include "export/ExportFiles.h"
 #include "frontier/CandidateListModel.h"
 #include "frontier/MatrixTableModel.h"
 #include "frontier/PayoffPanel.h"
@@ -24,6 +26,7 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QShortcut>
 #include <QSignalBlocker>
@@ -32,6 +35,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTextDocument>
 #include <QVBoxLayout>
 #include <cmath>
 
@@ -689,6 +693,27 @@ void FrontierPage::activateBudget(int budget)
 {
     if (!m_trace.isEmpty() && budget > 0)
         emit budgetRequested(budget);
+}
+
+QString FrontierPage::exportReport(const QString& path) const
+{
+    if (!m_matrix)
+        return tr("nothing compared yet: choose a baseline and candidates, then Compare all");
+    const std::string html = m_frontier ? analysis::frontierHtml(*m_frontier) : analysis::matrixHtml(*m_matrix);
+    if (!exporter::wantsPdf(path))
+        return exporter::writeFile(path, QByteArray::fromStdString(html));
+    // Printing does not draw inline SVG: the plot goes in as a figure in its place.
+    QTextDocument doc;
+    QString page = QString::fromStdString(html);
+    static const QRegularExpression svg(QStringLiteral("<svg[\\s\\S]*?</svg>"));
+    const auto figures = exporter::figuresOf(
+        { { tr("Drop against cost"), tr("Each candidate's drop with its interval against its cost."), m_plot } }, &doc);
+    QString img;
+    for (const auto& f : figures)
+        img += QStringLiteral("<p><img src=\"%1\" width=\"640\"></p>").arg(QString::fromStdString(f.source));
+    page.replace(svg, QString());
+    page.replace(QStringLiteral("</body>"), img + QStringLiteral("</body>"));
+    return exporter::printPdf(path, doc, page);
 }
 
 } // namespace deltascope::ui

@@ -65,6 +65,10 @@ public:
     std::shared_ptr<const analysis::FrontierResult> frontier() const { return m_frontier; }
     MatrixTableModel* matrixModel() const { return m_matrixModel; }
     PlotView* plot() const { return m_plot; }
+    /// Writes the report of the last "Compare all" (the budget frontier when there is one, else the
+    /// matrix): HTML with the frontier plot inline, or PDF (by the path's suffix) with the plot as a
+    /// figure. Empty, or why it failed.
+    QString exportReport(const QString& path) const;
     /// The page's plots by name, as the other workspaces list theirs (for --plot and exports).
     QStringList plotNames() const { return { QStringLiteral("frontier") }; }
     PlotView* plot(int i) const { return i == 0 ? m_plot : nullptr; }
