@@ -284,9 +284,9 @@ void MainWindow::rebuildRecentMenu()
 void MainWindow::updateActions()
 {
     if (m_tabs->currentWidget() == m_frontier) {
-        // The frontier exports its plot; its reports are the command line's (deltascope-cli matrix).
+        // The frontier exports its report (HTML, PDF) and its plot.
         for (int i = 0; i < m_needComparison.size(); ++i)
-            m_needComparison[i]->setEnabled(i == 4 && m_frontier->matrix() != nullptr);
+            m_needComparison[i]->setEnabled((i == 0 || i == 1 || i == 4) && m_frontier->matrix() != nullptr);
         return;
     }
     const bool experts = m_tabs->currentWidget() == m_experts;

@@ -28,6 +28,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QShortcut>
 #include <QSignalBlocker>
 #include <QSpinBox>
@@ -82,6 +83,9 @@ FrontierPage::FrontierPage(QWidget* parent)
     inputs->setWidgetResizable(true);
     inputs->setFrameShape(QFrame::NoFrame);
     inputs->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // As wide as its controls (it scrolls only vertically), the scroll bar beside them.
+    inputs->setMinimumWidth(inputs->widget()->minimumSizeHint().width()
+        + inputs->verticalScrollBar()->sizeHint().width() + 2 * inputs->frameWidth());
     split->addWidget(inputs);
     split->addWidget(buildResults());
     split->setStretchFactor(0, 2);
