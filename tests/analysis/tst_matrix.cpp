@@ -455,7 +455,8 @@ private slots:
     }
 
     // On the shipped frontier demo the command finds the budget that a loop of `compare` runs finds
-    // (the smallest budget whose compare exits 0 with the margin), for two margins.
+    // (the smallest budget whose compare exits 0 with the margin), for two margins, and says what
+    // each budget saves as a loop of `xshare` runs does.
     void frontierOnTheDemoEqualsCompareLoop()
     {
         const QString demo = QDir::cleanPath(QStringLiteral(DELTASCOPE_TEST_DATA "/../../resources/demo/frontier"));
@@ -480,6 +481,21 @@ private slots:
             const auto j = QJsonDocument::fromJson(r.out).object();
             QVERIFY2(j.contains(QStringLiteral("chosen")), r.err.constData());
             QCOMPARE(j[QStringLiteral("chosen")].toObject()[QStringLiteral("budget")].toInt(), *brute);
+            // What each budget saves is what `xshare` alone says at that budget on the same trace.
+            for (const auto& v : j[QStringLiteral("points")].toArray()) {
+                const auto point = v.toObject();
+                const auto x = test::cli({ QStringLiteral("xshare"), demo + QStringLiteral("/trace.safetensors"),
+                    QStringLiteral("--budget"), QString::number(point[QStringLiteral("budget")].toInt()),
+                    QStringLiteral("--format"), QStringLiteral("json") });
+                QCOMPARE(x.exitCode, 0);
+                const auto one
+                    = QJsonDocument::fromJson(x.out).object()[QStringLiteral("results")].toArray().at(0).toObject();
+                QCOMPARE(point[QStringLiteral("activated")].toInteger(), one[QStringLiteral("activated")].toInteger());
+                QCOMPARE(point[QStringLiteral("activated_base")].toInteger(),
+                    one[QStringLiteral("activated_base")].toInteger());
+                QCOMPARE(
+                    point[QStringLiteral("mass_retained")].toDouble(), one[QStringLiteral("mass_retained")].toDouble());
+            }
         }
     }
 
