@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 
 namespace deltascope::cli {
 
@@ -87,6 +88,22 @@ std::optional<long long> toInteger(const std::string& name, const std::string& t
         return std::nullopt;
     }
     return v;
+}
+
+std::string Args::outputIsAnInput() const
+{
+    const auto output = value("output");
+    if (!output || output->empty())
+        return {};
+    std::vector<std::string> inputs = m_positionals;
+    for (const auto& [name, v] : m_options)
+        if (name != "output")
+            inputs.push_back(v);
+    std::error_code ec;
+    for (const auto& in : inputs)
+        if (std::filesystem::equivalent(*output, in, ec))
+            return "--output " + *output + " is one of the inputs; input files are never overwritten";
+    return {};
 }
 
 } // namespace deltascope::cli

@@ -24,6 +24,9 @@ public:
     /// The first problem: an unknown option, a missing value or a value given to a flag; empty
     /// when the line is well formed.
     const std::string& error() const { return m_error; }
+    /// When --output names the same file as a positional input or any option's value (a trace,
+    /// a cost table, a keep-list...): the message refusing it. Empty otherwise.
+    std::string outputIsAnInput() const;
 
 private:
     std::vector<std::string> m_positionals;

@@ -244,13 +244,9 @@ int runCompare(const std::vector<std::string>& argv)
     const std::string format = args.value("format").value_or("table");
     if (format != "table" && format != "json" && format != "csv" && format != "md")
         return fail("--format must be table, json, csv or md");
+    if (const auto clash = args.outputIsAnInput(); !clash.empty())
+        return fail(clash);
     const std::string output = args.value("output").value_or("");
-    if (!output.empty()) {
-        std::error_code ec;
-        for (const auto& in : { request.base.path, request.cand.path })
-            if (std::filesystem::equivalent(output, in, ec))
-                return fail("--output " + output + " is one of the inputs; input files are never overwritten");
-    }
 
     backends::BackendKind kind = backends::BackendKind::Auto;
     if (!backends::parseBackendKind(args.value("backend").value_or("auto"), kind))

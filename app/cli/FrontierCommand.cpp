@@ -67,7 +67,13 @@ bool readBudgets(const Args& args, std::vector<std::pair<std::string, int>>& bud
         const auto m = toInteger("budget", text.substr(eq + 1), error);
         if (!m || *m < 1 || *m > (1 << 20))
             return error = error.empty() ? "--budget " + text + ": M is not a number of experts" : error, false;
-        budgets.emplace_back(text.substr(0, eq), static_cast<int>(*m));
+        const std::string name = text.substr(0, eq);
+        for (const auto& [given, was] : budgets)
+            if (given == name && was != *m)
+                return error = "--budget " + name + " is given twice (" + std::to_string(was) + " and "
+                           + std::to_string(*m) + ")",
+                       false;
+        budgets.emplace_back(name, static_cast<int>(*m));
     }
     return true;
 }
@@ -109,6 +115,8 @@ int runFrontier(const std::vector<std::string>& argv)
     std::string format;
     if (!readReportFormat(args, format, error))
         return failText(error);
+    if (const auto clash = args.outputIsAnInput(); !clash.empty())
+        return failText(clash);
 
     backends::BackendKind kind = backends::BackendKind::Auto;
     if (!backends::parseBackendKind(args.value("backend").value_or("auto"), kind))

@@ -8,6 +8,7 @@
 #include "analysis/Matrix.h"
 #include "analysis/MatrixWriters.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -132,9 +133,15 @@ bool readMatrixRequest(const Args& args, analysis::MatrixRequest& request, std::
     }
     costAxis = args.value("cost-axis").value_or("");
     const std::string column = costAxis.empty() ? std::string("cost") : costAxis;
-    for (const auto& c : args.values("cost"))
+    std::vector<std::string> named;
+    for (const auto& c : args.values("cost")) {
+        const auto name = c.substr(0, c.rfind('='));
+        if (std::find(named.begin(), named.end(), name) != named.end())
+            return error = "--cost " + name + " is given twice", false;
+        named.push_back(name);
         if (!analysis::parseCost(c, column, request.costs, error))
             return error = "--cost: " + error, false;
+    }
     if (costAxis.empty() && !request.costs.columns.empty())
         costAxis = request.costs.columns.front().name;
     if (!costAxis.empty() && request.costs.columnIndex(costAxis) < 0)
@@ -165,13 +172,9 @@ int runMatrix(const std::vector<std::string>& argv)
     std::string format;
     if (!readReportFormat(args, format, error))
         return failText(error);
+    if (const auto clash = args.outputIsAnInput(); !clash.empty())
+        return failText(clash);
     const std::string output = args.value("output").value_or("");
-    if (!output.empty()) {
-        std::error_code ec;
-        for (const auto& in : args.positionals())
-            if (std::filesystem::equivalent(output, in, ec))
-                return failText("--output " + output + " is one of the inputs; input files are never overwritten");
-    }
     backends::BackendKind kind = backends::BackendKind::Auto;
     if (!backends::parseBackendKind(args.value("backend").value_or("auto"), kind))
         return failText("--backend must be auto, cpu or cuda");

@@ -148,6 +148,8 @@ int runPayoff(const std::vector<std::string>& argv)
         return fail("payoff takes its input with --trace or --counts (see deltascope-cli payoff --help)");
     if (args.has("trace") == args.has("counts"))
         return fail("give --trace TRACE or --counts FILE (see deltascope-cli payoff --help)");
+    if (const auto clash = args.outputIsAnInput(); !clash.empty())
+        return fail(clash);
     const std::string format = args.value("format").value_or("text");
     if (format != "text" && format != "json")
         return fail("--format must be text or json");

@@ -4,6 +4,8 @@
 #include "LoadArgs.h"
 #include "analysis/IdList.h"
 
+#include <algorithm>
+
 namespace deltascope::cli {
 
 const std::vector<std::string> kBudgetValued { "budget", "budgets" };
@@ -15,6 +17,8 @@ bool readBudgets(const Args& args, std::vector<int>& budgets, std::string& error
 {
     if (args.has("budget") && args.has("budgets"))
         return error = "give --budget or --budgets, not both", false;
+    if (args.values("budget").size() > 1 || args.values("budgets").size() > 1)
+        return error = "give --budgets once, with a comma-separated list (--budgets 2,4,8)", false;
     const std::string text = args.value("budget").value_or(args.value("budgets").value_or("all"));
     if (text == "all")
         return true; // the scenario's default: every budget k..N
@@ -26,6 +30,8 @@ bool readBudgets(const Args& args, std::vector<int>& budgets, std::string& error
     }
     if (budgets.empty())
         return error = "--budgets names no budget", false;
+    std::sort(budgets.begin(), budgets.end());
+    budgets.erase(std::unique(budgets.begin(), budgets.end()), budgets.end());
     return true;
 }
 

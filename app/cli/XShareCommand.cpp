@@ -79,6 +79,8 @@ int runXShare(const std::vector<std::string>& argv)
     if (!readImport(args, scenario.import, scenario.topK, error) || !readScenarioOptions(args, scenario, error)
         || !readBudgets(args, scenario.budgets, error))
         return fail(error);
+    if (const auto clash = args.outputIsAnInput(); !clash.empty())
+        return fail(clash);
     const std::string format = args.value("format").value_or("table");
     if (format != "table" && format != "json" && format != "csv")
         return fail("--format must be table, json or csv");

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <map>
 
 namespace deltascope::analysis {
 
@@ -116,33 +118,25 @@ bool frontierAcceptable(const std::string& verdict, bool hasMargin)
 
 std::optional<std::size_t> smallestAcceptable(std::vector<FrontierPoint>& points)
 {
-    std::vector<std::size_t> order(points.size());
-    for (std::size_t i = 0; i < order.size(); ++i)
-        order[i] = i;
-    std::stable_sort(
-        order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return points[a].budget > points[b].budget; });
-    std::optional<std::size_t> best;
-    bool walking = true;
-    for (std::size_t j = 0; j < order.size(); ++j) {
-        auto& p = points[order[j]];
-        // Two runs at one budget are one step of the walk: both must pass.
-        if (walking && !p.passes)
-            walking = false;
-        if (j > 0 && walking && points[order[j - 1]].budget == p.budget && !points[order[j - 1]].acceptable)
-            walking = false;
-        p.acceptable = walking && p.passes;
+    // One step of the walk per budget: a budget passes when every run at it passes.
+    std::map<int, bool, std::greater<>> budgetPasses;
+    for (const auto& p : points) {
+        auto [it, fresh] = budgetPasses.emplace(p.budget, p.passes);
+        if (!fresh)
+            it->second = it->second && p.passes;
     }
-    for (std::size_t j = 0; j < order.size(); ++j) {
-        const auto& p = points[order[j]];
-        if (!p.acceptable)
-            continue;
-        // A budget is acceptable only when every run at it is.
-        bool all = true;
-        for (const auto& q : points)
-            if (q.budget == p.budget && !q.acceptable)
-                all = false;
-        if (all)
-            best = order[j];
+    std::optional<int> smallest;
+    for (const auto& [budget, passes] : budgetPasses) { // largest first
+        if (!passes)
+            break;
+        smallest = budget;
+    }
+    std::optional<std::size_t> best;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        auto& p = points[i];
+        p.acceptable = smallest && p.budget >= *smallest;
+        if (smallest && p.budget == *smallest && !best)
+            best = i;
     }
     return best;
 }
@@ -267,10 +261,15 @@ Result<FrontierResult> runFrontier(
     std::stable_sort(out.points.begin(), out.points.end(),
         [](const FrontierPoint& a, const FrontierPoint& b) { return a.budget < b.budget; });
     out.chosen = smallestAcceptable(out.points);
-    for (auto it = out.points.rbegin(); it != out.points.rend(); ++it)
-        if (it->passes && !it->acceptable
-            && std::find(out.passingBelow.begin(), out.passingBelow.end(), it->budget) == out.passingBelow.end())
-            out.passingBelow.push_back(it->budget);
+    // Budgets the walk did not reach whose every run passes on its own, largest first.
+    for (auto it = out.points.rbegin(); it != out.points.rend(); ++it) {
+        const int m = it->budget;
+        const bool allPass = std::all_of(
+            out.points.begin(), out.points.end(), [m](const FrontierPoint& q) { return q.budget != m || q.passes; });
+        if (allPass && !it->acceptable
+            && std::find(out.passingBelow.begin(), out.passingBelow.end(), m) == out.passingBelow.end())
+            out.passingBelow.push_back(m);
+    }
     out.answer = answerFor(out, margin);
     progress.report(1.0, "done");
     R r;

@@ -71,6 +71,9 @@ std::string stemOf(const std::string& path)
 struct TaskDrops {
     bool binary = true;
     std::unordered_map<std::uint32_t, double> byBaseSample;
+    /// With --cluster: the cluster of each baseline sample, by name (cluster indices differ from one
+    /// pairing to the next; names do not).
+    std::unordered_map<std::uint32_t, std::string> clusterOf;
 };
 
 std::string taskKey(const eval::PairedTask& t)
@@ -88,8 +91,11 @@ std::map<std::string, TaskDrops> dropsOf(const eval::PairedRuns& paired)
         auto& d = out[taskKey(t)];
         d.binary = t.binary;
         d.byBaseSample.reserve(t.base.size());
-        for (std::size_t i = 0; i < t.base.size(); ++i)
+        for (std::size_t i = 0; i < t.base.size(); ++i) {
             d.byBaseSample.emplace(t.baseIndex[i], t.difference(i));
+            if (i < t.cluster.size())
+                d.clusterOf.emplace(t.baseIndex[i], t.clusterNames[t.cluster[i]]);
+        }
     }
     return out;
 }
@@ -123,6 +129,7 @@ Result<PairTest> testPair(int a, int b, const std::map<std::string, TaskDrops>& 
     pt.a = a;
     pt.b = b;
     bool allBinary = true;
+    bool clustered = false;
     std::vector<std::vector<double>> perTask; // e = drop of b - drop of a: positive where a is better
     for (const auto& [key, ta] : da) {
         const auto it = db.find(key);
@@ -130,6 +137,8 @@ Result<PairTest> testPair(int a, int b, const std::map<std::string, TaskDrops>& 
             continue;
         const auto& tb = it->second;
         std::vector<double> e;
+        // Clustered samples are not independent: the test flips whole clusters (their sums).
+        std::map<std::string, double> byCluster;
         for (const auto& [sample, dropA] : ta.byBaseSample) {
             const auto other = tb.byBaseSample.find(sample);
             if (other == tb.byBaseSample.end())
@@ -137,11 +146,19 @@ Result<PairTest> testPair(int a, int b, const std::map<std::string, TaskDrops>& 
             const double v = other->second - dropA;
             if (!std::isfinite(v))
                 continue; // both infinitely bad: no information on which is better
-            e.push_back(v);
             pt.aBetter += v > 0.0 ? 1 : 0;
             pt.bBetter += v < 0.0 ? 1 : 0;
+            ++pt.n;
+            if (const auto c = ta.clusterOf.find(sample); c != ta.clusterOf.end())
+                byCluster[c->second] += v;
+            else
+                e.push_back(v);
         }
-        pt.n += static_cast<std::int64_t>(e.size());
+        if (!byCluster.empty()) {
+            clustered = true;
+            for (const auto& [name, sum] : byCluster)
+                e.push_back(sum);
+        }
         allBinary = allBinary && ta.binary && tb.binary;
         // The map's iteration order is not the samples' order; sorting makes the sign-flip stream
         // meet the same values in the same order on every run.
@@ -149,14 +166,14 @@ Result<PairTest> testPair(int a, int b, const std::map<std::string, TaskDrops>& 
         perTask.push_back(std::move(e));
     }
     Result<PairTest> r;
-    if (allBinary) {
+    if (allBinary && !clustered) {
         pt.method = "McNemar, exact";
         pt.statistic = static_cast<double>(pt.aBetter - pt.bBetter);
         pt.pValue = pt.n > 0 ? stats::mcnemar(pt.bBetter, pt.aBetter, pt.n).pTwoSided : 1.0;
         r.value = pt;
         return r;
     }
-    pt.method = "sign-flip, studentized";
+    pt.method = clustered ? "sign-flip over clusters" : "sign-flip, studentized";
     std::vector<double> d;
     double stat = 0.0;
     int tasks = 0;
@@ -438,7 +455,8 @@ Result<MatrixResult> runMatrix(
             auto row
                 = std::find_if(out.rows.begin(), out.rows.end(), [&](const MatrixRow& r) { return r.task == t.key(); });
             if (row == out.rows.end()) {
-                out.rows.push_back({ t.key(), t.metric, t.continuous, std::vector<MatrixCell>(out.candidates.size()) });
+                out.rows.push_back({ t.key(), t.metric, t.continuous, std::vector<MatrixCell>(out.candidates.size()),
+                    !t.corpusMetric.empty() });
                 row = out.rows.end() - 1;
             }
             auto& cell = row->cells[i];
@@ -475,11 +493,8 @@ Result<MatrixResult> runMatrix(
     out.tiers = assignTiers(out.candidates, out.pairs);
 
     out.costColumns = request.costs.columns;
+    // Each candidate's costs come from the rows that name it and no other one.
     std::vector<std::vector<std::string>> names(out.candidates.size());
-    for (std::size_t i = 0; i < out.candidates.size(); ++i) {
-        const auto& c = out.candidates[i];
-        names[i] = { c.name, c.givenAs, c.comparison.request.cand.path };
-    }
     for (const auto& row : request.costs.rows) {
         const auto named = candidatesNamed(out.candidates, row.candidate);
         if (named.size() == 1) {

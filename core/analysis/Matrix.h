@@ -97,17 +97,28 @@ struct MatrixRow {
     std::string metric;
     bool continuous = false;
     std::vector<MatrixCell> cells; ///< one per candidate
+    /// A corpus metric (word_perplexity...): tested, and its drop given, on per-document log-likelihood.
+    bool logLikelihood = false;
+
+    /// The task and what its drop is measured in, for people: "wikitext (word_perplexity; drop in
+    /// per-document log-likelihood)".
+    std::string label() const
+    {
+        return task + " (" + metric + (logLikelihood ? "; drop in per-document log-likelihood)" : ")");
+    }
 };
 
 /// Two candidates against each other on the samples both share with the baseline.
 /// Binary tasks only: the exact two-sided McNemar test on the pooled discordant counts. Any
 /// continuous task: the two-sided sign-flip test of the pooled, per-task studentized differences
 /// (each task's differences divided by sqrt(sum d^2) of that task, so no task weighs more for its
-/// units; seeded by StatsRequest::seed). Holm across all pairs.
+/// units; seeded by StatsRequest::seed). With clusters (--cluster), the samples of one cluster are
+/// not independent: the sign-flip test flips whole clusters (the sums of their differences), binary
+/// tasks included. Holm across all pairs.
 struct PairTest {
     int a = 0; ///< candidate indices, a < b
     int b = 0;
-    std::string method; ///< "McNemar, exact" or "sign-flip, studentized"
+    std::string method; ///< "McNemar, exact", "sign-flip, studentized" or "sign-flip over clusters"
     std::int64_t n = 0; ///< shared samples
     std::int64_t aBetter = 0; ///< samples where a scores better than b
     std::int64_t bBetter = 0;

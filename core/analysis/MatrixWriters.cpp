@@ -111,7 +111,7 @@ std::vector<std::string> candidateHeader(const MatrixResult& r)
     std::vector<std::string> h { "candidate", "verdict", "decision p",
         r.request.alphaPerCandidate ? "p used" : "Holm p", "tier", "z drop" };
     if (!r.request.stats.margins.empty())
-        h.push_back("p no-worse (Holm)");
+        h.push_back(r.request.alphaPerCandidate ? "p no-worse" : "p no-worse (Holm)");
     for (const auto& c : r.costColumns)
         h.push_back(costHeader(c));
     return h;
@@ -146,7 +146,7 @@ std::vector<std::vector<std::string>> taskRows(const MatrixResult& r)
         header.push_back(c.name);
     table.push_back(header);
     for (const auto& row : r.rows) {
-        std::vector<std::string> cells { row.task + " (" + row.metric + ")" };
+        std::vector<std::string> cells { row.label() };
         for (const auto& c : row.cells)
             cells.push_back(cellText(row, c));
         table.push_back(cells);
@@ -401,7 +401,7 @@ std::string matrixMarkdown(const MatrixResult& r, const MatrixWriteOptions&)
         header.push_back(c.name);
     table.push_back(header);
     for (const auto& row : r.rows) {
-        std::vector<std::string> cells { row.task + " (" + row.metric + ")" };
+        std::vector<std::string> cells { row.label() };
         for (const auto& c : row.cells)
             cells.push_back(cellText(row, c));
         table.push_back(cells);
@@ -466,8 +466,7 @@ std::string frontierSvg(const MatrixResult& r, std::size_t row, const std::strin
     s << "<text x=\"" << (L + W - R) / 2 << "\" y=\"" << H - 12 << "\" text-anchor=\"middle\">"
       << escapeHtml(costHeader(column)) << "</text>\n";
     s << "<text transform=\"translate(14," << (T + H - B) / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
-      << escapeHtml("drop, " + mrow.task + (mrow.continuous ? " (" + mrow.metric + " units)" : " (points)"))
-      << "</text>\n";
+      << escapeHtml("drop, " + (mrow.continuous ? mrow.label() : mrow.task + " (points)")) << "</text>\n";
     std::vector<FrontierPlotPoint> front;
     for (const auto& p : pts)
         if (p.pareto)

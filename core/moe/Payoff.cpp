@@ -139,11 +139,15 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
             if (m < o.model.topK || m > o.model.experts)
                 return fail("budget " + std::to_string(m) + " is outside [k, N] = [" + std::to_string(o.model.topK)
                     + ", " + std::to_string(o.model.experts) + "]");
-            // At most M experts per slice, spread as the baseline's are over the devices.
+            // At most M experts per slice, spread as the baseline's are over the devices; the busiest
+            // device still reads whole experts: at least ceil(M' / G) of the M' activated.
             const double scale = std::min(1.0, m / std::max(loads.activatedPerSlice, 1e-300));
-            finish(stepCost(o, loads.activatedDevice * scale, loads.assignmentsDevice, loads.tokensPerStep,
-                       loads.requestsPerStep),
-                m, loads.activatedPerSlice * scale, std::numeric_limits<double>::quiet_NaN());
+            const double activated = loads.activatedPerSlice * scale;
+            const double busiest = std::min(loads.activatedDevice,
+                std::max(loads.activatedDevice * scale,
+                    std::ceil(activated / static_cast<double>(std::max(1, o.devices)) - 1e-9)));
+            finish(stepCost(o, busiest, loads.assignmentsDevice, loads.tokensPerStep, loads.requestsPerStep), m,
+                loads.activatedPerSlice * scale, std::numeric_limits<double>::quiet_NaN());
         }
         if (!o.budgets.empty())
             e.notes.push_back("load counts carry no gating scores: each budget M is taken to activate min(M, the "

@@ -333,6 +333,16 @@ Result<MoeModel> parseModelJson(std::string_view text, const std::string& path)
             headDim = static_cast<double>(m.hidden) / heads;
         number({ "vocab_size" }, vocab);
         number({ "intermediate_size" }, denseFfn);
+        std::string missing;
+        if (heads <= 0)
+            missing += "\"num_attention_heads\" ";
+        if (vocab <= 0)
+            missing += "\"vocab_size\" ";
+        if (!missing.empty())
+            out.warnings.push_back(Diagnostic::warning(path, 0,
+                "the config has no " + missing
+                    + "so the attention, vocabulary and KV-cache bytes count as nothing: the expert share of the "
+                      "bytes read is overstated; give \"dense_params\" and \"kv_per_token\""));
         const auto h = static_cast<double>(m.hidden);
         double attention = gqaParams(h, heads, kvHeads, headDim);
         double latent = 0;
@@ -357,6 +367,11 @@ Result<MoeModel> parseModelJson(std::string_view text, const std::string& path)
             m.kvPerToken = latent > 0 ? latent + rope : 2.0 * kvHeads * headDim;
         }
     }
+    if (!hf && (!dense || !kv) && !j.contains("base"))
+        out.warnings.push_back(Diagnostic::warning(path, 0,
+            std::string("no ") + (!dense ? "\"dense_params\"" : "") + (!dense && !kv ? " or " : "")
+                + (!kv ? "\"kv_per_token\"" : "")
+                + ": counted as zero, so only the experts' bytes are read per step and the gain is overstated"));
     if (auto problem = m.check(); !problem.empty())
         return R::failure(Diagnostic::error(path, 0, problem));
     out.value = std::move(m);

@@ -404,6 +404,43 @@ private slots:
 
     // The frontier picks the budget a brute-force loop over separate comparisons and separate
     // expert-sharing runs picks, and reports the same savings.
+    // With --cluster the candidates are compared cluster by cluster: 40 clusters of 10 identical items,
+    // a equal to the baseline, b losing 5 whole clusters. Per item that is 50 against 0 (p ~ 1e-15);
+    // per cluster 5 against 0, whose exact two-sided p is 2 / 2^5 = 0.0625: not separated, one tier.
+    void pairwiseTestsFlipWholeClusters()
+    {
+        QTemporaryDir dir;
+        std::string base = "id,score,grp\n", a = base, b = base;
+        for (int i = 0; i < 400; ++i) {
+            const int g = i / 10;
+            const std::string row = std::to_string(i) + ",1,g" + std::to_string(g) + "\n";
+            base += row;
+            a += row;
+            b += std::to_string(i) + (g < 5 ? ",0,g" : ",1,g") + std::to_string(g) + "\n";
+        }
+        analysis::MatrixRequest r;
+        r.base = side(test::writeFile(dir, QStringLiteral("base.csv"), QByteArray::fromStdString(base)));
+        r.candidates = { side(test::writeFile(dir, QStringLiteral("a.csv"), QByteArray::fromStdString(a))),
+            side(test::writeFile(dir, QStringLiteral("b.csv"), QByteArray::fromStdString(b))) };
+        for (auto* s : { &r.base, &r.candidates[0], &r.candidates[1] })
+            s->load.clusterKey = "grp";
+        auto m = analysis::runMatrix(r, cpu());
+        QVERIFY2(m.ok(), m.ok() ? "" : m.error->toString().c_str());
+        QCOMPARE(m.value->pairs.size(), std::size_t(1));
+        const auto& p = m.value->pairs[0];
+        QCOMPARE(p.method, std::string("sign-flip over clusters"));
+        QCOMPARE(p.n, std::int64_t(400));
+        QVERIFY2(p.pValue > 0.05 && p.pValue < 0.08, std::to_string(p.pValue).c_str()); // 0.0625 up to Monte Carlo
+        QVERIFY(!p.separated);
+        QCOMPARE(m.value->candidates[0].tier, m.value->candidates[1].tier);
+        // Without the clusters the same data separate them.
+        for (auto* s : { &r.base, &r.candidates[0], &r.candidates[1] })
+            s->load.clusterKey.clear();
+        auto flat = analysis::runMatrix(r, cpu());
+        QVERIFY(flat.ok());
+        QVERIFY(flat.value->pairs[0].separated);
+    }
+
     // A cost or budget may name a candidate by the end of its name when that end is unique.
     void candidatesNamedByTheirEnd()
     {
@@ -448,6 +485,15 @@ private slots:
         chosen = analysis::smallestAcceptable(twice);
         QVERIFY(chosen);
         QCOMPARE(twice[*chosen].budget, 8);
+        QVERIFY(!twice[1].acceptable); // it passes, but a run at its budget does not
+        QVERIFY(!twice[2].acceptable);
+        // The order the runs come in changes nothing.
+        std::vector<analysis::FrontierPoint> reordered { point(6, false), point(4, true), point(8, true),
+            point(6, true) };
+        chosen = analysis::smallestAcceptable(reordered);
+        QVERIFY(chosen);
+        QCOMPARE(reordered[*chosen].budget, 8);
+        QVERIFY(!reordered[3].acceptable);
 
         std::vector<analysis::FrontierPoint> none { point(8, false), point(4, true) };
         QVERIFY(!analysis::smallestAcceptable(none));
