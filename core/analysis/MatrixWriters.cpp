@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "analysis/MatrixWriters.h"
 
+#include "analysis/MatrixWriterParts.h"
 #include "report/ReportWriters.h"
 #include "report/WriterText.h"
 
@@ -14,7 +15,7 @@ namespace deltascope::analysis {
 
 using namespace report::writer;
 
-namespace {
+namespace detail {
 
 const char* verdictWords(const std::string& v)
 {
@@ -26,6 +27,66 @@ const char* verdictWords(const std::string& v)
         return "inconclusive";
     return "no evidence";
 }
+
+std::string aligned(const std::vector<std::vector<std::string>>& rows, bool rightAlign)
+{
+    std::vector<std::size_t> width;
+    for (const auto& r : rows)
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            if (width.size() <= i)
+                width.push_back(0);
+            width[i] = std::max(width[i], r[i].size());
+        }
+    std::string out;
+    for (const auto& r : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            const std::string pad(width[i] - r[i].size(), ' ');
+            line += (i ? "  " : "") + ((i == 0 || !rightAlign) ? r[i] + pad : pad + r[i]);
+        }
+        while (!line.empty() && line.back() == ' ')
+            line.pop_back();
+        out += line + "\n";
+    }
+    return out;
+}
+
+namespace {
+
+std::string mdRow(const std::vector<std::string>& cells)
+{
+    std::string s = "|";
+    for (const auto& c : cells) {
+        std::string e;
+        for (const char ch : c)
+            e += ch == '|' ? std::string("\\|") : std::string(1, ch);
+        s += " " + e + " |";
+    }
+    return s + "\n";
+}
+
+} // namespace
+
+std::string mdTable(const std::vector<std::vector<std::string>>& rows)
+{
+    std::string s;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        s += mdRow(rows[i]);
+        if (i == 0) {
+            s += "|";
+            for (std::size_t k = 0; k < rows[0].size(); ++k)
+                s += k == 0 ? " --- |" : " ---: |";
+            s += "\n";
+        }
+    }
+    return s;
+}
+
+} // namespace detail
+
+using namespace detail;
+
+namespace {
 
 // A drop in its units: points for binary tasks, metric units otherwise.
 std::string dropText(const MatrixRow& row, double v)
@@ -52,28 +113,6 @@ std::string costHeader(const CostColumn& c)
 }
 
 // Columns padded to their widest cell; the first column left-aligned, the others right-aligned.
-std::string aligned(const std::vector<std::vector<std::string>>& rows, bool rightAlign = true)
-{
-    std::vector<std::size_t> width;
-    for (const auto& r : rows)
-        for (std::size_t i = 0; i < r.size(); ++i) {
-            if (width.size() <= i)
-                width.push_back(0);
-            width[i] = std::max(width[i], r[i].size());
-        }
-    std::string out;
-    for (const auto& r : rows) {
-        std::string line;
-        for (std::size_t i = 0; i < r.size(); ++i) {
-            const std::string pad(width[i] - r[i].size(), ' ');
-            line += (i ? "  " : "") + ((i == 0 || !rightAlign) ? r[i] + pad : pad + r[i]);
-        }
-        while (!line.empty() && line.back() == ' ')
-            line.pop_back();
-        out += line + "\n";
-    }
-    return out;
-}
 
 std::string correctionText(const MatrixResult& r)
 {
@@ -354,60 +393,15 @@ std::string matrixCsv(const MatrixResult& r, const MatrixWriteOptions&)
     return out.str();
 }
 
-namespace {
-
-std::string mdRow(const std::vector<std::string>& cells)
-{
-    std::string s = "|";
-    for (const auto& c : cells) {
-        std::string e;
-        for (const char ch : c)
-            e += ch == '|' ? std::string("\\|") : std::string(1, ch);
-        s += " " + e + " |";
-    }
-    return s + "\n";
-}
-
-std::string mdTable(const std::vector<std::vector<std::string>>& rows)
-{
-    std::string s;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        s += mdRow(rows[i]);
-        if (i == 0) {
-            s += "|";
-            for (std::size_t k = 0; k < rows[0].size(); ++k)
-                s += k == 0 ? " --- |" : " ---: |";
-            s += "\n";
-        }
-    }
-    return s;
-}
-
-} // namespace
-
 std::string matrixMarkdown(const MatrixResult& r, const MatrixWriteOptions&)
 {
     std::ostringstream out;
     out << "## Deltascope: " << r.candidates.size() << " candidates against one baseline\n\n";
     out << "**" << overallText(r) << "**\n\n";
     out << "Correction: " << correctionText(r) << ".\n\n";
-    std::vector<std::vector<std::string>> rows { candidateHeader(r) };
-    for (const auto& c : r.candidates)
-        rows.push_back(candidateCells(r, c));
-    out << mdTable(rows) << "\n";
-    std::vector<std::vector<std::string>> table;
-    std::vector<std::string> header { "task" };
-    for (const auto& c : r.candidates)
-        header.push_back(c.name);
-    table.push_back(header);
-    for (const auto& row : r.rows) {
-        std::vector<std::string> cells { row.label() };
-        for (const auto& c : row.cells)
-            cells.push_back(cellText(row, c));
-        table.push_back(cells);
-    }
+    out << mdTable(candidateRows(r)) << "\n";
     out << "Drop against the baseline [95% interval] and flag (binary tasks in accuracy points; positive = worse):\n\n"
-        << mdTable(table) << "\n";
+        << mdTable(taskRows(r)) << "\n";
     if (!r.pairs.empty()) {
         std::vector<std::vector<std::string>> pairs { kPairHeader };
         for (const auto& p : r.pairs)
@@ -554,111 +548,6 @@ std::string matrixHtml(const MatrixResult& r, const MatrixWriteOptions& options)
         out << "<p>" << e(w.toString()) << "</p>\n";
     out << "<p>Written by Deltascope.</p>\n</body></html>\n";
     return out.str();
-}
-
-namespace {
-
-std::vector<std::string> kFrontierHeader { "budget", "candidate", "activated/slice", "top-k/slice", "saved",
-    "mass kept", "verdict", "passes", "claimed" };
-
-std::vector<std::string> frontierCells(const FrontierResult& r, const FrontierPoint& p)
-{
-    const double slices = r.sharing.xshare ? static_cast<double>(r.sharing.xshare->sliceCount) : 0.0;
-    auto perSlice = [&](std::int64_t v) { return slices > 0 ? fmt("%.2f", static_cast<double>(v) / slices) : "-"; };
-    return { std::to_string(p.budget), p.name, perSlice(p.sharing.activated), perSlice(p.sharing.activatedBase),
-        pct(p.sharing.reduction) + "%", pct(p.sharing.massRetained) + "%", verdictWords(p.verdict),
-        p.passes ? "yes" : "no", p.acceptable ? "yes" : "no" };
-}
-
-} // namespace
-
-std::string frontierText(const FrontierResult& r)
-{
-    std::ostringstream out;
-    out << "expert-budget frontier: " << r.points.size() << " budgets on " << r.sharing.prepared.tracePath << "\n";
-    out << "criterion: " << (r.criterion == "no_worse_than_margin" ? "no worse than the margin" : r.criterion)
-        << "; each budget at alpha = " << fmt("%g", r.matrix.request.stats.alpha)
-        << ", walked from the largest budget down, stopping at the first that fails (fixed-sequence testing)\n\n";
-    std::vector<std::vector<std::string>> rows { kFrontierHeader };
-    for (const auto& p : r.points)
-        rows.push_back(frontierCells(r, p));
-    out << aligned(rows) << "\n" << r.answer << "\n\n" << matrixText(r.matrix);
-    return out.str();
-}
-
-std::string frontierJson(const FrontierResult& r)
-{
-    Json j;
-    j["kind"] = "frontier";
-    j["trace"] = r.sharing.prepared.tracePath;
-    j["criterion"] = r.criterion;
-    j["slices"] = r.sharing.xshare ? r.sharing.xshare->sliceCount : 0;
-    Json pts = Json::array();
-    for (const auto& p : r.points)
-        pts.push_back({ { "budget", p.budget }, { "candidate", p.name }, { "activated", p.sharing.activated },
-            { "activated_base", p.sharing.activatedBase }, { "reduction", jnum(p.sharing.reduction) },
-            { "mass_retained", jnum(p.sharing.massRetained) }, { "verdict", p.verdict }, { "passes", p.passes },
-            { "acceptable", p.acceptable } });
-    j["points"] = pts;
-    if (r.chosen)
-        j["chosen"] = { { "budget", r.points[*r.chosen].budget }, { "candidate", r.points[*r.chosen].name } };
-    else
-        j["chosen"] = nullptr;
-    j["passing_below"] = r.passingBelow;
-    j["answer"] = r.answer;
-    j["matrix"] = Json::parse(matrixJson(r.matrix));
-    return j.dump(2) + "\n";
-}
-
-std::string frontierCsv(const FrontierResult& r)
-{
-    std::ostringstream out;
-    out.precision(17);
-    out << "budget,candidate,activated,activated_base,slices,reduction,mass_retained,verdict,passes,acceptable,"
-           "chosen\n";
-    for (std::size_t i = 0; i < r.points.size(); ++i) {
-        const auto& p = r.points[i];
-        out << p.budget << ',' << csvField(p.name) << ',' << p.sharing.activated << ',' << p.sharing.activatedBase
-            << ',' << (r.sharing.xshare ? r.sharing.xshare->sliceCount : 0) << ',' << jnum(p.sharing.reduction) << ','
-            << jnum(p.sharing.massRetained) << ',' << p.verdict << ',' << (p.passes ? "yes" : "no") << ','
-            << (p.acceptable ? "yes" : "no") << ',' << (r.chosen && *r.chosen == i ? "yes" : "no") << '\n';
-    }
-    return out.str();
-}
-
-std::string frontierMarkdown(const FrontierResult& r)
-{
-    std::vector<std::vector<std::string>> rows { kFrontierHeader };
-    for (const auto& p : r.points)
-        rows.push_back(frontierCells(r, p));
-    return "## Deltascope: the expert-budget frontier\n\n" + mdTable(rows) + "\n**" + r.answer + "**\n\n"
-        + matrixMarkdown(r.matrix);
-}
-
-} // namespace deltascope::analysis
-
-namespace deltascope::analysis {
-
-std::string frontierHtml(const FrontierResult& r)
-{
-    std::string page = matrixHtml(r.matrix, { "activated_experts" });
-    std::ostringstream block;
-    block << "<h1>The expert-budget frontier</h1>\n<div class=\"verdict " << (r.chosen ? "good" : "unsure") << "\">"
-          << escapeHtml(r.answer) << "</div>\n<table>\n<tr>";
-    for (const auto& h : kFrontierHeader)
-        block << "<th>" << escapeHtml(h) << "</th>";
-    block << "</tr>\n";
-    for (const auto& p : r.points) {
-        block << "<tr>";
-        for (const auto& c : frontierCells(r, p))
-            block << "<td>" << escapeHtml(c) << "</td>";
-        block << "</tr>\n";
-    }
-    block << "</table>\n<p>Trace: " << escapeHtml(r.sharing.prepared.tracePath) << ".</p>\n";
-    const auto body = page.find("<body>\n");
-    if (body != std::string::npos)
-        page.insert(body + 7, block.str());
-    return page;
 }
 
 } // namespace deltascope::analysis
