@@ -136,7 +136,7 @@ void DegradationPage::buildUi()
            "folder, or a CSV, TSV or JSONL table with an id and a score column per sample.</p>"
            "<p>Deltascope pairs the samples of the two runs, tests every task (exact McNemar on the regressions b "
            "and improvements c, sign-flip permutations for continuous metrics) and gives one verdict for the whole "
-           "comparison: worse, or no evidence of degradation, with the largest drop the data still allow. With a "
+           "comparison: degraded, or no evidence of degradation, with the largest drop the data still allow. With a "
            "margin it can also say \"no worse than the margin\".</p>"
            "<p><a href='#demo'>Open the demo</a> (a model and its 4-bit quantization on four tasks) &nbsp;·&nbsp; "
            "<a href='#help'>How to produce these files</a></p>"
