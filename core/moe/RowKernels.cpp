@@ -4,6 +4,9 @@
 #include "moe/slice/SliceBaseline.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <string>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -160,8 +163,10 @@ std::vector<int> byUtility(std::vector<int> experts, const std::vector<double>& 
 void devicePeaks(const std::vector<int>& counts, const std::vector<int>& device,
     const std::vector<std::vector<int>>& replicas, int devices, int& peakActive, int& peakTokens)
 {
-    std::vector<int> active(static_cast<std::size_t>(devices), 0);
-    std::vector<int> tokens(static_cast<std::size_t>(devices), 0);
+    thread_local std::vector<int> active;
+    thread_local std::vector<int> tokens;
+    active.assign(static_cast<std::size_t>(devices), 0);
+    tokens.assign(static_cast<std::size_t>(devices), 0);
     for (std::size_t e = 0; e < counts.size(); ++e) {
         const int c = counts[e];
         if (c <= 0)
@@ -210,23 +215,77 @@ void addUtility(const float* row, int n, bool hasUnknown, double* acc)
     }
 }
 
-#if DELTASCOPE_AVX2_DISPATCH
 namespace {
 
-bool haveAvx2()
+int processorLevel()
 {
-    static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-    return yes;
+#if DELTASCOPE_AVX2_DISPATCH
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2")
+        && __builtin_cpu_supports("popcnt"))
+        return kAvx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+        return kAvx2;
+#endif
+    return kScalar;
+}
+
+int startLevel()
+{
+    int level = processorLevel();
+    if (const char* want = std::getenv("DELTASCOPE_CPU_KERNELS")) {
+        const std::string w = want;
+        if (w == "scalar")
+            level = kScalar;
+        else if (w == "avx2")
+            level = std::min(level, static_cast<int>(kAvx2));
+    }
+    return level;
+}
+
+std::atomic<int>& currentLevel()
+{
+    static std::atomic<int> level { startLevel() };
+    return level;
 }
 
 } // namespace
 
-// Whether the slice's rows take the vector kernels: dense rows of a multiple of 8 experts, k <= 8.
-bool simdRows(const SliceInput& in)
+int vectorLevel()
 {
-    return !in.hasUnknown && in.topK >= 1 && in.topK <= 8 && in.experts >= 16 && in.experts % 8 == 0 && haveAvx2();
+    return currentLevel().load(std::memory_order_relaxed);
 }
 
+int setVectorLevel(int level)
+{
+    return currentLevel().exchange(std::clamp(level, 0, processorLevel()));
+}
+
+const char* vectorLevelName(int level)
+{
+    switch (level) {
+    case kAvx512:
+        return "AVX-512";
+    case kAvx2:
+        return "AVX2";
+    default:
+        return "scalar";
+    }
+}
+
+int rowPath(const SliceInput& in)
+{
+    if (in.hasUnknown || in.topK < 1 || in.topK > 8 || in.experts < 16 || in.experts % 8 != 0)
+        return kScalar;
+    const int level = vectorLevel();
+#if DELTASCOPE_AVX2_DISPATCH
+    if (level >= kAvx512 && scanRow512Fits(in.experts, in.topK))
+        return kAvx512;
+#endif
+    return level >= kAvx2 ? kAvx2 : kScalar;
+}
+
+#if DELTASCOPE_AVX2_DISPATCH
 namespace {
 
 // One step of a bitonic network on the 8 lanes: lane i meets lane i ^ D; within blocks of B lanes

@@ -92,11 +92,21 @@ bool rowValid(const float* row, int n);
 // Adds a row's known scores to the utilities.
 void addUtility(const float* row, int n, bool hasUnknown, double* acc);
 
+// The vector kernels in use: the best the processor has, lowered by the environment variable
+// DELTASCOPE_CPU_KERNELS (scalar, avx2) or by setVectorLevel. Results do not depend on it.
+enum VectorLevel : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+int vectorLevel();
+// Sets the level (never above what the processor has); returns the previous one. For tests and
+// benchmarks that compare the kernels on one machine.
+int setVectorLevel(int level);
+const char* vectorLevelName(int level);
+
+// The kernels a slice's rows take: kScalar, kAvx2 (dense rows of a multiple of 8 experts, at
+// least 16, k <= 8) or kAvx512 (the same with a multiple of 16 experts).
+int rowPath(const SliceInput& in);
+
 #if DELTASCOPE_AVX2_DISPATCH
 constexpr int kRankCap = 32; // at most this many candidates are ranked without branches
-
-// Whether the slice's rows take the vector kernels: dense rows of a multiple of 8 experts, k <= 8.
-bool simdRows(const SliceInput& in);
 
 // The k best among a short list of experts in ascending id order (at most kRankCap), best first.
 int topkOfList(const float* row, const int* list, int m, int k, int* ids);
@@ -111,6 +121,19 @@ int topkKeys(const float* row, int n, int k, const std::uint64_t* allow, int* id
 // One pass over a dense row: checks the scores, adds them to the utilities, then the k best
 // experts; -1 for a score the kernels cannot order.
 int scanRowAvx2(const float* row, int n, int k, double* util, int* ids);
+
+// The AVX-512 kernels (RowKernels512.cpp), for rows of a multiple of 16 experts and k <= 8: the
+// same results as the AVX2 ones.
+bool scanRow512Fits(int n, int k);
+int scanRow512(const float* row, int n, int k, double* util, int* ids);
+// Two rows of at most 256 experts at once, as scanRow512 on a then b; false for a score the kernels
+// cannot order.
+bool scanRowPair512(
+    const float* a, const float* b, int n, int k, double* util, int* idsA, int* idsB, int& countA, int& countB);
+// The k best of a checked row among the allowed experts (bits), best first.
+int topkAllowed512(const float* row, int n, int k, const std::uint64_t* allow, int* ids);
+// The k best of a checked row among at most 32 experts listed in ascending id order, best first.
+int topkOfList512(const float* row, const int* list, int m, int k, int* ids);
 #endif
 
 } // namespace deltascope::moe::rows

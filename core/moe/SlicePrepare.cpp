@@ -31,22 +31,27 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
     s.baseMask.assign(T * static_cast<std::size_t>(W), 0);
     const bool unchecked = in.rows != nullptr;
 #if DELTASCOPE_AVX2_DISPATCH
-    const bool simd = simdRows(in);
+    const int path = rowPath(in);
 #endif
     std::vector<int> top;
     out.routedTokens = 0;
     out.massBase = 0.0;
-    for (std::size_t t = 0; t < T; ++t) {
+    // Rows read in place lie apart in the mapped trace (one per token): ask for a few rows ahead so
+    // that their cache lines arrive while this one is ranked.
+    constexpr std::size_t kAhead = 4;
+    const std::size_t rowBytes = static_cast<std::size_t>(N) * sizeof(float);
+    auto prefetchRow = [&](std::size_t t) {
+        const char* p = reinterpret_cast<const char*>(rowOf(in, static_cast<int>(t)));
+        for (std::size_t b = 0; b < rowBytes; b += 64)
+            __builtin_prefetch(p + b);
+    };
+    for (std::size_t t = 0; t < std::min(T, kAhead); ++t)
+        prefetchRow(t);
+    // The token's baseline as bits, per-expert counts and mass, from its list (computed here when
+    // no vector kernel took the row). False for a score that cannot be ordered.
+    auto finish = [&](std::size_t t, int count) {
         const float* row = rowOf(in, static_cast<int>(t));
         int* ids = s.topIds.data() + t * static_cast<std::size_t>(K);
-        int count = -1;
-#if DELTASCOPE_AVX2_DISPATCH
-        if (simd) {
-            count = scanRowAvx2(row, N, K, s.util.data(), ids);
-            if (count < 0)
-                return false;
-        }
-#endif
         if (count < 0) {
             if (unchecked && !rowValid(row, N))
                 return false;
@@ -71,6 +76,33 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
         }
         s.tokenMass[t] = mass;
         out.massBase += mass;
+        return true;
+    };
+    for (std::size_t t = 0; t < T;) {
+        for (std::size_t q = t + kAhead; q < std::min(T, t + kAhead + 2); ++q)
+            prefetchRow(q);
+        int* ids = s.topIds.data() + t * static_cast<std::size_t>(K);
+        int count[2] = { -1, -1 };
+        std::size_t step = 1;
+#if DELTASCOPE_AVX2_DISPATCH
+        if (path == kAvx512 && N <= 256 && t + 1 < T) {
+            // Two rows at a time: their work overlaps.
+            if (!scanRowPair512(rowOf(in, static_cast<int>(t)), rowOf(in, static_cast<int>(t + 1)), N, K, s.util.data(),
+                    ids, ids + K, count[0], count[1]))
+                return false;
+            step = 2;
+        } else if (path != kScalar) {
+            const float* row = rowOf(in, static_cast<int>(t));
+            count[0] = path == kAvx512 ? scanRow512(row, N, K, s.util.data(), ids)
+                                       : scanRowAvx2(row, N, K, s.util.data(), ids);
+            if (count[0] < 0)
+                return false;
+        }
+#endif
+        for (std::size_t q = 0; q < step; ++q)
+            if (!finish(t + q, count[q]))
+                return false;
+        t += step;
     }
     return true;
 }
@@ -85,9 +117,10 @@ void baseSummary(
 }
 
 // The warm-up set: each token's top-w experts (w <= k: the head of its baseline list).
-std::vector<std::uint8_t> warmSet(const SliceInput& in, const SliceScratch& s, int warmup)
+const std::vector<std::uint8_t>& warmSet(const SliceInput& in, SliceScratch& s, int warmup)
 {
-    std::vector<std::uint8_t> warm(static_cast<std::size_t>(in.experts), 0);
+    auto& warm = s.warm;
+    warm.assign(static_cast<std::size_t>(in.experts), 0);
     if (warmup <= 0)
         return warm;
     std::vector<int> top;
@@ -117,7 +150,8 @@ void priorityInto(
         bool operator>(const Key& o) const { return value > o.value || (value == o.value && tail > o.tail); }
     };
     const auto n = u.size();
-    std::vector<Key> keys(n);
+    thread_local std::vector<Key> keys;
+    keys.resize(n);
     for (std::size_t e = 0; e < n; ++e) {
         std::uint64_t bits;
         std::memcpy(&bits, &u[e], sizeof bits);
@@ -128,10 +162,13 @@ void priorityInto(
     }
     const auto head
         = static_cast<std::ptrdiff_t>(std::min<std::size_t>(n, static_cast<std::size_t>(std::max(0, limit))));
-    if (head * 4 >= static_cast<std::ptrdiff_t>(n))
+    // A budget needs the head in order: select it, then sort only the head.
+    if (head * 2 >= static_cast<std::ptrdiff_t>(n)) {
         std::sort(keys.begin(), keys.end(), std::greater<>());
-    else
-        std::partial_sort(keys.begin(), keys.begin() + head, keys.end(), std::greater<>());
+    } else if (head > 0) {
+        std::nth_element(keys.begin(), keys.begin() + head - 1, keys.end(), std::greater<>());
+        std::sort(keys.begin(), keys.begin() + head - 1, std::greater<>());
+    }
     order.resize(n);
     for (std::size_t i = 0; i < n; ++i)
         order[i] = static_cast<int>(~keys[i].tail);

@@ -21,7 +21,7 @@ void baseSummary(
     const SliceScratch& s, const std::vector<int>& device, const PolicyConfig& config, int devices, SliceSweep& out);
 
 // The warm-up set: each token's top-w experts.
-std::vector<std::uint8_t> warmSet(const SliceInput& in, const SliceScratch& s, int warmup);
+const std::vector<std::uint8_t>& warmSet(const SliceInput& in, SliceScratch& s, int warmup);
 
 // The batch-greedy order (warm-up experts first, each group by decreasing utility, ties to the
 // lower id), of which only the first `limit` entries are sorted.

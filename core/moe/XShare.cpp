@@ -92,7 +92,7 @@ struct Rerouted {
 // Re-routing within the selected set (s.selMask; with the vector kernels also s.selLanes and the
 // sorted list): each token's k best selected experts; counts the tokens per expert in s.used.
 Rerouted rerouteWithin(
-    const SliceInput& in, SliceScratch& s, const std::vector<int>& selSorted, [[maybe_unused]] bool simd)
+    const SliceInput& in, SliceScratch& s, const std::vector<int>& selSorted, [[maybe_unused]] int path)
 {
     const int N = in.experts;
     const int K = in.topK;
@@ -123,12 +123,14 @@ Rerouted rerouteWithin(
         }
         const float* row = rowOf(in, t);
 #if DELTASCOPE_AVX2_DISPATCH
-        if (simd) {
+        if (path != kScalar) {
             // The k best within S: the token's selected baseline experts and the best of the rest.
             int routed[8];
-            int c = selSorted.size() <= static_cast<std::size_t>(kRankCap)
-                ? topkOfList(row, selSorted.data(), static_cast<int>(selSorted.size()), K, routed)
-                : topkAvx2(row, N, K, s.selLanes.data(), routed);
+            const int m = static_cast<int>(selSorted.size());
+            int c = path == kAvx512
+                ? (m <= 32 ? topkOfList512(row, selSorted.data(), m, K, routed) : topkAllowed512(row, N, K, S, routed))
+                : m <= kRankCap ? topkOfList(row, selSorted.data(), m, K, routed)
+                                : topkAvx2(row, N, K, s.selLanes.data(), routed);
             if (c < 0)
                 c = topkKeys(row, N, K, S, routed);
             for (int i = 0; i < c; ++i) {
@@ -199,9 +201,9 @@ bool sliceBudgets(
         priorityInto(s.util, warmSet(in, s, config.warmup), N, out.order);
 
 #if DELTASCOPE_AVX2_DISPATCH
-    const bool simd = simdRows(in);
+    const int path = rowPath(in);
 #else
-    const bool simd = false;
+    const int path = kScalar;
 #endif
     std::vector<int> sel;
     std::vector<int> selSorted;
@@ -213,18 +215,20 @@ bool sliceBudgets(
         for (const int e : sel)
             s.selMask[static_cast<std::size_t>(e >> 6)] |= std::uint64_t { 1 } << (e & 63);
 #if DELTASCOPE_AVX2_DISPATCH
-        if (simd) {
+        if (path != kScalar) {
             // The selection as blend lanes (the sign bit of -0 marks a selected expert) and, when
             // short, as a list in id order to rank directly.
-            s.selLanes.assign(Nz, 0.0f);
-            for (const int e : sel)
-                s.selLanes[static_cast<std::size_t>(e)] = -0.0f;
+            if (path == kAvx2) {
+                s.selLanes.assign(Nz, 0.0f);
+                for (const int e : sel)
+                    s.selLanes[static_cast<std::size_t>(e)] = -0.0f;
+            }
             selSorted = sel;
             std::sort(selSorted.begin(), selSorted.end());
         }
 #endif
 
-        const Rerouted r = rerouteWithin(in, s, selSorted, simd);
+        const Rerouted r = rerouteWithin(in, s, selSorted, path);
         const auto Mz = static_cast<std::size_t>(M);
         out.activated[Mz] = static_cast<int>(std::count_if(s.used.begin(), s.used.end(), [](int c) { return c > 0; }));
         out.mass[Mz] = r.mass;

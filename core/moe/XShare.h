@@ -90,6 +90,7 @@ struct SliceScratch {
     std::vector<std::uint64_t> selMask; ///< [words] the selected set of one budget
     std::vector<int> used; ///< [experts] tokens routed to each expert under the policy
     std::vector<float> selLanes; ///< [experts] -0 for a selected expert, +0 otherwise (vector blends)
+    std::vector<std::uint8_t> warm; ///< [experts] the warm-up set of the slice
     std::vector<std::uint64_t> work; ///< the shared slice code's working memory (referenceSlice)
 };
 
