@@ -130,6 +130,9 @@ int scanRow512(const float* row, int n, int k, double* util, int* ids);
 // cannot order.
 bool scanRowPair512(
     const float* a, const float* b, int n, int k, double* util, int* idsA, int* idsB, int& countA, int& countB);
+// The position of each of n (a multiple of 8, at most 1024) keys in decreasing order, when the keys
+// are distinct; false (positions unset) when two are equal.
+bool positionsOfDistinct512(const std::uint64_t* keys, int n, std::int32_t* position);
 // The k best of a checked row among the allowed experts (bits), best first.
 int topkAllowed512(const float* row, int n, int k, const std::uint64_t* allow, int* ids);
 // The k best of a checked row among at most 32 experts listed in ascending id order, best first.

@@ -264,15 +264,14 @@ DELTASCOPE_AVX512 bool scanRowPair512(
     const float* row[2] = { a, b };
     const int vecs = n / 16;
     __m512i worst = _mm512_setzero_si512();
-    __m512 mx[2][2];
-    for (int r = 0; r < 2; ++r)
-        mx[r][0] = mx[r][1] = _mm512_set1_ps(-1.0f);
-    for (int v = 0; v < vecs; ++v) {
+    __m512 mxA[2] = { _mm512_set1_ps(-1.0f), _mm512_set1_ps(-1.0f) };
+    __m512 mxB[2] = { _mm512_set1_ps(-1.0f), _mm512_set1_ps(-1.0f) };
+    auto scan = [&](int v, int h) DELTASCOPE_AVX512 {
         const __m512 x0 = _mm512_loadu_ps(a + 16 * v);
         const __m512 x1 = _mm512_loadu_ps(b + 16 * v);
         worst = _mm512_max_epu32(worst, _mm512_max_epu32(_mm512_castps_si512(x0), _mm512_castps_si512(x1)));
-        mx[0][v & 1] = _mm512_max_ps(mx[0][v & 1], x0);
-        mx[1][v & 1] = _mm512_max_ps(mx[1][v & 1], x1);
+        mxA[h] = _mm512_max_ps(mxA[h], x0);
+        mxB[h] = _mm512_max_ps(mxB[h], x1);
         double* u = util + 16 * v;
         _mm512_storeu_pd(u,
             _mm512_add_pd(_mm512_add_pd(_mm512_loadu_pd(u), _mm512_cvtps_pd(_mm512_castps512_ps256(x0))),
@@ -280,9 +279,17 @@ DELTASCOPE_AVX512 bool scanRowPair512(
         _mm512_storeu_pd(u + 8,
             _mm512_add_pd(_mm512_add_pd(_mm512_loadu_pd(u + 8), _mm512_cvtps_pd(_mm512_extractf32x8_ps(x0, 1))),
                 _mm512_cvtps_pd(_mm512_extractf32x8_ps(x1, 1))));
+    };
+    int v = 0;
+    for (; v + 1 < vecs; v += 2) {
+        scan(v, 0);
+        scan(v + 1, 1);
     }
+    if (v < vecs)
+        scan(v, 0);
     if (_mm512_cmpgt_epu32_mask(worst, _mm512_set1_epi32(0x7f7fffff)))
         return false;
+    __m512 mx[2][2] = { { mxA[0], mxA[1] }, { mxB[0], mxB[1] } };
     // Each row's bound: its k-th largest lane maximum.
     __m512 lanesMax[2];
     __m512 t[2];
@@ -337,6 +344,34 @@ DELTASCOPE_AVX512 bool scanRowPair512(
     }
     countA = count[0];
     countB = count[1];
+    return true;
+}
+
+// The position of each key in decreasing order: the number of larger keys, counted eight keys at a
+// time against every key. Equal keys would share a position: the positions must then be a
+// permutation, which a bit per position checks.
+DELTASCOPE_AVX512 bool positionsOfDistinct512(const std::uint64_t* keys, int n, std::int32_t* position)
+{
+    const __m512i one = _mm512_set1_epi64(1);
+    for (int b = 0; b < n; b += 8) {
+        const __m512i mine = _mm512_loadu_si512(keys + b);
+        __m512i larger[2] = { _mm512_setzero_si512(), _mm512_setzero_si512() };
+        for (int f = 0; f < n; f += 2) {
+            const __mmask8 m0 = _mm512_cmpgt_epu64_mask(_mm512_set1_epi64(static_cast<long long>(keys[f])), mine);
+            const __mmask8 m1 = _mm512_cmpgt_epu64_mask(_mm512_set1_epi64(static_cast<long long>(keys[f + 1])), mine);
+            larger[0] = _mm512_mask_add_epi64(larger[0], m0, larger[0], one);
+            larger[1] = _mm512_mask_add_epi64(larger[1], m1, larger[1], one);
+        }
+        _mm256_storeu_si256(
+            reinterpret_cast<__m256i*>(position + b), _mm512_cvtepi64_epi32(_mm512_add_epi64(larger[0], larger[1])));
+    }
+    std::uint64_t seen[16] = {};
+    for (int e = 0; e < n; ++e) {
+        const auto p = static_cast<unsigned>(position[e]);
+        if (seen[p >> 6] >> (p & 63) & 1u)
+            return false;
+        seen[p >> 6] |= std::uint64_t { 1 } << (p & 63);
+    }
     return true;
 }
 

@@ -78,9 +78,17 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
         out.massBase += mass;
         return true;
     };
+    const auto aheadCount = static_cast<std::size_t>(in.ahead ? in.aheadCount : 0);
     for (std::size_t t = 0; t < T;) {
-        for (std::size_t q = t + kAhead; q < std::min(T, t + kAhead + 2); ++q)
-            prefetchRow(q);
+        if (aheadCount == 0)
+            for (std::size_t q = t + kAhead; q < std::min(T, t + kAhead + 2); ++q)
+                prefetchRow(q);
+        // The next slice's rows, a token or two per token of this one.
+        for (std::size_t q = t; q < std::min(aheadCount, t + 2); ++q) {
+            const char* p = reinterpret_cast<const char*>(in.ahead[q]);
+            for (std::size_t b = 0; b < rowBytes; b += 64)
+                __builtin_prefetch(p + b);
+        }
         int* ids = s.topIds.data() + t * static_cast<std::size_t>(K);
         int count[2] = { -1, -1 };
         std::size_t step = 1;
@@ -160,6 +168,24 @@ void priorityInto(
         keys[e] = { (bits & 0x7fffffffffffffffULL) | (warm[e] ? 0x8000000000000000ULL : 0),
             ~static_cast<std::uint32_t>(e) };
     }
+#if DELTASCOPE_AVX2_DISPATCH
+    // With distinct keys (the usual case: utilities are sums of real-valued scores), each key's
+    // count of larger keys is its position: the whole order at once.
+    if (vectorLevel() >= kAvx512 && n % 8 == 0 && n >= 8 && n <= 1024) {
+        thread_local std::vector<std::uint64_t> values;
+        thread_local std::vector<std::int32_t> position;
+        values.resize(n);
+        position.resize(n);
+        for (std::size_t e = 0; e < n; ++e)
+            values[e] = keys[e].value;
+        if (positionsOfDistinct512(values.data(), static_cast<int>(n), position.data())) {
+            order.resize(n);
+            for (std::size_t e = 0; e < n; ++e)
+                order[static_cast<std::size_t>(position[e])] = static_cast<int>(e);
+            return;
+        }
+    }
+#endif
     const auto head
         = static_cast<std::ptrdiff_t>(std::min<std::size_t>(n, static_cast<std::size_t>(std::max(0, limit))));
     // A budget needs the head in order: select it, then sort only the head.

@@ -40,6 +40,9 @@ struct SliceInput {
     const float* const* rows = nullptr;
     const std::int32_t* request = nullptr; ///< [tokens], for the speculative policy
     bool hasUnknown = true; ///< false promises that no score is -infinity (dense traces): faster sums
+    /// Rows the next slice will read (a hint: they are asked for while this slice is computed).
+    const float* const* ahead = nullptr;
+    int aheadCount = 0;
 };
 
 /// Metrics of one slice for every budget M in [0, experts] (entries below k are meaningless).

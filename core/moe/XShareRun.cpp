@@ -200,6 +200,7 @@ struct SliceWorkspace {
     SliceSweep sweep;
     std::vector<float> rows;
     std::vector<const float*> rowPtr;
+    std::vector<const float*> aheadPtr; ///< the next slice's rows
     std::vector<std::int32_t> request;
 };
 
@@ -207,7 +208,8 @@ struct SliceWorkspace {
 // file (the kernels check them and refuse a slice with a score they cannot order); other rows are
 // made, copied and checked first. Returns the bad score's problem, if any.
 std::optional<Diagnostic> computeSlice(const Trace& trace, const PolicyConfig& policy, const SlicePlan& plan,
-    const std::vector<std::int64_t>& rows, std::size_t layer, SliceWorkspace& ws)
+    const std::vector<std::int64_t>& rows, std::size_t layer, SliceWorkspace& ws,
+    const std::vector<std::int64_t>* next = nullptr, std::size_t nextLayer = 0)
 {
     const auto T = rows.size();
     const auto N = static_cast<std::size_t>(trace.experts);
@@ -231,6 +233,13 @@ std::optional<Diagnostic> computeSlice(const Trace& trace, const PolicyConfig& p
         for (std::size_t i = 0; i < T; ++i)
             ws.rowPtr[i] = plan.mapped + (static_cast<std::size_t>(rows[i]) * L + layer) * N;
         in.rows = ws.rowPtr.data();
+        if (next) {
+            ws.aheadPtr.resize(next->size());
+            for (std::size_t i = 0; i < next->size(); ++i)
+                ws.aheadPtr[i] = plan.mapped + (static_cast<std::size_t>((*next)[i]) * L + nextLayer) * N;
+            in.ahead = ws.aheadPtr.data();
+            in.aheadCount = static_cast<int>(ws.aheadPtr.size());
+        }
         if (compute())
             return std::nullopt;
         in.rows = nullptr;
@@ -337,7 +346,9 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
             const std::size_t layer = s % L;
             const auto& rows = batches.tokens[batch];
             const auto T = rows.size();
-            if (auto problem = computeSlice(trace, options.policy, plan, rows, layer, ws)) {
+            const std::size_t following = s + threads;
+            const auto* next = following < slices ? &batches.tokens[following / L] : nullptr;
+            if (auto problem = computeSlice(trace, options.policy, plan, rows, layer, ws, next, following % L)) {
                 std::lock_guard<std::mutex> lock(errorMutex);
                 if (!error)
                     error = std::move(problem);
