@@ -167,12 +167,23 @@ void devicePeaks(const std::vector<int>& counts, const std::vector<int>& device,
     thread_local std::vector<int> tokens;
     active.assign(static_cast<std::size_t>(devices), 0);
     tokens.assign(static_cast<std::size_t>(devices), 0);
+    if (replicas.empty()) {
+        // No copies: every expert adds its count to its device, without branches.
+        for (std::size_t e = 0; e < counts.size(); ++e) {
+            const auto d = static_cast<std::size_t>(device[e]);
+            active[d] += counts[e] > 0 ? 1 : 0;
+            tokens[d] += counts[e];
+        }
+        peakActive = *std::max_element(active.begin(), active.end());
+        peakTokens = *std::max_element(tokens.begin(), tokens.end());
+        return;
+    }
     for (std::size_t e = 0; e < counts.size(); ++e) {
         const int c = counts[e];
         if (c <= 0)
             continue;
         const auto d = static_cast<std::size_t>(device[e]);
-        if (replicas.empty() || replicas[e].empty()) {
+        if (replicas[e].empty()) {
             ++active[d];
             tokens[d] += c;
             continue;

@@ -89,6 +89,69 @@ struct Rerouted {
     int unchanged = 0;
 };
 
+#if DELTASCOPE_AVX2_DISPATCH
+// rerouteWithin with the vector kernels, in two passes: first every token's new routing (the
+// tokens do not depend on each other, so their kernels overlap), then the sums in token order.
+Rerouted rerouteVector(const SliceInput& in, SliceScratch& s, const std::vector<int>& selSorted, int path)
+{
+    const int N = in.experts;
+    const int K = in.topK;
+    const auto T = static_cast<std::size_t>(in.tokens);
+    const std::uint64_t* S = s.selMask.data();
+    thread_local std::vector<int> routed;
+    thread_local std::vector<int> routedCount; // -1: the token keeps its baseline
+    thread_local std::vector<int> keptOf;
+    routed.resize(T * 8);
+    routedCount.resize(T);
+    keptOf.resize(T);
+    const int m = static_cast<int>(selSorted.size());
+    for (std::size_t t = 0; t < T; ++t) {
+        const int kt = s.kOf[t];
+        const int* ids = s.topIds.data() + t * static_cast<std::size_t>(K);
+        int kept = 0;
+        for (int j = 0; j < kt; ++j)
+            kept += testBit(S, ids[j]) ? 1 : 0;
+        keptOf[t] = kept;
+        if (kept == kt) {
+            routedCount[t] = -1;
+            continue;
+        }
+        // The k best within S: the token's selected baseline experts and the best of the rest.
+        const float* row = rowOf(in, static_cast<int>(t));
+        int* out = routed.data() + t * 8;
+        int c = path == kAvx512
+            ? (m <= 32 ? topkOfList512(row, selSorted.data(), m, K, out) : topkAllowed512(row, N, K, S, out))
+            : m <= kRankCap ? topkOfList(row, selSorted.data(), m, K, out)
+                            : topkAvx2(row, N, K, s.selLanes.data(), out);
+        if (c < 0)
+            c = topkKeys(row, N, K, S, out);
+        routedCount[t] = c;
+    }
+    Rerouted r;
+    for (std::size_t t = 0; t < T; ++t) {
+        const int kt = s.kOf[t];
+        if (kt == 0)
+            continue;
+        r.overlap += keptOf[t];
+        if (routedCount[t] < 0) {
+            ++r.unchanged;
+            r.mass += s.tokenMass[t];
+            const int* ids = s.topIds.data() + t * static_cast<std::size_t>(K);
+            for (int j = 0; j < kt; ++j)
+                ++s.used[static_cast<std::size_t>(ids[j])];
+            continue;
+        }
+        const float* row = rowOf(in, static_cast<int>(t));
+        const int* out = routed.data() + t * 8;
+        for (int i = 0; i < routedCount[t]; ++i) {
+            r.mass += static_cast<double>(row[out[i]]);
+            ++s.used[static_cast<std::size_t>(out[i])];
+        }
+    }
+    return r;
+}
+#endif
+
 // Re-routing within the selected set (s.selMask; with the vector kernels also s.selLanes and the
 // sorted list): each token's k best selected experts; counts the tokens per expert in s.used.
 Rerouted rerouteWithin(
@@ -103,6 +166,10 @@ Rerouted rerouteWithin(
     // selected expert) and fills up with the best of the rest of the selection.
     s.used.assign(static_cast<std::size_t>(N), 0);
     Rerouted r;
+#if DELTASCOPE_AVX2_DISPATCH
+    if (path != kScalar)
+        return rerouteVector(in, s, selSorted, path);
+#endif
     for (int t = 0; t < in.tokens; ++t) {
         const auto tz = static_cast<std::size_t>(t);
         const int kt = s.kOf[tz];
@@ -122,24 +189,6 @@ Rerouted rerouteWithin(
             continue;
         }
         const float* row = rowOf(in, t);
-#if DELTASCOPE_AVX2_DISPATCH
-        if (path != kScalar) {
-            // The k best within S: the token's selected baseline experts and the best of the rest.
-            int routed[8];
-            const int m = static_cast<int>(selSorted.size());
-            int c = path == kAvx512
-                ? (m <= 32 ? topkOfList512(row, selSorted.data(), m, K, routed) : topkAllowed512(row, N, K, S, routed))
-                : m <= kRankCap ? topkOfList(row, selSorted.data(), m, K, routed)
-                                : topkAvx2(row, N, K, s.selLanes.data(), routed);
-            if (c < 0)
-                c = topkKeys(row, N, K, S, routed);
-            for (int i = 0; i < c; ++i) {
-                r.mass += static_cast<double>(row[routed[i]]);
-                ++s.used[static_cast<std::size_t>(routed[i])];
-            }
-            continue;
-        }
-#endif
         for (int j = 0; j < kt; ++j) {
             const int e = ids[j];
             if (testBit(S, e)) {
