@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <immintrin.h>
 #include <utility>
+#include <vector>
 
 #define DELTASCOPE_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vbmi2,popcnt,bmi,bmi2")))
 
@@ -350,8 +351,52 @@ DELTASCOPE_AVX512 bool scanRowPair512(
 // The position of each key in decreasing order: the number of larger keys, counted eight keys at a
 // time against every key. Equal keys would share a position: the positions must then be a
 // permutation, which a bit per position checks.
+namespace {
+
+// Whether n positions form a permutation of 0..n-1 (n <= 1024).
+bool isPermutation(const std::int32_t* position, int n)
+{
+    std::uint64_t seen[16] = {};
+    for (int e = 0; e < n; ++e) {
+        const auto p = static_cast<unsigned>(position[e]);
+        if (seen[p >> 6] >> (p & 63) & 1u)
+            return false;
+        seen[p >> 6] |= std::uint64_t { 1 } << (p & 63);
+    }
+    return true;
+}
+
+// The same count on the upper halves of the keys, sixteen at a time: when those are distinct the
+// order is the keys' order (a larger upper half means a larger key).
+DELTASCOPE_AVX512 bool positionsOfDistinctUpper(const std::uint64_t* keys, int n, std::int32_t* position)
+{
+    thread_local std::vector<std::uint32_t> upper;
+    upper.resize(static_cast<std::size_t>(n));
+    for (int e = 0; e < n; ++e)
+        upper[static_cast<std::size_t>(e)] = static_cast<std::uint32_t>(keys[e] >> 32);
+    const std::uint32_t* u = upper.data();
+    const __m512i one = _mm512_set1_epi32(1);
+    for (int b = 0; b < n; b += 16) {
+        const __mmask16 in = static_cast<__mmask16>(_bzhi_u32(0xffffu, static_cast<unsigned>(n - b)));
+        const __m512i mine = _mm512_maskz_loadu_epi32(in, u + b);
+        __m512i larger[2] = { _mm512_setzero_si512(), _mm512_setzero_si512() };
+        for (int f = 0; f < n; f += 2) {
+            const __mmask16 m0 = _mm512_cmpgt_epu32_mask(_mm512_set1_epi32(static_cast<int>(u[f])), mine);
+            const __mmask16 m1 = _mm512_cmpgt_epu32_mask(_mm512_set1_epi32(static_cast<int>(u[f + 1])), mine);
+            larger[0] = _mm512_mask_add_epi32(larger[0], m0, larger[0], one);
+            larger[1] = _mm512_mask_add_epi32(larger[1], m1, larger[1], one);
+        }
+        _mm512_mask_storeu_epi32(position + b, in, _mm512_add_epi32(larger[0], larger[1]));
+    }
+    return isPermutation(position, n);
+}
+
+} // namespace
+
 DELTASCOPE_AVX512 bool positionsOfDistinct512(const std::uint64_t* keys, int n, std::int32_t* position)
 {
+    if (positionsOfDistinctUpper(keys, n, position))
+        return true;
     const __m512i one = _mm512_set1_epi64(1);
     for (int b = 0; b < n; b += 8) {
         const __m512i mine = _mm512_loadu_si512(keys + b);
@@ -365,14 +410,7 @@ DELTASCOPE_AVX512 bool positionsOfDistinct512(const std::uint64_t* keys, int n, 
         _mm256_storeu_si256(
             reinterpret_cast<__m256i*>(position + b), _mm512_cvtepi64_epi32(_mm512_add_epi64(larger[0], larger[1])));
     }
-    std::uint64_t seen[16] = {};
-    for (int e = 0; e < n; ++e) {
-        const auto p = static_cast<unsigned>(position[e]);
-        if (seen[p >> 6] >> (p & 63) & 1u)
-            return false;
-        seen[p >> 6] |= std::uint64_t { 1 } << (p & 63);
-    }
-    return true;
+    return isPermutation(position, n);
 }
 
 // The k (<= 8) best of a checked dense row among the allowed experts (bits, n a multiple of 16),
