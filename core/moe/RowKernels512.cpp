@@ -311,9 +311,9 @@ DELTASCOPE_AVX512 bool scanRowPair512(
         const __m512i idsOfGroup = _mm512_add_epi8(byteIds, _mm512_set1_epi8(static_cast<char>(64 * g)));
         for (int r = 0; r < 2; ++r) {
             std::uint64_t m = 0;
-            for (int v = 4 * g; v < std::min(vecs, 4 * g + 4); ++v)
-                m |= static_cast<std::uint64_t>(_mm512_cmp_ps_mask(_mm512_loadu_ps(row[r] + 16 * v), t[r], _CMP_GE_OQ))
-                    << (16 * (v - 4 * g));
+            for (int w = 4 * g; w < std::min(vecs, 4 * g + 4); ++w)
+                m |= static_cast<std::uint64_t>(_mm512_cmp_ps_mask(_mm512_loadu_ps(row[r] + 16 * w), t[r], _CMP_GE_OQ))
+                    << (16 * (w - 4 * g));
             const int p = __builtin_popcountll(m);
             if (c[r] + p <= 16) {
                 const __mmask64 into = _bzhi_u64(~std::uint64_t { 0 }, static_cast<unsigned>(p)) << c[r];
@@ -359,7 +359,7 @@ bool isPermutation(const std::int32_t* position, int n)
     std::uint64_t seen[16] = {};
     for (int e = 0; e < n; ++e) {
         const auto p = static_cast<unsigned>(position[e]);
-        if (seen[p >> 6] >> (p & 63) & 1u)
+        if (p >= static_cast<unsigned>(n) || (seen[p >> 6] >> (p & 63) & 1u))
             return false;
         seen[p >> 6] |= std::uint64_t { 1 } << (p & 63);
     }
@@ -377,7 +377,7 @@ DELTASCOPE_AVX512 bool positionsOfDistinctUpper(const std::uint64_t* keys, int n
     const std::uint32_t* u = upper.data();
     const __m512i one = _mm512_set1_epi32(1);
     for (int b = 0; b < n; b += 16) {
-        const __mmask16 in = static_cast<__mmask16>(_bzhi_u32(0xffffu, static_cast<unsigned>(n - b)));
+        const auto in = static_cast<__mmask16>(_bzhi_u32(0xffffu, static_cast<unsigned>(std::min(16, n - b))));
         const __m512i mine = _mm512_maskz_loadu_epi32(in, u + b);
         __m512i larger[2] = { _mm512_setzero_si512(), _mm512_setzero_si512() };
         for (int f = 0; f < n; f += 2) {
