@@ -241,6 +241,28 @@ bool sliceBudgets(
         sizeArrays(out, N);
 
     out.order.clear();
+    if (config.policy == Policy::TopK) {
+        // Top-k re-routes nothing: every budget is the baseline (the same sums, in the same order,
+        // as re-routing every token onto its own experts).
+        int overlap = 0;
+        for (std::size_t t = 0; t < static_cast<std::size_t>(in.tokens); ++t)
+            overlap += s.kOf[t];
+        for (const int budget : budgets) {
+            const auto Mz = static_cast<std::size_t>(std::clamp(budget, 0, N));
+            out.activated[Mz] = out.activatedBase;
+            out.mass[Mz] = out.massBase;
+            out.overlap[Mz] = overlap;
+            out.unchanged[Mz] = out.routedTokens;
+            out.peak[Mz] = out.peakBase;
+            out.peakTokens[Mz] = out.peakTokensBase;
+        }
+        s.used = s.baseCount; // for the activation maps
+        out.selected.clear();
+        for (std::size_t e = 0; e < Nz; ++e)
+            if (s.baseCount[e] > 0)
+                out.selected.push_back(static_cast<int>(e));
+        return true;
+    }
     const int maxBudget = budgets.empty() ? 0 : *std::max_element(budgets.begin(), budgets.end());
     if (config.policy == Policy::Speculative)
         speculativeInto(in, s, config.requestExperts, maxBudget, out.order);

@@ -507,7 +507,7 @@ private slots:
     {
         const QString demo = QDir::cleanPath(QStringLiteral(DELTASCOPE_TEST_DATA "/../../resources/demo/frontier"));
         const QList<int> budgets { 2, 3, 4, 6, 8 };
-        for (const QString margin : { QStringLiteral("2"), QStringLiteral("3") }) {
+        for (const QString& margin : { QStringLiteral("2"), QStringLiteral("3") }) {
             std::optional<int> brute;
             for (const int m : budgets) {
                 const auto r = test::cli({ QStringLiteral("compare"), demo + QStringLiteral("/baseline"),
