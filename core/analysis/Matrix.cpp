@@ -496,16 +496,16 @@ Result<MatrixResult> runMatrix(
     // Each candidate's costs come from the rows that name it and no other one.
     std::vector<std::vector<std::string>> names(out.candidates.size());
     for (const auto& row : request.costs.rows) {
-        const auto named = candidatesNamed(out.candidates, row.candidate);
-        if (named.size() == 1) {
-            names[named.front()].push_back(row.candidate);
+        const auto matching = candidatesNamed(out.candidates, row.candidate);
+        if (matching.size() == 1) {
+            names[matching.front()].push_back(row.candidate);
             continue;
         }
         std::string why = "the cost of \"" + row.candidate + "\" names no candidate";
-        if (named.size() > 1) {
+        if (matching.size() > 1) {
             why = "the cost of \"" + row.candidate + "\" is left out: it could name ";
-            for (std::size_t k = 0; k < named.size(); ++k)
-                why += (k ? ", " : "") + out.candidates[named[k]].name;
+            for (std::size_t k = 0; k < matching.size(); ++k)
+                why += (k ? ", " : "") + out.candidates[matching[k]].name;
             why += " (give the whole name)";
         }
         out.warnings.push_back(Diagnostic::warning({}, 0, why));

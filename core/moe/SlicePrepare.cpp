@@ -25,6 +25,7 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
     const int W = maskWords(N);
     s.util.assign(static_cast<std::size_t>(N), 0.0);
     s.baseCount.assign(static_cast<std::size_t>(N), 0);
+    s.baseExperts.clear();
     s.topIds.resize(T * static_cast<std::size_t>(K));
     s.kOf.resize(T);
     s.tokenMass.resize(T);
@@ -71,7 +72,8 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
         for (int j = 0; j < count; ++j) {
             const int e = ids[j];
             mask[e >> 6] |= std::uint64_t { 1 } << (e & 63);
-            ++s.baseCount[static_cast<std::size_t>(e)];
+            if (s.baseCount[static_cast<std::size_t>(e)]++ == 0)
+                s.baseExperts.push_back(e);
             mass += static_cast<double>(row[e]);
         }
         s.tokenMass[t] = mass;
@@ -119,8 +121,22 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
 void baseSummary(
     const SliceScratch& s, const std::vector<int>& device, const PolicyConfig& config, int devices, SliceSweep& out)
 {
-    out.activatedBase
-        = static_cast<int>(std::count_if(s.baseCount.begin(), s.baseCount.end(), [](int c) { return c > 0; }));
+    out.activatedBase = static_cast<int>(s.baseExperts.size());
+    if (config.replicas.empty() && s.baseExperts.size() * 4 < s.baseCount.size()) {
+        // Few experts (short slices): only theirs are visited.
+        thread_local std::vector<int> active;
+        thread_local std::vector<int> tokens;
+        active.assign(static_cast<std::size_t>(devices), 0);
+        tokens.assign(static_cast<std::size_t>(devices), 0);
+        for (const int e : s.baseExperts) {
+            const auto d = static_cast<std::size_t>(device[static_cast<std::size_t>(e)]);
+            ++active[d];
+            tokens[d] += s.baseCount[static_cast<std::size_t>(e)];
+        }
+        out.peakBase = *std::max_element(active.begin(), active.end());
+        out.peakTokensBase = *std::max_element(tokens.begin(), tokens.end());
+        return;
+    }
     devicePeaks(s.baseCount, device, config.replicas, devices, out.peakBase, out.peakTokensBase);
 }
 

@@ -257,10 +257,8 @@ bool sliceBudgets(
             out.peakTokens[Mz] = out.peakTokensBase;
         }
         s.used = s.baseCount; // for the activation maps
-        out.selected.clear();
-        for (std::size_t e = 0; e < Nz; ++e)
-            if (s.baseCount[e] > 0)
-                out.selected.push_back(static_cast<int>(e));
+        out.selected = s.baseExperts;
+        std::sort(out.selected.begin(), out.selected.end());
         return true;
     }
     const int maxBudget = budgets.empty() ? 0 : *std::max_element(budgets.begin(), budgets.end());
