@@ -34,6 +34,7 @@ struct Walk {
     int* devTokenDiff;
     int* maxEnd;
     int* expertDiff; ///< [expert][budget], with replicated experts only
+    int* joined; ///< [budget] experts the vector walk adds at the budget's new position (device by position)
     std::size_t stride;
     bool replicated;
     int k;
@@ -90,27 +91,6 @@ inline void take(const Walk& c, std::uint64_t* hk, int& size, float& worst, int 
         c.expertDiff[static_cast<std::size_t>(e) * c.stride + M] += 1;
 }
 
-// The events of one key at position p given the token's worst entry before it (zero while the
-// token holds fewer than k): the same additions, in the same order, as take.
-inline void record(const Walk& c, std::uint64_t last, std::uint64_t key, int p)
-{
-    if (key <= last)
-        return;
-    const auto M = static_cast<std::size_t>(p + 1);
-    if (last != 0) {
-        const auto wz = static_cast<std::size_t>(idOfKey(last));
-        c.diffMass[M] -= static_cast<double>(scoreOfKey(last));
-        c.maxEnd[wz] = std::max(c.maxEnd[wz], static_cast<int>(M));
-        c.devTokenDiff[static_cast<std::size_t>(c.deviceOf[wz]) + M] -= 1;
-        if (c.replicated)
-            c.expertDiff[wz * c.stride + M] -= 1;
-    }
-    c.diffMass[M] += static_cast<double>(scoreOfKey(key));
-    c.devTokenDiff[static_cast<std::size_t>(c.deviceAt[p]) + M] += 1;
-    if (c.replicated)
-        c.expertDiff[static_cast<std::size_t>(idOfKey(key)) * c.stride + M] += 1;
-}
-
 // The experts a token still holds after its walk stay active to the last budget.
 inline void finish(const Walk& c, const std::uint64_t* hk, int size, int N)
 {
@@ -141,7 +121,8 @@ inline void walkPortable(const Walk& c, const float* row, int limit, int N, std:
 
 bool hasAvx512()
 {
-    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("bmi");
+    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+        && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
     return yes;
 }
 
@@ -159,7 +140,7 @@ struct VectorOrder {
 };
 
 template <int P>
-__attribute__((target("avx512f,bmi,popcnt"))) void walkVector(
+__attribute__((target("avx512f,avx512dq,bmi,bmi2,popcnt"))) void walkVector(
     const Walk& c, const VectorOrder& vo, const float* row, int limit, int N)
 {
     __m512 r[2 * P];
@@ -178,7 +159,8 @@ __attribute__((target("avx512f,bmi,popcnt"))) void walkVector(
     const __m512i allBits = _mm512_set1_epi32(-1);
     alignas(64) std::uint64_t keys[16];
     alignas(64) std::int32_t lane[16];
-    alignas(64) std::uint64_t before[16 * 8];
+    alignas(64) std::uint64_t worstOf[8 + 16];
+    const auto lastBit = static_cast<__mmask8>(1u << (k - 1));
     __m512i best = _mm512_setzero_si512();
     for (int base = 0, g = 0; base < limit; base += 16, ++g) {
         const __m512i idx = _mm512_loadu_si512(vo.index.data() + 16 * g);
@@ -200,21 +182,76 @@ __attribute__((target("avx512f,bmi,popcnt"))) void walkVector(
             continue;
         const __m512i bits = _mm512_maskz_compress_epi32(m, _mm512_castps_si512(v));
         const __m512i ids = _mm512_maskz_compress_epi32(m, _mm512_xor_si512(idx, allBits));
-        _mm512_store_si512(lane, _mm512_maskz_compress_epi32(m, iota));
-        _mm512_store_si512(keys,
-            _mm512_or_si512(_mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(bits)), 32),
-                _mm512_cvtepu32_epi64(_mm512_castsi512_si256(ids))));
-        _mm512_store_si512(keys + 8,
-            _mm512_or_si512(_mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(bits, 1)), 32),
-                _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(ids, 1))));
+        const __m512i keyLo
+            = _mm512_or_si512(_mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(bits)), 32),
+                _mm512_cvtepu32_epi64(_mm512_castsi512_si256(ids)));
+        const __m512i keyHi
+            = _mm512_or_si512(_mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(bits, 1)), 32),
+                _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(ids, 1)));
+        _mm512_store_si512(keys, keyLo);
+        _mm512_store_si512(keys + 8, keyHi);
         const int count = __builtin_popcount(m);
+        // Lane k - 1 of the best keys before candidate j goes to worst[j].
+        std::uint64_t* at = worstOf + 8 - (k - 1);
         for (int j = 0; j < count; ++j) {
-            _mm512_store_si512(before + 8 * j, best);
+            _mm512_mask_storeu_epi64(at + j, lastBit, best);
             const __m512i key = _mm512_set1_epi64(static_cast<long long>(keys[j]));
             best = _mm512_max_epu64(best, _mm512_min_epu64(_mm512_alignr_epi64(best, ones, 7), key));
         }
-        for (int j = 0; j < count; ++j)
-            record(c, before[8 * j + k - 1], keys[j], base + lane[j]);
+        // Candidates (in order) that join, and those that also displace an entry; back in lanes.
+        const __m512i lastLo = _mm512_load_si512(worstOf + 8);
+        const __m512i lastHi = _mm512_load_si512(worstOf + 16);
+        const auto countMask = static_cast<__mmask16>((1u << count) - 1);
+        const unsigned join = countMask
+            & (static_cast<unsigned>(_mm512_cmpgt_epu64_mask(keyLo, lastLo))
+                | static_cast<unsigned>(_mm512_cmpgt_epu64_mask(keyHi, lastHi)) << 8);
+        const unsigned full = static_cast<unsigned>(_mm512_test_epi64_mask(lastLo, lastLo))
+            | static_cast<unsigned>(_mm512_test_epi64_mask(lastHi, lastHi)) << 8;
+        const unsigned displace = join & full;
+        const auto joinLanes = static_cast<__mmask16>(_pdep_u32(join, m));
+        const auto displaceLanes = static_cast<__mmask16>(_pdep_u32(displace, m));
+        // The mass of budgets base + 1 ... base + 16: each budget its own lane, the displaced
+        // score subtracted before the newcomer's is added.
+        const __m256i lostLo = _mm512_cvtepi64_epi32(_mm512_srli_epi64(lastLo, 32));
+        const __m256i lostHi = _mm512_cvtepi64_epi32(_mm512_srli_epi64(lastHi, 32));
+        const __m512 lost = _mm512_castsi512_ps(
+            _mm512_maskz_expand_epi32(m, _mm512_inserti64x4(_mm512_castsi256_si512(lostLo), lostHi, 1)));
+        double* mass = c.diffMass + base + 1;
+        const auto in0 = static_cast<__mmask8>(inside);
+        const auto in1 = static_cast<__mmask8>(inside >> 8);
+        __m512d m0 = _mm512_maskz_loadu_pd(in0, mass);
+        __m512d m1 = _mm512_maskz_loadu_pd(in1, mass + 8);
+        m0 = _mm512_mask_sub_pd(
+            m0, static_cast<__mmask8>(displaceLanes), m0, _mm512_cvtps_pd(_mm512_castps512_ps256(lost)));
+        m1 = _mm512_mask_sub_pd(m1, static_cast<__mmask8>(displaceLanes >> 8), m1,
+            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(lost), 1))));
+        m0 = _mm512_mask_add_pd(m0, static_cast<__mmask8>(joinLanes), m0, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+        m1 = _mm512_mask_add_pd(m1, static_cast<__mmask8>(joinLanes >> 8), m1,
+            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+        _mm512_mask_storeu_pd(mass, in0, m0);
+        _mm512_mask_storeu_pd(mass + 8, in1, m1);
+        int* joined = c.joined + base + 1;
+        _mm512_mask_storeu_epi32(joined, inside,
+            _mm512_mask_add_epi32(_mm512_maskz_loadu_epi32(inside, joined), joinLanes,
+                _mm512_maskz_loadu_epi32(inside, joined), _mm512_set1_epi32(1)));
+        // What the displaced experts leave: their device's tokens, their last active budget.
+        if (displace != 0) {
+            _mm512_store_si512(lane, _mm512_maskz_compress_epi32(m, iota));
+            for (unsigned d = displace; d != 0; d &= d - 1) {
+                const int j = static_cast<int>(_tzcnt_u32(d));
+                const auto wz = static_cast<std::size_t>(idOfKey(worstOf[8 + j]));
+                const auto M = static_cast<std::size_t>(base + lane[j] + 1);
+                c.maxEnd[wz] = std::max(c.maxEnd[wz], static_cast<int>(M));
+                c.devTokenDiff[static_cast<std::size_t>(c.deviceOf[wz]) + M] -= 1;
+                if (c.replicated)
+                    c.expertDiff[wz * c.stride + M] -= 1;
+            }
+        }
+        if (c.replicated)
+            for (unsigned e = joinLanes; e != 0; e &= e - 1) {
+                const int p = base + static_cast<int>(_tzcnt_u32(e));
+                c.expertDiff[static_cast<std::size_t>(c.order[p]) * c.stride + static_cast<std::size_t>(p + 1)] += 1;
+            }
     }
     alignas(64) std::uint64_t held[8];
     _mm512_store_si512(held, best);
@@ -395,8 +432,9 @@ bool sweepSliceWith(
     for (int p = 0; p < steps; ++p)
         deviceAt[static_cast<std::size_t>(p)]
             = deviceOf[static_cast<std::size_t>(out.order[static_cast<std::size_t>(p)])];
+    std::vector<int> joined(stride, 0);
     const Walk c { out.order.data(), deviceAt.data(), deviceOf.data(), s.diffMass.data(), s.devTokenDiff.data(),
-        s.maxEnd.data(), expertDiff.data(), stride, replicated, k };
+        s.maxEnd.data(), expertDiff.data(), joined.data(), stride, replicated, k };
     std::vector<std::uint64_t> heap(static_cast<std::size_t>(std::max(k, 1)));
     std::uint64_t* hk = heap.data();
 
@@ -443,6 +481,10 @@ bool sweepSliceWith(
         default:
             walkPortable(c, row, limit, N, hk);
         }
+    }
+    for (int p = 0; p < steps; ++p) {
+        const auto M = static_cast<std::size_t>(p + 1);
+        s.devTokenDiff[static_cast<std::size_t>(deviceAt[static_cast<std::size_t>(p)]) + M] += joined[M];
     }
     sweepTotals(s, device, config, G, expertDiff, out);
     return true;
