@@ -28,14 +28,15 @@ namespace {
 // never negative here, above the inverted id), so the worst is the last entry.
 struct Walk {
     const int* order;
-    const int* deviceAt; ///< [position] the device row (device * stride) of the expert there
-    const int* deviceOf; ///< [expert] its device row (device * stride)
+    const int* deviceAt; ///< [position] the device of the expert there
+    const int* deviceOf; ///< [expert] its device
     double* diffMass;
-    int* devTokenDiff;
+    int* devTokenDiff; ///< [budget][device]
     int* maxEnd;
     int* expertDiff; ///< [expert][budget], with replicated experts only
     int* joined; ///< [budget] experts the vector walk adds at the budget's new position (device by position)
     std::size_t stride;
+    std::size_t devices;
     bool replicated;
     int k;
 };
@@ -73,7 +74,7 @@ inline void take(const Walk& c, std::uint64_t* hk, int& size, float& worst, int 
         const auto wz = static_cast<std::size_t>(w);
         c.diffMass[M] -= static_cast<double>(scoreOfKey(last));
         c.maxEnd[wz] = std::max(c.maxEnd[wz], static_cast<int>(M));
-        c.devTokenDiff[static_cast<std::size_t>(c.deviceOf[wz]) + M] -= 1;
+        c.devTokenDiff[M * c.devices + static_cast<std::size_t>(c.deviceOf[wz])] -= 1;
         if (c.replicated)
             c.expertDiff[wz * c.stride + M] -= 1;
         // A fixed number of compares and conditional moves, no branch on the data.
@@ -86,7 +87,7 @@ inline void take(const Walk& c, std::uint64_t* hk, int& size, float& worst, int 
         worst = scoreOfKey(hk[k - 1]);
     }
     c.diffMass[M] += static_cast<double>(sc);
-    c.devTokenDiff[static_cast<std::size_t>(c.deviceAt[p]) + M] += 1;
+    c.devTokenDiff[M * c.devices + static_cast<std::size_t>(c.deviceAt[p])] += 1;
     if (c.replicated)
         c.expertDiff[static_cast<std::size_t>(e) * c.stride + M] += 1;
 }
@@ -159,8 +160,7 @@ __attribute__((target("avx512f,avx512dq,bmi,bmi2,popcnt"))) void walkVector(
     const __m512i allBits = _mm512_set1_epi32(-1);
     alignas(64) std::uint64_t keys[16];
     alignas(64) std::int32_t lane[16];
-    alignas(64) std::uint64_t worstOf[8 + 16];
-    const auto lastBit = static_cast<__mmask8>(1u << (k - 1));
+    alignas(64) std::uint64_t worstOf[16];
     __m512i best = _mm512_setzero_si512();
     for (int base = 0, g = 0; base < limit; base += 16, ++g) {
         const __m512i idx = _mm512_loadu_si512(vo.index.data() + 16 * g);
@@ -191,16 +191,21 @@ __attribute__((target("avx512f,avx512dq,bmi,bmi2,popcnt"))) void walkVector(
         _mm512_store_si512(keys, keyLo);
         _mm512_store_si512(keys + 8, keyHi);
         const int count = __builtin_popcount(m);
-        // Lane k - 1 of the best keys before candidate j goes to worst[j].
-        std::uint64_t* at = worstOf + 8 - (k - 1);
-        for (int j = 0; j < count; ++j) {
-            _mm512_mask_storeu_epi64(at + j, lastBit, best);
+        // Lane k - 1 of the best keys before candidate j: lane j of last (kept in registers: a
+        // wide load after narrow stores would wait for them).
+        __m512i lastLo = _mm512_setzero_si512();
+        __m512i lastHi = _mm512_setzero_si512();
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; ++j) {
+            if (j == count)
+                break;
+            if (j < 8)
+                lastLo = _mm512_mask_permutexvar_epi64(lastLo, static_cast<__mmask8>(1u << j), lastLane, best);
+            else
+                lastHi = _mm512_mask_permutexvar_epi64(lastHi, static_cast<__mmask8>(1u << (j - 8)), lastLane, best);
             const __m512i key = _mm512_set1_epi64(static_cast<long long>(keys[j]));
             best = _mm512_max_epu64(best, _mm512_min_epu64(_mm512_alignr_epi64(best, ones, 7), key));
         }
-        // Candidates (in order) that join, and those that also displace an entry; back in lanes.
-        const __m512i lastLo = _mm512_load_si512(worstOf + 8);
-        const __m512i lastHi = _mm512_load_si512(worstOf + 16);
         const auto countMask = static_cast<__mmask16>((1u << count) - 1);
         const unsigned join = countMask
             & (static_cast<unsigned>(_mm512_cmpgt_epu64_mask(keyLo, lastLo))
@@ -237,12 +242,14 @@ __attribute__((target("avx512f,avx512dq,bmi,bmi2,popcnt"))) void walkVector(
         // What the displaced experts leave: their device's tokens, their last active budget.
         if (displace != 0) {
             _mm512_store_si512(lane, _mm512_maskz_compress_epi32(m, iota));
+            _mm512_store_si512(worstOf, lastLo);
+            _mm512_store_si512(worstOf + 8, lastHi);
             for (unsigned d = displace; d != 0; d &= d - 1) {
                 const int j = static_cast<int>(_tzcnt_u32(d));
-                const auto wz = static_cast<std::size_t>(idOfKey(worstOf[8 + j]));
+                const auto wz = static_cast<std::size_t>(idOfKey(worstOf[j]));
                 const auto M = static_cast<std::size_t>(base + lane[j] + 1);
                 c.maxEnd[wz] = std::max(c.maxEnd[wz], static_cast<int>(M));
-                c.devTokenDiff[static_cast<std::size_t>(c.deviceOf[wz]) + M] -= 1;
+                c.devTokenDiff[M * c.devices + static_cast<std::size_t>(c.deviceOf[wz])] -= 1;
                 if (c.replicated)
                     c.expertDiff[wz * c.stride + M] -= 1;
             }
@@ -304,7 +311,8 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
     const auto Nz = static_cast<std::size_t>(N);
     const std::size_t stride = Nz + 2;
     s.diff.assign(Nz + 2, 0);
-    s.devDiff.assign(static_cast<std::size_t>(G) * (Nz + 2), 0);
+    const auto Gz = static_cast<std::size_t>(G);
+    s.devDiff.assign(Gz * (Nz + 2), 0); // [budget][device], like devTokenDiff
     for (int e = 0; e < N; ++e) {
         const int end = s.maxEnd[static_cast<std::size_t>(e)];
         if (end == 0)
@@ -313,9 +321,9 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
         const auto stop = static_cast<std::size_t>(std::min(end, N + 1));
         s.diff[start] += 1;
         s.diff[stop] -= 1;
-        const auto d = static_cast<std::size_t>(device[static_cast<std::size_t>(e)]) * (Nz + 2);
-        s.devDiff[d + start] += 1;
-        s.devDiff[d + stop] -= 1;
+        const auto d = static_cast<std::size_t>(device[static_cast<std::size_t>(e)]);
+        s.devDiff[start * Gz + d] += 1;
+        s.devDiff[stop * Gz + d] -= 1;
     }
     int active = 0;
     double mass = 0;
@@ -323,7 +331,6 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
     int unchangedSum = 0;
     std::vector<int> devActive(static_cast<std::size_t>(G), 0);
     std::vector<int> devTokens(static_cast<std::size_t>(G), 0);
-    const auto Gz = static_cast<std::size_t>(G);
     if (out.deviceLoads) {
         out.deviceActive.assign((Nz + 1) * Gz, 0);
         out.deviceTokens.assign((Nz + 1) * Gz, 0);
@@ -335,9 +342,11 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
         unchangedSum += s.diffUnchanged[m];
         int peak = 0;
         int peakTokens = 0;
-        for (std::size_t g = 0; g < static_cast<std::size_t>(G); ++g) {
-            devActive[g] += s.devDiff[g * (Nz + 2) + m];
-            devTokens[g] += s.devTokenDiff[g * (Nz + 2) + m];
+        const int* da = s.devDiff.data() + m * Gz;
+        const int* dt = s.devTokenDiff.data() + m * Gz;
+        for (std::size_t g = 0; g < Gz; ++g) {
+            devActive[g] += da[g];
+            devTokens[g] += dt[g];
             peak = std::max(peak, devActive[g]);
             peakTokens = std::max(peakTokens, devTokens[g]);
         }
@@ -427,14 +436,14 @@ bool sweepSliceWith(
     std::vector<int> expertDiff(replicated ? Nz * stride : 0, 0);
     std::vector<int> deviceOf(Nz);
     for (std::size_t e = 0; e < Nz; ++e)
-        deviceOf[e] = device[e] * static_cast<int>(stride);
+        deviceOf[e] = device[e];
     std::vector<int> deviceAt(static_cast<std::size_t>(steps));
     for (int p = 0; p < steps; ++p)
         deviceAt[static_cast<std::size_t>(p)]
             = deviceOf[static_cast<std::size_t>(out.order[static_cast<std::size_t>(p)])];
     std::vector<int> joined(stride, 0);
     const Walk c { out.order.data(), deviceAt.data(), deviceOf.data(), s.diffMass.data(), s.devTokenDiff.data(),
-        s.maxEnd.data(), expertDiff.data(), joined.data(), stride, replicated, k };
+        s.maxEnd.data(), expertDiff.data(), joined.data(), stride, static_cast<std::size_t>(G), replicated, k };
     std::vector<std::uint64_t> heap(static_cast<std::size_t>(std::max(k, 1)));
     std::uint64_t* hk = heap.data();
 
@@ -484,7 +493,9 @@ bool sweepSliceWith(
     }
     for (int p = 0; p < steps; ++p) {
         const auto M = static_cast<std::size_t>(p + 1);
-        s.devTokenDiff[static_cast<std::size_t>(deviceAt[static_cast<std::size_t>(p)]) + M] += joined[M];
+        s.devTokenDiff[M * static_cast<std::size_t>(G)
+            + static_cast<std::size_t>(deviceAt[static_cast<std::size_t>(p)])]
+            += joined[M];
     }
     sweepTotals(s, device, config, G, expertDiff, out);
     return true;
