@@ -35,6 +35,9 @@ struct Walk {
     int* maxEnd;
     int* expertDiff; ///< [expert][budget], with replicated experts only
     int* joined; ///< [budget] experts the vector walk adds at the budget's new position (device by position)
+    int* leftExpert; ///< [event] an expert the vector walk displaced (room for 16 past the last)
+    int* leftAt; ///< [event] the budget it left at
+    int* left; ///< events so far
     std::size_t stride;
     std::size_t devices;
     bool replicated;
@@ -159,8 +162,6 @@ __attribute__((target("avx512f,avx512dq,bmi,bmi2,popcnt"))) void walkVector(
     const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i allBits = _mm512_set1_epi32(-1);
     alignas(64) std::uint64_t keys[16];
-    alignas(64) std::int32_t lane[16];
-    alignas(64) std::uint64_t worstOf[16];
     __m512i best = _mm512_setzero_si512();
     for (int base = 0, g = 0; base < limit; base += 16, ++g) {
         const __m512i idx = _mm512_loadu_si512(vo.index.data() + 16 * g);
@@ -190,6 +191,9 @@ __attribute__((target("avx512f,avx512dq,bmi,bmi2,popcnt"))) void walkVector(
                 _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(ids, 1)));
         _mm512_store_si512(keys, keyLo);
         _mm512_store_si512(keys + 8, keyHi);
+        // The keys are broadcast from memory (a load), not taken apart in registers (shuffles, on
+        // the port the insertions need).
+        asm volatile("" : : "r"(keys) : "memory");
         const int count = __builtin_popcount(m);
         // Lane k - 1 of the best keys before candidate j: lane j of last (kept in registers: a
         // wide load after narrow stores would wait for them).
@@ -239,21 +243,16 @@ __attribute__((target("avx512f,avx512dq,bmi,bmi2,popcnt"))) void walkVector(
         _mm512_mask_storeu_epi32(joined, inside,
             _mm512_mask_add_epi32(_mm512_maskz_loadu_epi32(inside, joined), joinLanes,
                 _mm512_maskz_loadu_epi32(inside, joined), _mm512_set1_epi32(1)));
-        // What the displaced experts leave: their device's tokens, their last active budget.
-        if (displace != 0) {
-            _mm512_store_si512(lane, _mm512_maskz_compress_epi32(m, iota));
-            _mm512_store_si512(worstOf, lastLo);
-            _mm512_store_si512(worstOf + 8, lastHi);
-            for (unsigned d = displace; d != 0; d &= d - 1) {
-                const int j = static_cast<int>(_tzcnt_u32(d));
-                const auto wz = static_cast<std::size_t>(idOfKey(worstOf[j]));
-                const auto M = static_cast<std::size_t>(base + lane[j] + 1);
-                c.maxEnd[wz] = std::max(c.maxEnd[wz], static_cast<int>(M));
-                c.devTokenDiff[M * c.devices + static_cast<std::size_t>(c.deviceOf[wz])] -= 1;
-                if (c.replicated)
-                    c.expertDiff[wz * c.stride + M] -= 1;
-            }
-        }
+        // The displaced experts and the budgets they leave at, added after the slice's walks
+        // (one long loop instead of a short one per group).
+        const __m512i gone = _mm512_xor_si512(
+            _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(lastLo)), _mm512_cvtepi64_epi32(lastHi), 1),
+            allBits);
+        const __m512i at = _mm512_add_epi32(_mm512_maskz_compress_epi32(m, iota), _mm512_set1_epi32(base + 1));
+        _mm512_storeu_si512(
+            c.leftExpert + *c.left, _mm512_maskz_compress_epi32(static_cast<__mmask16>(displace), gone));
+        _mm512_storeu_si512(c.leftAt + *c.left, _mm512_maskz_compress_epi32(static_cast<__mmask16>(displace), at));
+        *c.left += __builtin_popcount(displace);
         if (c.replicated)
             for (unsigned e = joinLanes; e != 0; e &= e - 1) {
                 const int p = base + static_cast<int>(_tzcnt_u32(e));
@@ -442,8 +441,18 @@ bool sweepSliceWith(
         deviceAt[static_cast<std::size_t>(p)]
             = deviceOf[static_cast<std::size_t>(out.order[static_cast<std::size_t>(p)])];
     std::vector<int> joined(stride, 0);
+    // Room for every displacement: at most one per token and position, and 16 past the last.
+    static thread_local std::vector<int> leftExpert;
+    static thread_local std::vector<int> leftAt;
+    const std::size_t room = static_cast<std::size_t>(in.tokens) * static_cast<std::size_t>(steps) + 16;
+    if (leftExpert.size() < room) {
+        leftExpert.resize(room);
+        leftAt.resize(room);
+    }
+    int left = 0;
     const Walk c { out.order.data(), deviceAt.data(), deviceOf.data(), s.diffMass.data(), s.devTokenDiff.data(),
-        s.maxEnd.data(), expertDiff.data(), joined.data(), stride, static_cast<std::size_t>(G), replicated, k };
+        s.maxEnd.data(), expertDiff.data(), joined.data(), leftExpert.data(), leftAt.data(), &left, stride,
+        static_cast<std::size_t>(G), replicated, k };
     std::vector<std::uint64_t> heap(static_cast<std::size_t>(std::max(k, 1)));
     std::uint64_t* hk = heap.data();
 
@@ -490,6 +499,14 @@ bool sweepSliceWith(
         default:
             walkPortable(c, row, limit, N, hk);
         }
+    }
+    for (int i = 0; i < left; ++i) {
+        const auto wz = static_cast<std::size_t>(leftExpert[static_cast<std::size_t>(i)]);
+        const auto M = static_cast<std::size_t>(leftAt[static_cast<std::size_t>(i)]);
+        s.maxEnd[wz] = std::max(s.maxEnd[wz], static_cast<int>(M));
+        s.devTokenDiff[M * static_cast<std::size_t>(G) + static_cast<std::size_t>(device[wz])] -= 1;
+        if (replicated)
+            expertDiff[wz * stride + M] -= 1;
     }
     for (int p = 0; p < steps; ++p) {
         const auto M = static_cast<std::size_t>(p + 1);
