@@ -125,8 +125,8 @@ inline void walkPortable(const Walk& c, const float* row, int limit, int N, std:
 
 bool hasAvx512()
 {
-    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
-        && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
+    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("bmi")
+        && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
     return yes;
 }
 
@@ -136,15 +136,17 @@ bool hasAvx512()
 // the positions that may join; their keys pass one by one, in order, through the token's 8 best
 // keys of the prefix held sorted in one register (zero for an empty place, below every key), an
 // insertion without branches: new[j] = max(old[j], min(old[j - 1], key)). Lane k - 1 before each
-// insertion is the worst entry the key must beat (and displaces). The events of the group are then
-// added in order, as walkPortable adds them.
+// insertion is the worst entry the key must beat (and displaces). The group's masses are then
+// updated in vector lanes, one budget a lane (the displaced score subtracted before the
+// newcomer's is added, as walkPortable does), joins are counted per budget, and the displaced
+// experts go to a list the slice adds up after its walks: bit for bit what walkPortable gives.
 struct VectorOrder {
     std::vector<std::int32_t> index; ///< [group][16] expert ids (0 past the order)
     std::vector<std::uint16_t> table; ///< [group][3] lanes whose expert lies in table 1, 2, 3
 };
 
 template <int P>
-__attribute__((target("avx512f,avx512dq,bmi,bmi2,popcnt"))) void walkVector(
+__attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkVector(
     const Walk& c, const VectorOrder& vo, const float* row, int limit, int N)
 {
     __m512 r[2 * P];
@@ -191,9 +193,6 @@ __attribute__((target("avx512f,avx512dq,bmi,bmi2,popcnt"))) void walkVector(
                 _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(ids, 1)));
         _mm512_store_si512(keys, keyLo);
         _mm512_store_si512(keys + 8, keyHi);
-        // The keys are broadcast from memory (a load), not taken apart in registers (shuffles, on
-        // the port the insertions need).
-        asm volatile("" : : "r"(keys) : "memory");
         const int count = __builtin_popcount(m);
         // Lane k - 1 of the best keys before candidate j: lane j of last (kept in registers: a
         // wide load after narrow stores would wait for them).
