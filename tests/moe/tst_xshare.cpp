@@ -2,6 +2,7 @@
 #include "TestData.h"
 #include "moe/Batching.h"
 #include "moe/Placement.h"
+#include "moe/SweepKernels.h"
 #include "moe/Trace.h"
 #include "moe/XShare.h"
 #include "moe/XShareRun.h"
@@ -94,6 +95,8 @@ private slots:
     void balancedPlacementWithReplicas();
     void replicasShareTokens();
     void replicatedFastPathsEqualReference();
+    void sweepWalksAgree_data();
+    void sweepWalksAgree();
     void placementFiles();
     void activationMaps();
     void budgetMapsEqualPerBudgetMaps_data();
@@ -582,6 +585,114 @@ void TestXShare::replicatedFastPathsEqualReference()
                 if (p != Policy::ExpertParallel) {
                     QCOMPARE(sw.peak[M], d.peak[M]);
                     QCOMPARE(sw.peakTokens[M], d.peakTokens[M]);
+                }
+            }
+        }
+    }
+}
+
+void TestXShare::sweepWalksAgree_data()
+{
+    QTest::addColumn<int>("tokens");
+    QTest::addColumn<int>("experts");
+    QTest::addColumn<int>("k");
+    // The vector walk takes up to 128 experts and k <= 8: odd sizes (a partial last register, a
+    // partial last group of 16 positions), each table count, and shapes past its limits.
+    for (const auto& [t, n, k] :
+        std::vector<std::tuple<int, int, int>> { { 64, 128, 8 }, { 37, 128, 8 }, { 50, 100, 3 }, { 23, 64, 1 },
+            { 17, 40, 5 }, { 30, 24, 8 }, { 9, 8, 2 }, { 64, 96, 6 }, { 11, 130, 4 }, { 20, 48, 9 } })
+        QTest::addRow("T=%d N=%d k=%d", t, n, k) << t << n << k;
+}
+
+void TestXShare::sweepWalksAgree()
+{
+    // The two walks of sweepSlice (vector where the machine has AVX-512, and the portable loop)
+    // give bit-identical sweeps, for every kind of score, both nested policies, budgets cut short
+    // (walks that stop before a token's last baseline expert), replicated experts; and their
+    // budgets agree with the plain per-budget reference.
+    QFETCH(int, tokens);
+    QFETCH(int, experts);
+    QFETCH(int, k);
+    if (!moe::detail::sweepVectorWalk())
+        qInfo("this machine has no AVX-512: both walks are the portable one");
+    const auto T = static_cast<std::size_t>(tokens);
+    const auto N = static_cast<std::size_t>(experts);
+    for (int kind = 0; kind < 4; ++kind) {
+        std::mt19937 rng(static_cast<unsigned>(tokens * 131 + experts * 7 + k * 3 + kind));
+        std::uniform_real_distribution<float> u(0.0f, 1.0f);
+        std::vector<float> g(T * N);
+        for (std::size_t i = 0; i < g.size(); ++i) {
+            const float a = u(rng);
+            const float b = u(rng);
+            switch (kind) {
+            case 1:
+                g[i] = std::round(a * 3.0f) / 3.0f; // many ties
+                break;
+            case 2:
+                g[i] = a < 0.85f ? 0.0f : b; // mostly zero
+                break;
+            case 3:
+                g[i] = (i * 11 + i / N) % 4 == 0 ? kNone : a * b; // sparse, some tokens with fewer than k
+                break;
+            default:
+                g[i] = a * a * b; // skewed like router probabilities
+            }
+        }
+        std::vector<std::int32_t> req(T);
+        for (std::size_t t = 0; t < T; ++t)
+            req[t] = static_cast<std::int32_t>(t % 4 == 0 ? t : t % 5);
+        std::vector<double> load(N);
+        for (auto& x : load)
+            x = u(rng);
+        const auto placement = moe::balancedPlacement(load, 4, (experts + 3) / 4);
+        for (const Policy p : { Policy::Batch, Policy::Speculative }) {
+            for (const bool replicated : { false, true }) {
+                if (replicated && placement.replicas.empty())
+                    continue;
+                for (const int maxBudget : { experts, (experts + k) / 2, k + 1 }) {
+                    auto in = slice(g, tokens, experts, k, &req);
+                    in.hasUnknown = kind == 3;
+                    auto cfg = cfgOf(p, kind % 2);
+                    cfg.devices = 4;
+                    cfg.requestExperts = p == Policy::Speculative ? k + 1 : 0;
+                    if (replicated) {
+                        cfg.placement = placement.device;
+                        cfg.replicas = placement.replicas;
+                    }
+                    const QString where = QStringLiteral("scores %1 policy %2 replicated %3 max budget %4")
+                                              .arg(kind)
+                                              .arg(QLatin1String(moe::toString(p)))
+                                              .arg(replicated)
+                                              .arg(maxBudget);
+                    moe::SliceScratch scratch;
+                    moe::SliceSweep vec;
+                    moe::SliceSweep plain;
+                    vec.deviceLoads = true;
+                    plain.deviceLoads = true;
+                    QVERIFY(
+                        moe::detail::sweepSliceWith(in, cfg, maxBudget, vec, scratch, moe::detail::SweepWalk::Best));
+                    QVERIFY(moe::detail::sweepSliceWith(
+                        in, cfg, maxBudget, plain, scratch, moe::detail::SweepWalk::Portable));
+                    QVERIFY2(vec.order == plain.order, qPrintable(where));
+                    QVERIFY2(vec.activated == plain.activated, qPrintable(where));
+                    QVERIFY2(vec.mass == plain.mass, qPrintable(where)); // exact: the same sums in the same order
+                    QVERIFY2(vec.overlap == plain.overlap, qPrintable(where));
+                    QVERIFY2(vec.unchanged == plain.unchanged, qPrintable(where));
+                    QVERIFY2(vec.peak == plain.peak && vec.peakTokens == plain.peakTokens, qPrintable(where));
+                    QVERIFY2(vec.deviceActive == plain.deviceActive && vec.deviceTokens == plain.deviceTokens,
+                        qPrintable(where));
+                    for (int m = k; m <= maxBudget; ++m) {
+                        auto ref = slice(g, tokens, experts, k, &req);
+                        ref.hasUnknown = true;
+                        const auto d = direct(ref, cfg, m);
+                        const auto M = static_cast<std::size_t>(m);
+                        const QString at = where + QStringLiteral(" M=%1").arg(m);
+                        QVERIFY2(vec.activated[M] == d.activated[M] && vec.overlap[M] == d.overlap[M]
+                                && vec.unchanged[M] == d.unchanged[M] && vec.peak[M] == d.peak[M]
+                                && vec.peakTokens[M] == d.peakTokens[M],
+                            qPrintable(at));
+                        QVERIFY2(std::abs(vec.mass[M] - d.mass[M]) <= 1e-9 * std::max(1.0, d.mass[M]), qPrintable(at));
+                    }
                 }
             }
         }
