@@ -25,7 +25,6 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
     const int W = maskWords(N);
     s.util.assign(static_cast<std::size_t>(N), 0.0);
     s.baseCount.assign(static_cast<std::size_t>(N), 0);
-    s.baseExperts.clear();
     s.topIds.resize(T * static_cast<std::size_t>(K));
     s.kOf.resize(T);
     s.tokenMass.resize(T);
@@ -72,8 +71,7 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
         for (int j = 0; j < count; ++j) {
             const int e = ids[j];
             mask[e >> 6] |= std::uint64_t { 1 } << (e & 63);
-            if (s.baseCount[static_cast<std::size_t>(e)]++ == 0)
-                s.baseExperts.push_back(e);
+            ++s.baseCount[static_cast<std::size_t>(e)];
             mass += static_cast<double>(row[e]);
         }
         s.tokenMass[t] = mass;
@@ -121,14 +119,17 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
 void baseSummary(
     const SliceScratch& s, const std::vector<int>& device, const PolicyConfig& config, int devices, SliceSweep& out)
 {
-    out.activatedBase = static_cast<int>(s.baseExperts.size());
-    if (config.replicas.empty() && s.baseExperts.size() * 4 < s.baseCount.size()) {
-        // Few experts (short slices): only theirs are visited.
+    const auto N = s.baseCount.size();
+    if (config.replicas.empty() && s.topIds.size() * 4 < N) {
+        // Short slices: only their experts are visited.
+        thread_local std::vector<int> experts;
+        baseExperts(s, experts);
+        out.activatedBase = static_cast<int>(experts.size());
         thread_local std::vector<int> active;
         thread_local std::vector<int> tokens;
         active.assign(static_cast<std::size_t>(devices), 0);
         tokens.assign(static_cast<std::size_t>(devices), 0);
-        for (const int e : s.baseExperts) {
+        for (const int e : experts) {
             const auto d = static_cast<std::size_t>(device[static_cast<std::size_t>(e)]);
             ++active[d];
             tokens[d] += s.baseCount[static_cast<std::size_t>(e)];
@@ -137,7 +138,29 @@ void baseSummary(
         out.peakTokensBase = *std::max_element(tokens.begin(), tokens.end());
         return;
     }
+    out.activatedBase
+        = static_cast<int>(std::count_if(s.baseCount.begin(), s.baseCount.end(), [](int c) { return c > 0; }));
     devicePeaks(s.baseCount, device, config.replicas, devices, out.peakBase, out.peakTokensBase);
+}
+
+// The experts some token's top-k holds, ascending.
+void baseExperts(const SliceScratch& s, std::vector<int>& out)
+{
+    out.clear();
+    const auto N = s.baseCount.size();
+    if (s.topIds.size() * 4 < N) {
+        // Short slices: from the tokens' lists.
+        const auto K = s.kOf.empty() ? 0 : s.topIds.size() / s.kOf.size();
+        for (std::size_t t = 0; t < s.kOf.size(); ++t)
+            out.insert(out.end(), s.topIds.begin() + static_cast<std::ptrdiff_t>(t * K),
+                s.topIds.begin() + static_cast<std::ptrdiff_t>(t * K + static_cast<std::size_t>(s.kOf[t])));
+        std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+        return;
+    }
+    for (std::size_t e = 0; e < N; ++e)
+        if (s.baseCount[e] > 0)
+            out.push_back(static_cast<int>(e));
 }
 
 // The warm-up set: each token's top-w experts (w <= k: the head of its baseline list).

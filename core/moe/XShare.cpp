@@ -257,8 +257,7 @@ bool sliceBudgets(
             out.peakTokens[Mz] = out.peakTokensBase;
         }
         s.used = s.baseCount; // for the activation maps
-        out.selected = s.baseExperts;
-        std::sort(out.selected.begin(), out.selected.end());
+        baseExperts(s, out.selected);
         return true;
     }
     const int maxBudget = budgets.empty() ? 0 : *std::max_element(budgets.begin(), budgets.end());

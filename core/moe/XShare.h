@@ -79,7 +79,6 @@ struct SliceScratch {
     std::vector<int> devDiff;
     std::vector<int> devTokenDiff;
     std::vector<int> baseCount;
-    std::vector<int> baseExperts; ///< the experts some token's top-k holds, in the order first met
     std::vector<int> device; ///< expert -> device, cached for the configuration below
     std::vector<int> devicePlacement;
     int deviceExperts = -1;
