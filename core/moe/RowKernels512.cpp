@@ -94,20 +94,13 @@ template <int... R> DELTASCOPE_AVX512 inline __m512i rankBits(__m512i s, std::in
 }
 
 // The k best of c <= 16 candidates (score bits in ascending id order, -1 in the other lanes), best
-// first; the ranks are a permutation of 0..c-1, read back through a small table.
+// first: the ranks are a permutation of 0..c-1, so each of the first k is written to its place.
 DELTASCOPE_AVX512 inline int rankSmall(__m512i score, __m512i id, int c, int k, int* ids)
 {
-    alignas(64) int rank[16];
-    alignas(64) int who[16];
-    _mm512_store_si512(rank, rankBits(score, std::make_integer_sequence<int, 15> {}));
-    _mm512_store_si512(who, id);
-    int at[16];
-    for (int i = 0; i < c; ++i)
-        at[rank[i]] = i;
-    const int count = std::min(c, k);
-    for (int j = 0; j < count; ++j)
-        ids[j] = who[at[j]];
-    return count;
+    const __m512i rank = rankBits(score, std::make_integer_sequence<int, 15> {});
+    const auto valid = static_cast<__mmask16>(_bzhi_u32(0xffffu, static_cast<unsigned>(c)));
+    _mm512_mask_i32scatter_epi32(ids, _mm512_mask_cmplt_epi32_mask(valid, rank, _mm512_set1_epi32(k)), rank, id, 4);
+    return std::min(c, k);
 }
 
 // How many lanes of b come before each lane of a: a higher score, or the same score in b when b's
