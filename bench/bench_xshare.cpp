@@ -2,6 +2,7 @@
 // Times XShare over a whole trace on the CPU: one budget and the all-budgets sweep for the batch
 // policy, and one budget for the expert-parallel and speculative policies; prints GB/s of trace.
 #include "moe/Batching.h"
+#include "moe/RowKernels.h"
 #include "moe/Safetensors.h"
 #include "moe/XShareRun.h"
 
@@ -36,9 +37,11 @@ int main(int argc, char** argv)
     bo.batchSize = batchSize;
     const auto batches = moe::makeBatches(trace, bo);
     const double gb = static_cast<double>(trace.scoreBytes()) / 1e9;
-    std::printf("trace %.3f GB: %lld tokens x %lld layers x %lld experts, top-%lld; batches of %d; %u thread(s)\n", gb,
-        static_cast<long long>(trace.tokens), static_cast<long long>(trace.layers),
-        static_cast<long long>(trace.experts), static_cast<long long>(trace.topK), batchSize, threads);
+    std::printf("trace %.3f GB: %lld tokens x %lld layers x %lld experts, top-%lld; batches of %d; %u thread(s); "
+                "%s row kernels\n",
+        gb, static_cast<long long>(trace.tokens), static_cast<long long>(trace.layers),
+        static_cast<long long>(trace.experts), static_cast<long long>(trace.topK), batchSize, threads,
+        moe::rows::vectorLevelName(moe::rows::vectorLevel()));
 
     auto time = [&](const char* label, moe::Policy policy, std::vector<int> budgets, bool maps = false) {
         moe::XShareOptions o;

@@ -60,6 +60,6 @@ awk -v a="$x1" -v b="$xn" -v p="$xp" -v g="$xg" -v s="$s1" -v n="$n" 'BEGIN {
     printf "| The same, %d threads | %.2f s (%.2f GB/s per core) | | %.0fx | |\n", n, b, g / b / n, p / b
     printf "| Every budget (one sweep) / one budget, 1 thread | %.2f s (%.2fx) | | | <= 1.5x |\n", s, s / a }'
 [ -n "$step" ] && awk -v s="$step" -v n="$n" 'BEGIN {
-    printf "| Window budget step, 1 GB trace, %d cores (worst of 8) | %.1f ms | | | < 300 ms |\n", n, s }'
+    printf "| Window budget step until every view is drawn, 1 GB trace, %d cores (worst of 8) | %.1f ms | | | < 300 ms |\n", n, s }'
 [ -n "$sf" ] && awk -v s="$sf" 'BEGIN { printf "| Sign-flip test, 25,000 samples x 10,000 permutations, 2 threads | %.3f s | | | < 0.2 s |\n", s }'
 [ -n "$ex" ] && awk -v s="$ex" 'BEGIN { printf "| Exact tests + aggregation, 100 tasks x 1M samples | %.1f ms | | | < 50 ms |\n", s }'
