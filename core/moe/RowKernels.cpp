@@ -272,6 +272,12 @@ int setVectorLevel(int level)
     return currentLevel().exchange(std::clamp(level, 0, processorLevel()));
 }
 
+bool vectorLevelLowered()
+{
+    static const int top = processorLevel();
+    return vectorLevel() < top;
+}
+
 const char* vectorLevelName(int level)
 {
     switch (level) {

@@ -100,6 +100,9 @@ int vectorLevel();
 // benchmarks that compare the kernels on one machine.
 int setVectorLevel(int level);
 const char* vectorLevelName(int level);
+// True when the level was set below what the processor has (kernels that need only part of
+// AVX-512 then stay off too).
+bool vectorLevelLowered();
 
 // The kernels a slice's rows take: kScalar, kAvx2 (dense rows of a multiple of 8 experts, at
 // least 16, k <= 8) or kAvx512 (the same with a multiple of 16 experts).

@@ -127,7 +127,7 @@ bool hasAvx512()
 {
     static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("bmi")
         && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
-    return yes;
+    return yes && !vectorLevelLowered(); // DELTASCOPE_CPU_KERNELS=avx2 or scalar turns it off too
 }
 
 // The vector walk over slices of at most 32 * P experts and k <= 8: the row sits in 2P registers
