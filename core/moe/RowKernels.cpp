@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -241,22 +243,29 @@ int processorLevel()
     return kScalar;
 }
 
-int startLevel()
+// The level asked for: the best the processor has unless DELTASCOPE_CPU_KERNELS (scalar, avx2,
+// avx512; any case) or setVectorLevel asks for less.
+int startRequest()
 {
-    int level = processorLevel();
-    if (const char* want = std::getenv("DELTASCOPE_CPU_KERNELS")) {
-        const std::string w = want;
-        if (w == "scalar")
-            level = kScalar;
-        else if (w == "avx2")
-            level = std::min(level, static_cast<int>(kAvx2));
-    }
-    return level;
+    const char* want = std::getenv("DELTASCOPE_CPU_KERNELS");
+    if (!want || !*want)
+        return kAvx512;
+    std::string w = want;
+    for (char& ch : w)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (w == "scalar")
+        return kScalar;
+    if (w == "avx2")
+        return kAvx2;
+    if (w == "avx512" || w == "avx-512")
+        return kAvx512;
+    std::fprintf(stderr, "deltascope: DELTASCOPE_CPU_KERNELS=%s is not scalar, avx2 or avx512: ignored\n", want);
+    return kAvx512;
 }
 
-std::atomic<int>& currentLevel()
+std::atomic<int>& requested()
 {
-    static std::atomic<int> level { startLevel() };
+    static std::atomic<int> level { startRequest() };
     return level;
 }
 
@@ -264,18 +273,18 @@ std::atomic<int>& currentLevel()
 
 int vectorLevel()
 {
-    return currentLevel().load(std::memory_order_relaxed);
+    static const int top = processorLevel();
+    return std::min(requested().load(std::memory_order_relaxed), top);
 }
 
 int setVectorLevel(int level)
 {
-    return currentLevel().exchange(std::clamp(level, 0, processorLevel()));
+    return requested().exchange(std::clamp(level, 0, static_cast<int>(kAvx512)));
 }
 
-bool vectorLevelLowered()
+bool avx512Allowed()
 {
-    static const int top = processorLevel();
-    return vectorLevel() < top;
+    return requested().load(std::memory_order_relaxed) >= kAvx512;
 }
 
 const char* vectorLevelName(int level)

@@ -93,16 +93,17 @@ bool rowValid(const float* row, int n);
 void addUtility(const float* row, int n, bool hasUnknown, double* acc);
 
 // The vector kernels in use: the best the processor has, lowered by the environment variable
-// DELTASCOPE_CPU_KERNELS (scalar, avx2) or by setVectorLevel. Results do not depend on it.
+// DELTASCOPE_CPU_KERNELS (scalar, avx2; other values are reported and ignored) or by
+// setVectorLevel. Results do not depend on it.
 enum VectorLevel : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
 int vectorLevel();
-// Sets the level (never above what the processor has); returns the previous one. For tests and
-// benchmarks that compare the kernels on one machine.
+// Asks for a level (the processor's best stays the limit); returns the level asked for before.
+// For tests and benchmarks that compare the kernels on one machine.
 int setVectorLevel(int level);
 const char* vectorLevelName(int level);
-// True when the level was set below what the processor has (kernels that need only part of
-// AVX-512 then stay off too).
-bool vectorLevelLowered();
+// False when DELTASCOPE_CPU_KERNELS or setVectorLevel asked for less than AVX-512: kernels that
+// need only part of AVX-512 (and run on processors without the whole of it) then stay off too.
+bool avx512Allowed();
 
 // The kernels a slice's rows take: kScalar, kAvx2 (dense rows of a multiple of 8 experts, at
 // least 16, k <= 8) or kAvx512 (the same with a multiple of 16 experts).

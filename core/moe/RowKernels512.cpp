@@ -410,11 +410,16 @@ DELTASCOPE_AVX512 bool positionsOfDistinct512(const std::uint64_t* keys, int n, 
 // best first.
 DELTASCOPE_AVX512 int topkAllowed512(const float* row, int n, int k, const std::uint64_t* allow, int* ids)
 {
-    const auto* words = reinterpret_cast<const std::uint16_t*>(allow);
+    // Sixteen experts' bits at a time, cut from the 64-bit words.
+    thread_local std::vector<std::uint16_t> words;
+    words.resize(static_cast<std::size_t>(n / 16));
+    for (int v = 0; v < n / 16; ++v)
+        words[static_cast<std::size_t>(v)] = static_cast<std::uint16_t>(allow[v >> 2] >> (16 * (v & 3)));
     __m512 mx = _mm512_set1_ps(-1.0f);
     for (int v = 0; v < n / 16; ++v)
-        mx = _mm512_mask_max_ps(mx, static_cast<__mmask16>(words[v]), mx, _mm512_loadu_ps(row + 16 * v));
-    const int count = topkRow512(row, n, k, words, mx, ids);
+        mx = _mm512_mask_max_ps(
+            mx, static_cast<__mmask16>(words[static_cast<std::size_t>(v)]), mx, _mm512_loadu_ps(row + 16 * v));
+    const int count = topkRow512(row, n, k, words.data(), mx, ids);
     return count >= 0 ? count : topkKeys(row, n, k, allow, ids);
 }
 

@@ -210,7 +210,9 @@ void priorityInto(
 #if DELTASCOPE_AVX2_DISPATCH
     // With distinct keys (the usual case: utilities are sums of real-valued scores), each key's
     // count of larger keys is its position: the whole order at once.
-    if (vectorLevel() >= kAvx512 && n % 8 == 0 && n >= 8 && n <= 1024) {
+    // The count costs n * n / 16 compares: past 256 keys only when most of the order is needed.
+    if (vectorLevel() >= kAvx512 && n % 8 == 0 && n >= 8 && n <= 1024
+        && (n <= 256 || static_cast<std::size_t>(std::max(0, limit)) * 2 >= n)) {
         thread_local std::vector<std::uint64_t> values;
         thread_local std::vector<std::int32_t> position;
         values.resize(n);

@@ -127,7 +127,7 @@ bool hasAvx512()
 {
     static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("bmi")
         && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
-    return yes && !vectorLevelLowered(); // DELTASCOPE_CPU_KERNELS=avx2 or scalar turns it off too
+    return yes && avx512Allowed(); // DELTASCOPE_CPU_KERNELS=avx2 or scalar turns it off too
 }
 
 // The vector walk over slices of at most 32 * P experts and k <= 8: the row sits in 2P registers
@@ -440,10 +440,19 @@ bool sweepSliceWith(
         deviceAt[static_cast<std::size_t>(p)]
             = deviceOf[static_cast<std::size_t>(out.order[static_cast<std::size_t>(p)])];
     std::vector<int> joined(stride, 0);
-    // Room for every displacement: at most one per token and position, and 16 past the last.
+    int tables = 0; // the vector walk's register pairs, 0 for the portable walk
+#if DELTASCOPE_AVX2_DISPATCH
+    if (walk == SweepWalk::Best && N <= 128 && k >= 1 && k <= 8 && hasAvx512())
+        tables = (N + 31) / 32;
+#else
+    (void)walk;
+#endif
+    // The vector walk's displacements: at most one per token and position, and room for 16 past
+    // the last (only that walk uses them).
     static thread_local std::vector<int> leftExpert;
     static thread_local std::vector<int> leftAt;
-    const std::size_t room = static_cast<std::size_t>(in.tokens) * static_cast<std::size_t>(steps) + 16;
+    const std::size_t room
+        = tables > 0 ? static_cast<std::size_t>(in.tokens) * static_cast<std::size_t>(steps) + 16 : 0;
     if (leftExpert.size() < room) {
         leftExpert.resize(room);
         leftAt.resize(room);
@@ -455,15 +464,10 @@ bool sweepSliceWith(
     std::vector<std::uint64_t> heap(static_cast<std::size_t>(std::max(k, 1)));
     std::uint64_t* hk = heap.data();
 
-    int tables = 0; // the vector walk's register pairs, 0 for the portable walk
 #if DELTASCOPE_AVX2_DISPATCH
     VectorOrder vo;
-    if (walk == SweepWalk::Best && N <= 128 && k >= 1 && k <= 8 && hasAvx512()) {
-        tables = (N + 31) / 32;
+    if (tables > 0)
         makeVectorOrder(out.order, steps, vo);
-    }
-#else
-    (void)walk;
 #endif
     for (int t = 0; t < in.tokens; ++t) {
         const auto tz = static_cast<std::size_t>(t);

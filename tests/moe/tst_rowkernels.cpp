@@ -71,8 +71,9 @@ QString differences(const moe::SliceSweep& a, const moe::SliceSweep& b, int from
     return {};
 }
 
+// Asks for the best level for the test, and asks for what was asked before afterwards.
 struct LevelGuard {
-    int saved = moe::rows::vectorLevel();
+    int saved = moe::rows::setVectorLevel(moe::rows::kAvx512);
     ~LevelGuard() { moe::rows::setVectorLevel(saved); }
 };
 
@@ -107,8 +108,6 @@ void TestRowKernels::levelsAgree()
     QFETCH(int, k);
     QFETCH(int, kind);
     LevelGuard guard;
-    const int top = moe::rows::setVectorLevel(moe::rows::kAvx512);
-    moe::rows::setVectorLevel(top);
     const int best = moe::rows::vectorLevel();
     if (best == moe::rows::kScalar)
         QSKIP("this processor has no vector kernels to compare");
@@ -178,8 +177,7 @@ void TestRowKernels::priorityPositions()
 {
 #if DELTASCOPE_AVX2_DISPATCH
     LevelGuard guard;
-    if (moe::rows::setVectorLevel(moe::rows::kAvx512) < moe::rows::kAvx512
-        && moe::rows::vectorLevel() < moe::rows::kAvx512)
+    if (moe::rows::vectorLevel() < moe::rows::kAvx512)
         QSKIP("this processor has no AVX-512");
     std::mt19937_64 rng(7);
     for (const int n : { 8, 16, 24, 128, 256, 1024 }) {
@@ -216,8 +214,15 @@ void TestRowKernels::levelIsClamped()
     moe::rows::setVectorLevel(moe::rows::kAvx512 + 5);
     const int top = moe::rows::vectorLevel();
     QVERIFY(top >= moe::rows::kScalar && top <= moe::rows::kAvx512);
-    QCOMPARE(moe::rows::setVectorLevel(moe::rows::kScalar), top);
+    QVERIFY(moe::rows::avx512Allowed());
+    QCOMPARE(moe::rows::setVectorLevel(moe::rows::kScalar), static_cast<int>(moe::rows::kAvx512));
     QCOMPARE(moe::rows::vectorLevel(), static_cast<int>(moe::rows::kScalar));
+    QVERIFY(!moe::rows::avx512Allowed()); // the sweep's AVX-512 walk stays off too
+    moe::rows::setVectorLevel(moe::rows::kAvx2);
+    QCOMPARE(moe::rows::vectorLevel(), std::min(top, static_cast<int>(moe::rows::kAvx2)));
+    QVERIFY(!moe::rows::avx512Allowed());
+    moe::rows::setVectorLevel(moe::rows::kAvx512);
+    QCOMPARE(moe::rows::vectorLevel(), top);
     QCOMPARE(QString::fromLatin1(moe::rows::vectorLevelName(moe::rows::kScalar)), QStringLiteral("scalar"));
 }
 
