@@ -178,42 +178,6 @@ DELTASCOPE_AVX512 int topkRow512(const float* row, int n, int k, const std::uint
     return rankCandidates512(cs, ci, c, k, ids);
 }
 
-// The k best of a checked row of n <= 256 experts (a multiple of 16) whose lane maxima are mx, when
-// at most 16 scores reach the bound: their ids are packed as bytes (four vectors' masks at a time),
-// their scores gathered and ranked in one register. -1 when more scores reach the bound.
-DELTASCOPE_AVX512 int topkRowBytes(const float* row, int n, int k, __m512 mx, int* ids)
-{
-    // The k-th largest lane maximum: the lane ranked k - 1 (ranks are a permutation of the lanes).
-    const __m512i rank = rankBits(_mm512_castps_si512(mx), std::make_integer_sequence<int, 15> {});
-    const __m512 kth = _mm512_maskz_compress_ps(_mm512_cmpeq_epi32_mask(rank, _mm512_set1_epi32(k - 1)), mx);
-    const __m512 t = _mm512_max_ps(_mm512_permutexvar_ps(_mm512_setzero_si512(), kth), _mm512_setzero_ps());
-    const int vecs = n / 16;
-    __m512i list = _mm512_setzero_si512();
-    int c = 0;
-    for (int g = 0; g * 4 < vecs; ++g) {
-        std::uint64_t m = 0;
-        for (int v = 4 * g; v < std::min(vecs, 4 * g + 4); ++v)
-            m |= static_cast<std::uint64_t>(_mm512_cmp_ps_mask(_mm512_loadu_ps(row + 16 * v), t, _CMP_GE_OQ))
-                << (16 * (v - 4 * g));
-        const int p = __builtin_popcountll(m);
-        if (c + p > 16)
-            return -1;
-        // Expert ids 64 g .. 64 g + 63 as bytes; the chosen ones join the list after the c held.
-        const __m512i idsOfGroup = _mm512_add_epi8(
-            _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41,
-                40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15,
-                14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-            _mm512_set1_epi8(static_cast<char>(64 * g)));
-        const __mmask64 into = _bzhi_u64(~std::uint64_t { 0 }, static_cast<unsigned>(p)) << c;
-        list = _mm512_mask_expand_epi8(list, into, _mm512_maskz_compress_epi8(m, idsOfGroup));
-        c += p;
-    }
-    const auto valid = static_cast<__mmask16>(_bzhi_u32(0xffffu, static_cast<unsigned>(c)));
-    const __m512i id = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(list));
-    const __m512i score = _mm512_castps_si512(_mm512_mask_i32gather_ps(_mm512_set1_ps(-1.0f), valid, id, row, 4));
-    return rankSmall(_mm512_mask_mov_epi32(_mm512_set1_epi32(-1), valid, score), id, c, k, ids);
-}
-
 } // namespace
 
 bool scanRow512Fits(int n, int k)
@@ -221,58 +185,39 @@ bool scanRow512Fits(int n, int k)
     return n >= 16 && n % 16 == 0 && k >= 1 && k <= 8;
 }
 
-// One pass over a dense row (n a multiple of 16, k <= 8): checks the scores, adds them to the
-// utilities and keeps the lane maxima; then the k best experts. Returns k, or -1 for a score the
-// kernels cannot order (negative, -0, NaN, infinite).
-DELTASCOPE_AVX512 int scanRow512(const float* row, int n, int k, double* util, int* ids)
-{
-    const int vecs = n / 16;
-    __m512i worst[2] = { _mm512_setzero_si512(), _mm512_setzero_si512() };
-    __m512 mx[4] = { _mm512_set1_ps(-1.0f), _mm512_set1_ps(-1.0f), _mm512_set1_ps(-1.0f), _mm512_set1_ps(-1.0f) };
-    for (int v = 0; v < vecs; ++v) {
-        const __m512 x = _mm512_loadu_ps(row + 16 * v);
-        // As unsigned integers, every score that cannot be ordered lies above the largest finite
-        // float: negative ones (and -0) through the sign bit, then infinity and NaN.
-        worst[v & 1] = _mm512_max_epu32(worst[v & 1], _mm512_castps_si512(x));
-        mx[v & 3] = _mm512_max_ps(mx[v & 3], x);
-        double* u = util + 16 * v;
-        _mm512_storeu_pd(u, _mm512_add_pd(_mm512_loadu_pd(u), _mm512_cvtps_pd(_mm512_castps512_ps256(x))));
-        _mm512_storeu_pd(u + 8, _mm512_add_pd(_mm512_loadu_pd(u + 8), _mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1))));
-    }
-    if (_mm512_cmpgt_epu32_mask(_mm512_max_epu32(worst[0], worst[1]), _mm512_set1_epi32(0x7f7fffff)))
-        return -1;
-    const __m512 lanesMax = _mm512_max_ps(_mm512_max_ps(mx[0], mx[1]), _mm512_max_ps(mx[2], mx[3]));
-    int count = n <= 256 ? topkRowBytes(row, n, k, lanesMax, ids) : -1;
-    if (count < 0)
-        count = topkRow512(row, n, k, nullptr, lanesMax, ids);
-    return count >= 0 ? count : topkKeys(row, n, k, nullptr, ids);
-}
+namespace {
 
-// Two rows at once (n <= 256, a multiple of 16; k <= 8): the same work as scanRow512 on each, with
-// the two rows' steps side by side so that one row's long chains of shuffles and gathers overlap
-// the other's. The utilities take row a, then row b, as two calls would. Returns false, with the
-// utilities partly updated, when a score cannot be ordered.
-DELTASCOPE_AVX512 bool scanRowPair512(
-    const float* a, const float* b, int n, int k, double* util, int* idsA, int* idsB, int& countA, int& countB)
+// R rows (n a multiple of 16, k <= 8) scanned side by side, so that one row's long chains of
+// shuffles and gathers overlap the other's: the scores are checked and added to the utilities (row
+// after row, as separate calls would), then each row's k best come from its bound, the k-th
+// largest of its 16 lane maxima (maxima of 16 disjoint groups of experts, so at least k scores
+// reach it). With n <= 256 the scores reaching the bound have their ids packed as bytes (four
+// vectors' masks at a time), gathered and ranked in one register; more than 16 of them, or wider
+// rows, take the two-register or the plain ranking. False, with the utilities partly updated, for a
+// score the kernels cannot order (negative, -0, NaN, infinite).
+template <int R>
+DELTASCOPE_AVX512 bool scanRows512(const float* const* row, int n, int k, double* util, int* const* ids, int* count)
 {
-    const float* row[2] = { a, b };
     const int vecs = n / 16;
     __m512i worst = _mm512_setzero_si512();
-    __m512 mxA[2] = { _mm512_set1_ps(-1.0f), _mm512_set1_ps(-1.0f) };
-    __m512 mxB[2] = { _mm512_set1_ps(-1.0f), _mm512_set1_ps(-1.0f) };
+    __m512 mx[R][2];
+    for (int r = 0; r < R; ++r)
+        mx[r][0] = mx[r][1] = _mm512_set1_ps(-1.0f);
     auto scan = [&](int v, int h) DELTASCOPE_AVX512 {
-        const __m512 x0 = _mm512_loadu_ps(a + 16 * v);
-        const __m512 x1 = _mm512_loadu_ps(b + 16 * v);
-        worst = _mm512_max_epu32(worst, _mm512_max_epu32(_mm512_castps_si512(x0), _mm512_castps_si512(x1)));
-        mxA[h] = _mm512_max_ps(mxA[h], x0);
-        mxB[h] = _mm512_max_ps(mxB[h], x1);
         double* u = util + 16 * v;
-        _mm512_storeu_pd(u,
-            _mm512_add_pd(_mm512_add_pd(_mm512_loadu_pd(u), _mm512_cvtps_pd(_mm512_castps512_ps256(x0))),
-                _mm512_cvtps_pd(_mm512_castps512_ps256(x1))));
-        _mm512_storeu_pd(u + 8,
-            _mm512_add_pd(_mm512_add_pd(_mm512_loadu_pd(u + 8), _mm512_cvtps_pd(_mm512_extractf32x8_ps(x0, 1))),
-                _mm512_cvtps_pd(_mm512_extractf32x8_ps(x1, 1))));
+        __m512d lo = _mm512_loadu_pd(u);
+        __m512d hi = _mm512_loadu_pd(u + 8);
+        for (int r = 0; r < R; ++r) {
+            const __m512 x = _mm512_loadu_ps(row[r] + 16 * v);
+            // As unsigned integers, every score that cannot be ordered lies above the largest
+            // finite float: negative ones (and -0) through the sign bit, then infinity and NaN.
+            worst = _mm512_max_epu32(worst, _mm512_castps_si512(x));
+            mx[r][h] = _mm512_max_ps(mx[r][h], x);
+            lo = _mm512_add_pd(lo, _mm512_cvtps_pd(_mm512_castps512_ps256(x)));
+            hi = _mm512_add_pd(hi, _mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1)));
+        }
+        _mm512_storeu_pd(u, lo);
+        _mm512_storeu_pd(u + 8, hi);
     };
     int v = 0;
     for (; v + 1 < vecs; v += 2) {
@@ -283,26 +228,30 @@ DELTASCOPE_AVX512 bool scanRowPair512(
         scan(v, 0);
     if (_mm512_cmpgt_epu32_mask(worst, _mm512_set1_epi32(0x7f7fffff)))
         return false;
-    __m512 mx[2][2] = { { mxA[0], mxA[1] }, { mxB[0], mxB[1] } };
-    // Each row's bound: its k-th largest lane maximum.
-    __m512 lanesMax[2];
-    __m512 t[2];
-    for (int r = 0; r < 2; ++r) {
+    // Each row's bound: its k-th largest lane maximum (the lane ranked k - 1; ranks are a
+    // permutation of the lanes).
+    __m512 lanesMax[R];
+    __m512 t[R];
+    for (int r = 0; r < R; ++r) {
         lanesMax[r] = _mm512_max_ps(mx[r][0], mx[r][1]);
         const __m512i rank = rankBits(_mm512_castps_si512(lanesMax[r]), std::make_integer_sequence<int, 15> {});
         const __m512 kth
             = _mm512_maskz_compress_ps(_mm512_cmpeq_epi32_mask(rank, _mm512_set1_epi32(k - 1)), lanesMax[r]);
         t[r] = _mm512_max_ps(_mm512_permutexvar_ps(_mm512_setzero_si512(), kth), _mm512_setzero_ps());
     }
-    // The candidates' ids as bytes, four vectors' masks at a time.
+    // The candidates' ids as bytes; the chosen ones of each group join a row's list after those held.
     const __m512i byteIds = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45,
         44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17,
         16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    __m512i list[2] = { _mm512_setzero_si512(), _mm512_setzero_si512() };
-    int c[2] = { 0, 0 };
-    for (int g = 0; g * 4 < vecs; ++g) {
+    __m512i list[R];
+    int c[R];
+    for (int r = 0; r < R; ++r) {
+        list[r] = _mm512_setzero_si512();
+        c[r] = n <= 256 ? 0 : 17; // wider rows: no byte ids
+    }
+    for (int g = 0; g * 4 < vecs && n <= 256; ++g) {
         const __m512i idsOfGroup = _mm512_add_epi8(byteIds, _mm512_set1_epi8(static_cast<char>(64 * g)));
-        for (int r = 0; r < 2; ++r) {
+        for (int r = 0; r < R; ++r) {
             std::uint64_t m = 0;
             for (int w = 4 * g; w < std::min(vecs, 4 * g + 4); ++w)
                 m |= static_cast<std::uint64_t>(_mm512_cmp_ps_mask(_mm512_loadu_ps(row[r] + 16 * w), t[r], _CMP_GE_OQ))
@@ -315,11 +264,9 @@ DELTASCOPE_AVX512 bool scanRowPair512(
             c[r] += p;
         }
     }
-    int* out[2] = { idsA, idsB };
-    int count[2];
-    __m512i id[2];
-    __m512i score[2];
-    for (int r = 0; r < 2; ++r) {
+    __m512i id[R];
+    __m512i score[R];
+    for (int r = 0; r < R; ++r) {
         if (c[r] > 16)
             continue;
         const auto valid = static_cast<__mmask16>(_bzhi_u32(0xffffu, static_cast<unsigned>(c[r])));
@@ -327,15 +274,37 @@ DELTASCOPE_AVX512 bool scanRowPair512(
         score[r] = _mm512_castps_si512(
             _mm512_mask_i32gather_ps(_mm512_castsi512_ps(_mm512_set1_epi32(-1)), valid, id[r], row[r], 4));
     }
-    for (int r = 0; r < 2; ++r) {
+    for (int r = 0; r < R; ++r) {
         if (c[r] <= 16) {
-            count[r] = rankSmall(score[r], id[r], c[r], k, out[r]);
+            count[r] = rankSmall(score[r], id[r], c[r], k, ids[r]);
         } else {
-            count[r] = topkRow512(row[r], n, k, nullptr, lanesMax[r], out[r]);
+            count[r] = topkRow512(row[r], n, k, nullptr, lanesMax[r], ids[r]);
             if (count[r] < 0)
-                count[r] = topkKeys(row[r], n, k, nullptr, out[r]);
+                count[r] = topkKeys(row[r], n, k, nullptr, ids[r]);
         }
     }
+    return true;
+}
+
+} // namespace
+
+// One row (n a multiple of 16, k <= 8): its k best, best first, or -1 for a score the kernels
+// cannot order.
+DELTASCOPE_AVX512 int scanRow512(const float* row, int n, int k, double* util, int* ids)
+{
+    int count = 0;
+    return scanRows512<1>(&row, n, k, util, &ids, &count) ? count : -1;
+}
+
+// Two rows at once (n <= 256): the same as scanRow512 on a, then on b.
+DELTASCOPE_AVX512 bool scanRowPair512(
+    const float* a, const float* b, int n, int k, double* util, int* idsA, int* idsB, int& countA, int& countB)
+{
+    const float* rows[2] = { a, b };
+    int* ids[2] = { idsA, idsB };
+    int count[2] = { 0, 0 };
+    if (!scanRows512<2>(rows, n, k, util, ids, count))
+        return false;
     countA = count[0];
     countB = count[1];
     return true;
