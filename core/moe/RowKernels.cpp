@@ -163,32 +163,22 @@ std::vector<int> byUtility(std::vector<int> experts, const std::vector<double>& 
 // number of tokens routed to each expert. A replicated expert's tokens are dealt round-robin over
 // its copies, the placed device first: a copy is active when it receives a token.
 void devicePeaks(const std::vector<int>& counts, const std::vector<int>& device,
-    const std::vector<std::vector<int>>& replicas, int devices, int& peakActive, int& peakTokens)
+    const std::vector<std::vector<int>>& replicas, int devices, int& peakActive, int& peakTokens,
+    const std::vector<int>* only)
 {
     thread_local std::vector<int> active;
     thread_local std::vector<int> tokens;
     active.assign(static_cast<std::size_t>(devices), 0);
     tokens.assign(static_cast<std::size_t>(devices), 0);
-    if (replicas.empty()) {
-        // No copies: every expert adds its count to its device, without branches.
-        for (std::size_t e = 0; e < counts.size(); ++e) {
-            const auto d = static_cast<std::size_t>(device[e]);
-            active[d] += counts[e] > 0 ? 1 : 0;
-            tokens[d] += counts[e];
-        }
-        peakActive = *std::max_element(active.begin(), active.end());
-        peakTokens = *std::max_element(tokens.begin(), tokens.end());
-        return;
-    }
-    for (std::size_t e = 0; e < counts.size(); ++e) {
+    auto add = [&](std::size_t e) {
         const int c = counts[e];
         if (c <= 0)
-            continue;
+            return;
         const auto d = static_cast<std::size_t>(device[e]);
-        if (replicas[e].empty()) {
+        if (replicas.empty() || replicas[e].empty()) {
             ++active[d];
             tokens[d] += c;
-            continue;
+            return;
         }
         const auto& extra = replicas[e];
         const int copies = 1 + static_cast<int>(extra.size());
@@ -200,6 +190,20 @@ void devicePeaks(const std::vector<int>& counts, const std::vector<int>& device,
             ++active[dj];
             tokens[dj] += share;
         }
+    };
+    if (only) {
+        for (const int e : *only)
+            add(static_cast<std::size_t>(e));
+    } else if (replicas.empty()) {
+        // No copies: every expert adds its count to its device, without branches.
+        for (std::size_t e = 0; e < counts.size(); ++e) {
+            const auto d = static_cast<std::size_t>(device[e]);
+            active[d] += counts[e] > 0 ? 1 : 0;
+            tokens[d] += counts[e];
+        }
+    } else {
+        for (std::size_t e = 0; e < counts.size(); ++e)
+            add(e);
     }
     peakActive = *std::max_element(active.begin(), active.end());
     peakTokens = *std::max_element(tokens.begin(), tokens.end());

@@ -82,9 +82,11 @@ int topOfFast(const float* row, int n, int k, int* ids, std::vector<float>& maxi
 std::vector<int> byUtility(std::vector<int> experts, const std::vector<double>& u, std::size_t head = SIZE_MAX);
 
 // The most activated experts and the most token-expert assignments on one device, from the number
-// of tokens routed to each expert (copies dealt round-robin, the placed device first).
+// of tokens routed to each expert (copies dealt round-robin, the placed device first). With `only`,
+// just those experts are visited (the others route no token).
 void devicePeaks(const std::vector<int>& counts, const std::vector<int>& device,
-    const std::vector<std::vector<int>>& replicas, int devices, int& peakActive, int& peakTokens);
+    const std::vector<std::vector<int>>& replicas, int devices, int& peakActive, int& peakTokens,
+    const std::vector<int>* only = nullptr);
 
 // True when no score of the row is negative, -0, NaN or infinite.
 bool rowValid(const float* row, int n);

@@ -40,11 +40,12 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
     // that their cache lines arrive while this one is ranked.
     constexpr std::size_t kAhead = 4;
     const std::size_t rowBytes = static_cast<std::size_t>(N) * sizeof(float);
-    auto prefetchRow = [&](std::size_t t) {
-        const char* p = reinterpret_cast<const char*>(rowOf(in, static_cast<int>(t)));
+    auto prefetch = [rowBytes](const float* row) {
+        const char* p = reinterpret_cast<const char*>(row);
         for (std::size_t b = 0; b < rowBytes; b += 64)
             __builtin_prefetch(p + b);
     };
+    auto prefetchRow = [&](std::size_t t) { prefetch(rowOf(in, static_cast<int>(t))); };
     for (std::size_t t = 0; t < std::min(T, kAhead); ++t)
         prefetchRow(t);
     // The token's baseline as bits, per-expert counts and mass, from its list (computed here when
@@ -84,11 +85,8 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
             for (std::size_t q = t + kAhead; q < std::min(T, t + kAhead + 2); ++q)
                 prefetchRow(q);
         // The next slice's rows, a token or two per token of this one.
-        for (std::size_t q = t; q < std::min(aheadCount, t + 2); ++q) {
-            const char* p = reinterpret_cast<const char*>(in.ahead[q]);
-            for (std::size_t b = 0; b < rowBytes; b += 64)
-                __builtin_prefetch(p + b);
-        }
+        for (std::size_t q = t; q < std::min(aheadCount, t + 2); ++q)
+            prefetch(in.ahead[q]);
         int* ids = s.topIds.data() + t * static_cast<std::size_t>(K);
         int count[2] = { -1, -1 };
         std::size_t step = 1;
@@ -119,28 +117,33 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
 void baseSummary(
     const SliceScratch& s, const std::vector<int>& device, const PolicyConfig& config, int devices, SliceSweep& out)
 {
-    const auto N = s.baseCount.size();
-    if (config.replicas.empty() && s.topIds.size() * 4 < N) {
+    if (s.topIds.size() * 4 < s.baseCount.size()) {
         // Short slices: only their experts are visited.
         thread_local std::vector<int> experts;
         baseExperts(s, experts);
         out.activatedBase = static_cast<int>(experts.size());
-        thread_local std::vector<int> active;
-        thread_local std::vector<int> tokens;
-        active.assign(static_cast<std::size_t>(devices), 0);
-        tokens.assign(static_cast<std::size_t>(devices), 0);
-        for (const int e : experts) {
-            const auto d = static_cast<std::size_t>(device[static_cast<std::size_t>(e)]);
-            ++active[d];
-            tokens[d] += s.baseCount[static_cast<std::size_t>(e)];
-        }
-        out.peakBase = *std::max_element(active.begin(), active.end());
-        out.peakTokensBase = *std::max_element(tokens.begin(), tokens.end());
+        devicePeaks(s.baseCount, device, config.replicas, devices, out.peakBase, out.peakTokensBase, &experts);
         return;
     }
     out.activatedBase
         = static_cast<int>(std::count_if(s.baseCount.begin(), s.baseCount.end(), [](int c) { return c > 0; }));
     devicePeaks(s.baseCount, device, config.replicas, devices, out.peakBase, out.peakTokensBase);
+}
+
+// Top-k at every budget: the baseline (the same sums, in the same order, as re-routing every
+// token onto its own experts).
+void baselineEveryBudget(const SliceScratch& s, SliceSweep& out)
+{
+    std::fill(out.activated.begin(), out.activated.end(), out.activatedBase);
+    std::fill(out.mass.begin(), out.mass.end(), out.massBase);
+    std::fill(out.peak.begin(), out.peak.end(), out.peakBase);
+    std::fill(out.peakTokens.begin(), out.peakTokens.end(), out.peakTokensBase);
+    int overlap = 0;
+    for (const int kt : s.kOf)
+        overlap += kt;
+    std::fill(out.overlap.begin(), out.overlap.end(), overlap);
+    std::fill(out.unchanged.begin(), out.unchanged.end(), out.routedTokens);
+    out.order.clear();
 }
 
 // The experts some token's top-k holds, ascending.

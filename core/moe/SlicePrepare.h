@@ -20,6 +20,9 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out);
 void baseSummary(
     const SliceScratch& s, const std::vector<int>& device, const PolicyConfig& config, int devices, SliceSweep& out);
 
+// Top-k at every budget: the baseline.
+void baselineEveryBudget(const SliceScratch& s, SliceSweep& out);
+
 // The experts some token's top-k holds, ascending.
 void baseExperts(const SliceScratch& s, std::vector<int>& out);
 

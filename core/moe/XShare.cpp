@@ -65,14 +65,11 @@ std::vector<int> devicesOf(const PolicyConfig& config, int experts)
 namespace {
 
 // The selected set of budget M under a policy, from its priority order.
-void selectedSet(const PolicyConfig& config, const std::vector<int>& order, const std::vector<int>& device, int N,
-    int M, std::vector<int>& sel, std::vector<int>& perDevice)
+void selectedSet(const PolicyConfig& config, const std::vector<int>& order, const std::vector<int>& device, int M,
+    std::vector<int>& sel, std::vector<int>& perDevice)
 {
     sel.clear();
-    if (config.policy == Policy::TopK) {
-        sel.resize(static_cast<std::size_t>(N));
-        std::iota(sel.begin(), sel.end(), 0);
-    } else if (config.policy == Policy::ExpertParallel) {
+    if (config.policy == Policy::ExpertParallel) {
         const int g = std::max(1, config.devices);
         perDevice.assign(static_cast<std::size_t>(g), 0);
         slice::expertParallelGreedy(order.data(), static_cast<int>(order.size()), device.data(), g, M, perDevice.data(),
@@ -242,20 +239,9 @@ bool sliceBudgets(
 
     out.order.clear();
     if (config.policy == Policy::TopK) {
-        // Top-k re-routes nothing: every budget is the baseline (the same sums, in the same order,
-        // as re-routing every token onto its own experts).
-        int overlap = 0;
-        for (std::size_t t = 0; t < static_cast<std::size_t>(in.tokens); ++t)
-            overlap += s.kOf[t];
-        for (const int budget : budgets) {
-            const auto Mz = static_cast<std::size_t>(std::clamp(budget, 0, N));
-            out.activated[Mz] = out.activatedBase;
-            out.mass[Mz] = out.massBase;
-            out.overlap[Mz] = overlap;
-            out.unchanged[Mz] = out.routedTokens;
-            out.peak[Mz] = out.peakBase;
-            out.peakTokens[Mz] = out.peakTokensBase;
-        }
+        // Top-k re-routes nothing: every budget is the baseline, and it selects the experts its
+        // baseline activates.
+        baselineEveryBudget(s, out);
         s.used = s.baseCount; // for the activation maps
         baseExperts(s, out.selected);
         return true;
@@ -278,7 +264,7 @@ bool sliceBudgets(
     std::vector<int> perDevice;
     for (const int budget : budgets) {
         const int M = std::clamp(budget, 0, N);
-        selectedSet(config, out.order, device, N, M, sel, perDevice);
+        selectedSet(config, out.order, device, M, sel, perDevice);
         s.selMask.assign(static_cast<std::size_t>(W), 0);
         for (const int e : sel)
             s.selMask[static_cast<std::size_t>(e >> 6)] |= std::uint64_t { 1 } << (e & 63);
@@ -304,16 +290,8 @@ bool sliceBudgets(
         out.unchanged[Mz] = r.unchanged;
         devicePeaks(s.used, device, config.replicas, G, out.peak[Mz], out.peakTokens[Mz]);
     }
-    if (config.policy == Policy::TopK) {
-        // Top-k selects no subset: the experts its baseline activates.
-        out.selected.clear();
-        for (std::size_t e = 0; e < Nz; ++e)
-            if (s.baseCount[e] > 0)
-                out.selected.push_back(static_cast<int>(e));
-    } else {
-        out.selected = sel;
-        std::sort(out.selected.begin(), out.selected.end());
-    }
+    out.selected = sel;
+    std::sort(out.selected.begin(), out.selected.end());
     return true;
 }
 

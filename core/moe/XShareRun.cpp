@@ -229,14 +229,16 @@ std::optional<Diagnostic> computeSlice(const Trace& trace, const PolicyConfig& p
     };
     if (plan.mapped) {
         const auto L = static_cast<std::size_t>(trace.layers);
-        ws.rowPtr.resize(T);
-        for (std::size_t i = 0; i < T; ++i)
-            ws.rowPtr[i] = plan.mapped + (static_cast<std::size_t>(rows[i]) * L + layer) * N;
+        // Where each token's row of the layer lies in the mapped trace.
+        auto rowsOf = [&](const std::vector<std::int64_t>& tokens, std::size_t l, std::vector<const float*>& out) {
+            out.resize(tokens.size());
+            for (std::size_t i = 0; i < tokens.size(); ++i)
+                out[i] = plan.mapped + (static_cast<std::size_t>(tokens[i]) * L + l) * N;
+        };
+        rowsOf(rows, layer, ws.rowPtr);
         in.rows = ws.rowPtr.data();
         if (next) {
-            ws.aheadPtr.resize(next->size());
-            for (std::size_t i = 0; i < next->size(); ++i)
-                ws.aheadPtr[i] = plan.mapped + (static_cast<std::size_t>((*next)[i]) * L + nextLayer) * N;
+            rowsOf(*next, nextLayer, ws.aheadPtr);
             in.ahead = ws.aheadPtr.data();
             in.aheadCount = static_cast<int>(ws.aheadPtr.size());
         }

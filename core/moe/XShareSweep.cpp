@@ -282,24 +282,6 @@ void makeVectorOrder(const std::vector<int>& order, int steps, VectorOrder& vo)
 }
 #endif
 
-// Top-k at every budget: the baseline.
-void sweepTopK(const SliceScratch& s, SliceSweep& out)
-{
-    const auto N = static_cast<int>(out.activated.size()) - 1;
-    for (int m = 0; m <= N; ++m) {
-        out.activated[static_cast<std::size_t>(m)] = out.activatedBase;
-        out.mass[static_cast<std::size_t>(m)] = out.massBase;
-        out.peak[static_cast<std::size_t>(m)] = out.peakBase;
-        out.peakTokens[static_cast<std::size_t>(m)] = out.peakTokensBase;
-    }
-    int overlap = 0;
-    for (const int kt : s.kOf)
-        overlap += kt;
-    std::fill(out.overlap.begin(), out.overlap.end(), overlap);
-    std::fill(out.unchanged.begin(), out.unchanged.end(), out.routedTokens);
-    out.order.clear();
-}
-
 // The metrics at every budget from the differences: an expert is active for M in
 // [rank + 1, maxEnd), as every token that ever takes it does so when it enters the selection.
 void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyConfig& config, int G,
@@ -397,7 +379,7 @@ bool sweepSliceWith(
     sizeArrays(out, N);
 
     if (config.policy == Policy::TopK) {
-        sweepTopK(s, out);
+        baselineEveryBudget(s, out);
         return true;
     }
 
