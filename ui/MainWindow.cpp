@@ -212,19 +212,7 @@ QAction* MainWindow::addExportActions(QMenu* file)
     auto* csv = file->addAction(tr("Export disagreements (&CSV)…"), this, &MainWindow::exportDisagreements);
     auto* plot = file->addAction(tr("Export p&lot (PNG, SVG)…"), this, &MainWindow::exportPlot);
     auto* layers = file->addAction(tr("Export per-layer expert metrics (CSV)…"), this, &MainWindow::exportLayerCsv);
-    auto* slices = file->addAction(tr("Export per-slice expert metrics (CSV)…"), this, [this] {
-        if (!m_experts->run())
-            return;
-        const QString path
-            = askSavePath(tr("Export per-slice metrics"), tr("CSV (*.csv)"), QStringLiteral("slices.csv"));
-        if (path.isEmpty())
-            return;
-        const QString why = exporter::expertsSliceCsv(path, *m_experts->run());
-        if (!why.isEmpty())
-            QMessageBox::warning(this, tr("Export failed"), why);
-        else
-            statusBar()->showMessage(tr("Per-slice metrics written to %1").arg(path));
-    });
+    auto* slices = file->addAction(tr("Export per-slice expert metrics (CSV)…"), this, &MainWindow::exportSliceCsv);
     m_needComparison = { html, pdf, json, csv, plot, layers, slices };
     return html;
 }

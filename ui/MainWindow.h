@@ -5,6 +5,7 @@
 #include "common/Workspace.h"
 
 #include <QMainWindow>
+#include <functional>
 #include <memory>
 
 class QAction;
@@ -70,7 +71,12 @@ private:
     void exportDisagreements();
     void exportPlot();
     void exportLayerCsv();
+    void exportSliceCsv();
     QString askSavePath(const QString& title, const QString& filter, const QString& suggested);
+    /// Asks where to save, writes there with `write` (its error message, empty when it worked) and
+    /// says which: `done` is the status message, its last place marker taking the path.
+    void exportTo(const QString& title, const QString& filter, const QString& suggested,
+        const std::function<QString(const QString&)>& write, const QString& done);
     void updateActions();
     void autosave();
     void saveWorkspaceInteractive(bool askPath);

@@ -33,18 +33,37 @@
 
 namespace deltascope::ui {
 
+void MainWindow::exportTo(const QString& title, const QString& filter, const QString& suggested,
+    const std::function<QString(const QString&)>& write, const QString& done)
+{
+    const QString path = askSavePath(title, filter, suggested);
+    if (path.isEmpty())
+        return;
+    const QString why = write(path);
+    if (!why.isEmpty())
+        QMessageBox::warning(this, tr("Export failed"), why);
+    else
+        statusBar()->showMessage(done.arg(path));
+}
+
 void MainWindow::exportLayerCsv()
 {
     if (!m_experts->run())
         return;
-    const QString path = askSavePath(tr("Export per-layer metrics"), tr("CSV (*.csv)"), QStringLiteral("layers.csv"));
-    if (path.isEmpty())
+    exportTo(
+        tr("Export per-layer metrics"), tr("CSV (*.csv)"), QStringLiteral("layers.csv"),
+        [this](const QString& path) { return exporter::expertsLayerCsv(path, *m_experts->run()); },
+        tr("Per-layer metrics written to %1"));
+}
+
+void MainWindow::exportSliceCsv()
+{
+    if (!m_experts->run())
         return;
-    const QString why = exporter::expertsLayerCsv(path, *m_experts->run());
-    if (!why.isEmpty())
-        QMessageBox::warning(this, tr("Export failed"), why);
-    else
-        statusBar()->showMessage(tr("Per-layer metrics written to %1").arg(path));
+    exportTo(
+        tr("Export per-slice metrics"), tr("CSV (*.csv)"), QStringLiteral("slices.csv"),
+        [this](const QString& path) { return exporter::expertsSliceCsv(path, *m_experts->run()); },
+        tr("Per-slice metrics written to %1"));
 }
 
 QString MainWindow::askSavePath(const QString& title, const QString& filter, const QString& suggested)
@@ -59,104 +78,75 @@ QString MainWindow::askSavePath(const QString& title, const QString& filter, con
 
 void MainWindow::exportReport(bool pdf)
 {
+    const QString filter = pdf ? tr("PDF (*.pdf)") : tr("HTML (*.html)");
+    const QString suffix = pdf ? QStringLiteral(".pdf") : QStringLiteral(".html");
+    const QString done = tr("Report written to %1");
     if (m_tabs->currentWidget() == m_frontier) {
-        if (!m_frontier->matrix())
-            return;
-        const QString path = askSavePath(tr("Export report"), pdf ? tr("PDF (*.pdf)") : tr("HTML (*.html)"),
-            pdf ? QStringLiteral("deltascope-frontier.pdf") : QStringLiteral("deltascope-frontier.html"));
-        if (path.isEmpty())
-            return;
-        const QString why = m_frontier->exportReport(path);
-        if (!why.isEmpty())
-            QMessageBox::warning(this, tr("Export failed"), why);
-        else
-            statusBar()->showMessage(tr("Report written to %1").arg(path));
+        if (m_frontier->matrix())
+            exportTo(
+                tr("Export report"), filter, QStringLiteral("deltascope-frontier") + suffix,
+                [this](const QString& path) { return m_frontier->exportReport(path); }, done);
         return;
     }
     if (m_tabs->currentWidget() == m_experts) {
-        if (!m_experts->run() && !m_experts->hasCounts())
-            return;
-        const QString path = askSavePath(tr("Export report"), pdf ? tr("PDF (*.pdf)") : tr("HTML (*.html)"),
-            pdf ? QStringLiteral("deltascope-experts.pdf") : QStringLiteral("deltascope-experts.html"));
-        if (path.isEmpty())
-            return;
-        const QString why = m_experts->exportReport(path);
-        if (!why.isEmpty())
-            QMessageBox::warning(this, tr("Export failed"), why);
-        else
-            statusBar()->showMessage(tr("Report written to %1").arg(path));
+        if (m_experts->run() || m_experts->hasCounts())
+            exportTo(
+                tr("Export report"), filter, QStringLiteral("deltascope-experts") + suffix,
+                [this](const QString& path) { return m_experts->exportReport(path); }, done);
         return;
     }
     const auto c = m_degradation->comparison();
     if (!c)
         return;
-    const QString path = askSavePath(tr("Export report"), pdf ? tr("PDF (*.pdf)") : tr("HTML (*.html)"),
-        pdf ? QStringLiteral("deltascope-report.pdf") : QStringLiteral("deltascope-report.html"));
-    if (path.isEmpty())
-        return;
-    const QString why = pdf ? exporter::pdf(path, *c, m_degradation->reportPlots())
-                            : exporter::html(path, *c, m_degradation->reportPlots());
-    if (!why.isEmpty())
-        QMessageBox::warning(this, tr("Export failed"), why);
-    else
-        statusBar()->showMessage(tr("Report written to %1").arg(path));
+    exportTo(
+        tr("Export report"), filter, QStringLiteral("deltascope-report") + suffix,
+        [&](const QString& path) {
+            return pdf ? exporter::pdf(path, *c, m_degradation->reportPlots())
+                       : exporter::html(path, *c, m_degradation->reportPlots());
+        },
+        done);
 }
 
 void MainWindow::exportJson()
 {
     if (m_tabs->currentWidget() == m_experts) {
         // Every budget, as the command line's xshare writes it.
-        const QString path = m_experts->run()
-            ? askSavePath(tr("Export expert-sharing results"), tr("JSON (*.json)"), QStringLiteral("xshare.json"))
-            : QString();
-        if (path.isEmpty())
-            return;
-        const QString why = exporter::expertsJson(path, *m_experts->run());
-        if (!why.isEmpty())
-            QMessageBox::warning(this, tr("Export failed"), why);
-        else
-            statusBar()->showMessage(tr("Results written to %1").arg(QFileInfo(path).fileName()));
+        if (m_experts->run())
+            exportTo(
+                tr("Export expert-sharing results"), tr("JSON (*.json)"), QStringLiteral("xshare.json"),
+                [this](const QString& path) { return exporter::expertsJson(path, *m_experts->run()); },
+                tr("Results written to %1"));
         return;
     }
     const auto c = m_degradation->comparison();
-    const QString path
-        = c ? askSavePath(tr("Export results"), tr("JSON (*.json)"), QStringLiteral("deltascope.json")) : QString();
-    if (path.isEmpty())
+    if (!c)
         return;
-    const QString why = exporter::json(path, *c);
-    if (!why.isEmpty())
-        QMessageBox::warning(this, tr("Export failed"), why);
-    else
-        statusBar()->showMessage(tr("Results written to %1").arg(path));
+    exportTo(
+        tr("Export results"), tr("JSON (*.json)"), QStringLiteral("deltascope.json"),
+        [&](const QString& path) { return exporter::json(path, *c); }, tr("Results written to %1"));
 }
 
 void MainWindow::exportDisagreements()
 {
     const auto c = m_degradation->comparison();
-    const QString path = c
-        ? askSavePath(tr("Export disagreements"), tr("CSV (*.csv)"), QStringLiteral("disagreements.csv"))
-        : QString();
-    if (path.isEmpty())
+    if (!c)
         return;
     const auto rows = m_degradation->visibleDisagreements();
-    const QString why = exporter::disagreementsCsv(path, *c, rows);
-    if (!why.isEmpty())
-        QMessageBox::warning(this, tr("Export failed"), why);
-    else
-        statusBar()->showMessage(tr("%1 rows written to %2").arg(rows.size()).arg(path));
+    exportTo(
+        tr("Export disagreements"), tr("CSV (*.csv)"), QStringLiteral("disagreements.csv"),
+        [&](const QString& path) { return exporter::disagreementsCsv(path, *c, rows); },
+        tr("%1 rows written to %2").arg(rows.size()));
 }
 
 void MainWindow::exportPlot()
 {
+    const QString filter = tr("PNG (*.png);;SVG (*.svg)");
+    const QString done = tr("Plot written to %1");
     if (m_tabs->currentWidget() == m_frontier) {
-        const QString path = m_frontier->matrix()
-            ? askSavePath(tr("Export plot"), tr("PNG (*.png);;SVG (*.svg)"), QStringLiteral("frontier.png"))
-            : QString();
-        const QString why = path.isEmpty() ? QString() : exporter::plotImage(path, m_frontier->plot());
-        if (!why.isEmpty())
-            QMessageBox::warning(this, tr("Export failed"), why);
-        else if (!path.isEmpty())
-            statusBar()->showMessage(tr("Plot written to %1").arg(path));
+        if (m_frontier->matrix())
+            exportTo(
+                tr("Export plot"), filter, QStringLiteral("frontier.png"),
+                [this](const QString& path) { return exporter::plotImage(path, m_frontier->plot()); }, done);
         return;
     }
     const bool experts = m_tabs->currentWidget() == m_experts;
@@ -167,15 +157,13 @@ void MainWindow::exportPlot()
     const QString which = QInputDialog::getItem(this, tr("Export plot"), tr("Plot"), names, 0, false, &ok);
     if (!ok)
         return;
-    const QString path = askSavePath(tr("Export plot"), tr("PNG (*.png);;SVG (*.svg)"), which + QStringLiteral(".png"));
-    if (path.isEmpty())
-        return;
     const int index = static_cast<int>(names.indexOf(which));
-    const QString why = exporter::plotImage(path, experts ? m_experts->plot(index) : m_degradation->plot(index));
-    if (!why.isEmpty())
-        QMessageBox::warning(this, tr("Export failed"), why);
-    else
-        statusBar()->showMessage(tr("Plot written to %1").arg(path));
+    exportTo(
+        tr("Export plot"), filter, which + QStringLiteral(".png"),
+        [&](const QString& path) {
+            return exporter::plotImage(path, experts ? m_experts->plot(index) : m_degradation->plot(index));
+        },
+        done);
 }
 
 } // namespace deltascope::ui
