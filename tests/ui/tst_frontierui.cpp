@@ -15,6 +15,7 @@
 #include "plot/PlotView.h"
 
 #include <QAbstractItemModelTester>
+#include <QFont>
 #include <QImage>
 #include <QLabel>
 #include <QProcess>
@@ -368,6 +369,32 @@ void TestFrontierUi::demoFindsTheBudget()
     page.waitUntilIdle();
     QVERIFY2(page.frontier(), qPrintable(page.lastError()));
     QCOMPARE(page.matrixModel()->columnCount(), 5);
+    // The list shows the budget each run's results record, greyed, where none is typed; editing
+    // starts from an empty cell, and a typed budget replaces the recorded one.
+    {
+        auto* list = page.candidates();
+        QCOMPARE(list->rowCount(), 5);
+        const int recorded[] = { 2, 3, 4, 6, 8 };
+        for (int r = 0; r < 5; ++r) {
+            const auto cell = list->index(r, CandidateListModel::Budget);
+            QCOMPARE(list->recordedBudget(r), recorded[r]);
+            QCOMPARE(cell.data(Qt::DisplayRole).toString(), QString::number(recorded[r]));
+            QCOMPARE(cell.data(Qt::EditRole).toString(), QString());
+            QVERIFY(cell.data(Qt::FontRole).value<QFont>().italic());
+            QVERIFY(cell.data(Qt::ToolTipRole).toString().contains(QStringLiteral("read from the run's results")));
+        }
+        const auto first = list->index(0, CandidateListModel::Budget);
+        QVERIFY(list->setData(first, QStringLiteral("5"), Qt::EditRole));
+        QCOMPARE(first.data(Qt::DisplayRole).toString(), QStringLiteral("5"));
+        QVERIFY(!first.data(Qt::FontRole).isValid());
+        QVERIFY(list->setData(first, QString(), Qt::EditRole));
+        QCOMPARE(first.data(Qt::DisplayRole).toString(), QStringLiteral("2"));
+        // The run behind a name is in its tooltip.
+        QVERIFY(list->index(1, CandidateListModel::Name)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("budget_3")));
+    }
     // The window's answer is the analysis layer's on the same request.
     {
         const std::string dir = FrontierPage::demoDirectory().toStdString();

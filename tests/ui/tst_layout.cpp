@@ -6,6 +6,7 @@
 #include "common/FrozenColumnsView.h"
 #include "common/InputHelp.h"
 #include "degradation/DegradationPage.h"
+#include "degradation/DropZone.h"
 #include "degradation/DisagreementModel.h"
 #include "degradation/TaskTableModel.h"
 #include "experts/ExpertsPage.h"
@@ -14,6 +15,7 @@
 #include "plot/ExpertPlots.h"
 #include "plot/PlotView.h"
 
+#include <QDir>
 #include <QLabel>
 #include <QLockFile>
 #include <QScrollBar>
@@ -60,6 +62,7 @@ private slots:
     void budgetSweepHasOneAxisPerQuantity();
     void powerPlannerLabelsStayApart();
     void manyLayersAreThinned();
+    void dropZoneCutsLongFolders();
     void logLikelihoodResponsesAreComparedByChoice();
 };
 
@@ -367,4 +370,37 @@ void TestLayout::logLikelihoodResponsesAreComparedByChoice()
 }
 
 QTEST_MAIN(TestLayout)
+void TestLayout::dropZoneCutsLongFolders()
+{
+    const QString deep = QDir::homePath() + QStringLiteral("/evaluations/2026/quantization-sweep/llama-3.1-8b/")
+        + QStringLiteral("w4a16-group128-act-order/lm-eval-harness-0.4.8/run-with-a-long-name");
+    const QString path = deep + QStringLiteral("/results.json");
+    DropZone zone(QStringLiteral("Baseline"));
+    auto* label = zone.findChild<QLabel*>();
+    QVERIFY(label);
+    // Wide: the whole folder, the home folder written as ~, the whole path as the tooltip.
+    zone.resize(1600, 80);
+    zone.show();
+    zone.setPath(path);
+    QVERIFY(QTest::qWaitForWindowExposed(&zone));
+    QTRY_VERIFY(label->text().contains(QStringLiteral("in ~/evaluations/2026/")));
+    QVERIFY(label->text().contains(QStringLiteral("run-with-a-long-name<")));
+    QVERIFY(label->text().contains(QStringLiteral("results.json")));
+    QCOMPARE(label->toolTip(), QDir::toNativeSeparators(path));
+    // Narrow: the folder is cut in the middle to one line, keeping both ends.
+    zone.resize(300, 80);
+    QTRY_VERIFY(label->text().contains(QChar(0x2026)));
+    const QString text = label->text();
+    const QString folder = text.mid(text.lastIndexOf(QStringLiteral("'>")) + 2).section(QLatin1Char('<'), 0, 0);
+    QVERIFY2(folder.startsWith(QStringLiteral("in ~/")), qPrintable(folder));
+    QVERIFY2(folder.endsWith(QStringLiteral("name")), qPrintable(folder));
+    QVERIFY2(label->fontMetrics().horizontalAdvance(folder) <= label->contentsRect().width(), qPrintable(folder));
+    QCOMPARE(label->toolTip(), QDir::toNativeSeparators(path));
+    // A detail replaces the folder and is shown whole.
+    zone.setPath(path, QStringLiteral("built in"));
+    QVERIFY(label->text().contains(QStringLiteral("built in")));
+    QVERIFY(!label->text().contains(QChar(0x2026)));
+    QVERIFY(DropZone::shownFolder(QStringLiteral("/data/runs/a.json")) == QDir::toNativeSeparators(QStringLiteral("/data/runs")));
+}
+
 #include "tst_layout.moc"

@@ -3,6 +3,7 @@
 
 #include "common/AppSettings.h"
 
+#include <QDir>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -37,6 +38,7 @@ DropZone::DropZone(const QString& title, QWidget* parent)
     connect(m_file, &QToolButton::clicked, this, [this] { browse(false); });
     auto* layout = new QHBoxLayout(this);
     layout->addWidget(m_label, 1);
+    m_label->installEventFilter(this);
     layout->addWidget(m_folder);
     layout->addWidget(m_file);
     setPath({});
@@ -56,13 +58,47 @@ void DropZone::setPrompts(
 void DropZone::setPath(const QString& path, const QString& detail)
 {
     m_path = path;
-    if (path.isEmpty())
+    m_detail = detail;
+    m_label->setToolTip(path.isEmpty() || !detail.isEmpty() ? QString() : QDir::toNativeSeparators(path));
+    updateLabel();
+}
+
+QString DropZone::shownFolder(const QString& path)
+{
+    QString folder = QFileInfo(path).absolutePath();
+    const QString home = QDir::homePath();
+    if (home.size() > 1 && (folder == home || folder.startsWith(home + QLatin1Char('/'))))
+        folder = QLatin1Char('~') + folder.mid(home.size());
+    return QDir::toNativeSeparators(folder);
+}
+
+void DropZone::updateLabel()
+{
+    if (m_path.isEmpty()) {
         m_label->setText(QStringLiteral("<b>%1</b><br><span style='color:gray'>%2</span>")
                              .arg(m_title, m_emptyHint.toHtmlEscaped()));
-    else
-        m_label->setText(QStringLiteral("<b>%1</b>: %2<br><span style='color:gray'>%3</span>")
-                             .arg(m_title, QFileInfo(path).fileName().toHtmlEscaped(),
-                                 (detail.isEmpty() ? path : detail).toHtmlEscaped()));
+        return;
+    }
+    // A given detail may wrap; the folder stays on one line, cut in the middle to the label's width
+    // (the whole path is the tooltip).
+    QString second = m_detail;
+    if (second.isEmpty()) {
+        second = tr("in %1").arg(shownFolder(m_path));
+        const int width = m_label->contentsRect().width();
+        if (width > 40)
+            second = m_label->fontMetrics().elidedText(second, Qt::ElideMiddle, width);
+    }
+    const QString text = QStringLiteral("<b>%1</b>: %2<br><span style='color:gray'>%3</span>")
+                             .arg(m_title, QFileInfo(m_path).fileName().toHtmlEscaped(), second.toHtmlEscaped());
+    if (text != m_label->text())
+        m_label->setText(text);
+}
+
+bool DropZone::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_label && event->type() == QEvent::Resize)
+        updateLabel();
+    return QFrame::eventFilter(watched, event);
 }
 
 void DropZone::browse(bool folder)

@@ -28,11 +28,14 @@ public:
     void setCandidates(std::vector<workspace::FrontierCandidateState> rows);
     void append(const workspace::FrontierCandidateState& row);
     void remove(int row);
-    /// The header of the cost column ("bits_per_weight (bits)").
+    /// What the cost column measures ("bits_per_weight (bits)"), told by its header's tooltip.
     void setCostLabel(const QString& label);
+    /// The budget a candidate's results record, shown (greyed) where none is typed; 0: none.
+    int recordedBudget(int row) const;
 
 private:
     std::vector<workspace::FrontierCandidateState> m_rows;
+    std::vector<int> m_recorded; ///< [row] the budget its results file records, 0 when none
     QString m_costLabel;
 };
 

@@ -68,7 +68,15 @@ QWidget* FrontierPage::buildInputs()
     m_candidateView->setObjectName(QStringLiteral("candidateList"));
     m_candidateView->setModel(m_candidates);
     m_candidateView->verticalHeader()->hide();
-    m_candidateView->horizontalHeader()->setStretchLastSection(true);
+    // A narrow column: names are cut in the middle (where runs of one model differ at the end),
+    // cost and budget take what they need, and the run is in each name's tooltip.
+    m_candidateView->setTextElideMode(Qt::ElideMiddle);
+    m_candidateView->setWordWrap(false);
+    auto* header = m_candidateView->horizontalHeader();
+    header->setSectionResizeMode(CandidateListModel::Name, QHeaderView::Stretch);
+    header->setSectionResizeMode(CandidateListModel::Cost, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(CandidateListModel::Budget, QHeaderView::ResizeToContents);
+    m_candidateView->setColumnHidden(CandidateListModel::Run, true);
     m_candidateView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_candidateView->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
     m_candidateView->setToolTip(tr("Double-click a name, cost or budget to edit it"));
