@@ -12,6 +12,7 @@
 #include "experts/ExpertsPage.h"
 #include "experts/LayerTableModel.h"
 #include "frontier/FrontierPage.h"
+#include "plot/DegradationPlots.h"
 #include "plot/ExpertPlots.h"
 #include "plot/PlotView.h"
 
@@ -63,6 +64,7 @@ private slots:
     void powerPlannerLabelsStayApart();
     void manyLayersAreThinned();
     void dropZoneCutsLongFolders();
+    void manyTasksAreThinned();
     void logLikelihoodResponsesAreComparedByChoice();
 };
 
@@ -401,6 +403,70 @@ void TestLayout::dropZoneCutsLongFolders()
     QVERIFY(label->text().contains(QStringLiteral("built in")));
     QVERIFY(!label->text().contains(QChar(0x2026)));
     QVERIFY(DropZone::shownFolder(QStringLiteral("/data/runs/a.json")) == QDir::toNativeSeparators(QStringLiteral("/data/runs")));
+}
+
+void TestLayout::manyTasksAreThinned()
+{
+    // 57 tasks with long names (MMLU's subjects), every tenth flagged worse, one of them the last.
+    report::ComparisonReport r;
+    r.alpha = 0.05;
+    for (int i = 0; i < 57; ++i) {
+        report::TaskResult t;
+        t.task = "mmlu_high_school_government_and_politics_" + std::to_string(i);
+        t.filter = "none";
+        t.pValue = 0.5 / (1 + i % 7);
+        t.lnP = std::log(t.pValue);
+        t.flag = i % 10 == 3 || i == 56 ? report::TaskFlag::Worse : report::TaskFlag::Ok;
+        t.delta = 0.01;
+        t.ciHigh = 0.02;
+        t.b = 3 + i % 5;
+        t.c = 2;
+        t.n = 100;
+        r.tasks.push_back(t);
+    }
+    for (const auto draw : { &drawPValues, &drawFlips, &drawForest }) {
+        PlotView plot;
+        draw(&plot, r);
+        layOut(&plot);
+        // The tasks run down the side, the first at the top.
+        QCPAxis* axis = plot.yAxis;
+        QVERIFY(qSharedPointerDynamicCast<CategoryTicker>(axis->ticker()));
+        QVERIFY(axis->rangeReversed());
+        const auto ticks = axis->tickVector();
+        const auto labels = axis->tickVectorLabels();
+        QVERIFY2(ticks.size() >= 5 && ticks.size() < 30, qPrintable(QString::number(ticks.size())));
+        // No two labels closer than a line of text.
+        const double line = QFontMetricsF(axis->tickLabelFont()).height();
+        for (qsizetype i = 1; i < ticks.size(); ++i)
+            QVERIFY2(std::abs(axis->coordToPixel(ticks[i]) - axis->coordToPixel(ticks[i - 1])) >= line,
+                qPrintable(labels[i]));
+        // Every flagged task that has room is named: here all, as they are ten apart.
+        for (int i = 0; i < 57; ++i)
+            if (r.tasks[static_cast<std::size_t>(i)].flag == report::TaskFlag::Worse)
+                QVERIFY2(ticks.contains(static_cast<double>(i)), qPrintable(QString::number(i)));
+        // Long names are cut in the middle, keeping the end that tells them apart.
+        for (const auto& l : labels) {
+            QVERIFY(l.size() <= 40);
+            QVERIFY(l.contains(QChar(0x2026)));
+        }
+        const QString cut = CategoryTicker::elided(QStringLiteral("mmlu_high_school_government_and_politics_13"), 40);
+        QCOMPARE(cut.size(), 40);
+        QVERIFY(cut.startsWith(QStringLiteral("mmlu_high_school_g")) && cut.endsWith(QStringLiteral("_politics_13")));
+        QVERIFY(labels.contains(cut));
+        // Zoomed in on five tasks, each is named.
+        axis->setRange(20.5, 25.5);
+        plot.replot(QCustomPlot::rpImmediateRefresh);
+        QCOMPARE(axis->tickVector(), QVector<double>({ 21, 22, 23, 24, 25 }));
+    }
+    // A few short names stay along the bottom, every one named.
+    r.tasks.resize(5);
+    for (auto& t : r.tasks)
+        t.task = "arc_easy";
+    PlotView few;
+    drawPValues(&few, r);
+    layOut(&few);
+    QVERIFY(!few.xAxis->rangeReversed());
+    QCOMPARE(few.xAxis->tickVector(), QVector<double>({ 0, 1, 2, 3, 4 }));
 }
 
 #include "tst_layout.moc"

@@ -20,12 +20,16 @@ QString taskName(const report::TaskResult& t)
         + (t.audit ? QObject::tr(" (excluded by the keep-list)") : QString());
 }
 
-QSharedPointer<QCPAxisTickerText> taskTicker(const report::ComparisonReport& r)
+// The tasks along an axis, as many labelled as it has room for (flagged tasks first).
+QSharedPointer<CategoryTicker> taskTicker(QCPAxis* axis, const report::ComparisonReport& r, int maxChars)
 {
-    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
-    for (std::size_t i = 0; i < r.tasks.size(); ++i)
-        ticker->addTick(static_cast<double>(i), taskName(r.tasks[i]));
-    return ticker;
+    QStringList names;
+    QVector<bool> flagged;
+    for (const auto& t : r.tasks) {
+        names << taskName(t);
+        flagged << (t.flag == report::TaskFlag::Worse);
+    }
+    return QSharedPointer<CategoryTicker>(new CategoryTicker(axis, names, flagged, maxChars));
 }
 
 double scaleOf(const report::TaskResult& t)
@@ -114,7 +118,7 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
     zero->point2->setCoords(0, 1);
     zero->setPen(QPen(plot->palette().color(QPalette::WindowText), 1, Qt::DashLine));
     hi = std::max(hi, drawMargins(plot, r));
-    plot->yAxis->setTicker(taskTicker(r));
+    plot->yAxis->setTicker(taskTicker(plot->yAxis, r, 40));
     plot->yAxis->setRange(-0.7, n - 0.3);
     plot->yAxis->setRangeReversed(true);
     const double pad = std::max(0.5, 0.08 * (hi - lo));
@@ -144,14 +148,41 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
     plot->applyPalette();
 }
 
+namespace {
+
+// Tasks along the bottom while their names fit side by side; more run down the side, first at
+// the top, so that every name reads across, like the drop per task.
+struct TaskAxes {
+    QCPAxis* key;
+    QCPAxis* value;
+    bool down;
+};
+
+TaskAxes taskAxes(PlotView* plot, int tasks)
+{
+    const bool down = tasks > 6;
+    return { down ? plot->yAxis : plot->xAxis, down ? plot->xAxis : plot->yAxis, down };
+}
+
+void placeTasks(const TaskAxes& axes, const report::ComparisonReport& r)
+{
+    const int n = static_cast<int>(r.tasks.size());
+    axes.key->setTicker(taskTicker(axes.key, r, axes.down ? 40 : 24));
+    axes.key->setRange(-0.6, n - 0.4);
+    axes.key->setRangeReversed(axes.down);
+}
+
+} // namespace
+
 void drawPValues(PlotView* plot, const report::ComparisonReport& r)
 {
     plot->reset();
     const int n = static_cast<int>(r.tasks.size());
+    const TaskAxes axes = taskAxes(plot, n);
     QCPBars* bars[2];
     std::vector<int> rowTask[2];
     for (int s = 0; s < 2; ++s) {
-        bars[s] = new QCPBars(plot->xAxis, plot->yAxis);
+        bars[s] = new QCPBars(axes.key, axes.value);
         const QColor c = verdictColor(s == 1);
         bars[s]->setPen(QPen(c));
         QColor fill = c;
@@ -173,21 +204,33 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
     const auto holm = report::holmThresholds(static_cast<std::size_t>(std::max(1, n)), r.alpha);
     const double strictest = -std::log10(holm.front());
     const QColor fg = plot->palette().color(QPalette::WindowText);
-    for (const auto& [y, text, style] :
+    bool first = true;
+    for (const auto& [v, text, style] :
         { std::tuple { alphaLine, QObject::tr("alpha = %1").arg(r.alpha), Qt::DashLine },
             std::tuple { strictest, QObject::tr("Holm, strictest: alpha/%1").arg(n), Qt::DotLine } }) {
         auto* line = new QCPItemStraightLine(plot);
-        line->point1->setCoords(0, y);
-        line->point2->setCoords(1, y);
-        line->setPen(QPen(fg, 1, style));
         auto* l = label(plot, text, fg);
-        l->position->setCoords(-0.45, y);
+        if (axes.down) {
+            // Across the tasks: alpha's name at the top, Holm's at the bottom, never on each other.
+            line->point1->setCoords(v, 0);
+            line->point2->setCoords(v, 1);
+            l->position->setTypeX(QCPItemPosition::ptPlotCoords);
+            l->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+            l->position->setAxisRect(plot->axisRect());
+            l->position->setCoords(v, first ? 0.0 : 1.0);
+            l->setPositionAlignment(Qt::AlignLeft | (first ? Qt::AlignTop : Qt::AlignBottom));
+            l->setText(QLatin1Char(' ') + text);
+        } else {
+            line->point1->setCoords(0, v);
+            line->point2->setCoords(1, v);
+            l->position->setCoords(-0.45, v);
+        }
+        line->setPen(QPen(fg, 1, style));
+        first = false;
     }
-    plot->xAxis->setTicker(taskTicker(r));
-    plot->xAxis->setTickLabelRotation(n > 6 ? 35 : 0);
-    plot->xAxis->setRange(-0.6, n - 0.4);
-    plot->yAxis->setRange(0, std::max(top, strictest) * 1.15);
-    plot->yAxis->setLabel(QObject::tr("-log10 p (one-sided)"));
+    placeTasks(axes, r);
+    axes.value->setRange(0, std::max(top, strictest) * 1.15);
+    axes.value->setLabel(QObject::tr("-log10 p (one-sided)"));
     plot->setHoverText([&r, bars, rowTask](QCPAbstractPlottable* p, int i) {
         const int s = p == bars[1] ? 1 : (p == bars[0] ? 0 : -1);
         if (s < 0 || i < 0 || i >= static_cast<int>(rowTask[s].size()))
@@ -209,9 +252,10 @@ void drawFlips(PlotView* plot, const report::ComparisonReport& r)
 {
     plot->reset();
     const int n = static_cast<int>(r.tasks.size());
+    const TaskAxes axes = taskAxes(plot, n);
     auto* group = new QCPBarsGroup(plot);
-    auto* b = new QCPBars(plot->xAxis, plot->yAxis);
-    auto* c = new QCPBars(plot->xAxis, plot->yAxis);
+    auto* b = new QCPBars(axes.key, axes.value);
+    auto* c = new QCPBars(axes.key, axes.value);
     double top = 1;
     for (const auto& [bars, color, name] : { std::tuple { b, regressionColor(), QObject::tr("regressions (b)") },
              std::tuple { c, improvementColor(), QObject::tr("improvements (c)") } }) {
@@ -230,11 +274,9 @@ void drawFlips(PlotView* plot, const report::ComparisonReport& r)
         top = std::max({ top, static_cast<double>(t.b), static_cast<double>(t.c) });
     }
     plot->showLegendAbove();
-    plot->xAxis->setTicker(taskTicker(r));
-    plot->xAxis->setTickLabelRotation(n > 6 ? 35 : 0);
-    plot->xAxis->setRange(-0.6, n - 0.4);
-    plot->yAxis->setRange(0, top * 1.15);
-    plot->yAxis->setLabel(QObject::tr("discordant pairs"));
+    placeTasks(axes, r);
+    axes.value->setRange(0, top * 1.15);
+    axes.value->setLabel(QObject::tr("discordant pairs"));
     plot->setHoverText([&r](QCPAbstractPlottable*, int i) {
         if (i < 0 || i >= static_cast<int>(r.tasks.size()))
             return QString();

@@ -3,6 +3,7 @@
 
 #include <QToolTip>
 #include <algorithm>
+#include <cmath>
 
 namespace deltascope::ui {
 
@@ -12,6 +13,21 @@ PlotView::PlotView(QWidget* parent)
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom | QCP::iSelectPlottables);
     setMinimumSize(240, 130); // two rows of plots and the controls still fit a 768-pixel screen
     connect(this, &QCustomPlot::plottableClick, this, &PlotView::onClick);
+    // Category labels are chosen for the axis's size before the layout sets it: once it has, a
+    // second layout pass chooses them again where the size changed what fits.
+    connect(this, &QCustomPlot::afterLayout, this, [this] {
+        if (m_relayout)
+            return;
+        for (QCPAxis* axis : { xAxis, yAxis }) {
+            const auto ticker = qSharedPointerDynamicCast<CategoryTicker>(axis->ticker());
+            if (ticker && ticker->stale()) {
+                m_relayout = true;
+                updateLayout();
+                m_relayout = false;
+                return;
+            }
+        }
+    });
     applyPalette();
 }
 
@@ -26,6 +42,100 @@ QSharedPointer<QCPAxisTickerText> thinnedTicker(
         ticker->addTick(positions[i], labels[i]);
     ticker->setSubTickCount(0);
     return ticker;
+}
+
+CategoryTicker::CategoryTicker(QCPAxis* axis, QStringList labels, QVector<bool> emphasised, int maxChars)
+    : m_axis(axis)
+    , m_labels(std::move(labels))
+    , m_emphasised(std::move(emphasised))
+    , m_maxChars(std::max(4, maxChars))
+{
+    m_emphasised.resize(m_labels.size());
+}
+
+QString CategoryTicker::elided(const QString& text, int maxChars)
+{
+    if (text.size() <= maxChars)
+        return text;
+    const qsizetype head = (maxChars - 1) / 2;
+    const qsizetype tail = maxChars - 1 - head;
+    return text.left(head) + QChar(0x2026) + text.right(tail);
+}
+
+double CategoryTicker::getTickStep(const QCPRange& range)
+{
+    m_lastStep = stepFor(range);
+    return m_lastStep;
+}
+
+double CategoryTicker::stepFor(const QCPRange& range) const
+{
+    // Pixels one category takes along the axis, and what two neighbouring labels need there:
+    // the text height on a vertical axis or for slanted labels (at the spacing that keeps their
+    // parallel lines a text height apart), else half of each one's width and a gap.
+    const QRect rect = m_axis->axisRect()->rect();
+    const bool vertical = m_axis->orientation() == Qt::Vertical;
+    const double extent = vertical ? rect.height() : rect.width();
+    const double size = std::max(1e-9, range.size());
+    if (extent <= 0)
+        return 1.0;
+    const double perCategory = extent / size;
+    const QFontMetricsF fm(m_axis->tickLabelFont());
+    const double angle = std::abs(m_axis->tickLabelRotation()) * M_PI / 180.0;
+    if (vertical || angle >= 0.2) {
+        const double need = fm.height() * 1.15 / (vertical ? 1.0 : std::sin(angle));
+        return std::max(1.0, std::ceil(need / perCategory));
+    }
+    const auto n = static_cast<qsizetype>(m_labels.size());
+    QVector<double> width(n);
+    for (qsizetype i = 0; i < n; ++i)
+        width[i] = fm.horizontalAdvance(elided(m_labels[i], m_maxChars));
+    const double gap = fm.averageCharWidth();
+    for (qsizetype step = 1; step < n; ++step) {
+        bool room = true;
+        for (qsizetype i = 0; room && i + step < n; i += step)
+            room = (width[i] + width[i + step]) / 2 + gap <= static_cast<double>(step) * perCategory;
+        if (room)
+            return static_cast<double>(step);
+    }
+    return static_cast<double>(std::max<qsizetype>(1, n));
+}
+
+int CategoryTicker::getSubTickCount(double)
+{
+    return 0;
+}
+
+QString CategoryTicker::getTickLabel(double tick, const QLocale&, QChar, int)
+{
+    const auto i = static_cast<qsizetype>(std::llround(tick));
+    return i >= 0 && i < m_labels.size() ? elided(m_labels[i], m_maxChars) : QString();
+}
+
+QVector<double> CategoryTicker::createTickVector(double tickStep, const QCPRange& range)
+{
+    const auto n = static_cast<qsizetype>(m_labels.size());
+    const auto first = std::max<qsizetype>(0, static_cast<qsizetype>(std::ceil(range.lower)));
+    const auto last = std::min<qsizetype>(n - 1, static_cast<qsizetype>(std::floor(range.upper)));
+    const auto step = std::max<qsizetype>(1, static_cast<qsizetype>(tickStep));
+    QVector<qsizetype> chosen;
+    const auto fits = [&](qsizetype i) {
+        return std::none_of(chosen.begin(), chosen.end(), [&](qsizetype c) { return std::abs(c - i) < step; });
+    };
+    // Emphasised categories first, then every step-th (counted from 0, so that panning keeps the
+    // same labels), each where it leaves a step of room to the ones already chosen.
+    if (step > 1)
+        for (qsizetype i = first; i <= last; ++i)
+            if (m_emphasised[i] && fits(i))
+                chosen.push_back(i);
+    for (qsizetype i = (first + step - 1) / step * step; i <= last; i += step)
+        if (step == 1 || fits(i))
+            chosen.push_back(i);
+    std::sort(chosen.begin(), chosen.end());
+    m_last.clear();
+    for (const auto i : chosen)
+        m_last.push_back(static_cast<double>(i));
+    return m_last;
 }
 
 void PlotView::reset()
@@ -53,6 +163,8 @@ void PlotView::reset()
     yAxis->setScaleType(QCPAxis::stLinear);
     xAxis->setLabel(QString());
     yAxis->setLabel(QString());
+    xAxis->setRangeReversed(false);
+    yAxis->setRangeReversed(false);
     m_hover = nullptr;
     m_taskOf = nullptr;
     m_cellText = nullptr;

@@ -10,6 +10,35 @@ namespace deltascope::ui {
 QSharedPointer<QCPAxisTickerText> thinnedTicker(
     const QVector<double>& positions, const QStringList& labels, int maxLabels = 16);
 
+/// Category labels (tasks at 0, 1, ..., n - 1) that never write over each other: each redraw labels
+/// as many as the axis has room for at its current size, zoom and label angle, the emphasised ones
+/// (flagged tasks) first, then every n-th. Long names are cut in the middle to `maxChars`.
+class CategoryTicker : public QCPAxisTicker {
+public:
+    CategoryTicker(QCPAxis* axis, QStringList labels, QVector<bool> emphasised = {}, int maxChars = 32);
+    /// The positions the last redraw labelled (for tests).
+    const QVector<double>& lastTicks() const { return m_last; }
+    /// Whether the axis's size or range changed since the labels were chosen (they were chosen
+    /// before the layout settled).
+    bool stale() const { return stepFor(m_axis->range()) != m_lastStep; }
+    static QString elided(const QString& text, int maxChars);
+
+protected:
+    double getTickStep(const QCPRange& range) override;
+    int getSubTickCount(double tickStep) override;
+    QString getTickLabel(double tick, const QLocale& locale, QChar formatChar, int precision) override;
+    QVector<double> createTickVector(double tickStep, const QCPRange& range) override;
+
+private:
+    double stepFor(const QCPRange& range) const;
+    QCPAxis* m_axis;
+    double m_lastStep = 0;
+    QStringList m_labels;
+    QVector<bool> m_emphasised;
+    int m_maxChars;
+    QVector<double> m_last;
+};
+
 /// A QCustomPlot that follows the application palette, zooms and drags, shows the value under the
 /// mouse, and reports clicks on the items that stand for tasks.
 class PlotView : public QCustomPlot {
@@ -42,6 +71,7 @@ protected:
     void changeEvent(QEvent* event) override;
 
 private:
+    bool m_relayout = false;
     void onClick(QCPAbstractPlottable* p, int dataIndex, QMouseEvent* event);
     HoverText m_hover;
     std::function<QString(double, double)> m_cellText;
