@@ -11,12 +11,14 @@
 #include "degradation/TaskTableModel.h"
 #include "experts/ExpertsPage.h"
 #include "experts/LayerTableModel.h"
+#include "export/ExportFiles.h"
 #include "frontier/FrontierPage.h"
 #include "plot/DegradationPlots.h"
 #include "plot/ExpertPlots.h"
 #include "plot/PlotView.h"
 
 #include <QDir>
+#include <QImage>
 #include <QLabel>
 #include <QLockFile>
 #include <QScrollBar>
@@ -453,6 +455,14 @@ void TestLayout::manyTasksAreThinned()
         QCOMPARE(cut.size(), 40);
         QVERIFY(cut.startsWith(QStringLiteral("mmlu_high_school_g")) && cut.endsWith(QStringLiteral("_politics_13")));
         QVERIFY(labels.contains(cut));
+        // A report's figure is tall enough to name every task.
+        if (draw == &drawPValues) {
+            const auto figures = exporter::figuresOf({ ReportPlot { QStringLiteral("p"), {}, &plot } }, nullptr);
+            QCOMPARE(figures.size(), std::size_t(1));
+            const QImage image = QImage::fromData(QByteArray::fromBase64(QByteArray::fromStdString(figures[0].pngBase64)));
+            QVERIFY2(image.height() >= 18 * 57, qPrintable(QString::number(image.height())));
+            layOut(&plot);
+        }
         // Zoomed in on five tasks, each is named.
         axis->setRange(20.5, 25.5);
         plot.replot(QCustomPlot::rpImmediateRefresh);

@@ -14,6 +14,7 @@
 #include <QSaveFile>
 #include <QSvgGenerator>
 #include <QTextDocument>
+#include <algorithm>
 
 namespace deltascope::ui::exporter {
 
@@ -95,7 +96,12 @@ std::vector<report::HtmlFigure> figuresOf(const QList<ReportPlot>& plots, QTextD
         report::HtmlFigure f;
         f.title = p.title.toStdString();
         f.caption = p.caption.toStdString();
-        const QImage image = render(p.plot, 1100, 560);
+        // Tall enough for a line per task where the tasks run down the side (MMLU's 57 subjects
+        // each named).
+        int height = 560;
+        if (const auto tasks = qSharedPointerDynamicCast<CategoryTicker>(p.plot->yAxis->ticker()))
+            height = static_cast<int>(std::clamp<qsizetype>(18 * tasks->count() + 120, 560, 2400));
+        const QImage image = render(p.plot, 1100, height);
         if (!doc) {
             f.pngBase64 = pngOf(image).toBase64().toStdString();
         } else {

@@ -16,6 +16,8 @@ QSharedPointer<QCPAxisTickerText> thinnedTicker(
 class CategoryTicker : public QCPAxisTicker {
 public:
     CategoryTicker(QCPAxis* axis, QStringList labels, QVector<bool> emphasised = {}, int maxChars = 32);
+    /// How many categories the axis holds.
+    qsizetype count() const { return m_labels.size(); }
     /// The positions the last redraw labelled (for tests).
     const QVector<double>& lastTicks() const { return m_last; }
     /// Whether the axis's size or range changed since the labels were chosen (they were chosen
