@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "Args.h"
 
+#include "common/AtomicFile.h"
+
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
@@ -99,11 +101,7 @@ std::string Args::outputIsAnInput() const
     for (const auto& [name, v] : m_options)
         if (name != "output")
             inputs.push_back(v);
-    std::error_code ec;
-    for (const auto& in : inputs)
-        if (std::filesystem::equivalent(*output, in, ec))
-            return "--output " + *output + " is one of the inputs; input files are never overwritten";
-    return {};
+    return overwritesInput(*output, inputs, "--output");
 }
 
 } // namespace deltascope::cli

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "Args.h"
 #include "Commands.h"
+#include "common/JsonText.h"
 #include "stats/Aggregate.h"
 #include "stats/Power.h"
 
@@ -153,7 +154,7 @@ int runPower(const std::vector<std::string>& argv)
     }
     const std::string format = args.value("format").value_or("table");
     if (format == "json")
-        text = j.dump(2) + "\n";
+        text = jsonText(j, 2) + "\n";
     else if (format != "table")
         return fail("--format must be table or json");
     return emit(text, args.value("output").value_or("")) ? 0 : Error;

@@ -2,6 +2,7 @@
 #include "Args.h"
 #include "Commands.h"
 #include "LoadArgs.h"
+#include "common/JsonText.h"
 #include "eval/Pairing.h"
 #include "eval/RunLoader.h"
 #include "stats/Shrink.h"
@@ -173,7 +174,7 @@ int runShrink(const std::vector<std::string>& argv)
             samples.push_back({ { "task", t.task }, { "filter", t.filter }, { "doc_id", id }, { "audit", true } });
     }
     keep["samples"] = std::move(samples);
-    if (!emit(keep.dump(1) + "\n", *output))
+    if (!emit(jsonText(keep, 1) + "\n", *output))
         return Error;
 
     std::string text;
@@ -206,7 +207,7 @@ int runShrink(const std::vector<std::string>& argv)
     text += buf;
     text += std::string("\n") + kBlindSpot + "\n";
     if (args.value("format").value_or("table") == "json")
-        text = keep["summary"].dump(2) + "\n";
+        text = jsonText(keep["summary"], 2) + "\n";
     std::fputs(text.c_str(), stdout);
     return 0;
 }

@@ -2,6 +2,7 @@
 #include "Args.h"
 #include "Commands.h"
 #include "TraceArgs.h"
+#include "common/JsonText.h"
 #include "common/TextUtil.h"
 #include "moe/Safetensors.h"
 #include "moe/SynthTrace.h"
@@ -67,7 +68,7 @@ int runTraceInfo(const std::vector<std::string>& argv)
     j["layer_ids"] = t.layerIds;
     j["score_bytes"] = t.scoreBytes();
     if (format == "json") {
-        std::printf("%s\n", j.dump(2).c_str());
+        std::printf("%s\n", jsonText(j, 2).c_str());
         return 0;
     }
     std::printf(

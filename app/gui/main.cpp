@@ -10,6 +10,7 @@
 // 1 degraded, 2 error, 3 inconclusive (only with --margin).
 #include "BackendFactory.h"
 #include "MainWindow.h"
+#include "common/AtomicFile.h"
 #include "degradation/AggregatePanel.h"
 #include "degradation/DegradationPage.h"
 #include "experts/ExpertsPage.h"
@@ -24,7 +25,9 @@
 #include <QIcon>
 #include <QTextStream>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 using namespace deltascope::ui;
 
@@ -147,6 +150,22 @@ QString readRequest(const QCommandLineParser& parser, const Cli& cli, Request& r
         return QStringLiteral(
             "give two inputs, BASE and CAND, one router trace, or a .deltascope workspace (or --demo)");
     r.headless = parser.isSet(cli.screenshot) || parser.isSet(cli.report);
+    // What the headless modes write never replaces what they read.
+    {
+        QStringList inputs = r.inputs;
+        inputs << r.traceFile << r.countsFile << r.workspaceFile;
+        std::vector<std::string> read;
+        for (const QString& in : inputs)
+            read.push_back(in.toStdString());
+        for (const auto* option : { &cli.screenshot, &cli.report }) {
+            if (!parser.isSet(*option))
+                continue;
+            const std::string why = deltascope::overwritesInput(
+                parser.value(*option).toStdString(), read, "--" + option->names().first().toStdString());
+            if (!why.empty())
+                return QString::fromStdString(why);
+        }
+    }
     r.firstRun = parser.isSet(cli.firstRun);
     if (r.firstRun && (!parser.isSet(cli.screenshot) || parser.isSet(cli.report)))
         return QStringLiteral("--first-run goes with --screenshot (and no --export-report)");

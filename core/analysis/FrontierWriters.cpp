@@ -2,6 +2,7 @@
 // The expert-budget frontier's reports: one row per budget above the matrix of its runs.
 #include "analysis/MatrixWriterParts.h"
 #include "analysis/MatrixWriters.h"
+#include "common/JsonText.h"
 #include "report/ReportWriters.h"
 #include "report/WriterText.h"
 
@@ -63,7 +64,7 @@ std::string frontierJson(const FrontierResult& r)
     j["passing_below"] = r.passingBelow;
     j["answer"] = r.answer;
     j["matrix"] = Json::parse(matrixJson(r.matrix));
-    return j.dump(2) + "\n";
+    return jsonText(j, 2) + "\n";
 }
 
 std::string frontierCsv(const FrontierResult& r)

@@ -2,6 +2,7 @@
 #include "analysis/MatrixWriters.h"
 
 #include "analysis/MatrixWriterParts.h"
+#include "common/JsonText.h"
 #include "report/ReportWriters.h"
 #include "report/WriterText.h"
 
@@ -354,7 +355,7 @@ std::string matrixJson(const MatrixResult& r, const MatrixWriteOptions& options)
     for (const auto& w : r.warnings)
         warnings.push_back(w.toString());
     j["warnings"] = warnings;
-    return j.dump(2) + "\n";
+    return jsonText(j, 2) + "\n";
 }
 
 std::string matrixCsv(const MatrixResult& r, const MatrixWriteOptions&)

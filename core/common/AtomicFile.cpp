@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "common/AtomicFile.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +43,32 @@ std::string writeFileAtomically(const std::string& path, std::string_view conten
         const std::string reason = std::strerror(errno);
         ::unlink(tmpl.c_str());
         return "cannot rename the temporary file onto " + path + ": " + reason;
+    }
+    return {};
+}
+
+std::string overwritesInput(const std::string& output, const std::vector<std::string>& inputs, const std::string& what)
+{
+    namespace fs = std::filesystem;
+    if (output.empty())
+        return {};
+    std::error_code ec;
+    const fs::path out = fs::weakly_canonical(output, ec);
+    const bool exists = fs::exists(output, ec);
+    for (const auto& in : inputs) {
+        if (in.empty())
+            continue;
+        if (fs::equivalent(output, in, ec))
+            return what + " " + output + " is one of the inputs; input files are never overwritten";
+        if (!exists || !fs::is_directory(in, ec))
+            continue;
+        const fs::path folder = fs::canonical(in, ec);
+        if (ec)
+            continue;
+        const auto [f, o] = std::mismatch(folder.begin(), folder.end(), out.begin(), out.end());
+        if (f == folder.end() && o != out.end())
+            return what + " " + output + " already exists inside the input folder " + in
+                + "; input files are never overwritten (write it elsewhere)";
     }
     return {};
 }

@@ -13,4 +13,11 @@ namespace deltascope {
 /// a diagnostic with the file and the line of the offending byte.
 Result<nlohmann::json> parseJsonText(std::string_view text, const std::string& path);
 
+/// A document as JSON text (indent < 0: one line). Strings that are not valid UTF-8 (a file name
+/// in another encoding, say) have their bad bytes replaced by U+FFFD instead of failing.
+inline std::string jsonText(const nlohmann::json& j, int indent = -1)
+{
+    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 } // namespace deltascope

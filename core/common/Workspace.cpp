@@ -244,7 +244,7 @@ std::string toJson(const Workspace& w)
         { "frontier", frontierJson(w.frontier) },
         { "inputs", inputs },
     };
-    return j.dump(2) + "\n";
+    return jsonText(j, 2) + "\n";
 }
 
 Result<Workspace> parseWorkspace(std::string_view text, const std::string& path)

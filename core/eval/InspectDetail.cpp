@@ -39,7 +39,7 @@ std::string contentText(const Json& content, const Json& sample)
             else if (part.is_object() && part.contains("reasoning") && part["reasoning"].is_string())
                 piece = "[reasoning] " + resolve(part["reasoning"].get<std::string>(), sample);
             else if (part.is_object() && part.contains("type"))
-                piece = "[" + part["type"].dump() + "]";
+                piece = "[" + jsonText(part["type"]) + "]";
             if (!piece.empty())
                 out += (out.empty() ? "" : "\n") + piece;
         }
@@ -59,12 +59,12 @@ std::string valueText(const Json& v, const Json& sample)
             if (item.is_object() && item.contains("role"))
                 line = item["role"].get<std::string>() + ": " + contentText(item.value("content", Json()), sample);
             else
-                line = item.is_string() ? resolve(item.get<std::string>(), sample) : item.dump();
+                line = item.is_string() ? resolve(item.get<std::string>(), sample) : jsonText(item);
             out += (out.empty() ? "" : "\n") + line;
         }
         return out;
     }
-    return v.dump(2);
+    return jsonText(v, 2);
 }
 
 void fillDetail(const Json& j, const EvalRun& run, SampleDetail& d)
@@ -73,7 +73,7 @@ void fillDetail(const Json& j, const EvalRun& run, SampleDetail& d)
         d.prompt = valueText(j["input"], j);
     if (j.contains("choices") && j["choices"].is_array())
         for (const auto& c : j["choices"])
-            d.choices.push_back(c.is_string() ? c.get<std::string>() : c.dump());
+            d.choices.push_back(c.is_string() ? c.get<std::string>() : jsonText(c));
     if (j.contains("target"))
         d.target = valueText(j["target"], j);
     if (j.contains("output") && j["output"].is_object()) {
@@ -92,9 +92,9 @@ void fillDetail(const Json& j, const EvalRun& run, SampleDetail& d)
             const Json& v = score["value"];
             if (v.is_object()) {
                 for (const auto& [key, x] : v.items())
-                    d.metrics.emplace_back(scorer + "." + key, x.is_string() ? x.get<std::string>() : x.dump());
+                    d.metrics.emplace_back(scorer + "." + key, x.is_string() ? x.get<std::string>() : jsonText(x));
             } else {
-                d.metrics.emplace_back(scorer, v.is_string() ? v.get<std::string>() : v.dump());
+                d.metrics.emplace_back(scorer, v.is_string() ? v.get<std::string>() : jsonText(v));
             }
             // The answer the chosen metric's scorer read from the output plays the part of lm-eval's
             // filtered response.
@@ -106,15 +106,15 @@ void fillDetail(const Json& j, const EvalRun& run, SampleDetail& d)
     if (j.contains("error") && !j["error"].is_null())
         d.metrics.emplace_back("error",
             j["error"].is_object() && j["error"].contains("message") ? valueText(j["error"]["message"], j)
-                                                                     : j["error"].dump());
+                                                                     : jsonText(j["error"]));
     if (j.contains("metadata") && j["metadata"].is_object() && !j["metadata"].empty())
-        d.doc = j["metadata"].dump(2);
+        d.doc = jsonText(j["metadata"], 2);
     // The raw view leaves out the transcript machinery (events, pooled messages, attachments),
     // which can be megabytes.
     Json shown = j;
     for (const char* heavy : { "events", "events_data", "attachments", "transcript" })
         shown.erase(heavy);
-    d.raw = shown.dump(2);
+    d.raw = jsonText(shown, 2);
 }
 
 // A sample in the chunked layout keeps its long texts in entries of their own,

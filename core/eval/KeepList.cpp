@@ -36,7 +36,7 @@ Result<KeepList> loadKeepList(const std::string& path)
             return R::failure(
                 Diagnostic::error(path, 0, "keep-list entry " + std::to_string(i) + " needs \"task\" and \"doc_id\""));
         const auto& id = s["doc_id"];
-        std::string docId = id.is_string() ? id.get<std::string>() : id.dump();
+        std::string docId = id.is_string() ? id.get<std::string>() : jsonText(id);
         const std::string task = s["task"].get<std::string>();
         const std::string filter
             = s.contains("filter") && s["filter"].is_string() ? s["filter"].get<std::string>() : "none";

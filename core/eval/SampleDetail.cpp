@@ -31,13 +31,13 @@ std::string textOf(const Json& v)
         for (std::size_t i = 0; i < v.size(); ++i) {
             if (!out.empty())
                 out += '\n';
-            out += "[" + std::to_string(i) + "] " + (v[i].is_array() ? v[i].dump() : textOf(v[i]));
+            out += "[" + std::to_string(i) + "] " + (v[i].is_array() ? jsonText(v[i]) : textOf(v[i]));
         }
         return out;
     }
     if (v.is_object())
-        return v.dump(2);
-    return v.dump();
+        return jsonText(v, 2);
+    return jsonText(v);
 }
 
 // Log-likelihood requests answer [log-likelihood, is_greedy] per choice (sometimes as strings).
@@ -189,7 +189,7 @@ void readTableTexts(const RunInfo& info, const std::string& path, const std::str
     if (json) {
         for (const auto& [k, v] : j.items())
             if (v.is_number() || v.is_boolean())
-                d.metrics.emplace_back(k, v.dump());
+                d.metrics.emplace_back(k, jsonText(v));
     } else {
         for (const auto& [k, v] : fields)
             if (parseDouble(v))
@@ -257,7 +257,7 @@ Result<SampleDetail> readSampleDetail(const EvalRun& run, const SampleRecord& re
     if (j.contains("filtered_resps"))
         d.filtered = responsesOf(j["filtered_resps"]);
     if (j.contains("doc"))
-        d.doc = j["doc"].is_string() ? j["doc"].get<std::string>() : j["doc"].dump(2);
+        d.doc = j["doc"].is_string() ? j["doc"].get<std::string>() : jsonText(j["doc"], 2);
     for (const auto& [key, field] : { std::pair { "doc_hash", &d.docHash }, std::pair { "prompt_hash", &d.promptHash },
              std::pair { "target_hash", &d.targetHash } })
         if (j.contains(key))
@@ -272,7 +272,7 @@ Result<SampleDetail> readSampleDetail(const EvalRun& run, const SampleRecord& re
         for (const auto& [key, v] : j.items())
             if ((v.is_number() || v.is_boolean() || (v.is_array() && !v.empty() && v[0].is_number())) && key != "doc_id"
                 && key != "target")
-                d.metrics.emplace_back(key, v.dump());
+                d.metrics.emplace_back(key, jsonText(v));
     }
     return R { d, {}, std::nullopt };
 }

@@ -242,7 +242,7 @@ std::string modelJsonText(const MoeModel& m)
     j["kv_per_token"] = m.kvPerToken;
     j["dtype_bytes"] = m.dtypeBytes;
     j["kv_bytes"] = m.kvBytes;
-    return j.dump(2) + "\n";
+    return jsonText(j, 2) + "\n";
 }
 
 Result<MoeModel> parseModelJson(std::string_view text, const std::string& path)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "moe/Safetensors.h"
 
+#include "common/JsonText.h"
 #include "common/MappedFile.h"
 #include "common/OutOfMemory.h"
 
@@ -402,7 +403,7 @@ std::string writeTraceFile(const std::string& path, const Trace& trace, ScoreTyp
         meta["layers"] = s;
     }
     header["__metadata__"] = meta;
-    std::string text = header.dump();
+    std::string text = jsonText(header);
     while ((8 + text.size()) % 8 != 0)
         text += ' ';
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "report/PayoffWriters.h"
+#include "common/JsonText.h"
 
 #include <cmath>
 #include <cstdio>
@@ -107,7 +108,7 @@ std::string payoffJson(const moe::PayoffEstimate& e, const std::string& inputPat
     }
     j["conclusion"] = e.conclusion;
     j["notes"] = e.notes;
-    return j.dump(2) + "\n";
+    return jsonText(j, 2) + "\n";
 }
 
 std::string payoffText(const moe::PayoffEstimate& e, const std::string& inputPath)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "report/ReportWriters.h"
 
+#include "common/JsonText.h"
 #include "common/TextUtil.h"
 #include "report/WriterText.h"
 
@@ -159,7 +160,7 @@ std::string toJson(const ComparisonReport& r)
     for (const auto& d : r.warnings)
         w.push_back(d.toString());
     root["warnings"] = std::move(w);
-    return root.dump(2) + "\n";
+    return jsonText(root, 2) + "\n";
 }
 
 std::string toCsv(const ComparisonReport& r)

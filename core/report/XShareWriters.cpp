@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "report/XShareWriters.h"
+#include "common/JsonText.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -96,7 +97,7 @@ std::string xshareJson(const ExpertSharingRun& run)
                 { "mass_retained", s.massRetained }, { "selected", s.selected } });
         j["slices"] = std::move(slices);
     }
-    return j.dump(2) + "\n";
+    return jsonText(j, 2) + "\n";
 }
 
 std::string xshareCsv(const ExpertSharingRun& run)

@@ -2,6 +2,8 @@
 #include "CliRun.h"
 #include "TestData.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -342,6 +344,36 @@ void TestCli::refusesToOverwriteInput()
     QFile f(QString::fromStdString(b));
     QVERIFY(f.open(QIODevice::ReadOnly));
     QCOMPARE(f.readAll(), QByteArray("id,score\n1,0\n"));
+    // A file that already exists inside an input folder (a run's results file) is not replaced;
+    // a new file there is written.
+    QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("run")));
+    const auto inside = test::writeFile(dir, QStringLiteral("run/scores.csv"), "id,score\n1,0\n");
+    const QString run = dir.filePath(QStringLiteral("run"));
+    const auto r2 = cli({ QStringLiteral("compare"), QString::fromStdString(a), run, QStringLiteral("--output"),
+        QString::fromStdString(inside) });
+    QCOMPARE(r2.exitCode, 2);
+    QVERIFY2(r2.err.contains("inside the input folder"), r2.err.constData());
+    QFile g(QString::fromStdString(inside));
+    QVERIFY(g.open(QIODevice::ReadOnly));
+    QCOMPARE(g.readAll(), QByteArray("id,score\n1,0\n"));
+    const QString fresh = dir.filePath(QStringLiteral("run/report.json"));
+    const auto r3 = cli({ QStringLiteral("compare"), QString::fromStdString(a), QString::fromStdString(b),
+        QStringLiteral("--output"), fresh, QStringLiteral("--format"), QStringLiteral("json") });
+    QVERIFY2(r3.exitCode == 0 || r3.exitCode == 1, r3.err.constData());
+    QVERIFY(QFileInfo::exists(fresh));
+    // A file name in another encoding than UTF-8 goes into the JSON with its bad byte replaced
+    // (it used to abort). The shell makes the name: Qt passes arguments as UTF-8.
+    QProcess sh;
+    sh.setWorkingDirectory(dir.path());
+    sh.start(QStringLiteral("/bin/sh"),
+        { QStringLiteral("-c"),
+            QStringLiteral("odd=$(printf 'm\\377.csv'); cp a.csv \"$odd\" && \"$0\" compare \"$odd\" b.csv --format json"),
+            QStringLiteral(DELTASCOPE_CLI) });
+    QVERIFY(sh.waitForFinished(60000));
+    QCOMPARE(sh.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(sh.exitCode() == 0 || sh.exitCode() == 1, sh.readAllStandardError().constData());
+    const auto odd = QJsonDocument::fromJson(sh.readAllStandardOutput()).object();
+    QVERIFY(odd.value(QStringLiteral("baseline")).toObject().value(QStringLiteral("path")).toString().contains(QChar(0xfffd)));
 }
 
 void TestCli::realMmluWithColumns()

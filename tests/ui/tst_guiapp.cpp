@@ -3,6 +3,7 @@
 #include "moe/Safetensors.h"
 #include "moe/SynthTrace.h"
 
+#include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
@@ -97,6 +98,26 @@ void TestGuiApp::badInputExitsTwo()
     QVERIFY2(err.contains("nope"), err.constData());
     QVERIFY(!QFile::exists(out));
     QCOMPARE(run({ QStringLiteral("--screenshot"), out }, &err), 2);
+
+    // The headless modes never write over what they read: an input file, or a file already inside
+    // an input folder. Both refusals leave the file as it was.
+    const QString table = dir.filePath(QStringLiteral("cand.csv"));
+    QFile t(table);
+    QVERIFY(t.open(QIODevice::WriteOnly));
+    t.write("id,score\n1,1\n2,0\n");
+    t.close();
+    QCOMPARE(run({ table, table, QStringLiteral("--export-report"), table }, &err), 2);
+    QVERIFY2(err.contains("is one of the inputs"), err.constData());
+    QDir().mkpath(dir.filePath(QStringLiteral("run")));
+    const QString inside = dir.filePath(QStringLiteral("run/cand.csv"));
+    QVERIFY(QFile::copy(table, inside));
+    QCOMPARE(run({ table, dir.filePath(QStringLiteral("run")), QStringLiteral("--screenshot"), inside }, &err), 2);
+    QVERIFY2(err.contains("inside the input folder"), err.constData());
+    for (const QString& f : { table, inside }) {
+        QFile in(f);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QCOMPARE(in.readAll(), QByteArray("id,score\n1,1\n2,0\n"));
+    }
 }
 
 void TestGuiApp::marginExitsWithTheVerdict()
