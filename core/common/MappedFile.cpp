@@ -40,7 +40,9 @@ bool MappedFile::open(const std::string& path, std::string& error)
 {
     close();
     m_path = path;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // Non-blocking, so that a named pipe is refused below instead of waiting for a writer (the
+    // flag changes nothing for a regular file).
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         error = std::string("cannot open: ") + std::strerror(errno);
         return false;

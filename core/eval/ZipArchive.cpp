@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <archive.h>
 #include <archive_entry.h>
+#include <filesystem>
 #include <memory>
 
 namespace deltascope::eval {
@@ -68,6 +69,12 @@ Result<std::size_t> walk(const std::string& label, const std::string* path, std:
     // The seekable reader follows the central directory, as zip readers should (a local header
     // may lie about sizes when data descriptors are used).
     archive_read_support_format_zip_seekable(a.get());
+    // Only a regular file: the reader would wait forever on a named pipe.
+    if (path) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(*path, ec))
+            return R::failure(Diagnostic::error(label, 0, ec ? "cannot read: " + ec.message() : "not a regular file"));
+    }
     const int opened = path ? archive_read_open_filename(a.get(), path->c_str(), 1 << 16)
                             : archive_read_open_memory(a.get(), bytes.data(), bytes.size());
     if (opened != ARCHIVE_OK)

@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <sys/stat.h>
 
 using namespace deltascope;
 
@@ -331,6 +332,17 @@ void TestCli::binaryInput()
     const auto r = cli({ QStringLiteral("compare"), QString::fromStdString(path), QString::fromStdString(path) });
     QCOMPARE(r.exitCode, 2);
     QVERIFY(r.err.contains("not a text file"));
+    // Named pipes are refused at once instead of waiting for a writer: tables, Inspect logs and
+    // traces.
+    for (const char* name : { "pipe.jsonl", "pipe.eval", "pipe.safetensors" }) {
+        const QByteArray fifo = dir.filePath(QString::fromLatin1(name)).toLocal8Bit();
+        QCOMPARE(::mkfifo(fifo.constData(), 0600), 0);
+        const bool trace = QByteArray(name).endsWith(".safetensors");
+        const auto p = trace ? cli({ QStringLiteral("trace-info"), QString::fromLocal8Bit(fifo) })
+                             : cli({ QStringLiteral("compare"), QString::fromLocal8Bit(fifo), QString::fromStdString(path) });
+        QCOMPARE(p.exitCode, 2);
+        QVERIFY2(p.err.contains("not a regular file") && p.err.contains(name), p.err.constData());
+    }
 }
 
 void TestCli::refusesToOverwriteInput()
