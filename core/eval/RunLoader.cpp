@@ -10,6 +10,7 @@
 #include "eval/SimpleEvalsRun.h"
 
 #include <algorithm>
+#include <limits>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -450,7 +451,59 @@ Result<std::map<std::string, std::vector<std::string>>> metricsOf(const std::str
     return out;
 }
 
+namespace {
+
+// An infinitely good score (+inf where higher is better, -inf where lower is) leaves no finite
+// difference to measure a drop with: an error naming its file and line, or with skipBadLines left
+// out like a NaN score, with a warning. An infinitely bad one stays: it is the worst score there is.
+void refuseInfinitelyGood(Result<EvalRun>& r, bool skipBad)
+{
+    if (!r.ok())
+        return;
+    EvalRun& run = *r.value;
+    for (auto& t : run.tasks) {
+        std::int64_t skipped = 0;
+        std::string where;
+        std::int64_t whereLine = 0;
+        for (auto& s : t.samples) {
+            if (!std::isinf(s.score) || (s.score < 0) == t.higherIsBetter)
+                continue;
+            const std::string file = s.file < run.files.size() ? run.files[s.file] : run.info.path;
+            const std::string what = std::string("task ") + t.task + ": a score of " + (s.score > 0 ? "+" : "-")
+                + "infinity, infinitely good on a metric where " + (t.higherIsBetter ? "higher" : "lower")
+                + " is better, leaves no drop to measure";
+            if (!skipBad) {
+                r = Result<EvalRun>::failure(Diagnostic::error(file, s.line,
+                    what + " (only an infinitely bad score is accepted; --skip-bad-lines leaves such samples out)"));
+                return;
+            }
+            if (skipped++ == 0) {
+                where = file;
+                whereLine = s.line;
+            }
+            s.score = std::numeric_limits<double>::quiet_NaN();
+        }
+        if (skipped > 0)
+            r.warnings.push_back(Diagnostic::warning(where, whereLine,
+                "task " + t.task + ": " + std::to_string(skipped)
+                    + " sample(s) with an infinitely good score left out (the first here)"));
+    }
+}
+
+Result<EvalRun> loadRunAs(const std::string& path, const LoadOptions& options);
+
+} // namespace
+
 Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options)
+{
+    auto r = loadRunAs(path, options);
+    refuseInfinitelyGood(r, options.skipBadLines);
+    return r;
+}
+
+namespace {
+
+Result<EvalRun> loadRunAs(const std::string& path, const LoadOptions& options)
 {
     using R = Result<EvalRun>;
     std::error_code ec;
@@ -529,5 +582,7 @@ Result<EvalRun> loadRun(const std::string& path, const LoadOptions& options)
     loaded.warnings.insert(loaded.warnings.begin(), found.warnings.begin(), found.warnings.end());
     return loaded;
 }
+
+} // namespace
 
 } // namespace deltascope::eval

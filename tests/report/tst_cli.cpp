@@ -308,6 +308,9 @@ void TestCli::errorsExitTwoWithFileAndLine_data()
                                       << QStringLiteral(".jsonl:2: error: malformed JSON");
     QTest::newRow("score is an object") << QByteArray("{\"doc_id\": 0, \"metrics\": [\"acc\"], \"acc\": {\"x\": 1}}\n")
                                         << QStringLiteral("no sample of");
+    // An infinitely good accuracy (Python writes a bare Infinity) leaves no drop to measure.
+    QTest::newRow("infinitely good score") << QByteArray("{\"doc_id\": 0, \"acc\": 1}\n{\"doc_id\": 1, \"acc\": Infinity}\n")
+                                           << QStringLiteral(".jsonl:2: error: task t: a score of +infinity");
 }
 
 void TestCli::errorsExitTwoWithFileAndLine()
