@@ -211,6 +211,8 @@ std::string readLayout(const std::map<std::string, TensorInfo>& tensors, const s
     }
     if (metaTopK && metaTopK != tr.topK)
         return "metadata top_k = " + std::to_string(metaTopK) + " but topk tensors have k = " + std::to_string(tr.topK);
+    if (auto why = expertCountProblem(tr.experts); !why.empty())
+        return why;
     if (tr.topK > tr.experts)
         return "top_k = " + std::to_string(tr.topK) + " exceeds the " + std::to_string(tr.experts) + " experts";
     return {};

@@ -138,6 +138,14 @@ void Trace::gatingRow(std::int64_t t, std::int64_t l, float* out) const
                                        : (scoreKind == ScoreKind::Sigmoid ? slice::kSigmoid : slice::kProbs));
 }
 
+std::string expertCountProblem(std::int64_t experts)
+{
+    if (experts <= kMaxExperts)
+        return {};
+    return std::to_string(experts) + " experts per layer: more than the " + std::to_string(kMaxExperts)
+        + " a trace may have (is num_experts right?)";
+}
+
 Trace makeOwnedTrace(std::int64_t tokens, std::int64_t layers, std::int64_t experts, std::int64_t topK, bool sparse,
     std::vector<float> scores, std::vector<std::int32_t> ids, std::vector<std::int32_t> requestId)
 {

@@ -18,6 +18,14 @@ enum class ScoreKind { Probs, Logits, Sigmoid };
 const char* toString(ScoreType t);
 const char* toString(ScoreKind k);
 
+/// The most experts per layer a trace may have. Real models have up to a few hundred; the views
+/// keep per-expert-pair tables (co-activation), so a header claiming millions is refused instead
+/// of allocated.
+constexpr std::int64_t kMaxExperts = 4096;
+
+/// Why a trace's expert count is refused, or an empty string.
+std::string expertCountProblem(std::int64_t experts);
+
 /// Router outputs of an MoE model over generated tokens: per token and MoE layer, either dense
 /// scores over all experts or the top-k expert ids with their scores. Dense scores may stay in a
 /// memory-mapped file; everything else is small and owned.

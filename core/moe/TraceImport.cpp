@@ -520,7 +520,13 @@ static Result<Trace> unguardedOpenTrace(const std::string& path, std::int64_t to
 
 Result<Trace> openTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options)
 {
-    return failOnOutOfMemory<Trace>(path, [&] { return unguardedOpenTrace(path, topK, options); });
+    if (auto why = expertCountProblem(options.experts); !why.empty())
+        return Result<Trace>::failure(Diagnostic::error(path, 0, "--experts: " + why));
+    auto r = failOnOutOfMemory<Trace>(path, [&] { return unguardedOpenTrace(path, topK, options); });
+    if (r.ok())
+        if (auto why = expertCountProblem(r.value->experts); !why.empty())
+            return Result<Trace>::failure(Diagnostic::error(path, 0, why));
+    return r;
 }
 
 } // namespace deltascope::moe

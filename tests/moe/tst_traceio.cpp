@@ -228,6 +228,23 @@ void TestTraceIo::sparseRoundTrip()
     r.value->gatingRow(1, 0, row.data());
     for (const float v : row)
         QVERIFY(std::isinf(v)); // a missing record: nothing known
+
+    // A header claiming more experts than a trace may have is refused, by name, before anything
+    // the size of that claim is allocated; the most that is allowed still reads.
+    for (const std::int64_t claim : { moe::kMaxExperts + 1, std::int64_t(2147483647) }) {
+        auto big = moe::makeOwnedTrace(2, 1, claim, 2, true, { 0.7f, 0.3f, 0.6f, 0.4f }, { 5, 1, 2, 3 }, { 4, 4 });
+        const auto bigPath = dir.filePath(QStringLiteral("big.safetensors")).toStdString();
+        QVERIFY(moe::writeTraceFile(bigPath, big).empty());
+        const auto refused = moe::readTraceFile(bigPath);
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.error->toString().find(std::to_string(claim) + " experts per layer") != std::string::npos,
+            refused.error->toString().c_str());
+        QVERIFY(!moe::openTrace(bigPath, 0, {}).ok());
+    }
+    auto most = moe::makeOwnedTrace(2, 1, moe::kMaxExperts, 2, true, { 0.7f, 0.3f, 0.6f, 0.4f }, { 5, 1, 2, 3 }, { 4, 4 });
+    const auto mostPath = dir.filePath(QStringLiteral("most.safetensors")).toStdString();
+    QVERIFY(moe::writeTraceFile(mostPath, most).empty());
+    QVERIFY(moe::openTrace(mostPath, 0, {}).ok());
 }
 
 void TestTraceIo::badFiles_data()
