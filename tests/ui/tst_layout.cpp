@@ -280,6 +280,21 @@ void TestLayout::budgetSweepHasOneAxisPerQuantity()
     sweep->xAxis->setRange(10, 20);
     QCOMPARE(mass->keyAxis()->range().lower, 10.0);
     QCOMPARE(mass->keyAxis()->range().upper, 20.0);
+    // After a budget change the sweep is drawn again over the same budgets: both panels show
+    // every budget (the lower one used to fall back to 0-5 and lose its curve).
+    for (const int budget : { 24, 16 }) {
+        w.experts()->setBudget(budget);
+        waitIdle(w);
+        QVERIFY(sweep->graphCount() >= 3);
+        for (int i = 0; i < sweep->graphCount(); ++i) {
+            QCPGraph* g = sweep->graph(i);
+            bool found = false;
+            const QCPRange keys = g->data()->keyRange(found);
+            QVERIFY(found);
+            QVERIFY2(g->keyAxis()->range().contains(keys.lower) && g->keyAxis()->range().contains(keys.upper),
+                qPrintable(g->name()));
+        }
+    }
 }
 
 void TestLayout::powerPlannerLabelsStayApart()

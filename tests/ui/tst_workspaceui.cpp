@@ -3,10 +3,12 @@
 // .deltascope file, changed inputs are reported, and the autosave offers recovery after a crash.
 #include "MainWindow.h"
 #include "TestData.h"
+#include "degradation/AggregatePanel.h"
 #include "degradation/DegradationPage.h"
 #include "experts/ExpertsPage.h"
 
 #include <QDirIterator>
+#include <QDoubleSpinBox>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QStandardPaths>
@@ -48,6 +50,7 @@ private slots:
     void changedInputsAreReported();
     void badWorkspaceSaysWhy();
     void autosaveAndRecovery();
+    void statsSettingsStartAtTheDefaults();
 };
 
 void TestWorkspaceUi::saveAndRestoreEverything()
@@ -186,4 +189,26 @@ void TestWorkspaceUi::autosaveAndRecovery()
 }
 
 QTEST_MAIN(TestWorkspaceUi)
+void TestWorkspaceUi::statsSettingsStartAtTheDefaults()
+{
+    // An alpha, permutation count or seed chosen in one window does not carry over to the next:
+    // the same inputs get the command line's verdict in every new session.
+    {
+        DegradationPage page;
+        auto* panel = page.findChild<AggregatePanel*>();
+        QVERIFY(panel);
+        auto* alpha = panel->findChild<QDoubleSpinBox*>();
+        QVERIFY(alpha);
+        alpha->setValue(0.2);
+        emit panel->alphaChanged(0.2);
+        emit panel->permutationRequested(1000000, 7);
+    }
+    DegradationPage fresh;
+    auto* panel = fresh.findChild<AggregatePanel*>();
+    QVERIFY(panel);
+    QCOMPARE(panel->alpha(), 0.05);
+    QCOMPARE(panel->permutations(), 10000);
+    QCOMPARE(panel->seed(), 0);
+}
+
 #include "tst_workspaceui.moc"

@@ -63,37 +63,6 @@ void AppSettings::setLastDirectory(const QString& dir)
     store().setValue(QStringLiteral("files/lastDirectory"), dir);
 }
 
-double AppSettings::alpha() const
-{
-    const double a = store().value(QStringLiteral("stats/alpha"), 0.05).toDouble();
-    return a > 0 && a < 1 ? a : 0.05;
-}
-
-void AppSettings::setAlpha(double a)
-{
-    store().setValue(QStringLiteral("stats/alpha"), a);
-}
-
-int AppSettings::permutations() const
-{
-    return qBound(100, store().value(QStringLiteral("stats/permutations"), 10000).toInt(), 10000000);
-}
-
-void AppSettings::setPermutations(int n)
-{
-    store().setValue(QStringLiteral("stats/permutations"), n);
-}
-
-int AppSettings::seed() const
-{
-    return store().value(QStringLiteral("stats/seed"), 0).toInt();
-}
-
-void AppSettings::setSeed(int s)
-{
-    store().setValue(QStringLiteral("stats/seed"), s);
-}
-
 QList<RecentComparison> AppSettings::recentComparisons() const
 {
     auto s = store();

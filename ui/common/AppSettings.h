@@ -29,13 +29,6 @@ public:
     QString lastDirectory() const;
     void setLastDirectory(const QString& dir);
 
-    double alpha() const;
-    void setAlpha(double a);
-    int permutations() const;
-    void setPermutations(int n);
-    int seed() const;
-    void setSeed(int s);
-
     QList<RecentComparison> recentComparisons() const;
     void addRecentComparison(const RecentComparison& c); ///< newest first, at most 10, no repeats
 

@@ -61,10 +61,9 @@ DegradationPage::DegradationPage(QWidget* parent)
     : QWidget(parent)
     , m_jobs(new JobRunner(this))
 {
-    AppSettings settings;
-    m_stats.alpha = settings.alpha();
-    m_stats.permutations = static_cast<std::uint64_t>(settings.permutations());
-    m_stats.seed = static_cast<std::uint64_t>(settings.seed());
+    // Alpha, permutations and seed start at the command line's defaults in every session (a saved
+    // workspace keeps its own): a setting left from another comparison must not change a verdict
+    // unseen.
     buildUi();
     showJobProgress(m_jobs, m_progressRow, m_progress, m_progressText);
     connect(m_jobs, &JobRunner::started, this, [this] {
@@ -237,7 +236,6 @@ void DegradationPage::buildResults()
     m_aggregate->setPermutationSettings(static_cast<int>(m_stats.permutations), static_cast<int>(m_stats.seed));
     connect(m_aggregate, &AggregatePanel::alphaChanged, this, [this](double a) {
         m_stats.alpha = a;
-        AppSettings().setAlpha(a);
         retestWith(m_stats.runPermutation);
     });
     connect(m_aggregate, &AggregatePanel::marginsChanged, this, [this](const report::MarginRequest& margins) {
@@ -248,9 +246,6 @@ void DegradationPage::buildResults()
         m_stats.permutations = static_cast<std::uint64_t>(perms);
         m_stats.seed = static_cast<std::uint64_t>(seed);
         m_stats.maxPermutations = static_cast<std::uint64_t>(m_aggregate->maxPermutations());
-        AppSettings s;
-        s.setPermutations(perms);
-        s.setSeed(seed);
         retestWith(true);
     });
 

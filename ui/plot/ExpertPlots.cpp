@@ -247,6 +247,9 @@ void drawBudgetSweep(PlotView* plot, const moe::XShareResult& sweep, int budget)
     massAxis->setLabel(QObject::tr("gating mass kept (%)"));
     if (!m.isEmpty())
         plot->xAxis->setRange(m.front() - 0.5, m.back() + 0.5);
+    // Set on the lower panel too: a redraw over the same budgets leaves the upper range as it was,
+    // and an unchanged range tells nobody (the new lower panel would stay at its default 0-5).
+    massKey->setRange(plot->xAxis->range());
     plot->yAxis->setRange(0, std::max(1.0, base * 1.08));
     massAxis->setRange(mass.isEmpty() ? 0.0 : std::max(0.0, *std::min_element(mass.begin(), mass.end()) - 5), 101);
     plot->showLegendAbove();
