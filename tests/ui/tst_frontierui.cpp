@@ -3,6 +3,7 @@
 #include "analysis/Frontier.h"
 #include "analysis/Matrix.h"
 #include "backend/CpuBackend.h"
+#include "common/Format.h"
 #include "common/Workspace.h"
 #include "degradation/DegradationPage.h"
 #include "experts/ExpertsPage.h"
@@ -448,6 +449,24 @@ void TestFrontierUi::demoFindsTheBudget()
     QVERIFY2(page.payoff()->result(), qPrintable(page.payoff()->conclusion()));
     QCOMPARE(page.payoff()->options().model.experts, 8);
     QCOMPARE(page.payoff()->options().model.topK, 2);
+    // The recommendation is the budget the paired tests accept, never a faster one they call
+    // degraded; and it points at what is on screen, not at the command line.
+    {
+        const auto& e = page.payoff()->result()->estimate;
+        const int chosen = page.frontier()->points[*page.frontier()->chosen].budget;
+        const QString said = page.payoff()->conclusion();
+        QVERIFY2(said.contains(QStringLiteral("At budget %1, the smallest the paired tests accept").arg(chosen)),
+            qPrintable(said));
+        QVERIFY(!said.contains(QStringLiteral("deltascope-cli")));
+        if (e.verdict == moe::PayoffVerdict::Pays && e.bestBudget < chosen)
+            QVERIFY2(said.contains(QStringLiteral("M = %1, is not one the paired tests accept").arg(e.bestBudget)),
+                qPrintable(said));
+        auto* rows = page.payoff()->findChild<QTableWidget*>(QStringLiteral("payoffTable"));
+        for (int r = 0; r < rows->rowCount(); ++r) {
+            const bool green = rows->item(r, 1)->foreground().color() == improvementColor();
+            QCOMPARE(green, rows->item(r, 0)->text() == QString::number(chosen));
+        }
+    }
     if (const QString shots = qEnvironmentVariable("DELTASCOPE_TEST_SHOTS"); !shots.isEmpty()) {
         page.resize(1400, 900);
         page.show();

@@ -315,7 +315,9 @@ void PayoffPanel::show(std::shared_ptr<const analysis::PayoffResult> result, con
         for (int c = 0; c < cells.size(); ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
             item->setTextAlignment(c == 0 ? Qt::AlignLeft | Qt::AlignVCenter : Qt::AlignRight | Qt::AlignVCenter);
-            if (r.budget != 0 && r.budget == e.bestBudget)
+            // Green: the budget to use. Once the paired tests have spoken, the one they accept
+            // (a faster budget they do not accept is no recommendation); before, the fastest.
+            if (r.budget != 0 && r.budget == (m_chosen != 0 ? m_chosen : e.bestBudget))
                 item->setForeground(improvementColor());
             if (r.budget != 0 && r.budget == m_chosen) {
                 QFont f = item->font();
@@ -325,17 +327,41 @@ void PayoffPanel::show(std::shared_ptr<const analysis::PayoffResult> result, con
             m_table->setItem(i, c, item);
         }
     }
-    QString text = QString::fromStdString(e.conclusion);
+    // The estimate speaks of speed only; here the paired tests' answer is on screen beside it.
+    std::string said = e.conclusion;
+    static const std::string cliPointer = " Whether accuracy holds is for the paired tests (deltascope-cli frontier).";
+    if (const auto at = said.find(cliPointer); at != std::string::npos)
+        said.erase(at, cliPointer.size());
+    QString text = QString::fromStdString(said).toHtmlEscaped();
     if (e.verdict == moe::PayoffVerdict::ComputeBound || e.verdict == moe::PayoffVerdict::SmallShare)
-        text = tr("<b>Not bandwidth-bound: expect no gain.</b> ") + text.toHtmlEscaped();
-    else
-        text = text.toHtmlEscaped();
+        text = tr("<b>Not bandwidth-bound: expect no gain.</b> ") + text;
+    const bool pays = e.verdict == moe::PayoffVerdict::Pays;
+    const moe::PayoffRow* chosen = nullptr;
     for (const auto& r : e.budgets)
         if (m_chosen > 0 && r.budget == m_chosen)
-            text += tr("<br><b>At budget %1, the smallest the paired tests accept, a step reads %2 of expert weights "
-                       "instead of %3 and is estimated %4 shorter.</b>")
-                        .arg(m_chosen)
-                        .arg(bytes(r.expertBytes), bytes(e.baseline.expertBytes), percent(r.saving));
+            chosen = &r;
+    if (chosen) {
+        const QString accepted = tr("At budget %1, the smallest the paired tests accept, a step reads %2 of expert "
+                                    "weights instead of %3 and is estimated %4 shorter.")
+                                     .arg(m_chosen)
+                                     .arg(bytes(chosen->expertBytes), bytes(e.baseline.expertBytes),
+                                         percent(chosen->saving));
+        if (pays && e.bestBudget < m_chosen)
+            text = tr("<b>%1</b><br>The fastest budget, M = %2, is not one the paired tests accept (see the table "
+                      "above). By speed alone: %3")
+                       .arg(accepted)
+                       .arg(e.bestBudget)
+                       .arg(text);
+        else
+            text += QStringLiteral("<br><b>") + accepted + QStringLiteral("</b>");
+    } else if (m_chosen < 0) {
+        text = tr("<b>No budget's run is shown no worse than the margin, so none is recommended.</b><br>By speed "
+                  "alone: %1")
+                   .arg(text);
+    } else if (pays) {
+        text += tr(" Whether accuracy holds is for the paired tests: give the candidates their budgets and a margin, "
+                   "then Compare all.");
+    }
     text += tr("<br><small>Routed experts are %1 of the bytes a step reads; %2 tokens per activated expert.</small>")
                 .arg(percent(e.expertShare), QString::number(e.tokensPerExpert, 'f', 1));
     m_conclusion->setText(text);

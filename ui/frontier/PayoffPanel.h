@@ -33,8 +33,8 @@ public:
     /// The trace the estimate reads, its batch size (0: the default) and the budgets to show (empty:
     /// the analysis's choice). Clears the shown estimate.
     void setInputs(const QString& trace, int batchSize, const std::vector<int>& budgets);
-    /// The budget the accuracy tests accepted (the frontier's answer; 0: none): its row is marked
-    /// and the conclusion says what it saves.
+    /// The budget the accuracy tests accepted (the frontier's answer): its row is marked and the
+    /// conclusion says what it saves. 0: not decided yet; -1: the tests accept none.
     void setChosenBudget(int budget);
     /// Starts the estimate (nothing without a trace).
     void estimate();
