@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
+#include <vector>
 
 namespace deltascope::ui {
 
@@ -205,9 +207,13 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
     const double strictest = -std::log10(holm.front());
     const QColor fg = plot->palette().color(QPalette::WindowText);
     bool first = true;
-    for (const auto& [v, text, style] :
-        { std::tuple { alphaLine, QObject::tr("alpha = %1").arg(r.alpha), Qt::DashLine },
-            std::tuple { strictest, QObject::tr("Holm, strictest: alpha/%1").arg(n), Qt::DotLine } }) {
+    const double valueTop = std::max(top, strictest) * 1.15;
+    std::vector<std::tuple<double, QString, Qt::PenStyle>> lines { { alphaLine,
+        QObject::tr("alpha = %1").arg(r.alpha), Qt::DashLine } };
+    // With one task Holm's strictest threshold is alpha itself: one line, one label.
+    if (n > 1)
+        lines.emplace_back(strictest, QObject::tr("Holm, strictest: alpha/%1").arg(n), Qt::DotLine);
+    for (const auto& [v, text, style] : lines) {
         auto* line = new QCPItemStraightLine(plot);
         auto* l = label(plot, text, fg);
         if (axes.down) {
@@ -218,8 +224,10 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
             l->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
             l->position->setAxisRect(plot->axisRect());
             l->position->setCoords(v, first ? 0.0 : 1.0);
-            l->setPositionAlignment(Qt::AlignLeft | (first ? Qt::AlignTop : Qt::AlignBottom));
-            l->setText(QLatin1Char(' ') + text);
+            // On the side of the line with the room.
+            const bool left = v > 0.6 * valueTop;
+            l->setPositionAlignment((left ? Qt::AlignRight : Qt::AlignLeft) | (first ? Qt::AlignTop : Qt::AlignBottom));
+            l->setText(left ? QString(text + QLatin1Char(' ')) : QString(QLatin1Char(' ') + text));
         } else {
             line->point1->setCoords(0, v);
             line->point2->setCoords(1, v);
@@ -229,7 +237,7 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
         first = false;
     }
     placeTasks(axes, r);
-    axes.value->setRange(0, std::max(top, strictest) * 1.15);
+    axes.value->setRange(0, valueTop);
     axes.value->setLabel(QObject::tr("-log10 p (one-sided)"));
     plot->setHoverText([&r, bars, rowTask](QCPAbstractPlottable* p, int i) {
         const int s = p == bars[1] ? 1 : (p == bars[0] ? 0 : -1);
