@@ -137,7 +137,7 @@ std::string toJson(const ComparisonReport& r)
     agg["degraded"] = r.degraded;
     agg["verdict"] = r.verdict; // "degraded", "no_evidence", with a margin "no_worse_than_margin" or "inconclusive"
     agg["decision"] = r.decisionBasis;
-    agg["next_step"] = verdictNextStep(verdictOf(r));
+    agg["next_step"] = verdictNextStep(r);
     root["aggregate"] = std::move(agg);
     if (r.permutation.present) {
         const auto& p = r.permutation;

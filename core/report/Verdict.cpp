@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "report/Verdict.h"
 
+#include <algorithm>
+
 namespace deltascope::report {
 
 Verdict verdictOf(const ComparisonReport& r)
@@ -74,12 +76,22 @@ const char* verdictMeaning(Verdict v)
     return "the data do not show a drop; they do not show its absence either (see each task's upper bound)";
 }
 
-const char* verdictNextStep(Verdict v)
+std::string verdictNextStep(const ComparisonReport& r, Wording wording)
 {
-    switch (v) {
-    case Verdict::Degraded:
-        return "look at the tasks flagged worse and their flipped samples (open both runs in the deltascope "
-               "window, or --format csv), fix the candidate and compare again";
+    const bool window = wording == Wording::Window;
+    switch (verdictOf(r)) {
+    case Verdict::Degraded: {
+        const bool anyWorse = std::any_of(
+            r.tasks.begin(), r.tasks.end(), [](const TaskResult& t) { return t.flag == TaskFlag::Worse; });
+        const std::string where = window ? "the disagreements beside the sample view"
+                                         : "open both runs in the deltascope window, or --format csv";
+        if (!anyWorse)
+            return "no single task is flagged worse: the loss is spread over the tasks (the tests across them "
+                   "found it); look at the tasks with the largest drops and their flipped samples ("
+                + where + "), fix the candidate and compare again";
+        return "look at the tasks flagged worse and their flipped samples (" + where
+            + "), fix the candidate and compare again";
+    }
     case Verdict::NoWorseThanMargin:
         return "the claim holds at this margin and alpha: keep this output with the release, and compare again "
                "after the next change";
@@ -89,6 +101,9 @@ const char* verdictNextStep(Verdict v)
     case Verdict::NoEvidence:
         break;
     }
+    if (window)
+        return "to claim \"no worse than D points\", type D into the margin field; the Power planner tab says "
+               "what drop these samples can detect";
     return "to claim \"no worse than D points\", rerun with --margin D; `deltascope-cli power` says what drop "
            "these samples can detect";
 }

@@ -27,8 +27,12 @@ const char* verdictHeadline(Verdict v);
 /// What the verdict means, in one sentence.
 const char* verdictMeaning(Verdict v);
 
-/// What to do next after this verdict, in one sentence.
-const char* verdictNextStep(Verdict v);
+/// Where the next step is taken: the command line and its reports, or the window.
+enum class Wording { CommandLine, Window };
+
+/// What to do next after this comparison's verdict, in one sentence, in the terms of where it is
+/// read (a flag to rerun with, or the control to use).
+std::string verdictNextStep(const ComparisonReport& r, Wording wording = Wording::CommandLine);
 
 /// The exit status of deltascope-cli compare and the window's headless modes: 0 no evidence or
 /// no worse than the margin, 1 degraded, 3 inconclusive (2 is left to errors).

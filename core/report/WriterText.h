@@ -215,7 +215,7 @@ inline const char* verdictHeadline(const ComparisonReport& r)
 // "next: ...": what to do after this verdict.
 inline std::string nextStepText(const ComparisonReport& r)
 {
-    return std::string("next: ") + verdictNextStep(verdictOf(r));
+    return "next: " + verdictNextStep(r);
 }
 
 // "1 pt", "1% of word_perplexity", "0.05": a task's margin as the user gave it.

@@ -427,8 +427,9 @@ void TestReport::csvAndMarkdown()
     const auto md = QString::fromStdString(report::toMarkdown(rep));
     QVERIFY(md.contains(QStringLiteral("NO EVIDENCE OF DEGRADATION")));
     // The next step is said after the verdict, in the words every front end uses (report/Verdict.h).
-    QVERIFY(md.contains(
-        QStringLiteral("next: ") + QString::fromUtf8(report::verdictNextStep(report::Verdict::NoEvidence))));
+    QCOMPARE(report::verdictOf(rep), report::Verdict::NoEvidence);
+    QVERIFY(md.contains(QStringLiteral("next: ") + QString::fromStdString(report::verdictNextStep(rep))));
+    QVERIFY(md.contains(QStringLiteral("rerun with --margin D")));
     QVERIFY(md.contains(QStringLiteral("| gsm8k [strict-match] | exact_match | 30 |")));
 }
 

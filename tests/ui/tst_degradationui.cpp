@@ -576,9 +576,14 @@ void TestDegradationUi::bannerForEachVerdict()
         return AggregatePanel::verdictColour(r).hslHue();
     };
 
-    // Every verdict says what to do next, in the command line's words (report/Verdict.h).
+    // Every verdict says what to do next, in the window's words (report/Verdict.h): controls, not
+    // command-line flags.
     auto saysNext = [&](report::Verdict v) {
-        return advice->text().endsWith(QStringLiteral("Next: ") + QString::fromUtf8(report::verdictNextStep(v)));
+        if (report::verdictOf(r) != v)
+            return false;
+        const QString next = QString::fromStdString(report::verdictNextStep(r, report::Wording::Window));
+        return advice->text().endsWith(QStringLiteral("Next: ") + next) && !next.contains(QStringLiteral("--"))
+            && !next.contains(QStringLiteral("deltascope-cli"));
     };
 
     // Degraded: red, no advice but the next step.
@@ -587,6 +592,18 @@ void TestDegradationUi::bannerForEachVerdict()
     QCOMPARE(verdict->text(), QStringLiteral("Degraded"));
     QVERIFY2(saysNext(report::Verdict::Degraded), qPrintable(advice->text()));
     QVERIFY(!advice->text().contains(QLatin1Char('\n')));
+    // Degraded by the tests across tasks with no task flagged worse: the advice says so instead of
+    // sending the user to flagged tasks there are none of.
+    {
+        const auto tasks = r.tasks;
+        for (auto& t : r.tasks)
+            t.flag = t.flag == report::TaskFlag::Worse ? report::TaskFlag::Suggestive : t.flag;
+        show("degraded", true);
+        QVERIFY2(advice->text().contains(QStringLiteral("no single task is flagged worse")), qPrintable(advice->text()));
+        r.tasks = tasks;
+        show("degraded", true);
+        QVERIFY2(!advice->text().contains(QStringLiteral("no single task")), qPrintable(advice->text()));
+    }
 
     // No worse than the margin: green.
     r.hasMargin = true;

@@ -139,7 +139,7 @@ QString AggregatePanel::verdictMeaning(const report::ComparisonReport& r)
 
 QString AggregatePanel::verdictNextStep(const report::ComparisonReport& r)
 {
-    return tr("Next: %1").arg(QString::fromUtf8(report::verdictNextStep(report::verdictOf(r))));
+    return tr("Next: %1").arg(QString::fromStdString(report::verdictNextStep(r, report::Wording::Window)));
 }
 
 QColor AggregatePanel::verdictColour(const report::ComparisonReport& r)
