@@ -109,7 +109,7 @@ Result<CostTable> loadCostTable(const std::string& path)
     if (auto bad
         = file.openInput(path, "a cost table: a header row (candidate, then cost columns) and one row per candidate"))
         return R::failure(*bad);
-    const std::string_view text = file.view();
+    const std::string_view text = file.text();
     std::size_t pos = 0;
     std::string_view line;
     std::int64_t lineNo = 0;

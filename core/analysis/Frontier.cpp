@@ -153,7 +153,7 @@ std::optional<int> budgetFromResults(const std::string& runPath, const std::stri
         std::string error;
         if (!file.open(run.resultsFile, error))
             return std::nullopt;
-        auto json = parseJsonText(file.view(), run.resultsFile);
+        auto json = parseJsonText(file.text(), run.resultsFile);
         if (!json.ok() || !json.value->is_object())
             return std::nullopt;
         const auto config = json.value->find("config");

@@ -57,7 +57,7 @@ Result<std::shared_ptr<Document>> Document::open(const std::string& path, const 
         return R::failure(*problem);
     auto doc = std::make_shared<Document>();
     doc->m_path = path;
-    std::string_view text = file.view();
+    std::string_view text = file.text();
     std::string repaired;
     if (!isValidUtf8(text)) {
         repaired = replaceInvalidUtf8(text, "?"); // one byte for one: offsets stay those of the file

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "eval/HelmRun.h"
 
+#include "common/MappedFile.h"
 #include "common/TextUtil.h"
 #include "eval/HelmJson.h"
 #include "eval/ScoreValue.h"
@@ -468,7 +469,7 @@ void readStats(const std::string& path, const SampleRecord& record, SampleDetail
         return;
     std::ifstream in(path, std::ios::binary);
     std::string bytes(record.length, '\0');
-    in.seekg(static_cast<std::streamoff>(record.offset));
+    in.seekg(static_cast<std::streamoff>(record.offset + textStartOf(in)));
     if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
         return;
     bytes = quoteNonFiniteTokens(bytes);

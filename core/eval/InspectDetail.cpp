@@ -177,7 +177,7 @@ Result<SampleDetail> readInspectSampleDetail(const EvalRun& run, const SampleRec
         std::string why;
         if (!f.open(path, why))
             return R::failure(Diagnostic::error(path, 0, "cannot open the log again to read the sample: " + why));
-        auto sample = inspect::jsonLogSample(f.view(), path, static_cast<std::size_t>(record.offset));
+        auto sample = inspect::jsonLogSample(f.text(), path, static_cast<std::size_t>(record.offset));
         if (!sample.ok())
             return R::failure(*sample.error);
         text = std::move(*sample.value);

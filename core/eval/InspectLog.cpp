@@ -431,7 +431,7 @@ Result<InspectHeader> readInspectHeader(const std::string& path)
     std::string why;
     if (!file.open(path, why))
         return R::failure(Diagnostic::error(path, 0, why));
-    if (isZip(file.view())) {
+    if (isZip(file.text())) {
         std::optional<InspectHeader> header;
         std::optional<InspectHeader> start;
         std::optional<Diagnostic> failure;
@@ -467,7 +467,7 @@ Result<InspectHeader> readInspectHeader(const std::string& path)
     }
     if (isInspectEvalName(path))
         return R::failure(Diagnostic::error(path, 0, kNotAZip));
-    return parseJsonLog(file.view(), path, {});
+    return parseJsonLog(file.text(), path, {});
 }
 
 Result<EvalRun> loadInspectLog(const std::string& path, const LoadOptions& options)
@@ -477,7 +477,7 @@ Result<EvalRun> loadInspectLog(const std::string& path, const LoadOptions& optio
     std::string why;
     if (!file.open(path, why))
         return R::failure(Diagnostic::error(path, 0, why));
-    return load(path, &path, file.view(), options);
+    return load(path, &path, file.text(), options);
 }
 
 Result<EvalRun> loadInspectBytes(std::string_view bytes, const std::string& label, const LoadOptions& options)
@@ -492,7 +492,7 @@ Result<std::vector<std::string>> inspectMetrics(const std::string& path)
     std::string why;
     if (!file.open(path, why))
         return R::failure(Diagnostic::error(path, 0, why));
-    auto c = collect(path, &path, file.view(), {});
+    auto c = collect(path, &path, file.text(), {});
     if (!c.ok())
         return R::failure(*c.error);
     const auto& h = c.value->header ? c.value->header : c.value->journalStart;

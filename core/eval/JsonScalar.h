@@ -11,7 +11,8 @@
 namespace deltascope::eval::detail {
 
 /// The text of a string (unescaped) or of any other scalar (as written: numbers keep their exact
-/// spelling, so an id 17 reads "17"). With stringsAndNumbersOnly, other types are INCORRECT_TYPE.
+/// spelling, so an id 17 reads "17"). Objects and lists are INCORRECT_TYPE, and with
+/// stringsAndNumbersOnly so are booleans and null.
 inline simdjson::error_code scalarText(simdjson::ondemand::value value, std::string& out, bool stringsAndNumbersOnly)
 {
     namespace od = simdjson::ondemand;
@@ -25,7 +26,9 @@ inline simdjson::error_code scalarText(simdjson::ondemand::value value, std::str
         out.assign(s);
         return simdjson::SUCCESS;
     }
-    if (stringsAndNumbersOnly && type != od::json_type::number)
+    // An object or a list is no scalar: its first token ("{") is not its text.
+    if (type == od::json_type::object || type == od::json_type::array
+        || (stringsAndNumbersOnly && type != od::json_type::number))
         return simdjson::INCORRECT_TYPE;
     std::string_view raw = value.raw_json_token();
     while (!raw.empty() && std::strchr(" \t\r\n,}]", raw.back()))

@@ -16,7 +16,7 @@ Result<KeepList> loadKeepList(const std::string& path)
     std::string why;
     if (!file.open(path, why))
         return R::failure(Diagnostic::error(path, 0, why));
-    auto parsed = parseJsonText(file.view(), path);
+    auto parsed = parseJsonText(file.text(), path);
     if (!parsed.ok())
         return R::failure(*parsed.error);
     const nlohmann::json& root = *parsed.value;

@@ -59,7 +59,7 @@ Result<ResultsFile> parseResultsFile(const std::string& path)
     std::string why;
     if (!file.open(path, why))
         return Result<ResultsFile>::failure(Diagnostic::error(path, 0, why));
-    std::string text(file.view());
+    std::string text(file.text());
     replaceNonFiniteTokens(text);
     Json root;
     try {

@@ -158,7 +158,7 @@ bool isInspectLog(const fs::path& p)
         return false;
     MappedFile f;
     std::string why;
-    return f.open(p.string(), why) && looksLikeInspectJson(f.view().substr(0, 1 << 16));
+    return f.open(p.string(), why) && looksLikeInspectJson(f.text().substr(0, 1 << 16));
 }
 
 void addInspectLog(const fs::path& p, std::vector<RunCandidate>& logs, std::vector<Diagnostic>& warnings)

@@ -95,7 +95,7 @@ LoadOptions::Format detectFormat(const std::string& path)
     std::string why;
     if (!file.open(path, why))
         return LoadOptions::Format::Table;
-    const std::string_view head = file.view().substr(0, 1 << 16);
+    const std::string_view head = file.text().substr(0, 1 << 16);
     // An Inspect JSON log is a .json file whose "eval" is an object; other files (a JSONL table
     // that happens to have an "eval" field) go to the table or lm-eval readers.
     if (head.starts_with("PK\x03\x04") || (name.ends_with(".json") && looksLikeInspectJson(head)))
@@ -290,7 +290,7 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
         MappedFile f;
         std::string why;
         if (f.open(files.front().path, why)) {
-            const auto head = f.view().substr(0, std::min<std::size_t>(f.size(), 1 << 20));
+            const auto head = f.text().substr(0, std::min<std::size_t>(f.size(), 1 << 20));
             const auto nl = head.find('\n');
             anyFilterKey = head.substr(0, nl).find("\"filter\":") != std::string_view::npos;
         }

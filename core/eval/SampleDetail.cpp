@@ -2,6 +2,7 @@
 #include "eval/SampleDetail.h"
 
 #include "common/JsonText.h"
+#include "common/MappedFile.h"
 #include "common/TextUtil.h"
 #include "eval/HelmRun.h"
 #include "eval/InspectDetail.h"
@@ -221,7 +222,7 @@ Result<SampleDetail> readSampleDetail(const EvalRun& run, const SampleRecord& re
     if (!in)
         return R::failure(Diagnostic::error(path, 0, "cannot open the file again to read the sample"));
     std::string bytes(record.length, '\0');
-    in.seekg(static_cast<std::streamoff>(record.offset));
+    in.seekg(static_cast<std::streamoff>(record.offset + textStartOf(in)));
     in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (static_cast<std::size_t>(in.gcount()) != bytes.size())
         return R::failure(Diagnostic::error(path, record.line, "the file is shorter than when it was loaded"));

@@ -172,7 +172,13 @@ simdjson::error_code readRecord(
         if (auto e = field.unescaped_key().get(key))
             return e;
         if (key == "doc_id") {
-            if (auto e = detail::scalarText(field.value(), rec.docId, true))
+            const auto e = detail::scalarText(field.value(), rec.docId, true);
+            if (e == simdjson::INCORRECT_TYPE) {
+                // null, true, an object or a list: a record that cannot be paired, said so.
+                rec.problem = "doc_id is not a number or a string";
+                continue;
+            }
+            if (e)
                 return e;
             rec.hasDocId = true;
         } else if (key == "filter") {

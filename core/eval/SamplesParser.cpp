@@ -151,8 +151,10 @@ struct Parser {
                 msg = "malformed JSON record: expected one JSON object per line (" + errorText(err) + ")";
             return badRecord(line, msg, msg);
         }
-        if (!rec.hasDocId)
-            return badRecord(line, "record has no \"doc_id\"", "record has no doc_id");
+        if (!rec.hasDocId) {
+            const std::string msg = rec.problem.empty() ? std::string("record has no \"doc_id\"") : rec.problem;
+            return badRecord(line, msg, rec.problem.empty() ? std::string("record has no doc_id") : rec.problem);
+        }
         if (rec.clusterFound == detail::ClusterField::NotScalar) {
             const std::string msg
                 = "the cluster field " + options.clusterKey + " holds an object or a list, not a string or a number";
@@ -198,8 +200,11 @@ struct Parser {
 
     void parseLines(const MappedFile& file)
     {
-        const char* data = file.data();
-        const std::size_t size = file.size();
+        // Offsets are those of the text (after a byte-order mark), as every reader keeps them.
+        const std::string_view text = file.text();
+        const std::size_t bom = file.size() - text.size();
+        const char* data = text.data();
+        const std::size_t size = text.size();
         std::size_t pos = 0;
         std::int64_t line = 0;
         std::size_t reported = 0;
@@ -233,7 +238,7 @@ struct Parser {
                 reported = pos;
                 // Keep the resident set small on huge files: what was parsed is not read again.
                 if (pos - released >= (64u << 20)) {
-                    file.release(b);
+                    file.release(b + bom);
                     released = b;
                 }
                 if (cancelled())
@@ -246,18 +251,18 @@ struct Parser {
 
     void parseArray(const MappedFile& file)
     {
-        simdjson::padded_string padded(file.data(), file.size());
+        simdjson::padded_string padded(file.text());
         od::parser outer;
         od::document doc;
         auto fail = [&](simdjson::error_code e, std::size_t offset) {
             result.error = Diagnostic::error(
-                path, lineOfOffset(file.view(), offset), "malformed JSON array of samples (" + errorText(e) + ")");
+                path, lineOfOffset(file.text(), offset), "malformed JSON array of samples (" + errorText(e) + ")");
         };
         auto e0 = outer.iterate(padded).get(doc);
         if (e0 == simdjson::UTF8_ERROR) {
             // Invalid UTF-8 inside the array: read with one '?' per bad byte, so that every offset
             // stays that of the file (the sample view shows replacement characters).
-            padded = simdjson::padded_string(replaceInvalidUtf8(file.view(), "?"));
+            padded = simdjson::padded_string(replaceInvalidUtf8(file.text(), "?"));
             e0 = outer.iterate(padded).get(doc);
         }
         if (e0)
@@ -355,7 +360,7 @@ Result<std::vector<TaskSamples>> parseSamplesFile(const std::string& path, const
     std::string why;
     if (!file.open(path, why))
         return R::failure(Diagnostic::error(path, 0, why));
-    const std::string_view text = file.view();
+    const std::string_view text = file.text();
     const auto first = text.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos)
         return R::failure(Diagnostic::error(path, 0, "the samples file is empty"));

@@ -117,6 +117,8 @@ std::string readJsonlFields(od::object obj, const std::string& idName, const std
     simdjson::error_code e2 = lookup(obj, idName, v);
     if (!e2)
         e2 = detail::scalarText(v, f.sample.docId, false);
+    if (e2 == simdjson::INCORRECT_TYPE)
+        return "id field \"" + idName + "\" holds an object or a list, not an id";
     if (e2)
         return broken(e2) ? malformedMessage(e2) : "record has no id field \"" + idName + "\"";
     if (const auto es = lookup(obj, scoreName, v))
@@ -124,12 +126,12 @@ std::string readJsonlFields(od::object obj, const std::string& idName, const std
     std::string scoreText;
     od::json_type t {};
     e2 = v.type().get(t);
+    if (!e2 && (t == od::json_type::object || t == od::json_type::array))
+        return "score field \"" + scoreName + "\" is not a number";
     if (!e2)
         e2 = detail::scalarText(v, scoreText, false);
     if (e2)
         return broken(e2) ? malformedMessage(e2) : "cannot read score field \"" + scoreName + "\"";
-    if (t == od::json_type::object || t == od::json_type::array)
-        return "score field \"" + scoreName + "\" is not a number";
     std::string why;
     const auto score = t == od::json_type::null ? std::nullopt : scoreFromString(scoreText, false, why);
     if (!why.empty())
@@ -153,6 +155,8 @@ std::string readJsonlFields(od::object obj, const std::string& idName, const std
         const auto ev = detail::scalarText(v, tt, false);
         if (broken(ev))
             return malformedMessage(ev);
+        if (ev == simdjson::INCORRECT_TYPE)
+            return "task field \"" + taskName + "\" holds an object or a list, not a task name";
         if (!ev && !tt.empty())
             f.task = tt;
     } else if (broken(et)) {
@@ -162,8 +166,12 @@ std::string readJsonlFields(od::object obj, const std::string& idName, const std
     }
     if (!columns.filter.empty() && !lookup(obj, columns.filter, v)) {
         std::string ft;
-        if (!detail::scalarText(v, ft, false))
-            f.filter = ft;
+        const auto ef = detail::scalarText(v, ft, false);
+        if (broken(ef))
+            return malformedMessage(ef);
+        if (ef == simdjson::INCORRECT_TYPE)
+            return "filter field \"" + columns.filter + "\" holds an object or a list, not a filter name";
+        f.filter = ft;
     }
     return columns.cluster.empty() ? std::string() : readJsonlCluster(obj, columns.cluster, f);
 }

@@ -223,7 +223,7 @@ Result<EvalRun> loadScoreTable(
     MappedFile file;
     if (auto problem = file.openInput(path, "the file is empty"))
         return R::failure(*problem);
-    const std::string_view text = file.view();
+    const std::string_view text = file.text();
     // A binary file (or one in another encoding) would otherwise produce a baffling header.
     const std::string_view head = text.substr(0, 1 << 16);
     std::size_t control = 0;
@@ -257,7 +257,7 @@ std::vector<std::pair<std::string, std::string>> csvRowFields(const std::string&
     std::string why;
     if (!file.open(path, why))
         return {};
-    const std::string_view text = file.view();
+    const std::string_view text = file.text();
     const std::string_view firstLine = text.substr(0, text.find('\n'));
     const char delimiter
         = firstLine.find('\t') != std::string_view::npos && firstLine.find(',') == std::string_view::npos ? '\t' : ',';

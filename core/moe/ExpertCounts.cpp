@@ -33,7 +33,7 @@ static Result<ExpertCounts> unguardedLoadExpertCounts(const std::string& path)
     std::string why;
     if (!file.open(path, why))
         return Result<ExpertCounts>::failure(Diagnostic::error(path, 0, why));
-    return parseExpertCounts(file.view(), path);
+    return parseExpertCounts(file.text(), path);
 }
 
 Result<ExpertCounts> loadExpertCounts(const std::string& path)

@@ -155,7 +155,7 @@ std::optional<Diagnostic> readRecordFile(const std::string& file, std::size_t fi
     if (!f.open(file, why))
         return Diagnostic::error(file, 0, why);
     Sidecar sidecar;
-    const std::string_view text = f.view();
+    const std::string_view text = f.text();
     std::size_t pos = 0;
     std::int64_t line = 0;
     while (pos < text.size()) {

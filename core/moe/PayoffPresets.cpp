@@ -223,7 +223,7 @@ Result<MoeModel> loadModelJson(const std::string& path)
     std::string why;
     if (!f.open(path, why))
         return Result<MoeModel>::failure(Diagnostic::error(path, 0, why));
-    return parseModelJson(f.view(), path);
+    return parseModelJson(f.text(), path);
 }
 
 std::string modelJsonText(const MoeModel& m)

@@ -47,7 +47,7 @@ Result<ExpertPlacement> loadPlacement(const std::string& path, int experts, int 
     std::string why;
     if (!f.open(path, why))
         return R::failure(Diagnostic::error(path, 0, why));
-    const std::string_view text = f.view();
+    const std::string_view text = f.text();
     ExpertPlacement placement;
     placement.device.assign(static_cast<std::size_t>(experts), -1);
     auto checkDevice = [&](std::int64_t line, std::size_t e, double d) -> std::optional<Diagnostic> {

@@ -303,7 +303,7 @@ static Result<Trace> unguardedImportJsonlTrace(const std::string& path, const Tr
     MappedFile file;
     if (auto problem = file.openInput(path, "the trace file is empty"))
         return R::failure(*problem);
-    const std::string_view text = file.view();
+    const std::string_view text = file.text();
     // A route log written from inside vLLM: a meta record first, then records per forward pass.
     if (isVllmRouteLog(text))
         return parseVllmRoutes(text, path, options);

@@ -119,7 +119,7 @@ Result<Trace> importVllmRoutes(const std::string& path, const TraceImportOptions
     MappedFile file;
     if (auto problem = file.openInput(path, "the route log is empty"))
         return Result<Trace>::failure(*problem);
-    return parseVllmRoutes(file.view(), path, options);
+    return parseVllmRoutes(file.text(), path, options);
 }
 
 #if DELTASCOPE_HAVE_SIMDJSON

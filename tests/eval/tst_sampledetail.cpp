@@ -6,6 +6,9 @@
 #include "eval/SampleDetail.h"
 #include "eval/SamplesParser.h"
 
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 
 using namespace deltascope;
@@ -15,6 +18,7 @@ class TestSampleDetail : public QObject {
 private slots:
     void realGsm8kRecord();
     void legacyArrayRecord();
+    void byteOrderMarkIsSkipped();
     void loglikelihoodResponses();
     void tableRowIsRaw();
     void shrunkFileIsAnError();
@@ -70,6 +74,60 @@ void TestSampleDetail::realGsm8kRecord()
     QVERIFY(hasMetric);
     QVERIFY(!d.value->response.empty());
     QCOMPARE(d.value->line, it->line);
+}
+
+void TestSampleDetail::byteOrderMarkIsSkipped()
+{
+    // The same real gsm8k run written with a UTF-8 byte-order mark before its first record (as some
+    // Windows tools do), and a JSONL score table with one: both load as without it, and a record
+    // read back later is the same bytes (offsets count from after the mark).
+    const std::string src = test::sharedPath("lmeval_gsm8k_tiny");
+    if (!QFileInfo::exists(QString::fromStdString(src)))
+        QSKIP("../shared/data/real is not present");
+    QTemporaryDir dir;
+    const QString copy = dir.filePath(QStringLiteral("run"));
+    QVERIFY(QDir().mkpath(copy));
+    for (const auto& name : QDir(QString::fromStdString(src)).entryList(QDir::Files)) {
+        QFile in(QString::fromStdString(src) + QLatin1Char('/') + name);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QFile out(copy + QLatin1Char('/') + name);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write("\xEF\xBB\xBF");
+        out.write(in.readAll());
+    }
+    auto plain = eval::loadRun(src, {});
+    auto marked = eval::loadRun(copy.toStdString(), {});
+    QVERIFY(plain.ok());
+    QVERIFY2(marked.ok(), marked.error ? marked.error->toString().c_str() : "");
+    const auto& a = plain.value->tasks.front().samples;
+    const auto& b = marked.value->tasks.front().samples;
+    QCOMPARE(b.size(), a.size());
+    for (std::size_t i = 0; i < a.size(); i += 7) {
+        QCOMPARE(b[i].docId, a[i].docId);
+        QCOMPARE(b[i].score, a[i].score);
+        QCOMPARE(b[i].line, a[i].line);
+        const auto da = eval::readSampleDetail(*plain.value, a[i]);
+        const auto db = eval::readSampleDetail(*marked.value, b[i]);
+        QVERIFY(da.ok() && db.ok());
+        QCOMPARE(db.value->prompt, da.value->prompt);
+        QCOMPARE(db.value->response, da.value->response);
+    }
+
+    const QString table = dir.filePath(QStringLiteral("t.jsonl"));
+    QFile t(table);
+    QVERIFY(t.open(QIODevice::WriteOnly));
+    t.write("\xEF\xBB\xBF{\"example_id\": \"q1\", \"score\": 1}\n{\"example_id\": \"q2\", \"score\": 0}\n");
+    t.close();
+    eval::LoadOptions o;
+    o.columns.id = "example_id";
+    o.columns.score = "score";
+    auto rows = eval::loadRun(table.toStdString(), o);
+    QVERIFY2(rows.ok(), rows.error ? rows.error->toString().c_str() : "");
+    const auto& first = rows.value->tasks.front().samples.front();
+    QCOMPARE(first.docId, std::string("q1"));
+    const auto d = eval::readSampleDetail(*rows.value, first);
+    QVERIFY(d.ok());
+    QVERIFY2(d.value->raw.find("{\"example_id\": \"q1\"") == 0, d.value->raw.c_str());
 }
 
 void TestSampleDetail::legacyArrayRecord()
