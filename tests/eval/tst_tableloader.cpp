@@ -22,6 +22,8 @@ private slots:
     void realMmluPair();
     void jsonlMalformedInsideARecord_data();
     void jsonlMalformedInsideARecord();
+    void nonScalarFieldsAreRefused_data();
+    void nonScalarFieldsAreRefused();
     void nanScoreFailsNamingTheLine_data();
     void nanScoreFailsNamingTheLine();
     void nanRowsCanBeSkipped_data();
@@ -190,6 +192,35 @@ void TestTableLoader::jsonlMalformedInsideARecord()
     QVERIFY(s.ok());
     QCOMPARE(s.value->tasks.front().samples.size(), std::size_t { 1 });
     QVERIFY(!s.warnings.empty());
+}
+
+void TestTableLoader::nonScalarFieldsAreRefused_data()
+{
+    // An id, task or filter that is an object or a list has no text: it used to be read as its
+    // first character, so that two different ids paired as duplicates.
+    QTest::addColumn<QByteArray>("record");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("object id") << QByteArray(R"({"id": {"a": 2}, "score": 0})")
+                               << QStringLiteral("id field \"id\" holds an object or a list");
+    QTest::newRow("list id") << QByteArray(R"({"id": [2], "score": 0})")
+                             << QStringLiteral("id field \"id\" holds an object or a list");
+    QTest::newRow("list task") << QByteArray(R"({"id": "b", "task": [1, 2], "score": 0})")
+                               << QStringLiteral("task field \"task\" holds an object or a list");
+    QTest::newRow("object score") << QByteArray(R"({"id": "b", "score": {"v": 1}})")
+                                  << QStringLiteral("score field \"score\" is not a number");
+}
+
+void TestTableLoader::nonScalarFieldsAreRefused()
+{
+    QFETCH(QByteArray, record);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const auto path
+        = test::writeFile(dir, QStringLiteral("r.jsonl"), "{\"id\": \"q1\", \"score\": 1.0}\n" + record + "\n");
+    const auto r = eval::loadScoreTable(path, {}, false);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->line, std::int64_t { 2 });
+    QVERIFY2(r.error->message.find(expected.toStdString()) != std::string::npos, r.error->message.c_str());
 }
 
 void TestTableLoader::nanScoreFailsNamingTheLine_data()
