@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <string_view>
 #include <unordered_map>
@@ -347,6 +348,18 @@ bool excludesAny(const KeepList& keep, const TaskSamples& t)
 PairedRuns pairRuns(const EvalRun& base, const EvalRun& cand, const PairOptions& options)
 {
     PairedRuns out;
+    // A run compared with itself (the same folder picked twice, or the same file under two names)
+    // agrees with itself on every sample: said, since nothing can be learned from it.
+    if (!base.files.empty() && base.files.size() == cand.files.size()) {
+        std::error_code ec;
+        bool same = true;
+        for (std::size_t i = 0; same && i < base.files.size(); ++i)
+            same = std::filesystem::equivalent(base.files[i], cand.files[i], ec);
+        if (same)
+            out.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
+                "the candidate is the baseline's own files (" + base.info.path
+                    + "): every pair agrees, so the comparison can show nothing; pick another run"));
+    }
     std::map<std::pair<std::string, std::string>, int> candTasks;
     for (std::size_t i = 0; i < cand.tasks.size(); ++i)
         candTasks.emplace(std::make_pair(cand.tasks[i].task, cand.tasks[i].filter), static_cast<int>(i));

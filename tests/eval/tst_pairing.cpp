@@ -2,7 +2,11 @@
 #include "TestData.h"
 #include "eval/KeepList.h"
 #include "eval/Pairing.h"
+#include "eval/RunLoader.h"
 
+#include <QFile>
+#include <QFileInfo>
+#include <QTemporaryDir>
 #include <algorithm>
 
 using namespace deltascope;
@@ -60,6 +64,7 @@ class TestPairing : public QObject {
     Q_OBJECT
 private slots:
     void pairsOnIdNotOrder();
+    void aRunAgainstItselfIsSaid();
     void unmatchedAndOneSidedTasks();
     void duplicatesKeepFirst();
     void hashMismatches();
@@ -107,6 +112,30 @@ void TestPairing::pairsOnIdNotOrder()
     QCOMPARE(t.base, (std::vector<double> { 1, 0, 1 }));
     QCOMPARE(t.cand, (std::vector<double> { 1, 1, 0 }));
     QVERIFY(t.binary);
+}
+
+void TestPairing::aRunAgainstItselfIsSaid()
+{
+    // The same real run picked as both sides, once by its folder and once through a link: a
+    // warning says that nothing can be learned. Two different runs say nothing of the kind.
+    const std::string dir = test::sharedPath("lmeval_gsm8k_tiny");
+    if (!QFileInfo::exists(QString::fromStdString(dir)))
+        QSKIP("../shared/data/real is not present");
+    QTemporaryDir tmp;
+    const QString link = tmp.filePath(QStringLiteral("same"));
+    QVERIFY(QFile::link(QString::fromStdString(dir), link));
+    const auto a = eval::loadRun(dir, {});
+    const auto b = eval::loadRun(link.toStdString(), {});
+    QVERIFY(a.ok() && b.ok());
+    const auto p = eval::pairRuns(*a.value, *b.value);
+    const bool said = std::any_of(p.warnings.begin(), p.warnings.end(),
+        [](const Diagnostic& d) { return d.message.find("the baseline's own files") != std::string::npos; });
+    QVERIFY(said);
+    const auto other = eval::loadRun(test::dataPath("eval/layout_current/candidate"), {});
+    QVERIFY(other.ok());
+    const auto q = eval::pairRuns(*a.value, *other.value);
+    for (const auto& w : q.warnings)
+        QVERIFY(w.message.find("own files") == std::string::npos);
 }
 
 void TestPairing::unmatchedAndOneSidedTasks()

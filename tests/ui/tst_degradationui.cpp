@@ -500,6 +500,17 @@ void TestDegradationUi::handFilledTaskTable()
     QVERIFY(cell(1, TaskTableModel::PValue, Qt::ToolTipRole).toString().contains(QStringLiteral("[0.0361, 0.0467]")));
     QVERIFY(cell(0, TaskTableModel::Interval, Qt::ToolTipRole).toString().contains(QStringLiteral("Tango score")));
     QCOMPARE(cell(0, TaskTableModel::UpperBound).toString(), QStringLiteral("≤ +5.81 pts"));
+    // Differences without spread (a run against itself) have no interval and no bound: said in
+    // words, never "nan".
+    {
+        auto flat = std::make_shared<Comparison>(*handFilled());
+        flat->report.tasks[0].ciLow = flat->report.tasks[0].ciHigh = std::nan("");
+        flat->report.tasks[0].upperBound = std::nan("");
+        TaskTableModel m2;
+        m2.setComparison(flat);
+        QCOMPARE(m2.index(0, TaskTableModel::Interval).data().toString(), QStringLiteral("none (no spread)"));
+        QCOMPARE(m2.index(0, TaskTableModel::UpperBound).data().toString(), QStringLiteral("none"));
+    }
     // The keep-list's excluded samples, and the infinitely bad scores kept.
     QCOMPARE(cell(2, TaskTableModel::Task).toString(), QStringLiteral("mmlu (excluded by the keep-list)"));
     QVERIFY(cell(2, TaskTableModel::Task, Qt::ToolTipRole).toString().contains(QStringLiteral("3 candidate samples")));

@@ -186,7 +186,8 @@ QString noEvidenceAdvice(const report::ComparisonReport& r)
     const report::TaskResult* widest = nullptr;
     QStringList continuous;
     for (const auto& t : r.tasks) {
-        if (t.n == 0 || t.audit)
+        // A task without a bound (no spread in its differences) rules nothing out.
+        if (t.n == 0 || t.audit || !std::isfinite(t.upperBound))
             continue;
         if (t.continuous)
             continuous << AggregatePanel::tr("%1: %2 (%3)")

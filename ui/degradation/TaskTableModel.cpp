@@ -203,11 +203,17 @@ QVariant TaskTableModel::displayValue(const report::TaskResult& t, int column)
     case Drop:
         return points ? signedPoints(t.delta) : signedNumber(t.delta);
     case Interval:
+        // No interval when the pairs never differ in spread (a run against itself, one pair).
+        if (!std::isfinite(t.ciLow) || !std::isfinite(t.ciHigh))
+            return t.n == 0 ? QString() : tr("none (no spread)");
         return points ? QStringLiteral("[%1, %2]").arg(signedPoints(t.ciLow), signedPoints(t.ciHigh))
                       : QStringLiteral("[%1, %2]").arg(signedNumber(t.ciLow), signedNumber(t.ciHigh));
     case UpperBound:
-        return t.n == 0 ? QString()
-                        : QStringLiteral("≤ %1").arg(points ? signedPoints(t.upperBound) : signedNumber(t.upperBound));
+        if (t.n == 0)
+            return QString();
+        if (!std::isfinite(t.upperBound))
+            return tr("none");
+        return QStringLiteral("≤ %1").arg(points ? signedPoints(t.upperBound) : signedNumber(t.upperBound));
     case Margin:
     case NonInferiorityP:
     case SamplesNeeded:
