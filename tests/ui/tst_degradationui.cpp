@@ -497,6 +497,10 @@ void TestDegradationUi::handFilledTaskTable()
     QCOMPARE(cell(1, TaskTableModel::Baseline).toString(), QStringLiteral("17.3"));
     QCOMPARE(cell(1, TaskTableModel::Candidate).toString(), QStringLiteral("51.6"));
     QVERIFY(cell(1, TaskTableModel::Metric).toString().startsWith(QStringLiteral("word_perplexity")));
+    // Its drop is in log-likelihood units, and says so beside the perplexities.
+    QVERIFY(cell(1, TaskTableModel::Drop).toString().endsWith(QStringLiteral(" nats/doc")));
+    QVERIFY(cell(1, TaskTableModel::UpperBound).toString().endsWith(QStringLiteral(" nats/doc")));
+    QVERIFY(!cell(0, TaskTableModel::Drop).toString().contains(QStringLiteral("nats")));
     QVERIFY(cell(1, TaskTableModel::PValue, Qt::ToolTipRole).toString().contains(QStringLiteral("[0.0361, 0.0467]")));
     QVERIFY(cell(0, TaskTableModel::Interval, Qt::ToolTipRole).toString().contains(QStringLiteral("Tango score")));
     QCOMPARE(cell(0, TaskTableModel::UpperBound).toString(), QStringLiteral("≤ +5.81 pts"));

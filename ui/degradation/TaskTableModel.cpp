@@ -58,6 +58,13 @@ QString TaskTableModel::flagText(report::TaskFlag flag)
 
 namespace {
 
+// A corpus metric (perplexity) is tested on each document's log-likelihood: its drop, interval and
+// bound are in those units (nats per document), not in the metric's own, and say so.
+QString corpusUnits(const report::TaskResult& t)
+{
+    return t.corpusMetric.empty() ? QString() : TaskTableModel::tr(" nats/doc");
+}
+
 QString pText(double p, double lnP)
 {
     return QString::fromStdString(report::formatP(p, lnP));
@@ -201,19 +208,21 @@ QVariant TaskTableModel::displayValue(const report::TaskResult& t, int column)
     case Candidate:
         return corpus ? number(t.corpusCand) : (points ? percent(t.accCand) : number(t.accCand));
     case Drop:
-        return points ? signedPoints(t.delta) : signedNumber(t.delta);
+        return points ? signedPoints(t.delta) : QString(signedNumber(t.delta) + corpusUnits(t));
     case Interval:
         // No interval when the pairs never differ in spread (a run against itself, one pair).
         if (!std::isfinite(t.ciLow) || !std::isfinite(t.ciHigh))
             return t.n == 0 ? QString() : tr("none (no spread)");
         return points ? QStringLiteral("[%1, %2]").arg(signedPoints(t.ciLow), signedPoints(t.ciHigh))
-                      : QStringLiteral("[%1, %2]").arg(signedNumber(t.ciLow), signedNumber(t.ciHigh));
+                      : QString(QStringLiteral("[%1, %2]").arg(signedNumber(t.ciLow), signedNumber(t.ciHigh))
+                          + corpusUnits(t));
     case UpperBound:
         if (t.n == 0)
             return QString();
         if (!std::isfinite(t.upperBound))
             return tr("none");
-        return QStringLiteral("≤ %1").arg(points ? signedPoints(t.upperBound) : signedNumber(t.upperBound));
+        return QString(QStringLiteral("≤ %1").arg(points ? signedPoints(t.upperBound) : signedNumber(t.upperBound))
+            + corpusUnits(t));
     case Margin:
     case NonInferiorityP:
     case SamplesNeeded:

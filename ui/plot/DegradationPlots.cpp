@@ -125,10 +125,11 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
     plot->yAxis->setRangeReversed(true);
     const double pad = std::max(0.5, 0.08 * (hi - lo));
     plot->xAxis->setRange(lo - pad, hi + pad);
-    plot->xAxis->setLabel(r.hasMargin ? QObject::tr("drop: baseline - candidate (points; raw units for continuous "
-                                                    "metrics); dashed: each task's margin")
-                                      : QObject::tr("drop: baseline - candidate (points; raw units for continuous "
-                                                    "metrics)"));
+    const bool perplexity = std::any_of(
+        r.tasks.begin(), r.tasks.end(), [](const report::TaskResult& t) { return !t.corpusMetric.empty(); });
+    plot->xAxis->setLabel(QObject::tr("drop: baseline - candidate (points; raw units for continuous metrics%1)%2")
+                              .arg(perplexity ? QObject::tr("; nats per document for perplexities") : QString(),
+                                  r.hasMargin ? QObject::tr("; dashed: each task's margin") : QString()));
     plot->setHoverText([&r, series, rowTask](QCPAbstractPlottable* p, int i) {
         const int s = p == series[1] ? 1 : (p == series[0] ? 0 : -1);
         if (s < 0 || i < 0 || i >= static_cast<int>(rowTask[s].size()))
