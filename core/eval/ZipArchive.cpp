@@ -51,6 +51,13 @@ bool readData(archive* a, const ZipEntryInfo& info, const ZipLimits& limits, std
         out.resize(at + static_cast<std::size_t>(n));
         if (n == 0)
             return true;
+        // An entry that inflates past the size the directory states is lying (a zip bomb, or
+        // damage): stopped there instead of at the reader's limit.
+        if (info.sizeKnown && out.size() > info.size) {
+            error = entryText(info) + " inflates past the " + std::to_string(info.size)
+                + " bytes the archive's directory states (a damaged or hostile archive)";
+            return false;
+        }
         if (out.size() > limits.maxEntryBytes) {
             error = entryText(info) + " inflates to more than " + mib(limits.maxEntryBytes)
                 + ", more than this reader accepts for one entry";
@@ -107,6 +114,7 @@ Result<std::size_t> walk(const std::string& label, const std::string* path, std:
             if (size < 0)
                 return R::failure(Diagnostic::error(label, 0, entryText(info) + " states a negative size"));
             info.size = static_cast<std::uint64_t>(size);
+            info.sizeKnown = true;
         }
         if (info.size > limits.maxEntryBytes)
             return R::failure(Diagnostic::error(label, 0,

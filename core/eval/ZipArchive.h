@@ -15,13 +15,15 @@ struct ZipEntryInfo {
     std::size_t index = 0; ///< position in the archive's directory, from 0
     std::string name;
     std::uint64_t size = 0; ///< uncompressed bytes the archive claims; 0 when it states none
+    bool sizeKnown = false; ///< the archive states the size (its data may not exceed it)
     std::int64_t offset = 0; ///< byte offset of the entry's header in the archive (for progress)
 };
 
 /// What a zip reader accepts before it calls an archive malformed.
 struct ZipLimits {
     /// An entry claiming, or inflating to, more bytes than this is an error, never an allocation.
-    std::uint64_t maxEntryBytes = std::uint64_t { 1 } << 30;
+    /// (An Inspect log's entries are one sample or one summary each: kilobytes to megabytes.)
+    std::uint64_t maxEntryBytes = std::uint64_t { 256 } << 20;
 };
 
 /// Decides whether an entry's bytes are wanted.

@@ -288,6 +288,11 @@ void TestInspect::brokenLogs_data()
     QTest::newRow("truncated zip") << QByteArray("truncated.eval") << QByteArray("not a readable zip archive");
     QTest::newRow("bad central directory")
         << QByteArray("bad_directory.eval") << QByteArray("the zip's central directory is damaged");
+    // A zip bomb that states a small size: stopped where it passes that size.
+    QTest::newRow("entry inflating past its stated size")
+        << QByteArray("lies_about_size.eval")
+        << QByteArray(QByteArray("\"") + entries[q("claims_4gb")].toString().toUtf8()
+               + "\" inflates past the 10 bytes the archive's directory states");
     QTest::newRow("entry claiming 4 GB") << QByteArray(
         "claims_4gb.eval") << QByteArray(QByteArray("\"") + entries[q("claims_4gb")].toString().toUtf8() + "\" claims");
     QTest::newRow("invalid zstd frame") << QByteArray(

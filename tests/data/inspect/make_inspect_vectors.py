@@ -236,6 +236,20 @@ def synthetic():
             struct.pack_into("<I", big, pos + 24, 0xFFFFFFF0)
         pos += 46 + name_len
     write("claims_4gb.eval", bytes(big))
+    # an entry that states 10 bytes uncompressed (local header and directory) and inflates to far
+    # more (half a megabyte of padding): a zip bomb that lies about its size
+    padded = [e if e[0] != target["name"] else (e[0], e[1] + b" " * (512 << 10)) for e in entries]
+    lying, lying_layout, _ = zip_bytes(padded, 8)
+    small = bytearray(lying)
+    entry = next(e for e in lying_layout if e["name"] == target["name"])
+    struct.pack_into("<I", small, entry["local"] + 22, 10)
+    pos = struct.unpack("<I", lying[-6:-2])[0]
+    for e in lying_layout:
+        name_len = struct.unpack("<H", small[pos + 28:pos + 30])[0]
+        if e["name"] == target["name"]:
+            struct.pack_into("<I", small, pos + 24, 10)
+        pos += 46 + name_len
+    write("lies_about_size.eval", bytes(small))
     # an invalid zstd frame: the frame magic of one entry is broken
     z = bytearray(zstd_log)
     zt = next(e for e in zlayout if e["name"] == "samples/2_epoch_1.json")
