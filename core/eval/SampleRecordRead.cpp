@@ -81,6 +81,8 @@ simdjson::error_code readList(od::value value, bool logLikelihood, Record& rec)
     }
     if (!logLikelihood && count > 0)
         rec.score = sum / static_cast<double>(count);
+    if (logLikelihood && rec.problem.empty())
+        rec.problem = corpusItemProblem(count, rec.score, rec.weight);
     return simdjson::SUCCESS;
 }
 
@@ -94,6 +96,8 @@ simdjson::error_code readScore(od::value value, bool logLikelihood, Record& rec)
     rec.hasScore = true;
     switch (type) {
     case od::json_type::number:
+        if (logLikelihood)
+            rec.problem = corpusItemProblem(1, 0.0, 0.0);
         return value.get_double().get(rec.score);
     case od::json_type::boolean: {
         bool v = false;

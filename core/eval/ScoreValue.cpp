@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 namespace deltascope::eval {
 
@@ -102,11 +103,40 @@ std::optional<double> scoreFromString(std::string_view text, bool logLikelihood,
         return std::nullopt;
     if (!logLikelihood)
         return sum / static_cast<double>(count);
+    if (auto why = corpusItemProblem(count, first, second); !why.empty()) {
+        error = why;
+        return std::nullopt;
+    }
     if (weight && count > 1)
         *weight = second;
     if (std::isnan(second))
         return std::numeric_limits<double>::quiet_NaN();
     return first;
+}
+
+namespace {
+
+std::string numberText(double v)
+{
+    std::ostringstream out;
+    out << v;
+    return out.str();
+}
+
+} // namespace
+
+std::string corpusItemProblem(std::size_t values, double logLikelihood, double count)
+{
+    if (values != 2)
+        return "a corpus metric's value must be [log-likelihood, count], got " + std::to_string(values) + " number"
+            + (values == 1 ? "" : "s");
+    if (std::isnan(logLikelihood) || std::isnan(count))
+        return {}; // a NaN is reported as such
+    if (logLikelihood > 0)
+        return "the log-likelihood of a corpus item must be at most 0, got " + numberText(logLikelihood);
+    if (!(count > 0) || !std::isfinite(count))
+        return "the count of a corpus item (words or bytes) must be positive, got " + numberText(count);
+    return {};
 }
 
 std::string nanScoreMessage(std::string_view metric)

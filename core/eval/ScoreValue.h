@@ -27,4 +27,9 @@ std::optional<double> scoreFromString(
 /// The message for a score that is NaN ("the acc score is NaN; ...").
 std::string nanScoreMessage(std::string_view metric);
 
+/// What is wrong with a corpus metric's item (lm-eval writes [log-likelihood, count] per document
+/// for perplexities): `values` numbers read, the first two given. Empty when it is usable: two
+/// values, a log-likelihood of at most 0 and a positive, finite count.
+std::string corpusItemProblem(std::size_t values, double logLikelihood, double count);
+
 } // namespace deltascope::eval

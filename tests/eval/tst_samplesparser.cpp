@@ -86,6 +86,8 @@ private slots:
     void corpusWeights_data();
     void corpusWeights();
     void weightsOnlyForCorpusItems();
+    void malformedCorpusItems_data();
+    void malformedCorpusItems();
     void stringDocIdsAndCorpusItems();
     void malformedLineNamesTheLine();
     void malformedLineCanBeSkipped();
@@ -304,6 +306,42 @@ void TestSamplesParser::nanScoreCanBeSkipped()
         QVERIFY2(w.message.find("2 sample(s)") != std::string::npos, w.message.c_str());
     }
     QCOMPARE(nanWarnings, 1);
+}
+
+void TestSamplesParser::malformedCorpusItems_data()
+{
+    // A perplexity's item is [log-likelihood, words or bytes]: anything else would change the
+    // perplexity shown, so the record is left out with a warning that says why.
+    QTest::addColumn<QByteArray>("value");
+    QTest::addColumn<QString>("why");
+    QTest::newRow("one number in a list") << QByteArray("[-2528.1]") << QStringLiteral("got 1 number");
+    QTest::newRow("a plain number") << QByteArray("-2528.1") << QStringLiteral("got 1 number");
+    QTest::newRow("three numbers") << QByteArray("[-2528.1, 1093, 7]") << QStringLiteral("got 3 numbers");
+    QTest::newRow("zero words") << QByteArray("[-2528.1, 0]") << QStringLiteral("must be positive, got 0");
+    QTest::newRow("negative words") << QByteArray("[-2528.1, -1093]") << QStringLiteral("must be positive");
+    QTest::newRow("positive log-likelihood") << QByteArray("[2528.1, 1093]") << QStringLiteral("at most 0");
+    QTest::newRow("as a string") << QByteArray("\"[-2528.1, 0]\"") << QStringLiteral("must be positive");
+}
+
+void TestSamplesParser::malformedCorpusItems()
+{
+    QFETCH(QByteArray, value);
+    QFETCH(QString, why);
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("samples_wikitext_2026-01-01T00-00-00.000001.jsonl"),
+        "{\"doc_id\": 0, \"metrics\": [\"word_perplexity\"], \"word_perplexity\": [-1.0, 2]}\n"
+        "{\"doc_id\": 1, \"metrics\": [\"word_perplexity\"], \"word_perplexity\": "
+            + value + "}\n");
+    const auto r = eval::parseSamplesFile(path, optionsFor("wikitext"));
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    const auto& t = r.value->front();
+    QCOMPARE(t.samples.size(), std::size_t(2));
+    QCOMPARE(t.samples[0].weight, 2.0);
+    QVERIFY(std::isnan(t.samples[1].score));
+    const bool said = std::any_of(r.warnings.begin(), r.warnings.end(), [&](const Diagnostic& d) {
+        return d.line == 2 && d.message.find(why.toStdString()) != std::string::npos;
+    });
+    QVERIFY2(said, r.warnings.empty() ? "no warning" : r.warnings.front().toString().c_str());
 }
 
 void TestSamplesParser::corpusWeights_data()
