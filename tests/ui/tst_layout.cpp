@@ -67,6 +67,7 @@ private slots:
     void manyLayersAreThinned();
     void dropZoneCutsLongFolders();
     void manyTasksAreThinned();
+    void doubleClickRestoresTheView();
     void logLikelihoodResponsesAreComparedByChoice();
 };
 
@@ -492,6 +493,34 @@ void TestLayout::manyTasksAreThinned()
     layOut(&few);
     QVERIFY(!few.xAxis->rangeReversed());
     QCOMPARE(few.xAxis->tickVector(), QVector<double>({ 0, 1, 2, 3, 4 }));
+}
+
+void TestLayout::doubleClickRestoresTheView()
+{
+    // The budget sweep has two panels: both go back to the ranges they were drawn with.
+    MainWindow w;
+    w.experts()->openDemo();
+    waitIdle(w);
+    PlotView* sweep
+        = w.experts()->plot(static_cast<int>(w.experts()->plotNames().indexOf(QStringLiteral("budget-sweep"))));
+    layOut(sweep);
+    QList<QPair<QCPAxis*, QCPRange>> drawn;
+    for (QCPAxisRect* rect : sweep->axisRects())
+        for (QCPAxis* axis : rect->axes())
+            drawn.append({ axis, axis->range() });
+    QVERIFY(drawn.size() >= 8);
+    QVERIFY(!sweep->resetView()); // nothing moved yet
+    // A press starts a drag; the view then moves (as dragging and the wheel move it).
+    const QPoint mid = sweep->axisRect()->rect().center();
+    QTest::mousePress(sweep, Qt::LeftButton, {}, mid);
+    QTest::mouseRelease(sweep, Qt::LeftButton, {}, mid);
+    sweep->xAxis->setRange(3, 9);
+    sweep->yAxis->setRange(1, 2);
+    QTest::mouseDClick(sweep, Qt::LeftButton, {}, mid);
+    for (const auto& [axis, range] : drawn) {
+        QCOMPARE(axis->range().lower, range.lower);
+        QCOMPARE(axis->range().upper, range.upper);
+    }
 }
 
 #include "tst_layout.moc"

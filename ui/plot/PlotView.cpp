@@ -138,8 +138,48 @@ QVector<double> CategoryTicker::createTickVector(double tickStep, const QCPRange
     return m_last;
 }
 
+void PlotView::rememberView()
+{
+    if (!m_home.isEmpty())
+        return;
+    for (QCPAxisRect* rect : axisRects())
+        for (QCPAxis* axis : rect->axes())
+            m_home.append({ QPointer<QCPAxis>(axis), axis->range() });
+}
+
+bool PlotView::resetView()
+{
+    if (m_home.isEmpty())
+        return false;
+    for (const auto& [axis, range] : m_home)
+        if (axis)
+            axis->setRange(range);
+    m_home.clear();
+    replot();
+    return true;
+}
+
+void PlotView::mousePressEvent(QMouseEvent* event)
+{
+    rememberView();
+    QCustomPlot::mousePressEvent(event);
+}
+
+void PlotView::wheelEvent(QWheelEvent* event)
+{
+    rememberView();
+    QCustomPlot::wheelEvent(event);
+}
+
+void PlotView::mouseDoubleClickEvent(QMouseEvent* event)
+{
+    resetView();
+    QCustomPlot::mouseDoubleClickEvent(event);
+}
+
 void PlotView::reset()
 {
+    m_home.clear();
     clearPlottables();
     clearItems();
     clearGraphs();

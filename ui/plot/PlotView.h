@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <QPointer>
 #include <qcustomplot.h>
 
 namespace deltascope::ui {
@@ -64,16 +65,25 @@ public:
     /// Shows the legend in a row of its own above the axis rects, entries side by side, so that it
     /// never covers data.
     void showLegendAbove();
+    /// Back to the view the plot was drawn with, after panning and zooming (a double-click does
+    /// it). False when the view was never moved.
+    bool resetView();
 
 signals:
     void taskClicked(int task);
 
 protected:
     void mouseMoveEvent(QMouseEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseDoubleClickEvent(QMouseEvent* event) override;
+    void wheelEvent(QWheelEvent* event) override;
     void changeEvent(QEvent* event) override;
 
 private:
+    void rememberView();
     bool m_relayout = false;
+    /// Every axis's range as drawn, kept at the first pan or zoom after a drawing.
+    QList<QPair<QPointer<QCPAxis>, QCPRange>> m_home;
     void onClick(QCPAbstractPlottable* p, int dataIndex, QMouseEvent* event);
     HoverText m_hover;
     std::function<QString(double, double)> m_cellText;
