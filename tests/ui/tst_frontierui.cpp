@@ -19,6 +19,7 @@
 #include <QFont>
 #include <QImage>
 #include <QLabel>
+#include <QLineEdit>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -415,6 +416,31 @@ void TestFrontierUi::demoFindsTheBudget()
         QCOMPARE(page.frontier()->answer, direct.value->answer);
         QVERIFY(page.frontier()->chosen);
         QCOMPARE(page.frontier()->points[*page.frontier()->chosen].budget, 6);
+    }
+    // Results that no longer match the inputs say so until the next Compare all.
+    {
+        auto* stale = page.findChild<QLabel*>(QStringLiteral("frontierStale"));
+        QVERIFY(stale);
+        // The budget edits above left the results behind their inputs.
+        QVERIFY(!stale->isHidden());
+        page.compareAll();
+        page.waitUntilIdle();
+        QVERIFY(stale->isHidden());
+        auto* margin = page.findChild<QLineEdit*>(QStringLiteral("frontierMargin"));
+        QVERIFY(margin);
+        margin->setText(QStringLiteral("3"));
+        emit margin->editingFinished();
+        QVERIFY(!stale->isHidden());
+        page.compareAll();
+        page.waitUntilIdle();
+        QVERIFY(stale->isHidden());
+        page.candidates()->setData(page.candidates()->index(0, CandidateListModel::Budget), QStringLiteral("2"), Qt::EditRole);
+        QVERIFY(!stale->isHidden());
+        page.candidates()->setData(page.candidates()->index(0, CandidateListModel::Budget), QString(), Qt::EditRole);
+        QVERIFY(page.setMargins(QStringLiteral("2")));
+        page.compareAll();
+        page.waitUntilIdle();
+        QVERIFY(stale->isHidden());
     }
     // The budgets are walked from the largest down, each at the full alpha, as resources/demo/README.md
     // lays the demo out: with a 2-point margin budgets 8 and 6 are no worse and 4 is inconclusive, so

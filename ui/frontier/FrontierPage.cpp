@@ -107,6 +107,22 @@ FrontierPage::FrontierPage(QWidget* parent)
         m_compare->setEnabled(true);
         emit busyChanged(false);
     });
+    // What the results were computed from: a change to any of it is said above them.
+    connect(m_marginEdit, &QLineEdit::editingFinished, this, &FrontierPage::markStale);
+    connect(m_alpha, &QDoubleSpinBox::valueChanged, this, &FrontierPage::markStale);
+    connect(m_perCandidate, &QCheckBox::toggled, this, &FrontierPage::markStale);
+    connect(m_costColumn, &QComboBox::currentTextChanged, this, &FrontierPage::markStale);
+    connect(m_batchSize, &QSpinBox::valueChanged, this, &FrontierPage::markStale);
+    connect(m_candidates, &QAbstractItemModel::dataChanged, this, &FrontierPage::markStale);
+    connect(m_candidates, &QAbstractItemModel::rowsInserted, this, &FrontierPage::markStale);
+    connect(m_candidates, &QAbstractItemModel::rowsRemoved, this, &FrontierPage::markStale);
+    connect(this, &FrontierPage::computed, m_stale, &QWidget::hide);
+}
+
+void FrontierPage::markStale()
+{
+    if (m_matrix || m_frontier)
+        m_stale->show();
 }
 
 FrontierPage::~FrontierPage()
@@ -122,6 +138,7 @@ void FrontierPage::setBackend(std::shared_ptr<const backend::ComputeBackend> com
 
 void FrontierPage::setBaseline(const QString& path)
 {
+    markStale();
     m_base = {};
     m_base.path = path.toStdString();
     m_baseZone->setPath(path);
@@ -162,6 +179,8 @@ void FrontierPage::removeCandidate(int row)
 
 void FrontierPage::setTrace(const QString& path)
 {
+    if (path != m_trace)
+        markStale();
     m_trace = path;
     m_traceZone->setPath(path);
     updatePayoffInputs();

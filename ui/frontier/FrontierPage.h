@@ -106,6 +106,9 @@ signals:
 private:
     QWidget* buildInputs();
     QWidget* buildResults();
+    /// The results on screen no longer match the inputs (an input changed): say so until the next
+    /// Compare all.
+    void markStale();
     void showResult(std::shared_ptr<const analysis::MatrixResult> matrix,
         std::shared_ptr<const analysis::FrontierResult> frontier, const QString& error);
     void redrawPlot();
@@ -134,6 +137,8 @@ private:
     QCheckBox* m_perCandidate = nullptr;
     QSpinBox* m_batchSize = nullptr;
     QPushButton* m_compare = nullptr;
+    /// Said above the results when an input changed after they were computed.
+    QLabel* m_stale = nullptr;
     QWidget* m_progressRow = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_progressText = nullptr;

@@ -110,6 +110,7 @@ QWidget* FrontierPage::buildInputs()
     costRow->addWidget(remove);
     form->addRow(tr("Cost"), costRow);
     m_marginEdit = new QLineEdit(box);
+    m_marginEdit->setObjectName(QStringLiteral("frontierMargin"));
     m_marginEdit->setPlaceholderText(tr("none: degraded or no evidence"));
     m_marginEdit->setToolTip(tr("Claim \"no worse than D\": points for binary tasks, metric units or D% for "
                                 "continuous ones, TASK=D for one task; comma-separated"));
@@ -177,6 +178,11 @@ QWidget* FrontierPage::buildResults()
     m_headline->setWordWrap(true);
     m_headline->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_headline);
+    m_stale = new QLabel(tr("<b>The inputs changed since these results.</b> Compare all to update them."), box);
+    m_stale->setObjectName(QStringLiteral("frontierStale"));
+    m_stale->setStyleSheet(QStringLiteral("QLabel { color: %1; }").arg(warningColor().name()));
+    m_stale->hide();
+    layout->addWidget(m_stale);
 
     auto* split = new QSplitter(Qt::Vertical, box);
     m_matrixModel = new MatrixTableModel(this);
