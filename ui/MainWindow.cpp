@@ -249,11 +249,23 @@ void MainWindow::buildToolBar(QAction* demo, QAction* html)
 
 void MainWindow::rebuildRecentMenu()
 {
+    // Entries whose files are gone are not offered; names that repeat say their folder.
+    const auto exists = [](const QString& p) { return QFileInfo::exists(p); };
+    const auto named = [](const QString& p) -> QString {
+        const QFileInfo f(p);
+        return f.dir().dirName() + QLatin1Char('/') + f.fileName();
+    };
     m_recentTraces->clear();
-    const auto traces = AppSettings().recentTraces();
+    QStringList traces;
+    for (const auto& t : AppSettings().recentTraces())
+        if (exists(t))
+            traces << t;
+    QStringList names;
+    for (const auto& t : traces)
+        names << QFileInfo(t).fileName();
     for (const auto& t : traces)
         m_recentTraces
-            ->addAction(QFileInfo(t).fileName(), this,
+            ->addAction(names.count(QFileInfo(t).fileName()) > 1 ? named(t) : QFileInfo(t).fileName(), this,
                 [this, t] {
                     showExperts();
                     m_experts->openTrace(t);
@@ -261,9 +273,18 @@ void MainWindow::rebuildRecentMenu()
             ->setToolTip(t);
     m_recentTraces->setEnabled(!traces.isEmpty());
     m_recent->clear();
-    const auto list = AppSettings().recentComparisons();
+    QList<RecentComparison> list;
+    for (const auto& c : AppSettings().recentComparisons())
+        if (exists(c.baseline) && exists(c.candidate))
+            list << c;
+    QStringList labels;
+    for (const auto& c : list)
+        labels << c.label();
     for (const auto& c : list) {
-        auto* a = m_recent->addAction(c.label(), this, [this, c] { m_degradation->compare(c.baseline, c.candidate); });
+        const QString label = labels.count(c.label()) > 1
+            ? named(c.candidate) + QStringLiteral(" vs ") + named(c.baseline)
+            : c.label();
+        auto* a = m_recent->addAction(label, this, [this, c] { m_degradation->compare(c.baseline, c.candidate); });
         a->setToolTip(c.baseline + QStringLiteral("\n") + c.candidate);
     }
     m_recent->setEnabled(!list.isEmpty());

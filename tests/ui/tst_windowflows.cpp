@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "MainWindow.h"
+#include "common/AppSettings.h"
 #include "common/Problems.h"
 #include "degradation/AggregatePanel.h"
 #include "degradation/DegradationPage.h"
@@ -17,6 +18,7 @@
 #include <QAbstractButton>
 #include <QAction>
 #include <QApplication>
+#include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QFileDialog>
@@ -25,6 +27,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProcess>
@@ -47,6 +50,7 @@ class TestWindowFlows : public QObject {
 private slots:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
     void openedTraceComputesByEveryRoute();
+    void recentMenusOfferWhatExists();
     void recomputeCanBeCancelled();
     void skipBadLinesLoadsTheRuns();
     void failedInputClearsTheOldResult();
@@ -134,6 +138,38 @@ private:
         QVERIFY(page.plot(8)->plottableCount() > 0); // the batch-size curve
     }
 };
+
+void TestWindowFlows::recentMenusOfferWhatExists()
+{
+    // Two traces of one name in different folders, and one that was deleted since.
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("run-a")) && QDir(dir.path()).mkpath(QStringLiteral("run-b")));
+    const QString a = dir.filePath(QStringLiteral("run-a/t.safetensors"));
+    const QString b = dir.filePath(QStringLiteral("run-b/t.safetensors"));
+    const QString gone = dir.filePath(QStringLiteral("gone.safetensors"));
+    for (const QString& f : { a, b, gone }) {
+        QFile file(f);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+    }
+    AppSettings settings;
+    for (const QString& f : { gone, a, b })
+        settings.addRecentTrace(f);
+    QVERIFY(QFile::remove(gone));
+    MainWindow w;
+    QMenu* traces = nullptr;
+    for (QMenu* m : w.findChildren<QMenu*>())
+        if (m->title() == QStringLiteral("Recent t&races"))
+            traces = m;
+    QVERIFY(traces);
+    QStringList texts;
+    for (QAction* act : traces->actions())
+        texts << act->text();
+    // Newest first (other suites' traces may follow), each named with its folder; the deleted one
+    // is not offered.
+    QVERIFY2(texts.size() >= 2, qPrintable(texts.join(QLatin1Char(','))));
+    QCOMPARE(texts.mid(0, 2), QStringList({ QStringLiteral("run-b/t.safetensors"), QStringLiteral("run-a/t.safetensors") }));
+    QVERIFY(!texts.contains(QStringLiteral("gone.safetensors")));
+}
 
 void TestWindowFlows::openedTraceComputesByEveryRoute()
 {
