@@ -45,6 +45,11 @@ void layOut(PlotView* plot)
     plot->replot(QCustomPlot::rpImmediateRefresh);
 }
 
+PlotView* budgetSweepOf(MainWindow& w)
+{
+    return w.experts()->plot(static_cast<int>(w.experts()->plotNames().indexOf(QStringLiteral("budget-sweep"))));
+}
+
 WelcomePanel* welcomeOf(QWidget* page)
 {
     return page->findChild<WelcomePanel*>(QStringLiteral("welcome"));
@@ -256,8 +261,7 @@ void TestLayout::budgetSweepHasOneAxisPerQuantity()
     MainWindow w;
     w.experts()->openDemo();
     waitIdle(w);
-    PlotView* sweep
-        = w.experts()->plot(static_cast<int>(w.experts()->plotNames().indexOf(QStringLiteral("budget-sweep"))));
+    PlotView* sweep = budgetSweepOf(w);
     layOut(sweep);
     QVERIFY(!sweep->yAxis2->visible());
     QCPGraph* experts = nullptr;
@@ -501,8 +505,7 @@ void TestLayout::doubleClickRestoresTheView()
     MainWindow w;
     w.experts()->openDemo();
     waitIdle(w);
-    PlotView* sweep
-        = w.experts()->plot(static_cast<int>(w.experts()->plotNames().indexOf(QStringLiteral("budget-sweep"))));
+    PlotView* sweep = budgetSweepOf(w);
     layOut(sweep);
     QList<QPair<QCPAxis*, QCPRange>> drawn;
     for (QCPAxisRect* rect : sweep->axisRects())

@@ -150,6 +150,21 @@ def zip_bytes(entries, method=8):
     return body + central + eocd, layout, len(body)
 
 
+def with_stated_size(archive, layout, name, size):
+    """The archive with entry `name`'s uncompressed size stated as `size` in its local header and
+    in the central directory."""
+    out = bytearray(archive)
+    entry = next(e for e in layout if e["name"] == name)
+    struct.pack_into("<I", out, entry["local"] + 22, size)
+    pos = struct.unpack("<I", archive[-6:-2])[0]
+    for e in layout:
+        name_len = struct.unpack("<H", out[pos + 28:pos + 30])[0]
+        if e["name"] == name:
+            struct.pack_into("<I", out, pos + 24, size)
+        pos += 46 + name_len
+    return bytes(out)
+
+
 def sample(sid, epoch, scores, error=None, target="B"):
     s = {"id": sid, "epoch": epoch, "input": "Question %s?" % sid, "choices": ["A", "B"], "target": target,
          "messages": [], "output": {"model": "m", "choices": [], "completion": "answer %s" % sid},
@@ -226,30 +241,13 @@ def synthetic():
     bad[cd_at:cd_at + 4] = b"XXXX"
     write("bad_directory.eval", bytes(bad))
     # an entry that claims 4 GB uncompressed (in its local header and the directory)
-    big = bytearray(good)
     target = next(e for e in layout if e["name"] == "samples/2_epoch_1.json")
-    struct.pack_into("<I", big, target["local"] + 22, 0xFFFFFFF0)
-    pos = cd_at
-    for e in layout:
-        name_len = struct.unpack("<H", big[pos + 28:pos + 30])[0]
-        if e["name"] == target["name"]:
-            struct.pack_into("<I", big, pos + 24, 0xFFFFFFF0)
-        pos += 46 + name_len
-    write("claims_4gb.eval", bytes(big))
+    write("claims_4gb.eval", with_stated_size(good, layout, target["name"], 0xFFFFFFF0))
     # an entry that states 10 bytes uncompressed (local header and directory) and inflates to far
     # more (half a megabyte of padding): a zip bomb that lies about its size
     padded = [e if e[0] != target["name"] else (e[0], e[1] + b" " * (512 << 10)) for e in entries]
     lying, lying_layout, _ = zip_bytes(padded, 8)
-    small = bytearray(lying)
-    entry = next(e for e in lying_layout if e["name"] == target["name"])
-    struct.pack_into("<I", small, entry["local"] + 22, 10)
-    pos = struct.unpack("<I", lying[-6:-2])[0]
-    for e in lying_layout:
-        name_len = struct.unpack("<H", small[pos + 28:pos + 30])[0]
-        if e["name"] == target["name"]:
-            struct.pack_into("<I", small, pos + 24, 10)
-        pos += 46 + name_len
-    write("lies_about_size.eval", bytes(small))
+    write("lies_about_size.eval", with_stated_size(lying, lying_layout, target["name"], 10))
     # an invalid zstd frame: the frame magic of one entry is broken
     z = bytearray(zstd_log)
     zt = next(e for e in zlayout if e["name"] == "samples/2_epoch_1.json")
