@@ -660,6 +660,19 @@ void TestDegradationUi::bannerForEachVerdict()
                  QStringLiteral("the data rule out a drop above 5.81 points on any binary task (widest: arc_easy)")),
         qPrintable(advice->text()));
     QVERIFY(saysNext(report::Verdict::NoEvidence));
+    // A candidate better on every task: its bounds are below zero and rule out any drop, said so
+    // (not as "drops above -0.23").
+    {
+        const auto tasks = r.tasks;
+        for (auto& t : r.tasks)
+            t.upperBound = t.continuous ? -0.229 : -0.01;
+        show("no_evidence", false);
+        QVERIFY2(advice->text().contains(QStringLiteral("rule out any drop on every binary task (the candidate is better "
+                                                        "by at least 1 points on each)")),
+            qPrintable(advice->text()));
+        QVERIFY(!advice->text().contains(QStringLiteral("above -")));
+        r.tasks = tasks;
+    }
     // Four distinct colours.
     QCOMPARE(QSet<int>({ red, green, amber, neutral }).size(), 4);
 }

@@ -190,14 +190,22 @@ QString noEvidenceAdvice(const report::ComparisonReport& r)
         if (t.n == 0 || t.audit || !std::isfinite(t.upperBound))
             continue;
         if (t.continuous)
-            continuous << AggregatePanel::tr("%1: %2 (%3)")
-                              .arg(
-                                  taskName(t), QString::number(t.upperBound, 'g', 4), QString::fromStdString(t.metric));
+            // A bound below zero rules out every drop: the candidate is better by at least that much.
+            continuous << (t.upperBound < 0
+                    ? AggregatePanel::tr("%1: any drop (the candidate is better by at least %2 %3)")
+                          .arg(taskName(t), QString::number(-t.upperBound, 'g', 4), QString::fromStdString(t.metric))
+                    : AggregatePanel::tr("%1: %2 (%3)")
+                          .arg(taskName(t), QString::number(t.upperBound, 'g', 4),
+                              QString::fromStdString(t.metric)));
         else if (!widest || t.upperBound > widest->upperBound)
             widest = &t;
     }
     QStringList parts;
-    if (widest)
+    if (widest && widest->upperBound < 0)
+        parts << AggregatePanel::tr("the data rule out any drop on every binary task (the candidate is better by at "
+                                    "least %1 points on each)")
+                     .arg(QString::number(-100.0 * widest->upperBound, 'g', 3));
+    else if (widest)
         parts << AggregatePanel::tr("the data rule out a drop above %1 points on any binary task (widest: %2)")
                      .arg(QString::number(100.0 * widest->upperBound, 'g', 3), taskName(*widest));
     if (!continuous.isEmpty())
