@@ -83,15 +83,26 @@ std::string perturbationOf(object entry)
     return seed.empty() ? name : name + ":" + seed;
 }
 
-// The names of a stat: {"name": {"name": "exact_match", "split": "test", ...}, ...}.
-std::string statName(element stat)
+// The names of a stat: {"name": {"name": "exact_match", "split": "test", ...}, ...}. In an
+// unperturbed entry, a stat computed on a perturbed input ("perturbation" inside its name) is
+// another quantity than the plain metric of that name: it is named after its perturbation
+// ("exact_match@typos"), so that it never stands in for the plain one. (A perturbed entry's stats
+// all carry its own perturbation.)
+std::string statName(element stat, bool entryPerturbed)
 {
     object so;
     element n;
     object no;
     if (stat.get_object().get(so) || so.at_key("name").get(n) || n.get_object().get(no))
         return {};
-    return field(no, "name");
+    std::string name = field(no, "name");
+    element p;
+    object po;
+    if (!entryPerturbed && !name.empty() && !no.at_key("perturbation").get(p) && !p.get_object().get(po)) {
+        const std::string perturbation = field(po, "name");
+        name += "@" + (perturbation.empty() ? std::string("perturbed") : perturbation);
+    }
+    return name;
 }
 
 // One stat's per-instance value: its mean, else sum / count; nullopt when it counted nothing.
@@ -193,8 +204,9 @@ std::vector<std::string> statNames(const std::vector<Element>& entries)
         simdjson::dom::array stats;
         if (el.value.get_object().get(o) || o.at_key("stats").get(s) || s.get_array().get(stats))
             continue;
+        const bool perturbed = perturbationOf(o) != "none";
         for (auto st : stats) {
-            auto n = statName(st);
+            auto n = statName(st, perturbed);
             if (!n.empty() && seen.insert(n).second)
                 names.push_back(std::move(n));
         }
@@ -326,7 +338,7 @@ Result<EvalRun> loadHelmRun(const std::string& dir, const HelmLoadOptions& optio
         bool found = false;
         if (problem.empty()) {
             for (auto st : e.stats) {
-                if (statName(st) != metric)
+                if (statName(st, e.filter != "none") != metric)
                     continue;
                 std::string why;
                 score = statValue(st, why);
@@ -476,11 +488,14 @@ void readStats(const std::string& path, const SampleRecord& record, SampleDetail
     simdjson::dom::parser parser;
     element e;
     simdjson::dom::array stats;
-    if (parser.parse(bytes).get(e) || e.at_key("stats").get(e) || e.get_array().get(stats))
+    object entry;
+    if (parser.parse(bytes).get(e) || e.get_object().get(entry) || entry.at_key("stats").get(e)
+        || e.get_array().get(stats))
         return;
+    const bool perturbed = perturbationOf(entry) != "none";
     d.raw = std::string(bytes);
     for (auto st : stats) {
-        const std::string name = statName(st);
+        const std::string name = statName(st, perturbed);
         std::string why;
         const auto v = statValue(st, why);
         if (!name.empty() && !bookkeeping(name) && v)

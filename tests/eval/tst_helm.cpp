@@ -10,7 +10,13 @@
 #include "eval/SampleDetail.h"
 #include "eval/SimpleEvalsRun.h"
 
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
+#include <cmath>
 #include <set>
 
 using namespace deltascope;
@@ -28,6 +34,7 @@ private slots:
     void helmSampleDetail();
     void helmFolderOfRuns();
     void helmTrialsAndPerturbations();
+    void perturbedStatNeverStandsForThePlainOne();
     void helmSuiteOfOneModel();
     void helmBrokenFiles_data();
     void helmBrokenFiles();
@@ -260,6 +267,53 @@ void TestHelm::helmTrialsAndPerturbations()
     QCOMPARE(plain.value->tasks.size(), std::size_t(1));
     QCOMPARE(plain.value->tasks[0].samples.size(), std::size_t(4));
     QCOMPARE(plain.value->tasks[0].samples[1].docId, std::string("i1#trial1"));
+}
+
+void TestHelm::perturbedStatNeverStandsForThePlainOne()
+{
+    // An unperturbed entry whose exact_match was computed on a perturbed input (its name carries a
+    // perturbation) has no plain exact_match: that entry is missing a score, not scored by the
+    // perturbed stat.
+    QTemporaryDir dir;
+    const QString src = QString::fromStdString(test::dataPath("helm/tiny_base"));
+    for (const auto& name : QDir(src).entryList(QDir::Files))
+        QVERIFY(QFile::copy(src + QLatin1Char('/') + name, dir.filePath(name)));
+    QFile f(dir.filePath(QStringLiteral("per_instance_stats.json")));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QJsonArray entries = QJsonDocument::fromJson(f.readAll()).array();
+    f.close();
+    QJsonObject first = entries[0].toObject();
+    QVERIFY(!first.contains(QStringLiteral("perturbation")));
+    QJsonArray stats = first[QStringLiteral("stats")].toArray();
+    for (int i = 0; i < stats.size(); ++i) {
+        QJsonObject st = stats[i].toObject();
+        QJsonObject name = st[QStringLiteral("name")].toObject();
+        if (name[QStringLiteral("name")].toString() != QStringLiteral("exact_match"))
+            continue;
+        name[QStringLiteral("perturbation")] = QJsonObject { { QStringLiteral("name"), QStringLiteral("typos") },
+            { QStringLiteral("computed_on"), QStringLiteral("perturbed") } };
+        st[QStringLiteral("name")] = name;
+        st[QStringLiteral("mean")] = 1.0 - st[QStringLiteral("mean")].toDouble();
+        stats[i] = st;
+    }
+    first[QStringLiteral("stats")] = stats;
+    entries[0] = first;
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(QJsonDocument(entries).toJson());
+    f.close();
+    eval::LoadOptions o;
+    o.filters = { "none" };
+    const auto plain = eval::loadRun(test::dataPath("helm/tiny_base"), o);
+    const auto changed = eval::loadRun(dir.path().toStdString(), o);
+    QVERIFY(plain.ok() && changed.ok());
+    const auto& a = plain.value->tasks[0].samples;
+    const auto& b = changed.value->tasks[0].samples;
+    QCOMPARE(b.size(), a.size());
+    QCOMPARE(b[0].docId, a[0].docId);
+    QVERIFY(!std::isnan(a[0].score));
+    QVERIFY2(std::isnan(b[0].score), qPrintable(QString::number(b[0].score)));
+    for (std::size_t i = 1; i < a.size(); ++i)
+        QCOMPARE(b[i].score, a[i].score);
 }
 
 void TestHelm::helmSuiteOfOneModel()
