@@ -281,9 +281,8 @@ void MainWindow::rebuildRecentMenu()
     for (const auto& c : list)
         labels << c.label();
     for (const auto& c : list) {
-        const QString label = labels.count(c.label()) > 1
-            ? named(c.candidate) + QStringLiteral(" vs ") + named(c.baseline)
-            : c.label();
+        const QString label
+            = labels.count(c.label()) > 1 ? named(c.candidate) + QStringLiteral(" vs ") + named(c.baseline) : c.label();
         auto* a = m_recent->addAction(label, this, [this, c] { m_degradation->compare(c.baseline, c.candidate); });
         a->setToolTip(c.baseline + QStringLiteral("\n") + c.candidate);
     }

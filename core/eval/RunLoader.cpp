@@ -10,11 +10,11 @@
 #include "eval/SimpleEvalsRun.h"
 
 #include <algorithm>
-#include <limits>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "report/PayoffWriters.h"
+
 #include "common/JsonText.h"
 
 #include <cmath>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "report/XShareWriters.h"
+
 #include "common/JsonText.h"
 
 #include <algorithm>

@@ -338,9 +338,8 @@ void TestSamplesParser::malformedCorpusItems()
     QCOMPARE(t.samples.size(), std::size_t(2));
     QCOMPARE(t.samples[0].weight, 2.0);
     QVERIFY(std::isnan(t.samples[1].score));
-    const bool said = std::any_of(r.warnings.begin(), r.warnings.end(), [&](const Diagnostic& d) {
-        return d.line == 2 && d.message.find(why.toStdString()) != std::string::npos;
-    });
+    const bool said = std::any_of(r.warnings.begin(), r.warnings.end(),
+        [&](const Diagnostic& d) { return d.line == 2 && d.message.find(why.toStdString()) != std::string::npos; });
     QVERIFY2(said, r.warnings.empty() ? "no warning" : r.warnings.front().toString().c_str());
 }
 

@@ -241,7 +241,8 @@ void TestTraceIo::sparseRoundTrip()
             refused.error->toString().c_str());
         QVERIFY(!moe::openTrace(bigPath, 0, {}).ok());
     }
-    auto most = moe::makeOwnedTrace(2, 1, moe::kMaxExperts, 2, true, { 0.7f, 0.3f, 0.6f, 0.4f }, { 5, 1, 2, 3 }, { 4, 4 });
+    auto most
+        = moe::makeOwnedTrace(2, 1, moe::kMaxExperts, 2, true, { 0.7f, 0.3f, 0.6f, 0.4f }, { 5, 1, 2, 3 }, { 4, 4 });
     const auto mostPath = dir.filePath(QStringLiteral("most.safetensors")).toStdString();
     QVERIFY(moe::writeTraceFile(mostPath, most).empty());
     QVERIFY(moe::openTrace(mostPath, 0, {}).ok());

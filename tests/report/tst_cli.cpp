@@ -309,8 +309,9 @@ void TestCli::errorsExitTwoWithFileAndLine_data()
     QTest::newRow("score is an object") << QByteArray("{\"doc_id\": 0, \"metrics\": [\"acc\"], \"acc\": {\"x\": 1}}\n")
                                         << QStringLiteral("no sample of");
     // An infinitely good accuracy (Python writes a bare Infinity) leaves no drop to measure.
-    QTest::newRow("infinitely good score") << QByteArray("{\"doc_id\": 0, \"acc\": 1}\n{\"doc_id\": 1, \"acc\": Infinity}\n")
-                                           << QStringLiteral(".jsonl:2: error: task t: a score of +infinity");
+    QTest::newRow("infinitely good score")
+        << QByteArray("{\"doc_id\": 0, \"acc\": 1}\n{\"doc_id\": 1, \"acc\": Infinity}\n")
+        << QStringLiteral(".jsonl:2: error: task t: a score of +infinity");
 }
 
 void TestCli::errorsExitTwoWithFileAndLine()
@@ -341,8 +342,9 @@ void TestCli::binaryInput()
         const QByteArray fifo = dir.filePath(QString::fromLatin1(name)).toLocal8Bit();
         QCOMPARE(::mkfifo(fifo.constData(), 0600), 0);
         const bool trace = QByteArray(name).endsWith(".safetensors");
-        const auto p = trace ? cli({ QStringLiteral("trace-info"), QString::fromLocal8Bit(fifo) })
-                             : cli({ QStringLiteral("compare"), QString::fromLocal8Bit(fifo), QString::fromStdString(path) });
+        const auto p = trace
+            ? cli({ QStringLiteral("trace-info"), QString::fromLocal8Bit(fifo) })
+            : cli({ QStringLiteral("compare"), QString::fromLocal8Bit(fifo), QString::fromStdString(path) });
         QCOMPARE(p.exitCode, 2);
         QVERIFY2(p.err.contains("not a regular file") && p.err.contains(name), p.err.constData());
     }
@@ -382,13 +384,18 @@ void TestCli::refusesToOverwriteInput()
     sh.setWorkingDirectory(dir.path());
     sh.start(QStringLiteral("/bin/sh"),
         { QStringLiteral("-c"),
-            QStringLiteral("odd=$(printf 'm\\377.csv'); cp a.csv \"$odd\" && \"$0\" compare \"$odd\" b.csv --format json"),
+            QStringLiteral(
+                "odd=$(printf 'm\\377.csv'); cp a.csv \"$odd\" && \"$0\" compare \"$odd\" b.csv --format json"),
             QStringLiteral(DELTASCOPE_CLI) });
     QVERIFY(sh.waitForFinished(60000));
     QCOMPARE(sh.exitStatus(), QProcess::NormalExit);
     QVERIFY2(sh.exitCode() == 0 || sh.exitCode() == 1, sh.readAllStandardError().constData());
     const auto odd = QJsonDocument::fromJson(sh.readAllStandardOutput()).object();
-    QVERIFY(odd.value(QStringLiteral("baseline")).toObject().value(QStringLiteral("path")).toString().contains(QChar(0xfffd)));
+    QVERIFY(odd.value(QStringLiteral("baseline"))
+                .toObject()
+                .value(QStringLiteral("path"))
+                .toString()
+                .contains(QChar(0xfffd)));
 }
 
 void TestCli::realMmluWithColumns()

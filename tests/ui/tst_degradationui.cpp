@@ -614,7 +614,8 @@ void TestDegradationUi::bannerForEachVerdict()
         for (auto& t : r.tasks)
             t.flag = t.flag == report::TaskFlag::Worse ? report::TaskFlag::Suggestive : t.flag;
         show("degraded", true);
-        QVERIFY2(advice->text().contains(QStringLiteral("no single task is flagged worse")), qPrintable(advice->text()));
+        QVERIFY2(
+            advice->text().contains(QStringLiteral("no single task is flagged worse")), qPrintable(advice->text()));
         r.tasks = tasks;
         show("degraded", true);
         QVERIFY2(!advice->text().contains(QStringLiteral("no single task")), qPrintable(advice->text()));
@@ -667,8 +668,9 @@ void TestDegradationUi::bannerForEachVerdict()
         for (auto& t : r.tasks)
             t.upperBound = t.continuous ? -0.229 : -0.01;
         show("no_evidence", false);
-        QVERIFY2(advice->text().contains(QStringLiteral("rule out any drop on every binary task (the candidate is better "
-                                                        "by at least 1 points on each)")),
+        QVERIFY2(
+            advice->text().contains(QStringLiteral("rule out any drop on every binary task (the candidate is better "
+                                                   "by at least 1 points on each)")),
             qPrintable(advice->text()));
         QVERIFY(!advice->text().contains(QStringLiteral("above -")));
         r.tasks = tasks;

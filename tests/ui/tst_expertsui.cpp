@@ -9,6 +9,7 @@
 #include "export/ReportExporter.h"
 #include "moe/Batching.h"
 #include "moe/Placement.h"
+#include "moe/Safetensors.h"
 #include "plot/ExpertPlots.h"
 #include "plot/PlotView.h"
 
@@ -19,6 +20,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <cmath>
 #include <set>
 
 using namespace deltascope;
@@ -250,6 +252,17 @@ void TestExpertsUi::badTraceSaysWhy()
     page.waitUntilIdle();
     QVERIFY(!page.run());
     QVERIFY2(page.lastError().contains(QString::fromStdString(path)), qPrintable(page.lastError()));
+
+    // A trace that reads but holds a NaN score: the error met while computing names the file too.
+    auto nan = moe::makeOwnedTrace(
+        2, 1, 4, 2, false, { 0.5f, 0.2f, 0.2f, 0.1f, 0.4f, std::nanf(""), 0.3f, 0.3f }, {}, { 0, 1 });
+    const auto nanPath = dir.filePath(QStringLiteral("nan.safetensors")).toStdString();
+    QVERIFY(moe::writeTraceFile(nanPath, nan).empty());
+    page.openTrace(QString::fromStdString(nanPath));
+    page.waitUntilIdle();
+    QVERIFY(!page.run());
+    QVERIFY2(page.lastError().contains(QStringLiteral("NaN")), qPrintable(page.lastError()));
+    QVERIFY2(page.lastError().contains(QString::fromStdString(nanPath)), qPrintable(page.lastError()));
 }
 
 void TestExpertsUi::exports()

@@ -434,7 +434,8 @@ void TestFrontierUi::demoFindsTheBudget()
         page.compareAll();
         page.waitUntilIdle();
         QVERIFY(stale->isHidden());
-        page.candidates()->setData(page.candidates()->index(0, CandidateListModel::Budget), QStringLiteral("2"), Qt::EditRole);
+        page.candidates()->setData(
+            page.candidates()->index(0, CandidateListModel::Budget), QStringLiteral("2"), Qt::EditRole);
         QVERIFY(!stale->isHidden());
         page.candidates()->setData(page.candidates()->index(0, CandidateListModel::Budget), QString(), Qt::EditRole);
         QVERIFY(page.setMargins(QStringLiteral("2")));

@@ -6,8 +6,8 @@
 #include "common/FrozenColumnsView.h"
 #include "common/InputHelp.h"
 #include "degradation/DegradationPage.h"
-#include "degradation/DropZone.h"
 #include "degradation/DisagreementModel.h"
+#include "degradation/DropZone.h"
 #include "degradation/TaskTableModel.h"
 #include "experts/ExpertsPage.h"
 #include "experts/LayerTableModel.h"
@@ -424,7 +424,8 @@ void TestLayout::dropZoneCutsLongFolders()
     zone.setPath(path, QStringLiteral("built in"));
     QVERIFY(label->text().contains(QStringLiteral("built in")));
     QVERIFY(!label->text().contains(QChar(0x2026)));
-    QVERIFY(DropZone::shownFolder(QStringLiteral("/data/runs/a.json")) == QDir::toNativeSeparators(QStringLiteral("/data/runs")));
+    QVERIFY(DropZone::shownFolder(QStringLiteral("/data/runs/a.json"))
+        == QDir::toNativeSeparators(QStringLiteral("/data/runs")));
 }
 
 void TestLayout::manyTasksAreThinned()
@@ -479,7 +480,8 @@ void TestLayout::manyTasksAreThinned()
         if (draw == &drawPValues) {
             const auto figures = exporter::figuresOf({ ReportPlot { QStringLiteral("p"), {}, &plot } }, nullptr);
             QCOMPARE(figures.size(), std::size_t(1));
-            const QImage image = QImage::fromData(QByteArray::fromBase64(QByteArray::fromStdString(figures[0].pngBase64)));
+            const QImage image
+                = QImage::fromData(QByteArray::fromBase64(QByteArray::fromStdString(figures[0].pngBase64)));
             QVERIFY2(image.height() >= 18 * 57, qPrintable(QString::number(image.height())));
             layOut(&plot);
         }

@@ -167,7 +167,8 @@ void TestWindowFlows::recentMenusOfferWhatExists()
     // Newest first (other suites' traces may follow), each named with its folder; the deleted one
     // is not offered.
     QVERIFY2(texts.size() >= 2, qPrintable(texts.join(QLatin1Char(','))));
-    QCOMPARE(texts.mid(0, 2), QStringList({ QStringLiteral("run-b/t.safetensors"), QStringLiteral("run-a/t.safetensors") }));
+    QCOMPARE(
+        texts.mid(0, 2), QStringList({ QStringLiteral("run-b/t.safetensors"), QStringLiteral("run-a/t.safetensors") }));
     QVERIFY(!texts.contains(QStringLiteral("gone.safetensors")));
 }
 

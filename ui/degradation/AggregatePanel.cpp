@@ -195,8 +195,7 @@ QString noEvidenceAdvice(const report::ComparisonReport& r)
                     ? AggregatePanel::tr("%1: any drop (the candidate is better by at least %2 %3)")
                           .arg(taskName(t), QString::number(-t.upperBound, 'g', 4), QString::fromStdString(t.metric))
                     : AggregatePanel::tr("%1: %2 (%3)")
-                          .arg(taskName(t), QString::number(t.upperBound, 'g', 4),
-                              QString::fromStdString(t.metric)));
+                          .arg(taskName(t), QString::number(t.upperBound, 'g', 4), QString::fromStdString(t.metric)));
         else if (!widest || t.upperBound > widest->upperBound)
             widest = &t;
     }

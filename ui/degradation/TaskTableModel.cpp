@@ -213,9 +213,9 @@ QVariant TaskTableModel::displayValue(const report::TaskResult& t, int column)
         // No interval when the pairs never differ in spread (a run against itself, one pair).
         if (!std::isfinite(t.ciLow) || !std::isfinite(t.ciHigh))
             return t.n == 0 ? QString() : tr("none (no spread)");
-        return points ? QStringLiteral("[%1, %2]").arg(signedPoints(t.ciLow), signedPoints(t.ciHigh))
-                      : QString(QStringLiteral("[%1, %2]").arg(signedNumber(t.ciLow), signedNumber(t.ciHigh))
-                          + corpusUnits(t));
+        return points
+            ? QStringLiteral("[%1, %2]").arg(signedPoints(t.ciLow), signedPoints(t.ciHigh))
+            : QString(QStringLiteral("[%1, %2]").arg(signedNumber(t.ciLow), signedNumber(t.ciHigh)) + corpusUnits(t));
     case UpperBound:
         if (t.n == 0)
             return QString();

@@ -103,9 +103,13 @@ void ExpertsController::compute(const ExpertSettings& settings, int budget)
             auto r = computeExperts(from, trace, path, settings, budget, &control, compute.get());
             if (control.cancelled())
                 return nullptr;
-            return [this, r = std::move(r)] {
+            return [this, r = std::move(r), path] {
                 if (!r.ok()) {
-                    m_lastError = QString::fromStdString(r.error->toString());
+                    // An error about the trace's contents names the trace when it names no file.
+                    auto error = *r.error;
+                    if (error.file.empty())
+                        error.file = path.toStdString();
+                    m_lastError = QString::fromStdString(error.toString());
                     emit computeFailed(m_lastError);
                     return;
                 }

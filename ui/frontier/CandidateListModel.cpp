@@ -22,7 +22,8 @@ int budgetRecordedBy(const workspace::FrontierCandidateState& c)
 QString runOf(const workspace::FrontierCandidateState& c)
 {
     const QString run = QFileInfo(QString::fromStdString(c.side.path)).fileName();
-    return c.side.runTimestamp.empty() ? run : run + QStringLiteral(" @ ") + QString::fromStdString(c.side.runTimestamp);
+    return c.side.runTimestamp.empty() ? run
+                                       : run + QStringLiteral(" @ ") + QString::fromStdString(c.side.runTimestamp);
 }
 
 } // namespace

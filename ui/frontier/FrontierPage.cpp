@@ -459,7 +459,9 @@ void FrontierPage::updatePayoffInputs()
     std::sort(budgets.begin(), budgets.end());
     budgets.erase(std::unique(budgets.begin(), budgets.end()), budgets.end());
     m_payoff->setInputs(m_trace, m_batchSize->value(), budgets);
-    m_payoff->setChosenBudget(!m_frontier ? 0 : m_frontier->chosen ? m_frontier->points[*m_frontier->chosen].budget : -1);
+    m_payoff->setChosenBudget(!m_frontier ? 0
+            : m_frontier->chosen          ? m_frontier->points[*m_frontier->chosen].budget
+                                          : -1);
 }
 
 void FrontierPage::cancel()

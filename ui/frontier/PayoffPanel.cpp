@@ -341,11 +341,11 @@ void PayoffPanel::show(std::shared_ptr<const analysis::PayoffResult> result, con
         if (m_chosen > 0 && r.budget == m_chosen)
             chosen = &r;
     if (chosen) {
-        const QString accepted = tr("At budget %1, the smallest the paired tests accept, a step reads %2 of expert "
-                                    "weights instead of %3 and is estimated %4 shorter.")
-                                     .arg(m_chosen)
-                                     .arg(bytes(chosen->expertBytes), bytes(e.baseline.expertBytes),
-                                         percent(chosen->saving));
+        const QString accepted
+            = tr("At budget %1, the smallest the paired tests accept, a step reads %2 of expert "
+                 "weights instead of %3 and is estimated %4 shorter.")
+                  .arg(m_chosen)
+                  .arg(bytes(chosen->expertBytes), bytes(e.baseline.expertBytes), percent(chosen->saving));
         if (pays && e.bestBudget < m_chosen)
             text = tr("<b>%1</b><br>The fastest budget, M = %2, is not one the paired tests accept (see the table "
                       "above). By speed alone: %3")

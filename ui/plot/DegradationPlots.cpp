@@ -209,8 +209,8 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
     const QColor fg = plot->palette().color(QPalette::WindowText);
     bool first = true;
     const double valueTop = std::max(top, strictest) * 1.15;
-    std::vector<std::tuple<double, QString, Qt::PenStyle>> lines { { alphaLine,
-        QObject::tr("alpha = %1").arg(r.alpha), Qt::DashLine } };
+    std::vector<std::tuple<double, QString, Qt::PenStyle>> lines { { alphaLine, QObject::tr("alpha = %1").arg(r.alpha),
+        Qt::DashLine } };
     // With one task Holm's strictest threshold is alpha itself: one line, one label.
     if (n > 1)
         lines.emplace_back(strictest, QObject::tr("Holm, strictest: alpha/%1").arg(n), Qt::DotLine);
