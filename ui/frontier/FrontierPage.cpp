@@ -244,12 +244,15 @@ void FrontierPage::compareAll()
     const std::string trace = m_trace.toStdString();
     const int batchSize = m_batchSize->value();
     QStringList names;
-    for (const auto& r : rows)
-        names << QString::fromStdString(r.name);
+    std::vector<int> recorded; // what each run's results record, read when it was added
+    for (int i = 0; i < static_cast<int>(rows.size()); ++i) {
+        names << QString::fromStdString(rows[static_cast<std::size_t>(i)].name);
+        recorded.push_back(m_candidates->recordedBudget(i));
+    }
     updatePayoffInputs();
     emit statusMessage(tr("Comparing %n candidate(s) with the baseline…", "", int(rows.size())));
     m_jobs->start(tr("Comparing all candidates"),
-        [this, request, rows, costName, trace, batchSize, names, compute = m_compute](
+        [this, request, rows, recorded, costName, trace, batchSize, names, compute = m_compute](
             JobControl& control) -> JobRunner::Apply {
             static const backend::CpuBackend cpu;
             const backend::ComputeBackend& backend = compute ? *compute : cpu;
@@ -269,9 +272,7 @@ void FrontierPage::compareAll()
             for (std::size_t i = 0; i < rows.size(); ++i) {
                 if (rows[i].hasCost && !costName.empty())
                     req.costs.set(keys[i], costName, rows[i].cost);
-                int budget = rows[i].budget;
-                if (budget <= 0)
-                    budget = analysis::budgetFromResults(rows[i].side.path, rows[i].side.runTimestamp).value_or(0);
+                const int budget = rows[i].budget > 0 ? rows[i].budget : recorded[i];
                 if (budget > 0) {
                     req.costs.set(keys[i], "budget", budget);
                     budgets.emplace_back(keys[i], budget);
