@@ -75,8 +75,14 @@ static Result<ExpertCounts> unguardedParseExpertCounts(std::string_view text, co
         }
         c.layers = static_cast<std::int64_t>(mats[0]->size());
         c.experts = static_cast<std::int64_t>((*mats[0])[0].size());
+        if (auto why = expertCountProblem(c.experts); !why.empty())
+            return R::failure(Diagnostic::error(path, 0, why));
         c.counts.assign(static_cast<std::size_t>(c.layers * c.experts), 0.0);
-        for (const auto* m : mats) {
+        for (std::size_t step = 0; step < mats.size(); ++step) {
+            const nlohmann::json* m = mats[step];
+            if (!m->is_array())
+                return R::failure(Diagnostic::error(
+                    path, 0, "logical_count step " + std::to_string(step) + " is not a list of layers"));
             if (static_cast<std::int64_t>(m->size()) != c.layers)
                 return R::failure(Diagnostic::error(path, 0, "logical_count steps differ in their number of layers"));
             for (std::int64_t l = 0; l < c.layers; ++l) {
@@ -127,6 +133,8 @@ static Result<ExpertCounts> unguardedParseExpertCounts(std::string_view text, co
         }
         if (rows.empty())
             return R::failure(Diagnostic::error(path, 0, "no counts in the file"));
+        if (auto why = expertCountProblem(maxExpert + 1); !why.empty())
+            return R::failure(Diagnostic::error(path, 0, why));
         c.layers = static_cast<std::int64_t>(rows.size());
         c.experts = maxExpert + 1;
         c.counts.assign(static_cast<std::size_t>(c.layers * c.experts), 0.0);

@@ -467,6 +467,17 @@ void TestTraceIo::fuzzFindingsAreErrors()
     QVERIFY(c.error->message.find("whole numbers") != std::string::npos);
     QVERIFY(!moe::parseExpertCounts("layer_id,expert_id,count\n0.5,0,3\n", "c.csv").ok());
     QVERIFY(!moe::parseExpertCounts("layer_id,expert_id,count\n0,0,inf\n", "c.csv").ok());
+    // logical_count steps after the first that are not lists (was an uncaught exception).
+    for (const char* steps :
+        { "[[[1]],5]", "[[[1]],\"x\"]", "[[[1]],{\"a\":1}]", "{\"logical_count\":[[[1,2]],[1,2]]}" }) {
+        const auto s = moe::parseExpertCounts(steps, "c.json");
+        QVERIFY2(!s.ok(), steps);
+        QVERIFY2(s.error->message.find("logical_count") != std::string::npos, s.error->message.c_str());
+    }
+    // More experts per layer than any trace may have: refused by name, before a large allocation.
+    const auto wide = moe::parseExpertCounts("layer_id,expert_id,count\n0,65535,1\n1,0,1\n", "c.csv");
+    QVERIFY(!wide.ok());
+    QVERIFY(wide.error->message.find("65536 experts") != std::string::npos);
     // A Megatron record with a step of 1e43 (was cast to an integer).
     const auto m = test::writeFile(dir, QStringLiteral("router_trace_rank0.jsonl"),
         QByteArray(R"({"step": 1e43, "layer": 0, "rank": 0, "num_tokens": 1, "topk": 1, "top_indices": [[0]]})")
