@@ -25,6 +25,12 @@ Result<KeepList> loadKeepList(const std::string& path)
     if (format == root.end() || !format->is_string() || format->get<std::string>() != "deltascope-keep-list")
         return R::failure(
             Diagnostic::error(path, 1, "not a keep-list (expected \"format\": \"deltascope-keep-list\")"));
+    // Version 1 is the only one written so far; a later one may mean something this build cannot read.
+    const auto version = root.find("version");
+    if (version != root.end() && !(version->is_number_integer() && version->get<std::int64_t>() == 1))
+        return R::failure(Diagnostic::error(path, 1,
+            "keep-list version " + jsonText(*version)
+                + " is not one this build reads (it reads version 1): it was written by a newer Deltascope"));
     const auto samples = root.find("samples");
     if (samples == root.end() || !samples->is_array())
         return R::failure(Diagnostic::error(path, 1, "keep-list has no \"samples\" array"));

@@ -83,11 +83,21 @@ struct CsvColumns {
 std::optional<Diagnostic> resolveCsvColumns(
     const std::string& path, const std::vector<std::string>& header, const TableColumns& columns, CsvColumns& c)
 {
+    // A column the comparison reads must be named once: which of two was meant cannot be guessed.
+    std::optional<Diagnostic> twice;
     auto find = [&](const std::string& name) -> int {
-        for (std::size_t i = 0; i < header.size(); ++i)
-            if (header[i] == name)
-                return static_cast<int>(i);
-        return -1;
+        int at = -1;
+        for (std::size_t i = 0; i < header.size(); ++i) {
+            if (header[i] != name)
+                continue;
+            if (at >= 0 && !twice)
+                twice = Diagnostic::error(path, 1,
+                    "the header names column \"" + name + "\" twice (columns " + std::to_string(at + 1) + " and "
+                        + std::to_string(i + 1) + "); rename one of them");
+            if (at < 0)
+                at = static_cast<int>(i);
+        }
+        return at;
     };
     std::string listing;
     for (const auto& h : header)
@@ -123,7 +133,7 @@ std::optional<Diagnostic> resolveCsvColumns(
              std::pair { &columns.response, "response" }, std::pair { &columns.target, "target" } })
         if (!name->empty() && find(*name) < 0)
             return missing("no " + std::string(what) + " column \"" + *name + "\"");
-    return std::nullopt;
+    return twice;
 }
 
 // Reads the score and weight of one CSV row into s; returns what is wrong with the row, empty when

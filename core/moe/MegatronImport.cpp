@@ -134,6 +134,9 @@ std::optional<Diagnostic> readRecord(const nlohmann::json& j, const std::string&
             st.maxId = std::max(st.maxId, v);
             lr.ids.push_back(static_cast<std::int32_t>(v));
         }
+        if (const auto id = repeatedExpert(lr.ids.data() + lr.ids.size() - row.size(), lr.topk); id >= 0)
+            return Diagnostic::error(
+                file, line, "expert id " + std::to_string(id) + " appears twice in a top_indices row");
     }
     if (j.contains("logit_offset")) {
         if (auto err = readLogits(j, file, line, rank, sidecar, lr))

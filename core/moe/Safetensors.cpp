@@ -5,6 +5,7 @@
 #include "common/MappedFile.h"
 #include "common/OutOfMemory.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -112,6 +113,20 @@ std::string parseHeader(const Json& header, std::uint64_t dataSize, std::map<std
             return why;
         tensors[name] = t;
     }
+    // Each byte of the data section belongs to one tensor at most: overlapping tensors would read
+    // one tensor's bytes as another's.
+    std::vector<std::pair<const std::string*, const TensorInfo*>> byStart;
+    for (const auto& [name, t] : tensors)
+        if (t.end > t.begin)
+            byStart.emplace_back(&name, &t);
+    std::sort(
+        byStart.begin(), byStart.end(), [](const auto& a, const auto& b) { return a.second->begin < b.second->begin; });
+    for (std::size_t i = 1; i < byStart.size(); ++i)
+        if (byStart[i].second->begin < byStart[i - 1].second->end)
+            return "tensors \"" + *byStart[i - 1].first + "\" and \"" + *byStart[i].first
+                + "\" overlap in the data section (data_offsets [" + std::to_string(byStart[i - 1].second->begin) + ", "
+                + std::to_string(byStart[i - 1].second->end) + "] and [" + std::to_string(byStart[i].second->begin)
+                + ", " + std::to_string(byStart[i].second->end) + "])";
     return {};
 }
 
@@ -295,6 +310,10 @@ std::string attachData(const char* data, const TraceTensors& tt, Trace& tr)
                     + std::to_string(k);
             }
         }
+        for (std::int64_t row = 0; row < tr.tokens * tr.layers; ++row)
+            if (const auto id = repeatedExpert(owned->data() + row * tr.topK, tr.topK); id >= 0)
+                return "expert id " + std::to_string(id) + " appears twice among the top-k of token "
+                    + std::to_string(row / tr.layers) + ", layer " + std::to_string(row % tr.layers);
         tr.ownedIds = owned;
         tr.topkIds = owned->data();
     }

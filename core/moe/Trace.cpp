@@ -146,6 +146,23 @@ std::string expertCountProblem(std::int64_t experts)
         + " a trace may have (is num_experts right?)";
 }
 
+std::int32_t repeatedExpert(const std::int32_t* ids, std::int64_t k)
+{
+    if (k <= 64) {
+        for (std::int64_t i = 1; i < k; ++i)
+            for (std::int64_t j = 0; j < i; ++j)
+                if (ids[i] == ids[j] && ids[i] >= 0)
+                    return ids[i];
+        return -1;
+    }
+    std::vector<std::int32_t> sorted(ids, ids + k);
+    std::sort(sorted.begin(), sorted.end());
+    for (std::size_t i = 1; i < sorted.size(); ++i)
+        if (sorted[i] == sorted[i - 1] && sorted[i] >= 0)
+            return sorted[i];
+    return -1;
+}
+
 Trace makeOwnedTrace(std::int64_t tokens, std::int64_t layers, std::int64_t experts, std::int64_t topK, bool sparse,
     std::vector<float> scores, std::vector<std::int32_t> ids, std::vector<std::int32_t> requestId)
 {

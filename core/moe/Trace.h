@@ -26,6 +26,11 @@ constexpr std::int64_t kMaxExperts = 4096;
 /// Why a trace's expert count is refused, or an empty string.
 std::string expertCountProblem(std::int64_t experts);
 
+/// An expert id that appears more than once among one token's k routed experts (a router picks
+/// each expert once; a repeat would count its gating mass twice), or -1. Ids of -1 (missing
+/// records) are not compared.
+std::int32_t repeatedExpert(const std::int32_t* ids, std::int64_t k);
+
 /// Router outputs of an MoE model over generated tokens: per token and MoE layer, either dense
 /// scores over all experts or the top-k expert ids with their scores. Dense scores may stay in a
 /// memory-mapped file; everything else is small and owned.

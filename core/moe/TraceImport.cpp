@@ -193,6 +193,9 @@ std::string readRecord(od::parser& parser, std::string& buf, std::string_view re
             r.scores.push_back(static_cast<float>(v));
         }
     }
+    if (problem.empty())
+        if (const auto id = repeatedExpert(r.ids.data(), static_cast<std::int64_t>(r.ids.size())); id >= 0)
+            problem = "expert id " + std::to_string(id) + " appears twice in \"" + keys.experts + "\"";
     if (problem.empty() && r.ids.size() != r.scores.size())
         problem = std::to_string(r.ids.size()) + " expert ids but " + std::to_string(r.scores.size()) + " scores";
     if (problem.empty() && (r.layer < 0 || r.token < 0 || r.layer > 100000))

@@ -396,6 +396,14 @@ void TestPairing::keepListFileWithAuditFlags()
         "{\"format\": \"deltascope-keep-list\", \"samples\": [{\"task\": \"t\", \"doc_id\": 1, \"audit\": \"yes\"}]}"));
     QVERIFY(!bad.ok());
     QVERIFY(bad.error->message.find("entry 1: \"audit\" must be true or false") != std::string::npos);
+    // A version this build does not know is refused, not read as version 1.
+    for (const char* version : { "99", "\"1\"", "1.5" }) {
+        const auto later = eval::loadKeepList(test::writeFile(dir, QStringLiteral("later.json"),
+            QByteArray("{\"format\": \"deltascope-keep-list\", \"version\": ") + version
+                + ", \"samples\": [{\"task\": \"t\", \"doc_id\": 1}]}"));
+        QVERIFY2(!later.ok(), version);
+        QVERIFY(later.error->message.find("keep-list version " + std::string(version)) != std::string::npos);
+    }
 }
 
 void TestPairing::keepListThatKeepsNothingIsRefused()

@@ -90,6 +90,17 @@ void TestTableLoader::csvMissingColumn()
     QCOMPARE(r.error->line, std::int64_t(1));
     QVERIFY(r.error->message.find("score") != std::string::npos);
     QVERIFY(r.error->message.find("columns: id, correct") != std::string::npos);
+    // A column the comparison reads, named twice: refused, naming both places.
+    const auto twice = eval::loadScoreTable(
+        test::writeFile(dir, QStringLiteral("twice.csv"), "id,score,note,score\n1,1,x,0\n"), {}, false);
+    QVERIFY(!twice.ok());
+    QCOMPARE(twice.error->line, std::int64_t(1));
+    QVERIFY2(twice.error->message.find("\"score\" twice (columns 2 and 4)") != std::string::npos,
+        twice.error->message.c_str());
+    // A repeated column that is not read is harmless.
+    QVERIFY(eval::loadScoreTable(
+        test::writeFile(dir, QStringLiteral("notes.csv"), "id,score,note,note\n1,1,x,y\n"), {}, false)
+                .ok());
 }
 
 void TestTableLoader::csvBadScore()

@@ -277,6 +277,16 @@ void TestTraceIo::badFiles_data()
                R"({"__metadata__":{"num_experts":"4","top_k":"1"},"topk_ids":{"dtype":"I32","shape":[1,1,1],"data_offsets":[0,4]},"topk_scores":{"dtype":"F32","shape":[1,1,1],"data_offsets":[4,8]},"request_id":{"dtype":"I32","shape":[1],"data_offsets":[8,12]}})")
             + QByteArray("\x09\x00\x00\x00\x00\x00\x80\x3f\x00\x00\x00\x00", 12)
         << QStringLiteral("expert id 9 out of range");
+    QTest::newRow("expert twice in one token's top-k")
+        << header(
+               R"({"__metadata__":{"num_experts":"4","top_k":"2"},"topk_ids":{"dtype":"I32","shape":[1,1,2],"data_offsets":[0,8]},"topk_scores":{"dtype":"F32","shape":[1,1,2],"data_offsets":[8,16]},"request_id":{"dtype":"I32","shape":[1],"data_offsets":[16,20]}})")
+            + QByteArray("\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x3f\x00\x00\x00\x3f\x00\x00\x00\x00", 20)
+        << QStringLiteral("expert id 1 appears twice among the top-k of token 0, layer 0");
+    QTest::newRow("overlapping tensors")
+        << header(
+               R"({"scores":{"dtype":"F32","shape":[1,1,4],"data_offsets":[0,16]},"request_id":{"dtype":"I32","shape":[1],"data_offsets":[12,16]}})")
+            + QByteArray(16, '\0')
+        << QStringLiteral("tensors \"scores\" and \"request_id\" overlap");
     QTest::newRow("no scores") << header(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})")
             + QByteArray(4, '\0')
                                << QStringLiteral("not a Deltascope trace");
@@ -336,6 +346,14 @@ void TestTraceIo::jsonlErrors()
     r = moe::importJsonlTrace(nan, o);
     QVERIFY(!r.ok());
     QVERIFY(r.error->message.find("negative") != std::string::npos);
+    // A token routed to the same expert twice would count its gating mass twice.
+    const auto twice = test::writeFile(dir, QStringLiteral("t.jsonl"),
+        "{\"problem_id\": 0, \"layer\": 0, \"token_idx\": 0, \"experts\": [1, 2], \"gating_probs\": [0.5, 0.5]}\n"
+        "{\"problem_id\": 0, \"layer\": 0, \"token_idx\": 1, \"experts\": [3, 3], \"gating_probs\": [0.5, 0.5]}\n");
+    r = moe::importJsonlTrace(twice, o);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error->line, std::int64_t(2));
+    QVERIFY2(r.error->message.find("expert id 3 appears twice") != std::string::npos, r.error->message.c_str());
     const auto keys = test::writeFile(dir, QStringLiteral("k.jsonl"), "{\"a\": 1}\n");
     r = moe::importJsonlTrace(keys, o);
     QVERIFY(!r.ok());
@@ -486,6 +504,14 @@ void TestTraceIo::fuzzFindingsAreErrors()
     QVERIFY(!mr.ok());
     QCOMPARE(mr.error->line, std::int64_t { 1 });
     QVERIFY(mr.error->message.find("step must be a whole number") != std::string::npos);
+    QTemporaryDir other;
+    const auto m2 = test::writeFile(other, QStringLiteral("router_trace_rank0.jsonl"),
+        QByteArray(R"({"step": 0, "layer": 0, "rank": 0, "num_tokens": 2, "topk": 2, "top_indices": [[0, 1], [2, 2]]})")
+            + '\n');
+    const auto mr2 = moe::importMegatronTrace(m2, {});
+    QVERIFY(!mr2.ok());
+    QCOMPARE(mr2.error->line, std::int64_t { 1 });
+    QVERIFY2(mr2.error->message.find("expert id 2 appears twice") != std::string::npos, mr2.error->message.c_str());
     // A .npy header whose shape is not a number (was an uncaught exception), or whose product
     // overflows 64 bits.
     auto npy = [&](const QByteArray& shape) {
