@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace deltascope::cli {
@@ -141,15 +142,28 @@ int runPower(const std::vector<std::string>& argv)
         const auto need = stats::samplesNeeded(*drop, q);
         j["drop"] = *drop;
         j["drop_points"] = 100.0 * *drop;
-        j["samples_needed"] = need;
-        std::snprintf(buf, sizeof buf, "samples needed to detect a drop of %.2f points (%.4f): %lld\n", 100 * *drop,
-            *drop, static_cast<long long>(need));
+        const bool countable = need < std::numeric_limits<std::int64_t>::max();
+        j["samples_needed"] = countable ? nlohmann::ordered_json(need) : nlohmann::ordered_json(nullptr);
+        if (countable)
+            std::snprintf(buf, sizeof buf,
+                100 * *drop >= 0.005 ? "samples needed to detect a drop of %.2f points (%.4f): %lld\n"
+                                     : "samples needed to detect a drop of %.3g points (%.3g): %lld\n",
+                100 * *drop, *drop, static_cast<long long>(need));
+        else
+            std::snprintf(buf, sizeof buf,
+                "samples needed to detect a drop of %.3g points (%.3g): more than 9e18, too small a drop to detect\n",
+                100 * *drop, *drop);
         text += buf;
         const long long at = n ? *n : need;
         const double exact = stats::exactPower(at, *drop, q);
-        j["exact_power"] = exact;
-        j["exact_power_n"] = at;
-        std::snprintf(buf, sizeof buf, "exact power with n = %lld for that drop: %.4f\n", at, exact);
+        j["exact_power"] = std::isnan(exact) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(exact);
+        j["exact_power_n"] = countable || n ? nlohmann::ordered_json(at) : nlohmann::ordered_json(nullptr);
+        if (std::isnan(exact))
+            std::snprintf(buf, sizeof buf,
+                "exact power: not computed past %lld pairs (there the approximation above is as good)\n",
+                static_cast<long long>(stats::kMaxExactPowerPairs));
+        else
+            std::snprintf(buf, sizeof buf, "exact power with n = %lld for that drop: %.4f\n", at, exact);
         text += buf;
     }
     const std::string format = args.value("format").value_or("table");

@@ -189,9 +189,14 @@ int runSynthTrace(const std::vector<std::string>& argv)
     }
     if (o.topK > o.experts)
         return fail("--top-k exceeds --experts");
-    const double bytes = static_cast<double>(o.requests * o.tokensPerRequest * o.layers * o.experts) * 4.0;
-    if (bytes > 64e9)
-        return fail("that trace would take about " + formatDouble(bytes / 1e9) + " GB; ask for less");
+    // In doubles: the product of four large counts overflows 64-bit integers.
+    const double bytes = static_cast<double>(o.requests) * static_cast<double>(o.tokensPerRequest)
+        * static_cast<double>(o.layers) * static_cast<double>(o.experts) * 4.0;
+    if (bytes > 64e9) {
+        char size[64];
+        std::snprintf(size, sizeof size, "%.3g", bytes / 1e9);
+        return fail(std::string("that trace would take about ") + size + " GB; ask for less");
+    }
     const auto trace = moe::makeSyntheticTrace(o);
     const std::string dtype = args.value("dtype").value_or("F32");
     const auto st = dtype == "F16" ? moe::ScoreType::F16 : dtype == "BF16" ? moe::ScoreType::BF16 : moe::ScoreType::F32;

@@ -5,9 +5,44 @@
 
 namespace deltascope {
 
+std::size_t jsonTooDeepAt(std::string_view text)
+{
+    int depth = 0;
+    bool inString = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxJsonDepth)
+                return i;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return std::string_view::npos;
+}
+
+nlohmann::json parseJsonOrDiscard(std::string_view text)
+{
+    if (jsonTooDeepAt(text) != std::string_view::npos)
+        return nlohmann::json(nlohmann::json::value_t::discarded);
+    return nlohmann::json::parse(text, nullptr, false);
+}
+
 Result<nlohmann::json> parseJsonText(std::string_view text, const std::string& path)
 {
     Result<nlohmann::json> out;
+    if (const auto deep = jsonTooDeepAt(text); deep != std::string_view::npos) {
+        out.error = Diagnostic::error(
+            path, lineOfOffset(text, deep), "JSON nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
+        return out;
+    }
     try {
         out.value = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {

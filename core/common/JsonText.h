@@ -9,6 +9,19 @@
 
 namespace deltascope {
 
+/// The deepest nesting of arrays and objects a document may have. Parsing is iterative, but
+/// copying, printing and walking a tree recurse once per level: a document nested a hundred
+/// thousand levels deep would overflow the stack.
+constexpr int kMaxJsonDepth = 512;
+
+/// The byte offset where text opens its (kMaxJsonDepth + 1)th nested array or object, or npos
+/// when it never nests that deep. Brackets inside strings do not count.
+std::size_t jsonTooDeepAt(std::string_view text);
+
+/// nlohmann's parse without exceptions; a document nested deeper than kMaxJsonDepth comes back
+/// discarded like a malformed one.
+nlohmann::json parseJsonOrDiscard(std::string_view text);
+
 /// Parses a small JSON document (configs, counts, placements, keep-lists); a syntax error becomes
 /// a diagnostic with the file and the line of the offending byte.
 Result<nlohmann::json> parseJsonText(std::string_view text, const std::string& path);

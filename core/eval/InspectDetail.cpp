@@ -7,6 +7,7 @@
 #include "eval/InspectJson.h"
 #include "eval/ZipArchive.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace deltascope::eval {
@@ -57,7 +58,8 @@ std::string valueText(const Json& v, const Json& sample)
         for (const auto& item : v) {
             std::string line;
             if (item.is_object() && item.contains("role"))
-                line = item["role"].get<std::string>() + ": " + contentText(item.value("content", Json()), sample);
+                line = (item["role"].is_string() ? item["role"].get<std::string>() : jsonText(item["role"])) + ": "
+                    + contentText(item.value("content", Json()), sample);
             else
                 line = item.is_string() ? resolve(item.get<std::string>(), sample) : jsonText(item);
             out += (out.empty() ? "" : "\n") + line;
@@ -81,7 +83,8 @@ void fillDetail(const Json& j, const EvalRun& run, SampleDetail& d)
         if (out.contains("completion") && out["completion"].is_string())
             d.response = resolve(out["completion"].get<std::string>(), j);
         if (d.response.empty() && out.contains("choices") && out["choices"].is_array() && !out["choices"].empty()
-            && out["choices"][0].is_object() && out["choices"][0].contains("message"))
+            && out["choices"][0].is_object() && out["choices"][0].contains("message")
+            && out["choices"][0]["message"].is_object())
             d.response = contentText(out["choices"][0]["message"].value("content", Json()), j);
     }
     const std::string metric = run.tasks.empty() ? std::string() : run.tasks.front().metric;
@@ -133,8 +136,9 @@ std::optional<Diagnostic> attachChunkedAttachments(const std::string& path, cons
         path, [&](const ZipEntryInfo& e) { return e.name.starts_with(prefix) && e.name.ends_with(".json"); },
         [&](const ZipEntryInfo& e, std::string& bytes) {
             const auto start = parseDouble(e.name.substr(prefix.size(), e.name.size() - prefix.size() - 5));
-            const Json chunk = Json::parse(bytes, nullptr, false);
-            if (!start || *start < 0 || !chunk.is_array()) {
+            const Json chunk = parseJsonOrDiscard(bytes);
+            // The index must be a whole number a list could reach (NaN or 1e300 cannot be cast).
+            if (!start || !(*start >= 0 && *start <= 1e15) || *start != std::floor(*start) || !chunk.is_array()) {
                 failure = Diagnostic::error(path, 0, "zip entry \"" + e.name + "\" is not a list of attachments");
                 return false;
             }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "eval/ResultsFile.h"
 
+#include "common/JsonText.h"
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
 
@@ -61,6 +62,9 @@ Result<ResultsFile> parseResultsFile(const std::string& path)
         return Result<ResultsFile>::failure(Diagnostic::error(path, 0, why));
     std::string text(file.text());
     replaceNonFiniteTokens(text);
+    if (const auto deep = jsonTooDeepAt(text); deep != std::string::npos)
+        return Result<ResultsFile>::failure(Diagnostic::error(path, lineOfOffset(text, deep),
+            "results file nested more than " + std::to_string(kMaxJsonDepth) + " levels deep"));
     Json root;
     try {
         root = Json::parse(text);

@@ -154,7 +154,7 @@ void readTableTexts(const RunInfo& info, const std::string& path, const std::str
     Json j;
     std::vector<std::pair<std::string, std::string>> fields;
     if (json) {
-        j = Json::parse(row, nullptr, false);
+        j = parseJsonOrDiscard(row);
         if (j.is_discarded() || !j.is_object())
             return;
     } else {
@@ -202,7 +202,7 @@ void readTableTexts(const RunInfo& info, const std::string& path, const std::str
 
 std::string readableJson(const std::string& jsonText)
 {
-    const Json v = Json::parse(jsonText, nullptr, false);
+    const Json v = parseJsonOrDiscard(jsonText);
     return v.is_discarded() ? jsonText : textOf(v);
 }
 

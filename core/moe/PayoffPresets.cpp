@@ -9,6 +9,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <type_traits>
 
 namespace deltascope::moe {
 
@@ -274,7 +275,15 @@ Result<MoeModel> parseModelJson(std::string_view text, const std::string& path)
                     bad = std::string("\"") + k + "\" must be a number";
                 return false;
             }
-            into = static_cast<std::remove_reference_t<decltype(into)>>(v.get<double>());
+            using Into = std::remove_reference_t<decltype(into)>;
+            // Whole-number fields hold sizes and counts: beyond a billion none is real, and casting
+            // a larger double would be undefined.
+            if (std::is_integral_v<Into> && !(std::abs(v.get<double>()) <= 1e9)) {
+                if (bad.empty())
+                    bad = std::string("\"") + k + "\" is out of range";
+                return false;
+            }
+            into = static_cast<Into>(v.get<double>());
             return true;
         }
         return false;
@@ -311,7 +320,8 @@ Result<MoeModel> parseModelJson(std::string_view text, const std::string& path)
                 m.dtypeBytes = dtypeBytesOf(j[k].get<std::string>());
         if (j.contains("quantization_config") && j["quantization_config"].is_object()) {
             const auto& q = j["quantization_config"];
-            if (q.value("quant_method", std::string()) == "fp8")
+            if (q.contains("quant_method") && q["quant_method"].is_string()
+                && q["quant_method"].get<std::string>() == "fp8")
                 m.dtypeBytes = 1.0;
             else if (q.contains("bits") && q["bits"].is_number())
                 m.dtypeBytes = q["bits"].get<double>() / 8.0;

@@ -215,6 +215,8 @@ std::string readLayout(const std::map<std::string, TensorInfo>& tensors, const s
         tr.experts = metaExperts;
         if (tr.experts <= 0)
             return "a sparse trace needs metadata num_experts";
+        if (tr.topK <= 0)
+            return "topk_ids " + shapeText(ids->shape) + " routes each token to no expert (k = 0)";
     } else {
         tr.experts = main.shape[2];
         if (metaExperts && metaExperts != tr.experts)

@@ -15,6 +15,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -188,6 +189,10 @@ std::string readRecord(od::parser& parser, std::string& buf, std::string_view re
             }
             if (std::isnan(v) || (options.scoreKind == ScoreKind::Probs && v < 0)) {
                 problem = "score " + formatDouble(v) + " is NaN or negative";
+                break;
+            }
+            if (std::isfinite(v) && std::abs(v) > std::numeric_limits<float>::max()) {
+                problem = "score " + formatDouble(v) + " is beyond what a 32-bit float holds";
                 break;
             }
             r.scores.push_back(static_cast<float>(v));

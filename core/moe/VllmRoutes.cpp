@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #if DELTASCOPE_HAVE_SIMDJSON
@@ -263,7 +264,8 @@ std::string readRoute(od::object& obj, std::int64_t line, ReadState& st)
         double w = 0;
         if (item.get_double().get(w))
             return rollback("\"topk_weights\" holds something other than a number");
-        if (!std::isfinite(w) || (st.options.scoreKind == ScoreKind::Probs && w < 0))
+        if (!std::isfinite(w) || std::abs(w) > std::numeric_limits<float>::max()
+            || (st.options.scoreKind == ScoreKind::Probs && w < 0))
             return rollback("weight " + formatDouble(w) + " is not a finite non-negative number");
         st.weights.push_back(static_cast<float>(w));
         sum += w;

@@ -41,6 +41,7 @@ private slots:
     void oneModelSeveralTasksIsOneRun();
     void evalThatIsNoZip();
     void duplicateHeaderIsAnError();
+    void oddSampleShapesAreShown();
 
 private:
     QJsonObject m_vectors;
@@ -664,6 +665,39 @@ void TestInspect::duplicateHeaderIsAnError()
     const auto h = eval::readInspectHeader(path);
     QVERIFY(!h.ok());
     QVERIFY(h.error->message.find("appears twice") != std::string::npos);
+}
+
+void TestInspect::oddSampleShapesAreShown()
+{
+    // Shapes Inspect never writes but a hand-edited log may hold: a role that is no string, a
+    // message that is no object, an attachment chunk named NaN, a document nested 100,000 deep.
+    // The sample view shows what it can or says the sample is unreadable; it never aborts.
+    const QByteArray deep = QByteArray(100000, '[') + QByteArray(100000, ']');
+    const QByteArray sample = R"({"id": 1, "epoch": 1, "input": [{"role": 5, "content": "hi"}],
+        "output": {"choices": [{"message": "text"}]}, "scores": {"match": {"value": "C"}}})";
+    QTemporaryDir dir;
+    const auto json = test::writeFile(dir, q("odd.json"),
+        R"({"version": 2, "status": "success", "eval": {"task": "t", "model": "m", "created": "2025-01-01T00:00:00",
+        "scorers": [{"name": "match"}]}, "samples": [)"
+            + sample + "]}");
+    const auto run = loadOrFail(json);
+    const auto d = eval::readSampleDetail(run, run.tasks.at(0).samples.at(0));
+    QVERIFY2(d.ok(), d.ok() ? "" : d.error->toString().c_str());
+    QCOMPARE(d.value->prompt, std::string("5: hi"));
+    QVERIFY(d.value->response.empty());
+    const QByteArray shell = R"({"id": 1, "epoch": 1, "input": "attachment://0", "scores": {"match": {"value": "C"}}})";
+    for (const auto& [name, chunk] : { std::pair { QByteArray("NaN"), QByteArray(R"(["Question?"])") },
+             std::pair { QByteArray("1e300"), QByteArray(R"(["Question?"])") },
+             std::pair { QByteArray("0"), QByteArray(R"(["Question?", )" + deep + "]") } }) {
+        const auto path = test::writeFile(dir, q("chunk_%1.eval").arg(QString::fromLatin1(name)),
+            storedZip({ { "header.json", zipHeader("m") }, { "samples/1_epoch_1/sample.json", shell },
+                { QByteArray("samples/1_epoch_1/attachments/" + name + ".json"), chunk } }));
+        const auto r = loadOrFail(path);
+        const auto detail = eval::readSampleDetail(r, r.tasks.at(0).samples.at(0));
+        QVERIFY2(!detail.ok(), name.constData());
+        QCOMPARE(detail.error->file, path);
+        QVERIFY2(detail.error->message.find("attachments") != std::string::npos, detail.error->message.c_str());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestInspect)

@@ -404,6 +404,14 @@ void TestPairing::keepListFileWithAuditFlags()
         QVERIFY2(!later.ok(), version);
         QVERIFY(later.error->message.find("keep-list version " + std::string(version)) != std::string::npos);
     }
+    // An id nested 100,000 lists deep (printing it would run the stack out): refused by name.
+    const auto deep = eval::loadKeepList(test::writeFile(dir, QStringLiteral("deep.json"),
+        "{\"format\": \"deltascope-keep-list\", \"samples\": [{\"task\": \"t\", \"doc_id\": " + QByteArray(100000, '[')
+            + QByteArray(100000, ']') + "}]}"));
+    QVERIFY(!deep.ok());
+    QCOMPARE(deep.error->line, std::int64_t(1));
+    QVERIFY2(
+        deep.error->message.find("nested more than 512 levels deep") != std::string::npos, deep.error->message.c_str());
 }
 
 void TestPairing::keepListThatKeepsNothingIsRefused()

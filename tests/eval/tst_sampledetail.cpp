@@ -19,6 +19,7 @@ private slots:
     void realGsm8kRecord();
     void legacyArrayRecord();
     void byteOrderMarkIsSkipped();
+    void deepNestingIsShownRaw();
     void loglikelihoodResponses();
     void tableRowIsRaw();
     void shrunkFileIsAnError();
@@ -128,6 +129,28 @@ void TestSampleDetail::byteOrderMarkIsSkipped()
     const auto d = eval::readSampleDetail(*rows.value, first);
     QVERIFY(d.ok());
     QVERIFY2(d.value->raw.find("{\"example_id\": \"q1\"") == 0, d.value->raw.c_str());
+}
+
+void TestSampleDetail::deepNestingIsShownRaw()
+{
+    // A record whose unread response field nests 600 lists deep, more than the sample view walks
+    // (the loader's parser takes up to 1024 levels, and the comparison never reads that field):
+    // its sample view shows the raw record instead of walking the nesting. Far deeper documents
+    // would otherwise run the stack out.
+    const QByteArray deep = QByteArray(600, '[') + "1" + QByteArray(600, ']');
+    QTemporaryDir dir;
+    const QByteArray record = "{\"example_id\": \"q1\", \"score\": 1, \"response\": " + deep + "}";
+    const auto table
+        = test::writeFile(dir, QStringLiteral("t.jsonl"), record + "\n{\"example_id\": \"q2\", \"score\": 0}\n");
+    eval::LoadOptions o;
+    o.columns.id = "example_id";
+    o.columns.score = "score";
+    const auto rows = eval::loadRun(table, o);
+    QVERIFY2(rows.ok(), rows.error ? rows.error->toString().c_str() : "");
+    const auto d = eval::readSampleDetail(*rows.value, rows.value->tasks.front().samples.front());
+    QVERIFY(d.ok());
+    QVERIFY2(d.value->response.empty(), d.value->response.substr(0, 40).c_str());
+    QCOMPARE(d.value->raw, record.toStdString());
 }
 
 void TestSampleDetail::legacyArrayRecord()

@@ -400,6 +400,14 @@ void TestPayoff::badInput()
     expectError("{\"base\": \"OLMoE-1B-7B\", \"top_k\": 100}", "top-k");
     expectError("{\"base\": \"OLMoE-1B-7B\", \"dtype_bytes\": 0}", "bytes per weight");
     expectError("{\"layers\": 4", "JSON");
+    expectError("{\"base\": \"OLMoE-1B-7B\", \"layers\": 1e300}", "\"layers\" is out of range");
+    expectError(
+        "{\"base\": \"OLMoE-1B-7B\", \"layers\": 2147483647, \"first_k_dense_replace\": -2147483648}", "out of range");
+    // A quantization method that is no string is not fp8 (it was an uncaught exception).
+    const auto odd = moe::parseModelJson(
+        R"({"base": "OLMoE-1B-7B", "quantization_config": {"quant_method": 5, "bits": 4}})", "q.json");
+    QVERIFY2(odd.ok(), odd.ok() ? "" : odd.error->toString().c_str());
+    QCOMPARE(odd.value->dtypeBytes, 0.5);
     QVERIFY(!moe::loadModelJson(dir.filePath(QStringLiteral("missing.json")).toStdString()).ok());
 
     // A model that does not fit the input, a GPU without bandwidth, too many devices.

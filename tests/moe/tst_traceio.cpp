@@ -282,6 +282,11 @@ void TestTraceIo::badFiles_data()
                R"({"__metadata__":{"num_experts":"4","top_k":"2"},"topk_ids":{"dtype":"I32","shape":[1,1,2],"data_offsets":[0,8]},"topk_scores":{"dtype":"F32","shape":[1,1,2],"data_offsets":[8,16]},"request_id":{"dtype":"I32","shape":[1],"data_offsets":[16,20]}})")
             + QByteArray("\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x3f\x00\x00\x00\x3f\x00\x00\x00\x00", 20)
         << QStringLiteral("expert id 1 appears twice among the top-k of token 0, layer 0");
+    QTest::newRow("sparse with k = 0")
+        << header(
+               R"({"__metadata__":{"num_experts":"8"},"topk_ids":{"dtype":"I32","shape":[2,1,0],"data_offsets":[0,0]},"topk_scores":{"dtype":"F32","shape":[2,1,0],"data_offsets":[0,0]},"request_id":{"dtype":"I32","shape":[2],"data_offsets":[0,8]}})")
+            + QByteArray(8, '\0')
+        << QStringLiteral("routes each token to no expert");
     QTest::newRow("overlapping tensors")
         << header(
                R"({"scores":{"dtype":"F32","shape":[1,1,4],"data_offsets":[0,16]},"request_id":{"dtype":"I32","shape":[1],"data_offsets":[12,16]}})")
@@ -354,6 +359,11 @@ void TestTraceIo::jsonlErrors()
     QVERIFY(!r.ok());
     QCOMPARE(r.error->line, std::int64_t(2));
     QVERIFY2(r.error->message.find("expert id 3 appears twice") != std::string::npos, r.error->message.c_str());
+    const auto huge = test::writeFile(dir, QStringLiteral("h.jsonl"),
+        "{\"problem_id\": 0, \"layer\": 0, \"token_idx\": 0, \"experts\": [1, 2], \"gating_probs\": [1e300, 0.5]}\n");
+    r = moe::importJsonlTrace(huge, o);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error->message.find("beyond what a 32-bit float holds") != std::string::npos, r.error->message.c_str());
     const auto keys = test::writeFile(dir, QStringLiteral("k.jsonl"), "{\"a\": 1}\n");
     r = moe::importJsonlTrace(keys, o);
     QVERIFY(!r.ok());

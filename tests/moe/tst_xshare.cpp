@@ -717,6 +717,10 @@ void TestXShare::placementFiles()
     QVERIFY(!p.ok());
     QCOMPARE(p.error->line, std::int64_t(5));
     QVERIFY(p.error->message.find("two copies on device 1") != std::string::npos);
+    const auto deep = test::writeFile(dir, QStringLiteral("d.json"), QByteArray(100000, '[') + QByteArray(100000, ']'));
+    p = moe::loadPlacement(deep, 4, 2);
+    QVERIFY(!p.ok());
+    QVERIFY(p.error->message.find("nested more than") != std::string::npos);
     const auto far = test::writeFile(dir, QStringLiteral("f.json"), "[0, 1, 5, 0]");
     p = moe::loadPlacement(far, 4, 2);
     QVERIFY(!p.ok());

@@ -400,9 +400,10 @@ def make_specs(rng):
     s = rng.normal(0.0, 2.0, size=(T, L, N)).astype(np.float32)
     specs.append({"name": "dense logits N=24 k=3", "scores": s, "ids": None, "request": requests(T, 8), "step": None,
                   "top_k": 3, "experts": N, "kind": "logits"})
-    # Sparse, 32 experts, top-4: whole (token, layer) records missing, short rows, repeated ids.
+    # Sparse, 32 experts, top-4: whole (token, layer) records missing, short rows. A router picks an
+    # expert once per token, and a trace that repeats one is refused, so each row's ids differ.
     T, L, N, K = 100, 3, 32, 4
-    ids = rng.integers(0, N, size=(T, L, K)).astype(np.int32)
+    ids = np.argsort(rng.random((T, L, N)), axis=2)[:, :, :K].astype(np.int32)
     ids[rng.random((T, L, K)) < 0.05] = -1
     req = requests(T, 14)
     ids[req < 10, 1, :] = -1  # requests 0-9 miss layer 1: whole slices without a routed token

@@ -440,6 +440,13 @@ void TestCli::powerAndShrink()
         QStringLiteral("--flip-rate"), QStringLiteral("0.092"), QStringLiteral("--drop"), QStringLiteral("10") });
     QCOMPARE(tooBig.exitCode, 2);
     QVERIFY2(tooBig.err.contains("in points") && tooBig.err.contains("(0, 9.2]"), tooBig.err.constData());
+    // A drop too small for any count of samples: said, in an instant (the exact sum is not tried).
+    const auto tiny = cli({ QStringLiteral("power"), QStringLiteral("--flip-rate"), QStringLiteral("1"),
+        QStringLiteral("--drop"), QStringLiteral("1e-300"), QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(tiny.exitCode, 0);
+    const auto tj = QJsonDocument::fromJson(tiny.out).object();
+    QVERIFY(tj.value(QStringLiteral("samples_needed")).isNull());
+    QVERIFY(tj.value(QStringLiteral("exact_power")).isNull());
 
     // Power at the level the decision uses: alpha/3 for several tasks (the default), alpha for one.
     // n = 1000, f = 0.1, drop 2 points: about 0.41 at alpha/3, 0.60 at alpha.
@@ -525,6 +532,12 @@ void TestCli::optionErrors_data()
     QTest::newRow("alpha") << QStringList { QStringLiteral("compare"), b, c, QStringLiteral("--alpha"),
         QStringLiteral("2") }
                            << QStringLiteral("the level alpha (--alpha) must be between 0 and 1");
+    // Four counts whose product overflows 64 bits (was an abort on the allocation).
+    QTest::newRow("synth-trace beyond 64 bits") << QStringList { QStringLiteral("synth-trace"),
+        QStringLiteral("o.safetensors"), QStringLiteral("--requests"), QStringLiteral("16777216"),
+        QStringLiteral("--tokens"), QStringLiteral("16777216"), QStringLiteral("--layers"), QStringLiteral("4096"),
+        QStringLiteral("--experts"), QStringLiteral("4096"), QStringLiteral("--top-k"), QStringLiteral("1") }
+                                                << QStringLiteral("that trace would take about 1.89e+13 GB");
 }
 
 void TestCli::optionErrors()

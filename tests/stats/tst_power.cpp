@@ -3,6 +3,9 @@
 #include "stats/Power.h"
 #include "stats/Shrink.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace deltascope;
 
 class TestPower : public QObject {
@@ -48,6 +51,15 @@ void TestPower::powerGrowsWithSamples()
     // At the normal-approximation sample size the exact power is close to the target.
     const auto n = stats::samplesNeeded(0.01, q);
     QVERIFY(std::abs(stats::exactPower(n, 0.01, q) - 0.8) < 0.05);
+    // Millions of pairs: the critical value is found by bisection, not by climbing from 1.
+    q.flipRate = 0.3;
+    const auto many = stats::samplesNeeded(0.001, q);
+    QVERIFY(many > 1'000'000);
+    QVERIFY(std::abs(stats::exactPower(many, 0.001, q) - 0.8) < 0.01);
+    QVERIFY(stats::exactPower(many / 4, 0.001, q) < 0.4);
+    // Past what can be summed, or counted, the answer says so instead of looping or overflowing.
+    QVERIFY(std::isnan(stats::exactPower(stats::kMaxExactPowerPairs + 1, 0.001, q)));
+    QCOMPARE(stats::samplesNeeded(1e-300, q), std::numeric_limits<std::int64_t>::max());
 }
 
 void TestPower::shrinkKeepsChangingSamples()
