@@ -3,7 +3,50 @@
 
 #include "common/TextUtil.h"
 
+#include <algorithm>
+
 namespace deltascope {
+
+namespace {
+
+// Only records where a syntax error is.
+struct ErrorFinder {
+    std::size_t position = 0;
+    std::string message;
+    bool null() { return true; }
+    bool boolean(bool) { return true; }
+    bool number_integer(std::int64_t) { return true; }
+    bool number_unsigned(std::uint64_t) { return true; }
+    bool number_float(double, const std::string&) { return true; }
+    bool string(std::string&) { return true; }
+    bool binary(nlohmann::json::binary_t&) { return true; }
+    bool start_object(std::size_t) { return true; }
+    bool key(std::string&) { return true; }
+    bool end_object() { return true; }
+    bool start_array(std::size_t) { return true; }
+    bool end_array() { return true; }
+    bool parse_error(std::size_t pos, const std::string&, const nlohmann::json::exception& e)
+    {
+        position = pos;
+        message = e.what();
+        return false;
+    }
+};
+
+} // namespace
+
+std::optional<Diagnostic> locateJsonError(std::string_view text, const std::string& path, const std::string& expected)
+{
+    ErrorFinder finder;
+    nlohmann::json::sax_parse(text, &finder);
+    if (finder.message.empty())
+        return std::nullopt;
+    const std::size_t at = finder.position > 0 ? finder.position - 1 : 0;
+    const bool early = finder.position >= text.size();
+    return Diagnostic::error(path, lineOfOffset(text, std::min(at, text.size())),
+        std::string(early ? "the file ends early (truncated?): " : "") + "malformed JSON (" + finder.message + ")"
+            + (expected.empty() ? "" : "; expected " + expected));
+}
 
 std::size_t jsonTooDeepAt(std::string_view text)
 {

@@ -4,6 +4,7 @@
 #include "common/Diagnostic.h"
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,13 @@ std::size_t jsonTooDeepAt(std::string_view text);
 /// nlohmann's parse without exceptions; a document nested deeper than kMaxJsonDepth comes back
 /// discarded like a malformed one.
 nlohmann::json parseJsonOrDiscard(std::string_view text);
+
+/// Where a document that a fast parser refused goes wrong, for the message: nlohmann's SAX pass
+/// finds the byte without building anything. The diagnostic names the file and the line, says
+/// when the text stops early (a truncated file), and ends with `expected` when that is given;
+/// nullopt when this pass finds nothing wrong.
+std::optional<Diagnostic> locateJsonError(
+    std::string_view text, const std::string& path, const std::string& expected = {});
 
 /// Parses a small JSON document (configs, counts, placements, keep-lists); a syntax error becomes
 /// a diagnostic with the file and the line of the offending byte.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "eval/HelmJson.h"
 
+#include "common/JsonText.h"
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
 
@@ -13,31 +14,6 @@ namespace deltascope::eval::helmjson {
 namespace {
 
 namespace od = simdjson::ondemand;
-
-// Only where a syntax error is: nlohmann's SAX interface reports its byte without building
-// anything (simdjson says what is wrong, not where).
-struct ErrorFinder {
-    std::size_t position = 0;
-    std::string message;
-    bool null() { return true; }
-    bool boolean(bool) { return true; }
-    bool number_integer(std::int64_t) { return true; }
-    bool number_unsigned(std::uint64_t) { return true; }
-    bool number_float(double, const std::string&) { return true; }
-    bool string(std::string&) { return true; }
-    bool binary(nlohmann::json::binary_t&) { return true; }
-    bool start_object(std::size_t) { return true; }
-    bool key(std::string&) { return true; }
-    bool end_object() { return true; }
-    bool start_array(std::size_t) { return true; }
-    bool end_array() { return true; }
-    bool parse_error(std::size_t pos, const std::string&, const nlohmann::json::exception& e)
-    {
-        position = pos;
-        message = e.what();
-        return false;
-    }
-};
 
 std::string keyPath(const std::vector<std::string>& keys)
 {
@@ -69,16 +45,8 @@ Result<std::shared_ptr<Document>> Document::open(const std::string& path, const 
     doc->m_text.resize(doc->m_size + simdjson::SIMDJSON_PADDING, ' ');
     const auto e = doc->m_parser.parse(doc->m_text.data(), doc->m_size, false).get(doc->m_root);
     if (e) {
-        ErrorFinder finder;
-        const std::string_view body(doc->m_text.data(), doc->m_size);
-        nlohmann::json::sax_parse(body, &finder);
-        if (!finder.message.empty()) {
-            const std::size_t at = finder.position > 0 ? finder.position - 1 : 0;
-            const bool early = finder.position >= body.size();
-            return R::failure(Diagnostic::error(path, lineOfOffset(body, std::min(at, body.size())),
-                std::string(early ? "the file ends early (truncated?): " : "") + "malformed JSON (" + finder.message
-                    + "); expected " + what));
-        }
+        if (auto where = locateJsonError(std::string_view(doc->m_text.data(), doc->m_size), path, what))
+            return R::failure(*where);
         return R::failure(Diagnostic::error(
             path, 0, std::string("unreadable JSON (") + simdjson::error_message(e) + "); expected " + what));
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "eval/InspectJson.h"
 
+#include "common/JsonText.h"
 #include "common/TextUtil.h"
 #include "eval/ScoreValue.h"
 
@@ -197,8 +198,13 @@ Result<InspectHeader> parseHeaderText(std::string_view text, const std::string& 
 {
     using R = Result<InspectHeader>;
     dom::element root;
-    if (const auto e = threadParser().parse(text.data(), text.size()).get(root))
+    if (const auto e = threadParser().parse(text.data(), text.size()).get(root)) {
+        if (auto at = locateJsonError(text, file)) {
+            at->message = where + ": " + at->message;
+            return R::failure(*at);
+        }
         return R::failure(Diagnostic::error(file, 0, where + ": " + errorText(e)));
+    }
     InspectHeader h;
     if (auto bad = readHeader(root, h))
         return R::failure(Diagnostic::error(file, 0, where + ": " + *bad));
@@ -226,8 +232,11 @@ Result<InspectHeader> parseJsonLog(std::string_view text, const std::string& fil
     if (const auto e = parser.parse(text.data(), text.size()).get(root)) {
         // Python writes bare NaN and Infinity tokens: read them as the strings they stand for.
         quoted = quoteNonFiniteTokens(text);
-        if (quoted == text || parser.parse(quoted.data(), quoted.size()).get(root))
+        if (quoted == text || parser.parse(quoted.data(), quoted.size()).get(root)) {
+            if (auto at = locateJsonError(quoted, file, "an Inspect log"))
+                return R::failure(*at);
             return R::failure(Diagnostic::error(file, 0, errorText(e)));
+        }
     }
     InspectHeader h;
     if (auto bad = readHeader(root, h))

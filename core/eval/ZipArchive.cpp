@@ -19,7 +19,7 @@ using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
 std::string why(archive* a)
 {
     const char* s = archive_error_string(a);
-    return s && *s ? std::string(s) : std::string("unknown libarchive error");
+    return s && *s ? std::string(s) : std::string("the zip reader gives no further detail");
 }
 
 std::string entryText(const ZipEntryInfo& info)

@@ -425,8 +425,24 @@ static Result<Trace> unguardedImportNpyTrace(
     const std::string descr = field("descr");
     const bool f32 = descr.find("'<f4'") == 1 || descr.find("'<f4'") != std::string::npos;
     const bool f16 = descr.find("'<f2'") != std::string::npos;
-    if (!f32 && !f16)
-        return R::failure(Diagnostic::error(path, 0, "only little-endian float32 or float16 arrays are supported"));
+    if (!f32 && !f16) {
+        // Say what the header holds: a dtype to convert, or no readable header at all.
+        auto shown = [](std::string text) {
+            text = text.substr(0, std::min(text.find_first_of(",}"), std::size_t { 60 }));
+            for (char& c : text)
+                if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+                    c = '?';
+            return text;
+        };
+        if (descr.empty())
+            return R::failure(Diagnostic::error(
+                path, 0, "the .npy header names no 'descr' (its header reads \"" + shown(header) + "...\")"));
+        const auto d = descr.find_first_not_of(' ');
+        return R::failure(Diagnostic::error(path, 0,
+            "dtype " + shown(descr.substr(d == std::string::npos ? 0 : d))
+                + " is not supported: only little-endian float32 ('<f4') or float16 ('<f2') arrays are; convert with "
+                  "arr.astype(numpy.float32)"));
+    }
     if (field("fortran_order").find("True") < field("fortran_order").find(','))
         return R::failure(
             Diagnostic::error(path, 0, "Fortran-ordered arrays are not supported; save with np.ascontiguousarray"));

@@ -684,6 +684,19 @@ void TestInspect::oddSampleShapesAreShown()
     const auto d = eval::readSampleDetail(run, run.tasks.at(0).samples.at(0));
     QVERIFY2(d.ok(), d.ok() ? "" : d.error->toString().c_str());
     QCOMPARE(d.value->prompt, std::string("5: hi"));
+    // The same log cut short: the error names the line where the text stops and says it is cut.
+    QByteArray full;
+    {
+        QFile f(QString::fromStdString(json));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        full = f.readAll();
+    }
+    const auto cut = test::writeFile(dir, q("cut.json"), full.left(full.indexOf("\"output\"")));
+    const auto c = eval::loadRun(cut, {});
+    QVERIFY(!c.ok());
+    QCOMPARE(c.error->file, cut);
+    QCOMPARE(c.error->line, std::int64_t(3));
+    QVERIFY2(c.error->message.find("the file ends early (truncated?)") != std::string::npos, c.error->message.c_str());
     QVERIFY(d.value->response.empty());
     const QByteArray shell = R"({"id": 1, "epoch": 1, "input": "attachment://0", "scores": {"match": {"value": "C"}}})";
     for (const auto& [name, chunk] : { std::pair { QByteArray("NaN"), QByteArray(R"(["Question?"])") },

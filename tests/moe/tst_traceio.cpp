@@ -544,6 +544,18 @@ void TestTraceIo::fuzzFindingsAreErrors()
     QVERIFY(!sr.ok());
     QVERIFY2(sr.error->message.find("whole number") != std::string::npos, sr.error->message.c_str());
     QVERIFY(moe::importNpyTrace(npy("(4, 4)"), 2, {}).ok());
+    {
+        // Another dtype: named, with the way to convert it.
+        QByteArray dict = "{'descr': '>f8', 'fortran_order': False, 'shape': (4, 4), }";
+        dict += QByteArray(static_cast<int>(64 - 10 - dict.size() - 1), ' ') + '\n';
+        const auto f8 = moe::importNpyTrace(
+            test::writeFile(dir, QStringLiteral("f8.npy"),
+                QByteArray("\x93NUMPY\x01\x00", 8) + char(dict.size()) + '\0' + dict + QByteArray(128, '\0')),
+            2, {});
+        QVERIFY(!f8.ok());
+        QVERIFY2(
+            f8.error->message.find("dtype '>f8' is not supported") != std::string::npos, f8.error->message.c_str());
+    }
     for (const char* bad : { "(4, x)", "(99999999999999999999, 4)", "(1099511627776, 1099511627776, 16)" }) {
         const auto r = moe::importNpyTrace(npy(bad), 2, {});
         QVERIFY2(!r.ok(), bad);
