@@ -148,6 +148,7 @@ private slots:
     void taskModel();
     void taskProxyFiltersAndSorts();
     void disagreementModel();
+    void controlCharactersInIdsAreVisible();
     void disagreementProxy();
     void retestChangesTheDecision();
     void jobRunnerLatestWins();
@@ -257,6 +258,38 @@ void TestDegradationUi::disagreementModel()
     QCOMPARE(regressions, b);
     model.setComparison(m_c, true);
     QCOMPARE(static_cast<std::size_t>(model.rowCount()), m_c->pairCount());
+}
+
+void TestDegradationUi::controlCharactersInIdsAreVisible()
+{
+    // Ids holding a tab, an escape and a newline (a quoted CSV field): the table shows each as its
+    // control picture on one line; sorting and lookups still use the id as written.
+    QTemporaryDir dir;
+    QByteArray rows = "id,score\n\"a\tb\",1\n\"c\x1b[31md\",1\n\"e\nf\",1\n";
+    QByteArray worse = "id,score\n\"a\tb\",0\n\"c\x1b[31md\",0\n\"e\nf\",0\n";
+    for (int i = 0; i < 20; ++i) { // agreeing rows: the file is text, not binary
+        rows += "plain" + QByteArray::number(i) + ",1\n";
+        worse += "plain" + QByteArray::number(i) + ",1\n";
+    }
+    SideSpec base;
+    base.path = QString::fromStdString(test::writeFile(dir, QStringLiteral("b.csv"), rows));
+    SideSpec cand;
+    cand.path = QString::fromStdString(test::writeFile(dir, QStringLiteral("c.csv"), worse));
+    const auto r = loadComparison(base, cand, {}, nullptr);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    DisagreementModel model;
+    model.setComparison(*r.value, false);
+    QCOMPARE(model.rowCount(), 3);
+    QStringList shown;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const QString id = model.index(row, DisagreementModel::DocId).data().toString();
+        for (const QChar c : id)
+            QVERIFY2(c.unicode() >= 0x20 && c.unicode() != 0x7f, qPrintable(id));
+        shown << id;
+    }
+    shown.sort();
+    QCOMPARE(shown,
+        (QStringList { QStringLiteral("a\u2409b"), QStringLiteral("c\u241b[31md"), QStringLiteral("e\u240af") }));
 }
 
 void TestDegradationUi::disagreementProxy()

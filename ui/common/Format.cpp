@@ -81,4 +81,17 @@ QColor improvementColor()
     return darkPalette() ? QColor(0x2e, 0xc4, 0x9a) : QColor(0x00, 0x9e, 0x73);
 }
 
+QString visibleText(const QString& text)
+{
+    QString out = text;
+    for (QChar& c : out) {
+        const char16_t u = c.unicode();
+        if (u < 0x20)
+            c = QChar(char16_t(0x2400 + u)); // U+2400..U+241F, the control pictures
+        else if (u == 0x7f)
+            c = QChar(char16_t(0x2421));
+    }
+    return out;
+}
+
 } // namespace deltascope::ui

@@ -12,6 +12,9 @@ QString number(double v); ///< 4 significant digits
 QString signedNumber(double v);
 QString pValue(double p); ///< 0.0123, 3.4e-07
 QString duration(double seconds); ///< "3 s", "1 min 20 s"
+/// Text from an input file as one visible line: control characters (a tab, a newline, an escape
+/// inside an id) show as their Unicode control pictures instead of moving or hiding the text.
+QString visibleText(const QString& text);
 
 /// Colours that read on the current palette (light or dark).
 QColor verdictColor(bool worse);

@@ -87,7 +87,7 @@ QVariant DisagreementModel::data(const QModelIndex& index, int role) const
         case Task:
             return taskNameOf(d.task);
         case DocId:
-            return docIdOf(d);
+            return visibleText(docIdOf(d));
         case Baseline:
             return number(d.base);
         case Candidate:
