@@ -14,10 +14,12 @@
 #include "plot/PlotView.h"
 
 #include <QAbstractItemModelTester>
+#include <QComboBox>
 #include <QJsonArray>
 #include <QLabel>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <cmath>
@@ -36,6 +38,7 @@ private slots:
     void budgetStepReadsTheSweep();
     void oneLayerMapIsDrawn();
     void badTraceSaysWhy();
+    void controlsFollowThePolicy();
     void exports();
     void loadCountsGivePlacement();
     void requestsPlacementAndSlices();
@@ -263,6 +266,32 @@ void TestExpertsUi::badTraceSaysWhy()
     QVERIFY(!page.run());
     QVERIFY2(page.lastError().contains(QStringLiteral("NaN")), qPrintable(page.lastError()));
     QVERIFY2(page.lastError().contains(QString::fromStdString(nanPath)), qPrintable(page.lastError()));
+}
+
+void TestExpertsUi::controlsFollowThePolicy()
+{
+    // Only what the chosen policy reads can be changed: the warm-up for the greedy policies, the
+    // experts per request for the speculative one.
+    ExpertsPage page;
+    page.openDemo();
+    page.waitUntilIdle();
+    QVERIFY(page.run());
+    auto* policy = page.findChild<QComboBox*>(QStringLiteral("policy"));
+    auto* warmup = page.findChild<QSpinBox*>(QStringLiteral("warmup"));
+    auto* perRequest = page.findChild<QSpinBox*>(QStringLiteral("requestExperts"));
+    QVERIFY(policy && warmup && perRequest);
+    const auto choose = [&](moe::Policy p) {
+        policy->setCurrentIndex(policy->findData(int(p)));
+        page.waitUntilIdle();
+    };
+    choose(moe::Policy::Batch);
+    QVERIFY(warmup->isEnabled() && !perRequest->isEnabled());
+    choose(moe::Policy::Speculative);
+    QVERIFY(!warmup->isEnabled() && perRequest->isEnabled());
+    choose(moe::Policy::TopK);
+    QVERIFY(!warmup->isEnabled() && !perRequest->isEnabled());
+    choose(moe::Policy::ExpertParallel);
+    QVERIFY(warmup->isEnabled() && !perRequest->isEnabled());
 }
 
 void TestExpertsUi::exports()

@@ -46,6 +46,9 @@ ExpertControls::ExpertControls(QWidget* parent)
     , m_requestExperts(spinBox(0, 4096, ExpertSettings {}.requestExperts, this))
     , m_requests(new QLineEdit(this))
 {
+    m_policy->setObjectName(QStringLiteral("policy"));
+    m_warmup->setObjectName(QStringLiteral("warmup"));
+    m_requestExperts->setObjectName(QStringLiteral("requestExperts"));
     m_policy->addItem(tr("top-k (no sharing)"), int(moe::Policy::TopK));
     m_policy->addItem(tr("XShare batch greedy"), int(moe::Policy::Batch));
     m_policy->addItem(tr("XShare expert-parallel"), int(moe::Policy::ExpertParallel));
@@ -83,7 +86,10 @@ ExpertControls::ExpertControls(QWidget* parent)
     connect(m_budgetBox, &QSpinBox::valueChanged, this, &ExpertControls::changed);
     for (QSpinBox* box : { m_warmup, m_batch, m_gamma, m_devices, m_replicas, m_requestExperts })
         connect(box, &QSpinBox::valueChanged, this, &ExpertControls::changed);
-    connect(m_policy, &QComboBox::currentIndexChanged, this, &ExpertControls::changed);
+    connect(m_policy, &QComboBox::currentIndexChanged, this, [this] {
+        enableForPolicy();
+        emit changed();
+    });
     connect(m_replay, &QCheckBox::toggled, this, [this] {
         m_replayChosen = true;
         emit changed();
@@ -248,6 +254,17 @@ void ExpertControls::setInputsEnabled(bool enabled)
         w->setEnabled(enabled);
     const int choice = m_placement->currentIndex();
     m_replicas->setEnabled(enabled && (choice == Balanced || choice == BalancedCounts));
+    enableForPolicy();
+}
+
+void ExpertControls::enableForPolicy()
+{
+    // Only the controls the chosen policy reads can be changed: the warm-up orders the batch's
+    // greedy pick; the experts per request are the speculative policy's own.
+    const bool enabled = m_policy->isEnabled();
+    const auto policy = static_cast<moe::Policy>(m_policy->currentData().toInt());
+    m_warmup->setEnabled(enabled && (policy == moe::Policy::Batch || policy == moe::Policy::ExpertParallel));
+    m_requestExperts->setEnabled(enabled && policy == moe::Policy::Speculative);
 }
 
 void ExpertControls::saveTo(workspace::ExpertState& w) const
@@ -294,6 +311,7 @@ void ExpertControls::restoreFrom(const workspace::ExpertState& w)
         setPlacement(BalancedCounts, counts);
     else
         setPlacement(w.balanced ? Balanced : Contiguous, {});
+    enableForPolicy();
 }
 
 } // namespace deltascope::ui

@@ -47,6 +47,8 @@ signals:
 private:
     void choosePlacementFile(int choice);
     void setPlacement(int choice, const QString& file);
+    /// Enables the controls the chosen policy reads, disables the others.
+    void enableForPolicy();
     QList<QWidget*> inputs() const;
 
     QComboBox* m_policy;
