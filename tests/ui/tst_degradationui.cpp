@@ -880,6 +880,10 @@ void TestDegradationUi::workspaceShowsTheDemo()
     const auto* verdict = page.findChild<QLabel*>(QStringLiteral("verdict"));
     QVERIFY(verdict);
     QCOMPARE(verdict->text(), QStringLiteral("Degraded"));
+    // The demo's tasks are scored right or wrong: the margin beside its field is in points.
+    const auto* unit = page.findChild<QLabel*>(QStringLiteral("marginUnit"));
+    QVERIFY(unit);
+    QCOMPARE(unit->text(), QStringLiteral("points"));
     const auto tables = page.findChildren<QTableView*>();
     QVERIFY(tables.size() >= 2);
     const QTableView* tasks = nullptr;
@@ -920,6 +924,8 @@ void TestDegradationUi::realWikitextRuns()
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setComparison(*r.value);
     QVERIFY(model.index(0, TaskTableModel::Metric).data().toString().contains(QStringLiteral("cont.")));
+    // Its margin is read in nats per document or as a percentage, not in points.
+    QCOMPARE(AggregatePanel::marginUnit(c.report), QStringLiteral("nats/doc, or N%"));
 }
 
 namespace {

@@ -29,6 +29,7 @@ AggregatePanel::AggregatePanel(QWidget* parent)
     , m_tests(new QLabel(this))
     , m_alpha(new QDoubleSpinBox(this))
     , m_margin(new QLineEdit(this))
+    , m_marginUnit(new QLabel(this))
     , m_marginError(new QLabel(this))
     , m_permutations(new QSpinBox(this))
     , m_seed(new QSpinBox(this))
@@ -83,7 +84,14 @@ AggregatePanel::AggregatePanel(QWidget* parent)
 
     auto* stats = new QFormLayout;
     stats->addRow(tr("alpha"), m_alpha);
-    stats->addRow(tr("margin"), m_margin);
+    // The margin's unit beside it: points for accuracy tasks, the metric's units for continuous
+    // ones, or N% of a corpus metric (set for each comparison in showReport).
+    m_marginUnit->setObjectName(QStringLiteral("marginUnit"));
+    m_marginUnit->setText(tr("points"));
+    auto* marginRow = new QHBoxLayout;
+    marginRow->addWidget(m_margin, 1);
+    marginRow->addWidget(m_marginUnit);
+    stats->addRow(tr("margin"), marginRow);
     stats->addRow(m_marginError);
     auto* perm = new QGroupBox(tr("Sign-flip permutation test"), this);
     auto* permForm = new QFormLayout(perm);
@@ -123,6 +131,26 @@ QString levelText(const report::ComparisonReport& r)
 }
 
 } // namespace
+
+QString AggregatePanel::marginUnit(const report::ComparisonReport& r)
+{
+    bool binary = false;
+    bool continuous = false;
+    bool corpus = false;
+    for (const auto& t : r.tasks) {
+        binary |= !t.continuous;
+        continuous |= t.continuous && t.corpusMetric.empty();
+        corpus |= !t.corpusMetric.empty();
+    }
+    QStringList units;
+    if (binary || r.tasks.empty())
+        units << tr("points");
+    if (continuous)
+        units << tr("metric units");
+    if (corpus)
+        units << tr("nats/doc, or N%");
+    return units.join(QStringLiteral(" / "));
+}
 
 QString AggregatePanel::verdictText(const report::ComparisonReport& r)
 {
@@ -308,6 +336,7 @@ void AggregatePanel::showReport(const report::ComparisonReport* r)
         m_permutation->clear();
         return;
     }
+    m_marginUnit->setText(marginUnit(*r));
     m_verdict->setText(verdictText(*r));
     const QColor banner = verdictColour(*r);
     m_verdict->setStyleSheet(

@@ -25,6 +25,8 @@ public:
     /// The banner: "Degraded", "No worse than the margin", "Inconclusive" or "No evidence of
     /// degradation" (the words of report/Verdict.h), and whether it is unstable.
     static QString verdictText(const report::ComparisonReport& r);
+    /// The unit a margin is read in for these tasks ("points", "metric units", ...).
+    static QString marginUnit(const report::ComparisonReport& r);
     /// What the verdict means, in one sentence (the banner's tooltip).
     static QString verdictMeaning(const report::ComparisonReport& r);
     /// "Next: ...": what to do after this verdict, as the command line says it.
@@ -64,6 +66,7 @@ private:
     QLabel* m_tests;
     QDoubleSpinBox* m_alpha;
     QLineEdit* m_margin;
+    QLabel* m_marginUnit;
     QLabel* m_marginError;
     QSpinBox* m_permutations;
     QSpinBox* m_seed;
