@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "MainWindow.h"
+#include "TestData.h"
 #include "common/AppSettings.h"
 #include "common/Problems.h"
 #include "degradation/AggregatePanel.h"
@@ -18,6 +19,8 @@
 #include <QAbstractButton>
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -55,6 +58,7 @@ private slots:
     void skipBadLinesLoadsTheRuns();
     void failedInputClearsTheOldResult();
     void binaryFileIsNotARun();
+    void cancelledColumnsKeepTheOtherSide();
     void inspectLogsOpenByDropAndPicker();
     void realFormatsOpenByDrop();
     void openBaselineTakesAFile();
@@ -317,6 +321,44 @@ void TestWindowFlows::failedInputClearsTheOldResult()
     QCOMPARE(page->plot(0)->plottableCount(), 0);
     QCOMPARE(window.windowTitle(), QStringLiteral("Deltascope"));
     QVERIFY2(page->lastError().contains(QStringLiteral("no-such-run")), qPrintable(page->lastError()));
+}
+
+void TestWindowFlows::cancelledColumnsKeepTheOtherSide()
+{
+    // Two tables whose columns are not guessed (as given on the command line): Esc on the
+    // baseline's column dialog leaves the candidate chosen, with nothing compared.
+    QTemporaryDir dir;
+    const auto base = QString::fromStdString(test::writeFile(dir, QStringLiteral("b.csv"), "q,right\n1,1\n2,0\n"));
+    const auto cand = QString::fromStdString(test::writeFile(dir, QStringLiteral("c.csv"), "q,right\n1,0\n2,0\n"));
+    DegradationPage page;
+    int asked = 0;
+    std::unique_ptr<QTimer> answer(answerDialogs([&](QWidget* w) {
+        if (!w->inherits("deltascope::ui::ColumnMappingDialog"))
+            return false;
+        auto* dialog = qobject_cast<QDialog*>(w);
+        if (++asked == 1) {
+            dialog->reject(); // Esc
+            return true;
+        }
+        // The candidate's: id "q", score "right", for this side only.
+        for (auto* box : dialog->findChildren<QCheckBox*>())
+            box->setChecked(false);
+        const auto combos = dialog->findChildren<QComboBox*>();
+        for (auto* combo : combos) {
+            if (combo->objectName() == QStringLiteral("idColumn"))
+                combo->setCurrentText(QStringLiteral("q"));
+            if (combo->objectName() == QStringLiteral("scoreColumn"))
+                combo->setCurrentText(QStringLiteral("right"));
+        }
+        dialog->accept();
+        return true;
+    }));
+    page.compare(base, cand, true);
+    page.waitUntilIdle();
+    QCOMPARE(asked, 2);
+    QVERIFY(!page.comparison());
+    QVERIFY(page.workspaceState().base.path.empty());
+    QCOMPARE(QString::fromStdString(page.workspaceState().cand.path), cand);
 }
 
 void TestWindowFlows::binaryFileIsNotARun()

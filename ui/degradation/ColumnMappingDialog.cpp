@@ -83,6 +83,8 @@ ColumnMappingDialog::ColumnMappingDialog(const QString& path, QWidget* parent, c
     setWindowTitle(tr("Columns of %1").arg(QFileInfo(path).fileName()));
     const QStringList names = columnsOf(path);
     const QString none = tr("(none)");
+    m_id->setObjectName(QStringLiteral("idColumn"));
+    m_score->setObjectName(QStringLiteral("scoreColumn"));
     m_id->addItems(names);
     m_score->addItems(names);
     m_task->addItem(tr("(the file name)"));

@@ -301,9 +301,13 @@ void DegradationPage::setSide(bool candidate, const QString& path, bool interact
 
 void DegradationPage::compare(const QString& base, const QString& cand, bool interactive)
 {
-    if (!prepareSide(false, base, interactive) || !prepareSide(true, cand, interactive))
-        return;
-    startLoad();
+    // Each side is taken on its own: a column dialog cancelled for one side leaves the other side
+    // chosen, so only the cancelled one needs choosing again.
+    const bool baseReady = prepareSide(false, base, interactive);
+    const bool candReady = prepareSide(true, cand, interactive);
+    m_compare->setEnabled(!m_base.path.isEmpty() && !m_cand.path.isEmpty());
+    if (baseReady && candReady)
+        startLoad();
 }
 
 void DegradationPage::setMargins(const report::MarginRequest& margins)
