@@ -74,6 +74,7 @@ class TestFrontierUi : public QObject {
 private slots:
     void initTestCase();
     void columnsMatchRunMatrix();
+    void noCostSaysWhatWouldPlot();
     void clickOpensTheComparison();
     void budgetFrontierOnATrace();
     void workspaceRoundTrip();
@@ -158,6 +159,40 @@ void TestFrontierUi::columnsMatchRunMatrix()
     // 30 lost answers of 300 is 10 points; the table says so in points.
     QCOMPARE(model->index(1, 1).data(MatrixTableModel::DropRole).toDouble(), 10.0);
     QVERIFY(model->index(1, 1).data(Qt::ToolTipRole).toString().contains(QStringLiteral("worse")));
+}
+
+void TestFrontierUi::noCostSaysWhatWouldPlot()
+{
+    // Candidates without costs or budgets: the matrix is computed, and the plot says why it is
+    // empty and what would fill it, instead of showing bare axes.
+    FrontierPage page;
+    page.setBaseline(m_base);
+    for (const auto& [path, name] : { std::pair { m_same, "same" }, std::pair { m_worse, "worse" } }) {
+        auto c = candidate(path, name, 0);
+        c.hasCost = false;
+        page.addCandidate(c);
+    }
+    page.compareAll();
+    page.waitUntilIdle();
+    QVERIFY2(page.matrix(), qPrintable(page.lastError()));
+    auto* plot = page.findChild<PlotView*>(QStringLiteral("frontierPlot"));
+    QVERIFY(plot);
+    QCOMPARE(plot->plottableCount(), 0);
+    QCPItemText* note = nullptr;
+    for (int i = 0; i < plot->itemCount(); ++i)
+        if (plot->item(i)->objectName() == QStringLiteral("emptyNote"))
+            note = qobject_cast<QCPItemText*>(plot->item(i));
+    QVERIFY(note);
+    QVERIFY2(note->text().contains(QStringLiteral("No cost")), qPrintable(note->text()));
+    // With costs, the note is gone and the points are drawn.
+    FrontierPage costed;
+    fill(&costed);
+    costed.compareAll();
+    costed.waitUntilIdle();
+    auto* drawn = costed.findChild<PlotView*>(QStringLiteral("frontierPlot"));
+    QVERIFY(drawn->plottableCount() > 0);
+    for (int i = 0; i < drawn->itemCount(); ++i)
+        QVERIFY(drawn->item(i)->objectName() != QStringLiteral("emptyNote"));
 }
 
 void TestFrontierUi::clickOpensTheComparison()

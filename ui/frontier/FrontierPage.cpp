@@ -386,7 +386,12 @@ QString FrontierPage::headline() const
 void FrontierPage::redrawPlot()
 {
     if (!m_matrix || m_task->currentIndex() < 0 || m_plotCost->currentIndex() < 0) {
-        m_plot->reset();
+        if (m_matrix && m_plotCost->count() == 0)
+            m_plot->showEmptyNote(tr("No cost to plot the drops against.\nType each candidate's cost in the "
+                                     "candidates list (\"Costs measure\" names what it is),\nor give them budgets "
+                                     "and a router trace, then Compare all again."));
+        else
+            m_plot->reset();
         m_plot->replot(QCustomPlot::rpQueuedReplot);
         return;
     }

@@ -108,7 +108,7 @@ QWidget* FrontierPage::buildInputs()
     auto* costRow = new QHBoxLayout;
     costRow->addWidget(m_costColumn, 1);
     costRow->addWidget(remove);
-    form->addRow(tr("Cost"), costRow);
+    form->addRow(tr("Costs measure"), costRow);
     m_marginEdit = new QLineEdit(box);
     m_marginEdit->setObjectName(QStringLiteral("frontierMargin"));
     m_marginEdit->setPlaceholderText(tr("none: degraded or no evidence"));
@@ -205,7 +205,7 @@ QWidget* FrontierPage::buildResults()
     m_plotCost->setToolTip(tr("The cost on the x axis"));
     choices->addWidget(new QLabel(tr("Task"), plotTab));
     choices->addWidget(m_task, 1);
-    choices->addWidget(new QLabel(tr("Cost"), plotTab));
+    choices->addWidget(new QLabel(tr("x axis"), plotTab));
     choices->addWidget(m_plotCost, 1);
     plotLayout->addLayout(choices);
     m_plot = new PlotView(plotTab);

@@ -177,6 +177,21 @@ void PlotView::mouseDoubleClickEvent(QMouseEvent* event)
     QCustomPlot::mouseDoubleClickEvent(event);
 }
 
+void PlotView::showEmptyNote(const QString& text)
+{
+    reset();
+    auto* note = new QCPItemText(this);
+    note->setObjectName(QStringLiteral("emptyNote"));
+    note->position->setType(QCPItemPosition::ptAxisRectRatio);
+    note->position->setCoords(0.5, 0.5);
+    note->setPositionAlignment(Qt::AlignCenter);
+    note->setText(text);
+    note->setTextAlignment(Qt::AlignCenter);
+    note->setClipToAxisRect(false);
+    applyPalette();
+    note->setColor(palette().color(QPalette::Disabled, QPalette::WindowText));
+}
+
 void PlotView::reset()
 {
     m_home.clear();

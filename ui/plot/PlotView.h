@@ -62,6 +62,8 @@ public:
     /// A fresh plot: no plottables, items or extra layout elements (colour scales, more axis
     /// rects), the legend hidden and back inside the axis rect.
     void reset();
+    /// A fresh plot that says, in its middle, why nothing is drawn and what would draw something.
+    void showEmptyNote(const QString& text);
     /// Shows the legend in a row of its own above the axis rects, entries side by side, so that it
     /// never covers data.
     void showLegendAbove();
