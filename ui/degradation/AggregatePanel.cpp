@@ -100,12 +100,14 @@ AggregatePanel::AggregatePanel(QWidget* parent)
     permForm->addRow(tr("seed"), m_seed);
     permForm->addRow(m_run);
     permForm->addRow(m_permutation);
+    // The fields the user edits come first: the verdict's text under them changes length with the
+    // result, and would otherwise move a field away from the mouse as it is being edited.
     auto* layout = new QVBoxLayout(this);
+    layout->addLayout(stats);
     layout->addWidget(m_verdict);
     layout->addWidget(m_advice);
     layout->addWidget(m_basis);
     layout->addWidget(m_tests);
-    layout->addLayout(stats);
     layout->addWidget(perm);
     layout->addStretch(1);
     showReport(nullptr);
