@@ -430,7 +430,8 @@ void TestLayout::dropZoneCutsLongFolders()
 
 void TestLayout::manyTasksAreThinned()
 {
-    // 57 tasks with long names (MMLU's subjects), every tenth flagged worse, one of them the last.
+    // 57 tasks with long names (MMLU's subjects); drawn most significant first, every tenth place
+    // flagged worse, the last one too.
     report::ComparisonReport r;
     r.alpha = 0.05;
     for (int i = 0; i < 57; ++i) {
@@ -439,7 +440,6 @@ void TestLayout::manyTasksAreThinned()
         t.filter = "none";
         t.pValue = 0.5 / (1 + i % 7);
         t.lnP = std::log(t.pValue);
-        t.flag = i % 10 == 3 || i == 56 ? report::TaskFlag::Worse : report::TaskFlag::Ok;
         t.delta = 0.01;
         t.ciHigh = 0.02;
         t.b = 3 + i % 5;
@@ -447,6 +447,16 @@ void TestLayout::manyTasksAreThinned()
         t.n = 100;
         r.tasks.push_back(t);
     }
+    const auto order = taskDrawOrder(r);
+    QCOMPARE(order.size(), std::size_t(57));
+    for (std::size_t at = 1; at < order.size(); ++at) {
+        const auto& before = r.tasks[static_cast<std::size_t>(order[at - 1])];
+        const auto& after = r.tasks[static_cast<std::size_t>(order[at])];
+        QVERIFY(before.lnP < after.lnP || (before.lnP == after.lnP && order[at - 1] < order[at]));
+    }
+    for (std::size_t at = 0; at < order.size(); ++at)
+        if (at % 10 == 3 || at == 56)
+            r.tasks[static_cast<std::size_t>(order[at])].flag = report::TaskFlag::Worse;
     for (const auto draw : { &drawPValues, &drawFlips, &drawForest }) {
         PlotView plot;
         draw(&plot, r);
@@ -463,18 +473,20 @@ void TestLayout::manyTasksAreThinned()
         for (qsizetype i = 1; i < ticks.size(); ++i)
             QVERIFY2(std::abs(axis->coordToPixel(ticks[i]) - axis->coordToPixel(ticks[i - 1])) >= line,
                 qPrintable(labels[i]));
-        // Every flagged task that has room is named: here all, as they are ten apart.
-        for (int i = 0; i < 57; ++i)
-            if (r.tasks[static_cast<std::size_t>(i)].flag == report::TaskFlag::Worse)
-                QVERIFY2(ticks.contains(static_cast<double>(i)), qPrintable(QString::number(i)));
+        // Every flagged task that has room is named: here all, as they are ten places apart.
+        for (std::size_t at = 0; at < order.size(); ++at)
+            if (r.tasks[static_cast<std::size_t>(order[at])].flag == report::TaskFlag::Worse)
+                QVERIFY2(ticks.contains(static_cast<double>(at)), qPrintable(QString::number(at)));
         // Long names are cut in the middle, keeping the end that tells them apart.
         for (const auto& l : labels) {
             QVERIFY(l.size() <= 40);
             QVERIFY(l.contains(QChar(0x2026)));
         }
-        const QString cut = CategoryTicker::elided(QStringLiteral("mmlu_high_school_government_and_politics_13"), 40);
+        const QString flagged = QString::fromStdString(r.tasks[static_cast<std::size_t>(order[3])].task);
+        const QString cut = CategoryTicker::elided(flagged, 40);
         QCOMPARE(cut.size(), 40);
-        QVERIFY(cut.startsWith(QStringLiteral("mmlu_high_school_g")) && cut.endsWith(QStringLiteral("_politics_13")));
+        QVERIFY(cut.startsWith(QStringLiteral("mmlu_high_school_g"))
+            && cut.endsWith(QStringLiteral("_politics_") + flagged.section(QLatin1Char('_'), -1)));
         QVERIFY(labels.contains(cut));
         // A report's figure is tall enough to name every task.
         if (draw == &drawPValues) {

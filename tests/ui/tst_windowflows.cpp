@@ -14,6 +14,7 @@
 #include "export/ExpertExports.h"
 #include "moe/Safetensors.h"
 #include "moe/SynthTrace.h"
+#include "plot/DegradationPlots.h"
 #include "plot/PlotView.h"
 
 #include <QAbstractButton>
@@ -549,7 +550,9 @@ void TestWindowFlows::clickOnADropSelectsTheTask()
             graph = forest->graph(g);
     QVERIFY(graph);
     const auto point = graph->data()->at(graph->dataCount() - 1);
-    const int task = static_cast<int>(point->key);
+    // The plot draws the tasks in the task table's order: the place on the axis names the task.
+    const auto order = taskDrawOrder(page.comparison()->report);
+    const int task = order[static_cast<std::size_t>(point->key)];
     const QPoint at(
         qRound(graph->valueAxis()->coordToPixel(point->value)), qRound(graph->keyAxis()->coordToPixel(point->key)));
     QTest::mouseClick(forest, Qt::LeftButton, Qt::NoModifier, at);

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <numeric>
 #include <tuple>
 #include <vector>
 
@@ -22,12 +24,13 @@ QString taskName(const report::TaskResult& t)
         + (t.audit ? QObject::tr(" (excluded by the keep-list)") : QString());
 }
 
-// The tasks along an axis, as many labelled as it has room for (flagged tasks first).
+// The tasks along an axis in draw order, as many labelled as it has room for (flagged tasks first).
 QSharedPointer<CategoryTicker> taskTicker(QCPAxis* axis, const report::ComparisonReport& r, int maxChars)
 {
     QStringList names;
     QVector<bool> flagged;
-    for (const auto& t : r.tasks) {
+    for (const int i : taskDrawOrder(r)) {
+        const auto& t = r.tasks[static_cast<std::size_t>(i)];
         names << taskName(t);
         flagged << (t.flag == report::TaskFlag::Worse);
     }
@@ -66,8 +69,9 @@ double drawMargins(PlotView* plot, const report::ComparisonReport& r)
 {
     double most = 0.0;
     const QPen pen(QColor(0xd0, 0x8a, 0x00), 1.5, Qt::DashLine);
-    for (std::size_t i = 0; i < r.tasks.size(); ++i) {
-        const auto& t = r.tasks[i];
+    const auto order = taskDrawOrder(r);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const auto& t = r.tasks[static_cast<std::size_t>(order[i])];
         if (!t.hasMargin || t.marginRelative)
             continue;
         const double x = t.margin * scaleOf(t);
@@ -84,6 +88,18 @@ double drawMargins(PlotView* plot, const report::ComparisonReport& r)
 }
 
 } // namespace
+
+std::vector<int> taskDrawOrder(const report::ComparisonReport& r)
+{
+    std::vector<int> order(r.tasks.size());
+    std::iota(order.begin(), order.end(), 0);
+    const auto key = [&r](int i) {
+        const double lnP = r.tasks[static_cast<std::size_t>(i)].lnP;
+        return std::isnan(lnP) ? std::numeric_limits<double>::infinity() : lnP;
+    };
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return key(a) < key(b); });
+    return order;
+}
 
 void drawForest(PlotView* plot, const report::ComparisonReport& r)
 {
@@ -105,11 +121,13 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
     std::vector<int> rowTask[2];
     double lo = 0;
     double hi = 0;
-    for (int i = 0; i < n; ++i) {
+    const auto order = taskDrawOrder(r);
+    for (int at = 0; at < n; ++at) {
+        const int i = order[static_cast<std::size_t>(at)];
         const auto& t = r.tasks[static_cast<std::size_t>(i)];
         const double k = scaleOf(t);
         const int s = worse(t) ? 1 : 0;
-        series[s]->addData(i, t.delta * k);
+        series[s]->addData(at, t.delta * k);
         bars[s]->addData(std::max(0.0, (t.delta - t.ciLow) * k), std::max(0.0, (t.ciHigh - t.delta) * k));
         rowTask[s].push_back(i);
         lo = std::min(lo, t.ciLow * k);
@@ -194,12 +212,14 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
         bars[s]->setWidth(0.7);
     }
     double top = 1;
-    for (int i = 0; i < n; ++i) {
+    const auto order = taskDrawOrder(r);
+    for (int at = 0; at < n; ++at) {
+        const int i = order[static_cast<std::size_t>(at)];
         const auto& t = r.tasks[static_cast<std::size_t>(i)];
         // From ln p: the bar stays right where p itself underflows.
         const double v = t.pValue > 0.0 ? -std::log10(t.pValue) : -t.lnP / std::log(10.0);
         const int s = worse(t) ? 1 : 0;
-        bars[s]->addData(i, v);
+        bars[s]->addData(at, v);
         rowTask[s].push_back(i);
         top = std::max(top, v);
     }
@@ -276,27 +296,29 @@ void drawFlips(PlotView* plot, const report::ComparisonReport& r)
         bars->setBarsGroup(group);
         bars->setName(name);
     }
-    for (int i = 0; i < n; ++i) {
-        const auto& t = r.tasks[static_cast<std::size_t>(i)];
-        b->addData(i, static_cast<double>(t.b));
-        c->addData(i, static_cast<double>(t.c));
+    const auto order = taskDrawOrder(r);
+    for (int at = 0; at < n; ++at) {
+        const auto& t = r.tasks[static_cast<std::size_t>(order[static_cast<std::size_t>(at)])];
+        b->addData(at, static_cast<double>(t.b));
+        c->addData(at, static_cast<double>(t.c));
         top = std::max({ top, static_cast<double>(t.b), static_cast<double>(t.c) });
     }
     plot->showLegendAbove();
     placeTasks(axes, r);
     axes.value->setRange(0, top * 1.15);
     axes.value->setLabel(QObject::tr("discordant pairs"));
-    plot->setHoverText([&r](QCPAbstractPlottable*, int i) {
+    plot->setHoverText([&r, order](QCPAbstractPlottable*, int i) {
         if (i < 0 || i >= static_cast<int>(r.tasks.size()))
             return QString();
-        const auto& t = r.tasks[static_cast<std::size_t>(i)];
+        const auto& t = r.tasks[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
         return QObject::tr("%1\n%2 regressions, %3 improvements (of %4 pairs)")
             .arg(taskName(t))
             .arg(t.b)
             .arg(t.c)
             .arg(t.n);
     });
-    plot->setTaskOf([n](QCPAbstractPlottable*, int i) { return i >= 0 && i < n ? i : -1; });
+    plot->setTaskOf(
+        [n, order](QCPAbstractPlottable*, int i) { return i >= 0 && i < n ? order[static_cast<std::size_t>(i)] : -1; });
     plot->applyPalette();
 }
 

@@ -3,9 +3,15 @@
 
 #include "report/ComparisonReport.h"
 
+#include <vector>
+
 namespace deltascope::ui {
 
 class PlotView;
+
+/// The task drawn at each place along the plots' task axis: as the task table first lists them,
+/// most significant first (ascending p; the report's order among ties).
+std::vector<int> taskDrawOrder(const report::ComparisonReport& r);
 
 /// Per-task drop with its 95% interval, one row per task (binary tasks in accuracy points).
 void drawForest(PlotView* plot, const report::ComparisonReport& r);
