@@ -558,6 +558,18 @@ void TestWindowFlows::clickOnADropSelectsTheTask()
     QTest::mouseClick(forest, Qt::LeftButton, Qt::NoModifier, at);
     const std::string key = page.comparison()->report.tasks[static_cast<std::size_t>(task)].key();
     QCOMPARE(page.workspaceState().selectedTask, key);
+    // The chosen task is shaded at its place in every plot, and only there.
+    for (int p = 0; p < 3; ++p) {
+        PlotView* view = page.plot(p);
+        std::vector<QCPItemRect*> marks;
+        for (int i = 0; i < view->itemCount(); ++i)
+            if (view->item(i)->objectName() == QStringLiteral("taskMark"))
+                marks.push_back(qobject_cast<QCPItemRect*>(view->item(i)));
+        QCOMPARE(marks.size(), std::size_t(1));
+        const bool down = p == 0; // the drop plot runs its tasks down the side; five tasks lie along the others
+        const double from = down ? marks[0]->topLeft->coords().y() : marks[0]->topLeft->coords().x();
+        QCOMPARE(from + 0.5, point->key);
+    }
     const auto shown = page.visibleDisagreements();
     QVERIFY(!shown.empty());
     for (const auto& d : shown)

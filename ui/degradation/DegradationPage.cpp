@@ -476,8 +476,7 @@ void DegradationPage::redrawPlots()
     drawForest(m_forest, m_comparison->report);
     drawPValues(m_pvalues, m_comparison->report);
     drawFlips(m_flips, m_comparison->report);
-    for (PlotView* p : { m_forest, m_pvalues, m_flips })
-        p->replot(QCustomPlot::rpQueuedReplot);
+    markSelectedTasks();
 }
 
 void DegradationPage::onTaskSelection()
@@ -486,6 +485,21 @@ void DegradationPage::onTaskSelection()
     for (const QModelIndex& i : m_taskView->selectionModel()->selectedRows())
         tasks.insert(i.data(TaskTableModel::TaskIndexRole).toInt());
     m_disagreements->setTasks(tasks);
+    markSelectedTasks();
+}
+
+void DegradationPage::markSelectedTasks()
+{
+    // The tasks selected in the table are shaded in every plot.
+    if (!m_comparison)
+        return;
+    std::vector<int> tasks;
+    for (const QModelIndex& i : m_taskView->selectionModel()->selectedRows())
+        tasks.push_back(i.data(TaskTableModel::TaskIndexRole).toInt());
+    for (PlotView* p : { m_forest, m_pvalues, m_flips }) {
+        markTasks(p, m_comparison->report, tasks);
+        p->replot(QCustomPlot::rpQueuedReplot);
+    }
 }
 
 void DegradationPage::selectTask(int task)

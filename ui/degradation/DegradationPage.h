@@ -98,6 +98,7 @@ private:
     void setComparison(ComparisonPtr c);
     void redrawPlots();
     void onTaskSelection();
+    void markSelectedTasks();
     void selectTask(int task);
     void selectTasks(const std::vector<std::string>& keys);
     bool prepareSide(bool candidate, const QString& path, bool interactive);

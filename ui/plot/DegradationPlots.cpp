@@ -101,6 +101,47 @@ std::vector<int> taskDrawOrder(const report::ComparisonReport& r)
     return order;
 }
 
+void markTasks(PlotView* plot, const report::ComparisonReport& r, const std::vector<int>& tasks)
+{
+    for (int i = plot->itemCount() - 1; i >= 0; --i)
+        if (plot->item(i)->objectName() == QStringLiteral("taskMark"))
+            plot->removeItem(i);
+    // The task axis is the one with the task names: down the side or along the bottom.
+    const bool down = qSharedPointerDynamicCast<CategoryTicker>(plot->yAxis->ticker()) != nullptr;
+    if (!down && !qSharedPointerDynamicCast<CategoryTicker>(plot->xAxis->ticker()))
+        return;
+    const auto order = taskDrawOrder(r);
+    QColor shade = plot->palette().color(QPalette::Highlight);
+    shade.setAlpha(45);
+    for (const int task : tasks) {
+        const auto at = std::find(order.begin(), order.end(), task);
+        if (at == order.end())
+            continue;
+        const double place = static_cast<double>(at - order.begin());
+        auto* band = new QCPItemRect(plot);
+        band->setObjectName(QStringLiteral("taskMark"));
+        band->setLayer(QStringLiteral("grid")); // under the data
+        band->setSelectable(false);
+        band->setPen(Qt::NoPen);
+        band->setBrush(shade);
+        for (auto* corner : { band->topLeft, band->bottomRight }) {
+            corner->setAxes(plot->xAxis, plot->yAxis);
+            corner->setAxisRect(plot->axisRect());
+            (down ? corner->setTypeX(QCPItemPosition::ptAxisRectRatio)
+                  : corner->setTypeY(QCPItemPosition::ptAxisRectRatio));
+        }
+        const double from = place - 0.5;
+        const double to = place + 0.5;
+        if (down) {
+            band->topLeft->setCoords(0.0, from);
+            band->bottomRight->setCoords(1.0, to);
+        } else {
+            band->topLeft->setCoords(from, 0.0);
+            band->bottomRight->setCoords(to, 1.0);
+        }
+    }
+}
+
 void drawForest(PlotView* plot, const report::ComparisonReport& r)
 {
     plot->reset();

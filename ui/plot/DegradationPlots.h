@@ -13,6 +13,10 @@ class PlotView;
 /// most significant first (ascending p; the report's order among ties).
 std::vector<int> taskDrawOrder(const report::ComparisonReport& r);
 
+/// Shades the places of these tasks (indices into r.tasks) across a plot drawn by drawForest,
+/// drawPValues or drawFlips, replacing the shading of a previous call; an empty set clears it.
+void markTasks(PlotView* plot, const report::ComparisonReport& r, const std::vector<int>& tasks);
+
 /// Per-task drop with its 95% interval, one row per task (binary tasks in accuracy points).
 void drawForest(PlotView* plot, const report::ComparisonReport& r);
 /// -log10 p per task, with the alpha line and Holm's strictest threshold.
