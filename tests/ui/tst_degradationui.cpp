@@ -485,7 +485,7 @@ void TestDegradationUi::plotsDraw()
 {
     PlotView plot;
     drawPValues(&plot, m_c->report);
-    QCOMPARE(plot.plottableCount(), 2); // significant and not
+    QCOMPARE(plot.plottableCount(), 3); // worse, suggestive and not shown worse
     int bars = 0;
     for (int i = 0; i < plot.plottableCount(); ++i)
         bars += qobject_cast<QCPBars*>(plot.plottable(i))->dataCount();

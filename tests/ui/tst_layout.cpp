@@ -3,6 +3,7 @@
 // workspaces say what to drop where, the window's minimum size fits 1366x768, the task and its
 // verdict stay in view, legends sit outside the data and many layers do not crowd their labels.
 #include "MainWindow.h"
+#include "common/Format.h"
 #include "common/FrozenColumnsView.h"
 #include "common/InputHelp.h"
 #include "degradation/DegradationPage.h"
@@ -72,6 +73,7 @@ private slots:
     void manyLayersAreThinned();
     void dropZoneCutsLongFolders();
     void manyTasksAreThinned();
+    void flagsHaveTheTablesColours();
     void doubleClickRestoresTheView();
     void logLikelihoodResponsesAreComparedByChoice();
 };
@@ -426,6 +428,49 @@ void TestLayout::dropZoneCutsLongFolders()
     QVERIFY(!label->text().contains(QChar(0x2026)));
     QVERIFY(DropZone::shownFolder(QStringLiteral("/data/runs/a.json"))
         == QDir::toNativeSeparators(QStringLiteral("/data/runs")));
+}
+
+void TestLayout::flagsHaveTheTablesColours()
+{
+    // Three tasks, one of each flag: each plot draws each in the colour the task table gives its
+    // verdict (worse, suggestive, not shown worse).
+    report::ComparisonReport r;
+    r.alpha = 0.05;
+    const report::TaskFlag flags[] = { report::TaskFlag::Ok, report::TaskFlag::Suggestive, report::TaskFlag::Worse };
+    for (int i = 0; i < 3; ++i) {
+        report::TaskResult t;
+        t.task = "task" + std::to_string(i);
+        t.filter = "none";
+        t.pValue = 0.2 / (1 + 10 * i);
+        t.lnP = std::log(t.pValue);
+        t.flag = flags[i];
+        t.delta = 0.01 * (i + 1);
+        t.ciHigh = 0.05;
+        t.n = 100;
+        r.tasks.push_back(t);
+    }
+    const QColor expected[] = { verdictColor(false), warningColor(), verdictColor(true) };
+    for (const auto draw : { &drawPValues, &drawForest }) {
+        PlotView plot;
+        draw(&plot, r);
+        const auto order = taskDrawOrder(r);
+        for (int task = 0; task < 3; ++task) {
+            const double place = static_cast<double>(std::find(order.begin(), order.end(), task) - order.begin());
+            QColor drawn;
+            for (int p = 0; p < plot.plottableCount(); ++p) {
+                auto* plottable = plot.plottable(p);
+                if (auto* bars = qobject_cast<QCPBars*>(plottable))
+                    if (const auto it = bars->data()->findBegin(place, false);
+                        it != bars->data()->constEnd() && it->key == place)
+                        drawn = bars->pen().color();
+                if (auto* graph = qobject_cast<QCPGraph*>(plottable)) // a dot per task
+                    if (const auto it = graph->data()->findBegin(place, false);
+                        it != graph->data()->constEnd() && it->key == place)
+                        drawn = graph->scatterStyle().pen().color();
+            }
+            QCOMPARE(drawn.rgb(), expected[task].rgb());
+        }
+    }
 }
 
 void TestLayout::manyTasksAreThinned()

@@ -48,6 +48,29 @@ bool worse(const report::TaskResult& t)
     return t.flag == report::TaskFlag::Worse;
 }
 
+// The plots draw a task in one of three series, coloured as the task table colours its verdict:
+// not shown worse, worse, suggestive (its own p below alpha without deciding the comparison).
+constexpr int kSeries = 3;
+
+int seriesOf(const report::TaskResult& t)
+{
+    return worse(t) ? 1 : (t.flag == report::TaskFlag::Suggestive ? 2 : 0);
+}
+
+QColor seriesColor(int s)
+{
+    return s == 2 ? warningColor() : verdictColor(s == 1);
+}
+
+// Which series a plottable is, or -1.
+template <typename P> int seriesIndex(const P* const (&series)[kSeries], const QCPAbstractPlottable* p)
+{
+    for (int s = 0; s < kSeries; ++s)
+        if (p == series[s])
+            return s;
+    return -1;
+}
+
 QString pText(double p, double lnP)
 {
     return QString::fromStdString(report::formatP(p, lnP));
@@ -147,19 +170,19 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
     plot->reset();
     const int n = static_cast<int>(r.tasks.size());
     // Two series so that significant tasks stand out: key = task row, value = drop.
-    QCPGraph* series[2];
-    QCPErrorBars* bars[2];
-    for (int s = 0; s < 2; ++s) {
+    QCPGraph* series[kSeries];
+    QCPErrorBars* bars[kSeries];
+    for (int s = 0; s < kSeries; ++s) {
         series[s] = plot->addGraph(plot->yAxis, plot->xAxis);
         series[s]->setLineStyle(QCPGraph::lsNone);
-        const QColor c = verdictColor(s == 1);
+        const QColor c = seriesColor(s);
         series[s]->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, c, c, 8));
         bars[s] = new QCPErrorBars(plot->yAxis, plot->xAxis);
         bars[s]->setDataPlottable(series[s]);
         bars[s]->setPen(QPen(c, 1.5));
         bars[s]->setSelectable(QCP::stNone);
     }
-    std::vector<int> rowTask[2];
+    std::vector<int> rowTask[kSeries];
     double lo = 0;
     double hi = 0;
     const auto order = taskDrawOrder(r);
@@ -167,7 +190,7 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
         const int i = order[static_cast<std::size_t>(at)];
         const auto& t = r.tasks[static_cast<std::size_t>(i)];
         const double k = scaleOf(t);
-        const int s = worse(t) ? 1 : 0;
+        const int s = seriesOf(t);
         series[s]->addData(at, t.delta * k);
         bars[s]->addData(std::max(0.0, (t.delta - t.ciLow) * k), std::max(0.0, (t.ciHigh - t.delta) * k));
         rowTask[s].push_back(i);
@@ -189,8 +212,9 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
     plot->xAxis->setLabel(QObject::tr("drop: baseline - candidate (points; raw units for continuous metrics%1)%2")
                               .arg(perplexity ? QObject::tr("; nats per document for perplexities") : QString(),
                                   r.hasMargin ? QObject::tr("; dashed: each task's margin") : QString()));
-    plot->setHoverText([&r, series, rowTask](QCPAbstractPlottable* p, int i) {
-        const int s = p == series[1] ? 1 : (p == series[0] ? 0 : -1);
+    const QCPGraph* const seen[kSeries] = { series[0], series[1], series[2] };
+    plot->setHoverText([&r, seen, rowTask](QCPAbstractPlottable* p, int i) {
+        const int s = seriesIndex(seen, p);
         if (s < 0 || i < 0 || i >= static_cast<int>(rowTask[s].size()))
             return QString();
         const auto& t = r.tasks[static_cast<std::size_t>(rowTask[s][static_cast<std::size_t>(i)])];
@@ -202,8 +226,8 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
                 pts ? signedPoints(t.upperBound) : signedNumber(t.upperBound), pText(t.pValue, t.lnP),
                 pText(t.pHolm, t.lnPHolm), QString::fromUtf8(report::flagLabel(t.flag)));
     });
-    plot->setTaskOf([series, rowTask](QCPAbstractPlottable* p, int i) {
-        const int s = p == series[1] ? 1 : (p == series[0] ? 0 : -1);
+    plot->setTaskOf([seen, rowTask](QCPAbstractPlottable* p, int i) {
+        const int s = seriesIndex(seen, p);
         return s < 0 || i < 0 || i >= static_cast<int>(rowTask[s].size()) ? -1
                                                                           : rowTask[s][static_cast<std::size_t>(i)];
     });
@@ -241,11 +265,11 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
     plot->reset();
     const int n = static_cast<int>(r.tasks.size());
     const TaskAxes axes = taskAxes(plot, n);
-    QCPBars* bars[2];
-    std::vector<int> rowTask[2];
-    for (int s = 0; s < 2; ++s) {
+    QCPBars* bars[kSeries];
+    std::vector<int> rowTask[kSeries];
+    for (int s = 0; s < kSeries; ++s) {
         bars[s] = new QCPBars(axes.key, axes.value);
-        const QColor c = verdictColor(s == 1);
+        const QColor c = seriesColor(s);
         bars[s]->setPen(QPen(c));
         QColor fill = c;
         fill.setAlpha(170);
@@ -259,7 +283,7 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
         const auto& t = r.tasks[static_cast<std::size_t>(i)];
         // From ln p: the bar stays right where p itself underflows.
         const double v = t.pValue > 0.0 ? -std::log10(t.pValue) : -t.lnP / std::log(10.0);
-        const int s = worse(t) ? 1 : 0;
+        const int s = seriesOf(t);
         bars[s]->addData(at, v);
         rowTask[s].push_back(i);
         top = std::max(top, v);
@@ -301,8 +325,9 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
     placeTasks(axes, r);
     axes.value->setRange(0, valueTop);
     axes.value->setLabel(QObject::tr("-log10 p (one-sided)"));
-    plot->setHoverText([&r, bars, rowTask](QCPAbstractPlottable* p, int i) {
-        const int s = p == bars[1] ? 1 : (p == bars[0] ? 0 : -1);
+    const QCPBars* const seen[kSeries] = { bars[0], bars[1], bars[2] };
+    plot->setHoverText([&r, seen, rowTask](QCPAbstractPlottable* p, int i) {
+        const int s = seriesIndex(seen, p);
         if (s < 0 || i < 0 || i >= static_cast<int>(rowTask[s].size()))
             return QString();
         const auto& t = r.tasks[static_cast<std::size_t>(rowTask[s][static_cast<std::size_t>(i)])];
@@ -310,8 +335,8 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
             .arg(taskName(t), pText(t.pValue, t.lnP), pText(t.pHolm, t.lnPHolm),
                 QString::fromUtf8(report::flagLabel(t.flag)));
     });
-    plot->setTaskOf([bars, rowTask](QCPAbstractPlottable* p, int i) {
-        const int s = p == bars[1] ? 1 : (p == bars[0] ? 0 : -1);
+    plot->setTaskOf([seen, rowTask](QCPAbstractPlottable* p, int i) {
+        const int s = seriesIndex(seen, p);
         return s < 0 || i < 0 || i >= static_cast<int>(rowTask[s].size()) ? -1
                                                                           : rowTask[s][static_cast<std::size_t>(i)];
     });
