@@ -19,8 +19,10 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
+#include <QKeyEvent>
 #include <QKeySequence>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLockFile>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -86,6 +88,26 @@ MainWindow::MainWindow(QWidget* parent)
     restoreState(settings.windowState());
     updateActions();
     statusBar()->showMessage(tr("Drop a baseline and a candidate run on the boxes above, or open the demo."));
+}
+
+MainWindow::~MainWindow()
+{
+    for (QObject* page :
+        { static_cast<QObject*>(m_degradation), static_cast<QObject*>(m_experts), static_cast<QObject*>(m_frontier) })
+        page->disconnect();
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+    // A text field claims Ctrl+E before shortcuts see it; the window's export shortcut wins, as in
+    // every other field of the window (End moves to the end of the line).
+    if (event->type() == QEvent::ShortcutOverride) {
+        const auto* key = static_cast<QKeyEvent*>(event);
+        auto* field = qobject_cast<QLineEdit*>(watched);
+        if (field && key->key() == Qt::Key_E && key->modifiers() == Qt::ControlModifier && isAncestorOf(field))
+            return true;
+    }
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::connectFrontier()
@@ -207,6 +229,7 @@ QAction* MainWindow::addExportActions(QMenu* file)
     auto* html = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Export report (HTML)…"), this,
         [this] { exportReport(false); });
     html->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    qApp->installEventFilter(this);
     auto* pdf = file->addAction(tr("Export report (&PDF)…"), this, [this] { exportReport(true); });
     auto* json = file->addAction(tr("Export results (&JSON)…"), this, &MainWindow::exportJson);
     auto* csv = file->addAction(tr("Export disagreements (&CSV)…"), this, &MainWindow::exportDisagreements);

@@ -26,6 +26,9 @@ class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr);
+    /// Stops the pages' signals first: a job cancelled as a page goes would otherwise report to
+    /// controls already gone.
+    ~MainWindow() override;
 
     DegradationPage* degradation() const { return m_degradation; }
     ExpertsPage* experts() const { return m_experts; }
@@ -59,6 +62,8 @@ public:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    /// Ctrl+E exports the report even from a text field (which would take it as "end of line").
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void buildMenus();

@@ -60,6 +60,7 @@ private slots:
     void failedInputClearsTheOldResult();
     void binaryFileIsNotARun();
     void cancelledColumnsKeepTheOtherSide();
+    void exportShortcutWorksInTextFields();
     void inspectLogsOpenByDropAndPicker();
     void realFormatsOpenByDrop();
     void openBaselineTakesAFile();
@@ -506,6 +507,40 @@ void TestWindowFlows::realFormatsOpenByDrop()
     QCOMPARE(static_cast<qsizetype>(run->batches->tokens.size()),
         static_cast<qsizetype>(expected[QStringLiteral("batches")].toInt()));
     QVERIFY2(experts->headline().startsWith(QStringLiteral("M = ")), qPrintable(experts->headline()));
+}
+
+void TestWindowFlows::exportShortcutWorksInTextFields()
+{
+    // Ctrl+E typed in the margin field opens the report export, as it does elsewhere in the window.
+    // A text field claims Ctrl+E ("end of line") under the X11 key bindings: run under Xvfb with
+    // QT_QPA_PLATFORM=xcb to exercise that (the offscreen platform has no such binding).
+    MainWindow window;
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.degradation()->compare(demo("baseline"), demo("candidate"), false);
+    QTRY_VERIFY_WITH_TIMEOUT(window.degradation()->comparison() != nullptr, 60000);
+    window.degradation()->waitUntilIdle();
+    auto* margin = window.findChild<QLineEdit*>(QStringLiteral("margin"));
+    QVERIFY(margin);
+    QApplication::setActiveWindow(&window); // no window manager gives it the focus under Xvfb
+    margin->setFocus();
+    QTRY_VERIFY(margin->hasFocus());
+    margin->setText(QStringLiteral("12"));
+    margin->setCursorPosition(0);
+    int fileDialogs = 0;
+    std::unique_ptr<QTimer> answer(answerDialogs([&](QWidget* w) {
+        auto* dialog = qobject_cast<QFileDialog*>(w);
+        if (!dialog)
+            return false;
+        ++fileDialogs;
+        dialog->reject();
+        return true;
+    }));
+    QTest::keyClick(margin, Qt::Key_E, Qt::ControlModifier);
+    QTRY_COMPARE(fileDialogs, 1);
+    QCOMPARE(margin->text(), QStringLiteral("12")); // the field was left as it was
+    QCOMPARE(margin->cursorPosition(), 0);
 }
 
 void TestWindowFlows::openBaselineTakesAFile()
