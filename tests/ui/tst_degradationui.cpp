@@ -262,8 +262,8 @@ void TestDegradationUi::disagreementModel()
 
 void TestDegradationUi::controlCharactersInIdsAreVisible()
 {
-    // Ids holding a tab, an escape and a newline (a quoted CSV field): the table shows each as its
-    // control picture on one line; sorting and lookups still use the id as written.
+    // Ids holding a tab, an escape and a newline (a quoted CSV field): the table shows each as a C
+    // escape on one line; sorting and lookups still use the id as written.
     QTemporaryDir dir;
     QByteArray rows = "id,score\n\"a\tb\",1\n\"c\x1b[31md\",1\n\"e\nf\",1\n";
     QByteArray worse = "id,score\n\"a\tb\",0\n\"c\x1b[31md\",0\n\"e\nf\",0\n";
@@ -288,8 +288,7 @@ void TestDegradationUi::controlCharactersInIdsAreVisible()
         shown << id;
     }
     shown.sort();
-    QCOMPARE(shown,
-        (QStringList { QStringLiteral("a\u2409b"), QStringLiteral("c\u241b[31md"), QStringLiteral("e\u240af") }));
+    QCOMPARE(shown, (QStringList { QStringLiteral("a\\tb"), QStringLiteral("c\\x1b[31md"), QStringLiteral("e\\nf") }));
 }
 
 void TestDegradationUi::disagreementProxy()
@@ -1028,6 +1027,12 @@ void TestDegradationUi::mappingDialogOffersTextColumns()
     // A mapping naming a column the file lacks does not fit it.
     other.prompt = "question";
     QVERIFY(!ColumnMappingDialog::fits(fp16, other));
+    // Columns with no usual name: the score is not guessed to be the id's column.
+    QTemporaryDir dir;
+    ColumnMappingDialog unusual(
+        QString::fromStdString(test::writeFile(dir, QStringLiteral("u.csv"), "item_key,was_right,bench\nq0,1,x\n")));
+    QCOMPARE(unusual.columns().id, std::string("item_key"));
+    QCOMPARE(unusual.columns().score, std::string("was_right"));
 }
 
 void TestDegradationUi::mappingSharedWithTheOtherSide()

@@ -428,6 +428,16 @@ void TestLayout::dropZoneCutsLongFolders()
     QVERIFY(!label->text().contains(QChar(0x2026)));
     QVERIFY(DropZone::shownFolder(QStringLiteral("/data/runs/a.json"))
         == QDir::toNativeSeparators(QStringLiteral("/data/runs")));
+    // A long file name without spaces (an Inspect log's) is cut to the zone's width too: the zone
+    // never asks for more room than it is given.
+    const QString log = QStringLiteral("/data/2025-09-15T15-02-26-04-00_popularity_L8g2xYzAbCdEfGhIjKlMnOpQrS_"
+                                       "with-a-very-long-suffix-that-does-not-wrap.eval");
+    zone.setPath(log);
+    zone.resize(500, 80);
+    QTRY_VERIFY2(label->text().contains(QStringLiteral("wrap.eval")), qPrintable(label->text()));
+    QVERIFY2(label->text().contains(QChar(0x2026)), qPrintable(label->text()));
+    QVERIFY(label->text().contains(QStringLiteral("2025-")));
+    QVERIFY(zone.minimumSizeHint().width() <= 500);
 }
 
 void TestLayout::flagsHaveTheTablesColours()

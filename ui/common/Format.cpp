@@ -83,13 +83,21 @@ QColor improvementColor()
 
 QString visibleText(const QString& text)
 {
-    QString out = text;
-    for (QChar& c : out) {
+    // Escapes as C writes them: every font has a backslash (few have the control pictures).
+    QString out;
+    out.reserve(text.size());
+    for (const QChar c : text) {
         const char16_t u = c.unicode();
-        if (u < 0x20)
-            c = QChar(char16_t(0x2400 + u)); // U+2400..U+241F, the control pictures
-        else if (u == 0x7f)
-            c = QChar(char16_t(0x2421));
+        if (u == '\t')
+            out += QStringLiteral("\\t");
+        else if (u == '\n')
+            out += QStringLiteral("\\n");
+        else if (u == '\r')
+            out += QStringLiteral("\\r");
+        else if (u < 0x20 || u == 0x7f)
+            out += QStringLiteral("\\x%1").arg(int(u), 2, 16, QLatin1Char('0'));
+        else
+            out += c;
     }
     return out;
 }

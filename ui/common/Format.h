@@ -13,7 +13,7 @@ QString signedNumber(double v);
 QString pValue(double p); ///< 0.0123, 3.4e-07
 QString duration(double seconds); ///< "3 s", "1 min 20 s"
 /// Text from an input file as one visible line: control characters (a tab, a newline, an escape
-/// inside an id) show as their Unicode control pictures instead of moving or hiding the text.
+/// inside an id) show as C escapes (\t, \n, \x1b) instead of moving or hiding the text.
 QString visibleText(const QString& text);
 
 /// Colours that read on the current palette (light or dark).

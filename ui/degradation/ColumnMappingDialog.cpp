@@ -97,10 +97,13 @@ ColumnMappingDialog::ColumnMappingDialog(const QString& path, QWidget* parent, c
         guess(names,
             { QStringLiteral("doc_id"), QStringLiteral("id"), QStringLiteral("example_id"),
                 QStringLiteral("prompt_id") })));
-    m_score->setCurrentIndex(qMax(0,
-        guess(names,
-            { QStringLiteral("score"), QStringLiteral("acc"), QStringLiteral("correct"),
-                QStringLiteral("exact_match") })));
+    // With no usual score name, never the id's column: the next one (a table is id, score, ...
+    // more often than not).
+    int score = guess(names,
+        { QStringLiteral("score"), QStringLiteral("acc"), QStringLiteral("correct"), QStringLiteral("exact_match") });
+    if (score < 0)
+        score = names.size() > 1 && m_id->currentIndex() == 0 ? 1 : 0;
+    m_score->setCurrentIndex(score);
     m_task->setCurrentIndex(1 + guess(names, { QStringLiteral("task"), QStringLiteral("subject") }));
     m_filter->setCurrentIndex(1 + guess(names, { QStringLiteral("filter") }));
     m_prompt->setCurrentIndex(

@@ -7,11 +7,14 @@
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMimeData>
 #include <QPushButton>
+#include <QSizePolicy>
 #include <QToolButton>
+#include <algorithm>
 
 namespace deltascope::ui {
 
@@ -29,6 +32,9 @@ DropZone::DropZone(const QString& title, QWidget* parent)
     setFrameShadow(QFrame::Sunken);
     setMinimumHeight(56);
     m_label->setWordWrap(true);
+    // The label takes the room the layout gives it: a long file name is cut to fit instead of
+    // widening the zone (and the panel holding it) past the window.
+    m_label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_folder->setText(tr("Folder…"));
     m_folder->setToolTip(tr("Choose an lm-eval output folder"));
@@ -88,8 +94,15 @@ void DropZone::updateLabel()
         if (width > 40)
             second = m_label->fontMetrics().elidedText(second, Qt::ElideMiddle, width);
     }
+    QString name = QFileInfo(m_path).fileName();
+    if (const int width = m_label->contentsRect().width(); width > 40) {
+        QFont bold = m_label->font();
+        bold.setBold(true);
+        const int title = QFontMetrics(bold).horizontalAdvance(m_title + QStringLiteral(": "));
+        name = m_label->fontMetrics().elidedText(name, Qt::ElideMiddle, std::max(40, width - title));
+    }
     const QString text = QStringLiteral("<b>%1</b>: %2<br><span style='color:gray'>%3</span>")
-                             .arg(m_title, QFileInfo(m_path).fileName().toHtmlEscaped(), second.toHtmlEscaped());
+                             .arg(m_title, name.toHtmlEscaped(), second.toHtmlEscaped());
     if (text != m_label->text())
         m_label->setText(text);
 }
