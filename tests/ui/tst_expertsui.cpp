@@ -19,6 +19,7 @@
 #include <QLabel>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -288,10 +289,15 @@ void TestExpertsUi::controlsFollowThePolicy()
     QVERIFY(warmup->isEnabled() && !perRequest->isEnabled());
     choose(moe::Policy::Speculative);
     QVERIFY(!warmup->isEnabled() && perRequest->isEnabled());
+    auto* budget = page.findChild<QSlider*>();
+    QVERIFY(budget);
+    QVERIFY(budget->isEnabled());
     choose(moe::Policy::TopK);
     QVERIFY(!warmup->isEnabled() && !perRequest->isEnabled());
+    QVERIFY(!budget->isEnabled()); // top-k keeps every token's own experts: no budget applies
     choose(moe::Policy::ExpertParallel);
     QVERIFY(warmup->isEnabled() && !perRequest->isEnabled());
+    QVERIFY(budget->isEnabled());
 }
 
 void TestExpertsUi::exports()

@@ -259,11 +259,14 @@ void ExpertControls::setInputsEnabled(bool enabled)
 
 void ExpertControls::enableForPolicy()
 {
-    // Only the controls the chosen policy reads can be changed: the warm-up orders the batch's
-    // greedy pick; the experts per request are the speculative policy's own.
+    // Only the controls the chosen policy reads can be changed: the budget is XShare's; the warm-up
+    // orders the batch's greedy pick; the experts per request are the speculative policy's own.
     const bool enabled = m_policy->isEnabled();
     const auto policy = static_cast<moe::Policy>(m_policy->currentData().toInt());
     m_warmup->setEnabled(enabled && (policy == moe::Policy::Batch || policy == moe::Policy::ExpertParallel));
+    // Top-k keeps every token's own experts: no budget applies.
+    m_budget->setEnabled(enabled && policy != moe::Policy::TopK);
+    m_budgetBox->setEnabled(enabled && policy != moe::Policy::TopK);
     m_requestExperts->setEnabled(enabled && policy == moe::Policy::Speculative);
 }
 
