@@ -667,11 +667,21 @@ void TestWindowFlows::marginEditDecidesTheVerdict()
     QVERIFY(!tasks->isColumnHidden(TaskTableModel::SamplesNeeded));
     QVERIFY(tasks->isColumnHidden(TaskTableModel::Cluster));
     QCOMPARE(page.workspaceState().margins, std::vector<std::string> { "0.01" });
+    // The task table's verdicts say which tasks keep the claim open: each is not shown within.
+    auto verdicts = [&] {
+        QStringList words;
+        for (int row = 0; row < tasks->model()->rowCount(); ++row)
+            words << tasks->model()->index(row, TaskTableModel::Verdict).data().toString();
+        words.removeDuplicates();
+        return words;
+    };
+    QCOMPARE(verdicts(), QStringList { QStringLiteral("not shown within margin") });
 
     edit->setText(QStringLiteral("5"));
     QTest::keyClick(edit, Qt::Key_Return);
     page.waitUntilIdle();
     QCOMPARE(verdict->text(), QStringLiteral("No worse than the margin"));
+    QCOMPARE(verdicts(), QStringList { QStringLiteral("within margin") });
 
     // Bad text: the reason beside the field, and no retest.
     const auto before = page.comparison();

@@ -189,6 +189,18 @@ QVariant TaskTableModel::sortValue(const report::TaskResult& t, int column)
 }
 
 // What a cell shows.
+bool TaskTableModel::marginDecides(const report::TaskResult& t)
+{
+    // With a margin, a task not shown worse is either shown within it or not: the claim of the
+    // whole comparison waits on the second kind.
+    return t.hasMargin && t.flag == report::TaskFlag::Ok && t.n > 0;
+}
+
+bool TaskTableModel::withinMargin(const report::ComparisonReport& r, const report::TaskResult& t)
+{
+    return t.pNonInferiority < r.alpha; // as the verdict decides (report/ReportMargins.cpp)
+}
+
 QVariant TaskTableModel::displayValue(const report::TaskResult& t, int column)
 {
     const bool points = !t.continuous;
@@ -269,6 +281,8 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
     case SortRole:
         return sortValue(t, index.column());
     case Qt::DisplayRole:
+        if (index.column() == Verdict && marginDecides(t))
+            return withinMargin(r, t) ? tr("within margin") : tr("not shown within margin");
         return displayValue(t, index.column());
     case Qt::ToolTipRole: {
         if (index.column() == Issues || index.column() == Task) {
@@ -297,6 +311,15 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
             case report::TaskFlag::Ok:
                 break;
             }
+            if (marginDecides(t))
+                return withinMargin(r, t)
+                    ? tr("Shown no worse than its margin: p (no worse) = %1 is below alpha = %2")
+                          .arg(QString::fromStdString(report::formatP(t.pNonInferiority, std::log(t.pNonInferiority))))
+                          .arg(r.alpha)
+                    : tr("Not shown within its margin: p (no worse) = %1 is not below alpha = %2, so this task keeps "
+                         "the comparison from being called no worse than the margin")
+                          .arg(QString::fromStdString(report::formatP(t.pNonInferiority, std::log(t.pNonInferiority))))
+                          .arg(r.alpha);
             return tr("Not shown to be worse at alpha = %1; the drop is at most the upper bound").arg(r.alpha);
         }
         return {};
@@ -318,6 +341,8 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
                 return QBrush(verdictColor(true));
             if (suggestive)
                 return QBrush(warningColor());
+            if (marginDecides(t) && withinMargin(r, t))
+                return QBrush(improvementColor());
             return QBrush(QGuiApplication::palette().color(QPalette::PlaceholderText));
         }
         if (index.column() == Issues && !issuesText(t).isEmpty())
