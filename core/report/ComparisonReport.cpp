@@ -34,6 +34,11 @@ const char* flagWord(TaskFlag flag)
     return "ok";
 }
 
+bool withinMargin(const ComparisonReport& r, const TaskResult& t)
+{
+    return t.n > 0 && t.hasMargin && t.pNonInferiority < r.alpha;
+}
+
 std::string formatP(double p, double lnP)
 {
     constexpr double kFloor = 1e-300;

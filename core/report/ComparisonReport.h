@@ -180,6 +180,10 @@ struct ComparisonReport {
     std::optional<Diagnostic> failure; ///< the permutation test could not run; the rest is incomplete
 };
 
+/// Whether the task is shown no worse than its margin: it has pairs, a margin, and its
+/// non-inferiority p below alpha. The margin verdict needs this of every task.
+bool withinMargin(const ComparisonReport& r, const TaskResult& t);
+
 /// A p-value for people: four decimals from 0.001, else three significant digits ("3.95e-254");
 /// "< 1e-300" below 1e-300 (lnP tells); never "-0".
 std::string formatP(double p, double lnP);

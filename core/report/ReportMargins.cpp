@@ -265,7 +265,7 @@ std::string verdictOf(const ComparisonReport& rep)
     if (!rep.untested.empty())
         return "inconclusive"; // a task the candidate was never tested on cannot clear its margin
     for (const auto& t : rep.tasks)
-        if (t.n > 0 && (!t.hasMargin || !(t.pNonInferiority < rep.alpha)))
+        if (t.n > 0 && !withinMargin(rep, t))
             return "inconclusive";
     return "no_worse_than_margin";
 }

@@ -196,11 +196,6 @@ bool TaskTableModel::marginDecides(const report::TaskResult& t)
     return t.hasMargin && t.flag == report::TaskFlag::Ok && t.n > 0;
 }
 
-bool TaskTableModel::withinMargin(const report::ComparisonReport& r, const report::TaskResult& t)
-{
-    return t.pNonInferiority < r.alpha; // as the verdict decides (report/ReportMargins.cpp)
-}
-
 QVariant TaskTableModel::displayValue(const report::TaskResult& t, int column)
 {
     const bool points = !t.continuous;
@@ -282,7 +277,7 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
         return sortValue(t, index.column());
     case Qt::DisplayRole:
         if (index.column() == Verdict && marginDecides(t))
-            return withinMargin(r, t) ? tr("within margin") : tr("not shown within margin");
+            return report::withinMargin(r, t) ? tr("within margin") : tr("not shown within margin");
         return displayValue(t, index.column());
     case Qt::ToolTipRole: {
         if (index.column() == Issues || index.column() == Task) {
@@ -312,7 +307,7 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
                 break;
             }
             if (marginDecides(t))
-                return withinMargin(r, t)
+                return report::withinMargin(r, t)
                     ? tr("Shown no worse than its margin: p (no worse) = %1 is below alpha = %2")
                           .arg(QString::fromStdString(report::formatP(t.pNonInferiority, std::log(t.pNonInferiority))))
                           .arg(r.alpha)
@@ -341,7 +336,7 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
                 return QBrush(verdictColor(true));
             if (suggestive)
                 return QBrush(warningColor());
-            if (marginDecides(t) && withinMargin(r, t))
+            if (marginDecides(t) && report::withinMargin(r, t))
                 return QBrush(improvementColor());
             return QBrush(QGuiApplication::palette().color(QPalette::PlaceholderText));
         }

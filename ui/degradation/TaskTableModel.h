@@ -70,7 +70,6 @@ public:
 private:
     static QVariant sortValue(const report::TaskResult& t, int column);
     static bool marginDecides(const report::TaskResult& t);
-    static bool withinMargin(const report::ComparisonReport& r, const report::TaskResult& t);
     static QVariant displayValue(const report::TaskResult& t, int column);
 
     ComparisonPtr m_comparison;
