@@ -94,15 +94,21 @@ void DropZone::updateLabel()
         if (width > 40)
             second = m_label->fontMetrics().elidedText(second, Qt::ElideMiddle, width);
     }
+    // The name follows the title while it fits there; else it takes a line of its own, cut in the
+    // middle only when even that is too short.
     QString name = QFileInfo(m_path).fileName();
+    QString separator = QStringLiteral(": ");
     if (const int width = m_label->contentsRect().width(); width > 40) {
         QFont bold = m_label->font();
         bold.setBold(true);
-        const int title = QFontMetrics(bold).horizontalAdvance(m_title + QStringLiteral(": "));
-        name = m_label->fontMetrics().elidedText(name, Qt::ElideMiddle, std::max(40, width - title));
+        const int title = QFontMetrics(bold).horizontalAdvance(m_title + separator);
+        if (title + m_label->fontMetrics().horizontalAdvance(name) > width) {
+            separator = QStringLiteral(":<br>");
+            name = m_label->fontMetrics().elidedText(name, Qt::ElideMiddle, width);
+        }
     }
-    const QString text = QStringLiteral("<b>%1</b>: %2<br><span style='color:gray'>%3</span>")
-                             .arg(m_title, name.toHtmlEscaped(), second.toHtmlEscaped());
+    const QString text = QStringLiteral("<b>%1</b>%2%3<br><span style='color:gray'>%4</span>")
+                             .arg(m_title, separator, name.toHtmlEscaped(), second.toHtmlEscaped());
     if (text != m_label->text())
         m_label->setText(text);
 }
