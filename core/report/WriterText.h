@@ -230,12 +230,12 @@ inline std::string marginText(const TaskResult& t)
     return fmt("%.4g", t.margin);
 }
 
-// "0.8 points", or a continuous task's bound in the units it was tested in.
-inline std::string boundWords(const TaskResult& t)
+// "0.8 points", or a difference on a continuous task in the units it was tested in.
+inline std::string boundWords(const TaskResult& t, double value)
 {
     if (!t.continuous)
-        return fmt("%.3g", 100.0 * t.upperBound) + " points";
-    return fmt("%.4g", t.upperBound) + (isCorpus(t) ? " (per-document log-likelihood)" : " (" + t.metric + ")");
+        return fmt("%.3g", 100.0 * value) + " points";
+    return fmt("%.4g", value) + (isCorpus(t) ? " (per-document log-likelihood)" : " (" + t.metric + ")");
 }
 
 // What a task's row means for the verdict, in one sentence (or nothing): without a margin, the
@@ -245,8 +245,19 @@ inline std::string taskAdvice(const ComparisonReport& r, const TaskResult& t)
     const std::string name = taskLabel(t);
     if (t.n == 0)
         return {};
-    if (!r.hasMargin)
-        return name + ": the data rule out a drop above " + boundWords(t);
+    if (!r.hasMargin) {
+        // Without spread in the differences (or without a finite one) a normal bound would claim
+        // certainty: none is given, and the line says why.
+        if (std::isnan(t.upperBound))
+            return name
+                + (std::isfinite(t.delta) ? ": no bound: every pair differs by exactly " + boundWords(t, t.delta)
+                                          : ": no bound: no pair has finite scores on both sides");
+        // A bound below zero rules out every drop: the candidate is better by at least its size.
+        if (t.upperBound < 0)
+            return name + ": the data rule out any drop: the candidate is better by at least "
+                + boundWords(t, -t.upperBound);
+        return name + ": the data rule out a drop above " + boundWords(t, t.upperBound);
+    }
     if (r.verdict != "inconclusive")
         return {};
     if (!t.hasMargin)

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <cmath>
+#include <limits>
 
 using namespace deltascope;
 
@@ -700,10 +701,30 @@ void TestReport::upperBoundSaidWithoutMargin()
     for (const auto& [name, text] : allWriters(r)) {
         // U = 0.0392: points for a binary task; a corpus metric's bound in its tested units.
         QVERIFY2(text.contains(QStringLiteral("mmlu: the data rule out a drop above 3.92 points")), name);
-        QVERIFY2(text.contains(QStringLiteral("wikitext: the data rule out a drop above -6.924")), name);
+        // A bound below zero: the candidate is better there, said so (not as "a drop above -6.924").
+        QVERIFY2(text.contains(QStringLiteral("wikitext: the data rule out any drop: the candidate is better by at "
+                                              "least 6.924 (per-document log-likelihood)")),
+            name);
+        QVERIFY2(!text.contains(QStringLiteral("above -")), name);
         QVERIFY2(
             !text.contains(QStringLiteral("p (within margin)")) && !text.contains(QStringLiteral("p_margin")), name);
     }
+    // Without spread in a continuous task's differences there is no bound: the line says why
+    // instead of printing one.
+    for (auto& t : r.tasks)
+        if (t.task == "wikitext") {
+            t.upperBound = std::numeric_limits<double>::quiet_NaN();
+            t.delta = 0.0;
+        }
+    for (const auto& [name, text] : allWriters(r)) {
+        QVERIFY2(text.contains(QStringLiteral("wikitext: no bound: every pair differs by exactly 0 (")), name);
+        QVERIFY2(!text.contains(QStringLiteral("above nan")) && !text.contains(QStringLiteral("above n/a")), name);
+    }
+    for (auto& t : r.tasks)
+        if (t.task == "wikitext")
+            t.delta = std::numeric_limits<double>::quiet_NaN();
+    for (const auto& [name, text] : allWriters(r))
+        QVERIFY2(text.contains(QStringLiteral("wikitext: no bound: no pair has finite scores on both sides")), name);
     const auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(report::toJson(r))).object();
     QVERIFY(doc.value(QStringLiteral("margin")).isNull());
     const auto t = doc.value(QStringLiteral("tasks")).toArray().at(0).toObject();

@@ -700,11 +700,18 @@ void TestDegradationUi::bannerForEachVerdict()
         for (auto& t : r.tasks)
             t.upperBound = t.continuous ? -0.229 : -0.01;
         show("no_evidence", false);
-        QVERIFY2(
-            advice->text().contains(QStringLiteral("rule out any drop on every binary task (the candidate is better "
-                                                   "by at least 1 points on each)")),
+        QVERIFY2(advice->text().startsWith(QStringLiteral("The data rule out any drop: the candidate is better by at "
+                                                          "least 1 points on every binary task; the candidate is "
+                                                          "better on wikitext by at least 0.229 (")),
             qPrintable(advice->text()));
         QVERIFY(!advice->text().contains(QStringLiteral("above -")));
+        QVERIFY(!advice->text().contains(QStringLiteral("any drop (")));
+        QVERIFY(!advice->text().contains(QStringLiteral("Not evidence of no loss")));
+        // One task still leaving a drop possible: not evidence of no loss, said with its bound.
+        r.tasks.front().upperBound = r.tasks.front().continuous ? 0.5 : 0.02;
+        show("no_evidence", false);
+        QVERIFY2(advice->text().startsWith(QStringLiteral("Not evidence of no loss: ")), qPrintable(advice->text()));
+        QVERIFY2(advice->text().contains(QStringLiteral("better")), qPrintable(advice->text()));
         r.tasks = tasks;
     }
     // Four distinct colours.

@@ -210,37 +210,47 @@ QString inconclusiveAdvice(const report::ComparisonReport& r, const report::Task
 }
 
 // "the data rule out a drop above 2.3 points": the largest upper bound over the binary tasks, and
-// each continuous task's own (their units differ).
+// each continuous task's own (their units differ). A bound below zero rules out every drop: the
+// candidate is better there by at least that much, and the text says so.
 QString noEvidenceAdvice(const report::ComparisonReport& r)
 {
     const report::TaskResult* widest = nullptr;
-    QStringList continuous;
+    QStringList above;
+    QStringList better;
     for (const auto& t : r.tasks) {
         // A task without a bound (no spread in its differences) rules nothing out.
         if (t.n == 0 || t.audit || !std::isfinite(t.upperBound))
             continue;
-        if (t.continuous)
-            // A bound below zero rules out every drop: the candidate is better by at least that much.
-            continuous << (t.upperBound < 0
-                    ? AggregatePanel::tr("%1: any drop (the candidate is better by at least %2 %3)")
-                          .arg(taskName(t), QString::number(-t.upperBound, 'g', 4), QString::fromStdString(t.metric))
-                    : AggregatePanel::tr("%1: %2 (%3)")
-                          .arg(taskName(t), QString::number(t.upperBound, 'g', 4), QString::fromStdString(t.metric)));
-        else if (!widest || t.upperBound > widest->upperBound)
-            widest = &t;
+        if (!t.continuous) {
+            if (!widest || t.upperBound > widest->upperBound)
+                widest = &t;
+            continue;
+        }
+        const QString metric = QString::fromStdString(t.metric);
+        if (t.upperBound < 0)
+            better << AggregatePanel::tr("%1 by at least %2 (%3)")
+                          .arg(taskName(t), QString::number(-t.upperBound, 'g', 4), metric);
+        else
+            above << AggregatePanel::tr("%1: %2 (%3)").arg(taskName(t), QString::number(t.upperBound, 'g', 4), metric);
     }
     QStringList parts;
-    if (widest && widest->upperBound < 0)
-        parts << AggregatePanel::tr("the data rule out any drop on every binary task (the candidate is better by at "
-                                    "least %1 points on each)")
+    const bool binaryBetter = widest && widest->upperBound < 0;
+    if (binaryBetter)
+        parts << AggregatePanel::tr("the candidate is better by at least %1 points on every binary task")
                      .arg(QString::number(-100.0 * widest->upperBound, 'g', 3));
     else if (widest)
         parts << AggregatePanel::tr("the data rule out a drop above %1 points on any binary task (widest: %2)")
                      .arg(QString::number(100.0 * widest->upperBound, 'g', 3), taskName(*widest));
-    if (!continuous.isEmpty())
-        parts << AggregatePanel::tr("they rule out drops above %1").arg(continuous.join(QStringLiteral("; ")));
+    if (!above.isEmpty())
+        parts << AggregatePanel::tr("the data rule out drops above %1").arg(above.join(QStringLiteral("; ")));
+    if (!better.isEmpty())
+        parts << AggregatePanel::tr("the candidate is better on %1").arg(better.join(QStringLiteral("; ")));
     if (parts.isEmpty())
         return {};
+    // Every bound below zero: no drop is left possible, so "not evidence of no loss" would be wrong.
+    if (above.isEmpty() && (!widest || binaryBetter))
+        return AggregatePanel::tr("The data rule out any drop: %1. Set a margin to claim \"no worse than\".")
+            .arg(parts.join(QStringLiteral("; ")));
     return AggregatePanel::tr("Not evidence of no loss: %1. Set a margin to claim \"no worse than\".")
         .arg(parts.join(QStringLiteral("; ")));
 }
