@@ -3,6 +3,7 @@
 
 #include "backend/CpuBackend.h"
 #include "common/AppSettings.h"
+#include "common/EnglishPlurals.h"
 #include "common/FileOrFolderDialog.h"
 #include "common/InputHelp.h"
 #include "degradation/DegradationPage.h"
@@ -46,6 +47,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_experts(new ExpertsPage(this))
     , m_frontier(new FrontierPage(this))
 {
+    installEnglishPlurals(); // for windows made without the program's main (tests)
     setWindowTitle(tr("Deltascope"));
     setObjectName(QStringLiteral("MainWindow"));
     m_tabs->setDocumentMode(true);

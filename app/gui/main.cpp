@@ -11,6 +11,7 @@
 #include "BackendFactory.h"
 #include "MainWindow.h"
 #include "common/AtomicFile.h"
+#include "common/EnglishPlurals.h"
 #include "degradation/AggregatePanel.h"
 #include "degradation/DegradationPage.h"
 #include "experts/ExpertsPage.h"
@@ -384,6 +385,7 @@ int main(int argc, char** argv)
         && qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
+    installEnglishPlurals();
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/deltascope.svg")));
     QGuiApplication::setDesktopFileName(QStringLiteral("org.deltascope.Deltascope"));
     parser.process(app);

@@ -2,6 +2,7 @@
 #include "BackendFactory.h"
 #include "TestData.h"
 #include "backend/CpuBackend.h"
+#include "common/EnglishPlurals.h"
 #include "degradation/DropZone.h"
 #include "experts/ExpertRun.h"
 #include "experts/ExpertsPage.h"
@@ -33,6 +34,7 @@ class TestExpertsUi : public QObject {
     Q_OBJECT
 private slots:
     void mixtralMatchesTheCli();
+    void countedTextsReadAsEnglish();
     void demoTraceMatchesADirectRun();
     void budgetChangeUpdatesTheCharts();
     void layerModel();
@@ -55,6 +57,7 @@ void TestExpertsUi::mixtralMatchesTheCli()
 {
     if (!QFileInfo::exists(mixtral()))
         QSKIP("../shared/data/real is not present");
+    installEnglishPlurals(); // as the program does
     ExpertsPage page;
     page.openTrace(mixtral());
     page.waitUntilIdle();
@@ -79,6 +82,23 @@ void TestExpertsUi::mixtralMatchesTheCli()
     const auto* summary = page.findChild<QLabel*>(QStringLiteral("summary"));
     QVERIFY(summary->text().contains(QStringLiteral("M = 3")));
     QVERIFY(summary->text().contains(QStringLiteral("96.47%")));
+    // The trace's facts count in plain English.
+    const auto* facts = page.findChild<QLabel*>(QStringLiteral("traceFacts"));
+    QVERIFY2(facts->text().contains(QStringLiteral("247 tokens in 2 requests · 32 layers · 8 experts, top-2")),
+        qPrintable(facts->text()));
+}
+
+void TestExpertsUi::countedTextsReadAsEnglish()
+{
+    installEnglishPlurals();
+    installEnglishPlurals(); // a second call adds nothing
+    QCOMPARE(QCoreApplication::translate("x", "%n warning(s)", nullptr, 1), QStringLiteral("1 warning"));
+    QCOMPARE(QCoreApplication::translate("x", "%n warning(s)", nullptr, 0), QStringLiteral("0 warnings"));
+    QCOMPARE(QCoreApplication::translate("x", "%n request(s) in %1", nullptr, 3), QStringLiteral("3 requests in %1"));
+    // Texts without a count, or without "(s)", are left as written.
+    QCOMPARE(QCoreApplication::translate("x", "see (s)", nullptr, -1), QStringLiteral("see (s)"));
+    QCOMPARE(QCoreApplication::translate("x", "%n tasks", nullptr, 1), QStringLiteral("1 tasks"));
+    QCOMPARE(QCoreApplication::translate("x", "Deltascope"), QStringLiteral("Deltascope"));
 }
 
 void TestExpertsUi::demoTraceMatchesADirectRun()

@@ -3,6 +3,7 @@
 #include "analysis/Frontier.h"
 #include "analysis/Matrix.h"
 #include "backend/CpuBackend.h"
+#include "common/EnglishPlurals.h"
 #include "common/Format.h"
 #include "common/Workspace.h"
 #include "degradation/DegradationPage.h"
@@ -184,6 +185,14 @@ void TestFrontierUi::noCostSaysWhatWouldPlot()
             note = qobject_cast<QCPItemText*>(plot->item(i));
     QVERIFY(note);
     QVERIFY2(note->text().contains(QStringLiteral("No cost")), qPrintable(note->text()));
+    // The headline counts candidates and tiers each with its own number.
+    installEnglishPlurals();
+    const QString head = page.headline();
+    QVERIFY2(head.contains(QStringLiteral("across 2 candidates: ")), qPrintable(head));
+    QVERIFY2(head.contains(
+                 page.matrix()->tiers == 1 ? QStringLiteral("; 1 tier the data") : QStringLiteral(" tiers the data")),
+        qPrintable(head));
+    QVERIFY2(!head.contains(QStringLiteral("(s)")), qPrintable(head));
     // With costs, the note is gone and the points are drawn.
     FrontierPage costed;
     fill(&costed);

@@ -25,6 +25,9 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 
 namespace deltascope::ui {
 
@@ -79,6 +82,7 @@ void ExpertsPage::buildUi()
             openTrace(p);
     });
     m_facts = new QLabel(this);
+    m_facts->setObjectName(QStringLiteral("traceFacts"));
     m_facts->setWordWrap(true);
     m_facts->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_importButton = new QPushButton(tr("Import options…"), this);
@@ -265,12 +269,12 @@ void ExpertsPage::onTrace(const QString& path)
     m_zone->setPath(path);
     const auto& t = *m_controller->trace();
     m_facts->setText(
-        tr("<b>%1</b><br>%2 tokens in %3 requests · %4 layers · %5 experts, top-%6 · %7 (%8 %9) · %10 MB")
+        tr("<b>%1</b><br>%2 in %3 · %4 · %5, top-%6 · %7 (%8 %9) · %10 MB")
             .arg(QString::fromStdString(t.model.empty() ? std::string("unnamed model") : t.model).toHtmlEscaped())
-            .arg(t.tokens)
-            .arg(requestCount(t))
-            .arg(t.layers)
-            .arg(t.experts)
+            .arg(tr("%n token(s)", "", static_cast<int>(std::min<std::int64_t>(t.tokens, INT_MAX))))
+            .arg(tr("%n request(s)", "", static_cast<int>(requestCount(t))))
+            .arg(tr("%n layer(s)", "", static_cast<int>(t.layers)))
+            .arg(tr("%n expert(s)", "", static_cast<int>(t.experts)))
             .arg(t.topK)
             .arg(t.sparse ? tr("sparse") : tr("dense"))
             .arg(QString::fromLatin1(moe::toString(t.scoreType)), QString::fromLatin1(moe::toString(t.scoreKind)))

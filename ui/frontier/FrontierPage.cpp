@@ -374,10 +374,11 @@ QString FrontierPage::headline() const
     QStringList parts;
     for (const auto& [verdict, n] : counts)
         parts << QStringLiteral("%1 %2").arg(n).arg(MatrixTableModel::verdictText(verdict));
-    QString text = tr(
-        "<b>%1</b> across %n candidate(s): %2; %3 tier(s) the data can separate.", "", int(m_matrix->candidates.size()))
-                       .arg(MatrixTableModel::verdictText(m_matrix->verdict), parts.join(QStringLiteral(", ")))
-                       .arg(m_matrix->tiers);
+    // Each count in its own text, so that each noun agrees with its own number.
+    QString text = tr("<b>%1</b> across %2: %3; %4 the data can separate.")
+                       .arg(MatrixTableModel::verdictText(m_matrix->verdict),
+                           tr("%n candidate(s)", "", int(m_matrix->candidates.size())),
+                           parts.join(QStringLiteral(", ")), tr("%n tier(s)", "", int(m_matrix->tiers)));
     if (m_frontier)
         text += QStringLiteral("<br>") + QString::fromStdString(m_frontier->answer).toHtmlEscaped();
     return text;
