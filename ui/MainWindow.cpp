@@ -81,7 +81,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_degradation, &DegradationPage::comparisonOpened, this, [this](const QString& b, const QString& c) {
         AppSettings().addRecentComparison({ b, c });
         rebuildRecentMenu();
-        setWindowTitle(tr("%1 vs %2 - Deltascope").arg(QFileInfo(c).fileName(), QFileInfo(b).fileName()));
+        setWindowTitle(tr("%1 - Deltascope").arg(RecentComparison { b, c }.label()));
     });
 
     AppSettings settings;

@@ -57,6 +57,7 @@ private slots:
     void recentMenusOfferWhatExists();
     void recomputeCanBeCancelled();
     void skipBadLinesLoadsTheRuns();
+    void sameNamedRunsAreToldApart();
     void failedInputClearsTheOldResult();
     void binaryFileIsNotARun();
     void cancelledColumnsKeepTheOtherSide();
@@ -303,6 +304,32 @@ void TestWindowFlows::skipBadLinesLoadsTheRuns()
     QVERIFY(page.workspaceState().skipBadLines);
 }
 
+void TestWindowFlows::sameNamedRunsAreToldApart()
+{
+    // Two models' lm-eval output folders are both named "lm-eval": the title and the recent list
+    // name the folder above, not "lm-eval vs lm-eval".
+    QCOMPARE((RecentComparison { QStringLiteral("/runs/llama-fp16/lm-eval"), QStringLiteral("/runs/llama-q4/lm-eval") }
+                     .label()),
+        QStringLiteral("llama-q4/lm-eval vs llama-fp16/lm-eval"));
+    QCOMPARE((RecentComparison { QStringLiteral("/runs/base.jsonl"), QStringLiteral("/runs/cand.jsonl") }.label()),
+        QStringLiteral("cand.jsonl vs base.jsonl"));
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("fp16/lm-eval"))
+        && QDir(dir.path()).mkpath(QStringLiteral("q4/lm-eval")));
+    const QString base = dir.filePath(QStringLiteral("fp16/lm-eval"));
+    const QString cand = dir.filePath(QStringLiteral("q4/lm-eval"));
+    for (const auto& [from, to] : { std::pair { demo("baseline"), base }, std::pair { demo("candidate"), cand } })
+        for (QDirIterator it(from, QDir::Files, QDirIterator::Subdirectories); it.hasNext();) {
+            const QString file = it.next();
+            const QString copy = to + QLatin1Char('/') + QDir(from).relativeFilePath(file);
+            QVERIFY(QDir().mkpath(QFileInfo(copy).path()) && QFile::copy(file, copy));
+        }
+    MainWindow window;
+    window.degradation()->compare(base, cand, false);
+    QTRY_VERIFY_WITH_TIMEOUT(window.degradation()->comparison() != nullptr, 60000);
+    QCOMPARE(window.windowTitle(), QStringLiteral("q4/lm-eval vs fp16/lm-eval - Deltascope"));
+}
+
 void TestWindowFlows::failedInputClearsTheOldResult()
 {
     MainWindow window;
@@ -395,6 +422,26 @@ void TestWindowFlows::inspectLogsOpenByDropAndPicker()
     DegradationPage page;
     QStringList others;
     bool picked = false;
+    // Esc in the picker first: the dropped folder is not shown as if it were chosen.
+    auto* baseZone = page.findChild<DropZone*>(QStringLiteral("baseZone"));
+    QVERIFY(baseZone);
+    {
+        bool dismissed = false;
+        std::unique_ptr<QTimer> esc(answerDialogs(
+            [&dismissed](QWidget* w) {
+                if (!w->findChild<QTableWidget*>())
+                    return false;
+                dismissed = true;
+                qobject_cast<QDialog*>(w)->reject();
+                return true;
+            },
+            &others));
+        baseZone->setPath(folder); // as a drop does before it is handled
+        emit baseZone->pathChosen(folder);
+        QVERIFY(dismissed);
+        QCOMPARE(baseZone->path(), QString());
+        QVERIFY(page.workspaceState().base.path.empty());
+    }
     std::unique_ptr<QTimer> answer(answerDialogs(
         [&picked](QWidget* w) {
             auto* table = w->findChild<QTableWidget*>();
@@ -410,6 +457,7 @@ void TestWindowFlows::inspectLogsOpenByDropAndPicker()
         &others));
     page.setSide(false, folder, true);
     QVERIFY(picked);
+    QCOMPARE(baseZone->path(), folder);
     page.setSide(true, sonnet, true);
     QTRY_VERIFY_WITH_TIMEOUT(page.comparison() != nullptr, 60000);
     QCOMPARE(others, QStringList());

@@ -18,7 +18,14 @@ QSettings store()
 
 QString RecentComparison::label() const
 {
-    return QFileInfo(candidate).fileName() + QStringLiteral(" vs ") + QFileInfo(baseline).fileName();
+    const QFileInfo c(candidate);
+    const QFileInfo b(baseline);
+    // Runs in folders of one name (two models' "lm-eval" output folders, two "results.json") are
+    // told apart by the folder above.
+    if (c.fileName() == b.fileName())
+        return c.dir().dirName() + QLatin1Char('/') + c.fileName() + QStringLiteral(" vs ") + b.dir().dirName()
+            + QLatin1Char('/') + b.fileName();
+    return c.fileName() + QStringLiteral(" vs ") + b.fileName();
 }
 
 AppSettings::AppSettings() = default;

@@ -158,6 +158,8 @@ QLayout* DegradationPage::buildInputs()
     // Inputs.
     m_baseZone = new DropZone(tr("Baseline"), this);
     m_candZone = new DropZone(tr("Candidate"), this);
+    m_baseZone->setObjectName(QStringLiteral("baseZone"));
+    m_candZone->setObjectName(QStringLiteral("candZone"));
     m_compare = new QPushButton(tr("Compare"), this);
     m_compare->setEnabled(false);
     m_compare->setDefault(true);
@@ -277,6 +279,9 @@ bool DegradationPage::prepareSide(bool candidate, const QString& path, bool inte
     SideSpec spec;
     std::optional<Diagnostic> why;
     if (!chooseSide(this, path, interactive, m_skipBadLines, spec, why, &m_columnSharing)) {
+        // The zone showed the dropped or browsed path already: back to what is still chosen, so a
+        // cancelled run picker or column dialog does not look like a choice.
+        (candidate ? m_candZone : m_baseZone)->setPath((candidate ? m_cand : m_base).path);
         if (why) {
             m_lastError = fullProblem(*why);
             emit statusMessage(shortProblem(*why));
