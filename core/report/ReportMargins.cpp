@@ -104,8 +104,8 @@ std::optional<Diagnostic> checkMargins(
         if (!(m->value >= 0.0) || !std::isfinite(m->value))
             return bad("the margin of task " + t.task + " must be a number of at least 0");
         if (points && m->relative)
-            return bad("task " + t.task + " is scored right or wrong: give its margin in accuracy points (--margin "
-                + t.task + "=1 for one point), not as a percentage");
+            return bad("task " + t.task + " is scored right or wrong: give its margin in accuracy points (" + t.task
+                + "=1 for one point), not as a percentage");
         if (points && m->value > 100.0)
             return bad("the margin of task " + t.task + " is " + num(m->value)
                 + " points: an accuracy cannot drop by more than 100 points");

@@ -740,6 +740,23 @@ void TestWindowFlows::marginEditDecidesTheVerdict()
     QVERIFY2(error->text().contains(QStringLiteral("5 points")), qPrintable(error->text()));
     QCOMPARE(page.comparison(), before);
 
+    // A percentage on right-or-wrong tasks is refused by the test itself: the reason shows beside
+    // the field too (not only among the warnings), in the field's own syntax, and the verdict stays.
+    edit->setText(QStringLiteral("5%"));
+    QTest::keyClick(edit, Qt::Key_Return);
+    page.waitUntilIdle();
+    QVERIFY(error->isVisible());
+    QVERIFY2(error->text().startsWith(QStringLiteral("Not applied: ")), qPrintable(error->text()));
+    QVERIFY2(error->text().contains(QStringLiteral("not as a percentage")), qPrintable(error->text()));
+    QVERIFY2(!error->text().contains(QStringLiteral("--margin")), qPrintable(error->text()));
+    QCOMPARE(verdict->text(), QStringLiteral("No worse than the margin"));
+    edit->setText(QStringLiteral("5"));
+    QTest::keyClick(edit, Qt::Key_Return);
+    page.waitUntilIdle();
+    QVERIFY(!error->isVisible());
+    QVERIFY(!page.comparison()->refused);
+    QCOMPARE(verdict->text(), QStringLiteral("No worse than the margin"));
+
     // A saved workspace brings the margin back, and with it the verdict.
     const auto state = page.workspaceState();
     QCOMPARE(state.margins, std::vector<std::string> { "5" });

@@ -319,11 +319,26 @@ void AggregatePanel::setMargins(const report::MarginRequest& margins)
     m_marginError->hide();
 }
 
+void AggregatePanel::showRefused(const QString& why)
+{
+    // Shown where the setting was typed, not only among the comparison's warnings.
+    if (why.isEmpty()) {
+        if (m_marginError->property("refused").toBool())
+            m_marginError->hide();
+        m_marginError->setProperty("refused", false);
+        return;
+    }
+    m_marginError->setText(tr("Not applied: %1. The results shown are those of the settings before.").arg(why));
+    m_marginError->setProperty("refused", true);
+    m_marginError->show();
+}
+
 void AggregatePanel::onMarginEdited()
 {
     report::MarginRequest next;
     QString error;
     if (!parseMargins(m_margin->text(), next, error)) {
+        m_marginError->setProperty("refused", false);
         m_marginError->setText(error);
         m_marginError->show();
         return;

@@ -22,6 +22,9 @@ public:
     explicit AggregatePanel(QWidget* parent = nullptr);
 
     void showReport(const report::ComparisonReport* r); ///< null: nothing loaded
+    /// Says under the margin field why the settings last asked for were not applied; empty clears
+    /// a reason shown before (a margin still being typed wrong keeps its own message).
+    void showRefused(const QString& why);
     /// The banner: "Degraded", "No worse than the margin", "Inconclusive" or "No evidence of
     /// degradation" (the words of report/Verdict.h), and whether it is unstable.
     static QString verdictText(const report::ComparisonReport& r);

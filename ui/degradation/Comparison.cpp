@@ -127,10 +127,11 @@ ComparisonPtr retest(
     if (!result.ok()) {
         // Settings the analysis refuses (an alpha outside (0, 1)): the old comparison, with the reason.
         auto same = std::make_shared<Comparison>(*from);
-        same->report.warnings.push_back(*result.error);
+        same->refused = *result.error;
         return same;
     }
     auto c = std::make_shared<Comparison>(*from);
+    c->refused.reset();
     c->report = result.value->report;
     c->ranOn = result.value->ranOn;
     c->analysis = std::move(*result.value);

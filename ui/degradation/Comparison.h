@@ -13,6 +13,7 @@
 #include <QString>
 #include <QStringList>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace deltascope::ui {
@@ -41,6 +42,9 @@ struct Comparison {
     double pairSeconds = 0.0;
     analysis::ComparisonResult analysis; ///< the request and result this comparison shows
     backend::RanOn ranOn; ///< where the permutation test ran
+    /// Why the last settings asked for were refused (a percentage margin on a right-or-wrong task,
+    /// an alpha outside (0, 1)); the results shown are those of the settings before.
+    std::optional<Diagnostic> refused;
 
     std::size_t pairCount() const;
 };

@@ -440,6 +440,10 @@ void DegradationPage::setComparison(ComparisonPtr c)
     if (same && !keep.empty())
         selectTasks(keep);
     m_aggregate->showReport(m_comparison ? &m_comparison->report : nullptr);
+    m_aggregate->showRefused(
+        m_comparison && m_comparison->refused ? QString::fromStdString(m_comparison->refused->message) : QString());
+    if (m_comparison && m_comparison->refused)
+        emit statusMessage(tr("Not applied: %1").arg(QString::fromStdString(m_comparison->refused->message)));
     if (m_comparison && !m_pendingTask.empty()) {
         // A restored workspace: its selected task again.
         const auto& tasks = m_comparison->report.tasks;
