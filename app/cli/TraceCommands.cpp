@@ -72,14 +72,18 @@ int runTraceInfo(const std::vector<std::string>& argv)
         return 0;
     }
     std::printf(
-        "trace      %s\nmodel      %s\nkind       %s (%s %s)\ntokens     %lld in %lld requests%s\nlayers     %lld\n"
+        "trace      %s\nmodel      %s\nkind       %s (%s %s)\ntokens     %lld in %lld request%s%s\nlayers     %lld\n"
         "experts    %lld, top-%lld%s\nscores     %.1f MB\n",
         path.c_str(), t.model.empty() ? "(not recorded)" : t.model.c_str(), kindOf(t).c_str(),
         moe::toString(t.scoreType), moe::toString(t.scoreKind), static_cast<long long>(t.tokens),
-        static_cast<long long>(t.requestCount()), t.hasSteps() ? ", with recorded batch steps" : "",
-        static_cast<long long>(t.layers), static_cast<long long>(t.experts), static_cast<long long>(t.topK),
-        t.normTopkProb ? ", renormalised" : "", static_cast<double>(t.scoreBytes()) / 1e6);
-    if (!stepTokens.empty())
+        static_cast<long long>(t.requestCount()), t.requestCount() == 1 ? "" : "s",
+        t.hasSteps() ? ", with recorded batch steps" : "", static_cast<long long>(t.layers),
+        static_cast<long long>(t.experts), static_cast<long long>(t.topK), t.normTopkProb ? ", renormalised" : "",
+        static_cast<double>(t.scoreBytes()) / 1e6);
+    if (!stepTokens.empty() && smallest == largest)
+        std::printf("batches    %zu recorded, %lld token%s each\n", stepTokens.size(), static_cast<long long>(largest),
+            largest == 1 ? "" : "s");
+    else if (!stepTokens.empty())
         std::printf("batches    %zu recorded, %lld to %lld tokens each\n", stepTokens.size(),
             static_cast<long long>(smallest), static_cast<long long>(largest));
     return 0;

@@ -431,6 +431,15 @@ Result<Trace> assemble(const std::string& path, ReadState& st, Result<Trace> out
                 + " route every token to the same experts with the same weights: most likely vLLM's profiling "
                   "or warm-up runs on dummy input; they count as batches like the others"));
     }
+    // A log whose token_idx never restarts reads as one forward pass: as recorded batches its
+    // tokens would all be one batch, which no real vLLM step is for a long log. Said, so that the
+    // user replays them in batches instead.
+    if (passes == 1 && T > 512)
+        out.warnings.push_back(Diagnostic::note(path, 0,
+            "token_idx never restarts in this log, so its " + std::to_string(T)
+                + " tokens read as a single forward pass: as recorded batches they form one batch of "
+                + std::to_string(T)
+                + " tokens. If this logger numbers tokens across passes, replay the requests in batches instead"));
     if (st.requests.size() == st.metas.size() && passes > 1)
         out.warnings.push_back(Diagnostic::note(path, 0,
             "every route record of a run names the same request, so the log does not say which request a token "
