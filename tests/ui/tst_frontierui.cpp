@@ -200,8 +200,37 @@ void TestFrontierUi::noCostSaysWhatWouldPlot()
     costed.waitUntilIdle();
     auto* drawn = costed.findChild<PlotView*>(QStringLiteral("frontierPlot"));
     QVERIFY(drawn->plottableCount() > 0);
-    for (int i = 0; i < drawn->itemCount(); ++i)
-        QVERIFY(drawn->item(i)->objectName() != QStringLiteral("emptyNote"));
+    auto itemTexts = [](PlotView* view, const QString& name) {
+        QStringList texts;
+        for (int i = 0; i < view->itemCount(); ++i)
+            if (view->item(i)->objectName() == name)
+                texts << qobject_cast<QCPItemText*>(view->item(i))->text();
+        texts.sort();
+        return texts;
+    };
+    QCOMPARE(itemTexts(drawn, QStringLiteral("emptyNote")), QStringList());
+    // Each point is named beside it; every candidate has a cost, so none is left out.
+    QCOMPARE(itemTexts(drawn, QStringLiteral("pointName")),
+        (QStringList { QStringLiteral("little"), QStringLiteral("same"), QStringLiteral("worse") }));
+    QCOMPARE(itemTexts(drawn, QStringLiteral("unplotted")), QStringList());
+    // A candidate without a cost: compared, not plotted, and named in the plot's note.
+    FrontierPage partly;
+    partly.setBaseline(m_base);
+    partly.addCandidate(candidate(m_same, "same", 16));
+    auto uncosted = candidate(m_worse, "worse", 0);
+    uncosted.hasCost = false;
+    partly.addCandidate(uncosted);
+    partly.compareAll();
+    partly.waitUntilIdle();
+    QVERIFY2(partly.matrix(), qPrintable(partly.lastError()));
+    QCOMPARE(partly.matrix()->candidates.size(), std::size_t { 2 });
+    auto* some = partly.findChild<PlotView*>(QStringLiteral("frontierPlot"));
+    QCOMPARE(itemTexts(some, QStringLiteral("pointName")), QStringList { QStringLiteral("same") });
+    const auto left = itemTexts(some, QStringLiteral("unplotted"));
+    QCOMPARE(left.size(), 1);
+    QVERIFY2(left.front().startsWith(QStringLiteral("Not plotted (no "))
+            && left.front().endsWith(QStringLiteral("): worse")),
+        qPrintable(left.front()));
 }
 
 void TestFrontierUi::clickOpensTheComparison()

@@ -106,6 +106,45 @@ void drawFrontier(PlotView* plot, const FrontierPlotInput& in)
         label->setSelectable(false);
         hi = std::max(hi, in.margin * scale);
     }
+    // Each point named beside it (up to a dozen; past that the Pareto front's only, and hovering
+    // names the rest), so the plot reads without the table.
+    const std::size_t named = std::count_if(in.points.begin(), in.points.end(), [](const auto& p) { return p.pareto; });
+    const bool nameAll = in.points.size() <= 12;
+    for (const auto& p : in.points) {
+        if (!(nameAll || (p.pareto && named <= 12)) || p.candidate < 0 || p.candidate >= in.names.size())
+            continue;
+        auto* name = new QCPItemText(plot);
+        name->setObjectName(QStringLiteral("pointName"));
+        name->position->setCoords(p.cost, p.drop * scale);
+        // Points in the right third are named to their left, so the name stays inside the plot.
+        const bool toLeft = right > left && p.cost > left + 0.66 * (right - left);
+        name->setPositionAlignment((toLeft ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignBottom);
+        name->setPadding(toLeft ? QMargins(0, 0, 6, 2) : QMargins(6, 0, 0, 2));
+        name->setText(in.names[p.candidate]);
+        name->setLayer(QStringLiteral("grid")); // under the points: a click on a point reaches the point
+        name->setColor(MatrixTableModel::verdictColour(p.verdict).darker(130));
+        name->setSelectable(false);
+    }
+    // Candidates compared but without this cost are not points: said in a corner, not dropped silently.
+    QStringList unplotted;
+    for (int c = 0; c < in.names.size(); ++c)
+        if (std::none_of(in.points.begin(), in.points.end(), [c](const auto& p) { return p.candidate == c; }))
+            unplotted << in.names[c];
+    if (!unplotted.isEmpty()) {
+        auto* note = new QCPItemText(plot);
+        note->setObjectName(QStringLiteral("unplotted"));
+        note->position->setType(QCPItemPosition::ptAxisRectRatio);
+        note->position->setCoords(0.99, 0.99);
+        note->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+        note->setText(QObject::tr("Not plotted (no %1): %2")
+                          .arg(in.costLabel,
+                              unplotted.size() <= 4 ? unplotted.join(QStringLiteral(", "))
+                                                    : QObject::tr("%1 and %2 more")
+                                                          .arg(unplotted.mid(0, 3).join(QStringLiteral(", ")))
+                                                          .arg(unplotted.size() - 3)));
+        note->setColor(plot->palette().color(QPalette::PlaceholderText));
+        note->setSelectable(false);
+    }
     const double padX = right > left ? 0.08 * (right - left) : std::max(1.0, 0.1 * std::abs(left));
     const double padY = hi > lo ? 0.1 * (hi - lo) : 1.0;
     plot->xAxis->setRange(left - padX, right + padX);
