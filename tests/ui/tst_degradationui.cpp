@@ -209,6 +209,25 @@ void TestDegradationUi::taskModel()
         QCOMPARE(
             model.index(row, TaskTableModel::Verdict).data().toString(), QString::fromUtf8(report::flagLabel(t.flag)));
     }
+    // A permutation p that no permutation reached is the smallest the run can give: "≤", as the
+    // true p may be smaller; an exact p or one with exceedances is shown as it is.
+    auto floored = std::make_shared<Comparison>(*m_c);
+    auto& first = floored->report.tasks.front();
+    first.monteCarlo = true;
+    first.pValue = first.pHolm = 1.0 / 10001.0;
+    first.lnP = first.lnPHolm = std::log(first.pValue);
+    first.pMcLow = 0.0;
+    first.pMcHigh = 5.3e-4;
+    auto& second = floored->report.tasks[1];
+    second.monteCarlo = true;
+    second.pMcLow = 0.01;
+    floored->report.tasks[2].monteCarlo = false;
+    model.setComparison(floored);
+    QVERIFY2(model.index(0, TaskTableModel::PValue).data().toString().startsWith(QStringLiteral("≤ 1")),
+        qPrintable(model.index(0, TaskTableModel::PValue).data().toString()));
+    QVERIFY(model.index(0, TaskTableModel::HolmP).data().toString().startsWith(QStringLiteral("≤ ")));
+    for (int row : { 1, 2 })
+        QVERIFY(!model.index(row, TaskTableModel::PValue).data().toString().startsWith(QStringLiteral("≤")));
     model.setComparison(nullptr);
     QCOMPARE(model.rowCount(), 0);
 }

@@ -65,6 +65,13 @@ QString corpusUnits(const report::TaskResult& t)
     return t.corpusMetric.empty() ? QString() : TaskTableModel::tr(" nats/doc");
 }
 
+// "≤ " before a permutation p that no permutation reached: it is the smallest p that many
+// permutations can give, and the true p may be smaller still.
+QString atFloor(const report::TaskResult& t)
+{
+    return t.monteCarlo && t.pMcLow == 0.0 ? QStringLiteral("≤ ") : QString();
+}
+
 QString pText(double p, double lnP)
 {
     return QString::fromStdString(report::formatP(p, lnP));
@@ -247,9 +254,9 @@ QVariant TaskTableModel::displayValue(const report::TaskResult& t, int column)
     case Improvements:
         return QLocale().toString(qlonglong(t.c));
     case PValue:
-        return pText(t.pValue, t.lnP);
+        return QString(atFloor(t) + pText(t.pValue, t.lnP));
     case HolmP:
-        return pText(t.pHolm, t.lnPHolm);
+        return QString(atFloor(t) + pText(t.pHolm, t.lnPHolm));
     case Verdict:
         return flagText(t.flag);
     case Issues:
