@@ -877,6 +877,18 @@ void TestWindowFlows::keepListAndRerunsReachTheComparison()
     QString why;
     QVERIFY(!parseMetricChoices(QStringLiteral("hellaswag"), metrics, why));
     QVERIFY(why.contains(QStringLiteral("TASK=METRIC")));
+    // HELM run names hold ',' and '=': they stay whole, and the metric follows the last '='.
+    QVERIFY2(parseMetricChoices(QStringLiteral("bbq:subject=all,method=multiple_choice_joint=exact_match, "
+                                               "hellaswag=acc_norm, narrative_qa:model=openai_gpt2=f1_score"),
+                 metrics, why),
+        qPrintable(why));
+    QCOMPARE(metrics,
+        (std::map<std::string, std::string> { { "bbq:subject=all,method=multiple_choice_joint", "exact_match" },
+            { "hellaswag", "acc_norm" }, { "narrative_qa:model=openai_gpt2", "f1_score" } }));
+    QVERIFY(!parseMetricChoices(QStringLiteral("bbq:subject=all,method=multiple_choice_joint"), metrics, why));
+    QCOMPARE(splitTaskList(QStringLiteral("bbq:subject=all,method=multiple_choice_joint, mmlu,gsm8k")),
+        (QStringList { QStringLiteral("bbq:subject=all,method=multiple_choice_joint"), QStringLiteral("mmlu"),
+            QStringLiteral("gsm8k") }));
     extra->setSelection({});
     // A keep-list that cannot be read is an error that clears the result.
     extra->setKeepList(dir.filePath(QStringLiteral("missing.json")));

@@ -5,12 +5,14 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <algorithm>
+#include <vector>
 
 namespace deltascope::ui {
 
 namespace {
 
-QStringList listOf(const QString& text)
+QStringList pieces(const QString& text)
 {
     QStringList out;
     for (const QString& part : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
@@ -21,11 +23,46 @@ QStringList listOf(const QString& text)
 
 } // namespace
 
+QStringList splitTaskList(const QString& text)
+{
+    // A HELM run's name holds commas of its own ("bbq:subject=all,method=multiple_choice_joint"):
+    // a piece "key=value" without ':' after a name with ':' continues it, as on the command line.
+    QStringList out;
+    for (const QString& p : pieces(text)) {
+        if (!out.isEmpty() && out.back().contains(QLatin1Char(':')) && p.contains(QLatin1Char('='))
+            && !p.contains(QLatin1Char(':')))
+            out.back() += QLatin1Char(',') + p;
+        else
+            out << p;
+    }
+    return out;
+}
+
 bool parseMetricChoices(const QString& text, std::map<std::string, std::string>& out, QString& why)
 {
     out.clear();
-    for (const QString& pair : listOf(text)) {
-        const auto eq = pair.indexOf(QLatin1Char('='));
+    // Pairs split at commas; a HELM run's name ("bbq:subject=all,method=...") holds commas and '='
+    // itself, so its pieces join until the one that also names the metric (a second '=' in it).
+    QStringList pairs;
+    std::vector<bool> open; // per pair: a HELM name still waiting for its metric
+    for (const QString& p : pieces(text)) {
+        const auto equals = p.count(QLatin1Char('='));
+        if (!open.empty() && open.back() && !p.contains(QLatin1Char(':')) && equals >= 1) {
+            pairs.back() += QLatin1Char(',') + p;
+            open.back() = equals < 2;
+            continue;
+        }
+        pairs << p;
+        open.push_back(p.contains(QLatin1Char(':')) && equals < 2);
+    }
+    for (std::size_t i = 0; i < open.size(); ++i)
+        if (open[i]) {
+            why = QObject::tr("\"%1\" names a task but no metric: add =METRIC after it").arg(pairs[int(i)]);
+            return false;
+        }
+    for (const QString& pair : pairs) {
+        // The metric follows the last '=' (task names may hold '=', metric names do not).
+        const auto eq = pair.lastIndexOf(QLatin1Char('='));
         const QString task = pair.left(eq).trimmed();
         const QString metric = pair.mid(eq + 1).trimmed();
         if (eq <= 0 || task.isEmpty() || metric.isEmpty()) {
@@ -62,6 +99,8 @@ LoadSelectionDialog::LoadSelectionDialog(const LoadSelection& current, QWidget* 
     connect(buttons, &QDialogButtonBox::accepted, this, &LoadSelectionDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     form->addRow(buttons);
+    // Wide enough for HELM run names and several TASK=METRIC pairs.
+    setMinimumWidth(std::max(640, fontMetrics().averageCharWidth() * 90));
 }
 
 void LoadSelectionDialog::accept()
@@ -79,8 +118,8 @@ void LoadSelectionDialog::accept()
 LoadSelection LoadSelectionDialog::value() const
 {
     LoadSelection s;
-    s.tasks = listOf(m_tasks->text());
-    s.filters = listOf(m_filters->text());
+    s.tasks = splitTaskList(m_tasks->text());
+    s.filters = pieces(m_filters->text());
     QString why;
     parseMetricChoices(m_metrics->text(), s.metrics, why);
     return s;

@@ -21,7 +21,12 @@ struct LoadSelection {
     bool empty() const { return tasks.isEmpty() && metrics.empty() && filters.isEmpty(); }
 };
 
-/// "TASK=METRIC, TASK=METRIC"; false with the reason for anything else.
+/// Comma-separated task names; a HELM run's name keeps its own commas
+/// ("bbq:subject=all,method=multiple_choice_joint, mmlu" is two tasks).
+QStringList splitTaskList(const QString& text);
+
+/// "TASK=METRIC, TASK=METRIC" (a HELM task name may hold ',' and '=': the metric follows the last
+/// '='); false with the reason for anything else.
 bool parseMetricChoices(const QString& text, std::map<std::string, std::string>& out, QString& why);
 
 /// Edits a LoadSelection: comma-separated tasks, TASK=METRIC pairs and filters.
