@@ -58,6 +58,7 @@ private slots:
     void recomputeCanBeCancelled();
     void skipBadLinesLoadsTheRuns();
     void sameNamedRunsAreToldApart();
+    void tabReachesTheTables();
     void failedInputClearsTheOldResult();
     void binaryFileIsNotARun();
     void cancelledColumnsKeepTheOtherSide();
@@ -328,6 +329,43 @@ void TestWindowFlows::sameNamedRunsAreToldApart()
     window.degradation()->compare(base, cand, false);
     QTRY_VERIFY_WITH_TIMEOUT(window.degradation()->comparison() != nullptr, 60000);
     QCOMPARE(window.windowTitle(), QStringLiteral("q4/lm-eval vs fp16/lm-eval - Deltascope"));
+}
+
+void TestWindowFlows::tabReachesTheTables()
+{
+    // Keyboard users move through the page with Tab: from the task filter, the task table and the
+    // disagreement table are both reached.
+    MainWindow window;
+    window.resize(1500, 1000);
+    window.show();
+    QApplication::setActiveWindow(&window);
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    DegradationPage* page = window.degradation();
+    page->compare(demo("baseline"), demo("candidate"), false);
+    QTRY_VERIFY_WITH_TIMEOUT(page->comparison() != nullptr, 60000);
+    page->waitUntilIdle();
+    QLineEdit* filter = nullptr;
+    for (auto* e : page->findChildren<QLineEdit*>())
+        if (e->placeholderText() == QStringLiteral("Filter tasks…"))
+            filter = e;
+    QVERIFY(filter);
+    filter->setFocus(Qt::TabFocusReason);
+    QTRY_VERIFY(filter->hasFocus());
+    QStringList seen;
+    bool taskTable = false;
+    bool disagreements = false;
+    for (int i = 0; i < 60 && !(taskTable && disagreements); ++i) {
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        QWidget* w = QApplication::focusWidget();
+        QVERIFY(w);
+        seen << QString::fromLatin1(w->metaObject()->className()) + QLatin1Char(':') + w->objectName();
+        if (auto* view = qobject_cast<QTableView*>(w)) {
+            taskTable = taskTable || view->model()->columnCount() == TaskTableModel::ColumnCount;
+            disagreements = disagreements || view->model()->columnCount() != TaskTableModel::ColumnCount;
+        }
+    }
+    QVERIFY2(taskTable, qPrintable(seen.join(QStringLiteral(", "))));
+    QVERIFY2(disagreements, qPrintable(seen.join(QStringLiteral(", "))));
 }
 
 void TestWindowFlows::failedInputClearsTheOldResult()

@@ -52,6 +52,8 @@ QTableView* makeTable(QTableView* v)
     v->verticalHeader()->setDefaultSectionSize(v->fontMetrics().height() + 6);
     v->horizontalHeader()->setStretchLastSection(true);
     v->setWordWrap(false);
+    // Tab leaves the table (arrows move within it): no keyboard trap in a long table.
+    v->setTabKeyNavigation(false);
     return v;
 }
 
@@ -226,6 +228,9 @@ QWidget* DegradationPage::buildTasks()
     taskBar->addWidget(m_onlyWorse);
     taskBar->addWidget(m_warnings);
     tasksLayout->addLayout(taskBar);
+    // Tab goes from the filter to the table it filters (the table was made first).
+    QWidget::setTabOrder(m_taskFilter, m_onlyWorse);
+    QWidget::setTabOrder(m_onlyWorse, m_taskView);
     tasksLayout->addWidget(m_taskView, 1);
 
     return tasksBox;

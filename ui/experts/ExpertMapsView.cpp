@@ -27,6 +27,7 @@ ExpertMapsView::ExpertMapsView(QWidget* parent)
     proxy->setSortRole(LayerTableModel::SortRole);
     m_table->setModel(proxy);
     m_table->setSortingEnabled(true);
+    m_table->setTabKeyNavigation(false); // Tab leaves the table; arrows move within it
     m_table->verticalHeader()->hide();
     m_table->setAlternatingRowColors(true);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);

@@ -190,6 +190,7 @@ QWidget* FrontierPage::buildResults()
     m_matrixView->setObjectName(QStringLiteral("matrixTable"));
     m_matrixView->setModel(m_matrixModel);
     m_matrixView->setSelectionBehavior(QAbstractItemView::SelectItems);
+    m_matrixView->setTabKeyNavigation(false); // Tab leaves the table; arrows move within it
     m_matrixView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     connect(m_matrixView, &QTableView::doubleClicked, this,
         [this](const QModelIndex& i) { activateCandidate(i.column()); });
