@@ -19,11 +19,13 @@
 #include "plot/PlotView.h"
 
 #include <QDir>
+#include <QFile>
 #include <QImage>
 #include <QLabel>
 #include <QLockFile>
 #include <QScrollBar>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
 
@@ -71,6 +73,7 @@ private slots:
     void budgetSweepHasOneAxisPerQuantity();
     void powerPlannerLabelsStayApart();
     void manyLayersAreThinned();
+    void longIdsKeepTheOtherColumnsInView();
     void dropZoneCutsLongFolders();
     void manyTasksAreThinned();
     void flagsHaveTheTablesColours();
@@ -396,6 +399,51 @@ void TestLayout::logLikelihoodResponsesAreComparedByChoice()
 }
 
 QTEST_MAIN(TestLayout)
+void TestLayout::longIdsKeepTheOtherColumnsInView()
+{
+    // A sample id of 300 characters: the disagreement table's columns stay in view (the id is cut
+    // to part of the width, its whole text in the tooltip).
+    QTemporaryDir dir;
+    const QString longId = QStringLiteral("q-") + QString(300, QLatin1Char('x'));
+    auto write = [&](const char* name, const char* second) {
+        QFile f(dir.filePath(QLatin1String(name)));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QStringLiteral("id,score\n%1,1\nshort,%2\n").arg(longId, QLatin1String(second)).toUtf8());
+        f.write("a,1\nb,0\n");
+    };
+    write("base.csv", "1");
+    {
+        QFile f(dir.filePath(QStringLiteral("cand.csv")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QStringLiteral("id,score\n%1,0\nshort,0\na,1\nb,0\n").arg(longId).toUtf8());
+    }
+    MainWindow w;
+    w.resize(1440, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.degradation()->compare(dir.filePath(QStringLiteral("base.csv")), dir.filePath(QStringLiteral("cand.csv")), false);
+    waitIdle(w);
+    QVERIFY2(w.degradation()->comparison(), qPrintable(w.degradation()->lastError()));
+    QTableView* flips = nullptr;
+    for (auto* v : w.degradation()->findChildren<QTableView*>())
+        if (qobject_cast<DisagreementModel*>(v->model()) || v->model()->columnCount() == DisagreementModel::ColumnCount)
+            flips = v;
+    QVERIFY(flips);
+    QTRY_VERIFY(flips->model()->rowCount() > 0);
+    const int idWidth = flips->columnWidth(DisagreementModel::DocId);
+    QVERIFY2(idWidth <= std::max(160, static_cast<int>(0.4 * flips->viewport()->width())),
+        qPrintable(QString::number(idWidth)));
+    int total = 0;
+    for (int c = 0; c < DisagreementModel::ColumnCount; ++c)
+        total += flips->columnWidth(c);
+    QVERIFY2(total <= flips->viewport()->width() + 200, qPrintable(QString::number(total)));
+    bool tipped = false;
+    for (int r = 0; r < flips->model()->rowCount(); ++r)
+        tipped
+            = tipped || flips->model()->index(r, DisagreementModel::DocId).data(Qt::ToolTipRole).toString() == longId;
+    QVERIFY(tipped);
+}
+
 void TestLayout::dropZoneCutsLongFolders()
 {
     const QString deep = QDir::homePath() + QStringLiteral("/evaluations/2026/quantization-sweep/llama-3.1-8b/")

@@ -7,6 +7,7 @@
 #include "common/InputHelp.h"
 #include "common/JobRunner.h"
 #include "common/Problems.h"
+#include "common/TableWidths.h"
 #include "degradation/AggregatePanel.h"
 #include "degradation/DisagreementsView.h"
 #include "degradation/DropZone.h"
@@ -439,7 +440,7 @@ void DegradationPage::setComparison(ComparisonPtr c)
              TaskTableModel::NoiseFlips, TaskTableModel::Cluster })
         m_taskView->setColumnHidden(
             column, !m_comparison || !TaskTableModel::columnHasContent(m_comparison->report, column));
-    m_taskView->resizeColumnsToContents();
+    fitColumns(m_taskView);
     m_disagreements->setComparison(m_comparison, same);
     onTaskSelection();
     if (same && !keep.empty())

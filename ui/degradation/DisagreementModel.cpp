@@ -98,6 +98,13 @@ QVariant DisagreementModel::data(const QModelIndex& index, int role) const
             return d.direction > 0 ? tr("regression") : (d.direction < 0 ? tr("improvement") : tr("same"));
         }
         return {};
+    case Qt::ToolTipRole:
+        // The whole of a name the column may cut.
+        if (index.column() == Task)
+            return taskNameOf(d.task);
+        if (index.column() == DocId)
+            return visibleText(docIdOf(d));
+        return {};
     case Qt::ForegroundRole:
         if (index.column() == Direction && d.direction != 0)
             return QBrush(d.direction > 0 ? regressionColor() : improvementColor());

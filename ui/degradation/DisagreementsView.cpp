@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "degradation/DisagreementsView.h"
 
+#include "common/TableWidths.h"
 #include "degradation/DisagreementModel.h"
 #include "degradation/DisagreementProxy.h"
 
@@ -112,10 +113,10 @@ void DisagreementsView::setTasks(const QSet<int>& tasks)
 
 void DisagreementsView::updateCount()
 {
-    m_count->setText(m_comparison ? tr("%1 rows").arg(m_proxy->rowCount()) : QString());
+    m_count->setText(m_comparison ? tr("%n row(s)", "", m_proxy->rowCount()) : QString());
     // Columns fit what is shown now (another task's ids may be wider), and the current sample
     // stays in view.
-    m_table->resizeColumnsToContents();
+    fitColumns(m_table);
     if (m_table->currentIndex().isValid())
         m_table->scrollTo(m_table->currentIndex());
 }
