@@ -171,11 +171,32 @@ std::string errorText(simdjson::error_code e)
 simdjson::error_code readRecord(
     od::object obj, std::string_view metric, bool logLikelihood, const ClusterPath& cluster, Record& rec)
 {
+    // Each key read must appear once: with two "doc_id"s (or two scores) which one counts would
+    // depend on the reader, so such a record is refused. The key is matched once; its bit says
+    // which it is.
+    enum : unsigned { DocId = 1, Filter = 2, DocHash = 4, PromptHash = 8, Metric = 16, Cluster = 32 };
+    unsigned seen = 0;
     for (auto field : obj) {
         std::string_view key;
         if (auto e = field.unescaped_key().get(key))
             return e;
-        if (key == "doc_id") {
+        const unsigned bit = key == "doc_id"               ? DocId
+            : key == "filter"                              ? Filter
+            : key == "doc_hash"                            ? DocHash
+            : key == "prompt_hash"                         ? PromptHash
+            : key == metric                                ? Metric
+            : !cluster.head.empty() && key == cluster.head ? Cluster
+                                                           : 0u;
+        if (bit == 0)
+            continue; // doc, arguments, resps, ...: skipped without being materialised
+        if (seen & bit) {
+            if (rec.repeatedKey.empty())
+                rec.repeatedKey.assign(key);
+            continue;
+        }
+        seen |= bit;
+        switch (bit) {
+        case DocId: {
             const auto e = detail::scalarText(field.value(), rec.docId, true);
             if (e == simdjson::INCORRECT_TYPE) {
                 // null, true, an object or a list: a record that cannot be paired, said so.
@@ -185,27 +206,33 @@ simdjson::error_code readRecord(
             if (e)
                 return e;
             rec.hasDocId = true;
-        } else if (key == "filter") {
+            break;
+        }
+        case Filter: {
             std::string_view s;
             if (auto e = field.value().get_string().get(s))
                 return e;
             rec.filter.assign(s);
             rec.hasFilter = true;
-        } else if (key == "doc_hash") {
+            break;
+        }
+        case DocHash:
             if (auto e = readHash(field.value(), rec.docHash))
                 return e;
-        } else if (key == "prompt_hash") {
+            break;
+        case PromptHash:
             if (auto e = readHash(field.value(), rec.promptHash))
                 return e;
-        } else if (key == metric) {
+            break;
+        case Metric:
             if (auto e = readScore(field.value(), logLikelihood, rec))
                 return e;
-        } else if (!cluster.head.empty() && key == cluster.head) {
+            break;
+        default:
             // Read only when a cluster key is set: "doc" is otherwise never materialised.
             if (auto e = readCluster(field.value(), cluster.rest, rec))
                 return e;
         }
-        // Everything else (doc, arguments, resps, ...) is skipped without being materialised.
     }
     if (cluster.rest.empty() && (cluster.head == "doc_id" || cluster.head == "filter")) {
         const bool has = cluster.head == "doc_id" ? rec.hasDocId : rec.hasFilter;

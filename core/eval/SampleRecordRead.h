@@ -28,6 +28,7 @@ struct Record {
     double weight = 0; ///< the weight of a [loglikelihood, weight] corpus item
     bool nanScore = false; ///< the score is NaN: refused, or skipped with skipBadLines
     std::string problem; ///< why the score could not be read
+    std::string repeatedKey; ///< a key this reader uses that the record gives twice (which one would count?)
     std::string cluster; ///< the value of the cluster key, when asked for and found
     detail::ClusterField clusterFound = detail::ClusterField::Missing;
 };

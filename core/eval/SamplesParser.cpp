@@ -151,6 +151,10 @@ struct Parser {
                 msg = "malformed JSON record: expected one JSON object per line (" + errorText(err) + ")";
             return badRecord(line, msg, msg);
         }
+        if (!rec.repeatedKey.empty()) {
+            const std::string msg = "the record gives \"" + rec.repeatedKey + "\" twice";
+            return badRecord(line, msg, msg);
+        }
         if (!rec.hasDocId) {
             const std::string msg = rec.problem.empty() ? std::string("record has no \"doc_id\"") : rec.problem;
             return badRecord(line, msg, rec.problem.empty() ? std::string("record has no doc_id") : rec.problem);

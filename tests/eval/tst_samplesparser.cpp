@@ -96,6 +96,7 @@ private slots:
     void notJson();
     void metricOverride();
     void missingDocId();
+    void repeatedKeysAreRefused();
     void outOfOrderLines();
     void loadWithProgress();
     void realWikitext();
@@ -510,6 +511,36 @@ void TestSamplesParser::missingDocId()
     QVERIFY(!r.ok());
     QCOMPARE(r.error->line, std::int64_t(2));
     QVERIFY(r.error->message.find("doc_id") != std::string::npos);
+}
+
+void TestSamplesParser::repeatedKeysAreRefused()
+{
+    // A record giving a key it is read by twice: which value counts would depend on the reader, so
+    // it is refused naming the line and the key (or skipped with skipBadLines). Other repeated keys
+    // (a prompt field the comparison never reads) are no concern of the comparison.
+    for (const auto& [record, key] :
+        { std::pair { std::string("{\"doc_id\": 1, \"acc\": 1.0, \"doc_id\": 7}"), std::string("doc_id") },
+            std::pair { std::string("{\"doc_id\": 1, \"acc\": 1.0, \"acc\": 0.0}"), std::string("acc") },
+            std::pair { std::string("{\"doc_id\": 1, \"filter\": \"a\", \"acc\": 1, \"filter\": \"b\"}"),
+                std::string("filter") } }) {
+        QTemporaryDir dir;
+        const auto path = test::writeFile(dir, QStringLiteral("samples_t_2026-01-01T00-00-00.000001.jsonl"),
+            QByteArray::fromStdString(
+                "{\"doc_id\": 0, \"acc\": 1.0}\n" + record + "\n{\"doc_id\": 2, \"acc\": 0.0}\n"));
+        const auto r = eval::parseSamplesFile(path, optionsFor("t"));
+        QVERIFY2(!r.ok(), record.c_str());
+        QCOMPARE(r.error->line, std::int64_t(2));
+        QVERIFY2(r.error->message.find("gives \"" + key + "\" twice") != std::string::npos, r.error->message.c_str());
+        auto o = optionsFor("t");
+        o.skipBadLines = true;
+        const auto skipped = eval::parseSamplesFile(path, o);
+        QVERIFY(skipped.ok());
+        QCOMPARE(skipped.value->front().samples.size(), std::size_t(2));
+    }
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("samples_t_2026-01-01T00-00-00.000001.jsonl"),
+        "{\"doc_id\": 0, \"acc\": 1.0, \"resps\": [], \"resps\": []}\n");
+    QVERIFY(eval::parseSamplesFile(path, optionsFor("t")).ok());
 }
 
 void TestSamplesParser::outOfOrderLines()
