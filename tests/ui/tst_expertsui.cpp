@@ -11,6 +11,7 @@
 #include "moe/Batching.h"
 #include "moe/Placement.h"
 #include "moe/Safetensors.h"
+#include "moe/SynthTrace.h"
 #include "plot/ExpertPlots.h"
 #include "plot/PlotView.h"
 
@@ -36,6 +37,7 @@ private slots:
     void mixtralMatchesTheCli();
     void countedTextsReadAsEnglish();
     void demoTraceMatchesADirectRun();
+    void heatmapsZoomTogether();
     void budgetChangeUpdatesTheCharts();
     void layerModel();
     void budgetStepReadsTheSweep();
@@ -133,6 +135,42 @@ void TestExpertsUi::demoTraceMatchesADirectRun()
     QVERIFY(page.plot(8)->graphCount() == 2 && page.plot(8)->graph(0)->dataCount() >= 5);
     QCOMPARE(page.plot(8)->graph(0)->data()->at(0)->value, static_cast<double>(trace->topK)); // B = 1
     QVERIFY(page.plot(6)->graphCount() == 3); // the slice: top-k, re-routed, selected
+}
+
+void TestExpertsUi::heatmapsZoomTogether()
+{
+    // The top-k, policy and difference maps show the same cells: zooming one zooms the others, and
+    // a new budget keeps the zoom; another trace starts whole.
+    ExpertsPage page;
+    page.openDemo();
+    page.waitUntilIdle();
+    PlotView* maps[] = { page.plot(0), page.plot(1), page.plot(2) };
+    const QCPRange whole = maps[0]->xAxis->range();
+    const QCPRange zoomX(whole.lower + 2.0, whole.lower + 10.0);
+    const QCPRange zoomY(0.5, 3.5);
+    maps[1]->xAxis->setRange(zoomX);
+    maps[1]->yAxis->setRange(zoomY);
+    for (PlotView* p : maps) {
+        QCOMPARE(p->xAxis->range(), zoomX);
+        QCOMPARE(p->yAxis->range(), zoomY);
+    }
+    page.setBudget(page.run()->budget + 4);
+    page.waitUntilIdle();
+    for (PlotView* p : maps)
+        QCOMPARE(p->xAxis->range(), zoomX);
+    QTemporaryDir dir;
+    moe::SynthOptions o;
+    o.requests = 4;
+    o.tokensPerRequest = 16;
+    o.layers = 2;
+    o.experts = 16;
+    o.topK = 2;
+    const auto path = dir.filePath(QStringLiteral("small.safetensors")).toStdString();
+    QVERIFY(moe::writeTraceFile(path, moe::makeSyntheticTrace(o)).empty());
+    page.openTrace(QString::fromStdString(path));
+    page.waitUntilIdle();
+    QVERIFY(maps[0]->xAxis->range() != zoomX);
+    QCOMPARE(maps[2]->xAxis->range(), maps[0]->xAxis->range());
 }
 
 void TestExpertsUi::budgetChangeUpdatesTheCharts()

@@ -45,6 +45,24 @@ ExpertMapsView::ExpertMapsView(QWidget* parent)
     grid->setColumnStretch(1, 1);
     grid->setRowStretch(1, 1);
     grid->setRowStretch(3, 1);
+    // The three maps show the same cells: zooming or panning one moves the others with it.
+    const PlotView* maps[] = { m_base, m_policy, m_diff };
+    for (const PlotView* from : maps)
+        for (PlotView* to : { m_base, m_policy, m_diff }) {
+            if (from == to)
+                continue;
+            for (const bool x : { true, false }) {
+                QCPAxis* source = x ? from->xAxis : from->yAxis;
+                QCPAxis* target = x ? to->xAxis : to->yAxis;
+                connect(
+                    source, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), to, [to, target](const QCPRange& r) {
+                        if (target->range() == r)
+                            return; // the change came from here
+                        target->setRange(r);
+                        to->replot(QCustomPlot::rpQueuedReplot);
+                    });
+            }
+        }
 }
 
 void ExpertMapsView::setRun(const ExpertRunPtr& run)
@@ -60,9 +78,19 @@ void ExpertMapsView::setRun(const ExpertRunPtr& run)
         span = std::max(span, std::abs(diff[i]));
     }
     const auto& ids = run->trace->layerIds;
+    // A new budget of the same trace keeps where the user zoomed; another trace starts whole.
+    const bool same = static_cast<int>(m.layers) == m_shownLayers && static_cast<int>(m.experts) == m_shownExperts;
+    const QCPRange x = m_base->xAxis->range();
+    const QCPRange y = m_base->yAxis->range();
     drawLayerExpertMap(m_base, m.base, m.layers, m.experts, ids, tr("active fraction"), 0, 1, false);
     drawLayerExpertMap(m_policy, m.policy, m.layers, m.experts, ids, tr("active fraction"), 0, 1, false);
     drawLayerExpertMap(m_diff, diff, m.layers, m.experts, ids, tr("difference"), -span, span, true);
+    m_shownLayers = static_cast<int>(m.layers);
+    m_shownExperts = static_cast<int>(m.experts);
+    if (same) {
+        m_base->xAxis->setRange(x);
+        m_base->yAxis->setRange(y);
+    }
     for (PlotView* p : { m_base, m_policy, m_diff })
         p->replot(QCustomPlot::rpQueuedReplot);
 }

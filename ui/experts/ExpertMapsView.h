@@ -30,6 +30,8 @@ private:
     PlotView* m_diff;
     LayerTableModel* m_model;
     QTableView* m_table;
+    int m_shownLayers = 0; ///< the maps' size last drawn: a new budget of the same trace keeps the zoom
+    int m_shownExperts = 0;
 };
 
 } // namespace deltascope::ui
