@@ -43,6 +43,7 @@ private slots:
     void budgetStepReadsTheSweep();
     void oneLayerMapIsDrawn();
     void badTraceSaysWhy();
+    void budgetTypedAboveTheMostIsTheMost();
     void controlsFollowThePolicy();
     void exports();
     void loadCountsGivePlacement();
@@ -325,6 +326,29 @@ void TestExpertsUi::badTraceSaysWhy()
     QVERIFY(!page.run());
     QVERIFY2(page.lastError().contains(QStringLiteral("NaN")), qPrintable(page.lastError()));
     QVERIFY2(page.lastError().contains(QString::fromStdString(nanPath)), qPrintable(page.lastError()));
+}
+
+void TestExpertsUi::budgetTypedAboveTheMostIsTheMost()
+{
+    // "999" typed into the budget of a trace with fewer experts takes the most there is, instead of
+    // refusing the keystrokes past the first "9"; a number in range is taken as typed.
+    ExpertsPage page;
+    page.openDemo();
+    page.waitUntilIdle();
+    auto* box = page.findChild<QSpinBox*>(QStringLiteral("budgetBox"));
+    QVERIFY(box);
+    QVERIFY(box->maximum() < 999);
+    box->selectAll();
+    QTest::keyClicks(box, QStringLiteral("999"));
+    QTest::keyClick(box, Qt::Key_Return);
+    QCOMPARE(box->value(), box->maximum());
+    page.waitUntilIdle();
+    QCOMPARE(page.run()->budget, box->maximum());
+    const int inRange = box->minimum() + 2;
+    box->selectAll();
+    QTest::keyClicks(box, QString::number(inRange));
+    QTest::keyClick(box, Qt::Key_Return);
+    QCOMPARE(box->value(), inRange);
 }
 
 void TestExpertsUi::controlsFollowThePolicy()

@@ -20,6 +20,31 @@ namespace {
 
 enum PlacementChoice { Contiguous = 0, Balanced = 1, BalancedCounts = 2, FromFile = 3 };
 
+// A spin box that lets a number above its maximum be typed and then takes the maximum ("99" on a
+// trace of 64 experts is 64), instead of refusing the second keystroke and leaving "9".
+class ClampingSpinBox : public QSpinBox {
+public:
+    using QSpinBox::QSpinBox;
+
+    QValidator::State validate(QString& text, int& pos) const override
+    {
+        const auto state = QSpinBox::validate(text, pos);
+        bool ok = false;
+        const int v = locale().toInt(text.trimmed(), &ok);
+        return state == QValidator::Invalid && ok && v > maximum() ? QValidator::Intermediate : state;
+    }
+
+    void fixup(QString& text) const override
+    {
+        bool ok = false;
+        const int v = locale().toInt(text.trimmed(), &ok);
+        if (ok && v > maximum())
+            text = locale().toString(maximum());
+        else
+            QSpinBox::fixup(text);
+    }
+};
+
 QSpinBox* spinBox(int lo, int hi, int value, QWidget* parent)
 {
     auto* box = new QSpinBox(parent);
@@ -35,7 +60,7 @@ ExpertControls::ExpertControls(QWidget* parent)
     : QWidget(parent)
     , m_policy(new QComboBox(this))
     , m_budget(new QSlider(Qt::Horizontal, this))
-    , m_budgetBox(new QSpinBox(this))
+    , m_budgetBox(new ClampingSpinBox(this))
     , m_warmup(spinBox(0, 64, ExpertSettings {}.warmup, this))
     , m_replay(new QCheckBox(tr("replay"), this))
     , m_batch(spinBox(1, 65536, ExpertSettings {}.batchSize, this))
@@ -59,6 +84,8 @@ ExpertControls::ExpertControls(QWidget* parent)
                             "device; speculative: each request keeps its own best experts first"));
     m_budget->setToolTip(tr("budget M: the most distinct experts one layer may activate for one batch (k <= M <= N)"));
     m_budgetBox->setToolTip(m_budget->toolTip());
+    m_budgetBox->setCorrectionMode(QAbstractSpinBox::CorrectToNearestValue);
+    m_budgetBox->setObjectName(QStringLiteral("budgetBox"));
     m_batch->setToolTip(tr("requests decoded together: each contributes one token per step (1 + gamma with "
                            "speculative decoding)"));
     m_warmup->setToolTip(tr("warm-up w: each token's top-w experts go first, so no token loses its best expert "
