@@ -75,6 +75,7 @@ class TestFrontierUi : public QObject {
 private slots:
     void initTestCase();
     void columnsMatchRunMatrix();
+    void badMarginIsRefusedNotReplaced();
     void noCostSaysWhatWouldPlot();
     void clickOpensTheComparison();
     void budgetFrontierOnATrace();
@@ -160,6 +161,36 @@ void TestFrontierUi::columnsMatchRunMatrix()
     // 30 lost answers of 300 is 10 points; the table says so in points.
     QCOMPARE(model->index(1, 1).data(MatrixTableModel::DropRole).toDouble(), 10.0);
     QVERIFY(model->index(1, 1).data(Qt::ToolTipRole).toString().contains(QStringLiteral("worse")));
+}
+
+void TestFrontierUi::badMarginIsRefusedNotReplaced()
+{
+    // A margin compared with, then changed to text that does not read: Compare all refuses it and
+    // says so, instead of comparing again with the margin read before.
+    FrontierPage page;
+    fill(&page); // margin 5
+    page.compareAll();
+    page.waitUntilIdle();
+    QVERIFY(page.matrix());
+    const auto before = page.matrix();
+    auto* edit = page.findChild<QLineEdit*>(QStringLiteral("frontierMargin"));
+    QVERIFY(edit);
+    edit->setText(QStringLiteral("abc"));
+    emit edit->editingFinished();
+    page.compareAll();
+    page.waitUntilIdle();
+    QCOMPARE(page.matrix(), before); // not recomputed
+    QVERIFY2(page.lastError().contains(QStringLiteral("\"abc\"")), qPrintable(page.lastError()));
+    QVERIFY2(page.headline().startsWith(QStringLiteral("Could not compare")), qPrintable(page.headline()));
+    QVERIFY(!edit->styleSheet().isEmpty());
+    // Fixed, it compares again and the mark goes.
+    edit->setText(QStringLiteral("2"));
+    emit edit->editingFinished();
+    page.compareAll();
+    page.waitUntilIdle();
+    QVERIFY(page.lastError().isEmpty());
+    QVERIFY(page.matrix() != before);
+    QVERIFY(edit->styleSheet().isEmpty());
 }
 
 void TestFrontierUi::noCostSaysWhatWouldPlot()

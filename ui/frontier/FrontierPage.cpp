@@ -194,9 +194,15 @@ bool FrontierPage::setMargins(const QString& text, QString* why)
         if (!analysis::parseMargin(part.trimmed().toStdString(), margins, error)) {
             if (why)
                 *why = QString::fromStdString(error);
+            // The field keeps what was typed, marked, until it reads; Compare all refuses it.
+            m_marginEdit->setStyleSheet(QStringLiteral("border: 1px solid #c0392b"));
+            m_marginEdit->setToolTip(QString::fromStdString(error));
             return false;
         }
     }
+    m_marginEdit->setStyleSheet({});
+    m_marginEdit->setToolTip(tr("Claim \"no worse than D\": points for binary tasks, metric units or D% for "
+                                "continuous ones, TASK=D for one task; comma-separated"));
     m_margins = margins;
     if (m_marginEdit->text() != text)
         m_marginEdit->setText(text);
@@ -235,6 +241,16 @@ void FrontierPage::compareAll()
     const auto rows = m_candidates->candidates();
     if (m_base.path.empty() || rows.empty()) {
         m_lastError = tr("Choose a baseline and at least one candidate first.");
+        emit statusMessage(m_lastError);
+        return;
+    }
+    // The margin as the field shows it now: a margin that does not read is refused, not replaced
+    // by the one read before.
+    if (QString why; !setMargins(m_marginEdit->text(), &why)) {
+        m_lastError
+            = tr("the margin \"%1\" does not read (%2); fix it, then Compare all").arg(m_marginEdit->text(), why);
+        markStale();
+        m_headline->setText(headline());
         emit statusMessage(m_lastError);
         return;
     }
