@@ -16,7 +16,9 @@
 #include "plot/PlotView.h"
 
 #include <QAbstractItemModelTester>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QLabel>
 #include <QProcess>
@@ -44,6 +46,7 @@ private slots:
     void oneLayerMapIsDrawn();
     void badTraceSaysWhy();
     void budgetTypedAboveTheMostIsTheMost();
+    void recordedBatchesDisableTheBatchSize();
     void controlsFollowThePolicy();
     void exports();
     void loadCountsGivePlacement();
@@ -349,6 +352,29 @@ void TestExpertsUi::budgetTypedAboveTheMostIsTheMost()
     QTest::keyClicks(box, QString::number(inRange));
     QTest::keyClick(box, Qt::Key_Return);
     QCOMPARE(box->value(), inRange);
+}
+
+void TestExpertsUi::recordedBatchesDisableTheBatchSize()
+{
+    // A vLLM route log records its batches: they are used as they are, so the batch size and gamma
+    // cannot be changed until replay is ticked.
+    const QString log
+        = QString::fromStdString(test::sharedPath("vllm_moe_routes/qwen15moe_layer_logger/moe_layer0.jsonl"));
+    if (!QFileInfo::exists(log))
+        QSKIP("../shared/data/real is not present");
+    ExpertsPage page;
+    page.openTrace(log);
+    page.waitUntilIdle();
+    QVERIFY(page.run());
+    auto* replay = page.findChild<QCheckBox*>(QStringLiteral("replay"));
+    auto* batch = page.findChild<QSpinBox*>(QStringLiteral("batchSize"));
+    QVERIFY(replay && batch);
+    QVERIFY(replay->isEnabled() && !replay->isChecked());
+    QVERIFY(!batch->isEnabled());
+    QVERIFY2(batch->toolTip().contains(QStringLiteral("recorded batches")), qPrintable(batch->toolTip()));
+    replay->setChecked(true);
+    QVERIFY(batch->isEnabled());
+    page.waitUntilIdle();
 }
 
 void TestExpertsUi::controlsFollowThePolicy()

@@ -74,6 +74,8 @@ ExpertControls::ExpertControls(QWidget* parent)
     m_policy->setObjectName(QStringLiteral("policy"));
     m_warmup->setObjectName(QStringLiteral("warmup"));
     m_requestExperts->setObjectName(QStringLiteral("requestExperts"));
+    m_replay->setObjectName(QStringLiteral("replay"));
+    m_batch->setObjectName(QStringLiteral("batchSize"));
     m_policy->addItem(tr("top-k (no sharing)"), int(moe::Policy::TopK));
     m_policy->addItem(tr("XShare batch greedy"), int(moe::Policy::Batch));
     m_policy->addItem(tr("XShare expert-parallel"), int(moe::Policy::ExpertParallel));
@@ -86,8 +88,6 @@ ExpertControls::ExpertControls(QWidget* parent)
     m_budgetBox->setToolTip(m_budget->toolTip());
     m_budgetBox->setCorrectionMode(QAbstractSpinBox::CorrectToNearestValue);
     m_budgetBox->setObjectName(QStringLiteral("budgetBox"));
-    m_batch->setToolTip(tr("requests decoded together: each contributes one token per step (1 + gamma with "
-                           "speculative decoding)"));
     m_warmup->setToolTip(tr("warm-up w: each token's top-w experts go first, so no token loses its best expert "
                             "(0: none; raise it when gating mass kept is low at small budgets)"));
     m_replay->setChecked(ExpertSettings {}.replay);
@@ -119,6 +119,7 @@ ExpertControls::ExpertControls(QWidget* parent)
     });
     connect(m_replay, &QCheckBox::toggled, this, [this] {
         m_replayChosen = true;
+        enableForPolicy();
         emit changed();
     });
     connect(m_requests, &QLineEdit::editingFinished, this, &ExpertControls::changed);
@@ -273,6 +274,7 @@ void ExpertControls::adaptTo(const moe::Trace& t, int budget)
     // used when recorded (the analysis layer's automatic batching, as on the command line).
     m_replay->setEnabled(t.hasSteps());
     m_replay->setChecked(!t.hasSteps() || (m_replayChosen && m_replay->isChecked()));
+    enableForPolicy();
 }
 
 void ExpertControls::setInputsEnabled(bool enabled)
@@ -295,6 +297,16 @@ void ExpertControls::enableForPolicy()
     m_budget->setEnabled(enabled && policy != moe::Policy::TopK);
     m_budgetBox->setEnabled(enabled && policy != moe::Policy::TopK);
     m_requestExperts->setEnabled(enabled && policy == moe::Policy::Speculative);
+    // The batch size and gamma form the batches of a replay; the batches a trace recorded are used
+    // as they are.
+    const bool replay = m_replay->isChecked();
+    m_batch->setEnabled(enabled && replay);
+    m_gamma->setEnabled(enabled && replay);
+    const QString recorded = tr("The trace's recorded batches are used as they are: tick replay to form batches "
+                                "of a chosen size instead.");
+    m_batch->setToolTip(replay ? tr("requests decoded together: each contributes one token per step (1 + gamma "
+                                    "with speculative decoding)")
+                               : recorded);
 }
 
 void ExpertControls::saveTo(workspace::ExpertState& w) const
