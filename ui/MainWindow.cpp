@@ -27,6 +27,7 @@
 #include <QLockFile>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
@@ -85,8 +86,13 @@ MainWindow::MainWindow(QWidget* parent)
     });
 
     AppSettings settings;
-    if (!restoreGeometry(settings.windowGeometry()))
-        resize(1440, 900);
+    if (!restoreGeometry(settings.windowGeometry())) {
+        // The first size fits the screen it opens on (a 1366x768 laptop included).
+        QSize size(1440, 900);
+        if (const QScreen* on = screen())
+            size = size.boundedTo(on->availableGeometry().size() * 0.95);
+        resize(size);
+    }
     restoreState(settings.windowState());
     updateActions();
     statusBar()->showMessage(tr("Drop a baseline and a candidate run on the boxes above, or open the demo."));

@@ -3,6 +3,7 @@
 // workspaces say what to drop where, the window's minimum size fits 1366x768, the task and its
 // verdict stay in view, legends sit outside the data and many layers do not crowd their labels.
 #include "MainWindow.h"
+#include "common/AppSettings.h"
 #include "common/Format.h"
 #include "common/FrozenColumnsView.h"
 #include "common/InputHelp.h"
@@ -23,6 +24,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QLockFile>
+#include <QScreen>
 #include <QScrollBar>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -73,6 +75,7 @@ private slots:
     void budgetSweepHasOneAxisPerQuantity();
     void powerPlannerLabelsStayApart();
     void manyLayersAreThinned();
+    void firstSizeFitsTheScreen();
     void longIdsKeepTheOtherColumnsInView();
     void dropZoneCutsLongFolders();
     void manyTasksAreThinned();
@@ -399,6 +402,17 @@ void TestLayout::logLikelihoodResponsesAreComparedByChoice()
 }
 
 QTEST_MAIN(TestLayout)
+void TestLayout::firstSizeFitsTheScreen()
+{
+    // No saved geometry: the window opens no larger than the screen it is on.
+    AppSettings().setWindowGeometry({});
+    MainWindow w;
+    const QSize avail = w.screen()->availableGeometry().size();
+    QVERIFY2(w.width() <= avail.width() && w.height() <= avail.height(),
+        qPrintable(
+            QStringLiteral("%1x%2 on %3x%4").arg(w.width()).arg(w.height()).arg(avail.width()).arg(avail.height())));
+}
+
 void TestLayout::longIdsKeepTheOtherColumnsInView()
 {
     // A sample id of 300 characters: the disagreement table's columns stay in view (the id is cut
