@@ -2,6 +2,7 @@
 #include "MainWindow.h"
 #include "TestData.h"
 #include "common/AppSettings.h"
+#include "common/EnglishPlurals.h"
 #include "common/Problems.h"
 #include "degradation/AggregatePanel.h"
 #include "degradation/DegradationPage.h"
@@ -496,9 +497,15 @@ void TestWindowFlows::inspectLogsOpenByDropAndPicker()
     page.setSide(false, folder, true);
     QVERIFY(picked);
     QCOMPARE(baseZone->path(), folder);
+    installEnglishPlurals();
+    QSignalSpy status(&page, &DegradationPage::statusMessage);
     page.setSide(true, sonnet, true);
     QTRY_VERIFY_WITH_TIMEOUT(page.comparison() != nullptr, 60000);
     QCOMPARE(others, QStringList());
+    // One task: "1 task", not "1 tasks".
+    QVERIFY(!status.isEmpty());
+    const QString said = status.last().at(0).toString();
+    QVERIFY2(said.contains(QStringLiteral(": 1 task, ")), qPrintable(said));
     const auto c = page.comparison();
     QCOMPARE(c->base->info.model, std::string("openai/gpt-5"));
     QCOMPARE(c->cand->info.format, std::string("Inspect .eval"));

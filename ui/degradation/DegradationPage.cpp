@@ -38,6 +38,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <climits>
 
 namespace deltascope::ui {
@@ -140,7 +141,7 @@ void DegradationPage::buildUi()
            "and improvements c, sign-flip permutations for continuous metrics) and gives one verdict for the whole "
            "comparison: degraded, or no evidence of degradation, with the largest drop the data still allow. With a "
            "margin it can also say \"no worse than the margin\".</p>"
-           "<p><a href='#demo'>Open the demo</a> (a model and its 4-bit quantization on four tasks) &nbsp;·&nbsp; "
+           "<p><a href='#demo'>Open the demo</a> (a model and its 4-bit quantization on four benchmarks) &nbsp;·&nbsp; "
            "<a href='#help'>How to produce these files</a></p>"
            "<p style='color:gray'>Hover a column header or a number for its definition.</p>"),
         this);
@@ -465,12 +466,12 @@ void DegradationPage::setComparison(ComparisonPtr c)
         m_warnings->setText(
             warnings ? QStringLiteral("<a href='#'>%1</a>").arg(tr("%n warning(s)", "", int(warnings))) : QString());
         const auto& r = m_comparison->report;
-        emit statusMessage(tr("%1: %2 tasks, %3 pairs, %4 disagreements; loaded in %5")
-                               .arg(AggregatePanel::verdictText(r))
-                               .arg(r.tasks.size())
-                               .arg(QLocale().toString(qulonglong(m_comparison->pairCount())))
-                               .arg(QLocale().toString(qulonglong(m_comparison->flips->size())))
-                               .arg(duration(m_comparison->loadSeconds + m_comparison->pairSeconds)));
+        emit statusMessage(
+            tr("%1: %2, %3, %4; loaded in %5")
+                .arg(AggregatePanel::verdictText(r), tr("%n task(s)", "", int(r.tasks.size())),
+                    tr("%Ln pair(s)", "", int(std::min<std::size_t>(m_comparison->pairCount(), INT_MAX))),
+                    tr("%Ln disagreement(s)", "", int(std::min<std::size_t>(m_comparison->flips->size(), INT_MAX))),
+                    duration(m_comparison->loadSeconds + m_comparison->pairSeconds)));
     } else {
         m_warnings->clear();
     }

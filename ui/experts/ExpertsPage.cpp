@@ -369,10 +369,10 @@ void ExpertsPage::onRun()
         p->replot(QCustomPlot::rpQueuedReplot);
     m_maps->setRun(run);
     m_slice->setRun(run);
-    emit statusMessage(tr("Expert selection on the %1 in %2 ms (%3 slices)")
+    emit statusMessage(tr("Expert selection on the %1 in %2 ms (%3)")
                            .arg(run->backend)
                            .arg(qRound(1000 * run->seconds))
-                           .arg(run->current->sliceCount));
+                           .arg(tr("%n slice(s)", "", static_cast<int>(run->current->sliceCount))));
     emit computed();
 }
 
