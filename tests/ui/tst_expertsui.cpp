@@ -22,6 +22,7 @@
 #include <QJsonArray>
 #include <QLabel>
 #include <QProcess>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
@@ -453,8 +454,14 @@ void TestExpertsUi::loadCountsGivePlacement()
     if (!QFileInfo::exists(counts))
         QSKIP("../shared/data/real is not present");
     ExpertsPage page;
+    // Without counts the buttons that act on them are off.
+    auto* exportButton = page.findChild<QPushButton*>(QStringLiteral("exportPlacement"));
+    auto* useButton = page.findChild<QPushButton*>(QStringLiteral("useCounts"));
+    QVERIFY(exportButton && useButton);
+    QVERIFY(!exportButton->isEnabled() && !useButton->isEnabled());
     page.openCounts(counts);
     QVERIFY(page.hasCounts());
+    QVERIFY(exportButton->isEnabled() && useButton->isEnabled());
     QTemporaryDir dir;
     const QString out = dir.filePath(QStringLiteral("placement.json"));
     QCOMPARE(page.exportPlacement(out), QString());

@@ -60,6 +60,13 @@ ExpertCountsView::ExpertCountsView(QWidget* parent)
     });
     connect(m_devices, &QSpinBox::valueChanged, this, &ExpertCountsView::redraw);
     connect(m_replicas, &QSpinBox::valueChanged, this, &ExpertCountsView::redraw);
+    // Both act on open counts: off until some are open.
+    exportButton->setObjectName(QStringLiteral("exportPlacement"));
+    useButton->setObjectName(QStringLiteral("useCounts"));
+    for (QPushButton* b : { exportButton, useButton }) {
+        b->setEnabled(false);
+        m_needCounts << b;
+    }
     auto* bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("devices"), this));
     bar->addWidget(m_devices);
@@ -81,6 +88,8 @@ QString ExpertCountsView::open(const QString& path)
         return QString::fromStdString(c.error->toString());
     m_counts = std::make_shared<const moe::ExpertCounts>(std::move(*c.value));
     m_path = path;
+    for (QWidget* w : m_needCounts)
+        w->setEnabled(true);
     redraw();
     return {};
 }

@@ -3,6 +3,7 @@
 
 #include "moe/TraceImport.h"
 
+#include <QList>
 #include <QWidget>
 #include <memory>
 
@@ -46,6 +47,7 @@ private:
     QSpinBox* m_devices;
     QSpinBox* m_replicas;
     QLabel* m_info;
+    QList<QWidget*> m_needCounts; ///< the buttons that act on open counts
 };
 
 } // namespace deltascope::ui
