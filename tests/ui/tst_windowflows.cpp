@@ -421,10 +421,17 @@ void TestWindowFlows::cancelledColumnsKeepTheOtherSide()
         dialog->accept();
         return true;
     }));
+    QSignalSpy status(&page, &DegradationPage::statusMessage);
     page.compare(base, cand, true);
     page.waitUntilIdle();
     QCOMPARE(asked, 2);
     QVERIFY(!page.comparison());
+    // The empty side is explained.
+    QStringList said;
+    for (const auto& m : status)
+        said << m.at(0).toString();
+    QVERIFY2(said.contains(QStringLiteral("b.csv not opened as the baseline: nothing was chosen")),
+        qPrintable(said.join(QLatin1Char('|'))));
     QVERIFY(page.workspaceState().base.path.empty());
     QCOMPARE(QString::fromStdString(page.workspaceState().cand.path), cand);
 }

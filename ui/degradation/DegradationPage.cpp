@@ -294,6 +294,10 @@ bool DegradationPage::prepareSide(bool candidate, const QString& path, bool inte
             emit statusMessage(shortProblem(*why));
             if (interactive)
                 showProblemBox(this, tr("Not a run"), shortProblem(*why), { m_lastError });
+        } else {
+            // Cancelled (the column dialog or the run picker): said, so an empty side is explained.
+            emit statusMessage(tr("%1 not opened as the %2: nothing was chosen")
+                                   .arg(QFileInfo(path).fileName(), candidate ? tr("candidate") : tr("baseline")));
         }
         return false;
     }
