@@ -782,6 +782,15 @@ void TestWindowFlows::marginEditDecidesTheVerdict()
     page.waitUntilIdle();
     QCOMPARE(verdict->text(), QStringLiteral("No worse than the margin"));
     QCOMPARE(verdicts(), QStringList { QStringLiteral("within margin") });
+    // The drop plot marks each task's one-sided bound, the value the margin is judged against.
+    const QCPGraph* bounds = nullptr;
+    for (int g = 0; g < page.plot(0)->graphCount(); ++g)
+        if (page.plot(0)->graph(g)->objectName() == QStringLiteral("upperBounds"))
+            bounds = page.plot(0)->graph(g);
+    QVERIFY(bounds);
+    QCOMPARE(bounds->dataCount(), static_cast<int>(page.comparison()->report.tasks.size()));
+    for (int i = 0; i < bounds->dataCount(); ++i)
+        QVERIFY(bounds->data()->at(i)->value < 5.0); // each within the 5-point margin
 
     // Bad text: the reason beside the field, and no retest.
     const auto before = page.comparison();

@@ -197,6 +197,24 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
         lo = std::min(lo, t.ciLow * k);
         hi = std::max(hi, t.ciHigh * k);
     }
+    // With a margin, each task is judged by its one-sided upper bound (not the two-sided 95%
+    // interval drawn): a small square marks it, so a bar that crosses the margin while its task is
+    // within it reads right.
+    if (r.hasMargin) {
+        auto* bounds = plot->addGraph(plot->yAxis, plot->xAxis);
+        bounds->setObjectName(QStringLiteral("upperBounds"));
+        bounds->setLineStyle(QCPGraph::lsNone);
+        const QColor ink = plot->palette().color(QPalette::WindowText);
+        bounds->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, ink, ink, 7));
+        bounds->setSelectable(QCP::stNone);
+        for (int at = 0; at < n; ++at) {
+            const auto& t = r.tasks[static_cast<std::size_t>(order[static_cast<std::size_t>(at)])];
+            if (t.hasMargin && std::isfinite(t.upperBound)) {
+                bounds->addData(at, t.upperBound * scaleOf(t));
+                hi = std::max(hi, t.upperBound * scaleOf(t));
+            }
+        }
+    }
     auto* zero = new QCPItemStraightLine(plot);
     zero->point1->setCoords(0, 0);
     zero->point2->setCoords(0, 1);
@@ -211,7 +229,9 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
         r.tasks.begin(), r.tasks.end(), [](const report::TaskResult& t) { return !t.corpusMetric.empty(); });
     plot->xAxis->setLabel(QObject::tr("drop: baseline - candidate (points; raw units for continuous metrics%1)%2")
                               .arg(perplexity ? QObject::tr("; nats per document for perplexities") : QString(),
-                                  r.hasMargin ? QObject::tr("; dashed: each task's margin") : QString()));
+                                  r.hasMargin ? QObject::tr("; dashed: each task's margin, judged against the "
+                                                            "one-sided bound ■")
+                                              : QString()));
     const QCPGraph* const seen[kSeries] = { series[0], series[1], series[2] };
     plot->setHoverText([&r, seen, rowTask](QCPAbstractPlottable* p, int i) {
         const int s = seriesIndex(seen, p);
