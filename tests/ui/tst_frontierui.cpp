@@ -14,6 +14,7 @@
 #include "frontier/PayoffPanel.h"
 #include "moe/Safetensors.h"
 #include "moe/SynthTrace.h"
+#include "plot/FrontierPlots.h"
 #include "plot/PlotView.h"
 
 #include <QAbstractItemModelTester>
@@ -244,6 +245,16 @@ void TestFrontierUi::noCostSaysWhatWouldPlot()
     QCOMPARE(itemTexts(drawn, QStringLiteral("pointName")),
         (QStringList { QStringLiteral("little"), QStringLiteral("same"), QStringLiteral("worse") }));
     QCOMPARE(itemTexts(drawn, QStringLiteral("unplotted")), QStringList());
+    // Names beside points drop the start all candidates share, cut at a separator.
+    QCOMPARE(frontierPointNames({ QStringLiteral("Mixtral-8x7B-Instruct-xshare-M2"),
+                 QStringLiteral("Mixtral-8x7B-Instruct-xshare-M10") }),
+        (QStringList { QStringLiteral("M2"), QStringLiteral("M10") }));
+    QCOMPARE(frontierPointNames({ QStringLiteral("llama-q4"), QStringLiteral("llama-q8") }),
+        (QStringList { QStringLiteral("q4"), QStringLiteral("q8") }));
+    QCOMPARE(frontierPointNames({ QStringLiteral("abc1"), QStringLiteral("abc2") }),
+        (QStringList { QStringLiteral("abc1"), QStringLiteral("abc2") }));
+    QCOMPARE(frontierPointNames({ QStringLiteral("run"), QStringLiteral("run-b") }),
+        (QStringList { QStringLiteral("run"), QStringLiteral("run-b") }));
     // A candidate without a cost: compared, not plotted, and named in the plot's note.
     FrontierPage partly;
     partly.setBaseline(m_base);

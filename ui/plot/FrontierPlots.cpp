@@ -11,6 +11,39 @@
 
 namespace deltascope::ui {
 
+namespace {
+
+// The candidates' names without the start they all share ("Mixtral-8x7B-Instruct-xshare-M2" and
+// "...-M4" are "M2" and "M4" beside their points), cut at a separator so no word is split.
+QStringList shortNames(const QStringList& names)
+{
+    if (names.size() < 2)
+        return names;
+    qsizetype common = names.front().size();
+    for (const QString& n : names) {
+        qsizetype i = 0;
+        while (i < common && i < n.size() && n[i] == names.front()[i])
+            ++i;
+        common = i;
+    }
+    while (common > 0 && !QStringLiteral("-_/ .:").contains(names.front()[common - 1]))
+        --common;
+    QStringList out;
+    for (const QString& n : names) {
+        if (n.size() <= common)
+            return names; // one name is all prefix: keep them whole
+        out << n.mid(common);
+    }
+    return out;
+}
+
+} // namespace
+
+QStringList frontierPointNames(const QStringList& names)
+{
+    return shortNames(names);
+}
+
 void drawFrontier(PlotView* plot, const FrontierPlotInput& in)
 {
     plot->reset();
@@ -109,6 +142,7 @@ void drawFrontier(PlotView* plot, const FrontierPlotInput& in)
     // Each point named beside it (up to a dozen; past that the Pareto front's only, and hovering
     // names the rest), so the plot reads without the table.
     const std::size_t named = std::count_if(in.points.begin(), in.points.end(), [](const auto& p) { return p.pareto; });
+    const QStringList labels = shortNames(in.names);
     const bool nameAll = in.points.size() <= 12;
     for (const auto& p : in.points) {
         if (!(nameAll || (p.pareto && named <= 12)) || p.candidate < 0 || p.candidate >= in.names.size())
@@ -120,7 +154,7 @@ void drawFrontier(PlotView* plot, const FrontierPlotInput& in)
         const bool toLeft = right > left && p.cost > left + 0.66 * (right - left);
         name->setPositionAlignment((toLeft ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignBottom);
         name->setPadding(toLeft ? QMargins(0, 0, 6, 2) : QMargins(6, 0, 0, 2));
-        name->setText(in.names[p.candidate]);
+        name->setText(labels[p.candidate]);
         name->setLayer(QStringLiteral("grid")); // under the points: a click on a point reaches the point
         name->setColor(MatrixTableModel::verdictColour(p.verdict).darker(130));
         name->setSelectable(false);

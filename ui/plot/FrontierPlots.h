@@ -27,4 +27,7 @@ struct FrontierPlotInput {
 /// on it emits PlotView::taskClicked with the candidate's index.
 void drawFrontier(PlotView* plot, const FrontierPlotInput& in);
 
+/// The names written beside the points: the candidates' names less the start they all share.
+QStringList frontierPointNames(const QStringList& names);
+
 } // namespace deltascope::ui
