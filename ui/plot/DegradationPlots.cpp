@@ -227,11 +227,10 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
     plot->xAxis->setRange(lo - pad, hi + pad);
     const bool perplexity = std::any_of(
         r.tasks.begin(), r.tasks.end(), [](const report::TaskResult& t) { return !t.corpusMetric.empty(); });
-    plot->xAxis->setLabel(QObject::tr("drop: baseline - candidate (points; raw units for continuous metrics%1)%2")
-                              .arg(perplexity ? QObject::tr("; nats per document for perplexities") : QString(),
-                                  r.hasMargin ? QObject::tr("; dashed: each task's margin, judged against the "
-                                                            "one-sided bound ■")
-                                              : QString()));
+    plot->xAxis->setLabel(
+        QObject::tr("drop: baseline - candidate (points; raw units for continuous metrics%1)%2")
+            .arg(perplexity ? QObject::tr("; nats per document for perplexities") : QString(),
+                r.hasMargin ? QObject::tr("; dashed: margin; ■: the bound judged against it") : QString()));
     const QCPGraph* const seen[kSeries] = { series[0], series[1], series[2] };
     plot->setHoverText([&r, seen, rowTask](QCPAbstractPlottable* p, int i) {
         const int s = seriesIndex(seen, p);
