@@ -233,8 +233,10 @@ inline std::string marginText(const TaskResult& t)
 // "0.8 points", or a difference on a continuous task in the units it was tested in.
 inline std::string boundWords(const TaskResult& t, double value)
 {
-    if (!t.continuous)
-        return fmt("%.3g", 100.0 * value) + " points";
+    if (!t.continuous) {
+        const std::string points = fmt("%.3g", 100.0 * value);
+        return points + (points == "1" ? " point" : " points");
+    }
     return fmt("%.4g", value) + (isCorpus(t) ? " (per-document log-likelihood)" : " (" + t.metric + ")");
 }
 

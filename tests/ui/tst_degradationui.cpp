@@ -720,7 +720,7 @@ void TestDegradationUi::bannerForEachVerdict()
             t.upperBound = t.continuous ? -0.229 : -0.01;
         show("no_evidence", false);
         QVERIFY2(advice->text().startsWith(QStringLiteral("The data rule out any drop: the candidate is better by at "
-                                                          "least 1 points on every binary task; the candidate is "
+                                                          "least 1 point on every binary task; the candidate is "
                                                           "better on wikitext by at least 0.229 (")),
             qPrintable(advice->text()));
         QVERIFY(!advice->text().contains(QStringLiteral("above -")));

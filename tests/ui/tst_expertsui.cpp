@@ -21,6 +21,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QLabel>
+#include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -165,12 +166,13 @@ void TestExpertsUi::heatmapsZoomTogether()
         QCOMPARE(p->xAxis->range(), zoomX);
     QTemporaryDir dir;
     moe::SynthOptions o;
+    // Another trace of the same shape as the demo: the zoom is not carried over to it.
     o.requests = 4;
     o.tokensPerRequest = 16;
-    o.layers = 2;
-    o.experts = 16;
-    o.topK = 2;
-    const auto path = dir.filePath(QStringLiteral("small.safetensors")).toStdString();
+    o.layers = page.run()->trace->layers;
+    o.experts = page.run()->trace->experts;
+    o.topK = page.run()->trace->topK;
+    const auto path = dir.filePath(QStringLiteral("same-shape.safetensors")).toStdString();
     QVERIFY(moe::writeTraceFile(path, moe::makeSyntheticTrace(o)).empty());
     page.openTrace(QString::fromStdString(path));
     page.waitUntilIdle();
@@ -373,6 +375,16 @@ void TestExpertsUi::recordedBatchesDisableTheBatchSize()
     QVERIFY(replay->isEnabled() && !replay->isChecked());
     QVERIFY(!batch->isEnabled());
     QVERIFY2(batch->toolTip().contains(QStringLiteral("recorded batches")), qPrintable(batch->toolTip()));
+    // Chosen requests are replayed (as the analysis layer does): the batch size counts again.
+    auto* requests = page.findChild<QLineEdit*>(QStringLiteral("requests"));
+    QVERIFY(requests);
+    requests->setText(QStringLiteral("0-3"));
+    emit requests->editingFinished();
+    QVERIFY(batch->isEnabled());
+    requests->clear();
+    emit requests->editingFinished();
+    QVERIFY(!batch->isEnabled());
+    page.waitUntilIdle();
     replay->setChecked(true);
     QVERIFY(batch->isEnabled());
     page.waitUntilIdle();

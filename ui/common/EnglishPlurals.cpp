@@ -19,9 +19,12 @@ QString EnglishPlurals::translate(const char*, const char* sourceText, const cha
 void installEnglishPlurals()
 {
     auto* app = QCoreApplication::instance();
-    if (!app || app->findChild<EnglishPlurals*>(QString(), Qt::FindDirectChildrenOnly))
+    const QString name = QStringLiteral("deltascopeEnglishPlurals");
+    if (!app || app->findChild<QTranslator*>(name, Qt::FindDirectChildrenOnly))
         return;
-    QCoreApplication::installTranslator(new EnglishPlurals(app));
+    auto* plurals = new EnglishPlurals(app);
+    plurals->setObjectName(name);
+    QCoreApplication::installTranslator(plurals);
 }
 
 } // namespace deltascope::ui

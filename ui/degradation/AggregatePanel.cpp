@@ -212,6 +212,13 @@ QString inconclusiveAdvice(const report::ComparisonReport& r, const report::Task
 // "the data rule out a drop above 2.3 points": the largest upper bound over the binary tasks, and
 // each continuous task's own (their units differ). A bound below zero rules out every drop: the
 // candidate is better there by at least that much, and the text says so.
+// "2.3 points", "1 point".
+QString pointsText(double points)
+{
+    const QString n = QString::number(points, 'g', 3);
+    return n == QStringLiteral("1") ? AggregatePanel::tr("%1 point").arg(n) : AggregatePanel::tr("%1 points").arg(n);
+}
+
 QString noEvidenceAdvice(const report::ComparisonReport& r)
 {
     const report::TaskResult* widest = nullptr;
@@ -236,11 +243,11 @@ QString noEvidenceAdvice(const report::ComparisonReport& r)
     QStringList parts;
     const bool binaryBetter = widest && widest->upperBound < 0;
     if (binaryBetter)
-        parts << AggregatePanel::tr("the candidate is better by at least %1 points on every binary task")
-                     .arg(QString::number(-100.0 * widest->upperBound, 'g', 3));
+        parts << AggregatePanel::tr("the candidate is better by at least %1 on every binary task")
+                     .arg(pointsText(-100.0 * widest->upperBound));
     else if (widest)
-        parts << AggregatePanel::tr("the data rule out a drop above %1 points on any binary task (widest: %2)")
-                     .arg(QString::number(100.0 * widest->upperBound, 'g', 3), taskName(*widest));
+        parts << AggregatePanel::tr("the data rule out a drop above %1 on any binary task (widest: %2)")
+                     .arg(pointsText(100.0 * widest->upperBound), taskName(*widest));
     if (!above.isEmpty())
         parts << AggregatePanel::tr("the data rule out drops above %1").arg(above.join(QStringLiteral("; ")));
     if (!better.isEmpty())

@@ -453,8 +453,6 @@ void DegradationPage::setComparison(ComparisonPtr c)
     m_aggregate->showReport(m_comparison ? &m_comparison->report : nullptr);
     m_aggregate->showRefused(
         m_comparison && m_comparison->refused ? QString::fromStdString(m_comparison->refused->message) : QString());
-    if (m_comparison && m_comparison->refused)
-        emit statusMessage(tr("Not applied: %1").arg(QString::fromStdString(m_comparison->refused->message)));
     if (m_comparison && !m_pendingTask.empty()) {
         // A restored workspace: its selected task again.
         const auto& tasks = m_comparison->report.tasks;
@@ -476,6 +474,9 @@ void DegradationPage::setComparison(ComparisonPtr c)
                     tr("%Ln pair(s)", "", int(std::min<std::size_t>(m_comparison->pairCount(), INT_MAX))),
                     tr("%Ln disagreement(s)", "", int(std::min<std::size_t>(m_comparison->flips->size(), INT_MAX))),
                     duration(m_comparison->loadSeconds + m_comparison->pairSeconds)));
+        // Settings refused: said last, so the summary does not hide it.
+        if (m_comparison->refused)
+            emit statusMessage(tr("Not applied: %1").arg(QString::fromStdString(m_comparison->refused->message)));
     } else {
         m_warnings->clear();
     }
@@ -564,8 +565,10 @@ void DegradationPage::showWarnings()
             lines << QString::fromStdString(t.key()) + QStringLiteral(": ") + fullProblem(w);
         }
     QMessageBox box(QMessageBox::Information, tr("Warnings"),
-        tr("%n warning(s) about the inputs. They do not stop the comparison; read them before trusting it.", "",
-            int(lines.size()))
+        (lines.size() == 1
+                ? tr("1 warning about the inputs. It does not stop the comparison; read it before trusting it.")
+                : tr("%n warnings about the inputs. They do not stop the comparison; read them before trusting it.", "",
+                    int(lines.size())))
             + QStringLiteral("\n\n") + summarizeProblems(all),
         QMessageBox::Ok, this);
     box.setDetailedText(lines.join(QLatin1Char('\n')));

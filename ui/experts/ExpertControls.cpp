@@ -76,6 +76,7 @@ ExpertControls::ExpertControls(QWidget* parent)
     m_requestExperts->setObjectName(QStringLiteral("requestExperts"));
     m_replay->setObjectName(QStringLiteral("replay"));
     m_batch->setObjectName(QStringLiteral("batchSize"));
+    m_requests->setObjectName(QStringLiteral("requests"));
     m_policy->addItem(tr("top-k (no sharing)"), int(moe::Policy::TopK));
     m_policy->addItem(tr("XShare batch greedy"), int(moe::Policy::Batch));
     m_policy->addItem(tr("XShare expert-parallel"), int(moe::Policy::ExpertParallel));
@@ -86,13 +87,11 @@ ExpertControls::ExpertControls(QWidget* parent)
                             "device; speculative: each request keeps its own best experts first"));
     m_budget->setToolTip(tr("budget M: the most distinct experts one layer may activate for one batch (k <= M <= N)"));
     m_budgetBox->setToolTip(m_budget->toolTip());
-    m_budgetBox->setCorrectionMode(QAbstractSpinBox::CorrectToNearestValue);
     m_budgetBox->setObjectName(QStringLiteral("budgetBox"));
     m_warmup->setToolTip(tr("warm-up w: each token's top-w experts go first, so no token loses its best expert "
                             "(0: none; raise it when gating mass kept is low at small budgets)"));
     m_replay->setChecked(ExpertSettings {}.replay);
     m_replay->setToolTip(tr("continuous batching replay; off: the batches recorded in the trace"));
-    m_gamma->setToolTip(tr("speculative length: each request adds 1 + gamma tokens per step"));
     m_devices->setSpecialValueText(tr("auto"));
     m_devices->setToolTip(tr("expert-parallel devices the experts are placed on (auto: 8, or one per expert when "
                              "the model has fewer)"));
@@ -122,7 +121,11 @@ ExpertControls::ExpertControls(QWidget* parent)
         enableForPolicy();
         emit changed();
     });
-    connect(m_requests, &QLineEdit::editingFinished, this, &ExpertControls::changed);
+    connect(m_requests, &QLineEdit::editingFinished, this, [this] {
+        enableForPolicy(); // chosen requests are replayed: the batch size counts again
+        emit changed();
+    });
+    connect(m_gamma, &QSpinBox::valueChanged, this, &ExpertControls::enableForPolicy);
     connect(m_placement, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_replicas->setEnabled(m_placement->isEnabled() && (i == Balanced || i == BalancedCounts));
         if (i == FromFile || i == BalancedCounts) {
@@ -298,8 +301,9 @@ void ExpertControls::enableForPolicy()
     m_budgetBox->setEnabled(enabled && policy != moe::Policy::TopK);
     m_requestExperts->setEnabled(enabled && policy == moe::Policy::Speculative);
     // The batch size and gamma form the batches of a replay; the batches a trace recorded are used
-    // as they are.
-    const bool replay = m_replay->isChecked();
+    // as they are. Chosen requests or a speculative length replay anyway (as the analysis layer
+    // does), so then they count again.
+    const bool replay = m_replay->isChecked() || !m_requests->text().trimmed().isEmpty() || m_gamma->value() > 0;
     m_batch->setEnabled(enabled && replay);
     m_gamma->setEnabled(enabled && replay);
     const QString recorded = tr("The trace's recorded batches are used as they are: tick replay to form batches "
@@ -307,6 +311,7 @@ void ExpertControls::enableForPolicy()
     m_batch->setToolTip(replay ? tr("requests decoded together: each contributes one token per step (1 + gamma "
                                     "with speculative decoding)")
                                : recorded);
+    m_gamma->setToolTip(replay ? tr("speculative length: each request adds 1 + gamma tokens per step") : recorded);
 }
 
 void ExpertControls::saveTo(workspace::ExpertState& w) const

@@ -79,14 +79,13 @@ void ExpertMapsView::setRun(const ExpertRunPtr& run)
     }
     const auto& ids = run->trace->layerIds;
     // A new budget of the same trace keeps where the user zoomed; another trace starts whole.
-    const bool same = static_cast<int>(m.layers) == m_shownLayers && static_cast<int>(m.experts) == m_shownExperts;
+    const bool same = !m_shownTrace.expired() && m_shownTrace.lock() == run->trace;
     const QCPRange x = m_base->xAxis->range();
     const QCPRange y = m_base->yAxis->range();
     drawLayerExpertMap(m_base, m.base, m.layers, m.experts, ids, tr("active fraction"), 0, 1, false);
     drawLayerExpertMap(m_policy, m.policy, m.layers, m.experts, ids, tr("active fraction"), 0, 1, false);
     drawLayerExpertMap(m_diff, diff, m.layers, m.experts, ids, tr("difference"), -span, span, true);
-    m_shownLayers = static_cast<int>(m.layers);
-    m_shownExperts = static_cast<int>(m.experts);
+    m_shownTrace = run->trace;
     if (same) {
         m_base->xAxis->setRange(x);
         m_base->yAxis->setRange(y);

@@ -30,8 +30,9 @@ private:
     PlotView* m_diff;
     LayerTableModel* m_model;
     QTableView* m_table;
-    int m_shownLayers = 0; ///< the maps' size last drawn: a new budget of the same trace keeps the zoom
-    int m_shownExperts = 0;
+    /// The trace last drawn (weak: a trace opened after it was freed is never taken for it); a new
+    /// budget of the same trace keeps the zoom.
+    std::weak_ptr<const moe::Trace> m_shownTrace;
 };
 
 } // namespace deltascope::ui

@@ -170,12 +170,11 @@ void drawFrontier(PlotView* plot, const FrontierPlotInput& in)
         note->position->setType(QCPItemPosition::ptAxisRectRatio);
         note->position->setCoords(0.99, 0.99);
         note->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
-        note->setText(QObject::tr("Not plotted (no %1): %2")
-                          .arg(in.costLabel,
-                              unplotted.size() <= 4 ? unplotted.join(QStringLiteral(", "))
-                                                    : QObject::tr("%1 and %2 more")
-                                                          .arg(unplotted.mid(0, 3).join(QStringLiteral(", ")))
-                                                          .arg(unplotted.size() - 3)));
+        const QString listed = unplotted.size() <= 4
+            ? unplotted.join(QStringLiteral(", "))
+            : QObject::tr("%1 and %2 more")
+                  .arg(unplotted.mid(0, 3).join(QStringLiteral(", ")), QString::number(unplotted.size() - 3));
+        note->setText(QObject::tr("Not plotted (no %1): %2").arg(in.costLabel, listed));
         note->setColor(plot->palette().color(QPalette::PlaceholderText));
         note->setSelectable(false);
     }
