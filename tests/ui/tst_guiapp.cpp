@@ -80,7 +80,11 @@ void TestGuiApp::reportWithoutWindow()
     QVERIFY(text.contains("DEGRADED: the candidate is worse than the baseline"));
     QCOMPARE(text.count("data:image/png;base64,"), 4); // every plot embedded
     const QString pdf = dir.filePath(QStringLiteral("report.pdf"));
-    QCOMPARE(run({ QStringLiteral("--demo"), QStringLiteral("--export-report"), pdf }), 1);
+    // On failure the program's own words (an abort's message, a sanitizer's report) are shown.
+    QByteArray err;
+    const int status = run({ QStringLiteral("--demo"), QStringLiteral("--export-report"), pdf }, &err);
+    QVERIFY2(status == 1,
+        qPrintable(QStringLiteral("exit %1: %2").arg(status).arg(QString::fromLocal8Bit(err.right(4000)))));
     QFile p(pdf);
     QVERIFY(p.open(QIODevice::ReadOnly));
     QCOMPARE(p.read(5), QByteArray("%PDF-"));
