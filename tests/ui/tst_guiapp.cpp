@@ -32,10 +32,16 @@ private slots:
     void helpNamesEveryPlot();
 
 private:
-    static int run(const QStringList& args, QByteArray* err = nullptr)
+    static int run(const QStringList& args, QByteArray* err = nullptr, bool leakCheck = true)
     {
         QProcess p;
         auto env = QProcessEnvironment::systemEnvironment();
+        // LeakSanitizer's tracer itself crashes at the exit of the PDF export in the fresh Debian
+        // CI root ("Tracer caught signal 11 ... LeakSanitizer has encountered a fatal error"):
+        // that run keeps ASan and UBSan but not the leak check.
+        if (!leakCheck && env.contains(QStringLiteral("ASAN_OPTIONS")))
+            env.insert(QStringLiteral("ASAN_OPTIONS"),
+                env.value(QStringLiteral("ASAN_OPTIONS")) + QStringLiteral(":detect_leaks=0"));
         env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
         env.insert(QStringLiteral("DELTASCOPE_DEMO_DIR"), QStringLiteral(DELTASCOPE_DEMO_DIR));
         p.setProcessEnvironment(env);
@@ -82,7 +88,7 @@ void TestGuiApp::reportWithoutWindow()
     const QString pdf = dir.filePath(QStringLiteral("report.pdf"));
     // On failure the program's own words (an abort's message, a sanitizer's report) are shown.
     QByteArray err;
-    const int status = run({ QStringLiteral("--demo"), QStringLiteral("--export-report"), pdf }, &err);
+    const int status = run({ QStringLiteral("--demo"), QStringLiteral("--export-report"), pdf }, &err, false);
     QVERIFY2(status == 1,
         qPrintable(QStringLiteral("exit %1: %2").arg(status).arg(QString::fromLocal8Bit(err.right(4000)))));
     QFile p(pdf);
