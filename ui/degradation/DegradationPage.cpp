@@ -381,37 +381,6 @@ void DegradationPage::startLoad()
         });
 }
 
-void DegradationPage::onLoadFailed(const Diagnostic& error, bool skippingBadLines)
-{
-    // Whatever was shown belongs to other inputs now: clear it rather than leave an old verdict
-    // under the new file names.
-    setComparison(nullptr);
-    m_lastError = fullProblem(error);
-    const QString brief = shortProblem(error);
-    emit statusMessage(tr("Could not compare: %1").arg(brief));
-    if (!isVisible())
-        return;
-    // A malformed record in a large file: the user chooses to skip such lines or stop.
-    if (error.line <= 0 || skippingBadLines) {
-        showProblemBox(this, tr("Could not compare"), brief, { m_lastError });
-        return;
-    }
-    QMessageBox box(QMessageBox::Warning, tr("Malformed record"),
-        tr("%1\n\nSkip malformed records (each is listed as a warning) and go on, or stop?").arg(brief),
-        QMessageBox::NoButton, this);
-    box.setObjectName(QStringLiteral("malformedRecordBox"));
-    box.setDetailedText(m_lastError);
-    auto* skip = box.addButton(tr("Skip bad lines"), QMessageBox::AcceptRole);
-    box.addButton(tr("Stop"), QMessageBox::RejectRole);
-    box.exec();
-    if (box.clickedButton() == skip) {
-        m_skipBadLines = true;
-        m_base.options.skipBadLines = true;
-        m_cand.options.skipBadLines = true;
-        startLoad();
-    }
-}
-
 void DegradationPage::retestWith(bool permutation)
 {
     if (!m_comparison)
@@ -549,30 +518,6 @@ void DegradationPage::selectTasks(const std::vector<std::string>& keys)
             selection.select(i, i);
     }
     m_taskView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-}
-
-void DegradationPage::showWarnings()
-{
-    if (!m_comparison)
-        return;
-    std::vector<Diagnostic> all = m_comparison->report.warnings;
-    QStringList lines;
-    for (const auto& w : m_comparison->report.warnings)
-        lines << fullProblem(w);
-    for (const auto& t : m_comparison->report.tasks)
-        for (const auto& w : t.warnings) {
-            all.push_back(w);
-            lines << QString::fromStdString(t.key()) + QStringLiteral(": ") + fullProblem(w);
-        }
-    QMessageBox box(QMessageBox::Information, tr("Warnings"),
-        (lines.size() == 1
-                ? tr("1 warning about the inputs. It does not stop the comparison; read it before trusting it.")
-                : tr("%n warnings about the inputs. They do not stop the comparison; read them before trusting it.", "",
-                    int(lines.size())))
-            + QStringLiteral("\n\n") + summarizeProblems(all),
-        QMessageBox::Ok, this);
-    box.setDetailedText(lines.join(QLatin1Char('\n')));
-    box.exec();
 }
 
 QList<ReportPlot> DegradationPage::reportPlots() const

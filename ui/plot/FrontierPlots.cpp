@@ -11,11 +11,9 @@
 
 namespace deltascope::ui {
 
-namespace {
-
 // The candidates' names without the start they all share ("Mixtral-8x7B-Instruct-xshare-M2" and
 // "...-M4" are "M2" and "M4" beside their points), cut at a separator so no word is split.
-QStringList shortNames(const QStringList& names)
+QStringList frontierPointNames(const QStringList& names)
 {
     if (names.size() < 2)
         return names;
@@ -35,13 +33,6 @@ QStringList shortNames(const QStringList& names)
         out << n.mid(common);
     }
     return out;
-}
-
-} // namespace
-
-QStringList frontierPointNames(const QStringList& names)
-{
-    return shortNames(names);
 }
 
 void drawFrontier(PlotView* plot, const FrontierPlotInput& in)
@@ -142,7 +133,7 @@ void drawFrontier(PlotView* plot, const FrontierPlotInput& in)
     // Each point named beside it (up to a dozen; past that the Pareto front's only, and hovering
     // names the rest), so the plot reads without the table.
     const std::size_t named = std::count_if(in.points.begin(), in.points.end(), [](const auto& p) { return p.pareto; });
-    const QStringList labels = shortNames(in.names);
+    const QStringList labels = frontierPointNames(in.names);
     const bool nameAll = in.points.size() <= 12;
     for (const auto& p : in.points) {
         if (!(nameAll || (p.pareto && named <= 12)) || p.candidate < 0 || p.candidate >= in.names.size())
