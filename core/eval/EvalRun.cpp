@@ -11,4 +11,16 @@ std::size_t EvalRun::sampleCount() const
     return n;
 }
 
+std::string noRequestedTask(const std::vector<std::string>& requested, const std::string& in, const std::string& has)
+{
+    std::string names;
+    for (const auto& t : requested)
+        names += (names.empty() ? "" : ", ") + t;
+    std::string out = requested.size() == 1 ? "task " + names + " is not in " + in
+                                            : "none of the requested tasks (" + names + ") is in " + in;
+    if (!has.empty())
+        out += " (it has: " + has + ")";
+    return out;
+}
+
 } // namespace deltascope::eval

@@ -81,4 +81,8 @@ struct EvalRun {
     std::size_t sampleCount() const;
 };
 
+/// The error when a run has none of the tasks asked for, naming them and what the run has:
+/// "task hellaswagg is not in this run (it has: arc_easy, mmlu)". `in`: "this run", "this log"...
+std::string noRequestedTask(const std::vector<std::string>& requested, const std::string& in, const std::string& has);
+
 } // namespace deltascope::eval

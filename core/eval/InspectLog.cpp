@@ -99,8 +99,7 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
     if (h.task.empty())
         return R::failure(Diagnostic::error(path, 0, "the log names no task (eval.task)"));
     if (!options.tasks.empty() && std::find(options.tasks.begin(), options.tasks.end(), h.task) == options.tasks.end())
-        return R::failure(
-            Diagnostic::error(path, 0, "none of the requested tasks is in this log (it has: " + h.task + ")"));
+        return R::failure(Diagnostic::error(path, 0, noRequestedTask(options.tasks, "this log", h.task)));
     if (c.samples.empty())
         return R::failure(Diagnostic::error(path, 0,
             "the log holds no samples (status \"" + h.status

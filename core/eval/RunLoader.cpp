@@ -178,8 +178,7 @@ Result<EvalRun> loadOtherFormat(const std::string& format, const std::string& wh
         std::string had = r.value->tasks.front().task;
         std::erase_if(r.value->tasks, [&](const TaskSamples& t) { return !contains(options.tasks, t.task); });
         if (r.value->tasks.empty())
-            return R::failure(
-                Diagnostic::error(where, 0, "none of the requested tasks is in this run (it has: " + had + ")"));
+            return R::failure(Diagnostic::error(where, 0, noRequestedTask(options.tasks, "this run", had)));
         for (const auto& wanted : options.tasks)
             if (wanted != had)
                 r.warnings.push_back(Diagnostic::warning(where, 0,
@@ -221,8 +220,7 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
     for (const auto& s : run.samples)
         available += (available.empty() ? "" : ", ") + s.task;
     if (files.empty())
-        return R::failure(
-            Diagnostic::error(path, 0, "none of the requested tasks is in this run (it has: " + available + ")"));
+        return R::failure(Diagnostic::error(path, 0, noRequestedTask(options.tasks, "this run", available)));
     for (const auto& wanted : options.tasks) {
         bool found = false;
         for (const auto& s : run.samples)
@@ -380,10 +378,13 @@ Result<EvalRun> loadTables(const std::string& path, const LoadOptions& options)
     }
     auto r = loadScoreTable(path, columns, options.skipBadLines);
     if (r.ok()) {
+        std::string has;
+        for (const auto& t : r.value->tasks)
+            has += (has.empty() ? "" : ", ") + t.task;
         if (!options.tasks.empty())
             std::erase_if(r.value->tasks, [&](const TaskSamples& t) { return !contains(options.tasks, t.task); });
         if (r.value->tasks.empty())
-            return R::failure(Diagnostic::error(path, 0, "none of the requested tasks is in this table"));
+            return R::failure(Diagnostic::error(path, 0, noRequestedTask(options.tasks, "this table", has)));
     }
     return r;
 }

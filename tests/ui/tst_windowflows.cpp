@@ -951,11 +951,42 @@ void TestWindowFlows::keepListAndRerunsReachTheComparison()
         (QStringList { QStringLiteral("bbq:subject=all,method=multiple_choice_joint"), QStringLiteral("mmlu"),
             QStringLiteral("gsm8k") }));
     extra->setSelection({});
-    // A keep-list that cannot be read is an error that clears the result.
+    page.waitUntilIdle();
+    const auto shown = page.comparison();
+    QVERIFY(shown);
+    // A keep-list that cannot be read, or a task name that matches nothing, is an error; the
+    // comparison of the same runs stays, with the inputs it was made with.
     extra->setKeepList(dir.filePath(QStringLiteral("missing.json")));
     page.waitUntilIdle();
-    QVERIFY(!page.comparison());
+    QCOMPARE(page.comparison(), shown);
     QVERIFY(page.lastError().contains(QStringLiteral("missing.json")));
+    QCOMPARE(extra->keepList(), keep);
+    LoadSelection typo;
+    typo.tasks = { QStringLiteral("hellaswagg") };
+    extra->setSelection(typo);
+    page.waitUntilIdle();
+    QCOMPARE(page.comparison(), shown);
+    QVERIFY2(page.lastError().contains(QStringLiteral("hellaswagg")), qPrintable(page.lastError()));
+    QVERIFY(extra->selection().tasks.isEmpty());
+    QVERIFY(!extra->text().contains(QStringLiteral("1 task")));
+    // The inputs put back are those compared: a change now compares them again.
+    extra->clearReruns();
+    page.waitUntilIdle();
+    QVERIFY(page.comparison() && page.comparison() != shown);
+    QCOMPARE(page.comparison()->analysis.request.keepListPath, keep.toStdString());
+    QVERIFY(page.comparison()->analysis.request.base.reruns.empty());
+    // Other runs that fail to load clear the result: it belongs to the runs before.
+    const QString cand = dir.filePath(QStringLiteral("cand"));
+    QVERIFY(QProcess::execute(QStringLiteral("cp"), { QStringLiteral("-r"), demo("candidate"), cand }) == 0);
+    QDirIterator it(cand, { QStringLiteral("samples_mmlu_*.jsonl") }, QDir::Files, QDirIterator::Subdirectories);
+    QVERIFY(it.hasNext());
+    QFile cut(it.next());
+    QVERIFY(cut.open(QIODevice::Append));
+    cut.write("{\"doc_id\": 5, \"acc\": [1,\n");
+    cut.close();
+    page.compare(demo("baseline"), cand, false);
+    page.waitUntilIdle();
+    QVERIFY(!page.comparison());
 }
 
 void TestWindowFlows::exportedJsonIsTheCommandLines()

@@ -169,9 +169,9 @@ QLayout* DegradationPage::buildInputs()
     m_compare->setDefault(true);
     connect(m_baseZone, &DropZone::pathChosen, this, [this](const QString& p) { setSide(false, p); });
     connect(m_candZone, &DropZone::pathChosen, this, [this](const QString& p) { setSide(true, p); });
-    connect(m_compare, &QPushButton::clicked, this, &DegradationPage::startLoad);
+    connect(m_compare, &QPushButton::clicked, this, [this] { startLoad(); });
     m_extraInputs = new ExtraInputsButton(this);
-    connect(m_extraInputs, &ExtraInputsButton::changed, this, &DegradationPage::startLoad);
+    connect(m_extraInputs, &ExtraInputsButton::changed, this, [this] { startLoad(true); });
     auto* inputs = new QHBoxLayout;
     inputs->addWidget(m_baseZone, 1);
     inputs->addWidget(m_candZone, 1);
@@ -355,7 +355,7 @@ void DegradationPage::waitUntilIdle()
         m_jobs->waitForIdle();
 }
 
-void DegradationPage::startLoad()
+void DegradationPage::startLoad(bool inputsChanged)
 {
     if (m_base.path.isEmpty() || m_cand.path.isEmpty())
         return;
@@ -365,17 +365,24 @@ void DegradationPage::startLoad()
     m_extraInputs->applyTo(request);
     m_lastError.clear();
     emit statusMessage(tr("Loading %1 and %2…").arg(QFileInfo(base.path).fileName(), QFileInfo(cand.path).fileName()));
-    m_jobs->start(
-        tr("Loading runs"), [this, request, base, cand, compute = m_compute](JobControl& control) -> JobRunner::Apply {
+    m_jobs->start(tr("Loading runs"),
+        [this, request, base, cand, inputsChanged, inputs = m_extraInputs->inputs(), compute = m_compute](
+            JobControl& control) -> JobRunner::Apply {
             auto result = loadComparison(request, &control, compute.get());
             if (control.cancelled())
                 return nullptr;
-            return [this, result = std::move(result), base, cand] {
+            return [this, result = std::move(result), base, cand, inputsChanged, inputs] {
                 if (!result.ok()) {
-                    onLoadFailed(*result.error, base.options.skipBadLines);
+                    // The shown comparison is of these runs when only the menu's inputs changed.
+                    const bool keep
+                        = inputsChanged && m_comparison && m_shownBase == base.path && m_shownCand == cand.path;
+                    onLoadFailed(*result.error, base.options.skipBadLines, keep);
                     return;
                 }
                 setComparison(*result.value);
+                m_shownBase = base.path;
+                m_shownCand = cand.path;
+                m_shownInputs = inputs;
                 emit comparisonOpened(base.path, cand.path);
             };
         });

@@ -3,6 +3,7 @@
 
 #include "common/Workspace.h"
 #include "degradation/Comparison.h"
+#include "degradation/ExtraInputsButton.h"
 #include "degradation/SideChoice.h"
 #include "export/ReportPlot.h"
 
@@ -26,7 +27,6 @@ namespace deltascope::ui {
 class AggregatePanel;
 class DisagreementsView;
 class DropZone;
-class ExtraInputsButton;
 class JobRunner;
 class PlotView;
 class PowerPlanView;
@@ -93,7 +93,10 @@ private:
     QLayout* buildInputs(); ///< drop zones, Compare, more inputs, the progress row
     QWidget* buildTasks(); ///< the task table with its filters
     void buildResults(); ///< verdict, plots, disagreements and the sample
-    void startLoad();
+    /// Loads and compares the two chosen runs. `inputsChanged`: only the menu's inputs (tasks,
+    /// keep-list, reruns, cluster key) changed since the comparison shown; if the new inputs fail,
+    /// that comparison and its inputs stay.
+    void startLoad(bool inputsChanged = false);
     void retestWith(bool permutation);
     void setComparison(ComparisonPtr c);
     void redrawPlots();
@@ -103,9 +106,13 @@ private:
     void selectTasks(const std::vector<std::string>& keys);
     bool prepareSide(bool candidate, const QString& path, bool interactive);
     void showWarnings();
-    void onLoadFailed(const Diagnostic& error, bool skippingBadLines);
+    void onLoadFailed(const Diagnostic& error, bool skippingBadLines, bool inputsChanged);
 
     ComparisonPtr m_comparison;
+    /// The inputs of the comparison shown: the runs' paths and the extra inputs.
+    QString m_shownBase;
+    QString m_shownCand;
+    ExtraInputsButton::Inputs m_shownInputs;
     std::string m_pendingTask; ///< selected once the restored comparison has loaded
     SideSpec m_base;
     SideSpec m_cand;

@@ -12,19 +12,32 @@
 
 namespace deltascope::ui {
 
-void DegradationPage::onLoadFailed(const Diagnostic& error, bool skippingBadLines)
+void DegradationPage::onLoadFailed(const Diagnostic& error, bool skippingBadLines, bool inputsChanged)
 {
     // Whatever was shown belongs to other inputs now: clear it rather than leave an old verdict
-    // under the new file names.
-    setComparison(nullptr);
+    // under the new file names. Only when the same runs were compared with other tasks, filters,
+    // keep-list, reruns or cluster key does the comparison stay, with the inputs it was made with
+    // (a mistyped task name must not cost the user the result they were reading).
+    if (!inputsChanged)
+        setComparison(nullptr);
     m_lastError = fullProblem(error);
     const QString brief = shortProblem(error);
-    emit statusMessage(tr("Could not compare: %1").arg(brief));
-    if (!isVisible())
+    const QString kept = tr("The comparison shown is still that of the inputs before.");
+    const auto restoreInputs = [this, inputsChanged] {
+        if (inputsChanged)
+            m_extraInputs->restore(m_shownInputs);
+    };
+    emit statusMessage(inputsChanged ? tr("Could not compare with the new inputs: %1. %2").arg(brief, kept)
+                                     : tr("Could not compare: %1").arg(brief));
+    if (!isVisible()) {
+        restoreInputs();
         return;
+    }
     // A malformed record in a large file: the user chooses to skip such lines or stop.
     if (error.line <= 0 || skippingBadLines) {
-        showProblemBox(this, tr("Could not compare"), brief, { m_lastError });
+        restoreInputs();
+        showProblemBox(this, tr("Could not compare"), inputsChanged ? brief + QStringLiteral("\n\n") + kept : brief,
+            { m_lastError });
         return;
     }
     QMessageBox box(QMessageBox::Warning, tr("Malformed record"),
@@ -39,8 +52,10 @@ void DegradationPage::onLoadFailed(const Diagnostic& error, bool skippingBadLine
         m_skipBadLines = true;
         m_base.options.skipBadLines = true;
         m_cand.options.skipBadLines = true;
-        startLoad();
+        startLoad(inputsChanged);
+        return;
     }
+    restoreInputs();
 }
 
 void DegradationPage::showWarnings()

@@ -112,6 +112,16 @@ void ExtraInputsButton::clearReruns()
     emit changed();
 }
 
+void ExtraInputsButton::restore(const Inputs& inputs)
+{
+    m_selection = inputs.selection;
+    m_keepList = inputs.keepList;
+    m_clusterKey = inputs.clusterKey;
+    m_baseReruns = inputs.baseReruns;
+    m_candReruns = inputs.candReruns;
+    refresh();
+}
+
 void ExtraInputsButton::refresh()
 {
     QStringList parts;

@@ -31,6 +31,18 @@ public:
     /// cluster key).
     void applyTo(analysis::ComparisonRequest& request) const;
 
+    /// Everything this menu holds, to put back as it was (without a new comparison) when a
+    /// comparison with changed inputs fails.
+    struct Inputs {
+        LoadSelection selection;
+        QString keepList;
+        QString clusterKey;
+        QStringList baseReruns;
+        QStringList candReruns;
+    };
+    Inputs inputs() const { return { m_selection, m_keepList, m_clusterKey, m_baseReruns, m_candReruns }; }
+    void restore(const Inputs& inputs);
+
 signals:
     void changed();
 
