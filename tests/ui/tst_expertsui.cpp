@@ -39,6 +39,7 @@ class TestExpertsUi : public QObject {
     Q_OBJECT
 private slots:
     void mixtralMatchesTheCli();
+    void startBudgetChangesSomething();
     void countedTextsReadAsEnglish();
     void demoTraceMatchesADirectRun();
     void heatmapsZoomTogether();
@@ -69,9 +70,16 @@ void TestExpertsUi::mixtralMatchesTheCli()
     ExpertsPage page;
     page.openTrace(mixtral());
     page.waitUntilIdle();
+    QVERIFY(page.run());
+    // Two requests decoded together never reach the default budget 2k = 4: the trace opens at
+    // the smallest budget that activates fewer experts and keeps 95% of the mass.
+    QCOMPARE(page.run()->budget, 3);
+    QCOMPARE(page.findChild<QSpinBox*>(QStringLiteral("budgetBox"))->value(), 3);
+    page.setBudget(5);
+    page.waitUntilIdle();
+    QCOMPARE(page.run()->budget, 5); // the user's budget stays, though it changes nothing
     page.setBudget(3);
     page.waitUntilIdle();
-    QVERIFY(page.run());
     const auto& r = page.run()->current->results.front();
     QCOMPARE(r.budget, 3);
 
@@ -94,6 +102,26 @@ void TestExpertsUi::mixtralMatchesTheCli()
     const auto* facts = page.findChild<QLabel*>(QStringLiteral("traceFacts"));
     QVERIFY2(facts->text().contains(QStringLiteral("247 tokens in 2 requests · 32 layers · 8 experts, top-2")),
         qPrintable(facts->text()));
+}
+
+void TestExpertsUi::startBudgetChangesSomething()
+{
+    const auto result = [](int budget, std::int64_t activated, double mass) {
+        moe::BudgetResult r;
+        r.budget = budget;
+        r.activatedBase = 10;
+        r.activated = activated;
+        r.massRetained = mass;
+        return r;
+    };
+    moe::XShareResult sweep;
+    sweep.results = { result(2, 6, 0.80), result(3, 8, 0.96), result(4, 9, 0.99), result(5, 10, 1.0) };
+    QCOMPARE(usefulStartBudget(sweep, 3), 3); // the default activates fewer: kept
+    QCOMPARE(usefulStartBudget(sweep, 5), 3); // the smallest that activates fewer with 95% of the mass
+    sweep.results = { result(2, 6, 0.80), result(3, 8, 0.90), result(4, 10, 1.0) };
+    QCOMPARE(usefulStartBudget(sweep, 4), 3); // none keeps 95%: the largest that activates fewer
+    sweep.results = { result(2, 10, 1.0), result(3, 10, 1.0) };
+    QCOMPARE(usefulStartBudget(sweep, 3), 3); // nothing activates fewer
 }
 
 void TestExpertsUi::countedTextsReadAsEnglish()

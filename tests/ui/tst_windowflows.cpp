@@ -1101,7 +1101,10 @@ void TestWindowFlows::npyTraceOpensWithImportOptions()
     check(page);
     QCOMPARE(page.run()->trace->topK, 2);
     QCOMPARE(requestCount(*page.run()->trace), 6);
-    QCOMPARE(page.run()->budget, 4); // 2k
+    // Each step's six tokens fall on two score patterns, 4 experts in all: the default 2k = 4
+    // changes nothing, so the trace opens at the largest budget that does.
+    QCOMPARE(page.run()->budget, 3);
+    QVERIFY(page.run()->current->results.front().activated < page.run()->current->results.front().activatedBase);
 }
 
 void TestWindowFlows::traceErrorNamesTheFile()

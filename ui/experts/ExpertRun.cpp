@@ -8,6 +8,7 @@
 #include "moe/TraceImport.h"
 
 #include <QElapsedTimer>
+#include <algorithm>
 #include <numeric>
 
 namespace deltascope::ui {
@@ -70,6 +71,23 @@ std::int64_t requestCount(const moe::Trace& trace)
     std::vector<std::int32_t> ids(trace.requestId.begin(), trace.requestId.end());
     std::sort(ids.begin(), ids.end());
     return std::unique(ids.begin(), ids.end()) - ids.begin();
+}
+
+int usefulStartBudget(const moe::XShareResult& sweep, int budget)
+{
+    const auto reduces = [](const moe::BudgetResult& r) { return r.activated < r.activatedBase; };
+    int smallestKeeping = -1;
+    int largest = -1;
+    for (const auto& r : sweep.results) {
+        if (!reduces(r))
+            continue;
+        if (r.budget == budget)
+            return budget;
+        if (r.massRetained >= 0.95 && (smallestKeeping < 0 || r.budget < smallestKeeping))
+            smallestKeeping = r.budget;
+        largest = std::max(largest, r.budget);
+    }
+    return smallestKeeping > 0 ? smallestKeeping : largest > 0 ? largest : budget;
 }
 
 bool parseRequestList(const QString& text, std::vector<std::int32_t>& out, QString& why)

@@ -74,6 +74,13 @@ Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<co
 /// Number of distinct requests in a trace.
 std::int64_t requestCount(const moe::Trace& trace);
 
+/// The budget a newly opened trace starts at when the default one (`budget`) activates as many
+/// experts as top-k on every slice (small batches: two requests of Mixtral's top-2 of 8 never
+/// reach 4 experts): the smallest budget of the sweep that activates fewer and keeps at least 95%
+/// of the gating mass, else the largest that activates fewer; `budget` when none does or the
+/// default already activates fewer.
+int usefulStartBudget(const moe::XShareResult& sweep, int budget);
+
 /// Request ids from text such as "0-9, 20, 31-40"; false with a message for anything else
 /// (analysis::parseIdList).
 bool parseRequestList(const QString& text, std::vector<std::int32_t>& out, QString& why);

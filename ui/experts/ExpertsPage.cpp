@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <utility>
 
 namespace deltascope::ui {
 
@@ -95,6 +96,7 @@ void ExpertsPage::buildUi()
     });
     m_controls = new ExpertControls(this);
     connect(m_controls, &ExpertControls::changed, m_debounce, qOverload<>(&QTimer::start));
+    connect(m_controls, &ExpertControls::changed, this, [this] { m_autoBudget = false; });
 
     m_summary = new QLabel(this);
     m_summary->setWordWrap(true);
@@ -286,6 +288,7 @@ void ExpertsPage::onTrace(const QString& path)
     } else {
         m_facts->setToolTip({});
     }
+    m_autoBudget = m_pendingBudget <= 0;
     m_controls->adaptTo(t, m_pendingBudget);
     m_pendingBudget = -1;
     if (m_pendingView >= 0) {
@@ -360,6 +363,14 @@ QString ExpertsPage::runHeadline() const
 void ExpertsPage::onRun()
 {
     const auto run = m_controller->run();
+    if (std::exchange(m_autoBudget, false) && run->sweep) {
+        const int useful = usefulStartBudget(*run->sweep, run->budget);
+        if (useful != run->budget) {
+            // The default budget changes nothing on this trace: start where the policy shows.
+            setBudget(useful);
+            return;
+        }
+    }
     m_summary->setText(runHeadline());
     const auto& r = run->current->results.front();
     drawBudgetSweep(m_sweep, *run->sweep, r.budget);

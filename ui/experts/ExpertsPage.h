@@ -103,6 +103,9 @@ private:
     bool m_isDemo = false; ///< the built-in demo trace (saved as "demo" in workspaces)
     /// Applied when the restored trace has opened: budget, slice and view (-1: none pending).
     int m_pendingBudget = -1;
+    /// The trace opened at the default budget, not yet changed by the user: the first result may
+    /// move it to one that changes something (usefulStartBudget).
+    bool m_autoBudget = false;
     int m_pendingLayer = 0;
     int m_pendingBatch = 0;
     int m_pendingView = -1;
