@@ -27,6 +27,7 @@
 #include <QLockFile>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QResizeEvent>
 #include <QScreen>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -34,6 +35,7 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
+#include <algorithm>
 
 #ifndef DELTASCOPE_BUILD_DEMO_DIR
 #define DELTASCOPE_BUILD_DEMO_DIR ""
@@ -61,8 +63,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_backendLabel = new QLabel(this);
     statusBar()->addPermanentWidget(m_backendLabel);
     setBackend(std::make_shared<backend::CpuBackend>(), {});
-    connect(m_degradation, &DegradationPage::statusMessage, this,
-        [this](const QString& m) { statusBar()->showMessage(m); });
+    connect(m_degradation, &DegradationPage::statusMessage, this, [this](const QString& m) { showStatus(m); });
     connect(m_degradation, &DegradationPage::comparisonChanged, this, [this] {
         // A failed or cleared comparison leaves no old title over the new inputs.
         if (!m_degradation->comparison())
@@ -70,7 +71,7 @@ MainWindow::MainWindow(QWidget* parent)
         updateActions();
     });
     connect(m_degradation, &DegradationPage::demoRequested, this, [this] { openDemo(); });
-    connect(m_experts, &ExpertsPage::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m); });
+    connect(m_experts, &ExpertsPage::statusMessage, this, [this](const QString& m) { showStatus(m); });
     connect(m_experts, &ExpertsPage::computed, this, &MainWindow::updateActions);
     connect(m_experts, &ExpertsPage::countsOpened, this, &MainWindow::updateActions);
     connect(m_experts, &ExpertsPage::traceOpened, this, [this](const QString& path) {
@@ -95,7 +96,7 @@ MainWindow::MainWindow(QWidget* parent)
     }
     restoreState(settings.windowState());
     updateActions();
-    statusBar()->showMessage(tr("Drop a baseline and a candidate run on the boxes above, or open the demo."));
+    showStatus(tr("Drop a baseline and a candidate run on the boxes above, or open the demo."));
 }
 
 MainWindow::~MainWindow()
@@ -121,7 +122,7 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 void MainWindow::connectFrontier()
 {
     connect(m_frontier, &FrontierPage::computed, this, &MainWindow::updateActions);
-    connect(m_frontier, &FrontierPage::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m); });
+    connect(m_frontier, &FrontierPage::statusMessage, this, [this](const QString& m) { showStatus(m); });
     // A point of the frontier opens its comparison; a budget opens the trace at that budget.
     connect(m_frontier, &FrontierPage::comparisonRequested, this, [this](int candidate) {
         showDegradation();
@@ -384,7 +385,7 @@ void MainWindow::openDemo(bool interactive)
     if (dir.isEmpty()) {
         const QString why = tr("The demo runs were not found (they are generated at build time by "
                                "resources/demo/make_lmeval_runs.py; set DELTASCOPE_DEMO_DIR to their folder).");
-        statusBar()->showMessage(why);
+        showStatus(why);
         if (interactive)
             QMessageBox::warning(this, tr("No demo"), why);
         return;
@@ -445,7 +446,7 @@ void MainWindow::saveWorkspaceInteractive(bool askPath)
         QMessageBox::warning(this, tr("Could not save the workspace"), why);
         return;
     }
-    statusBar()->showMessage(tr("Workspace saved to %1").arg(path));
+    showStatus(tr("Workspace saved to %1").arg(path));
 }
 
 QString MainWindow::openWorkspace(const QString& path, QStringList* warnings)
@@ -466,7 +467,7 @@ QString MainWindow::openWorkspace(const QString& path, QStringList* warnings)
                                                          : m_degradation);
     if (path != autosavePath())
         m_workspacePath = path;
-    statusBar()->showMessage(changed.isEmpty()
+    showStatus(changed.isEmpty()
             ? tr("Workspace %1 restored").arg(QFileInfo(path).fileName())
             : tr("Workspace %1 restored; %n input(s) changed since it was saved", "", int(changed.size()))
                   .arg(QFileInfo(path).fileName()));
@@ -535,6 +536,26 @@ bool MainWindow::offerRecovery()
     QFile::remove(path + QStringLiteral(".previous"));
     QFile::rename(path, path + QStringLiteral(".previous"));
     return restored;
+}
+
+void MainWindow::showStatus(const QString& message)
+{
+    m_status = message;
+    QString oneLine = message;
+    oneLine.replace(QLatin1Char('\n'), QLatin1Char(' '));
+    // The room left of the permanent "compute: ..." label, with the bar's own margins.
+    const int room = std::max(80, statusBar()->contentsRect().width() - m_backendLabel->sizeHint().width() - 40);
+    m_statusShown = statusBar()->fontMetrics().elidedText(oneLine, Qt::ElideRight, room);
+    statusBar()->setToolTip(m_statusShown == message ? QString() : message);
+    statusBar()->showMessage(m_statusShown);
+}
+
+void MainWindow::resizeEvent(QResizeEvent* event)
+{
+    QMainWindow::resizeEvent(event);
+    // Cut again to the new width, unless the message has gone (a menu's tip, a new message).
+    if (!m_status.isEmpty() && statusBar()->currentMessage() == m_statusShown)
+        showStatus(m_status);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

@@ -62,6 +62,7 @@ public:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override; ///< the status message elided again
     /// Ctrl+E exports the report even from a text field (which would take it as "end of line").
     bool eventFilter(QObject* watched, QEvent* event) override;
 
@@ -83,6 +84,9 @@ private:
     void exportTo(const QString& title, const QString& filter, const QString& suggested,
         const std::function<QString(const QString&)>& write, const QString& done);
     void updateActions();
+    /// Shows a status message cut to the room left of "compute: ..." (the whole text in the status
+    /// bar's tooltip), rather than drawn under it.
+    void showStatus(const QString& message);
     void autosave();
     void saveWorkspaceInteractive(bool askPath);
 
@@ -91,6 +95,8 @@ private:
     ExpertsPage* m_experts;
     FrontierPage* m_frontier;
     QLabel* m_backendLabel = nullptr;
+    QString m_status; ///< the whole of the last status message
+    QString m_statusShown; ///< as shown, cut to fit
     QMenu* m_recent = nullptr;
     QMenu* m_recentTraces = nullptr;
     QList<QAction*> m_needComparison;

@@ -43,7 +43,7 @@ void MainWindow::exportTo(const QString& title, const QString& filter, const QSt
     if (!why.isEmpty())
         QMessageBox::warning(this, tr("Export failed"), why);
     else
-        statusBar()->showMessage(done.arg(path));
+        showStatus(done.arg(path));
 }
 
 void MainWindow::exportLayerCsv()

@@ -27,6 +27,7 @@
 #include <QScreen>
 #include <QScrollBar>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
@@ -76,6 +77,7 @@ private slots:
     void powerPlannerLabelsStayApart();
     void manyLayersAreThinned();
     void firstSizeFitsTheScreen();
+    void longStatusStaysLeftOfTheBackend();
     void longIdsKeepTheOtherColumnsInView();
     void dropZoneCutsLongFolders();
     void manyTasksAreThinned();
@@ -411,6 +413,32 @@ void TestLayout::firstSizeFitsTheScreen()
     QVERIFY2(w.width() <= avail.width() && w.height() <= avail.height(),
         qPrintable(
             QStringLiteral("%1x%2 on %3x%4").arg(w.width()).arg(w.height()).arg(avail.width()).arg(avail.height())));
+}
+
+void TestLayout::longStatusStaysLeftOfTheBackend()
+{
+    // A long error in the status bar is cut before "compute: ..." (its whole text in the tooltip),
+    // and cut again to the new width when the window grows.
+    MainWindow w;
+    w.resize(900, 600);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    auto* backend = w.statusBar()->findChild<QLabel*>();
+    QVERIFY(backend && backend->text().startsWith(QStringLiteral("compute: ")));
+    const QString error = QStringLiteral("Could not compare: ") + QString(40, QLatin1Char('x'))
+        + QStringLiteral(".jsonl:17: error: the record gives \"doc_id\" twice; ")
+        + QStringLiteral("every later record of this file is read the same way, so the file is refused whole");
+    emit w.degradation()->statusMessage(error);
+    const QString shown = w.statusBar()->currentMessage();
+    QVERIFY2(shown.endsWith(QChar(0x2026)), qPrintable(shown));
+    QVERIFY(w.statusBar()->fontMetrics().horizontalAdvance(shown) < backend->geometry().left());
+    QCOMPARE(w.statusBar()->toolTip(), error);
+    w.resize(1900, 600);
+    QTRY_VERIFY(w.statusBar()->currentMessage().size() > shown.size());
+    // A short message is shown whole, without a tooltip.
+    emit w.degradation()->statusMessage(QStringLiteral("Cancelled"));
+    QCOMPARE(w.statusBar()->currentMessage(), QStringLiteral("Cancelled"));
+    QVERIFY(w.statusBar()->toolTip().isEmpty());
 }
 
 void TestLayout::longIdsKeepTheOtherColumnsInView()
