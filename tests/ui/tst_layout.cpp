@@ -74,6 +74,7 @@ private slots:
     void taskAndVerdictStayInView();
     void legendsSitOutsideTheData();
     void budgetSweepHasOneAxisPerQuantity();
+    void thresholdNamesMissTheBars();
     void powerPlannerLabelsStayApart();
     void manyLayersAreThinned();
     void firstSizeFitsTheScreen();
@@ -264,6 +265,43 @@ void TestLayout::legendsSitOutsideTheData()
     w.experts()->setBudget(20);
     waitIdle(w);
     QCOMPARE(plots[1]->plotLayout()->rowCount(), rows);
+}
+
+void TestLayout::thresholdNamesMissTheBars()
+{
+    // The demo's p-values: mmlu's bar, first, reaches Holm's line. The names of the alpha and Holm
+    // lines sit where the bars are lower, and cover no bar.
+    MainWindow w;
+    w.openDemo(false);
+    waitIdle(w);
+    PlotView* plot = w.degradation()->plot(1);
+    QVERIFY(plot);
+    layOut(plot);
+    int names = 0;
+    for (int i = 0; i < plot->itemCount(); ++i) {
+        auto* text = qobject_cast<QCPItemText*>(plot->item(i));
+        if (!text || !(text->text().contains(QStringLiteral("alpha"))))
+            continue;
+        ++names;
+        const QRectF box(text->topLeft->pixelPosition(), text->bottomRight->pixelPosition());
+        for (int p = 0; p < plot->plottableCount(); ++p) {
+            auto* bars = qobject_cast<QCPBars*>(plot->plottable(p));
+            if (!bars)
+                continue;
+            for (auto it = bars->data()->constBegin(); it != bars->data()->constEnd(); ++it) {
+                const double k0 = bars->keyAxis()->coordToPixel(it->key - bars->width() / 2);
+                const double k1 = bars->keyAxis()->coordToPixel(it->key + bars->width() / 2);
+                const double v0 = bars->valueAxis()->coordToPixel(0);
+                const double v1 = bars->valueAxis()->coordToPixel(it->value);
+                const bool upright = bars->keyAxis()->orientation() == Qt::Horizontal;
+                const QRectF bar = upright ? QRectF(QPointF(k0, v0), QPointF(k1, v1)).normalized()
+                                           : QRectF(QPointF(v0, k0), QPointF(v1, k1)).normalized();
+                QVERIFY2(!bar.intersects(box),
+                    qPrintable(QStringLiteral("\"%1\" over the bar of task %2").arg(text->text()).arg(it->key)));
+            }
+        }
+    }
+    QCOMPARE(names, 2);
 }
 
 void TestLayout::budgetSweepHasOneAxisPerQuantity()

@@ -297,11 +297,13 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
     }
     double top = 1;
     const auto order = taskDrawOrder(r);
+    std::vector<double> heightAt(static_cast<std::size_t>(n), 0.0);
     for (int at = 0; at < n; ++at) {
         const int i = order[static_cast<std::size_t>(at)];
         const auto& t = r.tasks[static_cast<std::size_t>(i)];
         // From ln p: the bar stays right where p itself underflows.
         const double v = t.pValue > 0.0 ? -std::log10(t.pValue) : -t.lnP / std::log(10.0);
+        heightAt[static_cast<std::size_t>(at)] = v;
         const int s = seriesOf(t);
         bars[s]->addData(at, v);
         rowTask[s].push_back(i);
@@ -318,9 +320,16 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
     // With one task Holm's strictest threshold is alpha itself: one line, one label.
     if (n > 1)
         lines.emplace_back(strictest, QObject::tr("Holm, strictest: alpha/%1").arg(n), Qt::DotLine);
+    // Upright bars: the lines' names over the end where the bar is lower (they cross fewer bars),
+    // on a box of the background so that a bar under them does not hide them.
+    const bool atRight = n > 1 && heightAt.back() < heightAt.front();
+    QColor box = plot->palette().color(QPalette::Base);
+    box.setAlpha(225);
     for (const auto& [v, text, style] : lines) {
         auto* line = new QCPItemStraightLine(plot);
         auto* l = label(plot, text, fg);
+        l->setBrush(box);
+        l->setPadding(QMargins(3, 1, 3, 1));
         if (axes.down) {
             // Across the tasks: alpha's name at the top, Holm's at the bottom, never on each other.
             line->point1->setCoords(v, 0);
@@ -336,7 +345,8 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
         } else {
             line->point1->setCoords(0, v);
             line->point2->setCoords(1, v);
-            l->position->setCoords(-0.45, v);
+            l->position->setCoords(atRight ? n - 0.55 : -0.45, v);
+            l->setPositionAlignment((atRight ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignBottom);
         }
         line->setPen(QPen(fg, 1, style));
         first = false;
