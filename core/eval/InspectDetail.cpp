@@ -16,6 +16,24 @@ namespace {
 
 using Json = nlohmann::json;
 
+// A score value as shown: Inspect's letters are named, so that "C" (correct) does not read like
+// the choice C.
+std::string valueText(const Json& v)
+{
+    if (!v.is_string())
+        return jsonText(v);
+    const auto text = v.get<std::string>();
+    if (text == "C")
+        return "C (correct)";
+    if (text == "I")
+        return "I (incorrect)";
+    if (text == "P")
+        return "P (partly correct)";
+    if (text == "N")
+        return "N (no answer)";
+    return text;
+}
+
 // Long texts are stored once per sample under "attachments" and referred to as attachment://<key>.
 std::string resolve(const std::string& text, const Json& sample)
 {
@@ -95,9 +113,9 @@ void fillDetail(const Json& j, const EvalRun& run, SampleDetail& d)
             const Json& v = score["value"];
             if (v.is_object()) {
                 for (const auto& [key, x] : v.items())
-                    d.metrics.emplace_back(scorer + "." + key, x.is_string() ? x.get<std::string>() : jsonText(x));
+                    d.metrics.emplace_back(scorer + "." + key, valueText(x));
             } else {
-                d.metrics.emplace_back(scorer, v.is_string() ? v.get<std::string>() : jsonText(v));
+                d.metrics.emplace_back(scorer, valueText(v));
             }
             // The answer the chosen metric's scorer read from the output plays the part of lm-eval's
             // filtered response.

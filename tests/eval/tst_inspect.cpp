@@ -684,6 +684,8 @@ void TestInspect::oddSampleShapesAreShown()
     const auto d = eval::readSampleDetail(run, run.tasks.at(0).samples.at(0));
     QVERIFY2(d.ok(), d.ok() ? "" : d.error->toString().c_str());
     QCOMPARE(d.value->prompt, std::string("5: hi"));
+    // Inspect's score letter is named: "C" is "correct", not the choice C.
+    QCOMPARE(d.value->metrics.at(0), (std::pair<std::string, std::string>("match", "C (correct)")));
     // The same log cut short: the error names the line where the text stops and says it is cut.
     QByteArray full;
     {
