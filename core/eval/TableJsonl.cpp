@@ -36,16 +36,38 @@ simdjson::error_code lookup(od::object obj, std::string_view dotted, od::value& 
     return lookup(inner, dotted.substr(dot + 1), out);
 }
 
+// The key of a dotted path that the record gives twice at its level, empty when none is: which of
+// the two a reader takes is a guess, so such a record is refused.
+std::string repeatedKey(simdjson::dom::element record, std::string_view dotted)
+{
+    simdjson::dom::object level;
+    if (dotted.empty() || record.get_object().get(level))
+        return {};
+    while (true) {
+        const auto dot = dotted.find('.');
+        const std::string_view head = dotted.substr(0, dot);
+        int seen = 0;
+        simdjson::dom::element next;
+        for (const auto field : level)
+            if (field.key == head && ++seen == 1)
+                next = field.value;
+        if (seen > 1)
+            return std::string(head);
+        if (seen == 0 || dot == std::string_view::npos || next.get_object().get(level))
+            return {};
+        dotted = dotted.substr(dot + 1);
+    }
+}
+
 std::string malformedMessage(simdjson::error_code e)
 {
     return std::string("malformed JSON record (") + simdjson::error_message(e) + ")";
 }
 
-// Checks the whole record, then opens it for on-demand reading into doc and obj.
+// Checks the whole record (left in whole), then opens it for on-demand reading into doc and obj.
 simdjson::error_code openRecord(simdjson::dom::parser& validator, od::parser& parser, std::string& buf, std::size_t n,
-    od::document& doc, od::object& obj)
+    simdjson::dom::element& whole, od::document& doc, od::object& obj)
 {
-    simdjson::dom::element whole;
     simdjson::error_code e = validator.parse(buf.data(), n, false).get(whole);
     if (!e)
         e = parser.iterate(buf.data(), n, buf.size()).get(doc);
@@ -198,6 +220,7 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
     RowCounts counts;
     groups.logLikelihood = !columns.weight.empty();
     std::string idName = columns.id;
+    const std::string taskName = columns.task.empty() ? "task" : columns.task;
     while (pos < text.size()) {
         ++line;
         const auto nl = text.find('\n', pos);
@@ -213,9 +236,10 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
         buf.resize(n + simdjson::SIMDJSON_PADDING, ' ');
         auto fail
             = [&](const std::string& msg) { return reportBadRow(Diagnostic::error(path, line, msg), skipBad, out); };
+        simdjson::dom::element whole;
         od::document doc;
         od::object obj;
-        if (const auto e = openRecord(validator, parser, buf, n, doc, obj)) {
+        if (const auto e = openRecord(validator, parser, buf, n, whole, doc, obj)) {
             if (!fail(malformedMessage(e)))
                 return R::failure(*out.error);
             continue;
@@ -229,6 +253,16 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
             if (idName.empty())
                 return R::failure(Diagnostic::error(
                     path, line, "no id field (looked for doc_id, id, example_id, prompt_id; set the id column)"));
+        }
+        std::string twice;
+        for (const std::string* name : std::initializer_list<const std::string*> {
+                 &idName, &scoreName, &taskName, &columns.filter, &columns.cluster, &columns.weight })
+            if (twice.empty())
+                twice = repeatedKey(whole, *name);
+        if (!twice.empty()) {
+            if (!fail("the record gives \"" + twice + "\" twice"))
+                return R::failure(*out.error);
+            continue;
         }
         JsonlFields f;
         f.sample.line = line;

@@ -196,6 +196,13 @@ void TestTableLoader::jsonlMalformedInsideARecord_data()
                                << QStringLiteral("task field \"task\" holds an object or a list");
     QTest::newRow("object score") << QByteArray(R"({"id": "b", "score": {"v": 1}})")
                                   << QStringLiteral("score field \"score\" is not a number");
+    // A field read twice: which one counts is a guess, so the record is refused.
+    QTest::newRow("score twice") << QByteArray(R"({"id": "b", "score": 1, "x": 2, "score": 0})")
+                                 << QStringLiteral("the record gives \"score\" twice");
+    QTest::newRow("id twice") << QByteArray(R"({"id": "b", "id": "c", "score": 1})")
+                              << QStringLiteral("the record gives \"id\" twice");
+    QTest::newRow("task twice") << QByteArray(R"({"task": "a", "id": "b", "score": 1, "task": "c"})")
+                                << QStringLiteral("the record gives \"task\" twice");
 }
 
 void TestTableLoader::jsonlMalformedInsideARecord()
