@@ -255,6 +255,22 @@ void TestFrontierUi::noCostSaysWhatWouldPlot()
         (QStringList { QStringLiteral("abc1"), QStringLiteral("abc2") }));
     QCOMPARE(frontierPointNames({ QStringLiteral("run"), QStringLiteral("run-b") }),
         (QStringList { QStringLiteral("run"), QStringLiteral("run-b") }));
+    // The matrix's column headers are named the same way, the whole name in their tooltip.
+    {
+        auto named = std::make_shared<analysis::MatrixResult>();
+        for (const char* n : { "Mixtral-8x7B-Instruct-xshare-M2", "Mixtral-8x7B-Instruct-xshare-M4" }) {
+            analysis::MatrixCandidate c;
+            c.name = n;
+            c.givenAs = std::string("/runs/") + n;
+            named->candidates.push_back(c);
+        }
+        MatrixTableModel headers;
+        headers.setResult(named);
+        QCOMPARE(headers.headerData(1, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("M4"));
+        QCOMPARE(headers.headerData(1, Qt::Horizontal, Qt::ToolTipRole).toString(),
+            QStringLiteral("Mixtral-8x7B-Instruct-xshare-M4\n/runs/Mixtral-8x7B-Instruct-xshare-M4"));
+        QVERIFY(!headers.headerData(2, Qt::Horizontal, Qt::DisplayRole).isValid());
+    }
     // A candidate without a cost: compared, not plotted, and named in the plot's note.
     FrontierPage partly;
     partly.setBaseline(m_base);

@@ -2,6 +2,7 @@
 #include "frontier/MatrixTableModel.h"
 
 #include "common/Format.h"
+#include "plot/FrontierPlots.h"
 
 #include <QPalette>
 
@@ -30,6 +31,11 @@ void MatrixTableModel::setResult(std::shared_ptr<const analysis::MatrixResult> r
     beginResetModel();
     m_result = std::move(result);
     m_names = names;
+    // The column headers drop the start every candidate's name shares, as the plot's points do.
+    QStringList full;
+    for (int c = 0; c < columnCount(); ++c)
+        full << candidateName(c);
+    m_headers = frontierPointNames(full);
     endResetModel();
 }
 
@@ -151,10 +157,13 @@ QVariant MatrixTableModel::headerData(int section, Qt::Orientation orientation, 
     if (!m_result)
         return QAbstractTableModel::headerData(section, orientation, role);
     if (orientation == Qt::Horizontal) {
+        if (section < 0 || section >= columnCount())
+            return {};
         if (role == Qt::DisplayRole)
-            return candidateName(section);
-        if (role == Qt::ToolTipRole && section < columnCount())
-            return QString::fromStdString(m_result->candidates[static_cast<std::size_t>(section)].givenAs);
+            return section < m_headers.size() ? m_headers[section] : candidateName(section);
+        if (role == Qt::ToolTipRole)
+            return QString(candidateName(section) + QLatin1Char('\n')
+                + QString::fromStdString(m_result->candidates[static_cast<std::size_t>(section)].givenAs));
         return {};
     }
     if (role == Qt::DisplayRole) {

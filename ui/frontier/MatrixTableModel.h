@@ -42,6 +42,7 @@ private:
     QVariant taskCell(int row, int column, int role) const;
     std::shared_ptr<const analysis::MatrixResult> m_result;
     QStringList m_names;
+    QStringList m_headers; ///< the names as the column headers show them (shared start dropped)
 };
 
 } // namespace deltascope::ui
