@@ -621,6 +621,18 @@ void TestDegradationUi::plannerAtTheDecisionLevel()
     one->report.tasks.resize(1);
     view.setComparison(one);
     QVERIFY2(view.answer().contains(QStringLiteral("at alpha = 0.05, the level")), qPrintable(view.answer()));
+    // A drop above the flip rate cannot happen: no sample size is given for it, and the curve
+    // stays at or below the flip rate.
+    view.setComparison(m_c);
+    view.setPlan(view.power(), 0.40);
+    QVERIFY2(
+        view.answer().contains(QStringLiteral("a drop of +40.00 pts cannot happen here")), qPrintable(view.answer()));
+    QVERIFY(!view.answer().contains(QStringLiteral("needs")));
+    auto* plot = view.findChild<PlotView*>();
+    QVERIFY(plot && plot->graphCount() == 1 && plot->graph(0)->dataCount() > 10);
+    for (auto it = plot->graph(0)->data()->constBegin(); it != plot->graph(0)->data()->constEnd(); ++it)
+        QVERIFY(it->value <= 100.0 * q.flipRate + 1e-9);
+    QVERIFY(!plot->findChild<QCPItemText*>(QStringLiteral("targetLabel")));
 }
 
 void TestDegradationUi::bannerForEachVerdict()

@@ -133,15 +133,28 @@ void PowerPlanView::redraw()
         m_answer->setText(tr("The planner needs binary tasks."));
         return;
     }
+    // A drop is at most the share of pairs that flip: a larger target has no sample size.
+    const bool reachable = plan.targetDrop <= plan.flipRate;
+    const double asked = plan.targetDrop;
+    if (!reachable)
+        plan.targetDrop = 0.0; // no target line
     drawPower(m_plot, plan);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
-    m_answer->setText(
-        tr("With %1 pairs (flip rate %2) a drop of %3 is detected with power %4; %5 needs "
-           "%6 pairs (at %7, the level the decision uses).")
-            .arg(QLocale().toString(qlonglong(n)), percent(plan.flipRate), signedPoints(plan.detectableNow),
-                percent(plan.power), signedPoints(plan.targetDrop), QLocale().toString(qlonglong(plan.neededN)),
-                (plan.alpha < alpha ? tr("alpha/3 = %1") : tr("alpha = %1")).arg(QString::number(plan.alpha, 'g', 3)))
-        + marginAnswer(plan.flipRate, n));
+    const auto pairs = [](std::int64_t count) {
+        return count == 1 ? tr("1 pair") : tr("%1 pairs").arg(QLocale().toString(qlonglong(count)));
+    };
+    const QString level
+        = (plan.alpha < alpha ? tr("alpha/3 = %1") : tr("alpha = %1")).arg(QString::number(plan.alpha, 'g', 3));
+    QString text = tr("With %1 (flip rate %2) a drop of %3 is detected with power %4; ")
+                       .arg(pairs(n), percent(plan.flipRate), signedPoints(plan.detectableNow), percent(plan.power));
+    if (reachable)
+        text += tr("%1 needs %2 (at %3, the level the decision uses).")
+                    .arg(signedPoints(asked), pairs(plan.neededN), level);
+    else
+        text += tr("a drop of %1 cannot happen here: a drop is at most the flip rate, the share of pairs whose "
+                   "result differs (%2, so at most %3). Choose a smaller drop to detect.")
+                    .arg(signedPoints(asked), percent(plan.flipRate), signedPoints(plan.flipRate));
+    m_answer->setText(text + marginAnswer(plan.flipRate, n));
 }
 
 } // namespace deltascope::ui

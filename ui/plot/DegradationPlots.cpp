@@ -429,10 +429,15 @@ void drawPower(PlotView* plot, PowerPlan& plan)
     const std::int64_t nMax = std::max<std::int64_t>({ 1000, plan.currentN * 20, plan.neededN * 2 });
     const auto curve = report::powerCurve(q.flipRate, plan.alpha, plan.power, 10, nMax, 200);
     auto* g = plot->addGraph();
-    QVector<double> xs(curve.n.begin(), curve.n.end());
+    // Where the curve would pass the flip rate no sample of that size detects anything: a drop is
+    // at most the share of pairs that flip.
+    QVector<double> xs;
     QVector<double> ys;
-    for (const double d : curve.drop)
-        ys.push_back(100.0 * d);
+    for (std::size_t i = 0; i < curve.n.size() && i < curve.drop.size(); ++i)
+        if (curve.drop[i] <= q.flipRate) {
+            xs.push_back(static_cast<double>(curve.n[i]));
+            ys.push_back(100.0 * curve.drop[i]);
+        }
     g->setData(xs, ys, true);
     g->setPen(QPen(verdictColor(false), 2));
     g->setName(QObject::tr("minimum detectable drop"));
