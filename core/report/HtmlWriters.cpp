@@ -54,7 +54,7 @@ std::string figuresHtml(const std::vector<HtmlFigure>& figures)
 
 std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& figures,
     const std::vector<std::pair<std::string, std::string>>& settings,
-    const std::vector<std::vector<std::string>>& disagreementRows)
+    const std::vector<std::vector<std::string>>& disagreementRows, const std::string& disagreementsNote)
 {
     std::ostringstream out;
     auto e = [](const std::string& s) { return escapeHtml(s); };
@@ -152,7 +152,10 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
     if (!figures.empty())
         out << "<h2>Figures</h2>\n" << figuresHtml(figures);
     if (!disagreementRows.empty()) {
-        out << "<h2>Disagreements</h2>\n<table " << kTableAttrs << ">";
+        out << "<h2>Disagreements</h2>\n";
+        if (!disagreementsNote.empty())
+            out << "<p>" << e(disagreementsNote) << "</p>\n";
+        out << "<table " << kTableAttrs << ">";
         for (std::size_t i = 0; i < disagreementRows.size(); ++i) {
             out << "<tr>";
             for (const auto& cell : disagreementRows[i])

@@ -32,10 +32,11 @@ struct HtmlFigure {
 };
 
 /// One self-contained HTML page: verdict, inputs and settings, the aggregate tests, the task table,
-/// the figures (embedded), warnings and the most telling disagreements.
+/// the figures (embedded), warnings and the most telling disagreements (a header row, then rows,
+/// under a note that says which of them are shown).
 std::string toHtml(const ComparisonReport& report, const std::vector<HtmlFigure>& figures,
     const std::vector<std::pair<std::string, std::string>>& settings,
-    const std::vector<std::vector<std::string>>& disagreementRows = {});
+    const std::vector<std::vector<std::string>>& disagreementRows = {}, const std::string& disagreementsNote = {});
 
 /// What the expert-sharing report says besides its figures.
 struct ExpertSummary {

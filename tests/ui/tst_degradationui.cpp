@@ -25,6 +25,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
@@ -456,6 +457,23 @@ void TestDegradationUi::exports()
     QVERIFY(text.contains("data:image/png;base64,"));
     QVERIFY(text.contains(QByteArray::fromStdString(m_c->report.tasks.front().task)));
     QVERIFY(!text.contains("src=\"figure")); // self-contained: no external images
+    // The disagreements listed: how many of all, and the regressions of a task flagged worse first.
+    QVERIFY(m_c->flips->size() > 50);
+    QVERIFY2(text.contains(QByteArray(QByteArray("The first 50 of ")
+                 + QByteArray::number(qulonglong(m_c->flips->size())) + " disagreements")),
+        text.constData());
+    const auto* worse = [&]() -> const report::TaskResult* {
+        for (const auto& t : m_c->report.tasks)
+            if (t.flag == report::TaskFlag::Worse)
+                return &t;
+        return nullptr;
+    }();
+    QVERIFY(worse);
+    const QByteArray worseName
+        = QByteArray::fromStdString(worse->filter == "none" ? worse->task : worse->task + " [" + worse->filter + "]");
+    const auto firstRow = text.indexOf("<td", text.indexOf("<h2>Disagreements</h2>"));
+    QVERIFY2(text.mid(firstRow, 200).contains(QByteArray(">" + worseName + "<")), text.mid(firstRow, 200).constData());
+    QVERIFY(text.mid(firstRow, 400).contains("regression"));
 
     const QString pdf = dir.filePath(QStringLiteral("r.pdf"));
     QCOMPARE(exporter::pdf(pdf, *m_c, plots), QString());
@@ -1163,6 +1181,29 @@ void TestDegradationUi::pdfText()
         QVERIFY(text.contains(QString::fromStdString(t.task)));
     QVERIFY(text.contains(QStringLiteral("alpha/3 = 0.0167")));
     QVERIFY(text.contains(QStringLiteral("pooled")));
+    // Every word lies on its page: the per-task table's last columns (Holm p, verdict) are not cut
+    // off at the right edge.
+    QProcess b;
+    b.start(pdftotext, { QStringLiteral("-bbox"), pdf, QStringLiteral("-") });
+    QVERIFY(b.waitForFinished(60000));
+    const QString boxes = QString::fromUtf8(b.readAllStandardOutput());
+    static const QRegularExpression pageTag(QStringLiteral(R"re(<page width="([0-9.]+)")re"));
+    static const QRegularExpression wordTag(
+        QStringLiteral(R"re(<word xMin="([0-9.]+)" yMin="[0-9.]+" xMax="([0-9.]+)"[^>]*>([^<]*)</word>)re"));
+    const auto page = pageTag.match(boxes);
+    QVERIFY(page.hasMatch());
+    const double pageWidth = page.captured(1).toDouble();
+    int words = 0;
+    bool verdictHeader = false;
+    for (auto it = wordTag.globalMatch(boxes); it.hasNext();) {
+        const auto w = it.next();
+        ++words;
+        QVERIFY2(
+            w.captured(2).toDouble() <= pageWidth, qPrintable(w.captured(3) + QStringLiteral(" runs off the page")));
+        verdictHeader = verdictHeader || w.captured(3) == QStringLiteral("verdict");
+    }
+    QVERIFY(words > 100);
+    QVERIFY(verdictHeader);
 }
 
 QTEST_MAIN(TestDegradationUi)

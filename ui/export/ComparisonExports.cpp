@@ -6,30 +6,62 @@
 #include "report/ReportWriters.h"
 
 #include <QTextDocument>
+#include <algorithm>
+#include <map>
+#include <numeric>
 
 namespace deltascope::ui::exporter {
 
 namespace {
 
-std::vector<std::vector<std::string>> topDisagreements(const Comparison& c, std::size_t limit)
+// The disagreements a report lists, most telling first: the regressions of the tasks flagged
+// worse, then of suggestive tasks, then the other regressions, then the improvements (each group
+// in the comparison's order). Returns the header row and at most `limit` rows; `note` says which.
+std::vector<std::vector<std::string>> topDisagreements(const Comparison& c, std::size_t limit, std::string& note)
 {
+    std::map<std::pair<std::string, std::string>, report::TaskFlag> flagOf;
+    for (const auto& t : c.report.tasks)
+        if (!t.audit)
+            flagOf.emplace(std::pair(t.task, t.filter), t.flag);
+    const auto rank = [&](const report::Disagreement& d) {
+        const auto& pt = c.paired->tasks[d.task];
+        const auto it = flagOf.find(std::pair(pt.task, pt.filter));
+        const int task = it == flagOf.end()              ? 2
+            : it->second == report::TaskFlag::Worse      ? 0
+            : it->second == report::TaskFlag::Suggestive ? 1
+                                                         : 2;
+        return d.direction > 0 ? task : 3;
+    };
+    std::vector<std::size_t> order(c.flips->size());
+    std::iota(order.begin(), order.end(), std::size_t { 0 });
+    std::stable_sort(order.begin(), order.end(),
+        [&](std::size_t a, std::size_t b) { return rank((*c.flips)[a]) < rank((*c.flips)[b]); });
     std::vector<std::vector<std::string>> rows;
     rows.push_back({ "task", "doc id", "baseline", "candidate", "direction" });
-    for (const auto& d : *c.flips) {
+    for (const std::size_t i : order) {
         if (rows.size() > limit)
             break;
+        const auto& d = (*c.flips)[i];
         const auto& pt = c.paired->tasks[d.task];
         const auto& s = c.base->tasks[static_cast<std::size_t>(pt.baseTask)].samples[pt.baseIndex[d.pair]];
-        rows.push_back({ pt.task, s.docId, formatNumber(d.base), formatNumber(d.cand),
-            d.direction > 0 ? "regression" : "improvement" });
+        rows.push_back({ pt.filter == "none" ? pt.task : pt.task + " [" + pt.filter + "]", s.docId,
+            formatNumber(d.base), formatNumber(d.cand), d.direction > 0 ? "regression" : "improvement" });
     }
+    const std::size_t shown = rows.size() - 1;
+    note = shown < order.size()
+        ? "The first " + std::to_string(shown) + " of " + std::to_string(order.size())
+            + " disagreements: the regressions of the tasks flagged worse first, then those of suggestive "
+              "tasks, the other regressions and the improvements. All of them: File > Export disagreements "
+              "(CSV) in the window."
+        : "All " + std::to_string(order.size()) + " disagreements, regressions of the tasks flagged worse first.";
     return rows;
 }
 
 std::string htmlText(const Comparison& c, const QList<ReportPlot>& plots, bool embed, QTextDocument* doc)
 {
-    return report::toHtml(
-        c.report, figuresOf(plots, embed ? nullptr : doc), reportSettings(c), topDisagreements(c, 50));
+    std::string note;
+    auto rows = topDisagreements(c, 50, note);
+    return report::toHtml(c.report, figuresOf(plots, embed ? nullptr : doc), reportSettings(c), rows, note);
 }
 
 } // namespace

@@ -3,12 +3,14 @@
 
 #include "plot/PlotView.h"
 
+#include <QAbstractTextDocumentLayout>
 #include <QBuffer>
 #include <QFileInfo>
 #include <QFont>
 #include <QImageWriter>
 #include <QPageLayout>
 #include <QPageSize>
+#include <QPainter>
 #include <QPdfWriter>
 #include <QRegularExpression>
 #include <QSaveFile>
@@ -70,6 +72,10 @@ QString printPdf(const QString& path, QTextDocument& doc, QString text)
     static const QRegularExpression style(
         QStringLiteral("<style>.*</style>"), QRegularExpression::DotMatchesEverythingOption);
     text.remove(style);
+    // Rich text knows no figure elements: each image and its caption get paragraphs of their own.
+    text.replace(QStringLiteral("<figure><img"), QStringLiteral("<div><p><img"))
+        .replace(QStringLiteral("<figcaption>"), QStringLiteral("</p><p>"))
+        .replace(QStringLiteral("</figcaption></figure>"), QStringLiteral("</p></div>"));
     doc.setDefaultStyleSheet(QStringLiteral("td, th { white-space: nowrap; } td.w { white-space: normal; }"));
     doc.setHtml(text);
     QSaveFile f(path);
@@ -81,7 +87,33 @@ QString printPdf(const QString& path, QTextDocument& doc, QString text)
         writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter);
         writer.setTitle(QStringLiteral("Deltascope report"));
         writer.setCreator(QStringLiteral("Deltascope"));
-        doc.print(&writer);
+        writer.setResolution(300);
+        // The document is laid out in screen pixels on a page as wide as the printable width at
+        // 96 dots per inch, or as wide as its widest table when that is wider, and each page is
+        // drawn scaled onto the PDF's printable area: nothing runs past the right edge.
+        const QRectF area = writer.pageLayout().paintRectPixels(writer.resolution());
+        double width = area.width() * 96.0 / writer.resolution();
+        for (int pass = 0; pass < 3; ++pass) {
+            doc.setPageSize(QSizeF(width, width * area.height() / area.width()));
+            const double needed = doc.documentLayout()->documentSize().width();
+            if (needed <= width + 0.5)
+                break;
+            width = needed;
+        }
+        const QSizeF page = doc.pageSize();
+        const double scale = area.width() / page.width();
+        QPainter painter(&writer);
+        for (int i = 0; i < doc.pageCount(); ++i) {
+            if (i > 0)
+                writer.newPage();
+            painter.save();
+            painter.scale(scale, scale);
+            painter.translate(0, -i * page.height());
+            QAbstractTextDocumentLayout::PaintContext context;
+            context.clip = QRectF(0, i * page.height(), page.width(), page.height());
+            doc.documentLayout()->draw(&painter, context);
+            painter.restore();
+        }
     }
     if (!f.commit())
         return QObject::tr("cannot write %1: %2").arg(path, f.errorString());
