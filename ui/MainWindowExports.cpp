@@ -69,10 +69,19 @@ void MainWindow::exportSliceCsv()
 QString MainWindow::askSavePath(const QString& title, const QString& filter, const QString& suggested)
 {
     AppSettings settings;
-    const QString path
-        = QFileDialog::getSaveFileName(this, title, settings.lastDirectory() + QLatin1Char('/') + suggested, filter);
-    if (!path.isEmpty())
-        settings.setLastDirectory(QFileInfo(path).absolutePath());
+    QString chosenFilter;
+    const QString typed = QFileDialog::getSaveFileName(
+        this, title, settings.lastDirectory() + QLatin1Char('/') + suggested, filter, &chosenFilter);
+    if (typed.isEmpty())
+        return {};
+    // "report" typed in the PDF dialog is written as report.pdf (the format follows the extension);
+    // the dialog asked about replacing the name typed, so a file of the full name is asked about here.
+    const QString path = exporter::withFilterSuffix(typed, chosenFilter.isEmpty() ? filter : chosenFilter);
+    if (path != typed && QFileInfo::exists(path)
+        && QMessageBox::question(this, title, tr("%1 already exists. Replace it?").arg(QFileInfo(path).fileName()))
+            != QMessageBox::Yes)
+        return {};
+    settings.setLastDirectory(QFileInfo(path).absolutePath());
     return path;
 }
 

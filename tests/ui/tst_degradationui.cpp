@@ -490,6 +490,15 @@ void TestDegradationUi::exports()
     QCOMPARE(static_cast<std::size_t>(lines.size()), m_c->flips->size() + 2); // header and a final newline
     QCOMPARE(lines[0], QByteArray("task,filter,doc_id,baseline,candidate,drop,direction"));
 
+    // A name typed without an extension takes the chosen filter's.
+    QCOMPARE(exporter::withFilterSuffix(QStringLiteral("/tmp/rep2"), QStringLiteral("PDF (*.pdf)")),
+        QStringLiteral("/tmp/rep2.pdf"));
+    QCOMPARE(exporter::withFilterSuffix(QStringLiteral("/tmp/plot"), QStringLiteral("Images (*.png *.svg *.pdf)")),
+        QStringLiteral("/tmp/plot.png"));
+    QCOMPARE(exporter::withFilterSuffix(QStringLiteral("/tmp/r.html"), QStringLiteral("PDF (*.pdf)")),
+        QStringLiteral("/tmp/r.html"));
+    QCOMPARE(exporter::withFilterSuffix(QString(), QStringLiteral("PDF (*.pdf)")), QString());
+
     const QString json = dir.filePath(QStringLiteral("r.json"));
     QCOMPARE(exporter::json(json, *m_c), QString());
     QFile j(json);

@@ -45,8 +45,9 @@ ExpertCountsView::ExpertCountsView(QWidget* parent)
     m_info->setWordWrap(true);
     auto* exportButton = new QPushButton(tr("Export balanced placement…"), this);
     connect(exportButton, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(
-            this, tr("Balanced placement"), QStringLiteral("placement.json"), tr("JSON (*.json)"));
+        const QString path = exporter::withFilterSuffix(QFileDialog::getSaveFileName(this, tr("Balanced placement"),
+                                                            QStringLiteral("placement.json"), tr("JSON (*.json)")),
+            QStringLiteral("(*.json)"));
         if (path.isEmpty())
             return;
         const QString why = exportPlacement(path);

@@ -152,6 +152,15 @@ bool wantsPdf(const QString& path)
     return QFileInfo(path).suffix().compare(QStringLiteral("pdf"), Qt::CaseInsensitive) == 0;
 }
 
+QString withFilterSuffix(const QString& path, const QString& filter)
+{
+    if (path.isEmpty() || !QFileInfo(path).suffix().isEmpty())
+        return path;
+    static const QRegularExpression extension(QStringLiteral(R"(\*\.([A-Za-z0-9]+))"));
+    const auto m = extension.match(filter);
+    return m.hasMatch() ? path + QLatin1Char('.') + m.captured(1) : path;
+}
+
 QString plotImage(const QString& path, PlotView* plot, int width, int height)
 {
     if (QFileInfo(path).suffix().compare(QStringLiteral("svg"), Qt::CaseInsensitive) == 0) {

@@ -27,6 +27,9 @@ std::vector<report::HtmlFigure> figuresOf(const QList<ReportPlot>& plots, QTextD
 QString printPdf(const QString& path, QTextDocument& doc, QString text);
 /// Whether a report path asks for PDF (else HTML).
 bool wantsPdf(const QString& path);
+/// A path typed without an extension gets the first one of the file-dialog filter chosen
+/// ("PDF (*.pdf)": "report" becomes "report.pdf"); a path with one is left as typed.
+QString withFilterSuffix(const QString& path, const QString& filter);
 /// A number with every digit a double holds, for CSV.
 std::string formatNumber(double v);
 /// A CSV field, quoted when it must be.
