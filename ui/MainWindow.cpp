@@ -87,12 +87,23 @@ MainWindow::MainWindow(QWidget* parent)
     });
 
     AppSettings settings;
+    const QScreen* on = screen();
     if (!restoreGeometry(settings.windowGeometry())) {
         // The first size fits the screen it opens on (a 1366x768 laptop included).
         QSize size(1440, 900);
-        if (const QScreen* on = screen())
+        if (on)
             size = size.boundedTo(on->availableGeometry().size() * 0.95);
         resize(size);
+    } else if (on && !isMaximized() && !isFullScreen()) {
+        // A size saved on a larger screen: shrunk to this one and moved onto it, so that Compare
+        // and the status bar are not off screen.
+        const QRect avail = on->availableGeometry();
+        if (width() > avail.width() || height() > avail.height()) {
+            resize(size().boundedTo(avail.size() * 0.95));
+            move(avail.topLeft());
+        }
+        if (!avail.intersects(frameGeometry()))
+            move(avail.topLeft());
     }
     restoreState(settings.windowState());
     updateActions();

@@ -79,6 +79,7 @@ private slots:
     void manyLayersAreThinned();
     void firstSizeFitsTheScreen();
     void longStatusStaysLeftOfTheBackend();
+    void savedSizeFitsASmallerScreen();
     void longIdsKeepTheOtherColumnsInView();
     void dropZoneCutsLongFolders();
     void manyTasksAreThinned();
@@ -451,6 +452,23 @@ void TestLayout::firstSizeFitsTheScreen()
     QVERIFY2(w.width() <= avail.width() && w.height() <= avail.height(),
         qPrintable(
             QStringLiteral("%1x%2 on %3x%4").arg(w.width()).arg(w.height()).arg(avail.width()).arg(avail.height())));
+}
+
+void TestLayout::savedSizeFitsASmallerScreen()
+{
+    // A window size saved on a larger screen is shrunk to this one.
+    QSize avail;
+    {
+        MainWindow big;
+        avail = big.screen()->availableGeometry().size();
+        big.resize(avail.width() + 600, avail.height() + 400);
+        AppSettings().setWindowGeometry(big.saveGeometry());
+    }
+    MainWindow w;
+    QVERIFY2(w.width() <= avail.width() && w.height() <= avail.height(),
+        qPrintable(
+            QStringLiteral("%1x%2 on %3x%4").arg(w.width()).arg(w.height()).arg(avail.width()).arg(avail.height())));
+    AppSettings().setWindowGeometry({});
 }
 
 void TestLayout::longStatusStaysLeftOfTheBackend()
