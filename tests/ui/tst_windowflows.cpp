@@ -882,6 +882,7 @@ void TestWindowFlows::placementControlsReachTheRun()
 
 void TestWindowFlows::keepListAndRerunsReachTheComparison()
 {
+    installEnglishPlurals(); // as the program does
     DegradationPage page;
     page.compare(demo("baseline"), demo("candidate"), false);
     page.waitUntilIdle();
@@ -898,10 +899,18 @@ void TestWindowFlows::keepListAndRerunsReachTheComparison()
     f.close();
     auto* extra = page.findChild<ExtraInputsButton*>();
     QVERIFY(extra);
+    QSignalSpy status(&page, &DegradationPage::statusMessage);
     extra->setKeepList(keep);
     extra->addRerun(false, demo("baseline"));
     page.waitUntilIdle();
     QVERIFY2(page.comparison(), qPrintable(page.lastError()));
+    // The status line counts the tasks compared; the samples the keep-list excludes are pairs
+    // tested apart, not more tasks.
+    const QString summary = status.last().at(0).toString();
+    QVERIFY2(summary.contains(QStringLiteral(": 1 task, ")), qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral(" pairs (%1 excluded by the keep-list, tested apart), ")
+                                  .arg(QLocale().toString(qlonglong(page.comparison()->pairCount() - 1)))),
+        qPrintable(summary));
     const auto& request = page.comparison()->analysis.request;
     QCOMPARE(request.keepListPath, keep.toStdString());
     QCOMPARE(request.base.reruns, std::vector<std::string> { demo("baseline").toStdString() });

@@ -444,11 +444,21 @@ void DegradationPage::setComparison(ComparisonPtr c)
         m_warnings->setText(
             warnings ? QStringLiteral("<a href='#'>%1</a>").arg(tr("%n warning(s)", "", int(warnings))) : QString());
         const auto& r = m_comparison->report;
+        // A keep-list's excluded samples are rows of their own (tested apart, their regressions
+        // joining the decision): counted as pairs, not as more tasks.
+        std::size_t tasks = 0;
+        for (const auto& t : r.tasks)
+            tasks += t.audit ? 0 : 1;
+        std::size_t excluded = 0;
+        for (const auto& t : m_comparison->paired->tasks)
+            excluded += t.audit ? t.base.size() : 0;
+        const auto count = [](std::size_t n) { return int(std::min<std::size_t>(n, INT_MAX)); };
         emit statusMessage(
-            tr("%1: %2, %3, %4; loaded in %5")
-                .arg(AggregatePanel::verdictText(r), tr("%n task(s)", "", int(r.tasks.size())),
-                    tr("%Ln pair(s)", "", int(std::min<std::size_t>(m_comparison->pairCount(), INT_MAX))),
-                    tr("%Ln disagreement(s)", "", int(std::min<std::size_t>(m_comparison->flips->size(), INT_MAX))),
+            tr("%1: %2, %3%4, %5; loaded in %6")
+                .arg(AggregatePanel::verdictText(r), tr("%n task(s)", "", count(tasks)),
+                    tr("%Ln pair(s)", "", count(m_comparison->pairCount())),
+                    excluded ? tr(" (%L1 excluded by the keep-list, tested apart)").arg(excluded) : QString(),
+                    tr("%Ln disagreement(s)", "", count(m_comparison->flips->size())),
                     duration(m_comparison->loadSeconds + m_comparison->pairSeconds)));
         // Settings refused: said last, so the summary does not hide it.
         if (m_comparison->refused)
