@@ -4,6 +4,7 @@
 #include "backend/CpuBackend.h"
 #include "common/EnglishPlurals.h"
 #include "degradation/DropZone.h"
+#include "experts/CoactivationView.h"
 #include "experts/ExpertRun.h"
 #include "experts/ExpertsPage.h"
 #include "experts/LayerTableModel.h"
@@ -12,6 +13,7 @@
 #include "moe/Placement.h"
 #include "moe/Safetensors.h"
 #include "moe/SynthTrace.h"
+#include "moe/TraceViews.h"
 #include "plot/ExpertPlots.h"
 #include "plot/PlotView.h"
 
@@ -40,6 +42,7 @@ class TestExpertsUi : public QObject {
 private slots:
     void mixtralMatchesTheCli();
     void startBudgetChangesSomething();
+    void coactivationScaleSkipsTheDiagonal();
     void countedTextsReadAsEnglish();
     void demoTraceMatchesADirectRun();
     void heatmapsZoomTogether();
@@ -122,6 +125,34 @@ void TestExpertsUi::startBudgetChangesSomething()
     QCOMPARE(usefulStartBudget(sweep, 4), 3); // none keeps 95%: the largest that activates fewer
     sweep.results = { result(2, 10, 1.0), result(3, 10, 1.0) };
     QCOMPARE(usefulStartBudget(sweep, 3), 3); // nothing activates fewer
+}
+
+void TestExpertsUi::coactivationScaleSkipsTheDiagonal()
+{
+    // Each expert with itself counts all its tokens: the colour scale spans the pairs of two
+    // experts instead, so that co-activation shows.
+    moe::SynthOptions o;
+    o.requests = 8;
+    o.tokensPerRequest = 16;
+    o.layers = 2;
+    o.experts = 16;
+    o.topK = 2;
+    const auto trace = std::make_shared<const moe::Trace>(moe::makeSyntheticTrace(o));
+    CoactivationView view;
+    view.setTrace(trace);
+    view.waitUntilIdle();
+    const auto counts = moe::coactivation(*trace, 0);
+    double pairs = 0.0;
+    double self = 0.0;
+    for (int i = 0; i < 16; ++i)
+        for (int j = 0; j < 16; ++j)
+            (i == j ? self : pairs) = std::max(i == j ? self : pairs, counts[static_cast<std::size_t>(16 * i + j)]);
+    QVERIFY(self > pairs && pairs > 0);
+    QCPColorMap* map = nullptr;
+    for (int i = 0; i < view.plot()->plottableCount() && !map; ++i)
+        map = qobject_cast<QCPColorMap*>(view.plot()->plottable(i));
+    QVERIFY(map);
+    QCOMPARE(map->dataRange().upper, pairs);
 }
 
 void TestExpertsUi::countedTextsReadAsEnglish()

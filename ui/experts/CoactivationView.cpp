@@ -80,12 +80,18 @@ void CoactivationView::recompute()
             MatrixView v;
             v.xLabel = tr("expert");
             v.yLabel = tr("expert");
-            v.scaleLabel = tr("tokens choosing both");
-            v.hi = 0.0;
-            for (const double x : *m)
-                v.hi = std::max(v.hi, x);
-            v.hi = v.hi > 0 ? v.hi : 1.0;
             const int n = static_cast<int>(trace->experts);
+            // The scale spans the pairs of two experts: an expert with itself (the diagonal, its
+            // own token count) would dwarf every pair, and is drawn at the top of the scale.
+            v.scaleLabel = n > 1 ? tr("tokens choosing both (diagonal: off the scale)") : tr("tokens choosing both");
+            v.hi = 0.0;
+            for (int i = 0; i < n; ++i)
+                for (int j = 0; j < n; ++j)
+                    if (i != j || n == 1)
+                        v.hi = std::max(v.hi,
+                            (*m)[static_cast<std::size_t>(i) * static_cast<std::size_t>(n)
+                                + static_cast<std::size_t>(j)]);
+            v.hi = v.hi > 0 ? v.hi : 1.0;
             drawMatrix(m_plot, *m, n, n, v);
             m_plot->replot(QCustomPlot::rpQueuedReplot);
         };
