@@ -188,8 +188,15 @@ void ExpertsPage::connectController()
         }
     });
     connect(m_controller, &ExpertsController::traceChanged, this, &ExpertsPage::onTrace);
-    connect(m_controller, &ExpertsController::traceFailed, this,
-        [this](const QString& brief, const QString& full) { fail(tr("Could not open the trace"), full, brief); });
+    connect(m_controller, &ExpertsController::traceFailed, this, [this](const QString& brief, const QString& full) {
+        // The box names the trace still shown, not the file that failed (Import options… reads
+        // that one again).
+        if (m_isDemo)
+            showDemoInZone();
+        else
+            m_zone->setPath(m_controller->trace() ? m_controller->path() : QString());
+        fail(tr("Could not open the trace"), full, brief);
+    });
     connect(m_controller, &ExpertsController::computing, this, [this](int budget) {
         // The headline never shows an old M as if it were the new one.
         m_summary->setText(m_controller->run()
@@ -228,7 +235,7 @@ void ExpertsPage::setTraceImport(const TraceImport& import)
 {
     m_import = import;
     // The trace asked for last is read again (also one that could not be read without them).
-    if (!m_tracePath.isEmpty() && !m_isDemo)
+    if (!m_tracePath.isEmpty())
         openTrace(QString(m_tracePath));
 }
 
@@ -259,9 +266,14 @@ void ExpertsPage::openDemo()
 {
     m_tracePath.clear();
     m_controller->setTrace(demoTrace(), kDemoName);
+    showDemoInZone();
+    m_isDemo = true;
+}
+
+void ExpertsPage::showDemoInZone()
+{
     m_zone->setPath(
         kDemoName, tr("built in: seeded requests with their own topics, expert popularity from OLMoE-1B-7B's counts"));
-    m_isDemo = true;
 }
 
 void ExpertsPage::onTrace(const QString& path)

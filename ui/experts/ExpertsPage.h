@@ -89,6 +89,7 @@ private:
     void buildUi();
     void connectController();
     void recompute();
+    void showDemoInZone(); ///< the trace box names the built-in demo
     void onTrace(const QString& path);
     void onRun();
     void onCancelled();
