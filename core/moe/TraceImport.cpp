@@ -98,6 +98,24 @@ void explainMissing(std::string& out, const char* what, const std::string& confi
     out += ")";
 }
 
+} // namespace
+
+bool looksLikeRouterRecords(std::string_view head)
+{
+    if (isVllmRouteLog(head))
+        return true;
+    const auto nl = head.find('\n');
+    const auto j = nlohmann::json::parse(head.substr(0, nl), nullptr, false);
+    if (!j.is_object())
+        return false;
+    const auto has = [&](const auto& names) {
+        return std::any_of(std::begin(names), std::end(names), [&](const char* k) { return j.contains(k); });
+    };
+    return has(kLayerKeys) && has(kExpertKeys);
+}
+
+namespace {
+
 // Fills in the key names the options leave empty from the first record; the error when the first
 // record is not JSON or lacks one of the keys.
 std::optional<Diagnostic> detectKeys(std::string_view text, const std::string& path, JsonlTraceKeys& keys)
@@ -383,6 +401,11 @@ Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions
     return Result<Trace>::failure(Diagnostic::error(path, 0,
         "this build reads no JSONL traces (it was made without simdjson); convert the trace to "
         "safetensors with a full build: deltascope-cli convert"));
+}
+
+bool looksLikeRouterRecords(std::string_view)
+{
+    return false;
 }
 #endif
 

@@ -45,6 +45,10 @@ struct TraceImportOptions {
 /// record is a vLLM route-log meta record is read by importVllmRoutes (moe/VllmRoutes.h).
 Result<Trace> importJsonlTrace(const std::string& path, const TraceImportOptions& options);
 
+/// Whether text starting a JSONL file holds router records (a layer key and an experts key in its
+/// first record) or a vLLM route log: a trace for the expert view, not evaluation results.
+bool looksLikeRouterRecords(std::string_view head);
+
 /// A dense NumPy array [tokens, layers, experts] or [tokens, experts] of float32 or float16.
 Result<Trace> importNpyTrace(const std::string& path, std::int64_t topK, const TraceImportOptions& options);
 

@@ -15,6 +15,7 @@
 #include "export/ExpertExports.h"
 #include "moe/Safetensors.h"
 #include "moe/SynthTrace.h"
+#include "moe/TraceImport.h"
 #include "plot/DegradationPlots.h"
 #include "plot/PlotView.h"
 
@@ -71,6 +72,7 @@ private slots:
     void marginEditDecidesTheVerdict();
     void placementControlsReachTheRun();
     void keepListAndRerunsReachTheComparison();
+    void routerTraceIsNotARun();
     void exportedJsonIsTheCommandLines();
     void warningsAreGrouped();
     void npyTraceOpensWithImportOptions();
@@ -878,6 +880,27 @@ void TestWindowFlows::placementControlsReachTheRun()
     QCOMPARE(reopened.run()->settings.placementCounts, counts);
     QCOMPARE(reopened.run()->settings.replicas, 3);
     QCOMPARE(reopened.run()->current->results.front().peakDeviceLoad, a.peakDeviceLoad);
+}
+
+void TestWindowFlows::routerTraceIsNotARun()
+{
+    // Router records dropped on a run's box are named as a trace, not offered as columns.
+    QTemporaryDir dir;
+    const QString trace = dir.filePath(QStringLiteral("routing.jsonl"));
+    QFile f(trace);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"problem_id": 0, "layer": 0, "token_idx": 0, "experts": [1, 2], "gating_probs": [0.6, 0.4]})"
+            "\n");
+    f.close();
+    DegradationPage page;
+    page.compare(trace, demo("candidate"), false);
+    page.waitUntilIdle();
+    QVERIFY(!page.comparison());
+    QVERIFY2(page.lastError().contains(QStringLiteral("router trace")), qPrintable(page.lastError()));
+    QVERIFY(page.lastError().contains(QStringLiteral("Expert sharing")));
+    // A score table with a "layer" column but no experts is still a table.
+    QVERIFY(!moe::looksLikeRouterRecords(R"({"id": "a", "layer": 3, "score": 1})"));
+    QVERIFY(moe::looksLikeRouterRecords(R"({"layer_idx": 3, "topk_ids": [1]})"));
 }
 
 void TestWindowFlows::keepListAndRerunsReachTheComparison()

@@ -5,6 +5,7 @@
 #include "degradation/RunPickerDialog.h"
 #include "eval/RunDiscovery.h"
 #include "eval/RunLoader.h"
+#include "moe/TraceImport.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -41,6 +42,17 @@ bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool ski
         error = Diagnostic::error(path.toStdString(), 0,
             "not a text file: expected lm-eval output, an Inspect log, or a CSV or JSONL table of ids and scores");
         return false;
+    }
+    if (format == eval::LoadOptions::Format::Table && QFileInfo(path).isFile()) {
+        // Router records dropped on a run's box: said, rather than offered as columns to pick.
+        QFile f(path);
+        const std::string head = f.open(QIODevice::ReadOnly) ? f.read(1 << 20).toStdString() : std::string();
+        if (moe::looksLikeRouterRecords(head)) {
+            error = Diagnostic::error(p, 1,
+                "this is a router trace (each token's experts per layer), not evaluation results: open it in the "
+                "Expert sharing tab");
+            return false;
+        }
     }
     spec = {};
     spec.path = path;
