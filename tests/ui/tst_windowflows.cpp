@@ -939,7 +939,22 @@ void TestWindowFlows::keepListAndRerunsReachTheComparison()
     QCOMPARE(request.base.reruns, std::vector<std::string> { demo("baseline").toStdString() });
     QVERIFY(request.cand.reruns.empty());
     QVERIFY(page.comparison()->analysis.loaded->keepList);
-    QVERIFY(extra->text().contains(QStringLiteral("keep.json")));
+    QVERIFY(extra->toolTip().contains(keep));
+    QVERIFY(extra->text().startsWith(QStringLiteral("keep-list ")));
+    // A long keep-list name is cut to the button's width, whole in the tooltip.
+    const QString longName = dir.filePath(QStringLiteral("results_2025-04-30T18-24-41.082644-keep-list.json"));
+    QVERIFY(QFile::copy(keep, longName));
+    {
+        const QSignalBlocker quiet(extra); // only the label is looked at here
+        extra->setKeepList(longName);
+    }
+    QVERIFY2(extra->fontMetrics().horizontalAdvance(extra->text()) <= 30 * extra->fontMetrics().averageCharWidth(),
+        qPrintable(extra->text()));
+    QVERIFY(extra->toolTip().contains(longName));
+    {
+        const QSignalBlocker quiet(extra);
+        extra->setKeepList(keep);
+    }
     // A saved workspace keeps the keep-list.
     const auto state = page.workspaceState();
     QCOMPARE(state.keepList, keep.toStdString());

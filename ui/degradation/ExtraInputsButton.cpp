@@ -139,7 +139,11 @@ void ExtraInputsButton::refresh()
         parts << tr("%n baseline rerun(s)", "", int(m_baseReruns.size()));
     if (!m_candReruns.isEmpty())
         parts << tr("%n candidate rerun(s)", "", int(m_candReruns.size()));
-    setText(parts.isEmpty() ? tr("More inputs") : parts.join(QStringLiteral(" · ")));
+    // Cut to a button's width (the whole list is in the tooltip), so that a long keep-list name
+    // does not squeeze the runs' boxes.
+    setText(parts.isEmpty() ? tr("More inputs")
+                            : fontMetrics().elidedText(parts.join(QStringLiteral(" · ")), Qt::ElideMiddle,
+                                fontMetrics().averageCharWidth() * 28));
     QStringList tip { tr("Tasks, metrics and filters to compare, a keep-list (compare only the samples it lists) "
                          "and reruns of either side (scores averaged per sample)") };
     if (!m_selection.tasks.isEmpty())

@@ -335,7 +335,10 @@ void drawDevices(PlotView* plot, const moe::ActivationMaps& maps)
     plot->xAxis->setTicker(ticker);
     plot->xAxis->setRange(-0.6, maps.devices - 0.4);
     plot->yAxis->setRange(0, top * 1.15);
-    plot->xAxis->setLabel(QObject::tr("device (expert parallelism)"));
+    // The headline's peak is another mean (each slice's busiest device, whichever it is): said, so
+    // that it is not read off the tallest bar.
+    plot->xAxis->setLabel(QObject::tr("device (expert parallelism): each device's mean per slice; the headline's "
+                                      "peak per device is each slice's busiest device, averaged"));
     plot->yAxis->setLabel(QObject::tr("activated experts per slice"));
     plot->showLegendAbove();
     plot->setHoverText([&maps](QCPAbstractPlottable*, int d) {
