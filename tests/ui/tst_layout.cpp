@@ -313,6 +313,12 @@ void TestLayout::budgetSweepHasOneAxisPerQuantity()
     PlotView* sweep = budgetSweepOf(w);
     layOut(sweep);
     QVERIFY(!sweep->yAxis2->visible());
+    // Budgets are whole numbers: no tick at 2.5 or 7.5, zoomed in or not.
+    sweep->xAxis->setRange(7.6, 9.4);
+    layOut(sweep);
+    for (QCPAxisRect* rect : sweep->axisRects())
+        for (const double tick : rect->axis(QCPAxis::atBottom)->tickVector())
+            QCOMPARE(tick, std::round(tick));
     QCPGraph* experts = nullptr;
     QCPGraph* mass = nullptr;
     for (int i = 0; i < sweep->graphCount(); ++i) {

@@ -247,6 +247,14 @@ void drawBudgetSweep(PlotView* plot, const moe::XShareResult& sweep, int budget)
     massAxis->setLabel(QObject::tr("gating mass kept (%)"));
     if (!m.isEmpty())
         plot->xAxis->setRange(m.front() - 0.5, m.back() + 0.5);
+    // Budgets are whole numbers of experts: ticks on whole numbers only (zoomed in too).
+    for (QCPAxis* axis : { plot->xAxis, massKey }) {
+        QSharedPointer<QCPAxisTickerFixed> whole(new QCPAxisTickerFixed);
+        whole->setTickStep(1);
+        whole->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+        whole->setTickCount(10);
+        axis->setTicker(whole);
+    }
     // Set on the lower panel too: a redraw over the same budgets leaves the upper range as it was,
     // and an unchanged range tells nobody (the new lower panel would stay at its default 0-5).
     massKey->setRange(plot->xAxis->range());
