@@ -37,6 +37,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProcess>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTableWidget>
@@ -80,6 +81,21 @@ private slots:
 
 private:
     static QString demo(const char* side) { return QStringLiteral(DELTASCOPE_DEMO_DIR "/") + QLatin1String(side); }
+
+    // A copy of the demo candidate whose mmlu samples end in a cut-off record; empty on failure.
+    static QString cutCandidate(const QTemporaryDir& dir)
+    {
+        const QString cand = dir.filePath(QStringLiteral("cand"));
+        if (QProcess::execute(QStringLiteral("cp"), { QStringLiteral("-r"), demo("candidate"), cand }) != 0)
+            return {};
+        QDirIterator it(cand, { QStringLiteral("samples_mmlu_*.jsonl") }, QDir::Files, QDirIterator::Subdirectories);
+        if (!it.hasNext())
+            return {};
+        QFile f(it.next());
+        if (!f.open(QIODevice::Append) || f.write("{\"doc_id\": 5, \"acc\": [1,\n") <= 0)
+            return {};
+        return cand;
+    }
 
     static QString writeTrace(const QTemporaryDir& dir)
     {
@@ -276,14 +292,8 @@ void TestWindowFlows::skipBadLinesLoadsTheRuns()
 {
     // A candidate whose samples end in a cut-off record: the user chooses "Skip bad lines".
     QTemporaryDir dir;
-    const QString cand = dir.filePath(QStringLiteral("cand"));
-    QVERIFY(QProcess::execute(QStringLiteral("cp"), { QStringLiteral("-r"), demo("candidate"), cand }) == 0);
-    QDirIterator it(cand, { QStringLiteral("samples_mmlu_*.jsonl") }, QDir::Files, QDirIterator::Subdirectories);
-    QVERIFY(it.hasNext());
-    QFile f(it.next());
-    QVERIFY(f.open(QIODevice::Append));
-    f.write("{\"doc_id\": 5, \"acc\": [1,\n");
-    f.close();
+    const QString cand = cutCandidate(dir);
+    QVERIFY(!cand.isEmpty());
 
     DegradationPage page;
     page.resize(1200, 800);
@@ -1023,14 +1033,8 @@ void TestWindowFlows::keepListAndRerunsReachTheComparison()
     QCOMPARE(page.comparison()->analysis.request.keepListPath, keep.toStdString());
     QVERIFY(page.comparison()->analysis.request.base.reruns.empty());
     // Other runs that fail to load clear the result: it belongs to the runs before.
-    const QString cand = dir.filePath(QStringLiteral("cand"));
-    QVERIFY(QProcess::execute(QStringLiteral("cp"), { QStringLiteral("-r"), demo("candidate"), cand }) == 0);
-    QDirIterator it(cand, { QStringLiteral("samples_mmlu_*.jsonl") }, QDir::Files, QDirIterator::Subdirectories);
-    QVERIFY(it.hasNext());
-    QFile cut(it.next());
-    QVERIFY(cut.open(QIODevice::Append));
-    cut.write("{\"doc_id\": 5, \"acc\": [1,\n");
-    cut.close();
+    const QString cand = cutCandidate(dir);
+    QVERIFY(!cand.isEmpty());
     page.compare(demo("baseline"), cand, false);
     page.waitUntilIdle();
     QVERIFY(!page.comparison());
@@ -1150,6 +1154,25 @@ void TestWindowFlows::npyTraceOpensWithImportOptions()
     QCOMPARE(page.run(), demoRun);
     QVERIFY2(page.lastError().contains(QStringLiteral("top-k")), qPrintable(page.lastError()));
     QVERIFY2(!zone->path().contains(QStringLiteral("scores.npy")), qPrintable(zone->path()));
+    // Shown, the page asks for the top-k at once, then reads the array with it.
+    {
+        ExpertsPage shown;
+        shown.resize(1000, 700);
+        shown.show();
+        bool asked = false;
+        std::unique_ptr<QTimer> answer(answerDialogs([&asked](QWidget* w) {
+            if (w->objectName() != QStringLiteral("TraceImportDialog"))
+                return false;
+            asked = true;
+            w->findChild<QSpinBox*>()->setValue(2); // the first box: the model's top-k
+            qobject_cast<QDialog*>(w)->accept();
+            return true;
+        }));
+        shown.openTrace(npy);
+        QTRY_VERIFY_WITH_TIMEOUT(shown.run() != nullptr, 30000);
+        QVERIFY(asked);
+        QCOMPARE(shown.run()->trace->topK, 2);
+    }
     // Import options then read the trace that failed, not the demo.
     TraceImport import;
     import.topK = 2;

@@ -195,6 +195,18 @@ void ExpertsPage::connectController()
             showDemoInZone();
         else
             m_zone->setPath(m_controller->trace() ? m_controller->path() : QString());
+        // A .npy array holds no top-k: the user is asked for it at once rather than sent to find
+        // the Import options.
+        if (isVisible() && m_import.topK <= 0 && full.contains(QStringLiteral("needs the model's top-k"))) {
+            m_lastError = full;
+            emit statusMessage(
+                tr("%1 needs the model's top-k: give it in the import options").arg(QFileInfo(m_tracePath).fileName()));
+            TraceImportDialog dialog(m_import, this);
+            dialog.setWindowTitle(tr("%1: the model's top-k").arg(QFileInfo(m_tracePath).fileName()));
+            if (dialog.exec() == QDialog::Accepted && dialog.value().topK > 0)
+                setTraceImport(dialog.value());
+            return;
+        }
         fail(tr("Could not open the trace"), full, brief);
     });
     connect(m_controller, &ExpertsController::computing, this, [this](int budget) {
