@@ -550,6 +550,15 @@ void TestDegradationUi::plotsDraw()
     drawPower(&plot, plan);
     QCOMPARE(plan.neededN, std::int64_t(14111));
     QVERIFY(std::abs(plan.detectableNow - 0.0059393) < 1e-6);
+    // The n axis writes every tick the same way, in full (up to 2,000,000 here).
+    plan.currentN = 100000;
+    drawPower(&plot, plan);
+    plot.setViewport(QRect(0, 0, 640, 420));
+    plot.replot(QCustomPlot::rpImmediateRefresh);
+    const auto labels = plot.xAxis->tickVectorLabels();
+    QVERIFY(labels.size() >= 3);
+    for (const QString& l : labels)
+        QVERIFY2(!l.contains(QChar(0x00B7)) && !l.contains(QLatin1Char('e')) && l.toLongLong() > 0, qPrintable(l));
 }
 
 void TestDegradationUi::handFilledTaskTable()

@@ -482,6 +482,9 @@ void drawPower(PlotView* plot, PowerPlan& plan)
     }
     plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
     plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    // Sample counts written out in full on every tick (not "100000" beside "10⁶").
+    plot->xAxis->setNumberFormat(QStringLiteral("f"));
+    plot->xAxis->setNumberPrecision(0);
     plot->xAxis->setRange(10, static_cast<double>(nMax));
     plot->yAxis->setRange(0, std::min(100.0, ys.isEmpty() ? 10.0 : ys.front() * 1.05));
     plot->xAxis->setLabel(
