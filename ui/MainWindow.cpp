@@ -19,6 +19,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QInputDialog>
 #include <QKeyEvent>
 #include <QKeySequence>
@@ -62,6 +63,11 @@ MainWindow::MainWindow(QWidget* parent)
 
     m_backendLabel = new QLabel(this);
     statusBar()->addPermanentWidget(m_backendLabel);
+    // The whole text of a cut message is its tooltip only while that message is shown.
+    connect(statusBar(), &QStatusBar::messageChanged, this, [this](const QString& shown) {
+        if (shown != m_statusShown)
+            statusBar()->setToolTip({});
+    });
     setBackend(std::make_shared<backend::CpuBackend>(), {});
     connect(m_degradation, &DegradationPage::statusMessage, this, [this](const QString& m) { showStatus(m); });
     connect(m_degradation, &DegradationPage::comparisonChanged, this, [this] {
@@ -87,23 +93,29 @@ MainWindow::MainWindow(QWidget* parent)
     });
 
     AppSettings settings;
-    const QScreen* on = screen();
     if (!restoreGeometry(settings.windowGeometry())) {
         // The first size fits the screen it opens on (a 1366x768 laptop included).
         QSize size(1440, 900);
-        if (on)
+        if (const QScreen* on = screen())
             size = size.boundedTo(on->availableGeometry().size() * 0.95);
         resize(size);
-    } else if (on && !isMaximized() && !isFullScreen()) {
-        // A size saved on a larger screen: shrunk to this one and moved onto it, so that Compare
-        // and the status bar are not off screen.
-        const QRect avail = on->availableGeometry();
-        if (width() > avail.width() || height() > avail.height()) {
-            resize(size().boundedTo(avail.size() * 0.95));
-            move(avail.topLeft());
+    } else if (!isMaximized() && !isFullScreen()) {
+        // The screen the saved place is on (another monitor stays so), else the one the window
+        // opens on; a size saved on a larger screen is shrunk to it and moved onto it, so that
+        // Compare and the status bar are not off screen.
+        const QScreen* on = QGuiApplication::screenAt(geometry().center());
+        const bool placed = on != nullptr;
+        if (!on)
+            on = screen();
+        if (on) {
+            const QRect avail = on->availableGeometry();
+            if (width() > avail.width() || height() > avail.height()) {
+                resize(size().boundedTo(avail.size() * 0.95));
+                move(avail.topLeft());
+            } else if (!placed) {
+                move(avail.topLeft());
+            }
         }
-        if (!avail.intersects(frameGeometry()))
-            move(avail.topLeft());
     }
     restoreState(settings.windowState());
     updateActions();

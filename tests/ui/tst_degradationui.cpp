@@ -669,6 +669,18 @@ void TestDegradationUi::plannerAtTheDecisionLevel()
     for (auto it = plot->graph(0)->data()->constBegin(); it != plot->graph(0)->data()->constEnd(); ++it)
         QVERIFY(it->value <= 100.0 * q.flipRate + 1e-9);
     QVERIFY(!plot->findChild<QCPItemText*>(QStringLiteral("targetLabel")));
+    // Too few pairs for any drop that can happen: not said to detect one above the flip rate.
+    auto few = std::make_shared<Comparison>(*m_c);
+    few->report.tasks.resize(1);
+    auto& t = few->report.tasks.front();
+    t.continuous = false;
+    t.n = 60;
+    t.b = 2;
+    t.c = 0; // flip rate 3.3%: z sqrt(f / n) is about 6 points
+    view.setComparison(few);
+    view.setPlan(view.power(), 0.01);
+    QVERIFY2(view.answer().contains(QStringLiteral("no drop that can happen is detected")), qPrintable(view.answer()));
+    QVERIFY2(view.answer().contains(QStringLiteral("+1.00 pts needs ")), qPrintable(view.answer()));
 }
 
 void TestDegradationUi::bannerForEachVerdict()

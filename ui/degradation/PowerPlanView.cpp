@@ -145,8 +145,12 @@ void PowerPlanView::redraw()
     };
     const QString level
         = (plan.alpha < alpha ? tr("alpha/3 = %1") : tr("alpha = %1")).arg(QString::number(plan.alpha, 'g', 3));
-    QString text = tr("With %1 (flip rate %2) a drop of %3 is detected with power %4; ")
-                       .arg(pairs(n), percent(plan.flipRate), signedPoints(plan.detectableNow), percent(plan.power));
+    // Too few pairs: the smallest detectable drop would exceed the flip rate, which no drop can.
+    QString text = plan.detectableNow <= plan.flipRate
+        ? tr("With %1 (flip rate %2) a drop of %3 is detected with power %4; ")
+              .arg(pairs(n), percent(plan.flipRate), signedPoints(plan.detectableNow), percent(plan.power))
+        : tr("With %1 (flip rate %2) no drop that can happen is detected with power %3 yet; ")
+              .arg(pairs(n), percent(plan.flipRate), percent(plan.power));
     if (reachable)
         text += tr("%1 needs %2 (at %3, the level the decision uses).")
                     .arg(signedPoints(asked), pairs(plan.neededN), level);

@@ -387,14 +387,6 @@ QString ExpertsPage::runHeadline() const
 void ExpertsPage::onRun()
 {
     const auto run = m_controller->run();
-    if (std::exchange(m_autoBudget, false) && run->sweep) {
-        const int useful = usefulStartBudget(*run->sweep, run->budget);
-        if (useful != run->budget) {
-            // The default budget changes nothing on this trace: start where the policy shows.
-            setBudget(useful);
-            return;
-        }
-    }
     m_summary->setText(runHeadline());
     const auto& r = run->current->results.front();
     drawBudgetSweep(m_sweep, *run->sweep, r.budget);
@@ -409,6 +401,13 @@ void ExpertsPage::onRun()
                            .arg(qRound(1000 * run->seconds))
                            .arg(tr("%n slice(s)", "", static_cast<int>(run->current->sliceCount))));
     emit computed();
+    // The default budget changes nothing on this trace: on to one where the policy shows (the
+    // charts drawn above stay until it lands).
+    if (std::exchange(m_autoBudget, false) && run->sweep) {
+        const int useful = usefulStartBudget(*run->sweep, run->budget);
+        if (useful != run->budget)
+            setBudget(useful);
+    }
 }
 
 void ExpertsPage::cancel()

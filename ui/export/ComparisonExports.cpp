@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <tuple>
 
 namespace deltascope::ui::exporter {
 
@@ -19,13 +20,13 @@ namespace {
 // in the comparison's order). Returns the header row and at most `limit` rows; `note` says which.
 std::vector<std::vector<std::string>> topDisagreements(const Comparison& c, std::size_t limit, std::string& note)
 {
-    std::map<std::pair<std::string, std::string>, report::TaskFlag> flagOf;
+    // A keep-list's excluded samples are a row of their own, with their own flag.
+    std::map<std::tuple<std::string, std::string, bool>, report::TaskFlag> flagOf;
     for (const auto& t : c.report.tasks)
-        if (!t.audit)
-            flagOf.emplace(std::pair(t.task, t.filter), t.flag);
+        flagOf.emplace(std::tuple(t.task, t.filter, t.audit), t.flag);
     const auto rank = [&](const report::Disagreement& d) {
         const auto& pt = c.paired->tasks[d.task];
-        const auto it = flagOf.find(std::pair(pt.task, pt.filter));
+        const auto it = flagOf.find(std::tuple(pt.task, pt.filter, pt.audit));
         const int task = it == flagOf.end()              ? 2
             : it->second == report::TaskFlag::Worse      ? 0
             : it->second == report::TaskFlag::Suggestive ? 1
@@ -44,8 +45,9 @@ std::vector<std::vector<std::string>> topDisagreements(const Comparison& c, std:
         const auto& d = (*c.flips)[i];
         const auto& pt = c.paired->tasks[d.task];
         const auto& s = c.base->tasks[static_cast<std::size_t>(pt.baseTask)].samples[pt.baseIndex[d.pair]];
-        rows.push_back({ pt.filter == "none" ? pt.task : pt.task + " [" + pt.filter + "]", s.docId,
-            formatNumber(d.base), formatNumber(d.cand), d.direction > 0 ? "regression" : "improvement" });
+        rows.push_back({ (pt.filter == "none" ? pt.task : pt.task + " [" + pt.filter + "]")
+                + (pt.audit ? " (excluded by the keep-list)" : ""),
+            s.docId, formatNumber(d.base), formatNumber(d.cand), d.direction > 0 ? "regression" : "improvement" });
     }
     const std::size_t shown = rows.size() - 1;
     note = shown < order.size()

@@ -449,8 +449,11 @@ void drawPower(PlotView* plot, PowerPlan& plan)
         now->point1->setCoords(static_cast<double>(plan.currentN), 0);
         now->point2->setCoords(static_cast<double>(plan.currentN), 1);
         now->setPen(QPen(fg, 1, Qt::DashLine));
-        auto* l = label(
-            plot, QObject::tr(" now: n = %1, detects %2").arg(plan.currentN).arg(signedPoints(plan.detectableNow)), fg);
+        auto* l = label(plot,
+            plan.detectableNow <= q.flipRate
+                ? QObject::tr(" now: n = %1, detects %2").arg(plan.currentN).arg(signedPoints(plan.detectableNow))
+                : QObject::tr(" now: n = %1, too few to detect a drop").arg(plan.currentN),
+            fg);
         l->setObjectName(QStringLiteral("nowLabel"));
         l->position->setTypeX(QCPItemPosition::ptPlotCoords);
         l->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
