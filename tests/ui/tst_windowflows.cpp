@@ -1026,6 +1026,14 @@ void TestWindowFlows::keepListAndRerunsReachTheComparison()
     QVERIFY2(page.lastError().contains(QStringLiteral("hellaswagg")), qPrintable(page.lastError()));
     QVERIFY(extra->selection().tasks.isEmpty());
     QVERIFY(!extra->text().contains(QStringLiteral("1 task")));
+    // Cancelled, a load with new inputs leaves the comparison and its inputs as they were.
+    LoadSelection other;
+    other.tasks = { QStringLiteral("mmlu") };
+    extra->setSelection(other);
+    page.cancel();
+    page.waitUntilIdle();
+    QCOMPARE(page.comparison(), shown);
+    QVERIFY(extra->selection().tasks.isEmpty());
     // The inputs put back are those compared: a change now compares them again.
     extra->clearReruns();
     page.waitUntilIdle();

@@ -40,6 +40,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <climits>
+#include <utility>
 
 namespace deltascope::ui {
 
@@ -341,6 +342,12 @@ void DegradationPage::setClusterKey(const QString& key)
 void DegradationPage::cancel()
 {
     m_jobs->cancel();
+    if (std::exchange(m_loadingNewInputs, false)) {
+        // The comparison shown stays: so do the inputs it was made with.
+        m_extraInputs->restore(m_shownInputs);
+        emit statusMessage(tr("Cancelled: the comparison shown is still that of the inputs before"));
+        return;
+    }
     emit statusMessage(tr("Cancelled"));
 }
 
@@ -364,6 +371,7 @@ void DegradationPage::startLoad(bool inputsChanged)
     auto request = comparisonRequest(base, cand, m_stats);
     m_extraInputs->applyTo(request);
     m_lastError.clear();
+    m_loadingNewInputs = inputsChanged && m_comparison && m_shownBase == base.path && m_shownCand == cand.path;
     emit statusMessage(tr("Loading %1 and %2…").arg(QFileInfo(base.path).fileName(), QFileInfo(cand.path).fileName()));
     m_jobs->start(tr("Loading runs"),
         [this, request, base, cand, inputsChanged, inputs = m_extraInputs->inputs(), compute = m_compute](
@@ -372,6 +380,7 @@ void DegradationPage::startLoad(bool inputsChanged)
             if (control.cancelled())
                 return nullptr;
             return [this, result = std::move(result), base, cand, inputsChanged, inputs] {
+                m_loadingNewInputs = false;
                 if (!result.ok()) {
                     // The shown comparison is of these runs when only the menu's inputs changed.
                     const bool keep

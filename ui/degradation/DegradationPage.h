@@ -113,6 +113,7 @@ private:
     QString m_shownBase;
     QString m_shownCand;
     ExtraInputsButton::Inputs m_shownInputs;
+    bool m_loadingNewInputs = false; ///< a load of the shown runs with changed menu inputs is running
     std::string m_pendingTask; ///< selected once the restored comparison has loaded
     SideSpec m_base;
     SideSpec m_cand;
