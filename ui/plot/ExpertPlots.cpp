@@ -21,6 +21,18 @@ void styleBars(QCPBars* bars, const QColor& color, const QString& name)
     bars->setName(name);
 }
 
+// Ticks on whole numbers only (experts, layers, devices, budgets), zoomed in too; about `count`
+// of them when the range is long (0: the ticker's default).
+void wholeNumberTicks(QCPAxis* axis, int count = 0)
+{
+    QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+    ticker->setTickStep(1);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    if (count > 0)
+        ticker->setTickCount(count);
+    axis->setTicker(ticker);
+}
+
 } // namespace
 
 void drawMatrix(PlotView* plot, const std::vector<double>& values, int rows, int columns, const MatrixView& view)
@@ -49,12 +61,8 @@ void drawMatrix(PlotView* plot, const std::vector<double>& values, int rows, int
     plot->xAxis->setLabel(view.xLabel);
     plot->yAxis->setLabel(view.yLabel);
     // Whole rows and columns only.
-    for (QCPAxis* axis : { plot->xAxis, plot->yAxis }) {
-        QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
-        ticker->setTickStep(1);
-        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
-        axis->setTicker(ticker);
-    }
+    for (QCPAxis* axis : { plot->xAxis, plot->yAxis })
+        wholeNumberTicks(axis);
     if (!view.rowIds.empty()) {
         // Rows named by their ids (model layer numbers), not their positions; a few of them when
         // there are many.
@@ -248,13 +256,8 @@ void drawBudgetSweep(PlotView* plot, const moe::XShareResult& sweep, int budget)
     if (!m.isEmpty())
         plot->xAxis->setRange(m.front() - 0.5, m.back() + 0.5);
     // Budgets are whole numbers of experts: ticks on whole numbers only (zoomed in too).
-    for (QCPAxis* axis : { plot->xAxis, massKey }) {
-        QSharedPointer<QCPAxisTickerFixed> whole(new QCPAxisTickerFixed);
-        whole->setTickStep(1);
-        whole->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
-        whole->setTickCount(10);
-        axis->setTicker(whole);
-    }
+    for (QCPAxis* axis : { plot->xAxis, massKey })
+        wholeNumberTicks(axis, 10);
     // Set on the lower panel too: a redraw over the same budgets leaves the upper range as it was,
     // and an unchanged range tells nobody (the new lower panel would stay at its default 0-5).
     massKey->setRange(plot->xAxis->range());
@@ -336,11 +339,7 @@ void drawDevices(PlotView* plot, const moe::ActivationMaps& maps)
         b->setBarsGroup(group);
     }
     // Whole devices only; a few of them when there are many.
-    QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
-    ticker->setTickStep(1);
-    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
-    ticker->setTickCount(12);
-    plot->xAxis->setTicker(ticker);
+    wholeNumberTicks(plot->xAxis, 12);
     plot->xAxis->setRange(-0.6, maps.devices - 0.4);
     plot->yAxis->setRange(0, top * 1.15);
     // The headline's peak is another mean (each slice's busiest device, whichever it is): said, so
