@@ -72,14 +72,10 @@ QString MainWindow::askSavePath(const QString& title, const QString& filter, con
     QString chosenFilter;
     const QString typed = QFileDialog::getSaveFileName(
         this, title, settings.lastDirectory() + QLatin1Char('/') + suggested, filter, &chosenFilter);
-    if (typed.isEmpty())
-        return {};
-    // "report" typed in the PDF dialog is written as report.pdf (the format follows the extension);
-    // the dialog asked about replacing the name typed, so a file of the full name is asked about here.
-    const QString path = exporter::withFilterSuffix(typed, chosenFilter.isEmpty() ? filter : chosenFilter);
-    if (path != typed && QFileInfo::exists(path)
-        && QMessageBox::question(this, title, tr("%1 already exists. Replace it?").arg(QFileInfo(path).fileName()))
-            != QMessageBox::Yes)
+    // "report" typed in the PDF dialog is written as report.pdf (the format follows the extension).
+    const QString path
+        = exporter::confirmedSavePath(this, title, typed, chosenFilter.isEmpty() ? filter : chosenFilter);
+    if (path.isEmpty())
         return {};
     settings.setLastDirectory(QFileInfo(path).absolutePath());
     return path;

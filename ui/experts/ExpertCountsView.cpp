@@ -13,7 +13,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
-#include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -48,14 +47,9 @@ ExpertCountsView::ExpertCountsView(QWidget* parent)
     connect(exportButton, &QPushButton::clicked, this, [this] {
         const QString typed = QFileDialog::getSaveFileName(
             this, tr("Balanced placement"), QStringLiteral("placement.json"), tr("JSON (*.json)"));
-        const QString path = exporter::withFilterSuffix(typed, QStringLiteral("(*.json)"));
+        const QString path
+            = exporter::confirmedSavePath(this, tr("Balanced placement"), typed, QStringLiteral("(*.json)"));
         if (path.isEmpty())
-            return;
-        // The dialog asked about replacing the name typed, not the one with the extension added.
-        if (path != typed && QFileInfo::exists(path)
-            && QMessageBox::question(
-                   this, tr("Balanced placement"), tr("%1 already exists. Replace it?").arg(QFileInfo(path).fileName()))
-                != QMessageBox::Yes)
             return;
         const QString why = exportPlacement(path);
         emit statusMessage(why.isEmpty() ? tr("Placement written to %1").arg(QFileInfo(path).fileName()) : why);

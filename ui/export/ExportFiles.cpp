@@ -8,6 +8,7 @@
 #include <QFileInfo>
 #include <QFont>
 #include <QImageWriter>
+#include <QMessageBox>
 #include <QPageLayout>
 #include <QPageSize>
 #include <QPainter>
@@ -159,6 +160,17 @@ QString withFilterSuffix(const QString& path, const QString& filter)
     static const QRegularExpression extension(QStringLiteral(R"(\*\.([A-Za-z0-9]+))"));
     const auto m = extension.match(filter);
     return m.hasMatch() ? path + QLatin1Char('.') + m.captured(1) : path;
+}
+
+QString confirmedSavePath(QWidget* parent, const QString& title, const QString& typed, const QString& filter)
+{
+    const QString path = withFilterSuffix(typed, filter);
+    if (path != typed && QFileInfo::exists(path)
+        && QMessageBox::question(
+               parent, title, QObject::tr("%1 already exists. Replace it?").arg(QFileInfo(path).fileName()))
+            != QMessageBox::Yes)
+        return {};
+    return path;
 }
 
 QString plotImage(const QString& path, PlotView* plot, int width, int height)

@@ -11,6 +11,7 @@
 #include <vector>
 
 class QTextDocument;
+class QWidget;
 
 /// What every export shares: atomic files, plot images, figures for HTML reports and printing
 /// HTML to PDF. Each function returns an empty string or the reason it failed.
@@ -30,6 +31,10 @@ bool wantsPdf(const QString& path);
 /// A path typed without an extension gets the first one of the file-dialog filter chosen
 /// ("PDF (*.pdf)": "report" becomes "report.pdf"); a path with one is left as typed.
 QString withFilterSuffix(const QString& path, const QString& filter);
+/// The path to write for a name typed in a save dialog with this filter: withFilterSuffix, asking
+/// (under `title`) before replacing a file that the extension added now names, since the dialog
+/// only asked about the name typed. Empty when nothing was typed or the user declines.
+QString confirmedSavePath(QWidget* parent, const QString& title, const QString& typed, const QString& filter);
 /// A number with every digit a double holds, for CSV.
 std::string formatNumber(double v);
 /// A CSV field, quoted when it must be.
