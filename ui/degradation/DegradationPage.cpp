@@ -371,21 +371,20 @@ void DegradationPage::startLoad(bool inputsChanged)
     auto request = comparisonRequest(base, cand, m_stats);
     m_extraInputs->applyTo(request);
     m_lastError.clear();
-    m_loadingNewInputs = inputsChanged && m_comparison && m_shownBase == base.path && m_shownCand == cand.path;
+    // Only the menu's inputs changed over the comparison shown: if they fail or are cancelled, it stays.
+    const bool keepShown = inputsChanged && m_comparison && m_shownBase == base.path && m_shownCand == cand.path;
+    m_loadingNewInputs = keepShown;
     emit statusMessage(tr("Loading %1 and %2…").arg(QFileInfo(base.path).fileName(), QFileInfo(cand.path).fileName()));
     m_jobs->start(tr("Loading runs"),
-        [this, request, base, cand, inputsChanged, inputs = m_extraInputs->inputs(), compute = m_compute](
+        [this, request, base, cand, keepShown, inputs = m_extraInputs->inputs(), compute = m_compute](
             JobControl& control) -> JobRunner::Apply {
             auto result = loadComparison(request, &control, compute.get());
             if (control.cancelled())
                 return nullptr;
-            return [this, result = std::move(result), base, cand, inputsChanged, inputs] {
+            return [this, result = std::move(result), base, cand, keepShown, inputs] {
                 m_loadingNewInputs = false;
                 if (!result.ok()) {
-                    // The shown comparison is of these runs when only the menu's inputs changed.
-                    const bool keep
-                        = inputsChanged && m_comparison && m_shownBase == base.path && m_shownCand == cand.path;
-                    onLoadFailed(*result.error, base.options.skipBadLines, keep);
+                    onLoadFailed(*result.error, base.options.skipBadLines, keepShown);
                     return;
                 }
                 setComparison(*result.value);
