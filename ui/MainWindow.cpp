@@ -73,7 +73,8 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_degradation, &DegradationPage::comparisonChanged, this, [this] {
         // A failed or cleared comparison leaves no old title over the new inputs.
         if (!m_degradation->comparison())
-            setWindowTitle(tr("Deltascope"));
+            m_comparisonLabel.clear();
+        updateTitle();
         updateActions();
     });
     connect(m_degradation, &DegradationPage::demoRequested, this, [this] { openDemo(); });
@@ -84,12 +85,15 @@ MainWindow::MainWindow(QWidget* parent)
         AppSettings().addRecentTrace(path);
         rebuildRecentMenu();
     });
+    connect(m_experts, &ExpertsPage::traceShown, this, &MainWindow::updateTitle);
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateActions);
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateTitle);
     connectFrontier();
     connect(m_degradation, &DegradationPage::comparisonOpened, this, [this](const QString& b, const QString& c) {
         AppSettings().addRecentComparison({ b, c });
         rebuildRecentMenu();
-        setWindowTitle(tr("%1 - Deltascope").arg(RecentComparison { b, c }.label()));
+        m_comparisonLabel = RecentComparison { b, c }.label();
+        updateTitle();
     });
 
     AppSettings settings;
@@ -120,6 +124,21 @@ MainWindow::MainWindow(QWidget* parent)
     restoreState(settings.windowState());
     updateActions();
     showStatus(tr("Drop a baseline and a candidate run on the boxes above, or open the demo."));
+}
+
+void MainWindow::updateTitle()
+{
+    QString shown;
+    if (m_tabs->currentWidget() == m_experts)
+        shown = m_experts->shownTraceName();
+    else if (m_tabs->currentWidget() == m_degradation)
+        shown = m_comparisonLabel;
+    const QString workspace = m_workspacePath.isEmpty() ? QString() : QFileInfo(m_workspacePath).fileName();
+    if (!workspace.isEmpty() && !shown.isEmpty())
+        shown = tr("%1 (%2)").arg(workspace, shown);
+    else if (!workspace.isEmpty())
+        shown = workspace;
+    setWindowTitle(shown.isEmpty() ? tr("Deltascope") : tr("%1 - Deltascope").arg(shown));
 }
 
 MainWindow::~MainWindow()
@@ -448,8 +467,10 @@ QString MainWindow::saveWorkspace(const QString& path)
     const std::string why = workspace::writeWorkspace(path.toStdString(), workspaceState());
     if (!why.empty())
         return QString::fromStdString(why);
-    if (path != autosavePath())
+    if (path != autosavePath()) {
         m_workspacePath = path;
+        updateTitle();
+    }
     return {};
 }
 
@@ -488,8 +509,10 @@ QString MainWindow::openWorkspace(const QString& path, QStringList* warnings)
     m_tabs->setCurrentWidget(w.value->front == "experts" ? static_cast<QWidget*>(m_experts)
             : w.value->front == "frontier"               ? static_cast<QWidget*>(m_frontier)
                                                          : m_degradation);
-    if (path != autosavePath())
+    if (path != autosavePath()) {
         m_workspacePath = path;
+        updateTitle();
+    }
     showStatus(changed.isEmpty()
             ? tr("Workspace %1 restored").arg(QFileInfo(path).fileName())
             : tr("Workspace %1 restored; %n input(s) changed since it was saved", "", int(changed.size()))

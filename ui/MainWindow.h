@@ -89,6 +89,9 @@ private:
     void showStatus(const QString& message);
     void autosave();
     void saveWorkspaceInteractive(bool askPath);
+    /// The title names what the tab in front shows (the runs compared, or the trace) and the
+    /// workspace file, when there is one.
+    void updateTitle();
 
     QTabWidget* m_tabs;
     DegradationPage* m_degradation;
@@ -101,6 +104,7 @@ private:
     QMenu* m_recentTraces = nullptr;
     QList<QAction*> m_needComparison;
     QString m_workspacePath; ///< the file the workspace was last saved to or opened from
+    QString m_comparisonLabel; ///< "candidate vs baseline" of the comparison shown (empty: none)
     QTimer* m_autosave = nullptr;
     std::unique_ptr<QLockFile> m_autosaveLock; ///< held while this window may write the autosave file
 };

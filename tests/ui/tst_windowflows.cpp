@@ -39,6 +39,7 @@
 #include <QProcess>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -227,6 +228,8 @@ void TestWindowFlows::openedTraceComputesByEveryRoute()
         open->trigger();
         check(*window.experts());
         QCOMPARE(window.experts()->workspaceState().trace, trace.toStdString());
+        // The title names the trace in front.
+        QCOMPARE(window.windowTitle(), QFileInfo(trace).fileName() + QStringLiteral(" - Deltascope"));
     }
     {
         // Reopening a saved workspace, at its budget.
@@ -242,6 +245,8 @@ void TestWindowFlows::openedTraceComputesByEveryRoute()
         QCOMPARE(window.openWorkspace(ws), QString());
         check(*window.experts());
         QCOMPARE(window.experts()->run()->budget, 9);
+        QCOMPARE(window.windowTitle(),
+            QStringLiteral("saved.deltascope (%1) - Deltascope").arg(QFileInfo(trace).fileName()));
     }
 }
 
@@ -341,6 +346,15 @@ void TestWindowFlows::sameNamedRunsAreToldApart()
     MainWindow window;
     window.degradation()->compare(base, cand, false);
     QTRY_VERIFY_WITH_TIMEOUT(window.degradation()->comparison() != nullptr, 60000);
+    QCOMPARE(window.windowTitle(), QStringLiteral("q4/lm-eval vs fp16/lm-eval - Deltascope"));
+    // Each tab's title names what it shows: the Expert sharing tab has no trace yet.
+    auto* tabs = window.findChild<QTabWidget*>();
+    QVERIFY(tabs);
+    tabs->setCurrentWidget(window.experts());
+    QCOMPARE(window.windowTitle(), QStringLiteral("Deltascope"));
+    window.experts()->openDemo();
+    QTRY_COMPARE(window.windowTitle(), QStringLiteral("demo trace - Deltascope"));
+    tabs->setCurrentWidget(window.degradation());
     QCOMPARE(window.windowTitle(), QStringLiteral("q4/lm-eval vs fp16/lm-eval - Deltascope"));
 }
 

@@ -329,6 +329,14 @@ void ExpertsPage::onTrace(const QString& path)
     m_sizes->setTrace(m_controller->trace());
     if (path != kDemoName)
         emit traceOpened(path);
+    emit traceShown();
+}
+
+QString ExpertsPage::shownTraceName() const
+{
+    if (!m_controller->trace())
+        return {};
+    return m_controller->path() == kDemoName ? tr("demo trace") : QFileInfo(m_controller->path()).fileName();
 }
 
 void ExpertsPage::setBudget(int budget)

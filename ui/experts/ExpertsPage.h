@@ -60,6 +60,8 @@ public:
     void waitUntilIdle();
 
     ExpertRunPtr run() const;
+    /// The file name of the trace shown, "demo trace" for the built-in one, empty when none is.
+    QString shownTraceName() const;
     QString lastError() const { return m_lastError; }
     /// The headline above the charts (what is shown, or that it is computing).
     QString headline() const;
@@ -82,6 +84,8 @@ signals:
     void statusMessage(const QString& text);
     void computed();
     void traceOpened(const QString& path);
+    /// A trace (a file or the demo) is now shown.
+    void traceShown();
     void countsOpened(const QString& path);
     void busyChanged(bool busy);
 
