@@ -71,13 +71,13 @@ QString MainWindow::askSavePath(const QString& title, const QString& filter, con
     AppSettings settings;
     QString chosenFilter;
     const QString typed = QFileDialog::getSaveFileName(
-        this, title, settings.lastDirectory() + QLatin1Char('/') + suggested, filter, &chosenFilter);
+        this, title, settings.lastExportDirectory() + QLatin1Char('/') + suggested, filter, &chosenFilter);
     // "report" typed in the PDF dialog is written as report.pdf (the format follows the extension).
     const QString path
         = exporter::confirmedSavePath(this, title, typed, chosenFilter.isEmpty() ? filter : chosenFilter);
     if (path.isEmpty())
         return {};
-    settings.setLastDirectory(QFileInfo(path).absolutePath());
+    settings.setLastExportDirectory(QFileInfo(path).absolutePath());
     return path;
 }
 

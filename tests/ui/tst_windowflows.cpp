@@ -70,6 +70,7 @@ private slots:
     void inspectLogsOpenByDropAndPicker();
     void realFormatsOpenByDrop();
     void openBaselineTakesAFile();
+    void exportsKeepTheirOwnFolder();
     void clickOnADropSelectsTheTask();
     void marginEditDecidesTheVerdict();
     void placementControlsReachTheRun();
@@ -691,6 +692,60 @@ void TestWindowFlows::openBaselineTakesAFile()
     }));
     open->trigger();
     QCOMPARE(QString::fromStdString(window.degradation()->workspaceState().base.path), results);
+}
+
+void TestWindowFlows::exportsKeepTheirOwnFolder()
+{
+    // An export written to a reports folder does not send the next run's file dialog there, and
+    // the next export starts where the last one was written.
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("runs")) && QDir(dir.path()).mkpath(QStringLiteral("reports")));
+    const QString runs = QDir(dir.filePath(QStringLiteral("runs"))).absolutePath();
+    const QString reports = QDir(dir.filePath(QStringLiteral("reports"))).absolutePath();
+    AppSettings().setLastDirectory(runs);
+    AppSettings().setLastExportDirectory({});
+    MainWindow window;
+    window.degradation()->compare(demo("baseline"), demo("candidate"), false);
+    QTRY_VERIFY_WITH_TIMEOUT(window.degradation()->comparison() != nullptr, 60000);
+    window.degradation()->waitUntilIdle();
+    auto trigger = [&](const QString& text) {
+        for (QAction* a : window.findChildren<QAction*>())
+            if (a->text() == text) {
+                a->trigger();
+                return true;
+            }
+        return false;
+    };
+    QStringList opened;
+    std::unique_ptr<QTimer> answer(answerDialogs([&](QWidget* w) {
+        auto* dialog = qobject_cast<QFileDialog*>(w);
+        if (!dialog)
+            return false;
+        opened << QDir(dialog->directory()).absolutePath();
+        if (dialog->acceptMode() == QFileDialog::AcceptSave)
+            choose(dialog, reports + QStringLiteral("/results.json"));
+        else
+            dialog->reject();
+        return true;
+    }));
+    QVERIFY(trigger(QStringLiteral("Export results (&JSON)…")));
+    QTRY_COMPARE(opened.size(), 1);
+    QCOMPARE(opened[0], runs); // no export yet: the inputs' folder
+    QVERIFY(QFileInfo::exists(reports + QStringLiteral("/results.json")));
+    QCOMPARE(AppSettings().lastDirectory(), runs);
+    QCOMPARE(AppSettings().lastExportDirectory(), reports);
+    QAction* openBaseline = nullptr;
+    for (QAction* a : window.findChildren<QAction*>())
+        if (a->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_B))
+            openBaseline = a;
+    QVERIFY(openBaseline);
+    openBaseline->trigger();
+    QTRY_COMPARE(opened.size(), 2);
+    QCOMPARE(opened[1], runs);
+    QFile::remove(reports + QStringLiteral("/results.json"));
+    QVERIFY(trigger(QStringLiteral("Export results (&JSON)…")));
+    QTRY_COMPARE(opened.size(), 3);
+    QCOMPARE(opened[2], reports);
 }
 
 void TestWindowFlows::clickOnADropSelectsTheTask()

@@ -70,6 +70,17 @@ void AppSettings::setLastDirectory(const QString& dir)
     store().setValue(QStringLiteral("files/lastDirectory"), dir);
 }
 
+QString AppSettings::lastExportDirectory() const
+{
+    const QString dir = store().value(QStringLiteral("files/lastExportDirectory")).toString();
+    return dir.isEmpty() ? lastDirectory() : dir;
+}
+
+void AppSettings::setLastExportDirectory(const QString& dir)
+{
+    store().setValue(QStringLiteral("files/lastExportDirectory"), dir);
+}
+
 QList<RecentComparison> AppSettings::recentComparisons() const
 {
     auto s = store();

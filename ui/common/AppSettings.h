@@ -26,8 +26,13 @@ public:
     QByteArray splitterState(const QString& name) const;
     void setSplitterState(const QString& name, const QByteArray& s);
 
+    /// The folder the last input was opened from (runs, traces, counts, workspaces).
     QString lastDirectory() const;
     void setLastDirectory(const QString& dir);
+    /// The folder the last export was written to; until one is, the inputs' folder. Kept apart,
+    /// so that opening a run does not start in the reports' folder, nor an export in a run's.
+    QString lastExportDirectory() const;
+    void setLastExportDirectory(const QString& dir);
 
     QList<RecentComparison> recentComparisons() const;
     void addRecentComparison(const RecentComparison& c); ///< newest first, at most 10, no repeats

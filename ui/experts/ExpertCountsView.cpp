@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "experts/ExpertCountsView.h"
 
+#include "common/AppSettings.h"
 #include "export/ExportFiles.h"
 #include "moe/Placement.h"
 #include "plot/ExpertPlots.h"
@@ -45,12 +46,14 @@ ExpertCountsView::ExpertCountsView(QWidget* parent)
     m_info->setWordWrap(true);
     auto* exportButton = new QPushButton(tr("Export balanced placement…"), this);
     connect(exportButton, &QPushButton::clicked, this, [this] {
-        const QString typed = QFileDialog::getSaveFileName(
-            this, tr("Balanced placement"), QStringLiteral("placement.json"), tr("JSON (*.json)"));
+        AppSettings settings;
+        const QString typed = QFileDialog::getSaveFileName(this, tr("Balanced placement"),
+            settings.lastExportDirectory() + QStringLiteral("/placement.json"), tr("JSON (*.json)"));
         const QString path
             = exporter::confirmedSavePath(this, tr("Balanced placement"), typed, QStringLiteral("(*.json)"));
         if (path.isEmpty())
             return;
+        settings.setLastExportDirectory(QFileInfo(path).absolutePath());
         const QString why = exportPlacement(path);
         emit statusMessage(why.isEmpty() ? tr("Placement written to %1").arg(QFileInfo(path).fileName()) : why);
     });
