@@ -2,6 +2,7 @@
 #include "Args.h"
 #include "Commands.h"
 #include "LoadArgs.h"
+#include "Wording.h"
 #include "common/JsonText.h"
 #include "eval/Pairing.h"
 #include "eval/RunLoader.h"
@@ -91,7 +92,7 @@ int runShrink(const std::vector<std::string>& argv)
     for (const auto& path : args.positionals()) {
         auto r = eval::loadRun(path, load);
         if (!r.ok()) {
-            std::fprintf(stderr, "deltascope-cli: %s\n", r.error->toString().c_str());
+            std::fprintf(stderr, "deltascope-cli: %s\n", cliText(*r.error).c_str());
             return Error;
         }
         for (const auto& w : r.warnings)

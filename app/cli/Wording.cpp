@@ -60,6 +60,9 @@ std::string cliWording(std::string message)
 std::string cliText(Diagnostic diagnostic)
 {
     diagnostic.message = cliWording(std::move(diagnostic.message));
+    // A bad record stops the load; the flag that leaves such records out is named once.
+    if (diagnostic.skippable && diagnostic.message.find("--skip-bad-lines") == std::string::npos)
+        diagnostic.message += " (--skip-bad-lines leaves such records out, each listed as a warning)";
     return diagnostic.toString();
 }
 

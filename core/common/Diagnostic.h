@@ -17,10 +17,20 @@ struct Diagnostic {
     std::string file; ///< empty when the message is not about one file
     std::int64_t line = 0; ///< 1-based; 0 when not tied to a line
     std::string message;
+    /// A malformed record that loading with skipBadLines (--skip-bad-lines) would leave out, with a
+    /// warning; false for every other problem, which skipping does not help.
+    bool skippable = false;
 
     static Diagnostic error(std::string file, std::int64_t line, std::string message)
     {
         return { Severity::Error, std::move(file), line, std::move(message) };
+    }
+    /// An error about one bad record, which skipping bad lines leaves out.
+    static Diagnostic badRecord(std::string file, std::int64_t line, std::string message)
+    {
+        Diagnostic d = error(std::move(file), line, std::move(message));
+        d.skippable = true;
+        return d;
     }
     static Diagnostic warning(std::string file, std::int64_t line, std::string message)
     {

@@ -352,7 +352,7 @@ Result<EvalRun> loadHelmRun(const std::string& dir, const HelmLoadOptions& optio
             problem = nanScoreMessage(metric);
         if (!problem.empty()) {
             if (!options.skipBadLines)
-                return R::failure(Diagnostic::error(path, el.line, problem));
+                return R::failure(Diagnostic::badRecord(path, el.line, problem));
             if (++skipped <= 5)
                 out.warnings.push_back(Diagnostic::warning(path, el.line, problem + "; skipped"));
             continue;

@@ -474,7 +474,7 @@ void refuseInfinitelyGood(Result<EvalRun>& r, bool skipBad)
                 + "infinity, infinitely good on a metric where " + (t.higherIsBetter ? "higher" : "lower")
                 + " is better, leaves no drop to measure";
             if (!skipBad) {
-                r = Result<EvalRun>::failure(Diagnostic::error(file, s.line,
+                r = Result<EvalRun>::failure(Diagnostic::badRecord(file, s.line,
                     what + " (only an infinitely bad score is accepted; --skip-bad-lines leaves such samples out)"));
                 return;
             }

@@ -91,7 +91,7 @@ struct Parser {
     bool badRecord(std::int64_t line, const std::string& error, const std::string& warning)
     {
         if (!options.skipBadLines) {
-            result.error = Diagnostic::error(path, line, error);
+            result.error = Diagnostic::badRecord(path, line, error);
             return false;
         }
         if (++skippedLines <= 5)
@@ -166,7 +166,7 @@ struct Parser {
         }
         if (rec.nanScore && rec.problem.empty()) {
             if (!options.skipBadLines) {
-                result.error = Diagnostic::error(path, line, nanScoreMessage(metric));
+                result.error = Diagnostic::badRecord(path, line, nanScoreMessage(metric));
                 return false;
             }
             if (nanSkipped++ == 0)

@@ -257,7 +257,7 @@ Result<EvalRun> loadSimpleEvals(const std::string& path, const SimpleEvalsLoadOp
         }
         if (!problem.empty()) {
             if (!options.skipBadLines)
-                return R::failure(Diagnostic::error(path, el.line, problem));
+                return R::failure(Diagnostic::badRecord(path, el.line, problem));
             if (++skipped <= 5)
                 out.warnings.push_back(Diagnostic::warning(path, el.line, problem + "; skipped"));
             continue;

@@ -105,6 +105,7 @@ struct TaskGroups {
 inline bool reportBadRow(Diagnostic d, bool skip, Result<EvalRun>& out)
 {
     if (!skip) {
+        d.skippable = true;
         out.error = std::move(d);
         return false;
     }
@@ -126,7 +127,7 @@ struct RowCounts {
         bool skip, Result<EvalRun>& out)
     {
         if (isNan && !skip) {
-            out.error = Diagnostic::error(path, line, nanScoreMessage(scoreName));
+            out.error = Diagnostic::badRecord(path, line, nanScoreMessage(scoreName));
             return false;
         }
         if (isNan) {

@@ -357,7 +357,7 @@ static Result<Trace> unguardedImportJsonlTrace(const std::string& path, const Tr
         const std::string problem = readRecord(parser, buf, rec, keys, options, r);
         if (!problem.empty()) {
             if (!options.skipBadLines)
-                return R::failure(Diagnostic::error(path, line, problem));
+                return R::failure(Diagnostic::badRecord(path, line, problem));
             out.warnings.push_back(Diagnostic::warning(path, line, problem + "; skipped"));
             continue;
         }

@@ -520,7 +520,7 @@ Result<Trace> parseRoutes(std::string_view text, const std::string& path, const 
             problem = readRoute(obj, line, st);
         if (!problem.empty()) {
             if (!options.skipBadLines)
-                return R::failure(Diagnostic::error(path, line, problem));
+                return R::failure(Diagnostic::badRecord(path, line, problem));
             out.warnings.push_back(Diagnostic::warning(path, line, problem + "; skipped"));
         }
     }

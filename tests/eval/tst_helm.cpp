@@ -388,7 +388,9 @@ void TestHelm::helmBrokenFiles()
     QCOMPARE(r.error->file, path);
     QCOMPARE(r.error->line, static_cast<std::int64_t>(line));
     QVERIFY2(r.error->message.find(message.toStdString()) != std::string::npos, r.error->message.c_str());
-    // Skipping bad entries loads the good one (where the file can be read at all).
+    // Skipping bad entries loads the good one (where the file can be read at all), and the error
+    // says whether skipping helps.
+    QCOMPARE(r.error->skippable, line > 1 && !message.contains(QStringLiteral("malformed")));
     if (line > 1 && !message.contains(QStringLiteral("malformed"))) {
         eval::LoadOptions o;
         o.skipBadLines = true;

@@ -464,6 +464,7 @@ void TestInspect::nonFiniteScores()
         QCOMPARE(r.error->file, path);
         QVERIFY2(
             r.error->message.find("sample 2: the acc score is NaN") != std::string::npos, r.error->message.c_str());
+        QVERIFY(r.error->skippable); // no line to name, but skipping leaves the sample out
         eval::LoadOptions skip;
         skip.skipBadLines = true;
         const auto s = eval::loadRun(path, skip);
@@ -699,6 +700,7 @@ void TestInspect::oddSampleShapesAreShown()
     QCOMPARE(c.error->file, cut);
     QCOMPARE(c.error->line, std::int64_t(3));
     QVERIFY2(c.error->message.find("the file ends early (truncated?)") != std::string::npos, c.error->message.c_str());
+    QVERIFY(!c.error->skippable); // one JSON document: no record to skip
     QVERIFY(d.value->response.empty());
     const QByteArray shell = R"({"id": 1, "epoch": 1, "input": "attachment://0", "scores": {"match": {"value": "C"}}})";
     for (const auto& [name, chunk] : { std::pair { QByteArray("NaN"), QByteArray(R"(["Question?"])") },

@@ -277,6 +277,7 @@ void TestSamplesParser::nanScoreFailsNamingTheLine()
     QVERIFY2(text.find("samples_x_2026-01-01T00-00-00.000001.jsonl:4:") != std::string::npos, text.c_str());
     QVERIFY2(text.find("the " + metric.toStdString() + " score is NaN") != std::string::npos, text.c_str());
     QVERIFY2(text.find("--skip-bad-lines") != std::string::npos, text.c_str());
+    QVERIFY(r.error->skippable);
 }
 
 void TestSamplesParser::nanScoreCanBeSkipped()
@@ -471,6 +472,9 @@ void TestSamplesParser::truncatedFile()
     const auto r = eval::parseSamplesFile(path, o);
     QVERIFY(!r.ok());
     QCOMPARE(r.error->line, std::int64_t(all.count('\n')));
+    QVERIFY(r.error->skippable); // the cut record can be left out
+    o.skipBadLines = true;
+    QVERIFY(eval::parseSamplesFile(path, o).ok());
 }
 
 void TestSamplesParser::emptyFile()

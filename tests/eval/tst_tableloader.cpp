@@ -90,6 +90,7 @@ void TestTableLoader::csvMissingColumn()
     QCOMPARE(r.error->line, std::int64_t(1));
     QVERIFY(r.error->message.find("score") != std::string::npos);
     QVERIFY(r.error->message.find("columns: id, correct") != std::string::npos);
+    QVERIFY(!r.error->skippable); // skipping rows does not give the table a score column
     // A column the comparison reads, named twice: refused, naming both places.
     const auto twice = eval::loadScoreTable(
         test::writeFile(dir, QStringLiteral("twice.csv"), "id,score,note,score\n1,1,x,0\n"), {}, false);
@@ -111,6 +112,7 @@ void TestTableLoader::csvBadScore()
     QVERIFY(!r.ok());
     QCOMPARE(r.error->line, std::int64_t(3));
     QVERIFY(r.error->message.find("not a number") != std::string::npos);
+    QVERIFY(r.error->skippable); // a bad row: skipping bad lines leaves it out
     const auto skipped = eval::loadScoreTable(path, {}, true);
     QVERIFY(skipped.ok());
     QCOMPARE(skipped.value->tasks[0].samples.size(), std::size_t(1));
@@ -249,6 +251,7 @@ void TestTableLoader::nanScoreFailsNamingTheLine()
     QVERIFY2(text.find(name.toStdString() + ":3:") != std::string::npos, text.c_str());
     QVERIFY2(text.find("score is NaN") != std::string::npos, text.c_str());
     QVERIFY2(text.find("--skip-bad-lines") != std::string::npos, text.c_str());
+    QVERIFY(r.error->skippable);
 }
 
 void TestTableLoader::nanRowsCanBeSkipped_data()

@@ -297,33 +297,38 @@ void TestCli::jsonToFileAtomically()
 
 void TestCli::errorsExitTwoWithFileAndLine_data()
 {
+    // hinted: a bad record, which --skip-bad-lines would leave out, names the flag.
     QTest::addColumn<QByteArray>("content");
     QTest::addColumn<QString>("expected");
+    QTest::addColumn<bool>("hinted");
     QTest::newRow("malformed line 2") << QByteArray("{\"doc_id\": 0, \"acc\": 1}\n{\"doc_id\": 1, \"acc\"\n")
-                                      << QStringLiteral(".jsonl:2: error: malformed JSON");
-    QTest::newRow("empty file") << QByteArray("") << QStringLiteral("is empty");
-    QTest::newRow("not json") << QByteArray("<html>\n") << QStringLiteral(".jsonl:1: error: expected a JSON object");
+                                      << QStringLiteral(".jsonl:2: error: malformed JSON") << true;
+    QTest::newRow("empty file") << QByteArray("") << QStringLiteral("is empty") << false;
+    QTest::newRow("not json") << QByteArray("<html>\n") << QStringLiteral(".jsonl:1: error: expected a JSON object")
+                              << false;
     QTest::newRow("truncated record") << QByteArray(
         "{\"doc_id\": 0, \"acc\": 1}\n{\"doc_id\": 1, \"doc\": {\"question\": \"Wh")
-                                      << QStringLiteral(".jsonl:2: error: malformed JSON");
+                                      << QStringLiteral(".jsonl:2: error: malformed JSON") << true;
     QTest::newRow("score is an object") << QByteArray("{\"doc_id\": 0, \"metrics\": [\"acc\"], \"acc\": {\"x\": 1}}\n")
-                                        << QStringLiteral("no sample of");
+                                        << QStringLiteral("no sample of") << false;
     // An infinitely good accuracy (Python writes a bare Infinity) leaves no drop to measure.
     QTest::newRow("infinitely good score")
         << QByteArray("{\"doc_id\": 0, \"acc\": 1}\n{\"doc_id\": 1, \"acc\": Infinity}\n")
-        << QStringLiteral(".jsonl:2: error: task t: a score of +infinity");
+        << QStringLiteral(".jsonl:2: error: task t: a score of +infinity") << true;
 }
 
 void TestCli::errorsExitTwoWithFileAndLine()
 {
     QFETCH(QByteArray, content);
     QFETCH(QString, expected);
+    QFETCH(bool, hinted);
     QTemporaryDir dir;
     test::writeFile(dir, QStringLiteral("bad/samples_t_2026-01-01T00-00-00.000001.jsonl"), content);
     const auto r = cli(
         { QStringLiteral("compare"), dir.filePath(QStringLiteral("bad")), fixture("eval/layout_current/candidate") });
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(QString::fromUtf8(r.err).contains(expected), r.err.constData());
+    QCOMPARE(r.err.count("--skip-bad-lines"), hinted ? 1 : 0);
 }
 
 void TestCli::binaryInput()

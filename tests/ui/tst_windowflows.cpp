@@ -61,6 +61,7 @@ private slots:
     void recentMenusOfferWhatExists();
     void recomputeCanBeCancelled();
     void skipBadLinesLoadsTheRuns();
+    void onlyBadRecordsOfferSkipping();
     void sameNamedRunsAreToldApart();
     void tabReachesTheTables();
     void failedInputClearsTheOldResult();
@@ -321,6 +322,53 @@ void TestWindowFlows::skipBadLinesLoadsTheRuns()
     // The question names the file by its name and line, not by its full path.
     QVERIFY2(asked.startsWith(QStringLiteral("samples_mmlu_")), qPrintable(asked));
     QVERIFY(!asked.contains(dir.path()));
+    QVERIFY(page.workspaceState().skipBadLines);
+}
+
+void TestWindowFlows::onlyBadRecordsOfferSkipping()
+{
+    // "Skip bad lines" is offered for a bad record (an Inspect sample scored NaN, which has no line
+    // of its own), not for a log cut short, which skipping cannot mend.
+    QFile log(QString::fromStdString(test::dataPath("inspect/epochs.json")));
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    const QByteArray full = log.readAll();
+    QTemporaryDir dir;
+    const QString base = QString::fromStdString(test::writeFile(dir, QStringLiteral("base.json"), full));
+    const QString cut
+        = QString::fromStdString(test::writeFile(dir, QStringLiteral("cut.json"), full.left(full.size() / 2)));
+    QByteArray withNan = full;
+    const auto at = withNan.indexOf("\"value\": \"C\"");
+    QVERIFY(at > 0);
+    withNan.replace(at, 12, "\"value\": \"nan\"");
+    const QString nan = QString::fromStdString(test::writeFile(dir, QStringLiteral("nan.json"), withNan));
+
+    DegradationPage page;
+    page.resize(1200, 800);
+    page.show();
+    QStringList boxes;
+    std::unique_ptr<QTimer> answer(answerDialogs([&boxes](QWidget* w) {
+        auto* box = qobject_cast<QMessageBox*>(w);
+        if (!box)
+            return false;
+        boxes << (box->objectName().isEmpty() ? box->windowTitle() : box->objectName());
+        for (QAbstractButton* b : box->buttons())
+            if (b->text() == QStringLiteral("Skip bad lines"))
+                b->click();
+        if (box->isVisible())
+            box->accept();
+        return true;
+    }));
+    page.compare(base, cut, false);
+    QTRY_COMPARE_WITH_TIMEOUT(boxes.size(), 1, 60000);
+    page.waitUntilIdle();
+    QCOMPARE(boxes.front(), QStringLiteral("Could not compare"));
+    QVERIFY(!page.comparison());
+    QVERIFY(!page.workspaceState().skipBadLines);
+
+    boxes.clear();
+    page.compare(base, nan, false);
+    QTRY_VERIFY_WITH_TIMEOUT(page.comparison() != nullptr, 60000);
+    QCOMPARE(boxes, QStringList { QStringLiteral("malformedRecordBox") });
     QVERIFY(page.workspaceState().skipBadLines);
 }
 

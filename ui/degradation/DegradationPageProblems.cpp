@@ -33,8 +33,9 @@ void DegradationPage::onLoadFailed(const Diagnostic& error, bool skippingBadLine
         restoreInputs();
         return;
     }
-    // A malformed record in a large file: the user chooses to skip such lines or stop.
-    if (error.line <= 0 || skippingBadLines) {
+    // A malformed record: the user chooses to skip such records or stop. Other problems (a file
+    // that is not JSON, a missing column, a task not in the run) are not helped by skipping.
+    if (!error.skippable || skippingBadLines) {
         restoreInputs();
         showProblemBox(this, tr("Could not compare"), inputsChanged ? brief + QStringLiteral("\n\n") + kept : brief,
             { m_lastError });
