@@ -879,6 +879,14 @@ void TestDegradationUi::marginClusterAndNoiseColumns()
     for (const int column : { TaskTableModel::Margin, TaskTableModel::NonInferiorityP, TaskTableModel::SamplesNeeded,
              TaskTableModel::NoiseFlips, TaskTableModel::Cluster })
         QVERIFY(!TaskTableModel::columnHasContent(c->report, column));
+    // The filter column: shown while some task has a filter other than lm-eval's "none".
+    QVERIFY(TaskTableModel::columnHasContent(c->report, TaskTableModel::Filter));
+    {
+        auto plain = *c;
+        plain.report.tasks[3].filter = "none";
+        plain.report.tasks[1].filter.clear();
+        QVERIFY(!TaskTableModel::columnHasContent(plain.report, TaskTableModel::Filter));
+    }
     auto& arc = c->report.tasks[0];
     arc.hasMargin = true;
     arc.margin = 0.01;

@@ -102,4 +102,32 @@ QString visibleText(const QString& text)
     return out;
 }
 
+QString breakableText(const QString& text)
+{
+    constexpr int kLongWord = 24; // characters: shorter words wrap as whole words
+    constexpr QChar kBreak(0x200B);
+    QString out;
+    out.reserve(text.size() + 16);
+    qsizetype start = 0;
+    while (start < text.size()) {
+        qsizetype end = start;
+        while (end < text.size() && !text[end].isSpace())
+            ++end;
+        const QStringView word = QStringView(text).mid(start, end - start);
+        if (word.size() >= kLongWord) {
+            for (qsizetype i = 0; i < word.size(); ++i) {
+                out += word[i];
+                if (i + 1 < word.size() && QStringView(u",=:/_").contains(word[i]))
+                    out += kBreak;
+            }
+        } else {
+            out += word;
+        }
+        while (end < text.size() && text[end].isSpace())
+            out += text[end++];
+        start = end;
+    }
+    return out;
+}
+
 } // namespace deltascope::ui

@@ -15,6 +15,10 @@ QString duration(double seconds); ///< "3 s", "1 min 20 s"
 /// Text from an input file as one visible line: control characters (a tab, a newline, an escape
 /// inside an id) show as C escapes (\t, \n, \x1b) instead of moving or hiding the text.
 QString visibleText(const QString& text);
+/// Plain text whose long words (a HELM run name such as "bbq:subject=all,method=multiple_choice_joint")
+/// may wrap after their separators (, = : / _): a zero-width space follows each, so that a label
+/// wraps instead of widening its panel past the window. Shorter words are left as they are.
+QString breakableText(const QString& text);
 
 /// Colours that read on the current palette (light or dark).
 QColor verdictColor(bool worse);

@@ -59,6 +59,7 @@ AggregatePanel::AggregatePanel(QWidget* parent)
     connect(m_margin, &QLineEdit::editingFinished, this, &AggregatePanel::onMarginEdited);
     m_basis->setWordWrap(true);
     m_tests->setTextFormat(Qt::RichText);
+    m_tests->setWordWrap(true); // a long task name in a statistic's detail wraps within its cell
     m_permutation->setWordWrap(true);
     m_alpha->setDecimals(4);
     m_alpha->setRange(0.0001, 0.5);
@@ -371,7 +372,8 @@ void AggregatePanel::showReport(const report::ComparisonReport* r)
         return;
     }
     m_marginUnit->setText(marginUnit(*r));
-    m_verdict->setText(verdictText(*r));
+    // Long task names (HELM's run names) may wrap, rather than push the text out of the panel.
+    m_verdict->setText(breakableText(verdictText(*r)));
     const QColor banner = verdictColour(*r);
     m_verdict->setStyleSheet(
         QStringLiteral("background-color: %1; color: %2; padding: 6px; border-radius: 4px")
@@ -379,14 +381,14 @@ void AggregatePanel::showReport(const report::ComparisonReport* r)
     m_verdict->setToolTip(verdictMeaning(*r));
     QString advice = verdictAdvice(*r);
     advice += (advice.isEmpty() ? QString() : QStringLiteral("\n")) + verdictNextStep(*r);
-    m_advice->setText(advice);
+    m_advice->setText(breakableText(advice));
     m_advice->setVisible(true);
     QString basis = QString::fromStdString(r->decisionBasis) + QLatin1Char('.');
     if (!r->stable)
         basis += QLatin1Char(' ')
             + tr("The verdict may change with the seed: run more permutations (or raise --max-permutations on "
                  "the command line).");
-    m_basis->setText(basis);
+    m_basis->setText(breakableText(basis));
     const double lnLevel = std::log(r->decisionLevel);
     QString rows;
     for (const auto& d : r->decision) {
@@ -396,10 +398,10 @@ void AggregatePanel::showReport(const report::ComparisonReport* r)
             + (d.detail.empty() ? QString() : QStringLiteral(", ") + QString::fromStdString(d.detail));
         rows += QStringLiteral("<tr><td>%1</td><td align='right'><span style='color:%2'>%3</span></td><td>%4</td>"
                                "<td>%5</td></tr>")
-                    .arg(QString::fromStdString(d.name).toHtmlEscaped(), verdictColor(reject).name(),
+                    .arg(breakableText(QString::fromStdString(d.name)).toHtmlEscaped(), verdictColor(reject).name(),
                         (reject ? QStringLiteral("<b>%1</b>") : QStringLiteral("%1")).arg(p.toHtmlEscaped()),
                         d.monteCarlo ? tr("MC 99% %1").arg(mcText(d.pMcLow, d.pMcHigh)).toHtmlEscaped() : QString(),
-                        stat.toHtmlEscaped());
+                        breakableText(stat).toHtmlEscaped());
     }
     m_tests->setText(QStringLiteral("<table cellspacing='0' cellpadding='2'>") + rows
         + QStringLiteral("</table><small>%1</small>")

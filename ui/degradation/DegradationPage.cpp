@@ -425,8 +425,8 @@ void DegradationPage::setComparison(ComparisonPtr c)
     m_comparison = std::move(c);
     m_body->setCurrentIndex(m_comparison ? 1 : 0);
     m_taskModel->setComparison(m_comparison);
-    for (const int column : { TaskTableModel::Margin, TaskTableModel::NonInferiorityP, TaskTableModel::SamplesNeeded,
-             TaskTableModel::NoiseFlips, TaskTableModel::Cluster })
+    for (const int column : { TaskTableModel::Filter, TaskTableModel::Margin, TaskTableModel::NonInferiorityP,
+             TaskTableModel::SamplesNeeded, TaskTableModel::NoiseFlips, TaskTableModel::Cluster })
         m_taskView->setColumnHidden(
             column, !m_comparison || !TaskTableModel::columnHasContent(m_comparison->report, column));
     fitColumns(m_taskView);

@@ -378,6 +378,9 @@ bool TaskTableModel::columnHasContent(const report::ComparisonReport& r, int col
         return any([](const report::TaskResult& t) { return t.noiseFlips >= 0; });
     case Cluster:
         return any([](const report::TaskResult& t) { return !t.cluster.key.empty(); });
+    case Filter:
+        // lm-eval names "no filter" none; runs of other tools have none at all.
+        return any([](const report::TaskResult& t) { return !t.filter.empty() && t.filter != "none"; });
     default:
         return true;
     }
