@@ -34,23 +34,86 @@ struct Selection {
     }
 };
 
+// The first sample of each id among a task's samples: open addressing over the samples' own ids,
+// with no copy of an id and no allocation per id. It holds at most one entry per sample, in a
+// table of at least twice as many slots, so a probe always ends.
+class IdIndex {
+public:
+    static constexpr std::uint32_t kMissing = 0xffffffffu;
+
+    explicit IdIndex(const std::vector<SampleRecord>& samples)
+        : m_samples(samples)
+    {
+        std::size_t slots = 16;
+        while (slots < samples.size() * 2)
+            slots <<= 1;
+        m_slots.assign(slots, Slot {});
+        m_mask = slots - 1;
+    }
+
+    /// Enters sample i's id; returns the first sample with that id (i when it is new).
+    std::uint32_t insert(std::uint32_t i)
+    {
+        const std::string_view id = m_samples[i].docId;
+        const std::size_t h = std::hash<std::string_view> {}(id);
+        for (std::size_t p = h & m_mask;; p = (p + 1) & m_mask) {
+            Slot& s = m_slots[p];
+            if (s.index == kMissing) {
+                s = { tagOf(h), i };
+                ++m_size;
+                return i;
+            }
+            if (s.tag == tagOf(h) && m_samples[s.index].docId == id)
+                return s.index;
+        }
+    }
+
+    /// The first sample with this id, or kMissing.
+    std::uint32_t find(std::string_view id) const
+    {
+        const std::size_t h = std::hash<std::string_view> {}(id);
+        for (std::size_t p = h & m_mask;; p = (p + 1) & m_mask) {
+            const Slot& s = m_slots[p];
+            if (s.index == kMissing)
+                return kMissing;
+            if (s.tag == tagOf(h) && m_samples[s.index].docId == id)
+                return s.index;
+        }
+    }
+
+    std::size_t size() const { return m_size; }
+
+private:
+    struct Slot {
+        std::uint32_t tag = 0; ///< the upper bits of the id's hash: most other ids differ there
+        std::uint32_t index = kMissing;
+    };
+    static std::uint32_t tagOf(std::size_t h)
+    {
+        return static_cast<std::uint32_t>(h >> 32) ^ static_cast<std::uint32_t>(h);
+    }
+
+    const std::vector<SampleRecord>& m_samples;
+    std::vector<Slot> m_slots;
+    std::size_t m_mask = 0;
+    std::size_t m_size = 0;
+};
+
 // Index of the first occurrence of each selected id; later occurrences are counted as duplicates.
-std::unordered_map<std::string_view, std::uint32_t> indexSide(const EvalRun& run, const TaskSamples& t,
-    const Selection& selection, const std::string& name, std::int64_t& duplicates, std::vector<Diagnostic>& warnings,
-    const char* side)
+IdIndex indexSide(const EvalRun& run, const TaskSamples& t, const Selection& selection, const std::string& name,
+    std::int64_t& duplicates, std::vector<Diagnostic>& warnings, const char* side)
 {
-    std::unordered_map<std::string_view, std::uint32_t> index;
-    index.reserve(t.samples.size());
+    IdIndex index(t.samples);
     std::int64_t differing = 0;
     for (std::uint32_t i = 0; i < t.samples.size(); ++i) {
         const auto& s = t.samples[i];
         if (!selection.wants(t, s))
             continue;
-        const auto [it, inserted] = index.emplace(s.docId, i);
-        if (inserted)
+        const std::uint32_t at = index.insert(i);
+        if (at == i)
             continue;
         ++duplicates;
-        const auto& first = t.samples[it->second];
+        const auto& first = t.samples[at];
         const bool same = first.score == s.score || (std::isnan(first.score) && std::isnan(s.score));
         differing += same ? 0 : 1;
         if (duplicates <= 3) {
@@ -249,15 +312,14 @@ PairedTask pairTask(
     pairs.reserve(baseIndex.size());
     for (std::uint32_t i = 0; i < bt.samples.size(); ++i) {
         const auto& s = bt.samples[i];
-        const auto bit = baseIndex.find(s.docId);
-        if (bit == baseIndex.end() || bit->second != i)
+        if (baseIndex.find(s.docId) != i)
             continue; // not selected, or a duplicate
-        const auto cit = candIndex.find(s.docId);
-        if (cit == candIndex.end()) {
+        const std::uint32_t j = candIndex.find(s.docId);
+        if (j == IdIndex::kMissing) {
             pt.unmatchedBase += selection.audit ? 0 : 1;
             continue;
         }
-        pairs.emplace_back(i, cit->second);
+        pairs.emplace_back(i, j);
     }
     idPairs = pairs.size();
     if (!selection.audit)

@@ -65,12 +65,13 @@ std::string malformedMessage(simdjson::error_code e)
 }
 
 // Checks the whole record (left in whole), then opens it for on-demand reading into doc and obj.
-simdjson::error_code openRecord(simdjson::dom::parser& validator, od::parser& parser, std::string& buf, std::size_t n,
-    simdjson::dom::element& whole, od::document& doc, od::object& obj)
+// The n bytes at data are followed by at least SIMDJSON_PADDING readable ones (capacity in all).
+simdjson::error_code openRecord(simdjson::dom::parser& validator, od::parser& parser, const char* data, std::size_t n,
+    std::size_t capacity, simdjson::dom::element& whole, od::document& doc, od::object& obj)
 {
-    simdjson::error_code e = validator.parse(buf.data(), n, false).get(whole);
+    simdjson::error_code e = validator.parse(data, n, false).get(whole);
     if (!e)
-        e = parser.iterate(buf.data(), n, buf.size()).get(doc);
+        e = parser.iterate(data, n, capacity).get(doc);
     if (!e)
         e = doc.get_object().get(obj);
     return e;
@@ -230,16 +231,31 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
         pos = end + 1;
         if (rec.find_first_not_of(" \t\r") == std::string_view::npos)
             continue;
-        // Invalid UTF-8 in a text field is read with replacement characters, not refused.
-        buf = quoteNonFiniteTokens(isValidUtf8(rec) ? rec : std::string_view(replaceInvalidUtf8(rec)));
-        const std::size_t n = buf.size();
-        buf.resize(n + simdjson::SIMDJSON_PADDING, ' ');
         auto fail
             = [&](const std::string& msg) { return reportBadRow(Diagnostic::error(path, line, msg), skipBad, out); };
         simdjson::dom::element whole;
         od::document doc;
         od::object obj;
-        if (const auto e = openRecord(validator, parser, buf, n, whole, doc, obj)) {
+        // A record is read where it lies when the file goes on past it by the parser's padding;
+        // else (the last lines) from a padded copy.
+        auto open = [&](std::string_view json) {
+            if (json.data() == rec.data() && end + simdjson::SIMDJSON_PADDING <= text.size())
+                return openRecord(validator, parser, json.data(), json.size(), text.size() - start, whole, doc, obj);
+            buf.assign(json);
+            buf.resize(json.size() + simdjson::SIMDJSON_PADDING, ' ');
+            return openRecord(validator, parser, buf.data(), json.size(), buf.size(), whole, doc, obj);
+        };
+        simdjson::error_code opened = open(rec);
+        if (opened) {
+            // Python's bare NaN and Infinity are read as the strings they stand for, and invalid
+            // UTF-8 in a text field with replacement characters, not refused. A record that parses
+            // as it is has neither (the parser checks UTF-8).
+            std::string fixed
+                = quoteNonFiniteTokens(isValidUtf8(rec) ? rec : std::string_view(replaceInvalidUtf8(rec)));
+            if (fixed != rec)
+                opened = open(fixed);
+        }
+        if (const auto e = opened) {
             if (!fail(malformedMessage(e)))
                 return R::failure(*out.error);
             continue;

@@ -34,11 +34,25 @@ struct TaskGroups {
     std::string fileTask;
     bool logLikelihood = false; ///< a weight column: scores are corpus items' log-likelihoods
 
+    std::size_t last = 0; ///< the group of the row before: rows of one task often come together
+
     TaskSamples& get(const std::string& task, const std::string& filter)
     {
+        if (last < tasks.size() && tasks[last].task == task && tasks[last].filter == filter)
+            return tasks[last];
+        // A few groups (rows of several tasks taking turns) are compared in place.
+        if (tasks.size() <= 16)
+            for (std::size_t i = 0; i < tasks.size(); ++i)
+                if (tasks[i].task == task && tasks[i].filter == filter) {
+                    last = i;
+                    return tasks[i];
+                }
         auto it = index.find({ task, filter });
-        if (it != index.end())
+        if (it != index.end()) {
+            last = it->second;
             return tasks[it->second];
+        }
+        last = tasks.size();
         index.emplace(std::make_pair(task, filter), tasks.size());
         TaskSamples t;
         t.task = task;
