@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "eval/SamplesParser.h"
 
+#include "common/LineWindows.h"
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
 #include "eval/ClusterKey.h"
@@ -36,7 +37,6 @@ struct Parser {
     bool logLikelihood = false;
     std::vector<std::string> filterNames;
     od::parser parser;
-    std::string scratch; // padded copy for records near the end of the file
     std::string quoted; // records with bare NaN / Infinity
     Result<std::vector<TaskSamples>> result;
     std::vector<TaskSamples> groups;
@@ -202,17 +202,11 @@ struct Parser {
 
     bool cancelled() const { return options.cancel && options.cancel->load(std::memory_order_relaxed); }
 
-    void parseLines(const MappedFile& file)
+    // The records of [data, data + size), whole lines that start at text offset `base`, followed by
+    // the parser's padding. Returns false when the whole parse must stop.
+    bool parseWindow(const char* data, std::size_t size, std::size_t base, std::int64_t& line)
     {
-        // Offsets are those of the text (after a byte-order mark), as every reader keeps them.
-        const std::string_view text = file.text();
-        const std::size_t bom = file.size() - text.size();
-        const char* data = text.data();
-        const std::size_t size = text.size();
         std::size_t pos = 0;
-        std::int64_t line = 0;
-        std::size_t reported = 0;
-        std::size_t released = 0;
         while (pos < size) {
             ++line;
             const void* nl = std::memchr(data + pos, '\n', size - pos);
@@ -220,37 +214,40 @@ struct Parser {
             std::size_t b = pos;
             while (b < end && (data[b] == ' ' || data[b] == '\t' || data[b] == '\r'))
                 ++b;
-            if (b < end) {
-                const std::size_t len = end - b;
-                bool more = false;
-                if (size - b >= len + simdjson::SIMDJSON_PADDING) {
-                    more = record(data + b, len, size - b, b, line);
-                } else {
-                    // The last records: copy them so that the parser may read past their end.
-                    scratch.assign(data + b, len);
-                    scratch.resize(len + simdjson::SIMDJSON_PADDING, ' ');
-                    // Offsets still refer to the mapped file.
-                    more = record(scratch.data(), len, scratch.size(), b, line);
-                }
-                if (!more)
-                    return;
-            }
+            if (b < end && !record(data + b, end - b, size + simdjson::SIMDJSON_PADDING - b, base + b, line))
+                return false;
             pos = end + 1;
-            if (pos - reported >= (1u << 20)) {
-                if (options.bytesDone)
-                    options.bytesDone->fetch_add(pos - reported, std::memory_order_relaxed);
-                reported = pos;
-                // Keep the resident set small on huge files: what was parsed is not read again.
-                if (pos - released >= (64u << 20)) {
-                    file.release(b + bom);
-                    released = b;
-                }
-                if (cancelled())
-                    return;
-            }
         }
-        if (options.bytesDone && size > reported)
-            options.bytesDone->fetch_add(size - reported, std::memory_order_relaxed);
+        return true;
+    }
+
+    void parseLines(const MappedFile& file)
+    {
+        // Offsets are those of the text (after a byte-order mark), as every reader keeps them.
+        const std::string_view text = file.text();
+        const std::size_t bom = file.size() - text.size();
+        std::int64_t line = 0;
+        // The file is read through a buffer that stays in use from window to window: much
+        // cheaper than touching every page of the mapping for the first time.
+        LineWindows windows(simdjson::SIMDJSON_PADDING);
+        std::string why;
+        if (!windows.open(path, bom, why)) {
+            result.error = Diagnostic::error(path, 0, why);
+            return;
+        }
+        const char* data = nullptr;
+        std::size_t size = 0;
+        std::size_t offset = 0;
+        while (windows.next(data, size, offset)) {
+            if (!parseWindow(data, size, offset - bom, line))
+                return;
+            if (options.bytesDone)
+                options.bytesDone->fetch_add(size, std::memory_order_relaxed);
+            if (cancelled())
+                return;
+        }
+        if (!windows.error().empty())
+            result.error = Diagnostic::error(path, line, windows.error());
     }
 
     void parseArray(const MappedFile& file)

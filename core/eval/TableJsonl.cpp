@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "common/LineWindows.h"
 #include "eval/ClusterKey.h"
 #include "eval/JsonScalar.h"
 #include "eval/ScoreValue.h"
@@ -201,7 +202,8 @@ std::string readJsonlFields(od::object obj, const std::string& idName, const std
 
 } // namespace
 
-Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const TableColumns& columns, bool skipBad)
+Result<EvalRun> loadJsonl(
+    const std::string& path, std::string_view text, std::size_t textStart, const TableColumns& columns, bool skipBad)
 {
     using R = Result<EvalRun>;
     Result<EvalRun> out;
@@ -216,88 +218,104 @@ Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const 
     // validated first so that broken structure after the fields is not accepted.
     simdjson::dom::parser validator;
     std::string buf;
-    std::size_t pos = 0;
     std::int64_t line = 0;
     RowCounts counts;
     groups.logLikelihood = !columns.weight.empty();
     std::string idName = columns.id;
     const std::string taskName = columns.task.empty() ? "task" : columns.task;
-    while (pos < text.size()) {
-        ++line;
-        const auto nl = text.find('\n', pos);
-        const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
-        const std::string_view rec = text.substr(pos, end - pos);
-        const std::size_t start = pos;
-        pos = end + 1;
-        if (rec.find_first_not_of(" \t\r") == std::string_view::npos)
-            continue;
-        auto fail
-            = [&](const std::string& msg) { return reportBadRow(Diagnostic::error(path, line, msg), skipBad, out); };
-        simdjson::dom::element whole;
-        od::document doc;
-        od::object obj;
-        // A record is read where it lies when the file goes on past it by the parser's padding;
-        // else (the last lines) from a padded copy.
-        auto open = [&](std::string_view json) {
-            if (json.data() == rec.data() && end + simdjson::SIMDJSON_PADDING <= text.size())
-                return openRecord(validator, parser, json.data(), json.size(), text.size() - start, whole, doc, obj);
-            buf.assign(json);
-            buf.resize(json.size() + simdjson::SIMDJSON_PADDING, ' ');
-            return openRecord(validator, parser, buf.data(), json.size(), buf.size(), whole, doc, obj);
-        };
-        simdjson::error_code opened = open(rec);
-        if (opened) {
-            // Python's bare NaN and Infinity are read as the strings they stand for, and invalid
-            // UTF-8 in a text field with replacement characters, not refused. A record that parses
-            // as it is has neither (the parser checks UTF-8).
-            std::string fixed
-                = quoteNonFiniteTokens(isValidUtf8(rec) ? rec : std::string_view(replaceInvalidUtf8(rec)));
-            if (fixed != rec)
-                opened = open(fixed);
-        }
-        if (const auto e = opened) {
-            if (!fail(malformedMessage(e)))
-                return R::failure(*out.error);
-            continue;
-        }
-        if (idName.empty()) {
-            if (const auto bad = detectIdName(obj, idName)) {
-                if (!fail(malformedMessage(bad)))
+    // The file is read in windows of whole lines through a buffer that stays in use (cheaper than
+    // touching every page of the mapping for the first time); each window is followed by the
+    // parser's padding, so that records are parsed where they lie.
+    LineWindows windows(simdjson::SIMDJSON_PADDING);
+    std::string why;
+    if (!windows.open(path, textStart, why))
+        return R::failure(Diagnostic::error(path, 0, why));
+    const char* windowData = nullptr;
+    std::size_t windowSize = 0;
+    std::size_t windowOffset = 0;
+    while (windows.next(windowData, windowSize, windowOffset)) {
+        const std::string_view window(windowData, windowSize);
+        std::size_t pos = 0;
+        while (pos < window.size()) {
+            ++line;
+            const auto nl = window.find('\n', pos);
+            const std::size_t end = nl == std::string_view::npos ? window.size() : nl;
+            const std::string_view rec = window.substr(pos, end - pos);
+            const std::size_t start = windowOffset - textStart + pos; // offsets count from the text
+            const std::size_t capacity = window.size() + simdjson::SIMDJSON_PADDING - pos;
+            pos = end + 1;
+            if (rec.find_first_not_of(" \t\r") == std::string_view::npos)
+                continue;
+            auto fail = [&](const std::string& msg) {
+                return reportBadRow(Diagnostic::error(path, line, msg), skipBad, out);
+            };
+            simdjson::dom::element whole;
+            od::document doc;
+            od::object obj;
+            // A record is read where it lies; one mended below, from a padded copy.
+            auto open = [&](std::string_view json) {
+                if (json.data() == rec.data())
+                    return openRecord(validator, parser, json.data(), json.size(), capacity, whole, doc, obj);
+                buf.assign(json);
+                buf.resize(json.size() + simdjson::SIMDJSON_PADDING, ' ');
+                return openRecord(validator, parser, buf.data(), json.size(), buf.size(), whole, doc, obj);
+            };
+            simdjson::error_code opened = open(rec);
+            if (opened) {
+                // Python's bare NaN and Infinity are read as the strings they stand for, and invalid
+                // UTF-8 in a text field with replacement characters, not refused. A record that parses
+                // as it is has neither (the parser checks UTF-8).
+                std::string fixed
+                    = quoteNonFiniteTokens(isValidUtf8(rec) ? rec : std::string_view(replaceInvalidUtf8(rec)));
+                if (fixed != rec)
+                    opened = open(fixed);
+            }
+            if (const auto e = opened) {
+                if (!fail(malformedMessage(e)))
                     return R::failure(*out.error);
                 continue;
             }
-            if (idName.empty())
-                return R::failure(Diagnostic::error(
-                    path, line, "no id field (looked for doc_id, id, example_id, prompt_id; set the id column)"));
-        }
-        std::string twice;
-        for (const std::string* name : std::initializer_list<const std::string*> {
-                 &idName, &scoreName, &taskName, &columns.filter, &columns.cluster, &columns.weight })
-            if (twice.empty())
-                twice = repeatedKey(whole, *name);
-        if (!twice.empty()) {
-            if (!fail("the record gives \"" + twice + "\" twice"))
+            if (idName.empty()) {
+                if (const auto bad = detectIdName(obj, idName)) {
+                    if (!fail(malformedMessage(bad)))
+                        return R::failure(*out.error);
+                    continue;
+                }
+                if (idName.empty())
+                    return R::failure(Diagnostic::error(
+                        path, line, "no id field (looked for doc_id, id, example_id, prompt_id; set the id column)"));
+            }
+            std::string twice;
+            for (const std::string* name : std::initializer_list<const std::string*> {
+                     &idName, &scoreName, &taskName, &columns.filter, &columns.cluster, &columns.weight })
+                if (twice.empty())
+                    twice = repeatedKey(whole, *name);
+            if (!twice.empty()) {
+                if (!fail("the record gives \"" + twice + "\" twice"))
+                    return R::failure(*out.error);
+                continue;
+            }
+            JsonlFields f;
+            f.sample.line = line;
+            f.sample.offset = start;
+            f.sample.length = static_cast<std::uint32_t>(rec.size());
+            f.task = defaultTask;
+            const std::string problem = readJsonlFields(obj, idName, scoreName, columns, f);
+            if (!problem.empty()) {
+                if (!fail(problem))
+                    return R::failure(*out.error);
+                continue;
+            }
+            if (!counts.keep(path, line, scoreName, f.nanScore, f.noScore, skipBad, out))
                 return R::failure(*out.error);
-            continue;
+            if (f.nanScore)
+                continue;
+            const bool hasCluster = f.clusterFound == detail::ClusterField::Found;
+            groups.add(f.task, f.filter, std::move(f.sample), hasCluster ? &f.cluster : nullptr);
         }
-        JsonlFields f;
-        f.sample.line = line;
-        f.sample.offset = start;
-        f.sample.length = static_cast<std::uint32_t>(rec.size());
-        f.task = defaultTask;
-        const std::string problem = readJsonlFields(obj, idName, scoreName, columns, f);
-        if (!problem.empty()) {
-            if (!fail(problem))
-                return R::failure(*out.error);
-            continue;
-        }
-        if (!counts.keep(path, line, scoreName, f.nanScore, f.noScore, skipBad, out))
-            return R::failure(*out.error);
-        if (f.nanScore)
-            continue;
-        const bool hasCluster = f.clusterFound == detail::ClusterField::Found;
-        groups.add(f.task, f.filter, std::move(f.sample), hasCluster ? &f.cluster : nullptr);
     }
+    if (!windows.error().empty())
+        return R::failure(Diagnostic::error(path, line, windows.error()));
     counts.warn(path, scoreName, "record(s) have a null, empty or N/A score", out);
     return groups.finish(path, text, out);
 }

@@ -245,7 +245,8 @@ Result<EvalRun> loadScoreTable(
         return R::failure(Diagnostic::error(
             path, 0, "not a text file: expected lm-eval output, or a CSV or JSONL table of ids and scores"));
     const bool json = text[text.find_first_not_of(" \t\r\n")] == '{';
-    auto result = json ? loadJsonl(path, text, columns, skipBadLines) : loadCsv(path, text, columns, skipBadLines);
+    auto result = json ? loadJsonl(path, text, file.size() - text.size(), columns, skipBadLines)
+                       : loadCsv(path, text, columns, skipBadLines);
     if (bytesDone)
         bytesDone->fetch_add(text.size(), std::memory_order_relaxed);
     if (result.ok()) {

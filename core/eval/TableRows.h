@@ -174,6 +174,9 @@ inline std::string weightProblem(std::string_view text, const std::string& colum
 }
 
 /// A JSONL table (one object per line) read with the columns given.
-Result<EvalRun> loadJsonl(const std::string& path, std::string_view text, const TableColumns& columns, bool skipBad);
+/// The rows of a JSONL table; text is the file's text, which starts at byte textStart of the file
+/// (past a byte-order mark).
+Result<EvalRun> loadJsonl(
+    const std::string& path, std::string_view text, std::size_t textStart, const TableColumns& columns, bool skipBad);
 
 } // namespace deltascope::eval::table

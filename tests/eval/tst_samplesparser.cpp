@@ -92,6 +92,7 @@ private slots:
     void malformedLineNamesTheLine();
     void malformedLineCanBeSkipped();
     void truncatedFile();
+    void recordsAcrossReadWindows();
     void emptyFile();
     void notJson();
     void metricOverride();
@@ -475,6 +476,50 @@ void TestSamplesParser::truncatedFile()
     QVERIFY(r.error->skippable); // the cut record can be left out
     o.skipBadLines = true;
     QVERIFY(eval::parseSamplesFile(path, o).ok());
+}
+
+void TestSamplesParser::recordsAcrossReadWindows()
+{
+    // A file read in windows of a few MB: records cut by a window's end, one record longer than a
+    // window, CRLF line ends, a byte-order mark, blank lines and no newline at the end. Every
+    // sample keeps the line, offset and length of its own record in the file.
+    QByteArray text = "\xEF\xBB\xBF";
+    const int n = 60000;
+    std::vector<qsizetype> starts;
+    std::vector<int> lines;
+    int line = 1;
+    for (int i = 0; i < n; ++i) {
+        if (i % 997 == 5) {
+            text += "\r\n";
+            ++line;
+        }
+        starts.push_back(text.size());
+        lines.push_back(line);
+        const QByteArray pad(i == 777 ? 9 << 20 : (i * 7919) % 300, 'x');
+        text += "{\"doc_id\": " + QByteArray::number(i) + ", \"doc\": {\"q\": \"" + pad
+            + "\"}, \"acc\": " + QByteArray::number(i % 3 == 0 ? 1 : 0) + "}";
+        if (i + 1 < n) {
+            text += "\r\n";
+            ++line;
+        }
+    }
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("samples_t_2026-01-01T00-00-00.000001.jsonl"), text);
+    const auto r = eval::parseSamplesFile(path, optionsFor("t"));
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    const auto& samples = r.value->front().samples;
+    QCOMPARE(samples.size(), std::size_t(n));
+    for (int i = 0; i < n; ++i) {
+        const auto& s = samples[static_cast<std::size_t>(i)];
+        QCOMPARE(s.docId, std::to_string(i));
+        QCOMPARE(s.score, i % 3 == 0 ? 1.0 : 0.0);
+        QCOMPARE(s.line, std::int64_t(lines[static_cast<std::size_t>(i)]));
+        // Offsets count from the text, after the byte-order mark.
+        QCOMPARE(s.offset + 3, std::uint64_t(starts[static_cast<std::size_t>(i)]));
+        const QByteArray record = text.mid(starts[static_cast<std::size_t>(i)], s.length);
+        QVERIFY(record.startsWith(QByteArray("{\"doc_id\": " + QByteArray::number(i) + ",")));
+        QVERIFY(record.endsWith("}\r") || record.endsWith("}"));
+    }
 }
 
 void TestSamplesParser::emptyFile()
