@@ -29,6 +29,9 @@ LineWindows::~LineWindows()
 {
     if (m_fd >= 0)
         ::close(m_fd);
+    // A buffer grown for a very long line is not kept for the thread's next file.
+    if (m_buffer.size() > 4 * kWindow)
+        std::vector<char>().swap(m_buffer);
 }
 
 bool LineWindows::open(const std::string& path, std::size_t from, std::string& error)
