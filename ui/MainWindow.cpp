@@ -357,7 +357,7 @@ void MainWindow::rebuildRecentMenu()
     for (const auto& c : list) {
         const QString label
             = labels.count(c.label()) > 1 ? named(c.candidate) + QStringLiteral(" vs ") + named(c.baseline) : c.label();
-        auto* a = m_recent->addAction(label, this, [this, c] { m_degradation->compare(c.baseline, c.candidate); });
+        auto* a = m_recent->addAction(label, this, [this, c] { m_degradation->compareAnew(c.baseline, c.candidate); });
         a->setToolTip(c.baseline + QStringLiteral("\n") + c.candidate);
     }
     m_recent->setEnabled(!list.isEmpty());
@@ -432,7 +432,7 @@ void MainWindow::openDemo(bool interactive)
             QMessageBox::warning(this, tr("No demo"), why);
         return;
     }
-    m_degradation->compare(dir + QStringLiteral("/baseline"), dir + QStringLiteral("/candidate"), interactive);
+    m_degradation->compareAnew(dir + QStringLiteral("/baseline"), dir + QStringLiteral("/candidate"), interactive);
 }
 
 workspace::Workspace MainWindow::workspaceState() const

@@ -100,8 +100,20 @@ Result<ComparisonRequest> comparisonFromWorkspace(const workspace::DegradationSt
         if (!parseMargin(m, request.stats.margins, why))
             return R::failure(Diagnostic::error({}, 0, "margin \"" + m + "\": " + why));
     }
-    request.base.load.clusterKey = state.clusterKey;
-    request.cand.load.clusterKey = state.clusterKey;
+    for (auto* load : { &request.base.load, &request.cand.load }) {
+        load->clusterKey = state.clusterKey;
+        load->tasks = state.tasks;
+        load->filters = state.filters;
+        for (const auto& m : state.metrics) {
+            // A HELM task name may hold '=': the metric follows the last one.
+            const auto eq = m.rfind('=');
+            if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
+                return R::failure(Diagnostic::error({}, 0, "metric choice \"" + m + "\" is not TASK=METRIC"));
+            load->metrics[m.substr(0, eq)] = m.substr(eq + 1);
+        }
+    }
+    request.base.reruns = state.baseReruns;
+    request.cand.reruns = state.candReruns;
     request.keepListPath = state.keepList;
     R r;
     r.value = std::move(request);
@@ -120,6 +132,13 @@ void storeComparison(const ComparisonRequest& request, workspace::DegradationSta
     state.runPermutation = request.stats.runPermutation;
     state.margins = marginTexts(request.stats.margins);
     state.clusterKey = request.base.load.clusterKey;
+    state.tasks = request.base.load.tasks;
+    state.filters = request.base.load.filters;
+    state.metrics.clear();
+    for (const auto& [task, metric] : request.base.load.metrics)
+        state.metrics.push_back(task + "=" + metric);
+    state.baseReruns = request.base.reruns;
+    state.candReruns = request.cand.reruns;
     state.keepList = request.keepListPath;
 }
 

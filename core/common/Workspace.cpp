@@ -230,10 +230,12 @@ std::string toJson(const Workspace& w)
             { { "baseline", sideJson(d.base) }, { "candidate", sideJson(d.cand) }, { "alpha", d.alpha },
                 { "permutations", d.permutations }, { "max_permutations", d.maxPermutations }, { "seed", d.seed },
                 { "run_permutation", d.runPermutation }, { "margins", d.margins }, { "cluster_key", d.clusterKey },
-                { "skip_bad_lines", d.skipBadLines }, { "keep_list", d.keepList }, { "task_filter", d.taskFilter },
-                { "only_worse", d.onlyWorse }, { "selected_task", d.selectedTask }, { "plot", d.plot },
-                { "flip_filter", d.flipFilter }, { "direction", d.direction }, { "all_pairs", d.allPairs },
-                { "power_level", d.powerLevel }, { "target_drop", d.targetDrop } } },
+                { "skip_bad_lines", d.skipBadLines }, { "keep_list", d.keepList }, { "tasks", d.tasks },
+                { "metrics", d.metrics }, { "filters", d.filters }, { "base_reruns", d.baseReruns },
+                { "cand_reruns", d.candReruns }, { "task_filter", d.taskFilter }, { "only_worse", d.onlyWorse },
+                { "selected_task", d.selectedTask }, { "plot", d.plot }, { "flip_filter", d.flipFilter },
+                { "direction", d.direction }, { "all_pairs", d.allPairs }, { "power_level", d.powerLevel },
+                { "target_drop", d.targetDrop } } },
         { "experts",
             { { "trace", e.trace }, { "counts", e.counts }, { "replay", e.replay }, { "batch_size", e.batchSize },
                 { "gamma", e.gamma }, { "policy", e.policy }, { "warmup", e.warmup }, { "devices", e.devices },
@@ -281,6 +283,14 @@ Result<Workspace> parseWorkspace(std::string_view text, const std::string& path)
         r.flag(*d, "run_permutation", s.runPermutation, at);
         r.flag(*d, "skip_bad_lines", s.skipBadLines, at);
         r.text(*d, "keep_list", s.keepList, at);
+        r.texts(*d, "tasks", s.tasks, at);
+        r.texts(*d, "metrics", s.metrics, at);
+        for (const auto& m : s.metrics)
+            if (m.find('=') == std::string::npos || m.front() == '=' || m.back() == '=')
+                r.fail("metrics", "metrics are written TASK=METRIC (\"*=METRIC\" for every task), not \"" + m + "\"");
+        r.texts(*d, "filters", s.filters, at);
+        r.texts(*d, "base_reruns", s.baseReruns, at);
+        r.texts(*d, "cand_reruns", s.candReruns, at);
         r.text(*d, "task_filter", s.taskFilter, at);
         r.flag(*d, "only_worse", s.onlyWorse, at);
         r.text(*d, "selected_task", s.selectedTask, at);

@@ -39,7 +39,11 @@ struct DegradationState {
     std::string clusterKey; ///< the field naming each item's cluster (empty: items are independent)
     bool skipBadLines = false;
     std::string keepList; ///< compare only the samples this keep-list names (empty: all)
-    std::string taskFilter;
+    std::vector<std::string> tasks; ///< compare only these tasks (empty: all)
+    std::vector<std::string> metrics; ///< "TASK=METRIC" choices ("*=METRIC": every task not named)
+    std::vector<std::string> filters; ///< compare only these filters (empty: all)
+    std::vector<std::string> baseReruns, candReruns; ///< reruns averaged with each side's run
+    std::string taskFilter; ///< the text typed in the task table's filter
     bool onlyWorse = false;
     std::string selectedTask;
     int plot = 0;

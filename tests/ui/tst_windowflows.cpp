@@ -4,6 +4,7 @@
 #include "common/AppSettings.h"
 #include "common/EnglishPlurals.h"
 #include "common/Problems.h"
+#include "common/Workspace.h"
 #include "degradation/AggregatePanel.h"
 #include "degradation/DegradationPage.h"
 #include "degradation/DropZone.h"
@@ -1108,6 +1109,37 @@ void TestWindowFlows::keepListAndRerunsReachTheComparison()
     QCOMPARE(page.comparison()->analysis.request.cand.load.metrics.at("hellaswag"), std::string("acc_norm"));
     for (const auto& t : page.comparison()->report.tasks)
         QVERIFY(t.task == "hellaswag" || t.task == "arc_easy");
+    {
+        // A saved workspace keeps the tasks, metrics and reruns chosen, through its file.
+        QTemporaryDir wsDir;
+        const std::string file = wsDir.filePath(QStringLiteral("w.deltascope")).toStdString();
+        workspace::Workspace w;
+        w.degradation = page.workspaceState();
+        QCOMPARE(workspace::writeWorkspace(file, w), std::string());
+        const auto read = workspace::readWorkspace(file);
+        QVERIFY2(read.ok(), read.ok() ? "" : read.error->toString().c_str());
+        DegradationPage again;
+        again.restoreWorkspace(read.value->degradation);
+        again.waitUntilIdle();
+        QVERIFY2(again.comparison(), qPrintable(again.lastError()));
+        const auto& load = again.comparison()->analysis.request.cand.load;
+        QCOMPARE(load.tasks, (std::vector<std::string> { "hellaswag", "arc_easy" }));
+        QCOMPARE(load.metrics, (std::map<std::string, std::string> { { "hellaswag", "acc_norm" } }));
+        QCOMPARE(again.comparison()->analysis.request.base.reruns,
+            std::vector<std::string> { demo("baseline").toStdString() });
+        QCOMPARE(again.findChild<ExtraInputsButton*>()->selection().tasks, only.tasks);
+        // Other runs (a recent pair, the demo) start without the choices made for these.
+        LoadSelection helm;
+        helm.tasks = { QStringLiteral("bbq:subject=all,method=multiple_choice_joint") };
+        again.findChild<ExtraInputsButton*>()->setSelection(helm);
+        again.waitUntilIdle();
+        again.compareAnew(demo("baseline"), demo("candidate"), false);
+        again.waitUntilIdle();
+        QVERIFY2(again.comparison(), qPrintable(again.lastError()));
+        QVERIFY(again.comparison()->analysis.request.cand.load.tasks.empty());
+        QVERIFY(again.comparison()->analysis.request.keepListPath.empty());
+        QVERIFY(again.findChild<ExtraInputsButton*>()->selection().empty());
+    }
     std::map<std::string, std::string> metrics;
     QString why;
     QVERIFY(!parseMetricChoices(QStringLiteral("hellaswag"), metrics, why));

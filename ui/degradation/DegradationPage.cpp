@@ -327,6 +327,12 @@ void DegradationPage::compare(const QString& base, const QString& cand, bool int
         startLoad();
 }
 
+void DegradationPage::compareAnew(const QString& base, const QString& cand, bool interactive)
+{
+    m_extraInputs->restore({}); // quietly: the comparison starts once, below
+    compare(base, cand, interactive);
+}
+
 void DegradationPage::setMargins(const report::MarginRequest& margins)
 {
     m_stats.margins = margins;

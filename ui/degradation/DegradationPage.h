@@ -49,6 +49,9 @@ public:
     /// Starts a comparison. With `interactive`, a folder of several runs or a score table asks
     /// the user (picker, column mapping); otherwise the defaults are taken.
     void compare(const QString& base, const QString& cand, bool interactive = true);
+    /// Starts a comparison of two other runs (a recent pair, the demo): the tasks, metrics,
+    /// filters, keep-list, reruns and cluster key chosen for the runs before are let go first.
+    void compareAnew(const QString& base, const QString& cand, bool interactive = true);
     void setSide(bool candidate, const QString& path, bool interactive = true);
     /// Opens one comparison as another workspace made it (its sides as read there, its alpha and
     /// margins): the frontier's candidate against its baseline.

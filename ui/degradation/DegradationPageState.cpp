@@ -45,6 +45,17 @@ workspace::DegradationState DegradationPage::workspaceState() const
     s.clusterKey = m_extraInputs->clusterKey().toStdString();
     s.skipBadLines = m_skipBadLines;
     s.keepList = m_extraInputs->keepList().toStdString();
+    const LoadSelection chosen = m_extraInputs->selection();
+    for (const auto& t : chosen.tasks)
+        s.tasks.push_back(t.toStdString());
+    for (const auto& [task, metric] : chosen.metrics)
+        s.metrics.push_back(task + "=" + metric);
+    for (const auto& f : chosen.filters)
+        s.filters.push_back(f.toStdString());
+    for (const auto& r : m_extraInputs->reruns(false))
+        s.baseReruns.push_back(r.toStdString());
+    for (const auto& r : m_extraInputs->reruns(true))
+        s.candReruns.push_back(r.toStdString());
     s.taskFilter = m_taskFilter->text().toStdString();
     s.onlyWorse = m_onlyWorse->isChecked();
     const auto rows = m_taskView->selectionModel()->selectedRows();
@@ -83,6 +94,21 @@ void DegradationPage::restoreWorkspace(const workspace::DegradationState& s)
         const QSignalBlocker block(m_extraInputs); // the comparison starts once, below
         m_extraInputs->setKeepList(QString::fromStdString(s.keepList));
         m_extraInputs->setClusterKey(QString::fromStdString(s.clusterKey));
+        LoadSelection chosen;
+        for (const auto& t : s.tasks)
+            chosen.tasks << QString::fromStdString(t);
+        for (const auto& m : s.metrics) {
+            const auto eq = m.rfind('='); // the file reader checked that each has one
+            chosen.metrics[m.substr(0, eq)] = m.substr(eq + 1);
+        }
+        for (const auto& f : s.filters)
+            chosen.filters << QString::fromStdString(f);
+        m_extraInputs->setSelection(chosen);
+        m_extraInputs->clearReruns();
+        for (const auto& r : s.baseReruns)
+            m_extraInputs->addRerun(false, QString::fromStdString(r));
+        for (const auto& r : s.candReruns)
+            m_extraInputs->addRerun(true, QString::fromStdString(r));
     }
     {
         const QSignalBlocker block(m_aggregate);
