@@ -65,7 +65,7 @@ private slots:
     void onlyBadRecordsOfferSkipping();
     void sameNamedRunsAreToldApart();
     void tabReachesTheTables();
-    void failedInputClearsTheOldResult();
+    void failedInputKeepsTheShownComparison();
     void binaryFileIsNotARun();
     void cancelledColumnsKeepTheOtherSide();
     void exportShortcutWorksInTextFields();
@@ -445,26 +445,39 @@ void TestWindowFlows::tabReachesTheTables()
     QVERIFY2(disagreements, qPrintable(seen.join(QStringLiteral(", "))));
 }
 
-void TestWindowFlows::failedInputClearsTheOldResult()
+void TestWindowFlows::failedInputKeepsTheShownComparison()
 {
     MainWindow window;
     DegradationPage* page = window.degradation();
     page->compare(demo("baseline"), demo("candidate"), false);
     QTRY_VERIFY_WITH_TIMEOUT(page->comparison() != nullptr, 60000);
+    const auto shown = page->comparison();
     auto* tasks = page->findChild<TaskTableModel*>();
     QVERIFY(tasks && tasks->rowCount() > 0);
-    QVERIFY(window.windowTitle().contains(QStringLiteral(" vs ")));
+    const QString title = window.windowTitle();
+    QVERIFY(title.contains(QStringLiteral(" vs ")));
 
-    // A new candidate that cannot be read: nothing of the old comparison stays under its name.
+    // A new candidate that cannot be read: the comparison shown stays, and the boxes go back to
+    // the runs it was made with, so that nothing is shown under the name of another file.
     QTemporaryDir dir;
     const QString missing = dir.filePath(QStringLiteral("no-such-run"));
     page->setSide(true, missing, false);
+    page->waitUntilIdle();
+    QCOMPARE(page->comparison(), shown);
+    QVERIFY(tasks->rowCount() > 0);
+    QCOMPARE(window.windowTitle(), title);
+    QCOMPARE(page->workspaceState().cand.path, demo("candidate").toStdString());
+    QVERIFY2(page->lastError().contains(QStringLiteral("no-such-run")), qPrintable(page->lastError()));
+
+    // A workspace whose runs cannot be read shows nothing rather than the comparison before.
+    auto state = page->workspaceState();
+    state.cand.path = missing.toStdString();
+    page->restoreWorkspace(state);
     page->waitUntilIdle();
     QVERIFY(!page->comparison());
     QCOMPARE(tasks->rowCount(), 0);
     QCOMPARE(page->plot(0)->plottableCount(), 0);
     QCOMPARE(window.windowTitle(), QStringLiteral("Deltascope"));
-    QVERIFY2(page->lastError().contains(QStringLiteral("no-such-run")), qPrintable(page->lastError()));
 }
 
 void TestWindowFlows::cancelledColumnsKeepTheOtherSide()
@@ -1189,12 +1202,15 @@ void TestWindowFlows::keepListAndRerunsReachTheComparison()
     QVERIFY(page.comparison() && page.comparison() != shown);
     QCOMPARE(page.comparison()->analysis.request.keepListPath, keep.toStdString());
     QVERIFY(page.comparison()->analysis.request.base.reruns.empty());
-    // Other runs that fail to load clear the result: it belongs to the runs before.
+    // Other runs that fail to load leave it too, with the runs it was made with in the boxes.
+    const auto before = page.comparison();
     const QString cand = cutCandidate(dir);
     QVERIFY(!cand.isEmpty());
     page.compare(demo("baseline"), cand, false);
     page.waitUntilIdle();
-    QVERIFY(!page.comparison());
+    QCOMPARE(page.comparison(), before);
+    QCOMPARE(page.workspaceState().cand.path, demo("candidate").toStdString());
+    QCOMPARE(extra->keepList(), keep);
 }
 
 void TestWindowFlows::exportedJsonIsTheCommandLines()

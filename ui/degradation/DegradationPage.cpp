@@ -172,7 +172,7 @@ QLayout* DegradationPage::buildInputs()
     connect(m_candZone, &DropZone::pathChosen, this, [this](const QString& p) { setSide(true, p); });
     connect(m_compare, &QPushButton::clicked, this, [this] { startLoad(); });
     m_extraInputs = new ExtraInputsButton(this);
-    connect(m_extraInputs, &ExtraInputsButton::changed, this, [this] { startLoad(true); });
+    connect(m_extraInputs, &ExtraInputsButton::changed, this, [this] { startLoad(); });
     auto* inputs = new QHBoxLayout;
     inputs->addWidget(m_baseZone, 1);
     inputs->addWidget(m_candZone, 1);
@@ -350,7 +350,7 @@ void DegradationPage::cancel()
     m_jobs->cancel();
     if (std::exchange(m_loadingNewInputs, false)) {
         // The comparison shown stays: so do the inputs it was made with.
-        m_extraInputs->restore(m_shownInputs);
+        restoreShownInputs();
         emit statusMessage(tr("Cancelled: the comparison shown is still that of the inputs before"));
         return;
     }
@@ -368,7 +368,17 @@ void DegradationPage::waitUntilIdle()
         m_jobs->waitForIdle();
 }
 
-void DegradationPage::startLoad(bool inputsChanged)
+void DegradationPage::restoreShownInputs()
+{
+    m_extraInputs->restore(m_shownInputs);
+    m_base = m_shownBase;
+    m_cand = m_shownCand;
+    m_baseZone->setPath(m_base.path);
+    m_candZone->setPath(m_cand.path);
+    m_compare->setEnabled(!m_base.path.isEmpty() && !m_cand.path.isEmpty());
+}
+
+void DegradationPage::startLoad(bool keepShownOnFailure)
 {
     if (m_base.path.isEmpty() || m_cand.path.isEmpty())
         return;
@@ -377,8 +387,8 @@ void DegradationPage::startLoad(bool inputsChanged)
     auto request = comparisonRequest(base, cand, m_stats);
     m_extraInputs->applyTo(request);
     m_lastError.clear();
-    // Only the menu's inputs changed over the comparison shown: if they fail or are cancelled, it stays.
-    const bool keepShown = inputsChanged && m_comparison && m_shownBase == base.path && m_shownCand == cand.path;
+    // If the new inputs fail or are cancelled, the comparison shown stays.
+    const bool keepShown = keepShownOnFailure && m_comparison;
     m_loadingNewInputs = keepShown;
     emit statusMessage(tr("Loading %1 and %2…").arg(QFileInfo(base.path).fileName(), QFileInfo(cand.path).fileName()));
     m_jobs->start(tr("Loading runs"),
@@ -394,8 +404,8 @@ void DegradationPage::startLoad(bool inputsChanged)
                     return;
                 }
                 setComparison(*result.value);
-                m_shownBase = base.path;
-                m_shownCand = cand.path;
+                m_shownBase = base;
+                m_shownCand = cand;
                 m_shownInputs = inputs;
                 emit comparisonOpened(base.path, cand.path);
             };

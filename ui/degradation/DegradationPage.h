@@ -96,10 +96,13 @@ private:
     QLayout* buildInputs(); ///< drop zones, Compare, more inputs, the progress row
     QWidget* buildTasks(); ///< the task table with its filters
     void buildResults(); ///< verdict, plots, disagreements and the sample
-    /// Loads and compares the two chosen runs. `inputsChanged`: only the menu's inputs (tasks,
-    /// keep-list, reruns, cluster key) changed since the comparison shown; if the new inputs fail,
-    /// that comparison and its inputs stay.
-    void startLoad(bool inputsChanged = false);
+    /// Loads and compares the two chosen runs. With `keepShown`, a comparison shown stays if the
+    /// new inputs fail or the load is cancelled, and so do the inputs it was made with (the runs,
+    /// tasks, keep-list, reruns, cluster key): a mistyped task or a broken file does not cost the
+    /// user the result they were reading.
+    void startLoad(bool keepShown = true);
+    /// Puts back the inputs of the comparison shown (runs and menu) after a failed or cancelled load.
+    void restoreShownInputs();
     void retestWith(bool permutation);
     void setComparison(ComparisonPtr c);
     void redrawPlots();
@@ -109,14 +112,14 @@ private:
     void selectTasks(const std::vector<std::string>& keys);
     bool prepareSide(bool candidate, const QString& path, bool interactive);
     void showWarnings();
-    void onLoadFailed(const Diagnostic& error, bool skippingBadLines, bool inputsChanged);
+    void onLoadFailed(const Diagnostic& error, bool skippingBadLines, bool keptShown);
 
     ComparisonPtr m_comparison;
     /// The inputs of the comparison shown: the runs' paths and the extra inputs.
-    QString m_shownBase;
-    QString m_shownCand;
+    SideSpec m_shownBase;
+    SideSpec m_shownCand;
     ExtraInputsButton::Inputs m_shownInputs;
-    bool m_loadingNewInputs = false; ///< a load of the shown runs with changed menu inputs is running
+    bool m_loadingNewInputs = false; ///< a load that leaves the comparison shown if it fails is running
     std::string m_pendingTask; ///< selected once the restored comparison has loaded
     SideSpec m_base;
     SideSpec m_cand;

@@ -12,23 +12,23 @@
 
 namespace deltascope::ui {
 
-void DegradationPage::onLoadFailed(const Diagnostic& error, bool skippingBadLines, bool inputsChanged)
+void DegradationPage::onLoadFailed(const Diagnostic& error, bool skippingBadLines, bool keptShown)
 {
-    // Whatever was shown belongs to other inputs now: clear it rather than leave an old verdict
-    // under the new file names. Only when the same runs were compared with other tasks, filters,
-    // keep-list, reruns or cluster key does the comparison stay, with the inputs it was made with
-    // (a mistyped task name must not cost the user the result they were reading).
-    if (!inputsChanged)
+    // A comparison shown stays, and the boxes and the menu go back to the inputs it was made with
+    // (a broken file or a mistyped task name must not cost the user the result they were
+    // reading, nor leave it under the names of other files). With nothing shown before, or a
+    // workspace's runs, nothing is shown.
+    if (!keptShown)
         setComparison(nullptr);
     m_lastError = fullProblem(error);
     const QString brief = shortProblem(error);
     const QString kept = tr("The comparison shown is still that of the inputs before.");
-    const auto restoreInputs = [this, inputsChanged] {
-        if (inputsChanged)
-            m_extraInputs->restore(m_shownInputs);
+    const auto restoreInputs = [this, keptShown] {
+        if (keptShown)
+            restoreShownInputs();
     };
-    emit statusMessage(inputsChanged ? tr("Could not compare with the new inputs: %1. %2").arg(brief, kept)
-                                     : tr("Could not compare: %1").arg(brief));
+    emit statusMessage(keptShown ? tr("Could not compare with the new inputs: %1. %2").arg(brief, kept)
+                                 : tr("Could not compare: %1").arg(brief));
     if (!isVisible()) {
         restoreInputs();
         return;
@@ -37,8 +37,8 @@ void DegradationPage::onLoadFailed(const Diagnostic& error, bool skippingBadLine
     // that is not JSON, a missing column, a task not in the run) are not helped by skipping.
     if (!error.skippable || skippingBadLines) {
         restoreInputs();
-        showProblemBox(this, tr("Could not compare"), inputsChanged ? brief + QStringLiteral("\n\n") + kept : brief,
-            { m_lastError });
+        showProblemBox(
+            this, tr("Could not compare"), keptShown ? brief + QStringLiteral("\n\n") + kept : brief, { m_lastError });
         return;
     }
     QMessageBox box(QMessageBox::Warning, tr("Malformed record"),
@@ -53,7 +53,7 @@ void DegradationPage::onLoadFailed(const Diagnostic& error, bool skippingBadLine
         m_skipBadLines = true;
         m_base.options.skipBadLines = true;
         m_cand.options.skipBadLines = true;
-        startLoad(inputsChanged);
+        startLoad(keptShown);
         return;
     }
     restoreInputs();

@@ -129,7 +129,7 @@ void DegradationPage::restoreWorkspace(const workspace::DegradationState& s)
     m_baseZone->setPath(m_base.path);
     m_candZone->setPath(m_cand.path);
     m_compare->setEnabled(!m_base.path.isEmpty() && !m_cand.path.isEmpty());
-    startLoad();
+    startLoad(false); // the workspace's runs, or nothing: no comparison of other runs under its name
 }
 
 void DegradationPage::openComparison(const analysis::ComparisonRequest& request)
