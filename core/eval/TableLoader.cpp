@@ -250,8 +250,16 @@ Result<EvalRun> loadScoreTable(
     if (bytesDone)
         bytesDone->fetch_add(text.size(), std::memory_order_relaxed);
     if (result.ok()) {
-        if (result.value->tasks.empty())
+        if (result.value->tasks.empty()) {
+            // Rows there were, but every one was skipped as malformed: say so, and why the first was.
+            constexpr std::string_view skipped = "; skipped";
+            for (const auto& w : result.warnings)
+                if (w.message.ends_with(skipped))
+                    return R::failure(Diagnostic::error(path, w.line,
+                        "no row could be read: every row was skipped as malformed (the first: "
+                            + w.message.substr(0, w.message.size() - skipped.size()) + ")"));
             return R::failure(Diagnostic::error(path, 0, "the table has no rows"));
+        }
         result.value->files.push_back(path);
         result.value->info.path = path;
         result.value->info.format = json ? "score table (JSONL)" : "score table (CSV)";

@@ -116,6 +116,16 @@ void TestTableLoader::csvBadScore()
     const auto skipped = eval::loadScoreTable(path, {}, true);
     QVERIFY(skipped.ok());
     QCOMPARE(skipped.value->tasks[0].samples.size(), std::size_t(1));
+    // Every row skipped (a text column read as the score): said so, with the first row's reason,
+    // not "the table has no rows".
+    eval::TableColumns textScore;
+    textScore.score = "task";
+    const auto none = eval::loadScoreTable(
+        test::writeFile(dir, QStringLiteral("text.csv"), "id,task\n1,mmlu\n2,mmlu\n"), textScore, true);
+    QVERIFY(!none.ok());
+    QCOMPARE(none.error->line, std::int64_t(2));
+    QVERIFY2(none.error->message.find("every row was skipped") != std::string::npos, none.error->message.c_str());
+    QVERIFY2(none.error->message.find("\"mmlu\" is not a number") != std::string::npos, none.error->message.c_str());
 }
 
 void TestTableLoader::jsonlDottedTaskColumn()

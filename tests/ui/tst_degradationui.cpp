@@ -1127,6 +1127,16 @@ void TestDegradationUi::mappingDialogOffersTextColumns()
         QString::fromStdString(test::writeFile(dir, QStringLiteral("u.csv"), "item_key,was_right,bench\nq0,1,x\n")));
     QCOMPARE(unusual.columns().id, std::string("item_key"));
     QCOMPARE(unusual.columns().score, std::string("was_right"));
+    // The score is guessed among the columns of numbers: not a text column before them.
+    ColumnMappingDialog textFirst(QString::fromStdString(test::writeFile(
+        dir, QStringLiteral("t.csv"), "id,task,answer,\"points, awarded\"\nq0,mmlu,\"C, then D\",0.5\nq1,mmlu,A,1\n")));
+    QCOMPARE(textFirst.columns().score, std::string("points, awarded"));
+    QCOMPARE(textFirst.columns().task, std::string("task"));
+    ColumnMappingDialog jsonl(QString::fromStdString(test::writeFile(dir, QStringLiteral("t.jsonl"),
+        "{\"qid\": \"a\", \"model\": \"m\", \"grade\": {\"passed\": true}}\n"
+        "{\"qid\": \"b\", \"model\": \"m\", \"grade\": {\"passed\": false}}\n")));
+    QCOMPARE(jsonl.columns().score, std::string("grade.passed"));
+    QCOMPARE(jsonl.columns().id, std::string("qid")); // keys come sorted: the id is not the first by place
 }
 
 void TestDegradationUi::mappingSharedWithTheOtherSide()

@@ -9,7 +9,9 @@
 #include <QFormLayout>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QJsonValue>
 #include <QLabel>
+#include <QSet>
 
 namespace deltascope::ui {
 
@@ -36,6 +38,84 @@ int guess(const QStringList& names, const QStringList& wanted)
     return -1;
 }
 
+// The value at a dotted path of a JSON object ("metadata.subject").
+QJsonValue valueAt(const QJsonObject& o, const QString& dotted)
+{
+    QJsonValue v(o);
+    for (const auto& part : dotted.split(QLatin1Char('.')))
+        v = v.toObject().value(part);
+    return v;
+}
+
+// The cells of one CSV or TSV line (a quoted cell may hold the separator; "" is a quote).
+QStringList cellsOf(const QByteArray& line, char sep)
+{
+    QStringList cells;
+    QByteArray cell;
+    bool quoted = false;
+    for (qsizetype i = 0; i < line.size(); ++i) {
+        const char ch = line[i];
+        if (quoted && ch == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+            cell += '"';
+            ++i;
+        } else if (ch == '"') {
+            quoted = !quoted;
+        } else if (ch == sep && !quoted) {
+            cells << QString::fromUtf8(cell).trimmed();
+            cell.clear();
+        } else {
+            cell += ch;
+        }
+    }
+    cells << QString::fromUtf8(cell).trimmed();
+    return cells;
+}
+
+// The columns whose values in the first rows are all numbers (or true/false), with at least one
+// value: those a score can be read from.
+QSet<QString> numericColumns(const QString& path, const QStringList& names)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray header = f.readLine(1 << 20).trimmed();
+    const bool json = header.startsWith('{');
+    const char sep = header.count('\t') > header.count(',') ? '\t' : ',';
+    std::vector<int> seen(static_cast<std::size_t>(names.size()), 0); // -1: a value that is not a number
+    const auto note = [&](int column, const QString& text) {
+        auto& s = seen[static_cast<std::size_t>(column)];
+        if (text.isEmpty() || s < 0)
+            return;
+        bool number = false;
+        text.toDouble(&number);
+        number = number || text == QStringLiteral("true") || text == QStringLiteral("false");
+        s = number ? s + 1 : -1;
+    };
+    QList<QByteArray> rows;
+    if (json)
+        rows << header;
+    for (int n = 0; n < 50 && !f.atEnd(); ++n)
+        rows << f.readLine(1 << 20).trimmed();
+    for (const QByteArray& row : rows) {
+        if (json) {
+            const QJsonObject o = QJsonDocument::fromJson(row).object();
+            for (int c = 0; c < names.size(); ++c) {
+                const QJsonValue v = valueAt(o, names[c]);
+                note(c, v.isDouble() ? QStringLiteral("0") : v.isBool() ? QStringLiteral("true") : v.toString());
+            }
+        } else if (!row.isEmpty()) {
+            const QStringList cells = cellsOf(row, sep);
+            for (int c = 0; c < names.size() && c < cells.size(); ++c)
+                note(c, cells[c]);
+        }
+    }
+    QSet<QString> out;
+    for (int c = 0; c < names.size(); ++c)
+        if (seen[static_cast<std::size_t>(c)] > 0)
+            out.insert(names[c]);
+    return out;
+}
+
 } // namespace
 
 QStringList ColumnMappingDialog::columnsOf(const QString& path)
@@ -49,15 +129,7 @@ QStringList ColumnMappingDialog::columnsOf(const QString& path)
         keysOf(QJsonDocument::fromJson(line).object(), {}, keys);
         return keys;
     }
-    const char sep = line.count('\t') > line.count(',') ? '\t' : ',';
-    QStringList names;
-    for (const QByteArray& part : line.split(sep)) {
-        QString name = QString::fromUtf8(part).trimmed();
-        if (name.size() >= 2 && name.startsWith(QLatin1Char('"')) && name.endsWith(QLatin1Char('"')))
-            name = name.mid(1, name.size() - 2);
-        names << name;
-    }
-    return names;
+    return cellsOf(line, line.count('\t') > line.count(',') ? '\t' : ',');
 }
 
 bool ColumnMappingDialog::fits(const QString& path, const eval::TableColumns& c)
@@ -93,18 +165,29 @@ ColumnMappingDialog::ColumnMappingDialog(const QString& path, QWidget* parent, c
         optional->addItem(none);
         optional->addItems(names);
     }
-    m_id->setCurrentIndex(qMax(0,
-        guess(names,
-            { QStringLiteral("doc_id"), QStringLiteral("id"), QStringLiteral("example_id"),
-                QStringLiteral("prompt_id") })));
-    // With no usual score name, never the id's column: the next one (a table is id, score, ...
-    // more often than not).
+    // The id: a usual name, else a name ending in "id", else the first column that is not numbers.
+    const QSet<QString> numeric = numericColumns(path, names);
+    int id = guess(names,
+        { QStringLiteral("doc_id"), QStringLiteral("id"), QStringLiteral("example_id"), QStringLiteral("prompt_id") });
+    for (int c = 0; c < names.size() && id < 0; ++c)
+        if (names[c].endsWith(QStringLiteral("id"), Qt::CaseInsensitive))
+            id = c;
+    for (int c = 0; c < names.size() && id < 0; ++c)
+        if (!numeric.contains(names[c]))
+            id = c;
+    m_id->setCurrentIndex(qMax(0, id));
+    // With no usual score name, the first column of numbers that is not the id's or the task's;
+    // else never the id's column: the next one (a table is id, score, ... more often than not).
+    const int task = guess(names, { QStringLiteral("task"), QStringLiteral("subject") });
     int score = guess(names,
         { QStringLiteral("score"), QStringLiteral("acc"), QStringLiteral("correct"), QStringLiteral("exact_match") });
+    for (int c = 0; c < names.size() && score < 0; ++c)
+        if (c != m_id->currentIndex() && c != task && numeric.contains(names[c]))
+            score = c;
     if (score < 0)
         score = names.size() > 1 && m_id->currentIndex() == 0 ? 1 : 0;
     m_score->setCurrentIndex(score);
-    m_task->setCurrentIndex(1 + guess(names, { QStringLiteral("task"), QStringLiteral("subject") }));
+    m_task->setCurrentIndex(1 + task);
     m_filter->setCurrentIndex(1 + guess(names, { QStringLiteral("filter") }));
     m_prompt->setCurrentIndex(
         1 + guess(names, { QStringLiteral("prompt"), QStringLiteral("input"), QStringLiteral("question") }));
