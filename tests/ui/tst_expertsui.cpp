@@ -199,7 +199,12 @@ void TestExpertsUi::demoTraceMatchesADirectRun()
     QCOMPARE(page.plot(7)->plottableCount(), 1);
     QVERIFY(page.plot(8)->graphCount() == 2 && page.plot(8)->graph(0)->dataCount() >= 5);
     QCOMPARE(page.plot(8)->graph(0)->data()->at(0)->value, static_cast<double>(trace->topK)); // B = 1
-    QVERIFY(page.plot(6)->graphCount() == 3); // the slice: top-k, re-routed, selected
+    QVERIFY(page.plot(6)->graphCount() == 3); // the slice: top-k, after selection, selected
+    // The row of the selected experts is named, not numbered -1.
+    auto* ticker = dynamic_cast<QCPAxisTickerText*>(page.plot(6)->yAxis->ticker().data());
+    QVERIFY(ticker);
+    QCOMPARE(ticker->ticks().value(-1.0), QStringLiteral("selected"));
+    QVERIFY(ticker->ticks().contains(0.0));
 }
 
 void TestExpertsUi::heatmapsZoomTogether()

@@ -83,10 +83,10 @@ void ExpertSliceView::redraw()
     int changed = 0;
     for (std::size_t t = 0; t < static_cast<std::size_t>(d.value->tokens); ++t)
         changed += d.value->routed[t] != d.value->baseline[t] ? 1 : 0;
-    m_info->setText(tr("%1 tokens; %2 selected experts; %3 tokens re-routed")
-                        .arg(d.value->tokens)
-                        .arg(d.value->selected.empty() ? d.value->experts : static_cast<int>(d.value->selected.size()))
-                        .arg(changed));
+    const int selected = d.value->selected.empty() ? d.value->experts : static_cast<int>(d.value->selected.size());
+    m_info->setText(tr("%1; %2; %3")
+                        .arg(tr("%n token(s)", "", d.value->tokens), tr("%n selected expert(s)", "", selected),
+                            tr("%n token(s) routed differently from their top-k", "", changed)));
     drawSlice(m_plot, *d.value);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }

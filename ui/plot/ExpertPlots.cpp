@@ -137,7 +137,8 @@ void drawSlice(PlotView* plot, const moe::SliceDetail& slice)
     auto* routed = plot->addGraph();
     routed->setLineStyle(QCPGraph::lsNone);
     routed->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, regressionColor(), regressionColor(), 5));
-    routed->setName(QObject::tr("re-routed choice"));
+    // A token whose routing is unchanged has each dot in a circle.
+    routed->setName(QObject::tr("choice after selection"));
     for (int t = 0; t < slice.tokens; ++t) {
         for (const int e : slice.baseline[static_cast<std::size_t>(t)])
             base->addData(e, t);
@@ -152,6 +153,17 @@ void drawSlice(PlotView* plot, const moe::SliceDetail& slice)
     selected->setName(QObject::tr("selected expert"));
     for (const int e : slice.selected)
         selected->addData(e, -1.0);
+    // The tokens by number (a few of them when there are many), and the row of the selected experts
+    // by its name.
+    QVector<double> at;
+    QStringList names;
+    for (int t = 0; t < slice.tokens; ++t) {
+        at << t;
+        names << QString::number(t);
+    }
+    auto ticker = thinnedTicker(at, names, 12);
+    ticker->addTick(-1.0, QObject::tr("selected"));
+    plot->yAxis->setTicker(ticker);
     plot->yAxis->setRange(-1.7, slice.tokens - 0.5);
     plot->showLegendAbove();
     plot->applyPalette();
