@@ -98,7 +98,7 @@ Result<ComparisonRequest> comparisonFromWorkspace(const workspace::DegradationSt
     for (const auto& m : state.margins) {
         std::string why;
         if (!parseMargin(m, request.stats.margins, why))
-            return R::failure(Diagnostic::error({}, 0, "margin \"" + m + "\": " + why));
+            return R::failure(Diagnostic::error({}, 0, why)); // it quotes the margin
     }
     for (auto* load : { &request.base.load, &request.cand.load }) {
         load->clusterKey = state.clusterKey;

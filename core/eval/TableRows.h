@@ -158,8 +158,9 @@ struct RowCounts {
     {
         if (nan > 0)
             out.warnings.push_back(Diagnostic::warning(path, firstNan,
-                std::to_string(nan) + " row(s) with a NaN \"" + scoreName
-                    + "\" score left out of the comparison (the first is on this line)"));
+                std::to_string(nan) + " row(s) with a NaN "
+                    + (scoreName == "score" ? std::string("score") : "\"" + scoreName + "\" score")
+                    + " left out of the comparison (the first is on this line)"));
         if (missing > 0)
             out.warnings.push_back(Diagnostic::warning(path, firstMissing,
                 std::to_string(missing) + " " + missingWhat + "; they are left out of the comparison"));

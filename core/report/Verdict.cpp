@@ -95,9 +95,31 @@ std::string verdictNextStep(const ComparisonReport& r, Wording wording)
     case Verdict::NoWorseThanMargin:
         return "the claim holds at this margin and alpha: keep this output with the release, and compare again "
                "after the next change";
-    case Verdict::Inconclusive:
-        return "collect the samples each undecided task still needs (listed above), or argue for a wider margin "
-               "before looking again";
+    case Verdict::Inconclusive: {
+        // What would settle the undecided tasks: more samples, a margin, or nothing more samples
+        // can do (the observed drop is above the margin).
+        bool moreSamples = false;
+        bool noMargin = false;
+        bool aboveMargin = false;
+        for (const auto& t : r.tasks) {
+            if (t.n == 0 || t.audit || (t.hasMargin && t.pNonInferiority < r.alpha))
+                continue;
+            noMargin = noMargin || !t.hasMargin;
+            moreSamples = moreSamples || (t.hasMargin && t.samplesNeeded >= 0);
+            aboveMargin = aboveMargin || (t.hasMargin && t.samplesNeeded < 0);
+        }
+        if (moreSamples)
+            return "collect the samples each undecided task still needs (listed above), or argue for a wider margin "
+                   "before looking again";
+        if (noMargin)
+            return std::string("give every task a margin (")
+                + (window ? "\"TASK=D\" in the margin field" : "--margin TASK=D")
+                + "): a task without one cannot be shown no worse";
+        if (aboveMargin)
+            return "the observed drop is above the margin, so more samples would not bring it within: improve the "
+                   "candidate, or argue for a wider margin before looking again";
+        return "argue for a wider margin, or collect more samples, before looking again";
+    }
     case Verdict::NoEvidence:
         break;
     }

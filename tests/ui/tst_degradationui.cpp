@@ -752,14 +752,22 @@ void TestDegradationUi::bannerForEachVerdict()
     const int amber = show("inconclusive", false);
     QVERIFY2(amber >= 30 && amber <= 55, qPrintable(QString::number(amber)));
     QVERIFY(verdict->text().startsWith(QStringLiteral("Inconclusive")));
-    QVERIFY2(advice->text().contains(QStringLiteral("collect about %1 more samples of arc_easy (%2 in all")
+    QVERIFY2(advice->text().contains(QStringLiteral("Collect about %1 more samples of arc_easy (%2 in all")
                                          .arg(QLocale().toString(1800), QLocale().toString(2300))),
         qPrintable(advice->text()));
-    QVERIFY2(advice->text().contains(QStringLiteral("the observed drop of gsm8k,strict-match is above its margin")),
+    QVERIFY2(advice->text().contains(QStringLiteral("The observed drop of gsm8k,strict-match is above its margin.")),
         qPrintable(advice->text()));
     QVERIFY(!advice->text().contains(QStringLiteral("wikitext"))); // it cleared its margin
     QVERIFY(!advice->text().contains(QStringLiteral("mmlu"))); // keep-list audit rows do not decide
     QVERIFY(saysNext(report::Verdict::Inconclusive));
+    QVERIFY(advice->text().contains(QStringLiteral("(listed above)")));
+    // Only a drop above its margin: the next step does not send the user to a sample count.
+    r.tasks[0].pNonInferiority = 0.01;
+    show("inconclusive", false);
+    QVERIFY(saysNext(report::Verdict::Inconclusive));
+    QVERIFY2(!advice->text().contains(QStringLiteral("listed above")), qPrintable(advice->text()));
+    QVERIFY2(
+        advice->text().contains(QStringLiteral("more samples would not bring it within")), qPrintable(advice->text()));
 
     // No evidence: neutral blue-grey, with the largest drop the data leave possible.
     r.hasMargin = false;
@@ -831,7 +839,9 @@ void TestDegradationUi::marginTextParsesOrExplains()
     emit edit->editingFinished();
     QCOMPARE(spy.count(), 1);
     QVERIFY(error->isVisibleTo(&panel));
-    QVERIFY2(error->text().contains(QStringLiteral("wikitext=abc")), qPrintable(error->text()));
+    QVERIFY2(error->text().startsWith(QStringLiteral("The margin \"wikitext=abc\" is not a number")),
+        qPrintable(error->text()));
+    QCOMPARE(error->text().count(QStringLiteral("wikitext=abc")), 1); // said once
     QCOMPARE(panel.margins(), m);
     edit->setText(QStringLiteral("-2"));
     emit edit->editingFinished();
@@ -861,7 +871,7 @@ void TestDegradationUi::marginDecidesTheVerdict()
     const auto tight = retest(same, stats, nullptr);
     QCOMPARE(tight->report.verdict, std::string("inconclusive"));
     QCOMPARE(tight->paired, same->paired); // a retest, not a reload
-    QVERIFY2(AggregatePanel::verdictAdvice(tight->report).contains(QStringLiteral("collect about")),
+    QVERIFY2(AggregatePanel::verdictAdvice(tight->report).contains(QStringLiteral("Collect about")),
         qPrintable(AggregatePanel::verdictAdvice(tight->report)));
     QVERIFY(AggregatePanel::parseMargins(QStringLiteral("5"), stats.margins, why));
     const auto wide = retest(same, stats, nullptr);

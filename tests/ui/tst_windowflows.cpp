@@ -1285,6 +1285,10 @@ void TestWindowFlows::warningsAreGrouped()
     QVERIFY(!text.contains(QStringLiteral("/very/long")));
     QCOMPARE(shortProblem(Diagnostic::error("/a/b/c.csv", 3, "cannot read /a/b/c.csv")),
         QStringLiteral("c.csv:3: cannot read c.csv"));
+    // A message that points at "this line" names it, rather than a "(line N)" after it.
+    QCOMPARE(summarizeProblems({ Diagnostic::warning("/t/x.csv", 151,
+                 "1 row(s) with a NaN score left out of the comparison (the first is on this line)") }),
+        QStringLiteral("x.csv: 1 row(s) with a NaN score left out of the comparison (the first is on line 151)"));
 }
 
 void TestWindowFlows::npyTraceOpensWithImportOptions()

@@ -62,8 +62,14 @@ QString summarizeProblems(const std::vector<Diagnostic>& problems, int maxGroups
         const auto& [file, message] = order[i];
         const Group& g = groups[order[i]];
         QString line = file.isEmpty() ? QString() : file + QStringLiteral(": ");
-        line += g.count > 1 ? QStringLiteral("%1 × %2").arg(g.count).arg(message) : message;
-        if (!g.lines.isEmpty())
+        // "the first is on this line" reads as the line it names, not beside "(line 151)".
+        QString said = message;
+        const QString here = QStringLiteral("the first is on this line");
+        const bool named = g.count == 1 && g.lines.size() == 1 && said.contains(here);
+        if (named)
+            said.replace(here, QObject::tr("the first is on line %1").arg(g.lines.front()));
+        line += g.count > 1 ? QStringLiteral("%1 × %2").arg(g.count).arg(said) : said;
+        if (!g.lines.isEmpty() && !named)
             line += QObject::tr(" (line %1%2)")
                         .arg(g.lines.join(QStringLiteral(", ")),
                             g.count > g.lines.size() ? QStringLiteral(", …") : QString());

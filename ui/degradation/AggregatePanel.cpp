@@ -186,6 +186,14 @@ QColor AggregatePanel::verdictColour(const report::ComparisonReport& r)
 
 namespace {
 
+// A message as a sentence: its first letter capital.
+QString sentence(QString text)
+{
+    if (!text.isEmpty())
+        text[0] = text[0].toUpper();
+    return text;
+}
+
 QString taskName(const report::TaskResult& t)
 {
     return QString::fromStdString(t.key());
@@ -197,16 +205,16 @@ QString inconclusiveAdvice(const report::ComparisonReport& r, const report::Task
     if (t.n == 0 || t.audit)
         return {};
     if (!t.hasMargin)
-        return AggregatePanel::tr("%1 has no margin, so it cannot be shown within one").arg(taskName(t));
+        return AggregatePanel::tr("No margin is set for %1, so it cannot be shown within one.").arg(taskName(t));
     if (t.pNonInferiority < r.alpha)
         return {};
     if (t.samplesNeeded < 0)
-        return AggregatePanel::tr("the observed drop of %1 is above its margin").arg(taskName(t));
+        return AggregatePanel::tr("The observed drop of %1 is above its margin.").arg(taskName(t));
     if (t.samplesNeeded > t.n)
-        return AggregatePanel::tr("collect about %1 more samples of %2 (%3 in all for 80% power at the observed drop)")
+        return AggregatePanel::tr("Collect about %1 more samples of %2 (%3 in all for 80% power at the observed drop).")
             .arg(QLocale().toString(qlonglong(t.samplesNeeded - t.n)), taskName(t),
                 QLocale().toString(qlonglong(t.samplesNeeded)));
-    return AggregatePanel::tr("%1 has the samples for 80% power at its observed drop; a few more should settle it")
+    return AggregatePanel::tr("The samples of %1 give 80% power at its observed drop; a few more should settle it.")
         .arg(taskName(t));
 }
 
@@ -298,14 +306,15 @@ bool AggregatePanel::parseMargins(const QString& text, report::MarginRequest& in
         pending.clear();
         std::string why;
         if (!analysis::parseMargin(one.toStdString(), out, why)) {
-            error = tr("margin \"%1\": %2").arg(one, QString::fromStdString(why));
+            error = sentence(QString::fromStdString(why)); // it quotes the margin
+
             return false;
         }
     }
     if (!pending.isEmpty()) {
         std::string why;
         analysis::parseMargin(pending.toStdString(), out, why);
-        error = tr("margin \"%1\": %2").arg(pending, QString::fromStdString(why));
+        error = sentence(QString::fromStdString(why));
         return false;
     }
     into = out;
