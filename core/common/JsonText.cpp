@@ -28,12 +28,29 @@ struct ErrorFinder {
     bool parse_error(std::size_t pos, const std::string&, const nlohmann::json::exception& e)
     {
         position = pos;
-        message = e.what();
+        message = plainJsonMessage(e.what());
         return false;
     }
 };
 
 } // namespace
+
+std::string plainJsonMessage(std::string_view what)
+{
+    // "[json.exception.parse_error.101] parse error at line 635, column 12: syntax error ...": the
+    // parser's tag and place go (the diagnostic names the line), its words stay.
+    if (what.starts_with("[json.exception.")) {
+        if (const auto close = what.find("] "); close != std::string_view::npos)
+            what.remove_prefix(close + 2);
+    }
+    if (what.starts_with("parse error at line ")) {
+        if (const auto colon = what.find(": "); colon != std::string_view::npos)
+            what.remove_prefix(colon + 2);
+    } else if (what.starts_with("parse error: ")) {
+        what.remove_prefix(13);
+    }
+    return std::string(what);
+}
 
 std::optional<Diagnostic> locateJsonError(std::string_view text, const std::string& path, const std::string& expected)
 {
@@ -90,10 +107,10 @@ Result<nlohmann::json> parseJsonText(std::string_view text, const std::string& p
         out.value = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
         out.error = Diagnostic::error(
-            path, lineOfOffset(text, e.byte > 0 ? e.byte - 1 : 0), std::string("malformed JSON: ") + e.what());
+            path, lineOfOffset(text, e.byte > 0 ? e.byte - 1 : 0), "malformed JSON: " + plainJsonMessage(e.what()));
     } catch (const nlohmann::json::exception& e) {
         // Well-formed but unreadable, e.g. a number too large for a double.
-        out.error = Diagnostic::error(path, 0, std::string("unreadable JSON: ") + e.what());
+        out.error = Diagnostic::error(path, 0, "unreadable JSON: " + plainJsonMessage(e.what()));
     }
     return out;
 }

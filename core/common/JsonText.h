@@ -23,6 +23,10 @@ std::size_t jsonTooDeepAt(std::string_view text);
 /// discarded like a malformed one.
 nlohmann::json parseJsonOrDiscard(std::string_view text);
 
+/// A JSON parser's message in plain words: without its exception tag and its "at line L, column C"
+/// (the diagnostic that carries it names the line).
+std::string plainJsonMessage(std::string_view what);
+
 /// Where a document that a fast parser refused goes wrong, for the message: nlohmann's SAX pass
 /// finds the byte without building anything. The diagnostic names the file and the line, says
 /// when the text stops early (a truncated file), and ends with `expected` when that is given;

@@ -167,7 +167,7 @@ void ExpertsPage::buildUi()
     m_body->addWidget(m_welcome);
     m_body->addWidget(m_tabs);
     layout->addWidget(m_body, 1);
-    m_summary->setText(tr("Open a router trace (drop it on the box, or File ▸ Open trace…) or the demo trace."));
+    m_summary->setText(tr("Open a router trace (drop it on the box, or File ▸ Open router trace…) or the demo trace."));
 }
 
 void ExpertsPage::connectController()
