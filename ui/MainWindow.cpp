@@ -479,7 +479,8 @@ void MainWindow::saveWorkspaceInteractive(bool askPath)
     QString path = m_workspacePath;
     if (askPath || path.isEmpty()) {
         path = askSavePath(tr("Save workspace"), tr("Deltascope workspaces (*.deltascope)"),
-            m_workspacePath.isEmpty() ? QStringLiteral("analysis.deltascope") : QFileInfo(m_workspacePath).fileName());
+            m_workspacePath.isEmpty() ? QStringLiteral("analysis.deltascope") : QFileInfo(m_workspacePath).fileName(),
+            false);
         if (path.isEmpty())
             return;
         if (!path.endsWith(QStringLiteral(".deltascope")))

@@ -78,7 +78,9 @@ private:
     void exportPlot();
     void exportLayerCsv();
     void exportSliceCsv();
-    QString askSavePath(const QString& title, const QString& filter, const QString& suggested);
+    /// Asks where to save: exports start in the folder of the last export, a workspace (`exportFile`
+    /// false) in that of the inputs, where it is opened from again.
+    QString askSavePath(const QString& title, const QString& filter, const QString& suggested, bool exportFile = true);
     /// Asks where to save, writes there with `write` (its error message, empty when it worked) and
     /// says which: `done` is the status message, its last place marker taking the path.
     void exportTo(const QString& title, const QString& filter, const QString& suggested,

@@ -66,18 +66,22 @@ void MainWindow::exportSliceCsv()
         tr("Per-slice metrics written to %1"));
 }
 
-QString MainWindow::askSavePath(const QString& title, const QString& filter, const QString& suggested)
+QString MainWindow::askSavePath(const QString& title, const QString& filter, const QString& suggested, bool exportFile)
 {
     AppSettings settings;
     QString chosenFilter;
-    const QString typed = QFileDialog::getSaveFileName(
-        this, title, settings.lastExportDirectory() + QLatin1Char('/') + suggested, filter, &chosenFilter);
+    const QString folder = exportFile ? settings.lastExportDirectory() : settings.lastDirectory();
+    const QString typed
+        = QFileDialog::getSaveFileName(this, title, folder + QLatin1Char('/') + suggested, filter, &chosenFilter);
     // "report" typed in the PDF dialog is written as report.pdf (the format follows the extension).
     const QString path
         = exporter::confirmedSavePath(this, title, typed, chosenFilter.isEmpty() ? filter : chosenFilter);
     if (path.isEmpty())
         return {};
-    settings.setLastExportDirectory(QFileInfo(path).absolutePath());
+    if (exportFile)
+        settings.setLastExportDirectory(QFileInfo(path).absolutePath());
+    else
+        settings.setLastDirectory(QFileInfo(path).absolutePath());
     return path;
 }
 

@@ -785,7 +785,9 @@ void TestWindowFlows::exportsKeepTheirOwnFolder()
             return false;
         opened << QDir(dialog->directory()).absolutePath();
         if (dialog->acceptMode() == QFileDialog::AcceptSave)
-            choose(dialog, reports + QStringLiteral("/results.json"));
+            choose(dialog,
+                dialog->windowTitle() == QStringLiteral("Save workspace") ? runs + QStringLiteral("/w.deltascope")
+                                                                          : reports + QStringLiteral("/results.json"));
         else
             dialog->reject();
         return true;
@@ -808,6 +810,13 @@ void TestWindowFlows::exportsKeepTheirOwnFolder()
     QVERIFY(trigger(QStringLiteral("Export results (&JSON)…")));
     QTRY_COMPARE(opened.size(), 3);
     QCOMPARE(opened[2], reports);
+    // A workspace is saved where inputs are opened from (and opened from there again), and it
+    // leaves the exports' folder as it was.
+    QVERIFY(trigger(QStringLiteral("Save workspace &as…")));
+    QTRY_COMPARE(opened.size(), 4);
+    QCOMPARE(opened[3], runs);
+    QTRY_VERIFY(QFileInfo::exists(runs + QStringLiteral("/w.deltascope")));
+    QCOMPARE(AppSettings().lastExportDirectory(), reports);
 }
 
 void TestWindowFlows::clickOnADropSelectsTheTask()
