@@ -133,6 +133,9 @@ void MainWindow::updateTitle()
         shown = m_experts->shownTraceName();
     else if (m_tabs->currentWidget() == m_degradation)
         shown = m_comparisonLabel;
+    else if (const auto matrix = m_frontier->matrix())
+        shown = tr("%n candidate(s) against %1", "", static_cast<int>(matrix->candidates.size()))
+                    .arg(QFileInfo(QString::fromStdString(matrix->request.base.path)).fileName());
     const QString workspace = m_workspacePath.isEmpty() ? QString() : QFileInfo(m_workspacePath).fileName();
     if (!workspace.isEmpty() && !shown.isEmpty())
         shown = tr("%1 (%2)").arg(workspace, shown);
@@ -164,6 +167,7 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 void MainWindow::connectFrontier()
 {
     connect(m_frontier, &FrontierPage::computed, this, &MainWindow::updateActions);
+    connect(m_frontier, &FrontierPage::computed, this, &MainWindow::updateTitle);
     connect(m_frontier, &FrontierPage::statusMessage, this, [this](const QString& m) { showStatus(m); });
     // A point of the frontier opens its comparison; a budget opens the trace at that budget.
     connect(m_frontier, &FrontierPage::comparisonRequested, this, [this](int candidate) {

@@ -14,6 +14,7 @@
 #include "experts/ExpertRun.h"
 #include "experts/ExpertsPage.h"
 #include "export/ExpertExports.h"
+#include "frontier/FrontierPage.h"
 #include "moe/Safetensors.h"
 #include "moe/SynthTrace.h"
 #include "moe/TraceImport.h"
@@ -406,6 +407,12 @@ void TestWindowFlows::sameNamedRunsAreToldApart()
     QTRY_COMPARE(window.windowTitle(), QStringLiteral("demo trace - Deltascope"));
     tabs->setCurrentWidget(window.degradation());
     QCOMPARE(window.windowTitle(), QStringLiteral("q4/lm-eval vs fp16/lm-eval - Deltascope"));
+    if (!FrontierPage::demoDirectory().isEmpty()) {
+        tabs->setCurrentWidget(window.frontier());
+        QVERIFY(window.frontier()->openDemo());
+        window.frontier()->waitUntilIdle();
+        QTRY_COMPARE(window.windowTitle(), QStringLiteral("5 candidates against baseline - Deltascope"));
+    }
 }
 
 void TestWindowFlows::tabReachesTheTables()
