@@ -69,7 +69,8 @@ MainWindow::MainWindow(QWidget* parent)
             statusBar()->setToolTip({});
     });
     setBackend(std::make_shared<backend::CpuBackend>(), {});
-    connect(m_degradation, &DegradationPage::statusMessage, this, [this](const QString& m) { showStatus(m); });
+    connect(m_degradation, &DegradationPage::statusMessage, this,
+        [this](const QString& m) { pageStatus(m_degradation, m); });
     connect(m_degradation, &DegradationPage::comparisonChanged, this, [this] {
         // A failed or cleared comparison leaves no old title over the new inputs.
         if (!m_degradation->comparison())
@@ -78,7 +79,7 @@ MainWindow::MainWindow(QWidget* parent)
         updateActions();
     });
     connect(m_degradation, &DegradationPage::demoRequested, this, [this] { openDemo(); });
-    connect(m_experts, &ExpertsPage::statusMessage, this, [this](const QString& m) { showStatus(m); });
+    connect(m_experts, &ExpertsPage::statusMessage, this, [this](const QString& m) { pageStatus(m_experts, m); });
     connect(m_experts, &ExpertsPage::computed, this, &MainWindow::updateActions);
     connect(m_experts, &ExpertsPage::countsOpened, this, &MainWindow::updateActions);
     connect(m_experts, &ExpertsPage::traceOpened, this, [this](const QString& path) {
@@ -88,6 +89,13 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_experts, &ExpertsPage::traceShown, this, &MainWindow::updateTitle);
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateActions);
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateTitle);
+    // The status bar follows the tab: the last message of the page in front.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (const auto it = m_pageStatus.find(m_tabs->currentWidget()); it != m_pageStatus.end())
+            showStatus(it.value());
+        else
+            showStatus({});
+    });
     connectFrontier();
     connect(m_degradation, &DegradationPage::comparisonOpened, this, [this](const QString& b, const QString& c) {
         AppSettings().addRecentComparison({ b, c });
@@ -168,7 +176,7 @@ void MainWindow::connectFrontier()
 {
     connect(m_frontier, &FrontierPage::computed, this, &MainWindow::updateActions);
     connect(m_frontier, &FrontierPage::computed, this, &MainWindow::updateTitle);
-    connect(m_frontier, &FrontierPage::statusMessage, this, [this](const QString& m) { showStatus(m); });
+    connect(m_frontier, &FrontierPage::statusMessage, this, [this](const QString& m) { pageStatus(m_frontier, m); });
     // A point of the frontier opens its comparison; a budget opens the trace at that budget.
     connect(m_frontier, &FrontierPage::comparisonRequested, this, [this](int candidate) {
         showDegradation();
@@ -587,6 +595,12 @@ bool MainWindow::offerRecovery()
     QFile::remove(path + QStringLiteral(".previous"));
     QFile::rename(path, path + QStringLiteral(".previous"));
     return restored;
+}
+
+void MainWindow::pageStatus(QWidget* page, const QString& message)
+{
+    m_pageStatus[page] = message;
+    showStatus(message);
 }
 
 void MainWindow::showStatus(const QString& message)

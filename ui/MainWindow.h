@@ -4,6 +4,7 @@
 #include "backend/ComputeBackend.h"
 #include "common/Workspace.h"
 
+#include <QHash>
 #include <QMainWindow>
 #include <functional>
 #include <memory>
@@ -89,6 +90,8 @@ private:
     /// Shows a status message cut to the room left of "compute: ..." (the whole text in the status
     /// bar's tooltip), rather than drawn under it.
     void showStatus(const QString& message);
+    /// A page's message: shown now, and again when its tab comes to the front.
+    void pageStatus(QWidget* page, const QString& message);
     void autosave();
     void saveWorkspaceInteractive(bool askPath);
     /// The title names what the tab in front shows (the runs compared, or the trace) and the
@@ -102,6 +105,7 @@ private:
     QLabel* m_backendLabel = nullptr;
     QString m_status; ///< the whole of the last status message
     QString m_statusShown; ///< as shown, cut to fit
+    QHash<QWidget*, QString> m_pageStatus; ///< each page's last message
     QMenu* m_recent = nullptr;
     QMenu* m_recentTraces = nullptr;
     QList<QAction*> m_needComparison;

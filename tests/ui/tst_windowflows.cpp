@@ -41,6 +41,7 @@
 #include <QProcess>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
@@ -401,12 +402,17 @@ void TestWindowFlows::sameNamedRunsAreToldApart()
     // Each tab's title names what it shows: the Expert sharing tab has no trace yet.
     auto* tabs = window.findChild<QTabWidget*>();
     QVERIFY(tabs);
+    const QString said = window.statusBar()->currentMessage();
+    QVERIFY(!said.isEmpty());
     tabs->setCurrentWidget(window.experts());
     QCOMPARE(window.windowTitle(), QStringLiteral("Deltascope"));
+    // The status bar follows the tab: the Expert sharing page has said nothing yet.
+    QVERIFY(window.statusBar()->currentMessage().isEmpty());
     window.experts()->openDemo();
     QTRY_COMPARE(window.windowTitle(), QStringLiteral("demo trace - Deltascope"));
     tabs->setCurrentWidget(window.degradation());
     QCOMPARE(window.windowTitle(), QStringLiteral("q4/lm-eval vs fp16/lm-eval - Deltascope"));
+    QCOMPARE(window.statusBar()->currentMessage(), said);
     if (!FrontierPage::demoDirectory().isEmpty()) {
         tabs->setCurrentWidget(window.frontier());
         QVERIFY(window.frontier()->openDemo());
