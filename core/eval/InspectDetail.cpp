@@ -16,21 +16,21 @@ namespace {
 
 using Json = nlohmann::json;
 
-// A score value as shown: Inspect's letters are named, so that "C" (correct) does not read like
-// the choice C.
+// A score value as shown: Inspect's letters are named, meaning first, so that "C" (correct) does
+// not read like the choice C (a scorer named "choice" scored C for a model that answered B).
 std::string valueText(const Json& v)
 {
     if (!v.is_string())
         return jsonText(v);
     const auto text = v.get<std::string>();
     if (text == "C")
-        return "C (correct)";
+        return "correct (C)";
     if (text == "I")
-        return "I (incorrect)";
+        return "incorrect (I)";
     if (text == "P")
-        return "P (partly correct)";
+        return "partly correct (P)";
     if (text == "N")
-        return "N (no answer)";
+        return "no answer (N)";
     return text;
 }
 

@@ -686,7 +686,7 @@ void TestInspect::oddSampleShapesAreShown()
     QVERIFY2(d.ok(), d.ok() ? "" : d.error->toString().c_str());
     QCOMPARE(d.value->prompt, std::string("5: hi"));
     // Inspect's score letter is named: "C" is "correct", not the choice C.
-    QCOMPARE(d.value->metrics.at(0), (std::pair<std::string, std::string>("match", "C (correct)")));
+    QCOMPARE(d.value->metrics.at(0), (std::pair<std::string, std::string>("match", "correct (C)")));
     // The same log cut short: the error names the line where the text stops and says it is cut.
     QByteArray full;
     {
