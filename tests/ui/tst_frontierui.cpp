@@ -387,6 +387,9 @@ void TestFrontierUi::budgetFrontierOnATrace()
     auto* rows = payoff->findChild<QTableWidget*>(QStringLiteral("payoffTable"));
     QCOMPARE(rows->rowCount(), 4); // the top-k baseline and three budgets
     QVERIFY(!payoff->conclusion().isEmpty());
+    // However short the window, the table keeps room for a few rows (the panel scrolls instead).
+    QVERIFY(payoff->minimumSizeHint().height() >= rows->minimumHeight());
+    QVERIFY(rows->minimumHeight() >= rows->horizontalHeader()->height() + 4 * rows->fontMetrics().height());
 }
 
 void TestFrontierUi::workspaceRoundTrip()

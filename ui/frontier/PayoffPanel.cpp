@@ -187,6 +187,9 @@ PayoffPanel::PayoffPanel(QWidget* parent)
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    // Room for a few budgets at least: in a short window the panel scrolls rather than squeeze
+    // the table to its header.
+    m_table->setMinimumHeight(m_table->horizontalHeader()->sizeHint().height() + 6 * (fontMetrics().height() + 8));
     layout->addWidget(m_table, 1);
 
     connect(m_model, &QComboBox::currentIndexChanged, this, [this](int i) {
