@@ -600,7 +600,8 @@ bool MainWindow::offerRecovery()
 void MainWindow::pageStatus(QWidget* page, const QString& message)
 {
     m_pageStatus[page] = message;
-    showStatus(message);
+    if (m_tabs->currentWidget() == page)
+        showStatus(message);
 }
 
 void MainWindow::showStatus(const QString& message)

@@ -90,7 +90,7 @@ private:
     /// Shows a status message cut to the room left of "compute: ..." (the whole text in the status
     /// bar's tooltip), rather than drawn under it.
     void showStatus(const QString& message);
-    /// A page's message: shown now, and again when its tab comes to the front.
+    /// A page's message: shown when its tab is in front (now, or when it comes to the front).
     void pageStatus(QWidget* page, const QString& message);
     void autosave();
     void saveWorkspaceInteractive(bool askPath);

@@ -2,6 +2,7 @@
 #include "Args.h"
 #include "Commands.h"
 #include "TraceArgs.h"
+#include "Wording.h"
 #include "common/JsonText.h"
 #include "common/TextUtil.h"
 #include "moe/Safetensors.h"
@@ -37,7 +38,7 @@ int runTraceInfo(const std::vector<std::string>& argv)
     const auto path = args.positionals()[0];
     auto tr = openFromArgs(args, path, error);
     if (!tr.ok())
-        return fail(tr.error->toString());
+        return fail(cliText(*tr.error));
     const auto& t = *tr.value;
     // Recorded batches: how many, and their sizes in tokens.
     std::map<std::int32_t, std::int64_t> stepTokens;
@@ -112,7 +113,7 @@ int runConvert(const std::vector<std::string>& argv)
     std::string error;
     auto tr = openFromArgs(args, in, error);
     if (!tr.ok())
-        return fail(tr.error->toString());
+        return fail(cliText(*tr.error));
     const std::string dtype = args.value("dtype").value_or("F32");
     moe::ScoreType st = moe::ScoreType::F32;
     if (dtype == "F16")

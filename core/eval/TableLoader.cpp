@@ -251,13 +251,15 @@ Result<EvalRun> loadScoreTable(
         bytesDone->fetch_add(text.size(), std::memory_order_relaxed);
     if (result.ok()) {
         if (result.value->tasks.empty()) {
-            // Rows there were, but every one was skipped as malformed: say so, and why the first was.
+            // Rows there were, but some were skipped as malformed and no other has a usable score:
+            // say so, and why the first was skipped.
             constexpr std::string_view skipped = "; skipped";
             for (const auto& w : result.warnings)
                 if (w.message.ends_with(skipped))
                     return R::failure(Diagnostic::error(path, w.line,
-                        "no row could be read: every row was skipped as malformed (the first: "
-                            + w.message.substr(0, w.message.size() - skipped.size()) + ")"));
+                        "no row could be read: rows were skipped as malformed (the first: "
+                            + w.message.substr(0, w.message.size() - skipped.size())
+                            + "), and no other row has a usable score"));
             return R::failure(Diagnostic::error(path, 0, "the table has no rows"));
         }
         result.value->files.push_back(path);

@@ -108,13 +108,15 @@ std::string verdictNextStep(const ComparisonReport& r, Wording wording)
             moreSamples = moreSamples || (t.hasMargin && t.samplesNeeded >= 0);
             aboveMargin = aboveMargin || (t.hasMargin && t.samplesNeeded < 0);
         }
+        const std::string giveMargins = std::string("give every task a margin (")
+            + (window ? "\"TASK=D\" in the margin field" : "--margin TASK=D")
+            + "): a task without one cannot be shown no worse";
         if (moreSamples)
-            return "collect the samples each undecided task still needs (listed above), or argue for a wider margin "
-                   "before looking again";
+            return (noMargin ? giveMargins + "; " : std::string())
+                + "collect the samples each undecided task still needs (listed above), or argue for a wider margin "
+                  "before looking again";
         if (noMargin)
-            return std::string("give every task a margin (")
-                + (window ? "\"TASK=D\" in the margin field" : "--margin TASK=D")
-                + "): a task without one cannot be shown no worse";
+            return giveMargins;
         if (aboveMargin)
             return "the observed drop is above the margin, so more samples would not bring it within: improve the "
                    "candidate, or argue for a wider margin before looking again";

@@ -124,7 +124,8 @@ void TestTableLoader::csvBadScore()
         test::writeFile(dir, QStringLiteral("text.csv"), "id,task\n1,mmlu\n2,mmlu\n"), textScore, true);
     QVERIFY(!none.ok());
     QCOMPARE(none.error->line, std::int64_t(2));
-    QVERIFY2(none.error->message.find("every row was skipped") != std::string::npos, none.error->message.c_str());
+    QVERIFY2(
+        none.error->message.find("rows were skipped as malformed") != std::string::npos, none.error->message.c_str());
     QVERIFY2(none.error->message.find("\"mmlu\" is not a number") != std::string::npos, none.error->message.c_str());
 }
 

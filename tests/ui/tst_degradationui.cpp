@@ -1147,6 +1147,11 @@ void TestDegradationUi::mappingDialogOffersTextColumns()
         "{\"qid\": \"b\", \"model\": \"m\", \"grade\": {\"passed\": false}}\n")));
     QCOMPARE(jsonl.columns().score, std::string("grade.passed"));
     QCOMPARE(jsonl.columns().id, std::string("qid")); // keys come sorted: the id is not the first by place
+    // A name that merely ends in "id" ("is_valid") is not taken for the id.
+    ColumnMappingDialog valid(QString::fromStdString(
+        test::writeFile(dir, QStringLiteral("v.csv"), "question,is_valid,correct\nwhy?,true,1\nhow?,false,0\n")));
+    QCOMPARE(valid.columns().id, std::string("question"));
+    QCOMPARE(valid.columns().score, std::string("correct"));
 }
 
 void TestDegradationUi::mappingSharedWithTheOtherSide()

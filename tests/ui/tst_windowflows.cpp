@@ -482,10 +482,41 @@ void TestWindowFlows::failedInputKeepsTheShownComparison()
     QCOMPARE(page->workspaceState().cand.path, demo("candidate").toStdString());
     QVERIFY2(page->lastError().contains(QStringLiteral("no-such-run")), qPrintable(page->lastError()));
 
-    // A workspace whose runs cannot be read shows nothing rather than the comparison before.
+    // A recent pair of which a side is not a run: nothing is loaded, and the menu's choices for
+    // the comparison shown stay.
+    auto* extra = page->findChild<ExtraInputsButton*>();
+    QVERIFY(extra);
+    LoadSelection only;
+    only.tasks = { QStringLiteral("mmlu") };
+    extra->setSelection(only);
+    page->waitUntilIdle();
+    const auto chosen = page->comparison();
+    const QString png = dir.filePath(QStringLiteral("plot.png"));
+    {
+        QFile f(png);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16) + QByteArray(2000, '\x01'));
+    }
+    page->compareAnew(png, demo("candidate"), false);
+    page->waitUntilIdle();
+    QCOMPARE(page->comparison(), chosen);
+    QCOMPARE(extra->selection().tasks, only.tasks);
+    // A new test while other runs load: the load stops, and the comparison shown is tested again
+    // with its own runs in the boxes.
+    page->setSide(true, demo("baseline"), false);
+    QVERIFY(page->busy());
+    page->setMargins({});
+    page->waitUntilIdle();
+    QVERIFY(page->comparison() && page->comparison() != chosen);
+    QCOMPARE(page->comparison()->analysis.request.cand.path, demo("candidate").toStdString());
+    QCOMPARE(page->workspaceState().cand.path, demo("candidate").toStdString());
+
+    // A workspace whose runs cannot be read shows nothing rather than the comparison before, from
+    // the moment it starts loading.
     auto state = page->workspaceState();
     state.cand.path = missing.toStdString();
     page->restoreWorkspace(state);
+    QVERIFY(!page->comparison());
     page->waitUntilIdle();
     QVERIFY(!page->comparison());
     QCOMPARE(tasks->rowCount(), 0);

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QLabel>
+#include <QRegularExpression>
 #include <QSet>
 
 namespace deltascope::ui {
@@ -169,8 +170,11 @@ ColumnMappingDialog::ColumnMappingDialog(const QString& path, QWidget* parent, c
     const QSet<QString> numeric = numericColumns(path, names);
     int id = guess(names,
         { QStringLiteral("doc_id"), QStringLiteral("id"), QStringLiteral("example_id"), QStringLiteral("prompt_id") });
+    // "qid", "question_id", "item-id", "sampleId" (not "valid" or "paid").
+    static const QRegularExpression idName(
+        QStringLiteral("^([qQ]|[uU]|[uU][uU])[iI][dD]$|[_\\-. ][iI][dD]$|[a-z]Id$|[a-z]ID$|^[kK]ey$"));
     for (int c = 0; c < names.size() && id < 0; ++c)
-        if (names[c].endsWith(QStringLiteral("id"), Qt::CaseInsensitive))
+        if (idName.match(names[c]).hasMatch() && !numeric.contains(names[c]))
             id = c;
     for (int c = 0; c < names.size() && id < 0; ++c)
         if (!numeric.contains(names[c]))

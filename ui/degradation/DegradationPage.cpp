@@ -33,6 +33,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QShortcut>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTabWidget>
@@ -329,8 +330,12 @@ void DegradationPage::compare(const QString& base, const QString& cand, bool int
 
 void DegradationPage::compareAnew(const QString& base, const QString& cand, bool interactive)
 {
+    const auto before = m_extraInputs->inputs();
     m_extraInputs->restore({}); // quietly: the comparison starts once, below
     compare(base, cand, interactive);
+    // No load started (a side was not chosen): the menu goes back to the comparison shown.
+    if (!m_jobs->busy())
+        m_extraInputs->restore(before);
 }
 
 void DegradationPage::setMargins(const report::MarginRequest& margins)
@@ -373,6 +378,14 @@ void DegradationPage::restoreShownInputs()
     m_extraInputs->restore(m_shownInputs);
     m_base = m_shownBase;
     m_cand = m_shownCand;
+    m_skipBadLines = m_base.options.skipBadLines || m_cand.options.skipBadLines;
+    // Alpha and margins too (a comparison asked for from the Frontier sets its own).
+    m_stats = m_shownStats;
+    {
+        const QSignalBlocker block(m_aggregate);
+        m_aggregate->setAlpha(m_stats.alpha);
+        m_aggregate->setMargins(m_stats.margins);
+    }
     m_baseZone->setPath(m_base.path);
     m_candZone->setPath(m_cand.path);
     m_compare->setEnabled(!m_base.path.isEmpty() && !m_cand.path.isEmpty());
@@ -392,12 +405,12 @@ void DegradationPage::startLoad(bool keepShownOnFailure)
     m_loadingNewInputs = keepShown;
     emit statusMessage(tr("Loading %1 and %2…").arg(QFileInfo(base.path).fileName(), QFileInfo(cand.path).fileName()));
     m_jobs->start(tr("Loading runs"),
-        [this, request, base, cand, keepShown, inputs = m_extraInputs->inputs(), compute = m_compute](
+        [this, request, base, cand, keepShown, inputs = m_extraInputs->inputs(), stats = m_stats, compute = m_compute](
             JobControl& control) -> JobRunner::Apply {
             auto result = loadComparison(request, &control, compute.get());
             if (control.cancelled())
                 return nullptr;
-            return [this, result = std::move(result), base, cand, keepShown, inputs] {
+            return [this, result = std::move(result), base, cand, keepShown, inputs, stats] {
                 m_loadingNewInputs = false;
                 if (!result.ok()) {
                     onLoadFailed(*result.error, base.options.skipBadLines, keepShown);
@@ -407,6 +420,7 @@ void DegradationPage::startLoad(bool keepShownOnFailure)
                 m_shownBase = base;
                 m_shownCand = cand;
                 m_shownInputs = inputs;
+                m_shownStats = stats;
                 emit comparisonOpened(base.path, cand.path);
             };
         });
@@ -416,6 +430,23 @@ void DegradationPage::retestWith(bool permutation)
 {
     if (!m_comparison)
         return;
+    if (std::exchange(m_loadingNewInputs, false)) {
+        // The new test replaces the load of other inputs: the comparison tested again is the one
+        // shown, with its own inputs.
+        const StatsSettings asked = m_stats;
+        restoreShownInputs();
+        m_stats.alpha = asked.alpha;
+        m_stats.margins = asked.margins;
+        m_stats.permutations = asked.permutations;
+        m_stats.maxPermutations = asked.maxPermutations;
+        m_stats.seed = asked.seed;
+        {
+            const QSignalBlocker block(m_aggregate);
+            m_aggregate->setAlpha(m_stats.alpha);
+            m_aggregate->setMargins(m_stats.margins);
+        }
+        emit statusMessage(tr("The load of the new inputs was stopped: the comparison shown is tested again"));
+    }
     m_stats.runPermutation = permutation;
     const ComparisonPtr from = m_comparison;
     const StatsSettings stats = m_stats;

@@ -119,6 +119,7 @@ private:
     SideSpec m_shownBase;
     SideSpec m_shownCand;
     ExtraInputsButton::Inputs m_shownInputs;
+    StatsSettings m_shownStats; ///< the settings the comparison shown was loaded with
     bool m_loadingNewInputs = false; ///< a load that leaves the comparison shown if it fails is running
     std::string m_pendingTask; ///< selected once the restored comparison has loaded
     SideSpec m_base;

@@ -129,7 +129,10 @@ void DegradationPage::restoreWorkspace(const workspace::DegradationState& s)
     m_baseZone->setPath(m_base.path);
     m_candZone->setPath(m_cand.path);
     m_compare->setEnabled(!m_base.path.isEmpty() && !m_cand.path.isEmpty());
-    startLoad(false); // the workspace's runs, or nothing: no comparison of other runs under its name
+    // The workspace's runs, or nothing: no comparison of other runs under its name (not even
+    // while they load, or when the load is cancelled).
+    setComparison(nullptr);
+    startLoad(false);
 }
 
 void DegradationPage::openComparison(const analysis::ComparisonRequest& request)
