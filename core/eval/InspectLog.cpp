@@ -168,7 +168,8 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
             // skipped and counted.
             if (std::find(e.nanValues.begin(), e.nanValues.end(), metric) != e.nanValues.end()) {
                 if (!options.skipBadLines)
-                    return R::failure(Diagnostic::badRecord(path, 0, "sample " + name + ": " + nanScoreMessage(metric)));
+                    return R::failure(
+                        Diagnostic::badRecord(path, 0, "sample " + name + ": " + nanScoreMessage(metric)));
                 nanSkipped.push_back(name);
                 perEpoch.push_back(v);
                 continue;
