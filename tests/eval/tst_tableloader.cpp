@@ -20,6 +20,7 @@ private slots:
     void jsonlDottedTaskColumn();
     void jsonlMissingField();
     void realMmluPair();
+    void jsonlAcrossReadWindows();
     void jsonlMalformedInsideARecord_data();
     void jsonlMalformedInsideARecord();
     void nanScoreFailsNamingTheLine_data();
@@ -187,6 +188,46 @@ void TestTableLoader::realMmluPair()
             || (w.message.find("high_school_mathematics::d3f3d532") != std::string::npos
                 && w.message.find("first occurrence is kept") != std::string::npos);
     QVERIFY(said);
+}
+
+void TestTableLoader::jsonlAcrossReadWindows()
+{
+    // A JSONL table read in windows of a few MB: a byte-order mark, CRLF line ends, blank lines,
+    // a record longer than a window and no newline at the end. Each row keeps its own line, offset
+    // (from the text after the mark) and length.
+    QByteArray text = "\xEF\xBB\xBF";
+    const int n = 40000;
+    std::vector<qsizetype> starts;
+    std::vector<int> lines;
+    int line = 1;
+    for (int i = 0; i < n; ++i) {
+        if (i % 1013 == 7) {
+            text += "\r\n";
+            ++line;
+        }
+        starts.push_back(text.size());
+        lines.push_back(line);
+        const QByteArray pad(i == 555 ? 6 << 20 : (i * 7919) % 250, 'y');
+        text += QByteArray("{\"id\": \"r" + QByteArray::number(i) + "\", \"note\": \"" + pad
+            + "\", \"score\": " + QByteArray::number(i % 2) + "}");
+        if (i + 1 < n) {
+            text += "\r\n";
+            ++line;
+        }
+    }
+    QTemporaryDir dir;
+    const auto r = eval::loadScoreTable(test::writeFile(dir, QStringLiteral("big.jsonl"), text), {}, false);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    const auto& samples = r.value->tasks.at(0).samples;
+    QCOMPARE(samples.size(), std::size_t(n));
+    for (int i = 0; i < n; ++i) {
+        const auto& s = samples[static_cast<std::size_t>(i)];
+        QCOMPARE(s.docId, "r" + std::to_string(i));
+        QCOMPARE(s.score, double(i % 2));
+        QCOMPARE(s.line, std::int64_t(lines[static_cast<std::size_t>(i)]));
+        QCOMPARE(s.offset + 3, std::uint64_t(starts[static_cast<std::size_t>(i)]));
+        QVERIFY(text.mid(starts[static_cast<std::size_t>(i)], s.length).startsWith(QByteArray("{\"id\": \"r")));
+    }
 }
 
 void TestTableLoader::jsonlMalformedInsideARecord_data()
