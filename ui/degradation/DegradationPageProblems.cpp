@@ -33,6 +33,8 @@ void DegradationPage::onLoadFailed(const Diagnostic& error, bool skippingBadLine
         restoreInputs();
         return;
     }
+    // The load is over: no progress bar left at its last figure behind the question.
+    m_progressRow->hide();
     // A malformed record: the user chooses to skip such records or stop. Other problems (a file
     // that is not JSON, a missing column, a task not in the run) are not helped by skipping.
     if (!error.skippable || skippingBadLines) {
