@@ -16,10 +16,6 @@
 
 namespace deltascope::eval {
 
-namespace {
-
-using namespace table;
-
 bool splitCsvRecord(
     std::string_view text, std::size_t& pos, std::vector<std::string>& fields, std::int64_t& line, char delimiter)
 {
@@ -66,6 +62,10 @@ bool splitCsvRecord(
         fields.push_back(std::move(field));
     return true;
 }
+
+namespace {
+
+using namespace table;
 
 // Column positions of a CSV header; -1 for an optional column that is not used.
 struct CsvColumns {

@@ -45,4 +45,9 @@ Result<EvalRun> loadScoreTable(const std::string& path, const TableColumns& colu
 /// from the file again; empty when the file has no header or the row cannot be split.
 std::vector<std::pair<std::string, std::string>> csvRowFields(const std::string& path, std::string_view row);
 
+/// Reads one CSV record from text at pos (quoted fields may hold the delimiter, "" and newlines)
+/// into fields, moving pos past it and counting the newlines it crossed in line; false at the end.
+bool splitCsvRecord(
+    std::string_view text, std::size_t& pos, std::vector<std::string>& fields, std::int64_t& line, char delimiter);
+
 } // namespace deltascope::eval

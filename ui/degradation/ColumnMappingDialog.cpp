@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "degradation/ColumnMappingDialog.h"
 
+#include "eval/TableLoader.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -48,27 +50,17 @@ QJsonValue valueAt(const QJsonObject& o, const QString& dotted)
     return v;
 }
 
-// The cells of one CSV or TSV line (a quoted cell may hold the separator; "" is a quote).
+// The cells of one CSV or TSV line, read as the table loader reads them.
 QStringList cellsOf(const QByteArray& line, char sep)
 {
+    std::vector<std::string> fields;
+    std::size_t pos = 0;
+    std::int64_t lines = 0;
+    eval::splitCsvRecord(
+        std::string_view(line.constData(), static_cast<std::size_t>(line.size())), pos, fields, lines, sep);
     QStringList cells;
-    QByteArray cell;
-    bool quoted = false;
-    for (qsizetype i = 0; i < line.size(); ++i) {
-        const char ch = line[i];
-        if (quoted && ch == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-            cell += '"';
-            ++i;
-        } else if (ch == '"') {
-            quoted = !quoted;
-        } else if (ch == sep && !quoted) {
-            cells << QString::fromUtf8(cell).trimmed();
-            cell.clear();
-        } else {
-            cell += ch;
-        }
-    }
-    cells << QString::fromUtf8(cell).trimmed();
+    for (const auto& f : fields)
+        cells << QString::fromStdString(f).trimmed();
     return cells;
 }
 
