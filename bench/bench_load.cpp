@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Times what `deltascope-cli compare` does on two lm-eval runs: load (parse + discover), pair,
 // and the exact tests, and prints throughput and peak resident memory.
+#include "common/MemoryReuse.h"
 #include "eval/Pairing.h"
 #include "eval/RunLoader.h"
 #include "eval/SamplesParser.h"
@@ -39,6 +40,7 @@ std::uintmax_t bytesUnder(const std::string& path)
 
 int main(int argc, char** argv)
 {
+    deltascope::keepLargeBlocksForReuse(); // before the first large allocation
     if (argc < 3) {
         std::fprintf(stderr, "usage: bench_load BASE CAND [threads] [repeats]\n");
         return 2;

@@ -3,6 +3,7 @@
 // (every budget in one sweep, with the activation maps of each), then single budget steps, which
 // read the sweep; then the same in the expert workspace itself (offscreen, 1366 x 768), each step
 // timed until every view is drawn again. Prints the times and the threads the CPU backend used.
+#include "common/MemoryReuse.h"
 #include "experts/ExpertRun.h"
 #include "experts/ExpertsPage.h"
 
@@ -15,6 +16,7 @@ using namespace deltascope;
 
 int main(int argc, char** argv)
 {
+    deltascope::keepLargeBlocksForReuse(); // before the first large allocation
     QApplication app(argc, argv);
     if (argc < 2) {
         std::fprintf(stderr, "usage: bench_window_step TRACE [budget]\n");

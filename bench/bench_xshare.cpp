@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Times XShare over a whole trace on the CPU: one budget and the all-budgets sweep for the batch
 // policy, and one budget for the expert-parallel and speculative policies; prints GB/s of trace.
+#include "common/MemoryReuse.h"
 #include "moe/Batching.h"
 #include "moe/RowKernels.h"
 #include "moe/Safetensors.h"
@@ -17,6 +18,7 @@ using Clock = std::chrono::steady_clock;
 
 int main(int argc, char** argv)
 {
+    deltascope::keepLargeBlocksForReuse(); // before the first large allocation
     if (argc < 2) {
         std::fprintf(stderr,
             "usage: bench_xshare TRACE.safetensors [threads] [batch-size] [budget] [one,sweep,spec,ep,slider]\n");

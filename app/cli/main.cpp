@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "Commands.h"
+#include "common/MemoryReuse.h"
 #include "deltascope/config.h"
 
 #include <cstdio>
@@ -54,6 +55,7 @@ exit status: 0 success (compare, matrix: no evidence of degradation, or no worse
 
 int main(int argc, char** argv)
 {
+    deltascope::keepLargeBlocksForReuse(); // before the first large allocation
     std::vector<std::string> args(argv + 1, argv + argc);
     // "help COMMAND" is "COMMAND --help".
     if (args.size() == 2 && args[0] == "help")

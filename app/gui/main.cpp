@@ -12,6 +12,7 @@
 #include "MainWindow.h"
 #include "common/AtomicFile.h"
 #include "common/EnglishPlurals.h"
+#include "common/MemoryReuse.h"
 #include "degradation/AggregatePanel.h"
 #include "degradation/DegradationPage.h"
 #include "experts/ExpertsPage.h"
@@ -365,6 +366,7 @@ bool asksForHeadless(int argc, char** argv)
 
 int main(int argc, char** argv)
 {
+    deltascope::keepLargeBlocksForReuse(); // before the first large allocation
     QCommandLineParser parser;
     const Cli cli;
     describe(parser, cli);

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "TestData.h"
+#include "common/MemoryReuse.h"
 #include "eval/Pairing.h"
 #include "eval/RunLoader.h"
 #include "eval/TableLoader.h"
 
+#include <cstdlib>
 #include <limits>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <map>
 
 using namespace deltascope;
@@ -21,6 +26,7 @@ private slots:
     void jsonlMissingField();
     void realMmluPair();
     void jsonlAcrossReadWindows();
+    void largeBlocksStayForReuse();
     void jsonlMalformedInsideARecord_data();
     void jsonlMalformedInsideARecord();
     void nanScoreFailsNamingTheLine_data();
@@ -188,6 +194,25 @@ void TestTableLoader::realMmluPair()
             || (w.message.find("high_school_mathematics::d3f3d532") != std::string::npos
                 && w.message.find("first occurrence is kept") != std::string::npos);
     QVERIFY(said);
+}
+
+void TestTableLoader::largeBlocksStayForReuse()
+{
+    // The programs' first step: a block of a few megabytes (a sample list that grows) comes from
+    // the heap, so that the one it replaces can serve the next list instead of a fresh mapping
+    // faulted in page by page.
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+    deltascope::keepLargeBlocksForReuse();
+    QVERIFY(deltascope::largeBlocksKeptForReuse());
+    const auto before = mallinfo2().hblks; // blocks mapped on their own
+    void* block = std::malloc(std::size_t { 16 } << 20);
+    QVERIFY(block != nullptr);
+    const auto during = mallinfo2().hblks;
+    std::free(block);
+    QCOMPARE(during, before);
+#else
+    QSKIP("the C library's allocator settings are those of glibc (and not under a sanitizer)");
+#endif
 }
 
 void TestTableLoader::jsonlAcrossReadWindows()
