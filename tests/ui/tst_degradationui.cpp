@@ -171,6 +171,7 @@ private slots:
     void workspaceShowsTheDemo();
     void realWikitextRuns();
     void realMmluTables();
+    void sampleSidesStackWhenNarrow();
     void mappingDialogOffersTextColumns();
     void mappingSharedWithTheOtherSide();
     void realHelmAndSimpleEvalsInTheWindow();
@@ -1054,6 +1055,23 @@ Panes panesOf(const SampleView& view)
 }
 
 } // namespace
+
+void TestDegradationUi::sampleSidesStackWhenNarrow()
+{
+    // A narrow sample view (the window at 1024 x 700) puts the candidate's side under the
+    // baseline's instead of squeezing both until "Candidate" breaks inside the word; wide enough,
+    // they stand side by side again.
+    SampleView view;
+    view.show();
+    const int need = view.sideBySideWidth();
+    QVERIFY(need > 150 && need < 600);
+    view.resize(need - 20, 500);
+    QCoreApplication::processEvents();
+    QVERIFY(!view.sidesSideBySide());
+    view.resize(need + 20, 500);
+    QCoreApplication::processEvents();
+    QVERIFY(view.sidesSideBySide());
+}
 
 void TestDegradationUi::realMmluTables()
 {

@@ -5,10 +5,14 @@
 #include "common/TextDiff.h"
 #include "eval/SampleDetail.h"
 
+#include <QFontMetrics>
 #include <QLabel>
 #include <QRegularExpression>
+#include <QResizeEvent>
 #include <QSplitter>
+#include <QStyle>
 #include <QTextBrowser>
+#include <QTextDocument>
 #include <QVBoxLayout>
 
 namespace deltascope::ui {
@@ -134,18 +138,18 @@ QString markedHtml(const std::string& text, const std::vector<DiffSpan>& spans, 
 SampleView::SampleView(QWidget* parent)
     : QWidget(parent)
     , m_header(new QLabel(this))
+    , m_sides(new QSplitter(Qt::Horizontal, this))
     , m_prompt(new QTextBrowser(this))
     , m_base(new QTextBrowser(this))
     , m_cand(new QTextBrowser(this))
 {
     m_header->setWordWrap(true);
     m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto* sides = new QSplitter(Qt::Horizontal, this);
-    sides->addWidget(m_base);
-    sides->addWidget(m_cand);
+    m_sides->addWidget(m_base);
+    m_sides->addWidget(m_cand);
     auto* vertical = new QSplitter(Qt::Vertical, this);
     vertical->addWidget(m_prompt);
-    vertical->addWidget(sides);
+    vertical->addWidget(m_sides);
     vertical->setStretchFactor(0, 1);
     vertical->setStretchFactor(1, 1);
     auto* layout = new QVBoxLayout(this);
@@ -153,6 +157,31 @@ SampleView::SampleView(QWidget* parent)
     layout->addWidget(m_header);
     layout->addWidget(vertical, 1);
     clear();
+}
+
+int SampleView::sideBySideWidth() const
+{
+    // Each side's heading (a larger bold "Candidate") with the pane's margins and scroll bar.
+    QFont heading = font();
+    heading.setBold(true);
+    heading.setPointSizeF(heading.pointSizeF() * 1.4);
+    const int word = QFontMetrics(heading).horizontalAdvance(tr("Candidate"));
+    const int chrome = 2 * m_base->frameWidth() + 2 * static_cast<int>(m_base->document()->documentMargin())
+        + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 8;
+    return 2 * (word + chrome) + m_sides->handleWidth();
+}
+
+bool SampleView::sidesSideBySide() const
+{
+    return m_sides->orientation() == Qt::Horizontal;
+}
+
+void SampleView::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    const Qt::Orientation want = width() < sideBySideWidth() ? Qt::Vertical : Qt::Horizontal;
+    if (m_sides->orientation() != want)
+        m_sides->setOrientation(want);
 }
 
 void SampleView::clear()

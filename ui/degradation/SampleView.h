@@ -7,6 +7,7 @@
 #include <QWidget>
 
 class QLabel;
+class QSplitter;
 class QTextBrowser;
 
 namespace deltascope::ui {
@@ -21,8 +22,18 @@ public:
     void showPair(const ComparisonPtr& c, std::uint32_t task, std::uint32_t pair);
     void clear();
 
+    /// The narrowest width at which the two sides stand side by side; below it the candidate's
+    /// side goes under the baseline's, so that neither heading breaks inside a word.
+    int sideBySideWidth() const;
+    /// Whether the two sides stand side by side now.
+    bool sidesSideBySide() const;
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     QLabel* m_header;
+    QSplitter* m_sides;
     QTextBrowser* m_prompt;
     QTextBrowser* m_base;
     QTextBrowser* m_cand;
