@@ -68,8 +68,10 @@ Router traces (trace-info, convert, xshare):
                --experts --score-kind --no-norm-topk --model --skip-bad-lines --split-runs
   vLLM route logs            JSONL written from inside vLLM: a "type": "meta" record (model, top-k,
                              experts), then "type": "route" records with topk_ids/topk_weights;
-                             each restart of token_idx is a forward pass, kept as a recorded batch
+                             each restart of token_idx is a forward pass, kept as a recorded batch;
+                             passes that route every token alike (warm-up) are left out
       options: --experts (when the meta record lacks it) --split-runs --skip-bad-lines
+               --keep-warmup-passes
       example: deltascope-cli xshare moe_layer0.jsonl --batching recorded --budget 8
   Megatron-Core              router_trace_rank<N>.jsonl (a file or a folder of ranks), with an
                              optional bf16 logits sidecar

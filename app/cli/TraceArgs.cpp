@@ -28,11 +28,14 @@ token_idx is a new forward pass, and the passes are the trace's recorded batches
                            a second vLLM meta record; with this flag each repeat starts a new
                            run instead, and a run's requests (and steps) are numbered after the
                            previous run's, so runs never share a request
+  --keep-warmup-passes     vLLM route logs only: keep the passes that route every token alike at
+                           every layer (vLLM's profiling and warm-up runs on dummy input), which
+                           are otherwise left out with a note
 )";
 
 const std::vector<std::string> kImportValued { "top-k", "experts", "score-kind", "model", "request-key", "layer-key",
     "token-key", "experts-key", "scores-key", "step-key", "tokens-per-request" };
-const std::vector<std::string> kImportFlags { "no-norm-topk", "skip-bad-lines", "split-runs" };
+const std::vector<std::string> kImportFlags { "no-norm-topk", "skip-bad-lines", "split-runs", "keep-warmup-passes" };
 
 int fail(const std::string& m)
 {
@@ -79,6 +82,7 @@ bool readImport(const Args& args, moe::TraceImportOptions& o, std::int64_t& topK
     o.keys.step = args.value("step-key").value_or("");
     o.skipBadLines = args.has("skip-bad-lines");
     o.splitRuns = args.has("split-runs");
+    o.keepUniformPasses = args.has("keep-warmup-passes");
     return true;
 }
 

@@ -39,6 +39,7 @@ const std::vector<std::pair<std::string, std::string>> kHints {
     { "the model's top-k between", "the model's top-k (--top-k) between" },
     { "split the file into runs", "split it into runs with --split-runs" },
     { "set the number of experts", "set it with --experts" },
+    { "keep warm-up passes to count them", "pass --keep-warmup-passes to count them" },
 };
 
 } // namespace

@@ -48,6 +48,9 @@ public:
     std::vector<int> layerIds; ///< model layer index of each MoE layer (empty: 0..layers-1)
     std::vector<std::int32_t> requestId; ///< [tokens]
     std::vector<std::int32_t> stepId; ///< [tokens] or empty when not recorded
+    /// Passes of a vLLM route log that the importer left out as warm-up runs, and their tokens.
+    std::int64_t warmupPassesLeftOut = 0;
+    std::int64_t warmupTokensLeftOut = 0;
 
     /// Dense: [tokens, layers, experts] of scoreType. Sparse: [tokens, layers, topK] of scoreType.
     const void* scores = nullptr;

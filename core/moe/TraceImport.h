@@ -35,6 +35,9 @@ struct TraceImportOptions {
     /// true: each repeat starts a new run; a run's requests (and steps) are numbered after the
     /// previous run's, so runs never share a request.
     bool splitRuns = false;
+    /// vLLM route logs: passes that route every token alike at every layer (profiling and warm-up
+    /// runs on dummy input) are left out unless this is set.
+    bool keepUniformPasses = false;
     Progress progress; ///< fraction of the file read (JSONL records); returning false cancels
 };
 

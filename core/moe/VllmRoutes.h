@@ -27,8 +27,10 @@ bool isVllmRouteLog(std::string_view text);
 /// logged. The weights are the ones vLLM applied: when they do not sum to 1 the model does not
 /// renormalise its top-k (the trace says so). A second meta record means two logs were appended:
 /// refused with its line unless options.splitRuns, which makes it a new run (passes and requests
-/// numbered after the previous run's). Every malformed record is an error with its line (or a
-/// warning with options.skipBadLines).
+/// numbered after the previous run's). Passes of more than one token that route every token alike
+/// at every layer (vLLM's profiling and warm-up runs on dummy input) are left out with a note,
+/// unless options.keepUniformPasses or every pass is so; the requests left are numbered from 0.
+/// Every malformed record is an error with its line (or a warning with options.skipBadLines).
 Result<Trace> importVllmRoutes(const std::string& path, const TraceImportOptions& options);
 
 /// The same for text already in memory (path is used in messages).

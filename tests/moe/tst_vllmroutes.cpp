@@ -12,6 +12,7 @@
 #include <csignal>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <set>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -79,6 +80,21 @@ std::vector<std::int64_t> toSizes(const QJsonArray& a)
     return out;
 }
 
+// The pass sizes the independent count found, without the passes it lists as routing every token
+// alike (which the importer leaves out by default).
+std::vector<std::int64_t> withoutUniform(const QJsonObject& e)
+{
+    const auto all = toSizes(e.value(QStringLiteral("tokens_per_batch")).toArray());
+    std::set<std::int64_t> uniform;
+    for (const auto& v : e.value(QStringLiteral("uniform_batches")).toArray())
+        uniform.insert(v.toInteger());
+    std::vector<std::int64_t> out;
+    for (std::size_t i = 0; i < all.size(); ++i)
+        if (!uniform.count(static_cast<std::int64_t>(i)))
+            out.push_back(all[i]);
+    return out;
+}
+
 // A small per-token-layer JSONL trace in the Mixtral capture's shape: 2 problems x 2 tokens x 2
 // layers, one record per line (8 lines).
 QByteArray smallJsonl()
@@ -137,8 +153,11 @@ void TestVllmRoutes::passesAreBatches()
         QSKIP("../shared/data/real is not present");
     const auto e = expected().value(name).toObject();
     QVERIFY(moe::isVllmRouteLog(readAll(path).toStdString()));
-    // The same loader the CLI and the window use.
-    const auto r = moe::openTrace(path, 0, {});
+    // The same loader the CLI and the window use, keeping every pass (warm-up passes are left out
+    // by default: checked at the end).
+    moe::TraceImportOptions keepAll;
+    keepAll.keepUniformPasses = true;
+    const auto r = moe::openTrace(path, 0, keepAll);
     QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
     const auto& t = *r.value;
     QVERIFY(t.sparse);
@@ -181,7 +200,22 @@ void TestVllmRoutes::passesAreBatches()
         QVERIFY(!hasNote(r.warnings, "route every token to the same experts"));
     } else {
         QVERIFY2(hasNote(r.warnings, (alike + " route every token to the same experts").c_str()), alike.c_str());
+        QVERIFY(hasNote(r.warnings, "They count as batches like the others"));
     }
+    // By default those passes are left out, and the rest keep their sizes and order.
+    const auto d = moe::openTrace(path, 0, {});
+    QVERIFY2(d.ok(), d.error ? d.error->toString().c_str() : "");
+    const auto kept = withoutUniform(e);
+    QCOMPARE(stepSizes(*d.value), kept);
+    const auto keptTokens = std::accumulate(kept.begin(), kept.end(), std::int64_t { 0 });
+    QCOMPARE(d.value->tokens, keptTokens);
+    if (!alike.empty())
+        QVERIFY(hasNote(d.warnings,
+            ("left out (" + std::to_string(t.tokens - keptTokens) + " of the log's " + std::to_string(t.tokens)
+                + " tokens)")
+                .c_str()));
+    else
+        QCOMPARE(d.value->stepId, t.stepId);
 }
 
 void TestVllmRoutes::xshareReplaysRecordedBatches_data()
@@ -207,9 +241,9 @@ void TestVllmRoutes::xshareReplaysRecordedBatches()
     const auto j = QJsonDocument::fromJson(run.out).object();
     const auto batching = j.value(QStringLiteral("batching")).toObject();
     QCOMPARE(batching.value(QStringLiteral("mode")).toString(), QStringLiteral("recorded"));
-    QCOMPARE(batching.value(QStringLiteral("batches")).toInteger(), e.value(QStringLiteral("batches")).toInteger());
     // Per layer, the slices' token counts in batch order are the passes' sizes.
-    const auto sizes = toSizes(e.value(QStringLiteral("tokens_per_batch")).toArray());
+    const auto sizes = withoutUniform(e); // warm-up passes are left out by default
+    QCOMPARE(batching.value(QStringLiteral("batches")).toInteger(), static_cast<qint64>(sizes.size()));
     std::map<int, std::map<int, std::int64_t>> slices;
     for (const auto& v : j.value(QStringLiteral("slices")).toArray()) {
         const auto s = v.toObject();

@@ -429,10 +429,15 @@ void TestExpertsUi::recordedBatchesDisableTheBatchSize()
         = QString::fromStdString(test::sharedPath("vllm_moe_routes/qwen15moe_layer_logger/moe_layer0.jsonl"));
     if (!QFileInfo::exists(log))
         QSKIP("../shared/data/real is not present");
+    installEnglishPlurals(); // as the program does
     ExpertsPage page;
     page.openTrace(log);
     page.waitUntilIdle();
     QVERIFY(page.run());
+    // Its two warm-up passes (every token routed alike) are left out, and the facts say so.
+    const auto* facts = page.findChild<QLabel*>(QStringLiteral("traceFacts"));
+    QVERIFY2(facts->text().contains(QStringLiteral("2 warm-up passes left out")), qPrintable(facts->text()));
+    QCOMPARE(page.run()->trace->warmupPassesLeftOut, std::int64_t { 2 });
     auto* replay = page.findChild<QCheckBox*>(QStringLiteral("replay"));
     auto* batch = page.findChild<QSpinBox*>(QStringLiteral("batchSize"));
     QVERIFY(replay && batch);

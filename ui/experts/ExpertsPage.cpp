@@ -305,6 +305,11 @@ void ExpertsPage::onTrace(const QString& path)
             .arg(t.sparse ? tr("sparse") : tr("dense"))
             .arg(QString::fromLatin1(moe::toString(t.scoreType)), QString::fromLatin1(moe::toString(t.scoreKind)))
             .arg(static_cast<double>(t.scoreBytes()) / 1e6, 0, 'f', 1));
+    if (t.warmupPassesLeftOut > 0)
+        m_facts->setText(m_facts->text()
+            + (t.warmupPassesLeftOut == 1 ? tr(" · <b>1 warm-up pass left out</b>")
+                                          : tr(" · <b>%1 warm-up passes left out</b>").arg(t.warmupPassesLeftOut))
+            + tr(" (%1 tokens routed alike; the import options keep them)").arg(t.warmupTokensLeftOut));
     const auto& warnings = m_controller->traceWarnings();
     if (!warnings.empty()) {
         m_facts->setText(m_facts->text() + tr(" · <b>%n warning(s)</b> while reading", "", int(warnings.size())));

@@ -35,6 +35,9 @@ TraceImportDialog::TraceImportDialog(const TraceImport& current, QWidget* parent
     , m_splitRuns(new QCheckBox(tr("the file holds several runs appended: split them (each repeat of a record "
                                    "starts a new run)"),
           this))
+    , m_keepWarmup(new QCheckBox(tr("keep warm-up passes (vLLM logs: passes that route every token alike, "
+                                    "left out by default)"),
+          this))
 {
     setWindowTitle(tr("Trace import options"));
     setObjectName(QStringLiteral("TraceImportDialog"));
@@ -47,6 +50,7 @@ TraceImportDialog::TraceImportDialog(const TraceImport& current, QWidget* parent
     m_tokensPerRequest->setMinimum(1);
     m_skipBadLines->setChecked(current.options.skipBadLines);
     m_splitRuns->setChecked(current.options.splitRuns);
+    m_keepWarmup->setChecked(current.options.keepUniformPasses);
     auto* form = new QFormLayout(this);
     form->addRow(tr("Model's top-k (needed for .npy)"), m_topK);
     form->addRow(tr("Experts"), m_experts);
@@ -56,6 +60,7 @@ TraceImportDialog::TraceImportDialog(const TraceImport& current, QWidget* parent
     form->addRow(tr("Tokens per request (.npy)"), m_tokensPerRequest);
     form->addRow(QString(), m_skipBadLines);
     form->addRow(QString(), m_splitRuns);
+    form->addRow(QString(), m_keepWarmup);
     const auto& k = current.options.keys;
     const std::pair<QString, std::string> keys[6] = { { tr("JSONL request key"), k.request },
         { tr("JSONL layer key"), k.layer }, { tr("JSONL token key"), k.token }, { tr("JSONL experts key"), k.experts },
@@ -82,6 +87,7 @@ TraceImport TraceImportDialog::value() const
     t.options.tokensPerRequest = m_tokensPerRequest->value();
     t.options.skipBadLines = m_skipBadLines->isChecked();
     t.options.splitRuns = m_splitRuns->isChecked();
+    t.options.keepUniformPasses = m_keepWarmup->isChecked();
     std::string* keys[6] = { &t.options.keys.request, &t.options.keys.layer, &t.options.keys.token,
         &t.options.keys.experts, &t.options.keys.scores, &t.options.keys.step };
     for (int i = 0; i < 6; ++i)

@@ -37,6 +37,7 @@ private:
     QSpinBox* m_tokensPerRequest;
     QCheckBox* m_skipBadLines;
     QCheckBox* m_splitRuns;
+    QCheckBox* m_keepWarmup;
     QLineEdit* m_keys[6];
 };
 
