@@ -19,12 +19,25 @@ Progress part(const Progress& progress, double from, double to)
     return p;
 }
 
+// shown: the budgets whose rows the estimate keeps (with the best one and the smallest keeping
+// the gating mass, found over every budget swept); empty keeps every row.
 Result<PayoffResult> estimate(const PayoffRequest& request, const moe::StepLoads& loads, const moe::XShareResult* sweep,
-    std::vector<Diagnostic> warnings)
+    std::vector<Diagnostic> warnings, const std::vector<int>& shown = {})
 {
     auto e = moe::estimatePayoff(loads, sweep, request.options);
     if (!e.ok())
         return Result<PayoffResult>::failure(*e.error);
+    if (!shown.empty()) {
+        auto& rows = e.value->budgets;
+        const int best = e.value->bestBudget;
+        const int keep = e.value->keepBudget;
+        rows.erase(std::remove_if(rows.begin(), rows.end(),
+                       [&](const moe::PayoffRow& row) {
+                           return row.budget != best && row.budget != keep
+                               && std::find(shown.begin(), shown.end(), row.budget) == shown.end();
+                       }),
+            rows.end());
+    }
     Result<PayoffResult> r;
     r.value.emplace();
     r.value->estimate = std::move(*e.value);
@@ -50,8 +63,8 @@ std::vector<int> defaultPayoffBudgets(int topK, int experts)
     return out;
 }
 
-Result<PayoffResult> payoffFromSweep(
-    const PayoffRequest& request, const ExpertSharingResult& sweep, const Progress& progress)
+Result<PayoffResult> payoffFromSweep(const PayoffRequest& request, const ExpertSharingResult& sweep,
+    const Progress& progress, const std::vector<int>& shownBudgets)
 {
     using R = Result<PayoffResult>;
     const auto& prepared = sweep.prepared;
@@ -64,7 +77,7 @@ Result<PayoffResult> payoffFromSweep(
         *prepared.trace, *prepared.batches, request.options.devices, progress, request.scenario.threads);
     if (!loads.ok())
         return R::failure(*loads.error);
-    return estimate(request, *loads.value, sweep.xshare.get(), sweep.warnings);
+    return estimate(request, *loads.value, sweep.xshare.get(), sweep.warnings, shownBudgets);
 }
 
 Result<PayoffResult> runPayoff(
@@ -106,8 +119,12 @@ Result<PayoffResult> runPayoff(
     const auto& t = *trace.value;
     if (auto bad = moe::checkModelAgainst(o.model, t->experts, t->topK); !bad.empty())
         return R::failure(Diagnostic::error(s.tracePath, 0, bad));
-    if (s.budgets.empty() && !request.everyBudget) // (every budget k..N is the scenario's own default)
-        s.budgets = defaultPayoffBudgets(static_cast<int>(t->topK), static_cast<int>(t->experts));
+    // With no budgets named, every budget k..N is swept (one pass gives them all), so that the
+    // smallest keeping the gating mass is found wherever it lies; the estimate shows the default
+    // grid and that budget.
+    std::vector<int> shown;
+    if (s.budgets.empty() && !request.everyBudget)
+        shown = defaultPayoffBudgets(static_cast<int>(t->topK), static_cast<int>(t->experts));
     auto prepared = prepareScenario(s, t);
     if (!prepared.ok())
         return R::failure(*prepared.error);
@@ -116,7 +133,7 @@ Result<PayoffResult> runPayoff(
         return R::failure(*run.error);
     run.value->warnings.insert(run.value->warnings.begin(), trace.warnings.begin(), trace.warnings.end());
     auto sweep = std::make_shared<const ExpertSharingResult>(std::move(*run.value));
-    auto r = payoffFromSweep(request, *sweep, part(progress, 0.5, 1.0));
+    auto r = payoffFromSweep(request, *sweep, part(progress, 0.5, 1.0), shown);
     if (r.ok())
         r.value->sweep = std::move(sweep);
     return r;

@@ -21,7 +21,8 @@ inline constexpr int kDefaultCountsTokensPerStep = kDefaultBatchSize;
 struct PayoffRequest {
     /// The trace, batching, policy and budgets, as for an expert-sharing run. Its devices are
     /// replaced by options.devices (the busiest device is what a step waits for). Empty budgets:
-    /// defaultPayoffBudgets.
+    /// every budget is swept, and the estimate shows defaultPayoffBudgets with the best budget and
+    /// the smallest keeping the gating mass.
     ExpertScenario scenario;
     bool everyBudget = false; ///< with no budgets named: every budget k..N instead of defaultPayoffBudgets
     std::string countsPath; ///< instead of a trace: expert load counts (CSV or JSON, moe::loadExpertCounts)
@@ -45,8 +46,10 @@ Result<PayoffResult> runPayoff(
     const PayoffRequest& request, const backend::ComputeBackend& compute, const Progress& progress = {});
 
 /// The estimate from a sweep already run (the expert workspace's): only the load pass runs. The
-/// sweep must have used options.devices devices.
-Result<PayoffResult> payoffFromSweep(
-    const PayoffRequest& request, const ExpertSharingResult& sweep, const Progress& progress = {});
+/// sweep must have used options.devices devices. shownBudgets, when not empty, are the rows the
+/// estimate keeps, with the best budget and the smallest keeping the gating mass (found over every
+/// budget of the sweep).
+Result<PayoffResult> payoffFromSweep(const PayoffRequest& request, const ExpertSharingResult& sweep,
+    const Progress& progress = {}, const std::vector<int>& shownBudgets = {});
 
 } // namespace deltascope::analysis

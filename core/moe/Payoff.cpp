@@ -171,6 +171,12 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
             [&](const PayoffRow& row) { return row.activated >= o.saturation * N; });
 
     const PayoffRow& base = e.baseline;
+    const bool massKnown = std::any_of(
+        e.budgets.begin(), e.budgets.end(), [](const PayoffRow& row) { return std::isfinite(row.massRetained); });
+    auto rowOf = [&](int budget) -> const PayoffRow& {
+        return *std::find_if(
+            e.budgets.begin(), e.budgets.end(), [&](const PayoffRow& r) { return r.budget == budget; });
+    };
     const std::string gpu = o.gpu.name.empty() ? fixed(o.gpu.bandwidthGBs, 0) + " GB/s" : o.gpu.name;
     if (o.gpu.tflops > 0 && base.computeSeconds >= base.memorySeconds) {
         e.verdict = PayoffVerdict::ComputeBound;
@@ -197,22 +203,37 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
                 + " experts per layer and step."
                                          : "Expect little gain: the best budget, M = " + std::to_string(e.bestBudget)
                 + ", shortens the step by " + percent(std::max(0.0, e.bestSaving)) + " only.";
+    } else if (massKnown && (e.keepBudget == 0 || e.keepSaving < o.minSaving)) {
+        // The saving lies only at budgets that drop much of the routing: no budget that keeps the
+        // gating mass pays, so the verdict is little gain, and the aggressive budget is named as such.
+        e.verdict = PayoffVerdict::LittleGain;
+        const PayoffRow& best = rowOf(e.bestBudget);
+        e.conclusion = (e.keepBudget == 0 ? "Expect little gain while keeping the routing: no budget considered keeps "
+                                   + percent(o.massFloor) + " of the gating mass."
+                                          : "Expect little gain while keeping the routing: the smallest budget keeping "
+                                   + percent(o.massFloor) + " of the gating mass, M = " + std::to_string(e.keepBudget)
+                                   + ", shortens the step by " + percent(std::max(0.0, e.keepSaving)) + " only.")
+            + " Lower budgets save more (M = " + std::to_string(e.bestBudget) + ": " + percent(e.bestSaving)
+            + " shorter) but keep only " + percent(best.massRetained)
+            + " of the gating mass; whether accuracy holds there is for the paired tests (deltascope-cli frontier).";
     } else {
+        // With the kept mass known, the budget named is the smallest that keeps the routing.
         e.verdict = PayoffVerdict::Pays;
-        const auto best = std::find_if(
-            e.budgets.begin(), e.budgets.end(), [&](const PayoffRow& r) { return r.budget == e.bestBudget; });
-        e.conclusion = "Expert sharing should pay off: at budget M = " + std::to_string(e.bestBudget)
-            + " the MoE layers read " + fixed(best->activated, 1) + " instead of " + fixed(base.activated, 1)
-            + " experts per layer and step, " + gigabytes(base.expertBytes - best->expertBytes)
-            + " less per step, and the step is estimated " + percent(e.bestSaving) + " shorter ("
-            + millis(base.stepSeconds) + " -> " + millis(best->stepSeconds) + " on " + gpu + ")"
-            + (std::isfinite(best->massRetained) ? ", keeping " + percent(best->massRetained) + " of the gating mass"
-                                                 : std::string())
+        const int named = massKnown ? e.keepBudget : e.bestBudget;
+        const PayoffRow& row = rowOf(named);
+        const double saving = massKnown ? e.keepSaving : e.bestSaving;
+        e.conclusion = "Expert sharing should pay off: at budget M = " + std::to_string(named) + " the MoE layers read "
+            + fixed(row.activated, 1) + " instead of " + fixed(base.activated, 1) + " experts per layer and step, "
+            + gigabytes(base.expertBytes - row.expertBytes) + " less per step, and the step is estimated "
+            + percent(saving) + " shorter (" + millis(base.stepSeconds) + " -> " + millis(row.stepSeconds) + " on "
+            + gpu + ")"
+            + (std::isfinite(row.massRetained) ? ", keeping " + percent(row.massRetained) + " of the gating mass"
+                                               : std::string())
             + "."
-            + (e.keepBudget > 0 && e.keepBudget != e.bestBudget ? " The smallest budget keeping " + percent(o.massFloor)
-                        + " of the gating mass, M = " + std::to_string(e.keepBudget) + ", saves "
-                        + percent(std::max(0.0, e.keepSaving)) + "."
-                                                                : std::string())
+            + (massKnown && e.bestBudget != named ? " Lower budgets save more (M = " + std::to_string(e.bestBudget)
+                        + ": " + percent(e.bestSaving) + " shorter) but keep only "
+                        + percent(rowOf(e.bestBudget).massRetained) + " of the gating mass."
+                                                  : std::string())
             + " Whether accuracy holds is for the paired tests (deltascope-cli frontier).";
     }
     if (o.devices > 1) {
@@ -231,7 +252,8 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
             + ": the mean over the input's layers is taken for each of the model's");
     else if (loads.layers < o.model.moeLayers)
         e.notes.push_back(std::to_string(loads.layers) + " of the model's " + std::to_string(o.model.moeLayers)
-            + " MoE layers are in the input: their mean stands for every MoE layer");
+            + (loads.layers == 1 ? " MoE layers is in the input: it stands for every MoE layer"
+                                 : " MoE layers are in the input: their mean stands for every MoE layer"));
     e.notes.push_back("memory-bound roofline: bytes / bandwidth against FLOPs / peak; activations and attention "
                       "FLOPs over the context are left out");
     R r;

@@ -177,8 +177,11 @@ struct PayoffRow {
 ///     dense weights and KV cache dominate). "not bandwidth-bound: expect no gain".
 ///  3. Saturated: at every budget considered the batch still activates at least `saturation` x N
 ///     experts per slice. "expect no gain".
-///  4. LittleGain: the best saving over the budgets is below minSaving.
-///  5. Pays: the best saving is minSaving or more: the budget and the saving are named.
+///  4. LittleGain: the best saving over the budgets is below minSaving; or, where the kept gating
+///     mass is known (a sweep), no budget keeping massFloor of it saves minSaving (the budgets that
+///     save more are named with the mass they keep).
+///  5. Pays: the best saving is minSaving or more (with a sweep: that of the smallest budget keeping
+///     massFloor of the gating mass, the budget named): the budget and the saving are named.
 enum class PayoffVerdict { ComputeBound, SmallShare, Saturated, LittleGain, Pays };
 const char* toString(PayoffVerdict v); ///< compute-bound, small-share, saturated, little-gain, pays
 

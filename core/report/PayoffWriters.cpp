@@ -127,9 +127,9 @@ std::string payoffText(const moe::PayoffEstimate& e, const std::string& inputPat
         s += format("input      %s: load counts of %lld layers, %.0f tokens per step assumed\n", inputPath.c_str(),
             static_cast<long long>(l.layers), l.tokensPerStep);
     else
-        s += format("input      %s: %lld steps, %.1f tokens from %.1f requests per step, %lld MoE layers traced\n",
+        s += format("input      %s: %lld steps, %.1f tokens from %.1f requests per step, %lld MoE layer%s traced\n",
             inputPath.c_str(), static_cast<long long>(l.steps), l.tokensPerStep, l.requestsPerStep,
-            static_cast<long long>(l.layers));
+            static_cast<long long>(l.layers), l.layers == 1 ? "" : "s");
     s += format("one expert 3 x %lld x %lld x %.3g bytes = %.1f MB (gate, up, down)\n",
         static_cast<long long>(m.hidden), static_cast<long long>(m.expertFfn), m.dtypeBytes, m.expertBytes() / 1e6);
     s += format("other      %.3f GB per step (shared experts, dense weights, KV cache); experts are %.1f%% of the "

@@ -119,15 +119,28 @@ std::string xshareTable(const ExpertSharingRun& run)
     const auto& res = *run.result;
     char buf[512];
     std::string text;
+    // The batches as formed: their smallest and largest token counts (a replay of few requests
+    // fills fewer tokens than its batch size).
+    std::size_t fewest = 0;
+    std::size_t most = 0;
+    for (const auto& rows : b.tokens) {
+        fewest = most == 0 ? rows.size() : std::min(fewest, rows.size());
+        most = std::max(most, rows.size());
+    }
+    const std::string sizes
+        = fewest == most ? std::to_string(most) : std::to_string(fewest) + " to " + std::to_string(most);
+    const std::string replayed = b.mode == "recorded" ? std::string()
+                                                      : "; batch size " + std::to_string(b.batchSize)
+            + (b.gamma ? ", gamma " + std::to_string(b.gamma) : std::string());
     std::snprintf(buf, sizeof buf,
-        "trace %s: %lld tokens, %lld layers, %lld experts, top-%lld (%s)\n"
-        "batches: %s, %zu batches of up to %lld tokens%s\n"
-        "policy %s, warm-up %d, %d device(s); %lld slices; on the %s\n\n",
+        "trace %s: %lld tokens, %lld layer%s, %lld experts, top-%lld (%s)\n"
+        "batches: %s, %zu batch%s of %s token%s%s\n"
+        "policy %s, warm-up %d, %d device%s; %lld slices; on the %s\n\n",
         run.tracePath.c_str(), static_cast<long long>(t.tokens), static_cast<long long>(t.layers),
-        static_cast<long long>(t.experts), static_cast<long long>(t.topK), kindOf(t).c_str(), b.mode.c_str(),
-        b.tokens.size(), static_cast<long long>(b.batchSize),
-        b.gamma ? (", gamma " + std::to_string(b.gamma)).c_str() : "", moe::toString(run.policy->policy),
-        run.policy->warmup, run.policy->devices, static_cast<long long>(res.sliceCount), run.ranOn.c_str());
+        t.layers == 1 ? "" : "s", static_cast<long long>(t.experts), static_cast<long long>(t.topK), kindOf(t).c_str(),
+        b.mode.c_str(), b.tokens.size(), b.tokens.size() == 1 ? "" : "es", sizes.c_str(), most == 1 ? "" : "s",
+        replayed.c_str(), moe::toString(run.policy->policy), run.policy->warmup, run.policy->devices,
+        run.policy->devices == 1 ? "" : "s", static_cast<long long>(res.sliceCount), run.ranOn.c_str());
     text += buf;
     text += "budget  experts/slice (top-k -> policy)  reduction  mass kept  top-k overlap  unchanged  peak/device\n";
     for (const auto& r : res.results) {

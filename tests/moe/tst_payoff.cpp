@@ -128,14 +128,36 @@ void TestPayoff::mixtralThroughTheSweep()
     QCOMPARE(e.value->bestBudget, 2);
     // (90.19 - 22.55) GB saved of 93.14 GB: 72.6% of the memory-bound step.
     DS_COMPARE_REL(e.value->bestSaving, (90194313216.0 * 0.75) / 93142908928.0, 1e-12);
-    QCOMPARE(e.value->verdict, moe::PayoffVerdict::Pays);
-    QVERIFY(e.value->conclusion.find("M = 2") != std::string::npos);
     // The smallest budget keeping 95% of the gating mass: the sweep's own numbers decide it.
     int keep = 0;
     for (const auto& b : sweep.value->results)
         if (b.massRetained >= 0.95 && (keep == 0 || b.budget < keep))
             keep = b.budget;
     QCOMPARE(e.value->keepBudget, keep);
+    // Each token's two experts are its own, so only the full budget keeps the routing, and it saves
+    // nothing: the verdict is little gain, and M = 2 is named as saving more at the cost of mass.
+    QCOMPARE(keep, 8);
+    QCOMPARE(e.value->verdict, moe::PayoffVerdict::LittleGain);
+    const auto& c = e.value->conclusion;
+    QVERIFY2(c.find("the smallest budget keeping 95% of the gating mass, M = 8, shortens the step by 0.0% only")
+            != std::string::npos,
+        c.c_str());
+    QVERIFY2(c.find("Lower budgets save more (M = 2: 73% shorter) but keep only") != std::string::npos, c.c_str());
+
+    // With a budget that keeps the routing and saves, that budget is the one named as paying off
+    // (not the lower one that saves most).
+    auto withMass = *sweep.value;
+    for (auto& b : withMass.results)
+        if (b.budget == 4)
+            b.massRetained = 0.97;
+    const auto p = moe::estimatePayoff(*loads.value, &withMass, mixtralOnH100());
+    QVERIFY(p.ok());
+    QCOMPARE(p.value->keepBudget, 4);
+    QCOMPARE(p.value->verdict, moe::PayoffVerdict::Pays);
+    QVERIFY2(
+        p.value->conclusion.find("Expert sharing should pay off: at budget M = 4 ") == 0, p.value->conclusion.c_str());
+    QVERIFY2(p.value->conclusion.find("Lower budgets save more (M = 2: 73% shorter)") != std::string::npos,
+        p.value->conclusion.c_str());
 }
 
 void TestPayoff::presetsMatchPublishedSizes()
