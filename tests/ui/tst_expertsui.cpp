@@ -41,6 +41,7 @@ class TestExpertsUi : public QObject {
     Q_OBJECT
 private slots:
     void mixtralMatchesTheCli();
+    void sliceShowsLayerNumbersAndIdleSelections();
     void startBudgetChangesSomething();
     void coactivationScaleSkipsTheDiagonal();
     void countedTextsReadAsEnglish();
@@ -199,12 +200,51 @@ void TestExpertsUi::demoTraceMatchesADirectRun()
     QCOMPARE(page.plot(7)->plottableCount(), 1);
     QVERIFY(page.plot(8)->graphCount() == 2 && page.plot(8)->graph(0)->dataCount() >= 5);
     QCOMPARE(page.plot(8)->graph(0)->data()->at(0)->value, static_cast<double>(trace->topK)); // B = 1
-    QVERIFY(page.plot(6)->graphCount() == 3); // the slice: top-k, after selection, selected
-    // The row of the selected experts is named, not numbered -1.
+    QVERIFY(page.plot(6)->graphCount() >= 3); // the slice: top-k, after selection, selected
+    // The row of the selected experts is named, not numbered, and stands apart from token 0 by
+    // at least a sixteenth of the tokens.
     auto* ticker = dynamic_cast<QCPAxisTickerText*>(page.plot(6)->yAxis->ticker().data());
     QVERIFY(ticker);
-    QCOMPARE(ticker->ticks().value(-1.0), QStringLiteral("selected"));
+    const double row = ticker->ticks().key(QStringLiteral("selected"), 1.0);
+    const int tokens = static_cast<int>(page.run()->batches->tokens.front().size());
+    QVERIFY2(row <= -std::max(1.0, tokens / 16.0) + 1e-9, qPrintable(QString::number(row)));
     QVERIFY(ticker->ticks().contains(0.0));
+}
+
+void TestExpertsUi::sliceShowsLayerNumbersAndIdleSelections()
+{
+    // Mixtral's two requests at budget 3, layer 0, batch 0: both tokens route to experts 0 and 7;
+    // the budget's third expert (1) is selected but activates nothing, and the slice says so.
+    if (!QFileInfo::exists(mixtral()))
+        QSKIP("../shared/data/real is not present");
+    installEnglishPlurals();
+    {
+        ExpertsPage page;
+        page.openTrace(mixtral());
+        page.waitUntilIdle();
+        QVERIFY(page.run());
+        page.setBudget(3);
+        page.waitUntilIdle();
+        const auto* info = page.findChild<QLabel*>(QStringLiteral("sliceInfo"));
+        QVERIFY(info);
+        QVERIFY2(info->text().contains(QStringLiteral("3 selected, 2 of them activated")), qPrintable(info->text()));
+        // Four graphs: top-k, after selection, selected and used, selected and idle (expert 1).
+        QCOMPARE(page.plot(6)->graphCount(), 4);
+        QCOMPARE(page.plot(6)->graph(3)->dataCount(), 1);
+        QCOMPARE(page.plot(6)->graph(3)->data()->at(0)->key, 1.0);
+    }
+    // A vLLM log of layer 12 alone: the slice's layer reads 12, as the heatmaps and the per-layer
+    // table name it, not 0.
+    const QString log
+        = QString::fromStdString(test::sharedPath("vllm_moe_routes/qwen15moe_layer_logger/moe_layer12.jsonl"));
+    ExpertsPage page;
+    page.openTrace(log);
+    page.waitUntilIdle();
+    QVERIFY(page.run());
+    auto* layer = page.findChild<QSpinBox*>(QStringLiteral("sliceLayer"));
+    QVERIFY(layer);
+    QCOMPARE(layer->text(), QStringLiteral("12"));
+    QCOMPARE(layer->value(), 0);
 }
 
 void TestExpertsUi::heatmapsZoomTogether()

@@ -409,9 +409,9 @@ void ExpertsPage::onRun()
         p->replot(QCustomPlot::rpQueuedReplot);
     m_maps->setRun(run);
     m_slice->setRun(run);
-    emit statusMessage(tr("Expert selection on the %1 in %2 ms (%3)")
-                           .arg(run->backend)
-                           .arg(qRound(1000 * run->seconds))
+    const QString took = run->seconds < 0.0005 ? tr("under 1 ms") : tr("%1 ms").arg(qRound(1000 * run->seconds));
+    emit statusMessage(tr("Expert selection on the %1 in %2 (%3)")
+                           .arg(run->backend, took)
                            .arg(tr("%n slice(s)", "", static_cast<int>(run->current->sliceCount))));
     emit computed();
     // The default budget changes nothing on this trace: on to one where the policy shows (the

@@ -145,14 +145,35 @@ void drawSlice(PlotView* plot, const moe::SliceDetail& slice)
         for (const int e : slice.routed[static_cast<std::size_t>(t)])
             routed->addData(e, t);
     }
-    // The selected experts: a tick row above the tokens.
+    // The selected experts: a tick row above the tokens; hollow where no token routes to the
+    // expert (the budget fills the selection past what the tokens want: nothing is activated).
+    std::vector<char> used(static_cast<std::size_t>(slice.experts), 0);
+    for (const auto& experts : slice.routed)
+        for (const int e : experts)
+            used[static_cast<std::size_t>(e)] = 1;
+    // The row stands apart from the tokens by a share of the height, so that its label never
+    // meets token 0's however many tokens there are.
+    const double row = -std::max(1.0, slice.tokens / 16.0);
     auto* selected = plot->addGraph();
     selected->setLineStyle(QCPGraph::lsNone);
     selected->setScatterStyle(
         QCPScatterStyle(QCPScatterStyle::ssTriangleInverted, improvementColor(), improvementColor(), 9));
     selected->setName(QObject::tr("selected expert"));
-    for (const int e : slice.selected)
-        selected->addData(e, -1.0);
+    QCPGraph* idle = nullptr;
+    for (const int e : slice.selected) {
+        if (used[static_cast<std::size_t>(e)]) {
+            selected->addData(e, row);
+            continue;
+        }
+        if (!idle) {
+            idle = plot->addGraph();
+            idle->setLineStyle(QCPGraph::lsNone);
+            idle->setScatterStyle(
+                QCPScatterStyle(QCPScatterStyle::ssTriangleInverted, QPen(improvementColor(), 1.5), Qt::NoBrush, 9));
+            idle->setName(QObject::tr("selected, used by no token"));
+        }
+        idle->addData(e, row);
+    }
     // The tokens by number (a few of them when there are many), and the row of the selected experts
     // by its name.
     QVector<double> at;
@@ -162,9 +183,9 @@ void drawSlice(PlotView* plot, const moe::SliceDetail& slice)
         names << QString::number(t);
     }
     auto ticker = thinnedTicker(at, names, 12);
-    ticker->addTick(-1.0, QObject::tr("selected"));
+    ticker->addTick(row, QObject::tr("selected"));
     plot->yAxis->setTicker(ticker);
-    plot->yAxis->setRange(-1.7, slice.tokens - 0.5);
+    plot->yAxis->setRange(row * 1.7, slice.tokens - 0.5);
     plot->showLegendAbove();
     plot->applyPalette();
 }
