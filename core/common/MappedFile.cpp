@@ -44,7 +44,7 @@ bool MappedFile::open(const std::string& path, std::string& error)
     // flag changes nothing for a regular file).
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        error = std::string("cannot open: ") + std::strerror(errno);
+        error = errno == ENOENT ? std::string("no such file") : std::string("cannot open: ") + std::strerror(errno);
         return false;
     }
     struct stat st { };

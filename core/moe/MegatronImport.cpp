@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "moe/MegatronImport.h"
 
+#include "common/JsonText.h"
 #include "common/MappedFile.h"
 #include "common/OutOfMemory.h"
 #include "moe/SparseGrid.h"
@@ -178,7 +179,7 @@ std::optional<Diagnostic> readRecordFile(const std::string& file, std::size_t fi
         try {
             j = nlohmann::json::parse(rec);
         } catch (const nlohmann::json::exception& e) {
-            return Diagnostic::error(file, line, std::string("malformed JSON record: ") + e.what());
+            return Diagnostic::error(file, line, "malformed JSON record: " + plainJsonMessage(e.what()));
         }
         try {
             if (auto err = readRecord(j, file, line, options, sidecar, st))

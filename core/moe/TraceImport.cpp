@@ -154,7 +154,7 @@ std::optional<Diagnostic> detectKeys(std::string_view text, const std::string& p
                     + "; name the record keys for the request, layer, token, experts and scores");
         }
     } catch (const nlohmann::json::exception& e) {
-        return Diagnostic::error(path, 1, std::string("malformed JSON record: ") + e.what());
+        return Diagnostic::error(path, 1, "malformed JSON record: " + plainJsonMessage(e.what()));
     }
     return std::nullopt;
 }
@@ -562,6 +562,13 @@ static Result<Trace> unguardedOpenTrace(const std::string& path, std::int64_t to
         return Result<Trace>::failure(Diagnostic::error(path, 0, why));
     if (f.size() > 8 && f.data()[8] == '{')
         return readTraceFile(path); // a safetensors file under another name
+    // JSONL router records start with an object; anything else (a README, a CSV of counts dropped
+    // on the wrong box) is said to be no trace, rather than reported as broken JSON.
+    const auto first = f.view().find_first_not_of(" \t\r\n\xef\xbb\xbf");
+    if (first != std::string_view::npos && f.view()[first] != '{')
+        return Result<Trace>::failure(Diagnostic::error(path, 0,
+            "not a router trace: a trace is a .safetensors file, a .npy array or JSONL router records (one JSON "
+            "object per line), and this file does not start with '{'"));
     return importJsonlTrace(path, options);
 }
 

@@ -43,6 +43,7 @@ private slots:
     void sparseRoundTrip();
     void badFiles_data();
     void badFiles();
+    void notATraceIsSaidPlainly();
     void mixtralTrace();
     void jsonlErrors();
     void jsonlSparseGrid();
@@ -307,6 +308,29 @@ void TestTraceIo::badFiles()
     QVERIFY(!r.ok());
     QCOMPARE(r.error->file, path);
     QVERIFY2(QString::fromStdString(r.error->message).contains(expected), r.error->message.c_str());
+}
+
+void TestTraceIo::notATraceIsSaidPlainly()
+{
+    // A file that is no trace at all (a README dropped on the trace box) is named as such, not as
+    // broken JSON with the parser's own error code; a missing file says so in plain words.
+    QTemporaryDir dir;
+    const auto md = test::writeFile(dir, QStringLiteral("SOURCES.md"), "# Sources\n\n{ not this }\n");
+    const auto r = moe::openTrace(md, 0, {});
+    QVERIFY(!r.ok());
+    const std::string m = r.error->toString();
+    QVERIFY2(m.find("not a router trace") != std::string::npos, m.c_str());
+    QVERIFY2(m.find("json.exception") == std::string::npos, m.c_str());
+    // A JSON line that does not parse is still malformed JSON, without the parser's tag.
+    const auto bad = test::writeFile(dir, QStringLiteral("bad.jsonl"), "{\"layer\": 0, \"experts\": [1,}\n");
+    const auto b = moe::openTrace(bad, 0, {});
+    QVERIFY(!b.ok());
+    const std::string bm = b.error->toString();
+    QVERIFY2(bm.find("malformed JSON record") != std::string::npos, bm.c_str());
+    QVERIFY2(bm.find("json.exception") == std::string::npos, bm.c_str());
+    const auto missing = moe::openTrace(dir.filePath(QStringLiteral("gone.jsonl")).toStdString(), 0, {});
+    QVERIFY(!missing.ok());
+    QVERIFY2(missing.error->toString().ends_with("error: no such file"), missing.error->toString().c_str());
 }
 
 void TestTraceIo::mixtralTrace()
