@@ -333,8 +333,8 @@ std::string toTable(const ComparisonReport& r)
     out << std::string(total - 2, '-') << "\n";
     for (const auto& row : rows)
         line(row);
-    out << "\n(base, cand, drop in % for binary metrics; drop = baseline - candidate; b = regressions, c = "
-           "improvements;\n 95% CI: "
+    out << "\n(binary metrics: base and cand in %, drop, CI and upper in points; drop = baseline - candidate;\n"
+           " b = regressions, c = improvements; 95% CI: "
         << intervalMethods(r) << "; upper: one-sided " << boundLevel(r) << " upper bound of the drop"
         << (r.hasMargin ? ";\n margin: the largest drop accepted; p_margin: p of \"the drop is at least the margin\"; "
                           "needed: samples\n for 80% power to show the task within its margin at its observed drop"
@@ -351,7 +351,8 @@ std::string toTable(const ComparisonReport& r)
         out << "  " << testText(d) << "\n";
     if (r.permutation.present)
         out << "  sign-flip: " << permutationText(r) << "\n";
-    out << "\nVERDICT: " << verdictHeadline(r) << " (" << stabilityWord(r) << ")\n         (" << r.decisionBasis
+    // Only an unstable verdict is marked (its explanation follows below).
+    out << "\nVERDICT: " << verdictHeadline(r) << (r.stable ? "" : " (unstable)") << "\n         (" << r.decisionBasis
         << ")\n";
     for (const auto& a : allAdvice(r))
         out << "  " << a << "\n";

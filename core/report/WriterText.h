@@ -234,7 +234,9 @@ inline std::string marginText(const TaskResult& t)
 inline std::string boundWords(const TaskResult& t, double value)
 {
     if (!t.continuous) {
-        const std::string points = fmt("%.3g", 100.0 * value);
+        // As the table prints points (two decimals), down to 0.1; smaller bounds keep two digits.
+        const double p = 100.0 * value;
+        const std::string points = std::abs(p) >= 0.1 ? fmt("%.2f", p) : fmt("%.2g", p);
         return points + (points == "1" ? " point" : " points");
     }
     return fmt("%.4g", value) + (isCorpus(t) ? " (per-document log-likelihood)" : " (" + t.metric + ")");

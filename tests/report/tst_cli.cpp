@@ -657,7 +657,7 @@ void TestCli::verdictsAndExitCodes()
         QVERIFY(task.value(QStringLiteral("p_noninferiority")).isNull());
         QVERIFY(task.value(QStringLiteral("samples_needed")).isNull());
         const QString sentence
-            = QStringLiteral("qa: the data rule out a drop above %1 points").arg(100.0 * bound, 0, 'g', 3);
+            = QStringLiteral("qa: the data rule out a drop above %1 points").arg(100.0 * bound, 0, 'f', 2);
         QVERIFY2(text.contains(sentence), qPrintable(sentence + QLatin1Char('\n') + text));
         QCOMPARE(task.value(QStringLiteral("advice")).toString(), sentence);
         return;
