@@ -85,6 +85,9 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_experts, &ExpertsPage::traceOpened, this, [this](const QString& path) {
         AppSettings().addRecentTrace(path);
         rebuildRecentMenu();
+        // The Frontier tab's payoff estimate and budget frontier take it when they have none.
+        if (const auto t = m_experts->trace())
+            m_frontier->offerTrace(path, t->experts, t->topK, QString::fromStdString(t->model));
     });
     connect(m_experts, &ExpertsPage::traceShown, this, &MainWindow::updateTitle);
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateActions);

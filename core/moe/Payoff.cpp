@@ -53,12 +53,21 @@ const char* toString(PayoffVerdict v)
 
 std::string checkModelAgainst(const MoeModel& model, std::int64_t experts, std::int64_t topK)
 {
+    // The presets of the input's shape, named so that the user can pick one.
+    std::string fitting;
+    for (const auto& p : modelPresets())
+        if (p.experts == experts && (topK <= 0 || p.topK == topK))
+            fitting += (fitting.empty() ? "" : ", ") + p.name;
+    const std::string hint = fitting.empty()
+        ? std::string()
+        : " (the built-in model" + std::string(fitting.find(',') != std::string::npos ? "s " : " ") + fitting
+            + (fitting.find(',') != std::string::npos ? " have" : " has") + " that shape)";
     if (model.experts != experts)
         return "the model " + model.name + " has " + std::to_string(model.experts)
-            + " routed experts, but the input has " + std::to_string(experts);
+            + " routed experts, but the input has " + std::to_string(experts) + hint;
     if (topK > 0 && model.topK != topK)
         return "the model " + model.name + " routes each token to " + std::to_string(model.topK)
-            + " experts, but the input routes it to " + std::to_string(topK);
+            + " experts, but the input routes it to " + std::to_string(topK) + hint;
     return {};
 }
 

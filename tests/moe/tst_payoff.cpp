@@ -60,6 +60,7 @@ private slots:
     void loadsAgainstOracle();
     void costAgainstOracle();
     void countsUniformExpectation();
+    void mismatchNamesFittingPresets();
     void verdicts_data();
     void verdicts();
     void modelJson();
@@ -283,6 +284,18 @@ void TestPayoff::countsUniformExpectation()
     const auto s = moe::countLoads(skew, 1, 8, 2);
     DS_COMPARE_REL(s.contiguous.overall, 400.0 / 600.0, 1e-12);
     DS_COMPARE_REL(s.balanced.overall, 1.0, 1e-12);
+}
+
+void TestPayoff::mismatchNamesFittingPresets()
+{
+    // A model whose shape the input does not have: the presets that have it are named.
+    const auto mixtral = *moe::findModel("Mixtral-8x7B");
+    const std::string m = moe::checkModelAgainst(mixtral, 60, 4);
+    QVERIFY2(m.find("has 8 routed experts, but the input has 60") != std::string::npos, m.c_str());
+    QVERIFY2(m.find("(the built-in model Qwen1.5-MoE-A2.7B has that shape)") != std::string::npos, m.c_str());
+    QVERIFY(moe::checkModelAgainst(mixtral, 8, 2).empty());
+    // No preset of that shape: nothing is named.
+    QVERIFY(moe::checkModelAgainst(mixtral, 7, 3).find("built-in") == std::string::npos);
 }
 
 void TestPayoff::verdicts_data()

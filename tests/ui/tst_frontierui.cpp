@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "MainWindow.h"
+#include "TestData.h"
 #include "analysis/Frontier.h"
 #include "analysis/Matrix.h"
 #include "backend/CpuBackend.h"
@@ -80,6 +81,7 @@ private slots:
     void noCostSaysWhatWouldPlot();
     void clickOpensTheComparison();
     void budgetFrontierOnATrace();
+    void expertTraceReachesThePayoff();
     void workspaceRoundTrip();
     void headlessScreenshot();
     void demoFindsTheBudget();
@@ -390,6 +392,34 @@ void TestFrontierUi::budgetFrontierOnATrace()
     // However short the window, the table keeps room for a few rows (the panel scrolls instead).
     QVERIFY(payoff->minimumSizeHint().height() >= rows->minimumHeight());
     QVERIFY(rows->minimumHeight() >= rows->horizontalHeader()->height() + 4 * rows->fontMetrics().height());
+}
+
+void TestFrontierUi::expertTraceReachesThePayoff()
+{
+    // A trace opened in Expert sharing is the payoff estimate's when the Frontier tab has none,
+    // with the model preset the trace names; the GPU is the command line's default.
+    const QString log
+        = QString::fromStdString(test::sharedPath("vllm_moe_routes/qwen15moe_layer_logger/moe_layer12.jsonl"));
+    if (!QFileInfo::exists(log))
+        QSKIP("../shared/data/real is not present");
+    MainWindow window;
+    window.experts()->openTrace(log);
+    window.experts()->waitUntilIdle();
+    QVERIFY2(window.experts()->run(), qPrintable(window.experts()->lastError()));
+    FrontierPage* page = window.frontier();
+    QCOMPARE(page->tracePath(), log);
+    PayoffPanel* payoff = page->payoff();
+    QCOMPARE(payoff->findChild<QComboBox*>(QStringLiteral("payoffModel"))->currentText(),
+        QStringLiteral("Qwen1.5-MoE-A2.7B"));
+    QCOMPARE(payoff->findChild<QComboBox*>(QStringLiteral("payoffGpu"))->currentText(), QStringLiteral("H100 SXM"));
+    payoff->estimate();
+    payoff->waitUntilIdle();
+    QVERIFY2(payoff->result(), qPrintable(payoff->conclusion()));
+    // A second trace does not replace the one the Frontier tab holds.
+    window.experts()->openTrace(
+        QString::fromStdString(test::sharedPath("router_trace_mixtral8x7b_fp8_gsm8k/gsm8k_2_routing.jsonl")));
+    window.experts()->waitUntilIdle();
+    QCOMPARE(page->tracePath(), log);
 }
 
 void TestFrontierUi::workspaceRoundTrip()

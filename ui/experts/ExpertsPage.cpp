@@ -282,6 +282,11 @@ void ExpertsPage::openDemo()
     m_isDemo = true;
 }
 
+std::shared_ptr<const moe::Trace> ExpertsPage::trace() const
+{
+    return m_controller->trace();
+}
+
 void ExpertsPage::showDemoInZone()
 {
     m_zone->setPath(

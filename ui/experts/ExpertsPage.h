@@ -60,6 +60,8 @@ public:
     void waitUntilIdle();
 
     ExpertRunPtr run() const;
+    /// The trace shown (a file or the demo), null when none is.
+    std::shared_ptr<const moe::Trace> trace() const;
     /// The file name of the trace shown, "demo trace" for the built-in one, empty when none is.
     QString shownTraceName() const;
     QString lastError() const { return m_lastError; }

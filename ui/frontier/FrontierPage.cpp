@@ -186,6 +186,14 @@ void FrontierPage::setTrace(const QString& path)
     updatePayoffInputs();
 }
 
+void FrontierPage::offerTrace(const QString& path, std::int64_t experts, std::int64_t topK, const QString& model)
+{
+    if (!m_trace.isEmpty())
+        return;
+    setTrace(path);
+    m_payoff->fitTrace(experts, topK, model);
+}
+
 bool FrontierPage::setMargins(const QString& text, QString* why)
 {
     report::MarginRequest margins;
@@ -330,7 +338,7 @@ void FrontierPage::compareAll()
                     m_answer->setText(out.note);
                 if (out.frontier && out.frontier->sharing.prepared.trace) {
                     const auto& swept = *out.frontier->sharing.prepared.trace;
-                    m_payoff->fitTrace(swept.experts, swept.topK);
+                    m_payoff->fitTrace(swept.experts, swept.topK, QString::fromStdString(swept.model));
                 }
                 updatePayoffInputs();
                 if (out.matrix && !m_trace.isEmpty())

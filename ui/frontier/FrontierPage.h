@@ -47,6 +47,9 @@ public:
     void removeCandidate(int row);
     CandidateListModel* candidates() const { return m_candidates; }
     void setTrace(const QString& path);
+    /// A trace opened in the expert-sharing workspace: taken for the budget frontier and the payoff
+    /// estimate when none is set here, with the model preset it names or whose shape it has.
+    void offerTrace(const QString& path, std::int64_t experts, std::int64_t topK, const QString& model);
     /// Margins as the user writes them ("1", "wikitext=1%"); false with the reason when one is malformed.
     bool setMargins(const QString& text, QString* why = nullptr);
     void setAlpha(double alpha);

@@ -207,8 +207,9 @@ PayoffPanel::PayoffPanel(QWidget* parent)
             emit busyChanged(false);
     });
     applyModel(moe::modelPresets().front());
-    const auto h200 = m_gpu->findText(QStringLiteral("H200"));
-    m_gpu->setCurrentIndex(h200 >= 0 ? static_cast<int>(h200) : 0);
+    // The command line's default GPU, so that both give the same estimate unasked.
+    const auto h100 = m_gpu->findText(QStringLiteral("H100 SXM"));
+    m_gpu->setCurrentIndex(h100 >= 0 ? static_cast<int>(h100) : 0);
     m_bandwidth->setValue(moe::gpuPresets()[static_cast<std::size_t>(m_gpu->currentIndex())].bandwidthGBs);
     m_run->setEnabled(false);
 }
@@ -224,12 +225,20 @@ void PayoffPanel::applyModel(const moe::MoeModel& model)
         spin->setValue(get(model, key.toStdString()));
 }
 
-void PayoffPanel::fitTrace(std::int64_t experts, std::int64_t topK)
+void PayoffPanel::fitTrace(std::int64_t experts, std::int64_t topK, const QString& model)
 {
+    const auto& presets = moe::modelPresets();
+    // A preset the trace names (its model "Qwen/Qwen1.5-MoE-A2.7B-Chat" names Qwen1.5-MoE-A2.7B)
+    // and whose shape it has, first; else one of its shape, unless the chosen model has it.
+    for (std::size_t i = 0; i < presets.size(); ++i)
+        if (presets[i].experts == experts && presets[i].topK == topK
+            && model.contains(QString::fromStdString(presets[i].name), Qt::CaseInsensitive)) {
+            m_model->setCurrentIndex(static_cast<int>(i));
+            return;
+        }
     const auto o = options();
     if (o.model.experts == experts && o.model.topK == topK)
         return;
-    const auto& presets = moe::modelPresets();
     for (std::size_t i = 0; i < presets.size(); ++i)
         if (presets[i].experts == experts && presets[i].topK == topK) {
             m_model->setCurrentIndex(static_cast<int>(i));
@@ -306,6 +315,7 @@ void PayoffPanel::show(std::shared_ptr<const analysis::PayoffResult> result, con
         return;
     }
     const auto& e = m_result->estimate;
+    emit statusMessage(tr("Payoff estimated: %1").arg(QString::fromLatin1(moe::toString(e.verdict))));
     std::vector<const moe::PayoffRow*> rows { &e.baseline };
     for (const auto& r : e.budgets)
         rows.push_back(&r);

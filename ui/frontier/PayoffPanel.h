@@ -42,8 +42,9 @@ public:
     bool busy() const;
     void waitUntilIdle();
 
-    /// Picks the first model preset with the trace's experts and k when the model shown has others.
-    void fitTrace(std::int64_t experts, std::int64_t topK);
+    /// Picks the model preset the trace names (its model field) with the trace's experts and k, else
+    /// the first preset of that shape when the model shown has another.
+    void fitTrace(std::int64_t experts, std::int64_t topK, const QString& model = {});
     moe::PayoffOptions options() const;
     std::shared_ptr<const analysis::PayoffResult> result() const { return m_result; }
     QString conclusion() const;
