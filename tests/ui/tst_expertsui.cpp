@@ -255,6 +255,13 @@ void TestExpertsUi::heatmapsZoomTogether()
     page.openDemo();
     page.waitUntilIdle();
     PlotView* maps[] = { page.plot(0), page.plot(1), page.plot(2) };
+    // A cell's tooltip names its quantity as the colour scale does.
+    QVERIFY2(maps[0]->cellText(3, 0).contains(QStringLiteral(", expert 3: active fraction 0.")),
+        qPrintable(maps[0]->cellText(3, 0)));
+    // The demo records no batches: replay is always on, and the box says why it cannot be unticked.
+    auto* replay = page.findChild<QCheckBox*>(QStringLiteral("replay"));
+    QVERIFY(replay && !replay->isEnabled() && replay->isChecked());
+    QVERIFY2(replay->toolTip().contains(QStringLiteral("records no batches")), qPrintable(replay->toolTip()));
     const QCPRange whole = maps[0]->xAxis->range();
     const QCPRange zoomX(whole.lower + 2.0, whole.lower + 10.0);
     const QCPRange zoomY(0.5, 3.5);

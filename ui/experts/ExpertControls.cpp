@@ -276,6 +276,9 @@ void ExpertControls::adaptTo(const moe::Trace& t, int budget)
     // Recorded steps are only a choice when the trace has them; unless the user chose, they are
     // used when recorded (the analysis layer's automatic batching, as on the command line).
     m_replay->setEnabled(t.hasSteps());
+    m_replay->setToolTip(t.hasSteps()
+            ? tr("continuous batching replay; off: the batches recorded in the trace")
+            : tr("continuous batching replay: always on, since this trace records no batches (no step ids)"));
     m_replay->setChecked(!t.hasSteps() || (m_replayChosen && m_replay->isChecked()));
     enableForPolicy();
 }

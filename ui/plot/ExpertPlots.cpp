@@ -80,17 +80,19 @@ void drawMatrix(PlotView* plot, const std::vector<double>& values, int rows, int
     const auto ids = view.rowIds;
     const QString xName = view.xLabel;
     const QString yName = view.yLabel;
-    plot->setCellText([map, rows, columns, ids, xName, yName](double x, double y) {
+    const QString quantity = view.scaleLabel; // the cell's value is named as the colour scale names it
+    plot->setCellText([map, rows, columns, ids, xName, yName, quantity](double x, double y) {
         const int c = qRound(x);
         const int r = qRound(y);
         if (c < 0 || c >= columns || r < 0 || r >= rows)
             return QString();
         const int id = r < static_cast<int>(ids.size()) ? ids[static_cast<std::size_t>(r)] : r;
-        return QObject::tr("%1 %2, %3 %4: %5")
+        return QObject::tr("%1 %2, %3 %4: %5 %6")
             .arg(yName)
             .arg(id)
             .arg(xName)
             .arg(c)
+            .arg(quantity)
             .arg(map->data()->cell(c, r), 0, 'f', 3);
     });
     plot->applyPalette();
@@ -218,7 +220,7 @@ void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve)
             0, std::max(*std::max_element(uni.begin(), uni.end()), *std::max_element(act.begin(), act.end())) * 1.1);
     }
     plot->xAxis->setLabel(QObject::tr("batch size B (tokens decoded together)"));
-    plot->yAxis->setLabel(QObject::tr("activated experts per layer"));
+    plot->yAxis->setLabel(QObject::tr("activated experts per slice (one layer of one batch)"));
     plot->showLegendAbove();
     plot->setHoverText([a, u, curve](QCPAbstractPlottable* p, int i) {
         if ((p != a && p != u) || i < 0 || i >= static_cast<int>(curve.batchSize.size()))
@@ -283,7 +285,7 @@ void drawBudgetSweep(PlotView* plot, const moe::XShareResult& sweep, int budget)
         now->setPen(QPen(regressionColor(), 1.5, Qt::DashLine));
     }
     plot->xAxis->setLabel({});
-    massKey->setLabel(QObject::tr("budget M (experts per layer and batch); dashed: the current M"));
+    massKey->setLabel(QObject::tr("budget M (experts per slice); dashed: the current M"));
     plot->yAxis->setLabel(QObject::tr("experts per slice"));
     massAxis->setLabel(QObject::tr("gating mass kept (%)"));
     if (!m.isEmpty())

@@ -54,6 +54,8 @@ public:
     void setHoverText(HoverText f) { m_hover = std::move(f); }
     /// Text for the point (x, y) in plot coordinates, for plots without data points (colour maps).
     void setCellText(std::function<QString(double, double)> f) { m_cellText = std::move(f); }
+    /// The tooltip of the cell at plot coordinates (x, y), empty when none (for tests).
+    QString cellText(double x, double y) const { return m_cellText ? m_cellText(x, y) : QString(); }
     /// Data point i of a plottable stands for task taskOf(i); clicks on it emit taskClicked.
     void setTaskOf(std::function<int(QCPAbstractPlottable*, int)> f) { m_taskOf = std::move(f); }
 
