@@ -72,6 +72,7 @@ ExpertCountsView::ExpertCountsView(QWidget* parent)
         b->setEnabled(false);
         m_needCounts << b;
     }
+    m_use = useButton;
     auto* bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("devices"), this));
     bar->addWidget(m_devices);
@@ -93,10 +94,24 @@ QString ExpertCountsView::open(const QString& path)
         return QString::fromStdString(c.error->toString());
     m_counts = std::make_shared<const moe::ExpertCounts>(std::move(*c.value));
     m_path = path;
-    for (QWidget* w : m_needCounts)
-        w->setEnabled(true);
+    updateButtons();
     redraw();
     return {};
+}
+
+void ExpertCountsView::setTraceOpen(bool open)
+{
+    m_traceOpen = open;
+    updateButtons();
+}
+
+void ExpertCountsView::updateButtons()
+{
+    for (QWidget* w : m_needCounts)
+        w->setEnabled(m_counts != nullptr && (w != m_use || m_traceOpen));
+    m_use->setToolTip(m_traceOpen
+            ? tr("The expert-sharing run places the experts by these loads, with these extra copies")
+            : tr("Open a router trace first: these counts then place its experts"));
 }
 
 void ExpertCountsView::redraw()

@@ -32,6 +32,8 @@ public:
     QString summary() const;
     int devices() const;
     int replicas() const;
+    /// Whether a trace is open: balancing it by the counts needs both.
+    void setTraceOpen(bool open);
 
 signals:
     void statusMessage(const QString& text);
@@ -48,6 +50,9 @@ private:
     QSpinBox* m_replicas;
     QLabel* m_info;
     QList<QWidget*> m_needCounts; ///< the buttons that act on open counts
+    QWidget* m_use = nullptr; ///< "Balance the trace by these counts": counts and a trace
+    bool m_traceOpen = false;
+    void updateButtons();
 };
 
 } // namespace deltascope::ui
