@@ -54,6 +54,7 @@ private slots:
     void badTraceSaysWhy();
     void budgetTypedAboveTheMostIsTheMost();
     void recordedBatchesDisableTheBatchSize();
+    void tabFollowsTheRows();
     void controlsFollowThePolicy();
     void exports();
     void loadCountsGivePlacement();
@@ -504,6 +505,25 @@ void TestExpertsUi::recordedBatchesDisableTheBatchSize()
     replay->setChecked(true);
     QVERIFY(batch->isEnabled());
     page.waitUntilIdle();
+}
+
+void TestExpertsUi::tabFollowsTheRows()
+{
+    // Tab reaches the second row's "requests" before the third row's devices.
+    ExpertsPage page;
+    QStringList seen;
+    QWidget* w = page.findChild<QWidget*>(QStringLiteral("policy"));
+    QVERIFY(w);
+    for (int i = 0; i < 200 && seen.size() < 6; ++i, w = w->nextInFocusChain()) {
+        const QString name = w->objectName();
+        if ((name == QLatin1String("warmup") || name == QLatin1String("replay") || name == QLatin1String("batchSize")
+                || name == QLatin1String("requests") || name == QLatin1String("devices"))
+            && !seen.contains(name))
+            seen << name;
+    }
+    QCOMPARE(seen,
+        (QStringList { QStringLiteral("warmup"), QStringLiteral("replay"), QStringLiteral("batchSize"),
+            QStringLiteral("requests"), QStringLiteral("devices") }));
 }
 
 void TestExpertsUi::controlsFollowThePolicy()

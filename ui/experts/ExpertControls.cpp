@@ -77,6 +77,7 @@ ExpertControls::ExpertControls(QWidget* parent)
     m_replay->setObjectName(QStringLiteral("replay"));
     m_batch->setObjectName(QStringLiteral("batchSize"));
     m_requests->setObjectName(QStringLiteral("requests"));
+    m_devices->setObjectName(QStringLiteral("devices"));
     m_policy->addItem(tr("top-k (no sharing)"), int(moe::Policy::TopK));
     m_policy->addItem(tr("XShare batch greedy"), int(moe::Policy::Batch));
     m_policy->addItem(tr("XShare expert-parallel"), int(moe::Policy::ExpertParallel));
@@ -168,6 +169,11 @@ ExpertControls::ExpertControls(QWidget* parent)
             nullptr),
         2, 1, 1, 8);
     grid->setColumnStretch(3, 1);
+    // Tab walks the rows as they read: the policy row, then batching, then expert parallelism.
+    const QList<QWidget*> order { m_policy, m_budget, m_budgetBox, m_warmup, m_requestExperts, m_replay, m_batch,
+        m_gamma, m_requests, m_devices, m_placement, m_replicas };
+    for (qsizetype i = 0; i + 1 < order.size(); ++i)
+        setTabOrder(order[i], order[i + 1]);
     setInputsEnabled(false);
 }
 
