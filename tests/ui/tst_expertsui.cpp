@@ -5,6 +5,7 @@
 #include "common/EnglishPlurals.h"
 #include "degradation/DropZone.h"
 #include "experts/CoactivationView.h"
+#include "experts/ExpertCountsView.h"
 #include "experts/ExpertRun.h"
 #include "experts/ExpertsPage.h"
 #include "experts/LayerTableModel.h"
@@ -602,12 +603,24 @@ void TestExpertsUi::loadCountsGivePlacement()
     if (!QFileInfo::exists(counts))
         QSKIP("../shared/data/real is not present");
     ExpertsPage page;
-    // Without counts the buttons that act on them are off.
+    // Without counts the plot says what would fill it, and the buttons that act on them are off.
     auto* exportButton = page.findChild<QPushButton*>(QStringLiteral("exportPlacement"));
     auto* useButton = page.findChild<QPushButton*>(QStringLiteral("useCounts"));
     QVERIFY(exportButton && useButton);
     QVERIFY(!exportButton->isEnabled() && !useButton->isEnabled());
+    const auto noteOf = [](PlotView* plot) {
+        for (int i = 0; i < plot->itemCount(); ++i)
+            if (const auto* t = qobject_cast<QCPItemText*>(plot->item(i)))
+                return t->text();
+        return QString();
+    };
+    auto* countsView = page.findChild<ExpertCountsView*>();
+    QVERIFY(countsView);
+    PlotView* countsPlot = countsView->plot();
+    QVERIFY2(noteOf(countsPlot).startsWith(QStringLiteral("No expert load counts are open")),
+        qPrintable(noteOf(countsPlot)));
     page.openCounts(counts);
+    QVERIFY(noteOf(countsPlot).isEmpty());
     QVERIFY(page.hasCounts());
     // Counts alone export a placement; balancing the trace by them needs a trace.
     QVERIFY(exportButton->isEnabled() && !useButton->isEnabled());

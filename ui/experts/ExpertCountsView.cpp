@@ -85,6 +85,8 @@ ExpertCountsView::ExpertCountsView(QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(bar);
     layout->addWidget(m_plot, 1);
+    m_plot->showEmptyNote(tr("No expert load counts are open.\nDrop an SGLang CSV (layer_id,expert_id,count) or a "
+                             "logical_count JSON\non the trace box to see each layer's expert loads."));
 }
 
 QString ExpertCountsView::open(const QString& path)
