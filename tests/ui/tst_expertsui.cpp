@@ -468,6 +468,12 @@ void TestExpertsUi::budgetTypedAboveTheMostIsTheMost()
     QTest::keyClicks(box, QString::number(inRange));
     QTest::keyClick(box, Qt::Key_Return);
     QCOMPARE(box->value(), inRange);
+    // Below k (the demo's k is 8): the least budget there is, not the old value put back silently.
+    QVERIFY(box->minimum() > 3);
+    box->selectAll();
+    QTest::keyClicks(box, QStringLiteral("3"));
+    QTest::keyClick(box, Qt::Key_Return);
+    QCOMPARE(box->value(), box->minimum());
 }
 
 void TestExpertsUi::recordedBatchesDisableTheBatchSize()

@@ -40,6 +40,8 @@ public:
         const int v = locale().toInt(text.trimmed(), &ok);
         if (ok && v > maximum())
             text = locale().toString(maximum());
+        else if (ok && v < minimum()) // below k: the least there can be, rather than the old value back
+            text = locale().toString(minimum());
         else
             QSpinBox::fixup(text);
     }
