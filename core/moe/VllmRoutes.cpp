@@ -6,6 +6,7 @@
 #include "common/TextUtil.h"
 #include "deltascope/config.h"
 #include "moe/SparseGrid.h"
+#include "moe/VllmPasses.h"
 
 #include <algorithm>
 #include <cmath>
@@ -140,13 +141,7 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-struct Route {
-    std::int64_t pass = 0;
-    std::int64_t token = 0;
-    std::int64_t layer = 0;
-    std::int64_t line = 0;
-    std::int32_t request = 0;
-};
+using vllm::Route;
 
 // What the reader keeps between records.
 struct ReadState {
@@ -315,99 +310,6 @@ std::string readRoute(od::object& obj, std::int64_t line, ReadState& st)
     return {};
 }
 
-// The passes whose tokens all route alike at every layer, with their token counts; total is the
-// number of tokens of every pass.
-void uniformPasses(
-    const ReadState& st, std::vector<std::int64_t>& alike, std::vector<std::int64_t>& alikeTokens, std::int64_t& total)
-{
-    const auto K = static_cast<std::size_t>(st.k);
-    std::size_t i = 0;
-    while (i < st.routes.size()) {
-        const auto pass = st.routes[i].pass;
-        std::vector<std::pair<std::int64_t, std::size_t>> firstOfLayer;
-        bool uniform = true;
-        std::int64_t count = 0;
-        for (; i < st.routes.size() && st.routes[i].pass == pass; ++i) {
-            const auto& r = st.routes[i];
-            ++count;
-            const auto f = std::find_if(
-                firstOfLayer.begin(), firstOfLayer.end(), [&](const auto& p) { return p.first == r.layer; });
-            if (f == firstOfLayer.end()) {
-                firstOfLayer.emplace_back(r.layer, i);
-                continue;
-            }
-            const auto a = f->second * K;
-            const auto b = i * K;
-            const auto k = static_cast<std::ptrdiff_t>(K);
-            const auto ids = st.ids.begin();
-            const auto w = st.weights.begin();
-            uniform = uniform
-                && std::equal(ids + static_cast<std::ptrdiff_t>(a), ids + static_cast<std::ptrdiff_t>(a) + k,
-                    ids + static_cast<std::ptrdiff_t>(b))
-                && std::equal(w + static_cast<std::ptrdiff_t>(a), w + static_cast<std::ptrdiff_t>(a) + k,
-                    w + static_cast<std::ptrdiff_t>(b));
-        }
-        const auto tokens = count / static_cast<std::int64_t>(firstOfLayer.size());
-        total += tokens;
-        if (uniform && tokens > 1) {
-            alike.push_back(pass);
-            alikeTokens.push_back(tokens);
-        }
-    }
-}
-
-// Removes the route records of the given passes (ascending) and numbers the requests left from 0,
-// in the order they first appear.
-void dropPasses(ReadState& st, const std::vector<std::int64_t>& passes)
-{
-    const auto K = static_cast<std::size_t>(st.k);
-    std::unordered_map<std::int32_t, std::int32_t> renumber;
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < st.routes.size(); ++i) {
-        Route r = st.routes[i];
-        if (std::binary_search(passes.begin(), passes.end(), r.pass))
-            continue;
-        r.request = renumber.emplace(r.request, static_cast<std::int32_t>(renumber.size())).first->second;
-        std::copy_n(st.ids.begin() + static_cast<std::ptrdiff_t>(i * K), K,
-            st.ids.begin() + static_cast<std::ptrdiff_t>(kept * K));
-        std::copy_n(st.weights.begin() + static_cast<std::ptrdiff_t>(i * K), K,
-            st.weights.begin() + static_cast<std::ptrdiff_t>(kept * K));
-        st.routes[kept++] = r;
-    }
-    st.routes.resize(kept);
-    st.ids.resize(kept * K);
-    st.weights.resize(kept * K);
-}
-
-// What the reader says about passes that route every token alike.
-Diagnostic uniformPassesNote(const std::string& path, const std::vector<std::int64_t>& alike,
-    const std::vector<std::int64_t>& alikeTokens, bool dropped, std::int64_t totalTokens)
-{
-    std::string list;
-    std::int64_t tokens = 0;
-    for (std::size_t i = 0; i < alike.size(); ++i) {
-        tokens += alikeTokens[i];
-        if (i < 5)
-            list += (i ? ", " : "") + std::to_string(alike[i]) + " (" + std::to_string(alikeTokens[i]) + " tokens)";
-    }
-    if (alike.size() > 5)
-        list += " and " + std::to_string(alike.size() - 5) + " more";
-    std::string text = std::string(alike.size() == 1 ? "pass " : "passes ") + list
-        + (alike.size() == 1 ? " routes" : " route")
-        + " every token to the same experts with the same weights: most likely vLLM's profiling or warm-up runs on "
-          "dummy input. ";
-    const std::string share = std::to_string(tokens) + " of the log's " + std::to_string(totalTokens) + " tokens";
-    if (dropped)
-        text += (alike.size() == 1 ? "It is" : "They are") + std::string(" left out (") + share
-            + "); keep warm-up passes to count them as batches";
-    else if (static_cast<std::int64_t>(tokens) == totalTokens)
-        text += "Every pass of the log does so, so they are kept";
-    else
-        text += (alike.size() == 1 ? "It counts" : "They count") + std::string(" as batches like the others (") + share
-            + ")";
-    return Diagnostic::note(path, 0, text);
-}
-
 // Lays the routes out as a (token, layer, k) grid: tokens by (pass, token_idx), layers by number.
 Result<Trace> assemble(const std::string& path, ReadState& st, Result<Trace> out)
 {
@@ -427,14 +329,12 @@ Result<Trace> assemble(const std::string& path, ReadState& st, Result<Trace> out
     // Passes whose tokens all route alike at every layer (same ids, same weights): vLLM's profiling
     // and warm-up runs on dummy input look like that, and a real step of many tokens never does.
     // They are left out unless asked for (or unless every pass looks so); the note says which.
-    std::vector<std::int64_t> alike;
-    std::vector<std::int64_t> alikeTokens;
-    std::int64_t totalTokens = 0;
-    uniformPasses(st, alike, alikeTokens, totalTokens);
+    const auto uniform = vllm::findUniformPasses(st.routes, st.ids, st.weights, static_cast<int>(st.k));
+    const auto& alike = uniform.passes;
     const bool dropped
         = !alike.empty() && !st.options.keepUniformPasses && static_cast<std::int64_t>(alike.size()) < st.pass + 1;
     if (dropped)
-        dropPasses(st, alike);
+        vllm::dropPasses(st.routes, st.ids, st.weights, static_cast<int>(st.k), alike);
 
     std::vector<std::pair<std::int64_t, std::int64_t>> rows;
     std::vector<std::int64_t> layers;
@@ -495,7 +395,7 @@ Result<Trace> assemble(const std::string& path, ReadState& st, Result<Trace> out
                 "the meta record lists layer " + std::to_string(layer) + " but no route record has it"));
     const auto passes = st.pass + 1 - (dropped ? static_cast<std::int64_t>(alike.size()) : 0);
     if (!alike.empty())
-        out.warnings.push_back(uniformPassesNote(path, alike, alikeTokens, dropped, totalTokens));
+        out.warnings.push_back(vllm::uniformPassesNote(path, uniform, dropped));
     // A log whose token_idx never restarts reads as one forward pass: as recorded batches its
     // tokens would all be one batch, which no real vLLM step is for a long log. Said, so that the
     // user replays them in batches instead.
@@ -518,7 +418,7 @@ Result<Trace> assemble(const std::string& path, ReadState& st, Result<Trace> out
     tr.stepId = std::move(step);
     if (dropped) {
         tr.warmupPassesLeftOut = static_cast<std::int64_t>(alike.size());
-        tr.warmupTokensLeftOut = std::accumulate(alikeTokens.begin(), alikeTokens.end(), std::int64_t { 0 });
+        tr.warmupTokensLeftOut = std::accumulate(uniform.tokens.begin(), uniform.tokens.end(), std::int64_t { 0 });
     }
     tr.scoreKind = st.options.scoreKind;
     tr.model = st.options.model.empty() ? meta.model : st.options.model;
