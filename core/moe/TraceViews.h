@@ -27,6 +27,17 @@ struct SliceDetail {
     std::vector<int> selected; ///< ascending
     std::vector<std::vector<int>> baseline; ///< per token, best first
     std::vector<std::vector<int>> routed; ///< per token, within the selection
+
+    /// [experts] 1 where at least one token routes to the expert after selection (what the charts
+    /// count as activated; the budget may select more).
+    std::vector<char> activated() const
+    {
+        std::vector<char> used(static_cast<std::size_t>(experts), 0);
+        for (const auto& list : routed)
+            for (const int e : list)
+                used[static_cast<std::size_t>(e)] = 1;
+        return used;
+    }
 };
 
 /// The slice (layer, batch) under a policy and budget. Fails for a batch or layer out of range.

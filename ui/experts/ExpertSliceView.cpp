@@ -151,10 +151,7 @@ void ExpertSliceView::redraw()
     for (std::size_t t = 0; t < static_cast<std::size_t>(d.value->tokens); ++t)
         changed += d.value->routed[t] != d.value->baseline[t] ? 1 : 0;
     const int selected = d.value->selected.empty() ? d.value->experts : static_cast<int>(d.value->selected.size());
-    std::vector<char> used(static_cast<std::size_t>(d.value->experts), 0);
-    for (const auto& experts : d.value->routed)
-        for (const int e : experts)
-            used[static_cast<std::size_t>(e)] = 1;
+    const std::vector<char> used = d.value->activated();
     const int active = static_cast<int>(std::count(used.begin(), used.end(), 1));
     // The budget fills the selection even past the experts any token wants: those are selected but
     // activate nothing (the charts count activated experts).

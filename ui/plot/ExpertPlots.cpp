@@ -149,10 +149,7 @@ void drawSlice(PlotView* plot, const moe::SliceDetail& slice)
     }
     // The selected experts: a tick row above the tokens; hollow where no token routes to the
     // expert (the budget fills the selection past what the tokens want: nothing is activated).
-    std::vector<char> used(static_cast<std::size_t>(slice.experts), 0);
-    for (const auto& experts : slice.routed)
-        for (const int e : experts)
-            used[static_cast<std::size_t>(e)] = 1;
+    const std::vector<char> used = slice.activated();
     // The row stands apart from the tokens by a share of the height, so that its label never
     // meets token 0's however many tokens there are.
     const double row = -std::max(1.0, slice.tokens / 16.0);
