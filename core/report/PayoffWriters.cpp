@@ -18,6 +18,14 @@ std::string format(const char* fmt, auto... args)
     return buf;
 }
 
+// A mean count with its noun: "32 requests" when whole, "31.5 tokens" otherwise, "1 request".
+std::string meanOf(double value, const char* noun)
+{
+    const bool whole = std::abs(value - std::round(value)) < 0.05;
+    const bool one = whole && std::round(value) == 1.0;
+    return format(whole ? "%.0f %s%s" : "%.1f %s%s", value, noun, one ? "" : "s");
+}
+
 nlohmann::ordered_json modelJson(const moe::MoeModel& m)
 {
     auto j = nlohmann::ordered_json::parse(moe::modelJsonText(m));
@@ -127,9 +135,9 @@ std::string payoffText(const moe::PayoffEstimate& e, const std::string& inputPat
         s += format("input      %s: load counts of %lld layers, %.0f tokens per step assumed\n", inputPath.c_str(),
             static_cast<long long>(l.layers), l.tokensPerStep);
     else
-        s += format("input      %s: %lld steps, %.1f tokens from %.1f requests per step, %lld MoE layer%s traced\n",
-            inputPath.c_str(), static_cast<long long>(l.steps), l.tokensPerStep, l.requestsPerStep,
-            static_cast<long long>(l.layers), l.layers == 1 ? "" : "s");
+        s += format("input      %s: %lld step%s, %s from %s per step, %lld MoE layer%s traced\n", inputPath.c_str(),
+            static_cast<long long>(l.steps), l.steps == 1 ? "" : "s", meanOf(l.tokensPerStep, "token").c_str(),
+            meanOf(l.requestsPerStep, "request").c_str(), static_cast<long long>(l.layers), l.layers == 1 ? "" : "s");
     s += format("one expert 3 x %lld x %lld x %.3g bytes = %.1f MB (gate, up, down)\n",
         static_cast<long long>(m.hidden), static_cast<long long>(m.expertFfn), m.dtypeBytes, m.expertBytes() / 1e6);
     s += format("other      %.3f GB per step (shared experts, dense weights, KV cache); experts are %.1f%% of the "

@@ -8,6 +8,7 @@
 
 #include <QDirIterator>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <cmath>
 
@@ -512,6 +513,26 @@ void TestPayoff::commandLine()
     QCOMPARE(j[QStringLiteral("verdict")].toString().toStdString(), std::string(moe::toString(e.verdict)));
     // The baseline's busiest device from the sweep equals the load pass's (contiguous blocks).
     DS_COMPARE_REL(e.baseline.activatedDevice, e.loads.activatedDevice, 1e-12);
+
+    // The text names the mean batch in words: whole means without decimals, "1 request" singular.
+    auto inputLine = [&](const char* batchSize) {
+        QProcess text;
+        text.start(QStringLiteral(DELTASCOPE_CLI),
+            { QStringLiteral("payoff"), QStringLiteral("--trace"), trace, QStringLiteral("--model-json"),
+                QString::fromStdString(model), QStringLiteral("--bandwidth"), QStringLiteral("1"),
+                QStringLiteral("--batch-size"), QString::fromLatin1(batchSize), QStringLiteral("--backend"),
+                QStringLiteral("cpu") });
+        return text.waitForFinished(60000) && text.exitCode() == 0 ? QString::fromUtf8(text.readAllStandardOutput())
+                                                                   : QString();
+    };
+    const QString four = inputLine("4");
+    const auto mean
+        = QRegularExpression(QStringLiteral(R"(([0-9.]+) tokens from ([0-9.]+) requests per step)")).match(four);
+    QVERIFY2(mean.hasMatch(), qPrintable(four));
+    QCOMPARE(mean.captured(2), QString::number(e.loads.requestsPerStep, 'f', 1)); // 3.6 here
+    const QString one = inputLine("1");
+    QVERIFY2(
+        one.contains(QStringLiteral(" steps, 1 token from 1 request per step, 3 MoE layers traced")), qPrintable(one));
 
     // Errors name the setting's flag and exit 2.
     QProcess bad;
