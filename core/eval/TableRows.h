@@ -14,6 +14,7 @@
 #include <simdjson.h>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace deltascope::eval::table {
 
@@ -28,7 +29,8 @@ inline std::string stemOf(const std::string& path)
 
 struct TaskGroups {
     std::vector<TaskSamples> tasks;
-    std::map<std::pair<std::string, std::string>, std::size_t> index;
+    std::unordered_map<std::string, std::size_t> index; ///< by task, a NUL, then filter
+    std::string key; ///< the lookup key, reused from row to row
     std::string scoreName;
 
     std::string fileTask;
@@ -47,13 +49,16 @@ struct TaskGroups {
                     last = i;
                     return tasks[i];
                 }
-        auto it = index.find({ task, filter });
+        key.assign(task);
+        key.push_back('\0');
+        key.append(filter);
+        auto it = index.find(key);
         if (it != index.end()) {
             last = it->second;
             return tasks[it->second];
         }
         last = tasks.size();
-        index.emplace(std::make_pair(task, filter), tasks.size());
+        index.emplace(key, tasks.size());
         TaskSamples t;
         t.task = task;
         t.filter = filter;
