@@ -247,6 +247,18 @@ void TestFrontierUi::noCostSaysWhatWouldPlot()
     QCOMPARE(itemTexts(drawn, QStringLiteral("pointName")),
         (QStringList { QStringLiteral("little"), QStringLiteral("same"), QStringLiteral("worse") }));
     QCOMPARE(itemTexts(drawn, QStringLiteral("unplotted")), QStringList());
+    // The drop axis names the task where there is room, and a shorter label that fits where not.
+    auto fits = [](QCPAxis* axis) {
+        return QFontMetrics(axis->labelFont()).horizontalAdvance(axis->label()) <= axis->axisRect()->height();
+    };
+    drawn->setViewport(QRect(0, 0, 900, 700)); // as a resize of the shown plot would
+    drawn->replot();
+    QVERIFY2(drawn->yAxis->label().startsWith(QStringLiteral("drop on ")), qPrintable(drawn->yAxis->label()));
+    QVERIFY(fits(drawn->yAxis));
+    drawn->setViewport(QRect(0, 0, 600, 200));
+    drawn->replot();
+    QVERIFY2(drawn->yAxis->label().startsWith(QStringLiteral("drop (")), qPrintable(drawn->yAxis->label()));
+    QVERIFY(fits(drawn->yAxis));
     // Names beside points drop the start all candidates share, cut at a separator.
     QCOMPARE(frontierPointNames({ QStringLiteral("Mixtral-8x7B-Instruct-xshare-M2"),
                  QStringLiteral("Mixtral-8x7B-Instruct-xshare-M10") }),

@@ -109,10 +109,13 @@ void drawFrontier(PlotView* plot, const FrontierPlotInput& in)
     zero->setPen(QPen(grey, 1));
     zero->setSelectable(false);
 
-    plot->xAxis->setLabel(
-        in.costLabel + (in.higherIsBetter ? QObject::tr(" (higher is cheaper)") : QObject::tr(" (lower is cheaper)")));
-    plot->yAxis->setLabel(in.continuous ? QObject::tr("drop on %1 (metric units; up is worse)").arg(in.task)
-                                        : QObject::tr("drop on %1 (points; up is worse)").arg(in.task));
+    // Shorter labels where the plot is small: the task is also in the box above the plot.
+    const QString direction = in.higherIsBetter ? QObject::tr("higher is cheaper") : QObject::tr("lower is cheaper");
+    plot->setFittingLabel(plot->xAxis, { QStringLiteral("%1 (%2)").arg(in.costLabel, direction), in.costLabel });
+    const QString unit = in.continuous ? QObject::tr("metric units") : QObject::tr("points");
+    plot->setFittingLabel(plot->yAxis,
+        { QObject::tr("drop on %1 (%2; up is worse)").arg(in.task, unit),
+            QObject::tr("drop (%1; up is worse)").arg(unit), QObject::tr("drop (%1)").arg(unit) });
     if (in.margin >= 0.0) {
         // The margin a "no worse" claim is made against.
         auto* margin = new QCPItemStraightLine(plot);

@@ -16,6 +16,7 @@ PlotView::PlotView(QWidget* parent)
     // Category labels are chosen for the axis's size before the layout sets it: once it has, a
     // second layout pass chooses them again where the size changed what fits.
     connect(this, &QCustomPlot::afterLayout, this, [this] {
+        fitLabels();
         if (m_relayout)
             return;
         for (QCPAxis* axis : { xAxis, yAxis }) {
@@ -192,9 +193,42 @@ void PlotView::showEmptyNote(const QString& text)
     note->setColor(palette().color(QPalette::Disabled, QPalette::WindowText));
 }
 
+void PlotView::setFittingLabel(QCPAxis* axis, const QStringList& longestFirst)
+{
+    for (auto& [a, labels] : m_fittingLabels)
+        if (a == axis) {
+            labels = longestFirst;
+            fitLabels();
+            return;
+        }
+    m_fittingLabels.append({ QPointer<QCPAxis>(axis), longestFirst });
+    fitLabels();
+}
+
+// The label's length does not change the layout (a label's thickness is one line), so it is chosen
+// once the layout has set the axis's length.
+void PlotView::fitLabels()
+{
+    for (const auto& [axis, labels] : m_fittingLabels) {
+        if (!axis || labels.isEmpty())
+            continue;
+        const QFontMetrics fm(axis->labelFont());
+        const int room = axis->orientation() == Qt::Vertical ? axis->axisRect()->height() : axis->axisRect()->width();
+        QString chosen = labels.last();
+        for (const QString& label : labels)
+            if (fm.horizontalAdvance(label) <= room) {
+                chosen = label;
+                break;
+            }
+        if (axis->label() != chosen)
+            axis->setLabel(chosen);
+    }
+}
+
 void PlotView::reset()
 {
     m_home.clear();
+    m_fittingLabels.clear();
     clearPlottables();
     clearItems();
     clearGraphs();

@@ -72,6 +72,9 @@ public:
     /// Back to the view the plot was drawn with, after panning and zooming (a double-click does
     /// it). False when the view was never moved.
     bool resetView();
+    /// The axis's label: at each layout, the first of these (longest first) that fits the axis's
+    /// length, else the last. Cleared by reset().
+    void setFittingLabel(QCPAxis* axis, const QStringList& longestFirst);
 
 signals:
     void taskClicked(int task);
@@ -88,6 +91,8 @@ private:
     bool m_relayout = false;
     /// Every axis's range as drawn, kept at the first pan or zoom after a drawing.
     QList<QPair<QPointer<QCPAxis>, QCPRange>> m_home;
+    QList<QPair<QPointer<QCPAxis>, QStringList>> m_fittingLabels;
+    void fitLabels();
     void onClick(QCPAbstractPlottable* p, int dataIndex, QMouseEvent* event);
     HoverText m_hover;
     std::function<QString(double, double)> m_cellText;
