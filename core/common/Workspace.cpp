@@ -382,9 +382,11 @@ InputFile describeInput(const std::string& role, const std::string& path)
     const fs::file_status st = fs::status(path, ec);
     if (ec || !fs::exists(st))
         return f;
+    // Nanoseconds since the Unix epoch (the file clock's own epoch differs).
     auto stamp = [](const fs::file_time_type& t) {
         return static_cast<std::int64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::file_clock::to_sys(t).time_since_epoch())
+                .count());
     };
     if (fs::is_regular_file(st)) {
         f.size = static_cast<std::int64_t>(fs::file_size(path, ec));
@@ -415,7 +417,9 @@ std::vector<std::string> changedInputs(const Workspace& w)
         const auto now = describeInput(saved.role, saved.path);
         if (now.size < 0 && saved.size >= 0)
             out.push_back(saved.role + " " + saved.path + " no longer exists");
-        else if (now.size != saved.size || now.modified != saved.modified)
+        // Workspaces saved before times counted from the Unix epoch hold 0 or a negative time:
+        // only their size is compared.
+        else if (now.size != saved.size || (saved.modified > 0 && now.modified != saved.modified))
             out.push_back(saved.role + " " + saved.path + " changed since the workspace was saved");
     }
     return out;

@@ -4,6 +4,7 @@
 #include "TestData.h"
 #include "common/Workspace.h"
 
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <filesystem>
 #include <fstream>
@@ -159,6 +160,21 @@ void TestWorkspace::changedInputs()
     QCOMPARE(w.inputs[1].size, std::int64_t { 14 });
     QCOMPARE(w.inputs[2].size, std::int64_t { -1 });
     QVERIFY(ws::changedInputs(w).empty());
+    // Times are nanoseconds since the Unix epoch, as the system reports them; a folder's is its
+    // newest file's.
+    const auto unixNs = [](const std::string& path) {
+        return QFileInfo(QString::fromStdString(path)).lastModified().toMSecsSinceEpoch() * 1000000LL;
+    };
+    QVERIFY(std::llabs(w.inputs[1].modified - unixNs(file)) < 1000000);
+    QVERIFY(std::llabs(w.inputs[0].modified - unixNs(folder + "/model/results.json")) < 1000000);
+    // A rewrite of the same size is seen by its time.
+    std::filesystem::last_write_time(file, std::filesystem::last_write_time(file) + std::chrono::seconds(10));
+    QCOMPARE(ws::changedInputs(w).size(), std::size_t { 1 });
+    // A workspace saved before times counted from the Unix epoch (0 or negative): sizes only.
+    ws::Workspace old = w;
+    old.inputs[1].modified = -4641458835373024693LL;
+    QVERIFY(ws::changedInputs(old).empty());
+    w.inputs[1] = ws::describeInput("trace", file);
 
     std::ofstream(folder + "/model/samples_x.jsonl") << "{}\n"; // a file added to the folder
     std::ofstream(file, std::ios::app) << "{\"doc_id\": 2}\n";
