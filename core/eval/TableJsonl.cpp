@@ -65,6 +65,31 @@ std::string malformedMessage(simdjson::error_code e)
     return std::string("malformed JSON record (") + simdjson::error_message(e) + ")";
 }
 
+// A line that is valid JSON but not an object: what it holds instead.
+std::string notAnObjectMessage(simdjson::dom::element whole)
+{
+    const char* kind = "a value";
+    switch (whole.type()) {
+    case simdjson::dom::element_type::ARRAY:
+        kind = "a list";
+        break;
+    case simdjson::dom::element_type::STRING:
+        kind = "a string";
+        break;
+    case simdjson::dom::element_type::NULL_VALUE:
+        kind = "null";
+        break;
+    case simdjson::dom::element_type::BOOL:
+        kind = "true or false";
+        break;
+    case simdjson::dom::element_type::OBJECT:
+        break;
+    default:
+        kind = "a number";
+    }
+    return std::string("a record must be a JSON object ({\"id\": ..., \"score\": ...}); this line holds ") + kind;
+}
+
 // Checks the whole record (left in whole), then opens it for on-demand reading into doc and obj.
 // The n bytes at data are followed by at least SIMDJSON_PADDING readable ones (capacity in all).
 simdjson::error_code openRecord(simdjson::dom::parser& validator, od::parser& parser, const char* data, std::size_t n,
@@ -271,7 +296,7 @@ Result<EvalRun> loadJsonl(
                     opened = open(fixed);
             }
             if (const auto e = opened) {
-                if (!fail(malformedMessage(e)))
+                if (!fail(e == simdjson::INCORRECT_TYPE ? notAnObjectMessage(whole) : malformedMessage(e)))
                     return R::failure(*out.error);
                 continue;
             }

@@ -222,7 +222,44 @@ Result<EvalRun> loadCsv(const std::string& path, std::string_view text, const Ta
     return groups.finish(path, text, out);
 }
 
-// ---- JSONL ----
+// A file that is one JSON document spread over lines, not a table of one record per line: what
+// it is, as an error; nothing when its first line is a record of its own (a JSONL table).
+std::optional<Diagnostic> oneDocumentProblem(const std::string& path, std::string_view text)
+{
+    const auto nl = text.find('\n');
+    if (nl == std::string_view::npos)
+        return std::nullopt;
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    if (!parser.parse(std::string(text.substr(0, nl))).get(doc))
+        return std::nullopt;
+    simdjson::dom::object top;
+    if (parser.parse(text.data(), text.size(), true).get(doc) || doc.get_object().get(top))
+        return std::nullopt; // broken or not an object: the record reader says where
+    // simple-evals writes its aggregate metrics (score, per-axis means with bootstrap_std and
+    // n_samples) to NAME.json and the per-sample results to NAME_allresults.json.
+    bool summary = false;
+    for (const auto field : top) {
+        const std::string_view key = field.key;
+        summary = summary || key.ends_with(":bootstrap_std") || key.ends_with(":n_samples")
+            || (key == "score" && field.value.is_number());
+    }
+    namespace fs = std::filesystem;
+    const fs::path file(path);
+    if (summary) {
+        const fs::path perSample = file.parent_path() / (file.stem().string() + "_allresults.json");
+        std::error_code ec;
+        return Diagnostic::error(path, 0,
+            "a simple-evals summary: aggregate metrics, not per-sample results; "
+                + (fs::exists(perSample, ec)
+                        ? "compare the per-sample file beside it, " + perSample.filename().string()
+                        : std::string("simple-evals writes per-sample results to NAME_allresults.json")));
+    }
+    return Diagnostic::error(path, 0,
+        "one JSON document over several lines, not a table of one JSON record per line; Deltascope reads "
+        "per-sample results as lm-eval samples, Inspect logs, HELM runs, simple-evals *_allresults.json, or a CSV or "
+        "JSONL table of ids and scores");
+}
 
 } // namespace
 
@@ -245,6 +282,9 @@ Result<EvalRun> loadScoreTable(
         return R::failure(Diagnostic::error(
             path, 0, "not a text file: expected lm-eval output, or a CSV or JSONL table of ids and scores"));
     const bool json = text[text.find_first_not_of(" \t\r\n")] == '{';
+    if (json)
+        if (auto problem = oneDocumentProblem(path, text))
+            return R::failure(*problem);
     auto result = json ? loadJsonl(path, text, file.size() - text.size(), columns, skipBadLines)
                        : loadCsv(path, text, columns, skipBadLines);
     if (bytesDone)

@@ -29,6 +29,7 @@ private slots:
     void largeBlocksStayForReuse();
     void jsonlMalformedInsideARecord_data();
     void jsonlMalformedInsideARecord();
+    void oneDocumentIsNotATable();
     void nanScoreFailsNamingTheLine_data();
     void nanScoreFailsNamingTheLine();
     void nanRowsCanBeSkipped_data();
@@ -280,6 +281,13 @@ void TestTableLoader::jsonlMalformedInsideARecord_data()
                                  << QStringLiteral("the record gives \"score\" twice");
     QTest::newRow("id twice") << QByteArray(R"({"id": "b", "id": "c", "score": 1})")
                               << QStringLiteral("the record gives \"id\" twice");
+    // A line of valid JSON that is not an object says what it holds.
+    QTest::newRow("list line") << QByteArray(R"(["b", 0])")
+                               << QStringLiteral("a record must be a JSON object ({\"id\": ..., \"score\": ...}); this "
+                                                 "line holds a list");
+    QTest::newRow("number line") << QByteArray("7")
+                                 << QStringLiteral("must be a JSON object")
+            + QStringLiteral(" ({\"id\": ..., \"score\": ...}); this line holds a number");
     QTest::newRow("task twice") << QByteArray(R"({"task": "a", "id": "b", "score": 1, "task": "c"})")
                                 << QStringLiteral("the record gives \"task\" twice");
 }
@@ -300,6 +308,40 @@ void TestTableLoader::jsonlMalformedInsideARecord()
     QVERIFY(s.ok());
     QCOMPARE(s.value->tasks.front().samples.size(), std::size_t { 1 });
     QVERIFY(!s.warnings.empty());
+}
+
+void TestTableLoader::oneDocumentIsNotATable()
+{
+    // simple-evals' summary (pretty-printed aggregate metrics) names the per-sample file beside it.
+    const std::string dir = test::sharedPath("simple_evals_healthbench");
+    if (!QFileInfo::exists(QString::fromStdString(dir)))
+        QSKIP("../shared/data/real is not present");
+    const auto summary = eval::loadScoreTable(dir + "/healthbench_hard_gpt-4o-mini_20260113_121409.json", {}, false);
+    QVERIFY(!summary.ok());
+    QVERIFY2(summary.error->message.find("a simple-evals summary: aggregate metrics, not per-sample results; compare "
+                                         "the per-sample file beside it, "
+                                         "healthbench_hard_gpt-4o-mini_20260113_121409_allresults.json")
+            != std::string::npos,
+        summary.error->message.c_str());
+    // Without that file beside it, the message says what simple-evals calls it.
+    QTemporaryDir tmp;
+    const auto alone = test::writeFile(tmp, QStringLiteral("he.json"), "{\n  \"score\": 0.4,\n  \"n\": 3\n}\n");
+    const auto a = eval::loadScoreTable(alone, {}, false);
+    QVERIFY(!a.ok());
+    QVERIFY2(a.error->message.find("NAME_allresults.json") != std::string::npos, a.error->message.c_str());
+    // Any other pretty-printed document: not a table, with the formats that are read.
+    const auto other = test::writeFile(tmp, QStringLiteral("o.json"), "{\n  \"rows\": [1, 2]\n}\n");
+    const auto o = eval::loadScoreTable(other, {}, false);
+    QVERIFY(!o.ok());
+    QVERIFY2(
+        o.error->message.find("one JSON document over several lines") != std::string::npos, o.error->message.c_str());
+    // A JSONL table whose first record is broken is still read as a table, naming the line.
+    const auto broken
+        = test::writeFile(tmp, QStringLiteral("b.jsonl"), "{\"id\": 1, \"score\": \n{\"id\": 2, \"score\": 1}\n");
+    const auto b = eval::loadScoreTable(broken, {}, false);
+    QVERIFY(!b.ok());
+    QCOMPARE(b.error->line, std::int64_t { 1 });
+    QVERIFY2(b.error->message.find("malformed JSON record") != std::string::npos, b.error->message.c_str());
 }
 
 void TestTableLoader::nanScoreFailsNamingTheLine_data()
