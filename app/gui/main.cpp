@@ -168,6 +168,13 @@ QString readRequest(const QCommandLineParser& parser, const Cli& cli, Request& r
                 return QString::fromStdString(why);
         }
     }
+    if (parser.isSet(cli.report)) {
+        const QString suffix = QFileInfo(parser.value(cli.report)).suffix().toLower();
+        if (suffix != QStringLiteral("html") && suffix != QStringLiteral("htm") && suffix != QStringLiteral("pdf"))
+            return QStringLiteral("--export-report writes FILE.html or FILE.pdf (the format follows the extension), "
+                                  "not %1")
+                .arg(parser.value(cli.report));
+    }
     r.firstRun = parser.isSet(cli.firstRun);
     if (r.firstRun && (!parser.isSet(cli.screenshot) || parser.isSet(cli.report)))
         return QStringLiteral("--first-run goes with --screenshot (and no --export-report)");

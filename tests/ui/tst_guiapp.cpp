@@ -108,6 +108,11 @@ void TestGuiApp::badInputExitsTwo()
     QVERIFY2(err.contains("nope"), err.constData());
     QVERIFY(!QFile::exists(out));
     QCOMPARE(run({ QStringLiteral("--screenshot"), out }, &err), 2);
+    // The report's format follows its extension: any other is refused before anything is written.
+    const QString txt = dir.filePath(QStringLiteral("r.txt"));
+    QCOMPARE(run({ QStringLiteral("--demo"), QStringLiteral("--export-report"), txt }, &err), 2);
+    QVERIFY2(err.contains("--export-report writes FILE.html or FILE.pdf"), err.constData());
+    QVERIFY(!QFile::exists(txt));
 
     // The headless modes never write over what they read: an input file, or a file already inside
     // an input folder. Both refusals leave the file as it was.
