@@ -88,7 +88,7 @@ statistics:
   --backend auto|cpu|cuda  where the permutation test runs (default auto: CUDA when a device
                            answers)
 output:
-  --format table|json|csv|md   (default table)
+  --format table|json|csv|md   (default table; md is Markdown, also --format markdown)
   --output FILE            write there (atomically) instead of stdout
   --skip-bad-lines         report malformed records as warnings and go on
   --quiet                  no progress or warnings on stderr
@@ -241,9 +241,14 @@ int runCompare(const std::vector<std::string>& argv)
         return fail(error);
     if (auto bad = analysis::checkComparisonRequest(request))
         return failWith(*bad);
-    const std::string format = args.value("format").value_or("table");
+    std::string format = args.value("format").value_or("table");
+    // The names the frontier's command takes mean the same here.
+    if (format == "markdown")
+        format = "md";
+    if (format == "text")
+        format = "table";
     if (format != "table" && format != "json" && format != "csv" && format != "md")
-        return fail("--format must be table, json, csv or md");
+        return fail("--format must be table, json, csv or md (markdown)");
     if (const auto clash = args.outputIsAnInput(); !clash.empty())
         return fail(clash);
     const std::string output = args.value("output").value_or("");

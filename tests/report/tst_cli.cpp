@@ -266,6 +266,18 @@ void TestCli::demoIsDegraded()
         QVERIFY(t.toObject().value(QStringLiteral("delta")).toDouble() < 0.01);
     // ...while the pooled exact test catches it.
     QVERIFY(agg.value(QStringLiteral("pooled")).toObject().value(QStringLiteral("p_value")).toDouble() < 0.05 / 3);
+    // The format names the frontier's command takes mean the same here.
+    auto text = [&](const char* format) {
+        return cli({ QStringLiteral("compare"), demo + QStringLiteral("/baseline"), demo + QStringLiteral("/candidate"),
+            QStringLiteral("--format"), QLatin1String(format) });
+    };
+    const auto md = text("md");
+    QVERIFY(md.out.startsWith("### Deltascope: "));
+    QCOMPARE(text("markdown").out, md.out);
+    QCOMPARE(text("text").out, text("table").out);
+    const auto bad = text("markdwn");
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.err.contains("--format must be table, json, csv or md (markdown)"), bad.err.constData());
 }
 
 void TestCli::noDegradationExitsZero()
