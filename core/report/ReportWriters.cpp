@@ -333,9 +333,9 @@ std::string toTable(const ComparisonReport& r)
     out << std::string(total - 2, '-') << "\n";
     for (const auto& row : rows)
         line(row);
-    out << "\n(binary metrics: base and cand in %, drop, CI and upper in points; drop = baseline - candidate;\n"
-           " b = regressions, c = improvements; 95% CI: "
-        << intervalMethods(r) << "; upper: one-sided " << boundLevel(r) << " upper bound of the drop"
+    out << "\n(" << unitsText(r)
+        << ";\n drop = baseline - candidate; b = regressions, c = improvements; 95% CI: " << intervalMethods(r)
+        << "; upper: one-sided " << boundLevel(r) << " upper bound of the drop"
         << (r.hasMargin ? ";\n margin: the largest drop accepted; p_margin: p of \"the drop is at least the margin\"; "
                           "needed: samples\n for 80% power to show the task within its margin at its observed drop"
                         : "")

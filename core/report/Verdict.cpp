@@ -125,6 +125,12 @@ std::string verdictNextStep(const ComparisonReport& r, Wording wording)
     case Verdict::NoEvidence:
         break;
     }
+    // Power analysis is for binary tasks; continuous ones take their margin in their own units.
+    const bool anyBinary
+        = std::any_of(r.tasks.begin(), r.tasks.end(), [](const TaskResult& t) { return !t.continuous && t.n > 0; });
+    if (!anyBinary)
+        return std::string("to claim \"no worse than D\" (D in the metric's units, or D% of a perplexity), ")
+            + (window ? "type D into the margin field" : "rerun with --margin D");
     if (window)
         return "to claim \"no worse than D points\", type D into the margin field; the Power planner tab says "
                "what drop these samples can detect";

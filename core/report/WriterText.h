@@ -146,6 +146,31 @@ inline RowText rowText(const TaskResult& t, const char* le)
     return r;
 }
 
+// The units of the table's columns, for the kinds of task it holds.
+inline std::string unitsText(const ComparisonReport& r)
+{
+    bool binary = false;
+    bool continuous = false;
+    bool corpus = false;
+    for (const auto& t : r.tasks) {
+        binary = binary || !t.continuous;
+        corpus = corpus || isCorpus(t);
+        continuous = continuous || (t.continuous && !isCorpus(t));
+    }
+    std::vector<std::string> parts;
+    if (binary)
+        parts.push_back("binary metrics: base and cand in %, drop, CI and upper in points");
+    if (continuous)
+        parts.push_back("continuous metrics: all in the metric's units");
+    if (corpus)
+        parts.push_back("perplexities: base and cand as lm-eval aggregates them, drop, CI and upper in nats of "
+                        "log-likelihood per document");
+    std::string out;
+    for (const auto& p : parts)
+        out += (out.empty() ? "" : ";\n ") + p;
+    return out;
+}
+
 inline std::string metricLabel(const TaskResult& t)
 {
     return isCorpus(t) ? t.corpusMetric : t.metric;

@@ -310,6 +310,8 @@ private slots:
     void tinyPValuesInEveryWriter();
     void flagsShownAsFilled();
     void corpusMetricsInTheirOwnTerms();
+    void tableFootnoteNamesTheUnitsPresent();
+    void continuousAdviceInItsUnits();
     void unstableVerdictSaidLoudly();
     void decisionExplained();
     void verdictHeadlines_data();
@@ -586,6 +588,61 @@ void TestReport::corpusMetricsInTheirOwnTerms()
             QVERIFY2(text.contains(QStringLiteral("3 candidate samples with an infinitely bad score")), name);
         }
     }
+}
+
+void TestReport::tableFootnoteNamesTheUnitsPresent()
+{
+    // The mixed report holds binary tasks and a perplexity: both are explained.
+    auto r = mixedReport();
+    const QString mixed = QString::fromStdString(report::toTable(r));
+    QVERIFY2(mixed.contains(QStringLiteral("(binary metrics: base and cand in %, drop, CI and upper in points;\n "
+                                           "perplexities: base and cand as lm-eval aggregates them, drop, CI and upper "
+                                           "in nats of log-likelihood per document;\n drop = baseline - candidate;")),
+        qPrintable(mixed));
+    // Only the perplexity left: no word of binary metrics.
+    std::erase_if(r.tasks, [](const report::TaskResult& t) { return !t.continuous; });
+    QVERIFY(!r.tasks.empty());
+    const QString corpus = QString::fromStdString(report::toTable(r));
+    QVERIFY2(!corpus.contains(QStringLiteral("binary metrics")), qPrintable(corpus));
+    QVERIFY2(corpus.contains(QStringLiteral("(perplexities: ")), qPrintable(corpus));
+    // A continuous metric of its own (not a perplexity) is in its own units.
+    for (auto& t : r.tasks)
+        t.corpusMetric.clear();
+    const QString plain = QString::fromStdString(report::toTable(r));
+    QVERIFY2(plain.contains(QStringLiteral("(continuous metrics: all in the metric's units;")), qPrintable(plain));
+}
+
+void TestReport::continuousAdviceInItsUnits()
+{
+    // No evidence on continuous tasks only: the margin is in their units, and the power planner
+    // (binary tasks only) is not offered.
+    auto r = mixedReport();
+    std::erase_if(r.tasks, [](const report::TaskResult& t) { return !t.continuous; });
+    for (auto& t : r.tasks) {
+        t.hasMargin = false;
+        t.flag = report::TaskFlag::Ok;
+    }
+    r.hasMargin = false;
+    r.degraded = false;
+    QCOMPARE(report::verdictOf(r), report::Verdict::NoEvidence);
+    for (const auto wording : { report::Wording::CommandLine, report::Wording::Window }) {
+        const QString next = QString::fromStdString(report::verdictNextStep(r, wording));
+        QVERIFY2(
+            next.startsWith(QStringLiteral("to claim \"no worse than D\" (D in the metric's units")), qPrintable(next));
+        QVERIFY2(!next.contains(QStringLiteral("points")) && !next.contains(QStringLiteral("ower")), qPrintable(next));
+    }
+    // With a binary task among them, the advice is in points and names the power analysis.
+    auto m = mixedReport();
+    for (auto& t : m.tasks) {
+        t.hasMargin = false;
+        t.flag = report::TaskFlag::Ok;
+    }
+    m.hasMargin = false;
+    m.degraded = false;
+    QCOMPARE(report::verdictOf(m), report::Verdict::NoEvidence);
+    const QString mixed = QString::fromStdString(report::verdictNextStep(m));
+    QVERIFY2(mixed.contains(QStringLiteral("D points")) && mixed.contains(QStringLiteral("deltascope-cli power")),
+        qPrintable(mixed));
 }
 
 void TestReport::unstableVerdictSaidLoudly()
