@@ -21,6 +21,7 @@
 #include "stats/Power.h"
 
 #include <QAbstractItemModelTester>
+#include <QDoubleSpinBox>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -682,6 +683,23 @@ void TestDegradationUi::plannerAtTheDecisionLevel()
     view.setPlan(view.power(), 0.01);
     QVERIFY2(view.answer().contains(QStringLiteral("no drop that can happen is detected")), qPrintable(view.answer()));
     QVERIFY2(view.answer().contains(QStringLiteral("+1.00 pts needs ")), qPrintable(view.answer()));
+    QVERIFY(view.applies());
+    // No binary task: the plot says why it is empty, the controls are off, and it does not apply.
+    auto continuous = std::make_shared<Comparison>(*m_c);
+    for (auto& task : continuous->report.tasks)
+        task.continuous = true;
+    view.setComparison(continuous);
+    QVERIFY(!view.applies());
+    QCOMPARE(view.answer(), QStringLiteral("No binary task to plan for."));
+    QCOMPARE(plot->itemCount(), 1);
+    QCOMPARE(plot->item(0)->objectName(), QStringLiteral("emptyNote"));
+    QCOMPARE(plot->graphCount(), 0);
+    for (auto* box : view.findChildren<QDoubleSpinBox*>())
+        QVERIFY(!box->isEnabled());
+    view.setComparison(m_c);
+    QVERIFY(view.applies());
+    for (auto* box : view.findChildren<QDoubleSpinBox*>())
+        QVERIFY(box->isEnabled());
 }
 
 void TestDegradationUi::bannerForEachVerdict()

@@ -420,15 +420,20 @@ void DegradationPage::selectTasks(const std::vector<std::string>& keys)
 
 QList<ReportPlot> DegradationPage::reportPlots() const
 {
-    return { { tr("Drop per task"),
-                 tr("Baseline minus candidate with 95% intervals (Tango's score interval for binary metrics); "
-                    "tasks in colour are flagged worse: the comparison is degraded and their Holm-adjusted p is "
-                    "below alpha."),
-                 m_forest },
+    QList<ReportPlot> plots {
+        { tr("Drop per task"),
+            tr("Baseline minus candidate with 95% intervals (Tango's score interval for binary metrics); "
+               "tasks in colour are flagged worse: the comparison is degraded and their Holm-adjusted p is "
+               "below alpha."),
+            m_forest },
         { tr("p-values"), tr("One-sided p per task against alpha and Holm's strictest threshold."), m_pvalues },
         { tr("Regressions and improvements"), tr("Discordant pairs per task: the counts the exact tests use."),
-            m_flips },
-        { tr("Power planner"), m_powerPlan->answer(), m_powerPlan->plot() } };
+            m_flips }
+    };
+    // The planner works on binary tasks: a report without any leaves it out.
+    if (m_powerPlan->applies())
+        plots.append({ tr("Power planner"), m_powerPlan->answer(), m_powerPlan->plot() });
+    return plots;
 }
 
 std::vector<report::Disagreement> DegradationPage::visibleDisagreements() const

@@ -102,6 +102,7 @@ QString PowerPlanView::marginAnswer(double flipRate, std::int64_t n) const
 
 void PowerPlanView::redraw()
 {
+    m_applies = false;
     if (!m_comparison) {
         m_plot->reset();
         m_plot->replot();
@@ -126,13 +127,18 @@ void PowerPlanView::redraw()
     plan.alpha = stats::decisionLevel(alpha, tested);
     plan.power = m_power->value();
     plan.targetDrop = m_target->value() / 100.0;
+    m_power->setEnabled(n > 0);
+    m_target->setEnabled(n > 0);
     if (n == 0) {
         // No binary task, no flip rate: a curve would be drawn for a flip rate of zero.
-        m_plot->reset();
+        m_plot->showEmptyNote(tr("The power planner works on binary (right or wrong) tasks: their flip rate sets the "
+                                 "samples a drop needs.\nThis comparison has none; for continuous scores, each task's "
+                                 "upper bound says what drop its samples rule out."));
         m_plot->replot(QCustomPlot::rpQueuedReplot);
-        m_answer->setText(tr("The planner needs binary tasks."));
+        m_answer->setText(tr("No binary task to plan for."));
         return;
     }
+    m_applies = true;
     // A drop is at most the share of pairs that flip: a larger target has no sample size.
     const bool reachable = plan.targetDrop <= plan.flipRate;
     const double asked = plan.targetDrop;

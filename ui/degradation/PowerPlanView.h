@@ -22,6 +22,8 @@ public:
     void setComparison(ComparisonPtr c);
     PlotView* plot() const { return m_plot; }
     QString answer() const;
+    /// Whether the comparison has a binary task to plan for (the planner works on flip rates).
+    bool applies() const { return m_applies; }
 
     double power() const;
     double targetDrop() const; ///< a fraction (0.01 = one point)
@@ -33,6 +35,7 @@ public:
     static std::int64_t nonInferiorityPairs(double flipRate, double margin, double alpha, double power);
 
 private:
+    bool m_applies = false;
     void redraw();
     QString marginAnswer(double flipRate, std::int64_t n) const; ///< the sentence with a margin set
 
