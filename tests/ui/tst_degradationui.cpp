@@ -1167,6 +1167,15 @@ void TestDegradationUi::mappingDialogOffersTextColumns()
     // A mapping naming a column the file lacks does not fit it.
     other.prompt = "question";
     QVERIFY(!ColumnMappingDialog::fits(fp16, other));
+    // The dialog names its side and file, and why the other side's columns were not taken.
+    QVERIFY2(preset.heading().startsWith(QStringLiteral("<b>mmlu_q4_K_M.jsonl</b> is a score table")),
+        qPrintable(preset.heading()));
+    ColumnMappingDialog unfit(fp16, nullptr, &other, QStringLiteral("candidate"));
+    QVERIFY2(unfit.heading().startsWith(QStringLiteral("The candidate, <b>mmlu_fp16.jsonl</b>, is a score table")),
+        qPrintable(unfit.heading()));
+    QVERIFY2(unfit.heading().contains(QStringLiteral("The other side's question column is not in this file.")),
+        qPrintable(unfit.heading()));
+    QVERIFY2(!guessed.heading().contains(QStringLiteral("other side")), qPrintable(guessed.heading()));
     // Columns with no usual name: the score is not guessed to be the id's column.
     QTemporaryDir dir;
     ColumnMappingDialog unusual(

@@ -134,7 +134,8 @@ bool ColumnMappingDialog::fits(const QString& path, const eval::TableColumns& c)
     return true;
 }
 
-ColumnMappingDialog::ColumnMappingDialog(const QString& path, QWidget* parent, const eval::TableColumns* preset)
+ColumnMappingDialog::ColumnMappingDialog(
+    const QString& path, QWidget* parent, const eval::TableColumns* preset, const QString& side)
     : QDialog(parent)
     , m_id(new QComboBox(this))
     , m_score(new QComboBox(this))
@@ -144,6 +145,7 @@ ColumnMappingDialog::ColumnMappingDialog(const QString& path, QWidget* parent, c
     , m_response(new QComboBox(this))
     , m_target(new QComboBox(this))
     , m_both(new QCheckBox(tr("Use for both sides"), this))
+    , m_heading(new QLabel(this))
 {
     setWindowTitle(tr("Columns of %1").arg(QFileInfo(path).fileName()));
     const QStringList names = columnsOf(path);
@@ -194,7 +196,29 @@ ColumnMappingDialog::ColumnMappingDialog(const QString& path, QWidget* parent, c
     m_target->setCurrentIndex(1
         + guess(names,
             { QStringLiteral("target"), QStringLiteral("gold"), QStringLiteral("answer"), QStringLiteral("label") }));
-    if (preset && fits(path, *preset)) {
+    // The side and file this is about (a window manager may show no title), and why the other
+    // side's columns are not simply taken.
+    const QString file = QFileInfo(path).fileName().toHtmlEscaped();
+    QString heading = side.isEmpty() ? tr("<b>%1</b> is a score table").arg(file)
+                                     : tr("The %1, <b>%2</b>, is a score table").arg(side.toHtmlEscaped(), file);
+    heading += tr(": one row per sample. Which column holds what?");
+    const bool presetFits = preset && fits(path, *preset);
+    if (preset && !presetFits) {
+        QStringList wanted;
+        for (const std::string* col : { &preset->id, &preset->score, &preset->task, &preset->filter, &preset->prompt,
+                 &preset->response, &preset->target })
+            if (!col->empty() && !names.contains(QString::fromStdString(*col)))
+                wanted << QString::fromStdString(*col).toHtmlEscaped();
+        heading += QStringLiteral("<br>")
+            + (wanted.isEmpty() ? tr("The columns chosen for the other side are not all in this file.")
+                                : tr("The other side's %1 %2 not in this file.")
+                                      .arg(wanted.join(QStringLiteral(", ")),
+                                          wanted.size() == 1 ? tr("column is") : tr("columns are")));
+    }
+    m_heading->setText(heading);
+    m_heading->setWordWrap(true);
+    m_heading->setObjectName(QStringLiteral("columnsHeading"));
+    if (presetFits) {
         // The other side's mapping: the same task column above all, or the tasks would not pair.
         auto set = [](QComboBox* box, const std::string& name, int noneIndex) {
             const int i = name.empty() ? noneIndex : box->findText(QString::fromStdString(name));
@@ -214,7 +238,7 @@ ColumnMappingDialog::ColumnMappingDialog(const QString& path, QWidget* parent, c
     m_both->setChecked(true);
     m_both->setToolTip(tr("Read the other side's table with the same columns, without asking again"));
     auto* form = new QFormLayout(this);
-    form->addRow(new QLabel(tr("A score table: one row per sample. Which column holds what?"), this));
+    form->addRow(m_heading);
     form->addRow(tr("Sample id"), m_id);
     form->addRow(tr("Score"), m_score);
     form->addRow(tr("Task"), m_task);
@@ -245,6 +269,11 @@ eval::TableColumns ColumnMappingDialog::columns() const
     optional(m_response, c.response);
     optional(m_target, c.target);
     return c;
+}
+
+QString ColumnMappingDialog::heading() const
+{
+    return m_heading->text();
 }
 
 bool ColumnMappingDialog::useForBothSides() const

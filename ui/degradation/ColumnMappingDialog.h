@@ -7,6 +7,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QLabel;
 
 namespace deltascope::ui {
 
@@ -17,7 +18,11 @@ class ColumnMappingDialog : public QDialog {
     Q_OBJECT
 public:
     /// `preset`: a mapping to start from (the other side's), where this file has those columns.
-    ColumnMappingDialog(const QString& path, QWidget* parent = nullptr, const eval::TableColumns* preset = nullptr);
+    /// `side`: the side the file is read for ("baseline", "candidate"), named in the dialog.
+    ColumnMappingDialog(const QString& path, QWidget* parent = nullptr, const eval::TableColumns* preset = nullptr,
+        const QString& side = {});
+    /// The dialog's heading: the side and file, and why the other side's columns were not taken.
+    QString heading() const;
     eval::TableColumns columns() const;
     /// The user wants the other side, when it is a table with these columns, read the same way.
     bool useForBothSides() const;
@@ -36,6 +41,7 @@ private:
     QComboBox* m_response;
     QComboBox* m_target;
     QCheckBox* m_both;
+    QLabel* m_heading;
 };
 
 } // namespace deltascope::ui

@@ -50,7 +50,8 @@ bool DegradationPage::prepareSide(bool candidate, const QString& path, bool inte
 {
     SideSpec spec;
     std::optional<Diagnostic> why;
-    if (!chooseSide(this, path, interactive, m_skipBadLines, spec, why, &m_columnSharing)) {
+    if (!chooseSide(this, path, interactive, m_skipBadLines, spec, why, &m_columnSharing,
+            candidate ? tr("candidate") : tr("baseline"))) {
         // The zone showed the dropped or browsed path already: back to what is still chosen, so a
         // cancelled run picker or column dialog does not look like a choice.
         (candidate ? m_candZone : m_baseZone)->setPath((candidate ? m_cand : m_base).path);

@@ -33,7 +33,7 @@ bool looksLikeText(const QString& path)
 } // namespace
 
 bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool skipBadLines, SideSpec& spec,
-    std::optional<Diagnostic>& error, ColumnSharing* sharing)
+    std::optional<Diagnostic>& error, ColumnSharing* sharing, const QString& side)
 {
     const std::string p = path.toStdString();
     const auto format = eval::detectFormat(p);
@@ -65,7 +65,7 @@ bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool ski
         if (reuse) {
             spec.options.columns = *sharing->columns;
         } else if (interactive && isFile) {
-            ColumnMappingDialog dialog(path, parent, sharing && sharing->columns ? &*sharing->columns : nullptr);
+            ColumnMappingDialog dialog(path, parent, sharing && sharing->columns ? &*sharing->columns : nullptr, side);
             if (dialog.exec() != QDialog::Accepted)
                 return false;
             spec.options.columns = dialog.columns();

@@ -22,8 +22,9 @@ struct ColumnSharing {
 /// taken without asking when the user chose it for both sides and this table has its columns, and
 /// is the dialog's starting point otherwise); a folder of several runs gets its run (asked, else
 /// the newest). False when refused (`error` says why) or when the user cancelled a dialog.
+/// `side` ("baseline", "candidate") is named in the dialogs.
 bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool skipBadLines, SideSpec& spec,
-    std::optional<Diagnostic>& error, ColumnSharing* sharing = nullptr);
+    std::optional<Diagnostic>& error, ColumnSharing* sharing = nullptr, const QString& side = {});
 
 /// A side as a saved workspace keeps it, and back.
 workspace::SideState sideState(const SideSpec& spec);
