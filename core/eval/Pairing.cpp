@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <string_view>
@@ -282,6 +283,42 @@ void assignClusters(
                 + ") in the candidate than in the baseline; the baseline's is used (the first is on this line)"));
 }
 
+// A task whose scores are 0 or 1 but for a few is tested as continuous scores (sign-flip) instead
+// of right or wrong (exact McNemar): a stray value is more likely a mistake than a metric, so it is
+// named. Averaged reruns of accuracies and log-likelihoods are left alone.
+void warnFewNotZeroOne(PairedTask& pt, const TaskSamples& bt, const TaskSamples& ct, const EvalRun& base,
+    const EvalRun& cand, const std::string& name)
+{
+    if (pt.binary || bt.logLikelihood || bt.rightOrWrong || ct.rightOrWrong || pt.base.size() < 10)
+        return;
+    std::int64_t off = 0;
+    const SampleRecord* first = nullptr;
+    const EvalRun* firstRun = nullptr;
+    double firstValue = 0.0;
+    for (std::size_t k = 0; k < pt.base.size(); ++k)
+        for (const bool candSide : { false, true }) {
+            const double v = candSide ? pt.cand[k] : pt.base[k];
+            if (v == 0.0 || v == 1.0)
+                continue;
+            if (off++ == 0) {
+                first = candSide ? &ct.samples[pt.candIndex[k]] : &bt.samples[pt.baseIndex[k]];
+                firstRun = candSide ? &cand : &base;
+                firstValue = v;
+            }
+        }
+    // Few: at most 1% of the scores of both sides.
+    if (off == 0 || off * 100 > static_cast<std::int64_t>(2 * pt.base.size()))
+        return;
+    char value[32];
+    std::snprintf(value, sizeof value, "%.6g", firstValue);
+    pt.warnings.push_back(Diagnostic::warning(fileOf(*firstRun, *first), first->line,
+        name + ": " + std::to_string(off) + " of the " + std::to_string(2 * pt.base.size()) + " paired scores "
+            + (off == 1 ? "is" : "are") + " not 0 or 1 (the first, " + value
+            + ", is on this line), so the task is tested as continuous scores (sign-flip test) rather than right or "
+              "wrong (exact McNemar test); if "
+            + (off == 1 ? "it is a mistake, fix it" : "they are mistakes, fix them")));
+}
+
 // The row of the samples `selection` picks from one (task, filter) found on both sides. The samples
 // of an audit row that only one side has were excluded on purpose (the candidate is usually run on
 // the keep-list alone), so they are not counted as unmatched. `idPairs` is the number of ids both
@@ -362,6 +399,7 @@ PairedTask pairTask(
         return std::all_of(v.begin(), v.end(), [](double x) { return x == 0.0 || x == 1.0; });
     };
     pt.rightOrWrong = (bt.rightOrWrong || zeroOne(pt.base)) && (ct.rightOrWrong || zeroOne(pt.cand));
+    warnFewNotZeroOne(pt, bt, ct, base, cand, name);
     if (pt.unmatchedBase > 0 || pt.unmatchedCand > 0)
         pt.warnings.push_back(Diagnostic::warning(cand.info.path, 0,
             name + ": the two runs cover different documents: " + std::to_string(pt.unmatchedBase) + " baseline and "

@@ -13,7 +13,7 @@ using namespace deltascope;
 
 namespace {
 
-eval::TaskSamples task(const std::string& name, std::initializer_list<std::pair<const char*, double>> samples)
+eval::TaskSamples task(const std::string& name, const std::vector<std::pair<std::string, double>>& samples)
 {
     eval::TaskSamples t;
     t.task = name;
@@ -70,6 +70,7 @@ private slots:
     void hashMismatches();
     void lowerIsBetterFlipsTheSign();
     void nonBinaryScores();
+    void strayScoreInARightOrWrongTask();
     void keepList();
     void keepListAuditRowSeesBrokenAnswers();
     void keepListTaskWithNoKeptSample();
@@ -201,6 +202,34 @@ void TestPairing::nonBinaryScores()
     QVERIFY(!p.tasks[0].binary);
     QCOMPARE(p.tasks[0].missingScores, std::int64_t(1));
     QCOMPARE(p.tasks[0].base.size(), std::size_t(1));
+}
+
+void TestPairing::strayScoreInARightOrWrongTask()
+{
+    // 200 right-or-wrong pairs but for one candidate score of 7: named with its line, since it makes
+    // the task continuous.
+    std::vector<std::pair<std::string, double>> b;
+    std::vector<std::pair<std::string, double>> c;
+    for (int i = 0; i < 200; ++i) {
+        b.emplace_back(std::to_string(i), i % 3 == 0 ? 1.0 : 0.0);
+        c.emplace_back(std::to_string(i), i % 4 == 0 ? 1.0 : 0.0);
+    }
+    c[20].second = 7.0;
+    const auto p = eval::pairRuns(run("b", { task("t", b) }), run("c", { task("t", c) }));
+    QVERIFY(!p.tasks[0].binary);
+    const auto& w = p.tasks[0].warnings;
+    const auto it = std::find_if(
+        w.begin(), w.end(), [](const Diagnostic& d) { return d.message.find("not 0 or 1") != std::string::npos; });
+    QVERIFY(it != w.end());
+    QCOMPARE(it->line, std::int64_t { 21 });
+    QVERIFY2(it->message.find("1 of the 400 paired scores is not 0 or 1 (the first, 7, is on this line)")
+            != std::string::npos,
+        it->message.c_str());
+    // Scores that are continuous throughout are no mistake: nothing is said.
+    for (int i = 0; i < 200; ++i)
+        c[static_cast<std::size_t>(i)].second = 0.25 * (i % 5);
+    const auto q = eval::pairRuns(run("b", { task("t", b) }), run("c", { task("t", c) }));
+    QVERIFY(!hasWarning(q.tasks[0].warnings, "not 0 or 1"));
 }
 
 void TestPairing::keepList()
