@@ -31,8 +31,9 @@ options:
   --n N              paired samples per task (a positive integer)
   --flip-rate F      the fraction of pairs whose outcome differs, (b + c) / n from `compare`,
                      in (0, 1] (0.092 = 9.2% of the pairs flipped)
-  --drop D           accuracy drop to detect, in points as `compare` prints it (1.6 = 1.6 points,
-                     0.016 as a fraction); in (0, 100 F]: a drop cannot exceed the flip rate
+  --drop D           accuracy drop to detect, in points as `compare` prints it: 1.6 means 1.6
+                     points (0.016 of accuracy; 0.016 would mean 0.016 points); in (0, 100 F]:
+                     a drop cannot exceed the flip rate
   --alpha A          family-wise level, in (0, 1) (default 0.05)
   --power P          the power wanted, in (0, 1) (default 0.8)
   --tasks T          tasks in the comparison (default 2: the level is alpha/3; 1: alpha)
@@ -145,10 +146,9 @@ int runPower(const std::vector<std::string>& argv)
         const bool countable = need < std::numeric_limits<std::int64_t>::max();
         j["samples_needed"] = countable ? nlohmann::ordered_json(need) : nlohmann::ordered_json(nullptr);
         if (countable)
-            std::snprintf(buf, sizeof buf,
-                100 * *drop >= 0.005 ? "samples needed to detect a drop of %.2f points (%.4f): %lld\n"
-                                     : "samples needed to detect a drop of %.3g points (%.3g): %lld\n",
-                100 * *drop, *drop, static_cast<long long>(need));
+            // The drop as it was given (0.016 stays 0.016 points), not rounded to two decimals.
+            std::snprintf(buf, sizeof buf, "samples needed to detect a drop of %.4g points (%.4g): %lld\n", 100 * *drop,
+                *drop, static_cast<long long>(need));
         else
             std::snprintf(buf, sizeof buf,
                 "samples needed to detect a drop of %.3g points (%.3g): more than 9e18, too small a drop to detect\n",

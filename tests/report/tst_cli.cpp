@@ -452,7 +452,11 @@ void TestCli::powerAndShrink()
     const auto readme = cli({ QStringLiteral("power"), QStringLiteral("--n"), QStringLiteral("499"),
         QStringLiteral("--flip-rate"), QStringLiteral("0.092"), QStringLiteral("--drop"), QStringLiteral("1.6") });
     QCOMPARE(readme.exitCode, 0);
-    QVERIFY2(readme.out.contains("samples needed to detect a drop of 1.60 points"), readme.out.constData());
+    QVERIFY2(readme.out.contains("samples needed to detect a drop of 1.6 points (0.016): "), readme.out.constData());
+    // A drop given with more digits is printed as given, not rounded to 0.02.
+    const auto fine = cli({ QStringLiteral("power"), QStringLiteral("--n"), QStringLiteral("499"),
+        QStringLiteral("--flip-rate"), QStringLiteral("0.092"), QStringLiteral("--drop"), QStringLiteral("0.016") });
+    QVERIFY2(fine.out.contains("samples needed to detect a drop of 0.016 points (0.00016): "), fine.out.constData());
     const auto tooBig = cli({ QStringLiteral("power"), QStringLiteral("--n"), QStringLiteral("499"),
         QStringLiteral("--flip-rate"), QStringLiteral("0.092"), QStringLiteral("--drop"), QStringLiteral("10") });
     QCOMPARE(tooBig.exitCode, 2);
