@@ -104,7 +104,7 @@ void fillContinuous(TaskResult& r, const eval::PairedTask& pt, double alpha)
 {
     r.b = pt.worse;
     r.c = pt.better;
-    r.intervalMethod = "normal, mean difference";
+    r.intervalMethod = "Student t, mean difference";
     const double nan = std::numeric_limits<double>::quiet_NaN();
     r.ciLow = r.ciHigh = r.upperBound = nan;
     if (r.n == 0)
@@ -134,14 +134,15 @@ void fillContinuous(TaskResult& r, const eval::PairedTask& pt, double alpha)
             const double e = pt.difference(i) - r.delta;
             ss += e * e;
         }
-    // With one pair, or pairs that never differ in spread, a normal interval would claim certainty:
-    // no interval and no bound then.
+    // Student's t with n - 1 degrees of freedom: the spread is estimated from the same few pairs
+    // (a normal interval would be too narrow on a small task). With one pair, or pairs that never
+    // differ in spread, an interval would claim certainty: no interval and no bound then.
     if (finite > 1 && ss > 0.0) {
         const double se = std::sqrt(ss / (nf - 1.0) / nf);
-        const double z = stats::normalQuantile(0.975);
-        r.ciLow = r.delta - z * se;
-        r.ciHigh = r.delta + z * se;
-        r.upperBound = r.delta + stats::normalQuantile(1.0 - alpha) * se;
+        const double t = stats::studentQuantile(0.975, nf - 1.0);
+        r.ciLow = r.delta - t * se;
+        r.ciHigh = r.delta + t * se;
+        r.upperBound = r.delta + stats::studentQuantile(1.0 - alpha, nf - 1.0) * se;
     }
     if (eval::isCorpusMetric(r.metric) && !pt.baseWeight.empty()) {
         double wb = 0.0;

@@ -72,7 +72,7 @@ struct TaskResult {
     double lnP = 0.0; ///< ln pValue: finite where pValue underflows (below about 1e-308)
     double lnPHolm = 0.0;
     TaskFlag flag = TaskFlag::Ok;
-    std::string intervalMethod; ///< how ciLow/ciHigh were made: "Tango score" or "normal, mean difference"
+    std::string intervalMethod; ///< how ciLow/ciHigh were made: "Tango score" or "Student t, mean difference"
     double upperBound = 0.0; ///< one-sided upper confidence bound of the drop at 1 - alpha
     bool monteCarlo = false; ///< pValue is a sign-flip permutation p-value
     bool exhaustive = false; ///< ... computed over every sign pattern (no Monte Carlo error)

@@ -351,7 +351,7 @@ inline MarginCells marginCells(const TaskResult& t)
         t.samplesNeeded < 0 ? std::string("none would do") : std::to_string(t.samplesNeeded) };
 }
 
-// The interval methods the rows use, for the footers ("Tango score (binary); normal, mean difference
+// The interval methods the rows use, for the footers ("Tango score (binary); Student t, mean difference
 // (continuous)").
 inline std::string intervalMethods(const ComparisonReport& r)
 {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 #include <cmath>
@@ -123,6 +124,12 @@ double normalQuantile(double p)
 {
     const boost::math::normal_distribution<double, detail::Policy> normal;
     return boost::math::quantile(normal, std::clamp(p, 1e-300, 1.0 - 1e-16));
+}
+
+double studentQuantile(double p, double df)
+{
+    const boost::math::students_t_distribution<double, detail::Policy> t(df);
+    return boost::math::quantile(t, std::clamp(p, 1e-300, 1.0 - 1e-16));
 }
 
 double chiSquaredUpperTail(double x, double df)

@@ -35,6 +35,9 @@ double normalCdf(double z);
 /// Standard normal quantile.
 double normalQuantile(double p);
 
+/// Quantile of Student's t distribution with df (> 0) degrees of freedom.
+double studentQuantile(double p, double df);
+
 /// Upper tail of the chi-squared distribution with df degrees of freedom.
 double chiSquaredUpperTail(double x, double df);
 

@@ -80,7 +80,7 @@ report::ComparisonReport mixedReport()
     wiki.delta = 1255.0;
     wiki.ciLow = -20.5;
     wiki.ciHigh = 2530.5;
-    wiki.intervalMethod = "normal, mean difference";
+    wiki.intervalMethod = "Student t, mean difference";
     wiki.upperBound = 2300.25;
     wiki.pValue = 0.0412;
     wiki.lnP = std::log(0.0412);
@@ -255,7 +255,7 @@ report::ComparisonReport marginReport(const char* verdict)
     wiki.b = 21;
     wiki.c = 41;
     wiki.delta = -14.09;
-    wiki.intervalMethod = "normal, mean difference";
+    wiki.intervalMethod = "Student t, mean difference";
     wiki.upperBound = -6.924;
     wiki.pValue = 0.9991;
     wiki.lnP = std::log(0.9991);
@@ -454,7 +454,7 @@ void TestReport::jsonOfAHandFilledReport()
     QCOMPARE(wiki.value(QStringLiteral("kind")).toString(), QStringLiteral("continuous"));
     QCOMPARE(wiki.value(QStringLiteral("corpus_base")).toDouble(), 17.3);
     QCOMPARE(wiki.value(QStringLiteral("corpus_cand")).toDouble(), 51.6);
-    QCOMPARE(wiki.value(QStringLiteral("interval_method")).toString(), QStringLiteral("normal, mean difference"));
+    QCOMPARE(wiki.value(QStringLiteral("interval_method")).toString(), QStringLiteral("Student t, mean difference"));
     const auto mc = wiki.value(QStringLiteral("p_mc_interval")).toArray();
     QCOMPARE(mc.size(), 2);
     QCOMPARE(mc[0].toDouble(), 0.0361);
@@ -580,7 +580,7 @@ void TestReport::corpusMetricsInTheirOwnTerms()
         QVERIFY2(row.contains(QStringLiteral("word_perplexity")), qPrintable(row));
         // The interval methods are named, the Monte Carlo interval and the upper bound shown.
         QVERIFY2(
-            text.contains(QStringLiteral("Tango score")) && text.contains(QStringLiteral("normal, mean difference")),
+            text.contains(QStringLiteral("Tango score")) && text.contains(QStringLiteral("Student t, mean difference")),
             name);
         if (QLatin1String(name) != QLatin1String("csv")) {
             QVERIFY2(text.contains(QStringLiteral("[0.0361, 0.0467]")), name);

@@ -15,6 +15,7 @@ private slots:
     void mcnemar();
     void chiSquared();
     void normalQuantile();
+    void studentQuantile();
     void holm();
     void tailIsMonotone();
 };
@@ -83,6 +84,19 @@ void TestBinomial::normalQuantile()
         const auto o = v.toObject();
         const double z = stats::normalQuantile(o.value(QStringLiteral("p")).toDouble());
         QVERIFY(std::abs(z - o.value(QStringLiteral("z")).toDouble()) < 1e-12);
+    }
+}
+
+void TestBinomial::studentQuantile()
+{
+    const auto cases = test::vectors().value(QStringLiteral("student_quantile")).toArray();
+    QVERIFY(!cases.isEmpty());
+    for (const auto v : cases) {
+        const auto o = v.toObject();
+        const double t
+            = stats::studentQuantile(o.value(QStringLiteral("p")).toDouble(), o.value(QStringLiteral("df")).toDouble());
+        const double want = o.value(QStringLiteral("t")).toDouble();
+        QVERIFY2(std::abs(t - want) < 1e-12 * (1.0 + std::abs(want)), qPrintable(QString::number(t, 'g', 17)));
     }
 }
 

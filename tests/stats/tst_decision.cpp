@@ -110,6 +110,7 @@ private slots:
     void tinyPValuesSurvive();
     void tinyPValuesPrinted();
     void intervalWithoutFlips();
+    void continuousIntervalIsStudentT();
     void intervalAccountsForFlipRate();
     void overflowIsAnError();
     void decimalTiesCount();
@@ -235,6 +236,29 @@ void TestDecision::intervalWithoutFlips()
     QCOMPARE(rep.tasks[0].intervalMethod, std::string("Tango score"));
     QVERIFY(rep.tasks[0].ciHigh > 0.007);
     QVERIFY(rep.tasks[0].upperBound > 0.0 && rep.tasks[0].upperBound < rep.tasks[0].ciHigh);
+}
+
+void TestDecision::continuousIntervalIsStudentT()
+{
+    // The interval of a continuous task's drop and its upper bound: Student's t on the paired
+    // differences, as scipy's one-sample t interval (tests/data/stats/make_vectors.py).
+    const auto cases = test::vectors().value(QStringLiteral("paired_t_interval")).toArray();
+    QVERIFY(!cases.isEmpty());
+    for (const auto v : cases) {
+        const auto o = v.toObject();
+        std::vector<double> d;
+        for (const auto x : o.value(QStringLiteral("d")).toArray())
+            d.push_back(x.toDouble());
+        report::CompareSettings settings;
+        settings.alpha = num(o, "alpha");
+        const auto rep = decide({ continuousTask("t", d, std::vector<double>(d.size(), 0.0)) }, settings);
+        const auto& t = rep.tasks[0];
+        QCOMPARE(t.intervalMethod, std::string("Student t, mean difference"));
+        const double tol = 1e-9 * (1.0 + std::abs(num(o, "high")));
+        QVERIFY2(std::abs(t.ciLow - num(o, "low")) < tol, qPrintable(QString::number(t.ciLow, 'g', 17)));
+        QVERIFY2(std::abs(t.ciHigh - num(o, "high")) < tol, qPrintable(QString::number(t.ciHigh, 'g', 17)));
+        QVERIFY2(std::abs(t.upperBound - num(o, "upper")) < tol, qPrintable(QString::number(t.upperBound, 'g', 17)));
+    }
 }
 
 void TestDecision::intervalAccountsForFlipRate()

@@ -81,7 +81,7 @@ ComparisonPtr handFilled()
     wiki.accBase = -11090.0;
     wiki.accCand = -12345.0;
     wiki.delta = 1255.0;
-    wiki.intervalMethod = "normal, mean difference";
+    wiki.intervalMethod = "Student t, mean difference";
     wiki.pValue = 0.0412;
     wiki.lnP = std::log(0.0412);
     wiki.pHolm = 0.0824;

@@ -407,7 +407,7 @@ QString TaskTableModel::columnDefinition(int column)
                   "positive means the candidate is worse. For binary metrics drop = (b - c) / n");
     case Interval:
         return tr("95% interval of the drop: Tango's score interval for binary metrics (it accounts for the flip "
-                  "rate and exists even with no flips), a normal interval of the mean difference for continuous "
+                  "rate and exists even with no flips), a Student t interval of the mean difference for continuous "
                   "ones");
     case PValue:
         return tr("One-sided p that the candidate is worse: exact McNemar test on b and c for binary metrics, "

@@ -11,7 +11,7 @@ import json
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 
 
 def upper_half(n, k):
@@ -134,6 +134,30 @@ def main():
     out["chi2_upper"] = [{"x": x, "df": df, "p": float(stats.chi2.sf(x, df))} for x, df in [
         (3.781, 2), (25.2, 10), (100.0, 4), (1500.0, 6)]]
     out["normal_quantile"] = [{"p": p, "z": float(stats.norm.ppf(p))} for p in [0.95, 0.8, 0.975, 0.5, 0.999]]
+    # Student's t quantiles, found by solving sf(t) = 1 - p with scipy's distribution function: its
+    # own ppf is only good to about 1e-9 here (at 61 degrees of freedom, sf(ppf(0.975)) is
+    # 0.0250000000488).
+    def t_quantile(p, df):
+        if p == 0.5:
+            return 0.0
+        x = optimize.brentq(lambda t: stats.t.sf(t, df) - (1.0 - p), 0.0, 1e3, xtol=1e-15, rtol=1e-15)
+        return float(x)
+    out["student_quantile"] = [{"p": p, "df": df, "t": t_quantile(p, df)} for p, df in [
+        (0.975, 1), (0.975, 9), (0.95, 9), (0.975, 61), (0.99, 3.5), (0.975, 1e6), (0.5, 4)]]
+    # The continuous interval of the drop: Student's t on the paired differences, and the one-sided
+    # upper bound at 1 - alpha (scipy's one-sample t interval agrees to its ppf's accuracy).
+    trng = np.random.default_rng(77)
+    paired_t = []
+    for n, shift, alpha in [(10, 0.3, 0.05), (2, 0.0, 0.05), (62, -0.1, 0.01), (500, 0.02, 0.05)]:
+        d = np.round(trng.normal(shift, 1.0, n), 6)
+        mean = float(np.mean(d))
+        se = float(np.std(d, ddof=1)) / math.sqrt(n)
+        low, high = mean - t_quantile(0.975, n - 1) * se, mean + t_quantile(0.975, n - 1) * se
+        upper = mean + t_quantile(1 - alpha, n - 1) * se
+        ci = stats.ttest_1samp(d, 0.0).confidence_interval(0.95)
+        assert abs(ci.low - low) < 1e-7 * (1 + abs(low)) and abs(ci.high - high) < 1e-7 * (1 + abs(high))
+        paired_t.append({"d": d.tolist(), "alpha": alpha, "low": low, "high": high, "upper": upper})
+    out["paired_t_interval"] = paired_t
 
     power = []
     for n, f, drop, alpha, pw in [(6000, 0.025, 0.005, 0.05, 0.8), (1000, 0.1, 0.02, 0.05, 0.9), (500, 0.2, 0.05, 0.01, 0.8)]:
