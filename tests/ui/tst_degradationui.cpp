@@ -8,6 +8,7 @@
 #include "degradation/DegradationPage.h"
 #include "degradation/DisagreementModel.h"
 #include "degradation/DisagreementProxy.h"
+#include "degradation/DisagreementsView.h"
 #include "degradation/PowerPlanView.h"
 #include "degradation/SampleView.h"
 #include "degradation/SideChoice.h"
@@ -21,6 +22,8 @@
 #include "stats/Power.h"
 
 #include <QAbstractItemModelTester>
+#include <QCheckBox>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QImage>
 #include <QLabel>
@@ -163,6 +166,7 @@ private slots:
     void handFilledTaskTable();
     void aggregatePanelShowsTheDecision();
     void plannerAtTheDecisionLevel();
+    void disagreementCountsAndFilters();
     void bannerForEachVerdict();
     void marginTextParsesOrExplains();
     void marginDecidesTheVerdict();
@@ -700,6 +704,33 @@ void TestDegradationUi::plannerAtTheDecisionLevel()
     QVERIFY(view.applies());
     for (auto* box : view.findChildren<QDoubleSpinBox*>())
         QVERIFY(box->isEnabled());
+}
+
+void TestDegradationUi::disagreementCountsAndFilters()
+{
+    DisagreementsView view;
+    view.setComparison(m_c, false);
+    auto* count = view.findChildren<QLabel*>().value(0);
+    auto* filter = view.findChild<QLineEdit*>();
+    auto* all = view.findChild<QCheckBox*>();
+    auto* direction = view.findChild<QComboBox*>();
+    QVERIFY(count && filter && all && direction);
+    const int rows = view.rowCount();
+    QVERIFY(rows > 1);
+    QCOMPARE(count->text(), QStringLiteral("%1 rows").arg(QLocale().toString(rows)));
+    // A filter that matches nothing says so, instead of an empty table with no word.
+    filter->setText(QStringLiteral("no-such-doc-id"));
+    QCOMPARE(view.rowCount(), 0);
+    QCOMPARE(count->text(), QStringLiteral("no row matches \"no-such-doc-id\""));
+    filter->clear();
+    // With every pair listed, the first direction names what it lists.
+    QCOMPARE(direction->itemText(0), QStringLiteral("regressions and improvements"));
+    all->setChecked(true);
+    QCOMPARE(direction->itemText(0), QStringLiteral("every pair"));
+    QVERIFY(view.rowCount() > rows);
+    all->setChecked(false);
+    QCOMPARE(direction->itemText(0), QStringLiteral("regressions and improvements"));
+    QCOMPARE(view.rowCount(), rows);
 }
 
 void TestDegradationUi::bannerForEachVerdict()

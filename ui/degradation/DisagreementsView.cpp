@@ -12,6 +12,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QShortcut>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -69,6 +70,8 @@ DisagreementsView::DisagreementsView(QWidget* parent)
         updateCount();
     });
     connect(m_allPairs, &QCheckBox::toggled, this, [this](bool all) {
+        // The first choice names what it lists: with "all pairs" the agreeing ones too.
+        m_direction->setItemText(0, all ? tr("every pair") : tr("regressions and improvements"));
         m_model->setComparison(m_comparison, all);
         updateCount();
     });
@@ -113,7 +116,14 @@ void DisagreementsView::setTasks(const QSet<int>& tasks)
 
 void DisagreementsView::updateCount()
 {
-    m_count->setText(m_comparison ? tr("%n row(s)", "", m_proxy->rowCount()) : QString());
+    const int rows = m_proxy->rowCount();
+    QString count;
+    if (m_comparison)
+        count = rows > 0                  ? (rows == 1 ? tr("1 row") : tr("%1 rows").arg(QLocale().toString(rows)))
+            : !m_filter->text().isEmpty() ? tr("no row matches \"%1\"").arg(m_filter->text())
+            : m_model->rowCount() > 0     ? tr("no row in this direction or these tasks")
+                                          : tr("no rows");
+    m_count->setText(count);
     // Columns fit what is shown now (another task's ids may be wider), and the current sample
     // stays in view.
     fitColumns(m_table);
