@@ -885,12 +885,18 @@ void TestDegradationUi::marginTextParsesOrExplains()
     emit edit->editingFinished();
     QCOMPARE(spy.count(), 1);
     // Bad text: the reason, no retest, the margins as they were.
+    QSignalSpy rejected(&panel, &AggregatePanel::marginRejected);
     edit->setText(QStringLiteral("1, wikitext=abc"));
     emit edit->editingFinished();
     QCOMPARE(spy.count(), 1);
     QVERIFY(error->isVisibleTo(&panel));
-    QVERIFY2(error->text().startsWith(QStringLiteral("The margin \"wikitext=abc\" is not a number")),
+    QVERIFY2(error->text().startsWith(QStringLiteral("Not applied: The margin \"wikitext=abc\" is not a number")),
         qPrintable(error->text()));
+    QVERIFY2(error->text().endsWith(QStringLiteral("The results shown are those of the settings before.")),
+        qPrintable(error->text()));
+    // The page puts the reason in the status bar, in place of an earlier message.
+    QCOMPARE(rejected.count(), 1);
+    QVERIFY(rejected.at(0).at(0).toString().startsWith(QStringLiteral("The margin \"wikitext=abc\"")));
     QCOMPARE(error->text().count(QStringLiteral("wikitext=abc")), 1); // said once
     QCOMPARE(panel.margins(), m);
     edit->setText(QStringLiteral("-2"));

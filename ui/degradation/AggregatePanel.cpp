@@ -356,8 +356,9 @@ void AggregatePanel::onMarginEdited()
     QString error;
     if (!parseMargins(m_margin->text(), next, error)) {
         m_marginError->setProperty("refused", false);
-        m_marginError->setText(error);
+        m_marginError->setText(tr("Not applied: %1 The results shown are those of the settings before.").arg(error));
         m_marginError->show();
+        emit marginRejected(error);
         return;
     }
     m_marginError->hide();

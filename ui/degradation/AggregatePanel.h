@@ -58,6 +58,8 @@ signals:
     void alphaChanged(double alpha);
     void permutationRequested(int permutations, int seed);
     void marginsChanged(const deltascope::report::MarginRequest& margins);
+    /// A margin typed that cannot be read: why (the results stay those of the settings before).
+    void marginRejected(const QString& why);
 
 private:
     void onMarginEdited();

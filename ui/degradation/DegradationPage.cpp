@@ -253,6 +253,9 @@ void DegradationPage::buildResults()
         m_stats.margins = margins;
         retestWith(m_stats.runPermutation);
     });
+    // The status bar follows the margin typed last, so an earlier refusal does not stay there.
+    connect(m_aggregate, &AggregatePanel::marginRejected, this,
+        [this](const QString& why) { emit statusMessage(tr("Not applied: %1").arg(why)); });
     connect(m_aggregate, &AggregatePanel::permutationRequested, this, [this](int perms, int seed) {
         m_stats.permutations = static_cast<std::uint64_t>(perms);
         m_stats.seed = static_cast<std::uint64_t>(seed);
