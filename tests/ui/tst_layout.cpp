@@ -279,6 +279,21 @@ void TestLayout::longTaskNamesWrapInTheDecision()
     auto* tasks = w.degradation()->findChild<FrozenColumnsView*>();
     QVERIFY(tasks);
     QVERIFY(tasks->isColumnHidden(TaskTableModel::Filter));
+    // The disagreement table beside the sample keeps every column in view: the long task name is
+    // cut (in the middle) to leave room for the direction.
+    QTableView* flips = nullptr;
+    for (auto* v : w.degradation()->findChildren<QTableView*>())
+        if (v->model() && v->model()->columnCount() == DisagreementModel::ColumnCount)
+            flips = v;
+    QVERIFY(flips);
+    QTRY_VERIFY(flips->model()->rowCount() > 0);
+    QCOMPARE(flips->textElideMode(), Qt::ElideMiddle);
+    int before = 0;
+    for (int c = 0; c < DisagreementModel::Direction; ++c)
+        before += flips->columnWidth(c);
+    const int room = flips->viewport()->width() - before;
+    QVERIFY2(room >= flips->fontMetrics().horizontalAdvance(QStringLiteral("improvement")) + 8,
+        qPrintable(QStringLiteral("%1 px left for the direction").arg(room)));
 }
 
 void TestLayout::legendsSitOutsideTheData()

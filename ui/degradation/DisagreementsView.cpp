@@ -37,6 +37,7 @@ DisagreementsView::DisagreementsView(QWidget* parent)
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setWordWrap(false);
+    m_table->setTextElideMode(Qt::ElideMiddle);
     m_table->setTabKeyNavigation(false); // Tab leaves the table; arrows move within it
     m_table->setSortingEnabled(false); // sorting 100,000 ids on load is not worth the wait; a click sorts
     m_table->horizontalHeader()->setSectionsClickable(true);
@@ -126,7 +127,9 @@ void DisagreementsView::updateCount()
     m_count->setText(count);
     // Columns fit what is shown now (another task's ids may be wider), and the current sample
     // stays in view.
-    fitColumns(m_table);
+    // Narrow beside the sample: a long task name (HELM's carry their arguments) takes at most a
+    // quarter of the table, cut in the middle; the sample's heading names it whole.
+    fitColumns(m_table, 0.25, 90);
     if (m_table->currentIndex().isValid())
         m_table->scrollTo(m_table->currentIndex());
 }
