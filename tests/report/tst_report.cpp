@@ -312,6 +312,7 @@ private slots:
     void corpusMetricsInTheirOwnTerms();
     void tableFootnoteNamesTheUnitsPresent();
     void continuousAdviceInItsUnits();
+    void fewFlipsAreFlaggedApproximate();
     void unstableVerdictSaidLoudly();
     void decisionExplained();
     void verdictHeadlines_data();
@@ -643,6 +644,38 @@ void TestReport::continuousAdviceInItsUnits()
     const QString mixed = QString::fromStdString(report::verdictNextStep(m));
     QVERIFY2(mixed.contains(QStringLiteral("D points")) && mixed.contains(QStringLiteral("deltascope-cli power")),
         qPrintable(mixed));
+}
+
+void TestReport::fewFlipsAreFlaggedApproximate()
+{
+    auto r = mixedReport();
+    auto few
+        = std::find_if(r.tasks.begin(), r.tasks.end(), [](const report::TaskResult& t) { return t.task == "mmlu"; });
+    QVERIFY(few != r.tasks.end());
+    const std::string note = "only 9 pairs differ: the interval, the upper bound and the margin test are large-sample "
+                             "approximations that can overstate the evidence at so few (the p-value is exact)";
+    // 46 discordant pairs: no note.
+    QVERIFY(!QString::fromStdString(report::toTable(r)).contains(QStringLiteral("mmlu: only")));
+    few->b = 2;
+    few->c = 7;
+    few->hasMargin = true;
+    for (const auto& [name, text] : allWriters(r)) {
+        if (QLatin1String(name) == QLatin1String("json") || QLatin1String(name) == QLatin1String("csv"))
+            continue;
+        QVERIFY2(text.contains(QString::fromStdString(note)), qPrintable(text));
+    }
+    few->hasMargin = false;
+    const std::string table = report::toTable(r);
+    QVERIFY2(QString::fromStdString(table).contains(
+                 QStringLiteral("only 9 pairs differ: the interval and the upper bound are large-sample")),
+        table.c_str());
+    // Continuous tasks have no such interval: never flagged.
+    for (auto& t : r.tasks)
+        if (t.continuous) {
+            t.b = 2;
+            t.c = 3;
+        }
+    QVERIFY(!QString::fromStdString(report::toTable(r)).contains(QStringLiteral("only 5 pairs differ")));
 }
 
 void TestReport::unstableVerdictSaidLoudly()
