@@ -617,14 +617,18 @@ void TestReport::continuousAdviceInItsUnits()
 {
     // No evidence on continuous tasks only: the margin is in their units, and the power planner
     // (binary tasks only) is not offered.
-    auto r = mixedReport();
+    // The mixed report with no margin and nothing flagged: no evidence.
+    auto noEvidence = [](report::ComparisonReport r) {
+        for (auto& t : r.tasks) {
+            t.hasMargin = false;
+            t.flag = report::TaskFlag::Ok;
+        }
+        r.hasMargin = false;
+        r.degraded = false;
+        return r;
+    };
+    auto r = noEvidence(mixedReport());
     std::erase_if(r.tasks, [](const report::TaskResult& t) { return !t.continuous; });
-    for (auto& t : r.tasks) {
-        t.hasMargin = false;
-        t.flag = report::TaskFlag::Ok;
-    }
-    r.hasMargin = false;
-    r.degraded = false;
     QCOMPARE(report::verdictOf(r), report::Verdict::NoEvidence);
     for (const auto wording : { report::Wording::CommandLine, report::Wording::Window }) {
         const QString next = QString::fromStdString(report::verdictNextStep(r, wording));
@@ -633,13 +637,7 @@ void TestReport::continuousAdviceInItsUnits()
         QVERIFY2(!next.contains(QStringLiteral("points")) && !next.contains(QStringLiteral("ower")), qPrintable(next));
     }
     // With a binary task among them, the advice is in points and names the power analysis.
-    auto m = mixedReport();
-    for (auto& t : m.tasks) {
-        t.hasMargin = false;
-        t.flag = report::TaskFlag::Ok;
-    }
-    m.hasMargin = false;
-    m.degraded = false;
+    const auto m = noEvidence(mixedReport());
     QCOMPARE(report::verdictOf(m), report::Verdict::NoEvidence);
     const QString mixed = QString::fromStdString(report::verdictNextStep(m));
     QVERIFY2(mixed.contains(QStringLiteral("D points")) && mixed.contains(QStringLiteral("deltascope-cli power")),
