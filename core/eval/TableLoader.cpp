@@ -282,11 +282,13 @@ Result<EvalRun> loadScoreTable(
         return R::failure(Diagnostic::error(
             path, 0, "not a text file: expected lm-eval output, or a CSV or JSONL table of ids and scores"));
     const bool json = text[text.find_first_not_of(" \t\r\n")] == '{';
-    if (json)
-        if (auto problem = oneDocumentProblem(path, text))
-            return R::failure(*problem);
     auto result = json ? loadJsonl(path, text, file.size() - text.size(), columns, skipBadLines)
                        : loadCsv(path, text, columns, skipBadLines);
+    // A JSON file whose records could not be read may be one document over many lines: said so,
+    // in place of its first line's error (looked at only then: tables that load pay nothing).
+    if (json && (!result.ok() || result.value->tasks.empty()))
+        if (auto problem = oneDocumentProblem(path, text))
+            return R::failure(*problem);
     if (bytesDone)
         bytesDone->fetch_add(text.size(), std::memory_order_relaxed);
     if (result.ok()) {
