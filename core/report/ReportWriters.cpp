@@ -137,11 +137,7 @@ std::string toJson(const ComparisonReport& r)
     agg["degraded"] = r.degraded;
     agg["verdict"] = r.verdict; // "degraded", "no_evidence", with a margin "no_worse_than_margin" or "inconclusive"
     agg["decision"] = r.decisionBasis;
-    // JSON has no "above": the counts are each task's samples_needed.
-    std::string next = verdictNextStep(r);
-    if (const auto at = next.find("(listed above)"); at != std::string::npos)
-        next.replace(at, 14, "(each task's samples_needed)");
-    agg["next_step"] = next;
+    agg["next_step"] = verdictNextStep(r, Wording::Data);
     root["aggregate"] = std::move(agg);
     if (r.permutation.present) {
         const auto& p = r.permutation;

@@ -113,7 +113,9 @@ std::string verdictNextStep(const ComparisonReport& r, Wording wording)
             + "): a task without one cannot be shown no worse";
         if (moreSamples)
             return (noMargin ? giveMargins + "; " : std::string())
-                + "collect the samples each undecided task still needs (listed above), or argue for a wider margin "
+                + "collect the samples each undecided task still needs ("
+                + (wording == Wording::Data ? "each task's samples_needed" : "listed above")
+                + "), or argue for a wider margin "
                   "before looking again";
         if (noMargin)
             return giveMargins;

@@ -27,8 +27,9 @@ const char* verdictHeadline(Verdict v);
 /// What the verdict means, in one sentence.
 const char* verdictMeaning(Verdict v);
 
-/// Where the next step is taken: the command line and its reports, or the window.
-enum class Wording { CommandLine, Window };
+/// Where the next step is read: the command line and its text reports, the window, or data (JSON,
+/// where nothing is "above").
+enum class Wording { CommandLine, Window, Data };
 
 /// What to do next after this comparison's verdict, in one sentence, in the terms of where it is
 /// read (a flag to rerun with, or the control to use).
