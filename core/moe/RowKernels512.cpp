@@ -93,6 +93,34 @@ template <int... R> DELTASCOPE_AVX512 inline __m512i rankBits(__m512i s, std::in
     return rank;
 }
 
+// 16 x 16 transpose of 32-bit lanes: r[i] lane j becomes r[j] lane i.
+DELTASCOPE_AVX512 inline void transpose16(__m512i* r)
+{
+    __m512i t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+        r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+        r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+        r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    for (int i = 0; i < 4; ++i) {
+        t[i] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0xdd);
+        t[i + 8] = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0xdd);
+    }
+    for (int i = 0; i < 4; ++i) {
+        r[i] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0xdd);
+        r[i + 4] = _mm512_shuffle_i32x4(t[i + 4], t[i + 12], 0x88);
+        r[i + 12] = _mm512_shuffle_i32x4(t[i + 4], t[i + 12], 0xdd);
+    }
+}
+
 // The k best of c <= 16 candidates (score bits in ascending id order, -1 in the other lanes), best
 // first: the ranks are a permutation of 0..c-1, so each of the first k is written to its place.
 DELTASCOPE_AVX512 inline int rankSmall(__m512i score, __m512i id, int c, int k, int* ids)
@@ -390,6 +418,103 @@ DELTASCOPE_AVX512 int topkAllowed512(const float* row, int n, int k, const std::
             mx, static_cast<__mmask16>(words[static_cast<std::size_t>(v)]), mx, _mm512_loadu_ps(row + 16 * v));
     const int count = topkRow512(row, n, k, words.data(), mx, ids);
     return count >= 0 ? count : topkKeys(row, n, k, allow, ids);
+}
+
+// Re-routing within a selected set of at most 16 experts (every routed expert is then one of them),
+// sixteen tokens at a time. A token keeps the baseline experts whose bits lie at the set's
+// positions (pext, word by word); one that keeps all of them is unchanged. The others have their
+// scores at the set's positions gathered, and the block is transposed so that each register holds
+// one expert's scores, token by token: the ranks then come from comparing each pair of experts once
+// for all sixteen tokens, instead of ranking each token's register lane against lane. The ranks
+// are those of rankSmall (a higher score first, the lower id on a tie); each token keeps its first
+// k. The kept mass is summed as rerouteWithin sums it: token by token, each token's experts best
+// first (an unchanged token adds its baseline mass).
+DELTASCOPE_AVX512 void rerouteSmall512(const SliceInput& in, const int* sel, int m, const std::uint64_t* selMask,
+    const std::uint64_t* baseMask, const int* kOf, const double* tokenMass, int* used, double& mass, int& overlap,
+    int& unchanged)
+{
+    const int W = maskWords(in.experts);
+    const int K = in.topK;
+    const int T = in.tokens;
+    int before[8] = {}; // the set's members in the words before each word (n <= 512)
+    for (int w = 1; w < W; ++w)
+        before[w] = before[w - 1] + __builtin_popcountll(selMask[w - 1]);
+    const auto valid = static_cast<__mmask16>(_bzhi_u32(0xffffu, static_cast<unsigned>(m)));
+    const __m512i idx = _mm512_maskz_loadu_epi32(valid, sel);
+    const __m512i kk = _mm512_set1_epi32(K);
+    const __m512i one = _mm512_set1_epi32(1);
+    const int c = std::min(m, K);
+    int usedAt[16] = {};
+    alignas(64) float val[8][16];
+    for (int t0 = 0; t0 < T; t0 += 16) {
+        const int n = std::min(16, T - t0);
+        __m512i x[16];
+        std::uint8_t state[16];
+        __mmask16 rerouted = 0;
+        __m512i memberCount = _mm512_setzero_si512();
+        for (int i = 0; i < 16; ++i) {
+            state[i] = 0; // 0: no routing (or past the last token), 1: unchanged, 2: re-routed
+            x[i] = _mm512_setzero_si512();
+            if (i >= n || kOf[t0 + i] == 0)
+                continue;
+            const int t = t0 + i;
+            const int kt = kOf[t];
+            const std::uint64_t* B = baseMask + static_cast<std::size_t>(t) * static_cast<std::size_t>(W);
+            std::uint32_t member = 0;
+            for (int w = 0; w < W; ++w)
+                member |= static_cast<std::uint32_t>(_pext_u64(B[w], selMask[w])) << before[w];
+            const int kept = __builtin_popcount(member);
+            overlap += kept;
+            if (kept == kt) {
+                state[i] = 1;
+                memberCount = _mm512_mask_add_epi32(memberCount, static_cast<__mmask16>(member), memberCount, one);
+                continue;
+            }
+            state[i] = 2;
+            rerouted |= static_cast<__mmask16>(1u << i);
+            x[i] = _mm512_castps_si512(_mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, idx, rowOf(in, t), 4));
+        }
+        if (rerouted) {
+            transpose16(x); // x[j]: the scores of the set's j-th expert, token by token
+            // Expert j starts behind the j experts before it (they win a tie) and moves once per
+            // pair in which the other one is strictly larger or smaller than the tie assumed.
+            __m512i rank[16];
+            for (int j = 0; j < m; ++j)
+                rank[j] = _mm512_set1_epi32(j);
+            for (int a = 0; a < m; ++a)
+                for (int b = a + 1; b < m; ++b) {
+                    // b beats a (strictly larger): a falls one place, b rises one.
+                    const __mmask16 beats = _mm512_cmpgt_epi32_mask(x[b], x[a]);
+                    rank[a] = _mm512_mask_add_epi32(rank[a], beats, rank[a], one);
+                    rank[b] = _mm512_mask_sub_epi32(rank[b], beats, rank[b], one);
+                }
+            // The kept scores best first: val[p] holds each token's score of rank p.
+            for (int p = 0; p < c; ++p) {
+                __m512i v = _mm512_setzero_si512();
+                const __m512i pp = _mm512_set1_epi32(p);
+                for (int j = 0; j < m; ++j)
+                    v = _mm512_mask_mov_epi32(v, _mm512_cmpeq_epi32_mask(rank[j], pp), x[j]);
+                _mm512_store_si512(val[p], v);
+            }
+            for (int j = 0; j < m; ++j)
+                usedAt[j] += __builtin_popcount(_mm512_mask_cmplt_epi32_mask(rerouted, rank[j], kk));
+        }
+        for (int i = 0; i < n; ++i) {
+            if (state[i] == 1) {
+                ++unchanged;
+                mass += tokenMass[t0 + i];
+            } else if (state[i] == 2) {
+                for (int p = 0; p < c; ++p)
+                    mass += static_cast<double>(val[p][i]);
+            }
+        }
+        alignas(64) int counts[16];
+        _mm512_store_si512(counts, memberCount);
+        for (int j = 0; j < m; ++j)
+            usedAt[j] += counts[j];
+    }
+    for (int j = 0; j < m; ++j)
+        used[sel[j]] += usedAt[j];
 }
 
 // The k (<= 8) best of a checked row among a list of at most 32 experts in ascending id order,

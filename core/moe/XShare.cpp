@@ -95,13 +95,19 @@ Rerouted rerouteVector(const SliceInput& in, SliceScratch& s, const std::vector<
     const int K = in.topK;
     const auto T = static_cast<std::size_t>(in.tokens);
     const std::uint64_t* S = s.selMask.data();
+    const int m = static_cast<int>(selSorted.size());
+    if (path == kAvx512 && m <= 16 && N <= 512) {
+        Rerouted r;
+        rerouteSmall512(in, selSorted.data(), m, S, s.baseMask.data(), s.kOf.data(), s.tokenMass.data(), s.used.data(),
+            r.mass, r.overlap, r.unchanged);
+        return r;
+    }
     thread_local std::vector<int> routed;
     thread_local std::vector<int> routedCount; // -1: the token keeps its baseline
     thread_local std::vector<int> keptOf;
     routed.resize(T * 8);
     routedCount.resize(T);
     keptOf.resize(T);
-    const int m = static_cast<int>(selSorted.size());
     for (std::size_t t = 0; t < T; ++t) {
         const int kt = s.kOf[t];
         const int* ids = s.topIds.data() + t * static_cast<std::size_t>(K);

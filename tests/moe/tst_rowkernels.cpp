@@ -20,7 +20,9 @@ namespace {
 
 // Slices' scores: 0 products of three uniforms (skewed like router probabilities), 1 quarters
 // (ties everywhere), 2 mostly zero, 3 all scores within a few ulps of each other (the bound lets
-// most of the row through), 4 uniforms with the largest score repeated in many experts.
+// most of the row through), 4 uniforms with the largest score repeated in many experts, 5 scores
+// from 2^20 down to 2^-40 (a sum of them rounds differently in another order, so the kept mass
+// shows whether each token's experts were added best first).
 std::vector<float> scoresOf(int kind, std::size_t tokens, std::size_t experts, unsigned seed)
 {
     std::mt19937 rng(seed);
@@ -41,6 +43,9 @@ std::vector<float> scoresOf(int kind, std::size_t tokens, std::size_t experts, u
                 break;
             case 4:
                 x = (e % 5 == 0) ? 0.75f : u(rng) * 0.7f;
+                break;
+            case 5:
+                x = std::ldexp(0.5f + u(rng), 20 - static_cast<int>(rng() % 61));
                 break;
             default:
                 x = u(rng) * u(rng) * u(rng);
@@ -97,7 +102,7 @@ void TestRowKernels::levelsAgree_data()
     for (const auto& [t, n, k] : std::vector<std::tuple<int, int, int>> { { 64, 128, 8 }, { 65, 128, 2 }, { 7, 16, 1 },
              { 33, 32, 6 }, { 20, 48, 4 }, { 31, 24, 3 }, { 16, 256, 8 }, { 9, 272, 8 }, { 5, 512, 6 }, { 64, 64, 8 },
              { 1, 128, 8 }, { 40, 160, 5 } })
-        for (int kind = 0; kind < 5; ++kind)
+        for (int kind = 0; kind < 6; ++kind)
             QTest::addRow("T=%d N=%d k=%d kind=%d", t, n, k, kind) << t << n << k << kind;
 }
 
