@@ -136,6 +136,9 @@ int scanRow512(const float* row, int n, int k, double* util, int* ids);
 // cannot order.
 bool scanRowPair512(
     const float* a, const float* b, int n, int k, double* util, int* idsA, int* idsB, int& countA, int& countB);
+// Sixteen rows of at most 256 experts (ids: 16 lists of k, one after another), as scanRow512 on
+// each in order (every row gets its k best); false for a score the kernels cannot order.
+bool scanRows16x512(const float* const* rows, int n, int k, double* util, int* ids);
 // The position of each of n (a multiple of 8, at most 1024) keys in decreasing order, when the keys
 // are distinct; false (positions unset) when two are equal.
 bool positionsOfDistinct512(const std::uint64_t* keys, int n, std::int32_t* position);

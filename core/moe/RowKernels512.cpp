@@ -7,6 +7,7 @@
 
 #if DELTASCOPE_AVX2_DISPATCH
 #include <algorithm>
+#include <array>
 #include <immintrin.h>
 #include <utility>
 #include <vector>
@@ -314,6 +315,154 @@ DELTASCOPE_AVX512 bool scanRows512(const float* const* row, int n, int k, double
     return true;
 }
 
+// Batcher's odd-even merge sort of 16 values: 63 compare-exchange steps (lower position, higher
+// position) after which the values ascend.
+struct Exchange {
+    int lo;
+    int hi;
+};
+constexpr std::array<Exchange, 63> kSort16 = [] {
+    std::array<Exchange, 63> steps {};
+    int at = 0;
+    for (int p = 1; p < 16; p <<= 1)
+        for (int d = p; d >= 1; d >>= 1)
+            for (int j = d % p; j + d < 16; j += 2 * d)
+                for (int i = 0; i < d && i + j + d < 16; ++i)
+                    if ((i + j) / (2 * p) == (i + j + d) / (2 * p))
+                        steps[static_cast<std::size_t>(at++)] = { i + j, i + j + d };
+    return steps;
+}();
+
+// Sixteen tokens' rows (n <= 256, a multiple of 16; k <= 8) at once, in four passes. The first
+// checks the scores and adds them to the utilities (row after row, as separate calls would) and
+// takes each row's 16 lane maxima. The second finds each row's bound, the k-th largest of its lane
+// maxima, with the rows in the lanes of 16 registers (a transpose), so that one sorting network of
+// minima and maxima serves all sixteen rows. The third packs the ids of the scores reaching a row's
+// bound as bytes and gathers their scores (as scanRows512 does). The fourth ranks every row's
+// candidates together: transposed again, each pair of candidate places is compared once for all
+// rows (a higher score first; places are in id order, so the earlier place wins a tie), and the
+// first k ids are turned back into rows. A row with more than 16 candidates takes topkRow512. False
+// for a score the kernels cannot order.
+DELTASCOPE_AVX512 bool scanBlock512(const float* const* row, int n, int k, double* util, int* ids)
+{
+    constexpr int R = 16;
+    const int vecs = n / 16;
+    __m512i worst = _mm512_setzero_si512();
+    __m512 mx[R];
+    for (int r = 0; r < R; ++r)
+        mx[r] = _mm512_set1_ps(-1.0f);
+    for (int v = 0; v < vecs; ++v) {
+        double* u = util + 16 * v;
+        __m512d lo = _mm512_loadu_pd(u);
+        __m512d hi = _mm512_loadu_pd(u + 8);
+        for (int r = 0; r < R; ++r) {
+            const __m512 x = _mm512_loadu_ps(row[r] + 16 * v);
+            // As unsigned integers, every score that cannot be ordered lies above the largest
+            // finite float: negative ones (and -0) through the sign bit, then infinity and NaN.
+            worst = _mm512_max_epu32(worst, _mm512_castps_si512(x));
+            mx[r] = _mm512_max_ps(mx[r], x);
+            lo = _mm512_add_pd(lo, _mm512_cvtps_pd(_mm512_castps512_ps256(x)));
+            hi = _mm512_add_pd(hi, _mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1)));
+        }
+        _mm512_storeu_pd(u, lo);
+        _mm512_storeu_pd(u + 8, hi);
+    }
+    if (_mm512_cmpgt_epu32_mask(worst, _mm512_set1_epi32(0x7f7fffff)))
+        return false;
+
+    // The bounds: row r's lane maxima sorted in lane r of the registers.
+    alignas(64) float lanesMax[R][16];
+    __m512i g[R];
+    for (int r = 0; r < R; ++r) {
+        _mm512_store_ps(lanesMax[r], mx[r]);
+        g[r] = _mm512_castps_si512(mx[r]);
+    }
+    transpose16(g);
+#pragma GCC unroll 63
+    for (const Exchange& e : kSort16) {
+        const __m512i a = g[e.lo];
+        g[e.lo] = _mm512_min_epi32(a, g[e.hi]);
+        g[e.hi] = _mm512_max_epi32(a, g[e.hi]);
+    }
+    alignas(64) float bound[R];
+    _mm512_store_si512(bound, _mm512_max_epi32(g[16 - k], _mm512_setzero_si512()));
+
+    // The candidates' ids as bytes; the chosen ones of each group join a row's list after those held.
+    const __m512i byteIds = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45,
+        44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17,
+        16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    __m512i score[R];
+    __m512i id[R];
+    int most = 0; // the longest list held
+    unsigned wide = 0; // rows with more than 16 candidates
+    for (int r = 0; r < R; ++r) {
+        const __m512 t = _mm512_set1_ps(bound[r]);
+        __m512i list = _mm512_setzero_si512();
+        int c = 0;
+        for (int grp = 0; grp * 4 < vecs; ++grp) {
+            std::uint64_t m = 0;
+            for (int w = 4 * grp; w < std::min(vecs, 4 * grp + 4); ++w)
+                m |= static_cast<std::uint64_t>(_mm512_cmp_ps_mask(_mm512_loadu_ps(row[r] + 16 * w), t, _CMP_GE_OQ))
+                    << (16 * (w - 4 * grp));
+            const int p = __builtin_popcountll(m);
+            if (c + p <= 16) {
+                const __mmask64 into = _bzhi_u64(~std::uint64_t { 0 }, static_cast<unsigned>(p)) << c;
+                list = _mm512_mask_expand_epi8(list, into,
+                    _mm512_maskz_compress_epi8(
+                        m, _mm512_add_epi8(byteIds, _mm512_set1_epi8(static_cast<char>(64 * grp)))));
+            }
+            c += p;
+        }
+        if (c > 16) {
+            wide |= 1u << r;
+            c = 0;
+        }
+        most = std::max(most, c);
+        const auto valid = static_cast<__mmask16>(_bzhi_u32(0xffffu, static_cast<unsigned>(c)));
+        id[r] = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(list));
+        score[r] = _mm512_castps_si512(
+            _mm512_mask_i32gather_ps(_mm512_castsi512_ps(_mm512_set1_epi32(-1)), valid, id[r], row[r], 4));
+    }
+
+    // Every row's candidates ranked at once: place j of every row in the lanes of score[j], id[j].
+    transpose16(score);
+    transpose16(id);
+    const __m512i one = _mm512_set1_epi32(1);
+    __m512i rank[R];
+    for (int j = 0; j < most; ++j)
+        rank[j] = _mm512_set1_epi32(j);
+    for (int a = 0; a < most; ++a)
+        for (int b = a + 1; b < most; ++b) {
+            // b beats a (strictly larger): a falls one place, b rises one (the empty places, -1,
+            // lose to every score).
+            const __mmask16 beats = _mm512_cmpgt_epi32_mask(score[b], score[a]);
+            rank[a] = _mm512_mask_add_epi32(rank[a], beats, rank[a], one);
+            rank[b] = _mm512_mask_sub_epi32(rank[b], beats, rank[b], one);
+        }
+    // out[p]: every row's id of rank p, then turned back into rows.
+    __m512i out[R];
+    for (int p = 0; p < R; ++p) {
+        out[p] = _mm512_setzero_si512();
+        if (p >= k)
+            continue;
+        const __m512i pp = _mm512_set1_epi32(p);
+        for (int j = 0; j < most; ++j)
+            out[p] = _mm512_mask_mov_epi32(out[p], _mm512_cmpeq_epi32_mask(rank[j], pp), id[j]);
+    }
+    transpose16(out);
+    const auto first = static_cast<__mmask16>(_bzhi_u32(0xffffu, static_cast<unsigned>(k)));
+    for (int r = 0; r < R; ++r) {
+        int* into = ids + r * k;
+        if (wide >> r & 1u) {
+            if (topkRow512(row[r], n, k, nullptr, _mm512_load_ps(lanesMax[r]), into) < 0)
+                topkKeys(row[r], n, k, nullptr, into);
+        } else {
+            _mm512_mask_storeu_epi32(into, first, out[r]);
+        }
+    }
+    return true;
+}
+
 } // namespace
 
 // One row (n a multiple of 16, k <= 8): its k best, best first, or -1 for a score the kernels
@@ -336,6 +485,12 @@ DELTASCOPE_AVX512 bool scanRowPair512(
     countA = count[0];
     countB = count[1];
     return true;
+}
+
+// Sixteen rows of at most 256 experts at once: the same as scanRow512 on each, in order.
+bool scanRows16x512(const float* const* rows, int n, int k, double* util, int* ids)
+{
+    return scanBlock512(rows, n, k, util, ids);
 }
 
 // The position of each key in decreasing order: the number of larger keys, counted eight keys at a

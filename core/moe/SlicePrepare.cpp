@@ -91,6 +91,24 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
         int count[2] = { -1, -1 };
         std::size_t step = 1;
 #if DELTASCOPE_AVX2_DISPATCH
+        if (path == kAvx512 && N <= 256 && t + 16 <= T) {
+            // Sixteen rows at a time: their bounds and rankings share registers.
+            const float* block[16];
+            for (std::size_t q = 0; q < 16; ++q) {
+                block[q] = rowOf(in, static_cast<int>(t + q));
+                if (aheadCount == 0 && t + 16 + q < T)
+                    prefetchRow(t + 16 + q);
+            }
+            for (std::size_t q = t + 2; q < std::min(aheadCount, t + 17); ++q)
+                prefetch(in.ahead[q]);
+            if (!scanRows16x512(block, N, K, s.util.data(), ids))
+                return false;
+            for (std::size_t q = 0; q < 16; ++q)
+                if (!finish(t + q, K))
+                    return false;
+            t += 16;
+            continue;
+        }
         if (path == kAvx512 && N <= 256 && t + 1 < T) {
             // Two rows at a time: their work overlaps.
             if (!scanRowPair512(rowOf(in, static_cast<int>(t)), rowOf(in, static_cast<int>(t + 1)), N, K, s.util.data(),

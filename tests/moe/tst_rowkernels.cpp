@@ -3,7 +3,8 @@
 // give the same results, bit for bit: the slice paths are run at each level on the same slices and
 // compared with the plain loops' results. Shapes are chosen to reach every branch of the kernels:
 // expert counts that are and are not multiples of 16, above 256 (no byte ids), many equal scores
-// (more candidates than fit in a register), odd token counts (a row without a partner), every k.
+// (more candidates than fit in a register), token counts past a multiple of 16 (rows left after
+// the blocks of sixteen, some without a partner), every k.
 #include "moe/RowKernels.h"
 #include "moe/XShare.h"
 

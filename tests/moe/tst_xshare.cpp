@@ -438,23 +438,33 @@ void TestXShare::rowsInPlaceAreChecked()
 {
     // Rows read in place are refused, not ranked, when a score cannot be ordered; the run then
     // copies them and reports the first bad score.
+    // With 35 tokens the rows go through two blocks of sixteen, a pair and a single row; the bad
+    // score sits in a block (token 21) or in the last row.
     for (const float bad :
         { -0.5f, -0.0f, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity() }) {
         for (const int experts : { 64, 20 }) { // vector kernel and scalar check
-            std::vector<float> g(static_cast<std::size_t>(4 * experts), 0.25f);
-            g[static_cast<std::size_t>(2 * experts + 5)] = bad;
-            std::vector<const float*> rows;
-            for (int t = 0; t < 4; ++t)
-                rows.push_back(g.data() + t * experts);
-            auto in = slice(g, 4, experts, 2);
-            in.hasUnknown = false;
-            in.rows = rows.data();
-            moe::SliceScratch scratch;
-            moe::SliceSweep s;
-            QVERIFY(!moe::sliceBudgets(in, cfgOf(Policy::Batch), { 4 }, s, scratch));
-            QVERIFY(!moe::sweepSlice(in, cfgOf(Policy::Batch), experts, s, scratch));
-            g[static_cast<std::size_t>(2 * experts + 5)] = 0.0f;
-            QVERIFY(moe::sliceBudgets(in, cfgOf(Policy::Batch), { 4 }, s, scratch));
+            for (const auto& [tokens, badToken] : { std::pair { 4, 2 }, { 35, 21 }, { 35, 34 } }) {
+                const auto at = static_cast<std::size_t>(badToken * experts + 5);
+                std::vector<float> g(static_cast<std::size_t>(tokens * experts), 0.25f);
+                g[at] = bad;
+                std::vector<const float*> rows;
+                for (int t = 0; t < tokens; ++t)
+                    rows.push_back(g.data() + t * experts);
+                auto in = slice(g, tokens, experts, 2);
+                in.hasUnknown = false;
+                in.rows = rows.data();
+                moe::SliceScratch scratch;
+                moe::SliceSweep s;
+                const QString where = QStringLiteral("score %1, %2 experts, token %3 of %4")
+                                          .arg(bad)
+                                          .arg(experts)
+                                          .arg(badToken)
+                                          .arg(tokens);
+                QVERIFY2(!moe::sliceBudgets(in, cfgOf(Policy::Batch), { 4 }, s, scratch), qPrintable(where));
+                QVERIFY2(!moe::sweepSlice(in, cfgOf(Policy::Batch), experts, s, scratch), qPrintable(where));
+                g[at] = 0.0f;
+                QVERIFY2(moe::sliceBudgets(in, cfgOf(Policy::Batch), { 4 }, s, scratch), qPrintable(where));
+            }
         }
     }
 }
