@@ -1179,6 +1179,14 @@ void TestDegradationUi::realMmluTables()
     QVERIFY2(panes.base.contains(QStringLiteral("Response\n") + baseOut + QLatin1Char('\n')), qPrintable(panes.base));
     QVERIFY2(panes.cand.contains(QStringLiteral("Response\n") + candOut + QLatin1Char('\n')), qPrintable(panes.cand));
     QVERIFY(baseOut != candOut);
+    // Both rows as written, each under its file and line: the candidate's is not hidden.
+    const QString baseAt = QStringLiteral("Baseline record (%1:").arg(QString::fromStdString(c.base->files[0]));
+    const QString candAt = QStringLiteral("Candidate record (%1:").arg(QString::fromStdString(c.cand->files[0]));
+    QVERIFY2(panes.prompt.contains(baseAt) && panes.prompt.contains(candAt), qPrintable(panes.prompt));
+    const qsizetype split = panes.prompt.indexOf(candAt);
+    const QString candArm = QStringLiteral("\"arm\": \"q4_K_M\"");
+    QVERIFY2(panes.prompt.indexOf(candArm) > split && panes.prompt.indexOf(QStringLiteral("\"arm\": \"fp16\"")) < split,
+        qPrintable(panes.prompt));
 }
 
 void TestDegradationUi::mappingDialogOffersTextColumns()

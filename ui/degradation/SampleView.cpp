@@ -214,9 +214,23 @@ void SampleView::showPair(const ComparisonPtr& c, std::uint32_t task, std::uint3
     }
     const auto& bd = *b.value;
     const auto& cd = *d.value;
+    // A row with nothing else to show (a score table's): both sides' records, each with its place.
+    auto records = [&] {
+        QString html;
+        const bool both = !cd.raw.empty();
+        html += section((both ? tr("Baseline record (%1:%2)") : tr("Record (%1:%2)"))
+                            .arg(QString::fromStdString(bd.file).toHtmlEscaped())
+                            .arg(bd.line),
+            esc(bd.raw));
+        if (both)
+            html += section(
+                tr("Candidate record (%1:%2)").arg(QString::fromStdString(cd.file).toHtmlEscaped()).arg(cd.line),
+                esc(cd.raw));
+        return html;
+    };
     QString top;
     if (bd.prompt.empty() && bd.target.empty()) {
-        top = section(tr("Record (%1:%2)").arg(QString::fromStdString(bd.file)).arg(bd.line), esc(bd.raw));
+        top = records();
     } else {
         if (!bd.prompt.empty() || bd.raw.empty())
             top = section(tr("Prompt"), esc(bd.prompt));
@@ -230,7 +244,7 @@ void SampleView::showPair(const ComparisonPtr& c, std::uint32_t task, std::uint3
         if (bd.target != cd.target && !cd.target.empty())
             top += section(tr("Target (candidate)"), esc(cd.target));
         if (bd.prompt.empty() && !bd.raw.empty()) // a table without a prompt column: its row says the rest
-            top += section(tr("Record (%1:%2)").arg(QString::fromStdString(bd.file)).arg(bd.line), esc(bd.raw));
+            top += records();
         if (bd.promptHash != cd.promptHash && !bd.promptHash.empty() && !cd.promptHash.empty())
             top += QStringLiteral("<p style='color:%1'>%2</p>")
                        .arg(warningColor().name(), tr("The two runs saw different prompts (prompt hashes differ)."));
