@@ -5,6 +5,7 @@
 #include "common/EnglishPlurals.h"
 #include "degradation/DropZone.h"
 #include "experts/CoactivationView.h"
+#include "experts/ExpertControls.h"
 #include "experts/ExpertCountsView.h"
 #include "experts/ExpertRun.h"
 #include "experts/ExpertsPage.h"
@@ -647,6 +648,21 @@ void TestExpertsUi::loadCountsGivePlacement()
         ++perDevice[static_cast<std::size_t>(d)];
     for (const int n : perDevice)
         QCOMPARE(n, 8); // 64 experts, 8 devices, 8 each
+    // Balancing the trace by the counts uses the devices and copies this tab shows, not those set
+    // before in the controls.
+    auto* countsDevices = countsView->findChild<QSpinBox*>(QStringLiteral("countsDevices"));
+    auto* countsReplicas = countsView->findChild<QSpinBox*>(QStringLiteral("countsReplicas"));
+    QVERIFY(countsDevices && countsReplicas);
+    QCOMPARE(page.controls()->settings().devices, 0); // auto
+    countsDevices->setValue(4);
+    countsReplicas->setValue(2);
+    useButton->click();
+    page.waitUntilIdle();
+    QCOMPARE(page.controls()->settings().devices, 4);
+    QCOMPARE(page.controls()->settings().replicas, 2);
+    QVERIFY(page.run() && page.run()->settings.balanced);
+    QCOMPARE(page.run()->settings.devices, 4);
+    QCOMPARE(page.run()->settings.placementCounts, counts);
     const auto bad = test::writeFile(dir, QStringLiteral("bad.csv"), "layer_id,expert_id,count\n0,x,3\n");
     page.openCounts(QString::fromStdString(bad));
     QVERIFY(page.lastError().contains(QStringLiteral("bad.csv")));

@@ -1049,7 +1049,7 @@ void TestWindowFlows::placementControlsReachTheRun()
     ExpertsPage page;
     page.openTrace(trace);
     check(page);
-    page.controls()->useCountsForBalance(counts, 3);
+    page.controls()->useCountsForBalance(counts, 8, 3);
     page.waitUntilIdle();
     const auto run = page.run();
     QVERIFY(run);

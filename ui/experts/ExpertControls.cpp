@@ -223,9 +223,10 @@ void ExpertControls::usePlacementFile(const QString& path)
     emit changed();
 }
 
-void ExpertControls::useCountsForBalance(const QString& path, int replicas)
+void ExpertControls::useCountsForBalance(const QString& path, int devices, int replicas)
 {
     setPlacement(BalancedCounts, path);
+    m_devices->setValue(devices); // the devices the Load counts tab balanced over, not another count
     m_replicas->setValue(replicas);
     emit changed();
 }

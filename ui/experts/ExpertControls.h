@@ -33,8 +33,9 @@ public:
     void setInputsEnabled(bool enabled);
     /// Places the experts as this placement file says (JSON or CSV, copies allowed).
     void usePlacementFile(const QString& path);
-    /// Balances the experts by these load counts, with extra copies of the heaviest.
-    void useCountsForBalance(const QString& path, int replicas);
+    /// Balances the experts by these load counts over this many devices, with extra copies of the
+    /// heaviest.
+    void useCountsForBalance(const QString& path, int devices, int replicas);
 
     void saveTo(workspace::ExpertState& state) const;
     /// Takes the settings of a saved workspace without emitting changed().

@@ -39,6 +39,8 @@ ExpertCountsView::ExpertCountsView(QWidget* parent)
                            "layer_id,expert_id,count CSV or JSON logical_count."),
           this))
 {
+    m_devices->setObjectName(QStringLiteral("countsDevices"));
+    m_replicas->setObjectName(QStringLiteral("countsReplicas"));
     m_devices->setRange(1, 1024);
     m_devices->setValue(8);
     m_replicas->setRange(0, 65536);
@@ -58,10 +60,11 @@ ExpertCountsView::ExpertCountsView(QWidget* parent)
         emit statusMessage(why.isEmpty() ? tr("Placement written to %1").arg(QFileInfo(path).fileName()) : why);
     });
     auto* useButton = new QPushButton(tr("Balance the trace by these counts"), this);
-    useButton->setToolTip(tr("The expert-sharing run places the experts by these loads, with these extra copies"));
+    useButton->setToolTip(tr("The expert-sharing run places the experts by these loads, on these devices, with these "
+                             "extra copies"));
     connect(useButton, &QPushButton::clicked, this, [this] {
         if (m_counts)
-            emit useForBalance(m_path, m_replicas->value());
+            emit useForBalance(m_path, m_devices->value(), m_replicas->value());
     });
     connect(m_devices, &QSpinBox::valueChanged, this, &ExpertCountsView::redraw);
     connect(m_replicas, &QSpinBox::valueChanged, this, &ExpertCountsView::redraw);
@@ -112,7 +115,7 @@ void ExpertCountsView::updateButtons()
     for (QWidget* w : m_needCounts)
         w->setEnabled(m_counts != nullptr && (w != m_use || m_traceOpen));
     m_use->setToolTip(m_traceOpen
-            ? tr("The expert-sharing run places the experts by these loads, with these extra copies")
+            ? tr("The expert-sharing run places the experts by these loads, on these devices, with these extra copies")
             : tr("Open a router trace first: these counts then place its experts"));
 }
 

@@ -38,7 +38,7 @@ public:
 signals:
     void statusMessage(const QString& text);
     /// The user asked to place the trace's experts by these counts with `replicas` extra copies.
-    void useForBalance(const QString& path, int replicas);
+    void useForBalance(const QString& path, int devices, int replicas);
 
 private:
     void redraw();
