@@ -78,17 +78,58 @@ TextDiff diffWords(const std::string& left, const std::string& right, std::size_
         for (std::size_t i = n; i-- > 0;)
             for (std::size_t j = m; j-- > 0;)
                 at(i, j) = same(head + i, head + j) ? at(i + 1, j + 1) + 1 : std::max(at(i + 1, j), at(i, j + 1));
+        // The alignment as steps: both sides' token (equal), the left's only, the right's only.
+        enum Step : std::uint8_t { Equal, LeftOnly, RightOnly };
+        std::vector<Step> steps;
         std::size_t i = 0;
         std::size_t j = 0;
         while (i < n || j < m) {
             if (i < n && j < m && same(head + i, head + j)) {
-                push(out.left, a[head + i++], false);
-                push(out.right, b[head + j++], false);
+                steps.push_back(Equal);
+                ++i;
+                ++j;
             } else if (j < m && (i == n || at(i, j + 1) >= at(i + 1, j))) {
-                push(out.right, b[head + j++], true);
+                steps.push_back(RightOnly);
+                ++j;
             } else {
-                push(out.left, a[head + i++], true);
+                steps.push_back(LeftOnly);
+                ++i;
             }
+        }
+        // Between two changes, a shared run with no real word in it (spaces, punctuation, one short
+        // word such as "a" or "the") is marked changed on both sides: two different answers then
+        // read as changed blocks, not as changed words speckled with the spaces they share.
+        std::vector<bool> absorbed(steps.size(), false);
+        std::size_t li = 0; // the left token at step s0
+        for (std::size_t s0 = 0; s0 < steps.size();) {
+            if (steps[s0] != Equal) {
+                li += steps[s0] == LeftOnly ? 1 : 0;
+                ++s0;
+                continue;
+            }
+            std::size_t s1 = s0;
+            int words = 0;
+            bool longWord = false;
+            for (; s1 < steps.size() && steps[s1] == Equal; ++s1, ++li) {
+                const Token& t = a[head + li];
+                const auto c = static_cast<unsigned char>(left[t.begin]);
+                if (std::isalnum(c) || c >= 0x80) {
+                    ++words;
+                    longWord = longWord || t.length >= 4;
+                }
+            }
+            if (s0 > 0 && s1 < steps.size() && words <= 1 && !longWord)
+                std::fill(absorbed.begin() + static_cast<std::ptrdiff_t>(s0),
+                    absorbed.begin() + static_cast<std::ptrdiff_t>(s1), true);
+            s0 = s1;
+        }
+        i = 0;
+        j = 0;
+        for (std::size_t q = 0; q < steps.size(); ++q) {
+            if (steps[q] != RightOnly)
+                push(out.left, a[head + i++], steps[q] == LeftOnly || absorbed[q]);
+            if (steps[q] != LeftOnly)
+                push(out.right, b[head + j++], steps[q] == RightOnly || absorbed[q]);
         }
     }
     for (std::size_t k = 0; k < tail; ++k) {

@@ -20,8 +20,10 @@ struct TextDiff {
 };
 
 /// Word-level difference of two texts (a longest common subsequence of their words and the
-/// whitespace between them). Texts beyond `maxTokens` words each keep their common head and tail
-/// and mark the middle as changed, so the cost stays bounded.
+/// whitespace between them). Between two changes, a shared run without a real word (only spaces,
+/// punctuation or one short word) counts as changed on both sides, so that different answers read
+/// as changed blocks. Texts beyond `maxTokens` words each keep their common head and tail and mark
+/// the middle as changed, so the cost stays bounded.
 TextDiff diffWords(const std::string& left, const std::string& right, std::size_t maxTokens = 3000);
 
 } // namespace deltascope

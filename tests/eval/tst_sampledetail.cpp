@@ -263,6 +263,17 @@ void TestSampleDetail::wordDiff_data()
                                    << "beta"
                                    << "[alpha]"
                                    << "[beta]";
+    // Two different sentences share only spaces and a short word: one changed block each, not
+    // every word marked apart.
+    QTest::newRow("different sentences") << "The cat sat on a mat"
+                                         << "One dog lay under a rug"
+                                         << "[The cat sat on a mat]"
+                                         << "[One dog lay under a rug]";
+    // A shared real word between two changes stays unmarked.
+    QTest::newRow("shared word kept") << "we need 12 apples in total"
+                                      << "so need 12 pears in total"
+                                      << "[we][apples]"
+                                      << "[so][pears]";
 }
 
 void TestSampleDetail::wordDiff()
