@@ -513,6 +513,21 @@ void TestExpertsUi::recordedBatchesDisableTheBatchSize()
     replay->setChecked(true);
     QVERIFY(batch->isEnabled());
     page.waitUntilIdle();
+    // A trace without recorded batches ticks replay for itself only: back on the log, the user's
+    // own choice (recorded batches, then replay) is what counts.
+    for (const bool wanted : { false, true }) {
+        replay->setChecked(wanted);
+        page.waitUntilIdle();
+        page.openDemo(); // records no batches
+        page.waitUntilIdle();
+        QVERIFY(replay->isChecked() && !replay->isEnabled());
+        page.openTrace(log);
+        page.waitUntilIdle();
+        QVERIFY(replay->isEnabled());
+        QCOMPARE(replay->isChecked(), wanted);
+        QVERIFY(page.run());
+        QCOMPARE(page.run()->settings.replay, wanted);
+    }
 }
 
 void TestExpertsUi::tabFollowsTheRows()

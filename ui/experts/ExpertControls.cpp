@@ -119,8 +119,9 @@ ExpertControls::ExpertControls(QWidget* parent)
         enableForPolicy();
         emit changed();
     });
-    connect(m_replay, &QCheckBox::toggled, this, [this] {
+    connect(m_replay, &QCheckBox::toggled, this, [this](bool on) {
         m_replayChosen = true;
+        m_replayWanted = on;
         enableForPolicy();
         emit changed();
     });
@@ -288,7 +289,9 @@ void ExpertControls::adaptTo(const moe::Trace& t, int budget)
     m_replay->setToolTip(t.hasSteps()
             ? tr("continuous batching replay; off: the batches recorded in the trace")
             : tr("continuous batching replay: always on, since this trace records no batches (no step ids)"));
-    m_replay->setChecked(!t.hasSteps() || (m_replayChosen && m_replay->isChecked()));
+    // A trace without steps ticks the box for itself only: the next trace with steps gets the
+    // user's own choice back.
+    m_replay->setChecked(!t.hasSteps() || (m_replayChosen && m_replayWanted));
     enableForPolicy();
 }
 
@@ -350,6 +353,7 @@ void ExpertControls::restoreFrom(const workspace::ExpertState& w)
         box->blockSignals(true);
     m_replay->setChecked(w.replay);
     m_replayChosen = true; // the saved choice stands
+    m_replayWanted = w.replay;
     m_batch->setValue(w.batchSize);
     m_gamma->setValue(w.gamma);
     moe::Policy policy = moe::Policy::Batch;

@@ -58,6 +58,7 @@ private:
     QSpinBox* m_warmup;
     QCheckBox* m_replay;
     bool m_replayChosen = false; ///< the user (or a saved workspace) chose replay or recorded steps
+    bool m_replayWanted = false; ///< that choice: a trace without steps ticks the box without changing it
     QSpinBox* m_batch;
     QSpinBox* m_gamma;
     QSpinBox* m_devices;
