@@ -678,6 +678,36 @@ void TestExpertsUi::loadCountsGivePlacement()
     QVERIFY(page.run() && page.run()->settings.balanced);
     QCOMPARE(page.run()->settings.devices, 4);
     QCOMPARE(page.run()->settings.placementCounts, counts);
+    // The report shows the counts, named, since they name the trace's number of experts.
+    const QString html = dir.filePath(QStringLiteral("e.html"));
+    QCOMPARE(page.exportReport(html), QString());
+    auto readAll = [](const QString& path) {
+        QFile f(path);
+        f.open(QIODevice::ReadOnly);
+        return QString::fromUtf8(f.readAll());
+    };
+    QVERIFY(readAll(html).contains(QStringLiteral("from olmoe_c4.csv")));
+    // Counts of another model (8 experts) are refused before any setting changes, and left out of
+    // the trace's report.
+    QByteArray eight = "layer_id,expert_id,count\n";
+    for (int e = 0; e < 8; ++e)
+        eight += "0," + QByteArray::number(e) + ',' + QByteArray::number(10 + e) + '\n';
+    const QString other = QString::fromStdString(test::writeFile(dir, QStringLiteral("eight.csv"), eight));
+    page.openCounts(other);
+    QVERIFY(page.hasCounts());
+    QSignalSpy said(&page, &ExpertsPage::statusMessage);
+    countsDevices->setValue(6);
+    countsReplicas->setValue(5);
+    useButton->click();
+    page.waitUntilIdle();
+    QVERIFY(!said.isEmpty());
+    const QString refusal = said.last().at(0).toString();
+    QVERIFY2(refusal.contains(QStringLiteral("Not applied: eight.csv names 8 experts per layer")), qPrintable(refusal));
+    QCOMPARE(page.controls()->settings().devices, 4);
+    QCOMPARE(page.controls()->settings().replicas, 2);
+    QCOMPARE(page.run()->settings.placementCounts, counts);
+    QCOMPARE(page.exportReport(html), QString());
+    QVERIFY(!readAll(html).contains(QStringLiteral("Expert load counts")));
     const auto bad = test::writeFile(dir, QStringLiteral("bad.csv"), "layer_id,expert_id,count\n0,x,3\n");
     page.openCounts(QString::fromStdString(bad));
     QVERIFY(page.lastError().contains(QStringLiteral("bad.csv")));

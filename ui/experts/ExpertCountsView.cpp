@@ -169,6 +169,11 @@ QString ExpertCountsView::summary() const
     return m_counts ? m_info->text() : QString();
 }
 
+int ExpertCountsView::experts() const
+{
+    return m_counts ? static_cast<int>(m_counts->experts) : 0;
+}
+
 int ExpertCountsView::devices() const
 {
     return m_devices->value();

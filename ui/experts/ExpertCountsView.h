@@ -24,6 +24,8 @@ public:
     /// Reads the counts; empty on success, else why not.
     QString open(const QString& path);
     bool hasCounts() const { return m_counts != nullptr; }
+    /// The experts per layer the counts name (0 without counts).
+    int experts() const;
     QString path() const { return m_path; }
     /// The balanced placement as JSON; empty or why it failed.
     QString exportPlacement(const QString& path) const;

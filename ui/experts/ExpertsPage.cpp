@@ -127,7 +127,20 @@ void ExpertsPage::buildUi()
     m_sizes = new BatchSizeView(this);
     m_counts = new ExpertCountsView(this);
     connect(m_counts, &ExpertCountsView::statusMessage, this, &ExpertsPage::statusMessage);
-    connect(m_counts, &ExpertCountsView::useForBalance, m_controls, &ExpertControls::useCountsForBalance);
+    connect(m_counts, &ExpertCountsView::useForBalance, this, [this](const QString& path, int devices, int replicas) {
+        // Counts for another number of experts cannot place this trace's: refused before any
+        // setting changes, so the result shown stays that of the settings shown.
+        const auto t = trace();
+        if (t && m_counts->experts() != t->experts) {
+            emit statusMessage(tr("Not applied: %1 names %2 experts per layer, the trace has %3; the settings are "
+                                  "unchanged")
+                                   .arg(QFileInfo(path).fileName())
+                                   .arg(m_counts->experts())
+                                   .arg(t->experts));
+            return;
+        }
+        m_controls->useCountsForBalance(path, devices, replicas);
+    });
     m_tabs = new QTabWidget(this);
     m_tabs->addTab(m_maps, tr("Activation heatmaps"));
     m_tabs->addTab(m_sweep, tr("Budget sweep"));
@@ -534,14 +547,18 @@ void ExpertsPage::showPlot(int i)
 QString ExpertsPage::exportReport(const QString& path) const
 {
     const QList<ReportPlot> counts { { tr("Expert load counts"),
-        tr("Each layer's share of its token-expert assignments per expert."), m_counts->plot() } };
+        tr("Each layer's share of its token-expert assignments per expert, from %1. %2")
+            .arg(QFileInfo(m_counts->path()).fileName(), m_counts->summary()),
+        m_counts->plot() } };
     if (!run()) {
         if (!m_counts->hasCounts())
             return tr("no trace or expert load counts are open");
         return exporter::countsReport(
             path, m_counts->path(), m_counts->summary(), m_counts->devices(), m_counts->replicas(), counts);
     }
-    return exporter::expertsReport(path, *run(), m_counts->hasCounts() ? reportPlots() + counts : reportPlots());
+    // Counts join a trace's report only when they can describe it (the same number of experts).
+    const bool sameModel = m_counts->hasCounts() && m_counts->experts() == run()->trace->experts;
+    return exporter::expertsReport(path, *run(), sameModel ? reportPlots() + counts : reportPlots());
 }
 
 QList<ReportPlot> ExpertsPage::reportPlots() const
