@@ -61,6 +61,7 @@ private slots:
     void exports();
     void loadCountsGivePlacement();
     void requestsPlacementAndSlices();
+    void expertParallelSweepIsSpread();
 
 private:
     static QString mixtral()
@@ -711,6 +712,57 @@ void TestExpertsUi::loadCountsGivePlacement()
     const auto bad = test::writeFile(dir, QStringLiteral("bad.csv"), "layer_id,expert_id,count\n0,x,3\n");
     page.openCounts(QString::fromStdString(bad));
     QVERIFY(page.lastError().contains(QStringLiteral("bad.csv")));
+}
+
+void TestExpertsUi::expertParallelSweepIsSpread()
+{
+    // Nested policies get every budget from one pass; expert parallelism selects anew at each
+    // budget, so its curve takes 25 budgets spread from k to N (with 2k and the budget shown).
+    std::vector<int> all;
+    for (int m = 8; m <= 128; ++m)
+        all.push_back(m);
+    QCOMPARE(sweepBudgets(moe::Policy::Batch, 8, 128, 16), all);
+    const auto some = sweepBudgets(moe::Policy::ExpertParallel, 8, 128, 21);
+    QVERIFY(some.size() >= 25 && some.size() <= 27);
+    QVERIFY(std::is_sorted(some.begin(), some.end()));
+    QVERIFY(std::adjacent_find(some.begin(), some.end()) == some.end());
+    for (const int m : { 8, 16, 21, 128 })
+        QVERIFY2(std::count(some.begin(), some.end(), m) == 1, qPrintable(QString::number(m)));
+    QCOMPARE(sweepBudgets(moe::Policy::ExpertParallel, 2, 20, 4).size(), std::size_t(19)); // few budgets: all
+
+    // In the window: a budget outside the spread is computed when reached, and equals a run that
+    // starts there.
+    const auto trace = demoTrace();
+    ExpertSettings s;
+    s.policy = moe::Policy::ExpertParallel;
+    s.devices = 4;
+    const int k = static_cast<int>(trace->topK);
+    const int n = static_cast<int>(trace->experts);
+    QVERIFY(n - k + 1 > 25);
+    const auto first = computeExperts(nullptr, trace, QStringLiteral("demo"), s, 2 * k, nullptr);
+    QVERIFY2(first.ok(), first.ok() ? "" : first.error->toString().c_str());
+    std::vector<int> swept;
+    for (const auto& r : (*first.value)->sweep->results)
+        swept.push_back(r.budget);
+    QCOMPARE(swept, sweepBudgets(s.policy, k, n, 2 * k));
+    int outside = k;
+    while (std::count(swept.begin(), swept.end(), outside) > 0)
+        ++outside;
+    const auto stepped = computeExperts(*first.value, trace, QStringLiteral("demo"), s, outside, nullptr);
+    const auto fresh = computeExperts(nullptr, trace, QStringLiteral("demo"), s, outside, nullptr);
+    QVERIFY(stepped.ok() && fresh.ok());
+    const auto& a = (*stepped.value)->current->results.front();
+    const auto& b = (*fresh.value)->current->results.front();
+    QCOMPARE(a.budget, outside);
+    QCOMPARE(a.activated, b.activated);
+    QCOMPARE(a.massRetained, b.massRetained);
+    QCOMPARE(a.peakDeviceLoad, b.peakDeviceLoad);
+    // A budget inside the spread gives what the sweep holds for it.
+    const auto inside = computeExperts(*first.value, trace, QStringLiteral("demo"), s, swept[3], nullptr);
+    QVERIFY(inside.ok());
+    QCOMPARE((*inside.value)->current->results.front().budget, swept[3]);
+    QCOMPARE((*inside.value)->current->results.front().activated, (*first.value)->sweep->results[3].activated);
+    QCOMPARE((*inside.value)->current->results.front().massRetained, (*first.value)->sweep->results[3].massRetained);
 }
 
 void TestExpertsUi::requestsPlacementAndSlices()

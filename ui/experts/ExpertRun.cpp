@@ -73,6 +73,28 @@ std::int64_t requestCount(const moe::Trace& trace)
     return std::unique(ids.begin(), ids.end()) - ids.begin();
 }
 
+std::vector<int> sweepBudgets(moe::Policy policy, int topK, int experts, int budget)
+{
+    std::vector<int> all;
+    for (int m = topK; m <= experts; ++m)
+        all.push_back(m);
+    // Expert parallelism selects anew at each budget (its sets are not nested, so no one-pass
+    // sweep): every budget would cost a whole run each. Its curve takes 25 budgets spread from k
+    // to N, with 2k and the budget shown; the others are computed when the slider reaches them.
+    constexpr std::size_t kSpread = 25;
+    if (policy != moe::Policy::ExpertParallel || all.size() <= kSpread)
+        return all;
+    std::vector<int> some;
+    for (std::size_t i = 0; i < kSpread; ++i)
+        some.push_back(all[i * (all.size() - 1) / (kSpread - 1)]);
+    for (const int m : { 2 * topK, budget })
+        if (m >= topK && m <= experts)
+            some.push_back(m);
+    std::sort(some.begin(), some.end());
+    some.erase(std::unique(some.begin(), some.end()), some.end());
+    return some;
+}
+
 int usefulStartBudget(const moe::XShareResult& sweep, int budget)
 {
     const auto reduces = [](const moe::BudgetResult& r) { return r.activated < r.activatedBase; };
@@ -179,9 +201,8 @@ Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<co
         return p;
     };
     if (!run->sweep) {
-        std::vector<int> all;
-        for (auto m = trace->topK; m <= trace->experts; ++m)
-            all.push_back(static_cast<int>(m));
+        std::vector<int> all = sweepBudgets(
+            settings.policy, static_cast<int>(trace->topK), static_cast<int>(trace->experts), run->budget);
         // The sweep brings every budget's activation maps where the backend can: budget steps
         // then only read them.
         auto sweepScenario = scenario;
@@ -197,8 +218,10 @@ Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<co
         run->sweepWarnings = from->sweepWarnings;
     }
     const auto& sw = *run->sweep;
-    const auto at = static_cast<std::size_t>(run->budget - trace->topK);
-    if (sw.budgetMaps.size() == sw.results.size() && at < sw.results.size() && sw.results[at].budget == run->budget) {
+    const auto at = static_cast<std::size_t>(std::find_if(sw.results.begin(), sw.results.end(), [&](const auto& r) {
+        return r.budget == run->budget;
+    }) - sw.results.begin());
+    if (sw.budgetMaps.size() == sw.results.size() && at < sw.results.size()) {
         auto cur = std::make_shared<moe::XShareResult>();
         cur->results = { sw.results[at] };
         cur->maps = sw.budgetMaps[at];

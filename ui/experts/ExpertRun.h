@@ -74,6 +74,10 @@ Result<ExpertRunPtr> computeExperts(const ExpertRunPtr& from, std::shared_ptr<co
 /// Number of distinct requests in a trace.
 std::int64_t requestCount(const moe::Trace& trace);
 
+/// The budgets the window's sweep computes up front: every budget from k to N, or for expert
+/// parallelism (one whole run per budget) 25 of them spread over the range, with 2k and `budget`.
+std::vector<int> sweepBudgets(moe::Policy policy, int topK, int experts, int budget);
+
 /// The budget a newly opened trace starts at when the default one (`budget`) activates as many
 /// experts as top-k on every slice (small batches: two requests of Mixtral's top-2 of 8 never
 /// reach 4 experts): the smallest budget of the sweep that activates fewer and keeps at least 95%
