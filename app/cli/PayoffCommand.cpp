@@ -188,7 +188,7 @@ int runPayoff(const std::vector<std::string>& argv)
     auto run = analysis::runPayoff(request, *compute, progress);
     clearProgress(true);
     if (!run.ok())
-        return fail(run.error->file.empty() ? input + ": " + cliWording(run.error->message) : cliText(*run.error));
+        return fail(run.error->file.empty() ? input + ": error: " + cliWording(run.error->message) : cliText(*run.error));
     for (const auto& w : run.value->warnings)
         std::fprintf(stderr, "deltascope-cli: %s\n", cliText(w).c_str());
     const auto& e = run.value->estimate;

@@ -98,7 +98,7 @@ int runXShare(const std::vector<std::string>& argv)
     clearProgress(true);
     if (!run.ok())
         return fail(
-            run.error->file.empty() ? scenario.tracePath + ": " + cliWording(run.error->message) : cliText(*run.error));
+            run.error->file.empty() ? scenario.tracePath + ": error: " + cliWording(run.error->message) : cliText(*run.error));
     for (const auto& w : run.value->warnings)
         std::fprintf(stderr, "deltascope-cli: %s\n", cliText(w).c_str());
     const auto& r = *run.value;

@@ -65,7 +65,15 @@ std::string parseTensorEntry(const std::string& name, const Json& v, std::uint64
             return static_cast<std::uint64_t>(x.get<std::int64_t>());
         throw std::runtime_error(std::string(what) + " must be a non-negative whole number");
     };
+    if (!v.is_object())
+        return "tensor \"" + name + "\": its header entry must be an object with dtype, shape and data_offsets";
     try {
+        if (!v.contains("dtype") || !v["dtype"].is_string())
+            throw std::runtime_error("dtype must be a string such as \"F32\"");
+        if (!v.contains("shape") || !v["shape"].is_array())
+            throw std::runtime_error("shape must be a list of dimensions");
+        if (!v.contains("data_offsets") || !v["data_offsets"].is_array() || v["data_offsets"].size() != 2)
+            throw std::runtime_error("data_offsets must be a list of two byte offsets");
         t.dtype = v.at("dtype").get<std::string>();
         for (const auto& d : v.at("shape")) {
             const auto x = whole(d, "a dimension");
@@ -224,7 +232,9 @@ std::string readLayout(const std::map<std::string, TensorInfo>& tensors, const s
                 + std::to_string(tr.experts) + " experts";
         tr.topK = metaTopK;
         if (tr.topK <= 0)
-            return "a dense trace needs metadata top_k";
+            return metaTopK < 0 || meta.count("top_k")
+                ? "metadata top_k must be at least 1, got " + std::to_string(metaTopK)
+                : "a dense trace needs metadata top_k (how many experts route each token)";
     }
     if (metaTopK && metaTopK != tr.topK)
         return "metadata top_k = " + std::to_string(metaTopK) + " but topk tensors have k = " + std::to_string(tr.topK);

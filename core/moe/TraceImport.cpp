@@ -15,6 +15,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -154,6 +155,12 @@ std::optional<Diagnostic> detectKeys(std::string_view text, const std::string& p
                     + "; name the record keys for the request, layer, token, experts and scores");
         }
     } catch (const nlohmann::json::exception& e) {
+        // A whole JSON document over several lines (statistics, a config) is no broken record.
+        if (nl != std::string_view::npos && nlohmann::json::accept(text))
+            return Diagnostic::error(path, 1,
+                "a JSON document written over several lines, not router records: a JSONL trace holds one JSON "
+                "object per line, one per routed token (or per layer of a step); per-expert counts or statistics "
+                "cannot be replayed as a trace");
         return Diagnostic::error(path, 1, "malformed JSON record: " + plainJsonMessage(e.what()));
     }
     return std::nullopt;
@@ -556,12 +563,26 @@ static Result<Trace> unguardedOpenTrace(const std::string& path, std::int64_t to
         return readTraceFile(path);
     if (path.ends_with(".npy"))
         return importNpyTrace(path, topK, options);
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        return Result<Trace>::failure(Diagnostic::error(path, 0,
+            "a folder without a router trace in it: a folder is read when it holds Megatron's "
+            "router_trace_rank*.jsonl files; otherwise open the trace file itself (.safetensors, .npy or JSONL "
+            "router records)"));
     MappedFile f;
     std::string why;
     if (!f.open(path, why))
         return Result<Trace>::failure(Diagnostic::error(path, 0, why));
-    if (f.size() > 8 && f.data()[8] == '{')
-        return readTraceFile(path); // a safetensors file under another name
+    // A safetensors file under another name: a little-endian header length that fits the file, then
+    // the header's '{'. A JSON file by its name is read as JSON, whatever its ninth byte.
+    const bool jsonByName = path.ends_with(".jsonl") || path.ends_with(".json") || path.ends_with(".ndjson");
+    if (!jsonByName && f.size() > 8 && f.data()[8] == '{') {
+        std::uint64_t header = 0;
+        for (int i = 7; i >= 0; --i)
+            header = header << 8 | static_cast<unsigned char>(f.data()[i]);
+        if (header <= f.size() - 8)
+            return readTraceFile(path);
+    }
     // JSONL router records start with an object; anything else (a README, a CSV of counts dropped
     // on the wrong box) is said to be no trace, rather than reported as broken JSON.
     const auto first = f.view().find_first_not_of(" \t\r\n\xef\xbb\xbf");

@@ -293,6 +293,21 @@ void TestTraceIo::badFiles_data()
                R"({"scores":{"dtype":"F32","shape":[1,1,4],"data_offsets":[0,16]},"request_id":{"dtype":"I32","shape":[1],"data_offsets":[12,16]}})")
             + QByteArray(16, '\0')
         << QStringLiteral("tensors \"scores\" and \"request_id\" overlap");
+    QTest::newRow("entry not an object")
+        << header(R"({"a":5})")
+        << QStringLiteral("tensor \"a\": its header entry must be an object with dtype, shape and data_offsets");
+    QTest::newRow("entry without a shape") << header(R"({"scores":{"dtype":"F32","data_offsets":[0,16]}})")
+            + QByteArray(16, '\0') << QStringLiteral("shape must be a list of dimensions");
+    QTest::newRow("top_k 0")
+        << header(
+               R"({"__metadata__":{"top_k":"0"},"scores":{"dtype":"F32","shape":[1,1,4],"data_offsets":[0,16]},"request_id":{"dtype":"I32","shape":[1],"data_offsets":[16,20]}})")
+            + QByteArray(20, '\0')
+        << QStringLiteral("metadata top_k must be at least 1, got 0");
+    QTest::newRow("no top_k")
+        << header(
+               R"({"scores":{"dtype":"F32","shape":[1,1,4],"data_offsets":[0,16]},"request_id":{"dtype":"I32","shape":[1],"data_offsets":[16,20]}})")
+            + QByteArray(20, '\0')
+        << QStringLiteral("a dense trace needs metadata top_k");
     QTest::newRow("no scores") << header(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})")
             + QByteArray(4, '\0')
                                << QStringLiteral("not a Deltascope trace");
@@ -331,6 +346,26 @@ void TestTraceIo::notATraceIsSaidPlainly()
     const auto missing = moe::openTrace(dir.filePath(QStringLiteral("gone.jsonl")).toStdString(), 0, {});
     QVERIFY(!missing.ok());
     QVERIFY2(missing.error->toString().ends_with("error: no such file"), missing.error->toString().c_str());
+    // JSONL by its name is read as JSON, even when its ninth byte is the '{' of a second line.
+    const auto twoLines = test::writeFile(dir, QStringLiteral("two.jsonl"), "{\"a\":1}\n{\"b\":2}\n");
+    const auto t = moe::openTrace(twoLines, 0, {});
+    QVERIFY(!t.ok());
+    QVERIFY2(t.error->message.find("cannot read the first record as a router record") != std::string::npos,
+        t.error->message.c_str());
+    QVERIFY2(t.error->message.find("safetensors") == std::string::npos, t.error->message.c_str());
+    // A JSON document over several lines (statistics) is named as such, not as a broken record.
+    const auto stats
+        = test::writeFile(dir, QStringLiteral("stats.json"), "{\n  \"num_experts\": 128,\n  \"usage\": [1, 2]\n}\n");
+    const auto st = moe::openTrace(stats, 0, {});
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error->message.starts_with("a JSON document written over several lines, not router records"),
+        st.error->message.c_str());
+    // A folder without Megatron trace files says what a folder may hold.
+    const QString empty = dir.filePath(QStringLiteral("empty"));
+    QVERIFY(QDir().mkpath(empty));
+    const auto folder = moe::openTrace(empty.toStdString(), 0, {});
+    QVERIFY(!folder.ok());
+    QVERIFY2(folder.error->message.starts_with("a folder without a router trace in it"), folder.error->message.c_str());
 }
 
 void TestTraceIo::mixtralTrace()

@@ -204,6 +204,22 @@ void TestCli::xshareBadInputs()
     const auto c = cli({ QStringLiteral("xshare"), QString::fromStdString(cut) });
     QCOMPARE(c.exitCode, 2);
     QVERIFY(c.err.contains("cut.safetensors"));
+    // A NaN score is an error of the file, said as such: "path: error: NaN gating score at ...".
+    const QByteArray json
+        = R"({"__metadata__":{"top_k":"1"},"scores":{"dtype":"F32","shape":[2,1,4],"data_offsets":[0,32]},"request_id":{"dtype":"I32","shape":[2],"data_offsets":[32,40]}})";
+    QByteArray bytes(8, '\0');
+    for (int i = 0; i < 8; ++i)
+        bytes[i] = static_cast<char>((json.size() >> (8 * i)) & 0xff);
+    bytes += json;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float scores[8] = { 0.25f, 0.25f, 0.25f, 0.25f, 0.5f, nan, 0.25f, 0.25f };
+    bytes += QByteArray(reinterpret_cast<const char*>(scores), sizeof scores) + QByteArray(8, '\0');
+    const auto nanTrace = test::writeFile(dir, QStringLiteral("nan.safetensors"), bytes);
+    const auto n = cli({ QStringLiteral("xshare"), QString::fromStdString(nanTrace), QStringLiteral("--backend"),
+        QStringLiteral("cpu"), QStringLiteral("--budget"), QStringLiteral("2") });
+    QCOMPARE(n.exitCode, 2);
+    QVERIFY2(
+        n.err.contains("nan.safetensors: error: NaN gating score at token 1, layer 0, expert 1"), n.err.constData());
 }
 
 void TestCli::xshareBackends()
