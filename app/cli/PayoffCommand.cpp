@@ -69,7 +69,7 @@ bool readHardware(const Args& args, moe::PayoffOptions& o, std::string& error)
     if (gpu && (args.has("gpu") || !args.has("bandwidth")))
         o.gpu = *gpu;
     else
-        o.gpu = { "", 0.0, 0.0 };
+        o.gpu = { "", 0.0, 0.0, 0.0 };
     if (auto v = args.value("bandwidth")) {
         const auto bw = toNumber("bandwidth", *v, error);
         if (!bw || !(*bw > 0))
@@ -188,7 +188,8 @@ int runPayoff(const std::vector<std::string>& argv)
     auto run = analysis::runPayoff(request, *compute, progress);
     clearProgress(true);
     if (!run.ok())
-        return fail(run.error->file.empty() ? input + ": error: " + cliWording(run.error->message) : cliText(*run.error));
+        return fail(
+            run.error->file.empty() ? input + ": error: " + cliWording(run.error->message) : cliText(*run.error));
     for (const auto& w : run.value->warnings)
         std::fprintf(stderr, "deltascope-cli: %s\n", cliText(w).c_str());
     const auto& e = run.value->estimate;

@@ -265,6 +265,21 @@ Result<PayoffEstimate> estimatePayoff(const StepLoads& loads, const XShareResult
                                  : " MoE layers are in the input: their mean stands for every MoE layer"));
     e.notes.push_back("memory-bound roofline: bytes / bandwidth against FLOPs / peak; activations and attention "
                       "FLOPs over the context are left out");
+    // The weights each device holds: its share of the routed experts, the shared experts and the
+    // dense weights (the KV cache comes on top).
+    const auto& m = o.model;
+    const double routed = static_cast<double>(m.experts) * m.moeLayers * m.expertBytes();
+    const double shared = static_cast<double>(m.sharedExperts) * m.moeLayers * 3.0 * static_cast<double>(m.hidden)
+        * static_cast<double>(m.sharedFfn) * m.dtypeBytes;
+    e.weightBytesDevice = routed / std::max(1, o.devices) + shared + m.denseParams * m.dtypeBytes;
+    if (o.gpu.memoryGB > 0 && e.weightBytesDevice > o.gpu.memoryGB * 1e9) {
+        e.fits = false;
+        e.notes.insert(e.notes.begin(),
+            "the weights alone take " + fixed(e.weightBytesDevice / 1e9, 1) + " GB per device, more than the "
+                + o.gpu.name + "'s " + fixed(o.gpu.memoryGB, 0) + " GB: the model does not fit on "
+                + std::to_string(o.devices) + (o.devices == 1 ? " device" : " devices")
+                + "; the step times assume it does (more devices, or fewer bytes per weight, make it fit)");
+    }
     R r;
     r.value = std::move(e);
     return r;

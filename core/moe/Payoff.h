@@ -64,6 +64,7 @@ struct GpuSpec {
     std::string name;
     double bandwidthGBs = 0.0; ///< memory bandwidth, GB/s (1e9 bytes per second)
     double tflops = 0.0; ///< dense 16-bit tensor throughput, TFLOPS (1e12 FLOP/s); 0: compute not modelled
+    double memoryGB = 0.0; ///< memory per device, GB (1e9 bytes); 0: unknown, not checked
 };
 
 /// The built-in models: Mixtral-8x7B, OLMoE-1B-7B, DeepSeek-MoE-16B, Qwen1.5-MoE-A2.7B, DeepSeek-V3.
@@ -200,6 +201,10 @@ struct PayoffEstimate {
     double keepSaving = 0.0;
     std::string conclusion; ///< one or two sentences
     std::vector<std::string> notes; ///< what was assumed or extrapolated
+    /// Weight bytes each device holds (its share of the routed experts, the shared experts and the
+    /// dense weights), and whether they fit in the GPU's memory (true when the memory is unknown).
+    double weightBytesDevice = 0.0;
+    bool fits = true;
 };
 
 /// Checks that the model fits the trace (experts and k must match; traced MoE layers may be fewer

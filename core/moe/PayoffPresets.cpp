@@ -126,14 +126,14 @@ std::vector<MoeModel> makeModels()
 
 std::vector<GpuSpec> makeGpus()
 {
-    // Memory bandwidth and dense (no sparsity) bf16 tensor throughput from the vendors' data sheets.
+    // Memory bandwidth, dense (no sparsity) bf16 tensor throughput and memory from the vendors' data sheets.
     return {
-        { "H100 SXM", 3350.0, 989.0 },
-        { "H200", 4800.0, 989.0 },
-        { "A100 80GB", 2039.0, 312.0 },
-        { "L40S", 864.0, 362.0 },
-        { "RTX 4090", 1008.0, 165.0 },
-        { "MI300X", 5300.0, 1307.0 },
+        { "H100 SXM", 3350.0, 989.0, 80.0 },
+        { "H200", 4800.0, 989.0, 141.0 },
+        { "A100 80GB", 2039.0, 312.0, 80.0 },
+        { "L40S", 864.0, 362.0, 48.0 },
+        { "RTX 4090", 1008.0, 165.0, 24.0 },
+        { "MI300X", 5300.0, 1307.0, 192.0 },
     };
 }
 

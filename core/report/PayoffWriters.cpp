@@ -74,7 +74,10 @@ std::string payoffJson(const moe::PayoffEstimate& e, const std::string& inputPat
     j["input"] = inputPath;
     j["input_kind"] = l.fromCounts ? "counts" : "trace";
     j["model"] = modelJson(o.model);
-    j["gpu"] = { { "name", o.gpu.name }, { "bandwidth_gb_s", o.gpu.bandwidthGBs }, { "tflops", o.gpu.tflops } };
+    j["gpu"] = { { "name", o.gpu.name }, { "bandwidth_gb_s", o.gpu.bandwidthGBs }, { "tflops", o.gpu.tflops },
+        { "memory_gb", o.gpu.memoryGB } };
+    j["weight_gb_per_device"] = e.weightBytesDevice / 1e9;
+    j["fits"] = e.fits;
     j["devices"] = o.devices;
     j["context_tokens"] = o.contextTokens;
     j["steps"] = l.steps;
@@ -182,9 +185,9 @@ std::string modelPresetsText()
 
 std::string gpuPresetsText()
 {
-    std::string s = "gpu         bandwidth GB/s  bf16 TFLOPS (dense)\n";
+    std::string s = "gpu         bandwidth GB/s  bf16 TFLOPS (dense)  memory GB\n";
     for (const auto& g : moe::gpuPresets())
-        s += format("%-11s %14.0f %20.0f\n", g.name.c_str(), g.bandwidthGBs, g.tflops);
+        s += format("%-11s %14.0f %20.0f %10.0f\n", g.name.c_str(), g.bandwidthGBs, g.tflops, g.memoryGB);
     return s;
 }
 

@@ -130,6 +130,24 @@ void TestPayoff::mixtralThroughTheSweep()
     QCOMPARE(e.value->bestBudget, 2);
     // (90.19 - 22.55) GB saved of 93.14 GB: 72.6% of the memory-bound step.
     DS_COMPARE_REL(e.value->bestSaving, (90194313216.0 * 0.75) / 93142908928.0, 1e-12);
+    // Its bf16 weights (every routed expert and the dense weights) do not fit in one H100's 80 GB:
+    // said first among the notes; two devices, or an H200's 141 GB, hold them.
+    const auto o = mixtralOnH100();
+    DS_COMPARE_REL(e.value->weightBytesDevice, 90194313216.0 + o.model.denseParams * o.model.dtypeBytes, 1e-12);
+    QVERIFY(!e.value->fits);
+    QVERIFY2(e.value->notes.front().starts_with("the weights alone take 93.1 GB per device, more than the H100 SXM's "
+                                                "80 GB: the model does not fit on 1 device"),
+        e.value->notes.front().c_str());
+    auto two = o;
+    two.devices = 2;
+    const auto e2 = moe::estimatePayoff(*loads.value, nullptr, two);
+    QVERIFY(e2.ok() && e2.value->fits);
+    DS_COMPARE_REL(e2.value->weightBytesDevice, 90194313216.0 / 2 + o.model.denseParams * o.model.dtypeBytes, 1e-12);
+    auto h200 = o;
+    h200.gpu = *moe::findGpu("H200");
+    const auto e3 = moe::estimatePayoff(*loads.value, nullptr, h200);
+    QVERIFY(e3.ok() && e3.value->fits);
+    QVERIFY(e3.value->notes.front().find("does not fit") == std::string::npos);
     // The smallest budget keeping 95% of the gating mass: the sweep's own numbers decide it.
     int keep = 0;
     for (const auto& b : sweep.value->results)

@@ -427,6 +427,18 @@ void TestFrontierUi::expertTraceReachesThePayoff()
     payoff->estimate();
     payoff->waitUntilIdle();
     QVERIFY2(payoff->result(), qPrintable(payoff->conclusion()));
+    // Its bf16 weights (about 29 GB) fit in an H100's 80 GB, not in an RTX 4090's 24 GB: then the
+    // conclusion says so first.
+    QVERIFY2(!payoff->conclusion().contains(QStringLiteral("does not fit")), qPrintable(payoff->conclusion()));
+    auto* gpu = payoff->findChild<QComboBox*>(QStringLiteral("payoffGpu"));
+    gpu->setCurrentText(QStringLiteral("RTX 4090"));
+    payoff->estimate();
+    payoff->waitUntilIdle();
+    QVERIFY2(payoff->conclusion().startsWith(QStringLiteral("<b>The model does not fit: its weights take ")),
+        qPrintable(payoff->conclusion()));
+    QVERIFY2(payoff->conclusion().contains(QStringLiteral("more than the RTX 4090's 24 GB")),
+        qPrintable(payoff->conclusion()));
+    gpu->setCurrentText(QStringLiteral("H100 SXM"));
     // A second trace does not replace the one the Frontier tab holds.
     window.experts()->openTrace(
         QString::fromStdString(test::sharedPath("router_trace_mixtral8x7b_fp8_gsm8k/gsm8k_2_routing.jsonl")));

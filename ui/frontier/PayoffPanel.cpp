@@ -375,6 +375,13 @@ void PayoffPanel::show(std::shared_ptr<const analysis::PayoffResult> result, con
         text += tr(" Whether accuracy holds is for the paired tests: give the candidates their budgets and a margin, "
                    "then Compare all.");
     }
+    if (!e.fits)
+        text = tr("<b>The model does not fit: its weights take %1 GB per device, more than the %2's %3 GB; the "
+                  "estimate assumes it does.</b><br>")
+                   .arg(e.weightBytesDevice / 1e9, 0, 'f', 1)
+                   .arg(QString::fromStdString(e.options.gpu.name).toHtmlEscaped())
+                   .arg(e.options.gpu.memoryGB, 0, 'f', 0)
+            + text;
     text += tr("<br><small>Routed experts are %1 of the bytes a step reads; %2 tokens per activated expert.</small>")
                 .arg(percent(e.expertShare), QString::number(e.tokensPerExpert, 'f', 1));
     m_conclusion->setText(text);
