@@ -604,6 +604,12 @@ void TestFrontierUi::demoFindsTheBudget()
         QCOMPARE(page.frontier()->answer, direct.value->answer);
         QVERIFY(page.frontier()->chosen);
         QCOMPARE(page.frontier()->points[*page.frontier()->chosen].budget, 6);
+        // The headline leads with that answer, not with the candidates' worst verdict.
+        const QString head = page.headline();
+        QVERIFY2(head.startsWith(QStringLiteral("<b>The smallest budget whose run is no worse than the margin is 6 ")),
+            qPrintable(head));
+        QVERIFY2(head.contains(QStringLiteral("<br>Each budget's run against the baseline, across 5 candidates: ")),
+            qPrintable(head));
     }
     // Results that no longer match the inputs say so until the next Compare all.
     {

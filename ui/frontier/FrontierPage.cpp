@@ -399,13 +399,17 @@ QString FrontierPage::headline() const
     for (const auto& [verdict, n] : counts)
         parts << QStringLiteral("%1 %2").arg(n).arg(MatrixTableModel::verdictText(verdict));
     // Each count in its own text, so that each noun agrees with its own number.
-    QString text = tr("<b>%1</b> across %2: %3; %4 the data can separate.")
-                       .arg(MatrixTableModel::verdictText(m_matrix->verdict),
-                           tr("%n candidate(s)", "", int(m_matrix->candidates.size())),
-                           parts.join(QStringLiteral(", ")), tr("%n tier(s)", "", int(m_matrix->tiers)));
+    const QString counted = tr("across %1: %2; %3 the data can separate.")
+                                .arg(tr("%n candidate(s)", "", int(m_matrix->candidates.size())),
+                                    parts.join(QStringLiteral(", ")), tr("%n tier(s)", "", int(m_matrix->tiers)));
+    // With budgets, the budget answer is the question asked: it leads, and the candidates' counts
+    // follow (their overall verdict, the worst of them, is "degraded" as soon as one small budget
+    // fails, which is no answer to "which budget").
     if (m_frontier)
-        text += QStringLiteral("<br>") + QString::fromStdString(m_frontier->answer).toHtmlEscaped();
-    return text;
+        return QStringLiteral("<b>%1</b><br>%2")
+            .arg(QString::fromStdString(m_frontier->answer).toHtmlEscaped(),
+                tr("Each budget's run against the baseline, %1").arg(counted));
+    return QStringLiteral("<b>%1</b> %2").arg(MatrixTableModel::verdictText(m_matrix->verdict), counted);
 }
 
 void FrontierPage::redrawPlot()
