@@ -13,6 +13,7 @@
 #include "experts/ExpertControls.h"
 #include "experts/ExpertRun.h"
 #include "experts/ExpertsPage.h"
+#include "experts/TraceImportDialog.h"
 #include "export/ExpertExports.h"
 #include "frontier/FrontierPage.h"
 #include "moe/Safetensors.h"
@@ -85,6 +86,7 @@ private slots:
     void warningsAreGrouped();
     void npyTraceOpensWithImportOptions();
     void traceErrorNamesTheFile();
+    void traceErrorOffersImportOptions();
 
 private:
     static QString demo(const char* side) { return QStringLiteral(DELTASCOPE_DEMO_DIR "/") + QLatin1String(side); }
@@ -1453,6 +1455,52 @@ void TestWindowFlows::traceErrorNamesTheFile()
     QVERIFY2(!text.contains(dir.path()), qPrintable(text));
     QVERIFY(details.contains(bad));
     QVERIFY(page.lastError().contains(bad));
+}
+
+void TestWindowFlows::traceErrorOffersImportOptions()
+{
+    // JSONL records the import options could read otherwise: the error dialog offers them, and the
+    // button opens them; a broken safetensors file (nothing to set) gets no such button.
+    QTemporaryDir dir;
+    const QString jsonl = dir.filePath(QStringLiteral("routes.jsonl"));
+    QFile f(jsonl);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("{\"req\": 1, \"lyr\": 0, \"pos\": 0, \"ids\": [1, 2], \"w\": [0.5, 0.5]}\n");
+    f.close();
+    ExpertsPage page;
+    page.resize(1200, 800);
+    page.show();
+    QString text;
+    bool offered = false;
+    bool opened = false;
+    std::unique_ptr<QTimer> answer(answerDialogs([&](QWidget* w) {
+        if (auto* box = qobject_cast<QMessageBox*>(w)) {
+            text = box->text();
+            for (QAbstractButton* b : box->buttons())
+                if (b->text() == QStringLiteral("Import options…")) {
+                    offered = true;
+                    b->click();
+                    return true;
+                }
+            box->accept();
+            return true;
+        }
+        if (qobject_cast<TraceImportDialog*>(w)) {
+            opened = true;
+            qobject_cast<QDialog*>(w)->reject();
+            return true;
+        }
+        return false;
+    }));
+    page.openTrace(jsonl);
+    QTRY_VERIFY_WITH_TIMEOUT(opened || (!text.isEmpty() && !offered), 30000);
+    QVERIFY2(offered && opened, qPrintable(text));
+    QVERIFY2(text.startsWith(QStringLiteral("routes.jsonl:1")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("Import options… set how the trace is read")), qPrintable(text));
+    QVERIFY(importOptionsCanHelp(jsonl, page.lastError()));
+    QVERIFY(!importOptionsCanHelp(dir.filePath(QStringLiteral("t.safetensors")), page.lastError()));
+    QVERIFY(!importOptionsCanHelp(
+        dir.filePath(QStringLiteral("gone.jsonl")), QStringLiteral("gone.jsonl: error: no such file")));
 }
 
 QTEST_MAIN(TestWindowFlows)

@@ -4,6 +4,7 @@
 #include <QFileInfo>
 #include <QMap>
 #include <QMessageBox>
+#include <QPushButton>
 
 namespace deltascope::ui {
 
@@ -88,6 +89,20 @@ void showProblemBox(QWidget* parent, const QString& title, const QString& text, 
     if (!details.isEmpty())
         box.setDetailedText(details.join(QLatin1Char('\n')));
     box.exec();
+}
+
+bool askProblemBox(
+    QWidget* parent, const QString& title, const QString& text, const QStringList& details, const QString& action)
+{
+    if (!parent || !parent->isVisible())
+        return false;
+    QMessageBox box(QMessageBox::Warning, title, text, QMessageBox::Ok, parent);
+    if (!details.isEmpty())
+        box.setDetailedText(details.join(QLatin1Char('\n')));
+    QPushButton* forward = box.addButton(action, QMessageBox::ActionRole);
+    box.setDefaultButton(forward);
+    box.exec();
+    return box.clickedButton() == forward;
 }
 
 } // namespace deltascope::ui

@@ -24,5 +24,9 @@ QString summarizeProblems(const std::vector<Diagnostic>& problems, int maxGroups
 /// A warning dialog: the short error (or summary) in front, every message with its full path
 /// under "Show Details…". Shown only when `parent` is visible.
 void showProblemBox(QWidget* parent, const QString& title, const QString& text, const QStringList& details);
+/// The same dialog with a way forward: a second button (`action`, such as "Import options…") beside
+/// OK. True when the user pressed it; false for OK, or when `parent` is not visible.
+bool askProblemBox(
+    QWidget* parent, const QString& title, const QString& text, const QStringList& details, const QString& action);
 
 } // namespace deltascope::ui

@@ -220,6 +220,23 @@ void ExpertsPage::connectController()
                 setTraceImport(dialog.value());
             return;
         }
+        // Records the import options can read otherwise (keys, malformed lines, top-k): the dialog
+        // offers them at once instead of leaving the user to find the button.
+        if (importOptionsCanHelp(m_tracePath, full)) {
+            m_lastError = full;
+            const QString shown = brief.isEmpty() ? full : brief;
+            emit statusMessage(tr("Could not open the trace: %1").arg(shown));
+            if (askProblemBox(this, tr("Could not open the trace"),
+                    shown
+                        + tr("\n\nImport options… set how the trace is read: the record keys, the model's "
+                             "top-k, and whether malformed records are skipped."),
+                    { full }, tr("Import options…"))) {
+                TraceImportDialog dialog(m_import, this);
+                if (dialog.exec() == QDialog::Accepted)
+                    setTraceImport(dialog.value());
+            }
+            return;
+        }
         fail(tr("Could not open the trace"), full, brief);
     });
     connect(m_controller, &ExpertsController::computing, this, [this](int budget) {

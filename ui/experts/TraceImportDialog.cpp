@@ -95,4 +95,14 @@ TraceImport TraceImportDialog::value() const
     return t;
 }
 
+bool importOptionsCanHelp(const QString& path, const QString& error)
+{
+    const QString lower = path.toLower();
+    const bool readByOptions = lower.endsWith(QStringLiteral(".jsonl")) || lower.endsWith(QStringLiteral(".json"))
+        || lower.endsWith(QStringLiteral(".ndjson")) || lower.endsWith(QStringLiteral(".npy"));
+    return readByOptions && !error.contains(QStringLiteral("no such file"))
+        && !error.contains(QStringLiteral("not a regular file")) && !error.contains(QStringLiteral("a folder"))
+        && !error.contains(QStringLiteral("a JSON document written over several lines"));
+}
+
 } // namespace deltascope::ui

@@ -22,6 +22,10 @@ struct TraceImport {
 };
 
 /// The dialog that edits a TraceImport (the command line's trace import options).
+/// Whether the import options can change how this file is read after this error: JSONL records
+/// (keys, malformed lines) and .npy arrays (the model's top-k), not a missing file or a folder.
+bool importOptionsCanHelp(const QString& path, const QString& error);
+
 class TraceImportDialog : public QDialog {
     Q_OBJECT
 public:
