@@ -23,6 +23,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileInfo>
+#include <QHeaderView>
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
@@ -32,6 +33,7 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <cmath>
 #include <set>
@@ -262,6 +264,13 @@ void TestExpertsUi::heatmapsZoomTogether()
     // A cell's tooltip names its quantity as the colour scale does.
     QVERIFY2(maps[0]->cellText(3, 0).contains(QStringLiteral(", expert 3: active fraction 0.")),
         qPrintable(maps[0]->cellText(3, 0)));
+    // The per-layer table lists layer 0 first, and its header's arrow says ascending.
+    auto* layers = page.findChild<QTableView*>(QStringLiteral("layerTable"));
+    QVERIFY(layers && layers->model()->rowCount() > 1);
+    QCOMPARE(layers->horizontalHeader()->sortIndicatorSection(), 0);
+    QCOMPARE(layers->horizontalHeader()->sortIndicatorOrder(), Qt::AscendingOrder);
+    QVERIFY(layers->model()->index(0, 0).data(LayerTableModel::SortRole).toDouble()
+        < layers->model()->index(1, 0).data(LayerTableModel::SortRole).toDouble());
     // The demo records no batches: replay is always on, and the box says why it cannot be unticked.
     auto* replay = page.findChild<QCheckBox*>(QStringLiteral("replay"));
     QVERIFY(replay && !replay->isEnabled() && replay->isChecked());

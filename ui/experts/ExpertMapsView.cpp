@@ -27,6 +27,8 @@ ExpertMapsView::ExpertMapsView(QWidget* parent)
     proxy->setSortRole(LayerTableModel::SortRole);
     m_table->setModel(proxy);
     m_table->setSortingEnabled(true);
+    m_table->setObjectName(QStringLiteral("layerTable"));
+    m_table->sortByColumn(0, Qt::AscendingOrder); // layer 0 first (the header's default is descending)
     m_table->setTabKeyNavigation(false); // Tab leaves the table; arrows move within it
     m_table->verticalHeader()->hide();
     m_table->setAlternatingRowColors(true);
