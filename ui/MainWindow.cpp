@@ -83,7 +83,12 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_experts, &ExpertsPage::computed, this, &MainWindow::updateActions);
     connect(m_experts, &ExpertsPage::countsOpened, this, &MainWindow::updateActions);
     connect(m_experts, &ExpertsPage::traceOpened, this, [this](const QString& path) {
-        AppSettings().addRecentTrace(path);
+        AppSettings settings;
+        settings.addRecentTrace(path);
+        // However it was opened (the command line, a drop, the recent list), the next file dialog
+        // starts beside it.
+        if (QFileInfo::exists(path))
+            settings.setLastDirectory(QFileInfo(path).absolutePath());
         rebuildRecentMenu();
         // The Frontier tab's payoff estimate and budget frontier take it when they have none.
         if (const auto t = m_experts->trace())

@@ -4,6 +4,7 @@
 #include "analysis/Frontier.h"
 #include "analysis/Matrix.h"
 #include "backend/CpuBackend.h"
+#include "common/AppSettings.h"
 #include "common/EnglishPlurals.h"
 #include "common/Format.h"
 #include "common/Workspace.h"
@@ -420,6 +421,8 @@ void TestFrontierUi::expertTraceReachesThePayoff()
     QVERIFY2(window.experts()->run(), qPrintable(window.experts()->lastError()));
     FrontierPage* page = window.frontier();
     QCOMPARE(page->tracePath(), log);
+    // The next file dialog starts beside the trace, though no dialog opened it.
+    QCOMPARE(AppSettings().lastDirectory(), QFileInfo(log).absolutePath());
     PayoffPanel* payoff = page->payoff();
     QCOMPARE(payoff->findChild<QComboBox*>(QStringLiteral("payoffModel"))->currentText(),
         QStringLiteral("Qwen1.5-MoE-A2.7B"));
