@@ -464,6 +464,7 @@ Result<MatrixResult> runMatrix(
             cell.delta = t.delta;
             cell.ciLow = t.ciLow;
             cell.ciHigh = t.ciHigh;
+            cell.upper = t.upperBound;
             cell.pValue = t.pValue;
             cell.flag = t.flag;
             if (cell.flag == report::TaskFlag::Worse && out.candidates[i].verdict != "degraded")
@@ -546,8 +547,8 @@ std::vector<FrontierPlotPoint> frontierPlot(const MatrixResult& result, std::siz
         const double cost = result.candidates[i].costs[static_cast<std::size_t>(col)];
         if (!cell.present || std::isnan(cost))
             continue;
-        out.push_back(
-            { static_cast<int>(i), cost, cell.delta, cell.ciLow, cell.ciHigh, result.candidates[i].verdict, false });
+        out.push_back({ static_cast<int>(i), cost, cell.delta, cell.ciLow, cell.ciHigh, result.candidates[i].verdict,
+            false, cell.upper });
         pts.push_back({ cost, cell.delta });
     }
     const auto front = paretoFront(pts, result.costColumns[static_cast<std::size_t>(col)].higherIsBetter);

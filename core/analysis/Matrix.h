@@ -9,6 +9,7 @@
 #include "report/ComparisonReport.h"
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,6 +88,9 @@ struct MatrixCell {
     double ciLow = 0.0; ///< 95% interval of the drop
     double ciHigh = 0.0;
     double pValue = 1.0; ///< the task's own one-sided p
+    /// One-sided upper confidence bound of the drop at 1 - alpha: what a margin is tested against
+    /// (NaN where none is given).
+    double upper = std::numeric_limits<double>::quiet_NaN();
     /// The comparison's flag, with "worse" lowered to "suggestive" when the candidate is not
     /// degraded after the correction across candidates (a flag never contradicts the verdict).
     report::TaskFlag flag = report::TaskFlag::NoPairs;
@@ -166,6 +170,7 @@ struct FrontierPlotPoint {
     double ciHigh = 0.0;
     std::string verdict;
     bool pareto = false; ///< on the Pareto front (lower cost and lower drop; see paretoFront)
+    double upper = std::numeric_limits<double>::quiet_NaN(); ///< the drop's one-sided upper bound (MatrixCell)
 };
 std::vector<FrontierPlotPoint> frontierPlot(const MatrixResult& result, std::size_t row, std::string_view costColumn);
 

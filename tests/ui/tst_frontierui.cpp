@@ -613,6 +613,26 @@ void TestFrontierUi::demoFindsTheBudget()
             qPrintable(head));
         QVERIFY2(head.contains(QStringLiteral("<br>Each budget's run against the baseline, across 5 candidates: ")),
             qPrintable(head));
+        // The plot draws each drop's one-sided upper bound, what the margin is tested against: M6's
+        // two-sided whisker crosses the margin of 2 points while its bound stays below it.
+        auto* plot = page.findChild<PlotView*>(QStringLiteral("frontierPlot"));
+        QCPCurve* bounds = nullptr;
+        for (int i = 0; i < plot->plottableCount(); ++i)
+            if (plot->plottable(i)->objectName() == QStringLiteral("upperBounds"))
+                bounds = qobject_cast<QCPCurve*>(plot->plottable(i));
+        QVERIFY(bounds);
+        const auto& m = *page.matrix();
+        std::size_t row = 0;
+        while (row < m.rows.size() && m.rows[row].task != "gsm8k,strict-match")
+            ++row;
+        QVERIFY(row < m.rows.size());
+        const auto cell = m.rows[row].cells[3]; // M6
+        QVERIFY2(cell.ciHigh * 100 > 2.0 && cell.upper * 100 < 2.0, qPrintable(QString::number(cell.upper)));
+        QVERIFY(bounds->dataCount() >= 5);
+        bool drawn = false;
+        for (int i = 0; i < bounds->dataCount(); ++i)
+            drawn = drawn || std::abs(bounds->data()->at(i)->value - cell.upper * 100) < 1e-9;
+        QVERIFY(drawn);
     }
     // Results that no longer match the inputs say so until the next Compare all.
     {

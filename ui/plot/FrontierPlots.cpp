@@ -7,6 +7,7 @@
 
 #include <QHash>
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 namespace deltascope::ui {
@@ -117,6 +118,27 @@ void drawFrontier(PlotView* plot, const FrontierPlotInput& in)
         { QObject::tr("drop on %1 (%2; up is worse)").arg(in.task, unit),
             QObject::tr("drop (%1; up is worse)").arg(unit), QObject::tr("drop (%1)").arg(unit) });
     if (in.margin >= 0.0) {
+        // What the margin is tested against: each drop's one-sided upper bound, a hollow square
+        // (the whiskers are the two-sided 95% interval, which may cross the margin while the bound
+        // stays below it).
+        QVector<double> t, x, y;
+        for (const auto& p : in.points)
+            if (std::isfinite(p.upper)) {
+                t << static_cast<double>(t.size());
+                x << p.cost;
+                y << p.upper * scale;
+                hi = std::max(hi, p.upper * scale);
+            }
+        if (!x.isEmpty()) {
+            auto* bounds = new QCPCurve(plot->xAxis, plot->yAxis);
+            bounds->setName(QObject::tr("upper bound (tested against the margin)"));
+            bounds->setObjectName(QStringLiteral("upperBounds"));
+            bounds->setLineStyle(QCPCurve::lsNone);
+            bounds->setScatterStyle(
+                QCPScatterStyle(QCPScatterStyle::ssSquare, plot->palette().color(QPalette::WindowText), 7));
+            bounds->setSelectable(QCP::stNone);
+            bounds->setData(t, x, y, true);
+        }
         // The margin a "no worse" claim is made against.
         auto* margin = new QCPItemStraightLine(plot);
         margin->point1->setCoords(0, in.margin * scale);
@@ -192,9 +214,12 @@ void drawFrontier(PlotView* plot, const FrontierPlotInput& in)
         if (c < 0 || it == points.end())
             return QString();
         const auto fmt = [&](double v) { return continuous ? number(v) : QString::number(v * scale, 'f', 2); };
-        return QObject::tr("<b>%1</b><br>cost %2<br>drop %3 [%4, %5]%6<br>%7<br><i>click to open the comparison</i>")
+        const QString bound = std::isfinite(it->upper)
+            ? QObject::tr("<br>upper bound %1%2").arg(fmt(it->upper), continuous ? QString() : QObject::tr(" pts"))
+            : QString();
+        return QObject::tr("<b>%1</b><br>cost %2<br>drop %3 [%4, %5]%6%7<br>%8<br><i>click to open the comparison</i>")
             .arg(c < names.size() ? names[c].toHtmlEscaped() : QString::number(c), number(it->cost), fmt(it->drop),
-                fmt(it->ciLow), fmt(it->ciHigh), continuous ? QString() : QObject::tr(" pts"),
+                fmt(it->ciLow), fmt(it->ciHigh), continuous ? QString() : QObject::tr(" pts"), bound,
                 MatrixTableModel::verdictText(it->verdict)
                     + (it->pareto ? QObject::tr(", on the Pareto front") : QString()));
     });
