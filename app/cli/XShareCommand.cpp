@@ -97,8 +97,8 @@ int runXShare(const std::vector<std::string>& argv)
     auto run = analysis::runExpertSharing(scenario, *compute, progress);
     clearProgress(true);
     if (!run.ok())
-        return fail(
-            run.error->file.empty() ? scenario.tracePath + ": error: " + cliWording(run.error->message) : cliText(*run.error));
+        return fail(run.error->file.empty() ? scenario.tracePath + ": error: " + cliWording(run.error->message)
+                                            : cliText(*run.error));
     for (const auto& w : run.value->warnings)
         std::fprintf(stderr, "deltascope-cli: %s\n", cliText(w).c_str());
     const auto& r = *run.value;
