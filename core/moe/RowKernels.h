@@ -112,6 +112,10 @@ bool avx512Allowed();
 int rowPath(const SliceInput& in);
 
 #if DELTASCOPE_AVX2_DISPATCH
+// The target of the AVX-512 kernels (RowKernels512.cpp, RowKernels512Blocks.cpp): each carries
+// it and runs only when vectorLevel() says the processor has AVX-512.
+#define DELTASCOPE_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vbmi2,popcnt,bmi,bmi2")))
+
 constexpr int kRankCap = 32; // at most this many candidates are ranked without branches
 
 // The k best among a short list of experts in ascending id order (at most kRankCap), best first.
@@ -139,6 +143,9 @@ bool scanRowPair512(
 // Sixteen rows of at most 256 experts (ids: 16 lists of k, one after another), as scanRow512 on
 // each in order (every row gets its k best); false for a score the kernels cannot order.
 bool scanRows16x512(const float* const* rows, int n, int k, double* util, int* ids);
+// The k best of a checked row from its 16 lane maxima (a row the block kernel leaves to the one-row
+// path), best first.
+int topkFromLaneMaxima512(const float* row, int n, int k, const float* laneMax, int* ids);
 // The position of each of n (a multiple of 8, at most 1024) keys in decreasing order, when the keys
 // are distinct; false (positions unset) when two are equal.
 bool positionsOfDistinct512(const std::uint64_t* keys, int n, std::int32_t* position);
