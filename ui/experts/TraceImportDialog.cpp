@@ -4,6 +4,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QLineEdit>
 #include <QSpinBox>
@@ -100,8 +101,9 @@ bool importOptionsCanHelp(const QString& path, const QString& error)
     const QString lower = path.toLower();
     const bool readByOptions = lower.endsWith(QStringLiteral(".jsonl")) || lower.endsWith(QStringLiteral(".json"))
         || lower.endsWith(QStringLiteral(".ndjson")) || lower.endsWith(QStringLiteral(".npy"));
-    return readByOptions && !error.contains(QStringLiteral("no such file"))
-        && !error.contains(QStringLiteral("not a regular file")) && !error.contains(QStringLiteral("a folder"))
+    // A file that is there (not a folder, not missing), and not a whole JSON document, which no
+    // option reads as records.
+    return readByOptions && QFileInfo(path).isFile()
         && !error.contains(QStringLiteral("a JSON document written over several lines"));
 }
 

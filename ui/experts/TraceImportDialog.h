@@ -21,10 +21,11 @@ struct TraceImport {
     moe::TraceImportOptions options;
 };
 
-/// The dialog that edits a TraceImport (the command line's trace import options).
 /// Whether the import options can change how this file is read after this error: JSONL records
-/// (keys, malformed lines) and .npy arrays (the model's top-k), not a missing file or a folder.
+/// (keys, malformed lines) and .npy arrays (the model's top-k) that exist as files.
 bool importOptionsCanHelp(const QString& path, const QString& error);
+
+/// The dialog that edits a TraceImport (the command line's trace import options).
 
 class TraceImportDialog : public QDialog {
     Q_OBJECT
