@@ -26,7 +26,6 @@ struct TraceImport {
 bool importOptionsCanHelp(const QString& path, const QString& error);
 
 /// The dialog that edits a TraceImport (the command line's trace import options).
-
 class TraceImportDialog : public QDialog {
     Q_OBJECT
 public:
