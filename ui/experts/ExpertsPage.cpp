@@ -89,11 +89,7 @@ void ExpertsPage::buildUi()
     m_importButton = new QPushButton(tr("Import options…"), this);
     m_importButton->setToolTip(tr("How traces are read: the model's top-k (.npy), experts, score kind, top-k "
                                   "renormalisation, model name, tokens per request, JSONL keys, malformed records"));
-    connect(m_importButton, &QPushButton::clicked, this, [this] {
-        TraceImportDialog dialog(m_import, this);
-        if (dialog.exec() == QDialog::Accepted)
-            setTraceImport(dialog.value());
-    });
+    connect(m_importButton, &QPushButton::clicked, this, &ExpertsPage::editTraceImport);
     m_controls = new ExpertControls(this);
     connect(m_controls, &ExpertControls::changed, m_debounce, qOverload<>(&QTimer::start));
     connect(m_controls, &ExpertControls::changed, this, [this] { m_autoBudget = false; });
@@ -230,11 +226,8 @@ void ExpertsPage::connectController()
                     shown
                         + tr("\n\nImport options… set how the trace is read: the record keys, the model's "
                              "top-k, and whether malformed records are skipped."),
-                    { full }, tr("Import options…"))) {
-                TraceImportDialog dialog(m_import, this);
-                if (dialog.exec() == QDialog::Accepted)
-                    setTraceImport(dialog.value());
-            }
+                    { full }, tr("Import options…")))
+                editTraceImport();
             return;
         }
         fail(tr("Could not open the trace"), full, brief);
@@ -254,6 +247,13 @@ void ExpertsPage::connectController()
         emit statusMessage(why);
     });
     connect(m_controller, &ExpertsController::cancelled, this, &ExpertsPage::onCancelled);
+}
+
+void ExpertsPage::editTraceImport()
+{
+    TraceImportDialog dialog(m_import, this);
+    if (dialog.exec() == QDialog::Accepted)
+        setTraceImport(dialog.value()); // reads the trace asked for last again
 }
 
 void ExpertsPage::fail(const QString& title, const QString& error, const QString& brief)

@@ -100,6 +100,8 @@ private:
     void onRun();
     void onCancelled();
     void fail(const QString& title, const QString& error, const QString& brief = {});
+    /// The import options dialog; accepted, the trace is read again with them.
+    void editTraceImport();
     QString runHeadline() const;
 
     ExpertsController* m_controller;
