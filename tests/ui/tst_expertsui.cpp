@@ -579,6 +579,10 @@ void TestExpertsUi::controlsFollowThePolicy()
     QVERIFY(warmup->isEnabled() && !perRequest->isEnabled());
     choose(moe::Policy::Speculative);
     QVERIFY(!warmup->isEnabled() && perRequest->isEnabled());
+    // Its default names the trace's own k, and it stops at the experts a layer has.
+    QCOMPARE(perRequest->value(), 0);
+    QCOMPARE(perRequest->text(), QStringLiteral("k = %1").arg(page.trace()->topK));
+    QCOMPARE(perRequest->maximum(), int(page.trace()->experts));
     auto* budget = page.findChild<QSlider*>();
     QVERIFY(budget);
     QVERIFY(budget->isEnabled());

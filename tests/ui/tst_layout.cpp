@@ -29,6 +29,7 @@
 #include <QScreen>
 #include <QScrollArea>
 #include <QScrollBar>
+#include <QSet>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -77,6 +78,7 @@ private slots:
     void taskAndVerdictStayInView();
     void longTaskNamesWrapInTheDecision();
     void legendsSitOutsideTheData();
+    void legendEntriesAreNotCut();
     void budgetSweepHasOneAxisPerQuantity();
     void thresholdNamesMissTheBars();
     void powerPlannerLabelsStayApart();
@@ -322,6 +324,45 @@ void TestLayout::legendsSitOutsideTheData()
     w.experts()->setBudget(20);
     waitIdle(w);
     QCOMPARE(plots[1]->plotLayout()->rowCount(), rows);
+}
+
+void TestLayout::legendEntriesAreNotCut()
+{
+    // The frontier's legend (five entries, one long) at a narrow and a wide plot: every entry gets
+    // its full width inside the plot, and the wide plot needs fewer rows.
+    if (FrontierPage::demoDirectory().isEmpty())
+        QSKIP("the frontier demo is not built here");
+    MainWindow w;
+    QVERIFY(w.frontier()->openDemo());
+    w.frontier()->waitUntilIdle();
+    PlotView* plot = w.frontier()->plot();
+    QVERIFY(plot && plot->legend->visible());
+    QList<int> rowsAt;
+    for (const int width : { 520, 1400 }) {
+        plot->setViewport(QRect(0, 0, width, 420));
+        plot->replot(QCustomPlot::rpImmediateRefresh);
+        QSet<int> tops;
+        int entries = 0;
+        for (int i = 0; i < plot->legend->itemCount(); ++i) {
+            const QCPAbstractLegendItem* entry = plot->legend->item(i);
+            if (!entry)
+                continue;
+            ++entries;
+            const QRect r = entry->outerRect();
+            const QString what = QStringLiteral("entry %1 at %2 px: %3..%4, needs %5")
+                                     .arg(i)
+                                     .arg(width)
+                                     .arg(r.left())
+                                     .arg(r.right())
+                                     .arg(entry->minimumOuterSizeHint().width());
+            QVERIFY2(r.width() >= entry->minimumOuterSizeHint().width(), qPrintable(what));
+            QVERIFY2(r.left() >= 0 && r.right() < width, qPrintable(what));
+            tops.insert(r.top());
+        }
+        QCOMPARE(entries, 5);
+        rowsAt << int(tops.size());
+    }
+    QVERIFY2(rowsAt[1] < rowsAt[0], qPrintable(QStringLiteral("rows: %1, %2").arg(rowsAt[0]).arg(rowsAt[1])));
 }
 
 void TestLayout::thresholdNamesMissTheBars()

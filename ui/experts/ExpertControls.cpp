@@ -279,6 +279,9 @@ void ExpertControls::adaptTo(const moe::Trace& t, int budget)
     const int hi = static_cast<int>(t.experts);
     m_budget->setRange(lo, hi);
     m_budgetBox->setRange(lo, hi);
+    // 0 stands for the model's own k; the box names its value, and stops at the experts a layer has.
+    m_requestExperts->setSpecialValueText(tr("k = %1").arg(lo));
+    m_requestExperts->setMaximum(hi);
     const int start = budget > 0 ? std::clamp(budget, lo, hi) : std::min(hi, 2 * lo);
     m_budget->setValue(start);
     m_budgetBox->setValue(start);

@@ -19,6 +19,12 @@ PlotView::PlotView(QWidget* parent)
         fitLabels();
         if (m_relayout)
             return;
+        if (fitLegendColumns()) {
+            m_relayout = true;
+            updateLayout();
+            m_relayout = false;
+            return;
+        }
         for (QCPAxis* axis : { xAxis, yAxis }) {
             const auto ticker = qSharedPointerDynamicCast<CategoryTicker>(axis->ticker());
             if (ticker && ticker->stale()) {
@@ -274,6 +280,31 @@ void PlotView::showLegendAbove()
     legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
     legend->setWrap(4);
     legend->setMargins(QMargins(6, 4, 6, 0));
+}
+
+// A legend above the plot takes as many columns as its widest entry allows in the plot's width,
+// so that no entry is cut at a narrow window and a wide one uses a single row.
+bool PlotView::fitLegendColumns()
+{
+    if (!legend->visible() || legend->layout() != plotLayout())
+        return false;
+    int widest = 1;
+    int entries = 0; // the grid's cells past the last entry are empty
+    for (int i = 0; i < legend->itemCount(); ++i)
+        if (const QCPAbstractLegendItem* entry = legend->item(i)) {
+            widest = std::max(widest, entry->minimumOuterSizeHint().width());
+            ++entries;
+        }
+    if (entries == 0)
+        return false;
+    const QMargins m = legend->margins();
+    const int room = viewport().width() - m.left() - m.right() - 2;
+    const int columns = std::clamp((room + legend->columnSpacing()) / (widest + legend->columnSpacing()), 1, entries);
+    if (columns == legend->wrap())
+        return false;
+    legend->setWrap(columns);
+    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+    return true;
 }
 
 void PlotView::applyPalette()

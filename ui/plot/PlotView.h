@@ -93,6 +93,7 @@ private:
     QList<QPair<QPointer<QCPAxis>, QCPRange>> m_home;
     QList<QPair<QPointer<QCPAxis>, QStringList>> m_fittingLabels;
     void fitLabels();
+    bool fitLegendColumns(); ///< true when the legend's columns changed
     void onClick(QCPAbstractPlottable* p, int dataIndex, QMouseEvent* event);
     HoverText m_hover;
     std::function<QString(double, double)> m_cellText;
