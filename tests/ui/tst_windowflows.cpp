@@ -87,6 +87,7 @@ private slots:
     void npyTraceOpensWithImportOptions();
     void traceErrorNamesTheFile();
     void traceErrorOffersImportOptions();
+    void traceWarningsOpenFromTheFacts();
 
 private:
     static QString demo(const char* side) { return QStringLiteral(DELTASCOPE_DEMO_DIR "/") + QLatin1String(side); }
@@ -1455,6 +1456,50 @@ void TestWindowFlows::traceErrorNamesTheFile()
     QVERIFY2(!text.contains(dir.path()), qPrintable(text));
     QVERIFY(details.contains(bad));
     QVERIFY(page.lastError().contains(bad));
+}
+
+void TestWindowFlows::traceWarningsOpenFromTheFacts()
+{
+    // A trace read with a malformed record skipped: the facts line links its warning, and the link
+    // opens every warning with its file and line.
+    QTemporaryDir dir;
+    const QString jsonl = dir.filePath(QStringLiteral("routes.jsonl"));
+    QFile f(jsonl);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("{\"problem_id\": 0, \"layer\": 0, \"experts\": [1, 2], \"gating_probs\": [0.6, 0.4], \"token_idx\": 0}\n"
+            "{\"problem_id\": 0, \"layer\": 0, \"experts\": [1, \n"
+            "{\"problem_id\": 0, \"layer\": 0, \"experts\": [0, 3], \"gating_probs\": [0.7, 0.3], \"token_idx\": 1}\n");
+    f.close();
+    installEnglishPlurals();
+    ExpertsPage page;
+    TraceImport import;
+    import.options.skipBadLines = true;
+    page.setTraceImport(import);
+    page.resize(1200, 800);
+    page.show();
+    page.openTrace(jsonl);
+    page.waitUntilIdle();
+    QVERIFY(page.run());
+    auto* facts = page.findChild<QLabel*>(QStringLiteral("traceFacts"));
+    QVERIFY(facts);
+    QVERIFY2(facts->text().contains(QStringLiteral("<a href='#warnings'><b>1 warning</b></a> while reading")),
+        qPrintable(facts->text()));
+    QVERIFY(facts->textInteractionFlags() & Qt::LinksAccessibleByMouse);
+    QString text;
+    QString details;
+    std::unique_ptr<QTimer> answer(answerDialogs([&](QWidget* w) {
+        auto* box = qobject_cast<QMessageBox*>(w);
+        if (!box)
+            return false;
+        text = box->text();
+        details = box->detailedText();
+        box->accept();
+        return true;
+    }));
+    emit facts->linkActivated(QStringLiteral("#warnings"));
+    QVERIFY2(text.startsWith(QStringLiteral("1 warning while reading the trace")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("routes.jsonl")), qPrintable(text));
+    QVERIFY2(details.contains(jsonl + QStringLiteral(":2")), qPrintable(details));
 }
 
 void TestWindowFlows::traceErrorOffersImportOptions()

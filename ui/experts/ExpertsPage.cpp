@@ -61,6 +61,21 @@ ExpertsPage::~ExpertsPage()
     disconnect(m_sizes, nullptr, this, nullptr);
 }
 
+void ExpertsPage::showTraceWarnings()
+{
+    const auto& warnings = m_controller->traceWarnings();
+    if (warnings.empty())
+        return;
+    QStringList lines;
+    for (const auto& w : warnings)
+        lines << fullProblem(w);
+    showProblemBox(this, tr("Warnings"),
+        tr("%n warning(s) while reading the trace. The results use what was read; read them before trusting them.", "",
+            int(warnings.size()))
+            + QStringLiteral("\n\n") + summarizeProblems(warnings),
+        lines);
+}
+
 void ExpertsPage::setBackend(std::shared_ptr<const backend::ComputeBackend> compute)
 {
     m_controller->setBackend(std::move(compute));
@@ -85,7 +100,8 @@ void ExpertsPage::buildUi()
     m_facts = new QLabel(this);
     m_facts->setObjectName(QStringLiteral("traceFacts"));
     m_facts->setWordWrap(true);
-    m_facts->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_facts->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::LinksAccessibleByMouse);
+    connect(m_facts, &QLabel::linkActivated, this, &ExpertsPage::showTraceWarnings);
     m_importButton = new QPushButton(tr("Import options…"), this);
     m_importButton->setToolTip(tr("How traces are read: the model's top-k (.npy), experts, score kind, top-k "
                                   "renormalisation, model name, tokens per request, JSONL keys, malformed records"));
@@ -348,7 +364,9 @@ void ExpertsPage::onTrace(const QString& path)
             + tr(" (%1 tokens routed alike; the import options keep them)").arg(t.warmupTokensLeftOut));
     const auto& warnings = m_controller->traceWarnings();
     if (!warnings.empty()) {
-        m_facts->setText(m_facts->text() + tr(" · <b>%n warning(s)</b> while reading", "", int(warnings.size())));
+        m_facts->setText(m_facts->text()
+            + QStringLiteral(" · <a href='#warnings'><b>%1</b></a> %2")
+                  .arg(tr("%n warning(s)", "", int(warnings.size())), tr("while reading")));
         m_facts->setToolTip(summarizeProblems(warnings));
     } else {
         m_facts->setToolTip({});

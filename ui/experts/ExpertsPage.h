@@ -102,6 +102,8 @@ private:
     void fail(const QString& title, const QString& error, const QString& brief = {});
     /// The import options dialog; accepted, the trace is read again with them.
     void editTraceImport();
+    /// Every warning from reading the trace, in a dialog (the facts line's link).
+    void showTraceWarnings();
     QString runHeadline() const;
 
     ExpertsController* m_controller;
