@@ -7,6 +7,7 @@
 #include "experts/CoactivationView.h"
 #include "experts/ExpertControls.h"
 #include "experts/ExpertCountsView.h"
+#include "experts/ExpertMapsView.h"
 #include "experts/ExpertRun.h"
 #include "experts/ExpertsPage.h"
 #include "experts/LayerTableModel.h"
@@ -51,6 +52,7 @@ private slots:
     void countedTextsReadAsEnglish();
     void demoTraceMatchesADirectRun();
     void heatmapsZoomTogether();
+    void heatmapScaleFitsTheFractions();
     void budgetChangeUpdatesTheCharts();
     void layerModel();
     void budgetStepReadsTheSweep();
@@ -251,6 +253,37 @@ void TestExpertsUi::sliceShowsLayerNumbersAndIdleSelections()
     QVERIFY(layer);
     QCOMPARE(layer->text(), QStringLiteral("12"));
     QCOMPARE(layer->value(), 0);
+}
+
+void TestExpertsUi::heatmapScaleFitsTheFractions()
+{
+    QCOMPARE(fractionScaleTop({ 0.063 }, { 0.02 }), 0.1);
+    QCOMPARE(fractionScaleTop({ 0.1 }, { 0.1 }), 0.1);
+    QCOMPARE(fractionScaleTop({ 0.0 }, { 0.0 }), 0.05);
+    QCOMPARE(fractionScaleTop({ 0.2 }, { 0.31 }), 0.35);
+    QCOMPARE(fractionScaleTop({ 0.97 }, { 1.0 }), 1.0);
+    // One token per batch: each expert is active in a small share of slices. Both activation maps
+    // share a scale that ends just above their largest fraction, not at 1.
+    ExpertsPage page;
+    page.openDemo();
+    page.waitUntilIdle();
+    auto* batch = page.findChild<QSpinBox*>(QStringLiteral("batchSize"));
+    QVERIFY(batch);
+    batch->setValue(1);
+    page.waitUntilIdle();
+    QVERIFY(page.run());
+    const auto& m = page.run()->current->maps;
+    double most = 0;
+    for (const auto* v : { &m.base, &m.policy })
+        most = std::max(most, *std::max_element(v->begin(), v->end()));
+    QVERIFY2(most < 0.9, qPrintable(QString::number(most)));
+    for (const int i : { 0, 1 }) {
+        auto* map = qobject_cast<QCPColorMap*>(page.plot(i)->plottable(0));
+        QVERIFY(map);
+        QCOMPARE(map->dataRange().lower, 0.0);
+        QVERIFY2(map->dataRange().upper >= most && map->dataRange().upper < most + 0.05 + 1e-9,
+            qPrintable(QStringLiteral("%1 for %2").arg(map->dataRange().upper).arg(most)));
+    }
 }
 
 void TestExpertsUi::heatmapsZoomTogether()

@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QSortFilterProxyModel>
 #include <QTableView>
+#include <algorithm>
 #include <cmath>
 
 namespace deltascope::ui {
@@ -67,6 +68,18 @@ ExpertMapsView::ExpertMapsView(QWidget* parent)
         }
 }
 
+double fractionScaleTop(const std::vector<double>& base, const std::vector<double>& policy)
+{
+    // The largest fraction on either map (re-routing can make a kept expert more active than
+    // top-k made it), rounded up to a twentieth, between 0.05 and 1.
+    double most = 0.0;
+    for (const auto* values : { &base, &policy })
+        for (const double v : *values)
+            if (std::isfinite(v))
+                most = std::max(most, v);
+    return std::clamp(std::ceil(most * 20.0 - 1e-9) / 20.0, 0.05, 1.0);
+}
+
 void ExpertMapsView::setRun(const ExpertRunPtr& run)
 {
     m_model->setRun(run);
@@ -84,8 +97,9 @@ void ExpertMapsView::setRun(const ExpertRunPtr& run)
     const bool same = !m_shownTrace.expired() && m_shownTrace.lock() == run->trace;
     const QCPRange x = m_base->xAxis->range();
     const QCPRange y = m_base->yAxis->range();
-    drawLayerExpertMap(m_base, m.base, m.layers, m.experts, ids, tr("active fraction"), 0, 1, false);
-    drawLayerExpertMap(m_policy, m.policy, m.layers, m.experts, ids, tr("active fraction"), 0, 1, false);
+    const double top = fractionScaleTop(m.base, m.policy);
+    drawLayerExpertMap(m_base, m.base, m.layers, m.experts, ids, tr("active fraction"), 0, top, false);
+    drawLayerExpertMap(m_policy, m.policy, m.layers, m.experts, ids, tr("active fraction"), 0, top, false);
     drawLayerExpertMap(m_diff, diff, m.layers, m.experts, ids, tr("difference"), -span, span, true);
     m_shownTrace = run->trace;
     if (same) {

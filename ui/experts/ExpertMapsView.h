@@ -4,6 +4,7 @@
 #include "experts/ExpertRun.h"
 
 #include <QWidget>
+#include <vector>
 
 class QTableView;
 
@@ -11,6 +12,10 @@ namespace deltascope::ui {
 
 class LayerTableModel;
 class PlotView;
+
+/// The top of the colour scale both activation maps share, so that they compare: a trace whose
+/// experts are rarely active (small batches, many experts) still shows its contrast.
+double fractionScaleTop(const std::vector<double>& base, const std::vector<double>& policy);
 
 /// The "Activation heatmaps" tab: top-k, the policy and their difference as layer x expert maps,
 /// beside the per-layer table of the current budget.
