@@ -556,6 +556,15 @@ void TestExpertsUi::recordedBatchesDisableTheBatchSize()
     replay->setChecked(true);
     QVERIFY(batch->isEnabled());
     page.waitUntilIdle();
+    // The log holds one request: a batch size above it says that no batch holds more.
+    QCOMPARE(requestCount(*page.trace()), std::int64_t { 1 });
+    QVERIFY(batch->value() > 1);
+    QVERIFY2(batch->toolTip().contains(QStringLiteral("the trace has 1 request, so no batch holds more than 1")),
+        qPrintable(batch->toolTip()));
+    batch->setValue(1);
+    QVERIFY2(!batch->toolTip().contains(QStringLiteral("no batch holds")), qPrintable(batch->toolTip()));
+    batch->setValue(32);
+    page.waitUntilIdle();
     // A trace without recorded batches ticks replay for itself only: back on the log, the user's
     // own choice (recorded batches, then replay) is what counts.
     for (const bool wanted : { false, true }) {

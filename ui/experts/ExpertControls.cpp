@@ -130,6 +130,7 @@ ExpertControls::ExpertControls(QWidget* parent)
         emit changed();
     });
     connect(m_gamma, &QSpinBox::valueChanged, this, &ExpertControls::enableForPolicy);
+    connect(m_batch, &QSpinBox::valueChanged, this, &ExpertControls::enableForPolicy); // its tooltip
     connect(m_placement, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_replicas->setEnabled(m_placement->isEnabled() && (i == Balanced || i == BalancedCounts));
         if (i == FromFile || i == BalancedCounts) {
@@ -282,6 +283,7 @@ void ExpertControls::adaptTo(const moe::Trace& t, int budget)
     // 0 stands for the model's own k; the box names its value, and stops at the experts a layer has.
     m_requestExperts->setSpecialValueText(tr("k = %1").arg(lo));
     m_requestExperts->setMaximum(hi);
+    m_traceRequests = requestCount(t);
     const int start = budget > 0 ? std::clamp(budget, lo, hi) : std::min(hi, 2 * lo);
     m_budget->setValue(start);
     m_budgetBox->setValue(start);
@@ -326,9 +328,13 @@ void ExpertControls::enableForPolicy()
     m_gamma->setEnabled(enabled && replay);
     const QString recorded = tr("The trace's recorded batches are used as they are: tick replay to form batches "
                                 "of a chosen size instead.");
-    m_batch->setToolTip(replay ? tr("requests decoded together: each contributes one token per step (1 + gamma "
-                                    "with speculative decoding)")
-                               : recorded);
+    QString batchTip = tr("requests decoded together: each contributes one token per step (1 + gamma with "
+                          "speculative decoding)");
+    if (m_traceRequests > 0 && m_batch->value() > m_traceRequests)
+        batchTip += tr(
+            "; the trace has %1 request(s), so no batch holds more than %1", "", int(m_traceRequests == 1 ? 1 : 2))
+                        .arg(m_traceRequests);
+    m_batch->setToolTip(replay ? batchTip : recorded);
     m_gamma->setToolTip(replay ? tr("speculative length: each request adds 1 + gamma tokens per step") : recorded);
 }
 

@@ -349,7 +349,7 @@ void ExpertsPage::onTrace(const QString& path)
     m_facts->setText(
         tr("<b>%1</b><br>%2 in %3 · %4 · %5, top-%6 · %7 (%8 %9) · %10 MB")
             .arg(QString::fromStdString(t.model.empty() ? std::string("unnamed model") : t.model).toHtmlEscaped())
-            .arg(tr("%n token(s)", "", static_cast<int>(std::min<std::int64_t>(t.tokens, INT_MAX))))
+            .arg(tr("%1 token(s)", "", t.tokens == 1 ? 1 : 2).arg(t.tokens)) // counts past 2^31 too
             .arg(tr("%n request(s)", "", static_cast<int>(requestCount(t))))
             .arg(tr("%n layer(s)", "", static_cast<int>(t.layers)))
             .arg(tr("%n expert(s)", "", static_cast<int>(t.experts)))
