@@ -14,6 +14,8 @@ mkdir -p "$out"
 run() { "$cli" xshare "$@" --format json --threads 2 2> /dev/null; }
 run "$trace" --budget 16 --batch-size 64 --per-slice > "$out/one.json"
 run "$trace" --budgets all --batch-size 64 > "$out/all.json"
+run "$trace" --budget 24 --batch-size 64 --per-slice > "$out/one24.json"
+run "$trace" --budget 32 --batch-size 16 --warmup 0 > "$out/one32.json"
 run "$trace" --budgets 9,24,40 --batch-size 32 --policy ep > "$out/ep.json"
 run "$trace" --budgets all --batch-size 16 --policy spec > "$out/spec.json"
 run "$trace" --budgets 8,12,100 --batch-size 128 --warmup 0 --devices 4 > "$out/w0.json"

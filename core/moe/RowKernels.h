@@ -154,7 +154,7 @@ int topkAllowed512(const float* row, int n, int k, const std::uint64_t* allow, i
 // The k best of a checked row among at most 32 experts listed in ascending id order, best first.
 int topkOfList512(const float* row, const int* list, int m, int k, int* ids);
 // Re-routes a slice's tokens (dense rows, k <= 8, every score checked) within a selected set of at
-// most 16 experts (sel: their ids ascending; selMask: as bits), from the baseline (bits per token,
+// most 32 experts (sel: their ids ascending; selMask: as bits), from the baseline (bits per token,
 // kOf, tokenMass): adds to used the tokens routed to each expert and sums the kept mass, the
 // overlap with the baseline and the unchanged tokens, in the same order as rerouteWithin.
 void rerouteSmall512(const SliceInput& in, const int* sel, int m, const std::uint64_t* selMask,

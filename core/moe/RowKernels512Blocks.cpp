@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The AVX-512 kernels that take sixteen rows (tokens) at once: the baseline top-k of a slice's rows
-// and the re-routing within a set of at most 16 experts. Both transpose a block of sixteen
+// and the re-routing within a set of at most 32 experts. Both transpose a block of sixteen
 // registers so that the rows lie in the lanes, then compare each pair of places once for all
 // sixteen rows instead of ranking each row's register lane against lane. Compiled for the generic
 // target; each function carries its own target attribute and runs only when vectorLevel() allows
@@ -193,65 +193,83 @@ DELTASCOPE_AVX512 bool scanRows16x512(const float* const* row, int n, int k, dou
     return true;
 }
 
-// Re-routing within a selected set of at most 16 experts (every routed expert is then one of them),
-// sixteen tokens at a time. A token keeps the baseline experts whose bits lie at the set's
+namespace {
+
+// Re-routing within a selected set of at most 16 * H experts (every routed expert is then one of
+// them), sixteen tokens at a time. A token keeps the baseline experts whose bits lie at the set's
 // positions (pext, word by word); one that keeps all of them is unchanged. The others have their
-// scores at the set's positions gathered, and the block is transposed so that each register holds
-// one expert's scores, token by token: the ranks then come from comparing each pair of experts once
-// for all sixteen tokens, instead of ranking each token's register lane against lane. The ranks
-// are those of rankSmall (a higher score first, the lower id on a tie); each token keeps its first
-// k. The kept mass is summed as rerouteWithin sums it: token by token, each token's experts best
-// first (an unchanged token adds its baseline mass).
-DELTASCOPE_AVX512 void rerouteSmall512(const SliceInput& in, const int* sel, int m, const std::uint64_t* selMask,
+// scores at the set's positions gathered (H registers per token), and each block of sixteen
+// registers is transposed so that each register holds one expert's scores, token by token: the
+// ranks then come from comparing each pair of experts once for all sixteen tokens, instead of
+// ranking each token's registers lane against lane. The ranks are those of the one-token kernels
+// (a higher score first, the lower id on a tie); each token keeps its first k. The kept mass is
+// summed as rerouteWithin sums it: token by token, each token's experts best first (an unchanged
+// token adds its baseline mass).
+template <int H>
+DELTASCOPE_AVX512 void rerouteBlocks512(const SliceInput& in, const int* sel, int m, const std::uint64_t* selMask,
     const std::uint64_t* baseMask, const int* kOf, const double* tokenMass, int* used, double& mass, int& overlap,
     int& unchanged)
 {
+    constexpr int M = 16 * H;
     const int W = maskWords(in.experts);
     const int K = in.topK;
     const int T = in.tokens;
     int before[8] = {}; // the set's members in the words before each word (n <= 512)
     for (int w = 1; w < W; ++w)
         before[w] = before[w - 1] + __builtin_popcountll(selMask[w - 1]);
-    const auto valid = static_cast<__mmask16>(_bzhi_u32(0xffffu, static_cast<unsigned>(m)));
-    const __m512i idx = _mm512_maskz_loadu_epi32(valid, sel);
+    __mmask16 valid[H];
+    __m512i idx[H];
+    for (int h = 0; h < H; ++h) {
+        const int left = std::clamp(m - 16 * h, 0, 16);
+        valid[h] = static_cast<__mmask16>(_bzhi_u32(0xffffu, static_cast<unsigned>(left)));
+        idx[h] = _mm512_maskz_loadu_epi32(valid[h], sel + 16 * h);
+    }
     const __m512i kk = _mm512_set1_epi32(K);
     const __m512i one = _mm512_set1_epi32(1);
     const int c = std::min(m, K);
-    int usedAt[16] = {};
+    int usedAt[M] = {};
     alignas(64) float val[8][16];
     for (int t0 = 0; t0 < T; t0 += 16) {
         const int n = std::min(16, T - t0);
-        __m512i x[16];
+        __m512i x[M]; // x[16 h + i]: token i's scores of the set's h-th sixteen
         std::uint8_t state[16];
         __mmask16 rerouted = 0;
-        __m512i memberCount = _mm512_setzero_si512();
+        __m512i memberCount[H];
+        for (int h = 0; h < H; ++h)
+            memberCount[h] = _mm512_setzero_si512();
         for (int i = 0; i < 16; ++i) {
             state[i] = 0; // 0: no routing (or past the last token), 1: unchanged, 2: re-routed
-            x[i] = _mm512_setzero_si512();
+            for (int h = 0; h < H; ++h)
+                x[16 * h + i] = _mm512_setzero_si512();
             if (i >= n || kOf[t0 + i] == 0)
                 continue;
             const int t = t0 + i;
             const int kt = kOf[t];
             const std::uint64_t* B = baseMask + static_cast<std::size_t>(t) * static_cast<std::size_t>(W);
-            std::uint32_t member = 0;
+            std::uint64_t member = 0; // bit j: the set's j-th expert is one of the token's
             for (int w = 0; w < W; ++w)
-                member |= static_cast<std::uint32_t>(_pext_u64(B[w], selMask[w])) << before[w];
-            const int kept = __builtin_popcount(member);
+                member |= _pext_u64(B[w], selMask[w]) << before[w];
+            const int kept = __builtin_popcountll(member);
             overlap += kept;
             if (kept == kt) {
                 state[i] = 1;
-                memberCount = _mm512_mask_add_epi32(memberCount, static_cast<__mmask16>(member), memberCount, one);
+                for (int h = 0; h < H; ++h)
+                    memberCount[h] = _mm512_mask_add_epi32(
+                        memberCount[h], static_cast<__mmask16>(member >> (16 * h)), memberCount[h], one);
                 continue;
             }
             state[i] = 2;
             rerouted |= static_cast<__mmask16>(1u << i);
-            x[i] = _mm512_castps_si512(_mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, idx, rowOf(in, t), 4));
+            for (int h = 0; h < H; ++h)
+                x[16 * h + i] = _mm512_castps_si512(
+                    _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid[h], idx[h], rowOf(in, t), 4));
         }
         if (rerouted) {
-            transpose16(x); // x[j]: the scores of the set's j-th expert, token by token
+            for (int h = 0; h < H; ++h)
+                transpose16(x + 16 * h); // x[j]: the scores of the set's j-th expert, token by token
             // Expert j starts behind the j experts before it (they win a tie) and moves once per
             // pair in which the other one is strictly larger or smaller than the tie assumed.
-            __m512i rank[16];
+            __m512i rank[M];
             for (int j = 0; j < m; ++j)
                 rank[j] = _mm512_set1_epi32(j);
             for (int a = 0; a < m; ++a)
@@ -281,13 +299,27 @@ DELTASCOPE_AVX512 void rerouteSmall512(const SliceInput& in, const int* sel, int
                     mass += static_cast<double>(val[p][i]);
             }
         }
-        alignas(64) int counts[16];
-        _mm512_store_si512(counts, memberCount);
-        for (int j = 0; j < m; ++j)
-            usedAt[j] += counts[j];
+        for (int h = 0; h < H; ++h) {
+            alignas(64) int counts[16];
+            _mm512_store_si512(counts, memberCount[h]);
+            for (int j = 16 * h; j < std::min(m, 16 * h + 16); ++j)
+                usedAt[j] += counts[j - 16 * h];
+        }
     }
     for (int j = 0; j < m; ++j)
         used[sel[j]] += usedAt[j];
+}
+
+} // namespace
+
+DELTASCOPE_AVX512 void rerouteSmall512(const SliceInput& in, const int* sel, int m, const std::uint64_t* selMask,
+    const std::uint64_t* baseMask, const int* kOf, const double* tokenMass, int* used, double& mass, int& overlap,
+    int& unchanged)
+{
+    if (m <= 16)
+        rerouteBlocks512<1>(in, sel, m, selMask, baseMask, kOf, tokenMass, used, mass, overlap, unchanged);
+    else
+        rerouteBlocks512<2>(in, sel, m, selMask, baseMask, kOf, tokenMass, used, mass, overlap, unchanged);
 }
 
 } // namespace deltascope::moe::rows

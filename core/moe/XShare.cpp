@@ -96,7 +96,7 @@ Rerouted rerouteVector(const SliceInput& in, SliceScratch& s, const std::vector<
     const auto T = static_cast<std::size_t>(in.tokens);
     const std::uint64_t* S = s.selMask.data();
     const int m = static_cast<int>(selSorted.size());
-    if (path == kAvx512 && m <= 16 && N <= 512) {
+    if (path == kAvx512 && m <= 32 && N <= 512) {
         Rerouted r;
         rerouteSmall512(in, selSorted.data(), m, S, s.baseMask.data(), s.kOf.data(), s.tokenMass.data(), s.used.data(),
             r.mass, r.overlap, r.unchanged);
