@@ -242,8 +242,11 @@ Result<std::shared_ptr<const LoadedComparison>> loadAgainstBaseline(
         if (const auto it = base.noise.find({ t.task, t.filter }); it != base.noise.end())
             t.noiseFlips = it->second;
     loaded->paired = std::make_shared<const eval::PairedRuns>(std::move(paired));
-    if (loaded->pairCount() == 0)
-        return R::failure(Diagnostic::error({}, 0, unpairedMessage(request, *loaded->paired)));
+    if (loaded->pairCount() == 0) {
+        Diagnostic why = Diagnostic::error({}, 0, unpairedMessage(request, *loaded->paired));
+        why.unpaired = true;
+        return R::failure(std::move(why));
+    }
     loaded->pairSeconds = secondsSince(t0) - loaded->loadSeconds;
     R r;
     r.value = std::move(loaded);

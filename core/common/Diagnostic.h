@@ -20,6 +20,9 @@ struct Diagnostic {
     /// A malformed record that loading with skipBadLines (--skip-bad-lines) would leave out, with a
     /// warning; false for every other problem, which skipping does not help.
     bool skippable = false;
+    /// Both runs were read, but no sample of one pairs with a sample of the other (two runs of
+    /// different tasks or id schemes; or one side of a new pair chosen while the other is old).
+    bool unpaired = false;
 
     static Diagnostic error(std::string file, std::int64_t line, std::string message)
     {

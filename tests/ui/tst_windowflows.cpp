@@ -70,6 +70,7 @@ private slots:
     void sameNamedRunsAreToldApart();
     void tabReachesTheTables();
     void failedInputKeepsTheShownComparison();
+    void newRunWaitsForItsPartner();
     void binaryFileIsNotARun();
     void cancelledColumnsKeepTheOtherSide();
     void exportShortcutWorksInTextFields();
@@ -577,6 +578,59 @@ void TestWindowFlows::cancelledColumnsKeepTheOtherSide()
     QCOMPARE(QString::fromStdString(page.workspaceState().cand.path), cand);
 }
 
+void TestWindowFlows::newRunWaitsForItsPartner()
+{
+    // A comparison shown (with a margin typed since), then the first half of another pair: the new
+    // baseline shares no sample with the old candidate. It stays chosen, the candidate's box asks
+    // for its partner, and the comparison shown stays with its margin; the partner then compares.
+    const QString fp16 = QString::fromStdString(test::sharedPath("mmlu_llama31_8b_fp16_vs_q4/mmlu_fp16.jsonl"));
+    const QString q4 = QString::fromStdString(test::sharedPath("mmlu_llama31_8b_fp16_vs_q4/mmlu_q4_K_M.jsonl"));
+    if (!QFileInfo::exists(fp16) || !QFileInfo::exists(q4))
+        QSKIP("../shared/data/real is not present");
+    DegradationPage page;
+    page.compare(demo("baseline"), demo("candidate"), false);
+    QTRY_VERIFY_WITH_TIMEOUT(page.comparison() != nullptr, 60000);
+    page.waitUntilIdle();
+    auto* margin = page.findChild<QLineEdit*>(QStringLiteral("margin"));
+    auto* candZone = page.findChild<DropZone*>(QStringLiteral("candZone"));
+    QVERIFY(margin && candZone);
+    margin->setText(QStringLiteral("1"));
+    QTest::keyClick(margin, Qt::Key_Return);
+    page.waitUntilIdle();
+    const auto shown = page.comparison();
+    QVERIFY(shown->report.hasMargin);
+    const auto zoneText = [&] {
+        QStringList texts;
+        for (const QLabel* l : candZone->findChildren<QLabel*>())
+            texts << l->text();
+        return texts.join(QLatin1Char('\n'));
+    };
+
+    // A run that cannot be read: everything goes back to the comparison shown, margin included.
+    QTemporaryDir dir;
+    page.setSide(true, dir.filePath(QStringLiteral("no-such-run")), false);
+    page.waitUntilIdle();
+    QCOMPARE(page.comparison(), shown);
+    QCOMPARE(margin->text(), QStringLiteral("1"));
+    QCOMPARE(page.workspaceState().cand.path, demo("candidate").toStdString());
+
+    page.setSide(false, fp16, false);
+    page.waitUntilIdle();
+    QCOMPARE(page.comparison(), shown);
+    QCOMPARE(margin->text(), QStringLiteral("1"));
+    QCOMPARE(page.workspaceState().base.path, fp16.toStdString());
+    QCOMPARE(page.workspaceState().cand.path, demo("candidate").toStdString());
+    QVERIFY2(zoneText().contains(QStringLiteral("shares no sample with the new baseline: choose its candidate")),
+        qPrintable(zoneText()));
+    QVERIFY2(page.lastError().contains(QStringLiteral("could be paired")), qPrintable(page.lastError()));
+
+    page.setSide(true, q4, false);
+    page.waitUntilIdle();
+    QVERIFY(page.comparison() && page.comparison() != shown);
+    QCOMPARE(page.comparison()->pairCount(), std::size_t { 499 });
+    QVERIFY2(!zoneText().contains(QStringLiteral("shares no sample")), qPrintable(zoneText()));
+}
+
 void TestWindowFlows::binaryFileIsNotARun()
 {
     QTemporaryDir dir;
@@ -594,6 +648,16 @@ void TestWindowFlows::binaryFileIsNotARun()
     page.setSide(false, png, true);
     QCOMPARE(dialogs, QStringList()); // no column mapping of "\x89PNG"
     QVERIFY2(page.lastError().contains(QStringLiteral("not a text file")), qPrintable(page.lastError()));
+    QVERIFY(page.workspaceState().base.path.empty());
+    // An empty file: no columns to map, said at once.
+    const QString empty = dir.filePath(QStringLiteral("empty.jsonl"));
+    QFile e(empty);
+    QVERIFY(e.open(QIODevice::WriteOnly));
+    e.close();
+    page.setSide(false, empty, true);
+    QCOMPARE(dialogs, QStringList());
+    QVERIFY2(page.lastError().contains(QStringLiteral("empty.jsonl")), qPrintable(page.lastError()));
+    QVERIFY2(page.lastError().contains(QStringLiteral("the file is empty")), qPrintable(page.lastError()));
     QVERIFY(page.workspaceState().base.path.empty());
 }
 

@@ -113,6 +113,9 @@ private:
     bool prepareSide(bool candidate, const QString& path, bool interactive);
     void showWarnings();
     void onLoadFailed(const Diagnostic& error, bool skippingBadLines, bool keptShown);
+    /// After a new run on one side shared no sample with the other side's: keeps it chosen and asks
+    /// for its partner. False when both sides changed (nothing to keep).
+    bool keepNewSide();
 
     ComparisonPtr m_comparison;
     /// The inputs of the comparison shown: the runs' paths and the extra inputs.

@@ -217,7 +217,10 @@ void DegradationPage::retestWith(bool permutation)
     m_jobs->start(permutation ? tr("Permutation test") : tr("Testing"),
         [this, from, stats, compute = m_compute](JobControl& control) -> JobRunner::Apply {
             auto next = retest(from, stats, &control, compute.get());
-            return [this, next] { setComparison(next); };
+            return [this, next, stats] {
+                setComparison(next);
+                m_shownStats = stats; // a failed load of new inputs later goes back to these
+            };
         });
 }
 

@@ -3,8 +3,10 @@
 // skip malformed records) and the warnings dialog.
 #include "common/Problems.h"
 #include "degradation/DegradationPage.h"
+#include "degradation/DropZone.h"
 #include "degradation/TaskTableModel.h"
 
+#include <QFileInfo>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
@@ -21,6 +23,8 @@ void DegradationPage::onLoadFailed(const Diagnostic& error, bool skippingBadLine
     if (!keptShown)
         setComparison(nullptr);
     m_lastError = fullProblem(error);
+    if (keptShown && error.unpaired && keepNewSide())
+        return;
     const QString brief = shortProblem(error);
     const QString kept = tr("The comparison shown is still that of the inputs before.");
     const auto restoreInputs = [this, keptShown] {
@@ -59,6 +63,28 @@ void DegradationPage::onLoadFailed(const Diagnostic& error, bool skippingBadLine
         return;
     }
     restoreInputs();
+}
+
+bool DegradationPage::keepNewSide()
+{
+    // One side of the comparison shown was changed, and the new run shares no sample with the
+    // other side's: most likely the first half of a new pair. The new run stays chosen and the
+    // other side asks for its partner; the comparison shown stays until the pair is complete.
+    const bool baseNew = m_base.path != m_shownBase.path;
+    const bool candNew = m_cand.path != m_shownCand.path;
+    if (baseNew == candNew)
+        return false;
+    m_progressRow->hide();
+    DropZone* other = baseNew ? m_candZone : m_baseZone;
+    const QString chosen = QFileInfo(baseNew ? m_base.path : m_cand.path).fileName();
+    const QString ask = baseNew ? tr("shares no sample with the new baseline: choose its candidate")
+                                : tr("shares no sample with the new candidate: choose its baseline");
+    other->setPath(other->path(), ask);
+    emit statusMessage(
+        tr("%1 shares no sample with %2: choose the %3 to compare it with. The comparison shown is "
+           "still that of the inputs before.")
+            .arg(chosen, QFileInfo(other->path()).fileName(), baseNew ? tr("candidate") : tr("baseline")));
+    return true;
 }
 
 void DegradationPage::showWarnings()

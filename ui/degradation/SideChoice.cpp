@@ -36,6 +36,11 @@ bool chooseSide(QWidget* parent, const QString& path, bool interactive, bool ski
     std::optional<Diagnostic>& error, ColumnSharing* sharing, const QString& side)
 {
     const std::string p = path.toStdString();
+    // Nothing to read, and no columns to offer: said at once, as the command line says it.
+    if (const QFileInfo info(path); info.isFile() && info.size() == 0) {
+        error = Diagnostic::error(p, 0, "the file is empty");
+        return false;
+    }
     const auto format = eval::detectFormat(p);
     // Inspect's .eval logs are zip archives: the one binary input.
     if (QFileInfo(path).isFile() && format != eval::LoadOptions::Format::Inspect && !looksLikeText(path)) {
