@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "TestData.h"
+#include "common/EnglishPlurals.h"
 #include "common/Format.h"
 #include "common/JobRunner.h"
 #include "degradation/AggregatePanel.h"
@@ -843,6 +844,22 @@ void TestDegradationUi::bannerForEachVerdict()
             qPrintable(advice->text()));
         QVERIFY(!advice->text().contains(QStringLiteral("above -")));
         QVERIFY(!advice->text().contains(QStringLiteral("any drop (")));
+        QVERIFY2(!advice->text().contains(QStringLiteral("Rough")), qPrintable(advice->text())); // 25 differ
+        // Few differing pairs: the bound is a large-sample approximation, and the advice says where.
+        r.tasks.front().b = 2;
+        r.tasks.front().c = 7;
+        show("no_evidence", false);
+        QVERIFY2(advice->text().startsWith(QStringLiteral("The data rule out any drop: ")), qPrintable(advice->text()));
+        QVERIFY2(advice->text().contains(QStringLiteral("Rough where few pairs differ: arc_easy (9); there the bounds "
+                                                        "are large-sample approximations")),
+            qPrintable(advice->text()));
+        installEnglishPlurals(); // as the program does
+        const QString notes = TaskTableModel::notes(r, r.tasks.front()).join(QLatin1Char('\n'));
+        QVERIFY2(
+            notes.contains(QStringLiteral("only 9 pairs differ: the interval and the upper bound are large-sample")),
+            qPrintable(notes));
+        r.tasks.front().b = 20;
+        r.tasks.front().c = 5;
         QVERIFY(!advice->text().contains(QStringLiteral("Not evidence of no loss")));
         // One task still leaving a drop possible: not evidence of no loss, said with its bound.
         r.tasks.front().upperBound = r.tasks.front().continuous ? 0.5 : 0.02;

@@ -3,6 +3,7 @@
 
 #include "analysis/Comparison.h"
 #include "common/Format.h"
+#include "degradation/TaskTableModel.h"
 #include "report/ReportWriters.h"
 #include "report/Verdict.h"
 
@@ -263,12 +264,25 @@ QString noEvidenceAdvice(const report::ComparisonReport& r)
         parts << AggregatePanel::tr("the candidate is better on %1").arg(better.join(QStringLiteral("; ")));
     if (parts.isEmpty())
         return {};
+    // The binary bounds are score-test approximations: at few differing pairs they can claim more
+    // than the exact test would, so the advice says where.
+    QStringList few;
+    for (const auto& t : r.tasks)
+        if (!t.audit && std::isfinite(t.upperBound) && TaskTableModel::fewDiffer(t))
+            few << AggregatePanel::tr("%1 (%2)").arg(taskName(t)).arg(t.b + t.c);
+    const QString caveat = few.isEmpty() ? QString()
+                                         : QLatin1Char(' ')
+            + AggregatePanel::tr("Rough where few pairs differ: %1; there the bounds are large-sample approximations "
+                                 "and can overstate the evidence (the p-values are exact).")
+                  .arg(few.join(QStringLiteral(", ")));
     // Every bound below zero: no drop is left possible, so "not evidence of no loss" would be wrong.
     if (above.isEmpty() && (!widest || binaryBetter))
         return AggregatePanel::tr("The data rule out any drop: %1. Set a margin to claim \"no worse than\".")
-            .arg(parts.join(QStringLiteral("; ")));
+                   .arg(parts.join(QStringLiteral("; ")))
+            + caveat;
     return AggregatePanel::tr("Not evidence of no loss: %1. Set a margin to claim \"no worse than\".")
-        .arg(parts.join(QStringLiteral("; ")));
+               .arg(parts.join(QStringLiteral("; ")))
+        + caveat;
 }
 
 } // namespace
