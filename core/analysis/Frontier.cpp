@@ -83,7 +83,9 @@ std::string answerFor(const FrontierResult& r, bool margin)
             [](const FrontierPoint& a, const FrontierPoint& b) { return a.budget < b.budget; });
         return "Not even the largest budget's run (" + std::to_string(largest.budget) + " experts per slice) is " + what
             + ", so no budget is claimed"
-            + (margin ? ": more samples or a wider margin would be needed (see the samples needed per task)." : ".");
+            + (margin ? ": more samples or a wider margin would be needed (comparing the baseline with that run "
+                        "says how many samples each task needs)."
+                      : ".");
     }
     const auto& p = r.points[*r.chosen];
     const auto slices = r.sharing.xshare ? r.sharing.xshare->sliceCount : 0;

@@ -270,6 +270,16 @@ void TestFrontierUi::noCostSaysWhatWouldPlot()
         (QStringList { QStringLiteral("abc1"), QStringLiteral("abc2") }));
     QCOMPARE(frontierPointNames({ QStringLiteral("run"), QStringLiteral("run-b") }),
         (QStringList { QStringLiteral("run"), QStringLiteral("run-b") }));
+    // One candidate renamed: the others still drop the start most of them share.
+    QCOMPARE(frontierPointNames({ QStringLiteral("M2-renamed"), QStringLiteral("Mixtral-8x7B-Instruct-xshare-M3"),
+                 QStringLiteral("Mixtral-8x7B-Instruct-xshare-M4") }),
+        (QStringList { QStringLiteral("M2-renamed"), QStringLiteral("M3"), QStringLiteral("M4") }));
+    // A start only some share is not dropped from them alone, and two names never become one.
+    QCOMPARE(
+        frontierPointNames({ QStringLiteral("llama-q4-a"), QStringLiteral("llama-q4-b"), QStringLiteral("llama-q8") }),
+        (QStringList { QStringLiteral("q4-a"), QStringLiteral("q4-b"), QStringLiteral("q8") }));
+    QCOMPARE(frontierPointNames({ QStringLiteral("M3"), QStringLiteral("x-M3"), QStringLiteral("x-M4") }),
+        (QStringList { QStringLiteral("M3"), QStringLiteral("x-M3"), QStringLiteral("x-M4") }));
     // The matrix's column headers are named the same way, the whole name in their tooltip.
     {
         auto named = std::make_shared<analysis::MatrixResult>();
@@ -435,8 +445,14 @@ void TestFrontierUi::expertTraceReachesThePayoff()
     QVERIFY2(!payoff->conclusion().contains(QStringLiteral("does not fit")), qPrintable(payoff->conclusion()));
     auto* gpu = payoff->findChild<QComboBox*>(QStringLiteral("payoffGpu"));
     gpu->setCurrentText(QStringLiteral("RTX 4090"));
+    QSignalSpy status(payoff, &PayoffPanel::statusMessage);
     payoff->estimate();
     payoff->waitUntilIdle();
+    // The status line does not say "pays" alone when the weights do not fit.
+    QVERIFY(!status.isEmpty());
+    const QString said = status.last().at(0).toString();
+    QVERIFY2(said.startsWith(QStringLiteral("Payoff estimated: ")), qPrintable(said));
+    QVERIFY2(said.endsWith(QStringLiteral("; the model does not fit on one RTX 4090")), qPrintable(said));
     QVERIFY2(payoff->conclusion().startsWith(QStringLiteral("<b>The model does not fit: its weights take ")),
         qPrintable(payoff->conclusion()));
     QVERIFY2(payoff->conclusion().contains(QStringLiteral("more than the RTX 4090's 24 GB")),

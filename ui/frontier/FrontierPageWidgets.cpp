@@ -98,7 +98,8 @@ QWidget* FrontierPage::buildInputs()
     m_costColumn->setEditable(true);
     for (const auto& c : analysis::knownCostColumns())
         m_costColumn->addItem(QString::fromStdString(c.name));
-    m_costColumn->setToolTip(tr("What the candidates' costs measure (the frontier plot's x axis)"));
+    m_costColumn->setToolTip(tr("What the costs typed in the candidates' Cost column measure (the frontier plot's "
+                                "x axis): choosing a name labels them, it does not fill them"));
     connect(m_costColumn, &QComboBox::currentTextChanged, this, [this](const QString& name) {
         const auto c = analysis::costColumn(name.toStdString());
         m_candidates->setCostLabel(

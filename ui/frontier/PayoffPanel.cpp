@@ -315,7 +315,16 @@ void PayoffPanel::show(std::shared_ptr<const analysis::PayoffResult> result, con
         return;
     }
     const auto& e = m_result->estimate;
-    emit statusMessage(tr("Payoff estimated: %1").arg(QString::fromLatin1(moe::toString(e.verdict))));
+    // The status line says no more than the panel: a speed gain is qualified by what stands in
+    // its way (memory, the paired tests).
+    QString status
+        = tr("Payoff estimated: %1")
+              .arg(QString::fromLatin1(moe::toString(e.verdict)).replace(QLatin1Char('_'), QLatin1Char(' ')));
+    if (m_chosen < 0 && e.verdict == moe::PayoffVerdict::Pays)
+        status += tr(" by speed alone; no budget's run is shown no worse than the margin");
+    if (!e.fits)
+        status += tr("; the model does not fit on one %1").arg(QString::fromStdString(e.options.gpu.name));
+    emit statusMessage(status);
     std::vector<const moe::PayoffRow*> rows { &e.baseline };
     for (const auto& r : e.budgets)
         rows.push_back(&r);

@@ -6,6 +6,7 @@
 #include "plot/PlotView.h"
 
 #include <QHash>
+#include <QSet>
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -18,21 +19,37 @@ QStringList frontierPointNames(const QStringList& names)
 {
     if (names.size() < 2)
         return names;
-    qsizetype common = names.front().size();
-    for (const QString& n : names) {
-        qsizetype i = 0;
-        while (i < common && i < n.size() && n[i] == names.front()[i])
-            ++i;
-        common = i;
-    }
-    while (common > 0 && !QStringLiteral("-_/ .:").contains(names.front()[common - 1]))
-        --common;
+    // The start, cut after a separator, that the most names share, the longest of those; more than
+    // half of the names must share it (so one renamed candidate does not bring back every other
+    // one's long name). Those names drop it; the others stay whole.
+    const QString separators = QStringLiteral("-_/ .:");
+    QString shared;
+    qsizetype sharedBy = 0;
+    for (const QString& n : names)
+        for (qsizetype end = 1; end < n.size(); ++end) {
+            if (!separators.contains(n[end - 1]))
+                continue;
+            const QStringView start = QStringView(n).left(end);
+            qsizetype count = 0;
+            for (const QString& other : names)
+                count += other.startsWith(start) ? 1 : 0;
+            if (count >= 2 && 2 * count > names.size()
+                && (count > sharedBy || (count == sharedBy && end > shared.size()))) {
+                shared = start.toString();
+                sharedBy = count;
+            }
+        }
+    if (shared.isEmpty())
+        return names;
     QStringList out;
     for (const QString& n : names) {
-        if (n.size() <= common)
-            return names; // one name is all prefix: keep them whole
-        out << n.mid(common);
+        if (n.startsWith(shared) && n.size() == shared.size())
+            return names; // one name is all that start: keep them whole
+        out << (n.startsWith(shared) ? n.mid(shared.size()) : n);
     }
+    // A kept name that equals a shortened one would make two points look alike.
+    if (QSet<QString>(out.begin(), out.end()).size() != out.size())
+        return names;
     return out;
 }
 
