@@ -96,7 +96,9 @@ Rerouted rerouteVector(const SliceInput& in, SliceScratch& s, const std::vector<
     const auto T = static_cast<std::size_t>(in.tokens);
     const std::uint64_t* S = s.selMask.data();
     const int m = static_cast<int>(selSorted.size());
-    if (path == kAvx512 && m <= 32 && N <= 512) {
+    // Sixteen tokens at a time pay while the pairs of experts are few: at 20 and 24 experts one
+    // budget takes 12-16% less time than token by token, at 28 about the same, at 32 6% more.
+    if (path == kAvx512 && m <= 28 && N <= 512) {
         Rerouted r;
         rerouteSmall512(in, selSorted.data(), m, S, s.baseMask.data(), s.kOf.data(), s.tokenMass.data(), s.used.data(),
             r.mass, r.overlap, r.unchanged);

@@ -132,7 +132,7 @@ void TestRowKernels::levelsAgree()
     for (std::size_t t = 0; t < T; ++t)
         request[t] = static_cast<std::int32_t>(t % 3 == 0 ? t : t % 4);
     std::vector<int> budgets { k, std::min(experts, k + 1), std::min(experts, 16), std::max(k, std::min(experts, 17)),
-        std::max(k, std::min(experts, 31)), std::max(k, experts / 2), experts };
+        std::max(k, std::min(experts, 28)), std::max(k, experts / 2), experts };
 
     for (const Policy p : { Policy::Batch, Policy::ExpertParallel, Policy::Speculative })
         for (const bool inPlace : { false, true }) {
