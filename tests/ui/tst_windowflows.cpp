@@ -157,6 +157,20 @@ private:
         return timer;
     }
 
+    /// Reads the next message box's text and details into text and details, and closes it.
+    static QTimer* readMessageBox(QString& text, QString& details)
+    {
+        return answerDialogs([&text, &details](QWidget* w) {
+            auto* box = qobject_cast<QMessageBox*>(w);
+            if (!box)
+                return false;
+            text = box->text();
+            details = box->detailedText();
+            box->accept();
+            return true;
+        });
+    }
+
     /// Types the path in a file dialog and presses Open.
     static void choose(QFileDialog* dialog, const QString& path)
     {
@@ -1505,15 +1519,7 @@ void TestWindowFlows::traceErrorNamesTheFile()
     page.show();
     QString text;
     QString details;
-    std::unique_ptr<QTimer> answer(answerDialogs([&](QWidget* w) {
-        auto* box = qobject_cast<QMessageBox*>(w);
-        if (!box)
-            return false;
-        text = box->text();
-        details = box->detailedText();
-        box->accept();
-        return true;
-    }));
+    std::unique_ptr<QTimer> answer(readMessageBox(text, details));
     page.openTrace(bad);
     QTRY_VERIFY_WITH_TIMEOUT(!text.isEmpty(), 30000);
     QVERIFY2(text.startsWith(QStringLiteral("broken.safetensors")), qPrintable(text));
@@ -1551,15 +1557,7 @@ void TestWindowFlows::traceWarningsOpenFromTheFacts()
     QVERIFY(facts->textInteractionFlags() & Qt::LinksAccessibleByMouse);
     QString text;
     QString details;
-    std::unique_ptr<QTimer> answer(answerDialogs([&](QWidget* w) {
-        auto* box = qobject_cast<QMessageBox*>(w);
-        if (!box)
-            return false;
-        text = box->text();
-        details = box->detailedText();
-        box->accept();
-        return true;
-    }));
+    std::unique_ptr<QTimer> answer(readMessageBox(text, details));
     emit facts->linkActivated(QStringLiteral("#warnings"));
     QVERIFY2(text.startsWith(QStringLiteral("1 warning while reading the trace")), qPrintable(text));
     QVERIFY2(text.contains(QStringLiteral("routes.jsonl")), qPrintable(text));
