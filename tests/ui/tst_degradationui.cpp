@@ -168,6 +168,7 @@ private slots:
     void aggregatePanelShowsTheDecision();
     void plannerAtTheDecisionLevel();
     void disagreementCountsAndFilters();
+    void numbersReadAlike();
     void bannerForEachVerdict();
     void marginTextParsesOrExplains();
     void marginDecidesTheVerdict();
@@ -705,6 +706,19 @@ void TestDegradationUi::plannerAtTheDecisionLevel()
     QVERIFY(view.applies());
     for (auto* box : view.findChildren<QDoubleSpinBox*>())
         QVERIFY(box->isEnabled());
+}
+
+void TestDegradationUi::numbersReadAlike()
+{
+    // Four significant digits, but a large score (a document's log-likelihood) written out whole,
+    // so that -2528 and -14951 stand in one column alike.
+    QCOMPARE(number(-2528.37), QStringLiteral("-2528"));
+    QCOMPARE(number(-14951.3), QStringLiteral("-14951"));
+    QCOMPARE(number(123456.7), QStringLiteral("123457"));
+    QCOMPARE(number(0.123456), QStringLiteral("0.1235"));
+    QCOMPARE(number(2.5e10), QStringLiteral("2.5e+10"));
+    QCOMPARE(signedNumber(14950.6), QStringLiteral("+14951"));
+    QCOMPARE(signedNumber(-0.5), QStringLiteral("-0.5"));
 }
 
 void TestDegradationUi::disagreementCountsAndFilters()

@@ -29,12 +29,16 @@ QString signedPoints(double fraction)
 
 QString number(double v)
 {
+    // A large value is written out whole (-14951, not -1.495e+04), so that a column of scores such
+    // as log-likelihoods reads alike.
+    if (std::isfinite(v) && std::abs(v) >= 1e4 && std::abs(v) < 1e9)
+        return QString::number(v, 'f', 0);
     return QString::number(v, 'g', 4);
 }
 
 QString signedNumber(double v)
 {
-    return (v >= 0 ? QStringLiteral("+") : QString()) + QString::number(v, 'g', 4);
+    return (v >= 0 ? QStringLiteral("+") : QString()) + number(v);
 }
 
 QString pValue(double p)

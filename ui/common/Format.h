@@ -8,7 +8,7 @@ namespace deltascope::ui {
 
 QString percent(double fraction); ///< 0.8123 -> "81.23%"
 QString signedPoints(double fraction); ///< 0.0123 -> "+1.23 pts"
-QString number(double v); ///< 4 significant digits
+QString number(double v); ///< 4 significant digits; from 10^4 to 10^9 whole
 QString signedNumber(double v);
 QString pValue(double p); ///< 0.0123, 3.4e-07
 QString duration(double seconds); ///< "3 s", "1 min 20 s"
