@@ -39,6 +39,11 @@ bool withinMargin(const ComparisonReport& r, const TaskResult& t)
     return t.n > 0 && t.hasMargin && t.pNonInferiority < r.alpha;
 }
 
+bool fewDiffer(const TaskResult& t)
+{
+    return !t.continuous && t.n > 0 && t.b + t.c < 25;
+}
+
 std::string formatP(double p, double lnP)
 {
     constexpr double kFloor = 1e-300;

@@ -184,6 +184,11 @@ struct ComparisonReport {
 /// non-inferiority p below alpha. The margin verdict needs this of every task.
 bool withinMargin(const ComparisonReport& r, const TaskResult& t);
 
+/// A binary task with so few differing pairs (below 25, the usual bound for McNemar's
+/// large-sample test) that Tango's interval and margin test, score tests, can claim more than the
+/// data hold; its p-value is exact.
+bool fewDiffer(const TaskResult& t);
+
 /// A p-value for people: four decimals from 0.001, else three significant digits ("3.95e-254");
 /// "< 1e-300" below 1e-300 (lnP tells); never "-0".
 std::string formatP(double p, double lnP);

@@ -196,9 +196,7 @@ inline std::vector<std::string> taskNotes(const ComparisonReport& r, const TaskR
             + " candidate samples with an infinitely bad score, kept as the worst score");
     if (t.audit)
         notes.push_back("samples the keep-list excluded, tested on their own so that a regression there is seen");
-    // Tango's interval and margin test are score tests: at few discordant pairs (the usual bound
-    // for McNemar's large-sample test is 25) they can claim more than the data hold.
-    if (!t.continuous && t.n > 0 && t.b + t.c < 25)
+    if (fewDiffer(t))
         notes.push_back("only " + std::to_string(t.b + t.c) + (t.b + t.c == 1 ? " pair differs" : " pairs differ")
             + (t.hasMargin ? ": the interval, the upper bound and the margin test"
                            : ": the interval and the upper bound")

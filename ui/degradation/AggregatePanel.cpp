@@ -3,7 +3,6 @@
 
 #include "analysis/Comparison.h"
 #include "common/Format.h"
-#include "degradation/TaskTableModel.h"
 #include "report/ReportWriters.h"
 #include "report/Verdict.h"
 
@@ -268,7 +267,7 @@ QString noEvidenceAdvice(const report::ComparisonReport& r)
     // than the exact test would, so the advice says where.
     QStringList few;
     for (const auto& t : r.tasks)
-        if (!t.audit && std::isfinite(t.upperBound) && TaskTableModel::fewDiffer(t))
+        if (!t.audit && std::isfinite(t.upperBound) && report::fewDiffer(t))
             few << AggregatePanel::tr("%1 (%2)").arg(taskName(t)).arg(t.b + t.c);
     const QString caveat = few.isEmpty() ? QString()
                                          : QLatin1Char(' ')

@@ -120,13 +120,6 @@ QString marginCell(const report::TaskResult& t, int column)
 
 } // namespace
 
-bool TaskTableModel::fewDiffer(const report::TaskResult& t)
-{
-    // Tango's interval and margin test are score tests; below the usual bound for McNemar's
-    // large-sample test (25 discordant pairs) they can claim more than the data hold.
-    return !t.continuous && t.n > 0 && t.b + t.c < 25;
-}
-
 QStringList TaskTableModel::notes(const report::ComparisonReport& r, const report::TaskResult& t)
 {
     QStringList lines;
@@ -151,7 +144,7 @@ QStringList TaskTableModel::notes(const report::ComparisonReport& r, const repor
                      .arg(t.worstCand);
     if (t.audit)
         lines << tr("samples the keep-list excluded, tested on their own so that a regression there is seen");
-    if (fewDiffer(t))
+    if (report::fewDiffer(t))
         lines << (t.hasMargin ? tr("only %1: the interval, the upper bound and the margin test are large-sample "
                                    "approximations that can overstate the evidence at so few (the p-value is exact)")
                               : tr("only %1: the interval and the upper bound are large-sample approximations that "

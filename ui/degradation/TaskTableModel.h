@@ -66,8 +66,6 @@ public:
     /// What a row's numbers rest on (interval method, Monte Carlo error, kept infinite scores,
     /// keep-list audit, corpus units), one line each; empty if nothing to say.
     static QStringList notes(const report::ComparisonReport& r, const report::TaskResult& t);
-    /// A binary task with so few differing pairs that its interval and bound are rough.
-    static bool fewDiffer(const report::TaskResult& t);
 
 private:
     static QVariant sortValue(const report::TaskResult& t, int column);
