@@ -26,6 +26,7 @@
 #include <QFileInfo>
 #include <QIcon>
 #include <QTextStream>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -369,6 +370,23 @@ bool asksForHeadless(int argc, char** argv)
     return false;
 }
 
+// A headless run's output is the file and the exit status; the window system's notes about itself
+// (the offscreen platform cannot resize to hints, no runtime folder is set under root) say nothing
+// about the result, so they are dropped. Every other message passes on unchanged.
+QtMessageHandler g_nextHandler = nullptr;
+
+void quietPlatformNotes(QtMsgType type, const QMessageLogContext& context, const QString& message)
+{
+    if (type == QtWarningMsg
+        && (message.contains(QLatin1String("does not support propagateSizeHints"))
+            || message.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR not set"))))
+        return;
+    if (g_nextHandler)
+        g_nextHandler(type, context, message);
+    else
+        std::fprintf(stderr, "%s\n", qPrintable(qFormatLogMessage(type, context, message)));
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -390,9 +408,12 @@ int main(int argc, char** argv)
     }
     // A headless run needs no display: without one (over ssh, in CI) it renders offscreen, unless
     // the platform was chosen explicitly.
-    if (asksForHeadless(argc, argv) && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")
-        && qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
+    const bool headless = asksForHeadless(argc, argv);
+    if (headless && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY")
+        && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (headless)
+        g_nextHandler = qInstallMessageHandler(quietPlatformNotes);
     QApplication app(argc, argv);
     installEnglishPlurals();
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/deltascope.svg")));

@@ -29,6 +29,7 @@ private slots:
     void helpAndVersionWithoutADisplay_data();
     void helpAndVersionWithoutADisplay();
     void headlessRunsWithoutADisplay();
+    void headlessRunPrintsNoPlatformNotes();
     void helpNamesEveryPlot();
 
 private:
@@ -410,6 +411,29 @@ void TestGuiApp::headlessRunsWithoutADisplay()
     QVERIFY2(p.exitCode() == 1, err.constData()); // the demo is degraded
     QVERIFY2(!err.contains("display"), err.constData());
     QVERIFY(QFileInfo::exists(html));
+}
+
+// A headless run's standard error holds what concerns the result, not the offscreen platform's
+// notes about itself (it cannot follow size hints; no runtime folder under root).
+void TestGuiApp::headlessRunPrintsNoPlatformNotes()
+{
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("shot.png"));
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("XDG_RUNTIME_DIR"));
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("DELTASCOPE_DEMO_DIR"), QStringLiteral(DELTASCOPE_DEMO_DIR));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(DELTASCOPE_GUI_APP),
+        { QStringLiteral("--demo"), QStringLiteral("--screenshot"), png, QStringLiteral("--size"),
+            QStringLiteral("900x600") });
+    QVERIFY(p.waitForFinished(120000));
+    const QByteArray err = p.readAllStandardError();
+    QCOMPARE(p.exitCode(), 1); // the demo is degraded
+    QVERIFY(QFileInfo::exists(png));
+    QVERIFY2(!err.contains("propagateSizeHints"), err.constData());
+    QVERIFY2(!err.contains("XDG_RUNTIME_DIR"), err.constData());
 }
 
 // The --plot names of both workspaces, as the window checks them, are all in --help.
