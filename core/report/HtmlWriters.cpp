@@ -124,7 +124,7 @@ std::string toHtml(const ComparisonReport& r, const std::vector<HtmlFigure>& fig
         out << "<tr" << cls << "><td class=\"l\">" << e(taskLabel(t)) << "</td><td class=\"l\">" << e(metricLabel(t))
             << "</td><td>" << t.n << "</td><td>" << x.base << "</td><td>" << x.cand << "</td><td>" << x.drop
             << "</td><td>" << x.interval << "</td><td>" << x.bound << "</td><td>" << t.b << "</td><td>" << t.c
-            << "</td><td>" << e(x.p) << "</td><td>" << e(x.pHolm) << "</td><td class=\"l\">" << flagLabel(t.flag)
+            << "</td><td>" << e(x.p) << "</td><td>" << e(x.pHolm) << "</td><td class=\"l\">" << taskVerdictLabel(r, t)
             << "</td>";
         if (r.hasMargin) {
             const auto m = marginCells(t);

@@ -237,7 +237,7 @@ std::string toMarkdown(const ComparisonReport& r)
         const auto x = rowText(t, "≤");
         out << "| " << taskLabel(t) << " | " << metricLabel(t) << " | " << t.n << " | " << x.base << " | " << x.cand
             << " | " << x.drop << " | " << x.interval << " | " << x.bound << " | " << t.b << " / " << t.c << " | "
-            << x.p << " | " << x.pHolm << " | " << flagLabel(t.flag) << " |";
+            << x.p << " | " << x.pHolm << " | " << taskVerdictLabel(r, t) << " |";
         if (r.hasMargin) {
             const auto m = marginCells(t);
             out << " " << m.margin << " | " << m.p << " | " << m.needed << " |";
@@ -293,7 +293,7 @@ std::string toTable(const ComparisonReport& r)
         const auto x = rowText(t, "<=");
         rows.push_back({ taskLabel(t), metricLabel(t), t.continuous ? "cont." : "binary", std::to_string(t.n), x.base,
             x.cand, x.drop, x.interval, x.bound, std::to_string(t.b), std::to_string(t.c), x.p, x.pHolm,
-            flagLabel(t.flag) });
+            taskVerdictLabel(r, t) });
         if (r.hasMargin) {
             const auto m = marginCells(t);
             rows.back().insert(rows.back().end(), { m.margin, m.p, m.needed });

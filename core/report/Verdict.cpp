@@ -159,6 +159,13 @@ const char* flagLabel(TaskFlag flag)
     return flag == TaskFlag::Ok ? "not shown worse" : flagWord(flag);
 }
 
+const char* taskVerdictLabel(const ComparisonReport& r, const TaskResult& t)
+{
+    if (t.hasMargin && t.flag == TaskFlag::Ok && t.n > 0)
+        return withinMargin(r, t) ? "within margin" : "not shown within margin";
+    return flagLabel(t.flag);
+}
+
 const char* flagMeaning(TaskFlag flag)
 {
     switch (flag) {

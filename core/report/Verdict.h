@@ -43,6 +43,11 @@ int verdictExitCode(Verdict v);
 /// flagWord), "no pairs".
 const char* flagLabel(TaskFlag flag);
 
+/// A task's verdict in a table row: its flag's label, except that with a margin a task not shown
+/// worse is "within margin" or "not shown within margin", as its margin test decides. The words
+/// of every output (the command line's tables, the reports, the window).
+const char* taskVerdictLabel(const ComparisonReport& r, const TaskResult& t);
+
 /// What a task's flag means, in one sentence.
 const char* flagMeaning(TaskFlag flag);
 

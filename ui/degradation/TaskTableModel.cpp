@@ -289,8 +289,8 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const
     case SortRole:
         return sortValue(t, index.column());
     case Qt::DisplayRole:
-        if (index.column() == Verdict && marginDecides(t))
-            return report::withinMargin(r, t) ? tr("within margin") : tr("not shown within margin");
+        if (index.column() == Verdict)
+            return QString::fromUtf8(report::taskVerdictLabel(r, t));
         return displayValue(t, index.column());
     case Qt::ToolTipRole: {
         if (index.column() == Issues || index.column() == Task) {
