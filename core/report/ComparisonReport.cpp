@@ -370,7 +370,11 @@ std::string decisionSentence(const ComparisonReport& rep, int tested)
 {
     std::string s;
     if (tested == 1) {
-        s = "one task, so the three tests are one: " + pIs(rep.decision[0].pValue, rep.decision[0].lnP);
+        // The three tests are one test here; where their permutation counts still differ (ties
+        // within rounding), the smallest p is the one that decides, so that is the one quoted.
+        const auto smallest = std::min_element(rep.decision.begin(), rep.decision.end(),
+            [](const DecisionTest& x, const DecisionTest& y) { return x.lnP < y.lnP; });
+        s = "one task, so the three tests are one: " + pIs(smallest->pValue, smallest->lnP);
     } else {
         s = (rep.method == "exact" ? "exact tests across tasks: " : "studentized sign-flip combination: ");
         for (std::size_t i = 0; i < rep.decision.size(); ++i)

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "stats/ExactDifferences.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
+#include <numeric>
 #include <optional>
 
 namespace deltascope::stats {
@@ -37,6 +40,72 @@ std::optional<int> decimalDigits(std::span<const double> a, std::span<const doub
     return std::nullopt;
 }
 
+// The denominator q <= maxDen of a fraction p / q within a few units in the last place of v (a
+// mean of epochs or reruns as a double: 1/3, 2/3, 0.30000000000000004), from the convergents of
+// v's continued fraction: a fraction that close is one of them. 0 when there is none.
+std::int64_t smallDenominator(double v, std::int64_t maxDen)
+{
+    const double x = std::fabs(v);
+    const double tol = 16.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, x);
+    if (x >= 4503599627370496.0) // 2^52: every double here is an integer already
+        return 1;
+    // Convergents h / k: h_n = a_n h_{n-1} + h_{n-2}, likewise k.
+    double hPrev = 1.0, h = std::floor(x);
+    double kPrev = 0.0, k = 1.0;
+    double rest = x - h;
+    for (int step = 0; step < 64; ++step) {
+        if (std::fabs(x - h / k) <= tol)
+            return static_cast<std::int64_t>(k);
+        if (rest <= 0.0)
+            return 0;
+        const double inv = 1.0 / rest;
+        const double a = std::floor(inv);
+        rest = inv - a;
+        const double hNext = a * h + hPrev;
+        const double kNext = a * k + kPrev;
+        if (kNext > static_cast<double>(maxDen))
+            return 0;
+        hPrev = h;
+        h = hNext;
+        kPrev = k;
+        k = kNext;
+    }
+    return 0;
+}
+
+// The smallest common denominator D <= kMaxDenominator such that every finite score is within a
+// few units in the last place of an integer number of 1/D, or nothing. Scores that are means of a
+// few 0/1 (or 0/0.5/1) outcomes sit on such a grid, but their differences as doubles do not:
+// 1 - 1/3 and 2/3 - 0 differ in the last bit, and a permutation's sum that ties the observed one
+// must count as reaching it.
+constexpr std::int64_t kMaxDenominator = 1 << 20;
+
+std::optional<std::int64_t> commonDenominator(std::span<const double> a, std::span<const double> b)
+{
+    std::int64_t den = 1;
+    double largest = 0.0;
+    for (const auto* side : { &a, &b }) {
+        for (const double v : *side) {
+            if (!std::isfinite(v))
+                continue;
+            largest = std::max(largest, std::fabs(v));
+            const double scaled = v * static_cast<double>(den);
+            if (std::fabs(scaled - std::nearbyint(scaled))
+                <= 16.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::fabs(scaled)))
+                continue; // already on the grid
+            const std::int64_t q = smallDenominator(v, kMaxDenominator);
+            if (q == 0)
+                return std::nullopt;
+            den = std::lcm(den, q);
+            if (den > kMaxDenominator)
+                return std::nullopt;
+        }
+    }
+    if (largest * static_cast<double>(den) >= 1125899906842624.0) // 2^50: the integers stay exact
+        return std::nullopt;
+    return den;
+}
+
 // Oriented difference of one pair's integer or real values; infinities are handled by the caller.
 double oriented(double b, double c, bool higherIsBetter)
 {
@@ -63,7 +132,13 @@ ExactDifferences exactDifferences(std::span<const double> base, std::span<const 
     ExactDifferences out;
     const std::size_t n = base.size();
     out.q.assign(n, 0);
-    const auto digits = decimalDigits(base, cand);
+    // Exact integers on a grid every score lies on: a decimal one (up to nine fraction digits,
+    // read exactly) or one of small fractions (means of a few outcomes, within rounding).
+    std::optional<double> gridScale;
+    if (const auto digits = decimalDigits(base, cand))
+        gridScale = std::pow(10.0, *digits);
+    else if (const auto den = commonDenominator(base, cand))
+        gridScale = static_cast<double>(*den);
     std::int64_t infinities = 0;
     for (std::size_t i = 0; i < n; ++i)
         infinities += infiniteSide(base[i], cand[i], higherIsBetter) != 0 ? 1 : 0;
@@ -89,8 +164,8 @@ ExactDifferences exactDifferences(std::span<const double> base, std::span<const 
         out.error = "the differences sum to more than a double can hold";
         return out;
     }
-    if (digits) {
-        const double scale = std::pow(10.0, *digits);
+    if (gridScale) {
+        const double scale = *gridScale;
         // |d| summed in units; exact below 2^53 per score, summed in long double to check the bound.
         long double units = 0;
         for (std::size_t i = 0; i < n; ++i)
@@ -107,13 +182,13 @@ ExactDifferences exactDifferences(std::span<const double> base, std::span<const 
                 out.q[i] = higherIsBetter ? b - c : c - b;
             }
         } else {
-            out.decimal = false;
+            out.exactGrid = false;
         }
     } else {
-        out.decimal = false;
+        out.exactGrid = false;
     }
     std::int64_t finiteSum = 0;
-    if (!out.decimal && total > 0.0) {
+    if (!out.exactGrid && total > 0.0) {
         int exponent = 0;
         std::frexp(total, &exponent); // total < 2^exponent
         const int scale = 59 - room - exponent; // the finite part stays below 2^(59 - room)

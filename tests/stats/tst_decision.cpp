@@ -114,6 +114,9 @@ private slots:
     void intervalAccountsForFlipRate();
     void overflowIsAnError();
     void decimalTiesCount();
+    void fractionTiesCount();
+    void fractionMeansMatchExactP_data();
+    void fractionMeansMatchExactP();
     void monteCarloIntervalAndExtension();
     void extensionContinuesTheStream();
     void infiniteScoresAreWorst();
@@ -285,10 +288,79 @@ void TestDecision::decimalTiesCount()
     const auto d
         = stats::exactDifferences(std::vector<double> { 0.7, 0.3, 0.1 }, std::vector<double> { 0.4, 0.0, 0.4 }, true);
     QVERIFY(d.ok());
-    QVERIFY(d.decimal);
+    QVERIFY(d.exactGrid);
     QCOMPARE(d.q[0], d.q[1]);
     QCOMPARE(d.q[2], -d.q[0]);
     QVERIFY(0.7 - 0.4 != 0.3 - 0.0); // what a floating-point difference would have missed
+}
+
+void TestDecision::fractionTiesCount()
+{
+    // Means over three epochs: 1 - 1/3 and 2/3 - 0 are both two thirds, though not as doubles.
+    const std::vector<double> base { 1.0, 2.0 / 3.0, 0.5, 1.0 / 3.0 };
+    const std::vector<double> cand { 1.0 / 3.0, 0.0, 1.0 / 6.0, 1.0 };
+    QVERIFY(1.0 - 1.0 / 3.0 != 2.0 / 3.0 - 0.0); // what a floating-point difference would miss
+    const auto d = stats::exactDifferences(base, cand, true);
+    QVERIFY(d.ok());
+    QVERIFY(d.exactGrid);
+    QCOMPARE(d.q[0], d.q[1]);
+    QCOMPARE(d.q[0], 2 * d.q[2]); // 1/2 - 1/6 = 1/3
+    QCOMPARE(d.q[3], -d.q[0]);
+    // Scores off every small-fraction grid keep the power-of-two grid.
+    const auto off = stats::exactDifferences(
+        std::vector<double> { 0.1234567891234, 2.718281828459045 }, std::vector<double> { 0.0, 1.0 }, true);
+    QVERIFY(off.ok());
+    QVERIFY(!off.exactGrid);
+}
+
+void TestDecision::fractionMeansMatchExactP_data()
+{
+    QTest::addColumn<QJsonObject>("c");
+    QFile f(QString::fromStdString(test::dataPath("stats/fraction_tie_vectors.json")));
+    if (!f.open(QIODevice::ReadOnly))
+        qFatal("cannot open tests/data/stats/fraction_tie_vectors.json");
+    const auto cases = QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("cases")).toArray();
+    QVERIFY(cases.size() >= 5);
+    for (const auto& v : cases) {
+        const auto o = v.toObject();
+        QTest::newRow(qPrintable(o.value(QStringLiteral("name")).toString())) << o;
+    }
+}
+
+// Scores that are means of a few outcomes (made by make_fraction_tie_vectors.py, with the exact p
+// of the sign-flip test from the rationals): the permutation p counts the permuted sums that tie the
+// observed one, so it is the exact p where every pattern is enumerated, and the exact p lies in its
+// 99% Monte Carlo interval otherwise (seed 0, reproducible).
+void TestDecision::fractionMeansMatchExactP()
+{
+    QFETCH(QJsonObject, c);
+    std::vector<double> base;
+    std::vector<double> cand;
+    for (const auto& v : c.value(QStringLiteral("base")).toArray())
+        base.push_back(v.toDouble());
+    for (const auto& v : c.value(QStringLiteral("cand")).toArray())
+        cand.push_back(v.toDouble());
+    const double exact = num(c, "p");
+    const auto rep = decide({ continuousTask("t", base, cand) });
+    QVERIFY(!rep.failure);
+    const auto& t = rep.tasks[0];
+    QVERIFY(t.monteCarlo);
+    if (t.exhaustive) {
+        QVERIFY2(
+            std::abs(t.pValue - exact) < 1e-12, qPrintable(QStringLiteral("%1 vs exact %2").arg(t.pValue).arg(exact)));
+    } else {
+        QVERIFY2(t.pMcLow <= exact && exact <= t.pMcHigh,
+            qPrintable(QStringLiteral("p %1, interval [%2, %3], exact %4")
+                           .arg(t.pValue)
+                           .arg(t.pMcLow)
+                           .arg(t.pMcHigh)
+                           .arg(exact)));
+    }
+    // One task: the pooled, Fisher and max-drop tests are its own test and agree with it.
+    for (const auto& test : rep.permutation.tests)
+        QVERIFY2(std::abs(test.pValue - t.pValue) < 1e-12,
+            qPrintable(QString::fromStdString(test.name)
+                + QStringLiteral(" p %1 vs task p %2").arg(test.pValue).arg(t.pValue)));
 }
 
 namespace {
