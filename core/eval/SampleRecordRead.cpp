@@ -54,14 +54,18 @@ bool listItem(od::value iv, double& v, Record& rec, simdjson::error_code& err)
     return false;
 }
 
-// A list: a [loglikelihood, weight] corpus item, or per-instance values that are averaged.
-simdjson::error_code readList(od::value value, bool logLikelihood, Record& rec)
+// A list: a [loglikelihood, weight] corpus item, a corpus metric's [gold, prediction] (1 when they
+// agree), or per-instance values that are averaged.
+simdjson::error_code readList(od::value value, ScoreShape shape, Record& rec)
 {
     od::array arr;
     if (auto e = value.get_array().get(arr))
         return e;
     rec.hasScore = true;
+    const bool logLikelihood = shape == ScoreShape::CorpusItem;
     double sum = 0;
+    double first = 0;
+    double second = 0;
     std::size_t count = 0;
     for (auto item : arr) {
         od::value iv;
@@ -76,11 +80,19 @@ simdjson::error_code readList(od::value value, bool logLikelihood, Record& rec)
         else if (logLikelihood && count == 1)
             rec.weight = v;
         rec.nanScore = rec.nanScore || std::isnan(v);
+        if (count == 0)
+            first = v;
+        else if (count == 1)
+            second = v;
         sum += v;
         ++count;
     }
-    if (!logLikelihood && count > 0)
+    if (shape == ScoreShape::GoldPrediction) {
+        rec.problem = goldPredictionProblem(count);
+        rec.score = first == second ? 1.0 : 0.0;
+    } else if (!logLikelihood && count > 0) {
         rec.score = sum / static_cast<double>(count);
+    }
     if (logLikelihood && rec.problem.empty())
         rec.problem = corpusItemProblem(count, rec.score, rec.weight);
     return simdjson::SUCCESS;
@@ -88,7 +100,7 @@ simdjson::error_code readList(od::value value, bool logLikelihood, Record& rec)
 
 // Reads a metric value: number, bool, numeric string, list (corpus item or per-instance
 // values), null or "N/A". A NaN (bare, as a string or inside a list) sets rec.nanScore.
-simdjson::error_code readScore(od::value value, bool logLikelihood, Record& rec)
+simdjson::error_code readScore(od::value value, ScoreShape shape, Record& rec)
 {
     od::json_type type;
     if (auto e = value.type().get(type))
@@ -96,7 +108,7 @@ simdjson::error_code readScore(od::value value, bool logLikelihood, Record& rec)
     rec.hasScore = true;
     switch (type) {
     case od::json_type::number:
-        if (logLikelihood)
+        if (shape == ScoreShape::CorpusItem)
             rec.problem = corpusItemProblem(1, 0.0, 0.0);
         return value.get_double().get(rec.score);
     case od::json_type::boolean: {
@@ -112,7 +124,7 @@ simdjson::error_code readScore(od::value value, bool logLikelihood, Record& rec)
         if (auto e = value.get_string().get(s))
             return e;
         std::string why;
-        const auto v = scoreFromString(s, logLikelihood, why, &rec.weight);
+        const auto v = scoreFromString(s, shape, why, &rec.weight);
         if (v) {
             rec.score = *v;
             rec.nanScore = std::isnan(*v);
@@ -124,7 +136,7 @@ simdjson::error_code readScore(od::value value, bool logLikelihood, Record& rec)
     case od::json_type::null:
         return simdjson::SUCCESS;
     case od::json_type::array:
-        return readList(value, logLikelihood, rec);
+        return readList(value, shape, rec);
     case od::json_type::object:
         rec.problem = "the metric holds an object, not a number";
         return simdjson::SUCCESS;
@@ -169,7 +181,7 @@ std::string errorText(simdjson::error_code e)
 }
 
 simdjson::error_code readRecord(
-    od::object obj, std::string_view metric, bool logLikelihood, const ClusterPath& cluster, Record& rec)
+    od::object obj, std::string_view metric, ScoreShape shape, const ClusterPath& cluster, Record& rec)
 {
     // Each key read must appear once: with two "doc_id"s (or two scores) which one counts would
     // depend on the reader, so such a record is refused. The key is matched once; its bit says
@@ -225,7 +237,7 @@ simdjson::error_code readRecord(
                 return e;
             break;
         case Metric:
-            if (auto e = readScore(field.value(), logLikelihood, rec))
+            if (auto e = readScore(field.value(), shape, rec))
                 return e;
             break;
         default:

@@ -4,6 +4,7 @@
 // Reading the fields of one lm-eval sample record (SamplesParser.cpp's records); not a public
 // interface.
 #include "eval/ClusterKey.h"
+#include "eval/ScoreValue.h"
 
 #include <cmath>
 #include <cstdint>
@@ -51,7 +52,7 @@ std::string errorText(simdjson::error_code e);
 
 /// Reads one record's id, filter, hashes, the metric's score (and corpus weight) and its cluster.
 simdjson::error_code readRecord(
-    od::object obj, std::string_view metric, bool logLikelihood, const ClusterPath& cluster, Record& rec);
+    od::object obj, std::string_view metric, ScoreShape shape, const ClusterPath& cluster, Record& rec);
 
 /// The metric from the first record: its "metrics" list (0.4.7+), else the first key that is not
 /// one of lm-eval's fixed keys.

@@ -35,6 +35,7 @@ struct Parser {
     detail::ClusterTally clusterTally;
     std::string metric;
     bool logLikelihood = false;
+    ScoreShape shape = ScoreShape::Plain;
     std::vector<std::string> filterNames;
     od::parser parser;
     std::string quoted; // records with bare NaN / Infinity
@@ -63,6 +64,11 @@ struct Parser {
         ts.filter = filter;
         ts.clusterKey = options.clusterKey;
         ts.metric = metric;
+        if (shape == ScoreShape::GoldPrediction) {
+            // Not the corpus metric itself: each sample's agreement, the corpus value's input.
+            ts.metric += " (pred = gold)";
+            ts.rightOrWrong = true;
+        }
         ts.logLikelihood = logLikelihood;
         ts.higherIsBetter = true;
         if (!logLikelihood && options.config) {
@@ -127,7 +133,7 @@ struct Parser {
             od::object obj;
             if (auto e = doc.get_object().get(obj))
                 return e;
-            if (auto e = readRecord(obj, metric, logLikelihood, clusterPath, rec))
+            if (auto e = readRecord(obj, metric, shape, clusterPath, rec))
                 return e;
             return simdjson::SUCCESS;
         };
@@ -387,6 +393,7 @@ Result<std::vector<TaskSamples>> parseSamplesFile(const std::string& path, const
                 "cannot tell which metric to compare: the record lists no \"metrics\" and has no metric field"));
     }
     p.logLikelihood = isLogLikelihoodMetric(p.metric);
+    p.shape = scoreShapeOf(p.metric);
     if (options.config)
         p.filterNames = options.config->filters;
     if (p.filterNames.empty())
@@ -419,6 +426,12 @@ Result<std::vector<TaskSamples>> parseSamplesFile(const std::string& path, const
             std::to_string(p.unfilteredRepeats) + " record(s) repeat a document more often than the task has filters"));
     if (p.groups.empty())
         return R::failure(Diagnostic::error(path, 0, "no sample records in the file"));
+    if (p.shape == ScoreShape::GoldPrediction)
+        p.result.warnings.push_back(Diagnostic::note(path, 0,
+            "task " + options.task + ": \"" + p.metric
+                + "\" is computed over the whole corpus, and each sample records only its [gold, prediction]; the "
+                  "samples are compared on whether the prediction equals the gold (1 or 0), the answers the corpus "
+                  "value is computed from"));
     if (!options.clusterKey.empty()) {
         p.clusterTally.task = options.task;
         p.clusterTally.file = path;

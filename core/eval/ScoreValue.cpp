@@ -46,6 +46,28 @@ bool isLogLikelihoodMetric(std::string_view metric)
         || metric == "perplexity";
 }
 
+bool isGoldPredictionMetric(std::string_view metric)
+{
+    return metric == "mcc" || metric == "f1";
+}
+
+ScoreShape scoreShapeOf(std::string_view metric)
+{
+    if (isLogLikelihoodMetric(metric))
+        return ScoreShape::CorpusItem;
+    if (isGoldPredictionMetric(metric))
+        return ScoreShape::GoldPrediction;
+    return ScoreShape::Plain;
+}
+
+std::string goldPredictionProblem(std::size_t values)
+{
+    if (values == 2)
+        return {};
+    return "expected [gold, prediction] (a corpus-level metric's item), got " + std::to_string(values) + " value"
+        + (values == 1 ? "" : "s");
+}
+
 std::optional<double> numberFromText(std::string_view text)
 {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
@@ -58,7 +80,7 @@ std::optional<double> numberFromText(std::string_view text)
     return nonFiniteFromText(text);
 }
 
-std::optional<double> scoreFromString(std::string_view text, bool logLikelihood, std::string& error, double* weight)
+std::optional<double> scoreFromString(std::string_view text, ScoreShape shape, std::string& error, double* weight)
 {
     while (!text.empty() && text.front() == ' ')
         text.remove_prefix(1);
@@ -101,8 +123,17 @@ std::optional<double> scoreFromString(std::string_view text, bool logLikelihood,
     }
     if (count == 0)
         return std::nullopt;
-    if (!logLikelihood)
+    if (shape == ScoreShape::Plain)
         return sum / static_cast<double>(count);
+    if (shape == ScoreShape::GoldPrediction) {
+        if (auto why = goldPredictionProblem(count); !why.empty()) {
+            error = why;
+            return std::nullopt;
+        }
+        if (std::isnan(first) || std::isnan(second))
+            return std::numeric_limits<double>::quiet_NaN();
+        return first == second ? 1.0 : 0.0;
+    }
     if (auto why = corpusItemProblem(count, first, second); !why.empty()) {
         error = why;
         return std::nullopt;

@@ -182,7 +182,7 @@ std::string readJsonlFields(od::object obj, const std::string& idName, const std
     if (e2)
         return broken(e2) ? malformedMessage(e2) : "cannot read score field \"" + scoreName + "\"";
     std::string why;
-    const auto score = t == od::json_type::null ? std::nullopt : scoreFromString(scoreText, false, why);
+    const auto score = t == od::json_type::null ? std::nullopt : scoreFromString(scoreText, ScoreShape::Plain, why);
     if (!why.empty())
         return why + " (field \"" + scoreName + "\")";
     if (score)

@@ -141,7 +141,7 @@ std::optional<Diagnostic> resolveCsvColumns(
 std::string readCsvScore(const std::vector<std::string>& fields, const CsvColumns& c, SampleRecord& s, bool& nan)
 {
     std::string why;
-    const auto v = scoreFromString(fields[c.score], false, why);
+    const auto v = scoreFromString(fields[c.score], ScoreShape::Plain, why);
     if (!why.empty())
         return why + " (column \"" + c.scoreName + "\")";
     if (v) {

@@ -86,6 +86,7 @@ private slots:
     void corpusWeights_data();
     void corpusWeights();
     void weightsOnlyForCorpusItems();
+    void goldPredictionMetrics();
     void malformedCorpusItems_data();
     void malformedCorpusItems();
     void stringDocIdsAndCorpusItems();
@@ -402,6 +403,45 @@ void TestSamplesParser::weightsOnlyForCorpusItems()
     QCOMPARE(s[0].weight, 0.0);
     QCOMPARE(s[1].score, 0.5);
     QCOMPARE(s[1].weight, 0.0);
+}
+
+// lm-eval logs a corpus-aggregated metric (Matthews correlation, F1) per sample as [gold,
+// prediction]: a sample counts 1 when they agree, 0 when not; never their mean.
+void TestSamplesParser::goldPredictionMetrics()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("samples_cola_2026-01-01T00-00-00.000001.jsonl"),
+        "{\"doc_id\": 0, \"metrics\": [\"mcc\"], \"mcc\": [1, 1]}\n"
+        "{\"doc_id\": 1, \"metrics\": [\"mcc\"], \"mcc\": [1, 0]}\n"
+        "{\"doc_id\": 2, \"metrics\": [\"mcc\"], \"mcc\": [0, 0]}\n"
+        "{\"doc_id\": 3, \"metrics\": [\"mcc\"], \"mcc\": \"[0, 1]\"}\n"
+        "{\"doc_id\": 4, \"metrics\": [\"mcc\"], \"mcc\": [2, 2]}\n");
+    const auto r = eval::parseSamplesFile(path, optionsFor("cola"));
+    QVERIFY2(r.ok(), r.error ? r.error->toString().c_str() : "");
+    const auto& t = r.value->front();
+    QCOMPARE(t.metric, std::string("mcc (pred = gold)"));
+    QVERIFY(t.rightOrWrong);
+    QCOMPARE(t.samples.size(), std::size_t(5));
+    QCOMPARE(t.samples[0].score, 1.0);
+    QCOMPARE(t.samples[1].score, 0.0);
+    QCOMPARE(t.samples[2].score, 1.0);
+    QCOMPARE(t.samples[3].score, 0.0);
+    QCOMPARE(t.samples[4].score, 1.0); // agreement, not the mean (2)
+    bool noted = false;
+    for (const auto& w : r.warnings)
+        noted = noted || w.message.find("[gold, prediction]") != std::string::npos;
+    QVERIFY(noted);
+
+    // Three values are not a [gold, prediction] item: that record is left out, and said so.
+    const auto bad = test::writeFile(dir, QStringLiteral("samples_mrpc_2026-01-01T00-00-00.000001.jsonl"),
+        "{\"doc_id\": 0, \"metrics\": [\"f1\"], \"f1\": [1, 1]}\n"
+        "{\"doc_id\": 1, \"metrics\": [\"f1\"], \"f1\": [1, 0, 1]}\n");
+    const auto rb = eval::parseSamplesFile(bad, optionsFor("mrpc"));
+    QVERIFY(rb.ok());
+    bool said = false;
+    for (const auto& w : rb.warnings)
+        said = said || (w.line == 2 && w.message.find("expected [gold, prediction]") != std::string::npos);
+    QVERIFY(said);
 }
 
 void TestSamplesParser::stringDocIdsAndCorpusItems()
