@@ -81,9 +81,11 @@ statistics:
                            its margin; without --margin the answer is only "degraded" or "no
                            evidence", and each task's upper bound U ("the data rule out a drop
                            above U") says how large a loss no evidence still allows
-  --cluster KEY            items that share KEY (a table column, or a record field such as
-                           doc.subject) are flipped together: clustered questions are not
-                           counted as independent; items without it are clusters of their own
+  --cluster KEY            items that share KEY (a table column, an lm-eval record field such as
+                           doc.subject, an Inspect sample field such as metadata.subject) are
+                           flipped together: clustered questions are not counted as
+                           independent; items without it are clusters of their own. HELM runs
+                           cluster the train trials of an instance by themselves
   --threads N              worker threads (default: all cores)
   --backend auto|cpu|cuda  where the permutation test runs (default auto: CUDA when a device
                            answers)

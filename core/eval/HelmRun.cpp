@@ -3,6 +3,7 @@
 
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
+#include "eval/ClusterKey.h"
 #include "eval/HelmJson.h"
 #include "eval/ScoreValue.h"
 
@@ -389,9 +390,25 @@ Result<EvalRun> loadHelmRun(const std::string& dir, const HelmLoadOptions& optio
                 + "\" value (the first is on this line); they are left out of the comparison"));
     if (run.tasks.empty())
         return R::failure(Diagnostic::error(path, 0, "no usable per-instance entry"));
-    for (auto& t : run.tasks)
+    for (auto& t : run.tasks) {
         t.rightOrWrong = std::all_of(t.samples.begin(), t.samples.end(),
             [](const SampleRecord& s) { return std::isnan(s.score) || s.score == 0.0 || s.score == 1.0; });
+        // Several train trials (other in-context examples) of one instance are not independent
+        // samples: the trials of an instance form one cluster, flipped together in the tests.
+        const bool trials = std::any_of(t.samples.begin(), t.samples.end(),
+            [](const SampleRecord& s) { return s.docId.find(kTrialMark) != std::string::npos; });
+        if (!trials)
+            continue;
+        t.clusterKey = "instance_id";
+        detail::ClusterIndex instances;
+        for (auto& s : t.samples)
+            s.cluster = instances.intern(t, s.docId.substr(0, s.docId.find(kTrialMark)));
+        out.warnings.push_back(Diagnostic::note(path, 0,
+            "task " + t.task + (t.filter == "none" ? "" : " [" + t.filter + "]") + ": "
+                + std::to_string(t.samples.size()) + " records of " + std::to_string(t.clusterNames.size())
+                + " instances, run with several train trials (train_trial_index); the trials of an instance are "
+                  "one cluster in the tests"));
+    }
     out.value = std::move(run);
     return out;
 }

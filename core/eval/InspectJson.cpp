@@ -113,7 +113,32 @@ void addScore(const std::string& scorer, dom::element score, EpochScores& out)
         out.nanValues.push_back(scorer);
 }
 
-std::optional<std::string> readSample(dom::element s, EpochScores& out)
+// The value at a dotted path of a sample ("metadata.subject", "target"), as its text.
+void readCluster(dom::element e, std::string_view dotted, EpochScores& out)
+{
+    while (true) {
+        const auto dot = dotted.find('.');
+        dom::element next;
+        if (e.type() != dom::element_type::OBJECT || e[dotted.substr(0, dot)].get(next)) {
+            out.clusterFound = detail::ClusterField::Missing;
+            return;
+        }
+        e = next;
+        if (dot == std::string_view::npos)
+            break;
+        dotted.remove_prefix(dot + 1);
+    }
+    if (e.type() == dom::element_type::NULL_VALUE)
+        out.clusterFound = detail::ClusterField::Missing;
+    else if (e.type() == dom::element_type::OBJECT || e.type() == dom::element_type::ARRAY)
+        out.clusterFound = detail::ClusterField::NotScalar;
+    else {
+        out.clusterFound = detail::ClusterField::Found;
+        out.cluster = scalarText(e);
+    }
+}
+
+std::optional<std::string> readSample(dom::element s, EpochScores& out, std::string_view clusterKey)
 {
     if (s.type() != dom::element_type::OBJECT)
         return "a sample is not a JSON object";
@@ -134,6 +159,8 @@ std::optional<std::string> readSample(dom::element s, EpochScores& out)
     } else if (!s["score"].get(scores) && scores.type() == dom::element_type::OBJECT) {
         addScore("score", scores, out); // logs of format version 1: one unnamed score
     }
+    if (!clusterKey.empty())
+        readCluster(s, clusterKey, out);
     return std::nullopt;
 }
 
@@ -211,7 +238,7 @@ Result<InspectHeader> parseHeaderText(std::string_view text, const std::string& 
     return R { std::move(h), {}, std::nullopt };
 }
 
-std::optional<std::string> parseSampleText(std::string_view text, EpochScores& out)
+std::optional<std::string> parseSampleText(std::string_view text, EpochScores& out, std::string_view clusterKey)
 {
     dom::element root;
     if (const auto e = threadParser().parse(text.data(), text.size()).get(root)) {
@@ -220,10 +247,11 @@ std::optional<std::string> parseSampleText(std::string_view text, EpochScores& o
         if (quoted == text || threadParser().parse(quoted.data(), quoted.size()).get(root))
             return errorText(e);
     }
-    return readSample(root, out);
+    return readSample(root, out, clusterKey);
 }
 
-Result<InspectHeader> parseJsonLog(std::string_view text, const std::string& file, const SampleSink& sink)
+Result<InspectHeader> parseJsonLog(
+    std::string_view text, const std::string& file, const SampleSink& sink, std::string_view clusterKey)
 {
     using R = Result<InspectHeader>;
     dom::parser parser; // the whole log: not kept in a thread's parser after this call
@@ -250,7 +278,7 @@ Result<InspectHeader> parseJsonLog(std::string_view text, const std::string& fil
     for (const auto s : dom::array(samples)) {
         EpochScores scores;
         scores.where = i;
-        if (auto bad = readSample(s, scores))
+        if (auto bad = readSample(s, scores, clusterKey))
             return R::failure(Diagnostic::error(file, 0, "samples[" + std::to_string(i) + "]: " + *bad));
         if (!sink(i, scores))
             break;

@@ -5,6 +5,7 @@
 // header, one sample, a whole .json log) with simdjson.
 
 #include "common/Diagnostic.h"
+#include "eval/ClusterKey.h"
 #include "eval/InspectLog.h"
 
 #include <cstdint>
@@ -27,6 +28,10 @@ struct EpochScores {
     /// missing one.
     std::vector<std::string> nanValues;
     std::string error; ///< non-empty: the sample ended in this error
+    /// With a cluster key (--cluster metadata.subject): the value at that path of the sample, and
+    /// whether it was found (Missing for an absent field or null, NotScalar for an object or list).
+    std::string cluster;
+    detail::ClusterField clusterFound = detail::ClusterField::Missing;
     std::uint64_t where = 0; ///< zip entry index, or position in a .json log's samples
 };
 
@@ -38,14 +43,16 @@ double scoreFromText(std::string_view text);
 /// Reads a header.json (or _journal/start.json); `where` names the entry in messages.
 Result<InspectHeader> parseHeaderText(std::string_view text, const std::string& file, const std::string& where);
 
-/// Reads one sample's id, epoch, error and scores; returns what is wrong when it cannot.
-std::optional<std::string> parseSampleText(std::string_view text, EpochScores& out);
+/// Reads one sample's id, epoch, error and scores (and the value at a dotted cluster key, when one
+/// is given); returns what is wrong when it cannot.
+std::optional<std::string> parseSampleText(std::string_view text, EpochScores& out, std::string_view clusterKey = {});
 
 /// Receives each sample of a .json log (its position and scores); false stops.
 using SampleSink = std::function<bool(std::size_t index, EpochScores& scores)>;
 
 /// Reads a whole .json log: the header, and each sample given to `sink` (none when it is empty).
-Result<InspectHeader> parseJsonLog(std::string_view text, const std::string& file, const SampleSink& sink);
+Result<InspectHeader> parseJsonLog(
+    std::string_view text, const std::string& file, const SampleSink& sink, std::string_view clusterKey = {});
 
 /// The JSON text of the sample at `index` of a .json log.
 Result<std::string> jsonLogSample(std::string_view text, const std::string& file, std::size_t index);

@@ -135,6 +135,11 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
     TaskSamples task;
     task.task = h.task;
     task.metric = metric;
+    // --cluster: a sample's value at the key (its first epoch's), e.g. metadata.subject.
+    task.clusterKey = options.clusterKey;
+    detail::ClusterIndex clusters;
+    std::int64_t clustered = 0;
+    std::vector<std::string> unclustered;
     bool zeroOne = true;
     std::int64_t flips = 0;
     bool twoEpochs = false;
@@ -147,6 +152,19 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
         SampleRecord r;
         r.docId = g.front()->id;
         r.offset = g.front()->where;
+        if (!options.clusterKey.empty()) {
+            const EpochScores& first = *g.front();
+            if (first.clusterFound == detail::ClusterField::NotScalar)
+                return R::failure(Diagnostic::badRecord(path, 0,
+                    "sample " + first.id + ": the cluster field " + options.clusterKey
+                        + " holds an object or a list, not a string or a number"));
+            if (first.clusterFound == detail::ClusterField::Found) {
+                r.cluster = clusters.intern(task, first.cluster);
+                ++clustered;
+            } else {
+                unclustered.push_back(first.id);
+            }
+        }
         double sum = 0.0;
         int n = 0;
         std::vector<double> perEpoch;
@@ -195,6 +213,16 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
     }
     std::sort(task.samples.begin(), task.samples.end(),
         [](const SampleRecord& a, const SampleRecord& b) { return idLess(a.docId, b.docId); });
+    if (!options.clusterKey.empty() && clustered == 0)
+        return R::failure(Diagnostic::error(path, 0,
+            "no sample of task " + h.task + " has the cluster field " + options.clusterKey
+                + " (an Inspect sample keeps its dataset fields under metadata, e.g. metadata.subject)"));
+    if (!unclustered.empty())
+        out.warnings.push_back(Diagnostic::warning(path, 0,
+            "task " + h.task + ": " + std::to_string(unclustered.size()) + " of "
+                + std::to_string(unclustered.size() + static_cast<std::size_t>(clustered))
+                + " samples have no cluster field " + options.clusterKey
+                + " (or null); each is a cluster of its own: " + nameList(unclustered)));
     task.rightOrWrong = zeroOne;
     task.epochFlips = twoEpochs ? flips : -1;
 
@@ -301,7 +329,7 @@ Result<Collected> collectZip(
         } else {
             EpochScores s;
             s.where = e.index;
-            if (auto bad = parseSampleText(data, s)) {
+            if (auto bad = parseSampleText(data, s, options.clusterKey)) {
                 failure = Diagnostic::error(label, 0, where + ": " + *bad);
                 return false;
             }
@@ -325,14 +353,17 @@ Result<Collected> collectZip(
     return R { std::move(c), {}, std::nullopt };
 }
 
-Result<Collected> collectJson(std::string_view text, const std::string& label)
+Result<Collected> collectJson(std::string_view text, const std::string& label, std::string_view clusterKey)
 {
     using R = Result<Collected>;
     Collected c;
-    auto parsed = parseJsonLog(text, label, [&](std::size_t, EpochScores& s) {
-        c.samples.push_back(std::move(s));
-        return true;
-    });
+    auto parsed = parseJsonLog(
+        text, label,
+        [&](std::size_t, EpochScores& s) {
+            c.samples.push_back(std::move(s));
+            return true;
+        },
+        clusterKey);
     if (!parsed.ok())
         return R::failure(*parsed.error);
     c.header = std::move(*parsed.value);
@@ -345,7 +376,7 @@ Result<Collected> collect(
 {
     if (isZip(bytes))
         return collectZip(label, path, path ? std::string_view() : bytes, options);
-    return collectJson(bytes, label);
+    return collectJson(bytes, label, options.clusterKey);
 }
 
 Result<EvalRun> load(

@@ -161,6 +161,11 @@ Result<EvalRun> loadOtherFormat(const std::string& format, const std::string& wh
 {
     using R = Result<EvalRun>;
     R r;
+    if (!options.clusterKey.empty())
+        return R::failure(Diagnostic::error(where, 0,
+            "--cluster " + options.clusterKey + ": " + (format == kHelmFormat ? "a HELM run" : "a simple-evals file")
+                + " has no per-sample fields to cluster on (lm-eval runs, Inspect logs and score tables do)"
+                + (format == kHelmFormat ? "; the train trials of an instance are clustered already" : "")));
     if (format == kHelmFormat) {
         HelmLoadOptions o;
         o.metrics = options.metrics;

@@ -259,6 +259,19 @@ void TestHelm::helmTrialsAndPerturbations()
     QCOMPARE(none->unmatchedCand, std::int64_t(1)); // i4
     QCOMPARE(typos->base.size(), std::size_t(1));
     QCOMPARE(typos->worse, std::int64_t(1));
+    // The two trials of i1 are one cluster: flipped together, not counted as two samples.
+    QCOMPARE(none->clusterKey, std::string("instance_id"));
+    QCOMPARE(none->clusterNames.size(), std::size_t(2)); // i1, i2
+    QCOMPARE(none->cluster.size(), std::size_t(3));
+    QCOMPARE(none->cluster[0], none->cluster[1]);
+    QVERIFY(none->cluster[2] != none->cluster[0]);
+    QVERIFY(typos->clusterKey.empty()); // one trial each: no clusters
+    // --cluster has nothing to read in a HELM run: refused, not ignored.
+    eval::LoadOptions keyed;
+    keyed.clusterKey = "subject";
+    const auto refused = eval::loadRun(base, keyed);
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error->message.find("--cluster subject") != std::string::npos, refused.error->message.c_str());
     // The filter selection keeps only the unperturbed instances.
     eval::LoadOptions o;
     o.filters = { "none" };

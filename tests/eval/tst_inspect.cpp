@@ -39,6 +39,7 @@ private slots:
     void formatIsDetected();
     void nonFiniteScores();
     void oneModelSeveralTasksIsOneRun();
+    void clusterKeyReadsTheSample();
     void evalThatIsNoZip();
     void duplicateHeaderIsAnError();
     void oddSampleShapesAreShown();
@@ -721,4 +722,44 @@ void TestInspect::oddSampleShapesAreShown()
 }
 
 QTEST_GUILESS_MAIN(TestInspect)
+// --cluster reads a dotted path of each Inspect sample (its first epoch), in .json and .eval logs.
+void TestInspect::clusterKeyReadsTheSample()
+{
+    QTemporaryDir dir;
+    const QByteArray log = R"({"version": 2, "status": "success", "eval": {"task": "t", "model": "m",
+        "scorers": [{"name": "match"}]}, "samples": [
+        {"id": 1, "epoch": 1, "metadata": {"subject": "algebra"}, "scores": {"match": {"value": "C"}}},
+        {"id": 2, "epoch": 1, "metadata": {"subject": "biology"}, "scores": {"match": {"value": "I"}}},
+        {"id": 3, "epoch": 1, "metadata": {"subject": "algebra"}, "scores": {"match": {"value": "C"}}},
+        {"id": 3, "epoch": 2, "metadata": {"subject": "algebra"}, "scores": {"match": {"value": "I"}}},
+        {"id": 4, "epoch": 1, "metadata": {}, "scores": {"match": {"value": "C"}}}]})";
+    const auto path = test::writeFile(dir, q("subjects.json"), log);
+    eval::LoadOptions o;
+    o.clusterKey = "metadata.subject";
+    auto r = eval::loadRun(path, o);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    const auto& t = r.value->tasks.at(0);
+    QCOMPARE(t.clusterKey, std::string("metadata.subject"));
+    QCOMPARE(t.clusterNames, (std::vector<std::string> { "algebra", "biology" }));
+    QCOMPARE(t.samples.size(), std::size_t(4));
+    QCOMPARE(t.samples[0].cluster, t.samples[2].cluster); // ids 1 and 3: algebra
+    QVERIFY(t.samples[1].cluster != t.samples[0].cluster);
+    QCOMPARE(t.samples[3].cluster, eval::kNoCluster); // id 4 has none: a cluster of its own
+    QVERIFY(mentions(r.warnings, "1 of 4 samples have no cluster field metadata.subject"));
+
+    // A key no sample has is an error that says where Inspect keeps dataset fields.
+    o.clusterKey = "metadata.nope";
+    r = eval::loadRun(path, o);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error->message.find("no sample of task t has the cluster field metadata.nope") != std::string::npos,
+        r.error->message.c_str());
+
+    // A .eval log reads the key from each sample entry.
+    o.clusterKey = "id";
+    const auto zipped = loadOrFail(inspectData("epochs.eval"), o);
+    const auto& z = zipped.tasks.at(0);
+    QCOMPARE(z.clusterKey, std::string("id"));
+    QCOMPARE(z.clusterNames.size(), z.samples.size());
+}
+
 #include "tst_inspect.moc"
