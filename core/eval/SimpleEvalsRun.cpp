@@ -10,6 +10,8 @@
 #include <cmath>
 #include <filesystem>
 #include <set>
+#include <unordered_map>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -174,6 +176,62 @@ Result<std::vector<std::string>> simpleEvalsMetrics(const std::string& path)
     return R { numericKeys(*entries.value), {}, std::nullopt };
 }
 
+namespace {
+
+// simple-evals runs each prompt n_repeats times and averages: the examples of one prompt_id become
+// one sample scored with the mean of its repeats (NaN ones left out), its text the first repeat's.
+// The first two repeats' disagreements are the run's noise floor, as an Inspect log's epochs are.
+void averageRepeats(TaskSamples& task, const std::string& path, std::vector<Diagnostic>& warnings)
+{
+    std::unordered_map<std::string, std::size_t> first;
+    std::vector<SampleRecord> merged;
+    std::vector<double> sum;
+    std::vector<int> count;
+    std::vector<int> seen;
+    std::vector<double> firstTwo[2];
+    bool repeated = false;
+    for (auto& s : task.samples) {
+        const auto [it, fresh] = first.emplace(s.docId, merged.size());
+        const std::size_t k = it->second;
+        if (fresh) {
+            merged.push_back(s);
+            sum.push_back(0.0);
+            count.push_back(0);
+            seen.push_back(0);
+            firstTwo[0].push_back(std::nan(""));
+            firstTwo[1].push_back(std::nan(""));
+        } else {
+            repeated = true;
+        }
+        if (seen[k] < 2)
+            firstTwo[seen[k]][k] = s.score;
+        ++seen[k];
+        if (!std::isnan(s.score)) {
+            sum[k] += s.score;
+            ++count[k];
+        }
+    }
+    if (!repeated)
+        return;
+    std::int64_t flips = 0;
+    int most = 0;
+    for (std::size_t k = 0; k < merged.size(); ++k) {
+        merged[k].score = count[k] > 0 ? sum[k] / count[k] : std::nan("");
+        most = std::max(most, seen[k]);
+        if (!std::isnan(firstTwo[0][k]) && !std::isnan(firstTwo[1][k]) && firstTwo[0][k] != firstTwo[1][k])
+            ++flips;
+    }
+    warnings.push_back(Diagnostic::note(path, 0,
+        std::to_string(task.samples.size()) + " examples of " + std::to_string(merged.size()) + " prompts (up to "
+            + std::to_string(most)
+            + " repeats of a prompt_id, as n_repeats writes them): each prompt is scored with the mean of its "
+              "repeats"));
+    task.samples = std::move(merged);
+    task.epochFlips = flips;
+}
+
+} // namespace
+
 Result<EvalRun> loadSimpleEvals(const std::string& path, const SimpleEvalsLoadOptions& options)
 {
     using R = Result<EvalRun>;
@@ -282,8 +340,10 @@ Result<EvalRun> loadSimpleEvals(const std::string& path, const SimpleEvalsLoadOp
                 + "\" value (the first is on this line); they are left out of the comparison"));
     if (task.samples.empty())
         return R::failure(Diagnostic::error(path, 0, "no usable example"));
+    // Every repeat scored 0 or 1: the means of repeats are still an accuracy (a margin in points).
     task.rightOrWrong = std::all_of(task.samples.begin(), task.samples.end(),
         [](const SampleRecord& s) { return std::isnan(s.score) || s.score == 0.0 || s.score == 1.0; });
+    averageRepeats(task, path, out.warnings);
     run.tasks.push_back(std::move(task));
     out.value = std::move(run);
     return out;

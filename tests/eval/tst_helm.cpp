@@ -45,6 +45,7 @@ private slots:
     void simpleEvalsSampleDetail();
     void simpleEvalsBrokenFiles_data();
     void simpleEvalsBrokenFiles();
+    void simpleEvalsRepeatsAreAveraged();
     void mmluTablesShowBothSides();
     void csvTableColumns();
     void formatsCommand();
@@ -516,6 +517,33 @@ void TestHelm::simpleEvalsSampleDetail()
     for (const auto& [k, v] : d.value->metrics)
         score = score || (k == "score" && v == "-0.03333333333333333");
     QVERIFY(score);
+}
+
+// n_repeats writes each prompt several times: one sample per prompt_id, scored with the mean of its
+// repeats, the first two repeats' disagreements kept as the noise floor.
+void TestHelm::simpleEvalsRepeatsAreAveraged()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("mmlu_m_allresults.json"),
+        "{\"score\": 0.5, \"metadata\": {\"example_level_metadata\": [\n"
+        " {\"score\": 1, \"prompt_id\": \"p1\"},\n {\"score\": 0, \"prompt_id\": \"p2\"},\n"
+        " {\"score\": 1, \"prompt_id\": \"p1\"},\n {\"score\": 1, \"prompt_id\": \"p2\"},\n"
+        " {\"score\": 0, \"prompt_id\": \"p1\"},\n {\"score\": 1, \"prompt_id\": \"p3\"}\n]}}\n");
+    const auto r = eval::loadRun(path, {});
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    const auto& t = r.value->tasks.at(0);
+    QCOMPARE(t.samples.size(), std::size_t(3));
+    QCOMPARE(t.samples[0].docId, std::string("p1"));
+    QCOMPARE(t.samples[0].score, 2.0 / 3.0);
+    QCOMPARE(t.samples[1].score, 0.5);
+    QCOMPARE(t.samples[2].score, 1.0);
+    QCOMPARE(t.samples[0].line, std::int64_t(2)); // the first repeat's text is shown
+    QVERIFY(t.rightOrWrong); // every repeat 0 or 1: still an accuracy
+    QCOMPARE(t.epochFlips, std::int64_t(1)); // p2's first two repeats differ
+    bool noted = false;
+    for (const auto& w : r.warnings)
+        noted = noted || w.message.find("6 examples of 3 prompts") != std::string::npos;
+    QVERIFY(noted);
 }
 
 void TestHelm::simpleEvalsBrokenFiles_data()
