@@ -5,7 +5,11 @@
 #include "common/MappedFile.h"
 #include "common/TextUtil.h"
 
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 namespace deltascope::eval {
 
@@ -89,6 +93,9 @@ Result<ResultsFile> parseResultsFile(const std::string& path)
     const auto results = root.find("results");
     const auto configs = root.find("configs");
     const auto hib = root.find("higher_is_better");
+    // The filters the results name ("exact_match,strict-match"), in the order written: the
+    // order the task's filters ran in, should its config hold no filter_list.
+    std::map<std::string, std::vector<std::string>> resultFilters;
     if (results != root.end() && results->is_object()) {
         for (const auto& [task, entry] : results->items()) {
             TaskConfig tc;
@@ -100,11 +107,12 @@ Result<ResultsFile> parseResultsFile(const std::string& path)
                     const std::string metric = key.substr(0, comma);
                     if (metric.ends_with("_stderr"))
                         continue;
-                    bool seen = false;
-                    for (const auto& m : tc.metrics)
-                        seen = seen || m == metric;
-                    if (!seen)
+                    if (std::find(tc.metrics.begin(), tc.metrics.end(), metric) == tc.metrics.end())
                         tc.metrics.push_back(metric);
+                    auto& filters = resultFilters[task];
+                    const std::string filter = key.substr(comma + 1);
+                    if (!filter.empty() && std::find(filters.begin(), filters.end(), filter) == filters.end())
+                        filters.push_back(filter);
                 }
             }
             rf.tasks.emplace(task, std::move(tc));
@@ -139,9 +147,13 @@ Result<ResultsFile> parseResultsFile(const std::string& path)
                     tc.higherIsBetter[metric] = flag.get<bool>();
         }
     }
-    for (auto& [task, tc] : rf.tasks)
+    for (auto& [task, tc] : rf.tasks) {
+        if (tc.filters.empty())
+            if (const auto it = resultFilters.find(task); it != resultFilters.end())
+                tc.filters = it->second;
         if (tc.filters.empty())
             tc.filters.push_back("none");
+    }
     out.value = std::move(rf);
     return out;
 }

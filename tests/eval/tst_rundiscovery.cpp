@@ -37,6 +37,7 @@ private slots:
     void missingPath();
     void realResultsOnlyFolder();
     void unreadableNumbersAreErrors();
+    void filtersFromTheResultsWithoutAFilterList();
 };
 
 void TestRunDiscovery::unreadableNumbersAreErrors()
@@ -154,4 +155,31 @@ void TestRunDiscovery::realResultsOnlyFolder()
 }
 
 QTEST_GUILESS_MAIN(TestRunDiscovery)
+// Records without a "filter" key repeat each document once per filter. With no filter_list in
+// the configs, the filters are the ones the results name, in the order written there.
+void TestRunDiscovery::filtersFromTheResultsWithoutAFilterList()
+{
+    QTemporaryDir dir;
+    test::writeFile(dir, QStringLiteral("results_2026-01-01T10-00-00.000001.json"),
+        "{\"results\": {\"g\": {\"alias\": \"g\", \"exact_match,strict-match\": 0.5, "
+        "\"exact_match_stderr,strict-match\": 0.1, \"exact_match,flexible-extract\": 1.0}}, "
+        "\"configs\": {\"g\": {\"task\": \"g\"}}, \"model_name\": \"org/m\", \"lm_eval_version\": \"0.4.5\"}");
+    QByteArray records;
+    for (int filter = 0; filter < 2; ++filter)
+        for (int i = 0; i < 2; ++i)
+            records += "{\"doc_id\": " + QByteArray::number(i)
+                + ", \"exact_match\": " + QByteArray::number(filter == 0 ? i : 1) + "}\n";
+    test::writeFile(dir, QStringLiteral("samples_g_2026-01-01T10-00-00.000001.jsonl"), records);
+    const auto r = eval::loadRun(dir.path().toStdString(), {});
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    QCOMPARE(r.value->tasks.size(), std::size_t(2));
+    QCOMPARE(r.value->tasks[0].filter, std::string("strict-match"));
+    QCOMPARE(r.value->tasks[0].samples.size(), std::size_t(2));
+    QCOMPARE(r.value->tasks[0].samples[0].score, 0.0);
+    QCOMPARE(r.value->tasks[1].filter, std::string("flexible-extract"));
+    QCOMPARE(r.value->tasks[1].samples[0].score, 1.0);
+    for (const auto& w : r.warnings)
+        QVERIFY2(w.message.find("appears again") == std::string::npos, w.message.c_str());
+}
+
 #include "tst_rundiscovery.moc"
