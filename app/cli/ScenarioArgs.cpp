@@ -75,6 +75,13 @@ bool readScenarioOptions(const Args& args, analysis::ExpertScenario& s, std::str
         list += (list.empty() ? "" : ",") + v;
     if (!analysis::parseIdList(list, s.requests, error))
         return error = "--requests: " + error, false;
+    // The recorded batches are used as they are: a speculative length or chosen requests form new
+    // ones, which asks for a replay.
+    if (s.batching == analysis::BatchMode::Recorded && (s.gamma > 0 || !s.requests.empty()))
+        return error = std::string("--batching recorded uses the trace's batches as they are, but ")
+                   + (s.gamma > 0 ? "--gamma" : "--requests")
+                   + " forms new ones: drop --batching recorded, or use --batching replay",
+               false;
     return readPlacement(args, s, error);
 }
 

@@ -559,6 +559,11 @@ void TestCli::optionErrors_data()
     QTest::newRow("batching") << QStringList { QStringLiteral("xshare"), t, QStringLiteral("--batching"),
         QStringLiteral("sometimes") }
                               << QStringLiteral("--batching must be auto, replay or recorded");
+    // Contradicting flags are refused, not resolved in silence.
+    QTest::newRow("recorded batches with gamma")
+        << QStringList { QStringLiteral("xshare"), t, QStringLiteral("--batching"), QStringLiteral("recorded"),
+               QStringLiteral("--gamma"), QStringLiteral("3") }
+        << QStringLiteral("--batching recorded uses the trace's batches as they are, but --gamma forms new ones");
     QTest::newRow("replicas without balanced")
         << QStringList { QStringLiteral("xshare"), t, QStringLiteral("--replicas"), QStringLiteral("2") }
         << QStringLiteral("--replicas and --placement-counts go with --placement balanced");

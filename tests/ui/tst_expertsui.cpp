@@ -549,9 +549,12 @@ void TestExpertsUi::recordedBatchesDisableTheBatchSize()
     requests->setText(QStringLiteral("0-3"));
     emit requests->editingFinished();
     QVERIFY(batch->isEnabled());
+    QVERIFY(replay->isChecked() && !replay->isEnabled()); // the box says what runs
+    QVERIFY2(replay->toolTip().contains(QStringLiteral("chosen requests")), qPrintable(replay->toolTip()));
     requests->clear();
     emit requests->editingFinished();
     QVERIFY(!batch->isEnabled());
+    QVERIFY(!replay->isChecked() && replay->isEnabled());
     page.waitUntilIdle();
     replay->setChecked(true);
     QVERIFY(batch->isEnabled());
@@ -580,6 +583,28 @@ void TestExpertsUi::recordedBatchesDisableTheBatchSize()
         QVERIFY(page.run());
         QCOMPARE(page.run()->settings.replay, wanted);
     }
+    // A speculative length set on a trace without batches replays the next trace too: its box is
+    // ticked and fixed, and clearing gamma gives the recorded batches back.
+    replay->setChecked(false);
+    page.waitUntilIdle();
+    page.openDemo();
+    page.waitUntilIdle();
+    auto* gamma = page.findChild<QSpinBox*>(QStringLiteral("gamma"));
+    QVERIFY(gamma && gamma->isEnabled());
+    gamma->setValue(3);
+    page.waitUntilIdle();
+    page.openTrace(log);
+    page.waitUntilIdle();
+    QVERIFY(replay->isChecked() && !replay->isEnabled());
+    QVERIFY(gamma->isEnabled() && batch->isEnabled());
+    QVERIFY(page.run());
+    QVERIFY(page.run()->settings.replay);
+    gamma->setValue(0);
+    page.waitUntilIdle();
+    QVERIFY(!replay->isChecked() && replay->isEnabled());
+    QVERIFY(!gamma->isEnabled());
+    QVERIFY(page.run());
+    QVERIFY(!page.run()->settings.replay);
 }
 
 void TestExpertsUi::tabFollowsTheRows()

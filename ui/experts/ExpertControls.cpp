@@ -78,6 +78,7 @@ ExpertControls::ExpertControls(QWidget* parent)
     m_requestExperts->setObjectName(QStringLiteral("requestExperts"));
     m_replay->setObjectName(QStringLiteral("replay"));
     m_batch->setObjectName(QStringLiteral("batchSize"));
+    m_gamma->setObjectName(QStringLiteral("gamma"));
     m_requests->setObjectName(QStringLiteral("requests"));
     m_devices->setObjectName(QStringLiteral("devices"));
     m_policy->addItem(tr("top-k (no sharing)"), int(moe::Policy::TopK));
@@ -113,8 +114,13 @@ ExpertControls::ExpertControls(QWidget* parent)
     connect(m_budget, &QSlider::valueChanged, m_budgetBox, &QSpinBox::setValue);
     connect(m_budgetBox, &QSpinBox::valueChanged, m_budget, &QSlider::setValue);
     connect(m_budgetBox, &QSpinBox::valueChanged, this, &ExpertControls::changed);
-    for (QSpinBox* box : { m_warmup, m_batch, m_gamma, m_devices, m_replicas, m_requestExperts })
+    for (QSpinBox* box : { m_warmup, m_batch, m_devices, m_replicas, m_requestExperts })
         connect(box, &QSpinBox::valueChanged, this, &ExpertControls::changed);
+    // A speculative length replays: the replay box shows it before anyone reads the settings.
+    connect(m_gamma, &QSpinBox::valueChanged, this, [this] {
+        enableForPolicy();
+        emit changed();
+    });
     connect(m_policy, &QComboBox::currentIndexChanged, this, [this] {
         enableForPolicy();
         emit changed();
@@ -129,7 +135,6 @@ ExpertControls::ExpertControls(QWidget* parent)
         enableForPolicy(); // chosen requests are replayed: the batch size counts again
         emit changed();
     });
-    connect(m_gamma, &QSpinBox::valueChanged, this, &ExpertControls::enableForPolicy);
     connect(m_batch, &QSpinBox::valueChanged, this, &ExpertControls::enableForPolicy); // its tooltip
     connect(m_placement, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_replicas->setEnabled(m_placement->isEnabled() && (i == Balanced || i == BalancedCounts));
@@ -289,14 +294,10 @@ void ExpertControls::adaptTo(const moe::Trace& t, int budget)
     m_budgetBox->setValue(start);
     setInputsEnabled(true);
     // Recorded steps are only a choice when the trace has them; unless the user chose, they are
-    // used when recorded (the analysis layer's automatic batching, as on the command line).
-    m_replay->setEnabled(t.hasSteps());
-    m_replay->setToolTip(t.hasSteps()
-            ? tr("continuous batching replay; off: the batches recorded in the trace")
-            : tr("continuous batching replay: always on, since this trace records no batches (no step ids)"));
-    // A trace without steps ticks the box for itself only: the next trace with steps gets the
-    // user's own choice back.
-    m_replay->setChecked(!t.hasSteps() || (m_replayChosen && m_replayWanted));
+    // used when recorded (the analysis layer's automatic batching, as on the command line). A
+    // trace without steps ticks the box for itself only: the next trace with steps gets the user's
+    // own choice back (enableForPolicy sets the box).
+    m_traceHasSteps = t.hasSteps();
     enableForPolicy();
 }
 
@@ -323,7 +324,21 @@ void ExpertControls::enableForPolicy()
     // The batch size and gamma form the batches of a replay; the batches a trace recorded are used
     // as they are. Chosen requests or a speculative length replay anyway (as the analysis layer
     // does), so then they count again.
-    const bool replay = m_replay->isChecked() || !m_requests->text().trimmed().isEmpty() || m_gamma->value() > 0;
+    // The replay box says what runs: ticked, and fixed, wherever the batches must be formed anew
+    // (no recorded steps, chosen requests, a speculative length); else the user's choice.
+    const bool forced = !m_requests->text().trimmed().isEmpty() || m_gamma->value() > 0;
+    {
+        const QSignalBlocker quiet(m_replay);
+        m_replay->setChecked(!m_traceHasSteps || forced || (m_replayChosen && m_replayWanted));
+    }
+    m_replay->setEnabled(enabled && m_traceHasSteps && !forced);
+    m_replay->setToolTip(!m_traceHasSteps
+            ? tr("continuous batching replay: always on, since this trace records no batches (no step ids)")
+            : forced
+            ? tr("continuous batching replay: on, since chosen requests or a speculative length (gamma) form new "
+                 "batches; clear them to use the batches recorded in the trace")
+            : tr("continuous batching replay; off: the batches recorded in the trace"));
+    const bool replay = m_replay->isChecked();
     m_batch->setEnabled(enabled && replay);
     m_gamma->setEnabled(enabled && replay);
     const QString recorded = tr("The trace's recorded batches are used as they are: tick replay to form batches "
@@ -341,7 +356,10 @@ void ExpertControls::enableForPolicy()
 void ExpertControls::saveTo(workspace::ExpertState& w) const
 {
     const auto s = settings();
-    w.replay = s.replay;
+    // Where requests or gamma force a replay, the box shows it; what is kept is the user's own
+    // choice, which holds again once they are cleared.
+    const bool forced = !m_requests->text().trimmed().isEmpty() || m_gamma->value() > 0;
+    w.replay = forced ? (m_replayChosen && m_replayWanted) : s.replay;
     w.batchSize = s.batchSize;
     w.gamma = s.gamma;
     w.policy = moe::toString(s.policy);

@@ -64,6 +64,7 @@ private:
     QSpinBox* m_devices;
     QComboBox* m_placement;
     std::int64_t m_traceRequests = 0; ///< the trace's requests (a batch holds at most these)
+    bool m_traceHasSteps = false; ///< the trace records its batches: replay is a choice
     int m_placementChoice = 0; ///< the placement in effect (a cancelled file dialog goes back to it)
     QString m_placementFile;
     QString m_countsFile;
