@@ -102,10 +102,7 @@ void ExpertsPage::connectController()
     connect(m_controller, &ExpertsController::traceFailed, this, [this](const QString& brief, const QString& full) {
         // The box names the trace still shown, not the file that failed (Import options… reads
         // that one again).
-        if (m_isDemo)
-            showDemoInZone();
-        else
-            m_zone->setPath(m_controller->trace() ? m_controller->path() : QString());
+        showTraceInZone();
         // A .npy array holds no top-k: the user is asked for it at once rather than sent to find
         // the Import options.
         if (isVisible() && m_import.topK <= 0 && full.contains(QStringLiteral("needs the model's top-k"))) {
@@ -185,6 +182,9 @@ void ExpertsPage::setTraceImport(const TraceImport& import)
 
 void ExpertsPage::openCounts(const QString& path)
 {
+    // The trace box names the trace shown, never a counts file chosen or dropped on it (the Load
+    // counts tab names that one).
+    showTraceInZone();
     const QString why = m_counts->open(path);
     if (!why.isEmpty()) {
         fail(tr("Could not read the counts"), why);
@@ -217,6 +217,14 @@ void ExpertsPage::openDemo()
 std::shared_ptr<const moe::Trace> ExpertsPage::trace() const
 {
     return m_controller->trace();
+}
+
+void ExpertsPage::showTraceInZone()
+{
+    if (m_isDemo)
+        showDemoInZone();
+    else
+        m_zone->setPath(m_controller->trace() ? m_controller->path() : QString());
 }
 
 void ExpertsPage::showDemoInZone()

@@ -96,6 +96,7 @@ private:
     void connectController();
     void recompute();
     void showDemoInZone(); ///< the trace box names the built-in demo
+    void showTraceInZone(); ///< the box names the trace shown (or the demo), whatever was chosen since
     void onTrace(const QString& path);
     void onRun();
     void onCancelled();
