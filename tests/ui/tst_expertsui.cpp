@@ -114,6 +114,16 @@ void TestExpertsUi::mixtralMatchesTheCli()
     const auto* facts = page.findChild<QLabel*>(QStringLiteral("traceFacts"));
     QVERIFY2(facts->text().contains(QStringLiteral("247 tokens in 2 requests · 32 layers · 8 experts, top-2")),
         qPrintable(facts->text()));
+    // Requests the trace lacks cannot be computed: the headline says so, and that the charts
+    // still show the last results.
+    auto* requests = page.findChild<QLineEdit*>(QStringLiteral("requests"));
+    requests->setText(QStringLiteral("0-1,999"));
+    emit requests->editingFinished();
+    page.waitUntilIdle();
+    QVERIFY2(summary->text().contains(QStringLiteral("Not computed")), qPrintable(summary->text()));
+    QVERIFY2(summary->text().contains(QStringLiteral("request 999")), qPrintable(summary->text()));
+    QVERIFY2(summary->text().contains(QStringLiteral("the charts still show the last results, M = 3")),
+        qPrintable(summary->text()));
 }
 
 void TestExpertsUi::startBudgetChangesSomething()

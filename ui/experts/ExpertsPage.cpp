@@ -142,7 +142,12 @@ void ExpertsPage::connectController()
     connect(m_controller, &ExpertsController::runChanged, this, &ExpertsPage::onRun);
     connect(m_controller, &ExpertsController::computeFailed, this, [this](const QString& why) {
         m_lastError = why;
-        m_summary->setText(tr("<b>Not computed</b>: %1").arg(why.toHtmlEscaped()));
+        // The charts keep the last results: the headline says which ones, as while computing.
+        const auto& shown = m_controller->run();
+        m_summary->setText(tr("<b>Not computed</b>: %1").arg(why.toHtmlEscaped())
+            + (shown ? tr(" <span style='color:gray'>(the charts still show the last results, M = %1)</span>")
+                           .arg(shown->budget)
+                     : QString()));
         emit statusMessage(why);
     });
     connect(m_controller, &ExpertsController::cancelled, this, &ExpertsPage::onCancelled);
