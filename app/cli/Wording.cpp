@@ -32,6 +32,7 @@ const std::vector<std::pair<std::string, std::string>> kHints {
     { "choose another run by its timestamp",
         "choose another with --base-run TIMESTAMP or --cand-run TIMESTAMP, or --run TIMESTAMP for both sides" },
     { "set the id column", "use --id-column" },
+    { "read them as logits", "read them with --score-kind logits" },
     { "set the score column", "use --score-column" },
     { "no samples left after the filter selection", "no samples left after the --filter selection" },
     { "name the record keys for the request, layer, token, experts and scores",

@@ -97,11 +97,15 @@ static Result<Trace> unguardedImportNpyTrace(
             break;
         p = comma + 1;
     }
+    std::string found = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        found += (i ? ", " : "") + std::to_string(shape[i]);
+    found += shape.size() == 1 ? ",)" : ")";
     if (shape.size() == 2)
         shape.insert(shape.begin() + 1, 1);
     if (shape.size() != 3 || shape[0] <= 0 || shape[1] <= 0 || shape[2] <= 0)
-        return R::failure(
-            Diagnostic::error(path, 0, "expected an array [tokens, layers, experts] or [tokens, experts]"));
+        return R::failure(Diagnostic::error(
+            path, 0, "expected an array [tokens, layers, experts] or [tokens, experts], found shape " + found));
     const std::size_t es = f32 ? 4 : 2;
     // Dimensions are at most 2^40 each: the product is checked for overflow before it is compared
     // with the file size.

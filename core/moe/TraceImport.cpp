@@ -212,8 +212,13 @@ std::string readRecord(od::parser& parser, std::string& buf, std::string_view re
                 problem = "\"" + keys.scores + "\" holds a non-number";
                 break;
             }
-            if (std::isnan(v) || (options.scoreKind == ScoreKind::Probs && v < 0)) {
-                problem = "score " + formatDouble(v) + " is NaN or negative";
+            if (std::isnan(v)) {
+                problem = "score " + formatDouble(v) + " is NaN";
+                break;
+            }
+            if (options.scoreKind == ScoreKind::Probs && v < 0) {
+                problem = "score " + formatDouble(v)
+                    + " is negative, which no probability is: if these are router logits, read them as logits";
                 break;
             }
             if (std::isfinite(v) && std::abs(v) > std::numeric_limits<float>::max()) {

@@ -409,7 +409,11 @@ void TestTraceIo::jsonlErrors()
         "{\"problem_id\": 0, \"layer\": 0, \"token_idx\": 0, \"experts\": [1, 2], \"gating_probs\": [0.5, -0.5]}\n");
     r = moe::importJsonlTrace(nan, o);
     QVERIFY(!r.ok());
-    QVERIFY(r.error->message.find("negative") != std::string::npos);
+    // A negative probability: the message points to logits.
+    QVERIFY2(r.error->message.find("is negative, which no probability is: if these are router logits, read them as "
+                                   "logits")
+            != std::string::npos,
+        r.error->message.c_str());
     // A token routed to the same expert twice would count its gating mass twice.
     const auto twice = test::writeFile(dir, QStringLiteral("t.jsonl"),
         "{\"problem_id\": 0, \"layer\": 0, \"token_idx\": 0, \"experts\": [1, 2], \"gating_probs\": [0.5, 0.5]}\n"
@@ -603,6 +607,10 @@ void TestTraceIo::fuzzFindingsAreErrors()
     QVERIFY(!sr.ok());
     QVERIFY2(sr.error->message.find("whole number") != std::string::npos, sr.error->message.c_str());
     QVERIFY(moe::importNpyTrace(npy("(4, 4)"), 2, {}).ok());
+    // A shape of another rank: the error says which shape the file has.
+    const auto rank4 = moe::importNpyTrace(npy("(2, 1, 2, 4)"), 2, {});
+    QVERIFY(!rank4.ok());
+    QVERIFY2(rank4.error->message.find("found shape (2, 1, 2, 4)") != std::string::npos, rank4.error->message.c_str());
     {
         // Another dtype: named, with the way to convert it.
         QByteArray dict = "{'descr': '>f8', 'fortran_order': False, 'shape': (4, 4), }";

@@ -100,7 +100,8 @@ bool askProblemBox(
     if (!details.isEmpty())
         box.setDetailedText(details.join(QLatin1Char('\n')));
     QPushButton* forward = box.addButton(action, QMessageBox::ActionRole);
-    box.setDefaultButton(forward);
+    // Enter closes the box, as in every other message; the action is a click away.
+    box.setDefaultButton(QMessageBox::Ok);
     box.exec();
     return box.clickedButton() == forward;
 }
