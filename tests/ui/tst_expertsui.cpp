@@ -110,6 +110,12 @@ void TestExpertsUi::mixtralMatchesTheCli()
     const auto* summary = page.findChild<QLabel*>(QStringLiteral("summary"));
     QVERIFY(summary->text().contains(QStringLiteral("M = 3")));
     QVERIFY(summary->text().contains(QStringLiteral("96.47%")));
+    // The per-layer and per-device legends both name the budget their policy bars show.
+    for (const int i : { 4, 5 }) {
+        PlotView* plot = page.plot(i);
+        QCOMPARE(plot->plottableCount(), 2);
+        QCOMPARE(plot->plottable(1)->name(), QStringLiteral("policy, M = 3"));
+    }
     // The trace's facts count in plain English.
     const auto* facts = page.findChild<QLabel*>(QStringLiteral("traceFacts"));
     QVERIFY2(facts->text().contains(QStringLiteral("247 tokens in 2 requests · 32 layers · 8 experts, top-2")),

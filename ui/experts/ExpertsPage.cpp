@@ -357,7 +357,7 @@ void ExpertsPage::onRun()
     const auto& r = run->current->results.front();
     drawBudgetSweep(m_sweep, *run->sweep, r.budget);
     drawPerLayer(m_layers, r);
-    drawDevices(m_devicesPlot, run->current->maps);
+    drawDevices(m_devicesPlot, run->current->maps, r.budget);
     for (PlotView* p : { m_sweep, m_layers, m_devicesPlot })
         p->replot(QCustomPlot::rpQueuedReplot);
     m_maps->setRun(run);

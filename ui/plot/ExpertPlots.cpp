@@ -352,14 +352,14 @@ void drawPerLayer(PlotView* plot, const moe::BudgetResult& r)
     plot->applyPalette();
 }
 
-void drawDevices(PlotView* plot, const moe::ActivationMaps& maps)
+void drawDevices(PlotView* plot, const moe::ActivationMaps& maps, int budget)
 {
     plot->reset();
     auto* group = new QCPBarsGroup(plot);
     auto* base = new QCPBars(plot->xAxis, plot->yAxis);
     auto* pol = new QCPBars(plot->xAxis, plot->yAxis);
     styleBars(base, verdictColor(false), QObject::tr("top-k"));
-    styleBars(pol, improvementColor(), QObject::tr("policy"));
+    styleBars(pol, improvementColor(), budget > 0 ? QObject::tr("policy, M = %1").arg(budget) : QObject::tr("policy"));
     double top = 1;
     for (int d = 0; d < maps.devices; ++d) {
         base->addData(d, maps.deviceBase[static_cast<std::size_t>(d)]);

@@ -35,7 +35,8 @@ void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve);
 void drawBudgetSweep(PlotView* plot, const moe::XShareResult& sweep, int budget);
 /// Activated experts per slice, layer by layer, top-k next to the policy.
 void drawPerLayer(PlotView* plot, const moe::BudgetResult& r);
-/// Activated experts per device (mean per slice), top-k next to the policy.
-void drawDevices(PlotView* plot, const moe::ActivationMaps& maps);
+/// Each device's mean activated experts per slice, top-k beside the policy at `budget` (named in
+/// the legend, as the per-layer plot does; 0: not named).
+void drawDevices(PlotView* plot, const moe::ActivationMaps& maps, int budget = 0);
 
 } // namespace deltascope::ui
