@@ -209,7 +209,10 @@ ExpertSummary expertSummary(const ExpertSharingRun& run)
     summary.headline = "M = " + std::to_string(r.budget) + ": "
         + fixed(perSlice(r.activatedBase, run.result->sliceCount), 2) + " \u2192 "
         + fixed(perSlice(r.activated, run.result->sliceCount), 2) + " experts per slice ("
-        + fixed(100.0 * r.reduction, 1) + "% fewer), " + fixed(100.0 * r.massRetained, 2) + "% of the gating mass kept";
+        + fixed(100.0 * r.reduction, 1) + "% fewer), " + fixed(100.0 * r.massRetained, 2)
+        + "% of the gating mass kept, " + fixed(100.0 * r.unchangedTokens, 2)
+        + "% of tokens unchanged, peak per device " + fixed(r.peakDeviceLoadBase, 2) + " \u2192 "
+        + fixed(r.peakDeviceLoad, 2);
     summary.layers = { { "layer", "top-k experts", "policy experts", "mass kept" } };
     for (const auto& l : r.perLayer)
         summary.layers.push_back({ std::to_string(l.layer), fixed(l.activatedBaseMean, 2), fixed(l.activatedMean, 2),

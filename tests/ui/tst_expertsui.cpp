@@ -694,6 +694,8 @@ void TestExpertsUi::exports()
     const auto& layers = page.run()->current->results.front().perLayer;
     QCOMPARE(text.count("<tr><td>"), static_cast<qsizetype>(layers.size())); // one table row per layer
     QVERIFY(text.contains(QByteArray(QByteArray("M = ") + QByteArray::number(page.run()->budget))));
+    // The report's headline says all the window's does.
+    QVERIFY(text.contains("of tokens unchanged, peak per device"));
 
     const QString csv = dir.filePath(QStringLiteral("layers.csv"));
     QCOMPARE(exporter::expertsLayerCsv(csv, *page.run()), QString());
