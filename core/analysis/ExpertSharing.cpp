@@ -56,10 +56,46 @@ std::optional<Diagnostic> checkAgainstTrace(const ExpertScenario& s, const moe::
     return std::nullopt;
 }
 
+// The load each expert carries in counts kept per layer: the rows of the trace's own layers where
+// the counts have them, else (said in a warning) the sum over every layer they hold.
+std::vector<double> countsLoad(
+    const moe::ExpertCounts& c, const moe::Trace& trace, const std::string& path, std::vector<Diagnostic>& warnings)
+{
+    std::vector<int> traceLayers = trace.layerIds;
+    if (traceLayers.empty())
+        for (std::int64_t l = 0; l < trace.layers; ++l)
+            traceLayers.push_back(static_cast<int>(l));
+    std::vector<double> load(static_cast<std::size_t>(c.experts), 0.0);
+    bool any = false;
+    for (std::int64_t l = 0; l < c.layers; ++l) {
+        const int id = l < static_cast<std::int64_t>(c.layerIds.size()) ? c.layerIds[static_cast<std::size_t>(l)]
+                                                                        : static_cast<int>(l);
+        if (std::find(traceLayers.begin(), traceLayers.end(), id) == traceLayers.end())
+            continue;
+        any = true;
+        for (std::int64_t e = 0; e < c.experts; ++e)
+            load[static_cast<std::size_t>(e)] += c.at(l, e);
+    }
+    if (any)
+        return load;
+    std::string held;
+    for (std::int64_t l = 0; l < c.layers && l < 8; ++l)
+        held += (l ? ", " : "")
+            + std::to_string(l < static_cast<std::int64_t>(c.layerIds.size()) ? c.layerIds[static_cast<std::size_t>(l)]
+                                                                              : static_cast<int>(l));
+    if (c.layers > 8)
+        held += ", ...";
+    warnings.push_back(Diagnostic::warning(path, 0,
+        "the placement counts hold layer(s) " + held
+            + ", none of the trace's: the placement balances their sum over all those layers"));
+    return c.perExpert();
+}
+
 Result<moe::PolicyConfig> policyFor(const ExpertScenario& s, const moe::Trace& trace)
 {
     using R = Result<moe::PolicyConfig>;
     const int N = static_cast<int>(trace.experts);
+    std::vector<Diagnostic> warnings;
     moe::PolicyConfig p;
     p.policy = s.policy;
     p.warmup = s.warmup;
@@ -81,7 +117,7 @@ Result<moe::PolicyConfig> policyFor(const ExpertScenario& s, const moe::Trace& t
                 return R::failure(Diagnostic::error(s.placementCounts, 0,
                     "the placement counts name " + std::to_string(counts.value->experts) + " experts, the trace has "
                         + std::to_string(N)));
-            load = counts.value->perExpert();
+            load = countsLoad(*counts.value, trace, s.placementCounts, warnings);
         } else {
             load = moe::expertLoads(trace);
         }
@@ -91,6 +127,7 @@ Result<moe::PolicyConfig> policyFor(const ExpertScenario& s, const moe::Trace& t
     }
     R r;
     r.value = std::move(p);
+    r.warnings = std::move(warnings);
     return r;
 }
 
@@ -207,6 +244,7 @@ Result<PreparedScenario> prepareScenario(const ExpertScenario& s, std::shared_pt
     auto policy = policyFor(s, *trace);
     if (!policy.ok())
         return R::failure(*policy.error);
+    const auto policyWarnings = policy.warnings;
     PreparedScenario p;
     p.tracePath = s.tracePath;
     p.budgets = s.budgets;
@@ -223,6 +261,7 @@ Result<PreparedScenario> prepareScenario(const ExpertScenario& s, std::shared_pt
     p.policy = std::make_shared<const moe::PolicyConfig>(std::move(*policy.value));
     R r;
     r.value = std::move(p);
+    r.warnings = policyWarnings;
     return r;
 }
 
@@ -282,8 +321,10 @@ Result<ExpertSharingResult> runExpertSharing(
             return progress.report(f < 0 ? -1.0 : 0.1 + 0.9 * f, stage);
         };
     auto r = runPrepared(s, *prepared.value, {}, compute, selecting);
-    if (r.ok())
+    if (r.ok()) {
+        r.value->warnings.insert(r.value->warnings.begin(), prepared.warnings.begin(), prepared.warnings.end());
         r.value->warnings.insert(r.value->warnings.begin(), trace.warnings.begin(), trace.warnings.end());
+    }
     return r;
 }
 

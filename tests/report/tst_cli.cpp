@@ -72,6 +72,7 @@ private slots:
     void xshareBackends();
     void optionErrors_data();
     void optionErrors();
+    void placementCountsOfTheTracesLayers();
     void severalRunsHintNamesEachSide();
     void verdictsAndExitCodes_data();
     void verdictsAndExitCodes();
@@ -596,6 +597,41 @@ void TestCli::optionErrors()
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(QString::fromUtf8(r.err).contains(expected), r.err.constData());
     QVERIFY(!r.err.contains("needs a value"));
+}
+
+// Counts kept per layer balance a placement by the trace's own layers' rows; counts of other layers
+// only are summed over all of them, and a warning says so.
+void TestCli::placementCountsOfTheTracesLayers()
+{
+    QTemporaryDir dir;
+    const QString trace = tinyTrace(dir); // one layer: layer 0
+    QVERIFY(!trace.isEmpty());
+    const auto countsFile = [&](const QString& name, const QList<int>& layers) {
+        QByteArray csv = "layer_id,expert_id,count\n";
+        for (const int l : layers)
+            for (int e = 0; e < 16; ++e) // layer 0 loads the low experts, layer 9 the high ones
+                csv += QByteArray::number(l) + ',' + QByteArray::number(e) + ','
+                    + QByteArray::number(l == 0 ? (16 - e) * (16 - e) : (e + 1) * (e + 1) * 7) + '\n';
+        return QString::fromStdString(test::writeFile(dir, name, csv));
+    };
+    const auto run = [&](const QString& counts) {
+        return cli({ QStringLiteral("xshare"), trace, QStringLiteral("--budgets"), QStringLiteral("4"),
+            QStringLiteral("--devices"), QStringLiteral("4"), QStringLiteral("--placement"), QStringLiteral("balanced"),
+            QStringLiteral("--placement-counts"), counts, QStringLiteral("--format"), QStringLiteral("json") });
+    };
+    const auto both = run(countsFile(QStringLiteral("both.csv"), { 0, 9 }));
+    const auto own = run(countsFile(QStringLiteral("own.csv"), { 0 }));
+    const auto other = run(countsFile(QStringLiteral("other.csv"), { 9 }));
+    QCOMPARE(both.exitCode, 0);
+    QCOMPARE(own.exitCode, 0);
+    QCOMPARE(other.exitCode, 0);
+    const auto results = [](const QByteArray& out) {
+        return QJsonDocument::fromJson(out).object().value(QStringLiteral("results")).toArray();
+    };
+    QCOMPARE(results(both.out), results(own.out)); // layer 9's rows are left out
+    QVERIFY(!both.err.contains("none of the trace's"));
+    QVERIFY2(other.err.contains("hold layer(s) 9, none of the trace's: the placement balances their sum"),
+        other.err.constData());
 }
 
 void TestCli::severalRunsHintNamesEachSide()
