@@ -104,19 +104,28 @@ QString ExpertCountsView::open(const QString& path)
     return {};
 }
 
-void ExpertCountsView::setTraceOpen(bool open)
+void ExpertCountsView::setTraceExperts(std::int64_t experts)
 {
-    m_traceOpen = open;
+    m_traceExperts = experts;
     updateButtons();
 }
 
 void ExpertCountsView::updateButtons()
 {
+    // Counts balance a trace of the same model only: as many experts on both.
+    const bool fits = m_counts && m_traceExperts > 0 && m_counts->experts == m_traceExperts;
     for (QWidget* w : m_needCounts)
-        w->setEnabled(m_counts != nullptr && (w != m_use || m_traceOpen));
-    m_use->setToolTip(m_traceOpen
-            ? tr("The expert-sharing run places the experts by these loads, on these devices, with these extra copies")
-            : tr("Open a router trace first: these counts then place its experts"));
+        w->setEnabled(m_counts != nullptr && (w != m_use || fits));
+    if (m_traceExperts <= 0)
+        m_use->setToolTip(tr("Open a router trace first: these counts then place its experts"));
+    else if (m_counts && !fits)
+        m_use->setToolTip(tr("These counts name %1 experts and the trace has %2: open counts of the trace's model to "
+                             "balance it")
+                              .arg(m_counts->experts)
+                              .arg(m_traceExperts));
+    else
+        m_use->setToolTip(
+            tr("The expert-sharing run places the experts by these loads, on these devices, with these extra copies"));
 }
 
 void ExpertCountsView::redraw()

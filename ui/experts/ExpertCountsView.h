@@ -5,6 +5,7 @@
 
 #include <QList>
 #include <QWidget>
+#include <cstdint>
 #include <memory>
 
 class QLabel;
@@ -34,8 +35,9 @@ public:
     QString summary() const;
     int devices() const;
     int replicas() const;
-    /// Whether a trace is open: balancing it by the counts needs both.
-    void setTraceOpen(bool open);
+    /// The experts of the open trace (0: none): balancing it by the counts needs a trace with as many
+    /// experts as the counts name.
+    void setTraceExperts(std::int64_t experts);
 
 signals:
     void statusMessage(const QString& text);
@@ -53,7 +55,7 @@ private:
     QLabel* m_info;
     QList<QWidget*> m_needCounts; ///< the buttons that act on open counts
     QWidget* m_use = nullptr; ///< "Balance the trace by these counts": counts and a trace
-    bool m_traceOpen = false;
+    std::int64_t m_traceExperts = 0;
     void updateButtons();
 };
 

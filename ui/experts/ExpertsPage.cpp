@@ -243,7 +243,7 @@ void ExpertsPage::onTrace(const QString& path)
     m_isDemo = false;
     m_body->setCurrentWidget(m_tabs);
     m_zone->setPath(path);
-    m_counts->setTraceOpen(true);
+    m_counts->setTraceExperts(m_controller->trace()->experts);
     const auto& t = *m_controller->trace();
     m_facts->setText(
         tr("<b>%1</b><br>%2 in %3 · %4 · %5, top-%6 · %7 (%8 %9) · %10 MB")
