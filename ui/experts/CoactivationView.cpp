@@ -23,7 +23,12 @@ CoactivationView::CoactivationView(QWidget* parent)
     auto* bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("layer"), this));
     bar->addWidget(m_layer);
-    bar->addWidget(new QLabel(tr("fraction of tokens whose top-k holds both experts"), this), 1);
+    // The long explanation sits on the bar above the plot; the colour bar's title stays short enough
+    // to fit a small window's plot.
+    bar->addWidget(new QLabel(tr("fraction of tokens whose top-k holds both experts (the diagonal, an expert with "
+                                 "itself, is drawn off the scale)"),
+                       this),
+        1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(bar);
@@ -83,7 +88,7 @@ void CoactivationView::recompute()
             const int n = static_cast<int>(trace->experts);
             // The scale spans the pairs of two experts: an expert with itself (the diagonal, its
             // own token count) would dwarf every pair, and is drawn at the top of the scale.
-            v.scaleLabel = n > 1 ? tr("tokens choosing both (diagonal: off the scale)") : tr("tokens choosing both");
+            v.scaleLabel = tr("tokens choosing both");
             v.hi = 0.0;
             for (int i = 0; i < n; ++i)
                 for (int j = 0; j < n; ++j)

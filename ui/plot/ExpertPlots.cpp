@@ -216,8 +216,8 @@ void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve)
         plot->yAxis->setRange(
             0, std::max(*std::max_element(uni.begin(), uni.end()), *std::max_element(act.begin(), act.end())) * 1.1);
     }
-    plot->xAxis->setLabel(QObject::tr("batch size B (tokens decoded together)"));
-    plot->yAxis->setLabel(QObject::tr("activated experts per slice (one layer of one batch)"));
+    plot->xAxis->setLabel(QObject::tr("batch size B (tokens decoded together); a slice is one layer of one batch"));
+    plot->yAxis->setLabel(QObject::tr("activated experts per slice"));
     plot->showLegendAbove();
     plot->setHoverText([a, u, curve](QCPAbstractPlottable* p, int i) {
         if ((p != a && p != u) || i < 0 || i >= static_cast<int>(curve.batchSize.size()))
