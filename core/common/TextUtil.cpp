@@ -112,6 +112,50 @@ std::string quoteNonFiniteTokens(std::string_view json)
     return out;
 }
 
+std::string quoteLongIntegers(std::string_view json)
+{
+    std::string out;
+    out.reserve(json.size() + 16);
+    bool inString = false;
+    std::size_t i = 0;
+    const auto digit = [&](std::size_t k) { return k < json.size() && json[k] >= '0' && json[k] <= '9'; };
+    while (i < json.size()) {
+        const char ch = json[i];
+        if (inString) {
+            const std::size_t n = ch == '\\' ? 2 : 1;
+            out.append(json.substr(i, n));
+            inString = ch != '"';
+            i += n;
+            continue;
+        }
+        if (ch == '"') {
+            inString = true;
+            out += ch;
+            ++i;
+            continue;
+        }
+        if (ch == '-' || digit(i)) {
+            std::size_t j = ch == '-' ? i + 1 : i;
+            while (digit(j))
+                ++j;
+            const bool integer = j >= json.size() || (json[j] != '.' && json[j] != 'e' && json[j] != 'E');
+            const std::size_t digits = j - (ch == '-' ? i + 1 : i);
+            if (integer && digits >= 20) {
+                out += '"';
+                out.append(json.substr(i, j - i));
+                out += '"';
+            } else {
+                out.append(json.substr(i, j - i == 0 ? 1 : j - i));
+            }
+            i = j == i ? i + 1 : j;
+            continue;
+        }
+        out += ch;
+        ++i;
+    }
+    return out;
+}
+
 std::uint64_t fingerprint64(std::string_view text)
 {
     std::uint64_t h = 1469598103934665603ULL;

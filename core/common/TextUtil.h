@@ -19,6 +19,10 @@ bool replaceNonFiniteTokens(std::string& json);
 /// so that the value is kept and can be turned back into a double.
 std::string quoteNonFiniteTokens(std::string_view json);
 
+/// The JSON text with every integer of 20 digits or more outside strings written as a string
+/// ("100000000000000000000"), which no 64-bit integer holds: an id that large keeps its digits.
+std::string quoteLongIntegers(std::string_view json);
+
 /// 64-bit FNV-1a, used to keep compact fingerprints of long hash strings.
 std::uint64_t fingerprint64(std::string_view text);
 

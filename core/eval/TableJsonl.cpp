@@ -294,6 +294,11 @@ Result<EvalRun> loadJsonl(
                     = quoteNonFiniteTokens(isValidUtf8(rec) ? rec : std::string_view(replaceInvalidUtf8(rec)));
                 if (fixed != rec)
                     opened = open(fixed);
+                // An integer id beyond 64 bits is valid JSON that the parser cannot hold as a
+                // number: it is read as the digits it is written with.
+                if (opened == simdjson::NUMBER_ERROR)
+                    if (std::string longer = quoteLongIntegers(fixed); longer != fixed)
+                        opened = open(longer);
             }
             if (const auto e = opened) {
                 if (!fail(e == simdjson::INCORRECT_TYPE ? notAnObjectMessage(whole) : malformedMessage(e)))

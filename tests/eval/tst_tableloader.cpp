@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "TestData.h"
 #include "common/MemoryReuse.h"
+#include "common/TextUtil.h"
 #include "eval/Pairing.h"
 #include "eval/RunLoader.h"
 #include "eval/TableLoader.h"
@@ -18,6 +19,7 @@ class TestTableLoader : public QObject {
     Q_OBJECT
 private slots:
     void csvWithQuotes();
+    void jsonlIdsBeyond64Bits();
     void csvTaskFromFileName();
     void tabSeparated();
     void csvMissingColumn();
@@ -692,4 +694,28 @@ void TestTableLoader::realMmluClustersBySubject()
 }
 
 QTEST_GUILESS_MAIN(TestTableLoader)
+// Integer ids of 20 digits and more are valid JSON no 64-bit integer holds: each keeps its digits,
+// and two that differ in the last one stay two samples.
+void TestTableLoader::jsonlIdsBeyond64Bits()
+{
+    QTemporaryDir dir;
+    const auto path = test::writeFile(dir, QStringLiteral("big.jsonl"),
+        "{\"id\": 100000000000000000000, \"score\": 1, \"note\": \"12345678901234567890123\"}\n"
+        "{\"id\": 100000000000000000001, \"score\": 0}\n"
+        "{\"id\": -123456789012345678901234, \"score\": 1}\n"
+        "{\"id\": 7, \"score\": 0.5}\n");
+    const auto r = eval::loadScoreTable(path, {}, false);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    const auto& s = r.value->tasks.at(0).samples;
+    QCOMPARE(s.size(), std::size_t(4));
+    QCOMPARE(s[0].docId, std::string("100000000000000000000"));
+    QCOMPARE(s[1].docId, std::string("100000000000000000001"));
+    QCOMPARE(s[2].docId, std::string("-123456789012345678901234"));
+    QCOMPARE(s[3].docId, std::string("7"));
+    QCOMPARE(s[0].score, 1.0);
+    QCOMPARE(s[3].score, 0.5);
+    QCOMPARE(quoteLongIntegers(R"({"a": 123456789012345678901, "b": "123456789012345678901", "c": 1.5e300})"),
+        std::string(R"({"a": "123456789012345678901", "b": "123456789012345678901", "c": 1.5e300})"));
+}
+
 #include "tst_tableloader.moc"
