@@ -262,6 +262,14 @@ struct Parser {
         od::parser outer;
         od::document doc;
         auto fail = [&](simdjson::error_code e, std::size_t offset) {
+            if (e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT) {
+                // A file cut short (a run stopped while writing it): said at its last line.
+                const auto text = file.text();
+                const auto last = text.find_last_not_of(" \t\r\n");
+                result.error = Diagnostic::error(path, lineOfOffset(text, last == std::string_view::npos ? 0 : last),
+                    "the JSON array of samples ends early, inside an unfinished sample: was the file cut short?");
+                return;
+            }
             result.error = Diagnostic::error(
                 path, lineOfOffset(file.text(), offset), "malformed JSON array of samples (" + errorText(e) + ")");
         };

@@ -516,6 +516,19 @@ void TestSamplesParser::truncatedFile()
     QVERIFY(r.error->skippable); // the cut record can be left out
     o.skipBadLines = true;
     QVERIFY(eval::parseSamplesFile(path, o).ok());
+
+    // A JSON array of samples (lm-eval 0.4.0-0.4.2) cut short: said at its last line, as cut.
+    QByteArray array = "[\n";
+    for (int i = 0; i < 3; ++i)
+        array += "  {\n    \"doc_id\": " + QByteArray::number(i) + ",\n    \"acc\": 1.0\n  },\n";
+    array += "  {\n    \"doc_id\": 3,\n";
+    const auto cut = test::writeFile(dir, QStringLiteral("m_arc_easy.jsonl"), array);
+    o.skipBadLines = false;
+    const auto rc = eval::parseSamplesFile(cut, o);
+    QVERIFY(!rc.ok());
+    QCOMPARE(rc.error->line, std::int64_t(array.count('\n')));
+    QVERIFY2(rc.error->message.find("ends early, inside an unfinished sample") != std::string::npos,
+        rc.error->message.c_str());
 }
 
 void TestSamplesParser::recordsAcrossReadWindows()
