@@ -103,8 +103,9 @@ struct Cli {
                        "task. The verdict is then degraded, no worse than the margin, or inconclusive."),
         QStringLiteral("D") };
     QCommandLineOption cluster { QStringLiteral("cluster"),
-        QStringLiteral("Items sharing this column or field (e.g. doc.subject) form a cluster, flipped whole in the "
-                       "sign-flip test."),
+        QStringLiteral("Items sharing this column or field (a table column, an lm-eval field such as doc.subject, an "
+                       "Inspect field such as metadata.subject) form a cluster, flipped whole in the sign-flip test. "
+                       "HELM runs cluster an instance's train trials by themselves."),
         QStringLiteral("KEY") };
     QCommandLineOption backend { QStringLiteral("backend"),
         QStringLiteral("Where permutation tests and expert selection run: auto (default: CUDA when a device "

@@ -67,17 +67,24 @@ std::vector<double> countsLoad(
             traceLayers.push_back(static_cast<int>(l));
     std::vector<double> load(static_cast<std::size_t>(c.experts), 0.0);
     bool any = false;
+    std::size_t matched = 0;
     for (std::int64_t l = 0; l < c.layers; ++l) {
         const int id = l < static_cast<std::int64_t>(c.layerIds.size()) ? c.layerIds[static_cast<std::size_t>(l)]
                                                                         : static_cast<int>(l);
         if (std::find(traceLayers.begin(), traceLayers.end(), id) == traceLayers.end())
             continue;
         any = true;
+        ++matched;
         for (std::int64_t e = 0; e < c.experts; ++e)
             load[static_cast<std::size_t>(e)] += c.at(l, e);
     }
-    if (any)
+    if (any) {
+        if (matched < traceLayers.size())
+            warnings.push_back(Diagnostic::warning(path, 0,
+                "the placement counts hold " + std::to_string(matched) + " of the trace's "
+                    + std::to_string(traceLayers.size()) + " layers: the placement balances those"));
         return load;
+    }
     std::string held;
     for (std::int64_t l = 0; l < c.layers && l < 8; ++l)
         held += (l ? ", " : "")

@@ -119,6 +119,11 @@ std::string quoteLongIntegers(std::string_view json)
     bool inString = false;
     std::size_t i = 0;
     const auto digit = [&](std::size_t k) { return k < json.size() && json[k] >= '0' && json[k] <= '9'; };
+    // Whether the digits of an integer (no sign) exceed what a 64-bit integer of that sign holds.
+    const auto tooLong = [](std::string_view digits, bool negative) {
+        const std::string_view limit = negative ? "9223372036854775808" : "18446744073709551615";
+        return digits.size() > limit.size() || (digits.size() == limit.size() && digits > limit);
+    };
     while (i < json.size()) {
         const char ch = json[i];
         if (inString) {
@@ -134,20 +139,38 @@ std::string quoteLongIntegers(std::string_view json)
             ++i;
             continue;
         }
-        if (ch == '-' || digit(i)) {
-            std::size_t j = ch == '-' ? i + 1 : i;
+        if ((ch == '-' && digit(i + 1)) || digit(i)) {
+            // One whole number token: sign, integer part, fraction, exponent.
+            const bool negative = ch == '-';
+            std::size_t j = negative ? i + 1 : i;
+            const std::size_t intStart = j;
             while (digit(j))
                 ++j;
-            const bool integer = j >= json.size() || (json[j] != '.' && json[j] != 'e' && json[j] != 'E');
-            const std::size_t digits = j - (ch == '-' ? i + 1 : i);
-            if (integer && digits >= 20) {
+            const std::size_t intEnd = j;
+            bool integer = true;
+            if (j < json.size() && json[j] == '.') {
+                integer = false;
+                ++j;
+                while (digit(j))
+                    ++j;
+            }
+            if (j < json.size() && (json[j] == 'e' || json[j] == 'E')) {
+                integer = false;
+                ++j;
+                if (j < json.size() && (json[j] == '+' || json[j] == '-'))
+                    ++j;
+                while (digit(j))
+                    ++j;
+            }
+            const std::string_view token = json.substr(i, j - i);
+            if (integer && tooLong(json.substr(intStart, intEnd - intStart), negative)) {
                 out += '"';
-                out.append(json.substr(i, j - i));
+                out.append(token);
                 out += '"';
             } else {
-                out.append(json.substr(i, j - i == 0 ? 1 : j - i));
+                out.append(token);
             }
-            i = j == i ? i + 1 : j;
+            i = j;
             continue;
         }
         out += ch;

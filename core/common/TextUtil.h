@@ -19,8 +19,9 @@ bool replaceNonFiniteTokens(std::string& json);
 /// so that the value is kept and can be turned back into a double.
 std::string quoteNonFiniteTokens(std::string_view json);
 
-/// The JSON text with every integer of 20 digits or more outside strings written as a string
-/// ("100000000000000000000"), which no 64-bit integer holds: an id that large keeps its digits.
+/// The JSON text with every integer outside strings that no 64-bit integer holds (above
+/// 18446744073709551615, below -9223372036854775808) written as a string ("100000000000000000000"):
+/// an id that large keeps its digits. Numbers with a fraction or an exponent stay as they are.
 std::string quoteLongIntegers(std::string_view json);
 
 /// 64-bit FNV-1a, used to keep compact fingerprints of long hash strings.

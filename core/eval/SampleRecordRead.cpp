@@ -88,6 +88,7 @@ simdjson::error_code readList(od::value value, ScoreShape shape, Record& rec)
         ++count;
     }
     if (shape == ScoreShape::GoldPrediction) {
+        rec.goldPair = true;
         rec.problem = goldPredictionProblem(count);
         rec.score = first == second ? 1.0 : 0.0;
     } else if (!logLikelihood && count > 0) {
@@ -124,6 +125,8 @@ simdjson::error_code readScore(od::value value, ScoreShape shape, Record& rec)
         if (auto e = value.get_string().get(s))
             return e;
         std::string why;
+        rec.goldPair = shape == ScoreShape::GoldPrediction && s.find_first_not_of(' ') != std::string_view::npos
+            && s[s.find_first_not_of(' ')] == '[';
         const auto v = scoreFromString(s, shape, why, &rec.weight);
         if (v) {
             rec.score = *v;

@@ -27,6 +27,7 @@ struct Record {
     std::uint64_t docHash = 0;
     std::uint64_t promptHash = 0;
     double weight = 0; ///< the weight of a [loglikelihood, weight] corpus item
+    bool goldPair = false; ///< the score was a [gold, prediction] list, read as their agreement
     bool nanScore = false; ///< the score is NaN: refused, or skipped with skipBadLines
     std::string problem; ///< why the score could not be read
     std::string repeatedKey; ///< a key this reader uses that the record gives twice (which one would count?)

@@ -52,6 +52,7 @@ struct Parser {
     std::int64_t nanSkipped = 0; ///< samples left out for a NaN score (skipBadLines)
     std::int64_t firstNanLine = 0;
     std::int64_t unfilteredRepeats = 0;
+    std::int64_t goldPairs = 0; ///< records whose score was a [gold, prediction] list
 
     std::size_t group(const std::string& filter)
     {
@@ -64,11 +65,6 @@ struct Parser {
         ts.filter = filter;
         ts.clusterKey = options.clusterKey;
         ts.metric = metric;
-        if (shape == ScoreShape::GoldPrediction) {
-            // Not the corpus metric itself: each sample's agreement, the corpus value's input.
-            ts.metric += " (pred = gold)";
-            ts.rightOrWrong = true;
-        }
         ts.logLikelihood = logLikelihood;
         ts.higherIsBetter = true;
         if (!logLikelihood && options.config) {
@@ -161,6 +157,7 @@ struct Parser {
             const std::string msg = "the record gives \"" + rec.repeatedKey + "\" twice";
             return badRecord(line, msg, msg);
         }
+        goldPairs += rec.goldPair ? 1 : 0;
         if (!rec.hasDocId) {
             const std::string msg = rec.problem.empty() ? std::string("record has no \"doc_id\"") : rec.problem;
             return badRecord(line, msg, rec.problem.empty() ? std::string("record has no doc_id") : rec.problem);
@@ -434,12 +431,19 @@ Result<std::vector<TaskSamples>> parseSamplesFile(const std::string& path, const
             std::to_string(p.unfilteredRepeats) + " record(s) repeat a document more often than the task has filters"));
     if (p.groups.empty())
         return R::failure(Diagnostic::error(path, 0, "no sample records in the file"));
-    if (p.shape == ScoreShape::GoldPrediction)
+    if (p.goldPairs > 0) {
+        // Not the corpus metric itself: each sample's agreement, the corpus value's input. (An F1
+        // written per sample as a number, as for DROP, stays a score of its own.)
+        for (auto& g : p.groups) {
+            g.metric += " (pred = gold)";
+            g.rightOrWrong = true;
+        }
         p.result.warnings.push_back(Diagnostic::note(path, 0,
             "task " + options.task + ": \"" + p.metric
                 + "\" is computed over the whole corpus, and each sample records only its [gold, prediction]; the "
                   "samples are compared on whether the prediction equals the gold (1 or 0), the answers the corpus "
                   "value is computed from"));
+    }
     if (!options.clusterKey.empty()) {
         p.clusterTally.task = options.task;
         p.clusterTally.file = path;

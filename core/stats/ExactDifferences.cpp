@@ -40,13 +40,20 @@ std::optional<int> decimalDigits(std::span<const double> a, std::span<const doub
     return std::nullopt;
 }
 
+// How far a score may lie from its grid point: a few units in its own last place (the rounding of
+// a mean computed in doubles), never an absolute amount, so that a tiny score is never taken for 0.
+double gridTolerance(double magnitude)
+{
+    return 16.0 * std::numeric_limits<double>::epsilon() * magnitude;
+}
+
 // The denominator q <= maxDen of a fraction p / q within a few units in the last place of v (a
 // mean of epochs or reruns as a double: 1/3, 2/3, 0.30000000000000004), from the convergents of
 // v's continued fraction: a fraction that close is one of them. 0 when there is none.
 std::int64_t smallDenominator(double v, std::int64_t maxDen)
 {
     const double x = std::fabs(v);
-    const double tol = 16.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, x);
+    const double tol = gridTolerance(x);
     if (x >= 4503599627370496.0) // 2^52: every double here is an integer already
         return 1;
     // Convergents h / k: h_n = a_n h_{n-1} + h_{n-2}, likewise k.
@@ -90,9 +97,8 @@ std::optional<std::int64_t> commonDenominator(std::span<const double> a, std::sp
                 continue;
             largest = std::max(largest, std::fabs(v));
             const double scaled = v * static_cast<double>(den);
-            if (std::fabs(scaled - std::nearbyint(scaled))
-                <= 16.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::fabs(scaled)))
-                continue; // already on the grid
+            if (std::fabs(scaled - std::nearbyint(scaled)) <= gridTolerance(std::fabs(scaled)))
+                continue; // already on the grid (0 included)
             const std::int64_t q = smallDenominator(v, kMaxDenominator);
             if (q == 0)
                 return std::nullopt;
@@ -101,7 +107,9 @@ std::optional<std::int64_t> commonDenominator(std::span<const double> a, std::sp
                 return std::nullopt;
         }
     }
-    if (largest * static_cast<double>(den) >= 1125899906842624.0) // 2^50: the integers stay exact
+    // Below 2^44 grid steps the tolerance stays under a sixteenth of a step: two scores a step apart
+    // never meet on one grid point.
+    if (largest * static_cast<double>(den) >= 17592186044416.0) // 2^44
         return std::nullopt;
     return den;
 }

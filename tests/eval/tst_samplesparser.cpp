@@ -432,6 +432,18 @@ void TestSamplesParser::goldPredictionMetrics()
         noted = noted || w.message.find("[gold, prediction]") != std::string::npos;
     QVERIFY(noted);
 
+    // An F1 written per sample as a number (DROP, CoQA) is a score of its own: kept, named as it is.
+    const auto plain = test::writeFile(dir, QStringLiteral("samples_drop_2026-01-01T00-00-00.000001.jsonl"),
+        "{\"doc_id\": 0, \"metrics\": [\"f1\"], \"f1\": 0.5}\n"
+        "{\"doc_id\": 1, \"metrics\": [\"f1\"], \"f1\": 1.0}\n");
+    const auto rp = eval::parseSamplesFile(plain, optionsFor("drop"));
+    QVERIFY(rp.ok());
+    QCOMPARE(rp.value->front().metric, std::string("f1"));
+    QVERIFY(!rp.value->front().rightOrWrong);
+    QCOMPARE(rp.value->front().samples[0].score, 0.5);
+    for (const auto& w : rp.warnings)
+        QVERIFY2(w.message.find("[gold, prediction]") == std::string::npos, w.message.c_str());
+
     // Three values are not a [gold, prediction] item: that record is left out, and said so.
     const auto bad = test::writeFile(dir, QStringLiteral("samples_mrpc_2026-01-01T00-00-00.000001.jsonl"),
         "{\"doc_id\": 0, \"metrics\": [\"f1\"], \"f1\": [1, 1]}\n"

@@ -703,19 +703,25 @@ void TestTableLoader::jsonlIdsBeyond64Bits()
         "{\"id\": 100000000000000000000, \"score\": 1, \"note\": \"12345678901234567890123\"}\n"
         "{\"id\": 100000000000000000001, \"score\": 0}\n"
         "{\"id\": -123456789012345678901234, \"score\": 1}\n"
-        "{\"id\": 7, \"score\": 0.5}\n");
+        "{\"id\": 7, \"score\": 0.5}\n"
+        "{\"id\": -9300000000000000000, \"score\": 0.00012345678901234567}\n");
     const auto r = eval::loadScoreTable(path, {}, false);
     QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
     const auto& s = r.value->tasks.at(0).samples;
-    QCOMPARE(s.size(), std::size_t(4));
+    QCOMPARE(s.size(), std::size_t(5));
     QCOMPARE(s[0].docId, std::string("100000000000000000000"));
     QCOMPARE(s[1].docId, std::string("100000000000000000001"));
     QCOMPARE(s[2].docId, std::string("-123456789012345678901234"));
     QCOMPARE(s[3].docId, std::string("7"));
     QCOMPARE(s[0].score, 1.0);
     QCOMPARE(s[3].score, 0.5);
-    QCOMPARE(quoteLongIntegers(R"({"a": 123456789012345678901, "b": "123456789012345678901", "c": 1.5e300})"),
-        std::string(R"({"a": "123456789012345678901", "b": "123456789012345678901", "c": 1.5e300})"));
+    QCOMPARE(s[4].docId, std::string("-9300000000000000000")); // below the least 64-bit integer
+    QCOMPARE(s[4].score, 0.00012345678901234567); // a long fraction stays a number
+    QCOMPARE(
+        quoteLongIntegers(R"({"a": 123456789012345678901, "b": "123456789012345678901", "c": 1.5e300, )"
+                          R"("d": 18446744073709551615, "e": -9223372036854775808, "f": 0.000123456789012345678901})"),
+        std::string(R"({"a": "123456789012345678901", "b": "123456789012345678901", "c": 1.5e300, )"
+                    R"("d": 18446744073709551615, "e": -9223372036854775808, "f": 0.000123456789012345678901})"));
 }
 
 #include "tst_tableloader.moc"

@@ -306,6 +306,20 @@ void TestDecision::fractionTiesCount()
     QCOMPARE(d.q[0], d.q[1]);
     QCOMPARE(d.q[0], 2 * d.q[2]); // 1/2 - 1/6 = 1/3
     QCOMPARE(d.q[3], -d.q[0]);
+    // Tiny scores are never taken for 0, nor large ones merged with a neighbour a fraction away:
+    // both keep every difference.
+    std::vector<double> tiny;
+    for (int i = 1; i <= 20; ++i)
+        tiny.push_back(i * 1e-16);
+    const auto t = stats::exactDifferences(tiny, std::vector<double>(tiny.size(), 0.0), true);
+    QVERIFY(t.ok());
+    for (std::size_t i = 0; i < tiny.size(); ++i)
+        QVERIFY2(t.q[i] > 0 && (i == 0 || t.q[i] > t.q[i - 1]), qPrintable(QString::number(i)));
+    const auto big = stats::exactDifferences(
+        std::vector<double> { 281474976710656.0625, 3.0 }, std::vector<double> { 281474976710656.0, 3.0 }, true);
+    QVERIFY(big.ok());
+    QVERIFY(big.q[0] > 0);
+    QCOMPARE(big.q[1], std::int64_t { 0 });
     // Scores off every small-fraction grid keep the power-of-two grid.
     const auto off = stats::exactDifferences(
         std::vector<double> { 0.1234567891234, 2.718281828459045 }, std::vector<double> { 0.0, 1.0 }, true);

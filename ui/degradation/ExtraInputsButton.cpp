@@ -33,8 +33,9 @@ ExtraInputsButton::ExtraInputsButton(QWidget* parent)
     menu->addAction(tr("Cluster key…"), this, [this] {
         bool ok = false;
         const QString key = QInputDialog::getText(this, tr("Clustered items"),
-            tr("Column or field path naming each item's cluster (e.g. doc.subject, passage_id); empty: items are "
-               "independent. Clusters are flipped whole in the sign-flip test."),
+            tr("Column or field path naming each item's cluster (a table column such as passage_id, an lm-eval field "
+               "such as doc.subject, an Inspect field such as metadata.subject); empty: items are independent. "
+               "Clusters are flipped whole in the sign-flip test."),
             QLineEdit::Normal, m_clusterKey, &ok);
         if (ok)
             setClusterKey(key.trimmed());

@@ -356,9 +356,9 @@ void ExpertControls::enableForPolicy()
 void ExpertControls::saveTo(workspace::ExpertState& w) const
 {
     const auto s = settings();
-    // Where requests or gamma force a replay, the box shows it; what is kept is the user's own
-    // choice, which holds again once they are cleared.
-    const bool forced = !m_requests->text().trimmed().isEmpty() || m_gamma->value() > 0;
+    // Where the trace has no batches, or requests or gamma force a replay, the box shows it; what
+    // is kept is the user's own choice, which holds again once they are gone.
+    const bool forced = !m_traceHasSteps || !m_requests->text().trimmed().isEmpty() || m_gamma->value() > 0;
     w.replay = forced ? (m_replayChosen && m_replayWanted) : s.replay;
     w.batchSize = s.batchSize;
     w.gamma = s.gamma;

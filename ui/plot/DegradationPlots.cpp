@@ -243,7 +243,7 @@ void drawForest(PlotView* plot, const report::ComparisonReport& r)
                 pts ? signedPoints(t.ciLow) : signedNumber(t.ciLow),
                 pts ? signedPoints(t.ciHigh) : signedNumber(t.ciHigh), QString::fromStdString(t.intervalMethod),
                 pts ? signedPoints(t.upperBound) : signedNumber(t.upperBound), pText(t.pValue, t.lnP),
-                pText(t.pHolm, t.lnPHolm), QString::fromUtf8(report::flagLabel(t.flag)));
+                pText(t.pHolm, t.lnPHolm), QString::fromUtf8(report::taskVerdictLabel(r, t)));
     });
     plot->setTaskOf([seen, rowTask](QCPAbstractPlottable* p, int i) {
         const int s = seriesIndex(seen, p);
@@ -362,7 +362,7 @@ void drawPValues(PlotView* plot, const report::ComparisonReport& r)
         const auto& t = r.tasks[static_cast<std::size_t>(rowTask[s][static_cast<std::size_t>(i)])];
         return QObject::tr("%1\np = %2, Holm p = %3: %4")
             .arg(taskName(t), pText(t.pValue, t.lnP), pText(t.pHolm, t.lnPHolm),
-                QString::fromUtf8(report::flagLabel(t.flag)));
+                QString::fromUtf8(report::taskVerdictLabel(r, t)));
     });
     plot->setTaskOf([seen, rowTask](QCPAbstractPlottable* p, int i) {
         const int s = seriesIndex(seen, p);
