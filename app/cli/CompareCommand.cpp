@@ -41,7 +41,8 @@ Carlo interval; while one straddles its level more permutations run (up to --max
 and the output says "unstable" when the verdict may still depend on the seed.
 
 selection:
-  --task T[,T...]          compare only these tasks (repeatable)
+  --task T[,T...]          compare only these tasks (repeatable); an lm-eval group its results
+                           name (mmlu_stem) stands for its tasks
   --metric [TASK=]METRIC   metric to compare for TASK, or for every task (default: the task's first
                            metric; HELM: exact_match; simple-evals: score). A metric a run lacks
                            is an error that lists the metrics of each side

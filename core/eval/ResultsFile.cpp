@@ -15,6 +15,28 @@ namespace deltascope::eval {
 
 using Json = nlohmann::ordered_json;
 
+std::vector<std::string> expandGroups(const ResultsFile& results, const std::vector<std::string>& names)
+{
+    std::vector<std::string> out;
+    std::vector<std::string> seen; // groups already opened: a cycle in a broken file ends
+    const auto add = [&](const auto& self, const std::string& name) -> void {
+        const auto g = results.groups.find(name);
+        if (g == results.groups.end()) {
+            if (std::find(out.begin(), out.end(), name) == out.end())
+                out.push_back(name);
+            return;
+        }
+        if (std::find(seen.begin(), seen.end(), name) != seen.end())
+            return;
+        seen.push_back(name);
+        for (const auto& member : g->second)
+            self(self, member);
+    };
+    for (const auto& name : names)
+        add(add, name);
+    return out;
+}
+
 std::string modelFromArgs(const std::string& modelArgs)
 {
     for (const char* key : { "pretrained=", "model=", "path=", "engine=", "model_name=" }) {
@@ -147,6 +169,12 @@ Result<ResultsFile> parseResultsFile(const std::string& path)
                     tc.higherIsBetter[metric] = flag.get<bool>();
         }
     }
+    if (const auto gs = root.find("group_subtasks"); gs != root.end() && gs->is_object())
+        for (const auto& [group, members] : gs->items())
+            if (members.is_array() && !members.empty())
+                for (const auto& m : members)
+                    if (m.is_string())
+                        rf.groups[group].push_back(m.get<std::string>());
     for (auto& [task, tc] : rf.tasks) {
         if (tc.filters.empty())
             if (const auto it = resultFilters.find(task); it != resultFilters.end())

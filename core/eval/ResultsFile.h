@@ -22,7 +22,12 @@ struct ResultsFile {
     std::string model;
     std::string lmEvalVersion;
     std::map<std::string, TaskConfig> tasks;
+    /// "group_subtasks": each group's own tasks (and groups), as the file lists them.
+    std::map<std::string, std::vector<std::string>> groups;
 };
+
+/// The tasks named, with each group among them replaced by its leaf tasks (groups of groups too).
+std::vector<std::string> expandGroups(const ResultsFile& results, const std::vector<std::string>& names);
 
 /// Parses a results file; Python's bare NaN / Infinity are accepted.
 Result<ResultsFile> parseResultsFile(const std::string& path);

@@ -217,16 +217,18 @@ Result<EvalRun> loadCandidate(const RunCandidate& run, const std::string& path, 
         results = std::move(*rf.value);
     }
 
+    // A group the results name (mmlu_stem, leaderboard_bbh) stands for its tasks.
+    const std::vector<std::string> asked = results ? expandGroups(*results, options.tasks) : options.tasks;
     std::vector<SamplesFileRef> files;
     for (const auto& s : run.samples)
-        if (options.tasks.empty() || contains(options.tasks, s.task))
+        if (asked.empty() || contains(asked, s.task))
             files.push_back(s);
     std::string available;
     for (const auto& s : run.samples)
         available += (available.empty() ? "" : ", ") + s.task;
     if (files.empty())
         return R::failure(Diagnostic::error(path, 0, noRequestedTask(options.tasks, "this run", available)));
-    for (const auto& wanted : options.tasks) {
+    for (const auto& wanted : asked) {
         bool found = false;
         for (const auto& s : run.samples)
             found = found || s.task == wanted;

@@ -3,6 +3,8 @@
 #include "eval/RunDiscovery.h"
 #include "eval/RunLoader.h"
 
+#include <algorithm>
+
 using namespace deltascope;
 
 namespace {
@@ -38,6 +40,7 @@ private slots:
     void realResultsOnlyFolder();
     void unreadableNumbersAreErrors();
     void filtersFromTheResultsWithoutAFilterList();
+    void groupNamesItsTasks();
 };
 
 void TestRunDiscovery::unreadableNumbersAreErrors()
@@ -180,6 +183,34 @@ void TestRunDiscovery::filtersFromTheResultsWithoutAFilterList()
     QCOMPARE(r.value->tasks[1].samples[0].score, 1.0);
     for (const auto& w : r.warnings)
         QVERIFY2(w.message.find("appears again") == std::string::npos, w.message.c_str());
+}
+
+// --task with a group the results name (mmlu, mmlu_stem) loads its leaf tasks, groups of groups
+// too.
+void TestRunDiscovery::groupNamesItsTasks()
+{
+    QTemporaryDir dir;
+    test::writeFile(dir, QStringLiteral("results_2026-01-01T10-00-00.000001.json"),
+        "{\"results\": {\"a\": {\"acc,none\": 0.5}, \"b\": {\"acc,none\": 0.5}, \"c\": {\"acc,none\": 0.5}},"
+        " \"group_subtasks\": {\"all\": [\"stem\", \"c\"], \"stem\": [\"a\", \"b\"], \"c\": []},"
+        " \"model_name\": \"org/m\", \"lm_eval_version\": \"0.4.9\"}");
+    for (const char* task : { "a", "b", "c" })
+        test::writeFile(
+            dir, QStringLiteral("samples_%1_2026-01-01T10-00-00.000001.jsonl").arg(QLatin1String(task)), samples(1));
+    const auto tasksOf = [&](std::vector<std::string> asked) {
+        eval::LoadOptions o;
+        o.tasks = std::move(asked);
+        const auto r = eval::loadRun(dir.path().toStdString(), o);
+        std::vector<std::string> names;
+        if (r.ok())
+            for (const auto& t : r.value->tasks)
+                names.push_back(t.task);
+        std::sort(names.begin(), names.end());
+        return names;
+    };
+    QCOMPARE(tasksOf({ "stem" }), (std::vector<std::string> { "a", "b" }));
+    QCOMPARE(tasksOf({ "all" }), (std::vector<std::string> { "a", "b", "c" }));
+    QCOMPARE(tasksOf({ "c" }), (std::vector<std::string> { "c" }));
 }
 
 #include "tst_rundiscovery.moc"
