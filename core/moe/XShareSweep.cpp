@@ -34,10 +34,7 @@ struct Walk {
     int* devTokenDiff; ///< [budget][device]
     int* maxEnd;
     int* expertDiff; ///< [expert][budget], with replicated experts only
-    int* joined; ///< [budget] experts the vector walk adds at the budget's new position (device by position)
-    int* leftExpert; ///< [event] an expert the vector walk displaced (room for 16 past the last)
-    int* leftAt; ///< [event] the budget it left at
-    int* left; ///< events so far
+    int* joined; ///< [budget] tokens the column walk adds at the budget's new position (device by position)
     std::size_t stride;
     std::size_t devices;
     bool replicated;
@@ -130,154 +127,231 @@ bool hasAvx512()
     return yes && avx512Allowed(); // DELTASCOPE_CPU_KERNELS=avx2 or scalar turns it off too
 }
 
-// The vector walk over slices of at most 32 * P experts and k <= 8: the row sits in 2P registers
-// and each group of 16 positions takes its scores from them by permutes (indices and table masks
-// made once per slice). A compare with the token's worst score at the start of the group leaves
-// the positions that may join; their keys pass one by one, in order, through the token's 8 best
-// keys of the prefix held sorted in one register (zero for an empty place, below every key), an
-// insertion without branches: new[j] = max(old[j], min(old[j - 1], key)). Lane k - 1 before each
-// insertion is the worst entry the key must beat (and displaces). The group's masses are then
-// updated in vector lanes, one budget a lane (the displaced score subtracted before the
-// newcomer's is added, as walkPortable does), joins are counted per budget, and the displaced
-// experts go to a list the slice adds up after its walks: bit for bit what walkPortable gives.
-struct VectorOrder {
-    std::vector<std::int32_t> index; ///< [group][16] expert ids (0 past the order)
-    std::vector<std::uint16_t> table; ///< [group][3] lanes whose expert lies in table 1, 2, 3
+// The column walk: eight tokens walk the order together, one vector lane each, so no token waits
+// on its own chain of insertions. Each lane holds its token's k best keys of the prefix as k
+// registers, best first (zero for an empty place, below every key); an expert's key enters every
+// lane at once by new[j] = max(old[j], min(old[j - 1], key)), and the lanes where it beats the old
+// last key are the tokens that take it (displacing that key where it was not empty). The walk
+// writes down, per position, which lanes took the expert and what they displaced; the slice then
+// adds those up per budget in token order, so the sums are bit for bit walkPortable's.
+constexpr int kChunk = 64; ///< tokens walked per chunk: 8 groups of 8 lanes
+
+struct ColumnWalk {
+    std::vector<float> store; ///< backs the aligned arrays below
+    float* cols = nullptr; ///< [expert][kChunk] the chunk's scores by expert (unknown past its tokens)
+    float* lost = nullptr; ///< [position][kChunk] the score a lane displaced there (+0 where none)
+    std::vector<std::uint8_t> lostId; ///< [position][kChunk] low byte of the displaced key (the id inverted)
+    std::vector<std::uint8_t> took; ///< [position][8 groups] lanes that took the expert there
+    std::vector<std::uint8_t> displaced; ///< [position][8 groups] lanes where that displaced a key
+    std::vector<std::uint64_t> held; ///< [group][8 places][8 lanes] the keys held after the walk
+    std::vector<float> unknownRow; ///< a row of unknown scores for lanes past the chunk's tokens
+    std::vector<int> leave; ///< [expert] the chunk's last budget holding it (N + 1: held to the end), else 0
+
+    void size(int experts, int steps)
+    {
+        const auto E = static_cast<std::size_t>(experts);
+        const auto P = static_cast<std::size_t>(std::max(steps, 1));
+        const std::size_t floats = (E + P) * kChunk + 16;
+        if (store.size() < floats)
+            store.resize(floats);
+        auto at = reinterpret_cast<std::uintptr_t>(store.data());
+        at = (at + 63) & ~static_cast<std::uintptr_t>(63);
+        cols = reinterpret_cast<float*>(at);
+        lost = cols + E * kChunk;
+        if (lostId.size() < P * kChunk)
+            lostId.resize(P * kChunk);
+        if (took.size() < P * 8) {
+            took.resize(P * 8);
+            displaced.resize(P * 8);
+        }
+        held.resize(8 * 8 * 8);
+        if (unknownRow.size() < E + 8)
+            unknownRow.assign(E + 8, kUnknown);
+        leave.assign(E, 0);
+    }
 };
 
-template <int P>
-__attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkVector(
-    const Walk& c, const VectorOrder& vo, const float* row, int limit, int N)
+// Lays eight rows out by expert: cols[e * kChunk + lane] = rows[lane][e], 8 x 8 blocks at a time.
+__attribute__((target("avx512f"))) void transposeGroup(const float* const* rows, int N, float* cols)
 {
-    __m512 r[2 * P];
-    for (int j = 0; j < 2 * P; ++j) {
-        const int left = N - 16 * j;
-        const auto lanes = left >= 16 ? static_cast<__mmask16>(0xffff)
-            : left > 0                ? static_cast<__mmask16>((1u << left) - 1)
-                                      : static_cast<__mmask16>(0);
-        r[j] = _mm512_maskz_loadu_ps(lanes, row + 16 * j);
+    int e = 0;
+    for (; e + 8 <= N; e += 8) {
+        __m256 r[8];
+        for (int i = 0; i < 8; ++i)
+            r[i] = _mm256_loadu_ps(rows[i] + e);
+        const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]);
+        const __m256 t1 = _mm256_unpackhi_ps(r[0], r[1]);
+        const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]);
+        const __m256 t3 = _mm256_unpackhi_ps(r[2], r[3]);
+        const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]);
+        const __m256 t5 = _mm256_unpackhi_ps(r[4], r[5]);
+        const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]);
+        const __m256 t7 = _mm256_unpackhi_ps(r[6], r[7]);
+        const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44);
+        const __m256 u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+        const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44);
+        const __m256 u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+        const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44);
+        const __m256 u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+        const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44);
+        const __m256 u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+        float* out = cols + static_cast<std::size_t>(e) * kChunk;
+        _mm256_store_ps(out + 0 * kChunk, _mm256_permute2f128_ps(u0, u4, 0x20));
+        _mm256_store_ps(out + 1 * kChunk, _mm256_permute2f128_ps(u1, u5, 0x20));
+        _mm256_store_ps(out + 2 * kChunk, _mm256_permute2f128_ps(u2, u6, 0x20));
+        _mm256_store_ps(out + 3 * kChunk, _mm256_permute2f128_ps(u3, u7, 0x20));
+        _mm256_store_ps(out + 4 * kChunk, _mm256_permute2f128_ps(u0, u4, 0x31));
+        _mm256_store_ps(out + 5 * kChunk, _mm256_permute2f128_ps(u1, u5, 0x31));
+        _mm256_store_ps(out + 6 * kChunk, _mm256_permute2f128_ps(u2, u6, 0x31));
+        _mm256_store_ps(out + 7 * kChunk, _mm256_permute2f128_ps(u3, u7, 0x31));
     }
-    const int k = c.k;
-    const __m512 unknown = _mm512_set1_ps(kUnknown);
-    const __m512i ones = _mm512_set1_epi64(-1);
-    const __m512i lastLane = _mm512_set1_epi64(k - 1);
-    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    const __m512i allBits = _mm512_set1_epi32(-1);
-    alignas(64) std::uint64_t keys[16];
-    __m512i best = _mm512_setzero_si512();
-    for (int base = 0, g = 0; base < limit; base += 16, ++g) {
-        const __m512i idx = _mm512_loadu_si512(vo.index.data() + 16 * g);
-        __m512 v = _mm512_permutex2var_ps(r[0], idx, r[1]);
-        if constexpr (P > 1)
-            v = _mm512_mask_mov_ps(v, vo.table[3 * g], _mm512_permutex2var_ps(r[2], idx, r[3]));
-        if constexpr (P > 2)
-            v = _mm512_mask_mov_ps(v, vo.table[3 * g + 1], _mm512_permutex2var_ps(r[4], idx, r[5]));
-        if constexpr (P > 3)
-            v = _mm512_mask_mov_ps(v, vo.table[3 * g + 2], _mm512_permutex2var_ps(r[6], idx, r[7]));
-        const int left = limit - base;
-        const auto inside = static_cast<__mmask16>(left >= 16 ? 0xffffu : (1u << left) - 1);
-        const auto last = static_cast<std::uint64_t>(
-            _mm_cvtsi128_si64(_mm512_castsi512_si128(_mm512_permutexvar_epi64(lastLane, best))));
-        const float worst = last == 0 ? kUnknown : scoreOfKey(last);
-        const __mmask16 m = _mm512_mask_cmp_ps_mask(
-            _mm512_mask_cmp_ps_mask(inside, v, unknown, _CMP_GT_OQ), v, _mm512_set1_ps(worst), _CMP_GE_OQ);
-        if (m == 0)
-            continue;
-        const __m512i bits = _mm512_maskz_compress_epi32(m, _mm512_castps_si512(v));
-        const __m512i ids = _mm512_maskz_compress_epi32(m, _mm512_xor_si512(idx, allBits));
-        const __m512i keyLo
-            = _mm512_or_si512(_mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(bits)), 32),
-                _mm512_cvtepu32_epi64(_mm512_castsi512_si256(ids)));
-        const __m512i keyHi
-            = _mm512_or_si512(_mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(bits, 1)), 32),
-                _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(ids, 1)));
-        _mm512_store_si512(keys, keyLo);
-        _mm512_store_si512(keys + 8, keyHi);
-        const int count = __builtin_popcount(m);
-        // Lane k - 1 of the best keys before candidate j: lane j of last (kept in registers: a
-        // wide load after narrow stores would wait for them).
-        __m512i lastLo = _mm512_setzero_si512();
-        __m512i lastHi = _mm512_setzero_si512();
-#pragma GCC unroll 16
-        for (int j = 0; j < 16; ++j) {
-            if (j == count)
-                break;
-            if (j < 8)
-                lastLo = _mm512_mask_permutexvar_epi64(lastLo, static_cast<__mmask8>(1u << j), lastLane, best);
-            else
-                lastHi = _mm512_mask_permutexvar_epi64(lastHi, static_cast<__mmask8>(1u << (j - 8)), lastLane, best);
-            const __m512i key = _mm512_set1_epi64(static_cast<long long>(keys[j]));
-            best = _mm512_max_epu64(best, _mm512_min_epu64(_mm512_alignr_epi64(best, ones, 7), key));
-        }
-        const auto countMask = static_cast<__mmask16>((1u << count) - 1);
-        const unsigned join = countMask
-            & (static_cast<unsigned>(_mm512_cmpgt_epu64_mask(keyLo, lastLo))
-                | static_cast<unsigned>(_mm512_cmpgt_epu64_mask(keyHi, lastHi)) << 8);
-        const unsigned full = static_cast<unsigned>(_mm512_test_epi64_mask(lastLo, lastLo))
-            | static_cast<unsigned>(_mm512_test_epi64_mask(lastHi, lastHi)) << 8;
-        const unsigned displace = join & full;
-        const auto joinLanes = static_cast<__mmask16>(_pdep_u32(join, m));
-        const auto displaceLanes = static_cast<__mmask16>(_pdep_u32(displace, m));
-        // The mass of budgets base + 1 ... base + 16: each budget its own lane, the displaced
-        // score subtracted before the newcomer's is added.
-        const __m256i lostLo = _mm512_cvtepi64_epi32(_mm512_srli_epi64(lastLo, 32));
-        const __m256i lostHi = _mm512_cvtepi64_epi32(_mm512_srli_epi64(lastHi, 32));
-        const __m512 lost = _mm512_castsi512_ps(
-            _mm512_maskz_expand_epi32(m, _mm512_inserti64x4(_mm512_castsi256_si512(lostLo), lostHi, 1)));
-        double* mass = c.diffMass + base + 1;
-        const auto in0 = static_cast<__mmask8>(inside);
-        const auto in1 = static_cast<__mmask8>(inside >> 8);
-        __m512d m0 = _mm512_maskz_loadu_pd(in0, mass);
-        __m512d m1 = _mm512_maskz_loadu_pd(in1, mass + 8);
-        m0 = _mm512_mask_sub_pd(
-            m0, static_cast<__mmask8>(displaceLanes), m0, _mm512_cvtps_pd(_mm512_castps512_ps256(lost)));
-        m1 = _mm512_mask_sub_pd(m1, static_cast<__mmask8>(displaceLanes >> 8), m1,
-            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(lost), 1))));
-        m0 = _mm512_mask_add_pd(m0, static_cast<__mmask8>(joinLanes), m0, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
-        m1 = _mm512_mask_add_pd(m1, static_cast<__mmask8>(joinLanes >> 8), m1,
-            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
-        _mm512_mask_storeu_pd(mass, in0, m0);
-        _mm512_mask_storeu_pd(mass + 8, in1, m1);
-        int* joined = c.joined + base + 1;
-        _mm512_mask_storeu_epi32(joined, inside,
-            _mm512_mask_add_epi32(_mm512_maskz_loadu_epi32(inside, joined), joinLanes,
-                _mm512_maskz_loadu_epi32(inside, joined), _mm512_set1_epi32(1)));
-        // The displaced experts and the budgets they leave at, added after the slice's walks
-        // (one long loop instead of a short one per group).
-        const __m512i gone = _mm512_xor_si512(
-            _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(lastLo)), _mm512_cvtepi64_epi32(lastHi), 1),
-            allBits);
-        const __m512i at = _mm512_add_epi32(_mm512_maskz_compress_epi32(m, iota), _mm512_set1_epi32(base + 1));
+    for (; e < N; ++e)
+        for (int i = 0; i < 8; ++i)
+            cols[static_cast<std::size_t>(e) * kChunk + static_cast<std::size_t>(i)] = rows[i][e];
+}
+
+// One group of eight lanes over the first `steps` positions (cols already offset to the group).
+template <int K>
+__attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
+    const int* order, const float* cols, int steps, int group, ColumnWalk& w)
+{
+    __m512i best[K];
+    for (int j = 0; j < K; ++j)
+        best[j] = _mm512_setzero_si512();
+    const __m512i unknownBits = _mm512_set1_epi64(0xff800000LL);
+    const auto g = static_cast<std::size_t>(group);
+    for (int p = 0; p < steps; ++p) {
+        const auto pz = static_cast<std::size_t>(p);
+        const auto x = static_cast<std::uint32_t>(order[p]);
+        const __m512i bits = _mm512_cvtepu32_epi64(
+            _mm256_load_si256(reinterpret_cast<const __m256i*>(cols + static_cast<std::size_t>(x) * kChunk)));
+        const __m512i key = _mm512_maskz_or_epi64(_mm512_cmpneq_epu64_mask(bits, unknownBits),
+            _mm512_slli_epi64(bits, 32), _mm512_set1_epi64(static_cast<long long>(~x)));
+        const __m512i worst = best[K - 1];
+        const __mmask8 take = _mm512_cmpgt_epu64_mask(key, worst);
+        const __mmask8 displace = _mm512_mask_test_epi64_mask(take, worst, worst);
+#pragma GCC unroll 8
+        for (int j = K - 1; j > 0; --j)
+            best[j] = _mm512_max_epu64(best[j], _mm512_min_epu64(best[j - 1], key));
+        best[0] = _mm512_max_epu64(best[0], key);
+        w.took[pz * 8 + g] = static_cast<std::uint8_t>(take);
+        w.displaced[pz * 8 + g] = static_cast<std::uint8_t>(displace);
+        _mm_storel_epi64(
+            reinterpret_cast<__m128i*>(w.lostId.data() + pz * kChunk + 8 * g), _mm512_cvtepi64_epi8(worst));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(w.lost + pz * kChunk + 8 * g),
+            _mm512_cvtepi64_epi32(_mm512_maskz_srli_epi64(displace, worst, 32)));
+    }
+    for (int j = 0; j < 8; ++j)
         _mm512_storeu_si512(
-            c.leftExpert + *c.left, _mm512_maskz_compress_epi32(static_cast<__mmask16>(displace), gone));
-        _mm512_storeu_si512(c.leftAt + *c.left, _mm512_maskz_compress_epi32(static_cast<__mmask16>(displace), at));
-        *c.left += __builtin_popcount(displace);
-        if (c.replicated)
-            for (unsigned e = joinLanes; e != 0; e &= e - 1) {
-                const int p = base + static_cast<int>(_tzcnt_u32(e));
-                c.expertDiff[static_cast<std::size_t>(c.order[p]) * c.stride + static_cast<std::size_t>(p + 1)] += 1;
-            }
-    }
-    alignas(64) std::uint64_t held[8];
-    _mm512_store_si512(held, best);
-    for (int j = 0; j < k; ++j)
-        if (held[j] != 0)
-            c.maxEnd[static_cast<std::size_t>(idOfKey(held[j]))] = N + 1;
+            w.held.data() + (g * 8 + static_cast<std::size_t>(j)) * 8, j < K ? best[j] : _mm512_setzero_si512());
 }
 
 #pragma GCC diagnostic pop
 
-void makeVectorOrder(const std::vector<int>& order, int steps, VectorOrder& vo)
+// Walks tokens [first, first + count) (count <= kChunk) by columns, then adds what they did to the
+// slice's differences, position by position in token order.
+void walkChunk(
+    const SliceInput& in, const Walk& c, const int* limit, int first, int count, int steps, int N, ColumnWalk& w)
 {
-    const int groups = (steps + 15) / 16;
-    vo.index.assign(static_cast<std::size_t>(groups) * 16, 0);
-    vo.table.assign(static_cast<std::size_t>(groups) * 3, 0);
-    for (int p = 0; p < steps; ++p) {
-        const int e = order[static_cast<std::size_t>(p)];
-        const auto g = static_cast<std::size_t>(p / 16);
-        vo.index[static_cast<std::size_t>(p)] = e;
-        if (e >= 32)
-            vo.table[3 * g + static_cast<std::size_t>(e / 32 - 1)] |= static_cast<std::uint16_t>(1u << (p % 16));
+    const int groups = (count + 7) / 8;
+    int stop = 0;
+    for (int i = 0; i < count; ++i)
+        stop = std::max(stop, limit[first + i]);
+    stop = std::min(stop, steps);
+    std::fill_n(w.took.begin(), static_cast<std::size_t>(stop) * 8, std::uint8_t { 0 });
+    std::fill_n(w.displaced.begin(), static_cast<std::size_t>(stop) * 8, std::uint8_t { 0 });
+    for (int g = 0; g < groups; ++g) {
+        const float* rows[8];
+        int groupStop = 0;
+        for (int i = 0; i < 8; ++i) {
+            const int t = first + 8 * g + i;
+            const bool inside = 8 * g + i < count;
+            rows[i] = inside ? rowOf(in, t) : w.unknownRow.data();
+            if (inside)
+                groupStop = std::max(groupStop, limit[t]);
+        }
+        float* cols = w.cols + 8 * g;
+        transposeGroup(rows, N, cols);
+        groupStop = std::min(groupStop, stop);
+        ColumnWalk& cw = w;
+        switch (c.k) {
+        case 1:
+            walkGroup<1>(c.order, cols, groupStop, g, cw);
+            break;
+        case 2:
+            walkGroup<2>(c.order, cols, groupStop, g, cw);
+            break;
+        case 3:
+            walkGroup<3>(c.order, cols, groupStop, g, cw);
+            break;
+        case 4:
+            walkGroup<4>(c.order, cols, groupStop, g, cw);
+            break;
+        case 5:
+            walkGroup<5>(c.order, cols, groupStop, g, cw);
+            break;
+        case 6:
+            walkGroup<6>(c.order, cols, groupStop, g, cw);
+            break;
+        case 7:
+            walkGroup<7>(c.order, cols, groupStop, g, cw);
+            break;
+        default:
+            walkGroup<8>(c.order, cols, groupStop, g, cw);
+        }
+    }
+    for (int p = 0; p < stop; ++p) {
+        const auto pz = static_cast<std::size_t>(p);
+        std::uint64_t took;
+        std::uint64_t displaced;
+        std::memcpy(&took, w.took.data() + pz * 8, sizeof took);
+        std::memcpy(&displaced, w.displaced.data() + pz * 8, sizeof displaced);
+        if (took == 0)
+            continue;
+        const auto M = pz + 1;
+        const int e = c.order[p];
+        const int joins = __builtin_popcountll(took);
+        c.joined[M] += joins;
+        if (c.replicated)
+            c.expertDiff[static_cast<std::size_t>(e) * c.stride + M] += joins;
+        const float* gain = w.cols + static_cast<std::size_t>(e) * kChunk;
+        const float* lostAt = w.lost + pz * kChunk;
+        double mass = c.diffMass[M];
+        for (std::uint64_t m = took; m != 0; m &= m - 1) {
+            const auto lane = static_cast<std::size_t>(__builtin_ctzll(m));
+            mass -= static_cast<double>(lostAt[lane]); // +0 where nothing was displaced: no change
+            mass += static_cast<double>(gain[lane]);
+        }
+        c.diffMass[M] = mass;
+        // The displaced experts: positions rise, so the last store is each expert's latest leave;
+        // with up to 8 devices the budget's losses per device add up in the bytes of one register.
+        const std::uint8_t* ids = w.lostId.data() + pz * kChunk;
+        int* devLoss = c.devTokenDiff + M * c.devices;
+        std::uint64_t packed = 0;
+        for (std::uint64_t m = displaced; m != 0; m &= m - 1) {
+            const auto wz = static_cast<std::size_t>(static_cast<std::uint8_t>(~ids[__builtin_ctzll(m)]));
+            w.leave[wz] = static_cast<int>(M);
+            if (c.devices <= 8)
+                packed += std::uint64_t { 1 } << (8 * c.deviceOf[wz]);
+            else
+                devLoss[c.deviceOf[wz]] -= 1;
+            if (c.replicated)
+                c.expertDiff[wz * c.stride + M] -= 1;
+        }
+        if (c.devices <= 8)
+            for (std::size_t d = 0; d < c.devices; ++d)
+                devLoss[d] -= static_cast<int>((packed >> (8 * d)) & 0xff);
+    }
+    for (int g = 0; g < groups; ++g)
+        for (int i = 0; i < 8 * c.k; ++i) {
+            const std::uint64_t key = w.held[static_cast<std::size_t>(g) * 64 + static_cast<std::size_t>(i)];
+            if (key != 0)
+                w.leave[static_cast<std::size_t>(idOfKey(key))] = N + 1;
+        }
+    for (int e = 0; e < N; ++e) {
+        const auto ez = static_cast<std::size_t>(e);
+        c.maxEnd[ez] = std::max(c.maxEnd[ez], w.leave[ez]);
+        w.leave[ez] = 0;
     }
 }
 #endif
@@ -422,35 +496,13 @@ bool sweepSliceWith(
         deviceAt[static_cast<std::size_t>(p)]
             = deviceOf[static_cast<std::size_t>(out.order[static_cast<std::size_t>(p)])];
     std::vector<int> joined(stride, 0);
-    int tables = 0; // the vector walk's register pairs, 0 for the portable walk
-#if DELTASCOPE_AVX2_DISPATCH
-    if (walk == SweepWalk::Best && N <= 128 && k >= 1 && k <= 8 && hasAvx512())
-        tables = (N + 31) / 32;
-#else
-    (void)walk;
-#endif
-    // The vector walk's displacements: at most one per token and position, and room for 16 past
-    // the last (only that walk uses them).
-    static thread_local std::vector<int> leftExpert;
-    static thread_local std::vector<int> leftAt;
-    const std::size_t room
-        = tables > 0 ? static_cast<std::size_t>(in.tokens) * static_cast<std::size_t>(steps) + 16 : 0;
-    if (leftExpert.size() < room) {
-        leftExpert.resize(room);
-        leftAt.resize(room);
-    }
-    int left = 0;
     const Walk c { out.order.data(), deviceAt.data(), deviceOf.data(), s.diffMass.data(), s.devTokenDiff.data(),
-        s.maxEnd.data(), expertDiff.data(), joined.data(), leftExpert.data(), leftAt.data(), &left, stride,
-        static_cast<std::size_t>(G), replicated, k };
-    std::vector<std::uint64_t> heap(static_cast<std::size_t>(std::max(k, 1)));
-    std::uint64_t* hk = heap.data();
+        s.maxEnd.data(), expertDiff.data(), joined.data(), stride, static_cast<std::size_t>(G), replicated, k };
 
-#if DELTASCOPE_AVX2_DISPATCH
-    VectorOrder vo;
-    if (tables > 0)
-        makeVectorOrder(out.order, steps, vo);
-#endif
+    // Each token's walk stops after the position of its last baseline expert: from there it holds
+    // its own k best, which nothing later beats.
+    static thread_local std::vector<int> limits;
+    limits.assign(static_cast<std::size_t>(std::max(in.tokens, 0)), 0);
     for (int t = 0; t < in.tokens; ++t) {
         const auto tz = static_cast<std::size_t>(t);
         const int kt = s.kOf[tz];
@@ -464,34 +516,27 @@ bool sweepSliceWith(
         }
         if (last <= steps)
             s.diffUnchanged[static_cast<std::size_t>(last)] += 1;
-        const int limit = std::min(last, steps);
-        const float* row = rowOf(in, t);
-        switch (tables) {
-#if DELTASCOPE_AVX2_DISPATCH
-        case 1:
-            walkVector<1>(c, vo, row, limit, N);
-            break;
-        case 2:
-            walkVector<2>(c, vo, row, limit, N);
-            break;
-        case 3:
-            walkVector<3>(c, vo, row, limit, N);
-            break;
-        case 4:
-            walkVector<4>(c, vo, row, limit, N);
-            break;
-#endif
-        default:
-            walkPortable(c, row, limit, N, hk);
-        }
+        limits[tz] = std::min(last, steps);
     }
-    for (int i = 0; i < left; ++i) {
-        const auto wz = static_cast<std::size_t>(leftExpert[static_cast<std::size_t>(i)]);
-        const auto M = static_cast<std::size_t>(leftAt[static_cast<std::size_t>(i)]);
-        s.maxEnd[wz] = std::max(s.maxEnd[wz], static_cast<int>(M));
-        s.devTokenDiff[M * static_cast<std::size_t>(G) + static_cast<std::size_t>(device[wz])] -= 1;
-        if (replicated)
-            expertDiff[wz * stride + M] -= 1;
+
+    bool columns = false;
+#if DELTASCOPE_AVX2_DISPATCH
+    columns = walk == SweepWalk::Best && N <= 256 && k >= 1 && k <= 8 && hasAvx512();
+#else
+    (void)walk;
+#endif
+    if (columns) {
+#if DELTASCOPE_AVX2_DISPATCH
+        static thread_local ColumnWalk w;
+        w.size(N, steps);
+        for (int first = 0; first < in.tokens; first += kChunk)
+            walkChunk(in, c, limits.data(), first, std::min(kChunk, in.tokens - first), steps, N, w);
+#endif
+    } else {
+        std::vector<std::uint64_t> heap(static_cast<std::size_t>(std::max(k, 1)));
+        for (int t = 0; t < in.tokens; ++t)
+            if (s.kOf[static_cast<std::size_t>(t)] > 0)
+                walkPortable(c, rowOf(in, t), limits[static_cast<std::size_t>(t)], N, heap.data());
     }
     for (int p = 0; p < steps; ++p) {
         const auto M = static_cast<std::size_t>(p + 1);

@@ -606,11 +606,12 @@ void TestXShare::sweepWalksAgree_data()
     QTest::addColumn<int>("tokens");
     QTest::addColumn<int>("experts");
     QTest::addColumn<int>("k");
-    // The vector walk takes up to 128 experts and k <= 8: odd sizes (a partial last register, a
-    // partial last group of 16 positions), each table count, and shapes past its limits.
-    for (const auto& [t, n, k] :
-        std::vector<std::tuple<int, int, int>> { { 64, 128, 8 }, { 37, 128, 8 }, { 50, 100, 3 }, { 23, 64, 1 },
-            { 17, 40, 5 }, { 30, 24, 8 }, { 9, 8, 2 }, { 64, 96, 6 }, { 11, 130, 4 }, { 20, 48, 9 } })
+    // The column walk takes up to 256 experts and k <= 8, 64 tokens a chunk in groups of 8 lanes:
+    // partial groups and chunks, expert counts that are not a multiple of 8 (the transpose's tail),
+    // several chunks, and shapes past its limits.
+    for (const auto& [t, n, k] : std::vector<std::tuple<int, int, int>> { { 64, 128, 8 }, { 37, 128, 8 },
+             { 50, 100, 3 }, { 23, 64, 1 }, { 17, 40, 5 }, { 30, 24, 8 }, { 9, 8, 2 }, { 64, 96, 6 }, { 11, 130, 4 },
+             { 20, 48, 9 }, { 150, 77, 7 }, { 40, 256, 8 }, { 6, 257, 4 } })
         QTest::addRow("T=%d N=%d k=%d", t, n, k) << t << n << k;
 }
 
