@@ -250,7 +250,7 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
 
 // Walks tokens [first, first + count) (count <= kChunk) by columns, then adds what they did to the
 // slice's differences, position by position in token order.
-void walkChunk(
+__attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
     const SliceInput& in, const Walk& c, const int* limit, int first, int count, int steps, int N, ColumnWalk& w)
 {
     const int groups = (count + 7) / 8;
