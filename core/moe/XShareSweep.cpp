@@ -135,29 +135,45 @@ bool hasAvx512()
 // writes down, per position, which lanes took the expert and what they displaced; the slice then
 // adds those up per budget in token order, so the sums are bit for bit walkPortable's.
 constexpr int kChunk = 64; ///< tokens walked per chunk: 8 groups of 8 lanes
+constexpr std::size_t kRow = 72; ///< floats per row of cols and lost: the chunk's lanes, then 8 zeros
 
 struct ColumnWalk {
     std::vector<float> store; ///< backs the aligned arrays below
-    float* cols = nullptr; ///< [expert][kChunk] the chunk's scores by expert (unknown past its tokens)
-    float* lost = nullptr; ///< [position][kChunk] the score a lane displaced there (+0 where none)
+    float* cols = nullptr; ///< [expert][kRow] the chunk's scores by expert (unknown past its tokens)
+    float* lost = nullptr; ///< [position][kRow] the score a lane displaced there (+0 where none)
     std::vector<std::uint8_t> lostId; ///< [position][kChunk] low byte of the displaced key (the id inverted)
     std::vector<std::uint8_t> took; ///< [position][8 groups] lanes that took the expert there
     std::vector<std::uint8_t> displaced; ///< [position][8 groups] lanes where that displaced a key
     std::vector<std::uint64_t> held; ///< [group][8 places][8 lanes] the keys held after the walk
     std::vector<float> unknownRow; ///< a row of unknown scores for lanes past the chunk's tokens
     std::vector<int> leave; ///< [expert] the chunk's last budget holding it (N + 1: held to the end), else 0
+    float* zeros = nullptr; ///< kRow zeros
+    const float* laidCols = nullptr; ///< the layout whose zero lanes are in place
+    std::size_t laidExperts = 0;
+    std::size_t laidSteps = 0;
 
     void size(int experts, int steps)
     {
         const auto E = static_cast<std::size_t>(experts);
         const auto P = static_cast<std::size_t>(std::max(steps, 1));
-        const std::size_t floats = (E + P) * kChunk + 16;
+        const std::size_t floats = (E + P + 1) * kRow + 16;
         if (store.size() < floats)
             store.resize(floats);
         auto at = reinterpret_cast<std::uintptr_t>(store.data());
         at = (at + 63) & ~static_cast<std::uintptr_t>(63);
         cols = reinterpret_cast<float*>(at);
-        lost = cols + E * kChunk;
+        lost = cols + E * kRow;
+        zeros = lost + P * kRow;
+        // Lanes 64-71 of every row, and the row after the last, stay +0: the mass sums read a
+        // lane past the last event there, and adding +0 changes nothing.
+        if (cols != laidCols || E != laidExperts || P != laidSteps) {
+            for (std::size_t r = 0; r < E + P; ++r)
+                std::fill_n(cols + r * kRow + kChunk, kRow - kChunk, 0.0f);
+            std::fill_n(zeros, kRow, 0.0f);
+            laidCols = cols;
+            laidExperts = E;
+            laidSteps = P;
+        }
         if (lostId.size() < P * kChunk)
             lostId.resize(P * kChunk);
         if (took.size() < P * 8) {
@@ -171,7 +187,7 @@ struct ColumnWalk {
     }
 };
 
-// Lays eight rows out by expert: cols[e * kChunk + lane] = rows[lane][e], 8 x 8 blocks at a time.
+// Lays eight rows out by expert: cols[e * kRow + lane] = rows[lane][e], 8 x 8 blocks at a time.
 __attribute__((target("avx512f"))) void transposeGroup(const float* const* rows, int N, float* cols)
 {
     int e = 0;
@@ -195,19 +211,19 @@ __attribute__((target("avx512f"))) void transposeGroup(const float* const* rows,
         const __m256 u5 = _mm256_shuffle_ps(t4, t6, 0xee);
         const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44);
         const __m256 u7 = _mm256_shuffle_ps(t5, t7, 0xee);
-        float* out = cols + static_cast<std::size_t>(e) * kChunk;
-        _mm256_store_ps(out + 0 * kChunk, _mm256_permute2f128_ps(u0, u4, 0x20));
-        _mm256_store_ps(out + 1 * kChunk, _mm256_permute2f128_ps(u1, u5, 0x20));
-        _mm256_store_ps(out + 2 * kChunk, _mm256_permute2f128_ps(u2, u6, 0x20));
-        _mm256_store_ps(out + 3 * kChunk, _mm256_permute2f128_ps(u3, u7, 0x20));
-        _mm256_store_ps(out + 4 * kChunk, _mm256_permute2f128_ps(u0, u4, 0x31));
-        _mm256_store_ps(out + 5 * kChunk, _mm256_permute2f128_ps(u1, u5, 0x31));
-        _mm256_store_ps(out + 6 * kChunk, _mm256_permute2f128_ps(u2, u6, 0x31));
-        _mm256_store_ps(out + 7 * kChunk, _mm256_permute2f128_ps(u3, u7, 0x31));
+        float* out = cols + static_cast<std::size_t>(e) * kRow;
+        _mm256_store_ps(out + 0 * kRow, _mm256_permute2f128_ps(u0, u4, 0x20));
+        _mm256_store_ps(out + 1 * kRow, _mm256_permute2f128_ps(u1, u5, 0x20));
+        _mm256_store_ps(out + 2 * kRow, _mm256_permute2f128_ps(u2, u6, 0x20));
+        _mm256_store_ps(out + 3 * kRow, _mm256_permute2f128_ps(u3, u7, 0x20));
+        _mm256_store_ps(out + 4 * kRow, _mm256_permute2f128_ps(u0, u4, 0x31));
+        _mm256_store_ps(out + 5 * kRow, _mm256_permute2f128_ps(u1, u5, 0x31));
+        _mm256_store_ps(out + 6 * kRow, _mm256_permute2f128_ps(u2, u6, 0x31));
+        _mm256_store_ps(out + 7 * kRow, _mm256_permute2f128_ps(u3, u7, 0x31));
     }
     for (; e < N; ++e)
         for (int i = 0; i < 8; ++i)
-            cols[static_cast<std::size_t>(e) * kChunk + static_cast<std::size_t>(i)] = rows[i][e];
+            cols[static_cast<std::size_t>(e) * kRow + static_cast<std::size_t>(i)] = rows[i][e];
 }
 
 // One group of eight lanes over the first `steps` positions (cols already offset to the group).
@@ -224,7 +240,7 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
         const auto pz = static_cast<std::size_t>(p);
         const auto x = static_cast<std::uint32_t>(order[p]);
         const __m512i bits = _mm512_cvtepu32_epi64(
-            _mm256_load_si256(reinterpret_cast<const __m256i*>(cols + static_cast<std::size_t>(x) * kChunk)));
+            _mm256_load_si256(reinterpret_cast<const __m256i*>(cols + static_cast<std::size_t>(x) * kRow)));
         const __m512i key = _mm512_maskz_or_epi64(_mm512_cmpneq_epu64_mask(bits, unknownBits),
             _mm512_slli_epi64(bits, 32), _mm512_set1_epi64(static_cast<long long>(~x)));
         const __m512i worst = best[K - 1];
@@ -238,7 +254,7 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
         w.displaced[pz * 8 + g] = static_cast<std::uint8_t>(displace);
         _mm_storel_epi64(
             reinterpret_cast<__m128i*>(w.lostId.data() + pz * kChunk + 8 * g), _mm512_cvtepi64_epi8(worst));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(w.lost + pz * kChunk + 8 * g),
+        _mm256_store_si256(reinterpret_cast<__m256i*>(w.lost + pz * kRow + 8 * g),
             _mm512_cvtepi64_epi32(_mm512_maskz_srli_epi64(displace, worst, 32)));
     }
     for (int j = 0; j < 8; ++j)
@@ -314,15 +330,6 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
         c.joined[M] += joins;
         if (c.replicated)
             c.expertDiff[static_cast<std::size_t>(e) * c.stride + M] += joins;
-        const float* gain = w.cols + static_cast<std::size_t>(e) * kChunk;
-        const float* lostAt = w.lost + pz * kChunk;
-        double mass = c.diffMass[M];
-        for (std::uint64_t m = took; m != 0; m &= m - 1) {
-            const auto lane = static_cast<std::size_t>(__builtin_ctzll(m));
-            mass -= static_cast<double>(lostAt[lane]); // +0 where nothing was displaced: no change
-            mass += static_cast<double>(gain[lane]);
-        }
-        c.diffMass[M] = mass;
         // The displaced experts: positions rise, so the last store is each expert's latest leave;
         // with up to 8 devices the budget's losses per device add up in the bytes of one register.
         const std::uint8_t* ids = w.lostId.data() + pz * kChunk;
@@ -342,6 +349,37 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
             for (std::size_t d = 0; d < c.devices; ++d)
                 devLoss[d] -= static_cast<int>((packed >> (8 * d)) & 0xff);
     }
+    // The masses, four budgets at a time: each budget's sum runs over its tokens in order, and the
+    // four run side by side (one finished early adds lane 64's zeros until the others are done).
+    for (int p = 0; p < stop; p += 4) {
+        std::uint64_t m[4];
+        double mass[4];
+        const float* gain[4];
+        const float* lostAt[4];
+        for (int i = 0; i < 4; ++i) {
+            const int q = p + i;
+            m[i] = 0;
+            mass[i] = 0.0;
+            gain[i] = w.zeros;
+            lostAt[i] = w.zeros;
+            if (q < stop) {
+                const auto qz = static_cast<std::size_t>(q);
+                std::memcpy(&m[i], w.took.data() + qz * 8, sizeof m[i]);
+                mass[i] = c.diffMass[qz + 1];
+                gain[i] = w.cols + static_cast<std::size_t>(c.order[q]) * kRow;
+                lostAt[i] = w.lost + qz * kRow;
+            }
+        }
+        while ((m[0] | m[1] | m[2] | m[3]) != 0)
+            for (int i = 0; i < 4; ++i) {
+                const auto lane = static_cast<std::size_t>(_tzcnt_u64(m[i]));
+                m[i] = _blsr_u64(m[i]);
+                mass[i] -= static_cast<double>(lostAt[i][lane]); // +0 where nothing was displaced
+                mass[i] += static_cast<double>(gain[i][lane]);
+            }
+        for (int i = 0; i < 4 && p + i < stop; ++i)
+            c.diffMass[static_cast<std::size_t>(p + i) + 1] = mass[i];
+    }
     for (int g = 0; g < groups; ++g)
         for (int i = 0; i < 8 * c.k; ++i) {
             const std::uint64_t key = w.held[static_cast<std::size_t>(g) * 64 + static_cast<std::size_t>(i)];
@@ -355,6 +393,44 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
     }
 }
 #endif
+
+#if DELTASCOPE_AVX2_DISPATCH
+// Up to 16 devices in the lanes of one register: the running counts of [budget][device]
+// differences, written to run when given, and each budget's largest (at least 0).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx512f"))) void runningPeaks16(
+    const int* diffs, std::size_t budgets, std::size_t G, int* run, int* peak)
+{
+    const auto lanes = static_cast<__mmask16>((1u << G) - 1);
+    __m512i v = _mm512_setzero_si512();
+    for (std::size_t m = 0; m < budgets; ++m) {
+        v = _mm512_add_epi32(v, _mm512_maskz_loadu_epi32(lanes, diffs + m * G));
+        if (run != nullptr)
+            _mm512_mask_storeu_epi32(run + m * G, lanes, v);
+        peak[m] = std::max(0, _mm512_mask_reduce_max_epi32(lanes, v));
+    }
+}
+#pragma GCC diagnostic pop
+#endif
+
+// runningPeaks16 where the machine and the device count allow; false when the caller must count.
+bool runningPeaks(const int* diffs, std::size_t budgets, std::size_t G, int* run, int* peak)
+{
+#if DELTASCOPE_AVX2_DISPATCH
+    if (G >= 1 && G <= 16 && hasAvx512()) {
+        runningPeaks16(diffs, budgets, G, run, peak);
+        return true;
+    }
+#else
+    (void)diffs;
+    (void)budgets;
+    (void)G;
+    (void)run;
+    (void)peak;
+#endif
+    return false;
+}
 
 // The metrics at every budget from the differences: an expert is active for M in
 // [rank + 1, maxEnd), as every token that ever takes it does so when it enters the selection.
@@ -389,33 +465,47 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
         out.deviceActive.assign((Nz + 1) * Gz, 0);
         out.deviceTokens.assign((Nz + 1) * Gz, 0);
     }
+    // Each device's running count per budget, and the busiest device's.
+    static thread_local std::vector<int> peaks;
+    peaks.resize(2 * (Nz + 1));
+    int* peakActive = peaks.data();
+    int* peakTokens = peaks.data() + Nz + 1;
+    const bool done
+        = runningPeaks(s.devDiff.data(), Nz + 1, Gz, out.deviceLoads ? out.deviceActive.data() : nullptr, peakActive)
+        && runningPeaks(
+            s.devTokenDiff.data(), Nz + 1, Gz, out.deviceLoads ? out.deviceTokens.data() : nullptr, peakTokens);
+    if (!done)
+        for (std::size_t m = 0; m <= Nz; ++m) {
+            int peak = 0;
+            int busiest = 0;
+            const int* da = s.devDiff.data() + m * Gz;
+            const int* dt = s.devTokenDiff.data() + m * Gz;
+            for (std::size_t g = 0; g < Gz; ++g) {
+                devActive[g] += da[g];
+                devTokens[g] += dt[g];
+                peak = std::max(peak, devActive[g]);
+                busiest = std::max(busiest, devTokens[g]);
+            }
+            if (out.deviceLoads) {
+                std::copy(
+                    devActive.begin(), devActive.end(), out.deviceActive.begin() + static_cast<std::ptrdiff_t>(m * Gz));
+                std::copy(
+                    devTokens.begin(), devTokens.end(), out.deviceTokens.begin() + static_cast<std::ptrdiff_t>(m * Gz));
+            }
+            peakActive[m] = peak;
+            peakTokens[m] = busiest;
+        }
     for (std::size_t m = 0; m <= Nz; ++m) {
         active += s.diff[m];
         mass += s.diffMass[m];
         overlapSum += s.diffOverlap[m];
         unchangedSum += s.diffUnchanged[m];
-        int peak = 0;
-        int peakTokens = 0;
-        const int* da = s.devDiff.data() + m * Gz;
-        const int* dt = s.devTokenDiff.data() + m * Gz;
-        for (std::size_t g = 0; g < Gz; ++g) {
-            devActive[g] += da[g];
-            devTokens[g] += dt[g];
-            peak = std::max(peak, devActive[g]);
-            peakTokens = std::max(peakTokens, devTokens[g]);
-        }
-        if (out.deviceLoads) {
-            std::copy(
-                devActive.begin(), devActive.end(), out.deviceActive.begin() + static_cast<std::ptrdiff_t>(m * Gz));
-            std::copy(
-                devTokens.begin(), devTokens.end(), out.deviceTokens.begin() + static_cast<std::ptrdiff_t>(m * Gz));
-        }
         out.activated[m] = active;
         out.mass[m] = mass;
         out.overlap[m] = overlapSum;
         out.unchanged[m] = unchangedSum;
-        out.peak[m] = peak;
-        out.peakTokens[m] = peakTokens;
+        out.peak[m] = peakActive[m];
+        out.peakTokens[m] = peakTokens[m];
     }
     if (!config.replicas.empty()) {
         std::vector<int> counts(Nz, 0);
