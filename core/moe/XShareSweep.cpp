@@ -135,18 +135,23 @@ bool hasAvx512()
 // writes down, per position, which lanes took the expert and what they displaced; the slice then
 // adds those up per budget in token order, so the sums are bit for bit walkPortable's.
 constexpr int kChunk = 64; ///< tokens walked per chunk: 8 groups of 8 lanes
-constexpr std::size_t kRow = 72; ///< floats per row of cols and lost: the chunk's lanes, then 8 zeros
+constexpr std::size_t kRow = 72; ///< entries per row of cols, lost and lostId: the chunk's lanes, then 8 pads
+constexpr std::uint16_t kNoExpert = 256; ///< the pad of lostId: a slot past every expert
+constexpr std::size_t kSlots = 257;
 
 struct ColumnWalk {
     std::vector<float> store; ///< backs the aligned arrays below
     float* cols = nullptr; ///< [expert][kRow] the chunk's scores by expert (unknown past its tokens)
     float* lost = nullptr; ///< [position][kRow] the score a lane displaced there (+0 where none)
-    std::vector<std::uint8_t> lostId; ///< [position][kChunk] low byte of the displaced key (the id inverted)
+    std::vector<std::uint16_t>
+        lostId; ///< [position][kRow] the expert a lane displaced there (kNoExpert in lanes 64-71)
     std::vector<std::uint8_t> took; ///< [position][8 groups] lanes that took the expert there
     std::vector<std::uint8_t> displaced; ///< [position][8 groups] lanes where that displaced a key
     std::vector<std::uint64_t> held; ///< [group][8 places][8 lanes] the keys held after the walk
     std::vector<float> unknownRow; ///< a row of unknown scores for lanes past the chunk's tokens
-    std::vector<int> leave; ///< [expert] the chunk's last budget holding it (N + 1: held to the end), else 0
+    std::vector<int> leave; ///< [4][kSlots] per budget of four: each expert's last budget held (N + 1: to the end)
+    std::vector<std::uint64_t> lossByte; ///< [kSlots] 1 in the byte of the expert's device (0 for kNoExpert)
+    std::vector<std::uint16_t> noIds; ///< kRow times kNoExpert
     float* zeros = nullptr; ///< kRow zeros
     const float* laidCols = nullptr; ///< the layout whose zero lanes are in place
     std::size_t laidExperts = 0;
@@ -174,8 +179,12 @@ struct ColumnWalk {
             laidExperts = E;
             laidSteps = P;
         }
-        if (lostId.size() < P * kChunk)
-            lostId.resize(P * kChunk);
+        if (lostId.size() < P * kRow) {
+            lostId.resize(P * kRow);
+            for (std::size_t r = 0; r < P; ++r)
+                std::fill_n(lostId.begin() + static_cast<std::ptrdiff_t>(r * kRow + kChunk), kRow - kChunk, kNoExpert);
+            noIds.assign(kRow, kNoExpert);
+        }
         if (took.size() < P * 8) {
             took.resize(P * 8);
             displaced.resize(P * 8);
@@ -183,7 +192,8 @@ struct ColumnWalk {
         held.resize(8 * 8 * 8);
         if (unknownRow.size() < E + 8)
             unknownRow.assign(E + 8, kUnknown);
-        leave.assign(E, 0);
+        leave.assign(4 * kSlots, 0);
+        lossByte.resize(kSlots);
     }
 };
 
@@ -252,8 +262,8 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
         best[0] = _mm512_max_epu64(best[0], key);
         w.took[pz * 8 + g] = static_cast<std::uint8_t>(take);
         w.displaced[pz * 8 + g] = static_cast<std::uint8_t>(displace);
-        _mm_storel_epi64(
-            reinterpret_cast<__m128i*>(w.lostId.data() + pz * kChunk + 8 * g), _mm512_cvtepi64_epi8(worst));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(w.lostId.data() + pz * kRow + 8 * g),
+            _mm512_cvtepi64_epi16(_mm512_xor_si512(worst, _mm512_set1_epi64(-1))));
         _mm256_store_si256(reinterpret_cast<__m256i*>(w.lost + pz * kRow + 8 * g),
             _mm512_cvtepi64_epi32(_mm512_maskz_srli_epi64(displace, worst, 32)));
     }
@@ -264,6 +274,8 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
 
 #pragma GCC diagnostic pop
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 // Walks tokens [first, first + count) (count <= kChunk) by columns, then adds what they did to the
 // slice's differences, position by position in token order.
 __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
@@ -319,35 +331,65 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
     for (int p = 0; p < stop; ++p) {
         const auto pz = static_cast<std::size_t>(p);
         std::uint64_t took;
-        std::uint64_t displaced;
         std::memcpy(&took, w.took.data() + pz * 8, sizeof took);
-        std::memcpy(&displaced, w.displaced.data() + pz * 8, sizeof displaced);
-        if (took == 0)
-            continue;
-        const auto M = pz + 1;
-        const int e = c.order[p];
         const int joins = __builtin_popcountll(took);
-        c.joined[M] += joins;
+        c.joined[pz + 1] += joins;
         if (c.replicated)
-            c.expertDiff[static_cast<std::size_t>(e) * c.stride + M] += joins;
-        // The displaced experts: positions rise, so the last store is each expert's latest leave;
-        // with up to 8 devices the budget's losses per device add up in the bytes of one register.
-        const std::uint8_t* ids = w.lostId.data() + pz * kChunk;
-        int* devLoss = c.devTokenDiff + M * c.devices;
-        std::uint64_t packed = 0;
-        for (std::uint64_t m = displaced; m != 0; m &= m - 1) {
-            const auto wz = static_cast<std::size_t>(static_cast<std::uint8_t>(~ids[__builtin_ctzll(m)]));
-            w.leave[wz] = static_cast<int>(M);
-            if (c.devices <= 8)
-                packed += std::uint64_t { 1 } << (8 * c.deviceOf[wz]);
-            else
-                devLoss[c.deviceOf[wz]] -= 1;
-            if (c.replicated)
-                c.expertDiff[wz * c.stride + M] -= 1;
+            c.expertDiff[static_cast<std::size_t>(c.order[p]) * c.stride + pz + 1] += joins;
+    }
+    // The displaced experts. Positions rise, so the last store is each expert's latest leave. With
+    // up to 8 devices (and no copies), four budgets run side by side, each with its own leave
+    // slots, and a budget's losses per device add up in the bytes of one register.
+    int* leave = w.leave.data();
+    if (c.devices <= 8 && !c.replicated) {
+        for (int e = 0; e < N; ++e)
+            w.lossByte[static_cast<std::size_t>(e)] = std::uint64_t { 1 }
+                << (8 * c.deviceOf[static_cast<std::size_t>(e)]);
+        w.lossByte[kNoExpert] = 0;
+        for (int p = 0; p < stop; p += 4) {
+            std::uint64_t m[4];
+            const std::uint16_t* ids[4];
+            std::uint64_t loss[4] = { 0, 0, 0, 0 };
+            for (int i = 0; i < 4; ++i) {
+                const auto qz = static_cast<std::size_t>(p + i);
+                m[i] = 0;
+                ids[i] = w.noIds.data();
+                if (p + i < stop) {
+                    std::memcpy(&m[i], w.displaced.data() + qz * 8, sizeof m[i]);
+                    ids[i] = w.lostId.data() + qz * kRow;
+                }
+            }
+            while ((m[0] | m[1] | m[2] | m[3]) != 0)
+                for (int i = 0; i < 4; ++i) {
+                    const std::size_t e = ids[i][_tzcnt_u64(m[i])];
+                    m[i] = _blsr_u64(m[i]);
+                    leave[static_cast<std::size_t>(i) * kSlots + e] = p + i + 1;
+                    loss[i] += w.lossByte[e];
+                }
+            const auto lanes = static_cast<__mmask16>((1u << c.devices) - 1);
+            for (int i = 0; i < 4 && p + i < stop; ++i) {
+                int* devLoss = c.devTokenDiff + static_cast<std::size_t>(p + i + 1) * c.devices;
+                const __m512i bytes = _mm512_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(loss[i])));
+                _mm512_mask_storeu_epi32(
+                    devLoss, lanes, _mm512_sub_epi32(_mm512_maskz_loadu_epi32(lanes, devLoss), bytes));
+            }
         }
-        if (c.devices <= 8)
-            for (std::size_t d = 0; d < c.devices; ++d)
-                devLoss[d] -= static_cast<int>((packed >> (8 * d)) & 0xff);
+    } else {
+        for (int p = 0; p < stop; ++p) {
+            const auto pz = static_cast<std::size_t>(p);
+            const auto M = pz + 1;
+            std::uint64_t displaced;
+            std::memcpy(&displaced, w.displaced.data() + pz * 8, sizeof displaced);
+            const std::uint16_t* ids = w.lostId.data() + pz * kRow;
+            int* devLoss = c.devTokenDiff + M * c.devices;
+            for (std::uint64_t m = displaced; m != 0; m &= m - 1) {
+                const std::size_t wz = ids[_tzcnt_u64(m)];
+                leave[wz] = static_cast<int>(M);
+                devLoss[c.deviceOf[wz]] -= 1;
+                if (c.replicated)
+                    c.expertDiff[wz * c.stride + M] -= 1;
+            }
+        }
     }
     // The masses, four budgets at a time: each budget's sum runs over its tokens in order, and the
     // four run side by side (one finished early adds lane 64's zeros until the others are done).
@@ -380,18 +422,22 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
         for (int i = 0; i < 4 && p + i < stop; ++i)
             c.diffMass[static_cast<std::size_t>(p + i) + 1] = mass[i];
     }
-    for (int g = 0; g < groups; ++g)
+    // What the tokens hold after the last position stays active to the end. After every position
+    // that is each token's own top k, which the slice adds once (sweepSliceWith).
+    for (int g = 0; g < (steps < N ? groups : 0); ++g)
         for (int i = 0; i < 8 * c.k; ++i) {
             const std::uint64_t key = w.held[static_cast<std::size_t>(g) * 64 + static_cast<std::size_t>(i)];
             if (key != 0)
-                w.leave[static_cast<std::size_t>(idOfKey(key))] = N + 1;
+                leave[static_cast<std::size_t>(idOfKey(key))] = N + 1;
         }
-    for (int e = 0; e < N; ++e) {
-        const auto ez = static_cast<std::size_t>(e);
-        c.maxEnd[ez] = std::max(c.maxEnd[ez], w.leave[ez]);
-        w.leave[ez] = 0;
+    for (std::size_t e = 0; e < static_cast<std::size_t>(N); ++e) {
+        const int a = std::max(leave[e], leave[kSlots + e]);
+        const int b = std::max(leave[2 * kSlots + e], leave[3 * kSlots + e]);
+        c.maxEnd[e] = std::max(c.maxEnd[e], std::max(a, b));
     }
+    std::fill_n(leave, 4 * kSlots, 0);
 }
+#pragma GCC diagnostic pop
 #endif
 
 #if DELTASCOPE_AVX2_DISPATCH
@@ -621,6 +667,10 @@ bool sweepSliceWith(
         w.size(N, steps);
         for (int first = 0; first < in.tokens; first += kChunk)
             walkChunk(in, c, limits.data(), first, std::min(kChunk, in.tokens - first), steps, N, w);
+        if (steps >= N)
+            for (std::size_t e = 0; e < Nz; ++e)
+                if (s.baseCount[e] > 0)
+                    s.maxEnd[e] = N + 1;
 #endif
     } else {
         std::vector<std::uint64_t> heap(static_cast<std::size_t>(std::max(k, 1)));
