@@ -301,32 +301,10 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
         float* cols = w.cols + 8 * g;
         transposeGroup(rows, N, cols);
         groupStop = std::min(groupStop, stop);
-        ColumnWalk& cw = w;
-        switch (c.k) {
-        case 1:
-            walkGroup<1>(c.order, cols, groupStop, g, cw);
-            break;
-        case 2:
-            walkGroup<2>(c.order, cols, groupStop, g, cw);
-            break;
-        case 3:
-            walkGroup<3>(c.order, cols, groupStop, g, cw);
-            break;
-        case 4:
-            walkGroup<4>(c.order, cols, groupStop, g, cw);
-            break;
-        case 5:
-            walkGroup<5>(c.order, cols, groupStop, g, cw);
-            break;
-        case 6:
-            walkGroup<6>(c.order, cols, groupStop, g, cw);
-            break;
-        case 7:
-            walkGroup<7>(c.order, cols, groupStop, g, cw);
-            break;
-        default:
-            walkGroup<8>(c.order, cols, groupStop, g, cw);
-        }
+        using GroupWalk = void (*)(const int*, const float*, int, int, ColumnWalk&);
+        static constexpr GroupWalk walks[8] = { walkGroup<1>, walkGroup<2>, walkGroup<3>, walkGroup<4>, walkGroup<5>,
+            walkGroup<6>, walkGroup<7>, walkGroup<8> };
+        walks[c.k - 1](c.order, cols, groupStop, g, w);
     }
     for (int p = 0; p < stop; ++p) {
         const auto pz = static_cast<std::size_t>(p);
