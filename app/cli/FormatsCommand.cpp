@@ -81,6 +81,14 @@ Expert load counts (xshare --placement balanced --placement-counts FILE):
 
   SGLang CSV                 layer_id,expert_id,count
   JSON                       logical_count as [layers][experts] or [steps][layers][experts]
+
+Expert placements (xshare --placement FILE; in the window, Placement: from a placement file):
+
+  JSON                       {"placement": [...]} or a bare array, entry e the device of expert e,
+                             or a list of devices (the first holds the expert, the others copies)
+      example: {"placement": [0, [1, 0], 1, 0]}   (expert 1 on device 1, with a copy on device 0)
+  CSV                        expert_id,device (header optional); an expert named again gets a copy
+                             on that device. Every expert must be placed, each copy on another device
 )";
 
 } // namespace

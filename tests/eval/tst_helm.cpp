@@ -664,7 +664,8 @@ void TestHelm::formatsCommand()
     QCOMPARE(r.exitCode, 0);
     for (const char* word : { "lm-eval 0.4.3", "lm-eval 0.4.0", "score tables", "HELM", "simple-evals", "Inspect",
              "safetensors", ".npy", "vLLM", "Megatron", "layer_id,expert_id,count", "--response-column",
-             "--input-format inspect", "--split-runs", "token_idx" })
+             "--input-format inspect", "--split-runs", "token_idx", "Expert placements", "expert_id,device",
+             "{\"placement\": [0, [1, 0], 1, 0]}" })
         QVERIFY2(r.out.contains(word), word);
     const auto help = test::cli({ QStringLiteral("--help") });
     QVERIFY(help.out.contains("deltascope-cli formats"));
