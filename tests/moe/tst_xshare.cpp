@@ -8,6 +8,7 @@
 #include "moe/XShareRun.h"
 
 #include <QTemporaryDir>
+#include <array>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -611,7 +612,7 @@ void TestXShare::sweepWalksAgree_data()
     // several chunks, and shapes past its limits.
     for (const auto& [t, n, k] : std::vector<std::tuple<int, int, int>> { { 64, 128, 8 }, { 37, 128, 8 },
              { 50, 100, 3 }, { 23, 64, 1 }, { 17, 40, 5 }, { 30, 24, 8 }, { 9, 8, 2 }, { 64, 96, 6 }, { 11, 130, 4 },
-             { 20, 48, 9 }, { 150, 77, 7 }, { 40, 256, 8 }, { 6, 257, 4 } })
+             { 20, 48, 9 }, { 150, 77, 7 }, { 128, 40, 4 }, { 40, 256, 8 }, { 6, 257, 4 } })
         QTest::addRow("T=%d N=%d k=%d", t, n, k) << t << n << k;
 }
 
@@ -643,7 +644,8 @@ void TestXShare::sweepWalksAgree()
                 g[i] = a < 0.85f ? 0.0f : b; // mostly zero
                 break;
             case 3:
-                g[i] = (i * 11 + i / N) % 4 == 0 ? kNone : a * b; // sparse, some tokens with fewer than k
+                // sparse: some tokens with fewer than k known scores, every fifth with none
+                g[i] = (i * 11 + i / N) % 4 == 0 || (i / N) % 5 == 2 ? kNone : a * b;
                 break;
             default:
                 g[i] = a * a * b; // skewed like router probabilities
@@ -660,11 +662,14 @@ void TestXShare::sweepWalksAgree()
             for (const bool replicated : { false, true }) {
                 if (replicated && placement.replicas.empty())
                     continue;
-                for (const int maxBudget : { experts, (experts + k) / 2, k + 1 }) {
+                for (const int maxBudget : { experts, (experts + k) / 2, k + 1, k }) {
                     auto in = slice(g, tokens, experts, k, &req);
                     in.hasUnknown = kind == 3;
                     auto cfg = cfgOf(p, kind % 2);
-                    cfg.devices = 4;
+                    // Up to 8 devices the walk packs each budget's losses per device in one
+                    // register, up to 16 the totals keep them in one vector: 12 and 20 take the
+                    // other paths.
+                    cfg.devices = replicated ? 4 : std::array<int, 4> { 4, 12, 20, 9 }[static_cast<std::size_t>(kind)];
                     cfg.requestExperts = p == Policy::Speculative ? k + 1 : 0;
                     if (replicated) {
                         cfg.placement = placement.device;
