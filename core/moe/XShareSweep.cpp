@@ -4,6 +4,7 @@
 // (moe/slice), tested against it.
 #include "moe/RowKernels.h"
 #include "moe/SlicePrepare.h"
+#include "moe/Sweep512.h"
 #include "moe/SweepKernels.h"
 #include "moe/XShare.h"
 
@@ -12,34 +13,12 @@
 #include <cstring>
 #include <vector>
 
-#if DELTASCOPE_AVX2_DISPATCH
-#include <immintrin.h>
-#endif
-
 namespace deltascope::moe {
 
 using namespace detail;
 using namespace rows;
 
 namespace {
-
-// What a token's walk adds to, as differences per budget. A walk keeps the token's k best experts
-// of the prefix as keys sorted best first (higher score, then lower id, through the score's bits,
-// never negative here, above the inverted id), so the worst is the last entry.
-struct Walk {
-    const int* order;
-    const int* deviceAt; ///< [position] the device of the expert there
-    const int* deviceOf; ///< [expert] its device
-    double* diffMass;
-    int* devTokenDiff; ///< [budget][device]
-    int* maxEnd;
-    int* expertDiff; ///< [expert][budget], with replicated experts only
-    int* joined; ///< [budget] tokens the column walk adds at the budget's new position (device by position)
-    std::size_t stride;
-    std::size_t devices;
-    bool replicated;
-    int k;
-};
 
 inline float scoreOfKey(std::uint64_t key)
 {
@@ -113,347 +92,6 @@ inline void walkPortable(const Walk& c, const float* row, int limit, int N, std:
         take(c, hk, size, worst, p, e, sc);
     }
     finish(c, hk, size, N);
-}
-
-#if DELTASCOPE_AVX2_DISPATCH
-// GCC 12's AVX-512 headers start some conversions from an undefined register and warn about it.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
-bool hasAvx512()
-{
-    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("bmi")
-        && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
-    return yes && avx512Allowed(); // DELTASCOPE_CPU_KERNELS=avx2 or scalar turns it off too
-}
-
-// The column walk: eight tokens walk the order together, one vector lane each, so no token waits
-// on its own chain of insertions. Each lane holds its token's k best keys of the prefix as k
-// registers, best first (zero for an empty place, below every key); an expert's key enters every
-// lane at once by new[j] = max(old[j], min(old[j - 1], key)), and the lanes where it beats the old
-// last key are the tokens that take it (displacing that key where it was not empty). The walk
-// writes down, per position, which lanes took the expert and what they displaced; the slice then
-// adds those up per budget in token order, so the sums are bit for bit walkPortable's.
-constexpr int kChunk = 64; ///< tokens walked per chunk: 8 groups of 8 lanes
-constexpr std::size_t kRow = 72; ///< entries per row of cols, lost and lostId: the chunk's lanes, then 8 pads
-constexpr std::uint16_t kNoExpert = 256; ///< the pad of lostId: a slot past every expert
-constexpr std::size_t kSlots = 257;
-
-struct ColumnWalk {
-    std::vector<float> store; ///< backs the aligned arrays below
-    float* cols = nullptr; ///< [expert][kRow] the chunk's scores by expert (unknown past its tokens)
-    float* lost = nullptr; ///< [position][kRow] the score a lane displaced there (+0 where none)
-    std::vector<std::uint16_t>
-        lostId; ///< [position][kRow] the expert a lane displaced there (kNoExpert in lanes 64-71)
-    std::vector<std::uint8_t> took; ///< [position][8 groups] lanes that took the expert there
-    std::vector<std::uint8_t> displaced; ///< [position][8 groups] lanes where that displaced a key
-    std::vector<std::uint64_t> held; ///< [group][8 places][8 lanes] the keys held after the walk
-    std::vector<float> unknownRow; ///< a row of unknown scores for lanes past the chunk's tokens
-    std::vector<int> leave; ///< [4][kSlots] per budget of four: each expert's last budget held (N + 1: to the end)
-    std::vector<std::uint64_t> lossByte; ///< [kSlots] 1 in the byte of the expert's device (0 for kNoExpert)
-    std::vector<std::uint16_t> noIds; ///< kRow times kNoExpert
-    float* zeros = nullptr; ///< kRow zeros
-    const float* laidCols = nullptr; ///< the layout whose zero lanes are in place
-    std::size_t laidExperts = 0;
-    std::size_t laidSteps = 0;
-
-    void size(int experts, int steps)
-    {
-        const auto E = static_cast<std::size_t>(experts);
-        const auto P = static_cast<std::size_t>(std::max(steps, 1));
-        const std::size_t floats = (E + P + 1) * kRow + 16;
-        if (store.size() < floats)
-            store.resize(floats);
-        auto at = reinterpret_cast<std::uintptr_t>(store.data());
-        at = (at + 63) & ~static_cast<std::uintptr_t>(63);
-        cols = reinterpret_cast<float*>(at);
-        lost = cols + E * kRow;
-        zeros = lost + P * kRow;
-        // Lanes 64-71 of every row, and the row after the last, stay +0: the mass sums read a
-        // lane past the last event there, and adding +0 changes nothing.
-        if (cols != laidCols || E != laidExperts || P != laidSteps) {
-            for (std::size_t r = 0; r < E + P; ++r)
-                std::fill_n(cols + r * kRow + kChunk, kRow - kChunk, 0.0f);
-            std::fill_n(zeros, kRow, 0.0f);
-            laidCols = cols;
-            laidExperts = E;
-            laidSteps = P;
-        }
-        if (lostId.size() < P * kRow) {
-            lostId.resize(P * kRow);
-            for (std::size_t r = 0; r < P; ++r)
-                std::fill_n(lostId.begin() + static_cast<std::ptrdiff_t>(r * kRow + kChunk), kRow - kChunk, kNoExpert);
-            noIds.assign(kRow, kNoExpert);
-        }
-        if (took.size() < P * 8) {
-            took.resize(P * 8);
-            displaced.resize(P * 8);
-        }
-        held.resize(8 * 8 * 8);
-        if (unknownRow.size() < E + 8)
-            unknownRow.assign(E + 8, kUnknown);
-        leave.assign(4 * kSlots, 0);
-        lossByte.resize(kSlots);
-    }
-};
-
-// Lays eight rows out by expert: cols[e * kRow + lane] = rows[lane][e], 8 x 8 blocks at a time.
-__attribute__((target("avx512f"))) void transposeGroup(const float* const* rows, int N, float* cols)
-{
-    int e = 0;
-    for (; e + 8 <= N; e += 8) {
-        __m256 r[8];
-        for (int i = 0; i < 8; ++i)
-            r[i] = _mm256_loadu_ps(rows[i] + e);
-        const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]);
-        const __m256 t1 = _mm256_unpackhi_ps(r[0], r[1]);
-        const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]);
-        const __m256 t3 = _mm256_unpackhi_ps(r[2], r[3]);
-        const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]);
-        const __m256 t5 = _mm256_unpackhi_ps(r[4], r[5]);
-        const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]);
-        const __m256 t7 = _mm256_unpackhi_ps(r[6], r[7]);
-        const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44);
-        const __m256 u1 = _mm256_shuffle_ps(t0, t2, 0xee);
-        const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44);
-        const __m256 u3 = _mm256_shuffle_ps(t1, t3, 0xee);
-        const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44);
-        const __m256 u5 = _mm256_shuffle_ps(t4, t6, 0xee);
-        const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44);
-        const __m256 u7 = _mm256_shuffle_ps(t5, t7, 0xee);
-        float* out = cols + static_cast<std::size_t>(e) * kRow;
-        _mm256_store_ps(out + 0 * kRow, _mm256_permute2f128_ps(u0, u4, 0x20));
-        _mm256_store_ps(out + 1 * kRow, _mm256_permute2f128_ps(u1, u5, 0x20));
-        _mm256_store_ps(out + 2 * kRow, _mm256_permute2f128_ps(u2, u6, 0x20));
-        _mm256_store_ps(out + 3 * kRow, _mm256_permute2f128_ps(u3, u7, 0x20));
-        _mm256_store_ps(out + 4 * kRow, _mm256_permute2f128_ps(u0, u4, 0x31));
-        _mm256_store_ps(out + 5 * kRow, _mm256_permute2f128_ps(u1, u5, 0x31));
-        _mm256_store_ps(out + 6 * kRow, _mm256_permute2f128_ps(u2, u6, 0x31));
-        _mm256_store_ps(out + 7 * kRow, _mm256_permute2f128_ps(u3, u7, 0x31));
-    }
-    for (; e < N; ++e)
-        for (int i = 0; i < 8; ++i)
-            cols[static_cast<std::size_t>(e) * kRow + static_cast<std::size_t>(i)] = rows[i][e];
-}
-
-// One group of eight lanes over the first `steps` positions (cols already offset to the group).
-template <int K>
-__attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
-    const int* order, const float* cols, int steps, int group, ColumnWalk& w)
-{
-    __m512i best[K];
-    for (int j = 0; j < K; ++j)
-        best[j] = _mm512_setzero_si512();
-    const __m512i unknownBits = _mm512_set1_epi64(0xff800000LL);
-    const auto g = static_cast<std::size_t>(group);
-    for (int p = 0; p < steps; ++p) {
-        const auto pz = static_cast<std::size_t>(p);
-        const auto x = static_cast<std::uint32_t>(order[p]);
-        const __m512i bits = _mm512_cvtepu32_epi64(
-            _mm256_load_si256(reinterpret_cast<const __m256i*>(cols + static_cast<std::size_t>(x) * kRow)));
-        const __m512i key = _mm512_maskz_or_epi64(_mm512_cmpneq_epu64_mask(bits, unknownBits),
-            _mm512_slli_epi64(bits, 32), _mm512_set1_epi64(static_cast<long long>(~x)));
-        const __m512i worst = best[K - 1];
-        const __mmask8 take = _mm512_cmpgt_epu64_mask(key, worst);
-        const __mmask8 displace = _mm512_mask_test_epi64_mask(take, worst, worst);
-#pragma GCC unroll 8
-        for (int j = K - 1; j > 0; --j)
-            best[j] = _mm512_max_epu64(best[j], _mm512_min_epu64(best[j - 1], key));
-        best[0] = _mm512_max_epu64(best[0], key);
-        w.took[pz * 8 + g] = static_cast<std::uint8_t>(take);
-        w.displaced[pz * 8 + g] = static_cast<std::uint8_t>(displace);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(w.lostId.data() + pz * kRow + 8 * g),
-            _mm512_cvtepi64_epi16(_mm512_xor_si512(worst, _mm512_set1_epi64(-1))));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(w.lost + pz * kRow + 8 * g),
-            _mm512_cvtepi64_epi32(_mm512_maskz_srli_epi64(displace, worst, 32)));
-    }
-    for (int j = 0; j < 8; ++j)
-        _mm512_storeu_si512(
-            w.held.data() + (g * 8 + static_cast<std::size_t>(j)) * 8, j < K ? best[j] : _mm512_setzero_si512());
-}
-
-#pragma GCC diagnostic pop
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-// Walks tokens [first, first + count) (count <= kChunk) by columns, then adds what they did to the
-// slice's differences, position by position in token order.
-__attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
-    const SliceInput& in, const Walk& c, const int* limit, int first, int count, int steps, int N, ColumnWalk& w)
-{
-    const int groups = (count + 7) / 8;
-    int stop = 0;
-    for (int i = 0; i < count; ++i)
-        stop = std::max(stop, limit[first + i]);
-    stop = std::min(stop, steps);
-    std::fill_n(w.took.begin(), static_cast<std::size_t>(stop) * 8, std::uint8_t { 0 });
-    std::fill_n(w.displaced.begin(), static_cast<std::size_t>(stop) * 8, std::uint8_t { 0 });
-    for (int g = 0; g < groups; ++g) {
-        const float* rows[8];
-        int groupStop = 0;
-        for (int i = 0; i < 8; ++i) {
-            const int t = first + 8 * g + i;
-            const bool inside = 8 * g + i < count;
-            rows[i] = inside ? rowOf(in, t) : w.unknownRow.data();
-            if (inside)
-                groupStop = std::max(groupStop, limit[t]);
-        }
-        float* cols = w.cols + 8 * g;
-        transposeGroup(rows, N, cols);
-        groupStop = std::min(groupStop, stop);
-        using GroupWalk = void (*)(const int*, const float*, int, int, ColumnWalk&);
-        static constexpr GroupWalk walks[8] = { walkGroup<1>, walkGroup<2>, walkGroup<3>, walkGroup<4>, walkGroup<5>,
-            walkGroup<6>, walkGroup<7>, walkGroup<8> };
-        walks[c.k - 1](c.order, cols, groupStop, g, w);
-    }
-    for (int p = 0; p < stop; ++p) {
-        const auto pz = static_cast<std::size_t>(p);
-        std::uint64_t took;
-        std::memcpy(&took, w.took.data() + pz * 8, sizeof took);
-        const int joins = __builtin_popcountll(took);
-        c.joined[pz + 1] += joins;
-        if (c.replicated)
-            c.expertDiff[static_cast<std::size_t>(c.order[p]) * c.stride + pz + 1] += joins;
-    }
-    // The displaced experts. Positions rise, so the last store is each expert's latest leave. With
-    // up to 8 devices (and no copies), four budgets run side by side, each with its own leave
-    // slots, and a budget's losses per device add up in the bytes of one register.
-    int* leave = w.leave.data();
-    if (c.devices <= 8 && !c.replicated) {
-        for (int e = 0; e < N; ++e)
-            w.lossByte[static_cast<std::size_t>(e)] = std::uint64_t { 1 }
-                << (8 * c.deviceOf[static_cast<std::size_t>(e)]);
-        w.lossByte[kNoExpert] = 0;
-        for (int p = 0; p < stop; p += 4) {
-            std::uint64_t m[4];
-            const std::uint16_t* ids[4];
-            std::uint64_t loss[4] = { 0, 0, 0, 0 };
-            for (int i = 0; i < 4; ++i) {
-                const auto qz = static_cast<std::size_t>(p + i);
-                m[i] = 0;
-                ids[i] = w.noIds.data();
-                if (p + i < stop) {
-                    std::memcpy(&m[i], w.displaced.data() + qz * 8, sizeof m[i]);
-                    ids[i] = w.lostId.data() + qz * kRow;
-                }
-            }
-            while ((m[0] | m[1] | m[2] | m[3]) != 0)
-                for (int i = 0; i < 4; ++i) {
-                    const std::size_t e = ids[i][_tzcnt_u64(m[i])];
-                    m[i] = _blsr_u64(m[i]);
-                    leave[static_cast<std::size_t>(i) * kSlots + e] = p + i + 1;
-                    loss[i] += w.lossByte[e];
-                }
-            const auto lanes = static_cast<__mmask16>((1u << c.devices) - 1);
-            for (int i = 0; i < 4 && p + i < stop; ++i) {
-                int* devLoss = c.devTokenDiff + static_cast<std::size_t>(p + i + 1) * c.devices;
-                const __m512i bytes = _mm512_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(loss[i])));
-                _mm512_mask_storeu_epi32(
-                    devLoss, lanes, _mm512_sub_epi32(_mm512_maskz_loadu_epi32(lanes, devLoss), bytes));
-            }
-        }
-    } else {
-        for (int p = 0; p < stop; ++p) {
-            const auto pz = static_cast<std::size_t>(p);
-            const auto M = pz + 1;
-            std::uint64_t displaced;
-            std::memcpy(&displaced, w.displaced.data() + pz * 8, sizeof displaced);
-            const std::uint16_t* ids = w.lostId.data() + pz * kRow;
-            int* devLoss = c.devTokenDiff + M * c.devices;
-            for (std::uint64_t m = displaced; m != 0; m &= m - 1) {
-                const std::size_t wz = ids[_tzcnt_u64(m)];
-                leave[wz] = static_cast<int>(M);
-                devLoss[c.deviceOf[wz]] -= 1;
-                if (c.replicated)
-                    c.expertDiff[wz * c.stride + M] -= 1;
-            }
-        }
-    }
-    // The masses, four budgets at a time: each budget's sum runs over its tokens in order, and the
-    // four run side by side (one finished early adds lane 64's zeros until the others are done).
-    for (int p = 0; p < stop; p += 4) {
-        std::uint64_t m[4];
-        double mass[4];
-        const float* gain[4];
-        const float* lostAt[4];
-        for (int i = 0; i < 4; ++i) {
-            const int q = p + i;
-            m[i] = 0;
-            mass[i] = 0.0;
-            gain[i] = w.zeros;
-            lostAt[i] = w.zeros;
-            if (q < stop) {
-                const auto qz = static_cast<std::size_t>(q);
-                std::memcpy(&m[i], w.took.data() + qz * 8, sizeof m[i]);
-                mass[i] = c.diffMass[qz + 1];
-                gain[i] = w.cols + static_cast<std::size_t>(c.order[q]) * kRow;
-                lostAt[i] = w.lost + qz * kRow;
-            }
-        }
-        while ((m[0] | m[1] | m[2] | m[3]) != 0)
-            for (int i = 0; i < 4; ++i) {
-                const auto lane = static_cast<std::size_t>(_tzcnt_u64(m[i]));
-                m[i] = _blsr_u64(m[i]);
-                mass[i] -= static_cast<double>(lostAt[i][lane]); // +0 where nothing was displaced
-                mass[i] += static_cast<double>(gain[i][lane]);
-            }
-        for (int i = 0; i < 4 && p + i < stop; ++i)
-            c.diffMass[static_cast<std::size_t>(p + i) + 1] = mass[i];
-    }
-    // What the tokens hold after the last position stays active to the end. After every position
-    // that is each token's own top k, which the slice adds once (sweepSliceWith).
-    for (int g = 0; g < (steps < N ? groups : 0); ++g)
-        for (int i = 0; i < 8 * c.k; ++i) {
-            const std::uint64_t key = w.held[static_cast<std::size_t>(g) * 64 + static_cast<std::size_t>(i)];
-            if (key != 0)
-                leave[static_cast<std::size_t>(idOfKey(key))] = N + 1;
-        }
-    for (std::size_t e = 0; e < static_cast<std::size_t>(N); ++e) {
-        const int a = std::max(leave[e], leave[kSlots + e]);
-        const int b = std::max(leave[2 * kSlots + e], leave[3 * kSlots + e]);
-        c.maxEnd[e] = std::max(c.maxEnd[e], std::max(a, b));
-    }
-    std::fill_n(leave, 4 * kSlots, 0);
-}
-#pragma GCC diagnostic pop
-#endif
-
-#if DELTASCOPE_AVX2_DISPATCH
-// Up to 16 devices in the lanes of one register: the running counts of [budget][device]
-// differences, written to run when given, and each budget's largest (at least 0).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-__attribute__((target("avx512f"))) void runningPeaks16(
-    const int* diffs, std::size_t budgets, std::size_t G, int* run, int* peak)
-{
-    const auto lanes = static_cast<__mmask16>((1u << G) - 1);
-    __m512i v = _mm512_setzero_si512();
-    for (std::size_t m = 0; m < budgets; ++m) {
-        v = _mm512_add_epi32(v, _mm512_maskz_loadu_epi32(lanes, diffs + m * G));
-        if (run != nullptr)
-            _mm512_mask_storeu_epi32(run + m * G, lanes, v);
-        peak[m] = std::max(0, _mm512_mask_reduce_max_epi32(lanes, v));
-    }
-}
-#pragma GCC diagnostic pop
-#endif
-
-// runningPeaks16 where the machine and the device count allow; false when the caller must count.
-bool runningPeaks(const int* diffs, std::size_t budgets, std::size_t G, int* run, int* peak)
-{
-#if DELTASCOPE_AVX2_DISPATCH
-    if (G >= 1 && G <= 16 && hasAvx512()) {
-        runningPeaks16(diffs, budgets, G, run, peak);
-        return true;
-    }
-#else
-    (void)diffs;
-    (void)budgets;
-    (void)G;
-    (void)run;
-    (void)peak;
-#endif
-    return false;
 }
 
 // The metrics at every budget from the differences: an expert is active for M in
@@ -547,11 +185,7 @@ namespace detail {
 
 bool sweepVectorWalk()
 {
-#if DELTASCOPE_AVX2_DISPATCH
-    return hasAvx512();
-#else
-    return false;
-#endif
+    return sweep512Available();
 }
 
 bool sweepSliceWith(
@@ -633,23 +267,12 @@ bool sweepSliceWith(
         limits[tz] = std::min(last, steps);
     }
 
-    bool columns = false;
-#if DELTASCOPE_AVX2_DISPATCH
-    columns = walk == SweepWalk::Best && N <= 256 && k >= 1 && k <= 8 && hasAvx512();
-#else
-    (void)walk;
-#endif
-    if (columns) {
-#if DELTASCOPE_AVX2_DISPATCH
-        static thread_local ColumnWalk w;
-        w.size(N, steps);
-        for (int first = 0; first < in.tokens; first += kChunk)
-            walkChunk(in, c, limits.data(), first, std::min(kChunk, in.tokens - first), steps, N, w);
+    if (walk == SweepWalk::Best && walkColumns(in, c, limits.data(), steps)) {
+        // After every position, what each token holds is its own top k: active to the end.
         if (steps >= N)
             for (std::size_t e = 0; e < Nz; ++e)
                 if (s.baseCount[e] > 0)
                     s.maxEnd[e] = N + 1;
-#endif
     } else {
         std::vector<std::uint64_t> heap(static_cast<std::size_t>(std::max(k, 1)));
         for (int t = 0; t < in.tokens; ++t)
