@@ -253,27 +253,60 @@ std::optional<Diagnostic> computeSlice(const Trace& trace, const PolicyConfig& p
     return std::nullopt;
 }
 
+// totals[i] += values[at[i]] for every i < n (at: the budgets), or values[first + i] when the
+// budgets run on by one from `first` (first >= 0), in loops the compiler turns into vector adds:
+// each element still gets the one addition it would get alone, so the sums do not change.
+template <typename T, typename V>
+void addAt(T* __restrict totals, const V* __restrict values, const int* at, std::size_t n, int first)
+{
+    if (first >= 0) {
+        const V* from = values + first;
+        for (std::size_t i = 0; i < n; ++i)
+            totals[i] += static_cast<T>(from[i]);
+    } else {
+        for (std::size_t i = 0; i < n; ++i)
+            totals[i] += static_cast<T>(values[at[i]]);
+    }
+}
+
+template <typename T, typename V> void addEach(T* __restrict totals, V value, std::size_t n, std::size_t stride = 1)
+{
+    for (std::size_t i = 0; i < n; ++i)
+        totals[i * stride] += static_cast<T>(value);
+}
+
+// The first of the budgets when they run on by one (k, k + 1, ...), else -1.
+int runOfBudgets(const std::vector<int>& budgets)
+{
+    for (std::size_t i = 1; i < budgets.size(); ++i)
+        if (budgets[i] != budgets[0] + static_cast<int>(i))
+            return -1;
+    return budgets.empty() ? -1 : budgets[0];
+}
+
 // Adds one slice's metrics at every budget.
-void addSlice(XShareTotals& a, const SliceSweep& sw, const std::vector<int>& budgets, std::size_t layer)
+void addSlice(XShareTotals& a, const SliceSweep& sw, const std::vector<int>& budgets, int first, std::size_t layer)
 {
     const std::size_t L = a.layers;
+    const std::size_t n = budgets.size();
+    const int* at = budgets.data();
     ++a.layerSlices[layer];
-    for (std::size_t bi = 0; bi < budgets.size(); ++bi) {
+    addEach(a.activatedBase.data(), sw.activatedBase, n);
+    addAt(a.activated.data(), sw.activated.data(), at, n, first);
+    addEach(a.massBase.data(), sw.massBase, n);
+    addAt(a.mass.data(), sw.mass.data(), at, n, first);
+    addAt(a.overlap.data(), sw.overlap.data(), at, n, first);
+    addAt(a.unchanged.data(), sw.unchanged.data(), at, n, first);
+    addEach(a.routed.data(), sw.routedTokens, n);
+    addEach(a.peakBase.data(), sw.peakBase, n);
+    addAt(a.peak.data(), sw.peak.data(), at, n, first);
+    addEach(a.peakTokensBase.data(), sw.peakTokensBase, n);
+    addAt(a.peakTokens.data(), sw.peakTokens.data(), at, n, first);
+    addEach(a.layerActBase.data() + layer, sw.activatedBase, n, L);
+    addEach(a.layerMassBase.data() + layer, sw.massBase, n, L);
+    for (std::size_t bi = 0; bi < n; ++bi) {
         const auto m = static_cast<std::size_t>(budgets[bi]);
-        a.activatedBase[bi] += sw.activatedBase;
-        a.activated[bi] += sw.activated[m];
-        a.massBase[bi] += sw.massBase;
-        a.mass[bi] += sw.mass[m];
-        a.overlap[bi] += sw.overlap[m];
-        a.unchanged[bi] += sw.unchanged[m];
-        a.routed[bi] += sw.routedTokens;
-        a.peakBase[bi] += sw.peakBase;
-        a.peak[bi] += sw.peak[m];
-        a.peakTokensBase[bi] += sw.peakTokensBase;
-        a.peakTokens[bi] += sw.peakTokens[m];
-        a.layerActBase[bi * L + layer] += sw.activatedBase;
         a.layerAct[bi * L + layer] += sw.activated[m];
-        a.layerMassBase[bi * L + layer] += sw.massBase;
         a.layerMass[bi * L + layer] += sw.mass[m];
     }
 }
@@ -324,6 +357,7 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     threads = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(threads, slices)));
     const SlicePlan plan = slicePlan(trace, options);
+    const int budgetRun = runOfBudgets(options.budgets);
     // Budget maps come with a sweep without expert copies, within a memory bound per worker.
     const bool budgetMaps = options.budgetMaps && plan.sweep && options.policy.replicas.empty()
         && L * Nz * (Nz + 2) <= (std::size_t { 1 } << 26);
@@ -365,7 +399,7 @@ Result<XShareResult> runXShare(const Trace& trace, const Batches& batches, const
                     addMaps(a, scratch, devices, G, layer);
                 if (budgetMaps)
                     addBudgetMaps(a, scratch, sw, devices, G, layer, options);
-                addSlice(a, sw, options.budgets, layer);
+                addSlice(a, sw, options.budgets, budgetRun, layer);
                 if (options.perSlice)
                     records[layer * B + batch] = recordOf(trace, options, sw, scratch, plan.sweep, layer, batch, T);
             }

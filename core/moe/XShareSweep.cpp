@@ -106,10 +106,9 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
     const auto Gz = static_cast<std::size_t>(G);
     s.devDiff.assign(Gz * (Nz + 2), 0); // [budget][device], like devTokenDiff
     for (int e = 0; e < N; ++e) {
+        // An expert no token took (end 0) adds and takes one at budget 0, which cancels: no branch.
         const int end = s.maxEnd[static_cast<std::size_t>(e)];
-        if (end == 0)
-            continue;
-        const auto start = static_cast<std::size_t>(s.rank[static_cast<std::size_t>(e)] + 1);
+        const auto start = static_cast<std::size_t>(end == 0 ? 0 : s.rank[static_cast<std::size_t>(e)] + 1);
         const auto stop = static_cast<std::size_t>(std::min(end, N + 1));
         s.diff[start] += 1;
         s.diff[stop] -= 1;
@@ -250,18 +249,24 @@ bool sweepSliceWith(
     // Each token's walk stops after the position of its last baseline expert: from there it holds
     // its own k best, which nothing later beats.
     static thread_local std::vector<int> limits;
+    static thread_local std::vector<int> after; // [expert] one past its rank, N + 1 when it is not in the order
     limits.assign(static_cast<std::size_t>(std::max(in.tokens, 0)), 0);
+    after.resize(Nz);
+    for (std::size_t e = 0; e < Nz; ++e)
+        after[e] = s.rank[e] < 0 ? N + 1 : s.rank[e] + 1;
     for (int t = 0; t < in.tokens; ++t) {
         const auto tz = static_cast<std::size_t>(t);
         const int kt = s.kOf[tz];
         if (kt <= 0)
             continue;
         const int* ids = s.topIds.data() + tz * static_cast<std::size_t>(k);
-        int last = 0; // one past the rank of the token's last baseline expert (N + 1 when one is not in the order)
-        for (int j = 0; j < kt; ++j) {
-            const int r = s.rank[static_cast<std::size_t>(ids[j])];
-            last = std::max(last, r < 0 ? N + 1 : r + 1);
-        }
+        int last = 0; // one past the rank of the token's last baseline expert
+        if (kt == 8) // the common shape, unrolled
+            last = std::max(std::max(std::max(after[ids[0]], after[ids[1]]), std::max(after[ids[2]], after[ids[3]])),
+                std::max(std::max(after[ids[4]], after[ids[5]]), std::max(after[ids[6]], after[ids[7]])));
+        else
+            for (int j = 0; j < kt; ++j)
+                last = std::max(last, after[static_cast<std::size_t>(ids[j])]);
         if (last <= steps)
             s.diffUnchanged[static_cast<std::size_t>(last)] += 1;
         limits[tz] = std::min(last, steps);

@@ -39,55 +39,81 @@ bool hasAvx512()
 // writes down, per position, which lanes took the expert and what they displaced; the slice then
 // adds those up per budget in token order, so the sums are bit for bit walkPortable's.
 constexpr int kChunk = 64; ///< tokens walked per chunk: 8 groups of 8 lanes
-constexpr std::size_t kRow = 72; ///< entries per row of cols, lost and lostId: the chunk's lanes, then 8 pads
-constexpr std::uint16_t kNoExpert = 256; ///< the pad of lostId: a slot past every expert
+constexpr std::size_t kRow = 72; ///< entries per row of cols and lost: the chunk's lanes, then 8 pads
+constexpr std::uint16_t kNoExpert = 256; ///< the expert of lost's pads: a slot past every expert
 constexpr std::size_t kSlots = 257;
+/// The pad key of lost: score +0, expert kNoExpert.
+constexpr std::uint64_t kPadKey = static_cast<std::uint32_t>(~std::uint32_t { kNoExpert });
+
+// The score and the expert of a key in a row of lost (the key's high and low halves).
+inline float lostScore(const std::uint64_t* row, std::size_t lane)
+{
+    float f;
+    std::memcpy(&f, reinterpret_cast<const char*>(row + lane) + 4, sizeof f);
+    return f;
+}
+
+inline std::size_t lostExpert(const std::uint64_t* row, std::size_t lane)
+{
+    std::uint32_t low;
+    std::memcpy(&low, row + lane, sizeof low);
+    return ~low;
+}
 
 struct ColumnWalk {
-    std::vector<float> store; ///< backs the aligned arrays below
+    std::vector<float> store; ///< backs cols and zeros, aligned
+    std::vector<std::uint64_t> keyStore; ///< backs lost and padKeys, aligned
     float* cols = nullptr; ///< [expert][kRow] the chunk's scores by expert (unknown past its tokens)
-    float* lost = nullptr; ///< [position][kRow] the score a lane displaced there (+0 where none)
-    std::vector<std::uint16_t>
-        lostId; ///< [position][kRow] the expert a lane displaced there (kNoExpert in lanes 64-71)
+    /// [position][kRow] the key a lane displaced there; kPadKey (score +0, no expert) where it
+    /// displaced none, and in lanes 64-71
+    std::uint64_t* lost = nullptr;
+    std::uint64_t* padKeys = nullptr; ///< kRow times kPadKey
+    std::vector<std::uint64_t> notId; ///< [position] the inverted id of the expert there, the low half of its keys
+    std::vector<std::uint32_t> colAt; ///< [position] the offset of its expert's row in cols
     std::vector<std::uint8_t> took; ///< [position][8 groups] lanes that took the expert there
     std::vector<std::uint8_t> displaced; ///< [position][8 groups] lanes where that displaced a key
     std::vector<std::uint64_t> held; ///< [group][8 places][8 lanes] the keys held after the walk
     std::vector<float> unknownRow; ///< a row of unknown scores for lanes past the chunk's tokens
     std::vector<int> leave; ///< [4][kSlots] per budget of four: each expert's last budget held (N + 1: to the end)
     std::vector<std::uint64_t> lossByte; ///< [kSlots] 1 in the byte of the expert's device (0 for kNoExpert)
-    std::vector<std::uint16_t> noIds; ///< kRow times kNoExpert
     float* zeros = nullptr; ///< kRow zeros
-    const float* laidCols = nullptr; ///< the layout whose zero lanes are in place
+    const float* laidCols = nullptr; ///< the layout whose pad lanes are in place
+    const std::uint64_t* laidLost = nullptr;
     std::size_t laidExperts = 0;
     std::size_t laidSteps = 0;
+
+    template <typename T> static std::uintptr_t aligned64(T* p)
+    {
+        return (reinterpret_cast<std::uintptr_t>(p) + 63) & ~static_cast<std::uintptr_t>(63);
+    }
 
     void size(int experts, int steps)
     {
         const auto E = static_cast<std::size_t>(experts);
         const auto P = static_cast<std::size_t>(std::max(steps, 1));
-        const std::size_t floats = (E + P + 1) * kRow + 16;
+        const std::size_t floats = (E + 1) * kRow + 16;
         if (store.size() < floats)
             store.resize(floats);
-        auto at = reinterpret_cast<std::uintptr_t>(store.data());
-        at = (at + 63) & ~static_cast<std::uintptr_t>(63);
-        cols = reinterpret_cast<float*>(at);
-        lost = cols + E * kRow;
-        zeros = lost + P * kRow;
-        // Lanes 64-71 of every row, and the row after the last, stay +0: the mass sums read a
-        // lane past the last event there, and adding +0 changes nothing.
-        if (cols != laidCols || E != laidExperts || P != laidSteps) {
-            for (std::size_t r = 0; r < E + P; ++r)
+        cols = reinterpret_cast<float*>(aligned64(store.data()));
+        zeros = cols + E * kRow;
+        const std::size_t keys = (P + 1) * kRow + 8;
+        if (keyStore.size() < keys)
+            keyStore.resize(keys);
+        lost = reinterpret_cast<std::uint64_t*>(aligned64(keyStore.data()));
+        padKeys = lost + P * kRow;
+        // Lanes 64-71 of every row are pads, as is the row after the last: the sums read a lane
+        // past the last event there, which adds +0 and marks the spare slot kNoExpert.
+        if (cols != laidCols || lost != laidLost || E != laidExperts || P != laidSteps) {
+            for (std::size_t r = 0; r < E; ++r)
                 std::fill_n(cols + r * kRow + kChunk, kRow - kChunk, 0.0f);
             std::fill_n(zeros, kRow, 0.0f);
+            for (std::size_t r = 0; r < P; ++r)
+                std::fill_n(lost + r * kRow + kChunk, kRow - kChunk, kPadKey);
+            std::fill_n(padKeys, kRow, kPadKey);
             laidCols = cols;
+            laidLost = lost;
             laidExperts = E;
             laidSteps = P;
-        }
-        if (lostId.size() < P * kRow) {
-            lostId.resize(P * kRow);
-            for (std::size_t r = 0; r < P; ++r)
-                std::fill_n(lostId.begin() + static_cast<std::ptrdiff_t>(r * kRow + kChunk), kRow - kChunk, kNoExpert);
-            noIds.assign(kRow, kNoExpert);
         }
         if (took.size() < P * 8) {
             took.resize(P * 8);
@@ -142,22 +168,27 @@ __attribute__((target("avx512f"))) void transposeGroup(const float* const* rows,
 }
 
 // One group of eight lanes over the first `steps` positions (cols already offset to the group).
-template <int K>
+// Without unknown scores in the slice, no key needs clearing.
+template <int K, bool Unknown>
 __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
-    const int* order, const float* cols, int steps, int group, ColumnWalk& w)
+    const float* cols, int steps, int group, ColumnWalk& w)
 {
     __m512i best[K];
     for (int j = 0; j < K; ++j)
         best[j] = _mm512_setzero_si512();
     const __m512i unknownBits = _mm512_set1_epi64(0xff800000LL);
+    const __m512i padKey = _mm512_set1_epi64(static_cast<long long>(kPadKey));
     const auto g = static_cast<std::size_t>(group);
+    const std::uint32_t* colAt = w.colAt.data();
+    const std::uint64_t* notId = w.notId.data();
     for (int p = 0; p < steps; ++p) {
         const auto pz = static_cast<std::size_t>(p);
-        const auto x = static_cast<std::uint32_t>(order[p]);
-        const __m512i bits = _mm512_cvtepu32_epi64(
-            _mm256_load_si256(reinterpret_cast<const __m256i*>(cols + static_cast<std::size_t>(x) * kRow)));
-        const __m512i key = _mm512_maskz_or_epi64(_mm512_cmpneq_epu64_mask(bits, unknownBits),
-            _mm512_slli_epi64(bits, 32), _mm512_set1_epi64(static_cast<long long>(~x)));
+        const __m512i bits
+            = _mm512_cvtepu32_epi64(_mm256_load_si256(reinterpret_cast<const __m256i*>(cols + colAt[pz])));
+        const __m512i high = _mm512_slli_epi64(bits, 32);
+        const __m512i low = _mm512_set1_epi64(static_cast<long long>(notId[pz]));
+        const __m512i key = Unknown ? _mm512_maskz_or_epi64(_mm512_cmpneq_epu64_mask(bits, unknownBits), high, low)
+                                    : _mm512_or_epi64(high, low);
         const __m512i worst = best[K - 1];
         const __mmask8 take = _mm512_cmpgt_epu64_mask(key, worst);
         const __mmask8 displace = _mm512_mask_test_epi64_mask(take, worst, worst);
@@ -167,10 +198,7 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
         best[0] = _mm512_max_epu64(best[0], key);
         w.took[pz * 8 + g] = static_cast<std::uint8_t>(take);
         w.displaced[pz * 8 + g] = static_cast<std::uint8_t>(displace);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(w.lostId.data() + pz * kRow + 8 * g),
-            _mm512_cvtepi64_epi16(_mm512_xor_si512(worst, _mm512_set1_epi64(-1))));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(w.lost + pz * kRow + 8 * g),
-            _mm512_cvtepi64_epi32(_mm512_maskz_srli_epi64(displace, worst, 32)));
+        _mm512_store_si512(w.lost + pz * kRow + 8 * g, _mm512_mask_blend_epi64(displace, padKey, worst));
     }
     for (int j = 0; j < 8; ++j)
         _mm512_storeu_si512(
@@ -178,6 +206,61 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
 }
 
 #pragma GCC diagnostic pop
+
+// The masses of the first `stop` budgets, four at a time: each budget's sum runs over its tokens
+// in order, and the four run side by side (one finished early reads lane 64's pads, adding +0,
+// until the others are done). With Losses, the same pass counts the displaced experts: each of the
+// four budgets has its own leave slots, and its losses per device add up in the bytes of one
+// register (up to 8 devices, no copies). A lane that took without displacing reads the pad key,
+// which counts nothing.
+template <bool Losses>
+__attribute__((target("avx512f,bmi,bmi2,popcnt"))) void sumChunk(const Walk& c, ColumnWalk& w, int stop)
+{
+    int* leave = w.leave.data();
+    for (int p = 0; p < stop; p += 4) {
+        std::uint64_t m[4];
+        double mass[4];
+        const float* gain[4];
+        const std::uint64_t* lostAt[4];
+        std::uint64_t loss[4] = { 0, 0, 0, 0 };
+        for (int i = 0; i < 4; ++i) {
+            const int q = p + i;
+            m[i] = 0;
+            mass[i] = 0.0;
+            gain[i] = w.zeros;
+            lostAt[i] = w.padKeys;
+            if (q < stop) {
+                const auto qz = static_cast<std::size_t>(q);
+                std::memcpy(&m[i], w.took.data() + qz * 8, sizeof m[i]);
+                mass[i] = c.diffMass[qz + 1];
+                gain[i] = w.cols + static_cast<std::size_t>(c.order[q]) * kRow;
+                lostAt[i] = w.lost + qz * kRow;
+            }
+        }
+        while ((m[0] | m[1] | m[2] | m[3]) != 0)
+            for (int i = 0; i < 4; ++i) {
+                const auto lane = static_cast<std::size_t>(_tzcnt_u64(m[i]));
+                m[i] = _blsr_u64(m[i]);
+                mass[i] -= static_cast<double>(lostScore(lostAt[i], lane)); // +0 where nothing was displaced
+                mass[i] += static_cast<double>(gain[i][lane]);
+                if constexpr (Losses) {
+                    const std::size_t e = lostExpert(lostAt[i], lane);
+                    leave[static_cast<std::size_t>(i) * kSlots + e] = p + i + 1;
+                    loss[i] += w.lossByte[e];
+                }
+            }
+        for (int i = 0; i < 4 && p + i < stop; ++i) {
+            c.diffMass[static_cast<std::size_t>(p + i) + 1] = mass[i];
+            if constexpr (Losses) {
+                const auto lanes = static_cast<__mmask16>((1u << c.devices) - 1);
+                int* devLoss = c.devTokenDiff + static_cast<std::size_t>(p + i + 1) * c.devices;
+                const __m512i bytes = _mm512_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(loss[i])));
+                _mm512_mask_storeu_epi32(
+                    devLoss, lanes, _mm512_sub_epi32(_mm512_maskz_loadu_epi32(lanes, devLoss), bytes));
+            }
+        }
+    }
+}
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -206,10 +289,14 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
         float* cols = w.cols + 8 * g;
         transposeGroup(rows, N, cols);
         groupStop = std::min(groupStop, stop);
-        using GroupWalk = void (*)(const int*, const float*, int, int, ColumnWalk&);
-        static constexpr GroupWalk walks[8] = { walkGroup<1>, walkGroup<2>, walkGroup<3>, walkGroup<4>, walkGroup<5>,
-            walkGroup<6>, walkGroup<7>, walkGroup<8> };
-        walks[c.k - 1](c.order, cols, groupStop, g, w);
+        using GroupWalk = void (*)(const float*, int, int, ColumnWalk&);
+        static constexpr GroupWalk walks[2][8]
+            = { { walkGroup<1, false>, walkGroup<2, false>, walkGroup<3, false>, walkGroup<4, false>,
+                    walkGroup<5, false>, walkGroup<6, false>, walkGroup<7, false>, walkGroup<8, false> },
+                  { walkGroup<1, true>, walkGroup<2, true>, walkGroup<3, true>, walkGroup<4, true>, walkGroup<5, true>,
+                      walkGroup<6, true>, walkGroup<7, true>, walkGroup<8, true> } };
+        const bool unknown = in.hasUnknown || 8 * g + 8 > count; // lanes past the tokens read unknown scores
+        walks[unknown ? 1 : 0][c.k - 1](cols, groupStop, g, w);
     }
     for (int p = 0; p < stop; ++p) {
         const auto pz = static_cast<std::size_t>(p);
@@ -221,89 +308,32 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
             c.expertDiff[static_cast<std::size_t>(c.order[p]) * c.stride + pz + 1] += joins;
     }
     // The displaced experts. Positions rise, so the last store is each expert's latest leave. With
-    // up to 8 devices (and no copies), four budgets run side by side, each with its own leave
-    // slots, and a budget's losses per device add up in the bytes of one register.
+    // up to 8 devices (and no copies), they are counted in the masses' pass below.
     int* leave = w.leave.data();
-    if (c.devices <= 8 && !c.replicated) {
+    const bool packed = c.devices <= 8 && !c.replicated;
+    if (packed) {
         for (int e = 0; e < N; ++e)
             w.lossByte[static_cast<std::size_t>(e)] = std::uint64_t { 1 }
                 << (8 * c.deviceOf[static_cast<std::size_t>(e)]);
         w.lossByte[kNoExpert] = 0;
-        for (int p = 0; p < stop; p += 4) {
-            std::uint64_t m[4];
-            const std::uint16_t* ids[4];
-            std::uint64_t loss[4] = { 0, 0, 0, 0 };
-            for (int i = 0; i < 4; ++i) {
-                const auto qz = static_cast<std::size_t>(p + i);
-                m[i] = 0;
-                ids[i] = w.noIds.data();
-                if (p + i < stop) {
-                    std::memcpy(&m[i], w.displaced.data() + qz * 8, sizeof m[i]);
-                    ids[i] = w.lostId.data() + qz * kRow;
-                }
-            }
-            while ((m[0] | m[1] | m[2] | m[3]) != 0)
-                for (int i = 0; i < 4; ++i) {
-                    const std::size_t e = ids[i][_tzcnt_u64(m[i])];
-                    m[i] = _blsr_u64(m[i]);
-                    leave[static_cast<std::size_t>(i) * kSlots + e] = p + i + 1;
-                    loss[i] += w.lossByte[e];
-                }
-            const auto lanes = static_cast<__mmask16>((1u << c.devices) - 1);
-            for (int i = 0; i < 4 && p + i < stop; ++i) {
-                int* devLoss = c.devTokenDiff + static_cast<std::size_t>(p + i + 1) * c.devices;
-                const __m512i bytes = _mm512_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(loss[i])));
-                _mm512_mask_storeu_epi32(
-                    devLoss, lanes, _mm512_sub_epi32(_mm512_maskz_loadu_epi32(lanes, devLoss), bytes));
-            }
-        }
+        sumChunk<true>(c, w, stop);
     } else {
         for (int p = 0; p < stop; ++p) {
             const auto pz = static_cast<std::size_t>(p);
             const auto M = pz + 1;
             std::uint64_t displaced;
             std::memcpy(&displaced, w.displaced.data() + pz * 8, sizeof displaced);
-            const std::uint16_t* ids = w.lostId.data() + pz * kRow;
+            const std::uint64_t* keys = w.lost + pz * kRow;
             int* devLoss = c.devTokenDiff + M * c.devices;
             for (std::uint64_t m = displaced; m != 0; m &= m - 1) {
-                const std::size_t wz = ids[_tzcnt_u64(m)];
+                const std::size_t wz = lostExpert(keys, _tzcnt_u64(m));
                 leave[wz] = static_cast<int>(M);
                 devLoss[c.deviceOf[wz]] -= 1;
                 if (c.replicated)
                     c.expertDiff[wz * c.stride + M] -= 1;
             }
         }
-    }
-    // The masses, four budgets at a time: each budget's sum runs over its tokens in order, and the
-    // four run side by side (one finished early adds lane 64's zeros until the others are done).
-    for (int p = 0; p < stop; p += 4) {
-        std::uint64_t m[4];
-        double mass[4];
-        const float* gain[4];
-        const float* lostAt[4];
-        for (int i = 0; i < 4; ++i) {
-            const int q = p + i;
-            m[i] = 0;
-            mass[i] = 0.0;
-            gain[i] = w.zeros;
-            lostAt[i] = w.zeros;
-            if (q < stop) {
-                const auto qz = static_cast<std::size_t>(q);
-                std::memcpy(&m[i], w.took.data() + qz * 8, sizeof m[i]);
-                mass[i] = c.diffMass[qz + 1];
-                gain[i] = w.cols + static_cast<std::size_t>(c.order[q]) * kRow;
-                lostAt[i] = w.lost + qz * kRow;
-            }
-        }
-        while ((m[0] | m[1] | m[2] | m[3]) != 0)
-            for (int i = 0; i < 4; ++i) {
-                const auto lane = static_cast<std::size_t>(_tzcnt_u64(m[i]));
-                m[i] = _blsr_u64(m[i]);
-                mass[i] -= static_cast<double>(lostAt[i][lane]); // +0 where nothing was displaced
-                mass[i] += static_cast<double>(gain[i][lane]);
-            }
-        for (int i = 0; i < 4 && p + i < stop; ++i)
-            c.diffMass[static_cast<std::size_t>(p + i) + 1] = mass[i];
+        sumChunk<false>(c, w, stop);
     }
     // What the tokens hold after the last position stays active to the end. After every position
     // that is each token's own top k, which the slice adds once (sweepSliceWith).
@@ -354,6 +384,14 @@ bool walkColumns(const SliceInput& in, const Walk& c, const int* limits, int ste
         return false;
     static thread_local ColumnWalk w;
     w.size(N, steps);
+    const auto P = static_cast<std::size_t>(std::max(steps, 0));
+    w.notId.resize(P);
+    w.colAt.resize(P);
+    for (std::size_t p = 0; p < P; ++p) {
+        const auto x = static_cast<std::uint32_t>(c.order[p]);
+        w.notId[p] = static_cast<std::uint32_t>(~x);
+        w.colAt[p] = x * static_cast<std::uint32_t>(kRow);
+    }
     for (int first = 0; first < in.tokens; first += kChunk)
         walkChunk(in, c, limits, first, std::min(kChunk, in.tokens - first), steps, N, w);
     return true;
