@@ -185,10 +185,10 @@ moe::XShareResult collect(const moe::Trace& trace, const moe::Batches& batches, 
         t.mass[bi] = o.budgetMass[bi * 2 + 1];
         for (std::size_t l = 0; l < L; ++l) {
             const auto i = (bi * L + l) * 2;
-            t.layerActBase[bi * L + l] = static_cast<double>(o.layerInts[i]);
-            t.layerAct[bi * L + l] = static_cast<double>(o.layerInts[i + 1]);
-            t.layerMassBase[bi * L + l] = o.layerMass[i];
-            t.layerMass[bi * L + l] = o.layerMass[i + 1];
+            t.layerActBase[l * nb + bi] = static_cast<double>(o.layerInts[i]);
+            t.layerAct[l * nb + bi] = static_cast<double>(o.layerInts[i + 1]);
+            t.layerMassBase[l * nb + bi] = o.layerMass[i];
+            t.layerMass[l * nb + bi] = o.layerMass[i + 1];
         }
     }
     for (std::size_t l = 0; l < L; ++l)

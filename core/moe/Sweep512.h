@@ -40,8 +40,10 @@ bool sweep512Available();
 // here, otherwise the caller marks each token's own top k. Slices of at most 256 experts, k <= 8.
 bool walkColumns(const SliceInput& in, const Walk& c, const int* limits, int steps);
 
-// The running counts of [budget][device] differences (written to run when given) and each
-// budget's largest, at least 0, for up to 16 devices.
-bool runningPeaks(const int* diffs, std::size_t budgets, std::size_t G, int* run, int* peak);
+// The running counts of two [budget][device] difference arrays, the active experts' and the
+// tokens' (written to the runs when those are given, both or neither), and each budget's largest,
+// at least 0, for up to 16 devices.
+bool runningPeaks(const int* active, const int* tokens, std::size_t budgets, std::size_t G, int* runActive,
+    int* runTokens, int* peakActive, int* peakTokens);
 
 } // namespace deltascope::moe::detail

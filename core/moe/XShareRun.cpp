@@ -269,10 +269,10 @@ void addAt(T* __restrict totals, const V* __restrict values, const int* at, std:
     }
 }
 
-template <typename T, typename V> void addEach(T* __restrict totals, V value, std::size_t n, std::size_t stride = 1)
+template <typename T, typename V> void addEach(T* __restrict totals, V value, std::size_t n)
 {
     for (std::size_t i = 0; i < n; ++i)
-        totals[i * stride] += static_cast<T>(value);
+        totals[i] += static_cast<T>(value);
 }
 
 // The first of the budgets when they run on by one (k, k + 1, ...), else -1.
@@ -287,7 +287,6 @@ int runOfBudgets(const std::vector<int>& budgets)
 // Adds one slice's metrics at every budget.
 void addSlice(XShareTotals& a, const SliceSweep& sw, const std::vector<int>& budgets, int first, std::size_t layer)
 {
-    const std::size_t L = a.layers;
     const std::size_t n = budgets.size();
     const int* at = budgets.data();
     ++a.layerSlices[layer];
@@ -302,13 +301,10 @@ void addSlice(XShareTotals& a, const SliceSweep& sw, const std::vector<int>& bud
     addAt(a.peak.data(), sw.peak.data(), at, n, first);
     addEach(a.peakTokensBase.data(), sw.peakTokensBase, n);
     addAt(a.peakTokens.data(), sw.peakTokens.data(), at, n, first);
-    addEach(a.layerActBase.data() + layer, sw.activatedBase, n, L);
-    addEach(a.layerMassBase.data() + layer, sw.massBase, n, L);
-    for (std::size_t bi = 0; bi < n; ++bi) {
-        const auto m = static_cast<std::size_t>(budgets[bi]);
-        a.layerAct[bi * L + layer] += sw.activated[m];
-        a.layerMass[bi * L + layer] += sw.mass[m];
-    }
+    addEach(a.layerActBase.data() + layer * n, sw.activatedBase, n);
+    addEach(a.layerMassBase.data() + layer * n, sw.massBase, n);
+    addAt(a.layerAct.data() + layer * n, sw.activated.data(), at, n, first);
+    addAt(a.layerMass.data() + layer * n, sw.mass.data(), at, n, first);
 }
 
 // The record of one slice at the first budget, with its selected set (top-k: the experts the
@@ -507,10 +503,10 @@ XShareResult assembleXShare(const Trace& trace, const XShareOptions& options, co
             LayerMetrics lm;
             lm.layer = trace.layerIds.empty() ? static_cast<int>(l) : trace.layerIds[l];
             const double n = total.layerSlices[l] ? static_cast<double>(total.layerSlices[l]) : 1.0;
-            lm.activatedBaseMean = total.layerActBase[bi * L + l] / n;
-            lm.activatedMean = total.layerAct[bi * L + l] / n;
-            lm.massRetained = total.layerMassBase[bi * L + l] > 0
-                ? total.layerMass[bi * L + l] / total.layerMassBase[bi * L + l]
+            lm.activatedBaseMean = total.layerActBase[l * nb + bi] / n;
+            lm.activatedMean = total.layerAct[l * nb + bi] / n;
+            lm.massRetained = total.layerMassBase[l * nb + bi] > 0
+                ? total.layerMass[l * nb + bi] / total.layerMassBase[l * nb + bi]
                 : 1.0;
             r.perLayer.push_back(lm);
         }

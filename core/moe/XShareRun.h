@@ -90,7 +90,7 @@ struct XShareTotals {
     std::vector<std::int64_t> activatedBase, activated, overlap, unchanged, routed; ///< [budget]
     std::vector<double> massBase, mass, peakBase, peak, peakTokensBase, peakTokens; ///< [budget]
     std::vector<std::int64_t> layerSlices; ///< [layer]
-    std::vector<double> layerActBase, layerAct, layerMassBase, layerMass; ///< [budget][layer]
+    std::vector<double> layerActBase, layerAct, layerMassBase, layerMass; ///< [layer][budget]
     std::vector<std::int64_t> mapBase, mapPolicy; ///< [layer][expert] slices where the expert is active
     std::vector<double> devBase, dev, devTokensBase, devTokens; ///< [device] sums over slices
     /// Budget maps of a sweep: [layer][expert][M], M in 0..experts+1, the change at M of the number of

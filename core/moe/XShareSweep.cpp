@@ -131,10 +131,9 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
     peaks.resize(2 * (Nz + 1));
     int* peakActive = peaks.data();
     int* peakTokens = peaks.data() + Nz + 1;
-    const bool done
-        = runningPeaks(s.devDiff.data(), Nz + 1, Gz, out.deviceLoads ? out.deviceActive.data() : nullptr, peakActive)
-        && runningPeaks(
-            s.devTokenDiff.data(), Nz + 1, Gz, out.deviceLoads ? out.deviceTokens.data() : nullptr, peakTokens);
+    const bool done = runningPeaks(s.devDiff.data(), s.devTokenDiff.data(), Nz + 1, Gz,
+        out.deviceLoads ? out.deviceActive.data() : nullptr, out.deviceLoads ? out.deviceTokens.data() : nullptr,
+        peakActive, peakTokens);
     if (!done)
         for (std::size_t m = 0; m <= Nz; ++m) {
             int peak = 0;
