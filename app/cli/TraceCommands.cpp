@@ -8,6 +8,7 @@
 #include "moe/Safetensors.h"
 #include "moe/SynthTrace.h"
 #include "moe/TraceImport.h"
+#include "moe/XShareRun.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -20,11 +21,16 @@ int runTraceInfo(const std::vector<std::string>& argv)
 {
     std::vector<std::string> valued { "format" };
     valued.insert(valued.end(), kImportValued.begin(), kImportValued.end());
-    std::vector<std::string> flags { "help" };
+    std::vector<std::string> flags { "help", "no-score-check" };
     flags.insert(flags.end(), kImportFlags.begin(), kImportFlags.end());
     const Args args(argv, flags, valued);
     if (args.has("help")) {
-        std::printf("usage: deltascope-cli trace-info TRACE [import options] [--format table|json]\n\n%s", kImportHelp);
+        std::printf(
+            "usage: deltascope-cli trace-info TRACE [import options] [--format table|json] [--no-score-check]\n\n"
+            "Every gating score is read and checked as xshare checks it (finite, and not negative where\n"
+            "scores are probabilities); a score it would refuse is named and fails the command (exit 2).\n"
+            "--no-score-check skips that pass over the scores (about a second per GB).\n\n%s",
+            kImportHelp);
         return 0;
     }
     if (!args.error().empty())
@@ -68,9 +74,14 @@ int runTraceInfo(const std::vector<std::string>& argv)
     j["batch_tokens_max"] = largest;
     j["layer_ids"] = t.layerIds;
     j["score_bytes"] = t.scoreBytes();
+    // The trace opened; a score that xshare would refuse is reported here too, and fails the command.
+    const bool check = !args.has("no-score-check");
+    const auto problem = check ? moe::checkGatingScores(t) : std::nullopt;
+    j["scores_checked"] = check;
+    j["score_problem"] = problem ? nlohmann::ordered_json(problem->message) : nlohmann::ordered_json(nullptr);
     if (format == "json") {
         std::printf("%s\n", jsonText(j, 2).c_str());
-        return 0;
+        return problem ? fail(path + ": " + problem->message + " (xshare refuses this trace)") : 0;
     }
     std::printf(
         "trace      %s\nmodel      %s\nkind       %s (%s %s)\ntokens     %lld in %lld request%s%s\nlayers     %lld\n"
@@ -87,6 +98,8 @@ int runTraceInfo(const std::vector<std::string>& argv)
     else if (!stepTokens.empty())
         std::printf("batches    %zu recorded, %lld to %lld tokens each\n", stepTokens.size(),
             static_cast<long long>(smallest), static_cast<long long>(largest));
+    if (problem)
+        return fail(path + ": " + problem->message + " (xshare refuses this trace)");
     return 0;
 }
 

@@ -97,6 +97,21 @@ void MappedFile::release(std::size_t upTo) const
         ::madvise(const_cast<char*>(m_data), bytes, MADV_DONTNEED);
 }
 
+void MappedFile::populate(std::size_t from, std::size_t bytes) const
+{
+#ifdef MADV_POPULATE_READ
+    if (!m_mapped || from >= m_size)
+        return;
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t start = from / page * page;
+    const std::size_t end = std::min(m_size, from + bytes);
+    ::madvise(const_cast<char*>(m_data) + start, end - start, MADV_POPULATE_READ); // a hint: failure is harmless
+#else
+    (void)from;
+    (void)bytes;
+#endif
+}
+
 void MappedFile::close()
 {
     if (m_mapped)

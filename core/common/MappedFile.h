@@ -60,6 +60,10 @@ public:
     /// resident set (they stay in the page cache). Offsets into the file remain valid.
     void release(std::size_t upTo) const;
 
+    /// Asks the kernel to map [from, from + bytes) in one go before it is read (where the kernel
+    /// can), instead of a page fault per page: for a pass over a large file.
+    void populate(std::size_t from, std::size_t bytes) const;
+
 private:
     void close();
 

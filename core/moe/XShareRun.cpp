@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "moe/XShareRun.h"
 
+#include "common/MappedFile.h"
 #include "moe/XShareMaps.h"
 
 #include <algorithm>
@@ -169,6 +170,61 @@ std::optional<Diagnostic> copyCheckedRows(
     }
     return std::nullopt;
 }
+
+} // namespace
+
+std::optional<Diagnostic> checkGatingScores(const Trace& trace)
+{
+    // Dense fp32 probabilities are used as they lie: one pass over their bits, which are fine below
+    // 0x7f800000 (finite, non-negative) or exactly -0. Only a trace that fails it is read again,
+    // row by row, to name the score.
+    if (!trace.sparse && trace.scoreType == ScoreType::F32 && trace.scoreKind == ScoreKind::Probs
+        && trace.scores != nullptr) {
+        const auto* bits = static_cast<const std::uint32_t*>(trace.scores);
+        const std::size_t n = trace.scoreBytes() / sizeof(float);
+        constexpr std::size_t kBlock = std::size_t { 1 } << 24; // 64 MB of scores
+        // Where the mapped file starts, when the scores lie in it (else 0).
+        std::uintptr_t mappedAt = 0;
+        if (trace.mapping) {
+            const auto start = reinterpret_cast<std::uintptr_t>(trace.mapping->view().data());
+            const auto at = reinterpret_cast<std::uintptr_t>(bits);
+            if (at >= start && at + n * sizeof(float) <= start + trace.mapping->view().size())
+                mappedAt = start;
+        }
+        std::uint32_t bad = 0;
+        for (std::size_t first = 0; first < n && !bad; first += kBlock) {
+            const std::size_t last = std::min(n, first + kBlock);
+            if (mappedAt != 0)
+                trace.mapping->populate(
+                    reinterpret_cast<std::uintptr_t>(bits + first) - mappedAt, (last - first) * sizeof(float));
+            for (std::size_t i = first; i < last; ++i) {
+                const std::uint32_t b = bits[i];
+                bad |= static_cast<std::uint32_t>((b & 0x7fffffffu) >= 0x7f800000u)
+                    | static_cast<std::uint32_t>(b > 0x80000000u);
+            }
+            // A mapped trace's pages read so far go back: checking a large trace does not hold it
+            // in memory.
+            if (mappedAt != 0)
+                trace.mapping->release(reinterpret_cast<std::uintptr_t>(bits + last) - mappedAt);
+        }
+        if (!bad)
+            return std::nullopt;
+    }
+    constexpr std::int64_t kRows = 4096;
+    std::vector<std::int64_t> rows;
+    std::vector<float> g;
+    for (std::size_t l = 0; l < static_cast<std::size_t>(trace.layers); ++l)
+        for (std::int64_t first = 0; first < trace.tokens; first += kRows) {
+            rows.resize(static_cast<std::size_t>(std::min(kRows, trace.tokens - first)));
+            for (std::size_t i = 0; i < rows.size(); ++i)
+                rows[i] = first + static_cast<std::int64_t>(i);
+            if (auto problem = copyCheckedRows(trace, rows, l, g))
+                return problem;
+        }
+    return std::nullopt;
+}
+
+namespace {
 
 // How every slice of a run is computed.
 struct SlicePlan {

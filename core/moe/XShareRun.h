@@ -107,6 +107,11 @@ struct XShareTotals {
 /// nothing when a run may start.
 std::optional<Diagnostic> checkXShareOptions(const Trace& trace, const XShareOptions& options);
 
+/// The first gating score a run would refuse (NaN, infinite, or negative where scores are
+/// probabilities), naming its token, layer and expert, or nothing when every score is usable.
+/// Reads the whole trace, layer by layer.
+std::optional<Diagnostic> checkGatingScores(const Trace& trace);
+
 /// True when the run computes every budget from one sweep per slice (nested policies, several
 /// budgets, no maps); otherwise each budget comes from its own selected set.
 bool sweepsBudgets(const XShareOptions& options);

@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <array>
 #include <sys/stat.h>
 
 using namespace deltascope;
@@ -206,21 +207,53 @@ void TestCli::xshareBadInputs()
     QCOMPARE(c.exitCode, 2);
     QVERIFY(c.err.contains("cut.safetensors"));
     // A NaN score is an error of the file, said as such: "path: error: NaN gating score at ...".
-    const QByteArray json
-        = R"({"__metadata__":{"top_k":"1"},"scores":{"dtype":"F32","shape":[2,1,4],"data_offsets":[0,32]},"request_id":{"dtype":"I32","shape":[2],"data_offsets":[32,40]}})";
-    QByteArray bytes(8, '\0');
-    for (int i = 0; i < 8; ++i)
-        bytes[i] = static_cast<char>((json.size() >> (8 * i)) & 0xff);
-    bytes += json;
+    // Two tokens, one layer, four experts of dense fp32 probabilities.
+    auto scoresTrace = [&](const QString& name, const std::array<float, 8>& scores) {
+        const QByteArray json
+            = R"({"__metadata__":{"top_k":"1"},"scores":{"dtype":"F32","shape":[2,1,4],"data_offsets":[0,32]},"request_id":{"dtype":"I32","shape":[2],"data_offsets":[32,40]}})";
+        QByteArray bytes(8, '\0');
+        for (int i = 0; i < 8; ++i)
+            bytes[i] = static_cast<char>((json.size() >> (8 * i)) & 0xff);
+        bytes += json;
+        bytes += QByteArray(reinterpret_cast<const char*>(scores.data()), sizeof(float) * 8) + QByteArray(8, '\0');
+        return QString::fromStdString(test::writeFile(dir, name, bytes));
+    };
     const float nan = std::numeric_limits<float>::quiet_NaN();
-    const float scores[8] = { 0.25f, 0.25f, 0.25f, 0.25f, 0.5f, nan, 0.25f, 0.25f };
-    bytes += QByteArray(reinterpret_cast<const char*>(scores), sizeof scores) + QByteArray(8, '\0');
-    const auto nanTrace = test::writeFile(dir, QStringLiteral("nan.safetensors"), bytes);
-    const auto n = cli({ QStringLiteral("xshare"), QString::fromStdString(nanTrace), QStringLiteral("--backend"),
-        QStringLiteral("cpu"), QStringLiteral("--budget"), QStringLiteral("2") });
+    const QString nanTrace
+        = scoresTrace(QStringLiteral("nan.safetensors"), { 0.25f, 0.25f, 0.25f, 0.25f, 0.5f, nan, 0.25f, 0.25f });
+    const auto n = cli({ QStringLiteral("xshare"), nanTrace, QStringLiteral("--backend"), QStringLiteral("cpu"),
+        QStringLiteral("--budget"), QStringLiteral("2") });
     QCOMPARE(n.exitCode, 2);
     QVERIFY2(
         n.err.contains("nan.safetensors: error: NaN gating score at token 1, layer 0, expert 1"), n.err.constData());
+
+    // trace-info reads the scores as xshare does: the same score is named, and fails it, in both
+    // formats, unless the check is skipped.
+    const auto info = cli({ QStringLiteral("trace-info"), nanTrace });
+    QCOMPARE(info.exitCode, 2);
+    QVERIFY2(info.err.contains("NaN gating score at token 1, layer 0, expert 1"), info.err.constData());
+    QVERIFY(info.out.contains("experts    4, top-1")); // the summary is still printed
+    const auto infoJson
+        = cli({ QStringLiteral("trace-info"), nanTrace, QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(infoJson.exitCode, 2);
+    QVERIFY(QJsonDocument::fromJson(infoJson.out)
+                .object()
+                .value(QStringLiteral("score_problem"))
+                .toString()
+                .startsWith(QStringLiteral("NaN gating score at token 1, layer 0, expert 1")));
+    QCOMPARE(cli({ QStringLiteral("trace-info"), nanTrace, QStringLiteral("--no-score-check") }).exitCode, 0);
+    const QString negative = scoresTrace(
+        QStringLiteral("negative.safetensors"), { 0.25f, 0.25f, 0.25f, 0.25f, 0.5f, 0.25f, 0.25f, -0.25f });
+    const auto neg = cli({ QStringLiteral("trace-info"), negative });
+    QCOMPARE(neg.exitCode, 2);
+    QVERIFY2(neg.err.contains("negative gating score at token 1, layer 0, expert 3"), neg.err.constData());
+    // -0 is a zero score, taken by both commands.
+    const QString zero
+        = scoresTrace(QStringLiteral("zero.safetensors"), { 0.5f, -0.0f, 0.25f, 0.25f, 0.5f, 0.25f, 0.25f, 0.0f });
+    const auto z = cli({ QStringLiteral("trace-info"), zero, QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(z.exitCode, 0);
+    QVERIFY(QJsonDocument::fromJson(z.out).object().value(QStringLiteral("score_problem")).isNull());
+    QCOMPARE(cli({ QStringLiteral("xshare"), zero, QStringLiteral("--backend"), QStringLiteral("cpu") }).exitCode, 0);
 }
 
 void TestCli::xshareBackends()
