@@ -120,8 +120,10 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
     double mass = 0;
     int overlapSum = 0;
     int unchangedSum = 0;
-    std::vector<int> devActive(static_cast<std::size_t>(G), 0);
-    std::vector<int> devTokens(static_cast<std::size_t>(G), 0);
+    static thread_local std::vector<int> devActive;
+    static thread_local std::vector<int> devTokens;
+    devActive.assign(static_cast<std::size_t>(G), 0);
+    devTokens.assign(static_cast<std::size_t>(G), 0);
     if (out.deviceLoads) {
         out.deviceActive.assign((Nz + 1) * Gz, 0);
         out.deviceTokens.assign((Nz + 1) * Gz, 0);
@@ -233,15 +235,20 @@ bool sweepSliceWith(
     // With replicated experts the per-device loads depend on each expert's token count, kept per
     // budget as differences.
     const bool replicated = !config.replicas.empty();
-    std::vector<int> expertDiff(replicated ? Nz * stride : 0, 0);
-    std::vector<int> deviceOf(Nz);
+    // Buffers kept from slice to slice.
+    static thread_local std::vector<int> expertDiff;
+    static thread_local std::vector<int> deviceOf;
+    static thread_local std::vector<int> deviceAt;
+    static thread_local std::vector<int> joined;
+    expertDiff.assign(replicated ? Nz * stride : 0, 0);
+    deviceOf.resize(Nz);
     for (std::size_t e = 0; e < Nz; ++e)
         deviceOf[e] = device[e];
-    std::vector<int> deviceAt(static_cast<std::size_t>(steps));
+    deviceAt.resize(static_cast<std::size_t>(steps));
     for (int p = 0; p < steps; ++p)
         deviceAt[static_cast<std::size_t>(p)]
             = deviceOf[static_cast<std::size_t>(out.order[static_cast<std::size_t>(p)])];
-    std::vector<int> joined(stride, 0);
+    joined.assign(stride, 0);
     const Walk c { out.order.data(), deviceAt.data(), deviceOf.data(), s.diffMass.data(), s.devTokenDiff.data(),
         s.maxEnd.data(), expertDiff.data(), joined.data(), stride, static_cast<std::size_t>(G), replicated, k };
 
