@@ -46,6 +46,7 @@ gb() { sed -n 's/^RESULT seconds=[0-9.]* gb=\([0-9.]*\).*/\1/p' "$1"; }
 l1=$(result "$out/load1"); ln=$(result "$out/loadn"); lp=$(result "$out/loadpy"); lg=$(gb "$out/load1")
 x1=$(result "$out/x1"); xn=$(result "$out/xn"); xp=$(result "$out/xpy"); xg=$(gb "$out/x1")
 s1=$(sed -n 's/^batch greedy, all budgets (one pass) *\([0-9.]*\) s.*/\1/p' "$out/x1")
+sn=$(sed -n 's/^batch greedy, all budgets (one pass) *\([0-9.]*\) s.*/\1/p' "$out/xn")
 sf=$(sed -n 's/^sign-flip.*, 2 thread(s): \([0-9.]*\) s.*/\1/p' "$out/stats" | head -1)
 ex=$(sed -n 's/^exact tests + aggregation.*: \([0-9.]*\) ms.*/\1/p' "$out/stats")
 n=$(nproc)
@@ -55,10 +56,11 @@ echo "|---|---|---|---|---|"
 awk -v a="$l1" -v b="$ln" -v p="$lp" -v g="$lg" -v n="$n" 'BEGIN {
     printf "| Load + pair + test two lm-eval runs (%.2f GB), 1 thread | %.2f s (%.2f GB/s) | Python json + scipy: %.1f s | %.0fx | >= 2 GB/s per core, >= 10x |\n", g, a, g / a, p, p / a
     printf "| The same, %d threads | %.2f s (%.2f GB/s per core) | | %.0fx | |\n", n, b, g / b / n, p / b }'
-awk -v a="$x1" -v b="$xn" -v p="$xp" -v g="$xg" -v s="$s1" -v n="$n" 'BEGIN {
+awk -v a="$x1" -v b="$xn" -v p="$xp" -v g="$xg" -v s="$s1" -v n="$n" -v sn="$sn" 'BEGIN {
     printf "| XShare batch greedy, one budget, %.2f GB fp32 trace, 1 thread | %.2f s (%.2f GB/s) | numpy: %.1f s | %.0fx | >= 4 GB/s per core |\n", g, a, g / a, p, p / a
     printf "| The same, %d threads | %.2f s (%.2f GB/s per core) | | %.0fx | |\n", n, b, g / b / n, p / b
-    printf "| Every budget (one sweep) / one budget, 1 thread | %.2f s (%.2fx) | | | <= 1.5x |\n", s, s / a }'
+    printf "| Every budget (one sweep) / one budget, 1 thread | %.2f s (%.2fx) | | | <= 1.5x |\n", s, s / a
+    printf "| The same, %d threads | %.3f s against %.3f s (%.2fx) | | | |\n", n, sn, b, sn / b }'
 [ -n "$step" ] && awk -v s="$step" -v n="$n" 'BEGIN {
     printf "| Window budget step until every view is drawn, 1 GB trace, %d cores (worst of 8) | %.1f ms | | | < 300 ms |\n", n, s }'
 [ -n "$sf" ] && awk -v s="$sf" 'BEGIN { printf "| Sign-flip test, 25,000 samples x 10,000 permutations, 2 threads | %.3f s | | | < 0.2 s |\n", s }'
