@@ -81,7 +81,7 @@ int runTraceInfo(const std::vector<std::string>& argv)
     j["score_problem"] = problem ? nlohmann::ordered_json(problem->message) : nlohmann::ordered_json(nullptr);
     if (format == "json") {
         std::printf("%s\n", jsonText(j, 2).c_str());
-        return problem ? fail(path + ": " + problem->message + " (xshare refuses this trace)") : 0;
+        return problem ? fail(path + ": error: " + problem->message + " (a run that reads this row stops there)") : 0;
     }
     std::printf(
         "trace      %s\nmodel      %s\nkind       %s (%s %s)\ntokens     %lld in %lld request%s%s\nlayers     %lld\n"
@@ -99,7 +99,7 @@ int runTraceInfo(const std::vector<std::string>& argv)
         std::printf("batches    %zu recorded, %lld to %lld tokens each\n", stepTokens.size(),
             static_cast<long long>(smallest), static_cast<long long>(largest));
     if (problem)
-        return fail(path + ": " + problem->message + " (xshare refuses this trace)");
+        return fail(path + ": error: " + problem->message + " (a run that reads this row stops there)");
     return 0;
 }
 

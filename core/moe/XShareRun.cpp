@@ -175,52 +175,67 @@ std::optional<Diagnostic> copyCheckedRows(
 
 std::optional<Diagnostic> checkGatingScores(const Trace& trace)
 {
+    const auto tokens = static_cast<std::size_t>(trace.tokens);
+    const auto L = static_cast<std::size_t>(trace.layers);
+    const std::size_t tokenBytes = tokens ? trace.scoreBytes() / tokens : 0;
+    // Where the mapped file starts when the dense scores lie in it (else 0): the pages read so far
+    // then go back as the pass goes on, so checking a large trace does not hold it in memory.
+    std::uintptr_t mappedAt = 0;
+    if (trace.mapping && !trace.sparse && trace.scores != nullptr) {
+        const auto start = reinterpret_cast<std::uintptr_t>(trace.mapping->view().data());
+        const auto at = reinterpret_cast<std::uintptr_t>(trace.scores);
+        if (at >= start && at + trace.scoreBytes() <= start + trace.mapping->view().size())
+            mappedAt = start;
+    }
+    const auto offset
+        = [&](std::size_t bytes) { return reinterpret_cast<std::uintptr_t>(trace.scores) + bytes - mappedAt; };
+    std::vector<float> g;
     // Dense fp32 probabilities are used as they lie: one pass over their bits, which are fine below
-    // 0x7f800000 (finite, non-negative) or exactly -0. Only a trace that fails it is read again,
-    // row by row, to name the score.
+    // 0x7f800000 (finite, non-negative) or exactly -0. The row of the first that fails is then
+    // read as a run reads it, to name the score.
     if (!trace.sparse && trace.scoreType == ScoreType::F32 && trace.scoreKind == ScoreKind::Probs
         && trace.scores != nullptr) {
-        const auto* bits = static_cast<const std::uint32_t*>(trace.scores);
+        const auto* bytes = static_cast<const unsigned char*>(trace.scores);
         const std::size_t n = trace.scoreBytes() / sizeof(float);
+        auto bad = [&](std::size_t i) {
+            std::uint32_t b;
+            std::memcpy(&b, bytes + i * sizeof b, sizeof b);
+            return static_cast<std::uint32_t>((b & 0x7fffffffu) >= 0x7f800000u)
+                | static_cast<std::uint32_t>(b > 0x80000000u);
+        };
         constexpr std::size_t kBlock = std::size_t { 1 } << 24; // 64 MB of scores
-        // Where the mapped file starts, when the scores lie in it (else 0).
-        std::uintptr_t mappedAt = 0;
-        if (trace.mapping) {
-            const auto start = reinterpret_cast<std::uintptr_t>(trace.mapping->view().data());
-            const auto at = reinterpret_cast<std::uintptr_t>(bits);
-            if (at >= start && at + n * sizeof(float) <= start + trace.mapping->view().size())
-                mappedAt = start;
-        }
-        std::uint32_t bad = 0;
-        for (std::size_t first = 0; first < n && !bad; first += kBlock) {
+        for (std::size_t first = 0; first < n; first += kBlock) {
             const std::size_t last = std::min(n, first + kBlock);
             if (mappedAt != 0)
-                trace.mapping->populate(
-                    reinterpret_cast<std::uintptr_t>(bits + first) - mappedAt, (last - first) * sizeof(float));
-            for (std::size_t i = first; i < last; ++i) {
-                const std::uint32_t b = bits[i];
-                bad |= static_cast<std::uint32_t>((b & 0x7fffffffu) >= 0x7f800000u)
-                    | static_cast<std::uint32_t>(b > 0x80000000u);
+                trace.mapping->populate(offset(first * sizeof(float)), (last - first) * sizeof(float));
+            std::uint32_t any = 0;
+            for (std::size_t i = first; i < last; ++i)
+                any |= bad(i);
+            if (any) {
+                std::size_t i = first;
+                while (!bad(i))
+                    ++i;
+                const std::size_t row = i / static_cast<std::size_t>(trace.experts);
+                return copyCheckedRows(trace, { static_cast<std::int64_t>(row / L) }, row % L, g);
             }
-            // A mapped trace's pages read so far go back: checking a large trace does not hold it
-            // in memory.
             if (mappedAt != 0)
-                trace.mapping->release(reinterpret_cast<std::uintptr_t>(bits + last) - mappedAt);
+                trace.mapping->release(offset(last * sizeof(float)));
         }
-        if (!bad)
-            return std::nullopt;
+        return std::nullopt;
     }
-    constexpr std::int64_t kRows = 4096;
+    // Other traces row by row, token by token (each token's layers lie together).
+    constexpr std::size_t kRows = 4096;
     std::vector<std::int64_t> rows;
-    std::vector<float> g;
-    for (std::size_t l = 0; l < static_cast<std::size_t>(trace.layers); ++l)
-        for (std::int64_t first = 0; first < trace.tokens; first += kRows) {
-            rows.resize(static_cast<std::size_t>(std::min(kRows, trace.tokens - first)));
-            for (std::size_t i = 0; i < rows.size(); ++i)
-                rows[i] = first + static_cast<std::int64_t>(i);
+    for (std::size_t first = 0; first < tokens; first += kRows) {
+        rows.resize(std::min(kRows, tokens - first));
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            rows[i] = static_cast<std::int64_t>(first + i);
+        for (std::size_t l = 0; l < L; ++l)
             if (auto problem = copyCheckedRows(trace, rows, l, g))
                 return problem;
-        }
+        if (mappedAt != 0)
+            trace.mapping->release(offset((first + rows.size()) * tokenBytes));
+    }
     return std::nullopt;
 }
 

@@ -27,8 +27,7 @@ namespace {
 bool hasAvx512()
 {
     static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
-        && __builtin_cpu_supports("bmi")
-        && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
+        && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
     return yes && avx512Allowed(); // DELTASCOPE_CPU_KERNELS=avx2 or scalar turns it off too
 }
 
@@ -371,9 +370,9 @@ __attribute__((target("avx512f"))) void runningPeaks16(
 }
 
 // Both kinds of counts of up to 8 devices in one register, the first in lanes 0-7 and the second
-// in lanes 8-15 (zero past G, which also keeps each peak at least 0): one pass for both.
-__attribute__((target("avx512f,avx512vl"))) void runningPeaksPair(const int* first, const int* second, std::size_t budgets,
-    std::size_t G, int* runFirst, int* runSecond, int* peakFirst, int* peakSecond)
+// in lanes 8-15 (zero past G): one pass for both.
+__attribute__((target("avx512f,avx512vl"))) void runningPeaksPair(const int* first, const int* second,
+    std::size_t budgets, std::size_t G, int* runFirst, int* runSecond, int* peakFirst, int* peakSecond)
 {
     const auto lanes = static_cast<__mmask8>((1u << G) - 1);
     __m512i v = _mm512_setzero_si512();
@@ -389,6 +388,7 @@ __attribute__((target("avx512f,avx512vl"))) void runningPeaksPair(const int* fir
         __m512i x = _mm512_max_epi32(v, _mm512_shuffle_epi32(v, _MM_PERM_CDAB));
         x = _mm512_max_epi32(x, _mm512_shuffle_epi32(x, _MM_PERM_BADC));
         x = _mm512_max_epi32(x, _mm512_shuffle_i64x2(x, x, _MM_SHUFFLE(2, 3, 0, 1)));
+        x = _mm512_max_epi32(x, _mm512_setzero_si512()); // at least 0, as every peak is
         peakFirst[m] = _mm_cvtsi128_si32(_mm512_castsi512_si128(x));
         peakSecond[m] = _mm_cvtsi128_si32(_mm512_extracti32x4_epi32(x, 2));
     }

@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <array>
+#include <cmath>
 #include <sys/stat.h>
 
 using namespace deltascope;
@@ -207,10 +208,15 @@ void TestCli::xshareBadInputs()
     QCOMPARE(c.exitCode, 2);
     QVERIFY(c.err.contains("cut.safetensors"));
     // A NaN score is an error of the file, said as such: "path: error: NaN gating score at ...".
-    // Two tokens, one layer, four experts of dense fp32 probabilities.
-    auto scoresTrace = [&](const QString& name, const std::array<float, 8>& scores) {
-        const QByteArray json
-            = R"({"__metadata__":{"top_k":"1"},"scores":{"dtype":"F32","shape":[2,1,4],"data_offsets":[0,32]},"request_id":{"dtype":"I32","shape":[2],"data_offsets":[32,40]}})";
+    // Two tokens of dense fp32 probabilities: one layer of four experts, or (square) two layers of
+    // two. The header is padded so that the scores lie 8-byte aligned in the file and are read
+    // where they lie (mapped), as large traces are.
+    auto scoresTrace = [&](const QString& name, const std::array<float, 8>& scores, bool square = false) {
+        QByteArray json = square
+            ? R"({"__metadata__":{"top_k":"1"},"scores":{"dtype":"F32","shape":[2,2,2],"data_offsets":[0,32]},"request_id":{"dtype":"I32","shape":[2],"data_offsets":[32,40]}})"
+            : R"({"__metadata__":{"top_k":"1"},"scores":{"dtype":"F32","shape":[2,1,4],"data_offsets":[0,32]},"request_id":{"dtype":"I32","shape":[2],"data_offsets":[32,40]}})";
+        while (json.size() % 8 != 0)
+            json += ' ';
         QByteArray bytes(8, '\0');
         for (int i = 0; i < 8; ++i)
             bytes[i] = static_cast<char>((json.size() >> (8 * i)) & 0xff);
@@ -241,12 +247,31 @@ void TestCli::xshareBadInputs()
                 .value(QStringLiteral("score_problem"))
                 .toString()
                 .startsWith(QStringLiteral("NaN gating score at token 1, layer 0, expert 1")));
-    QCOMPARE(cli({ QStringLiteral("trace-info"), nanTrace, QStringLiteral("--no-score-check") }).exitCode, 0);
+    const auto unchecked = cli({ QStringLiteral("trace-info"), nanTrace, QStringLiteral("--no-score-check"),
+        QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(unchecked.exitCode, 0);
+    QCOMPARE(
+        QJsonDocument::fromJson(unchecked.out).object().value(QStringLiteral("scores_checked")).toBool(true), false);
     const QString negative = scoresTrace(
         QStringLiteral("negative.safetensors"), { 0.25f, 0.25f, 0.25f, 0.25f, 0.5f, 0.25f, 0.25f, -0.25f });
     const auto neg = cli({ QStringLiteral("trace-info"), negative });
     QCOMPARE(neg.exitCode, 2);
     QVERIFY2(neg.err.contains("negative gating score at token 1, layer 0, expert 3"), neg.err.constData());
+    // Where the bad score lies (token 1, layer 1, expert 0 of two layers of two experts), and what
+    // it is, is said as xshare says it.
+    const float inf = std::numeric_limits<float>::infinity();
+    for (const float v : { inf, -inf, -nan, -1e-40f }) {
+        const QString t
+            = scoresTrace(QStringLiteral("square.safetensors"), { 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, v, 0.5f }, true);
+        const auto i = cli({ QStringLiteral("trace-info"), t });
+        QCOMPARE(i.exitCode, 2);
+        const QByteArray where = QByteArray(std::isnan(v) ? "NaN" : (std::isinf(v) ? "infinite" : "negative"))
+            + QByteArray(" gating score at token 1, layer 1, expert 0");
+        QVERIFY2(i.err.contains(where), i.err.constData());
+        const auto x = cli({ QStringLiteral("xshare"), t, QStringLiteral("--backend"), QStringLiteral("cpu") });
+        QCOMPARE(x.exitCode, 2);
+        QVERIFY2(x.err.contains(where), x.err.constData());
+    }
     // -0 is a zero score, taken by both commands.
     const QString zero
         = scoresTrace(QStringLiteral("zero.safetensors"), { 0.5f, -0.0f, 0.25f, 0.25f, 0.5f, 0.25f, 0.25f, 0.0f });
