@@ -79,9 +79,12 @@ int runTraceInfo(const std::vector<std::string>& argv)
     const auto problem = check ? moe::checkGatingScores(t) : std::nullopt;
     j["scores_checked"] = check;
     j["score_problem"] = problem ? nlohmann::ordered_json(problem->message) : nlohmann::ordered_json(nullptr);
+    auto done = [&] {
+        return problem ? fail(path + ": error: " + problem->message + " (a run that reads this row stops there)") : 0;
+    };
     if (format == "json") {
         std::printf("%s\n", jsonText(j, 2).c_str());
-        return problem ? fail(path + ": error: " + problem->message + " (a run that reads this row stops there)") : 0;
+        return done();
     }
     std::printf(
         "trace      %s\nmodel      %s\nkind       %s (%s %s)\ntokens     %lld in %lld request%s%s\nlayers     %lld\n"
@@ -98,9 +101,7 @@ int runTraceInfo(const std::vector<std::string>& argv)
     else if (!stepTokens.empty())
         std::printf("batches    %zu recorded, %lld to %lld tokens each\n", stepTokens.size(),
             static_cast<long long>(smallest), static_cast<long long>(largest));
-    if (problem)
-        return fail(path + ": error: " + problem->message + " (a run that reads this row stops there)");
-    return 0;
+    return done();
 }
 
 int runConvert(const std::vector<std::string>& argv)

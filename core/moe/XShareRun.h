@@ -109,7 +109,8 @@ std::optional<Diagnostic> checkXShareOptions(const Trace& trace, const XShareOpt
 
 /// The first gating score a run would refuse (NaN, infinite, or negative where scores are
 /// probabilities), naming its token, layer and expert, or nothing when every score is usable.
-/// Reads the whole trace, layer by layer.
+/// Reads the whole trace: dense fp32 probabilities in place, 64 MB at a time, the first failing row
+/// again as a run reads it; other traces row by row, token by token.
 std::optional<Diagnostic> checkGatingScores(const Trace& trace);
 
 /// True when the run computes every budget from one sweep per slice (nested policies, several

@@ -237,19 +237,15 @@ bool sweepSliceWith(
     const bool replicated = !config.replicas.empty();
     // Buffers kept from slice to slice.
     static thread_local std::vector<int> expertDiff;
-    static thread_local std::vector<int> deviceOf;
     static thread_local std::vector<int> deviceAt;
     static thread_local std::vector<int> joined;
     expertDiff.assign(replicated ? Nz * stride : 0, 0);
-    deviceOf.resize(Nz);
-    for (std::size_t e = 0; e < Nz; ++e)
-        deviceOf[e] = device[e];
     deviceAt.resize(static_cast<std::size_t>(steps));
     for (int p = 0; p < steps; ++p)
         deviceAt[static_cast<std::size_t>(p)]
-            = deviceOf[static_cast<std::size_t>(out.order[static_cast<std::size_t>(p)])];
+            = device[static_cast<std::size_t>(out.order[static_cast<std::size_t>(p)])];
     joined.assign(stride, 0);
-    const Walk c { out.order.data(), deviceAt.data(), deviceOf.data(), s.diffMass.data(), s.devTokenDiff.data(),
+    const Walk c { out.order.data(), deviceAt.data(), device.data(), s.diffMass.data(), s.devTokenDiff.data(),
         s.maxEnd.data(), expertDiff.data(), joined.data(), stride, static_cast<std::size_t>(G), replicated, k };
 
     // Each token's walk stops after the position of its last baseline expert: from there it holds
