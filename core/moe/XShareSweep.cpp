@@ -129,10 +129,8 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
         out.deviceTokens.assign((Nz + 1) * Gz, 0);
     }
     // Each device's running count per budget, and the busiest device's.
-    static thread_local std::vector<int> peaks;
-    peaks.resize(2 * (Nz + 1));
-    int* peakActive = peaks.data();
-    int* peakTokens = peaks.data() + Nz + 1;
+    int* peakActive = out.peak.data();
+    int* peakTokens = out.peakTokens.data();
     const bool done = runningPeaks(s.devDiff.data(), s.devTokenDiff.data(), Nz + 1, Gz,
         out.deviceLoads ? out.deviceActive.data() : nullptr, out.deviceLoads ? out.deviceTokens.data() : nullptr,
         peakActive, peakTokens);
@@ -157,17 +155,24 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
             peakActive[m] = peak;
             peakTokens[m] = busiest;
         }
+    // Through plain pointers: stores through out's vectors could alias the vectors themselves.
+    const int* diff = s.diff.data();
+    const double* diffMass = s.diffMass.data();
+    const int* diffOverlap = s.diffOverlap.data();
+    const int* diffUnchanged = s.diffUnchanged.data();
+    int* activated = out.activated.data();
+    double* massOut = out.mass.data();
+    int* overlap = out.overlap.data();
+    int* unchanged = out.unchanged.data();
     for (std::size_t m = 0; m <= Nz; ++m) {
-        active += s.diff[m];
-        mass += s.diffMass[m];
-        overlapSum += s.diffOverlap[m];
-        unchangedSum += s.diffUnchanged[m];
-        out.activated[m] = active;
-        out.mass[m] = mass;
-        out.overlap[m] = overlapSum;
-        out.unchanged[m] = unchangedSum;
-        out.peak[m] = peakActive[m];
-        out.peakTokens[m] = peakTokens[m];
+        active += diff[m];
+        mass += diffMass[m];
+        overlapSum += diffOverlap[m];
+        unchangedSum += diffUnchanged[m];
+        activated[m] = active;
+        massOut[m] = mass;
+        overlap[m] = overlapSum;
+        unchanged[m] = unchangedSum;
     }
     if (!config.replicas.empty()) {
         std::vector<int> counts(Nz, 0);

@@ -39,7 +39,10 @@ bool hasAvx512()
 // writes down, per position, which lanes took the expert and what they displaced; the slice then
 // adds those up per budget in token order, so the sums are bit for bit walkPortable's.
 constexpr int kChunk = 64; ///< tokens walked per chunk: 8 groups of 8 lanes
-constexpr std::size_t kRow = 72; ///< entries per row of cols and lost: the chunk's lanes, then 8 pads
+constexpr std::size_t kRow = 72; ///< entries per row of lost: the chunk's lanes, then 8 pads
+/// floats per row of cols: the chunk's lanes, 8 pads, and 8 more so that every row starts on a
+/// cache line (the transpose writes 16 lanes at once)
+constexpr std::size_t kColRow = 80;
 constexpr std::uint16_t kNoExpert = 256; ///< the expert of lost's pads: a slot past every expert
 constexpr std::size_t kSlots = 257;
 /// The pad key of lost: score +0, expert kNoExpert.
@@ -63,7 +66,7 @@ inline std::size_t lostExpert(const std::uint64_t* row, std::size_t lane)
 struct ColumnWalk {
     std::vector<float> store; ///< backs cols and zeros, aligned
     std::vector<std::uint64_t> keyStore; ///< backs lost and padKeys, aligned
-    float* cols = nullptr; ///< [expert][kRow] the chunk's scores by expert (unknown past its tokens)
+    float* cols = nullptr; ///< [expert][kColRow] the chunk's scores by expert (unknown past its tokens)
     /// [position][kRow] the key a lane displaced there; kPadKey (score +0, no expert) where it
     /// displaced none, and in lanes 64-71
     std::uint64_t* lost = nullptr;
@@ -76,7 +79,14 @@ struct ColumnWalk {
     std::vector<float> unknownRow; ///< a row of unknown scores for lanes past the chunk's tokens
     std::vector<int> leave; ///< [4][kSlots] per budget of four: each expert's last budget held (N + 1: to the end)
     std::vector<std::uint64_t> lossByte; ///< [kSlots] 1 in the byte of the expert's device (0 for kNoExpert)
-    float* zeros = nullptr; ///< kRow zeros
+    std::vector<int> lossStore; ///< backs lossWords, aligned
+    /// [budget][8] the displaced experts per device (up to 8 devices, no copies), counted by the
+    /// masses' pass in aligned rows of their own and taken off the slice's tokens per device once,
+    /// after its last chunk: a masked update of the packed [budget][device] rows stalls on the
+    /// store before it
+    int* lossWords = nullptr;
+    std::vector<int> lossRows; ///< lossWords packed as [budget][device]
+    float* zeros = nullptr; ///< kColRow zeros
     const float* laidCols = nullptr; ///< the layout whose pad lanes are in place
     const std::uint64_t* laidLost = nullptr;
     std::size_t laidExperts = 0;
@@ -87,15 +97,20 @@ struct ColumnWalk {
         return (reinterpret_cast<std::uintptr_t>(p) + 63) & ~static_cast<std::uintptr_t>(63);
     }
 
+    template <typename T> static std::uintptr_t aligned32(T* p)
+    {
+        return (reinterpret_cast<std::uintptr_t>(p) + 31) & ~static_cast<std::uintptr_t>(31);
+    }
+
     void size(int experts, int steps)
     {
         const auto E = static_cast<std::size_t>(experts);
         const auto P = static_cast<std::size_t>(std::max(steps, 1));
-        const std::size_t floats = (E + 1) * kRow + 16;
+        const std::size_t floats = (E + 1) * kColRow + 16;
         if (store.size() < floats)
             store.resize(floats);
         cols = reinterpret_cast<float*>(aligned64(store.data()));
-        zeros = cols + E * kRow;
+        zeros = cols + E * kColRow;
         const std::size_t keys = (P + 1) * kRow + 8;
         if (keyStore.size() < keys)
             keyStore.resize(keys);
@@ -105,8 +120,8 @@ struct ColumnWalk {
         // past the last event there, which adds +0 and marks the spare slot kNoExpert.
         if (cols != laidCols || lost != laidLost || E != laidExperts || P != laidSteps) {
             for (std::size_t r = 0; r < E; ++r)
-                std::fill_n(cols + r * kRow + kChunk, kRow - kChunk, 0.0f);
-            std::fill_n(zeros, kRow, 0.0f);
+                std::fill_n(cols + r * kColRow + kChunk, kColRow - kChunk, 0.0f);
+            std::fill_n(zeros, kColRow, 0.0f);
             for (std::size_t r = 0; r < P; ++r)
                 std::fill_n(lost + r * kRow + kChunk, kRow - kChunk, kPadKey);
             std::fill_n(padKeys, kRow, kPadKey);
@@ -120,6 +135,11 @@ struct ColumnWalk {
             displaced.resize(P * 8);
         }
         held.resize(8 * 8 * 8);
+        if (lossStore.size() < (P + 1) * 8 + 8)
+            lossStore.resize((P + 1) * 8 + 8);
+        lossWords = reinterpret_cast<int*>(aligned32(lossStore.data()));
+        if (lossRows.size() < (P + 1) * 8)
+            lossRows.resize((P + 1) * 8);
         if (unknownRow.size() < E + 8)
             unknownRow.assign(E + 8, kUnknown);
         if (leave.size() != 4 * kSlots)
@@ -128,10 +148,18 @@ struct ColumnWalk {
     }
 };
 
-// Lays eight rows out by expert: cols[e * kRow + lane] = rows[lane][e], 8 x 8 blocks at a time.
-__attribute__((target("avx512f"))) void transposeGroup(const float* const* rows, int N, float* cols)
+// Whether the masses' pass counts the displaced experts per device, packed in the bytes of one
+// register (then they are taken off the slice's per-device tokens after its last chunk).
+inline bool packedLosses(const Walk& c)
 {
-    int e = 0;
+    return c.devices <= 8 && !c.replicated;
+}
+
+// Lays eight rows out by expert from expert `from` on: cols[e * kColRow + lane] = rows[lane][e],
+// 8 x 8 blocks at a time.
+__attribute__((target("avx512f"))) void transposeGroup(const float* const* rows, int from, int N, float* cols)
+{
+    int e = from;
     for (; e + 8 <= N; e += 8) {
         __m256 r[8];
         for (int i = 0; i < 8; ++i)
@@ -152,19 +180,63 @@ __attribute__((target("avx512f"))) void transposeGroup(const float* const* rows,
         const __m256 u5 = _mm256_shuffle_ps(t4, t6, 0xee);
         const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44);
         const __m256 u7 = _mm256_shuffle_ps(t5, t7, 0xee);
-        float* out = cols + static_cast<std::size_t>(e) * kRow;
-        _mm256_store_ps(out + 0 * kRow, _mm256_permute2f128_ps(u0, u4, 0x20));
-        _mm256_store_ps(out + 1 * kRow, _mm256_permute2f128_ps(u1, u5, 0x20));
-        _mm256_store_ps(out + 2 * kRow, _mm256_permute2f128_ps(u2, u6, 0x20));
-        _mm256_store_ps(out + 3 * kRow, _mm256_permute2f128_ps(u3, u7, 0x20));
-        _mm256_store_ps(out + 4 * kRow, _mm256_permute2f128_ps(u0, u4, 0x31));
-        _mm256_store_ps(out + 5 * kRow, _mm256_permute2f128_ps(u1, u5, 0x31));
-        _mm256_store_ps(out + 6 * kRow, _mm256_permute2f128_ps(u2, u6, 0x31));
-        _mm256_store_ps(out + 7 * kRow, _mm256_permute2f128_ps(u3, u7, 0x31));
+        float* out = cols + static_cast<std::size_t>(e) * kColRow;
+        _mm256_store_ps(out + 0 * kColRow, _mm256_permute2f128_ps(u0, u4, 0x20));
+        _mm256_store_ps(out + 1 * kColRow, _mm256_permute2f128_ps(u1, u5, 0x20));
+        _mm256_store_ps(out + 2 * kColRow, _mm256_permute2f128_ps(u2, u6, 0x20));
+        _mm256_store_ps(out + 3 * kColRow, _mm256_permute2f128_ps(u3, u7, 0x20));
+        _mm256_store_ps(out + 4 * kColRow, _mm256_permute2f128_ps(u0, u4, 0x31));
+        _mm256_store_ps(out + 5 * kColRow, _mm256_permute2f128_ps(u1, u5, 0x31));
+        _mm256_store_ps(out + 6 * kColRow, _mm256_permute2f128_ps(u2, u6, 0x31));
+        _mm256_store_ps(out + 7 * kColRow, _mm256_permute2f128_ps(u3, u7, 0x31));
     }
     for (; e < N; ++e)
         for (int i = 0; i < 8; ++i)
-            cols[static_cast<std::size_t>(e) * kRow + static_cast<std::size_t>(i)] = rows[i][e];
+            cols[static_cast<std::size_t>(e) * kColRow + static_cast<std::size_t>(i)] = rows[i][e];
+}
+
+// The same for sixteen rows (two groups), 16 x 16 blocks at a time: a third fewer shuffles per
+// score than 8 x 8 blocks. cols must be 64-byte aligned.
+__attribute__((target("avx512f"))) void transposePair(const float* const* rows, int N, float* cols)
+{
+    int e = 0;
+    for (; e + 16 <= N; e += 16) {
+        __m512 t[16];
+        for (int i = 0; i < 16; i += 2) {
+            const __m512 a = _mm512_loadu_ps(rows[i] + e);
+            const __m512 b = _mm512_loadu_ps(rows[i + 1] + e);
+            t[i] = _mm512_unpacklo_ps(a, b);
+            t[i + 1] = _mm512_unpackhi_ps(a, b);
+        }
+        // Each 128-bit lane L of u[4j + c] holds rows 4j..4j+3 at expert e + 4L + c.
+        __m512 u[16];
+        for (int j = 0; j < 16; j += 4) {
+            const __m512d t0 = _mm512_castps_pd(t[j]);
+            const __m512d t1 = _mm512_castps_pd(t[j + 1]);
+            const __m512d t2 = _mm512_castps_pd(t[j + 2]);
+            const __m512d t3 = _mm512_castps_pd(t[j + 3]);
+            u[j] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
+            u[j + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
+            u[j + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
+            u[j + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
+        }
+        float* out = cols + static_cast<std::size_t>(e) * kColRow;
+        for (int c = 0; c < 4; ++c) {
+            const __m512 a = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x44);
+            const __m512 b = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xee);
+            const __m512 x = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x44);
+            const __m512 y = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xee);
+            const auto at = [&](int L) { return out + static_cast<std::size_t>(4 * L + c) * kColRow; };
+            _mm512_store_ps(at(0), _mm512_shuffle_f32x4(a, x, 0x88));
+            _mm512_store_ps(at(1), _mm512_shuffle_f32x4(a, x, 0xdd));
+            _mm512_store_ps(at(2), _mm512_shuffle_f32x4(b, y, 0x88));
+            _mm512_store_ps(at(3), _mm512_shuffle_f32x4(b, y, 0xdd));
+        }
+    }
+    if (e < N) {
+        transposeGroup(rows, e, N, cols);
+        transposeGroup(rows + 8, e, N, cols + 8);
+    }
 }
 
 // One group of eight lanes over the first `steps` positions (cols already offset to the group).
@@ -181,6 +253,10 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
     const auto g = static_cast<std::size_t>(group);
     const std::uint32_t* colAt = w.colAt.data();
     const std::uint64_t* notId = w.notId.data();
+    // Kept in registers: the byte stores below could otherwise alias w's members.
+    std::uint8_t* took = w.took.data() + g;
+    std::uint8_t* displaced = w.displaced.data() + g;
+    std::uint64_t* lost = w.lost + 8 * g;
     for (int p = 0; p < steps; ++p) {
         const auto pz = static_cast<std::size_t>(p);
         const __m512i bits
@@ -196,9 +272,9 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
         for (int j = K - 1; j > 0; --j)
             best[j] = _mm512_max_epu64(best[j], _mm512_min_epu64(best[j - 1], key));
         best[0] = _mm512_max_epu64(best[0], key);
-        w.took[pz * 8 + g] = static_cast<std::uint8_t>(take);
-        w.displaced[pz * 8 + g] = static_cast<std::uint8_t>(displace);
-        _mm512_store_si512(w.lost + pz * kRow + 8 * g, _mm512_mask_blend_epi64(displace, padKey, worst));
+        took[pz * 8] = static_cast<std::uint8_t>(take);
+        displaced[pz * 8] = static_cast<std::uint8_t>(displace);
+        _mm512_store_si512(lost + pz * kRow, _mm512_mask_blend_epi64(displace, padKey, worst));
     }
     for (int j = 0; j < 8; ++j)
         _mm512_storeu_si512(
@@ -233,7 +309,7 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void sumChunk(const Walk& c, 
                 const auto qz = static_cast<std::size_t>(q);
                 std::memcpy(&m[i], w.took.data() + qz * 8, sizeof m[i]);
                 mass[i] = c.diffMass[qz + 1];
-                gain[i] = w.cols + static_cast<std::size_t>(c.order[q]) * kRow;
+                gain[i] = w.cols + static_cast<std::size_t>(c.order[q]) * kColRow;
                 lostAt[i] = w.lost + qz * kRow;
             }
         }
@@ -252,14 +328,29 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void sumChunk(const Walk& c, 
         for (int i = 0; i < 4 && p + i < stop; ++i) {
             c.diffMass[static_cast<std::size_t>(p + i) + 1] = mass[i];
             if constexpr (Losses) {
-                const auto lanes = static_cast<__mmask16>((1u << c.devices) - 1);
-                int* devLoss = c.devTokenDiff + static_cast<std::size_t>(p + i + 1) * c.devices;
-                const __m512i bytes = _mm512_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(loss[i])));
-                _mm512_mask_storeu_epi32(
-                    devLoss, lanes, _mm512_sub_epi32(_mm512_maskz_loadu_epi32(lanes, devLoss), bytes));
+                auto* words = reinterpret_cast<__m256i*>(w.lossWords + static_cast<std::size_t>(p + i + 1) * 8);
+                const __m256i bytes = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(loss[i])));
+                _mm256_store_si256(words, _mm256_add_epi32(_mm256_load_si256(words), bytes));
             }
         }
     }
+}
+
+// Takes the displaced experts counted in lossWords over budgets 1..steps off the slice's tokens
+// per device, and clears lossWords for the next slice.
+__attribute__((target("avx512f,avx512vl"))) void foldLosses(const Walk& c, int steps, ColumnWalk& w)
+{
+    const std::size_t G = c.devices;
+    const auto last = static_cast<std::size_t>(std::max(steps, 0));
+    const auto lanes = static_cast<__mmask8>((1u << G) - 1);
+    int* rows = w.lossRows.data();
+    for (std::size_t m = 1; m <= last; ++m)
+        _mm256_mask_storeu_epi32(
+            rows + m * G, lanes, _mm256_load_si256(reinterpret_cast<const __m256i*>(w.lossWords + m * 8)));
+    int* diff = c.devTokenDiff;
+    for (std::size_t i = G; i < (last + 1) * G; ++i)
+        diff[i] -= rows[i];
+    std::fill_n(w.lossWords, (last + 1) * 8, 0);
 }
 
 #pragma GCC diagnostic push
@@ -276,18 +367,18 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
     stop = std::min(stop, steps);
     std::fill_n(w.took.begin(), static_cast<std::size_t>(stop) * 8, std::uint8_t { 0 });
     std::fill_n(w.displaced.begin(), static_cast<std::size_t>(stop) * 8, std::uint8_t { 0 });
+    // The chunk laid out by expert, two groups at a time (lanes past the tokens read unknown scores).
+    for (int g = 0; g < groups; g += 2) {
+        const float* rows[16];
+        for (int i = 0; i < 16; ++i)
+            rows[i] = 8 * g + i < count ? rowOf(in, first + 8 * g + i) : w.unknownRow.data();
+        transposePair(rows, N, w.cols + 8 * g);
+    }
     for (int g = 0; g < groups; ++g) {
-        const float* rows[8];
         int groupStop = 0;
-        for (int i = 0; i < 8; ++i) {
-            const int t = first + 8 * g + i;
-            const bool inside = 8 * g + i < count;
-            rows[i] = inside ? rowOf(in, t) : w.unknownRow.data();
-            if (inside)
-                groupStop = std::max(groupStop, limit[t]);
-        }
-        float* cols = w.cols + 8 * g;
-        transposeGroup(rows, N, cols);
+        for (int i = 0; i < 8 && 8 * g + i < count; ++i)
+            groupStop = std::max(groupStop, limit[first + 8 * g + i]);
+        const float* cols = w.cols + 8 * g;
         groupStop = std::min(groupStop, stop);
         using GroupWalk = void (*)(const float*, int, int, ColumnWalk&);
         static constexpr GroupWalk walks[2][8]
@@ -310,8 +401,7 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
     // The displaced experts. Positions rise, so the last store is each expert's latest leave. With
     // up to 8 devices (and no copies), they are counted in the masses' pass below.
     int* leave = w.leave.data();
-    const bool packed = c.devices <= 8 && !c.replicated;
-    if (packed) {
+    if (packedLosses(c)) {
         for (int e = 0; e < N; ++e)
             w.lossByte[static_cast<std::size_t>(e)] = std::uint64_t { 1 }
                 << (8 * c.deviceOf[static_cast<std::size_t>(e)]);
@@ -415,10 +505,12 @@ bool walkColumns(const SliceInput& in, const Walk& c, const int* limits, int ste
     for (std::size_t p = 0; p < P; ++p) {
         const auto x = static_cast<std::uint32_t>(c.order[p]);
         w.notId[p] = static_cast<std::uint32_t>(~x);
-        w.colAt[p] = x * static_cast<std::uint32_t>(kRow);
+        w.colAt[p] = x * static_cast<std::uint32_t>(kColRow);
     }
     for (int first = 0; first < in.tokens; first += kChunk)
         walkChunk(in, c, limits, first, std::min(kChunk, in.tokens - first), steps, N, w);
+    if (packedLosses(c))
+        foldLosses(c, steps, w);
     return true;
 }
 
