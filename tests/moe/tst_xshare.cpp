@@ -662,14 +662,17 @@ void TestXShare::sweepWalksAgree()
             for (const bool replicated : { false, true }) {
                 if (replicated && placement.replicas.empty())
                     continue;
+                int round = 0;
                 for (const int maxBudget : { experts, (experts + k) / 2, k + 1, k }) {
                     auto in = slice(g, tokens, experts, k, &req);
                     in.hasUnknown = kind == 3;
                     auto cfg = cfgOf(p, kind % 2);
                     // Up to 8 devices the walk packs each budget's losses per device in one
-                    // register, up to 16 the totals keep them in one vector: 12 and 20 take the
-                    // other paths.
-                    cfg.devices = replicated ? 4 : std::array<int, 4> { 4, 12, 20, 9 }[static_cast<std::size_t>(kind)];
+                    // register (1, 3, 4, 8, also with sparse and mostly-zero scores), up to 16
+                    // the totals keep them in one vector: 9, 12 and 20 take the other paths.
+                    static constexpr int devicesOf[4][4]
+                        = { { 4, 8, 1, 3 }, { 12, 12, 12, 12 }, { 20, 8, 20, 8 }, { 9, 8, 9, 2 } };
+                    cfg.devices = replicated ? 4 : devicesOf[kind][round++];
                     cfg.requestExperts = p == Policy::Speculative ? k + 1 : 0;
                     if (replicated) {
                         cfg.placement = placement.device;
