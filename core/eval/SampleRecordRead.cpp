@@ -4,6 +4,7 @@
 #include "eval/JsonScalar.h"
 #include "eval/ScoreValue.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -22,9 +23,10 @@ bool isKnownKey(std::string_view k)
     return false;
 }
 
-// Reads one item of a list-valued metric: a number, a bool or a numeric string. Returns false
-// (with rec.problem set) for anything else.
-bool listItem(od::value iv, double& v, Record& rec, simdjson::error_code& err)
+// Reads one item of a list-valued metric: a number, a bool or a numeric string; where `label` is
+// given, any other string too (a class label of a [gold, prediction] item), copied there with
+// isLabel set. Returns false (with rec.problem set) for anything else.
+bool listItem(od::value iv, double& v, Record& rec, simdjson::error_code& err, std::string* label, bool* isLabel)
 {
     od::json_type it;
     if ((err = iv.type().get(it)))
@@ -46,6 +48,11 @@ bool listItem(od::value iv, double& v, Record& rec, simdjson::error_code& err)
             v = *pv;
             return true;
         }
+        if (label != nullptr) {
+            label->assign(s);
+            *isLabel = true;
+            return true;
+        }
         rec.problem = "the metric holds a list of non-numbers (a corpus-level metric such as BLEU "
                       "cannot be compared per sample)";
         return false;
@@ -55,7 +62,7 @@ bool listItem(od::value iv, double& v, Record& rec, simdjson::error_code& err)
 }
 
 // A list: a [loglikelihood, weight] corpus item, a corpus metric's [gold, prediction] (1 when they
-// agree), or per-instance values that are averaged.
+// agree: equal numbers or the same label text), or per-instance values that are averaged.
 simdjson::error_code readList(od::value value, ScoreShape shape, Record& rec)
 {
     od::array arr;
@@ -67,14 +74,23 @@ simdjson::error_code readList(od::value value, ScoreShape shape, Record& rec)
     double first = 0;
     double second = 0;
     std::size_t count = 0;
+    const bool goldPrediction = shape == ScoreShape::GoldPrediction;
+    std::string labels[3]; // the text of a [gold, prediction] item's labels that are not numbers (past 2: the last)
+    bool isLabel[3] = { false, false, false };
     for (auto item : arr) {
         od::value iv;
         if (auto e = item.get(iv))
             return e;
         double v = 0;
         simdjson::error_code err = simdjson::SUCCESS;
-        if (!listItem(iv, v, rec, err))
+        const std::size_t at = std::min<std::size_t>(count, 2);
+        isLabel[2] = false;
+        if (!listItem(iv, v, rec, err, goldPrediction ? &labels[at] : nullptr, goldPrediction ? &isLabel[at] : nullptr))
             return err;
+        if (isLabel[at]) {
+            ++count;
+            continue;
+        }
         if (logLikelihood && count == 0)
             rec.score = v;
         else if (logLikelihood && count == 1)
@@ -87,10 +103,13 @@ simdjson::error_code readList(od::value value, ScoreShape shape, Record& rec)
         sum += v;
         ++count;
     }
-    if (shape == ScoreShape::GoldPrediction) {
+    if (goldPrediction) {
         rec.goldPair = true;
         rec.problem = goldPredictionProblem(count);
-        rec.score = first == second ? 1.0 : 0.0;
+        if (isLabel[0] || isLabel[1])
+            rec.score = isLabel[0] && isLabel[1] && labels[0] == labels[1] ? 1.0 : 0.0;
+        else
+            rec.score = first == second ? 1.0 : 0.0;
     } else if (!logLikelihood && count > 0) {
         rec.score = sum / static_cast<double>(count);
     }

@@ -454,6 +454,32 @@ void TestSamplesParser::goldPredictionMetrics()
     for (const auto& w : rb.warnings)
         said = said || (w.line == 2 && w.message.find("expected [gold, prediction]") != std::string::npos);
     QVERIFY(said);
+
+    // Class labels written as text: the same label agrees, different ones (or a label against a
+    // number) do not; a third value is still refused as such, not as a corpus-level metric.
+    const auto labels = test::writeFile(dir, QStringLiteral("samples_sst_2026-01-01T00-00-00.000001.jsonl"),
+        "{\"doc_id\": 0, \"metrics\": [\"f1\"], \"f1\": [\"positive\", \"positive\"]}\n"
+        "{\"doc_id\": 1, \"metrics\": [\"f1\"], \"f1\": [\"positive\", \"negative\"]}\n"
+        "{\"doc_id\": 2, \"metrics\": [\"f1\"], \"f1\": [\"\", \"\"]}\n"
+        "{\"doc_id\": 3, \"metrics\": [\"f1\"], \"f1\": [\"yes\", 1]}\n"
+        "{\"doc_id\": 4, \"metrics\": [\"f1\"], \"f1\": [\"2\", 2]}\n"
+        "{\"doc_id\": 5, \"metrics\": [\"f1\"], \"f1\": [\"Yes\", \"yes\"]}\n"
+        "{\"doc_id\": 6, \"metrics\": [\"f1\"], \"f1\": [\"a\", \"a\", \"b\"]}\n");
+    const auto rl = eval::parseSamplesFile(labels, optionsFor("sst"));
+    QVERIFY2(rl.ok(), rl.error ? rl.error->toString().c_str() : "");
+    const auto& tl = rl.value->front();
+    QCOMPARE(tl.metric, std::string("f1 (pred = gold)"));
+    QCOMPARE(tl.samples.size(), std::size_t(7));
+    const double expected[] = { 1.0, 0.0, 1.0, 0.0, 1.0, 0.0 };
+    for (std::size_t i = 0; i < 6; ++i)
+        QCOMPARE(tl.samples[i].score, expected[i]);
+    QVERIFY(std::isnan(tl.samples[6].score)); // kept without a score, and said so
+    bool third = false;
+    for (const auto& w : rl.warnings) {
+        QVERIFY2(w.message.find("BLEU") == std::string::npos, w.message.c_str());
+        third = third || (w.line == 7 && w.message.find("expected [gold, prediction]") != std::string::npos);
+    }
+    QVERIFY(third);
 }
 
 void TestSamplesParser::stringDocIdsAndCorpusItems()
