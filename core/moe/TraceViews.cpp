@@ -101,30 +101,57 @@ Result<SliceDetail> sliceDetail(const Trace& trace, const Batches& batches, std:
     return r;
 }
 
+namespace {
+
+// Top-k routing over these batches: activated experts per slice, or -1 when nothing ran.
+double activatedPerSlice(const Trace& trace, const Batches& batches)
+{
+    XShareOptions xo;
+    xo.policy.policy = Policy::TopK;
+    xo.budgets = { static_cast<int>(trace.experts) };
+    const auto r = runXShare(trace, batches, xo);
+    if (!r.ok() || r.value->sliceCount == 0)
+        return -1.0;
+    return static_cast<double>(r.value->results.front().activatedBase) / static_cast<double>(r.value->sliceCount);
+}
+
+} // namespace
+
 BatchSizeCurve activatedByBatchSize(const Trace& trace, const std::vector<int>& sizes, const Progress& progress)
 {
     BatchSizeCurve c;
+    c.requests = trace.requestCount();
+    c.experts = trace.experts;
+    c.topK = trace.topK;
     const double N = static_cast<double>(trace.experts);
     const double k = static_cast<double>(trace.topK);
+    const std::size_t steps = sizes.size() + (trace.hasSteps() ? 1 : 0);
     for (std::size_t i = 0; i < sizes.size(); ++i) {
-        if (!progress.report(static_cast<double>(i) / static_cast<double>(sizes.size()), "batch sizes"))
-            break;
+        if (!progress.report(static_cast<double>(i) / static_cast<double>(steps), "batch sizes"))
+            return c;
         BatchingOptions bo;
         bo.replay = true;
         bo.batchSize = sizes[i];
         const auto batches = makeBatches(trace, bo);
         if (!batches.ok())
             continue;
-        XShareOptions xo;
-        xo.policy.policy = Policy::TopK;
-        xo.budgets = { static_cast<int>(trace.experts) };
-        const auto r = runXShare(trace, *batches.value, xo);
-        if (!r.ok() || r.value->sliceCount == 0)
+        const double activated = activatedPerSlice(trace, *batches.value);
+        if (activated < 0)
             continue;
         c.batchSize.push_back(sizes[i]);
-        c.activated.push_back(
-            static_cast<double>(r.value->results.front().activatedBase) / static_cast<double>(r.value->sliceCount));
+        c.activated.push_back(activated);
         c.uniform.push_back(N * (1.0 - std::pow(1.0 - k / N, sizes[i])));
+    }
+    if (trace.hasSteps()
+        && progress.report(static_cast<double>(sizes.size()) / static_cast<double>(steps), "batch sizes")) {
+        const auto batches = makeBatches(trace, BatchingOptions {});
+        if (batches.ok() && !batches.value->tokens.empty()) {
+            std::size_t tokens = 0;
+            for (const auto& b : batches.value->tokens)
+                tokens += b.size();
+            c.recordedBatch = static_cast<double>(tokens) / static_cast<double>(batches.value->tokens.size());
+            c.recordedActivated = activatedPerSlice(trace, *batches.value);
+        }
     }
     return c;
 }

@@ -6,6 +6,7 @@
 #include "moe/Trace.h"
 #include "moe/XShare.h"
 
+#include <cstdint>
 #include <vector>
 
 namespace deltascope::moe {
@@ -47,9 +48,16 @@ Result<SliceDetail> sliceDetail(const Trace& trace, const Batches& batches, std:
 /// Mean activated experts per slice under top-k routing with replay batches of each size, next
 /// to the uniform-routing expectation N (1 - (1 - k/N)^B).
 struct BatchSizeCurve {
-    std::vector<int> batchSize;
+    std::vector<int> batchSize; ///< requests decoded together (replay), one token each per step
     std::vector<double> activated;
     std::vector<double> uniform;
+    std::int64_t requests = 0; ///< the trace's requests: replay cannot batch more than these
+    std::int64_t experts = 0; ///< N and k of the trace, for the uniform-routing expectation at any B
+    std::int64_t topK = 0;
+    /// The trace's own recorded batches (when it records them): their mean tokens per batch and
+    /// activated experts per slice; recordedActivated < 0 when the trace records none.
+    double recordedBatch = 0;
+    double recordedActivated = -1;
 };
 BatchSizeCurve activatedByBatchSize(const Trace& trace, const std::vector<int>& sizes, const Progress& progress = {});
 

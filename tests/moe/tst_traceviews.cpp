@@ -86,6 +86,23 @@ void TestTraceViews::batchSizeCurve()
     QVERIFY(c.activated[1] > c.activated[0] && c.activated[2] > c.activated[1]);
     // Tokens share experts (popularity, topics): fewer than under uniform routing.
     QVERIFY(c.activated[2] < c.uniform[2]);
+    QCOMPARE(c.requests, std::int64_t(40));
+    QVERIFY(c.recordedActivated < 0); // no recorded batches
+
+    // One request recorded in two steps of three tokens (top-1 of 4 experts): replay has no
+    // larger batch to form, the recorded batches are their own point.
+    //   step 0: e0, e1, e0 -> 2 experts; step 1: e2, e2, e2 -> 1 expert.
+    std::vector<float> scores(6 * 4, 0.1f);
+    const int favourite[6] = { 0, 1, 0, 2, 2, 2 };
+    for (int i = 0; i < 6; ++i)
+        scores[static_cast<std::size_t>(i * 4 + favourite[i])] = 0.7f;
+    auto one = moe::makeOwnedTrace(6, 1, 4, 1, false, scores, {}, std::vector<std::int32_t>(6, 0));
+    one.stepId = { 0, 0, 0, 1, 1, 1 };
+    const auto r = moe::activatedByBatchSize(one, { 1, 2 });
+    QCOMPARE(r.requests, std::int64_t(1));
+    QCOMPARE(r.activated, (std::vector<double> { 1.0, 1.0 }));
+    QCOMPARE(r.recordedBatch, 3.0);
+    QCOMPARE(r.recordedActivated, 1.5);
 }
 
 QTEST_GUILESS_MAIN(TestTraceViews)

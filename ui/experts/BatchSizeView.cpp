@@ -44,6 +44,7 @@ void BatchSizeView::setTrace(std::shared_ptr<const moe::Trace> trace)
 {
     if (!trace)
         return;
+    m_curve.reset();
     m_jobs->start(tr("Batch sizes"), [this, trace](JobControl& control) -> JobRunner::Apply {
         // Powers of two up to the number of requests: beyond it no batch grows.
         const auto requests = requestCount(*trace);
@@ -53,14 +54,30 @@ void BatchSizeView::setTrace(std::shared_ptr<const moe::Trace> trace)
         Progress p;
         p.callback
             = [&control](double f, std::string_view) { return control.progress(f, QStringLiteral("batch sizes")); };
-        auto curve = std::make_shared<moe::BatchSizeCurve>(moe::activatedByBatchSize(*trace, sizes, p));
+        auto curve = std::make_shared<const moe::BatchSizeCurve>(moe::activatedByBatchSize(*trace, sizes, p));
         if (control.cancelled())
             return nullptr;
         return [this, curve] {
-            drawBatchSizes(this, *curve);
-            replot(QCustomPlot::rpQueuedReplot);
+            m_curve = curve;
+            draw();
         };
     });
+}
+
+void BatchSizeView::setCurrentBatch(bool replay, int batchSize)
+{
+    if (replay == m_replay && batchSize == m_batchSize)
+        return;
+    m_replay = replay;
+    m_batchSize = batchSize;
+    if (m_curve)
+        draw();
+}
+
+void BatchSizeView::draw()
+{
+    drawBatchSizes(this, *m_curve, m_replay, m_batchSize);
+    replot(QCustomPlot::rpQueuedReplot);
 }
 
 } // namespace deltascope::ui

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "moe/Trace.h"
+#include "moe/TraceViews.h"
 #include "plot/PlotView.h"
 
 #include <memory>
@@ -11,7 +12,8 @@ namespace deltascope::ui {
 class JobRunner;
 
 /// The "Batch size" tab: activated experts per layer against the batch size, next to uniform
-/// routing. Computed off the GUI thread on its own runner when a trace opens.
+/// routing, the trace's recorded batches and the batching in effect. Computed off the GUI thread on
+/// its own runner when a trace opens.
 class BatchSizeView : public PlotView {
     Q_OBJECT
 public:
@@ -19,6 +21,9 @@ public:
     ~BatchSizeView() override;
 
     void setTrace(std::shared_ptr<const moe::Trace> trace);
+    /// The batching in effect, marked on the curve: replay with this many requests, or the
+    /// trace's recorded batches.
+    void setCurrentBatch(bool replay, int batchSize);
     bool busy() const;
     void waitUntilIdle();
     void cancel();
@@ -27,7 +32,12 @@ signals:
     void busyChanged(bool busy);
 
 private:
+    void draw();
+
     JobRunner* m_jobs;
+    std::shared_ptr<const moe::BatchSizeCurve> m_curve;
+    bool m_replay = true;
+    int m_batchSize = 0;
 };
 
 } // namespace deltascope::ui

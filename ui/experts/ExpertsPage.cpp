@@ -316,7 +316,9 @@ void ExpertsPage::recompute()
         return;
     }
     m_lastError.clear();
-    m_controller->compute(m_controls->settings(), m_controls->budget());
+    const ExpertSettings settings = m_controls->settings();
+    m_sizes->setCurrentBatch(settings.replay, settings.batchSize);
+    m_controller->compute(settings, m_controls->budget());
 }
 
 QString ExpertsPage::metricDefinitions()

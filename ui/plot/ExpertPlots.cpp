@@ -189,46 +189,127 @@ void drawSlice(PlotView* plot, const moe::SliceDetail& slice)
     plot->applyPalette();
 }
 
-void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve)
+void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool replay, int batchSize)
 {
     plot->reset();
+    const bool recorded = curve.recordedActivated >= 0;
     QVector<double> b;
     QVector<double> act;
-    QVector<double> uni;
     for (std::size_t i = 0; i < curve.batchSize.size(); ++i) {
         b.push_back(curve.batchSize[i]);
         act.push_back(curve.activated[i]);
-        uni.push_back(curve.uniform[i]);
     }
+    const double N = static_cast<double>(curve.experts);
+    const double k = static_cast<double>(curve.topK);
+    const auto uniform = [N, k](double B) { return N > 0 ? N * (1.0 - std::pow(1.0 - k / N, B)) : 0.0; };
     auto* a = plot->addGraph();
     a->setData(b, act, true);
     a->setPen(QPen(verdictColor(false), 2));
     a->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
     a->setName(QObject::tr("this trace (top-k)"));
     auto* u = plot->addGraph();
-    u->setData(b, uni, true);
     u->setPen(QPen(plot->palette().color(QPalette::WindowText), 1.5, Qt::DashLine));
     u->setName(QObject::tr("uniform routing: N (1 - (1 - k/N)^B)"));
+    // The trace's own batches (recorded steps): one point at their mean size.
+    QCPGraph* own = nullptr;
+    if (recorded) {
+        own = plot->addGraph();
+        own->setData({ curve.recordedBatch }, { curve.recordedActivated }, true);
+        own->setLineStyle(QCPGraph::lsNone);
+        own->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(improvementColor(), 2), Qt::NoBrush, 11));
+        own->setName(QObject::tr("recorded batches (mean %1 tokens)").arg(curve.recordedBatch, 0, 'f', 1));
+    }
     plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
     plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-    if (!b.isEmpty()) {
-        plot->xAxis->setRange(b.front() / 1.3, b.back() * 1.3);
-        plot->yAxis->setRange(
-            0, std::max(*std::max_element(uni.begin(), uni.end()), *std::max_element(act.begin(), act.end())) * 1.1);
+    double lo = b.isEmpty() ? 1.0 : b.front();
+    double hi = b.isEmpty() ? 1.0 : b.back();
+    double top = 0.0;
+    for (double x : act)
+        top = std::max(top, x);
+    if (recorded) {
+        lo = std::min(lo, curve.recordedBatch);
+        hi = std::max(hi, curve.recordedBatch);
+        top = std::max(top, curve.recordedActivated);
     }
-    plot->xAxis->setLabel(QObject::tr("batch size B (tokens decoded together); a slice is one layer of one batch"));
-    plot->yAxis->setLabel(QObject::tr("activated experts per slice"));
+    // The batching in effect: dashed at the replayed batch size, or the recorded point ringed.
+    // A batch holds at most the trace's requests.
+    const bool capped = replay && curve.requests > 0 && batchSize > curve.requests;
+    const double current = !replay ? curve.recordedBatch
+        : capped                   ? static_cast<double>(curve.requests)
+                                   : static_cast<double>(batchSize);
+    if (current > 0 && (replay || recorded)) {
+        lo = std::min(lo, current);
+        hi = std::max(hi, current);
+        auto* line = new QCPItemStraightLine(plot);
+        line->setObjectName(QStringLiteral("currentBatch"));
+        line->point1->setCoords(current, 0);
+        line->point2->setCoords(current, 1);
+        line->setPen(QPen(regressionColor(), 1.5, Qt::DashLine));
+    }
+    // The expectation under uniform routing, drawn smooth over every batch size shown.
+    QVector<double> ub;
+    QVector<double> uv;
+    constexpr int kUniformPoints = 64;
+    for (int i = 0; i <= kUniformPoints; ++i) {
+        const double B = lo * std::pow(hi / lo, static_cast<double>(i) / kUniformPoints);
+        ub.push_back(B);
+        uv.push_back(uniform(B));
+        top = std::max(top, uv.back());
+    }
+    u->setData(ub, uv, true);
+    if (!b.isEmpty() || recorded) {
+        plot->xAxis->setRange(lo / 1.3, hi * 1.3);
+        plot->yAxis->setRange(0, std::max(1.0, top * 1.1));
+    }
+    const QString what = QObject::tr("batch size B (requests decoded together, a token each per step); ");
+    QString now;
+    if (capped)
+        now = QObject::tr("dashed: the current B = %1, at most %2 here (the trace's requests)")
+                  .arg(batchSize)
+                  .arg(curve.requests);
+    else if (replay)
+        now = QObject::tr("dashed: the current B = %1").arg(batchSize);
+    else
+        now = QObject::tr("dashed: the recorded batches in use");
+    plot->xAxis->setLabel(what + now);
+    plot->yAxis->setLabel(QObject::tr("activated experts per slice (one layer of one batch)"));
+    if (curve.requests <= 1) {
+        // Replay batches requests together: a trace of one request has no larger batch to form.
+        auto* note = new QCPItemText(plot);
+        note->setObjectName(QStringLiteral("oneRequestNote"));
+        note->position->setType(QCPItemPosition::ptAxisRectRatio);
+        note->position->setCoords(0.6, 0.5); // below the plateau the curves reach
+        note->setPositionAlignment(Qt::AlignCenter);
+        note->setPadding(QMargins(8, 4, 8, 4));
+        note->setText(recorded ? QObject::tr("This trace holds one request: replay cannot batch requests together.\n"
+                                             "Its recorded batches are the diamond.")
+                               : QObject::tr("This trace holds one request: replay cannot batch requests together."));
+        note->setTextAlignment(Qt::AlignCenter);
+    }
     plot->showLegendAbove();
-    plot->setHoverText([a, u, curve](QCPAbstractPlottable* p, int i) {
-        if ((p != a && p != u) || i < 0 || i >= static_cast<int>(curve.batchSize.size()))
+    plot->setHoverText([a, u, own, curve, uniform](QCPAbstractPlottable* p, int i) {
+        if (p == own && own != nullptr)
+            return QObject::tr("recorded batches: mean %1 tokens, %2 experts per slice (uniform routing: %3)")
+                .arg(curve.recordedBatch, 0, 'f', 1)
+                .arg(curve.recordedActivated, 0, 'f', 2)
+                .arg(uniform(curve.recordedBatch), 0, 'f', 2);
+        if (p == u && i >= 0 && i < u->dataCount()) {
+            const double B = u->dataMainKey(i);
+            return QObject::tr("uniform routing at B = %1: %2 experts").arg(B, 0, 'f', 1).arg(uniform(B), 0, 'f', 2);
+        }
+        if (p != a || i < 0 || i >= static_cast<int>(curve.batchSize.size()))
             return QString();
-        const auto k = static_cast<std::size_t>(i);
+        const auto at = static_cast<std::size_t>(i);
         return QObject::tr("B = %1: %2 experts (uniform routing: %3)")
-            .arg(curve.batchSize[k])
-            .arg(curve.activated[k], 0, 'f', 2)
-            .arg(curve.uniform[k], 0, 'f', 2);
+            .arg(curve.batchSize[at])
+            .arg(curve.activated[at], 0, 'f', 2)
+            .arg(uniform(curve.batchSize[at]), 0, 'f', 2);
     });
     plot->applyPalette();
+    if (auto* note = plot->findChild<QCPItemText*>(QStringLiteral("oneRequestNote"))) {
+        note->setColor(plot->palette().color(QPalette::WindowText));
+        note->setBrush(plot->palette().color(QPalette::Base));
+    }
 }
 
 void drawBudgetSweep(PlotView* plot, const moe::XShareResult& sweep, int budget)

@@ -29,8 +29,10 @@ void drawLayerExpertMap(PlotView* plot, const std::vector<double>& values, int l
 /// One slice: the tokens' scores, the selected experts (ticks above), each token's baseline
 /// (rings) and re-routed (dots) experts.
 void drawSlice(PlotView* plot, const moe::SliceDetail& slice);
-/// Activated experts per slice against the batch size, with the uniform-routing expectation.
-void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve);
+/// Activated experts per slice against the batch size, with the uniform-routing expectation, the
+/// trace's recorded batches as a point of their own, and the batching in effect marked: replay
+/// with `batchSize` requests, or the recorded batches (replay false).
+void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool replay, int batchSize);
 /// Activated experts per slice and gating mass kept against the budget, the budget marked.
 void drawBudgetSweep(PlotView* plot, const moe::XShareResult& sweep, int budget);
 /// Activated experts per slice, layer by layer, top-k next to the policy.
