@@ -98,6 +98,8 @@ std::vector<double> countsLoad(
     return c.perExpert();
 }
 
+} // namespace
+
 Result<moe::PolicyConfig> policyFor(const ExpertScenario& s, const moe::Trace& trace)
 {
     using R = Result<moe::PolicyConfig>;
@@ -137,8 +139,6 @@ Result<moe::PolicyConfig> policyFor(const ExpertScenario& s, const moe::Trace& t
     r.warnings = std::move(warnings);
     return r;
 }
-
-} // namespace
 
 const char* toString(BatchMode mode)
 {

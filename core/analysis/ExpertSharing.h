@@ -106,6 +106,11 @@ moe::BatchingOptions batchingFor(const ExpertScenario& scenario, const moe::Trac
 /// The devices the scenario asks for on a trace with `experts` experts (the default resolved).
 int devicesFor(const ExpertScenario& scenario, std::int64_t experts);
 
+/// The policy the scenario asks for on this trace, its placement read (a placement file, or a
+/// balance by a counts file or the trace's own loads). Fails on a placement or counts file that
+/// does not read or does not fit the trace; the message names the file.
+Result<moe::PolicyConfig> policyFor(const ExpertScenario& scenario, const moe::Trace& trace);
+
 /// Opens the scenario's trace (or hands back the one it carries). Progress: the fraction read.
 Result<std::shared_ptr<const moe::Trace>> openScenarioTrace(
     const ExpertScenario& scenario, const Progress& progress = {});

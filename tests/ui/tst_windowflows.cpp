@@ -81,6 +81,7 @@ private slots:
     void clickOnADropSelectsTheTask();
     void marginEditDecidesTheVerdict();
     void placementControlsReachTheRun();
+    void brokenPlacementFileIsNotKept();
     void keepListAndRerunsReachTheComparison();
     void routerTraceIsNotARun();
     void exportedJsonIsTheCommandLines();
@@ -1162,6 +1163,55 @@ void TestWindowFlows::placementControlsReachTheRun()
     QCOMPARE(reopened.run()->settings.placementCounts, counts);
     QCOMPARE(reopened.run()->settings.replicas, 3);
     QCOMPARE(reopened.run()->current->results.front().peakDeviceLoad, a.peakDeviceLoad);
+}
+
+void TestWindowFlows::brokenPlacementFileIsNotKept()
+{
+    // A placement file that does not fit the trace is named when it is picked, and the placement
+    // goes back to the one before; the next computation runs as before.
+    QTemporaryDir dir;
+    const QString trace = writeTrace(dir);
+    const QString broken = dir.filePath(QStringLiteral("placement.json"));
+    QFile f(broken);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("{\"placement\": [0, 1, 2]}"); // 3 experts for a trace of 32
+    f.close();
+    ExpertsPage page;
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    page.openTrace(trace);
+    check(page);
+    auto* box = page.controls()->findChild<QComboBox*>(QStringLiteral("placement"));
+    QVERIFY(box);
+    QString text;
+    QString details;
+    bool picked = false;
+    std::unique_ptr<QTimer> answer(answerDialogs([&](QWidget* w) {
+        if (auto* dialog = qobject_cast<QFileDialog*>(w)) {
+            choose(dialog, broken);
+            picked = true;
+            return true;
+        }
+        if (auto* message = qobject_cast<QMessageBox*>(w)) {
+            text = message->text();
+            details = message->detailedText();
+            message->accept();
+            return true;
+        }
+        return false;
+    }));
+    box->setCurrentIndex(box->count() - 1); // "from a placement file…"
+    QTRY_VERIFY(picked);
+    QTRY_VERIFY(!text.isEmpty());
+    QVERIFY2(text.contains(QStringLiteral("placement.json")) && !text.contains(dir.path()), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("contiguous")), qPrintable(text));
+    QVERIFY2(details.contains(broken), qPrintable(details)); // the full path under details
+    QCOMPARE(box->currentIndex(), 0);
+    QVERIFY(page.controls()->settings().placementFile.isEmpty());
+    page.controls()->setBudget(page.controls()->budget() + 1);
+    QTRY_VERIFY_WITH_TIMEOUT(page.run() && page.run()->budget == page.controls()->budget(), 60000);
+    page.waitUntilIdle();
+    QVERIFY(page.run()->settings.placementFile.isEmpty());
 }
 
 void TestWindowFlows::routerTraceIsNotARun()

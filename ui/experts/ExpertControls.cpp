@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "experts/ExpertControls.h"
 
+#include "common/Problems.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
@@ -81,6 +83,7 @@ ExpertControls::ExpertControls(QWidget* parent)
     m_gamma->setObjectName(QStringLiteral("gamma"));
     m_requests->setObjectName(QStringLiteral("requests"));
     m_devices->setObjectName(QStringLiteral("devices"));
+    m_placement->setObjectName(QStringLiteral("placement"));
     m_policy->addItem(tr("top-k (no sharing)"), int(moe::Policy::TopK));
     m_policy->addItem(tr("XShare batch greedy"), int(moe::Policy::Batch));
     m_policy->addItem(tr("XShare expert-parallel"), int(moe::Policy::ExpertParallel));
@@ -206,8 +209,33 @@ void ExpertControls::choosePlacementFile(int choice)
         m_replicas->setEnabled(m_placementChoice == Balanced || m_placementChoice == BalancedCounts);
         return;
     }
-    setPlacement(choice, p);
+    if (m_placementCheck) {
+        // The file is read once here, so that a broken one is named now and never left chosen.
+        const int before = m_placementChoice;
+        const QString placementBefore = m_placementFile;
+        const QString countsBefore = m_countsFile;
+        setPlacement(choice, p);
+        const QString why = m_placementCheck(settings());
+        if (!why.isEmpty()) {
+            m_placementFile = placementBefore;
+            m_countsFile = countsBefore;
+            setPlacement(before, before == BalancedCounts ? countsBefore : placementBefore);
+            QString brief = why; // the dialog names the file by its name; the full path is under details
+            brief.replace(p, QFileInfo(p).fileName());
+            showProblemBox(this,
+                counts ? tr("Could not balance by this counts file") : tr("Could not use this placement"),
+                tr("%1\n\nThe placement stays \"%2\".").arg(brief, m_placement->itemText(before)), { why });
+            return;
+        }
+    } else {
+        setPlacement(choice, p);
+    }
     emit changed();
+}
+
+void ExpertControls::setPlacementCheck(std::function<QString(const ExpertSettings&)> check)
+{
+    m_placementCheck = std::move(check);
 }
 
 void ExpertControls::setPlacement(int choice, const QString& file)

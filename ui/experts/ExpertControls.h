@@ -5,6 +5,7 @@
 #include "experts/ExpertRun.h"
 
 #include <QWidget>
+#include <functional>
 
 class QCheckBox;
 class QComboBox;
@@ -36,6 +37,11 @@ public:
     /// Balances the experts by these load counts over this many devices, with extra copies of the
     /// heaviest.
     void useCountsForBalance(const QString& path, int devices, int replicas);
+
+    /// Checks a placement or counts file the user picks before it is taken: returns why these
+    /// settings cannot run (the file does not read or does not fit the trace), or an empty string.
+    /// A file refused is named in a problem box and the placement goes back to the one before.
+    void setPlacementCheck(std::function<QString(const ExpertSettings&)> check);
 
     void saveTo(workspace::ExpertState& state) const;
     /// Takes the settings of a saved workspace without emitting changed().
@@ -71,6 +77,7 @@ private:
     QSpinBox* m_replicas;
     QSpinBox* m_requestExperts;
     QLineEdit* m_requests;
+    std::function<QString(const ExpertSettings&)> m_placementCheck;
 };
 
 } // namespace deltascope::ui

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The Expert sharing page's widgets: the trace box and its facts, the controls, the headline, the
 // progress row, the tabs of views and the welcome panel shown until something is open.
+#include "analysis/ExpertSharing.h"
 #include "common/InputHelp.h"
 #include "degradation/DropZone.h"
 #include "experts/BatchSizeView.h"
@@ -9,6 +10,7 @@
 #include "experts/ExpertCountsView.h"
 #include "experts/ExpertMapsView.h"
 #include "experts/ExpertSliceView.h"
+#include "experts/ExpertsController.h"
 #include "experts/ExpertsPage.h"
 #include "plot/PlotView.h"
 
@@ -52,6 +54,13 @@ void ExpertsPage::buildUi()
     m_controls = new ExpertControls(this);
     connect(m_controls, &ExpertControls::changed, m_debounce, qOverload<>(&QTimer::start));
     connect(m_controls, &ExpertControls::changed, this, [this] { m_autoBudget = false; });
+    m_controls->setPlacementCheck([this](const ExpertSettings& settings) {
+        const auto trace = m_controller->trace();
+        if (!trace)
+            return QString();
+        const auto policy = analysis::policyFor(scenarioOf(settings, trace, m_controller->path()), *trace);
+        return policy.ok() ? QString() : QString::fromStdString(policy.error->toString());
+    });
 
     m_summary = new QLabel(this);
     m_summary->setWordWrap(true);
