@@ -1212,6 +1212,38 @@ void TestWindowFlows::brokenPlacementFileIsNotKept()
     QTRY_VERIFY_WITH_TIMEOUT(page.run() && page.run()->budget == page.controls()->budget(), 60000);
     page.waitUntilIdle();
     QVERIFY(page.run()->settings.placementFile.isEmpty());
+
+    // A placement that fits this trace is taken; the next trace, of 16 experts, lets it go.
+    const QString fits = dir.filePath(QStringLiteral("fits.json"));
+    QFile g(fits);
+    QVERIFY(g.open(QIODevice::WriteOnly));
+    QByteArray devices = "{\"placement\": [0";
+    for (int e = 1; e < 32; ++e)
+        devices += ',' + QByteArray::number(e % 8);
+    g.write(devices + "]}");
+    g.close();
+    page.controls()->usePlacementFile(fits);
+    QTRY_VERIFY_WITH_TIMEOUT(page.run() && page.run()->settings.placementFile == fits, 60000);
+    page.waitUntilIdle();
+    moe::SynthOptions o;
+    o.requests = 8;
+    o.tokensPerRequest = 16;
+    o.layers = 2;
+    o.experts = 16;
+    o.topK = 2;
+    const QString small = dir.filePath(QStringLiteral("small.safetensors"));
+    QVERIFY(moe::writeTraceFile(small.toStdString(), moe::makeSyntheticTrace(o)).empty());
+    text.clear();
+    details.clear();
+    page.openTrace(small);
+    QTRY_VERIFY_WITH_TIMEOUT(page.run() && page.run()->trace->experts == 16, 60000);
+    page.waitUntilIdle();
+    QTRY_VERIFY(!text.isEmpty());
+    QVERIFY2(
+        text.contains(QStringLiteral("fits.json")) && text.contains(QStringLiteral("contiguous")), qPrintable(text));
+    QVERIFY2(details.contains(fits), qPrintable(details));
+    QCOMPARE(box->currentIndex(), 0);
+    QVERIFY(page.run()->settings.placementFile.isEmpty());
 }
 
 void TestWindowFlows::routerTraceIsNotARun()

@@ -233,6 +233,19 @@ void ExpertControls::choosePlacementFile(int choice)
     emit changed();
 }
 
+QString ExpertControls::dropPlacementThatDoesNotFit()
+{
+    const ExpertSettings s = settings();
+    if (!m_placementCheck || (s.placementFile.isEmpty() && s.placementCounts.isEmpty()))
+        return {};
+    const QString why = m_placementCheck(s);
+    if (!why.isEmpty()) {
+        m_countsFile.clear();
+        setPlacement(Contiguous, {});
+    }
+    return why;
+}
+
 void ExpertControls::setPlacementCheck(std::function<QString(const ExpertSettings&)> check)
 {
     m_placementCheck = std::move(check);

@@ -43,6 +43,10 @@ public:
     /// A file refused is named in a problem box and the placement goes back to the one before.
     void setPlacementCheck(std::function<QString(const ExpertSettings&)> check);
 
+    /// After a new trace: a placement or counts file that does not fit it (placementCheck) is let
+    /// go, the placement back to contiguous. Returns why, or an empty string when it fits.
+    QString dropPlacementThatDoesNotFit();
+
     void saveTo(workspace::ExpertState& state) const;
     /// Takes the settings of a saved workspace without emitting changed().
     void restoreFrom(const workspace::ExpertState& state);

@@ -273,6 +273,17 @@ void ExpertsPage::onTrace(const QString& path)
     m_autoBudget = m_pendingBudget <= 0;
     m_controls->adaptTo(t, m_pendingBudget);
     m_pendingBudget = -1;
+    // Settings carry over from the trace before; a placement file made for it may not fit this one.
+    const ExpertSettings carried = m_controls->settings();
+    if (const QString why = m_controls->dropPlacementThatDoesNotFit(); !why.isEmpty()) {
+        const QString file = carried.placementFile.isEmpty() ? carried.placementCounts : carried.placementFile;
+        QString brief = why; // the dialog names the file by its name; the full path is under details
+        brief.replace(file, QFileInfo(file).fileName());
+        emit statusMessage(
+            tr("%1 does not fit this trace: the placement is back to contiguous").arg(QFileInfo(file).fileName()));
+        showProblemBox(this, tr("The placement does not fit this trace"),
+            tr("%1\n\nThe placement is back to \"contiguous\".").arg(brief), { why });
+    }
     if (m_pendingView >= 0) {
         // A restored workspace: its slice and view (the slice takes its ranges when the
         // computation lands and keeps its values within them).
