@@ -109,15 +109,16 @@ private:
         return cand;
     }
 
-    static QString writeTrace(const QTemporaryDir& dir)
+    static QString writeTrace(
+        const QTemporaryDir& dir, int experts = 32, const QString& name = QStringLiteral("synthetic.safetensors"))
     {
         moe::SynthOptions o;
         o.requests = 24;
         o.tokensPerRequest = 32;
         o.layers = 4;
-        o.experts = 32;
+        o.experts = experts;
         o.topK = 4;
-        const QString path = dir.filePath(QStringLiteral("synthetic.safetensors"));
+        const QString path = dir.filePath(name);
         const std::string why = moe::writeTraceFile(path.toStdString(), moe::makeSyntheticTrace(o));
         if (!why.empty())
             qFatal("cannot write the trace: %s", why.c_str());
@@ -1171,11 +1172,8 @@ void TestWindowFlows::brokenPlacementFileIsNotKept()
     // goes back to the one before; the next computation runs as before.
     QTemporaryDir dir;
     const QString trace = writeTrace(dir);
-    const QString broken = dir.filePath(QStringLiteral("placement.json"));
-    QFile f(broken);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("{\"placement\": [0, 1, 2]}"); // 3 experts for a trace of 32
-    f.close();
+    const QString broken = QString::fromStdString( // 3 experts for a trace of 32
+        test::writeFile(dir, QStringLiteral("placement.json"), "{\"placement\": [0, 1, 2]}"));
     ExpertsPage page;
     page.show();
     QVERIFY(QTest::qWaitForWindowExposed(&page));
@@ -1214,25 +1212,14 @@ void TestWindowFlows::brokenPlacementFileIsNotKept()
     QVERIFY(page.run()->settings.placementFile.isEmpty());
 
     // A placement that fits this trace is taken; the next trace, of 16 experts, lets it go.
-    const QString fits = dir.filePath(QStringLiteral("fits.json"));
-    QFile g(fits);
-    QVERIFY(g.open(QIODevice::WriteOnly));
     QByteArray devices = "{\"placement\": [0";
     for (int e = 1; e < 32; ++e)
         devices += ',' + QByteArray::number(e % 8);
-    g.write(devices + "]}");
-    g.close();
+    const QString fits = QString::fromStdString(test::writeFile(dir, QStringLiteral("fits.json"), devices + "]}"));
     page.controls()->usePlacementFile(fits);
     QTRY_VERIFY_WITH_TIMEOUT(page.run() && page.run()->settings.placementFile == fits, 60000);
     page.waitUntilIdle();
-    moe::SynthOptions o;
-    o.requests = 8;
-    o.tokensPerRequest = 16;
-    o.layers = 2;
-    o.experts = 16;
-    o.topK = 2;
-    const QString small = dir.filePath(QStringLiteral("small.safetensors"));
-    QVERIFY(moe::writeTraceFile(small.toStdString(), moe::makeSyntheticTrace(o)).empty());
+    const QString small = writeTrace(dir, 16, QStringLiteral("small.safetensors"));
     text.clear();
     details.clear();
     page.openTrace(small);
