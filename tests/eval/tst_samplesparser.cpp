@@ -480,6 +480,25 @@ void TestSamplesParser::goldPredictionMetrics()
         third = third || (w.line == 7 && w.message.find("expected [gold, prediction]") != std::string::npos);
     }
     QVERIFY(third);
+
+    // Matthews correlation takes labels alike; a list of text under another metric is still a
+    // corpus-level item, refused as such.
+    const auto mcc = test::writeFile(dir, QStringLiteral("samples_boolq_2026-01-01T00-00-00.000001.jsonl"),
+        "{\"doc_id\": 0, \"metrics\": [\"mcc\"], \"mcc\": [\"yes\", \"yes\"]}\n"
+        "{\"doc_id\": 1, \"metrics\": [\"mcc\"], \"mcc\": [\"yes\", \"no\"]}\n");
+    const auto rm = eval::parseSamplesFile(mcc, optionsFor("boolq"));
+    QVERIFY(rm.ok());
+    QCOMPARE(rm.value->front().samples[0].score, 1.0);
+    QCOMPARE(rm.value->front().samples[1].score, 0.0);
+    const auto bleu = test::writeFile(dir, QStringLiteral("samples_wmt_2026-01-01T00-00-00.000001.jsonl"),
+        "{\"doc_id\": 0, \"metrics\": [\"bleu\"], \"bleu\": [\"the cat\", \"a cat\"]}\n");
+    const auto rbl = eval::parseSamplesFile(bleu, optionsFor("wmt"));
+    bool corpus = false;
+    for (const auto& w : rbl.warnings)
+        corpus = corpus || w.message.find("corpus-level metric") != std::string::npos;
+    if (!rbl.ok())
+        corpus = corpus || rbl.error->message.find("corpus-level metric") != std::string::npos;
+    QVERIFY(corpus);
 }
 
 void TestSamplesParser::stringDocIdsAndCorpusItems()

@@ -1172,7 +1172,7 @@ void TestWindowFlows::brokenPlacementFileIsNotKept()
     // goes back to the one before; the next computation runs as before.
     QTemporaryDir dir;
     const QString trace = writeTrace(dir);
-    const QString broken = QString::fromStdString( // 3 experts for a trace of 32
+    QString broken = QString::fromStdString( // 3 experts for a trace of 32
         test::writeFile(dir, QStringLiteral("placement.json"), "{\"placement\": [0, 1, 2]}"));
     ExpertsPage page;
     page.show();
@@ -1198,13 +1198,42 @@ void TestWindowFlows::brokenPlacementFileIsNotKept()
         }
         return false;
     }));
+    box->setCurrentIndex(1); // balanced by the trace's own loads: the placement to go back to
+    QTRY_VERIFY_WITH_TIMEOUT(page.run() && page.run()->settings.balanced, 60000);
+    page.waitUntilIdle();
+    const ExpertRun* before = page.run().get();
     box->setCurrentIndex(box->count() - 1); // "from a placement file…"
     QTRY_VERIFY(picked);
     QTRY_VERIFY(!text.isEmpty());
     QVERIFY2(text.contains(QStringLiteral("placement.json")) && !text.contains(dir.path()), qPrintable(text));
-    QVERIFY2(text.contains(QStringLiteral("contiguous")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("stays \"balanced\"")), qPrintable(text));
     QVERIFY2(details.contains(broken), qPrintable(details)); // the full path under details
-    QCOMPARE(box->currentIndex(), 0);
+    QCOMPARE(box->currentIndex(), 1);
+    QTest::qWait(400); // past the page's pause before computing: a refused file starts nothing
+    QVERIFY(!page.busy());
+    QCOMPARE(page.run().get(), before);
+
+    // A file for more devices than are set is taken: the devices may be raised after it.
+    QByteArray sixteen = "{\"placement\": [0";
+    for (int e = 1; e < 32; ++e)
+        sixteen += ',' + QByteArray::number(e % 16);
+    const QString wide = QString::fromStdString(test::writeFile(dir, QStringLiteral("wide.json"), sixteen + "]}"));
+    broken = wide;
+    picked = false;
+    text.clear();
+    box->setCurrentIndex(box->count() - 1);
+    QTRY_VERIFY(picked);
+    QTest::qWait(200);
+    QVERIFY2(text.isEmpty(), qPrintable(text));
+    QCOMPARE(page.controls()->settings().placementFile, wide);
+    page.controls()->findChild<QSpinBox*>(QStringLiteral("devices"))->setValue(16);
+    QTRY_VERIFY_WITH_TIMEOUT(page.run() && page.run()->settings.placementFile == wide, 60000);
+    page.waitUntilIdle();
+    QCOMPARE(page.run()->settings.devices, 16);
+    box->setCurrentIndex(0);
+    page.controls()->findChild<QSpinBox*>(QStringLiteral("devices"))->setValue(0);
+    QTRY_VERIFY_WITH_TIMEOUT(page.run() && page.run()->settings.placementFile.isEmpty(), 60000);
+    page.waitUntilIdle();
     QVERIFY(page.controls()->settings().placementFile.isEmpty());
     page.controls()->setBudget(page.controls()->budget() + 1);
     QTRY_VERIFY_WITH_TIMEOUT(page.run() && page.run()->budget == page.controls()->budget(), 60000);

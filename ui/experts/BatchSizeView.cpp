@@ -64,19 +64,20 @@ void BatchSizeView::setTrace(std::shared_ptr<const moe::Trace> trace)
     });
 }
 
-void BatchSizeView::setCurrentBatch(bool replay, int batchSize)
+void BatchSizeView::setCurrentBatch(bool replay, int batchSize, int chosen)
 {
-    if (replay == m_replay && batchSize == m_batchSize)
+    if (replay == m_replay && batchSize == m_batchSize && chosen == m_chosen)
         return;
     m_replay = replay;
     m_batchSize = batchSize;
+    m_chosen = chosen;
     if (m_curve)
         draw();
 }
 
 void BatchSizeView::draw()
 {
-    drawBatchSizes(this, *m_curve, m_replay, m_batchSize);
+    drawBatchSizes(this, *m_curve, m_replay, m_batchSize, m_chosen);
     replot(QCustomPlot::rpQueuedReplot);
 }
 

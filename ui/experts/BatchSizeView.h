@@ -21,9 +21,9 @@ public:
     ~BatchSizeView() override;
 
     void setTrace(std::shared_ptr<const moe::Trace> trace);
-    /// The batching in effect, marked on the curve: replay with this many requests, or the
-    /// trace's recorded batches.
-    void setCurrentBatch(bool replay, int batchSize);
+    /// The batching in effect, marked on the curve: replay with this many requests (of `chosen`
+    /// requests picked to replay, 0: all), or the trace's recorded batches.
+    void setCurrentBatch(bool replay, int batchSize, int chosen = 0);
     bool busy() const;
     void waitUntilIdle();
     void cancel();
@@ -38,6 +38,7 @@ private:
     std::shared_ptr<const moe::BatchSizeCurve> m_curve;
     bool m_replay = true;
     int m_batchSize = 0;
+    int m_chosen = 0;
 };
 
 } // namespace deltascope::ui

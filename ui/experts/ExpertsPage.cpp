@@ -281,8 +281,11 @@ void ExpertsPage::onTrace(const QString& path)
         brief.replace(file, QFileInfo(file).fileName());
         emit statusMessage(
             tr("%1 does not fit this trace: the placement is back to contiguous").arg(QFileInfo(file).fileName()));
-        showProblemBox(this, tr("The placement does not fit this trace"),
-            tr("%1\n\nThe placement is back to \"contiguous\".").arg(brief), { why });
+        // After this trace is set up: the box's own event loop must not run a computation first.
+        QTimer::singleShot(0, this, [this, brief, why] {
+            showProblemBox(this, tr("The placement does not fit this trace"),
+                tr("%1\n\nThe placement is back to \"contiguous\".").arg(brief), { why });
+        });
     }
     if (m_pendingView >= 0) {
         // A restored workspace: its slice and view (the slice takes its ranges when the
@@ -319,6 +322,8 @@ void ExpertsPage::recompute()
 {
     if (!m_controller->trace())
         return;
+    const ExpertSettings settings = m_controls->settings();
+    m_sizes->setCurrentBatch(settings.replay, settings.batchSize, static_cast<int>(settings.requests.size()));
     const QString why = m_controls->requestsError();
     if (!why.isEmpty()) {
         m_lastError = why;
@@ -327,8 +332,6 @@ void ExpertsPage::recompute()
         return;
     }
     m_lastError.clear();
-    const ExpertSettings settings = m_controls->settings();
-    m_sizes->setCurrentBatch(settings.replay, settings.batchSize);
     m_controller->compute(settings, m_controls->budget());
 }
 

@@ -26,6 +26,10 @@
 
 namespace deltascope::ui {
 
+namespace {
+constexpr int kAnyDevices = 1 << 20; ///< more devices than any placement file names
+} // namespace
+
 void ExpertsPage::buildUi()
 {
     m_zone = new DropZone(tr("Router trace"), this);
@@ -58,7 +62,12 @@ void ExpertsPage::buildUi()
         const auto trace = m_controller->trace();
         if (!trace)
             return QString();
-        const auto policy = analysis::policyFor(scenarioOf(settings, trace, m_controller->path()), *trace);
+        // Whether the file reads and places this trace's experts. Its devices are not held to the
+        // devices set now: the user may raise those after picking it (a run then says so).
+        ExpertSettings probe = settings;
+        if (!probe.placementFile.isEmpty())
+            probe.devices = kAnyDevices;
+        const auto policy = analysis::policyFor(scenarioOf(probe, trace, m_controller->path()), *trace);
         return policy.ok() ? QString() : QString::fromStdString(policy.error->toString());
     });
 

@@ -189,7 +189,7 @@ void drawSlice(PlotView* plot, const moe::SliceDetail& slice)
     plot->applyPalette();
 }
 
-void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool replay, int batchSize)
+void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool replay, int batchSize, int chosen)
 {
     plot->reset();
     const bool recorded = curve.recordedActivated >= 0;
@@ -231,13 +231,15 @@ void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool repla
         hi = std::max(hi, curve.recordedBatch);
         top = std::max(top, curve.recordedActivated);
     }
-    // The batching in effect: dashed at the replayed batch size, or the recorded point ringed.
-    // A batch holds at most the trace's requests.
-    const bool capped = replay && curve.requests > 0 && batchSize > curve.requests;
+    // The batching in effect, dashed: the replayed batch size (a batch holds at most the requests
+    // replayed), or the recorded batches.
+    const std::int64_t requests = chosen > 0 ? std::min<std::int64_t>(chosen, curve.requests) : curve.requests;
+    const bool capped = replay && requests > 0 && batchSize > requests;
     const double current = !replay ? curve.recordedBatch
-        : capped                   ? static_cast<double>(curve.requests)
+        : capped                   ? static_cast<double>(requests)
                                    : static_cast<double>(batchSize);
-    if (current > 0 && (replay || recorded)) {
+    const bool marked = current > 0 && (replay || recorded);
+    if (marked) {
         lo = std::min(lo, current);
         hi = std::max(hi, current);
         auto* line = new QCPItemStraightLine(plot);
@@ -264,14 +266,15 @@ void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool repla
     const QString what = QObject::tr("batch size B (requests decoded together, a token each per step); ");
     QString now;
     if (capped)
-        now = QObject::tr("dashed: the current B = %1, at most %2 here (the trace's requests)")
+        now = QObject::tr("dashed: the current B = %1, at most %2 here (%3)")
                   .arg(batchSize)
-                  .arg(curve.requests);
+                  .arg(requests)
+                  .arg(chosen > 0 ? QObject::tr("the requests replayed") : QObject::tr("the trace's requests"));
     else if (replay)
         now = QObject::tr("dashed: the current B = %1").arg(batchSize);
-    else
+    else if (marked)
         now = QObject::tr("dashed: the recorded batches in use");
-    plot->xAxis->setLabel(what + now);
+    plot->xAxis->setLabel(now.isEmpty() ? what.chopped(2) : what + now); // without the "; " before nothing
     plot->yAxis->setLabel(QObject::tr("activated experts per slice (one layer of one batch)"));
     if (curve.requests <= 1) {
         // Replay batches requests together: a trace of one request has no larger batch to form.

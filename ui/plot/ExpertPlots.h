@@ -31,8 +31,9 @@ void drawLayerExpertMap(PlotView* plot, const std::vector<double>& values, int l
 void drawSlice(PlotView* plot, const moe::SliceDetail& slice);
 /// Activated experts per slice against the batch size, with the uniform-routing expectation, the
 /// trace's recorded batches as a point of their own, and the batching in effect marked: replay
-/// with `batchSize` requests, or the recorded batches (replay false).
-void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool replay, int batchSize);
+/// with `batchSize` requests (of `chosen` requests picked to replay, 0: all), or the recorded
+/// batches (replay false).
+void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool replay, int batchSize, int chosen = 0);
 /// Activated experts per slice and gating mass kept against the budget, the budget marked.
 void drawBudgetSweep(PlotView* plot, const moe::XShareResult& sweep, int budget);
 /// Activated experts per slice, layer by layer, top-k next to the policy.
