@@ -451,7 +451,8 @@ QString TaskTableModel::columnDefinition(int column)
                   "order of this noise say little");
     case Cluster:
         return tr("Clusters (whole clusters are flipped in the sign-flip test) and the design effect: how much "
-                  "clustering inflates the variance (1: none)");
+                  "clustering inflates the variance (1: none; below 1, changes cancel within clusters; 0: every "
+                  "cluster's changes cancel out)");
     case Metric:
         return tr("The per-sample metric tested (cont.: continuous, tested by sign-flip permutations)");
     case Issues:
