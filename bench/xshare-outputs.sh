@@ -4,7 +4,8 @@
 # expert-parallel and speculative policies, no warm-up, the demo trace slice by slice) into OUT_DIR,
 # so that a speed change can be checked to leave every result bit for bit the same:
 #   bench/xshare-outputs.sh CLI OUT_DIR [TRACE]      then  diff -r BEFORE_DIR AFTER_DIR
-# TRACE defaults to the 1 GB benchmark trace that run-all-benchmarks.sh makes.
+# TRACE defaults to the 1 GB benchmark trace that run-all-benchmarks.sh makes; xshare-outputs-more.sh
+# adds 42 runs on small synthetic traces and the real router logs.
 set -euo pipefail
 cli=$1
 out=$2
