@@ -4,9 +4,10 @@
 #include "eval/JsonScalar.h"
 #include "eval/ScoreValue.h"
 
-#include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <optional>
+#include <string>
 
 namespace deltascope::eval::record {
 
@@ -24,9 +25,9 @@ bool isKnownKey(std::string_view k)
 }
 
 // Reads one item of a list-valued metric: a number, a bool or a numeric string; where `label` is
-// given, any other string too (a class label of a [gold, prediction] item), copied there with
-// isLabel set. Returns false (with rec.problem set) for anything else.
-bool listItem(od::value iv, double& v, Record& rec, simdjson::error_code& err, std::string* label, bool* isLabel)
+// given, any other string too (a class label of a [gold, prediction] item), copied there. Returns
+// false (with rec.problem set) for anything else.
+bool listItem(od::value iv, double& v, Record& rec, simdjson::error_code& err, std::optional<std::string>* label)
 {
     od::json_type it;
     if ((err = iv.type().get(it)))
@@ -49,8 +50,7 @@ bool listItem(od::value iv, double& v, Record& rec, simdjson::error_code& err, s
             return true;
         }
         if (label != nullptr) {
-            label->assign(s);
-            *isLabel = true;
+            label->emplace(s);
             return true;
         }
         rec.problem = "the metric holds a list of non-numbers (a corpus-level metric such as BLEU "
@@ -75,19 +75,19 @@ simdjson::error_code readList(od::value value, ScoreShape shape, Record& rec)
     double second = 0;
     std::size_t count = 0;
     const bool goldPrediction = shape == ScoreShape::GoldPrediction;
-    std::string labels[3]; // the text of a [gold, prediction] item's labels that are not numbers (past 2: the last)
-    bool isLabel[3] = { false, false, false };
+    std::optional<std::string> labels[2]; // a [gold, prediction] item's labels that are not numbers
     for (auto item : arr) {
         od::value iv;
         if (auto e = item.get(iv))
             return e;
         double v = 0;
         simdjson::error_code err = simdjson::SUCCESS;
-        const std::size_t at = std::min<std::size_t>(count, 2);
-        isLabel[2] = false;
-        if (!listItem(iv, v, rec, err, goldPrediction ? &labels[at] : nullptr, goldPrediction ? &isLabel[at] : nullptr))
+        std::optional<std::string> label;
+        if (!listItem(iv, v, rec, err, goldPrediction ? &label : nullptr))
             return err;
-        if (isLabel[at]) {
+        if (label) {
+            if (count < 2)
+                labels[count] = std::move(label);
             ++count;
             continue;
         }
@@ -106,8 +106,8 @@ simdjson::error_code readList(od::value value, ScoreShape shape, Record& rec)
     if (goldPrediction) {
         rec.goldPair = true;
         rec.problem = goldPredictionProblem(count);
-        if (isLabel[0] || isLabel[1])
-            rec.score = isLabel[0] && isLabel[1] && labels[0] == labels[1] ? 1.0 : 0.0;
+        if (labels[0] || labels[1])
+            rec.score = labels[0] && labels[1] && *labels[0] == *labels[1] ? 1.0 : 0.0;
         else
             rec.score = first == second ? 1.0 : 0.0;
     } else if (!logLikelihood && count > 0) {

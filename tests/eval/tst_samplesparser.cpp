@@ -26,6 +26,15 @@ eval::SamplesParseOptions optionsFor(const std::string& task)
     return o;
 }
 
+// Whether a warning says `text` (at `line`, where given).
+bool warned(const std::vector<Diagnostic>& warnings, const std::string& text, std::int64_t line = -1)
+{
+    for (const auto& w : warnings)
+        if ((line < 0 || w.line == line) && w.message.find(text) != std::string::npos)
+            return true;
+    return false;
+}
+
 struct Counts {
     std::int64_t n = 0, b = 0, c = 0;
 };
@@ -427,10 +436,7 @@ void TestSamplesParser::goldPredictionMetrics()
     QCOMPARE(t.samples[2].score, 1.0);
     QCOMPARE(t.samples[3].score, 0.0);
     QCOMPARE(t.samples[4].score, 1.0); // agreement, not the mean (2)
-    bool noted = false;
-    for (const auto& w : r.warnings)
-        noted = noted || w.message.find("[gold, prediction]") != std::string::npos;
-    QVERIFY(noted);
+    QVERIFY(warned(r.warnings, "[gold, prediction]"));
 
     // An F1 written per sample as a number (DROP, CoQA) is a score of its own: kept, named as it is.
     const auto plain = test::writeFile(dir, QStringLiteral("samples_drop_2026-01-01T00-00-00.000001.jsonl"),
@@ -450,10 +456,7 @@ void TestSamplesParser::goldPredictionMetrics()
         "{\"doc_id\": 1, \"metrics\": [\"f1\"], \"f1\": [1, 0, 1]}\n");
     const auto rb = eval::parseSamplesFile(bad, optionsFor("mrpc"));
     QVERIFY(rb.ok());
-    bool said = false;
-    for (const auto& w : rb.warnings)
-        said = said || (w.line == 2 && w.message.find("expected [gold, prediction]") != std::string::npos);
-    QVERIFY(said);
+    QVERIFY(warned(rb.warnings, "expected [gold, prediction]", 2));
 
     // Class labels written as text: the same label agrees, different ones (or a label against a
     // number) do not; a third value is still refused as such, not as a corpus-level metric.
@@ -474,12 +477,8 @@ void TestSamplesParser::goldPredictionMetrics()
     for (std::size_t i = 0; i < 6; ++i)
         QCOMPARE(tl.samples[i].score, expected[i]);
     QVERIFY(std::isnan(tl.samples[6].score)); // kept without a score, and said so
-    bool third = false;
-    for (const auto& w : rl.warnings) {
-        QVERIFY2(w.message.find("BLEU") == std::string::npos, w.message.c_str());
-        third = third || (w.line == 7 && w.message.find("expected [gold, prediction]") != std::string::npos);
-    }
-    QVERIFY(third);
+    QVERIFY(!warned(rl.warnings, "BLEU"));
+    QVERIFY(warned(rl.warnings, "expected [gold, prediction]", 7));
 
     // Matthews correlation takes labels alike; a list of text under another metric is still a
     // corpus-level item, refused as such.
@@ -493,12 +492,8 @@ void TestSamplesParser::goldPredictionMetrics()
     const auto bleu = test::writeFile(dir, QStringLiteral("samples_wmt_2026-01-01T00-00-00.000001.jsonl"),
         "{\"doc_id\": 0, \"metrics\": [\"bleu\"], \"bleu\": [\"the cat\", \"a cat\"]}\n");
     const auto rbl = eval::parseSamplesFile(bleu, optionsFor("wmt"));
-    bool corpus = false;
-    for (const auto& w : rbl.warnings)
-        corpus = corpus || w.message.find("corpus-level metric") != std::string::npos;
-    if (!rbl.ok())
-        corpus = corpus || rbl.error->message.find("corpus-level metric") != std::string::npos;
-    QVERIFY(corpus);
+    QVERIFY(warned(rbl.warnings, "corpus-level metric")
+        || (!rbl.ok() && rbl.error->message.find("corpus-level metric") != std::string::npos));
 }
 
 void TestSamplesParser::stringDocIdsAndCorpusItems()

@@ -209,44 +209,37 @@ void ExpertControls::choosePlacementFile(int choice)
         m_replicas->setEnabled(m_placementChoice == Balanced || m_placementChoice == BalancedCounts);
         return;
     }
-    if (m_placementCheck) {
-        // The file is read once here, so that a broken one is named now and never left chosen.
-        const int before = m_placementChoice;
-        const QString placementBefore = m_placementFile;
-        const QString countsBefore = m_countsFile;
-        setPlacement(choice, p);
-        const QString why = m_placementCheck(settings());
-        if (!why.isEmpty()) {
-            m_placementFile = placementBefore;
-            m_countsFile = countsBefore;
-            setPlacement(before, before == BalancedCounts ? countsBefore : placementBefore);
-            QString brief = why; // the dialog names the file by its name; the full path is under details
-            brief.replace(p, QFileInfo(p).fileName());
-            showProblemBox(this,
-                counts ? tr("Could not balance by this counts file") : tr("Could not use this placement"),
-                tr("%1\n\nThe placement stays \"%2\".").arg(brief, m_placement->itemText(before)), { why });
-            return;
-        }
-    } else {
-        setPlacement(choice, p);
+    // The file is read once here, so that a broken one is named now and never left chosen.
+    const int before = m_placementChoice;
+    const QString placementBefore = m_placementFile;
+    const QString countsBefore = m_countsFile;
+    setPlacement(choice, p);
+    if (const auto why = m_placementCheck ? m_placementCheck(settings()) : std::nullopt) {
+        m_placementFile = placementBefore;
+        m_countsFile = countsBefore;
+        setPlacement(before, before == BalancedCounts ? countsBefore : placementBefore);
+        showProblemBox(this, counts ? tr("Could not balance by this counts file") : tr("Could not use this placement"),
+            tr("%1\n\nThe placement stays \"%2\".").arg(shortProblem(*why), m_placement->itemText(before)),
+            { fullProblem(*why) });
+        return;
     }
     emit changed();
 }
 
-QString ExpertControls::dropPlacementThatDoesNotFit()
+std::optional<Diagnostic> ExpertControls::dropPlacementThatDoesNotFit()
 {
     const ExpertSettings s = settings();
     if (!m_placementCheck || (s.placementFile.isEmpty() && s.placementCounts.isEmpty()))
-        return {};
-    const QString why = m_placementCheck(s);
-    if (!why.isEmpty()) {
+        return std::nullopt;
+    auto why = m_placementCheck(s);
+    if (why) {
         m_countsFile.clear();
         setPlacement(Contiguous, {});
     }
     return why;
 }
 
-void ExpertControls::setPlacementCheck(std::function<QString(const ExpertSettings&)> check)
+void ExpertControls::setPlacementCheck(PlacementCheck check)
 {
     m_placementCheck = std::move(check);
 }

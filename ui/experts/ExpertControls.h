@@ -6,6 +6,7 @@
 
 #include <QWidget>
 #include <functional>
+#include <optional>
 
 class QCheckBox;
 class QComboBox;
@@ -39,13 +40,14 @@ public:
     void useCountsForBalance(const QString& path, int devices, int replicas);
 
     /// Checks a placement or counts file the user picks before it is taken: returns why these
-    /// settings cannot run (the file does not read or does not fit the trace), or an empty string.
+    /// settings cannot run (the file does not read or does not fit the trace), or nothing.
     /// A file refused is named in a problem box and the placement goes back to the one before.
-    void setPlacementCheck(std::function<QString(const ExpertSettings&)> check);
+    using PlacementCheck = std::function<std::optional<Diagnostic>(const ExpertSettings&)>;
+    void setPlacementCheck(PlacementCheck check);
 
-    /// After a new trace: a placement or counts file that does not fit it (placementCheck) is let
-    /// go, the placement back to contiguous. Returns why, or an empty string when it fits.
-    QString dropPlacementThatDoesNotFit();
+    /// After a new trace: a placement or counts file that does not fit it (the check above) is let
+    /// go, the placement back to contiguous. Returns why, or nothing when it fits.
+    std::optional<Diagnostic> dropPlacementThatDoesNotFit();
 
     void saveTo(workspace::ExpertState& state) const;
     /// Takes the settings of a saved workspace without emitting changed().
@@ -81,7 +83,7 @@ private:
     QSpinBox* m_replicas;
     QSpinBox* m_requestExperts;
     QLineEdit* m_requests;
-    std::function<QString(const ExpertSettings&)> m_placementCheck;
+    PlacementCheck m_placementCheck;
 };
 
 } // namespace deltascope::ui

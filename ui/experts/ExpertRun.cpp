@@ -68,9 +68,7 @@ Result<std::shared_ptr<const moe::Trace>> openTraceFile(const QString& path, Job
 
 std::int64_t requestCount(const moe::Trace& trace)
 {
-    std::vector<std::int32_t> ids(trace.requestId.begin(), trace.requestId.end());
-    std::sort(ids.begin(), ids.end());
-    return std::unique(ids.begin(), ids.end()) - ids.begin();
+    return trace.requestCount();
 }
 
 std::vector<int> sweepBudgets(moe::Policy policy, int topK, int experts, int budget)

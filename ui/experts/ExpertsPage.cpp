@@ -274,17 +274,14 @@ void ExpertsPage::onTrace(const QString& path)
     m_controls->adaptTo(t, m_pendingBudget);
     m_pendingBudget = -1;
     // Settings carry over from the trace before; a placement file made for it may not fit this one.
-    const ExpertSettings carried = m_controls->settings();
-    if (const QString why = m_controls->dropPlacementThatDoesNotFit(); !why.isEmpty()) {
-        const QString file = carried.placementFile.isEmpty() ? carried.placementCounts : carried.placementFile;
-        QString brief = why; // the dialog names the file by its name; the full path is under details
-        brief.replace(file, QFileInfo(file).fileName());
-        emit statusMessage(
-            tr("%1 does not fit this trace: the placement is back to contiguous").arg(QFileInfo(file).fileName()));
+    if (const auto why = m_controls->dropPlacementThatDoesNotFit()) {
+        const QString brief = shortProblem(*why);
+        const QString full = fullProblem(*why);
+        emit statusMessage(tr("%1: the placement is back to contiguous").arg(brief));
         // After this trace is set up: the box's own event loop must not run a computation first.
-        QTimer::singleShot(0, this, [this, brief, why] {
+        QTimer::singleShot(0, this, [this, brief, full] {
             showProblemBox(this, tr("The placement does not fit this trace"),
-                tr("%1\n\nThe placement is back to \"contiguous\".").arg(brief), { why });
+                tr("%1\n\nThe placement is back to \"contiguous\".").arg(brief), { full });
         });
     }
     if (m_pendingView >= 0) {

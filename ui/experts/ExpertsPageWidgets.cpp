@@ -58,17 +58,19 @@ void ExpertsPage::buildUi()
     m_controls = new ExpertControls(this);
     connect(m_controls, &ExpertControls::changed, m_debounce, qOverload<>(&QTimer::start));
     connect(m_controls, &ExpertControls::changed, this, [this] { m_autoBudget = false; });
-    m_controls->setPlacementCheck([this](const ExpertSettings& settings) {
+    m_controls->setPlacementCheck([this](const ExpertSettings& settings) -> std::optional<Diagnostic> {
         const auto trace = m_controller->trace();
         if (!trace)
-            return QString();
+            return std::nullopt;
         // Whether the file reads and places this trace's experts. Its devices are not held to the
         // devices set now: the user may raise those after picking it (a run then says so).
         ExpertSettings probe = settings;
         if (!probe.placementFile.isEmpty())
             probe.devices = kAnyDevices;
         const auto policy = analysis::policyFor(scenarioOf(probe, trace, m_controller->path()), *trace);
-        return policy.ok() ? QString() : QString::fromStdString(policy.error->toString());
+        if (policy.ok())
+            return std::nullopt;
+        return *policy.error;
     });
 
     m_summary = new QLabel(this);
