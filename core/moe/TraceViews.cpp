@@ -117,14 +117,20 @@ double activatedPerSlice(const Trace& trace, const Batches& batches)
 
 } // namespace
 
+double uniformActivated(std::int64_t experts, std::int64_t topK, double batch)
+{
+    if (experts <= 0)
+        return 0.0;
+    const double N = static_cast<double>(experts);
+    return N * (1.0 - std::pow(1.0 - static_cast<double>(topK) / N, batch));
+}
+
 BatchSizeCurve activatedByBatchSize(const Trace& trace, const std::vector<int>& sizes, const Progress& progress)
 {
     BatchSizeCurve c;
     c.requests = trace.requestCount();
     c.experts = trace.experts;
     c.topK = trace.topK;
-    const double N = static_cast<double>(trace.experts);
-    const double k = static_cast<double>(trace.topK);
     const std::size_t steps = sizes.size() + (trace.hasSteps() ? 1 : 0);
     for (std::size_t i = 0; i < sizes.size(); ++i) {
         if (!progress.report(static_cast<double>(i) / static_cast<double>(steps), "batch sizes"))
@@ -140,7 +146,7 @@ BatchSizeCurve activatedByBatchSize(const Trace& trace, const std::vector<int>& 
             continue;
         c.batchSize.push_back(sizes[i]);
         c.activated.push_back(activated);
-        c.uniform.push_back(N * (1.0 - std::pow(1.0 - k / N, sizes[i])));
+        c.uniform.push_back(uniformActivated(trace.experts, trace.topK, sizes[i]));
     }
     if (trace.hasSteps()
         && progress.report(static_cast<double>(sizes.size()) / static_cast<double>(steps), "batch sizes")) {

@@ -59,6 +59,8 @@ struct BatchSizeCurve {
     double recordedBatch = 0;
     double recordedActivated = -1;
 };
+/// Activated experts per slice expected under uniform routing: N (1 - (1 - k/N)^B), B tokens.
+double uniformActivated(std::int64_t experts, std::int64_t topK, double batch);
 BatchSizeCurve activatedByBatchSize(const Trace& trace, const std::vector<int>& sizes, const Progress& progress = {});
 
 } // namespace deltascope::moe

@@ -199,9 +199,8 @@ void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool repla
         b.push_back(curve.batchSize[i]);
         act.push_back(curve.activated[i]);
     }
-    const double N = static_cast<double>(curve.experts);
-    const double k = static_cast<double>(curve.topK);
-    const auto uniform = [N, k](double B) { return N > 0 ? N * (1.0 - std::pow(1.0 - k / N, B)) : 0.0; };
+    const auto uniform
+        = [experts = curve.experts, topK = curve.topK](double B) { return moe::uniformActivated(experts, topK, B); };
     auto* a = plot->addGraph();
     a->setData(b, act, true);
     a->setPen(QPen(verdictColor(false), 2));
@@ -276,9 +275,10 @@ void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool repla
         now = QObject::tr("dashed: the recorded batches in use");
     plot->xAxis->setLabel(now.isEmpty() ? what.chopped(2) : what + now); // without the "; " before nothing
     plot->yAxis->setLabel(QObject::tr("activated experts per slice (one layer of one batch)"));
+    QCPItemText* note = nullptr;
     if (curve.requests <= 1) {
         // Replay batches requests together: a trace of one request has no larger batch to form.
-        auto* note = new QCPItemText(plot);
+        note = new QCPItemText(plot);
         note->setObjectName(QStringLiteral("oneRequestNote"));
         note->position->setType(QCPItemPosition::ptAxisRectRatio);
         note->position->setCoords(0.6, 0.5); // below the plateau the curves reach
@@ -309,7 +309,7 @@ void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool repla
             .arg(uniform(curve.batchSize[at]), 0, 'f', 2);
     });
     plot->applyPalette();
-    if (auto* note = plot->findChild<QCPItemText*>(QStringLiteral("oneRequestNote"))) {
+    if (note != nullptr) {
         note->setColor(plot->palette().color(QPalette::WindowText));
         note->setBrush(plot->palette().color(QPalette::Base));
     }
