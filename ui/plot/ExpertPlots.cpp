@@ -274,7 +274,7 @@ void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool repla
     else if (marked)
         now = QObject::tr("dashed: the recorded batches in use");
     plot->xAxis->setLabel(now.isEmpty() ? what.chopped(2) : what + now); // without the "; " before nothing
-    plot->yAxis->setLabel(QObject::tr("activated experts per slice (one layer of one batch)"));
+    plot->yAxis->setLabel(QObject::tr("activated experts per slice"));
     QCPItemText* note = nullptr;
     if (curve.requests <= 1) {
         // Replay batches requests together: a trace of one request has no larger batch to form.
