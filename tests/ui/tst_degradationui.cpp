@@ -327,7 +327,7 @@ void TestDegradationUi::disagreementProxy()
     QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setComparison(m_c, false);
     const auto& t0 = m_c->report.tasks.front();
-    proxy.setTasks({ 0 });
+    proxy.setTasks(QSet<int> { 0 });
     QCOMPARE(static_cast<std::int64_t>(proxy.rowCount()), t0.b + t0.c);
     proxy.setDirection(DisagreementProxy::Direction::Regressions);
     QCOMPARE(static_cast<std::int64_t>(proxy.rowCount()), t0.b);
@@ -341,7 +341,9 @@ void TestDegradationUi::disagreementProxy()
     for (int row = 0; row < proxy.rowCount(); ++row)
         QVERIFY(proxy.index(row, DisagreementModel::DocId).data().toString().contains(id));
     proxy.setText({});
-    proxy.setTasks({});
+    proxy.setTasks(QSet<int> {}); // no task: no row (a filter that hides every task)
+    QCOMPARE(proxy.rowCount(), 0);
+    proxy.setTasks(std::nullopt);
     QCOMPARE(proxy.rowCount(), model.rowCount());
     proxy.sort(DisagreementModel::Drop, Qt::DescendingOrder);
     QCOMPARE(proxy.index(0, 0).data(DisagreementModel::DirectionRole).toInt(), 1);
@@ -739,12 +741,12 @@ void TestDegradationUi::disagreementCountsAndFilters()
     QCOMPARE(count->text(), QStringLiteral("no row matches \"no-such-doc-id\""));
     filter->clear();
     // With every pair listed, the first direction names what it lists.
-    QCOMPARE(direction->itemText(0), QStringLiteral("regressions and improvements"));
+    QCOMPARE(direction->itemText(0), QStringLiteral("all changes"));
     all->setChecked(true);
     QCOMPARE(direction->itemText(0), QStringLiteral("every pair"));
     QVERIFY(view.rowCount() > rows);
     all->setChecked(false);
-    QCOMPARE(direction->itemText(0), QStringLiteral("regressions and improvements"));
+    QCOMPARE(direction->itemText(0), QStringLiteral("all changes"));
     QCOMPARE(view.rowCount(), rows);
 }
 
@@ -1085,6 +1087,40 @@ void TestDegradationUi::workspaceShowsTheDemo()
     // Sorted by p-value: the most significant task (mmlu in the demo) first.
     QCOMPARE(tasks->model()->index(0, TaskTableModel::Task).data().toString(), QStringLiteral("mmlu"));
     QVERIFY(status.last().first().toString().startsWith(QStringLiteral("Degraded")));
+    QCOMPARE(page.visibleDisagreements().size(), page.comparison()->flips->size());
+    // With no task selected, the disagreements follow the tasks the table shows: "only worse"
+    // keeps the worse tasks' (mmlu's in the demo), the name filter those it matches.
+    QCheckBox* onlyWorse = nullptr;
+    for (auto* box : page.findChildren<QCheckBox*>())
+        if (box->text() == QStringLiteral("only worse"))
+            onlyWorse = box;
+    QLineEdit* taskFilter = nullptr;
+    for (auto* e : page.findChildren<QLineEdit*>())
+        if (e->placeholderText() == QStringLiteral("Filter tasks…"))
+            taskFilter = e;
+    QVERIFY(onlyWorse && taskFilter);
+    const auto shownTasks = [&] {
+        QSet<QString> names;
+        for (const auto& d : page.visibleDisagreements())
+            names.insert(QString::fromStdString(page.comparison()->report.tasks[d.task].task));
+        return names;
+    };
+    QSet<QString> everyTask;
+    for (const auto& t : page.comparison()->report.tasks)
+        everyTask.insert(QString::fromStdString(t.task));
+    QCOMPARE(shownTasks(), everyTask);
+    onlyWorse->setChecked(true);
+    QCOMPARE(tasks->model()->rowCount(), 1);
+    QCOMPARE(shownTasks(), QSet<QString> { QStringLiteral("mmlu") });
+    for (const auto& t : page.comparison()->report.tasks)
+        if (t.task == "mmlu")
+            QCOMPARE(static_cast<std::int64_t>(page.visibleDisagreements().size()), t.b + t.c);
+    onlyWorse->setChecked(false);
+    taskFilter->setText(QStringLiteral("gsm8k"));
+    QCOMPARE(shownTasks(), QSet<QString> { QStringLiteral("gsm8k") });
+    taskFilter->setText(QStringLiteral("no-such-task")); // no task shown: no disagreement either
+    QVERIFY(page.visibleDisagreements().empty());
+    taskFilter->clear();
     QCOMPARE(page.visibleDisagreements().size(), page.comparison()->flips->size());
     // A failing load says why and keeps nothing half-loaded.
     page.compare(QStringLiteral("/nonexistent/base"), QStringLiteral("/nonexistent/cand"), false);

@@ -222,6 +222,9 @@ QWidget* DegradationPage::buildTasks()
     connect(m_warnings, &QLabel::linkActivated, this, &DegradationPage::showWarnings);
     connect(m_taskFilter, &QLineEdit::textChanged, m_taskProxy, &TaskFilterProxy::setText);
     connect(m_onlyWorse, &QCheckBox::toggled, m_taskProxy, &TaskFilterProxy::setOnlyWorse);
+    // The disagreements follow the tasks the table shows (after the filter above has run).
+    connect(m_taskFilter, &QLineEdit::textChanged, this, &DegradationPage::onTaskSelection);
+    connect(m_onlyWorse, &QCheckBox::toggled, this, &DegradationPage::onTaskSelection);
     connect(
         m_taskView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &DegradationPage::onTaskSelection);
     auto* tasksBox = new QWidget(this);
@@ -372,10 +375,19 @@ void DegradationPage::redrawPlots()
 
 void DegradationPage::onTaskSelection()
 {
-    QSet<int> tasks;
-    for (const QModelIndex& i : m_taskView->selectionModel()->selectedRows())
-        tasks.insert(i.data(TaskTableModel::TaskIndexRole).toInt());
-    m_disagreements->setTasks(tasks);
+    // The disagreements of the selected tasks; with none selected, of every task the table shows
+    // (all of them unless the name filter or "only worse" hides some).
+    std::optional<QSet<int>> tasks;
+    const QModelIndexList selected = m_taskView->selectionModel()->selectedRows();
+    if (!selected.isEmpty() || m_taskProxy->filtering()) {
+        tasks.emplace();
+        for (const QModelIndex& i : selected)
+            tasks->insert(i.data(TaskTableModel::TaskIndexRole).toInt());
+        if (selected.isEmpty())
+            for (int row = 0; row < m_taskProxy->rowCount(); ++row)
+                tasks->insert(m_taskProxy->index(row, 0).data(TaskTableModel::TaskIndexRole).toInt());
+    }
+    m_disagreements->setTasks(std::move(tasks));
     markSelectedTasks();
 }
 

@@ -11,9 +11,9 @@ DisagreementProxy::DisagreementProxy(QObject* parent)
     setSortRole(DisagreementModel::SortRole);
 }
 
-void DisagreementProxy::setTasks(const QSet<int>& tasks)
+void DisagreementProxy::setTasks(std::optional<QSet<int>> tasks)
 {
-    m_tasks = tasks;
+    m_tasks = std::move(tasks);
     invalidateFilter();
 }
 
@@ -33,7 +33,7 @@ bool DisagreementProxy::filterAcceptsRow(int row, const QModelIndex&) const
 {
     const auto* m = static_cast<const DisagreementModel*>(sourceModel());
     const auto& d = m->rowAt(row);
-    if (!m_tasks.isEmpty() && !m_tasks.contains(static_cast<int>(d.task)))
+    if (m_tasks && !m_tasks->contains(static_cast<int>(d.task)))
         return false;
     if (m_direction == Direction::Regressions && d.direction <= 0)
         return false;

@@ -3,6 +3,7 @@
 
 #include <QSet>
 #include <QSortFilterProxyModel>
+#include <optional>
 
 namespace deltascope::ui {
 
@@ -13,16 +14,15 @@ public:
     enum class Direction { Any, Regressions, Improvements };
 
     explicit DisagreementProxy(QObject* parent = nullptr);
-    void setTasks(const QSet<int>& tasks); ///< empty: every task
+    void setTasks(std::optional<QSet<int>> tasks); ///< none: every task; an empty set: none
     void setDirection(Direction d);
     void setText(const QString& text);
-    const QSet<int>& tasks() const { return m_tasks; }
 
 protected:
     bool filterAcceptsRow(int row, const QModelIndex& parent) const override;
 
 private:
-    QSet<int> m_tasks;
+    std::optional<QSet<int>> m_tasks;
     Direction m_direction = Direction::Any;
     QString m_text;
 };

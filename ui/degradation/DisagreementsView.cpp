@@ -49,13 +49,16 @@ DisagreementsView::DisagreementsView(QWidget* parent)
         m_table->horizontalHeader()->setSortIndicatorShown(true);
         m_table->horizontalHeader()->setSortIndicator(column, order);
     });
-    m_direction->addItems({ tr("regressions and improvements"), tr("regressions only"), tr("improvements only") });
+    // Short names, so that the whole choice shows beside the filter on a laptop screen.
+    m_direction->addItems({ tr("all changes"), tr("regressions"), tr("improvements") });
+    m_direction->setToolTip(tr("Which pairs to list: regressions (the baseline scored better), improvements (the "
+                               "candidate scored better), or both"));
     m_filter->setPlaceholderText(tr("Filter by doc id or task…"));
     m_filter->setClearButtonEnabled(true);
     // Narrow enough that the sample beside the table keeps room on a laptop screen.
     m_filter->setMinimumWidth(110);
     m_direction->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_direction->setMinimumContentsLength(14);
+    m_direction->setMinimumContentsLength(12);
     auto* find = new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F), this);
     connect(find, &QShortcut::activated, this, [this] {
         m_filter->setFocus();
@@ -72,7 +75,7 @@ DisagreementsView::DisagreementsView(QWidget* parent)
     });
     connect(m_allPairs, &QCheckBox::toggled, this, [this](bool all) {
         // The first choice names what it lists: with "all pairs" the agreeing ones too.
-        m_direction->setItemText(0, all ? tr("every pair") : tr("regressions and improvements"));
+        m_direction->setItemText(0, all ? tr("every pair") : tr("all changes"));
         m_model->setComparison(m_comparison, all);
         updateCount();
     });
@@ -105,9 +108,9 @@ void DisagreementsView::setComparison(ComparisonPtr c, bool samePairs)
     updateCount();
 }
 
-void DisagreementsView::setTasks(const QSet<int>& tasks)
+void DisagreementsView::setTasks(std::optional<QSet<int>> tasks)
 {
-    m_proxy->setTasks(tasks);
+    m_proxy->setTasks(std::move(tasks));
     // The sample beside the table belongs to the rows shown: the first one when the current row
     // was filtered out.
     if (!m_table->currentIndex().isValid() && m_proxy->rowCount() > 0)

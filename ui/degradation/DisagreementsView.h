@@ -28,7 +28,7 @@ public:
     /// sample stay; otherwise the first row becomes current.
     void setComparison(ComparisonPtr c, bool samePairs);
     /// Shows only these tasks (empty: every task).
-    void setTasks(const QSet<int>& tasks);
+    void setTasks(std::optional<QSet<int>> tasks); ///< none: every task
     std::vector<report::Disagreement> visibleRows() const;
     int rowCount() const;
 

@@ -12,6 +12,8 @@ public:
     explicit TaskFilterProxy(QObject* parent = nullptr);
     void setText(const QString& text);
     void setOnlyWorse(bool only);
+    /// Whether the name or "only worse" hides any task.
+    bool filtering() const { return m_onlyWorse || !m_text.isEmpty(); }
 
 protected:
     bool filterAcceptsRow(int row, const QModelIndex& parent) const override;
