@@ -228,7 +228,11 @@ Result<std::shared_ptr<const LoadedComparison>> loadAgainstBaseline(
     if (!progress.report(0.9, "pairing samples"))
         return R::failure(cancelled());
     loaded->notes = base.notes;
-    loaded->notes.insert(loaded->notes.end(), cand.warnings.begin(), cand.warnings.end());
+    // A file read by both sides says the same thing once.
+    for (auto& w : cand.warnings)
+        if (std::none_of(base.notes.begin(), base.notes.end(),
+                [&](const Diagnostic& b) { return b.toString() == w.toString(); }))
+            loaded->notes.push_back(std::move(w));
     if (auto note = eval::alignFileNamedTasks(*base.run, *cand.value))
         loaded->notes.push_back(*note);
     loaded->loadSeconds = secondsSince(t0);

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <tuple>
 
 namespace fs = std::filesystem;
 
@@ -220,14 +221,26 @@ std::vector<std::string> statNames(const std::vector<Element>& entries)
 bool isHelmRunFolder(const std::string& dir)
 {
     std::error_code ec;
-    return fs::is_regular_file(fs::path(dir) / kStatsFile, ec)
-        && fs::is_regular_file(fs::path(dir) / "run_spec.json", ec);
+    return fs::is_regular_file(fs::path(dir) / kStatsFile, ec);
 }
 
 Result<HelmRunSpec> readHelmRunSpec(const std::string& dir)
 {
     using R = Result<HelmRunSpec>;
     const std::string path = (fs::path(dir) / "run_spec.json").string();
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+        HelmRunSpec spec;
+        spec.name = fs::path(dir).filename().string();
+        if (const auto at = spec.name.find("model="); at != std::string::npos)
+            spec.model = spec.name.substr(at + 6, spec.name.find(',', at) - at - 6);
+        spec.task = taskOfRunName(spec.name);
+        R out { std::move(spec), {}, std::nullopt };
+        out.warnings.push_back(Diagnostic::warning(path, 0,
+            "not found: the run is named after its folder (" + out.value->task
+                + "), and its metric is exact_match or the first score it has"));
+        return out;
+    }
     auto doc = Document::open(path, "a HELM run_spec.json");
     if (!doc.ok())
         return R::failure(*doc.error);
@@ -285,6 +298,9 @@ Result<EvalRun> loadHelmRun(const std::string& dir, const HelmLoadOptions& optio
     auto spec = readHelmRunSpec(dir);
     if (!spec.ok())
         return R::failure(*spec.error);
+    R out;
+    out.warnings = spec.warnings;
+    std::error_code ec;
     auto opened = openStats(dir);
     if (!opened.ok())
         return R::failure(*opened.error);
@@ -320,16 +336,24 @@ Result<EvalRun> loadHelmRun(const std::string& dir, const HelmLoadOptions& optio
         return R::failure(
             Diagnostic::error(path, 0, "no per-instance metric to compare (stats: " + listing(names) + ")"));
 
-    R out;
     EvalRun run;
     run.info.path = dir;
     run.info.model = spec.value->model;
     run.info.format = kHelmFormat;
-    run.info.resultsFile = (fs::path(dir) / "run_spec.json").string();
+    if (const auto specPath = fs::path(dir) / "run_spec.json"; fs::exists(specPath, ec))
+        run.info.resultsFile = specPath.string();
     run.files.push_back(path);
     std::map<std::string, std::size_t> byFilter;
-    std::int64_t missing = 0;
-    std::int64_t firstMissing = 0;
+    // Some scenarios (harm_bench, anthropic_red_team) write two entries per instance: one with the
+    // judges' scores, one with HELM's bookkeeping stats. Entries of one (instance, trial,
+    // perturbation) are one sample, scored by the entry that holds the metric; only a second
+    // entry that holds it too is a duplicate (reported by the pairing).
+    struct Seen {
+        std::size_t task = 0;
+        std::size_t sample = 0;
+        bool scored = false;
+    };
+    std::map<std::tuple<std::string, std::int64_t, std::string>, Seen> seen;
     std::int64_t skipped = 0;
     for (std::size_t i = 0; i < entries.size(); ++i) {
         const auto& el = entries[i];
@@ -358,9 +382,18 @@ Result<EvalRun> loadHelmRun(const std::string& dir, const HelmLoadOptions& optio
                 out.warnings.push_back(Diagnostic::warning(path, el.line, problem + "; skipped"));
             continue;
         }
-        if (!found || !score) {
-            if (missing++ == 0)
-                firstMissing = el.line;
+        const bool scored = found && score;
+        auto key = std::make_tuple(e.id, e.trial, e.filter);
+        if (auto at = seen.find(key); at != seen.end() && !(at->second.scored && scored)) {
+            if (scored) { // the entry with the metric scores the instance met before without it
+                SampleRecord& s = run.tasks[at->second.task].samples[at->second.sample];
+                s.score = *score;
+                s.offset = el.offset;
+                s.length = el.length;
+                s.line = el.line;
+                at->second.scored = true;
+            }
+            continue;
         }
         auto [it, added] = byFilter.emplace(e.filter, run.tasks.size());
         if (added) {
@@ -373,14 +406,21 @@ Result<EvalRun> loadHelmRun(const std::string& dir, const HelmLoadOptions& optio
         }
         SampleRecord s;
         s.docId = docIdOf(e);
-        if (found && score)
+        if (scored)
             s.score = *score;
         s.file = 0;
         s.offset = el.offset;
         s.length = el.length;
         s.line = el.line;
+        seen.try_emplace(std::move(key), Seen { it->second, run.tasks[it->second].samples.size(), scored });
         run.tasks[it->second].samples.push_back(std::move(s));
     }
+    std::int64_t missing = 0;
+    std::int64_t firstMissing = 0;
+    for (const auto& t : run.tasks)
+        for (const auto& s : t.samples)
+            if (std::isnan(s.score))
+                firstMissing = missing++ == 0 ? s.line : std::min(firstMissing, s.line);
     if (skipped > 5)
         out.warnings.push_back(
             Diagnostic::warning(path, 0, std::to_string(skipped) + " malformed entries skipped in all"));

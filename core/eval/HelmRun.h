@@ -33,10 +33,12 @@ struct HelmLoadOptions {
     bool skipBadLines = false;
 };
 
-/// True for a HELM run folder: per_instance_stats.json beside run_spec.json.
+/// True for a HELM run folder: one that holds per_instance_stats.json (beside run_spec.json,
+/// which copies of a run sometimes lose).
 bool isHelmRunFolder(const std::string& dir);
 
-/// Reads run_spec.json of a run folder.
+/// Reads run_spec.json of a run folder. Without one the run is named after its folder (HELM names
+/// run folders after their runs: "mmlu:subject=anatomy,model=org_name"), with a warning.
 Result<HelmRunSpec> readHelmRunSpec(const std::string& dir);
 
 /// Loads a HELM run folder: one task (the run), per-instance scores of the chosen metric from

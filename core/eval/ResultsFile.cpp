@@ -80,6 +80,35 @@ std::string modelOf(const Json& root)
 
 } // namespace
 
+bool isResultsDocument(const std::string& path)
+{
+    MappedFile file;
+    std::string why;
+    if (!file.open(path, why) || file.text().size() > (std::size_t { 64 } << 20))
+        return false;
+    const std::string_view head = file.text().substr(0, 1 << 16);
+    const auto first = head.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || head[first] != '{' || head.find("\"results\"") == std::string_view::npos)
+        return false;
+    std::string text(file.text());
+    replaceNonFiniteTokens(text);
+    if (jsonTooDeepAt(text) != std::string::npos)
+        return false;
+    const Json root = Json::parse(text, nullptr, false);
+    if (!root.is_object())
+        return false;
+    const auto results = root.find("results");
+    return results != root.end() && results->is_object()
+        && (root.contains("versions") || root.contains("configs") || root.contains("config"));
+}
+
+Diagnostic resultsWithoutSamples(const std::string& path)
+{
+    return Diagnostic::error(path, 0,
+        "an lm-eval results file: aggregate scores only, no per-sample records; lm-eval writes those with "
+        "--log_samples, as samples_<task>_<timestamp>.jsonl beside results_<timestamp>.json (0.3: --write_out)");
+}
+
 Result<ResultsFile> parseResultsFile(const std::string& path)
 {
     MappedFile file;

@@ -32,6 +32,14 @@ std::vector<std::string> expandGroups(const ResultsFile& results, const std::vec
 /// Parses a results file; Python's bare NaN / Infinity are accepted.
 Result<ResultsFile> parseResultsFile(const std::string& path);
 
+/// Whether the file is an lm-eval results file under any name: one JSON object with a "results"
+/// object beside "versions", "configs" or "config" (what every lm-eval version writes), which
+/// holds aggregate scores and no per-sample record. Files over 64 MB are not read.
+bool isResultsDocument(const std::string& path);
+
+/// The error for a results file given where per-sample records are needed.
+Diagnostic resultsWithoutSamples(const std::string& path);
+
 /// The model named by a model_args value ("pretrained=org/name,dtype=..." or a dict).
 std::string modelFromArgs(const std::string& modelArgs);
 

@@ -200,6 +200,7 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
     std::vector<fs::path> legacyDirs;
     std::vector<RunCandidate> inspectLogs;
     std::vector<Diagnostic> inspectWarnings;
+    std::vector<std::string> otherJson;
     if (!fs::is_directory(status) && isInspectLog(root)) {
         addInspectLog(root, inspectLogs, inspectWarnings);
         if (inspectLogs.empty())
@@ -223,6 +224,10 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
                 addInspectLog(it->path(), inspectLogs, inspectWarnings);
             else
                 addFile(it->path(), runs, legacyDirs);
+            // Other JSON files, in case the folder holds lm-eval results under other names.
+            const std::string name = it->path().filename().string();
+            if (otherJson.size() < 16 && name.ends_with(".json") && !isLmEvalFileName(name))
+                otherJson.push_back(it->path().string());
         }
     } else {
         addFile(root, runs, legacyDirs);
@@ -288,6 +293,14 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
         return std::tie(a.model, a.timestamp, a.dir) < std::tie(b.model, b.timestamp, b.dir);
     });
     if (list.empty()) {
+        for (const auto& other : otherJson)
+            if (isResultsDocument(other)) {
+                Diagnostic d = resultsWithoutSamples(other);
+                d.file = path;
+                d.message = "no per-sample results here: " + fs::relative(other, root, ec).string() + " is "
+                    + d.message;
+                return R::failure(std::move(d));
+            }
         Diagnostic d = Diagnostic::error(path, 0,
             "no lm-eval samples found (expected samples_<task>_<timestamp>.jsonl files written by lm_eval "
             "--log_samples), Inspect logs (.eval, or .json written with --log-format json), HELM run folders "

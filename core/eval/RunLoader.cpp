@@ -520,6 +520,10 @@ Result<EvalRun> loadRunAs(const std::string& path, const LoadOptions& options)
     auto format = options.format == LoadOptions::Format::Auto ? detectFormat(path) : options.format;
     if (!options.columns.id.empty() && !fs::is_directory(path, ec) && options.format == LoadOptions::Format::Auto)
         format = LoadOptions::Format::Table;
+    // An lm-eval results file under another name (0.3 named them after the model and task).
+    if ((format == LoadOptions::Format::LmEval || format == LoadOptions::Format::Table) && !fs::is_directory(path, ec)
+        && !isLmEvalFileName(fs::path(path).filename().string()) && isResultsDocument(path))
+        return R::failure(resultsWithoutSamples(path));
 
     if (format == LoadOptions::Format::Table)
         return loadTables(path, options);

@@ -210,16 +210,20 @@ DecisionTest countedTest(const char* name, const char* statName, const stats::Co
 std::vector<DecisionTest> exactDecision(const ComparisonReport& rep, const std::vector<std::size_t>& binaryRows)
 {
     const auto& a = rep.aggregate;
-    std::string maxTask;
-    if (a.maxDrop.task >= 0 && static_cast<std::size_t>(a.maxDrop.task) < binaryRows.size())
-        maxTask = "task " + rep.tasks[binaryRows[static_cast<std::size_t>(a.maxDrop.task)]].key();
-    return {
+    const TaskResult* maxTask = a.maxDrop.task >= 0 && static_cast<std::size_t>(a.maxDrop.task) < binaryRows.size()
+        ? &rep.tasks[binaryRows[static_cast<std::size_t>(a.maxDrop.task)]]
+        : nullptr;
+    std::vector<DecisionTest> tests {
         exactTest("pooled", "b - c", static_cast<double>(a.pooled.b - a.pooled.c),
             "b = " + std::to_string(a.pooled.b) + ", c = " + std::to_string(a.pooled.c), a.pooled.pValue, a.pooled.lnP),
         exactTest(
             "Fisher", "X", a.fisher.statistic, "df = " + std::to_string(a.fisher.df), a.fisher.pValue, a.fisher.lnP),
-        exactTest("max-drop", "max z", a.maxDrop.statistic, maxTask, a.maxDrop.pValue, a.maxDrop.lnP),
+        exactTest("max-drop", "max z", a.maxDrop.statistic, maxTask ? "task " + maxTask->label() : std::string(),
+            a.maxDrop.pValue, a.maxDrop.lnP),
     };
+    if (maxTask)
+        tests.back().task = maxTask->key();
+    return tests;
 }
 
 // The differences of every task as exact integers, in one row with the tasks' bounds (a clustered
@@ -300,11 +304,14 @@ bool runCombination(ComparisonReport& rep, const eval::PairedRuns& paired, const
     perm.exhaustive = c.exhaustive;
     perm.seed = settings.seed;
     perm.stable = c.stable;
-    const std::string maxTask = c.maxTask >= 0 ? "task " + rep.tasks[static_cast<std::size_t>(c.maxTask)].key() : "";
+    const TaskResult* maxRow = c.maxTask >= 0 ? &rep.tasks[static_cast<std::size_t>(c.maxTask)] : nullptr;
+    const std::string maxTask = maxRow ? "task " + maxRow->label() : "";
     perm.tests = { countedTest("pooled", "Stouffer Z", c.pooled,
                        std::to_string(c.testedTasks) + (c.testedTasks == 1 ? " task" : " tasks")),
         countedTest("Fisher", "X", c.fisher, "df = " + std::to_string(2 * c.testedTasks)),
         countedTest("max-drop", "max z", c.maxZ, maxTask) };
+    if (maxRow)
+        perm.tests.back().task = maxRow->key();
     // Every sign pattern enumerated: the p-values are exact, with no Monte Carlo interval to show.
     if (c.exhaustive)
         for (auto& t : perm.tests)

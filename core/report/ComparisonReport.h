@@ -102,6 +102,12 @@ struct TaskResult {
     std::int64_t missingScores = 0;
     std::vector<Diagnostic> warnings;
 
+    /// "task [filter]", as the tables write it
+    std::string label() const
+    {
+        const std::string k = filter == "none" ? task : task + " [" + filter + "]";
+        return audit ? k + " (excluded by the keep-list)" : k;
+    }
     std::string key() const
     {
         const std::string k = filter == "none" ? task : task + "," + filter;
@@ -114,7 +120,8 @@ struct DecisionTest {
     std::string name; ///< "pooled", "Fisher", "max-drop"
     std::string statisticName; ///< "b - c", "Stouffer Z", "X", "max z"
     double statistic = 0.0;
-    std::string detail; ///< e.g. "b = 120, c = 20", "df = 4", "task gsm8k"
+    std::string detail; ///< e.g. "b = 120, c = 20", "df = 4", "task gsm8k [strict-match]"
+    std::string task; ///< max-drop: the key of the task with the largest z (TaskResult::key)
     double pValue = 1.0;
     double lnP = 0.0; ///< ln pValue, finite where pValue underflows
     bool monteCarlo = false; ///< a permutation p-value (studentized sign-flip combination)

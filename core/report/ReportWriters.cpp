@@ -130,8 +130,8 @@ std::string toJson(const ComparisonReport& r)
     agg["fisher"] = testJson("Fisher", std::move(fisher));
     Json maxDrop;
     std::string maxTask;
-    if (const auto* d = decisionTest(r, "max-drop"); d && d->detail.starts_with("task "))
-        maxTask = d->detail.substr(5);
+    if (const auto* d = decisionTest(r, "max-drop"))
+        maxTask = d->task;
     maxDrop["task"] = maxTask.empty() ? Json(nullptr) : Json(maxTask);
     agg["max_drop"] = testJson("max-drop", std::move(maxDrop));
     agg["degraded"] = r.degraded;

@@ -115,8 +115,7 @@ inline std::string signedPct(double v)
 
 inline std::string taskLabel(const TaskResult& t)
 {
-    const std::string k = t.filter == "none" ? t.task : t.task + " [" + t.filter + "]";
-    return t.audit ? k + " (excluded by the keep-list)" : k;
+    return t.label();
 }
 
 inline bool isCorpus(const TaskResult& t)
@@ -196,11 +195,17 @@ inline std::vector<std::string> taskNotes(const ComparisonReport& r, const TaskR
             + " candidate samples with an infinitely bad score, kept as the worst score");
     if (t.audit)
         notes.push_back("samples the keep-list excluded, tested on their own so that a regression there is seen");
-    if (fewDiffer(t))
-        notes.push_back("only " + std::to_string(t.b + t.c) + (t.b + t.c == 1 ? " pair differs" : " pairs differ")
-            + (t.hasMargin ? ": the interval, the upper bound and the margin test"
-                           : ": the interval and the upper bound")
-            + " are large-sample approximations that can overstate the evidence at so few (the p-value is exact)");
+    if (fewDiffer(t)) {
+        const std::int64_t differ = t.b + t.c;
+        const std::string what = t.hasMargin ? ": the interval, the upper bound and the margin test"
+                                             : ": the interval and the upper bound";
+        notes.push_back(differ == 0
+                ? "no pair differs" + what
+                    + " are large-sample approximations, rough without any (the p-value is exact)"
+                : "only " + std::to_string(differ) + (differ == 1 ? " pair differs" : " pairs differ") + what
+                    + " are large-sample approximations that can overstate the evidence at so few (the p-value is "
+                      "exact)");
+    }
     return notes;
 }
 

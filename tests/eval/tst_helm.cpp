@@ -36,6 +36,8 @@ private slots:
     void helmTrialsAndPerturbations();
     void perturbedStatNeverStandsForThePlainOne();
     void helmSuiteOfOneModel();
+    void helmScoresInTheirOwnEntries();
+    void helmRunWithoutRunSpec();
     void helmBrokenFiles_data();
     void helmBrokenFiles();
     void unknownMetricListsEachSide();
@@ -355,6 +357,89 @@ void TestHelm::helmSuiteOfOneModel()
     const auto& beta
         = *std::find_if(r.value->tasks.begin(), r.value->tasks.end(), [](const auto& t) { return t.task == "beta"; });
     QCOMPARE(r.value->files[beta.samples[0].file].find("beta_model") != std::string::npos, true);
+}
+
+void TestHelm::helmScoresInTheirOwnEntries()
+{
+    // harm_bench and anthropic_red_team write two entries per instance: the judges' scores, then
+    // HELM's bookkeeping stats. They are one sample, scored from whichever entry holds the metric,
+    // with no "missing" or "duplicate" warning; two entries that both hold the metric are still
+    // a duplicate.
+    const auto entry = [](const char* id, const char* stat, double value) -> QByteArray {
+        return QByteArray(R"({"instance_id": ")") + id + R"(", "train_trial_index": 0, "stats": [{"name": {"name": ")"
+            + stat + R"(", "split": "test"}, "count": 1, "sum": )" + QByteArray::number(value) + R"(, "mean": )"
+            + QByteArray::number(value) + "}]}";
+    };
+    const auto write = [&](QTemporaryDir& dir, const QString& run, const QList<QByteArray>& entries) {
+        test::writeFile(dir, run + QStringLiteral("/run_spec.json"),
+            R"({"name": "harm_bench:model=m", "adapter_spec": {"model": "m"}, "metric_specs": [{"args": {"names": ["harm_bench_score"]}}]})");
+        test::writeFile(dir, run + QStringLiteral("/per_instance_stats.json"), "[\n" + entries.join(",\n") + "\n]\n");
+        return dir.filePath(run).toStdString();
+    };
+    QTemporaryDir dir;
+    const auto base = write(dir, QStringLiteral("base"),
+        { entry("a", "harm_bench_score", 1), entry("b", "harm_bench_score", 1), entry("c", "harm_bench_score", 0),
+            entry("a", "num_output_tokens", 10), entry("b", "num_output_tokens", 20),
+            entry("c", "num_output_tokens", 30) });
+    // The candidate lists the bookkeeping entries first.
+    const auto cand = write(dir, QStringLiteral("cand"),
+        { entry("a", "num_output_tokens", 11), entry("b", "num_output_tokens", 25), entry("c", "num_output_tokens", 30),
+            entry("a", "harm_bench_score", 0), entry("b", "harm_bench_score", 1), entry("c", "harm_bench_score", 1) });
+    const auto r = compare(base, cand);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+    const auto& t = r.value->report.tasks.at(0);
+    QCOMPARE(t.metric, std::string("harm_bench_score"));
+    QCOMPARE(t.n, std::int64_t(3));
+    QCOMPARE(t.b, std::int64_t(1)); // a
+    QCOMPARE(t.c, std::int64_t(1)); // c
+    for (const auto& w : r.value->report.warnings)
+        QVERIFY2(w.message.find("appears again") == std::string::npos && w.message.find("have no") == std::string::npos,
+            w.toString().c_str());
+    // The bookkeeping stat comes from the other entry of each instance.
+    eval::LoadOptions tokens;
+    tokens.metrics["*"] = "num_output_tokens";
+    const auto b = eval::loadRun(base, tokens);
+    const auto c = eval::loadRun(cand, tokens);
+    QVERIFY2(b.ok() && c.ok(), b.ok() ? (c.ok() ? "" : c.error->toString().c_str()) : b.error->toString().c_str());
+    QCOMPARE(b.value->tasks.at(0).samples.size(), std::size_t(3));
+    QCOMPARE(b.value->tasks[0].samples[1].score, 20.0);
+    QCOMPARE(c.value->tasks.at(0).samples.size(), std::size_t(3));
+    QCOMPARE(c.value->tasks[0].samples[1].score, 25.0);
+    QVERIFY(b.warnings.empty());
+    // A second entry holding the metric again is a duplicate, as before.
+    const auto twice = write(dir, QStringLiteral("twice"),
+        { entry("a", "harm_bench_score", 1), entry("a", "harm_bench_score", 0), entry("b", "harm_bench_score", 1) });
+    const auto d = eval::loadRun(twice, {});
+    QVERIFY(d.ok());
+    QCOMPARE(d.value->tasks.at(0).samples.size(), std::size_t(3));
+}
+
+void TestHelm::helmRunWithoutRunSpec()
+{
+    // A run folder that lost its run_spec.json is still read, named after its folder (as HELM
+    // names run folders), with a warning naming the missing file.
+    QTemporaryDir dir;
+    QFile stats(QString::fromStdString(test::dataPath("helm/tiny_base/per_instance_stats.json")));
+    QVERIFY(stats.open(QIODevice::ReadOnly));
+    const QString run = QStringLiteral("demo:subject=x,model=org_name");
+    const auto path = test::writeFile(dir, run + QStringLiteral("/per_instance_stats.json"), stats.readAll());
+    for (const auto& input : { dir.filePath(run).toStdString(), path }) {
+        const auto r = eval::loadRun(input, {});
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error->toString().c_str());
+        QCOMPARE(r.value->info.format, std::string(eval::kHelmFormat));
+        QCOMPARE(r.value->info.model, std::string("org_name"));
+        QCOMPARE(r.value->tasks.at(0).task, std::string("demo:subject=x"));
+        QCOMPARE(r.value->tasks.at(0).metric, std::string("exact_match"));
+        QVERIFY(std::any_of(r.warnings.begin(), r.warnings.end(), [](const Diagnostic& w) {
+            return w.file.ends_with("run_spec.json") && w.message.find("not found") != std::string::npos;
+        }));
+    }
+    // Both sides read the same folder: its warning is said once.
+    const auto both = compare(dir.filePath(run).toStdString(), dir.filePath(run).toStdString());
+    QVERIFY2(both.ok(), both.ok() ? "" : both.error->toString().c_str());
+    QCOMPARE(std::count_if(both.value->report.warnings.begin(), both.value->report.warnings.end(),
+                 [](const Diagnostic& w) { return w.file.ends_with("run_spec.json"); }),
+        std::ptrdiff_t(1));
 }
 
 void TestHelm::helmBrokenFiles_data()

@@ -36,6 +36,7 @@ private slots:
     void singleSamplesFileUsesItsResults();
     void resultsFileOnly();
     void folderWithoutSamples();
+    void resultsUnderAnotherName();
     void missingPath();
     void realResultsOnlyFolder();
     void unreadableNumbersAreErrors();
@@ -137,6 +138,40 @@ void TestRunDiscovery::folderWithoutSamples()
     QVERIFY(!run.ok());
     QVERIFY(run.error->message.find("no lm-eval samples") != std::string::npos);
     QVERIFY(run.error->message.find("--log_samples") != std::string::npos);
+}
+
+void TestRunDiscovery::resultsUnderAnotherName()
+{
+    // lm-eval 0.3 named its results after the model and task (llama-7B_lambada_0-shot.json):
+    // aggregate scores only. Given as a file (read as lm-eval or sniffed) or in a folder, it is
+    // named as what it is, not taken for a broken table or a samples file.
+    QTemporaryDir dir;
+    const auto file = test::writeFile(dir, QStringLiteral("v03/llama-7B_lambada_0-shot.json"),
+        "{\n  \"results\": {\n    \"lambada\": {\n      \"ppl\": 3.48,\n      \"acc\": 0.73\n    }\n  },\n"
+        "  \"versions\": {\n    \"lambada\": 0\n  },\n  \"config\": {\"model\": \"hf\"}\n}\n");
+    for (const auto format : { eval::LoadOptions::Format::Auto, eval::LoadOptions::Format::LmEval }) {
+        eval::LoadOptions o;
+        o.format = format;
+        const auto run = eval::loadRun(file, o);
+        QVERIFY(!run.ok());
+        QCOMPARE(run.error->file, file);
+        QVERIFY2(run.error->message.starts_with("an lm-eval results file: aggregate scores only"),
+            run.error->message.c_str());
+        QVERIFY(run.error->message.find("--log_samples") != std::string::npos);
+    }
+    const auto folder = eval::loadRun(dir.path().toStdString(), {});
+    QVERIFY(!folder.ok());
+    QCOMPARE(folder.error->file, dir.path().toStdString());
+    QVERIFY2(folder.error->message.find("no per-sample results here: v03/llama-7B_lambada_0-shot.json is an lm-eval "
+                                        "results file")
+            != std::string::npos,
+        folder.error->message.c_str());
+    // Another JSON document is still a table problem.
+    const auto other = test::writeFile(dir, QStringLiteral("other.json"), "{\n  \"results\": [1, 2]\n}\n");
+    const auto run = eval::loadRun(other, {});
+    QVERIFY(!run.ok());
+    QVERIFY2(run.error->message.find("one JSON document over several lines") != std::string::npos,
+        run.error->message.c_str());
 }
 
 void TestRunDiscovery::missingPath()

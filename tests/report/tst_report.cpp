@@ -131,6 +131,7 @@ report::ComparisonReport mixedReport()
     r.decision = { test("pooled", "Stouffer Z", 2.05, "3 tasks", 0.0171, 0.0160, 0.0183),
         test("Fisher", "X", 16.2, "df = 6", 0.0169, 0.0158, 0.0181),
         test("max-drop", "max z", 3.0, "task arc_easy", 0.0166, 0.0155, 0.0178) };
+    r.decision.back().task = "arc_easy";
     r.aggregate.pooled.b = 21;
     r.aggregate.pooled.c = 6;
     r.aggregate.fisher.df = 4;
@@ -667,6 +668,14 @@ void TestReport::fewFlipsAreFlaggedApproximate()
     QVERIFY2(QString::fromStdString(table).contains(
                  QStringLiteral("only 9 pairs differ: the interval and the upper bound are large-sample")),
         table.c_str());
+    // None differing is said as such, not as "only 0".
+    few->b = 0;
+    few->c = 0;
+    const QString none = QString::fromStdString(report::toTable(r));
+    QVERIFY2(none.contains(QStringLiteral("no pair differs: the interval and the upper bound are large-sample "
+                                          "approximations, rough without any")),
+        qPrintable(none));
+    QVERIFY(!none.contains(QStringLiteral("only 0")));
     // Continuous tasks have no such interval: never flagged.
     for (auto& t : r.tasks)
         if (t.continuous) {

@@ -822,7 +822,7 @@ void TestDegradationUi::bannerForEachVerdict()
     QVERIFY2(advice->text().contains(QStringLiteral("Collect about %1 more samples of arc_easy (%2 in all")
                                          .arg(QLocale().toString(1800), QLocale().toString(2300))),
         qPrintable(advice->text()));
-    QVERIFY2(advice->text().contains(QStringLiteral("The observed drop of gsm8k,strict-match is above its margin.")),
+    QVERIFY2(advice->text().contains(QStringLiteral("The observed drop of gsm8k [strict-match] is above its margin.")),
         qPrintable(advice->text()));
     QVERIFY(!advice->text().contains(QStringLiteral("wikitext"))); // it cleared its margin
     QVERIFY(!advice->text().contains(QStringLiteral("mmlu"))); // keep-list audit rows do not decide

@@ -196,7 +196,7 @@ QString sentence(QString text)
 
 QString taskName(const report::TaskResult& t)
 {
-    return QString::fromStdString(t.key());
+    return QString::fromStdString(t.label());
 }
 
 // Why an inconclusive task did not clear its margin, and what would help; empty when it did.
