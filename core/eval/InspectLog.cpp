@@ -250,11 +250,17 @@ Result<EvalRun> buildRun(Collected c, const std::string& path, const LoadOptions
                 std::to_string(missing.size()) + " of the " + std::to_string(h.sampleIds.size())
                     + " samples the run set out to score are missing from the log (not finished): "
                     + nameList(missing)));
-    } else if (h.totalSamples > static_cast<std::int64_t>(c.samples.size())) {
+    } else if (h.totalSamples > static_cast<std::int64_t>(c.samples.size())
+        && h.completedSamples <= static_cast<std::int64_t>(c.samples.size())) {
         out.warnings.push_back(Diagnostic::warning(path, 0,
             "the log holds " + std::to_string(c.samples.size()) + " of the " + std::to_string(h.totalSamples)
                 + " sample epochs the run set out to score; the others did not finish"));
     }
+    // A log whose results count more finished samples than it holds was cut down after the run.
+    if (h.completedSamples > static_cast<std::int64_t>(c.samples.size()))
+        out.warnings.push_back(Diagnostic::warning(path, 0,
+            "the log's results count " + std::to_string(h.completedSamples) + " completed sample epochs but it holds "
+                + std::to_string(c.samples.size()) + " (was it cut down after the run?); only those are compared"));
     if (!errored.empty())
         out.warnings.push_back(Diagnostic::warning(path, 0,
             std::to_string(errored.size()) + " sample epoch(s) ended in an error (a sample without any score is "

@@ -9,6 +9,9 @@
 #include "stats/McNemar.h"
 
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <cmath>
 
@@ -250,6 +253,22 @@ void TestInspect::unfinishedSamplesAreNamed()
     // The errored epoch is left out of the mean, never silently counted as a score.
     const auto& samples = r.value->tasks[0].samples;
     QCOMPARE(samples.size(), std::size_t(3));
+    QVERIFY(!mentions(r.warnings, "cut down"));
+    // A log whose results count more completed samples than it holds was cut down after the run.
+    QFile f(QString::fromStdString(inspectData("epochs.json")));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QJsonObject log = QJsonDocument::fromJson(f.readAll()).object();
+    const auto held = log[QStringLiteral("samples")].toArray().size();
+    QJsonObject results = log[QStringLiteral("results")].toObject();
+    results[QStringLiteral("completed_samples")] = 50;
+    log[QStringLiteral("results")] = results;
+    QTemporaryDir dir;
+    const auto cut = test::writeFile(dir, QStringLiteral("cut.json"), QJsonDocument(log).toJson());
+    const auto c = eval::loadRun(cut, {});
+    QVERIFY2(c.ok(), c.ok() ? "" : c.error->toString().c_str());
+    QVERIFY(mentions(c.warnings,
+        "the log's results count 50 completed sample epochs but it holds " + std::to_string(held)
+            + " (was it cut down after the run?)"));
 }
 
 void TestInspect::unknownMetricListsTheMetrics()
