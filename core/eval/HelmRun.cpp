@@ -224,22 +224,46 @@ bool isHelmRunFolder(const std::string& dir)
     return fs::is_regular_file(fs::path(dir) / kStatsFile, ec);
 }
 
+bool isHelmFileName(const std::string& name)
+{
+    for (const char* helm : { kStatsFile, "run_spec.json", "scenario_state.json", "display_predictions.json",
+             "display_requests.json", "instances.json", "stats.json", "scenario.json" })
+        if (name == helm)
+            return true;
+    return false;
+}
+
 Result<HelmRunSpec> readHelmRunSpec(const std::string& dir)
 {
     using R = Result<HelmRunSpec>;
     const std::string path = (fs::path(dir) / "run_spec.json").string();
     std::error_code ec;
     if (!fs::exists(path, ec)) {
+        // HELM names a run folder after its run, with "/" in the model written "_"
+        // ("anthropic_red_team:model=meta_llama-3-8b"). A run of the same model beside it that has
+        // its run_spec.json spells the model as the others do.
         HelmRunSpec spec;
+        spec.fromFolder = true;
         spec.name = fs::path(dir).filename().string();
         if (const auto at = spec.name.find("model="); at != std::string::npos)
             spec.model = spec.name.substr(at + 6, spec.name.find(',', at) - at - 6);
         spec.task = taskOfRunName(spec.name);
-        R out { std::move(spec), {}, std::nullopt };
-        out.warnings.push_back(Diagnostic::warning(path, 0,
-            "not found: the run is named after its folder (" + out.value->task
-                + "), and its metric is exact_match or the first score it has"));
-        return out;
+        int looked = 0;
+        for (const auto& sibling : fs::directory_iterator(fs::path(dir).parent_path(), ec)) {
+            if (spec.model.empty() || ++looked > 64)
+                break;
+            std::error_code sec;
+            if (!fs::is_regular_file(sibling.path() / "run_spec.json", sec))
+                continue;
+            auto other = readHelmRunSpec(sibling.path().string());
+            std::string folded = other.ok() ? other.value->model : std::string();
+            std::replace(folded.begin(), folded.end(), '/', '_');
+            if (!folded.empty() && folded == spec.model && folded != other.value->model) {
+                spec.model = other.value->model;
+                break;
+            }
+        }
+        return R { std::move(spec), {}, std::nullopt };
     }
     auto doc = Document::open(path, "a HELM run_spec.json");
     if (!doc.ok())
@@ -299,7 +323,6 @@ Result<EvalRun> loadHelmRun(const std::string& dir, const HelmLoadOptions& optio
     if (!spec.ok())
         return R::failure(*spec.error);
     R out;
-    out.warnings = spec.warnings;
     std::error_code ec;
     auto opened = openStats(dir);
     if (!opened.ok())
@@ -336,6 +359,11 @@ Result<EvalRun> loadHelmRun(const std::string& dir, const HelmLoadOptions& optio
         return R::failure(
             Diagnostic::error(path, 0, "no per-instance metric to compare (stats: " + listing(names) + ")"));
 
+    if (spec.value->fromFolder)
+        out.warnings.push_back(Diagnostic::warning((fs::path(dir) / "run_spec.json").string(), 0,
+            "not found: task and model taken from the folder's name (task " + spec.value->task + ", model "
+                + (spec.value->model.empty() ? std::string("unknown") : spec.value->model) + "), metric " + metric
+                + (options.metrics.empty() ? " (exact_match, else the first score the stats list)" : "")));
     EvalRun run;
     run.info.path = dir;
     run.info.model = spec.value->model;
@@ -402,6 +430,7 @@ Result<EvalRun> loadHelmRun(const std::string& dir, const HelmLoadOptions& optio
             t.filter = e.filter;
             t.metric = metric;
             t.higherIsBetter = !lowerIsBetter(metric);
+            t.taskFromFileName = spec.value->fromFolder; // renamed copies still pair
             run.tasks.push_back(std::move(t));
         }
         SampleRecord s;
@@ -531,8 +560,27 @@ void readRequestState(element state, SampleDetail& d)
     }
 }
 
+// Adds an entry's scores (and the compared metric, bookkeeping or not) that d does not list yet.
+void addStats(object entry, const std::string& metric, SampleDetail& d)
+{
+    element e;
+    simdjson::dom::array stats;
+    if (entry.at_key("stats").get(e) || e.get_array().get(stats))
+        return;
+    const bool perturbed = perturbationOf(entry) != "none";
+    for (auto st : stats) {
+        const std::string name = statName(st, perturbed);
+        std::string why;
+        const auto v = statValue(st, why);
+        if (name.empty() || !v || (bookkeeping(name) && name != metric))
+            continue;
+        if (std::none_of(d.metrics.begin(), d.metrics.end(), [&](const auto& m) { return m.first == name; }))
+            d.metrics.emplace_back(name, formatDouble(*v));
+    }
+}
+
 // The scores of one instance, from its per_instance_stats entry read back from the file.
-void readStats(const std::string& path, const SampleRecord& record, SampleDetail& d)
+void readStats(const std::string& path, const SampleRecord& record, const std::string& metric, SampleDetail& d)
 {
     if (record.length == 0)
         return;
@@ -544,20 +592,11 @@ void readStats(const std::string& path, const SampleRecord& record, SampleDetail
     bytes = quoteNonFiniteTokens(bytes);
     simdjson::dom::parser parser;
     element e;
-    simdjson::dom::array stats;
     object entry;
-    if (parser.parse(bytes).get(e) || e.get_object().get(entry) || entry.at_key("stats").get(e)
-        || e.get_array().get(stats))
+    if (parser.parse(bytes).get(e) || e.get_object().get(entry))
         return;
-    const bool perturbed = perturbationOf(entry) != "none";
     d.raw = std::string(bytes);
-    for (auto st : stats) {
-        const std::string name = statName(st, perturbed);
-        std::string why;
-        const auto v = statValue(st, why);
-        if (!name.empty() && !bookkeeping(name) && v)
-            d.metrics.emplace_back(name, formatDouble(*v));
-    }
+    addStats(entry, metric, d);
 }
 
 } // namespace
@@ -580,10 +619,28 @@ Result<SampleDetail> readHelmSampleDetail(const EvalRun& run, const SampleRecord
         id.resize(at);
     }
     std::string filter = "none";
+    std::string metric;
     for (const auto& t : run.tasks)
-        if (!t.samples.empty() && &record >= t.samples.data() && &record < t.samples.data() + t.samples.size())
+        if (!t.samples.empty() && &record >= t.samples.data() && &record < t.samples.data() + t.samples.size()) {
             filter = t.filter;
-    readStats(statsPath, record, d);
+            metric = t.metric;
+        }
+    readStats(statsPath, record, metric, d);
+    // The instance's other entries (some scenarios write the judges' scores and HELM's own stats
+    // apart): their scores too.
+    if (auto stats = Document::open(statsPath, "a HELM per_instance_stats.json (a list of entries)"); stats.ok())
+        if (auto entries = (*stats.value)->arrayAt({}); entries.ok())
+            for (const auto& el : *entries.value) {
+                object o;
+                if (el.offset == record.offset || el.value.get_object().get(o) || field(o, "instance_id") != id)
+                    continue;
+                std::int64_t t = 0;
+                element tv;
+                if (!o.at_key("train_trial_index").get(tv) && tv.get_int64().get(t))
+                    continue;
+                if (t == trial && perturbationOf(o) == filter)
+                    addStats(o, metric, d);
+            }
 
     std::error_code ec;
     const auto statePath = (dir / "scenario_state.json").string();

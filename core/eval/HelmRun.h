@@ -22,6 +22,7 @@ struct HelmRunSpec {
     /// "narrative_qa"): the same task on both sides of a comparison.
     std::string task;
     std::vector<std::string> metricNames; ///< the metrics its metric_specs name, in order
+    bool fromFolder = false; ///< no run_spec.json: named after the run folder
 };
 
 /// How a HELM run is read.
@@ -36,6 +37,9 @@ struct HelmLoadOptions {
 /// True for a HELM run folder: one that holds per_instance_stats.json (beside run_spec.json,
 /// which copies of a run sometimes lose).
 bool isHelmRunFolder(const std::string& dir);
+
+/// The names of the files HELM writes into a run folder (per_instance_stats.json, run_spec.json, ...).
+bool isHelmFileName(const std::string& name);
 
 /// Reads run_spec.json of a run folder. Without one the run is named after its folder (HELM names
 /// run folders after their runs: "mmlu:subject=anatomy,model=org_name"), with a warning.

@@ -227,16 +227,26 @@ void PairedTask::summarize()
 
 std::optional<Diagnostic> alignFileNamedTasks(const EvalRun& reference, EvalRun& other)
 {
-    if (reference.tasks.size() != 1 || other.tasks.size() != 1)
+    // One task on each side (its filters or perturbations aside), named after a file or folder on
+    // at least one side: the names cannot tell the tasks apart, so they are the same task.
+    const auto onlyTask = [](const EvalRun& run) -> const TaskSamples* {
+        if (run.tasks.empty())
+            return nullptr;
+        for (const auto& t : run.tasks)
+            if (t.task != run.tasks.front().task)
+                return nullptr;
+        return &run.tasks.front();
+    };
+    const TaskSamples* ref = onlyTask(reference);
+    const TaskSamples* mine = onlyTask(other);
+    if (!ref || !mine || ref->task == mine->task || !(ref->taskFromFileName || mine->taskFromFileName))
         return std::nullopt;
-    const auto& ref = reference.tasks.front();
-    auto& mine = other.tasks.front();
-    if (ref.task == mine.task || !(ref.taskFromFileName || mine.taskFromFileName))
-        return std::nullopt;
-    const std::string old = mine.task;
-    mine.task = ref.task;
-    return Diagnostic::note(
-        other.info.path, 0, "task \"" + old + "\" (named after its file) is compared with task \"" + ref.task + "\"");
+    const std::string old = mine->task;
+    const std::string name = ref->task;
+    for (auto& t : other.tasks)
+        t.task = name;
+    return Diagnostic::note(other.info.path, 0,
+        "task \"" + old + "\" (named after its file or folder) is compared with task \"" + name + "\"");
 }
 
 namespace {

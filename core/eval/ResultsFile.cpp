@@ -90,7 +90,12 @@ bool isResultsDocument(const std::string& path)
     const auto first = head.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos || head[first] != '{' || head.find("\"results\"") == std::string_view::npos)
         return false;
-    std::string text(file.text());
+    // A first line that is a whole record of its own: a JSONL table, not one document.
+    const std::string_view all = file.text();
+    if (const auto nl = all.find('\n');
+        nl != std::string_view::npos && nl + 1 < all.size() && Json::accept(std::string(all.substr(0, nl))))
+        return false;
+    std::string text(all);
     replaceNonFiniteTokens(text);
     if (jsonTooDeepAt(text) != std::string::npos)
         return false;
@@ -105,8 +110,8 @@ bool isResultsDocument(const std::string& path)
 Diagnostic resultsWithoutSamples(const std::string& path)
 {
     return Diagnostic::error(path, 0,
-        "an lm-eval results file: aggregate scores only, no per-sample records; lm-eval writes those with "
-        "--log_samples, as samples_<task>_<timestamp>.jsonl beside results_<timestamp>.json (0.3: --write_out)");
+        "an lm-eval results file: aggregate scores only, no per-sample records; lm-eval 0.4 and later write those "
+        "with --log_samples, as samples_<task>_<timestamp>.jsonl beside results_<timestamp>.json");
 }
 
 Result<ResultsFile> parseResultsFile(const std::string& path)

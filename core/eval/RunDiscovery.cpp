@@ -226,7 +226,8 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
                 addFile(it->path(), runs, legacyDirs);
             // Other JSON files, in case the folder holds lm-eval results under other names.
             const std::string name = it->path().filename().string();
-            if (otherJson.size() < 16 && name.ends_with(".json") && !isLmEvalFileName(name))
+            if (otherJson.size() < 64 && name.ends_with(".json") && !isLmEvalFileName(name)
+                && !isSimpleEvalsFileName(name) && !isHelmFileName(name))
                 otherJson.push_back(it->path().string());
         }
     } else {
@@ -293,14 +294,25 @@ Result<std::vector<RunCandidate>> discoverRuns(const std::string& path)
         return std::tie(a.model, a.timestamp, a.dir) < std::tie(b.model, b.timestamp, b.dir);
     });
     if (list.empty()) {
+        // lm-eval results without their samples, under lm-eval's names or others: said as such.
+        std::string resultsOnly;
+        for (const auto& [key, run] : runs)
+            if (resultsOnly.empty() && run.format.empty() && run.samples.empty() && !run.resultsFile.empty())
+                resultsOnly = run.resultsFile;
         for (const auto& other : otherJson)
-            if (isResultsDocument(other)) {
-                Diagnostic d = resultsWithoutSamples(other);
+            if (resultsOnly.empty() && isResultsDocument(other))
+                resultsOnly = other;
+        if (!resultsOnly.empty()) {
+            Diagnostic d = resultsWithoutSamples(resultsOnly);
+            if (fs::is_directory(status)) {
+                std::error_code rec;
+                const auto rel = fs::relative(resultsOnly, root, rec);
                 d.file = path;
-                d.message = "no per-sample results here: " + fs::relative(other, root, ec).string() + " is "
+                d.message = "no per-sample results here: " + (rec || rel.empty() ? resultsOnly : rel.string()) + " is "
                     + d.message;
-                return R::failure(std::move(d));
             }
+            return R::failure(std::move(d));
+        }
         Diagnostic d = Diagnostic::error(path, 0,
             "no lm-eval samples found (expected samples_<task>_<timestamp>.jsonl files written by lm_eval "
             "--log_samples), Inspect logs (.eval, or .json written with --log-format json), HELM run folders "

@@ -86,7 +86,7 @@ LoadOptions::Format detectFormat(const std::string& path)
         return LoadOptions::Format::Inspect;
     if (isSimpleEvalsFileName(name))
         return LoadOptions::Format::SimpleEvals;
-    if (name.ends_with(".json") && isHelmRunFolder(fs::path(path).parent_path().string()))
+    if (isHelmFileName(name) && isHelmRunFolder(fs::path(path).parent_path().string()))
         return LoadOptions::Format::Helm;
     if (name.ends_with(".csv") || name.ends_with(".tsv"))
         return LoadOptions::Format::Table;
@@ -522,7 +522,8 @@ Result<EvalRun> loadRunAs(const std::string& path, const LoadOptions& options)
         format = LoadOptions::Format::Table;
     // An lm-eval results file under another name (0.3 named them after the model and task).
     if ((format == LoadOptions::Format::LmEval || format == LoadOptions::Format::Table) && !fs::is_directory(path, ec)
-        && !isLmEvalFileName(fs::path(path).filename().string()) && isResultsDocument(path))
+        && fs::path(path).extension() == ".json" && !isLmEvalFileName(fs::path(path).filename().string())
+        && isResultsDocument(path))
         return R::failure(resultsWithoutSamples(path));
 
     if (format == LoadOptions::Format::Table)

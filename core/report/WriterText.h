@@ -201,7 +201,7 @@ inline std::vector<std::string> taskNotes(const ComparisonReport& r, const TaskR
                                              : ": the interval and the upper bound";
         notes.push_back(differ == 0
                 ? "no pair differs" + what
-                    + " are large-sample approximations, rough without any (the p-value is exact)"
+                    + " are large-sample approximations and say little when no pair differs (the p-value is exact)"
                 : "only " + std::to_string(differ) + (differ == 1 ? " pair differs" : " pairs differ") + what
                     + " are large-sample approximations that can overstate the evidence at so few (the p-value is "
                       "exact)");

@@ -406,12 +406,26 @@ void TestHelm::helmScoresInTheirOwnEntries()
     QCOMPARE(c.value->tasks.at(0).samples.size(), std::size_t(3));
     QCOMPARE(c.value->tasks[0].samples[1].score, 25.0);
     QVERIFY(b.warnings.empty());
+    // The sample view shows the scores of both entries of an instance.
+    const auto detail = eval::readSampleDetail(*c.value, c.value->tasks[0].samples[1]);
+    QVERIFY2(detail.ok(), detail.ok() ? "" : detail.error->toString().c_str());
+    const auto shows = [&](const char* name, const char* value) {
+        return std::any_of(detail.value->metrics.begin(), detail.value->metrics.end(),
+            [&](const auto& m) { return m.first == name && m.second == value; });
+    };
+    QVERIFY(shows("num_output_tokens", "25")); // the compared metric, though bookkeeping
+    QVERIFY(shows("harm_bench_score", "1")); // from the instance's other entry
     // A second entry holding the metric again is a duplicate, as before.
     const auto twice = write(dir, QStringLiteral("twice"),
         { entry("a", "harm_bench_score", 1), entry("a", "harm_bench_score", 0), entry("b", "harm_bench_score", 1) });
     const auto d = eval::loadRun(twice, {});
     QVERIFY(d.ok());
     QCOMPARE(d.value->tasks.at(0).samples.size(), std::size_t(3));
+    const auto dup = compare(twice, cand);
+    QVERIFY2(dup.ok(), dup.ok() ? "" : dup.error->toString().c_str());
+    const auto& said = dup.value->report.tasks.at(0).warnings;
+    QVERIFY(std::any_of(said.begin(), said.end(),
+        [](const Diagnostic& w) { return w.message.find("id \"a\" appears again") != std::string::npos; }));
 }
 
 void TestHelm::helmRunWithoutRunSpec()
@@ -434,6 +448,30 @@ void TestHelm::helmRunWithoutRunSpec()
             return w.file.ends_with("run_spec.json") && w.message.find("not found") != std::string::npos;
         }));
     }
+    // Copies renamed base and cand still pair: their tasks are named after their folders.
+    const QByteArray entries = [] {
+        QFile f(QString::fromStdString(test::dataPath("helm/tiny_base/per_instance_stats.json")));
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }();
+    test::writeFile(dir, QStringLiteral("copies/base/per_instance_stats.json"), entries);
+    test::writeFile(dir, QStringLiteral("copies/cand/per_instance_stats.json"), entries);
+    const auto renamed = compare(dir.filePath(QStringLiteral("copies/base")).toStdString(),
+        dir.filePath(QStringLiteral("copies/cand")).toStdString());
+    QVERIFY2(renamed.ok(), renamed.ok() ? "" : renamed.error->toString().c_str());
+    QVERIFY(renamed.value->report.tasks.at(0).n > 0);
+    // A suite where one run lost its run_spec.json: the model is spelled as its sibling's spec
+    // spells it ("org/name", the folder "org_name"), so the suite is one model's.
+    test::writeFile(dir, QStringLiteral("suite/alpha:model=org_name/run_spec.json"),
+        R"({"name": "alpha:model=org/name", "adapter_spec": {"model": "org/name"}})");
+    test::writeFile(dir, QStringLiteral("suite/alpha:model=org_name/per_instance_stats.json"), entries);
+    test::writeFile(dir, QStringLiteral("suite/beta:model=org_name/per_instance_stats.json"), entries);
+    const auto suite = eval::loadRun(dir.filePath(QStringLiteral("suite")).toStdString(), {});
+    QVERIFY2(suite.ok(), suite.ok() ? "" : suite.error->toString().c_str());
+    QCOMPARE(suite.value->info.model, std::string("org/name"));
+    std::set<std::string> names;
+    for (const auto& t : suite.value->tasks)
+        names.insert(t.task);
+    QCOMPARE(names, (std::set<std::string> { "alpha", "beta" }));
     // Both sides read the same folder: its warning is said once.
     const auto both = compare(dir.filePath(run).toStdString(), dir.filePath(run).toStdString());
     QVERIFY2(both.ok(), both.ok() ? "" : both.error->toString().c_str());

@@ -136,7 +136,10 @@ void TestRunDiscovery::folderWithoutSamples()
     test::writeFile(dir, QStringLiteral("results_2026-01-01T10-00-00.000001.json"), resultsJson("org/m"));
     const auto run = eval::loadRun(dir.path().toStdString(), {});
     QVERIFY(!run.ok());
-    QVERIFY(run.error->message.find("no lm-eval samples") != std::string::npos);
+    QCOMPARE(run.error->file, dir.path().toStdString());
+    QVERIFY2(run.error->message.starts_with("no per-sample results here: results_2026-01-01T10-00-00.000001.json is an "
+                                            "lm-eval results file: aggregate scores only"),
+        run.error->message.c_str());
     QVERIFY(run.error->message.find("--log_samples") != std::string::npos);
 }
 
@@ -189,7 +192,8 @@ void TestRunDiscovery::realResultsOnlyFolder()
     // Real results files without samples: a clear error, not a crash.
     const auto run = eval::loadRun(root, {});
     QVERIFY(!run.ok());
-    QVERIFY(run.error->message.find("no lm-eval samples") != std::string::npos);
+    QVERIFY2(run.error->message.find("is an lm-eval results file: aggregate scores only") != std::string::npos,
+        run.error->message.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestRunDiscovery)

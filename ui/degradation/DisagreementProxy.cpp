@@ -13,6 +13,8 @@ DisagreementProxy::DisagreementProxy(QObject* parent)
 
 void DisagreementProxy::setTasks(std::optional<QSet<int>> tasks)
 {
+    if (tasks == m_tasks)
+        return; // a keystroke in the task filter that shows the same tasks: no refiltering
     m_tasks = std::move(tasks);
     invalidateFilter();
 }

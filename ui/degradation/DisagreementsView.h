@@ -27,7 +27,7 @@ public:
     /// A new comparison. With `samePairs` (a new test of the same pairs) the rows and the current
     /// sample stay; otherwise the first row becomes current.
     void setComparison(ComparisonPtr c, bool samePairs);
-    /// Shows only these tasks (empty: every task).
+    /// Shows only these tasks (none: every task; an empty set: no task).
     void setTasks(std::optional<QSet<int>> tasks); ///< none: every task
     std::vector<report::Disagreement> visibleRows() const;
     int rowCount() const;

@@ -144,7 +144,13 @@ QStringList TaskTableModel::notes(const report::ComparisonReport& r, const repor
                      .arg(t.worstCand);
     if (t.audit)
         lines << tr("samples the keep-list excluded, tested on their own so that a regression there is seen");
-    if (report::fewDiffer(t))
+    if (report::fewDiffer(t) && t.b + t.c == 0)
+        lines << (t.hasMargin ? tr("no pair differs: the interval, the upper bound and the margin test are "
+                                   "large-sample approximations and say little when no pair differs (the p-value is "
+                                   "exact)")
+                              : tr("no pair differs: the interval and the upper bound are large-sample approximations "
+                                   "and say little when no pair differs (the p-value is exact)"));
+    else if (report::fewDiffer(t))
         lines << (t.hasMargin ? tr("only %1: the interval, the upper bound and the margin test are large-sample "
                                    "approximations that can overstate the evidence at so few (the p-value is exact)")
                               : tr("only %1: the interval and the upper bound are large-sample approximations that "
