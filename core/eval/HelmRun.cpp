@@ -363,7 +363,7 @@ Result<EvalRun> loadHelmRun(const std::string& dir, const HelmLoadOptions& optio
         out.warnings.push_back(Diagnostic::warning((fs::path(dir) / "run_spec.json").string(), 0,
             "not found: task and model taken from the folder's name (task " + spec.value->task + ", model "
                 + (spec.value->model.empty() ? std::string("unknown") : spec.value->model) + "), metric " + metric
-                + (options.metrics.empty() ? " (exact_match, else the first score the stats list)" : "")));
+                + (options.metrics.empty() ? " (exact_match, else the first score in the stats)" : "")));
     EvalRun run;
     run.info.path = dir;
     run.info.model = spec.value->model;

@@ -844,7 +844,8 @@ void TestDegradationUi::bannerForEachVerdict()
     QVERIFY2(neutral >= 180 && neutral <= 240, qPrintable(QString::number(neutral)));
     QCOMPARE(verdict->text(), QStringLiteral("No evidence of degradation"));
     QVERIFY2(advice->text().contains(
-                 QStringLiteral("the data rule out a drop above 5.81 points on any binary task (widest: arc_easy)")),
+                 QStringLiteral("the data rule out a drop above 5.81 points on any binary task (one-sided 95% bound; "
+                                "widest: arc_easy)")),
         qPrintable(advice->text()));
     QVERIFY(saysNext(report::Verdict::NoEvidence));
     // A candidate better on every task: its bounds are below zero and rule out any drop, said so
@@ -876,11 +877,12 @@ void TestDegradationUi::bannerForEachVerdict()
             qPrintable(notes));
         r.tasks.front().b = 20;
         r.tasks.front().c = 5;
-        QVERIFY(!advice->text().contains(QStringLiteral("Not evidence of no loss")));
+        QVERIFY(!advice->text().contains(QStringLiteral("not evidence of no loss")));
         // One task still leaving a drop possible: not evidence of no loss, said with its bound.
         r.tasks.front().upperBound = r.tasks.front().continuous ? 0.5 : 0.02;
         show("no_evidence", false);
-        QVERIFY2(advice->text().startsWith(QStringLiteral("Not evidence of no loss: ")), qPrintable(advice->text()));
+        QVERIFY2(
+            advice->text().startsWith(QStringLiteral("This is not evidence of no loss: ")), qPrintable(advice->text()));
         QVERIFY2(advice->text().contains(QStringLiteral("better")), qPrintable(advice->text()));
         r.tasks = tasks;
     }
@@ -1109,9 +1111,26 @@ void TestDegradationUi::workspaceShowsTheDemo()
     for (const auto& t : page.comparison()->report.tasks)
         everyTask.insert(QString::fromStdString(t.task));
     QCOMPARE(shownTasks(), everyTask);
+    // The disagreement table: its current row, the sample shown beside it, stays selected.
+    const QTableView* pairs = nullptr;
+    for (const auto* t : tables)
+        if (t->model()->columnCount() != TaskTableModel::ColumnCount)
+            pairs = t;
+    QVERIFY(pairs);
+    const auto currentTask = [&] {
+        const QModelIndex i = pairs->currentIndex();
+        const auto rows = pairs->selectionModel()->selectedRows();
+        return i.isValid() && rows.size() == 1 && rows.front().row() == i.row()
+            ? QString::fromStdString(
+                  page.comparison()->report.tasks[i.data(DisagreementModel::TaskIndexRole).toUInt()].task)
+            : QString();
+    };
+    QVERIFY(!currentTask().isEmpty());
     onlyWorse->setChecked(true);
     QCOMPARE(tasks->model()->rowCount(), 1);
     QCOMPARE(shownTasks(), QSet<QString> { QStringLiteral("mmlu") });
+    QCOMPARE(currentTask(), QStringLiteral("mmlu")); // the earlier pair was filtered out: the first shown
+    const int mmluPair = pairs->currentIndex().data(DisagreementModel::PairIndexRole).toInt();
     for (const auto& t : page.comparison()->report.tasks)
         if (t.task == "mmlu")
             QCOMPARE(static_cast<std::int64_t>(page.visibleDisagreements().size()), t.b + t.c);
@@ -1122,6 +1141,11 @@ void TestDegradationUi::workspaceShowsTheDemo()
     QVERIFY(page.visibleDisagreements().empty());
     taskFilter->clear();
     QCOMPARE(page.visibleDisagreements().size(), page.comparison()->flips->size());
+    QVERIFY(currentTask().isEmpty() == false); // selected, and shown beside the table
+    onlyWorse->setChecked(true);
+    onlyWorse->setChecked(false); // mmlu's pair stays current when the filter goes
+    QCOMPARE(currentTask(), QStringLiteral("mmlu"));
+    QCOMPARE(pairs->currentIndex().data(DisagreementModel::PairIndexRole).toInt(), mmluPair);
     // A failing load says why and keeps nothing half-loaded.
     page.compare(QStringLiteral("/nonexistent/base"), QStringLiteral("/nonexistent/cand"), false);
     page.waitUntilIdle();

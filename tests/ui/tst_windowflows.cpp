@@ -1517,10 +1517,10 @@ void TestWindowFlows::warningsAreGrouped()
     all.push_back(Diagnostic::warning("/very/long/path/results.json", 0, "no higher_is_better for acc"));
     const QString text = summarizeProblems(all);
     QCOMPARE(text.split(QLatin1Char('\n')).size(), 2);
-    QVERIFY2(
-        text.startsWith(QStringLiteral("samples_mmlu.jsonl: 11 × skipped a malformed record (line 10, 11, 12, 13, …)")),
+    QVERIFY2(text.startsWith(
+                 QStringLiteral("• samples_mmlu.jsonl: 11 × skipped a malformed record (line 10, 11, 12, 13, …)")),
         qPrintable(text));
-    QVERIFY(text.contains(QStringLiteral("results.json: no higher_is_better for acc")));
+    QVERIFY(text.contains(QStringLiteral("\n• results.json: no higher_is_better for acc")));
     QVERIFY(!text.contains(QStringLiteral("/very/long")));
     QCOMPARE(shortProblem(Diagnostic::error("/a/b/c.csv", 3, "cannot read /a/b/c.csv")),
         QStringLiteral("c.csv:3: cannot read c.csv"));

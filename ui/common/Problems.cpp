@@ -78,6 +78,10 @@ QString summarizeProblems(const std::vector<Diagnostic>& problems, int maxGroups
     }
     if (order.size() > maxGroups)
         out << QObject::tr("and %n more kind(s) of message", "", int(order.size() - maxGroups));
+    // Several messages each start a line of their own, so that long ones do not run together.
+    if (out.size() > 1)
+        for (auto& line : out)
+            line.prepend(QStringLiteral("• "));
     return out.join(QLatin1Char('\n'));
 }
 

@@ -255,7 +255,8 @@ QString noEvidenceAdvice(const report::ComparisonReport& r)
         parts << AggregatePanel::tr("the candidate is better by at least %1 on every binary task")
                      .arg(pointsText(-100.0 * widest->upperBound));
     else if (widest)
-        parts << AggregatePanel::tr("the data rule out a drop above %1 on any binary task (widest: %2)")
+        parts << AggregatePanel::tr(
+            "the data rule out a drop above %1 on any binary task (one-sided 95% bound; widest: %2)")
                      .arg(pointsText(100.0 * widest->upperBound), taskName(*widest));
     if (!above.isEmpty())
         parts << AggregatePanel::tr("the data rule out drops above %1").arg(above.join(QStringLiteral("; ")));
@@ -279,7 +280,7 @@ QString noEvidenceAdvice(const report::ComparisonReport& r)
         return AggregatePanel::tr("The data rule out any drop: %1. Set a margin to claim \"no worse than\".")
                    .arg(parts.join(QStringLiteral("; ")))
             + caveat;
-    return AggregatePanel::tr("Not evidence of no loss: %1. Set a margin to claim \"no worse than\".")
+    return AggregatePanel::tr("This is not evidence of no loss: %1. Set a margin to claim \"no worse than\".")
                .arg(parts.join(QStringLiteral("; ")))
         + caveat;
 }

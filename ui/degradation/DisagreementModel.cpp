@@ -46,7 +46,7 @@ QString DisagreementModel::docIdOf(const report::Disagreement& d) const
 QString DisagreementModel::taskNameOf(std::uint32_t task) const
 {
     const auto& pt = m_comparison->paired->tasks[task];
-    return QString::fromStdString(pt.filter == "none" ? pt.task : pt.task + " (" + pt.filter + ")");
+    return QString::fromStdString(pt.filter == "none" ? pt.task : pt.task + " [" + pt.filter + "]"); // as the tables
 }
 
 QVariant DisagreementModel::data(const QModelIndex& index, int role) const

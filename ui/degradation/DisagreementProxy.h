@@ -15,6 +15,7 @@ public:
 
     explicit DisagreementProxy(QObject* parent = nullptr);
     void setTasks(std::optional<QSet<int>> tasks); ///< none: every task; an empty set: none
+    bool tasksRestricted() const { return m_tasks.has_value(); }
     void setDirection(Direction d);
     void setText(const QString& text);
 

@@ -65,19 +65,14 @@ DisagreementsView::DisagreementsView(QWidget* parent)
         m_filter->selectAll();
     });
     m_allPairs->setToolTip(tr("List every pair, not only those whose scores differ"));
-    connect(m_direction, &QComboBox::currentIndexChanged, this, [this](int i) {
-        m_proxy->setDirection(static_cast<DisagreementProxy::Direction>(i));
-        updateCount();
-    });
-    connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& t) {
-        m_proxy->setText(t);
-        updateCount();
-    });
+    connect(m_direction, &QComboBox::currentIndexChanged, this,
+        [this](int i) { keepCurrent([&] { m_proxy->setDirection(static_cast<DisagreementProxy::Direction>(i)); }); });
+    connect(m_filter, &QLineEdit::textChanged, this,
+        [this](const QString& t) { keepCurrent([&] { m_proxy->setText(t); }); });
     connect(m_allPairs, &QCheckBox::toggled, this, [this](bool all) {
         // The first choice names what it lists: with "all pairs" the agreeing ones too.
         m_direction->setItemText(0, all ? tr("every pair") : tr("all changes"));
-        m_model->setComparison(m_comparison, all);
-        updateCount();
+        keepCurrent([&] { m_model->setComparison(m_comparison, all); }, true);
     });
     connect(
         m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &DisagreementsView::onCurrentChanged);
@@ -86,6 +81,8 @@ DisagreementsView::DisagreementsView(QWidget* parent)
     bar->addWidget(m_direction);
     bar->addWidget(m_filter, 1);
     bar->addWidget(m_allPairs);
+    // The count wraps rather than widen the pane when it says why nothing is listed.
+    m_count->setWordWrap(true);
     bar->addWidget(m_count);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -98,6 +95,7 @@ void DisagreementsView::setComparison(ComparisonPtr c, bool samePairs)
     m_comparison = std::move(c);
     if (!samePairs) {
         m_model->setComparison(m_comparison, m_allPairs->isChecked());
+        m_sent.reset();
         emit cleared();
         // The first flipped sample is open from the start: the question is always "what changed?"
         if (m_proxy->rowCount() > 0) {
@@ -110,11 +108,40 @@ void DisagreementsView::setComparison(ComparisonPtr c, bool samePairs)
 
 void DisagreementsView::setTasks(std::optional<QSet<int>> tasks)
 {
-    m_proxy->setTasks(std::move(tasks));
-    // The sample beside the table belongs to the rows shown: the first one when the current row
-    // was filtered out.
-    if (!m_table->currentIndex().isValid() && m_proxy->rowCount() > 0)
-        m_table->setCurrentIndex(m_proxy->index(0, 0));
+    keepCurrent([&] { m_proxy->setTasks(std::move(tasks)); });
+}
+
+void DisagreementsView::keepCurrent(const std::function<void()>& change, bool rebuilt)
+{
+    int sourceRow = -1;
+    std::optional<std::pair<std::uint32_t, std::uint32_t>> shown;
+    if (const QModelIndex i = m_table->currentIndex(); i.isValid() && m_comparison) {
+        sourceRow = m_proxy->mapToSource(i).row();
+        const auto& d = m_model->rowAt(sourceRow);
+        shown.emplace(d.task, d.pair);
+    }
+    change();
+    QModelIndex now;
+    if (shown && !rebuilt) {
+        now = m_proxy->mapFromSource(m_model->index(sourceRow, 0));
+    } else if (shown) {
+        for (int r = 0; r < m_model->rowCount(); ++r)
+            if (const auto& d = m_model->rowAt(r); d.task == shown->first && d.pair == shown->second) {
+                now = m_proxy->mapFromSource(m_model->index(r, 0));
+                break;
+            }
+    }
+    if (!now.isValid() && m_proxy->rowCount() > 0)
+        now = m_proxy->index(0, 0);
+    if (now.isValid()) {
+        m_table->selectionModel()->setCurrentIndex(
+            now, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        onCurrentChanged(); // the same row as before the change emits nothing
+    } else {
+        m_table->selectionModel()->clear();
+        m_sent.reset();
+        emit cleared();
+    }
     updateCount();
 }
 
@@ -122,11 +149,15 @@ void DisagreementsView::updateCount()
 {
     const int rows = m_proxy->rowCount();
     QString count;
+    const bool direction = m_direction->currentIndex() != 0;
+    const bool tasks = m_proxy->tasksRestricted();
     if (m_comparison)
         count = rows > 0                  ? (rows == 1 ? tr("1 row") : tr("%1 rows").arg(QLocale().toString(rows)))
             : !m_filter->text().isEmpty() ? tr("no row matches \"%1\"").arg(m_filter->text())
-            : m_model->rowCount() > 0     ? tr("no row in this direction or these tasks")
-                                          : tr("no rows");
+            : m_model->rowCount() == 0    ? tr("no rows")
+            : direction && tasks          ? tr("none in this direction in the tasks shown")
+            : direction                   ? tr("none in this direction")
+                                          : tr("none in the tasks shown");
     m_count->setText(count);
     // Columns fit what is shown now (another task's ids may be wider), and the current sample
     // stays in view.
@@ -141,10 +172,14 @@ void DisagreementsView::onCurrentChanged()
 {
     const QModelIndex i = m_table->currentIndex();
     if (!i.isValid() || !m_comparison) {
+        m_sent.reset();
         emit cleared();
         return;
     }
     const auto& d = m_model->rowAt(m_proxy->mapToSource(i).row());
+    if (m_sent && m_sent->first == d.task && m_sent->second == d.pair)
+        return;
+    m_sent.emplace(d.task, d.pair);
     emit pairSelected(static_cast<int>(d.task), static_cast<int>(d.pair));
 }
 

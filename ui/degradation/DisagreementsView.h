@@ -5,6 +5,8 @@
 
 #include <QSet>
 #include <QWidget>
+#include <functional>
+#include <optional>
 
 class QCheckBox;
 class QComboBox;
@@ -43,6 +45,10 @@ signals:
     void cleared();
 
 private:
+    /// Runs a change of the rows shown; then the pair shown beside the table stays current when it
+    /// is still listed, else the first row does, selected and in view (none: the sample clears).
+    /// `rebuilt`: the change made the model's rows anew ("all pairs"), so the pair is looked up.
+    void keepCurrent(const std::function<void()>& change, bool rebuilt = false);
     void updateCount();
     void onCurrentChanged();
 
@@ -54,6 +60,9 @@ private:
     QLineEdit* m_filter;
     QCheckBox* m_allPairs;
     QLabel* m_count;
+    /// The pair last sent to the sample view (task, pair), so that a refilter that keeps it does
+    /// not load it again.
+    std::optional<std::pair<std::uint32_t, std::uint32_t>> m_sent;
 };
 
 } // namespace deltascope::ui

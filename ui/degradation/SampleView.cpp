@@ -200,11 +200,13 @@ void SampleView::showPair(const ComparisonPtr& c, std::uint32_t task, std::uint3
     const auto b = eval::readSampleDetail(*c->base, bs);
     const auto d = eval::readSampleDetail(*c->cand, cs);
     const double diff = pt.difference(pair);
-    m_header->setText(tr("<b>%1</b> · doc %2 · baseline %3, candidate %4 · <span style='color:%5'>%6</span>")
-                          .arg(visibleText(QString::fromStdString(pt.task)).toHtmlEscaped(),
-                              visibleText(QString::fromStdString(bs.docId)).toHtmlEscaped(), number(pt.base[pair]),
-                              number(pt.cand[pair]), (diff > 0 ? regressionColor() : improvementColor()).name(),
-                              diff > 0 ? tr("regression") : (diff < 0 ? tr("improvement") : tr("same score"))));
+    m_header->setText(
+        tr("<b>%1</b> · doc %2 · baseline %3, candidate %4 · <span style='color:%5'>%6</span>")
+            .arg(visibleText(QString::fromStdString(pt.filter == "none" ? pt.task : pt.task + " [" + pt.filter + "]"))
+                     .toHtmlEscaped(),
+                visibleText(QString::fromStdString(bs.docId)).toHtmlEscaped(), number(pt.base[pair]),
+                number(pt.cand[pair]), (diff > 0 ? regressionColor() : improvementColor()).name(),
+                diff > 0 ? tr("regression") : (diff < 0 ? tr("improvement") : tr("same score"))));
     if (!b.ok() || !d.ok()) {
         const QString why = QString::fromStdString((!b.ok() ? b.error : d.error)->toString());
         m_prompt->setPlainText(why);
