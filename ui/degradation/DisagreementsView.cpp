@@ -159,6 +159,9 @@ void DisagreementsView::updateCount()
             : direction                   ? tr("none in this direction")
                                           : tr("none in the tasks shown");
     m_count->setText(count);
+    // A count keeps its one line; an explanation wraps at the width of a count.
+    m_count->setMinimumWidth(
+        m_count->fontMetrics().horizontalAdvance(rows > 0 ? count : QStringLiteral("0,000 rows")) + 2);
     // Columns fit what is shown now (another task's ids may be wider), and the current sample
     // stays in view.
     // Narrow beside the sample: a long task name (HELM's carry their arguments) takes at most a
