@@ -601,6 +601,7 @@ void TestDegradationUi::handFilledTaskTable()
     QVERIFY(cell(1, TaskTableModel::PValue, Qt::ToolTipRole).toString().contains(QStringLiteral("[0.0361, 0.0467]")));
     QVERIFY(cell(0, TaskTableModel::Interval, Qt::ToolTipRole).toString().contains(QStringLiteral("Tango score")));
     QCOMPARE(cell(0, TaskTableModel::UpperBound).toString(), QStringLiteral("≤ +5.81 pts"));
+    QCOMPARE(cell(0, TaskTableModel::Interval).toString(), QStringLiteral("[-0.12, +6.34] pts"));
     // Differences without spread (a run against itself) have no interval and no bound: said in
     // words, never "nan".
     {
@@ -1120,10 +1121,9 @@ void TestDegradationUi::workspaceShowsTheDemo()
     const auto currentTask = [&] {
         const QModelIndex i = pairs->currentIndex();
         const auto rows = pairs->selectionModel()->selectedRows();
-        return i.isValid() && rows.size() == 1 && rows.front().row() == i.row()
-            ? QString::fromStdString(
-                  page.comparison()->report.tasks[i.data(DisagreementModel::TaskIndexRole).toUInt()].task)
-            : QString();
+        return i.isValid() && rows.size() == 1 && rows.front().row() == i.row() ? QString::fromStdString(
+                   page.comparison()->report.tasks[i.data(DisagreementModel::TaskIndexRole).toUInt()].task)
+                                                                                : QString();
     };
     QVERIFY(!currentTask().isEmpty());
     onlyWorse->setChecked(true);

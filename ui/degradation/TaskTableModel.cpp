@@ -239,8 +239,9 @@ QVariant TaskTableModel::displayValue(const report::TaskResult& t, int column)
         // No interval when the pairs never differ in spread (a run against itself, one pair).
         if (!std::isfinite(t.ciLow) || !std::isfinite(t.ciHigh))
             return t.n == 0 ? QString() : tr("none (no spread)");
+        // The unit once, after the bracket: the column stays narrow enough for p beside it.
         return points
-            ? QStringLiteral("[%1, %2]").arg(signedPoints(t.ciLow), signedPoints(t.ciHigh))
+            ? QStringLiteral("[%1, %2] pts").arg(signedPoints(t.ciLow).chopped(4), signedPoints(t.ciHigh).chopped(4))
             : QString(QStringLiteral("[%1, %2]").arg(signedNumber(t.ciLow), signedNumber(t.ciHigh)) + corpusUnits(t));
     case UpperBound:
         if (t.n == 0)
