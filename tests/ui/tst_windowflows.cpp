@@ -469,18 +469,27 @@ void TestWindowFlows::tabReachesTheTables()
     QStringList seen;
     bool taskTable = false;
     bool disagreements = false;
+    bool docFilter = false; // the disagreements' own filter, reached before the table it filters
+    bool docFilterFirst = false;
     for (int i = 0; i < 60 && !(taskTable && disagreements); ++i) {
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
         QWidget* w = QApplication::focusWidget();
         QVERIFY(w);
         seen << QString::fromLatin1(w->metaObject()->className()) + QLatin1Char(':') + w->objectName();
+        if (auto* edit = qobject_cast<QLineEdit*>(w))
+            docFilter = docFilter || edit->placeholderText().startsWith(QStringLiteral("Filter by doc id"));
         if (auto* view = qobject_cast<QTableView*>(w)) {
             taskTable = taskTable || view->model()->columnCount() == TaskTableModel::ColumnCount;
+            if (view->model()->columnCount() != TaskTableModel::ColumnCount && !disagreements)
+                docFilterFirst = docFilter;
             disagreements = disagreements || view->model()->columnCount() != TaskTableModel::ColumnCount;
+            // A table reached by Tab shows where the keyboard is: it has a current cell.
+            QVERIFY2(view->currentIndex().isValid(), qPrintable(seen.join(QStringLiteral(", "))));
         }
     }
     QVERIFY2(taskTable, qPrintable(seen.join(QStringLiteral(", "))));
     QVERIFY2(disagreements, qPrintable(seen.join(QStringLiteral(", "))));
+    QVERIFY2(docFilterFirst, qPrintable(seen.join(QStringLiteral(", "))));
 }
 
 void TestWindowFlows::failedInputKeepsTheShownComparison()

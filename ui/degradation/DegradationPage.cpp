@@ -309,6 +309,10 @@ void DegradationPage::setComparison(ComparisonPtr c)
         m_taskView->setColumnHidden(
             column, !m_comparison || !TaskTableModel::columnHasContent(m_comparison->report, column));
     fitColumns(m_taskView);
+    // A current cell without a selection: Tab into the table shows where the keyboard is, and
+    // the disagreements stay unfiltered until a task is picked.
+    if (m_taskProxy->rowCount() > 0 && !m_taskView->currentIndex().isValid())
+        m_taskView->selectionModel()->setCurrentIndex(m_taskProxy->index(0, 0), QItemSelectionModel::NoUpdate);
     m_disagreements->setComparison(m_comparison, same);
     onTaskSelection();
     if (same && !keep.empty())

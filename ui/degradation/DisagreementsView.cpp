@@ -77,6 +77,10 @@ DisagreementsView::DisagreementsView(QWidget* parent)
     connect(
         m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &DisagreementsView::onCurrentChanged);
 
+    // Tab goes through the bar's filters before the table they filter (the table was made first).
+    QWidget::setTabOrder(m_direction, m_filter);
+    QWidget::setTabOrder(m_filter, m_allPairs);
+    QWidget::setTabOrder(m_allPairs, m_table);
     auto* bar = new QHBoxLayout;
     bar->addWidget(m_direction);
     bar->addWidget(m_filter, 1);
