@@ -224,6 +224,10 @@ void TestExpertsUi::demoTraceMatchesADirectRun()
     QCOMPARE(page.plot(7)->plottableCount(), 1);
     QVERIFY(page.plot(8)->graphCount() == 2 && page.plot(8)->graph(0)->dataCount() >= 5);
     QCOMPARE(page.plot(8)->graph(0)->data()->at(0)->value, static_cast<double>(trace->topK)); // B = 1
+    // Batch sizes are powers of two, and so are the axis ticks: the current B can be read off it.
+    auto* batchTicker = dynamic_cast<QCPAxisTickerLog*>(page.plot(8)->xAxis->ticker().data());
+    QVERIFY(batchTicker);
+    QCOMPARE(batchTicker->logBase(), 2.0);
     QVERIFY(page.plot(6)->graphCount() >= 3); // the slice: top-k, after selection, selected
     // The row of the selected experts is named, not numbered, and stands apart from token 0 by
     // at least a sixteenth of the tokens.

@@ -219,7 +219,6 @@ void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool repla
         own->setName(QObject::tr("recorded batches (mean %1 tokens)").arg(curve.recordedBatch, 0, 'f', 1));
     }
     plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
-    plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     double lo = b.isEmpty() ? 1.0 : b.front();
     double hi = b.isEmpty() ? 1.0 : b.back();
     double top = 0.0;
@@ -230,6 +229,15 @@ void drawBatchSizes(PlotView* plot, const moe::BatchSizeCurve& curve, bool repla
         hi = std::max(hi, curve.recordedBatch);
         top = std::max(top, curve.recordedActivated);
     }
+    // The batch sizes are powers of two: ticks at each of them (1, 2, 4, ... 64) where they fit,
+    // so that the current B can be read off the axis; powers of ten past 4096.
+    auto ticker = QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog);
+    if (hi <= 4096.0) {
+        ticker->setLogBase(2.0);
+        ticker->setSubTickCount(0);
+    }
+    plot->xAxis->setTicker(ticker);
+    plot->xAxis->setNumberFormat(QStringLiteral("g"));
     // The batching in effect, dashed: the replayed batch size (a batch holds at most the requests
     // replayed), or the recorded batches.
     const std::int64_t requests = chosen > 0 ? std::min<std::int64_t>(chosen, curve.requests) : curve.requests;
