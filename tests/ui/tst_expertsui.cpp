@@ -287,6 +287,19 @@ void TestExpertsUi::heatmapScaleFitsTheFractions()
     ExpertsPage page;
     page.openDemo();
     page.waitUntilIdle();
+    // The difference map keeps its scale from one budget to the next (the top-k map's), so that
+    // its colours compare.
+    auto* diff = qobject_cast<QCPColorMap*>(page.plot(2)->plottable(0));
+    QVERIFY(diff);
+    const QCPRange before = diff->dataRange();
+    QCOMPARE(before.lower, -before.upper);
+    auto* budget = page.findChild<QSpinBox*>(QStringLiteral("budgetBox"));
+    QVERIFY(budget);
+    budget->setValue(budget->value() == budget->maximum() ? budget->minimum() : budget->maximum());
+    page.waitUntilIdle();
+    diff = qobject_cast<QCPColorMap*>(page.plot(2)->plottable(0));
+    QVERIFY(diff);
+    QCOMPARE(diff->dataRange().upper, before.upper);
     auto* batch = page.findChild<QSpinBox*>(QStringLiteral("batchSize"));
     QVERIFY(batch);
     batch->setValue(1);

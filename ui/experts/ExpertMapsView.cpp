@@ -87,7 +87,9 @@ void ExpertMapsView::setRun(const ExpertRunPtr& run)
         return;
     const auto& m = run->current->maps;
     std::vector<double> diff(m.base.size());
-    double span = 0.05;
+    // The difference's scale is the top-k map's, which no budget changes, so that its colours
+    // compare from one budget to the next (a policy keeps at most what top-k activates).
+    double span = fractionScaleTop(m.base, m.base);
     for (std::size_t i = 0; i < diff.size(); ++i) {
         diff[i] = m.policy[i] - m.base[i];
         span = std::max(span, std::abs(diff[i]));
