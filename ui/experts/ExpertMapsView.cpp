@@ -88,7 +88,8 @@ void ExpertMapsView::setRun(const ExpertRunPtr& run)
     const auto& m = run->current->maps;
     std::vector<double> diff(m.base.size());
     // The difference's scale is the top-k map's, which no budget changes, so that its colours
-    // compare from one budget to the next (a policy keeps at most what top-k activates).
+    // compare from one budget to the next; widened only where a difference goes past it
+    // (re-routing can make a kept expert more active than top-k made it).
     double span = fractionScaleTop(m.base, m.base);
     for (std::size_t i = 0; i < diff.size(); ++i) {
         diff[i] = m.policy[i] - m.base[i];
