@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "eval/HelmRun.h"
 
-#include "common/MappedFile.h"
 #include "common/TextUtil.h"
 #include "eval/ClusterKey.h"
+#include "eval/HelmFields.h"
 #include "eval/HelmJson.h"
 #include "eval/ScoreValue.h"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <tuple>
 
@@ -21,35 +20,13 @@ namespace deltascope::eval {
 namespace {
 
 using namespace helmjson;
+using namespace helmfields;
 using simdjson::dom::element;
 using simdjson::dom::object;
-
-constexpr const char* kStatsFile = "per_instance_stats.json";
-constexpr const char* kTrialMark = "#trial";
-
-// Stats HELM keeps about every request (sizes, costs, timings): never a default metric.
-bool bookkeeping(std::string_view name)
-{
-    for (const char* prefix :
-        { "num_", "finish_reason", "training_", "inference_", "batch_size", "prompt_truncated", "max_prob", "logprob" })
-        if (name.starts_with(prefix))
-            return true;
-    return false;
-}
 
 bool lowerIsBetter(std::string_view name)
 {
     return name.find("runtime") != std::string_view::npos || name.ends_with("_cost");
-}
-
-std::string field(object o, const char* key)
-{
-    element v;
-    bool ok = false;
-    if (o.at_key(key).get(v))
-        return {};
-    auto s = scalarText(v, ok);
-    return ok ? s : std::string();
 }
 
 // The run name without its model=... and model_deployment=... arguments.
@@ -70,71 +47,6 @@ std::string taskOfRunName(const std::string& name)
         pos = comma + 1;
     }
     return kept.empty() ? name.substr(0, colon) : name.substr(0, colon) + ":" + kept;
-}
-
-std::string perturbationOf(object entry)
-{
-    element p;
-    object po;
-    if (entry.at_key("perturbation").get(p) || p.get_object().get(po))
-        return "none";
-    std::string name = field(po, "name");
-    if (name.empty())
-        return "none";
-    const std::string seed = field(po, "seed");
-    return seed.empty() ? name : name + ":" + seed;
-}
-
-// The names of a stat: {"name": {"name": "exact_match", "split": "test", ...}, ...}. In an
-// unperturbed entry, a stat computed on a perturbed input ("perturbation" inside its name) is
-// another quantity than the plain metric of that name: it is named after its perturbation
-// ("exact_match@typos"), so that it never stands in for the plain one. (A perturbed entry's stats
-// all carry its own perturbation.)
-std::string statName(element stat, bool entryPerturbed)
-{
-    object so;
-    element n;
-    object no;
-    if (stat.get_object().get(so) || so.at_key("name").get(n) || n.get_object().get(no))
-        return {};
-    std::string name = field(no, "name");
-    element p;
-    object po;
-    if (!entryPerturbed && !name.empty() && !no.at_key("perturbation").get(p) && !p.get_object().get(po)) {
-        const std::string perturbation = field(po, "name");
-        name += "@" + (perturbation.empty() ? std::string("perturbed") : perturbation);
-    }
-    return name;
-}
-
-// One stat's per-instance value: its mean, else sum / count; nullopt when it counted nothing.
-std::optional<double> statValue(element stat, std::string& problem)
-{
-    object so;
-    if (stat.get_object().get(so))
-        return std::nullopt;
-    element v;
-    bool bad = false;
-    if (!so.at_key("mean").get(v)) {
-        const auto x = numberOf(v, bad);
-        if (bad)
-            problem = "its \"mean\" is " + typeName(v) + ", not a number";
-        return x;
-    }
-    element sum;
-    element count;
-    if (so.at_key("sum").get(sum) || so.at_key("count").get(count))
-        return std::nullopt;
-    bool badSum = false;
-    const auto s = numberOf(sum, badSum);
-    const auto c = numberOf(count, bad);
-    if (bad || badSum) {
-        problem = "its \"sum\" or \"count\" is not a number";
-        return std::nullopt;
-    }
-    if (!s || !c || *c <= 0)
-        return std::nullopt;
-    return *s / *c;
 }
 
 struct Entry {
@@ -480,203 +392,6 @@ Result<EvalRun> loadHelmRun(const std::string& dir, const HelmLoadOptions& optio
     }
     out.value = std::move(run);
     return out;
-}
-
-namespace {
-
-// The element of a list of request states or predictions that belongs to (id, trial, filter).
-const Element* findInstance(
-    const std::vector<Element>& list, const std::string& id, std::int64_t trial, const std::string& filter, bool nested)
-{
-    for (const auto& el : list) {
-        object o;
-        if (el.value.get_object().get(o))
-            continue;
-        object inst = o;
-        element iv;
-        if (nested && (o.at_key("instance").get(iv) || iv.get_object().get(inst)))
-            continue;
-        if (field(inst, nested ? "id" : "instance_id") != id)
-            continue;
-        std::int64_t t = 0;
-        element tv;
-        if (!o.at_key("train_trial_index").get(tv) && tv.get_int64().get(t))
-            continue;
-        if (t != trial || perturbationOf(inst) != filter)
-            continue;
-        return &el;
-    }
-    return nullptr;
-}
-
-std::string textAt(element v, std::initializer_list<const char*> keys)
-{
-    for (const char* k : keys) {
-        object o;
-        if (v.get_object().get(o) || o.at_key(k).get(v))
-            return {};
-    }
-    std::string_view s;
-    return v.get_string().get(s) ? std::string() : std::string(s);
-}
-
-void readRequestState(element state, SampleDetail& d)
-{
-    d.prompt = textAt(state, { "request", "prompt" });
-    element refs;
-    simdjson::dom::array list;
-    if (!state.at_pointer("/instance/references").get(refs) && !refs.get_array().get(list)) {
-        for (auto r : list) {
-            const std::string text = textAt(r, { "output", "text" });
-            element tags;
-            simdjson::dom::array tagList;
-            bool correct = false;
-            if (!r.at_key("tags").get(tags) && !tags.get_array().get(tagList))
-                for (auto t : tagList) {
-                    std::string_view s;
-                    correct = correct || (!t.get_string().get(s) && s == "correct");
-                }
-            if (correct)
-                d.target += (d.target.empty() ? "" : "\n") + text;
-        }
-    }
-    element mapping;
-    object mo;
-    if (!state.at_key("output_mapping").get(mapping) && !mapping.get_object().get(mo))
-        for (auto [key, value] : mo) {
-            std::string_view s;
-            if (!value.get_string().get(s))
-                d.choices.push_back(std::string(key) + ". " + std::string(s));
-        }
-    element completions;
-    simdjson::dom::array cl;
-    if (!state.at_pointer("/result/completions").get(completions) && !completions.get_array().get(cl)) {
-        std::size_t i = 0;
-        for (auto c : cl) {
-            const std::string text = textAt(c, { "text" });
-            d.response += (cl.size() > 1 ? (i ? "\n[" : "[") + std::to_string(i) + "] " : std::string()) + text;
-            ++i;
-        }
-    }
-}
-
-// Adds an entry's scores (and the compared metric, bookkeeping or not) that d does not list yet.
-void addStats(object entry, const std::string& metric, SampleDetail& d)
-{
-    element e;
-    simdjson::dom::array stats;
-    if (entry.at_key("stats").get(e) || e.get_array().get(stats))
-        return;
-    const bool perturbed = perturbationOf(entry) != "none";
-    for (auto st : stats) {
-        const std::string name = statName(st, perturbed);
-        std::string why;
-        const auto v = statValue(st, why);
-        if (name.empty() || !v || (bookkeeping(name) && name != metric))
-            continue;
-        if (std::none_of(d.metrics.begin(), d.metrics.end(), [&](const auto& m) { return m.first == name; }))
-            d.metrics.emplace_back(name, formatDouble(*v));
-    }
-}
-
-// The scores of one instance, from its per_instance_stats entry read back from the file.
-void readStats(const std::string& path, const SampleRecord& record, const std::string& metric, SampleDetail& d)
-{
-    if (record.length == 0)
-        return;
-    std::ifstream in(path, std::ios::binary);
-    std::string bytes(record.length, '\0');
-    in.seekg(static_cast<std::streamoff>(record.offset + textStartOf(in)));
-    if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
-        return;
-    bytes = quoteNonFiniteTokens(bytes);
-    simdjson::dom::parser parser;
-    element e;
-    object entry;
-    if (parser.parse(bytes).get(e) || e.get_object().get(entry))
-        return;
-    d.raw = std::string(bytes);
-    addStats(entry, metric, d);
-}
-
-} // namespace
-
-Result<SampleDetail> readHelmSampleDetail(const EvalRun& run, const SampleRecord& record)
-{
-    using R = Result<SampleDetail>;
-    if (record.file >= run.files.size())
-        return R::failure(Diagnostic::error({}, 0, "the sample names no file of its run"));
-    const std::string& statsPath = run.files[record.file];
-    const fs::path dir = fs::path(statsPath).parent_path();
-    SampleDetail d;
-    d.docId = record.docId;
-    d.file = statsPath;
-    d.line = record.line;
-    std::string id = record.docId;
-    std::int64_t trial = 0;
-    if (const auto at = id.rfind(kTrialMark); at != std::string::npos) {
-        trial = std::strtoll(id.c_str() + at + std::char_traits<char>::length(kTrialMark), nullptr, 10);
-        id.resize(at);
-    }
-    std::string filter = "none";
-    std::string metric;
-    for (const auto& t : run.tasks)
-        if (!t.samples.empty() && &record >= t.samples.data() && &record < t.samples.data() + t.samples.size()) {
-            filter = t.filter;
-            metric = t.metric;
-        }
-    readStats(statsPath, record, metric, d);
-    // The instance's other entries (some scenarios write the judges' scores and HELM's own stats
-    // apart): their scores too.
-    if (auto stats = Document::open(statsPath, "a HELM per_instance_stats.json (a list of entries)"); stats.ok())
-        if (auto entries = (*stats.value)->arrayAt({}); entries.ok())
-            for (const auto& el : *entries.value) {
-                object o;
-                if (el.offset == record.offset || el.value.get_object().get(o) || field(o, "instance_id") != id)
-                    continue;
-                std::int64_t t = 0;
-                element tv;
-                if (!o.at_key("train_trial_index").get(tv) && tv.get_int64().get(t))
-                    continue;
-                if (t == trial && perturbationOf(o) == filter)
-                    addStats(o, metric, d);
-            }
-
-    std::error_code ec;
-    const auto statePath = (dir / "scenario_state.json").string();
-    if (fs::exists(statePath, ec)) {
-        auto doc = Document::open(statePath, "a HELM scenario_state.json");
-        if (!doc.ok())
-            return R::failure(*doc.error);
-        auto states = (*doc.value)->arrayAt({ "request_states" });
-        if (!states.ok())
-            return R::failure(*states.error);
-        if (const Element* el = findInstance(*states.value, id, trial, filter, true)) {
-            readRequestState(el->value, d);
-            d.file = statePath;
-            d.line = el->line;
-        }
-    }
-    const auto predPath = (dir / "display_predictions.json").string();
-    if (fs::exists(predPath, ec)) {
-        auto doc = Document::open(predPath, "a HELM display_predictions.json");
-        if (!doc.ok())
-            return R::failure(*doc.error);
-        auto preds = (*doc.value)->arrayAt({});
-        if (!preds.ok())
-            return R::failure(*preds.error);
-        if (const Element* el = findInstance(*preds.value, id, trial, filter, false)) {
-            object o;
-            if (!el->value.get_object().get(o)) {
-                const std::string predicted = field(o, "predicted_text");
-                const std::string mapped = field(o, "mapped_output");
-                if (d.response.empty())
-                    d.response = predicted;
-                d.filtered = mapped.empty() ? predicted : mapped;
-            }
-        }
-    }
-    return R { std::move(d), {}, std::nullopt };
 }
 
 } // namespace deltascope::eval

@@ -8,6 +8,7 @@
 #include "eval/TableLoader.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,10 @@ struct LoadOptions {
 /// it), a simple-evals *_allresults.json or a generic score table. A folder holding several runs
 /// of any kind is LmEval: loadRun finds them all (discoverRuns).
 LoadOptions::Format detectFormat(const std::string& path);
+
+/// The error for a file read as lm-eval samples or a table that is an lm-eval results file under
+/// another name (aggregate scores only); nothing for any other input.
+std::optional<Diagnostic> aggregateOnly(const std::string& path, LoadOptions::Format format);
 
 /// The metrics each task of a run offers (for messages that help choose one): lm-eval tasks
 /// from the results file, an Inspect log's scorers, a HELM run's per-instance stats, simple-evals' numeric per-example

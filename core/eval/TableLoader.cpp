@@ -237,9 +237,7 @@ std::optional<Diagnostic> oneDocumentProblem(const std::string& path, std::strin
     simdjson::dom::object top;
     if (parser.parse(text.data(), text.size(), true).get(doc) || doc.get_object().get(top))
         return std::nullopt; // broken or not an object: the record reader says where
-    simdjson::dom::object results;
-    if (!top["results"].get_object().get(results)
-        && (!top["versions"].error() || !top["configs"].error() || !top["config"].error()))
+    if (isResultsDocument(path)) // the one rule for what a results file is, read again on this error path
         return resultsWithoutSamples(path);
     // simple-evals writes its aggregate metrics (score, per-axis means with bootstrap_std and
     // n_samples) to NAME.json and the per-sample results to NAME_allresults.json.
