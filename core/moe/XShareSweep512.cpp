@@ -23,6 +23,7 @@ namespace {
 // GCC 12's AVX-512 headers start some conversions from an undefined register and warn about it.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 bool hasAvx512()
 {
@@ -31,51 +32,53 @@ bool hasAvx512()
     return yes && avx512Allowed(); // DELTASCOPE_CPU_KERNELS=avx2 or scalar turns it off too
 }
 
-// The column walk: eight tokens walk the order together, one vector lane each, so no token waits
-// on its own chain of insertions. Each lane holds its token's k best keys of the prefix as k
-// registers, best first (zero for an empty place, below every key); an expert's key enters every
-// lane at once by new[j] = max(old[j], min(old[j - 1], key)), and the lanes where it beats the old
-// last key are the tokens that take it (displacing that key where it was not empty). The walk
-// writes down, per position, which lanes took the expert and what they displaced; the slice then
-// adds those up per budget in token order, so the sums are bit for bit walkPortable's.
-constexpr int kChunk = 64; ///< tokens walked per chunk: 8 groups of 8 lanes
-constexpr std::size_t kRow = 72; ///< entries per row of lost: the chunk's lanes, then 8 pads
+// The column walk: the tokens of a chunk walk the order together, one vector lane each, so no
+// token waits on its own chain of insertions. Each lane holds its token's k best keys of the prefix
+// as k registers, best first (zero for an empty place, below every key); an expert's key enters
+// every lane at once by new[j] = max(old[j], min(old[j - 1], key)), and the lanes where it beats
+// the old last key are the tokens that take it (displacing that key where it was not empty). The
+// walk writes down, per position, which lanes took the expert and which expert they displaced; the
+// slice then adds those up per budget in token order, so the sums are bit for bit walkPortable's.
+//
+// Sixteen lanes walk at once on 32-bit keys: the score's bits with the last nine cleared, above
+// 511 - expert. Such a key orders like the exact (score, lower id) order except between two scores
+// equal in all but their last nine bits, and compares as a float, whose minimum and maximum run
+// several times faster than those of the exact 64-bit keys (the score's bits above the inverted
+// id). Where such a near tie could decide what a lane takes or displaces, the group walks again,
+// eight lanes at a time, on the exact keys.
+constexpr int kChunk = 64; ///< tokens walked per chunk: 4 groups of 16 lanes
+constexpr std::size_t kRow = 80; ///< entries per row of lost: the chunk's lanes, then 16 pads
 /// floats per row of cols: the chunk's lanes, 8 pads, and 8 more so that every row starts on a
 /// cache line (the transpose writes 16 lanes at once)
 constexpr std::size_t kColRow = 80;
-constexpr std::uint16_t kNoExpert = 256; ///< the expert of lost's pads: a slot past every expert
+constexpr std::uint32_t kNoExpert = 256; ///< the expert of lost's pads: a slot past every expert
 constexpr std::size_t kSlots = 257;
-/// The pad key of lost: score +0, expert kNoExpert.
-constexpr std::uint64_t kPadKey = static_cast<std::uint32_t>(~std::uint32_t { kNoExpert });
-
-// The score and the expert of a key in a row of lost (the key's high and low halves).
-inline float lostScore(const std::uint64_t* row, std::size_t lane)
+constexpr std::uint32_t kIdBits = 0x1ff; ///< the low bits of a short key: 511 - expert
+/// What the walks leave in held: a short key, or the low half of an exact key (~expert), both
+/// zero for an empty place and with the expert recovered the same way.
+inline std::size_t heldExpert(std::uint32_t key)
 {
-    float f;
-    std::memcpy(&f, reinterpret_cast<const char*>(row + lane) + 4, sizeof f);
-    return f;
-}
-
-inline std::size_t lostExpert(const std::uint64_t* row, std::size_t lane)
-{
-    std::uint32_t low;
-    std::memcpy(&low, row + lane, sizeof low);
-    return ~low;
+    return (key & kIdBits) ^ kIdBits;
 }
 
 struct ColumnWalk {
-    std::vector<float> store; ///< backs cols and zeros, aligned
-    std::vector<std::uint64_t> keyStore; ///< backs lost and padKeys, aligned
-    float* cols = nullptr; ///< [expert][kColRow] the chunk's scores by expert (unknown past its tokens)
-    /// [position][kRow] the key a lane displaced there; kPadKey (score +0, no expert) where it
-    /// displaced none, and in lanes 64-71
-    std::uint64_t* lost = nullptr;
-    std::uint64_t* padKeys = nullptr; ///< kRow times kPadKey
+    std::vector<float> store; ///< backs cols, aligned
+    std::vector<std::uint32_t> idStore; ///< backs lost and padIds, aligned
+    /// [expert][kColRow] the chunk's scores by expert (unknown past its tokens); row kNoExpert is
+    /// zeros, the score of nothing displaced
+    float* cols = nullptr;
+    /// [position][kRow] the expert a lane displaced there; kNoExpert where it displaced none, and
+    /// in lanes 64-79
+    std::uint32_t* lost = nullptr;
+    std::uint32_t* padIds = nullptr; ///< kRow times kNoExpert
     std::vector<std::uint64_t> notId; ///< [position] the inverted id of the expert there, the low half of its keys
+    std::vector<std::uint32_t> shortId; ///< [position] 511 - the expert there, the low bits of its short keys
+    bool shortKeys = true; ///< whether the groups walk on short keys first
     std::vector<std::uint32_t> colAt; ///< [position] the offset of its expert's row in cols
     std::vector<std::uint8_t> took; ///< [position][8 groups] lanes that took the expert there
     std::vector<std::uint8_t> displaced; ///< [position][8 groups] lanes where that displaced a key
-    std::vector<std::uint64_t> held; ///< [group][8 places][8 lanes] the keys held after the walk
+    /// [group of 16][8 places][16 lanes] what the lanes hold after the walk (see heldExpert)
+    std::vector<std::uint32_t> held;
     std::vector<float> unknownRow; ///< a row of unknown scores for lanes past the chunk's tokens
     std::vector<int> leave; ///< [4][kSlots] per budget of four: each expert's last budget held (N + 1: to the end)
     std::vector<std::uint64_t> lossByte; ///< [kSlots] 1 in the byte of the expert's device (0 for kNoExpert)
@@ -86,9 +89,9 @@ struct ColumnWalk {
     /// store before it
     int* lossWords = nullptr;
     std::vector<int> lossRows; ///< lossWords packed as [budget][device]
-    float* zeros = nullptr; ///< kColRow zeros
+    float* zeros = nullptr; ///< cols' row kNoExpert: kColRow zeros
     const float* laidCols = nullptr; ///< the layout whose pad lanes are in place
-    const std::uint64_t* laidLost = nullptr;
+    const std::uint32_t* laidLost = nullptr;
     std::size_t laidExperts = 0;
     std::size_t laidSteps = 0;
 
@@ -106,25 +109,25 @@ struct ColumnWalk {
     {
         const auto E = static_cast<std::size_t>(experts);
         const auto P = static_cast<std::size_t>(std::max(steps, 1));
-        const std::size_t floats = (E + 1) * kColRow + 16;
+        const std::size_t floats = kSlots * kColRow + 16;
         if (store.size() < floats)
             store.resize(floats);
         cols = reinterpret_cast<float*>(aligned64(store.data()));
-        zeros = cols + E * kColRow;
-        const std::size_t keys = (P + 1) * kRow + 8;
-        if (keyStore.size() < keys)
-            keyStore.resize(keys);
-        lost = reinterpret_cast<std::uint64_t*>(aligned64(keyStore.data()));
-        padKeys = lost + P * kRow;
-        // Lanes 64-71 of every row are pads, as is the row after the last: the sums read a lane
+        zeros = cols + kNoExpert * kColRow;
+        const std::size_t ids = (P + 1) * kRow + 16;
+        if (idStore.size() < ids)
+            idStore.resize(ids);
+        lost = reinterpret_cast<std::uint32_t*>(aligned64(idStore.data()));
+        padIds = lost + P * kRow;
+        // Lanes 64-79 of every row are pads, as is the row after the last: the sums read a lane
         // past the last event there, which adds +0 and marks the spare slot kNoExpert.
         if (cols != laidCols || lost != laidLost || E != laidExperts || P != laidSteps) {
             for (std::size_t r = 0; r < E; ++r)
                 std::fill_n(cols + r * kColRow + kChunk, kColRow - kChunk, 0.0f);
             std::fill_n(zeros, kColRow, 0.0f);
             for (std::size_t r = 0; r < P; ++r)
-                std::fill_n(lost + r * kRow + kChunk, kRow - kChunk, kPadKey);
-            std::fill_n(padKeys, kRow, kPadKey);
+                std::fill_n(lost + r * kRow + kChunk, kRow - kChunk, kNoExpert);
+            std::fill_n(padIds, kRow, kNoExpert);
             laidCols = cols;
             laidLost = lost;
             laidExperts = E;
@@ -134,7 +137,7 @@ struct ColumnWalk {
             took.resize(P * 8);
             displaced.resize(P * 8);
         }
-        held.resize(8 * 8 * 8);
+        held.resize(4 * 8 * 16);
         if (lossStore.size() < (P + 1) * 8 + 8)
             lossStore.resize((P + 1) * 8 + 8);
         lossWords = reinterpret_cast<int*>(aligned32(lossStore.data()));
@@ -239,24 +242,25 @@ __attribute__((target("avx512f"))) void transposePair(const float* const* rows, 
     }
 }
 
-// One group of eight lanes over the first `steps` positions (cols already offset to the group).
-// Without unknown scores in the slice, no key needs clearing.
+// One group of eight lanes (lanes 8 group .. 8 group + 7 of the chunk) over the first `steps`
+// positions on the exact keys (cols already offset to the group). Without unknown scores in the
+// slice, no key needs clearing.
 template <int K, bool Unknown>
-__attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
+__attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) void walkGroup(
     const float* cols, int steps, int group, ColumnWalk& w)
 {
     __m512i best[K];
     for (int j = 0; j < K; ++j)
         best[j] = _mm512_setzero_si512();
     const __m512i unknownBits = _mm512_set1_epi64(0xff800000LL);
-    const __m512i padKey = _mm512_set1_epi64(static_cast<long long>(kPadKey));
+    const __m256i none = _mm256_set1_epi32(static_cast<int>(kNoExpert));
     const auto g = static_cast<std::size_t>(group);
     const std::uint32_t* colAt = w.colAt.data();
     const std::uint64_t* notId = w.notId.data();
     // Kept in registers: the byte stores below could otherwise alias w's members.
     std::uint8_t* took = w.took.data() + g;
     std::uint8_t* displaced = w.displaced.data() + g;
-    std::uint64_t* lost = w.lost + 8 * g;
+    std::uint32_t* lost = w.lost + 8 * g;
     for (int p = 0; p < steps; ++p) {
         const auto pz = static_cast<std::size_t>(p);
         const __m512i bits
@@ -274,11 +278,83 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkGroup(
         best[0] = _mm512_max_epu64(best[0], key);
         took[pz * 8] = static_cast<std::uint8_t>(take);
         displaced[pz * 8] = static_cast<std::uint8_t>(displace);
-        _mm512_store_si512(lost + pz * kRow, _mm512_mask_blend_epi64(displace, padKey, worst));
+        // The displaced expert: ~(the low half of its key)
+        const __m256i ids = _mm256_xor_si256(_mm512_cvtepi64_epi32(worst), _mm256_set1_epi32(-1));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(lost + pz * kRow), _mm256_mask_blend_epi32(displace, none, ids));
     }
+    // Into the halves of the group of sixteen's held rows.
+    std::uint32_t* held = w.held.data() + (g / 2) * 128 + (g % 2) * 8;
+    for (int j = 0; j < 8; ++j)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(held + static_cast<std::size_t>(j) * 16),
+            j < K ? _mm512_cvtepi64_epi32(best[j]) : _mm256_setzero_si256());
+}
+
+// Sixteen lanes (lanes 16 group .. 16 group + 15 of the chunk) over the first `steps` positions on
+// short keys (cols already offset to the group). Returns false, its output unfinished, where a near
+// tie could have decided a lane's take or what it displaced: the key entering equal to the last
+// held in the bits the short key keeps, or the two last held so where one is displaced.
+// vpternlogd's tables of its operands a, b, c: (a & ~b) | c, and ~b & c.
+constexpr int kTableA = 0xf0;
+constexpr int kTableB = 0xcc;
+constexpr int kTableC = 0xaa;
+constexpr int kKeyOf = (kTableA & ~kTableB & 0xff) | kTableC;
+constexpr int kIdOf = ~kTableB & kTableC & 0xff;
+
+template <int K, bool Unknown>
+__attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
+    const float* cols, int steps, int group, ColumnWalk& w)
+{
+    __m512 best[K];
+    for (int j = 0; j < K; ++j)
+        best[j] = _mm512_setzero_ps();
+    const __m512i unknownBits = _mm512_set1_epi32(static_cast<int>(0xff800000u));
+    const __m512i idBits = _mm512_set1_epi32(static_cast<int>(kIdBits));
+    const __m512i scoreBits = _mm512_set1_epi32(static_cast<int>(~kIdBits));
+    const __m512i none = _mm512_set1_epi32(static_cast<int>(kNoExpert));
+    const auto g = static_cast<std::size_t>(group);
+    const std::uint32_t* colAt = w.colAt.data();
+    const std::uint32_t* shortId = w.shortId.data();
+    auto* took = reinterpret_cast<std::uint16_t*>(w.took.data() + 2 * g);
+    auto* displaced = reinterpret_cast<std::uint16_t*>(w.displaced.data() + 2 * g);
+    std::uint32_t* lost = w.lost + 16 * g;
+    __mmask16 near = 0;
+    for (int p = 0; p < steps; ++p) {
+        const auto pz = static_cast<std::size_t>(p);
+        const __m512i bits = _mm512_load_si512(cols + colAt[pz]);
+        const __m512i low = _mm512_set1_epi32(static_cast<int>(shortId[pz]));
+        // (bits & ~kIdBits) | low
+        __mmask16 known = 0xffff;
+        __m512i key;
+        if constexpr (Unknown) {
+            known = _mm512_cmpneq_epi32_mask(bits, unknownBits);
+            key = _mm512_maskz_ternarylogic_epi32(known, bits, idBits, low, kKeyOf);
+        } else {
+            key = _mm512_ternarylogic_epi32(bits, idBits, low, kKeyOf);
+        }
+        const __m512i worst = _mm512_castps_si512(best[K - 1]);
+        const __mmask16 take = _mm512_cmpgt_epu32_mask(key, worst);
+        const __mmask16 displace = _mm512_mask_test_epi32_mask(take, worst, worst);
+        near |= _mm512_mask_testn_epi32_mask(known, _mm512_xor_si512(key, worst), scoreBits);
+        if constexpr (K > 1)
+            near |= _mm512_mask_testn_epi32_mask(
+                displace, _mm512_xor_si512(_mm512_castps_si512(best[K - 2]), worst), scoreBits);
+        const __m512 entering = _mm512_castsi512_ps(key);
+#pragma GCC unroll 8
+        for (int j = K - 1; j > 0; --j)
+            best[j] = _mm512_max_ps(best[j], _mm512_min_ps(best[j - 1], entering));
+        best[0] = _mm512_max_ps(best[0], entering);
+        took[pz * 4] = static_cast<std::uint16_t>(take);
+        displaced[pz * 4] = static_cast<std::uint16_t>(displace);
+        // The displaced expert, (worst & kIdBits) ^ kIdBits, where one was.
+        _mm512_store_si512(lost + pz * kRow, _mm512_mask_ternarylogic_epi32(none, displace, worst, idBits, kIdOf));
+    }
+    if (near != 0)
+        return false;
+    std::uint32_t* held = w.held.data() + g * 128;
     for (int j = 0; j < 8; ++j)
         _mm512_storeu_si512(
-            w.held.data() + (g * 8 + static_cast<std::size_t>(j)) * 8, j < K ? best[j] : _mm512_setzero_si512());
+            held + static_cast<std::size_t>(j) * 16, j < K ? _mm512_castps_si512(best[j]) : _mm512_setzero_si512());
+    return true;
 }
 
 #pragma GCC diagnostic pop
@@ -297,14 +373,14 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void sumChunk(const Walk& c, 
         std::uint64_t m[4];
         double mass[4];
         const float* gain[4];
-        const std::uint64_t* lostAt[4];
+        const std::uint32_t* lostAt[4];
         std::uint64_t loss[4] = { 0, 0, 0, 0 };
         for (int i = 0; i < 4; ++i) {
             const int q = p + i;
             m[i] = 0;
             mass[i] = 0.0;
             gain[i] = w.zeros;
-            lostAt[i] = w.padKeys;
+            lostAt[i] = w.padIds;
             if (q < stop) {
                 const auto qz = static_cast<std::size_t>(q);
                 std::memcpy(&m[i], w.took.data() + qz * 8, sizeof m[i]);
@@ -317,10 +393,10 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void sumChunk(const Walk& c, 
             for (int i = 0; i < 4; ++i) {
                 const auto lane = static_cast<std::size_t>(_tzcnt_u64(m[i]));
                 m[i] = _blsr_u64(m[i]);
-                mass[i] -= static_cast<double>(lostScore(lostAt[i], lane)); // +0 where nothing was displaced
+                const std::size_t e = lostAt[i][lane];
+                mass[i] -= static_cast<double>(w.cols[e * kColRow + lane]); // +0 where nothing was displaced
                 mass[i] += static_cast<double>(gain[i][lane]);
                 if constexpr (Losses) {
-                    const std::size_t e = lostExpert(lostAt[i], lane);
                     leave[static_cast<std::size_t>(i) * kSlots + e] = p + i + 1;
                     loss[i] += w.lossByte[e];
                 }
@@ -360,34 +436,46 @@ __attribute__((target("avx512f,avx512vl"))) void foldLosses(const Walk& c, int s
 __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
     const SliceInput& in, const Walk& c, const int* limit, int first, int count, int steps, int N, ColumnWalk& w)
 {
-    const int groups = (count + 7) / 8;
+    const int groups = (count + 15) / 16;
     int stop = 0;
     for (int i = 0; i < count; ++i)
         stop = std::max(stop, limit[first + i]);
     stop = std::min(stop, steps);
     std::fill_n(w.took.begin(), static_cast<std::size_t>(stop) * 8, std::uint8_t { 0 });
     std::fill_n(w.displaced.begin(), static_cast<std::size_t>(stop) * 8, std::uint8_t { 0 });
-    // The chunk laid out by expert, two groups at a time (lanes past the tokens read unknown scores).
-    for (int g = 0; g < groups; g += 2) {
+    using GroupWalk = void (*)(const float*, int, int, ColumnWalk&);
+    static constexpr GroupWalk exactWalks[2][8]
+        = { { walkGroup<1, false>, walkGroup<2, false>, walkGroup<3, false>, walkGroup<4, false>, walkGroup<5, false>,
+                walkGroup<6, false>, walkGroup<7, false>, walkGroup<8, false> },
+              { walkGroup<1, true>, walkGroup<2, true>, walkGroup<3, true>, walkGroup<4, true>, walkGroup<5, true>,
+                  walkGroup<6, true>, walkGroup<7, true>, walkGroup<8, true> } };
+    using ShortWalk = bool (*)(const float*, int, int, ColumnWalk&);
+    static constexpr ShortWalk shortWalks[2][8]
+        = { { walkGroup16<1, false>, walkGroup16<2, false>, walkGroup16<3, false>, walkGroup16<4, false>,
+                walkGroup16<5, false>, walkGroup16<6, false>, walkGroup16<7, false>, walkGroup16<8, false> },
+              { walkGroup16<1, true>, walkGroup16<2, true>, walkGroup16<3, true>, walkGroup16<4, true>,
+                  walkGroup16<5, true>, walkGroup16<6, true>, walkGroup16<7, true>, walkGroup16<8, true> } };
+    for (int g = 0; g < groups; ++g) {
+        // The group laid out by expert (lanes past the tokens read unknown scores).
         const float* rows[16];
         for (int i = 0; i < 16; ++i)
-            rows[i] = 8 * g + i < count ? rowOf(in, first + 8 * g + i) : w.unknownRow.data();
-        transposePair(rows, N, w.cols + 8 * g);
-    }
-    for (int g = 0; g < groups; ++g) {
+            rows[i] = 16 * g + i < count ? rowOf(in, first + 16 * g + i) : w.unknownRow.data();
+        const auto lanes = static_cast<std::size_t>(16 * g);
+        transposePair(rows, N, w.cols + lanes);
         int groupStop = 0;
-        for (int i = 0; i < 8 && 8 * g + i < count; ++i)
-            groupStop = std::max(groupStop, limit[first + 8 * g + i]);
-        const float* cols = w.cols + 8 * g;
+        for (int i = 0; i < 16 && 16 * g + i < count; ++i)
+            groupStop = std::max(groupStop, limit[first + 16 * g + i]);
         groupStop = std::min(groupStop, stop);
-        using GroupWalk = void (*)(const float*, int, int, ColumnWalk&);
-        static constexpr GroupWalk walks[2][8]
-            = { { walkGroup<1, false>, walkGroup<2, false>, walkGroup<3, false>, walkGroup<4, false>,
-                    walkGroup<5, false>, walkGroup<6, false>, walkGroup<7, false>, walkGroup<8, false> },
-                  { walkGroup<1, true>, walkGroup<2, true>, walkGroup<3, true>, walkGroup<4, true>, walkGroup<5, true>,
-                      walkGroup<6, true>, walkGroup<7, true>, walkGroup<8, true> } };
-        const bool unknown = in.hasUnknown || 8 * g + 8 > count; // lanes past the tokens read unknown scores
-        walks[unknown ? 1 : 0][c.k - 1](cols, groupStop, g, w);
+        const bool unknown = in.hasUnknown || 16 * g + 16 > count; // lanes past the tokens read unknown scores
+        if (w.shortKeys && shortWalks[unknown ? 1 : 0][c.k - 1](w.cols + lanes, groupStop, g, w))
+            continue;
+        // Near ties: each half again on exact keys, over the same positions, so that every
+        // position the short walk wrote is written again.
+        for (int h = 0; h < 2; ++h) {
+            const bool unknownHalf = in.hasUnknown || 16 * g + 8 * h + 8 > count;
+            exactWalks[unknownHalf ? 1 : 0][c.k - 1](
+                w.cols + lanes + 8 * static_cast<std::size_t>(h), groupStop, 2 * g + h, w);
+        }
     }
     for (int p = 0; p < stop; ++p) {
         const auto pz = static_cast<std::size_t>(p);
@@ -413,10 +501,10 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
             const auto M = pz + 1;
             std::uint64_t displaced;
             std::memcpy(&displaced, w.displaced.data() + pz * 8, sizeof displaced);
-            const std::uint64_t* keys = w.lost + pz * kRow;
+            const std::uint32_t* ids = w.lost + pz * kRow;
             int* devLoss = c.devTokenDiff + M * c.devices;
             for (std::uint64_t m = displaced; m != 0; m &= m - 1) {
-                const std::size_t wz = lostExpert(keys, _tzcnt_u64(m));
+                const std::size_t wz = ids[_tzcnt_u64(m)];
                 leave[wz] = static_cast<int>(M);
                 devLoss[c.deviceOf[wz]] -= 1;
                 if (c.replicated)
@@ -428,10 +516,10 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
     // What the tokens hold after the last position stays active to the end. After every position
     // that is each token's own top k, which the slice adds once (sweepSliceWith).
     for (int g = 0; g < (steps < N ? groups : 0); ++g)
-        for (int i = 0; i < 8 * c.k; ++i) {
-            const std::uint64_t key = w.held[static_cast<std::size_t>(g) * 64 + static_cast<std::size_t>(i)];
+        for (int i = 0; i < 16 * c.k; ++i) {
+            const std::uint32_t key = w.held[static_cast<std::size_t>(g) * 128 + static_cast<std::size_t>(i)];
             if (key != 0)
-                leave[static_cast<std::size_t>(idOfKey(key))] = N + 1;
+                leave[heldExpert(key)] = N + 1;
         }
     for (std::size_t e = 0; e < static_cast<std::size_t>(N); ++e) {
         const int a = std::max(leave[e], leave[kSlots + e]);
@@ -501,10 +589,15 @@ bool walkColumns(const SliceInput& in, const Walk& c, const int* limits, int ste
     w.size(N, steps);
     const auto P = static_cast<std::size_t>(std::max(steps, 0));
     w.notId.resize(P);
+    w.shortId.resize(P);
     w.colAt.resize(P);
+    // Short keys compare as floats, some of them subnormal: not where the floating-point state
+    // treats those as zero (DAZ) or flushes them (FTZ).
+    w.shortKeys = (_mm_getcsr() & 0x8040u) == 0;
     for (std::size_t p = 0; p < P; ++p) {
         const auto x = static_cast<std::uint32_t>(c.order[p]);
         w.notId[p] = static_cast<std::uint32_t>(~x);
+        w.shortId[p] = x ^ kIdBits;
         w.colAt[p] = x * static_cast<std::uint32_t>(kColRow);
     }
     for (int first = 0; first < in.tokens; first += kChunk)

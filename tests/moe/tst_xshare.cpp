@@ -12,6 +12,9 @@
 #include <limits>
 #include <numeric>
 #include <random>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 using namespace deltascope;
 using moe::Policy;
@@ -98,6 +101,7 @@ private slots:
     void replicatedFastPathsEqualReference();
     void sweepWalksAgree_data();
     void sweepWalksAgree();
+    void sweepWalksAgreeFlushingSubnormals();
     void placementFiles();
     void activationMaps();
     void budgetMapsEqualPerBudgetMaps_data();
@@ -602,14 +606,49 @@ void TestXShare::replicatedFastPathsEqualReference()
     }
 }
 
+void TestXShare::sweepWalksAgreeFlushingSubnormals()
+{
+    // Scores small enough to be subnormal floats, swept while the thread treats subnormals as zero
+    // (DAZ) and flushes them (FTZ), as some numeric libraries leave it: the vector walk must still
+    // order them as the portable walk does.
+#if defined(__x86_64__)
+    const int tokens = 40;
+    const int experts = 64;
+    const int k = 4;
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    std::vector<float> g(static_cast<std::size_t>(tokens * experts));
+    for (auto& x : g)
+        x = u(rng) * 1e-39f;
+    const auto in = slice(g, tokens, experts, k);
+    const unsigned saved = _mm_getcsr();
+    _mm_setcsr(saved | 0x8040u);
+    moe::SliceScratch scratch;
+    moe::SliceSweep vec;
+    moe::SliceSweep plain;
+    const bool a
+        = moe::detail::sweepSliceWith(in, cfgOf(Policy::Batch), experts, vec, scratch, moe::detail::SweepWalk::Best);
+    const bool b = moe::detail::sweepSliceWith(
+        in, cfgOf(Policy::Batch), experts, plain, scratch, moe::detail::SweepWalk::Portable);
+    _mm_setcsr(saved);
+    QVERIFY(a && b);
+    QCOMPARE(vec.activated, plain.activated);
+    QCOMPARE(vec.overlap, plain.overlap);
+    QCOMPARE(vec.unchanged, plain.unchanged);
+    QVERIFY(vec.mass == plain.mass);
+#else
+    QSKIP("the floating-point state is x86's");
+#endif
+}
+
 void TestXShare::sweepWalksAgree_data()
 {
     QTest::addColumn<int>("tokens");
     QTest::addColumn<int>("experts");
     QTest::addColumn<int>("k");
-    // The column walk takes up to 256 experts and k <= 8, 64 tokens a chunk in groups of 8 lanes:
-    // partial groups and chunks, expert counts that are not a multiple of 8 (the transpose's tail),
-    // several chunks, and shapes past its limits.
+    // The column walk takes up to 256 experts and k <= 8, 64 tokens a chunk in groups of 16 lanes
+    // (halves of 8 on exact keys after a near tie): partial groups, halves and chunks, expert counts that are not a
+    // multiple of 8 (the transpose's tail), several chunks, and shapes past its limits.
     for (const auto& [t, n, k] : std::vector<std::tuple<int, int, int>> { { 64, 128, 8 }, { 37, 128, 8 },
              { 50, 100, 3 }, { 23, 64, 1 }, { 17, 40, 5 }, { 30, 24, 8 }, { 9, 8, 2 }, { 64, 96, 6 }, { 11, 130, 4 },
              { 20, 48, 9 }, { 150, 77, 7 }, { 128, 40, 4 }, { 40, 256, 8 }, { 6, 257, 4 } })
@@ -629,7 +668,7 @@ void TestXShare::sweepWalksAgree()
         qInfo("this machine has no AVX-512: both walks are the portable one");
     const auto T = static_cast<std::size_t>(tokens);
     const auto N = static_cast<std::size_t>(experts);
-    for (int kind = 0; kind < 4; ++kind) {
+    for (int kind = 0; kind < 5; ++kind) {
         std::mt19937 rng(static_cast<unsigned>(tokens * 131 + experts * 7 + k * 3 + kind));
         std::uniform_real_distribution<float> u(0.0f, 1.0f);
         std::vector<float> g(T * N);
@@ -647,6 +686,18 @@ void TestXShare::sweepWalksAgree()
                 // sparse: some tokens with fewer than k known scores, every fifth with none
                 g[i] = (i * 11 + i / N) % 4 == 0 || (i / N) % 5 == 2 ? kNone : a * b;
                 break;
+            case 4: {
+                // near ties: a few values, each a few hundred units in the last place apart, which
+                // the short keys of the column walk cannot order (every ninth row has none)
+                float x = 0.25f * (1.0f + std::floor(a * 4.0f));
+                if ((i / N) % 9 == 4)
+                    x = a * b;
+                else
+                    for (int steps = static_cast<int>(b * 700.0f); steps > 0; --steps)
+                        x = std::nextafter(x, 2.0f);
+                g[i] = x;
+                break;
+            }
             default:
                 g[i] = a * a * b; // skewed like router probabilities
             }
@@ -670,8 +721,8 @@ void TestXShare::sweepWalksAgree()
                     // Up to 8 devices the walk packs each budget's losses per device in one
                     // register (1, 3, 4, 8, also with sparse and mostly-zero scores), up to 16
                     // the totals keep them in one vector: 9, 12 and 20 take the other paths.
-                    static constexpr int devicesOf[4][4]
-                        = { { 4, 8, 1, 3 }, { 12, 12, 12, 12 }, { 20, 8, 20, 8 }, { 9, 8, 9, 2 } };
+                    static constexpr int devicesOf[5][4]
+                        = { { 4, 8, 1, 3 }, { 12, 12, 12, 12 }, { 20, 8, 20, 8 }, { 9, 8, 9, 2 }, { 8, 3, 12, 8 } };
                     cfg.devices = replicated ? 4 : devicesOf[kind][round++];
                     cfg.requestExperts = p == Policy::Speculative ? k + 1 : 0;
                     if (replicated) {
