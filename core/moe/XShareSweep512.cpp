@@ -359,6 +359,70 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
 
 #pragma GCC diagnostic pop
 
+// The masses of the budgets before the first position where a lane displaced a key, as the
+// lanes fill their k places (in a dense slice, the first k): eight positions at a time, one per
+// vector lane, each adding the scores of the lanes that took its expert in token order, as
+// sumChunk does, so the sums are the same to the bit (subtracting nothing is adding +0). Returns
+// the number of positions done.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx512f,avx512vl"))) int fillSums(const Walk& c, ColumnWalk& w, int stop)
+{
+    int fills = 0;
+    while (fills < stop) {
+        std::uint64_t d;
+        std::memcpy(&d, w.displaced.data() + static_cast<std::size_t>(fills) * 8, sizeof d);
+        if (d != 0)
+            break;
+        ++fills;
+    }
+    for (int p = 0; p < fills; p += 8) {
+        const int n = std::min(8, fills - p);
+        const auto positions = static_cast<__mmask8>((1u << n) - 1);
+        const auto pz = static_cast<std::size_t>(p);
+        const float* rows[8];
+        for (int i = 0; i < 8; ++i)
+            rows[i] = i < n ? w.cols + static_cast<std::size_t>(c.order[p + i]) * kColRow : w.zeros;
+        const __m512i took = _mm512_maskz_loadu_epi64(positions, w.took.data() + pz * 8);
+        __m512d mass = _mm512_maskz_loadu_pd(positions, c.diffMass + pz + 1);
+        __m512i bit = _mm512_set1_epi64(1);
+        for (int e = 0; e < kChunk; e += 8) {
+            // Lanes e .. e + 7 of the eight rows, by lane.
+            __m256 r[8];
+            for (int i = 0; i < 8; ++i)
+                r[i] = _mm256_load_ps(rows[i] + e);
+            const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]);
+            const __m256 t1 = _mm256_unpackhi_ps(r[0], r[1]);
+            const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]);
+            const __m256 t3 = _mm256_unpackhi_ps(r[2], r[3]);
+            const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]);
+            const __m256 t5 = _mm256_unpackhi_ps(r[4], r[5]);
+            const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]);
+            const __m256 t7 = _mm256_unpackhi_ps(r[6], r[7]);
+            const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44);
+            const __m256 u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+            const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44);
+            const __m256 u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+            const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44);
+            const __m256 u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+            const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44);
+            const __m256 u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+            const __m256 lane[8] = { _mm256_permute2f128_ps(u0, u4, 0x20), _mm256_permute2f128_ps(u1, u5, 0x20),
+                _mm256_permute2f128_ps(u2, u6, 0x20), _mm256_permute2f128_ps(u3, u7, 0x20),
+                _mm256_permute2f128_ps(u0, u4, 0x31), _mm256_permute2f128_ps(u1, u5, 0x31),
+                _mm256_permute2f128_ps(u2, u6, 0x31), _mm256_permute2f128_ps(u3, u7, 0x31) };
+            for (int j = 0; j < 8; ++j) {
+                const __mmask8 takes = _mm512_test_epi64_mask(took, bit);
+                mass = _mm512_mask_add_pd(mass, takes, mass, _mm512_cvtps_pd(lane[j]));
+                bit = _mm512_add_epi64(bit, bit);
+            }
+        }
+        _mm512_mask_storeu_pd(c.diffMass + pz + 1, positions, mass);
+    }
+    return fills;
+}
+#pragma GCC diagnostic pop
+
 // The masses of the first `stop` budgets, four at a time: each budget's sum runs over its tokens
 // in order, and the four run side by side (one finished early reads lane 64's pads, adding +0,
 // until the others are done). With Losses, the same pass counts the displaced experts: each of the
@@ -369,7 +433,7 @@ template <bool Losses>
 __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void sumChunk(const Walk& c, ColumnWalk& w, int stop)
 {
     int* leave = w.leave.data();
-    for (int p = 0; p < stop; p += 4) {
+    for (int p = fillSums(c, w, stop); p < stop; p += 4) {
         std::uint64_t m[4];
         double mass[4];
         const float* gain[4];
