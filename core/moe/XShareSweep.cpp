@@ -102,19 +102,24 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
     const int N = static_cast<int>(s.maxEnd.size());
     const auto Nz = static_cast<std::size_t>(N);
     const std::size_t stride = Nz + 2;
-    s.diff.assign(Nz + 2, 0);
+    // Budgets 0..N, then two spare slots per expert: an expert no token took (end 0) counts in its
+    // spares, as does the end of one active to the last budget. Without a branch, and without a
+    // chain of updates to one slot, which would wait on each other's stores.
     const auto Gz = static_cast<std::size_t>(G);
-    s.devDiff.assign(Gz * (Nz + 2), 0); // [budget][device], like devTokenDiff
-    for (int e = 0; e < N; ++e) {
-        // An expert no token took (end 0) adds and takes one at budget 0, which cancels: no branch.
-        const int end = s.maxEnd[static_cast<std::size_t>(e)];
-        const auto start = static_cast<std::size_t>(end == 0 ? 0 : s.rank[static_cast<std::size_t>(e)] + 1);
-        const auto stop = static_cast<std::size_t>(std::min(end, N + 1));
-        s.diff[start] += 1;
-        s.diff[stop] -= 1;
-        const auto d = static_cast<std::size_t>(device[static_cast<std::size_t>(e)]);
-        s.devDiff[start * Gz + d] += 1;
-        s.devDiff[stop * Gz + d] -= 1;
+    const std::size_t budgets = Nz + 1;
+    s.diff.assign(budgets + 2 * Nz, 0);
+    s.devDiff.assign(Gz * budgets + 2 * Nz, 0); // [budget][device], like devTokenDiff, then the spares
+    for (std::size_t e = 0; e < Nz; ++e) {
+        const int end = s.maxEnd[e];
+        const bool taken = end != 0;
+        const bool ends = taken && end <= N;
+        const auto start = static_cast<std::size_t>(s.rank[e] + 1);
+        const auto stop = static_cast<std::size_t>(end);
+        const auto d = static_cast<std::size_t>(device[e]);
+        s.diff[taken ? start : budgets + e] += 1;
+        s.diff[ends ? stop : budgets + Nz + e] -= 1;
+        s.devDiff[taken ? start * Gz + d : Gz * budgets + e] += 1;
+        s.devDiff[ends ? stop * Gz + d : Gz * budgets + Nz + e] -= 1;
     }
     int active = 0;
     double mass = 0;
