@@ -158,15 +158,27 @@ inline bool packedLosses(const Walk& c)
     return c.devices <= 8 && !c.replicated;
 }
 
+// vpternlogd's tables of its operands a, b, c: a | b | c, (a & ~b) | c, and ~b & c.
+constexpr int kTableA = 0xf0;
+constexpr int kTableB = 0xcc;
+constexpr int kTableC = 0xaa;
+constexpr int kOr3 = kTableA | kTableB | kTableC;
+constexpr int kKeyOf = (kTableA & ~kTableB & 0xff) | kTableC;
+constexpr int kIdOf = ~kTableB & kTableC & 0xff;
+
 // Lays eight rows out by expert from expert `from` on: cols[e * kColRow + lane] = rows[lane][e],
-// 8 x 8 blocks at a time.
-__attribute__((target("avx512f"))) void transposeGroup(const float* const* rows, int from, int N, float* cols)
+// 8 x 8 blocks at a time. Returns the bits set in any score laid out (an OR of them).
+__attribute__((target("avx512f,avx512vl"))) std::uint32_t transposeGroup(
+    const float* const* rows, int from, int N, float* cols)
 {
     int e = from;
+    __m256i seen = _mm256_setzero_si256();
     for (; e + 8 <= N; e += 8) {
         __m256 r[8];
-        for (int i = 0; i < 8; ++i)
+        for (int i = 0; i < 8; ++i) {
             r[i] = _mm256_loadu_ps(rows[i] + e);
+            seen = _mm256_or_si256(seen, _mm256_castps_si256(r[i]));
+        }
         const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]);
         const __m256 t1 = _mm256_unpackhi_ps(r[0], r[1]);
         const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]);
@@ -193,21 +205,34 @@ __attribute__((target("avx512f"))) void transposeGroup(const float* const* rows,
         _mm256_store_ps(out + 6 * kColRow, _mm256_permute2f128_ps(u2, u6, 0x31));
         _mm256_store_ps(out + 7 * kColRow, _mm256_permute2f128_ps(u3, u7, 0x31));
     }
+    std::uint32_t bits = 0;
     for (; e < N; ++e)
-        for (int i = 0; i < 8; ++i)
-            cols[static_cast<std::size_t>(e) * kColRow + static_cast<std::size_t>(i)] = rows[i][e];
+        for (int i = 0; i < 8; ++i) {
+            const float x = rows[i][e];
+            cols[static_cast<std::size_t>(e) * kColRow + static_cast<std::size_t>(i)] = x;
+            std::uint32_t b;
+            std::memcpy(&b, &x, sizeof b);
+            bits |= b;
+        }
+    alignas(32) std::uint32_t lanes[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), seen);
+    for (const std::uint32_t x : lanes)
+        bits |= x;
+    return bits;
 }
 
 // The same for sixteen rows (two groups), 16 x 16 blocks at a time: a third fewer shuffles per
-// score than 8 x 8 blocks. cols must be 64-byte aligned.
-__attribute__((target("avx512f"))) void transposePair(const float* const* rows, int N, float* cols)
+// score than 8 x 8 blocks. cols must be 64-byte aligned. Returns the bits set in any score.
+__attribute__((target("avx512f,avx512vl"))) std::uint32_t transposePair(const float* const* rows, int N, float* cols)
 {
     int e = 0;
+    __m512i seen = _mm512_setzero_si512();
     for (; e + 16 <= N; e += 16) {
         __m512 t[16];
         for (int i = 0; i < 16; i += 2) {
             const __m512 a = _mm512_loadu_ps(rows[i] + e);
             const __m512 b = _mm512_loadu_ps(rows[i + 1] + e);
+            seen = _mm512_ternarylogic_epi32(seen, _mm512_castps_si512(a), _mm512_castps_si512(b), kOr3);
             t[i] = _mm512_unpacklo_ps(a, b);
             t[i + 1] = _mm512_unpackhi_ps(a, b);
         }
@@ -236,10 +261,12 @@ __attribute__((target("avx512f"))) void transposePair(const float* const* rows, 
             _mm512_store_ps(at(3), _mm512_shuffle_f32x4(b, y, 0xdd));
         }
     }
+    std::uint32_t bits = static_cast<std::uint32_t>(_mm512_reduce_or_epi32(seen));
     if (e < N) {
-        transposeGroup(rows, e, N, cols);
-        transposeGroup(rows + 8, e, N, cols + 8);
+        bits |= transposeGroup(rows, e, N, cols);
+        bits |= transposeGroup(rows + 8, e, N, cols + 8);
     }
+    return bits;
 }
 
 // One group of eight lanes (lanes 8 group .. 8 group + 7 of the chunk) over the first `steps`
@@ -292,17 +319,11 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) void walkGroup(
 // Sixteen lanes (lanes 16 group .. 16 group + 15 of the chunk) over the first `steps` positions on
 // short keys (cols already offset to the group). Returns false, its output unfinished, where a near
 // tie could have decided a lane's take or what it displaced: the key entering equal to the last
-// held in the bits the short key keeps, or the two last held so where one is displaced.
-// vpternlogd's tables of its operands a, b, c: (a & ~b) | c, and ~b & c.
-constexpr int kTableA = 0xf0;
-constexpr int kTableB = 0xcc;
-constexpr int kTableC = 0xaa;
-constexpr int kKeyOf = (kTableA & ~kTableB & 0xff) | kTableC;
-constexpr int kIdOf = ~kTableB & kTableC & 0xff;
-
+// held in the bits the short key keeps, or the two last held so where one is displaced. Without
+// nearTies (no score of the group uses the bits the short key drops) every key is exact.
 template <int K, bool Unknown>
 __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
-    const float* cols, int steps, int group, ColumnWalk& w)
+    const float* cols, int steps, int group, bool nearTies, ColumnWalk& w)
 {
     __m512 best[K];
     for (int j = 0; j < K; ++j)
@@ -348,7 +369,7 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
         // The displaced expert, (worst & kIdBits) ^ kIdBits, where one was.
         _mm512_store_si512(lost + pz * kRow, _mm512_mask_ternarylogic_epi32(none, displace, worst, idBits, kIdOf));
     }
-    if (near != 0)
+    if (near != 0 && nearTies)
         return false;
     std::uint32_t* held = w.held.data() + g * 128;
     for (int j = 0; j < 8; ++j)
@@ -513,7 +534,7 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
                 walkGroup<6, false>, walkGroup<7, false>, walkGroup<8, false> },
               { walkGroup<1, true>, walkGroup<2, true>, walkGroup<3, true>, walkGroup<4, true>, walkGroup<5, true>,
                   walkGroup<6, true>, walkGroup<7, true>, walkGroup<8, true> } };
-    using ShortWalk = bool (*)(const float*, int, int, ColumnWalk&);
+    using ShortWalk = bool (*)(const float*, int, int, bool, ColumnWalk&);
     static constexpr ShortWalk shortWalks[2][8]
         = { { walkGroup16<1, false>, walkGroup16<2, false>, walkGroup16<3, false>, walkGroup16<4, false>,
                 walkGroup16<5, false>, walkGroup16<6, false>, walkGroup16<7, false>, walkGroup16<8, false> },
@@ -525,13 +546,15 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
         for (int i = 0; i < 16; ++i)
             rows[i] = 16 * g + i < count ? rowOf(in, first + 16 * g + i) : w.unknownRow.data();
         const auto lanes = static_cast<std::size_t>(16 * g);
-        transposePair(rows, N, w.cols + lanes);
+        // Where no score of the group has any of the last nine bits set (as in traces stored in 16
+        // bits), the short keys are exact and a near tie is an exact one, which they order right.
+        const bool nearTies = (transposePair(rows, N, w.cols + lanes) & kIdBits) != 0;
         int groupStop = 0;
         for (int i = 0; i < 16 && 16 * g + i < count; ++i)
             groupStop = std::max(groupStop, limit[first + 16 * g + i]);
         groupStop = std::min(groupStop, stop);
         const bool unknown = in.hasUnknown || 16 * g + 16 > count; // lanes past the tokens read unknown scores
-        if (w.shortKeys && shortWalks[unknown ? 1 : 0][c.k - 1](w.cols + lanes, groupStop, g, w))
+        if (w.shortKeys && shortWalks[unknown ? 1 : 0][c.k - 1](w.cols + lanes, groupStop, g, nearTies, w))
             continue;
         // Near ties: each half again on exact keys, over the same positions, so that every
         // position the short walk wrote is written again.

@@ -9,6 +9,7 @@
 
 #include <QTemporaryDir>
 #include <array>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -668,7 +669,7 @@ void TestXShare::sweepWalksAgree()
         qInfo("this machine has no AVX-512: both walks are the portable one");
     const auto T = static_cast<std::size_t>(tokens);
     const auto N = static_cast<std::size_t>(experts);
-    for (int kind = 0; kind < 5; ++kind) {
+    for (int kind = 0; kind < 6; ++kind) {
         std::mt19937 rng(static_cast<unsigned>(tokens * 131 + experts * 7 + k * 3 + kind));
         std::uniform_real_distribution<float> u(0.0f, 1.0f);
         std::vector<float> g(T * N);
@@ -698,6 +699,16 @@ void TestXShare::sweepWalksAgree()
                 g[i] = x;
                 break;
             }
+            case 5: {
+                // stored in 16 bits (bfloat16): many exact ties, and no near ones
+                float x = a * a * b;
+                std::uint32_t bits;
+                std::memcpy(&bits, &x, sizeof bits);
+                bits &= 0xffff0000u;
+                std::memcpy(&x, &bits, sizeof x);
+                g[i] = x;
+                break;
+            }
             default:
                 g[i] = a * a * b; // skewed like router probabilities
             }
@@ -721,8 +732,8 @@ void TestXShare::sweepWalksAgree()
                     // Up to 8 devices the walk packs each budget's losses per device in one
                     // register (1, 3, 4, 8, also with sparse and mostly-zero scores), up to 16
                     // the totals keep them in one vector: 9, 12 and 20 take the other paths.
-                    static constexpr int devicesOf[5][4]
-                        = { { 4, 8, 1, 3 }, { 12, 12, 12, 12 }, { 20, 8, 20, 8 }, { 9, 8, 9, 2 }, { 8, 3, 12, 8 } };
+                    static constexpr int devicesOf[6][4] = { { 4, 8, 1, 3 }, { 12, 12, 12, 12 }, { 20, 8, 20, 8 },
+                        { 9, 8, 9, 2 }, { 8, 3, 12, 8 }, { 8, 2, 16, 5 } };
                     cfg.devices = replicated ? 4 : devicesOf[kind][round++];
                     cfg.requestExperts = p == Policy::Speculative ? k + 1 : 0;
                     if (replicated) {
