@@ -608,12 +608,17 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
             if (key != 0)
                 leave[heldExpert(key)] = N + 1;
         }
+    // Each expert's latest leave, clearing its slots for the next chunk on the way (only the pads'
+    // slot, kNoExpert, is left as it is: no chunk reads it).
     for (std::size_t e = 0; e < static_cast<std::size_t>(N); ++e) {
         const int a = std::max(leave[e], leave[kSlots + e]);
         const int b = std::max(leave[2 * kSlots + e], leave[3 * kSlots + e]);
         c.maxEnd[e] = std::max(c.maxEnd[e], std::max(a, b));
+        leave[e] = 0;
+        leave[kSlots + e] = 0;
+        leave[2 * kSlots + e] = 0;
+        leave[3 * kSlots + e] = 0;
     }
-    std::fill_n(leave, 4 * kSlots, 0);
 }
 #pragma GCC diagnostic pop
 
