@@ -40,9 +40,10 @@ bool hasAvx512()
 // walk writes down, per position, which lanes took the expert and which expert they displaced; the
 // slice then adds those up per budget in token order, so the sums are bit for bit walkPortable's.
 //
-// Sixteen lanes walk at once on 32-bit keys: the score's bits with the last nine cleared, above
-// 511 - expert. Such a key orders like the exact (score, lower id) order except between two scores
-// equal in all but their last nine bits, and compares as a float, whose minimum and maximum run
+// Sixteen lanes walk at once on 32-bit keys: the score's bits with the last b cleared, above
+// 2^b - 1 - expert, with b the fewest bits that leave every key above zero (8 for 128 experts, 9
+// for 256). Such a key orders like the exact (score, lower id) order except between two scores
+// equal in all but their last b bits, and compares as a float, whose minimum and maximum run
 // several times faster than those of the exact 64-bit keys (the score's bits above the inverted
 // id). Where such a near tie could decide what a lane takes or displaces, the group walks again,
 // eight lanes at a time, on the exact keys.
@@ -53,12 +54,20 @@ constexpr std::size_t kRow = 80; ///< entries per row of lost: the chunk's lanes
 constexpr std::size_t kColRow = 80;
 constexpr std::uint32_t kNoExpert = 256; ///< the expert of lost's pads: a slot past every expert
 constexpr std::size_t kSlots = 257;
-constexpr std::uint32_t kIdBits = 0x1ff; ///< the low bits of a short key: 511 - expert
+/// The low bits of the short keys of a slice of N experts (N <= 256): 2^b - 1 with 2^b > N, so
+/// that 2^b - 1 - expert is never zero.
+inline std::uint32_t idBitsOf(int N)
+{
+    std::uint32_t bits = 1;
+    while (bits <= static_cast<std::uint32_t>(N))
+        bits = 2 * bits + 1;
+    return bits;
+}
 /// What the walks leave in held: a short key, or the low half of an exact key (~expert), both
 /// zero for an empty place and with the expert recovered the same way.
-inline std::size_t heldExpert(std::uint32_t key)
+inline std::size_t heldExpert(std::uint32_t key, std::uint32_t idBits)
 {
-    return (key & kIdBits) ^ kIdBits;
+    return (key & idBits) ^ idBits;
 }
 
 struct ColumnWalk {
@@ -72,7 +81,8 @@ struct ColumnWalk {
     std::uint32_t* lost = nullptr;
     std::uint32_t* padIds = nullptr; ///< kRow times kNoExpert
     std::vector<std::uint64_t> notId; ///< [position] the inverted id of the expert there, the low half of its keys
-    std::vector<std::uint32_t> shortId; ///< [position] 511 - the expert there, the low bits of its short keys
+    std::uint32_t idBits = 0x1ff; ///< the low bits of the slice's short keys (idBitsOf)
+    std::vector<std::uint32_t> shortId; ///< [position] idBits - the expert there, the low bits of its short keys
     bool shortKeys = true; ///< whether the groups walk on short keys first
     std::vector<std::uint32_t> colAt; ///< [position] the offset of its expert's row in cols
     std::vector<std::uint8_t> took; ///< [position][8 groups] lanes that took the expert there
@@ -329,8 +339,8 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
     for (int j = 0; j < K; ++j)
         best[j] = _mm512_setzero_ps();
     const __m512i unknownBits = _mm512_set1_epi32(static_cast<int>(0xff800000u));
-    const __m512i idBits = _mm512_set1_epi32(static_cast<int>(kIdBits));
-    const __m512i scoreBits = _mm512_set1_epi32(static_cast<int>(~kIdBits));
+    const __m512i idBits = _mm512_set1_epi32(static_cast<int>(w.idBits));
+    const __m512i scoreBits = _mm512_set1_epi32(static_cast<int>(~w.idBits));
     const __m512i none = _mm512_set1_epi32(static_cast<int>(kNoExpert));
     const auto g = static_cast<std::size_t>(group);
     const std::uint32_t* colAt = w.colAt.data();
@@ -343,7 +353,7 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
         const auto pz = static_cast<std::size_t>(p);
         const __m512i bits = _mm512_load_si512(cols + colAt[pz]);
         const __m512i low = _mm512_set1_epi32(static_cast<int>(shortId[pz]));
-        // (bits & ~kIdBits) | low
+        // (bits & ~idBits) | low
         __mmask16 known = 0xffff;
         __m512i key;
         if constexpr (Unknown) {
@@ -366,7 +376,7 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
         best[0] = _mm512_max_ps(best[0], entering);
         took[pz * 4] = static_cast<std::uint16_t>(take);
         displaced[pz * 4] = static_cast<std::uint16_t>(displace);
-        // The displaced expert, (worst & kIdBits) ^ kIdBits, where one was.
+        // The displaced expert, (worst & idBits) ^ idBits, where one was.
         _mm512_store_si512(lost + pz * kRow, _mm512_mask_ternarylogic_epi32(none, displace, worst, idBits, kIdOf));
     }
     if (near != 0 && nearTies)
@@ -546,9 +556,9 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
         for (int i = 0; i < 16; ++i)
             rows[i] = 16 * g + i < count ? rowOf(in, first + 16 * g + i) : w.unknownRow.data();
         const auto lanes = static_cast<std::size_t>(16 * g);
-        // Where no score of the group has any of the last nine bits set (as in traces stored in 16
+        // Where no score of the group has any of the bits the short keys drop (as in traces stored in 16
         // bits), the short keys are exact and a near tie is an exact one, which they order right.
-        const bool nearTies = (transposePair(rows, N, w.cols + lanes) & kIdBits) != 0;
+        const bool nearTies = (transposePair(rows, N, w.cols + lanes) & w.idBits) != 0;
         int groupStop = 0;
         for (int i = 0; i < 16 && 16 * g + i < count; ++i)
             groupStop = std::max(groupStop, limit[first + 16 * g + i]);
@@ -606,7 +616,7 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
         for (int i = 0; i < 16 * c.k; ++i) {
             const std::uint32_t key = w.held[static_cast<std::size_t>(g) * 128 + static_cast<std::size_t>(i)];
             if (key != 0)
-                leave[heldExpert(key)] = N + 1;
+                leave[heldExpert(key, w.idBits)] = N + 1;
         }
     // Each expert's latest leave, clearing its slots for the next chunk on the way (only the pads'
     // slot, kNoExpert, is left as it is: no chunk reads it).
@@ -686,10 +696,11 @@ bool walkColumns(const SliceInput& in, const Walk& c, const int* limits, int ste
     // Short keys compare as floats, some of them subnormal: not where the floating-point state
     // treats those as zero (DAZ) or flushes them (FTZ).
     w.shortKeys = (_mm_getcsr() & 0x8040u) == 0;
+    w.idBits = idBitsOf(N);
     for (std::size_t p = 0; p < P; ++p) {
         const auto x = static_cast<std::uint32_t>(c.order[p]);
         w.notId[p] = static_cast<std::uint32_t>(~x);
-        w.shortId[p] = x ^ kIdBits;
+        w.shortId[p] = x ^ w.idBits;
         w.colAt[p] = x * static_cast<std::uint32_t>(kColRow);
     }
     for (int first = 0; first < in.tokens; first += kChunk)
