@@ -111,15 +111,17 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
     s.devDiff.assign(Gz * budgets + 2 * Nz, 0); // [budget][device], like devTokenDiff, then the spares
     for (std::size_t e = 0; e < Nz; ++e) {
         const int end = s.maxEnd[e];
-        const bool taken = end != 0;
-        const bool ends = taken && end <= N;
+        // All ones where the expert was taken / where its end is a budget (masks, not branches:
+        // which experts end where follows no pattern).
+        const std::size_t taken = std::size_t { 0 } - static_cast<std::size_t>(end != 0);
+        const std::size_t ends = taken & (std::size_t { 0 } - static_cast<std::size_t>(end <= N));
         const auto start = static_cast<std::size_t>(s.rank[e] + 1);
         const auto stop = static_cast<std::size_t>(end);
         const auto d = static_cast<std::size_t>(device[e]);
-        s.diff[taken ? start : budgets + e] += 1;
-        s.diff[ends ? stop : budgets + Nz + e] -= 1;
-        s.devDiff[taken ? start * Gz + d : Gz * budgets + e] += 1;
-        s.devDiff[ends ? stop * Gz + d : Gz * budgets + Nz + e] -= 1;
+        s.diff[(start & taken) | ((budgets + e) & ~taken)] += 1;
+        s.diff[(stop & ends) | ((budgets + Nz + e) & ~ends)] -= 1;
+        s.devDiff[((start * Gz + d) & taken) | ((Gz * budgets + e) & ~taken)] += 1;
+        s.devDiff[((stop * Gz + d) & ends) | ((Gz * budgets + Nz + e) & ~ends)] -= 1;
     }
     int active = 0;
     double mass = 0;
@@ -288,8 +290,7 @@ bool sweepSliceWith(
         // After every position, what each token holds is its own top k: active to the end.
         if (steps >= N)
             for (std::size_t e = 0; e < Nz; ++e)
-                if (s.baseCount[e] > 0)
-                    s.maxEnd[e] = N + 1;
+                s.maxEnd[e] = s.baseCount[e] > 0 ? N + 1 : s.maxEnd[e];
     } else {
         std::vector<std::uint64_t> heap(static_cast<std::size_t>(std::max(k, 1)));
         for (int t = 0; t < in.tokens; ++t)
