@@ -358,13 +358,14 @@ void speculativeInto(
 
 void sizeArrays(SliceSweep& out, int n)
 {
+    // Every entry is written after (baselineEveryBudget, or the sweep's totals): no clearing.
     const auto m = static_cast<std::size_t>(n + 1);
-    out.activated.assign(m, 0);
-    out.mass.assign(m, 0.0);
-    out.overlap.assign(m, 0);
-    out.unchanged.assign(m, 0);
-    out.peak.assign(m, 0);
-    out.peakTokens.assign(m, 0);
+    out.activated.resize(m);
+    out.mass.resize(m);
+    out.overlap.resize(m);
+    out.unchanged.resize(m);
+    out.peak.resize(m);
+    out.peakTokens.resize(m);
 }
 
 // The device map of a configuration, built once per scratch and reused while the
