@@ -358,7 +358,8 @@ void speculativeInto(
 
 void sizeArrays(SliceSweep& out, int n)
 {
-    // Every entry is written after (baselineEveryBudget, or the sweep's totals): no clearing.
+    // No clearing: the sweep's totals and baselineEveryBudget write every entry, and the per-budget
+    // path writes those of the budgets asked for, the only ones read.
     const auto m = static_cast<std::size_t>(n + 1);
     out.activated.resize(m);
     out.mass.resize(m);

@@ -54,12 +54,12 @@ constexpr std::size_t kRow = 80; ///< entries per row of lost: the chunk's lanes
 constexpr std::size_t kColRow = 80;
 constexpr std::uint32_t kNoExpert = 256; ///< the expert of lost's pads: a slot past every expert
 constexpr std::size_t kSlots = 257;
-/// The low bits of the short keys of a slice of N experts (N <= 256): 2^b - 1 with 2^b > N, so
+/// The low bits of the short keys of a slice of N experts (N <= 256): the least 2^b - 1 >= N, so
 /// that 2^b - 1 - expert is never zero.
 inline std::uint32_t idBitsOf(int N)
 {
     std::uint32_t bits = 1;
-    while (bits <= static_cast<std::uint32_t>(N))
+    while (bits < static_cast<std::uint32_t>(N))
         bits = 2 * bits + 1;
     return bits;
 }
@@ -327,10 +327,11 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) void walkGroup(
 }
 
 // Sixteen lanes (lanes 16 group .. 16 group + 15 of the chunk) over the first `steps` positions on
-// short keys (cols already offset to the group). Returns false, its output unfinished, where a near
-// tie could have decided a lane's take or what it displaced: the key entering equal to the last
-// held in the bits the short key keeps, or the two last held so where one is displaced. Without
-// nearTies (no score of the group uses the bits the short key drops) every key is exact.
+// short keys (cols already offset to the group). Returns false, its output unfinished, at the
+// first near tie that could decide a lane's take or what it displaces: the key entering equal to
+// the last held (a full place's) in the bits the short key keeps, or the two last held so where
+// one is displaced. Without nearTies (no score of the group uses the bits the short key drops)
+// every key is exact.
 template <int K, bool Unknown>
 __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
     const float* cols, int steps, int group, bool nearTies, ColumnWalk& w)
@@ -348,7 +349,6 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
     auto* took = reinterpret_cast<std::uint16_t*>(w.took.data() + 2 * g);
     auto* displaced = reinterpret_cast<std::uint16_t*>(w.displaced.data() + 2 * g);
     std::uint32_t* lost = w.lost + 16 * g;
-    __mmask16 near = 0;
     for (int p = 0; p < steps; ++p) {
         const auto pz = static_cast<std::size_t>(p);
         const __m512i bits = _mm512_load_si512(cols + colAt[pz]);
@@ -364,11 +364,14 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
         }
         const __m512i worst = _mm512_castps_si512(best[K - 1]);
         const __mmask16 take = _mm512_cmpgt_epu32_mask(key, worst);
-        const __mmask16 displace = _mm512_mask_test_epi32_mask(take, worst, worst);
-        near |= _mm512_mask_testn_epi32_mask(known, _mm512_xor_si512(key, worst), scoreBits);
+        const __mmask16 occupied = _mm512_test_epi32_mask(worst, worst); // an empty place takes any key
+        const __mmask16 displace = take & occupied;
+        __mmask16 near = _mm512_mask_testn_epi32_mask(known & occupied, _mm512_xor_si512(key, worst), scoreBits);
         if constexpr (K > 1)
             near |= _mm512_mask_testn_epi32_mask(
                 displace, _mm512_xor_si512(_mm512_castps_si512(best[K - 2]), worst), scoreBits);
+        if (near != 0 && nearTies)
+            return false;
         const __m512 entering = _mm512_castsi512_ps(key);
 #pragma GCC unroll 8
         for (int j = K - 1; j > 0; --j)
@@ -379,8 +382,6 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
         // The displaced expert, (worst & idBits) ^ idBits, where one was.
         _mm512_store_si512(lost + pz * kRow, _mm512_mask_ternarylogic_epi32(none, displace, worst, idBits, kIdOf));
     }
-    if (near != 0 && nearTies)
-        return false;
     std::uint32_t* held = w.held.data() + g * 128;
     for (int j = 0; j < 8; ++j)
         _mm512_storeu_si512(
