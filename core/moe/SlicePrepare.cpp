@@ -14,10 +14,7 @@ namespace deltascope::moe::detail {
 
 using namespace rows;
 
-// The per-slice work every policy shares, in one pass over the rows: per token the baseline top-k
-// (best first), as bits and its mass; per expert the utility and the number of tokens routed to it.
-// Returns false when in.rows is set and a row holds a score that cannot be ordered.
-bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
+bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out, bool baseMasks)
 {
     const int N = in.experts;
     const int K = in.topK;
@@ -27,8 +24,8 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
     s.baseCount.assign(static_cast<std::size_t>(N), 0);
     s.topIds.resize(T * static_cast<std::size_t>(K));
     s.kOf.resize(T);
-    s.tokenMass.resize(T);
-    s.baseMask.assign(T * static_cast<std::size_t>(W), 0);
+    s.tokenMass.resize(baseMasks ? T : 0);
+    s.baseMask.assign(baseMasks ? T * static_cast<std::size_t>(W) : 0, 0);
     const bool unchecked = in.rows != nullptr;
 #if DELTASCOPE_AVX2_DISPATCH
     const int path = rowPath(in);
@@ -67,15 +64,18 @@ bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out)
         }
         s.kOf[t] = count;
         out.routedTokens += count > 0 ? 1 : 0;
-        std::uint64_t* mask = s.baseMask.data() + t * static_cast<std::size_t>(W);
         double mass = 0;
         for (int j = 0; j < count; ++j) {
             const int e = ids[j];
-            mask[e >> 6] |= std::uint64_t { 1 } << (e & 63);
             ++s.baseCount[static_cast<std::size_t>(e)];
             mass += static_cast<double>(row[e]);
         }
-        s.tokenMass[t] = mass;
+        if (baseMasks) {
+            std::uint64_t* mask = s.baseMask.data() + t * static_cast<std::size_t>(W);
+            for (int j = 0; j < count; ++j)
+                mask[ids[j] >> 6] |= std::uint64_t { 1 } << (ids[j] & 63);
+            s.tokenMass[t] = mass;
+        }
         out.massBase += mass;
         return true;
     };

@@ -12,9 +12,10 @@
 namespace deltascope::moe::detail {
 
 // The per-slice work every policy shares, in one pass over the rows: per token the baseline top-k
-// (best first), as bits and its mass; per expert the utility and the number of tokens routed to it.
-// Returns false when in.rows is set and a row holds a score that cannot be ordered.
-bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out);
+// (best first), and with baseMasks as bits and its mass (which re-routing reads, the sweep not);
+// per expert the utility and the number of tokens routed to it. Returns false when in.rows is set
+// and a row holds a score that cannot be ordered.
+bool prepare(const SliceInput& in, SliceScratch& s, SliceSweep& out, bool baseMasks = true);
 
 // Baseline union and per-device peaks from the per-expert token counts.
 void baseSummary(

@@ -207,7 +207,7 @@ bool sweepSliceWith(
     const auto Nz = static_cast<std::size_t>(N);
     int G = 0;
     const std::vector<int>& device = cachedDevices(config, N, s, G);
-    if (!prepare(in, s, out))
+    if (!prepare(in, s, out, false)) // the sweep reads no token's baseline as bits
         return false;
     baseSummary(s, device, config, G, out);
     sizeArrays(out, N);
