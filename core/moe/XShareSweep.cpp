@@ -96,32 +96,35 @@ inline void walkPortable(const Walk& c, const float* row, int limit, int N, std:
 
 // The metrics at every budget from the differences: an expert is active for M in
 // [rank + 1, maxEnd), as every token that ever takes it does so when it enters the selection.
-void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyConfig& config, int G,
-    const std::vector<int>& expertDiff, SliceSweep& out)
+void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyConfig& config, int G, const int* order,
+    const int* deviceAt, int steps, const std::vector<int>& expertDiff, SliceSweep& out)
 {
     const int N = static_cast<int>(s.maxEnd.size());
     const auto Nz = static_cast<std::size_t>(N);
     const std::size_t stride = Nz + 2;
-    // Budgets 0..N, then two spare slots per expert: an expert no token took (end 0) counts in its
-    // spares, as does the end of one active to the last budget. Without a branch, and without a
-    // chain of updates to one slot, which would wait on each other's stores.
+    // Budgets 0..N, then a spare slot per expert.
     const auto Gz = static_cast<std::size_t>(G);
     const std::size_t budgets = Nz + 1;
-    s.diff.assign(budgets + 2 * Nz, 0);
-    s.devDiff.assign(Gz * budgets + 2 * Nz, 0); // [budget][device], like devTokenDiff, then the spares
+    s.diff.assign(budgets + Nz, 0);
+    s.devDiff.assign(Gz * budgets + Nz, 0); // [budget][device], like devTokenDiff, then the spares
+    // An expert some token takes is active from the budget that adds it (its position + 1): one
+    // expert per position, so plain stores.
+    for (int p = 0; p < steps; ++p) {
+        const auto M = static_cast<std::size_t>(p + 1);
+        const int taken = s.maxEnd[static_cast<std::size_t>(order[p])] != 0 ? 1 : 0;
+        s.diff[M] = taken;
+        s.devDiff[M * Gz + static_cast<std::size_t>(deviceAt[p])] = taken;
+    }
+    // It stops at its end unless that is past the last budget (N + 1: held to the end) or it was
+    // never taken (end 0): those count in its spare slot, chosen by a mask, not a branch, as which
+    // experts end where follows no pattern.
     for (std::size_t e = 0; e < Nz; ++e) {
         const int end = s.maxEnd[e];
-        // All ones where the expert was taken / where its end is a budget (masks, not branches:
-        // which experts end where follows no pattern).
-        const std::size_t taken = std::size_t { 0 } - static_cast<std::size_t>(end != 0);
-        const std::size_t ends = taken & (std::size_t { 0 } - static_cast<std::size_t>(end <= N));
-        const auto start = static_cast<std::size_t>(s.rank[e] + 1);
+        const std::size_t ends = std::size_t { 0 } - static_cast<std::size_t>(end != 0 && end <= N);
         const auto stop = static_cast<std::size_t>(end);
         const auto d = static_cast<std::size_t>(device[e]);
-        s.diff[(start & taken) | ((budgets + e) & ~taken)] += 1;
-        s.diff[(stop & ends) | ((budgets + Nz + e) & ~ends)] -= 1;
-        s.devDiff[((start * Gz + d) & taken) | ((Gz * budgets + e) & ~taken)] += 1;
-        s.devDiff[((stop * Gz + d) & ends) | ((Gz * budgets + Nz + e) & ~ends)] -= 1;
+        s.diff[(stop & ends) | ((budgets + e) & ~ends)] -= 1;
+        s.devDiff[((stop * Gz + d) & ends) | ((Gz * budgets + e) & ~ends)] -= 1;
     }
     int active = 0;
     double mass = 0;
@@ -303,7 +306,7 @@ bool sweepSliceWith(
             + static_cast<std::size_t>(deviceAt[static_cast<std::size_t>(p)])]
             += joined[M];
     }
-    sweepTotals(s, device, config, G, expertDiff, out);
+    sweepTotals(s, device, config, G, out.order.data(), deviceAt.data(), steps, expertDiff, out);
     return true;
 }
 
