@@ -176,6 +176,35 @@ constexpr int kOr3 = kTableA | kTableB | kTableC;
 constexpr int kKeyOf = (kTableA & ~kTableB & 0xff) | kTableC;
 constexpr int kIdOf = ~kTableB & kTableC & 0xff;
 
+// out[j][i] = r[i][j] for an 8 x 8 block of floats.
+__attribute__((target("avx2"))) inline void transpose8x8(const __m256* r, __m256* out)
+{
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]);
+    const __m256 t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]);
+    const __m256 t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]);
+    const __m256 t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]);
+    const __m256 t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44);
+    const __m256 u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44);
+    const __m256 u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44);
+    const __m256 u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44);
+    const __m256 u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+    out[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    out[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    out[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    out[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    out[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    out[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    out[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    out[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
 // Lays eight rows out by expert from expert `from` on: cols[e * kColRow + lane] = rows[lane][e],
 // 8 x 8 blocks at a time. Returns the bits set in any score laid out (an OR of them).
 __attribute__((target("avx512f,avx512vl"))) std::uint32_t transposeGroup(
@@ -189,31 +218,11 @@ __attribute__((target("avx512f,avx512vl"))) std::uint32_t transposeGroup(
             r[i] = _mm256_loadu_ps(rows[i] + e);
             seen = _mm256_or_si256(seen, _mm256_castps_si256(r[i]));
         }
-        const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]);
-        const __m256 t1 = _mm256_unpackhi_ps(r[0], r[1]);
-        const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]);
-        const __m256 t3 = _mm256_unpackhi_ps(r[2], r[3]);
-        const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]);
-        const __m256 t5 = _mm256_unpackhi_ps(r[4], r[5]);
-        const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]);
-        const __m256 t7 = _mm256_unpackhi_ps(r[6], r[7]);
-        const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44);
-        const __m256 u1 = _mm256_shuffle_ps(t0, t2, 0xee);
-        const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44);
-        const __m256 u3 = _mm256_shuffle_ps(t1, t3, 0xee);
-        const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44);
-        const __m256 u5 = _mm256_shuffle_ps(t4, t6, 0xee);
-        const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44);
-        const __m256 u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+        __m256 by[8];
+        transpose8x8(r, by);
         float* out = cols + static_cast<std::size_t>(e) * kColRow;
-        _mm256_store_ps(out + 0 * kColRow, _mm256_permute2f128_ps(u0, u4, 0x20));
-        _mm256_store_ps(out + 1 * kColRow, _mm256_permute2f128_ps(u1, u5, 0x20));
-        _mm256_store_ps(out + 2 * kColRow, _mm256_permute2f128_ps(u2, u6, 0x20));
-        _mm256_store_ps(out + 3 * kColRow, _mm256_permute2f128_ps(u3, u7, 0x20));
-        _mm256_store_ps(out + 4 * kColRow, _mm256_permute2f128_ps(u0, u4, 0x31));
-        _mm256_store_ps(out + 5 * kColRow, _mm256_permute2f128_ps(u1, u5, 0x31));
-        _mm256_store_ps(out + 6 * kColRow, _mm256_permute2f128_ps(u2, u6, 0x31));
-        _mm256_store_ps(out + 7 * kColRow, _mm256_permute2f128_ps(u3, u7, 0x31));
+        for (int j = 0; j < 8; ++j)
+            _mm256_store_ps(out + static_cast<std::size_t>(j) * kColRow, by[j]);
     }
     std::uint32_t bits = 0;
     for (; e < N; ++e)
@@ -423,26 +432,8 @@ __attribute__((target("avx512f,avx512vl"))) int fillSums(const Walk& c, ColumnWa
             __m256 r[8];
             for (int i = 0; i < 8; ++i)
                 r[i] = _mm256_load_ps(rows[i] + e);
-            const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]);
-            const __m256 t1 = _mm256_unpackhi_ps(r[0], r[1]);
-            const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]);
-            const __m256 t3 = _mm256_unpackhi_ps(r[2], r[3]);
-            const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]);
-            const __m256 t5 = _mm256_unpackhi_ps(r[4], r[5]);
-            const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]);
-            const __m256 t7 = _mm256_unpackhi_ps(r[6], r[7]);
-            const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44);
-            const __m256 u1 = _mm256_shuffle_ps(t0, t2, 0xee);
-            const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44);
-            const __m256 u3 = _mm256_shuffle_ps(t1, t3, 0xee);
-            const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44);
-            const __m256 u5 = _mm256_shuffle_ps(t4, t6, 0xee);
-            const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44);
-            const __m256 u7 = _mm256_shuffle_ps(t5, t7, 0xee);
-            const __m256 lane[8] = { _mm256_permute2f128_ps(u0, u4, 0x20), _mm256_permute2f128_ps(u1, u5, 0x20),
-                _mm256_permute2f128_ps(u2, u6, 0x20), _mm256_permute2f128_ps(u3, u7, 0x20),
-                _mm256_permute2f128_ps(u0, u4, 0x31), _mm256_permute2f128_ps(u1, u5, 0x31),
-                _mm256_permute2f128_ps(u2, u6, 0x31), _mm256_permute2f128_ps(u3, u7, 0x31) };
+            __m256 lane[8];
+            transpose8x8(r, lane);
             for (int j = 0; j < 8; ++j) {
                 const __mmask8 takes = _mm512_test_epi64_mask(took, bit);
                 mass = _mm512_mask_add_pd(mass, takes, mass, _mm512_cvtps_pd(lane[j]));
