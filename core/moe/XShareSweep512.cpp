@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The all-budgets sweep's AVX-512 kernels: the column walk and the per-device running peaks
-// (declared in Sweep512.h). Tested bit for bit against the portable walk of XShareSweep.cpp.
+// The all-budgets sweep's AVX-512 column walk and its sums (walkColumns, declared in Sweep512.h);
+// the layout it walks is ColumnLayout512.cpp's, the running peaks SweepPeaks512.cpp's. Tested bit for bit against the
+// portable walk of XShareSweep.cpp.
 #include "moe/RowKernels.h"
 #include "moe/Sweep512.h"
 
@@ -10,6 +11,8 @@
 #include <vector>
 
 #if DELTASCOPE_AVX2_DISPATCH
+#include "moe/ColumnLayout512.h"
+
 #include <immintrin.h>
 #endif
 
@@ -49,9 +52,6 @@ bool hasAvx512()
 // eight lanes at a time, on the exact keys.
 constexpr int kChunk = 64; ///< tokens walked per chunk: 4 groups of 16 lanes
 constexpr std::size_t kRow = 80; ///< entries per row of lost: the chunk's lanes, then 16 pads
-/// floats per row of cols: the chunk's lanes, 8 pads, and 8 more so that every row starts on a
-/// cache line (the transpose writes 16 lanes at once)
-constexpr std::size_t kColRow = 80;
 constexpr std::uint32_t kNoExpert = 256; ///< the expert of lost's pads: a slot past every expert
 constexpr std::size_t kSlots = 257;
 /// The low bits of the short keys of a slice of N experts (N <= 256): the least 2^b - 1 >= N, so
@@ -168,125 +168,12 @@ inline bool packedLosses(const Walk& c)
     return c.devices <= 8 && !c.replicated;
 }
 
-// vpternlogd's tables of its operands a, b, c: a | b | c, (a & ~b) | c, and ~b & c.
+// vpternlogd's tables of its operands a, b, c: (a & ~b) | c, and ~b & c.
 constexpr int kTableA = 0xf0;
 constexpr int kTableB = 0xcc;
 constexpr int kTableC = 0xaa;
-constexpr int kOr3 = kTableA | kTableB | kTableC;
 constexpr int kKeyOf = (kTableA & ~kTableB & 0xff) | kTableC;
 constexpr int kIdOf = ~kTableB & kTableC & 0xff;
-
-// out[j][i] = r[i][j] for an 8 x 8 block of floats.
-__attribute__((target("avx2"))) inline void transpose8x8(const __m256* r, __m256* out)
-{
-    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]);
-    const __m256 t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]);
-    const __m256 t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]);
-    const __m256 t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]);
-    const __m256 t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44);
-    const __m256 u1 = _mm256_shuffle_ps(t0, t2, 0xee);
-    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44);
-    const __m256 u3 = _mm256_shuffle_ps(t1, t3, 0xee);
-    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44);
-    const __m256 u5 = _mm256_shuffle_ps(t4, t6, 0xee);
-    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44);
-    const __m256 u7 = _mm256_shuffle_ps(t5, t7, 0xee);
-    out[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
-    out[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-    out[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-    out[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-    out[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-    out[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-    out[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
-    out[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-
-// Lays eight rows out by expert from expert `from` on: cols[e * kColRow + lane] = rows[lane][e],
-// 8 x 8 blocks at a time. Returns the bits set in any score laid out (an OR of them).
-__attribute__((target("avx512f,avx512vl"))) std::uint32_t transposeGroup(
-    const float* const* rows, int from, int N, float* cols)
-{
-    int e = from;
-    __m256i seen = _mm256_setzero_si256();
-    for (; e + 8 <= N; e += 8) {
-        __m256 r[8];
-        for (int i = 0; i < 8; ++i) {
-            r[i] = _mm256_loadu_ps(rows[i] + e);
-            seen = _mm256_or_si256(seen, _mm256_castps_si256(r[i]));
-        }
-        __m256 by[8];
-        transpose8x8(r, by);
-        float* out = cols + static_cast<std::size_t>(e) * kColRow;
-        for (int j = 0; j < 8; ++j)
-            _mm256_store_ps(out + static_cast<std::size_t>(j) * kColRow, by[j]);
-    }
-    std::uint32_t bits = 0;
-    for (; e < N; ++e)
-        for (int i = 0; i < 8; ++i) {
-            const float x = rows[i][e];
-            cols[static_cast<std::size_t>(e) * kColRow + static_cast<std::size_t>(i)] = x;
-            std::uint32_t b;
-            std::memcpy(&b, &x, sizeof b);
-            bits |= b;
-        }
-    alignas(32) std::uint32_t lanes[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), seen);
-    for (const std::uint32_t x : lanes)
-        bits |= x;
-    return bits;
-}
-
-// The same for sixteen rows (two groups), 16 x 16 blocks at a time: a third fewer shuffles per
-// score than 8 x 8 blocks. cols must be 64-byte aligned. Returns the bits set in any score.
-__attribute__((target("avx512f,avx512vl"))) std::uint32_t transposePair(const float* const* rows, int N, float* cols)
-{
-    int e = 0;
-    __m512i seen = _mm512_setzero_si512();
-    for (; e + 16 <= N; e += 16) {
-        __m512 t[16];
-        for (int i = 0; i < 16; i += 2) {
-            const __m512 a = _mm512_loadu_ps(rows[i] + e);
-            const __m512 b = _mm512_loadu_ps(rows[i + 1] + e);
-            seen = _mm512_ternarylogic_epi32(seen, _mm512_castps_si512(a), _mm512_castps_si512(b), kOr3);
-            t[i] = _mm512_unpacklo_ps(a, b);
-            t[i + 1] = _mm512_unpackhi_ps(a, b);
-        }
-        // Each 128-bit lane L of u[4j + c] holds rows 4j..4j+3 at expert e + 4L + c.
-        __m512 u[16];
-        for (int j = 0; j < 16; j += 4) {
-            const __m512d t0 = _mm512_castps_pd(t[j]);
-            const __m512d t1 = _mm512_castps_pd(t[j + 1]);
-            const __m512d t2 = _mm512_castps_pd(t[j + 2]);
-            const __m512d t3 = _mm512_castps_pd(t[j + 3]);
-            u[j] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
-            u[j + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
-            u[j + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
-            u[j + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
-        }
-        float* out = cols + static_cast<std::size_t>(e) * kColRow;
-        for (int c = 0; c < 4; ++c) {
-            const __m512 a = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x44);
-            const __m512 b = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xee);
-            const __m512 x = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x44);
-            const __m512 y = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xee);
-            const auto at = [&](int L) { return out + static_cast<std::size_t>(4 * L + c) * kColRow; };
-            _mm512_store_ps(at(0), _mm512_shuffle_f32x4(a, x, 0x88));
-            _mm512_store_ps(at(1), _mm512_shuffle_f32x4(a, x, 0xdd));
-            _mm512_store_ps(at(2), _mm512_shuffle_f32x4(b, y, 0x88));
-            _mm512_store_ps(at(3), _mm512_shuffle_f32x4(b, y, 0xdd));
-        }
-    }
-    std::uint32_t bits = static_cast<std::uint32_t>(_mm512_reduce_or_epi32(seen));
-    if (e < N) {
-        bits |= transposeGroup(rows, e, N, cols);
-        bits |= transposeGroup(rows + 8, e, N, cols + 8);
-    }
-    return bits;
-}
 
 // One group of eight lanes (lanes 8 group .. 8 group + 7 of the chunk) over the first `steps`
 // positions on the exact keys (cols already offset to the group). Without unknown scores in the
@@ -624,49 +511,6 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
 }
 #pragma GCC diagnostic pop
 
-// Up to 16 devices in the lanes of one register: the running counts of [budget][device]
-// differences, written to run when given, and each budget's largest (at least 0).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-__attribute__((target("avx512f"))) void runningPeaks16(
-    const int* diffs, std::size_t budgets, std::size_t G, int* run, int* peak)
-{
-    const auto lanes = static_cast<__mmask16>((1u << G) - 1);
-    __m512i v = _mm512_setzero_si512();
-    for (std::size_t m = 0; m < budgets; ++m) {
-        v = _mm512_add_epi32(v, _mm512_maskz_loadu_epi32(lanes, diffs + m * G));
-        if (run != nullptr)
-            _mm512_mask_storeu_epi32(run + m * G, lanes, v);
-        peak[m] = std::max(0, _mm512_mask_reduce_max_epi32(lanes, v));
-    }
-}
-
-// Both kinds of counts of up to 8 devices in one register, the first in lanes 0-7 and the second
-// in lanes 8-15 (zero past G): one pass for both.
-__attribute__((target("avx512f,avx512vl"))) void runningPeaksPair(const int* first, const int* second,
-    std::size_t budgets, std::size_t G, int* runFirst, int* runSecond, int* peakFirst, int* peakSecond)
-{
-    const auto lanes = static_cast<__mmask8>((1u << G) - 1);
-    __m512i v = _mm512_setzero_si512();
-    for (std::size_t m = 0; m < budgets; ++m) {
-        const __m512i d = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_maskz_loadu_epi32(lanes, first + m * G)),
-            _mm256_maskz_loadu_epi32(lanes, second + m * G), 1);
-        v = _mm512_add_epi32(v, d);
-        if (runFirst != nullptr) {
-            _mm256_mask_storeu_epi32(runFirst + m * G, lanes, _mm512_castsi512_si256(v));
-            _mm256_mask_storeu_epi32(runSecond + m * G, lanes, _mm512_extracti64x4_epi64(v, 1));
-        }
-        // The largest of each half of eight lanes, in its lanes 0 and 8.
-        __m512i x = _mm512_max_epi32(v, _mm512_shuffle_epi32(v, _MM_PERM_CDAB));
-        x = _mm512_max_epi32(x, _mm512_shuffle_epi32(x, _MM_PERM_BADC));
-        x = _mm512_max_epi32(x, _mm512_shuffle_i64x2(x, x, _MM_SHUFFLE(2, 3, 0, 1)));
-        x = _mm512_max_epi32(x, _mm512_setzero_si512()); // at least 0, as every peak is
-        peakFirst[m] = _mm_cvtsi128_si32(_mm512_castsi512_si128(x));
-        peakSecond[m] = _mm_cvtsi128_si32(_mm512_extracti32x4_epi32(x, 2));
-    }
-}
-#pragma GCC diagnostic pop
-
 } // namespace
 
 bool sweep512Available()
@@ -701,20 +545,6 @@ bool walkColumns(const SliceInput& in, const Walk& c, const int* limits, int ste
         foldLosses(c, steps, w);
     return true;
 }
-
-bool runningPeaks(const int* active, const int* tokens, std::size_t budgets, std::size_t G, int* runActive,
-    int* runTokens, int* peakActive, int* peakTokens)
-{
-    if (G < 1 || G > 16 || !hasAvx512())
-        return false;
-    if (G <= 8) {
-        runningPeaksPair(active, tokens, budgets, G, runActive, runTokens, peakActive, peakTokens);
-    } else {
-        runningPeaks16(active, budgets, G, runActive, peakActive);
-        runningPeaks16(tokens, budgets, G, runTokens, peakTokens);
-    }
-    return true;
-}
 #else
 bool sweep512Available()
 {
@@ -722,11 +552,6 @@ bool sweep512Available()
 }
 
 bool walkColumns(const SliceInput&, const Walk&, const int*, int)
-{
-    return false;
-}
-
-bool runningPeaks(const int*, const int*, std::size_t, std::size_t, int*, int*, int*, int*)
 {
     return false;
 }
