@@ -890,6 +890,8 @@ void TestXShare::budgetMapsEqualPerBudgetMaps_data()
     QTest::addColumn<int>("devices");
     QTest::newRow("batch") << int(moe::Policy::Batch) << 4;
     QTest::newRow("batch, 3 devices") << int(moe::Policy::Batch) << 3;
+    QTest::newRow("batch, 1 device") << int(moe::Policy::Batch) << 1;
+    QTest::newRow("speculative, 1 device") << int(moe::Policy::Speculative) << 1;
     QTest::newRow("speculative") << int(moe::Policy::Speculative) << 4;
     QTest::newRow("top-k") << int(moe::Policy::TopK) << 2;
 }
