@@ -98,7 +98,7 @@ inline void walkPortable(const Walk& c, const float* row, int limit, int N, std:
 // The metrics at every budget from the differences: an expert is active for M in
 // [rank + 1, maxEnd), as every token that ever takes it does so when it enters the selection.
 void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyConfig& config, int G, const int* order,
-    const int* deviceAt, int steps, const std::vector<int>& expertDiff, SliceSweep& out)
+    const int* deviceAt, const int* joined, int steps, const std::vector<int>& expertDiff, SliceSweep& out)
 {
     const int N = static_cast<int>(s.maxEnd.size());
     const auto Nz = static_cast<std::size_t>(N);
@@ -111,10 +111,12 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
     s.diff.assign(budgets + Nz, 0);
     s.devDiff.assign(single ? 0 : Gz * budgets + Nz, 0); // [budget][device], like devTokenDiff, then the spares
     // An expert some token takes is active from the budget that adds it (its position + 1): one
-    // expert per position, so plain stores.
+    // expert per position, so plain stores. The tokens that take it there (counted by the column
+    // walk in joined) add to its device's.
     for (int p = 0; p < steps; ++p) {
         const auto M = static_cast<std::size_t>(p + 1);
         s.diff[M] = s.maxEnd[static_cast<std::size_t>(order[p])] != 0 ? 1 : 0;
+        s.devTokenDiff[M * Gz + static_cast<std::size_t>(deviceAt[p])] += joined[M];
     }
     if (!single)
         for (int p = 0; p < steps; ++p)
@@ -249,9 +251,6 @@ bool sweepSliceWith(
     else
         priorityInto(s.util, warmSet(in, s, config.warmup), maxBudget, out.order);
     const int steps = std::min<int>(static_cast<int>(out.order.size()), std::max(0, maxBudget));
-    s.rank.assign(Nz, -1);
-    for (int p = 0; p < static_cast<int>(out.order.size()); ++p)
-        s.rank[static_cast<std::size_t>(out.order[static_cast<std::size_t>(p)])] = p;
     s.maxEnd.assign(Nz, 0);
     s.diffMass.assign(Nz + 2, 0.0);
     s.diffOverlap.assign(Nz + 2, 0);
@@ -260,17 +259,6 @@ bool sweepSliceWith(
     const int k = in.topK;
     const std::size_t stride = Nz + 2;
 
-    // A baseline expert of a token is among the k best of every prefix of the order that holds it
-    // (nothing in the prefix beats it that does not beat it in the whole row), so it joins at its
-    // position and never leaves: the overlap gains each expert's baseline tokens at its position,
-    // and a token is unchanged from the budget after the last of its experts, where its walk
-    // stops.
-    for (std::size_t e = 0; e < Nz; ++e) {
-        const int r = s.rank[e];
-        if (r >= 0 && r < steps)
-            s.diffOverlap[static_cast<std::size_t>(r) + 1] += s.baseCount[e];
-    }
-
     // With replicated experts the per-device loads depend on each expert's token count, kept per
     // budget as differences.
     const bool replicated = !config.replicas.empty();
@@ -278,23 +266,34 @@ bool sweepSliceWith(
     static thread_local std::vector<int> expertDiff;
     static thread_local std::vector<int> deviceAt;
     static thread_local std::vector<int> joined;
+    static thread_local std::vector<int> after; // [expert] one past its position, N + 1 when it is not in the order
     expertDiff.assign(replicated ? Nz * stride : 0, 0);
     deviceAt.resize(static_cast<std::size_t>(steps));
-    for (int p = 0; p < steps; ++p)
-        deviceAt[static_cast<std::size_t>(p)]
-            = device[static_cast<std::size_t>(out.order[static_cast<std::size_t>(p)])];
     joined.assign(stride, 0);
+    after.assign(Nz, N + 1);
+    s.rank.assign(Nz, -1); // read by the budget maps (XShareMaps.cpp) too
+    for (std::size_t p = 0; p < out.order.size(); ++p) {
+        const auto e = static_cast<std::size_t>(out.order[p]);
+        s.rank[e] = static_cast<int>(p);
+        after[e] = static_cast<int>(p) + 1;
+    }
+    // A baseline expert of a token is among the k best of every prefix of the order that holds it
+    // (nothing in the prefix beats it that does not beat it in the whole row), so it joins at its
+    // position and never leaves: the overlap gains each expert's baseline tokens at its position,
+    // and a token is unchanged from the budget after the last of its experts, where its walk
+    // stops.
+    for (std::size_t p = 0; p < static_cast<std::size_t>(steps); ++p) {
+        const auto e = static_cast<std::size_t>(out.order[p]);
+        deviceAt[p] = device[e];
+        s.diffOverlap[p + 1] = s.baseCount[e]; // one expert per position
+    }
     const Walk c { out.order.data(), deviceAt.data(), device.data(), s.diffMass.data(), s.devTokenDiff.data(),
         s.maxEnd.data(), expertDiff.data(), joined.data(), stride, static_cast<std::size_t>(G), replicated, k };
 
     // Each token's walk stops after the position of its last baseline expert: from there it holds
     // its own k best, which nothing later beats.
     static thread_local std::vector<int> limits;
-    static thread_local std::vector<int> after; // [expert] one past its rank, N + 1 when it is not in the order
     limits.assign(static_cast<std::size_t>(std::max(in.tokens, 0)), 0);
-    after.resize(Nz);
-    for (std::size_t e = 0; e < Nz; ++e)
-        after[e] = s.rank[e] < 0 ? N + 1 : s.rank[e] + 1;
     for (int t = 0; t < in.tokens; ++t) {
         const auto tz = static_cast<std::size_t>(t);
         const int kt = s.kOf[tz];
@@ -324,13 +323,7 @@ bool sweepSliceWith(
             if (s.kOf[static_cast<std::size_t>(t)] > 0)
                 walkPortable(c, rowOf(in, t), limits[static_cast<std::size_t>(t)], N, heap.data());
     }
-    for (int p = 0; p < steps; ++p) {
-        const auto M = static_cast<std::size_t>(p + 1);
-        s.devTokenDiff[M * static_cast<std::size_t>(G)
-            + static_cast<std::size_t>(deviceAt[static_cast<std::size_t>(p)])]
-            += joined[M];
-    }
-    sweepTotals(s, device, config, G, out.order.data(), deviceAt.data(), steps, expertDiff, out);
+    sweepTotals(s, device, config, G, out.order.data(), deviceAt.data(), joined.data(), steps, expertDiff, out);
     return true;
 }
 
