@@ -61,9 +61,6 @@ constexpr std::uint32_t kNoExpert = 256; ///< the row of lost's pads: a row of z
 constexpr std::size_t kLeaveLane = 65;
 constexpr std::size_t kLossLane = 70;
 constexpr std::uint32_t kPadOffset = kNoExpert * static_cast<std::uint32_t>(kColRow);
-/// An entry of lost: every row offset fits in 16 bits, which keeps lost small beside cols.
-using LostRow = std::uint16_t;
-static_assert(kPadOffset <= 0xffff);
 /// The low bits of the short keys of a slice of N experts (N <= 256): the least 2^b - 1 >= N, so
 /// that 2^b - 1 - expert is never zero.
 inline std::uint32_t idBitsOf(int N)
@@ -82,13 +79,13 @@ inline std::size_t heldExpert(std::uint32_t key, std::uint32_t idBits)
 
 struct ColumnWalk {
     std::vector<float> store; ///< backs cols, aligned
-    std::vector<LostRow> idStore; ///< backs lost, aligned
+    std::vector<std::uint32_t> idStore; ///< backs lost, aligned
     /// [expert][kColRow] the chunk's scores by expert (unknown past its tokens), then the expert's
     /// slots (kLeaveLane, kLossLane); row kNoExpert is zeros, the score of nothing displaced
     float* cols = nullptr;
     /// [position][kRow] the row in cols (expert times kColRow) of the expert a lane displaced
     /// there; kPadOffset where it displaced none, in lanes 64-79, and in three rows past the last
-    LostRow* lost = nullptr;
+    std::uint32_t* lost = nullptr;
     std::vector<std::uint64_t> notId; ///< [position] the inverted id of the expert there, the low half of its keys
     std::uint32_t idBits = 0x1ff; ///< the low bits of the slice's short keys (idBitsOf)
     std::vector<std::uint32_t> shortId; ///< [position] idBits - the expert there, the low bits of its short keys
@@ -108,7 +105,7 @@ struct ColumnWalk {
     std::vector<int> lossRows; ///< lossWords packed as [budget][device]
     float* zeros = nullptr; ///< cols' row kNoExpert: kColRow zeros
     const float* laidCols = nullptr; ///< the layout whose pad lanes are in place
-    const LostRow* laidLost = nullptr;
+    const std::uint32_t* laidLost = nullptr;
     std::size_t laidExperts = 0;
     std::size_t laidSteps = 0;
 
@@ -156,10 +153,10 @@ struct ColumnWalk {
             store.resize(floats);
         cols = reinterpret_cast<float*>(aligned64(store.data()));
         zeros = cols + kNoExpert * kColRow;
-        const std::size_t ids = (P + 3) * kRow + 64 / sizeof(LostRow); // room to align
+        const std::size_t ids = (P + 3) * kRow + 16;
         if (idStore.size() < ids)
             idStore.resize(ids);
-        lost = reinterpret_cast<LostRow*>(aligned64(idStore.data()));
+        lost = reinterpret_cast<std::uint32_t*>(aligned64(idStore.data()));
         // Lanes 64-79 of every row of lost are pads, in three rows past the last as well: a budget
         // of the sums with no event left reads lane 64 there, which adds +0 and counts in the
         // pads' row. The experts' rows start with their slots clear.
@@ -168,7 +165,7 @@ struct ColumnWalk {
                 std::fill_n(cols + r * kColRow + kChunk, kColRow - kChunk, 0.0f);
             std::fill_n(zeros, kColRow, 0.0f);
             for (std::size_t r = 0; r < P + 3; ++r)
-                std::fill_n(lost + r * kRow + kChunk, kRow - kChunk, static_cast<LostRow>(kPadOffset));
+                std::fill_n(lost + r * kRow + kChunk, kRow - kChunk, kPadOffset);
             laidCols = cols;
             laidLost = lost;
             laidExperts = E;
@@ -221,7 +218,7 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) void walkGroup(
     // Kept in registers: the byte stores below could otherwise alias w's members.
     std::uint8_t* took = w.took.data() + g;
     std::uint8_t* displaced = w.displaced.data() + g;
-    LostRow* lost = w.lost + 8 * g;
+    std::uint32_t* lost = w.lost + 8 * g;
     for (int p = 0; p < steps; ++p) {
         const auto pz = static_cast<std::size_t>(p);
         const __m512i bits
@@ -241,8 +238,8 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) void walkGroup(
         displaced[pz * 8] = static_cast<std::uint8_t>(displace);
         // The displaced expert's row: ~(the low half of its key) rows in
         const __m256i ids = _mm256_xor_si256(_mm512_cvtepi64_epi32(worst), _mm256_set1_epi32(-1));
-        _mm_store_si128(reinterpret_cast<__m128i*>(lost + pz * kRow),
-            _mm256_cvtepi32_epi16(_mm256_mask_mullo_epi32(none, displace, ids, rowLength)));
+        _mm256_store_si256(
+            reinterpret_cast<__m256i*>(lost + pz * kRow), _mm256_mask_mullo_epi32(none, displace, ids, rowLength));
     }
     // Into the halves of the group of sixteen's held rows.
     std::uint32_t* held = w.held.data() + (g / 2) * 128 + (g % 2) * 8;
@@ -274,7 +271,7 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
     const std::uint32_t* shortId = w.shortId.data();
     auto* took = reinterpret_cast<std::uint16_t*>(w.took.data() + 2 * g);
     auto* displaced = reinterpret_cast<std::uint16_t*>(w.displaced.data() + 2 * g);
-    LostRow* lost = w.lost + 16 * g;
+    std::uint32_t* lost = w.lost + 16 * g;
     for (int p = 0; p < steps; ++p) {
         const auto pz = static_cast<std::size_t>(p);
         const __m512i bits = _mm512_load_si512(cols + colAt[pz]);
@@ -306,9 +303,8 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
         took[pz * 4] = static_cast<std::uint16_t>(take);
         displaced[pz * 4] = static_cast<std::uint16_t>(displace);
         // The displaced expert's row, (worst & idBits) ^ idBits rows in, where one was.
-        _mm256_store_si256(reinterpret_cast<__m256i*>(lost + pz * kRow),
-            _mm512_cvtepi32_epi16(
-                _mm512_mask_mullo_epi32(none, displace, _mm512_andnot_si512(worst, idBits), rowLength)));
+        _mm512_store_si512(
+            lost + pz * kRow, _mm512_mask_mullo_epi32(none, displace, _mm512_andnot_si512(worst, idBits), rowLength));
     }
     std::uint32_t* held = w.held.data() + g * 128;
     for (int j = 0; j < 8; ++j)
@@ -381,7 +377,7 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void sumChunk(const Walk& c, 
         double mass[4];
         const float* gain[4];
         std::uint64_t loss[4] = { 0, 0, 0, 0 };
-        const LostRow* lostAt = w.lost + static_cast<std::size_t>(p) * kRow; // rows p .. p + 3
+        const std::uint32_t* lostAt = w.lost + static_cast<std::size_t>(p) * kRow; // rows p .. p + 3
         const auto first = static_cast<std::uint32_t>(p + 1); // the first of the four budgets
         for (int i = 0; i < 4; ++i) {
             const int q = p + i;
@@ -507,7 +503,7 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
             const auto M = pz + 1;
             std::uint64_t displaced;
             std::memcpy(&displaced, w.displaced.data() + pz * 8, sizeof displaced);
-            const LostRow* rows = w.lost + pz * kRow;
+            const std::uint32_t* rows = w.lost + pz * kRow;
             int* devLoss = c.devTokenDiff + M * c.devices;
             for (std::uint64_t m = displaced; m != 0; m &= m - 1) {
                 const std::size_t wz = rows[_tzcnt_u64(m)] / kColRow;
