@@ -52,15 +52,8 @@ bool hasAvx512()
 // eight lanes at a time, on the exact keys.
 constexpr int kChunk = 64; ///< tokens walked per chunk: 4 groups of 16 lanes
 constexpr std::size_t kRow = 80; ///< entries per row of lost: the chunk's lanes, then 16 pads
-constexpr std::uint32_t kNoExpert = 256; ///< the row of lost's pads: a row of zeros past every expert
-/// An expert's row of the layout holds, past its 64 lanes of scores and a zero (lane 64, what a
-/// finished budget of the sums reads), the sums' own per-expert slots, so that one offset from
-/// lost reaches them all: from lane 65, its last budget held for each of four budgets side by side
-/// (stored as the first of the four, so that one register serves them), and from lane 70 the
-/// 64-bit word with 1 in the byte of its device.
-constexpr std::size_t kLeaveLane = 65;
-constexpr std::size_t kLossLane = 70;
-constexpr std::uint32_t kPadOffset = kNoExpert * static_cast<std::uint32_t>(kColRow);
+constexpr std::uint32_t kNoExpert = 256; ///< the expert of lost's pads: a slot past every expert
+constexpr std::size_t kSlots = 257;
 /// The low bits of the short keys of a slice of N experts (N <= 256): the least 2^b - 1 >= N, so
 /// that 2^b - 1 - expert is never zero.
 inline std::uint32_t idBitsOf(int N)
@@ -79,13 +72,14 @@ inline std::size_t heldExpert(std::uint32_t key, std::uint32_t idBits)
 
 struct ColumnWalk {
     std::vector<float> store; ///< backs cols, aligned
-    std::vector<std::uint32_t> idStore; ///< backs lost, aligned
-    /// [expert][kColRow] the chunk's scores by expert (unknown past its tokens), then the expert's
-    /// slots (kLeaveLane, kLossLane); row kNoExpert is zeros, the score of nothing displaced
+    std::vector<std::uint32_t> idStore; ///< backs lost and padIds, aligned
+    /// [expert][kColRow] the chunk's scores by expert (unknown past its tokens); row kNoExpert is
+    /// zeros, the score of nothing displaced
     float* cols = nullptr;
-    /// [position][kRow] the row in cols (expert times kColRow) of the expert a lane displaced
-    /// there; kPadOffset where it displaced none, in lanes 64-79, and in three rows past the last
+    /// [position][kRow] the expert a lane displaced there; kNoExpert where it displaced none, and
+    /// in lanes 64-79
     std::uint32_t* lost = nullptr;
+    std::uint32_t* padIds = nullptr; ///< kRow times kNoExpert
     std::vector<std::uint64_t> notId; ///< [position] the inverted id of the expert there, the low half of its keys
     std::uint32_t idBits = 0x1ff; ///< the low bits of the slice's short keys (idBitsOf)
     std::vector<std::uint32_t> shortId; ///< [position] idBits - the expert there, the low bits of its short keys
@@ -96,6 +90,8 @@ struct ColumnWalk {
     /// [group of 16][8 places][16 lanes] what the lanes hold after the walk (see heldExpert)
     std::vector<std::uint32_t> held;
     std::vector<float> unknownRow; ///< a row of unknown scores for lanes past the chunk's tokens
+    std::vector<int> leave; ///< [4][kSlots] per budget of four: each expert's last budget held (N + 1: to the end)
+    std::vector<std::uint64_t> lossByte; ///< [kSlots] 1 in the byte of the expert's device (0 for kNoExpert)
     std::vector<int> lossStore; ///< backs lossWords, aligned
     /// [budget][8] the displaced experts per device (up to 8 devices, no copies), counted by the
     /// masses' pass in aligned rows of their own and taken off the slice's tokens per device once,
@@ -108,31 +104,6 @@ struct ColumnWalk {
     const std::uint32_t* laidLost = nullptr;
     std::size_t laidExperts = 0;
     std::size_t laidSteps = 0;
-
-    /// An expert's row of cols as bytes, for its slots.
-    unsigned char* slotsOf(std::size_t expert) const
-    {
-        return reinterpret_cast<unsigned char*>(cols + expert * kColRow);
-    }
-
-    /// Marks budget `first + slot` as the expert's latest leave for the slot.
-    void setLeave(std::size_t expert, std::size_t slot, std::uint32_t first) const
-    {
-        std::memcpy(slotsOf(expert) + (kLeaveLane + slot) * sizeof(float), &first, sizeof first);
-    }
-
-    /// The expert's latest leave of the four slots (0 for none), which it clears.
-    int takeLeave(std::size_t expert) const
-    {
-        unsigned char* at = slotsOf(expert) + kLeaveLane * sizeof(float);
-        std::uint32_t first[4];
-        std::memcpy(first, at, sizeof first);
-        std::uint32_t latest = 0;
-        for (std::uint32_t i = 0; i < 4; ++i)
-            latest = std::max(latest, first[i] != 0 ? first[i] + i : 0);
-        std::memset(at, 0, sizeof first);
-        return static_cast<int>(latest);
-    }
 
     template <typename T> static std::uintptr_t aligned64(T* p)
     {
@@ -148,24 +119,25 @@ struct ColumnWalk {
     {
         const auto E = static_cast<std::size_t>(experts);
         const auto P = static_cast<std::size_t>(std::max(steps, 1));
-        const std::size_t floats = (kNoExpert + 1) * kColRow + 16;
+        const std::size_t floats = kSlots * kColRow + 16;
         if (store.size() < floats)
             store.resize(floats);
         cols = reinterpret_cast<float*>(aligned64(store.data()));
         zeros = cols + kNoExpert * kColRow;
-        const std::size_t ids = (P + 3) * kRow + 16;
+        const std::size_t ids = (P + 1) * kRow + 16;
         if (idStore.size() < ids)
             idStore.resize(ids);
         lost = reinterpret_cast<std::uint32_t*>(aligned64(idStore.data()));
-        // Lanes 64-79 of every row of lost are pads, in three rows past the last as well: a budget
-        // of the sums with no event left reads lane 64 there, which adds +0 and counts in the
-        // pads' row. The experts' rows start with their slots clear.
+        padIds = lost + P * kRow;
+        // Lanes 64-79 of every row are pads, as is the row after the last: the sums read a lane
+        // past the last event there, which adds +0 and marks the spare slot kNoExpert.
         if (cols != laidCols || lost != laidLost || E != laidExperts || P != laidSteps) {
             for (std::size_t r = 0; r < E; ++r)
                 std::fill_n(cols + r * kColRow + kChunk, kColRow - kChunk, 0.0f);
             std::fill_n(zeros, kColRow, 0.0f);
-            for (std::size_t r = 0; r < P + 3; ++r)
-                std::fill_n(lost + r * kRow + kChunk, kRow - kChunk, kPadOffset);
+            for (std::size_t r = 0; r < P; ++r)
+                std::fill_n(lost + r * kRow + kChunk, kRow - kChunk, kNoExpert);
+            std::fill_n(padIds, kRow, kNoExpert);
             laidCols = cols;
             laidLost = lost;
             laidExperts = E;
@@ -183,6 +155,9 @@ struct ColumnWalk {
             lossRows.resize((P + 1) * 8);
         if (unknownRow.size() < E + 8)
             unknownRow.assign(E + 8, kUnknown);
+        if (leave.size() != 4 * kSlots)
+            leave.assign(4 * kSlots, 0); // each chunk clears what it used
+        lossByte.resize(kSlots);
     }
 };
 
@@ -193,11 +168,12 @@ inline bool packedLosses(const Walk& c)
     return c.devices <= 8 && !c.replicated;
 }
 
-// vpternlogd's table of its operands a, b, c for (a & ~b) | c.
+// vpternlogd's tables of its operands a, b, c: (a & ~b) | c, and ~b & c.
 constexpr int kTableA = 0xf0;
 constexpr int kTableB = 0xcc;
 constexpr int kTableC = 0xaa;
 constexpr int kKeyOf = (kTableA & ~kTableB & 0xff) | kTableC;
+constexpr int kIdOf = ~kTableB & kTableC & 0xff;
 
 // One group of eight lanes (lanes 8 group .. 8 group + 7 of the chunk) over the first `steps`
 // positions on the exact keys (cols already offset to the group). Without unknown scores in the
@@ -210,8 +186,7 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) void walkGroup(
     for (int j = 0; j < K; ++j)
         best[j] = _mm512_setzero_si512();
     const __m512i unknownBits = _mm512_set1_epi64(0xff800000LL);
-    const __m256i none = _mm256_set1_epi32(static_cast<int>(kPadOffset));
-    const __m256i rowLength = _mm256_set1_epi32(static_cast<int>(kColRow));
+    const __m256i none = _mm256_set1_epi32(static_cast<int>(kNoExpert));
     const auto g = static_cast<std::size_t>(group);
     const std::uint32_t* colAt = w.colAt.data();
     const std::uint64_t* notId = w.notId.data();
@@ -236,10 +211,9 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) void walkGroup(
         best[0] = _mm512_max_epu64(best[0], key);
         took[pz * 8] = static_cast<std::uint8_t>(take);
         displaced[pz * 8] = static_cast<std::uint8_t>(displace);
-        // The displaced expert's row: ~(the low half of its key) rows in
+        // The displaced expert: ~(the low half of its key)
         const __m256i ids = _mm256_xor_si256(_mm512_cvtepi64_epi32(worst), _mm256_set1_epi32(-1));
-        _mm256_store_si256(
-            reinterpret_cast<__m256i*>(lost + pz * kRow), _mm256_mask_mullo_epi32(none, displace, ids, rowLength));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(lost + pz * kRow), _mm256_mask_blend_epi32(displace, none, ids));
     }
     // Into the halves of the group of sixteen's held rows.
     std::uint32_t* held = w.held.data() + (g / 2) * 128 + (g % 2) * 8;
@@ -264,8 +238,7 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
     const __m512i unknownBits = _mm512_set1_epi32(static_cast<int>(0xff800000u));
     const __m512i idBits = _mm512_set1_epi32(static_cast<int>(w.idBits));
     const __m512i scoreBits = _mm512_set1_epi32(static_cast<int>(~w.idBits));
-    const __m512i none = _mm512_set1_epi32(static_cast<int>(kPadOffset));
-    const __m512i rowLength = _mm512_set1_epi32(static_cast<int>(kColRow));
+    const __m512i none = _mm512_set1_epi32(static_cast<int>(kNoExpert));
     const auto g = static_cast<std::size_t>(group);
     const std::uint32_t* colAt = w.colAt.data();
     const std::uint32_t* shortId = w.shortId.data();
@@ -302,9 +275,8 @@ __attribute__((target("avx512f,avx512vl,bmi,bmi2,popcnt"))) bool walkGroup16(
         best[0] = _mm512_max_ps(best[0], entering);
         took[pz * 4] = static_cast<std::uint16_t>(take);
         displaced[pz * 4] = static_cast<std::uint16_t>(displace);
-        // The displaced expert's row, (worst & idBits) ^ idBits rows in, where one was.
-        _mm512_store_si512(
-            lost + pz * kRow, _mm512_mask_mullo_epi32(none, displace, _mm512_andnot_si512(worst, idBits), rowLength));
+        // The displaced expert, (worst & idBits) ^ idBits, where one was.
+        _mm512_store_si512(lost + pz * kRow, _mm512_mask_ternarylogic_epi32(none, displace, worst, idBits, kIdOf));
     }
     std::uint32_t* held = w.held.data() + g * 128;
     for (int j = 0; j < 8; ++j)
@@ -362,48 +334,45 @@ __attribute__((target("avx512f,avx512vl"))) int fillSums(const Walk& c, ColumnWa
 #pragma GCC diagnostic pop
 
 // The masses of the first `stop` budgets, four at a time: each budget's sum runs over its tokens
-// in order, and the four run side by side (one finished early reads lane 64 of its rows, adding +0,
-// until the others are done). An event's offset from lost reaches the displaced expert's score and
-// its slots alike (a lane that took without displacing reads the pads' row of zeros). With Losses,
-// the same pass counts the displaced experts: each of the four budgets has its own leave slot, and
-// its losses per device add up in the bytes of one register (up to 8 devices, no copies).
+// in order, and the four run side by side (one finished early reads lane 64's pads, adding +0,
+// until the others are done). With Losses, the same pass counts the displaced experts: each of the
+// four budgets has its own leave slots, and its losses per device add up in the bytes of one
+// register (up to 8 devices, no copies). A lane that took without displacing reads the pad key,
+// which counts nothing.
 template <bool Losses>
 __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void sumChunk(const Walk& c, ColumnWalk& w, int stop)
 {
-    const float* cols = w.cols;
-    auto* slots = reinterpret_cast<unsigned char*>(w.cols); // the experts' slots, written as bytes
+    int* leave = w.leave.data();
     for (int p = fillSums(c, w, stop); p < stop; p += 4) {
         std::uint64_t m[4];
         double mass[4];
         const float* gain[4];
+        const std::uint32_t* lostAt[4];
         std::uint64_t loss[4] = { 0, 0, 0, 0 };
-        const std::uint32_t* lostAt = w.lost + static_cast<std::size_t>(p) * kRow; // rows p .. p + 3
-        const auto first = static_cast<std::uint32_t>(p + 1); // the first of the four budgets
         for (int i = 0; i < 4; ++i) {
             const int q = p + i;
             m[i] = 0;
             mass[i] = 0.0;
             gain[i] = w.zeros;
+            lostAt[i] = w.padIds;
             if (q < stop) {
                 const auto qz = static_cast<std::size_t>(q);
                 std::memcpy(&m[i], w.took.data() + qz * 8, sizeof m[i]);
                 mass[i] = c.diffMass[qz + 1];
-                gain[i] = cols + static_cast<std::size_t>(c.order[q]) * kColRow;
+                gain[i] = w.cols + static_cast<std::size_t>(c.order[q]) * kColRow;
+                lostAt[i] = w.lost + qz * kRow;
             }
         }
         while ((m[0] | m[1] | m[2] | m[3]) != 0)
-            for (std::size_t i = 0; i < 4; ++i) {
+            for (int i = 0; i < 4; ++i) {
                 const auto lane = static_cast<std::size_t>(_tzcnt_u64(m[i]));
                 m[i] = _blsr_u64(m[i]);
-                const std::size_t row = lostAt[i * kRow + lane];
-                mass[i] -= static_cast<double>(cols[row + lane]); // +0 where nothing was displaced
+                const std::size_t e = lostAt[i][lane];
+                mass[i] -= static_cast<double>(w.cols[e * kColRow + lane]); // +0 where nothing was displaced
                 mass[i] += static_cast<double>(gain[i][lane]);
                 if constexpr (Losses) {
-                    unsigned char* at = slots + row * sizeof(float);
-                    std::memcpy(at + (kLeaveLane + i) * sizeof(float), &first, sizeof first);
-                    std::uint64_t device;
-                    std::memcpy(&device, at + kLossLane * sizeof(float), sizeof device);
-                    loss[i] += device;
+                    leave[static_cast<std::size_t>(i) * kSlots + e] = p + i + 1;
+                    loss[i] += w.lossByte[e];
                 }
             }
         for (int i = 0; i < 4 && p + i < stop; ++i) {
@@ -495,7 +464,12 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
     }
     // The displaced experts. Positions rise, so the last store is each expert's latest leave. With
     // up to 8 devices (and no copies), they are counted in the masses' pass below.
+    int* leave = w.leave.data();
     if (packedLosses(c)) {
+        for (int e = 0; e < N; ++e)
+            w.lossByte[static_cast<std::size_t>(e)] = std::uint64_t { 1 }
+                << (8 * c.deviceOf[static_cast<std::size_t>(e)]);
+        w.lossByte[kNoExpert] = 0;
         sumChunk<true>(c, w, stop);
     } else {
         for (int p = 0; p < stop; ++p) {
@@ -503,11 +477,11 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
             const auto M = pz + 1;
             std::uint64_t displaced;
             std::memcpy(&displaced, w.displaced.data() + pz * 8, sizeof displaced);
-            const std::uint32_t* rows = w.lost + pz * kRow;
+            const std::uint32_t* ids = w.lost + pz * kRow;
             int* devLoss = c.devTokenDiff + M * c.devices;
             for (std::uint64_t m = displaced; m != 0; m &= m - 1) {
-                const std::size_t wz = rows[_tzcnt_u64(m)] / kColRow;
-                w.setLeave(wz, 0, static_cast<std::uint32_t>(M));
+                const std::size_t wz = ids[_tzcnt_u64(m)];
+                leave[wz] = static_cast<int>(M);
                 devLoss[c.deviceOf[wz]] -= 1;
                 if (c.replicated)
                     c.expertDiff[wz * c.stride + M] -= 1;
@@ -521,12 +495,19 @@ __attribute__((target("avx512f,bmi,bmi2,popcnt"))) void walkChunk(
         for (int i = 0; i < 16 * c.k; ++i) {
             const std::uint32_t key = w.held[static_cast<std::size_t>(g) * 128 + static_cast<std::size_t>(i)];
             if (key != 0)
-                w.setLeave(heldExpert(key, w.idBits), 0, static_cast<std::uint32_t>(N + 1));
+                leave[heldExpert(key, w.idBits)] = N + 1;
         }
     // Each expert's latest leave, clearing its slots for the next chunk on the way (only the pads'
-    // row, kNoExpert, is left as it is: nothing reads its slots).
-    for (std::size_t e = 0; e < static_cast<std::size_t>(N); ++e)
-        c.maxEnd[e] = std::max(c.maxEnd[e], w.takeLeave(e));
+    // slot, kNoExpert, is left as it is: no chunk reads it).
+    for (std::size_t e = 0; e < static_cast<std::size_t>(N); ++e) {
+        const int a = std::max(leave[e], leave[kSlots + e]);
+        const int b = std::max(leave[2 * kSlots + e], leave[3 * kSlots + e]);
+        c.maxEnd[e] = std::max(c.maxEnd[e], std::max(a, b));
+        leave[e] = 0;
+        leave[kSlots + e] = 0;
+        leave[2 * kSlots + e] = 0;
+        leave[3 * kSlots + e] = 0;
+    }
 }
 #pragma GCC diagnostic pop
 
@@ -558,11 +539,6 @@ bool walkColumns(const SliceInput& in, const Walk& c, const int* limits, int ste
         w.shortId[p] = x ^ w.idBits;
         w.colAt[p] = x * static_cast<std::uint32_t>(kColRow);
     }
-    if (packedLosses(c))
-        for (std::size_t e = 0; e < static_cast<std::size_t>(N); ++e) {
-            const std::uint64_t device = std::uint64_t { 1 } << (8 * c.deviceOf[e]);
-            std::memcpy(w.slotsOf(e) + kLossLane * sizeof(float), &device, sizeof device);
-        }
     for (int first = 0; first < in.tokens; first += kChunk)
         walkChunk(in, c, limits, first, std::min(kChunk, in.tokens - first), steps, N, w);
     if (packedLosses(c))
