@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <numeric>
 #include <vector>
 
 namespace deltascope::moe {
@@ -106,37 +105,30 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
     // Budgets 0..N, then a spare slot per expert.
     const auto Gz = static_cast<std::size_t>(G);
     const std::size_t budgets = Nz + 1;
-    // On one device (no copies) its counts are the slice's own, so none are kept per device.
-    const bool single = Gz == 1 && config.replicas.empty();
     s.diff.assign(budgets + Nz, 0);
-    s.devDiff.assign(single ? 0 : Gz * budgets + Nz, 0); // [budget][device], like devTokenDiff, then the spares
+    s.devDiff.assign(Gz * budgets + Nz, 0); // [budget][device], like devTokenDiff, then the spares
     // An expert some token takes is active from the budget that adds it (its position + 1): one
     // expert per position, so plain stores. The tokens that take it there (counted by the column
     // walk in joined) add to its device's.
     for (int p = 0; p < steps; ++p) {
         const auto M = static_cast<std::size_t>(p + 1);
-        s.diff[M] = s.maxEnd[static_cast<std::size_t>(order[p])] != 0 ? 1 : 0;
-        s.devTokenDiff[M * Gz + static_cast<std::size_t>(deviceAt[p])] += joined[M];
+        const auto d = static_cast<std::size_t>(deviceAt[p]);
+        const int taken = s.maxEnd[static_cast<std::size_t>(order[p])] != 0 ? 1 : 0;
+        s.diff[M] = taken;
+        s.devDiff[M * Gz + d] = taken;
+        s.devTokenDiff[M * Gz + d] += joined[M];
     }
-    if (!single)
-        for (int p = 0; p < steps; ++p)
-            s.devDiff[static_cast<std::size_t>(p + 1) * Gz + static_cast<std::size_t>(deviceAt[p])]
-                = s.diff[static_cast<std::size_t>(p + 1)];
     // It stops at its end unless that is past the last budget (N + 1: held to the end) or it was
     // never taken (end 0): those count in its spare slot, chosen by a mask, not a branch, as which
     // experts end where follows no pattern.
     for (std::size_t e = 0; e < Nz; ++e) {
         const int end = s.maxEnd[e];
         const std::size_t ends = std::size_t { 0 } - static_cast<std::size_t>(end != 0 && end <= N);
-        s.diff[(static_cast<std::size_t>(end) & ends) | ((budgets + e) & ~ends)] -= 1;
+        const auto stop = static_cast<std::size_t>(end);
+        const auto d = static_cast<std::size_t>(device[e]);
+        s.diff[(stop & ends) | ((budgets + e) & ~ends)] -= 1;
+        s.devDiff[((stop * Gz + d) & ends) | ((Gz * budgets + e) & ~ends)] -= 1;
     }
-    if (!single)
-        for (std::size_t e = 0; e < Nz; ++e) {
-            const int end = s.maxEnd[e];
-            const std::size_t ends = std::size_t { 0 } - static_cast<std::size_t>(end != 0 && end <= N);
-            const std::size_t slot = static_cast<std::size_t>(end) * Gz + static_cast<std::size_t>(device[e]);
-            s.devDiff[(slot & ends) | ((Gz * budgets + e) & ~ends)] -= 1;
-        }
     int active = 0;
     double mass = 0;
     int overlapSum = 0;
@@ -152,10 +144,9 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
     // Each device's running count per budget, and the busiest device's.
     int* peakActive = out.peak.data();
     int* peakTokens = out.peakTokens.data();
-    const bool done = single
-        || runningPeaks(s.devDiff.data(), s.devTokenDiff.data(), Nz + 1, Gz,
-            out.deviceLoads ? out.deviceActive.data() : nullptr, out.deviceLoads ? out.deviceTokens.data() : nullptr,
-            peakActive, peakTokens);
+    const bool done = runningPeaks(s.devDiff.data(), s.devTokenDiff.data(), Nz + 1, Gz,
+        out.deviceLoads ? out.deviceActive.data() : nullptr, out.deviceLoads ? out.deviceTokens.data() : nullptr,
+        peakActive, peakTokens);
     if (!done)
         for (std::size_t m = 0; m <= Nz; ++m) {
             int peak = 0;
@@ -195,20 +186,6 @@ void sweepTotals(SliceScratch& s, const std::vector<int>& device, const PolicyCo
         massOut[m] = mass;
         overlap[m] = overlapSum;
         unchanged[m] = unchangedSum;
-    }
-    if (single) {
-        // The one device's counts are the slice's: its active experts, and its tokens as routed.
-        const int* tokenDiff = s.devTokenDiff.data();
-        int tokens = 0;
-        for (std::size_t m = 0; m <= Nz; ++m) {
-            tokens += tokenDiff[m];
-            peakActive[m] = std::max(0, activated[m]);
-            peakTokens[m] = std::max(0, tokens);
-        }
-        if (out.deviceLoads) {
-            std::copy_n(activated, Nz + 1, out.deviceActive.begin());
-            std::partial_sum(tokenDiff, tokenDiff + Nz + 1, out.deviceTokens.begin());
-        }
     }
     if (!config.replicas.empty()) {
         std::vector<int> counts(Nz, 0);
