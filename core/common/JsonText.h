@@ -39,10 +39,11 @@ std::optional<Diagnostic> locateJsonError(
 Result<nlohmann::json> parseJsonText(std::string_view text, const std::string& path);
 
 /// A document as JSON text (indent < 0: one line). Strings that are not valid UTF-8 (a file name
-/// in another encoding, say) have their bad bytes replaced by U+FFFD instead of failing.
-inline std::string jsonText(const nlohmann::json& j, int indent = -1)
+/// in another encoding, say) have their bad bytes replaced by U+FFFD instead of failing. An
+/// ordered_json keeps its keys in the order they were written (a json sorts them).
+template <typename Json> std::string jsonText(const Json& j, int indent = -1)
 {
-    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+    return j.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
 } // namespace deltascope

@@ -98,6 +98,16 @@ void TestCli::xshareJsonShape()
         QStringLiteral("--batch-size"), QStringLiteral("4"), QStringLiteral("--per-slice"), QStringLiteral("--format"),
         QStringLiteral("json") });
     QCOMPARE(r.exitCode, 0);
+    // Keys come in the order the writer puts them (what the run read, how, then the results; each
+    // result opens with its budget), not sorted.
+    QVERIFY2(r.out.startsWith("{\n  \"trace\": {\n    \"path\""), r.out.left(40).constData());
+    qsizetype at = 0;
+    for (const char* key : { "\"batching\"", "\"backend\"", "\"policy\"", "\"results\"", "\"budget\"",
+             "\"activated_base\"", "\"reduction\"", "\"per_layer\"", "\"slices\"" }) {
+        const qsizetype next = r.out.indexOf(key, at);
+        QVERIFY2(next > at, key);
+        at = next;
+    }
     const auto j = QJsonDocument::fromJson(r.out).object();
     const auto t = j.value(QStringLiteral("trace")).toObject();
     for (const char* key : { "tokens", "layers", "experts", "top_k", "requests", "kind" })
